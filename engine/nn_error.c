@@ -1,0 +1,33 @@
+/* Thread-local error messages for the engine (see nn_error.h). */
+#include "nn_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char error_message[512];
+
+nn_status nn_fail(nn_status code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(error_message, sizeof error_message, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *nn_error_message(void) { return error_message; }
+
+void nn_error_clear(void) { error_message[0] = '\0'; }
+
+const char *nn_status_name(nn_status code)
+{
+    switch (code) {
+    case NN_OK: return "ok";
+    case NN_EINVAL: return "invalid argument";
+    case NN_ESHAPE: return "shape mismatch";
+    case NN_ENOMEM: return "out of memory";
+    case NN_EIO: return "i/o error";
+    case NN_EFORMAT: return "bad file format";
+    }
+    return "unknown error";
+}

@@ -1,0 +1,32 @@
+/* Engine status codes and the per-thread error message.
+ *
+ * Engine functions never print or exit: they return an nn_status and, on
+ * failure, leave a one-line message (no trailing newline) that the caller reads
+ * with nn_error_message(). The message is thread-local, so variations trained
+ * on different threads do not overwrite each other's errors. */
+#ifndef NN_ERROR_H
+#define NN_ERROR_H
+
+typedef enum nn_status {
+    NN_OK = 0,
+    NN_EINVAL,   /* a bad argument or hyperparameter */
+    NN_ESHAPE,   /* sizes that do not fit together */
+    NN_ENOMEM,   /* an allocation failed */
+    NN_EIO,      /* a file could not be opened, read or written */
+    NN_EFORMAT,  /* a file's bytes are not what they claim to be */
+} nn_status;
+
+/* Records a printf-style message for this thread and returns `code`. */
+nn_status nn_fail(nn_status code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The last message recorded on this thread ("" if none). */
+const char *nn_error_message(void);
+
+/* Forgets this thread's message. */
+void nn_error_clear(void);
+
+/* A short lowercase name for a status: "invalid argument", "shape mismatch"... */
+const char *nn_status_name(nn_status code);
+
+#endif

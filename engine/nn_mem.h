@@ -1,0 +1,19 @@
+/* 64-byte aligned float buffers: every tensor, parameter, gradient and
+ * optimizer-state buffer in the engine comes from here. */
+#ifndef NN_MEM_H
+#define NN_MEM_H
+
+#include <stddef.h>
+
+#define NN_ALIGN 64
+
+/* Returns a zeroed, 64-byte aligned buffer of `count` floats, or NULL (with an
+ * NN_ENOMEM message) when count is 0 or the allocation fails. Free with nn_free. */
+float *nn_alloc_floats(size_t count);
+
+/* Aligned, zeroed bytes; same contract as nn_alloc_floats. */
+void *nn_alloc_bytes(size_t bytes);
+
+void nn_free(void *p);
+
+#endif
