@@ -42,6 +42,12 @@ const char *nn_optim_kind_name(nn_optim_kind kind); /* "SGD", "Adam", "AdamW" */
  * e.g. "invalid lr: -0.1 (must be >= 0)". */
 nn_status nn_optim_validate(const nn_optim_config *config);
 
+/* The double a float hyperparameter stands for: the shortest decimal that rounds
+ * to it (0.999f -> 0.999), the Python float PyTorch would compute with. The
+ * optimizers and schedules derive 1 - beta^t, lr / (1 - beta1^t), gamma^epoch...
+ * from it, not from the float's own binary value. */
+double nn_hyperparameter_as_written(float value);
+
 typedef struct nn_optim nn_optim;
 
 nn_status nn_optim_create(nn_optim **out, const nn_optim_config *config, size_t n_params);

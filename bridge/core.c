@@ -1,0 +1,66 @@
+/* luaopen_nnlab_core: assembles the C module from its parts and holds the few
+ * helpers every part shares (metatables, engine errors). */
+#include "nnlab_bridge.h"
+
+#include "nn_kernels.h"
+
+int lnn_engine_error(lua_State *L, nn_status status)
+{
+    const char *msg = nn_error_message();
+    return luaL_error(L, "%s", *msg ? msg : nn_status_name(status));
+}
+
+void lnn_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
+                     const luaL_Reg *metamethods)
+{
+    luaL_newmetatable(L, name);
+    if (metamethods)
+        luaL_setfuncs(L, metamethods, 0);
+    lua_newtable(L);
+    if (methods)
+        luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
+static int core_engine_version(lua_State *L)
+{
+    lua_pushstring(L, NNLAB_VERSION);
+    return 1;
+}
+
+static int core_simd(lua_State *L)
+{
+    lua_pushstring(L, nn_kernels_active()->name);
+    return 1;
+}
+
+/* core.metatable(name) -> a type's metatable, so Lua can add methods to its
+ * __index table and metamethods such as __tostring. */
+static int core_metatable(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    if (luaL_getmetatable(L, name) != LUA_TTABLE)
+        return luaL_error(L, "no type named '%s'", name);
+    return 1;
+}
+
+static const luaL_Reg core_functions[] = {
+    {"engine_version", core_engine_version},
+    {"simd", core_simd},
+    {"metatable", core_metatable},
+    {NULL, NULL},
+};
+
+int luaopen_nnlab_core(lua_State *L)
+{
+    luaL_newlib(L, core_functions);
+    lnn_open_tensor(L);
+    lnn_open_net(L);
+    lnn_open_loss(L);
+    lnn_open_optim(L);
+    lnn_open_data(L);
+    lnn_open_train(L);
+    lnn_open_proc(L);
+    return 1;
+}

@@ -1,0 +1,185 @@
+/* Loss functions (CrossEntropyLoss, MSELoss) and the Loss value they return.
+ * loss_fn(y_pred, y) computes the mean loss and its gradient w.r.t. y_pred into
+ * the function's reusable buffer; loss:backward() feeds that gradient to the
+ * model that produced y_pred, as PyTorch's autograd would for this graph. */
+#include "nnlab_bridge.h"
+
+#include <string.h>
+
+#include "nn_loss.h"
+#include "nn_mem.h"
+#include "nn_train.h"
+
+typedef enum { LOSS_CROSS_ENTROPY, LOSS_MSE } loss_kind;
+
+typedef struct lnn_lossfn {
+    loss_kind kind;
+    float *grad;         /* d(mean loss)/d(y_pred) of the latest call */
+    size_t capacity;     /* floats in grad */
+    uint64_t generation; /* bumped by every call */
+} lnn_lossfn;
+
+typedef struct lnn_loss {
+    double value;
+    int correct, count;
+    uint64_t fn_generation;
+} lnn_loss;
+
+int lnn_check_loss_kind(lua_State *L, int index)
+{
+    lnn_lossfn *fn = luaL_checkudata(L, index, LNN_LOSSFN);
+    return fn->kind == LOSS_MSE ? NN_LOSS_MSE_ONEHOT : NN_LOSS_CROSS_ENTROPY;
+}
+
+static const char *const loss_names[] = {"cross_entropy", "mse", NULL};
+
+/* core.loss_kind(loss_fn) -> "cross_entropy" | "mse" */
+static int lossfn_kind(lua_State *L)
+{
+    lnn_lossfn *fn = luaL_checkudata(L, 1, LNN_LOSSFN);
+    lua_pushstring(L, loss_names[fn->kind]);
+    return 1;
+}
+
+/* core.loss_new(kind) */
+static int lossfn_new(lua_State *L)
+{
+    int kind = luaL_checkoption(L, 1, NULL, loss_names);
+    lnn_lossfn *fn = lua_newuserdatauv(L, sizeof *fn, 0);
+    *fn = (lnn_lossfn){.kind = (loss_kind)kind};
+    luaL_setmetatable(L, LNN_LOSSFN);
+    return 1;
+}
+
+static int lossfn_release(lua_State *L)
+{
+    lnn_lossfn *fn = luaL_checkudata(L, 1, LNN_LOSSFN);
+    nn_free(fn->grad);
+    fn->grad = NULL;
+    fn->capacity = 0;
+    fn->generation++;
+    return 0;
+}
+
+static float *grad_buffer(lua_State *L, lnn_lossfn *fn, size_t n)
+{
+    if (n > fn->capacity) {
+        nn_free(fn->grad);
+        fn->capacity = 0;
+        fn->grad = nn_alloc_floats(n);
+        if (!fn->grad)
+            lnn_engine_error(L, NN_ENOMEM);
+        fn->capacity = n;
+    }
+    return fn->grad;
+}
+
+/* loss_fn(y_pred, y) -> Loss. y: labels (B) for cross entropy and MSE-on-one-hot,
+ * or a float tensor shaped like y_pred for MSE. */
+static int lossfn_call(lua_State *L)
+{
+    lnn_lossfn *fn = luaL_checkudata(L, 1, LNN_LOSSFN);
+    lnn_tensor *pred = lnn_check_tensor(L, 2);
+    lnn_tensor *target = lnn_check_tensor(L, 3);
+    lnn_check_fresh(L, pred, 2);
+    lnn_check_fresh(L, target, 3);
+    luaL_argcheck(L, pred->f != NULL, 2, "predictions must be a float tensor");
+    if (target->rows != pred->rows)
+        return luaL_error(L, "batch sizes differ: predictions have %d rows, targets %d",
+                          pred->rows, target->rows);
+    int B = pred->rows, C = pred->cols, correct = 0;
+    float loss = 0.0f;
+    float *grad = grad_buffer(L, fn, (size_t)B * C);
+    nn_status st;
+    if (fn->kind == LOSS_CROSS_ENTROPY) {
+        luaL_argcheck(L, target->labels != NULL, 3, "cross entropy needs class labels");
+        st = nn_cross_entropy(pred->f, target->labels, B, C, &loss, grad, &correct);
+    } else if (target->labels) {
+        st = nn_mse_onehot(pred->f, target->labels, B, C, &loss, grad, &correct);
+    } else {
+        if (target->cols != C)
+            return luaL_error(L, "MSE target has %d columns, predictions %d", target->cols, C);
+        st = nn_mse(pred->f, target->f, B, C, &loss, grad);
+    }
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    fn->generation++;
+
+    lnn_loss *value = lua_newuserdatauv(L, sizeof *value, 2);
+    *value = (lnn_loss){.value = loss, .correct = correct, .count = B,
+                        .fn_generation = fn->generation};
+    luaL_setmetatable(L, LNN_LOSS);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, -2, 2);
+    return 1;
+}
+
+/* loss:backward(): gradients of this loss into the model that made y_pred. */
+static int loss_backward(lua_State *L)
+{
+    lnn_loss *value = luaL_checkudata(L, 1, LNN_LOSS);
+    lua_getiuservalue(L, 1, 1);
+    lnn_lossfn *fn = luaL_checkudata(L, -1, LNN_LOSSFN);
+    if (fn->generation != value->fn_generation)
+        return luaL_error(L, "stale loss: its loss function has been called again since");
+    lua_getiuservalue(L, 1, 2);
+    lnn_tensor *pred = lnn_check_tensor(L, -1);
+    lnn_check_fresh(L, pred, 1);
+    lua_getiuservalue(L, -1, 1); /* the prediction's owner */
+    if (!luaL_testudata(L, -1, LNN_NET))
+        return luaL_error(L, "backward needs predictions made by a model");
+    lnn_net *ln = lnn_check_net(L, -1);
+    if (!ln->input || !ln->input->f || (ln->input->owner_generation &&
+                          *ln->input->owner_generation != ln->input_generation))
+        return luaL_error(L, "the model's input was overwritten or closed before backward");
+    nn_status st = nn_net_backward(ln->net, fn->grad);
+    return st == NN_OK ? 0 : lnn_engine_error(L, st);
+}
+
+static int loss_item(lua_State *L)
+{
+    lua_pushnumber(L, ((lnn_loss *)luaL_checkudata(L, 1, LNN_LOSS))->value);
+    return 1;
+}
+
+/* loss:correct() -> number of argmax hits in the batch, batch size */
+static int loss_correct(lua_State *L)
+{
+    lnn_loss *value = luaL_checkudata(L, 1, LNN_LOSS);
+    lua_pushinteger(L, value->correct);
+    lua_pushinteger(L, value->count);
+    return 2;
+}
+
+static int loss_tostring(lua_State *L)
+{
+    lua_pushfstring(L, "tensor(%f)", ((lnn_loss *)luaL_checkudata(L, 1, LNN_LOSS))->value);
+    return 1;
+}
+
+static const luaL_Reg loss_methods[] = {
+    {"backward", loss_backward},
+    {"item", loss_item},
+    {"correct", loss_correct},
+    {NULL, NULL},
+};
+static const luaL_Reg loss_metamethods[] = {{"__tostring", loss_tostring}, {NULL, NULL}};
+
+static const luaL_Reg lossfn_metamethods[] = {
+    {"__call", lossfn_call},
+    {"__gc", lossfn_release},
+    {"__close", lossfn_release},
+    {NULL, NULL},
+};
+
+void lnn_open_loss(lua_State *L)
+{
+    lnn_create_meta(L, LNN_LOSSFN, NULL, lossfn_metamethods);
+    lnn_create_meta(L, LNN_LOSS, loss_methods, loss_metamethods);
+    lua_pushcfunction(L, lossfn_new);
+    lua_setfield(L, -2, "loss_new");
+    lua_pushcfunction(L, lossfn_kind);
+    lua_setfield(L, -2, "loss_kind");
+}

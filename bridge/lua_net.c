@@ -1,0 +1,297 @@
+/* Net userdata: a Sequential network. Built from a list of layer specs (Lua
+ * tables made by lua/nnlab/nn.lua), called like a function for the forward
+ * pass; its output is a view that goes stale at the next forward. */
+#include "nnlab_bridge.h"
+
+#include <string.h>
+
+#include "nn_mem.h"
+
+static const char *const layer_kind_names[] = {"Linear", "Sigmoid", "ReLU", "LeakyReLU",
+                                               "Tanh", "Dropout", NULL};
+static const char *const init_names[] = {"torch", "xavier_uniform", "xavier_normal",
+                                         "kaiming_uniform", "kaiming_normal", NULL};
+
+lnn_net *lnn_check_net(lua_State *L, int index)
+{
+    lnn_net *ln = luaL_checkudata(L, index, LNN_NET);
+    if (ln->net == NULL)
+        luaL_argerror(L, index, "closed model");
+    return ln;
+}
+
+static lnn_net *push_inert_net(lua_State *L)
+{
+    lnn_net *ln = lua_newuserdatauv(L, sizeof *ln, 1);
+    *ln = (lnn_net){0};
+    luaL_setmetatable(L, LNN_NET);
+    return ln;
+}
+
+static lua_Integer field_integer(lua_State *L, int table, const char *key, lua_Integer dflt)
+{
+    lua_getfield(L, table, key);
+    int ok;
+    lua_Integer v = lua_tointegerx(L, -1, &ok);
+    if (!ok && !lua_isnil(L, -1))
+        luaL_error(L, "layer field '%s' must be an integer", key);
+    lua_pop(L, 1);
+    return ok ? v : dflt;
+}
+
+static lua_Number field_number(lua_State *L, int table, const char *key, lua_Number dflt)
+{
+    lua_getfield(L, table, key);
+    int ok;
+    lua_Number v = lua_tonumberx(L, -1, &ok);
+    if (!ok && !lua_isnil(L, -1))
+        luaL_error(L, "layer field '%s' must be a number", key);
+    lua_pop(L, 1);
+    return ok ? v : dflt;
+}
+
+static int field_option(lua_State *L, int table, const char *key, const char *dflt,
+                        const char *const names[])
+{
+    lua_getfield(L, table, key);
+    const char *s = lua_isnil(L, -1) ? dflt : lua_tostring(L, -1);
+    for (int i = 0; s && names[i]; i++)
+        if (strcmp(names[i], s) == 0) {
+            lua_pop(L, 1);
+            return i;
+        }
+    return luaL_error(L, "unknown layer %s '%s'", key, s ? s : "?");
+}
+
+/* Reads the spec at the top of the stack. Integers out of int range are clamped
+ * to -1 so that the engine's own checks reject them with its message. */
+static nn_layer_spec read_spec(lua_State *L, int table)
+{
+    nn_layer_spec s = {0};
+    s.kind = (nn_layer_kind)field_option(L, table, "kind", NULL, layer_kind_names);
+    lua_Integer in = field_integer(L, table, "in_features", 0);
+    lua_Integer out = field_integer(L, table, "out_features", 0);
+    s.in_features = in >= 0 && in <= INT32_MAX ? (int)in : -1;
+    s.out_features = out >= 0 && out <= INT32_MAX ? (int)out : -1;
+    s.init = (nn_init)field_option(L, table, "init", "torch", init_names);
+    s.slope = (float)field_number(L, table, "negative_slope", 0.01);
+    s.p = (float)field_number(L, table, "p", 0.5);
+    return s;
+}
+
+/* core.net_new(specs, seed) -> net | nil, message */
+static int net_new(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer seed = luaL_checkinteger(L, 2);
+    lua_Integer n = luaL_len(L, 1);
+    luaL_argcheck(L, n >= 1 && n <= 4096, 1, "need between 1 and 4096 layers");
+    lnn_net *ln = push_inert_net(L);
+    nn_layer_spec *specs = lua_newuserdatauv(L, sizeof *specs * (size_t)n, 0);
+    for (lua_Integer i = 0; i < n; i++) {
+        lua_geti(L, 1, i + 1);
+        luaL_argcheck(L, lua_istable(L, -1), 1, "every layer must be a table");
+        specs[i] = read_spec(L, lua_gettop(L));
+        lua_pop(L, 1);
+    }
+    nn_status st = nn_net_create(&ln->net, specs, (int)n, (uint64_t)seed);
+    lua_pop(L, 1); /* specs */
+    if (st != NN_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, nn_error_message());
+        return 2;
+    }
+    return 1;
+}
+
+/* core.net_load(path) -> net | nil, message */
+static int net_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lnn_net *ln = push_inert_net(L);
+    if (nn_net_load(&ln->net, path) != NN_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, nn_error_message());
+        return 2;
+    }
+    return 1;
+}
+
+/* model(x) -> output view (batch, out); stale after the next call. */
+static int net_forward(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    lnn_tensor *x = lnn_check_tensor(L, 2);
+    lnn_check_fresh(L, x, 2);
+    luaL_argcheck(L, x->f != NULL, 2, "model input must be a float tensor");
+    int in = nn_net_input_size(ln->net);
+    if (x->cols != in)
+        return luaL_error(L, "model expects %d input features but got a (%d, %d) tensor", in,
+                          x->rows, x->cols);
+    const float *y;
+    nn_status st = nn_net_forward(ln->net, x->f, x->rows, &y);
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    ln->generation++;
+    ln->input = x;
+    ln->input_generation = x->generation;
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 1, 1); /* keep x alive until the next forward */
+    lnn_push_view(L, 1, (float *)y, NULL, x->rows, nn_net_output_size(ln->net), &ln->generation);
+    return 1;
+}
+
+/* model:backward(dy): dy (batch, out) for the last forward. */
+static int net_backward(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    lnn_tensor *dy = lnn_check_tensor(L, 2);
+    lnn_check_fresh(L, dy, 2);
+    luaL_argcheck(L, dy->f != NULL, 2, "gradient must be a float tensor");
+    if (!ln->input)
+        return luaL_error(L, "backward before any forward");
+    if (!ln->input->f || (ln->input->owner_generation &&
+                          *ln->input->owner_generation != ln->input_generation))
+        return luaL_error(L, "the model's input was overwritten or closed before backward");
+    if (dy->rows != ln->input->rows || dy->cols != nn_net_output_size(ln->net))
+        return luaL_error(L, "gradient shape (%d, %d) does not match the output (%d, %d)",
+                          dy->rows, dy->cols, ln->input->rows, nn_net_output_size(ln->net));
+    nn_status st = nn_net_backward(ln->net, dy->f);
+    return st == NN_OK ? 0 : lnn_engine_error(L, st);
+}
+
+static int net_zero_grad(lua_State *L)
+{
+    nn_net_zero_grad(lnn_check_net(L, 1)->net);
+    return 0;
+}
+
+static int net_set_mode(lua_State *L, bool training)
+{
+    nn_net_set_training(lnn_check_net(L, 1)->net, training);
+    lua_settop(L, 1);
+    return 1;
+}
+static int net_train(lua_State *L)
+{
+    return net_set_mode(L, lua_isnone(L, 2) ? true : lua_toboolean(L, 2));
+}
+static int net_eval(lua_State *L) { return net_set_mode(L, false); }
+
+static int net_training(lua_State *L)
+{
+    lua_pushboolean(L, nn_net_training(lnn_check_net(L, 1)->net));
+    return 1;
+}
+
+static int net_num_parameters(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)nn_net_param_count(lnn_check_net(L, 1)->net));
+    return 1;
+}
+
+static int net_sizes(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    lua_pushinteger(L, nn_net_input_size(ln->net));
+    lua_pushinteger(L, nn_net_output_size(ln->net));
+    return 2;
+}
+
+/* model:layers() -> array of spec tables, as nn.lua builds them. */
+static int net_layers(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    int n = nn_net_layer_count(ln->net);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        const nn_layer_spec *s = nn_net_layer(ln->net, i);
+        lua_createtable(L, 0, 5);
+        lua_pushstring(L, layer_kind_names[s->kind]);
+        lua_setfield(L, -2, "kind");
+        if (s->kind == NN_LAYER_LINEAR) {
+            lua_pushinteger(L, s->in_features);
+            lua_setfield(L, -2, "in_features");
+            lua_pushinteger(L, s->out_features);
+            lua_setfield(L, -2, "out_features");
+            lua_pushstring(L, init_names[s->init]);
+            lua_setfield(L, -2, "init");
+        } else if (s->kind == NN_LAYER_LEAKY_RELU) {
+            lua_pushnumber(L, s->slope);
+            lua_setfield(L, -2, "negative_slope");
+        } else if (s->kind == NN_LAYER_DROPOUT) {
+            lua_pushnumber(L, s->p);
+            lua_setfield(L, -2, "p");
+        }
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* model:parameter_values() -> flat array of every parameter (W then b per layer). */
+static int net_parameter_values(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    size_t n = nn_net_param_count(ln->net);
+    const float *p = nn_net_params(ln->net);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushnumber(L, p[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* model:save(path) -> true | nil, message */
+static int net_save(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    if (nn_net_save(ln->net, luaL_checkstring(L, 2)) != NN_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, nn_error_message());
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int net_release(lua_State *L)
+{
+    lnn_net *ln = luaL_checkudata(L, 1, LNN_NET);
+    nn_net_free(ln->net);
+    ln->net = NULL;
+    ln->input = NULL;
+    ln->generation++;
+    return 0;
+}
+
+static const luaL_Reg net_methods[] = {
+    {"forward", net_forward},
+    {"backward", net_backward},
+    {"zero_grad", net_zero_grad},
+    {"train", net_train},
+    {"eval", net_eval},
+    {"training", net_training},
+    {"num_parameters", net_num_parameters},
+    {"sizes", net_sizes},
+    {"layers", net_layers},
+    {"parameter_values", net_parameter_values},
+    {"save", net_save},
+    {NULL, NULL},
+};
+
+static const luaL_Reg net_metamethods[] = {
+    {"__call", net_forward},
+    {"__gc", net_release},
+    {"__close", net_release},
+    {NULL, NULL},
+};
+
+void lnn_open_net(lua_State *L)
+{
+    lnn_create_meta(L, LNN_NET, net_methods, net_metamethods);
+    lua_pushcfunction(L, net_new);
+    lua_setfield(L, -2, "net_new");
+    lua_pushcfunction(L, net_load);
+    lua_setfield(L, -2, "net_load");
+}

@@ -1,0 +1,175 @@
+/* Optimizer userdata over one model's flat parameter buffer, plus the engine's
+ * learning-rate schedules. Option names and defaults are lua/nnlab/optim.lua's;
+ * this file reads a complete config table and lets the engine validate it. */
+#include "nnlab_bridge.h"
+
+#include "nn_optim.h"
+
+typedef struct lnn_optim {
+    nn_optim *opt; /* NULL once closed */
+} lnn_optim;
+
+static const char *const optim_names[] = {"SGD", "Adam", "AdamW", NULL};
+static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", NULL};
+
+static float number_field(lua_State *L, int table, const char *key)
+{
+    lua_getfield(L, table, key);
+    int ok;
+    lua_Number v = lua_tonumberx(L, -1, &ok);
+    if (!ok)
+        luaL_error(L, "optimizer option '%s' must be a number", key);
+    lua_pop(L, 1);
+    return (float)v;
+}
+
+/* core.optimizer_new(model, config) -> optimizer | nil, message. config holds
+ * every field of nn_optim_config (kind as "SGD"/"Adam"/"AdamW"). */
+static int optim_new(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_getfield(L, 2, "kind");
+    int kind = luaL_checkoption(L, -1, NULL, optim_names);
+    lua_pop(L, 1);
+    nn_optim_config c = nn_optim_defaults((nn_optim_kind)kind);
+    c.lr = number_field(L, 2, "lr");
+    c.weight_decay = number_field(L, 2, "weight_decay");
+    if (c.kind == NN_OPTIM_SGD) {
+        c.momentum = number_field(L, 2, "momentum");
+        c.dampening = number_field(L, 2, "dampening");
+        lua_getfield(L, 2, "nesterov");
+        c.nesterov = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    } else {
+        c.beta1 = number_field(L, 2, "beta1");
+        c.beta2 = number_field(L, 2, "beta2");
+        c.eps = number_field(L, 2, "eps");
+    }
+    lnn_optim *o = lua_newuserdatauv(L, sizeof *o, 1);
+    o->opt = NULL;
+    luaL_setmetatable(L, LNN_OPTIM);
+    if (nn_optim_create(&o->opt, &c, nn_net_param_count(ln->net)) != NN_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, nn_error_message());
+        return 2;
+    }
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1); /* the model whose parameters this updates */
+    return 1;
+}
+
+static lnn_optim *check_optim(lua_State *L, int index)
+{
+    lnn_optim *o = luaL_checkudata(L, index, LNN_OPTIM);
+    if (!o->opt)
+        luaL_argerror(L, index, "closed optimizer");
+    return o;
+}
+
+/* The model an optimizer updates, pushed on the stack. */
+static lnn_net *push_model(lua_State *L, int optim_index)
+{
+    lua_getiuservalue(L, optim_index, 1);
+    return lnn_check_net(L, -1);
+}
+
+nn_optim *lnn_check_optim(lua_State *L, int index, lnn_net **model)
+{
+    lnn_optim *o = check_optim(L, index);
+    *model = push_model(L, index);
+    lua_pop(L, 1); /* the optimizer's user value keeps the model alive */
+    return o->opt;
+}
+
+static int optim_step(lua_State *L)
+{
+    lnn_optim *o = check_optim(L, 1);
+    lnn_net *ln = push_model(L, 1);
+    nn_optim_step(o->opt, nn_net_params(ln->net), nn_net_grads(ln->net));
+    return 0;
+}
+
+static int optim_zero_grad(lua_State *L)
+{
+    check_optim(L, 1);
+    nn_net_zero_grad(push_model(L, 1)->net);
+    return 0;
+}
+
+static int optim_get_lr(lua_State *L)
+{
+    lua_pushnumber(L, nn_optim_lr(check_optim(L, 1)->opt));
+    return 1;
+}
+
+/* optimizer:set_lr(lr) -> true | nil, message */
+static int optim_set_lr(lua_State *L)
+{
+    lnn_optim *o = check_optim(L, 1);
+    lua_Number lr = luaL_checknumber(L, 2);
+    nn_optim_config c = *nn_optim_config_of(o->opt);
+    c.lr = (float)lr;
+    if (nn_optim_validate(&c) != NN_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, nn_error_message());
+        return 2;
+    }
+    nn_optim_set_lr(o->opt, (float)lr);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int optim_steps(lua_State *L)
+{
+    lua_pushinteger(L, nn_optim_steps_taken(check_optim(L, 1)->opt));
+    return 1;
+}
+
+static int optim_release(lua_State *L)
+{
+    lnn_optim *o = luaL_checkudata(L, 1, LNN_OPTIM);
+    nn_optim_free(o->opt);
+    o->opt = NULL;
+    return 0;
+}
+
+/* core.schedule_lr(kind, base_lr, epoch, step_size, gamma, t_max, eta_min)
+ * -> lr | nil, message. epoch is 0-based. */
+static int schedule_lr(lua_State *L)
+{
+    nn_schedule s = {0};
+    s.kind = (nn_schedule_kind)luaL_checkoption(L, 1, NULL, schedule_names);
+    lua_Number base_lr = luaL_checknumber(L, 2);
+    lua_Integer epoch = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, epoch >= 0 && epoch <= INT32_MAX, 3, "epoch out of range");
+    lua_Integer step_size = luaL_optinteger(L, 4, 1), t_max = luaL_optinteger(L, 6, 1);
+    s.step_size = step_size > 0 && step_size <= INT32_MAX ? (int)step_size : 0;
+    s.gamma = (float)luaL_optnumber(L, 5, 1.0);
+    s.t_max = t_max > 0 && t_max <= INT32_MAX ? (int)t_max : 0;
+    s.eta_min = (float)luaL_optnumber(L, 7, 0.0);
+    if (nn_schedule_validate(&s) != NN_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, nn_error_message());
+        return 2;
+    }
+    lua_pushnumber(L, nn_schedule_lr(&s, (float)base_lr, (int)epoch));
+    return 1;
+}
+
+static const luaL_Reg optim_methods[] = {
+    {"step", optim_step}, {"zero_grad", optim_zero_grad}, {"lr", optim_get_lr},
+    {"set_lr", optim_set_lr}, {"steps", optim_steps}, {NULL, NULL},
+};
+static const luaL_Reg optim_metamethods[] = {
+    {"__gc", optim_release}, {"__close", optim_release}, {NULL, NULL},
+};
+
+void lnn_open_optim(lua_State *L)
+{
+    lnn_create_meta(L, LNN_OPTIM, optim_methods, optim_metamethods);
+    lua_pushcfunction(L, optim_new);
+    lua_setfield(L, -2, "optimizer_new");
+    lua_pushcfunction(L, schedule_lr);
+    lua_setfield(L, -2, "schedule_lr");
+}

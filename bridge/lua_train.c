@@ -1,0 +1,66 @@
+/* Whole-epoch training and evaluation from Lua: one bridge call per pass, so
+ * the per-batch loop runs in C (lua/nnlab/train.lua builds fit() on these). */
+#include "nnlab_bridge.h"
+
+#include "nn_train.h"
+
+static void push_stats(lua_State *L, const nn_pass_stats *s)
+{
+    lua_createtable(L, 0, 6);
+    lua_pushnumber(L, s->loss);
+    lua_setfield(L, -2, "loss");
+    lua_pushnumber(L, s->count ? 100.0 * (double)s->correct / (double)s->count : 0.0);
+    lua_setfield(L, -2, "accuracy");
+    lua_pushinteger(L, (lua_Integer)s->correct);
+    lua_setfield(L, -2, "correct");
+    lua_pushinteger(L, (lua_Integer)s->count);
+    lua_setfield(L, -2, "count");
+    lua_pushnumber(L, s->seconds);
+    lua_setfield(L, -2, "seconds");
+    lua_pushboolean(L, s->diverged);
+    lua_setfield(L, -2, "diverged");
+}
+
+/* core.train_epoch(model, loss_fn, optimizer, loader) -> stats */
+static int train_epoch(lua_State *L)
+{
+    lnn_net *model = lnn_check_net(L, 1);
+    int kind = lnn_check_loss_kind(L, 2);
+    lnn_net *updated;
+    nn_optim *opt = lnn_check_optim(L, 3, &updated);
+    luaL_argcheck(L, updated == model, 3, "optimizer was made for another model");
+    uint32_t epoch;
+    nn_loader *loader = lnn_loader_begin_pass(L, 4, &epoch);
+    model->generation++; /* earlier outputs are overwritten by this pass */
+    model->input = NULL;
+    nn_pass_stats stats;
+    nn_status st = nn_train_epoch(model->net, (nn_loss_kind)kind, opt, loader, epoch, &stats);
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    push_stats(L, &stats);
+    return 1;
+}
+
+/* core.evaluate(model, loss_fn, loader) -> stats */
+static int evaluate(lua_State *L)
+{
+    lnn_net *model = lnn_check_net(L, 1);
+    int kind = lnn_check_loss_kind(L, 2);
+    nn_loader *loader = lnn_loader_begin_pass(L, 3, NULL);
+    model->generation++;
+    model->input = NULL;
+    nn_pass_stats stats;
+    nn_status st = nn_evaluate(model->net, (nn_loss_kind)kind, loader, &stats);
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    push_stats(L, &stats);
+    return 1;
+}
+
+void lnn_open_train(lua_State *L)
+{
+    lua_pushcfunction(L, train_epoch);
+    lua_setfield(L, -2, "train_epoch");
+    lua_pushcfunction(L, evaluate);
+    lua_setfield(L, -2, "evaluate");
+}

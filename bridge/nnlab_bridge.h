@@ -1,0 +1,81 @@
+/* The Lua bridge (module "nnlab.core"): userdata types over the engine, in the
+ * Lua 5.4 house style. Thin by design: argument checks, ownership and error
+ * translation only. Option names, defaults, printing and every other policy live
+ * in the Lua modules under lua/nnlab/.
+ *
+ * Lifetimes: a userdata that points into another object's memory keeps that
+ * object alive through its user value; a view that the owner may overwrite
+ * carries the owner's generation counter and refuses to be read once stale. */
+#ifndef NNLAB_BRIDGE_H
+#define NNLAB_BRIDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "nn_error.h"
+#include "nn_net.h"
+
+#define LNN_TENSOR "nnlab.Tensor"
+#define LNN_NET "nnlab.Net"
+#define LNN_LOSSFN "nnlab.LossFunction"
+#define LNN_LOSS "nnlab.Loss"
+#define LNN_OPTIM "nnlab.Optimizer"
+#define LNN_DATASET "nnlab.Dataset"
+#define LNN_LOADER "nnlab.Loader"
+
+/* A 2-D tensor: float32 data or int32 class labels (cols == 1). */
+typedef struct lnn_tensor {
+    float *f;              /* float data, or NULL */
+    int32_t *labels;       /* label data, or NULL */
+    int rows, cols;
+    bool owned;            /* freed by __gc/__close */
+    const uint64_t *owner_generation; /* non-NULL for views: owner's counter */
+    uint64_t generation;   /* the owner's counter when this view was made */
+} lnn_tensor;
+
+typedef struct lnn_net {
+    nn_net *net;            /* NULL once closed */
+    uint64_t generation;    /* bumped by every forward: outputs of older ones are stale */
+    const lnn_tensor *input; /* the input of the last forward (kept alive in user value 1) */
+    uint64_t input_generation;
+} lnn_net;
+
+/* Raises `message` for an engine error at the caller's level. */
+int lnn_engine_error(lua_State *L, nn_status status);
+
+/* Creates a type's metatable: methods in __index, plus metamethods. */
+void lnn_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
+                     const luaL_Reg *metamethods);
+
+/* Tensors. */
+lnn_tensor *lnn_check_tensor(lua_State *L, int index);
+/* Pushes a view over memory owned by the object at `owner_index`. */
+lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labels, int rows,
+                          int cols, const uint64_t *owner_generation);
+/* Errors when the view's owner has overwritten it. */
+void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg);
+lnn_net *lnn_check_net(lua_State *L, int index);
+
+/* Starts a pass over a loader: outdates its batch views and, when epoch is
+ * non-NULL, takes the loader's next epoch number. */
+struct nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch);
+/* The optimizer at index and (through *model) the model it updates. */
+struct nn_optim *lnn_check_optim(lua_State *L, int index, lnn_net **model);
+/* The engine loss kind (nn_train.h) of a LossFunction. */
+int lnn_check_loss_kind(lua_State *L, int index);
+
+void lnn_open_tensor(lua_State *L);
+void lnn_open_net(lua_State *L);
+void lnn_open_loss(lua_State *L);
+void lnn_open_optim(lua_State *L);
+void lnn_open_data(lua_State *L);
+void lnn_open_train(lua_State *L);
+/* core.proc: fork/wait/pipes/poll/clock for the notebook's workers (lua_proc.c). */
+void lnn_open_proc(lua_State *L);
+
+int luaopen_nnlab_core(lua_State *L);
+
+#endif

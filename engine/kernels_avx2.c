@@ -1,0 +1,394 @@
+/* AVX2+FMA dense-layer kernels (shapes and contracts in nn_kernels.h).
+ *
+ *   forward           Y = act(X·Wᵀ + b)  X and W are both read along I, so no packing:
+ *                                        3 rows of X × 4 rows of W are dotted in
+ *                                        registers, reduced, then bias and activation
+ *                                        are applied before Y is stored.
+ *   backward_input    dX = dY·W          BLIS-style 6×16 microkernel; W is packed in
+ *                                        (O,16) panels.
+ *   backward_weights  dW += dYᵀ·X        the same microkernel; X is packed in (B,16)
+ *                                        panels; dW is accumulated in place.
+ *
+ * Everything rests on a few primitives (tail masks, exp8, act8, pack_panel,
+ * gemm_6x16, dot_3x4), each handling partial vectors with masks, so every size
+ * from 1 upward works and nothing is read or written outside its buffer.
+ * This file is compiled with -mavx2 -mfma; it is reached only through
+ * nn_kernels_avx2(), after a CPUID check. */
+#include "kernels_avx2.h"
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+enum { MR = 6, NR = NN_AVX2_PANEL_COLS }; /* microkernel tile of the backward GEMMs */
+enum { DOT_ROWS = 3, DOT_COLS = 4 };      /* forward tile: rows of X × rows of W */
+
+/* ---- masks ---------------------------------------------------------------- */
+
+static const int32_t lane_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                            0,  0,  0,  0,  0,  0,  0,  0};
+
+/* Lanes [0, n) set, n in [0, 8]. */
+static ALWAYS_INLINE __m256i lane_mask8(int n)
+{
+    return _mm256_loadu_si256((const __m256i *)(lane_mask_table + 8 - n));
+}
+
+static ALWAYS_INLINE __m128i lane_mask4(int n)
+{
+    return _mm_loadu_si128((const __m128i *)(lane_mask_table + 8 - n));
+}
+
+static ALWAYS_INLINE int imin(int a, int b) { return a < b ? a : b; }
+
+/* ---- vector math ------------------------------------------------------------ */
+
+/* e^x, Cephes expf: range reduction x = n·ln2 + r, |r| <= ln2/2, degree-6
+ * polynomial, 2^n built in the exponent field. Within 2 ulp of expf for x in
+ * [-87.3, 88.3]; x is clamped to that range (so e^-inf gives 1.2e-38, not 0,
+ * and e^+inf gives 2.4e38, not inf); NaN stays NaN. */
+static ALWAYS_INLINE __m256 exp8(__m256 x)
+{
+    /* max/min return their second operand when one is NaN: keep x second. */
+    x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f),
+                      _mm256_max_ps(_mm256_set1_ps(-87.3365447504f), x));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 y = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+/* 1 / (1 + e^-x) with a true division. */
+static ALWAYS_INLINE __m256 sigmoid8(__m256 x)
+{
+    __m256 one = _mm256_set1_ps(1.0f);
+    __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+    return _mm256_div_ps(one, _mm256_add_ps(one, e));
+}
+
+/* tanh, Cephes tanhf: odd polynomial for |x| < 0.625 (no cancellation near 0),
+ * 1 - 2/(e^2|x| + 1) with x's sign elsewhere. About 2 ulp. */
+static ALWAYS_INLINE __m256 tanh8(__m256 x)
+{
+    __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 ax = _mm256_andnot_ps(sign, x);
+    __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+
+    __m256 one = _mm256_set1_ps(1.0f);
+    __m256 e = exp8(_mm256_add_ps(ax, ax));
+    __m256 large = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+    large = _mm256_or_ps(large, _mm256_and_ps(sign, x));
+
+    __m256 is_small = _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ);
+    return _mm256_blendv_ps(large, small, is_small);
+}
+
+/* act(x) lane by lane, as act_apply in kernels_scalar.c. */
+static ALWAYS_INLINE __m256 act8(__m256 x, nn_act act, float slope)
+{
+    __m256 zero = _mm256_setzero_ps();
+    switch (act) {
+    case NN_ACT_SIGMOID: return sigmoid8(x);
+    case NN_ACT_RELU: return _mm256_max_ps(x, zero); /* NaN -> 0, like x > 0 ? x : 0 */
+    case NN_ACT_LEAKY_RELU:
+        return _mm256_blendv_ps(_mm256_mul_ps(x, _mm256_set1_ps(slope)), x,
+                                _mm256_cmp_ps(x, zero, _CMP_GT_OQ));
+    case NN_ACT_TANH: return tanh8(x);
+    case NN_ACT_NONE: break;
+    }
+    return x;
+}
+
+/* act'(pre) through y = act(pre), as act_grad_from_output in kernels_scalar.c
+ * (same operations in the same order, so results match it bit for bit). */
+static ALWAYS_INLINE __m256 act_grad8(__m256 y, nn_act act, float slope)
+{
+    __m256 one = _mm256_set1_ps(1.0f);
+    switch (act) {
+    case NN_ACT_SIGMOID: return _mm256_mul_ps(y, _mm256_sub_ps(one, y));
+    case NN_ACT_RELU:
+        return _mm256_and_ps(one, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+    case NN_ACT_LEAKY_RELU:
+        return _mm256_blendv_ps(_mm256_set1_ps(slope), one,
+                                _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+    case NN_ACT_TANH: return _mm256_sub_ps(one, _mm256_mul_ps(y, y));
+    case NN_ACT_NONE: break;
+    }
+    return one;
+}
+
+/* ---- elementwise activations ------------------------------------------------ */
+
+/* y (n) = act(x (n)); y may alias x. */
+static void avx2_act_forward(float *y, const float *x, size_t n, nn_act act, float slope)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, act8(_mm256_loadu_ps(x + i), act, slope));
+    if (i < n) {
+        __m256i m = lane_mask8((int)(n - i));
+        _mm256_maskstore_ps(y + i, m, act8(_mm256_maskload_ps(x + i, m), act, slope));
+    }
+}
+
+/* dx (n) = dy (n) * act'(.) from y (n); dx may alias dy. */
+static void avx2_act_backward(float *dx, const float *dy, const float *y, size_t n,
+                              nn_act act, float slope)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = act_grad8(_mm256_loadu_ps(y + i), act, slope);
+        _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(dy + i), g));
+    }
+    if (i < n) {
+        __m256i m = lane_mask8((int)(n - i));
+        __m256 g = act_grad8(_mm256_maskload_ps(y + i, m), act, slope);
+        _mm256_maskstore_ps(dx + i, m, _mm256_mul_ps(_mm256_maskload_ps(dy + i, m), g));
+    }
+}
+
+/* ---- forward: dot-product tiles ---------------------------------------------- */
+
+/* Sums of each of four vectors: {Σa0, Σa1, Σa2, Σa3}. */
+static ALWAYS_INLINE __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+
+/* out[r] lane o = Σ_k x[r][k]·w[o][k] for r < 3, o < 4; x rows and w rows are
+ * (I) vectors. 12 accumulators + 3 rows of x + 1 of w fill the 16 registers. */
+static ALWAYS_INLINE void dot_3x4(__m128 out[DOT_ROWS], const float *const x[DOT_ROWS],
+                                  const float *const w[DOT_COLS], int I)
+{
+    __m256 acc[DOT_ROWS][DOT_COLS];
+#pragma GCC unroll 4
+    for (int r = 0; r < DOT_ROWS; r++)
+#pragma GCC unroll 4
+        for (int o = 0; o < DOT_COLS; o++)
+            acc[r][o] = _mm256_setzero_ps();
+
+    int k = 0;
+    for (; k + 8 <= I; k += 8) {
+        __m256 xv[DOT_ROWS];
+#pragma GCC unroll 4
+        for (int r = 0; r < DOT_ROWS; r++)
+            xv[r] = _mm256_loadu_ps(x[r] + k);
+#pragma GCC unroll 4
+        for (int o = 0; o < DOT_COLS; o++) {
+            __m256 wv = _mm256_loadu_ps(w[o] + k);
+#pragma GCC unroll 4
+            for (int r = 0; r < DOT_ROWS; r++)
+                acc[r][o] = _mm256_fmadd_ps(xv[r], wv, acc[r][o]);
+        }
+    }
+    if (k < I) {
+        __m256i m = lane_mask8(I - k);
+        __m256 xv[DOT_ROWS];
+#pragma GCC unroll 4
+        for (int r = 0; r < DOT_ROWS; r++)
+            xv[r] = _mm256_maskload_ps(x[r] + k, m);
+#pragma GCC unroll 4
+        for (int o = 0; o < DOT_COLS; o++) {
+            __m256 wv = _mm256_maskload_ps(w[o] + k, m);
+#pragma GCC unroll 4
+            for (int r = 0; r < DOT_ROWS; r++)
+                acc[r][o] = _mm256_fmadd_ps(xv[r], wv, acc[r][o]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < DOT_ROWS; r++)
+        out[r] = hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
+}
+
+/* Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)). Tiles of 3 rows of Y × 4 columns;
+ * at the edges the missing rows of X or W repeat the last valid one and their
+ * results are dropped. scratch is not used. */
+static void avx2_forward(float *Y, const float *X, const float *W, const float *b,
+                         int B, int I, int O, nn_act act, float slope, float *scratch)
+{
+    (void)scratch;
+    for (int o0 = 0; o0 < O; o0 += DOT_COLS) {
+        int cols = imin(DOT_COLS, O - o0);
+        __m128i col_mask = lane_mask4(cols);
+        __m128 bias = b ? _mm_maskload_ps(b + o0, col_mask) : _mm_setzero_ps();
+        const float *w[DOT_COLS];
+        for (int o = 0; o < DOT_COLS; o++)
+            w[o] = W + (size_t)(o0 + imin(o, cols - 1)) * I;
+
+        for (int r0 = 0; r0 < B; r0 += DOT_ROWS) {
+            int rows = imin(DOT_ROWS, B - r0);
+            const float *x[DOT_ROWS];
+            for (int r = 0; r < DOT_ROWS; r++)
+                x[r] = X + (size_t)(r0 + imin(r, rows - 1)) * I;
+
+            __m128 z[DOT_ROWS];
+            dot_3x4(z, x, w, I);
+            /* Epilogue on two 8-lane vectors: rows 0|1 and row 2|(unused). */
+            __m256 z01 = _mm256_set_m128(_mm_add_ps(z[1], bias), _mm_add_ps(z[0], bias));
+            __m256 z2 = _mm256_castps128_ps256(_mm_add_ps(z[2], bias));
+            z01 = act8(z01, act, slope);
+            z2 = act8(z2, act, slope);
+            float *y = Y + (size_t)r0 * O + o0;
+            _mm_maskstore_ps(y, col_mask, _mm256_castps256_ps128(z01));
+            if (rows > 1)
+                _mm_maskstore_ps(y + O, col_mask, _mm256_extractf128_ps(z01, 1));
+            if (rows > 2)
+                _mm_maskstore_ps(y + 2 * (size_t)O, col_mask, _mm256_castps256_ps128(z2));
+        }
+    }
+}
+
+/* ---- backward: packed panels and the 6×16 microkernel ------------------------- */
+
+/* panel (rows, NR) = src (rows, cols) read with row stride ld; columns
+ * cols..NR-1 are zero. cols in [1, NR]. */
+static void pack_panel(float *panel, const float *src, size_t ld, int rows, int cols)
+{
+    if (cols == NR) {
+        for (int k = 0; k < rows; k++, src += ld, panel += NR) {
+            _mm256_store_ps(panel, _mm256_loadu_ps(src));
+            _mm256_store_ps(panel + 8, _mm256_loadu_ps(src + 8));
+        }
+        return;
+    }
+    __m256i m0 = lane_mask8(imin(cols, 8)), m1 = lane_mask8(cols > 8 ? cols - 8 : 0);
+    for (int k = 0; k < rows; k++, src += ld, panel += NR) {
+        _mm256_store_ps(panel, _mm256_maskload_ps(src, m0));
+        _mm256_store_ps(panel + 8, _mm256_maskload_ps(src + 8, m1));
+    }
+}
+
+/* acc (MR,NR) = A·P where A (MR,K) element (r,k) is a[r][k*a_step] and P (K,NR)
+ * is a packed panel. 12 accumulators + 2 panel vectors + 1 broadcast. */
+static ALWAYS_INLINE void gemm_6x16(__m256 out[MR][2], const float *const a[MR], size_t a_step,
+                                    const float *panel, int K)
+{
+    __m256 acc[MR][2]; /* local, so that it lives in registers */
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++)
+        acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (size_t k = 0, ak = 0; k < (size_t)K; k++, ak += a_step, panel += NR) {
+        __m256 p0 = _mm256_load_ps(panel), p1 = _mm256_load_ps(panel + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) {
+            __m256 ar = _mm256_broadcast_ss(a[r] + ak);
+            acc[r][0] = _mm256_fmadd_ps(ar, p0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(ar, p1, acc[r][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++)
+        out[r][0] = acc[r][0], out[r][1] = acc[r][1];
+}
+
+/* C (rows, cols) at c with row stride ldc  =  A·P  (or += when accumulate),
+ * where A's rows start at a_row0 + r*a_row_step, its columns are a_step apart.
+ * rows <= MR, cols <= NR; the missing rows of A repeat the last valid one. */
+static ALWAYS_INLINE void gemm_block(float *c, size_t ldc, const float *a_row0, size_t a_row_step,
+                                     size_t a_step, const float *panel, int K, int rows,
+                                     int cols, int accumulate)
+{
+    const float *a[MR];
+    for (int r = 0; r < MR; r++)
+        a[r] = a_row0 + (size_t)imin(r, rows - 1) * a_row_step;
+    __m256 acc[MR][2];
+    gemm_6x16(acc, a, a_step, panel, K);
+
+    if (rows == MR && cols == NR) {
+#pragma GCC unroll 6
+        for (int r = 0; r < MR; r++, c += ldc) {
+            __m256 c0 = acc[r][0], c1 = acc[r][1];
+            if (accumulate) {
+                c0 = _mm256_add_ps(_mm256_loadu_ps(c), c0);
+                c1 = _mm256_add_ps(_mm256_loadu_ps(c + 8), c1);
+            }
+            _mm256_storeu_ps(c, c0);
+            _mm256_storeu_ps(c + 8, c1);
+        }
+        return;
+    }
+    __m256i m0 = lane_mask8(imin(cols, 8)), m1 = lane_mask8(cols > 8 ? cols - 8 : 0);
+    for (int r = 0; r < rows; r++, c += ldc) {
+        __m256 c0 = acc[r][0], c1 = acc[r][1];
+        if (accumulate) {
+            c0 = _mm256_add_ps(_mm256_maskload_ps(c, m0), c0);
+            c1 = _mm256_add_ps(_mm256_maskload_ps(c + 8, m1), c1);
+        }
+        _mm256_maskstore_ps(c, m0, c0);
+        _mm256_maskstore_ps(c + 8, m1, c1);
+    }
+}
+
+/* dX (B,I) = dY (B,O) · W (O,I). For each 16-column slice of W: pack it
+ * (O,16) into scratch, then sweep the rows of dY six at a time. */
+static void avx2_backward_input(float *dX, const float *dY, const float *W,
+                                int B, int I, int O, float *scratch)
+{
+    for (int n0 = 0; n0 < I; n0 += NR) {
+        int cols = imin(NR, I - n0);
+        pack_panel(scratch, W + n0, (size_t)I, O, cols);
+        for (int m0 = 0; m0 < B; m0 += MR)
+            gemm_block(dX + (size_t)m0 * I + n0, (size_t)I, dY + (size_t)m0 * O, (size_t)O, 1,
+                       scratch, O, imin(MR, B - m0), cols, 0);
+    }
+}
+
+/* dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r] (when db is given).
+ * For each 16-column slice of X: pack it (B,16) into scratch, then sweep the
+ * rows of dW six at a time; dYᵀ is read in place (row o of dYᵀ = column o of dY). */
+static void avx2_backward_weights(float *dW, float *db, const float *dY, const float *X,
+                                  int B, int I, int O, float *scratch)
+{
+    if (db) {
+        /* Column sums in the scalar kernel's order: Σ_r first, then into db. */
+        int o = 0;
+        for (; o + 8 <= O; o += 8) {
+            __m256 s = _mm256_setzero_ps();
+            for (int r = 0; r < B; r++)
+                s = _mm256_add_ps(s, _mm256_loadu_ps(dY + (size_t)r * O + o));
+            _mm256_storeu_ps(db + o, _mm256_add_ps(_mm256_loadu_ps(db + o), s));
+        }
+        if (o < O) {
+            __m256i m = lane_mask8(O - o);
+            __m256 s = _mm256_setzero_ps();
+            for (int r = 0; r < B; r++)
+                s = _mm256_add_ps(s, _mm256_maskload_ps(dY + (size_t)r * O + o, m));
+            _mm256_maskstore_ps(db + o, m, _mm256_add_ps(_mm256_maskload_ps(db + o, m), s));
+        }
+    }
+    for (int n0 = 0; n0 < I; n0 += NR) {
+        int cols = imin(NR, I - n0);
+        pack_panel(scratch, X + n0, (size_t)I, B, cols);
+        for (int m0 = 0; m0 < O; m0 += MR)
+            gemm_block(dW + (size_t)m0 * I + n0, (size_t)I, dY + m0, 1, (size_t)O, scratch, B,
+                       imin(MR, O - m0), cols, 1);
+    }
+}
+
+static const nn_dense_kernels avx2_kernels = {
+    .name = "avx2",
+    .forward = avx2_forward,
+    .backward_input = avx2_backward_input,
+    .backward_weights = avx2_backward_weights,
+    .act_forward = avx2_act_forward,
+    .act_backward = avx2_act_backward,
+};
+
+const nn_dense_kernels *nn_kernels_avx2_unchecked(void) { return &avx2_kernels; }

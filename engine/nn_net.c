@@ -1,0 +1,494 @@
+/* Sequential networks (see nn_net.h): spec and shape checks, flat parameter and
+ * gradient buffers, forward and backward over reused activation buffers.
+ *
+ * A Linear directly followed by an activation runs as one fused kernel; the
+ * activation layer then owns no buffer and its output is the Linear's output.
+ * Backward walks the layers in reverse through two ping-pong gradient buffers
+ * and stops at the first Linear: nothing before it has parameters. */
+#include "nn_net.h"
+#include "nn_mem.h"
+#include "nn_net_internal.h"
+#include "nn_rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct net_layer {
+    nn_layer_spec spec;  /* canonical: fields that do not apply to the kind are 0 */
+    int width;           /* features this layer produces */
+    /* Linear: views into the flat buffers, and the activation fused into it */
+    float *W, *b, *dW, *db;
+    nn_act fused_act;
+    float fused_slope;
+    /* activation: computed by the preceding Linear's fused kernel */
+    bool fused;
+    /* owned, (capacity, width); NULL for a fused activation */
+    float *buffer;
+    float *mask; /* Dropout: 0 or 1/(1-p) per element of the last training forward */
+    /* set by the last forward */
+    const float *input;  /* (batch, in) */
+    const float *output; /* (batch, width) */
+} net_layer;
+
+struct nn_net {
+    int n_layers;
+    net_layer *layers;
+    int first_linear;
+    int input_size, output_size, max_width;
+
+    size_t n_params;
+    float *params, *grads;
+
+    const nn_dense_kernels *kernels;
+    bool training;
+    nn_rng dropout_rng;
+
+    int capacity;            /* rows every activation buffer holds */
+    float *grad_a, *grad_b;  /* (capacity, max_width), backward ping-pong */
+    float *scratch;
+    size_t scratch_floats;
+
+    int last_batch;          /* batch of the last forward; 0 = nothing to go back through */
+    bool last_training;      /* mode of the last forward */
+};
+
+const char *nn_layer_kind_name(nn_layer_kind kind)
+{
+    switch (kind) {
+    case NN_LAYER_LINEAR: return "Linear";
+    case NN_LAYER_SIGMOID: return "Sigmoid";
+    case NN_LAYER_RELU: return "ReLU";
+    case NN_LAYER_LEAKY_RELU: return "LeakyReLU";
+    case NN_LAYER_TANH: return "Tanh";
+    case NN_LAYER_DROPOUT: return "Dropout";
+    }
+    return "unknown";
+}
+
+static nn_act layer_act(nn_layer_kind kind)
+{
+    switch (kind) {
+    case NN_LAYER_SIGMOID: return NN_ACT_SIGMOID;
+    case NN_LAYER_RELU: return NN_ACT_RELU;
+    case NN_LAYER_LEAKY_RELU: return NN_ACT_LEAKY_RELU;
+    case NN_LAYER_TANH: return NN_ACT_TANH;
+    default: return NN_ACT_NONE;
+    }
+}
+
+/* ---- specs ---------------------------------------------------------------- */
+
+nn_status nn_layer_spec_check(const nn_layer_spec *spec, int index)
+{
+    int n = index + 1;
+    switch (spec->kind) {
+    case NN_LAYER_LINEAR:
+        if (spec->in_features < 1 || spec->in_features > NN_NET_MAX_FEATURES)
+            return nn_fail(NN_EINVAL, "layer %d (Linear): in_features %d out of range (1..%d)", n,
+                           spec->in_features, NN_NET_MAX_FEATURES);
+        if (spec->out_features < 1 || spec->out_features > NN_NET_MAX_FEATURES)
+            return nn_fail(NN_EINVAL, "layer %d (Linear): out_features %d out of range (1..%d)", n,
+                           spec->out_features, NN_NET_MAX_FEATURES);
+        if (nn_layer_spec_param_count(spec) > NN_NET_MAX_PARAMS)
+            return nn_fail(NN_EINVAL, "layer %d (Linear): %d x %d weights exceed the limit of %zu parameters",
+                           n, spec->out_features, spec->in_features, NN_NET_MAX_PARAMS);
+        if ((unsigned)spec->init > NN_INIT_KAIMING_NORMAL)
+            return nn_fail(NN_EINVAL, "layer %d (Linear): unknown init %d", n, (int)spec->init);
+        return NN_OK;
+    case NN_LAYER_LEAKY_RELU:
+        /* The backward pass reads the sign of the output, which needs slope >= 0. */
+        if (!isfinite(spec->slope) || spec->slope < 0.0f)
+            return nn_fail(NN_EINVAL, "layer %d (LeakyReLU): slope %g must be finite and >= 0", n,
+                           (double)spec->slope);
+        return NN_OK;
+    case NN_LAYER_DROPOUT:
+        if (!(spec->p >= 0.0f && spec->p < 1.0f))
+            return nn_fail(NN_EINVAL, "layer %d (Dropout): p %g must be in [0, 1)", n, (double)spec->p);
+        return NN_OK;
+    case NN_LAYER_SIGMOID:
+    case NN_LAYER_RELU:
+    case NN_LAYER_TANH:
+        return NN_OK;
+    }
+    return nn_fail(NN_EINVAL, "layer %d: unknown kind %d", n, (int)spec->kind);
+}
+
+size_t nn_layer_spec_param_count(const nn_layer_spec *spec)
+{
+    if (spec->kind != NN_LAYER_LINEAR)
+        return 0;
+    return ((size_t)spec->in_features + 1) * (size_t)spec->out_features;
+}
+
+/* The spec with the fields that do not apply to its kind set to 0, so that
+ * nn_net_layer and saved files say only what matters. */
+static nn_layer_spec canonical_spec(const nn_layer_spec *spec)
+{
+    nn_layer_spec c = {.kind = spec->kind};
+    if (spec->kind == NN_LAYER_LINEAR) {
+        c.in_features = spec->in_features;
+        c.out_features = spec->out_features;
+        c.init = spec->init;
+    }
+    if (spec->kind == NN_LAYER_LEAKY_RELU)
+        c.slope = spec->slope;
+    if (spec->kind == NN_LAYER_DROPOUT)
+        c.p = spec->p;
+    return c;
+}
+
+/* Each Linear's in_features must be the width the previous Linear produces
+ * (activations and dropout keep the width). */
+static nn_status check_shapes(const nn_layer_spec *layers, int n_layers)
+{
+    int producer = -1;
+    for (int i = 0; i < n_layers; i++) {
+        if (layers[i].kind != NN_LAYER_LINEAR)
+            continue;
+        if (producer >= 0 && layers[i].in_features != layers[producer].out_features)
+            return nn_fail(NN_ESHAPE, "layer %d (Linear) expects %d inputs but layer %d (Linear) produces %d",
+                           i + 1, layers[i].in_features, producer + 1, layers[producer].out_features);
+        producer = i;
+    }
+    if (producer < 0)
+        return nn_fail(NN_EINVAL, "a network needs at least one Linear layer");
+    return NN_OK;
+}
+
+/* ---- create / free -------------------------------------------------------- */
+
+static void release_batch_buffers(nn_net *net)
+{
+    for (int i = 0; i < net->n_layers; i++) {
+        nn_free(net->layers[i].buffer);
+        nn_free(net->layers[i].mask);
+        net->layers[i].buffer = net->layers[i].mask = NULL;
+    }
+    nn_free(net->grad_a);
+    nn_free(net->grad_b);
+    net->grad_a = net->grad_b = NULL;
+    net->capacity = 0;
+    net->last_batch = 0;
+}
+
+void nn_net_free(nn_net *net)
+{
+    if (!net)
+        return;
+    if (net->layers)
+        release_batch_buffers(net);
+    nn_free(net->scratch);
+    nn_free(net->params);
+    nn_free(net->grads);
+    free(net->layers);
+    free(net);
+}
+
+/* Lays W then b of each Linear out in the flat buffers, wires up fusion and
+ * widths, and initialises the parameters from `seed`. */
+static void wire_layers(nn_net *net, uint64_t seed)
+{
+    nn_rng init_rng;
+    nn_rng_seed(&init_rng, seed, NN_STREAM_INIT);
+    size_t offset = 0;
+    int width = net->input_size;
+    net->max_width = width;
+    for (int i = 0; i < net->n_layers; i++) {
+        net_layer *L = &net->layers[i];
+        if (L->spec.kind == NN_LAYER_LINEAR) {
+            int in = L->spec.in_features, out = L->spec.out_features;
+            L->W = net->params + offset;
+            L->dW = net->grads + offset;
+            offset += (size_t)out * in;
+            L->b = net->params + offset;
+            L->db = net->grads + offset;
+            offset += (size_t)out;
+            nn_init_linear(L->W, L->b, in, out, L->spec.init, &init_rng);
+            width = out;
+        } else if (layer_act(L->spec.kind) != NN_ACT_NONE && i > 0 &&
+                   net->layers[i - 1].spec.kind == NN_LAYER_LINEAR) {
+            L->fused = true;
+            net->layers[i - 1].fused_act = layer_act(L->spec.kind);
+            net->layers[i - 1].fused_slope = L->spec.slope;
+        }
+        L->width = width;
+        if (width > net->max_width)
+            net->max_width = width;
+    }
+    net->output_size = width;
+}
+
+nn_status nn_net_create(nn_net **out, const nn_layer_spec *layers, int n_layers, uint64_t seed)
+{
+    *out = NULL;
+    if (!layers)
+        return nn_fail(NN_EINVAL, "no layer list given");
+    if (n_layers < 1 || n_layers > NN_NET_MAX_LAYERS)
+        return nn_fail(NN_EINVAL, "a network needs 1..%d layers (got %d)", NN_NET_MAX_LAYERS, n_layers);
+    size_t n_params = 0;
+    for (int i = 0; i < n_layers; i++) {
+        nn_status st = nn_layer_spec_check(&layers[i], i);
+        if (st != NN_OK)
+            return st;
+        n_params += nn_layer_spec_param_count(&layers[i]);
+        if (n_params > NN_NET_MAX_PARAMS)
+            return nn_fail(NN_EINVAL, "the network has more than %zu parameters (at layer %d)",
+                           NN_NET_MAX_PARAMS, i + 1);
+    }
+    nn_status st = check_shapes(layers, n_layers);
+    if (st != NN_OK)
+        return st;
+
+    nn_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return nn_fail(NN_ENOMEM, "out of memory creating a network");
+    net->layers = calloc((size_t)n_layers, sizeof *net->layers);
+    net->params = nn_alloc_floats(n_params);
+    net->grads = nn_alloc_floats(n_params);
+    if (!net->layers || !net->params || !net->grads) {
+        nn_net_free(net);
+        return nn_fail(NN_ENOMEM, "out of memory for a network of %zu parameters", n_params);
+    }
+    net->n_layers = n_layers;
+    net->n_params = n_params;
+    net->first_linear = -1;
+    for (int i = 0; i < n_layers; i++) {
+        net->layers[i].spec = canonical_spec(&layers[i]);
+        if (net->first_linear < 0 && layers[i].kind == NN_LAYER_LINEAR)
+            net->first_linear = i;
+    }
+    net->input_size = layers[net->first_linear].in_features;
+    wire_layers(net, seed);
+    net->kernels = nn_kernels_active();
+    net->training = true;
+    nn_rng_seed(&net->dropout_rng, seed, NN_STREAM_DROPOUT);
+    *out = net;
+    return NN_OK;
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+int nn_net_layer_count(const nn_net *net) { return net->n_layers; }
+
+const nn_layer_spec *nn_net_layer(const nn_net *net, int index)
+{
+    if (index < 0 || index >= net->n_layers)
+        return NULL;
+    return &net->layers[index].spec;
+}
+
+int nn_net_input_size(const nn_net *net) { return net->input_size; }
+int nn_net_output_size(const nn_net *net) { return net->output_size; }
+size_t nn_net_param_count(const nn_net *net) { return net->n_params; }
+float *nn_net_params(nn_net *net) { return net->params; }
+float *nn_net_grads(nn_net *net) { return net->grads; }
+
+ptrdiff_t nn_net_weight_offset(const nn_net *net, int index)
+{
+    if (index < 0 || index >= net->n_layers || net->layers[index].spec.kind != NN_LAYER_LINEAR)
+        return -1;
+    return net->layers[index].W - net->params;
+}
+
+ptrdiff_t nn_net_bias_offset(const nn_net *net, int index)
+{
+    if (index < 0 || index >= net->n_layers || net->layers[index].spec.kind != NN_LAYER_LINEAR)
+        return -1;
+    return net->layers[index].b - net->params;
+}
+
+void nn_net_set_training(nn_net *net, bool training) { net->training = training; }
+bool nn_net_training(const nn_net *net) { return net->training; }
+
+/* NULL goes back to nn_kernels_active(). */
+void nn_net_set_kernels(nn_net *net, const nn_dense_kernels *kernels)
+{
+    net->kernels = kernels ? kernels : nn_kernels_active();
+}
+
+void nn_net_zero_grad(nn_net *net) { memset(net->grads, 0, net->n_params * sizeof *net->grads); }
+
+/* ---- buffers -------------------------------------------------------------- */
+
+/* Grows every per-batch buffer to hold `batch` rows; a no-op when they already do. */
+static nn_status ensure_capacity(nn_net *net, int batch)
+{
+    if (batch <= net->capacity)
+        return NN_OK;
+    release_batch_buffers(net);
+    if ((size_t)batch > SIZE_MAX / sizeof(float) / (size_t)net->max_width)
+        return nn_fail(NN_ENOMEM, "batch %d is too large for this network", batch);
+    size_t rows = (size_t)batch;
+    bool ok = (net->grad_a = nn_alloc_floats(rows * net->max_width)) &&
+              (net->grad_b = nn_alloc_floats(rows * net->max_width));
+    for (int i = 0; ok && i < net->n_layers; i++) {
+        net_layer *L = &net->layers[i];
+        if (!L->fused)
+            ok = (L->buffer = nn_alloc_floats(rows * L->width)) != NULL;
+        if (ok && L->spec.kind == NN_LAYER_DROPOUT)
+            ok = (L->mask = nn_alloc_floats(rows * L->width)) != NULL;
+    }
+    if (!ok) {
+        release_batch_buffers(net);
+        return nn_fail(NN_ENOMEM, "out of memory for activations of batch %d", batch);
+    }
+    net->capacity = batch;
+    return NN_OK;
+}
+
+/* Grows the kernel workspace to what every Linear needs at this batch size. */
+static nn_status ensure_scratch(nn_net *net, int batch)
+{
+    size_t need = 1;
+    for (int i = 0; i < net->n_layers; i++) {
+        const nn_layer_spec *s = &net->layers[i].spec;
+        if (s->kind == NN_LAYER_LINEAR) {
+            size_t n = nn_dense_scratch_floats(batch, s->in_features, s->out_features);
+            if (n > need)
+                need = n;
+        }
+    }
+    if (need <= net->scratch_floats)
+        return NN_OK;
+    nn_free(net->scratch);
+    net->scratch_floats = 0;
+    if (!(net->scratch = nn_alloc_floats(need)))
+        return nn_fail(NN_ENOMEM, "out of memory for %zu floats of kernel workspace", need);
+    net->scratch_floats = need;
+    return NN_OK;
+}
+
+/* ---- forward -------------------------------------------------------------- */
+
+/* y, mask, x are (n): mask = 1/(1-p) with probability 1-p, else 0; y = x * mask. */
+static void dropout_forward(float *y, float *mask, const float *x, size_t n, float p, nn_rng *rng)
+{
+    float keep_scale = 1.0f / (1.0f - p);
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = nn_rng_uniform(rng) >= p ? keep_scale : 0.0f;
+        y[i] = x[i] * mask[i];
+    }
+}
+
+/* dx, dy, mask are (n): dx = dy * mask. dx may alias dy. */
+static void dropout_backward(float *dx, const float *dy, const float *mask, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dx[i] = dy[i] * mask[i];
+}
+
+/* One layer's forward over input (batch, in): sets L->input and L->output. */
+static void layer_forward(nn_net *net, int index, const float *input, int batch)
+{
+    net_layer *L = &net->layers[index];
+    const nn_dense_kernels *k = net->kernels;
+    size_t n = (size_t)batch * (size_t)L->width;
+    L->input = input;
+    L->output = L->buffer;
+    switch (L->spec.kind) {
+    case NN_LAYER_LINEAR:
+        k->forward(L->buffer, input, L->W, L->b, batch, L->spec.in_features, L->spec.out_features,
+                   L->fused_act, L->fused_slope, net->scratch);
+        return;
+    case NN_LAYER_DROPOUT:
+        if (net->training)
+            dropout_forward(L->buffer, L->mask, input, n, L->spec.p, &net->dropout_rng);
+        else
+            L->output = input;
+        return;
+    default:
+        if (L->fused)
+            L->output = input; /* the preceding Linear already applied this activation */
+        else
+            k->act_forward(L->buffer, input, n, layer_act(L->spec.kind), L->spec.slope);
+        return;
+    }
+}
+
+nn_status nn_net_forward(nn_net *net, const float *x, int batch, const float **y)
+{
+    *y = NULL;
+    net->last_batch = 0;
+    if (!x)
+        return nn_fail(NN_EINVAL, "forward: input is NULL");
+    if (batch < 1)
+        return nn_fail(NN_EINVAL, "forward: batch %d must be > 0", batch);
+    nn_status st = ensure_capacity(net, batch);
+    if (st == NN_OK)
+        st = ensure_scratch(net, batch);
+    if (st != NN_OK)
+        return st;
+    const float *input = x;
+    for (int i = 0; i < net->n_layers; i++) {
+        layer_forward(net, i, input, batch);
+        input = net->layers[i].output;
+    }
+    net->last_batch = batch;
+    net->last_training = net->training;
+    *y = input;
+    return NN_OK;
+}
+
+/* ---- backward ------------------------------------------------------------- */
+
+/* Where an elementwise backward may write: in place when `grad` is ours, else grad_a. */
+static float *writable_grad(nn_net *net, const float *grad)
+{
+    return grad == net->grad_b ? net->grad_b : net->grad_a;
+}
+
+/* The ping-pong buffer that does not hold `grad`. */
+static float *other_grad(nn_net *net, const float *grad)
+{
+    return grad == net->grad_a ? net->grad_b : net->grad_a;
+}
+
+/* Linear (with its fused activation) backward. grad is (batch, out); adds into
+ * dW (out, in) and db (out); returns the input grad (batch, in), or NULL when
+ * not wanted. */
+static const float *linear_backward(nn_net *net, const net_layer *L, const float *grad, int batch,
+                                    bool want_input_grad)
+{
+    const nn_dense_kernels *k = net->kernels;
+    int in = L->spec.in_features, out = L->spec.out_features;
+    if (L->fused_act != NN_ACT_NONE) {
+        float *dpre = writable_grad(net, grad);
+        k->act_backward(dpre, grad, L->output, (size_t)batch * out, L->fused_act, L->fused_slope);
+        grad = dpre;
+    }
+    k->backward_weights(L->dW, L->db, grad, L->input, batch, in, out, net->scratch);
+    if (!want_input_grad)
+        return NULL;
+    float *dx = other_grad(net, grad);
+    k->backward_input(dx, grad, L->W, batch, in, out, net->scratch);
+    return dx;
+}
+
+nn_status nn_net_backward(nn_net *net, const float *dy)
+{
+    if (!dy)
+        return nn_fail(NN_EINVAL, "backward: output gradient is NULL");
+    if (net->last_batch == 0)
+        return nn_fail(NN_EINVAL, "backward: no forward pass to go back through");
+    int batch = net->last_batch;
+    const float *grad = dy;
+    for (int i = net->n_layers - 1; i >= net->first_linear; i--) {
+        const net_layer *L = &net->layers[i];
+        size_t n = (size_t)batch * (size_t)L->width;
+        if (L->spec.kind == NN_LAYER_LINEAR) {
+            grad = linear_backward(net, L, grad, batch, i > net->first_linear);
+        } else if (L->spec.kind == NN_LAYER_DROPOUT) {
+            if (net->last_training) {
+                float *dx = writable_grad(net, grad);
+                dropout_backward(dx, grad, L->mask, n);
+                grad = dx;
+            }
+        } else if (!L->fused) {
+            float *dx = writable_grad(net, grad);
+            net->kernels->act_backward(dx, grad, L->output, n, layer_act(L->spec.kind), L->spec.slope);
+            grad = dx;
+        }
+    }
+    return NN_OK;
+}

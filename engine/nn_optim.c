@@ -1,0 +1,363 @@
+/* Optimizers with PyTorch's update rules (see nn_optim.h): SGD, Adam and AdamW
+ * over one flat float32 parameter buffer.
+ *
+ * Each element loop follows the operation order of PyTorch's single-tensor path
+ * (torch/optim/sgd.py, adam.py) and of its scalar CPU kernels (add with alpha,
+ * lerp, addcmul, addcdiv), in float32. Per-step scalars (bias corrections, step
+ * size, 1 - beta) are computed in double, as PyTorch computes them in Python, and
+ * rounded to float where PyTorch hands them to a kernel. PyTorch's vectorised
+ * kernels may fuse multiply-adds (FMA), so its bits can differ by an ulp.
+ *
+ * Hot path: one step touches every parameter, up to ~200k of them, thousands of
+ * times an epoch. Each (rule, option) combination is its own branch-free loop
+ * over restrict pointers that gcc -O2 vectorises; the combinations come from one
+ * always-inline body per rule called with constant flags. Nothing is allocated
+ * after nn_optim_create. */
+#include "nn_optim.h"
+#include "nn_mem.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* Floats per 64-byte line: each moment starts on its own aligned line. */
+#define FLOATS_PER_LINE (NN_ALIGN / sizeof(float))
+
+struct nn_optim {
+    nn_optim_config config;
+    /* The hyperparameters as the user wrote them (see nn_hyperparameter_as_written). */
+    double lr, weight_decay, dampening, beta1, beta2;
+    size_t n_params;
+    long steps_taken;
+    float *state;           /* one allocation holding every moment; NULL for plain SGD */
+    float *momentum_buffer; /* SGD with momentum: (n_params) */
+    float *exp_avg;         /* Adam, AdamW: (n_params) */
+    float *exp_avg_sq;      /* Adam, AdamW: (n_params) */
+};
+
+/* ---- configuration ------------------------------------------------------- */
+
+nn_optim_config nn_optim_defaults(nn_optim_kind kind)
+{
+    nn_optim_config config = {
+        .kind = kind, .lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
+    };
+    if (kind == NN_OPTIM_ADAMW)
+        config.weight_decay = 1e-2f;
+    return config;
+}
+
+const char *nn_optim_kind_name(nn_optim_kind kind)
+{
+    switch (kind) {
+    case NN_OPTIM_SGD: return "SGD";
+    case NN_OPTIM_ADAM: return "Adam";
+    case NN_OPTIM_ADAMW: return "AdamW";
+    }
+    return "unknown";
+}
+
+/* NN_OK if `value` is finite and `in_range`, else an NN_EINVAL naming it. */
+static nn_status check_hyperparameter(const char *name, float value, bool in_range,
+                                      const char *rule)
+{
+    if (!isfinite(value))
+        return nn_fail(NN_EINVAL, "invalid %s: %g (must be finite)", name, (double)value);
+    if (!in_range)
+        return nn_fail(NN_EINVAL, "invalid %s: %g (must be %s)", name, (double)value, rule);
+    return NN_OK;
+}
+
+#define TRY(expr)                        \
+    do {                                 \
+        nn_status status_ = (expr);      \
+        if (status_ != NN_OK)            \
+            return status_;              \
+    } while (0)
+
+nn_status nn_optim_validate(const nn_optim_config *c)
+{
+    if (!c)
+        return nn_fail(NN_EINVAL, "invalid optimizer config: NULL");
+    if (c->kind != NN_OPTIM_SGD && c->kind != NN_OPTIM_ADAM && c->kind != NN_OPTIM_ADAMW)
+        return nn_fail(NN_EINVAL, "invalid optimizer kind: %d", (int)c->kind);
+    TRY(check_hyperparameter("lr", c->lr, c->lr >= 0, ">= 0"));
+    TRY(check_hyperparameter("weight_decay", c->weight_decay, c->weight_decay >= 0, ">= 0"));
+    if (c->kind == NN_OPTIM_SGD) {
+        TRY(check_hyperparameter("momentum", c->momentum, c->momentum >= 0, ">= 0"));
+        TRY(check_hyperparameter("dampening", c->dampening,
+                                 c->dampening >= 0 && c->dampening <= 1, "in [0, 1]"));
+        if (c->nesterov && (c->momentum <= 0 || c->dampening != 0))
+            return nn_fail(NN_EINVAL,
+                           "invalid nesterov: Nesterov momentum requires a momentum > 0 and "
+                           "zero dampening (got momentum %g, dampening %g)",
+                           (double)c->momentum, (double)c->dampening);
+    } else {
+        TRY(check_hyperparameter("beta1", c->beta1, c->beta1 >= 0 && c->beta1 < 1, "in [0, 1)"));
+        TRY(check_hyperparameter("beta2", c->beta2, c->beta2 >= 0 && c->beta2 < 1, "in [0, 1)"));
+        TRY(check_hyperparameter("eps", c->eps, c->eps > 0, "> 0"));
+    }
+    return NN_OK;
+}
+
+/* Working from the float's binary value instead (0.95f = 0.949999988...) drifts:
+ * 0.95f^100 is 13 ulps below 0.95^100 (ExponentialLR at epoch 100); for Adam's
+ * 1 - beta1 and step size it costs an ulp here and there. */
+double nn_hyperparameter_as_written(float value)
+{
+    if (!isfinite(value))
+        return value;
+    char text[32];
+    for (int digits = 1; digits < 9; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, (double)value);
+        if (strtof(text, NULL) == value)
+            return strtod(text, NULL);
+    }
+    return value; /* 9 significant digits always round-trip: the float itself */
+}
+
+nn_status nn_optim_create(nn_optim **out, const nn_optim_config *config, size_t n_params)
+{
+    if (!out)
+        return nn_fail(NN_EINVAL, "nn_optim_create: out must not be NULL");
+    *out = NULL;
+    TRY(nn_optim_validate(config));
+    if (n_params == 0)
+        return nn_fail(NN_EINVAL, "invalid n_params: 0 (must be > 0)");
+    if (n_params > SIZE_MAX / (2 * sizeof(float)) - FLOATS_PER_LINE)
+        return nn_fail(NN_ENOMEM, "out of memory: optimizer state for %zu parameters", n_params);
+
+    nn_optim *opt = calloc(1, sizeof *opt);
+    if (!opt)
+        return nn_fail(NN_ENOMEM, "out of memory: optimizer");
+    opt->config = *config;
+    opt->n_params = n_params;
+    opt->lr = nn_hyperparameter_as_written(config->lr);
+    opt->weight_decay = nn_hyperparameter_as_written(config->weight_decay);
+    opt->dampening = nn_hyperparameter_as_written(config->dampening);
+    opt->beta1 = nn_hyperparameter_as_written(config->beta1);
+    opt->beta2 = nn_hyperparameter_as_written(config->beta2);
+
+    size_t moments = config->kind != NN_OPTIM_SGD ? 2 : config->momentum != 0 ? 1 : 0;
+    size_t stride = (n_params + FLOATS_PER_LINE - 1) / FLOATS_PER_LINE * FLOATS_PER_LINE;
+    if (moments > 0) {
+        opt->state = nn_alloc_floats(moments * stride);
+        if (!opt->state) {
+            free(opt);
+            return NN_ENOMEM; /* nn_alloc_floats left the message */
+        }
+    }
+    if (config->kind == NN_OPTIM_SGD) {
+        opt->momentum_buffer = opt->state;
+    } else {
+        opt->exp_avg = opt->state;
+        opt->exp_avg_sq = opt->state + stride;
+    }
+    *out = opt;
+    return NN_OK;
+}
+
+void nn_optim_free(nn_optim *opt)
+{
+    if (!opt)
+        return;
+    nn_free(opt->state);
+    free(opt);
+}
+
+float nn_optim_lr(const nn_optim *opt) { return opt->config.lr; }
+
+void nn_optim_set_lr(nn_optim *opt, float lr)
+{
+    opt->config.lr = lr;
+    opt->lr = nn_hyperparameter_as_written(lr);
+}
+
+const nn_optim_config *nn_optim_config_of(const nn_optim *opt) { return &opt->config; }
+
+long nn_optim_steps_taken(const nn_optim *opt) { return opt->steps_taken; }
+
+/* Every update runs over whole blocks of UPDATE_BLOCK elements, then the tail.
+ * A block's fixed trip count is what lets gcc -O2 (whose "very cheap" cost model
+ * refuses loops that need a scalar epilogue) vectorise the element loop. */
+#define UPDATE_BLOCK 16
+
+/* ---- SGD ------------------------------------------------------------------ */
+
+/* The float scalars of one SGD step. The momentum buffer update is
+ * buf = buffer_decay*buf + grad_scale*g: momentum and 1 - dampening, except on
+ * the first step, where the zeroed buffer gets 0*0 + 1*g, PyTorch's clone of g. */
+typedef struct sgd_scalars {
+    float lr, weight_decay, momentum, buffer_decay, grad_scale;
+} sgd_scalars;
+
+/* params, grads, momentum_buffer: (count). The flags are constants at each call. */
+static ALWAYS_INLINE void sgd_update_block(size_t count, float *restrict params,
+                                           const float *restrict grads,
+                                           float *restrict momentum_buffer, sgd_scalars s,
+                                           const bool weight_decay, const bool momentum,
+                                           const bool nesterov)
+{
+    for (size_t i = 0; i < count; i++) {
+        float g = grads[i];
+        if (weight_decay)
+            g = g + s.weight_decay * params[i];     /* grad.add(param, alpha=wd) */
+        if (momentum) {
+            float buf = momentum_buffer[i] * s.buffer_decay + s.grad_scale * g;
+            momentum_buffer[i] = buf;
+            g = nesterov ? g + s.momentum * buf : buf;
+        }
+        params[i] = params[i] - s.lr * g;           /* param.add_(g, alpha=-lr) */
+    }
+}
+
+/* params, grads, momentum_buffer (NULL without momentum): (n). */
+static ALWAYS_INLINE void sgd_update(size_t n, float *restrict params,
+                                     const float *restrict grads,
+                                     float *restrict momentum_buffer, sgd_scalars s,
+                                     const bool weight_decay, const bool momentum,
+                                     const bool nesterov)
+{
+    size_t whole = n - n % UPDATE_BLOCK;
+    for (size_t i = 0; i < whole; i += UPDATE_BLOCK)
+        sgd_update_block(UPDATE_BLOCK, params + i, grads + i,
+                         momentum ? momentum_buffer + i : NULL, s, weight_decay, momentum,
+                         nesterov);
+    sgd_update_block(n - whole, params + whole, grads + whole,
+                     momentum ? momentum_buffer + whole : NULL, s, weight_decay, momentum,
+                     nesterov);
+}
+
+/* Picks the momentum variant once `weight_decay` is a constant. */
+static ALWAYS_INLINE void sgd_update_by_momentum(nn_optim *opt, float *restrict params,
+                                                 const float *restrict grads, sgd_scalars s,
+                                                 const bool weight_decay)
+{
+    size_t n = opt->n_params;
+    if (opt->config.nesterov)
+        sgd_update(n, params, grads, opt->momentum_buffer, s, weight_decay, true, true);
+    else if (opt->momentum_buffer)
+        sgd_update(n, params, grads, opt->momentum_buffer, s, weight_decay, true, false);
+    else
+        sgd_update(n, params, grads, NULL, s, weight_decay, false, false);
+}
+
+static void sgd_step(nn_optim *opt, float *restrict params, const float *restrict grads)
+{
+    bool first_step = opt->steps_taken == 0;
+    sgd_scalars s = {
+        .lr = opt->config.lr,
+        .weight_decay = opt->config.weight_decay,
+        .momentum = opt->config.momentum,
+        .buffer_decay = first_step ? 0.0f : opt->config.momentum,
+        .grad_scale = first_step ? 1.0f : (float)(1.0 - opt->dampening),
+    };
+    if (opt->config.weight_decay != 0)
+        sgd_update_by_momentum(opt, params, grads, s, true);
+    else
+        sgd_update_by_momentum(opt, params, grads, s, false);
+}
+
+/* ---- Adam, AdamW ---------------------------------------------------------- */
+
+/* The float scalars of one Adam step.
+ * exp_avg.lerp_(g, w) with w = 1 - beta1 is, in PyTorch's kernel,
+ * m + w*(g - m) when |w| < 0.5, else g - (g - m)*(1 - w); both are
+ * base + lerp_coeff*(g - m), with base m or g (the lerp_from_moment flag). */
+typedef struct adam_scalars {
+    float param_decay;      /* AdamW: p *= 1 - lr*wd; else 1 (exact) */
+    float weight_decay;     /* Adam: L2 added to the gradient */
+    float lerp_coeff;
+    float beta2, one_minus_beta2;
+    float bias_correction2_sqrt, eps, neg_step_size;
+} adam_scalars;
+
+/* params, grads, exp_avg, exp_avg_sq: (count). The flags are constants at each call.
+ * Vectorising sqrtf needs -fno-math-errno (else gcc keeps an errno call per element). */
+static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params,
+                                            const float *restrict grads,
+                                            float *restrict exp_avg,
+                                            float *restrict exp_avg_sq, adam_scalars s,
+                                            const bool l2_weight_decay,
+                                            const bool lerp_from_moment)
+{
+    for (size_t i = 0; i < count; i++) {
+        float p = params[i] * s.param_decay;
+        float g = grads[i];
+        if (l2_weight_decay)
+            g = g + s.weight_decay * p;
+        float m = exp_avg[i];
+        m = (lerp_from_moment ? m : g) + s.lerp_coeff * (g - m);
+        float v = exp_avg_sq[i] * s.beta2 + s.one_minus_beta2 * g * g; /* mul_, addcmul_ */
+        float denom = sqrtf(v) / s.bias_correction2_sqrt + s.eps;
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        params[i] = p + s.neg_step_size * m / denom;                    /* addcdiv_ */
+    }
+}
+
+/* params, grads, exp_avg, exp_avg_sq: (n). */
+static ALWAYS_INLINE void adam_update(size_t n, float *restrict params,
+                                      const float *restrict grads, float *restrict exp_avg,
+                                      float *restrict exp_avg_sq, adam_scalars s,
+                                      const bool l2_weight_decay, const bool lerp_from_moment)
+{
+    size_t whole = n - n % UPDATE_BLOCK;
+    for (size_t i = 0; i < whole; i += UPDATE_BLOCK)
+        adam_update_block(UPDATE_BLOCK, params + i, grads + i, exp_avg + i, exp_avg_sq + i, s,
+                          l2_weight_decay, lerp_from_moment);
+    adam_update_block(n - whole, params + whole, grads + whole, exp_avg + whole,
+                      exp_avg_sq + whole, s, l2_weight_decay, lerp_from_moment);
+}
+
+/* Picks the lerp variant once `l2_weight_decay` is a constant. */
+static ALWAYS_INLINE void adam_update_by_lerp(nn_optim *opt, float *restrict params,
+                                              const float *restrict grads, adam_scalars s,
+                                              bool lerp_from_moment, const bool l2_weight_decay)
+{
+    size_t n = opt->n_params;
+    if (lerp_from_moment)
+        adam_update(n, params, grads, opt->exp_avg, opt->exp_avg_sq, s, l2_weight_decay, true);
+    else
+        adam_update(n, params, grads, opt->exp_avg, opt->exp_avg_sq, s, l2_weight_decay, false);
+}
+
+static void adam_step(nn_optim *opt, float *restrict params, const float *restrict grads)
+{
+    double t = (double)(opt->steps_taken + 1);
+    double bias_correction1 = 1.0 - pow(opt->beta1, t);
+    double bias_correction2 = 1.0 - pow(opt->beta2, t);
+    double step_size = opt->lr / bias_correction1;
+    bool decoupled = opt->config.kind == NN_OPTIM_ADAMW;
+    bool has_weight_decay = opt->config.weight_decay != 0;
+
+    float lerp_weight = (float)(1.0 - opt->beta1);
+    bool lerp_from_moment = fabsf(lerp_weight) < 0.5f;
+    adam_scalars s = {
+        .param_decay = decoupled && has_weight_decay
+                           ? (float)(1.0 - opt->lr * opt->weight_decay) : 1.0f,
+        .weight_decay = opt->config.weight_decay,
+        .lerp_coeff = lerp_from_moment ? lerp_weight : -(1.0f - lerp_weight),
+        .beta2 = opt->config.beta2,
+        .one_minus_beta2 = (float)(1.0 - opt->beta2),
+        .bias_correction2_sqrt = (float)sqrt(bias_correction2),
+        .eps = opt->config.eps,
+        .neg_step_size = (float)-step_size,
+    };
+    if (has_weight_decay && !decoupled)
+        adam_update_by_lerp(opt, params, grads, s, lerp_from_moment, true);
+    else
+        adam_update_by_lerp(opt, params, grads, s, lerp_from_moment, false);
+}
+
+void nn_optim_step(nn_optim *opt, float *params, const float *grads)
+{
+    if (opt->config.kind == NN_OPTIM_SGD)
+        sgd_step(opt, params, grads);
+    else
+        adam_step(opt, params, grads);
+    opt->steps_taken++;
+}

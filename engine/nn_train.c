@@ -1,0 +1,93 @@
+/* Training epoch and evaluation pass (see nn_train.h). */
+#include "nn_train.h"
+
+#include <math.h>
+#include <time.h>
+
+#include "nn_loss.h"
+#include "nn_mem.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* loss and d(loss)/d(out) (may be NULL) for out (B, C) against labels y (B). */
+static nn_status batch_loss(nn_loss_kind kind, const float *out, const int32_t *y, int B, int C,
+                            float *loss, float *dout, int *correct)
+{
+    if (kind == NN_LOSS_MSE_ONEHOT)
+        return nn_mse_onehot(out, y, B, C, loss, dout, correct);
+    return nn_cross_entropy(out, y, B, C, loss, dout, correct);
+}
+
+/* One pass over the loader's current epoch; trains when opt is non-NULL. */
+static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_loader *loader,
+                          nn_pass_stats *stats)
+{
+    *stats = (nn_pass_stats){0};
+    double start = now_seconds(), loss_sum = 0.0;
+    int C = nn_net_output_size(net);
+    float *dout = NULL;
+    uint32_t dout_rows = 0;
+    const float *x, *out;
+    const int32_t *y;
+    uint32_t B;
+    nn_status st = NN_OK;
+
+    while (nn_loader_next(loader, &x, &y, &B)) {
+        if (opt && B > dout_rows) { /* first batch: the largest of the epoch */
+            nn_free(dout);
+            dout = nn_alloc_floats((size_t)B * (size_t)C);
+            if (!dout) {
+                st = NN_ENOMEM;
+                break;
+            }
+            dout_rows = B;
+        }
+        float loss;
+        int correct;
+        if ((st = nn_net_forward(net, x, (int)B, &out)) != NN_OK ||
+            (st = batch_loss(kind, out, y, (int)B, C, &loss, dout, &correct)) != NN_OK)
+            break;
+        if (!isfinite(loss)) {
+            stats->diverged = 1;
+            break;
+        }
+        loss_sum += (double)loss * B;
+        stats->correct += (uint64_t)correct;
+        stats->count += B;
+        if (opt) {
+            nn_net_zero_grad(net);
+            if ((st = nn_net_backward(net, dout)) != NN_OK)
+                break;
+            nn_optim_step(opt, nn_net_params(net), nn_net_grads(net));
+        }
+    }
+    nn_free(dout);
+    stats->loss = stats->count ? loss_sum / (double)stats->count : NAN;
+    stats->seconds = now_seconds() - start;
+    return st;
+}
+
+nn_status nn_train_epoch(nn_net *net, nn_loss_kind loss, nn_optim *opt, nn_loader *loader,
+                         uint32_t epoch, nn_pass_stats *stats)
+{
+    if (!opt)
+        return nn_fail(NN_EINVAL, "training needs an optimizer");
+    nn_net_set_training(net, true);
+    nn_loader_start_epoch(loader, epoch);
+    return run_pass(net, loss, opt, loader, stats);
+}
+
+nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader, nn_pass_stats *stats)
+{
+    bool was_training = nn_net_training(net);
+    nn_net_set_training(net, false);
+    nn_loader_start_epoch(loader, 0);
+    nn_status st = run_pass(net, loss, NULL, loader, stats);
+    nn_net_set_training(net, was_training);
+    return st;
+}

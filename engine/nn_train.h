@@ -1,0 +1,40 @@
+/* Whole passes over a loader: one training epoch, one evaluation. The hot loop
+ * of nnlab lives here so that a bridge call costs once per epoch, not per batch.
+ *
+ * Loss is reported as the sample-weighted mean of batch-mean losses (the mean
+ * loss per sample over the epoch); accuracy as correct / count. */
+#ifndef NN_TRAIN_H
+#define NN_TRAIN_H
+
+#include <stdint.h>
+
+#include "nn_data.h"
+#include "nn_error.h"
+#include "nn_net.h"
+#include "nn_optim.h"
+
+typedef enum nn_loss_kind {
+    NN_LOSS_CROSS_ENTROPY = 0, /* logits vs class labels */
+    NN_LOSS_MSE_ONEHOT,        /* outputs vs one-hot class labels */
+} nn_loss_kind;
+
+typedef struct nn_pass_stats {
+    double loss;      /* mean loss per sample over the samples seen */
+    uint64_t correct; /* argmax hits */
+    uint64_t count;   /* samples seen */
+    double seconds;   /* wall time of the pass */
+    int diverged;     /* 1 when a batch's loss was NaN or infinite (pass stopped there) */
+} nn_pass_stats;
+
+/* Trains `net` for one epoch: loader epoch `epoch` (its shuffle order), and per
+ * batch forward, loss, zero_grad, backward, optimizer step. The network is put
+ * in training mode. Stops early, with stats->diverged = 1 and NN_OK, at the first
+ * non-finite loss. */
+nn_status nn_train_epoch(nn_net *net, nn_loss_kind loss, nn_optim *opt, nn_loader *loader,
+                         uint32_t epoch, nn_pass_stats *stats);
+
+/* Evaluates `net` over loader epoch 0 in eval mode (dropout off) and restores
+ * the mode it found. */
+nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader, nn_pass_stats *stats);
+
+#endif

@@ -1,0 +1,140 @@
+-- The nnlab command line: parses the arguments the C host hands over, runs an
+-- experiment file under a traceback handler, and turns every failure into one
+-- clear message on stderr and a non-zero exit status.
+local cli = {}
+
+local USAGE = [[
+usage: nnlab <command> [arguments]
+
+commands:
+  run FILE.lua [options]   run an experiment (or any Lua file) with nnlab loaded
+  version                  engine version, Lua version and SIMD path in use
+  help                     this text (also: nnlab --help, nnlab run --help)
+]]
+
+local RUN_USAGE = [[
+usage: nnlab run FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--quiet]
+
+  --set key=value   override the experiment parameter `key` (repeatable)
+  -j N, --jobs N    train up to N variations at once (default: number of cores)
+  --force           retrain every variation, ignoring cached results
+  --out DIR         write the report under DIR instead of ./reports
+  --quiet           no progress output
+  -h, --help        this text
+]]
+
+local function fail(msg)
+  io.stderr:write("nnlab: ", msg, "\n")
+  return 1
+end
+
+--- Parses `run`'s arguments into an options table, or returns nil, message.
+function cli.parse_run(args)
+  local opts = { set = {}, set_order = {}, force = false, quiet = false }
+  local i = 1
+  local function value_of(flag)
+    i = i + 1
+    local v = args[i]
+    if v == nil then error(("%s needs a value"):format(flag), 0) end
+    return v
+  end
+  local ok, err = pcall(function()
+    while i <= #args do
+      local a = args[i]
+      if a == "-h" or a == "--help" then
+        opts.help = true
+      elseif a == "--set" or a:match("^%-%-set=") then
+        local kv = a == "--set" and value_of("--set") or a:sub(7)
+        local key, value = kv:match("^([%a_][%w_%.]*)=(.*)$")
+        if not key then
+          error(("malformed --set '%s': expected key=value with key a name like epochs or lr"):format(kv), 0)
+        end
+        if opts.set[key] == nil then opts.set_order[#opts.set_order + 1] = key end
+        opts.set[key] = value
+      elseif a == "-j" or a == "--jobs" or a:match("^%-j%d+$") or a:match("^%-%-jobs=") then
+        local v = (a == "-j" or a == "--jobs") and value_of(a) or a:match("^%-j(%d+)$") or a:sub(8)
+        local n = math.tointeger(tonumber(v))
+        if not n or n < 1 or n > 1024 then error(("-j needs a whole number from 1 to 1024, got '%s'"):format(v), 0) end
+        opts.jobs = n
+      elseif a == "--force" then
+        opts.force = true
+      elseif a == "--quiet" or a == "-q" then
+        opts.quiet = true
+      elseif a == "--out" or a:match("^%-%-out=") then
+        opts.out = a == "--out" and value_of("--out") or a:sub(7)
+        if opts.out == "" then error("--out needs a folder", 0) end
+      elseif a:sub(1, 1) == "-" and a ~= "-" then
+        error(("unknown option '%s' (see nnlab run --help)"):format(a), 0)
+      elseif opts.script == nil then
+        opts.script = a
+      else
+        error(("unexpected argument '%s' (one file per run)"):format(a), 0)
+      end
+      i = i + 1
+    end
+  end)
+  if not ok then return nil, err end
+  return opts
+end
+
+-- Frames of nnlab's own plumbing that a user's traceback does not need.
+local function short_traceback(msg)
+  local tb = debug.traceback(msg, 3)
+  local out = {}
+  for line in tb:gmatch("[^\n]+") do
+    if not (line:find("nnlab/cli.lua", 1, true) or line:find("[C]: in function 'xpcall'", 1, true)
+            or line:find("[C]: in ?", 1, true)) then
+      out[#out + 1] = line
+    end
+  end
+  return table.concat(out, "\n")
+end
+
+--- Runs a Lua file with options; returns an exit status.
+function cli.run_file(opts)
+  local nnlab = require "nnlab"
+  nnlab.options = opts
+  local chunk, err = loadfile(opts.script)
+  if not chunk then
+    if not io.open(opts.script, "r") then
+      return fail(("cannot open %s: no such file or not readable"):format(opts.script))
+    end
+    return fail(err)
+  end
+  local ok, msg = xpcall(chunk, function(e)
+    if type(e) ~= "string" then
+      local mt = getmetatable(e)
+      e = mt and mt.__tostring and tostring(e) or ("(error object is a %s value)"):format(type(e))
+    end
+    return short_traceback(e)
+  end)
+  if not ok then return fail(msg) end
+  return 0
+end
+
+function cli.version()
+  local core = require "nnlab.core"
+  io.write(("nnlab %s\nengine %s\n%s\nsimd %s\n"):format(core.engine_version(), core.engine_version(),
+                                                          _VERSION, core.simd()))
+  return 0
+end
+
+function cli.main(args, lua_dir)
+  cli.lua_dir = lua_dir
+  local command = args[1]
+  if command == nil or command == "help" or command == "--help" or command == "-h" then
+    io.write(USAGE)
+    return command == nil and 1 or 0
+  elseif command == "version" or command == "--version" then
+    return cli.version()
+  elseif command == "run" then
+    local opts, err = cli.parse_run(table.move(args, 2, #args, 1, {}))
+    if not opts then return fail(err) end
+    if opts.help then io.write(RUN_USAGE) return 0 end
+    if not opts.script then return fail("run needs a Lua file (see nnlab run --help)") end
+    return cli.run_file(opts)
+  end
+  return fail(("unknown command '%s' (see nnlab --help)"):format(tostring(command)))
+end
+
+return cli

@@ -1,0 +1,436 @@
+-- nnlab.datasets: where data comes from. The table of known datasets (files,
+-- MD5s, sizes, class names, licences), the folder search order, and download
+-- with the `curl` program. Pure Lua (standard library only); the C engine
+-- reads the files this module finds (engine/nn_data.h).
+--
+--   local datasets = require "nnlab.datasets"
+--   local dir, info = datasets.locate("kmnist")          -- or a folder path
+--   if not dir then error(info) end                      -- info is the message
+--   print(info.reason)     --> found in ./data/kmnist
+--
+-- Search order for a name: opts.path (an explicit folder), $NNLAB_DATA/<name>,
+-- ./data/<name>, the system copies listed in `known` (e.g. Debian's
+-- dataset-fashion-mnist), then a download into ./data/<name> for known
+-- datasets. A folder counts when it holds the four standard files, each raw or
+-- .gz. Downloads go through FILE.part, are MD5-checked, and only then renamed
+-- into place: a later run never trusts a half-written or wrong file.
+
+local M = {}
+
+-- The four files of an MNIST-format dataset, without .gz.
+M.FILES = {
+  "train-images-idx3-ubyte",
+  "train-labels-idx1-ubyte",
+  "t10k-images-idx3-ubyte",
+  "t10k-labels-idx1-ubyte",
+}
+
+-- Known datasets. `files` are what a download fetches (upstream .gz, with the
+-- MD5s and sizes torchvision uses); `mirrors` are tried in order; `system` are
+-- folders where an OS package installs a copy.
+M.known = {
+  kmnist = {
+    name = "kmnist",
+    title = "Kuzushiji-MNIST",
+    homepage = "https://github.com/rois-codh/kmnist",
+    mirrors = { "http://codh.rois.ac.jp/kmnist/dataset/kmnist/" },
+    files = {
+      { name = "train-images-idx3-ubyte.gz", bytes = 18165135, md5 = "bdb82020997e1d708af4cf47b453dcf7" },
+      { name = "train-labels-idx1-ubyte.gz", bytes = 29497, md5 = "e144d726b3acfaa3e44228e80efcd344" },
+      { name = "t10k-images-idx3-ubyte.gz", bytes = 3041136, md5 = "5c965bf0a639b31b8f53240b1b52f4d7" },
+      { name = "t10k-labels-idx1-ubyte.gz", bytes = 5120, md5 = "7320c461ea6c1c855c0b718fb2a4b134" },
+    },
+    classes = { "お", "き", "す", "つ", "な", "は", "ま", "や", "れ", "を" },
+    classes_latin = { "o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo" },
+    license = "CC BY-SA 4.0",
+    attribution = '"KMNIST Dataset" (created by CODH), adapted from "Kuzushiji Dataset" '
+      .. "(created by NIJL and others), doi:10.20676/00000341; "
+      .. "Clanuwat et al., Deep Learning for Classical Japanese Literature, 2018",
+    system = {},
+  },
+  mnist = {
+    name = "mnist",
+    title = "MNIST",
+    homepage = "http://yann.lecun.com/exdb/mnist/",
+    mirrors = {
+      "https://ossci-datasets.s3.amazonaws.com/mnist/",
+      "http://yann.lecun.com/exdb/mnist/",
+    },
+    files = {
+      { name = "train-images-idx3-ubyte.gz", bytes = 9912422, md5 = "f68b3c2dcbeaaa9fbdd348bbdeb94873" },
+      { name = "train-labels-idx1-ubyte.gz", bytes = 28881, md5 = "d53e105ee54ea40749a09fcbcd1e9432" },
+      { name = "t10k-images-idx3-ubyte.gz", bytes = 1648877, md5 = "9fb629c4189551a2d022fa330f9573f3" },
+      { name = "t10k-labels-idx1-ubyte.gz", bytes = 4542, md5 = "ec29112dd5afa0611ce80d1b7f02629c" },
+    },
+    classes = { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9" },
+    license = "CC BY-SA 3.0",
+    attribution = "Yann LeCun, Corinna Cortes and Christopher J. C. Burges, The MNIST database of handwritten digits",
+    system = {},
+  },
+  ["fashion-mnist"] = {
+    name = "fashion-mnist",
+    title = "Fashion-MNIST",
+    homepage = "https://github.com/zalandoresearch/fashion-mnist",
+    mirrors = { "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/" },
+    files = {
+      { name = "train-images-idx3-ubyte.gz", bytes = 26421880, md5 = "8d4fb7e6c68d591d4c3dfef9ec88bf0d" },
+      { name = "train-labels-idx1-ubyte.gz", bytes = 29515, md5 = "25c81989df183df01b3e8a0aad5dffbe" },
+      { name = "t10k-images-idx3-ubyte.gz", bytes = 4422102, md5 = "bef4ecab320f06d8554ea6380940ec79" },
+      { name = "t10k-labels-idx1-ubyte.gz", bytes = 5148, md5 = "bb300cfdad3c16e7a12a480ee83cd310" },
+    },
+    classes = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" },
+    license = "MIT",
+    attribution = "Han Xiao, Kashif Rasul and Roland Vollgraf (Zalando Research), "
+      .. "Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Learning Algorithms, 2017",
+    -- Debian's dataset-fashion-mnist. Its .gz files were recompressed without the
+    -- original file names (each is 23-24 bytes shorter than upstream), so they do
+    -- NOT match the MD5s above. A system copy is trusted as installed by the
+    -- package manager; MD5s apply to downloads only. (The engine still validates
+    -- every header and size when it reads the files.)
+    system = { "/usr/share/datasets/fashion-mnist" },
+  },
+}
+
+local ALIASES = { fashion_mnist = "fashion-mnist", fashionmnist = "fashion-mnist",
+                  ["k-mnist"] = "kmnist", kuzushiji = "kmnist" }
+
+-- The known entry for a name (case and a few spellings forgiven), or nil.
+function M.lookup(name)
+  if type(name) ~= "string" then return nil end
+  local key = name:lower()
+  return M.known[ALIASES[key] or key]
+end
+
+-- Class names for a known dataset (a copy), or nil.
+function M.class_names(name)
+  local entry = M.lookup(name)
+  if not entry then return nil end
+  return table.move(entry.classes, 1, #entry.classes, 1, {})
+end
+
+---------------------------------------------------------------------------
+-- Files and folders
+
+-- A non-empty regular file we can read (a directory opens but cannot be read).
+local function readable(path)
+  local f = io.open(path, "rb")
+  if not f then return false end
+  local ok = f:read(0)
+  f:close()
+  return ok ~= nil
+end
+
+-- Anything at that path, file or folder (on Linux a folder opens for reading).
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+local function join(dir, name)
+  if dir:sub(-1) == "/" then return dir .. name end
+  return dir .. "/" .. name
+end
+
+-- Checks a folder for the four files. Returns a table { [base] = path } when
+-- all are there, else nil and a short reason ("no such folder", "missing ...").
+function M.folder_files(dir)
+  local found, missing = {}, {}
+  for _, base in ipairs(M.FILES) do
+    local raw, gz = join(dir, base), join(dir, base .. ".gz")
+    if readable(raw) then found[base] = raw
+    elseif readable(gz) then found[base] = gz
+    else missing[#missing + 1] = base .. "[.gz]" end
+  end
+  if #missing == 0 then return found end
+  if #missing == #M.FILES and not exists(dir) then return nil, "no such folder" end
+  return nil, "missing " .. table.concat(missing, ", ")
+end
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+-- Runs a shell command; true when it exited with status 0, else false and the code.
+local function run(command)
+  local ok, how, code = os.execute(command)
+  if ok then return true end
+  return false, how == "exit" and code or -1
+end
+
+-- The MD5 of a file as 32 lowercase hex digits (via md5sum), or nil and why.
+function M.md5(path)
+  local p = io.popen("md5sum -- " .. shell_quote(path) .. " 2>/dev/null")
+  if not p then return nil, "cannot run md5sum" end
+  local out = p:read("a") or ""
+  p:close()
+  local hex = out:match("^\\?(%x+)")
+  if not hex or #hex ~= 32 then return nil, "md5sum failed on " .. path end
+  return hex:lower()
+end
+
+---------------------------------------------------------------------------
+-- Download
+
+-- Short meanings of the curl exit codes one meets when fetching a file.
+local CURL_ERRORS = {
+  [6] = "could not resolve the host (no network?)",
+  [7] = "could not connect to the server",
+  [22] = "the server answered with an HTTP error (file not there?)",
+  [23] = "could not write the file",
+  [28] = "timed out",
+  [35] = "TLS handshake failed",
+  [37] = "could not read the file (file:// URL)",
+  [47] = "too many redirects",
+  [56] = "the connection broke while receiving",
+  [60] = "the server's certificate was not accepted",
+}
+
+local function env_lookup(opts)
+  local env = opts.env
+  if type(env) == "function" then return env end
+  if type(env) == "table" then return function(k) return env[k] end end
+  return os.getenv
+end
+
+-- NNLAB_DOWNLOAD_BASE_FASHION_MNIST for "fashion-mnist".
+function M.base_url_variable(name)
+  return "NNLAB_DOWNLOAD_BASE_" .. name:upper():gsub("[^%w]", "_")
+end
+
+-- The mirrors to try: opts.base_url, else $NNLAB_DOWNLOAD_BASE_<NAME>, else the
+-- known mirrors.
+local function mirrors_for(entry, opts)
+  local override = opts.base_url or env_lookup(opts)(M.base_url_variable(entry.name))
+  if override and override ~= "" then return { override } end
+  return entry.mirrors
+end
+
+-- Is stderr a terminal (so curl may draw its progress bar there)?
+local function stderr_is_terminal()
+  return (run("test -t 2"))
+end
+
+-- Fetches url into `part` with curl; true, or false and what went wrong.
+local function curl_fetch(url, part, opts)
+  local progress = opts.progress
+  if progress == nil then progress = stderr_is_terminal() end
+  local errfile = os.tmpname()
+  local command = table.concat({
+    opts.curl or "curl",
+    "--fail --location --show-error",
+    "--proto =http,https,file --proto-redir =http,https",
+    "--connect-timeout", tostring(opts.connect_timeout or 15),
+    "--max-time", tostring(opts.max_time or 900),
+    progress and "--progress-bar" or "--silent",
+    "--output", shell_quote(part),
+    shell_quote(url),
+    progress and "" or ("2>" .. shell_quote(errfile)),
+  }, " ")
+  if progress then io.stderr:write("downloading ", url, "\n") end
+  local ok, code = run(command)
+  local f = io.open(errfile, "rb")
+  local detail = f and f:read("a") or ""
+  if f then f:close() end
+  os.remove(errfile)
+  if ok then return true end
+  detail = detail:gsub("%s+$", ""):gsub("\n", " ")
+  local meaning = CURL_ERRORS[code] or ("curl exited with status " .. tostring(code))
+  if detail ~= "" then meaning = meaning .. " [" .. detail .. "]" end
+  return false, meaning
+end
+
+-- Downloads one file of `entry` into dir: FILE.part, MD5 check, rename.
+local function download_file(entry, file, dir, mirrors, opts)
+  local final, part = join(dir, file.name), join(dir, file.name .. ".part")
+  local failures = {}
+  for _, base in ipairs(mirrors) do
+    local url = base .. (base:sub(-1) == "/" and "" or "/") .. file.name
+    os.remove(part) -- a stale .part is never trusted, nor resumed
+    local ok, why = curl_fetch(url, part, opts)
+    if ok then
+      local got, md5_error = M.md5(part)
+      if got == file.md5 then
+        local renamed, rename_error = os.rename(part, final)
+        if renamed then return true end
+        os.remove(part)
+        return false, ("cannot move %s into place: %s"):format(part, tostring(rename_error))
+      end
+      os.remove(part)
+      why = md5_error or ("MD5 mismatch: got %s, expected %s; the partial file %s was deleted")
+        :format(got, file.md5, part)
+    else
+      os.remove(part)
+    end
+    failures[#failures + 1] = url .. ": " .. why
+  end
+  return false, table.concat(failures, "; ")
+end
+
+-- Downloads the files of a known dataset that are not yet in dir (creating it).
+-- Returns true, or nil and a message.
+function M.download(name, dir, opts)
+  opts = opts or {}
+  local entry = M.lookup(name)
+  if not entry then return nil, ("no download known for %q"):format(tostring(name)) end
+  if not run("mkdir -p -- " .. shell_quote(dir)) then
+    return nil, "cannot create the folder " .. dir
+  end
+  local mirrors = mirrors_for(entry, opts)
+  for _, file in ipairs(entry.files) do
+    local base = file.name:gsub("%.gz$", "")
+    if not readable(join(dir, file.name)) and not readable(join(dir, base)) then
+      local ok, why = download_file(entry, file, dir, mirrors, opts)
+      if not ok then return nil, why end
+    end
+  end
+  return true
+end
+
+---------------------------------------------------------------------------
+-- Locate
+
+local function looks_like_path(s)
+  return s:find("/", 1, true) ~= nil or s:sub(1, 1) == "." or s:sub(1, 1) == "~"
+end
+
+local function files_list()
+  local t = {}
+  for i, base in ipairs(M.FILES) do t[i] = base .. ".gz" end
+  return table.concat(t, ", ")
+end
+
+-- The "how to fix" lines of a not-found message; `where` names the folder(s).
+local function how_to_fix(where, entry)
+  local lines = {
+    ("To fix: put the four files (%s; raw or .gz) in %s."):format(files_list(), where),
+  }
+  if entry then
+    lines[#lines + 1] = ("  On a machine with network, get them from %s (%s)."):format(entry.mirrors[1], entry.homepage)
+    if entry.name == "fashion-mnist" then
+      lines[#lines + 1] = "  On Debian: apt install dataset-fashion-mnist (or run scripts/setup.sh)."
+    else
+      lines[#lines + 1] = "  Or name a fallback dataset: fashion-mnist is packaged by Debian (scripts/setup.sh installs it)."
+    end
+  end
+  return table.concat(lines, "\n")
+end
+
+local function found(dir, files, name, entry, source, reason, tried)
+  return dir, { name = name, dir = dir, files = files, source = source, reason = reason,
+                known = entry, tried = tried }
+end
+
+-- Finds the folder of a dataset. name_or_path: a known name ("kmnist",
+-- "mnist", "fashion-mnist"), another folder name (searched under $NNLAB_DATA
+-- and ./data), or a path (contains "/" or starts with "." or "~").
+-- opts (all optional):
+--   path        an explicit folder, searched first
+--   download    false: never download (also env NNLAB_OFFLINE=1)
+--   data_root   the ./data folder (default "./data"); downloads go to data_root/<name>
+--   env         table or function(name) used instead of os.getenv (for tests)
+--   base_url    replaces the known mirrors (also env NNLAB_DOWNLOAD_BASE_<NAME>)
+--   system      list of system folders, replacing the known ones
+--   progress    true/false: curl progress bar (default: when stderr is a terminal)
+--   curl, connect_timeout, max_time   the curl program and its limits (s)
+-- Returns dir, info with info = { name, dir, files = { [base] = path },
+-- source = "path" | "NNLAB_DATA" | "data" | "system" | "download",
+-- reason = one line for reports, known = the known entry or nil, tried = {...} };
+-- or nil, message (every place tried, what download said, how to fix).
+function M.locate(name_or_path, opts)
+  opts = opts or {}
+  assert(type(name_or_path) == "string" and name_or_path ~= "", "locate: a dataset name or folder")
+  local getenv = env_lookup(opts)
+  local data_root = opts.data_root or "./data"
+  local tried = {}
+
+  if looks_like_path(name_or_path) then
+    local files, why = M.folder_files(name_or_path)
+    if files then
+      return found(name_or_path, files, name_or_path, nil, "path",
+                   "the folder " .. name_or_path .. " (given explicitly)", tried)
+    end
+    return nil, ("dataset folder %s: %s.\n%s"):format(name_or_path, why, how_to_fix(name_or_path))
+  end
+
+  local entry = M.lookup(name_or_path)
+  local name = entry and entry.name or name_or_path
+  local function try(source, dir, label)
+    local files, why = M.folder_files(dir)
+    local where = label == dir and dir or ("%s (%s)"):format(label, dir)
+    tried[#tried + 1] = ("%s: %s"):format(where, files and "found" or why)
+    if files then return found(dir, files, name, entry, source, "found in " .. where, tried) end
+  end
+
+  local dir, info
+  if opts.path then
+    dir, info = try("path", opts.path, "the explicit path")
+    if dir then return dir, info end
+  end
+  local nnlab_data = getenv("NNLAB_DATA")
+  if nnlab_data and nnlab_data ~= "" then
+    dir, info = try("NNLAB_DATA", join(nnlab_data, name), "$NNLAB_DATA/" .. name)
+    if dir then return dir, info end
+  else
+    tried[#tried + 1] = "$NNLAB_DATA/" .. name .. ": NNLAB_DATA is not set"
+  end
+  dir, info = try("data", join(data_root, name), join(data_root, name))
+  if dir then return dir, info end
+  for _, system_dir in ipairs(opts.system or (entry and entry.system) or {}) do
+    dir, info = try("system", system_dir, "the system copy")
+    if dir then return dir, info end
+  end
+
+  local download_said
+  if not entry then
+    download_said = ("none: %q is not a known dataset (known: kmnist, mnist, fashion-mnist)"):format(name)
+  elseif opts.download == false then
+    download_said = "disabled (download = false)"
+  elseif getenv("NNLAB_OFFLINE") == "1" then
+    download_said = "disabled (NNLAB_OFFLINE=1)"
+  else
+    local target = join(data_root, name)
+    local ok, why = M.download(name, target, opts)
+    if ok then
+      local files, missing = M.folder_files(target)
+      if files then
+        return found(target, files, name, entry, "download",
+                     "downloaded into " .. target .. " (MD5-checked)", tried)
+      end
+      why = "downloaded, but the folder is still " .. missing
+    end
+    download_said = "failed: " .. why
+    os.remove(target) -- only succeeds when empty: leaves no empty folder behind
+    os.remove(data_root)
+  end
+
+  local lines = { ("dataset %q not found. Searched:"):format(name) }
+  for i, t in ipairs(tried) do lines[#lines + 1] = ("  %d. %s"):format(i, t) end
+  lines[#lines + 1] = "Download: " .. download_said
+  lines[#lines + 1] = how_to_fix(("%s or $NNLAB_DATA/%s, or pass their folder as an explicit path")
+                                   :format(join(data_root, name), name), entry)
+  return nil, table.concat(lines, "\n")
+end
+
+-- Tries names in order (e.g. { "kmnist", "fashion-mnist" }): the first found
+-- wins. info.fallback_from lists { name, message } for each one that was not.
+function M.locate_first(names, opts)
+  local skipped, messages = {}, {}
+  for _, name in ipairs(names) do
+    local dir, info = M.locate(name, opts)
+    if dir then
+      info.fallback_from = skipped
+      if #skipped > 0 then
+        local first = skipped[1].name
+        info.reason = ("%s was not available; using %s, %s"):format(first, info.name, info.reason)
+      end
+      return dir, info
+    end
+    skipped[#skipped + 1] = { name = name, message = info }
+    messages[#messages + 1] = info
+  end
+  return nil, table.concat(messages, "\n\n")
+end
+
+return M

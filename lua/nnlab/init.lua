@@ -1,0 +1,68 @@
+-- nnlab: the Lua API. `local nnlab = require "nnlab"` gives the PyTorch-like
+-- names (nnlab.nn, nnlab.optim, nnlab.data) plus fit/evaluate, tensors, seeds
+-- and save/load. The C engine sits behind nnlab.core; everything here is policy.
+local core = require "nnlab.core"
+
+local nnlab = {
+  core = core,
+  nn = require "nnlab.nn",
+  optim = require "nnlab.optim",
+  data = require "nnlab.data",
+}
+
+local train = require "nnlab.train"
+nnlab.fit = train.fit
+nnlab.evaluate = train.evaluate
+
+--- The engine's version string, e.g. "0.1.0".
+nnlab.version = core.engine_version()
+--- The dense-kernel path in use: "avx2" or "scalar" (NNLAB_SIMD=scalar forces it).
+function nnlab.simd() return core.simd() end
+
+--- Seeds every model created afterwards without an explicit seed (like
+--- torch.manual_seed). Each new model takes the next seed in turn.
+nnlab.manual_seed = nnlab.nn.manual_seed
+
+--- nnlab.tensor(rows) / nnlab.tensor(values, { rows = R, cols = C }):
+--- a float tensor from a table of rows or a flat array.
+--- nnlab.labels({ 3, 1, 4 }): an int32 class-label tensor.
+function nnlab.tensor(values, shape)
+  if type(values) ~= "table" then error("nnlab.tensor: expected a table of numbers", 2) end
+  local flat, rows, cols = {}, nil, nil
+  if type(values[1]) == "table" then
+    rows, cols = #values, #values[1]
+    for r, row in ipairs(values) do
+      if #row ~= cols then error(("nnlab.tensor: row %d has %d values, row 1 has %d"):format(r, #row, cols), 2) end
+      for c = 1, cols do flat[#flat + 1] = row[c] end
+    end
+  else
+    flat = values
+    rows = shape and shape.rows or 1
+    cols = shape and shape.cols or #values
+  end
+  local ok, t = pcall(core.tensor, flat, rows, cols, false)
+  if not ok then error("nnlab.tensor: " .. tostring(t), 2) end
+  return t
+end
+
+function nnlab.labels(values)
+  if type(values) ~= "table" then error("nnlab.labels: expected an array of class indices", 2) end
+  local ok, t = pcall(core.tensor, values, #values, 1, true)
+  if not ok then error("nnlab.labels: " .. tostring(t), 2) end
+  return t
+end
+
+--- nnlab.save(model, path) writes a model file; nnlab.load(path) reads one back.
+function nnlab.save(model, path)
+  local ok, err = model:save(path)
+  if not ok then error(err, 2) end
+  return true
+end
+
+function nnlab.load(path)
+  local model, err = core.net_load(path)
+  if not model then error(err, 2) end
+  return model
+end
+
+return nnlab

@@ -1,0 +1,143 @@
+-- nnlab.nn: layers, Sequential models and losses with torch.nn's names.
+-- A layer is a plain table (its spec); nn.Sequential hands the list to the
+-- engine, which checks the shapes and initialises the weights from a seed.
+local core = require "nnlab.core"
+
+local nn = {}
+
+local next_seed = 0
+
+--- Seeds the models made from now on without an explicit `seed` option.
+function nn.manual_seed(seed)
+  if math.type(seed) ~= "integer" then error("manual_seed: seed must be an integer", 2) end
+  next_seed = seed
+end
+
+local function take_seed()
+  local s = next_seed
+  next_seed = next_seed + 1
+  return s
+end
+
+local Layer = {}
+Layer.__index = Layer
+
+local function fmt_number(x)
+  return (("%.6g"):format(x))
+end
+
+--- torch-style one-line description, e.g. "Linear(in_features=784, out_features=64, bias=True)".
+function Layer.describe(spec)
+  if spec.kind == "Linear" then
+    return ("Linear(in_features=%d, out_features=%d, bias=True)"):format(spec.in_features, spec.out_features)
+  elseif spec.kind == "LeakyReLU" then
+    return ("LeakyReLU(negative_slope=%s)"):format(fmt_number(spec.negative_slope or 0.01))
+  elseif spec.kind == "Dropout" then
+    return ("Dropout(p=%s, inplace=False)"):format(fmt_number(spec.p or 0.5))
+  end
+  return spec.kind .. "()"
+end
+Layer.__tostring = Layer.describe
+
+local function check_options(where, opts, allowed, level)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then error(where .. ": options must be a table", level + 1) end
+  for k in pairs(opts) do
+    if not allowed[k] then
+      error(("%s: unknown option '%s'"):format(where, tostring(k)), level + 1)
+    end
+  end
+  return opts
+end
+
+local function positive_integer(where, name, v, level)
+  if math.type(v) ~= "integer" or v < 1 then
+    error(("%s: %s must be a positive integer, got %s"):format(where, name, tostring(v)), level + 1)
+  end
+end
+
+local inits = { torch = true, xavier_uniform = true, xavier_normal = true,
+                kaiming_uniform = true, kaiming_normal = true }
+
+--- nn.Linear(in_features, out_features [, { init = "torch" | "xavier_uniform" |
+--- "xavier_normal" | "kaiming_uniform" | "kaiming_normal" }])
+function nn.Linear(in_features, out_features, opts)
+  positive_integer("nn.Linear", "in_features", in_features, 2)
+  positive_integer("nn.Linear", "out_features", out_features, 2)
+  opts = check_options("nn.Linear", opts, { init = true }, 2)
+  local init = opts.init or "torch"
+  if not inits[init] then error(("nn.Linear: unknown init '%s'"):format(tostring(init)), 2) end
+  return setmetatable({ kind = "Linear", in_features = in_features, out_features = out_features,
+                        init = init }, Layer)
+end
+
+function nn.Sigmoid() return setmetatable({ kind = "Sigmoid" }, Layer) end
+function nn.ReLU() return setmetatable({ kind = "ReLU" }, Layer) end
+function nn.Tanh() return setmetatable({ kind = "Tanh" }, Layer) end
+
+--- nn.LeakyReLU([negative_slope = 0.01])
+function nn.LeakyReLU(negative_slope)
+  negative_slope = negative_slope or 0.01
+  if type(negative_slope) ~= "number" or negative_slope ~= negative_slope then
+    error("nn.LeakyReLU: negative_slope must be a number", 2)
+  end
+  return setmetatable({ kind = "LeakyReLU", negative_slope = negative_slope }, Layer)
+end
+
+--- nn.Dropout([p = 0.5]): inverted dropout, active in training mode only.
+function nn.Dropout(p)
+  p = p or 0.5
+  if type(p) ~= "number" or not (p >= 0 and p < 1) then
+    error(("nn.Dropout: p must be in [0, 1), got %s"):format(tostring(p)), 2)
+  end
+  return setmetatable({ kind = "Dropout", p = p }, Layer)
+end
+
+--- nn.Sequential { layer, ... } [, { seed = n }] -> model.
+--- The model is called like a function: model(x) -> output (a tensor).
+function nn.Sequential(layers, opts)
+  if type(layers) ~= "table" or #layers == 0 then
+    error("nn.Sequential: expected a non-empty list of layers", 2)
+  end
+  for i, layer in ipairs(layers) do
+    if getmetatable(layer) ~= Layer then
+      error(("nn.Sequential: item %d is not a layer (did you write nn.ReLU instead of nn.ReLU()?)"):format(i), 2)
+    end
+  end
+  opts = check_options("nn.Sequential", opts, { seed = true }, 2)
+  local seed = opts.seed or take_seed()
+  if math.type(seed) ~= "integer" then error("nn.Sequential: seed must be an integer", 2) end
+  local model, err = core.net_new(layers, seed)
+  if not model then error("nn.Sequential: " .. err, 2) end
+  return model
+end
+
+-- Methods every model has besides the C ones (forward, backward, train, eval,
+-- training, num_parameters, sizes, layers, parameter_values, save).
+local Net = core.metatable("nnlab.Net")
+local Parameters = {}
+Parameters.__index = Parameters
+Parameters.__len = function(p) return p.model:num_parameters() end
+Parameters.__tostring = function(p) return ("Parameters(%d)"):format(p.model:num_parameters()) end
+
+--- model:parameters() -> the handle an optimizer takes; #params is the count.
+function Net.__index.parameters(model)
+  return setmetatable({ model = model }, Parameters)
+end
+nn.Parameters = Parameters
+
+Net.__tostring = function(model)
+  local lines = { "Sequential(" }
+  for i, spec in ipairs(model:layers()) do
+    lines[#lines + 1] = ("  (%d): %s"):format(i - 1, Layer.describe(spec))
+  end
+  lines[#lines + 1] = ")"
+  return table.concat(lines, "\n")
+end
+
+--- nn.CrossEntropyLoss(): logits vs class labels (mean over the batch).
+function nn.CrossEntropyLoss() return core.loss_new("cross_entropy") end
+--- nn.MSELoss(): vs a float tensor of the same shape, or vs class labels (one-hot).
+function nn.MSELoss() return core.loss_new("mse") end
+
+return nn

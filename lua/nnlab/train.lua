@@ -1,0 +1,76 @@
+-- nnlab.fit and nnlab.evaluate: whole epochs in C, a Lua callback per epoch.
+local core = require "nnlab.core"
+
+local train = {}
+
+local function need(where, v, mt, what)
+  if getmetatable(v) ~= core.metatable(mt) then error(("%s: %s is required"):format(where, what), 3) end
+end
+
+--- nnlab.evaluate(model, loader [, { loss = loss_fn }]) ->
+--- { accuracy (percent), loss, correct, count, seconds }. Runs in eval mode.
+function train.evaluate(model, loader, opts)
+  need("evaluate", model, "nnlab.Net", "a model")
+  need("evaluate", loader, "nnlab.Loader", "a loader")
+  local loss_fn = opts and opts.loss or core.loss_new("cross_entropy")
+  return core.evaluate(model, loss_fn, loader)
+end
+
+local allowed = { model = true, loss = true, optimizer = true, train = true, test = true,
+                  epochs = true, scheduler = true, on_epoch = true, diverge_factor = true }
+
+-- The mean loss of an uninformed guess over C classes: ln C for cross entropy
+-- (uniform probabilities), 1/C for MSE against one-hot (all outputs zero).
+local function chance_loss(loss_fn, model)
+  local _, classes = model:sizes()
+  if core.loss_kind(loss_fn) == "mse" then return 1 / classes end
+  return math.log(classes)
+end
+
+--- nnlab.fit { model, loss, optimizer, train = loader, test = loader, epochs = N,
+---             scheduler = s, on_epoch = function(stats) ... end }
+--- -> history: one entry per epoch { epoch, train_loss, train_acc, test_loss,
+--- test_acc, seconds, lr, diverged }. on_epoch may return false to stop early.
+--- An epoch diverges when a batch loss is NaN or infinite, or when its mean
+--- training loss exceeds diverge_factor (default 10) times the loss of an
+--- uninformed guess; the fit then ends with history.diverged = true.
+function train.fit(args)
+  if type(args) ~= "table" then error("fit: expected a table of arguments", 2) end
+  for k in pairs(args) do
+    if not allowed[k] then error(("fit: unknown argument '%s'"):format(tostring(k)), 2) end
+  end
+  need("fit", args.model, "nnlab.Net", "model")
+  need("fit", args.loss, "nnlab.LossFunction", "loss")
+  need("fit", args.optimizer, "nnlab.Optimizer", "optimizer")
+  need("fit", args.train, "nnlab.Loader", "train (a loader)")
+  if args.test ~= nil then need("fit", args.test, "nnlab.Loader", "test (a loader)") end
+  local epochs = args.epochs or 1
+  if math.type(epochs) ~= "integer" or epochs < 1 then
+    error(("fit: epochs must be a positive integer, got %s"):format(tostring(epochs)), 2)
+  end
+  local factor = args.diverge_factor or 10
+  if type(factor) ~= "number" or not (factor > 1) then error("fit: diverge_factor must be a number > 1", 2) end
+  local diverge_above = factor * chance_loss(args.loss, args.model)
+  local history = {}
+  for epoch = 1, epochs do
+    local lr = args.optimizer:lr()
+    local tr = core.train_epoch(args.model, args.loss, args.optimizer, args.train)
+    local diverged = tr.diverged or not (tr.loss <= diverge_above)
+    local stats = { epoch = epoch, train_loss = tr.loss, train_acc = tr.accuracy,
+                    seconds = tr.seconds, lr = lr, diverged = diverged }
+    if args.test and not diverged then
+      local te = core.evaluate(args.model, args.loss, args.test)
+      stats.test_loss, stats.test_acc = te.loss, te.accuracy
+      stats.eval_seconds = te.seconds
+    end
+    history[#history + 1] = stats
+    if args.scheduler then args.scheduler:step() end
+    local go_on = true
+    if args.on_epoch then go_on = args.on_epoch(stats) ~= false end
+    if diverged or not go_on then break end
+  end
+  history.diverged = history[#history].diverged
+  return history
+end
+
+return train

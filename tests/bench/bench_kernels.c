@@ -1,0 +1,175 @@
+/* Dense-kernel benchmark: GFLOP/s of the scalar and AVX2 tables and of OpenBLAS
+ * cblas_sgemm (when installed) on the experiments' layer shapes, one thread.
+ *
+ *   bench_kernels [seconds-per-cell]      (default 0.2)
+ *
+ * Each cell is timed with CLOCK_MONOTONIC after a warm-up, repeating calls until
+ * the cell has run for at least the given time; the table shows the best call
+ * (the least disturbed by other work on the machine). FLOPs are 2·B·I·O per GEMM;
+ * the bias, activation and db work the kernels also do is not counted. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "nn_kernels.h"
+#include "nn_mem.h"
+
+#ifdef NNLAB_HAVE_OPENBLAS
+#include <cblas.h>
+#undef I /* openblas_config.h pulls in <complex.h> */
+#endif
+
+typedef enum { GEMM_FORWARD_SIGMOID, GEMM_FORWARD, GEMM_BACKWARD_INPUT, GEMM_BACKWARD_WEIGHTS } gemm_kind;
+
+static const char *const gemm_names[] = {
+    "forward +b sigmoid", "forward", "backward_input", "backward_weights +db"};
+
+typedef struct bench_buffers {
+    float *X, *W, *b, *Y, *dY, *dX, *dW, *db, *scratch;
+} bench_buffers;
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* One call of `gemm` on buffers `m` with table `k`, or OpenBLAS when k is NULL. */
+static void run_once(const nn_dense_kernels *k, gemm_kind gemm, bench_buffers *m, int B, int I,
+                     int O)
+{
+    if (k) {
+        switch (gemm) {
+        case GEMM_FORWARD_SIGMOID:
+            k->forward(m->Y, m->X, m->W, m->b, B, I, O, NN_ACT_SIGMOID, 0.0f, m->scratch);
+            break;
+        case GEMM_FORWARD:
+            k->forward(m->Y, m->X, m->W, NULL, B, I, O, NN_ACT_NONE, 0.0f, m->scratch);
+            break;
+        case GEMM_BACKWARD_INPUT: k->backward_input(m->dX, m->dY, m->W, B, I, O, m->scratch); break;
+        case GEMM_BACKWARD_WEIGHTS:
+            k->backward_weights(m->dW, m->db, m->dY, m->X, B, I, O, m->scratch);
+            break;
+        }
+        return;
+    }
+#ifdef NNLAB_HAVE_OPENBLAS
+    switch (gemm) {
+    case GEMM_FORWARD_SIGMOID:
+    case GEMM_FORWARD: /* Y (B,O) = X (B,I) · W (O,I)ᵀ */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, O, I, 1.0f, m->X, I, m->W, I, 0.0f,
+                    m->Y, O);
+        break;
+    case GEMM_BACKWARD_INPUT: /* dX (B,I) = dY (B,O) · W (O,I) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, I, O, 1.0f, m->dY, O, m->W, I,
+                    0.0f, m->dX, I);
+        break;
+    case GEMM_BACKWARD_WEIGHTS: /* dW (O,I) += dY (B,O)ᵀ · X (B,I) */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, O, I, B, 1.0f, m->dY, O, m->X, I, 1.0f,
+                    m->dW, I);
+        break;
+    }
+#endif
+}
+
+/* Best GFLOP/s over calls, after a warm-up, running for at least min_seconds. */
+static double measure(const nn_dense_kernels *k, gemm_kind gemm, bench_buffers *m, int B, int I,
+                      int O, double min_seconds)
+{
+    for (int i = 0; i < 3; i++)
+        run_once(k, gemm, m, B, I, O);
+    double best = 1e30, start = now_seconds(), end = start;
+    long calls = 0;
+    while (end - start < min_seconds || calls < 5) {
+        double t0 = now_seconds();
+        run_once(k, gemm, m, B, I, O);
+        end = now_seconds();
+        if (end - t0 < best)
+            best = end - t0;
+        calls++;
+    }
+    return 2.0 * B * I * O / best * 1e-9;
+}
+
+static float *random_floats(size_t n, unsigned *seed)
+{
+    float *p = nn_alloc_floats(n);
+    if (!p) {
+        fprintf(stderr, "bench_kernels: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 1664525u + 1013904223u;
+        p[i] = (float)(*seed >> 8) / 16777216.0f - 0.5f;
+    }
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    double min_seconds = argc > 1 ? atof(argv[1]) : 0.2;
+    if (!(min_seconds > 0))
+        min_seconds = 0.2;
+    const int batches[] = {32, 128}, outs[] = {64, 256}, I = 784;
+    const nn_dense_kernels *scalar = nn_kernels_scalar(), *avx2 = nn_kernels_avx2();
+
+    printf("dense kernels, single thread, GFLOP/s (best call of >= %.2f s per cell)\n", min_seconds);
+    printf("active table: %s; avx2 table: %s\n", nn_kernels_active()->name,
+           avx2 ? "available" : "unavailable on this CPU (skipped)");
+#ifdef NNLAB_HAVE_OPENBLAS
+    openblas_set_num_threads(1);
+    const char *coretype = getenv("OPENBLAS_CORETYPE");
+    printf("openblas: %s, core %s, %d thread(s), OPENBLAS_CORETYPE=%s\n", openblas_get_config(),
+           openblas_get_corename(), openblas_get_num_threads(), coretype ? coretype : "(unset)");
+    printf("openblas does the plain GEMM only (no bias, activation or db)\n");
+#else
+    printf("openblas: not installed (skipped)\n");
+#endif
+    printf("\n| %-20s | %4s | %4s | %4s | %7s | %7s | %8s | %11s |\n", "gemm", "B", "I", "O",
+           "scalar", "avx2", "openblas", "avx2/openbl");
+    printf("|%.22s|------|------|------|---------|---------|----------|-------------|\n",
+           "----------------------------------");
+
+    unsigned seed = 12345u;
+    for (int g = 0; g <= GEMM_BACKWARD_WEIGHTS; g++) {
+        for (int bi = 0; bi < 2; bi++) {
+            for (int oi = 0; oi < 2; oi++) {
+                int B = batches[bi], O = outs[oi];
+                bench_buffers m = {
+                    .X = random_floats((size_t)B * I, &seed),
+                    .W = random_floats((size_t)O * I, &seed),
+                    .b = random_floats((size_t)O, &seed),
+                    .Y = random_floats((size_t)B * O, &seed),
+                    .dY = random_floats((size_t)B * O, &seed),
+                    .dX = random_floats((size_t)B * I, &seed),
+                    .dW = random_floats((size_t)O * I, &seed),
+                    .db = random_floats((size_t)O, &seed),
+                    .scratch = random_floats(nn_dense_scratch_floats(B, I, O), &seed),
+                };
+                double gs = measure(scalar, (gemm_kind)g, &m, B, I, O, min_seconds);
+                double ga = avx2 ? measure(avx2, (gemm_kind)g, &m, B, I, O, min_seconds) : 0.0;
+                printf("| %-20s | %4d | %4d | %4d | %7.1f | ", gemm_names[g], B, I, O, gs);
+                if (avx2)
+                    printf("%7.1f | ", ga);
+                else
+                    printf("%7s | ", "-");
+#ifdef NNLAB_HAVE_OPENBLAS
+                double gb = measure(NULL, (gemm_kind)g, &m, B, I, O, min_seconds);
+                if (avx2)
+                    printf("%8.1f | %10.2fx |\n", gb, ga / gb);
+                else
+                    printf("%8.1f | %11s |\n", gb, "-");
+#else
+                printf("%8s | %11s |\n", "-", "-");
+#endif
+                fflush(stdout);
+                float *bufs[] = {m.X, m.W, m.b, m.Y, m.dY, m.dX, m.dW, m.db, m.scratch};
+                for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+                    nn_free(bufs[i]);
+            }
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,382 @@
+/* Model files: the byte layout (built here independently of the engine's
+ * writer), save/load round trips, and one distinct error per kind of damage:
+ * missing, empty, foreign, newer, truncated at every length, corrupted,
+ * trailing bytes, absurd header fields (with a correct checksum, so the field
+ * check itself is what fires), and an unwritable destination. */
+#define _POSIX_C_SOURCE 200809L /* mkdir */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "nn_net.h"
+#include "nn_rng.h"
+#include "test_util.h"
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Offsets from the layout in nn_model_file.c. */
+enum { OFF_VERSION = 8, OFF_LAYER_COUNT = 12, OFF_LAYERS = 16, LAYER_BYTES = 24, MAX_FILE = 4096 };
+
+/* A small net with every layer kind and a non-default init. */
+static const nn_layer_spec every_kind[] = {
+    {.kind = NN_LAYER_LINEAR, .in_features = 6, .out_features = 5},
+    {.kind = NN_LAYER_RELU},
+    {.kind = NN_LAYER_DROPOUT, .p = 0.2f},
+    {.kind = NN_LAYER_LINEAR, .in_features = 5, .out_features = 4, .init = NN_INIT_XAVIER_NORMAL},
+    {.kind = NN_LAYER_LEAKY_RELU, .slope = 0.07f},
+    {.kind = NN_LAYER_LINEAR, .in_features = 4, .out_features = 4, .init = NN_INIT_KAIMING_UNIFORM},
+    {.kind = NN_LAYER_TANH},
+    {.kind = NN_LAYER_SIGMOID},
+    {.kind = NN_LAYER_LINEAR, .in_features = 4, .out_features = 3},
+};
+
+typedef struct byte_buffer {
+    unsigned char data[MAX_FILE];
+    size_t len;
+} byte_buffer;
+
+static void put_u32_at(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void append_u32(byte_buffer *b, uint32_t v)
+{
+    assert_true(b->len + 4 <= MAX_FILE);
+    put_u32_at(b->data + b->len, v);
+    b->len += 4;
+}
+
+static void append_f32(byte_buffer *b, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    append_u32(b, u);
+}
+
+/* Rewrites the last 4 bytes as the CRC-32 of everything before them. */
+static void fix_checksum(byte_buffer *b)
+{
+    uLong crc = crc32(0L, b->data, (uInt)(b->len - 4));
+    put_u32_at(b->data + b->len - 4, (uint32_t)crc);
+}
+
+/* The documented layout for these specs and params, checksum included. */
+static void build_model_bytes(byte_buffer *b, const nn_layer_spec *layers, int n_layers,
+                              const float *params, size_t n_params)
+{
+    b->len = 0;
+    memcpy(b->data, "NNLABMDL", 8);
+    b->len = 8;
+    append_u32(b, 1);
+    append_u32(b, (uint32_t)n_layers);
+    for (int i = 0; i < n_layers; i++) {
+        const nn_layer_spec *s = &layers[i];
+        bool linear = s->kind == NN_LAYER_LINEAR;
+        append_u32(b, (uint32_t)s->kind);
+        append_u32(b, linear ? (uint32_t)s->in_features : 0);
+        append_u32(b, linear ? (uint32_t)s->out_features : 0);
+        append_u32(b, linear ? (uint32_t)s->init : 0);
+        append_f32(b, s->kind == NN_LAYER_LEAKY_RELU ? s->slope : 0.0f);
+        append_f32(b, s->kind == NN_LAYER_DROPOUT ? s->p : 0.0f);
+    }
+    append_u32(b, (uint32_t)n_params);
+    append_u32(b, (uint32_t)((uint64_t)n_params >> 32));
+    for (size_t i = 0; i < n_params; i++)
+        append_f32(b, params[i]);
+    append_u32(b, 0);
+    fix_checksum(b);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static size_t read_file(const char *path, byte_buffer *b)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    b->len = fread(b->data, 1, MAX_FILE, f);
+    assert_true(feof(f));
+    fclose(f);
+    return b->len;
+}
+
+static nn_net *create_or_fail(const nn_layer_spec *layers, int n, uint64_t seed)
+{
+    nn_net *net = NULL;
+    assert_int_equal(nn_net_create(&net, layers, n, seed), NN_OK);
+    return net;
+}
+
+/* Loading `bytes` must fail with `status` and a message holding the path and `needle`. */
+static void expect_load_error(const byte_buffer *bytes, const char *name, nn_status status,
+                              const char *needle)
+{
+    char path[512];
+    test_tmp_path(path, sizeof path, name);
+    write_file(path, bytes->data, bytes->len);
+    nn_net *net = (nn_net *)&net; /* must come back NULL */
+    nn_error_clear();
+    nn_status st = nn_net_load(&net, path);
+    if (st != status)
+        print_error("load of %s: status %d, message \"%s\"\n", name, (int)st, nn_error_message());
+    assert_int_equal(st, status);
+    assert_null(net);
+    assert_error_contains(path);
+    assert_error_contains(needle);
+}
+
+/* A saved every_kind net, as bytes. */
+static void saved_model(byte_buffer *b)
+{
+    char path[512];
+    test_tmp_path(path, sizeof path, "model_reference.nnm");
+    nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 3);
+    assert_int_equal(nn_net_save(net, path), NN_OK);
+    read_file(path, b);
+    nn_net_free(net);
+}
+
+static void test_saved_bytes_follow_the_layout(void **state)
+{
+    (void)state;
+    nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 3);
+    static byte_buffer saved, expected;
+    saved_model(&saved);
+    build_model_bytes(&expected, every_kind, COUNT(every_kind), nn_net_params(net), nn_net_param_count(net));
+    assert_int_equal(saved.len, 16 + 24 * COUNT(every_kind) + 8 + 4 * nn_net_param_count(net) + 4);
+    assert_int_equal(saved.len, expected.len);
+    assert_memory_equal(saved.data, expected.data, expected.len);
+    nn_net_free(net);
+}
+
+static void test_round_trip_is_bit_identical(void **state)
+{
+    (void)state;
+    char path[512], tmp[600];
+    test_tmp_path(path, sizeof path, "round_trip.nnm");
+    nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 99);
+    /* parameters that differ from any fresh init: one training step's worth of change */
+    for (size_t i = 0; i < nn_net_param_count(net); i++)
+        nn_net_params(net)[i] += 0.001f * (float)(i % 7);
+    assert_int_equal(nn_net_save(net, path), NN_OK);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_null(fopen(tmp, "rb")); /* renamed away */
+
+    nn_net *loaded = NULL;
+    assert_int_equal(nn_net_load(&loaded, path), NN_OK);
+    assert_non_null(loaded);
+    assert_int_equal(nn_net_layer_count(loaded), COUNT(every_kind));
+    for (int i = 0; i < COUNT(every_kind); i++)
+        assert_memory_equal(nn_net_layer(loaded, i), nn_net_layer(net, i), sizeof(nn_layer_spec));
+    assert_int_equal(nn_net_param_count(loaded), nn_net_param_count(net));
+    assert_memory_equal(nn_net_params(loaded), nn_net_params(net), nn_net_param_count(net) * sizeof(float));
+
+    enum { B = 5 };
+    float x[B * 6];
+    nn_rng rng;
+    nn_rng_seed(&rng, 1, 1);
+    for (int i = 0; i < B * 6; i++)
+        x[i] = nn_rng_range(&rng, -2, 2);
+    float y_before[B * 3];
+    const float *y;
+    nn_net_set_training(net, false);
+    nn_net_set_training(loaded, false);
+    assert_int_equal(nn_net_forward(net, x, B, &y), NN_OK);
+    memcpy(y_before, y, sizeof y_before);
+    assert_int_equal(nn_net_forward(loaded, x, B, &y), NN_OK);
+    assert_memory_equal(y, y_before, sizeof y_before);
+
+    /* Saving again over the same path replaces the file. */
+    nn_net *other = create_or_fail(every_kind, COUNT(every_kind), 100);
+    assert_int_equal(nn_net_save(other, path), NN_OK);
+    nn_net_free(loaded);
+    assert_int_equal(nn_net_load(&loaded, path), NN_OK);
+    assert_memory_equal(nn_net_params(loaded), nn_net_params(other), nn_net_param_count(other) * sizeof(float));
+    nn_net_free(other);
+    nn_net_free(loaded);
+    nn_net_free(net);
+}
+
+static void test_missing_empty_and_foreign_files(void **state)
+{
+    (void)state;
+    char path[512];
+    nn_net *net = NULL;
+    test_tmp_path(path, sizeof path, "no_such_model.nnm");
+    remove(path);
+    assert_int_equal(nn_net_load(&net, path), NN_EIO);
+    assert_null(net);
+    assert_error_contains(path);
+    assert_error_contains("cannot open");
+
+    test_tmp_path(path, sizeof path, "");
+    assert_int_equal(nn_net_load(&net, path), NN_EIO); /* the scratch folder itself */
+    assert_error_contains("not a regular file");
+
+    static byte_buffer b;
+    b.len = 0;
+    expect_load_error(&b, "empty.nnm", NN_EFORMAT, "empty file");
+
+    const char zip[] = "PK\x03\x04\x14\x00\x00\x00\x08\x00 this is some zip archive, not a model";
+    memcpy(b.data, zip, sizeof zip);
+    b.len = sizeof zip;
+    expect_load_error(&b, "foreign.nnm", NN_EFORMAT, "not an nnlab model file (bad magic)");
+    b.len = 3; /* shorter than the magic, and not a prefix of it */
+    expect_load_error(&b, "foreign_short.nnm", NN_EFORMAT, "not an nnlab model file (bad magic)");
+}
+
+static void test_versions_other_than_1(void **state)
+{
+    (void)state;
+    static byte_buffer b;
+    saved_model(&b);
+    put_u32_at(b.data + OFF_VERSION, 2);
+    fix_checksum(&b);
+    expect_load_error(&b, "newer.nnm", NN_EFORMAT, "format version 2 is newer than this nnlab reads (1)");
+    put_u32_at(b.data + OFF_VERSION, 0);
+    fix_checksum(&b);
+    expect_load_error(&b, "version0.nnm", NN_EFORMAT, "unknown format version 0");
+}
+
+/* Every proper prefix of a valid file fails cleanly (no crash, no leak under
+ * the sanitizer build) and says why. */
+static void test_every_truncation_fails(void **state)
+{
+    (void)state;
+    static byte_buffer full, prefix;
+    saved_model(&full);
+    for (size_t len = 0; len < full.len; len++) {
+        memcpy(prefix.data, full.data, len);
+        prefix.len = len;
+        expect_load_error(&prefix, "truncated.nnm", NN_EFORMAT, len == 0 ? "empty file" : "truncated");
+    }
+}
+
+static void test_corruption_and_trailing_bytes(void **state)
+{
+    (void)state;
+    static byte_buffer b, good;
+    saved_model(&good);
+    size_t first_param = OFF_LAYERS + LAYER_BYTES * COUNT(every_kind) + 8;
+
+    b = good;
+    b.data[first_param + 13] ^= 0x10;
+    expect_load_error(&b, "flipped_param.nnm", NN_EFORMAT, "checksum mismatch (file corrupted)");
+    b = good;
+    b.data[b.len - 1] ^= 0x01;
+    expect_load_error(&b, "flipped_crc.nnm", NN_EFORMAT, "checksum mismatch (file corrupted)");
+    b = good;
+    b.data[OFF_LAYERS + LAYER_BYTES * 2 + 20] ^= 0x01; /* the Dropout's p, still in [0, 1) */
+    expect_load_error(&b, "flipped_p.nnm", NN_EFORMAT, "checksum mismatch (file corrupted)");
+
+    b = good;
+    memcpy(b.data + b.len, "garbage", 7);
+    b.len += 7;
+    expect_load_error(&b, "trailing.nnm", NN_EFORMAT, "7 unexpected trailing bytes");
+}
+
+/* Header fields that make no sense, each behind a correct checksum. */
+static void test_absurd_header_fields(void **state)
+{
+    (void)state;
+    static byte_buffer b, good;
+    saved_model(&good);
+    const struct {
+        size_t offset;
+        uint32_t value;
+        const char *needle;
+    } cases[] = {
+        {OFF_LAYER_COUNT, 0xFFFFFFFFu, "layer count 4294967295 out of range (1..1024)"},
+        {OFF_LAYER_COUNT, 0, "layer count 0 out of range"},
+        {OFF_LAYER_COUNT, 1000, "truncated: 1000 layers"},
+        {OFF_LAYERS + 0, 9, "layer 1: unknown kind 9"},
+        {OFF_LAYERS + 4, 0x7FFFFFFFu, "layer 1 (Linear): size 5 x 2147483647 out of range"},
+        {OFF_LAYERS + 8, 0xFFFFFFFFu, "layer 1 (Linear): size 4294967295 x 6 out of range"},
+        {OFF_LAYERS + 4, 0, "layer 1 (Linear): in_features 0 out of range"},
+        {OFF_LAYERS + 12, 77, "layer 1 (Linear): unknown init 77"},
+        {OFF_LAYERS + LAYER_BYTES * 1 + 4, 5, "layer 2 (ReLU): unexpected in_features"},
+        {OFF_LAYERS + LAYER_BYTES * 1 + 16, 0x3f800000u, "layer 2 (ReLU): unexpected slope"},
+        {OFF_LAYERS + LAYER_BYTES * 2 + 20, 0x3f800000u, "layer 3 (Dropout): p 1 must be in [0, 1)"},
+        {OFF_LAYERS + LAYER_BYTES * 4 + 16, 0x7fc00000u, "layer 5 (LeakyReLU): slope nan"},
+        {OFF_LAYERS + LAYER_BYTES * 4 + 20, 0x3f000000u, "layer 5 (LeakyReLU): unexpected p"},
+        {OFF_LAYERS + LAYER_BYTES * COUNT(every_kind), 12345, "parameter count 12345 does not match the layers (94)"},
+        {OFF_LAYERS + LAYER_BYTES * COUNT(every_kind) + 4, 1, "parameter count 4294967390 does not match"},
+    };
+    for (int c = 0; c < COUNT(cases); c++) {
+        b = good;
+        put_u32_at(b.data + cases[c].offset, cases[c].value);
+        fix_checksum(&b);
+        expect_load_error(&b, "absurd.nnm", NN_EFORMAT, cases[c].needle);
+    }
+}
+
+/* A well-formed file whose layers do not fit together: the loader's error
+ * carries nn_net_create's shape message. */
+static void test_inconsistent_layers_in_file(void **state)
+{
+    (void)state;
+    const nn_layer_spec layers[] = {
+        {.kind = NN_LAYER_LINEAR, .in_features = 2, .out_features = 3},
+        {.kind = NN_LAYER_TANH},
+        {.kind = NN_LAYER_LINEAR, .in_features = 4, .out_features = 1},
+    };
+    float params[9 + 5] = {0};
+    static byte_buffer b;
+    build_model_bytes(&b, layers, 3, params, 14);
+    expect_load_error(&b, "shape.nnm", NN_EFORMAT, "layer 3 (Linear) expects 4 inputs but layer 1 (Linear) produces 3");
+
+    const nn_layer_spec no_linear[] = {{.kind = NN_LAYER_SIGMOID}};
+    build_model_bytes(&b, no_linear, 1, params, 0);
+    expect_load_error(&b, "no_linear.nnm", NN_EFORMAT, "at least one Linear");
+}
+
+static void test_unwritable_path_on_save(void **state)
+{
+    (void)state;
+    nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 1);
+    char path[512];
+    test_tmp_path(path, sizeof path, "no_such_dir/model.nnm");
+    assert_int_equal(nn_net_save(net, path), NN_EIO);
+    assert_error_contains(path);
+    assert_error_contains("cannot create");
+
+    /* The destination is a folder: the temporary file is written, the rename fails
+     * and the temporary file is removed. */
+    char dir[512], tmp[600];
+    test_tmp_path(dir, sizeof dir, "model_is_a_folder.nnm");
+    mkdir(dir, 0700);
+    assert_int_equal(nn_net_save(net, dir), NN_EIO);
+    assert_error_contains("cannot rename");
+    snprintf(tmp, sizeof tmp, "%s.tmp", dir);
+    assert_null(fopen(tmp, "rb"));
+    nn_net_free(net);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_saved_bytes_follow_the_layout),
+        cmocka_unit_test(test_round_trip_is_bit_identical),
+        cmocka_unit_test(test_missing_empty_and_foreign_files),
+        cmocka_unit_test(test_versions_other_than_1),
+        cmocka_unit_test(test_every_truncation_fails),
+        cmocka_unit_test(test_corruption_and_trailing_bytes),
+        cmocka_unit_test(test_absurd_header_fields),
+        cmocka_unit_test(test_inconsistent_layers_in_file),
+        cmocka_unit_test(test_unwritable_path_on_save),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,407 @@
+/* Optimizers: SGD (plain, momentum, dampening, nesterov, weight decay), Adam and
+ * AdamW against values worked out by hand from PyTorch's update rules; the
+ * blocked hot loops against single-element runs; validation, defaults, set_lr.
+ *
+ * Every case starts from the same four parameters and takes two steps, so the
+ * paths after the first step (momentum buffer, bias correction) run too:
+ *   p     = { 1.0, -2.0,  0.5, 3.0 }
+ *   grad1 = { 0.5,  0.25, -1.0, 0.0 }
+ *   grad2 = { 0.25, -0.5,  2.0, 1.0 }
+ * The comments work element 0 in decimal. The expected floats are PyTorch's
+ * float32 operation sequence evaluated in Python (float32 rounding after each
+ * operation, hyperparameters as Python floats); the exact results rounded to
+ * float differ from them by at most one ulp. CLOSE allows 2-4 ulps. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "nn_optim.h"
+#include "test_util.h"
+
+#define CLOSE 2.5e-7 /* relative */
+
+enum { N = 4 };
+static const float start[N] = {1.0f, -2.0f, 0.5f, 3.0f};
+static const float grad1[N] = {0.5f, 0.25f, -1.0f, 0.0f};
+static const float grad2[N] = {0.25f, -0.5f, 2.0f, 1.0f};
+
+/* Steps an optimizer for `config` from `start` with grad1, then grad2, and
+ * checks the parameters after each step. */
+static void check_two_steps(const nn_optim_config *config, const float after1[N],
+                            const float after2[N])
+{
+    nn_optim *opt = NULL;
+    assert_int_equal(nn_optim_create(&opt, config, N), NN_OK);
+    float params[N];
+    memcpy(params, start, sizeof params);
+    nn_optim_step(opt, params, grad1);
+    assert_close(params, after1, N, CLOSE, 0);
+    nn_optim_step(opt, params, grad2);
+    assert_close(params, after2, N, CLOSE, 0);
+    assert_int_equal(nn_optim_steps_taken(opt), 2);
+    nn_optim_free(opt);
+}
+
+static nn_optim_config sgd_config(float lr, float momentum, float dampening,
+                                  float weight_decay, bool nesterov)
+{
+    nn_optim_config c = nn_optim_defaults(NN_OPTIM_SGD);
+    c.lr = lr;
+    c.momentum = momentum;
+    c.dampening = dampening;
+    c.weight_decay = weight_decay;
+    c.nesterov = nesterov;
+    return c;
+}
+
+static nn_optim_config adam_config(nn_optim_kind kind, float lr, float beta1,
+                                   float weight_decay)
+{
+    nn_optim_config c = nn_optim_defaults(kind);
+    c.lr = lr;
+    c.beta1 = beta1;
+    c.weight_decay = weight_decay;
+    return c;
+}
+
+/* lr 0.1: p -= 0.1 g.  1.0 - 0.05 = 0.95;  0.95 - 0.025 = 0.925. */
+static void test_sgd_plain(void **state)
+{
+    (void)state;
+    nn_optim_config c = sgd_config(0.1f, 0, 0, 0, false);
+    const float after1[N] = {0.949999988f, -2.0250001f, 0.600000024f, 3.0f};
+    const float after2[N] = {0.925000012f, -1.97500014f, 0.400000036f, 2.9000001f};
+    check_two_steps(&c, after1, after2);
+}
+
+/* lr 0.1, momentum 0.9, nesterov, weight_decay 0.01.
+ * step 1: g = 0.5 + 0.01*1.0 = 0.51; buf = clone(g) = 0.51;
+ *         g = 0.51 + 0.9*0.51 = 0.969; p = 1.0 - 0.1*0.969 = 0.9031
+ * step 2: g = 0.25 + 0.01*0.9031 = 0.259031; buf = 0.9*0.51 + 0.259031 = 0.718031;
+ *         g = 0.259031 + 0.9*0.718031 = 0.9052589; p = 0.9031 - 0.09052589 = 0.81257411
+ * (element 3, grad 0: g = 0.03, p = 3 - 0.1*(0.03 + 0.027) = 2.9943) */
+static void test_sgd_nesterov_momentum_weight_decay(void **state)
+{
+    (void)state;
+    nn_optim_config c = sgd_config(0.1f, 0.9f, 0, 0.01f, true);
+    const float after1[N] = {0.903100014f, -2.04369998f, 0.689050019f, 2.99429989f};
+    const float after2[N] = {0.812574148f, -1.96344697f, 0.388335794f, 2.79618073f};
+    check_two_steps(&c, after1, after2);
+}
+
+/* lr 0.1, momentum 0.9, dampening 0.5. The first step copies the gradient and
+ * ignores dampening: buf = 0.5, p = 1.0 - 0.05 = 0.95 (0.975 if it dampened).
+ * step 2: buf = 0.9*0.5 + (1 - 0.5)*0.25 = 0.575; p = 0.95 - 0.0575 = 0.8925 */
+static void test_sgd_first_step_ignores_dampening(void **state)
+{
+    (void)state;
+    nn_optim_config c = sgd_config(0.1f, 0.9f, 0.5f, 0, false);
+    const float after1[N] = {0.949999988f, -2.0250001f, 0.600000024f, 3.0f};
+    const float after2[N] = {0.892499983f, -2.02250004f, 0.590000033f, 2.95000005f};
+    check_two_steps(&c, after1, after2);
+}
+
+/* Adam lr 0.1, betas (0.9, 0.999), eps 1e-8.
+ * step 1: m = 0.1*0.5 = 0.05; v = 0.001*0.25 = 0.00025; bc1 = 0.1, bc2 = 0.001;
+ *         step_size = 0.1/0.1 = 1; denom = sqrt(0.00025)/sqrt(0.001) + 1e-8 = 0.50000001;
+ *         p = 1.0 - 0.05/0.50000001 = 0.900000002
+ * step 2: m = 0.9*0.05 + 0.1*0.25 = 0.07; v = 0.999*0.00025 + 0.001*0.0625 = 0.00031225;
+ *         bc1 = 1 - 0.81 = 0.19; bc2 = 1 - 0.998001 = 0.001999;
+ *         step_size = 0.1/0.19 = 0.52631579; denom = sqrt(0.00031225)/sqrt(0.001999) + 1e-8
+ *         = 0.39522539; p = 0.900000002 - 0.52631579*0.07/0.39522539 = 0.80678204
+ * (element 3, grad 0 then 1: m = v = 0 gives no move, then m = 0.1, v = 0.001,
+ *  p = 3 - 0.52631579*0.1/(sqrt(0.001/0.001999) + 1e-8) = 2.9255862) */
+static void test_adam(void **state)
+{
+    (void)state;
+    nn_optim_config c = adam_config(NN_OPTIM_ADAM, 0.1f, 0.9f, 0);
+    const float after1[N] = {0.900000036f, -2.0999999f, 0.599999964f, 3.0f};
+    const float after2[N] = {0.806782067f, -2.06338954f, 0.563389599f, 2.92558622f};
+    check_two_steps(&c, after1, after2);
+}
+
+/* Adam with L2 weight_decay 0.1 (added to the gradient).
+ * step 1: g = 0.5 + 0.1*1.0 = 0.6; m = 0.06, v = 0.00036; p = 1 - 0.06/(0.6 + 1e-8) = 0.9
+ *         (element 3: g = 0 + 0.1*3 = 0.3, so it moves: p = 3 - 0.1 = 2.9)
+ * step 2: g = 0.25 + 0.1*0.9 = 0.34; m = 0.9*0.06 + 0.1*0.34 = 0.088;
+ *         v = 0.999*0.00036 + 0.001*0.1156 = 0.00047524;
+ *         p = 0.9 - 0.52631579*0.088/(sqrt(0.00047524/0.001999) + 1e-8) = 0.80500977 */
+static void test_adam_l2_weight_decay(void **state)
+{
+    (void)state;
+    nn_optim_config c = adam_config(NN_OPTIM_ADAM, 0.1f, 0.9f, 0.1f);
+    const float after1[N] = {0.900000036f, -2.0999999f, 0.599999964f, 2.9000001f};
+    const float after2[N] = {0.805009782f, -2.03047466f, 0.560468853f, 2.81234813f};
+    check_two_steps(&c, after1, after2);
+}
+
+/* AdamW lr 0.1, weight_decay 0.1: p *= 1 - 0.1*0.1 = 0.99 first, then Adam
+ * without L2 (the moments are those of test_adam).
+ * step 1: p = 0.99 - 0.05/0.50000001 = 0.890000002  (element 3: 3*0.99 = 2.97)
+ * step 2: p = 0.890000002*0.99 - 0.52631579*0.07/0.39522539 = 0.78788204 */
+static void test_adamw_decoupled_weight_decay(void **state)
+{
+    (void)state;
+    nn_optim_config c = adam_config(NN_OPTIM_ADAMW, 0.1f, 0.9f, 0.1f);
+    const float after1[N] = {0.890000045f, -2.07999992f, 0.594999969f, 2.97000003f};
+    const float after2[N] = {0.78788209f, -2.02258968f, 0.55243963f, 2.86588621f};
+    check_two_steps(&c, after1, after2);
+}
+
+/* beta1 0.3: 1 - beta1 = 0.7 >= 0.5, PyTorch's other lerp branch.
+ * step 2: m = 0.3*0.35 + 0.7*0.25 = 0.28; bc1 = 1 - 0.09 = 0.91;
+ *         p = 0.9 - (0.1/0.91)*0.28/0.39522539 = 0.82214764 */
+static void test_adam_small_beta1(void **state)
+{
+    (void)state;
+    nn_optim_config c = adam_config(NN_OPTIM_ADAM, 0.1f, 0.3f, 0);
+    const float after1[N] = {0.900000036f, -2.0999999f, 0.599999964f, 3.0f};
+    const float after2[N] = {0.822147667f, -2.01730657f, 0.517306685f, 2.89124155f};
+    check_two_steps(&c, after1, after2);
+}
+
+/* The step loop runs in blocks with a scalar tail: 37 elements (two blocks of 16
+ * and a tail of 5) must each end exactly where a one-element optimizer takes
+ * that element, for every kind of loop. */
+static void test_blocked_loops_match_single_elements(void **state)
+{
+    (void)state;
+    enum { COUNT = 37, STEPS = 3 };
+    const nn_optim_config configs[] = {
+        sgd_config(0.05f, 0, 0, 0, false),
+        sgd_config(0.05f, 0, 0, 0.01f, false),
+        sgd_config(0.05f, 0.9f, 0.1f, 0, false),
+        sgd_config(0.05f, 0.9f, 0.1f, 0.01f, false),
+        sgd_config(0.05f, 0.9f, 0, 0, true),
+        sgd_config(0.05f, 0.9f, 0, 0.01f, true),
+        adam_config(NN_OPTIM_ADAM, 0.01f, 0.9f, 0),
+        adam_config(NN_OPTIM_ADAM, 0.01f, 0.9f, 0.1f),
+        adam_config(NN_OPTIM_ADAM, 0.01f, 0.3f, 0),
+        adam_config(NN_OPTIM_ADAM, 0.01f, 0.3f, 0.1f),
+        adam_config(NN_OPTIM_ADAMW, 0.01f, 0.9f, 0.1f),
+    };
+    float grads[STEPS][COUNT], initial[COUNT];
+    for (int i = 0; i < COUNT; i++) {
+        initial[i] = (float)((i * 7) % 11 - 5) * 0.25f;
+        for (int s = 0; s < STEPS; s++)
+            grads[s][i] = (float)((i * 5 + s * 3) % 13 - 6) * 0.125f;
+    }
+    for (size_t k = 0; k < sizeof configs / sizeof configs[0]; k++) {
+        nn_optim *whole = NULL;
+        assert_int_equal(nn_optim_create(&whole, &configs[k], COUNT), NN_OK);
+        float params[COUNT];
+        memcpy(params, initial, sizeof params);
+        for (int s = 0; s < STEPS; s++)
+            nn_optim_step(whole, params, grads[s]);
+        nn_optim_free(whole);
+
+        for (int i = 0; i < COUNT; i++) {
+            nn_optim *single = NULL;
+            assert_int_equal(nn_optim_create(&single, &configs[k], 1), NN_OK);
+            float p = initial[i];
+            for (int s = 0; s < STEPS; s++)
+                nn_optim_step(single, &p, &grads[s][i]);
+            nn_optim_free(single);
+            assert_close(&params[i], &p, 1, 0, 0);
+        }
+        assert_true(memcmp(params, initial, sizeof params) != 0);
+    }
+}
+
+static void test_defaults_and_names(void **state)
+{
+    (void)state;
+    nn_optim_config sgd = nn_optim_defaults(NN_OPTIM_SGD);
+    assert_int_equal(sgd.kind, NN_OPTIM_SGD);
+    assert_true(sgd.lr == 1e-3f && sgd.momentum == 0 && sgd.dampening == 0);
+    assert_true(sgd.weight_decay == 0 && !sgd.nesterov);
+    nn_optim_config adam = nn_optim_defaults(NN_OPTIM_ADAM);
+    assert_true(adam.lr == 1e-3f && adam.beta1 == 0.9f && adam.beta2 == 0.999f);
+    assert_true(adam.eps == 1e-8f && adam.weight_decay == 0);
+    nn_optim_config adamw = nn_optim_defaults(NN_OPTIM_ADAMW);
+    assert_true(adamw.lr == 1e-3f && adamw.beta1 == 0.9f && adamw.beta2 == 0.999f);
+    assert_true(adamw.eps == 1e-8f && adamw.weight_decay == 1e-2f);
+    assert_string_equal(nn_optim_kind_name(NN_OPTIM_SGD), "SGD");
+    assert_string_equal(nn_optim_kind_name(NN_OPTIM_ADAM), "Adam");
+    assert_string_equal(nn_optim_kind_name(NN_OPTIM_ADAMW), "AdamW");
+    for (int kind = NN_OPTIM_SGD; kind <= NN_OPTIM_ADAMW; kind++) {
+        nn_optim_config c = nn_optim_defaults((nn_optim_kind)kind);
+        assert_int_equal(nn_optim_validate(&c), NN_OK);
+    }
+}
+
+/* One bad hyperparameter per row: validate and create both refuse it, and the
+ * message names the parameter and its value. */
+static void test_validation_errors(void **state)
+{
+    (void)state;
+    struct bad_config {
+        nn_optim_kind kind;
+        const char *field;
+        float value;
+        const char *message;
+    } cases[] = {
+        {NN_OPTIM_SGD, "lr", -0.1f, "invalid lr: -0.1 (must be >= 0)"},
+        {NN_OPTIM_SGD, "lr", NAN, "invalid lr: nan (must be finite)"},
+        {NN_OPTIM_ADAM, "lr", INFINITY, "invalid lr: inf (must be finite)"},
+        {NN_OPTIM_SGD, "weight_decay", -1.0f, "invalid weight_decay: -1 (must be >= 0)"},
+        {NN_OPTIM_ADAMW, "weight_decay", NAN, "invalid weight_decay: nan (must be finite)"},
+        {NN_OPTIM_SGD, "momentum", -0.5f, "invalid momentum: -0.5 (must be >= 0)"},
+        {NN_OPTIM_SGD, "momentum", INFINITY, "invalid momentum: inf (must be finite)"},
+        {NN_OPTIM_SGD, "dampening", 1.5f, "invalid dampening: 1.5 (must be in [0, 1])"},
+        {NN_OPTIM_SGD, "dampening", -0.25f, "invalid dampening: -0.25 (must be in [0, 1])"},
+        {NN_OPTIM_ADAM, "beta1", -0.1f, "invalid beta1: -0.1 (must be in [0, 1))"},
+        {NN_OPTIM_ADAM, "beta1", 1.0f, "invalid beta1: 1 (must be in [0, 1))"},
+        {NN_OPTIM_ADAMW, "beta2", 1.0f, "invalid beta2: 1 (must be in [0, 1))"},
+        {NN_OPTIM_ADAM, "beta2", NAN, "invalid beta2: nan (must be finite)"},
+        {NN_OPTIM_ADAM, "eps", 0.0f, "invalid eps: 0 (must be > 0)"},
+        {NN_OPTIM_ADAMW, "eps", -1e-8f, "invalid eps: -1e-08 (must be > 0)"},
+        {NN_OPTIM_ADAM, "eps", INFINITY, "invalid eps: inf (must be finite)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nn_optim_config c = nn_optim_defaults(cases[i].kind);
+        float *field = !strcmp(cases[i].field, "lr")             ? &c.lr
+                       : !strcmp(cases[i].field, "weight_decay") ? &c.weight_decay
+                       : !strcmp(cases[i].field, "momentum")     ? &c.momentum
+                       : !strcmp(cases[i].field, "dampening")    ? &c.dampening
+                       : !strcmp(cases[i].field, "beta1")        ? &c.beta1
+                       : !strcmp(cases[i].field, "beta2")        ? &c.beta2
+                                                                 : &c.eps;
+        *field = cases[i].value;
+        nn_error_clear();
+        assert_int_equal(nn_optim_validate(&c), NN_EINVAL);
+        assert_error_contains(cases[i].message);
+        nn_optim *opt = NULL;
+        nn_error_clear();
+        assert_int_equal(nn_optim_create(&opt, &c, 10), NN_EINVAL);
+        assert_null(opt);
+        assert_error_contains(cases[i].message);
+    }
+}
+
+/* Nesterov needs momentum > 0 and zero dampening, as in PyTorch. */
+static void test_nesterov_requirements(void **state)
+{
+    (void)state;
+    nn_optim_config no_momentum = sgd_config(0.1f, 0, 0, 0, true);
+    assert_int_equal(nn_optim_validate(&no_momentum), NN_EINVAL);
+    assert_error_contains("Nesterov momentum requires a momentum > 0 and zero dampening");
+    assert_error_contains("momentum 0, dampening 0");
+    nn_optim_config dampened = sgd_config(0.1f, 0.9f, 0.1f, 0, true);
+    assert_int_equal(nn_optim_validate(&dampened), NN_EINVAL);
+    assert_error_contains("momentum 0.9, dampening 0.1");
+    nn_optim_config fine = sgd_config(0.1f, 0.9f, 0, 0, true);
+    assert_int_equal(nn_optim_validate(&fine), NN_OK);
+}
+
+/* Fields that a kind does not use are not checked (SGD has no eps), the kind is. */
+static void test_validation_scope(void **state)
+{
+    (void)state;
+    nn_optim_config sgd = nn_optim_defaults(NN_OPTIM_SGD);
+    sgd.eps = 0;
+    sgd.beta2 = 1;
+    assert_int_equal(nn_optim_validate(&sgd), NN_OK);
+    nn_optim_config adam = nn_optim_defaults(NN_OPTIM_ADAM);
+    adam.momentum = -1;
+    assert_int_equal(nn_optim_validate(&adam), NN_OK);
+    nn_optim_config unknown = nn_optim_defaults(NN_OPTIM_SGD);
+    unknown.kind = (nn_optim_kind)7;
+    assert_int_equal(nn_optim_validate(&unknown), NN_EINVAL);
+    assert_error_contains("invalid optimizer kind: 7");
+}
+
+static void test_create_needs_parameters(void **state)
+{
+    (void)state;
+    nn_optim_config c = nn_optim_defaults(NN_OPTIM_ADAM);
+    nn_optim *opt = NULL;
+    assert_int_equal(nn_optim_create(&opt, &c, 0), NN_EINVAL);
+    assert_null(opt);
+    assert_error_contains("invalid n_params: 0 (must be > 0)");
+}
+
+/* set_lr takes effect at the next step: p = 1.0 - 0.1*0.5 - 0.01*0.25 = 0.9475. */
+static void test_set_lr_and_steps_taken(void **state)
+{
+    (void)state;
+    nn_optim_config c = sgd_config(0.1f, 0, 0, 0, false);
+    nn_optim *opt = NULL;
+    assert_int_equal(nn_optim_create(&opt, &c, N), NN_OK);
+    assert_int_equal(nn_optim_steps_taken(opt), 0);
+    assert_true(nn_optim_lr(opt) == 0.1f);
+    float params[N];
+    memcpy(params, start, sizeof params);
+    nn_optim_step(opt, params, grad1);
+    nn_optim_set_lr(opt, 0.01f);
+    assert_true(nn_optim_lr(opt) == 0.01f);
+    assert_true(nn_optim_config_of(opt)->lr == 0.01f);
+    assert_int_equal(nn_optim_config_of(opt)->kind, NN_OPTIM_SGD);
+    nn_optim_step(opt, params, grad2);
+    assert_int_equal(nn_optim_steps_taken(opt), 2);
+    const float expected[N] = {0.9475f, -2.02f, 0.58f, 2.99f};
+    assert_close(params, expected, N, CLOSE, 0);
+    nn_optim_free(opt);
+    nn_optim_free(NULL);
+}
+
+/* Adam's first step after set_lr uses the new lr in lr / (1 - beta1^t). */
+static void test_adam_set_lr(void **state)
+{
+    (void)state;
+    nn_optim_config c = adam_config(NN_OPTIM_ADAM, 0.5f, 0.9f, 0);
+    nn_optim *opt = NULL;
+    assert_int_equal(nn_optim_create(&opt, &c, N), NN_OK);
+    nn_optim_set_lr(opt, 0.1f);
+    float params[N];
+    memcpy(params, start, sizeof params);
+    nn_optim_step(opt, params, grad1);
+    nn_optim_step(opt, params, grad2);
+    const float after2[N] = {0.806782067f, -2.06338954f, 0.563389599f, 2.92558622f};
+    assert_close(params, after2, N, CLOSE, 0);
+    nn_optim_free(opt);
+}
+
+/* The shortest decimal that rounds to the float, i.e. the Python float PyTorch
+ * would use: exact for values written with few digits. */
+static void test_hyperparameter_as_written(void **state)
+{
+    (void)state;
+    assert_true(nn_hyperparameter_as_written(0.9f) == 0.9);
+    assert_true(nn_hyperparameter_as_written(0.999f) == 0.999);
+    assert_true(nn_hyperparameter_as_written(1e-8f) == 1e-8);
+    assert_true(nn_hyperparameter_as_written(3e-4f) == 3e-4);
+    assert_true(nn_hyperparameter_as_written(0.1f) == 0.1);
+    assert_true(nn_hyperparameter_as_written(0.0f) == 0.0);
+    assert_true(nn_hyperparameter_as_written(-2.5f) == -2.5);
+    assert_true(isinf(nn_hyperparameter_as_written(INFINITY)));
+    float odd = nextafterf(0.1f, 1.0f); /* 0.100000009 */
+    double as_written = nn_hyperparameter_as_written(odd);
+    assert_true((float)as_written == odd);
+    assert_true(as_written != 0.1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sgd_plain),
+        cmocka_unit_test(test_sgd_nesterov_momentum_weight_decay),
+        cmocka_unit_test(test_sgd_first_step_ignores_dampening),
+        cmocka_unit_test(test_adam),
+        cmocka_unit_test(test_adam_l2_weight_decay),
+        cmocka_unit_test(test_adamw_decoupled_weight_decay),
+        cmocka_unit_test(test_adam_small_beta1),
+        cmocka_unit_test(test_blocked_loops_match_single_elements),
+        cmocka_unit_test(test_defaults_and_names),
+        cmocka_unit_test(test_validation_errors),
+        cmocka_unit_test(test_nesterov_requirements),
+        cmocka_unit_test(test_validation_scope),
+        cmocka_unit_test(test_create_needs_parameters),
+        cmocka_unit_test(test_set_lr_and_steps_taken),
+        cmocka_unit_test(test_adam_set_lr),
+        cmocka_unit_test(test_hyperparameter_as_written),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

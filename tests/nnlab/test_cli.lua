@@ -1,0 +1,42 @@
+-- The command line: help, version, flags that reach Lua, clear errors.
+local T = require "testlib"
+local fixtures = T.source .. "/tests/nnlab/fixtures/"
+
+local out, status = T.nnlab_run { "--help" }
+T.eq(status, 0, "--help status")
+T.contains(out, "usage: nnlab", "--help text")
+out, status = T.nnlab_run { "run", "--help" }
+T.eq(status, 0, "run --help status")
+T.contains(out, "--set key=value", "run --help text")
+out, status = T.nnlab_run { "version" }
+T.eq(status, 0, "version status")
+T.contains(out, "engine ", "version: engine")
+T.contains(out, "Lua 5.4", "version: Lua")
+T.truthy(out:find("simd avx2") or out:find("simd scalar"), "version: SIMD path")
+out = T.nnlab_run({ "version" }, { NNLAB_SIMD = "scalar" })
+T.contains(out, "simd scalar", "NNLAB_SIMD=scalar forces the reference kernels")
+
+out, status = T.nnlab_run { "run", fixtures .. "options.lua", "--set", "epochs=3", "--set=lr=0.5", "-j", "2",
+                            "--force", "--out", "/tmp/x", "--quiet" }
+T.eq(status, 0, "options run status")
+T.contains(out, "jobs=2 force=true out=/tmp/x quiet=true", "flags reach Lua")
+T.contains(out, "set epochs=3\nset lr=0.5", "--set values reach Lua in order")
+out = T.nnlab_run { "run", fixtures .. "options.lua", "-j4" }
+T.contains(out, "jobs=4", "-jN form")
+
+local bad = {
+  { { "run", fixtures .. "options.lua", "--bogus" }, "unknown option '--bogus'" },
+  { { "run", fixtures .. "options.lua", "--set", "novalue" }, "malformed --set 'novalue'" },
+  { { "run", fixtures .. "options.lua", "--set", "=3" }, "malformed --set '=3'" },
+  { { "run", fixtures .. "options.lua", "--set" }, "--set needs a value" },
+  { { "run", fixtures .. "options.lua", "-j", "zero" }, "-j needs a whole number" },
+  { { "run", fixtures .. "options.lua", "-j", "0" }, "-j needs a whole number" },
+  { { "run" }, "run needs a Lua file" },
+  { { "frobnicate" }, "unknown command 'frobnicate'" },
+  { { "run", fixtures .. "options.lua", "extra.lua" }, "unexpected argument 'extra.lua'" },
+}
+for _, case in ipairs(bad) do
+  out, status = T.nnlab_run(case[1])
+  T.eq(status, 1, table.concat(case[1], " ") .. " status")
+  T.contains(out, case[2], table.concat(case[1], " "))
+end

@@ -1,0 +1,30 @@
+-- Editing any Lua file takes effect on the next run, without rebuilding:
+-- a copy of lua/ is edited and picked up through NNLAB_LUA_PATH.
+local T = require "testlib"
+
+local dir = T.tmpdir("no_rebuild")
+assert(os.execute(("cp -r %s %s"):format(T.quote(T.source .. "/lua"), T.quote(dir .. "/lua"))))
+local nn_path = dir .. "/lua/nnlab/nn.lua"
+local src = T.read(nn_path)
+local edited = src:gsub('return spec.kind .. "%(%)"', 'return spec.kind .. "(edited)"')
+T.truthy(edited ~= src, "found the line to edit")
+T.write(nn_path, edited)
+
+local script = dir .. "/print_model.lua"
+T.write(script, [[
+local nn = require("nnlab").nn
+print(nn.Sequential { nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1) })
+]])
+local before = T.nnlab_run { "run", script }
+T.contains(before, "(1): ReLU()", "unedited Lua from the source tree")
+local after, status = T.nnlab_run({ "run", script }, { NNLAB_LUA_PATH = dir .. "/lua" })
+T.eq(status, 0, "run with edited Lua")
+T.contains(after, "(1): ReLU(edited)", "the edit shows without a rebuild")
+
+-- an experiment file edited between runs
+T.write(script, 'print("second version")')
+T.contains(T.nnlab_run { "run", script }, "second version", "edited experiment file")
+
+-- a wrong NNLAB_LUA_PATH is a clear error
+local out, st = T.nnlab_run({ "version" }, { NNLAB_LUA_PATH = dir .. "/nowhere" })
+T.contains(out, "cannot find its Lua files", "bad NNLAB_LUA_PATH")

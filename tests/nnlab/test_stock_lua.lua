@@ -1,0 +1,26 @@
+-- require "nnlab" works from a stock lua5.4 with the C module on LUA_CPATH.
+local T = require "testlib"
+local lua = os.getenv("LUA54") or "lua5.4"
+local cpath = os.getenv("NNLAB_MODULE_DIR") .. "/?.so;;"
+local path = T.source .. "/lua/?.lua;" .. T.source .. "/lua/?/init.lua;;"
+local code = [[
+local nnlab = require "nnlab"
+local nn = nnlab.nn
+local model = nn.Sequential { nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2) }
+local opt = nnlab.optim.Adam(model:parameters(), { lr = 0.05 })
+local loss_fn = nn.CrossEntropyLoss()
+local x = nnlab.tensor { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } }
+local y = nnlab.labels { 0, 1, 1, 0 }
+local loss
+for _ = 1, 300 do
+  loss = loss_fn(model(x), y)
+  opt:zero_grad()
+  loss:backward()
+  opt:step()
+end
+local pred = model(x):argmax()
+print(("xor %d%d%d%d loss %.4f simd %s"):format(pred[1], pred[2], pred[3], pred[4], loss:item(), nnlab.simd()))
+]]
+local out, status = T.run(("LUA_PATH=%s LUA_CPATH=%s %s -e %s"):format(T.quote(path), T.quote(cpath), lua, T.quote(code)))
+T.eq(status, 0, "stock lua5.4 run: " .. out)
+T.contains(out, "xor 0110", "the network learned XOR")
