@@ -7,7 +7,7 @@ local datasets = require "nnlab.datasets"
 
 local data = {}
 
--- dataset userdata -> { name, dir, how, fallback_reason, classes }
+-- dataset userdata -> where it came from (see data.source)
 local provenance = setmetatable({}, { __mode = "k" })
 
 local function check_options(where, opts, allowed, level)
@@ -53,18 +53,26 @@ function data.load(name, opts)
     end
     if opts.subset < #ds then ds = ds:subset(opts.subset) end
   end
-  local known = datasets.known[used]
+  local short_reason
+  if reason then
+    local download = reason:match("\nDownload: ([^\n]*)")
+    short_reason = ("%s is not available%s"):format(name, download and (" (download " .. download .. ")") or "")
+  end
   provenance[ds] = {
     name = used, requested = name, dir = dir, train = opts.train ~= false,
-    how = type(info) == "table" and info.how or nil,
-    fallback_reason = reason,
-    classes = known and known.classes or nil,
+    source = info.source, reason = info.reason,
+    fallback_reason = short_reason, fallback_message = reason,
+    title = info.known and info.known.title or used,
+    classes = datasets.class_names(used),
   }
   return ds
 end
 
---- data.source(dataset) -> where it came from: { name, requested, dir, how,
---- fallback_reason, classes, train } (nil for datasets not made by data.load).
+--- data.source(dataset) -> where it came from: { name, title, requested, dir,
+--- source ("path" | "NNLAB_DATA" | "data" | "system" | "download"), reason (one
+--- line), fallback_reason (one line, when the requested dataset was not
+--- available), fallback_message (the full search report), classes, train };
+--- nil for datasets not made by data.load.
 function data.source(ds)
   return provenance[ds]
 end

@@ -1,0 +1,106 @@
+-- nnlab.workers: runs jobs in forked child processes, up to N at a time.
+-- A child inherits the whole Lua state (closures, datasets, everything the
+-- experiment file built), runs one job, and ends with _exit, so no finaliser,
+-- atexit handler or stdio buffer of the parent runs twice. A job hands its
+-- result back through a file (nnlab.sweep writes a cache entry); the pipe
+-- between parent and child carries progress lines only, and its end of file
+-- tells the parent that the child is gone, however it ended.
+local proc = require("nnlab.core").proc
+
+local workers = {}
+
+-- Exit status of a child whose job raised an error.
+local JOB_ERROR = 70
+
+local function describe_exit(how, code)
+  if how == "signaled" then return ("killed by signal %d (%s)"):format(code, proc.signal_name(code)) end
+  if code == JOB_ERROR then return "failed with an error (see above)" end
+  return ("exited with status %d"):format(code)
+end
+
+-- In the child: runs work(job, send) and ends the process.
+local function child_main(job, work, write_fd)
+  local function send(line)
+    proc.write(write_fd, line .. "\n")
+  end
+  local ok, err = xpcall(work, debug.traceback, job, send)
+  if not ok then
+    io.stderr:write(("nnlab: %s: %s\n"):format(job.label or "job", tostring(err)))
+    io.stderr:flush()
+  end
+  proc._exit(ok and 0 or JOB_ERROR)
+end
+
+--- workers.run(jobs, handlers) runs every job; returns when all have ended.
+--- handlers: parallel (how many at once, >= 1), work(job, send) (runs in the
+--- child; send(line) passes a line of text to the parent), and optional
+--- on_start(job), on_line(job, line), on_exit(job, outcome), on_tick() (about
+--- every tick_seconds, default 0.5, while jobs run). outcome is { ok = true }
+--- or { ok = false, how = "exited" | "signaled", code = n, message = "..." }.
+function workers.run(jobs, handlers)
+  local parallel = handlers.parallel
+  local running, count = {}, 0 -- read fd -> { job, pid, pending text }
+  local next_job = 1
+  local tick_ms = math.floor((handlers.tick_seconds or 0.5) * 1000)
+
+  local function start(job)
+    local read_fd, write_fd = proc.pipe()
+    if not read_fd then error("cannot start a worker: " .. tostring(write_fd), 0) end
+    io.stdout:flush()
+    io.stderr:flush()
+    local pid, err = proc.fork()
+    if not pid then
+      proc.close(read_fd)
+      proc.close(write_fd)
+      error("cannot start a worker: " .. tostring(err), 0)
+    end
+    if pid == 0 then
+      proc.close(read_fd)
+      child_main(job, handlers.work, write_fd)
+    end
+    proc.close(write_fd)
+    running[read_fd] = { job = job, pid = pid, pending = "" }
+    count = count + 1
+    if handlers.on_start then handlers.on_start(job) end
+  end
+
+  local function finish(fd, r)
+    proc.close(fd)
+    running[fd] = nil
+    count = count - 1
+    local _, how, code = proc.wait(r.pid)
+    local outcome = { ok = how == "exited" and code == 0, how = how, code = code }
+    if not outcome.ok then outcome.message = describe_exit(how, code) end
+    if handlers.on_exit then handlers.on_exit(r.job, outcome) end
+  end
+
+  local function receive(fd, r)
+    local chunk = proc.read(fd)
+    if not chunk or chunk == "" then return finish(fd, r) end
+    r.pending = r.pending .. chunk
+    for line in r.pending:gmatch("([^\n]*)\n") do
+      if handlers.on_line then handlers.on_line(r.job, line) end
+    end
+    r.pending = r.pending:match("[^\n]*$")
+  end
+
+  while next_job <= #jobs or count > 0 do
+    while next_job <= #jobs and count < parallel do
+      start(jobs[next_job])
+      next_job = next_job + 1
+    end
+    local fds = {}
+    for fd in pairs(running) do fds[#fds + 1] = fd end
+    table.sort(fds)
+    local ready = assert(proc.poll(fds, tick_ms))
+    for _, fd in ipairs(ready) do receive(fd, running[fd]) end
+    if handlers.on_tick then handlers.on_tick() end
+  end
+end
+
+--- The number of jobs to run at once when not told: the online cores.
+function workers.default_parallel()
+  return proc.cores()
+end
+
+return workers
