@@ -21,7 +21,9 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-enum { MR = 6, NR = NN_AVX2_PANEL_COLS }; /* microkernel tile of the backward GEMMs */
+/* Microkernel tile of the backward GEMMs: MR rows × NR = 8·NV columns. */
+enum { MR = 4, NV = 3, NR = 8 * NV };
+_Static_assert(NR == NN_AVX2_PANEL_COLS, "scratch is sized for NN_AVX2_PANEL_COLS");
 enum { DOT_ROWS = 3, DOT_COLS = 4 };      /* forward tile: rows of X × rows of W */
 
 /* ---- masks ---------------------------------------------------------------- */
@@ -135,8 +137,8 @@ static ALWAYS_INLINE __m256 act_grad8(__m256 y, nn_act act, float slope)
 
 /* ---- elementwise activations ------------------------------------------------ */
 
-/* y (n) = act(x (n)); y may alias x. */
-static void avx2_act_forward(float *y, const float *x, size_t n, nn_act act, float slope)
+/* y (n) = act(x (n)); act must be a constant where this is inlined. */
+static ALWAYS_INLINE void act_map(float *y, const float *x, size_t n, nn_act act, float slope)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -147,9 +149,22 @@ static void avx2_act_forward(float *y, const float *x, size_t n, nn_act act, flo
     }
 }
 
-/* dx (n) = dy (n) * act'(.) from y (n); dx may alias dy. */
-static void avx2_act_backward(float *dx, const float *dy, const float *y, size_t n,
-                              nn_act act, float slope)
+/* y (n) = act(x (n)); y may alias x. One loop per activation. */
+static void avx2_act_forward(float *y, const float *x, size_t n, nn_act act, float slope)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID: act_map(y, x, n, NN_ACT_SIGMOID, slope); break;
+    case NN_ACT_RELU: act_map(y, x, n, NN_ACT_RELU, slope); break;
+    case NN_ACT_LEAKY_RELU: act_map(y, x, n, NN_ACT_LEAKY_RELU, slope); break;
+    case NN_ACT_TANH: act_map(y, x, n, NN_ACT_TANH, slope); break;
+    case NN_ACT_NONE: act_map(y, x, n, NN_ACT_NONE, slope); break;
+    }
+}
+
+/* dx (n) = dy (n) * act'(.) from y (n); act must be a constant where this is
+ * inlined. */
+static ALWAYS_INLINE void act_grad_map(float *dx, const float *dy, const float *y, size_t n,
+                                       nn_act act, float slope)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -160,6 +175,19 @@ static void avx2_act_backward(float *dx, const float *dy, const float *y, size_t
         __m256i m = lane_mask8((int)(n - i));
         __m256 g = act_grad8(_mm256_maskload_ps(y + i, m), act, slope);
         _mm256_maskstore_ps(dx + i, m, _mm256_mul_ps(_mm256_maskload_ps(dy + i, m), g));
+    }
+}
+
+/* dx (n) = dy (n) * act'(.) from y (n); dx may alias dy. */
+static void avx2_act_backward(float *dx, const float *dy, const float *y, size_t n,
+                              nn_act act, float slope)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID: act_grad_map(dx, dy, y, n, NN_ACT_SIGMOID, slope); break;
+    case NN_ACT_RELU: act_grad_map(dx, dy, y, n, NN_ACT_RELU, slope); break;
+    case NN_ACT_LEAKY_RELU: act_grad_map(dx, dy, y, n, NN_ACT_LEAKY_RELU, slope); break;
+    case NN_ACT_TANH: act_grad_map(dx, dy, y, n, NN_ACT_TANH, slope); break;
+    case NN_ACT_NONE: act_grad_map(dx, dy, y, n, NN_ACT_NONE, slope); break;
     }
 }
 
@@ -217,9 +245,50 @@ static ALWAYS_INLINE void dot_3x4(__m128 out[DOT_ROWS], const float *const x[DOT
         out[r] = hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
 }
 
+/* y (rows, cols <= 4) with row stride ld: y = act(y), two rows per 8-lane
+ * vector; col_mask has lanes [0, cols) set. act must be a constant where this
+ * is inlined. */
+static ALWAYS_INLINE void act_strip4(float *y, size_t ld, int rows, int cols, __m128i col_mask,
+                                     nn_act act, float slope)
+{
+    int r = 0;
+    if (cols == 4) {
+        for (; r + 2 <= rows; r += 2, y += 2 * ld) {
+            __m256 v = act8(_mm256_loadu2_m128(y + ld, y), act, slope);
+            _mm256_storeu2_m128(y + ld, y, v);
+        }
+    } else {
+        for (; r + 2 <= rows; r += 2, y += 2 * ld) {
+            __m256 v = _mm256_set_m128(_mm_maskload_ps(y + ld, col_mask),
+                                       _mm_maskload_ps(y, col_mask));
+            v = act8(v, act, slope);
+            _mm_maskstore_ps(y, col_mask, _mm256_castps256_ps128(v));
+            _mm_maskstore_ps(y + ld, col_mask, _mm256_extractf128_ps(v, 1));
+        }
+    }
+    if (r < rows) {
+        __m256 v = act8(_mm256_castps128_ps256(_mm_maskload_ps(y, col_mask)), act, slope);
+        _mm_maskstore_ps(y, col_mask, _mm256_castps256_ps128(v));
+    }
+}
+
+static void act_strip(float *y, size_t ld, int rows, int cols, __m128i col_mask, nn_act act,
+                      float slope)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID: act_strip4(y, ld, rows, cols, col_mask, NN_ACT_SIGMOID, slope); break;
+    case NN_ACT_RELU: act_strip4(y, ld, rows, cols, col_mask, NN_ACT_RELU, slope); break;
+    case NN_ACT_LEAKY_RELU: act_strip4(y, ld, rows, cols, col_mask, NN_ACT_LEAKY_RELU, slope); break;
+    case NN_ACT_TANH: act_strip4(y, ld, rows, cols, col_mask, NN_ACT_TANH, slope); break;
+    case NN_ACT_NONE: break;
+    }
+}
+
 /* Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)). Tiles of 3 rows of Y × 4 columns;
  * at the edges the missing rows of X or W repeat the last valid one and their
- * results are dropped. scratch is not used. */
+ * results are dropped. Bias is added as each tile is stored; the activation
+ * runs over each finished 4-column strip while it is still in L1 (inside the
+ * tile it would sit on the critical path: ~7% slower). scratch is not used. */
 static void avx2_forward(float *Y, const float *X, const float *W, const float *b,
                          int B, int I, int O, nn_act act, float slope, float *scratch)
 {
@@ -240,104 +309,109 @@ static void avx2_forward(float *Y, const float *X, const float *W, const float *
 
             __m128 z[DOT_ROWS];
             dot_3x4(z, x, w, I);
-            /* Epilogue on two 8-lane vectors: rows 0|1 and row 2|(unused). */
-            __m256 z01 = _mm256_set_m128(_mm_add_ps(z[1], bias), _mm_add_ps(z[0], bias));
-            __m256 z2 = _mm256_castps128_ps256(_mm_add_ps(z[2], bias));
-            z01 = act8(z01, act, slope);
-            z2 = act8(z2, act, slope);
             float *y = Y + (size_t)r0 * O + o0;
-            _mm_maskstore_ps(y, col_mask, _mm256_castps256_ps128(z01));
-            if (rows > 1)
-                _mm_maskstore_ps(y + O, col_mask, _mm256_extractf128_ps(z01, 1));
-            if (rows > 2)
-                _mm_maskstore_ps(y + 2 * (size_t)O, col_mask, _mm256_castps256_ps128(z2));
+            for (int r = 0; r < rows; r++, y += O) {
+                if (cols == DOT_COLS)
+                    _mm_storeu_ps(y, _mm_add_ps(z[r], bias));
+                else
+                    _mm_maskstore_ps(y, col_mask, _mm_add_ps(z[r], bias));
+            }
         }
+        act_strip(Y + o0, (size_t)O, B, cols, col_mask, act, slope);
     }
 }
 
-/* ---- backward: packed panels and the 6×16 microkernel ------------------------- */
+/* ---- backward: packed panels and the MR×NR microkernel ----------------------- */
+
+/* Lane masks for the NV vectors of a row of `cols` floats, cols in [1, NR]. */
+static ALWAYS_INLINE void row_masks(__m256i mask[NV], int cols)
+{
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++)
+        mask[v] = lane_mask8(cols <= 8 * v ? 0 : imin(cols - 8 * v, 8));
+}
 
 /* panel (rows, NR) = src (rows, cols) read with row stride ld; columns
  * cols..NR-1 are zero. cols in [1, NR]. */
 static void pack_panel(float *panel, const float *src, size_t ld, int rows, int cols)
 {
     if (cols == NR) {
-        for (int k = 0; k < rows; k++, src += ld, panel += NR) {
-            _mm256_store_ps(panel, _mm256_loadu_ps(src));
-            _mm256_store_ps(panel + 8, _mm256_loadu_ps(src + 8));
-        }
+        for (int k = 0; k < rows; k++, src += ld, panel += NR)
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+                _mm256_store_ps(panel + 8 * v, _mm256_loadu_ps(src + 8 * v));
         return;
     }
-    __m256i m0 = lane_mask8(imin(cols, 8)), m1 = lane_mask8(cols > 8 ? cols - 8 : 0);
-    for (int k = 0; k < rows; k++, src += ld, panel += NR) {
-        _mm256_store_ps(panel, _mm256_maskload_ps(src, m0));
-        _mm256_store_ps(panel + 8, _mm256_maskload_ps(src + 8, m1));
-    }
+    __m256i mask[NV];
+    row_masks(mask, cols);
+    for (int k = 0; k < rows; k++, src += ld, panel += NR)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            _mm256_store_ps(panel + 8 * v, _mm256_maskload_ps(src + 8 * v, mask[v]));
 }
 
-/* acc (MR,NR) = A·P where A (MR,K) element (r,k) is a[r][k*a_step] and P (K,NR)
- * is a packed panel. 12 accumulators + 2 panel vectors + 1 broadcast. */
-static ALWAYS_INLINE void gemm_6x16(__m256 out[MR][2], const float *const a[MR], size_t a_step,
-                                    const float *panel, int K)
+/* C (rows, cols) at c with row stride ldc  =  A·P, or C += A·P when accumulate.
+ * A (rows, K): element (r, k) at a[r*a_rs + k*a_cs]. P (K, NR): a packed panel.
+ * rows (1..MR) must be a constant where this is inlined: with MR = 4, NR = 24 the
+ * 12 accumulators, 3 panel vectors and 1 broadcast fill the 16 registers. */
+static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float *a, size_t a_rs,
+                                    size_t a_cs, const float *panel, int K, int cols,
+                                    int accumulate)
 {
-    __m256 acc[MR][2]; /* local, so that it lives in registers */
-#pragma GCC unroll 6
-    for (int r = 0; r < MR; r++)
-        acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-    for (size_t k = 0, ak = 0; k < (size_t)K; k++, ak += a_step, panel += NR) {
-        __m256 p0 = _mm256_load_ps(panel), p1 = _mm256_load_ps(panel + 8);
-#pragma GCC unroll 6
-        for (int r = 0; r < MR; r++) {
-            __m256 ar = _mm256_broadcast_ss(a[r] + ak);
-            acc[r][0] = _mm256_fmadd_ps(ar, p0, acc[r][0]);
-            acc[r][1] = _mm256_fmadd_ps(ar, p1, acc[r][1]);
+    __m256 acc[MR][NV];
+    __m256i mask[NV];
+    int full = cols == NR;
+    row_masks(mask, cols);
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+            float *cv = c + r * ldc + 8 * v;
+            acc[r][v] = !accumulate ? _mm256_setzero_ps()
+                        : full      ? _mm256_loadu_ps(cv)
+                                    : _mm256_maskload_ps(cv, mask[v]);
+        }
+    for (int k = 0; k < K; k++, a += a_cs, panel += NR) {
+        __m256 p[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            p[v] = _mm256_load_ps(panel + 8 * v);
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; r++) {
+            __m256 ar = _mm256_broadcast_ss(a + r * a_rs);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+                acc[r][v] = _mm256_fmadd_ps(ar, p[v], acc[r][v]);
         }
     }
-#pragma GCC unroll 6
-    for (int r = 0; r < MR; r++)
-        out[r][0] = acc[r][0], out[r][1] = acc[r][1];
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+            float *cv = c + r * ldc + 8 * v;
+            if (full)
+                _mm256_storeu_ps(cv, acc[r][v]);
+            else
+                _mm256_maskstore_ps(cv, mask[v], acc[r][v]);
+        }
 }
 
-/* C (rows, cols) at c with row stride ldc  =  A·P  (or += when accumulate),
- * where A's rows start at a_row0 + r*a_row_step, its columns are a_step apart.
- * rows <= MR, cols <= NR; the missing rows of A repeat the last valid one. */
-static ALWAYS_INLINE void gemm_block(float *c, size_t ldc, const float *a_row0, size_t a_row_step,
-                                     size_t a_step, const float *panel, int K, int rows,
-                                     int cols, int accumulate)
+/* gemm_tile for any rows in 1..MR, each count compiled on its own. */
+static ALWAYS_INLINE void gemm_block(int rows, float *c, size_t ldc, const float *a, size_t a_rs,
+                                     size_t a_cs, const float *panel, int K, int cols,
+                                     int accumulate)
 {
-    const float *a[MR];
-    for (int r = 0; r < MR; r++)
-        a[r] = a_row0 + (size_t)imin(r, rows - 1) * a_row_step;
-    __m256 acc[MR][2];
-    gemm_6x16(acc, a, a_step, panel, K);
-
-    if (rows == MR && cols == NR) {
-#pragma GCC unroll 6
-        for (int r = 0; r < MR; r++, c += ldc) {
-            __m256 c0 = acc[r][0], c1 = acc[r][1];
-            if (accumulate) {
-                c0 = _mm256_add_ps(_mm256_loadu_ps(c), c0);
-                c1 = _mm256_add_ps(_mm256_loadu_ps(c + 8), c1);
-            }
-            _mm256_storeu_ps(c, c0);
-            _mm256_storeu_ps(c + 8, c1);
-        }
-        return;
-    }
-    __m256i m0 = lane_mask8(imin(cols, 8)), m1 = lane_mask8(cols > 8 ? cols - 8 : 0);
-    for (int r = 0; r < rows; r++, c += ldc) {
-        __m256 c0 = acc[r][0], c1 = acc[r][1];
-        if (accumulate) {
-            c0 = _mm256_add_ps(_mm256_maskload_ps(c, m0), c0);
-            c1 = _mm256_add_ps(_mm256_maskload_ps(c + 8, m1), c1);
-        }
-        _mm256_maskstore_ps(c, m0, c0);
-        _mm256_maskstore_ps(c + 8, m1, c1);
+    _Static_assert(MR == 4, "one case per row count");
+    switch (rows) {
+    case 4: gemm_tile(4, c, ldc, a, a_rs, a_cs, panel, K, cols, accumulate); break;
+    case 3: gemm_tile(3, c, ldc, a, a_rs, a_cs, panel, K, cols, accumulate); break;
+    case 2: gemm_tile(2, c, ldc, a, a_rs, a_cs, panel, K, cols, accumulate); break;
+    default: gemm_tile(1, c, ldc, a, a_rs, a_cs, panel, K, cols, accumulate); break;
     }
 }
 
-/* dX (B,I) = dY (B,O) · W (O,I). For each 16-column slice of W: pack it
- * (O,16) into scratch, then sweep the rows of dY six at a time. */
+/* dX (B,I) = dY (B,O) · W (O,I). For each NR-column slice of W: pack it
+ * (O,NR) into scratch, then sweep the rows of dY, MR at a time. */
 static void avx2_backward_input(float *dX, const float *dY, const float *W,
                                 int B, int I, int O, float *scratch)
 {
@@ -345,40 +419,37 @@ static void avx2_backward_input(float *dX, const float *dY, const float *W,
         int cols = imin(NR, I - n0);
         pack_panel(scratch, W + n0, (size_t)I, O, cols);
         for (int m0 = 0; m0 < B; m0 += MR)
-            gemm_block(dX + (size_t)m0 * I + n0, (size_t)I, dY + (size_t)m0 * O, (size_t)O, 1,
-                       scratch, O, imin(MR, B - m0), cols, 0);
+            gemm_block(imin(MR, B - m0), dX + (size_t)m0 * I + n0, (size_t)I,
+                       dY + (size_t)m0 * O, (size_t)O, 1, scratch, O, cols, 0);
+    }
+}
+
+/* db (O) += Σ_r dY[r], in the scalar kernel's order (Σ_r first, then into db). */
+static void bias_grad(float *db, const float *dY, int B, int O)
+{
+    for (int o = 0; o < O; o += 8) {
+        __m256i m = lane_mask8(imin(O - o, 8));
+        __m256 s = _mm256_setzero_ps();
+        for (int r = 0; r < B; r++)
+            s = _mm256_add_ps(s, _mm256_maskload_ps(dY + (size_t)r * O + o, m));
+        _mm256_maskstore_ps(db + o, m, _mm256_add_ps(_mm256_maskload_ps(db + o, m), s));
     }
 }
 
 /* dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r] (when db is given).
- * For each 16-column slice of X: pack it (B,16) into scratch, then sweep the
- * rows of dW six at a time; dYᵀ is read in place (row o of dYᵀ = column o of dY). */
+ * For each NR-column slice of X: pack it (B,NR) into scratch, then sweep the
+ * rows of dW, MR at a time; dYᵀ is read in place (row o of dYᵀ = column o of dY). */
 static void avx2_backward_weights(float *dW, float *db, const float *dY, const float *X,
                                   int B, int I, int O, float *scratch)
 {
-    if (db) {
-        /* Column sums in the scalar kernel's order: Σ_r first, then into db. */
-        int o = 0;
-        for (; o + 8 <= O; o += 8) {
-            __m256 s = _mm256_setzero_ps();
-            for (int r = 0; r < B; r++)
-                s = _mm256_add_ps(s, _mm256_loadu_ps(dY + (size_t)r * O + o));
-            _mm256_storeu_ps(db + o, _mm256_add_ps(_mm256_loadu_ps(db + o), s));
-        }
-        if (o < O) {
-            __m256i m = lane_mask8(O - o);
-            __m256 s = _mm256_setzero_ps();
-            for (int r = 0; r < B; r++)
-                s = _mm256_add_ps(s, _mm256_maskload_ps(dY + (size_t)r * O + o, m));
-            _mm256_maskstore_ps(db + o, m, _mm256_add_ps(_mm256_maskload_ps(db + o, m), s));
-        }
-    }
+    if (db)
+        bias_grad(db, dY, B, O);
     for (int n0 = 0; n0 < I; n0 += NR) {
         int cols = imin(NR, I - n0);
         pack_panel(scratch, X + n0, (size_t)I, B, cols);
         for (int m0 = 0; m0 < O; m0 += MR)
-            gemm_block(dW + (size_t)m0 * I + n0, (size_t)I, dY + m0, 1, (size_t)O, scratch, B,
-                       imin(MR, O - m0), cols, 1);
+            gemm_block(imin(MR, O - m0), dW + (size_t)m0 * I + n0, (size_t)I, dY + m0, 1,
+                       (size_t)O, scratch, B, cols, 1);
     }
 }
 

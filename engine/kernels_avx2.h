@@ -8,7 +8,7 @@
 /* Width (in floats) of the packed panels the AVX2 backward kernels copy into
  * scratch: backward_input packs W in (O, PANEL) slices, backward_weights packs
  * X in (B, PANEL) slices. */
-#define NN_AVX2_PANEL_COLS 16
+#define NN_AVX2_PANEL_COLS 24
 
 /* The AVX2+FMA table with no CPU check: executing any entry on a CPU without
  * AVX2 and FMA is an illegal instruction. Only nn_kernels_avx2() calls this. */

@@ -90,6 +90,16 @@ local function short_traceback(msg)
   return table.concat(out, "\n")
 end
 
+-- Functions to call once the file has run without error (see cli.on_success).
+local on_success = {}
+
+--- Registers f to run after the experiment file has finished without error
+--- (the notebook writes its report there). An error raised by f fails the
+--- run like one in the file, but is shown without a traceback.
+function cli.on_success(f)
+  on_success[#on_success + 1] = f
+end
+
 --- Runs a Lua file with options; returns an exit status.
 function cli.run_file(opts)
   local nnlab = require "nnlab"
@@ -109,6 +119,10 @@ function cli.run_file(opts)
     return short_traceback(e)
   end)
   if not ok then return fail(msg) end
+  for _, finish in ipairs(on_success) do
+    ok, msg = pcall(finish)
+    if not ok then return fail(tostring(msg)) end
+  end
   return 0
 end
 

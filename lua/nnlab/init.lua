@@ -52,6 +52,18 @@ function nnlab.labels(values)
   return t
 end
 
+-- The notebook: experiment files that write reports (docs/notebook.md).
+-- lab.title, lab.md, lab.param, lab.sweep, lab.table, lab.chart; runs:best,
+-- runs:summary, runs:compare; nnlab.stats (mean, std, Welch's t-test).
+local notebook = require "nnlab.notebook"
+nnlab.title = notebook.title
+nnlab.md = notebook.md
+nnlab.param = notebook.param
+nnlab.sweep = notebook.sweep
+nnlab.table = notebook.table
+nnlab.chart = notebook.chart
+nnlab.stats = require "nnlab.stats"
+
 --- nnlab.save(model, path) writes a model file; nnlab.load(path) reads one back.
 function nnlab.save(model, path)
   local ok, err = model:save(path)

@@ -84,17 +84,28 @@ function workers.run(jobs, handlers)
     r.pending = r.pending:match("[^\n]*$")
   end
 
-  while next_job <= #jobs or count > 0 do
-    while next_job <= #jobs and count < parallel do
-      start(jobs[next_job])
-      next_job = next_job + 1
+  local ok, err = pcall(function()
+    while next_job <= #jobs or count > 0 do
+      while next_job <= #jobs and count < parallel do
+        start(jobs[next_job])
+        next_job = next_job + 1
+      end
+      local fds = {}
+      for fd in pairs(running) do fds[#fds + 1] = fd end
+      table.sort(fds)
+      local ready = assert(proc.poll(fds, tick_ms))
+      for _, fd in ipairs(ready) do receive(fd, running[fd]) end
+      if handlers.on_tick then handlers.on_tick() end
     end
-    local fds = {}
-    for fd in pairs(running) do fds[#fds + 1] = fd end
-    table.sort(fds)
-    local ready = assert(proc.poll(fds, tick_ms))
-    for _, fd in ipairs(ready) do receive(fd, running[fd]) end
-    if handlers.on_tick then handlers.on_tick() end
+  end)
+  if not ok then
+    -- a handler failed in the parent: leave no orphan behind
+    for fd, r in pairs(running) do
+      proc.kill(r.pid, 15)
+      proc.wait(r.pid)
+      proc.close(fd)
+    end
+    error(err, 0)
   end
 end
 

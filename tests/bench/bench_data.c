@@ -89,14 +89,14 @@ int main(int argc, char **argv)
     double bytes = (double)train.count * train.rows * train.cols;
     char buf[64];
     printf("Fashion-MNIST from %s, %d repeats: median (best)\n", dir, repeats);
-    printf("  load train %u + test %u (.gz -> uint8, validated): %s\n", train.count, test.count,
+    printf("  %-48s %s\n", "load train + test (read, inflate, validate):",
            summary_ms(buf, sizeof buf, load, repeats));
-    printf("  training-set checksum (part of the load):          %s\n",
+    printf("  %-48s %s\n", "training-set checksum (part of the load):",
            summary_ms(buf, sizeof buf, checksum, repeats));
-    printf("  one epoch, batch 32 (%u batches), in order:     %s\n", nn_loader_batches(a),
-           summary_ms(buf, sizeof buf, plain, repeats));
-    printf("  one epoch, batch 32, shuffled:                     %s\n",
-           summary_ms(buf, sizeof buf, shuffled, repeats));
+    printf("  %-48s %s\n", "one epoch, batch 32, in order:", summary_ms(buf, sizeof buf, plain, repeats));
+    printf("  %-48s %s\n", "one epoch, batch 32, shuffled:", summary_ms(buf, sizeof buf, shuffled, repeats));
+    printf("  %u + %u samples of %ux%u; %u batches per epoch\n", train.count, test.count, train.rows,
+           train.cols, nn_loader_batches(a));
     printf("  best epoch rate: %.2f GB/s of pixels in, %.2f GB/s of floats out\n",
            bytes / (plain[0] * 1e9), 4 * bytes / (plain[0] * 1e9));
     printf("  (checksum %016llx, sink %g)\n", (unsigned long long)train.checksum, sink);

@@ -337,6 +337,26 @@ static void test_avx2_backward_weights_matches_scalar(void **state)
     check_all_shapes(avx2_or_skip(), REF_SCALAR, check_backward_weights);
 }
 
+/* Lengths 0, 1, ..., 40, then n_max: every tail of the 8-lane loops. */
+static size_t next_length(size_t n, size_t n_max)
+{
+    if (n < 40)
+        return n + 1;
+    return n < n_max ? n_max : n_max + 1;
+}
+
+/* assert_close, except that equal values pass outright (inf == inf). */
+#define assert_close_or_equal(a, b, n, rtol, atol)                                      \
+    do {                                                                                  \
+        for (size_t e_ = 0; e_ < (size_t)(n); e_++)                                      \
+            if ((a)[e_] != (b)[e_] &&                                                     \
+                !(fabs((double)(a)[e_] - (b)[e_]) <= (atol) + (rtol) * fabs((b)[e_]))) { \
+                print_error("%s:%d: element %zu: %.9g vs %.9g\n", __FILE__, __LINE__, e_, \
+                            (double)(a)[e_], (double)(b)[e_]);                            \
+                _fail(__FILE__, __LINE__);                                                \
+            }                                                                             \
+    } while (0)
+
 /* Inputs for the elementwise activations: the branch points of tanh (0.625),
  * the clamps of exp (±87.3, ±88.4), zeros, tiny and huge values, infinities,
  * then random values in [-12, 12). */
@@ -371,11 +391,11 @@ static void test_avx2_act_forward_matches_scalar(void **state)
     float *inplace = guarded_output(N);
     for (int a = 0; a < N_ACT_CASES; a++) {
         act_case c = act_cases[a];
-        for (size_t n = 0; n <= N; n = n < 40 ? n + 1 : N) {
+        for (size_t n = 0; n <= N; n = next_length(n, N)) {
             set_guard(y, n);
             s->act_forward(y_ref, x, n, c.act, c.slope);
             k->act_forward(y, x, n, c.act, c.slope);
-            assert_close(y, y_ref, n, 1e-5, 1e-6);
+            assert_close_or_equal(y, y_ref, n, 1e-5, 1e-6);
             assert_guard_intact(y, n);
             if (n == N) {
                 memcpy(inplace, x, N * sizeof *x);
@@ -423,7 +443,7 @@ static void test_avx2_act_backward_matches_scalar(void **state)
         for (size_t i = 0; i < N; i++) /* keep y finite: an output, not an input */
             if (!isfinite(y[i]))
                 y[i] = 0.5f;
-        for (size_t n = 0; n <= N; n = n < 40 ? n + 1 : N) {
+        for (size_t n = 0; n <= N; n = next_length(n, N)) {
             set_guard(dx, n);
             s->act_backward(dx_ref, dy, y, n, c.act, c.slope);
             k->act_backward(dx, dy, y, n, c.act, c.slope);
@@ -471,7 +491,7 @@ static void test_active_is_best_available(void **state)
     assert_ptr_equal(nn_kernels_active(), nn_kernels_active());
 }
 
-/* The scratch stays modest: at most 16 floats per row of the larger of B, O. */
+/* The scratch stays modest: at most 24 floats per row of the larger of B, O. */
 static void test_scratch_is_modest(void **state)
 {
     (void)state;
@@ -479,7 +499,7 @@ static void test_scratch_is_modest(void **state)
     for (size_t i = 0; i < sizeof experiment_shapes / sizeof experiment_shapes[0]; i++) {
         shape s = experiment_shapes[i];
         size_t rows = (size_t)(s.B > s.O ? s.B : s.O);
-        assert_true(nn_dense_scratch_floats(s.B, s.I, s.O) <= 16 * rows);
+        assert_true(nn_dense_scratch_floats(s.B, s.I, s.O) <= 24 * rows);
     }
 }
 

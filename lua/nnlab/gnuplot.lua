@@ -1,0 +1,127 @@
+-- nnlab.gnuplot: charts through the gnuplot program (pngcairo terminal, a
+-- font with Chinese glyphs). A chart is a .gp script and a .dat file written
+-- beside the PNG, so anyone can re-draw it with `gnuplot NAME.gp` in that
+-- folder. $NNLAB_GNUPLOT names another program; without gnuplot, or when it
+-- fails, draw() says why and the caller decides what to do.
+local files = require "nnlab.files"
+local proc = require("nnlab.core").proc
+
+local gnuplot = {}
+
+gnuplot.font = "WenQuanYi Zen Hei"
+local PNG_SIGNATURE = "\137PNG\r\n\26\n"
+
+local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local function gp_quote(s) return "'" .. tostring(s):gsub("'", "''") .. "'" end
+
+--- The gnuplot command to run, or nil and why there is none.
+function gnuplot.program()
+  local env = os.getenv("NNLAB_GNUPLOT")
+  if env and env ~= "" then return env end
+  local p = io.popen("command -v gnuplot 2>/dev/null")
+  local path = p and p:read("l")
+  if p then p:close() end
+  if path and path ~= "" then return path end
+  return nil, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)"
+end
+
+--- True when the file at path starts with the 8-byte PNG signature.
+function gnuplot.is_png(path)
+  local f = io.open(path, "rb")
+  if not f then return false end
+  local head = f:read(8)
+  f:close()
+  return head == PNG_SIGNATURE
+end
+
+local function number(x)
+  if x ~= x or x == math.huge or x == -math.huge then return "NaN" end
+  return ("%.10g"):format(x)
+end
+
+--- gnuplot.chart(c) -> script, data: the text of NAME.gp and NAME.dat.
+--- c: file (NAME), title, xlabel, ylabel, style ("band": mean line and a shaded
+--- mean ± std band; "errorbars": points with error bars), key (gnuplot key
+--- position, e.g. "bottom right"), logx (bool), xtics ({ { x, "label" } }),
+--- series = { { title, points = { { x, mean, std, n } } } }; a series
+--- without points (e.g. diverged) appears in the key only.
+function gnuplot.chart(c)
+  local data, clauses, index = {}, {}, 0
+  for i, s in ipairs(c.series) do
+    if #s.points == 0 then
+      clauses[#clauses + 1] = ("keyentry with lines lc %d dt 2 title %s"):format(i, gp_quote(s.title))
+    else
+      data[#data + 1] = ("# %s\n# x mean std n\n"):format(s.title)
+      for _, pt in ipairs(s.points) do
+        data[#data + 1] = ("%s %s %s %d\n"):format(number(pt[1]), number(pt[2]), number(pt[3] or 0), pt[4] or 1)
+      end
+      data[#data + 1] = "\n\n"
+      local source = ("%s index %d"):format(index == 0 and gp_quote(c.file .. ".dat") or "''", index)
+      if c.style == "band" then
+        clauses[#clauses + 1] = ("%s using 1:($2-$3):($2+$3) with filledcurves lc %d notitle"):format(source, i)
+        clauses[#clauses + 1] = ("'' index %d using 1:2 with linespoints lc %d pt 7 ps 0.6 lw 2 title %s")
+                                :format(index, i, gp_quote(s.title))
+      else
+        clauses[#clauses + 1] = ("%s using 1:2:3 with yerrorlines lc %d pt 7 ps 0.8 lw 2 title %s")
+                                :format(source, i, gp_quote(s.title))
+      end
+      index = index + 1
+    end
+  end
+  local lines = {
+    ("# %s: drawn by nnlab from %s.dat; re-draw with `gnuplot %s.gp` in this folder."):format(c.title, c.file, c.file),
+    ("if (!exists(\"outfile\")) outfile = %s"):format(gp_quote(c.file .. ".png")),
+    ("set terminal pngcairo size 960,600 noenhanced font %s"):format(gp_quote(gnuplot.font .. ",12")),
+    "set output outfile",
+    ("set title %s font %s"):format(gp_quote(c.title), gp_quote(gnuplot.font .. ",15")),
+    ("set xlabel %s"):format(gp_quote(c.xlabel)),
+    ("set ylabel %s"):format(gp_quote(c.ylabel)),
+    "set grid",
+    ("set key %s box opaque"):format(c.key or "bottom right"),
+    "set style fill transparent solid 0.18 noborder",
+  }
+  lines[#lines + 1] = c.style == "band" and "set offsets 0, 0, graph 0.05, graph 0.05"
+                      or "set offsets graph 0.06, graph 0.06, graph 0.05, graph 0.05"
+  if c.logx then lines[#lines + 1] = "set logscale x" end
+  if c.xtics then
+    local tics = {}
+    for _, t in ipairs(c.xtics) do tics[#tics + 1] = ("%s %s"):format(gp_quote(t[2]), number(t[1])) end
+    lines[#lines + 1] = ("set xtics (%s)"):format(table.concat(tics, ", "))
+  elseif c.integer_x then
+    lines[#lines + 1] = "set xtics 1"
+  end
+  if c.xrange then lines[#lines + 1] = ("set xrange [%s:%s]"):format(number(c.xrange[1]), number(c.xrange[2])) end
+  lines[#lines + 1] = "plot " .. table.concat(clauses, ", \\\n     ")
+  return table.concat(lines, "\n") .. "\n", table.concat(data)
+end
+
+--- gnuplot.draw(dir, name, script, data) writes dir/NAME.gp and dir/NAME.dat
+--- and draws dir/NAME.png (through a temporary file). Returns true, or nil and
+--- a message. A PNG whose script and data have not changed is not re-drawn.
+function gnuplot.draw(dir, name, script, data)
+  local gp, dat, png = ("%s/%s.gp"):format(dir, name), ("%s/%s.dat"):format(dir, name), ("%s/%s.png"):format(dir, name)
+  if files.read(gp) == script and files.read(dat) == data and gnuplot.is_png(png) then return true end
+  local ok, err = files.write_atomic(dat, data)
+  if ok then ok, err = files.write_atomic(gp, script) end
+  if not ok then return nil, err end
+  local program, why = gnuplot.program()
+  if not program then return nil, why end
+  local tmp_name = ("%s.png.tmp%d"):format(name, proc.getpid())
+  local command = ("cd %s && %s -e %s %s 2>&1"):format(shell_quote(dir), shell_quote(program),
+    shell_quote(("outfile=%s"):format(gp_quote(tmp_name))), shell_quote(name .. ".gp"))
+  local pipe = io.popen(command)
+  local output = pipe:read("a")
+  local exited_ok, _, code = pipe:close()
+  local tmp = dir .. "/" .. tmp_name
+  if not exited_ok or not gnuplot.is_png(tmp) then
+    os.remove(tmp)
+    local last = ""
+    for line in output:gmatch("[^\n]*%S[^\n]*") do last = line end
+    return nil, ("%s failed (exit status %s)%s"):format(program, tostring(code), last ~= "" and ": " .. last or "")
+  end
+  ok, err = os.rename(tmp, png)
+  if not ok then return nil, err end
+  return true
+end
+
+return gnuplot

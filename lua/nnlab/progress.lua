@@ -1,0 +1,129 @@
+-- nnlab.progress: what a sweep shows while it trains. On a terminal, a live
+-- block with one line per running job (a bar, epoch, accuracy so far, ETA),
+-- redrawn in place, and one permanent line per finished job. Elsewhere (CI
+-- logs, pipes), one plain line when a job starts and one when it ends.
+-- With --quiet, nothing.
+local proc = require("nnlab.core").proc
+
+local progress = {}
+progress.__index = progress
+
+local BAR_WIDTH = 12
+
+--- progress.new(mode [, out]): mode "tty", "plain" or "quiet"; out defaults to io.stdout.
+function progress.new(mode, out)
+  return setmetatable({ mode = mode, out = out or io.stdout, live = {}, drawn = 0,
+                        done = 0, total = 0 }, progress)
+end
+
+--- The mode for a run's options: quiet with --quiet, tty when stdout is a terminal.
+function progress.mode_for(options)
+  if options and options.quiet then return "quiet" end
+  return proc.isatty(1) and "tty" or "plain"
+end
+
+local function seconds_text(s)
+  if s < 60 then return ("%.0f s"):format(s) end
+  return ("%d min %02d s"):format(s // 60, math.floor(s % 60))
+end
+
+function progress:write(text)
+  self.out:write(text)
+  self.out:flush()
+end
+
+-- The live block, one line per running job in start order.
+function progress:live_lines()
+  local now = proc.clock()
+  local lines = { ("  [%d/%d done]"):format(self.done, self.total) }
+  for _, e in ipairs(self.live) do
+    local filled = math.floor(BAR_WIDTH * e.epoch / e.epochs + 0.5)
+    local line = ("  %-24s |%s%s| %d/%d epochs"):format(e.label, ("█"):rep(filled), ("░"):rep(BAR_WIDTH - filled),
+                                                     e.epoch, e.epochs)
+    if e.acc then line = line .. ("  acc %.2f %%"):format(e.acc) end
+    if e.epoch > 0 then
+      local per_epoch = (now - e.started) / e.epoch
+      line = line .. ("  ETA %s"):format(seconds_text(per_epoch * (e.epochs - e.epoch)))
+    end
+    lines[#lines + 1] = line
+  end
+  return lines
+end
+
+-- Replaces the live block by `permanent` (may be nil) and a fresh block.
+function progress:redraw(permanent)
+  local parts = {}
+  if self.drawn > 0 then parts[#parts + 1] = ("\27[%dA\27[J"):format(self.drawn) end
+  if permanent then parts[#parts + 1] = permanent .. "\n" end
+  local lines = #self.live > 0 and self:live_lines() or {}
+  for _, line in ipairs(lines) do parts[#parts + 1] = line .. "\n" end
+  self.drawn = #lines
+  self.drawn_at = proc.clock()
+  self:write(table.concat(parts))
+end
+
+-- Redraws unless the block was drawn less than `seconds` ago.
+function progress:refresh(seconds)
+  if proc.clock() - (self.drawn_at or 0) >= seconds then self:redraw() end
+end
+
+--- A sweep begins: `total` jobs of which `to_train` need training, `parallel` at a time.
+function progress:begin(title, total, to_train, parallel)
+  self.done, self.total = 0, to_train
+  if self.mode == "quiet" then return end
+  local text
+  if to_train == 0 then
+    text = ("nnlab: %s: %d runs, all from cache\n"):format(title, total)
+  else
+    text = ("nnlab: %s: %d runs, %d to train (%d at a time), %d from cache\n"):format(
+      title, total, to_train, math.min(parallel, to_train), total - to_train)
+  end
+  self:write(text)
+end
+
+--- A job (with .label and .epochs) starts training.
+function progress:started(job)
+  if self.mode == "quiet" then return end
+  if self.mode == "plain" then
+    return self:write(("  %s: training %d epoch%s\n"):format(job.label, job.epochs, job.epochs == 1 and "" or "s"))
+  end
+  self.live[#self.live + 1] = { job = job, label = job.label, epoch = 0, epochs = job.epochs,
+                                started = proc.clock() }
+  self:redraw()
+end
+
+--- A job finished an epoch: stats { epoch, test_acc }.
+function progress:epoch(job, stats)
+  if self.mode ~= "tty" then return end
+  for _, e in ipairs(self.live) do
+    if e.job == job then e.epoch, e.acc = stats.epoch, stats.test_acc end
+  end
+  self:refresh(0.1)
+end
+
+--- A job ended; summary is one line about its outcome.
+function progress:finished(job, summary)
+  self.done = self.done + 1
+  if self.mode == "quiet" then return end
+  local line = ("  %s: %s"):format(job.label, summary)
+  if self.mode == "plain" then return self:write(line .. "\n") end
+  for i, e in ipairs(self.live) do
+    if e.job == job then table.remove(self.live, i) break end
+  end
+  self:redraw(line)
+end
+
+--- Time passes: refresh the ETAs of a live block.
+function progress:tick()
+  if self.mode == "tty" and #self.live > 0 then self:refresh(0.5) end
+end
+
+--- The sweep is over: the live block goes away.
+function progress:close()
+  if self.mode == "tty" then
+    self.live = {}
+    self:redraw()
+  end
+end
+
+return progress

@@ -1,0 +1,343 @@
+-- nnlab.report: writes what a notebook recorded as reports/<name>.md and the
+-- folder reports/<name>/ (charts with the .gp and .dat that drew them,
+-- results.csv and results.json). Every file goes through a temporary name and
+-- a rename, the .md last: a run that dies while writing leaves the previous
+-- report readable. The report opens with what was run; then the blocks
+-- (prose, tables, charts) follow in the order the experiment file gave them.
+local core = require "nnlab.core"
+local data = require "nnlab.data"
+local files = require "nnlab.files"
+local gnuplot = require "nnlab.gnuplot"
+local json = require "nnlab.json"
+local runs_lib = require "nnlab.runs"
+local serialize = require "nnlab.serialize"
+local sweep = require "nnlab.sweep"
+
+local report = {}
+
+local function cell(text)
+  return (tostring(text):gsub("|", "\\|"):gsub("\n", " "))
+end
+
+-- A Markdown table; numbers (every column but the first) right-aligned unless left_aligned.
+local function markdown_table(header, rows, left_aligned)
+  local lines = { "| " .. table.concat(header, " | ") .. " |" }
+  local rule = {}
+  for i = 1, #header do rule[i] = (i == 1 or left_aligned) and "---" or "--:" end
+  lines[2] = "|" .. table.concat(rule, "|") .. "|"
+  for _, row in ipairs(rows) do
+    local cells = {}
+    for i = 1, #header do cells[i] = cell(row[i] or "") end
+    lines[#lines + 1] = "| " .. table.concat(cells, " | ") .. " |"
+  end
+  return table.concat(lines, "\n")
+end
+
+local function list_text(values)
+  local out = {}
+  for i, v in ipairs(values) do out[i] = sweep.value_text(v) end
+  return table.concat(out, ", ")
+end
+
+local function seconds_text(s)
+  if s < 60 then return ("%.1f s"):format(s) end
+  return ("%d min %04.1f s"):format(s // 60, s % 60)
+end
+
+-- Distinct (train, test) dataset pairs of the sweeps, described for people,
+-- and a note for each fallback: which dataset was asked for and why it was not used.
+local function data_lines(state)
+  local lines, seen, notes = {}, {}, {}
+  for _, r in ipairs(state.sweeps) do
+    local tr, te = r.datasets.train, r.datasets.test
+    local src = data.source(tr) or {}
+    local text = ("%s (`%s`, %s): %d training / %d test samples"):format(
+      src.title or src.name or "?", src.name or "?", src.reason or "folder unknown", #tr, #te)
+    if not seen[text] then
+      seen[text] = true
+      lines[#lines + 1] = text
+      if src.fallback_reason then
+        local note = ("`%s` was asked for, %s (`%s`) was used instead: %s."):format(
+          src.requested, src.title or src.name, src.name, src.fallback_reason)
+        if not seen[note] then seen[note] = true notes[#notes + 1] = note end
+      end
+    end
+  end
+  return lines, notes
+end
+
+local function header(state, totals)
+  local datasets, notes = data_lines(state)
+  local seeds, seen = {}, {}
+  for _, r in ipairs(state.sweeps) do
+    for _, s in ipairs(r.seeds) do
+      if not seen[s] then seen[s] = true seeds[#seeds + 1] = s end
+    end
+  end
+  table.sort(seeds)
+  local params = {}
+  for _, p in ipairs(state.params) do
+    params[#params + 1] = p.from_set and ("`%s` = %s (--set; default %s)"):format(p.name, sweep.value_text(p.value),
+                                                                              sweep.value_text(p.default))
+                          or ("`%s` = %s"):format(p.name, sweep.value_text(p.value))
+  end
+  local rows = {
+    { "Experiment", ("`%s`, run %s"):format(state.script, os.date("%Y-%m-%d %H:%M")) },
+    { "Data", #datasets > 0 and table.concat(datasets, "; ") or "none" },
+    { "Engine", ("nnlab %s, SIMD path `%s`, %s"):format(core.engine_version(), core.simd(), _VERSION) },
+    { "Seeds", #seeds > 0 and list_text(seeds) or "none" },
+    { "Runs", ("%d (variation × seed): %d trained, %d from cache; up to %d at a time")
+              :format(totals.runs, totals.trained, totals.cached, state.parallel) },
+    { "Time", seconds_text(totals.seconds) .. " in total" },
+    { "Parameters", #params > 0 and table.concat(params, ", ") or "none" },
+  }
+  for _, r in ipairs(state.sweeps) do
+    local v = r.variations[1]
+    local varied = {}
+    for _, k in ipairs(r.keys) do
+      local values, seen_v = {}, {}
+      for _, variation in ipairs(r.variations) do
+        local value = variation.params[k]
+        if not seen_v[value] then seen_v[value] = true values[#values + 1] = value end
+      end
+      varied[#varied + 1] = ("`%s` ∈ {%s}"):format(k, list_text(values))
+    end
+    rows[#rows + 1] = { "Sweep " .. r.name,
+      ("%s%d seeds × %d epochs, batch %d; first variation: %s, %s, %s"):format(
+        #varied > 0 and table.concat(varied, ", ") .. "; " or "", #r.seeds, r.epochs, v.params.batch_size,
+        v.model_text, v.optimizer_text, v.loss_text) }
+  end
+  local out = { markdown_table({ "Run", "" }, rows, true) }
+  for _, note in ipairs(notes) do out[#out + 1] = "> **Data:** " .. note end
+  return table.concat(out, "\n\n")
+end
+
+local DEFAULT_METRICS = { "test_acc", "train_loss", "test_loss" }
+
+local function table_block(block)
+  local r, opts = block.runs, block.options
+  local metrics = opts.metrics or DEFAULT_METRICS
+  local against = opts.compare or metrics[1]
+  local best = r:best(against)
+  local by_key = #r.keys > 0 and not opts.by_label
+  local head = {}
+  if by_key then for _, k in ipairs(r.keys) do head[#head + 1] = k end else head[1] = "variation" end
+  for _, m in ipairs(metrics) do head[#head + 1] = runs_lib.metrics[m].label end
+  head[#head + 1] = "vs best " .. runs_lib.metrics[against].label
+  head[#head + 1] = "train time / run"
+  local summaries = {}
+  for _, m in ipairs(metrics) do summaries[m] = r:summary(m) end
+  local rows = {}
+  for i, v in ipairs(r.variations) do
+    local row = {}
+    if by_key then
+      for _, k in ipairs(r.keys) do row[#row + 1] = sweep.value_text(v.params[k]) end
+    else
+      row[1] = v.label
+    end
+    for _, m in ipairs(metrics) do row[#row + 1] = summaries[m][i].text end
+    local verdict
+    if summaries[metrics[1]][i].diverged > 0 then verdict = "diverged"
+    elseif best and best.variation == v then verdict = "**best**"
+    elseif best then verdict = r:compare(v.label, best.label, against).text
+    else verdict = "–" end
+    row[#row + 1] = verdict
+    local total, n = 0, 0
+    for _, s in ipairs(v.seeds) do total, n = total + s.seconds, n + 1 end
+    row[#row + 1] = ((total / n) < 1 and "%.2f s" or "%.1f s"):format(total / n)
+    rows[#rows + 1] = row
+  end
+  local caption = ("_After the last epoch (%d), mean ± sample std over %d seeds. " ..
+                   "\"within noise\": Welch's t-test against the best variation (95 %%) finds no difference; " ..
+                   "\"differs\": it does. Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._")
+                  :format(r.epochs, #r.seeds)
+  return markdown_table(head, rows) .. "\n\n" .. caption
+end
+
+-- The series of a chart block: per epoch (a band per variation) or final
+-- value against a varied parameter (one line per combination of the others).
+local function chart_spec(block, number)
+  local r, opts = block.runs, block.options
+  local y, x = opts.y or "test_acc", opts.x or "epoch"
+  local info = runs_lib.metrics[y]
+  local ylabel = info.label .. (info.unit and (" (" .. info.unit .. ")") or "")
+  local c = { file = ("fig%d-%s-%s"):format(number, y, x), ylabel = ylabel, series = {},
+              key = info.higher_is_better and "bottom right" or "top right" }
+  if x == "epoch" then
+    c.style, c.xlabel, c.integer_x = "band", "epoch", r.epochs <= 20
+    c.title = opts.title or ("%s per epoch (mean ± std over seeds)"):format(info.label)
+    c.xrange = { 1, math.max(r.epochs, 2) }
+    for _, v in ipairs(r.variations) do
+      local points = {}
+      for _, pt in ipairs(r:curve(v, y)) do points[#points + 1] = { pt.epoch, pt.mean, pt.std, pt.n } end
+      local diverged = 0
+      for _, s in ipairs(v.seeds) do if s.diverged then diverged = diverged + 1 end end
+      local title = v.label
+      if diverged == #v.seeds then title = title .. ": diverged"
+      elseif diverged > 0 then title = ("%s (%d/%d seeds diverged)"):format(title, diverged, #v.seeds) end
+      c.series[#c.series + 1] = { title = title, points = points }
+    end
+    return c
+  end
+  c.style, c.xlabel = "errorbars", x
+  c.title = opts.title or ("final %s against %s"):format(info.label, x)
+  local numeric, positive, lo, hi = true, true, math.huge, -math.huge
+  local positions, tics = {}, {}
+  for _, v in ipairs(r.variations) do
+    local value = v.params[x]
+    if type(value) ~= "number" then numeric = false
+    else
+      positive = positive and value > 0
+      lo, hi = math.min(lo, value), math.max(hi, value)
+    end
+    if positions[value] == nil then
+      tics[#tics + 1] = { #tics + 1, sweep.value_text(value) }
+      positions[value] = #tics
+    end
+  end
+  if numeric then
+    c.xtics = {}
+    for value, _ in pairs(positions) do c.xtics[#c.xtics + 1] = { value, sweep.value_text(value) } end
+    table.sort(c.xtics, function(a, b) return a[1] < b[1] end)
+  else
+    c.xtics = tics
+  end
+  c.logx = numeric and positive and hi / lo >= 4
+  local groups, order = {}, {}
+  for _, row in ipairs(r:summary(y)) do
+    local v = row.variation
+    local others = {}
+    for _, k in ipairs(r.keys) do
+      if k ~= x then others[#others + 1] = ("%s=%s"):format(k, sweep.value_text(v.params[k])) end
+    end
+    local name = #others > 0 and table.concat(others, ", ") or info.label
+    if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
+    if row.diverged == 0 and row.mean then
+      local px = numeric and v.params[x] or positions[v.params[x]]
+      table.insert(groups[name].points, { px, row.mean, row.std or 0, row.n })
+    else
+      order[#order + 1] = { title = ("%s: diverged"):format(v.label), points = {} }
+    end
+  end
+  for _, g in ipairs(order) do
+    table.sort(g.points, function(a, b) return a[1] < b[1] end)
+    c.series[#c.series + 1] = g
+  end
+  return c
+end
+
+local function chart_block(block, number, dir, name, problems)
+  local c = chart_spec(block, number)
+  local script, text = gnuplot.chart(c)
+  local ok, err = gnuplot.draw(dir, c.file, script, text)
+  local title = block.options.title or c.title
+  if ok then return ("![%s](%s/%s.png)"):format(cell(title), name, c.file) end
+  problems[#problems + 1] = ("chart %s not drawn: %s"):format(c.file, err)
+  return ("> **Chart not drawn** — %s: %s. Its data and script are in [%s/%s.dat](%s/%s.dat) and " ..
+          "[%s/%s.gp](%s/%s.gp).")
+         :format(title, err, name, c.file, name, c.file, name, c.file, name, c.file)
+end
+
+local function csv_field(v)
+  if v == nil then return "" end
+  if type(v) == "number" then
+    if v ~= v then return "nan" end
+    if v == math.huge then return "inf" end
+    if v == -math.huge then return "-inf" end
+    return serialize.number(v)
+  end
+  v = tostring(v)
+  if v:find('[,"\n]') then v = '"' .. v:gsub('"', '""') .. '"' end
+  return v
+end
+
+local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
+
+-- One row per sweep × variation × seed × epoch: CSV (only what the seeds
+-- decide, so reruns give identical files) and JSON (with timings).
+local function results(state)
+  local keys, seen = {}, {}
+  for _, r in ipairs(state.sweeps) do
+    for _, k in ipairs(r.keys) do
+      if not seen[k] then seen[k] = true keys[#keys + 1] = k end
+    end
+  end
+  local head = { "sweep", "variation" }
+  for _, k in ipairs(keys) do head[#head + 1] = k end
+  for _, f in ipairs { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "diverged" } do
+    head[#head + 1] = f
+  end
+  local csv, rows = { table.concat(head, ",") }, {}
+  for _, r in ipairs(state.sweeps) do
+    for _, v in ipairs(r.variations) do
+      for _, s in ipairs(v.seeds) do
+        for _, h in ipairs(s.history) do
+          local fields = { csv_field(r.name), csv_field(v.label) }
+          for _, k in ipairs(keys) do fields[#fields + 1] = csv_field(v.values[k]) end
+          fields[#fields + 1] = csv_field(s.seed)
+          fields[#fields + 1] = csv_field(h.epoch)
+          for _, m in ipairs(ROW_METRICS) do fields[#fields + 1] = csv_field(h[m]) end
+          fields[#fields + 1] = tostring(h.diverged == true)
+          csv[#csv + 1] = table.concat(fields, ",")
+          local row = { sweep = r.name, variation = v.label, params = v.values, seed = s.seed, epoch = h.epoch,
+                        diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
+                        cached = s.cached }
+          for _, m in ipairs(ROW_METRICS) do row[m] = h[m] end
+          rows[#rows + 1] = row
+        end
+      end
+    end
+  end
+  local params = {}
+  for _, p in ipairs(state.params) do params[p.name] = p.value end
+  local sweeps = {}
+  for _, r in ipairs(state.sweeps) do
+    sweeps[#sweeps + 1] = { name = r.name, keys = r.keys, seeds = r.seeds, epochs = r.epochs,
+                            trained = r.counts.trained, cached = r.counts.cached }
+  end
+  local doc = { experiment = state.script, title = state.title, generated = os.date("!%Y-%m-%dT%H:%M:%SZ"),
+                nnlab = { engine = core.engine_version(), simd = core.simd(), lua = _VERSION },
+                parameters = params, sweeps = sweeps, rows = rows }
+  return table.concat(csv, "\n") .. "\n", json.encode(doc) .. "\n"
+end
+
+--- report.write(state, totals) writes the report; returns the .md path and a
+--- list of problems (charts not drawn), or raises an error when a file
+--- cannot be written. state: name, script, title, blocks, params, sweeps,
+--- parallel, out_dir. totals: runs, trained, cached, seconds.
+function report.write(state, totals)
+  local name = state.name
+  local dir = ("%s/%s"):format(state.out_dir, name)
+  local ok, err = files.mkdir_p(dir)
+  if not ok then error(("cannot create %s: %s"):format(dir, err), 0) end
+  local function write(path, text)
+    local written, why = files.write_atomic(path, text)
+    if not written then error(("cannot write %s: %s"):format(path, why), 0) end
+  end
+
+  local problems, parts, charts = {}, {}, 0
+  parts[1] = "# " .. (state.title or name)
+  parts[2] = ("<!-- Written by `nnlab run %s`: edit that file, not this one. -->"):format(state.script)
+  parts[3] = header(state, totals)
+  for _, block in ipairs(state.blocks) do
+    if block.kind == "md" then parts[#parts + 1] = block.text
+    elseif block.kind == "table" then parts[#parts + 1] = table_block(block)
+    elseif block.kind == "chart" then
+      charts = charts + 1
+      parts[#parts + 1] = chart_block(block, charts, dir, name, problems)
+    end
+  end
+  if #state.sweeps > 0 then
+    parts[#parts + 1] = ("---\n\nEvery run, seed and epoch: [%s/results.csv](%s/results.csv), " ..
+                         "[%s/results.json](%s/results.json) (with timings).")
+                        :format(name, name, name, name)
+    local csv, json_text = results(state)
+    write(dir .. "/results.csv", csv)
+    write(dir .. "/results.json", json_text)
+  end
+  local md_path = ("%s/%s.md"):format(state.out_dir, name)
+  write(md_path, table.concat(parts, "\n\n") .. "\n")
+  return md_path, problems
+end
+
+return report

@@ -1,0 +1,181 @@
+-- nnlab.runs: the results of a sweep and what can be said about them. A runs
+-- object holds, per variation, every seed's per-epoch history; it answers
+-- with means and sample standard deviations over seeds, picks the best
+-- variation, and says whether two variations differ by more than noise
+-- (Welch's t-test at 95 %, nnlab.stats). Seeds that diverged are left out of
+-- every mean and marked.
+local stats = require "nnlab.stats"
+
+local runs = {}
+local Runs = {}
+Runs.__index = Runs
+runs.Runs = Runs
+
+--- What nnlab knows about each metric: a name for people, a unit, and
+--- whether higher is better.
+runs.metrics = {
+  test_acc = { label = "test accuracy", unit = "%", higher_is_better = true },
+  train_acc = { label = "train accuracy", unit = "%", higher_is_better = true },
+  test_loss = { label = "test loss", higher_is_better = false },
+  train_loss = { label = "train loss", higher_is_better = false },
+  seconds = { label = "seconds per epoch", unit = "s", higher_is_better = false },
+}
+
+local function metric_info(metric, level)
+  local info = runs.metrics[metric]
+  if not info then
+    local names = {}
+    for name in pairs(runs.metrics) do names[#names + 1] = name end
+    table.sort(names)
+    error(("unknown metric '%s' (one of: %s)"):format(tostring(metric), table.concat(names, ", ")), level + 1)
+  end
+  return info
+end
+
+--- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses); no "±" without a std.
+function runs.format(metric, mean, std)
+  local info = runs.metrics[metric] or {}
+  local digits = info.unit == "%" and 2 or info.unit == "s" and 1 or 4
+  local unit = info.unit and " " .. info.unit or ""
+  if mean == nil then return "–" end
+  if std == nil then return ("%." .. digits .. "f%s"):format(mean, unit) end
+  return ("%." .. digits .. "f ± %." .. digits .. "f%s"):format(mean, std, unit)
+end
+
+--- runs.new(sweep_description) -> an empty Runs; sweeps fill .variations.
+--- Fields: name, keys (the varied parameters, in order), seeds, epochs,
+--- variations = { { label, values = { key = value }, params, seeds = {
+--- { seed, history, diverged, seconds, cached } } } }, counts { runs, trained, cached }.
+function runs.new(fields)
+  return setmetatable(fields, Runs)
+end
+
+local function final_value(seed_run, metric)
+  local last = seed_run.history[#seed_run.history]
+  if metric == "seconds" then
+    local total = 0
+    for _, h in ipairs(seed_run.history) do total = total + h.seconds + (h.eval_seconds or 0) end
+    return total / #seed_run.history
+  end
+  return last and last[metric]
+end
+
+--- runs:summary([metric = "test_acc"]) -> one row per variation, in order:
+--- { label, n (seeds that finished), seeds, diverged (seeds that diverged),
+---   values (final metric per finished seed), mean, std, text, [metric] = mean,
+---   [metric .. "_std"] = std, variation, and each varied parameter by name }.
+--- text reads "81.23 ± 0.15 %", or "diverged" / "diverged (1/3 seeds)".
+function Runs:summary(metric)
+  metric = metric or "test_acc"
+  metric_info(metric, 2)
+  local rows = {}
+  for _, v in ipairs(self.variations) do
+    local values, diverged = {}, 0
+    for _, s in ipairs(v.seeds) do
+      if s.diverged then diverged = diverged + 1
+      else values[#values + 1] = final_value(s, metric) end
+    end
+    local row = { label = v.label, variation = v, seeds = #v.seeds, n = #values, diverged = diverged,
+                  values = values, mean = stats.mean(values), std = stats.std(values) }
+    for k, value in pairs(v.values) do row[k] = value end
+    row[metric], row[metric .. "_std"] = row.mean, row.std
+    if diverged == #v.seeds then row.text = "diverged"
+    elseif diverged > 0 then row.text = ("diverged (%d/%d seeds)"):format(diverged, #v.seeds)
+    else row.text = runs.format(metric, row.mean, row.std) end
+    rows[#rows + 1] = row
+  end
+  return rows
+end
+
+--- runs:best([metric = "test_acc"]) -> the summary row with the best mean
+--- (highest accuracy, lowest loss) among variations where no seed diverged;
+--- nil when every variation diverged.
+function Runs:best(metric)
+  metric = metric or "test_acc"
+  local higher = metric_info(metric, 2).higher_is_better
+  local best
+  for _, row in ipairs(self:summary(metric)) do
+    if row.diverged == 0 and row.mean and
+       (not best or (higher and row.mean > best.mean) or (not higher and row.mean < best.mean)) then
+      best = row
+    end
+  end
+  return best
+end
+
+--- runs:get(selector) -> the variation selected by its label ("hidden=64"),
+--- by parameter values ({ hidden = 64 }) or by a summary row; nil if none.
+function Runs:get(selector)
+  if type(selector) == "table" and selector.label then selector = selector.label end
+  for _, v in ipairs(self.variations) do
+    if type(selector) == "string" then
+      if v.label == selector then return v end
+    elseif type(selector) == "table" then
+      local all = true
+      for k, value in pairs(selector) do
+        if v.params[k] ~= value then all = false break end
+      end
+      if all then return v end
+    end
+  end
+  return nil
+end
+
+--- runs:compare(a, b [, metric = "test_acc"]) -> whether a and b (selectors as
+--- for runs:get) differ by more than noise in their final metric:
+--- { a, b (summary rows), differs, p, delta (mean a - mean b), t, df, text }
+--- text reads "within noise (p = 0.41)" or "differs (p = 0.003)"; with one
+--- seed per side, differs is nil and text says the noise is unknown.
+function Runs:compare(a, b, metric)
+  metric = metric or "test_acc"
+  metric_info(metric, 2)
+  local va, vb = self:get(a), self:get(b)
+  if not va then error(("compare: no variation matches %s"):format(tostring(a.label or a)), 2) end
+  if not vb then error(("compare: no variation matches %s"):format(tostring(b.label or b)), 2) end
+  local rows = self:summary(metric)
+  local ra, rb
+  for _, row in ipairs(rows) do
+    if row.variation == va then ra = row end
+    if row.variation == vb then rb = row end
+  end
+  local out = { a = ra, b = rb }
+  if ra.diverged > 0 or rb.diverged > 0 then
+    out.text = "not comparable (a seed diverged)"
+    return out
+  end
+  local test, why = stats.welch(ra.values, rb.values)
+  if not test then
+    out.text = "noise unknown (" .. why .. ")"
+    out.delta = ra.mean - rb.mean
+    return out
+  end
+  for k, v in pairs(test) do out[k] = v end
+  local p = test.p < 0.001 and "p < 0.001" or ("p = %.2g"):format(test.p)
+  out.text = (test.differs and "differs (%s)" or "within noise (%s)"):format(p)
+  return out
+end
+
+--- runs:curve(variation, metric) -> per-epoch { { epoch, mean, std, n } }
+--- over the seeds that did not diverge.
+function Runs:curve(variation, metric)
+  local points = {}
+  for _, s in ipairs(variation.seeds) do
+    if not s.diverged then
+      for i, h in ipairs(s.history) do
+        local pt = points[i] or { epoch = h.epoch, values = {} }
+        points[i] = pt
+        pt.values[#pt.values + 1] = h[metric]
+      end
+    end
+  end
+  for _, pt in ipairs(points) do
+    pt.mean, pt.std, pt.n = stats.mean(pt.values), stats.std(pt.values) or 0, #pt.values
+  end
+  return points
+end
+
+function Runs:__tostring()
+  return ("Runs(%s: %d variations × %d seeds)"):format(self.name, #self.variations, #self.seeds)
+end
+
+return runs

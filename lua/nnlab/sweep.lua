@@ -1,0 +1,410 @@
+-- nnlab.sweep: trains every variation of an experiment under several seeds.
+-- A sweep is a table: the variations (a grid `vary` or a list `variations`),
+-- `seeds`, fixed parameters (epochs, batch_size, lr, ...), the datasets, and
+-- functions of p (the parameters of one variation plus p.seed) that build the
+-- model and the optimizer. Each (variation, seed) is one job, looked up in the
+-- cache under a key of everything that decides its result; the missing ones
+-- run in forked workers (nnlab.workers), each writing its cache entry, and
+-- the results come back as a Runs object (nnlab.runs).
+local core = require "nnlab.core"
+local nn = require "nnlab.nn"
+local data = require "nnlab.data"
+local train = require "nnlab.train"
+local hash = require "nnlab.hash"
+local runs = require "nnlab.runs"
+local workers = require "nnlab.workers"
+local proc = core.proc
+
+local sweep = {}
+
+-- Keys of a sweep table that are not parameters.
+local STRUCTURE = { name = true, vary = true, variations = true, seeds = true, model = true,
+                    optimizer = true, loss = true, train = true, test = true, normalize = true }
+-- Parameters every job has unless the sweep says otherwise.
+local DEFAULTS = { shuffle = true, test_batch_size = 1000, diverge_factor = 10 }
+-- The per-epoch fields kept in results and cache entries.
+local HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
+                         "eval_seconds", "lr", "diverged" }
+
+local function is_scalar(v)
+  local t = type(v)
+  return t == "number" or t == "string" or t == "boolean"
+end
+
+--- How a parameter value reads in labels: 64, 0.01, relu, true.
+function sweep.value_text(v)
+  if math.type(v) == "float" then return ("%.6g"):format(v) end
+  return tostring(v)
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
+local function check_spec(spec, level)
+  level = level + 1
+  if type(spec) ~= "table" then
+    error("lab.sweep: expected a table { vary = ..., model = function(p) ... end, ... }", level)
+  end
+  for k, v in pairs(spec) do
+    if type(k) ~= "string" then error("lab.sweep: keys must be names", level) end
+    if not STRUCTURE[k] and not is_scalar(v) then
+      error(("lab.sweep: '%s' must be a number, string or boolean (a fixed parameter)"):format(k), level)
+    end
+  end
+  if type(spec.model) ~= "function" then
+    error("lab.sweep: model must be a function(p) that returns a model", level)
+  end
+  if type(spec.optimizer) ~= "function" then
+    error("lab.sweep: optimizer must be a function(p, params) that returns an optimizer", level)
+  end
+  if spec.loss ~= nil and type(spec.loss) ~= "function" then
+    error("lab.sweep: loss must be a function(p) that returns a loss (default: CrossEntropyLoss)", level)
+  end
+  local Dataset = core.metatable("nnlab.Dataset")
+  for _, which in ipairs { "train", "test" } do
+    if getmetatable(spec[which]) ~= Dataset then
+      error(("lab.sweep: %s must be a dataset (from lab.data.load)"):format(which), level)
+    end
+  end
+  if spec.vary ~= nil and spec.variations ~= nil then
+    error("lab.sweep: give vary (a grid) or variations (a list), not both", level)
+  end
+  if spec.name ~= nil and type(spec.name) ~= "string" then error("lab.sweep: name must be a string", level) end
+end
+
+-- The grid of `vary`: keys sorted by name, the first varying slowest.
+local function grid(vary, level)
+  if type(vary) ~= "table" then error("lab.sweep: vary must be a table { key = { values... } }", level + 1) end
+  local keys = sorted_keys(vary)
+  for _, k in ipairs(keys) do
+    local values = vary[k]
+    if type(k) ~= "string" or type(values) ~= "table" or #values == 0 then
+      error(("lab.sweep: vary.%s must be a non-empty list of values"):format(tostring(k)), level + 1)
+    end
+    for _, value in ipairs(values) do
+      if not is_scalar(value) then
+        error(("lab.sweep: vary.%s holds a %s; values must be numbers, strings or booleans"):format(k, type(value)),
+              level + 1)
+      end
+    end
+  end
+  local out = { {} }
+  for _, k in ipairs(keys) do
+    local next_out = {}
+    for _, partial in ipairs(out) do
+      for _, value in ipairs(vary[k]) do
+        local v = table.move(partial, 1, #partial, 1, {})
+        v[#v + 1] = { k, value }
+        next_out[#next_out + 1] = v
+      end
+    end
+    out = next_out
+  end
+  local variations = {}
+  for _, pairs_list in ipairs(out) do
+    local values = {}
+    for _, kv in ipairs(pairs_list) do values[kv[1]] = kv[2] end
+    variations[#variations + 1] = { values = values }
+  end
+  return variations, keys
+end
+
+-- An explicit list of variations, each a table of values and an optional label.
+local function listed(list, level)
+  if type(list) ~= "table" or #list == 0 then
+    error("lab.sweep: variations must be a non-empty list of tables { key = value, label = \"...\" }", level + 1)
+  end
+  local seen, variations = {}, {}
+  for i, entry in ipairs(list) do
+    if type(entry) ~= "table" then error(("lab.sweep: variations[%d] must be a table"):format(i), level + 1) end
+    local values = {}
+    for k, value in pairs(entry) do
+      if k ~= "label" then
+        if type(k) ~= "string" or not is_scalar(value) then
+          error(("lab.sweep: variations[%d].%s must be a number, string or boolean"):format(i, tostring(k)), level + 1)
+        end
+        values[k] = value
+        seen[k] = true
+      end
+    end
+    if entry.label ~= nil and type(entry.label) ~= "string" then
+      error(("lab.sweep: variations[%d].label must be a string"):format(i), level + 1)
+    end
+    variations[#variations + 1] = { values = values, label = entry.label }
+  end
+  return variations, sorted_keys(seen)
+end
+
+local function seed_list(seeds, level)
+  if seeds == nil then seeds = 3 end
+  if math.type(seeds) == "integer" and seeds >= 1 then
+    local list = {}
+    for s = 1, seeds do list[s] = s end
+    return list
+  end
+  local ok = type(seeds) == "table" and #seeds >= 1
+  local seen = {}
+  for _, s in ipairs(ok and seeds or {}) do
+    if math.type(s) ~= "integer" or seen[s] then ok = false end
+    seen[s] = true
+  end
+  if not ok then
+    error("lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 })", level + 1)
+  end
+  return table.move(seeds, 1, #seeds, 1, {})
+end
+
+-- The parameters of one variation: defaults, the sweep's fixed values, the variation's own.
+local function variation_params(spec, values, level)
+  local p = {}
+  for k, v in pairs(DEFAULTS) do p[k] = v end
+  for k, v in pairs(spec) do
+    if not STRUCTURE[k] then p[k] = v end
+  end
+  for k, v in pairs(values) do p[k] = v end
+  for _, k in ipairs { "epochs", "batch_size", "test_batch_size" } do
+    if math.type(p[k]) ~= "integer" or p[k] < 1 then
+      error(("lab.sweep: %s must be a positive integer, got %s"):format(k, tostring(p[k])), level + 1)
+    end
+  end
+  if type(p.shuffle) ~= "boolean" then error("lab.sweep: shuffle must be true or false", level + 1) end
+  return p
+end
+
+-- Calls build(), remembering the config of the last optimizer it creates:
+-- nnlab.optim hands every optimizer's complete config to core.optimizer_new.
+local function capturing_optimizer_config(build, ...)
+  local original = core.optimizer_new
+  local captured
+  core.optimizer_new = function(model, config)
+    captured = {}
+    for k, v in pairs(config) do captured[k] = v end
+    return original(model, config)
+  end
+  local restore <close> = setmetatable({}, { __close = function() core.optimizer_new = original end })
+  local optimizer, scheduler = build(...)
+  return optimizer, scheduler, captured
+end
+
+-- The objects one job trains, built from the sweep's functions of p. Called in
+-- the parent (for the cache key) and again in the worker, with the same result:
+-- models made without an explicit seed take the job's seed. `level` as in sweep.run.
+local function build(spec, p, level)
+  level = level + 1
+  nn.manual_seed(p.seed)
+  local model = spec.model(p)
+  if getmetatable(model) ~= core.metatable("nnlab.Net") then
+    error(("lab.sweep: model(p) returned a %s, not a model (nn.Sequential { ... })"):format(type(model)), level)
+  end
+  local optimizer, scheduler, config = capturing_optimizer_config(spec.optimizer, p, model:parameters())
+  if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") or not config then
+    error(("lab.sweep: optimizer(p, params) returned a %s, not an optimizer (optim.SGD(params, { ... }))")
+          :format(type(optimizer)), level)
+  end
+  local loss = spec.loss and spec.loss(p) or nn.CrossEntropyLoss()
+  if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
+    error("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())", level)
+  end
+  local schedule
+  if scheduler ~= nil then
+    if type(scheduler) ~= "table" or type(scheduler.step) ~= "function" or not scheduler.kind then
+      error("lab.sweep: optimizer(p, params) may return a scheduler second, got something else", level)
+    end
+    schedule = { kind = scheduler.kind, step_size = scheduler.step_size, gamma = scheduler.gamma,
+                 t_max = scheduler.t_max, eta_min = scheduler.eta_min }
+  end
+  return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss,
+           optimizer_config = config, schedule = schedule }
+end
+
+-- What identifies a dataset's samples: the checksum of the files it was read
+-- from, its size and class counts (a subset or split is a view of those files).
+local function dataset_identity(ds)
+  local info = ds:info()
+  local source = data.source(ds)
+  return { checksum = info.checksum, samples = info.count, view = info.is_view, rows = info.rows,
+           cols = info.cols, class_counts = ds:label_counts(),
+           part = source and (source.train and "train" or "test") or nil }
+end
+
+-- The cache key of a job: everything that decides its result.
+local function job_key(spec, p, built, identities)
+  return {
+    nnlab = { engine = core.engine_version(), simd = core.simd() },
+    params = p,
+    model = { layers = built.model:layers(),
+              initial_parameters = hash.hex(hash.floats(built.model:parameter_values())) },
+    optimizer = built.optimizer_config,
+    scheduler = built.schedule,
+    loss = core.loss_kind(built.loss),
+    train = identities.train,
+    test = identities.test,
+    normalize = spec.normalize,
+  }
+end
+
+local function layers_text(layers)
+  local parts = {}
+  for _, l in ipairs(layers) do
+    if l.kind == "Linear" then parts[#parts + 1] = ("Linear(%d→%d)"):format(l.in_features, l.out_features)
+    elseif l.kind == "Dropout" then parts[#parts + 1] = ("Dropout(%g)"):format(l.p)
+    else parts[#parts + 1] = l.kind end
+  end
+  return table.concat(parts, " → ")
+end
+
+local function optimizer_text(config)
+  local parts = {}
+  for _, k in ipairs(sorted_keys(config)) do
+    local v = config[k]
+    if k ~= "kind" and not (v == 0 or v == false) then parts[#parts + 1] = ("%s=%s"):format(k, sweep.value_text(v)) end
+  end
+  return ("%s(%s)"):format(config.kind, table.concat(parts, ", "))
+end
+
+-- Trains one job (in a worker) and stores its result in the cache.
+local function train_job(spec, job, send, store)
+  local p = job.p
+  local built = build(spec, p, 1)
+  local train_loader = data.DataLoader(spec.train, { batch_size = p.batch_size, shuffle = p.shuffle,
+                                                     seed = p.seed, normalize = spec.normalize })
+  local test_loader = data.DataLoader(spec.test, { batch_size = p.test_batch_size, normalize = spec.normalize })
+  local started = proc.clock()
+  local history = train.fit {
+    model = built.model, loss = built.loss, optimizer = built.optimizer, scheduler = built.scheduler,
+    train = train_loader, test = test_loader, epochs = p.epochs, diverge_factor = p.diverge_factor,
+    on_epoch = function(s)
+      send(("epoch %d %s"):format(s.epoch, s.test_acc and ("%.17g"):format(s.test_acc) or "-"))
+    end,
+  }
+  local kept = {}
+  for i, h in ipairs(history) do
+    kept[i] = {}
+    for _, f in ipairs(HISTORY_FIELDS) do kept[i][f] = h[f] end
+  end
+  local ok, err = store(job.key, { history = kept, diverged = history.diverged, seconds = proc.clock() - started })
+  if not ok then error(err, 0) end
+end
+
+local function outcome_text(result)
+  local last = result.history[#result.history]
+  if result.diverged then return ("diverged at epoch %d"):format(last.epoch) end
+  return ("test acc %.2f %% after %d epoch%s, %.1f s"):format(last.test_acc or 0, last.epoch,
+                                                              last.epoch == 1 and "" or "s", result.seconds)
+end
+
+--- sweep.run(spec, context, level) -> runs. context: cache (nnlab.cache),
+--- force (retrain everything), parallel (jobs at once), display
+--- (nnlab.progress), index (this sweep's number in the file). `level` is the
+--- user's level for errors, counted from sweep.run (2: its caller).
+function sweep.run(spec, context, level)
+  check_spec(spec, level)
+  local variations, keys
+  if spec.variations then variations, keys = listed(spec.variations, level)
+  elseif spec.vary then variations, keys = grid(spec.vary, level)
+  else variations, keys = { { values = {} } }, {} end
+  local seeds = seed_list(spec.seeds, level)
+
+  local labels = {}
+  for _, v in ipairs(variations) do
+    if not v.label then
+      local parts = {}
+      for _, k in ipairs(keys) do
+        if v.values[k] ~= nil then parts[#parts + 1] = ("%s=%s"):format(k, sweep.value_text(v.values[k])) end
+      end
+      v.label = #parts > 0 and table.concat(parts, ", ") or "baseline"
+    end
+    if labels[v.label] then error(("lab.sweep: two variations are labelled '%s'"):format(v.label), level) end
+    labels[v.label] = true
+    v.params = variation_params(spec, v.values, level)
+    v.seeds = {}
+  end
+
+  local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))
+  local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test) }
+  local result = runs.new { name = name, keys = keys, seeds = seeds, variations = variations,
+                            datasets = { train = spec.train, test = spec.test },
+                            epochs = variations[1].params.epochs,
+                            counts = { runs = 0, trained = 0, cached = 0 } }
+
+  -- every job's key (building its objects once in this process), and the cached results
+  local jobs, to_train = {}, {}
+  for _, v in ipairs(variations) do
+    for _, seed in ipairs(seeds) do
+      local p = {}
+      for k, value in pairs(v.params) do p[k] = value end
+      p.seed = seed
+      local built = build(spec, p, level)
+      local job = { variation = v, seed = seed, p = p, epochs = p.epochs,
+                    label = ("%s seed %d"):format(v.label, seed), key = job_key(spec, p, built, identities) }
+      if not v.model_text then
+        v.model_text = layers_text(job.key.model.layers)
+        v.optimizer_text = optimizer_text(built.optimizer_config)
+        v.loss_text = job.key.loss
+      end
+      job.index = #jobs + 1
+      job.cost = built.model:num_parameters() * p.epochs * #spec.train
+      jobs[#jobs + 1] = job
+      job.result = not context.force and context.cache:get(job.key) or nil
+      if job.result then job.cached = true else to_train[#to_train + 1] = job end
+    end
+  end
+  -- longest first (by parameters × epochs × samples), so that no long job starts last
+  table.sort(to_train, function(a, b)
+    if a.cost ~= b.cost then return a.cost > b.cost end
+    return a.index < b.index
+  end)
+
+  local display = context.display
+  local started = proc.clock()
+  display:begin(("%s: %s"):format(context.title, name), #jobs, #to_train, context.parallel)
+  local failed = {}
+  if #to_train > 0 then
+    workers.run(to_train, {
+      parallel = context.parallel,
+      work = function(job, send)
+        train_job(spec, job, send, function(key, value) return context.cache:put(key, value) end)
+      end,
+      on_start = function(job) display:started(job) end,
+      on_line = function(job, line)
+        local epoch, acc = line:match("^epoch (%d+) (%S+)$")
+        if epoch then display:epoch(job, { epoch = tonumber(epoch), test_acc = tonumber(acc) }) end
+      end,
+      on_exit = function(job, outcome)
+        if outcome.ok then
+          job.result = context.cache:get(job.key)
+          if not job.result then outcome = { ok = false, message = "finished, but its cache entry cannot be read" } end
+        end
+        if outcome.ok then
+          display:finished(job, outcome_text(job.result))
+        else
+          failed[#failed + 1] = ("%s: %s"):format(job.label, outcome.message)
+          display:finished(job, "FAILED: " .. outcome.message)
+        end
+      end,
+      on_tick = function() display:tick() end,
+    })
+  end
+  display:close()
+  if #failed > 0 then
+    error(("lab.sweep '%s': %d of %d runs failed:\n  %s\nThe finished runs are cached: run again to retry only the failed ones.")
+          :format(name, #failed, #jobs, table.concat(failed, "\n  ")), level)
+  end
+
+  for _, job in ipairs(jobs) do
+    local r = job.result
+    table.insert(job.variation.seeds, { seed = job.seed, history = r.history, diverged = r.diverged == true,
+                                        seconds = r.seconds, cached = job.cached == true })
+    result.counts.runs = result.counts.runs + 1
+    if job.cached then result.counts.cached = result.counts.cached + 1
+    else result.counts.trained = result.counts.trained + 1 end
+  end
+  result.seconds = proc.clock() - started
+  return result
+end
+
+return sweep

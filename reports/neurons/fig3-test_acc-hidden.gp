@@ -1,0 +1,14 @@
+# 最终测试准确率与隐藏层神经元数: drawn by nnlab from fig3-test_acc-hidden.dat; re-draw with `gnuplot fig3-test_acc-hidden.gp` in this folder.
+if (!exists("outfile")) outfile = 'fig3-test_acc-hidden.png'
+set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
+set output outfile
+set title '最终测试准确率与隐藏层神经元数' font 'WenQuanYi Zen Hei,15'
+set xlabel 'hidden'
+set ylabel 'test accuracy (%)'
+set grid
+set key bottom right box opaque
+set style fill transparent solid 0.18 noborder
+set offsets graph 0.06, graph 0.06, graph 0.05, graph 0.05
+set logscale x
+set xtics ('64' 64, '128' 128, '256' 256)
+plot 'fig3-test_acc-hidden.dat' index 0 using 1:2:3 with yerrorlines lc 1 pt 7 ps 0.8 lw 2 title 'test accuracy'

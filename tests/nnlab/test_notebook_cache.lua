@@ -1,0 +1,78 @@
+-- The cache as outside input: damaged entries are discarded with a warning
+-- and retrained, entries are data that never run code; and a run killed
+-- midway (SIGKILL to its process group) leaves the previous report intact and
+-- its finished runs usable.
+local T = require "testlib"
+local H = require "fixtures.notebook.helpers"
+
+local dir = T.tmpdir("notebook_cache")
+local cache = dir .. "/cache"
+
+local out, status = H.run(dir, "tiny.lua")
+T.eq(status, 0, "first run\n" .. out)
+H.expect_counts(out, 4, 4, "first run")
+T.eq(H.count_files(cache), 4, "one cache file per (variation, seed)")
+
+-- damage three entries in three ways; the fourth stays good
+local names = {}
+for name in T.run("ls " .. T.quote(cache)):gmatch("%S+%.lua") do names[#names + 1] = name end
+table.sort(names)
+T.eq(#names, 4, "cache file names")
+local pwned = dir .. "/pwned"
+T.write(cache .. "/" .. names[1], "return { format = 1, key = ")                         -- truncated
+T.write(cache .. "/" .. names[2], T.read(cache .. "/" .. names[4]))                      -- another run's entry
+T.write(cache .. "/" .. names[3], ("return os.execute('touch %s') or io.open('%s', 'w')"):format(pwned, pwned))
+out, status = H.run(dir, "tiny.lua")
+T.eq(status, 0, "run over damaged entries\n" .. out)
+H.expect_counts(out, 4, 3, "damaged entries are retrained")
+for i = 1, 3 do T.contains(out, "damaged cache entry " .. cache .. "/" .. names[i], "warning names " .. names[i]) end
+T.contains(out, "its key does not match", "a copied entry is caught by its key")
+T.truthy(not io.open(pwned), "a cache file cannot run code")
+out = H.run(dir, "tiny.lua")
+H.expect_counts(out, 4, 0, "repaired entries serve the next run")
+T.truthy(not out:find("damaged", 1, true), "no more warnings")
+
+-- an endless loop in a cache file is stopped, not run forever
+T.write(cache .. "/" .. names[1], "while true do end")
+out = H.run(dir, "tiny.lua")
+H.expect_counts(out, 4, 1, "endless loop entry")
+T.contains(out, "too much work", "why the entry was refused")
+
+-- a run killed midway: -j 1, the hidden=8 runs are quick and the hidden=128 ones slow;
+-- SIGKILL goes to the whole process group once the quick ones are cached
+local good_report = T.read(dir .. "/reports/tiny.md")
+local slow = { "--set", "epochs=4", "--set", "train_size=20000", "--set", "second=128", "-j", "1" }
+local pidfile, log = dir .. "/pid", dir .. "/killed.log"
+local argv = { T.quote(T.nnlab), "run", T.quote(H.fixtures .. "tiny.lua"), "--out", T.quote(dir .. "/reports") }
+for _, a in ipairs(slow) do argv[#argv + 1] = T.quote(a) end
+os.execute(("NNLAB_CACHE=%s NNLAB_OFFLINE=1 setsid %s >%s 2>&1 & echo $! >%s"):format(
+  T.quote(cache), table.concat(argv, " "), T.quote(log), T.quote(pidfile)))
+local pid = tonumber(T.read(pidfile):match("%d+"))
+local function wait_until(what, condition)
+  for _ = 1, 600 do
+    if condition() then return end
+    os.execute("sleep 0.05")
+  end
+  error("timed out waiting until " .. what)
+end
+wait_until("the quick runs are cached", function() return H.count_files(cache) >= 6 end)
+local proc = require("nnlab.core").proc
+T.truthy(proc.kill(-pid, 9), "SIGKILL sent to the process group")
+wait_until("the process group is gone", function() -- zombies excepted: nobody may reap them here
+  for line in T.run("ps -e -o pgid=,stat="):gmatch("[^\n]+") do
+    local pgid, stat = line:match("^%s*(%d+)%s+(%S+)")
+    if tonumber(pgid) == pid and not stat:find("^Z") then return false end
+  end
+  return true
+end)
+local finished = H.count_files(cache) - 4
+T.truthy(not T.read(log):find("wrote", 1, true), "the run was killed before its end:\n" .. T.read(log))
+T.truthy(finished >= 2 and finished < 4, ("killed midway (%d of 4 new entries)"):format(finished))
+T.eq(T.read(dir .. "/reports/tiny.md"), good_report, "the previous report is intact")
+
+-- the next run resumes: only what had not finished is trained
+out, status = H.run(dir, "tiny.lua", slow)
+T.eq(status, 0, "resumed run\n" .. out)
+H.expect_counts(out, 4, 4 - finished, "resumed run")
+T.truthy(not out:find("damaged", 1, true), "entries finished before the kill are whole")
+T.contains(T.read(dir .. "/reports/tiny.md"), "`second` = 128 (--set; default 16)", "new report")
