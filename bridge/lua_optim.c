@@ -120,6 +120,36 @@ static int optim_set_lr(lua_State *L)
     return 1;
 }
 
+/* optimizer:config() -> { kind, lr, weight_decay, momentum, dampening, nesterov }
+ * for SGD, { kind, lr, weight_decay, beta1, beta2, eps } for Adam/AdamW: the
+ * values in use, each as the shortest decimal that gives its float. */
+static int optim_config(lua_State *L)
+{
+    const nn_optim_config *c = nn_optim_config_of(check_optim(L, 1)->opt);
+    lua_createtable(L, 0, 6);
+    lua_pushstring(L, optim_names[c->kind]);
+    lua_setfield(L, -2, "kind");
+    const struct { const char *name; float value; bool sgd; } fields[] = {
+        {"lr", c->lr, true},          {"weight_decay", c->weight_decay, true},
+        {"momentum", c->momentum, true}, {"dampening", c->dampening, true},
+        {"beta1", c->beta1, false},   {"beta2", c->beta2, false},
+        {"eps", c->eps, false},
+    };
+    bool sgd = c->kind == NN_OPTIM_SGD;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        bool shared = i < 2;
+        if (!shared && fields[i].sgd != sgd)
+            continue;
+        lua_pushnumber(L, nn_hyperparameter_as_written(fields[i].value));
+        lua_setfield(L, -2, fields[i].name);
+    }
+    if (sgd) {
+        lua_pushboolean(L, c->nesterov);
+        lua_setfield(L, -2, "nesterov");
+    }
+    return 1;
+}
+
 static int optim_steps(lua_State *L)
 {
     lua_pushinteger(L, nn_optim_steps_taken(check_optim(L, 1)->opt));
@@ -159,7 +189,7 @@ static int schedule_lr(lua_State *L)
 
 static const luaL_Reg optim_methods[] = {
     {"step", optim_step}, {"zero_grad", optim_zero_grad}, {"lr", optim_get_lr},
-    {"set_lr", optim_set_lr}, {"steps", optim_steps}, {NULL, NULL},
+    {"set_lr", optim_set_lr}, {"steps", optim_steps}, {"config", optim_config}, {NULL, NULL},
 };
 static const luaL_Reg optim_metamethods[] = {
     {"__gc", optim_release}, {"__close", optim_release}, {NULL, NULL},

@@ -1,19 +1,21 @@
 /* AVX2+FMA dense-layer kernels (shapes and contracts in nn_kernels.h).
  *
- *   forward           Y = act(X·Wᵀ + b)  X and W are both read along I, so no packing:
- *                                        3 rows of X × 4 rows of W are dotted in
- *                                        registers, reduced, then bias and activation
- *                                        are applied before Y is stored.
- *   backward_input    dX = dY·W          BLIS-style 6×16 microkernel; W is packed in
- *                                        (O,16) panels.
- *   backward_weights  dW += dYᵀ·X        the same microkernel; X is packed in (B,16)
- *                                        panels; dW is accumulated in place.
+ *   forward           Y = act(X·Wᵀ + b)  X and W are both read along I, so nothing is
+ *                                        packed: 3 rows of X × 4 rows of W are dotted
+ *                                        in registers and reduced; bias is added as
+ *                                        the tile is stored, the activation runs over
+ *                                        each finished 4-column strip of Y.
+ *   backward_input    dX = dY·W          BLIS-style 4×24 microkernel over (O,24)
+ *                                        slices of W, packed by the first tile.
+ *   backward_weights  dW += dYᵀ·X        the same microkernel over (B,24) slices of
+ *                                        X, with dYᵀ packed in 4-row blocks; dW is
+ *                                        accumulated in place.
  *
- * Everything rests on a few primitives (tail masks, exp8, act8, pack_panel,
- * gemm_6x16, dot_3x4), each handling partial vectors with masks, so every size
- * from 1 upward works and nothing is read or written outside its buffer.
- * This file is compiled with -mavx2 -mfma; it is reached only through
- * nn_kernels_avx2(), after a CPUID check. */
+ * Everything rests on a few primitives (lane masks, exp8, act8, dot_3x4,
+ * gemm_tile), each handling partial vectors with masks, so every size from 1
+ * upward works and nothing is read or written outside its buffer. This file is
+ * compiled with -mavx2 -mfma; it is reached only through nn_kernels_avx2(),
+ * after a CPUID check. */
 #include "kernels_avx2.h"
 
 #include <immintrin.h>
@@ -22,9 +24,9 @@
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* Microkernel tile of the backward GEMMs: MR rows × NR = 8·NV columns. */
-enum { MR = 4, NV = 3, NR = 8 * NV };
+enum { MR = NN_AVX2_TILE_ROWS, NV = 3, NR = 8 * NV };
 _Static_assert(NR == NN_AVX2_PANEL_COLS, "scratch is sized for NN_AVX2_PANEL_COLS");
-enum { DOT_ROWS = 3, DOT_COLS = 4 };      /* forward tile: rows of X × rows of W */
+enum { DOT_ROWS = 3, DOT_COLS = 4 }; /* forward tile: rows of X × rows of W */
 
 /* ---- masks ---------------------------------------------------------------- */
 
@@ -66,8 +68,8 @@ static ALWAYS_INLINE __m256 exp8(__m256 x)
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
     __m256 y = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+    __m256i biased = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23)));
 }
 
 /* 1 / (1 + e^-x) with a true division. */
@@ -278,7 +280,9 @@ static void act_strip(float *y, size_t ld, int rows, int cols, __m128i col_mask,
     switch (act) {
     case NN_ACT_SIGMOID: act_strip4(y, ld, rows, cols, col_mask, NN_ACT_SIGMOID, slope); break;
     case NN_ACT_RELU: act_strip4(y, ld, rows, cols, col_mask, NN_ACT_RELU, slope); break;
-    case NN_ACT_LEAKY_RELU: act_strip4(y, ld, rows, cols, col_mask, NN_ACT_LEAKY_RELU, slope); break;
+    case NN_ACT_LEAKY_RELU:
+        act_strip4(y, ld, rows, cols, col_mask, NN_ACT_LEAKY_RELU, slope);
+        break;
     case NN_ACT_TANH: act_strip4(y, ld, rows, cols, col_mask, NN_ACT_TANH, slope); break;
     case NN_ACT_NONE: break;
     }
@@ -321,7 +325,7 @@ static void avx2_forward(float *Y, const float *X, const float *W, const float *
     }
 }
 
-/* ---- backward: packed panels and the MR×NR microkernel ----------------------- */
+/* ---- backward: the MR×NR microkernel over packed panels ----------------------- */
 
 /* Lane masks for the NV vectors of a row of `cols` floats, cols in [1, NR]. */
 static ALWAYS_INLINE void row_masks(__m256i mask[NV], int cols)
@@ -331,32 +335,23 @@ static ALWAYS_INLINE void row_masks(__m256i mask[NV], int cols)
         mask[v] = lane_mask8(cols <= 8 * v ? 0 : imin(cols - 8 * v, 8));
 }
 
-/* panel (rows, NR) = src (rows, cols) read with row stride ld; columns
- * cols..NR-1 are zero. cols in [1, NR]. */
-static void pack_panel(float *panel, const float *src, size_t ld, int rows, int cols)
-{
-    if (cols == NR) {
-        for (int k = 0; k < rows; k++, src += ld, panel += NR)
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; v++)
-                _mm256_store_ps(panel + 8 * v, _mm256_loadu_ps(src + 8 * v));
-        return;
-    }
-    __m256i mask[NV];
-    row_masks(mask, cols);
-    for (int k = 0; k < rows; k++, src += ld, panel += NR)
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; v++)
-            _mm256_store_ps(panel + 8 * v, _mm256_maskload_ps(src + 8 * v, mask[v]));
-}
+/* The left operand A (M, K) of a backward GEMM as the microkernel reads it:
+ * the tile of rows m0.. starts at base + m0·tile_step; in it, element (r, k)
+ * is at r·row_step + k·col_step. */
+typedef struct gemm_lhs {
+    const float *base;
+    size_t tile_step, row_step, col_step;
+} gemm_lhs;
 
 /* C (rows, cols) at c with row stride ldc  =  A·P, or C += A·P when accumulate.
- * A (rows, K): element (r, k) at a[r*a_rs + k*a_cs]. P (K, NR): a packed panel.
- * rows (1..MR) must be a constant where this is inlined: with MR = 4, NR = 24 the
- * 12 accumulators, 3 panel vectors and 1 broadcast fill the 16 registers. */
-static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float *a, size_t a_rs,
-                                    size_t a_cs, const float *panel, int K, int cols,
-                                    int accumulate)
+ * A (rows, K) at a (see gemm_lhs). P (K, NR) is the packed panel; when
+ * `packing`, P is instead read from src (K, cols) with row stride ld_src and
+ * written to `panel` on the way. rows (1..MR), accumulate and packing must be
+ * constants where this is inlined: with MR = 4 and NR = 24, 12 accumulators,
+ * 3 panel vectors and 1 broadcast fill the 16 registers. */
+static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float *a,
+                                    gemm_lhs lhs, float *panel, int K, int cols, int accumulate,
+                                    int packing, const float *src, size_t ld_src)
 {
     __m256 acc[MR][NV];
     __m256i mask[NV];
@@ -365,20 +360,26 @@ static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float 
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) {
-            float *cv = c + r * ldc + 8 * v;
-            acc[r][v] = !accumulate ? _mm256_setzero_ps()
-                        : full      ? _mm256_loadu_ps(cv)
-                                    : _mm256_maskload_ps(cv, mask[v]);
-        }
-    for (int k = 0; k < K; k++, a += a_cs, panel += NR) {
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = _mm256_setzero_ps();
+#pragma GCC unroll 2
+    for (int k = 0; k < K; k++, a += lhs.col_step, panel += NR) {
         __m256 p[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++)
-            p[v] = _mm256_load_ps(panel + 8 * v);
+        for (int v = 0; v < NV; v++) {
+            if (packing) {
+                p[v] = full ? _mm256_loadu_ps(src + 8 * v)
+                            : _mm256_maskload_ps(src + 8 * v, mask[v]); /* zero-fills */
+                _mm256_store_ps(panel + 8 * v, p[v]);
+            } else {
+                p[v] = _mm256_load_ps(panel + 8 * v);
+            }
+        }
+        if (packing)
+            src += ld_src;
 #pragma GCC unroll 8
         for (int r = 0; r < rows; r++) {
-            __m256 ar = _mm256_broadcast_ss(a + r * a_rs);
+            __m256 ar = _mm256_broadcast_ss(a + r * lhs.row_step);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; v++)
                 acc[r][v] = _mm256_fmadd_ps(ar, p[v], acc[r][v]);
@@ -389,6 +390,9 @@ static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float 
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) {
             float *cv = c + r * ldc + 8 * v;
+            if (accumulate) /* C is added last: its loads stay off the FMA chains */
+                acc[r][v] = _mm256_add_ps(acc[r][v], full ? _mm256_loadu_ps(cv)
+                                                          : _mm256_maskload_ps(cv, mask[v]));
             if (full)
                 _mm256_storeu_ps(cv, acc[r][v]);
             else
@@ -396,32 +400,43 @@ static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float 
         }
 }
 
-/* gemm_tile for any rows in 1..MR, each count compiled on its own. */
-static ALWAYS_INLINE void gemm_block(int rows, float *c, size_t ldc, const float *a, size_t a_rs,
-                                     size_t a_cs, const float *panel, int K, int cols,
-                                     int accumulate)
+/* gemm_tile for rows in 1..MR, each count compiled on its own. */
+static ALWAYS_INLINE void gemm_tile_rows(int rows, float *c, size_t ldc, const float *a,
+                                         gemm_lhs lhs, float *panel, int K, int cols,
+                                         int accumulate, int packing, const float *src,
+                                         size_t ld_src)
 {
     _Static_assert(MR == 4, "one case per row count");
     switch (rows) {
-    case 4: gemm_tile(4, c, ldc, a, a_rs, a_cs, panel, K, cols, accumulate); break;
-    case 3: gemm_tile(3, c, ldc, a, a_rs, a_cs, panel, K, cols, accumulate); break;
-    case 2: gemm_tile(2, c, ldc, a, a_rs, a_cs, panel, K, cols, accumulate); break;
-    default: gemm_tile(1, c, ldc, a, a_rs, a_cs, panel, K, cols, accumulate); break;
+    case 4: gemm_tile(4, c, ldc, a, lhs, panel, K, cols, accumulate, packing, src, ld_src); break;
+    case 3: gemm_tile(3, c, ldc, a, lhs, panel, K, cols, accumulate, packing, src, ld_src); break;
+    case 2: gemm_tile(2, c, ldc, a, lhs, panel, K, cols, accumulate, packing, src, ld_src); break;
+    default: gemm_tile(1, c, ldc, a, lhs, panel, K, cols, accumulate, packing, src, ld_src); break;
     }
 }
 
-/* dX (B,I) = dY (B,O) · W (O,I). For each NR-column slice of W: pack it
- * (O,NR) into scratch, then sweep the rows of dY, MR at a time. */
+/* One NR-column slice of a backward GEMM: C (M, cols) at c with row stride ldc
+ * = A (M, K) · S, or += when accumulate, where S (K, cols) is read at src with
+ * row stride ld_src. The first tile of rows packs S into panel (K, NR) as it
+ * goes; the others read the panel from L1. */
+static ALWAYS_INLINE void gemm_slice(float *c, size_t ldc, int M, gemm_lhs lhs, const float *src,
+                                     size_t ld_src, float *panel, int K, int cols, int accumulate)
+{
+    gemm_tile_rows(imin(MR, M), c, ldc, lhs.base, lhs, panel, K, cols, accumulate, 1, src, ld_src);
+    for (int m0 = MR; m0 < M; m0 += MR)
+        gemm_tile_rows(imin(MR, M - m0), c + (size_t)m0 * ldc, ldc, lhs.base + m0 * lhs.tile_step,
+                       lhs, panel, K, cols, accumulate, 0, NULL, 0);
+}
+
+/* dX (B,I) = dY (B,O) · W (O,I): for each NR-column slice of W, sweep the rows
+ * of dY (rows of dY are read in place); scratch holds the packed slice (O, NR). */
 static void avx2_backward_input(float *dX, const float *dY, const float *W,
                                 int B, int I, int O, float *scratch)
 {
-    for (int n0 = 0; n0 < I; n0 += NR) {
-        int cols = imin(NR, I - n0);
-        pack_panel(scratch, W + n0, (size_t)I, O, cols);
-        for (int m0 = 0; m0 < B; m0 += MR)
-            gemm_block(imin(MR, B - m0), dX + (size_t)m0 * I + n0, (size_t)I,
-                       dY + (size_t)m0 * O, (size_t)O, 1, scratch, O, cols, 0);
-    }
+    gemm_lhs dy_rows = {.base = dY, .tile_step = (size_t)O, .row_step = (size_t)O, .col_step = 1};
+    for (int n0 = 0; n0 < I; n0 += NR)
+        gemm_slice(dX + n0, (size_t)I, B, dy_rows, W + n0, (size_t)I, scratch, O,
+                   imin(NR, I - n0), 0);
 }
 
 /* db (O) += Σ_r dY[r], in the scalar kernel's order (Σ_r first, then into db). */
@@ -436,21 +451,36 @@ static void bias_grad(float *db, const float *dY, int B, int O)
     }
 }
 
+/* dyt (ceil(O/MR) blocks of (B, MR)) = dY (B,O)ᵀ cut into MR-row blocks: block j
+ * holds rows j·MR.. of dYᵀ interleaved, so the microkernel broadcasts from
+ * consecutive addresses. (Read in place, dYᵀ is a walk down dY's columns with
+ * a stride of O floats; for O = 256 that stride maps every row into the same
+ * 4 L1 sets, where they evict each other: packing is ~5% faster there.)
+ * Lanes past O in the last block are left unset and never read. */
+static void pack_transposed_blocks(float *dyt, const float *dY, int B, int O)
+{
+    _Static_assert(MR == 4, "one 4-lane vector per row of a block");
+    for (int m0 = 0; m0 < O; m0 += MR, dyt += (size_t)B * MR) {
+        __m128i m = lane_mask4(imin(MR, O - m0));
+        for (int k = 0; k < B; k++)
+            _mm_store_ps(dyt + (size_t)k * MR, _mm_maskload_ps(dY + (size_t)k * O + m0, m));
+    }
+}
+
 /* dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r] (when db is given).
- * For each NR-column slice of X: pack it (B,NR) into scratch, then sweep the
- * rows of dW, MR at a time; dYᵀ is read in place (row o of dYᵀ = column o of dY). */
+ * scratch holds a packed (B, NR) slice of X, then dYᵀ in blocks (see
+ * pack_transposed_blocks). For each NR-column slice of X, sweep the rows of dW. */
 static void avx2_backward_weights(float *dW, float *db, const float *dY, const float *X,
                                   int B, int I, int O, float *scratch)
 {
     if (db)
         bias_grad(db, dY, B, O);
-    for (int n0 = 0; n0 < I; n0 += NR) {
-        int cols = imin(NR, I - n0);
-        pack_panel(scratch, X + n0, (size_t)I, B, cols);
-        for (int m0 = 0; m0 < O; m0 += MR)
-            gemm_block(imin(MR, O - m0), dW + (size_t)m0 * I + n0, (size_t)I, dY + m0, 1,
-                       (size_t)O, scratch, B, cols, 1);
-    }
+    float *x_panel = scratch, *dyt = scratch + (size_t)B * NR;
+    pack_transposed_blocks(dyt, dY, B, O);
+    gemm_lhs dyt_blocks = {.base = dyt, .tile_step = (size_t)B, .row_step = 1, .col_step = MR};
+    for (int n0 = 0; n0 < I; n0 += NR)
+        gemm_slice(dW + n0, (size_t)I, O, dyt_blocks, X + n0, (size_t)I, x_panel, B,
+                   imin(NR, I - n0), 1);
 }
 
 static const nn_dense_kernels avx2_kernels = {

@@ -5,10 +5,23 @@
 
 #include "nn_kernels.h"
 
-/* Width (in floats) of the packed panels the AVX2 backward kernels copy into
- * scratch: backward_input packs W in (O, PANEL) slices, backward_weights packs
- * X in (B, PANEL) slices. */
+/* The backward microkernel's tile is TILE_ROWS × PANEL_COLS. Scratch use:
+ *   backward_input    W in (O, PANEL_COLS) slices
+ *   backward_weights  X in (B, PANEL_COLS) slices, then dYᵀ in blocks of
+ *                     (B, TILE_ROWS): B · (O rounded up to TILE_ROWS) floats
+ *   forward           none */
+#define NN_AVX2_TILE_ROWS 4
 #define NN_AVX2_PANEL_COLS 24
+
+static inline size_t nn_avx2_scratch_floats(int B, int I, int O)
+{
+    (void)I;
+    size_t b = (size_t)(B > 0 ? B : 1), o = (size_t)(O > 0 ? O : 1);
+    size_t o_rounded = (o + NN_AVX2_TILE_ROWS - 1) / NN_AVX2_TILE_ROWS * NN_AVX2_TILE_ROWS;
+    size_t backward_input = o * NN_AVX2_PANEL_COLS;
+    size_t backward_weights = b * NN_AVX2_PANEL_COLS + b * o_rounded;
+    return backward_input > backward_weights ? backward_input : backward_weights;
+}
 
 /* The AVX2+FMA table with no CPU check: executing any entry on a CPU without
  * AVX2 and FMA is an illegal instruction. Only nn_kernels_avx2() calls this. */

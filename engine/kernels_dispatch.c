@@ -10,13 +10,7 @@
 
 size_t nn_dense_scratch_floats(int B, int I, int O)
 {
-    /* scalar: none. AVX2: forward none; backward_input one (O, PANEL) slice of
-     * W; backward_weights one (B, PANEL) slice of X. */
-    (void)I;
-    size_t rows = (size_t)(B > O ? B : O);
-    if (rows < 1)
-        rows = 1;
-    return rows * NN_AVX2_PANEL_COLS;
+    return nn_avx2_scratch_floats(B, I, O); /* the scalar kernels need none */
 }
 
 const nn_dense_kernels *nn_kernels_avx2(void)

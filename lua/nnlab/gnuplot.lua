@@ -80,8 +80,7 @@ function gnuplot.chart(c)
     ("set key %s box opaque"):format(c.key or "bottom right"),
     "set style fill transparent solid 0.18 noborder",
   }
-  lines[#lines + 1] = c.style == "band" and "set offsets 0, 0, graph 0.05, graph 0.05"
-                      or "set offsets graph 0.06, graph 0.06, graph 0.05, graph 0.05"
+  lines[#lines + 1] = "set offsets 0, 0, graph 0.05, graph 0.05"
   if c.logx then lines[#lines + 1] = "set logscale x" end
   if c.xtics then
     local tics = {}
@@ -106,7 +105,7 @@ function gnuplot.draw(dir, name, script, data)
   if not ok then return nil, err end
   local program, why = gnuplot.program()
   if not program then return nil, why end
-  local tmp_name = ("%s.png.tmp%d"):format(name, proc.getpid())
+  local tmp_name = (".%s.png.tmp%d"):format(name, proc.getpid())
   local command = ("cd %s && %s -e %s %s 2>&1"):format(shell_quote(dir), shell_quote(program),
     shell_quote(("outfile=%s"):format(gp_quote(tmp_name))), shell_quote(name .. ".gp"))
   local pipe = io.popen(command)

@@ -186,19 +186,13 @@ local function check_runs(where, runs, level)
 end
 
 local function check_metric(where, metric, level)
-  if not runs_lib.metrics[metric] then
-    local names = {}
-    for name in pairs(runs_lib.metrics) do names[#names + 1] = name end
-    table.sort(names)
-    error(("%s: unknown metric '%s' (one of: %s)"):format(where, tostring(metric), table.concat(names, ", ")),
-          level + 1)
-  end
+  runs_lib.metric_info(metric, level + 1, where)
 end
 
 --- lab.table(runs [, { metrics = { "test_acc", "train_loss", "test_loss" },
---- compare = metrics[1], by_label = false }]): a table with one row per
---- variation: each metric after the last epoch as mean ± std over seeds, and
---- whether the variation differs from the best by more than noise.
+--- compare = metrics[1] }]): a table with one row per variation (its label
+--- when it has one, and its varied values): each metric after the last epoch
+--- as mean ± std over seeds, and whether it differs from the best by more than noise.
 function notebook.table(runs, options)
   check_runs("lab.table", runs, 2)
   options = options or {}

@@ -66,6 +66,17 @@ local function data_lines(state)
   return lines, notes
 end
 
+-- Training time of every run, summed (cached runs count the time they took then).
+local function training_seconds(state)
+  local total = 0
+  for _, r in ipairs(state.sweeps) do
+    for _, v in ipairs(r.variations) do
+      for _, s in ipairs(v.seeds) do total = total + (s.seconds or 0) end
+    end
+  end
+  return total
+end
+
 local function header(state, totals)
   local datasets, notes = data_lines(state)
   local seeds, seen = {}, {}
@@ -88,7 +99,8 @@ local function header(state, totals)
     { "Seeds", #seeds > 0 and list_text(seeds) or "none" },
     { "Runs", ("%d (variation × seed): %d trained, %d from cache; up to %d at a time")
               :format(totals.runs, totals.trained, totals.cached, state.parallel) },
-    { "Time", seconds_text(totals.seconds) .. " in total" },
+    { "Time", ("%s for this run; the runs took %s of training when they were trained")
+              :format(seconds_text(totals.seconds), seconds_text(training_seconds(state))) },
     { "Parameters", #params > 0 and table.concat(params, ", ") or "none" },
   }
   for _, r in ipairs(state.sweeps) do
@@ -119,9 +131,11 @@ local function table_block(block)
   local metrics = opts.metrics or DEFAULT_METRICS
   local against = opts.compare or metrics[1]
   local best = r:best(against)
-  local by_key = #r.keys > 0 and not opts.by_label
+  local labelled = #r.keys == 0
+  for _, v in ipairs(r.variations) do labelled = labelled or v.labelled end
   local head = {}
-  if by_key then for _, k in ipairs(r.keys) do head[#head + 1] = k end else head[1] = "variation" end
+  if labelled then head[1] = "variation" end
+  for _, k in ipairs(r.keys) do head[#head + 1] = k end
   for _, m in ipairs(metrics) do head[#head + 1] = runs_lib.metrics[m].label end
   head[#head + 1] = "vs best " .. runs_lib.metrics[against].label
   head[#head + 1] = "train time / run"
@@ -130,11 +144,8 @@ local function table_block(block)
   local rows = {}
   for i, v in ipairs(r.variations) do
     local row = {}
-    if by_key then
-      for _, k in ipairs(r.keys) do row[#row + 1] = sweep.value_text(v.params[k]) end
-    else
-      row[1] = v.label
-    end
+    if labelled then row[1] = v.label end
+    for _, k in ipairs(r.keys) do row[#row + 1] = sweep.value_text(v.params[k]) end
     for _, m in ipairs(metrics) do row[#row + 1] = summaries[m][i].text end
     local verdict
     if summaries[metrics[1]][i].diverged > 0 then verdict = "diverged"
@@ -203,6 +214,15 @@ local function chart_spec(block, number)
     c.xtics = tics
   end
   c.logx = numeric and positive and hi / lo >= 4
+  if c.logx then
+    local pad = (hi / lo) ^ 0.12
+    c.xrange = { lo / pad, hi * pad }
+  elseif numeric then
+    local pad = hi > lo and (hi - lo) * 0.08 or 1
+    c.xrange = { lo - pad, hi + pad }
+  else
+    c.xrange = { 0.5, #tics + 0.5 }
+  end
   local groups, order = {}, {}
   for _, row in ipairs(r:summary(y)) do
     local v = row.variation
@@ -210,7 +230,8 @@ local function chart_spec(block, number)
     for _, k in ipairs(r.keys) do
       if k ~= x then others[#others + 1] = ("%s=%s"):format(k, sweep.value_text(v.params[k])) end
     end
-    local name = #others > 0 and table.concat(others, ", ") or info.label
+    local name = #others > 0 and table.concat(others, ", ")
+                 or ("%s (mean ± std over %d seeds)"):format(info.label, #r.seeds)
     if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
     if row.diverged == 0 and row.mean then
       local px = numeric and v.params[x] or positions[v.params[x]]
@@ -264,16 +285,18 @@ local function results(state)
   end
   local head = { "sweep", "variation" }
   for _, k in ipairs(keys) do head[#head + 1] = k end
-  for _, f in ipairs { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "diverged" } do
+  for _, f in ipairs { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_lr", "diverged" } do
     head[#head + 1] = f
   end
   local csv, rows = { table.concat(head, ",") }, {}
   for _, r in ipairs(state.sweeps) do
+    local own = {}
+    for _, k in ipairs(r.keys) do own[k] = true end
     for _, v in ipairs(r.variations) do
       for _, s in ipairs(v.seeds) do
         for _, h in ipairs(s.history) do
           local fields = { csv_field(r.name), csv_field(v.label) }
-          for _, k in ipairs(keys) do fields[#fields + 1] = csv_field(v.values[k]) end
+          for _, k in ipairs(keys) do fields[#fields + 1] = csv_field(own[k] and v.params[k] or nil) end
           fields[#fields + 1] = csv_field(s.seed)
           fields[#fields + 1] = csv_field(h.epoch)
           for _, m in ipairs(ROW_METRICS) do fields[#fields + 1] = csv_field(h[m]) end

@@ -21,16 +21,20 @@ runs.metrics = {
   seconds = { label = "seconds per epoch", unit = "s", higher_is_better = false },
 }
 
-local function metric_info(metric, level)
+--- runs.metric_info(metric, level [, where]) -> runs.metrics[metric], or an
+--- error at `level` (2: the caller's caller) naming the known metrics.
+function runs.metric_info(metric, level, where)
   local info = runs.metrics[metric]
   if not info then
     local names = {}
     for name in pairs(runs.metrics) do names[#names + 1] = name end
     table.sort(names)
-    error(("unknown metric '%s' (one of: %s)"):format(tostring(metric), table.concat(names, ", ")), level + 1)
+    error(("%sunknown metric '%s' (one of: %s)"):format(where and where .. ": " or "", tostring(metric),
+                                                        table.concat(names, ", ")), level + 1)
   end
   return info
 end
+local metric_info = runs.metric_info
 
 --- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses); no "±" without a std.
 function runs.format(metric, mean, std)

@@ -134,7 +134,7 @@ local function listed(list, level)
     if entry.label ~= nil and type(entry.label) ~= "string" then
       error(("lab.sweep: variations[%d].label must be a string"):format(i), level + 1)
     end
-    variations[#variations + 1] = { values = values, label = entry.label }
+    variations[#variations + 1] = { values = values, label = entry.label, labelled = entry.label ~= nil }
   end
   return variations, sorted_keys(seen)
 end
@@ -166,6 +166,7 @@ local function variation_params(spec, values, level)
     if not STRUCTURE[k] then p[k] = v end
   end
   for k, v in pairs(values) do p[k] = v end
+  if p.seed ~= nil then error("lab.sweep: 'seed' is not a parameter: give the seeds with seeds = ...", level + 1) end
   for _, k in ipairs { "epochs", "batch_size", "test_batch_size" } do
     if math.type(p[k]) ~= "integer" or p[k] < 1 then
       error(("lab.sweep: %s must be a positive integer, got %s"):format(k, tostring(p[k])), level + 1)
@@ -173,21 +174,6 @@ local function variation_params(spec, values, level)
   end
   if type(p.shuffle) ~= "boolean" then error("lab.sweep: shuffle must be true or false", level + 1) end
   return p
-end
-
--- Calls build(), remembering the config of the last optimizer it creates:
--- nnlab.optim hands every optimizer's complete config to core.optimizer_new.
-local function capturing_optimizer_config(build, ...)
-  local original = core.optimizer_new
-  local captured
-  core.optimizer_new = function(model, config)
-    captured = {}
-    for k, v in pairs(config) do captured[k] = v end
-    return original(model, config)
-  end
-  local restore <close> = setmetatable({}, { __close = function() core.optimizer_new = original end })
-  local optimizer, scheduler = build(...)
-  return optimizer, scheduler, captured
 end
 
 -- The objects one job trains, built from the sweep's functions of p. Called in
@@ -200,8 +186,8 @@ local function build(spec, p, level)
   if getmetatable(model) ~= core.metatable("nnlab.Net") then
     error(("lab.sweep: model(p) returned a %s, not a model (nn.Sequential { ... })"):format(type(model)), level)
   end
-  local optimizer, scheduler, config = capturing_optimizer_config(spec.optimizer, p, model:parameters())
-  if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") or not config then
+  local optimizer, scheduler = spec.optimizer(p, model:parameters())
+  if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
     error(("lab.sweep: optimizer(p, params) returned a %s, not an optimizer (optim.SGD(params, { ... }))")
           :format(type(optimizer)), level)
   end
@@ -218,7 +204,7 @@ local function build(spec, p, level)
                  t_max = scheduler.t_max, eta_min = scheduler.eta_min }
   end
   return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss,
-           optimizer_config = config, schedule = schedule }
+           optimizer_config = optimizer:config(), schedule = schedule }
 end
 
 -- What identifies a dataset's samples: the checksum of the files it was read
@@ -297,18 +283,13 @@ local function outcome_text(result)
                                                               last.epoch == 1 and "" or "s", result.seconds)
 end
 
---- sweep.run(spec, context, level) -> runs. context: cache (nnlab.cache),
---- force (retrain everything), parallel (jobs at once), display
---- (nnlab.progress), index (this sweep's number in the file). `level` is the
---- user's level for errors, counted from sweep.run (2: its caller).
-function sweep.run(spec, context, level)
-  check_spec(spec, level)
+-- The variations of a sweep with their labels and parameters, and the varied keys.
+local function expand(spec, level)
+  level = level + 1
   local variations, keys
   if spec.variations then variations, keys = listed(spec.variations, level)
   elseif spec.vary then variations, keys = grid(spec.vary, level)
   else variations, keys = { { values = {} } }, {} end
-  local seeds = seed_list(spec.seeds, level)
-
   local labels = {}
   for _, v in ipairs(variations) do
     if not v.label then
@@ -323,15 +304,16 @@ function sweep.run(spec, context, level)
     v.params = variation_params(spec, v.values, level)
     v.seeds = {}
   end
+  return variations, keys
+end
 
-  local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))
+-- One job per (variation, seed), with its cache key (its objects are built
+-- once here for that) and its cached result unless forced. Returns every job
+-- and those to train, longest first (parameters × epochs × samples), so that
+-- no long job starts last.
+local function plan(spec, variations, seeds, context, level)
+  level = level + 1
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test) }
-  local result = runs.new { name = name, keys = keys, seeds = seeds, variations = variations,
-                            datasets = { train = spec.train, test = spec.test },
-                            epochs = variations[1].params.epochs,
-                            counts = { runs = 0, trained = 0, cached = 0 } }
-
-  -- every job's key (building its objects once in this process), and the cached results
   local jobs, to_train = {}, {}
   for _, v in ipairs(variations) do
     for _, seed in ipairs(seeds) do
@@ -339,72 +321,88 @@ function sweep.run(spec, context, level)
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
       local built = build(spec, p, level)
-      local job = { variation = v, seed = seed, p = p, epochs = p.epochs,
-                    label = ("%s seed %d"):format(v.label, seed), key = job_key(spec, p, built, identities) }
+      local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs,
+                    label = ("%s seed %d"):format(v.label, seed), key = job_key(spec, p, built, identities),
+                    cost = built.model:num_parameters() * p.epochs * #spec.train }
       if not v.model_text then
         v.model_text = layers_text(job.key.model.layers)
         v.optimizer_text = optimizer_text(built.optimizer_config)
         v.loss_text = job.key.loss
       end
-      job.index = #jobs + 1
-      job.cost = built.model:num_parameters() * p.epochs * #spec.train
       jobs[#jobs + 1] = job
       job.result = not context.force and context.cache:get(job.key) or nil
       if job.result then job.cached = true else to_train[#to_train + 1] = job end
     end
   end
-  -- longest first (by parameters × epochs × samples), so that no long job starts last
   table.sort(to_train, function(a, b)
     if a.cost ~= b.cost then return a.cost > b.cost end
     return a.index < b.index
   end)
+  return jobs, to_train
+end
 
-  local display = context.display
+-- Trains the jobs in workers; returns a line per job that failed.
+local function train_all(spec, to_train, context)
+  local display, failed = context.display, {}
+  workers.run(to_train, {
+    parallel = context.parallel,
+    work = function(job, send)
+      train_job(spec, job, send, function(key, value) return context.cache:put(key, value) end)
+    end,
+    on_start = function(job) display:started(job) end,
+    on_line = function(job, line)
+      local epoch, acc = line:match("^epoch (%d+) (%S+)$")
+      if epoch then display:epoch(job, { epoch = tonumber(epoch), test_acc = tonumber(acc) }) end
+    end,
+    on_exit = function(job, outcome)
+      if outcome.ok then
+        job.result = context.cache:get(job.key)
+        if not job.result then outcome = { ok = false, message = "finished, but its cache entry cannot be read" } end
+      end
+      if outcome.ok then
+        display:finished(job, outcome_text(job.result))
+      else
+        failed[#failed + 1] = ("%s: %s"):format(job.label, outcome.message)
+        display:finished(job, "FAILED: " .. outcome.message)
+      end
+    end,
+    on_tick = function() display:tick() end,
+  })
+  return failed
+end
+
+--- sweep.run(spec, context, level) -> runs. context: cache (nnlab.cache),
+--- force (retrain everything), parallel (jobs at once), display
+--- (nnlab.progress), title (the experiment's name, for progress lines),
+--- index (this sweep's number in the file). `level` is the error level of
+--- the user's line as seen from sweep.run (2: its caller).
+function sweep.run(spec, context, level)
+  check_spec(spec, level)
+  local variations, keys = expand(spec, level)
+  local seeds = seed_list(spec.seeds, level)
+  local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))
   local started = proc.clock()
-  display:begin(("%s: %s"):format(context.title, name), #jobs, #to_train, context.parallel)
-  local failed = {}
-  if #to_train > 0 then
-    workers.run(to_train, {
-      parallel = context.parallel,
-      work = function(job, send)
-        train_job(spec, job, send, function(key, value) return context.cache:put(key, value) end)
-      end,
-      on_start = function(job) display:started(job) end,
-      on_line = function(job, line)
-        local epoch, acc = line:match("^epoch (%d+) (%S+)$")
-        if epoch then display:epoch(job, { epoch = tonumber(epoch), test_acc = tonumber(acc) }) end
-      end,
-      on_exit = function(job, outcome)
-        if outcome.ok then
-          job.result = context.cache:get(job.key)
-          if not job.result then outcome = { ok = false, message = "finished, but its cache entry cannot be read" } end
-        end
-        if outcome.ok then
-          display:finished(job, outcome_text(job.result))
-        else
-          failed[#failed + 1] = ("%s: %s"):format(job.label, outcome.message)
-          display:finished(job, "FAILED: " .. outcome.message)
-        end
-      end,
-      on_tick = function() display:tick() end,
-    })
-  end
-  display:close()
+  local jobs, to_train = plan(spec, variations, seeds, context, level)
+
+  context.display:begin(("%s: %s"):format(context.title, name), #jobs, #to_train, context.parallel)
+  local failed = #to_train > 0 and train_all(spec, to_train, context) or {}
+  context.display:close()
   if #failed > 0 then
     error(("lab.sweep '%s': %d of %d runs failed:\n  %s\nThe finished runs are cached: run again to retry only the failed ones.")
           :format(name, #failed, #jobs, table.concat(failed, "\n  ")), level)
   end
 
+  local counts = { runs = #jobs, trained = #to_train, cached = #jobs - #to_train }
+  local epochs = 0
+  for _, v in ipairs(variations) do epochs = math.max(epochs, v.params.epochs) end
   for _, job in ipairs(jobs) do
     local r = job.result
     table.insert(job.variation.seeds, { seed = job.seed, history = r.history, diverged = r.diverged == true,
                                         seconds = r.seconds, cached = job.cached == true })
-    result.counts.runs = result.counts.runs + 1
-    if job.cached then result.counts.cached = result.counts.cached + 1
-    else result.counts.trained = result.counts.trained + 1 end
   end
-  result.seconds = proc.clock() - started
-  return result
+  return runs.new { name = name, keys = keys, seeds = seeds, variations = variations, counts = counts,
+                    datasets = { train = spec.train, test = spec.test }, epochs = epochs,
+                    seconds = proc.clock() - started }
 end
 
 return sweep

@@ -8,7 +8,8 @@ set ylabel 'test accuracy (%)'
 set grid
 set key bottom right box opaque
 set style fill transparent solid 0.18 noborder
-set offsets graph 0.06, graph 0.06, graph 0.05, graph 0.05
+set offsets 0, 0, graph 0.05, graph 0.05
 set logscale x
 set xtics ('64' 64, '128' 128, '256' 256)
-plot 'fig3-test_acc-hidden.dat' index 0 using 1:2:3 with yerrorlines lc 1 pt 7 ps 0.8 lw 2 title 'test accuracy'
+set xrange [54.19169999:302.3341213]
+plot 'fig3-test_acc-hidden.dat' index 0 using 1:2:3 with yerrorlines lc 1 pt 7 ps 0.8 lw 2 title 'test accuracy (mean ± std over 3 seeds)'
