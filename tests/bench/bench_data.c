@@ -3,7 +3,6 @@
  * training (uint8 → float conversion of every sample).
  * Usage: bench_data [dir] [repeats]   (dir defaults to Debian's copy) */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* clock_gettime (the build may define it already) */
 #endif
 #include <stdio.h>
 #include <stdlib.h>
