@@ -2,8 +2,6 @@
  * validate, checksum) and to iterate one epoch of batch-32 batches without
  * training (uint8 → float conversion of every sample).
  * Usage: bench_data [dir] [repeats]   (dir defaults to Debian's copy) */
-#ifndef _POSIX_C_SOURCE
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
