@@ -10,6 +10,13 @@ int lnn_engine_error(lua_State *L, nn_status status)
     return luaL_error(L, "%s", *msg ? msg : nn_status_name(status));
 }
 
+int lnn_push_failure(lua_State *L)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, nn_error_message());
+    return 2;
+}
+
 void lnn_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
                      const luaL_Reg *metamethods)
 {

@@ -51,11 +51,8 @@ static int dataset_load(lua_State *L)
     const char *dir = luaL_checkstring(L, 1);
     int train = lua_toboolean(L, 2);
     lnn_dataset *d = push_inert_dataset(L);
-    if (nn_dataset_load_dir(&d->data, dir, train) != NN_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, nn_error_message());
-        return 2;
-    }
+    if (nn_dataset_load_dir(&d->data, dir, train) != NN_OK)
+        return lnn_push_failure(L);
     d->all = &d->data;
     return 1;
 }
@@ -200,11 +197,8 @@ static int loader_new(lua_State *L)
     lnn_loader *l = lua_newuserdatauv(L, sizeof *l, 1);
     *l = (lnn_loader){.batch_size = c.batch_size};
     luaL_setmetatable(L, LNN_LOADER);
-    if (nn_loader_create(&l->loader, d->all, d->view.at ? &d->view : NULL, &c) != NN_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, nn_error_message());
-        return 2;
-    }
+    if (nn_loader_create(&l->loader, d->all, d->view.at ? &d->view : NULL, &c) != NN_OK)
+        return lnn_push_failure(L);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1); /* the dataset must outlive the loader */
     return 1;

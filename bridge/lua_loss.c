@@ -131,9 +131,7 @@ static int loss_backward(lua_State *L)
     if (!luaL_testudata(L, -1, LNN_NET))
         return luaL_error(L, "backward needs predictions made by a model");
     lnn_net *ln = lnn_check_net(L, -1);
-    if (!ln->input || !ln->input->f || (ln->input->owner_generation &&
-                          *ln->input->owner_generation != ln->input_generation))
-        return luaL_error(L, "the model's input was overwritten or closed before backward");
+    lnn_check_input_intact(L, ln);
     nn_status st = nn_net_backward(ln->net, fn->grad);
     return st == NN_OK ? 0 : lnn_engine_error(L, st);
 }

@@ -96,11 +96,8 @@ static int net_new(lua_State *L)
     }
     nn_status st = nn_net_create(&ln->net, specs, (int)n, (uint64_t)seed);
     lua_pop(L, 1); /* specs */
-    if (st != NN_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, nn_error_message());
-        return 2;
-    }
+    if (st != NN_OK)
+        return lnn_push_failure(L);
     return 1;
 }
 
@@ -109,12 +106,18 @@ static int net_load(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     lnn_net *ln = push_inert_net(L);
-    if (nn_net_load(&ln->net, path) != NN_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, nn_error_message());
-        return 2;
-    }
+    if (nn_net_load(&ln->net, path) != NN_OK)
+        return lnn_push_failure(L);
     return 1;
+}
+
+void lnn_check_input_intact(lua_State *L, const lnn_net *ln)
+{
+    if (!ln->input)
+        luaL_error(L, "backward before any forward");
+    if (!ln->input->f || (ln->input->owner_generation &&
+                          *ln->input->owner_generation != ln->input_generation))
+        luaL_error(L, "the model's input was overwritten or closed before backward");
 }
 
 /* model(x) -> output view (batch, out); stale after the next call. */
@@ -148,11 +151,7 @@ static int net_backward(lua_State *L)
     lnn_tensor *dy = lnn_check_tensor(L, 2);
     lnn_check_fresh(L, dy, 2);
     luaL_argcheck(L, dy->f != NULL, 2, "gradient must be a float tensor");
-    if (!ln->input)
-        return luaL_error(L, "backward before any forward");
-    if (!ln->input->f || (ln->input->owner_generation &&
-                          *ln->input->owner_generation != ln->input_generation))
-        return luaL_error(L, "the model's input was overwritten or closed before backward");
+    lnn_check_input_intact(L, ln);
     if (dy->rows != ln->input->rows || dy->cols != nn_net_output_size(ln->net))
         return luaL_error(L, "gradient shape (%d, %d) does not match the output (%d, %d)",
                           dy->rows, dy->cols, ln->input->rows, nn_net_output_size(ln->net));
@@ -246,11 +245,8 @@ static int net_parameter_values(lua_State *L)
 static int net_save(lua_State *L)
 {
     lnn_net *ln = lnn_check_net(L, 1);
-    if (nn_net_save(ln->net, luaL_checkstring(L, 2)) != NN_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, nn_error_message());
-        return 2;
-    }
+    if (nn_net_save(ln->net, luaL_checkstring(L, 2)) != NN_OK)
+        return lnn_push_failure(L);
     lua_pushboolean(L, 1);
     return 1;
 }

@@ -49,11 +49,8 @@ static int optim_new(lua_State *L)
     lnn_optim *o = lua_newuserdatauv(L, sizeof *o, 1);
     o->opt = NULL;
     luaL_setmetatable(L, LNN_OPTIM);
-    if (nn_optim_create(&o->opt, &c, nn_net_param_count(ln->net)) != NN_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, nn_error_message());
-        return 2;
-    }
+    if (nn_optim_create(&o->opt, &c, nn_net_param_count(ln->net)) != NN_OK)
+        return lnn_push_failure(L);
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1); /* the model whose parameters this updates */
     return 1;
@@ -110,11 +107,8 @@ static int optim_set_lr(lua_State *L)
     lua_Number lr = luaL_checknumber(L, 2);
     nn_optim_config c = *nn_optim_config_of(o->opt);
     c.lr = (float)lr;
-    if (nn_optim_validate(&c) != NN_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, nn_error_message());
-        return 2;
-    }
+    if (nn_optim_validate(&c) != NN_OK)
+        return lnn_push_failure(L);
     nn_optim_set_lr(o->opt, (float)lr);
     lua_pushboolean(L, 1);
     return 1;
@@ -178,11 +172,8 @@ static int schedule_lr(lua_State *L)
     s.gamma = (float)luaL_optnumber(L, 5, 1.0);
     s.t_max = t_max > 0 && t_max <= INT32_MAX ? (int)t_max : 0;
     s.eta_min = (float)luaL_optnumber(L, 7, 0.0);
-    if (nn_schedule_validate(&s) != NN_OK) {
-        lua_pushnil(L);
-        lua_pushstring(L, nn_error_message());
-        return 2;
-    }
+    if (nn_schedule_validate(&s) != NN_OK)
+        return lnn_push_failure(L);
     lua_pushnumber(L, nn_schedule_lr(&s, (float)base_lr, (int)epoch));
     return 1;
 }

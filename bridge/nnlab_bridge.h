@@ -46,6 +46,10 @@ typedef struct lnn_net {
 /* Raises `message` for an engine error at the caller's level. */
 int lnn_engine_error(lua_State *L, nn_status status);
 
+/* Pushes nil and the engine's error message; returns 2. For functions whose
+ * Lua wrapper raises the error at the user's level. */
+int lnn_push_failure(lua_State *L);
+
 /* Creates a type's metatable: methods in __index, plus metamethods. */
 void lnn_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
                      const luaL_Reg *metamethods);
@@ -58,6 +62,9 @@ lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labe
 /* Errors when the view's owner has overwritten it. */
 void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg);
 lnn_net *lnn_check_net(lua_State *L, int index);
+/* Errors unless the input of the model's last forward is still intact (not
+ * closed, not overwritten by its loader), as backward needs it. */
+void lnn_check_input_intact(lua_State *L, const lnn_net *ln);
 
 /* Starts a pass over a loader: outdates its batch views and, when epoch is
  * non-NULL, takes the loader's next epoch number. */
