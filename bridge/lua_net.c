@@ -3,6 +3,7 @@
  * pass; its output is a view that goes stale at the next forward. */
 #include "nnlab_bridge.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "nn_mem.h"
@@ -241,6 +242,23 @@ static int net_parameter_values(lua_State *L)
     return 1;
 }
 
+/* model:checksum() -> 16 hex digits: FNV-1a 64 over the parameters' bytes
+ * (float32, little-endian, W then b per layer), e.g. for cache keys. Equal to
+ * nnlab.hash.fnv1a64 of the packed parameter_values(). */
+static int net_checksum(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    const unsigned char *bytes = (const unsigned char *)nn_net_params(ln->net);
+    size_t n = nn_net_param_count(ln->net) * sizeof(float);
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ bytes[i]) * 0x100000001b3ULL;
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
 /* model:save(path) -> true | nil, message */
 static int net_save(lua_State *L)
 {
@@ -272,6 +290,7 @@ static const luaL_Reg net_methods[] = {
     {"sizes", net_sizes},
     {"layers", net_layers},
     {"parameter_values", net_parameter_values},
+    {"checksum", net_checksum},
     {"save", net_save},
     {NULL, NULL},
 };

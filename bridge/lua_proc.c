@@ -1,11 +1,20 @@
 /* core.proc: the few POSIX calls the notebook's worker pool, progress display
  * and report writer need (fork, wait, pipes, poll, a monotonic clock, isatty,
- * mkdir). Thin wrappers only: which job runs where, what a child does and how
- * failures are reported is lua/nnlab/workers.lua's policy. Failures return
- * nil, message, errno as io functions do. */
+ * mkdir, file locks, signals). Thin wrappers only: which job runs where, what a
+ * child does, when to stop and how failures are reported is the policy of
+ * lua/nnlab/workers.lua and cli.lua. Failures return nil, message, errno as io
+ * functions do.
+ *
+ * Signals: proc.catch_signals() makes SIGINT, SIGTERM and SIGHUP record
+ * themselves instead of killing the process. Lua asks proc.caught_signal()
+ * where it can stop cleanly; a count hook raises "interrupted" in Lua code that
+ * never asks (an endless loop in an experiment), and engine passes read the
+ * same record as their cancel flag (lnn_interrupt_flag), so nothing runs on
+ * for more than a batch. */
 #include "nnlab_bridge.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -16,6 +25,28 @@
 #include <unistd.h>
 
 #define PROC_READ_MAX 65536
+/* Lua instructions between two looks at the signal record from the count hook. */
+#define PROC_HOOK_INSTRUCTIONS 10000
+
+/* The signal that arrived since proc.catch_signals(), 0 while none did.
+ *
+ * The bridge's one C global, and an unavoidable one: a signal handler receives
+ * only the signal number, so it cannot reach a lua_State, its registry or an
+ * upvalue, and the only object C11 lets it write is a static volatile
+ * sig_atomic_t (C11 7.14.1.1p5). It is process state, like the signal
+ * disposition it belongs to; all module state proper stays in Lua. */
+static volatile sig_atomic_t caught_signal;
+
+static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+/* Signals Lua may name: proc.ignore_signal("XFSZ"), proc.caught_signal() -> "INT". */
+static const struct {
+    const char *name;
+    int number;
+} signal_names[] = {
+    {"INT", SIGINT}, {"TERM", SIGTERM}, {"HUP", SIGHUP}, {"XFSZ", SIGXFSZ},
+    {"PIPE", SIGPIPE}, {"KILL", SIGKILL},
+};
 
 /* proc.fork() -> pid in the parent, 0 in the child | nil, message */
 static int proc_fork(lua_State *L)
@@ -157,7 +188,8 @@ static int proc_close(lua_State *L)
 }
 
 /* proc.poll({ fd, ... }, timeout_ms) -> { fd, ... } of those readable or
- * closed by their writer (empty after the timeout) | nil, message */
+ * closed by their writer (empty after the timeout, or at once when a caught
+ * signal arrives) | nil, message */
 static int proc_poll(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -177,7 +209,11 @@ static int proc_poll(lua_State *L)
     int ready;
     do {
         ready = poll(fds, (nfds_t)n, timeout);
-    } while (ready < 0 && errno == EINTR);
+    } while (ready < 0 && errno == EINTR && !caught_signal);
+    if (ready < 0 && errno == EINTR) { /* the caller asks proc.caught_signal() */
+        lua_newtable(L);
+        return 1;
+    }
     if (ready < 0)
         return luaL_fileresult(L, 0, "poll");
     lua_createtable(L, ready, 0);
@@ -191,16 +227,147 @@ static int proc_poll(lua_State *L)
     return 1;
 }
 
-/* proc.mkdir(path) -> true | nil, message, errno (an existing folder is success) */
+/* proc.mkdir(path) -> true | nil, message, errno (an existing folder is
+ * success; an existing file is ENOTDIR, "Not a directory") */
 static int proc_mkdir(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     struct stat st;
-    if (mkdir(path, 0777) == 0 || (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
-        lua_pushboolean(L, 1);
-        return 1;
+    int made = mkdir(path, 0777) == 0;
+    if (!made && errno == EEXIST) {
+        made = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+        errno = ENOTDIR;
     }
-    return luaL_fileresult(L, 0, path);
+    return luaL_fileresult(L, made, path);
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static void record_signal(int sig)
+{
+    if (!caught_signal)
+        caught_signal = sig;
+}
+
+const volatile sig_atomic_t *lnn_interrupt_flag(void) { return &caught_signal; }
+
+static const char *signal_short_name(int sig)
+{
+    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
+        if (signal_names[i].number == sig)
+            return signal_names[i].name;
+    return "?";
+}
+
+static int check_signal_name(lua_State *L, int arg)
+{
+    const char *name = luaL_checkstring(L, arg);
+    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
+        if (strcmp(signal_names[i].name, name) == 0)
+            return signal_names[i].number;
+    return luaL_argerror(L, arg, lua_pushfstring(L, "unknown signal '%s'", name));
+}
+
+int lnn_raise_interrupted(lua_State *L)
+{
+    lua_sethook(L, NULL, 0, 0); /* once: the error unwinds through code that cleans up */
+    return luaL_error(L, "interrupted by SIG%s", signal_short_name(caught_signal));
+}
+
+/* Count hook: raises the interruption in Lua code that never asks for it. */
+static void interrupt_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    if (caught_signal)
+        lnn_raise_interrupted(L);
+}
+
+static int set_disposition(int sig, void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a blocking poll/read returns EINTR at once */
+    return sigaction(sig, &sa, NULL);
+}
+
+/* proc.catch_signals() -> true | nil, message: from now on SIGINT, SIGTERM and
+ * SIGHUP are recorded (the first one wins) instead of ending the process, and
+ * Lua code running on this thread is interrupted by an error within a few
+ * thousand instructions of one. */
+static int proc_catch_signals(lua_State *L)
+{
+    for (size_t i = 0; i < sizeof caught_signals / sizeof caught_signals[0]; i++)
+        if (set_disposition(caught_signals[i], record_signal) != 0)
+            return luaL_fileresult(L, 0, "sigaction");
+    lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, PROC_HOOK_INSTRUCTIONS);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* proc.default_signals(): SIGINT, SIGTERM and SIGHUP end the process again, and
+ * the record is cleared (for forked workers: a signal simply kills them). */
+static int proc_default_signals(lua_State *L)
+{
+    for (size_t i = 0; i < sizeof caught_signals / sizeof caught_signals[0]; i++)
+        set_disposition(caught_signals[i], SIG_DFL);
+    caught_signal = 0;
+    lua_sethook(L, NULL, 0, 0);
+    return 0;
+}
+
+/* proc.caught_signal() -> number, "INT" | "TERM" | "HUP" of the signal recorded
+ * since proc.catch_signals(); nothing while none arrived. A caller that sees a
+ * signal takes charge of stopping: the count hook of its thread is removed, so
+ * that the clean-up it runs is not interrupted in turn. */
+static int proc_caught_signal(lua_State *L)
+{
+    int sig = caught_signal;
+    if (!sig)
+        return 0;
+    lua_sethook(L, NULL, 0, 0);
+    lua_pushinteger(L, sig);
+    lua_pushstring(L, signal_short_name(sig));
+    return 2;
+}
+
+/* proc.ignore_signal(name) -> true | nil, message. E.g. "XFSZ": a write past the
+ * file size limit then fails with EFBIG (reported) instead of killing. */
+static int proc_ignore_signal(lua_State *L)
+{
+    int sig = check_signal_name(L, 1);
+    return luaL_fileresult(L, set_disposition(sig, SIG_IGN) == 0, "sigaction");
+}
+
+/* ---- file locks ----------------------------------------------------------- */
+
+/* proc.lock(path) -> fd | nil, message: opens (creating) path and waits for an
+ * exclusive POSIX record lock on it; proc.close(fd) releases it, and so does
+ * the end of the process. Not inherited by forked or executed children. A
+ * caught signal stops the wait (nil, "interrupted"). */
+static int proc_lock(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return luaL_fileresult(L, 0, path);
+    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    while (fcntl(fd, F_SETLKW, &whole) != 0) {
+        if (errno != EINTR || caught_signal) {
+            int saved = errno;
+            close(fd);
+            errno = saved;
+            if (saved == EINTR) {
+                luaL_pushfail(L);
+                lua_pushliteral(L, "interrupted");
+                return 2;
+            }
+            return luaL_fileresult(L, 0, path);
+        }
+    }
+    lua_pushinteger(L, fd);
+    return 1;
 }
 
 static const luaL_Reg proc_functions[] = {
@@ -219,6 +386,11 @@ static const luaL_Reg proc_functions[] = {
     {"close", proc_close},
     {"poll", proc_poll},
     {"mkdir", proc_mkdir},
+    {"lock", proc_lock},
+    {"catch_signals", proc_catch_signals},
+    {"default_signals", proc_default_signals},
+    {"caught_signal", proc_caught_signal},
+    {"ignore_signal", proc_ignore_signal},
     {NULL, NULL},
 };
 

@@ -1,5 +1,7 @@
 /* Whole-epoch training and evaluation from Lua: one bridge call per pass, so
- * the per-batch loop runs in C (lua/nnlab/train.lua builds fit() on these). */
+ * the per-batch loop runs in C (lua/nnlab/train.lua builds fit() on these).
+ * A pass stops between batches once a caught signal is recorded (see
+ * lua_proc.c) and raises "interrupted". */
 #include "nnlab_bridge.h"
 
 #include "nn_train.h"
@@ -34,7 +36,10 @@ static int train_epoch(lua_State *L)
     model->generation++; /* earlier outputs are overwritten by this pass */
     model->input = NULL;
     nn_pass_stats stats;
-    nn_status st = nn_train_epoch(model->net, (nn_loss_kind)kind, opt, loader, epoch, &stats);
+    nn_status st = nn_train_epoch(model->net, (nn_loss_kind)kind, opt, loader, epoch,
+                                  lnn_interrupt_flag(), &stats);
+    if (st == NN_ECANCELED)
+        return lnn_raise_interrupted(L);
     if (st != NN_OK)
         return lnn_engine_error(L, st);
     push_stats(L, &stats);
@@ -50,7 +55,9 @@ static int evaluate(lua_State *L)
     model->generation++;
     model->input = NULL;
     nn_pass_stats stats;
-    nn_status st = nn_evaluate(model->net, (nn_loss_kind)kind, loader, &stats);
+    nn_status st = nn_evaluate(model->net, (nn_loss_kind)kind, loader, lnn_interrupt_flag(), &stats);
+    if (st == NN_ECANCELED)
+        return lnn_raise_interrupted(L);
     if (st != NN_OK)
         return lnn_engine_error(L, st);
     push_stats(L, &stats);

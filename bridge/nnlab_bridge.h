@@ -9,6 +9,7 @@
 #ifndef NNLAB_BRIDGE_H
 #define NNLAB_BRIDGE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -80,8 +81,14 @@ void lnn_open_loss(lua_State *L);
 void lnn_open_optim(lua_State *L);
 void lnn_open_data(lua_State *L);
 void lnn_open_train(lua_State *L);
-/* core.proc: fork/wait/pipes/poll/clock for the notebook's workers (lua_proc.c). */
+/* core.proc: fork/wait/pipes/poll/clock, signals and locks for the notebook's
+ * workers and files (lua_proc.c). */
 void lnn_open_proc(lua_State *L);
+/* Non-zero once proc.catch_signals() is in force and one of its signals has
+ * arrived: long engine passes take it as their cancel flag. */
+const volatile sig_atomic_t *lnn_interrupt_flag(void);
+/* Raises "interrupted by SIGxxx" (after a pass stopped on that flag). */
+int lnn_raise_interrupted(lua_State *L);
 
 int luaopen_nnlab_core(lua_State *L);
 

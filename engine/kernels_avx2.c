@@ -9,7 +9,8 @@
  *                                        slices of W, packed by the first tile.
  *   backward_weights  dW += dYᵀ·X        the same microkernel over (B,24) slices of
  *                                        X, with dYᵀ packed in 4-row blocks; dW is
- *                                        accumulated in place.
+ *                                        accumulated in place (or, in the _fresh
+ *                                        twin, overwritten without being read).
  *
  * Everything rests on a few primitives (lane masks, exp8, act8, dot_3x4,
  * gemm_tile), each handling partial vectors with masks, so every size from 1
@@ -344,14 +345,21 @@ typedef struct gemm_lhs {
     size_t tile_step, row_step, col_step;
 } gemm_lhs;
 
-/* C (rows, cols) at c with row stride ldc  =  A·P, or C += A·P when accumulate.
+/* How a backward tile stores its sums: C = A·P (SET) or C = A·P + C (ADD).
+ * SET is also, bit for bit, what zeroing C and then ADD leave: the sums start
+ * at +0, and a sum (or FMA) gives -0 only from -0 + -0, so they are never -0
+ * and adding C = +0 changes nothing. (Adding an explicit +0 would cost a 17th
+ * register in a loop that uses all 16, and spill: half the speed.) */
+enum { STORE_SET = 0, STORE_ADD };
+
+/* C (rows, cols) at c with row stride ldc  =  A·P, stored as `store` says.
  * A (rows, K) at a (see gemm_lhs). P (K, NR) is the packed panel; when
  * `packing`, P is instead read from src (K, cols) with row stride ld_src and
- * written to `panel` on the way. rows (1..MR), accumulate and packing must be
+ * written to `panel` on the way. rows (1..MR), store and packing must be
  * constants where this is inlined: with MR = 4 and NR = 24, 12 accumulators,
  * 3 panel vectors and 1 broadcast fill the 16 registers. */
 static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float *a,
-                                    gemm_lhs lhs, float *panel, int K, int cols, int accumulate,
+                                    gemm_lhs lhs, float *panel, int K, int cols, int store,
                                     int packing, const float *src, size_t ld_src)
 {
     __m256 acc[MR][NV];
@@ -391,7 +399,7 @@ static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float 
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) {
             float *cv = c + r * ldc + 8 * v;
-            if (accumulate) /* C is added last: its loads stay off the FMA chains */
+            if (store == STORE_ADD) /* C is added last: its loads stay off the FMA chains */
                 acc[r][v] = _mm256_add_ps(acc[r][v], full ? _mm256_loadu_ps(cv)
                                                           : _mm256_maskload_ps(cv, mask[v]));
             if (full)
@@ -404,29 +412,29 @@ static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float 
 /* gemm_tile for rows in 1..MR, each count compiled on its own. */
 static ALWAYS_INLINE void gemm_tile_rows(int rows, float *c, size_t ldc, const float *a,
                                          gemm_lhs lhs, float *panel, int K, int cols,
-                                         int accumulate, int packing, const float *src,
+                                         int store, int packing, const float *src,
                                          size_t ld_src)
 {
     _Static_assert(MR == 4, "one case per row count");
     switch (rows) {
-    case 4: gemm_tile(4, c, ldc, a, lhs, panel, K, cols, accumulate, packing, src, ld_src); break;
-    case 3: gemm_tile(3, c, ldc, a, lhs, panel, K, cols, accumulate, packing, src, ld_src); break;
-    case 2: gemm_tile(2, c, ldc, a, lhs, panel, K, cols, accumulate, packing, src, ld_src); break;
-    default: gemm_tile(1, c, ldc, a, lhs, panel, K, cols, accumulate, packing, src, ld_src); break;
+    case 4: gemm_tile(4, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
+    case 3: gemm_tile(3, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
+    case 2: gemm_tile(2, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
+    default: gemm_tile(1, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
     }
 }
 
 /* One NR-column slice of a backward GEMM: C (M, cols) at c with row stride ldc
- * = A (M, K) · S, or += when accumulate, where S (K, cols) is read at src with
+ * = A (M, K) · S, stored as `store` says, where S (K, cols) is read at src with
  * row stride ld_src. The first tile of rows packs S into panel (K, NR) as it
  * goes; the others read the panel from L1. */
 static ALWAYS_INLINE void gemm_slice(float *c, size_t ldc, int M, gemm_lhs lhs, const float *src,
-                                     size_t ld_src, float *panel, int K, int cols, int accumulate)
+                                     size_t ld_src, float *panel, int K, int cols, int store)
 {
-    gemm_tile_rows(imin(MR, M), c, ldc, lhs.base, lhs, panel, K, cols, accumulate, 1, src, ld_src);
+    gemm_tile_rows(imin(MR, M), c, ldc, lhs.base, lhs, panel, K, cols, store, 1, src, ld_src);
     for (int m0 = MR; m0 < M; m0 += MR)
         gemm_tile_rows(imin(MR, M - m0), c + (size_t)m0 * ldc, ldc, lhs.base + m0 * lhs.tile_step,
-                       lhs, panel, K, cols, accumulate, 0, NULL, 0);
+                       lhs, panel, K, cols, store, 0, NULL, 0);
 }
 
 /* dX (B,I) = dY (B,O) · W (O,I): for each NR-column slice of W, sweep the rows
@@ -437,18 +445,22 @@ static void avx2_backward_input(float *dX, const float *dY, const float *W,
     gemm_lhs dy_rows = {.base = dY, .tile_step = (size_t)O, .row_step = (size_t)O, .col_step = 1};
     for (int n0 = 0; n0 < I; n0 += NR)
         gemm_slice(dX + n0, (size_t)I, B, dy_rows, W + n0, (size_t)I, scratch, O,
-                   imin(NR, I - n0), 0);
+                   imin(NR, I - n0), STORE_SET);
 }
 
-/* db (O) += Σ_r dY[r], in the scalar kernel's order (Σ_r first, then into db). */
-static void bias_grad(float *db, const float *dY, int B, int O)
+/* db (O) += Σ_r dY[r], in the scalar kernel's order (Σ_r first, then into db);
+ * when `fresh`, db = Σ_r dY[r] without reading db (the sum starts at +0, so it
+ * is never -0: the same bits as zeroing db first, see STORE_SET). */
+static ALWAYS_INLINE void bias_grad(float *db, const float *dY, int B, int O, int fresh)
 {
     for (int o = 0; o < O; o += 8) {
         __m256i m = lane_mask8(imin(O - o, 8));
         __m256 s = _mm256_setzero_ps();
         for (int r = 0; r < B; r++)
             s = _mm256_add_ps(s, _mm256_maskload_ps(dY + (size_t)r * O + o, m));
-        _mm256_maskstore_ps(db + o, m, _mm256_add_ps(_mm256_maskload_ps(db + o, m), s));
+        if (!fresh)
+            s = _mm256_add_ps(_mm256_maskload_ps(db + o, m), s);
+        _mm256_maskstore_ps(db + o, m, s);
     }
 }
 
@@ -468,20 +480,33 @@ static void pack_transposed_blocks(float *dyt, const float *dY, int B, int O)
     }
 }
 
-/* dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r] (when db is given).
+/* dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r] (when db is given); or,
+ * when `fresh`, dW and db overwritten with what zeroing them first would give.
  * scratch holds a packed (B, NR) slice of X, then dYᵀ in blocks (see
  * pack_transposed_blocks). For each NR-column slice of X, sweep the rows of dW. */
-static void avx2_backward_weights(float *dW, float *db, const float *dY, const float *X,
-                                  int B, int I, int O, float *scratch)
+static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY, const float *X,
+                                           int B, int I, int O, float *scratch, int fresh)
 {
     if (db)
-        bias_grad(db, dY, B, O);
+        bias_grad(db, dY, B, O, fresh);
     float *x_panel = scratch, *dyt = scratch + (size_t)B * NR;
     pack_transposed_blocks(dyt, dY, B, O);
     gemm_lhs dyt_blocks = {.base = dyt, .tile_step = (size_t)B, .row_step = 1, .col_step = MR};
     for (int n0 = 0; n0 < I; n0 += NR)
         gemm_slice(dW + n0, (size_t)I, O, dyt_blocks, X + n0, (size_t)I, x_panel, B,
-                   imin(NR, I - n0), 1);
+                   imin(NR, I - n0), fresh ? STORE_SET : STORE_ADD);
+}
+
+static void avx2_backward_weights(float *dW, float *db, const float *dY, const float *X,
+                                  int B, int I, int O, float *scratch)
+{
+    backward_weights(dW, db, dY, X, B, I, O, scratch, 0);
+}
+
+static void avx2_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
+                                        int B, int I, int O, float *scratch)
+{
+    backward_weights(dW, db, dY, X, B, I, O, scratch, 1);
 }
 
 static const nn_dense_kernels avx2_kernels = {
@@ -489,6 +514,7 @@ static const nn_dense_kernels avx2_kernels = {
     .forward = avx2_forward,
     .backward_input = avx2_backward_input,
     .backward_weights = avx2_backward_weights,
+    .backward_weights_fresh = avx2_backward_weights_fresh,
     .act_forward = avx2_act_forward,
     .act_backward = avx2_act_backward,
 };

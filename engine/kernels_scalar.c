@@ -99,11 +99,24 @@ static void scalar_backward_weights(float *dW, float *db, const float *dY, const
     }
 }
 
+/* dW (O,I) = 0 + dY (B,O)ᵀ · X (B,I);  db (O) = 0 + Σ_r dY[r]: zeroing, then
+ * the accumulating kernel, so the result is the same bit for bit. */
+static void scalar_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
+                                          int B, int I, int O, float *scratch)
+{
+    for (size_t i = 0; i < (size_t)O * (size_t)I; i++)
+        dW[i] = 0.0f;
+    for (int o = 0; db && o < O; o++)
+        db[o] = 0.0f;
+    scalar_backward_weights(dW, db, dY, X, B, I, O, scratch);
+}
+
 static const nn_dense_kernels scalar_kernels = {
     .name = "scalar",
     .forward = scalar_forward,
     .backward_input = scalar_backward_input,
     .backward_weights = scalar_backward_weights,
+    .backward_weights_fresh = scalar_backward_weights_fresh,
     .act_forward = scalar_act_forward,
     .act_backward = scalar_act_backward,
 };

@@ -115,6 +115,9 @@ uint32_t nn_loader_batches(const nn_loader *loader);
 /* Samples visited per epoch (batches × batch_size, or fewer for a partial batch). */
 uint32_t nn_loader_samples(const nn_loader *loader);
 
+/* Features per sample: the width of x (rows × cols of the dataset's images). */
+uint32_t nn_loader_features(const nn_loader *loader);
+
 /* Starts epoch `epoch` (0, 1, ...). With shuffle, its order depends only on
  * (seed, epoch), never on how far earlier epochs were iterated. */
 void nn_loader_start_epoch(nn_loader *loader, uint32_t epoch);

@@ -28,6 +28,7 @@ const char *nn_status_name(nn_status code)
     case NN_ENOMEM: return "out of memory";
     case NN_EIO: return "i/o error";
     case NN_EFORMAT: return "bad file format";
+    case NN_ECANCELED: return "interrupted";
     }
     return "unknown error";
 }

@@ -14,6 +14,7 @@ typedef enum nn_status {
     NN_ENOMEM,   /* an allocation failed */
     NN_EIO,      /* a file could not be opened, read or written */
     NN_EFORMAT,  /* a file's bytes are not what they claim to be */
+    NN_ECANCELED, /* stopped on request (a cancel flag became non-zero) */
 } nn_status;
 
 /* Records a printf-style message for this thread and returns `code`. */

@@ -39,6 +39,12 @@ typedef struct nn_dense_kernels {
     void (*backward_weights)(float *dW, float *db, const float *dY, const float *X,
                              int B, int I, int O, float *scratch);
 
+    /* dW = dYᵀ·X; db = Σ_batch dY (skipped when db is NULL). Overwrites, without
+     * reading them, exactly what zeroing dW and db and then backward_weights
+     * would leave (bit for bit: sums that are -0 are stored as +0). */
+    void (*backward_weights_fresh)(float *dW, float *db, const float *dY, const float *X,
+                                   int B, int I, int O, float *scratch);
+
     /* y[i] = act(x[i]) for i < n (y may alias x). */
     void (*act_forward)(float *y, const float *x, size_t n, nn_act act, float slope);
 

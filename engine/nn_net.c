@@ -91,8 +91,11 @@ nn_status nn_layer_spec_check(const nn_layer_spec *spec, int index)
             return nn_fail(NN_EINVAL, "layer %d (Linear): out_features %d out of range (1..%d)", n,
                            spec->out_features, NN_NET_MAX_FEATURES);
         if (nn_layer_spec_param_count(spec) > NN_NET_MAX_PARAMS)
-            return nn_fail(NN_EINVAL, "layer %d (Linear): %d x %d weights exceed the limit of %zu parameters",
-                           n, spec->out_features, spec->in_features, NN_NET_MAX_PARAMS);
+            return nn_fail(NN_EINVAL,
+                           "layer %d (Linear): %d x %d weights (%.1f GB) are too large: a network holds at "
+                           "most %zu parameters (%zu GiB)", n, spec->out_features, spec->in_features,
+                           4e-9 * (double)nn_layer_spec_param_count(spec), NN_NET_MAX_PARAMS,
+                           NN_NET_MAX_PARAMS * sizeof(float) >> 30);
         if ((unsigned)spec->init > NN_INIT_KAIMING_NORMAL)
             return nn_fail(NN_EINVAL, "layer %d (Linear): unknown init %d", n, (int)spec->init);
         return NN_OK;
@@ -233,8 +236,9 @@ nn_status nn_net_create(nn_net **out, const nn_layer_spec *layers, int n_layers,
             return st;
         n_params += nn_layer_spec_param_count(&layers[i]);
         if (n_params > NN_NET_MAX_PARAMS)
-            return nn_fail(NN_EINVAL, "the network has more than %zu parameters (at layer %d)",
-                           NN_NET_MAX_PARAMS, i + 1);
+            return nn_fail(NN_EINVAL, "the network is too large: more than %zu parameters (at layer %d); "
+                           "a network holds at most %zu GiB of them", NN_NET_MAX_PARAMS, i + 1,
+                           NN_NET_MAX_PARAMS * sizeof(float) >> 30);
     }
     nn_status st = check_shapes(layers, n_layers);
     if (st != NN_OK)
@@ -248,7 +252,8 @@ nn_status nn_net_create(nn_net **out, const nn_layer_spec *layers, int n_layers,
     net->grads = nn_alloc_floats(n_params);
     if (!net->layers || !net->params || !net->grads) {
         nn_net_free(net);
-        return nn_fail(NN_ENOMEM, "out of memory for a network of %zu parameters", n_params);
+        return nn_fail(NN_ENOMEM, "out of memory for a network of %zu parameters (%.1f GB for its weights "
+                       "and gradients)", n_params, 8e-9 * (double)n_params);
     }
     net->n_layers = n_layers;
     net->n_params = n_params;
@@ -445,10 +450,10 @@ static float *other_grad(nn_net *net, const float *grad)
 }
 
 /* Linear (with its fused activation) backward. grad is (batch, out); adds into
- * dW (out, in) and db (out); returns the input grad (batch, in), or NULL when
- * not wanted. */
+ * dW (out, in) and db (out), or overwrites them when `fresh`; returns the input
+ * grad (batch, in), or NULL when not wanted. */
 static const float *linear_backward(nn_net *net, const net_layer *L, const float *grad, int batch,
-                                    bool want_input_grad)
+                                    bool want_input_grad, bool fresh)
 {
     const nn_dense_kernels *k = net->kernels;
     int in = L->spec.in_features, out = L->spec.out_features;
@@ -457,7 +462,10 @@ static const float *linear_backward(nn_net *net, const net_layer *L, const float
         k->act_backward(dpre, grad, L->output, (size_t)batch * out, L->fused_act, L->fused_slope);
         grad = dpre;
     }
-    k->backward_weights(L->dW, L->db, grad, L->input, batch, in, out, net->scratch);
+    if (fresh)
+        k->backward_weights_fresh(L->dW, L->db, grad, L->input, batch, in, out, net->scratch);
+    else
+        k->backward_weights(L->dW, L->db, grad, L->input, batch, in, out, net->scratch);
     if (!want_input_grad)
         return NULL;
     float *dx = other_grad(net, grad);
@@ -465,7 +473,10 @@ static const float *linear_backward(nn_net *net, const net_layer *L, const float
     return dx;
 }
 
-nn_status nn_net_backward(nn_net *net, const float *dy)
+/* Every parameter belongs to a Linear at or after first_linear, and each of
+ * those writes its dW and db here: with `fresh`, the whole gradient buffer is
+ * overwritten. */
+static nn_status backward(nn_net *net, const float *dy, bool fresh)
 {
     if (!dy)
         return nn_fail(NN_EINVAL, "backward: output gradient is NULL");
@@ -477,7 +488,7 @@ nn_status nn_net_backward(nn_net *net, const float *dy)
         const net_layer *L = &net->layers[i];
         size_t n = (size_t)batch * (size_t)L->width;
         if (L->spec.kind == NN_LAYER_LINEAR) {
-            grad = linear_backward(net, L, grad, batch, i > net->first_linear);
+            grad = linear_backward(net, L, grad, batch, i > net->first_linear, fresh);
         } else if (L->spec.kind == NN_LAYER_DROPOUT) {
             if (net->last_training) {
                 float *dx = writable_grad(net, grad);
@@ -492,3 +503,7 @@ nn_status nn_net_backward(nn_net *net, const float *dy)
     }
     return NN_OK;
 }
+
+nn_status nn_net_backward(nn_net *net, const float *dy) { return backward(net, dy, false); }
+
+nn_status nn_net_backward_fresh(nn_net *net, const float *dy) { return backward(net, dy, true); }

@@ -82,6 +82,11 @@ nn_status nn_net_forward(nn_net *net, const float *x, int batch, const float **y
  * the first layer is not computed. */
 nn_status nn_net_backward(nn_net *net, const float *dy);
 
+/* nn_net_zero_grad then nn_net_backward in one pass: the gradient buffer is
+ * overwritten with this batch's gradients, bit for bit what zeroing and adding
+ * give, without the memset or reading the old values (the training loop). */
+nn_status nn_net_backward_fresh(nn_net *net, const float *dy);
+
 void nn_net_zero_grad(nn_net *net);
 
 /* Binary model file: magic "NNLABMDL", format version, layer list, sizes,

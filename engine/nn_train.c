@@ -25,9 +25,12 @@ static nn_status batch_loss(nn_loss_kind kind, const float *out, const int32_t *
 
 /* One pass over the loader's current epoch; trains when opt is non-NULL. */
 static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_loader *loader,
-                          nn_pass_stats *stats)
+                          const volatile sig_atomic_t *cancel, nn_pass_stats *stats)
 {
     *stats = (nn_pass_stats){0};
+    if (nn_loader_features(loader) != (uint32_t)nn_net_input_size(net))
+        return nn_fail(NN_ESHAPE, "the model expects %d input features but the data has %u per sample",
+                       nn_net_input_size(net), nn_loader_features(loader));
     double start = now_seconds(), loss_sum = 0.0;
     int C = nn_net_output_size(net);
     float *dout = NULL;
@@ -37,7 +40,7 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
     uint32_t B;
     nn_status st = NN_OK;
 
-    while (nn_loader_next(loader, &x, &y, &B)) {
+    while (!(cancel && *cancel) && nn_loader_next(loader, &x, &y, &B)) {
         if (opt && B > dout_rows) { /* first batch: the largest of the epoch */
             nn_free(dout);
             dout = nn_alloc_floats((size_t)B * (size_t)C);
@@ -60,34 +63,37 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
         stats->correct += (uint64_t)correct;
         stats->count += B;
         if (opt) {
-            nn_net_zero_grad(net);
-            if ((st = nn_net_backward(net, dout)) != NN_OK)
+            /* zero_grad + backward in one pass: the gradients are overwritten */
+            if ((st = nn_net_backward_fresh(net, dout)) != NN_OK)
                 break;
             nn_optim_step(opt, nn_net_params(net), nn_net_grads(net));
         }
     }
     nn_free(dout);
+    if (st == NN_OK && cancel && *cancel)
+        st = nn_fail(NN_ECANCELED, "interrupted");
     stats->loss = stats->count ? loss_sum / (double)stats->count : NAN;
     stats->seconds = now_seconds() - start;
     return st;
 }
 
 nn_status nn_train_epoch(nn_net *net, nn_loss_kind loss, nn_optim *opt, nn_loader *loader,
-                         uint32_t epoch, nn_pass_stats *stats)
+                         uint32_t epoch, const volatile sig_atomic_t *cancel, nn_pass_stats *stats)
 {
     if (!opt)
         return nn_fail(NN_EINVAL, "training needs an optimizer");
     nn_net_set_training(net, true);
     nn_loader_start_epoch(loader, epoch);
-    return run_pass(net, loss, opt, loader, stats);
+    return run_pass(net, loss, opt, loader, cancel, stats);
 }
 
-nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader, nn_pass_stats *stats)
+nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,
+                      const volatile sig_atomic_t *cancel, nn_pass_stats *stats)
 {
     bool was_training = nn_net_training(net);
     nn_net_set_training(net, false);
     nn_loader_start_epoch(loader, 0);
-    nn_status st = run_pass(net, loss, NULL, loader, stats);
+    nn_status st = run_pass(net, loss, NULL, loader, cancel, stats);
     nn_net_set_training(net, was_training);
     return st;
 }

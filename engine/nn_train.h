@@ -2,10 +2,17 @@
  * of nnlab lives here so that a bridge call costs once per epoch, not per batch.
  *
  * Loss is reported as the sample-weighted mean of batch-mean losses (the mean
- * loss per sample over the epoch); accuracy as correct / count. */
+ * loss per sample over the epoch); accuracy as correct / count.
+ *
+ * Cancellation: a pass takes `cancel`, a flag it reads before every batch (NULL:
+ * none). When another context (a signal handler, another thread) makes it
+ * non-zero, the pass stops within one batch and returns NN_ECANCELED; the
+ * network then holds the weights of the last finished step. The engine only
+ * reads the flag: who sets it, and why, is the caller's business. */
 #ifndef NN_TRAIN_H
 #define NN_TRAIN_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "nn_data.h"
@@ -29,12 +36,14 @@ typedef struct nn_pass_stats {
 /* Trains `net` for one epoch: loader epoch `epoch` (its shuffle order), and per
  * batch forward, loss, zero_grad, backward, optimizer step. The network is put
  * in training mode. Stops early, with stats->diverged = 1 and NN_OK, at the first
- * non-finite loss. */
+ * non-finite loss. NN_ESHAPE when the loader's samples are not as wide as the
+ * network's input. */
 nn_status nn_train_epoch(nn_net *net, nn_loss_kind loss, nn_optim *opt, nn_loader *loader,
-                         uint32_t epoch, nn_pass_stats *stats);
+                         uint32_t epoch, const volatile sig_atomic_t *cancel, nn_pass_stats *stats);
 
 /* Evaluates `net` over loader epoch 0 in eval mode (dropout off) and restores
  * the mode it found. */
-nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader, nn_pass_stats *stats);
+nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,
+                      const volatile sig_atomic_t *cancel, nn_pass_stats *stats);
 
 #endif

@@ -1,45 +1,30 @@
 -- experiments/neurons.lua: review notes §3.1 (神经元数量) re-run with real
 -- numbers. 784 → h → 10 with Sigmoid, SGD lr 0.01, batch 32, h ∈ {64, 128,
--- 256}, three seeds each. Run: nnlab run experiments/neurons.lua
+-- 256}, three seeds each (the set-up and the sweep: lib/setup.lua; the
+-- notes' claims: lib/claims.lua). Run: nnlab run experiments/neurons.lua
 -- (--set epochs=2 --set train_size=6000 for a quick look).
 local lab = require "nnlab"
-local nn, optim = lab.nn, lab.optim
+local setup = lab.require "lib.setup"
+local claims = lab.require "lib.claims"
 
 lab.title "神经元数量：只增加隐藏层神经元，准确率会提高吗？"
-
-local epochs = lab.param("epochs", 10)
-local train_size = lab.param("train_size", 60000)
+local ctx = setup.begin()
+local epochs = ctx.epochs
 
 -- (Paragraphs stay on one line: Markdown turns a line break inside a paragraph
 -- into a space, which shows between Chinese characters.)
 lab.md [[
-  复习笔记 §3.1 记下了文件 `02` 的结果：神经元数 `64 → 68.11%`、`128 → 68.36%`、`256 → 68.12%`，结论是"单纯增加神经元数量对性能提升有限"。那几个数字各只跑了一次，最大相差 0.25 个百分点：换一个随机种子，名次会不会就变了？这里把同一个实验重新做一遍，每个 h 用 3 个种子，报告均值 ± 标准差，并用 Welch t 检验（95%）判断差异是否超出种子之间的噪声。
+  复习笔记 §3.1 记下了文件 `02` 的结果：神经元数 `64 → 68.11%`、`128 → 68.36%`、`256 → 68.12%`，结论是"单纯增加神经元数量对性能提升有限"。那几个数字各只跑了一次，最大相差 0.25 个百分点：换一个随机种子，名次会不会就变了？这里把同一个实验重新做一遍，每个 h 用多个种子，报告均值 ± 标准差，并用 Welch t 检验（95%）判断差异是否超出种子之间的噪声。
 
   模型和笔记里一样：`Linear(784, h) → Sigmoid → Linear(h, 10)`，交叉熵损失，SGD（lr = 0.01），batch 32，训练集打乱。
 ]]
+setup.data_note(ctx)
 
-local train = lab.data.load("kmnist", { fallback = "fashion-mnist", subset = train_size })
-local test = lab.data.load("kmnist", { fallback = "fashion-mnist", train = false })
-local source = lab.data.source(train)
-if source.name ~= source.requested then
-  lab.md("**数据说明**：笔记用的是 KMNIST，但这台机器上没有它（%s），所以这次用的是 %s（同样是 28×28 灰度图、"
-    .. "10 类、6 万训练 / 1 万测试）。数据集不同，准确率不能和笔记里的数字直接比较；能比较的是\"神经元数变化时"
-    .. "准确率怎么变\"。", source.fallback_reason, source.title)
-end
-
-local runs = lab.sweep {
-  vary = { hidden = { 64, 128, 256 } },
-  seeds = 3, epochs = epochs, batch_size = 32, lr = 0.01,
-  train = train, test = test,
-  model = function(p)
-    return nn.Sequential { nn.Linear(784, p.hidden), nn.Sigmoid(), nn.Linear(p.hidden, 10) }
-  end,
-  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end,
-}
+local runs = lab.sweep(setup.sweeps.hidden(ctx))
 
 lab.md "## 结果"
 lab.table(runs)
-lab.chart(runs, { y = "test_acc", title = "测试准确率（每个 epoch，3 个种子的均值 ± 标准差）" })
+lab.chart(runs, { y = "test_acc", title = ("测试准确率（每个 epoch，%d 个种子的均值 ± 标准差）"):format(#runs.seeds) })
 lab.chart(runs, { y = "train_loss", title = "训练损失（每个 epoch）" })
 lab.chart(runs, { x = "hidden", title = "最终测试准确率与隐藏层神经元数" })
 
@@ -104,3 +89,6 @@ else
                                                                    #runs.variations - falling)
 end
 lab.md(table.concat(lines, "\n"))
+
+lab.md "## 笔记的说法与实测"
+lab.md(claims.markdown(claims.hidden { hidden = runs }))

@@ -12,6 +12,8 @@ packages=(
   dataset-fashion-mnist         # real data, offline
   curl                          # dataset download when a network is there
   libopenblas-dev               # benchmark peer only (cblas_sgemm)
+  clang libclang-rt-dev         # fuzz targets: libFuzzer and the sanitizer runtimes that come with clang
+  valgrind                      # memcheck over a representative test
 )
 
 missing=()

@@ -1,9 +1,12 @@
 -- nnlab.cache: finished training runs on disk, one file per run, named by a
 -- hash of its key (everything that decides the result; nnlab.sweep builds
 -- it). A file repeats its whole key, which is checked on every read: a file
--- that does not parse, or whose key differs, is damaged; it is deleted with a
--- warning and the run is trained again. Files are written atomically, so a run
--- killed midway leaves only whole entries.
+-- that does not parse, whose key differs or whose result is malformed is
+-- damaged; it is deleted with a warning and the run is trained again. Entry
+-- files are outside input: they are parsed as data (nnlab.serialize), never
+-- run. Files are written atomically (temporary name + rename), so a run killed
+-- midway leaves only whole entries, and two runs that store the same entry at
+-- once each leave a whole, correct file.
 local files = require "nnlab.files"
 local hash = require "nnlab.hash"
 local serialize = require "nnlab.serialize"
@@ -13,6 +16,9 @@ cache.__index = cache
 
 -- Bump when the layout of entries changes: older entries then never match.
 local FORMAT = 1
+-- Larger entry files are damaged: a history of thousands of epochs takes a
+-- few hundred KB, and nothing this big is read into memory.
+local MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
 --- The cache folder: $NNLAB_CACHE, or .cache/nnlab under the current folder.
 function cache.default_dir()
@@ -37,19 +43,34 @@ local function warn(path, why)
                   :format(path, why))
 end
 
---- The result stored under key, or nil when there is none (or it was damaged).
-function cache:get(key)
+--- Decodes the text of an entry file (`name` names it in messages):
+--- { format, key, result } or nil and why it cannot be used.
+function cache.decode_entry(text, name)
+  local entry, err = serialize.decode(text, name)
+  if not entry then return nil, err end
+  if entry.format ~= FORMAT then return nil, "written by another nnlab version" end
+  if type(entry.key) ~= "table" then return nil, "no key in it" end
+  if type(entry.result) ~= "table" then return nil, "no result in it" end
+  return entry
+end
+
+--- The result stored under key, or nil when there is none (or it was
+--- damaged). check(result), when given, returns true or nil and what is wrong
+--- with a result's shape (the sweep knows what a result holds).
+function cache:get(key, check)
   local key_text, path = self:locate(key)
-  local text = files.read(path)
-  if not text then return nil end
-  local entry, err = serialize.decode(text, path)
-  local why
-  if not entry then why = err
-  elseif entry.format ~= FORMAT then why = "written by another nnlab version"
-  elseif type(entry.key) ~= "table" or serialize.encode(entry.key) ~= key_text then why = "its key does not match"
-  elseif type(entry.result) ~= "table" then why = "no result in it"
+  local text, err, missing = files.read(path, MAX_ENTRY_BYTES)
+  if not text and missing then return nil end
+  local entry, why
+  if text then entry, why = cache.decode_entry(text, path:match("[^/]*$")) else why = err end
+  if entry and serialize.encode(entry.key) ~= key_text then
+    entry, why = nil, "its key does not match"
   end
-  if why then
+  if entry and check then
+    local ok, problem = check(entry.result)
+    if not ok then entry, why = nil, problem end
+  end
+  if not entry then
     warn(path, why)
     os.remove(path)
     return nil

@@ -1,6 +1,9 @@
--- The nnlab command line: parses the arguments the C host hands over, runs an
--- experiment file under a traceback handler, and turns every failure into one
--- clear message on stderr and a non-zero exit status.
+-- The nnlab command line: parses the arguments the C host hands over (and
+-- types --set values), runs an experiment file under a traceback handler, and
+-- turns every failure into one clear message on stderr and a non-zero exit
+-- status. SIGINT, SIGTERM and SIGHUP stop a run cleanly: whatever is running
+-- is interrupted (workers are killed by nnlab.workers), nothing more is
+-- written, and the exit status is 128 + the signal's number (130, 143, 129).
 local cli = {}
 
 local USAGE = [[
@@ -28,6 +31,14 @@ local function fail(msg)
   return 1
 end
 
+-- An argument as messages show it: on one line (control characters as \ddd)
+-- and at most 60 characters.
+local function shown(arg)
+  local text = arg:gsub("%c", function(c) return ("\\%d"):format(c:byte()) end)
+  if #text > 60 then text = text:sub(1, 57) .. "..." end
+  return text
+end
+
 --- Parses `run`'s arguments into an options table, or returns nil, message.
 function cli.parse_run(args)
   local opts = { set = {}, set_order = {}, force = false, quiet = false }
@@ -47,14 +58,14 @@ function cli.parse_run(args)
         local kv = a == "--set" and value_of("--set") or a:sub(7)
         local key, value = kv:match("^([%a_][%w_%.]*)=(.*)$")
         if not key then
-          error(("malformed --set '%s': expected key=value with key a name like epochs or lr"):format(kv), 0)
+          error(("malformed --set '%s': expected key=value with key a name like epochs or lr"):format(shown(kv)), 0)
         end
         if opts.set[key] == nil then opts.set_order[#opts.set_order + 1] = key end
         opts.set[key] = value
       elseif a == "-j" or a == "--jobs" or a:match("^%-j%d+$") or a:match("^%-%-jobs=") then
         local v = (a == "-j" or a == "--jobs") and value_of(a) or a:match("^%-j(%d+)$") or a:sub(8)
         local n = math.tointeger(tonumber(v))
-        if not n or n < 1 or n > 1024 then error(("-j needs a whole number from 1 to 1024, got '%s'"):format(v), 0) end
+        if not n or n < 1 or n > 1024 then error(("-j needs a whole number from 1 to 1024, got '%s'"):format(shown(v)), 0) end
         opts.jobs = n
       elseif a == "--force" then
         opts.force = true
@@ -64,17 +75,38 @@ function cli.parse_run(args)
         opts.out = a == "--out" and value_of("--out") or a:sub(7)
         if opts.out == "" then error("--out needs a folder", 0) end
       elseif a:sub(1, 1) == "-" and a ~= "-" then
-        error(("unknown option '%s' (see nnlab run --help)"):format(a), 0)
+        error(("unknown option '%s' (see nnlab run --help)"):format(shown(a)), 0)
       elseif opts.script == nil then
         opts.script = a
       else
-        error(("unexpected argument '%s' (one file per run)"):format(a), 0)
+        error(("unexpected argument '%s' (one file per run)"):format(shown(a)), 0)
       end
       i = i + 1
     end
   end)
   if not ok then return nil, err end
   return opts
+end
+
+local BOOLEANS = { ["true"] = true, yes = true, on = true, ["1"] = true,
+                   ["false"] = false, no = false, off = false, ["0"] = false }
+
+--- The value of `--set name=text` typed like the parameter's default
+--- (integer, finite number, boolean or string), or nil and what was expected
+--- ("an integer"). Never raises, whatever the text.
+function cli.parse_setting(text, default)
+  local kind = math.type(default) or type(default)
+  if kind == "integer" then
+    return math.tointeger(tonumber(text)), "an integer"
+  elseif kind == "float" then
+    local n = tonumber(text)
+    if not n then return nil, "a number" end
+    if n - n ~= 0 then return nil, "a finite number" end -- inf, -inf or nan
+    return n + 0.0, "a number"
+  elseif kind == "boolean" then
+    return BOOLEANS[text:lower()], "true or false"
+  end
+  return text, "a string"
 end
 
 -- Frames of nnlab's own plumbing that a user's traceback does not need.
@@ -100,8 +132,22 @@ function cli.on_success(f)
   on_success[#on_success + 1] = f
 end
 
+-- Ends a failed run; returns its exit status. When a signal stopped it, the
+-- error it caused is only a consequence: the interruption is what is said,
+-- and the status is 128 + the signal's number.
+local function run_failed(msg)
+  local number, name = require("nnlab.core").proc.caught_signal()
+  if not number then return fail(msg) end
+  io.stderr:write(("nnlab: interrupted by SIG%s: stopped; finished runs stay cached and the previous "
+                   .. "report is kept (run again to resume)\n"):format(name))
+  return 128 + number
+end
+
 --- Runs a Lua file with options; returns an exit status.
 function cli.run_file(opts)
+  local proc = require("nnlab.core").proc
+  proc.catch_signals()
+  proc.ignore_signal("XFSZ") -- past `ulimit -f`, writes fail with EFBIG and are reported
   local nnlab = require "nnlab"
   nnlab.options = opts
   local chunk, err = loadfile(opts.script)
@@ -118,10 +164,10 @@ function cli.run_file(opts)
     end
     return short_traceback(e)
   end)
-  if not ok then return fail(msg) end
+  if not ok then return run_failed(msg) end
   for _, finish in ipairs(on_success) do
     ok, msg = pcall(finish)
-    if not ok then return fail(tostring(msg)) end
+    if not ok then return run_failed(tostring(msg)) end
   end
   return 0
 end

@@ -1,10 +1,15 @@
 -- nnlab.files: the file operations of caches and reports. Every file is
--- written whole to a temporary name beside it and renamed into place, so a
--- reader (or a run killed midway) sees either the old file or the new one,
--- never half of one.
+-- written whole to a temporary name beside it (unique to the writing process)
+-- and renamed into place, so a reader, a run killed midway or a second run
+-- writing the same file at the same time sees either the old file or a new
+-- one, never half of one. A lock serialises writers of a group of files (a
+-- report and its folder) that must come from the same run.
 local proc = require("nnlab.core").proc
 
 local files = {}
+
+-- errno of a file that does not exist (ENOENT: the same on every Linux and BSD).
+local ENOENT = 2
 
 --- Creates a folder and its missing parents; returns true or nil, message.
 function files.mkdir_p(path)
@@ -28,38 +33,74 @@ function files.basename(path)
   return (path:match("([^/]*)$"):gsub("%.[^.]*$", ""))
 end
 
---- A temporary name beside path, unique to this process.
-function files.temp_name(path)
+--- The temporary name beside path that process pid (default: this one)
+--- writes it through: dir/.name.tmpPID.
+function files.temp_name(path, pid)
   local dir, name = path:match("^(.*/)([^/]*)$")
-  return ("%s.%s.tmp%d"):format(dir or "", name or path, proc.getpid())
+  return ("%s.%s.tmp%d"):format(dir or "", name or path, pid or proc.getpid())
 end
 
---- Writes text to path atomically (temporary file + rename); true or nil, message.
+-- The cause in an io message: "path: No space left on device" -> "No space left on device".
+local function cause(message, path)
+  message = tostring(message)
+  if message:sub(1, #path + 2) == path .. ": " then return message:sub(#path + 3) end
+  return message
+end
+
+--- Writes text to path atomically (temporary file + rename); true, or nil and
+--- the cause ("No space left on device", "File too large", "Permission denied").
 function files.write_atomic(path, text)
   local tmp = files.temp_name(path)
   local f, err = io.open(tmp, "wb")
-  if not f then return nil, err end
-  local ok, werr = f:write(text)
+  if not f then return nil, cause(err, tmp) end
+  local written, werr = f:write(text)
   local closed, cerr = f:close()
-  if not (ok and closed) then
+  if not (written and closed) then
     os.remove(tmp)
-    return nil, ("%s: %s"):format(tmp, werr or cerr)
+    return nil, cause(werr or cerr, tmp)
   end
   local renamed, rerr = os.rename(tmp, path)
   if not renamed then
     os.remove(tmp)
-    return nil, rerr
+    return nil, cause(rerr, tmp)
   end
   return true
 end
 
---- The whole content of a file, or nil, message.
-function files.read(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local text = f:read("a")
+--- The whole content of a file, or nil, message, missing (true when the file
+--- does not exist). With max_bytes, a longer file is refused unread.
+function files.read(path, max_bytes)
+  local f, err, code = io.open(path, "rb")
+  if not f then return nil, err, code == ENOENT end
+  if max_bytes then
+    local size = f:seek("end")
+    if size and size > max_bytes then
+      f:close()
+      return nil, ("larger than %d bytes"):format(max_bytes)
+    end
+    f:seek("set")
+  end
+  local text, rerr = f:read("a")
   f:close()
+  if not text then return nil, cause(rerr, path) end
   return text
+end
+
+--- Runs f(...) holding an exclusive lock on the file lock_path (created, with
+--- its folder, when missing); returns what f returns. Another process that
+--- asks for the same lock waits until f has returned or failed here. The
+--- system releases the lock if this process dies.
+function files.with_lock(lock_path, f, ...)
+  local dir = files.dirname(lock_path)
+  local ok, err = files.mkdir_p(dir)
+  if not ok then error(("cannot create %s: %s"):format(dir, err), 0) end
+  local fd
+  fd, err = proc.lock(lock_path)
+  if not fd then error(("cannot write %s: %s"):format(lock_path, cause(err, lock_path)), 0) end
+  local results = table.pack(pcall(f, ...))
+  proc.close(fd)
+  if not results[1] then error(results[2], 0) end
+  return table.unpack(results, 2, results.n)
 end
 
 return files

@@ -39,10 +39,71 @@ local function number(x)
   return ("%.10g"):format(x)
 end
 
+-- How much of the data lies in each corner where a key may go: the key box
+-- is taken as a fraction of the plot (w wide, h high, h growing with the
+-- number of series); every point, the ends of its error bar or band, and
+-- samples along the lines between points count.
+local CORNERS = { "bottom right", "top right", "top left", "bottom left" }
+local function crowding(c)
+  local lo, hi = math.huge, -math.huge
+  for _, s in ipairs(c.series) do
+    for _, pt in ipairs(s.points) do
+      local std = pt[3] or 0
+      if pt[2] == pt[2] then lo, hi = math.min(lo, pt[2] - std), math.max(hi, pt[2] + std) end
+    end
+  end
+  if lo >= hi then return nil end
+  local pad = (hi - lo) * 0.05
+  lo, hi = lo - pad, hi + pad
+  local x0, x1 = c.xrange and c.xrange[1], c.xrange and c.xrange[2]
+  local function fx(x)
+    if c.logx then return (math.log(x) - math.log(x0)) / (math.log(x1) - math.log(x0)) end
+    return (x - x0) / (x1 - x0)
+  end
+  local w, h = 0.38, math.min(0.6, 0.05 + 0.055 * #c.series)
+  local counts = {}
+  for _, corner in ipairs(CORNERS) do
+    local right, top = corner:find("right") ~= nil, corner:find("top") ~= nil
+    local n = 0
+    local function count(x, y)
+      if x == x and y == y and ((right and x >= 1 - w) or (not right and x <= w))
+         and ((top and y >= 1 - h) or (not top and y <= h)) then n = n + 1 end
+    end
+    for _, s in ipairs(c.series) do
+      local prev
+      for _, pt in ipairs(s.points) do
+        local x, y, std = fx(pt[1]), (pt[2] - lo) / (hi - lo), (pt[3] or 0) / (hi - lo)
+        count(x, y) count(x, y + std) count(x, y - std)
+        if prev then
+          for k = 1, 9 do count(prev[1] + (x - prev[1]) * k / 10, prev[2] + (y - prev[2]) * k / 10) end
+        end
+        prev = { x, y }
+      end
+    end
+    counts[corner] = n
+  end
+  return counts
+end
+
+--- gnuplot.key_position(c) -> where the key goes: c.key (the preferred
+--- corner) unless data lies under it and another corner is emptier.
+function gnuplot.key_position(c)
+  local preferred = c.key or "bottom right"
+  if not c.xrange then return preferred end
+  local counts = crowding(c)
+  if not counts or (counts[preferred] or 0) == 0 then return preferred end
+  local best = preferred
+  for _, corner in ipairs(CORNERS) do
+    if counts[corner] < (counts[best] or math.huge) then best = corner end
+  end
+  return best
+end
+
 --- gnuplot.chart(c) -> script, data: the text of NAME.gp and NAME.dat.
 --- c: file (NAME), title, xlabel, ylabel, style ("band": mean line and a shaded
 --- mean ± std band; "errorbars": points with error bars), key (gnuplot key
---- position, e.g. "bottom right"), logx (bool), xtics ({ { x, "label" } }),
+--- position, e.g. "bottom right"; another corner when data lies under it
+--- and that one is emptier), logx (bool), xtics ({ { x, "label" } }),
 --- series = { { title, points = { { x, mean, std, n } } } }; a series
 --- without points (e.g. diverged) appears in the key only.
 function gnuplot.chart(c)
@@ -77,7 +138,7 @@ function gnuplot.chart(c)
     ("set xlabel %s"):format(gp_quote(c.xlabel)),
     ("set ylabel %s"):format(gp_quote(c.ylabel)),
     "set grid",
-    ("set key %s box opaque"):format(c.key or "bottom right"),
+    ("set key %s box opaque"):format(gnuplot.key_position(c)),
     "set style fill transparent solid 0.18 noborder",
   }
   lines[#lines + 1] = "set offsets 0, 0, graph 0.05, graph 0.05"

@@ -16,25 +16,6 @@ function hash.fnv1a64(s, h)
   return h
 end
 
---- A fingerprint of an array of numbers taken as 32-bit floats (a model's
---- parameters): FNV-1a's step over 8 bytes at a time, with a shift that
---- carries high bits down; fast enough for a million values.
-function hash.floats(values)
-  local h = OFFSET
-  local n = #values
-  for i = 1, n, 2048 do
-    local last = math.min(i + 2047, n)
-    local packed = string.pack(("<" .. ("f"):rep(last - i + 1)), table.unpack(values, i, last))
-    if #packed % 8 ~= 0 then packed = packed .. "\0\0\0\0" end
-    local words = { string.unpack(("<" .. ("i8"):rep(#packed // 8)), packed) }
-    for j = 1, #words - 1 do
-      h = (h ~ words[j]) * PRIME
-      h = h ~ (h >> 32)
-    end
-  end
-  return h
-end
-
 --- A hash as 16 lowercase hex digits.
 function hash.hex(h)
   return ("%016x"):format(h)

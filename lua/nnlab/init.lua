@@ -53,8 +53,9 @@ function nnlab.labels(values)
 end
 
 -- The notebook: experiment files that write reports (docs/notebook.md).
--- lab.title, lab.md, lab.param, lab.sweep, lab.table, lab.chart; runs:best,
--- runs:summary, runs:compare; nnlab.stats (mean, std, Welch's t-test).
+-- lab.title, lab.md, lab.param, lab.sweep, lab.table, lab.chart, lab.require;
+-- runs:best, runs:summary, runs:compare, runs:verdict; nnlab.stats (mean,
+-- std, Welch's t-test, verdicts on claims).
 local notebook = require "nnlab.notebook"
 nnlab.title = notebook.title
 nnlab.md = notebook.md
@@ -62,6 +63,7 @@ nnlab.param = notebook.param
 nnlab.sweep = notebook.sweep
 nnlab.table = notebook.table
 nnlab.chart = notebook.chart
+nnlab.require = notebook.require
 nnlab.stats = require "nnlab.stats"
 
 --- nnlab.save(model, path) writes a model file; nnlab.load(path) reads one back.

@@ -50,10 +50,13 @@ local function check_options(where, opts, allowed, level)
   return opts
 end
 
+-- v as an integer (1e6 is one too), or an error naming the argument.
 local function positive_integer(where, name, v, level)
-  if math.type(v) ~= "integer" or v < 1 then
+  local n = math.type(v) == "float" and math.tointeger(v) or v
+  if math.type(n) ~= "integer" or n < 1 then
     error(("%s: %s must be a positive integer, got %s"):format(where, name, tostring(v)), level + 1)
   end
+  return n
 end
 
 local inits = { torch = true, xavier_uniform = true, xavier_normal = true,
@@ -62,8 +65,8 @@ local inits = { torch = true, xavier_uniform = true, xavier_normal = true,
 --- nn.Linear(in_features, out_features [, { init = "torch" | "xavier_uniform" |
 --- "xavier_normal" | "kaiming_uniform" | "kaiming_normal" }])
 function nn.Linear(in_features, out_features, opts)
-  positive_integer("nn.Linear", "in_features", in_features, 2)
-  positive_integer("nn.Linear", "out_features", out_features, 2)
+  in_features = positive_integer("nn.Linear", "in_features", in_features, 2)
+  out_features = positive_integer("nn.Linear", "out_features", out_features, 2)
   opts = check_options("nn.Linear", opts, { init = true }, 2)
   local init = opts.init or "torch"
   if not inits[init] then error(("nn.Linear: unknown init '%s'"):format(tostring(init)), 2) end
@@ -140,4 +143,4 @@ function nn.CrossEntropyLoss() return core.loss_new("cross_entropy") end
 --- nn.MSELoss(): vs a float tensor of the same shape, or vs class labels (one-hot).
 function nn.MSELoss() return core.loss_new("mse") end
 
-return nn
+return require("nnlab.strict").module(nn, "nn", "layer or loss")

@@ -4,7 +4,8 @@
 -- lab.sweep trains (or fetches from the cache) every variation × seed. When
 -- the file has run to its end without error, `nnlab run` calls
 -- notebook.finish, which writes the report (nnlab.report). A file that fails
--- midway writes no report, so the last good one stays.
+-- midway writes no report, so the last good one stays. lab.require loads
+-- modules that sit beside the experiment file (definitions shared by several).
 local cache = require "nnlab.cache"
 local files = require "nnlab.files"
 local progress = require "nnlab.progress"
@@ -74,23 +75,8 @@ local function check_unknown_sets(level, where)
   end
 end
 
-local BOOLEANS = { ["true"] = true, yes = true, on = true, ["1"] = true,
-                   ["false"] = false, no = false, off = false, ["0"] = false }
-
 -- The value of `--set name=text`, typed like default; or nil and the expected type.
-local function parse_setting(text, default)
-  local kind = math.type(default) or type(default)
-  if kind == "integer" then
-    local n = math.tointeger(tonumber(text))
-    return n, "an integer"
-  elseif kind == "float" then
-    local n = tonumber(text)
-    return n and n + 0.0, "a number"
-  elseif kind == "boolean" then
-    return BOOLEANS[text:lower()], "true or false"
-  end
-  return text, "a string"
-end
+local parse_setting = require("nnlab.cli").parse_setting
 
 --- lab.param(name, default [, description]) -> the value to use: default, or
 --- the `--set name=value` of the command line, typed like the default
@@ -146,6 +132,33 @@ local function dedent(text)
   return (table.concat(lines, "\n"):gsub("^\n+", ""):gsub("\n+$", ""))
 end
 
+-- Modules loaded by lab.require, by path.
+local modules = {}
+
+--- lab.require(name) -> the value returned by the Lua file `name` (dots
+--- separate folders: "lib.setup" is lib/setup.lua) in the folder of the
+--- experiment file being run, whatever the current folder. Each file is
+--- loaded once per run; files shared by several experiments go there.
+function notebook.require(name)
+  if type(name) ~= "string" or not name:match("^[%w_%-]+[%w_%-%.]*$") or name:find("..", 1, true) then
+    error("lab.require: expected a module name like \"lib.setup\"", 2)
+  end
+  local script = run_options().script or "notebook.lua"
+  local path = files.dirname(script) .. "/" .. name:gsub("%.", "/") .. ".lua"
+  if modules[path] == nil then
+    local chunk, err = loadfile(path)
+    if not chunk then
+      if not io.open(path, "r") then
+        error(("lab.require: no module '%s' beside %s (looked for %s)"):format(name, script, path), 2)
+      end
+      error("lab.require: " .. err, 2)
+    end
+    modules[path] = chunk(name, path)
+    if modules[path] == nil then modules[path] = true end
+  end
+  return modules[path]
+end
+
 --- lab.title(text): the report's title (default: the file's name).
 function notebook.title(text)
   if type(text) ~= "string" then error("lab.title: expected a string", 2) end
@@ -153,16 +166,20 @@ function notebook.title(text)
 end
 
 --- lab.md(text, ...): a block of Markdown prose. With more arguments, text
---- is a format string (text:format(...)). Indentation common to all lines is removed.
+--- is a format string (text:format(...)). Indentation common to all lines of
+--- text is removed (before formatting: the values are inserted as they are).
 function notebook.md(text, ...)
   if type(text) ~= "string" then error("lab.md: expected a string of Markdown", 2) end
+  -- the pattern loses its indentation before the values go in, so a
+  -- multi-line value (a code listing) keeps its own
+  text = dedent(text)
   if select("#", ...) > 0 then
     local ok, formatted = pcall(string.format, text, ...)
     if not ok then error("lab.md: " .. formatted, 2) end
     text = formatted
   end
   local s = current()
-  s.blocks[#s.blocks + 1] = { kind = "md", text = dedent(text) }
+  s.blocks[#s.blocks + 1] = { kind = "md", text = text }
 end
 
 --- lab.sweep { ... } -> runs: trains every variation × seed (see nnlab.sweep
@@ -193,12 +210,29 @@ end
 --- compare = metrics[1] }]): a table with one row per variation (its label
 --- when it has one, and its varied values): each metric after the last epoch
 --- as mean ± std over seeds, and whether it differs from the best by more than noise.
+--- lab.table(runs, { rows = k1, columns = k2 [, metric = "test_acc"] }): for a
+--- sweep over two keys, a grid: one row per value of k1, one column per value
+--- of k2, each cell the final metric; the best in bold and the best k1 per k2.
 function notebook.table(runs, options)
   check_runs("lab.table", runs, 2)
   options = options or {}
   if type(options) ~= "table" then error("lab.table: options must be a table", 2) end
   for _, m in ipairs(options.metrics or {}) do check_metric("lab.table", m, 2) end
   if options.compare then check_metric("lab.table", options.compare, 2) end
+  if options.rows ~= nil or options.columns ~= nil then
+    local keys = table.concat(runs.keys, ", ")
+    if #runs.keys ~= 2 or options.rows == options.columns then
+      error(("lab.table: rows and columns need a sweep that varies exactly two parameters (this one varies: %s)")
+            :format(keys ~= "" and keys or "none"), 2)
+    end
+    for _, which in ipairs { "rows", "columns" } do
+      local k = options[which]
+      if k ~= runs.keys[1] and k ~= runs.keys[2] then
+        error(("lab.table: %s must be a varied parameter (%s), got '%s'"):format(which, keys, tostring(k)), 2)
+      end
+    end
+    check_metric("lab.table", options.metric or "test_acc", 2)
+  end
   local s = current()
   s.blocks[#s.blocks + 1] = { kind = "table", runs = runs, options = options }
 end
@@ -206,6 +240,7 @@ end
 --- lab.chart(runs [, { y = "test_acc", x = "epoch", title = "..." }]): a chart.
 --- x = "epoch": y per epoch, a line and a mean ± std band per variation.
 --- x = a varied parameter: y after the last epoch against its values, with error bars.
+--- where = { key = value }: only the variations with those values.
 function notebook.chart(runs, options)
   check_runs("lab.chart", runs, 2)
   options = options or {}
@@ -219,6 +254,23 @@ function notebook.chart(runs, options)
       table.concat(runs.keys, ", "), tostring(x)), 2)
   end
   if options.title ~= nil and type(options.title) ~= "string" then error("lab.chart: title must be a string", 2) end
+  if options.where ~= nil then
+    if type(options.where) ~= "table" then error("lab.chart: where must be a table { key = value }", 2) end
+    local shown = 0
+    for k, value in pairs(options.where) do
+      local known = false
+      for _, key in ipairs(runs.keys) do known = known or key == k end
+      if not known then
+        error(("lab.chart: where.%s: not a varied parameter (%s)"):format(tostring(k), table.concat(runs.keys, ", ")), 2)
+      end
+    end
+    for _, v in ipairs(runs.variations) do
+      local match = true
+      for k, value in pairs(options.where) do match = match and v.params[k] == value end
+      if match then shown = shown + 1 end
+    end
+    if shown == 0 then error("lab.chart: where matches no variation", 2) end
+  end
   local s = current()
   s.blocks[#s.blocks + 1] = { kind = "chart", runs = runs, options = options }
 end
@@ -235,7 +287,9 @@ function notebook.finish()
   end
   if #state.blocks > 0 or #state.sweeps > 0 or state.title then
     totals.seconds = proc.clock() - started
-    local path, problems = report.write(state, totals)
+    -- one report at a time: two runs of this file never mix their files
+    local lock = ("%s/.%s.lock"):format(state.out_dir, state.name)
+    local path, problems = files.with_lock(lock, report.write, state, totals)
     for _, problem in ipairs(problems) do io.stderr:write("nnlab: ", problem, "\n") end
     if not state.quiet then io.stdout:write(("nnlab: wrote %s\n"):format(path)) end
   end

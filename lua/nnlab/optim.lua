@@ -107,4 +107,6 @@ function optim.lr_scheduler.CosineAnnealingLR(optimizer, opts)
   return (scheduler("CosineAnnealingLR", "cosine", optimizer, opts, { T_max = 1, eta_min = 0.0 }, 2))
 end
 
-return optim
+local strict = require "nnlab.strict"
+strict.module(optim.lr_scheduler, "optim.lr_scheduler", "scheduler")
+return strict.module(optim, "optim", "optimizer")

@@ -162,6 +162,69 @@ local function table_block(block)
                    "\"within noise\": Welch's t-test against the best variation (95 %%) finds no difference; " ..
                    "\"differs\": it does. Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._")
                   :format(r.epochs, #r.seeds)
+  for _, m in ipairs(metrics) do
+    if m == "gap" then
+      local first = r.variations[1].seeds[1]
+      local last = first and first.history[#first.history] or {}
+      caption = caption .. (last.train_eval_acc
+        and " _Train–test gap: accuracy on the training set (eval mode, after the last epoch) minus test accuracy, in percentage points._"
+        or " _Train–test gap: the running training accuracy of the last epoch's batches minus test accuracy, in percentage points._")
+    end
+  end
+  return markdown_table(head, rows) .. "\n\n" .. caption
+end
+
+-- A table over a two-key grid: one row per value of options.rows, one column
+-- per value of options.columns, each cell the final metric (mean ± std), the
+-- best cell in bold, then the best row value for each column.
+local function grid_block(block)
+  local r, opts = block.runs, block.options
+  local metric, row_key, col_key = opts.metric or "test_acc", opts.rows, opts.columns
+  local function distinct(key)
+    local values, seen = {}, {}
+    for _, v in ipairs(r.variations) do
+      local value = v.params[key]
+      if not seen[value] then seen[value] = true values[#values + 1] = value end
+    end
+    return values
+  end
+  local row_values, col_values = distinct(row_key), distinct(col_key)
+  local cells, best = {}, r:best(metric)
+  for _, row in ipairs(r:summary(metric)) do
+    local params = row.variation.params
+    cells[sweep.value_text(params[row_key]) .. "\0" .. sweep.value_text(params[col_key])] = row
+  end
+  local head = { ("%s \\ %s"):format(row_key, col_key) }
+  for _, c in ipairs(col_values) do head[#head + 1] = ("%s = %s"):format(col_key, sweep.value_text(c)) end
+  local rows = {}
+  for _, rv in ipairs(row_values) do
+    local line = { sweep.value_text(rv) }
+    for _, cv in ipairs(col_values) do
+      local cell_row = cells[sweep.value_text(rv) .. "\0" .. sweep.value_text(cv)]
+      local text = cell_row and cell_row.text or "–"
+      if cell_row and best and cell_row.variation == best.variation then text = "**" .. text .. "**" end
+      line[#line + 1] = text
+    end
+    rows[#rows + 1] = line
+  end
+  local higher = runs_lib.metrics[metric].higher_is_better
+  local per_column = {}
+  for _, cv in ipairs(col_values) do
+    local pick
+    for _, rv in ipairs(row_values) do
+      local cell_row = cells[sweep.value_text(rv) .. "\0" .. sweep.value_text(cv)]
+      if cell_row and cell_row.diverged == 0 and cell_row.mean and
+         (not pick or (higher and cell_row.mean > pick.mean) or (not higher and cell_row.mean < pick.mean)) then
+        pick = cell_row
+      end
+    end
+    per_column[#per_column + 1] = ("%s = %s → %s = %s"):format(col_key, sweep.value_text(cv), row_key,
+                                                              pick and sweep.value_text(pick.variation.params[row_key]) or "–")
+  end
+  local caption = ("_%s after the last epoch (%d), mean ± sample std over %d seeds; bold: the best cell. " ..
+                   "Best %s for each %s: %s._")
+                  :format(runs_lib.metrics[metric].label:gsub("^%l", string.upper), r.epochs, #r.seeds, row_key,
+                          col_key, table.concat(per_column, "; "))
   return markdown_table(head, rows) .. "\n\n" .. caption
 end
 
@@ -169,6 +232,13 @@ end
 -- value against a varied parameter (one line per combination of the others).
 local function chart_spec(block, number)
   local r, opts = block.runs, block.options
+  -- where = { key = value }: only the variations with those values
+  local function shown(v)
+    for k, value in pairs(opts.where or {}) do
+      if v.params[k] ~= value then return false end
+    end
+    return true
+  end
   local y, x = opts.y or "test_acc", opts.x or "epoch"
   local info = runs_lib.metrics[y]
   local ylabel = info.label .. (info.unit and (" (" .. info.unit .. ")") or "")
@@ -179,14 +249,23 @@ local function chart_spec(block, number)
     c.title = opts.title or ("%s per epoch (mean ± std over seeds)"):format(info.label)
     c.xrange = { 1, math.max(r.epochs, 2) }
     for _, v in ipairs(r.variations) do
+      if not shown(v) then goto next_variation end
       local points = {}
       for _, pt in ipairs(r:curve(v, y)) do points[#points + 1] = { pt.epoch, pt.mean, pt.std, pt.n } end
       local diverged = 0
       for _, s in ipairs(v.seeds) do if s.diverged then diverged = diverged + 1 end end
       local title = v.label
+      if opts.where and not v.labelled then -- the values every line shares go unsaid
+        local parts = {}
+        for _, k in ipairs(r.keys) do
+          if opts.where[k] == nil then parts[#parts + 1] = ("%s=%s"):format(k, sweep.value_text(v.params[k])) end
+        end
+        if #parts > 0 then title = table.concat(parts, ", ") end
+      end
       if diverged == #v.seeds then title = title .. ": diverged"
       elseif diverged > 0 then title = ("%s (%d/%d seeds diverged)"):format(title, diverged, #v.seeds) end
       c.series[#c.series + 1] = { title = title, points = points }
+      ::next_variation::
     end
     return c
   end
@@ -195,7 +274,8 @@ local function chart_spec(block, number)
   local numeric, positive, lo, hi = true, true, math.huge, -math.huge
   local positions, tics = {}, {}
   for _, v in ipairs(r.variations) do
-    local value = v.params[x]
+    local value = shown(v) and v.params[x]
+    if not value then goto next_value end
     if type(value) ~= "number" then numeric = false
     else
       positive = positive and value > 0
@@ -205,6 +285,7 @@ local function chart_spec(block, number)
       tics[#tics + 1] = { #tics + 1, sweep.value_text(value) }
       positions[value] = #tics
     end
+    ::next_value::
   end
   if numeric then
     c.xtics = {}
@@ -226,9 +307,10 @@ local function chart_spec(block, number)
   local groups, order = {}, {}
   for _, row in ipairs(r:summary(y)) do
     local v = row.variation
+    if not shown(v) then goto next_row end
     local others = {}
     for _, k in ipairs(r.keys) do
-      if k ~= x then others[#others + 1] = ("%s=%s"):format(k, sweep.value_text(v.params[k])) end
+      if k ~= x and (opts.where or {})[k] == nil then others[#others + 1] = ("%s=%s"):format(k, sweep.value_text(v.params[k])) end
     end
     local name = #others > 0 and table.concat(others, ", ")
                  or ("%s (mean ± std over %d seeds)"):format(info.label, #r.seeds)
@@ -239,6 +321,7 @@ local function chart_spec(block, number)
     else
       order[#order + 1] = { title = ("%s: diverged"):format(v.label), points = {} }
     end
+    ::next_row::
   end
   for _, g in ipairs(order) do
     table.sort(g.points, function(a, b) return a[1] < b[1] end)
@@ -283,11 +366,26 @@ local function results(state)
       if not seen[k] then seen[k] = true keys[#keys + 1] = k end
     end
   end
+  -- train_eval_* columns only when a sweep measured them (eval_train = true)
+  local row_metrics = ROW_METRICS
+  for _, r in ipairs(state.sweeps) do
+    for _, v in ipairs(r.variations) do
+      local first = v.seeds[1] and v.seeds[1].history[1]
+      if first and first.train_eval_acc and row_metrics == ROW_METRICS then
+        row_metrics = { "train_loss", "train_acc", "test_loss", "test_acc", "lr", "train_eval_loss", "train_eval_acc" }
+      end
+    end
+  end
   local head = { "sweep", "variation" }
   for _, k in ipairs(keys) do head[#head + 1] = k end
-  for _, f in ipairs { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_lr", "diverged" } do
+  for _, f in ipairs { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_lr" } do
     head[#head + 1] = f
   end
+  if row_metrics ~= ROW_METRICS then
+    head[#head + 1] = "train_eval_loss"
+    head[#head + 1] = "train_eval_acc"
+  end
+  head[#head + 1] = "diverged"
   local csv, rows = { table.concat(head, ",") }, {}
   for _, r in ipairs(state.sweeps) do
     local own = {}
@@ -299,13 +397,13 @@ local function results(state)
           for _, k in ipairs(keys) do fields[#fields + 1] = csv_field(own[k] and v.params[k] or nil) end
           fields[#fields + 1] = csv_field(s.seed)
           fields[#fields + 1] = csv_field(h.epoch)
-          for _, m in ipairs(ROW_METRICS) do fields[#fields + 1] = csv_field(h[m]) end
+          for _, m in ipairs(row_metrics) do fields[#fields + 1] = csv_field(h[m]) end
           fields[#fields + 1] = tostring(h.diverged == true)
           csv[#csv + 1] = table.concat(fields, ",")
           local row = { sweep = r.name, variation = v.label, params = v.values, seed = s.seed, epoch = h.epoch,
                         diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
                         cached = s.cached }
-          for _, m in ipairs(ROW_METRICS) do row[m] = h[m] end
+          for _, m in ipairs(row_metrics) do row[m] = h[m] end
           rows[#rows + 1] = row
         end
       end
@@ -344,7 +442,8 @@ function report.write(state, totals)
   parts[3] = header(state, totals)
   for _, block in ipairs(state.blocks) do
     if block.kind == "md" then parts[#parts + 1] = block.text
-    elseif block.kind == "table" then parts[#parts + 1] = table_block(block)
+    elseif block.kind == "table" then
+      parts[#parts + 1] = block.options.rows and grid_block(block) or table_block(block)
     elseif block.kind == "chart" then
       charts = charts + 1
       parts[#parts + 1] = chart_block(block, charts, dir, name, problems)

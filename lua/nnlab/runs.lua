@@ -19,7 +19,22 @@ runs.metrics = {
   test_loss = { label = "test loss", higher_is_better = false },
   train_loss = { label = "train loss", higher_is_better = false },
   seconds = { label = "seconds per epoch", unit = "s", higher_is_better = false },
+  train_eval_acc = { label = "train accuracy (eval)", unit = "%", higher_is_better = true },
+  gap = { label = "train–test gap", unit = "pp", higher_is_better = false },
 }
+
+--- runs.value(h, metric) -> one epoch's value of a metric (h: a history
+--- entry). gap is derived: train accuracy minus test accuracy in percentage
+--- points, the train accuracy measured in eval mode on the training set when
+--- the sweep set eval_train = true (train_eval_acc), else the running
+--- accuracy of the epoch's batches (train_acc).
+function runs.value(h, metric)
+  if metric == "gap" then
+    local train = h.train_eval_acc or h.train_acc
+    return train and h.test_acc and train - h.test_acc
+  end
+  return h[metric]
+end
 
 --- runs.metric_info(metric, level [, where]) -> runs.metrics[metric], or an
 --- error at `level` (2: the caller's caller) naming the known metrics.
@@ -39,7 +54,7 @@ local metric_info = runs.metric_info
 --- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses); no "±" without a std.
 function runs.format(metric, mean, std)
   local info = runs.metrics[metric] or {}
-  local digits = info.unit == "%" and 2 or info.unit == "s" and 1 or 4
+  local digits = (info.unit == "%" or info.unit == "pp") and 2 or info.unit == "s" and 1 or 4
   local unit = info.unit and " " .. info.unit or ""
   if mean == nil then return "–" end
   if std == nil then return ("%." .. digits .. "f%s"):format(mean, unit) end
@@ -61,7 +76,7 @@ local function final_value(seed_run, metric)
     for _, h in ipairs(seed_run.history) do total = total + h.seconds + (h.eval_seconds or 0) end
     return total / #seed_run.history
   end
-  return last and last[metric]
+  return last and runs.value(last, metric)
 end
 
 --- runs:summary([metric = "test_acc"]) -> one row per variation, in order:
@@ -159,6 +174,34 @@ function Runs:compare(a, b, metric)
   return out
 end
 
+--- runs:verdict(a, b, expect [, { metric = "test_acc", margin = m }]) -> what
+--- the seeds say about a claim on a versus b (selectors as for runs:get):
+--- expect is "higher", "lower", "not_higher", "not_lower" or "similar" (within
+--- ±margin), about mean(a) - mean(b) of the final metric (see stats.verdict).
+--- Returns the fields of stats.verdict (verdict = "supports", "contradicts"
+--- or "noise", delta, p, ci, ...) with a and b (summary rows); when a seed of
+--- either diverged, verdict is "diverged" and nothing is tested.
+function Runs:verdict(a, b, expect, options)
+  options = options or {}
+  local metric = options.metric or "test_acc"
+  metric_info(metric, 2)
+  local va, vb = self:get(a), self:get(b)
+  if not va then error(("verdict: no variation matches %s"):format(tostring(a.label or a)), 2) end
+  if not vb then error(("verdict: no variation matches %s"):format(tostring(b.label or b)), 2) end
+  local ra, rb
+  for _, row in ipairs(self:summary(metric)) do
+    if row.variation == va then ra = row end
+    if row.variation == vb then rb = row end
+  end
+  if ra.diverged > 0 or rb.diverged > 0 then
+    return { verdict = "diverged", expect = expect, a = ra, b = rb }
+  end
+  local ok, out = pcall(stats.verdict, ra.values, rb.values, expect, options)
+  if not ok then error((tostring(out):gsub("^stats%.verdict", "verdict")), 2) end
+  out.a, out.b = ra, rb
+  return out
+end
+
 --- runs:curve(variation, metric) -> per-epoch { { epoch, mean, std, n } }
 --- over the seeds that did not diverge.
 function Runs:curve(variation, metric)
@@ -168,7 +211,7 @@ function Runs:curve(variation, metric)
       for i, h in ipairs(s.history) do
         local pt = points[i] or { epoch = h.epoch, values = {} }
         points[i] = pt
-        pt.values[#pt.values + 1] = h[metric]
+        pt.values[#pt.values + 1] = runs.value(h, metric)
       end
     end
   end

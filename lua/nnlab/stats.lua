@@ -3,6 +3,8 @@
 -- differ by more than seed-to-seed noise (at the 95 % level unless told
 -- otherwise). Welch's test does not assume equal variances and, through its
 -- degrees of freedom, is as cautious as three seeds per setting require.
+-- stats.verdict turns a test into a verdict on a claim (supports,
+-- contradicts, or cannot tell from noise).
 local stats = {}
 
 --- Arithmetic mean of an array of numbers (nil for an empty array).
@@ -91,12 +93,70 @@ function stats.welch(xs, ys, level)
   local delta = mx - my
   if se == 0 then
     return { differs = delta ~= 0, p = delta ~= 0 and 0 or 1, t = delta ~= 0 and math.huge or 0,
-             df = nx + ny - 2, delta = delta, se = 0, level = level }
+             df = nx + ny - 2, delta = delta, se = 0, level = level, ci = { delta, delta } }
   end
   local t = delta / se
   local df = (vx + vy) ^ 2 / (vx ^ 2 / (nx - 1) + vy ^ 2 / (ny - 1))
   local p = stats.t_two_sided_p(t, df)
-  return { differs = p < 1 - level, p = p, t = t, df = df, delta = delta, se = se, level = level }
+  local half = stats.t_quantile(level, df) * se
+  return { differs = p < 1 - level, p = p, t = t, df = df, delta = delta, se = se, level = level,
+           ci = { delta - half, delta + half } }
+end
+
+--- The t with P(|T| <= t) = level for Student's t with df degrees of freedom
+--- (the half-width of a two-sided confidence interval, in standard errors).
+function stats.t_quantile(level, df)
+  local lo, hi = 0, 1
+  while stats.t_two_sided_p(hi, df) > 1 - level do lo, hi = hi, hi * 2 end
+  for _ = 1, 200 do
+    local mid = (lo + hi) / 2
+    if stats.t_two_sided_p(mid, df) > 1 - level then lo = mid else hi = mid end
+    if hi - lo < 1e-12 * hi then break end
+  end
+  return (lo + hi) / 2
+end
+
+-- What each expectation says about delta = mean(xs) - mean(ys), given
+-- Welch's test w and a margin: "supports", "contradicts" or "noise".
+local EXPECTATIONS = {
+  higher = function(w) return w.differs and (w.delta > 0 and "supports" or "contradicts") or "noise" end,
+  lower = function(w) return w.differs and (w.delta < 0 and "supports" or "contradicts") or "noise" end,
+  not_higher = function(w) return (w.differs and w.delta > 0) and "contradicts" or "supports" end,
+  not_lower = function(w) return (w.differs and w.delta < 0) and "contradicts" or "supports" end,
+  similar = function(w, margin)
+    if w.ci[1] > -margin and w.ci[2] < margin then return "supports" end
+    if w.ci[1] >= margin or w.ci[2] <= -margin then return "contradicts" end
+    return "noise"
+  end,
+}
+
+--- stats.verdict(xs, ys, expect [, { margin = m, level = 0.95 }]) -> what the
+--- measurements say about a claim on mean(xs) - mean(ys):
+--- expect "higher" / "lower": xs is higher / lower (supported when Welch's
+--- test finds the difference in that direction, contradicted when it finds
+--- it the other way, "noise" otherwise); "not_higher" / "not_lower": xs is
+--- no better / no worse (contradicted only by a difference the test finds);
+--- "similar": the two differ by less than margin (supported when the whole
+--- confidence interval of the difference lies within ±margin, contradicted
+--- when it lies wholly outside). Returns the fields of stats.welch plus
+--- verdict ("supports", "contradicts" or "noise") and expect; with fewer
+--- than two values a side, verdict is "noise" and reason says why.
+function stats.verdict(xs, ys, expect, options)
+  local judge = EXPECTATIONS[expect]
+  if not judge then
+    error(("stats.verdict: expect must be higher, lower, not_higher, not_lower or similar, got %s")
+          :format(tostring(expect)), 2)
+  end
+  options = options or {}
+  local margin = options.margin or 0
+  if expect == "similar" and not (margin > 0) then error("stats.verdict: 'similar' needs a margin > 0", 2) end
+  local w, why = stats.welch(xs, ys, options.level)
+  if not w then
+    return { verdict = "noise", expect = expect, reason = why, margin = margin,
+             delta = (stats.mean(xs) and stats.mean(ys)) and stats.mean(xs) - stats.mean(ys) or nil }
+  end
+  w.verdict, w.expect, w.margin = judge(w, margin), expect, margin
+  return w
 end
 
 return stats

@@ -7,10 +7,10 @@
 -- run in forked workers (nnlab.workers), each writing its cache entry, and
 -- the results come back as a Runs object (nnlab.runs).
 local core = require "nnlab.core"
+local files = require "nnlab.files"
 local nn = require "nnlab.nn"
 local data = require "nnlab.data"
 local train = require "nnlab.train"
-local hash = require "nnlab.hash"
 local runs = require "nnlab.runs"
 local workers = require "nnlab.workers"
 local proc = core.proc
@@ -24,7 +24,9 @@ local STRUCTURE = { name = true, vary = true, variations = true, seeds = true, m
 local DEFAULTS = { shuffle = true, test_batch_size = 1000, diverge_factor = 10 }
 -- The per-epoch fields kept in results and cache entries.
 local HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
-                         "eval_seconds", "lr", "diverged" }
+                         "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc" }
+-- This file, as error positions name it (see call_user).
+local HERE = debug.getinfo(1, "S").short_src
 
 local function is_scalar(v)
   local t = type(v)
@@ -153,7 +155,8 @@ local function seed_list(seeds, level)
     seen[s] = true
   end
   if not ok then
-    error("lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 })", level + 1)
+    error(("lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 }), got %s")
+          :format(type(seeds) == "table" and "a list of " .. #seeds or tostring(seeds)), level + 1)
   end
   return table.move(seeds, 1, #seeds, 1, {})
 end
@@ -176,22 +179,41 @@ local function variation_params(spec, values, level)
   return p
 end
 
+-- Calls f, one of the sweep's functions (model, optimizer, loss), and returns
+-- what it returns. nnlab's constructors raise errors at their caller's line;
+-- when f calls one as a tail call (`return nn.Sequential { ... }`) its frame
+-- is gone and the error would name no line, or one in this file: such errors
+-- are pointed at the line where f is defined instead, so they name the user's file.
+local function call_user(f, ...)
+  local results = table.pack(xpcall(f, function(e)
+    if type(e) ~= "string" then return e end
+    local source, rest = e:match("^([^\n]-):%d+:(.*)$")
+    if source == nil or source == HERE then
+      local where = debug.getinfo(f, "S")
+      e = ("%s:%d: %s"):format(where.short_src, where.linedefined, ((rest or e):gsub("^ ", "")))
+    end
+    return e
+  end, ...))
+  if not results[1] then error(results[2], 0) end
+  return table.unpack(results, 2, results.n)
+end
+
 -- The objects one job trains, built from the sweep's functions of p. Called in
 -- the parent (for the cache key) and again in the worker, with the same result:
 -- models made without an explicit seed take the job's seed. `level` as in sweep.run.
 local function build(spec, p, level)
   level = level + 1
   nn.manual_seed(p.seed)
-  local model = spec.model(p)
+  local model = call_user(spec.model, p)
   if getmetatable(model) ~= core.metatable("nnlab.Net") then
     error(("lab.sweep: model(p) returned a %s, not a model (nn.Sequential { ... })"):format(type(model)), level)
   end
-  local optimizer, scheduler = spec.optimizer(p, model:parameters())
+  local optimizer, scheduler = call_user(spec.optimizer, p, model:parameters())
   if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
     error(("lab.sweep: optimizer(p, params) returned a %s, not an optimizer (optim.SGD(params, { ... }))")
           :format(type(optimizer)), level)
   end
-  local loss = spec.loss and spec.loss(p) or nn.CrossEntropyLoss()
+  local loss = spec.loss and call_user(spec.loss, p) or nn.CrossEntropyLoss()
   if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
     error("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())", level)
   end
@@ -223,7 +245,7 @@ local function job_key(spec, p, built, identities)
     nnlab = { engine = core.engine_version(), simd = core.simd() },
     params = p,
     model = { layers = built.model:layers(),
-              initial_parameters = hash.hex(hash.floats(built.model:parameter_values())) },
+              initial_parameters = built.model:checksum() },
     optimizer = built.optimizer_config,
     scheduler = built.schedule,
     loss = core.loss_kind(built.loss),
@@ -263,6 +285,9 @@ local function train_job(spec, job, send, store)
   local history = train.fit {
     model = built.model, loss = built.loss, optimizer = built.optimizer, scheduler = built.scheduler,
     train = train_loader, test = test_loader, epochs = p.epochs, diverge_factor = p.diverge_factor,
+    -- eval_train = true: also measure the training set in eval mode after each epoch
+    train_eval = p.eval_train == true and data.DataLoader(spec.train, { batch_size = p.test_batch_size,
+                                                                        normalize = spec.normalize }) or nil,
     on_epoch = function(s)
       send(("epoch %d %s"):format(s.epoch, s.test_acc and ("%.17g"):format(s.test_acc) or "-"))
     end,
@@ -274,6 +299,32 @@ local function train_job(spec, job, send, store)
   end
   local ok, err = store(job.key, { history = kept, diverged = history.diverged, seconds = proc.clock() - started })
   if not ok then error(err, 0) end
+end
+
+--- sweep.check_result(result) -> true, or nil and what is wrong: whether a
+--- result read back from the cache has the shape train_job stores (a history
+--- of epochs 1, 2, ... with a number or nothing in each numeric field, a
+--- boolean diverged flag, the training time). The cache is outside input:
+--- a file that parses but holds something else is damaged, not trusted.
+function sweep.check_result(result)
+  local history = result.history
+  if type(history) ~= "table" or #history == 0 then return nil, "no history in it" end
+  if type(result.seconds) ~= "number" then return nil, "no training time in it" end
+  if result.diverged ~= nil and type(result.diverged) ~= "boolean" then return nil, "a malformed diverged flag" end
+  for i = 1, #history do
+    local h = history[i]
+    if type(h) ~= "table" or h.epoch ~= i then return nil, ("epoch %d of its history is malformed"):format(i) end
+    for _, field in ipairs(HISTORY_FIELDS) do
+      local want = field == "diverged" and "boolean" or "number"
+      if h[field] ~= nil and type(h[field]) ~= want then
+        return nil, ("epoch %d: %s is a %s, not a %s"):format(i, field, type(h[field]), want)
+      end
+    end
+    if type(h.train_loss) ~= "number" or type(h.train_acc) ~= "number" then
+      return nil, ("epoch %d has no training loss or accuracy"):format(i)
+    end
+  end
+  return true
 end
 
 local function outcome_text(result)
@@ -307,6 +358,23 @@ local function expand(spec, level)
   return variations, keys
 end
 
+-- The model must take the data's samples and give a score per class: checked
+-- before anything trains, at the user's lab.sweep line, not in a worker mid-run.
+local function check_fits(spec, model, label, level)
+  local inputs, outputs = model:sizes()
+  for _, which in ipairs { "train", "test" } do
+    local info = spec[which]:info()
+    if inputs ~= info.rows * info.cols then
+      error(("lab.sweep: the model of %s takes %d input features, but the %s data has %d per sample (%dx%d images)")
+            :format(label, inputs, which, info.rows * info.cols, info.rows, info.cols), level + 1)
+    end
+    if outputs < info.classes then
+      error(("lab.sweep: the model of %s gives %d outputs, but the %s data has %d classes")
+            :format(label, outputs, which, info.classes), level + 1)
+    end
+  end
+end
+
 -- One job per (variation, seed), with its cache key (its objects are built
 -- once here for that) and its cached result unless forced. Returns every job
 -- and those to train, longest first (parameters × epochs × samples), so that
@@ -321,6 +389,7 @@ local function plan(spec, variations, seeds, context, level)
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
       local built = build(spec, p, level)
+      check_fits(spec, built.model, v.label, level)
       local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs,
                     label = ("%s seed %d"):format(v.label, seed), key = job_key(spec, p, built, identities),
                     cost = built.model:num_parameters() * p.epochs * #spec.train }
@@ -330,7 +399,7 @@ local function plan(spec, variations, seeds, context, level)
         v.loss_text = job.key.loss
       end
       jobs[#jobs + 1] = job
-      job.result = not context.force and context.cache:get(job.key) or nil
+      job.result = not context.force and context.cache:get(job.key, sweep.check_result) or nil
       if job.result then job.cached = true else to_train[#to_train + 1] = job end
     end
   end
@@ -356,14 +425,19 @@ local function train_all(spec, to_train, context)
     end,
     on_exit = function(job, outcome)
       if outcome.ok then
-        job.result = context.cache:get(job.key)
+        job.result = context.cache:get(job.key, sweep.check_result)
         if not job.result then outcome = { ok = false, message = "finished, but its cache entry cannot be read" } end
       end
       if outcome.ok then
         display:finished(job, outcome_text(job.result))
+      elseif outcome.how == "stopped" then
+        display:finished(job, "stopped")
       else
         failed[#failed + 1] = ("%s: %s"):format(job.label, outcome.message)
         display:finished(job, "FAILED: " .. outcome.message)
+      end
+      if outcome.pid and not outcome.ok then -- a worker killed while writing leaves its temporary file
+        os.remove(files.temp_name(select(2, context.cache:locate(job.key)), outcome.pid))
       end
     end,
     on_tick = function() display:tick() end,
@@ -385,11 +459,13 @@ function sweep.run(spec, context, level)
   local jobs, to_train = plan(spec, variations, seeds, context, level)
 
   context.display:begin(("%s: %s"):format(context.title, name), #jobs, #to_train, context.parallel)
-  local failed = #to_train > 0 and train_all(spec, to_train, context) or {}
+  local trained, failed = pcall(function() return #to_train > 0 and train_all(spec, to_train, context) or {} end)
   context.display:close()
+  if not trained then error(failed, 0) end -- interrupted: the workers are gone, finished runs are cached
   if #failed > 0 then
-    error(("lab.sweep '%s': %d of %d runs failed:\n  %s\nThe finished runs are cached: run again to retry only the failed ones.")
-          :format(name, #failed, #jobs, table.concat(failed, "\n  ")), level)
+    local others = #failed > 1 and (" (and %d more:\n  %s)"):format(#failed - 1, table.concat(failed, "\n  ", 2)) or ""
+    error(("lab.sweep '%s': %d of %d runs failed: %s%s\nThe finished runs are cached: run again to retry only the failed ones.")
+          :format(name, #failed, #jobs, failed[1], others), level)
   end
 
   local counts = { runs = #jobs, trained = #to_train, cached = #jobs - #to_train }

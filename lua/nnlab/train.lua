@@ -17,7 +17,7 @@ function train.evaluate(model, loader, opts)
 end
 
 local allowed = { model = true, loss = true, optimizer = true, train = true, test = true,
-                  epochs = true, scheduler = true, on_epoch = true, diverge_factor = true }
+                  epochs = true, scheduler = true, on_epoch = true, diverge_factor = true, train_eval = true }
 
 -- The mean loss of an uninformed guess over C classes: ln C for cross entropy
 -- (uniform probabilities), 1/C for MSE against one-hot (all outputs zero).
@@ -28,9 +28,14 @@ local function chance_loss(loss_fn, model)
 end
 
 --- nnlab.fit { model, loss, optimizer, train = loader, test = loader, epochs = N,
----             scheduler = s, on_epoch = function(stats) ... end }
+---             scheduler = s, on_epoch = function(stats) ... end,
+---             train_eval = loader }
 --- -> history: one entry per epoch { epoch, train_loss, train_acc, test_loss,
 --- test_acc, seconds, lr, diverged }. on_epoch may return false to stop early.
+--- train_acc and train_loss are the running values of the epoch's batches (in
+--- training mode, while the weights change); with train_eval (a loader over
+--- the training set), each epoch also measures train_eval_loss and
+--- train_eval_acc on it in eval mode, like the test set.
 --- An epoch diverges when a batch loss is NaN or infinite, or when its mean
 --- training loss exceeds diverge_factor (default 10) times the loss of an
 --- uninformed guess; the fit then ends with history.diverged = true.
@@ -44,6 +49,7 @@ function train.fit(args)
   need("fit", args.optimizer, "nnlab.Optimizer", "optimizer")
   need("fit", args.train, "nnlab.Loader", "train (a loader)")
   if args.test ~= nil then need("fit", args.test, "nnlab.Loader", "test (a loader)") end
+  if args.train_eval ~= nil then need("fit", args.train_eval, "nnlab.Loader", "train_eval (a loader)") end
   local epochs = args.epochs or 1
   if math.type(epochs) ~= "integer" or epochs < 1 then
     error(("fit: epochs must be a positive integer, got %s"):format(tostring(epochs)), 2)
@@ -62,6 +68,11 @@ function train.fit(args)
       local te = core.evaluate(args.model, args.loss, args.test)
       stats.test_loss, stats.test_acc = te.loss, te.accuracy
       stats.eval_seconds = te.seconds
+    end
+    if args.train_eval and not diverged then
+      local te = core.evaluate(args.model, args.loss, args.train_eval)
+      stats.train_eval_loss, stats.train_eval_acc = te.loss, te.accuracy
+      stats.eval_seconds = (stats.eval_seconds or 0) + te.seconds
     end
     history[#history + 1] = stats
     if args.scheduler then args.scheduler:step() end

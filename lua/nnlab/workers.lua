@@ -3,43 +3,61 @@
 -- experiment file built), runs one job, and ends with _exit, so no finaliser,
 -- atexit handler or stdio buffer of the parent runs twice. A job hands its
 -- result back through a file (nnlab.sweep writes a cache entry); the pipe
--- between parent and child carries progress lines only, and its end of file
--- tells the parent that the child is gone, however it ended.
+-- between parent and child carries lines only ("line <text>" from the job,
+-- "error <message>" when it fails), and its end of file tells the parent that
+-- the child is gone, however it ended.
+--
+-- Interruption: children die at once on SIGINT/SIGTERM/SIGHUP (they run with
+-- the default dispositions). When the parent is interrupted (it records those
+-- signals, see nnlab.cli) or one of its handlers fails, it SIGKILLs every
+-- running child: a child has nothing to save (its result would go through an
+-- atomic write it had not finished), and SIGKILL stops it within the second
+-- even deep inside an epoch in C.
 local proc = require("nnlab.core").proc
 
 local workers = {}
 
 -- Exit status of a child whose job raised an error.
 local JOB_ERROR = 70
+local SIGKILL = 9
 
 local function describe_exit(how, code)
-  if how == "signaled" then return ("killed by signal %d (%s)"):format(code, proc.signal_name(code)) end
-  if code == JOB_ERROR then return "failed with an error (see above)" end
+  if how == "signaled" then
+    local text = ("killed by signal %d (%s)"):format(code, proc.signal_name(code))
+    if code == SIGKILL then text = text .. "; unless someone killed it, the system ran out of memory" end
+    return text
+  end
+  if code == JOB_ERROR then return "failed with an error" end
   return ("exited with status %d"):format(code)
+end
+
+local function one_line(text)
+  return (tostring(text):gsub("%s*\n%s*", " "))
 end
 
 -- In the child: runs work(job, send) and ends the process.
 local function child_main(job, work, write_fd)
+  proc.default_signals()
   local function send(line)
-    proc.write(write_fd, line .. "\n")
+    proc.write(write_fd, "line " .. one_line(line) .. "\n")
   end
-  local ok, err = xpcall(work, debug.traceback, job, send)
-  if not ok then
-    io.stderr:write(("nnlab: %s: %s\n"):format(job.label or "job", tostring(err)))
-    io.stderr:flush()
-  end
+  local ok, err = pcall(work, job, send)
+  if not ok then proc.write(write_fd, "error " .. one_line(err) .. "\n") end
   proc._exit(ok and 0 or JOB_ERROR)
 end
 
 --- workers.run(jobs, handlers) runs every job; returns when all have ended.
 --- handlers: parallel (how many at once, >= 1), work(job, send) (runs in the
---- child; send(line) passes a line of text to the parent), and optional
---- on_start(job), on_line(job, line), on_exit(job, outcome), on_tick() (about
---- every tick_seconds, default 0.5, while jobs run). outcome is { ok = true }
---- or { ok = false, how = "exited" | "signaled", code = n, message = "..." }.
+--- child; send(line) passes a line of text to the parent; an error it raises
+--- becomes the job's failure message), and optional on_start(job),
+--- on_line(job, line), on_exit(job, outcome), on_tick() (about every
+--- tick_seconds, default 0.5, while jobs run). outcome is { ok = true, pid }
+--- or { ok = false, pid, how = "exited" | "signaled" | "stopped", code = n,
+--- message = "..." }; "stopped": killed by the parent, which then raises
+--- "interrupted" (a caught signal) or its handler's error.
 function workers.run(jobs, handlers)
   local parallel = handlers.parallel
-  local running, count = {}, 0 -- read fd -> { job, pid, pending text }
+  local running, count = {}, 0 -- read fd -> { job, pid, pending text, error }
   local next_job = 1
   local tick_ms = math.floor((handlers.tick_seconds or 0.5) * 1000)
 
@@ -69,8 +87,8 @@ function workers.run(jobs, handlers)
     running[fd] = nil
     count = count - 1
     local _, how, code = proc.wait(r.pid)
-    local outcome = { ok = how == "exited" and code == 0, how = how, code = code }
-    if not outcome.ok then outcome.message = describe_exit(how, code) end
+    local outcome = { ok = how == "exited" and code == 0, pid = r.pid, how = how, code = code }
+    if not outcome.ok then outcome.message = r.error or describe_exit(how, code) end
     if handlers.on_exit then handlers.on_exit(r.job, outcome) end
   end
 
@@ -78,10 +96,25 @@ function workers.run(jobs, handlers)
     local chunk = proc.read(fd)
     if not chunk or chunk == "" then return finish(fd, r) end
     r.pending = r.pending .. chunk
-    for line in r.pending:gmatch("([^\n]*)\n") do
-      if handlers.on_line then handlers.on_line(r.job, line) end
+    for kind, text in r.pending:gmatch("(%a+) ([^\n]*)\n") do
+      if kind == "error" then r.error = text
+      elseif handlers.on_line then handlers.on_line(r.job, text) end
     end
     r.pending = r.pending:match("[^\n]*$")
+  end
+
+  -- Kills every running child and reports it stopped (errors of handlers ignored).
+  local function stop_all()
+    for fd, r in pairs(running) do
+      proc.kill(r.pid, SIGKILL)
+      proc.wait(r.pid)
+      proc.close(fd)
+      running[fd] = nil
+      if handlers.on_exit then
+        pcall(handlers.on_exit, r.job, { ok = false, pid = r.pid, how = "stopped", message = "stopped" })
+      end
+    end
+    count = 0
   end
 
   local ok, err = pcall(function()
@@ -94,17 +127,14 @@ function workers.run(jobs, handlers)
       for fd in pairs(running) do fds[#fds + 1] = fd end
       table.sort(fds)
       local ready = assert(proc.poll(fds, tick_ms))
+      local signal = select(2, proc.caught_signal())
+      if signal then error("interrupted by SIG" .. signal, 0) end
       for _, fd in ipairs(ready) do receive(fd, running[fd]) end
       if handlers.on_tick then handlers.on_tick() end
     end
   end)
   if not ok then
-    -- a handler failed in the parent: leave no orphan behind
-    for fd, r in pairs(running) do
-      proc.kill(r.pid, 15)
-      proc.wait(r.pid)
-      proc.close(fd)
-    end
+    stop_all() -- a caught signal or a failed handler: leave no orphan behind
     error(err, 0)
   end
 end

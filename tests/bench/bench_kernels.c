@@ -1,7 +1,14 @@
 /* Dense-kernel benchmark: GFLOP/s of the scalar and AVX2 tables and of OpenBLAS
  * cblas_sgemm (when installed) on the experiments' layer shapes, one thread.
  *
- *   bench_kernels [seconds-per-cell]      (default 0.2)
+ *   bench_kernels [seconds-per-cell] [--summary]     (default 0.2)
+ *
+ * --summary prints, instead of the tables, one line of key=value pairs per
+ * cell that tests/bench/bench_all.sh turns into rows of its table: the plain
+ * GEMMs (no bias or activation in the forward) on the first layer's shapes, the
+ * targets, and on the 10-output second layers:
+ *   gemm=forward B=32 I=784 O=64 scalar=2.6 avx2=107.4 openblas=79.8
+ * (0 when a column is not available).
  *
  * Each cell is timed with CLOCK_MONOTONIC after a warm-up, repeating calls until
  * each column has run for at least the given time, in turns (scalar, AVX2,
@@ -14,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "nn_kernels.h"
@@ -205,18 +213,72 @@ static void bench_table(const char *title, const shape *shapes, size_t n_shapes,
     }
 }
 
+/* One key=value line per GEMM and shape (see --summary above). */
+static void bench_summary(const shape *shapes, size_t n_shapes, double min_seconds, unsigned *seed)
+{
+    static const gemm_kind gemms[] = {GEMM_FORWARD, GEMM_BACKWARD_INPUT, GEMM_BACKWARD_WEIGHTS};
+    static const char *const names[] = {"forward", "backward_input", "backward_weights"};
+    for (size_t g = 0; g < sizeof gemms / sizeof gemms[0]; g++)
+        for (size_t i = 0; i < n_shapes; i++) {
+            int B = shapes[i].B, I = shapes[i].I, O = shapes[i].O;
+            bench_buffers m = {
+                .X = random_floats((size_t)B * I, seed),
+                .W = random_floats((size_t)O * I, seed),
+                .b = random_floats((size_t)O, seed),
+                .Y = random_floats((size_t)B * O, seed),
+                .dY = random_floats((size_t)B * O, seed),
+                .dX = random_floats((size_t)B * I, seed),
+                .dW = random_floats((size_t)O * I, seed),
+                .db = random_floats((size_t)O, seed),
+                .scratch = random_floats(nn_dense_scratch_floats(B, I, O), seed),
+            };
+            double gf[N_IMPLS];
+            measure_cell(gf, gemms[g], &m, B, I, O, min_seconds);
+            printf("gemm=%s B=%d I=%d O=%d scalar=%.2f avx2=%.2f openblas=%.2f\n", names[g], B, I,
+                   O, gf[IMPL_SCALAR], gf[IMPL_AVX2], gf[IMPL_OPENBLAS]);
+            fflush(stdout);
+            float *bufs[] = {m.X, m.W, m.b, m.Y, m.dY, m.dX, m.dW, m.db, m.scratch};
+            for (size_t j = 0; j < sizeof bufs / sizeof bufs[0]; j++)
+                nn_free(bufs[j]);
+        }
+}
+
 int main(int argc, char **argv)
 {
-    double min_seconds = argc > 1 ? atof(argv[1]) : 0.2;
+    double min_seconds = 0.2;
+    int summary = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--summary") == 0)
+            summary = 1;
+        else
+            min_seconds = atof(argv[i]);
+    }
     if (!(min_seconds > 0))
         min_seconds = 0.2;
+    unsigned seed = 12345u;
+#ifdef NNLAB_HAVE_OPENBLAS
+    openblas_set_num_threads(1);
+#endif
+    if (summary) {
+#ifdef NNLAB_HAVE_OPENBLAS
+        printf("openblas=\"%s\" openblas_core=%s threads=%d\n", openblas_get_config(),
+               openblas_get_corename(), openblas_get_num_threads());
+#else
+        printf("openblas=none\n");
+#endif
+        static const shape second_layer_shapes[] = {{32, 64, 10}, {128, 256, 10}};
+        bench_summary(first_layer_shapes, sizeof first_layer_shapes / sizeof first_layer_shapes[0],
+                      min_seconds, &seed);
+        bench_summary(second_layer_shapes,
+                      sizeof second_layer_shapes / sizeof second_layer_shapes[0], min_seconds, &seed);
+        return 0;
+    }
 
     printf("dense kernels, single thread, GFLOP/s (best call of >= %.2f s per column)\n",
            min_seconds);
     printf("active table: %s; avx2 table: %s\n", nn_kernels_active()->name,
            nn_kernels_avx2() ? "available" : "unavailable on this CPU (skipped)");
 #ifdef NNLAB_HAVE_OPENBLAS
-    openblas_set_num_threads(1);
     const char *coretype = getenv("OPENBLAS_CORETYPE"), *l2 = getenv("OPENBLAS_L2_SIZE");
     printf("openblas: %s\nopenblas core: %s, %d thread(s); OPENBLAS_CORETYPE=%s "
            "OPENBLAS_L2_SIZE=%s\n",
@@ -226,7 +288,6 @@ int main(int argc, char **argv)
 #else
     printf("openblas: not installed (skipped)\n");
 #endif
-    unsigned seed = 12345u;
     bench_table("first layer (the targets)", first_layer_shapes,
                 sizeof first_layer_shapes / sizeof first_layer_shapes[0], min_seconds, &seed);
     bench_table("other layers", other_layer_shapes,

@@ -280,6 +280,41 @@ static void check_backward_weights(const nn_dense_kernels *k, reference ref, sha
     nn_free(scratch);
 }
 
+/* backward_weights_fresh leaves exactly (bit for bit) what zeroing dW and db and
+ * then backward_weights leave, whatever dW and db held before; db NULL skipped.
+ * `ref` is unused: each table is held to its own accumulating kernel. */
+static void check_backward_weights_fresh(const nn_dense_kernels *k, reference ref, shape s,
+                                         uint64_t seed)
+{
+    (void)ref;
+    nn_rng rng;
+    nn_rng_seed(&rng, seed, 10);
+    size_t nw = (size_t)s.O * s.I, nscratch;
+    float *dY = uniform_floats(&rng, (size_t)s.B * s.O, -1.0f, 1.0f);
+    float *X = uniform_floats(&rng, (size_t)s.B * s.I, -1.0f, 1.0f);
+    for (int b = 0; b < s.B; b++) /* a column of exact zeros: dW's column 0 sums ±0 products */
+        X[(size_t)b * s.I] = 0.0f;
+    float *dW = guarded_output(nw), *dW_ref = guarded_output(nw);
+    float *db = guarded_output((size_t)s.O), *db_ref = guarded_output((size_t)s.O);
+    float *scratch = guarded_scratch(s.B, s.I, s.O, &nscratch);
+
+    for (int with_db = 0; with_db < 2; with_db++) {
+        for (size_t i = 0; i < nw; i++)
+            dW[i] = NAN, dW_ref[i] = 0.0f;
+        for (int o = 0; o < s.O; o++)
+            db[o] = with_db ? NAN : 1.0f, db_ref[o] = with_db ? 0.0f : 1.0f;
+        k->backward_weights_fresh(dW, with_db ? db : NULL, dY, X, s.B, s.I, s.O, scratch);
+        k->backward_weights(dW_ref, with_db ? db_ref : NULL, dY, X, s.B, s.I, s.O, scratch);
+        assert_memory_equal(dW, dW_ref, nw * sizeof *dW);
+        assert_memory_equal(db, db_ref, s.O * sizeof *db);
+        assert_guard_intact(dW, nw);
+        assert_guard_intact(db, (size_t)s.O);
+        assert_guard_intact(scratch, nscratch);
+    }
+    free(dY), free(X), free(dW), free(dW_ref), free(db), free(db_ref);
+    nn_free(scratch);
+}
+
 typedef void (*gemm_check)(const nn_dense_kernels *, reference, shape, uint64_t);
 
 static void check_all_shapes(const nn_dense_kernels *k, reference ref, gemm_check check)
@@ -338,6 +373,14 @@ static void test_avx2_backward_weights_matches_scalar(void **state)
 {
     (void)state;
     check_all_shapes(avx2_or_skip(), REF_SCALAR, check_backward_weights);
+}
+
+static void test_backward_weights_fresh_is_zero_then_add(void **state)
+{
+    (void)state;
+    check_all_shapes(nn_kernels_scalar(), REF_SCALAR, check_backward_weights_fresh);
+    if (nn_kernels_avx2())
+        check_all_shapes(nn_kernels_avx2(), REF_SCALAR, check_backward_weights_fresh);
 }
 
 /* Lengths 0, 1, ..., 40, then n_max: every tail of the 8-lane loops. */
@@ -475,6 +518,7 @@ static void test_tables_are_complete(void **state)
         assert_non_null(t->forward);
         assert_non_null(t->backward_input);
         assert_non_null(t->backward_weights);
+        assert_non_null(t->backward_weights_fresh);
         assert_non_null(t->act_forward);
         assert_non_null(t->act_backward);
     }
@@ -515,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_avx2_forward_matches_scalar),
         cmocka_unit_test(test_avx2_backward_input_matches_scalar),
         cmocka_unit_test(test_avx2_backward_weights_matches_scalar),
+        cmocka_unit_test(test_backward_weights_fresh_is_zero_then_add),
         cmocka_unit_test(test_avx2_act_forward_matches_scalar),
         cmocka_unit_test(test_avx2_act_forward_nan),
         cmocka_unit_test(test_avx2_act_backward_matches_scalar),

@@ -32,44 +32,28 @@ out = H.run(dir, "tiny.lua")
 H.expect_counts(out, 4, 0, "repaired entries serve the next run")
 T.truthy(not out:find("damaged", 1, true), "no more warnings")
 
--- an endless loop in a cache file is stopped, not run forever
+-- code in a cache file (an endless loop, a memory bomb) is refused, never run
 T.write(cache .. "/" .. names[1], "while true do end")
 out = H.run(dir, "tiny.lua")
 H.expect_counts(out, 4, 1, "endless loop entry")
-T.contains(out, "too much work", "why the entry was refused")
+T.contains(out, names[1] .. ":1: 'return' expected at the start", "why the entry was refused")
 
 -- a run killed midway: -j 1 trains the slow hidden=128 runs first (longest
 -- first), then the quick hidden=8 ones; SIGKILL goes to the whole process
 -- group as soon as the first slow run is cached, while the second trains
 local good_report = T.read(dir .. "/reports/tiny.md")
 local slow = { "--set", "epochs=4", "--set", "train_size=5000", "--set", "second=128", "-j", "1" }
-local pidfile, log = dir .. "/pid", dir .. "/killed.log"
-local argv = { T.quote(T.nnlab), "run", T.quote(H.fixtures .. "tiny.lua"), "--out", T.quote(dir .. "/reports") }
-for _, a in ipairs(slow) do argv[#argv + 1] = T.quote(a) end
-os.execute(("NNLAB_CACHE=%s NNLAB_OFFLINE=1 setsid %s >%s 2>&1 & echo $! >%s"):format(
-  T.quote(cache), table.concat(argv, " "), T.quote(log), T.quote(pidfile)))
-local pid = tonumber(T.read(pidfile):match("%d+"))
+local argv = { "run", H.fixtures .. "tiny.lua", "--out", dir .. "/reports" }
+for _, a in ipairs(slow) do argv[#argv + 1] = a end
+local job = T.spawn("notebook_cache_killed", argv, { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" })
 local proc = require("nnlab.core").proc
-local function wait_until(what, condition)
-  for _ = 1, 4000 do -- 200 s: sanitizer builds are slow
-    if condition() then return end
-    os.execute("sleep 0.05")
-  end
-  error("timed out waiting until " .. what)
-end
-local function group_gone() -- zombies excepted: nobody may reap them here
-  for line in T.run("ps -e -o pgid=,stat="):gmatch("[^\n]+") do
-    local pgid, stat = line:match("^%s*(%d+)%s+(%S+)")
-    if tonumber(pgid) == pid and not stat:find("^Z") then return false end
-  end
-  return true
-end
-local ok, err = pcall(wait_until, "the first slow run is cached", function() return H.count_files(cache) >= 5 end)
-T.truthy(proc.kill(-pid, 9) or group_gone(), "SIGKILL sent to the process group")
+-- 200 s: sanitizer builds are slow
+local ok, err = pcall(T.wait_until, "the first slow run is cached", function() return H.count_files(cache) >= 5 end, 200)
+T.truthy(proc.kill(-job.pid, 9) or not T.group_alive(job.pid), "SIGKILL sent to the process group")
 if not ok then error(err) end
-wait_until("the process group is gone", group_gone)
+T.wait_until("the process group is gone", function() return not T.group_alive(job.pid) end, 30)
 local finished = H.count_files(cache) - 4
-T.truthy(not T.read(log):find("wrote", 1, true), "the run was killed before its end:\n" .. T.read(log))
+T.truthy(not T.read(job.log):find("wrote", 1, true), "the run was killed before its end:\n" .. T.read(job.log))
 T.truthy(finished >= 1 and finished < 4, ("killed midway (%d of 4 new entries)"):format(finished))
 T.eq(T.read(dir .. "/reports/tiny.md"), good_report, "the previous report is intact")
 

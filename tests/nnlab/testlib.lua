@@ -49,13 +49,61 @@ function T.run(cmd)
   return out:gsub("__status=%d+%s*$", ""), status
 end
 
---- Runs `nnlab args...` (strings, quoted for the shell).
-function T.nnlab_run(args, env)
+--- The shell command `env... nnlab args...` (strings, quoted for the shell).
+function T.nnlab_command(args, env)
   local parts = {}
   for k, v in pairs(env or {}) do parts[#parts + 1] = k .. "=" .. shell_quote(v) end
   parts[#parts + 1] = shell_quote(T.nnlab)
   for _, a in ipairs(args) do parts[#parts + 1] = shell_quote(a) end
-  return T.run(table.concat(parts, " "))
+  return table.concat(parts, " ")
+end
+
+--- Runs `nnlab args...` with env; `before` is shell code run first in the same
+--- shell (e.g. "ulimit -f 0"). Returns the output and the exit status.
+function T.nnlab_run(args, env, before)
+  return T.run((before and before .. "; " or "") .. T.nnlab_command(args, env))
+end
+
+--- Starts `nnlab args...` in the background, in a session (and process group)
+--- of its own, output to log. Returns { pid, log, status_file }; the pid is
+--- nnlab's and its process group's (see T.group_alive, T.wait_exit).
+function T.spawn(name, args, env)
+  local job = { log = T.tmp .. "/" .. name .. ".log", status_file = T.tmp .. "/" .. name .. ".status" }
+  local pid_file = T.tmp .. "/" .. name .. ".pid"
+  os.remove(job.status_file)
+  os.remove(pid_file)
+  os.execute(("( setsid sh -c 'echo $$ >%s; exec env %s' >%s 2>&1; echo $? >%s ) &"):format(
+    shell_quote(pid_file), (T.nnlab_command(args, env):gsub("'", "'\\''")), shell_quote(job.log),
+    shell_quote(job.status_file)))
+  T.wait_until("nnlab has started", function() return T.read(pid_file) ~= nil and T.read(pid_file):find("%d") end, 20)
+  job.pid = tonumber(T.read(pid_file):match("%d+"))
+  return job
+end
+
+--- Waits (polling every 20 ms) until condition() is true; fails after `seconds`.
+function T.wait_until(what, condition, seconds)
+  local proc = require("nnlab.core").proc
+  local deadline = proc.clock() + (seconds or 60)
+  while not condition() do
+    if proc.clock() > deadline then error("timed out waiting until " .. what, 2) end
+    os.execute("sleep 0.02")
+  end
+end
+
+--- True while a process of process group `pgid` is alive (zombies, which
+--- only their parent may reap, excepted).
+function T.group_alive(pgid)
+  for line in T.run("ps -e -o pgid=,stat="):gmatch("[^\n]+") do
+    local group, stat = line:match("^%s*(%d+)%s+(%S+)")
+    if tonumber(group) == pgid and not stat:find("^Z") then return true end
+  end
+  return false
+end
+
+--- Waits until a T.spawn'ed nnlab has exited; returns its exit status and output.
+function T.wait_exit(job, seconds)
+  T.wait_until("nnlab has exited", function() return (T.read(job.status_file) or ""):find("%d") end, seconds)
+  return tonumber(T.read(job.status_file):match("%d+")), T.read(job.log)
 end
 
 --- A fresh empty folder under the test scratch folder.

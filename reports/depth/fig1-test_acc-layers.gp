@@ -1,0 +1,15 @@
+# 最终测试准确率与隐藏层数（Sigmoid / ReLU）: drawn by nnlab from fig1-test_acc-layers.dat; re-draw with `gnuplot fig1-test_acc-layers.gp` in this folder.
+if (!exists("outfile")) outfile = 'fig1-test_acc-layers.png'
+set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
+set output outfile
+set title '最终测试准确率与隐藏层数（Sigmoid / ReLU）' font 'WenQuanYi Zen Hei,15'
+set xlabel 'layers'
+set ylabel 'test accuracy (%)'
+set grid
+set key bottom left box opaque
+set style fill transparent solid 0.18 noborder
+set offsets 0, 0, graph 0.05, graph 0.05
+set xtics ('1' 1, '2' 2, '3' 3)
+set xrange [0.84:3.16]
+plot 'fig1-test_acc-layers.dat' index 0 using 1:2:3 with yerrorlines lc 1 pt 7 ps 0.8 lw 2 title 'act=sigmoid', \
+     '' index 1 using 1:2:3 with yerrorlines lc 2 pt 7 ps 0.8 lw 2 title 'act=relu'

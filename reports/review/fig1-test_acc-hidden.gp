@@ -1,0 +1,15 @@
+# 神经元数量：最终测试准确率: drawn by nnlab from fig1-test_acc-hidden.dat; re-draw with `gnuplot fig1-test_acc-hidden.gp` in this folder.
+if (!exists("outfile")) outfile = 'fig1-test_acc-hidden.png'
+set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
+set output outfile
+set title '神经元数量：最终测试准确率' font 'WenQuanYi Zen Hei,15'
+set xlabel 'hidden'
+set ylabel 'test accuracy (%)'
+set grid
+set key bottom right box opaque
+set style fill transparent solid 0.18 noborder
+set offsets 0, 0, graph 0.05, graph 0.05
+set logscale x
+set xtics ('64' 64, '128' 128, '256' 256)
+set xrange [54.19169999:302.3341213]
+plot 'fig1-test_acc-hidden.dat' index 0 using 1:2:3 with yerrorlines lc 1 pt 7 ps 0.8 lw 2 title 'test accuracy (mean ± std over 3 seeds)'

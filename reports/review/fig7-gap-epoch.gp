@@ -1,0 +1,21 @@
+# 正则化：训练–测试差距（每个 epoch，百分点）: drawn by nnlab from fig7-gap-epoch.dat; re-draw with `gnuplot fig7-gap-epoch.gp` in this folder.
+if (!exists("outfile")) outfile = 'fig7-gap-epoch.png'
+set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
+set output outfile
+set title '正则化：训练–测试差距（每个 epoch，百分点）' font 'WenQuanYi Zen Hei,15'
+set xlabel 'epoch'
+set ylabel 'train–test gap (pp)'
+set grid
+set key bottom right box opaque
+set style fill transparent solid 0.18 noborder
+set offsets 0, 0, graph 0.05, graph 0.05
+set xtics 1
+set xrange [1:10]
+plot 'fig7-gap-epoch.dat' index 0 using 1:($2-$3):($2+$3) with filledcurves lc 1 notitle, \
+     '' index 0 using 1:2 with linespoints lc 1 pt 7 ps 0.6 lw 2 title '无正则化', \
+     '' index 1 using 1:($2-$3):($2+$3) with filledcurves lc 2 notitle, \
+     '' index 1 using 1:2 with linespoints lc 2 pt 7 ps 0.6 lw 2 title 'Dropout 0.5', \
+     '' index 2 using 1:($2-$3):($2+$3) with filledcurves lc 3 notitle, \
+     '' index 2 using 1:2 with linespoints lc 3 pt 7 ps 0.6 lw 2 title 'L2 1e-3', \
+     '' index 3 using 1:($2-$3):($2+$3) with filledcurves lc 4 notitle, \
+     '' index 3 using 1:2 with linespoints lc 4 pt 7 ps 0.6 lw 2 title 'Dropout 0.5 + L2 1e-3'

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# nnlab's benchmark suite (issue 7): prints ONE Markdown table with
+#   - one training epoch of the seed's model (784-64-10 Sigmoid, SGD lr 0.01,
+#     batch 32) and of a larger one (784-256-10 ReLU, Adam lr 1e-3, batch 128)
+#     on Fashion-MNIST 60 000: nnlab.fit, the Lua per-batch loop, the scalar
+#     path; PyTorch as the seed's notes write it (torchvision + ToTensor +
+#     DataLoader) and with the data preloaded as one tensor, at 1 thread and at
+#     PyTorch's default thread count (and all cores when that default is 1);
+#   - the dense GEMMs against OpenBLAS cblas_sgemm, one thread;
+#   - a notebook sweep of 6 variations at -j 1 and -j 2;
+#   - peak resident memory of a full Fashion-MNIST run.
+# A peer that is missing (PyTorch, OpenBLAS, /usr/bin/time) is skipped with a
+# note in the table; it never makes the benchmark fail. Not part of ctest.
+#
+#   tests/bench/bench_all.sh [--build DIR] [--quick] [--out FILE]
+#   cmake --build build --target bench          (the same, on that build)
+#
+#   --build DIR   the CMake build to measure (default: build/ beside tests/)
+#   --quick       fewer epochs and repetitions (a smoke run, ~1 minute)
+#   --out FILE    also write the table to FILE
+#
+# Environment: NNLAB_PYTHON names an interpreter with torch + torchvision
+# (otherwise python3 on PATH, then /usr/bin/python3, are tried); NNLAB_DATA as
+# for nnlab. Timings are wall-clock seconds, best and median of several epochs
+# or runs; the machine's load (1-minute average) is sampled before each part
+# and printed, since other work on the machine slows every row.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build="$root/build"
+quick=0
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build=$2; shift 2 ;;
+    --build=*) build=${1#--build=}; shift ;;
+    --quick) quick=1; shift ;;
+    --out) out=$2; shift 2 ;;
+    --out=*) out=${1#--out=}; shift ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench_all.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "bench_all.sh: no build folder $build" >&2; exit 2; }
+case "$out" in ""|/*) ;; *) out="$PWD/$out" ;; esac
+nnlab="$build/nnlab"
+kernels="$build/tests/bench/bench_kernels"
+for f in "$nnlab" "$kernels"; do
+  [ -x "$f" ] || { echo "bench_all.sh: $f is missing: build first (cmake --build $build)" >&2; exit 2; }
+done
+
+if [ "$quick" = 1 ]; then
+  fit_epochs=2; loop_epochs=1; torch_epochs=2; sweep_epochs=1; sweep_reps=1; gemm_seconds=0.1
+else
+  fit_epochs=5; loop_epochs=3; torch_epochs=3; sweep_epochs=3; sweep_reps=2; gemm_seconds=0.4
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/nnlab-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 2
+export NNLAB_OFFLINE=1
+
+log() { printf '%s\n' "$*" >&2; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+loads=()
+note_load() { loads+=("$1 $(load1)"); }
+# kv LINE KEY: the value of KEY=value in LINE (values have no spaces).
+kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"); }
+
+# ---- the data ----------------------------------------------------------------
+data=""
+for d in ${NNLAB_DATA:+"$NNLAB_DATA/fashion-mnist"} "$root/data/fashion-mnist" /usr/share/datasets/fashion-mnist; do
+  if [ -e "$d/train-images-idx3-ubyte" ] || [ -e "$d/train-images-idx3-ubyte.gz" ]; then data=$d; break; fi
+done
+[ -n "$data" ] || { echo "bench_all.sh: Fashion-MNIST not found (NNLAB_DATA, data/, /usr/share/datasets)" >&2; exit 2; }
+export NNLAB_DATA
+NNLAB_DATA=$(dirname "$data")
+[ "$(basename "$data")" = fashion-mnist ] || { mkdir -p "$work/data" && ln -s "$data" "$work/data/fashion-mnist" && NNLAB_DATA="$work/data"; }
+
+# ---- nnlab training rows -----------------------------------------------------
+declare -A fit_best
+run_train() { # model impl epochs [env...]  -> the result line
+  local model=$1 impl=$2 epochs=$3; shift 3
+  env "$@" "$nnlab" run "$root/tests/bench/bench_train.lua" --set "model=$model" --set "impl=$impl" \
+    --set "epochs=$epochs" 2>"$work/err" | grep '^result ' ||
+    { log "bench_all.sh: $model $impl failed: $(tail -n 3 "$work/err")"; return 1; }
+}
+
+train_row() { # label model impl line
+  local label=$1 model=$2 line=$3
+  local best median first acc flop gf ratio
+  best=$(kv "$line" best); median=$(kv "$line" median); acc=$(kv "$line" acc1); flop=$(kv "$line" flop)
+  first=$(kv "$line" first)
+  gf=$(calc "%.1f" "$flop / $best / 1e9")
+  if [ -n "${fit_best[$model]:-}" ]; then ratio=$(calc "%.2f×" "$best / ${fit_best[$model]}"); else ratio="1.00×"; fi
+  row "$4" "$label" 1 "$(calc "%.3f" "$best") ($(calc "%.3f" "$median"))" "$gf" "$ratio" \
+      "test acc $acc % after epoch 1; $(kv "$line" epochs) epochs, first $(calc "%.3f" "$first") s" "$5"
+}
+
+declare -A model_desc=([seed]="seed 784-64-10 Sigmoid SGD b32" [large]="784-256-10 ReLU Adam b128")
+simd=$("$nnlab" version 2>/dev/null | sed -n 's/^simd //p' | head -n1)
+for model in seed large; do
+  d=${model_desc[$model]}
+  log "bench_all.sh: $d: nnlab.fit"
+  note_load "train $model"
+  if line=$(run_train "$model" fit "$fit_epochs"); then
+    fit_best[$model]=$(kv "$line" best)
+    target=""
+    if [ "$model" = seed ]; then
+      target=$(awk -v b="${fit_best[$model]}" 'BEGIN { print (b <= 0.25 ? "≤ 0.25 s: **met**" : "≤ 0.25 s: not met") }')
+    fi
+    train_row "nnlab.fit ($(kv "$line" simd))" "$model" "$line" "$d" "$target"
+  fi
+  log "bench_all.sh: $d: Lua loop"
+  if line=$(run_train "$model" loop "$loop_epochs"); then
+    train_row "Lua per-batch loop ($(kv "$line" simd))" "$model" "$line" "$d" ""
+  fi
+  log "bench_all.sh: $d: scalar path"
+  if line=$(run_train "$model" fit 1 NNLAB_SIMD=scalar); then
+    train_row "nnlab.fit, scalar path (NNLAB_SIMD=scalar)" "$model" "$line" "$d" ""
+  fi
+done
+
+# ---- PyTorch -----------------------------------------------------------------
+python=""
+for py in ${NNLAB_PYTHON:+"$NNLAB_PYTHON"} python3 /usr/bin/python3; do
+  if command -v "$py" >/dev/null 2>&1 && "$py" -c "import torch, torchvision" >/dev/null 2>&1; then
+    python=$(command -v "$py"); break
+  fi
+done
+torch_version=""
+if [ -z "$python" ]; then
+  for model in seed large; do
+    row "${model_desc[$model]}" "PyTorch (seed pipeline, preloaded)" "-" "skipped" "-" "-" \
+        "no python3 here can import torch and torchvision (apt install python3-torch python3-torchvision)" "-"
+  done
+else
+  default_threads=$("$python" -c "import torch; print(torch.get_num_threads())" 2>/dev/null || echo 1)
+  cores=$(nproc 2>/dev/null || echo 1)
+  thread_counts=(1)
+  [ "$default_threads" != 1 ] && thread_counts+=("0")
+  [ "$default_threads" = 1 ] && [ "$cores" -gt 1 ] && thread_counts+=("$cores")
+  for model in seed large; do
+    d=${model_desc[$model]}
+    if [ "$model" = seed ]; then flop=$(calc "%.6e" "2 * 60000 * (2 * 784 * 64 + 3 * 64 * 10)")
+    else flop=$(calc "%.6e" "2 * 60000 * (2 * 784 * 256 + 3 * 256 * 10)"); fi
+    for pipeline in seed preloaded; do
+      for t in "${thread_counts[@]}"; do
+        log "bench_all.sh: $d: PyTorch $pipeline pipeline, threads ${t/#0/default}"
+        note_load "torch $model $pipeline $t"
+        json=$("$python" "$here/torch_peer.py" --data "$data" --model "$model" --pipeline "$pipeline" \
+               --threads "$t" --epochs "$torch_epochs" 2>"$work/err" | tail -n1)
+        if [ -z "$json" ]; then
+          row "$d" "PyTorch $pipeline pipeline" "$t" "failed" "-" "-" "$(tail -n1 "$work/err" | tr '|' '/')" "-"
+          continue
+        fi
+        line=$(printf '%s' "$json" | "$python" -c '
+import json, sys, statistics
+r = json.load(sys.stdin)
+s = r["seconds"]
+print("best=%.4f median=%.4f first=%.4f threads=%d acc=%.2f torch=%s n=%d" % (
+    min(s), statistics.median(s), s[0], r["threads"], r["test_acc"], r["torch"], len(s)))')
+        torch_version=$(kv "$line" torch)
+        best=$(kv "$line" best); threads=$(kv "$line" threads)
+        label="PyTorch $pipeline pipeline"
+        [ "$pipeline" = seed ] && label="PyTorch, the seed's pipeline (torchvision ToTensor + DataLoader)"
+        [ "$pipeline" = preloaded ] && label="PyTorch, data preloaded as one tensor"
+        tlabel=$threads
+        if [ "$t" = 0 ]; then tlabel="$threads (default)"; elif [ "$t" = 1 ] && [ "$default_threads" = 1 ]; then tlabel="1 (= default)"; elif [ "$t" != 1 ]; then tlabel="$threads (all cores)"; fi
+        ratio="-"; target=""
+        if [ -n "${fit_best[$model]:-}" ]; then
+          ratio=$(calc "%.1f×" "$best / ${fit_best[$model]}")
+          if [ "$model" = seed ] && [ "$t" = 1 ]; then
+            need=30; [ "$pipeline" = preloaded ] && need=6
+            target=$(awk -v r="$best" -v f="${fit_best[$model]}" -v n="$need" \
+              'BEGIN { printf "≥ %d×: %s", n, (r / f >= n ? "**met**" : sprintf("not met (nnlab would need %.3f s)", r / n)) }')
+          fi
+        fi
+        row "$d" "$label" "$tlabel" "$(calc "%.3f" "$best") ($(calc "%.3f" "$(kv "$line" median)"))" \
+            "$(calc "%.1f" "$flop / $best / 1e9")" "$ratio" \
+            "test acc $(kv "$line" acc) % after $(kv "$line" n) epochs; first epoch $(calc "%.3f" "$(kv "$line" first)") s" "$target"
+      done
+    done
+  done
+fi
+
+# ---- GEMMs against OpenBLAS ----------------------------------------------------
+log "bench_all.sh: GEMMs"
+note_load "gemm"
+openblas_info="not installed"
+gemm_out=$("$kernels" "$gemm_seconds" --summary 2>"$work/err")
+first=$(printf '%s\n' "$gemm_out" | head -n1)
+case "$first" in
+  openblas=none) openblas_info="not installed (libopenblas-dev): OpenBLAS column skipped" ;;
+  openblas=*) openblas_info="$(printf '%s' "$first" | sed 's/^openblas="\([^"]*\)".*openblas_core=\([^ ]*\).*/\1, core \2, 1 thread/')" ;;
+esac
+while read -r line; do
+  case "$line" in gemm=*) ;; *) continue ;; esac
+  g=$(kv "$line" gemm); B=$(kv "$line" B); I=$(kv "$line" I); O=$(kv "$line" O)
+  a=$(kv "$line" avx2); o=$(kv "$line" openblas)
+  case "$g" in
+    forward) what="forward Y = X·Wᵀ" ;;
+    backward_input) what="backward dX = dY·W" ;;
+    *) what="backward dW += dYᵀ·X (+ db)" ;;
+  esac
+  target=""; ratio="-"; gfs="$a"
+  if awk -v o="$o" 'BEGIN { exit !(o > 0) }'; then
+    ratio=$(calc "%.2f×" "$a / $o"); gfs="$a vs $o"
+    if [ "$I" = 784 ]; then
+      target=$(awk -v a="$a" -v o="$o" 'BEGIN { print (a / o >= 1.0 ? "≥ 1.0×: **met**" : "≥ 1.0×: not met") }')
+    fi
+  else
+    gfs="$a (OpenBLAS skipped)"
+  fi
+  row "GEMM $what, ${B}×${I}→${O}" "nnlab avx2 vs OpenBLAS sgemm" 1 "-" "$gfs" "$ratio" \
+      "scalar $(kv "$line" scalar) GFLOP/s" "$target"
+done <<<"$gemm_out"
+
+# ---- the sweep at -j 1 and -j 2 ---------------------------------------------------
+sweep_run() { # jobs -> "seconds maxrss_kb"
+  local j=$1 best=""
+  local rss=-1
+  for ((r = 0; r < sweep_reps; r++)); do
+    rm -rf "$work/cache" "$work/reports"; mkdir -p "$work/cache" "$work/reports"
+    local timer=()
+    [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "maxrss_kb=%M" -o "$work/time")
+    local line
+    line=$(NNLAB_CACHE="$work/cache" "${timer[@]}" "$nnlab" run "$root/tests/bench/bench_sweep.lua" -j "$j" \
+           --force --quiet --out "$work/reports" --set "epochs=$sweep_epochs" 2>"$work/err" | grep '^sweep_seconds=')
+    [ -n "$line" ] || { log "bench_all.sh: sweep -j $j failed: $(tail -n 3 "$work/err")"; return 1; }
+    local s; s=$(kv "$line" sweep_seconds)
+    if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$s; fi
+    if [ -x /usr/bin/time ]; then rss=$(sed -n 's/^maxrss_kb=//p' "$work/time"); else rss=$(kv "$line" hwm_kb); fi
+  done
+  echo "$best $rss"
+}
+log "bench_all.sh: sweep -j 1"
+note_load "sweep -j1"
+if s1=$(sweep_run 1); then
+  log "bench_all.sh: sweep -j 2"
+  note_load "sweep -j2"
+  if s2=$(sweep_run 2); then
+    t1=${s1%% *}; t2=${s2%% *}
+    speed=$(calc "%.2f" "$t1 / $t2")
+    desc="sweep: 6 variations × 1 seed, seed model, $sweep_epochs epochs each"
+    row "$desc" "nnlab run -j 1" 1 "$(calc "%.3f" "$t1")" "-" "1.00×" "wall time of lab.sweep (best of $sweep_reps)" ""
+    row "$desc" "nnlab run -j 2 (forked workers)" 2 "$(calc "%.3f" "$t2")" "-" "${speed}×" \
+        "speed-up over -j 1" "$(awk -v s="$speed" 'BEGIN { print (s >= 1.8 ? "≥ 1.8×: **met**" : "≥ 1.8×: not met") }')"
+    sweep_rss=${s2#* }
+  fi
+fi
+
+# ---- peak memory of a full run ------------------------------------------------------
+log "bench_all.sh: peak memory"
+note_load "rss"
+if [ -x /usr/bin/time ]; then
+  if "/usr/bin/time" -f "maxrss_kb=%M" -o "$work/time" "$nnlab" run "$root/tests/bench/bench_train.lua" \
+       --set model=seed --set impl=fit --set epochs=1 >/dev/null 2>"$work/err"; then
+    kb=$(sed -n 's/^maxrss_kb=//p' "$work/time"); how="/usr/bin/time -f %M (max RSS)"
+  fi
+else
+  line=$(run_train seed fit 1) && kb=$(kv "$line" hwm_kb); how="VmHWM of the process (no /usr/bin/time)"
+fi
+if [ -n "${kb:-}" ]; then
+  mb=$(calc "%.1f" "$kb / 1024")
+  row "peak memory: one full Fashion-MNIST run (60 000 train + 10 000 test, fit + evaluation)" "nnlab run" 1 "-" "-" "-" \
+      "$mb MB; $how" "$(awk -v m="$mb" 'BEGIN { print (m <= 150 ? "≤ 150 MB: **met**" : "≤ 150 MB: not met") }')"
+fi
+if [ -n "${sweep_rss:-}" ] && [ "$sweep_rss" -gt 0 ] 2>/dev/null; then
+  row "peak memory: the 6-variation sweep at -j 2" "nnlab run -j 2" 2 "-" "-" "-" \
+      "$(calc "%.1f" "$sweep_rss / 1024") MB, the largest process (parent or worker)" ""
+fi
+
+# ---- the table ----------------------------------------------------------------------
+{
+  cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n1)
+  flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|fma|avx512f' | tr '\n' ' ')
+  echo "## nnlab benchmark"
+  echo
+  echo "- machine: ${cpu:-unknown CPU}, $(nproc) cores (${flags% }), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
+  echo "- nnlab: $("$nnlab" version 2>/dev/null | head -n1 | sed 's/^nnlab //'), build $build, SIMD ${simd:-?}, $(cc --version 2>/dev/null | head -n1)"
+  echo "- OpenBLAS: $openblas_info"
+  if [ -n "$python" ]; then echo "- PyTorch: ${torch_version:-?} via $python (default threads here: $default_threads)"
+  else echo "- PyTorch: not available (skipped)"; fi
+  echo "- data: $data; $(date -u '+%Y-%m-%d %H:%M UTC'); command: tests/bench/bench_all.sh$([ "$quick" = 1 ] && echo " --quick")"
+  echo "- load (1-min average) before each part: $(printf '%s; ' "${loads[@]}" | sed 's/; $//')"
+  echo "- seconds: best (median) per epoch; GFLOP/s: 2 × multiply-adds of the GEMMs (forward, weight gradient, input gradient except the first layer) ÷ best seconds; \"vs nnlab\": seconds ÷ nnlab.fit seconds (for GEMMs: nnlab ÷ OpenBLAS GFLOP/s)"
+  echo
+  echo "| benchmark | implementation | threads | seconds | GFLOP/s | vs nnlab | notes | target |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} | if [ -n "$out" ]; then tee "$out"; else cat; fi

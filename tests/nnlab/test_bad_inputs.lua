@@ -1,0 +1,248 @@
+-- The bad-input catalogue (README, "When something goes wrong"): one run per
+-- row, each of which must end with exit status 1 and, on its first line, a
+-- message that names the file (the user's line, or the file that could not be
+-- read or written) and the cause; no crash; nothing lost: the previous report
+-- stays as it was and finished runs stay cached. Rows tested elsewhere:
+-- gnuplot missing or failing (test_notebook_errors.lua), an interrupted run
+-- (test_interrupt.lua), IDX and model-file parsing in depth (tests/engine).
+local T = require "testlib"
+local inputs = require "fixtures.bad.inputs"
+
+local dir = T.tmpdir("bad_inputs")
+local fixtures = T.source .. "/tests/nnlab/fixtures/bad/"
+local notebook = fixtures .. "notebook.lua"
+local reports, cache = dir .. "/reports", dir .. "/cache"
+local report_md = reports .. "/notebook.md"
+-- ASan reserves terabytes of address space: `ulimit -v` cannot be used under it
+local sanitized = os.getenv("NNLAB_SANITIZED") == "1"
+
+-- ---- inputs -------------------------------------------------------------------
+
+-- A copy of the good dataset in which `file` holds `bytes` (a .gz file
+-- replaces the raw one, which would be preferred).
+local function damaged_dataset(name, file, bytes)
+  local folder = dir .. "/" .. name
+  inputs.write_dataset(folder)
+  os.remove(folder .. "/" .. file:gsub("%.gz$", ""))
+  T.write(folder .. "/" .. file, bytes)
+  return folder
+end
+
+local data = inputs.write_dataset(dir .. "/data")
+local good_images = T.read(data .. "/train-images-idx3-ubyte")
+T.run(("gzip -n -c %s >%s"):format(T.quote(data .. "/train-images-idx3-ubyte"), T.quote(dir .. "/images.gz")))
+local gzipped = T.read(dir .. "/images.gz")
+
+local good_model = T.read(inputs.write_model(dir .. "/model.nnlab"))
+local function damaged_model(name, bytes)
+  local path = dir .. "/" .. name .. ".nnlab"
+  T.write(path, bytes)
+  return path
+end
+local function flip(bytes, at) -- at counts from the end when negative
+  if at < 0 then at = #bytes + at + 1 end
+  return bytes:sub(1, at - 1) .. string.char(bytes:byte(at) ~ 0xff) .. bytes:sub(at + 1)
+end
+
+-- The line of the fixture that holds `text` (error messages name it).
+local fixture_text = T.read(notebook)
+local function line_of(text)
+  local at = assert(fixture_text:find(text, 1, true), text)
+  return select(2, fixture_text:sub(1, at):gsub("\n", "")) + 1
+end
+local at_sweep = "notebook.lua:" .. line_of("local runs = lab.sweep(spec)") .. ": "
+local at_load = "notebook.lua:" .. line_of("local train = lab.data.load(dir)") .. ": "
+local at_model_load = "notebook.lua:" .. line_of("lab.load(model_path)") .. ": "
+local function at(text) return "notebook.lua:" .. line_of(text) .. ": " end
+
+-- ---- running ------------------------------------------------------------------
+
+--- nnlab run fixtures/bad/notebook.lua --set data=<good data> args...; opts:
+--- script (another fixture), env, before (shell code, e.g. a ulimit), out, cache.
+local function run(args, opts)
+  opts = opts or {}
+  local argv = { "run", opts.script or notebook, "--out", opts.out or reports, "--set", "data=" .. data, "--quiet" }
+  for _, a in ipairs(args) do argv[#argv + 1] = a end
+  local env = { NNLAB_CACHE = opts.cache or cache, NNLAB_OFFLINE = "1" }
+  for k, v in pairs(opts.env or {}) do env[k] = v end
+  return T.nnlab_run(argv, env, opts.before)
+end
+
+-- The first run: a good report and two cached runs that every later row must leave alone.
+local out, status = run {}
+T.eq(status, 0, "the good run\n" .. out)
+local good_report = T.read(report_md)
+T.truthy(good_report, "the good run wrote its report")
+local function cache_entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | wc -l"):match("%d+")) end
+local cached = cache_entries()
+
+local function expect_row(what, got, code, pieces)
+  -- ASan, told to return NULL for a huge allocation, says so first
+  got = got:gsub("==%d+==WARNING: AddressSanitizer failed to allocate[^\n]*\n", "")
+  T.eq(code, 1, what .. ": exit status\n" .. got)
+  local first = got:match("^[^\n]*")
+  T.contains(first, "nnlab: ", what .. ": first line")
+  for _, piece in ipairs(pieces) do T.contains(first, piece, what .. ": first line") end
+  for _, crash in ipairs { "Segmentation", "Aborted", "AddressSanitizer", "runtime error", "internal error" } do
+    T.truthy(not got:find(crash, 1, true), what .. ": no crash (" .. crash .. ")\n" .. got)
+  end
+  T.eq(T.read(report_md), good_report, what .. ": the previous report is kept")
+  T.eq(cache_entries(), cached, what .. ": the cache is as it was")
+end
+
+-- ---- the catalogue ---------------------------------------------------------------
+-- { what, arguments of the run, pieces of the first line, run options }
+local truncated_images = good_images:sub(1, #good_images - 5)
+local rows = {
+  -- malformed data and model files
+  { "IDX file with a bad magic number", { "--set", "data=" .. damaged_dataset("bad_magic", "train-images-idx3-ubyte",
+      string.pack(">I4", 0x1234) .. good_images:sub(5)) },
+    { at_load, "data.load: ", "bad_magic/train-images-idx3-ubyte: bad magic 0x00001234, expected 0x00000803 (IDX image file, unsigned bytes)" } },
+  { "IDX file cut short", { "--set", "data=" .. damaged_dataset("cut", "train-images-idx3-ubyte", truncated_images) },
+    { at_load, "cut/train-images-idx3-ubyte: truncated body: header declares 40 images of 4x4 (640 bytes) but only 635 follow" } },
+  { "IDX file with an impossible label",
+    { "--set", "data=" .. damaged_dataset("label", "train-labels-idx1-ubyte", string.pack(">I4I4", 0x801, 40) .. ("\12"):rep(40)) },
+    { at_load, "label/train-labels-idx1-ubyte: label 12 at index 0 is out of range for 10 classes" } },
+  { "gzip'd IDX file cut short", { "--set", "data=" .. damaged_dataset("gz_cut", "train-images-idx3-ubyte.gz",
+      gzipped:sub(1, #gzipped // 2)) },
+    { at_load, "gz_cut/train-images-idx3-ubyte.gz: truncated gzip stream (the file ends inside the compressed data)" } },
+  { "gzip'd IDX file with a bad checksum", { "--set", "data=" .. damaged_dataset("gz_crc", "train-images-idx3-ubyte.gz",
+      flip(gzipped, -6)) },
+    { at_load, "gz_crc/train-images-idx3-ubyte.gz: corrupt gzip stream (incorrect data check)" } },
+  { "model file that is not one", { "--set", "model=" .. damaged_model("foreign", "#!/bin/sh\necho hello\n") },
+    { at_model_load, "foreign.nnlab: not an nnlab model file (bad magic)" } },
+  { "model file with a flipped bit", { "--set", "model=" .. damaged_model("flipped", flip(good_model, -10)) },
+    { at_model_load, "flipped.nnlab: checksum mismatch (file corrupted)" } },
+  { "model file cut short", { "--set", "model=" .. damaged_model("cut", good_model:sub(1, 40)) },
+    { at_model_load, "cut.nnlab: truncated: 3 layers need 84 more bytes, only 24 left" } },
+  -- the experiment file
+  { "syntax error", {}, { "syntax_error.lua:4: unexpected symbol near ')'" }, { script = fixtures .. "syntax_error.lua" } },
+  { "runtime error", { "--set", "case=runtime_error" },
+    { at("local settings = nil"), "attempt to index a nil value (local 'settings')" } },
+  { "layer sizes that do not fit", { "--set", "case=layer_mismatch" },
+    { at("nn.Linear(32, 10)"), "nn.Sequential: layer 3 (Linear) expects 32 inputs but layer 1 (Linear) produces 4" } },
+  { "model that does not fit the data", { "--set", "case=input_mismatch" },
+    { at_sweep, "lab.sweep: the model of hidden=4 takes 784 input features, but the train data has 16 per sample (4x4 images)" } },
+  { "unknown dataset", { "--set", "data=no-such-dataset" },
+    { at_load, "data.load: dataset \"no-such-dataset\" not found" } },
+  { "unknown layer", { "--set", "case=unknown_layer" },
+    { at("nn.Relu()"), "nn.Relu: nnlab has no layer or loss of that name (did you mean nn.ReLU?); it has CrossEntropyLoss," } },
+  { "unknown layer option", { "--set", "case=unknown_layer_option" },
+    { at("inti ="), "nn.Linear: unknown option 'inti'" } },
+  { "unknown optimizer", { "--set", "case=unknown_optimizer" },
+    { at("optim.RMSprop"), "optim.RMSprop: nnlab has no optimizer of that name; it has Adam, AdamW, SGD" } },
+  { "unknown optimizer option", { "--set", "case=unknown_optimizer_option" },
+    { at("momentom"), "optim.SGD: unknown option 'momentom'" } },
+  { "lr < 0", { "--set", "lr=-0.5" },
+    { at("return optim.SGD(params, { lr = p.lr }) end,"), "optim.SGD: invalid lr: -0.5 (must be >= 0)" } },
+  { "batch size 0", { "--set", "case=batch_size_0" }, { at_sweep, "lab.sweep: batch_size must be a positive integer, got 0" } },
+  { "epochs 0", { "--set", "case=epochs_0" }, { at_sweep, "lab.sweep: epochs must be a positive integer, got 0" } },
+  { "epochs < 0", { "--set", "case=epochs_negative" }, { at_sweep, "lab.sweep: epochs must be a positive integer, got -2" } },
+  { "batch size 0 (DataLoader)", { "--set", "case=loader_batch_size_0" },
+    { at("{ batch_size = 0 }"), "data.DataLoader: batch_size must be a positive integer, got 0" } },
+  { "epochs 0 (fit)", { "--set", "case=fit_epochs_0" },
+    { at("lab.fit {"), "fit: epochs must be a positive integer, got 0" } },
+  { "seeds 0", { "--set", "case=seeds_0" },
+    { at_sweep, "lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 }), got 0" } },
+  -- the command line
+  { "--set of an unknown parameter", { "--set", "hiden=8" },
+    { at_sweep, "--set hiden=8: no lab.param named 'hiden' is declared before the first lab.sweep (did you mean 'hidden'?)" } },
+  { "--set of an ill-typed integer", { "--set", "hidden=many" },
+    { at("lab.param(\"hidden\", 4)"), "--set hidden=many: hidden expects an integer (default 4), got 'many'" } },
+  { "--set of a non-finite number", { "--set", "lr=1e999" },
+    { at("lab.param(\"lr\", 0.1)"), "--set lr=1e999: lr expects a finite number (default 0.1), got '1e999'" } },
+  { "malformed --set", { "--set", "lr" },
+    { "malformed --set 'lr': expected key=value with key a name like epochs or lr" } },
+  -- memory
+  { "model too large", { "--set", "case=too_large" },
+    { at("nn.Linear(1e6, 1e6)"), "nn.Sequential: layer 3 (Linear): 1000000 x 1000000 weights (4000.0 GB) are too large: "
+      .. "a network holds at most 1073741824 parameters (4 GiB)" } },
+  { "out of memory", { "--set", "case=out_of_memory" },
+    { at("nn.Linear(20000, 20000)"), "nn.Sequential: out of memory for a network of 400560010 parameters (3.2 GB "
+      .. "for its weights and gradients)" },
+    sanitized and { env = { ASAN_OPTIONS = "allocator_may_return_null=1:max_allocation_size_mb=1024" } }
+              or { before = "ulimit -v 1500000" } },
+}
+for _, row in ipairs(rows) do
+  out, status = run(row[2], row[4])
+  expect_row(row[1], out, status, row[3])
+end
+
+-- ---- the file system ---------------------------------------------------------------
+
+-- A reports folder that cannot be made (a file stands in its way): the runs
+-- are trained and cached, the report is not written; once the folder is
+-- fixed, the next run writes it from the cache.
+local blocker = dir .. "/not-a-folder"
+T.write(blocker, "a file, not a folder\n")
+out, status = run({ "--set", "hidden=6" }, { out = blocker .. "/reports" })
+T.eq(status, 1, "unwritable reports folder: status\n" .. out)
+T.contains(out:match("^[^\n]*"), ("nnlab: cannot create %s/reports: %s: Not a directory"):format(blocker, blocker),
+           "unwritable reports folder: message")
+out, status = run({ "--set", "hidden=6" }, { out = dir .. "/fixed-reports" })
+T.eq(status, 0, "after fixing the reports folder\n" .. out)
+T.contains(out, "2 runs, 0 trained, 2 from cache", "no work was lost")
+cached = cache_entries()
+
+-- A read-only reports folder: chmod for ordinary users; root writes anyway,
+-- so for root a read-only file system in a private mount namespace.
+local read_only = dir .. "/read-only"
+os.execute("mkdir -p " .. T.quote(read_only))
+-- `wrapper` runs the command after it in a private mount namespace where `setup` has run.
+local namespaces = select(2, T.run("unshare -m true")) == 0
+local function in_namespace(setup)
+  return ("unshare -m sh -c '%s && exec \"$@\"' sh env"):format(setup)
+end
+local read_only_args = { "run", notebook, "--out", read_only, "--set", "data=" .. data, "--quiet" }
+local why
+if T.run("id -u"):match("%d+") ~= "0" then
+  out, status = T.nnlab_run(read_only_args, { NNLAB_CACHE = cache }, "chmod a-w " .. T.quote(read_only))
+  why = "Permission denied"
+elseif namespaces then
+  out, status = T.run(in_namespace("mount -t tmpfs -o ro tmpfs " .. read_only) .. " "
+                      .. T.nnlab_command(read_only_args, { NNLAB_CACHE = cache }))
+  why = "Read-only file system"
+end
+if why then
+  T.eq(status, 1, "read-only reports folder: status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("nnlab: cannot write %s/.notebook.lock: %s"):format(read_only, why),
+             "read-only reports folder: message")
+else
+  print("test_bad_inputs: read-only folder case skipped (root without mount namespaces)")
+end
+os.execute("chmod u+w " .. T.quote(read_only))
+
+-- A full disk, simulated with the file size limit (SIGXFSZ is ignored, so a
+-- write past it fails with EFBIG and is reported): while writing cache
+-- entries (a new hidden size: its runs must be trained), and while writing
+-- the report (every run comes from the cache).
+out, status = run({ "--set", "hidden=5" }, { before = "ulimit -f 0" })
+expect_row("full disk while writing a cache entry", out, status, { at_sweep, "lab.sweep 'hidden': 2 of 2 runs failed: ",
+  " seed 1: cannot write " .. cache .. "/", ".lua: File too large (and 1 more:" })
+out, status = run({}, { before = "ulimit -f 0" })
+expect_row("full disk while writing the report", out, status,
+           { ("nnlab: cannot write %s/notebook/results.csv: File too large"):format(reports) })
+out, status = run {}
+T.eq(status, 0, "the run after a full disk\n" .. out)
+T.contains(out, "2 runs, 0 trained, 2 from cache", "the cache survived the full disk")
+
+-- A really full file system (a tiny tmpfs, filled up) where mount namespaces allow it.
+if namespaces then
+  local small = dir .. "/small"
+  os.execute("mkdir -p " .. T.quote(small))
+  local full = in_namespace(("mount -t tmpfs -o size=16k tmpfs %s && mkdir %s/reports && "
+                             .. "(head -c 65536 /dev/zero >%s/filler 2>/dev/null || true)"):format(small, small, small))
+  out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",
+    "data=" .. data, "--set", "hidden=7", "--quiet" }, { NNLAB_CACHE = small .. "/cache" }))
+  T.eq(status, 1, "no space left for cache entries: status\n" .. out)
+  T.contains(out:match("^[^\n]*"), (" seed 1: cannot write %s/cache/"):format(small),
+             "no space left for cache entries: message")
+  T.contains(out:match("^[^\n]*"), ".lua: No space left on device", "no space left for cache entries: cause")
+  out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",
+    "data=" .. data, "--quiet" }, { NNLAB_CACHE = cache }))
+  T.eq(status, 1, "no space left for the report: status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("nnlab: cannot write %s/reports/notebook/results.csv: No space left on device")
+             :format(small), "no space left for the report: message")
+else
+  print("test_bad_inputs: tmpfs cases skipped (no mount namespaces)")
+end

@@ -1,0 +1,62 @@
+-- Two `nnlab run` of the same experiment at once, into the same reports folder
+-- and cache (README, "Two runs at once"). Cache entries are safe to race (each
+-- is written whole under a temporary name unique to its process, then renamed:
+-- two runs that train the same job leave one whole, correct entry); a report
+-- is written under a lock (reports/.NAME.lock), so its files all come from the
+-- same run. Both runs succeed; the report on disk is whole and consistent;
+-- every cache entry serves later runs; no temporary file is left.
+local T = require "testlib"
+
+local dir = T.tmpdir("concurrent_runs")
+local fixture = T.source .. "/tests/nnlab/fixtures/interrupt/sweep.lua"
+local reports, cache = dir .. "/reports", dir .. "/cache"
+local env = { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" }
+
+local function args(epochs, prose)
+  return { "run", fixture, "--out", reports, "-j", "2", "--set", "epochs=" .. epochs, "--set", "prose=" .. prose }
+end
+
+--- Runs two nnlab at once; returns once both have ended.
+local function race(name, first, second)
+  local a = T.spawn(name .. "_a", first, env)
+  local b = T.spawn(name .. "_b", second, env)
+  for _, job in ipairs { a, b } do
+    local code, log = T.wait_exit(job, 300)
+    T.eq(code, 0, name .. ": both runs succeed\n" .. log)
+  end
+end
+
+--- The report on disk comes from one run: its prose, its parameters in
+--- results.json and its epochs in results.csv agree.
+local function expect_consistent_report(name, epochs_of)
+  local md = T.read(reports .. "/sweep.md")
+  local prose = md and md:match("Prose: (%a+)")
+  T.truthy(prose and epochs_of[prose], name .. ": the report is whole\n" .. tostring(md))
+  local json = T.read(reports .. "/sweep/results.json")
+  T.contains(json, ('"prose": "%s"'):format(prose), name .. ": results.json is from the same run as the report")
+  local last_epoch = 0
+  for epoch in T.read(reports .. "/sweep/results.csv"):gmatch("\n[^,]*,[^,]*,[^,]*,%d+,(%d+),") do
+    last_epoch = math.max(last_epoch, tonumber(epoch))
+  end
+  T.eq(last_epoch, epochs_of[prose], name .. ": results.csv is from the same run as the report")
+  T.eq(T.run(("find %s %s -name '.*.tmp*'"):format(T.quote(reports), T.quote(cache))), "",
+       name .. ": no temporary file left")
+end
+
+local function expect_all_cached(name, epochs)
+  local out, status = T.nnlab_run(args(epochs, "check"), env)
+  T.eq(status, 0, name .. ": a later run\n" .. out)
+  T.contains(out, "3 runs, 0 trained, 3 from cache", name .. ": every entry serves a later run")
+  T.truthy(not out:find("damaged", 1, true), name .. ": no entry is damaged")
+end
+
+-- the same jobs trained by both runs at once (racing on every cache entry)
+race("same_jobs", args(3, "alpha"), args(3, "beta"))
+expect_consistent_report("same jobs", { alpha = 3, beta = 3 })
+expect_all_cached("same jobs", 3)
+
+-- different jobs (other epochs), racing on the report only
+race("different_jobs", args(1, "gamma"), args(2, "delta"))
+expect_consistent_report("different jobs", { gamma = 1, delta = 2 })
+expect_all_cached("different jobs (1 epoch)", 1)
+expect_all_cached("different jobs (2 epochs)", 2)

@@ -1,0 +1,85 @@
+-- Interrupting a run (README, "Interrupting a run"): SIGTERM to nnlab, or
+-- SIGINT to its whole process group (Ctrl-C), in the middle of a sweep: nnlab
+-- and its forked workers are gone within a second, every run finished so far
+-- is in the cache and whole, no temporary file is left, the previous report
+-- is intact, and nnlab exits with 128 + the signal's number and a message;
+-- the next run trains only what was missing. SIGINT also stops an epoch that
+-- runs inside C in the main process, and an endless loop in Lua. (A SIGKILL
+-- midway: test_notebook_cache.lua; two runs at once: test_concurrent_runs.lua.)
+local T = require "testlib"
+local proc = require("nnlab.core").proc
+
+local dir = T.tmpdir("interrupt")
+local fixtures = T.source .. "/tests/nnlab/fixtures/interrupt/"
+local reports, cache = dir .. "/reports", dir .. "/cache"
+local env = { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" }
+local SIGINT, SIGTERM = 2, 15
+local sanitized = os.getenv("NNLAB_SANITIZED") == "1"
+-- Seconds from the signal until every process is gone. Under the sanitizers
+-- the exit-time leak check of the parent takes a moment of its own.
+local LIMIT = sanitized and 5 or 1
+-- Epochs of the interrupted sweeps: their largest run must still be training
+-- when the first has finished (the sanitizers slow every run down alike).
+local EPOCHS = sanitized and 6 or 20
+
+local function sweep_args(epochs)
+  return { "run", fixtures .. "sweep.lua", "--out", reports, "-j", "2", "--set", "epochs=" .. epochs }
+end
+local function entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | wc -l"):match("%d+")) end
+local function temporary_files() return T.run("ls -A " .. T.quote(cache) .. " | grep tmp || true") end
+
+local out, status = T.nnlab_run(sweep_args(1), env)
+T.eq(status, 0, "the first run\n" .. out)
+local good_report = T.read(reports .. "/sweep.md")
+local base = entries()
+T.eq(base, 3, "three runs cached")
+
+--- Sends `signal` to nnlab (or, with to_group, to its process group) once the
+--- first of a new sweep's runs is cached; checks how it stopped; returns the
+--- number of runs finished (and cached) when it had.
+local function interrupt(name, epochs, signal, to_group, signal_name)
+  local cached_before = entries()
+  local job = T.spawn(name, sweep_args(epochs), env)
+  T.wait_until("a first run is cached", function() return entries() > cached_before end, 200)
+  local sent = proc.clock()
+  proc.kill(to_group and -job.pid or job.pid, signal)
+  T.wait_until("nnlab and its workers are gone", function() return not T.group_alive(job.pid) end, 60)
+  local took = proc.clock() - sent
+  local code, log = T.wait_exit(job, 30)
+  local what = ("%s (%s)"):format(name, signal_name)
+  T.truthy(took < LIMIT, ("%s: stopped within %g s (took %.2f s)"):format(what, LIMIT, took))
+  T.eq(code, 128 + signal, what .. ": exit status\n" .. log)
+  T.contains(log, ("nnlab: interrupted by %s: stopped; finished runs stay cached and the previous report is kept "
+                   .. "(run again to resume)"):format(signal_name), what .. ": message")
+  T.truthy(not log:find("wrote", 1, true), what .. ": no report written\n" .. log)
+  T.eq(T.read(reports .. "/sweep.md"), good_report, what .. ": the previous report is intact")
+  T.eq(temporary_files(), "", what .. ": no temporary file left in the cache")
+  local finished = entries() - cached_before
+  T.truthy(finished >= 1 and finished < 3, ("%s: stopped midway (%d of 3 runs finished)"):format(what, finished))
+  return finished
+end
+
+local finished = interrupt("interrupt_term", EPOCHS, SIGTERM, false, "SIGTERM")
+interrupt("interrupt_int", EPOCHS + 1, SIGINT, true, "SIGINT")
+
+-- the next run resumes: the finished runs come whole from the cache
+out, status = T.nnlab_run(sweep_args(EPOCHS), env)
+T.eq(status, 0, "resumed run\n" .. out)
+T.contains(out, ("3 runs, %d trained, %d from cache"):format(3 - finished, finished), "only what was missing is trained")
+T.truthy(not out:find("damaged", 1, true), "the entries written before the signal are whole")
+
+-- outside a sweep: an epoch inside C in the main process, and a Lua loop
+for _, case in ipairs { { "fit_forever.lua", "an epoch in C" }, { "loop_forever.lua", "an endless Lua loop" } } do
+  local marker = dir .. "/" .. case[1] .. ".started"
+  local job = T.spawn("interrupt_" .. case[1], { "run", fixtures .. case[1], "--set", "marker=" .. marker }, env)
+  T.wait_until(case[2] .. " has started", function() return T.read(marker) ~= nil end, 200)
+  os.execute("sleep 0.3")
+  local sent = proc.clock()
+  proc.kill(job.pid, SIGINT)
+  T.wait_until(case[2] .. ": nnlab is gone", function() return not T.group_alive(job.pid) end, 60)
+  local took = proc.clock() - sent
+  local code, log = T.wait_exit(job, 30)
+  T.truthy(took < LIMIT, ("%s: stopped within %g s (took %.2f s)"):format(case[2], LIMIT, took))
+  T.eq(code, 128 + SIGINT, case[2] .. ": exit status\n" .. log)
+  T.contains(log:match("^[^\n]*"), "nnlab: interrupted by SIGINT", case[2] .. ": message")
+end

@@ -1,0 +1,66 @@
+-- The notebook features behind the review experiments, end to end on a tiny
+-- fixture: lab.require, eval_train and the gap metric, grid tables, charts
+-- restricted with `where`, lab.md's indentation with multi-line values.
+local T = require "testlib"
+local H = require "fixtures.notebook.helpers"
+
+local dir = T.tmpdir("notebook_grid")
+local out, status = H.run(dir, "grid.lua", { "-j", "2" })
+T.eq(status, 0, "status\n" .. out)
+H.expect_counts(out, 8, 8, "grid")
+local md = T.read(dir .. "/reports/grid.md")
+
+-- lab.require: a module beside the file, loaded once; a missing one is a clear error
+T.contains(md, "loaded once: true", "lab.require caches the module")
+T.contains(md, "missing module: lab.require: no module 'shared.missing' beside", "missing module named")
+T.contains(md, "tests/nnlab/fixtures/notebook/shared/missing.lua)", "the path it looked for")
+-- lab.md: the pattern's indentation goes, the value's stays
+T.contains(md, "\n```\nline one\n  line two\n```\n", "multi-line value keeps its indentation")
+
+-- the grid table: rows lr, columns hidden, the best cell in bold, the best row per column
+T.contains(md, "| lr \\ hidden | hidden = 8 | hidden = 16 |", "grid header")
+T.truthy(md:find("\n| 0.05 | [%d.]+ ± [%d.]+ %% | [%d.]+ ± [%d.]+ %% |"), "grid row for lr 0.05")
+T.truthy(md:find("| **[%d.]+ ± [%d.]+ %%** |") or md:find("| %*%*[%d.]+ ± [%d.]+ %%%*%* |"), "best cell in bold")
+T.truthy(md:find("Best lr for each hidden: hidden = 8 → lr = [%d.]+; hidden = 16 → lr = [%d.]+%._"), "best per column")
+
+-- eval_train: the training set in eval mode, and the gap in percentage points
+T.contains(md, "| hidden | lr | test accuracy | train accuracy (eval) | train–test gap |", "gap table header")
+T.truthy(md:find("| 8 | 0.05 | [%d.]+ ± [%d.]+ %% | [%d.]+ ± [%d.]+ %% | %-?[%d.]+ ± [%d.]+ pp |"), "gap row")
+T.contains(md, "accuracy on the training set (eval mode", "gap caption says how it was measured")
+local csv = H.lines(dir .. "/reports/grid/results.csv")
+T.eq(csv[1], "sweep,variation,hidden,lr,seed,epoch,train_loss,train_acc,test_loss,test_acc,epoch_lr," ..
+             "train_eval_loss,train_eval_acc,diverged", "CSV with train_eval columns")
+T.truthy(csv[2]:find(",[%d.]+,[%d.]+,false$"), "train_eval values in the CSV: " .. csv[2])
+T.truthy(md:find("verdict: %a+"), "runs:verdict on the gap")
+
+-- where: only the matching variations, without the shared value in the key
+local gp = T.read(dir .. "/reports/grid/fig1-gap-epoch.gp")
+T.contains(gp, "title 'hidden=8'", "where: the line is named by what varies")
+T.truthy(not gp:find("lr=0.05", 1, true), "where: other variations left out")
+T.contains(T.read(dir .. "/reports/grid/fig2-test_acc-hidden.gp"), "test accuracy (mean ± std over 2 seeds)",
+           "where: one line against hidden")
+H.expect_png(dir .. "/reports/grid/fig1-gap-epoch.png", 5000)
+
+-- argument errors at the user's level
+T.write(dir .. "/bad_grid.lua", [[
+local lab = require "nnlab"
+local which = lab.param("which", "rows")
+local train = lab.data.load("fashion-mnist", { subset = 100 })
+local test = lab.data.load("fashion-mnist", { train = false, subset = 100 })
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(784, p.hidden), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(p, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+if which == "rows" then lab.table(runs, { rows = "hidden", columns = "lr" }) end
+if which == "where" then lab.chart(runs, { where = { lr = 0.1 } }) end
+if which == "none" then lab.chart(runs, { where = { hidden = 5 } }) end
+]])
+for which, needle in pairs {
+  rows = "bad_grid.lua:8: lab.table: rows and columns need a sweep that varies exactly two parameters (this one varies: hidden)",
+  where = "bad_grid.lua:9: lab.chart: where.lr: not a varied parameter (hidden)",
+  none = "bad_grid.lua:10: lab.chart: where matches no variation",
+} do
+  out, status = T.nnlab_run({ "run", dir .. "/bad_grid.lua", "--out", dir .. "/bad", "--set", "which=" .. which },
+                            { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+  T.eq(status, 1, which .. " status")
+  T.contains(out, needle, which)
+end
