@@ -12,9 +12,13 @@
  *                                        accumulated in place (or, in the _fresh
  *                                        twin, overwritten without being read).
  *
- * Everything rests on a few primitives (lane masks, exp8, act8, dot_3x4,
+ * Everything rests on a few primitives (lane masks, exp8, act8, dot_tile,
  * gemm_tile), each handling partial vectors with masks, so every size from 1
- * upward works and nothing is read or written outside its buffer. This file is
+ * upward works and nothing is read or written outside its buffer. Edge tiles
+ * (fewer rows, columns or vectors) are compiled copies of the full ones that
+ * skip what does not exist and keep masked loads and stores to the one partial
+ * vector; each output is the same chain of operations whatever its tile, so
+ * results do not depend on where a size falls. This file is
  * compiled with -mavx2 -mfma; it is reached only through nn_kernels_avx2(),
  * after a CPUID check. */
 #include "kernels_avx2.h"
@@ -196,36 +200,42 @@ static void avx2_act_backward(float *dx, const float *dy, const float *y, size_t
 
 /* ---- forward: dot-product tiles ---------------------------------------------- */
 
-/* Sums of each of four vectors: {Σa0, Σa1, Σa2, Σa3}. */
+/* Sums of each of four vectors: {Σa0, Σa1, Σa2, Σa3}, each as
+ * ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)) of its lanes l. */
 static ALWAYS_INLINE __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
 {
     __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
     return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
 }
 
-/* out[r] lane o = Σ_k x[r][k]·w[o][k] for r < 3, o < 4; x rows and w rows are
- * (I) vectors. 12 accumulators + 3 rows of x + 1 of w fill the 16 registers. */
-static ALWAYS_INLINE void dot_3x4(__m128 out[DOT_ROWS], const float *const x[DOT_ROWS],
-                                  const float *const w[DOT_COLS], int I)
+/* out[r] lane o = Σ_k x[r][k]·w[o][k] for r < rows, o < cols (rows <= 3,
+ * cols <= 4, constants where this is inlined; lanes of out past cols repeat
+ * the last column). x rows and w rows are (I) vectors. The full 3×4 tile: 12
+ * accumulators + 3 rows of x + 1 of w fill the 16 registers. Each sum is the
+ * same chain (8 lanes of FMAs over k in order, then hsum4's tree) whatever the
+ * tile, so edge tiles give the same bits as full ones. */
+static ALWAYS_INLINE void dot_tile(int rows, int cols, __m128 out[DOT_ROWS],
+                                   const float *const x[DOT_ROWS],
+                                   const float *const w[DOT_COLS], int I)
 {
     __m256 acc[DOT_ROWS][DOT_COLS];
 #pragma GCC unroll 4
-    for (int r = 0; r < DOT_ROWS; r++)
+    for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-        for (int o = 0; o < DOT_COLS; o++)
+        for (int o = 0; o < cols; o++)
             acc[r][o] = _mm256_setzero_ps();
 
     int k = 0;
     for (; k + 8 <= I; k += 8) {
         __m256 xv[DOT_ROWS];
 #pragma GCC unroll 4
-        for (int r = 0; r < DOT_ROWS; r++)
+        for (int r = 0; r < rows; r++)
             xv[r] = _mm256_loadu_ps(x[r] + k);
 #pragma GCC unroll 4
-        for (int o = 0; o < DOT_COLS; o++) {
+        for (int o = 0; o < cols; o++) {
             __m256 wv = _mm256_loadu_ps(w[o] + k);
 #pragma GCC unroll 4
-            for (int r = 0; r < DOT_ROWS; r++)
+            for (int r = 0; r < rows; r++)
                 acc[r][o] = _mm256_fmadd_ps(xv[r], wv, acc[r][o]);
         }
     }
@@ -233,19 +243,35 @@ static ALWAYS_INLINE void dot_3x4(__m128 out[DOT_ROWS], const float *const x[DOT
         __m256i m = lane_mask8(I - k);
         __m256 xv[DOT_ROWS];
 #pragma GCC unroll 4
-        for (int r = 0; r < DOT_ROWS; r++)
+        for (int r = 0; r < rows; r++)
             xv[r] = _mm256_maskload_ps(x[r] + k, m);
 #pragma GCC unroll 4
-        for (int o = 0; o < DOT_COLS; o++) {
+        for (int o = 0; o < cols; o++) {
             __m256 wv = _mm256_maskload_ps(w[o] + k, m);
 #pragma GCC unroll 4
-            for (int r = 0; r < DOT_ROWS; r++)
+            for (int r = 0; r < rows; r++)
                 acc[r][o] = _mm256_fmadd_ps(xv[r], wv, acc[r][o]);
         }
     }
 #pragma GCC unroll 4
-    for (int r = 0; r < DOT_ROWS; r++)
-        out[r] = hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
+    for (int r = 0; r < rows; r++)
+        out[r] = hsum4(acc[r][0], acc[r][imin(1, cols - 1)], acc[r][imin(2, cols - 1)],
+                       acc[r][imin(3, cols - 1)]);
+}
+
+/* y[0..cols) = the first cols lanes of v, with plain stores (masked stores are
+ * slow on some CPUs). cols in 1..4, a constant where this is inlined. */
+static ALWAYS_INLINE void store_cols(float *y, __m128 v, int cols)
+{
+    switch (cols) {
+    case 4: _mm_storeu_ps(y, v); break;
+    case 3:
+        _mm_storeu_si64(y, _mm_castps_si128(v));
+        _mm_store_ss(y + 2, _mm_movehl_ps(v, v));
+        break;
+    case 2: _mm_storeu_si64(y, _mm_castps_si128(v)); break;
+    default: _mm_store_ss(y, v); break;
+    }
 }
 
 /* y (rows, cols <= 4) with row stride ld: y = act(y), two rows per 8-lane
@@ -289,53 +315,76 @@ static void act_strip(float *y, size_t ld, int rows, int cols, __m128i col_mask,
     }
 }
 
+/* Rows r0 .. r0+rows of one strip of `cols` columns of Y (row stride O),
+ * bias added; rows and cols constants where this is inlined. */
+static ALWAYS_INLINE void forward_rows(int rows, int cols, float *y, int O, const float *X,
+                                       int r0, int I, const float *const w[DOT_COLS],
+                                       __m128 bias)
+{
+    const float *x[DOT_ROWS];
+    for (int r = 0; r < DOT_ROWS; r++)
+        x[r] = X + (size_t)(r0 + imin(r, rows - 1)) * I;
+    __m128 z[DOT_ROWS];
+    dot_tile(rows, cols, z, x, w, I);
+#pragma GCC unroll 4
+    for (int r = 0; r < rows; r++, y += O)
+        store_cols(y, _mm_add_ps(z[r], bias), cols);
+}
+
+/* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b, cols a constant (1..4). */
+static ALWAYS_INLINE void forward_strip(int cols, float *Y, const float *X, const float *W,
+                                        const float *b, int B, int I, int O, int o0)
+{
+    __m128i col_mask = lane_mask4(cols);
+    __m128 bias = b ? _mm_maskload_ps(b + o0, col_mask) : _mm_setzero_ps();
+    const float *w[DOT_COLS];
+    for (int o = 0; o < DOT_COLS; o++)
+        w[o] = W + (size_t)(o0 + imin(o, cols - 1)) * I;
+    int r0 = 0;
+    for (; r0 + DOT_ROWS <= B; r0 += DOT_ROWS)
+        forward_rows(DOT_ROWS, cols, Y + (size_t)r0 * O + o0, O, X, r0, I, w, bias);
+    _Static_assert(DOT_ROWS == 3, "one case per leftover row count");
+    if (B - r0 == 2)
+        forward_rows(2, cols, Y + (size_t)r0 * O + o0, O, X, r0, I, w, bias);
+    else if (B - r0 == 1)
+        forward_rows(1, cols, Y + (size_t)r0 * O + o0, O, X, r0, I, w, bias);
+}
+
 /* Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)). Tiles of 3 rows of Y × 4 columns;
- * at the edges the missing rows of X or W repeat the last valid one and their
- * results are dropped. Bias is added as each tile is stored; the activation
- * then runs over each finished 4-column strip of Y while it is in L1, two rows
- * per vector with the activation fixed per loop (in the tile it would spend 16
- * lanes on 12 values and sit on the tile's critical path). scratch is unused. */
+ * at the edges, tiles of fewer rows or columns (each its own compiled copy, so
+ * nothing is computed for rows or columns that do not exist). Bias is added as
+ * each tile is stored; the activation then runs over each finished 4-column
+ * strip of Y while it is in L1, two rows per vector with the activation fixed
+ * per loop (in the tile it would spend 16 lanes on 12 values and sit on the
+ * tile's critical path). Rows go in blocks of FORWARD_ROW_BLOCK, whose X
+ * (FORWARD_ROW_BLOCK · I floats, ~400 KB at I = 784) stays in L2 while every
+ * strip of W passes over it: a large batch (an evaluation at 1000) would
+ * otherwise stream all of X from memory once per strip. scratch is unused. */
+enum { FORWARD_ROW_BLOCK = 43 * DOT_ROWS }; /* 129: a batch of 128 is one block */
+
 static void avx2_forward(float *Y, const float *X, const float *W, const float *b,
                          int B, int I, int O, nn_act act, float slope, float *scratch)
 {
     (void)scratch;
-    for (int o0 = 0; o0 < O; o0 += DOT_COLS) {
-        int cols = imin(DOT_COLS, O - o0);
-        __m128i col_mask = lane_mask4(cols);
-        __m128 bias = b ? _mm_maskload_ps(b + o0, col_mask) : _mm_setzero_ps();
-        const float *w[DOT_COLS];
-        for (int o = 0; o < DOT_COLS; o++)
-            w[o] = W + (size_t)(o0 + imin(o, cols - 1)) * I;
-
-        for (int r0 = 0; r0 < B; r0 += DOT_ROWS) {
-            int rows = imin(DOT_ROWS, B - r0);
-            const float *x[DOT_ROWS];
-            for (int r = 0; r < DOT_ROWS; r++)
-                x[r] = X + (size_t)(r0 + imin(r, rows - 1)) * I;
-
-            __m128 z[DOT_ROWS];
-            dot_3x4(z, x, w, I);
-            float *y = Y + (size_t)r0 * O + o0;
-            for (int r = 0; r < rows; r++, y += O) {
-                if (cols == DOT_COLS)
-                    _mm_storeu_ps(y, _mm_add_ps(z[r], bias));
-                else
-                    _mm_maskstore_ps(y, col_mask, _mm_add_ps(z[r], bias));
+    _Static_assert(DOT_COLS == 4, "one case per column count");
+    for (int r0 = 0; r0 < B; r0 += FORWARD_ROW_BLOCK) {
+        int rows = imin(FORWARD_ROW_BLOCK, B - r0);
+        float *y = Y + (size_t)r0 * O;
+        const float *x = X + (size_t)r0 * I;
+        for (int o0 = 0; o0 < O; o0 += DOT_COLS) {
+            int cols = imin(DOT_COLS, O - o0);
+            switch (cols) {
+            case 4: forward_strip(4, y, x, W, b, rows, I, O, o0); break;
+            case 3: forward_strip(3, y, x, W, b, rows, I, O, o0); break;
+            case 2: forward_strip(2, y, x, W, b, rows, I, O, o0); break;
+            default: forward_strip(1, y, x, W, b, rows, I, O, o0); break;
             }
+            act_strip(y + o0, (size_t)O, rows, cols, lane_mask4(cols), act, slope);
         }
-        act_strip(Y + o0, (size_t)O, B, cols, col_mask, act, slope);
     }
 }
 
 /* ---- backward: the MR×NR microkernel over packed panels ----------------------- */
-
-/* Lane masks for the NV vectors of a row of `cols` floats, cols in [1, NR]. */
-static ALWAYS_INLINE void row_masks(__m256i mask[NV], int cols)
-{
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++)
-        mask[v] = lane_mask8(cols <= 8 * v ? 0 : imin(cols - 8 * v, 8));
-}
 
 /* The left operand A (M, K) of a backward GEMM as the microkernel reads it:
  * the tile of rows m0.. starts at base + m0·tile_step; in it, element (r, k)
@@ -355,30 +404,35 @@ enum { STORE_SET = 0, STORE_ADD };
 /* C (rows, cols) at c with row stride ldc  =  A·P, stored as `store` says.
  * A (rows, K) at a (see gemm_lhs). P (K, NR) is the packed panel; when
  * `packing`, P is instead read from src (K, cols) with row stride ld_src and
- * written to `panel` on the way. rows (1..MR), store and packing must be
- * constants where this is inlined: with MR = 4 and NR = 24, 12 accumulators,
- * 3 panel vectors and 1 broadcast fill the 16 registers. */
-static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float *a,
+ * written to `panel` on the way. Only the first nv = ceil(cols / 8) vectors of
+ * a row are touched (an edge slice narrower than NR costs what it holds); of
+ * those, only the last can be partial (`cols` < 8·nv), and only it goes
+ * through masked loads and stores, which are slow on some CPUs. rows (1..MR),
+ * nv (1..NV), store and packing must be constants where this is inlined: with
+ * MR = 4 and NR = 24, 12 accumulators, 3 panel vectors and 1 broadcast fill the
+ * 16 registers. Each element of C is the same chain of FMAs over k in order
+ * whatever the tile, so the results do not depend on the tiling. */
+static ALWAYS_INLINE void gemm_tile(int rows, int nv, float *c, size_t ldc, const float *a,
                                     gemm_lhs lhs, float *panel, int K, int cols, int store,
                                     int packing, const float *src, size_t ld_src)
 {
     __m256 acc[MR][NV];
-    __m256i mask[NV];
-    int full = cols == NR;
-    row_masks(mask, cols);
+    int last_full = cols == 8 * nv;
+    __m256i last_mask = lane_mask8(cols - 8 * (nv - 1));
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++)
+        for (int v = 0; v < nv; v++)
             acc[r][v] = _mm256_setzero_ps();
 #pragma GCC unroll 2
     for (int k = 0; k < K; k++, a += lhs.col_step, panel += NR) {
         __m256 p[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) {
+        for (int v = 0; v < nv; v++) {
             if (packing) {
-                p[v] = full ? _mm256_loadu_ps(src + 8 * v)
-                            : _mm256_maskload_ps(src + 8 * v, mask[v]); /* zero-fills */
+                p[v] = v < nv - 1 || last_full
+                           ? _mm256_loadu_ps(src + 8 * v)
+                           : _mm256_maskload_ps(src + 8 * v, last_mask); /* zero-fills */
                 _mm256_store_ps(panel + 8 * v, p[v]);
             } else {
                 p[v] = _mm256_load_ps(panel + 8 * v);
@@ -390,38 +444,50 @@ static ALWAYS_INLINE void gemm_tile(int rows, float *c, size_t ldc, const float 
         for (int r = 0; r < rows; r++) {
             __m256 ar = _mm256_broadcast_ss(a + r * lhs.row_step);
 #pragma GCC unroll 4
-            for (int v = 0; v < NV; v++)
+            for (int v = 0; v < nv; v++)
                 acc[r][v] = _mm256_fmadd_ps(ar, p[v], acc[r][v]);
         }
     }
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) {
+        for (int v = 0; v < nv; v++) {
             float *cv = c + r * ldc + 8 * v;
+            int full = v < nv - 1 || last_full;
             if (store == STORE_ADD) /* C is added last: its loads stay off the FMA chains */
                 acc[r][v] = _mm256_add_ps(acc[r][v], full ? _mm256_loadu_ps(cv)
-                                                          : _mm256_maskload_ps(cv, mask[v]));
+                                                          : _mm256_maskload_ps(cv, last_mask));
             if (full)
                 _mm256_storeu_ps(cv, acc[r][v]);
             else
-                _mm256_maskstore_ps(cv, mask[v], acc[r][v]);
+                _mm256_maskstore_ps(cv, last_mask, acc[r][v]);
         }
 }
 
 /* gemm_tile for rows in 1..MR, each count compiled on its own. */
-static ALWAYS_INLINE void gemm_tile_rows(int rows, float *c, size_t ldc, const float *a,
+static ALWAYS_INLINE void gemm_tile_rows(int rows, int nv, float *c, size_t ldc, const float *a,
                                          gemm_lhs lhs, float *panel, int K, int cols,
                                          int store, int packing, const float *src,
                                          size_t ld_src)
 {
     _Static_assert(MR == 4, "one case per row count");
     switch (rows) {
-    case 4: gemm_tile(4, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
-    case 3: gemm_tile(3, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
-    case 2: gemm_tile(2, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
-    default: gemm_tile(1, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
+    case 4: gemm_tile(4, nv, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
+    case 3: gemm_tile(3, nv, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
+    case 2: gemm_tile(2, nv, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
+    default: gemm_tile(1, nv, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src); break;
     }
+}
+
+/* gemm_slice for slices of nv vectors (a constant where this is inlined). */
+static ALWAYS_INLINE void gemm_slice_nv(int nv, float *c, size_t ldc, int M, gemm_lhs lhs,
+                                        const float *src, size_t ld_src, float *panel, int K,
+                                        int cols, int store)
+{
+    gemm_tile_rows(imin(MR, M), nv, c, ldc, lhs.base, lhs, panel, K, cols, store, 1, src, ld_src);
+    for (int m0 = MR; m0 < M; m0 += MR)
+        gemm_tile_rows(imin(MR, M - m0), nv, c + (size_t)m0 * ldc, ldc,
+                       lhs.base + m0 * lhs.tile_step, lhs, panel, K, cols, store, 0, NULL, 0);
 }
 
 /* One NR-column slice of a backward GEMM: C (M, cols) at c with row stride ldc
@@ -431,10 +497,12 @@ static ALWAYS_INLINE void gemm_tile_rows(int rows, float *c, size_t ldc, const f
 static ALWAYS_INLINE void gemm_slice(float *c, size_t ldc, int M, gemm_lhs lhs, const float *src,
                                      size_t ld_src, float *panel, int K, int cols, int store)
 {
-    gemm_tile_rows(imin(MR, M), c, ldc, lhs.base, lhs, panel, K, cols, store, 1, src, ld_src);
-    for (int m0 = MR; m0 < M; m0 += MR)
-        gemm_tile_rows(imin(MR, M - m0), c + (size_t)m0 * ldc, ldc, lhs.base + m0 * lhs.tile_step,
-                       lhs, panel, K, cols, store, 0, NULL, 0);
+    _Static_assert(NV == 3, "one case per vector count");
+    switch ((cols + 7) / 8) {
+    case 3: gemm_slice_nv(3, c, ldc, M, lhs, src, ld_src, panel, K, cols, store); break;
+    case 2: gemm_slice_nv(2, c, ldc, M, lhs, src, ld_src, panel, K, cols, store); break;
+    default: gemm_slice_nv(1, c, ldc, M, lhs, src, ld_src, panel, K, cols, store); break;
+    }
 }
 
 /* dX (B,I) = dY (B,O) · W (O,I): for each NR-column slice of W, sweep the rows
@@ -448,19 +516,54 @@ static void avx2_backward_input(float *dX, const float *dY, const float *W,
                    imin(NR, I - n0), STORE_SET);
 }
 
+/* db[o0 .. o0+8n) (+)= Σ_r dY[r] for n vectors (n a constant, 1..8), the last
+ * one holding `last` lanes: the n sums run side by side, so their additions
+ * overlap instead of waiting on each other; each is still Σ_r in order. */
+static ALWAYS_INLINE void bias_grad_group(int n, float *db, const float *dY, int B, int O,
+                                          int last, int fresh)
+{
+    __m256 s[8];
+    __m256i m = lane_mask8(last);
+#pragma GCC unroll 8
+    for (int v = 0; v < n; v++)
+        s[v] = _mm256_setzero_ps();
+    for (int r = 0; r < B; r++, dY += O)
+#pragma GCC unroll 8
+        for (int v = 0; v < n; v++)
+            s[v] = _mm256_add_ps(s[v], v < n - 1 || last == 8 ? _mm256_loadu_ps(dY + 8 * v)
+                                                              : _mm256_maskload_ps(dY + 8 * v, m));
+#pragma GCC unroll 8
+    for (int v = 0; v < n; v++) {
+        int full = v < n - 1 || last == 8;
+        if (!fresh)
+            s[v] = _mm256_add_ps(full ? _mm256_loadu_ps(db + 8 * v) : _mm256_maskload_ps(db + 8 * v, m),
+                                 s[v]);
+        if (full)
+            _mm256_storeu_ps(db + 8 * v, s[v]);
+        else
+            _mm256_maskstore_ps(db + 8 * v, m, s[v]);
+    }
+}
+
 /* db (O) += Σ_r dY[r], in the scalar kernel's order (Σ_r first, then into db);
  * when `fresh`, db = Σ_r dY[r] without reading db (the sum starts at +0, so it
  * is never -0: the same bits as zeroing db first, see STORE_SET). */
 static ALWAYS_INLINE void bias_grad(float *db, const float *dY, int B, int O, int fresh)
 {
-    for (int o = 0; o < O; o += 8) {
-        __m256i m = lane_mask8(imin(O - o, 8));
-        __m256 s = _mm256_setzero_ps();
-        for (int r = 0; r < B; r++)
-            s = _mm256_add_ps(s, _mm256_maskload_ps(dY + (size_t)r * O + o, m));
-        if (!fresh)
-            s = _mm256_add_ps(_mm256_maskload_ps(db + o, m), s);
-        _mm256_maskstore_ps(db + o, m, s);
+    int o0 = 0;
+    for (; o0 + 64 <= O; o0 += 64)
+        bias_grad_group(8, db + o0, dY + o0, B, O, 8, fresh);
+    if (o0 == O)
+        return;
+    int n = (O - o0 + 7) / 8, last = O - o0 - 8 * (n - 1);
+    switch (n) {
+    case 7: bias_grad_group(7, db + o0, dY + o0, B, O, last, fresh); break;
+    case 6: bias_grad_group(6, db + o0, dY + o0, B, O, last, fresh); break;
+    case 5: bias_grad_group(5, db + o0, dY + o0, B, O, last, fresh); break;
+    case 4: bias_grad_group(4, db + o0, dY + o0, B, O, last, fresh); break;
+    case 3: bias_grad_group(3, db + o0, dY + o0, B, O, last, fresh); break;
+    case 2: bias_grad_group(2, db + o0, dY + o0, B, O, last, fresh); break;
+    default: bias_grad_group(1, db + o0, dY + o0, B, O, last, fresh); break;
     }
 }
 
@@ -473,8 +576,12 @@ static ALWAYS_INLINE void bias_grad(float *db, const float *dY, int B, int O, in
 static void pack_transposed_blocks(float *dyt, const float *dY, int B, int O)
 {
     _Static_assert(MR == 4, "one 4-lane vector per row of a block");
-    for (int m0 = 0; m0 < O; m0 += MR, dyt += (size_t)B * MR) {
-        __m128i m = lane_mask4(imin(MR, O - m0));
+    int m0 = 0;
+    for (; m0 + MR <= O; m0 += MR, dyt += (size_t)B * MR)
+        for (int k = 0; k < B; k++)
+            _mm_store_ps(dyt + (size_t)k * MR, _mm_loadu_ps(dY + (size_t)k * O + m0));
+    if (m0 < O) {
+        __m128i m = lane_mask4(O - m0);
         for (int k = 0; k < B; k++)
             _mm_store_ps(dyt + (size_t)k * MR, _mm_maskload_ps(dY + (size_t)k * O + m0, m));
     }

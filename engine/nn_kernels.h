@@ -39,9 +39,9 @@ typedef struct nn_dense_kernels {
     void (*backward_weights)(float *dW, float *db, const float *dY, const float *X,
                              int B, int I, int O, float *scratch);
 
-    /* dW = dYᵀ·X; db = Σ_batch dY (skipped when db is NULL). Overwrites, without
-     * reading them, exactly what zeroing dW and db and then backward_weights
-     * would leave (bit for bit: sums that are -0 are stored as +0). */
+    /* dW = dYᵀ·X; db = Σ_batch dY (skipped when db is NULL). Overwrites dW and db
+     * without reading them, with exactly (bit for bit) what zeroing them and
+     * then backward_weights would leave: the training loop's zero_grad + backward. */
     void (*backward_weights_fresh)(float *dW, float *db, const float *dY, const float *X,
                                    int B, int I, int O, float *scratch);
 

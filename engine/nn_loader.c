@@ -51,6 +51,26 @@ static inline __attribute__((always_inline)) void convert_pixels(float *restrict
         dst[i] = (float)src[i] * scale + shift;
 }
 
+/* Fetches the `pixels` (> 0) bytes at image into the cache ahead of use (a
+ * hint): every 64-byte line they touch, the last one included. */
+static inline __attribute__((always_inline)) void prefetch_image(const uint8_t *image,
+                                                                 size_t pixels, int locality)
+{
+#if defined(__GNUC__)
+    for (size_t k = 0; k < pixels; k += 64)
+        if (locality == 3)
+            __builtin_prefetch(image + k, 0, 3);
+        else
+            __builtin_prefetch(image + k, 0, 2);
+    if (locality == 3)
+        __builtin_prefetch(image + pixels - 1, 0, 3);
+    else
+        __builtin_prefetch(image + pixels - 1, 0, 2);
+#else
+    (void)image, (void)pixels, (void)locality;
+#endif
+}
+
 GATHER_CLONES
 void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n,
                        int normalize, float mean, float std, float *x, int32_t *y)
@@ -62,15 +82,26 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
     float shift = normalize ? -mean / std : 0.0f;
     for (uint32_t b = 0; b < n; b++) {
         size_t i = indices[b];
-#if defined(__GNUC__)
-        if (b + 2 < n) { /* shuffled rows are scattered: fetch two samples ahead */
-            const uint8_t *ahead = ds->images + indices[b + 2] * pixels;
-            for (size_t k = 0; k < pixels; k += 64)
-                __builtin_prefetch(ahead + k);
-        }
-#endif
+        if (b + 2 < n) /* shuffled rows are scattered: fetch two samples ahead */
+            prefetch_image(ds->images + indices[b + 2] * pixels, pixels, 3);
         convert_pixels(x + b * pixels, ds->images + i * pixels, pixels, scale, shift);
         y[b] = ds->labels[i];
+    }
+}
+
+/* Brings the images of next[0..n) towards the cache while the caller works on
+ * the current batch. Shuffled samples lie on pages all over a dataset of tens
+ * of MB: a prefetch that misses the TLB is dropped (on the CPUs measured), so
+ * each image is first read for real (one byte: a page walk, then its first
+ * line), then its other lines are prefetched. */
+static void fetch_ahead(const nn_dataset *ds, const uint32_t *next, uint32_t n)
+{
+    size_t pixels = (size_t)ds->rows * ds->cols;
+    for (uint32_t b = 0; b < n; b++) {
+        const uint8_t *image = ds->images + (size_t)next[b] * pixels;
+        (void)*(volatile const uint8_t *)image;
+        if (pixels > 64)
+            prefetch_image(image + 64, pixels - 64, 2);
     }
 }
 
@@ -177,31 +208,6 @@ void nn_loader_start_epoch(nn_loader *loader, uint32_t epoch)
         loader->order[i] = loader->base[loader->order[i]];
 }
 
-/* Asks for the images of the next batch to be brought into the cache while the
- * caller works on this one: shuffled samples are scattered over tens of MB, and
- * fetched one by one inside the gather each costs a trip to memory. Up to
- * PREFETCH_BYTES, so a large batch does not flush the caller's working set. */
-static void prefetch_next_batch(const nn_loader *loader)
-{
-#if defined(__GNUC__)
-    enum { LINE = 64, PREFETCH_BYTES = 128 * 1024 };
-    size_t pixels = (size_t)loader->ds->rows * loader->ds->cols;
-    uint32_t left = loader->samples - loader->position;
-    uint32_t n = left < loader->config.batch_size ? left : loader->config.batch_size;
-    if (pixels == 0 || (size_t)n > PREFETCH_BYTES / pixels)
-        n = (uint32_t)(PREFETCH_BYTES / (pixels ? pixels : 1));
-    const uint32_t *next = loader->order + loader->position;
-    for (uint32_t b = 0; b < n; b++) {
-        const uint8_t *image = loader->ds->images + (size_t)next[b] * pixels;
-        for (size_t k = 0; k < pixels; k += LINE)
-            __builtin_prefetch(image + k, 0, 2); /* read, keep in L2 and outer caches */
-        __builtin_prefetch(image + pixels - 1, 0, 2);
-    }
-#else
-    (void)loader;
-#endif
-}
-
 int nn_loader_next(nn_loader *loader, const float **x, const int32_t **y, uint32_t *batch)
 {
     uint32_t left = loader->samples - loader->position;
@@ -215,8 +221,13 @@ int nn_loader_next(nn_loader *loader, const float **x, const int32_t **y, uint32
     const nn_loader_config *c = &loader->config;
     nn_dataset_gather(loader->ds, loader->order + loader->position, n, c->normalize, c->mean,
                       c->std, loader->x, loader->y);
+    /* the next batch's images, up to PREFETCH_BYTES so that a large batch does
+     * not flush the caller's working set */
+    enum { PREFETCH_BYTES = 128 * 1024 };
+    uint32_t after = left - n, max_next = PREFETCH_BYTES / (nn_loader_features(loader) | 1);
+    uint32_t n_next = after < c->batch_size ? after : c->batch_size;
+    fetch_ahead(loader->ds, loader->order + loader->position + n, n_next < max_next ? n_next : max_next);
     loader->position += n;
-    prefetch_next_batch(loader);
     return 1;
 }
 

@@ -3,6 +3,9 @@
  *
  *   bench_kernels [seconds-per-cell] [--summary]     (default 0.2)
  *
+ * Both print the core's AVX2 FMA peak first (12 chains of FMAs), the ceiling
+ * the GFLOP/s read against.
+ *
  * --summary prints, instead of the tables, one line of key=value pairs per
  * cell that tests/bench/bench_all.sh turns into rows of its table: the plain
  * GEMMs (no bias or activation in the forward) on the first layer's shapes, the
@@ -26,6 +29,10 @@
 
 #include "nn_kernels.h"
 #include "nn_mem.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #ifdef NNLAB_HAVE_OPENBLAS
 #include <cblas.h>
@@ -115,6 +122,48 @@ static double best_call_seconds(const nn_dense_kernels *k, gemm_kind gemm, bench
         samples++;
     }
     return best;
+}
+
+/* The core's AVX2 FMA peak in GFLOP/s: 12 independent chains of 8-lane FMAs
+ * (enough to cover the latency on current x86 cores), best of 20 runs of
+ * ~25 ms. The yardstick the kernels' GFLOP/s are read against; 0 without AVX2. */
+#if defined(__GNUC__) && defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static double fma_peak_avx2(void)
+{
+    __m256 x = _mm256_set1_ps(0.9999f), y = _mm256_set1_ps(1e-7f);
+    __m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2),
+           a3 = _mm256_set1_ps(3), a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5),
+           a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7), a8 = _mm256_set1_ps(8),
+           a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
+    double best = 0;
+    for (int rep = 0; rep < 20; rep++) {
+        long n = 200000;
+        double t0 = now_seconds();
+        for (long k = 0; k < n; k++) {
+#define FMA_STEP(v) v = _mm256_fmadd_ps(v, x, y)
+            FMA_STEP(a0), FMA_STEP(a1), FMA_STEP(a2), FMA_STEP(a3), FMA_STEP(a4), FMA_STEP(a5);
+            FMA_STEP(a6), FMA_STEP(a7), FMA_STEP(a8), FMA_STEP(a9), FMA_STEP(a10), FMA_STEP(a11);
+#undef FMA_STEP
+        }
+        double t = now_seconds() - t0, gflops = n * 12.0 * 16.0 / t * 1e-9;
+        best = gflops > best ? gflops : best;
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+    volatile float sink = _mm256_cvtss_f32(s); /* keeps the chains alive */
+    (void)sink;
+    return best;
+}
+#endif
+
+static double fma_peak_gflops(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (nn_kernels_avx2())
+        return fma_peak_avx2();
+#endif
+    return 0.0;
 }
 
 enum { IMPL_SCALAR, IMPL_AVX2, IMPL_OPENBLAS, N_IMPLS, ROUNDS = 4 };
@@ -266,6 +315,7 @@ int main(int argc, char **argv)
 #else
         printf("openblas=none\n");
 #endif
+        printf("fma_peak=%.1f\n", fma_peak_gflops());
         static const shape second_layer_shapes[] = {{32, 64, 10}, {128, 256, 10}};
         bench_summary(first_layer_shapes, sizeof first_layer_shapes / sizeof first_layer_shapes[0],
                       min_seconds, &seed);
@@ -278,6 +328,8 @@ int main(int argc, char **argv)
            min_seconds);
     printf("active table: %s; avx2 table: %s\n", nn_kernels_active()->name,
            nn_kernels_avx2() ? "available" : "unavailable on this CPU (skipped)");
+    if (nn_kernels_avx2())
+        printf("this core's AVX2 FMA peak: %.1f GFLOP/s\n", fma_peak_gflops());
 #ifdef NNLAB_HAVE_OPENBLAS
     const char *coretype = getenv("OPENBLAS_CORETYPE"), *l2 = getenv("OPENBLAS_L2_SIZE");
     printf("openblas: %s\nopenblas core: %s, %d thread(s); OPENBLAS_CORETYPE=%s "
