@@ -204,6 +204,29 @@ static float *random_floats(size_t n, unsigned *seed)
     return p;
 }
 
+/* Random operands and scratch for one (B, I, O) shape. */
+static bench_buffers bench_buffers_new(int B, int I, int O, unsigned *seed)
+{
+    return (bench_buffers){
+        .X = random_floats((size_t)B * I, seed),
+        .W = random_floats((size_t)O * I, seed),
+        .b = random_floats((size_t)O, seed),
+        .Y = random_floats((size_t)B * O, seed),
+        .dY = random_floats((size_t)B * O, seed),
+        .dX = random_floats((size_t)B * I, seed),
+        .dW = random_floats((size_t)O * I, seed),
+        .db = random_floats((size_t)O, seed),
+        .scratch = random_floats(nn_dense_scratch_floats(B, I, O), seed),
+    };
+}
+
+static void bench_buffers_free(bench_buffers *m)
+{
+    float *bufs[] = {m->X, m->W, m->b, m->Y, m->dY, m->dX, m->dW, m->db, m->scratch};
+    for (size_t j = 0; j < sizeof bufs / sizeof bufs[0]; j++)
+        nn_free(bufs[j]);
+}
+
 typedef struct shape {
     int B, I, O;
 } shape;
@@ -227,17 +250,7 @@ static void bench_table(const char *title, const shape *shapes, size_t n_shapes,
     for (int g = 0; g <= GEMM_BACKWARD_WEIGHTS; g++) {
         for (size_t i = 0; i < n_shapes; i++) {
             int B = shapes[i].B, I = shapes[i].I, O = shapes[i].O;
-            bench_buffers m = {
-                .X = random_floats((size_t)B * I, seed),
-                .W = random_floats((size_t)O * I, seed),
-                .b = random_floats((size_t)O, seed),
-                .Y = random_floats((size_t)B * O, seed),
-                .dY = random_floats((size_t)B * O, seed),
-                .dX = random_floats((size_t)B * I, seed),
-                .dW = random_floats((size_t)O * I, seed),
-                .db = random_floats((size_t)O, seed),
-                .scratch = random_floats(nn_dense_scratch_floats(B, I, O), seed),
-            };
+            bench_buffers m = bench_buffers_new(B, I, O, seed);
             double gf[N_IMPLS];
             measure_cell(gf, (gemm_kind)g, &m, B, I, O, min_seconds);
             printf("| %-20s | %4d | %4d | %4d | %7.1f | ", gemm_names[g], B, I, O,
@@ -255,9 +268,7 @@ static void bench_table(const char *title, const shape *shapes, size_t n_shapes,
             else
                 printf("%11s |\n", "-");
             fflush(stdout);
-            float *bufs[] = {m.X, m.W, m.b, m.Y, m.dY, m.dX, m.dW, m.db, m.scratch};
-            for (size_t j = 0; j < sizeof bufs / sizeof bufs[0]; j++)
-                nn_free(bufs[j]);
+            bench_buffers_free(&m);
         }
     }
 }
@@ -270,25 +281,13 @@ static void bench_summary(const shape *shapes, size_t n_shapes, double min_secon
     for (size_t g = 0; g < sizeof gemms / sizeof gemms[0]; g++)
         for (size_t i = 0; i < n_shapes; i++) {
             int B = shapes[i].B, I = shapes[i].I, O = shapes[i].O;
-            bench_buffers m = {
-                .X = random_floats((size_t)B * I, seed),
-                .W = random_floats((size_t)O * I, seed),
-                .b = random_floats((size_t)O, seed),
-                .Y = random_floats((size_t)B * O, seed),
-                .dY = random_floats((size_t)B * O, seed),
-                .dX = random_floats((size_t)B * I, seed),
-                .dW = random_floats((size_t)O * I, seed),
-                .db = random_floats((size_t)O, seed),
-                .scratch = random_floats(nn_dense_scratch_floats(B, I, O), seed),
-            };
+            bench_buffers m = bench_buffers_new(B, I, O, seed);
             double gf[N_IMPLS];
             measure_cell(gf, gemms[g], &m, B, I, O, min_seconds);
             printf("gemm=%s B=%d I=%d O=%d scalar=%.2f avx2=%.2f openblas=%.2f\n", names[g], B, I,
                    O, gf[IMPL_SCALAR], gf[IMPL_AVX2], gf[IMPL_OPENBLAS]);
             fflush(stdout);
-            float *bufs[] = {m.X, m.W, m.b, m.Y, m.dY, m.dX, m.dW, m.db, m.scratch};
-            for (size_t j = 0; j < sizeof bufs / sizeof bufs[0]; j++)
-                nn_free(bufs[j]);
+            bench_buffers_free(&m);
         }
 }
 
