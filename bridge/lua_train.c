@@ -23,6 +23,25 @@ static void push_stats(lua_State *L, const nn_pass_stats *s)
     lua_setfield(L, -2, "diverged");
 }
 
+/* A pass reuses the model's output buffers: earlier outputs go stale, and
+ * there is no forward left for a backward to follow. */
+static void outdate_outputs(lnn_net *model)
+{
+    model->generation++;
+    model->input = NULL;
+}
+
+/* Turns a pass's outcome into its stats table or the matching Lua error. */
+static int finish_pass(lua_State *L, nn_status st, const nn_pass_stats *stats)
+{
+    if (st == NN_ECANCELED)
+        return lnn_raise_interrupted(L);
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    push_stats(L, stats);
+    return 1;
+}
+
 /* core.train_epoch(model, loss_fn, optimizer, loader) -> stats */
 static int train_epoch(lua_State *L)
 {
@@ -33,17 +52,11 @@ static int train_epoch(lua_State *L)
     luaL_argcheck(L, updated == model, 3, "optimizer was made for another model");
     uint32_t epoch;
     nn_loader *loader = lnn_loader_begin_pass(L, 4, &epoch);
-    model->generation++; /* earlier outputs are overwritten by this pass */
-    model->input = NULL;
+    outdate_outputs(model);
     nn_pass_stats stats;
     nn_status st = nn_train_epoch(model->net, (nn_loss_kind)kind, opt, loader, epoch,
                                   lnn_interrupt_flag(), &stats);
-    if (st == NN_ECANCELED)
-        return lnn_raise_interrupted(L);
-    if (st != NN_OK)
-        return lnn_engine_error(L, st);
-    push_stats(L, &stats);
-    return 1;
+    return finish_pass(L, st, &stats);
 }
 
 /* core.evaluate(model, loss_fn, loader) -> stats */
@@ -52,16 +65,10 @@ static int evaluate(lua_State *L)
     lnn_net *model = lnn_check_net(L, 1);
     int kind = lnn_check_loss_kind(L, 2);
     nn_loader *loader = lnn_loader_begin_pass(L, 3, NULL);
-    model->generation++;
-    model->input = NULL;
+    outdate_outputs(model);
     nn_pass_stats stats;
     nn_status st = nn_evaluate(model->net, (nn_loss_kind)kind, loader, lnn_interrupt_flag(), &stats);
-    if (st == NN_ECANCELED)
-        return lnn_raise_interrupted(L);
-    if (st != NN_OK)
-        return lnn_engine_error(L, st);
-    push_stats(L, &stats);
-    return 1;
+    return finish_pass(L, st, &stats);
 }
 
 void lnn_open_train(lua_State *L)
