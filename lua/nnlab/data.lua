@@ -10,14 +10,7 @@ local data = {}
 -- dataset userdata -> where it came from (see data.source)
 local provenance = setmetatable({}, { __mode = "k" })
 
-local function check_options(where, opts, allowed, level)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then error(where .. ": options must be a table", level + 1) end
-  for k in pairs(opts) do
-    if not allowed[k] then error(("%s: unknown option '%s'"):format(where, tostring(k)), level + 1) end
-  end
-  return opts
-end
+local check_options = require("nnlab.options").check
 
 local function open(name, opts)
   local dir, info = datasets.locate(name, { download = opts.download })

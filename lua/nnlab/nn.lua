@@ -39,16 +39,7 @@ function Layer.describe(spec)
 end
 Layer.__tostring = Layer.describe
 
-local function check_options(where, opts, allowed, level)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then error(where .. ": options must be a table", level + 1) end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      error(("%s: unknown option '%s'"):format(where, tostring(k)), level + 1)
-    end
-  end
-  return opts
-end
+local check_options = require("nnlab.options").check
 
 -- v as an integer (1e6 is one too), or an error naming the argument.
 local function positive_integer(where, name, v, level)
