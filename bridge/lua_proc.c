@@ -2,7 +2,7 @@
  * and report writer need (fork, wait, pipes, poll, a monotonic clock, isatty,
  * mkdir, file locks, signals). Thin wrappers only: which job runs where, what a
  * child does, when to stop and how failures are reported is the policy of
- * lua/nnlab/workers.lua and cli.lua. Failures return nil, message, errno as io
+ * lua/nnlab/notebook/workers.lua and cli.lua. Failures return nil, message, errno as io
  * functions do.
  *
  * Signals: proc.catch_signals() makes SIGINT, SIGTERM and SIGHUP record

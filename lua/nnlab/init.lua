@@ -52,19 +52,24 @@ function nnlab.labels(values)
   return t
 end
 
--- The notebook: experiment files that write reports (docs/notebook.md).
--- lab.title, lab.md, lab.param, lab.sweep, lab.table, lab.chart, lab.require;
--- runs:best, runs:summary, runs:compare, runs:verdict; nnlab.stats (mean,
--- std, Welch's t-test, verdicts on claims).
-local notebook = require "nnlab.notebook"
-nnlab.title = notebook.title
-nnlab.md = notebook.md
-nnlab.param = notebook.param
-nnlab.sweep = notebook.sweep
-nnlab.table = notebook.table
-nnlab.chart = notebook.chart
-nnlab.require = notebook.require
-nnlab.stats = require "nnlab.stats"
+-- The notebook (lua/nnlab/notebook/, docs/notebook.md): experiment files
+-- that write reports. lab.title, lab.md, lab.param, lab.sweep, lab.table,
+-- lab.chart, lab.require; runs:best, runs:summary, runs:compare,
+-- runs:verdict; nnlab.stats. Loaded on first use, so a program that only
+-- trains (stock Lua, `require "nnlab"`) loads none of it.
+local NOTEBOOK = { title = true, md = true, param = true, sweep = true, table = true, chart = true,
+                   require = true }
+setmetatable(nnlab, { __index = function(t, name)
+  if NOTEBOOK[name] then
+    local value = require("nnlab.notebook")[name]
+    rawset(t, name, value)
+    return value
+  elseif name == "stats" then
+    local value = require "nnlab.notebook.stats"
+    rawset(t, name, value)
+    return value
+  end
+end })
 
 --- nnlab.save(model, path) writes a model file; nnlab.load(path) reads one back.
 function nnlab.save(model, path)

@@ -5,9 +5,9 @@
 -- refused entry comes with a one-line reason; an accepted entry encodes to
 -- canonical text that reads back to the same text (the cache's key check
 -- compares such texts).
-local cache = require "nnlab.cache"
-local serialize = require "nnlab.serialize"
-local sweep = require "nnlab.sweep"
+local cache = require "nnlab.notebook.cache"
+local serialize = require "nnlab.notebook.serialize"
+local sweep = require "nnlab.notebook.sweep"
 
 return function(bytes)
   local entry, why = cache.decode_entry(bytes, "entry.lua")

@@ -1,11 +1,11 @@
 -- The notebook's building blocks on their own: canonical serialisation and
 -- its safe reader, FNV-1a, Welch's t-test, JSON, and what a Runs object says.
 local T = require "testlib"
-local serialize = require "nnlab.serialize"
-local hash = require "nnlab.hash"
-local stats = require "nnlab.stats"
-local json = require "nnlab.json"
-local runs = require "nnlab.runs"
+local serialize = require "nnlab.notebook.serialize"
+local hash = require "nnlab.notebook.hash"
+local stats = require "nnlab.notebook.stats"
+local json = require "nnlab.notebook.json"
+local runs = require "nnlab.notebook.runs"
 
 -- serialize: canonical (sorted keys, exact numbers, integer/float kept apart) and reversible
 local value = { 3, 2.0, 0.1, 1 / 0, -1 / 0, -0.0, "a\n\"b\0", true,

@@ -1,9 +1,9 @@
 -- Verdicts on claims (nnlab.stats.verdict, runs:verdict), the confidence
 -- interval of Welch's test, the derived gap metric, and where a chart's key goes.
 local T = require "testlib"
-local stats = require "nnlab.stats"
-local runs = require "nnlab.runs"
-local gnuplot = require "nnlab.gnuplot"
+local stats = require "nnlab.notebook.stats"
+local runs = require "nnlab.notebook.runs"
+local gnuplot = require "nnlab.notebook.gnuplot"
 
 -- t quantiles (scipy.stats.t.ppf(0.975, df)) and Welch's confidence interval
 T.close(stats.t_quantile(0.95, 4), 2.7764451052, 1e-8, "t(0.975, 4)")

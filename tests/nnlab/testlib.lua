@@ -1,6 +1,36 @@
--- Small assertion and process helpers for Lua tests run through build/nnlab.
--- Every failure raises an error naming the test file's line, so nnlab exits 1.
+-- Small assertion and process helpers for Lua tests, run through build/nnlab
+-- (tests/nnlab) or the stock lua5.4 (tests/lua). A test file is a list of
+-- named cases, cmocka-style:
+--   T.case("sweep rejects a misspelt option", function() ... end)
+--   ...
+--   T.done()
+-- Each case runs under xpcall: a failing assertion ends that case only, with
+-- its name, file:line and a traceback; T.done prints "N passed, N failed" and
+-- fails the file (exit 1) if any case failed or none ran. Assertions raise
+-- errors naming the test file's line.
 local T = {}
+
+local passed, failed = 0, {}
+
+--- Runs fn() as the case `name`: prints "[ OK ] name" or "[FAIL] name: why".
+function T.case(name, fn)
+  local ok, err = xpcall(fn, function(e) return debug.traceback(tostring(e), 2) end)
+  if ok then
+    passed = passed + 1
+    io.stdout:write("[ OK ] ", name, "\n")
+  else
+    failed[#failed + 1] = name
+    io.stdout:write("[FAIL] ", name, ": ", err, "\n")
+  end
+  io.stdout:flush()
+end
+
+--- Ends a test file: prints the count and fails when a case failed or none ran.
+function T.done()
+  io.stdout:write(("%d passed, %d failed\n"):format(passed, #failed))
+  if #failed > 0 then error("failed cases: " .. table.concat(failed, "; "), 0) end
+  if passed == 0 then error("no test case ran", 0) end
+end
 
 T.nnlab = os.getenv("NNLAB_BIN") or "nnlab"
 T.source = os.getenv("NNLAB_SOURCE_DIR") or "."

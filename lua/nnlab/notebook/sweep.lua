@@ -11,8 +11,8 @@ local files = require "nnlab.files"
 local nn = require "nnlab.nn"
 local data = require "nnlab.data"
 local train = require "nnlab.train"
-local runs = require "nnlab.runs"
-local workers = require "nnlab.workers"
+local runs = require "nnlab.notebook.runs"
+local workers = require "nnlab.notebook.workers"
 local proc = core.proc
 
 local sweep = {}

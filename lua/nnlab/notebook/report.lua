@@ -7,11 +7,11 @@
 local core = require "nnlab.core"
 local data = require "nnlab.data"
 local files = require "nnlab.files"
-local gnuplot = require "nnlab.gnuplot"
-local json = require "nnlab.json"
-local runs_lib = require "nnlab.runs"
-local serialize = require "nnlab.serialize"
-local sweep = require "nnlab.sweep"
+local gnuplot = require "nnlab.notebook.gnuplot"
+local json = require "nnlab.notebook.json"
+local runs_lib = require "nnlab.notebook.runs"
+local serialize = require "nnlab.notebook.serialize"
+local sweep = require "nnlab.notebook.sweep"
 
 local report = {}
 

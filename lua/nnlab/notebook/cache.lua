@@ -8,8 +8,8 @@
 -- midway leaves only whole entries, and two runs that store the same entry at
 -- once each leave a whole, correct file.
 local files = require "nnlab.files"
-local hash = require "nnlab.hash"
-local serialize = require "nnlab.serialize"
+local hash = require "nnlab.notebook.hash"
+local serialize = require "nnlab.notebook.serialize"
 
 local cache = {}
 cache.__index = cache

@@ -1,7 +1,7 @@
 -- nnlab.json: writes Lua values as JSON (results.json). Tables with keys
 -- 1..n become arrays, others objects with their keys sorted, so the same
 -- results give the same file. NaN and infinities, which JSON lacks, become null.
-local serialize = require "nnlab.serialize"
+local serialize = require "nnlab.notebook.serialize"
 
 local json = {}
 

@@ -6,13 +6,13 @@
 -- notebook.finish, which writes the report (nnlab.report). A file that fails
 -- midway writes no report, so the last good one stays. lab.require loads
 -- modules that sit beside the experiment file (definitions shared by several).
-local cache = require "nnlab.cache"
+local cache = require "nnlab.notebook.cache"
 local files = require "nnlab.files"
-local progress = require "nnlab.progress"
-local report = require "nnlab.report"
-local runs_lib = require "nnlab.runs"
-local sweep = require "nnlab.sweep"
-local workers = require "nnlab.workers"
+local progress = require "nnlab.notebook.progress"
+local report = require "nnlab.notebook.report"
+local runs_lib = require "nnlab.notebook.runs"
+local sweep = require "nnlab.notebook.sweep"
+local workers = require "nnlab.notebook.workers"
 local proc = require("nnlab.core").proc
 
 local notebook = {}

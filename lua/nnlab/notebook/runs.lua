@@ -4,7 +4,7 @@
 -- variation, and says whether two variations differ by more than noise
 -- (Welch's t-test at 95 %, nnlab.stats). Seeds that diverged are left out of
 -- every mean and marked.
-local stats = require "nnlab.stats"
+local stats = require "nnlab.notebook.stats"
 
 local runs = {}
 local Runs = {}
