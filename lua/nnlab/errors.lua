@@ -1,0 +1,79 @@
+-- nnlab.errors: one way to blame the user. nnlab promises that a mistake in
+-- an experiment file is reported at the user's file and line, however deep
+-- in nnlab the check that found it sits. errors.raise finds that line by
+-- walking the stack to the first frame outside nnlab's own Lua files (this
+-- folder and below), so no check counts stack levels. When a tail call has
+-- erased the user's frame (`model = function(p) return nn.Sequential {...} end`),
+-- the user function nnlab was calling (errors.call) stands in, at the line
+-- where it is defined. errors.traceback shows the same user frames only.
+local errors = {}
+
+-- "@/path/to/lua/nnlab/": the source prefix of every nnlab Lua file.
+local LIBRARY = debug.getinfo(1, "S").source:match("^(@.*[/\\]nnlab[/\\])errors%.lua$")
+
+--- True when a frame's source (debug.getinfo's `source`) is nnlab's own
+--- Lua code or C: frames a user's error position never names.
+function errors.is_library(source)
+  if source == "=[C]" then return true end
+  return LIBRARY ~= nil and source:sub(1, #LIBRARY) == LIBRARY
+end
+
+-- The user functions nnlab is calling right now, innermost last (errors.call).
+local calling = {}
+
+--- "file:line:" of the user's line that led to the running nnlab code, or
+--- nil when no user frame is on the stack.
+function errors.user_position()
+  local level = 2
+  while true do
+    local info = debug.getinfo(level, "Slf")
+    if not info then return nil end
+    if info.func == errors.call then break end -- the user function it called was tail-called away
+    if not errors.is_library(info.source) and info.currentline > 0 then
+      return ("%s:%d:"):format(info.short_src, info.currentline)
+    end
+    level = level + 1
+  end
+  local where = debug.getinfo(calling[#calling], "S")
+  return ("%s:%d:"):format(where.short_src, where.linedefined)
+end
+
+--- errors.raise(fmt, ...): raises fmt:format(...) at the user's line.
+function errors.raise(fmt, ...)
+  local msg = select("#", ...) > 0 and fmt:format(...) or fmt
+  local position = errors.user_position()
+  error(position and (position .. " " .. msg) or msg, 0)
+end
+
+--- errors.call(f, ...) -> f(...): calls a function of the user's (a sweep's
+--- model, optimizer or loss), remembering it as the place to blame when a
+--- tail call inside it leaves no user line on the stack.
+function errors.call(f, ...)
+  calling[#calling + 1] = f
+  local results = table.pack(pcall(f, ...))
+  calling[#calling] = nil
+  if not results[1] then error(results[2], 0) end
+  return table.unpack(results, 2, results.n)
+end
+
+--- errors.traceback(msg [, level]) -> msg and a "stack traceback:" of the
+--- user's own frames only (nnlab's Lua and C frames left out).
+function errors.traceback(msg, level)
+  local lines = { msg, "stack traceback:" }
+  level = level or 2
+  while true do
+    local info = debug.getinfo(level, "Sln")
+    if not info then break end
+    if not errors.is_library(info.source) then
+      local name = info.what == "main" and "in main chunk"
+                   or info.name and ("in function '%s'"):format(info.name)
+                   or ("in function <%s:%d>"):format(info.short_src, info.linedefined)
+      lines[#lines + 1] = ("\t%s:%d: %s"):format(info.short_src, info.currentline, name)
+    end
+    level = level + 1
+  end
+  if #lines == 2 then lines[2] = nil end
+  return table.concat(lines, "\n")
+end
+
+return errors
