@@ -1,9 +1,11 @@
--- The nnlab command line: parses the arguments the C host hands over (and
--- types --set values), runs an experiment file under a traceback handler, and
--- turns every failure into one clear message on stderr and a non-zero exit
--- status. SIGINT, SIGTERM and SIGHUP stop a run cleanly: whatever is running
--- is interrupted (workers are killed by nnlab.workers), nothing more is
--- written, and the exit status is 128 + the signal's number (130, 143, 129).
+-- The nnlab command line: parses the arguments the C host hands over, runs
+-- an experiment file as one notebook run (nnlab.notebook.begin, the file
+-- under a traceback handler that shows the user's frames, then
+-- nnlab.notebook.finish), and turns every failure into one clear message on
+-- stderr and a non-zero exit status. SIGINT, SIGTERM and SIGHUP stop a run
+-- cleanly: whatever is running is interrupted (workers are killed by
+-- nnlab.notebook.workers), nothing more is written, and the exit status is
+-- 128 + the signal's number (130, 143, 129).
 local cli = {}
 
 local USAGE = [[
@@ -88,50 +90,6 @@ function cli.parse_run(args)
   return opts
 end
 
-local BOOLEANS = { ["true"] = true, yes = true, on = true, ["1"] = true,
-                   ["false"] = false, no = false, off = false, ["0"] = false }
-
---- The value of `--set name=text` typed like the parameter's default
---- (integer, finite number, boolean or string), or nil and what was expected
---- ("an integer"). Never raises, whatever the text.
-function cli.parse_setting(text, default)
-  local kind = math.type(default) or type(default)
-  if kind == "integer" then
-    return math.tointeger(tonumber(text)), "an integer"
-  elseif kind == "float" then
-    local n = tonumber(text)
-    if not n then return nil, "a number" end
-    if n - n ~= 0 then return nil, "a finite number" end -- inf, -inf or nan
-    return n + 0.0, "a number"
-  elseif kind == "boolean" then
-    return BOOLEANS[text:lower()], "true or false"
-  end
-  return text, "a string"
-end
-
--- Frames of nnlab's own plumbing that a user's traceback does not need.
-local function short_traceback(msg)
-  local tb = debug.traceback(msg, 3)
-  local out = {}
-  for line in tb:gmatch("[^\n]+") do
-    if not (line:find("nnlab/cli.lua", 1, true) or line:find("[C]: in function 'xpcall'", 1, true)
-            or line:find("[C]: in ?", 1, true)) then
-      out[#out + 1] = line
-    end
-  end
-  return table.concat(out, "\n")
-end
-
--- Functions to call once the file has run without error (see cli.on_success).
-local on_success = {}
-
---- Registers f to run after the experiment file has finished without error
---- (the notebook writes its report there). An error raised by f fails the
---- run like one in the file, but is shown without a traceback.
-function cli.on_success(f)
-  on_success[#on_success + 1] = f
-end
-
 -- Ends a failed run; returns its exit status. When a signal stopped it, the
 -- error it caused is only a consequence: the interruption is what is said,
 -- and the status is 128 + the signal's number.
@@ -146,10 +104,11 @@ end
 --- Runs a Lua file with options; returns an exit status.
 function cli.run_file(opts)
   local proc = require("nnlab.core").proc
+  local errors = require "nnlab.errors"
   proc.catch_signals()
   proc.ignore_signal("XFSZ") -- past `ulimit -f`, writes fail with EFBIG and are reported
-  local nnlab = require "nnlab"
-  nnlab.options = opts
+  local notebook = require "nnlab.notebook"
+  notebook.begin(opts)
   local chunk, err = loadfile(opts.script)
   if not chunk then
     if not io.open(opts.script, "r") then
@@ -162,13 +121,12 @@ function cli.run_file(opts)
       local mt = getmetatable(e)
       e = mt and mt.__tostring and tostring(e) or ("(error object is a %s value)"):format(type(e))
     end
-    return short_traceback(e)
+    return errors.traceback(e)
   end)
   if not ok then return run_failed(msg) end
-  for _, finish in ipairs(on_success) do
-    ok, msg = pcall(finish)
-    if not ok then return run_failed(tostring(msg)) end
-  end
+  -- the report is written once the whole file has run; its errors are shown without a traceback
+  ok, msg = pcall(notebook.finish)
+  if not ok then return run_failed(tostring(msg)) end
   return 0
 end
 

@@ -4,13 +4,13 @@
 -- for reports, where each came from and why.
 local core = require "nnlab.core"
 local datasets = require "nnlab.datasets"
+local errors = require "nnlab.errors"
+local options = require "nnlab.options"
 
 local data = {}
 
 -- dataset userdata -> where it came from (see data.source)
 local provenance = setmetatable({}, { __mode = "k" })
-
-local check_options = require("nnlab.options").check
 
 local function open(name, opts)
   local dir, info = datasets.locate(name, { download = opts.download })
@@ -24,8 +24,9 @@ end
 ---                             fallback = "fashion-mnist" }) -> dataset
 --- name: "kmnist", "mnist", "fashion-mnist" or a folder with the four IDX files.
 function data.load(name, opts)
-  if type(name) ~= "string" then error("data.load: expected a dataset name or folder", 2) end
-  opts = check_options("data.load", opts, { train = true, subset = true, download = true, fallback = true }, 2)
+  if type(name) ~= "string" then errors.raise("data.load: expected a dataset name or folder") end
+  opts = options.check("data.load", opts, { train = true, subset = options.optional "integer", download = true,
+                                            fallback = options.optional "string" })
   local ds, info, dir = open(name, opts)
   local used, reason = name, nil
   if not ds and opts.fallback then
@@ -35,14 +36,14 @@ function data.load(name, opts)
   end
   if not ds then
     if reason then
-      error(("data.load: neither '%s' nor the fallback '%s' could be loaded.\n%s\n%s"):format(
-        name, opts.fallback, reason, info), 2)
+      errors.raise("data.load: neither '%s' nor the fallback '%s' could be loaded.\n%s\n%s",
+                   name, opts.fallback, reason, info)
     end
-    error("data.load: " .. info, 2)
+    errors.raise("data.load: %s", info)
   end
   if opts.subset then
-    if math.type(opts.subset) ~= "integer" or opts.subset < 1 then
-      error("data.load: subset must be a positive integer", 2)
+    if opts.subset < 1 then
+      errors.raise("data.load: subset must be a positive integer")
     end
     if opts.subset < #ds then ds = ds:subset(opts.subset) end
   end
@@ -93,25 +94,23 @@ end
 --- Each loader:batches() is one epoch; with shuffle, epoch k's order depends only
 --- on (seed, k).
 function data.DataLoader(ds, opts)
-  if getmetatable(ds) ~= Dataset then error("data.DataLoader: expected a dataset", 2) end
-  opts = check_options("data.DataLoader", opts,
-    { batch_size = true, shuffle = true, drop_last = true, seed = true, normalize = true }, 2)
-  local batch_size = opts.batch_size or 1
-  if math.type(batch_size) ~= "integer" or batch_size < 1 then
-    error(("data.DataLoader: batch_size must be a positive integer, got %s"):format(tostring(batch_size)), 2)
+  if getmetatable(ds) ~= Dataset then errors.raise("data.DataLoader: expected a dataset") end
+  opts = options.check("data.DataLoader", opts, { batch_size = 1, shuffle = false, drop_last = false, seed = 0,
+                                                  normalize = options.optional "table" })
+  local batch_size = opts.batch_size
+  if batch_size < 1 then
+    errors.raise("data.DataLoader: batch_size must be a positive integer, got %s", tostring(batch_size))
   end
-  local seed = opts.seed or 0
-  if math.type(seed) ~= "integer" then error("data.DataLoader: seed must be an integer", 2) end
   local mean, std
   if opts.normalize then
+    options.check("data.DataLoader: normalize", opts.normalize, { mean = 0.0, std = 1.0 })
     mean, std = opts.normalize.mean, opts.normalize.std
     if type(mean) ~= "number" or type(std) ~= "number" or not (std > 0) then
-      error("data.DataLoader: normalize needs numbers { mean = m, std = s } with s > 0", 2)
+      errors.raise("data.DataLoader: normalize needs numbers { mean = m, std = s } with s > 0")
     end
   end
-  local loader, err = core.loader_new(ds, batch_size, opts.shuffle and true or false,
-                                      opts.drop_last and true or false, seed, mean, std)
-  if not loader then error("data.DataLoader: " .. err, 2) end
+  local loader, err = core.loader_new(ds, opts.batch_size, opts.shuffle, opts.drop_last, opts.seed, mean, std)
+  if not loader then errors.raise("data.DataLoader: %s", err) end
   return loader
 end
 

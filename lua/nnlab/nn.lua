@@ -2,6 +2,8 @@
 -- A layer is a plain table (its spec); nn.Sequential hands the list to the
 -- engine, which checks the shapes and initialises the weights from a seed.
 local core = require "nnlab.core"
+local errors = require "nnlab.errors"
+local options = require "nnlab.options"
 
 local nn = {}
 
@@ -9,8 +11,14 @@ local next_seed = 0
 
 --- Seeds the models made from now on without an explicit `seed` option.
 function nn.manual_seed(seed)
-  if math.type(seed) ~= "integer" then error("manual_seed: seed must be an integer", 2) end
+  if math.type(seed) ~= "integer" then errors.raise("manual_seed: seed must be an integer") end
   next_seed = seed
+end
+
+--- The seed the next model made without an explicit `seed` will take (what
+--- nn.manual_seed restores).
+function nn.next_seed()
+  return next_seed
 end
 
 local function take_seed()
@@ -39,13 +47,11 @@ function Layer.describe(spec)
 end
 Layer.__tostring = Layer.describe
 
-local check_options = require("nnlab.options").check
-
 -- v as an integer (1e6 is one too), or an error naming the argument.
-local function positive_integer(where, name, v, level)
+local function positive_integer(where, name, v)
   local n = math.type(v) == "float" and math.tointeger(v) or v
   if math.type(n) ~= "integer" or n < 1 then
-    error(("%s: %s must be a positive integer, got %s"):format(where, name, tostring(v)), level + 1)
+    errors.raise("%s: %s must be a positive integer, got %s", where, name, tostring(v))
   end
   return n
 end
@@ -56,11 +62,10 @@ local inits = { torch = true, xavier_uniform = true, xavier_normal = true,
 --- nn.Linear(in_features, out_features [, { init = "torch" | "xavier_uniform" |
 --- "xavier_normal" | "kaiming_uniform" | "kaiming_normal" }])
 function nn.Linear(in_features, out_features, opts)
-  in_features = positive_integer("nn.Linear", "in_features", in_features, 2)
-  out_features = positive_integer("nn.Linear", "out_features", out_features, 2)
-  opts = check_options("nn.Linear", opts, { init = true }, 2)
-  local init = opts.init or "torch"
-  if not inits[init] then error(("nn.Linear: unknown init '%s'"):format(tostring(init)), 2) end
+  in_features = positive_integer("nn.Linear", "in_features", in_features)
+  out_features = positive_integer("nn.Linear", "out_features", out_features)
+  local init = options.check("nn.Linear", opts, { init = "torch" }).init
+  if not inits[init] then errors.raise("nn.Linear: unknown init '%s'%s", init, options.suggest(init, inits)) end
   return setmetatable({ kind = "Linear", in_features = in_features, out_features = out_features,
                         init = init }, Layer)
 end
@@ -73,7 +78,7 @@ function nn.Tanh() return setmetatable({ kind = "Tanh" }, Layer) end
 function nn.LeakyReLU(negative_slope)
   negative_slope = negative_slope or 0.01
   if type(negative_slope) ~= "number" or negative_slope ~= negative_slope then
-    error("nn.LeakyReLU: negative_slope must be a number", 2)
+    errors.raise("nn.LeakyReLU: negative_slope must be a number")
   end
   return setmetatable({ kind = "LeakyReLU", negative_slope = negative_slope }, Layer)
 end
@@ -82,7 +87,7 @@ end
 function nn.Dropout(p)
   p = p or 0.5
   if type(p) ~= "number" or not (p >= 0 and p < 1) then
-    error(("nn.Dropout: p must be in [0, 1), got %s"):format(tostring(p)), 2)
+    errors.raise("nn.Dropout: p must be in [0, 1), got %s", tostring(p))
   end
   return setmetatable({ kind = "Dropout", p = p }, Layer)
 end
@@ -91,18 +96,16 @@ end
 --- The model is called like a function: model(x) -> output (a tensor).
 function nn.Sequential(layers, opts)
   if type(layers) ~= "table" or #layers == 0 then
-    error("nn.Sequential: expected a non-empty list of layers", 2)
+    errors.raise("nn.Sequential: expected a non-empty list of layers")
   end
   for i, layer in ipairs(layers) do
     if getmetatable(layer) ~= Layer then
-      error(("nn.Sequential: item %d is not a layer (did you write nn.ReLU instead of nn.ReLU()?)"):format(i), 2)
+      errors.raise("nn.Sequential: item %d is not a layer (did you write nn.ReLU instead of nn.ReLU()?)", i)
     end
   end
-  opts = check_options("nn.Sequential", opts, { seed = true }, 2)
-  local seed = opts.seed or take_seed()
-  if math.type(seed) ~= "integer" then error("nn.Sequential: seed must be an integer", 2) end
+  local seed = options.check("nn.Sequential", opts, { seed = options.optional "integer" }).seed or take_seed()
   local model, err = core.net_new(layers, seed)
-  if not model then error("nn.Sequential: " .. err, 2) end
+  if not model then errors.raise("nn.Sequential: %s", err) end
   return model
 end
 

@@ -1,19 +1,101 @@
--- nnlab.options: the check every API function with an options table makes,
--- so that a misspelt option is an error at the user's line, never ignored.
+-- nnlab.options: the one check every function with an options table makes
+-- (nn, optim, data, fit, lab.sweep, lab.table, lab.chart), so that a
+-- misspelt or mistyped option is an error at the user's line, never ignored.
+-- A spec maps each option to its default, whose type the value must have:
+--   { lr = 1e-3, nesterov = false, init = "torch", seed = options.optional "integer" }
+-- (an integer default wants an integer; options.optional(kind) has no default).
+local errors = require "nnlab.errors"
+
 local options = {}
 
---- Returns opts (or {} when nil) after checking that it is a table whose keys
---- are all in `allowed`. `level` is the user's level as seen from the caller
---- (2 when the caller is the public function the user called).
-function options.check(where, opts, allowed, level)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then error(where .. ": options must be a table", level + 1) end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      error(("%s: unknown option '%s'"):format(where, tostring(k)), level + 1)
+local Optional = {}
+Optional.__index = Optional
+
+--- options.optional(kind) -> a spec entry with no default: the option may be
+--- left out; when given it must be of `kind` ("integer", "number", "string",
+--- "boolean", "table", "function", or "any").
+function options.optional(kind)
+  return setmetatable({ kind = kind }, Optional)
+end
+
+-- Levenshtein distance between two strings.
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a:sub(i, i) == b:sub(j, j) and 0 or 1))
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+--- options.suggest(name, candidates) -> " (did you mean 'x'?)" for the
+--- closest candidate within two edits (one for names of three letters or
+--- fewer; any that differs only in case), else "".
+--- candidates: a list of names, or a set (table with names as keys).
+function options.suggest(name, candidates)
+  if type(name) ~= "string" then return "" end
+  local list = candidates
+  if #candidates == 0 then
+    list = {}
+    for k in pairs(candidates) do list[#list + 1] = k end
+  end
+  table.sort(list, function(a, b) return tostring(a) < tostring(b) end)
+  local best, best_d
+  for _, candidate in ipairs(list) do
+    if type(candidate) == "string" and candidate ~= name then
+      local d = candidate:lower() == name:lower() and 0 or distance(name, candidate)
+      local reach = math.min(#name, #candidate) <= 3 and 1 or 2 -- "lr" is not a typo of "p"
+      if d <= reach and (not best_d or d < best_d) then best, best_d = candidate, d end
     end
   end
-  return opts
+  return best and (" (did you mean '%s'?)"):format(best) or ""
+end
+
+local function kind_of(v)
+  return math.type(v) or type(v)
+end
+
+-- Whether value has the kind the spec entry wants, and that kind's name.
+local function matches(entry, value)
+  local want = getmetatable(entry) == Optional and entry.kind or kind_of(entry)
+  if want == "any" then return true, want end
+  if want == "float" then want = "number" end
+  if want == "number" then return type(value) == "number", "a number" end
+  if want == "integer" then return math.type(value) == "integer", "an integer" end
+  return type(value) == want, "a " .. want
+end
+
+--- options.unknown(where, key, known): raises "where: unknown option 'key'
+--- (did you mean ...?)" at the user's line; known is a set of names.
+function options.unknown(where, key, known)
+  errors.raise("%s: unknown option '%s'%s", where, tostring(key), options.suggest(key, known))
+end
+
+--- options.check(where, opts, spec) -> a new table: spec's defaults with the
+--- user's opts (nil means {}) over them, after checking that opts is a table
+--- whose every key is in spec and whose every value has its default's type.
+function options.check(where, opts, spec)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then errors.raise("%s: options must be a table, got %s", where, type(opts)) end
+  local out = {}
+  for k, entry in pairs(spec) do
+    if getmetatable(entry) ~= Optional then out[k] = entry end
+  end
+  for k, v in pairs(opts) do
+    local entry = spec[k]
+    if entry == nil then options.unknown(where, k, spec) end
+    local ok, wanted = matches(entry, v)
+    if not ok then
+      errors.raise("%s: option '%s' must be %s, got %s", where, k, wanted,
+                   type(v) == "string" and ("'%s'"):format(v) or tostring(v))
+    end
+    out[k] = v
+  end
+  return out
 end
 
 return options

@@ -1,10 +1,39 @@
 -- nnlab.fit and nnlab.evaluate: whole epochs in C, a Lua callback per epoch.
 local core = require "nnlab.core"
+local errors = require "nnlab.errors"
+local options = require "nnlab.options"
 
 local train = {}
 
 local function need(where, v, mt, what)
-  if getmetatable(v) ~= core.metatable(mt) then error(("%s: %s is required"):format(where, what), 3) end
+  if getmetatable(v) ~= core.metatable(mt) then errors.raise("%s: %s is required", where, what) end
+end
+
+-- Functions to call once, before the first training step of this process
+-- (train.before_training); the notebook checks its --set keys there.
+local before_training = {}
+
+--- train.before_training(f): runs f() once before the next training step,
+--- be it nnlab.fit or the first optimizer:step() of a hand-written loop. An
+--- error raised by f is raised at the user's line that started training.
+function train.before_training(f)
+  before_training[#before_training + 1] = f
+  local Optimizer = core.metatable("nnlab.Optimizer").__index
+  if rawget(Optimizer, "step") == train.c_step then
+    Optimizer.step = function(...)
+      train.starting()
+      return train.c_step(...)
+    end
+  end
+end
+train.c_step = core.metatable("nnlab.Optimizer").__index.step
+
+--- Runs (and forgets) the functions given to train.before_training.
+function train.starting()
+  core.metatable("nnlab.Optimizer").__index.step = train.c_step
+  local pending = before_training
+  before_training = {}
+  for _, f in ipairs(pending) do f() end
 end
 
 --- nnlab.evaluate(model, loader [, { loss = loss_fn }]) ->
@@ -12,12 +41,14 @@ end
 function train.evaluate(model, loader, opts)
   need("evaluate", model, "nnlab.Net", "a model")
   need("evaluate", loader, "nnlab.Loader", "a loader")
-  local loss_fn = opts and opts.loss or core.loss_new("cross_entropy")
-  return core.evaluate(model, loss_fn, loader)
+  local loss_fn = options.check("evaluate", opts, { loss = options.optional "userdata" }).loss
+  return core.evaluate(model, loss_fn or core.loss_new("cross_entropy"), loader)
 end
 
-local allowed = { model = true, loss = true, optimizer = true, train = true, test = true,
-                  epochs = true, scheduler = true, on_epoch = true, diverge_factor = true, train_eval = true }
+local FIT = { model = options.optional "userdata", loss = options.optional "userdata",
+              optimizer = options.optional "userdata", train = options.optional "userdata",
+              test = options.optional "userdata", train_eval = options.optional "userdata", epochs = 1,
+              scheduler = options.optional "table", on_epoch = options.optional "function", diverge_factor = 10.0 }
 
 -- The mean loss of an uninformed guess over C classes: ln C for cross entropy
 -- (uniform probabilities), 1/C for MSE against one-hot (all outputs zero).
@@ -40,22 +71,19 @@ end
 --- training loss exceeds diverge_factor (default 10) times the loss of an
 --- uninformed guess; the fit then ends with history.diverged = true.
 function train.fit(args)
-  if type(args) ~= "table" then error("fit: expected a table of arguments", 2) end
-  for k in pairs(args) do
-    if not allowed[k] then error(("fit: unknown argument '%s'"):format(tostring(k)), 2) end
-  end
+  if type(args) ~= "table" then errors.raise("fit: expected a table of arguments") end
+  args = options.check("fit", args, FIT)
   need("fit", args.model, "nnlab.Net", "model")
   need("fit", args.loss, "nnlab.LossFunction", "loss")
   need("fit", args.optimizer, "nnlab.Optimizer", "optimizer")
   need("fit", args.train, "nnlab.Loader", "train (a loader)")
   if args.test ~= nil then need("fit", args.test, "nnlab.Loader", "test (a loader)") end
   if args.train_eval ~= nil then need("fit", args.train_eval, "nnlab.Loader", "train_eval (a loader)") end
-  local epochs = args.epochs or 1
-  if math.type(epochs) ~= "integer" or epochs < 1 then
-    error(("fit: epochs must be a positive integer, got %s"):format(tostring(epochs)), 2)
-  end
-  local factor = args.diverge_factor or 10
-  if type(factor) ~= "number" or not (factor > 1) then error("fit: diverge_factor must be a number > 1", 2) end
+  local epochs = args.epochs
+  if epochs < 1 then errors.raise("fit: epochs must be a positive integer, got %s", tostring(epochs)) end
+  local factor = args.diverge_factor
+  if not (factor > 1) then errors.raise("fit: diverge_factor must be a number > 1") end
+  train.starting()
   local diverge_above = factor * chance_loss(args.loss, args.model)
   local history = {}
   for epoch = 1, epochs do

@@ -1,5 +1,5 @@
 /* libFuzzer target: the --set value parser (nnlab.cli.parse_run and
- * parse_setting, which lab.param uses) on arbitrary command lines, through
+ * nnlab.notebook.settings.parse, which lab.param uses) on arbitrary command lines, through
  * embedded Lua; the properties are in fuzz_set_value.lua. */
 #include "fuzz_lua.h"
 

@@ -1,11 +1,12 @@
 -- Fuzz target script (see fuzz_lua.h, fuzz_set_value.c): the command line of
 -- `nnlab run` (the input split at NUL bytes into arguments) through
--- nnlab.cli.parse_run, and every --set value through nnlab.cli.parse_setting
+-- nnlab.cli.parse_run, and every --set value through nnlab.notebook.settings.parse
 -- against a default of each type, as lab.param types it. Properties: nothing
 -- raises; a refusal is one line; -j is a whole number in 1..1024; a typed
 -- value has its default's type (numbers finite) or is refused with what was
 -- expected; a string parameter takes the text as it is.
 local cli = require "nnlab.cli"
+local settings = require "nnlab.notebook.settings"
 
 local DEFAULTS = { 10, 0.01, true, "text" }
 
@@ -16,7 +17,7 @@ local function split(bytes)
 end
 
 local function check_setting(text, default)
-  local value, expected = cli.parse_setting(text, default)
+  local value, expected = settings.parse(text, default)
   assert(type(expected) == "string", "says what it expects")
   if value == nil then return end
   if math.type(default) == "float" then

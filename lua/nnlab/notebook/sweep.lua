@@ -7,12 +7,15 @@
 -- run in forked workers (nnlab.workers), each writing its cache entry, and
 -- the results come back as a Runs object (nnlab.runs).
 local core = require "nnlab.core"
+local errors = require "nnlab.errors"
 local files = require "nnlab.files"
+local options = require "nnlab.options"
 local nn = require "nnlab.nn"
 local data = require "nnlab.data"
 local train = require "nnlab.train"
 local runs = require "nnlab.notebook.runs"
 local workers = require "nnlab.notebook.workers"
+local raise = errors.raise
 local proc = core.proc
 
 local sweep = {}
@@ -22,11 +25,12 @@ local STRUCTURE = { name = true, vary = true, variations = true, seeds = true, m
                     optimizer = true, loss = true, train = true, test = true, normalize = true }
 -- Parameters every job has unless the sweep says otherwise.
 local DEFAULTS = { shuffle = true, test_batch_size = 1000, diverge_factor = 10 }
+-- Parameters nnlab itself reads (besides DEFAULTS): never unused.
+local READ_BY_NNLAB = { epochs = true, batch_size = true, eval_train = true, shuffle = true,
+                        test_batch_size = true, diverge_factor = true }
 -- The per-epoch fields kept in results and cache entries.
 local HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
                          "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc" }
--- This file, as error positions name it (see call_user).
-local HERE = debug.getinfo(1, "S").short_src
 
 local function is_scalar(v)
   local t = type(v)
@@ -46,51 +50,50 @@ local function sorted_keys(t)
   return keys
 end
 
-local function check_spec(spec, level)
-  level = level + 1
+local function check_spec(spec)
   if type(spec) ~= "table" then
-    error("lab.sweep: expected a table { vary = ..., model = function(p) ... end, ... }", level)
+    raise("lab.sweep: expected a table { vary = ..., model = function(p) ... end, ... }")
   end
   for k, v in pairs(spec) do
-    if type(k) ~= "string" then error("lab.sweep: keys must be names", level) end
+    if type(k) ~= "string" then raise("lab.sweep: keys must be names") end
     if not STRUCTURE[k] and not is_scalar(v) then
-      error(("lab.sweep: '%s' must be a number, string or boolean (a fixed parameter)"):format(k), level)
+      raise("lab.sweep: '%s' must be a number, string or boolean (a fixed parameter)%s", k,
+            options.suggest(k, STRUCTURE))
     end
   end
   if type(spec.model) ~= "function" then
-    error("lab.sweep: model must be a function(p) that returns a model", level)
+    raise("lab.sweep: model must be a function(p) that returns a model")
   end
   if type(spec.optimizer) ~= "function" then
-    error("lab.sweep: optimizer must be a function(p, params) that returns an optimizer", level)
+    raise("lab.sweep: optimizer must be a function(p, params) that returns an optimizer")
   end
   if spec.loss ~= nil and type(spec.loss) ~= "function" then
-    error("lab.sweep: loss must be a function(p) that returns a loss (default: CrossEntropyLoss)", level)
+    raise("lab.sweep: loss must be a function(p) that returns a loss (default: CrossEntropyLoss)")
   end
   local Dataset = core.metatable("nnlab.Dataset")
   for _, which in ipairs { "train", "test" } do
     if getmetatable(spec[which]) ~= Dataset then
-      error(("lab.sweep: %s must be a dataset (from lab.data.load)"):format(which), level)
+      raise("lab.sweep: %s must be a dataset (from lab.data.load)", which)
     end
   end
   if spec.vary ~= nil and spec.variations ~= nil then
-    error("lab.sweep: give vary (a grid) or variations (a list), not both", level)
+    raise("lab.sweep: give vary (a grid) or variations (a list), not both")
   end
-  if spec.name ~= nil and type(spec.name) ~= "string" then error("lab.sweep: name must be a string", level) end
+  if spec.name ~= nil and type(spec.name) ~= "string" then raise("lab.sweep: name must be a string") end
 end
 
 -- The grid of `vary`: keys sorted by name, the first varying slowest.
-local function grid(vary, level)
-  if type(vary) ~= "table" then error("lab.sweep: vary must be a table { key = { values... } }", level + 1) end
+local function grid(vary)
+  if type(vary) ~= "table" then raise("lab.sweep: vary must be a table { key = { values... } }") end
   local keys = sorted_keys(vary)
   for _, k in ipairs(keys) do
     local values = vary[k]
     if type(k) ~= "string" or type(values) ~= "table" or #values == 0 then
-      error(("lab.sweep: vary.%s must be a non-empty list of values"):format(tostring(k)), level + 1)
+      raise("lab.sweep: vary.%s must be a non-empty list of values", tostring(k))
     end
     for _, value in ipairs(values) do
       if not is_scalar(value) then
-        error(("lab.sweep: vary.%s holds a %s; values must be numbers, strings or booleans"):format(k, type(value)),
-              level + 1)
+        raise("lab.sweep: vary.%s holds a %s; values must be numbers, strings or booleans", k, type(value))
       end
     end
   end
@@ -116,32 +119,32 @@ local function grid(vary, level)
 end
 
 -- An explicit list of variations, each a table of values and an optional label.
-local function listed(list, level)
+local function listed(list)
   if type(list) ~= "table" or #list == 0 then
-    error("lab.sweep: variations must be a non-empty list of tables { key = value, label = \"...\" }", level + 1)
+    raise("lab.sweep: variations must be a non-empty list of tables { key = value, label = \"...\" }")
   end
   local seen, variations = {}, {}
   for i, entry in ipairs(list) do
-    if type(entry) ~= "table" then error(("lab.sweep: variations[%d] must be a table"):format(i), level + 1) end
+    if type(entry) ~= "table" then raise("lab.sweep: variations[%d] must be a table", i) end
     local values = {}
     for k, value in pairs(entry) do
       if k ~= "label" then
         if type(k) ~= "string" or not is_scalar(value) then
-          error(("lab.sweep: variations[%d].%s must be a number, string or boolean"):format(i, tostring(k)), level + 1)
+          raise("lab.sweep: variations[%d].%s must be a number, string or boolean", i, tostring(k))
         end
         values[k] = value
         seen[k] = true
       end
     end
     if entry.label ~= nil and type(entry.label) ~= "string" then
-      error(("lab.sweep: variations[%d].label must be a string"):format(i), level + 1)
+      raise("lab.sweep: variations[%d].label must be a string", i)
     end
     variations[#variations + 1] = { values = values, label = entry.label, labelled = entry.label ~= nil }
   end
   return variations, sorted_keys(seen)
 end
 
-local function seed_list(seeds, level)
+local function seed_list(seeds)
   if seeds == nil then seeds = 3 end
   if math.type(seeds) == "integer" and seeds >= 1 then
     local list = {}
@@ -155,78 +158,90 @@ local function seed_list(seeds, level)
     seen[s] = true
   end
   if not ok then
-    error(("lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 }), got %s")
-          :format(type(seeds) == "table" and "a list of " .. #seeds or tostring(seeds)), level + 1)
+    raise("lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 }), got %s",
+          type(seeds) == "table" and "a list of " .. #seeds or tostring(seeds))
   end
   return table.move(seeds, 1, #seeds, 1, {})
 end
 
 -- The parameters of one variation: defaults, the sweep's fixed values, the variation's own.
-local function variation_params(spec, values, level)
+local function variation_params(spec, values)
   local p = {}
   for k, v in pairs(DEFAULTS) do p[k] = v end
   for k, v in pairs(spec) do
     if not STRUCTURE[k] then p[k] = v end
   end
   for k, v in pairs(values) do p[k] = v end
-  if p.seed ~= nil then error("lab.sweep: 'seed' is not a parameter: give the seeds with seeds = ...", level + 1) end
+  if p.seed ~= nil then raise("lab.sweep: 'seed' is not a parameter: give the seeds with seeds = ...") end
   for _, k in ipairs { "epochs", "batch_size", "test_batch_size" } do
     if math.type(p[k]) ~= "integer" or p[k] < 1 then
-      error(("lab.sweep: %s must be a positive integer, got %s"):format(k, tostring(p[k])), level + 1)
+      raise("lab.sweep: %s must be a positive integer, got %s", k, tostring(p[k]))
     end
   end
-  if type(p.shuffle) ~= "boolean" then error("lab.sweep: shuffle must be true or false", level + 1) end
+  if type(p.shuffle) ~= "boolean" then raise("lab.sweep: shuffle must be true or false") end
   return p
 end
 
--- Calls f, one of the sweep's functions (model, optimizer, loss), and returns
--- what it returns. nnlab's constructors raise errors at their caller's line;
--- when f calls one as a tail call (`return nn.Sequential { ... }`) its frame
--- is gone and the error would name no line, or one in this file: such errors
--- are pointed at the line where f is defined instead, so they name the user's file.
-local function call_user(f, ...)
-  local results = table.pack(xpcall(f, function(e)
-    if type(e) ~= "string" then return e end
-    local source, rest = e:match("^([^\n]-):%d+:(.*)$")
-    if source == nil or source == HERE then
-      local where = debug.getinfo(f, "S")
-      e = ("%s:%d: %s"):format(where.short_src, where.linedefined, ((rest or e):gsub("^ ", "")))
-    end
-    return e
-  end, ...))
-  if not results[1] then error(results[2], 0) end
-  return table.unpack(results, 2, results.n)
+-- The `p` that the sweep's functions see: p's values, read-only; reading a
+-- name that no variation, fixed parameter or default defines (`defined`, a
+-- set) is an error at the user's line. Each name read is recorded in `reads`.
+local function strict_params(p, defined, reads)
+  return setmetatable({}, {
+    __index = function(_, key)
+      if p[key] == nil and not defined[key] and key ~= "seed" then
+        local names = {}
+        for name in pairs(defined) do names[#names + 1] = name end
+        table.sort(names)
+        raise("p.%s: this sweep has no parameter '%s'%s (it has: seed, %s)", tostring(key), tostring(key),
+              options.suggest(key, names), table.concat(names, ", "))
+      end
+      reads[key] = true
+      return p[key]
+    end,
+    __newindex = function(_, key)
+      raise("p.%s: a sweep's parameters are read-only (set them in vary, variations or the sweep table)",
+            tostring(key))
+    end,
+    __pairs = function() return next, p, nil end,
+  })
 end
 
 -- The objects one job trains, built from the sweep's functions of p. Called in
 -- the parent (for the cache key) and again in the worker, with the same result:
--- models made without an explicit seed take the job's seed. `level` as in sweep.run.
-local function build(spec, p, level)
-  level = level + 1
+-- models made without an explicit seed take the job's seed (the user's own
+-- seed counter, nn.manual_seed, is left as it was).
+local function build(spec, p, defined, reads)
+  local user_p = strict_params(p, defined, reads or {})
+  local user_seed = nn.next_seed()
   nn.manual_seed(p.seed)
-  local model = call_user(spec.model, p)
-  if getmetatable(model) ~= core.metatable("nnlab.Net") then
-    error(("lab.sweep: model(p) returned a %s, not a model (nn.Sequential { ... })"):format(type(model)), level)
-  end
-  local optimizer, scheduler = call_user(spec.optimizer, p, model:parameters())
-  if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
-    error(("lab.sweep: optimizer(p, params) returned a %s, not an optimizer (optim.SGD(params, { ... }))")
-          :format(type(optimizer)), level)
-  end
-  local loss = spec.loss and call_user(spec.loss, p) or nn.CrossEntropyLoss()
-  if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
-    error("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())", level)
-  end
-  local schedule
-  if scheduler ~= nil then
-    if type(scheduler) ~= "table" or type(scheduler.step) ~= "function" or not scheduler.kind then
-      error("lab.sweep: optimizer(p, params) may return a scheduler second, got something else", level)
+  local ok, built = pcall(function()
+    local model = errors.call(spec.model, user_p)
+    if getmetatable(model) ~= core.metatable("nnlab.Net") then
+      raise("lab.sweep: model(p) returned a %s, not a model (nn.Sequential { ... })", type(model))
     end
-    schedule = { kind = scheduler.kind, step_size = scheduler.step_size, gamma = scheduler.gamma,
-                 t_max = scheduler.t_max, eta_min = scheduler.eta_min }
-  end
-  return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss,
-           optimizer_config = optimizer:config(), schedule = schedule }
+    local optimizer, scheduler = errors.call(spec.optimizer, user_p, model:parameters())
+    if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
+      raise("lab.sweep: optimizer(p, params) returned a %s, not an optimizer (optim.SGD(params, { ... }))",
+            type(optimizer))
+    end
+    local loss = spec.loss and errors.call(spec.loss, user_p) or nn.CrossEntropyLoss()
+    if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
+      raise("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())")
+    end
+    local schedule
+    if scheduler ~= nil then
+      if type(scheduler) ~= "table" or type(scheduler.step) ~= "function" or not scheduler.kind then
+        raise("lab.sweep: optimizer(p, params) may return a scheduler second, got something else")
+      end
+      schedule = { kind = scheduler.kind, step_size = scheduler.step_size, gamma = scheduler.gamma,
+                   t_max = scheduler.t_max, eta_min = scheduler.eta_min }
+    end
+    return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss,
+             optimizer_config = optimizer:config(), schedule = schedule }
+  end)
+  nn.manual_seed(user_seed)
+  if not ok then error(built, 0) end
+  return built
 end
 
 -- What identifies a dataset's samples: the checksum of the files it was read
@@ -277,7 +292,7 @@ end
 -- Trains one job (in a worker) and stores its result in the cache.
 local function train_job(spec, job, send, store)
   local p = job.p
-  local built = build(spec, p, 1)
+  local built = build(spec, p, job.variation.defined)
   local train_loader = data.DataLoader(spec.train, { batch_size = p.batch_size, shuffle = p.shuffle,
                                                      seed = p.seed, normalize = spec.normalize })
   local test_loader = data.DataLoader(spec.test, { batch_size = p.test_batch_size, normalize = spec.normalize })
@@ -289,7 +304,7 @@ local function train_job(spec, job, send, store)
     train_eval = p.eval_train == true and data.DataLoader(spec.train, { batch_size = p.test_batch_size,
                                                                         normalize = spec.normalize }) or nil,
     on_epoch = function(s)
-      send(("epoch %d %s"):format(s.epoch, s.test_acc and ("%.17g"):format(s.test_acc) or "-"))
+      send { kind = "epoch", epoch = s.epoch, test_acc = s.test_acc }
     end,
   }
   local kept = {}
@@ -335,12 +350,18 @@ local function outcome_text(result)
 end
 
 -- The variations of a sweep with their labels and parameters, and the varied keys.
-local function expand(spec, level)
-  level = level + 1
+local function expand(spec)
   local variations, keys
-  if spec.variations then variations, keys = listed(spec.variations, level)
-  elseif spec.vary then variations, keys = grid(spec.vary, level)
+  if spec.variations then variations, keys = listed(spec.variations)
+  elseif spec.vary then variations, keys = grid(spec.vary)
   else variations, keys = { { values = {} } }, {} end
+  -- every name a variation's p may hold (listed variations may leave some out)
+  local defined = {}
+  for k in pairs(DEFAULTS) do defined[k] = true end
+  for k in pairs(spec) do
+    if not STRUCTURE[k] then defined[k] = true end
+  end
+  for _, k in ipairs(keys) do defined[k] = true end
   local labels = {}
   for _, v in ipairs(variations) do
     if not v.label then
@@ -350,9 +371,10 @@ local function expand(spec, level)
       end
       v.label = #parts > 0 and table.concat(parts, ", ") or "baseline"
     end
-    if labels[v.label] then error(("lab.sweep: two variations are labelled '%s'"):format(v.label), level) end
+    if labels[v.label] then raise("lab.sweep: two variations are labelled '%s'", v.label) end
     labels[v.label] = true
-    v.params = variation_params(spec, v.values, level)
+    v.params = variation_params(spec, v.values)
+    v.defined = defined
     v.seeds = {}
   end
   return variations, keys
@@ -360,17 +382,17 @@ end
 
 -- The model must take the data's samples and give a score per class: checked
 -- before anything trains, at the user's lab.sweep line, not in a worker mid-run.
-local function check_fits(spec, model, label, level)
+local function check_fits(spec, model, label)
   local inputs, outputs = model:sizes()
   for _, which in ipairs { "train", "test" } do
     local info = spec[which]:info()
     if inputs ~= info.rows * info.cols then
-      error(("lab.sweep: the model of %s takes %d input features, but the %s data has %d per sample (%dx%d images)")
-            :format(label, inputs, which, info.rows * info.cols, info.rows, info.cols), level + 1)
+      raise("lab.sweep: the model of %s takes %d input features, but the %s data has %d per sample (%dx%d images)",
+            label, inputs, which, info.rows * info.cols, info.rows, info.cols)
     end
     if outputs < info.classes then
-      error(("lab.sweep: the model of %s gives %d outputs, but the %s data has %d classes")
-            :format(label, outputs, which, info.classes), level + 1)
+      raise("lab.sweep: the model of %s gives %d outputs, but the %s data has %d classes",
+            label, outputs, which, info.classes)
     end
   end
 end
@@ -379,8 +401,7 @@ end
 -- once here for that) and its cached result unless forced. Returns every job
 -- and those to train, longest first (parameters × epochs × samples), so that
 -- no long job starts last.
-local function plan(spec, variations, seeds, context, level)
-  level = level + 1
+local function plan(spec, variations, seeds, context, reads)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test) }
   local jobs, to_train = {}, {}
   for _, v in ipairs(variations) do
@@ -388,8 +409,8 @@ local function plan(spec, variations, seeds, context, level)
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
-      local built = build(spec, p, level)
-      check_fits(spec, built.model, v.label, level)
+      local built = build(spec, p, v.defined, reads)
+      check_fits(spec, built.model, v.label)
       local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs,
                     label = ("%s seed %d"):format(v.label, seed), key = job_key(spec, p, built, identities),
                     cost = built.model:num_parameters() * p.epochs * #spec.train }
@@ -419,9 +440,10 @@ local function train_all(spec, to_train, context)
       train_job(spec, job, send, function(key, value) return context.cache:put(key, value) end)
     end,
     on_start = function(job) display:started(job) end,
-    on_line = function(job, line)
-      local epoch, acc = line:match("^epoch (%d+) (%S+)$")
-      if epoch then display:epoch(job, { epoch = tonumber(epoch), test_acc = tonumber(acc) }) end
+    on_message = function(job, message)
+      if type(message) == "table" and message.kind == "epoch" and math.type(message.epoch) == "integer" then
+        display:epoch(job, { epoch = message.epoch, test_acc = message.test_acc })
+      end
     end,
     on_exit = function(job, outcome)
       if outcome.ok then
@@ -445,18 +467,44 @@ local function train_all(spec, to_train, context)
   return failed
 end
 
---- sweep.run(spec, context, level) -> runs. context: cache (nnlab.cache),
+-- Names the sweep's table defines that nothing reads: a varied key that no
+-- model, optimizer or loss function read in any variation makes every
+-- variation train the same; a fixed one within two edits of a name that is
+-- read (or that nnlab knows) is a typo. `reads`: the names the sweep's
+-- functions read while plan built every job.
+local function check_unread(spec, keys, reads)
+  for _, k in ipairs(keys) do
+    if not reads[k] and not READ_BY_NNLAB[k] then
+      raise("lab.sweep: '%s' is varied, but the sweep's model, optimizer and loss never read p.%s, " ..
+            "so every variation would train the same%s", k, k, options.suggest(k, reads))
+    end
+  end
+  local known = {}
+  for name in pairs(STRUCTURE) do known[name] = true end
+  for name in pairs(READ_BY_NNLAB) do known[name] = true end
+  for name in pairs(reads) do known[name] = true end
+  for _, k in ipairs(sorted_keys(spec)) do
+    if not STRUCTURE[k] and not READ_BY_NNLAB[k] and not reads[k] then
+      local hint = options.suggest(k, known)
+      if hint ~= "" then options.unknown("lab.sweep", k, known) end
+    end
+  end
+end
+
+--- sweep.run(spec, context) -> runs. context: cache (nnlab.notebook.cache),
 --- force (retrain everything), parallel (jobs at once), display
---- (nnlab.progress), title (the experiment's name, for progress lines),
---- index (this sweep's number in the file). `level` is the error level of
---- the user's line as seen from sweep.run (2: its caller).
-function sweep.run(spec, context, level)
-  check_spec(spec, level)
-  local variations, keys = expand(spec, level)
-  local seeds = seed_list(spec.seeds, level)
+--- (nnlab.notebook.progress), title (the experiment's name, for progress
+--- lines), index (this sweep's number in the file). Errors in the sweep's
+--- table are raised at the user's line (nnlab.errors).
+function sweep.run(spec, context)
+  check_spec(spec)
+  local variations, keys = expand(spec)
+  local seeds = seed_list(spec.seeds)
   local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))
   local started = proc.clock()
-  local jobs, to_train = plan(spec, variations, seeds, context, level)
+  local reads = {}
+  local jobs, to_train = plan(spec, variations, seeds, context, reads)
+  check_unread(spec, keys, reads)
 
   context.display:begin(("%s: %s"):format(context.title, name), #jobs, #to_train, context.parallel)
   local trained, failed = pcall(function() return #to_train > 0 and train_all(spec, to_train, context) or {} end)
@@ -464,8 +512,8 @@ function sweep.run(spec, context, level)
   if not trained then error(failed, 0) end -- interrupted: the workers are gone, finished runs are cached
   if #failed > 0 then
     local others = #failed > 1 and (" (and %d more:\n  %s)"):format(#failed - 1, table.concat(failed, "\n  ", 2)) or ""
-    error(("lab.sweep '%s': %d of %d runs failed: %s%s\nThe finished runs are cached: run again to retry only the failed ones.")
-          :format(name, #failed, #jobs, failed[1], others), level)
+    raise("lab.sweep '%s': %d of %d runs failed: %s%s\nThe finished runs are cached: run again to retry only the failed ones.",
+          name, #failed, #jobs, failed[1], others)
   end
 
   local counts = { runs = #jobs, trained = #to_train, cached = #jobs - #to_train }

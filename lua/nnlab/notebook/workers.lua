@@ -3,9 +3,11 @@
 -- experiment file built), runs one job, and ends with _exit, so no finaliser,
 -- atexit handler or stdio buffer of the parent runs twice. A job hands its
 -- result back through a file (nnlab.sweep writes a cache entry); the pipe
--- between parent and child carries lines only ("line <text>" from the job,
--- "error <message>" when it fails), and its end of file tells the parent that
--- the child is gone, however it ended.
+-- between parent and child carries framed records, "<kind> <length>\n"
+-- followed by that many bytes: "message" (a value the job sent, in
+-- nnlab.notebook.serialize's data format, read back by its strict parser)
+-- or "error" (the job's failure message). The pipe's end of file tells the
+-- parent that the child is gone, however it ended.
 --
 -- Interruption: children die at once on SIGINT/SIGTERM/SIGHUP (they run with
 -- the default dispositions). When the parent is interrupted (it records those
@@ -14,6 +16,7 @@
 -- atomic write it had not finished), and SIGKILL stops it within the second
 -- even deep inside an epoch in C.
 local proc = require("nnlab.core").proc
+local serialize = require "nnlab.notebook.serialize"
 
 local workers = {}
 
@@ -31,26 +34,27 @@ local function describe_exit(how, code)
   return ("exited with status %d"):format(code)
 end
 
-local function one_line(text)
-  return (tostring(text):gsub("%s*\n%s*", " "))
+local function frame(kind, payload)
+  return ("%s %d\n%s"):format(kind, #payload, payload)
 end
 
 -- In the child: runs work(job, send) and ends the process.
 local function child_main(job, work, write_fd)
   proc.default_signals()
-  local function send(line)
-    proc.write(write_fd, "line " .. one_line(line) .. "\n")
+  local function send(value)
+    proc.write(write_fd, frame("message", serialize.encode(value)))
   end
   local ok, err = pcall(work, job, send)
-  if not ok then proc.write(write_fd, "error " .. one_line(err) .. "\n") end
+  if not ok then proc.write(write_fd, frame("error", (tostring(err):gsub("%s*\n%s*", " ")))) end
   proc._exit(ok and 0 or JOB_ERROR)
 end
 
 --- workers.run(jobs, handlers) runs every job; returns when all have ended.
 --- handlers: parallel (how many at once, >= 1), work(job, send) (runs in the
---- child; send(line) passes a line of text to the parent; an error it raises
---- becomes the job's failure message), and optional on_start(job),
---- on_line(job, line), on_exit(job, outcome), on_tick() (about every
+--- child; send(value) passes a value (nil, booleans, numbers, strings and
+--- tables of them) to the parent; an error it raises becomes the job's
+--- failure message), and optional on_start(job), on_message(job, value),
+--- on_exit(job, outcome), on_tick() (about every
 --- tick_seconds, default 0.5, while jobs run). outcome is { ok = true, pid }
 --- or { ok = false, pid, how = "exited" | "signaled" | "stopped", code = n,
 --- message = "..." }; "stopped": killed by the parent, which then raises
@@ -96,11 +100,18 @@ function workers.run(jobs, handlers)
     local chunk = proc.read(fd)
     if not chunk or chunk == "" then return finish(fd, r) end
     r.pending = r.pending .. chunk
-    for kind, text in r.pending:gmatch("(%a+) ([^\n]*)\n") do
-      if kind == "error" then r.error = text
-      elseif handlers.on_line then handlers.on_line(r.job, text) end
+    while true do
+      local kind, length, start = r.pending:match("^(%a+) (%d+)\n()")
+      if not kind or #r.pending < start + length - 1 then break end
+      local payload = r.pending:sub(start, start + length - 1)
+      r.pending = r.pending:sub(start + length)
+      if kind == "error" then
+        r.error = payload
+      elseif handlers.on_message then
+        local value = serialize.decode("return " .. payload, "worker message")
+        if value ~= nil then handlers.on_message(r.job, value) end
+      end
     end
-    r.pending = r.pending:match("[^\n]*$")
   end
 
   -- Kills every running child and reports it stopped (errors of handlers ignored).
