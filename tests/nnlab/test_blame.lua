@@ -1,0 +1,101 @@
+-- One way to blame the user (nnlab.errors): an error raised anywhere in
+-- nnlab's Lua names the user's file and line, with no stack level counted by
+-- the check that raised it; after a tail call erased the user's frame, the
+-- user function nnlab was calling stands in; tracebacks show only the
+-- user's frames.
+local T = require "testlib"
+
+local dir = T.tmpdir("blame")
+
+-- Writes text as dir/<name>.lua; returns its path and the number of the line
+-- marked --< .
+local function script(name, text)
+  local n, marked = 0, nil
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    n = n + 1
+    if line:find("--<", 1, true) then marked = n end
+  end
+  local path = dir .. "/" .. name .. ".lua"
+  T.write(path, text)
+  return path, marked
+end
+
+local SWEEP = [[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local train = lab.data.load("fashion-mnist", { subset = 100 })
+local test = lab.data.load("fashion-mnist", { train = false, subset = 100 })
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, --<
+  train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(784, p.hidden), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end,
+}
+]]
+
+T.case("a check added deep in the notebook blames the user's line, with no level argument", function()
+  -- plant a new check in a copy of lua/: the cache lookup, four calls below lab.sweep
+  local lua = dir .. "/lua"
+  assert(os.execute(("rm -rf %s && cp -r %s %s"):format(T.quote(lua), T.quote(T.source .. "/lua"), T.quote(lua))))
+  local cache_path = lua .. "/nnlab/notebook/cache.lua"
+  local src = T.read(cache_path)
+  local planted, n = src:gsub("(function cache:get%(key, check%)\n)",
+                              '%1  require("nnlab.errors").raise("planted check: %%s", "deep in the cache")\n')
+  T.eq(n, 1, "found cache:get to plant the check in")
+  T.write(cache_path, planted)
+  local path, line = script("deep", SWEEP)
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" },
+                                  { NNLAB_LUA_PATH = lua, NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 1, "exit status\n" .. out)
+  T.eq(out:match("^[^\n]*"), ("nnlab: %s:%d: planted check: deep in the cache"):format(path, line), "first line")
+  T.truthy(not out:find("/nnlab/notebook/", 1, true) and not out:find("[C]", 1, true),
+           "the traceback shows no nnlab or C frame:\n" .. out)
+  T.contains(out, ("%s:%d: in main chunk"):format(path, line), "the traceback shows the user's frame")
+end)
+
+T.case("after a tail call, the user function nnlab was calling is blamed at its definition", function()
+  local path, line = script("tail", [[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local train = lab.data.load("fashion-mnist", { subset = 100 })
+local test = lab.data.load("fashion-mnist", { train = false, subset = 100 })
+local function layers(p) return nn.Sequential { nn.Linear(784, p.hidden), 5 } end
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  model = function(p) return layers(p) end, --<
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end,
+}
+]])
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" }, { NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 1, "exit status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("nnlab: %s:%d: nn.Sequential: item 2 is not a layer"):format(path, line),
+             "blames the model function")
+end)
+
+T.case("an error in a helper of the user's names the helper's line and shows the user's frames only", function()
+  local path, line = script("helper", [[
+local nn = require("nnlab").nn
+local function make(width)
+  return nn.Sequential { nn.Linear(4, width) }, nn.Linear(width, 2, { inti = "xavier_uniform" }) --<
+end
+local function build() local m = make(3) return m end
+build()
+]])
+  local out, status = T.nnlab_run { "run", path }
+  T.eq(status, 1, "exit status\n" .. out)
+  T.eq(out:match("^[^\n]*"), ("nnlab: %s:%d: nn.Linear: unknown option 'inti' (did you mean 'init'?)"):format(path, line),
+       "first line")
+  T.contains(out, ("%s:5: in "):format(path), "the caller's frame")
+  T.contains(out, ("%s:6: in main chunk"):format(path), "the main chunk's frame")
+  T.truthy(not out:find("nnlab/nn.lua", 1, true) and not out:find("nnlab/errors.lua", 1, true)
+           and not out:find("nnlab/cli.lua", 1, true), "no library frames:\n" .. out)
+end)
+
+T.case("errors.raise under the stock interpreter: the user's line, and nil position outside any user frame", function()
+  local errors = require "nnlab.errors"
+  local ok, err = pcall(function() errors.raise("plain %d", 7) end) local here = debug.getinfo(1, "l").currentline
+  T.eq(ok, false, "raised")
+  T.eq(err, ("%s:%d: plain 7"):format(debug.getinfo(1, "S").short_src, here), "message with this line")
+  T.truthy(errors.is_library(debug.getinfo(errors.raise, "S").source), "errors.lua is library code")
+  T.truthy(not errors.is_library(debug.getinfo(1, "S").source), "this test is not")
+end)
+
+T.done()
