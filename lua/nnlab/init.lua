@@ -2,6 +2,7 @@
 -- names (nnlab.nn, nnlab.optim, nnlab.data) plus fit/evaluate, tensors, seeds
 -- and save/load. The C engine sits behind nnlab.core; everything here is policy.
 local core = require "nnlab.core"
+local errors = require "nnlab.errors"
 
 local nnlab = {
   core = core,
@@ -27,12 +28,12 @@ nnlab.manual_seed = nnlab.nn.manual_seed
 --- a float tensor from a table of rows or a flat array.
 --- nnlab.labels({ 3, 1, 4 }): an int32 class-label tensor.
 function nnlab.tensor(values, shape)
-  if type(values) ~= "table" then error("nnlab.tensor: expected a table of numbers", 2) end
+  if type(values) ~= "table" then errors.raise("nnlab.tensor: expected a table of numbers") end
   local flat, rows, cols = {}, nil, nil
   if type(values[1]) == "table" then
     rows, cols = #values, #values[1]
     for r, row in ipairs(values) do
-      if #row ~= cols then error(("nnlab.tensor: row %d has %d values, row 1 has %d"):format(r, #row, cols), 2) end
+      if #row ~= cols then errors.raise("nnlab.tensor: row %d has %d values, row 1 has %d", r, #row, cols) end
       for c = 1, cols do flat[#flat + 1] = row[c] end
     end
   else
@@ -41,14 +42,14 @@ function nnlab.tensor(values, shape)
     cols = shape and shape.cols or #values
   end
   local ok, t = pcall(core.tensor, flat, rows, cols, false)
-  if not ok then error("nnlab.tensor: " .. tostring(t), 2) end
+  if not ok then errors.raise("nnlab.tensor: %s", tostring(t)) end
   return t
 end
 
 function nnlab.labels(values)
-  if type(values) ~= "table" then error("nnlab.labels: expected an array of class indices", 2) end
+  if type(values) ~= "table" then errors.raise("nnlab.labels: expected an array of class indices") end
   local ok, t = pcall(core.tensor, values, #values, 1, true)
-  if not ok then error("nnlab.labels: " .. tostring(t), 2) end
+  if not ok then errors.raise("nnlab.labels: %s", tostring(t)) end
   return t
 end
 
@@ -74,13 +75,13 @@ end })
 --- nnlab.save(model, path) writes a model file; nnlab.load(path) reads one back.
 function nnlab.save(model, path)
   local ok, err = model:save(path)
-  if not ok then error(err, 2) end
+  if not ok then errors.raise("%s", err) end
   return true
 end
 
 function nnlab.load(path)
   local model, err = core.net_load(path)
-  if not model then error(err, 2) end
+  if not model then errors.raise("%s", err) end
   return model
 end
 

@@ -1,4 +1,4 @@
--- nnlab.cache: finished training runs on disk, one file per run, named by a
+-- nnlab.notebook.cache: finished training runs on disk, one file per run, named by a
 -- hash of its key (everything that decides the result; nnlab.sweep builds
 -- it). A file repeats its whole key, which is checked on every read: a file
 -- that does not parse, whose key differs or whose result is malformed is

@@ -1,4 +1,4 @@
--- nnlab.hash: 64-bit FNV-1a in Lua 5.4 integer arithmetic (which wraps
+-- nnlab.notebook.hash: 64-bit FNV-1a in Lua 5.4 integer arithmetic (which wraps
 -- modulo 2^64, exactly what FNV needs), for cache keys and fingerprints.
 -- Not cryptographic: it tells versions apart, it does not resist forgery
 -- (cache entries repeat their whole key and are checked against it).

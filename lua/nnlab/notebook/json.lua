@@ -1,4 +1,4 @@
--- nnlab.json: writes Lua values as JSON (results.json). Tables with keys
+-- nnlab.notebook.json: writes Lua values as JSON (results.json). Tables with keys
 -- 1..n become arrays, others objects with their keys sorted, so the same
 -- results give the same file. NaN and infinities, which JSON lacks, become null.
 local serialize = require "nnlab.notebook.serialize"

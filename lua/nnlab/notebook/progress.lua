@@ -1,4 +1,4 @@
--- nnlab.progress: what a sweep shows while it trains. On a terminal, a live
+-- nnlab.notebook.progress: what a sweep shows while it trains. On a terminal, a live
 -- block with one line per running job (a bar, epoch, accuracy so far, ETA),
 -- redrawn in place, and one permanent line per finished job. Elsewhere (CI
 -- logs, pipes), one plain line when a job starts and one when it ends.

@@ -1,4 +1,4 @@
--- nnlab.serialize: Lua values as canonical Lua text and back. The same value
+-- nnlab.notebook.serialize: Lua values as canonical Lua text and back. The same value
 -- always gives the same text (keys sorted, numbers in their shortest exact
 -- form, integers and floats kept apart), so the text can be hashed into a
 -- cache key. Reading text back treats it as outside input: a strict parser of

@@ -1,10 +1,12 @@
--- nnlab.stats: what a handful of seeds can say. Mean and sample standard
--- deviation, and Welch's two-sided t-test, which decides whether two settings
--- differ by more than seed-to-seed noise (at the 95 % level unless told
--- otherwise). Welch's test does not assume equal variances and, through its
+-- nnlab.notebook.stats (also nnlab.stats): what a handful of seeds can say.
+-- Mean and sample standard deviation, and Welch's two-sided t-test, which
+-- decides whether two settings differ by more than seed-to-seed noise (at
+-- the 95 % level unless told otherwise). Welch's test does not assume equal variances and, through its
 -- degrees of freedom, is as cautious as three seeds per setting require.
 -- stats.verdict turns a test into a verdict on a claim (supports,
 -- contradicts, or cannot tell from noise).
+local errors = require "nnlab.errors"
+
 local stats = {}
 
 --- Arithmetic mean of an array of numbers (nil for an empty array).
@@ -144,12 +146,12 @@ local EXPECTATIONS = {
 function stats.verdict(xs, ys, expect, options)
   local judge = EXPECTATIONS[expect]
   if not judge then
-    error(("stats.verdict: expect must be higher, lower, not_higher, not_lower or similar, got %s")
-          :format(tostring(expect)), 2)
+    errors.raise("stats.verdict: expect must be higher, lower, not_higher, not_lower or similar, got %s",
+                 tostring(expect))
   end
   options = options or {}
   local margin = options.margin or 0
-  if expect == "similar" and not (margin > 0) then error("stats.verdict: 'similar' needs a margin > 0", 2) end
+  if expect == "similar" and not (margin > 0) then errors.raise("stats.verdict: 'similar' needs a margin > 0") end
   local w, why = stats.welch(xs, ys, options.level)
   if not w then
     return { verdict = "noise", expect = expect, reason = why, margin = margin,

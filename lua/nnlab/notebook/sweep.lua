@@ -1,4 +1,4 @@
--- nnlab.sweep: trains every variation of an experiment under several seeds.
+-- nnlab.notebook.sweep: trains every variation of an experiment under several seeds.
 -- A sweep is a table: the variations (a grid `vary` or a list `variations`),
 -- `seeds`, fixed parameters (epochs, batch_size, lr, ...), the datasets, and
 -- functions of p (the parameters of one variation plus p.seed) that build the

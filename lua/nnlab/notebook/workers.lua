@@ -1,4 +1,4 @@
--- nnlab.workers: runs jobs in forked child processes, up to N at a time.
+-- nnlab.notebook.workers: runs jobs in forked child processes, up to N at a time.
 -- A child inherits the whole Lua state (closures, datasets, everything the
 -- experiment file built), runs one job, and ends with _exit, so no finaliser,
 -- atexit handler or stdio buffer of the parent runs twice. A job hands its
