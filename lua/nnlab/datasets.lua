@@ -1,7 +1,8 @@
 -- nnlab.datasets: where data comes from. The table of known datasets (files,
 -- MD5s, sizes, class names, licences), the folder search order, and download
--- with the `curl` program. Pure Lua (standard library only); the C engine
--- reads the files this module finds (engine/nn_data.h).
+-- with the `curl` program. Pure Lua (the standard library and nnlab.files'
+-- shell quoting, no C); the C engine reads the files this module finds
+-- (engine/nn_data.h).
 --
 --   local datasets = require "nnlab.datasets"
 --   local dir, info = datasets.locate("kmnist")          -- or a folder path
@@ -14,6 +15,8 @@
 -- datasets. A folder counts when it holds the four standard files, each raw or
 -- .gz. Downloads go through FILE.part, are MD5-checked, and only then renamed
 -- into place: a later run never trusts a half-written or wrong file.
+
+local files = require "nnlab.files"
 
 local M = {}
 
@@ -148,10 +151,6 @@ function M.folder_files(dir)
   return nil, "missing " .. table.concat(missing, ", ")
 end
 
-local function shell_quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
 -- Runs a shell command; true when it exited with status 0, else false and the code.
 local function run(command)
   local ok, how, code = os.execute(command)
@@ -161,7 +160,7 @@ end
 
 -- The MD5 of a file as 32 lowercase hex digits (via md5sum), or nil and why.
 function M.md5(path)
-  local p = io.popen("md5sum -- " .. shell_quote(path) .. " 2>/dev/null")
+  local p = io.popen("md5sum -- " .. files.shell_quote(path) .. " 2>/dev/null")
   if not p then return nil, "cannot run md5sum" end
   local out = p:read("a") or ""
   p:close()
@@ -224,9 +223,9 @@ local function curl_fetch(url, part, opts)
     "--connect-timeout", tostring(opts.connect_timeout or 15),
     "--max-time", tostring(opts.max_time or 900),
     progress and "--progress-bar" or "--silent",
-    "--output", shell_quote(part),
-    shell_quote(url),
-    progress and "" or ("2>" .. shell_quote(errfile)),
+    "--output", files.shell_quote(part),
+    files.shell_quote(url),
+    progress and "" or ("2>" .. files.shell_quote(errfile)),
   }, " ")
   if progress then io.stderr:write("downloading ", url, "\n") end
   local ok, code = run(command)
@@ -274,7 +273,7 @@ function M.download(name, dir, opts)
   opts = opts or {}
   local entry = M.lookup(name)
   if not entry then return nil, ("no download known for %q"):format(tostring(name)) end
-  if not run("mkdir -p -- " .. shell_quote(dir)) then
+  if not run("mkdir -p -- " .. files.shell_quote(dir)) then
     return nil, "cannot create the folder " .. dir
   end
   local mirrors = mirrors_for(entry, opts)

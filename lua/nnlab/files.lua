@@ -4,9 +4,12 @@
 -- writing the same file at the same time sees either the old file or a new
 -- one, never half of one. A lock serialises writers of a group of files (a
 -- report and its folder) that must come from the same run.
-local proc = require("nnlab.core").proc
 
 local files = {}
+
+-- nnlab.core's proc, loaded on first use: files.shell_quote needs no C, so
+-- pure-Lua modules (nnlab.datasets, tested under stock lua5.4) can require this one.
+local function proc() return require("nnlab.core").proc end
 
 -- errno of a file that does not exist (ENOENT: the same on every Linux and BSD).
 local ENOENT = 2
@@ -16,11 +19,17 @@ function files.mkdir_p(path)
   local prefix = path:sub(1, 1) == "/" and "/" or ""
   for part in path:gmatch("[^/]+") do
     prefix = prefix .. part
-    local ok, err = proc.mkdir(prefix)
+    local ok, err = proc().mkdir(prefix)
     if not ok then return nil, err end
     prefix = prefix .. "/"
   end
   return true
+end
+
+--- s as one word for the POSIX shell: 'it'\''s' (in single quotes, each ' closed,
+--- escaped and reopened).
+function files.shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
 --- The folder part of a path ("." when it has none).
@@ -37,7 +46,7 @@ end
 --- writes it through: dir/.name.tmpPID.
 function files.temp_name(path, pid)
   local dir, name = path:match("^(.*/)([^/]*)$")
-  return ("%s.%s.tmp%d"):format(dir or "", name or path, pid or proc.getpid())
+  return ("%s.%s.tmp%d"):format(dir or "", name or path, pid or proc().getpid())
 end
 
 -- The cause in an io message: "path: No space left on device" -> "No space left on device".
@@ -95,10 +104,10 @@ function files.with_lock(lock_path, f, ...)
   local ok, err = files.mkdir_p(dir)
   if not ok then error(("cannot create %s: %s"):format(dir, err), 0) end
   local fd
-  fd, err = proc.lock(lock_path)
+  fd, err = proc().lock(lock_path)
   if not fd then error(("cannot write %s: %s"):format(lock_path, cause(err, lock_path)), 0) end
   local results = table.pack(pcall(f, ...))
-  proc.close(fd)
+  proc().close(fd)
   if not results[1] then error(results[2], 0) end
   return table.unpack(results, 2, results.n)
 end

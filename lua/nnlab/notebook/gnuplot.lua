@@ -1,8 +1,8 @@
--- nnlab.gnuplot: charts through the gnuplot program (pngcairo terminal, a
--- font with Chinese glyphs). A chart is a .gp script and a .dat file written
--- beside the PNG, so anyone can re-draw it with `gnuplot NAME.gp` in that
--- folder. $NNLAB_GNUPLOT names another program; without gnuplot, or when it
--- fails, draw() says why and the caller decides what to do.
+-- nnlab.notebook.gnuplot: charts through the gnuplot program (pngcairo
+-- terminal, a font with Chinese glyphs). A chart is a .gp script and a .dat
+-- file written beside the PNG, so anyone can re-draw it with `gnuplot
+-- NAME.gp` in that folder. $NNLAB_GNUPLOT names another program; without
+-- gnuplot, or when it fails, draw() says why and the caller decides what to do.
 local files = require "nnlab.files"
 local proc = require("nnlab.core").proc
 
@@ -11,7 +11,6 @@ local gnuplot = {}
 gnuplot.font = "WenQuanYi Zen Hei"
 local PNG_SIGNATURE = "\137PNG\r\n\26\n"
 
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 local function gp_quote(s) return "'" .. tostring(s):gsub("'", "''") .. "'" end
 
 --- The gnuplot command to run, or nil and why there is none.
@@ -167,8 +166,8 @@ function gnuplot.draw(dir, name, script, data)
   local program, why = gnuplot.program()
   if not program then return nil, why end
   local tmp_name = (".%s.png.tmp%d"):format(name, proc.getpid())
-  local command = ("cd %s && %s -e %s %s 2>&1"):format(shell_quote(dir), shell_quote(program),
-    shell_quote(("outfile=%s"):format(gp_quote(tmp_name))), shell_quote(name .. ".gp"))
+  local command = ("cd %s && %s -e %s %s 2>&1"):format(files.shell_quote(dir), files.shell_quote(program),
+    files.shell_quote(("outfile=%s"):format(gp_quote(tmp_name))), files.shell_quote(name .. ".gp"))
   local pipe = io.popen(command)
   local output = pipe:read("a")
   local exited_ok, _, code = pipe:close()

@@ -1,9 +1,10 @@
--- nnlab.report: writes what a notebook recorded as reports/<name>.md and the
--- folder reports/<name>/ (charts with the .gp and .dat that drew them,
--- results.csv and results.json). Every file goes through a temporary name and
--- a rename, the .md last: a run that dies while writing leaves the previous
--- report readable. The report opens with what was run; then the blocks
--- (prose, tables, charts) follow in the order the experiment file gave them.
+-- nnlab.notebook.report: writes what a notebook recorded as
+-- reports/<name>.md and the folder reports/<name>/ (charts with the .gp and
+-- .dat that drew them, results.csv and results.json). Every file goes through
+-- a temporary name and a rename, the .md last: a run that dies while writing
+-- leaves the previous report readable. The report opens with what was run;
+-- then the blocks (prose, tables, charts) follow in the order the experiment
+-- file gave them.
 local core = require "nnlab.core"
 local data = require "nnlab.data"
 local files = require "nnlab.files"
@@ -11,9 +12,10 @@ local gnuplot = require "nnlab.notebook.gnuplot"
 local json = require "nnlab.notebook.json"
 local runs_lib = require "nnlab.notebook.runs"
 local serialize = require "nnlab.notebook.serialize"
-local sweep = require "nnlab.notebook.sweep"
 
 local report = {}
+
+local value_text = runs_lib.value_text
 
 local function cell(text)
   return (tostring(text):gsub("|", "\\|"):gsub("\n", " "))
@@ -35,8 +37,19 @@ end
 
 local function list_text(values)
   local out = {}
-  for i, v in ipairs(values) do out[i] = sweep.value_text(v) end
+  for i, v in ipairs(values) do out[i] = value_text(v) end
   return table.concat(out, ", ")
+end
+
+-- The distinct items of the lists sweeps[i][field], in order of first appearance.
+local function union(sweeps, field)
+  local items, seen = {}, {}
+  for _, r in ipairs(sweeps) do
+    for _, item in ipairs(r[field]) do
+      if not seen[item] then seen[item] = true items[#items + 1] = item end
+    end
+  end
+  return items
 end
 
 local function seconds_text(s)
@@ -79,18 +92,13 @@ end
 
 local function header(state, totals)
   local datasets, notes = data_lines(state)
-  local seeds, seen = {}, {}
-  for _, r in ipairs(state.sweeps) do
-    for _, s in ipairs(r.seeds) do
-      if not seen[s] then seen[s] = true seeds[#seeds + 1] = s end
-    end
-  end
+  local seeds = union(state.sweeps, "seeds")
   table.sort(seeds)
   local params = {}
   for _, p in ipairs(state.params) do
-    params[#params + 1] = p.from_set and ("`%s` = %s (--set; default %s)"):format(p.name, sweep.value_text(p.value),
-                                                                              sweep.value_text(p.default))
-                          or ("`%s` = %s"):format(p.name, sweep.value_text(p.value))
+    params[#params + 1] = p.from_set and ("`%s` = %s (--set; default %s)"):format(p.name, value_text(p.value),
+                                                                              value_text(p.default))
+                          or ("`%s` = %s"):format(p.name, value_text(p.value))
   end
   local rows = {
     { "Experiment", ("`%s`, run %s"):format(state.script, os.date("%Y-%m-%d %H:%M")) },
@@ -107,12 +115,7 @@ local function header(state, totals)
     local v = r.variations[1]
     local varied = {}
     for _, k in ipairs(r.keys) do
-      local values, seen_v = {}, {}
-      for _, variation in ipairs(r.variations) do
-        local value = variation.params[k]
-        if not seen_v[value] then seen_v[value] = true values[#values + 1] = value end
-      end
-      varied[#varied + 1] = ("`%s` ∈ {%s}"):format(k, list_text(values))
+      varied[#varied + 1] = ("`%s` ∈ {%s}"):format(k, list_text(r:values(k)))
     end
     rows[#rows + 1] = { "Sweep " .. r.name,
       ("%s%d seeds × %d epochs, batch %d; first variation: %s, %s, %s"):format(
@@ -145,7 +148,7 @@ local function table_block(block)
   for i, v in ipairs(r.variations) do
     local row = {}
     if labelled then row[1] = v.label end
-    for _, k in ipairs(r.keys) do row[#row + 1] = sweep.value_text(v.params[k]) end
+    for _, k in ipairs(r.keys) do row[#row + 1] = value_text(v.params[k]) end
     for _, m in ipairs(metrics) do row[#row + 1] = summaries[m][i].text end
     local verdict
     if summaries[metrics[1]][i].diverged > 0 then verdict = "diverged"
@@ -180,46 +183,33 @@ end
 local function grid_block(block)
   local r, opts = block.runs, block.options
   local metric, row_key, col_key = opts.metric or "test_acc", opts.rows, opts.columns
-  local function distinct(key)
-    local values, seen = {}, {}
-    for _, v in ipairs(r.variations) do
-      local value = v.params[key]
-      if not seen[value] then seen[value] = true values[#values + 1] = value end
-    end
-    return values
-  end
-  local row_values, col_values = distinct(row_key), distinct(col_key)
+  local row_values, col_values = r:values(row_key), r:values(col_key)
+  local function cell_key(row_value, col_value) return value_text(row_value) .. "\0" .. value_text(col_value) end
   local cells, best = {}, r:best(metric)
   for _, row in ipairs(r:summary(metric)) do
     local params = row.variation.params
-    cells[sweep.value_text(params[row_key]) .. "\0" .. sweep.value_text(params[col_key])] = row
+    cells[cell_key(params[row_key], params[col_key])] = row
   end
   local head = { ("%s \\ %s"):format(row_key, col_key) }
-  for _, c in ipairs(col_values) do head[#head + 1] = ("%s = %s"):format(col_key, sweep.value_text(c)) end
+  for _, c in ipairs(col_values) do head[#head + 1] = ("%s = %s"):format(col_key, value_text(c)) end
   local rows = {}
   for _, rv in ipairs(row_values) do
-    local line = { sweep.value_text(rv) }
+    local line = { value_text(rv) }
     for _, cv in ipairs(col_values) do
-      local cell_row = cells[sweep.value_text(rv) .. "\0" .. sweep.value_text(cv)]
+      local cell_row = cells[cell_key(rv, cv)]
       local text = cell_row and cell_row.text or "–"
       if cell_row and best and cell_row.variation == best.variation then text = "**" .. text .. "**" end
       line[#line + 1] = text
     end
     rows[#rows + 1] = line
   end
-  local higher = runs_lib.metrics[metric].higher_is_better
   local per_column = {}
   for _, cv in ipairs(col_values) do
-    local pick
-    for _, rv in ipairs(row_values) do
-      local cell_row = cells[sweep.value_text(rv) .. "\0" .. sweep.value_text(cv)]
-      if cell_row and cell_row.diverged == 0 and cell_row.mean and
-         (not pick or (higher and cell_row.mean > pick.mean) or (not higher and cell_row.mean < pick.mean)) then
-        pick = cell_row
-      end
-    end
-    per_column[#per_column + 1] = ("%s = %s → %s = %s"):format(col_key, sweep.value_text(cv), row_key,
-                                                              pick and sweep.value_text(pick.variation.params[row_key]) or "–")
+    local column = {}
+    for _, rv in ipairs(row_values) do column[#column + 1] = cells[cell_key(rv, cv)] end
+    local pick = runs_lib.best_row(column, metric)
+    local pick_text = pick and value_text(pick.variation.params[row_key]) or "–"
+    per_column[#per_column + 1] = ("%s = %s → %s = %s"):format(col_key, value_text(cv), row_key, pick_text)
   end
   local caption = ("_%s after the last epoch (%d), mean ± sample std over %d seeds; bold: the best cell. " ..
                    "Best %s for each %s: %s._")
@@ -228,72 +218,53 @@ local function grid_block(block)
   return markdown_table(head, rows) .. "\n\n" .. caption
 end
 
--- The series of a chart block: per epoch (a band per variation) or final
--- value against a varied parameter (one line per combination of the others).
-local function chart_spec(block, number)
-  local r, opts = block.runs, block.options
-  -- where = { key = value }: only the variations with those values
-  local function shown(v)
-    for k, value in pairs(opts.where or {}) do
-      if v.params[k] ~= value then return false end
-    end
-    return true
-  end
-  local y, x = opts.y or "test_acc", opts.x or "epoch"
-  local info = runs_lib.metrics[y]
-  local ylabel = info.label .. (info.unit and (" (" .. info.unit .. ")") or "")
-  local c = { file = ("fig%d-%s-%s"):format(number, y, x), ylabel = ylabel, series = {},
-              key = info.higher_is_better and "bottom right" or "top right" }
-  if x == "epoch" then
-    c.style, c.xlabel, c.integer_x = "band", "epoch", r.epochs <= 20
-    c.title = opts.title or ("%s per epoch (mean ± std over seeds)"):format(info.label)
-    c.xrange = { 1, math.max(r.epochs, 2) }
-    for _, v in ipairs(r.variations) do
-      if not shown(v) then goto next_variation end
-      local points = {}
-      for _, pt in ipairs(r:curve(v, y)) do points[#points + 1] = { pt.epoch, pt.mean, pt.std, pt.n } end
-      local diverged = 0
-      for _, s in ipairs(v.seeds) do if s.diverged then diverged = diverged + 1 end end
-      local title = v.label
-      if opts.where and not v.labelled then -- the values every line shares go unsaid
-        local parts = {}
-        for _, k in ipairs(r.keys) do
-          if opts.where[k] == nil then parts[#parts + 1] = ("%s=%s"):format(k, sweep.value_text(v.params[k])) end
-        end
-        if #parts > 0 then title = table.concat(parts, ", ") end
+-- A chart of a metric per epoch: a line and a mean ± std band per variation
+-- (those matching opts.where), titled by its label or, under where, by the
+-- values the lines do not share.
+local function epoch_chart(c, r, opts, y, info)
+  c.style, c.xlabel, c.integer_x = "band", "epoch", r.epochs <= 20
+  c.title = opts.title or ("%s per epoch (mean ± std over seeds)"):format(info.label)
+  c.xrange = { 1, math.max(r.epochs, 2) }
+  for _, v in ipairs(r:select(opts.where)) do
+    local points = {}
+    for _, pt in ipairs(r:curve(v, y)) do points[#points + 1] = { pt.epoch, pt.mean, pt.std, pt.n } end
+    local diverged = 0
+    for _, s in ipairs(v.seeds) do if s.diverged then diverged = diverged + 1 end end
+    local title = v.label
+    if opts.where and not v.labelled then -- the values every line shares go unsaid
+      local parts = {}
+      for _, k in ipairs(r.keys) do
+        if opts.where[k] == nil then parts[#parts + 1] = ("%s=%s"):format(k, value_text(v.params[k])) end
       end
-      if diverged == #v.seeds then title = title .. ": diverged"
-      elseif diverged > 0 then title = ("%s (%d/%d seeds diverged)"):format(title, diverged, #v.seeds) end
-      c.series[#c.series + 1] = { title = title, points = points }
-      ::next_variation::
+      if #parts > 0 then title = table.concat(parts, ", ") end
     end
-    return c
+    if diverged == #v.seeds then title = title .. ": diverged"
+    elseif diverged > 0 then title = ("%s (%d/%d seeds diverged)"):format(title, diverged, #v.seeds) end
+    c.series[#c.series + 1] = { title = title, points = points }
   end
-  c.style, c.xlabel = "errorbars", x
-  c.title = opts.title or ("final %s against %s"):format(info.label, x)
+  return c
+end
+
+-- Sets the x axis of a chart against a parameter that takes values (in order
+-- of first appearance): numbers are placed by value, on a log scale when all
+-- are positive and span a factor of 4 or more; anything else at 1, 2, ... in
+-- that order. Returns each value's x position, by value.
+local function parameter_axis(c, values)
   local numeric, positive, lo, hi = true, true, math.huge, -math.huge
-  local positions, tics = {}, {}
-  for _, v in ipairs(r.variations) do
-    local value = shown(v) and v.params[x]
-    if not value then goto next_value end
+  for _, value in ipairs(values) do
     if type(value) ~= "number" then numeric = false
     else
       positive = positive and value > 0
       lo, hi = math.min(lo, value), math.max(hi, value)
     end
-    if positions[value] == nil then
-      tics[#tics + 1] = { #tics + 1, sweep.value_text(value) }
-      positions[value] = #tics
-    end
-    ::next_value::
   end
-  if numeric then
-    c.xtics = {}
-    for value, _ in pairs(positions) do c.xtics[#c.xtics + 1] = { value, sweep.value_text(value) } end
-    table.sort(c.xtics, function(a, b) return a[1] < b[1] end)
-  else
-    c.xtics = tics
+  local positions, tics = {}, {}
+  for i, value in ipairs(values) do
+    positions[value] = numeric and value or i
+    tics[i] = { positions[value], value_text(value) }
   end
+  if numeric then table.sort(tics, function(a, b) return a[1] < b[1] end) end
+  c.xtics = tics
   c.logx = numeric and positive and hi / lo >= 4
   if c.logx then
     local pad = (hi / lo) ^ 0.12
@@ -304,30 +275,57 @@ local function chart_spec(block, number)
   else
     c.xrange = { 0.5, #tics + 0.5 }
   end
+  return positions
+end
+
+-- A chart of a metric's final value against the varied parameter x, with
+-- error bars over seeds: one line per combination of the other varied
+-- parameters (variations matching opts.where); a diverged variation appears
+-- in the key only.
+local function parameter_chart(c, r, opts, y, info, x)
+  c.style, c.xlabel = "errorbars", x
+  c.title = opts.title or ("final %s against %s"):format(info.label, x)
+  local positions = parameter_axis(c, r:values(x, opts.where))
+  local shown = {}
+  for _, v in ipairs(r:select(opts.where)) do shown[v] = true end
   local groups, order = {}, {}
   for _, row in ipairs(r:summary(y)) do
     local v = row.variation
-    if not shown(v) then goto next_row end
-    local others = {}
-    for _, k in ipairs(r.keys) do
-      if k ~= x and (opts.where or {})[k] == nil then others[#others + 1] = ("%s=%s"):format(k, sweep.value_text(v.params[k])) end
+    if shown[v] then
+      local others = {}
+      for _, k in ipairs(r.keys) do
+        if k ~= x and (opts.where or {})[k] == nil then
+          others[#others + 1] = ("%s=%s"):format(k, value_text(v.params[k]))
+        end
+      end
+      local name = #others > 0 and table.concat(others, ", ")
+                   or ("%s (mean ± std over %d seeds)"):format(info.label, #r.seeds)
+      if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
+      if row.diverged == 0 and row.mean then
+        table.insert(groups[name].points, { positions[v.params[x]], row.mean, row.std or 0, row.n })
+      else
+        order[#order + 1] = { title = ("%s: diverged"):format(v.label), points = {} }
+      end
     end
-    local name = #others > 0 and table.concat(others, ", ")
-                 or ("%s (mean ± std over %d seeds)"):format(info.label, #r.seeds)
-    if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
-    if row.diverged == 0 and row.mean then
-      local px = numeric and v.params[x] or positions[v.params[x]]
-      table.insert(groups[name].points, { px, row.mean, row.std or 0, row.n })
-    else
-      order[#order + 1] = { title = ("%s: diverged"):format(v.label), points = {} }
-    end
-    ::next_row::
   end
   for _, g in ipairs(order) do
     table.sort(g.points, function(a, b) return a[1] < b[1] end)
     c.series[#c.series + 1] = g
   end
   return c
+end
+
+-- What gnuplot.chart draws for a chart block: opts.y (default test_acc) per
+-- epoch, or against the varied parameter opts.x.
+local function chart_spec(block, number)
+  local r, opts = block.runs, block.options
+  local y, x = opts.y or "test_acc", opts.x or "epoch"
+  local info = runs_lib.metrics[y]
+  local c = { file = ("fig%d-%s-%s"):format(number, y, x), series = {},
+              ylabel = info.label .. (info.unit and (" (" .. info.unit .. ")") or ""),
+              key = info.higher_is_better and "bottom right" or "top right" }
+  if x == "epoch" then return epoch_chart(c, r, opts, y, info) end
+  return parameter_chart(c, r, opts, y, info, x)
 end
 
 local function chart_block(block, number, dir, name, problems)
@@ -360,12 +358,7 @@ local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
 -- One row per sweep × variation × seed × epoch: CSV (only what the seeds
 -- decide, so reruns give identical files) and JSON (with timings).
 local function results(state)
-  local keys, seen = {}, {}
-  for _, r in ipairs(state.sweeps) do
-    for _, k in ipairs(r.keys) do
-      if not seen[k] then seen[k] = true keys[#keys + 1] = k end
-    end
-  end
+  local keys = union(state.sweeps, "keys")
   -- train_eval_* columns only when a sweep measured them (eval_train = true)
   local row_metrics = ROW_METRICS
   for _, r in ipairs(state.sweeps) do

@@ -1,9 +1,11 @@
--- nnlab.runs: the results of a sweep and what can be said about them. A runs
--- object holds, per variation, every seed's per-epoch history; it answers
--- with means and sample standard deviations over seeds, picks the best
--- variation, and says whether two variations differ by more than noise
--- (Welch's t-test at 95 %, nnlab.stats). Seeds that diverged are left out of
--- every mean and marked.
+-- nnlab.notebook.runs: the results of a sweep and what can be said about
+-- them. A runs object holds, per variation, every seed's per-epoch history;
+-- it answers with means and sample standard deviations over seeds, picks the
+-- best variation, and says whether two variations differ by more than noise
+-- (Welch's t-test at 95 %, nnlab.notebook.stats). Seeds that diverged are
+-- left out of every mean and marked. runs.value_text says how a parameter
+-- value reads (64, 0.01, relu) in labels, tables and charts.
+local errors = require "nnlab.errors"
 local stats = require "nnlab.notebook.stats"
 
 local runs = {}
@@ -36,20 +38,28 @@ function runs.value(h, metric)
   return h[metric]
 end
 
---- runs.metric_info(metric, level [, where]) -> runs.metrics[metric], or an
---- error at `level` (2: the caller's caller) naming the known metrics.
-function runs.metric_info(metric, level, where)
+--- runs.metric_info(metric [, where]) -> runs.metrics[metric], or an error
+--- at the user's line naming the known metrics, after "where: " when given.
+function runs.metric_info(metric, where, ...)
+  -- The former signature (metric, level, where): a stack level is ignored.
+  if type(where) == "number" then where = ... end
   local info = runs.metrics[metric]
   if not info then
     local names = {}
     for name in pairs(runs.metrics) do names[#names + 1] = name end
     table.sort(names)
-    error(("%sunknown metric '%s' (one of: %s)"):format(where and where .. ": " or "", tostring(metric),
-                                                        table.concat(names, ", ")), level + 1)
+    errors.raise("%sunknown metric '%s' (one of: %s)", where and where .. ": " or "", tostring(metric),
+                 table.concat(names, ", "))
   end
   return info
 end
 local metric_info = runs.metric_info
+
+--- How a parameter value reads in labels, tables and charts: 64, 0.01, relu, true.
+function runs.value_text(v)
+  if math.type(v) == "float" then return ("%.6g"):format(v) end
+  return tostring(v)
+end
 
 --- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses); no "±" without a std.
 function runs.format(metric, mean, std)
@@ -86,7 +96,7 @@ end
 --- text reads "81.23 ± 0.15 %", or "diverged" / "diverged (1/3 seeds)".
 function Runs:summary(metric)
   metric = metric or "test_acc"
-  metric_info(metric, 2)
+  metric_info(metric)
   local rows = {}
   for _, v in ipairs(self.variations) do
     local values, diverged = {}, 0
@@ -106,20 +116,60 @@ function Runs:summary(metric)
   return rows
 end
 
---- runs:best([metric = "test_acc"]) -> the summary row with the best mean
---- (highest accuracy, lowest loss) among variations where no seed diverged;
---- nil when every variation diverged.
-function Runs:best(metric)
-  metric = metric or "test_acc"
-  local higher = metric_info(metric, 2).higher_is_better
+--- runs.best_row(rows, metric) -> of summary rows (runs:summary(metric)),
+--- the one with the best mean (highest accuracy, lowest loss) among those
+--- where no seed diverged, the first of equals; nil when there is none.
+function runs.best_row(rows, metric)
+  local higher = metric_info(metric).higher_is_better
   local best
-  for _, row in ipairs(self:summary(metric)) do
+  for _, row in ipairs(rows) do
     if row.diverged == 0 and row.mean and
        (not best or (higher and row.mean > best.mean) or (not higher and row.mean < best.mean)) then
       best = row
     end
   end
   return best
+end
+
+--- runs:best([metric = "test_acc"]) -> the summary row with the best mean
+--- (highest accuracy, lowest loss) among variations where no seed diverged;
+--- nil when every variation diverged.
+function Runs:best(metric)
+  metric = metric or "test_acc"
+  return runs.best_row(self:summary(metric), metric)
+end
+
+-- True when the variation's parameters have every value in where ({ lr = 0.05 }).
+local function matches(variation, where)
+  for k, value in pairs(where) do
+    if variation.params[k] ~= value then return false end
+  end
+  return true
+end
+
+--- runs:select([where]) -> the variations whose parameters have the values
+--- in where ({ lr = 0.05 }), in order; every variation without where.
+function Runs:select(where)
+  local selected = {}
+  for _, v in ipairs(self.variations) do
+    if not where or matches(v, where) then selected[#selected + 1] = v end
+  end
+  return selected
+end
+
+--- runs:values(key [, where]) -> the distinct values of the parameter key
+--- over the variations (those runs:select(where) gives), in order of first
+--- appearance.
+function Runs:values(key, where)
+  local values, seen = {}, {}
+  for _, v in ipairs(self:select(where)) do
+    local value = v.params[key]
+    if value ~= nil and not seen[value] then
+      seen[value] = true
+      values[#values + 1] = value
+    end
+  end
+  return values
 end
 
 --- runs:get(selector) -> the variation selected by its label ("hidden=64"),
@@ -129,15 +179,27 @@ function Runs:get(selector)
   for _, v in ipairs(self.variations) do
     if type(selector) == "string" then
       if v.label == selector then return v end
-    elseif type(selector) == "table" then
-      local all = true
-      for k, value in pairs(selector) do
-        if v.params[k] ~= value then all = false break end
-      end
-      if all then return v end
+    elseif type(selector) == "table" and matches(v, selector) then
+      return v
     end
   end
   return nil
+end
+
+-- The summary rows of metric for the variations that selectors a and b pick
+-- (see runs:get), or an error that names the method (who) and the selector
+-- that picks none.
+local function summary_pair(self, who, a, b, metric)
+  metric_info(metric)
+  local va, vb = self:get(a), self:get(b)
+  if not va then errors.raise("%s: no variation matches %s", who, tostring(a.label or a)) end
+  if not vb then errors.raise("%s: no variation matches %s", who, tostring(b.label or b)) end
+  local ra, rb
+  for _, row in ipairs(self:summary(metric)) do
+    if row.variation == va then ra = row end
+    if row.variation == vb then rb = row end
+  end
+  return ra, rb
 end
 
 --- runs:compare(a, b [, metric = "test_acc"]) -> whether a and b (selectors as
@@ -146,17 +208,7 @@ end
 --- text reads "within noise (p = 0.41)" or "differs (p = 0.003)"; with one
 --- seed per side, differs is nil and text says the noise is unknown.
 function Runs:compare(a, b, metric)
-  metric = metric or "test_acc"
-  metric_info(metric, 2)
-  local va, vb = self:get(a), self:get(b)
-  if not va then error(("compare: no variation matches %s"):format(tostring(a.label or a)), 2) end
-  if not vb then error(("compare: no variation matches %s"):format(tostring(b.label or b)), 2) end
-  local rows = self:summary(metric)
-  local ra, rb
-  for _, row in ipairs(rows) do
-    if row.variation == va then ra = row end
-    if row.variation == vb then rb = row end
-  end
+  local ra, rb = summary_pair(self, "compare", a, b, metric or "test_acc")
   local out = { a = ra, b = rb }
   if ra.diverged > 0 or rb.diverged > 0 then
     out.text = "not comparable (a seed diverged)"
@@ -183,21 +235,13 @@ end
 --- either diverged, verdict is "diverged" and nothing is tested.
 function Runs:verdict(a, b, expect, options)
   options = options or {}
-  local metric = options.metric or "test_acc"
-  metric_info(metric, 2)
-  local va, vb = self:get(a), self:get(b)
-  if not va then error(("verdict: no variation matches %s"):format(tostring(a.label or a)), 2) end
-  if not vb then error(("verdict: no variation matches %s"):format(tostring(b.label or b)), 2) end
-  local ra, rb
-  for _, row in ipairs(self:summary(metric)) do
-    if row.variation == va then ra = row end
-    if row.variation == vb then rb = row end
-  end
+  local ra, rb = summary_pair(self, "verdict", a, b, options.metric or "test_acc")
   if ra.diverged > 0 or rb.diverged > 0 then
     return { verdict = "diverged", expect = expect, a = ra, b = rb }
   end
   local ok, out = pcall(stats.verdict, ra.values, rb.values, expect, options)
-  if not ok then error((tostring(out):gsub("^stats%.verdict", "verdict")), 2) end
+  -- stats.verdict's message already names the user's line: re-raised as is, but as runs:verdict's
+  if not ok then error((tostring(out):gsub("stats%.verdict: ", "verdict: ", 1)), 0) end
   out.a, out.b = ra, rb
   return out
 end
