@@ -1,20 +1,13 @@
 -- nnlab.datasets under stock lua5.4: the known table, the search order, the
 -- system copy, downloads from a file:// mirror (good and bad MD5, stale .part),
 -- and the offline message. Never touches the network.
+local T = require "testlib"
 local datasets = require "nnlab.datasets"
 
-local ROOT = (os.getenv("NNLAB_TEST_TMP") or "/tmp") .. "/datasets-lua"
+local ROOT = T.tmp .. "/datasets-lua"
 
 local function sh(command)
   assert(os.execute(command), "command failed: " .. command)
-end
-
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function write(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
 end
 
 local function exists(path)
@@ -27,58 +20,49 @@ end
 -- `skip` leaves one out, `raw` writes them without .gz.
 local function make_folder(dir, opts)
   opts = opts or {}
-  sh("mkdir -p " .. q(dir))
+  sh("mkdir -p " .. T.quote(dir))
   for _, base in ipairs(datasets.FILES) do
     if base ~= opts.skip then
-      write(dir .. "/" .. base .. (opts.raw and "" or ".gz"), "content of " .. base)
+      T.write(dir .. "/" .. base .. (opts.raw and "" or ".gz"), "content of " .. base)
     end
   end
   return dir
 end
 
-local function contains(haystack, needle)
-  if not tostring(haystack):find(needle, 1, true) then
-    error(("expected %q in:\n%s"):format(needle, tostring(haystack)), 2)
-  end
-end
-
-local function eq(a, b)
-  if a ~= b then error(("expected %s, got %s"):format(tostring(b), tostring(a)), 2) end
-end
-
-local tests = {}
-local function test(name, fn) tests[#tests + 1] = { name = name, fn = fn } end
+-- each case works in a sub-folder of its own under an empty ROOT
+sh("rm -rf " .. T.quote(ROOT))
+sh("mkdir -p " .. T.quote(ROOT))
 
 ---------------------------------------------------------------------------
 
-test("known datasets: files, MD5s, sizes, classes, licences", function()
+T.case("known datasets: files, MD5s, sizes, classes, licences", function()
   for _, name in ipairs({ "kmnist", "mnist", "fashion-mnist" }) do
     local e = datasets.known[name]
-    eq(e.name, name)
-    eq(#e.files, 4)
+    T.eq(e.name, name)
+    T.eq(#e.files, 4)
     for i, f in ipairs(e.files) do
-      eq(f.name, datasets.FILES[i] .. ".gz")
+      T.eq(f.name, datasets.FILES[i] .. ".gz")
       assert(f.md5:match("^%x+$") and #f.md5 == 32, name .. ": bad md5 " .. f.md5)
       assert(f.bytes > 0)
     end
-    eq(#e.classes, 10)
+    T.eq(#e.classes, 10)
     assert(e.license and e.attribution and #e.mirrors >= 1)
   end
   -- KMNIST's values from DESIGN.md
-  eq(datasets.known.kmnist.files[1].md5, "bdb82020997e1d708af4cf47b453dcf7")
-  eq(datasets.known.kmnist.files[4].bytes, 5120)
-  eq(datasets.known.kmnist.classes[1], "お")
-  eq(datasets.known.kmnist.classes[10], "を")
-  eq(datasets.known["fashion-mnist"].classes[10], "Ankle boot")
-  eq(datasets.lookup("Fashion_MNIST"), datasets.known["fashion-mnist"])
-  eq(datasets.lookup("nope"), nil)
+  T.eq(datasets.known.kmnist.files[1].md5, "bdb82020997e1d708af4cf47b453dcf7")
+  T.eq(datasets.known.kmnist.files[4].bytes, 5120)
+  T.eq(datasets.known.kmnist.classes[1], "お")
+  T.eq(datasets.known.kmnist.classes[10], "を")
+  T.eq(datasets.known["fashion-mnist"].classes[10], "Ankle boot")
+  T.eq(datasets.lookup("Fashion_MNIST"), datasets.known["fashion-mnist"])
+  T.eq(datasets.lookup("nope"), nil)
   local names = datasets.class_names("fashion-mnist")
   names[1] = "changed"
-  eq(datasets.known["fashion-mnist"].classes[1], "T-shirt/top") -- a copy
-  eq(datasets.base_url_variable("fashion-mnist"), "NNLAB_DOWNLOAD_BASE_FASHION_MNIST")
+  T.eq(datasets.known["fashion-mnist"].classes[1], "T-shirt/top") -- a copy
+  T.eq(datasets.base_url_variable("fashion-mnist"), "NNLAB_DOWNLOAD_BASE_FASHION_MNIST")
 end)
 
-test("search order: explicit path, $NNLAB_DATA, ./data", function()
+T.case("search order: explicit path, $NNLAB_DATA, ./data", function()
   local root = ROOT .. "/order"
   local explicit = make_folder(root .. "/explicit")
   make_folder(root .. "/env/kmnist", { raw = true })
@@ -87,83 +71,83 @@ test("search order: explicit path, $NNLAB_DATA, ./data", function()
   local base = { env = env, data_root = root .. "/data", download = false }
 
   local dir, info = datasets.locate("kmnist", { path = explicit, env = env, data_root = base.data_root })
-  eq(dir, explicit)
-  eq(info.source, "path")
+  T.eq(dir, explicit)
+  T.eq(info.source, "path")
 
   dir, info = datasets.locate("kmnist", base)
-  eq(dir, root .. "/env/kmnist")
-  eq(info.source, "NNLAB_DATA")
-  contains(info.reason, "$NNLAB_DATA/kmnist")
-  eq(info.files["train-images-idx3-ubyte"], root .. "/env/kmnist/train-images-idx3-ubyte")
-  eq(info.known, datasets.known.kmnist)
+  T.eq(dir, root .. "/env/kmnist")
+  T.eq(info.source, "NNLAB_DATA")
+  T.contains(info.reason, "$NNLAB_DATA/kmnist")
+  T.eq(info.files["train-images-idx3-ubyte"], root .. "/env/kmnist/train-images-idx3-ubyte")
+  T.eq(info.known, datasets.known.kmnist)
 
   dir, info = datasets.locate("kmnist", { env = {}, data_root = root .. "/data", download = false })
-  eq(dir, root .. "/data/kmnist")
-  eq(info.source, "data")
-  eq(info.files["t10k-labels-idx1-ubyte"], root .. "/data/kmnist/t10k-labels-idx1-ubyte.gz")
-  contains(info.tried[1], "NNLAB_DATA is not set")
+  T.eq(dir, root .. "/data/kmnist")
+  T.eq(info.source, "data")
+  T.eq(info.files["t10k-labels-idx1-ubyte"], root .. "/data/kmnist/t10k-labels-idx1-ubyte.gz")
+  T.contains(info.tried[1], "NNLAB_DATA is not set")
 
   -- an incomplete folder is passed over, and the reason recorded
   os.remove(root .. "/env/kmnist/t10k-labels-idx1-ubyte")
   dir, info = datasets.locate("kmnist", base)
-  eq(info.source, "data")
-  contains(info.tried[1], "missing t10k-labels-idx1-ubyte[.gz]")
+  T.eq(info.source, "data")
+  T.contains(info.tried[1], "missing t10k-labels-idx1-ubyte[.gz]")
 
   -- the env lookup may also be a function
   dir, info = datasets.locate("kmnist", { env = function(k) return env[k] end, download = false,
                                           data_root = root .. "/nothing" })
-  eq(dir, nil)
-  contains(info, "missing t10k-labels-idx1-ubyte[.gz]")
+  T.eq(dir, nil)
+  T.contains(info, "missing t10k-labels-idx1-ubyte[.gz]")
 end)
 
-test("a folder path, and folder names that are not known datasets", function()
+T.case("a folder path, and folder names that are not known datasets", function()
   local root = ROOT .. "/paths"
   local mine = make_folder(root .. "/data/mine", { raw = true })
   local dir, info = datasets.locate(mine)
-  eq(dir, mine)
-  eq(info.source, "path")
-  eq(info.known, nil)
+  T.eq(dir, mine)
+  T.eq(info.source, "path")
+  T.eq(info.known, nil)
 
   make_folder(root .. "/partial", { skip = "train-labels-idx1-ubyte" })
   dir, info = datasets.locate(root .. "/partial")
-  eq(dir, nil)
-  contains(info, "missing train-labels-idx1-ubyte[.gz]")
+  T.eq(dir, nil)
+  T.contains(info, "missing train-labels-idx1-ubyte[.gz]")
   dir, info = datasets.locate(root .. "/absent")
-  contains(info, "no such folder")
-  contains(info, "in " .. root .. "/absent")
+  T.contains(info, "no such folder")
+  T.contains(info, "in " .. root .. "/absent")
 
   dir, info = datasets.locate("mine", { env = {}, data_root = root .. "/data" })
-  eq(dir, mine)
-  eq(info.source, "data")
+  T.eq(dir, mine)
+  T.eq(info.source, "data")
   dir, info = datasets.locate("yours", { env = {}, data_root = root .. "/data" })
-  eq(dir, nil)
-  contains(info, '"yours" is not a known dataset')
+  T.eq(dir, nil)
+  T.contains(info, '"yours" is not a known dataset')
 end)
 
-test("system copy: Debian's Fashion-MNIST (installed by scripts/setup.sh)", function()
+T.case("system copy: Debian's Fashion-MNIST (installed by scripts/setup.sh)", function()
   local dir, info = datasets.locate("fashion-mnist", { env = {}, data_root = ROOT .. "/none",
                                                        download = false })
   assert(dir, "no Fashion-MNIST: run scripts/setup.sh (installs dataset-fashion-mnist)\n" .. tostring(info))
-  eq(dir, "/usr/share/datasets/fashion-mnist")
-  eq(info.source, "system")
-  contains(info.reason, "the system copy")
-  eq(#info.tried, 3) -- $NNLAB_DATA, ./data, then the system copy
+  T.eq(dir, "/usr/share/datasets/fashion-mnist")
+  T.eq(info.source, "system")
+  T.contains(info.reason, "the system copy")
+  T.eq(#info.tried, 3) -- $NNLAB_DATA, ./data, then the system copy
   -- and a listed system folder is searched after ./data
   local sys = make_folder(ROOT .. "/system/kmnist")
   dir, info = datasets.locate("kmnist", { env = {}, data_root = ROOT .. "/none", system = { sys },
                                           download = false })
-  eq(dir, sys)
-  eq(info.source, "system")
+  T.eq(dir, sys)
+  T.eq(info.source, "system")
 end)
 
 -- A mirror folder served through file:// and a known entry whose MD5s match it.
 local function make_mirror(name)
   local mirror = ROOT .. "/mirror-" .. name
-  sh("mkdir -p " .. q(mirror))
+  sh("mkdir -p " .. T.quote(mirror))
   local files = {}
   for i, base in ipairs(datasets.FILES) do
     local path = mirror .. "/" .. base .. ".gz"
-    write(path, ("%s bytes of %s"):format(string.rep("x", i * 100), base))
+    T.write(path, ("%s bytes of %s"):format(string.rep("x", i * 100), base))
     files[i] = { name = base .. ".gz", md5 = assert(datasets.md5(path)) }
   end
   datasets.known[name] = { name = name, mirrors = { "http://127.0.0.1:9/never-used/" },
@@ -172,44 +156,44 @@ local function make_mirror(name)
 end
 
 local function part_files(dir)
-  local p = io.popen("ls -a " .. q(dir) .. " 2>/dev/null")
+  local p = io.popen("ls -a " .. T.quote(dir) .. " 2>/dev/null")
   local out = p:read("a")
   p:close()
   return out:match("%.part") ~= nil
 end
 
-test("download from a file:// mirror: MD5-checked, renamed, no .part left", function()
+T.case("download from a file:// mirror: MD5-checked, renamed, no .part left", function()
   local base_url, files = make_mirror("test-good")
   local data_root = ROOT .. "/dl-good"
   local dir, info = datasets.locate("test-good", { env = {}, data_root = data_root,
                                                    base_url = base_url, progress = false })
   assert(dir, info)
-  eq(dir, data_root .. "/test-good")
-  eq(info.source, "download")
-  contains(info.reason, "MD5-checked")
-  for _, f in ipairs(files) do eq(datasets.md5(dir .. "/" .. f.name), f.md5) end
+  T.eq(dir, data_root .. "/test-good")
+  T.eq(info.source, "download")
+  T.contains(info.reason, "MD5-checked")
+  for _, f in ipairs(files) do T.eq(datasets.md5(dir .. "/" .. f.name), f.md5) end
   assert(not part_files(dir), "a .part file was left behind")
   -- the next run finds it in ./data without downloading
   dir, info = datasets.locate("test-good", { env = {}, data_root = data_root, download = false })
-  eq(info.source, "data")
+  T.eq(info.source, "data")
 
   -- the base URL may also come from $NNLAB_DOWNLOAD_BASE_<NAME>
   local env = { NNLAB_DOWNLOAD_BASE_TEST_GOOD = base_url }
   dir, info = datasets.locate("test-good", { env = env, data_root = ROOT .. "/dl-env", progress = false })
   assert(dir, info)
-  eq(info.source, "download")
+  T.eq(info.source, "download")
 end)
 
-test("download with a wrong MD5: error says so, nothing left behind", function()
+T.case("download with a wrong MD5: error says so, nothing left behind", function()
   local base_url = make_mirror("test-bad")
   datasets.known["test-bad"].files[3].md5 = string.rep("0", 32)
   local data_root = ROOT .. "/dl-bad"
   local dir, message = datasets.locate("test-bad", { env = {}, data_root = data_root,
                                                      base_url = base_url, progress = false })
-  eq(dir, nil)
-  contains(message, "MD5 mismatch")
-  contains(message, "expected " .. string.rep("0", 32))
-  contains(message, "t10k-images-idx3-ubyte.gz.part was deleted")
+  T.eq(dir, nil)
+  T.contains(message, "MD5 mismatch")
+  T.contains(message, "expected " .. string.rep("0", 32))
+  T.contains(message, "t10k-images-idx3-ubyte.gz.part was deleted")
   local target = data_root .. "/test-bad"
   assert(not exists(target .. "/t10k-images-idx3-ubyte.gz"), "the bad file was moved into place")
   assert(not part_files(target), "a .part file was left behind")
@@ -217,85 +201,70 @@ test("download with a wrong MD5: error says so, nothing left behind", function()
   assert(exists(target .. "/train-images-idx3-ubyte.gz"))
 end)
 
-test("a stale .part is never trusted; a missing mirror file is reported", function()
+T.case("a stale .part is never trusted; a missing mirror file is reported", function()
   local base_url = make_mirror("test-stale")
   local target = ROOT .. "/dl-stale/test-stale"
-  sh("mkdir -p " .. q(target))
+  sh("mkdir -p " .. T.quote(target))
   -- a .part with exactly the right bytes, but the mirror no longer serves the file
-  sh(("cp %s %s"):format(q(base_url:sub(8) .. "train-images-idx3-ubyte.gz"),
-                         q(target .. "/train-images-idx3-ubyte.gz.part")))
+  sh(("cp %s %s"):format(T.quote(base_url:sub(8) .. "train-images-idx3-ubyte.gz"),
+                         T.quote(target .. "/train-images-idx3-ubyte.gz.part")))
   os.remove(base_url:sub(8) .. "train-images-idx3-ubyte.gz")
   local dir, message = datasets.locate("test-stale", { env = {}, data_root = ROOT .. "/dl-stale",
                                                        base_url = base_url, progress = false })
-  eq(dir, nil)
-  contains(message, "could not read the file")
-  contains(message, "train-images-idx3-ubyte.gz")
+  T.eq(dir, nil)
+  T.contains(message, "could not read the file")
+  T.contains(message, "train-images-idx3-ubyte.gz")
   assert(not exists(target .. "/train-images-idx3-ubyte.gz"), "a stale .part was trusted")
   assert(not part_files(target), "the stale .part was left behind")
 end)
 
-test("offline: one message listing the places tried, the download status, the fix", function()
+T.case("offline: one message listing the places tried, the download status, the fix", function()
   local root = ROOT .. "/offline"
   make_folder(root .. "/env/kmnist", { skip = "train-images-idx3-ubyte" })
   local t0 = os.time()
   local dir, message = datasets.locate("kmnist", { env = { NNLAB_DATA = root .. "/env", NNLAB_OFFLINE = "1" },
                                                    data_root = root .. "/data" })
-  eq(dir, nil)
+  T.eq(dir, nil)
   assert(os.time() - t0 <= 1, "offline must not wait on the network")
-  contains(message, 'dataset "kmnist" not found. Searched:')
-  contains(message, "1. $NNLAB_DATA/kmnist (" .. root .. "/env/kmnist): missing train-images-idx3-ubyte[.gz]")
-  contains(message, "2. " .. root .. "/data/kmnist: no such folder")
-  contains(message, "Download: disabled (NNLAB_OFFLINE=1)")
-  contains(message, "To fix: put the four files")
-  contains(message, "train-labels-idx1-ubyte.gz")
-  contains(message, "http://codh.rois.ac.jp/kmnist/dataset/kmnist/")
+  T.contains(message, 'dataset "kmnist" not found. Searched:')
+  T.contains(message, "1. $NNLAB_DATA/kmnist (" .. root .. "/env/kmnist): missing train-images-idx3-ubyte[.gz]")
+  T.contains(message, "2. " .. root .. "/data/kmnist: no such folder")
+  T.contains(message, "Download: disabled (NNLAB_OFFLINE=1)")
+  T.contains(message, "To fix: put the four files")
+  T.contains(message, "train-labels-idx1-ubyte.gz")
+  T.contains(message, "http://codh.rois.ac.jp/kmnist/dataset/kmnist/")
   assert(not exists(root .. "/data"), "an offline run created ./data")
 
   dir, message = datasets.locate("mnist", { env = {}, download = false }) -- default ./data
-  contains(message, "Download: disabled (download = false)")
-  contains(message, "./data/mnist")
-  contains(message, "fallback")
+  T.contains(message, "Download: disabled (download = false)")
+  T.contains(message, "./data/mnist")
+  T.contains(message, "fallback")
 end)
 
-test("download that fails (unreachable mirror) leaves no folder and says why", function()
+T.case("download that fails (unreachable mirror) leaves no folder and says why", function()
   make_mirror("test-down")
   local data_root = ROOT .. "/dl-down"
   local dir, message = datasets.locate("test-down", { env = {}, data_root = data_root,
                                                       base_url = "file:///nonexistent-nnlab-mirror/",
                                                       progress = false })
-  eq(dir, nil)
-  contains(message, "Download: failed: file:///nonexistent-nnlab-mirror/train-images-idx3-ubyte.gz")
+  T.eq(dir, nil)
+  T.contains(message, "Download: failed: file:///nonexistent-nnlab-mirror/train-images-idx3-ubyte.gz")
   assert(not exists(data_root), "an empty download folder was left behind")
 end)
 
-test("locate_first: the first dataset found wins and records the fallback", function()
+T.case("locate_first: the first dataset found wins and records the fallback", function()
   local root = ROOT .. "/fallback"
   make_folder(root .. "/data/second")
   local opts = { env = {}, data_root = root .. "/data", download = false }
   local dir, info = datasets.locate_first({ "first", "second" }, opts)
-  eq(dir, root .. "/data/second")
-  eq(info.fallback_from[1].name, "first")
-  contains(info.fallback_from[1].message, '"first" is not a known dataset')
-  contains(info.reason, "first was not available; using second")
+  T.eq(dir, root .. "/data/second")
+  T.eq(info.fallback_from[1].name, "first")
+  T.contains(info.fallback_from[1].message, '"first" is not a known dataset')
+  T.contains(info.reason, "first was not available; using second")
   local none, message = datasets.locate_first({ "first", "third" }, opts)
-  eq(none, nil)
-  contains(message, '"first"')
-  contains(message, '"third"')
+  T.eq(none, nil)
+  T.contains(message, '"first"')
+  T.contains(message, '"third"')
 end)
 
----------------------------------------------------------------------------
-
-sh("rm -rf " .. q(ROOT))
-sh("mkdir -p " .. q(ROOT))
-local failed = 0
-for _, t in ipairs(tests) do
-  local ok, err = pcall(t.fn)
-  if ok then
-    print("ok     " .. t.name)
-  else
-    failed = failed + 1
-    print("FAILED " .. t.name .. "\n  " .. tostring(err):gsub("\n", "\n  "))
-  end
-end
-print(("%d of %d passed"):format(#tests - failed, #tests))
-os.exit(failed == 0 and 0 or 1)
+T.done()

@@ -69,14 +69,21 @@ local function run(args, opts)
 end
 
 -- The first run: a good report and two cached runs that every later row must leave alone.
-local out, status = run {}
-T.eq(status, 0, "the good run\n" .. out)
+local first_out, first_status = run {}
 local good_report = T.read(report_md)
-T.truthy(good_report, "the good run wrote its report")
 local function cache_entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | wc -l"):match("%d+")) end
-local cached = cache_entries()
 
-local function expect_row(what, got, code, pieces)
+T.case("the good run writes its report and caches its runs", function()
+  T.eq(first_status, 0, "the good run\n" .. first_out)
+  T.truthy(good_report, "the good run wrote its report")
+end)
+
+--- Runs one row (`args`, `opts` as for run) and checks how it ended: exit
+--- status 1, a first line with every piece, no crash, the good report kept
+--- and the cache as it was before the run.
+local function expect_row(what, args, opts, pieces)
+  local cached = cache_entries()
+  local got, code = run(args, opts)
   -- ASan, told to return NULL for a huge allocation, says so first
   got = got:gsub("==%d+==WARNING: AddressSanitizer failed to allocate[^\n]*\n", "")
   T.eq(code, 1, what .. ": exit status\n" .. got)
@@ -164,8 +171,9 @@ local rows = {
               or { before = "ulimit -v 1500000" } },
 }
 for _, row in ipairs(rows) do
-  out, status = run(row[2], row[4])
-  expect_row(row[1], out, status, row[3])
+  T.case(row[1] .. ": exit 1, the cause on the first line, no crash, report and cache kept", function()
+    expect_row(row[1], row[2], row[4], row[3])
+  end)
 end
 
 -- ---- the file system ---------------------------------------------------------------
@@ -173,16 +181,17 @@ end
 -- A reports folder that cannot be made (a file stands in its way): the runs
 -- are trained and cached, the report is not written; once the folder is
 -- fixed, the next run writes it from the cache.
-local blocker = dir .. "/not-a-folder"
-T.write(blocker, "a file, not a folder\n")
-out, status = run({ "--set", "hidden=6" }, { out = blocker .. "/reports" })
-T.eq(status, 1, "unwritable reports folder: status\n" .. out)
-T.contains(out:match("^[^\n]*"), ("nnlab: cannot create %s/reports: %s: Not a directory"):format(blocker, blocker),
-           "unwritable reports folder: message")
-out, status = run({ "--set", "hidden=6" }, { out = dir .. "/fixed-reports" })
-T.eq(status, 0, "after fixing the reports folder\n" .. out)
-T.contains(out, "2 runs, 0 trained, 2 from cache", "no work was lost")
-cached = cache_entries()
+T.case("a reports folder that cannot be made fails the run; once fixed, the cache has every run", function()
+  local blocker = dir .. "/not-a-folder"
+  T.write(blocker, "a file, not a folder\n")
+  local out, status = run({ "--set", "hidden=6" }, { out = blocker .. "/reports" })
+  T.eq(status, 1, "unwritable reports folder: status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("nnlab: cannot create %s/reports: %s: Not a directory"):format(blocker, blocker),
+             "unwritable reports folder: message")
+  out, status = run({ "--set", "hidden=6" }, { out = dir .. "/fixed-reports" })
+  T.eq(status, 0, "after fixing the reports folder\n" .. out)
+  T.contains(out, "2 runs, 0 trained, 2 from cache", "no work was lost")
+end)
 
 -- A read-only reports folder: chmod for ordinary users; root writes anyway,
 -- so for root a read-only file system in a private mount namespace.
@@ -194,21 +203,25 @@ local function in_namespace(setup)
   return ("unshare -m sh -c '%s && exec \"$@\"' sh env"):format(setup)
 end
 local read_only_args = { "run", notebook, "--out", read_only, "--set", "data=" .. data, "--quiet" }
-local why
-if T.run("id -u"):match("%d+") ~= "0" then
-  out, status = T.nnlab_run(read_only_args, { NNLAB_CACHE = cache }, "chmod a-w " .. T.quote(read_only))
-  why = "Permission denied"
-elseif namespaces then
-  out, status = T.run(in_namespace("mount -t tmpfs -o ro tmpfs " .. read_only) .. " "
-                      .. T.nnlab_command(read_only_args, { NNLAB_CACHE = cache }))
-  why = "Read-only file system"
-end
-if why then
-  T.eq(status, 1, "read-only reports folder: status\n" .. out)
-  T.contains(out:match("^[^\n]*"), ("nnlab: cannot write %s/.notebook.lock: %s"):format(read_only, why),
-             "read-only reports folder: message")
+local root = T.run("id -u"):match("%d+") == "0"
+local read_only_case = "a read-only reports folder fails the run, naming the lock file and the cause"
+if not root or namespaces then
+  T.case(read_only_case, function()
+    local out, status, why
+    if not root then
+      out, status = T.nnlab_run(read_only_args, { NNLAB_CACHE = cache }, "chmod a-w " .. T.quote(read_only))
+      why = "Permission denied"
+    else
+      out, status = T.run(in_namespace("mount -t tmpfs -o ro tmpfs " .. read_only) .. " "
+                          .. T.nnlab_command(read_only_args, { NNLAB_CACHE = cache }))
+      why = "Read-only file system"
+    end
+    T.eq(status, 1, "read-only reports folder: status\n" .. out)
+    T.contains(out:match("^[^\n]*"), ("nnlab: cannot write %s/.notebook.lock: %s"):format(read_only, why),
+               "read-only reports folder: message")
+  end)
 else
-  print("test_bad_inputs: read-only folder case skipped (root without mount namespaces)")
+  T.skip(read_only_case, "root without mount namespaces")
 end
 os.execute("chmod u+w " .. T.quote(read_only))
 
@@ -216,33 +229,47 @@ os.execute("chmod u+w " .. T.quote(read_only))
 -- write past it fails with EFBIG and is reported): while writing cache
 -- entries (a new hidden size: its runs must be trained), and while writing
 -- the report (every run comes from the cache).
-out, status = run({ "--set", "hidden=5" }, { before = "ulimit -f 0" })
-expect_row("full disk while writing a cache entry", out, status, { at_sweep, "lab.sweep 'hidden': 2 of 2 runs failed: ",
-  " seed 1: cannot write " .. cache .. "/", ".lua: File too large (and 1 more:" })
-out, status = run({}, { before = "ulimit -f 0" })
-expect_row("full disk while writing the report", out, status,
-           { ("nnlab: cannot write %s/notebook/results.csv: File too large"):format(reports) })
-out, status = run {}
-T.eq(status, 0, "the run after a full disk\n" .. out)
-T.contains(out, "2 runs, 0 trained, 2 from cache", "the cache survived the full disk")
+T.case("a full disk while writing a cache entry: exit 1, the entry named, nothing lost", function()
+  expect_row("full disk while writing a cache entry", { "--set", "hidden=5" }, { before = "ulimit -f 0" },
+             { at_sweep, "lab.sweep 'hidden': 2 of 2 runs failed: ",
+               " seed 1: cannot write " .. cache .. "/", ".lua: File too large (and 1 more:" })
+end)
+T.case("a full disk while writing the report: exit 1, the file named, nothing lost", function()
+  expect_row("full disk while writing the report", {}, { before = "ulimit -f 0" },
+             { ("nnlab: cannot write %s/notebook/results.csv: File too large"):format(reports) })
+end)
+T.case("the run after a full disk is served from the cache", function()
+  local out, status = run {}
+  T.eq(status, 0, "the run after a full disk\n" .. out)
+  T.contains(out, "2 runs, 0 trained, 2 from cache", "the cache survived the full disk")
+end)
 
 -- A really full file system (a tiny tmpfs, filled up) where mount namespaces allow it.
+local small = dir .. "/small"
+local full = in_namespace(("mount -t tmpfs -o size=16k tmpfs %s && mkdir %s/reports && "
+                           .. "(head -c 65536 /dev/zero >%s/filler 2>/dev/null || true)"):format(small, small, small))
+local no_space_cache = "no space left for cache entries: exit 1, naming the entry and the cause"
+local no_space_report = "no space left for the report: exit 1, naming the file and the cause"
 if namespaces then
-  local small = dir .. "/small"
   os.execute("mkdir -p " .. T.quote(small))
-  local full = in_namespace(("mount -t tmpfs -o size=16k tmpfs %s && mkdir %s/reports && "
-                             .. "(head -c 65536 /dev/zero >%s/filler 2>/dev/null || true)"):format(small, small, small))
-  out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",
-    "data=" .. data, "--set", "hidden=7", "--quiet" }, { NNLAB_CACHE = small .. "/cache" }))
-  T.eq(status, 1, "no space left for cache entries: status\n" .. out)
-  T.contains(out:match("^[^\n]*"), (" seed 1: cannot write %s/cache/"):format(small),
-             "no space left for cache entries: message")
-  T.contains(out:match("^[^\n]*"), ".lua: No space left on device", "no space left for cache entries: cause")
-  out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",
-    "data=" .. data, "--quiet" }, { NNLAB_CACHE = cache }))
-  T.eq(status, 1, "no space left for the report: status\n" .. out)
-  T.contains(out:match("^[^\n]*"), ("nnlab: cannot write %s/reports/notebook/results.csv: No space left on device")
-             :format(small), "no space left for the report: message")
+  T.case(no_space_cache, function()
+    local out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",
+      "data=" .. data, "--set", "hidden=7", "--quiet" }, { NNLAB_CACHE = small .. "/cache" }))
+    T.eq(status, 1, "no space left for cache entries: status\n" .. out)
+    T.contains(out:match("^[^\n]*"), (" seed 1: cannot write %s/cache/"):format(small),
+               "no space left for cache entries: message")
+    T.contains(out:match("^[^\n]*"), ".lua: No space left on device", "no space left for cache entries: cause")
+  end)
+  T.case(no_space_report, function()
+    local out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",
+      "data=" .. data, "--quiet" }, { NNLAB_CACHE = cache }))
+    T.eq(status, 1, "no space left for the report: status\n" .. out)
+    T.contains(out:match("^[^\n]*"), ("nnlab: cannot write %s/reports/notebook/results.csv: No space left on device")
+               :format(small), "no space left for the report: message")
+  end)
 else
-  print("test_bad_inputs: tmpfs cases skipped (no mount namespaces)")
+  T.skip(no_space_cache, "no mount namespaces")
+  T.skip(no_space_report, "no mount namespaces")
 end
+
+T.done()

@@ -2,28 +2,42 @@
 local T = require "testlib"
 local fixtures = T.source .. "/tests/nnlab/fixtures/"
 
-local out, status = T.nnlab_run { "--help" }
-T.eq(status, 0, "--help status")
-T.contains(out, "usage: nnlab", "--help text")
-out, status = T.nnlab_run { "run", "--help" }
-T.eq(status, 0, "run --help status")
-T.contains(out, "--set key=value", "run --help text")
-out, status = T.nnlab_run { "version" }
-T.eq(status, 0, "version status")
-T.contains(out, "engine ", "version: engine")
-T.contains(out, "Lua 5.4", "version: Lua")
-T.truthy(out:find("simd avx2") or out:find("simd scalar"), "version: SIMD path")
-out = T.nnlab_run({ "version" }, { NNLAB_SIMD = "scalar" })
-T.contains(out, "simd scalar", "NNLAB_SIMD=scalar forces the reference kernels")
+T.case("--help and run --help print the usage", function()
+  local out, status = T.nnlab_run { "--help" }
+  T.eq(status, 0, "--help status")
+  T.contains(out, "usage: nnlab", "--help text")
+  out, status = T.nnlab_run { "run", "--help" }
+  T.eq(status, 0, "run --help status")
+  T.contains(out, "--set key=value", "run --help text")
+end)
 
-out, status = T.nnlab_run { "run", fixtures .. "options.lua", "--set", "epochs=3", "--set=lr=0.5", "-j", "2",
-                            "--force", "--out", "/tmp/x", "--quiet" }
-T.eq(status, 0, "options run status")
-T.contains(out, "jobs=2 force=true out=/tmp/x quiet=true", "flags reach Lua")
-T.contains(out, "set epochs=3\nset lr=0.5", "--set values reach Lua in order")
-out = T.nnlab_run { "run", fixtures .. "options.lua", "-j4" }
-T.contains(out, "jobs=4", "-jN form")
+T.case("version names the engine, Lua and the SIMD path", function()
+  local out, status = T.nnlab_run { "version" }
+  T.eq(status, 0, "version status")
+  T.contains(out, "engine ", "version: engine")
+  T.contains(out, "Lua 5.4", "version: Lua")
+  T.truthy(out:find("simd avx2") or out:find("simd scalar"), "version: SIMD path")
+end)
 
+T.case("NNLAB_SIMD=scalar forces the reference kernels", function()
+  local out = T.nnlab_run({ "version" }, { NNLAB_SIMD = "scalar" })
+  T.contains(out, "simd scalar", "NNLAB_SIMD=scalar forces the reference kernels")
+end)
+
+T.case("flags and --set values reach Lua, in order", function()
+  local out, status = T.nnlab_run { "run", fixtures .. "options.lua", "--set", "epochs=3", "--set=lr=0.5", "-j", "2",
+                                    "--force", "--out", "/tmp/x", "--quiet" }
+  T.eq(status, 0, "options run status")
+  T.contains(out, "jobs=2 force=true out=/tmp/x quiet=true", "flags reach Lua")
+  T.contains(out, "set epochs=3\nset lr=0.5", "--set values reach Lua in order")
+end)
+
+T.case("-jN (no space) sets the number of jobs", function()
+  local out = T.nnlab_run { "run", fixtures .. "options.lua", "-j4" }
+  T.contains(out, "jobs=4", "-jN form")
+end)
+
+-- { arguments, what the message says }
 local bad = {
   { { "run", fixtures .. "options.lua", "--bogus" }, "unknown option '--bogus'" },
   { { "run", fixtures .. "options.lua", "--set", "novalue" }, "malformed --set 'novalue'" },
@@ -36,7 +50,16 @@ local bad = {
   { { "run", fixtures .. "options.lua", "extra.lua" }, "unexpected argument 'extra.lua'" },
 }
 for _, case in ipairs(bad) do
-  out, status = T.nnlab_run(case[1])
-  T.eq(status, 1, table.concat(case[1], " ") .. " status")
-  T.contains(out, case[2], table.concat(case[1], " "))
+  local command = table.concat(case[1], " ")
+  local shown = {} -- the arguments with the fixtures folder left out, for the case name
+  for i, arg in ipairs(case[1]) do
+    shown[i] = arg:sub(1, #fixtures) == fixtures and arg:sub(#fixtures + 1) or arg
+  end
+  T.case(("`nnlab %s` exits 1 saying %s"):format(table.concat(shown, " "), case[2]), function()
+    local out, status = T.nnlab_run(case[1])
+    T.eq(status, 1, command .. " status")
+    T.contains(out, case[2], command)
+  end)
 end
+
+T.done()

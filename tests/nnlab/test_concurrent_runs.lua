@@ -16,12 +16,15 @@ local function args(epochs, prose)
   return { "run", fixture, "--out", reports, "-j", "2", "--set", "epochs=" .. epochs, "--set", "prose=" .. prose }
 end
 
---- Runs two nnlab at once; returns once both have ended.
+--- Runs two nnlab at once; returns once both have ended (both are waited
+--- for before either's status is checked, so the next cases see both done).
 local function race(name, first, second)
   local a = T.spawn(name .. "_a", first, env)
   local b = T.spawn(name .. "_b", second, env)
-  for _, job in ipairs { a, b } do
-    local code, log = T.wait_exit(job, 300)
+  local ended = {}
+  for i, job in ipairs { a, b } do ended[i] = { T.wait_exit(job, 300) } end
+  for _, e in ipairs(ended) do
+    local code, log = e[1], e[2]
     T.eq(code, 0, name .. ": both runs succeed\n" .. log)
   end
 end
@@ -50,13 +53,30 @@ local function expect_all_cached(name, epochs)
   T.truthy(not out:find("damaged", 1, true), name .. ": no entry is damaged")
 end
 
+-- Each race is a case; the cases after it read what the race left on disk
+-- (they need it to have run, not to have passed).
+
 -- the same jobs trained by both runs at once (racing on every cache entry)
-race("same_jobs", args(3, "alpha"), args(3, "beta"))
-expect_consistent_report("same jobs", { alpha = 3, beta = 3 })
-expect_all_cached("same jobs", 3)
+T.case("two runs of the same jobs at once both succeed", function()
+  race("same_jobs", args(3, "alpha"), args(3, "beta"))
+end)
+T.case("same jobs: the report on disk comes whole from one of the runs", function()
+  expect_consistent_report("same jobs", { alpha = 3, beta = 3 })
+end)
+T.case("same jobs: every raced cache entry serves a later run", function()
+  expect_all_cached("same jobs", 3)
+end)
 
 -- different jobs (other epochs), racing on the report only
-race("different_jobs", args(1, "gamma"), args(2, "delta"))
-expect_consistent_report("different jobs", { gamma = 1, delta = 2 })
-expect_all_cached("different jobs (1 epoch)", 1)
-expect_all_cached("different jobs (2 epochs)", 2)
+T.case("two runs of different jobs at once both succeed", function()
+  race("different_jobs", args(1, "gamma"), args(2, "delta"))
+end)
+T.case("different jobs: the report on disk comes whole from one of the runs", function()
+  expect_consistent_report("different jobs", { gamma = 1, delta = 2 })
+end)
+T.case("different jobs: each run's cache entries serve a later run", function()
+  expect_all_cached("different jobs (1 epoch)", 1)
+  expect_all_cached("different jobs (2 epochs)", 2)
+end)
+
+T.done()

@@ -17,57 +17,68 @@ end
 local loss_fn = nn.CrossEntropyLoss()
 local test_loader = data.DataLoader(test_set, { batch_size = 100 })
 
--- fit
+-- Two epochs of fit, which the first two cases inspect.
 local m1, o1, l1 = setup()
 local seen = {}
 local history = nnlab.fit { model = m1, loss = loss_fn, optimizer = o1, train = l1, test = test_loader,
                             epochs = 2, on_epoch = function(s) seen[#seen + 1] = s.epoch end }
-T.eq(#history, 2, "history length")
-T.eq(table.concat(seen, ","), "1,2", "on_epoch calls")
-for _, h in ipairs(history) do
-  for _, k in ipairs { "train_loss", "train_acc", "test_loss", "test_acc", "seconds", "lr" } do
-    T.truthy(type(h[k]) == "number", "history field " .. k)
-  end
-  T.eq(h.diverged, false, "diverged flag")
-end
-T.truthy(history[2].train_loss < history[1].train_loss, "training loss falls")
-T.truthy(history[2].test_acc > 60, ("test accuracy > 60%% (%.2f)"):format(history[2].test_acc))
 
--- the same two epochs as a Lua loop
-local m2, o2, l2 = setup()
-for _ = 1, 2 do
-  m2:train()
-  for x, y in l2:batches() do
-    local loss = loss_fn(m2(x), y)
-    o2:zero_grad()
-    loss:backward()
-    o2:step()
+T.case("fit returns one history entry per epoch and calls on_epoch after each", function()
+  T.eq(#history, 2, "history length")
+  T.eq(table.concat(seen, ","), "1,2", "on_epoch calls")
+  for _, h in ipairs(history) do
+    for _, k in ipairs { "train_loss", "train_acc", "test_loss", "test_acc", "seconds", "lr" } do
+      T.truthy(type(h[k]) == "number", "history field " .. k)
+    end
+    T.eq(h.diverged, false, "diverged flag")
   end
-end
-local p1, p2 = m1:parameter_values(), m2:parameter_values()
-T.eq(#p1, m1:num_parameters(), "parameter count")
-for i = 1, #p1 do
-  if p1[i] ~= p2[i] then error(("parameter %d differs: fit %.9g, loop %.9g"):format(i, p1[i], p2[i])) end
-end
-local e2 = nnlab.evaluate(m2, test_loader)
-T.eq(e2.accuracy, history[2].test_acc, "same test accuracy")
+  T.truthy(history[2].train_loss < history[1].train_loss, "training loss falls")
+  T.truthy(history[2].test_acc > 60, ("test accuracy > 60%% (%.2f)"):format(history[2].test_acc))
+end)
 
--- on_epoch returning false stops early; schedulers step per epoch
-local m3, o3, l3 = setup()
-local sched = optim.lr_scheduler.StepLR(o3, { step_size = 1, gamma = 0.5 })
-local h3 = nnlab.fit { model = m3, loss = loss_fn, optimizer = o3, train = l3, epochs = 5, scheduler = sched,
-                       on_epoch = function(s) return s.epoch < 2 end }
-T.eq(#h3, 2, "stopped after epoch 2")
-T.close(h3[2].lr, 0.025, 1e-9, "lr of epoch 2 under StepLR")
-T.close(o3:lr(), 0.0125, 1e-9, "lr after two scheduler steps")
+T.case("fit gives the Lua per-batch loop's parameters and accuracy bit for bit", function()
+  local m2, o2, l2 = setup()
+  for _ = 1, 2 do
+    m2:train()
+    for x, y in l2:batches() do
+      local loss = loss_fn(m2(x), y)
+      o2:zero_grad()
+      loss:backward()
+      o2:step()
+    end
+  end
+  local p1, p2 = m1:parameter_values(), m2:parameter_values()
+  T.eq(#p1, m1:num_parameters(), "parameter count")
+  for i = 1, #p1 do
+    if p1[i] ~= p2[i] then error(("parameter %d differs: fit %.9g, loop %.9g"):format(i, p1[i], p2[i])) end
+  end
+  local e2 = nnlab.evaluate(m2, test_loader)
+  T.eq(e2.accuracy, history[2].test_acc, "same test accuracy")
+end)
+
+T.case("on_epoch returning false stops early; a StepLR scheduler steps once per epoch", function()
+  local m3, o3, l3 = setup()
+  local sched = optim.lr_scheduler.StepLR(o3, { step_size = 1, gamma = 0.5 })
+  local h3 = nnlab.fit { model = m3, loss = loss_fn, optimizer = o3, train = l3, epochs = 5, scheduler = sched,
+                         on_epoch = function(s) return s.epoch < 2 end }
+  T.eq(#h3, 2, "stopped after epoch 2")
+  T.close(h3[2].lr, 0.025, 1e-9, "lr of epoch 2 under StepLR")
+  T.close(o3:lr(), 0.0125, 1e-9, "lr after two scheduler steps")
+end)
 
 -- diverging fits stop and say so: lr 100 (loss far above chance) and lr 1e20
 -- (weights overflow, loss NaN); a sane lr does not
 for _, case in ipairs { { 100, true }, { 1e20, true }, { 0.1, false } } do
-  local m4 = nn.Sequential({ nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10) }, { seed = 1 })
-  local o4 = optim.SGD(m4:parameters(), { lr = case[1] })
-  local h4 = nnlab.fit { model = m4, loss = loss_fn, optimizer = o4,
-                         train = data.DataLoader(train_set, { batch_size = 50 }), epochs = 3 }
-  T.eq(h4.diverged, case[2], "lr " .. case[1] .. " diverged")
-  T.eq(#h4, case[2] and 1 or 3, "epochs run at lr " .. case[1])
+  local name = case[2] and "fit at lr %g diverges: it stops after epoch 1 and says so"
+                        or "fit at lr %g does not diverge and runs every epoch"
+  T.case(name:format(case[1]), function()
+    local m4 = nn.Sequential({ nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10) }, { seed = 1 })
+    local o4 = optim.SGD(m4:parameters(), { lr = case[1] })
+    local h4 = nnlab.fit { model = m4, loss = loss_fn, optimizer = o4,
+                           train = data.DataLoader(train_set, { batch_size = 50 }), epochs = 3 }
+    T.eq(h4.diverged, case[2], "lr " .. case[1] .. " diverged")
+    T.eq(#h4, case[2] and 1 or 3, "epochs run at lr " .. case[1])
+  end)
 end
+
+T.done()

@@ -28,11 +28,16 @@ end
 local function entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | wc -l"):match("%d+")) end
 local function temporary_files() return T.run("ls -A " .. T.quote(cache) .. " | grep tmp || true") end
 
-local out, status = T.nnlab_run(sweep_args(1), env)
-T.eq(status, 0, "the first run\n" .. out)
+-- The first run: the report and the three cache entries that every
+-- interrupted run must leave alone.
+local first_out, first_status = T.nnlab_run(sweep_args(1), env)
 local good_report = T.read(reports .. "/sweep.md")
 local base = entries()
-T.eq(base, 3, "three runs cached")
+
+T.case("the first run caches its three runs", function()
+  T.eq(first_status, 0, "the first run\n" .. first_out)
+  T.eq(base, 3, "three runs cached")
+end)
 
 --- Sends `signal` to nnlab (or, with to_group, to its process group) once the
 --- first of a new sweep's runs is cached; checks how it stopped; returns the
@@ -59,27 +64,41 @@ local function interrupt(name, epochs, signal, to_group, signal_name)
   return finished
 end
 
-local finished = interrupt("interrupt_term", EPOCHS, SIGTERM, false, "SIGTERM")
-interrupt("interrupt_int", EPOCHS + 1, SIGINT, true, "SIGINT")
+local finished -- runs of the SIGTERM'ed sweep that were cached when it stopped
+T.case("SIGTERM to nnlab mid-sweep stops it at once; finished runs cached, the report kept", function()
+  finished = interrupt("interrupt_term", EPOCHS, SIGTERM, false, "SIGTERM")
+end)
 
--- the next run resumes: the finished runs come whole from the cache
-out, status = T.nnlab_run(sweep_args(EPOCHS), env)
-T.eq(status, 0, "resumed run\n" .. out)
-T.contains(out, ("3 runs, %d trained, %d from cache"):format(3 - finished, finished), "only what was missing is trained")
-T.truthy(not out:find("damaged", 1, true), "the entries written before the signal are whole")
+T.case("SIGINT to the process group mid-sweep stops it at once; finished runs cached, the report kept", function()
+  interrupt("interrupt_int", EPOCHS + 1, SIGINT, true, "SIGINT")
+end)
+
+-- Resumes the SIGTERM'ed sweep, so it needs that case to have ended normally
+-- (it tells how many runs were finished): unavoidable.
+T.case("the next run resumes: it trains only what was missing, the finished runs are whole", function()
+  T.truthy(finished, "the SIGTERM case counted the finished runs")
+  local out, status = T.nnlab_run(sweep_args(EPOCHS), env)
+  T.eq(status, 0, "resumed run\n" .. out)
+  T.contains(out, ("3 runs, %d trained, %d from cache"):format(3 - finished, finished), "only what was missing is trained")
+  T.truthy(not out:find("damaged", 1, true), "the entries written before the signal are whole")
+end)
 
 -- outside a sweep: an epoch inside C in the main process, and a Lua loop
 for _, case in ipairs { { "fit_forever.lua", "an epoch in C" }, { "loop_forever.lua", "an endless Lua loop" } } do
-  local marker = dir .. "/" .. case[1] .. ".started"
-  local job = T.spawn("interrupt_" .. case[1], { "run", fixtures .. case[1], "--set", "marker=" .. marker }, env)
-  T.wait_until(case[2] .. " has started", function() return T.read(marker) ~= nil end, 200)
-  os.execute("sleep 0.3")
-  local sent = proc.clock()
-  proc.kill(job.pid, SIGINT)
-  T.wait_until(case[2] .. ": nnlab is gone", function() return not T.group_alive(job.pid) end, 60)
-  local took = proc.clock() - sent
-  local code, log = T.wait_exit(job, 30)
-  T.truthy(took < LIMIT, ("%s: stopped within %g s (took %.2f s)"):format(case[2], LIMIT, took))
-  T.eq(code, 128 + SIGINT, case[2] .. ": exit status\n" .. log)
-  T.contains(log:match("^[^\n]*"), "nnlab: interrupted by SIGINT", case[2] .. ": message")
+  T.case(("SIGINT stops %s (%s) at once"):format(case[2], case[1]), function()
+    local marker = dir .. "/" .. case[1] .. ".started"
+    local job = T.spawn("interrupt_" .. case[1], { "run", fixtures .. case[1], "--set", "marker=" .. marker }, env)
+    T.wait_until(case[2] .. " has started", function() return T.read(marker) ~= nil end, 200)
+    os.execute("sleep 0.3")
+    local sent = proc.clock()
+    proc.kill(job.pid, SIGINT)
+    T.wait_until(case[2] .. ": nnlab is gone", function() return not T.group_alive(job.pid) end, 60)
+    local took = proc.clock() - sent
+    local code, log = T.wait_exit(job, 30)
+    T.truthy(took < LIMIT, ("%s: stopped within %g s (took %.2f s)"):format(case[2], LIMIT, took))
+    T.eq(code, 128 + SIGINT, case[2] .. ": exit status\n" .. log)
+    T.contains(log:match("^[^\n]*"), "nnlab: interrupted by SIGINT", case[2] .. ": message")
+  end)
 end
+
+T.done()

@@ -7,7 +7,6 @@ assert(os.execute(("cp -r %s %s"):format(T.quote(T.source .. "/lua"), T.quote(di
 local nn_path = dir .. "/lua/nnlab/nn.lua"
 local src = T.read(nn_path)
 local edited = src:gsub('return spec.kind .. "%(%)"', 'return spec.kind .. "(edited)"')
-T.truthy(edited ~= src, "found the line to edit")
 T.write(nn_path, edited)
 
 local script = dir .. "/print_model.lua"
@@ -15,16 +14,27 @@ T.write(script, [[
 local nn = require("nnlab").nn
 print(nn.Sequential { nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1) })
 ]])
-local before = T.nnlab_run { "run", script }
-T.contains(before, "(1): ReLU()", "unedited Lua from the source tree")
-local after, status = T.nnlab_run({ "run", script }, { NNLAB_LUA_PATH = dir .. "/lua" })
-T.eq(status, 0, "run with edited Lua")
-T.contains(after, "(1): ReLU(edited)", "the edit shows without a rebuild")
 
--- an experiment file edited between runs
-T.write(script, 'print("second version")')
-T.contains(T.nnlab_run { "run", script }, "second version", "edited experiment file")
+T.case("without NNLAB_LUA_PATH, the Lua files come from the source tree", function()
+  local before = T.nnlab_run { "run", script }
+  T.contains(before, "(1): ReLU()", "unedited Lua from the source tree")
+end)
 
--- a wrong NNLAB_LUA_PATH is a clear error
-local out, st = T.nnlab_run({ "version" }, { NNLAB_LUA_PATH = dir .. "/nowhere" })
-T.contains(out, "cannot find its Lua files", "bad NNLAB_LUA_PATH")
+T.case("an edit in a copy of lua/ shows through NNLAB_LUA_PATH without a rebuild", function()
+  T.truthy(edited ~= src, "found the line to edit")
+  local after, status = T.nnlab_run({ "run", script }, { NNLAB_LUA_PATH = dir .. "/lua" })
+  T.eq(status, 0, "run with edited Lua")
+  T.contains(after, "(1): ReLU(edited)", "the edit shows without a rebuild")
+end)
+
+T.case("an experiment file edited between runs runs in its new version", function()
+  T.write(script, 'print("second version")')
+  T.contains(T.nnlab_run { "run", script }, "second version", "edited experiment file")
+end)
+
+T.case("a wrong NNLAB_LUA_PATH is a clear error", function()
+  local out = T.nnlab_run({ "version" }, { NNLAB_LUA_PATH = dir .. "/nowhere" })
+  T.contains(out, "cannot find its Lua files", "bad NNLAB_LUA_PATH")
+end)
+
+T.done()

@@ -1,65 +1,87 @@
 -- The cache as outside input: damaged entries are discarded with a warning
 -- and retrained, entries are data that never run code; and a run killed
 -- midway (SIGKILL to its process group) leaves the previous report intact and
--- its finished runs usable.
+-- its finished runs usable. The cases run in order over one cache, each
+-- starting from the cache the one before left.
 local T = require "testlib"
 local H = require "fixtures.notebook.helpers"
 
 local dir = T.tmpdir("notebook_cache")
 local cache = dir .. "/cache"
 
-local out, status = H.run(dir, "tiny.lua")
-T.eq(status, 0, "first run\n" .. out)
-H.expect_counts(out, 4, 4, "first run")
-T.eq(H.count_files(cache), 4, "one cache file per (variation, seed)")
-
--- damage three entries in three ways; the fourth stays good
+-- The first run fills the cache: four entries, listed by name.
+local first_out, first_status = H.run(dir, "tiny.lua")
 local names = {}
 for name in T.run("ls " .. T.quote(cache)):gmatch("%S+%.lua") do names[#names + 1] = name end
 table.sort(names)
-T.eq(#names, 4, "cache file names")
-local pwned = dir .. "/pwned"
-T.write(cache .. "/" .. names[1], "return { format = 1, key = ")                         -- truncated
-T.write(cache .. "/" .. names[2], T.read(cache .. "/" .. names[4]))                      -- another run's entry
-T.write(cache .. "/" .. names[3], ("return os.execute('touch %s') or io.open('%s', 'w')"):format(pwned, pwned))
-out, status = H.run(dir, "tiny.lua")
-T.eq(status, 0, "run over damaged entries\n" .. out)
-H.expect_counts(out, 4, 3, "damaged entries are retrained")
-for i = 1, 3 do T.contains(out, "damaged cache entry " .. cache .. "/" .. names[i], "warning names " .. names[i]) end
-T.contains(out, "its key does not match", "a copied entry is caught by its key")
-T.truthy(not io.open(pwned), "a cache file cannot run code")
-out = H.run(dir, "tiny.lua")
-H.expect_counts(out, 4, 0, "repaired entries serve the next run")
-T.truthy(not out:find("damaged", 1, true), "no more warnings")
 
--- code in a cache file (an endless loop, a memory bomb) is refused, never run
-T.write(cache .. "/" .. names[1], "while true do end")
-out = H.run(dir, "tiny.lua")
-H.expect_counts(out, 4, 1, "endless loop entry")
-T.contains(out, names[1] .. ":1: 'return' expected at the start", "why the entry was refused")
+T.case("the first run writes one cache file per (variation, seed)", function()
+  T.eq(first_status, 0, "first run\n" .. first_out)
+  H.expect_counts(first_out, 4, 4, "first run")
+  T.eq(H.count_files(cache), 4, "one cache file per (variation, seed)")
+  T.eq(#names, 4, "cache file names")
+end)
+
+T.case("damaged entries (cut short, copied, code) are retrained with a warning and never run", function()
+  -- damage three entries in three ways; the fourth stays good
+  local pwned = dir .. "/pwned"
+  T.write(cache .. "/" .. names[1], "return { format = 1, key = ")                         -- truncated
+  T.write(cache .. "/" .. names[2], T.read(cache .. "/" .. names[4]))                      -- another run's entry
+  T.write(cache .. "/" .. names[3], ("return os.execute('touch %s') or io.open('%s', 'w')"):format(pwned, pwned))
+  local out, status = H.run(dir, "tiny.lua")
+  T.eq(status, 0, "run over damaged entries\n" .. out)
+  H.expect_counts(out, 4, 3, "damaged entries are retrained")
+  for i = 1, 3 do T.contains(out, "damaged cache entry " .. cache .. "/" .. names[i], "warning names " .. names[i]) end
+  T.contains(out, "its key does not match", "a copied entry is caught by its key")
+  T.truthy(not io.open(pwned), "a cache file cannot run code")
+end)
+
+-- Needs the entries the case above repaired: unavoidable.
+T.case("repaired entries serve the next run, without warnings", function()
+  local out = H.run(dir, "tiny.lua")
+  H.expect_counts(out, 4, 0, "repaired entries serve the next run")
+  T.truthy(not out:find("damaged", 1, true), "no more warnings")
+end)
+
+T.case("code in a cache file (an endless loop) is refused, never run", function()
+  T.write(cache .. "/" .. names[1], "while true do end")
+  local out = H.run(dir, "tiny.lua")
+  H.expect_counts(out, 4, 1, "endless loop entry")
+  T.contains(out, names[1] .. ":1: 'return' expected at the start", "why the entry was refused")
+end)
 
 -- a run killed midway: -j 1 trains the slow hidden=128 runs first (longest
 -- first), then the quick hidden=8 ones; SIGKILL goes to the whole process
 -- group as soon as the first slow run is cached, while the second trains
-local good_report = T.read(dir .. "/reports/tiny.md")
 local slow = { "--set", "epochs=4", "--set", "train_size=5000", "--set", "second=128", "-j", "1" }
-local argv = { "run", H.fixtures .. "tiny.lua", "--out", dir .. "/reports" }
-for _, a in ipairs(slow) do argv[#argv + 1] = a end
-local job = T.spawn("notebook_cache_killed", argv, { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" })
-local proc = require("nnlab.core").proc
--- 200 s: sanitizer builds are slow
-local ok, err = pcall(T.wait_until, "the first slow run is cached", function() return H.count_files(cache) >= 5 end, 200)
-T.truthy(proc.kill(-job.pid, 9) or not T.group_alive(job.pid), "SIGKILL sent to the process group")
-if not ok then error(err) end
-T.wait_until("the process group is gone", function() return not T.group_alive(job.pid) end, 30)
-local finished = H.count_files(cache) - 4
-T.truthy(not T.read(job.log):find("wrote", 1, true), "the run was killed before its end:\n" .. T.read(job.log))
-T.truthy(finished >= 1 and finished < 4, ("killed midway (%d of 4 new entries)"):format(finished))
-T.eq(T.read(dir .. "/reports/tiny.md"), good_report, "the previous report is intact")
+local finished -- new entries the killed run had finished
 
--- the next run resumes: only what had not finished is trained
-out, status = H.run(dir, "tiny.lua", slow)
-T.eq(status, 0, "resumed run\n" .. out)
-H.expect_counts(out, 4, 4 - finished, "resumed run")
-T.truthy(not out:find("damaged", 1, true), "entries finished before the kill are whole")
-T.contains(T.read(dir .. "/reports/tiny.md"), "`second` = 128 (--set; default 16)", "new report")
+T.case("a run killed midway (SIGKILL to its group) leaves the previous report intact", function()
+  local good_report = T.read(dir .. "/reports/tiny.md")
+  local argv = { "run", H.fixtures .. "tiny.lua", "--out", dir .. "/reports" }
+  for _, a in ipairs(slow) do argv[#argv + 1] = a end
+  local job = T.spawn("notebook_cache_killed", argv, { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" })
+  local proc = require("nnlab.core").proc
+  -- 200 s: sanitizer builds are slow
+  local ok, err = pcall(T.wait_until, "the first slow run is cached", function() return H.count_files(cache) >= 5 end, 200)
+  T.truthy(proc.kill(-job.pid, 9) or not T.group_alive(job.pid), "SIGKILL sent to the process group")
+  if not ok then error(err) end
+  T.wait_until("the process group is gone", function() return not T.group_alive(job.pid) end, 30)
+  finished = H.count_files(cache) - 4
+  T.truthy(not T.read(job.log):find("wrote", 1, true), "the run was killed before its end:\n" .. T.read(job.log))
+  T.truthy(finished >= 1 and finished < 4, ("killed midway (%d of 4 new entries)"):format(finished))
+  T.eq(T.read(dir .. "/reports/tiny.md"), good_report, "the previous report is intact")
+end)
+
+-- Resumes the killed run, so it needs the case above to have counted its
+-- finished entries: unavoidable.
+T.case("the run after the kill trains only what had not finished; finished entries are whole", function()
+  T.truthy(finished, "the kill case counted the finished entries")
+  local out, status = H.run(dir, "tiny.lua", slow)
+  T.eq(status, 0, "resumed run\n" .. out)
+  H.expect_counts(out, 4, 4 - finished, "resumed run")
+  T.truthy(not out:find("damaged", 1, true), "entries finished before the kill are whole")
+  T.contains(T.read(dir .. "/reports/tiny.md"), "`second` = 128 (--set; default 16)", "new report")
+end)
+
+T.done()

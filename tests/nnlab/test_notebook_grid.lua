@@ -4,42 +4,52 @@
 local T = require "testlib"
 local H = require "fixtures.notebook.helpers"
 
+-- One run of the fixture, whose report the cases read.
 local dir = T.tmpdir("notebook_grid")
 local out, status = H.run(dir, "grid.lua", { "-j", "2" })
-T.eq(status, 0, "status\n" .. out)
-H.expect_counts(out, 8, 8, "grid")
 local md = T.read(dir .. "/reports/grid.md")
 
--- lab.require: a module beside the file, loaded once; a missing one is a clear error
-T.contains(md, "loaded once: true", "lab.require caches the module")
-T.contains(md, "missing module: lab.require: no module 'shared.missing' beside", "missing module named")
-T.contains(md, "tests/nnlab/fixtures/notebook/shared/missing.lua)", "the path it looked for")
--- lab.md: the pattern's indentation goes, the value's stays
-T.contains(md, "\n```\nline one\n  line two\n```\n", "multi-line value keeps its indentation")
+T.case("the grid fixture runs, training its 8 runs", function()
+  T.eq(status, 0, "status\n" .. out)
+  H.expect_counts(out, 8, 8, "grid")
+end)
 
--- the grid table: rows lr, columns hidden, the best cell in bold, the best row per column
-T.contains(md, "| lr \\ hidden | hidden = 8 | hidden = 16 |", "grid header")
-T.truthy(md:find("\n| 0.05 | [%d.]+ ± [%d.]+ %% | [%d.]+ ± [%d.]+ %% |"), "grid row for lr 0.05")
-T.truthy(md:find("| **[%d.]+ ± [%d.]+ %%** |") or md:find("| %*%*[%d.]+ ± [%d.]+ %%%*%* |"), "best cell in bold")
-T.truthy(md:find("Best lr for each hidden: hidden = 8 → lr = [%d.]+; hidden = 16 → lr = [%d.]+%._"), "best per column")
+T.case("lab.require loads a module beside the file once; a missing one is a clear error", function()
+  T.contains(md, "loaded once: true", "lab.require caches the module")
+  T.contains(md, "missing module: lab.require: no module 'shared.missing' beside", "missing module named")
+  T.contains(md, "tests/nnlab/fixtures/notebook/shared/missing.lua)", "the path it looked for")
+end)
 
--- eval_train: the training set in eval mode, and the gap in percentage points
-T.contains(md, "| hidden | lr | test accuracy | train accuracy (eval) | train–test gap |", "gap table header")
-T.truthy(md:find("| 8 | 0.05 | [%d.]+ ± [%d.]+ %% | [%d.]+ ± [%d.]+ %% | %-?[%d.]+ ± [%d.]+ pp |"), "gap row")
-T.contains(md, "accuracy on the training set (eval mode", "gap caption says how it was measured")
-local csv = H.lines(dir .. "/reports/grid/results.csv")
-T.eq(csv[1], "sweep,variation,hidden,lr,seed,epoch,train_loss,train_acc,test_loss,test_acc,epoch_lr," ..
-             "train_eval_loss,train_eval_acc,diverged", "CSV with train_eval columns")
-T.truthy(csv[2]:find(",[%d.]+,[%d.]+,false$"), "train_eval values in the CSV: " .. csv[2])
-T.truthy(md:find("verdict: %a+"), "runs:verdict on the gap")
+T.case("lab.md drops the pattern's indentation and keeps a multi-line value's", function()
+  T.contains(md, "\n```\nline one\n  line two\n```\n", "multi-line value keeps its indentation")
+end)
 
--- where: only the matching variations, without the shared value in the key
-local gp = T.read(dir .. "/reports/grid/fig1-gap-epoch.gp")
-T.contains(gp, "title 'hidden=8'", "where: the line is named by what varies")
-T.truthy(not gp:find("lr=0.05", 1, true), "where: other variations left out")
-T.contains(T.read(dir .. "/reports/grid/fig2-test_acc-hidden.gp"), "test accuracy (mean ± std over 2 seeds)",
-           "where: one line against hidden")
-H.expect_png(dir .. "/reports/grid/fig1-gap-epoch.png", 5000)
+T.case("a grid table: rows lr, columns hidden, the best cell in bold, the best row per column", function()
+  T.contains(md, "| lr \\ hidden | hidden = 8 | hidden = 16 |", "grid header")
+  T.truthy(md:find("\n| 0.05 | [%d.]+ ± [%d.]+ %% | [%d.]+ ± [%d.]+ %% |"), "grid row for lr 0.05")
+  T.truthy(md:find("| **[%d.]+ ± [%d.]+ %%** |") or md:find("| %*%*[%d.]+ ± [%d.]+ %%%*%* |"), "best cell in bold")
+  T.truthy(md:find("Best lr for each hidden: hidden = 8 → lr = [%d.]+; hidden = 16 → lr = [%d.]+%._"), "best per column")
+end)
+
+T.case("eval_train: training accuracy in eval mode and the gap in percentage points, in table and CSV", function()
+  T.contains(md, "| hidden | lr | test accuracy | train accuracy (eval) | train–test gap |", "gap table header")
+  T.truthy(md:find("| 8 | 0.05 | [%d.]+ ± [%d.]+ %% | [%d.]+ ± [%d.]+ %% | %-?[%d.]+ ± [%d.]+ pp |"), "gap row")
+  T.contains(md, "accuracy on the training set (eval mode", "gap caption says how it was measured")
+  local csv = H.lines(dir .. "/reports/grid/results.csv")
+  T.eq(csv[1], "sweep,variation,hidden,lr,seed,epoch,train_loss,train_acc,test_loss,test_acc,epoch_lr," ..
+               "train_eval_loss,train_eval_acc,diverged", "CSV with train_eval columns")
+  T.truthy(csv[2]:find(",[%d.]+,[%d.]+,false$"), "train_eval values in the CSV: " .. csv[2])
+  T.truthy(md:find("verdict: %a+"), "runs:verdict on the gap")
+end)
+
+T.case("a chart's `where` keeps only the matching variations, named by what varies", function()
+  local gp = T.read(dir .. "/reports/grid/fig1-gap-epoch.gp")
+  T.contains(gp, "title 'hidden=8'", "where: the line is named by what varies")
+  T.truthy(not gp:find("lr=0.05", 1, true), "where: other variations left out")
+  T.contains(T.read(dir .. "/reports/grid/fig2-test_acc-hidden.gp"), "test accuracy (mean ± std over 2 seeds)",
+             "where: one line against hidden")
+  H.expect_png(dir .. "/reports/grid/fig1-gap-epoch.png", 5000)
+end)
 
 -- argument errors at the user's level
 T.write(dir .. "/bad_grid.lua", [[
@@ -54,13 +64,22 @@ if which == "rows" then lab.table(runs, { rows = "hidden", columns = "lr" }) end
 if which == "where" then lab.chart(runs, { where = { lr = 0.1 } }) end
 if which == "none" then lab.chart(runs, { where = { hidden = 5 } }) end
 ]])
-for which, needle in pairs {
-  rows = "bad_grid.lua:8: lab.table: rows and columns need a sweep that varies exactly two parameters (this one varies: hidden)",
-  where = "bad_grid.lua:9: lab.chart: where.lr: not a varied parameter (hidden)",
-  none = "bad_grid.lua:10: lab.chart: where matches no variation",
+-- { which, what is wrong, the first line }
+for _, case in ipairs {
+  { "rows", "lab.table with rows and columns over a one-key sweep",
+    "bad_grid.lua:8: lab.table: rows and columns need a sweep that varies exactly two parameters (this one varies: hidden)" },
+  { "where", "lab.chart where on a key that is not varied",
+    "bad_grid.lua:9: lab.chart: where.lr: not a varied parameter (hidden)" },
+  { "none", "lab.chart where that matches no variation", "bad_grid.lua:10: lab.chart: where matches no variation" },
 } do
-  out, status = T.nnlab_run({ "run", dir .. "/bad_grid.lua", "--out", dir .. "/bad", "--set", "which=" .. which },
-                            { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
-  T.eq(status, 1, which .. " status")
-  T.contains(out, needle, which)
+  local which, needle = case[1], case[3]
+  T.case(case[2] .. " is an error at the user's line", function()
+    local bad_out, bad_status = T.nnlab_run({ "run", dir .. "/bad_grid.lua", "--out", dir .. "/bad", "--set",
+                                              "which=" .. which },
+                                            { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+    T.eq(bad_status, 1, which .. " status")
+    T.contains(bad_out, needle, which)
+  end)
 end
+
+T.done()

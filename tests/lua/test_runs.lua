@@ -1,0 +1,93 @@
+-- nnlab.notebook.runs under stock lua5.4: what a Runs object says (summary,
+-- best, compare, verdicts) over hand-made results, diverged seeds included,
+-- and the derived gap metric.
+local T = require "testlib"
+local runs = require "nnlab.notebook.runs"
+
+-- A seed's result: one epoch with its test accuracy.
+local function seed_result(s, acc, diverged)
+  return { seed = s, diverged = diverged, seconds = 1,
+           history = { { epoch = 1, test_acc = acc, train_loss = 1, test_loss = 1, seconds = 1 } } }
+end
+local hidden_runs = runs.new { name = "hidden", keys = { "hidden" }, seeds = { 1, 2, 3 }, epochs = 1, variations = {
+  { label = "hidden=64", values = { hidden = 64 }, params = { hidden = 64 },
+    seeds = { seed_result(1, 68.1), seed_result(2, 68.3), seed_result(3, 67.9) } },
+  { label = "hidden=128", values = { hidden = 128 }, params = { hidden = 128 },
+    seeds = { seed_result(1, 68.4), seed_result(2, 68.2), seed_result(3, 68.6) } },
+  { label = "hidden=256", values = { hidden = 256 }, params = { hidden = 256 },
+    seeds = { seed_result(1, 90), seed_result(2, 10, true), seed_result(3, 91) } },
+} }
+
+T.case("summary: mean ± std text; a partly diverged variation says so and leaves its diverged seeds out", function()
+  local summary = hidden_runs:summary("test_acc")
+  T.eq(summary[1].text, "68.10 ± 0.20 %", "mean ± std text")
+  T.eq(summary[3].text, "diverged (1/3 seeds)", "partly diverged")
+  T.eq(summary[3].n, 2, "diverged seeds left out")
+end)
+
+T.case("best skips diverged variations and carries its parameters and mean", function()
+  local best = hidden_runs:best()
+  T.eq(best.label, "hidden=128", "best skips diverged variations")
+  T.eq(best.hidden, 128, "best carries its parameters")
+  T.close(best.test_acc, 68.4, 1e-12, "best carries its mean")
+end)
+
+T.case("compare: within noise, with its p; diverged variations are not compared", function()
+  local cmp = hidden_runs:compare({ hidden = 64 }, hidden_runs:best())
+  T.eq(cmp.differs, false, "compare: within noise")
+  T.contains(cmp.text, "within noise (p = 0.14)", "compare text")
+  T.contains(hidden_runs:compare("hidden=256", "hidden=64").text, "not comparable", "diverged variations are not compared")
+end)
+
+T.case("summary of an unknown metric is an error naming it", function()
+  T.fails(function() hidden_runs:summary("accuracy") end, "unknown metric 'accuracy'")
+end)
+
+T.case("format: a loss with four decimals, a gap in percentage points", function()
+  T.eq(runs.format("train_loss", 0.43121, 0.0101), "0.4312 ± 0.0101", "loss format")
+  T.eq(runs.format("gap", 10.5, 0.25), "10.50 ± 0.25 pp", "gap format")
+end)
+
+T.case("the gap metric: eval-mode training accuracy when measured, else the running one", function()
+  T.eq(runs.value({ train_acc = 90, test_acc = 80 }, "gap"), 10, "gap from train_acc")
+  T.eq(runs.value({ train_acc = 90, train_eval_acc = 95, test_acc = 80 }, "gap"), 15, "gap from train_eval_acc")
+  T.eq(runs.value({ train_acc = 90 }, "gap"), nil, "no test accuracy: no gap")
+end)
+
+-- A seed's result with training accuracy (eval mode: one point more) and test accuracy.
+local function seed_result_with_train(s, train, test, diverged)
+  return { seed = s, diverged = diverged, seconds = 1,
+           history = { { epoch = 1, train_acc = train, train_eval_acc = train + 1, test_acc = test,
+                         train_loss = 1, test_loss = 1, seconds = 1 } } }
+end
+local reg_runs = runs.new { name = "reg", keys = { "dropout" }, seeds = { 1, 2, 3 }, epochs = 1, variations = {
+  { label = "none", values = { dropout = 0 }, params = { dropout = 0 },
+    seeds = { seed_result_with_train(1, 95, 80), seed_result_with_train(2, 96, 80.5),
+              seed_result_with_train(3, 95.5, 79.5) } },
+  { label = "dropout", values = { dropout = 0.5 }, params = { dropout = 0.5 },
+    seeds = { seed_result_with_train(1, 88, 80.2), seed_result_with_train(2, 88.5, 80.4),
+              seed_result_with_train(3, 87.5, 79.9) } },
+  { label = "broken", values = { dropout = 0.9 }, params = { dropout = 0.9 },
+    seeds = { seed_result_with_train(1, 10, 10, true), seed_result_with_train(2, 88.5, 80.4),
+              seed_result_with_train(3, 87.5, 79.9) } },
+} }
+
+T.case("runs:verdict on the gap metric: dropout shrinks the gap, measured in eval mode", function()
+  local gap = reg_runs:verdict("dropout", "none", "lower", { metric = "gap" })
+  T.eq(gap.verdict, "supports", "dropout shrinks the gap")
+  T.close(gap.delta, -23 / 3, 1e-9, "gap difference (eval-mode train accuracy)")
+  T.eq(gap.a.label, "dropout", "verdict carries the rows")
+end)
+
+T.case("runs:verdict on test accuracy: within noise; with a diverged seed nothing is tested", function()
+  T.eq(reg_runs:verdict("dropout", "none", "higher").verdict, "noise", "test accuracy within noise")
+  T.eq(reg_runs:verdict("broken", "none", "higher").verdict, "diverged", "a diverged seed: nothing tested")
+end)
+
+T.case("runs:verdict refuses a variation that matches nothing and an unknown metric", function()
+  T.fails(function() reg_runs:verdict("nothing", "none", "higher") end, "verdict: no variation matches nothing")
+  T.fails(function() reg_runs:verdict("dropout", "none", "higher", { metric = "accuracy" }) end,
+          "unknown metric 'accuracy'")
+end)
+
+T.done()
