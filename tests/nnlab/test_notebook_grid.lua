@@ -16,7 +16,8 @@ end)
 
 T.case("lab.require loads a module beside the file once; a missing one is a clear error", function()
   T.contains(md, "loaded once: true", "lab.require caches the module")
-  T.contains(md, "missing module: lab.require: no module 'shared.missing' beside", "missing module named")
+  T.contains(md, "missing module: " .. H.fixtures .. "grid.lua:29: lab.require: no module 'shared.missing' beside",
+             "missing module named, at the user's pcall line")
   T.contains(md, "tests/nnlab/fixtures/notebook/shared/missing.lua)", "the path it looked for")
 end)
 

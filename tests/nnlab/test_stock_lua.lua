@@ -20,6 +20,12 @@ for _ = 1, 300 do
 end
 local pred = model(x):argmax()
 print(("xor %d%d%d%d loss %.4f simd %s"):format(pred[1], pred[2], pred[3], pred[4], loss:item(), nnlab.simd()))
+local loaded = {}
+for name in pairs(package.loaded) do
+  if name:find("^nnlab%.notebook") then loaded[#loaded + 1] = name end
+end
+print("notebook modules loaded: " .. (#loaded > 0 and table.concat(loaded, ",") or "none"))
+print("stats on demand: " .. type(nnlab.stats.welch))
 ]]
 local preload = os.getenv("NNLAB_PRELOAD") -- the ASan runtime, in a sanitizer build
 local out, status = T.run(("%sLUA_PATH=%s LUA_CPATH=%s %s -e %s"):format(
@@ -30,6 +36,11 @@ end)
 
 T.case("the network trained under the stock lua5.4 learns XOR", function()
   T.contains(out, "xor 0110", "the network learned XOR")
+end)
+
+T.case("a program that only trains loads no notebook module; nnlab.stats loads on first use", function()
+  T.contains(out, "notebook modules loaded: none", "no notebook module after training")
+  T.contains(out, "stats on demand: function", "nnlab.stats loads when used")
 end)
 
 T.done()

@@ -77,7 +77,7 @@ function T.fails(f, needle)
   return err
 end
 
-local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local shell_quote = require("nnlab.files").shell_quote
 T.quote = shell_quote
 
 --- Runs a shell command; returns its combined stdout+stderr and exit status.

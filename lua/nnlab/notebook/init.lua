@@ -209,7 +209,7 @@ local function check_runs(where, runs)
 end
 
 local function check_metric(where, metric)
-  runs_lib.metric_info(metric, 2, where)
+  runs_lib.metric_info(metric, where)
 end
 
 local TABLE_OPTIONS = { metrics = options.optional "table", compare = options.optional "string",

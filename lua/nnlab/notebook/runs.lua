@@ -40,9 +40,7 @@ end
 
 --- runs.metric_info(metric [, where]) -> runs.metrics[metric], or an error
 --- at the user's line naming the known metrics, after "where: " when given.
-function runs.metric_info(metric, where, ...)
-  -- The former signature (metric, level, where): a stack level is ignored.
-  if type(where) == "number" then where = ... end
+function runs.metric_info(metric, where)
   local info = runs.metrics[metric]
   if not info then
     local names = {}

@@ -37,12 +37,6 @@ local function is_scalar(v)
   return t == "number" or t == "string" or t == "boolean"
 end
 
---- How a parameter value reads in labels: 64, 0.01, relu, true.
-function sweep.value_text(v)
-  if math.type(v) == "float" then return ("%.6g"):format(v) end
-  return tostring(v)
-end
-
 local function sorted_keys(t)
   local keys = {}
   for k in pairs(t) do keys[#keys + 1] = k end
@@ -284,7 +278,7 @@ local function optimizer_text(config)
   local parts = {}
   for _, k in ipairs(sorted_keys(config)) do
     local v = config[k]
-    if k ~= "kind" and not (v == 0 or v == false) then parts[#parts + 1] = ("%s=%s"):format(k, sweep.value_text(v)) end
+    if k ~= "kind" and not (v == 0 or v == false) then parts[#parts + 1] = ("%s=%s"):format(k, runs.value_text(v)) end
   end
   return ("%s(%s)"):format(config.kind, table.concat(parts, ", "))
 end
@@ -367,7 +361,7 @@ local function expand(spec)
     if not v.label then
       local parts = {}
       for _, k in ipairs(keys) do
-        if v.values[k] ~= nil then parts[#parts + 1] = ("%s=%s"):format(k, sweep.value_text(v.values[k])) end
+        if v.values[k] ~= nil then parts[#parts + 1] = ("%s=%s"):format(k, runs.value_text(v.values[k])) end
       end
       v.label = #parts > 0 and table.concat(parts, ", ") or "baseline"
     end
