@@ -7,18 +7,7 @@ local T = require "testlib"
 
 local dir = T.tmpdir("blame")
 
--- Writes text as dir/<name>.lua; returns its path and the number of the line
--- marked --< .
-local function script(name, text)
-  local n, marked = 0, nil
-  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
-    n = n + 1
-    if line:find("--<", 1, true) then marked = n end
-  end
-  local path = dir .. "/" .. name .. ".lua"
-  T.write(path, text)
-  return path, marked
-end
+local function script(name, text) return T.marked_script(dir, name, text) end
 
 local SWEEP = [[
 local lab = require "nnlab"

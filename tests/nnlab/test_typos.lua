@@ -16,18 +16,8 @@ local function sgd(p, params) return optim.SGD(params, { lr = 0.1 }) end
 ]]
 
 -- Writes PRELUDE .. body as <name>.lua; returns its path and the number of
--- the line marked --< (nil when none is marked).
-local function experiment(name, body)
-  local text = PRELUDE .. body
-  local n, marked = 0, nil
-  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
-    n = n + 1
-    if line:find("--<", 1, true) then marked = n end
-  end
-  local path = dir .. "/" .. name .. ".lua"
-  T.write(path, text)
-  return path, marked
-end
+-- the line marked --< .
+local function experiment(name, body) return T.marked_script(dir, name, PRELUDE .. body) end
 
 -- Runs the experiment; asserts exit 1, a first line naming path:line, and
 -- every fragment in it. Returns the whole output.

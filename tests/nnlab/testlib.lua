@@ -153,6 +153,19 @@ function T.tmpdir(name)
   return dir
 end
 
+--- Writes text as dir/<name>.lua; returns its path and the number of the
+--- line marked `--<` (nil when no line is): the line an error must name.
+function T.marked_script(dir, name, text)
+  local n, marked = 0, nil
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    n = n + 1
+    if line:find("--<", 1, true) then marked = n end
+  end
+  local path = dir .. "/" .. name .. ".lua"
+  T.write(path, text)
+  return path, marked
+end
+
 function T.write(path, text)
   local f = assert(io.open(path, "w"))
   f:write(text)
