@@ -59,9 +59,9 @@ end
 
 -- Distinct (train, test) dataset pairs of the sweeps, described for people,
 -- and a note for each fallback: which dataset was asked for and why it was not used.
-local function data_lines(state)
+local function data_lines(record)
   local lines, seen, notes = {}, {}, {}
-  for _, r in ipairs(state.sweeps) do
+  for _, r in ipairs(record.sweeps) do
     local tr, te = r.datasets.train, r.datasets.test
     local src = data.source(tr) or {}
     local text = ("%s (`%s`, %s): %d training / %d test samples"):format(
@@ -80,9 +80,9 @@ local function data_lines(state)
 end
 
 -- Training time of every run, summed (cached runs count the time they took then).
-local function training_seconds(state)
+local function training_seconds(record)
   local total = 0
-  for _, r in ipairs(state.sweeps) do
+  for _, r in ipairs(record.sweeps) do
     for _, v in ipairs(r.variations) do
       for _, s in ipairs(v.seeds) do total = total + (s.seconds or 0) end
     end
@@ -90,28 +90,28 @@ local function training_seconds(state)
   return total
 end
 
-local function header(state, totals)
-  local datasets, notes = data_lines(state)
-  local seeds = union(state.sweeps, "seeds")
+local function header(record, totals)
+  local datasets, notes = data_lines(record)
+  local seeds = union(record.sweeps, "seeds")
   table.sort(seeds)
   local params = {}
-  for _, p in ipairs(state.params) do
+  for _, p in ipairs(record.params) do
     params[#params + 1] = p.from_set and ("`%s` = %s (--set; default %s)"):format(p.name, value_text(p.value),
                                                                               value_text(p.default))
                           or ("`%s` = %s"):format(p.name, value_text(p.value))
   end
   local rows = {
-    { "Experiment", ("`%s`, run %s"):format(state.script, os.date("%Y-%m-%d %H:%M")) },
+    { "Experiment", ("`%s`, run %s"):format(record.script, os.date("%Y-%m-%d %H:%M")) },
     { "Data", #datasets > 0 and table.concat(datasets, "; ") or "none" },
     { "Engine", ("nnlab %s, SIMD path `%s`, %s"):format(core.engine_version(), core.simd(), _VERSION) },
     { "Seeds", #seeds > 0 and list_text(seeds) or "none" },
     { "Runs", ("%d (variation × seed): %d trained, %d from cache; up to %d at a time")
-              :format(totals.runs, totals.trained, totals.cached, state.parallel) },
+              :format(totals.runs, totals.trained, totals.cached, record.parallel) },
     { "Time", ("%s for this run; the runs took %s of training when they were trained")
-              :format(seconds_text(totals.seconds), seconds_text(training_seconds(state))) },
+              :format(seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
     { "Parameters", #params > 0 and table.concat(params, ", ") or "none" },
   }
-  for _, r in ipairs(state.sweeps) do
+  for _, r in ipairs(record.sweeps) do
     local v = r.variations[1]
     local varied = {}
     for _, k in ipairs(r.keys) do
@@ -357,11 +357,11 @@ local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
 
 -- One row per sweep × variation × seed × epoch: CSV (only what the seeds
 -- decide, so reruns give identical files) and JSON (with timings).
-local function results(state)
-  local keys = union(state.sweeps, "keys")
+local function results(record)
+  local keys = union(record.sweeps, "keys")
   -- train_eval_* columns only when a sweep measured them (eval_train = true)
   local row_metrics = ROW_METRICS
-  for _, r in ipairs(state.sweeps) do
+  for _, r in ipairs(record.sweeps) do
     for _, v in ipairs(r.variations) do
       local first = v.seeds[1] and v.seeds[1].history[1]
       if first and first.train_eval_acc and row_metrics == ROW_METRICS then
@@ -380,7 +380,7 @@ local function results(state)
   end
   head[#head + 1] = "diverged"
   local csv, rows = { table.concat(head, ",") }, {}
-  for _, r in ipairs(state.sweeps) do
+  for _, r in ipairs(record.sweeps) do
     local own = {}
     for _, k in ipairs(r.keys) do own[k] = true end
     for _, v in ipairs(r.variations) do
@@ -403,25 +403,26 @@ local function results(state)
     end
   end
   local params = {}
-  for _, p in ipairs(state.params) do params[p.name] = p.value end
+  for _, p in ipairs(record.params) do params[p.name] = p.value end
   local sweeps = {}
-  for _, r in ipairs(state.sweeps) do
+  for _, r in ipairs(record.sweeps) do
     sweeps[#sweeps + 1] = { name = r.name, keys = r.keys, seeds = r.seeds, epochs = r.epochs,
                             trained = r.counts.trained, cached = r.counts.cached }
   end
-  local doc = { experiment = state.script, title = state.title, generated = os.date("!%Y-%m-%dT%H:%M:%SZ"),
+  local doc = { experiment = record.script, title = record.title, generated = os.date("!%Y-%m-%dT%H:%M:%SZ"),
                 nnlab = { engine = core.engine_version(), simd = core.simd(), lua = _VERSION },
                 parameters = params, sweeps = sweeps, rows = rows }
   return table.concat(csv, "\n") .. "\n", json.encode(doc) .. "\n"
 end
 
---- report.write(state, totals) writes the report; returns the .md path and a
+--- report.write(record, totals) writes the report of a run; returns the .md path and a
 --- list of problems (charts not drawn), or raises an error when a file
---- cannot be written. state: name, script, title, blocks, params, sweeps,
+--- cannot be written. record (what the notebook hands over, nothing more):
+--- name, script, title, blocks, params, sweeps,
 --- parallel, out_dir. totals: runs, trained, cached, seconds.
-function report.write(state, totals)
-  local name = state.name
-  local dir = ("%s/%s"):format(state.out_dir, name)
+function report.write(record, totals)
+  local name = record.name
+  local dir = ("%s/%s"):format(record.out_dir, name)
   local ok, err = files.mkdir_p(dir)
   if not ok then error(("cannot create %s: %s"):format(dir, err), 0) end
   local function write(path, text)
@@ -430,10 +431,10 @@ function report.write(state, totals)
   end
 
   local problems, parts, charts = {}, {}, 0
-  parts[1] = "# " .. (state.title or name)
-  parts[2] = ("<!-- Written by `nnlab run %s`: edit that file, not this one. -->"):format(state.script)
-  parts[3] = header(state, totals)
-  for _, block in ipairs(state.blocks) do
+  parts[1] = "# " .. (record.title or name)
+  parts[2] = ("<!-- Written by `nnlab run %s`: edit that file, not this one. -->"):format(record.script)
+  parts[3] = header(record, totals)
+  for _, block in ipairs(record.blocks) do
     if block.kind == "md" then parts[#parts + 1] = block.text
     elseif block.kind == "table" then
       parts[#parts + 1] = block.options.rows and grid_block(block) or table_block(block)
@@ -442,15 +443,15 @@ function report.write(state, totals)
       parts[#parts + 1] = chart_block(block, charts, dir, name, problems)
     end
   end
-  if #state.sweeps > 0 then
+  if #record.sweeps > 0 then
     parts[#parts + 1] = ("---\n\nEvery run, seed and epoch: [%s/results.csv](%s/results.csv), " ..
                          "[%s/results.json](%s/results.json) (with timings).")
                         :format(name, name, name, name)
-    local csv, json_text = results(state)
+    local csv, json_text = results(record)
     write(dir .. "/results.csv", csv)
     write(dir .. "/results.json", json_text)
   end
-  local md_path = ("%s/%s.md"):format(state.out_dir, name)
+  local md_path = ("%s/%s.md"):format(record.out_dir, name)
   write(md_path, table.concat(parts, "\n\n") .. "\n")
   return md_path, problems
 end
