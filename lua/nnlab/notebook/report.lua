@@ -415,11 +415,11 @@ local function results(record)
   return table.concat(csv, "\n") .. "\n", json.encode(doc) .. "\n"
 end
 
---- report.write(record, totals) writes the report of a run; returns the .md path and a
---- list of problems (charts not drawn), or raises an error when a file
---- cannot be written. record (what the notebook hands over, nothing more):
---- name, script, title, blocks, params, sweeps,
---- parallel, out_dir. totals: runs, trained, cached, seconds.
+--- report.write(record, totals) writes the report of a run; returns the .md
+--- path and a list of problems (charts not drawn), or raises an error when a
+--- file cannot be written. record, what the notebook hands over and nothing
+--- more: name, script, title, blocks, params, sweeps, parallel, out_dir.
+--- totals: runs, trained, cached, seconds.
 function report.write(record, totals)
   local name = record.name
   local dir = ("%s/%s"):format(record.out_dir, name)
