@@ -4,14 +4,6 @@
 #include "nnlab_bridge.h"
 
 #include <stdio.h>
-#include <string.h>
-
-#include "nn_mem.h"
-
-static const char *const layer_kind_names[] = {"Linear", "Sigmoid", "ReLU", "LeakyReLU",
-                                               "Tanh", "Dropout", NULL};
-static const char *const init_names[] = {"torch", "xavier_uniform", "xavier_normal",
-                                         "kaiming_uniform", "kaiming_normal", NULL};
 
 lnn_net *lnn_check_net(lua_State *L, int index)
 {
@@ -51,30 +43,33 @@ static lua_Number field_number(lua_State *L, int table, const char *key, lua_Num
     return ok ? v : dflt;
 }
 
-static int field_option(lua_State *L, int table, const char *key, const char *dflt,
-                        const char *const names[])
+/* Pushes field `key` and returns it as a name for the engine's lookups: dflt
+ * when nil, "?" when it is no string. The pushed field keeps the string alive. */
+static const char *push_field_name(lua_State *L, int table, const char *key, const char *dflt)
 {
     lua_getfield(L, table, key);
     const char *s = lua_isnil(L, -1) ? dflt : lua_tostring(L, -1);
-    for (int i = 0; s && names[i]; i++)
-        if (strcmp(names[i], s) == 0) {
-            lua_pop(L, 1);
-            return i;
-        }
-    return luaL_error(L, "unknown layer %s '%s'", key, s ? s : "?");
+    return s ? s : "?";
 }
 
 /* Reads the spec at the top of the stack. Integers out of int range are clamped
- * to -1 so that the engine's own checks reject them with its message. */
+ * to -1 so that the engine's own checks reject them with its message. Names are
+ * looked up by the engine, which also words the error for an unknown one. */
 static nn_layer_spec read_spec(lua_State *L, int table)
 {
     nn_layer_spec s = {0};
-    s.kind = (nn_layer_kind)field_option(L, table, "kind", NULL, layer_kind_names);
+    const char *kind = push_field_name(L, table, "kind", NULL);
+    if (nn_layer_kind_from_name(&s.kind, kind) != NN_OK)
+        lnn_engine_error(L, NN_EINVAL);
+    lua_pop(L, 1);
     lua_Integer in = field_integer(L, table, "in_features", 0);
     lua_Integer out = field_integer(L, table, "out_features", 0);
     s.in_features = in >= 0 && in <= INT32_MAX ? (int)in : -1;
     s.out_features = out >= 0 && out <= INT32_MAX ? (int)out : -1;
-    s.init = (nn_init)field_option(L, table, "init", "torch", init_names);
+    const char *init = push_field_name(L, table, "init", nn_init_name(NN_INIT_TORCH));
+    if (nn_init_from_name(&s.init, init) != NN_OK)
+        lnn_engine_error(L, NN_EINVAL);
+    lua_pop(L, 1);
     s.slope = (float)field_number(L, table, "negative_slope", 0.01);
     s.p = (float)field_number(L, table, "p", 0.5);
     return s;
@@ -207,14 +202,14 @@ static int net_layers(lua_State *L)
     for (int i = 0; i < n; i++) {
         const nn_layer_spec *s = nn_net_layer(ln->net, i);
         lua_createtable(L, 0, 5);
-        lua_pushstring(L, layer_kind_names[s->kind]);
+        lua_pushstring(L, nn_layer_kind_name(s->kind));
         lua_setfield(L, -2, "kind");
         if (s->kind == NN_LAYER_LINEAR) {
             lua_pushinteger(L, s->in_features);
             lua_setfield(L, -2, "in_features");
             lua_pushinteger(L, s->out_features);
             lua_setfield(L, -2, "out_features");
-            lua_pushstring(L, init_names[s->init]);
+            lua_pushstring(L, nn_init_name(s->init));
             lua_setfield(L, -2, "init");
         } else if (s->kind == NN_LAYER_LEAKY_RELU) {
             lua_pushnumber(L, s->slope);

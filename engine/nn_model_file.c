@@ -271,7 +271,7 @@ static nn_status read_layer(model_reader *r, nn_layer_spec *spec, int index)
     for (int i = 0; i < 6; i++)
         f[i] = get_u32(bytes + 4 * i);
     uint32_t n = (uint32_t)index + 1;
-    if (f[0] > NN_LAYER_DROPOUT)
+    if (!nn_layer_kind_name((nn_layer_kind)f[0]))
         return nn_fail(NN_EFORMAT, "%s: layer %u: unknown kind %u", r->path, (unsigned)n,
                        (unsigned)f[0]);
     nn_layer_kind kind = (nn_layer_kind)f[0];
@@ -279,7 +279,7 @@ static nn_status read_layer(model_reader *r, nn_layer_spec *spec, int index)
         if (f[1] > NN_NET_MAX_FEATURES || f[2] > NN_NET_MAX_FEATURES)
             return nn_fail(NN_EFORMAT, "%s: layer %u (Linear): size %u x %u out of range (1..%d)",
                            r->path, (unsigned)n, (unsigned)f[2], (unsigned)f[1], NN_NET_MAX_FEATURES);
-        if (f[3] > NN_INIT_KAIMING_NORMAL)
+        if (!nn_init_name((nn_init)f[3]))
             return nn_fail(NN_EFORMAT, "%s: layer %u (Linear): unknown init %u", r->path,
                            (unsigned)n, (unsigned)f[3]);
     } else {

@@ -53,17 +53,64 @@ struct nn_net {
     bool last_training;      /* mode of the last forward */
 };
 
+/* ---- names ---------------------------------------------------------------- */
+
+/* Indexed by enum value, so neither table depends on the order of its enum. */
+static const char *const layer_kind_names[] = {
+    [NN_LAYER_LINEAR] = "Linear", [NN_LAYER_SIGMOID] = "Sigmoid",
+    [NN_LAYER_RELU] = "ReLU",     [NN_LAYER_LEAKY_RELU] = "LeakyReLU",
+    [NN_LAYER_TANH] = "Tanh",     [NN_LAYER_DROPOUT] = "Dropout",
+};
+static const char *const init_names[] = {
+    [NN_INIT_TORCH] = "torch",
+    [NN_INIT_XAVIER_UNIFORM] = "xavier_uniform",
+    [NN_INIT_XAVIER_NORMAL] = "xavier_normal",
+    [NN_INIT_KAIMING_UNIFORM] = "kaiming_uniform",
+    [NN_INIT_KAIMING_NORMAL] = "kaiming_normal",
+};
+#define NAME_COUNT(names) (sizeof(names) / sizeof *(names))
+
+/* names[value] (count entries), or NULL when value is outside the table. */
+static const char *name_of(const char *const *names, size_t count, unsigned value)
+{
+    return value < count ? names[value] : NULL;
+}
+
+/* The index of `name` in names (count entries), or -1. */
+static int index_of(const char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
 const char *nn_layer_kind_name(nn_layer_kind kind)
 {
-    switch (kind) {
-    case NN_LAYER_LINEAR: return "Linear";
-    case NN_LAYER_SIGMOID: return "Sigmoid";
-    case NN_LAYER_RELU: return "ReLU";
-    case NN_LAYER_LEAKY_RELU: return "LeakyReLU";
-    case NN_LAYER_TANH: return "Tanh";
-    case NN_LAYER_DROPOUT: return "Dropout";
-    }
-    return "unknown";
+    return name_of(layer_kind_names, NAME_COUNT(layer_kind_names), (unsigned)kind);
+}
+
+const char *nn_init_name(nn_init init)
+{
+    return name_of(init_names, NAME_COUNT(init_names), (unsigned)init);
+}
+
+nn_status nn_layer_kind_from_name(nn_layer_kind *kind, const char *name)
+{
+    int i = index_of(layer_kind_names, NAME_COUNT(layer_kind_names), name);
+    if (i < 0)
+        return nn_fail(NN_EINVAL, "unknown layer kind '%s'", name);
+    *kind = (nn_layer_kind)i;
+    return NN_OK;
+}
+
+nn_status nn_init_from_name(nn_init *init, const char *name)
+{
+    int i = index_of(init_names, NAME_COUNT(init_names), name);
+    if (i < 0)
+        return nn_fail(NN_EINVAL, "unknown layer init '%s'", name);
+    *init = (nn_init)i;
+    return NN_OK;
 }
 
 static nn_act layer_act(nn_layer_kind kind)
@@ -96,7 +143,7 @@ nn_status nn_layer_spec_check(const nn_layer_spec *spec, int index)
                            "most %zu parameters (%zu GiB)", n, spec->out_features, spec->in_features,
                            4e-9 * (double)nn_layer_spec_param_count(spec), NN_NET_MAX_PARAMS,
                            NN_NET_MAX_PARAMS * sizeof(float) >> 30);
-        if ((unsigned)spec->init > NN_INIT_KAIMING_NORMAL)
+        if (!nn_init_name(spec->init))
             return nn_fail(NN_EINVAL, "layer %d (Linear): unknown init %d", n, (int)spec->init);
         return NN_OK;
     case NN_LAYER_LEAKY_RELU:

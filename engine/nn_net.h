@@ -42,8 +42,21 @@ typedef struct nn_layer_spec {
 
 typedef struct nn_net nn_net;
 
-/* "Linear", "Sigmoid", "ReLU", "LeakyReLU", "Tanh", "Dropout". */
+/* Names of layer kinds and init schemes, as experiments and messages spell
+ * them. C code converts both ways through these, never with a table of its own.
+ *
+ * "Linear", "Sigmoid", "ReLU", "LeakyReLU", "Tanh", "Dropout"; NULL for a value
+ * that is no kind. */
 const char *nn_layer_kind_name(nn_layer_kind kind);
+/* The kind named `name` (case-sensitive) into *kind; otherwise NN_EINVAL,
+ * "unknown layer kind 'NAME'", and *kind untouched. */
+nn_status nn_layer_kind_from_name(nn_layer_kind *kind, const char *name);
+/* "torch", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+ * "kaiming_normal"; NULL for a value that is no scheme. */
+const char *nn_init_name(nn_init init);
+/* The scheme named `name` into *init; otherwise NN_EINVAL, "unknown layer init
+ * 'NAME'", and *init untouched. */
+nn_status nn_init_from_name(nn_init *init, const char *name);
 
 /* Builds a network and initialises it from `seed` (stream NN_STREAM_INIT; dropout
  * masks use NN_STREAM_DROPOUT). Checks every spec and that each Linear's

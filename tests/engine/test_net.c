@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "nn_net.h"
@@ -110,15 +111,74 @@ static void test_param_count_and_layout_784_64_10(void **state)
     nn_net_free(net);
 }
 
-static void test_layer_kind_names(void **state)
+/* Every kind and every init scheme has a name that the lookup turns back into
+ * it; the value past the last one has no name, so a kind added to the enum
+ * must be added here too. */
+static void test_names_round_trip(void **state)
 {
     (void)state;
-    assert_string_equal(nn_layer_kind_name(NN_LAYER_LINEAR), "Linear");
-    assert_string_equal(nn_layer_kind_name(NN_LAYER_SIGMOID), "Sigmoid");
-    assert_string_equal(nn_layer_kind_name(NN_LAYER_RELU), "ReLU");
-    assert_string_equal(nn_layer_kind_name(NN_LAYER_LEAKY_RELU), "LeakyReLU");
-    assert_string_equal(nn_layer_kind_name(NN_LAYER_TANH), "Tanh");
-    assert_string_equal(nn_layer_kind_name(NN_LAYER_DROPOUT), "Dropout");
+    static const struct {
+        nn_layer_kind kind;
+        const char *name;
+    } kinds[] = {
+        {NN_LAYER_LINEAR, "Linear"}, {NN_LAYER_SIGMOID, "Sigmoid"},
+        {NN_LAYER_RELU, "ReLU"},     {NN_LAYER_LEAKY_RELU, "LeakyReLU"},
+        {NN_LAYER_TANH, "Tanh"},     {NN_LAYER_DROPOUT, "Dropout"},
+    };
+    for (int i = 0; i < COUNT(kinds); i++) {
+        assert_string_equal(nn_layer_kind_name(kinds[i].kind), kinds[i].name);
+        nn_layer_kind kind = (nn_layer_kind)-1;
+        assert_int_equal(nn_layer_kind_from_name(&kind, kinds[i].name), NN_OK);
+        assert_int_equal(kind, kinds[i].kind);
+    }
+    assert_null(nn_layer_kind_name((nn_layer_kind)COUNT(kinds)));
+
+    static const struct {
+        nn_init init;
+        const char *name;
+    } inits[] = {
+        {NN_INIT_TORCH, "torch"},
+        {NN_INIT_XAVIER_UNIFORM, "xavier_uniform"},
+        {NN_INIT_XAVIER_NORMAL, "xavier_normal"},
+        {NN_INIT_KAIMING_UNIFORM, "kaiming_uniform"},
+        {NN_INIT_KAIMING_NORMAL, "kaiming_normal"},
+    };
+    for (int i = 0; i < COUNT(inits); i++) {
+        assert_string_equal(nn_init_name(inits[i].init), inits[i].name);
+        nn_init init = (nn_init)-1;
+        assert_int_equal(nn_init_from_name(&init, inits[i].name), NN_OK);
+        assert_int_equal(init, inits[i].init);
+    }
+    assert_null(nn_init_name((nn_init)COUNT(inits)));
+    assert_null(nn_init_name((nn_init)-1));
+}
+
+/* An unknown name is NN_EINVAL with the message the bridge shows the user, and
+ * leaves the output alone. Names are case-sensitive and whole. */
+static void test_unknown_names_are_errors(void **state)
+{
+    (void)state;
+    static const char *const bad_kinds[] = {"Relu", "linear", "", "?", "Linear ", "LinearX"};
+    for (int i = 0; i < COUNT(bad_kinds); i++) {
+        nn_layer_kind kind = NN_LAYER_TANH;
+        nn_error_clear();
+        assert_int_equal(nn_layer_kind_from_name(&kind, bad_kinds[i]), NN_EINVAL);
+        assert_int_equal(kind, NN_LAYER_TANH);
+        char expected[64];
+        snprintf(expected, sizeof expected, "unknown layer kind '%s'", bad_kinds[i]);
+        assert_string_equal(nn_error_message(), expected);
+    }
+
+    static const char *const bad_inits[] = {"Torch", "xavier", "kaiming_uniform_", "", "He"};
+    for (int i = 0; i < COUNT(bad_inits); i++) {
+        nn_init init = NN_INIT_XAVIER_NORMAL;
+        nn_error_clear();
+        assert_int_equal(nn_init_from_name(&init, bad_inits[i]), NN_EINVAL);
+        assert_int_equal(init, NN_INIT_XAVIER_NORMAL);
+        char expected[64];
+        snprintf(expected, sizeof expected, "unknown layer init '%s'", bad_inits[i]);
+        assert_string_equal(nn_error_message(), expected);
+    }
 }
 
 static void test_shape_mismatch_names_both_layers(void **state)
@@ -543,7 +603,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_param_count_and_layout_784_64_10),
-        cmocka_unit_test(test_layer_kind_names),
+        cmocka_unit_test(test_names_round_trip),
+        cmocka_unit_test(test_unknown_names_are_errors),
         cmocka_unit_test(test_shape_mismatch_names_both_layers),
         cmocka_unit_test(test_invalid_specs_are_rejected),
         cmocka_unit_test(test_forward_matches_naive_double),
