@@ -19,9 +19,13 @@ static nn_status check_sizes(int B, int C)
     return NN_OK;
 }
 
-/* targets: (B), each in [0, C). Checked before any output is written. */
-static nn_status check_targets(const int32_t *targets, int B, int C)
+/* Sizes, then targets (B), each in [0, C): the checks of every loss on class
+ * targets, made before any output is written. */
+static nn_status check_class_targets(const int32_t *targets, int B, int C)
 {
+    nn_status status = check_sizes(B, C);
+    if (status != NN_OK)
+        return status;
     for (int b = 0; b < B; b++)
         if (targets[b] < 0 || targets[b] >= C)
             return nn_fail(NN_EINVAL, "target %ld at row %d is out of range [0, %d)",
@@ -58,9 +62,7 @@ nn_status nn_cross_entropy(const float *logits, const int32_t *targets, int B, i
                            float *loss, float *dlogits, int *correct)
 {
     /* logits (B, C), targets (B), dlogits (B, C) or NULL */
-    nn_status status = check_sizes(B, C);
-    if (status == NN_OK)
-        status = check_targets(targets, B, C);
+    nn_status status = check_class_targets(targets, B, C);
     if (status != NN_OK)
         return status;
 
@@ -121,9 +123,7 @@ nn_status nn_mse_onehot(const float *pred, const int32_t *targets, int B, int C,
                         float *loss, float *dpred, int *correct)
 {
     /* pred (B, C), targets (B), dpred (B, C) or NULL */
-    nn_status status = check_sizes(B, C);
-    if (status == NN_OK)
-        status = check_targets(targets, B, C);
+    nn_status status = check_class_targets(targets, B, C);
     if (status != NN_OK)
         return status;
     squared_error(pred, NULL, targets, B, C, loss, dpred);
