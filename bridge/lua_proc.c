@@ -1,9 +1,14 @@
 /* core.proc: the few POSIX calls the notebook's worker pool, progress display
  * and report writer need (fork, wait, pipes, poll, a monotonic clock, isatty,
- * mkdir, file locks, signals). Thin wrappers only: which job runs where, what a
- * child does, when to stop and how failures are reported is the policy of
- * lua/nnlab/notebook/workers.lua and cli.lua. Failures return nil, message, errno as io
+ * mkdir, file locks, signals). Failures return nil, message, errno as io
  * functions do.
+ *
+ * Why in the bridge: this is the Lua binding of POSIX process primitives that
+ * Lua's standard library lacks. The engine must know nothing of processes or of
+ * Lua (it only reads a cancel flag, below), and the policy stays in Lua: which
+ * job runs where, what a child does, when to stop and how failures are reported
+ * is decided by lua/nnlab/notebook/workers.lua and lua/nnlab/cli.lua. So these
+ * are thin wrappers only.
  *
  * Signals: proc.catch_signals() makes SIGINT, SIGTERM and SIGHUP record
  * themselves instead of killing the process. Lua asks proc.caught_signal()
