@@ -116,13 +116,13 @@ function cli.run_file(opts)
     end
     return fail(err)
   end
-  local ok, msg = xpcall(chunk, function(e)
+  local ok, msg = xpcall(errors.call, function(e)
     if type(e) ~= "string" then
       local mt = getmetatable(e)
       e = mt and mt.__tostring and tostring(e) or ("(error object is a %s value)"):format(type(e))
     end
     return errors.traceback(e)
-  end)
+  end, chunk)
   if not ok then return run_failed(msg) end
   -- the report is written once the whole file has run; its errors are shown without a traceback
   ok, msg = pcall(notebook.finish)

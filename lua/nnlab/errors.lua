@@ -8,8 +8,9 @@
 -- where it is defined. errors.traceback shows the same user frames only.
 local errors = {}
 
--- "@/path/to/lua/nnlab/": the source prefix of every nnlab Lua file.
-local LIBRARY = debug.getinfo(1, "S").source:match("^(@.*[/\\]nnlab[/\\])errors%.lua$")
+-- "@/path/to/lua/nnlab/" (or "@nnlab/" from a bare "?.lua" path): the
+-- source prefix of every nnlab Lua file.
+local LIBRARY = debug.getinfo(1, "S").source:match("^(@.-)errors%.lua$")
 
 --- True when a frame's source (debug.getinfo's `source`) is nnlab's own
 --- Lua code or C: frames a user's error position never names.
@@ -35,6 +36,7 @@ function errors.user_position()
     level = level + 1
   end
   local where = debug.getinfo(calling[#calling], "S")
+  if where.linedefined == 0 then return where.short_src .. ":" end -- a whole file (a main chunk)
   return ("%s:%d:"):format(where.short_src, where.linedefined)
 end
 
@@ -45,15 +47,18 @@ function errors.raise(fmt, ...)
   error(position and (position .. " " .. msg) or msg, 0)
 end
 
---- errors.call(f, ...) -> f(...): calls a function of the user's (a sweep's
---- model, optimizer or loss), remembering it as the place to blame when a
---- tail call inside it leaves no user line on the stack.
+-- Closing it forgets the innermost function errors.call is calling.
+local forget = setmetatable({}, { __close = function() calling[#calling] = nil end })
+
+--- errors.call(f, ...) -> f(...): calls a function of the user's (an
+--- experiment file, a lab.require'd module, a sweep's model, optimizer or
+--- loss), remembering it as the place to blame when a tail call inside it
+--- leaves no user line on the stack. Errors pass through untouched, so a
+--- traceback still shows the user's frames inside f.
 function errors.call(f, ...)
   calling[#calling + 1] = f
-  local results = table.pack(pcall(f, ...))
-  calling[#calling] = nil
-  if not results[1] then error(results[2], 0) end
-  return table.unpack(results, 2, results.n)
+  local _ <close> = forget
+  return f(...)
 end
 
 --- errors.traceback(msg [, level]) -> msg and a "stack traceback:" of the

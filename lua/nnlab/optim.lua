@@ -57,11 +57,14 @@ end
 
 function Scheduler:get_last_lr() return { self.optimizer:lr() } end
 
-local function scheduler(where, kind, optimizer, opts, defaults)
+-- A scheduler of `kind` after checking its options against spec; `required`
+-- names the option it cannot do without.
+local function scheduler(where, kind, optimizer, opts, spec, required)
   if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
     errors.raise("%s: expected an optimizer", where)
   end
-  local o = options.check(where, opts, defaults)
+  local o = options.check(where, opts, spec)
+  if o[required] == nil then errors.raise("%s: %s is required", where, required) end
   local s = setmetatable({ kind = kind, optimizer = optimizer, base_lr = optimizer:lr(), last_epoch = 0,
                            step_size = o.step_size, gamma = o.gamma, t_max = o.T_max,
                            eta_min = o.eta_min }, Scheduler)
@@ -72,20 +75,19 @@ end
 
 --- StepLR(optimizer, { step_size = n, gamma = 0.1 })
 function optim.lr_scheduler.StepLR(optimizer, opts)
-  if not (type(opts) == "table" and opts.step_size) then errors.raise("StepLR: step_size is required") end
-  return scheduler("StepLR", "step", optimizer, opts, { step_size = 1, gamma = 0.1 })
+  return scheduler("StepLR", "step", optimizer, opts, { step_size = options.optional "integer", gamma = 0.1 },
+                   "step_size")
 end
 
 --- ExponentialLR(optimizer, { gamma = g })
 function optim.lr_scheduler.ExponentialLR(optimizer, opts)
-  if not (type(opts) == "table" and opts.gamma) then errors.raise("ExponentialLR: gamma is required") end
-  return scheduler("ExponentialLR", "exponential", optimizer, opts, { gamma = 1.0 })
+  return scheduler("ExponentialLR", "exponential", optimizer, opts, { gamma = options.optional "number" }, "gamma")
 end
 
 --- CosineAnnealingLR(optimizer, { T_max = n, eta_min = 0 })
 function optim.lr_scheduler.CosineAnnealingLR(optimizer, opts)
-  if not (type(opts) == "table" and opts.T_max) then errors.raise("CosineAnnealingLR: T_max is required") end
-  return scheduler("CosineAnnealingLR", "cosine", optimizer, opts, { T_max = 1, eta_min = 0.0 })
+  return scheduler("CosineAnnealingLR", "cosine", optimizer, opts,
+                   { T_max = options.optional "integer", eta_min = 0.0 }, "T_max")
 end
 
 local strict = require "nnlab.strict"

@@ -3,7 +3,9 @@
 -- misspelt or mistyped option is an error at the user's line, never ignored.
 -- A spec maps each option to its default, whose type the value must have:
 --   { lr = 1e-3, nesterov = false, init = "torch", seed = options.optional "integer" }
--- (an integer default wants an integer; options.optional(kind) has no default).
+-- An integer default wants a whole number (5.0 is taken as 5); an option
+-- made with options.optional(kind) has no default, and `false` for it means
+-- "not given" (so `normalize = cond and { ... }` reads as Lua code does).
 local errors = require "nnlab.errors"
 
 local options = {}
@@ -33,14 +35,15 @@ local function distance(a, b)
 end
 
 --- options.suggest(name, candidates) -> " (did you mean 'x'?)" for the
---- closest candidate within two edits (one for names of three letters or
+--- closest candidate within two edits (one for names of two letters or
 --- fewer; any that differs only in case), else "".
 --- candidates: a list of names, or a set (table with names as keys).
 function options.suggest(name, candidates)
   if type(name) ~= "string" then return "" end
-  local list = candidates
-  if #candidates == 0 then
-    list = {}
+  local list = {}
+  if #candidates > 0 then
+    table.move(candidates, 1, #candidates, 1, list)
+  else
     for k in pairs(candidates) do list[#list + 1] = k end
   end
   table.sort(list, function(a, b) return tostring(a) < tostring(b) end)
@@ -48,7 +51,7 @@ function options.suggest(name, candidates)
   for _, candidate in ipairs(list) do
     if type(candidate) == "string" and candidate ~= name then
       local d = candidate:lower() == name:lower() and 0 or distance(name, candidate)
-      local reach = math.min(#name, #candidate) <= 3 and 1 or 2 -- "lr" is not a typo of "p"
+      local reach = math.min(#name, #candidate) <= 2 and 1 or 2 -- "lr" is not a typo of "wd"
       if d <= reach and (not best_d or d < best_d) then best, best_d = candidate, d end
     end
   end
@@ -59,14 +62,22 @@ local function kind_of(v)
   return math.type(v) or type(v)
 end
 
--- Whether value has the kind the spec entry wants, and that kind's name.
-local function matches(entry, value)
+-- The value as the spec entry wants it (a whole float as an integer), or
+-- nil and the kind it wants ("an integer").
+local function conform(entry, value)
   local want = getmetatable(entry) == Optional and entry.kind or kind_of(entry)
-  if want == "any" then return true, want end
-  if want == "float" then want = "number" end
-  if want == "number" then return type(value) == "number", "a number" end
-  if want == "integer" then return math.type(value) == "integer", "an integer" end
-  return type(value) == want, "a " .. want
+  if want == "any" then return value end
+  if want == "float" or want == "number" then
+    if type(value) == "number" then return value end
+    return nil, "a number"
+  end
+  if want == "integer" then
+    local n = math.type(value) == "float" and math.tointeger(value) or value
+    if math.type(n) == "integer" then return n end
+    return nil, "an integer"
+  end
+  if type(value) == want then return value end
+  return nil, "a " .. want
 end
 
 --- options.unknown(where, key, known): raises "where: unknown option 'key'
@@ -77,7 +88,8 @@ end
 
 --- options.check(where, opts, spec) -> a new table: spec's defaults with the
 --- user's opts (nil means {}) over them, after checking that opts is a table
---- whose every key is in spec and whose every value has its default's type.
+--- whose every key is in spec and whose every value has its default's type
+--- (false for an optional non-boolean option counts as not given).
 function options.check(where, opts, spec)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then errors.raise("%s: options must be a table, got %s", where, type(opts)) end
@@ -88,12 +100,14 @@ function options.check(where, opts, spec)
   for k, v in pairs(opts) do
     local entry = spec[k]
     if entry == nil then options.unknown(where, k, spec) end
-    local ok, wanted = matches(entry, v)
-    if not ok then
-      errors.raise("%s: option '%s' must be %s, got %s", where, k, wanted,
-                   type(v) == "string" and ("'%s'"):format(v) or tostring(v))
+    if not (v == false and getmetatable(entry) == Optional and entry.kind ~= "boolean") then
+      local value, wanted = conform(entry, v)
+      if value == nil then
+        errors.raise("%s: option '%s' must be %s, got %s", where, k, wanted,
+                     type(v) == "string" and ("'%s'"):format(v) or tostring(v))
+      end
+      out[k] = value
     end
-    out[k] = v
   end
   return out
 end

@@ -9,31 +9,39 @@ local function need(where, v, mt, what)
   if getmetatable(v) ~= core.metatable(mt) then errors.raise("%s: %s is required", where, what) end
 end
 
--- Functions to call once, before the first training step of this process
--- (train.before_training); the notebook checks its --set keys there.
-local before_training = {}
+-- Checks to run once before the next training step (train.before_training),
+-- by name; the notebook checks its --set keys there.
+local pending = {}
+local any_pending = false
 
---- train.before_training(f): runs f() once before the next training step,
---- be it nnlab.fit or the first optimizer:step() of a hand-written loop. An
---- error raised by f is raised at the user's line that started training.
-function train.before_training(f)
-  before_training[#before_training + 1] = f
-  local Optimizer = core.metatable("nnlab.Optimizer").__index
-  if rawget(Optimizer, "step") == train.c_step then
-    Optimizer.step = function(...)
-      train.starting()
-      return train.c_step(...)
-    end
-  end
+local Optimizer = core.metatable("nnlab.Optimizer").__index
+local c_step = Optimizer.step -- the engine's optimizer step
+
+-- optimizer:step() while checks are pending: runs them, then puts the
+-- engine's step back, so later steps cost nothing extra.
+local function first_step(...)
+  train.starting()
+  return c_step(...)
 end
-train.c_step = core.metatable("nnlab.Optimizer").__index.step
 
---- Runs (and forgets) the functions given to train.before_training.
+--- train.before_training(name, f): runs f() once, before the next training
+--- step of this process: nnlab.fit, or the first optimizer:step() of a
+--- hand-written loop (core.train_epoch, below both, does not check). A
+--- later call with the same name replaces f. An error raised by f is
+--- raised at the user's line that started training.
+function train.before_training(name, f)
+  pending[name] = f
+  any_pending = true
+  if rawget(Optimizer, "step") == c_step then Optimizer.step = first_step end
+end
+
+--- Runs (and forgets) the checks given to train.before_training.
 function train.starting()
-  core.metatable("nnlab.Optimizer").__index.step = train.c_step
-  local pending = before_training
-  before_training = {}
-  for _, f in ipairs(pending) do f() end
+  if not any_pending then return end
+  if rawget(Optimizer, "step") == first_step then Optimizer.step = c_step end
+  local checks = pending
+  pending, any_pending = {}, false
+  for _, f in pairs(checks) do f() end
 end
 
 --- nnlab.evaluate(model, loader [, { loss = loss_fn }]) ->

@@ -78,6 +78,46 @@ build()
            and not out:find("nnlab/cli.lua", 1, true), "no library frames:\n" .. out)
 end)
 
+T.case("an error inside a sweep's function keeps the user's frames in the traceback", function()
+  os.execute("mkdir -p " .. T.quote(dir .. "/lib"))
+  local module_path, module_line = T.marked_script(dir .. "/lib", "models", [[
+local nn = require("nnlab").nn
+local M = {}
+function M.model(p)
+  local width = p.hiden --<
+  return nn.Sequential { nn.Linear(784, width), nn.Linear(width, 10) }
+end
+return M
+]])
+  local path = script("uses_module", [[
+local lab = require "nnlab"
+local train = lab.data.load("fashion-mnist", { subset = 100 })
+local test = lab.data.load("fashion-mnist", { train = false, subset = 100 })
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  model = lab.require("lib.models").model,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end,
+}
+]])
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" }, { NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 1, "exit status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("%s:%d: p.hiden: this sweep has no parameter 'hiden' (did you mean 'hidden'?)")
+             :format(module_path, module_line), "blames the module's line")
+  T.contains(out, ("%s:%d: in "):format(module_path, module_line), "the module's frame in the traceback")
+  T.contains(out, ("%s:4: in main chunk"):format(path), "the experiment's frame in the traceback")
+  T.truthy(not out:find("/nnlab/notebook/", 1, true), "no notebook frame:\n" .. out)
+end)
+
+T.case("a tail call in a main chunk still names the file", function()
+  local path = script("main_tail", [[
+local nn = require("nnlab").nn
+return nn.Linear(784, "x")
+]])
+  local out, status = T.nnlab_run { "run", path }
+  T.eq(status, 1, "exit status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("nnlab: %s: nn.Linear: out_features must be a positive integer"):format(path),
+             "names the file")
+end)
+
 T.case("errors.raise under the stock interpreter: the user's line, and nil position outside any user frame", function()
   local errors = require "nnlab.errors"
   local ok, err = pcall(function() errors.raise("plain %d", 7) end) local here = debug.getinfo(1, "l").currentline

@@ -172,4 +172,51 @@ lab.fit { model = net, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(net:p
   expect_error(path2, line2, { "fit: unknown option 'epoch' (did you mean 'epochs'?)" })
 end)
 
+T.case("typos of nnlab's own names get their hint wherever they stand", function()
+  local path, line = experiment("batchsize", [[
+lab.sweep { vary = { hidden = { 4 }, batchsize = { 10, 20 } }, seeds = 1, epochs = 1, batch_size = 50, --<
+  train = train, test = test, model = model, optimizer = sgd }
+]])
+  expect_error(path, line, { "lab.sweep: 'batchsize' is varied", "(did you mean 'batch_size'?)" })
+  path, line = experiment("normalize", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd, normalize = { mean = 0.286, stdev = 0.353 } }
+]])
+  expect_error(path, line, { "lab.sweep: normalize: unknown option 'stdev' (did you mean 'std'?)" })
+  path, line = experiment("t_max", [[
+local opt = optim.SGD(model({ hidden = 4 }):parameters())
+local s = optim.lr_scheduler.CosineAnnealingLR(opt, { t_max = 10 }) --<
+]])
+  expect_error(path, line, { "CosineAnnealingLR: unknown option 't_max' (did you mean 'T_max'?)" })
+end)
+
+T.case("reasonable files raise no false alarm", function()
+  local path = experiment("reasonable", [[
+local off = false
+-- p read through pairs(); a fixed parameter read in some variations only;
+-- numbered names side by side; `cond and x` for optional options; whole floats
+local runs = lab.sweep { vary = { hidden1 = { 4, 8 } }, layers = 1, hidden2 = 16, seeds = 1, epochs = 1,
+  batch_size = 50, train = train, test = test,
+  model = function(p)
+    local h
+    for k, v in pairs(p) do if k == "hidden1" then h = v end end
+    if p.layers == 2 then h = p.hidden2 end
+    return nn.Sequential { nn.Linear(784, h), nn.ReLU(), nn.Linear(h, 10) }
+  end,
+  optimizer = function(p, params)
+    local opt = optim.SGD(params, { lr = 0.1, momentum = 0, nesterov = off })
+    return opt, optim.lr_scheduler.CosineAnnealingLR(opt, { T_max = 10 / 2 })
+  end,
+}
+local loader = lab.data.DataLoader(train, { batch_size = 50.0, normalize = off and { mean = 0.3, std = 0.3 } })
+local net = model { hidden = 4 }
+lab.fit { model = net, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(net:parameters(), { lr = 0.1 }),
+          train = loader, epochs = 1, on_epoch = off and print, scheduler = off and {} }
+print("reasonable: done")
+]])
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 0, "exit status\n" .. out)
+  T.contains(out, "reasonable: done", "ran to its end")
+end)
+
 T.done()

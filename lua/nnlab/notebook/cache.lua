@@ -1,9 +1,9 @@
 -- nnlab.notebook.cache: finished training runs on disk, one file per run, named by a
--- hash of its key (everything that decides the result; nnlab.sweep builds
+-- hash of its key (everything that decides the result; nnlab.notebook.sweep builds
 -- it). A file repeats its whole key, which is checked on every read: a file
 -- that does not parse, whose key differs or whose result is malformed is
 -- damaged; it is deleted with a warning and the run is trained again. Entry
--- files are outside input: they are parsed as data (nnlab.serialize), never
+-- files are outside input: they are parsed as data (nnlab.notebook.serialize), never
 -- run. Files are written atomically (temporary name + rename), so a run killed
 -- midway leaves only whole entries, and two runs that store the same entry at
 -- once each leave a whole, correct file.

@@ -61,7 +61,7 @@ function notebook.begin(opts)
     blocks = {}, params = {}, declared = {}, sweeps = {}, modules = {},
   }
   local s = state
-  train.before_training(function() check_unknown_sets(s, "is declared before training starts") end)
+  train.before_training("--set keys", function() check_unknown_sets(s, "is declared before training starts") end)
   return state
 end
 
@@ -159,7 +159,7 @@ function notebook.require(name)
       end
       raise("lab.require: %s", err)
     end
-    s.modules[path] = chunk(name, path)
+    s.modules[path] = errors.call(chunk, name, path)
     if s.modules[path] == nil then s.modules[path] = true end
   end
   return s.modules[path]

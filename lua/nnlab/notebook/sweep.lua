@@ -4,8 +4,8 @@
 -- functions of p (the parameters of one variation plus p.seed) that build the
 -- model and the optimizer. Each (variation, seed) is one job, looked up in the
 -- cache under a key of everything that decides its result; the missing ones
--- run in forked workers (nnlab.workers), each writing its cache entry, and
--- the results come back as a Runs object (nnlab.runs).
+-- run in forked workers (nnlab.notebook.workers), each writing its cache entry, and
+-- the results come back as a Runs object (nnlab.notebook.runs).
 local core = require "nnlab.core"
 local errors = require "nnlab.errors"
 local files = require "nnlab.files"
@@ -74,6 +74,7 @@ local function check_spec(spec)
     raise("lab.sweep: give vary (a grid) or variations (a list), not both")
   end
   if spec.name ~= nil and type(spec.name) ~= "string" then raise("lab.sweep: name must be a string") end
+  if spec.normalize ~= nil then options.check("lab.sweep: normalize", spec.normalize, { mean = 0.0, std = 1.0 }) end
 end
 
 -- The grid of `vary`: keys sorted by name, the first varying slowest.
@@ -196,7 +197,13 @@ local function strict_params(p, defined, reads)
       raise("p.%s: a sweep's parameters are read-only (set them in vary, variations or the sweep table)",
             tostring(key))
     end,
-    __pairs = function() return next, p, nil end,
+    __pairs = function() -- every name it yields counts as read
+      return function(_, key)
+        local k, v = next(p, key)
+        if k ~= nil then reads[k] = true end
+        return k, v
+      end, p, nil
+    end,
   })
 end
 
@@ -207,35 +214,31 @@ end
 local function build(spec, p, defined, reads)
   local user_p = strict_params(p, defined, reads or {})
   local user_seed = nn.next_seed()
+  local _ <close> = setmetatable({}, { __close = function() nn.manual_seed(user_seed) end })
   nn.manual_seed(p.seed)
-  local ok, built = pcall(function()
-    local model = errors.call(spec.model, user_p)
-    if getmetatable(model) ~= core.metatable("nnlab.Net") then
-      raise("lab.sweep: model(p) returned a %s, not a model (nn.Sequential { ... })", type(model))
+  local model = errors.call(spec.model, user_p)
+  if getmetatable(model) ~= core.metatable("nnlab.Net") then
+    raise("lab.sweep: model(p) returned a %s, not a model (nn.Sequential { ... })", type(model))
+  end
+  local optimizer, scheduler = errors.call(spec.optimizer, user_p, model:parameters())
+  if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
+    raise("lab.sweep: optimizer(p, params) returned a %s, not an optimizer (optim.SGD(params, { ... }))",
+          type(optimizer))
+  end
+  local loss = spec.loss and errors.call(spec.loss, user_p) or nn.CrossEntropyLoss()
+  if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
+    raise("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())")
+  end
+  local schedule
+  if scheduler ~= nil then
+    if type(scheduler) ~= "table" or type(scheduler.step) ~= "function" or not scheduler.kind then
+      raise("lab.sweep: optimizer(p, params) may return a scheduler second, got something else")
     end
-    local optimizer, scheduler = errors.call(spec.optimizer, user_p, model:parameters())
-    if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
-      raise("lab.sweep: optimizer(p, params) returned a %s, not an optimizer (optim.SGD(params, { ... }))",
-            type(optimizer))
-    end
-    local loss = spec.loss and errors.call(spec.loss, user_p) or nn.CrossEntropyLoss()
-    if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
-      raise("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())")
-    end
-    local schedule
-    if scheduler ~= nil then
-      if type(scheduler) ~= "table" or type(scheduler.step) ~= "function" or not scheduler.kind then
-        raise("lab.sweep: optimizer(p, params) may return a scheduler second, got something else")
-      end
-      schedule = { kind = scheduler.kind, step_size = scheduler.step_size, gamma = scheduler.gamma,
-                   t_max = scheduler.t_max, eta_min = scheduler.eta_min }
-    end
-    return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss,
-             optimizer_config = optimizer:config(), schedule = schedule }
-  end)
-  nn.manual_seed(user_seed)
-  if not ok then error(built, 0) end
-  return built
+    schedule = { kind = scheduler.kind, step_size = scheduler.step_size, gamma = scheduler.gamma,
+                 t_max = scheduler.t_max, eta_min = scheduler.eta_min }
+  end
+  return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss,
+           optimizer_config = optimizer:config(), schedule = schedule }
 end
 
 -- What identifies a dataset's samples: the checksum of the files it was read
@@ -461,26 +464,34 @@ local function train_all(spec, to_train, context)
   return failed
 end
 
--- Names the sweep's table defines that nothing reads: a varied key that no
+-- Names the sweep's table defines that nothing reads. A varied key that no
 -- model, optimizer or loss function read in any variation makes every
--- variation train the same; a fixed one within two edits of a name that is
--- read (or that nnlab knows) is a typo. `reads`: the names the sweep's
--- functions read while plan built every job.
+-- variation train the same. A fixed key that nothing reads is a typo when
+-- it is two edits from a name nnlab knows (an unknown option) or from a
+-- name the sweep's functions read, unless the sweep defines that name too.
+-- `reads`: the names the functions read while plan built every job.
 local function check_unread(spec, keys, reads)
+  local defined = {} -- the names the user gives: fixed and varied
+  for k in pairs(spec) do defined[k] = not STRUCTURE[k] or nil end
+  for _, k in ipairs(keys) do defined[k] = true end
+  local nnlab_names, read_names = {}, {}
+  for name in pairs(STRUCTURE) do nnlab_names[name] = true end
+  for name in pairs(READ_BY_NNLAB) do nnlab_names[name] = not defined[name] or nil end
+  for name in pairs(reads) do read_names[name] = not defined[name] or nil end
   for _, k in ipairs(keys) do
-    if not reads[k] and not READ_BY_NNLAB[k] then
+    if not reads[k] and not READ_BY_NNLAB[k] then -- nothing reads it: any near name is the one meant
+      local hint = options.suggest(k, READ_BY_NNLAB)
       raise("lab.sweep: '%s' is varied, but the sweep's model, optimizer and loss never read p.%s, " ..
-            "so every variation would train the same%s", k, k, options.suggest(k, reads))
+            "so every variation would train the same%s", k, k, hint ~= "" and hint or options.suggest(k, reads))
     end
   end
-  local known = {}
-  for name in pairs(STRUCTURE) do known[name] = true end
-  for name in pairs(READ_BY_NNLAB) do known[name] = true end
-  for name in pairs(reads) do known[name] = true end
   for _, k in ipairs(sorted_keys(spec)) do
     if not STRUCTURE[k] and not READ_BY_NNLAB[k] and not reads[k] then
-      local hint = options.suggest(k, known)
-      if hint ~= "" then options.unknown("lab.sweep", k, known) end
+      if options.suggest(k, nnlab_names) ~= "" then options.unknown("lab.sweep", k, nnlab_names) end
+      local hint = options.suggest(k, read_names)
+      if hint ~= "" then
+        raise("lab.sweep: the fixed parameter '%s' is never read by the sweep's model, optimizer or loss%s", k, hint)
+      end
     end
   end
 end

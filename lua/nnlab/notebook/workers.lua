@@ -2,7 +2,7 @@
 -- A child inherits the whole Lua state (closures, datasets, everything the
 -- experiment file built), runs one job, and ends with _exit, so no finaliser,
 -- atexit handler or stdio buffer of the parent runs twice. A job hands its
--- result back through a file (nnlab.sweep writes a cache entry); the pipe
+-- result back through a file (nnlab.notebook.sweep writes a cache entry); the pipe
 -- between parent and child carries framed records, "<kind> <length>\n"
 -- followed by that many bytes: "message" (a value the job sent, in
 -- nnlab.notebook.serialize's data format, read back by its strict parser)
