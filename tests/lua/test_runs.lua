@@ -90,4 +90,11 @@ T.case("runs:verdict refuses a variation that matches nothing and an unknown met
           "unknown metric 'accuracy'")
 end)
 
+T.case("runs:verdict refuses a misspelt option instead of judging test accuracy", function()
+  local line = debug.getinfo(1, "l").currentline + 1
+  local err = T.fails(function() reg_runs:verdict("dropout", "none", "lower", { metirc = "gap" }) end,
+                      "verdict: unknown option 'metirc' (did you mean 'metric'?)")
+  T.contains(err, ("test_runs.lua:%d:"):format(line), "at the user's line")
+end)
+
 T.done()

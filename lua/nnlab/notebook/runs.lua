@@ -6,6 +6,7 @@
 -- left out of every mean and marked. runs.value_text says how a parameter
 -- value reads (64, 0.01, relu) in labels, tables and charts.
 local errors = require "nnlab.errors"
+local options = require "nnlab.options"
 local stats = require "nnlab.notebook.stats"
 
 local runs = {}
@@ -224,6 +225,8 @@ function Runs:compare(a, b, metric)
   return out
 end
 
+local VERDICT_OPTIONS = { metric = "test_acc", margin = options.optional "number", level = 0.95 }
+
 --- runs:verdict(a, b, expect [, { metric = "test_acc", margin = m }]) -> what
 --- the seeds say about a claim on a versus b (selectors as for runs:get):
 --- expect is "higher", "lower", "not_higher", "not_lower" or "similar" (within
@@ -231,13 +234,13 @@ end
 --- Returns the fields of stats.verdict (verdict = "supports", "contradicts"
 --- or "noise", delta, p, ci, ...) with a and b (summary rows); when a seed of
 --- either diverged, verdict is "diverged" and nothing is tested.
-function Runs:verdict(a, b, expect, options)
-  options = options or {}
-  local ra, rb = summary_pair(self, "verdict", a, b, options.metric or "test_acc")
+function Runs:verdict(a, b, expect, opts)
+  opts = options.check("verdict", opts, VERDICT_OPTIONS)
+  local ra, rb = summary_pair(self, "verdict", a, b, opts.metric)
   if ra.diverged > 0 or rb.diverged > 0 then
     return { verdict = "diverged", expect = expect, a = ra, b = rb }
   end
-  local ok, out = pcall(stats.verdict, ra.values, rb.values, expect, options)
+  local ok, out = pcall(stats.verdict, ra.values, rb.values, expect, opts)
   -- stats.verdict's message already names the user's line: re-raised as is, but as runs:verdict's
   if not ok then error((tostring(out):gsub("stats%.verdict: ", "verdict: ", 1)), 0) end
   out.a, out.b = ra, rb
