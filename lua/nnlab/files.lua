@@ -56,9 +56,54 @@ local function cause(message, path)
   return message
 end
 
+-- Fault injection, for tests of what a failure leaves behind (as SQLite's
+-- tests do): NNLAB_FAULT_AT=k makes the k-th fault point of this process (a
+-- file write, a rename, a gnuplot call) fail with "injected fault"; with
+-- NNLAB_FAULT_KIND=signal it sends this process SIGTERM there and goes on,
+-- with NNLAB_FAULT_KIND=kill it SIGKILLs this process there.
+local fault_at = math.tointeger(tonumber(os.getenv("NNLAB_FAULT_AT") or ""))
+local fault_kind = os.getenv("NNLAB_FAULT_KIND") or "fail"
+local fault_count = 0
+local SIGNALS = { signal = 15, kill = 9 }
+
+--- files.fault_point(what) -> true, or nil and "injected fault (what #k)"
+--- when NNLAB_FAULT_AT names this point (see above). Every file write and
+--- rename of a report, and every gnuplot call, passes one.
+function files.fault_point(what)
+  if not fault_at then return true end
+  fault_count = fault_count + 1
+  if fault_count ~= fault_at then return true end
+  if SIGNALS[fault_kind] then
+    proc().kill(proc().getpid(), SIGNALS[fault_kind])
+    return true
+  end
+  return nil, ("injected fault (%s #%d)"):format(what, fault_count)
+end
+
+--- files.rename(from, to) -> true, or nil and the cause: os.rename with a
+--- fault point.
+function files.rename(from, to)
+  local ok, err = files.fault_point("rename")
+  if not ok then return nil, err end
+  ok, err = os.rename(from, to)
+  if not ok then return nil, cause(err, from) end
+  return true
+end
+
+--- Removes path and, for a folder, everything in it (rm -rf); a missing
+--- path is no error. Returns true or nil, message.
+function files.remove_tree(path)
+  if path == "" or path == "/" then return nil, "refusing to remove " .. path end
+  local ok = os.execute("rm -rf -- " .. files.shell_quote(path))
+  if not ok then return nil, "cannot remove " .. path end
+  return true
+end
+
 --- Writes text to path atomically (temporary file + rename); true, or nil and
 --- the cause ("No space left on device", "File too large", "Permission denied").
 function files.write_atomic(path, text)
+  local ok, ferr = files.fault_point("write")
+  if not ok then return nil, ferr end
   local tmp = files.temp_name(path)
   local f, err = io.open(tmp, "wb")
   if not f then return nil, cause(err, tmp) end
@@ -68,10 +113,10 @@ function files.write_atomic(path, text)
     os.remove(tmp)
     return nil, cause(werr or cerr, tmp)
   end
-  local renamed, rerr = os.rename(tmp, path)
+  local renamed, rerr = files.rename(tmp, path)
   if not renamed then
     os.remove(tmp)
-    return nil, cause(rerr, tmp)
+    return nil, rerr
   end
   return true
 end

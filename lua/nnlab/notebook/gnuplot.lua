@@ -4,6 +4,7 @@
 -- NAME.gp` in that folder. $NNLAB_GNUPLOT names another program; without
 -- gnuplot, or when it fails, draw() says why and the caller decides what to do.
 local files = require "nnlab.files"
+local hash = require "nnlab.notebook.hash"
 local proc = require("nnlab.core").proc
 
 local gnuplot = {}
@@ -154,19 +155,22 @@ function gnuplot.chart(c)
   return table.concat(lines, "\n") .. "\n", table.concat(data)
 end
 
---- gnuplot.draw(dir, name, script, data) writes dir/NAME.gp and dir/NAME.dat
---- and draws dir/NAME.png (through a temporary file). Returns true, or nil and
---- a message. A PNG whose script and data have not changed is not re-drawn.
-function gnuplot.draw(dir, name, script, data)
-  local gp, dat, png = ("%s/%s.gp"):format(dir, name), ("%s/%s.dat"):format(dir, name), ("%s/%s.png"):format(dir, name)
-  if files.read(gp) == script and files.read(dat) == data and gnuplot.is_png(png) then return true end
-  local ok, err = files.write_atomic(dat, data)
-  if ok then ok, err = files.write_atomic(gp, script) end
-  if not ok then return nil, err end
+-- "<inputs> <png>": the proof that a PNG was drawn from exactly these
+-- .gp and .dat texts (hashes of both inputs, and of the PNG's bytes).
+local function proof(script, data, png_bytes)
+  local inputs = hash.fnv1a64(data, hash.fnv1a64(script .. "\0"))
+  return ("%s %s"):format(hash.hex(inputs), hash.hex(hash.fnv1a64(png_bytes)))
+end
+
+-- Runs gnuplot on dir/NAME.gp, drawing dir/NAME.png through a temporary
+-- file; true, or nil and why not.
+local function run_gnuplot(dir, name)
   local program, why = gnuplot.program()
   if not program then return nil, why end
+  local ok, err = files.fault_point("gnuplot")
+  if not ok then return nil, err end
   local tmp_name = (".%s.png.tmp%d"):format(name, proc.getpid())
-  local command = ("cd %s && %s -e %s %s 2>&1"):format(files.shell_quote(dir), files.shell_quote(program),
+  local command = ("cd -- %s && %s -e %s %s 2>&1"):format(files.shell_quote(dir), files.shell_quote(program),
     files.shell_quote(("outfile=%s"):format(gp_quote(tmp_name))), files.shell_quote(name .. ".gp"))
   local pipe = io.popen(command)
   local output = pipe:read("a")
@@ -178,9 +182,51 @@ function gnuplot.draw(dir, name, script, data)
     for line in output:gmatch("[^\n]*%S[^\n]*") do last = line end
     return nil, ("%s failed (exit status %s)%s"):format(program, tostring(code), last ~= "" and ": " .. last or "")
   end
-  ok, err = os.rename(tmp, png)
-  if not ok then return nil, err end
+  ok, err = files.rename(tmp, ("%s/%s.png"):format(dir, name))
+  if not ok then
+    os.remove(tmp)
+    error(("cannot write %s/%s.png: %s"):format(dir, name, err), 0)
+  end
   return true
+end
+
+--- gnuplot.draw(dir, name, script, data [, previous]) writes dir/NAME.gp
+--- and dir/NAME.dat and draws dir/NAME.png (through a temporary file).
+--- Returns true and the PNG's proof line ("NAME <inputs hash> <png hash>"),
+--- or nil and why gnuplot did not draw it; a file that cannot be written
+--- raises "cannot write PATH: cause". previous = { folder, proofs = { NAME = proof } }:
+--- a PNG of an earlier report is copied instead of re-drawn, but only when
+--- its proof shows it was drawn from exactly this script and data and its
+--- bytes are the ones drawn then.
+function gnuplot.draw(dir, name, script, data, previous)
+  local function write(path, text)
+    local written, why = files.write_atomic(path, text)
+    if not written then error(("cannot write %s: %s"):format(path, why), 0) end
+  end
+  write(("%s/%s.dat"):format(dir, name), data)
+  write(("%s/%s.gp"):format(dir, name), script)
+  local png = ("%s/%s.png"):format(dir, name)
+  local recorded = previous and previous.proofs[name]
+  if recorded then
+    local bytes = files.read(("%s/%s.png"):format(previous.folder, name))
+    if bytes and bytes:sub(1, 8) == PNG_SIGNATURE and proof(script, data, bytes) == recorded then
+      write(png, bytes)
+      return true, ("%s %s"):format(name, recorded)
+    end
+  end
+  local ok, err = run_gnuplot(dir, name)
+  if not ok then return nil, err end
+  local bytes = files.read(png)
+  if not bytes then return nil, "cannot read back " .. png end
+  return true, ("%s %s"):format(name, proof(script, data, bytes))
+end
+
+--- gnuplot.read_proofs(text) -> { NAME = "<inputs hash> <png hash>" } from
+--- the proof lines gnuplot.draw returned (a report keeps them in its folder).
+function gnuplot.read_proofs(text)
+  local proofs = {}
+  for name, inputs, png in (text or ""):gmatch("([^%s]+) (%x+) (%x+)\n") do proofs[name] = inputs .. " " .. png end
+  return proofs
 end
 
 return gnuplot

@@ -1,8 +1,10 @@
 -- nnlab.notebook.report: writes what a notebook recorded as
 -- reports/<name>.md and the folder reports/<name>/ (charts with the .gp and
--- .dat that drew them, results.csv and results.json). Every file goes through
--- a temporary name and a rename, the .md last: a run that dies while writing
--- leaves the previous report readable. The report opens with what was run;
+-- .dat that drew them, results.csv and results.json). The whole report
+-- appears at once or not at all (nnlab.notebook.staging): a run that fails,
+-- is interrupted or dies while writing leaves the previous report as it was.
+-- A chart's PNG is re-used only with proof that it was drawn from exactly its
+-- .gp and .dat (gnuplot.draw). The report opens with what was run;
 -- then the blocks (prose, tables, charts) follow in the order the experiment
 -- file gave them.
 local core = require "nnlab.core"
@@ -12,6 +14,7 @@ local gnuplot = require "nnlab.notebook.gnuplot"
 local json = require "nnlab.notebook.json"
 local runs_lib = require "nnlab.notebook.runs"
 local serialize = require "nnlab.notebook.serialize"
+local staging = require "nnlab.notebook.staging"
 
 local report = {}
 
@@ -328,12 +331,16 @@ local function chart_spec(block, number)
   return parameter_chart(c, r, opts, y, info, x)
 end
 
-local function chart_block(block, number, dir, name, problems)
+-- drawing: { folder (where the chart's files go), previous (gnuplot.draw's
+-- reuse of the last report's PNGs), proofs (the drawn PNGs' proof lines) }.
+local function chart_block(block, number, drawing, name, problems)
   local c = chart_spec(block, number)
   local script, text = gnuplot.chart(c)
-  local ok, err = gnuplot.draw(dir, c.file, script, text)
+  local ok, err = gnuplot.draw(drawing.folder, c.file, script, text, drawing.previous)
+  if ok then drawing.proofs[#drawing.proofs + 1] = err end
   local title = block.options.title or c.title
   if ok then return ("![%s](%s/%s.png)"):format(cell(title), name, c.file) end
+  err = drawing.public(err)
   problems[#problems + 1] = ("chart %s not drawn: %s"):format(c.file, err)
   return ("> **Chart not drawn** — %s: %s. Its data and script are in [%s/%s.dat](%s/%s.dat) and " ..
           "[%s/%s.gp](%s/%s.gp).")
@@ -415,45 +422,54 @@ local function results(record)
   return table.concat(csv, "\n") .. "\n", json.encode(doc) .. "\n"
 end
 
---- report.write(record, totals) writes the report of a run; returns the .md
---- path and a list of problems (charts not drawn), or raises an error when a
---- file cannot be written. record, what the notebook hands over and nothing
---- more: name, script, title, blocks, params, sweeps, parallel, out_dir.
---- totals: runs, trained, cached, seconds.
+-- The proofs of the charts a report folder holds (gnuplot.draw), by chart.
+local PROOFS = ".charts-drawn"
+
+--- report.write(record, totals) writes the report of a run, whole or not at
+--- all (nnlab.notebook.staging); returns the .md path and a list of problems
+--- (charts not drawn), or raises an error when a file cannot be written or
+--- a signal stopped it, leaving the previous report as it was. record, what
+--- the notebook hands over and nothing more: name, script, title, blocks,
+--- params, sweeps, parallel, out_dir. totals: runs, trained, cached, seconds.
 function report.write(record, totals)
   local name = record.name
-  local dir = ("%s/%s"):format(record.out_dir, name)
-  local ok, err = files.mkdir_p(dir)
-  if not ok then error(("cannot create %s: %s"):format(dir, err), 0) end
-  local function write(path, text)
-    local written, why = files.write_atomic(path, text)
-    if not written then error(("cannot write %s: %s"):format(path, why), 0) end
-  end
-
-  local problems, parts, charts = {}, {}, 0
-  parts[1] = "# " .. (record.title or name)
-  parts[2] = ("<!-- Written by `nnlab run %s`: edit that file, not this one. -->"):format(record.script)
-  parts[3] = header(record, totals)
-  for _, block in ipairs(record.blocks) do
-    if block.kind == "md" then parts[#parts + 1] = block.text
-    elseif block.kind == "table" then
-      parts[#parts + 1] = block.options.rows and grid_block(block) or table_block(block)
-    elseif block.kind == "chart" then
-      charts = charts + 1
-      parts[#parts + 1] = chart_block(block, charts, dir, name, problems)
+  local stage = staging.begin(record.out_dir, name)
+  local problems = {}
+  local rendered, err = pcall(function()
+    local drawing = { folder = stage.folder, proofs = {}, public = function(msg) return stage:public(msg) end,
+                      previous = { folder = stage.live_folder,
+                                   proofs = gnuplot.read_proofs(files.read(stage.live_folder .. "/" .. PROOFS)) } }
+    local parts, charts = {}, 0
+    parts[1] = "# " .. (record.title or name)
+    parts[2] = ("<!-- Written by `nnlab run %s`: edit that file, not this one. -->"):format(record.script)
+    parts[3] = header(record, totals)
+    for _, block in ipairs(record.blocks) do
+      stage:check_interrupt()
+      if block.kind == "md" then parts[#parts + 1] = block.text
+      elseif block.kind == "table" then
+        parts[#parts + 1] = block.options.rows and grid_block(block) or table_block(block)
+      elseif block.kind == "chart" then
+        charts = charts + 1
+        parts[#parts + 1] = chart_block(block, charts, drawing, name, problems)
+      end
     end
+    if #drawing.proofs > 0 then stage:write(PROOFS, table.concat(drawing.proofs, "\n") .. "\n") end
+    if #record.sweeps > 0 then
+      parts[#parts + 1] = ("---\n\nEvery run, seed and epoch: [%s/results.csv](%s/results.csv), " ..
+                           "[%s/results.json](%s/results.json) (with timings).")
+                          :format(name, name, name, name)
+      local csv, json_text = results(record)
+      stage:write("results.csv", csv)
+      stage:write("results.json", json_text)
+    end
+    stage:write(nil, table.concat(parts, "\n\n") .. "\n")
+  end)
+  if not rendered then
+    stage:abandon()
+    error(stage:public(tostring(err)), 0)
   end
-  if #record.sweeps > 0 then
-    parts[#parts + 1] = ("---\n\nEvery run, seed and epoch: [%s/results.csv](%s/results.csv), " ..
-                         "[%s/results.json](%s/results.json) (with timings).")
-                        :format(name, name, name, name)
-    local csv, json_text = results(record)
-    write(dir .. "/results.csv", csv)
-    write(dir .. "/results.json", json_text)
-  end
-  local md_path = ("%s/%s.md"):format(record.out_dir, name)
-  write(md_path, table.concat(parts, "\n\n") .. "\n")
-  return md_path, problems
+  stage:commit()
+  return ("%s/%s.md"):format(record.out_dir, name), problems
 end
 
 return report

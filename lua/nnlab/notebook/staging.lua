@@ -1,0 +1,131 @@
+-- nnlab.notebook.staging: a report appears whole or not at all. Its files
+-- (OUT/NAME.md and the folder OUT/NAME/: charts, .gp, .dat, CSV, JSON) are
+-- written into a staging folder OUT/.NAME.staging/ and then swapped in by
+-- renames, under a journal, so that a failure, an interruption or a killed
+-- process leaves either the previous report, byte for byte, or the new one,
+-- complete:
+--   1. render: every file into the staging folder. Any error or caught signal
+--      here abandons the staging folder; the previous report is untouched.
+--   2. commit: write the journal OUT/.NAME.commit; rename OUT/NAME to
+--      OUT/.NAME.old; rename the staged folder and then the staged .md into
+--      place; remove the journal, .NAME.old and the staging folder. Signals
+--      are not looked at; a rename that fails undoes the ones before it.
+--   3. recovery: a process killed during the commit leaves the journal; the
+--      next report of that name (under the same lock) finishes the commit
+--      first, from the complete staging folder it names.
+-- The caller holds the report's lock (files.with_lock) throughout.
+local files = require "nnlab.files"
+
+local staging = {}
+local Stage = {}
+Stage.__index = Stage
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local function paths(out_dir, name)
+  local root = ("%s/.%s.staging"):format(out_dir, name)
+  return {
+    root = root, folder = root .. "/" .. name, md = ("%s/%s.md"):format(root, name),
+    live_folder = ("%s/%s"):format(out_dir, name), live_md = ("%s/%s.md"):format(out_dir, name),
+    old = ("%s/.%s.old"):format(out_dir, name), journal = ("%s/.%s.commit"):format(out_dir, name),
+  }
+end
+
+-- Renames a to b, through files.rename (a fault-injection point) unless
+-- recovering; raises on failure.
+local function move(a, b, recovering)
+  local ok, err
+  if recovering then ok, err = os.rename(a, b) else ok, err = files.rename(a, b) end
+  if not ok then error(("cannot rename %s to %s: %s"):format(a, b, err), 0) end
+end
+
+-- The renames of a commit and the clean-up after them, from wherever a
+-- previous attempt stopped (recovering: that of a killed process).
+local function finish_commit(p, recovering)
+  if exists(p.folder) then
+    if exists(p.live_folder) and not exists(p.old) then move(p.live_folder, p.old, recovering) end
+    move(p.folder, p.live_folder, recovering)
+  end
+  if exists(p.md) then move(p.md, p.live_md, recovering) end
+  os.remove(p.journal)
+  files.remove_tree(p.old)
+  files.remove_tree(p.root)
+end
+
+--- staging.begin(out_dir, name) -> a stage: finishes a commit that a killed
+--- process left, removes what an abandoned render left, and makes an empty
+--- staging folder. Fields: folder (write the report's files here), md (the
+--- staged .md), live_folder (the report folder as it is now, for reuse).
+function staging.begin(out_dir, name)
+  local p = paths(out_dir, name)
+  if exists(p.journal) then finish_commit(p, true) end
+  files.remove_tree(p.root)
+  files.remove_tree(p.old)
+  -- the journal's temporary file, when a process was killed while writing it
+  os.execute(("rm -f -- %s*"):format(files.shell_quote((files.temp_name(p.journal, 0):gsub("0$", "")))))
+  local ok, err = files.mkdir_p(p.folder)
+  if not ok then error(("cannot create %s: %s"):format(p.folder, err), 0) end
+  return setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
+end
+
+--- Raises an error when nnlab has caught a signal (SIGINT, SIGTERM, SIGHUP):
+--- the render stops, and the caller abandons the stage.
+function Stage:check_interrupt()
+  local _, name = require("nnlab.core").proc.caught_signal()
+  if name then error("interrupted by SIG" .. name, 0) end
+end
+
+--- Writes text as the staged file folder/relative (or the .md when relative
+--- is nil); raises "cannot write PATH: cause" on failure, or when a signal
+--- was caught (Stage:check_interrupt).
+function Stage:write(relative, text)
+  self:check_interrupt()
+  local path = relative and (self.folder .. "/" .. relative) or self.md
+  local ok, err = files.write_atomic(path, text)
+  if not ok then error(("cannot write %s: %s"):format(path, err), 0) end
+end
+
+--- msg with every staged path shown as the path it will have in the report
+--- (OUT/.NAME.staging/NAME/x.csv -> OUT/NAME/x.csv): what users see.
+function Stage:public(msg)
+  local root, out = self.paths.root .. "/", files.dirname(self.paths.root) .. "/"
+  local parts, start = {}, 1
+  while true do
+    local i, j = msg:find(root, start, true)
+    if not i then break end
+    parts[#parts + 1] = msg:sub(start, i - 1) .. out
+    start = j + 1
+  end
+  parts[#parts + 1] = msg:sub(start)
+  return table.concat(parts)
+end
+
+--- Drops the staged files; the previous report stays as it was.
+function Stage:abandon()
+  files.remove_tree(self.paths.root)
+end
+
+--- Swaps the staged report in (see the header). On a failed rename the
+--- renames already done are undone and the error is raised.
+function Stage:commit()
+  local p = self.paths
+  local ok, err = files.write_atomic(p.journal, ("staging %s\n"):format(p.root))
+  if not ok then
+    self:abandon()
+    error(("cannot write %s: %s"):format(p.journal, err), 0)
+  end
+  local done, why = pcall(finish_commit, p)
+  if done then return end
+  -- undo: the staged folder back to staging, the old folder back in place
+  if not exists(p.folder) and exists(p.md) and exists(p.live_folder) then os.rename(p.live_folder, p.folder) end
+  if exists(p.old) and not exists(p.live_folder) then os.rename(p.old, p.live_folder) end
+  os.remove(p.journal)
+  self:abandon()
+  error(why, 0)
+end
+
+return staging
