@@ -3,7 +3,8 @@
  *
  * Sums and exponentials are taken in double and rounded to float once, so a
  * loss is as close to the exact value as a float can be. NaN inputs are not
- * filtered: they make the loss NaN, which is how the caller sees divergence. */
+ * filtered: they make the loss NaN, which is how the caller sees divergence;
+ * a row with a NaN or infinite output is never counted as a hit. */
 #include "nn_loss.h"
 
 #include <math.h>
@@ -33,15 +34,19 @@ static nn_status check_class_targets(const int32_t *targets, int B, int C)
     return NN_OK;
 }
 
-/* row: (C). The index of the largest value, the first one on ties; a NaN counts
- * as the largest, as in torch.argmax. */
-static int row_argmax(const float *row, int C)
+/* row: (C). Whether the row's argmax (its largest value, the first one on
+ * ties, as torch.argmax) is `target`. A row with a NaN or infinite output is
+ * never a hit: a model that overflowed is wrong there, not lucky. */
+static bool row_hits(const float *row, int C, int target)
 {
     int best = 0;
-    for (int j = 1; j < C && !isnan(row[best]); j++)
-        if (row[j] > row[best] || isnan(row[j]))
+    for (int j = 0; j < C; j++) {
+        if (!isfinite(row[j]))
+            return false;
+        if (row[j] > row[best])
             best = j;
-    return best;
+    }
+    return best == target;
 }
 
 /* row: (C). log(sum_j exp(row[j])), shifted by the row's maximum so that no
@@ -78,7 +83,7 @@ nn_status nn_cross_entropy(const float *logits, const int32_t *targets, int B, i
             for (int j = 0; j < C; j++)
                 dz[j] = (float)((exp(z[j] - lse) - (j == target)) * inv_batch);
         }
-        hits += row_argmax(z, C) == target;
+        hits += row_hits(z, C, target);
     }
     *loss = (float)(total * inv_batch);
     if (correct)
@@ -130,7 +135,7 @@ nn_status nn_mse_onehot(const float *pred, const int32_t *targets, int B, int C,
     if (correct) {
         int hits = 0;
         for (int b = 0; b < B; b++)
-            hits += row_argmax(pred + (size_t)b * C, C) == targets[b];
+            hits += row_hits(pred + (size_t)b * C, C, targets[b]);
         *correct = hits;
     }
     return NN_OK;

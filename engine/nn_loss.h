@@ -12,7 +12,8 @@
 
 /* Cross entropy on raw logits via log-sum-exp (like torch.nn.CrossEntropyLoss).
  * *loss = mean_b(logsumexp(z_b) - z_b[t_b]); dlogits (may be NULL) =
- * (softmax(z) - onehot(t)) / B; *correct (may be NULL) counts argmax hits. */
+ * (softmax(z) - onehot(t)) / B; *correct (may be NULL) counts argmax hits,
+ * where a row with a NaN or infinite value is never a hit. */
 nn_status nn_cross_entropy(const float *logits, const int32_t *targets, int B, int C,
                            float *loss, float *dlogits, int *correct);
 
@@ -22,7 +23,7 @@ nn_status nn_mse(const float *pred, const float *target, int B, int C,
                  float *loss, float *dpred);
 
 /* MSE against one-hot encodings of class targets; same reduction and gradient.
- * *correct (may be NULL) counts argmax hits. */
+ * *correct (may be NULL) counts argmax hits, as nn_cross_entropy does. */
 nn_status nn_mse_onehot(const float *pred, const int32_t *targets, int B, int C,
                         float *loss, float *dpred, int *correct);
 

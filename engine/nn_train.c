@@ -23,7 +23,10 @@ static nn_status batch_loss(nn_loss_kind kind, const float *out, const int32_t *
     return nn_cross_entropy(out, y, B, C, loss, dout, correct);
 }
 
-/* One pass over the loader's current epoch; trains when opt is non-NULL. */
+/* One pass over the loader's current epoch; trains when opt is non-NULL.
+ * A non-finite batch loss marks the pass diverged: training stops there,
+ * evaluation goes on and counts every batch (a non-finite output is a miss,
+ * see nn_loss.h, and the mean loss becomes non-finite too). */
 static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_loader *loader,
                           const volatile sig_atomic_t *cancel, nn_pass_stats *stats)
 {
@@ -57,7 +60,8 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
             break;
         if (!isfinite(loss)) {
             stats->diverged = 1;
-            break;
+            if (opt) /* its step would spoil the weights: the epoch ends here */
+                break;
         }
         loss_sum += (double)loss * B;
         stats->correct += (uint64_t)correct;

@@ -30,7 +30,7 @@ typedef struct nn_pass_stats {
     uint64_t correct; /* argmax hits */
     uint64_t count;   /* samples seen */
     double seconds;   /* wall time of the pass */
-    int diverged;     /* 1 when a batch's loss was NaN or infinite (pass stopped there) */
+    int diverged;     /* 1 when a batch's loss was NaN or infinite (training stops there) */
 } nn_pass_stats;
 
 /* Trains `net` for one epoch: loader epoch `epoch` (its shuffle order), and per
@@ -42,7 +42,9 @@ nn_status nn_train_epoch(nn_net *net, nn_loss_kind loss, nn_optim *opt, nn_loade
                          uint32_t epoch, const volatile sig_atomic_t *cancel, nn_pass_stats *stats);
 
 /* Evaluates `net` over loader epoch 0 in eval mode (dropout off) and restores
- * the mode it found. */
+ * the mode it found. Every batch counts, even after a non-finite loss: then
+ * stats->diverged = 1, the mean loss is not finite, and every sample with a
+ * NaN or infinite output counts as wrong. */
 nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,
                       const volatile sig_atomic_t *cancel, nn_pass_stats *stats);
 

@@ -45,7 +45,9 @@ function train.starting()
 end
 
 --- nnlab.evaluate(model, loader [, { loss = loss_fn }]) ->
---- { accuracy (percent), loss, correct, count, seconds }. Runs in eval mode.
+--- { accuracy (percent), loss, correct, count, seconds, diverged }. Runs in
+--- eval mode over every sample; a sample whose output holds a NaN or an
+--- infinity counts as wrong, and makes diverged true and the loss non-finite.
 function train.evaluate(model, loader, opts)
   need("evaluate", model, "nnlab.Net", "a model")
   need("evaluate", loader, "nnlab.Loader", "a loader")
@@ -75,9 +77,11 @@ end
 --- training mode, while the weights change); with train_eval (a loader over
 --- the training set), each epoch also measures train_eval_loss and
 --- train_eval_acc on it in eval mode, like the test set.
---- An epoch diverges when a batch loss is NaN or infinite, or when its mean
+--- An epoch diverges when a batch loss is NaN or infinite, when its mean
 --- training loss exceeds diverge_factor (default 10) times the loss of an
---- uninformed guess; the fit then ends with history.diverged = true.
+--- uninformed guess, or when the model gives a NaN or infinite output on a
+--- test or train_eval sample (that evaluation still counts every sample, a
+--- non-finite output as wrong); the fit then ends with history.diverged = true.
 function train.fit(args)
   if type(args) ~= "table" then errors.raise("fit: expected a table of arguments") end
   args = options.check("fit", args, FIT)
@@ -100,16 +104,20 @@ function train.fit(args)
     local diverged = tr.diverged or not (tr.loss <= diverge_above)
     local stats = { epoch = epoch, train_loss = tr.loss, train_acc = tr.accuracy,
                     seconds = tr.seconds, lr = lr, diverged = diverged }
-    if args.test and not diverged then
+    local evaluate = not diverged -- weights that diverged in training are not worth measuring
+    if args.test and evaluate then
       local te = core.evaluate(args.model, args.loss, args.test)
       stats.test_loss, stats.test_acc = te.loss, te.accuracy
       stats.eval_seconds = te.seconds
+      diverged = diverged or te.diverged
     end
-    if args.train_eval and not diverged then
+    if args.train_eval and evaluate then
       local te = core.evaluate(args.model, args.loss, args.train_eval)
       stats.train_eval_loss, stats.train_eval_acc = te.loss, te.accuracy
       stats.eval_seconds = (stats.eval_seconds or 0) + te.seconds
+      diverged = diverged or te.diverged
     end
+    stats.diverged = diverged
     history[#history + 1] = stats
     if args.scheduler then args.scheduler:step() end
     local go_on = true

@@ -222,27 +222,30 @@ static void test_cross_entropy_rejects_bad_targets_and_sizes(void **state)
     assert_error_contains("invalid batch size: -2 (must be > 0)");
 }
 
-/* argmax hits: ties go to the lowest index (torch.argmax's first max); a NaN
- * counts as the maximum, as in torch.argmax. */
+/* argmax hits: ties go to the lowest index (torch.argmax's first max); a row
+ * with a NaN or infinite output is never a hit (an overflowed model is wrong,
+ * not lucky), so an evaluation that meets one counts it as a miss. */
 static void test_correct_counts(void **state)
 {
     (void)state;
-    enum { B = 5, C = 3 };
+    enum { B = 7, C = 3 };
     const float scores[B * C] = {
-        5, 5, 1,    /* tie between 0 and 1: argmax 0, target 0 hits */
-        2, 7, 7,    /* tie between 1 and 2: argmax 1, target 1 hits */
-        0, 1, 2,    /* argmax 2, target 2 hits */
-        -1, -3, -2, /* argmax 0, target 1 misses */
-        1, NAN, 9,  /* NaN wins: argmax 1, target 1 hits */
+        5, 5, 1,            /* tie between 0 and 1: argmax 0, target 0 hits */
+        2, 7, 7,            /* tie between 1 and 2: argmax 1, target 1 hits */
+        0, 1, 2,            /* argmax 2, target 2 hits */
+        -1, -3, -2,         /* argmax 0, target 1 misses */
+        1, NAN, 9,          /* a NaN output: never a hit, whatever the target */
+        INFINITY, 0, 0,     /* an infinite output: never a hit either */
+        -INFINITY, 0, 1e30f, /* the same for -inf, even where the argmax is finite */
     };
-    const int32_t targets[B] = {0, 1, 2, 1, 1};
+    const int32_t targets[B] = {0, 1, 2, 1, 1, 0, 2};
     int correct = -1;
     float loss;
     assert_int_equal(nn_cross_entropy(scores, targets, B, C, &loss, NULL, &correct), NN_OK);
-    assert_int_equal(correct, 4);
+    assert_int_equal(correct, 3);
     correct = -1;
     assert_int_equal(nn_mse_onehot(scores, targets, B, C, &loss, NULL, &correct), NN_OK);
-    assert_int_equal(correct, 4);
+    assert_int_equal(correct, 3);
 }
 
 /* ---- MSE ------------------------------------------------------------------- */

@@ -81,4 +81,47 @@ for _, case in ipairs { { 100, true }, { 1e20, true }, { 0.1, false } } do
   end)
 end
 
+-- Outputs that overflow on some test samples: 100 4x4 test images, 20 black
+-- then 80 white, seen through a normalization (std 1e-40) that makes every
+-- white pixel +inf and leaves black ones 0. A Linear(16, 10) gives a black
+-- image its biases (labels are set to their argmax: all 20 right) and a
+-- white one NaN or infinite logits. Trained at lr 0, the weights stay so.
+-- Before: evaluation stopped at the first white batch and fit said 100 %,
+-- not diverged.
+T.case("an evaluation counts every batch, non-finite outputs as wrong, and the fit diverges", function()
+  local inputs = require "fixtures.bad.inputs"
+  local folder = T.tmpdir("fit_non_finite")
+  local function make_model() return nn.Sequential({ nn.Linear(16, 10) }, { seed = 5 }) end
+  local zeros = {}
+  for i = 1, 16 do zeros[i] = 0 end
+  local black_label = make_model()(nnlab.tensor(zeros, { rows = 1, cols = 16 })):argmax()[1]
+  inputs.write_dataset(folder) -- 40 ordinary training images; the test images are replaced below
+  local pixels, labels = {}, {}
+  for i = 1, 100 do
+    pixels[i] = (i <= 20 and "\0" or "\255"):rep(16)
+    labels[i] = string.char(i <= 20 and black_label or (i % 10))
+  end
+  inputs.write_idx(folder .. "/t10k-images-idx3-ubyte", 0x803, { 100, 4, 4 }, table.concat(pixels))
+  inputs.write_idx(folder .. "/t10k-labels-idx1-ubyte", 0x801, { 100 }, table.concat(labels))
+  local overflowing = data.DataLoader(data.load(folder, { train = false }),
+                                      { batch_size = 20, normalize = { mean = 0, std = 1e-40 } })
+
+  local model = make_model()
+  local e = nnlab.evaluate(model, overflowing)
+  T.eq(e.count, 100, "every sample is counted")
+  T.eq(e.correct, 20, "the black images are right, the non-finite ones wrong")
+  T.eq(e.accuracy, 20, "accuracy over all 100")
+  T.eq(e.diverged, true, "the evaluation says it met non-finite outputs")
+  T.truthy(e.loss ~= e.loss or math.abs(e.loss) == math.huge, "the mean loss is not finite")
+
+  local h = nnlab.fit { model = model, loss = loss_fn, optimizer = optim.SGD(model:parameters(), { lr = 0 }),
+                        train = data.DataLoader(data.load(folder), { batch_size = 10 }), test = overflowing,
+                        train_eval = overflowing, epochs = 3 }
+  T.eq(#h, 1, "the fit stops after the epoch whose evaluation diverged")
+  T.eq(h.diverged, true, "the fit is marked diverged")
+  T.eq(h[1].diverged, true, "the epoch is marked diverged")
+  T.eq(h[1].test_acc, 20, "test accuracy over all 100 samples")
+  T.eq(h[1].train_eval_acc, 20, "train_eval accuracy over all 100 samples")
+end)
+
 T.done()
