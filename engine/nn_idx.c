@@ -2,6 +2,7 @@
  * checked, and the body size is checked against the file, before anything is
  * allocated; the body must then be exactly the declared size. */
 #include "nn_data.h"
+#include "nn_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -52,19 +53,11 @@ static nn_status source_open(idx_source *src, const char *path)
 {
     memset(src, 0, sizeof *src);
     src->path = path;
-    src->file = fopen(path, "rb");
-    if (!src->file)
-        return nn_fail(NN_EIO, "cannot open %s: %s", path, strerror(errno));
-
-    long size = -1;
-    if (fseek(src->file, 0, SEEK_END) == 0)
-        size = ftell(src->file);
-    if (size < 0 || fseek(src->file, 0, SEEK_SET) != 0) {
-        nn_status st = nn_fail(NN_EIO, "%s: cannot find its size: %s", path, strerror(errno));
-        source_close(src);
-        return st;
-    }
-    src->file_size = (unsigned long long)size;
+    uint64_t size;
+    nn_status opened = nn_file_open_regular(path, &src->file, &size); /* no FIFO, device or folder */
+    if (opened != NN_OK)
+        return opened;
+    src->file_size = size;
 
     unsigned char magic[2] = {0, 0};
     size_t n = fread(magic, 1, 2, src->file);

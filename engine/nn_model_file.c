@@ -16,6 +16,7 @@
  * trusts anything, builds the net with nn_net_create, then copies parameters. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "nn_file.h"
 #include "nn_net.h"
 #include "nn_net_internal.h"
 
@@ -23,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -385,20 +385,17 @@ static nn_status read_model(model_reader *r, nn_net **out, nn_layer_spec *specs)
 nn_status nn_net_load(nn_net **out, const char *path)
 {
     *out = NULL;
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return nn_fail(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat info;
-    if (fstat(fileno(file), &info) != 0 || !S_ISREG(info.st_mode)) {
-        fclose(file);
-        return nn_fail(NN_EIO, "%s: not a regular file", path);
-    }
+    FILE *file;
+    uint64_t size;
+    nn_status opened = nn_file_open_regular(path, &file, &size); /* no FIFO, device or folder */
+    if (opened != NN_OK)
+        return opened;
     nn_layer_spec *specs = calloc(NN_NET_MAX_LAYERS, sizeof *specs);
     if (!specs) {
         fclose(file);
         return nn_fail(NN_ENOMEM, "%s: out of memory", path);
     }
-    model_reader r = {.file = file, .path = path, .remaining = (uint64_t)info.st_size,
+    model_reader r = {.file = file, .path = path, .remaining = size,
                       .crc = crc32(0L, Z_NULL, 0)};
     nn_status st = read_model(&r, out, specs);
     free(specs);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "nn_data.h"
@@ -359,6 +360,33 @@ static void test_missing_file(void **state)
     expect_labels_error(path, NN_EIO, "No such file or directory");
 }
 
+/* Names that are not regular files are refused at once, each saying what it
+ * is: a FIFO (its open would wait forever for a writer), a directory, and a
+ * link to /dev/zero (endless zeros). alarm() turns a hang into a failure. */
+static void test_not_regular_files(void **state)
+{
+    (void)state;
+    char path[512];
+    alarm(20);
+    idx_path(path, sizeof path, "fifo-idx3-ubyte");
+    remove(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    expect_images_error(path, NN_EIO, "a FIFO, not a regular file");
+    expect_labels_error(path, NN_EIO, "a FIFO, not a regular file");
+    remove(path);
+
+    idx_path(path, sizeof path, "folder-idx3-ubyte");
+    mkdir(path, 0777);
+    expect_images_error(path, NN_EIO, "a directory, not a regular file");
+
+    idx_path(path, sizeof path, "zero-idx1-ubyte");
+    remove(path);
+    assert_int_equal(symlink("/dev/zero", path), 0);
+    expect_labels_error(path, NN_EIO, "a character device, not a regular file");
+    remove(path);
+    alarm(0);
+}
+
 /* ---- datasets from files and folders -------------------------------------------- */
 
 static void test_count_mismatch(void **state)
@@ -443,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_no_images_and_empty_images),
         cmocka_unit_test(test_label_out_of_range),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_not_regular_files),
         cmocka_unit_test(test_count_mismatch),
         cmocka_unit_test(test_load_dir),
     };

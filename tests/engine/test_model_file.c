@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "nn_net.h"
@@ -224,7 +225,19 @@ static void test_missing_empty_and_foreign_files(void **state)
 
     test_tmp_path(path, sizeof path, "");
     assert_int_equal(nn_net_load(&net, path), NN_EIO); /* the scratch folder itself */
-    assert_error_contains("not a regular file");
+    assert_error_contains("a directory, not a regular file");
+
+    /* a FIFO is refused at once: opening it would wait for a writer forever
+     * (alarm() turns a hang into a failure) */
+    test_tmp_path(path, sizeof path, "fifo.nnm");
+    remove(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(20);
+    assert_int_equal(nn_net_load(&net, path), NN_EIO);
+    alarm(0);
+    assert_null(net);
+    assert_error_contains("a FIFO, not a regular file");
+    remove(path);
 
     static byte_buffer b;
     b.len = 0;
