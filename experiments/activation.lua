@@ -25,16 +25,16 @@ local names = { sigmoid = "Sigmoid", relu = "ReLU", leaky_relu = "LeakyReLU", ta
 local ranked = runs:summary "test_acc"
 table.sort(ranked, function(a, b) return (a.mean or -1) > (b.mean or -1) end)
 local order = {}
-for _, row in ipairs(ranked) do order[#order + 1] = ("%s %s"):format(names[row.act], row.text) end
+for _, row in ipairs(ranked) do order[#order + 1] = ("%s %s"):format(names[row.params.act], row.text) end
 local best = ranked[1]
 local lines = { "## 结论", "", ("按最终测试准确率排序：%s。"):format(table.concat(order, " > ")), "" }
 local ties = {}
 for i = 2, #ranked do
   local c = runs:compare(ranked[i], best)
-  if not c.differs then ties[#ties + 1] = ("%s（%s）"):format(names[ranked[i].act], c.text) end
+  if not c.differs then ties[#ties + 1] = ("%s（%s）"):format(names[ranked[i].params.act], c.text) end
 end
-lines[#lines + 1] = #ties > 0 and ("%s 最好，与它在噪声内的有：%s。"):format(names[best.act], table.concat(ties, "、"))
-  or ("%s 最好，而且超出噪声地好于其余三个。"):format(names[best.act])
+lines[#lines + 1] = #ties > 0 and ("%s 最好，与它在噪声内的有：%s。"):format(names[best.params.act], table.concat(ties, "、"))
+  or ("%s 最好，而且超出噪声地好于其余三个。"):format(names[best.params.act])
 local sigmoid = claims.row_of(runs, { act = "sigmoid" })
 local first = runs:curve(runs:get { act = "sigmoid" }, "test_acc")[1]
 local relu_first = runs:curve(runs:get { act = "relu" }, "test_acc")[1]
@@ -42,7 +42,7 @@ lines[#lines + 1] = ""
 lines[#lines + 1] = ("Sigmoid 落后 %s %.2f 个百分点。差别在第一个 epoch 就很明显（Sigmoid %.1f%%，ReLU %.1f%%）："
   .. "同样的 lr 和步数，Sigmoid 网络学得慢。只有一个隐藏层时谈不上\"梯度消失\"（梯度只穿过一层激活），"
   .. "慢的原因是 Sigmoid 的导数最大只有 0.25、输出不以 0 为中心，每一步的有效步长都小；层数一多，这个因子逐层相乘，就成了梯度消失（见[隐藏层实验](depth.md)）。")
-  :format(names[best.act], best.mean - sigmoid.mean, first.mean, relu_first.mean)
+  :format(names[best.params.act], best.mean - sigmoid.mean, first.mean, relu_first.mean)
 local tanh_vs_relu = runs:compare({ act = "tanh" }, { act = "relu" })
 if tanh_vs_relu.differs == false then
   lines[#lines + 1] = ""

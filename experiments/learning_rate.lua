@@ -52,7 +52,9 @@ end
 local spread = 0
 for _, row in ipairs(runs:summary "test_acc") do
   for _, other in ipairs(runs:summary "test_acc") do
-    if row.opt == other.opt and row.mean and other.mean then spread = math.max(spread, row.mean - other.mean) end
+    if row.params.opt == other.params.opt and row.mean and other.mean then
+      spread = math.max(spread, row.mean - other.mean)
+    end
   end
 end
 lines[#lines + 1] = ""

@@ -33,7 +33,7 @@ local summary = runs:summary "test_acc"
 local best = runs:best "test_acc"
 local lines = { "## 结论", "", ("%d 个 epoch 之后的测试准确率（%d 个种子）："):format(epochs, #runs.seeds) }
 for _, row in ipairs(summary) do
-  lines[#lines + 1] = ("- 神经元数 `%d → %s`"):format(row.hidden, row.text)
+  lines[#lines + 1] = ("- 神经元数 `%d → %s`"):format(row.params.hidden, row.text)
 end
 lines[#lines + 1] = ""
 
@@ -41,7 +41,7 @@ local differs, within = {}, {}
 for _, row in ipairs(summary) do
   if row.variation ~= best.variation then
     local c = runs:compare(row, best)
-    local entry = ("h = %d（%s，差 %.2f 个百分点，%s）"):format(row.hidden, row.text, best.mean - row.mean,
+    local entry = ("h = %d（%s，差 %.2f 个百分点，%s）"):format(row.params.hidden, row.text, best.mean - row.mean,
                                                           c.p and ("p = %.2g"):format(c.p) or c.text)
     if c.differs then differs[#differs + 1] = entry else within[#within + 1] = entry end
   end
@@ -55,9 +55,9 @@ local notes_spread = ("笔记里三个数字最多相差 0.25 个百分点，%s"
 if #differs == 0 then
   lines[#lines + 1] = ("h = %d 的均值最高（%s），但其余两个设置与它的差距都在种子之间的噪声之内：%s。"
     .. "**在这个设置下，单纯增加神经元数量没有带来可测的提升**，笔记的结论成立。%s")
-    :format(best.hidden, best.text, table.concat(within, "；"), notes_spread)
+    :format(best.params.hidden, best.text, table.concat(within, "；"), notes_spread)
 else
-  lines[#lines + 1] = ("h = %d 最好（%s），并且超出噪声地好于 %s。"):format(best.hidden, best.text,
+  lines[#lines + 1] = ("h = %d 最好（%s），并且超出噪声地好于 %s。"):format(best.params.hidden, best.text,
                                                                   table.concat(differs, "；"))
   if #within > 0 then
     lines[#lines + 1] = ("与 %s 的差距则在噪声之内。"):format(table.concat(within, "；"))
@@ -81,7 +81,7 @@ if falling == #runs.variations then
     .. "模型还没有训练充分。Sigmoid 的梯度最大只有 0.25，配合 lr = 0.01 的 SGD，学习本来就慢；"
     .. "此时限制准确率的是优化速度，而不是神经元数量（模型容量）。想看容量的作用，"
     .. "应先让训练收敛（更多 epoch、更大的学习率、ReLU 或 Adam），再比较不同的 h。")
-    :format(best.hidden, c[#c - 1].mean, c[#c].mean)
+    :format(best.params.hidden, c[#c - 1].mean, c[#c].mean)
 else
   lines[#lines + 1] = ("**可能原因**：%d 个设置中有 %d 个的训练损失在最后一个 epoch 已不再下降，"
     .. "训练基本收敛；这时准确率接近这个模型在这份数据上的上限，加神经元带来的容量没有被用上，"

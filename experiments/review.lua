@@ -202,12 +202,12 @@ verdict_table "batch"
 -- §四: the notes' best-practice table, next to what was measured and the
 -- advice the measurements give.
 local function best_value(name, key, fixed) return claims.best_of(runs[name], key, fixed) end
--- The variations within noise of the best of a sweep (the best included), by a field of their row.
+-- The variations within noise of the best of a sweep (the best included), by a parameter of their row.
 local function tied_with_best(r, field)
   local best, out = r:best "test_acc", {}
   for _, x in ipairs(r:summary "test_acc") do
     if x.variation == best.variation or (x.diverged == 0 and r:compare(x, best).differs == false) then
-      out[#out + 1] = tostring(x[field] or x.label)
+      out[#out + 1] = tostring(x.params[field] or x.label)
     end
   end
   return out, best
@@ -222,12 +222,12 @@ do -- 神经元数量
   local spread = 0
   for _, r in ipairs(runs.hidden:summary "test_acc") do spread = math.max(spread, best.mean - r.mean) end
   practice[#practice + 1] = { "**神经元数量**", "适中（如64-256）", "结合网络深度调整",
-    ("最多差 %.2f 个百分点；与最好的（h = %d，%s）在噪声内的：h = %s"):format(spread, best.hidden, best.text,
+    ("最多差 %.2f 个百分点；与最好的（h = %d，%s）在噪声内的：h = %s"):format(spread, best.params.hidden, best.text,
       table.concat(tied, "、")),
     #tied == #runs.hidden.variations
       and ("64–256 之间没有可测的差别，取 64 就够；要提高准确率，换激活函数（ReLU %+.2f）或优化器（Adam %+.2f 个百分点）有效得多")
           :format(relu_gain, adam_gain)
-      or ("h = %d 最好"):format(best.hidden) }
+      or ("h = %d 最好"):format(best.params.hidden) }
 end
 do -- 隐藏层数量
   local relu_layers, relu_best = best_value("depth", "layers", { act = "relu" })
@@ -268,22 +268,22 @@ do -- 批次大小
     best_lrs[b] = best_value("batch", "lr", { batch_size = b })
     per[#per + 1] = ("%d → %g"):format(b, best_lrs[b])
   end
-  local advice = { best.batch_size == 32 and "同样的 epoch 数，batch 32 最好（更新次数是 batch 128 的 4 倍）"
-                   or ("batch %d 最好"):format(best.batch_size) }
+  local advice = { best.params.batch_size == 32 and "同样的 epoch 数，batch 32 最好（更新次数是 batch 128 的 4 倍）"
+                   or ("batch %d 最好"):format(best.params.batch_size) }
   if best_lrs[128] < best_lrs[32] then advice[#advice + 1] = "大批次确实要配更低的学习率"
   elseif best_lrs[128] > best_lrs[32] then advice[#advice + 1] = "大批次要配**更高**的学习率，不是更低"
   elseif best_lrs[128] == top_lr then
     advice[#advice + 1] = ("每个批次都是网格里最大的学习率 %g 最好：没有任何迹象表明大批次需要更低的学习率"):format(top_lr)
   else advice[#advice + 1] = "各批次最好的学习率相同" end
   practice[#practice + 1] = { "**批次大小**", "32-128（根据硬件资源选择）", "大批次需配合低学习率",
-    ("最好的组合：batch %d、lr %g（%s）；各批次最好的学习率：%s"):format(best.batch_size, best.lr, best.text,
+    ("最好的组合：batch %d、lr %g（%s）；各批次最好的学习率：%s"):format(best.params.batch_size, best.params.lr, best.text,
       table.concat(per, "，")),
     table.concat(advice, "；") }
 end
 do -- 激活函数 (§五)
   local tied, best = tied_with_best(runs.activation, "act")
   practice[#practice + 1] = { "激活函数（§五）", "ReLU 或 LeakyReLU", "缓解梯度消失",
-    ("%s 最好（%s），与它在噪声内的：%s；Sigmoid %s"):format(best.act, best.text, table.concat(tied, "、"),
+    ("%s 最好（%s），与它在噪声内的：%s；Sigmoid %s"):format(best.params.act, best.text, table.concat(tied, "、"),
       sigmoid_row.text),
     ((#tied > 1 and "%s 一样好，都" or "%s 最好，") .. "比 Sigmoid 高 %.1f 个百分点以上：隐藏层不要用 Sigmoid"):format(
       table.concat(tied, "、"),

@@ -28,8 +28,48 @@ end)
 T.case("best skips diverged variations and carries its parameters and mean", function()
   local best = hidden_runs:best()
   T.eq(best.label, "hidden=128", "best skips diverged variations")
-  T.eq(best.hidden, 128, "best carries its parameters")
-  T.close(best.test_acc, 68.4, 1e-12, "best carries its mean")
+  T.eq(best.params.hidden, 128, "best carries its parameters")
+  T.close(best.mean, 68.4, 1e-12, "best carries its mean")
+  T.eq(best.metric, "test_acc", "and names its metric")
+end)
+
+-- A sweep that varies a parameter named like a statistic of the summary rows.
+local function clash_runs(key, low, high)
+  local function variation(value, accs)
+    local seeds = {}
+    for i, acc in ipairs(accs) do seeds[i] = seed_result(i, acc) end
+    return { label = ("%s=%s"):format(key, value), values = { [key] = value }, params = { [key] = value, lr = 0.1 },
+             seeds = seeds }
+  end
+  return runs.new { name = key, keys = { key }, seeds = { 1, 2, 3 }, epochs = 1, variations = {
+    variation(low, { 70, 86, 78 }), variation(high, { 10, 12, 14 }) } }
+end
+
+T.case("a parameter named std, n, values or text leaves the statistics alone", function()
+  for _, key in ipairs { "std", "n", "values", "text", "label", "diverged", "seeds", "variation", "metric" } do
+    local row = clash_runs(key, 0.01, 1.0):summary()[1]
+    T.close(row.std, 8, 1e-12, key .. ": the seeds' std")
+    T.eq(row.n, 3, key .. ": finished seeds")
+    T.eq(row.text, "78.00 ± 8.00 %", key .. ": the text")
+    T.eq(#row.values, 3, key .. ": the values")
+    T.eq(row.diverged, 0, key .. ": diverged seeds")
+    T.eq(row.params[key], 0.01, key .. ": the parameter, under params")
+    T.eq(row.params.lr, 0.1, key .. ": fixed parameters too")
+  end
+end)
+
+T.case("a parameter named mean leaves best and compare to the measured means", function()
+  local r = clash_runs("mean", 1, 2)
+  T.eq(r:best().params.mean, 1, "best picks the higher accuracy, not the higher parameter")
+  T.close(r:best().mean, 78, 1e-12, "its measured mean")
+  T.close(r:compare({ mean = 1 }, { mean = 2 }).delta, 66, 1e-9, "compare uses measured means")
+end)
+
+T.case("a parameter named label selects by value; a summary row selects its own variation", function()
+  local r = clash_runs("label", "a", "b")
+  T.eq(r:get({ label = "b" }).label, "label=b", "{ label = ... } is a parameter's value")
+  T.eq(r:get(r:summary()[2]).label, "label=b", "a summary row")
+  T.fails(function() r:compare({ label = "c" }, "label=a") end, "compare: no variation matches { label=c }")
 end)
 
 T.case("compare: within noise, with its p; diverged variations are not compared", function()

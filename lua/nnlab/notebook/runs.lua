@@ -89,10 +89,13 @@ local function final_value(seed_run, metric)
 end
 
 --- runs:summary([metric = "test_acc"]) -> one row per variation, in order:
---- { label, n (seeds that finished), seeds, diverged (seeds that diverged),
----   values (final metric per finished seed), mean, std, text, [metric] = mean,
----   [metric .. "_std"] = std, variation, and each varied parameter by name }.
---- text reads "81.23 ± 0.15 %", or "diverged" / "diverged (1/3 seeds)".
+--- { label, variation, params, metric, n (seeds that finished), seeds,
+---   diverged (seeds that diverged), values (final metric per finished
+---   seed), mean, std, text }. params holds the variation's parameters by
+--- name (row.params.hidden: varied and fixed, as p has them without seed),
+--- apart from the statistics, so that no parameter name (std, mean, n ...)
+--- can stand for one. text reads "81.23 ± 0.15 %", or "diverged" /
+--- "diverged (1/3 seeds)".
 function Runs:summary(metric)
   metric = metric or "test_acc"
   metric_info(metric)
@@ -103,10 +106,11 @@ function Runs:summary(metric)
       if s.diverged then diverged = diverged + 1
       else values[#values + 1] = final_value(s, metric) end
     end
-    local row = { label = v.label, variation = v, seeds = #v.seeds, n = #values, diverged = diverged,
-                  values = values, mean = stats.mean(values), std = stats.std(values) }
-    for k, value in pairs(v.values) do row[k] = value end
-    row[metric], row[metric .. "_std"] = row.mean, row.std
+    local params = {}
+    for k, value in pairs(v.params) do params[k] = value end
+    local row = { label = v.label, variation = v, params = params, metric = metric, seeds = #v.seeds,
+                  n = #values, diverged = diverged, values = values, mean = stats.mean(values),
+                  std = stats.std(values) }
     if diverged == #v.seeds then row.text = "diverged"
     elseif diverged > 0 then row.text = ("diverged (%d/%d seeds)"):format(diverged, #v.seeds)
     else row.text = runs.format(metric, row.mean, row.std) end
@@ -172,9 +176,15 @@ function Runs:values(key, where)
 end
 
 --- runs:get(selector) -> the variation selected by its label ("hidden=64"),
---- by parameter values ({ hidden = 64 }) or by a summary row; nil if none.
+--- by parameter values ({ hidden = 64 }, any names: `label` too) or by a
+--- summary row (a table whose .variation is one of these); nil if none.
 function Runs:get(selector)
-  if type(selector) == "table" and selector.label then selector = selector.label end
+  if type(selector) == "table" and type(selector.variation) == "table" then
+    for _, v in ipairs(self.variations) do
+      if rawequal(selector.variation, v) then return v end
+    end
+    selector = selector.label -- a row of another sweep: the variation of the same label
+  end
   for _, v in ipairs(self.variations) do
     if type(selector) == "string" then
       if v.label == selector then return v end
@@ -185,14 +195,24 @@ function Runs:get(selector)
   return nil
 end
 
+-- A selector (see runs:get) as an error message names it.
+local function selector_text(selector)
+  if type(selector) ~= "table" then return tostring(selector) end
+  if type(selector.variation) == "table" then return tostring(selector.label) end
+  local parts = {}
+  for k, value in pairs(selector) do parts[#parts + 1] = ("%s=%s"):format(tostring(k), runs.value_text(value)) end
+  table.sort(parts)
+  return "{ " .. table.concat(parts, ", ") .. " }"
+end
+
 -- The summary rows of metric for the variations that selectors a and b pick
 -- (see runs:get), or an error that names the method (who) and the selector
 -- that picks none.
 local function summary_pair(self, who, a, b, metric)
   metric_info(metric)
   local va, vb = self:get(a), self:get(b)
-  if not va then errors.raise("%s: no variation matches %s", who, tostring(a.label or a)) end
-  if not vb then errors.raise("%s: no variation matches %s", who, tostring(b.label or b)) end
+  if not va then errors.raise("%s: no variation matches %s", who, selector_text(a)) end
+  if not vb then errors.raise("%s: no variation matches %s", who, selector_text(b)) end
   local ra, rb
   for _, row in ipairs(self:summary(metric)) do
     if row.variation == va then ra = row end
