@@ -10,7 +10,7 @@ fashion=/usr/share/datasets/fashion-mnist
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 rm -rf "${corpus:?}"/*
-mkdir -p "$corpus"/{idx_raw,idx_gzip,model_file,cache_entry,set_value}
+mkdir -p "$corpus"/{idx_raw,idx_gzip,model_file,cache_entry,set_value,chart_text}
 
 be32() { printf "$(printf '\\x%02x' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)))"; }
 # idx_images COUNT ROWS COLS BODY_FILE: an IDX image file on stdout
@@ -70,5 +70,24 @@ arguments --set=lr=0.01 -j 2 --force experiment.lua >"$corpus/set_value/lr-jobs"
 arguments --set flag=yes --set name=some text >"$corpus/set_value/flag-name"
 arguments --jobs=4 --out reports --quiet --set lr=1e-3 x.lua >"$corpus/set_value/options"
 arguments -j3 --set epochs=0x10 --set lr=-0.5 --set a.b=off >"$corpus/set_value/numbers"
+# chart texts: a byte with the title's length, one with the label's, then the
+# title, the label and the tick label; bytes 17-24 (when there) a double
+cat >"$scratch/chart_text.lua" <<LUA
+local seeds = {
+  plain = { "test accuracy per epoch (mean ± std over seeds)", "hidden=64, lr=0.1", "relu" },
+  ["issue-13"] = { "T\\n# Raw heading", "zz\\n!touch /tmp/x #", "zz\\n1 99.5 0 1" },
+  quotes = { "it's \`id\` ''", '"dq" \\\\', "a''b'" },
+  chinese = { "测试准确率（每个 epoch）", "隐藏层大小", "激活函数" },
+  controls = { "a\\rb\\tc\\0d\\27[31m\\127", "ends in \\\\", "|*_[x](y)<z>&amp;\$x\$" },
+  ["nan-mean"] = { "abcdefghijklmn\\0\\0\\0\\0\\0\\0\\248\\127", "x", "tick" }, -- the mean: NaN
+}
+for name, s in pairs(seeds) do
+  local f = assert(io.open("$corpus/chart_text/" .. name, "wb"))
+  f:write(string.char(#s[1], #s[2]), s[1], s[2], s[3])
+  f:close()
+end
+LUA
+"$nnlab" run "$scratch/chart_text.lua"
+
 echo "seed corpora written to $corpus:"
 for d in "$corpus"/*/; do echo "  $(basename "$d"): $(ls "$d" | wc -l) files"; done

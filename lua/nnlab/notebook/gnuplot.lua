@@ -3,6 +3,7 @@
 -- file written beside the PNG, so anyone can re-draw it with `gnuplot
 -- NAME.gp` in that folder. $NNLAB_GNUPLOT names another program; without
 -- gnuplot, or when it fails, draw() says why and the caller decides what to do.
+local escape = require "nnlab.notebook.escape"
 local files = require "nnlab.files"
 local hash = require "nnlab.notebook.hash"
 local proc = require("nnlab.core").proc
@@ -12,7 +13,7 @@ local gnuplot = {}
 gnuplot.font = "WenQuanYi Zen Hei"
 local PNG_SIGNATURE = "\137PNG\r\n\26\n"
 
-local function gp_quote(s) return "'" .. tostring(s):gsub("'", "''") .. "'" end
+local gp_quote = escape.gnuplot_string
 
 --- The gnuplot command to run, or nil and why there is none.
 function gnuplot.program()
@@ -34,10 +35,7 @@ function gnuplot.is_png(path)
   return head == PNG_SIGNATURE
 end
 
-local function number(x)
-  if x ~= x or x == math.huge or x == -math.huge then return "NaN" end
-  return ("%.10g"):format(x)
-end
+local number = escape.gnuplot_number
 
 -- How much of the data lies in each corner where a key may go: the key box
 -- is taken as a fraction of the plot (w wide, h high, h growing with the
@@ -112,7 +110,7 @@ function gnuplot.chart(c)
     if #s.points == 0 then
       clauses[#clauses + 1] = ("keyentry with lines lc %d dt 2 title %s"):format(i, gp_quote(s.title))
     else
-      data[#data + 1] = ("# %s\n# x mean std n\n"):format(s.title)
+      data[#data + 1] = ("# %s\n# x mean std n\n"):format(escape.gnuplot_comment(s.title))
       for _, pt in ipairs(s.points) do
         data[#data + 1] = ("%s %s %s %d\n"):format(number(pt[1]), number(pt[2]), number(pt[3] or 0), pt[4] or 1)
       end
@@ -130,7 +128,8 @@ function gnuplot.chart(c)
     end
   end
   local lines = {
-    ("# %s: drawn by nnlab from %s.dat; re-draw with `gnuplot %s.gp` in this folder."):format(c.title, c.file, c.file),
+    ("# %s: drawn by nnlab from %s.dat; re-draw with `gnuplot %s.gp` in this folder."):format(
+      escape.gnuplot_comment(c.title), escape.gnuplot_comment(c.file), escape.gnuplot_comment(c.file)),
     ("if (!exists(\"outfile\")) outfile = %s"):format(gp_quote(c.file .. ".png")),
     ("set terminal pngcairo size 960,600 noenhanced font %s"):format(gp_quote(gnuplot.font .. ",12")),
     "set output outfile",
