@@ -3,21 +3,11 @@
 -- misspelt key, and nothing trains first. Each case writes a small
 -- experiment file; the line marked `--<` is the one the error must name.
 local T = require "testlib"
+local E = require "fixtures.experiment"
 
 local dir = T.tmpdir("typos")
 
-local PRELUDE = [[
-local lab = require "nnlab"
-local nn, optim = lab.nn, lab.optim
-local train = lab.data.load("fashion-mnist", { subset = 200 })
-local test = lab.data.load("fashion-mnist", { train = false, subset = 100 })
-local function model(p) return nn.Sequential { nn.Linear(784, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end
-local function sgd(p, params) return optim.SGD(params, { lr = 0.1 }) end
-]]
-
--- Writes PRELUDE .. body as <name>.lua; returns its path and the number of
--- the line marked --< .
-local function experiment(name, body) return T.marked_script(dir, name, PRELUDE .. body) end
+local function experiment(name, body) return E.write(dir, name, body) end
 
 -- Runs the experiment; asserts exit 1, a first line naming path:line, and
 -- every fragment in it. Returns the whole output.
@@ -25,10 +15,7 @@ local function expect_error(path, line, fragments, args)
   local argv = { "run", path, "--out", dir .. "/reports", "--quiet" }
   for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
   local out, status = T.nnlab_run(argv, { NNLAB_CACHE = dir .. "/cache" })
-  T.eq(status, 1, "exit status\n" .. out)
-  local first = out:match("^[^\n]*")
-  T.contains(first, ("nnlab: %s:%d: "):format(path, line), "names the user's file and line")
-  for _, fragment in ipairs(fragments) do T.contains(first, fragment, "says what is wrong") end
+  E.expect_error_line(out, status, path, line, fragments)
   T.truthy(not out:find("trained", 1, true), "nothing trained before the error:\n" .. out)
   return out
 end
