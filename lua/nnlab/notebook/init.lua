@@ -46,10 +46,16 @@ end
 --- must name a declared lab.param.
 function notebook.begin(opts)
   opts = opts or {}
+  local name = files.basename(opts.script or "notebook")
   state = {
     started = proc.clock(),
     script = opts.script or "notebook.lua",
-    name = files.basename(opts.script or "notebook"),
+    name = name,
+    -- a file named .lua (or ..lua) would write reports/.md and its files
+    -- into the reports folder itself: refused at its first lab call
+    unnamed = (name == "" or name == "." or name == "..")
+              and ("the experiment file needs a name before .lua: its report would be %s/%s.md")
+                  :format(opts.out or "reports", name) or nil,
     out_dir = opts.out or "reports",
     parallel = opts.jobs or workers.default_parallel(),
     force = opts.force == true,
@@ -81,6 +87,7 @@ end
 -- with default options, and no report.
 local function current()
   if not state then notebook.begin() end
+  if state.unnamed then raise(state.unnamed) end
   state.used = true
   return state
 end
@@ -172,10 +179,14 @@ function notebook.title(text)
 end
 
 --- lab.md(text, ...): a block of Markdown prose. With more arguments, text
---- is a format string (text:format(...)). Indentation common to all lines of
---- text is removed (before formatting: the values are inserted as they are).
+--- is a format string (text:format(...)); a nil value is an error, not the
+--- text "nil". Indentation common to all lines of text is removed (before
+--- formatting: the values are inserted as they are).
 function notebook.md(text, ...)
   if type(text) ~= "string" then raise("lab.md: expected a string of Markdown") end
+  for i = 1, select("#", ...) do
+    if select(i, ...) == nil then raise("lab.md: value %d for the pattern is nil", i) end
+  end
   -- the pattern loses its indentation before the values go in, so a
   -- multi-line value (a code listing) keeps its own
   text = dedent(text)
@@ -200,6 +211,9 @@ function notebook.sweep(spec)
   s.cache = s.cache or cache.open()
   local runs = sweep.run(spec, { cache = s.cache, force = s.force, parallel = s.parallel, display = s.display,
                                  index = #s.sweeps + 1, title = s.name })
+  -- the report's header says how the pixels were prepared (a copy: the
+  -- spec's table may change after the sweep)
+  if type(spec.normalize) == "table" then runs.normalize = { mean = spec.normalize.mean, std = spec.normalize.std } end
   s.sweeps[#s.sweeps + 1] = runs
   return runs
 end
@@ -208,8 +222,39 @@ local function check_runs(where, runs)
   if getmetatable(runs) ~= runs_lib.Runs then raise("%s: expected the result of lab.sweep", where) end
 end
 
-local function check_metric(where, metric)
+-- A metric the report can show for these runs: a known one, with a value
+-- after the last epoch of some seed (train_eval_acc only when the sweep
+-- set eval_train). `where` is "lab.table: metrics" or the like.
+local function check_metric(where, metric, runs)
   runs_lib.metric_info(metric, where)
+  for _, v in ipairs(runs.variations) do
+    for _, s in ipairs(v.seeds) do
+      local last = s.history[#s.history]
+      if last and runs_lib.value(last, metric) ~= nil then return end
+    end
+  end
+  raise("%s: no variation of these runs has a value of %s%s", where, metric,
+        metric == "train_eval_acc" and " (measured only when the sweep sets eval_train = true)" or "")
+end
+
+-- A grid table needs one variation per cell: each with a value of both keys,
+-- no two with the same pair.
+local function check_grid_cells(runs, row_key, col_key)
+  local cells = {}
+  for _, v in ipairs(runs.variations) do
+    for _, k in ipairs { row_key, col_key } do
+      if v.params[k] == nil then
+        raise("lab.table: rows and columns need a value of %s and %s in every variation: '%s' has no %s",
+              row_key, col_key, v.label, k)
+      end
+    end
+    local cell = runs_lib.value_text(v.params[row_key]) .. "\0" .. runs_lib.value_text(v.params[col_key])
+    if cells[cell] then
+      raise("lab.table: rows and columns: '%s' and '%s' have the same %s and %s, and a cell holds one variation",
+            cells[cell], v.label, row_key, col_key)
+    end
+    cells[cell] = v.label
+  end
 end
 
 local TABLE_OPTIONS = { metrics = options.optional "table", compare = options.optional "string",
@@ -226,8 +271,17 @@ local TABLE_OPTIONS = { metrics = options.optional "table", compare = options.op
 function notebook.table(runs, opts)
   check_runs("lab.table", runs)
   opts = options.check("lab.table", opts, TABLE_OPTIONS)
-  for _, m in ipairs(opts.metrics or {}) do check_metric("lab.table", m) end
-  if opts.compare then check_metric("lab.table", opts.compare) end
+  if opts.metrics then
+    local n = #opts.metrics
+    for k in pairs(opts.metrics) do
+      if math.type(k) ~= "integer" or k < 1 or k > n then raise("lab.table: metrics must be a list of metric names") end
+    end
+    if n == 0 then
+      raise("lab.table: metrics must list at least one metric (default: test_acc, train_loss, test_loss)")
+    end
+    for _, m in ipairs(opts.metrics) do check_metric("lab.table: metrics", m, runs) end
+  end
+  if opts.compare then check_metric("lab.table: compare", opts.compare, runs) end
   local grid = opts.rows ~= nil or opts.columns ~= nil
   if grid then
     local keys = table.concat(runs.keys, ", ")
@@ -242,7 +296,8 @@ function notebook.table(runs, opts)
               options.suggest(k, runs.keys))
       end
     end
-    check_metric("lab.table", opts.metric or "test_acc")
+    check_grid_cells(runs, opts.rows, opts.columns)
+    check_metric("lab.table: metric", opts.metric or "test_acc", runs)
   elseif opts.metric ~= nil then
     raise("lab.table: metric goes with rows and columns (a grid); a list table takes metrics = { ... }")
   end
@@ -261,7 +316,7 @@ function notebook.chart(runs, opts)
   check_runs("lab.chart", runs)
   local given = opts
   opts = options.check("lab.chart", opts, CHART_OPTIONS)
-  check_metric("lab.chart", opts.y)
+  check_metric("lab.chart: y", opts.y, runs)
   local x = opts.x
   local varied = x == "epoch"
   for _, k in ipairs(runs.keys) do varied = varied or k == x end

@@ -9,39 +9,51 @@
 -- file gave them.
 local core = require "nnlab.core"
 local data = require "nnlab.data"
+local escape = require "nnlab.notebook.escape"
 local files = require "nnlab.files"
 local gnuplot = require "nnlab.notebook.gnuplot"
 local json = require "nnlab.notebook.json"
 local runs_lib = require "nnlab.notebook.runs"
-local serialize = require "nnlab.notebook.serialize"
 local staging = require "nnlab.notebook.staging"
 
 local report = {}
 
 local value_text = runs_lib.value_text
+local md_text, md_code = escape.md_text, escape.md_code
 
-local function cell(text)
-  return (tostring(text):gsub("|", "\\|"):gsub("\n", " "))
-end
-
--- A Markdown table; numbers (every column but the first) right-aligned unless left_aligned.
+-- A Markdown table of Markdown cells (escape.md_cell makes each one safe);
+-- numbers (every column but the first) right-aligned unless left_aligned.
 local function markdown_table(header, rows, left_aligned)
-  local lines = { "| " .. table.concat(header, " | ") .. " |" }
+  local head = {}
+  for i, text in ipairs(header) do head[i] = escape.md_cell(text) end
+  local lines = { "| " .. table.concat(head, " | ") .. " |" }
   local rule = {}
   for i = 1, #header do rule[i] = (i == 1 or left_aligned) and "---" or "--:" end
   lines[2] = "|" .. table.concat(rule, "|") .. "|"
   for _, row in ipairs(rows) do
     local cells = {}
-    for i = 1, #header do cells[i] = cell(row[i] or "") end
+    for i = 1, #header do cells[i] = escape.md_cell(row[i] or "") end
     lines[#lines + 1] = "| " .. table.concat(cells, " | ") .. " |"
   end
   return table.concat(lines, "\n")
 end
 
+-- A parameter value as Markdown: 64, 0.01, relu; "–" when a listed
+-- variation has none.
+local function value_md(v)
+  if v == nil then return "–" end
+  return md_text(value_text(v))
+end
+
 local function list_text(values)
   local out = {}
-  for i, v in ipairs(values) do out[i] = value_text(v) end
+  for i, v in ipairs(values) do out[i] = value_md(v) end
   return table.concat(out, ", ")
+end
+
+-- "1 seed", "3 seeds".
+local function count_text(n, noun)
+  return ("%d %s%s"):format(n, noun, n == 1 and "" or "s")
 end
 
 -- The distinct items of the lists sweeps[i][field], in order of first appearance.
@@ -67,14 +79,15 @@ local function data_lines(record)
   for _, r in ipairs(record.sweeps) do
     local tr, te = r.datasets.train, r.datasets.test
     local src = data.source(tr) or {}
-    local text = ("%s (`%s`, %s): %d training / %d test samples"):format(
-      src.title or src.name or "?", src.name or "?", src.reason or "folder unknown", #tr, #te)
+    local text = ("%s (%s, %s): %d training / %d test samples"):format(
+      md_text(src.title or src.name or "?"), md_code(src.name or "?"), md_text(src.reason or "folder unknown"),
+      #tr, #te)
     if not seen[text] then
       seen[text] = true
       lines[#lines + 1] = text
       if src.fallback_reason then
-        local note = ("`%s` was asked for, %s (`%s`) was used instead: %s."):format(
-          src.requested, src.title or src.name, src.name, src.fallback_reason)
+        local note = ("%s was asked for, %s (%s) was used instead: %s."):format(
+          md_code(src.requested), md_text(src.title or src.name), md_code(src.name), md_text(src.fallback_reason))
         if not seen[note] then seen[note] = true notes[#notes + 1] = note end
       end
     end
@@ -93,18 +106,102 @@ local function training_seconds(record)
   return total
 end
 
+-- True when a sweep's variations are the whole grid of its keys' values:
+-- none labelled, each with a value of every key, as many as the grid has
+-- cells (unlabelled variations are distinct: their labels are their values).
+local function is_grid(r)
+  local cells = 1
+  for _, k in ipairs(r.keys) do cells = cells * #r:values(k) end
+  if cells ~= #r.variations then return false end
+  for _, v in ipairs(r.variations) do
+    if v.labelled then return false end
+    for _, k in ipairs(r.keys) do
+      if v.params[k] == nil then return false end
+    end
+  end
+  return true
+end
+
+-- What a sweep varies: a grid as each key's values ("`hidden` ∈ {64, 128}"),
+-- a list variation by variation ("narrow (`hidden` = 64); (`hidden` = 256,
+-- `lr` = 0.1)"); nil for a single variation without a label.
+local function varied_text(r)
+  if #r.keys == 0 and not r.variations[1].labelled then return nil end
+  local parts = {}
+  if is_grid(r) then
+    for _, k in ipairs(r.keys) do parts[#parts + 1] = ("%s ∈ {%s}"):format(md_code(k), list_text(r:values(k))) end
+    return table.concat(parts, ", ")
+  end
+  for _, v in ipairs(r.variations) do
+    local values = {}
+    for _, k in ipairs(r.keys) do
+      if v.values[k] ~= nil then values[#values + 1] = ("%s = %s"):format(md_code(k), value_md(v.values[k])) end
+    end
+    local own = table.concat(values, ", ")
+    parts[#parts + 1] = v.labelled and (own ~= "" and ("%s (%s)"):format(md_text(v.label), own) or md_text(v.label))
+                        or ("(%s)"):format(own)
+  end
+  return ("%s listed: %s"):format(count_text(#r.variations, "variation"), table.concat(parts, "; "))
+end
+
+-- The learning rate per epoch of the first seed of variation v, when a
+-- schedule changed it: "lr 0.1 (epochs 1–2), 0.05 (epochs 3–4), 0.025
+-- (epoch 5)"; from its start to its end with the number of changes when it
+-- changed more than four times; nil while it stayed the same.
+local function schedule_text(v)
+  local history = v.seeds[1] and v.seeds[1].history or {}
+  local spans = {}
+  for _, h in ipairs(history) do
+    if h.lr == nil then return nil end
+    local last = spans[#spans]
+    if last and last.lr == h.lr then last.to = h.epoch
+    else spans[#spans + 1] = { lr = h.lr, from = h.epoch, to = h.epoch } end
+  end
+  if #spans <= 1 then return nil end
+  if #spans > 5 then
+    return ("lr schedule: %s at epoch %d to %s at epoch %d, %d changes"):format(value_text(spans[1].lr),
+      spans[1].from, value_text(spans[#spans].lr), spans[#spans].to, #spans - 1)
+  end
+  local parts = {}
+  for i, span in ipairs(spans) do
+    parts[i] = span.from == span.to and ("%s (epoch %d)"):format(value_text(span.lr), span.from)
+               or ("%s (epochs %d–%d)"):format(value_text(span.lr), span.from, span.to)
+  end
+  return "lr schedule: " .. table.concat(parts, ", ")
+end
+
+-- How both loaders of a sweep prepared the pixels.
+local function normalize_text(r)
+  local n = r.normalize
+  if not n then return "inputs ÷ 255, not normalized" end
+  return ("inputs ÷ 255, normalized with mean %s, std %s"):format(value_text(n.mean), value_text(n.std))
+end
+
+-- The header's row for a sweep: what it varies, seeds, epochs, batch size,
+-- and the first variation's model, optimizer, loss, schedule and inputs.
+local function sweep_row(r)
+  local v = r.variations[1]
+  local first = { md_text(v.model_text), md_text(v.optimizer_text), md_text(v.loss_text) }
+  first[#first + 1] = schedule_text(v)
+  first[#first + 1] = normalize_text(r)
+  local varied = varied_text(r)
+  return { "Sweep " .. md_text(r.name),
+    ("%s%s × %s, batch %d; first variation: %s"):format(varied and varied .. "; " or "",
+      count_text(#r.seeds, "seed"), count_text(r.epochs, "epoch"), v.params.batch_size, table.concat(first, ", ")) }
+end
+
 local function header(record, totals)
   local datasets, notes = data_lines(record)
   local seeds = union(record.sweeps, "seeds")
   table.sort(seeds)
   local params = {}
   for _, p in ipairs(record.params) do
-    params[#params + 1] = p.from_set and ("`%s` = %s (--set; default %s)"):format(p.name, value_text(p.value),
-                                                                              value_text(p.default))
-                          or ("`%s` = %s"):format(p.name, value_text(p.value))
+    params[#params + 1] = p.from_set and ("%s = %s (--set; default %s)"):format(md_code(p.name), value_md(p.value),
+                                                                            value_md(p.default))
+                          or ("%s = %s"):format(md_code(p.name), value_md(p.value))
   end
   local rows = {
-    { "Experiment", ("`%s`, run %s"):format(record.script, os.date("%Y-%m-%d %H:%M")) },
+    { "Experiment", ("%s, run %s"):format(md_code(record.script), os.date("%Y-%m-%d %H:%M")) },
     { "Data", #datasets > 0 and table.concat(datasets, "; ") or "none" },
     { "Engine", ("nnlab %s, SIMD path `%s`, %s"):format(core.engine_version(), core.simd(), _VERSION) },
     { "Seeds", #seeds > 0 and list_text(seeds) or "none" },
@@ -114,23 +211,19 @@ local function header(record, totals)
               :format(seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
     { "Parameters", #params > 0 and table.concat(params, ", ") or "none" },
   }
-  for _, r in ipairs(record.sweeps) do
-    local v = r.variations[1]
-    local varied = {}
-    for _, k in ipairs(r.keys) do
-      varied[#varied + 1] = ("`%s` ∈ {%s}"):format(k, list_text(r:values(k)))
-    end
-    rows[#rows + 1] = { "Sweep " .. r.name,
-      ("%s%d seeds × %d epochs, batch %d; first variation: %s, %s, %s"):format(
-        #varied > 0 and table.concat(varied, ", ") .. "; " or "", #r.seeds, r.epochs, v.params.batch_size,
-        v.model_text, v.optimizer_text, v.loss_text) }
-  end
+  for _, r in ipairs(record.sweeps) do rows[#rows + 1] = sweep_row(r) end
   local out = { markdown_table({ "Run", "" }, rows, true) }
   for _, note in ipairs(notes) do out[#out + 1] = "> **Data:** " .. note end
   return table.concat(out, "\n\n")
 end
 
 local DEFAULT_METRICS = { "test_acc", "train_loss", "test_loss" }
+
+-- "mean ± sample std over 3 seeds"; with one seed there is no std to give.
+local function over_seeds(r)
+  if #r.seeds == 1 then return "the value of 1 seed (no std: one seed measures no noise)" end
+  return ("mean ± sample std over %d seeds"):format(#r.seeds)
+end
 
 local function table_block(block)
   local r, opts = block.runs, block.options
@@ -141,7 +234,7 @@ local function table_block(block)
   for _, v in ipairs(r.variations) do labelled = labelled or v.labelled end
   local head = {}
   if labelled then head[1] = "variation" end
-  for _, k in ipairs(r.keys) do head[#head + 1] = k end
+  for _, k in ipairs(r.keys) do head[#head + 1] = md_text(k) end
   for _, m in ipairs(metrics) do head[#head + 1] = runs_lib.metrics[m].label end
   head[#head + 1] = "vs best " .. runs_lib.metrics[against].label
   head[#head + 1] = "train time / run"
@@ -150,8 +243,8 @@ local function table_block(block)
   local rows = {}
   for i, v in ipairs(r.variations) do
     local row = {}
-    if labelled then row[1] = v.label end
-    for _, k in ipairs(r.keys) do row[#row + 1] = value_text(v.params[k]) end
+    if labelled then row[1] = md_text(v.label) end
+    for _, k in ipairs(r.keys) do row[#row + 1] = value_md(v.params[k]) end
     for _, m in ipairs(metrics) do row[#row + 1] = summaries[m][i].text end
     local verdict
     if summaries[metrics[1]][i].diverged > 0 then verdict = "diverged"
@@ -164,10 +257,10 @@ local function table_block(block)
     row[#row + 1] = ((total / n) < 1 and "%.2f s" or "%.1f s"):format(total / n)
     rows[#rows + 1] = row
   end
-  local caption = ("_After the last epoch (%d), mean ± sample std over %d seeds. " ..
+  local caption = ("_After the last epoch (%d), %s. " ..
                    "\"within noise\": Welch's t-test against the best variation (95 %%) finds no difference; " ..
                    "\"differs\": it does. Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._")
-                  :format(r.epochs, #r.seeds)
+                  :format(r.epochs, over_seeds(r))
   for _, m in ipairs(metrics) do
     if m == "gap" then
       local first = r.variations[1].seeds[1]
@@ -193,11 +286,11 @@ local function grid_block(block)
     local params = row.variation.params
     cells[cell_key(params[row_key], params[col_key])] = row
   end
-  local head = { ("%s \\ %s"):format(row_key, col_key) }
-  for _, c in ipairs(col_values) do head[#head + 1] = ("%s = %s"):format(col_key, value_text(c)) end
+  local head = { ("%s \\ %s"):format(md_text(row_key), md_text(col_key)) }
+  for _, c in ipairs(col_values) do head[#head + 1] = ("%s = %s"):format(md_text(col_key), value_md(c)) end
   local rows = {}
   for _, rv in ipairs(row_values) do
-    local line = { value_text(rv) }
+    local line = { value_md(rv) }
     for _, cv in ipairs(col_values) do
       local cell_row = cells[cell_key(rv, cv)]
       local text = cell_row and cell_row.text or "–"
@@ -211,14 +304,20 @@ local function grid_block(block)
     local column = {}
     for _, rv in ipairs(row_values) do column[#column + 1] = cells[cell_key(rv, cv)] end
     local pick = runs_lib.best_row(column, metric)
-    local pick_text = pick and value_text(pick.variation.params[row_key]) or "–"
-    per_column[#per_column + 1] = ("%s = %s → %s = %s"):format(col_key, value_text(cv), row_key, pick_text)
+    local pick_text = pick and value_md(pick.variation.params[row_key]) or "–"
+    per_column[#per_column + 1] = ("%s = %s → %s = %s"):format(md_text(col_key), value_md(cv), md_text(row_key),
+                                                              pick_text)
   end
-  local caption = ("_%s after the last epoch (%d), mean ± sample std over %d seeds; bold: the best cell. " ..
-                   "Best %s for each %s: %s._")
-                  :format(runs_lib.metrics[metric].label:gsub("^%l", string.upper), r.epochs, #r.seeds, row_key,
-                          col_key, table.concat(per_column, "; "))
+  local caption = ("_%s after the last epoch (%d), %s; bold: the best cell. Best %s for each %s: %s._")
+                  :format(runs_lib.metrics[metric].label:gsub("^%l", string.upper), r.epochs, over_seeds(r),
+                          md_text(row_key), md_text(col_key), table.concat(per_column, "; "))
   return markdown_table(head, rows) .. "\n\n" .. caption
+end
+
+-- "lr=0.1" in a chart's key (plain text: gnuplot.chart escapes it); "lr=–"
+-- for a listed variation without lr.
+local function key_value(k, value)
+  return ("%s=%s"):format(k, value == nil and "–" or value_text(value))
 end
 
 -- A chart of a metric per epoch: a line and a mean ± std band per variation
@@ -230,18 +329,21 @@ local function epoch_chart(c, r, opts, y, info)
   c.xrange = { 1, math.max(r.epochs, 2) }
   for _, v in ipairs(r:select(opts.where)) do
     local points = {}
-    for _, pt in ipairs(r:curve(v, y)) do points[#points + 1] = { pt.epoch, pt.mean, pt.std, pt.n } end
+    for _, pt in ipairs(r:curve(v, y)) do
+      if pt.mean then points[#points + 1] = { pt.epoch, pt.mean, pt.std, pt.n } end
+    end
     local diverged = 0
     for _, s in ipairs(v.seeds) do if s.diverged then diverged = diverged + 1 end end
     local title = v.label
     if opts.where and not v.labelled then -- the values every line shares go unsaid
       local parts = {}
       for _, k in ipairs(r.keys) do
-        if opts.where[k] == nil then parts[#parts + 1] = ("%s=%s"):format(k, value_text(v.params[k])) end
+        if opts.where[k] == nil then parts[#parts + 1] = key_value(k, v.params[k]) end
       end
       if #parts > 0 then title = table.concat(parts, ", ") end
     end
     if diverged == #v.seeds then title = title .. ": diverged"
+    elseif #points == 0 then title = ("%s: no %s measured"):format(title, y)
     elseif diverged > 0 then title = ("%s (%d/%d seeds diverged)"):format(title, diverged, #v.seeds) end
     c.series[#c.series + 1] = { title = title, points = points }
   end
@@ -283,8 +385,9 @@ end
 
 -- A chart of a metric's final value against the varied parameter x, with
 -- error bars over seeds: one line per combination of the other varied
--- parameters (variations matching opts.where); a diverged variation appears
--- in the key only.
+-- parameters (variations matching opts.where); a variation that diverged,
+-- has no value of x (a listed variation may leave it out) or of the metric
+-- appears in the key only, saying which.
 local function parameter_chart(c, r, opts, y, info, x)
   c.style, c.xlabel = "errorbars", x
   c.title = opts.title or ("final %s against %s"):format(info.label, x)
@@ -298,17 +401,16 @@ local function parameter_chart(c, r, opts, y, info, x)
       local others = {}
       for _, k in ipairs(r.keys) do
         if k ~= x and (opts.where or {})[k] == nil then
-          others[#others + 1] = ("%s=%s"):format(k, value_text(v.params[k]))
+          others[#others + 1] = key_value(k, v.params[k])
         end
       end
       local name = #others > 0 and table.concat(others, ", ")
-                   or ("%s (mean ± std over %d seeds)"):format(info.label, #r.seeds)
+                   or ("%s (mean ± std over %s)"):format(info.label, count_text(#r.seeds, "seed"))
       if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
-      if row.diverged == 0 and row.mean then
-        table.insert(groups[name].points, { positions[v.params[x]], row.mean, row.std or 0, row.n })
-      else
-        order[#order + 1] = { title = ("%s: diverged"):format(v.label), points = {} }
-      end
+      if row.diverged > 0 then order[#order + 1] = { title = ("%s: diverged"):format(v.label), points = {} }
+      elseif v.params[x] == nil then order[#order + 1] = { title = ("%s: no %s"):format(v.label, x), points = {} }
+      elseif not row.mean then order[#order + 1] = { title = ("%s: no %s measured"):format(v.label, y), points = {} }
+      else table.insert(groups[name].points, { positions[v.params[x]], row.mean, row.std or 0, row.n }) end
     end
   end
   for _, g in ipairs(order) do
@@ -324,7 +426,7 @@ local function chart_spec(block, number)
   local r, opts = block.runs, block.options
   local y, x = opts.y or "test_acc", opts.x or "epoch"
   local info = runs_lib.metrics[y]
-  local c = { file = ("fig%d-%s-%s"):format(number, y, x), series = {},
+  local c = { file = ("fig%d-%s-%s"):format(number, y, escape.file_name(x)), series = {},
               ylabel = info.label .. (info.unit and (" (" .. info.unit .. ")") or ""),
               key = info.higher_is_better and "bottom right" or "top right" }
   if x == "epoch" then return epoch_chart(c, r, opts, y, info) end
@@ -338,27 +440,17 @@ local function chart_block(block, number, drawing, name, problems)
   local script, text = gnuplot.chart(c)
   local ok, err = gnuplot.draw(drawing.folder, c.file, script, text, drawing.previous)
   if ok then drawing.proofs[#drawing.proofs + 1] = err end
-  local title = block.options.title or c.title
-  if ok then return ("![%s](%s/%s.png)"):format(cell(title), name, c.file) end
+  local title = md_text(block.options.title or c.title)
+  local function link(ext) return escape.md_link(("%s/%s.%s"):format(name, c.file, ext)) end
+  local function file(ext) return md_text(("%s/%s.%s"):format(name, c.file, ext)) end
+  if ok then return ("![%s](%s)"):format(title, link("png")) end
   err = drawing.public(err)
   problems[#problems + 1] = ("chart %s not drawn: %s"):format(c.file, err)
-  return ("> **Chart not drawn** — %s: %s. Its data and script are in [%s/%s.dat](%s/%s.dat) and " ..
-          "[%s/%s.gp](%s/%s.gp).")
-         :format(title, err, name, c.file, name, c.file, name, c.file, name, c.file)
+  return ("> **Chart not drawn** — %s: %s. Its data and script are in [%s](%s) and [%s](%s).")
+         :format(title, md_text(err), file("dat"), link("dat"), file("gp"), link("gp"))
 end
 
-local function csv_field(v)
-  if v == nil then return "" end
-  if type(v) == "number" then
-    if v ~= v then return "nan" end
-    if v == math.huge then return "inf" end
-    if v == -math.huge then return "-inf" end
-    return serialize.number(v)
-  end
-  v = tostring(v)
-  if v:find('[,"\n]') then v = '"' .. v:gsub('"', '""') .. '"' end
-  return v
-end
+local csv_field = escape.csv_field
 
 local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
 
@@ -386,6 +478,7 @@ local function results(record)
     head[#head + 1] = "train_eval_acc"
   end
   head[#head + 1] = "diverged"
+  for i, field in ipairs(head) do head[i] = csv_field(field) end
   local csv, rows = { table.concat(head, ",") }, {}
   for _, r in ipairs(record.sweeps) do
     local own = {}
@@ -394,7 +487,11 @@ local function results(record)
       for _, s in ipairs(v.seeds) do
         for _, h in ipairs(s.history) do
           local fields = { csv_field(r.name), csv_field(v.label) }
-          for _, k in ipairs(keys) do fields[#fields + 1] = csv_field(own[k] and v.params[k] or nil) end
+          for _, k in ipairs(keys) do
+            local value -- a key of another sweep is empty; false is false
+            if own[k] then value = v.params[k] end
+            fields[#fields + 1] = csv_field(value)
+          end
           fields[#fields + 1] = csv_field(s.seed)
           fields[#fields + 1] = csv_field(h.epoch)
           for _, m in ipairs(row_metrics) do fields[#fields + 1] = csv_field(h[m]) end
@@ -422,6 +519,21 @@ local function results(record)
   return table.concat(csv, "\n") .. "\n", json.encode(doc) .. "\n"
 end
 
+-- The report's title line (the title is text: escape.md_text) and the
+-- comment that says which file wrote it.
+local function opening(record)
+  return "# " .. md_text(record.title or record.name),
+         ("<!-- Written by `nnlab run %s`: edit that file, not this one. -->"):format(md_text(record.script))
+end
+
+-- The closing line: links to results.csv and results.json.
+local function results_links(name)
+  local function link(file)
+    return ("[%s](%s)"):format(md_text(name .. "/" .. file), escape.md_link(name .. "/" .. file))
+  end
+  return ("---\n\nEvery run, seed and epoch: %s, %s (with timings)."):format(link("results.csv"), link("results.json"))
+end
+
 -- The proofs of the charts a report folder holds (gnuplot.draw), by chart.
 local PROOFS = ".charts-drawn"
 
@@ -440,8 +552,7 @@ function report.write(record, totals)
                       previous = { folder = stage.live_folder,
                                    proofs = gnuplot.read_proofs(files.read(stage.live_folder .. "/" .. PROOFS)) } }
     local parts, charts = {}, 0
-    parts[1] = "# " .. (record.title or name)
-    parts[2] = ("<!-- Written by `nnlab run %s`: edit that file, not this one. -->"):format(record.script)
+    parts[1], parts[2] = opening(record)
     parts[3] = header(record, totals)
     for _, block in ipairs(record.blocks) do
       stage:check_interrupt()
@@ -455,9 +566,7 @@ function report.write(record, totals)
     end
     if #drawing.proofs > 0 then stage:write(PROOFS, table.concat(drawing.proofs, "\n") .. "\n") end
     if #record.sweeps > 0 then
-      parts[#parts + 1] = ("---\n\nEvery run, seed and epoch: [%s/results.csv](%s/results.csv), " ..
-                           "[%s/results.json](%s/results.json) (with timings).")
-                          :format(name, name, name, name)
+      parts[#parts + 1] = results_links(name)
       local csv, json_text = results(record)
       stage:write("results.csv", csv)
       stage:write("results.json", json_text)

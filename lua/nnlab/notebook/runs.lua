@@ -73,7 +73,8 @@ end
 --- runs.new(sweep_description) -> an empty Runs; sweeps fill .variations.
 --- Fields: name, keys (the varied parameters, in order), seeds, epochs,
 --- variations = { { label, values = { key = value }, params, seeds = {
---- { seed, history, diverged, seconds, cached } } } }, counts { runs, trained, cached }.
+--- { seed, history, diverged, seconds, cached } } } }, counts { runs, trained, cached },
+--- normalize (the { mean, std } both loaders used, or nil; set by lab.sweep).
 function runs.new(fields)
   return setmetatable(fields, Runs)
 end

@@ -1,0 +1,193 @@
+-- The report renders everything the notebook API accepts, and what it would
+-- get wrong is refused at the user's line (issue 13, findings 4, 5 and 11):
+-- parameters named like statistics (std, mean) leave the statistics alone;
+-- listed variations (the docs' own example, and ones that leave a key out),
+-- a boolean x axis; lab.table/lab.chart options that cannot render; the
+-- header's list of variations, schedule and normalisation; "1 seed"; false in
+-- results.csv; lab.md with a nil value; a file named `.lua`. Each case writes
+-- a small experiment; the line marked `--<` is the one an error must name.
+local T = require "testlib"
+local E = require "fixtures.experiment"
+
+local dir = T.tmpdir("report_inputs")
+local reports = dir .. "/reports"
+
+local function experiment(name, body) return E.write(dir, name, body) end
+
+local function run(path)
+  return T.nnlab_run({ "run", path, "--out", reports, "--quiet" },
+                     { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+end
+
+-- Runs a good experiment; returns its report (asserting exit status 0).
+local function good_run(name, body)
+  local path = experiment(name, body)
+  local out, status = run(path)
+  T.eq(status, 0, name .. " status\n" .. out)
+  return T.read(("%s/%s.md"):format(reports, name)) or "", out
+end
+
+-- Runs a bad experiment: exit 1, a first line naming its marked line and
+-- fragment, and no report written.
+local function expect_error(name, body, fragment)
+  local path, line = experiment(name, body)
+  local out, status = run(path)
+  E.expect_error_line(out, status, path, line, { fragment })
+  T.eq(T.read(("%s/%s.md"):format(reports, name)), nil, "no report")
+end
+
+-- ---- finding 4: parameters apart from statistics ----------------------------------
+
+local clash_std = [[
+local by_std = lab.sweep { vary = { std = { 0.01, 1.0 } }, seeds = 3, epochs = 1, batch_size = 50, hidden = 8,
+  train = train, test = test, model = function(p) local _ = p.std return model(p) end, optimizer = sgd }
+lab.table(by_std, { metrics = { "test_acc" } })
+for _, v in ipairs(by_std.variations) do -- the true mean ± std of the seeds, computed here
+  local finals = {}
+  for _, s in ipairs(v.seeds) do finals[#finals + 1] = s.history[#s.history].test_acc end
+  lab.md("TRUE %s: %.2f ± %.2f %%", v.label, lab.stats.mean(finals), lab.stats.std(finals))
+end
+]]
+local clash_mean = [[
+local by_mean = lab.sweep { vary = { mean = { 1, 2 } }, seeds = 2, epochs = 2, batch_size = 50, train = train,
+  test = test, optimizer = sgd,
+  model = function(p) return model { hidden = p.mean == 1 and 32 or 1 } end }
+lab.table(by_mean, { metrics = { "test_acc" } })
+local best = by_mean:best()
+lab.md("BEST mean=%s, measured %.2f", best.params.mean, best.mean)
+]]
+
+T.case("vary = { std = ... }: the table shows the seeds' true std, not the parameter", function()
+  local md = good_run("clash_std", clash_std)
+  for _, value in ipairs { "0.01", "1" } do
+    local truth = md:match("TRUE std=" .. value:gsub("%.", "%%.") .. ": ([^\n]+)")
+    T.truthy(truth, "the true value of std=" .. value .. "\n" .. md)
+    T.contains(md, ("| %s | %s |"):format(value, truth), "the table row of std=" .. value)
+  end
+end)
+
+T.case("vary = { mean = ... }: best and the table pick by measured accuracy", function()
+  local md = good_run("clash_mean", clash_mean)
+  T.contains(md, "BEST mean=1, measured", "best is hidden 32 (mean=1), not the larger parameter")
+  T.truthy(md:find("| 1 | [%d.]+ ± [%d.]+ %% | %*%*best%*%* |"), "the table marks mean=1 best:\n" .. md)
+end)
+
+-- ---- finding 5: everything the API accepts renders ------------------------------------
+
+T.case("listed variations (the docs' example and one without a key) render: header, table, charts", function()
+  local md, out = good_run("listed", [[
+local readme = lab.sweep { seeds = 2, epochs = 1, batch_size = 50, lr = 0.01, train = train, test = test,
+  variations = { { hidden = 64, label = "narrow" }, { hidden = 256, lr = 0.1 } },
+  model = model, optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+lab.table(readme)
+lab.chart(readme)
+lab.chart(readme, { x = "hidden" })
+lab.chart(readme, { x = "lr" })
+local gaps = lab.sweep { name = "gaps", seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  variations = { { hidden = 8, label = "default lr" }, { hidden = 8, lr = 0.5 } },
+  model = model, optimizer = function(p, params) return optim.SGD(params, { lr = p.lr or 0.05 }) end }
+lab.table(gaps)
+lab.chart(gaps, { x = "lr" })
+]])
+  T.truthy(not out:find("not drawn", 1, true), "every chart drawn\n" .. out)
+  T.contains(md, "2 variations listed: narrow (`hidden` = 64); (`hidden` = 256, `lr` = 0.1); 2 seeds × 1 epoch",
+             "a list is described as a list")
+  T.truthy(not md:find("`lr` ∈", 1, true), "not as a grid")
+  T.contains(md, "| default lr | 8 | – |", "a value the variation leaves out")
+  T.contains(T.read(reports .. "/listed/fig4-test_acc-lr.gp") or "", "title 'default lr: no lr'",
+             "a variation without x is in the key, saying so")
+  for i = 1, 4 do
+    T.truthy(md:find(("listed/fig%d%%-[%%w_]+%%-[%%w_]+%%.png"):format(i)), "chart " .. i .. " in the report")
+  end
+end)
+
+T.case("a boolean on the x axis renders; false stays false in results.csv", function()
+  local md = good_run("boolean", [[
+local runs = lab.sweep { vary = { nesterov = { false, true } }, seeds = 1, epochs = 1, batch_size = 50, hidden = 8,
+  train = train, test = test, model = model,
+  optimizer = function(p, params) return optim.SGD(params, { lr = 0.1, momentum = 0.9, nesterov = p.nesterov }) end }
+lab.chart(runs, { x = "nesterov" })
+]])
+  T.contains(md, "![final test accuracy against nesterov](boolean/fig1-test_acc-nesterov.png)", "drawn")
+  T.contains(T.read(reports .. "/boolean/fig1-test_acc-nesterov.gp") or "", "set xtics ('false' 1, 'true' 2)", "tics")
+  local csv = T.read(reports .. "/boolean/results.csv") or ""
+  T.contains(csv, "nesterov,nesterov=false,false,1,1,", "false is written as false, not as an empty cell")
+  T.contains(csv, "nesterov,nesterov=true,true,1,1,", "true")
+end)
+
+local SWEEP = [[
+local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 50, train = train,
+  test = test, model = model, optimizer = sgd }
+]]
+
+T.case("lab.table(runs, { metrics = {} }) is refused at the user's line", function()
+  expect_error("no_metrics", SWEEP .. [[
+lab.table(runs, { metrics = {} }) --<
+]], "lab.table: metrics must list at least one metric")
+end)
+
+T.case("a metric the runs never measured is refused at lab.chart's and lab.table's line", function()
+  expect_error("no_eval_chart", SWEEP .. [[
+lab.chart(runs, { y = "train_eval_acc" }) --<
+]], "lab.chart: y: no variation of these runs has a value of train_eval_acc " ..
+    "(measured only when the sweep sets eval_train = true)")
+  expect_error("no_eval_table", SWEEP .. [[
+lab.table(runs, { metrics = { "test_acc", "train_eval_acc" } }) --<
+]], "lab.table: metrics: no variation of these runs has a value of train_eval_acc")
+end)
+
+T.case("a grid table over listed variations that leave a key out is refused", function()
+  expect_error("gap_grid", [[
+local runs = lab.sweep { seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, model = model,
+  variations = { { hidden = 4, label = "default lr" }, { hidden = 8, lr = 0.5 } },
+  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr or 0.05 }) end }
+lab.table(runs, { rows = "hidden", columns = "lr" }) --<
+]], "lab.table: rows and columns need a value of hidden and lr in every variation: 'default lr' has no lr")
+end)
+
+-- ---- finding 11: the report's smaller parts -------------------------------------------
+
+T.case("the header names the schedule and the normalisation; one seed is '1 seed'", function()
+  local md = good_run("schedule", [[
+local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 3, batch_size = 50, train = train,
+  test = test, model = model, normalize = { mean = 0.286, std = 0.353 },
+  optimizer = function(p, params)
+    local opt = optim.SGD(params, { lr = 0.1 })
+    return opt, optim.lr_scheduler.StepLR(opt, { step_size = 2, gamma = 0.5 })
+  end }
+lab.table(runs)
+lab.chart(runs, { x = "hidden" })
+]])
+  T.contains(md, "lr schedule: 0.1 (epochs 1–2), 0.05 (epoch 3)", "the schedule")
+  T.contains(md, "normalized with mean 0.286, std 0.353", "the normalisation")
+  T.contains(md, "1 seed × 3 epochs", "one seed, in the header")
+  T.truthy(not md:find("1 seeds", 1, true), "never '1 seeds':\n" .. md)
+  T.truthy(not (T.read(reports .. "/schedule/fig1-test_acc-hidden.gp") or ""):find("1 seeds", 1, true),
+           "nor in the chart's key")
+  local plain = good_run("plain_inputs", SWEEP .. "lab.table(runs)\n")
+  T.contains(plain, "inputs ÷ 255, not normalized", "no normalisation, said so")
+end)
+
+T.case("lab.md with a nil value is refused at the user's line", function()
+  expect_error("md_nil", [[
+local missing
+lab.md("value: %s", missing) --<
+]], "lab.md: value 1 for the pattern is nil")
+end)
+
+T.case("an experiment file named .lua is refused: its report would be reports/.md", function()
+  local folder = T.tmpdir("report_inputs_dot")
+  T.write(folder .. "/.lua", E.PRELUDE .. "lab.title 'x'\n")
+  local out, status = T.nnlab_run({ "run", folder .. "/.lua", "--out", folder .. "/reports", "--quiet" },
+                                  { NNLAB_CACHE = folder .. "/cache" })
+  T.eq(status, 1, "status\n" .. out)
+  local first = out:match("^[^\n]*")
+  local title_line = select(2, E.PRELUDE:gsub("\n", "")) + 1
+  T.contains(first, ("nnlab: %s/.lua:%d: "):format(folder, title_line), "at its first lab call")
+  T.contains(first, "the experiment file needs a name before .lua: its report would be " .. folder .. "/reports/.md",
+             "says why")
+  T.eq(tonumber(T.run("ls -A " .. T.quote(folder .. "/reports") .. " 2>/dev/null | wc -l"):match("%d+")), 0,
+       "nothing written into the reports folder")
+end)
+
+T.done()
