@@ -136,13 +136,19 @@ lab.table(runs, { metrics = { "test_acc", "train_eval_acc" } }) --<
 ]], "lab.table: metrics: no variation of these runs has a value of train_eval_acc")
 end)
 
-T.case("a grid table over listed variations that leave a key out is refused", function()
+T.case("a grid table over listed variations that leave a key out or share a cell is refused", function()
   expect_error("gap_grid", [[
 local runs = lab.sweep { seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, model = model,
   variations = { { hidden = 4, label = "default lr" }, { hidden = 8, lr = 0.5 } },
   optimizer = function(p, params) return optim.SGD(params, { lr = p.lr or 0.05 }) end }
 lab.table(runs, { rows = "hidden", columns = "lr" }) --<
 ]], "lab.table: rows and columns need a value of hidden and lr in every variation: 'default lr' has no lr")
+  expect_error("shared_cell", [[
+local runs = lab.sweep { seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, model = model,
+  variations = { { hidden = 4, lr = 0.1, label = "a" }, { hidden = 4, lr = 0.1, label = "b" }, { hidden = 8, lr = 0.2 } },
+  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+lab.table(runs, { rows = "hidden", columns = "lr" }) --<
+]], "lab.table: rows and columns: 'a' and 'b' have the same hidden and lr, and a cell holds one variation")
 end)
 
 -- ---- finding 11: the report's smaller parts -------------------------------------------
