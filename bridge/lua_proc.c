@@ -1,7 +1,7 @@
 /* core.proc: the few POSIX calls the notebook's worker pool, progress display
  * and report writer need (fork, wait, pipes, poll, a monotonic clock, isatty,
- * mkdir, file locks, signals). Failures return nil, message, errno as io
- * functions do.
+ * mkdir, opening regular files only, file locks, signals). Failures return
+ * nil, message, errno as io functions do.
  *
  * Why in the bridge: this is the Lua binding of POSIX process primitives that
  * Lua's standard library lacks. The engine must know nothing of processes or of
@@ -19,6 +19,7 @@
 #include "nnlab_bridge.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,6 +29,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "nn_file.h"
 
 #define PROC_READ_MAX 65536
 /* Lua instructions between two looks at the signal record from the count hook. */
@@ -246,6 +249,40 @@ static int proc_mkdir(lua_State *L)
     return luaL_fileresult(L, made, path);
 }
 
+/* ---- files ---------------------------------------------------------------- */
+
+/* The closef of files made by proc.open_regular, as liolib's io_fclose. */
+static int regular_file_close(lua_State *L)
+{
+    luaL_Stream *p = luaL_checkudata(L, 1, LUA_FILEHANDLE);
+    return luaL_fileresult(L, fclose(p->f) == 0, NULL);
+}
+
+/* proc.open_regular(path) -> file, size | nil, message, errno: io.open(path,
+ * "rb") for regular files only (engine/nn_file.h). The open does not block,
+ * so a FIFO cannot hang it; a FIFO, a device (/dev/zero never ends, whatever
+ * its size said) or a folder is refused with "PATH: a FIFO, not a regular
+ * file" and errno EINVAL (EISDIR for a folder); other failures read "cannot
+ * open PATH: cause" with open's errno. The file is an ordinary Lua file. */
+static int proc_open_regular(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    luaL_Stream *p = lua_newuserdatauv(L, sizeof *p, 0);
+    p->closef = NULL; /* a closed file until the open succeeds */
+    luaL_setmetatable(L, LUA_FILEHANDLE);
+    uint64_t size;
+    if (nn_file_open_regular(path, &p->f, &size) != NN_OK) {
+        int error = errno;
+        luaL_pushfail(L);
+        lua_pushstring(L, nn_error_message());
+        lua_pushinteger(L, error);
+        return 3;
+    }
+    p->closef = regular_file_close;
+    lua_pushinteger(L, (lua_Integer)size);
+    return 2;
+}
+
 /* ---- signals ------------------------------------------------------------ */
 
 static void record_signal(int sig)
@@ -391,6 +428,7 @@ static const luaL_Reg proc_functions[] = {
     {"close", proc_close},
     {"poll", proc_poll},
     {"mkdir", proc_mkdir},
+    {"open_regular", proc_open_regular},
     {"lock", proc_lock},
     {"catch_signals", proc_catch_signals},
     {"default_signals", proc_default_signals},

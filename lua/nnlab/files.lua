@@ -121,18 +121,20 @@ function files.write_atomic(path, text)
   return true
 end
 
---- The whole content of a file, or nil, message, missing (true when the file
---- does not exist). With max_bytes, a longer file is refused unread.
+--- The whole content of a regular file, or nil, message, missing (true when
+--- the file does not exist). Anything else is refused unread, without
+--- waiting on it: "a FIFO, not a regular file" (its open would wait for a
+--- writer), likewise a device (/dev/zero never ends) or a folder. With
+--- max_bytes, a longer file is refused unread.
 function files.read(path, max_bytes)
-  local f, err, code = io.open(path, "rb")
-  if not f then return nil, err, code == ENOENT end
-  if max_bytes then
-    local size = f:seek("end")
-    if size and size > max_bytes then
-      f:close()
-      return nil, ("larger than %d bytes"):format(max_bytes)
-    end
-    f:seek("set")
+  local f, size, code = proc().open_regular(path) -- on failure: nil, message, errno
+  if not f then
+    local message = size:gsub("^cannot open ", "", 1) -- "cannot open PATH: cause" or "PATH: a FIFO, ..."
+    return nil, cause(message, path), code == ENOENT
+  end
+  if max_bytes and size > max_bytes then
+    f:close()
+    return nil, ("larger than %d bytes"):format(max_bytes)
   end
   local text, rerr = f:read("a")
   f:close()

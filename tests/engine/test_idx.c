@@ -452,6 +452,26 @@ static void test_load_dir(void **state)
     assert_null(train.images);
 }
 
+/* A FIFO under a standard name is found, then refused, never waited on. */
+static void test_load_dir_with_a_fifo(void **state)
+{
+    (void)state;
+    char dir[512], path[1024];
+    const uint8_t labels[N] = {4, 0, 9};
+    mkdir(idx_path(dir, sizeof dir, "fifo-folder"), 0777);
+    write_labels(path, sizeof path, "fifo-folder/train-labels-idx1-ubyte", 0, labels, N);
+    idx_path(path, sizeof path, "fifo-folder/train-images-idx3-ubyte");
+    remove(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    nn_dataset ds;
+    alarm(20);
+    assert_int_equal(nn_dataset_load_dir(&ds, dir, 1), NN_EIO);
+    alarm(0);
+    assert_error_contains("fifo-folder/train-images-idx3-ubyte: a FIFO, not a regular file");
+    assert_null(ds.images);
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_not_regular_files),
         cmocka_unit_test(test_count_mismatch),
         cmocka_unit_test(test_load_dir),
+        cmocka_unit_test(test_load_dir_with_a_fifo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,11 +2,15 @@
 -- hash of its key (everything that decides the result; nnlab.notebook.sweep builds
 -- it). A file repeats its whole key, which is checked on every read: a file
 -- that does not parse, whose key differs or whose result is malformed is
--- damaged; it is deleted with a warning and the run is trained again. Entry
--- files are outside input: they are parsed as data (nnlab.notebook.serialize), never
--- run. Files are written atomically (temporary name + rename), so a run killed
--- midway leaves only whole entries, and two runs that store the same entry at
--- once each leave a whole, correct file.
+-- damaged, and so is anything in its place that is not a regular file (a
+-- FIFO, a link to a device, a folder: never read, see files.read). A damaged
+-- entry is deleted with a warning and the run is trained again; one that
+-- cannot be deleted stops the run, named. Entry files are outside input: they
+-- are parsed as data (nnlab.notebook.serialize), never run. Files are written
+-- atomically (temporary name + rename), so a run killed midway leaves only
+-- whole entries, and two runs that store the same entry at once each leave a
+-- whole, correct file.
+local errors = require "nnlab.errors"
 local files = require "nnlab.files"
 local hash = require "nnlab.notebook.hash"
 local serialize = require "nnlab.notebook.serialize"
@@ -71,8 +75,12 @@ function cache:get(key, check)
     if not ok then entry, why = nil, problem end
   end
   if not entry then
+    local removed, err = os.remove(path) -- a FIFO, link or empty folder goes too; a full folder stays
+    if not removed then
+      if err:sub(1, #path + 2) == path .. ": " then err = err:sub(#path + 3) end
+      errors.raise("cannot delete the damaged cache entry %s (%s): %s; delete it, then run again", path, why, err)
+    end
     warn(path, why)
-    os.remove(path)
     return nil
   end
   return entry.result
