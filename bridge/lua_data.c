@@ -182,9 +182,9 @@ static int loader_new(lua_State *L)
 {
     lnn_dataset *d = check_dataset(L, 1);
     lua_Integer batch = luaL_checkinteger(L, 2);
-    luaL_argcheck(L, batch >= 1 && batch <= (1 << 20), 2, "batch_size must be >= 1");
     nn_loader_config c = {
-        .batch_size = (uint32_t)batch,
+        /* out of uint32 range: 0, which the engine refuses with its message */
+        .batch_size = batch >= 1 && batch <= UINT32_MAX ? (uint32_t)batch : 0,
         .shuffle = lua_toboolean(L, 3),
         .drop_last = lua_toboolean(L, 4),
         .seed = (uint64_t)luaL_optinteger(L, 5, 0),
@@ -312,4 +312,6 @@ void lnn_open_data(lua_State *L)
     lua_setfield(L, -2, "dataset_load");
     lua_pushcfunction(L, loader_new);
     lua_setfield(L, -2, "loader_new");
+    lua_pushinteger(L, NN_LOADER_MAX_BATCH);
+    lua_setfield(L, -2, "max_batch_size"); /* the engine's limit, for checks at the user's line */
 }

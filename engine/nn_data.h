@@ -90,8 +90,13 @@ void nn_indices_free(nn_indices *ix);
 
 /* ---- Loader ------------------------------------------------------------------ */
 
+/* The largest batch_size a loader takes (2^20 samples): batch rows travel as
+ * int through the network, and a batch of 2^20 28x28 images is 3.3 GB of
+ * floats already. */
+#define NN_LOADER_MAX_BATCH (1u << 20)
+
 typedef struct nn_loader_config {
-    uint32_t batch_size;  /* > 0 */
+    uint32_t batch_size;  /* 1 to NN_LOADER_MAX_BATCH */
     int shuffle;          /* non-zero: a new permutation every epoch, from (seed, epoch) */
     int drop_last;        /* non-zero: skip a last batch smaller than batch_size */
     uint64_t seed;

@@ -122,8 +122,9 @@ static nn_status check_config(const nn_dataset *ds, const nn_indices *indices,
     uint32_t count = indices ? indices->count : ds->count;
     if (!ds->images || ds->count == 0)
         return nn_fail(NN_EINVAL, "loader: the dataset is empty (not loaded, or freed)");
-    if (c->batch_size == 0)
-        return nn_fail(NN_EINVAL, "loader: batch_size must be at least 1");
+    if (c->batch_size == 0 || c->batch_size > NN_LOADER_MAX_BATCH)
+        return nn_fail(NN_EINVAL, "loader: batch_size %u is out of range: it must be from 1 to %u",
+                       c->batch_size, NN_LOADER_MAX_BATCH);
     if (c->normalize && !(c->std > 0.0f))
         return nn_fail(NN_EINVAL, "loader: normalization needs std > 0 (got %g)", (double)c->std);
     if (count == 0)

@@ -149,12 +149,13 @@ nn_status nn_layer_spec_check(const nn_layer_spec *spec, int index)
     case NN_LAYER_LEAKY_RELU:
         /* The backward pass reads the sign of the output, which needs slope >= 0. */
         if (!isfinite(spec->slope) || spec->slope < 0.0f)
-            return nn_fail(NN_EINVAL, "layer %d (LeakyReLU): slope %g must be finite and >= 0", n,
+            return nn_fail(NN_EINVAL, "layer %d (LeakyReLU): slope %.9g must be finite and >= 0", n,
                            (double)spec->slope);
         return NN_OK;
     case NN_LAYER_DROPOUT:
         if (!(spec->p >= 0.0f && spec->p < 1.0f))
-            return nn_fail(NN_EINVAL, "layer %d (Dropout): p %g must be in [0, 1)", n, (double)spec->p);
+            /* %.9g: every digit of the float (0.99999999 arrives as 1: the bridge's rounding) */
+            return nn_fail(NN_EINVAL, "layer %d (Dropout): p %.9g must be in [0, 1)", n, (double)spec->p);
         return NN_OK;
     case NN_LAYER_SIGMOID:
     case NN_LAYER_RELU:

@@ -76,6 +76,11 @@ function cli.parse_run(args)
       elseif a == "--out" or a:match("^%-%-out=") then
         opts.out = a == "--out" and value_of("--out") or a:sub(7)
         if opts.out == "" then error("--out needs a folder", 0) end
+        -- `--out --quiet` forgot the folder; a folder named -P would read as an option to the shell's cd
+        if opts.out:sub(1, 1) == "-" then
+          error(("--out '%s' looks like an option: give the folder, or write ./%s for a folder of that name")
+                :format(shown(opts.out), shown(opts.out)), 0)
+        end
       elseif a:sub(1, 1) == "-" and a ~= "-" then
         error(("unknown option '%s' (see nnlab run --help)"):format(shown(a)), 0)
       elseif opts.script == nil then

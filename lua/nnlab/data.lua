@@ -100,6 +100,8 @@ function data.DataLoader(ds, opts)
   local batch_size = opts.batch_size
   if batch_size < 1 then
     errors.raise("data.DataLoader: batch_size must be a positive integer, got %s", tostring(batch_size))
+  elseif batch_size > core.max_batch_size then
+    errors.raise("data.DataLoader: batch_size must be at most %d, got %s", core.max_batch_size, tostring(batch_size))
   end
   local mean, std
   if opts.normalize then

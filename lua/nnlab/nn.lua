@@ -30,8 +30,16 @@ end
 local Layer = {}
 Layer.__index = Layer
 
+-- A layer's number as short as it still gives the same 32-bit float (the
+-- engine keeps layer values as floats): 0.1, 0.01, and 0.9999999, not 1.
 local function fmt_number(x)
-  return (("%.6g"):format(x))
+  local float = string.pack("f", x)
+  for digits = 6, 8 do
+    local text = ("%." .. digits .. "g"):format(x)
+    local back = tonumber(text)
+    if back and string.pack("f", back) == float then return text end
+  end
+  return ("%.9g"):format(x) -- nine digits tell every float apart
 end
 
 --- torch-style one-line description, e.g. "Linear(in_features=784, out_features=64, bias=True)".
@@ -86,8 +94,13 @@ end
 --- nn.Dropout([p = 0.5]): inverted dropout, active in training mode only.
 function nn.Dropout(p)
   p = p or 0.5
-  if type(p) ~= "number" or not (p >= 0 and p < 1) then
-    errors.raise("nn.Dropout: p must be in [0, 1), got %s", tostring(p))
+  if type(p) ~= "number" then errors.raise("nn.Dropout: p must be in [0, 1), got %s", tostring(p)) end
+  -- the value as given, every digit of it (Lua's 14 digits show 1 - 1e-15 as 1.0)
+  local shown = tostring(p)
+  if tonumber(shown) ~= p then shown = ("%.17g"):format(p) end
+  if not (p >= 0 and p < 1) then errors.raise("nn.Dropout: p must be in [0, 1), got %s", shown) end
+  if string.unpack("f", string.pack("f", p)) >= 1 then
+    errors.raise("nn.Dropout: p must be in [0, 1), got %s (which rounds to 1 as a 32-bit float)", shown)
   end
   return setmetatable({ kind = "Dropout", p = p }, Layer)
 end

@@ -300,7 +300,10 @@ static void test_errors(void **state)
 {
     (void)state;
     nn_dataset ds = make_dataset();
-    expect_loader_error(&ds, NULL, (nn_loader_config){.batch_size = 0}, "batch_size must be at least 1");
+    expect_loader_error(&ds, NULL, (nn_loader_config){.batch_size = 0},
+                        "batch_size 0 is out of range: it must be from 1 to 1048576");
+    expect_loader_error(&ds, NULL, (nn_loader_config){.batch_size = NN_LOADER_MAX_BATCH + 1},
+                        "batch_size 1048577 is out of range: it must be from 1 to 1048576");
     expect_loader_error(&ds, NULL, (nn_loader_config){.batch_size = 4, .normalize = 1, .std = 0},
                         "std > 0");
     expect_loader_error(&ds, NULL, (nn_loader_config){.batch_size = 200, .drop_last = 1},
@@ -326,8 +329,11 @@ static void test_errors(void **state)
     assert_null(valid.at);
     nn_indices_free(&out);
 
-    /* batch larger than the data, no drop_last: one short batch */
+    /* batch larger than the data, no drop_last: one short batch (also at the limit) */
     nn_loader *l = make_loader(&ds, NULL, 1000, 0, 0, 0);
+    assert_int_equal(nn_loader_batches(l), 1);
+    nn_loader_free(l);
+    l = make_loader(&ds, NULL, NN_LOADER_MAX_BATCH, 0, 0, 0);
     assert_int_equal(nn_loader_batches(l), 1);
     nn_loader_free(l);
     nn_loader_free(NULL);

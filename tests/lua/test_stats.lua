@@ -87,4 +87,23 @@ T.case("verdict refuses an unknown expectation, and 'similar' without a margin",
   T.fails(function() stats.verdict(low, high, "similar") end, "'similar' needs a margin")
 end)
 
+-- level = 95 (a percentage) made t_quantile search forever. A count hook
+-- turns a search that never ends into a failure of this case.
+T.case("welch and verdict refuse a level outside (0, 1), such as 95", function()
+  debug.sethook(function() error("still running after 10^8 instructions", 2) end, "", 1e8)
+  local ok, err = pcall(function()
+    for _, level in ipairs { 95, 1, 0, -0.5, 0 / 0 } do
+      local shown = tostring(level)
+      T.fails(function() stats.welch(low, high, level) end,
+              "stats.welch: level must be between 0 and 1 (0.95 for 95 %), got " .. shown)
+      T.fails(function() stats.verdict(low, high, "higher", { level = level }) end,
+              "stats.verdict: level must be between 0 and 1 (0.95 for 95 %), got " .. shown)
+    end
+    T.fails(function() stats.welch(low, high, "95%") end, "level must be between 0 and 1")
+  end)
+  debug.sethook()
+  if not ok then error(err, 0) end
+  T.eq(stats.welch(low, high, 0.99).level, 0.99, "a level inside (0, 1) is taken")
+end)
+
 T.done()

@@ -80,13 +80,23 @@ function stats.t_two_sided_p(t, df)
   return incomplete_beta(df / 2, 0.5, df / (df + t * t))
 end
 
+-- level as `who` takes it: a probability strictly between 0 and 1 (0.95, not
+-- 95: at 95 or 1 the quantile search would never end), else an error.
+local function check_level(who, level)
+  if type(level) ~= "number" or not (level > 0 and level < 1) then
+    errors.raise("%s: level must be between 0 and 1 (0.95 for 95 %%), got %s", who, tostring(level))
+  end
+  return level
+end
+
 --- Welch's t-test of the means of xs and ys.
 --- Returns { differs, p, t, df, delta (mean(xs) - mean(ys)), se, level }, or
 --- nil and a reason when either side has fewer than two values (noise unknown).
---- differs is true when p < 1 - level (level 0.95 by default). Two exactly
+--- differs is true when p < 1 - level (level 0.95 by default; a level
+--- outside (0, 1), such as 95, is an error). Two exactly
 --- repeatable sides (both standard deviations 0) differ when their means do.
 function stats.welch(xs, ys, level)
-  level = level or 0.95
+  level = check_level("stats.welch", level or 0.95)
   local nx, ny = #xs, #ys
   if nx < 2 or ny < 2 then return nil, "needs at least two seeds per side to measure noise" end
   local mx, my = stats.mean(xs), stats.mean(ys)
@@ -108,6 +118,7 @@ end
 --- The t with P(|T| <= t) = level for Student's t with df degrees of freedom
 --- (the half-width of a two-sided confidence interval, in standard errors).
 function stats.t_quantile(level, df)
+  check_level("stats.t_quantile", level)
   local lo, hi = 0, 1
   while stats.t_two_sided_p(hi, df) > 1 - level do lo, hi = hi, hi * 2 end
   for _ = 1, 200 do
@@ -150,6 +161,7 @@ function stats.verdict(xs, ys, expect, options)
                  tostring(expect))
   end
   options = options or {}
+  if options.level ~= nil then check_level("stats.verdict", options.level) end
   local margin = options.margin or 0
   if expect == "similar" and not (margin > 0) then errors.raise("stats.verdict: 'similar' needs a margin > 0") end
   local w, why = stats.welch(xs, ys, options.level)

@@ -173,6 +173,9 @@ local function variation_params(spec, values)
       raise("lab.sweep: %s must be a positive integer, got %s", k, tostring(p[k]))
     end
   end
+  for _, k in ipairs { "batch_size", "test_batch_size" } do -- the loaders' limit, said here, not in each worker
+    if p[k] > core.max_batch_size then raise("lab.sweep: %s must be at most %d, got %d", k, core.max_batch_size, p[k]) end
+  end
   if type(p.shuffle) ~= "boolean" then raise("lab.sweep: shuffle must be true or false") end
   return p
 end

@@ -1,0 +1,102 @@
+-- Values the API took and then hung on, failed with in every worker, or
+-- described wrongly (issue 13, findings 10 and 11): each is now refused at the
+-- user's line, before anything trains, with a message that says what is
+-- allowed. Experiments are small files whose line marked `--<` is the one an
+-- error must name; checks that need no sweep run in this process.
+local T = require "testlib"
+local E = require "fixtures.experiment"
+local lab = require "nnlab"
+local nn, data = lab.nn, lab.data
+
+local dir = T.tmpdir("refused_values")
+local cache = dir .. "/cache"
+
+local function experiment(name, body) return E.write(dir, name, body) end
+
+-- Runs an experiment (under `timeout`: today's code looped forever on some)
+-- and checks its error's first line (E.expect_error_line); unless
+-- trains_first, nothing trained before the error.
+local function expect_error(path, line, fragments, trains_first)
+  local out, status = T.run("timeout 120 env " .. T.nnlab_command({ "run", path, "--out", dir .. "/reports", "--quiet" },
+                                                                  { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" }))
+  E.expect_error_line(out, status, path, line, fragments)
+  if not trains_first then T.truthy(not out:find("trained", 1, true), "nothing trained before the error:\n" .. out) end
+  return out
+end
+
+-- ---- finding 11: smaller ones ------------------------------------------------
+
+T.case("runs:verdict { level = 95 } is an error at its line, not an endless search", function()
+  local path, line = experiment("verdict_level", [[
+local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 2, epochs = 1, batch_size = 50, train = train,
+  test = test, model = model, optimizer = sgd }
+runs:verdict({ hidden = 8 }, { hidden = 4 }, "higher", { level = 95 }) --<
+]])
+  expect_error(path, line, { "verdict: level must be between 0 and 1 (0.95 for 95 %), got 95" }, true)
+end)
+
+T.case("lab.sweep { batch_size = 2^20 + 1 } is an error at its line, not in every worker", function()
+  local path, line = experiment("batch_size_huge", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 1048577, train = train, test = test, --<
+  model = model, optimizer = sgd }
+]])
+  expect_error(path, line, { "lab.sweep: batch_size must be at most 1048576, got 1048577" })
+end)
+
+T.case("lab.sweep { test_batch_size = 2^20 + 1 } is an error at its line", function()
+  local path, line = experiment("test_bs_huge", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  test_batch_size = 1048577, model = model, optimizer = sgd }
+]])
+  expect_error(path, line, { "lab.sweep: test_batch_size must be at most 1048576, got 1048577" })
+end)
+
+T.case("DataLoader { batch_size = 2^20 + 1 } names the real limit; 2^20 itself is taken", function()
+  local ds = data.load("fashion-mnist", { train = false, subset = 10 })
+  local err = T.fails(function() data.DataLoader(ds, { batch_size = 1048577 }) end,
+                      "data.DataLoader: batch_size must be at most 1048576, got 1048577")
+  T.contains(err, "test_refused_values.lua:", "blames this file's line")
+  T.eq(data.DataLoader(ds, { batch_size = 1048576 }):info().batches, 1, "batch_size 2^20 is one batch")
+end)
+
+T.case("Dropout(0.99999999) shows the value given, and why it is refused", function()
+  T.fails(function() nn.Dropout(0.99999999) end,
+          "nn.Dropout: p must be in [0, 1), got 0.99999999 (which rounds to 1 as a 32-bit float)")
+  T.fails(function() nn.Dropout(1.0000000000000002) end, "nn.Dropout: p must be in [0, 1), got 1.0000000000000002")
+  T.eq(tostring(nn.Dropout(0.9999999)), "Dropout(p=0.9999999, inplace=False)", "a p just below 1 is taken")
+end)
+
+T.case("lab.labels { 0, 1.5 } names the position and the value", function()
+  T.fails(function() lab.labels { 0, 1.5 } end,
+          "nnlab.labels: values[2] is 1.5, not a class index (an integer from 0 to 2147483647)")
+  T.fails(function() lab.labels { 3, 1, -4 } end, "nnlab.labels: values[3] is -4, not a class index")
+  T.fails(function() lab.labels { 0, "x" } end, "nnlab.labels: values[2] is x, not a class index")
+end)
+
+-- the folder of --out is never read as an option, here or by the shell
+for _, case in ipairs { { { "--out", "--quiet" }, "--quiet" }, { { "--out=-P" }, "-P" }, { { "--out", "-x" }, "-x" } } do
+  T.case(("`nnlab run FILE %s` is refused: an --out that starts with '-'"):format(table.concat(case[1], " ")), function()
+    local argv = { "run", T.source .. "/tests/nnlab/fixtures/options.lua" }
+    for _, a in ipairs(case[1]) do argv[#argv + 1] = a end
+    local out, status = T.nnlab_run(argv)
+    T.eq(status, 1, "exit status\n" .. out)
+    T.contains(out, ("nnlab: --out '%s' looks like an option: give the folder, or write ./%s for a folder of that name")
+               :format(case[2], case[2]), "the message")
+  end)
+end
+
+T.case("gnuplot draws into a folder whose name starts with '-' (cd -- DIR)", function()
+  local work = T.tmpdir("refused_values_gnuplot")
+  T.write(work .. "/draw.lua", [[
+local gnuplot = require "nnlab.notebook.gnuplot"
+os.execute("mkdir -p ./-P")
+local script = "set terminal pngcairo size 200,100\nset output outfile\nplot 'chart.dat' using 1:2 with lines\n"
+local ok, err = gnuplot.draw("-P", "chart", script, "1 2\n2 3\n")
+print("drawn:", ok, err)
+]])
+  local out = T.run("cd " .. T.quote(work) .. " && " .. T.nnlab_command({ "run", "draw.lua" }))
+  T.contains(out, "drawn:\ttrue", "gnuplot.draw succeeds\n" .. out)
+  T.eq((T.read(work .. "/-P/chart.png") or ""):sub(1, 4), "\137PNG", "the chart is drawn in ./-P")
+end)
+
+T.done()
