@@ -46,6 +46,9 @@ function optim.AdamW(params, opts) return adam("AdamW", params, opts, 1e-2) end
 -- Schedulers: scheduler:step() once per epoch, as in PyTorch.
 local Scheduler = {}
 Scheduler.__index = Scheduler
+--- The metatable of every scheduler made here (a sweep keys these by their
+--- settings, and refuses schedulers of other makes).
+optim.lr_scheduler.Scheduler = Scheduler
 
 function Scheduler:step()
   self.last_epoch = self.last_epoch + 1

@@ -99,4 +99,63 @@ print("drawn:", ok, err)
   T.eq((T.read(work .. "/-P/chart.png") or ""):sub(1, 4), "\137PNG", "the chart is drawn in ./-P")
 end)
 
+-- ---- finding 10: schedulers nnlab cannot key -------------------------------
+
+-- An experiment with a one-variation sweep (its lab.sweep line marked)
+-- whose optimizer function runs `body` (p and params in scope); `before`
+-- goes above the sweep.
+local function scheduler_experiment(name, body, before)
+  return experiment(name, (before or "") .. [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 2, batch_size = 50, train = train, test = test, --<
+  model = model,
+  optimizer = function(p, params)
+]] .. body .. [[
+  end,
+}
+]])
+end
+
+T.case("a sweep refuses a scheduler nnlab did not make: its code is not in the cache key", function()
+  local path, line = scheduler_experiment("custom_scheduler", [[
+    local opt = optim.SGD(params, { lr = 0.1 })
+    return opt, { kind = "step", step = function() opt:set_lr(opt:lr() / 2) end }
+]])
+  expect_error(path, line, { "lab.sweep: optimizer(p, params) returned a scheduler nnlab did not make",
+                             "optim.lr_scheduler.StepLR, ExponentialLR or CosineAnnealingLR" })
+end)
+
+T.case("a sweep refuses an nnlab scheduler with its own step, or made for another optimizer", function()
+  local path, line = scheduler_experiment("patched_scheduler", [[
+    local opt = optim.SGD(params, { lr = 0.1 })
+    local s = optim.lr_scheduler.StepLR(opt, { step_size = 1 })
+    s.step = function() opt:set_lr(0.5) end
+    return opt, s
+]])
+  expect_error(path, line, { "lab.sweep: optimizer(p, params) returned a scheduler nnlab did not make" })
+  path, line = scheduler_experiment("foreign_scheduler", [[
+    return optim.SGD(params, { lr = 0.1 }), optim.lr_scheduler.StepLR(other, { step_size = 1 })
+]], "local other = optim.SGD(nn.Sequential { nn.Linear(2, 2) }:parameters(), { lr = 1 })\n")
+  expect_error(path, line, { "lab.sweep: optimizer(p, params) returned a scheduler made for another optimizer" })
+end)
+
+T.case("a sweep keys an nnlab scheduler by its state: a stepped one is another run", function()
+  local path = scheduler_experiment("stepped_scheduler", [[
+    local opt = optim.SGD(params, { lr = 0.1 })
+    local s = optim.lr_scheduler.StepLR(opt, { step_size = 1, gamma = 0.5 })
+    for _ = 1, steps do s:step() end
+    opt:set_lr(0.1)
+    return opt, s
+]], 'local steps = lab.param("steps", 0)\n')
+  local function run(steps)
+    local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--set", "steps=" .. steps },
+                                    { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" })
+    T.eq(status, 0, "steps=" .. steps .. "\n" .. out)
+    return out
+  end
+  run(0)
+  local out = run(1)
+  T.eq(out:match("(%d+) trained, %d+ from cache"), "1", "a scheduler stepped once before training is not the fresh one\n"
+       .. out)
+end)
+
 T.done()

@@ -11,6 +11,7 @@ local errors = require "nnlab.errors"
 local files = require "nnlab.files"
 local options = require "nnlab.options"
 local nn = require "nnlab.nn"
+local optim = require "nnlab.optim"
 local data = require "nnlab.data"
 local train = require "nnlab.train"
 local runs = require "nnlab.notebook.runs"
@@ -234,11 +235,24 @@ local function build(spec, p, defined, reads)
   end
   local schedule
   if scheduler ~= nil then
-    if type(scheduler) ~= "table" or type(scheduler.step) ~= "function" or not scheduler.kind then
-      raise("lab.sweep: optimizer(p, params) may return a scheduler second, got something else")
+    -- A cache key can hold a scheduler's settings and state, not its code:
+    -- only nnlab's own schedulers, with their own step, are keyed by all
+    -- that decides what they do.
+    if type(scheduler) ~= "table" then
+      raise("lab.sweep: optimizer(p, params) may return a scheduler second, got a %s", type(scheduler))
+    end
+    if getmetatable(scheduler) ~= optim.lr_scheduler.Scheduler or rawget(scheduler, "step") ~= nil then
+      raise("lab.sweep: optimizer(p, params) returned a scheduler nnlab did not make: a cache key cannot hold " ..
+            "its code, so a change to it would reuse old results; use optim.lr_scheduler.StepLR, ExponentialLR " ..
+            "or CosineAnnealingLR")
+    end
+    if scheduler.optimizer ~= optimizer then
+      raise("lab.sweep: optimizer(p, params) returned a scheduler made for another optimizer: make it with " ..
+            "the optimizer it returns")
     end
     schedule = { kind = scheduler.kind, step_size = scheduler.step_size, gamma = scheduler.gamma,
-                 t_max = scheduler.t_max, eta_min = scheduler.eta_min }
+                 t_max = scheduler.t_max, eta_min = scheduler.eta_min, base_lr = scheduler.base_lr,
+                 last_epoch = scheduler.last_epoch }
   end
   return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss,
            optimizer_config = optimizer:config(), schedule = schedule }
