@@ -374,12 +374,20 @@ static int proc_caught_signal(lua_State *L)
     return 2;
 }
 
-/* proc.ignore_signal(name) -> true | nil, message. E.g. "XFSZ": a write past the
- * file size limit then fails with EFBIG (reported) instead of killing. */
+/* The handler of ignored signals: it does nothing. Unlike SIG_IGN, a handler
+ * is reset to the default in the programs this process executes (a shell,
+ * gnuplot), which do not expect to start with, say, SIGPIPE ignored. */
+static void ignore_signal(int sig) { (void)sig; }
+
+/* proc.ignore_signal(name) -> true | nil, message: the signal no longer ends
+ * this process or the workers it forks; programs it executes start with the
+ * default. E.g. "XFSZ": a write past the file size limit then fails with EFBIG
+ * (reported) instead of killing; "PIPE": a write to a pipe nobody reads any
+ * more (stdout into `| head`) fails with EPIPE. */
 static int proc_ignore_signal(lua_State *L)
 {
     int sig = check_signal_name(L, 1);
-    return luaL_fileresult(L, set_disposition(sig, SIG_IGN) == 0, "sigaction");
+    return luaL_fileresult(L, set_disposition(sig, ignore_signal) == 0, "sigaction");
 }
 
 /* ---- file locks ----------------------------------------------------------- */

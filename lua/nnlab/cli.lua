@@ -144,6 +144,9 @@ end
 
 function cli.main(args, lua_dir)
   cli.lua_dir = lua_dir
+  -- A closed stdout (`nnlab run x.lua | head -2`) must not stop the work:
+  -- writes to it fail quietly (EPIPE) instead of killing nnlab or a worker.
+  require("nnlab.core").proc.ignore_signal("PIPE")
   local command = args[1]
   if command == nil or command == "help" or command == "--help" or command == "-h" then
     io.write(USAGE)
