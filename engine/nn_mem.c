@@ -1,10 +1,37 @@
-/* Aligned, zeroed allocation with overflow checks (see nn_mem.h). */
+/* Aligned, zeroed allocation with overflow checks (see nn_mem.h).
+ *
+ * Large buffers (NN_MAP_BYTES and up: weights, gradients, optimizer moments,
+ * batches) are mapped with mmap, so that nn_free gives their memory back to
+ * the system at once. From malloc they were kept: glibc raises its mmap
+ * threshold to the size of each large block freed (up to 32 MiB) and serves
+ * later ones from its heap, where 64-byte aligned blocks of one model do not
+ * fit the holes another left, so a process that builds and frees models one
+ * after another (planning a sweep) grew by a model's size each time. Mapped
+ * pages also come zeroed, and take no memory until they are written.
+ *
+ * Every buffer starts NN_ALIGN bytes into its block; the header before it
+ * holds the length of its mapping, or 0 for a block from aligned_alloc. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS (POSIX only since 2024) */
+
 #include "nn_mem.h"
 #include "nn_error.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NN_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(NN_UNDER_ASAN)
+/* Under AddressSanitizer every buffer comes from its allocator, red zones and all. */
+#define NN_MAP_BYTES SIZE_MAX
+#else
+#define NN_MAP_BYTES ((size_t)1 << 20)
+#endif
 
 void *nn_alloc_bytes(size_t bytes)
 {
@@ -12,18 +39,25 @@ void *nn_alloc_bytes(size_t bytes)
         nn_fail(NN_ENOMEM, "refusing a zero-byte allocation");
         return NULL;
     }
-    if (bytes > SIZE_MAX - NN_ALIGN) {
+    if (bytes > SIZE_MAX - 2 * NN_ALIGN) {
         nn_fail(NN_ENOMEM, "out of memory: %zu bytes requested", bytes);
         return NULL;
     }
-    size_t rounded = (bytes + NN_ALIGN - 1) / NN_ALIGN * NN_ALIGN;
-    void *p = aligned_alloc(NN_ALIGN, rounded);
-    if (!p) {
+    size_t block = NN_ALIGN + (bytes + NN_ALIGN - 1) / NN_ALIGN * NN_ALIGN;
+    size_t mapped = block >= NN_MAP_BYTES ? block : 0;
+    unsigned char *base;
+    if (mapped) {
+        void *map = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        base = map == MAP_FAILED ? NULL : map; /* page-aligned, zeroed */
+    } else if ((base = aligned_alloc(NN_ALIGN, block)) != NULL) {
+        memset(base, 0, block);
+    }
+    if (!base) {
         nn_fail(NN_ENOMEM, "out of memory: %zu bytes requested", bytes);
         return NULL;
     }
-    memset(p, 0, rounded);
-    return p;
+    memcpy(base, &mapped, sizeof mapped);
+    return base + NN_ALIGN;
 }
 
 float *nn_alloc_floats(size_t count)
@@ -35,4 +69,15 @@ float *nn_alloc_floats(size_t count)
     return nn_alloc_bytes(count * sizeof(float));
 }
 
-void nn_free(void *p) { free(p); }
+void nn_free(void *p)
+{
+    if (!p)
+        return;
+    unsigned char *base = (unsigned char *)p - NN_ALIGN;
+    size_t mapped;
+    memcpy(&mapped, base, sizeof mapped);
+    if (mapped)
+        munmap(base, mapped);
+    else
+        free(base);
+}

@@ -97,13 +97,16 @@ end
 
 -- Ends a failed run; returns its exit status. When a signal stopped it, the
 -- error it caused is only a consequence: the interruption is what is said,
--- and the status is 128 + the signal's number.
+-- and nnlab exits at once with 128 + the signal's number: closing the Lua
+-- state first would free everything the run made, one object at a time
+-- (seconds, after planning a million jobs), which the system does anyway.
+-- os.exit still flushes and closes every open C stream.
 local function run_failed(msg)
   local number, name = require("nnlab.core").proc.caught_signal()
   if not number then return fail(msg) end
   io.stderr:write(("nnlab: interrupted by SIG%s: stopped; finished runs stay cached and the previous "
                    .. "report is kept (run again to resume)\n"):format(name))
-  return 128 + number
+  os.exit(128 + number)
 end
 
 --- Runs a Lua file with options; returns an exit status.

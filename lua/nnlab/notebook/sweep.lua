@@ -224,10 +224,16 @@ local function build(spec, p, defined, reads)
   if getmetatable(model) ~= core.metatable("nnlab.Net") then
     raise("lab.sweep: model(p) returned a %s, not a model (nn.Sequential { ... })", type(model))
   end
+  if not pcall(model.sizes, model) then -- plan closes what it built: one model returned twice
+    raise("lab.sweep: model(p) returned a closed model: it must build a new one on every call")
+  end
   local optimizer, scheduler = errors.call(spec.optimizer, user_p, model:parameters())
   if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
     raise("lab.sweep: optimizer(p, params) returned a %s, not an optimizer (optim.SGD(params, { ... }))",
           type(optimizer))
+  end
+  if not pcall(optimizer.lr, optimizer) then
+    raise("lab.sweep: optimizer(p, params) returned a closed optimizer: it must make a new one on every call")
   end
   local loss = spec.loss and errors.call(spec.loss, user_p) or nn.CrossEntropyLoss()
   if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
@@ -412,19 +418,27 @@ local function check_fits(spec, model, label)
 end
 
 -- One job per (variation, seed), with its cache key (its objects are built
--- once here for that) and its cached result unless forced. Returns every job
+-- once here for that, and freed at once, so that memory does not grow with
+-- the number of jobs) and its cached result unless forced. Returns every job
 -- and those to train, longest first (parameters × epochs × samples), so that
--- no long job starts last.
+-- no long job starts last. A caught signal stops it between jobs.
 local function plan(spec, variations, seeds, context, reads)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test) }
   local jobs, to_train = {}, {}
   for _, v in ipairs(variations) do
     for _, seed in ipairs(seeds) do
+      local signal = select(2, proc.caught_signal()) -- Ctrl-C stops a long planning here
+      if signal then error("interrupted by SIG" .. signal, 0) end
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
       local built = build(spec, p, v.defined, reads)
-      check_fits(spec, built.model, v.label)
+      -- Only the key is needed here (the worker builds its own): the model and
+      -- optimizer are freed at the end of this iteration, not when Lua's
+      -- collector, which does not see their C buffers, gets round to them.
+      local model <close> = built.model
+      local _ <close> = built.optimizer
+      check_fits(spec, model, v.label)
       local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs,
                     label = ("%s seed %d"):format(v.label, seed), key = job_key(spec, p, built, identities),
                     cost = built.model:num_parameters() * p.epochs * #spec.train }
