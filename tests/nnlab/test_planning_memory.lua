@@ -7,7 +7,7 @@
 local T = require "testlib"
 local proc = require("nnlab.core").proc
 
-local dir = T.tmpdir("planning_memory")
+local dir = T.tmpdir("planning")
 local cache = dir .. "/cache"
 local env = { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" }
 local sanitized = os.getenv("NNLAB_SANITIZED") == "1"
@@ -53,7 +53,7 @@ end
 -- every time is caught at the second job, at the user's line.
 T.case("a model function that returns the same model twice is an error at the lab.sweep line", function()
   local E = require "fixtures.experiment"
-  local path, line = E.write(dir, "shared_model", [[
+  local path, line = E.write(dir, "shared", [[
 local shared
 lab.sweep { vary = { hidden = { 4 } }, seeds = 2, epochs = 1, batch_size = 50, train = train, test = test, --<
   model = function(p) shared = shared or model(p); return shared end, optimizer = sgd }

@@ -8,7 +8,7 @@ local E = require "fixtures.experiment"
 local lab = require "nnlab"
 local nn, data = lab.nn, lab.data
 
-local dir = T.tmpdir("refused_values")
+local dir = T.tmpdir("refused")
 local cache = dir .. "/cache"
 
 local function experiment(name, body) return E.write(dir, name, body) end
@@ -27,7 +27,7 @@ end
 -- ---- finding 11: smaller ones ------------------------------------------------
 
 T.case("runs:verdict { level = 95 } is an error at its line, not an endless search", function()
-  local path, line = experiment("verdict_level", [[
+  local path, line = experiment("level", [[
 local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 2, epochs = 1, batch_size = 50, train = train,
   test = test, model = model, optimizer = sgd }
 runs:verdict({ hidden = 8 }, { hidden = 4 }, "higher", { level = 95 }) --<
@@ -36,7 +36,7 @@ runs:verdict({ hidden = 8 }, { hidden = 4 }, "higher", { level = 95 }) --<
 end)
 
 T.case("lab.sweep { batch_size = 2^20 + 1 } is an error at its line, not in every worker", function()
-  local path, line = experiment("batch_size_huge", [[
+  local path, line = experiment("bs", [[
 lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 1048577, train = train, test = test, --<
   model = model, optimizer = sgd }
 ]])
@@ -44,7 +44,7 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10485
 end)
 
 T.case("lab.sweep { test_batch_size = 2^20 + 1 } is an error at its line", function()
-  local path, line = experiment("test_bs_huge", [[
+  local path, line = experiment("tbs", [[
 lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
   test_batch_size = 1048577, model = model, optimizer = sgd }
 ]])
@@ -86,7 +86,7 @@ for _, case in ipairs { { { "--out", "--quiet" }, "--quiet" }, { { "--out=-P" },
 end
 
 T.case("gnuplot draws into a folder whose name starts with '-' (cd -- DIR)", function()
-  local work = T.tmpdir("refused_values_gnuplot")
+  local work = T.tmpdir("refused_cd")
   T.write(work .. "/draw.lua", [[
 local gnuplot = require "nnlab.notebook.gnuplot"
 os.execute("mkdir -p ./-P")
@@ -116,7 +116,7 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 2, batch_size = 50, t
 end
 
 T.case("a sweep refuses a scheduler nnlab did not make: its code is not in the cache key", function()
-  local path, line = scheduler_experiment("custom_scheduler", [[
+  local path, line = scheduler_experiment("custom", [[
     local opt = optim.SGD(params, { lr = 0.1 })
     return opt, { kind = "step", step = function() opt:set_lr(opt:lr() / 2) end }
 ]])
@@ -125,21 +125,21 @@ T.case("a sweep refuses a scheduler nnlab did not make: its code is not in the c
 end)
 
 T.case("a sweep refuses an nnlab scheduler with its own step, or made for another optimizer", function()
-  local path, line = scheduler_experiment("patched_scheduler", [[
+  local path, line = scheduler_experiment("patched", [[
     local opt = optim.SGD(params, { lr = 0.1 })
     local s = optim.lr_scheduler.StepLR(opt, { step_size = 1 })
     s.step = function() opt:set_lr(0.5) end
     return opt, s
 ]])
   expect_error(path, line, { "lab.sweep: optimizer(p, params) returned a scheduler nnlab did not make" })
-  path, line = scheduler_experiment("foreign_scheduler", [[
+  path, line = scheduler_experiment("foreign", [[
     return optim.SGD(params, { lr = 0.1 }), optim.lr_scheduler.StepLR(other, { step_size = 1 })
 ]], "local other = optim.SGD(nn.Sequential { nn.Linear(2, 2) }:parameters(), { lr = 1 })\n")
   expect_error(path, line, { "lab.sweep: optimizer(p, params) returned a scheduler made for another optimizer" })
 end)
 
 T.case("a sweep keys an nnlab scheduler by its state: a stepped one is another run", function()
-  local path = scheduler_experiment("stepped_scheduler", [[
+  local path = scheduler_experiment("stepped", [[
     local opt = optim.SGD(params, { lr = 0.1 })
     local s = optim.lr_scheduler.StepLR(opt, { step_size = 1, gamma = 0.5 })
     for _ = 1, steps do s:step() end
