@@ -30,9 +30,10 @@ end
 local Layer = {}
 Layer.__index = Layer
 
--- A layer's number as short as it still gives the same 32-bit float (the
--- engine keeps layer values as floats): 0.1, 0.01, and 0.9999999, not 1.
-local function fmt_number(x)
+--- nn.float_text(x) -> a layer's number as short as it still reads back as
+--- the same 32-bit float (the engine keeps layer values as floats): 0.1,
+--- 0.01, and 0.9999999, not 1. How layers and reports print their settings.
+function nn.float_text(x)
   local float = string.pack("f", x)
   for digits = 6, 8 do
     local text = ("%." .. digits .. "g"):format(x)
@@ -47,9 +48,9 @@ function Layer.describe(spec)
   if spec.kind == "Linear" then
     return ("Linear(in_features=%d, out_features=%d, bias=True)"):format(spec.in_features, spec.out_features)
   elseif spec.kind == "LeakyReLU" then
-    return ("LeakyReLU(negative_slope=%s)"):format(fmt_number(spec.negative_slope or 0.01))
+    return ("LeakyReLU(negative_slope=%s)"):format(nn.float_text(spec.negative_slope or 0.01))
   elseif spec.kind == "Dropout" then
-    return ("Dropout(p=%s, inplace=False)"):format(fmt_number(spec.p or 0.5))
+    return ("Dropout(p=%s, inplace=False)"):format(nn.float_text(spec.p or 0.5))
   end
   return spec.kind .. "()"
 end

@@ -164,7 +164,7 @@ local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 3, ba
 lab.table(runs)
 lab.chart(runs, { x = "hidden" })
 ]])
-  T.contains(md, "lr schedule: 0.1 (epochs 1–2), 0.05 (epoch 3)", "the schedule")
+  T.contains(md, "StepLR(step_size=2, gamma=0.5): lr 0.1 (epochs 1–2), 0.05 (epoch 3)", "the schedule and its effect")
   T.contains(md, "normalized with mean 0.286, std 0.353", "the normalisation")
   T.contains(md, "1 seed × 3 epochs", "one seed, in the header")
   T.truthy(not md:find("1 seeds", 1, true), "never '1 seeds':\n" .. md)
@@ -172,6 +172,23 @@ lab.chart(runs, { x = "hidden" })
            "nor in the chart's key")
   local plain = good_run("plain_inputs", SWEEP .. "lab.table(runs)\n")
   T.contains(plain, "inputs ÷ 255, not normalized", "no normalisation, said so")
+end)
+
+T.case("a layer's setting reads as the engine keeps it: Dropout(0.9999999), not Dropout(1)", function()
+  local md = good_run("dropout_text", [[
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(784, p.hidden), nn.Dropout(0.9999999), nn.Linear(p.hidden, 10) } end,
+  optimizer = sgd }
+lab.table(runs)
+]])
+  T.contains(md, "Dropout(0.9999999)", "the header's model")
+end)
+
+T.case("NaN is no parameter value: refused at the sweep's line", function()
+  expect_error("nan_value", [[
+lab.sweep { vary = { hidden = { 4 }, lr = { 0/0 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, --<
+  test = test, model = model, optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+]], "lab.sweep: vary.lr holds NaN; values must be numbers (not NaN), strings or booleans")
 end)
 
 T.case("lab.md with a nil value is refused at the user's line", function()

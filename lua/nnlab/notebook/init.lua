@@ -211,9 +211,6 @@ function notebook.sweep(spec)
   s.cache = s.cache or cache.open()
   local runs = sweep.run(spec, { cache = s.cache, force = s.force, parallel = s.parallel, display = s.display,
                                  index = #s.sweeps + 1, title = s.name })
-  -- the report's header says how the pixels were prepared (a copy: the
-  -- spec's table may change after the sweep)
-  if type(spec.normalize) == "table" then runs.normalize = { mean = spec.normalize.mean, std = spec.normalize.std } end
   s.sweeps[#s.sweeps + 1] = runs
   return runs
 end

@@ -182,7 +182,12 @@ end
 local function sweep_row(r)
   local v = r.variations[1]
   local first = { md_text(v.model_text), md_text(v.optimizer_text), md_text(v.loss_text) }
-  first[#first + 1] = schedule_text(v)
+  local lr = schedule_text(v)
+  if v.schedule_text then
+    first[#first + 1] = md_text(v.schedule_text) .. (lr and (": " .. lr:gsub("^lr schedule: ", "lr ")) or "")
+  else
+    first[#first + 1] = lr
+  end
   first[#first + 1] = normalize_text(r)
   local varied = varied_text(r)
   return { "Sweep " .. md_text(r.name),

@@ -33,9 +33,11 @@ local READ_BY_NNLAB = { epochs = true, batch_size = true, eval_train = true, shu
 local HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
                          "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc" }
 
+-- A value a parameter may take: a number (not NaN, which equals nothing and
+-- so can name no variation), a string or a boolean.
 local function is_scalar(v)
   local t = type(v)
-  return t == "number" or t == "string" or t == "boolean"
+  return (t == "number" and v == v) or t == "string" or t == "boolean"
 end
 
 local function sorted_keys(t)
@@ -52,7 +54,7 @@ local function check_spec(spec)
   for k, v in pairs(spec) do
     if type(k) ~= "string" then raise("lab.sweep: keys must be names") end
     if not STRUCTURE[k] and not is_scalar(v) then
-      raise("lab.sweep: '%s' must be a number, string or boolean (a fixed parameter)%s", k,
+      raise("lab.sweep: '%s' must be a number (not NaN), string or boolean (a fixed parameter)%s", k,
             options.suggest(k, STRUCTURE))
     end
   end
@@ -89,7 +91,8 @@ local function grid(vary)
     end
     for _, value in ipairs(values) do
       if not is_scalar(value) then
-        raise("lab.sweep: vary.%s holds a %s; values must be numbers, strings or booleans", k, type(value))
+        raise("lab.sweep: vary.%s holds %s; values must be numbers (not NaN), strings or booleans", k,
+              value ~= value and "NaN" or "a " .. type(value))
       end
     end
   end
@@ -126,7 +129,7 @@ local function listed(list)
     for k, value in pairs(entry) do
       if k ~= "label" then
         if type(k) ~= "string" or not is_scalar(value) then
-          raise("lab.sweep: variations[%d].%s must be a number, string or boolean", i, tostring(k))
+          raise("lab.sweep: variations[%d].%s must be a number (not NaN), string or boolean", i, tostring(k))
         end
         values[k] = value
         seen[k] = true
@@ -294,10 +297,23 @@ local function layers_text(layers)
   local parts = {}
   for _, l in ipairs(layers) do
     if l.kind == "Linear" then parts[#parts + 1] = ("Linear(%d→%d)"):format(l.in_features, l.out_features)
-    elseif l.kind == "Dropout" then parts[#parts + 1] = ("Dropout(%g)"):format(l.p)
+    elseif l.kind == "Dropout" then parts[#parts + 1] = ("Dropout(%s)"):format(nn.float_text(l.p))
     else parts[#parts + 1] = l.kind end
   end
   return table.concat(parts, " → ")
+end
+
+-- "StepLR(step_size=2, gamma=0.5)": a schedule as the report names it; nil for none.
+local SCHEDULERS = { step = { "StepLR", "step_size", "gamma" }, exponential = { "ExponentialLR", "gamma" },
+                     cosine = { "CosineAnnealingLR", "t_max", "eta_min" } }
+local function schedule_text(schedule)
+  local names = schedule and SCHEDULERS[schedule.kind]
+  if not names then return nil end
+  local parts = {}
+  for i = 2, #names do
+    parts[#parts + 1] = ("%s=%s"):format(names[i] == "t_max" and "T_max" or names[i], runs.value_text(schedule[names[i]]))
+  end
+  return ("%s(%s)"):format(names[1], table.concat(parts, ", "))
 end
 
 local function optimizer_text(config)
@@ -446,6 +462,7 @@ local function plan(spec, variations, seeds, context, reads)
         v.model_text = layers_text(job.key.model.layers)
         v.optimizer_text = optimizer_text(built.optimizer_config)
         v.loss_text = job.key.loss
+        v.schedule_text = schedule_text(built.schedule)
       end
       jobs[#jobs + 1] = job
       job.result = not context.force and context.cache:get(job.key, sweep.check_result) or nil
@@ -560,8 +577,10 @@ function sweep.run(spec, context)
     table.insert(job.variation.seeds, { seed = job.seed, history = r.history, diverged = r.diverged == true,
                                         seconds = r.seconds, cached = job.cached == true })
   end
+  -- normalize is copied: the spec's table may change after the sweep
+  local normalize = spec.normalize and { mean = spec.normalize.mean, std = spec.normalize.std }
   return runs.new { name = name, keys = keys, seeds = seeds, variations = variations, counts = counts,
-                    datasets = { train = spec.train, test = spec.test }, epochs = epochs,
+                    datasets = { train = spec.train, test = spec.test }, epochs = epochs, normalize = normalize,
                     seconds = proc.clock() - started }
 end
 
