@@ -19,6 +19,13 @@ function errors.is_library(source)
   return LIBRARY ~= nil and source:sub(1, #LIBRARY) == LIBRARY
 end
 
+-- A frame's file as messages name it: the whole path (Lua's short_src
+-- shortens long ones to "...tail", which names no file one can open).
+local function file_of(info)
+  if info.source:sub(1, 1) == "@" then return info.source:sub(2) end
+  return info.short_src
+end
+
 -- The user functions nnlab is calling right now, innermost last (errors.call).
 local calling = {}
 
@@ -31,13 +38,13 @@ function errors.user_position()
     if not info then return nil end
     if info.func == errors.call then break end -- the user function it called was tail-called away
     if not errors.is_library(info.source) and info.currentline > 0 then
-      return ("%s:%d:"):format(info.short_src, info.currentline)
+      return ("%s:%d:"):format(file_of(info), info.currentline)
     end
     level = level + 1
   end
   local where = debug.getinfo(calling[#calling], "S")
-  if where.linedefined == 0 then return where.short_src .. ":" end -- a whole file (a main chunk)
-  return ("%s:%d:"):format(where.short_src, where.linedefined)
+  if where.linedefined == 0 then return file_of(where) .. ":" end -- a whole file (a main chunk)
+  return ("%s:%d:"):format(file_of(where), where.linedefined)
 end
 
 --- errors.raise(fmt, ...): raises fmt:format(...) at the user's line.
@@ -72,8 +79,8 @@ function errors.traceback(msg, level)
     if not errors.is_library(info.source) then
       local name = info.what == "main" and "in main chunk"
                    or info.name and ("in function '%s'"):format(info.name)
-                   or ("in function <%s:%d>"):format(info.short_src, info.linedefined)
-      lines[#lines + 1] = ("\t%s:%d: %s"):format(info.short_src, info.currentline, name)
+                   or ("in function <%s:%d>"):format(file_of(info), info.linedefined)
+      lines[#lines + 1] = ("\t%s:%d: %s"):format(file_of(info), info.currentline, name)
     end
     level = level + 1
   end
