@@ -7,6 +7,7 @@
 -- gnuplot's shell escape), adds a .dat row or starts a Markdown block.
 -- Control characters (C0 and DEL) become a space (tab, line breaks) or
 -- U+FFFD (the others) wherever a format has no way to carry them.
+local errors = require "nnlab.errors"
 local serialize = require "nnlab.notebook.serialize"
 
 local escape = {}
@@ -42,7 +43,7 @@ end
 --- escape.gnuplot_number(x) -> a number as a gnuplot script or .dat file
 --- reads it: "%.10g", or NaN (gnuplot's undefined value) for NaN and ±inf.
 function escape.gnuplot_number(x)
-  if type(x) ~= "number" then error(("gnuplot_number: expected a number, got %s"):format(type(x)), 2) end
+  if type(x) ~= "number" then errors.raise("gnuplot_number: expected a number, got %s", type(x)) end
   if x ~= x or x == math.huge or x == -math.huge then return "NaN" end
   return ("%.10g"):format(x)
 end
