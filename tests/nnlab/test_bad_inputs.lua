@@ -153,7 +153,7 @@ local rows = {
     { at_sweep, "lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 }), got 0" } },
   -- the command line
   { "--set of an unknown parameter", { "--set", "hiden=8" },
-    { at_sweep, "--set hiden=8: no lab.param named 'hiden' is declared before the first lab.sweep (did you mean 'hidden'?)" } },
+    { at_sweep, "--set hiden=8: no lab.param or vary axis named 'hiden' is declared before the first lab.sweep (did you mean 'hidden'?)" } },
   { "--set of an ill-typed integer", { "--set", "hidden=many" },
     { at("lab.param(\"hidden\", 4)"), "--set hidden=many: hidden expects an integer (default 4), got 'many'" } },
   { "--set of a non-finite number", { "--set", "lr=1e999" },

@@ -13,7 +13,7 @@ local bad_sets = {
   { "epochs=abc", "tiny.lua:6: --set epochs=abc: epochs expects an integer (default 2), got 'abc'" },
   { "epochs=2.5", "epochs expects an integer" },
   { "lr=fast", "tiny.lua:8: --set lr=fast: lr expects a number (default 0.05), got 'fast'" },
-  { "epoch=3", "no lab.param named 'epoch' is declared before the first lab.sweep (did you mean 'epochs'?)" },
+  { "epoch=3", "no lab.param or vary axis named 'epoch' is declared before the first lab.sweep (did you mean 'epochs'?)" },
 }
 for _, case in ipairs(bad_sets) do
   T.case(("--set %s fails before any training: %s"):format(case[1], case[2]), function()

@@ -125,7 +125,7 @@ T.case("a --set typo stops a hand-written loop before its first step", function(
   local marker = dir .. "/stepped"
   os.remove(marker)
   local path, line = experiment("loop", ("local MARKER = %q\n"):format(marker) .. LOOP)
-  expect_error(path, line, { "--set epoch=3: no lab.param named 'epoch' is declared before training starts "
+  expect_error(path, line, { "--set epoch=3: no lab.param or vary axis named 'epoch' is declared before training starts "
                                  .. "(did you mean 'epochs'?)" }, { "--set", "epoch=3" })
   T.eq(T.read(marker), nil, "no training step ran")
   -- spelt right, it trains
@@ -142,7 +142,7 @@ lab.fit { model = net, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(net:p
           train = lab.data.DataLoader(train, { batch_size = 50 }), epochs = epochs,
           on_epoch = function(s) print("epoch done", s.epoch) end }
 ]])
-  local out = expect_error(path, line, { "--set epoch=3: no lab.param named 'epoch'" }, { "--set", "epoch=3" })
+  local out = expect_error(path, line, { "--set epoch=3: no lab.param or vary axis named 'epoch'" }, { "--set", "epoch=3" })
   T.truthy(not out:find("epoch done", 1, true), "no epoch ran")
 end)
 

@@ -26,24 +26,123 @@ local raise = errors.raise
 
 local state -- the run in progress (notebook.begin)
 
--- Raises an error for the first --set key that no lab.param declared;
--- `when` ends the sentence "no lab.param named 'x' ...".
-local function check_unknown_sets(s, when)
+-- The names a --set key may name so far: every lab.param declared and
+-- every key a lab.sweep varied (a `vary` axis or a `variations` key).
+local function known_names(s)
+  local params, varied, all = {}, {}, {}
+  for _, p in ipairs(s.params) do params[#params + 1] = p.name; all[#all + 1] = p.name end
+  for k in pairs(s.varied) do varied[#varied + 1] = k end
+  table.sort(varied)
+  table.move(varied, 1, #varied, #all + 1, all)
+  return params, varied, all
+end
+
+-- Checks the --set keys that no lab.param and no `vary` axis has used yet.
+-- final (the end of the run): each is an error. Otherwise (at a lab.sweep
+-- or the first training step), a key may still be an axis of a later
+-- sweep, so only a typo is an error there: a key within the "did you mean"
+-- reach of a lab.param or a varied key. `when` ends the sentence "no
+-- lab.param or vary axis named 'x' ...".
+local function check_unknown_sets(s, when, final)
   for _, key in ipairs(s.set_order) do
-    if not s.declared[key] then
-      local names = {}
-      for _, p in ipairs(s.params) do names[#names + 1] = p.name end
-      raise("--set %s=%s: no lab.param named '%s' %s%s; declared: %s", key, s.set[key], key, when,
-            options.suggest(key, names), #names > 0 and table.concat(names, ", ") or "none")
+    if not s.declared[key] and not s.overridden[key] then
+      local params, varied, all = known_names(s)
+      local hint = options.suggest(key, all)
+      if final or hint ~= "" then
+        raise("--set %s=%s: no lab.param or vary axis named '%s' %s%s; declared: %s%s", key, s.set[key], key, when,
+              hint, #params > 0 and table.concat(params, ", ") or "none",
+              #varied > 0 and "; varied: " .. table.concat(varied, ", ") or "")
+      end
     end
   end
 end
 
+-- The values of `--set key=text` for the vary axis `key` whose values are
+-- `values`: the text split at commas, each item (spaces around it removed)
+-- typed like the axis's values (all integers: integers; all numbers:
+-- numbers; else like the first value). Raises on an empty item, a value of
+-- the wrong type or a value given twice.
+local function axis_values(key, text, values)
+  local default = values[1]
+  local numbers, integers = true, true
+  for _, v in ipairs(values) do
+    numbers = numbers and type(v) == "number"
+    integers = integers and math.type(v) == "integer"
+  end
+  if numbers then default = integers and 0 or 0.0 end
+  local current = {}
+  for i, v in ipairs(values) do current[i] = tostring(v) end
+  local out, seen = {}, {}
+  for item in (text .. ","):gmatch("([^,]*),") do
+    item = item:match("^%s*(.-)%s*$")
+    if item == "" then
+      raise("--set %s=%s: an empty value in the list for the vary axis '%s' (give v1,v2,...)", key, text, key)
+    end
+    local value, expected = settings.parse(item, default)
+    if value == nil then
+      raise("--set %s=%s: the vary axis '%s' (values %s) expects %s, got '%s'", key, text, key,
+            table.concat(current, ", "), expected, item)
+    end
+    if seen[value] then raise("--set %s=%s: the value '%s' is given twice", key, text, item) end
+    seen[value] = true
+    out[#out + 1] = value
+  end
+  return out
+end
+
+-- The sweep table with the --set overrides of its `vary` axes (a copy; the
+-- user's table is left as it is), and the overrides applied (key -> text),
+-- or nil. A --set key of a `variations` list is an error: only a grid's
+-- axes can be replaced. Keys that are lab.params are not axes.
+local function apply_overrides(s, spec)
+  if type(spec) ~= "table" then return spec, nil end
+  local vary = type(spec.vary) == "table" and spec.vary or nil
+  local listed = {}
+  if type(spec.variations) == "table" then
+    for _, entry in ipairs(spec.variations) do
+      if type(entry) == "table" then
+        for k in pairs(entry) do
+          if type(k) == "string" and k ~= "label" then listed[k] = true end
+        end
+      end
+    end
+  end
+  for k in pairs(vary or {}) do
+    if type(k) == "string" then s.varied[k] = true end
+  end
+  for k in pairs(listed) do s.varied[k] = true end
+  local copy, overridden
+  for _, key in ipairs(s.set_order) do
+    if not s.declared[key] then
+      if listed[key] then
+        raise("--set %s=%s: '%s' is a key of this lab.sweep's variations list, which --set cannot override " ..
+              "(only the axes of a vary grid, or a lab.param)", key, s.set[key], key)
+      end
+      local values = vary and vary[key]
+      if type(values) == "table" and #values > 0 then
+        if not copy then
+          copy = {}
+          for k, v in pairs(spec) do copy[k] = v end
+          copy.vary = {}
+          for k, v in pairs(vary) do copy.vary[k] = v end
+          overridden = {}
+        end
+        copy.vary[key] = axis_values(key, s.set[key], values)
+        overridden[key] = s.set[key]
+        s.overridden[key] = true
+      end
+    end
+  end
+  return copy or spec, overridden
+end
+
 --- notebook.begin(opts) starts a run: opts are the command line's (script,
 --- out, jobs, force, quiet, set, set_order; all optional). The run's clock
---- starts here. Before the first training step of the run (a lab.sweep,
---- nnlab.fit, or an optimizer step of a hand-written loop), every --set key
---- must name a declared lab.param.
+--- starts here. At each lab.sweep and before the first training step of
+--- the run (nnlab.fit, or an optimizer step of a hand-written loop), a --set
+--- key that is a typo of a lab.param or varied key is an error; at the end
+--- (notebook.finish), every --set key must have named a lab.param or a
+--- `vary` axis (a key no sweep so far varies may be an axis of a later one).
 function notebook.begin(opts)
   opts = opts or {}
   local name = files.basename(opts.script or "notebook")
@@ -65,9 +164,11 @@ function notebook.begin(opts)
     display_mode = progress.mode_for(opts),
     command_line = opts,
     blocks = {}, params = {}, declared = {}, sweeps = {}, modules = {},
+    varied = {}, -- every key a lab.sweep varied so far (a set)
+    overridden = {}, -- the --set keys that replaced a vary axis (a set)
   }
   local s = state
-  train.before_training("--set keys", function() check_unknown_sets(s, "is declared before training starts") end)
+  train.before_training("--set keys", function() check_unknown_sets(s, "is declared before training starts", false) end)
   return state
 end
 
@@ -95,7 +196,9 @@ end
 --- lab.param(name, default [, description]) -> the value to use: default, or
 --- the `--set name=value` of the command line, typed like the default
 --- (integer, number, boolean or string). Declare parameters before the first
---- lab.sweep: --set keys still unknown there (and at the end) are errors.
+--- lab.sweep: a --set key there that is neither a lab.param nor an axis of
+--- its `vary` grid is an error if it is a typo of one, and at the end if
+--- nothing used it.
 function notebook.param(name, default, description)
   local s = current()
   if type(name) ~= "string" or not name:match("^[%a_][%w_%.]*$") then
@@ -203,14 +306,15 @@ end
 --- nnlab.notebook.sweep and docs/notebook.md), from the cache where it can.
 function notebook.sweep(spec)
   local s = current()
-  if not s.swept then
-    s.swept = true
-    check_unknown_sets(s, "is declared before the first lab.sweep")
-  end
+  local overridden
+  spec, overridden = apply_overrides(s, spec)
+  check_unknown_sets(s, #s.sweeps == 0 and "is declared before the first lab.sweep"
+                        or ("is declared before lab.sweep %d"):format(#s.sweeps + 1), false)
   s.display = s.display or progress.new(s.display_mode)
   s.cache = s.cache or cache.open()
   local runs = sweep.run(spec, { cache = s.cache, force = s.force, parallel = s.parallel, display = s.display,
-                                 index = #s.sweeps + 1, title = s.name })
+                                 index = #s.sweeps + 1, title = s.name,
+                                 overridden = overridden })
   s.sweeps[#s.sweeps + 1] = runs
   return runs
 end
@@ -356,7 +460,7 @@ function notebook.finish()
   local s = state
   if not s then return end
   state = nil
-  check_unknown_sets(s, "is declared in " .. s.script)
+  check_unknown_sets(s, "is declared in " .. s.script, true)
   if not s.used then return end
   local totals = { runs = 0, trained = 0, cached = 0 }
   for _, r in ipairs(s.sweeps) do

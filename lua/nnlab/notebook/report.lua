@@ -122,14 +122,19 @@ local function is_grid(r)
   return true
 end
 
--- What a sweep varies: a grid as each key's values ("`hidden` ∈ {64, 128}"),
+-- What a sweep varies: a grid as each key's values ("`hidden` ∈ {64, 128}",
+-- and "(set by `--set hidden=64,128`)" after an axis --set replaced),
 -- a list variation by variation ("narrow (`hidden` = 64); (`hidden` = 256,
 -- `lr` = 0.1)"); nil for a single variation without a label.
 local function varied_text(r)
   if #r.keys == 0 and not r.variations[1].labelled then return nil end
   local parts = {}
   if is_grid(r) then
-    for _, k in ipairs(r.keys) do parts[#parts + 1] = ("%s ∈ {%s}"):format(md_code(k), list_text(r:values(k))) end
+    for _, k in ipairs(r.keys) do
+      local set = r.overridden and r.overridden[k]
+      parts[#parts + 1] = ("%s ∈ {%s}%s"):format(md_code(k), list_text(r:values(k)),
+        set and (" (set by %s)"):format(md_code(("--set %s=%s"):format(k, set))) or "")
+    end
     return table.concat(parts, ", ")
   end
   for _, v in ipairs(r.variations) do

@@ -547,7 +547,9 @@ end
 --- sweep.run(spec, context) -> runs. context: cache (nnlab.notebook.cache),
 --- force (retrain everything), parallel (jobs at once), display
 --- (nnlab.notebook.progress), title (the experiment's name, for progress
---- lines), index (this sweep's number in the file). Errors in the sweep's
+--- lines), index (this sweep's number in the file), overridden (the
+--- `vary` axes --set replaced: key -> the --set text, or nil; kept on the
+--- runs object for the report). Errors in the sweep's
 --- table are raised at the user's line (nnlab.errors).
 function sweep.run(spec, context)
   check_spec(spec)
@@ -581,7 +583,7 @@ function sweep.run(spec, context)
   local normalize = spec.normalize and { mean = spec.normalize.mean, std = spec.normalize.std }
   return runs.new { name = name, keys = keys, seeds = seeds, variations = variations, counts = counts,
                     datasets = { train = spec.train, test = spec.test }, epochs = epochs, normalize = normalize,
-                    seconds = proc.clock() - started }
+                    seconds = proc.clock() - started, overridden = context.overridden }
 end
 
 return sweep
