@@ -13,9 +13,15 @@
 -- Search order for a name: opts.path (an explicit folder), $NNLAB_DATA/<name>,
 -- ./data/<name>, the system copies listed in `known` (e.g. Debian's
 -- dataset-fashion-mnist), then a download into ./data/<name> for known
--- datasets. A folder counts when it holds the four standard files, each raw or
--- .gz. Downloads go through FILE.part, are MD5-checked, and only then renamed
--- into place: a later run never trusts a half-written or wrong file.
+-- datasets. A bare name that is not a known dataset is first tried as a folder
+-- of the current directory (./<name>); a known name always means the known
+-- dataset (its folder in the current directory is reached as ./<name>). A
+-- leading ~ or ~/ means $HOME. A folder counts when it holds the four standard
+-- files, each raw or .gz. Downloads go through FILE.part, are MD5-checked, and
+-- only then renamed into place: a later run never trusts a half-written or
+-- wrong file. A failed download is remembered for the rest of the process
+-- (per dataset and mirror list) and not retried; NNLAB_OFFLINE=1 skips
+-- downloading altogether.
 
 local files = require "nnlab.files"
 
@@ -152,6 +158,17 @@ local function join(dir, name)
   return dir .. "/" .. name
 end
 
+-- "~" and "~/..." with the home folder `home` (default $HOME) in place of the
+-- ~; any other path (and every path when there is no home) as it is. "~user"
+-- is not expanded.
+function M.expand_home(path, home)
+  if home == nil then home = os.getenv("HOME") end
+  if type(path) ~= "string" or not home or home == "" then return path end
+  if path == "~" then return home end
+  if path:sub(1, 2) == "~/" then return join(home, path:sub(3)) end
+  return path
+end
+
 -- Checks a folder for the four files. Returns a table { [base] = path } when
 -- all are there, else nil and a short reason ("no such folder", "missing ...").
 function M.folder_files(dir)
@@ -283,21 +300,39 @@ local function download_file(entry, file, dir, mirrors, opts)
   return false, table.concat(failures, "; ")
 end
 
+-- Downloads that failed in this process: "<name> <mirror> <mirror>..." -> why.
+-- Without network every load of an absent dataset would otherwise run curl
+-- again (up to --connect-timeout per mirror and file); a failure is final for
+-- the rest of the run. Only fetch failures are kept (not "cannot create the
+-- folder", which depends on the target).
+local failed_downloads = {}
+
+--- Forgets the failed downloads remembered so far (for tests and long sessions).
+function M.forget_failed_downloads()
+  failed_downloads = {}
+end
+
 -- Downloads the files of a known dataset that are not yet in dir (creating it).
--- Returns true, or nil and a message.
+-- Returns true, or nil, a message and true when the failure was remembered
+-- from an earlier attempt in this process (curl was not run again).
 function M.download(name, dir, opts)
   opts = opts or {}
   local entry = M.lookup(name)
   if not entry then return nil, ("no download known for %q"):format(tostring(name)) end
+  local mirrors = mirrors_for(entry, opts)
+  local key = entry.name .. " " .. table.concat(mirrors, " ")
+  if failed_downloads[key] then return nil, failed_downloads[key], true end
   if not run("mkdir -p -- " .. files.shell_quote(dir)) then
     return nil, "cannot create the folder " .. dir
   end
-  local mirrors = mirrors_for(entry, opts)
   for _, file in ipairs(entry.files) do
     local base = file.name:gsub("%.gz$", "")
     if not readable(join(dir, file.name)) and not readable(join(dir, base)) then
       local ok, why = download_file(entry, file, dir, mirrors, opts)
-      if not ok then return nil, why end
+      if not ok then
+        failed_downloads[key] = why
+        return nil, why
+      end
     end
   end
   return true
@@ -338,10 +373,12 @@ local function found(dir, files, name, entry, source, reason, tried)
 end
 
 -- Finds the folder of a dataset. name_or_path: a known name ("kmnist",
--- "mnist", "fashion-mnist"), another folder name (searched under $NNLAB_DATA
--- and ./data), or a path (contains "/" or starts with "." or "~").
+-- "mnist", "fashion-mnist"; the known dataset even when a folder of that name
+-- is in the current directory), another folder name (tried as ./<name>, then
+-- under $NNLAB_DATA and ./data), or a path (contains "/" or starts with "." or
+-- "~"; "~" and "~/..." expand from $HOME).
 -- opts (all optional):
---   path        an explicit folder, searched first
+--   path        an explicit folder, searched first ("~/..." expands)
 --   download    false: never download (also env NNLAB_OFFLINE=1)
 --   data_root   the ./data folder (default "./data"); downloads go to data_root/<name>
 --   env         table or function(name) used instead of os.getenv (for tests)
@@ -357,16 +394,19 @@ function M.locate(name_or_path, opts)
   opts = opts or {}
   assert(type(name_or_path) == "string" and name_or_path ~= "", "locate: a dataset name or folder")
   local getenv = env_lookup(opts)
+  local home = getenv("HOME")
   local data_root = opts.data_root or "./data"
   local tried = {}
 
   if looks_like_path(name_or_path) then
-    local files, why = M.folder_files(name_or_path)
+    local path = M.expand_home(name_or_path, home)
+    local shown = path == name_or_path and path or ("%s (%s)"):format(path, name_or_path)
+    local files, why = M.folder_files(path)
     if files then
-      return found(name_or_path, files, name_or_path, nil, "path",
-                   "the folder " .. name_or_path .. " (given explicitly)", tried)
+      return found(path, files, name_or_path, nil, "path",
+                   "the folder " .. shown .. " (given explicitly)", tried)
     end
-    return nil, ("dataset folder %s: %s.\n%s"):format(name_or_path, why, how_to_fix(name_or_path))
+    return nil, ("dataset folder %s: %s.\n%s"):format(shown, why, how_to_fix(path))
   end
 
   local entry = M.lookup(name_or_path)
@@ -380,11 +420,21 @@ function M.locate(name_or_path, opts)
 
   local dir, info
   if opts.path then
-    dir, info = try("path", opts.path, "the explicit path")
+    dir, info = try("path", M.expand_home(opts.path, home), "the explicit path")
     if dir then return dir, info end
+  end
+  if not entry then
+    -- a bare name that is not a known dataset: first the folder of that name
+    -- here, as if given as ./<name>
+    local files, why = M.folder_files(name)
+    tried[#tried + 1] = ("./%s: %s"):format(name, files and "found" or why)
+    if files then
+      return found(name, files, name, nil, "path", "the folder ./" .. name .. " (named bare)", tried)
+    end
   end
   local nnlab_data = getenv("NNLAB_DATA")
   if nnlab_data and nnlab_data ~= "" then
+    nnlab_data = M.expand_home(nnlab_data, home)
     dir, info = try("NNLAB_DATA", join(nnlab_data, name), "$NNLAB_DATA/" .. name)
     if dir then return dir, info end
   else
@@ -397,7 +447,7 @@ function M.locate(name_or_path, opts)
     if dir then return dir, info end
   end
 
-  local download_said
+  local download_said, download_note
   if not entry then
     download_said = ("none: %q is not a known dataset (known: kmnist, mnist, fashion-mnist)"):format(name)
   elseif opts.download == false then
@@ -406,7 +456,7 @@ function M.locate(name_or_path, opts)
     download_said = "disabled (NNLAB_OFFLINE=1)"
   else
     local target = join(data_root, name)
-    local ok, why = M.download(name, target, opts)
+    local ok, why, remembered = M.download(name, target, opts)
     if ok then
       local files, missing = M.folder_files(target)
       if files then
@@ -415,14 +465,22 @@ function M.locate(name_or_path, opts)
       end
       why = "downloaded, but the folder is still " .. missing
     end
-    download_said = "failed: " .. why
-    os.remove(target) -- only succeeds when empty: leaves no empty folder behind
-    os.remove(data_root)
+    download_said = "failed: " .. why .. (remembered and " (failed earlier; not retried in this run)" or "")
+    download_note = "  A failed download is not retried in this run; NNLAB_OFFLINE=1 skips downloading."
+    if not remembered then
+      os.remove(target) -- only succeeds when empty: leaves no empty folder behind
+      os.remove(data_root)
+    end
   end
 
   local lines = { ("dataset %q not found. Searched:"):format(name) }
   for i, t in ipairs(tried) do lines[#lines + 1] = ("  %d. %s"):format(i, t) end
   lines[#lines + 1] = "Download: " .. download_said
+  if download_note then lines[#lines + 1] = download_note end
+  if entry and M.folder_files(name_or_path) then
+    lines[#lines + 1] = ("Note: %q is the known dataset; the folder of that name here is loaded as ./%s.")
+                          :format(name_or_path, name_or_path)
+  end
   lines[#lines + 1] = how_to_fix(("%s or $NNLAB_DATA/%s, or pass their folder as an explicit path")
                                    :format(join(data_root, name), name), entry)
   return nil, table.concat(lines, "\n")

@@ -1,6 +1,7 @@
 -- nnlab.datasets under stock lua5.4: the known table, the search order, the
--- system copy, downloads from a file:// mirror (good and bad MD5, stale .part),
--- and the offline message. Never touches the network.
+-- system copy, downloads from a file:// mirror (good and bad MD5, stale .part,
+-- a failure remembered for the run), the offline message, bare folder names
+-- and ~. Never touches the network.
 local T = require "testlib"
 local datasets = require "nnlab.datasets"
 
@@ -250,6 +251,140 @@ T.case("download that fails (unreachable mirror) leaves no folder and says why",
   T.eq(dir, nil)
   T.contains(message, "Download: failed: file:///nonexistent-nnlab-mirror/train-images-idx3-ubyte.gz")
   assert(not exists(data_root), "an empty download folder was left behind")
+end)
+
+-- Runs `code` (Lua, with `datasets` loaded) in a fresh interpreter whose
+-- current directory is `dir` (and $HOME `home`, when given); returns what it
+-- printed. The stock interpreter cannot change its own directory.
+local LUA = arg and arg[-1] or "lua5.4"
+local function run_in(dir, code, home)
+  local script = dir .. "/.case.lua"
+  T.write(script, 'local datasets = require "nnlab.datasets"\n' .. code)
+  local p = io.popen(("cd %s && %s%s .case.lua 2>&1"):format(T.quote(dir),
+                     home and ("HOME=" .. T.quote(home) .. " ") or "", T.quote(LUA)))
+  local out = p:read("a")
+  local ok = p:close()
+  assert(ok, "the sub-process failed:\n" .. out)
+  os.remove(script)
+  return out
+end
+
+T.case("a bare folder name is a folder of the current directory", function()
+  local root = ROOT .. "/bare"
+  make_folder(root .. "/somefolder")
+  make_folder(root .. "/data", { raw = true }) -- the issue's case: data.load("data")
+  make_folder(root .. "/half", { skip = "t10k-images-idx3-ubyte" })
+  make_folder(root .. "/store/half")
+  local out = run_in(root, [[
+    local opts = { env = {}, download = false, data_root = "store" }
+    for _, name in ipairs({ "somefolder", "data", "half", "nothing" }) do
+      local dir, info = datasets.locate(name, opts)
+      if dir then
+        print(name, dir, info.source, info.reason, info.tried[1])
+      else
+        print(name, "nil", (info:gsub("\n", "|")))
+      end
+    end
+  ]])
+  T.contains(out, "somefolder\tsomefolder\tpath\tthe folder ./somefolder (named bare)\t./somefolder: found")
+  T.contains(out, "data\tdata\tpath\tthe folder ./data (named bare)")
+  -- a folder here without the files is passed over, and said so
+  T.contains(out, "half\tstore/half\tdata\tfound in store/half\t./half: missing t10k-images-idx3-ubyte[.gz]")
+  T.contains(out, 'nothing\tnil\tdataset "nothing" not found. Searched:|  1. ./nothing: no such folder')
+end)
+
+T.case("a bare known name means the known dataset, not a folder here", function()
+  local root = ROOT .. "/bare-known"
+  make_folder(root .. "/kmnist")
+  make_folder(root .. "/store/kmnist", { raw = true })
+  local out = run_in(root, [[
+    local dir, info = datasets.locate("kmnist", { env = {}, download = false, data_root = "store" })
+    print("known", dir, info.source)
+    dir, info = datasets.locate("./kmnist", { env = {}, download = false, data_root = "store" })
+    print("path", dir, info.source)
+    dir, info = datasets.locate("kmnist", { env = {}, download = false, data_root = "none" })
+    print("absent", dir, (info:gsub("\n", "|")))
+  ]])
+  T.contains(out, "known\tstore/kmnist\tdata")
+  T.contains(out, "path\t./kmnist\tpath")
+  T.contains(out, "absent\tnil\t")
+  T.contains(out, 'Note: "kmnist" is the known dataset; the folder of that name here is loaded as ./kmnist.')
+end)
+
+T.case("~ and ~/... expand from $HOME", function()
+  T.eq(datasets.expand_home("~/x", "/h"), "/h/x")
+  T.eq(datasets.expand_home("~", "/h"), "/h")
+  T.eq(datasets.expand_home("~/x", "/h/"), "/h/x")
+  T.eq(datasets.expand_home("~bob/x", "/h"), "~bob/x") -- another user's home is not guessed
+  T.eq(datasets.expand_home("a/~/x", "/h"), "a/~/x")
+  T.eq(datasets.expand_home("~/x", ""), "~/x")
+  local home = ROOT .. "/home"
+  local x = make_folder(home .. "/x")
+  make_folder(home .. "/lib/kmnist")
+  local dir, info = datasets.locate("~/x", { env = { HOME = home } })
+  T.eq(dir, x)
+  T.eq(info.source, "path")
+  T.contains(info.reason, x .. " (~/x)")
+  dir, info = datasets.locate("~/absent", { env = { HOME = home } })
+  T.eq(dir, nil)
+  T.contains(info, "dataset folder " .. home .. "/absent (~/absent): no such folder")
+  -- opts.path and $NNLAB_DATA too
+  dir = datasets.locate("kmnist", { env = { HOME = home }, path = "~/x", download = false })
+  T.eq(dir, x)
+  dir = datasets.locate("kmnist", { env = { HOME = home, NNLAB_DATA = "~/lib" }, download = false })
+  T.eq(dir, home .. "/lib/kmnist")
+  -- and the real $HOME, as data.load sees it
+  local out = run_in(ROOT, [[
+    local dir, info = datasets.locate("~/x")
+    print(dir, info.source)
+  ]], home)
+  T.contains(out, x .. "\tpath")
+end)
+
+T.case("a failed download is tried once per run; the message names NNLAB_OFFLINE=1", function()
+  make_mirror("test-once")
+  local root = ROOT .. "/dl-once"
+  local log = root .. "/curl.log"
+  sh("mkdir -p " .. T.quote(root))
+  local fake = root .. "/curl"
+  T.write(fake, ('#!/bin/sh\necho "$@" >> %s\nexec curl "$@"\n'):format(T.quote(log)))
+  sh("chmod +x " .. T.quote(fake))
+  local function curl_runs()
+    local f = io.open(log, "rb")
+    if not f then return 0 end
+    local n = select(2, f:read("a"):gsub("\n", ""))
+    f:close()
+    return n
+  end
+  local env = { NNLAB_DOWNLOAD_BASE_TEST_ONCE = "file:///nonexistent-nnlab-once/" }
+  local opts = { env = env, data_root = root .. "/data", progress = false, curl = fake }
+  local dir, message = datasets.locate("test-once", opts)
+  T.eq(dir, nil)
+  T.eq(curl_runs(), 1)
+  T.contains(message, "Download: failed: file:///nonexistent-nnlab-once/train-images-idx3-ubyte.gz")
+  T.contains(message, "NNLAB_OFFLINE=1 skips downloading")
+  T.contains(message, "not retried in this run")
+  assert(not exists(root .. "/data"), "an empty download folder was left behind")
+
+  -- the second load in the same run reports the first failure without curl
+  dir, message = datasets.locate("test-once", opts)
+  T.eq(dir, nil)
+  T.eq(curl_runs(), 1, "curl runs after the second locate")
+  T.contains(message, "Download: failed: file:///nonexistent-nnlab-once/train-images-idx3-ubyte.gz")
+  T.contains(message, "(failed earlier; not retried in this run)")
+  T.contains(message, "NNLAB_OFFLINE=1")
+  -- also into another folder: the mirror is what failed
+  datasets.locate("test-once", { env = env, data_root = root .. "/other", progress = false, curl = fake })
+  T.eq(curl_runs(), 1)
+
+  -- another mirror is another attempt; forgetting allows a retry
+  env.NNLAB_DOWNLOAD_BASE_TEST_ONCE = "file:///nonexistent-nnlab-twice/"
+  datasets.locate("test-once", opts)
+  T.eq(curl_runs(), 2)
+  datasets.forget_failed_downloads()
+  env.NNLAB_DOWNLOAD_BASE_TEST_ONCE = "file:///nonexistent-nnlab-once/"
+  datasets.locate("test-once", opts)
+  T.eq(curl_runs(), 3)
 end)
 
 T.case("locate_first: the first dataset found wins and records the fallback", function()
