@@ -8,7 +8,8 @@
  * Lua (it only reads a cancel flag, below), and the policy stays in Lua: which
  * job runs where, what a child does, when to stop and how failures are reported
  * is decided by lua/nnlab/notebook/workers.lua and lua/nnlab/cli.lua. So these
- * are thin wrappers only.
+ * are thin wrappers only. proc.cores() is the one reading of process limits
+ * (bridge/cpu_limits.c): the CPUs this process may use.
  *
  * Signals: proc.catch_signals() makes SIGINT, SIGTERM and SIGHUP record
  * themselves instead of killing the process. Lua asks proc.caught_signal()
@@ -17,6 +18,7 @@
  * same record as their cancel flag (lnn_interrupt_flag), so nothing runs on
  * for more than a batch. */
 #include "nnlab_bridge.h"
+#include "cpu_limits.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -127,11 +129,38 @@ static int proc_isatty(lua_State *L)
     return 1;
 }
 
-/* proc.cores() -> number of online processors (at least 1) */
+/* proc.cores() -> the CPUs this process may use (bridge/cpu_limits.h): those
+ * of its affinity mask (taskset, Slurm's --cpus-per-task, a container's
+ * cpuset) capped by its cgroup CPU quota, at least 1. Not the online count. */
 static int proc_cores(lua_State *L)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    lua_pushinteger(L, n > 0 ? n : 1);
+    cpu_limits limits;
+    cpu_limits_read(&limits);
+    lua_pushinteger(L, limits.cpus);
+    return 1;
+}
+
+/* proc.cpu_limits() -> { cpus = N, online = N, affinity = N | nil,
+ * quota = N | nil, quota_file = PATH | nil }: proc.cores() and why. */
+static int proc_cpu_limits(lua_State *L)
+{
+    cpu_limits limits;
+    cpu_limits_read(&limits);
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, limits.cpus);
+    lua_setfield(L, -2, "cpus");
+    lua_pushinteger(L, limits.online);
+    lua_setfield(L, -2, "online");
+    if (limits.affinity > 0) {
+        lua_pushinteger(L, limits.affinity);
+        lua_setfield(L, -2, "affinity");
+    }
+    if (limits.quota > 0) {
+        lua_pushinteger(L, limits.quota);
+        lua_setfield(L, -2, "quota");
+        lua_pushstring(L, limits.quota_file);
+        lua_setfield(L, -2, "quota_file");
+    }
     return 1;
 }
 
@@ -429,6 +458,7 @@ static const luaL_Reg proc_functions[] = {
     {"signal_name", proc_signal_name},
     {"isatty", proc_isatty},
     {"cores", proc_cores},
+    {"cpu_limits", proc_cpu_limits},
     {"clock", proc_clock},
     {"pipe", proc_pipe},
     {"read", proc_read},

@@ -13,7 +13,7 @@ usage: nnlab <command> [arguments]
 
 commands:
   run FILE.lua [options]   run an experiment (or any Lua file) with nnlab loaded
-  version                  engine version, Lua version and SIMD path in use
+  version                  engine version, Lua version, SIMD path and CPUs in use
   help                     this text (also: nnlab --help, nnlab run --help)
 ]]
 
@@ -21,7 +21,9 @@ local RUN_USAGE = [[
 usage: nnlab run FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--quiet]
 
   --set key=value   override the experiment parameter `key` (repeatable)
-  -j N, --jobs N    train up to N variations at once (default: number of cores)
+  -j N, --jobs N    train up to N variations at once (default: the CPUs this
+                    process may use: its affinity mask, capped by its cgroup
+                    CPU quota; `nnlab version` shows them)
   --force           retrain every variation, ignoring cached results
   --out DIR         write the report under DIR instead of ./reports
   --quiet           no progress output
@@ -142,6 +144,11 @@ function cli.version()
   local core = require "nnlab.core"
   io.write(("nnlab %s\nengine %s\n%s\nsimd %s\n"):format(core.engine_version(), core.engine_version(),
                                                           _VERSION, core.simd()))
+  -- the default -j and why: e.g. "cpus 1 (affinity 1 of 2 online; cgroup quota none)"
+  local cpu = core.proc.cpu_limits()
+  io.write(("cpus %d (affinity %s of %d online; cgroup quota %s)\n"):format(
+    cpu.cpus, cpu.affinity and tostring(cpu.affinity) or "unknown", cpu.online,
+    cpu.quota and ("%d from %s"):format(cpu.quota, cpu.quota_file) or "none"))
   return 0
 end
 
