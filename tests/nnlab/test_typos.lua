@@ -134,6 +134,15 @@ T.case("a --set typo stops a hand-written loop before its first step", function(
   T.eq(T.read(marker), "", "it stepped")
 end)
 
+T.case("in a file without a sweep, any --set that names no parameter stops training before it starts", function()
+  local marker = dir .. "/stepped_widht"
+  os.remove(marker)
+  local path, line = experiment("loop_unknown", ("local MARKER = %q\n"):format(marker) .. LOOP)
+  expect_error(path, line, { "--set widht=3: no lab.param or vary axis named 'widht' is declared before training starts" },
+               { "--set", "widht=3" })
+  T.eq(T.read(marker), nil, "no training step ran")
+end)
+
 T.case("a --set typo stops nnlab.fit before its first epoch", function()
   local path, line = experiment("fit", [[
 local epochs = lab.param("epochs", 1)

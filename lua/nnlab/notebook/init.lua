@@ -138,9 +138,10 @@ end
 
 --- notebook.begin(opts) starts a run: opts are the command line's (script,
 --- out, jobs, force, quiet, set, set_order; all optional). The run's clock
---- starts here. At each lab.sweep and before the first training step of
---- the run (nnlab.fit, or an optimizer step of a hand-written loop), a --set
---- key that is a typo of a lab.param or varied key is an error; at the end
+--- starts here. At each lab.sweep, a --set key that is a typo of a
+--- lab.param or varied key is an error; before the first training step of
+--- a file that trains by hand before any sweep (nnlab.fit, or an optimizer
+--- step), every key must have named a lab.param; at the end
 --- (notebook.finish), every --set key must have named a lab.param or a
 --- `vary` axis (a key no sweep so far varies may be an axis of a later one).
 function notebook.begin(opts)
@@ -168,7 +169,12 @@ function notebook.begin(opts)
     overridden = {}, -- the --set keys that replaced a vary axis (a set)
   }
   local s = state
-  train.before_training("--set keys", function() check_unknown_sets(s, "is declared before training starts", false) end)
+  -- Training by hand before any sweep: a key no lab.param has used is an
+  -- error now, not after the training (an axis override is for the sweeps
+  -- of a file). Once a sweep has started (also in its workers), only typos.
+  train.before_training("--set keys", function()
+    check_unknown_sets(s, "is declared before training starts", not s.sweep_started)
+  end)
   return state
 end
 
@@ -310,6 +316,7 @@ function notebook.sweep(spec)
   spec, overridden = apply_overrides(s, spec)
   check_unknown_sets(s, #s.sweeps == 0 and "is declared before the first lab.sweep"
                         or ("is declared before lab.sweep %d"):format(#s.sweeps + 1), false)
+  s.sweep_started = true
   s.display = s.display or progress.new(s.display_mode)
   s.cache = s.cache or cache.open()
   local runs = sweep.run(spec, { cache = s.cache, force = s.force, parallel = s.parallel, display = s.display,

@@ -150,7 +150,8 @@ function workers.run(jobs, handlers)
   end
 end
 
---- The number of jobs to run at once when not told: the online cores.
+--- The number of jobs to run at once when not told: the CPUs this process
+--- may use (proc.cores: its affinity mask, capped by its cgroup CPU quota).
 function workers.default_parallel()
   return proc.cores()
 end
