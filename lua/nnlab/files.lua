@@ -49,8 +49,8 @@ function files.temp_name(path, pid)
   return ("%s.%s.tmp%d"):format(dir or "", name or path, pid or proc().getpid())
 end
 
--- The cause in an io message: "path: No space left on device" -> "No space left on device".
-local function cause(message, path)
+--- The cause in an io message: "path: No space left on device" -> "No space left on device".
+function files.cause(message, path)
   message = tostring(message)
   if message:sub(1, #path + 2) == path .. ": " then return message:sub(#path + 3) end
   return message
@@ -86,7 +86,7 @@ function files.rename(from, to)
   local ok, err = files.fault_point("rename")
   if not ok then return nil, err end
   ok, err = os.rename(from, to)
-  if not ok then return nil, cause(err, from) end
+  if not ok then return nil, files.cause(err, from) end
   return true
 end
 
@@ -106,12 +106,12 @@ function files.write_atomic(path, text)
   if not ok then return nil, ferr end
   local tmp = files.temp_name(path)
   local f, err = io.open(tmp, "wb")
-  if not f then return nil, cause(err, tmp) end
+  if not f then return nil, files.cause(err, tmp) end
   local written, werr = f:write(text)
   local closed, cerr = f:close()
   if not (written and closed) then
     os.remove(tmp)
-    return nil, cause(werr or cerr, tmp)
+    return nil, files.cause(werr or cerr, tmp)
   end
   local renamed, rerr = files.rename(tmp, path)
   if not renamed then
@@ -130,7 +130,7 @@ function files.read(path, max_bytes)
   local f, size, code = proc().open_regular(path) -- on failure: nil, message, errno
   if not f then
     local message = size:gsub("^cannot open ", "", 1) -- "cannot open PATH: cause" or "PATH: a FIFO, ..."
-    return nil, cause(message, path), code == ENOENT
+    return nil, files.cause(message, path), code == ENOENT
   end
   if max_bytes and size > max_bytes then
     f:close()
@@ -138,7 +138,7 @@ function files.read(path, max_bytes)
   end
   local text, rerr = f:read("a")
   f:close()
-  if not text then return nil, cause(rerr, path) end
+  if not text then return nil, files.cause(rerr, path) end
   return text
 end
 
@@ -152,7 +152,7 @@ function files.with_lock(lock_path, f, ...)
   if not ok then error(("cannot create %s: %s"):format(dir, err), 0) end
   local fd
   fd, err = proc().lock(lock_path)
-  if not fd then error(("cannot write %s: %s"):format(lock_path, cause(err, lock_path)), 0) end
+  if not fd then error(("cannot write %s: %s"):format(lock_path, files.cause(err, lock_path)), 0) end
   local results = table.pack(pcall(f, ...))
   proc().close(fd)
   if not results[1] then error(results[2], 0) end

@@ -77,8 +77,8 @@ function cache:get(key, check)
   if not entry then
     local removed, err = os.remove(path) -- a FIFO, link or empty folder goes too; a full folder stays
     if not removed then
-      if err:sub(1, #path + 2) == path .. ": " then err = err:sub(#path + 3) end
-      errors.raise("cannot delete the damaged cache entry %s (%s): %s; delete it, then run again", path, why, err)
+      errors.raise("cannot delete the damaged cache entry %s (%s): %s; delete it, then run again", path, why,
+                   files.cause(err, path))
     end
     warn(path, why)
     return nil
