@@ -15,6 +15,7 @@
 --      first, from the complete staging folder it names.
 -- The caller holds the report's lock (files.with_lock) throughout.
 local files = require "nnlab.files"
+local workers = require "nnlab.notebook.workers"
 
 local staging = {}
 local Stage = {}
@@ -75,8 +76,7 @@ end
 --- Raises an error when nnlab has caught a signal (SIGINT, SIGTERM, SIGHUP):
 --- the render stops, and the caller abandons the stage.
 function Stage:check_interrupt()
-  local _, name = require("nnlab.core").proc.caught_signal()
-  if name then error("interrupted by SIG" .. name, 0) end
+  workers.check_interrupt()
 end
 
 --- Writes text as the staged file folder/relative (or the .md when relative

@@ -443,8 +443,7 @@ local function plan(spec, variations, seeds, context, reads)
   local jobs, to_train = {}, {}
   for _, v in ipairs(variations) do
     for _, seed in ipairs(seeds) do
-      local signal = select(2, proc.caught_signal()) -- Ctrl-C stops a long planning here
-      if signal then error("interrupted by SIG" .. signal, 0) end
+      workers.check_interrupt() -- Ctrl-C stops a long planning here
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed

@@ -49,6 +49,13 @@ local function child_main(job, work, write_fd)
   proc._exit(ok and 0 or JOB_ERROR)
 end
 
+--- workers.check_interrupt(): raises "interrupted by SIGINT" (or TERM, HUP)
+--- when nnlab has caught such a signal (nnlab.cli); the caller stops there.
+function workers.check_interrupt()
+  local _, name = proc.caught_signal()
+  if name then error("interrupted by SIG" .. name, 0) end
+end
+
 --- workers.run(jobs, handlers) runs every job; returns when all have ended.
 --- handlers: parallel (how many at once, >= 1), work(job, send) (runs in the
 --- child; send(value) passes a value (nil, booleans, numbers, strings and
@@ -138,8 +145,7 @@ function workers.run(jobs, handlers)
       for fd in pairs(running) do fds[#fds + 1] = fd end
       table.sort(fds)
       local ready = assert(proc.poll(fds, tick_ms))
-      local signal = select(2, proc.caught_signal())
-      if signal then error("interrupted by SIG" .. signal, 0) end
+      workers.check_interrupt()
       for _, fd in ipairs(ready) do receive(fd, running[fd]) end
       if handlers.on_tick then handlers.on_tick() end
     end
