@@ -12,7 +12,14 @@ typedef struct nn_rng {
 } nn_rng;
 
 /* Streams used by the engine, so that e.g. shuffling never shifts init. */
-enum { NN_STREAM_INIT = 1, NN_STREAM_DROPOUT = 2, NN_STREAM_SHUFFLE = 3, NN_STREAM_SPLIT = 4 };
+enum {
+    NN_STREAM_INIT = 1,
+    NN_STREAM_DROPOUT = 2,
+    NN_STREAM_SHUFFLE = 3,
+    NN_STREAM_SPLIT = 4,
+    NN_STREAM_TRANSFORM = 5, /* per-sample augmentation (nn_transform.h) */
+    NN_STREAM_SUBSET = 6,    /* random subsets (nn_indices_random) */
+};
 
 void nn_rng_seed(nn_rng *rng, uint64_t seed, uint64_t stream);
 uint32_t nn_rng_u32(nn_rng *rng);

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null  # tests: scripts/test.sh
 cmake --build build -j"$(nproc)" >/dev/null
 if [ $# -eq 0 ]; then set -- experiments/neurons.lua; fi
 exec ./build/nnlab run "$@"

@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Installs every Debian package nnlab's build, tests and main job need.
-# Idempotent and quiet when everything is already there; needs root (or sudo) otherwise.
+# Installs the Debian packages nnlab's build and main job need; with --tests
+# also those only the tests need (scripts/test.sh passes it), so that a user's
+# first run stays small. Idempotent and quiet when everything is already
+# there; needs root (or sudo) otherwise.
 set -euo pipefail
 
 packages=(
   cmake gcc make pkg-config
   liblua5.4-dev lua5.4          # embedded scripting + stock interpreter for `require "nnlab"`
-  libcmocka-dev                 # unit tests
   zlib1g-dev                    # .gz IDX files
+  libcsv-dev                    # CSV datasets (data.csv)
+  libzip-dev                    # NumPy .npz archives (data.npz)
   gnuplot-nox fonts-wqy-zenhei  # report charts, with a font that has Chinese glyphs
   dataset-fashion-mnist         # real data, offline
   curl                          # dataset download when a network is there
-  libopenblas-dev               # benchmark peer only (cblas_sgemm)
-  clang libclang-rt-dev         # fuzz targets: libFuzzer and the sanitizer runtimes that come with clang
-  valgrind                      # memcheck over a representative test
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(
+    libcmocka-dev               # unit tests
+    libopenblas-dev             # benchmark peer only (cblas_sgemm)
+    clang libclang-rt-dev       # fuzz targets: libFuzzer and the sanitizer runtimes that come with clang
+    valgrind                    # memcheck over a representative test
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,7 +9,7 @@
 # NNLAB_BUILD_DIR, NNLAB_ASAN_BUILD_DIR and NNLAB_FUZZ_BUILD_DIR move the folders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 
 jobs="$(nproc)"
 build="${NNLAB_BUILD_DIR:-build}"
@@ -18,12 +18,12 @@ fuzz="${NNLAB_FUZZ_BUILD_DIR:-build-fuzz}"
 step() { echo "== scripts/test.sh: $* ($(date +%T))" >&2; }
 
 step "release build and tests in $build"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
 cmake --build "$build" -j"$jobs"
 ctest --test-dir "$build" --output-on-failure -j"$jobs"
 
 step "ASan + UBSan build and tests in $asan"
-cmake -S . -B "$asan" -DNNLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$asan" -DNNLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 cmake --build "$asan" -j"$jobs"
 ctest --test-dir "$asan" --output-on-failure -j"$jobs"
 
