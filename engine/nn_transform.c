@@ -7,6 +7,7 @@
 #include "nn_rng.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 static const char *kind_name(nn_transform_kind kind)
@@ -215,11 +216,72 @@ static void hflip(float *restrict dst, const float *restrict src, uint32_t rows,
     }
 }
 
+/* Standard normals for noise: Marsaglia & Tsang's ziggurat (J. Stat. Softw.
+ * 5(8), 2000), 128 layers. nn_rng_normal (Box-Muller in double) costs about
+ * 55 ns a draw, 2.6 s an epoch of 28x28 noise; this one takes one 32-bit draw
+ * and a compare 99% of the time. The layer and the value come from disjoint
+ * bits of that draw (the 7 low bits, the 25 high ones), avoiding the
+ * correlation Doornik (2005) found in the original's reuse of bits. */
+enum { ZIG_LAYERS = 128 };
+static const double zig_r = 3.442619855899;       /* where the tail starts */
+static const double zig_v = 9.91256303526217e-3;  /* each layer's area */
+static struct {
+    uint32_t k[ZIG_LAYERS]; /* |value| < k[i]: inside layer i's rectangle */
+    float w[ZIG_LAYERS];    /* value to x in layer i */
+    float f[ZIG_LAYERS];    /* exp(-x^2/2) at layer i's edge */
+} zig;
+/* The engine's one table built at run time: constants, written once before
+ * any reader (pthread_once), so threads share it safely. */
+static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
+
+static void zig_build(void)
+{
+    const double m = 16777216.0; /* values are 25-bit signed: -2^24 .. 2^24-1 */
+    double dn = zig_r, tn = dn;
+    double q = zig_v / exp(-0.5 * dn * dn);
+    zig.k[0] = (uint32_t)(dn / q * m);
+    zig.k[1] = 0;
+    zig.w[0] = (float)(q / m);
+    zig.w[ZIG_LAYERS - 1] = (float)(dn / m);
+    zig.f[0] = 1.0f;
+    zig.f[ZIG_LAYERS - 1] = (float)exp(-0.5 * dn * dn);
+    for (int i = ZIG_LAYERS - 2; i >= 1; i--) {
+        dn = sqrt(-2.0 * log(zig_v / dn + exp(-0.5 * dn * dn)));
+        zig.k[i + 1] = (uint32_t)(dn / tn * m);
+        tn = dn;
+        zig.f[i] = (float)exp(-0.5 * dn * dn);
+        zig.w[i] = (float)(dn / m);
+    }
+}
+
+static float zig_normal(nn_rng *rng)
+{
+    for (;;) {
+        uint32_t u = nn_rng_u32(rng);
+        uint32_t i = u & (ZIG_LAYERS - 1);
+        int32_t value = (int32_t)(u >> 7) - (1 << 24);
+        float x = (float)value * zig.w[i];
+        if ((uint32_t)(value < 0 ? -value : value) < zig.k[i])
+            return x;
+        if (i == 0) { /* the base layer's tail beyond r (Marsaglia 1964) */
+            float t, y;
+            do {
+                t = -logf(1.0f - nn_rng_uniform(rng)) / (float)zig_r;
+                y = -logf(1.0f - nn_rng_uniform(rng));
+            } while (y + y < t * t);
+            return value > 0 ? (float)zig_r + t : -(float)zig_r - t;
+        }
+        if (zig.f[i] + nn_rng_uniform(rng) * (zig.f[i - 1] - zig.f[i]) < expf(-0.5f * x * x))
+            return x; /* in the wedge under the curve */
+    }
+}
+
 /* Noise: dst, src are (features); dst = src + noise_std * N(0, 1). May alias. */
 static void add_noise(float *dst, const float *src, size_t features, float noise_std, nn_rng *rng)
 {
+    pthread_once(&zig_once, zig_build);
     for (size_t i = 0; i < features; i++)
-        dst[i] = src[i] + noise_std * nn_rng_normal(rng);
+        dst[i] = src[i] + noise_std * zig_normal(rng);
 }
 
 /* torchvision's CenterCrop offset int(round(d / 2.0)): Python rounds halves to even. */

@@ -284,6 +284,28 @@ static void test_noise(void **state)
     assert_near(mean, 0.0, 5.0 / sqrt(n));
     assert_near(var, 1.0, 5.0 * sqrt(2.0 / n));
 
+    /* The shape, not just two moments (the engine draws these with its own
+     * ziggurat): by the DKW inequality, P(sup |F_n - Phi| > e) <= 2 exp(-2 n e^2),
+     * so e = 0.0078 fails by chance with probability < 1e-6. The fourth
+     * moment (3; sd of its estimate sqrt(96/n) = 0.028) and the tail beyond
+     * the ziggurat's base (|z| > 3.4426: p = 5.76e-4, about 69 draws, Poisson
+     * sd 8.3) check the rare paths. */
+    const double e = 0.0078;
+    double below[25] = {0}, m4 = 0, tail = 0;
+    for (size_t i = 0; i < (size_t)B * F; i++) {
+        double z = ((double)out[i] - in[i]) / sigma;
+        m4 += z * z * z * z;
+        tail += fabs(z) > 3.442619855899;
+        for (int k = 0; k < 25; k++)
+            below[k] += z <= -3.0 + 0.25 * k;
+    }
+    for (int k = 0; k < 25; k++) {
+        double x = -3.0 + 0.25 * k;
+        assert_near(below[k] / n, 0.5 * erfc(-x / sqrt(2.0)), e);
+    }
+    assert_near(m4 / n, 3.0, 5.0 * sqrt(96.0 / n));
+    assert_near(tail, n * 5.76e-4, 5.0 * sqrt(n * 5.76e-4));
+
     run(&t, 1, in, out, B, R, C, ix, 3, 0, 0); /* eval: identity */
     assert_true(same(out, in, (size_t)B * F));
     t.noise_std = 0.0f;
