@@ -223,6 +223,16 @@ static int parse_number(const char *s, size_t len, double *out)
 static nn_status cell_float(csv_reader *r, unsigned long long line, uint32_t column,
                             const char *s, size_t len, const char *what, float *out)
 {
+    if (len > 0 && len < 10) { /* the common case, a plain integer: exact in a double */
+        uint32_t n = 0;
+        size_t i = 0;
+        for (; i < len && (unsigned char)(s[i] - '0') < 10; i++)
+            n = n * 10 + (uint32_t)(s[i] - '0');
+        if (i == len) {
+            *out = (float)(double)n;
+            return NN_OK;
+        }
+    }
     char shown[CELL_SHOWN + 4];
     double v = 0;
     switch (parse_number(s, len, &v)) {
