@@ -67,6 +67,7 @@ int luaopen_nnlab_core(lua_State *L)
     lnn_open_loss(L);
     lnn_open_optim(L);
     lnn_open_data(L);
+    lnn_open_dataset_sources(L);
     lnn_open_train(L);
     lnn_open_proc(L);
     return 1;

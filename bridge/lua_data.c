@@ -1,7 +1,8 @@
-/* Dataset and Loader userdata. A Dataset is a whole data set read from IDX
- * files, or a view of some of its samples (a subset or a split), which keeps
- * the whole one alive. A Loader batches a Dataset; loader:batches() iterates one
- * epoch and hands out x/y views that go stale at the next batch. */
+/* Dataset and Loader userdata. A Dataset is a whole data set (from IDX, NumPy
+ * or CSV files, or Lua values: lua_dataset_sources.c), or a view of some of
+ * its samples (a head, random subset or split), which keeps the whole one
+ * alive. A Loader batches a Dataset through its transforms; loader:batches()
+ * iterates one epoch and hands out x/y views that go stale at the next batch. */
 #include "nnlab_bridge.h"
 
 #include <inttypes.h>
@@ -22,6 +23,10 @@ typedef struct lnn_loader {
     uint32_t next_epoch; /* the epoch the next pass will run (shared with fit) */
     uint64_t generation; /* bumped by every batch: older x/y views are stale */
     uint32_t batch_size;
+    /* A Lua batch function (data.Lambda, user value 2): called by the engine's
+     * batch hook with the state and stack slot of the pass that runs it. */
+    lua_State *hook_state;
+    int hook_loader_index;
 } lnn_loader;
 
 static lnn_dataset *check_dataset(lua_State *L, int index)
@@ -43,6 +48,14 @@ static lnn_dataset *push_inert_dataset(lua_State *L)
     *d = (lnn_dataset){0};
     luaL_setmetatable(L, LNN_DATASET);
     return d;
+}
+
+void lnn_push_dataset(lua_State *L, nn_dataset *data)
+{
+    lnn_dataset *d = push_inert_dataset(L);
+    d->data = *data;
+    memset(data, 0, sizeof *data);
+    d->all = &d->data;
 }
 
 /* core.dataset_load(dir, train) -> dataset | nil, message */
@@ -84,8 +97,8 @@ static nn_status copy_indices(const lnn_dataset *d, uint32_t n, nn_indices *out)
     return NN_OK;
 }
 
-/* ds:subset(n) -> a dataset of the first n samples */
-static int dataset_subset(lua_State *L)
+/* ds:head(n) -> a dataset of the first n samples */
+static int dataset_head(lua_State *L)
 {
     lnn_dataset *d = check_dataset(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
@@ -97,17 +110,38 @@ static int dataset_subset(lua_State *L)
     return 1;
 }
 
-/* ds:split(n_valid, seed) -> train, valid (a seeded random split) */
+/* ds:subset(n, seed) -> a dataset of n samples drawn at random (seeded) */
+static int dataset_subset(lua_State *L)
+{
+    lnn_dataset *d = check_dataset(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    lua_Integer seed = luaL_optinteger(L, 3, 0);
+    luaL_argcheck(L, n >= 1 && n <= dataset_count(d), 2, "subset size out of range");
+    nn_indices all, some;
+    nn_status st = copy_indices(d, dataset_count(d), &all);
+    if (st == NN_OK)
+        st = nn_indices_random(&all, (uint32_t)n, (uint64_t)seed, &some);
+    nn_indices_free(&all);
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    push_view(L, 1, d, some);
+    return 1;
+}
+
+/* ds:split(n_valid, seed, stratify) -> train, valid (a seeded random split) */
 static int dataset_split(lua_State *L)
 {
     lnn_dataset *d = check_dataset(L, 1);
     lua_Integer n_valid = luaL_checkinteger(L, 2);
     lua_Integer seed = luaL_optinteger(L, 3, 0);
+    int stratify = lua_toboolean(L, 4);
     luaL_argcheck(L, n_valid >= 1 && n_valid < dataset_count(d), 2,
                   "validation size must be between 1 and the sample count - 1");
     nn_indices all, train, valid;
     nn_status st = copy_indices(d, dataset_count(d), &all);
-    if (st == NN_OK)
+    if (st == NN_OK && stratify)
+        st = nn_indices_split_stratified(&all, d->all, (uint32_t)n_valid, (uint64_t)seed, &train, &valid);
+    else if (st == NN_OK)
         st = nn_indices_split(&all, (uint32_t)n_valid, (uint64_t)seed, &train, &valid);
     nn_indices_free(&all);
     if (st != NN_OK)
@@ -123,12 +157,25 @@ static int dataset_len(lua_State *L)
     return 1;
 }
 
-/* ds:info() -> { count, rows, cols, classes, checksum, images_path, labels_path } */
+/* ds:info() -> { count, rows, cols, features, classes, targets, dtype, checksum,
+ * view_checksum, images_path, labels_path, is_view } */
 static int dataset_info(lua_State *L)
 {
     lnn_dataset *d = check_dataset(L, 1);
     const nn_dataset *all = d->all;
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 12);
+    lua_pushinteger(L, (lua_Integer)all->rows * all->cols);
+    lua_setfield(L, -2, "features");
+    lua_pushinteger(L, all->n_targets);
+    lua_setfield(L, -2, "targets");
+    lua_pushstring(L, all->images ? "uint8" : "float32");
+    lua_setfield(L, -2, "dtype");
+    if (d->view.at) {
+        char view_hex[17];
+        snprintf(view_hex, sizeof view_hex, "%016" PRIx64, nn_indices_checksum(&d->view));
+        lua_pushstring(L, view_hex);
+        lua_setfield(L, -2, "view_checksum");
+    }
     lua_pushinteger(L, dataset_count(d));
     lua_setfield(L, -2, "count");
     lua_pushinteger(L, all->rows);
@@ -155,7 +202,11 @@ static int dataset_label_counts(lua_State *L)
 {
     lnn_dataset *d = check_dataset(L, 1);
     uint32_t n = dataset_count(d), classes = d->all->n_classes;
-    lua_Integer *counts = lua_newuserdatauv(L, sizeof *counts * classes, 0);
+    if (!d->all->labels) { /* regression targets: no classes */
+        lua_newtable(L);
+        return 1;
+    }
+    lua_Integer *counts = lua_newuserdatauv(L, sizeof *counts * classes + 1, 0);
     for (uint32_t c = 0; c < classes; c++)
         counts[c] = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -177,7 +228,96 @@ static int dataset_release(lua_State *L)
     return 0;
 }
 
-/* core.loader_new(dataset, batch_size, shuffle, drop_last, seed, mean, std) */
+/* Reads field `name` of the table at index as a number (default when absent). */
+static lua_Number number_field(lua_State *L, int index, const char *name, lua_Number fallback)
+{
+    lua_Number v = lua_getfield(L, index, name) == LUA_TNIL ? fallback : luaL_checknumber(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Reads the float array in field `name` of the table at index into a new
+ * userdata (left on the stack, so collected with the call); *n its length. */
+static float *floats_field(lua_State *L, int index, const char *name, uint32_t *n)
+{
+    lua_getfield(L, index, name);
+    luaL_checktype(L, -1, LUA_TTABLE);
+    lua_Integer len = luaL_len(L, -1);
+    luaL_argcheck(L, len >= 1 && len <= UINT32_MAX, 8, "normalize values: 1 or one per feature");
+    float *v = lua_newuserdatauv(L, (size_t)len * sizeof *v, 0);
+    for (lua_Integer i = 1; i <= len; i++) {
+        lua_geti(L, -2, i);
+        v[i - 1] = (float)luaL_checknumber(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_remove(L, -2);
+    *n = (uint32_t)len;
+    return v;
+}
+
+/* The transform list at index (an array of { kind = ..., fields }), checked
+ * by the engine at loader creation; arrays live in userdata left on the stack. */
+static nn_transform *read_transforms(lua_State *L, int index, uint32_t *n)
+{
+    *n = 0;
+    if (lua_isnoneornil(L, index))
+        return NULL;
+    luaL_checktype(L, index, LUA_TTABLE);
+    lua_Integer len = luaL_len(L, index);
+    luaL_argcheck(L, len >= 0 && len <= 64, index, "at most 64 transforms");
+    nn_transform *t = lua_newuserdatauv(L, (size_t)(len ? len : 1) * sizeof *t, 0);
+    int keep = lua_gettop(L);
+    static const char *const kinds[] = {"normalize", "shift", "crop", "hflip", "noise", NULL};
+    for (lua_Integer i = 1; i <= len; i++) {
+        lua_geti(L, index, i);
+        int tf = lua_gettop(L);
+        luaL_checktype(L, tf, LUA_TTABLE);
+        lua_getfield(L, tf, "kind");
+        nn_transform *x = &t[i - 1];
+        *x = (nn_transform){.kind = (nn_transform_kind)luaL_checkoption(L, -1, NULL, kinds)};
+        lua_pop(L, 1);
+        x->pixels = (uint32_t)number_field(L, tf, "pixels", 0);
+        x->size_rows = (uint32_t)number_field(L, tf, "size_rows", 0);
+        x->size_cols = (uint32_t)number_field(L, tf, "size_cols", 0);
+        x->padding = (uint32_t)number_field(L, tf, "padding", 0);
+        x->p = (float)number_field(L, tf, "p", 0.5);
+        x->noise_std = (float)number_field(L, tf, "noise_std", 0);
+        if (x->kind == NN_TRANSFORM_NORMALIZE) {
+            uint32_t nm, ns;
+            x->mean = floats_field(L, tf, "mean", &nm);
+            x->std = floats_field(L, tf, "std", &ns);
+            luaL_argcheck(L, nm == ns, index, "normalize: as many means as stds");
+            x->n_values = nm;
+            lua_rotate(L, tf, 2); /* keep the two arrays below the transform table */
+            tf += 2;
+        }
+        lua_settop(L, tf - 1);
+    }
+    (void)keep;
+    *n = (uint32_t)len;
+    return t;
+}
+
+/* The engine's batch hook for data.Lambda: calls the function (loader user
+ * value 2) with the batch as a tensor view; an error stops the pass. */
+static int lambda_hook(void *context, float *x, uint32_t batch, uint32_t features)
+{
+    lnn_loader *l = context;
+    lua_State *L = l->hook_state;
+    if (!L)
+        return nn_fail(NN_EINVAL, "data.Lambda: the loader was used outside a pass") != NN_OK;
+    int top = lua_gettop(L);
+    lua_getiuservalue(L, l->hook_loader_index, 2);
+    lnn_push_view(L, l->hook_loader_index, x, NULL, (int)batch, (int)features, &l->generation);
+    int failed = lua_pcall(L, 1, 0, 0) != LUA_OK;
+    if (failed)
+        nn_fail(NN_EINVAL, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "data.Lambda: error object is not a string");
+    lua_settop(L, top);
+    return failed;
+}
+
+/* core.loader_new(dataset, batch_size, shuffle, drop_last, seed, mean, std,
+ *                 transforms, lambda) */
 static int loader_new(lua_State *L)
 {
     lnn_dataset *d = check_dataset(L, 1);
@@ -194,9 +334,19 @@ static int loader_new(lua_State *L)
         c.mean = (float)luaL_checknumber(L, 6);
         c.std = (float)luaL_checknumber(L, 7);
     }
-    lnn_loader *l = lua_newuserdatauv(L, sizeof *l, 1);
+    lua_settop(L, 9);
+    if (!lua_isnil(L, 9))
+        luaL_checktype(L, 9, LUA_TFUNCTION);
+    c.transforms = read_transforms(L, 8, &c.n_transforms);
+    lnn_loader *l = lua_newuserdatauv(L, sizeof *l, 2);
     *l = (lnn_loader){.batch_size = c.batch_size};
     luaL_setmetatable(L, LNN_LOADER);
+    if (!lua_isnil(L, 9)) {
+        c.batch_hook = lambda_hook;
+        c.hook_context = l;
+        lua_pushvalue(L, 9);
+        lua_setiuservalue(L, -2, 2);
+    }
     if (nn_loader_create(&l->loader, d->all, d->view.at ? &d->view : NULL, &c) != NN_OK)
         return lnn_push_failure(L);
     lua_pushvalue(L, 1);
@@ -216,6 +366,8 @@ nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch)
 {
     lnn_loader *l = check_loader(L, index);
     l->generation++; /* a new pass outdates every batch view handed out so far */
+    l->hook_state = L; /* the pass runs in this call: a Lambda finds its loader here */
+    l->hook_loader_index = lua_absindex(L, index);
     if (epoch)
         *epoch = l->next_epoch++;
     return l->loader;
@@ -231,12 +383,23 @@ static int loader_iterate(lua_State *L)
     const int32_t *y;
     uint32_t batch;
     l->generation++;
-    if (!nn_loader_next(l->loader, &x, &y, &batch))
+    lua_pushvalue(L, lua_upvalueindex(1)); /* a data.Lambda finds its loader here */
+    l->hook_state = L;
+    l->hook_loader_index = lua_gettop(L);
+    int more = nn_loader_next(l->loader, &x, &y, &batch);
+    l->hook_state = NULL;
+    if (!more && nn_loader_failed(l->loader))
+        return luaL_error(L, "%s", nn_error_message());
+    if (!more)
         return 0;
-    lua_Integer cols = lua_tointeger(L, lua_upvalueindex(2));
-    lnn_push_view(L, lua_upvalueindex(1), (float *)x, NULL, (int)batch, (int)cols,
-                  &l->generation);
-    lnn_push_view(L, lua_upvalueindex(1), NULL, (int32_t *)y, (int)batch, 1, &l->generation);
+    lnn_push_view(L, lua_upvalueindex(1), (float *)x, NULL, (int)batch,
+                  (int)nn_loader_features(l->loader), &l->generation);
+    const float *t = nn_loader_targets(l->loader);
+    if (t)
+        lnn_push_view(L, lua_upvalueindex(1), (float *)t, NULL, (int)batch,
+                      (int)nn_loader_target_width(l->loader), &l->generation);
+    else
+        lnn_push_view(L, lua_upvalueindex(1), NULL, (int32_t *)y, (int)batch, 1, &l->generation);
     return 2;
 }
 
@@ -247,12 +410,8 @@ static int loader_batches(lua_State *L)
     uint32_t epoch;
     nn_loader *loader = lnn_loader_begin_pass(L, 1, &epoch);
     nn_loader_start_epoch(loader, epoch);
-    lua_getiuservalue(L, 1, 1);
-    lnn_dataset *d = check_dataset(L, -1);
-    lua_pop(L, 1);
     lua_pushvalue(L, 1);
-    lua_pushinteger(L, (lua_Integer)d->all->rows * d->all->cols);
-    lua_pushcclosure(L, loader_iterate, 2);
+    lua_pushcclosure(L, loader_iterate, 1);
     return 1;
 }
 
@@ -276,6 +435,8 @@ static int loader_info(lua_State *L)
     lua_setfield(L, -2, "batch_size");
     lua_pushinteger(L, l->next_epoch);
     lua_setfield(L, -2, "epoch");
+    lua_pushinteger(L, nn_loader_features(loader));
+    lua_setfield(L, -2, "features");
     return 1;
 }
 
@@ -289,7 +450,7 @@ static int loader_release(lua_State *L)
 }
 
 static const luaL_Reg dataset_methods[] = {
-    {"subset", dataset_subset}, {"split", dataset_split}, {"info", dataset_info},
+    {"head", dataset_head}, {"subset", dataset_subset}, {"split", dataset_split}, {"info", dataset_info},
     {"label_counts", dataset_label_counts}, {NULL, NULL},
 };
 static const luaL_Reg dataset_metamethods[] = {

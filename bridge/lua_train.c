@@ -52,6 +52,8 @@ static int train_epoch(lua_State *L)
     luaL_argcheck(L, updated == model, 3, "optimizer was made for another model");
     uint32_t epoch;
     nn_loader *loader = lnn_loader_begin_pass(L, 4, &epoch);
+    if (kind == NN_LOSS_MSE_ONEHOT && nn_loader_target_width(loader) > 0)
+        kind = NN_LOSS_MSE; /* MSELoss on regression data: against its targets */
     outdate_outputs(model);
     nn_pass_stats stats;
     nn_status st = nn_train_epoch(model->net, (nn_loss_kind)kind, opt, loader, epoch,
@@ -65,6 +67,8 @@ static int evaluate(lua_State *L)
     lnn_net *model = lnn_check_net(L, 1);
     int kind = lnn_check_loss_kind(L, 2);
     nn_loader *loader = lnn_loader_begin_pass(L, 3, NULL);
+    if (kind == NN_LOSS_MSE_ONEHOT && nn_loader_target_width(loader) > 0)
+        kind = NN_LOSS_MSE;
     outdate_outputs(model);
     nn_pass_stats stats;
     nn_status st = nn_evaluate(model->net, (nn_loss_kind)kind, loader, lnn_interrupt_flag(), &stats);

@@ -67,6 +67,12 @@ lnn_net *lnn_check_net(lua_State *L, int index);
  * closed, not overwritten by its loader), as backward needs it. */
 void lnn_check_input_intact(lua_State *L, const lnn_net *ln);
 
+/* Pushes a new root Dataset that takes over *data (left zeroed). */
+struct nn_dataset;
+void lnn_push_dataset(lua_State *L, struct nn_dataset *data);
+/* Registers core.dataset_* constructors for files and Lua values (lua_dataset_sources.c). */
+void lnn_open_dataset_sources(lua_State *L);
+
 /* Starts a pass over a loader: outdates its batch views and, when epoch is
  * non-NULL, takes the loader's next epoch number. */
 struct nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch);

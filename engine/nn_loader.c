@@ -1,6 +1,7 @@
 /* Batch loader: visits an index list of a dataset in batches, shuffled per
- * epoch from (seed, epoch), converting each batch from uint8 straight into one
- * reused float buffer (the only copy of the data). */
+ * epoch from (seed, epoch), converting each batch from uint8 (or float32)
+ * straight into one reused float buffer (the only copy of the data), then
+ * through the transforms (nn_transform.h) and the caller's batch hook. */
 #include "nn_data.h"
 #include "nn_mem.h"
 #include "nn_rng.h"
@@ -10,15 +11,24 @@
 
 struct nn_loader {
     const nn_dataset *ds; /* not owned */
-    nn_loader_config config;
+    nn_loader_config config; /* its transforms point into `chain` below */
     uint32_t count;       /* indices given at creation */
     uint32_t samples;     /* visited per epoch (count, minus a dropped last batch) */
     uint32_t position;    /* next sample of `order` to hand out */
     uint32_t last_batch;  /* size of the batch last handed out */
+    uint32_t epoch;       /* the epoch started last */
+    int training;         /* random transforms and the hook apply */
+    int failed;           /* the hook stopped the last batch */
+    uint32_t out_rows, out_cols; /* sample shape after the transforms */
     uint32_t *base;       /* the index list given at creation */
     uint32_t *order;      /* this epoch's visiting order */
-    float *x;             /* (batch_size, rows*cols), 64-byte aligned */
+    float *x;             /* (batch_size, out_rows*out_cols), 64-byte aligned */
+    float *converted;     /* (batch_size, rows*cols) before the transforms, or NULL */
+    float *scratch;       /* nn_transform_scratch() floats, or NULL */
     int32_t *y;           /* (batch_size) */
+    float *t;             /* (batch_size, n_targets) for regression, or NULL */
+    nn_transform *chain;  /* copies of the transforms, and of their mean/std values */
+    float *chain_values;
 };
 
 /* One copy of the gather per instruction set, picked once at load time (an
@@ -29,6 +39,20 @@ struct nn_loader {
 #else
 #define GATHER_CLONES
 #endif
+
+/* dst[i] = src[i] * scale + shift over float features (the same blocks). */
+static inline __attribute__((always_inline)) void scale_floats(float *restrict dst,
+                                                               const float *restrict src,
+                                                               size_t n, float scale, float shift)
+{
+    enum { BLOCK = 32 };
+    size_t i = 0;
+    for (; i + BLOCK <= n; i += BLOCK)
+        for (size_t k = 0; k < BLOCK; k++)
+            dst[i + k] = src[i + k] * scale + shift;
+    for (; i < n; i++)
+        dst[i] = src[i] * scale + shift;
+}
 
 /* dst[i] = src[i] * scale + shift. Blocks with a constant trip count so that
  * gcc vectorises them even at -O2 (32: whole ymm vectors in the AVX2 copy;
@@ -76,6 +100,18 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
                        int normalize, float mean, float std, float *x, int32_t *y)
 {
     size_t pixels = (size_t)ds->rows * ds->cols;
+    if (ds->values) { /* float features: as they are, or (v - mean)/std = v * (1/std) - mean/std */
+        for (uint32_t b = 0; b < n; b++) {
+            const float *v = ds->values + (size_t)indices[b] * pixels;
+            if (normalize)
+                scale_floats(x + b * pixels, v, pixels, 1.0f / std, -mean / std);
+            else
+                memcpy(x + b * pixels, v, pixels * sizeof *x);
+            if (ds->labels)
+                y[b] = ds->labels[indices[b]];
+        }
+        return;
+    }
     /* (p/255 - mean)/std = p * (1/(255 std)) - mean/std: one multiply-add per pixel.
      * Differs from PyTorch's p/255 by at most an ulp or two. */
     float scale = normalize ? 1.0f / (255.0f * std) : 1.0f / 255.0f;
@@ -85,8 +121,16 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
         if (b + 2 < n) /* shuffled rows are scattered: fetch two samples ahead */
             prefetch_image(ds->images + indices[b + 2] * pixels, pixels, 3);
         convert_pixels(x + b * pixels, ds->images + i * pixels, pixels, scale, shift);
-        y[b] = ds->labels[i];
+        if (ds->labels)
+            y[b] = ds->labels[i];
     }
+}
+
+void nn_dataset_gather_targets(const nn_dataset *ds, const uint32_t *indices, uint32_t n, float *t)
+{
+    size_t k = ds->n_targets;
+    for (uint32_t b = 0; b < n; b++)
+        memcpy(t + b * k, ds->targets + (size_t)indices[b] * k, k * sizeof *t);
 }
 
 /* Brings the images of next[0..n) towards the cache while the caller works on
@@ -96,9 +140,10 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
  * line), then its other lines are prefetched. */
 static void fetch_ahead(const nn_dataset *ds, const uint32_t *next, uint32_t n)
 {
-    size_t pixels = (size_t)ds->rows * ds->cols;
+    size_t pixels = (size_t)ds->rows * ds->cols * (ds->images ? 1 : sizeof(float));
+    const uint8_t *base = ds->images ? ds->images : (const uint8_t *)ds->values;
     for (uint32_t b = 0; b < n; b++) {
-        const uint8_t *image = ds->images + (size_t)next[b] * pixels;
+        const uint8_t *image = base + (size_t)next[b] * pixels;
         (void)*(volatile const uint8_t *)image;
         if (pixels > 64)
             prefetch_image(image + 64, pixels - 64, 2);
@@ -112,7 +157,12 @@ void nn_loader_free(nn_loader *loader)
     free(loader->base);
     free(loader->order);
     nn_free(loader->x);
+    nn_free(loader->converted);
+    nn_free(loader->scratch);
     nn_free(loader->y);
+    nn_free(loader->t);
+    free(loader->chain);
+    free(loader->chain_values);
     free(loader);
 }
 
@@ -120,7 +170,7 @@ static nn_status check_config(const nn_dataset *ds, const nn_indices *indices,
                               const nn_loader_config *c)
 {
     uint32_t count = indices ? indices->count : ds->count;
-    if (!ds->images || ds->count == 0)
+    if ((!ds->images && !ds->values) || ds->count == 0)
         return nn_fail(NN_EINVAL, "loader: the dataset is empty (not loaded, or freed)");
     if (c->batch_size == 0 || c->batch_size > NN_LOADER_MAX_BATCH)
         return nn_fail(NN_EINVAL, "loader: batch_size %u is out of range: it must be from 1 to %u",
@@ -129,6 +179,8 @@ static nn_status check_config(const nn_dataset *ds, const nn_indices *indices,
         return nn_fail(NN_EINVAL, "loader: normalization needs std > 0 (got %g)", (double)c->std);
     if (count == 0)
         return nn_fail(NN_EINVAL, "loader: no samples to visit");
+    if (c->n_transforms && !c->transforms)
+        return nn_fail(NN_EINVAL, "loader: %u transforms but no list", c->n_transforms);
     if (c->drop_last && count < c->batch_size)
         return nn_fail(NN_EINVAL, "loader: batch_size %u with drop_last leaves no batch of %u samples",
                        c->batch_size, count);
@@ -139,11 +191,42 @@ static nn_status check_config(const nn_dataset *ds, const nn_indices *indices,
     return NN_OK;
 }
 
+/* Copies the transforms and the mean/std arrays they point to. */
+static nn_status copy_chain(nn_loader *l, const nn_loader_config *c)
+{
+    uint32_t n = c->n_transforms;
+    size_t values = 0;
+    for (uint32_t k = 0; k < n; k++)
+        if (c->transforms[k].kind == NN_TRANSFORM_NORMALIZE)
+            values += 2 * (size_t)c->transforms[k].n_values;
+    l->chain = malloc((n ? n : 1) * sizeof *l->chain);
+    l->chain_values = malloc((values ? values : 1) * sizeof *l->chain_values);
+    if (!l->chain || !l->chain_values)
+        return nn_fail(NN_ENOMEM, "loader: out of memory for %u transforms", n);
+    float *v = l->chain_values;
+    for (uint32_t k = 0; k < n; k++) {
+        l->chain[k] = c->transforms[k];
+        if (l->chain[k].kind == NN_TRANSFORM_NORMALIZE && c->transforms[k].mean && c->transforms[k].std) {
+            size_t m = c->transforms[k].n_values;
+            memcpy(v, c->transforms[k].mean, m * sizeof *v);
+            memcpy(v + m, c->transforms[k].std, m * sizeof *v);
+            l->chain[k].mean = v, l->chain[k].std = v + m;
+            v += 2 * m;
+        }
+    }
+    l->config.transforms = l->chain;
+    return NN_OK;
+}
+
 nn_status nn_loader_create(nn_loader **out, const nn_dataset *ds, const nn_indices *indices,
                            const nn_loader_config *config)
 {
     *out = NULL;
     nn_status st = check_config(ds, indices, config);
+    uint32_t out_rows = ds->rows, out_cols = ds->cols;
+    if (st == NN_OK && config->n_transforms)
+        st = nn_transform_check(config->transforms, config->n_transforms, ds->rows, ds->cols,
+                                &out_rows, &out_cols);
     if (st != NN_OK)
         return st;
     nn_loader *l = calloc(1, sizeof *l);
@@ -151,19 +234,36 @@ nn_status nn_loader_create(nn_loader **out, const nn_dataset *ds, const nn_indic
         return nn_fail(NN_ENOMEM, "loader: out of memory");
     l->ds = ds;
     l->config = *config;
+    l->training = 1;
+    l->out_rows = out_rows, l->out_cols = out_cols;
+    if ((st = copy_chain(l, config)) != NN_OK) {
+        nn_loader_free(l);
+        return st;
+    }
     l->count = indices ? indices->count : ds->count;
     l->samples = config->drop_last ? l->count / config->batch_size * config->batch_size : l->count;
     size_t batch = config->batch_size < l->count ? config->batch_size : l->count;
-    size_t pixels = (size_t)ds->rows * ds->cols;
+    size_t pixels = (size_t)ds->rows * ds->cols, out_pixels = (size_t)out_rows * out_cols;
+    size_t widest = pixels > out_pixels ? pixels : out_pixels;
+    int ok = 1;
     l->base = malloc((size_t)l->count * sizeof *l->base);
     l->order = malloc((size_t)l->count * sizeof *l->order);
-    if (l->base && l->order && pixels <= SIZE_MAX / sizeof(float) / batch) {
-        l->x = nn_alloc_floats(batch * pixels);
+    if (l->base && l->order && widest <= SIZE_MAX / sizeof(float) / batch) {
+        l->x = nn_alloc_floats(batch * out_pixels);
         l->y = nn_alloc_bytes(batch * sizeof *l->y);
+        if (ds->targets)
+            ok = (l->t = nn_alloc_floats(batch * ds->n_targets)) != NULL;
+        if (config->n_transforms) {
+            uint64_t scratch = nn_transform_scratch(config->transforms, config->n_transforms,
+                                                    ds->rows, ds->cols);
+            l->converted = nn_alloc_floats(batch * pixels);
+            l->scratch = nn_alloc_floats(scratch ? (size_t)scratch : 1);
+            ok = ok && l->converted && l->scratch;
+        }
     }
-    if (!l->base || !l->order || !l->x || !l->y) {
+    if (!l->base || !l->order || !l->x || !l->y || !ok) {
         nn_loader_free(l);
-        return nn_fail(NN_ENOMEM, "loader: out of memory for batches of %zu x %zu", batch, pixels);
+        return nn_fail(NN_ENOMEM, "loader: out of memory for batches of %zu x %zu", batch, widest);
     }
     for (uint32_t i = 0; i < l->count; i++)
         l->base[i] = indices ? indices->at[i] : i;
@@ -191,13 +291,28 @@ static uint64_t mix64(uint64_t z)
 
 uint32_t nn_loader_features(const nn_loader *loader)
 {
-    return loader->ds->rows * loader->ds->cols;
+    return loader->out_rows * loader->out_cols;
 }
+
+uint32_t nn_loader_target_width(const nn_loader *loader) { return loader->ds->n_targets; }
+
+const float *nn_loader_targets(const nn_loader *loader)
+{
+    return loader->ds->targets && loader->last_batch ? loader->t : NULL;
+}
+
+void nn_loader_set_training(nn_loader *loader, int training) { loader->training = training != 0; }
+
+int nn_loader_training(const nn_loader *loader) { return loader->training; }
+
+int nn_loader_failed(const nn_loader *loader) { return loader->failed; }
 
 void nn_loader_start_epoch(nn_loader *loader, uint32_t epoch)
 {
     loader->position = 0;
     loader->last_batch = 0;
+    loader->epoch = epoch;
+    loader->failed = 0;
     if (!loader->config.shuffle) {
         memcpy(loader->order, loader->base, (size_t)loader->count * sizeof *loader->order);
         return;
@@ -220,8 +335,24 @@ int nn_loader_next(nn_loader *loader, const float **x, const int32_t **y, uint32
     if (n == 0)
         return 0;
     const nn_loader_config *c = &loader->config;
-    nn_dataset_gather(loader->ds, loader->order + loader->position, n, c->normalize, c->mean,
-                      c->std, loader->x, loader->y);
+    const uint32_t *batch_indices = loader->order + loader->position;
+    const nn_dataset *ds = loader->ds;
+    float *converted = c->n_transforms ? loader->converted : loader->x;
+    nn_dataset_gather(ds, batch_indices, n, c->normalize, c->mean, c->std, converted, loader->y);
+    if (ds->targets)
+        nn_dataset_gather_targets(ds, batch_indices, n, loader->t);
+    if (c->n_transforms)
+        nn_transform_batch(c->transforms, c->n_transforms, converted, loader->x, loader->scratch, n,
+                           ds->rows, ds->cols, batch_indices, c->seed, loader->epoch, loader->training);
+    if (c->batch_hook && loader->training &&
+        c->batch_hook(c->hook_context, loader->x, n, nn_loader_features(loader)) != 0) {
+        loader->failed = 1;
+        loader->last_batch = 0;
+        *batch = 0;
+        *x = NULL;
+        *y = NULL;
+        return 0;
+    }
     /* the next batch's images, up to PREFETCH_BYTES so that a large batch does
      * not flush the caller's working set */
     enum { PREFETCH_BYTES = 128 * 1024 };

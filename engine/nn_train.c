@@ -14,10 +14,15 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* loss and d(loss)/d(out) (may be NULL) for out (B, C) against labels y (B). */
-static nn_status batch_loss(nn_loss_kind kind, const float *out, const int32_t *y, int B, int C,
-                            float *loss, float *dout, int *correct)
+/* loss and d(loss)/d(out) (may be NULL) for out (B, C) against labels y (B)
+ * or targets t (B, C). */
+static nn_status batch_loss(nn_loss_kind kind, const float *out, const int32_t *y, const float *t,
+                            int B, int C, float *loss, float *dout, int *correct)
 {
+    if (kind == NN_LOSS_MSE) {
+        *correct = 0;
+        return nn_mse(out, t, B, C, loss, dout);
+    }
     if (kind == NN_LOSS_MSE_ONEHOT)
         return nn_mse_onehot(out, y, B, C, loss, dout, correct);
     return nn_cross_entropy(out, y, B, C, loss, dout, correct);
@@ -34,8 +39,15 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
     if (nn_loader_features(loader) != (uint32_t)nn_net_input_size(net))
         return nn_fail(NN_ESHAPE, "the model expects %d input features but the data has %u per sample",
                        nn_net_input_size(net), nn_loader_features(loader));
-    double start = now_seconds(), loss_sum = 0.0;
     int C = nn_net_output_size(net);
+    uint32_t targets = nn_loader_target_width(loader);
+    if (kind == NN_LOSS_MSE && targets != (uint32_t)C)
+        return targets ? nn_fail(NN_ESHAPE, "the model gives %d outputs but the data has %u targets per sample",
+                                 C, targets)
+                       : nn_fail(NN_EINVAL, "MSE against targets needs regression data, but the data has class labels");
+    if (kind != NN_LOSS_MSE && targets)
+        return nn_fail(NN_EINVAL, "the data has regression targets: train it with MSELoss, not a classification loss");
+    double start = now_seconds(), loss_sum = 0.0;
     float *dout = NULL;
     uint32_t dout_rows = 0;
     const float *x, *out;
@@ -56,7 +68,7 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
         float loss;
         int correct;
         if ((st = nn_net_forward(net, x, (int)B, &out)) != NN_OK ||
-            (st = batch_loss(kind, out, y, (int)B, C, &loss, dout, &correct)) != NN_OK)
+            (st = batch_loss(kind, out, y, nn_loader_targets(loader), (int)B, C, &loss, dout, &correct)) != NN_OK)
             break;
         if (!isfinite(loss)) {
             stats->diverged = 1;
@@ -74,6 +86,8 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
         }
     }
     nn_free(dout);
+    if (st == NN_OK && nn_loader_failed(loader))
+        st = NN_EINVAL; /* the hook recorded its message */
     if (st == NN_OK && cancel && *cancel)
         st = nn_fail(NN_ECANCELED, "interrupted");
     stats->loss = stats->count ? loss_sum / (double)stats->count : NAN;
@@ -95,9 +109,12 @@ nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,
                       const volatile sig_atomic_t *cancel, nn_pass_stats *stats)
 {
     bool was_training = nn_net_training(net);
+    int loader_was_training = nn_loader_training(loader);
     nn_net_set_training(net, false);
+    nn_loader_set_training(loader, 0);
     nn_loader_start_epoch(loader, 0);
     nn_status st = run_pass(net, loss, NULL, loader, cancel, stats);
     nn_net_set_training(net, was_training);
+    nn_loader_set_training(loader, loader_was_training);
     return st;
 }

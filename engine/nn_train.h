@@ -23,11 +23,12 @@
 typedef enum nn_loss_kind {
     NN_LOSS_CROSS_ENTROPY = 0, /* logits vs class labels */
     NN_LOSS_MSE_ONEHOT,        /* outputs vs one-hot class labels */
+    NN_LOSS_MSE,               /* outputs vs the loader's regression targets */
 } nn_loss_kind;
 
 typedef struct nn_pass_stats {
     double loss;      /* mean loss per sample over the samples seen */
-    uint64_t correct; /* argmax hits */
+    uint64_t correct; /* argmax hits (0 for regression) */
     uint64_t count;   /* samples seen */
     double seconds;   /* wall time of the pass */
     int diverged;     /* 1 when a batch's loss was NaN or infinite (training stops there) */
@@ -37,12 +38,14 @@ typedef struct nn_pass_stats {
  * batch forward, loss, zero_grad, backward, optimizer step. The network is put
  * in training mode. Stops early, with stats->diverged = 1 and NN_OK, at the first
  * non-finite loss. NN_ESHAPE when the loader's samples are not as wide as the
- * network's input. */
+ * network's input (or its targets as its output, for NN_LOSS_MSE); NN_EINVAL
+ * when the loss does not fit the data (class labels vs targets) or when the
+ * loader's batch hook stopped the pass (its message is the hook's). */
 nn_status nn_train_epoch(nn_net *net, nn_loss_kind loss, nn_optim *opt, nn_loader *loader,
                          uint32_t epoch, const volatile sig_atomic_t *cancel, nn_pass_stats *stats);
 
-/* Evaluates `net` over loader epoch 0 in eval mode (dropout off) and restores
- * the mode it found. Every batch counts, even after a non-finite loss: then
+/* Evaluates `net` over loader epoch 0 in eval mode (dropout off; the loader's
+ * transforms deterministic, see nn_transform.h) and restores the modes it found. Every batch counts, even after a non-finite loss: then
  * stats->diverged = 1, the mean loss is not finite, and every sample with a
  * NaN or infinite output counts as wrong. */
 nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,

@@ -119,7 +119,7 @@ local function train_loop(model, train_loader, epochs)
   end
 end
 
-local demo = ctx.train:subset(math.min(demo_size, #ctx.train))
+local demo = ctx.train:head(math.min(demo_size, #ctx.train))
 local function demo_model() return nn.Sequential({ nn.Linear(784, 64), nn.Sigmoid(), nn.Linear(64, 10) }, { seed = 1 }) end
 local by_loop = demo_model()
 local started = os.clock()

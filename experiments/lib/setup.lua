@@ -69,7 +69,7 @@ function setup.begin(options)
     and lab.param("reg_train_size", 2000, "training samples of the regularization experiment") or nil
   -- The training set is read once; the subsets are views of it, as
   -- data.load's `subset` option makes them (the first N samples).
-  local function first(ds, n) return n < #ds and ds:subset(n) or ds end
+  local function first(ds, n) return n < #ds and ds:head(n) or ds end
   local train = lab.data.load("kmnist", { fallback = "fashion-mnist", train = true })
   ctx.train = first(train, train_size)
   ctx.test = first(lab.data.load("kmnist", { fallback = "fashion-mnist", train = false }), test_size)

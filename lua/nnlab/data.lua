@@ -1,7 +1,9 @@
--- nnlab.data: datasets by name or folder, and torch-like DataLoaders.
--- Where a dataset is looked for, and downloading, is nnlab.datasets' policy;
--- this module turns the folder it finds into engine datasets and remembers,
--- for reports, where each came from and why.
+-- nnlab.data: datasets (by name or folder, from IDX, NumPy and CSV files, from
+-- Lua tables, tensors and generators), views of them (head, random subset,
+-- split), transforms, and torch-like DataLoaders. Where a known dataset is
+-- looked for, and downloading, is nnlab.datasets' policy; this module turns
+-- files and values into engine datasets (validated and stored once in C) and
+-- remembers, for reports, where each came from.
 local core = require "nnlab.core"
 local datasets = require "nnlab.datasets"
 local errors = require "nnlab.errors"
@@ -12,21 +14,56 @@ local data = {}
 -- dataset userdata -> where it came from (see data.source)
 local provenance = setmetatable({}, { __mode = "k" })
 
+-- SHA-256 of a file (coreutils' sha256sum), or nil: recorded for data whose
+-- publisher gives no checksum.
+local function sha256(path)
+  local pipe = io.popen("sha256sum -- " .. require("nnlab.files").shell_quote(path) .. " 2>/dev/null")
+  if not pipe then return nil end
+  local out = pipe:read("a")
+  pipe:close()
+  return out:match("^(%x+)")
+end
+
 local function open(name, opts)
   local dir, info = datasets.locate(name, { download = opts.download })
   if not dir then return nil, info end
-  local ds, err = core.dataset_load(dir, opts.train ~= false)
+  local entry = info.known
+  local names = datasets.file_names(entry)
+  local first = opts.train ~= false and 1 or 3
+  local images, labels = info.files[names[first]], info.files[names[first + 1]]
+  local ds, err
+  if entry and entry.format == "npz" then
+    ds, err = core.dataset_numpy(images, "arr_0", labels, "arr_0", false, #entry.classes)
+  else
+    ds, err = core.dataset_load_files(images, labels, entry and #entry.classes or opts.classes or 0,
+                                      entry and entry.transposed)
+  end
   if not ds then return nil, err end
+  local expected = entry and entry.shape
+  if expected then -- no published checksums: at least the published shapes
+    local i, want = ds:info(), expected[opts.train ~= false and "train" or "test"]
+    if i.count ~= want or i.rows ~= expected.rows or i.cols ~= expected.cols then
+      return nil, ("%s: %d samples of %dx%d, but %s has %d of %dx%d"):format(images, i.count, i.rows, i.cols,
+                                                                           entry.title, want, expected.rows, expected.cols)
+    end
+    info.sha256 = { [images] = sha256(images), [labels] = sha256(labels) }
+  end
   return ds, info, dir
 end
 
---- data.load(name_or_folder, { train = true, subset = N, download = true,
----                             fallback = "fashion-mnist" }) -> dataset
---- name: "kmnist", "mnist", "fashion-mnist" or a folder with the four IDX files.
+--- data.load(name_or_folder, { train = true, subset = N, seed = 0, head = N,
+---                             classes = K, download = true, fallback = "fashion-mnist" })
+--- name: a known dataset (kmnist, mnist, fashion-mnist, k49, emnist-letters,
+--- emnist-balanced, emnist-digits) or a folder with the four MNIST IDX files.
+--- subset = N: N samples at random (seeded by `seed`); head = N: the first N.
 function data.load(name, opts)
   if type(name) ~= "string" then errors.raise("data.load: expected a dataset name or folder") end
   opts = options.check("data.load", opts, { train = true, subset = options.optional "integer", download = true,
-                                            fallback = options.optional "string" })
+                                            fallback = options.optional "string", head = options.optional "integer",
+                                            seed = 0, classes = options.optional "integer" })
+  if opts.classes and (opts.classes < 1 or opts.classes > 256) then
+    errors.raise("data.load: classes must be from 1 to 256 for IDX files, got %d", opts.classes)
+  end
   local ds, info, dir = open(name, opts)
   local used, reason = name, nil
   if not ds and opts.fallback then
@@ -41,12 +78,11 @@ function data.load(name, opts)
     end
     errors.raise("data.load: %s", info)
   end
-  if opts.subset then
-    if opts.subset < 1 then
-      errors.raise("data.load: subset must be a positive integer")
-    end
-    if opts.subset < #ds then ds = ds:subset(opts.subset) end
+  for _, key in ipairs { "subset", "head" } do
+    if opts[key] and opts[key] < 1 then errors.raise("data.load: %s must be a positive integer", key) end
   end
+  if opts.head and opts.head < #ds then ds = ds:head(opts.head) end
+  if opts.subset and opts.subset < #ds then ds = ds:subset(opts.subset, { seed = opts.seed }) end
   local short_reason
   if reason then
     local download = reason:match("\nDownload: ([^\n]*)")
@@ -58,6 +94,7 @@ function data.load(name, opts)
     fallback_reason = short_reason, fallback_message = reason,
     title = info.known and info.known.title or used,
     classes = datasets.class_names(used),
+    sha256 = info.sha256,
   }
   return ds
 end
@@ -71,32 +108,401 @@ function data.source(ds)
   return provenance[ds]
 end
 
--- Subsets and splits keep their parent's provenance.
 local Dataset = core.metatable("nnlab.Dataset")
-local c_subset, c_split = Dataset.__index.subset, Dataset.__index.split
-function Dataset.__index.subset(ds, n)
-  local sub = c_subset(ds, n)
-  provenance[sub] = provenance[ds]
-  return sub
+local c_head, c_subset, c_split = Dataset.__index.head, Dataset.__index.subset, Dataset.__index.split
+
+local function check_count(where, ds, n, most)
+  if math.type(n) ~= "integer" then errors.raise("%s: the sample count must be an integer, got %s", where, tostring(n)) end
+  if n < 1 or n > most then
+    errors.raise("%s: %d samples asked, but the dataset has %d (ask for 1 to %d)", where, n, #ds, most)
+  end
 end
-function Dataset.__index.split(ds, n_valid, seed)
-  local train, valid = c_split(ds, n_valid, seed)
+
+--- ds:head(n) -> the first n samples (a view). Files sorted by class make this
+--- a poor sample: ds:subset(n, { seed = s }) draws at random.
+function Dataset.__index.head(ds, n)
+  check_count("ds:head", ds, n, #ds)
+  local view = c_head(ds, n)
+  provenance[view] = provenance[ds]
+  return view
+end
+
+--- ds:subset(n, { seed = 0 }) -> n samples drawn at random (a view, seeded).
+function Dataset.__index.subset(ds, n, opts)
+  check_count("ds:subset", ds, n, #ds)
+  opts = options.check("ds:subset", opts, { seed = 0 })
+  local view = c_subset(ds, n, opts.seed)
+  provenance[view] = provenance[ds]
+  return view
+end
+
+--- ds:split(n_valid, { seed = 0, stratify = false }) -> train, valid: a seeded
+--- random split; with stratify, each class keeps its share in both parts.
+--- (ds:split(n_valid, seed) is the same with a number.)
+function Dataset.__index.split(ds, n_valid, opts)
+  check_count("ds:split", ds, n_valid, #ds - 1)
+  if type(opts) == "number" then opts = { seed = opts } end
+  opts = options.check("ds:split", opts, { seed = 0, stratify = false })
+  if opts.stratify and ds:info().targets > 0 then
+    errors.raise("ds:split: stratify needs class labels, but this dataset has regression targets")
+  end
+  local train, valid = c_split(ds, n_valid, opts.seed, opts.stratify)
   provenance[train], provenance[valid] = provenance[ds], provenance[ds]
   return train, valid
 end
+
+local c_info = Dataset.__index.info
+--- ds:info() -> { count, rows, cols, features, classes (count), class_names,
+--- targets (regression width, 0 for classes), dtype ("uint8" | "float32"),
+--- source (one line), checksum, view_checksum (views only), is_view, ... }
+function Dataset.__index.info(ds)
+  local i = c_info(ds)
+  local src = provenance[ds]
+  i.class_names = src and src.classes
+  i.source = src and (src.description or src.reason or src.name)
+  i.name = src and src.name
+  return i
+end
+
 Dataset.__tostring = function(ds)
   local i, src = ds:info(), provenance[ds]
   return ("Dataset(%s, %d samples, %dx%d)"):format(src and src.name or "?", i.count, i.rows, i.cols)
 end
 
+---------------------------------------------------------------------------
+-- Your own data
+
+local function remember(ds, record)
+  provenance[ds] = record
+  return ds
+end
+
+local function class_option(where, classes)
+  if classes == nil then return 0, nil end
+  if math.type(classes) == "integer" then
+    if classes < 1 or classes > core.max_classes then
+      errors.raise("%s: classes must be from 1 to %d, got %d", where, core.max_classes, classes)
+    end
+    return classes, nil
+  end
+  if type(classes) ~= "table" or #classes == 0 then
+    errors.raise("%s: classes must be a count or a list of class names", where)
+  end
+  for k, name in ipairs(classes) do
+    if type(name) ~= "string" then errors.raise("%s: class name %d is a %s, not a string", where, k, type(name)) end
+  end
+  return #classes, classes
+end
+
+local function is_tensor(v) return getmetatable(v) == core.metatable("nnlab.Tensor") end
+
+--- data.TensorDataset(x, y, { classes = K or { names }, name = "..." }) -> dataset
+--- x: an N×D tensor or a table of N rows of D numbers. y: N class numbers
+--- (0-based; a table or a labels tensor), or regression targets (an N×K float
+--- tensor, or a table of N rows of K numbers).
+function data.TensorDataset(x, y, opts)
+  opts = options.check("data.TensorDataset", opts, { classes = options.optional "any", name = "TensorDataset" })
+  local n_classes, names = class_option("data.TensorDataset", opts.classes)
+  local ds, err
+  if is_tensor(x) and is_tensor(y) then
+    ds, err = core.dataset_from_tensors(x, y, n_classes, "data.TensorDataset")
+  else
+    if is_tensor(x) or is_tensor(y) then
+      errors.raise("data.TensorDataset: x and y must both be tensors or both be Lua tables")
+    end
+    if type(x) ~= "table" or type(y) ~= "table" then
+      errors.raise("data.TensorDataset: x must be a tensor or a table of rows, and y a table of labels or target rows")
+    end
+    if #x ~= #y then errors.raise("data.TensorDataset: x has %d rows but y has %d", #x, #y) end
+    if #x == 0 then errors.raise("data.TensorDataset: no samples (x is empty)") end
+    local builder = core.dataset_builder()
+    for i = 1, #x do
+      if type(x[i]) ~= "table" then
+        errors.raise("data.TensorDataset: x[%d] is a %s; x must be a table of rows (tables of numbers)", i, type(x[i]))
+      end
+      local ok, why = pcall(builder.add, builder, x[i], y[i])
+      if not ok then errors.raise("data.TensorDataset: %s", tostring(why):gsub("^[^:]*:%d+: ", "")) end
+    end
+    ds, err = builder:finish(n_classes, "data.TensorDataset")
+  end
+  if not ds then errors.raise("%s", err) end
+  return remember(ds, { name = opts.name, title = opts.name, source = "values", classes = names,
+                        reason = "built from Lua values (data.TensorDataset)" })
+end
+
+--- data.generate(n, fn, { seed = 0, classes = K or { names }, name = "generated" })
+--- -> dataset. Calls fn(i, rng) for i = 1..n; it returns features (a table of
+--- numbers) and a label (an integer) or targets (a table). rng is a Lua random
+--- generator seeded with `seed` (rng:random(), rng:normal()).
+function data.generate(n, fn, opts)
+  if math.type(n) ~= "integer" or n < 1 then errors.raise("data.generate: n must be a positive integer, got %s", tostring(n)) end
+  if type(fn) ~= "function" then errors.raise("data.generate: expected a function(i, rng) -> features, label") end
+  opts = options.check("data.generate", opts, { seed = 0, classes = options.optional "any", name = "generated" })
+  local n_classes, names = class_option("data.generate", opts.classes)
+  local rng = data.rng(opts.seed)
+  local builder = core.dataset_builder()
+  for i = 1, n do
+    local features, label = errors.call(fn, i, rng)
+    local ok, why = pcall(builder.add, builder, features, label)
+    if not ok then errors.raise("data.generate: %s", tostring(why):gsub("^[^:]*:%d+: ", "")) end
+  end
+  local ds, err = builder:finish(n_classes, "data.generate")
+  if not ds then errors.raise("%s", err) end
+  return remember(ds, { name = opts.name, title = opts.name, source = "generate", classes = names,
+                        reason = ("generated in Lua (data.generate, seed %d)"):format(opts.seed) })
+end
+
+--- data.rng(seed) -> a random generator for data.generate (SplitMix64 in Lua
+--- integers: the same seed gives the same numbers on every machine, and
+--- math.random is left alone). rng:random() in [0, 1), rng:random(m, n) an
+--- integer in m..n, rng:normal() a standard normal draw (Box-Muller).
+function data.rng(seed)
+  local state = math.tointeger(seed) or 0
+  local rng = {}
+  local function next_u64()
+    state = state + 0x9e3779b97f4a7c15
+    local z = state
+    z = (z ~ (z >> 30)) * 0xbf58476d1ce4e5b9
+    z = (z ~ (z >> 27)) * 0x94d049bb133111eb
+    return z ~ (z >> 31)
+  end
+  function rng:random(m, n)
+    local u = (next_u64() >> 11) * 2.0 ^ -53
+    if m == nil then return u end
+    if n == nil then m, n = 1, m end
+    return m + math.floor(u * (n - m + 1))
+  end
+  function rng:normal()
+    local u1, u2 = 1 - self:random(), self:random()
+    return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+  end
+  return rng
+end
+
+--- data.csv(path, { target = name or column (1-based; default the last),
+---   features = { names or columns } (default every other column), header = true,
+---   sep = ",", classes = { names } (optional order), regression = false, name })
+function data.csv(path, opts)
+  if type(path) ~= "string" then errors.raise("data.csv: expected a file path") end
+  opts = options.check("data.csv", opts, { target = options.optional "any", features = options.optional "table",
+                                           header = true, sep = ",", classes = options.optional "table",
+                                           regression = false, name = options.optional "string" })
+  if #opts.sep ~= 1 then errors.raise("data.csv: sep must be one character, got %q", opts.sep) end
+  local c = { sep = opts.sep, header = opts.header, regression = opts.regression, classes = opts.classes }
+  if math.type(opts.target) == "integer" then
+    if opts.target < 1 then errors.raise("data.csv: target column %d: columns count from 1", opts.target) end
+    c.target = opts.target - 1
+  elseif opts.target ~= nil and type(opts.target) ~= "string" then
+    errors.raise("data.csv: target must be a column name or a 1-based column number")
+  else
+    c.target = opts.target
+  end
+  if opts.features then
+    c.features = {}
+    for k, f in ipairs(opts.features) do
+      if math.type(f) == "integer" then
+        if f < 1 then errors.raise("data.csv: feature column %d: columns count from 1", f) end
+        c.features[k] = f - 1
+      elseif type(f) == "string" then
+        c.features[k] = f
+      else
+        errors.raise("data.csv: features[%d] must be a column name or number", k)
+      end
+      if type(c.features[k]) ~= type(c.features[1]) then
+        errors.raise("data.csv: features must be all names or all column numbers")
+      end
+    end
+  end
+  if opts.classes then class_option("data.csv", opts.classes) end
+  local ds, meta = core.dataset_csv(path, c)
+  if not ds then errors.raise("data.csv: %s", meta) end
+  local names = #meta.class_names > 0 and meta.class_names or nil
+  return remember(ds, { name = opts.name or path:match("([^/]+)$"), title = opts.name or path, source = "csv",
+                        files = { path }, classes = names, feature_names = meta.feature_names,
+                        target_name = meta.target_name, reason = "read from the CSV file " .. path })
+end
+
+local function numpy(where, x_path, x_key, y_path, y_key, opts)
+  opts = options.check(where, opts, { regression = false, classes = options.optional "any", name = options.optional "string" })
+  local n_classes, names = class_option(where, opts.classes)
+  local ds, x_dtype, y_dtype = core.dataset_numpy(x_path, x_key, y_path, y_key, opts.regression, n_classes)
+  if not ds then errors.raise("%s: %s", where, x_dtype) end
+  local shown = x_key and ("%s[%s]"):format(x_path, x_key) or x_path
+  return remember(ds, { name = opts.name or x_path:match("([^/]+)$"), title = opts.name or shown, source = "numpy",
+                        files = { x_path, y_path ~= x_path and y_path or nil }, classes = names,
+                        dtypes = { x = x_dtype, y = y_dtype },
+                        reason = ("read from NumPy %s (%s) and %s (%s)"):format(shown, x_dtype,
+                          y_key and ("%s[%s]"):format(y_path, y_key) or y_path, y_dtype) })
+end
+
+--- data.npy(x_path, y_path, { regression = false, classes = K or { names }, name })
+function data.npy(x_path, y_path, opts)
+  if type(x_path) ~= "string" or type(y_path) ~= "string" then
+    errors.raise("data.npy: expected two .npy paths (features, labels)")
+  end
+  return numpy("data.npy", x_path, nil, y_path, nil, opts)
+end
+
+--- data.npz(path, { x = "x", y = "y", ... }) for one archive holding both arrays;
+--- data.npz { x = "imgs.npz", y = "labels.npz", x_key = "arr_0", y_key = "arr_0", ... }
+--- for two archives (key arr_0 by default, as np.savez and KMNIST name them).
+function data.npz(path, opts)
+  if type(path) == "table" then
+    local o = path
+    if type(o.x) ~= "string" or type(o.y) ~= "string" then
+      errors.raise("data.npz: with a table, give the two archives as { x = \"imgs.npz\", y = \"labels.npz\" }")
+    end
+    local rest = {}
+    for k, v in pairs(o) do if k ~= "x" and k ~= "y" and k ~= "x_key" and k ~= "y_key" then rest[k] = v end end
+    return numpy("data.npz", o.x, o.x_key or "arr_0", o.y, o.y_key or "arr_0", rest)
+  end
+  if type(path) ~= "string" then errors.raise("data.npz: expected an archive path or { x = ..., y = ... }") end
+  opts = opts or {}
+  if type(opts) ~= "table" then errors.raise("data.npz: options must be a table") end
+  local rest = {}
+  for k, v in pairs(opts) do if k ~= "x" and k ~= "y" then rest[k] = v end end
+  if opts.x ~= nil and type(opts.x) ~= "string" or opts.y ~= nil and type(opts.y) ~= "string" then
+    errors.raise("data.npz: x and y name the arrays in the archive (strings)")
+  end
+  return numpy("data.npz", path, opts.x or "x", path, opts.y or "y", rest)
+end
+
+--- data.idx(images_path, labels_path, { classes = K (default: from the labels),
+---   transpose = false (EMNIST stores images transposed), name })
+function data.idx(images, labels, opts)
+  if type(images) ~= "string" or type(labels) ~= "string" then
+    errors.raise("data.idx: expected an images file and a labels file")
+  end
+  opts = options.check("data.idx", opts, { classes = options.optional "any", transpose = false, name = options.optional "string" })
+  local n_classes, names = class_option("data.idx", opts.classes)
+  if n_classes > 256 then errors.raise("data.idx: an IDX label file holds at most 256 classes") end
+  local ds, err = core.dataset_load_files(images, labels, n_classes, opts.transpose)
+  if not ds then errors.raise("data.idx: %s", err) end
+  return remember(ds, { name = opts.name or images:match("([^/]+)$"), title = opts.name or images, source = "idx",
+                        files = { images, labels }, classes = names, reason = "read from the IDX files " .. images })
+end
+
+---------------------------------------------------------------------------
+-- Transforms (applied per batch in C; random ones during training passes only)
+
+local Transform = {}
+Transform.__index = Transform
+Transform.__tostring = function(t) return t.text end
+data.Transform = Transform
+
+local function transform(fields, text)
+  fields.text = text
+  return setmetatable(fields, Transform)
+end
+
+local function check_number(where, v, what, lo, hi)
+  if type(v) ~= "number" or v ~= v or v < lo or (hi and v > hi) then
+    errors.raise("%s: %s must be a number%s%s, got %s", where, what, lo > -math.huge and (" >= " .. lo) or "",
+                 hi and (" and <= " .. hi) or "", tostring(v))
+  end
+end
+
+local function number_list(where, v, what)
+  if type(v) == "number" then return { v } end
+  if type(v) ~= "table" or #v == 0 then errors.raise("%s: %s must be a number or a list of numbers", where, what) end
+  for k, x in ipairs(v) do
+    if type(x) ~= "number" then errors.raise("%s: %s[%d] is a %s, not a number", where, what, k, type(x)) end
+  end
+  return v
+end
+
+--- data.Normalize(mean, std): (x - mean) / std, each a number or one per feature.
+function data.Normalize(mean, std)
+  local m, s = number_list("data.Normalize", mean, "mean"), number_list("data.Normalize", std, "std")
+  if #m ~= #s then errors.raise("data.Normalize: %d means but %d stds", #m, #s) end
+  for k, x in ipairs(s) do
+    if not (x > 0) then errors.raise("data.Normalize: std[%d] must be > 0, got %s", k, tostring(x)) end
+  end
+  local shown = #m == 1 and ("%g, %g"):format(m[1], s[1]) or ("%d values"):format(#m)
+  return transform({ kind = "normalize", mean = m, std = s }, ("Normalize(%s)"):format(shown))
+end
+
+--- data.RandomShift(pixels): moves each image by up to `pixels` in x and y (zeros fill).
+function data.RandomShift(pixels)
+  if math.type(pixels) ~= "integer" or pixels < 0 then
+    errors.raise("data.RandomShift: pixels must be an integer >= 0, got %s", tostring(pixels))
+  end
+  return transform({ kind = "shift", pixels = pixels, random = true }, ("RandomShift(%d)"):format(pixels))
+end
+
+--- data.RandomCrop(size, { padding = 0 }): pads, then takes a size × size
+--- window (size may be { rows, cols }) at random; the centre when evaluating.
+function data.RandomCrop(size, opts)
+  local rows, cols = size, size
+  if type(size) == "table" then rows, cols = size[1], size[2] end
+  if math.type(rows) ~= "integer" or math.type(cols) ~= "integer" or rows < 1 or cols < 1 then
+    errors.raise("data.RandomCrop: size must be a positive integer or { rows, cols }")
+  end
+  opts = options.check("data.RandomCrop", opts, { padding = 0 })
+  if opts.padding < 0 then errors.raise("data.RandomCrop: padding must be >= 0, got %d", opts.padding) end
+  return transform({ kind = "crop", size_rows = rows, size_cols = cols, padding = opts.padding, random = true },
+                   ("RandomCrop(%dx%d, padding %d)"):format(rows, cols, opts.padding))
+end
+
+--- data.RandomHorizontalFlip([p = 0.5]): mirrors each image with probability p.
+function data.RandomHorizontalFlip(p)
+  p = p == nil and 0.5 or p
+  check_number("data.RandomHorizontalFlip", p, "p", 0, 1)
+  return transform({ kind = "hflip", p = p, random = true }, ("RandomHorizontalFlip(%g)"):format(p))
+end
+
+--- data.GaussianNoise(std): adds N(0, std²) noise to every feature.
+function data.GaussianNoise(std)
+  check_number("data.GaussianNoise", std, "std", 0)
+  return transform({ kind = "noise", noise_std = std, random = true }, ("GaussianNoise(%g)"):format(std))
+end
+
+--- data.Lambda(fn): fn(x) over each training batch tensor (batch × features),
+--- changing it in place. Runs Lua per batch: slow next to the C transforms.
+function data.Lambda(fn)
+  if type(fn) ~= "function" then errors.raise("data.Lambda: expected a function(x)") end
+  local info = debug.getinfo(fn, "S")
+  return transform({ kind = "lambda", fn = fn, random = true },
+                   ("Lambda(%s:%d)"):format(info.short_src, info.linedefined))
+end
+
+--- data.transform_list(value, where) -> a list of transforms (one or a list), checked.
+function data.transform_list(value, where)
+  if value == nil or value == false then return {} end
+  local list = getmetatable(value) == Transform and { value } or value
+  if type(list) ~= "table" then errors.raise("%s: transform must be a data.* transform or a list of them", where) end
+  for k, t in ipairs(list) do
+    if getmetatable(t) ~= Transform then
+      errors.raise("%s: transform %d is not a data.* transform (data.Normalize, data.RandomShift, ...)", where, k)
+    end
+    if t.kind == "lambda" and k ~= #list then
+      errors.raise("%s: data.Lambda must be the last transform (it runs after the C ones)", where)
+    end
+  end
+  return list
+end
+
+--- data.describe_transforms(list) -> "RandomShift(2), GaussianNoise(0.1)" (or "none")
+function data.describe_transforms(list)
+  local parts = {}
+  for k, t in ipairs(list or {}) do parts[k] = t.text end
+  return #parts > 0 and table.concat(parts, ", ") or "none"
+end
+
 --- data.DataLoader(dataset, { batch_size = 1, shuffle = false, drop_last = false,
----                            seed = 0, normalize = { mean = m, std = s } })
+---                            seed = 0, normalize = { mean = m, std = s },
+---                            transform = { data.RandomShift(2), ... } })
 --- Each loader:batches() is one epoch; with shuffle, epoch k's order depends only
---- on (seed, k).
+--- on (seed, k). Random transforms depend only on (seed, epoch, sample index)
+--- and are off (a crop takes the centre) in evaluation passes.
 function data.DataLoader(ds, opts)
   if getmetatable(ds) ~= Dataset then errors.raise("data.DataLoader: expected a dataset") end
   opts = options.check("data.DataLoader", opts, { batch_size = 1, shuffle = false, drop_last = false, seed = 0,
-                                                  normalize = options.optional "table" })
+                                                  normalize = options.optional "table", transform = options.optional "any" })
+  local chain, lambda = {}, nil
+  for _, t in ipairs(data.transform_list(opts.transform, "data.DataLoader")) do
+    if t.kind == "lambda" then lambda = t.fn else chain[#chain + 1] = t end
+  end
   local batch_size = opts.batch_size
   if batch_size < 1 then
     errors.raise("data.DataLoader: batch_size must be a positive integer, got %s", tostring(batch_size))
@@ -111,7 +517,8 @@ function data.DataLoader(ds, opts)
       errors.raise("data.DataLoader: normalize needs numbers { mean = m, std = s } with s > 0")
     end
   end
-  local loader, err = core.loader_new(ds, opts.batch_size, opts.shuffle, opts.drop_last, opts.seed, mean, std)
+  local loader, err = core.loader_new(ds, opts.batch_size, opts.shuffle, opts.drop_last, opts.seed, mean, std,
+                                      #chain > 0 and chain or nil, lambda)
   if not loader then errors.raise("data.DataLoader: %s", err) end
   return loader
 end

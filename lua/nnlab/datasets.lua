@@ -100,7 +100,67 @@ M.known = {
     -- every header and size when it reads the files.)
     system = { "/usr/share/datasets/fashion-mnist" },
   },
+  -- Kuzushiji-49: NumPy archives (key arr_0), 49 classes, no published checksums
+  -- (the reader checks the arrays' shapes and label range; reports record SHA-256).
+  k49 = {
+    name = "k49",
+    title = "Kuzushiji-49",
+    homepage = "https://github.com/rois-codh/kmnist",
+    mirrors = { "http://codh.rois.ac.jp/kmnist/dataset/k49/" },
+    format = "npz",
+    layout = { train = { "k49-train-imgs.npz", "k49-train-labels.npz" },
+               test = { "k49-test-imgs.npz", "k49-test-labels.npz" } },
+    files = {
+      { name = "k49-train-imgs.npz" }, { name = "k49-train-labels.npz" },
+      { name = "k49-test-imgs.npz" }, { name = "k49-test-labels.npz" },
+    },
+    shape = { train = 232365, test = 38547, rows = 28, cols = 28 },
+    classes = { "あ", "い", "う", "え", "お", "か", "き", "く", "け", "こ", "さ", "し", "す", "せ", "そ",
+                "た", "ち", "つ", "て", "と", "な", "に", "ぬ", "ね", "の", "は", "ひ", "ふ", "へ", "ほ",
+                "ま", "み", "む", "め", "も", "や", "ゆ", "よ", "ら", "り", "る", "れ", "ろ", "わ", "ゐ",
+                "ゑ", "を", "ん", "ゝ" },
+    license = "CC BY-SA 4.0",
+    attribution = '"KMNIST Dataset" (created by CODH), adapted from "Kuzushiji Dataset" '
+      .. "(created by NIJL and others), doi:10.20676/00000341",
+    system = {},
+  },
 }
+
+-- EMNIST (Cohen et al. 2017): IDX files with the images stored transposed,
+-- named emnist-<split>-{train,test}-{images-idx3,labels-idx1}-ubyte[.gz]. NIST
+-- ships them only inside one 560 MB zip (gzip.zip), so there is no per-file
+-- download: unpack it into data/emnist-<split>/ (or $NNLAB_DATA/emnist-<split>/).
+local function emnist(split, title, classes)
+  local prefix = "emnist-" .. split .. "-"
+  return {
+    name = "emnist-" .. split,
+    title = "EMNIST " .. title,
+    homepage = "https://www.nist.gov/itl/products-and-services/emnist-dataset",
+    mirrors = {},
+    no_download = "NIST ships EMNIST only as one zip (https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip); "
+      .. "unpack its emnist-" .. split .. "-* files into the folder",
+    transposed = true,
+    layout = { train = { prefix .. "train-images-idx3-ubyte", prefix .. "train-labels-idx1-ubyte" },
+               test = { prefix .. "test-images-idx3-ubyte", prefix .. "test-labels-idx1-ubyte" } },
+    files = {},
+    classes = classes,
+    license = "see the EMNIST page (NIST special database 19)",
+    attribution = "Gregory Cohen, Saeed Afshar, Jonathan Tapson and André van Schaik, "
+      .. "EMNIST: an extension of MNIST to handwritten letters, 2017",
+    system = {},
+  }
+end
+local function chars(s)
+  local t = {}
+  for c in s:gmatch(".") do t[#t + 1] = c end
+  return t
+end
+local letters = chars("abcdefghijklmnopqrstuvwxyz")
+table.insert(letters, 1, "N/A") -- letters are labelled 1..26; class 0 is unused (as in torchvision)
+M.known["emnist-letters"] = emnist("letters", "Letters", letters)
+M.known["emnist-balanced"] = emnist("balanced", "Balanced",
+  chars("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabdefghnqrt"))
+M.known["emnist-digits"] = emnist("digits", "Digits", chars("0123456789"))
 
 local ALIASES = { fashion_mnist = "fashion-mnist", fashionmnist = "fashion-mnist",
                   ["k-mnist"] = "kmnist", kuzushiji = "kmnist" }
@@ -110,6 +170,14 @@ function M.lookup(name)
   if type(name) ~= "string" then return nil end
   local key = name:lower()
   return M.known[ALIASES[key] or key]
+end
+
+-- The known names, sorted, comma-separated.
+function M.known_names()
+  local names = {}
+  for name in pairs(M.known) do names[#names + 1] = name end
+  table.sort(names)
+  return table.concat(names, ", ")
 end
 
 -- Class names for a known dataset (a copy), or nil.
@@ -169,18 +237,31 @@ function M.expand_home(path, home)
   return path
 end
 
--- Checks a folder for the four files. Returns a table { [base] = path } when
--- all are there, else nil and a short reason ("no such folder", "missing ...").
-function M.folder_files(dir)
+-- The four file names of a dataset (without .gz): a known entry's layout, or
+-- the standard MNIST names.
+function M.file_names(entry)
+  if entry and entry.layout then
+    local l = entry.layout
+    return { l.train[1], l.train[2], l.test[1], l.test[2] }
+  end
+  return M.FILES
+end
+
+-- Checks a folder for the four files (of `entry`, a known dataset, or the
+-- MNIST names). Returns a table { [base] = path } when all are there, else nil
+-- and a short reason ("no such folder", "missing ..."). IDX files may be .gz.
+function M.folder_files(dir, entry)
   local found, missing = {}, {}
-  for _, base in ipairs(M.FILES) do
+  local names = M.file_names(entry)
+  local gz_ok = not (entry and entry.format == "npz")
+  for _, base in ipairs(names) do
     local raw, gz = join(dir, base), join(dir, base .. ".gz")
     if readable(raw) then found[base] = raw
-    elseif readable(gz) then found[base] = gz
-    else missing[#missing + 1] = base .. "[.gz]" end
+    elseif gz_ok and readable(gz) then found[base] = gz
+    else missing[#missing + 1] = base .. (gz_ok and "[.gz]" or "") end
   end
   if #missing == 0 then return found end
-  if #missing == #M.FILES and not exists(dir) then return nil, "no such folder" end
+  if #missing == #names and not exists(dir) then return nil, "no such folder" end
   return nil, "missing " .. table.concat(missing, ", ")
 end
 
@@ -282,8 +363,9 @@ local function download_file(entry, file, dir, mirrors, opts)
     os.remove(part) -- a stale .part is never trusted, nor resumed
     local ok, why = curl_fetch(url, part, opts)
     if ok then
-      local got, md5_error = M.md5(part)
-      if got == file.md5 then
+      local got, md5_error
+      if file.md5 then got, md5_error = M.md5(part) end
+      if not file.md5 or got == file.md5 then -- no published checksum: the reader checks shapes
         local renamed, rename_error = os.rename(part, final)
         if renamed then return true end
         os.remove(part)
@@ -345,18 +427,21 @@ local function looks_like_path(s)
   return s:find("/", 1, true) ~= nil or s:sub(1, 1) == "." or s:sub(1, 1) == "~"
 end
 
-local function files_list()
+local function files_list(entry)
   local t = {}
-  for i, base in ipairs(M.FILES) do t[i] = base .. ".gz" end
-  return table.concat(t, ", ")
+  local npz = entry and entry.format == "npz"
+  for i, base in ipairs(M.file_names(entry)) do t[i] = base .. (npz and "" or ".gz") end
+  return table.concat(t, ", ") .. (npz and "" or "; raw or .gz")
 end
 
 -- The "how to fix" lines of a not-found message; `where` names the folder(s).
 local function how_to_fix(where, entry)
   local lines = {
-    ("To fix: put the four files (%s; raw or .gz) in %s."):format(files_list(), where),
+    ("To fix: put the four files (%s) in %s."):format(files_list(entry), where),
   }
-  if entry then
+  if entry and entry.no_download then
+    lines[#lines + 1] = "  " .. entry.no_download .. "."
+  elseif entry then
     lines[#lines + 1] = ("  On a machine with network, get them from %s (%s)."):format(entry.mirrors[1], entry.homepage)
     if entry.name == "fashion-mnist" then
       lines[#lines + 1] = "  On Debian: apt install dataset-fashion-mnist (or run scripts/setup.sh)."
@@ -412,7 +497,7 @@ function M.locate(name_or_path, opts)
   local entry = M.lookup(name_or_path)
   local name = entry and entry.name or name_or_path
   local function try(source, dir, label)
-    local files, why = M.folder_files(dir)
+    local files, why = M.folder_files(dir, entry)
     local where = label == dir and dir or ("%s (%s)"):format(label, dir)
     tried[#tried + 1] = ("%s: %s"):format(where, files and "found" or why)
     if files then return found(dir, files, name, entry, source, "found in " .. where, tried) end
@@ -449,7 +534,9 @@ function M.locate(name_or_path, opts)
 
   local download_said, download_note
   if not entry then
-    download_said = ("none: %q is not a known dataset (known: kmnist, mnist, fashion-mnist)"):format(name)
+    download_said = ("none: %q is not a known dataset (known: %s)"):format(name, M.known_names())
+  elseif entry.no_download then
+    download_said = "not possible: " .. entry.no_download
   elseif opts.download == false then
     download_said = "disabled (download = false)"
   elseif getenv("NNLAB_OFFLINE") == "1" then
@@ -458,10 +545,10 @@ function M.locate(name_or_path, opts)
     local target = join(data_root, name)
     local ok, why, remembered = M.download(name, target, opts)
     if ok then
-      local files, missing = M.folder_files(target)
+      local files, missing = M.folder_files(target, entry)
       if files then
         return found(target, files, name, entry, "download",
-                     "downloaded into " .. target .. " (MD5-checked)", tried)
+                     "downloaded into " .. target .. (entry.files[1].md5 and " (MD5-checked)" or ""), tried)
       end
       why = "downloaded, but the folder is still " .. missing
     end

@@ -64,9 +64,9 @@ static void test_sizes_and_class_balance(void **state)
 static void test_known_content(void **state)
 {
     (void)state;
-    const uint8_t train_first[4] = {9, 0, 0, 3}, test_first[4] = {9, 2, 1, 1};
-    assert_memory_equal(train.labels, train_first, 4);
-    assert_memory_equal(test.labels, test_first, 4);
+    const uint16_t train_first[4] = {9, 0, 0, 3}, test_first[4] = {9, 2, 1, 1};
+    assert_memory_equal(train.labels, train_first, sizeof train_first);
+    assert_memory_equal(test.labels, test_first, sizeof test_first);
     double sum = 0, sum2 = 0;
     size_t n = (size_t)train.count * 28 * 28;
     for (size_t i = 0; i < n; i++) {

@@ -27,11 +27,11 @@ static nn_dataset make_dataset(void)
     nn_dataset ds = {0};
     ds.count = COUNT, ds.rows = ROWS, ds.cols = COLS, ds.n_classes = 10;
     ds.images = malloc((size_t)COUNT * PIXELS);
-    ds.labels = malloc(COUNT);
+    ds.labels = malloc(COUNT * sizeof *ds.labels);
     for (uint32_t i = 0; i < COUNT; i++) {
         for (size_t k = 0; k < PIXELS; k++)
             ds.images[i * PIXELS + k] = pixel_of(i, k);
-        ds.labels[i] = (uint8_t)(i % 10);
+        ds.labels[i] = (uint16_t)(i % 10);
     }
     ds.checksum = nn_dataset_checksum(&ds);
     return ds;

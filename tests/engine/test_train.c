@@ -28,7 +28,7 @@ static nn_dataset make_dataset(void)
     nn_dataset ds = {0};
     ds.count = COUNT, ds.rows = ROWS, ds.cols = COLS, ds.n_classes = CLASSES;
     ds.images = malloc((size_t)COUNT * PIXELS);
-    ds.labels = calloc(COUNT, 1);
+    ds.labels = calloc(COUNT, sizeof *ds.labels);
     assert_non_null(ds.images);
     assert_non_null(ds.labels);
     for (int i = 0; i < COUNT; i++)

@@ -51,7 +51,7 @@ local function line_of(text)
   return select(2, fixture_text:sub(1, at):gsub("\n", "")) + 1
 end
 local at_sweep = "notebook.lua:" .. line_of("local runs = lab.sweep(spec)") .. ": "
-local at_load = "notebook.lua:" .. line_of("local train = lab.data.load(dir)") .. ": "
+local at_load = "notebook.lua:" .. line_of("local train = lab.data.load(dir, ") .. ": "
 local at_model_load = "notebook.lua:" .. line_of("lab.load(model_path)") .. ": "
 local function at(text) return "notebook.lua:" .. line_of(text) .. ": " end
 

@@ -79,9 +79,30 @@ local function data_lines(record)
   for _, r in ipairs(record.sweeps) do
     local tr, te = r.datasets.train, r.datasets.test
     local src = data.source(tr) or {}
-    local text = ("%s (%s, %s): %d training / %d test samples"):format(
+    local info = tr:info()
+    local shape = info.rows == 1 and ("%d features"):format(info.cols) or ("%dx%d %s"):format(info.rows, info.cols, info.dtype)
+    local classes
+    if info.targets > 0 then
+      classes = ("%d regression target%s"):format(info.targets, info.targets == 1 and "" or "s")
+    else
+      local counts, parts = tr:label_counts(), {}
+      if info.classes <= 20 then
+        for c = 1, info.classes do
+          local name = src.classes and src.classes[c] or tostring(c - 1)
+          parts[c] = ("%s %d"):format(md_text(name), counts[c])
+        end
+      end
+      classes = ("%d classes%s"):format(info.classes, #parts > 0 and (" (" .. table.concat(parts, ", ") .. ")") or "")
+    end
+    local text = ("%s (%s, %s): %d training / %d test samples, %s, %s"):format(
       md_text(src.title or src.name or "?"), md_code(src.name or "?"), md_text(src.reason or "folder unknown"),
-      #tr, #te)
+      #tr, #te, shape, classes)
+    if src.sha256 then
+      local sums = {}
+      for path, sum in pairs(src.sha256) do sums[#sums + 1] = ("%s %s"):format(md_code(path:match("([^/]+)$")), md_code(sum)) end
+      table.sort(sums)
+      text = text .. "; SHA-256 " .. table.concat(sums, ", ")
+    end
     if not seen[text] then
       seen[text] = true
       lines[#lines + 1] = text
@@ -178,8 +199,9 @@ end
 -- How both loaders of a sweep prepared the pixels.
 local function normalize_text(r)
   local n = r.normalize
-  if not n then return "inputs ÷ 255, not normalized" end
-  return ("inputs ÷ 255, normalized with mean %s, std %s"):format(value_text(n.mean), value_text(n.std))
+  local scaled = r.datasets.train:info().dtype == "uint8" and "inputs ÷ 255" or "inputs as stored"
+  if not n then return scaled .. ", not normalized" end
+  return ("%s, normalized with mean %s, std %s"):format(scaled, value_text(n.mean), value_text(n.std))
 end
 
 -- The header's row for a sweep: what it varies, seeds, epochs, batch size,
@@ -194,6 +216,7 @@ local function sweep_row(r)
     first[#first + 1] = lr
   end
   first[#first + 1] = normalize_text(r)
+  if v.transform_text then first[#first + 1] = "transforms: " .. md_text(v.transform_text) end
   local varied = varied_text(r)
   return { "Sweep " .. md_text(r.name),
     ("%s%s × %s, batch %d; first variation: %s"):format(varied and varied .. "; " or "",

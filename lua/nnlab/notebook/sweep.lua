@@ -23,7 +23,8 @@ local sweep = {}
 
 -- Keys of a sweep table that are not parameters.
 local STRUCTURE = { name = true, vary = true, variations = true, seeds = true, model = true,
-                    optimizer = true, loss = true, train = true, test = true, normalize = true }
+                    optimizer = true, loss = true, train = true, test = true, normalize = true,
+                    transform = true }
 -- Parameters every job has unless the sweep says otherwise.
 local DEFAULTS = { shuffle = true, test_batch_size = 1000, diverge_factor = 10 }
 -- Parameters nnlab itself reads (besides DEFAULTS): never unused.
@@ -70,7 +71,7 @@ local function check_spec(spec)
   local Dataset = core.metatable("nnlab.Dataset")
   for _, which in ipairs { "train", "test" } do
     if getmetatable(spec[which]) ~= Dataset then
-      raise("lab.sweep: %s must be a dataset (from lab.data.load)", which)
+      raise("lab.sweep: %s must be a dataset (lab.data.load, data.csv, data.npz, data.TensorDataset, ...)", which)
     end
   end
   if spec.vary ~= nil and spec.variations ~= nil then
@@ -78,6 +79,9 @@ local function check_spec(spec)
   end
   if spec.name ~= nil and type(spec.name) ~= "string" then raise("lab.sweep: name must be a string") end
   if spec.normalize ~= nil then options.check("lab.sweep: normalize", spec.normalize, { mean = 0.0, std = 1.0 }) end
+  if spec.transform ~= nil and type(spec.transform) ~= "function" then
+    data.transform_list(spec.transform, "lab.sweep")
+  end
 end
 
 -- The grid of `vary`: keys sorted by name, the first varying slowest.
@@ -238,6 +242,12 @@ local function build(spec, p, defined, reads)
   if not pcall(optimizer.lr, optimizer) then
     raise("lab.sweep: optimizer(p, params) returned a closed optimizer: it must make a new one on every call")
   end
+  local transforms = spec.transform
+  if type(transforms) == "function" then
+    transforms = data.transform_list(errors.call(transforms, user_p), "lab.sweep: transform(p)")
+  else
+    transforms = data.transform_list(transforms, "lab.sweep")
+  end
   local loss = spec.loss and errors.call(spec.loss, user_p) or nn.CrossEntropyLoss()
   if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
     raise("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())")
@@ -263,18 +273,46 @@ local function build(spec, p, defined, reads)
                  t_max = scheduler.t_max, eta_min = scheduler.eta_min, base_lr = scheduler.base_lr,
                  last_epoch = scheduler.last_epoch }
   end
-  return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss,
+  return { model = model, optimizer = optimizer, scheduler = scheduler, loss = loss, transforms = transforms,
            optimizer_config = optimizer:config(), schedule = schedule }
 end
 
--- What identifies a dataset's samples: the checksum of the files it was read
--- from, its size and class counts (a subset or split is a view of those files).
+-- What identifies a dataset's samples: the checksum of their content (the
+-- whole data set's features and labels), and for a view (head, subset, split)
+-- the checksum of exactly which samples it holds; its shape and class counts.
 local function dataset_identity(ds)
   local info = ds:info()
   local source = data.source(ds)
-  return { checksum = info.checksum, samples = info.count, view = info.is_view, rows = info.rows,
-           cols = info.cols, class_counts = ds:label_counts(),
-           part = source and (source.train and "train" or "test") or nil }
+  return { checksum = info.checksum, samples = info.count, view = info.view_checksum or false, rows = info.rows,
+           cols = info.cols, dtype = info.dtype, targets = info.targets, class_counts = ds:label_counts(),
+           part = source and source.train ~= nil and (source.train and "train" or "test") or nil }
+end
+
+-- A source line range's text, hashed: what identifies a data.Lambda's code.
+local function function_fingerprint(fn)
+  local info = debug.getinfo(fn, "S")
+  local f = info.source:sub(1, 1) == "@" and io.open(info.source:sub(2)) or nil
+  if not f then return info.source end
+  local lines, n = {}, 0
+  for line in f:lines() do
+    n = n + 1
+    if n >= info.linedefined and n <= info.lastlinedefined then lines[#lines + 1] = line end
+  end
+  f:close()
+  return require("nnlab.notebook.hash").hex(require("nnlab.notebook.hash").fnv1a64(table.concat(lines, "\n")))
+end
+
+-- The transforms as the cache key holds them: every setting, and a Lambda's code.
+local function transforms_key(list)
+  local key = {}
+  for k, t in ipairs(list) do
+    local entry = {}
+    for field, v in pairs(t) do
+      if field == "fn" then entry.code = function_fingerprint(v) elseif field ~= "text" then entry[field] = v end
+    end
+    key[k] = entry
+  end
+  return key
 end
 
 -- The cache key of a job: everything that decides its result.
@@ -290,6 +328,7 @@ local function job_key(spec, p, built, identities)
     train = identities.train,
     test = identities.test,
     normalize = spec.normalize,
+    transform = #built.transforms > 0 and transforms_key(built.transforms) or nil,
   }
 end
 
@@ -329,16 +368,20 @@ end
 local function train_job(spec, job, send, store)
   local p = job.p
   local built = build(spec, p, job.variation.defined)
+  local transform = #built.transforms > 0 and built.transforms or nil
   local train_loader = data.DataLoader(spec.train, { batch_size = p.batch_size, shuffle = p.shuffle,
-                                                     seed = p.seed, normalize = spec.normalize })
-  local test_loader = data.DataLoader(spec.test, { batch_size = p.test_batch_size, normalize = spec.normalize })
+                                                     seed = p.seed, normalize = spec.normalize, transform = transform })
+  -- evaluation passes take the same transforms, made deterministic (a crop takes the centre)
+  local test_loader = data.DataLoader(spec.test, { batch_size = p.test_batch_size, normalize = spec.normalize,
+                                                   transform = transform })
   local started = proc.clock()
   local history = train.fit {
     model = built.model, loss = built.loss, optimizer = built.optimizer, scheduler = built.scheduler,
     train = train_loader, test = test_loader, epochs = p.epochs, diverge_factor = p.diverge_factor,
     -- eval_train = true: also measure the training set in eval mode after each epoch
     train_eval = p.eval_train == true and data.DataLoader(spec.train, { batch_size = p.test_batch_size,
-                                                                        normalize = spec.normalize }) or nil,
+                                                                        normalize = spec.normalize,
+                                                                        transform = transform }) or nil,
     on_epoch = function(s)
       send { kind = "epoch", epoch = s.epoch, test_acc = s.test_acc }
     end,
@@ -418,15 +461,24 @@ end
 
 -- The model must take the data's samples and give a score per class: checked
 -- before anything trains, at the user's lab.sweep line, not in a worker mid-run.
-local function check_fits(spec, model, label)
+local function check_fits(spec, model, transforms, label)
   local inputs, outputs = model:sizes()
   for _, which in ipairs { "train", "test" } do
     local info = spec[which]:info()
-    if inputs ~= info.rows * info.cols then
-      raise("lab.sweep: the model of %s takes %d input features, but the %s data has %d per sample (%dx%d images)",
-            label, inputs, which, info.rows * info.cols, info.rows, info.cols)
+    local rows, cols = info.rows, info.cols
+    for _, t in ipairs(transforms) do
+      if t.kind == "crop" then rows, cols = t.size_rows, t.size_cols end
     end
-    if outputs < info.classes then
+    local shape = rows == 1 and ("%d features"):format(cols) or ("%dx%d images"):format(rows, cols)
+    if inputs ~= rows * cols then
+      raise("lab.sweep: the model of %s takes %d input features, but the %s data has %d per sample (%s)",
+            label, inputs, which, rows * cols, shape)
+    end
+    if info.targets > 0 and outputs ~= info.targets then
+      raise("lab.sweep: the model of %s gives %d outputs, but the %s data has %d regression targets",
+            label, outputs, which, info.targets)
+    end
+    if info.targets == 0 and outputs < info.classes then
       raise("lab.sweep: the model of %s gives %d outputs, but the %s data has %d classes",
             label, outputs, which, info.classes)
     end
@@ -453,11 +505,12 @@ local function plan(spec, variations, seeds, context, reads)
       -- collector, which does not see their C buffers, gets round to them.
       local model <close> = built.model
       local _ <close> = built.optimizer
-      check_fits(spec, model, v.label)
+      check_fits(spec, model, built.transforms, v.label)
       local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs,
                     label = ("%s seed %d"):format(v.label, seed), key = job_key(spec, p, built, identities),
                     cost = built.model:num_parameters() * p.epochs * #spec.train }
       if not v.model_text then
+        v.transform_text = #built.transforms > 0 and data.describe_transforms(built.transforms) or nil
         v.model_text = layers_text(job.key.model.layers)
         v.optimizer_text = optimizer_text(built.optimizer_config)
         v.loss_text = job.key.loss
