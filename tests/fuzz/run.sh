@@ -7,7 +7,7 @@
 #
 #   usage: tests/fuzz/run.sh [--build] BUILD_DIR SECONDS [TARGET...]
 #   --build   configure and build BUILD_DIR first (clang, -DNNLAB_FUZZ=ON)
-#   TARGET    idx_raw idx_gzip model_file cache_entry set_value chart_text (default: all)
+#   TARGET    idx_raw idx_gzip model_file cache_entry set_value chart_text csv npy npz (default: all)
 #
 # ctest runs every target through here for NNLAB_FUZZ_SECONDS (scripts/test.sh:
 # 20 s); the long campaign (README): nice -n 19 bash tests/fuzz/run.sh --build build-fuzz 600
@@ -19,7 +19,7 @@ if [ $# -lt 2 ]; then sed -n '2,13p' "$0" >&2; exit 2; fi
 build_dir="$1" seconds="$2"
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx_raw idx_gzip model_file cache_entry set_value chart_text)
+[ ${#targets[@]} -gt 0 ] || targets=(idx_raw idx_gzip model_file cache_entry set_value chart_text csv npy npz)
 
 if [ "$build" = 1 ]; then
   cmake -S "$source_dir" -B "$build_dir" -DNNLAB_FUZZ=ON -DCMAKE_C_COMPILER=clang -DBUILD_TESTING=OFF \
