@@ -325,8 +325,11 @@ static int dataset_from_tensors(lua_State *L)
     const char *source = luaL_optstring(L, 4, "dataset");
     luaL_argcheck(L, x->f != NULL, 1, "features must be a float tensor");
     luaL_argcheck(L, classes >= 0 && classes <= NN_MAX_CLASSES, 3, "class count out of range");
-    if (x->rows != y->rows)
-        return luaL_error(L, "%s: x has %d samples but y has %d", source, x->rows, y->rows);
+    if (x->rows != y->rows) { /* nil, message: the Lua wrapper raises it at the user's line */
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: x has %d samples but y has %d", source, x->rows, y->rows);
+        return 2;
+    }
     size_t n = (size_t)x->rows;
     nn_dataset_buffers b = {.count = (uint32_t)x->rows, .rows = 1, .cols = (uint32_t)x->cols,
                             .n_classes = (uint32_t)classes};
@@ -339,7 +342,9 @@ static int dataset_from_tensors(lua_State *L)
     }
     if (!b.values || (!b.targets && !b.labels)) {
         free(b.values), free(b.targets), free(b.labels);
-        return luaL_error(L, "%s: out of memory for %d samples", source, x->rows);
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: out of memory for %d samples", source, x->rows);
+        return 2;
     }
     memcpy(b.values, x->f, n * (size_t)x->cols * sizeof *b.values);
     if (y->f)

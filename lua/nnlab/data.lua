@@ -205,6 +205,7 @@ function data.TensorDataset(x, y, opts)
   local n_classes, names = class_option("data.TensorDataset", opts.classes)
   local ds, err
   if is_tensor(x) and is_tensor(y) then
+    if x:is_labels() then errors.raise("data.TensorDataset: x must be a float tensor (nnlab.tensor), not class labels") end
     ds, err = core.dataset_from_tensors(x, y, n_classes, "data.TensorDataset")
   else
     if is_tensor(x) or is_tensor(y) then
