@@ -1,0 +1,153 @@
+-- Your own data in the notebook (issue 11): lab.sweep over a data.generate
+-- dataset (3 blobs, 2 features), a CSV file and a sweep that varies a
+-- transform; the report names the data; the cache keys hold the data's
+-- content and view: an unchanged re-run trains nothing, a changed CSV row
+-- retrains exactly the CSV sweep, another split seed exactly the blobs sweeps,
+-- and each transform variation is its own run. A model that does not fit the
+-- data is refused at the sweep's line before anything trains.
+local T = require "testlib"
+
+local dir = T.tmpdir("own_data_sweep")
+local cache, reports = dir .. "/cache", dir .. "/reports"
+local csv = dir .. "/tabular.csv"
+
+local NOTEBOOK = [[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local csv_path = lab.param("csv", "")
+local split_seed = lab.param("split_seed", 1)
+local case = lab.param("case", "none")
+local noise_std = lab.param("noise_std", 0.3)
+lab.title "Own data"
+local blobs = data.generate(300, function(i, rng)
+  local c = (i - 1) % 3
+  return { c * 3 + rng:normal() * 0.5, (c == 1 and 3 or 0) + rng:normal() * 0.5 }, c
+end, { seed = 1, classes = { "left", "top", "right" }, name = "blobs" })
+local b_train, b_test = blobs:split(60, { seed = split_seed, stratify = true })
+local function mlp(inputs, classes)
+  return function(p) return nn.Sequential { nn.Linear(inputs, p.hidden), nn.ReLU(), nn.Linear(p.hidden, classes) } end
+end
+local function sgd(_, params) return optim.SGD(params, { lr = 0.1 }) end
+local g = lab.sweep { name = "blobs", vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 20,
+                      train = b_train, test = b_test, model = mlp(2, 3), optimizer = sgd }
+lab.table(g)
+local tab = data.csv(csv_path, { name = "tabular", classes = { "no", "yes" } })
+local c_train, c_test = tab:split(20, { seed = 3 })
+local c = lab.sweep { name = "csv", vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 10, --<
+                      train = c_train, test = c_test, model = mlp(case == "mismatch" and 5 or 3, 2), optimizer = sgd }
+lab.table(c)
+local a = lab.sweep { name = "aug", vary = { aug = { "none", "noise" } }, seeds = 1, epochs = 1, batch_size = 20,
+                      hidden = 4, train = b_train, test = b_test, model = mlp(2, 3), optimizer = sgd,
+                      transform = function(p) return p.aug == "noise" and data.GaussianNoise(noise_std) or nil end }
+lab.table(a)
+]]
+local notebook, sweep_line = T.marked_script(dir, "own", NOTEBOOK)
+
+-- 100 rows of 3 features, labelled yes when a + b > 0 (a fixed LCG, no randomness).
+local function csv_text(changed_row)
+  local rows, state = { "a,b,c,label" }, 12345
+  local function u()
+    state = (state * 1103515245 + 12345) % 2147483648
+    return math.floor(state / 2147483648 * 2000 - 1000) / 1000
+  end
+  for i = 1, 100 do
+    local a, b, c = u(), u(), u()
+    if i == changed_row then c = c + 0.5 end
+    rows[#rows + 1] = ("%g,%g,%g,%s"):format(a, b, c, a + b > 0 and "yes" or "no")
+  end
+  return table.concat(rows, "\n") .. "\n"
+end
+
+local function run(args)
+  local argv = { "run", notebook, "--out", reports, "--set", "csv=" .. csv }
+  for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
+  return T.nnlab_run(argv, { NNLAB_CACHE = cache, NNLAB_OFFLINE = "1" })
+end
+
+-- Runs trained per sweep: { blobs = n, csv = n, aug = n } from nnlab's lines
+-- "own: NAME: 2 runs, 2 to train (...)" / "own: NAME: 2 runs, all from cache".
+local function trained(out)
+  local got = {}
+  for _, name in ipairs { "blobs", "csv", "aug" } do
+    local runs, rest = out:match("own: " .. name .. ": (%d+) runs, ([^\n]*)")
+    T.truthy(runs, "a line for the sweep " .. name .. "\n" .. out)
+    T.eq(tonumber(runs), 2, name .. ": runs")
+    got[name] = rest:find("^all from cache") and 0 or tonumber(rest:match("^(%d+) to train"))
+  end
+  return got
+end
+
+local function expect_trained(out, want, what)
+  local got = trained(out)
+  for name, n in pairs(want) do T.eq(got[name], n, what .. ": runs trained of sweep " .. name .. "\n" .. out) end
+end
+
+local function cache_entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | wc -l"):match("%d+")) end
+
+T.write(csv, csv_text())
+
+T.case("a sweep over generated and CSV data runs and its report names the data", function()
+  local out, status = run()
+  T.eq(status, 0, "status\n" .. out)
+  expect_trained(out, { blobs = 2, csv = 2, aug = 2 }, "first run")
+  T.contains(out, "own: 6 runs, 6 trained, 0 from cache", "the total")
+  local report = T.read(reports .. "/own.md")
+  T.truthy(report, "the report is written")
+  T.contains(report, "blobs (`blobs`, generated in Lua (data.generate, seed 1)): 240 training / 60 test samples, "
+             .. "2 features, 3 classes (left 80, top 80, right 80)", "the generated data")
+  T.contains(report, "tabular (`tabular`, read from the CSV file " .. csv .. "): 80 training / 20 test samples, "
+             .. "3 features, 2 classes (no ", "the CSV data")
+  T.contains(report, "Sweep aug", "the transform sweep")
+  T.eq(cache_entries(), 6, "one cache entry per run: the two transform variations have distinct keys")
+end)
+
+T.case("an unchanged re-run trains nothing", function()
+  local out, status = run()
+  T.eq(status, 0, "status\n" .. out)
+  expect_trained(out, { blobs = 0, csv = 0, aug = 0 }, "re-run")
+  T.contains(out, "own: 6 runs, 0 trained, 6 from cache", "the total")
+end)
+
+T.case("one changed CSV row retrains exactly the CSV sweep", function()
+  T.write(csv, csv_text(57))
+  local out, status = run()
+  T.eq(status, 0, "status\n" .. out)
+  expect_trained(out, { blobs = 0, csv = 2, aug = 0 }, "changed row")
+  T.eq(cache_entries(), 8, "two new entries")
+  out = run()
+  expect_trained(out, { blobs = 0, csv = 0, aug = 0 }, "after the changed row")
+  T.write(csv, csv_text())
+  out = run()
+  expect_trained(out, { blobs = 0, csv = 0, aug = 0 }, "the original file again comes from the cache")
+end)
+
+T.case("a split with another seed retrains the sweeps on that split only", function()
+  local out, status = run { "--set", "split_seed=2" }
+  T.eq(status, 0, "status\n" .. out)
+  expect_trained(out, { blobs = 2, csv = 0, aug = 2 }, "split seed 2")
+  out = run()
+  expect_trained(out, { blobs = 0, csv = 0, aug = 0 }, "split seed 1 again")
+end)
+
+T.case("the transform is part of the cache key: another noise level retrains only the noisy variation", function()
+  local out, status = run { "--set", "noise_std=0.5" }
+  T.eq(status, 0, "status\n" .. out)
+  expect_trained(out, { blobs = 0, csv = 0, aug = 1 }, "noise 0.5")
+  T.contains(out, "aug=noise seed 1: training", "the noisy variation trains")
+  T.truthy(not out:find("aug=none seed 1: training", 1, true), "the plain variation comes from the cache")
+end)
+
+T.case("a model whose input width does not fit the data is refused at the sweep's line, before training", function()
+  local before = cache_entries()
+  local out, status = run { "--set", "case=mismatch", "--quiet" }
+  T.eq(status, 1, "status\n" .. out)
+  local first = out:match("^[^\n]*")
+  T.contains(first, ("nnlab: %s:%d: "):format(notebook, sweep_line), "at the sweep's line")
+  T.contains(first, "lab.sweep: the model of hidden=4 takes 5 input features, but the train data has 3 per sample "
+             .. "(3 features)", "names both sizes")
+  out = run { "--set", "case=mismatch" }
+  T.truthy(not out:find("own: csv:", 1, true), "the CSV sweep planned nothing\n" .. out)
+  T.eq(cache_entries(), before, "nothing trained")
+end)
+
+T.done()
