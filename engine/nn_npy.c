@@ -337,6 +337,8 @@ static nn_status read_header(npy_source *src, npy_header *h)
     if (major > 1)
         header_len |= (uint32_t)pre[10] << 16 | (uint32_t)pre[11] << 24;
     uint64_t preamble = 8 + len_bytes;
+    if (src->size < preamble) /* the file grew after its size was taken */
+        return nn_fail(NN_EIO, "%s: the file changed while it was read", src->name);
     if (header_len > src->size - preamble)
         return nn_fail(NN_EFORMAT, "%s: truncated header: it declares %u bytes but only %llu "
                        "follow", src->name, header_len,
@@ -548,7 +550,8 @@ static nn_status read_member(zip_t *za, uint64_t archive_size, const char *path,
 {
     char name[NPY_NAME], member[NPY_NAME];
     snprintf(name, sizeof name, "%s[%s]", path, key);
-    snprintf(member, sizeof member, "%s.npy", key);
+    if (snprintf(member, sizeof member, "%s.npy", key) >= (int)sizeof member)
+        return nn_fail(NN_EINVAL, "%s: array name of %zu bytes is too long", path, strlen(key));
     zip_int64_t index = zip_name_locate(za, member, 0);
     if (index < 0)
         index = zip_name_locate(za, key, 0);

@@ -479,6 +479,10 @@ static void test_npz_stored_and_deflated(void **state)
         nn_array_free(&x);
         bytes_free(&whole);
         expect_npz_error(path, "labels", NN_EFORMAT, ": no array 'labels' (it has: x, y)");
+        char long_key[1100];
+        memset(long_key, 'k', sizeof long_key - 1);
+        long_key[sizeof long_key - 1] = '\0';
+        expect_npz_error(path, long_key, NN_EINVAL, ": array name of 1099 bytes is too long");
     }
     bytes_free(&data[0]);
     bytes_free(&data[1]);
