@@ -4,7 +4,8 @@
 -- read or written) and the cause; no crash; nothing lost: the previous report
 -- stays as it was and finished runs stay cached. Rows tested elsewhere:
 -- gnuplot missing or failing (test_notebook_errors.lua), an interrupted run
--- (test_interrupt.lua), IDX and model-file parsing in depth (tests/engine).
+-- (test_interrupt.lua), IDX, CSV, NumPy and model-file parsing in depth
+-- (tests/engine, test_own_data.lua).
 local T = require "testlib"
 local inputs = require "fixtures.bad.inputs"
 
@@ -100,7 +101,58 @@ end
 -- ---- the catalogue ---------------------------------------------------------------
 -- { what, arguments of the run, pieces of the first line, run options }
 local truncated_images = good_images:sub(1, #good_images - 5)
+
+-- CSV and NumPy files (fixtures/data/bad_files.lua reads one; the NumPy files
+-- are committed in fixtures/data/, written by make_fixtures.py there).
+local bad_files = T.source .. "/tests/nnlab/fixtures/data/bad_files.lua"
+local npy = T.source .. "/tests/nnlab/fixtures/data/"
+local bad_files_text = T.read(bad_files)
+local function in_bad_files(text)
+  local at = assert(bad_files_text:find(text, 1, true), text)
+  return "bad_files.lua:" .. (select(2, bad_files_text:sub(1, at):gsub("\n", "")) + 1) .. ": "
+end
+local function csv_file(name, text)
+  T.write(dir .. "/" .. name, text)
+  return dir .. "/" .. name
+end
+local function data_file_row(what, kind, x, y, pieces)
+  return { what, { "--set", "kind=" .. kind, "--set", "x=" .. x, "--set", "y=" .. (y or "") }, pieces,
+           { script = bad_files } }
+end
+local ragged_csv = csv_file("ragged.csv", "a,b,kind\n1,2,cat\n3,4\n")
+local text_csv = csv_file("text.csv", "a,b,kind\n1,2,cat\n3,abc,dog\n")
+local nan_csv = csv_file("nan.csv", "a,b,kind\n1,2,cat\nNaN,4,dog\n")
+local classes_csv = csv_file("classes.csv", "a,b,kind\n1,2,cat\n3,4,owl\n")
+local label_csv = csv_file("label.csv", "a,b,kind\n1,2,0\n3,4,5\n")
+
 local rows = {
+  -- malformed CSV and NumPy files
+  data_file_row("CSV row with too few fields", "csv", ragged_csv, nil,
+    { in_bad_files("data.csv(x)"), "data.csv: " .. ragged_csv .. ":3:3: has 2 fields, expected 3 (like the header)" }),
+  data_file_row("CSV cell that is not a number", "csv", text_csv, nil,
+    { in_bad_files("data.csv(x)"), "data.csv: " .. text_csv .. ":3:2: 'abc' is not a number (column 'b')" }),
+  data_file_row("NaN in a CSV file", "csv", nan_csv, nil,
+    { in_bad_files("data.csv(x)"), "data.csv: " .. nan_csv .. ":3:1: 'NaN' is not finite (NaN or Inf) (column 'a')" }),
+  data_file_row("CSV file without the target column", "csv_target", nan_csv, nil,
+    { in_bad_files("data.csv(x, { target"), "data.csv: " .. nan_csv .. ": no target column 'label' in the header ('a', 'b', 'kind')" }),
+  data_file_row("CSV class not among the classes given", "csv_classes", classes_csv, nil,
+    { in_bad_files("data.csv(x, { classes"),
+      "data.csv: " .. classes_csv .. ":3:3: 'owl' is not one of the classes ('cat', 'dog') (target column 'kind')" }),
+  data_file_row("CSV class number out of range for the classes given", "csv_classes", label_csv, nil,
+    { in_bad_files("data.csv(x, { classes"),
+      "data.csv: " .. label_csv .. ":3:3: class number '5' is out of range: 2 classes ('cat', 'dog') (target column 'kind')" }),
+  data_file_row("npy array in Fortran order", "npy", npy .. "fortran.npy", npy .. "y_u1.npy",
+    { in_bad_files("data.npy(x, y)"), "data.npy: " .. npy .. "fortran.npy: the array is in Fortran order; save it with np.ascontiguousarray" }),
+  data_file_row("npy file cut short", "npy", npy .. "truncated.npy", npy .. "y_u1.npy",
+    { in_bad_files("data.npy(x, y)"), "data.npy: " .. npy .. "truncated.npy: truncated body: shape (3, 2) of <f4 needs 24 bytes but only 21 follow the header" }),
+  data_file_row("npy array of Python objects", "npy", npy .. "object.npy", npy .. "y_u1.npy",
+    { in_bad_files("data.npy(x, y)"), "data.npy: " .. npy .. "object.npy: holds Python objects (dtype object), not numbers" }),
+  data_file_row("npy features and labels of different counts", "npy", npy .. "x_u1.npy", npy .. "y_short.npy",
+    { in_bad_files("data.npy(x, y)"), "data.npy: " .. npy .. "x_u1.npy has 4 samples but " .. npy .. "y_short.npy has 2 labels" }),
+  data_file_row("npz archive without the array asked for", "npz_key", npy .. "pair.npz", nil,
+    { in_bad_files("data.npz(x, {"), "data.npz: " .. npy .. "pair.npz: no array 'images' (it has: x, y)" }),
+  data_file_row("npz archive that is corrupt", "npz", npy .. "corrupt.npz", nil,
+    { in_bad_files("data.npz(x)\n"), "data.npz: " .. npy .. "corrupt.npz: not a readable zip archive (Not a zip archive)" }),
   -- malformed data and model files
   { "IDX file with a bad magic number", { "--set", "data=" .. damaged_dataset("bad_magic", "train-images-idx3-ubyte",
       string.pack(">I4", 0x1234) .. good_images:sub(5)) },
