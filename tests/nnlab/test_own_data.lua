@@ -56,6 +56,7 @@ local function expect_info(ds, want)
   for k, v in pairs(want) do
     if type(v) == "table" then expect_list(info[k], v, "info." .. k) else T.eq(info[k], v, "info." .. k) end
   end
+  T.eq(info.features, info.rows * info.cols, "info.features")
   return info
 end
 
@@ -431,6 +432,23 @@ T.case("idx: malformed files are refused at the user's line", function()
           "data.idx: an IDX label file holds at most 256 classes")
   refused(function() data.idx(idx_labels, idx_labels) end,
           "data.idx: " .. idx_labels .. ": wrong dimension count 1 (magic 0x00000801); an IDX image file has 3")
+end)
+
+T.case("data.load of an IDX folder: head, a seeded random subset, classes", function()
+  local folder = require("fixtures.bad.inputs").write_dataset(dir .. "/mnist-like") -- 40 + 20 4x4 images, labels i % 10
+  local all = data.load(folder)
+  expect_info(all, { count = 40, rows = 4, cols = 4, classes = 10, dtype = "uint8" })
+  local head = data.load(folder, { head = 10 })
+  expect_list(head:label_counts(), { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, "the first 10 (labels 0..9)")
+  local sub = data.load(folder, { subset = 10, seed = 1 })
+  T.eq(#sub, 10, "subset size")
+  T.truthy(sub:info().view_checksum ~= head:info().view_checksum, "subset is not the head")
+  T.eq(data.load(folder, { subset = 10, seed = 1 }):info().view_checksum, sub:info().view_checksum, "seeded")
+  T.truthy(data.load(folder, { subset = 10, seed = 2 }):info().view_checksum ~= sub:info().view_checksum, "other seed")
+  expect_info(data.load(folder, { train = false, classes = 12 }), { count = 20, classes = 12 })
+  refused(function() data.load(folder, { classes = 5 }) end, "data.load: ", "out of range for 5 classes")
+  refused(function() data.load(folder, { classes = 300 }) end, "data.load: classes must be from 1 to 256 for IDX files, got 300")
+  refused(function() data.load(folder, { head = 0 }) end, "data.load: head must be a positive integer")
 end)
 
 -- ---- views ----------------------------------------------------------------------------------------
