@@ -1,0 +1,23 @@
+# 测试损失（每个 epoch）: drawn by nnlab from fig3-test_loss-epoch.dat; re-draw with `gnuplot fig3-test_loss-epoch.gp` in this folder.
+if (!exists("outfile")) outfile = 'fig3-test_loss-epoch.png'
+set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
+set output outfile
+set title '测试损失（每个 epoch）' font 'WenQuanYi Zen Hei,15'
+set xlabel 'epoch'
+set ylabel 'test loss'
+set grid
+set key top right box opaque
+set style fill transparent solid 0.18 noborder
+set offsets 0, 0, graph 0.05, graph 0.05
+set xtics 1
+set xrange [1:20]
+plot 'fig3-test_loss-epoch.dat' index 0 using 1:($2-$3):($2+$3) with filledcurves lc 1 notitle, \
+     '' index 0 using 1:2 with linespoints lc 1 pt 7 ps 0.6 lw 2 title '无增强', \
+     '' index 1 using 1:($2-$3):($2+$3) with filledcurves lc 2 notitle, \
+     '' index 1 using 1:2 with linespoints lc 2 pt 7 ps 0.6 lw 2 title '平移', \
+     '' index 2 using 1:($2-$3):($2+$3) with filledcurves lc 3 notitle, \
+     '' index 2 using 1:2 with linespoints lc 3 pt 7 ps 0.6 lw 2 title '裁剪', \
+     '' index 3 using 1:($2-$3):($2+$3) with filledcurves lc 4 notitle, \
+     '' index 3 using 1:2 with linespoints lc 4 pt 7 ps 0.6 lw 2 title '噪声', \
+     '' index 4 using 1:($2-$3):($2+$3) with filledcurves lc 5 notitle, \
+     '' index 4 using 1:2 with linespoints lc 5 pt 7 ps 0.6 lw 2 title '平移 + 噪声'

@@ -1,0 +1,20 @@
+# 测试准确率（每个 epoch，5 个种子的均值 ± 标准差）: drawn by nnlab from fig3-test_acc-epoch.dat; re-draw with `gnuplot fig3-test_acc-epoch.gp` in this folder.
+if (!exists("outfile")) outfile = 'fig3-test_acc-epoch.png'
+set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
+set output outfile
+set title '测试准确率（每个 epoch，5 个种子的均值 ± 标准差）' font 'WenQuanYi Zen Hei,15'
+set xlabel 'epoch'
+set ylabel 'test accuracy (%)'
+set grid
+set key bottom right box opaque
+set style fill transparent solid 0.18 noborder
+set offsets 0, 0, graph 0.05, graph 0.05
+set xrange [1:100]
+plot 'fig3-test_acc-epoch.dat' index 0 using 1:($2-$3):($2+$3) with filledcurves lc 1 notitle, \
+     '' index 0 using 1:2 with linespoints lc 1 pt 7 ps 0.6 lw 2 title 'SGD (lr 0.01)', \
+     '' index 1 using 1:($2-$3):($2+$3) with filledcurves lc 2 notitle, \
+     '' index 1 using 1:2 with linespoints lc 2 pt 7 ps 0.6 lw 2 title 'SGD (lr 0.1)', \
+     '' index 2 using 1:($2-$3):($2+$3) with filledcurves lc 3 notitle, \
+     '' index 2 using 1:2 with linespoints lc 3 pt 7 ps 0.6 lw 2 title 'SGD + momentum 0.9', \
+     '' index 3 using 1:($2-$3):($2+$3) with filledcurves lc 4 notitle, \
+     '' index 3 using 1:2 with linespoints lc 4 pt 7 ps 0.6 lw 2 title 'Adam'

@@ -1,0 +1,20 @@
+# 训练损失（每个 epoch）: drawn by nnlab from fig4-train_loss-epoch.dat; re-draw with `gnuplot fig4-train_loss-epoch.gp` in this folder.
+if (!exists("outfile")) outfile = 'fig4-train_loss-epoch.png'
+set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
+set output outfile
+set title '训练损失（每个 epoch）' font 'WenQuanYi Zen Hei,15'
+set xlabel 'epoch'
+set ylabel 'train loss'
+set grid
+set key top right box opaque
+set style fill transparent solid 0.18 noborder
+set offsets 0, 0, graph 0.05, graph 0.05
+set xrange [1:100]
+plot 'fig4-train_loss-epoch.dat' index 0 using 1:($2-$3):($2+$3) with filledcurves lc 1 notitle, \
+     '' index 0 using 1:2 with linespoints lc 1 pt 7 ps 0.6 lw 2 title 'SGD (lr 0.01)', \
+     '' index 1 using 1:($2-$3):($2+$3) with filledcurves lc 2 notitle, \
+     '' index 1 using 1:2 with linespoints lc 2 pt 7 ps 0.6 lw 2 title 'SGD (lr 0.1)', \
+     '' index 2 using 1:($2-$3):($2+$3) with filledcurves lc 3 notitle, \
+     '' index 2 using 1:2 with linespoints lc 3 pt 7 ps 0.6 lw 2 title 'SGD + momentum 0.9', \
+     '' index 3 using 1:($2-$3):($2+$3) with filledcurves lc 4 notitle, \
+     '' index 3 using 1:2 with linespoints lc 4 pt 7 ps 0.6 lw 2 title 'Adam'
