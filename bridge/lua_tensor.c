@@ -176,8 +176,26 @@ static int tensor_len(lua_State *L)
     return 1;
 }
 
+/* t:set(row, col, value): writes one element (1-based, like get), e.g. from a
+ * data.Lambda changing its batch in place. */
+static int tensor_set(lua_State *L)
+{
+    lnn_tensor *t = lnn_check_tensor(L, 1);
+    lnn_check_fresh(L, t, 1);
+    lua_Integer r = luaL_checkinteger(L, 2), c = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, r >= 1 && r <= t->rows, 2, "row out of range");
+    luaL_argcheck(L, c >= 1 && c <= t->cols, 3, "column out of range");
+    size_t at = (size_t)(r - 1) * t->cols + (size_t)(c - 1);
+    if (t->labels)
+        t->labels[at] = (int32_t)luaL_checkinteger(L, 4);
+    else
+        t->f[at] = (float)luaL_checknumber(L, 4);
+    return 0;
+}
+
 static const luaL_Reg tensor_methods[] = {
-    {"size", tensor_size},       {"get", tensor_get},       {"totable", tensor_totable},
+    {"size", tensor_size},       {"get", tensor_get},       {"set", tensor_set},
+    {"totable", tensor_totable},
     {"argmax", tensor_argmax},   {"is_labels", tensor_is_labels},
     {NULL, NULL},
 };

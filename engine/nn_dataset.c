@@ -217,6 +217,10 @@ nn_status nn_dataset_from_arrays(nn_dataset *ds, nn_array *x, nn_array *y, int r
                      y_name, y->ndim);
     if (st == NN_OK && !regression)
         st = labels_from_array(y, y_name, &b.labels);
+    for (uint64_t i = 0; st == NN_OK && !regression && n_classes && i < y->shape[0]; i++)
+        if (b.labels[i] >= n_classes)
+            st = nn_fail(NN_EINVAL, "%s: label %u at index %llu is out of range for %u classes", y_name,
+                         b.labels[i], (unsigned long long)i, n_classes);
     if (st == NN_OK && regression) {
         b.n_targets = y->ndim == 2 ? (uint32_t)y->shape[1] : 1;
         if (y->dtype == NN_DTYPE_F32) {

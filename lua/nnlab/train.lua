@@ -68,6 +68,17 @@ local function chance_loss(loss_fn, model)
   return math.log(classes)
 end
 
+-- A pass in C. Its errors (the data does not fit the loss, a data.Lambda that
+-- failed) are the user's: blamed on their fit line. An interruption passes
+-- through as it is (workers.check_interrupt knows it).
+local function engine_pass(pass, ...)
+  local ok, result = pcall(pass, ...)
+  if ok then return result end
+  local message = tostring(result)
+  if message:find("interrupted by SIG", 1, true) then error(result, 0) end
+  errors.raise("%s", (message:gsub("^[^\n]-nnlab/train%.lua:%d+: ", "")))
+end
+
 --- nnlab.fit { model, loss, optimizer, train = loader, test = loader, epochs = N,
 ---             scheduler = s, on_epoch = function(stats) ... end,
 ---             train_eval = loader }
@@ -100,13 +111,13 @@ function train.fit(args)
   local history = {}
   for epoch = 1, epochs do
     local lr = args.optimizer:lr()
-    local tr = core.train_epoch(args.model, args.loss, args.optimizer, args.train)
+    local tr = engine_pass(core.train_epoch, args.model, args.loss, args.optimizer, args.train)
     local diverged = tr.diverged or not (tr.loss <= diverge_above)
     local stats = { epoch = epoch, train_loss = tr.loss, train_acc = tr.accuracy,
                     seconds = tr.seconds, lr = lr, diverged = diverged }
     local evaluate = not diverged -- weights that diverged in training are not worth measuring
     if args.test and evaluate then
-      local te = core.evaluate(args.model, args.loss, args.test)
+      local te = engine_pass(core.evaluate, args.model, args.loss, args.test)
       stats.test_loss, stats.test_acc = te.loss, te.accuracy
       stats.eval_seconds = te.seconds
       diverged = diverged or te.diverged
