@@ -616,4 +616,43 @@ T.case("fit with CrossEntropyLoss on regression data names the user's lab.fit li
   T.contains(got.first, ("%s:%d: "):format(THIS, got.line), "at the fit line")
 end)
 
+
+-- ---- known names beyond MNIST: k49 (npz, shape-checked) and EMNIST (transposed IDX) ----
+
+T.case("known k49 and EMNIST folders: k49's published shapes are checked, EMNIST is read transposed", function()
+  local root = T.tmpdir("own_data_known")
+  os.execute(("mkdir -p %s/k49 %s/emnist-digits"):format(root, root))
+  for _, part in ipairs { "train", "test" } do
+    T.run(("cp %s %s/k49/k49-%s-imgs.npz && cp %s %s/k49/k49-%s-labels.npz"):format(
+      fx .. "imgs.npz", root, part, fx .. "labels.npz", root, part))
+    -- EMNIST stores each image transposed: 2x3 on disk is the 3x2 image [[0,1],[2,3],[4,5]]
+    local stored = string.char(0, 2, 4, 1, 3, 5, 10, 12, 14, 11, 13, 15)
+    write_idx(("%s/emnist-digits/emnist-digits-%s-images-idx3-ubyte"):format(root, part), 0x803, { 2, 2, 3 }, stored)
+    write_idx(("%s/emnist-digits/emnist-digits-%s-labels-idx1-ubyte"):format(root, part), 0x801, { 2 }, "\7\9")
+  end
+  local script = root .. "/known.lua"
+  local f = assert(io.open(script, "w"))
+  f:write([[
+local data = require("nnlab").data
+local ds = data.load("emnist-digits")
+local i = ds:info()
+print(("emnist %dx%d classes %d names %s"):format(i.rows, i.cols, i.classes, table.concat(i.class_names, "")))
+local loader = data.DataLoader(ds, { batch_size = 2 })
+for x, y in loader:batches() do
+  local row = {}
+  for c = 1, 6 do row[c] = math.floor(x:get(1, c) * 255 + 0.5) end
+  print("first image " .. table.concat(row, ",") .. " labels " .. y:get(1) .. "," .. y:get(2))
+end
+local ok, err = pcall(data.load, "k49")
+print("k49 " .. tostring(err):match("^[^\n]*"))
+]])
+  f:close()
+  local out, status = T.nnlab_run({ "run", script }, { NNLAB_DATA = root, NNLAB_OFFLINE = "1" })
+  T.eq(status, 0, out)
+  T.contains(out, "emnist 3x2 classes 10 names 0123456789", "EMNIST: transposed shape and its class names")
+  T.contains(out, "first image 0,1,2,3,4,5 labels 7,9", "EMNIST: pixels in reading order after the transpose")
+  T.contains(out, "k49-train-imgs.npz: 4 samples of 2x2, but Kuzushiji-49 has 232365 of 28x28",
+             "k49: the published shape is checked")
+end)
+
 T.done()

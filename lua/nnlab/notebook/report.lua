@@ -200,6 +200,8 @@ end
 local function normalize_text(r)
   local n = r.normalize
   local scaled = r.datasets.train:info().dtype == "uint8" and "inputs ÷ 255" or "inputs as stored"
+  local v = r.variations[1]
+  if not n and v.transform_text and v.transform_text:find("Normalize(", 1, true) then return scaled end
   if not n then return scaled .. ", not normalized" end
   return ("%s, normalized with mean %s, std %s"):format(scaled, value_text(n.mean), value_text(n.std))
 end
