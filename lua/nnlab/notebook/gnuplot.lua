@@ -1,12 +1,14 @@
 -- nnlab.notebook.gnuplot: charts through the gnuplot program (pngcairo
 -- terminal, a font with Chinese glyphs). A chart is a .gp script and a .dat
 -- file written beside the PNG, so anyone can re-draw it with `gnuplot
--- NAME.gp` in that folder. $NNLAB_GNUPLOT names another program; without
+-- NAME.gp` in that folder. Its comment is in the report's language
+-- (nnlab.notebook.words); the caller gives title, labels and keys in it. $NNLAB_GNUPLOT names another program; without
 -- gnuplot, or when it fails, draw() says why and the caller decides what to do.
 local escape = require "nnlab.notebook.escape"
 local files = require "nnlab.files"
 local hash = require "nnlab.notebook.hash"
 local proc = require("nnlab.core").proc
+local words = require "nnlab.notebook.words"
 
 local gnuplot = {}
 
@@ -128,7 +130,7 @@ function gnuplot.chart(c)
     end
   end
   local lines = {
-    ("# %s: drawn by nnlab from %s.dat; re-draw with `gnuplot %s.gp` in this folder."):format(
+    words.text("gp_comment",
       escape.gnuplot_comment(c.title), escape.gnuplot_comment(c.file), escape.gnuplot_comment(c.file)),
     ("if (!exists(\"outfile\")) outfile = %s"):format(gp_quote(c.file .. ".png")),
     ("set terminal pngcairo size 960,600 noenhanced font %s"):format(gp_quote(gnuplot.font .. ",12")),

@@ -18,6 +18,7 @@ local runs_lib = require "nnlab.notebook.runs"
 local settings = require "nnlab.notebook.settings"
 local sweep = require "nnlab.notebook.sweep"
 local train = require "nnlab.train"
+local words = require "nnlab.notebook.words"
 local workers = require "nnlab.notebook.workers"
 local proc = require("nnlab.core").proc
 
@@ -287,6 +288,18 @@ function notebook.title(text)
   current().title = text
 end
 
+--- lab.language(language): the language of every word the report
+--- generates (header, column names, verdicts, captions, axis labels, keys,
+--- the data note): "zh" or "en". Default: "zh" when the title (lab.title,
+--- or the file's name without one) holds CJK characters, else "en".
+function notebook.language(language)
+  if language ~= "zh" and language ~= "en" then
+    raise("lab.language: expected \"zh\" or \"en\", got %s",
+          type(language) == "string" and ("'%s'"):format(language) or type(language))
+  end
+  current().language = language
+end
+
 --- lab.md(text, ...): a block of Markdown prose. With more arguments, text
 --- is a format string (text:format(...)); a nil value is an error, not the
 --- text "nil". Indentation common to all lines of text is removed (before
@@ -456,7 +469,8 @@ end
 -- What the report is written from: the run's record, not the notebook's state.
 local function report_record(s)
   return { title = s.title, name = s.name, script = s.script, params = s.params, sweeps = s.sweeps,
-           blocks = s.blocks, out_dir = s.out_dir, parallel = s.parallel }
+           blocks = s.blocks, out_dir = s.out_dir, parallel = s.parallel,
+           language = s.language or words.default(s.title or s.name) }
 end
 
 --- notebook.finish() ends the run begun by notebook.begin, once the file has

@@ -15,11 +15,13 @@ local gnuplot = require "nnlab.notebook.gnuplot"
 local json = require "nnlab.notebook.json"
 local runs_lib = require "nnlab.notebook.runs"
 local staging = require "nnlab.notebook.staging"
+local words = require "nnlab.notebook.words"
 
 local report = {}
 
 local value_text = runs_lib.value_text
 local md_text, md_code = escape.md_text, escape.md_code
+local W = words.text
 
 -- A Markdown table of Markdown cells (escape.md_cell makes each one safe);
 -- numbers (every column but the first) right-aligned unless left_aligned.
@@ -51,9 +53,9 @@ local function list_text(values)
   return table.concat(out, ", ")
 end
 
--- "1 seed", "3 seeds".
+-- "1 seed", "3 seeds", "3 个种子" (words.count).
 local function count_text(n, noun)
-  return ("%d %s%s"):format(n, noun, n == 1 and "" or "s")
+  return words.count(noun, n)
 end
 
 -- The distinct items of the lists sweeps[i][field], in order of first appearance.
@@ -68,8 +70,44 @@ local function union(sweeps, field)
 end
 
 local function seconds_text(s)
-  if s < 60 then return ("%.1f s"):format(s) end
-  return ("%d min %04.1f s"):format(s // 60, s % 60)
+  if s < 60 then return W("seconds", s) end
+  return W("minutes_seconds", s // 60, s % 60)
+end
+
+-- Where a dataset came from (data.source's reason), in the report's
+-- language: the reasons nnlab.data and nnlab.datasets write are known
+-- sentences with a path or seed in them; any other goes in as written.
+local function place_text(where)
+  local dir = where:match("^the explicit path %((.+)%)$")
+  if dir then return W("place_explicit", md_code(dir)) end
+  dir = where:match("^the system copy %((.+)%)$")
+  if dir then return W("place_system", md_code(dir)) end
+  return md_code(where)
+end
+local REASONS = {
+  { "^found in (.+)$", "reason_found", place_text },
+  { "^the folder (.-) %(given explicitly%)$", "reason_given", md_code },
+  { "^downloaded into (.+)$", "reason_downloaded", md_code },
+  { "^read from the IDX files (.+)$", "reason_idx", md_code },
+  { "^read from the CSV file (.+)$", "reason_csv", md_code },
+  { "^generated in Lua %(data%.generate, seed (%-?%d+)%)$", "reason_generated", md_text },
+  { "^built from Lua values %(data%.TensorDataset%)$", "reason_values" },
+  { "^(%S+) is not available %(download (.*)%)$", "unavailable_download", md_code, md_text },
+  { "^(%S+) is not available$", "unavailable", md_code },
+}
+local function reason_text(reason)
+  if words.language() == "en" then return md_text(reason) end
+  local first, used, rest = reason:match("^(%S+) was not available; using (%S+), (.+)$")
+  if first then return W("reason_instead", md_code(first), md_code(used), reason_text(rest)) end
+  for _, r in ipairs(REASONS) do
+    local a, b = reason:match(r[1])
+    if a then
+      if r[4] then return W(r[2], r[3](a), r[4](b)) end
+      if r[3] then return W(r[2], r[3](a)) end
+      return W(r[2])
+    end
+  end
+  return md_text(reason)
 end
 
 -- Distinct (train, test) dataset pairs of the sweeps, described for people,
@@ -80,35 +118,36 @@ local function data_lines(record)
     local tr, te = r.datasets.train, r.datasets.test
     local src = data.source(tr) or {}
     local info = tr:info()
-    local shape = info.rows == 1 and ("%d features"):format(info.cols) or ("%dx%d %s"):format(info.rows, info.cols, info.dtype)
+    local shape = info.rows == 1 and W("features", info.cols) or W("shape", info.rows, info.cols, info.dtype)
     local classes
     if info.targets > 0 then
-      classes = ("%d regression target%s"):format(info.targets, info.targets == 1 and "" or "s")
+      classes = count_text(info.targets, "targets")
     else
       local counts, parts = tr:label_counts(), {}
       if info.classes <= 20 then
         for c = 1, info.classes do
           local name = src.classes and src.classes[c] or tostring(c - 1)
-          parts[c] = ("%s %d"):format(md_text(name), counts[c])
+          parts[c] = W("class_count", md_text(name), counts[c])
         end
       end
-      classes = ("%d classes%s"):format(info.classes, #parts > 0 and (" (" .. table.concat(parts, ", ") .. ")") or "")
+      classes = W("classes", info.classes, #parts > 0 and W("class_list", table.concat(parts, ", ")) or "")
     end
-    local text = ("%s (%s, %s): %d training / %d test samples, %s, %s"):format(
-      md_text(src.title or src.name or "?"), md_code(src.name or "?"), md_text(src.reason or "folder unknown"),
+    local text = W("dataset",
+      md_text(src.title or src.name or "?"), md_code(src.name or "?"),
+      src.reason and reason_text(src.reason) or W("folder_unknown"),
       #tr, #te, shape, classes)
     if src.sha256 then
       local sums = {}
       for path, sum in pairs(src.sha256) do sums[#sums + 1] = ("%s %s"):format(md_code(path:match("([^/]+)$")), md_code(sum)) end
       table.sort(sums)
-      text = text .. "; SHA-256 " .. table.concat(sums, ", ")
+      text = text .. W("sha256", table.concat(sums, ", "))
     end
     if not seen[text] then
       seen[text] = true
       lines[#lines + 1] = text
       if src.fallback_reason then
-        local note = ("%s was asked for, %s (%s) was used instead: %s."):format(
-          md_code(src.requested), md_text(src.title or src.name), md_code(src.name), md_text(src.fallback_reason))
+        local note = W("fallback",
+          md_code(src.requested), md_text(src.title or src.name), md_code(src.name), reason_text(src.fallback_reason))
         if not seen[note] then seen[note] = true notes[#notes + 1] = note end
       end
     end
@@ -154,7 +193,7 @@ local function varied_text(r)
     for _, k in ipairs(r.keys) do
       local set = r.overridden and r.overridden[k]
       parts[#parts + 1] = ("%s ∈ {%s}%s"):format(md_code(k), list_text(r:values(k)),
-        set and (" (set by %s)"):format(md_code(("--set %s=%s"):format(k, set))) or "")
+        set and W("axis_set_by", md_code(("--set %s=%s"):format(k, set))) or "")
     end
     return table.concat(parts, ", ")
   end
@@ -167,13 +206,14 @@ local function varied_text(r)
     parts[#parts + 1] = v.labelled and (own ~= "" and ("%s (%s)"):format(md_text(v.label), own) or md_text(v.label))
                         or ("(%s)"):format(own)
   end
-  return ("%s listed: %s"):format(count_text(#r.variations, "variation"), table.concat(parts, "; "))
+  return W("variations_listed", count_text(#r.variations, "variation"), table.concat(parts, "; "))
 end
 
 -- The learning rate per epoch of the first seed of variation v, when a
--- schedule changed it: "lr 0.1 (epochs 1–2), 0.05 (epochs 3–4), 0.025
+-- schedule changed it: "0.1 (epochs 1–2), 0.05 (epochs 3–4), 0.025
 -- (epoch 5)"; from its start to its end with the number of changes when it
--- changed more than four times; nil while it stayed the same.
+-- changed more than four times; nil while it stayed the same. The callers
+-- say it is the lr (words: schedule, schedule_after).
 local function schedule_text(v)
   local history = v.seeds[1] and v.seeds[1].history or {}
   local spans = {}
@@ -185,25 +225,25 @@ local function schedule_text(v)
   end
   if #spans <= 1 then return nil end
   if #spans > 5 then
-    return ("lr schedule: %s at epoch %d to %s at epoch %d, %d changes"):format(value_text(spans[1].lr),
+    return W("schedule_span", value_text(spans[1].lr),
       spans[1].from, value_text(spans[#spans].lr), spans[#spans].to, #spans - 1)
   end
   local parts = {}
   for i, span in ipairs(spans) do
-    parts[i] = span.from == span.to and ("%s (epoch %d)"):format(value_text(span.lr), span.from)
-               or ("%s (epochs %d–%d)"):format(value_text(span.lr), span.from, span.to)
+    parts[i] = span.from == span.to and W("schedule_epoch", value_text(span.lr), span.from)
+               or W("schedule_epochs", value_text(span.lr), span.from, span.to)
   end
-  return "lr schedule: " .. table.concat(parts, ", ")
+  return table.concat(parts, ", ")
 end
 
 -- How both loaders of a sweep prepared the pixels.
 local function normalize_text(r)
   local n = r.normalize
-  local scaled = r.datasets.train:info().dtype == "uint8" and "inputs ÷ 255" or "inputs as stored"
+  local scaled = r.datasets.train:info().dtype == "uint8" and W("inputs_scaled") or W("inputs_stored")
   local v = r.variations[1]
   if not n and v.transform_text and v.transform_text:find("Normalize(", 1, true) then return scaled end
-  if not n then return scaled .. ", not normalized" end
-  return ("%s, normalized with mean %s, std %s"):format(scaled, value_text(n.mean), value_text(n.std))
+  if not n then return W("not_normalized", scaled) end
+  return W("normalized", scaled, value_text(n.mean), value_text(n.std))
 end
 
 -- The header's row for a sweep: what it varies, seeds, epochs, batch size,
@@ -213,15 +253,15 @@ local function sweep_row(r)
   local first = { md_text(v.model_text), md_text(v.optimizer_text), md_text(v.loss_text) }
   local lr = schedule_text(v)
   if v.schedule_text then
-    first[#first + 1] = md_text(v.schedule_text) .. (lr and (": " .. lr:gsub("^lr schedule: ", "lr ")) or "")
+    first[#first + 1] = lr and W("schedule_after", md_text(v.schedule_text), lr) or md_text(v.schedule_text)
   else
-    first[#first + 1] = lr
+    first[#first + 1] = lr and W("schedule", lr)
   end
   first[#first + 1] = normalize_text(r)
-  if v.transform_text then first[#first + 1] = "transforms: " .. md_text(v.transform_text) end
+  if v.transform_text then first[#first + 1] = W("transforms", md_text(v.transform_text)) end
   local varied = varied_text(r)
-  return { "Sweep " .. md_text(r.name),
-    ("%s%s × %s, batch %d; first variation: %s"):format(varied and varied .. "; " or "",
+  return { W("sweep", md_text(r.name)),
+    W("sweep_value", varied and varied .. "; " or "",
       count_text(#r.seeds, "seed"), count_text(r.epochs, "epoch"), v.params.batch_size, table.concat(first, ", ")) }
 end
 
@@ -231,24 +271,22 @@ local function header(record, totals)
   table.sort(seeds)
   local params = {}
   for _, p in ipairs(record.params) do
-    params[#params + 1] = p.from_set and ("%s = %s (--set; default %s)"):format(md_code(p.name), value_md(p.value),
-                                                                            value_md(p.default))
+    params[#params + 1] = p.from_set and W("param_set", md_code(p.name), value_md(p.value), value_md(p.default))
                           or ("%s = %s"):format(md_code(p.name), value_md(p.value))
   end
   local rows = {
-    { "Experiment", ("%s, run %s"):format(md_code(record.script), os.date("%Y-%m-%d %H:%M")) },
-    { "Data", #datasets > 0 and table.concat(datasets, "; ") or "none" },
-    { "Engine", ("nnlab %s, SIMD path `%s`, %s"):format(core.engine_version(), core.simd(), _VERSION) },
-    { "Seeds", #seeds > 0 and list_text(seeds) or "none" },
-    { "Runs", ("%d (variation × seed): %d trained, %d from cache; up to %d at a time")
-              :format(totals.runs, totals.trained, totals.cached, record.parallel) },
-    { "Time", ("%s for this run; the runs took %s of training when they were trained")
-              :format(seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
-    { "Parameters", #params > 0 and table.concat(params, ", ") or "none" },
+    { W("experiment"), W("experiment_value", md_code(record.script), os.date("%Y-%m-%d %H:%M")) },
+    { W("data"), #datasets > 0 and table.concat(datasets, "; ") or W("none") },
+    { W("engine"), W("engine_value", core.engine_version(), core.simd(), _VERSION) },
+    { W("seeds"), #seeds > 0 and list_text(seeds) or W("none") },
+    { W("runs"), W("runs_value", totals.runs, totals.trained, totals.cached, record.parallel) },
+    { W("time"), W("time_value", seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
+    { W("parameters"), #params > 0 and table.concat(params, ", ") or W("none") },
   }
   for _, r in ipairs(record.sweeps) do rows[#rows + 1] = sweep_row(r) end
-  local out = { markdown_table({ "Run", "" }, rows, true) }
-  for _, note in ipairs(notes) do out[#out + 1] = "> **Data:** " .. note end
+  local out = { markdown_table({ W("run"), "" }, rows, true) }
+  -- the data note, once, in the report's language
+  for _, note in ipairs(notes) do out[#out + 1] = W("data_note", note) end
   return table.concat(out, "\n\n")
 end
 
@@ -256,8 +294,34 @@ local DEFAULT_METRICS = { "test_acc", "train_loss", "test_loss" }
 
 -- "mean ± sample std over 3 seeds"; with one seed there is no std to give.
 local function over_seeds(r)
-  if #r.seeds == 1 then return "the value of 1 seed (no std: one seed measures no noise)" end
-  return ("mean ± sample std over %d seeds"):format(#r.seeds)
+  if #r.seeds == 1 then return W("over_one_seed") end
+  return W("over_seeds", #r.seeds)
+end
+
+-- A metric's name for people in the report's language (words, keyed by the
+-- metric's name), and with its unit for an axis: "test accuracy (%)".
+local function metric_label(m) return words.metric(m) end
+
+-- A summary row's text (runs:summary) in the report's language: its mean ±
+-- std as runs.format gives it (" pp" as the language says it), or how many
+-- of its seeds diverged.
+local function summary_text(row)
+  if row.diverged > 0 and row.diverged == row.seeds then return W("diverged") end
+  if row.diverged > 0 then return W("diverged_some", row.diverged, row.seeds) end
+  local text = row.text
+  local number = text:match("^(.-) pp$")
+  if number then text = W("unit_pp", number) end
+  return text
+end
+
+-- The "vs best" cell of a variation from runs:compare's result. For now:
+-- "differs" when Welch's test says so, otherwise "can't tell" (with the p,
+-- when there is one). Issue 18's procedure (paired tests, Holm, TOST,
+-- detectable effects) replaces this mapping; words.versus_best renders its
+-- cells as they are.
+local function compare_cell(result)
+  if result.differs then return { code = "differs", p = result.p, test = "Welch t" } end
+  return { code = "cant_tell", p = result.p, test = result.p and "Welch t" or nil }
 end
 
 local function table_block(block)
@@ -268,11 +332,11 @@ local function table_block(block)
   local labelled = #r.keys == 0
   for _, v in ipairs(r.variations) do labelled = labelled or v.labelled end
   local head = {}
-  if labelled then head[1] = "variation" end
+  if labelled then head[1] = W("variation") end
   for _, k in ipairs(r.keys) do head[#head + 1] = md_text(k) end
-  for _, m in ipairs(metrics) do head[#head + 1] = runs_lib.metrics[m].label end
-  head[#head + 1] = "vs best " .. runs_lib.metrics[against].label
-  head[#head + 1] = "train time / run"
+  for _, m in ipairs(metrics) do head[#head + 1] = metric_label(m) end
+  head[#head + 1] = W("vs_best", metric_label(against))
+  head[#head + 1] = W("train_time")
   local summaries = {}
   for _, m in ipairs(metrics) do summaries[m] = r:summary(m) end
   local rows = {}
@@ -280,29 +344,25 @@ local function table_block(block)
     local row = {}
     if labelled then row[1] = md_text(v.label) end
     for _, k in ipairs(r.keys) do row[#row + 1] = value_md(v.params[k]) end
-    for _, m in ipairs(metrics) do row[#row + 1] = summaries[m][i].text end
+    for _, m in ipairs(metrics) do row[#row + 1] = summary_text(summaries[m][i]) end
+    local unit = runs_lib.metrics[against].unit
     local verdict
-    if summaries[metrics[1]][i].diverged > 0 then verdict = "diverged"
-    elseif best and best.variation == v then verdict = "**best**"
-    elseif best then verdict = r:compare(v.label, best.label, against).text
+    if summaries[metrics[1]][i].diverged > 0 then verdict = words.versus_best({ code = "diverged" }, unit)
+    elseif best and best.variation == v then verdict = words.versus_best({ code = "best" }, unit)
+    elseif best then verdict = words.versus_best(compare_cell(r:compare(v.label, best.label, against)), unit)
     else verdict = "–" end
     row[#row + 1] = verdict
     local total, n = 0, 0
     for _, s in ipairs(v.seeds) do total, n = total + s.seconds, n + 1 end
-    row[#row + 1] = ((total / n) < 1 and "%.2f s" or "%.1f s"):format(total / n)
+    row[#row + 1] = W((total / n) < 1 and "run_seconds_small" or "seconds", total / n)
     rows[#rows + 1] = row
   end
-  local caption = ("_After the last epoch (%d), %s. " ..
-                   "\"within noise\": Welch's t-test against the best variation (95 %%) finds no difference; " ..
-                   "\"differs\": it does. Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._")
-                  :format(r.epochs, over_seeds(r))
+  local caption = W("table_caption", r.epochs, over_seeds(r))
   for _, m in ipairs(metrics) do
     if m == "gap" then
       local first = r.variations[1].seeds[1]
       local last = first and first.history[#first.history] or {}
-      caption = caption .. (last.train_eval_acc
-        and " _Train–test gap: accuracy on the training set (eval mode, after the last epoch) minus test accuracy, in percentage points._"
-        or " _Train–test gap: the running training accuracy of the last epoch's batches minus test accuracy, in percentage points._")
+      caption = caption .. W(last.train_eval_acc and "gap_eval" or "gap_running")
     end
   end
   return markdown_table(head, rows) .. "\n\n" .. caption
@@ -328,7 +388,7 @@ local function grid_block(block)
     local line = { value_md(rv) }
     for _, cv in ipairs(col_values) do
       local cell_row = cells[cell_key(rv, cv)]
-      local text = cell_row and cell_row.text or "–"
+      local text = cell_row and summary_text(cell_row) or "–"
       if cell_row and best and cell_row.variation == best.variation then text = "**" .. text .. "**" end
       line[#line + 1] = text
     end
@@ -343,9 +403,9 @@ local function grid_block(block)
     per_column[#per_column + 1] = ("%s = %s → %s = %s"):format(md_text(col_key), value_md(cv), md_text(row_key),
                                                               pick_text)
   end
-  local caption = ("_%s after the last epoch (%d), %s; bold: the best cell. Best %s for each %s: %s._")
-                  :format(runs_lib.metrics[metric].label:gsub("^%l", string.upper), r.epochs, over_seeds(r),
-                          md_text(row_key), md_text(col_key), table.concat(per_column, "; "))
+  local label = metric_label(metric):gsub("^%l", string.upper)
+  local caption = W("grid_caption", label, r.epochs, over_seeds(r),
+                    md_text(row_key), md_text(col_key), table.concat(per_column, "; "))
   return markdown_table(head, rows) .. "\n\n" .. caption
 end
 
@@ -359,8 +419,8 @@ end
 -- (those matching opts.where), titled by its label or, under where, by the
 -- values the lines do not share.
 local function epoch_chart(c, r, opts, y, info)
-  c.style, c.xlabel, c.integer_x = "band", "epoch", r.epochs <= 20
-  c.title = opts.title or ("%s per epoch (mean ± std over seeds)"):format(info.label)
+  c.style, c.xlabel, c.integer_x = "band", W("chart_epoch"), r.epochs <= 20
+  c.title = opts.title or W("chart_per_epoch", metric_label(y))
   c.xrange = { 1, math.max(r.epochs, 2) }
   for _, v in ipairs(r:select(opts.where)) do
     local points = {}
@@ -377,9 +437,9 @@ local function epoch_chart(c, r, opts, y, info)
       end
       if #parts > 0 then title = table.concat(parts, ", ") end
     end
-    if diverged == #v.seeds then title = title .. ": diverged"
-    elseif #points == 0 then title = ("%s: no %s measured"):format(title, y)
-    elseif diverged > 0 then title = ("%s (%d/%d seeds diverged)"):format(title, diverged, #v.seeds) end
+    if diverged == #v.seeds then title = W("key_diverged", title)
+    elseif #points == 0 then title = W("key_not_measured", title, y)
+    elseif diverged > 0 then title = W("key_some_diverged", title, diverged, #v.seeds) end
     c.series[#c.series + 1] = { title = title, points = points }
   end
   return c
@@ -425,7 +485,7 @@ end
 -- appears in the key only, saying which.
 local function parameter_chart(c, r, opts, y, info, x)
   c.style, c.xlabel = "errorbars", x
-  c.title = opts.title or ("final %s against %s"):format(info.label, x)
+  c.title = opts.title or W("chart_final", metric_label(y), x)
   local positions = parameter_axis(c, r:values(x, opts.where))
   local shown = {}
   for _, v in ipairs(r:select(opts.where)) do shown[v] = true end
@@ -440,11 +500,11 @@ local function parameter_chart(c, r, opts, y, info, x)
         end
       end
       local name = #others > 0 and table.concat(others, ", ")
-                   or ("%s (mean ± std over %s)"):format(info.label, count_text(#r.seeds, "seed"))
+                   or W("chart_over_seeds", metric_label(y), count_text(#r.seeds, "seed"))
       if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
-      if row.diverged > 0 then order[#order + 1] = { title = ("%s: diverged"):format(v.label), points = {} }
-      elseif v.params[x] == nil then order[#order + 1] = { title = ("%s: no %s"):format(v.label, x), points = {} }
-      elseif not row.mean then order[#order + 1] = { title = ("%s: no %s measured"):format(v.label, y), points = {} }
+      if row.diverged > 0 then order[#order + 1] = { title = W("key_diverged", v.label), points = {} }
+      elseif v.params[x] == nil then order[#order + 1] = { title = W("key_no_value", v.label, x), points = {} }
+      elseif not row.mean then order[#order + 1] = { title = W("key_not_measured", v.label, y), points = {} }
       else table.insert(groups[name].points, { positions[v.params[x]], row.mean, row.std or 0, row.n }) end
     end
   end
@@ -462,7 +522,7 @@ local function chart_spec(block, number)
   local y, x = opts.y or "test_acc", opts.x or "epoch"
   local info = runs_lib.metrics[y]
   local c = { file = ("fig%d-%s-%s"):format(number, y, escape.file_name(x)), series = {},
-              ylabel = info.label .. (info.unit and (" (" .. info.unit .. ")") or ""),
+              ylabel = info.unit and W("axis_unit", metric_label(y), info.unit) or metric_label(y),
               key = info.higher_is_better and "bottom right" or "top right" }
   if x == "epoch" then return epoch_chart(c, r, opts, y, info) end
   return parameter_chart(c, r, opts, y, info, x)
@@ -481,8 +541,7 @@ local function chart_block(block, number, drawing, name, problems)
   if ok then return ("![%s](%s)"):format(title, link("png")) end
   err = drawing.public(err)
   problems[#problems + 1] = ("chart %s not drawn: %s"):format(c.file, err)
-  return ("> **Chart not drawn** — %s: %s. Its data and script are in [%s](%s) and [%s](%s).")
-         :format(title, md_text(err), file("dat"), link("dat"), file("gp"), link("gp"))
+  return W("chart_not_drawn", title, md_text(err), file("dat"), link("dat"), file("gp"), link("gp"))
 end
 
 local csv_field = escape.csv_field
@@ -558,7 +617,7 @@ end
 -- comment that says which file wrote it.
 local function opening(record)
   return "# " .. md_text(record.title or record.name),
-         ("<!-- Written by `nnlab run %s`: edit that file, not this one. -->"):format(md_text(record.script))
+         W("written_by", md_text(record.script))
 end
 
 -- The closing line: links to results.csv and results.json.
@@ -566,7 +625,7 @@ local function results_links(name)
   local function link(file)
     return ("[%s](%s)"):format(md_text(name .. "/" .. file), escape.md_link(name .. "/" .. file))
   end
-  return ("---\n\nEvery run, seed and epoch: %s, %s (with timings)."):format(link("results.csv"), link("results.json"))
+  return W("results_links", link("results.csv"), link("results.json"))
 end
 
 -- The proofs of the charts a report folder holds (gnuplot.draw), by chart.
@@ -577,8 +636,11 @@ local PROOFS = ".charts-drawn"
 --- (charts not drawn), or raises an error when a file cannot be written or
 --- a signal stopped it, leaving the previous report as it was. record, what
 --- the notebook hands over and nothing more: name, script, title, blocks,
---- params, sweeps, parallel, out_dir. totals: runs, trained, cached, seconds.
+--- params, sweeps, parallel, out_dir, language ("zh" or "en": every word
+--- the report generates is in it, nnlab.notebook.words; default from the
+--- title's script). totals: runs, trained, cached, seconds.
 function report.write(record, totals)
+  words.set(record.language or words.default(record.title or record.name))
   local name = record.name
   local stage = staging.begin(record.out_dir, name)
   local problems = {}

@@ -1,0 +1,389 @@
+-- nnlab.notebook.words: every word a report generates, in the notebook's
+-- language (lab.language "zh" | "en"; by default "zh" when the title, or the
+-- file name without one, holds CJK characters). words.text(key, ...) is the
+-- catalogue entry of the current language formatted like string.format;
+-- both catalogues have the same keys with the same format specifiers (a
+-- test checks it). Numbers, units (%, s), code (`epochs`), file names and
+-- model/optimizer descriptions (Linear(784→64) → Sigmoid, SGD(lr=0.01)) are
+-- not words: they go in as they are.
+local words = {}
+
+local current = "en"
+
+words.catalogues = {}
+
+words.catalogues.en = {
+  -- header
+  run = "Run",
+  experiment = "Experiment",
+  experiment_value = "%s, run %s",
+  data = "Data",
+  none = "none",
+  engine = "Engine",
+  engine_value = "nnlab %s, SIMD path `%s`, %s",
+  seeds = "Seeds",
+  runs = "Runs",
+  runs_value = "%d (variation × seed): %d trained, %d from cache; up to %d at a time",
+  time = "Time",
+  time_value = "%s for this run; the runs took %s of training when they were trained",
+  parameters = "Parameters",
+  param_set = "%s = %s (--set; default %s)",
+  sweep = "Sweep %s",
+  axis_set_by = " (set by %s)",
+  variations_listed = "%s listed: %s",
+  sweep_value = "%s%s × %s, batch %d; first variation: %s",
+  seed_1 = "%d seed",
+  seed_n = "%d seeds",
+  epoch_1 = "%d epoch",
+  epoch_n = "%d epochs",
+  variation_1 = "%d variation",
+  variation_n = "%d variations",
+  seconds = "%.1f s",
+  minutes_seconds = "%d min %04.1f s",
+  run_seconds_small = "%.2f s",
+  schedule = "lr schedule: %s",
+  schedule_after = "%s: lr %s",
+  schedule_span = "%s at epoch %d to %s at epoch %d, %d changes",
+  schedule_epoch = "%s (epoch %d)",
+  schedule_epochs = "%s (epochs %d–%d)",
+  inputs_scaled = "inputs ÷ 255",
+  inputs_stored = "inputs as stored",
+  not_normalized = "%s, not normalized",
+  normalized = "%s, normalized with mean %s, std %s",
+  transforms = "transforms: %s",
+  -- data
+  features = "%d features",
+  shape = "%dx%d %s",
+  targets_1 = "%d regression target",
+  targets_n = "%d regression targets",
+  classes = "%d classes%s",
+  class_list = " (%s)",
+  class_count = "%s %d",
+  folder_unknown = "folder unknown",
+  dataset = "%s (%s, %s): %d training / %d test samples, %s, %s",
+  sha256 = "; SHA-256 %s",
+  fallback = "%s was asked for, %s (%s) was used instead: %s.",
+  data_note = "> **Data:** %s",
+  reason_found = "found in %s",
+  reason_downloaded = "downloaded into %s",
+  reason_given = "the folder %s (given explicitly)",
+  reason_instead = "%s was not available; using %s, %s",
+  place_explicit = "the explicit path (%s)",
+  place_system = "the system copy (%s)",
+  reason_idx = "read from the IDX files %s",
+  reason_csv = "read from the CSV file %s",
+  reason_generated = "generated in Lua (data.generate, seed %s)",
+  reason_values = "built from Lua values (data.TensorDataset)",
+  unavailable = "%s is not available",
+  unavailable_download = "%s is not available (download %s)",
+  -- metrics (by metric name; units are added where they are needed)
+  metric_test_acc = "test accuracy",
+  metric_train_acc = "train accuracy",
+  metric_test_loss = "test loss",
+  metric_train_loss = "train loss",
+  metric_seconds = "seconds per epoch",
+  metric_train_eval_acc = "train accuracy (eval)",
+  metric_gap = "train–test gap",
+  unit_pp = "%s pp",
+  -- tables
+  variation = "variation",
+  vs_best = "vs best %s",
+  train_time = "train time / run",
+  diverged = "diverged",
+  diverged_some = "diverged (%d/%d seeds)",
+  over_one_seed = "the value of 1 seed (no std: one seed measures no noise)",
+  over_seeds = "mean ± sample std over %d seeds",
+  table_caption = "_After the last epoch (%d), %s. vs best: Welch's t-test (95 %%) of each variation against the best one. " ..
+                  "\"differs\": the seeds show a difference; \"can't tell\": these seeds could not show one, " ..
+                  "which does not mean there is none. " ..
+                  "Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._",
+  gap_eval = " _Train–test gap: accuracy on the training set (eval mode, after the last epoch) minus test " ..
+             "accuracy, in percentage points._",
+  gap_running = " _Train–test gap: the running training accuracy of the last epoch's batches minus test " ..
+                "accuracy, in percentage points._",
+  grid_caption = "_%s after the last epoch (%d), %s; bold: the best cell. Best %s for each %s: %s._",
+  -- versus-best cells and verdicts
+  best = "**best**",
+  differs = "differs (p %s)",
+  differs_adjusted = "differs (p_adj %s)",
+  cant_tell = "can't tell (p %s)",
+  cant_tell_adjusted = "can't tell (p_adj %s)",
+  cant_tell_detectable = "can't tell (detectable ≥ %s)",
+  cant_tell_p_detectable = "can't tell (p %s; detectable ≥ %s)",
+  cant_tell_bare = "can't tell",
+  equivalent = "equivalent within ±%s",
+  equivalent_bare = "equivalent",
+  untested = "not tested",
+  untested_why = "not tested (%s)",
+  supported = "supported",
+  contradicted = "contradicted",
+  cant_tell_effect = "can't tell (smallest detectable effect %s)",
+  amount_pp = "%s pp",
+  amount_s = "%s s",
+  -- charts
+  chart_epoch = "epoch",
+  chart_per_epoch = "%s per epoch (mean ± std over seeds)",
+  chart_final = "final %s against %s",
+  chart_over_seeds = "%s (mean ± std over %s)",
+  key_diverged = "%s: diverged",
+  key_not_measured = "%s: no %s measured",
+  key_some_diverged = "%s (%d/%d seeds diverged)",
+  key_no_value = "%s: no %s",
+  axis_unit = "%s (%s)",
+  chart_not_drawn = "> **Chart not drawn** — %s: %s. Its data and script are in [%s](%s) and [%s](%s).",
+  gp_comment = "# %s: drawn by nnlab from %s.dat; re-draw with `gnuplot %s.gp` in this folder.",
+  -- the report's frame
+  written_by = "<!-- Written by `nnlab run %s`: edit that file, not this one. -->",
+  results_links = "---\n\nEvery run, seed and epoch: %s, %s (with timings).",
+}
+
+words.catalogues.zh = {
+  run = "运行",
+  experiment = "实验",
+  experiment_value = "%s，运行于 %s",
+  data = "数据",
+  none = "无",
+  engine = "引擎",
+  engine_value = "nnlab %s，SIMD 路径 `%s`，%s",
+  seeds = "种子",
+  runs = "运行次数",
+  runs_value = "%d（变体 × 种子）：训练 %d 次，取自缓存 %d 次；最多同时 %d 次",
+  time = "用时",
+  time_value = "本次运行 %s；这些运行当初训练共用 %s",
+  parameters = "参数",
+  param_set = "%s = %s（`--set`；默认 %s）",
+  sweep = "扫描 %s",
+  axis_set_by = "（由 %s 设定）",
+  variations_listed = "列出的%s：%s",
+  sweep_value = "%s%s × %s，批大小 %d；第一个变体：%s",
+  seed_1 = "%d 个种子",
+  seed_n = "%d 个种子",
+  epoch_1 = "%d 轮",
+  epoch_n = "%d 轮",
+  variation_1 = "%d 个变体",
+  variation_n = "%d 个变体",
+  seconds = "%.1f s",
+  minutes_seconds = "%d 分 %04.1f s",
+  run_seconds_small = "%.2f s",
+  schedule = "学习率调度：%s",
+  schedule_after = "%s：学习率 %s",
+  schedule_span = "从 %s（第 %d 轮）到 %s（第 %d 轮），共变化 %d 次",
+  schedule_epoch = "%s（第 %d 轮）",
+  schedule_epochs = "%s（第 %d–%d 轮）",
+  inputs_scaled = "输入 ÷ 255",
+  inputs_stored = "输入按存储值",
+  not_normalized = "%s，未标准化",
+  normalized = "%s，按均值 %s、标准差 %s 标准化",
+  transforms = "变换：%s",
+  features = "%d 个特征",
+  shape = "%dx%d `%s`",
+  targets_1 = "%d 个回归目标",
+  targets_n = "%d 个回归目标",
+  classes = "%d 类%s",
+  class_list = "（%s）",
+  class_count = "%s %d",
+  folder_unknown = "文件夹不明",
+  dataset = "%s（%s，%s）：训练样本 %d 个 / 测试样本 %d 个，%s，%s",
+  sha256 = "；SHA-256 %s",
+  fallback = "要求的是 %s，实际使用 %s（%s）：%s。",
+  data_note = "> **数据：**%s",
+  reason_found = "见于 %s",
+  reason_downloaded = "下载到 %s",
+  reason_given = "明确指定的文件夹 %s",
+  reason_instead = "%s 不可用，改用 %s，%s",
+  place_explicit = "明确指定的路径 %s",
+  place_system = "系统副本 %s",
+  reason_idx = "读自 IDX 文件 %s",
+  reason_csv = "读自 CSV 文件 %s",
+  reason_generated = "在 Lua 中生成（`data.generate`，种子 %s）",
+  reason_values = "由 Lua 值构造（`data.TensorDataset`）",
+  unavailable = "%s 不可用",
+  unavailable_download = "%s 不可用（下载：%s）",
+  metric_test_acc = "测试准确率",
+  metric_train_acc = "训练准确率",
+  metric_test_loss = "测试损失",
+  metric_train_loss = "训练损失",
+  metric_seconds = "每轮秒数",
+  metric_train_eval_acc = "训练准确率（评估模式）",
+  metric_gap = "训练–测试差距",
+  unit_pp = "%s 个百分点",
+  variation = "变体",
+  vs_best = "与最佳比（%s）",
+  train_time = "每次训练用时",
+  diverged = "发散",
+  diverged_some = "发散（%d/%d 个种子）",
+  over_one_seed = "1 个种子的值（没有标准差：一个种子量不出噪声）",
+  over_seeds = "%d 个种子的均值 ± 样本标准差",
+  table_caption = "_最后一轮（第 %d 轮）之后的值，%s。与最佳比：每个变体与最佳变体做 Welch t 检验（95 %%）。" ..
+                  "“有差别”：这些种子显示出差别；“无法判断”：这些种子没能显示出差别，并不等于没有差别。" ..
+                  "发散的种子（损失为 `NaN`/`Inf` 或超过随机猜测的 10 倍）不计入均值。_",
+  gap_eval = " _训练–测试差距：训练集上的准确率（评估模式，最后一轮之后）减去测试准确率，单位为百分点。_",
+  gap_running = " _训练–测试差距：最后一轮各批次的滚动训练准确率减去测试准确率，单位为百分点。_",
+  grid_caption = "_%s：最后一轮（第 %d 轮）之后，%s；粗体为最佳单元格。最佳 %s（按 %s 分列）：%s。_",
+  best = "**最佳**",
+  differs = "有差别（p %s）",
+  differs_adjusted = "有差别（校正后 p %s）",
+  cant_tell = "无法判断（p %s）",
+  cant_tell_adjusted = "无法判断（校正后 p %s）",
+  cant_tell_detectable = "无法判断（可检出 ≥ %s）",
+  cant_tell_p_detectable = "无法判断（p %s；可检出 ≥ %s）",
+  cant_tell_bare = "无法判断",
+  equivalent = "在 ±%s 内等价",
+  equivalent_bare = "等价",
+  untested = "未检验",
+  untested_why = "未检验（%s）",
+  supported = "支持",
+  contradicted = "不成立",
+  cant_tell_effect = "无法判断（可检出的最小差别为 %s）",
+  amount_pp = "%s 个百分点",
+  amount_s = "%s s",
+  chart_epoch = "轮次",
+  chart_per_epoch = "%s（每轮，种子间均值 ± 标准差）",
+  chart_final = "最终%s随 %s 的变化",
+  chart_over_seeds = "%s（%s的均值 ± 标准差）",
+  key_diverged = "%s：发散",
+  key_not_measured = "%s：没有测到 %s",
+  key_some_diverged = "%s（%d/%d 个种子发散）",
+  key_no_value = "%s：没有 %s",
+  axis_unit = "%s（%s）",
+  chart_not_drawn = "> **图未画出**——%s：%s。它的数据和脚本在 [%s](%s) 和 [%s](%s)。",
+  gp_comment = "# %s：nnlab 由 %s.dat 画出；在本文件夹里运行 `gnuplot %s.gp` 可以重画。",
+  written_by = "<!-- 由 `nnlab run %s` 生成：请改那个文件，不要改这个。 -->",
+  results_links = "---\n\n每次运行、每个种子、每一轮的数据：%s，%s（含用时）。",
+}
+
+--- words.set(language): "en" or "zh"; an error for anything else.
+function words.set(language)
+  if not words.catalogues[language] then
+    error(("unknown language '%s' (\"zh\" or \"en\")"):format(tostring(language)), 2)
+  end
+  current = language
+end
+
+--- words.language() -> "en" or "zh", the language words.text uses now.
+function words.language() return current end
+
+--- words.has_cjk(text) -> true when text holds a CJK character (the CJK
+--- Unified Ideographs and their extension A, the CJK punctuation, kana, or
+--- full-width forms).
+function words.has_cjk(text)
+  for _, c in utf8.codes(text, true) do
+    if (c >= 0x3000 and c <= 0x30FF) or (c >= 0x3400 and c <= 0x4DBF) or (c >= 0x4E00 and c <= 0x9FFF)
+       or (c >= 0xF900 and c <= 0xFAFF) or (c >= 0xFF00 and c <= 0xFFEF) then
+      return true
+    end
+  end
+  return false
+end
+
+--- words.default(title) -> "zh" when title holds CJK characters, else "en".
+function words.default(title)
+  local ok, cjk = pcall(words.has_cjk, title or "")
+  return ok and cjk and "zh" or "en"
+end
+
+--- words.text(key, ...) -> the entry `key` of the current language,
+--- formatted with the values (string.format); an unknown key is an error.
+function words.text(key, ...)
+  local entry = words.catalogues[current][key]
+  if not entry then error(("words: no entry '%s' in the %s catalogue"):format(tostring(key), current), 2) end
+  if select("#", ...) == 0 then return entry end
+  return entry:format(...)
+end
+
+--- words.count(noun, n) -> "1 seed", "3 seeds", "3 个种子" (noun: seed,
+--- epoch, variation, targets).
+function words.count(noun, n)
+  return words.text(n == 1 and noun .. "_1" or noun .. "_n", n)
+end
+
+--- words.metric(name) -> a metric's name for people ("test accuracy",
+--- "测试准确率"); a metric without an entry reads as its key.
+function words.metric(name)
+  return words.catalogues[current]["metric_" .. tostring(name)] or tostring(name)
+end
+
+--- words.p(p) -> a p value with its relation, as runs:compare writes it:
+--- "= 0.45", "= 0.003", "< 0.001".
+function words.p(p)
+  if p == nil then return "= –" end
+  if p < 0.001 then return "< 0.001" end
+  return ("= %.2g"):format(p)
+end
+
+--- words.amount(x, unit) -> a difference in a metric's units: "0.8 pp" /
+--- "0.8 个百分点" for % and pp, "0.8 s", "0.0123" without a unit; a string
+--- goes in as it is.
+function words.amount(x, unit)
+  if x == nil then return nil end
+  if type(x) == "string" then return x end
+  if unit == "%" or unit == "pp" then return words.text("amount_pp", ("%.2g"):format(x)) end
+  if unit == "s" then return words.text("amount_s", ("%.2g"):format(x)) end
+  return ("%.3g"):format(x)
+end
+
+--- words.versus_best(cell, unit) -> a table's "vs best" cell. cell = { code
+--- = "best" | "differs" | "cant_tell" | "equivalent" | "diverged" |
+--- "untested", p (raw), p_adjusted (Holm-adjusted), detectable (the smallest
+--- effect these seeds could detect at 80 % power, in the metric's units),
+--- margin (of an equivalence), reason (why untested), test ("paired t",
+--- "Welch t", ...) }; unit: the metric's unit ("%", "pp", "s" or nil).
+--- The adjusted p is shown when there is one, else the raw p.
+function words.versus_best(cell, unit)
+  local code = cell.code
+  local adjusted = cell.p_adjusted ~= nil
+  local p = words.p(adjusted and cell.p_adjusted or cell.p)
+  if code == "best" then return words.text("best") end
+  if code == "diverged" then return words.text("diverged") end
+  if code == "differs" then return words.text(adjusted and "differs_adjusted" or "differs", p) end
+  if code == "cant_tell" then
+    local detectable = words.amount(cell.detectable, unit)
+    if detectable then
+      if cell.p == nil and not adjusted then return words.text("cant_tell_detectable", detectable) end
+      return words.text("cant_tell_p_detectable", p, detectable)
+    end
+    if cell.p == nil and not adjusted then return words.text("cant_tell_bare") end
+    return words.text(adjusted and "cant_tell_adjusted" or "cant_tell", p)
+  end
+  if code == "equivalent" then
+    local margin = words.amount(cell.margin, unit)
+    return margin and words.text("equivalent", margin) or words.text("equivalent_bare")
+  end
+  if code == "untested" then
+    return cell.reason and words.text("untested_why", cell.reason) or words.text("untested")
+  end
+  error(("words.versus_best: unknown code '%s'"):format(tostring(code)), 2)
+end
+
+--- words.verdict(v [, unit]) -> a claim's verdict: v = { verdict =
+--- "supported" | "contradicted" | "equivalent" | "cant_tell" | "not_tested",
+--- margin (equivalent: ±margin), detectable (cant_tell: the smallest
+--- detectable effect), reason (not_tested: why) }; margin and detectable
+--- are numbers in the metric's units (unit) or text.
+function words.verdict(v, unit)
+  local kind = v.verdict
+  if kind == "supported" then return words.text("supported") end
+  if kind == "contradicted" then return words.text("contradicted") end
+  if kind == "equivalent" then
+    local margin = words.amount(v.margin, unit)
+    return margin and words.text("equivalent", margin) or words.text("equivalent_bare")
+  end
+  if kind == "cant_tell" then
+    local detectable = words.amount(v.detectable, unit)
+    return detectable and words.text("cant_tell_effect", detectable) or words.text("cant_tell_bare")
+  end
+  if kind == "not_tested" then
+    return v.reason and words.text("untested_why", v.reason) or words.text("untested")
+  end
+  error(("words.verdict: unknown verdict '%s'"):format(tostring(kind)), 2)
+end
+
+--- words.specifiers(text) -> the string.format specifiers of text in order
+--- ("%d%s%.1f"), %% left out: both catalogues' entries must agree on them.
+function words.specifiers(text)
+  local out = {}
+  for spec in text:gsub("%%%%", ""):gmatch("%%[-+ #0]*%d*%.?%d*[a-zA-Z]") do out[#out + 1] = spec end
+  return table.concat(out)
+end
+
+return words
