@@ -44,7 +44,8 @@ for _, name in ipairs(names) do
     if name == "review" then T.eq(trained, 0, "review: every run comes from the sections' cache\n" .. out) end
     local md = T.read(("%s/reports/%s.md"):format(dir, name))
     T.truthy(md, name .. ": report written")
-    T.truthy(md:find("`epochs` = 1 (--set; default ", 1, true), name .. ": epochs overridden")
+    T.truthy(md:find("`epochs` = 1 (--set; default ", 1, true) or md:find("`epochs` = 1（`--set`；默认 ", 1, true),
+             name .. ": epochs overridden")
     T.contains(md, OWN[name] and OWN[name].dataset or "Fashion-MNIST", name .. ": says which dataset ran")
     T.truthy(md:find("| 笔记的说法 | 判定 | 依据（实测） |", 1, true), name .. ": claims with verdicts")
     local png = md:match("%]%(([^)]+%.png)%)")
