@@ -195,18 +195,18 @@ local function varied_text(r)
       parts[#parts + 1] = ("%s ∈ {%s}%s"):format(md_code(k), list_text(r:values(k)),
         set and W("axis_set_by", md_code(("--set %s=%s"):format(k, set))) or "")
     end
-    return table.concat(parts, ", ")
+    return table.concat(parts, W("sep"))
   end
   for _, v in ipairs(r.variations) do
     local values = {}
     for _, k in ipairs(r.keys) do
       if v.values[k] ~= nil then values[#values + 1] = ("%s = %s"):format(md_code(k), value_md(v.values[k])) end
     end
-    local own = table.concat(values, ", ")
+    local own = table.concat(values, W("sep"))
     parts[#parts + 1] = v.labelled and (own ~= "" and ("%s (%s)"):format(md_text(v.label), own) or md_text(v.label))
                         or ("(%s)"):format(own)
   end
-  return W("variations_listed", count_text(#r.variations, "variation"), table.concat(parts, "; "))
+  return W("variations_listed", count_text(#r.variations, "variation"), table.concat(parts, W("sep_group")))
 end
 
 -- The learning rate per epoch of the first seed of variation v, when a
@@ -233,7 +233,7 @@ local function schedule_text(v)
     parts[i] = span.from == span.to and W("schedule_epoch", value_text(span.lr), span.from)
                or W("schedule_epochs", value_text(span.lr), span.from, span.to)
   end
-  return table.concat(parts, ", ")
+  return table.concat(parts, W("sep"))
 end
 
 -- How both loaders of a sweep prepared the pixels.
@@ -261,8 +261,8 @@ local function sweep_row(r)
   if v.transform_text then first[#first + 1] = W("transforms", md_text(v.transform_text)) end
   local varied = varied_text(r)
   return { W("sweep", md_text(r.name)),
-    W("sweep_value", varied and varied .. "; " or "",
-      count_text(#r.seeds, "seed"), count_text(r.epochs, "epoch"), v.params.batch_size, table.concat(first, ", ")) }
+    W("sweep_value", varied and varied .. W("sep_group") or "",
+      count_text(#r.seeds, "seed"), count_text(r.epochs, "epoch"), v.params.batch_size, table.concat(first, W("sep"))) }
 end
 
 local function header(record, totals)
@@ -276,12 +276,12 @@ local function header(record, totals)
   end
   local rows = {
     { W("experiment"), W("experiment_value", md_code(record.script), os.date("%Y-%m-%d %H:%M")) },
-    { W("data"), #datasets > 0 and table.concat(datasets, "; ") or W("none") },
+    { W("data"), #datasets > 0 and table.concat(datasets, W("sep_group")) or W("none") },
     { W("engine"), W("engine_value", core.engine_version(), core.simd(), _VERSION) },
     { W("seeds"), #seeds > 0 and list_text(seeds) or W("none") },
     { W("runs"), W("runs_value", totals.runs, totals.trained, totals.cached, record.parallel) },
     { W("time"), W("time_value", seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
-    { W("parameters"), #params > 0 and table.concat(params, ", ") or W("none") },
+    { W("parameters"), #params > 0 and table.concat(params, W("sep")) or W("none") },
   }
   for _, r in ipairs(record.sweeps) do rows[#rows + 1] = sweep_row(r) end
   local out = { markdown_table({ W("run"), "" }, rows, true) }
@@ -405,7 +405,7 @@ local function grid_block(block)
   end
   local label = metric_label(metric):gsub("^%l", string.upper)
   local caption = W("grid_caption", label, r.epochs, over_seeds(r),
-                    md_text(row_key), md_text(col_key), table.concat(per_column, "; "))
+                    md_text(row_key), md_text(col_key), table.concat(per_column, W("sep_group")))
   return markdown_table(head, rows) .. "\n\n" .. caption
 end
 

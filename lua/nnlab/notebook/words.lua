@@ -13,6 +13,9 @@ local current = "en"
 words.catalogues = {}
 
 words.catalogues.en = {
+  -- separators of the lists the report writes (parts of a row, groups)
+  sep = ", ",
+  sep_group = "; ",
   -- header
   run = "Run",
   experiment = "Experiment",
@@ -138,6 +141,8 @@ words.catalogues.en = {
 }
 
 words.catalogues.zh = {
+  sep = "，",
+  sep_group = "；",
   run = "运行",
   experiment = "实验",
   experiment_value = "%s，运行于 %s",
@@ -152,7 +157,7 @@ words.catalogues.zh = {
   time_value = "本次运行 %s；这些运行当初训练共用 %s",
   parameters = "参数",
   param_set = "%s = %s（`--set`；默认 %s）",
-  sweep = "扫描 %s",
+  sweep = "扫描「%s」",
   axis_set_by = "（由 %s 设定）",
   variations_listed = "列出的%s：%s",
   sweep_value = "%s%s × %s，批大小 %d；第一个变体：%s",
