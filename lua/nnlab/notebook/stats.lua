@@ -117,8 +117,19 @@ end
 
 --- The t with P(|T| <= t) = level for Student's t with df degrees of freedom
 --- (the half-width of a two-sided confidence interval, in standard errors).
+local quantile_cache, quantile_cached = {}, 0
 function stats.t_quantile(level, df)
   check_level("stats.t_quantile", level)
+  local key = level .. "|" .. df
+  local hit = quantile_cache[key]
+  if hit then return hit end
+  local q = stats.t_quantile_uncached(level, df)
+  if quantile_cached < 10000 then quantile_cache[key], quantile_cached = q, quantile_cached + 1 end
+  return q
+end
+
+-- The bisection behind stats.t_quantile (which remembers up to 10 000 answers).
+function stats.t_quantile_uncached(level, df)
   local lo, hi = 0, 1
   while stats.t_two_sided_p(hi, df) > 1 - level do lo, hi = hi, hi * 2 end
   for _ = 1, 200 do
