@@ -13,10 +13,10 @@ lab.md [[
 ]]
 setup.data_note(ctx)
 
-local runs = lab.sweep(setup.sweeps.activation(ctx))
+local runs = setup.run(setup.sweeps.activation(ctx))
 
 lab.md "## 结果"
-lab.table(runs)
+lab.table(runs, { compare = "valid_acc", metrics = { "test_acc", "valid_acc" } })
 lab.chart(runs, { y = "test_acc", title = "每个 epoch 的测试准确率" })
 lab.chart(runs, { y = "train_loss", title = "每个 epoch 的训练损失" })
 
@@ -29,27 +29,32 @@ for _, row in ipairs(ranked) do order[#order + 1] = ("%s %s"):format(names[row.p
 local best = ranked[1]
 local lines = { "## 结论", "", ("按最终测试准确率排序：%s。"):format(table.concat(order, " > ")), "" }
 local ties = {}
-for i = 2, #ranked do
-  local c = runs:compare(ranked[i], best)
-  if not c.differs then ties[#ties + 1] = ("%s（%s）"):format(names[ranked[i].params.act], c.text) end
+local cells, best_row = runs:versus_best "valid_acc"
+best = best_row or best
+for _, cell in ipairs(cells) do
+  if cell.code == "cant_tell" then
+    ties[#ties + 1] = ("%s（差 %+.2f 个百分点，能检出的最小差别约 %.2g）"):format(names[cell.row.params.act], cell.delta or 0 / 0,
+                                                                       cell.detectable or 0 / 0)
+  end
 end
-lines[#lines + 1] = #ties > 0 and ("%s 最好，与它在噪声内的有：%s。"):format(names[best.params.act], table.concat(ties, "、"))
-  or ("%s 最好，而且超出噪声地好于其余三个。"):format(names[best.params.act])
+lines[#lines + 1] = #ties > 0 and ("验证集上 %s 的均值最高；验证准确率与它的差别无法判断的有：%s（所有两两比较一起做 Holm 校正）。"):format(
+    names[best.params.act], table.concat(ties, "、"))
+  or ("验证集上 %s 最好，与其余三个的差别都检出了（所有两两比较一起做 Holm 校正）。"):format(names[best.params.act])
 local sigmoid = claims.row_of(runs, { act = "sigmoid" })
 local first = runs:curve(runs:get { act = "sigmoid" }, "test_acc")[1]
 local relu_first = runs:curve(runs:get { act = "relu" }, "test_acc")[1]
 lines[#lines + 1] = ""
-lines[#lines + 1] = ("Sigmoid 落后 %s %.2f 个百分点。差别在第一个 epoch 就很明显（Sigmoid %.1f%%，ReLU %.1f%%）："
-  .. "同样的 lr 和步数，Sigmoid 网络学得慢。只有一个隐藏层时谈不上\"梯度消失\"（梯度只穿过一层激活），"
-  .. "慢的原因是 Sigmoid 的导数最大只有 0.25、输出不以 0 为中心，每一步的有效步长都小；层数一多，这个因子逐层相乘，就成了梯度消失（见[隐藏层实验](depth.md)）。")
+lines[#lines + 1] = ("Sigmoid 的测试准确率比 %s 低 %.2f 个百分点；第一个 epoch 之后：Sigmoid %.1f%%，ReLU %.1f%%。"
+  .. "只有一个隐藏层时谈不上\"梯度消失\"（梯度只穿过一层激活）。一个可能的解释（没有检验）："
+  .. "Sigmoid 的导数最大只有 0.25、输出不以 0 为中心，每一步的有效步长都小；层数一多，这个因子逐层相乘，才是梯度消失（见[隐藏层实验](depth.md)）。")
   :format(names[best.params.act], best.mean - sigmoid.mean, first.mean, relu_first.mean)
-local tanh_vs_relu = runs:compare({ act = "tanh" }, { act = "relu" })
-if tanh_vs_relu.differs == false then
+local tanh_vs_relu = runs:verdict({ act = "tanh" }, { act = "relu" }, "similar", { margin = claims.margins.limited })
+if tanh_vs_relu.verdict == "equivalent" then
   lines[#lines + 1] = ""
-  lines[#lines + 1] = ("Tanh 和 Sigmoid 一样会饱和，却和 ReLU 在噪声内（%s）：在一个隐藏层的网络里，Sigmoid 吃亏不在饱和本身，"
-    .. "而在导数小（最大 0.25，Tanh 是 1）和输出不以 0 为中心。"):format(tanh_vs_relu.text)
+  lines[#lines + 1] = ("Tanh 和 Sigmoid 一样会饱和，却和 ReLU 在 ±%g 个百分点内等价（差 %+.2f）：在一个隐藏层的网络里，Sigmoid 吃亏可能不在饱和本身，"
+    .. "而在导数小（最大 0.25，Tanh 是 1）和输出不以 0 为中心（这一项比较不在下表的判定族里，没有做 Holm 校正）。"):format(claims.margins.limited, tanh_vs_relu.delta)
 end
 lab.md(table.concat(lines, "\n"))
 
 lab.md "## 笔记的说法与实测"
-lab.md(claims.markdown(claims.activation { activation = runs }))
+claims.show(claims.activation { activation = runs })

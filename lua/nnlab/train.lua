@@ -57,7 +57,8 @@ end
 
 local FIT = { model = options.optional "userdata", loss = options.optional "userdata",
               optimizer = options.optional "userdata", train = options.optional "userdata",
-              test = options.optional "userdata", train_eval = options.optional "userdata", epochs = 1,
+              test = options.optional "userdata", train_eval = options.optional "userdata",
+              valid = options.optional "userdata", epochs = 1,
               scheduler = options.optional "table", on_epoch = options.optional "function", diverge_factor = 10.0 }
 
 -- The mean loss of an uninformed guess over C classes: ln C for cross entropy
@@ -102,6 +103,7 @@ function train.fit(args)
   need("fit", args.train, "nnlab.Loader", "train (a loader)")
   if args.test ~= nil then need("fit", args.test, "nnlab.Loader", "test (a loader)") end
   if args.train_eval ~= nil then need("fit", args.train_eval, "nnlab.Loader", "train_eval (a loader)") end
+  if args.valid ~= nil then need("fit", args.valid, "nnlab.Loader", "valid (a loader)") end
   local epochs = args.epochs
   if epochs < 1 then errors.raise("fit: epochs must be a positive integer, got %s", tostring(epochs)) end
   local factor = args.diverge_factor
@@ -123,10 +125,16 @@ function train.fit(args)
       diverged = diverged or te.diverged
     end
     if args.train_eval and evaluate then
-      local te = core.evaluate(args.model, args.loss, args.train_eval)
+      local te = engine_pass(core.evaluate, args.model, args.loss, args.train_eval)
       stats.train_eval_loss, stats.train_eval_acc = te.loss, te.accuracy
       stats.eval_seconds = (stats.eval_seconds or 0) + te.seconds
       diverged = diverged or te.diverged
+    end
+    if args.valid and evaluate then
+      local va = engine_pass(core.evaluate, args.model, args.loss, args.valid)
+      stats.valid_loss, stats.valid_acc = va.loss, va.accuracy
+      stats.eval_seconds = (stats.eval_seconds or 0) + va.seconds
+      diverged = diverged or va.diverged
     end
     stats.diverged = diverged
     history[#history + 1] = stats

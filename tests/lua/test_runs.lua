@@ -72,11 +72,13 @@ T.case("a parameter named label selects by value; a summary row selects its own 
   T.fails(function() r:compare({ label = "c" }, "label=a") end, "compare: no variation matches { label=c }")
 end)
 
-T.case("compare: within noise, with its p; diverged variations are not compared", function()
+T.case("compare: paired by seed, can't tell with its p and the detectable effect; diverged variations are not compared", function()
   local cmp = hidden_runs:compare({ hidden = 64 }, hidden_runs:best())
-  T.eq(cmp.differs, false, "compare: within noise")
-  T.contains(cmp.text, "within noise (p = 0.14)", "compare text")
-  T.contains(hidden_runs:compare("hidden=256", "hidden=64").text, "not comparable", "diverged variations are not compared")
+  T.eq(cmp.differs, false, "compare: can't tell")
+  T.eq(cmp.test, "paired t", "the seeds pair the values")
+  -- differences -0.3, 0.1, -0.7: mean -0.3, sd 0.4, t = -1.299 on 2 df (Welch on the same values: p = 0.14)
+  T.contains(cmp.text, "can't tell (p = 0.32; detectable ≥ 1.2 pp)", "compare text")
+  T.contains(hidden_runs:compare("hidden=256", "hidden=64").text, "diverged", "diverged variations are not compared")
 end)
 
 T.case("summary of an unknown metric is an error naming it", function()
@@ -114,13 +116,16 @@ local reg_runs = runs.new { name = "reg", keys = { "dropout" }, seeds = { 1, 2, 
 
 T.case("runs:verdict on the gap metric: dropout shrinks the gap, measured in eval mode", function()
   local gap = reg_runs:verdict("dropout", "none", "lower", { metric = "gap" })
-  T.eq(gap.verdict, "supports", "dropout shrinks the gap")
+  T.eq(gap.verdict, "supported", "dropout shrinks the gap")
+  T.eq(gap.test, "paired t", "paired by seed")
   T.close(gap.delta, -23 / 3, 1e-9, "gap difference (eval-mode train accuracy)")
   T.eq(gap.a.label, "dropout", "verdict carries the rows")
 end)
 
-T.case("runs:verdict on test accuracy: within noise; with a diverged seed nothing is tested", function()
-  T.eq(reg_runs:verdict("dropout", "none", "higher").verdict, "noise", "test accuracy within noise")
+T.case("runs:verdict on test accuracy: can't tell, with the effect the seeds could detect; a diverged seed: nothing tested", function()
+  local v = reg_runs:verdict("dropout", "none", "higher")
+  T.eq(v.verdict, "cant_tell", "test accuracy: can't tell")
+  T.truthy(v.detectable and v.detectable > 0, "the detectable effect is given")
   T.eq(reg_runs:verdict("broken", "none", "higher").verdict, "diverged", "a diverged seed: nothing tested")
 end)
 
@@ -135,6 +140,50 @@ T.case("runs:verdict refuses a misspelt option instead of judging test accuracy"
   local err = T.fails(function() reg_runs:verdict("dropout", "none", "lower", { metirc = "gap" }) end,
                       "verdict: unknown option 'metirc' (did you mean 'metric'?)")
   T.contains(err, ("test_runs.lua:%d:"):format(line), "at the user's line")
+end)
+
+-- Three variations over the same four seeds: a and b alike, c lower by far;
+-- a seed effect shared by all (what pairing removes).
+local function paired_runs(extra_seeds)
+  local seed_effect = { 0, 3, -2, 1, 2, -1 }
+  local function variation(label, base, wobble)
+    local seeds = {}
+    for s = 1, 4 + (extra_seeds or 0) do
+      seeds[s] = seed_result(s, base + seed_effect[s] + wobble[s])
+    end
+    return { label = label, values = { v = label }, params = { v = label }, seeds = seeds }
+  end
+  return runs.new { name = "paired", keys = { "v" }, seeds = { 1, 2, 3, 4 }, epochs = 1, variations = {
+    variation("a", 80, { 0.1, -0.1, 0.05, 0, 0.1, -0.05 }),
+    variation("b", 80, { -0.05, 0.1, -0.1, 0, -0.1, 0.05 }),
+    variation("c", 70, { 0.2, -0.1, 0.1, -0.2, 0.1, 0 }),
+  } }
+end
+
+T.case("versus_best: paired by seed, all pairs Holm-corrected; alike is can't tell, far lower differs", function()
+  local cells, best = paired_runs():versus_best("test_acc")
+  T.eq(best.label, "a", "the best mean")
+  T.eq(cells[1].code, "best", "a is the best")
+  T.eq(cells[2].code, "cant_tell", "b is alike")
+  T.eq(cells[2].test, "paired t", "paired by seed")
+  T.truthy(cells[2].detectable > 0, "b: the effect these seeds could detect")
+  T.eq(cells[3].code, "differs", "c is far lower, even with the seed effect (paired)")
+  T.truthy(cells[3].p_adjusted >= cells[3].p, "Holm never lowers a p")
+  T.close(cells[3].delta, -10 + ((0.2 - 0.1 + 0.1 - 0.2) - (0.1 - 0.1 + 0.05 + 0)) / 4, 1e-9, "delta to the best")
+end)
+
+T.case("undecided: the can't-tell variations and the best, for seeds on demand", function()
+  local list = paired_runs():undecided("test_acc", 0.95)
+  T.eq(#list, 2, "the best and b")
+  T.eq(list[1].label, "a", "the best first")
+  T.eq(list[2].label, "b", "then the undecided")
+end)
+
+T.case("versus_best: a variation with one seed is untested, not compared", function()
+  local r = paired_runs()
+  r.variations[2].seeds = { r.variations[2].seeds[1] }
+  local cells = r:versus_best("test_acc")
+  T.eq(cells[2].code, "untested", "one seed: untested")
 end)
 
 T.done()

@@ -1,6 +1,6 @@
 -- nnlab.notebook.stats under stock lua5.4: Student's t, Welch's test and its
--- confidence interval (reference values from scipy), and the verdicts on a
--- claim that reports give.
+-- confidence interval (reference values from scipy), and (below) issue 18's
+-- procedures and the verdicts on a claim that reports give (stats.judge).
 local T = require "testlib"
 local stats = require "nnlab.notebook.stats"
 
@@ -44,60 +44,19 @@ T.case("Welch's confidence interval of the difference; without spread, the diffe
   T.eq(stats.welch({ 1, 1 }, { 2, 2 }).ci[1], -1, "no spread: the interval is the difference")
 end)
 
--- stats.verdict: each expectation
 local low, high, mid = { 1, 2, 3 }, { 11, 12, 13.5 }, { 1.5, 2.5, 2 }
-
-T.case("verdict 'higher': supports, contradicts, or within noise", function()
-  T.eq(stats.verdict(high, low, "higher").verdict, "supports", "higher: found")
-  T.eq(stats.verdict(low, high, "higher").verdict, "contradicts", "higher: the other way")
-  T.eq(stats.verdict(mid, low, "higher").verdict, "noise", "higher: within noise")
-end)
-
-T.case("verdict 'lower': supports or contradicts", function()
-  T.eq(stats.verdict(low, high, "lower").verdict, "supports", "lower: found")
-  T.eq(stats.verdict(high, low, "lower").verdict, "contradicts", "lower: the other way")
-end)
-
-T.case("verdict 'not_higher': within noise or worse supports, better contradicts", function()
-  T.eq(stats.verdict(mid, low, "not_higher").verdict, "supports", "not_higher: within noise")
-  T.eq(stats.verdict(low, high, "not_higher").verdict, "supports", "not_higher: worse")
-  T.eq(stats.verdict(high, low, "not_higher").verdict, "contradicts", "not_higher: better")
-end)
-
-T.case("verdict 'not_lower': worse contradicts", function()
-  T.eq(stats.verdict(low, high, "not_lower").verdict, "contradicts", "not_lower: worse")
-end)
-
-T.case("verdict 'similar': the interval inside, outside or across ±margin", function()
-  local a, b = { 81.27, 81.10, 81.40 }, { 81.28, 81.20, 81.35 }
-  T.eq(stats.verdict(a, b, "similar", { margin = 1 }).verdict, "supports", "similar: interval inside ±margin")
-  T.eq(stats.verdict(high, low, "similar", { margin = 1 }).verdict, "contradicts", "similar: interval outside")
-  T.eq(stats.verdict(mid, low, "similar", { margin = 0.1 }).verdict, "noise", "similar: interval straddles the margin")
-end)
-
-T.case("verdict with one seed: cannot tell, says why, still gives the difference", function()
-  local one = stats.verdict({ 1 }, { 2, 3 }, "higher")
-  T.eq(one.verdict, "noise", "one seed: cannot tell")
-  T.contains(one.reason, "two seeds", "one seed: says why")
-  T.close(one.delta, -1.5, 1e-12, "one seed: the difference is still given")
-end)
-
-T.case("verdict refuses an unknown expectation, and 'similar' without a margin", function()
-  T.fails(function() stats.verdict(low, high, "bigger") end, "expect must be higher, lower")
-  T.fails(function() stats.verdict(low, high, "similar") end, "'similar' needs a margin")
-end)
 
 -- level = 95 (a percentage) made t_quantile search forever. A count hook
 -- turns a search that never ends into a failure of this case.
-T.case("welch and verdict refuse a level outside (0, 1), such as 95", function()
+T.case("welch and judge refuse a level outside (0, 1), such as 95", function()
   debug.sethook(function() error("still running after 10^8 instructions", 2) end, "", 1e8)
   local ok, err = pcall(function()
     for _, level in ipairs { 95, 1, 0, -0.5, 0 / 0 } do
       local shown = tostring(level)
       T.fails(function() stats.welch(low, high, level) end,
               "stats.welch: level must be between 0 and 1 (0.95 for 95 %), got " .. shown)
-      T.fails(function() stats.verdict(low, high, "higher", { level = level }) end,
-              "stats.verdict: level must be between 0 and 1 (0.95 for 95 %), got " .. shown)
+      T.fails(function() stats.judge(low, high, "higher", { level = level }) end,
+              "level must be between 0 and 1 (0.95 for 95 %), got " .. shown)
     end
     T.fails(function() stats.welch(low, high, "95%") end, "level must be between 0 and 1")
   end)

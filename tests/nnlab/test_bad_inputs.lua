@@ -202,7 +202,7 @@ local rows = {
   { "epochs 0 (fit)", { "--set", "case=fit_epochs_0" },
     { at("lab.fit {"), "fit: epochs must be a positive integer, got 0" } },
   { "seeds 0", { "--set", "case=seeds_0" },
-    { at_sweep, "lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 }), got 0" } },
+    { at_sweep, "lab.sweep: seeds must be a count (3), a list of distinct integer seeds ({ 1, 2, 3 }) or { min = 3, max = 10 } (more seeds where a verdict is undecided), got 0" } },
   -- the command line
   { "--set of an unknown parameter", { "--set", "hiden=8" },
     { at_sweep, "--set hiden=8: no lab.param or vary axis named 'hiden' is declared before the first lab.sweep (did you mean 'hidden'?)" } },

@@ -47,10 +47,11 @@ T.case("the report's blocks follow the file: prose, table, charts, conclusion", 
   end
 end)
 
-T.case("the table shows mean ± std, marks the best variation and gives a noise verdict", function()
+T.case("the table shows mean ± std, marks the best variation and gives a verdict against it (Holm-adjusted p)", function()
   T.truthy(md:find("| 8 | %d+%.%d%d ± %d+%.%d%d %% | %d%.%d%d%d%d ± %d%.%d%d%d%d |"), "mean ± std row for hidden 8")
   T.truthy(md:find("**best**", 1, true), "best variation marked")
-  T.truthy(md:find("can't tell (p ", 1, true) or md:find("differs (p ", 1, true), "noise verdict")
+  T.truthy(md:find("can't tell (p_adj ", 1, true) or md:find("differs (p_adj ", 1, true), "verdict with the adjusted p")
+  T.contains(md, "Holm-adjusted together", "the caption names the correction")
 end)
 
 T.case("charts are real PNGs, linked relatively, beside the script and data that drew them", function()

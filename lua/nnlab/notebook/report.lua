@@ -136,6 +136,8 @@ local function data_lines(record)
       md_text(src.title or src.name or "?"), md_code(src.name or "?"),
       src.reason and reason_text(src.reason) or W("folder_unknown"),
       #tr, #te, shape, classes)
+    local va = r.datasets.valid
+    if va then text = text .. W("validation", #va) end
     if src.sha256 then
       local sums = {}
       for path, sum in pairs(src.sha256) do sums[#sums + 1] = ("%s %s"):format(md_code(path:match("([^/]+)$")), md_code(sum)) end
@@ -293,7 +295,22 @@ end
 local DEFAULT_METRICS = { "test_acc", "train_loss", "test_loss" }
 
 -- "mean ± sample std over 3 seeds"; with one seed there is no std to give.
+-- The last epoch the table's values come from: one number, or "5–20" when
+-- the variations ran different numbers of epochs (equal steps, say).
+local function epochs_text(r)
+  local low, high
+  for _, v in ipairs(r.variations) do
+    for _, s in ipairs(v.seeds) do
+      local n = #s.history
+      low, high = math.min(low or n, n), math.max(high or n, n)
+    end
+  end
+  if not low or low == high then return tostring(high or r.epochs) end
+  return ("%d–%d"):format(low, high)
+end
+
 local function over_seeds(r)
+  if r.sequential then return W("over_seeds_on_demand", r.sequential.min, r.sequential.max) end
   if #r.seeds == 1 then return W("over_one_seed") end
   return W("over_seeds", #r.seeds)
 end
@@ -314,21 +331,11 @@ local function summary_text(row)
   return text
 end
 
--- The "vs best" cell of a variation from runs:compare's result. For now:
--- "differs" when Welch's test says so, otherwise "can't tell" (with the p,
--- when there is one). Issue 18's procedure (paired tests, Holm, TOST,
--- detectable effects) replaces this mapping; words.versus_best renders its
--- cells as they are.
-local function compare_cell(result)
-  if result.differs then return { code = "differs", p = result.p, test = "Welch t" } end
-  return { code = "cant_tell", p = result.p, test = result.p and "Welch t" or nil }
-end
-
 local function table_block(block)
   local r, opts = block.runs, block.options
   local metrics = opts.metrics or DEFAULT_METRICS
   local against = opts.compare or metrics[1]
-  local best = r:best(against)
+  local cells, best = r:versus_best(against)
   local labelled = #r.keys == 0
   for _, v in ipairs(r.variations) do labelled = labelled or v.labelled end
   local head = {}
@@ -336,6 +343,7 @@ local function table_block(block)
   for _, k in ipairs(r.keys) do head[#head + 1] = md_text(k) end
   for _, m in ipairs(metrics) do head[#head + 1] = metric_label(m) end
   head[#head + 1] = W("vs_best", metric_label(against))
+  if r.sequential then head[#head + 1] = W("seeds") end
   head[#head + 1] = W("train_time")
   local summaries = {}
   for _, m in ipairs(metrics) do summaries[m] = r:summary(m) end
@@ -346,18 +354,20 @@ local function table_block(block)
     for _, k in ipairs(r.keys) do row[#row + 1] = value_md(v.params[k]) end
     for _, m in ipairs(metrics) do row[#row + 1] = summary_text(summaries[m][i]) end
     local unit = runs_lib.metrics[against].unit
-    local verdict
-    if summaries[metrics[1]][i].diverged > 0 then verdict = words.versus_best({ code = "diverged" }, unit)
-    elseif best and best.variation == v then verdict = words.versus_best({ code = "best" }, unit)
-    elseif best then verdict = words.versus_best(compare_cell(r:compare(v.label, best.label, against)), unit)
-    else verdict = "–" end
-    row[#row + 1] = verdict
+    local cell = cells[i]
+    if summaries[metrics[1]][i].diverged > 0 then cell = { code = "diverged" } end
+    -- the reason of an untested cell is for programs; the word says it
+    row[#row + 1] = best and words.versus_best({ code = cell.code, p = cell.p, p_adjusted = cell.p_adjusted,
+                                                 detectable = cell.detectable }, unit) or "–"
+    if r.sequential then row[#row + 1] = tostring(#v.seeds) end -- seeds on demand: how many this one got
     local total, n = 0, 0
     for _, s in ipairs(v.seeds) do total, n = total + s.seconds, n + 1 end
     row[#row + 1] = W((total / n) < 1 and "run_seconds_small" or "seconds", total / n)
     rows[#rows + 1] = row
   end
-  local caption = W("table_caption", r.epochs, over_seeds(r))
+  local q = r.sequential
+  local level = q and W("level_looks", ("%.4g"):format(100 * q.level), q.looks) or W("level_plain", "95")
+  local caption = W("table_caption", epochs_text(r), over_seeds(r), level)
   for _, m in ipairs(metrics) do
     if m == "gap" then
       local first = r.variations[1].seeds[1]
@@ -404,7 +414,7 @@ local function grid_block(block)
                                                               pick_text)
   end
   local label = metric_label(metric):gsub("^%l", string.upper)
-  local caption = W("grid_caption", label, r.epochs, over_seeds(r),
+  local caption = W("grid_caption", label, epochs_text(r), over_seeds(r),
                     md_text(row_key), md_text(col_key), table.concat(per_column, W("sep_group")))
   return markdown_table(head, rows) .. "\n\n" .. caption
 end

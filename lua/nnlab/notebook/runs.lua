@@ -1,13 +1,15 @@
 -- nnlab.notebook.runs: the results of a sweep and what can be said about
 -- them. A runs object holds, per variation, every seed's per-epoch history;
 -- it answers with means and sample standard deviations over seeds, picks the
--- best variation, and says whether two variations differ by more than noise
--- (Welch's t-test at 95 %, nnlab.notebook.stats). Seeds that diverged are
+-- best variation, and says whether a variation differs from the best (paired
+-- by seed, all pairs Holm-corrected: runs:versus_best) or two differ
+-- (runs:compare, runs:verdict; nnlab.notebook.stats). Seeds that diverged are
 -- left out of every mean and marked. runs.value_text says how a parameter
 -- value reads (64, 0.01, relu) in labels, tables and charts.
 local errors = require "nnlab.errors"
 local options = require "nnlab.options"
 local stats = require "nnlab.notebook.stats"
+local words = require "nnlab.notebook.words"
 
 local runs = {}
 local Runs = {}
@@ -24,6 +26,8 @@ runs.metrics = {
   seconds = { label = "seconds per epoch", unit = "s", higher_is_better = false },
   train_eval_acc = { label = "train accuracy (eval)", unit = "%", higher_is_better = true },
   gap = { label = "train–test gap", unit = "pp", higher_is_better = false },
+  valid_acc = { label = "validation accuracy", unit = "%", higher_is_better = true },
+  valid_loss = { label = "validation loss", higher_is_better = false },
 }
 
 --- runs.value(h, metric) -> one epoch's value of a metric (h: a history
@@ -222,49 +226,167 @@ local function summary_pair(self, who, a, b, metric)
   return ra, rb
 end
 
---- runs:compare(a, b [, metric = "test_acc"]) -> whether a and b (selectors as
---- for runs:get) differ by more than noise in their final metric:
---- { a, b (summary rows), differs, p, delta (mean a - mean b), t, df, text }
---- text reads "within noise (p = 0.41)" or "differs (p = 0.003)"; with one
---- seed per side, differs is nil and text says the noise is unknown.
-function Runs:compare(a, b, metric)
-  local ra, rb = summary_pair(self, "compare", a, b, metric or "test_acc")
-  local out = { a = ra, b = rb }
-  if ra.diverged > 0 or rb.diverged > 0 then
-    out.text = "not comparable (a seed diverged)"
-    return out
+-- Final values of metric by seed for one variation: { [seed] = value } over
+-- the seeds that did not diverge.
+local function values_by_seed(variation, metric)
+  local out = {}
+  for _, s in ipairs(variation.seeds) do
+    if not s.diverged then out[s.seed] = final_value(s, metric) end
   end
-  local test, why = stats.welch(ra.values, rb.values)
-  if not test then
-    out.text = "noise unknown (" .. why .. ")"
-    out.delta = ra.mean - rb.mean
-    return out
-  end
-  for k, v in pairs(test) do out[k] = v end
-  local p = test.p < 0.001 and "p < 0.001" or ("p = %.2g"):format(test.p)
-  out.text = (test.differs and "differs (%s)" or "within noise (%s)"):format(p)
   return out
 end
 
-local VERDICT_OPTIONS = { metric = "test_acc", margin = options.optional "number", level = 0.95 }
+-- Two variations' values: paired on their common seeds when at least two are
+-- common (the same seed gives the same initial weights and shuffle order in
+-- every variation: sweep.build), else all values of each, unpaired.
+local function pair_values(a, b)
+  local xs, ys, seeds = {}, {}, {}
+  for seed in pairs(a) do if b[seed] ~= nil then seeds[#seeds + 1] = seed end end
+  table.sort(seeds)
+  if #seeds >= 2 then
+    for i, seed in ipairs(seeds) do xs[i], ys[i] = a[seed], b[seed] end
+    return xs, ys, true
+  end
+  for _, v in pairs(a) do xs[#xs + 1] = v end
+  for _, v in pairs(b) do ys[#ys + 1] = v end
+  table.sort(xs)
+  table.sort(ys)
+  return xs, ys, false
+end
 
---- runs:verdict(a, b, expect [, { metric = "test_acc", margin = m }]) -> what
---- the seeds say about a claim on a versus b (selectors as for runs:get):
---- expect is "higher", "lower", "not_higher", "not_lower" or "similar" (within
---- ±margin), about mean(a) - mean(b) of the final metric (see stats.verdict).
---- Returns the fields of stats.verdict (verdict = "supports", "contradicts"
---- or "noise", delta, p, ci, ...) with a and b (summary rows); when a seed of
---- either diverged, verdict is "diverged" and nothing is tested.
+--- runs:compare(a, b [, metric = "test_acc"]) -> whether a and b (selectors as
+--- for runs:get) differ by more than noise in their final metric, paired by
+--- seed when they share seeds (nnlab.notebook.stats.compare; one comparison,
+--- not corrected for others: a table's "vs best" uses runs:versus_best):
+--- { a, b (summary rows), differs, p, delta (mean a - mean b), test,
+--- detectable, text }; text in the report's language ("differs (p 0.003)",
+--- "can't tell (p 0.41; detectable ≥ 1.2 pp)"); with one seed per side,
+--- differs is nil and text says the noise is unknown.
+function Runs:compare(a, b, metric)
+  metric = metric or "test_acc"
+  local ra, rb = summary_pair(self, "compare", a, b, metric)
+  local out = { a = ra, b = rb }
+  if ra.diverged > 0 or rb.diverged > 0 then
+    out.text = words.versus_best({ code = "diverged" })
+    return out
+  end
+  local xs, ys, paired = pair_values(values_by_seed(ra.variation, metric), values_by_seed(rb.variation, metric))
+  local test, why = stats.compare(xs, ys, { paired = paired, skewed = metric_info(metric).skewed })
+  if not test then
+    out.text = words.versus_best({ code = "untested" })
+    out.reason = why
+    out.delta = ra.mean and rb.mean and ra.mean - rb.mean
+    return out
+  end
+  for k, v in pairs(test) do out[k] = v end
+  out.text = words.versus_best({ code = test.differs and "differs" or "cant_tell", p = test.p,
+                                 detectable = not test.differs and test.detectable or nil },
+                               metric_info(metric).unit)
+  return out
+end
+
+local VERDICT_OPTIONS = { metric = "test_acc", margin = options.optional "number", level = 0.95, skewed = false }
+
+--- runs:verdict(a, b, expect [, { metric = "test_acc", margin = m, level = 0.95,
+--- skewed = false }]) -> what the seeds say about a claim on a versus b
+--- (selectors as for runs:get): expect is "higher", "lower", "not_higher",
+--- "not_lower" or "similar" (within ±margin), about mean(a) - mean(b) of the
+--- final metric, paired by seed when they share seeds (nnlab.notebook.stats
+--- judge). Returns the fields of stats.judge (verdict = "supported",
+--- "contradicted", "equivalent", "cant_tell" (with detectable, the effect
+--- these seeds could show) or "not_tested"; delta, p, ci, test ...) with a
+--- and b (summary rows); when a seed of either diverged, verdict is
+--- "diverged" and nothing is tested. A claim is one of a family: correct the
+--- family with runs.correct_family.
 function Runs:verdict(a, b, expect, opts)
   opts = options.check("verdict", opts, VERDICT_OPTIONS)
   local ra, rb = summary_pair(self, "verdict", a, b, opts.metric)
   if ra.diverged > 0 or rb.diverged > 0 then
     return { verdict = "diverged", expect = expect, a = ra, b = rb }
   end
-  local ok, out = pcall(stats.verdict, ra.values, rb.values, expect, opts)
-  -- stats.verdict's message already names the user's line: re-raised as is, but as runs:verdict's
-  if not ok then error((tostring(out):gsub("stats%.verdict: ", "verdict: ", 1)), 0) end
+  local xs, ys, paired = pair_values(values_by_seed(ra.variation, opts.metric), values_by_seed(rb.variation, opts.metric))
+  local ok, out = pcall(stats.judge, xs, ys, expect, { margin = opts.margin, level = opts.level, paired = paired,
+                                                      skewed = opts.skewed })
+  -- stats.judge's message already names the user's line: re-raised as is, but as runs:verdict's
+  if not ok then error((tostring(out):gsub("stats%.judge: ", "verdict: ", 1)), 0) end
   out.a, out.b = ra, rb
+  return out
+end
+
+--- runs.correct_family(verdicts [, level = 0.95]) -> the same verdicts, Holm-
+--- corrected as one family (stats.correct_family): a claim no longer
+--- significant once the family is counted reads "cant_tell".
+function runs.correct_family(verdicts, level)
+  return stats.correct_family(verdicts, level)
+end
+
+--- runs:versus_best([metric = "test_acc" [, level]]) -> per variation (in
+--- order) a cell { code, p, p_adjusted, delta, detectable, test, n }: code
+--- "best", "differs", "cant_tell", "diverged" (a seed diverged) or "untested"
+--- (fewer than two seeds). Every pair of variations is tested (paired by
+--- seed, nnlab.notebook.stats.compare) and the p-values of all pairs are
+--- Holm-adjusted together, so that picking the best from the same data does
+--- not make false "differs" more likely; a variation differs from the best
+--- when its adjusted p is below 1 - level. level: 0.95, or the level of the
+--- sweep's seeds on demand (which divides alpha among its looks).
+function Runs:versus_best(metric, level)
+  metric = metric or "test_acc"
+  local info = metric_info(metric)
+  level = level or (self.sequential and self.sequential.level) or 0.95
+  local rows = self:summary(metric)
+  local best = runs.best_row(rows, metric)
+  local by_seed, eligible = {}, {}
+  for i, row in ipairs(rows) do
+    by_seed[i] = values_by_seed(row.variation, metric)
+    if row.diverged == 0 and row.n >= 2 then eligible[#eligible + 1] = i end
+  end
+  local tests, ps = {}, {}
+  for a = 1, #eligible do
+    for b = a + 1, #eligible do
+      local i, j = eligible[a], eligible[b]
+      local xs, ys, paired = pair_values(by_seed[i], by_seed[j])
+      local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level })
+      c = c or { reason = why }
+      tests[#tests + 1] = { i = i, j = j, c = c }
+      ps[#tests] = c.p
+    end
+  end
+  local adjusted = stats.holm(ps) -- nil entries (no test) stay nil
+  local cells = {}
+  for i, row in ipairs(rows) do
+    local cell
+    if row.diverged > 0 then cell = { code = "diverged" }
+    elseif best and row == best then cell = { code = "best" }
+    elseif not best or row.n < 2 or best.n < 2 then cell = { code = "untested", reason = "fewer than two seeds" }
+    else
+      for k, t in ipairs(tests) do
+        local other = (t.i == i and t.j) or (t.j == i and t.i)
+        if other and rows[other] == best then
+          local sign = t.i == i and 1 or -1
+          cell = { code = not t.c.p and "untested" or (adjusted[k] < 1 - level) and "differs" or "cant_tell",
+                   reason = t.c.reason,
+                   p = t.c.p, p_adjusted = adjusted[k], delta = t.c.delta and sign * t.c.delta,
+                   detectable = t.c.detectable, test = t.c.test, n = t.c.n }
+        end
+      end
+      cell = cell or { code = "untested", reason = "no comparison with the best" }
+    end
+    cell.variation, cell.row, cell.level = row.variation, row, level
+    cells[i] = cell
+  end
+  return cells, best
+end
+
+--- runs:undecided(metric, level) -> the variations whose comparison with the
+--- best is "cant_tell", and the best itself when there is any (more seeds
+--- for both are what can decide it); for seeds on demand.
+function Runs:undecided(metric, level)
+  local cells, best = self:versus_best(metric, level)
+  local out = {}
+  for _, cell in ipairs(cells) do
+    if cell.code == "cant_tell" then out[#out + 1] = cell.variation end
+  end
+  if #out > 0 and best then table.insert(out, 1, best.variation) end
   return out
 end
 

@@ -3,8 +3,10 @@
 -- decides whether two settings differ by more than seed-to-seed noise (at
 -- the 95 % level unless told otherwise). Welch's test does not assume equal variances and, through its
 -- degrees of freedom, is as cautious as three seeds per setting require.
--- stats.verdict turns a test into a verdict on a claim (supports,
--- contradicts, or cannot tell from noise).
+-- Below it, issue 18's procedures: paired and exact tests, rank tests,
+-- Holm, TOST, the detectable effect, and stats.judge, which turns a test
+-- into a verdict on a claim (supported, contradicted, equivalent, can't tell
+-- with what the seeds could have detected, not tested).
 local errors = require "nnlab.errors"
 
 local stats = {}
@@ -140,55 +142,10 @@ function stats.t_quantile_uncached(level, df)
   return (lo + hi) / 2
 end
 
--- What each expectation says about delta = mean(xs) - mean(ys), given
--- Welch's test w and a margin: "supports", "contradicts" or "noise".
-local EXPECTATIONS = {
-  higher = function(w) return w.differs and (w.delta > 0 and "supports" or "contradicts") or "noise" end,
-  lower = function(w) return w.differs and (w.delta < 0 and "supports" or "contradicts") or "noise" end,
-  not_higher = function(w) return (w.differs and w.delta > 0) and "contradicts" or "supports" end,
-  not_lower = function(w) return (w.differs and w.delta < 0) and "contradicts" or "supports" end,
-  similar = function(w, margin)
-    if w.ci[1] > -margin and w.ci[2] < margin then return "supports" end
-    if w.ci[1] >= margin or w.ci[2] <= -margin then return "contradicts" end
-    return "noise"
-  end,
-}
-
---- stats.verdict(xs, ys, expect [, { margin = m, level = 0.95 }]) -> what the
---- measurements say about a claim on mean(xs) - mean(ys):
---- expect "higher" / "lower": xs is higher / lower (supported when Welch's
---- test finds the difference in that direction, contradicted when it finds
---- it the other way, "noise" otherwise); "not_higher" / "not_lower": xs is
---- no better / no worse (contradicted only by a difference the test finds);
---- "similar": the two differ by less than margin (supported when the whole
---- confidence interval of the difference lies within ±margin, contradicted
---- when it lies wholly outside). Returns the fields of stats.welch plus
---- verdict ("supports", "contradicts" or "noise") and expect; with fewer
---- than two values a side, verdict is "noise" and reason says why.
-function stats.verdict(xs, ys, expect, options)
-  local judge = EXPECTATIONS[expect]
-  if not judge then
-    errors.raise("stats.verdict: expect must be higher, lower, not_higher, not_lower or similar, got %s",
-                 tostring(expect))
-  end
-  options = options or {}
-  if options.level ~= nil then check_level("stats.verdict", options.level) end
-  local margin = options.margin or 0
-  if expect == "similar" and not (margin > 0) then errors.raise("stats.verdict: 'similar' needs a margin > 0") end
-  local w, why = stats.welch(xs, ys, options.level)
-  if not w then
-    return { verdict = "noise", expect = expect, reason = why, margin = margin,
-             delta = (stats.mean(xs) and stats.mean(ys)) and stats.mean(xs) - stats.mean(ys) or nil }
-  end
-  w.verdict, w.expect, w.margin = judge(w, margin), expect, margin
-  return w
-end
-
 -- ---------------------------------------------------------------------------
 -- Issue 18, "honest verdicts": paired tests, exact small-sample tests, rank
 -- tests for skewed metrics, multiplicity (Holm), equivalence (TOST), power
--- (the minimum detectable effect) and stats.judge, the new verdict. The old
--- stats.verdict above stays until its callers move to stats.judge.
+-- (the minimum detectable effect) and stats.judge, the verdict on a claim.
 -- ---------------------------------------------------------------------------
 
 --- P(T <= t) for Student's t with df degrees of freedom.

@@ -24,7 +24,7 @@ local sweep = {}
 -- Keys of a sweep table that are not parameters.
 local STRUCTURE = { name = true, vary = true, variations = true, seeds = true, model = true,
                     optimizer = true, loss = true, train = true, test = true, normalize = true,
-                    transform = true }
+                    transform = true, valid = true }
 -- Parameters every job has unless the sweep says otherwise.
 local DEFAULTS = { shuffle = true, test_batch_size = 1000, diverge_factor = 10 }
 -- Parameters nnlab itself reads (besides DEFAULTS): never unused.
@@ -32,7 +32,8 @@ local READ_BY_NNLAB = { epochs = true, batch_size = true, eval_train = true, shu
                         test_batch_size = true, diverge_factor = true }
 -- The per-epoch fields kept in results and cache entries.
 local HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
-                         "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc" }
+                         "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc",
+                         "valid_loss", "valid_acc" }
 
 -- A value a parameter may take: a number (not NaN, which equals nothing and
 -- so can name no variation), a string or a boolean.
@@ -69,6 +70,9 @@ local function check_spec(spec)
     raise("lab.sweep: loss must be a function(p) that returns a loss (default: CrossEntropyLoss)")
   end
   local Dataset = core.metatable("nnlab.Dataset")
+  if spec.valid ~= nil and getmetatable(spec.valid) ~= Dataset then
+    raise("lab.sweep: valid must be a dataset (a validation split: train, valid = ds:split(n, { seed = s }))")
+  end
   for _, which in ipairs { "train", "test" } do
     if getmetatable(spec[which]) ~= Dataset then
       raise("lab.sweep: %s must be a dataset (lab.data.load, data.csv, data.npz, data.TensorDataset, ...)", which)
@@ -147,8 +151,21 @@ local function listed(list)
   return variations, sorted_keys(seen)
 end
 
+-- A seed list from a count or a list; or, for seeds = { min = a, max = b },
+-- the first a seeds and the on-demand plan (see sequential_plan).
 local function seed_list(seeds)
   if seeds == nil then seeds = 3 end
+  if type(seeds) == "table" and (seeds.min ~= nil or seeds.max ~= nil) then
+    local o = options.check("lab.sweep: seeds", seeds, { min = 3, max = 10, metric = "test_acc", level = 0.95 })
+    if math.type(o.min) ~= "integer" or o.min < 2 or math.type(o.max) ~= "integer" or o.max < o.min or o.max > 100 then
+      raise("lab.sweep: seeds = { min = a, max = b } needs integers with 2 <= a <= b <= 100, got min %s, max %s",
+            tostring(o.min), tostring(o.max))
+    end
+    if not (o.level > 0 and o.level < 1) then raise("lab.sweep: seeds.level must be between 0 and 1, got %s", tostring(o.level)) end
+    local list = {}
+    for s = 1, o.min do list[s] = s end
+    return list, o
+  end
   if math.type(seeds) == "integer" and seeds >= 1 then
     local list = {}
     for s = 1, seeds do list[s] = s end
@@ -161,10 +178,25 @@ local function seed_list(seeds)
     seen[s] = true
   end
   if not ok then
-    raise("lab.sweep: seeds must be a count (3) or a list of distinct integer seeds ({ 1, 2, 3 }), got %s",
+    raise("lab.sweep: seeds must be a count (3), a list of distinct integer seeds ({ 1, 2, 3 }) or " ..
+          "{ min = 3, max = 10 } (more seeds where a verdict is undecided), got %s",
           type(seeds) == "table" and "a list of " .. #seeds or tostring(seeds))
   end
   return table.move(seeds, 1, #seeds, 1, {})
+end
+
+-- Seeds on demand: the seed counts at which the verdicts are looked at (at
+-- most four looks: min, then steps up to max) and the level each look uses.
+-- Several looks at growing data would each get a chance at a false
+-- "differs"; Bonferroni over the looks (alpha / looks at each) keeps the
+-- chance of any false "differs" at or below alpha whatever the looks'
+-- dependence.
+local function sequential_plan(o)
+  local sizes, step = { o.min }, math.max(1, math.ceil((o.max - o.min) / 3))
+  while sizes[#sizes] < o.max do sizes[#sizes + 1] = math.min(o.max, sizes[#sizes] + step) end
+  local alpha = 1 - o.level
+  return { sizes = sizes, looks = #sizes, level = 1 - alpha / #sizes, alpha = alpha, metric = o.metric,
+           min = o.min, max = o.max }
 end
 
 -- The parameters of one variation: defaults, the sweep's fixed values, the variation's own.
@@ -318,6 +350,7 @@ end
 -- The cache key of a job: everything that decides its result.
 local function job_key(spec, p, built, identities)
   return {
+    valid = identities.valid,
     nnlab = { engine = core.engine_version(), simd = core.simd() },
     params = p,
     model = { layers = built.model:layers(),
@@ -382,6 +415,8 @@ local function train_job(spec, job, send, store)
     train_eval = p.eval_train == true and data.DataLoader(spec.train, { batch_size = p.test_batch_size,
                                                                         normalize = spec.normalize,
                                                                         transform = transform }) or nil,
+    valid = spec.valid and data.DataLoader(spec.valid, { batch_size = p.test_batch_size, normalize = spec.normalize,
+                                                         transform = transform }) or nil,
     on_epoch = function(s)
       send { kind = "epoch", epoch = s.epoch, test_acc = s.test_acc }
     end,
@@ -463,7 +498,7 @@ end
 -- before anything trains, at the user's lab.sweep line, not in a worker mid-run.
 local function check_fits(spec, model, transforms, label)
   local inputs, outputs = model:sizes()
-  for _, which in ipairs { "train", "test" } do
+  for _, which in ipairs { "train", "test", spec.valid and "valid" or nil } do
     local info = spec[which]:info()
     local rows, cols = info.rows, info.cols
     for _, t in ipairs(transforms) do
@@ -490,11 +525,12 @@ end
 -- the number of jobs) and its cached result unless forced. Returns every job
 -- and those to train, longest first (parameters × epochs × samples), so that
 -- no long job starts last. A caught signal stops it between jobs.
-local function plan(spec, variations, seeds, context, reads)
-  local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test) }
+local function plan(spec, variations, seeds, context, reads, seeds_of)
+  local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test),
+                       valid = spec.valid and dataset_identity(spec.valid) or nil }
   local jobs, to_train = {}, {}
   for _, v in ipairs(variations) do
-    for _, seed in ipairs(seeds) do
+    for _, seed in ipairs(seeds_of and seeds_of(v) or seeds) do
       workers.check_interrupt() -- Ctrl-C stops a long planning here
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
@@ -603,16 +639,11 @@ end
 --- `vary` axes --set replaced: key -> the --set text, or nil; kept on the
 --- runs object for the report). Errors in the sweep's
 --- table are raised at the user's line (nnlab.errors).
-function sweep.run(spec, context)
-  check_spec(spec)
-  local variations, keys = expand(spec)
-  local seeds = seed_list(spec.seeds)
-  local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))
-  local started = proc.clock()
-  local reads = {}
-  local jobs, to_train = plan(spec, variations, seeds, context, reads)
-  check_unread(spec, keys, reads)
-
+-- Plans and trains the jobs of (variation, seed) pairs, attaching each
+-- result to its variation's seeds; adds to counts. Errors as sweep.run says.
+local function run_round(spec, variations, seeds, context, reads, seeds_of, name, counts)
+  local jobs, to_train = plan(spec, variations, seeds, context, reads, seeds_of)
+  if counts.runs == 0 then check_unread(spec, counts.keys, reads) end
   context.display:begin(("%s: %s"):format(context.title, name), #jobs, #to_train, context.parallel)
   local trained, failed = pcall(function() return #to_train > 0 and train_all(spec, to_train, context) or {} end)
   context.display:close()
@@ -622,20 +653,74 @@ function sweep.run(spec, context)
     raise("lab.sweep '%s': %d of %d runs failed: %s%s\nThe finished runs are cached: run again to retry only the failed ones.",
           name, #failed, #jobs, failed[1], others)
   end
-
-  local counts = { runs = #jobs, trained = #to_train, cached = #jobs - #to_train }
-  local epochs = 0
-  for _, v in ipairs(variations) do epochs = math.max(epochs, v.params.epochs) end
+  counts.runs, counts.trained = counts.runs + #jobs, counts.trained + #to_train
+  counts.cached = counts.runs - counts.trained
   for _, job in ipairs(jobs) do
     local r = job.result
     table.insert(job.variation.seeds, { seed = job.seed, history = r.history, diverged = r.diverged == true,
                                         seconds = r.seconds, cached = job.cached == true })
   end
+end
+
+--- sweep.run(spec, context) -> runs. context: cache (nnlab.notebook.cache),
+--- force (retrain everything), parallel (jobs at once), display
+--- (nnlab.notebook.progress), title (the experiment's name, for progress
+--- lines), index (this sweep's number in the file), overridden (the
+--- `vary` axes --set replaced: key -> the --set text, or nil; kept on the
+--- runs object for the report). Errors in the sweep's
+--- table are raised at the user's line (nnlab.errors).
+--- With seeds = { min, max }, every variation gets min seeds; then, at each
+--- look of sequential_plan, the variations whose comparison with the best is
+--- undecided (and the best) get seeds up to the next size.
+function sweep.run(spec, context)
+  check_spec(spec)
+  local variations, keys = expand(spec)
+  local seeds, on_demand = seed_list(spec.seeds)
+  local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))
+  local started = proc.clock()
+  local reads = {}
+  local counts = { runs = 0, trained = 0, cached = 0, keys = keys }
+  run_round(spec, variations, seeds, context, reads, nil, name, counts)
+  local epochs = 0
+  for _, v in ipairs(variations) do epochs = math.max(epochs, v.params.epochs) end
   -- normalize is copied: the spec's table may change after the sweep
   local normalize = spec.normalize and { mean = spec.normalize.mean, std = spec.normalize.std }
-  return runs.new { name = name, keys = keys, seeds = seeds, variations = variations, counts = counts,
-                    datasets = { train = spec.train, test = spec.test }, epochs = epochs, normalize = normalize,
-                    seconds = proc.clock() - started, overridden = context.overridden }
+  local function result()
+    local all, seen = {}, {}
+    for _, v in ipairs(variations) do
+      for _, s in ipairs(v.seeds) do if not seen[s.seed] then seen[s.seed] = true all[#all + 1] = s.seed end end
+    end
+    table.sort(all)
+    return runs.new { name = name, keys = keys, seeds = all, variations = variations,
+                      counts = { runs = counts.runs, trained = counts.trained, cached = counts.cached },
+                      datasets = { train = spec.train, test = spec.test, valid = spec.valid }, epochs = epochs,
+                      normalize = normalize,
+                      seconds = proc.clock() - started, overridden = context.overridden, sequential = on_demand }
+  end
+  if not on_demand then return result() end
+
+  on_demand = sequential_plan(on_demand)
+  on_demand.seeds_at_look = { #seeds }
+  for look = 2, on_demand.looks do
+    local r = result()
+    local undecided = r:undecided(on_demand.metric, on_demand.level)
+    if #undecided == 0 then break end
+    local target, more = on_demand.sizes[look], {}
+    for _, v in ipairs(undecided) do
+      local have = {}
+      for _, s in ipairs(v.seeds) do have[s.seed] = true end
+      local add = {}
+      for seed = 1, target do if not have[seed] then add[#add + 1] = seed end end
+      more[v] = add
+    end
+    local todo = {}
+    for _, v in ipairs(variations) do if more[v] and #more[v] > 0 then todo[#todo + 1] = v end end
+    if #todo == 0 then break end
+    run_round(spec, todo, nil, context, reads, function(v) return more[v] end, name, counts)
+    on_demand.seeds_at_look[#on_demand.seeds_at_look + 1] = target
+  end
+  for _, v in ipairs(variations) do table.sort(v.seeds, function(a, b) return a.seed < b.seed end) end
+  return result()
 end
 
 return sweep

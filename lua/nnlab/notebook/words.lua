@@ -64,6 +64,7 @@ words.catalogues.en = {
   class_count = "%s %d",
   folder_unknown = "folder unknown",
   dataset = "%s (%s, %s): %d training / %d test samples, %s, %s",
+  validation = "; %d validation samples split off the training data",
   sha256 = "; SHA-256 %s",
   fallback = "%s was asked for, %s (%s) was used instead: %s.",
   data_note = "> **Data:** %s",
@@ -87,6 +88,8 @@ words.catalogues.en = {
   metric_seconds = "seconds per epoch",
   metric_train_eval_acc = "train accuracy (eval)",
   metric_gap = "train–test gap",
+  metric_valid_acc = "validation accuracy",
+  metric_valid_loss = "validation loss",
   unit_pp = "%s pp",
   -- tables
   variation = "variation",
@@ -96,15 +99,21 @@ words.catalogues.en = {
   diverged_some = "diverged (%d/%d seeds)",
   over_one_seed = "the value of 1 seed (no std: one seed measures no noise)",
   over_seeds = "mean ± sample std over %d seeds",
-  table_caption = "_After the last epoch (%d), %s. vs best: Welch's t-test (95 %%) of each variation against the best one. " ..
+  over_seeds_on_demand = "mean ± sample std over %d to %d seeds (more where a comparison was undecided; the seeds column)",
+  table_caption = "_After the last epoch (%s), %s. vs best: every pair of variations is tested (paired by seed: " ..
+                  "paired t; Welch's t when they share fewer than two seeds) and the p-values of all pairs are " ..
+                  "Holm-adjusted together (p_adj), since the best is picked from the same data; %s. " ..
+                  "\"detectable\": the difference these seeds would show 80 %% of the time. " ..
                   "\"differs\": the seeds show a difference; \"can't tell\": these seeds could not show one, " ..
                   "which does not mean there is none. " ..
                   "Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._",
+  level_plain = "level %s %%",
+  level_looks = "level %s %% at each of %d looks of the seeds on demand (Bonferroni: 5 %% over all looks)",
   gap_eval = " _Train–test gap: accuracy on the training set (eval mode, after the last epoch) minus test " ..
              "accuracy, in percentage points._",
   gap_running = " _Train–test gap: the running training accuracy of the last epoch's batches minus test " ..
                 "accuracy, in percentage points._",
-  grid_caption = "_%s after the last epoch (%d), %s; bold: the best cell. Best %s for each %s: %s._",
+  grid_caption = "_%s after the last epoch (%s), %s; bold: the best cell. Best %s for each %s: %s._",
   -- versus-best cells and verdicts
   best = "**best**",
   differs = "differs (p %s)",
@@ -113,6 +122,7 @@ words.catalogues.en = {
   cant_tell_adjusted = "can't tell (p_adj %s)",
   cant_tell_detectable = "can't tell (detectable ≥ %s)",
   cant_tell_p_detectable = "can't tell (p %s; detectable ≥ %s)",
+  cant_tell_adjusted_detectable = "can't tell (p_adj %s; detectable ≥ %s)",
   cant_tell_bare = "can't tell",
   equivalent = "equivalent within ±%s",
   equivalent_bare = "equivalent",
@@ -189,6 +199,7 @@ words.catalogues.zh = {
   class_count = "%s %d",
   folder_unknown = "文件夹不明",
   dataset = "%s（%s，%s）：训练样本 %d 个 / 测试样本 %d 个，%s，%s",
+  validation = "；另从训练数据中留出 %d 个样本作验证集",
   sha256 = "；SHA-256 %s",
   fallback = "要求的是 %s，实际使用 %s（%s）：%s。",
   data_note = "> **数据：**%s",
@@ -211,6 +222,8 @@ words.catalogues.zh = {
   metric_seconds = "每轮秒数",
   metric_train_eval_acc = "训练准确率（评估模式）",
   metric_gap = "训练–测试差距",
+  metric_valid_acc = "验证准确率",
+  metric_valid_loss = "验证损失",
   unit_pp = "%s 个百分点",
   variation = "变体",
   vs_best = "与最佳比（%s）",
@@ -219,12 +232,17 @@ words.catalogues.zh = {
   diverged_some = "发散（%d/%d 个种子）",
   over_one_seed = "1 个种子的值（没有标准差：一个种子量不出噪声）",
   over_seeds = "%d 个种子的均值 ± 样本标准差",
-  table_caption = "_最后一轮（第 %d 轮）之后的值，%s。与最佳比：每个变体与最佳变体做 Welch t 检验（95 %%）。" ..
+  over_seeds_on_demand = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子；见种子数一列）",
+  table_caption = "_最后一轮（第 %s 轮）之后的值，%s。与最佳比：每两个变体之间都做检验（同一种子配对：配对 t 检验；" ..
+                  "共同种子少于两个时用 Welch t 检验），所有配对的 p 值一起做 Holm 校正（校正后 p），因为最佳变体是从同一批数据里挑出来的；%s。" ..
+                  "“可检出”：这些种子有 80 %% 的把握显示出的差别。" ..
                   "“有差别”：这些种子显示出差别；“无法判断”：这些种子没能显示出差别，并不等于没有差别。" ..
                   "发散的种子（损失为 `NaN`/`Inf` 或超过随机猜测的 10 倍）不计入均值。_",
+  level_plain = "显著性水平 %s %%",
+  level_looks = "按需加种子时每次的水平为 %s %%，共看 %d 次（Bonferroni：所有次数合计 5 %%）",
   gap_eval = " _训练–测试差距：训练集上的准确率（评估模式，最后一轮之后）减去测试准确率，单位为百分点。_",
   gap_running = " _训练–测试差距：最后一轮各批次的滚动训练准确率减去测试准确率，单位为百分点。_",
-  grid_caption = "_%s：最后一轮（第 %d 轮）之后，%s；粗体为最佳单元格。最佳 %s（按 %s 分列）：%s。_",
+  grid_caption = "_%s：最后一轮（第 %s 轮）之后，%s；粗体为最佳单元格。最佳 %s（按 %s 分列）：%s。_",
   best = "**最佳**",
   differs = "有差别（p %s）",
   differs_adjusted = "有差别（校正后 p %s）",
@@ -232,6 +250,7 @@ words.catalogues.zh = {
   cant_tell_adjusted = "无法判断（校正后 p %s）",
   cant_tell_detectable = "无法判断（可检出 ≥ %s）",
   cant_tell_p_detectable = "无法判断（p %s；可检出 ≥ %s）",
+  cant_tell_adjusted_detectable = "无法判断（校正后 p %s；可检出 ≥ %s）",
   cant_tell_bare = "无法判断",
   equivalent = "在 ±%s 内等价",
   equivalent_bare = "等价",
@@ -345,7 +364,7 @@ function words.versus_best(cell, unit)
     local detectable = words.amount(cell.detectable, unit)
     if detectable then
       if cell.p == nil and not adjusted then return words.text("cant_tell_detectable", detectable) end
-      return words.text("cant_tell_p_detectable", p, detectable)
+      return words.text(adjusted and "cant_tell_adjusted_detectable" or "cant_tell_p_detectable", p, detectable)
     end
     if cell.p == nil and not adjusted then return words.text("cant_tell_bare") end
     return words.text(adjusted and "cant_tell_adjusted" or "cant_tell", p)
