@@ -1,19 +1,19 @@
-# lr 0.1：每个 epoch 的测试准确率: drawn by nnlab from fig3-test_acc-epoch.dat; re-draw with `gnuplot fig3-test_acc-epoch.gp` in this folder.
+# lr 0.1：每个 epoch 的测试准确率：nnlab 由 fig3-test_acc-epoch.dat 画出；在本文件夹里运行 `gnuplot fig3-test_acc-epoch.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig3-test_acc-epoch.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
 set title 'lr 0.1：每个 epoch 的测试准确率' font 'WenQuanYi Zen Hei,15'
-set xlabel 'epoch'
-set ylabel 'test accuracy (%)'
+set xlabel '轮次'
+set ylabel '测试准确率（%）'
 set grid
 set key bottom right box opaque
 set style fill transparent solid 0.18 noborder
 set offsets 0, 0, graph 0.05, graph 0.05
 set xtics 1
-set xrange [1:10]
+set xrange [1:20]
 plot 'fig3-test_acc-epoch.dat' index 0 using 1:($2-$3):($2+$3) with filledcurves lc 1 notitle, \
-     '' index 0 using 1:2 with linespoints lc 1 pt 7 ps 0.6 lw 2 title 'batch_size=32', \
+     '' index 0 using 1:2 with linespoints lc 1 pt 7 ps 0.6 lw 2 title 'batch 32, lr 0.1', \
      '' index 1 using 1:($2-$3):($2+$3) with filledcurves lc 2 notitle, \
-     '' index 1 using 1:2 with linespoints lc 2 pt 7 ps 0.6 lw 2 title 'batch_size=64', \
+     '' index 1 using 1:2 with linespoints lc 2 pt 7 ps 0.6 lw 2 title 'batch 64, lr 0.1', \
      '' index 2 using 1:($2-$3):($2+$3) with filledcurves lc 3 notitle, \
-     '' index 2 using 1:2 with linespoints lc 3 pt 7 ps 0.6 lw 2 title 'batch_size=128'
+     '' index 2 using 1:2 with linespoints lc 3 pt 7 ps 0.6 lw 2 title 'batch 128, lr 0.1'

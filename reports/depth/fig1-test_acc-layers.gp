@@ -1,10 +1,10 @@
-# 最终测试准确率与隐藏层数（Sigmoid / ReLU）: drawn by nnlab from fig1-test_acc-layers.dat; re-draw with `gnuplot fig1-test_acc-layers.gp` in this folder.
+# 最终测试准确率与隐藏层数（Sigmoid / ReLU）：nnlab 由 fig1-test_acc-layers.dat 画出；在本文件夹里运行 `gnuplot fig1-test_acc-layers.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig1-test_acc-layers.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
 set title '最终测试准确率与隐藏层数（Sigmoid / ReLU）' font 'WenQuanYi Zen Hei,15'
 set xlabel 'layers'
-set ylabel 'test accuracy (%)'
+set ylabel '测试准确率（%）'
 set grid
 set key bottom left box opaque
 set style fill transparent solid 0.18 noborder

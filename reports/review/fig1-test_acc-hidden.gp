@@ -1,10 +1,10 @@
-# 神经元数量：最终测试准确率: drawn by nnlab from fig1-test_acc-hidden.dat; re-draw with `gnuplot fig1-test_acc-hidden.gp` in this folder.
+# 神经元数量：最终测试准确率：nnlab 由 fig1-test_acc-hidden.dat 画出；在本文件夹里运行 `gnuplot fig1-test_acc-hidden.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig1-test_acc-hidden.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
 set title '神经元数量：最终测试准确率' font 'WenQuanYi Zen Hei,15'
 set xlabel 'hidden'
-set ylabel 'test accuracy (%)'
+set ylabel '测试准确率（%）'
 set grid
 set key bottom right box opaque
 set style fill transparent solid 0.18 noborder
@@ -12,4 +12,4 @@ set offsets 0, 0, graph 0.05, graph 0.05
 set logscale x
 set xtics ('64' 64, '128' 128, '256' 256)
 set xrange [54.19169999:302.3341213]
-plot 'fig1-test_acc-hidden.dat' index 0 using 1:2:3 with yerrorlines lc 1 pt 7 ps 0.8 lw 2 title 'test accuracy (mean ± std over 3 seeds)'
+plot 'fig1-test_acc-hidden.dat' index 0 using 1:2:3 with yerrorlines lc 1 pt 7 ps 0.8 lw 2 title '测试准确率（3 个种子的均值 ± 标准差）'
