@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn_mem.h"
 
@@ -32,6 +33,25 @@ static lnn_tensor *push_inert(lua_State *L)
     return t;
 }
 
+lnn_tensor *lnn_push_tensor(lua_State *L, int ndim, int rows, int cols, bool integers)
+{
+    lnn_tensor *t = push_inert(L);
+    size_t n = (size_t)rows * (size_t)cols;
+    void *mem = nn_alloc_bytes((n ? n : 1) * 4);
+    if (!mem)
+        lnn_engine_error(L, NN_ENOMEM);
+    memset(mem, 0, (n ? n : 1) * 4);
+    if (integers)
+        t->labels = mem;
+    else
+        t->f = mem;
+    t->owned = true;
+    t->ndim = ndim;
+    t->rows = rows;
+    t->cols = cols;
+    return t;
+}
+
 lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labels, int rows,
                           int cols, const uint64_t *owner_generation)
 {
@@ -39,6 +59,7 @@ lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labe
     lnn_tensor *t = push_inert(L);
     t->f = f;
     t->labels = labels;
+    t->ndim = labels && cols == 1 ? 1 : 2; /* labels are (B,), as PyTorch's */
     t->rows = rows;
     t->cols = cols;
     t->owner_generation = owner_generation;
@@ -69,6 +90,7 @@ static int tensor_new(lua_State *L)
     else
         t->f = mem;
     t->owned = true;
+    t->ndim = is_labels && cols == 1 ? 1 : 2;
     t->rows = (int)rows;
     t->cols = (int)cols;
     for (lua_Integer i = 0; i < n; i++) {

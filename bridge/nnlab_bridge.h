@@ -27,10 +27,15 @@
 #define LNN_DATASET "nnlab.Dataset"
 #define LNN_LOADER "nnlab.Loader"
 
-/* A 2-D tensor: float32 data or int32 class labels (cols == 1). */
+/* A tensor of 1 or 2 dimensions: float32 data, or int32 integers (class
+ * labels; also what argmax and comparisons give). A 1-D tensor of n values
+ * has ndim 1, rows n, cols 1 (so code that walks rows × cols reads it as a
+ * column); a 2-D one ndim 2. Labels from loaders and nnlab.labels are 1-D,
+ * (B,), as PyTorch's. */
 typedef struct lnn_tensor {
     float *f;              /* float data, or NULL */
-    int32_t *labels;       /* label data, or NULL */
+    int32_t *labels;       /* integer data, or NULL */
+    int ndim;              /* 1 or 2 */
     int rows, cols;
     bool owned;            /* freed by __gc/__close */
     const uint64_t *owner_generation; /* non-NULL for views: owner's counter */
@@ -57,6 +62,9 @@ void lnn_create_meta(lua_State *L, const char *name, const luaL_Reg *methods,
 
 /* Tensors. */
 lnn_tensor *lnn_check_tensor(lua_State *L, int index);
+/* Pushes a new owned tensor of the shape (ndim 1: rows values, cols must be 1),
+ * float or integer, zero-filled; raises on out of memory. */
+lnn_tensor *lnn_push_tensor(lua_State *L, int ndim, int rows, int cols, bool integers);
 /* Pushes a view over memory owned by the object at `owner_index`. */
 lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labels, int rows,
                           int cols, const uint64_t *owner_generation);
