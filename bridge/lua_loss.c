@@ -1,7 +1,13 @@
 /* Loss functions (CrossEntropyLoss, MSELoss) and the Loss value they return.
  * loss_fn(y_pred, y) computes the mean loss and its gradient w.r.t. y_pred into
  * the function's reusable buffer; loss:backward() feeds that gradient to the
- * model that produced y_pred, as PyTorch's autograd would for this graph. */
+ * model that produced y_pred, as PyTorch's autograd would for this graph.
+ *
+ * The graph of a loss is used once, as PyTorch frees it after backward: a
+ * second loss:backward() on the same loss is an error (PyTorch's "Trying to
+ * backward through the graph a second time"), and so is a backward after the
+ * model ran forward again or the loss function was called again (their saved
+ * values are overwritten). Errors name the user's line (luaL_error level 1). */
 #include "nnlab_bridge.h"
 
 #include <string.h>
@@ -23,6 +29,7 @@ typedef struct lnn_loss {
     double value;
     int correct, count;
     uint64_t fn_generation;
+    bool backward_done; /* loss:backward() already ran: the graph is freed */
 } lnn_loss;
 
 int lnn_check_loss_kind(lua_State *L, int index)
@@ -116,16 +123,26 @@ static int lossfn_call(lua_State *L)
     return 1;
 }
 
-/* loss:backward(): gradients of this loss into the model that made y_pred. */
+/* loss:backward(): gradients of this loss into the model that made y_pred,
+ * once per loss value (see the top of this file). */
 static int loss_backward(lua_State *L)
 {
     lnn_loss *value = luaL_checkudata(L, 1, LNN_LOSS);
+    if (value->backward_done)
+        return luaL_error(L, "Trying to backward through the graph a second time: loss:backward() "
+                             "already ran for this loss (compute the loss again, from a new forward, "
+                             "to backward again)");
     lua_getiuservalue(L, 1, 1);
     lnn_lossfn *fn = luaL_checkudata(L, -1, LNN_LOSSFN);
     if (fn->generation != value->fn_generation)
-        return luaL_error(L, "stale loss: its loss function has been called again since");
+        return luaL_error(L, "Trying to backward through a graph that is gone: its loss function "
+                             "has been called again since this loss was computed");
     lua_getiuservalue(L, 1, 2);
     lnn_tensor *pred = lnn_check_tensor(L, -1);
+    if (pred->owner_generation && *pred->owner_generation != pred->generation)
+        return luaL_error(L, "Trying to backward through a graph that is gone: the model ran "
+                             "forward again (or was closed) since this loss was computed; "
+                             "backward the loss of the latest forward");
     lnn_check_fresh(L, pred, 1);
     lua_getiuservalue(L, -1, 1); /* the prediction's owner */
     if (!luaL_testudata(L, -1, LNN_NET))
@@ -133,7 +150,10 @@ static int loss_backward(lua_State *L)
     lnn_net *ln = lnn_check_net(L, -1);
     lnn_check_input_intact(L, ln);
     nn_status st = nn_net_backward(ln->net, fn->grad);
-    return st == NN_OK ? 0 : lnn_engine_error(L, st);
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    value->backward_done = true;
+    return 0;
 }
 
 static int loss_item(lua_State *L)

@@ -3,7 +3,9 @@
  * pass; its output is a view that goes stale at the next forward. */
 #include "nnlab_bridge.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 lnn_net *lnn_check_net(lua_State *L, int index)
 {
@@ -237,6 +239,97 @@ static int net_parameter_values(lua_State *L)
     return 1;
 }
 
+/* The i-th (0-based) parameter tensor in PyTorch's order (each Linear's
+ * weight then bias, layer by layer): its layer, whether it is the bias, and
+ * its offset and shape in the flat buffers. False when there is no such one. */
+static bool param_tensor(const nn_net *net, lua_Integer i, int *layer, bool *bias, ptrdiff_t *offset,
+                         int *rows, int *cols)
+{
+    for (int l = 0, n = nn_net_layer_count(net); l < n && i >= 0; l++) {
+        const nn_layer_spec *s = nn_net_layer(net, l);
+        if (s->kind != NN_LAYER_LINEAR)
+            continue;
+        if (i <= 1) {
+            *layer = l;
+            *bias = i == 1;
+            *offset = *bias ? nn_net_bias_offset(net, l) : nn_net_weight_offset(net, l);
+            *rows = s->out_features;
+            *cols = *bias ? 1 : s->in_features;
+            return true;
+        }
+        i -= 2;
+    }
+    return false;
+}
+
+/* model:parameter_tensors() -> { { layer = 0-based index, name = "weight" |
+ * "bias", size = { out, in } | { out } }, ... } in PyTorch's order. */
+static int net_parameter_tensors(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    lua_newtable(L);
+    int layer, rows, cols;
+    bool bias;
+    ptrdiff_t offset;
+    for (lua_Integer i = 0; param_tensor(ln->net, i, &layer, &bias, &offset, &rows, &cols); i++) {
+        lua_createtable(L, 0, 3);
+        lua_pushinteger(L, layer);
+        lua_setfield(L, -2, "layer");
+        lua_pushstring(L, bias ? "bias" : "weight");
+        lua_setfield(L, -2, "name");
+        lua_createtable(L, 2, 0);
+        lua_pushinteger(L, rows);
+        lua_rawseti(L, -2, 1);
+        if (!bias) {
+            lua_pushinteger(L, cols);
+            lua_rawseti(L, -2, 2);
+        }
+        lua_setfield(L, -2, "size");
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* model:parameter_copy(i, "data" | "grad") -> a new tensor holding a copy of
+ * the i-th (1-based) parameter tensor's values or gradient, shaped like it:
+ * weight (out, in), bias (out). A copy, so later backwards, steps or fit
+ * never change it. */
+static int net_parameter_copy(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    lua_Integer i = luaL_checkinteger(L, 2);
+    static const char *const which[] = {"data", "grad", NULL};
+    int grad = luaL_checkoption(L, 3, NULL, which);
+    int layer, rows, cols;
+    bool bias;
+    ptrdiff_t offset;
+    if (i < 1 || !param_tensor(ln->net, i - 1, &layer, &bias, &offset, &rows, &cols))
+        return luaL_argerror(L, 2, "no such parameter tensor");
+    const float *src = (grad ? nn_net_grads(ln->net) : nn_net_params(ln->net)) + offset;
+    lnn_tensor *t = lnn_push_tensor(L, bias ? 1 : 2, rows, cols, false);
+    memcpy(t->f, src, (size_t)rows * (size_t)cols * sizeof(float));
+    return 1;
+}
+
+/* model:clip_grad_norm(max_norm, norm_type) -> the total norm of all the
+ * model's gradients before clipping; scales them by max_norm / (norm + 1e-6)
+ * when that is below 1 (torch.nn.utils.clip_grad_norm_). norm_type > 0, or
+ * math.huge for the max norm. */
+static int net_clip_grad_norm(lua_State *L)
+{
+    lnn_net *ln = lnn_check_net(L, 1);
+    lua_Number max_norm = luaL_checknumber(L, 2);
+    lua_Number p = luaL_checknumber(L, 3);
+    luaL_argcheck(L, max_norm >= 0 && max_norm <= HUGE_VAL, 2, "max_norm must be a number >= 0");
+    luaL_argcheck(L, p > 0, 3, "norm_type must be > 0 (or math.huge)");
+    double total = nn_net_grad_norm(ln->net, p);
+    double coef = max_norm / (total + 1e-6);
+    if (coef < 1.0)
+        nn_net_scale_grads(ln->net, (float)coef);
+    lua_pushnumber(L, total);
+    return 1;
+}
+
 /* model:checksum() -> 16 hex digits: FNV-1a 64 over the parameters' bytes
  * (float32, little-endian, W then b per layer), e.g. for cache keys. Equal to
  * nnlab.hash.fnv1a64 of the packed parameter_values(). */
@@ -285,6 +378,9 @@ static const luaL_Reg net_methods[] = {
     {"sizes", net_sizes},
     {"layers", net_layers},
     {"parameter_values", net_parameter_values},
+    {"parameter_tensors", net_parameter_tensors},
+    {"parameter_copy", net_parameter_copy},
+    {"clip_grad_norm", net_clip_grad_norm},
     {"checksum", net_checksum},
     {"save", net_save},
     {NULL, NULL},

@@ -1,12 +1,20 @@
 /* Optimizer userdata over one model's flat parameter buffer, plus the engine's
  * learning-rate schedules. Option names and defaults are lua/nnlab/optim.lua's;
- * this file reads a complete config table and lets the engine validate it. */
+ * this file reads a complete config table and lets the engine validate it.
+ *
+ * The learning rate is shown as the user set it: optimizer:lr() and
+ * config().lr return the double given to the constructor or set_lr (0.001,
+ * not 0.0010000000474975). The engine keeps a float32 and steps with
+ * nn_hyperparameter_as_written of it, as before: numbers are unchanged. */
 #include "nnlab_bridge.h"
+
+#include <math.h>
 
 #include "nn_optim.h"
 
 typedef struct lnn_optim {
     nn_optim *opt; /* NULL once closed */
+    double lr;     /* the learning rate as the user set it */
 } lnn_optim;
 
 static const char *const optim_names[] = {"SGD", "Adam", "AdamW", NULL};
@@ -34,6 +42,9 @@ static int optim_new(lua_State *L)
     lua_pop(L, 1);
     nn_optim_config c = nn_optim_defaults((nn_optim_kind)kind);
     c.lr = number_field(L, 2, "lr");
+    lua_getfield(L, 2, "lr");
+    double lr = lua_tonumber(L, -1); /* a number: number_field checked it */
+    lua_pop(L, 1);
     c.weight_decay = number_field(L, 2, "weight_decay");
     if (c.kind == NN_OPTIM_SGD) {
         c.momentum = number_field(L, 2, "momentum");
@@ -48,6 +59,7 @@ static int optim_new(lua_State *L)
     }
     lnn_optim *o = lua_newuserdatauv(L, sizeof *o, 1);
     o->opt = NULL;
+    o->lr = lr;
     luaL_setmetatable(L, LNN_OPTIM);
     if (nn_optim_create(&o->opt, &c, nn_net_param_count(ln->net)) != NN_OK)
         return lnn_push_failure(L);
@@ -94,9 +106,10 @@ static int optim_zero_grad(lua_State *L)
     return 0;
 }
 
+/* optimizer:lr() -> the learning rate as set (a double; see the top). */
 static int optim_get_lr(lua_State *L)
 {
-    lua_pushnumber(L, nn_optim_lr(check_optim(L, 1)->opt));
+    lua_pushnumber(L, check_optim(L, 1)->lr);
     return 1;
 }
 
@@ -110,16 +123,19 @@ static int optim_set_lr(lua_State *L)
     if (nn_optim_validate(&c) != NN_OK)
         return lnn_push_failure(L);
     nn_optim_set_lr(o->opt, (float)lr);
+    o->lr = lr;
     lua_pushboolean(L, 1);
     return 1;
 }
 
 /* optimizer:config() -> { kind, lr, weight_decay, momentum, dampening, nesterov }
  * for SGD, { kind, lr, weight_decay, beta1, beta2, eps } for Adam/AdamW: the
- * values in use, each as the shortest decimal that gives its float. */
+ * values in use, each as the shortest decimal that gives its float; lr as
+ * set (optimizer:lr()). */
 static int optim_config(lua_State *L)
 {
-    const nn_optim_config *c = nn_optim_config_of(check_optim(L, 1)->opt);
+    lnn_optim *o = check_optim(L, 1);
+    const nn_optim_config *c = nn_optim_config_of(o->opt);
     lua_createtable(L, 0, 6);
     lua_pushstring(L, optim_names[c->kind]);
     lua_setfield(L, -2, "kind");
@@ -134,7 +150,7 @@ static int optim_config(lua_State *L)
         bool shared = i < 2;
         if (!shared && fields[i].sgd != sgd)
             continue;
-        lua_pushnumber(L, nn_hyperparameter_as_written(fields[i].value));
+        lua_pushnumber(L, i == 0 ? o->lr : nn_hyperparameter_as_written(fields[i].value));
         lua_setfield(L, -2, fields[i].name);
     }
     if (sgd) {
@@ -158,8 +174,28 @@ static int optim_release(lua_State *L)
     return 0;
 }
 
+/* The closed form of schedule `s` at 0-based `epoch` from base_lr, in double
+ * from the doubles the user gave (PyTorch's _get_closed_form_lr, computed in
+ * Python floats): nn_schedule_lr's formulas without its float32 result. */
+static double schedule_lr_double(const nn_schedule *s, double base_lr, double gamma, double eta_min,
+                                 int epoch)
+{
+    const double pi = 3.14159265358979323846;
+    switch (s->kind) {
+    case NN_SCHEDULE_CONSTANT:
+        return base_lr;
+    case NN_SCHEDULE_STEP:
+        return base_lr * pow(gamma, epoch / s->step_size);
+    case NN_SCHEDULE_EXPONENTIAL:
+        return base_lr * pow(gamma, epoch);
+    case NN_SCHEDULE_COSINE:
+        return eta_min + (base_lr - eta_min) * (1.0 + cos(pi * epoch / s->t_max)) / 2.0;
+    }
+    return base_lr;
+}
+
 /* core.schedule_lr(kind, base_lr, epoch, step_size, gamma, t_max, eta_min)
- * -> lr | nil, message. epoch is 0-based. */
+ * -> lr | nil, message. epoch is 0-based; lr is a double (see above). */
 static int schedule_lr(lua_State *L)
 {
     nn_schedule s = {0};
@@ -168,13 +204,14 @@ static int schedule_lr(lua_State *L)
     lua_Integer epoch = luaL_checkinteger(L, 3);
     luaL_argcheck(L, epoch >= 0 && epoch <= INT32_MAX, 3, "epoch out of range");
     lua_Integer step_size = luaL_optinteger(L, 4, 1), t_max = luaL_optinteger(L, 6, 1);
+    lua_Number gamma = luaL_optnumber(L, 5, 1.0), eta_min = luaL_optnumber(L, 7, 0.0);
     s.step_size = step_size > 0 && step_size <= INT32_MAX ? (int)step_size : 0;
-    s.gamma = (float)luaL_optnumber(L, 5, 1.0);
+    s.gamma = (float)gamma;
     s.t_max = t_max > 0 && t_max <= INT32_MAX ? (int)t_max : 0;
-    s.eta_min = (float)luaL_optnumber(L, 7, 0.0);
+    s.eta_min = (float)eta_min;
     if (nn_schedule_validate(&s) != NN_OK)
         return lnn_push_failure(L);
-    lua_pushnumber(L, nn_schedule_lr(&s, (float)base_lr, (int)epoch));
+    lua_pushnumber(L, schedule_lr_double(&s, base_lr, gamma, eta_min, (int)epoch));
     return 1;
 }
 

@@ -362,6 +362,42 @@ void nn_net_set_kernels(nn_net *net, const nn_dense_kernels *kernels)
 
 void nn_net_zero_grad(nn_net *net) { memset(net->grads, 0, net->n_params * sizeof *net->grads); }
 
+double nn_net_grad_norm(const nn_net *net, double p)
+{
+    if (!(p > 0))
+        return NAN;
+    const float *g = net->grads;
+    size_t n = net->n_params;
+    double acc = 0.0;
+    if (isinf(p)) {
+        for (size_t i = 0; i < n; i++) {
+            double a = fabs((double)g[i]);
+            if (a > acc || a != a)
+                acc = a;
+        }
+        return acc;
+    }
+    if (p == 2.0) {
+        for (size_t i = 0; i < n; i++)
+            acc += (double)g[i] * g[i];
+        return sqrt(acc);
+    }
+    if (p == 1.0) {
+        for (size_t i = 0; i < n; i++)
+            acc += fabs((double)g[i]);
+        return acc;
+    }
+    for (size_t i = 0; i < n; i++)
+        acc += pow(fabs((double)g[i]), p);
+    return pow(acc, 1.0 / p);
+}
+
+void nn_net_scale_grads(nn_net *net, float factor)
+{
+    for (size_t i = 0; i < net->n_params; i++)
+        net->grads[i] *= factor;
+}
+
 /* ---- buffers -------------------------------------------------------------- */
 
 /* Grows every per-batch buffer to hold `batch` rows; a no-op when they already do. */

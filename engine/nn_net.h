@@ -102,6 +102,13 @@ nn_status nn_net_backward_fresh(nn_net *net, const float *dy);
 
 void nn_net_zero_grad(nn_net *net);
 
+/* The p-norm of the whole gradient buffer, accumulated in double:
+ * (sum |g|^p)^(1/p) for p > 0, max |g| for p = INFINITY (torch's
+ * total_norm in clip_grad_norm_ over every parameter). NaN for p <= 0 or NaN. */
+double nn_net_grad_norm(const nn_net *net, double p);
+/* Multiplies every gradient by `factor` (the clipping step). */
+void nn_net_scale_grads(nn_net *net, float factor);
+
 /* Binary model file: magic "NNLABMDL", format version, layer list, sizes,
  * parameters, and a CRC-32 over everything before it. Written to path.tmp and
  * renamed, so a crash never leaves a half file under `path`. */

@@ -126,16 +126,98 @@ end
 -- Methods every model has besides the C ones (forward, backward, train, eval,
 -- training, num_parameters, sizes, layers, parameter_values, save).
 local Net = core.metatable("nnlab.Net")
+
+-- One parameter tensor of a model (PyTorch's nn.Parameter, as a handle): a
+-- Linear layer's weight (out, in) or bias (out). p:grad() and p:data() give
+-- copies, taken when called: later backwards, steps or fit never change them,
+-- and writing to them never changes the model.
+local Parameter = {}
+Parameter.__index = Parameter
+nn.Parameter = Parameter
+
+--- p:grad() -> a new tensor with this parameter's gradient, shaped like it
+--- (zeros before any backward and after zero_grad).
+function Parameter:grad() return self.model:parameter_copy(self.index, "grad") end
+--- p:data() -> a new tensor with this parameter's values, shaped like it.
+function Parameter:data() return self.model:parameter_copy(self.index, "data") end
+--- p:size(...) -> as p:data():size(...).
+function Parameter:size(...) return self:data():size(...) end
+--- p:dim() -> 2 for a weight, 1 for a bias.
+function Parameter:dim() return #self.shape end
+--- p:numel() -> the number of values.
+function Parameter:numel()
+  local n = 1
+  for _, d in ipairs(self.shape) do n = n * d end
+  return n
+end
+Parameter.__tostring = function(p) return "Parameter containing:\n" .. tostring(p:data()) end
+
 local Parameters = {}
-Parameters.__index = Parameters
+-- params[i]: the i-th parameter tensor (PyTorch's order: each Linear's weight,
+-- then its bias); nil past the last, so ipairs(params) walks them all.
+Parameters.__index = function(p, k)
+  if Parameters[k] ~= nil then return Parameters[k] end
+  if math.type(k) ~= "integer" then return nil end
+  local list = rawget(p, "tensors")
+  if not list then
+    list = p.model:parameter_tensors()
+    rawset(p, "tensors", list)
+  end
+  local info = list[k]
+  if not info then return nil end
+  return setmetatable({ model = p.model, index = k, name = ("%d.%s"):format(info.layer, info.name),
+                        shape = info.size }, Parameter)
+end
 Parameters.__len = function(p) return p.model:num_parameters() end
 Parameters.__tostring = function(p) return ("Parameters(%d)"):format(p.model:num_parameters()) end
 
---- model:parameters() -> the handle an optimizer takes; #params is the count.
+--- model:parameters() -> the handle an optimizer takes; #params is the
+--- number of values (model:num_parameters()); params[i] and ipairs(params)
+--- give the parameter tensors (nn.Parameter handles).
 function Net.__index.parameters(model)
   return setmetatable({ model = model }, Parameters)
 end
 nn.Parameters = Parameters
+
+nn.utils = {}
+
+--- nn.utils.clip_grad_norm_(params, max_norm [, norm_type = 2]) -> the total
+--- norm of the gradients before clipping (a number). When it exceeds max_norm,
+--- every gradient is scaled by max_norm / (total_norm + 1e-6), as in PyTorch.
+--- params: model:parameters() (or the model, or the list of all its
+--- parameter tensors); norm_type > 0, or math.huge / "inf" for the max norm.
+function nn.utils.clip_grad_norm_(params, max_norm, norm_type)
+  local where = "nn.utils.clip_grad_norm_"
+  local model
+  local mt = getmetatable(params)
+  if mt == Parameters then model = params.model
+  elseif mt == Net then model = params
+  elseif type(params) == "table" and mt == nil and getmetatable(params[1]) == Parameter then
+    model = params[1].model
+    local all = model:parameter_tensors()
+    local seen, count = {}, 0
+    for i, p in ipairs(params) do
+      if getmetatable(p) ~= Parameter or p.model ~= model then
+        errors.raise("%s: item %d is not a parameter of the same model as item 1", where, i)
+      end
+      if not seen[p.index] then seen[p.index], count = true, count + 1 end
+    end
+    if count ~= #all then
+      errors.raise("%s: nnlab clips all of a model's gradients at once: pass model:parameters()", where)
+    end
+  else
+    errors.raise("%s: expected model:parameters(), got %s", where, type(params))
+  end
+  if type(max_norm) ~= "number" or max_norm ~= max_norm or max_norm < 0 then
+    errors.raise("%s: max_norm must be a number >= 0, got %s", where, tostring(max_norm))
+  end
+  if norm_type == nil then norm_type = 2 end
+  if norm_type == "inf" then norm_type = math.huge end
+  if type(norm_type) ~= "number" or not (norm_type > 0) then
+    errors.raise("%s: norm_type must be a number > 0 or math.huge, got %s", where, tostring(norm_type))
+  end
+  return model:clip_grad_norm(max_norm, norm_type)
+end
 
 Net.__tostring = function(model)
   local lines = { "Sequential(" }

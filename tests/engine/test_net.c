@@ -1,6 +1,7 @@
 /* Sequential networks: parameter layout, spec and shape checks, forward against
  * a naive double-precision reference, dropout, init, gradient accumulation and
  * kernel tables. Gradients themselves are checked in test_gradcheck_layers.c. */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -491,6 +492,31 @@ static void test_zero_grad_and_backward_accumulates(void **state)
     nn_net_free(net);
 }
 
+/* nn_net_grad_norm over the whole gradient buffer for p = 1, 2, 3 and
+ * infinity (hand-computed from grads 3, -4, 0...), NaN for p <= 0; and
+ * nn_net_scale_grads multiplies every gradient. */
+static void test_grad_norm_and_scale(void **state)
+{
+    (void)state;
+    const nn_layer_spec layers[] = {LINEAR(2, 2)};
+    nn_net *net = create_or_fail(layers, COUNT(layers), 1);
+    assert_int_equal(nn_net_param_count(net), 6);
+    assert_true(nn_net_grad_norm(net, 2.0) == 0.0);
+    float *g = nn_net_grads(net);
+    g[0] = 3.0f;
+    g[5] = -4.0f;
+    assert_true(nn_net_grad_norm(net, 2.0) == 5.0);
+    assert_true(nn_net_grad_norm(net, 1.0) == 7.0);
+    assert_true(nn_net_grad_norm(net, INFINITY) == 4.0);
+    assert_true(fabs(nn_net_grad_norm(net, 3.0) - cbrt(91.0)) < 1e-12);
+    assert_true(isnan(nn_net_grad_norm(net, 0.0)));
+    assert_true(isnan(nn_net_grad_norm(net, -1.0)));
+    nn_net_scale_grads(net, 0.5f);
+    assert_true(g[0] == 1.5f && g[5] == -2.0f && g[1] == 0.0f);
+    assert_true(nn_net_grad_norm(net, 2.0) == 2.5);
+    nn_net_free(net);
+}
+
 /* The whole net (forward and backward) through the scalar table and through
  * the active one (AVX2 where the CPU has it): results agree to float rounding. */
 static void test_scalar_and_active_kernels_agree(void **state)
@@ -615,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_torch_init_sequence),
         cmocka_unit_test(test_xavier_and_kaiming_init),
         cmocka_unit_test(test_zero_grad_and_backward_accumulates),
+        cmocka_unit_test(test_grad_norm_and_scale),
         cmocka_unit_test(test_scalar_and_active_kernels_agree),
         cmocka_unit_test(test_fusion_and_first_layer_skip),
     };

@@ -1,0 +1,233 @@
+-- Autograd as PyTorch's in a hand-written loop (issue 19): a loss backs up
+-- once (a second backward, or one after the model ran forward again, is an
+-- error at the user's line); parameter tensors with readable gradients;
+-- nn.utils.clip_grad_norm_; opt:lr() and the schedulers give the doubles the
+-- user set (and PyTorch computes), not float32 values shown as doubles.
+--
+-- The expected gradients are literals computed once with numpy from the
+-- model's initial values (asserted below) by /usr/bin/python3 running:
+--   import numpy as np
+--   W = np.array([[0.0182817578, -0.492648154, -0.0518413186],
+--                 [0.55062294, -0.0910981297, -0.101290524]], np.float32).astype(np.float64)
+--   b = np.array([-0.121595144, 0.119523168], np.float32).astype(np.float64)
+--   x = np.array([[1, 2, 3], [-1, 0.5, 2], [0, -2, 1], [3, 1, -1]], np.float64)
+--   t = np.array([[1, 0], [0, 1], [0.5, -0.5], [2, 1]], np.float64)
+--   y = x @ W.T + b
+--   loss = ((y - t) ** 2).mean()          # nn.MSELoss: mean over B*C
+--   dy = 2 * (y - t) / y.size
+--   gW, gb = dy.T @ x, dy.sum(0)          # weight (out, in), bias (out)
+--   g = np.concatenate([gW.ravel(), gb])
+--   print(loss, gW, gb, np.sqrt((g**2).sum()), np.abs(g).sum(), np.abs(g).max())
+-- and the scheduler sequences with Python floats, as torch.optim.lr_scheduler
+-- computes them (its closed form): 0.1 * 0.1 ** (e // 2),
+-- 0.001 + (0.1 - 0.001) * (1 + math.cos(math.pi * e / 10)) / 2.
+local T = require "testlib"
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+
+local W0 = { { 0.0182817578, -0.492648154, -0.0518413186 }, { 0.55062294, -0.0910981297, -0.101290524 } }
+local B0 = { -0.121595144, 0.119523168 }
+local LOSS = 1.95204895
+local GW = { { -2.31923004, -1.96612138, -1.22318791 }, { 1.05201533, -0.272682954, -0.721845105 } }
+local GB = { -1.23242853, -0.00328458101 }
+local NORM2, NORM1, NORM_INF = 3.73653494, 8.79079582, 2.31923004
+
+local function tiny()
+  local model = nn.Sequential({ nn.Linear(3, 2) }, { seed = 7 })
+  local x = lab.tensor { { 1, 2, 3 }, { -1, 0.5, 2 }, { 0, -2, 1 }, { 3, 1, -1 } }
+  local y = lab.tensor { { 1, 0 }, { 0, 1 }, { 0.5, -0.5 }, { 2, 1 } }
+  return model, x, y, nn.MSELoss()
+end
+
+-- The element (r, c) of a 2-D tensor, or (r) of a 1-D one.
+local function at(t, r, c) return c and t:get(r, c) or t:get(r) end
+
+-- a == b as 32-bit floats (the literals carry the 9 digits that pin one).
+local function feq(a, b, what) T.eq(string.pack("f", a), string.pack("f", b), what) end
+
+local function this_file_line(err, line)
+  T.contains(err, ("test_autograd.lua:%d:"):format(line), "the error names the calling line")
+end
+
+T.case("a second backward on the same loss is an error naming the user's line", function()
+  local model, x, y, loss_fn = tiny()
+  local loss = loss_fn(model(x), y)
+  loss:backward()
+  local before = model:parameters()[1]:grad()
+  local ok, err = pcall(function() loss:backward() end) local line = debug.getinfo(1, "l").currentline
+  T.eq(ok, false, "second backward fails")
+  T.contains(err, "Trying to backward through the graph a second time")
+  this_file_line(err, line)
+  local after = model:parameters()[1]:grad()
+  T.eq(at(after, 1, 1), at(before, 1, 1), "the failed backward added nothing")
+end)
+
+T.case("backward after the model ran forward again is an error; so after the loss function ran again", function()
+  local model, x, y, loss_fn = tiny()
+  local loss = loss_fn(model(x), y)
+  model(x)
+  local ok, err = pcall(function() loss:backward() end) local line = debug.getinfo(1, "l").currentline
+  T.eq(ok, false, "backward through a gone graph fails")
+  T.contains(err, "the model ran forward again")
+  this_file_line(err, line)
+  -- the latest loss of the latest forward still backs up
+  local loss2 = loss_fn(model(x), y)
+  local loss3 = loss_fn(model(x), y)
+  T.fails(function() loss2:backward() end, "graph that is gone")
+  loss3:backward()
+  T.fails(function() loss3:backward() end, "second time")
+end)
+
+T.case("the CLI reports a double backward at the script's line", function()
+  local dir = T.tmpdir("autograd")
+  local path, line = T.marked_script(dir, "twice", [[
+local lab = require "nnlab"
+local nn = lab.nn
+local model = nn.Sequential { nn.Linear(2, 2) }
+local loss = nn.CrossEntropyLoss()(model(lab.tensor { { 1, 2 } }), lab.labels { 1 })
+loss:backward()
+loss:backward() --<
+]])
+  local out, status = T.nnlab_run({ "run", path })
+  T.eq(status, 1, "exit status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("%s:%d: Trying to backward through the graph a second time"):format(path, line))
+end)
+
+T.case("parameters()[i] are the weight (out, in) and bias (out) of each Linear, in PyTorch's order", function()
+  local model = nn.Sequential({ nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2) }, { seed = 1 })
+  local params = model:parameters()
+  T.eq(#params, model:num_parameters(), "#params is still the number of values")
+  local names, dims, numels = {}, {}, 0
+  for i, p in ipairs(params) do
+    names[i], dims[i] = p.name, p:dim()
+    numels = numels + p:numel()
+  end
+  T.eq(table.concat(names, " "), "0.weight 0.bias 2.weight 2.bias", "names")
+  T.eq(table.concat(dims, " "), "2 1 2 1", "dims")
+  T.eq(numels, model:num_parameters(), "the tensors hold every value")
+  T.eq(params[5], nil, "nothing past the last")
+  T.eq(table.concat(params[3].shape, ","), "2,4", "weight shape (out, in)")
+  T.eq(table.concat(params[4].shape, ","), "2", "bias shape (out)")
+  local r, c = params[3]:grad():size()
+  T.eq(r, 2, "grad rows")
+  T.eq(c, 4, "grad cols")
+  T.eq(params[2]:grad():size(), 4, "bias grad length")
+  -- data() is the values parameter_values() lists (W then b per layer)
+  local flat = model:parameter_values()
+  T.eq(at(params[3]:data(), 2, 4), flat[3 * 4 + 4 + 4 + 4], "data (2, 4) of the second weight")
+  T.eq(at(params[4]:data(), 2), flat[#flat], "data of the last bias")
+  T.contains(tostring(params[1]), "Parameter containing:", "prints as PyTorch's")
+end)
+
+T.case("grad() after backward is the hand-computed gradient of a Linear under MSE", function()
+  local model, x, y, loss_fn = tiny()
+  local params = model:parameters()
+  local w, b = params[1]:data(), params[2]:data()
+  for r = 1, 2 do
+    feq(at(b, r), B0[r], "initial bias " .. r)
+    for c = 1, 3 do feq(at(w, r, c), W0[r][c], ("initial weight (%d, %d)"):format(r, c)) end
+  end
+  local g0 = params[1]:grad()
+  T.eq(at(g0, 1, 1), 0, "zero before any backward")
+  local loss = loss_fn(model(x), y)
+  T.close(loss:item(), LOSS, 1e-6, "loss")
+  loss:backward()
+  local gw, gb = params[1]:grad(), params[2]:grad()
+  for r = 1, 2 do
+    T.close(at(gb, r), GB[r], 1e-6, "bias grad " .. r)
+    for c = 1, 3 do T.close(at(gw, r, c), GW[r][c], 1e-6, ("weight grad (%d, %d)"):format(r, c)) end
+  end
+  -- a copy: zero_grad does not change what grad() gave
+  model:zero_grad()
+  T.close(at(gw, 1, 1), GW[1][1], 1e-6, "the earlier copy is unchanged")
+  T.eq(at(params[1]:grad(), 1, 1), 0, "a new grad() sees the zeroed gradient")
+  getmetatable(model).__close(model)
+  T.fails(function() params[1]:grad() end, "closed model")
+end)
+
+-- All gradients of the tiny model as one list, in parameter order.
+local function all_grads(model)
+  local out = {}
+  for _, p in ipairs(model:parameters()) do
+    local g = p:grad()
+    if p:dim() == 2 then
+      for r = 1, p.shape[1] do for c = 1, p.shape[2] do out[#out + 1] = at(g, r, c) end end
+    else
+      for r = 1, p.shape[1] do out[#out + 1] = at(g, r) end
+    end
+  end
+  return out
+end
+
+T.case("clip_grad_norm_ returns the total norm and scales the gradients down to max_norm", function()
+  local model, x, y, loss_fn = tiny()
+  loss_fn(model(x), y):backward()
+  local before = all_grads(model)
+  local norm = nn.utils.clip_grad_norm_(model:parameters(), 1.0)
+  T.close(norm, NORM2, 1e-5, "total 2-norm before clipping")
+  local after = all_grads(model)
+  local coef = 1.0 / (NORM2 + 1e-6)
+  for i = 1, #before do T.close(after[i], before[i] * coef, 1e-6, "gradient " .. i .. " scaled") end
+  T.close(nn.utils.clip_grad_norm_(model:parameters(), 1e9), 1.0, 1e-5, "norm after = max_norm")
+end)
+
+T.case("clip_grad_norm_ leaves gradients under max_norm alone, and knows the 1- and inf-norms", function()
+  local model, x, y, loss_fn = tiny()
+  loss_fn(model(x), y):backward()
+  local before = all_grads(model)
+  T.close(nn.utils.clip_grad_norm_(model:parameters(), 10), NORM2, 1e-5, "2-norm")
+  T.close(nn.utils.clip_grad_norm_(model, 100, 1), NORM1, 1e-5, "1-norm")
+  T.close(nn.utils.clip_grad_norm_(model:parameters(), 100, math.huge), NORM_INF, 1e-6, "inf-norm")
+  T.close(nn.utils.clip_grad_norm_(model:parameters(), 100, "inf"), NORM_INF, 1e-6, "'inf'")
+  local list = {}
+  for i, p in ipairs(model:parameters()) do list[i] = p end
+  T.close(nn.utils.clip_grad_norm_(list, 100), NORM2, 1e-5, "a list of all parameter tensors")
+  local after = all_grads(model)
+  for i = 1, #before do T.eq(after[i], before[i], "gradient " .. i .. " untouched") end
+  T.close(nn.utils.clip_grad_norm_(model:parameters(), 1, math.huge), NORM_INF, 1e-6, "inf-norm clips")
+  T.close(nn.utils.clip_grad_norm_(model:parameters(), 100, math.huge), 1, 1e-5, "max |g| is now 1")
+  local ok, err = pcall(nn.utils.clip_grad_norm_, model:parameters(), -1)
+  T.eq(ok, false, "negative max_norm")
+  T.contains(err, "max_norm must be a number >= 0")
+  T.fails(function() nn.utils.clip_grad_norm_(model:parameters(), 1, 0) end, "norm_type must be")
+  T.fails(function() nn.utils.clip_grad_norm_({ list[1] }, 1) end, "pass model:parameters()")
+end)
+
+T.case("opt:lr() and config().lr are the double that was set", function()
+  local model = tiny()
+  local opt = optim.SGD(model:parameters(), { lr = 0.001 })
+  T.eq(opt:lr(), 0.001, "lr()")
+  T.eq(opt:config().lr, 0.001, "config().lr")
+  T.eq(optim.Adam(model:parameters()):lr(), 0.001, "Adam's default")
+  assert(opt:set_lr(1 / 3))
+  T.eq(opt:lr(), 1 / 3, "set_lr keeps every digit")
+  T.eq(opt:config().lr, 1 / 3, "config().lr too")
+end)
+
+T.case("schedulers give the doubles PyTorch computes", function()
+  local model = tiny()
+  local opt = optim.SGD(model:parameters(), { lr = 0.1 })
+  local s = optim.lr_scheduler.StepLR(opt, { step_size = 1, gamma = 0.5 })
+  local seq = { opt:lr() }
+  for _ = 1, 4 do seq[#seq + 1] = s:step() end
+  local expected = { 0.1, 0.05, 0.025, 0.0125, 0.00625 }
+  for i = 1, #expected do T.eq(seq[i], expected[i], "StepLR epoch " .. (i - 1)) end
+  T.eq(opt:lr(), 0.00625, "the optimizer's lr")
+  T.eq(s:get_last_lr()[1], 0.00625, "get_last_lr")
+
+  opt = optim.SGD(model:parameters(), { lr = 0.1 })
+  s = optim.lr_scheduler.StepLR(opt, { step_size = 2, gamma = 0.1 })
+  expected = { 0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.0010000000000000002 }
+  seq = { opt:lr() }
+  for _ = 1, 4 do seq[#seq + 1] = s:step() end
+  for i = 1, #expected do T.eq(seq[i], expected[i], "StepLR gamma 0.1, epoch " .. (i - 1)) end
+
+  opt = optim.SGD(model:parameters(), { lr = 0.1 })
+  s = optim.lr_scheduler.CosineAnnealingLR(opt, { T_max = 10, eta_min = 0.001 })
+  expected = { 0.1, 0.09757729755661011, 0.0905463412215599, 0.07959536998847742 }
+  seq = { opt:lr() }
+  for _ = 1, 3 do seq[#seq + 1] = s:step() end
+  for i = 1, #expected do T.close(seq[i], expected[i], 1e-17, "cosine epoch " .. (i - 1)) end
+end)
+
+T.done()
