@@ -90,6 +90,11 @@ struct nn_optim *lnn_check_optim(lua_State *L, int index, lnn_net **model);
 int lnn_check_loss_kind(lua_State *L, int index);
 
 void lnn_open_tensor(lua_State *L);
+/* Adds tensor math to the "nnlab.Tensor" metatable (lua_tensor_math.c): + - * /
+ * and unary - with broadcasting, exp/log/sqrt/abs/clamp, eq/ne/gt/ge/lt/le (0/1
+ * int tensors), sum/mean/max/argmax, float/item/numel. Dims are 0-based, as
+ * PyTorch's. Called at the end of lnn_open_tensor. */
+void lnn_open_tensor_math(lua_State *L);
 void lnn_open_net(lua_State *L);
 void lnn_open_loss(lua_State *L);
 void lnn_open_optim(lua_State *L);

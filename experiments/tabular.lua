@@ -27,7 +27,7 @@ local means, stds = {}, {}
 do
   local loader = data.DataLoader(train, { batch_size = #train })
   for x in loader:batches() do
-    local rows, cols = x:size()
+    local rows, cols = x:size(0), x:size(1)
     local flat = x:totable()
     for j = 1, cols do
       local sum, sq = 0, 0

@@ -24,13 +24,15 @@ function nnlab.simd() return core.simd() end
 --- torch.manual_seed). Each new model takes the next seed in turn.
 nnlab.manual_seed = nnlab.nn.manual_seed
 
---- nnlab.tensor(rows) / nnlab.tensor(values, { rows = R, cols = C }):
---- a float tensor from a table of rows or a flat array.
---- nnlab.labels({ 3, 1, 4 }): an int32 class-label tensor.
+--- nnlab.tensor(rows) / nnlab.tensor(values [, { rows = R, cols = C }]):
+--- a float tensor from a table of rows (2-D) or a flat array: 1-D (n,) as
+--- torch.tensor gives for a flat list, or 2-D when the shape is given.
+--- nnlab.labels({ 3, 1, 4 }): a 1-D integer (int32) class-label tensor, (3,).
 function nnlab.tensor(values, shape)
   if type(values) ~= "table" then errors.raise("nnlab.tensor: expected a table of numbers") end
   local flat, rows, cols = {}, nil, nil
-  if type(values[1]) == "table" then
+  local nested = type(values[1]) == "table"
+  if nested then
     rows, cols = #values, #values[1]
     for r, row in ipairs(values) do
       if #row ~= cols then errors.raise("nnlab.tensor: row %d has %d values, row 1 has %d", r, #row, cols) end
@@ -38,10 +40,10 @@ function nnlab.tensor(values, shape)
     end
   else
     flat = values
-    rows = shape and shape.rows or 1
-    cols = shape and shape.cols or #values
+    rows = shape and shape.rows or #values
+    cols = shape and shape.cols or 1
   end
-  local ok, t = pcall(core.tensor, flat, rows, cols, false)
+  local ok, t = pcall(core.tensor, flat, rows, cols, false, (shape or nested) and 2 or 1)
   if not ok then errors.raise("nnlab.tensor: %s", tostring(t)) end
   return t
 end
@@ -51,6 +53,158 @@ function nnlab.labels(values)
   local ok, t = pcall(core.tensor, values, #values, 1, true)
   if not ok then errors.raise("nnlab.labels: %s", tostring(t)) end
   return t
+end
+
+--- nnlab.cat(tensors [, dim = 0]) and nnlab.stack(tensors [, dim = 0]): new
+--- tensors, as torch.cat and torch.stack (dims count from 0, as PyTorch's).
+nnlab.cat = core.cat
+nnlab.stack = core.stack
+
+-- Tensor looks: torch.Size and PyTorch's print layout. The bridge gives the
+-- data (t:size(), t:get); the words are here.
+local Size = core.metatable("nnlab.Size")
+
+--- tostring(t:size()) -> "torch.Size([32, 10])", as PyTorch prints a shape.
+function Size.__tostring(s)
+  local parts = {}
+  for i = 1, #s do parts[i] = tostring(s[i]) end
+  return "torch.Size([" .. table.concat(parts, ", ") .. "])"
+end
+
+--- t:size() == u:size(), or == { 32, 10 } (PyTorch's shape == (32, 10)).
+function Size.__eq(a, b)
+  if #a ~= #b then return false end
+  for i = 1, #a do if a[i] ~= b[i] then return false end end
+  return true
+end
+
+Size.__index = {
+  --- s:numel(): the product of the lengths (torch.Size.numel).
+  numel = function(s)
+    local n = 1
+    for i = 1, #s do n = n * s[i] end
+    return n
+  end,
+}
+
+-- torch.set_printoptions' defaults (PyTorch 2.x, torch/_tensor_str.py).
+local PRINT = { precision = 4, threshold = 1000, edgeitems = 3, linewidth = 80 }
+
+local function special(v)
+  if v ~= v then return "nan" end
+  if v == math.huge then return "inf" end
+  if v == -math.huge then return "-inf" end
+end
+
+-- torch's _Formatter over `values` (the summarised data when summarising):
+-- integer tensors take their widest value; float tensors print as integers
+-- with a dot ("1.") when every non-zero finite value is whole, in scientific
+-- notation when max/min of the non-zero finite |values| > 1000 or max > 1e8
+-- (or, when not all whole, min < 1e-4), else fixed with 4 decimals. The width
+-- is the widest formatted non-zero finite value (whole ones: + 1 for the dot).
+local function formatter(values, integers)
+  local f = { integers = integers, int_mode = true, sci = false, width = 1 }
+  if integers then
+    for _, v in ipairs(values) do f.width = math.max(f.width, #tostring(v)) end
+    return f
+  end
+  local finite, lo, hi = {}, math.huge, 0
+  for _, v in ipairs(values) do
+    if v ~= 0 and not special(v) then
+      finite[#finite + 1] = v
+      lo, hi = math.min(lo, math.abs(v)), math.max(hi, math.abs(v))
+    end
+  end
+  if #finite == 0 then return f end
+  for _, v in ipairs(finite) do
+    if v ~= math.ceil(v) then f.int_mode = false break end
+  end
+  local form, extra
+  if hi / lo > 1000 or hi > 1e8 or (not f.int_mode and lo < 1e-4) then
+    f.sci, form, extra = true, "%." .. PRINT.precision .. "e", 0
+  elseif f.int_mode then
+    form, extra = "%.0f", 1
+  else
+    form, extra = "%." .. PRINT.precision .. "f", 0
+  end
+  for _, v in ipairs(finite) do f.width = math.max(f.width, #form:format(v) + extra) end
+  return f
+end
+
+local function format_value(f, v)
+  local s
+  if f.integers then
+    s = tostring(v)
+  elseif f.sci then
+    s = special(v) or ("%." .. PRINT.precision .. "e"):format(v)
+  elseif f.int_mode then
+    s = special(v) or (("%.0f"):format(v) .. ".")
+  else
+    s = special(v) or ("%." .. PRINT.precision .. "f"):format(v)
+  end
+  return (" "):rep(f.width - #s) .. s
+end
+
+-- The positions printed along a dimension of n: all, or the first and last
+-- edgeitems with false (the "...") between when summarising.
+local function positions(n, summarize)
+  local list = {}
+  if summarize and n > 2 * PRINT.edgeitems then
+    for i = 1, PRINT.edgeitems do list[#list + 1] = i end
+    list[#list + 1] = false
+    for i = n - PRINT.edgeitems + 1, n do list[#list + 1] = i end
+  else
+    for i = 1, n do list[i] = i end
+  end
+  return list
+end
+
+-- torch's _vector_str: elements joined by ", ", as many per line as fit
+-- linewidth - indent at width + 2 each, lines continued at indent + 1.
+local function vector_str(get, n, indent, summarize, f)
+  local per_line = math.max(1, (PRINT.linewidth - indent) // (f.width + 2))
+  local data = {}
+  for _, i in ipairs(positions(n, summarize)) do
+    data[#data + 1] = i and format_value(f, get(i)) or " ..."
+  end
+  local lines = {}
+  for i = 1, #data, per_line do
+    lines[#lines + 1] = table.concat(data, ", ", i, math.min(i + per_line - 1, #data))
+  end
+  return "[" .. table.concat(lines, ",\n" .. (" "):rep(indent + 1)) .. "]"
+end
+
+--- tostring(t) / print(t): PyTorch's layout, as torch/_tensor_str.py (2.x)
+--- prints with the default print options: see docs/lua-api.md, "Printing".
+local Tensor = core.metatable("nnlab.Tensor")
+function Tensor.__tostring(t)
+  local state = core.tensor_state(t)
+  if state ~= "fresh" then
+    errors.raise(state == "stale" and "cannot print a stale tensor: its owner (a model's output or "
+                 .. "a loader's batch) has been overwritten since" or "cannot print a closed tensor")
+  end
+  local get, integers, ndim = t.get, t:is_labels(), t:dim()
+  local rows, cols = t:size(0), ndim == 2 and t:size(1) or 1
+  local summarize = rows * cols > PRINT.threshold
+  local rlist, clist = positions(rows, summarize), positions(cols, summarize)
+  local values = {}
+  for _, r in ipairs(rlist) do
+    if r then for _, c in ipairs(clist) do if c then values[#values + 1] = get(t, r, c) end end end
+  end
+  local f = formatter(values, integers)
+  local indent = #"tensor("
+  local body
+  if ndim == 1 then
+    body = vector_str(function(i) return get(t, i) end, rows, indent, summarize, f)
+  else
+    local slices = {}
+    for _, r in ipairs(rlist) do
+      slices[#slices + 1] = r and vector_str(function(c) return get(t, r, c) end, cols, indent + 1,
+                                             summarize, f) or "..."
+    end
+    body = "[" .. table.concat(slices, ",\n" .. (" "):rep(indent + 1)) .. "]"
+  end
+  return "tensor(" .. body .. ")"
 end
 
 -- The notebook (lua/nnlab/notebook/, docs/notebook.md): experiment files

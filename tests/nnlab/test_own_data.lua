@@ -531,7 +531,7 @@ T.case("transforms: RandomCrop 2x2 on 4x4 images gives 4 features; Normalize per
   local x, _, xt, loader = batch(img_ds, { transform = data.RandomCrop(2), seed = 1 })
   T.eq(loader:info().features, 4, "loader features")
   T.eq(#x, 4 * 4, "4 samples of 4 features")
-  T.eq(select(2, xt:size()), 4, "batch columns")
+  T.eq(xt:size(1), 4, "batch columns")
   -- a crop is a 2x2 window of the image: neighbours differ by 1 across, 4 down
   for s = 0, 3 do
     local a, b, c, d = x[s * 4 + 1] * 255, x[s * 4 + 2] * 255, x[s * 4 + 3] * 255, x[s * 4 + 4] * 255
@@ -546,14 +546,14 @@ T.case("transforms: RandomCrop 2x2 on 4x4 images gives 4 features; Normalize per
   -- a Lambda (last) sees each batch after the C transforms, as batch x features
   local seen = {}
   batch(tab, { transform = { data.Normalize({ 2, 20 }, { 1, 10 }), data.Lambda(function(t)
-    seen.rows, seen.cols, seen.first = t:size(), select(2, t:size()), t:get(1, 1)
+    seen.rows, seen.cols, seen.first = t:size(0), t:size(1), t:get(1, 1)
   end) } })
   T.eq(seen.rows, 2, "Lambda batch rows")
   T.eq(seen.cols, 2, "Lambda batch columns")
   T.close(seen.first, -1, 1e-6, "Lambda sees the normalized batch")
   -- and changes it in place (t:set), before the model sees it
   local doubled = batch(tab, { transform = data.Lambda(function(t)
-    local rows, cols = t:size()
+    local rows, cols = t:size(0), t:size(1)
     for r = 1, rows do for c = 1, cols do t:set(r, c, 2 * t:get(r, c)) end end
   end) })
   expect_floats(doubled, { 2, 20, 6, 60 }, "a Lambda's changes reach the batch")
