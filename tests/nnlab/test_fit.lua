@@ -94,7 +94,7 @@ T.case("an evaluation counts every batch, non-finite outputs as wrong, and the f
   local function make_model() return nn.Sequential({ nn.Linear(16, 10) }, { seed = 5 }) end
   local zeros = {}
   for i = 1, 16 do zeros[i] = 0 end
-  local black_label = make_model()(nnlab.tensor(zeros, { rows = 1, cols = 16 })):argmax()[1]
+  local black_label = make_model()(nnlab.tensor(zeros, { rows = 1, cols = 16 })):argmax():item()
   inputs.write_dataset(folder) -- 40 ordinary training images; the test images are replaced below
   local pixels, labels = {}, {}
   for i = 1, 100 do

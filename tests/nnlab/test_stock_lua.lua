@@ -18,7 +18,7 @@ for _ = 1, 300 do
   loss:backward()
   opt:step()
 end
-local pred = model(x):argmax()
+local pred = model(x):argmax(1):totable() -- each row's class, 0-based (dim 1 as PyTorch's)
 print(("xor %d%d%d%d loss %.4f simd %s"):format(pred[1], pred[2], pred[3], pred[4], loss:item(), nnlab.simd()))
 local loaded = {}
 for name in pairs(package.loaded) do
