@@ -639,6 +639,15 @@ end
 --- `vary` axes --set replaced: key -> the --set text, or nil; kept on the
 --- runs object for the report). Errors in the sweep's
 --- table are raised at the user's line (nnlab.errors).
+-- An lr as the user set it. Entries cached before optimizers kept the
+-- asked-for double hold the float32 the engine used (0.0010000000474975):
+-- such a value reads back as the shortest number with that float32 (0.001).
+-- A double that is no float32 (what optimizers give now) is kept as it is.
+local function lr_as_set(lr)
+  if math.type(lr) ~= "float" or string.unpack("f", string.pack("f", lr)) ~= lr then return lr end
+  return tonumber(nn.float_text(lr))
+end
+
 -- Plans and trains the jobs of (variation, seed) pairs, attaching each
 -- result to its variation's seeds; adds to counts. Errors as sweep.run says.
 local function run_round(spec, variations, seeds, context, reads, seeds_of, name, counts)
@@ -657,6 +666,7 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   counts.cached = counts.runs - counts.trained
   for _, job in ipairs(jobs) do
     local r = job.result
+    for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
     table.insert(job.variation.seeds, { seed = job.seed, history = r.history, diverged = r.diverged == true,
                                         seconds = r.seconds, cached = job.cached == true })
   end
