@@ -177,25 +177,6 @@ static int tensor_totable(lua_State *L)
     return 1;
 }
 
-/* t:argmax() -> array of 0-based class indices, one per row (first max wins). */
-static int tensor_argmax(lua_State *L)
-{
-    lnn_tensor *t = lnn_check_tensor(L, 1);
-    lnn_check_fresh(L, t, 1);
-    luaL_argcheck(L, t->f != NULL, 1, "argmax needs a float tensor");
-    lua_createtable(L, t->rows, 0);
-    for (int r = 0; r < t->rows; r++) {
-        const float *row = t->f + (size_t)r * t->cols;
-        int best = 0;
-        for (int c = 1; c < t->cols; c++)
-            if (row[c] > row[best])
-                best = c;
-        lua_pushinteger(L, best);
-        lua_rawseti(L, -2, r + 1);
-    }
-    return 1;
-}
-
 /* t:set(row, col, value): writes one element (1-based, like get), e.g. from a
  * data.Lambda changing its batch in place. */
 static int tensor_set(lua_State *L)
@@ -707,7 +688,6 @@ static const luaL_Reg tensor_methods[] = {
     {"tolist", tensor_tolist},
     {"narrow", tensor_narrow},
     {"index_select", tensor_index_select},
-    {"argmax", tensor_argmax},
     {"is_labels", tensor_is_labels},
     {NULL, NULL},
 };
