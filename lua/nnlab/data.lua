@@ -258,15 +258,8 @@ end
 --- math.random is left alone). rng:random() in [0, 1), rng:random(m, n) an
 --- integer in m..n, rng:normal() a standard normal draw (Box-Muller).
 function data.rng(seed)
-  local state = math.tointeger(seed) or 0
+  local next_u64 = require("nnlab.splitmix")(seed)
   local rng = {}
-  local function next_u64()
-    state = state + 0x9e3779b97f4a7c15
-    local z = state
-    z = (z ~ (z >> 30)) * 0xbf58476d1ce4e5b9
-    z = (z ~ (z >> 27)) * 0x94d049bb133111eb
-    return z ~ (z >> 31)
-  end
   function rng:random(m, n)
     local u = (next_u64() >> 11) * 2.0 ^ -53
     if m == nil then return u end

@@ -118,23 +118,15 @@ function train.fit(args)
     local stats = { epoch = epoch, train_loss = tr.loss, train_acc = tr.accuracy,
                     seconds = tr.seconds, lr = lr, diverged = diverged }
     local evaluate = not diverged -- weights that diverged in training are not worth measuring
-    if args.test and evaluate then
-      local te = engine_pass(core.evaluate, args.model, args.loss, args.test)
-      stats.test_loss, stats.test_acc = te.loss, te.accuracy
-      stats.eval_seconds = te.seconds
-      diverged = diverged or te.diverged
-    end
-    if args.train_eval and evaluate then
-      local te = engine_pass(core.evaluate, args.model, args.loss, args.train_eval)
-      stats.train_eval_loss, stats.train_eval_acc = te.loss, te.accuracy
-      stats.eval_seconds = (stats.eval_seconds or 0) + te.seconds
-      diverged = diverged or te.diverged
-    end
-    if args.valid and evaluate then
-      local va = engine_pass(core.evaluate, args.model, args.loss, args.valid)
-      stats.valid_loss, stats.valid_acc = va.loss, va.accuracy
-      stats.eval_seconds = (stats.eval_seconds or 0) + va.seconds
-      diverged = diverged or va.diverged
+    -- the test set, the training set in eval mode, a validation split: each
+    -- measured alike, as <name>_loss and <name>_acc
+    for _, which in ipairs { "test", "train_eval", "valid" } do
+      if args[which] and evaluate then
+        local e = engine_pass(core.evaluate, args.model, args.loss, args[which])
+        stats[which .. "_loss"], stats[which .. "_acc"] = e.loss, e.accuracy
+        stats.eval_seconds = (stats.eval_seconds or 0) + e.seconds
+        diverged = diverged or e.diverged
+      end
     end
     stats.diverged = diverged
     history[#history + 1] = stats

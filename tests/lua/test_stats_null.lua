@@ -11,14 +11,7 @@ local T = require "testlib"
 local stats = require "nnlab.notebook.stats"
 
 local function generator(seed)
-  local state = seed
-  local function next_int()
-    state = state + 0x9E3779B97F4A7C15
-    local z = state
-    z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
-    z = (z ~ (z >> 27)) * 0x94D049BB133111EB
-    return z ~ (z >> 31)
-  end
+  local next_int = require("nnlab.splitmix")(seed)
   local function uniform() return ((next_int() >> 11) + 0.5) / 9007199254740992 end -- (0, 1)
   local spare
   return function()

@@ -209,18 +209,9 @@ local function differences(who, xs, ys)
   return d
 end
 
--- SplitMix64 on Lua integers: a fixed-seed generator for the Monte Carlo
--- fallback of stats.sign_flip (deterministic, so reports are reproducible).
-local function splitmix(seed)
-  local state = seed
-  return function()
-    state = state + 0x9E3779B97F4A7C15
-    local z = state
-    z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
-    z = (z ~ (z >> 27)) * 0x94D049BB133111EB
-    return z ~ (z >> 31)
-  end
-end
+-- SplitMix64: a fixed-seed generator for the Monte Carlo fallback of
+-- stats.sign_flip (deterministic, so reports are reproducible).
+local splitmix = require "nnlab.splitmix"
 
 --- stats.sign_flip(xs, ys) -> { p, n, exact }: the two-sided permutation test
 --- of paired differences d = xs[i] - ys[i]. Under the null hypothesis (no
