@@ -42,6 +42,33 @@ static int core_simd(lua_State *L)
     return 1;
 }
 
+#ifndef NNLAB_C_COMPILER
+#define NNLAB_C_COMPILER "unknown"
+#endif
+#ifndef NNLAB_BUILD_TYPE
+#define NNLAB_BUILD_TYPE ""
+#endif
+
+/* core.build_info() -> { compiler = "GNU 12.2.0" (CMake's compiler id and
+ * version), version = __VERSION__ (the compiler's own version string),
+ * build_type = "Release" (CMAKE_BUILD_TYPE; "" when none) }: how this nnlab
+ * was built, fixed at compile time (bridge/CMakeLists.txt). */
+static int core_build_info(lua_State *L)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, NNLAB_C_COMPILER);
+    lua_setfield(L, -2, "compiler");
+#ifdef __VERSION__
+    lua_pushstring(L, __VERSION__);
+#else
+    lua_pushstring(L, "");
+#endif
+    lua_setfield(L, -2, "version");
+    lua_pushstring(L, NNLAB_BUILD_TYPE);
+    lua_setfield(L, -2, "build_type");
+    return 1;
+}
+
 /* core.metatable(name) -> a type's metatable, so Lua can add methods to its
  * __index table and metamethods such as __tostring. */
 static int core_metatable(lua_State *L)
@@ -55,6 +82,7 @@ static int core_metatable(lua_State *L)
 static const luaL_Reg core_functions[] = {
     {"engine_version", core_engine_version},
     {"simd", core_simd},
+    {"build_info", core_build_info},
     {"metatable", core_metatable},
     {NULL, NULL},
 };

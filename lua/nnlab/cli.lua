@@ -13,7 +13,8 @@ usage: nnlab <command> [arguments]
 
 commands:
   run FILE.lua [options]   run an experiment (or any Lua file) with nnlab loaded
-  version                  engine version, Lua version, SIMD path and CPUs in use
+  run FILE.lua --help      the experiment's parameters (lab.param): defaults, types, descriptions
+  version                  engine version, Lua version, SIMD path, compiler and CPUs in use
   help                     this text (also: nnlab --help, nnlab run --help)
 ]]
 
@@ -27,7 +28,8 @@ usage: nnlab run FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--q
   --force           retrain every variation, ignoring cached results
   --out DIR         write the report under DIR instead of ./reports
   --quiet           no progress output
-  -h, --help        this text
+  -h, --help        this text; with FILE: the experiment's parameters (lab.param)
+                    with defaults, types and descriptions, without training
 ]]
 
 local function fail(msg)
@@ -140,10 +142,85 @@ function cli.run_file(opts)
   return 0
 end
 
+local function type_name(v)
+  if math.type(v) == "integer" then return "integer" end
+  if math.type(v) == "float" then return "number" end
+  return type(v)
+end
+
+local function value_shown(v)
+  if type(v) == "string" then return ("%q"):format(v) end
+  return tostring(v)
+end
+
+--- `nnlab run FILE --help`: runs FILE up to its first lab.sweep, lab.data.load
+--- or training step (nnlab.notebook's describe mode: the error value
+--- notebook.STOP_DESCRIBE ends it there), then lists the lab.param calls it
+--- made: name, type, default (and the --set value, when given) and
+--- description. Trains nothing, downloads nothing, writes no report;
+--- parameters declared after that point are not listed.
+function cli.describe(opts)
+  local notebook = require "nnlab.notebook"
+  local errors = require "nnlab.errors"
+  local data = require "nnlab.data"
+  local stop = notebook.STOP_DESCRIBE
+  local chunk, err = loadfile(opts.script)
+  if not chunk then
+    if not io.open(opts.script, "r") then
+      return fail(("cannot open %s: no such file or not readable"):format(opts.script))
+    end
+    return fail(err)
+  end
+  opts.describe, opts.quiet = true, true
+  notebook.begin(opts)
+  -- the process ends after the listing: the loader stays replaced
+  data.load = function() error(stop, 0) end
+  local ok, msg = xpcall(errors.call, function(e)
+    if e == stop then return e end
+    if type(e) ~= "string" then e = tostring(e) end
+    return errors.traceback(e)
+  end, chunk)
+  local params = notebook.described()
+  if not ok and msg ~= stop then return fail(msg) end
+  local out = { ("usage: nnlab run %s [--set name=value]... [-j N] [--force] [--out DIR] [--quiet]\n\n")
+                :format(opts.script) }
+  if #params == 0 then
+    out[#out + 1] = ("%s declares no parameters (lab.param) before its first lab.sweep, data load or training.\n")
+                    :format(opts.script)
+  else
+    out[#out + 1] = ("parameters of %s (lab.param; change one with --set name=value):\n"):format(opts.script)
+    local rows, width = {}, { 0, 0, 0 }
+    for _, p in ipairs(params) do
+      local row = { p.name, type_name(p.default), value_shown(p.default) }
+      for i = 1, 3 do width[i] = math.max(width[i], #row[i]) end
+      rows[#rows + 1] = { row, p }
+    end
+    for _, entry in ipairs(rows) do
+      local row, p = entry[1], entry[2]
+      local line = ("  %-" .. width[1] .. "s  %-" .. width[2] .. "s  default %-" .. width[3] .. "s"):format(
+        row[1], row[2], row[3])
+      local extra = {}
+      if p.description then extra[#extra + 1] = p.description end
+      if p.from_set then extra[#extra + 1] = ("(--set: %s)"):format(value_shown(p.value)) end
+      out[#out + 1] = (#extra > 0 and line .. "  " .. table.concat(extra, " ") or line:gsub("%s+$", "")) .. "\n"
+    end
+  end
+  if ok then
+    out[#out + 1] = "\n(the whole file ran: it has no lab.sweep, data load or training step)\n"
+  else
+    out[#out + 1] = "\nParameters declared after the file's first lab.sweep, data load or training step are not listed.\n"
+  end
+  out[#out + 1] = "Options: nnlab run --help\n"
+  io.write(table.concat(out))
+  return 0
+end
+
 function cli.version()
   local core = require "nnlab.core"
   io.write(("nnlab %s\nengine %s\n%s\nsimd %s\n"):format(core.engine_version(), core.engine_version(),
                                                           _VERSION, core.simd()))
+  local build = core.build_info()
+  io.write(("compiler %s%s\n"):format(build.compiler, build.build_type ~= "" and " (" .. build.build_type .. ")" or ""))
   -- the default -j and why: e.g. "cpus 1 (affinity 1 of 2 online; cgroup quota none)"
   local cpu = core.proc.cpu_limits()
   io.write(("cpus %d (affinity %s of %d online; cgroup quota %s)\n"):format(
@@ -166,8 +243,10 @@ function cli.main(args, lua_dir)
   elseif command == "run" then
     local opts, err = cli.parse_run(table.move(args, 2, #args, 1, {}))
     if not opts then return fail(err) end
+    if opts.help and opts.script then return cli.describe(opts) end
     if opts.help then io.write(RUN_USAGE) return 0 end
     if not opts.script then return fail("run needs a Lua file (see nnlab run --help)") end
+    opts.argv = table.move(args, 1, #args, 1, {}) -- the report's command row
     return cli.run_file(opts)
   end
   return fail(("unknown command '%s' (see nnlab --help)"):format(tostring(command)))

@@ -49,11 +49,12 @@ local function snapshot(out)
   return tree
 end
 
--- The parts of a report that change from run to run even for the same results.
+-- The parts of a report that change from run to run even for the same results
+-- (the Command row: these runs write to different --out folders).
 local function normal(path, text)
   if path:match("%.md$") then
     return (text:gsub("run %d+%-%d+%-%d+ %d+:%d+", "run DATE"):gsub("| Time |[^\n]*", "| Time | T |")
-                :gsub("| Runs |[^\n]*", "| Runs | R |"))
+                :gsub("| Runs |[^\n]*", "| Runs | R |"):gsub("| Command |[^\n]*", "| Command | C |"))
   elseif path:match("results%.json$") then
     return (text:gsub('"generated": "[^"]*"', '"generated": G'):gsub('"cached": %w+', '"cached": C')
                 :gsub('"trained": %d+', '"trained": N'))

@@ -13,6 +13,7 @@ local errors = require "nnlab.errors"
 local files = require "nnlab.files"
 local options = require "nnlab.options"
 local progress = require "nnlab.notebook.progress"
+local provenance = require "nnlab.notebook.provenance"
 local report = require "nnlab.notebook.report"
 local runs_lib = require "nnlab.notebook.runs"
 local settings = require "nnlab.notebook.settings"
@@ -165,11 +166,19 @@ function notebook.begin(opts)
     set_order = opts.set_order or {},
     display_mode = progress.mode_for(opts),
     command_line = opts,
+    argv = opts.argv, -- the arguments after `nnlab`, for the header's command row
+    describe = opts.describe == true, -- `nnlab run FILE --help`: params are collected, nothing trains
     blocks = {}, params = {}, declared = {}, sweeps = {}, modules = {},
+    -- the experiment file and each lab.require'd file, in load order, with
+    -- the SHA-256 of the bytes read (provenance.sha256)
+    sources = {},
     varied = {}, -- every key a lab.sweep varied so far (a set)
     overridden = {}, -- the --set keys that replaced a vary axis (a set)
   }
   local s = state
+  if opts.script then s.sources[1] = { path = opts.script, sha256 = provenance.sha256(opts.script) } end
+  -- `nnlab run FILE --help` stops the file at its first training step
+  if s.describe then train.before_training("describe", function() error(notebook.STOP_DESCRIBE, 0) end) end
   -- Training by hand before any sweep: a key no lab.param has used is an
   -- error now, not after the training (an axis override is for the sweeps
   -- of a file). Once a sweep has started (also in its workers), only typos.
@@ -276,6 +285,7 @@ function notebook.require(name)
       end
       raise("lab.require: %s", err)
     end
+    s.sources[#s.sources + 1] = { path = path, sha256 = provenance.sha256(path) }
     s.modules[path] = errors.call(chunk, name, path)
     if s.modules[path] == nil then s.modules[path] = true end
   end
@@ -325,6 +335,7 @@ end
 --- nnlab.notebook.sweep and docs/notebook.md), from the cache where it can.
 function notebook.sweep(spec)
   local s = current()
+  if s.describe then error(notebook.STOP_DESCRIBE, 0) end
   local overridden
   spec, overridden = apply_overrides(s, spec)
   check_unknown_sets(s, #s.sweeps == 0 and "is declared before the first lab.sweep"
@@ -470,7 +481,22 @@ end
 local function report_record(s)
   return { title = s.title, name = s.name, script = s.script, params = s.params, sweeps = s.sweeps,
            blocks = s.blocks, out_dir = s.out_dir, parallel = s.parallel,
-           language = s.language or words.default(s.title or s.name) }
+           language = s.language or words.default(s.title or s.name), argv = s.argv, sources = s.sources }
+end
+
+--- notebook.STOP_DESCRIBE: the error value that stops a file run by
+--- `nnlab run FILE --help` (notebook.begin{ describe = true }) at its first
+--- lab.sweep, data load or training step: its lab.param calls so far are
+--- what the help lists (nnlab.cli).
+notebook.STOP_DESCRIBE = setmetatable({}, { __tostring = function() return "nnlab: stopped after the parameters" end })
+
+--- notebook.described() -> the lab.param declarations of the run begun with
+--- describe = true (name, default, value, from_set, description), in order,
+--- and ends that run: no report, no --set checks.
+function notebook.described()
+  local s = state
+  state = nil
+  return s and s.params or {}
 end
 
 --- notebook.finish() ends the run begun by notebook.begin, once the file has

@@ -13,6 +13,7 @@ local escape = require "nnlab.notebook.escape"
 local files = require "nnlab.files"
 local gnuplot = require "nnlab.notebook.gnuplot"
 local json = require "nnlab.notebook.json"
+local provenance = require "nnlab.notebook.provenance"
 local runs_lib = require "nnlab.notebook.runs"
 local staging = require "nnlab.notebook.staging"
 local words = require "nnlab.notebook.words"
@@ -267,6 +268,47 @@ local function sweep_row(r)
       count_text(#r.seeds, "seed"), count_text(r.epochs, "epoch"), v.params.batch_size, table.concat(first, W("sep"))) }
 end
 
+-- Provenance (nnlab.notebook.provenance): no clock in any of these, so the
+-- same machine, commit, files and command give the same rows.
+
+-- "`GNU 12.2.0` (`Release` build)": the compiler that built nnlab.
+local function compiler_text()
+  local b = provenance.build()
+  local compiler = b.compiler ~= "" and md_code(b.compiler) or W("unknown")
+  return b.build_type ~= "" and W("build_type", compiler, md_code(b.build_type)) or compiler
+end
+
+-- The CPU model (family and model numbers when the name is generic), the
+-- CPUs this process may use, the OS and kernel.
+local function machine_text()
+  local m = provenance.machine()
+  local cpu = m.cpu and md_code(m.cpu) or W("unknown")
+  if m.cpu and m.family and m.model then cpu = W("cpu_family", cpu, m.family, m.model) end
+  local system = {}
+  if m.os then system[#system + 1] = md_code(m.os) end
+  if m.kernel then system[#system + 1] = md_code(m.kernel) end
+  return W("machine_value", cpu, W("cores", m.cores), #system > 0 and table.concat(system, W("sep")) or W("unknown"))
+end
+
+-- The git commit of the experiment's folder, and whether it was modified.
+local function commit_text(record)
+  local dir = files.dirname(record.script)
+  local g = provenance.git(dir)
+  if g.missing == "git" then return W("no_git") end
+  if g.missing then return W("no_repository", md_code(dir)) end
+  return W(g.modified and "commit_modified" or "commit_clean", md_code(g.commit))
+end
+
+-- Each file the run loaded (the experiment, then its lab.require'd files)
+-- with its SHA-256.
+local function files_text(record)
+  local out = {}
+  for _, f in ipairs(record.sources or {}) do
+    out[#out + 1] = ("%s %s"):format(md_code(f.path), f.sha256 and md_code(f.sha256) or W("unknown"))
+  end
+  return #out > 0 and table.concat(out, W("sep")) or W("none")
+end
+
 local function header(record, totals)
   local datasets, notes = data_lines(record)
   local seeds = union(record.sweeps, "seeds")
@@ -279,7 +321,11 @@ local function header(record, totals)
   local rows = {
     { W("experiment"), W("experiment_value", md_code(record.script), os.date("%Y-%m-%d %H:%M")) },
     { W("data"), #datasets > 0 and table.concat(datasets, W("sep_group")) or W("none") },
-    { W("engine"), W("engine_value", core.engine_version(), core.simd(), _VERSION) },
+    { W("engine"), W("engine_value", core.engine_version(), core.simd(), _VERSION, compiler_text()) },
+    { W("machine"), machine_text() },
+    { W("commit"), commit_text(record) },
+    { W("files"), files_text(record) },
+    { W("command"), record.argv and md_code(provenance.command_line(record.argv)) or W("unknown") },
     { W("seeds"), #seeds > 0 and list_text(seeds) or W("none") },
     { W("runs"), W("runs_value", totals.runs, totals.trained, totals.cached, record.parallel) },
     { W("time"), W("time_value", seconds_text(totals.seconds), seconds_text(training_seconds(record))) },

@@ -1,0 +1,107 @@
+-- nnlab.notebook.provenance: where a report came from, for its header. The
+-- machine (CPU model, the CPUs this process may use, the OS), how nnlab was
+-- built (core.build_info), the git commit of the experiment's folder with a
+-- "modified" mark, the SHA-256 of the experiment file and of every
+-- lab.require'd file, and the command line. Nothing here has a clock in it:
+-- the same machine, commit, files and command give the same rows. Nothing
+-- here fails a run: what cannot be found is said (unknown, no git, not a
+-- repository).
+local core = require "nnlab.core"
+local files = require "nnlab.files"
+
+local provenance = {}
+
+-- The output of a shell command (stderr dropped), or nil when it failed.
+local function command_output(cmd)
+  local pipe = io.popen(cmd .. " 2>/dev/null")
+  if not pipe then return nil end
+  local out = pipe:read("a")
+  local ok = pipe:close()
+  if not ok then return nil end
+  return out
+end
+
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+
+-- A CPU model name that names a family but not a part ("AMD EPYC", as some
+-- virtual machines report): family and model numbers are added.
+local function generic(name)
+  local words = 0
+  for _ in name:gmatch("%S+") do words = words + 1 end
+  return words <= 2 or not name:find("%d")
+end
+
+--- provenance.machine() -> { cpu = "AMD EPYC 7B13 64-Core Processor" or nil,
+--- family, model (strings, only for a generic name), cores (the CPUs this
+--- process may use), os = "Debian GNU/Linux 12 (bookworm)" or nil, kernel =
+--- "Linux 6.1.0" or nil }.
+function provenance.machine()
+  local m = { cores = core.proc.cpu_limits().cpus }
+  local info = read("/proc/cpuinfo") or ""
+  local name = info:match("\nmodel name%s*:%s*([^\n]*)") or info:match("^model name%s*:%s*([^\n]*)")
+  if name and trim(name) ~= "" then
+    m.cpu = trim(name):gsub("%s+", " ")
+    if generic(m.cpu) then
+      m.family = info:match("\ncpu family%s*:%s*(%d+)")
+      m.model = info:match("\nmodel%s*:%s*(%d+)")
+    end
+  end
+  local os_release = read("/etc/os-release") or read("/usr/lib/os-release") or ""
+  local pretty = os_release:match("PRETTY_NAME=\"([^\"\n]*)\"") or os_release:match("PRETTY_NAME=([^\n]*)")
+  if pretty and trim(pretty) ~= "" then m.os = trim(pretty) end
+  local uname = command_output("uname -sr")
+  if uname and trim(uname) ~= "" then m.kernel = trim(uname) end
+  return m
+end
+
+--- provenance.build() -> core.build_info(): { compiler, version, build_type }.
+function provenance.build()
+  return core.build_info()
+end
+
+--- provenance.git(dir) -> { commit = "5c616db", modified = true|false } for
+--- the repository holding dir, or { missing = "git" } (no git command) or
+--- { missing = "repository" } (dir is in no repository, or git refused it).
+--- modified: `git status --porcelain` lists anything (changed, staged or
+--- untracked files anywhere in the repository).
+function provenance.git(dir)
+  local q = files.shell_quote(dir)
+  if not command_output("command -v git") then return { missing = "git" } end
+  local head = command_output("git -C " .. q .. " rev-parse --short HEAD")
+  if not head or not head:match("^%x+%s*$") then return { missing = "repository" } end
+  local status = command_output("git -C " .. q .. " status --porcelain")
+  return { commit = trim(head), modified = status == nil or status:find("%S") ~= nil }
+end
+
+--- provenance.sha256(path) -> the SHA-256 of the file at path (coreutils'
+--- sha256sum), as 64 hex digits, or nil when the file cannot be read or
+--- sha256sum is missing.
+function provenance.sha256(path)
+  local out = command_output("sha256sum -- " .. files.shell_quote(path))
+  return out and out:match("^(%x+)") or nil
+end
+
+-- An argument as a POSIX shell reads it back: as it is when it holds only
+-- safe characters, else in single quotes.
+local function shell_word(a)
+  if a ~= "" and not a:find("[^%w_%-%.,/=:+@%%]") then return a end
+  return files.shell_quote(a)
+end
+
+--- provenance.command_line(args) -> "nnlab run FILE --set a=b -j 2": the
+--- arguments as nnlab got them, quoted where a shell needs it.
+function provenance.command_line(args)
+  local parts = { "nnlab" }
+  for _, a in ipairs(args) do parts[#parts + 1] = shell_word(a) end
+  return table.concat(parts, " ")
+end
+
+return provenance
