@@ -93,6 +93,22 @@ else
   T.skip("the commit row: the short commit, clean", "git is not installed")
 end
 
+if has_git then
+  T.case("reports written inside the repository are no change to what produced them", function()
+    local argv = { "run", repo .. "/experiment.lua", "--out", repo .. "/reports", "--quiet", "-j", "1", "--set", "epochs=1" }
+    local e = {}
+    for k, v in pairs(ENV) do e[k] = v end
+    for _ = 1, 2 do -- the second run finds the first one's report folder untracked
+      local out, status = T.nnlab_run(argv, e)
+      T.eq(status, 0, out)
+    end
+    local md = T.read(repo .. "/reports/experiment.md")
+    local short = git(repo, "rev-parse --short HEAD"):gsub("%s+$", "")
+    T.eq(row(md, "Commit"), ("`%s`, no uncommitted changes"):format(short), "the reports folder is left out")
+    os.execute("rm -rf " .. T.quote(repo .. "/reports"))
+  end)
+end
+
 T.case("the provenance rows are the same when nothing changed", function()
   local again = run(repo, { "--set", "epochs=1", "--set", "note=two words" })
   for _, name in ipairs { "Engine", "Machine", "Commit", "Files (SHA-256)", "Command" } do

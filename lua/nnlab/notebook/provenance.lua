@@ -67,18 +67,34 @@ function provenance.build()
   return core.build_info()
 end
 
---- provenance.git(dir) -> { commit = "5c616db", modified = true|false } for
---- the repository holding dir, or { missing = "git" } (no git command) or
---- { missing = "repository" } (dir is in no repository, or git refused it).
---- modified: `git status --porcelain` lists anything (changed, staged or
---- untracked files anywhere in the repository).
-function provenance.git(dir)
+--- provenance.git(dir [, out_dir]) -> { commit = "5c616db", modified =
+--- true|false } for the repository holding dir, or { missing = "git" } (no
+--- git command) or { missing = "repository" } (dir is in no repository, or
+--- git refused it). modified: `git status --porcelain` lists anything
+--- (changed, staged or untracked files anywhere in the repository) outside
+--- out_dir, the reports folder: reports written by the same batch of runs
+--- are not changes to what produced them.
+function provenance.git(dir, out_dir)
   local q = files.shell_quote(dir)
   if not command_output("command -v git") then return { missing = "git" } end
   local head = command_output("git -C " .. q .. " rev-parse --short HEAD")
   if not head or not head:match("^%x+%s*$") then return { missing = "repository" } end
   local status = command_output("git -C " .. q .. " status --porcelain")
-  return { commit = trim(head), modified = status == nil or status:find("%S") ~= nil }
+  if status == nil then return { commit = trim(head), modified = true } end
+  -- porcelain paths are relative to the repository's top; drop those in out_dir
+  local top = trim(command_output("git -C " .. q .. " rev-parse --show-toplevel") or "")
+  local skip
+  if out_dir and top ~= "" then
+    local abs = out_dir:sub(1, 1) == "/" and out_dir or ((os.getenv("PWD") or ".") .. "/" .. out_dir)
+    abs = abs:gsub("/%./", "/"):gsub("/+$", "")
+    if abs:sub(1, #top + 1) == top .. "/" then skip = abs:sub(#top + 2) end
+  end
+  local modified = false
+  for line in status:gmatch("[^\n]+") do
+    local path = line:sub(4):gsub('^"', "")
+    if not (skip and (path == skip or path:sub(1, #skip + 1) == skip .. "/")) then modified = true end
+  end
+  return { commit = trim(head), modified = modified }
 end
 
 --- provenance.sha256(path) -> the SHA-256 of the file at path (coreutils'
