@@ -414,6 +414,12 @@ function notebook.table(runs, opts)
     for _, m in ipairs(opts.metrics) do check_metric("lab.table: metrics", m, runs) end
   end
   if opts.compare then check_metric("lab.table: compare", opts.compare, runs) end
+  local against = opts.compare and "compare" or opts.metrics and "metrics[1] (what compare defaults to)"
+  local ranked = opts.compare or (opts.metrics and opts.metrics[1])
+  if ranked and runs_lib.metrics[ranked].no_best then
+    raise("lab.table: %s: %s is a setting, not a result, and no variation is the best by it; compare by another metric",
+          against, ranked)
+  end
   local grid = opts.rows ~= nil or opts.columns ~= nil
   if grid then
     local keys = table.concat(runs.keys, ", ")
@@ -430,6 +436,9 @@ function notebook.table(runs, opts)
     end
     check_grid_cells(runs, opts.rows, opts.columns)
     check_metric("lab.table: metric", opts.metric or "test_acc", runs)
+    if runs_lib.metrics[opts.metric or "test_acc"].no_best then
+      raise("lab.table: metric: %s is a setting, not a result, and a grid marks the best by its metric", opts.metric)
+    end
   elseif opts.metric ~= nil then
     raise("lab.table: metric goes with rows and columns (a grid); a list table takes metrics = { ... }")
   end
@@ -437,10 +446,39 @@ function notebook.table(runs, opts)
   s.blocks[#s.blocks + 1] = { kind = "table", runs = runs, options = opts }
 end
 
-local CHART_OPTIONS = { y = "test_acc", x = "epoch", title = options.optional "string",
+local CHART_OPTIONS = { y = options.optional "any", x = "epoch", title = options.optional "string",
                         where = options.optional "table" }
 
+-- lab.chart's y: a metric's name or a list of 1 to 4 names whose values
+-- share an axis (one unit, or one quantity such as loss); each measured.
+local function check_chart_y(y, runs)
+  if y == nil then y = "test_acc" end
+  if type(y) == "string" then check_metric("lab.chart: y", y, runs) return end
+  if type(y) ~= "table" then raise("lab.chart: option 'y' must be a metric's name or a list of them, got %s", type(y)) end
+  local n = #y
+  for k, m in pairs(y) do
+    if math.type(k) ~= "integer" or k < 1 or k > n or type(m) ~= "string" then
+      raise("lab.chart: y must be a metric's name or a list of metric names")
+    end
+  end
+  if n < 1 or n > 4 then raise("lab.chart: y lists 1 to 4 metrics, got %d", n) end
+  local first, seen = nil, {}
+  for _, m in ipairs(y) do
+    check_metric("lab.chart: y", m, runs)
+    if seen[m] then raise("lab.chart: y lists %s twice", m) end
+    seen[m] = true
+    local info = runs_lib.metrics[m]
+    local axis = info.unit or info.quantity or m
+    if not first then first = { metric = m, axis = axis, unit = info.unit }
+    elseif axis ~= first.axis then
+      raise("lab.chart: y: the metrics' units differ (%s: %s, %s: %s), and one chart has one y axis; draw them on two charts",
+            first.metric, first.unit or first.axis, m, info.unit or info.quantity or "no unit")
+    end
+  end
+end
+
 --- lab.chart(runs [, { y = "test_acc", x = "epoch", title = "..." }]): a chart.
+--- y = { "train_acc", "test_acc" }: several metrics of one unit, a line per variation × metric.
 --- x = "epoch": y per epoch, a line and a mean ± std band per variation.
 --- x = a varied parameter: y after the last epoch against its values, with error bars.
 --- where = { key = value }: only the variations with those values.
@@ -448,7 +486,7 @@ function notebook.chart(runs, opts)
   check_runs("lab.chart", runs)
   local given = opts
   opts = options.check("lab.chart", opts, CHART_OPTIONS)
-  check_metric("lab.chart: y", opts.y, runs)
+  check_chart_y(opts.y, runs)
   local x = opts.x
   local varied = x == "epoch"
   for _, k in ipairs(runs.keys) do varied = varied or k == x end

@@ -474,29 +474,32 @@ end
 -- A chart of a metric per epoch: a line and a mean ± std band per variation
 -- (those matching opts.where), titled by its label or, under where, by the
 -- values the lines do not share.
-local function epoch_chart(c, r, opts, y, info)
+local function epoch_chart(c, r, opts, ys)
   c.style, c.xlabel, c.integer_x = "band", W("chart_epoch"), r.epochs <= 20
-  c.title = opts.title or W("chart_per_epoch", metric_label(y))
+  c.title = opts.title or W("chart_per_epoch", c.metrics_label)
   c.xrange = { 1, math.max(r.epochs, 2) }
   for _, v in ipairs(r:select(opts.where)) do
-    local points = {}
-    for _, pt in ipairs(r:curve(v, y)) do
-      if pt.mean then points[#points + 1] = { pt.epoch, pt.mean, pt.std, pt.n } end
-    end
-    local diverged = 0
-    for _, s in ipairs(v.seeds) do if s.diverged then diverged = diverged + 1 end end
-    local title = v.label
-    if opts.where and not v.labelled then -- the values every line shares go unsaid
-      local parts = {}
-      for _, k in ipairs(r.keys) do
-        if opts.where[k] == nil then parts[#parts + 1] = key_value(k, v.params[k]) end
+    for _, y in ipairs(ys) do
+      local points = {}
+      for _, pt in ipairs(r:curve(v, y)) do
+        if pt.mean then points[#points + 1] = { pt.epoch, pt.mean, pt.std, pt.n } end
       end
-      if #parts > 0 then title = table.concat(parts, ", ") end
+      local diverged = 0
+      for _, s in ipairs(v.seeds) do if s.diverged then diverged = diverged + 1 end end
+      local title = v.label
+      if opts.where and not v.labelled then -- the values every line shares go unsaid
+        local parts = {}
+        for _, k in ipairs(r.keys) do
+          if opts.where[k] == nil then parts[#parts + 1] = key_value(k, v.params[k]) end
+        end
+        if #parts > 0 then title = table.concat(parts, ", ") end
+      end
+      if diverged == #v.seeds then title = W("key_diverged", title)
+      elseif #points == 0 then title = W("key_not_measured", title, y)
+      elseif diverged > 0 then title = W("key_some_diverged", title, diverged, #v.seeds) end
+      if #ys > 1 then title = W("key_metric", title, metric_label(y)) end
+      c.series[#c.series + 1] = { title = title, points = points }
     end
-    if diverged == #v.seeds then title = W("key_diverged", title)
-    elseif #points == 0 then title = W("key_not_measured", title, y)
-    elseif diverged > 0 then title = W("key_some_diverged", title, diverged, #v.seeds) end
-    c.series[#c.series + 1] = { title = title, points = points }
   end
   return c
 end
@@ -539,29 +542,35 @@ end
 -- parameters (variations matching opts.where); a variation that diverged,
 -- has no value of x (a listed variation may leave it out) or of the metric
 -- appears in the key only, saying which.
-local function parameter_chart(c, r, opts, y, info, x)
+local function parameter_chart(c, r, opts, ys, x)
   c.style, c.xlabel = "errorbars", x
-  c.title = opts.title or W("chart_final", metric_label(y), x)
+  c.title = opts.title or W("chart_final", c.metrics_label, x)
   local positions = parameter_axis(c, r:values(x, opts.where))
   local shown = {}
   for _, v in ipairs(r:select(opts.where)) do shown[v] = true end
   local groups, order = {}, {}
-  for _, row in ipairs(r:summary(y)) do
-    local v = row.variation
-    if shown[v] then
-      local others = {}
-      for _, k in ipairs(r.keys) do
-        if k ~= x and (opts.where or {})[k] == nil then
-          others[#others + 1] = key_value(k, v.params[k])
+  for yi, y in ipairs(ys) do
+    for _, row in ipairs(r:summary(y)) do
+      local v = row.variation
+      if shown[v] then
+        local others = {}
+        for _, k in ipairs(r.keys) do
+          if k ~= x and (opts.where or {})[k] == nil then
+            others[#others + 1] = key_value(k, v.params[k])
+          end
         end
+        local name = #others > 0 and table.concat(others, ", ")
+                     or W("chart_over_seeds", metric_label(y), count_text(#r.seeds, "seed"))
+        if #ys > 1 and #others > 0 then name = W("key_metric", name, metric_label(y)) end
+        if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
+        -- a variation without points appears once in the key, not once per metric
+        if row.diverged > 0 then
+          if yi == 1 then order[#order + 1] = { title = W("key_diverged", v.label), points = {} } end
+        elseif v.params[x] == nil then
+          if yi == 1 then order[#order + 1] = { title = W("key_no_value", v.label, x), points = {} } end
+        elseif not row.mean then order[#order + 1] = { title = W("key_not_measured", v.label, y), points = {} }
+        else table.insert(groups[name].points, { positions[v.params[x]], row.mean, row.std or 0, row.n }) end
       end
-      local name = #others > 0 and table.concat(others, ", ")
-                   or W("chart_over_seeds", metric_label(y), count_text(#r.seeds, "seed"))
-      if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
-      if row.diverged > 0 then order[#order + 1] = { title = W("key_diverged", v.label), points = {} }
-      elseif v.params[x] == nil then order[#order + 1] = { title = W("key_no_value", v.label, x), points = {} }
-      elseif not row.mean then order[#order + 1] = { title = W("key_not_measured", v.label, y), points = {} }
-      else table.insert(groups[name].points, { positions[v.params[x]], row.mean, row.std or 0, row.n }) end
     end
   end
   for _, g in ipairs(order) do
@@ -575,13 +584,21 @@ end
 -- epoch, or against the varied parameter opts.x.
 local function chart_spec(block, number)
   local r, opts = block.runs, block.options
-  local y, x = opts.y or "test_acc", opts.x or "epoch"
-  local info = runs_lib.metrics[y]
-  local c = { file = ("fig%d-%s-%s"):format(number, y, escape.file_name(x)), series = {},
-              ylabel = info.unit and W("axis_unit", metric_label(y), info.unit) or metric_label(y),
+  local ys, x = opts.y or "test_acc", opts.x or "epoch"
+  if type(ys) ~= "table" then ys = { ys } end
+  local info = runs_lib.metrics[ys[1]] -- lab.chart checked that the metrics share a unit or quantity
+  local labels = {}
+  for i, y in ipairs(ys) do labels[i] = metric_label(y) end
+  local c = { file = ("fig%d-%s-%s"):format(number, table.concat(ys, "-"), escape.file_name(x)), series = {},
+              metrics_label = table.concat(labels, W("sep_group")),
               key = info.higher_is_better and "bottom right" or "top right" }
-  if x == "epoch" then return epoch_chart(c, r, opts, y, info) end
-  return parameter_chart(c, r, opts, y, info, x)
+  if #ys == 1 then
+    c.ylabel = info.unit and W("axis_unit", labels[1], info.unit) or labels[1]
+  else -- several metrics: the axis says their shared unit, or (without one) names them
+    c.ylabel = info.unit or c.metrics_label
+  end
+  if x == "epoch" then return epoch_chart(c, r, opts, ys) end
+  return parameter_chart(c, r, opts, ys, x)
 end
 
 -- drawing: { folder (where the chart's files go), previous (gnuplot.draw's

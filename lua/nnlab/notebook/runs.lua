@@ -16,18 +16,23 @@ local Runs = {}
 Runs.__index = Runs
 runs.Runs = Runs
 
---- What nnlab knows about each metric: a name for people, a unit, and
---- whether higher is better.
+--- What nnlab knows about each metric: a name for people, a unit (or, for
+--- metrics without one, the quantity: metrics on one chart axis share
+--- either), whether higher is better, and no_best for a metric no variation
+--- is the best by.
 runs.metrics = {
   test_acc = { label = "test accuracy", unit = "%", higher_is_better = true },
   train_acc = { label = "train accuracy", unit = "%", higher_is_better = true },
-  test_loss = { label = "test loss", higher_is_better = false },
-  train_loss = { label = "train loss", higher_is_better = false },
+  test_loss = { label = "test loss", quantity = "loss", higher_is_better = false },
+  train_loss = { label = "train loss", quantity = "loss", higher_is_better = false },
   seconds = { label = "seconds per epoch", unit = "s", higher_is_better = false },
   train_eval_acc = { label = "train accuracy (eval)", unit = "%", higher_is_better = true },
   gap = { label = "train–test gap", unit = "pp", higher_is_better = false },
   valid_acc = { label = "validation accuracy", unit = "%", higher_is_better = true },
-  valid_loss = { label = "validation loss", higher_is_better = false },
+  valid_loss = { label = "validation loss", quantity = "loss", higher_is_better = false },
+  -- the optimizer's learning rate in each epoch (history lr): a setting, not
+  -- a result, so nothing ranks variations by it (no_best)
+  lr = { label = "learning rate", quantity = "lr", higher_is_better = false, no_best = true },
 }
 
 --- runs.value(h, metric) -> one epoch's value of a metric (h: a history
@@ -128,6 +133,9 @@ end
 --- the one with the best mean (highest accuracy, lowest loss) among those
 --- where no seed diverged, the first of equals; nil when there is none.
 function runs.best_row(rows, metric)
+  if metric_info(metric).no_best then
+    errors.raise("%s is a setting, not a result: no variation is the best by it", metric)
+  end
   local higher = metric_info(metric).higher_is_better
   local best
   for _, row in ipairs(rows) do

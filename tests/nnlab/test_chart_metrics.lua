@@ -1,0 +1,129 @@
+-- Several metrics on one chart (issue 14): lab.chart(runs, { y = { "train_acc",
+-- "test_acc" } }) draws a line and band per variation × metric, keyed by both,
+-- with the shared unit on the y axis; metrics of different units on one axis,
+-- an unknown metric in the list and more than four are errors at the user's
+-- line. lr (the learning rate per epoch) is a metric: charted it shows a
+-- StepLR schedule's steps; a table refuses to pick a best by it.
+local T = require "testlib"
+
+local dir = T.tmpdir("chart_metrics")
+local data = require("fixtures.bad.inputs").write_dataset(dir .. "/data") -- 4x4 images: runs take milliseconds
+
+local function experiment(language, lines)
+  return ([[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+lab.title "Charts of several metrics"
+lab.language %q
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 2, epochs = 3, batch_size = 10,
+  train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params)
+    local opt = optim.SGD(params, { lr = 0.1 })
+    return opt, optim.lr_scheduler.StepLR(opt, { step_size = 1, gamma = 0.5 })
+  end }
+%s
+]]):format(language, data, data, lines)
+end
+
+local function run(name, language, lines)
+  local path, marked = T.marked_script(dir, name, experiment(language, lines))
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet", "-j", "1" },
+                                  { NNLAB_CACHE = dir .. "/cache" })
+  return out, status, marked
+end
+
+local function report_file(name, file) return T.read(("%s/reports/%s/%s"):format(dir, name, file)) end
+
+local out, status = run("two", "en", [[
+lab.chart(runs, { y = { "train_acc", "test_acc" } })
+lab.chart(runs, { y = "lr" })
+lab.chart(runs, { y = { "train_loss", "test_loss" }, x = "hidden" })
+lab.table(runs, { metrics = { "test_acc", "lr" } })
+]])
+
+T.case("a chart of several metrics and one of lr make a report", function()
+  T.eq(status, 0, "runs\n" .. out)
+end)
+
+T.case("two metrics: one plot line per variation × metric, keyed by both; the axis says the shared unit", function()
+  local gp = T.truthy(report_file("two", "fig1-train_acc-test_acc-epoch.gp"), "the .gp")
+  local titles = {}
+  for t in gp:gmatch("with linespoints [^\n]- title '([^']*)'") do titles[#titles + 1] = t end
+  T.eq(table.concat(titles, " | "),
+       "hidden=4: train accuracy | hidden=4: test accuracy | hidden=8: train accuracy | hidden=8: test accuracy",
+       "line titles")
+  local _, bands = gp:gsub("with filledcurves", "")
+  T.eq(bands, 4, "a mean ± std band per line")
+  T.contains(gp, "set ylabel '%'", "the shared unit on the y axis")
+  T.contains(gp, "train accuracy; test accuracy per epoch", "the title names both")
+  local dat = T.truthy(report_file("two", "fig1-train_acc-test_acc-epoch.dat"), "the .dat")
+  local blocks, rows = 0, 0
+  for block in (dat .. "\n\n"):gmatch("# [^\n]*\n# x mean std n\n(.-)\n\n\n") do
+    blocks = blocks + 1
+    for line in block:gmatch("[^\n]+") do
+      rows = rows + 1
+      T.truthy(line:match("^%d+ %-?[%d.e+-]+ [%d.e+-]+ 2$"), "x mean std n columns: " .. line)
+    end
+  end
+  T.eq(blocks, 4, "one data block per line")
+  T.eq(rows, 12, "3 epochs per line")
+  T.contains(dat, "# hidden=8: test accuracy", "each block named")
+  local md = T.read(dir .. "/reports/two.md")
+  T.contains(md, "(two/fig1-train_acc-test_acc-epoch.png)", "the chart in the report")
+end)
+
+T.case("y = lr with StepLR draws the stepped learning rate", function()
+  local gp = T.truthy(report_file("two", "fig2-lr-epoch.gp"), "the .gp")
+  T.contains(gp, "set ylabel 'learning rate'", "axis label")
+  local dat = T.truthy(report_file("two", "fig2-lr-epoch.dat"), "the .dat")
+  local values = {}
+  for epoch, mean, std in dat:gmatch("\n(%d+) ([%d.e+-]+) ([%d.e+-]+) 2") do
+    values[#values + 1] = ("%s:%g:%g"):format(epoch, tonumber(mean), tonumber(std))
+  end
+  T.eq(table.concat(values, " "), "1:0.1:0 2:0.05:0 3:0.025:0 1:0.1:0 2:0.05:0 3:0.025:0", "lr per epoch")
+end)
+
+T.case("final values of two losses against a parameter: a line per metric", function()
+  local gp = T.truthy(report_file("two", "fig3-train_loss-test_loss-hidden.gp"), "the .gp")
+  local _, lines = gp:gsub("with yerrorlines", "")
+  T.eq(lines, 2, "one line per metric")
+  T.contains(gp, "set ylabel 'train loss; test loss'", "unitless metrics name themselves on the axis")
+end)
+
+T.case("a table lists lr but ranks by another metric", function()
+  T.contains(T.read(dir .. "/reports/two.md"), "| learning rate", "lr column")
+end)
+
+local refused = {
+  { "mixed", [[lab.chart(runs, { y = { "test_acc", "test_loss" } }) --<]],
+    "lab.chart: y: the metrics' units differ (test_acc: %, test_loss: loss)" },
+  { "unknown", [[lab.chart(runs, { y = { "test_acc", "tset_acc" } }) --<]], "unknown metric 'tset_acc'" },
+  { "five", [[lab.chart(runs, { y = { "test_acc", "train_acc", "valid_acc", "gap", "seconds" } }) --<]],
+    "lab.chart: y lists 1 to 4 metrics, got 5" },
+  { "compare_lr", [[lab.table(runs, { compare = "lr" }) --<]], "lr is a setting, not a result" },
+  { "first_lr", [[lab.table(runs, { metrics = { "lr" } }) --<]], "compare by another metric" },
+}
+for _, case in ipairs(refused) do
+  T.case(("refused at the user's line: %s"):format(case[3]), function()
+    local o, s, marked = run(case[1], "en", case[2])
+    T.eq(s, 1, case[1] .. " status\n" .. o)
+    T.contains(o, ("%s.lua:%d: "):format(case[1], marked), "the user's line")
+    T.contains(o, case[3], "the message")
+  end)
+end
+
+T.case("a Chinese report's keys and axis are Chinese", function()
+  local o, s = run("zh", "zh", [[lab.chart(runs, { y = { "train_acc", "test_acc" } })
+lab.chart(runs, { y = "lr" })]])
+  T.eq(s, 0, "runs\n" .. o)
+  local gp = T.truthy(report_file("zh", "fig1-train_acc-test_acc-epoch.gp"), "the .gp")
+  T.contains(gp, "title 'hidden=4：训练准确率'", "key")
+  T.contains(gp, "hidden=8：测试准确率", "key")
+  T.contains(gp, "set xlabel '轮次'", "x axis")
+  T.contains(T.read(("%s/reports/zh/fig2-lr-epoch.gp"):format(dir)), "set ylabel '学习率'", "lr axis")
+end)
+
+T.done()
