@@ -3,7 +3,8 @@
 # each in its own build folder, each through ctest:
 #   1. build/       Release: every test (cmocka, stock Lua, through nnlab),
 #                   valgrind memcheck over a representative run included
-#   2. build-asan/  the same suite built with ASan + UBSan (-fno-sanitize-recover)
+#   2. build-asan/  the same suite built with ASan + UBSan (-fno-sanitize-recover),
+#                   less the pure-Lua tests (they load no C)
 #   3. build-fuzz/  clang + libFuzzer: every fuzz target for $NNLAB_FUZZ_SECONDS
 #                   (default 20) from its seed corpus in tests/fuzz/corpus/
 # NNLAB_BUILD_DIR, NNLAB_ASAN_BUILD_DIR and NNLAB_FUZZ_BUILD_DIR move the folders.
