@@ -16,7 +16,8 @@
  * where it can stop cleanly; a count hook raises "interrupted" in Lua code that
  * never asks (an endless loop in an experiment), and engine passes read the
  * same record as their cancel flag (lnn_interrupt_flag), so nothing runs on
- * for more than a batch. */
+ * for more than a batch. proc.hold_interrupts(fn) runs fn out of the hook's
+ * reach, for steps that must not stop halfway. */
 #include "nnlab_bridge.h"
 #include "cpu_limits.h"
 
@@ -388,6 +389,25 @@ static int proc_default_signals(lua_State *L)
     return 0;
 }
 
+/* proc.hold_interrupts(fn, ...) -> fn(...)'s results: runs fn with the count
+ * hook off, so that a signal caught meanwhile is not raised inside it (a
+ * report's commit: its renames all happen, or are undone, before anything
+ * stops). The hook as it was comes back afterwards, also when fn raises; a
+ * signal caught meanwhile then interrupts the caller as usual. */
+static int proc_hold_interrupts(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_Hook hook = lua_gethook(L);
+    int mask = lua_gethookmask(L);
+    int count = lua_gethookcount(L);
+    lua_sethook(L, NULL, 0, 0);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    lua_sethook(L, hook, mask, count);
+    if (status != LUA_OK)
+        return lua_error(L);
+    return lua_gettop(L);
+}
+
 /* proc.caught_signal() -> number, "INT" | "TERM" | "HUP" of the signal recorded
  * since proc.catch_signals(); nothing while none arrived. A caller that sees a
  * signal takes charge of stopping: the count hook of its thread is removed, so
@@ -471,6 +491,7 @@ static const luaL_Reg proc_functions[] = {
     {"catch_signals", proc_catch_signals},
     {"default_signals", proc_default_signals},
     {"caught_signal", proc_caught_signal},
+    {"hold_interrupts", proc_hold_interrupts},
     {"ignore_signal", proc_ignore_signal},
     {NULL, NULL},
 };

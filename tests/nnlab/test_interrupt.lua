@@ -101,4 +101,15 @@ for _, case in ipairs { { "fit_forever.lua", "an epoch in C" }, { "loop_forever.
   end)
 end
 
+-- A step that must not stop halfway (a report's commit, lua/nnlab/notebook/
+-- staging.lua) runs under proc.hold_interrupts: a SIGTERM that arrives inside
+-- it stops the run only after it.
+T.case("a signal inside proc.hold_interrupts stops the run after the held step, not inside it", function()
+  local marker = dir .. "/held.done"
+  local out, status = T.nnlab_run({ "run", fixtures .. "held.lua", "--set", "marker=" .. marker }, env)
+  T.eq(status, 128 + SIGTERM, "exit status\n" .. out)
+  T.contains(out, "nnlab: interrupted by SIGTERM", "message")
+  T.eq(T.read(marker), "500000500000\n", "the held step ran to its end")
+end)
+
 T.done()

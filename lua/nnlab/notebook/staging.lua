@@ -9,13 +9,16 @@
 --   2. commit: write the journal OUT/.NAME.commit; rename OUT/NAME to
 --      OUT/.NAME.old; rename the staged folder and then the staged .md into
 --      place; remove the journal, .NAME.old and the staging folder. Signals
---      are not looked at; a rename that fails undoes the ones before it.
+--      are held off (proc.hold_interrupts: a signal caught meanwhile stops
+--      the run after the commit); a rename that fails undoes the ones before
+--      it.
 --   3. recovery: a process killed during the commit leaves the journal; the
 --      next report of that name (under the same lock) finishes the commit
 --      first, from the complete staging folder it names.
 -- The caller holds the report's lock (files.with_lock) throughout.
 local files = require "nnlab.files"
 local workers = require "nnlab.notebook.workers"
+local proc = require("nnlab.core").proc
 
 local staging = {}
 local Stage = {}
@@ -63,7 +66,7 @@ end
 --- staged .md), live_folder (the report folder as it is now, for reuse).
 function staging.begin(out_dir, name)
   local p = paths(out_dir, name)
-  if exists(p.journal) then finish_commit(p, true) end
+  if exists(p.journal) then proc.hold_interrupts(finish_commit, p, true) end
   files.remove_tree(p.root)
   files.remove_tree(p.old)
   -- the journal's temporary file, when a process was killed while writing it
@@ -110,22 +113,25 @@ function Stage:abandon()
 end
 
 --- Swaps the staged report in (see the header). On a failed rename the
---- renames already done are undone and the error is raised.
+--- renames already done are undone and the error is raised. Signals are held
+--- off throughout: the commit, or its undoing, is never stopped halfway.
 function Stage:commit()
-  local p = self.paths
-  local ok, err = files.write_atomic(p.journal, ("staging %s\n"):format(p.root))
-  if not ok then
+  proc.hold_interrupts(function()
+    local p = self.paths
+    local ok, err = files.write_atomic(p.journal, ("staging %s\n"):format(p.root))
+    if not ok then
+      self:abandon()
+      error(("cannot write %s: %s"):format(p.journal, err), 0)
+    end
+    local done, why = pcall(finish_commit, p)
+    if done then return end
+    -- undo: the staged folder back to staging, the old folder back in place
+    if not exists(p.folder) and exists(p.md) and exists(p.live_folder) then os.rename(p.live_folder, p.folder) end
+    if exists(p.old) and not exists(p.live_folder) then os.rename(p.old, p.live_folder) end
+    os.remove(p.journal)
     self:abandon()
-    error(("cannot write %s: %s"):format(p.journal, err), 0)
-  end
-  local done, why = pcall(finish_commit, p)
-  if done then return end
-  -- undo: the staged folder back to staging, the old folder back in place
-  if not exists(p.folder) and exists(p.md) and exists(p.live_folder) then os.rename(p.live_folder, p.folder) end
-  if exists(p.old) and not exists(p.live_folder) then os.rename(p.old, p.live_folder) end
-  os.remove(p.journal)
-  self:abandon()
-  error(why, 0)
+    error(why, 0)
+  end)
 end
 
 return staging
