@@ -113,6 +113,16 @@ local function run_failed(msg)
   os.exit(128 + number)
 end
 
+
+-- The experiment file as a chunk, or nil and the message to show: a file
+-- that cannot be opened says so, one that does not compile gives Lua's error.
+local function load_script(path)
+  local chunk, err = loadfile(path)
+  if chunk then return chunk end
+  if not io.open(path, "r") then return nil, ("cannot open %s: no such file or not readable"):format(path) end
+  return nil, err
+end
+
 --- Runs a Lua file with options; returns an exit status.
 function cli.run_file(opts)
   local proc = require("nnlab.core").proc
@@ -121,13 +131,8 @@ function cli.run_file(opts)
   proc.ignore_signal("XFSZ") -- past `ulimit -f`, writes fail with EFBIG and are reported
   local notebook = require "nnlab.notebook"
   notebook.begin(opts)
-  local chunk, err = loadfile(opts.script)
-  if not chunk then
-    if not io.open(opts.script, "r") then
-      return fail(("cannot open %s: no such file or not readable"):format(opts.script))
-    end
-    return fail(err)
-  end
+  local chunk, err = load_script(opts.script)
+  if not chunk then return fail(err) end
   local ok, msg = xpcall(errors.call, function(e)
     if type(e) ~= "string" then
       local mt = getmetatable(e)
@@ -164,13 +169,8 @@ function cli.describe(opts)
   local errors = require "nnlab.errors"
   local data = require "nnlab.data"
   local stop = notebook.STOP_DESCRIBE
-  local chunk, err = loadfile(opts.script)
-  if not chunk then
-    if not io.open(opts.script, "r") then
-      return fail(("cannot open %s: no such file or not readable"):format(opts.script))
-    end
-    return fail(err)
-  end
+  local chunk, err = load_script(opts.script)
+  if not chunk then return fail(err) end
   opts.describe, opts.quiet = true, true
   notebook.begin(opts)
   -- the process ends after the listing: the loader stays replaced

@@ -376,6 +376,16 @@ function words.amount(x, unit)
   return ("%.3g"):format(x)
 end
 
+-- The two verdict words a table's cell and a claim share.
+local function equivalent_text(margin, unit)
+  local amount = words.amount(margin, unit)
+  return amount and words.text("equivalent", amount) or words.text("equivalent_bare")
+end
+
+local function untested_text(reason)
+  return reason and words.text("untested_why", reason) or words.text("untested")
+end
+
 --- words.versus_best(cell, unit) -> a table's "vs best" cell. cell = { code
 --- = "best" | "differs" | "cant_tell" | "equivalent" | "diverged" |
 --- "untested", p (raw), p_adjusted (Holm-adjusted), detectable (the smallest
@@ -399,13 +409,8 @@ function words.versus_best(cell, unit)
     if cell.p == nil and not adjusted then return words.text("cant_tell_bare") end
     return words.text(adjusted and "cant_tell_adjusted" or "cant_tell", p)
   end
-  if code == "equivalent" then
-    local margin = words.amount(cell.margin, unit)
-    return margin and words.text("equivalent", margin) or words.text("equivalent_bare")
-  end
-  if code == "untested" then
-    return cell.reason and words.text("untested_why", cell.reason) or words.text("untested")
-  end
+  if code == "equivalent" then return equivalent_text(cell.margin, unit) end
+  if code == "untested" then return untested_text(cell.reason) end
   error(("words.versus_best: unknown code '%s'"):format(tostring(code)), 2)
 end
 
@@ -418,17 +423,12 @@ function words.verdict(v, unit)
   local kind = v.verdict
   if kind == "supported" then return words.text("supported") end
   if kind == "contradicted" then return words.text("contradicted") end
-  if kind == "equivalent" then
-    local margin = words.amount(v.margin, unit)
-    return margin and words.text("equivalent", margin) or words.text("equivalent_bare")
-  end
+  if kind == "equivalent" then return equivalent_text(v.margin, unit) end
   if kind == "cant_tell" then
     local detectable = words.amount(v.detectable, unit)
     return detectable and words.text("cant_tell_effect", detectable) or words.text("cant_tell_bare")
   end
-  if kind == "not_tested" then
-    return v.reason and words.text("untested_why", v.reason) or words.text("untested")
-  end
+  if kind == "not_tested" then return untested_text(v.reason) end
   error(("words.verdict: unknown verdict '%s'"):format(tostring(kind)), 2)
 end
 
