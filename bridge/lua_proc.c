@@ -8,7 +8,8 @@
  * Lua (it only reads a cancel flag, below), and the policy stays in Lua: which
  * job runs where, what a child does, when to stop and how failures are reported
  * is decided by lua/nnlab/notebook/workers.lua and lua/nnlab/cli.lua. So these
- * are thin wrappers only. proc.cores() is the one reading of process limits
+ * are thin wrappers only (listing a folder and lstat included, for the cache's
+ * housekeeping). proc.cores() is the one reading of process limits
  * (bridge/cpu_limits.c): the CPUs this process may use.
  *
  * Signals: proc.catch_signals() makes SIGINT, SIGTERM and SIGHUP record
@@ -22,6 +23,7 @@
 #include "nnlab_bridge.h"
 #include "cpu_limits.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +295,48 @@ static int proc_mkdir(lua_State *L)
     return luaL_fileresult(L, made, path);
 }
 
+/* proc.list_dir(path) -> a list of the names in folder path, "." and ".."
+ * left out, in the order the system gives them | nil, message */
+static int proc_list_dir(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    DIR *dir = opendir(path);
+    if (!dir)
+        return luaL_fileresult(L, 0, path);
+    lua_newtable(L);
+    lua_Integer n = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        const char *name = entry->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        lua_pushstring(L, name);
+        lua_rawseti(L, -2, ++n);
+    }
+    closedir(dir);
+    return 1;
+}
+
+/* proc.stat(path) -> { type = "file" | "folder" | "link" | "other", size
+ * (bytes), mtime (seconds since the epoch, with fractions) } of path itself
+ * (a symbolic link is not followed) | nil, message */
+static int proc_stat(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return luaL_fileresult(L, 0, path);
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "folder"
+                      : S_ISLNK(st.st_mode) ? "link" : "other");
+    lua_setfield(L, -2, "type");
+    lua_pushinteger(L, (lua_Integer)st.st_size);
+    lua_setfield(L, -2, "size");
+    lua_pushnumber(L, (lua_Number)st.st_mtim.tv_sec + (lua_Number)st.st_mtim.tv_nsec * 1e-9);
+    lua_setfield(L, -2, "mtime");
+    return 1;
+}
+
 /* ---- files ---------------------------------------------------------------- */
 
 /* The closef of files made by proc.open_regular, as liolib's io_fclose. */
@@ -501,6 +545,8 @@ static const luaL_Reg proc_functions[] = {
     {"close", proc_close},
     {"poll", proc_poll},
     {"mkdir", proc_mkdir},
+    {"list_dir", proc_list_dir},
+    {"stat", proc_stat},
     {"open_regular", proc_open_regular},
     {"lock", proc_lock},
     {"catch_signals", proc_catch_signals},

@@ -15,6 +15,7 @@ commands:
   run FILE.lua [options]   run an experiment (or any Lua file) with nnlab loaded
   run FILE.lua --help      the experiment's parameters (lab.param): defaults, types, descriptions
   plan FILE.lua [options]  every run the experiment will train, its cache key and whether it is cached
+  cache stats|gc [options] the cache folder's size and age; gc removes what no given experiment uses
   version                  engine version, Lua version, SIMD path, compiler and CPUs in use
   help                     this text (also: nnlab --help, nnlab run --help)
 ]]
@@ -55,6 +56,22 @@ usage: nnlab plan FILE.lua [--set key=value]... [--cache DIR] [--json | --count 
   --count       only the number of runs still to train (for sizing an array)
   --hash        only the plan's hash (for nnlab run --shard I/N --plan HASH)
   --shards N    also the shard (0 to N-1) each run goes to with --shard I/N
+]]
+
+local CACHE_USAGE = [[
+usage: nnlab cache stats [--cache DIR] [--experiment FILE.lua]...
+       nnlab cache gc --experiment FILE.lua [--experiment ...] [--older-than AGE] [--dry-run] [--cache DIR]
+
+  stats         the cache folder's entries, their size and age, temporary and
+                other files; with --experiment, how many entries each uses
+  gc            removes every entry none of the experiments uses (the runs of
+                their plans and of their cached results, at default
+                parameters), and temporary files older than an hour, naming
+                each file; never an entry an experiment uses
+  --older-than AGE   gc removes only unused entries older than AGE (30d, 12h, 90m, 2w)
+  --dry-run     gc names what it would remove and removes nothing
+  --cache DIR   the cache folder (default: $NNLAB_CACHE, else .cache/nnlab in the
+                project root of the first experiment, or of the current folder)
 ]]
 
 local function fail(msg)
@@ -226,17 +243,17 @@ function cli.run_file(opts)
   return 0
 end
 
--- The plan of opts.script (nnlab.notebook.plan): the file run twice in
--- planning mode. Returns the plan, or nil and the message of an error that
--- came before any sweep was planned (a typo, a missing file); an error after
--- that may come from the made-up results, and ends the plan there (its
--- `stopped`).
-local function make_plan(opts)
+-- Runs opts.script once per planning pass number in `numbers`
+-- (nnlab.notebook.plan.pass), in that order; returns the passes by number,
+-- or nil and the message of an error that came before any sweep was
+-- planned (a typo, a missing file). An error after that may come from the
+-- made-up results, and ends that pass there (its `stopped`).
+local function planning_passes(opts, numbers)
   local notebook = require "nnlab.notebook"
   local errors = require "nnlab.errors"
   local plans = require "nnlab.notebook.plan"
   local passes = {}
-  for number = 2, 1, -1 do -- pass 1 last: its jobs, datasets and functions are the ones shards train
+  for _, number in ipairs(numbers) do
     local pass = plans.pass(number)
     local pass_opts = {}
     for k, v in pairs(opts) do pass_opts[k] = v end
@@ -259,8 +276,18 @@ local function make_plan(opts)
   end
   -- the training steps of shards must not meet planning's stop
   require("nnlab.train").before_training("plan", function() end)
+  return passes
+end
+
+-- The plan of opts.script (nnlab.notebook.plan), or nil and an error
+-- message: the file run twice in planning mode (pass 1 last: its jobs,
+-- datasets and functions are the ones shards train).
+local function make_plan(opts)
+  local passes, err = planning_passes(opts, { 2, 1 })
+  if not passes then return nil, err end
   local cache = require "nnlab.notebook.cache"
-  return plans.combine(passes[1], passes[2], cache.open(cache.default_dir(opts.script, opts.cache)))
+  return require("nnlab.notebook.plan").combine(passes[1], passes[2],
+                                                cache.open(cache.default_dir(opts.script, opts.cache)))
 end
 
 --- `nnlab plan FILE`: prints the plan (nnlab.notebook.plan) as a table, as
@@ -353,6 +380,67 @@ function cli.shard(opts)
                  .. "the failed ones."):format(#failed, #failed == 1 and "" or "s", name, table.concat(failed, "\n  ")))
   end
   return 0
+end
+
+--- `nnlab cache stats|gc`: the cache folder's entries, sizes and ages, and
+--- which the given experiments use; gc removes the rest (see
+--- nnlab.notebook.housekeeping), naming each file.
+function cli.cache(args)
+  local housekeeping = require "nnlab.notebook.housekeeping"
+  local cache = require "nnlab.notebook.cache"
+  local proc = require("nnlab.core").proc
+  local action = args[1]
+  if action == "-h" or action == "--help" or action == nil then
+    io.write(CACHE_USAGE)
+    return action == nil and 1 or 0
+  end
+  if action ~= "stats" and action ~= "gc" then
+    return fail(("unknown cache command '%s' (stats or gc; see nnlab cache --help)"):format(shown(action)))
+  end
+  local opts = { experiments = {} }
+  local i = 2
+  while i <= #args do
+    local a = args[i]
+    local function value() i = i + 1 return args[i] or error(a .. " needs a value", 0) end
+    local ok, err = pcall(function()
+      if a == "--experiment" then opts.experiments[#opts.experiments + 1] = value()
+      elseif a == "--cache" then opts.cache = value()
+      elseif a == "--older-than" and action == "gc" then
+        local seconds, why = housekeeping.parse_age(value())
+        if not seconds then error(why, 0) end
+        opts.older_than = seconds
+      elseif a == "--dry-run" and action == "gc" then opts.dry_run = true
+      else error(("unknown option '%s' for nnlab cache %s (see nnlab cache --help)"):format(shown(a), action), 0) end
+    end)
+    if not ok then return fail(err) end
+    i = i + 1
+  end
+  if action == "gc" and #opts.experiments == 0 then
+    return fail("cache gc needs --experiment FILE (repeatable): it keeps the runs those experiments use and "
+                .. "removes the rest")
+  end
+  local dir = cache.default_dir(opts.experiments[1] or "./here", opts.cache)
+  local found, err = housekeeping.scan(dir)
+  if not found then return fail(err) end
+  proc.catch_signals()
+  local used, usage = {}, {}
+  local plans = require "nnlab.notebook.plan"
+  for _, script in ipairs(opts.experiments) do
+    local passes, perr = planning_passes({ script = script, cache = dir, set = {}, set_order = {} }, { 2, 1, 0 })
+    if not passes then return fail(perr) end
+    local mine = {}
+    for _, number in ipairs { 0, 1, 2 } do plans.entry_names(passes[number], mine) end
+    for name in pairs(mine) do used[name] = true end
+    local p = plans.combine(passes[1], passes[2], cache.open(dir))
+    usage[#usage + 1] = { script = script, used = mine, planned = #p.entries, planned_cached = #p.entries - p.to_train }
+  end
+  local now = os.time()
+  if action == "stats" then
+    io.write(housekeeping.stats(dir, found, usage, now))
+    return 0
+  end
+  local failed = housekeeping.gc(dir, found, used, opts, now, function(line) io.stdout:write(line) end)
+  return failed > 0 and 1 or 0
 end
 
 local function type_name(v)
@@ -457,6 +545,8 @@ function cli.main(args, lua_dir)
     if opts.shard then return cli.shard(opts) end
     opts.argv = table.move(args, 1, #args, 1, {}) -- the report's command row
     return cli.run_file(opts)
+  elseif command == "cache" then
+    return cli.cache(table.move(args, 2, #args, 1, {}))
   elseif command == "plan" then
     local opts, err = cli.parse("plan", table.move(args, 2, #args, 1, {}))
     if not opts then return fail(err) end

@@ -25,11 +25,19 @@ local splitmix = require "nnlab.splitmix"
 
 local plan = {}
 
---- plan.pass(number) -> the planning state of one pass (1 or 2), for
+--- plan.pass(number) -> the planning state of one pass, for
 --- notebook.begin{ planning = ... }: sweeps append { spec, sweep, job } to
---- its jobs.
+--- its jobs. Passes 1 and 2 make up every result; pass 0 takes the cached
+--- ones where there are (the runs a real run would use, for `cache gc`).
 function plan.pass(number)
-  return { number = number, jobs = {} }
+  return { number = number, jobs = {}, use_cache = number == 0 }
+end
+
+--- plan.entry_names(pass, set) -> set, with the cache file name (HASH.lua)
+--- of every job of the pass added.
+function plan.entry_names(pass, set)
+  for _, e in ipairs(pass.jobs) do set[hash.hex(hash.fnv1a64(e.job.key_text)) .. ".lua"] = true end
+  return set
 end
 
 -- A number from 0 to 1 out of a generator.

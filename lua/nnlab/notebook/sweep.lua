@@ -655,7 +655,8 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   if context.planning then -- `nnlab plan` and --shard: nothing trains, every run gets a made-up result
     for _, job in ipairs(jobs) do
       job.key_text = context.cache:locate(job.key)
-      job.result = plans.made_up_result(context.planning, job, spec)
+      job.result = context.planning.use_cache and context.cache:get(job.key, sweep.check_result)
+                   or plans.made_up_result(context.planning, job, spec)
       plans.record(context.planning, spec, name, job)
     end
     to_train = {}

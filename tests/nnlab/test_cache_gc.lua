@@ -1,0 +1,106 @@
+-- `nnlab cache stats` and `nnlab cache gc` (docs/scale-out.md, "Cache
+-- housekeeping"): gc removes exactly the entries no given experiment uses,
+-- names each file it removes, never removes one an experiment uses (also
+-- runs chosen from the results of others), honours --older-than and
+-- --dry-run, and leaves files nnlab did not write alone.
+local T = require "testlib"
+
+local dir = T.tmpdir("cache_gc")
+local data = require("fixtures.bad.inputs").write_dataset(dir .. "/data")
+local cache = dir .. "/cache"
+local script = dir .. "/kept.lua"
+T.write(script, ([[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local epochs = lab.param("epochs", 2)
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local function sweep(name, widths)
+  return lab.sweep { name = name, vary = { hidden = widths }, seeds = 2, epochs = epochs, batch_size = 10,
+    train = train, test = test,
+    model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+    optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end,
+  }
+end
+local runs = sweep("width", { 4, 8 })
+lab.table(runs)
+lab.table(sweep("chosen", { runs:best("test_acc").params.hidden + 1 }))
+]]):format(data, data))
+
+local function nnlab(args) return T.nnlab_run(args, { NNLAB_CACHE = "" }) end
+local function entries()
+  local list = {}
+  for name in T.run("ls " .. T.quote(cache)):gmatch("[^\n]+") do
+    if name:match("^%x+%.lua$") then list[#list + 1] = name end
+  end
+  return list
+end
+
+local used, unused
+T.case("set-up: the experiment at its defaults (6 runs) and at epochs=3 (6 more)", function()
+  local out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/reports", "--quiet" })
+  T.eq(status, 0, out)
+  used = {}
+  for _, name in ipairs(entries()) do used[name] = true end
+  out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/reports", "--quiet", "--set", "epochs=3" })
+  T.eq(status, 0, out)
+  unused = {}
+  for _, name in ipairs(entries()) do if not used[name] then unused[#unused + 1] = name end end
+  T.eq(#entries(), 12, "twelve entries")
+  T.eq(#unused, 6, "six used only at epochs=3")
+  T.write(cache .. "/notes.txt", "mine\n")
+  T.write(cache .. "/." .. unused[1] .. ".tmpgone.12345", "half a write")
+  os.execute("touch -d '2 hours ago' " .. T.quote(cache .. "/." .. unused[1] .. ".tmpgone.12345"))
+  T.write(cache .. "/." .. unused[1] .. ".tmpgone.12346", "a write going on now")
+end)
+
+T.case("stats counts entries, temporary and other files, and what the experiment uses", function()
+  local out, status = nnlab({ "cache", "stats", "--cache", cache, "--experiment", script })
+  T.eq(status, 0, out)
+  T.contains(out, "12 entries", out)
+  T.contains(out, "2 temporary files, 1 other file", out)
+  T.contains(out, "uses 6 entries here", out)
+  T.contains(out, "its plan has 4 runs, 4 of them cached", "the run chosen from results is not in the plan")
+end)
+
+T.case("gc --dry-run and --older-than name what they would leave or remove, and remove nothing", function()
+  local out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", script, "--dry-run" })
+  T.eq(status, 0, out)
+  for _, name in ipairs(unused) do T.contains(out, "would remove " .. name .. " (used by none", "names " .. name) end
+  T.eq(#entries(), 12, "nothing removed")
+  out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", script, "--older-than", "30d" })
+  T.eq(status, 0, out)
+  T.contains(out, "kept 6 entries the experiments use and 6 unused but younger than --older-than", out)
+  T.eq(#entries(), 12, "young entries stay")
+end)
+
+T.case("gc removes exactly the unused entries and the stale temporary file, naming each", function()
+  local out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", script })
+  T.eq(status, 0, out)
+  for _, name in ipairs(unused) do T.contains(out, "removed " .. name .. " (used by none", "names " .. name) end
+  T.contains(out, ".tmpgone.12345 (temporary file", "the stale temporary file")
+  local left = entries()
+  T.eq(#left, 6, "six entries left\n" .. out)
+  for _, name in ipairs(left) do T.truthy(used[name], name .. " is one the experiment uses") end
+  T.truthy(T.read(cache .. "/notes.txt"), "a file nnlab did not write stays")
+  T.truthy(T.read(cache .. "/." .. unused[1] .. ".tmpgone.12346"), "a fresh temporary file stays")
+  out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/reports", "--no-train", "--quiet" })
+  T.eq(status, 0, "the experiment still runs from the cache alone, its chosen run included\n" .. out)
+  T.contains(out, "6 runs, 0 trained, 6 from cache", out)
+end)
+
+T.case("cache commands refuse bad input with one line", function()
+  for _, case in ipairs {
+    { { "cache", "gc", "--cache", cache }, "gc needs --experiment" },
+    { { "cache", "gc", "--cache", cache, "--experiment", script, "--older-than", "soon" }, "--older-than needs an age" },
+    { { "cache", "tidy" }, "unknown cache command 'tidy'" },
+    { { "cache", "stats", "--dry-run" }, "unknown option '--dry-run' for nnlab cache stats" },
+    { { "cache", "stats", "--cache", dir .. "/nowhere" }, "cannot read the cache folder" },
+  } do
+    local out, status = nnlab(case[1])
+    T.eq(status, 1, table.concat(case[1], " ") .. "\n" .. out)
+    T.truthy(out:match("^nnlab: [^\n]*\n$") and out:find(case[2], 1, true), "one line with: " .. case[2] .. "\n" .. out)
+  end
+end)
+
+T.done()
