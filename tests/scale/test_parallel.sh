@@ -15,30 +15,16 @@
 #   tests/scale/test_parallel.sh [NNLAB]   (default: $NNLAB, else build/nnlab)
 set -euo pipefail
 
-SKIP=77
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-nnlab=${1:-${NNLAB:-$repo/build/nnlab}}
-experiment=$repo/tests/scale/sweep.lua
-started=$SECONDS
-
-fail() { echo "test_parallel: FAIL: $*" >&2; exit 1; }
-[ -x "$nnlab" ] || fail "no nnlab program at $nnlab"
-if ! parallel --version 2>/dev/null | grep -q "GNU parallel"; then
-  echo "test_parallel: SKIP: GNU parallel is not installed (bash scripts/setup.sh --tests installs it)" >&2
-  exit "$SKIP"
-fi
+# shellcheck source=tests/scale/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+parallel --version 2>/dev/null | grep -q "GNU parallel" ||
+  skip "GNU parallel is not installed (bash scripts/setup.sh --tests installs it)"
 
 tmp=$(mktemp -d "${NNLAB_TEST_TMP:-/tmp}/parallel.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
-unset NNLAB_TEST_FAIL_HIDDEN NNLAB_CACHE
 set_args=(--set epochs=2)
-
-# The reference: the whole sweep in one go, with a cache of its own.
-"$nnlab" run "$experiment" "${set_args[@]}" --cache "$tmp/alone/cache" --out "$tmp/alone/reports" -j 2 --quiet ||
-  fail "the sweep in one go failed"
-reference=$tmp/alone/reports/sweep/results.csv
-[ -s "$reference" ] || fail "the sweep in one go wrote no $reference"
+reference "$tmp/alone"
 
 # Runs `nnlab run` over 3 shards with GNU parallel into cache $1; more
 # parallel options after it (--joblog, --resume-failed).
@@ -55,11 +41,7 @@ assemble() {
   summary=$("$nnlab" run "$experiment" "${set_args[@]}" --cache "$1" --out "$2" -j 2 2>&1) ||
     fail "the assembling run failed: $summary"
   grep -q ', 0 trained' <<<"$summary" || fail "the assembling run trained runs: $summary"
-  local trained
-  trained=$(grep -o '"trained": *[0-9]*' "$2/sweep/results.json" | tr -d ' ')
-  [ -n "$trained" ] || fail "no \"trained\" count in $2/sweep/results.json"
-  if grep -qv '^"trained":0$' <<<"$trained"; then fail "results.json says runs were trained: $trained"; fi
-  cmp "$reference" "$2/sweep/results.csv" || fail "results.csv from the shards ($2) differs from the one in one go"
+  assembled_like_reference "$2"
 }
 to_train() { "$nnlab" plan "$experiment" "${set_args[@]}" --cache "$1" --count; }
 

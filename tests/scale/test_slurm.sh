@@ -19,15 +19,8 @@
 #   tests/scale/test_slurm.sh [NNLAB]   (default: $NNLAB, else build/nnlab)
 set -euo pipefail
 
-SKIP=77
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-nnlab=${1:-${NNLAB:-$repo/build/nnlab}}
-experiment=$repo/tests/scale/sweep.lua
-started=$SECONDS
-
-fail() { echo "test_slurm: FAIL: $*" >&2; exit 1; }
-skip() { echo "test_slurm: SKIP: $*" >&2; exit "$SKIP"; }
-[ -x "$nnlab" ] || fail "no nnlab program at $nnlab"
+# shellcheck source=tests/scale/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 for tool in munged munge slurmctld slurmd sbatch squeue scontrol scancel; do
   command -v "$tool" >/dev/null ||
     skip "$tool is not installed (bash scripts/setup.sh --tests installs munge and slurm-wlm)"
@@ -157,10 +150,7 @@ done
 echo "test_slurm: cluster up in $((SECONDS - started)) s (ports ${ports[*]})"
 
 # The same sweep on this machine alone, with a cache of its own: the reference.
-"$nnlab" run "$experiment" --set epochs=2 --cache "$tmp/alone/cache" --out "$tmp/alone/reports" -j 2 --quiet ||
-  fail "the sweep on one machine failed"
-reference=$tmp/alone/reports/sweep/results.csv
-[ -s "$reference" ] || fail "the sweep on one machine wrote no $reference"
+reference "$tmp/alone"
 
 states() { scontrol -o show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 # submit NAME N: submit.sh with N tasks into cache $tmp/NAME/cache and report
@@ -199,16 +189,10 @@ submit() {
 }
 # assembled NAME: the report job completed, trained 0, and wrote the reference's results.csv.
 assembled() {
-  local json=$tmp/$1/reports/sweep/results.json trained
   [ "$(states "$report_id")" = COMPLETED ] || { logs; fail "the report job did not complete"; }
-  [ -s "$json" ] || fail "the report job wrote no $json"
-  trained=$(grep -o '"trained": *[0-9]*' "$json" | tr -d ' ')
-  [ -n "$trained" ] || fail "no \"trained\" count in $json"
-  if grep -qv '^"trained":0$' <<<"$trained"; then fail "the report job trained runs: $trained"; fi
   grep -q ', 0 trained' "$tmp/$1/jobs/nnlab-sweep-report-$report_id.out" ||
     fail "the report job's summary does not say 0 trained"
-  cmp "$reference" "$tmp/$1/reports/sweep/results.csv" ||
-    fail "results.csv from Slurm differs from the one machine's"
+  assembled_like_reference "$tmp/$1/reports"
 }
 to_train() { "$nnlab" plan "$experiment" --set epochs=2 --cache "$tmp/$1/cache" --count; }
 
