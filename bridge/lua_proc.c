@@ -18,11 +18,13 @@
  * same record as their cancel flag (lnn_interrupt_flag), so nothing runs on
  * for more than a batch. proc.hold_interrupts(fn) runs fn out of the hook's
  * reach, for steps that must not stop halfway. */
+#define _XOPEN_SOURCE 700 /* realpath; before any include */
 #include "nnlab_bridge.h"
 #include "cpu_limits.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -106,6 +108,18 @@ static int proc_exit_now(lua_State *L)
 static int proc_getpid(lua_State *L)
 {
     lua_pushinteger(L, getpid());
+    return 1;
+}
+
+/* proc.realpath(path) -> the absolute path with no symbolic link, "." or ".."
+ * in it | nil, message (also when path does not exist) */
+static int proc_realpath(lua_State *L)
+{
+    char *resolved = realpath(luaL_checkstring(L, 1), NULL);
+    if (!resolved)
+        return luaL_fileresult(L, 0, lua_tostring(L, 1));
+    lua_pushstring(L, resolved);
+    free(resolved);
     return 1;
 }
 
@@ -474,6 +488,7 @@ static const luaL_Reg proc_functions[] = {
     {"wait", proc_wait},
     {"_exit", proc_exit_now},
     {"getpid", proc_getpid},
+    {"realpath", proc_realpath},
     {"kill", proc_kill},
     {"signal_name", proc_signal_name},
     {"isatty", proc_isatty},

@@ -14,12 +14,14 @@ usage: nnlab <command> [arguments]
 commands:
   run FILE.lua [options]   run an experiment (or any Lua file) with nnlab loaded
   run FILE.lua --help      the experiment's parameters (lab.param): defaults, types, descriptions
+  plan FILE.lua [options]  every run the experiment will train, its cache key and whether it is cached
   version                  engine version, Lua version, SIMD path, compiler and CPUs in use
   help                     this text (also: nnlab --help, nnlab run --help)
 ]]
 
-local RUN_USAGE = [[
+local RUN_USAGE = [==[
 usage: nnlab run FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--quiet]
+                 [--cache DIR] [--shard I/N [--plan HASH]] [--no-train]
 
   --set key=value   override the experiment parameter `key` (repeatable)
   -j N, --jobs N    train up to N variations at once (default: the CPUs this
@@ -28,8 +30,31 @@ usage: nnlab run FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--q
   --force           retrain every variation, ignoring cached results
   --out DIR         write the report under DIR instead of ./reports
   --quiet           no progress output
+  --cache DIR       the cache of finished runs (default: $NNLAB_CACHE, else
+                    .cache/nnlab in the experiment's project root: the nearest
+                    folder above the file with a .git or a reports folder)
+  --shard I/N       train only shard I (0 to N-1) of the runs not cached, split
+                    by expected cost; write no report (see nnlab plan)
+  --plan HASH       with --shard: refuse unless this shard's plan has this hash
+                    (nnlab plan FILE --hash), so that shards never mix plans
+  --no-train        write the report from the cache only; a run missing from
+                    it is an error that lists what is missing
   -h, --help        this text; with FILE: the experiment's parameters (lab.param)
                     with defaults, types and descriptions, without training
+]==]
+
+local PLAN_USAGE = [[
+usage: nnlab plan FILE.lua [--set key=value]... [--cache DIR] [--json | --count | --hash] [--shards N]
+
+  Lists every run (variation × seed) the experiment will train, in order:
+  index, sweep, variation, seed, cache key, whether it is cached. Nothing
+  trains. Runs chosen from the results of others (the best lr of an earlier
+  sweep, seeds added on demand) are not in the plan; they are counted, and
+  the assembling `nnlab run` trains them.
+  --json        the plan as JSON
+  --count       only the number of runs still to train (for sizing an array)
+  --hash        only the plan's hash (for nnlab run --shard I/N --plan HASH)
+  --shards N    also the shard (0 to N-1) each run goes to with --shard I/N
 ]]
 
 local function fail(msg)
@@ -55,6 +80,17 @@ function cli.parse_run(args)
     if v == nil then error(("%s needs a value"):format(flag), 0) end
     return v
   end
+  -- The folder of `--flag DIR` or `--flag=DIR`. `--out --quiet` forgot the
+  -- folder; a folder named -P would read as an option to the shell's cd.
+  local function folder_of(flag, a)
+    local v = a == flag and value_of(flag) or a:sub(#flag + 2)
+    if v == "" then error(flag .. " needs a folder", 0) end
+    if v:sub(1, 1) == "-" then
+      error(("%s '%s' looks like an option: give the folder, or write ./%s for a folder of that name")
+            :format(flag, shown(v), shown(v)), 0)
+    end
+    return v
+  end
   local ok, err = pcall(function()
     while i <= #args do
       local a = args[i]
@@ -75,16 +111,31 @@ function cli.parse_run(args)
         opts.jobs = n
       elseif a == "--force" then
         opts.force = true
+      elseif a == "--no-train" then
+        opts.no_train = true
+      elseif a == "--cache" or a:match("^%-%-cache=") then
+        opts.cache = folder_of("--cache", a)
+      elseif a == "--shard" or a:match("^%-%-shard=") then
+        opts.shard = a == "--shard" and value_of("--shard") or a:sub(9)
+        local i, n = require("nnlab.notebook.plan").parse_shard(opts.shard)
+        if not i then error(n, 0) end
+        opts.shard_index, opts.shard_count = i, n
+      elseif a == "--plan" or a:match("^%-%-plan=") then
+        opts.plan = a == "--plan" and value_of("--plan") or a:sub(8)
+        if not opts.plan:match("^%x+$") then
+          error(("--plan needs the hash nnlab plan FILE --hash prints, got '%s'"):format(shown(opts.plan)), 0)
+        end
+      elseif a == "--json" or a == "--count" or a == "--hash" then
+        opts.plan_output = a:sub(3)
+      elseif a == "--shards" or a:match("^%-%-shards=") then
+        local v = a == "--shards" and value_of("--shards") or a:sub(10)
+        local n = math.tointeger(tonumber(v))
+        if not n or n < 1 or n > 100000 then error(("--shards needs a whole number from 1 to 100000, got '%s'"):format(shown(v)), 0) end
+        opts.shards = n
       elseif a == "--quiet" or a == "-q" then
         opts.quiet = true
       elseif a == "--out" or a:match("^%-%-out=") then
-        opts.out = a == "--out" and value_of("--out") or a:sub(7)
-        if opts.out == "" then error("--out needs a folder", 0) end
-        -- `--out --quiet` forgot the folder; a folder named -P would read as an option to the shell's cd
-        if opts.out:sub(1, 1) == "-" then
-          error(("--out '%s' looks like an option: give the folder, or write ./%s for a folder of that name")
-                :format(shown(opts.out), shown(opts.out)), 0)
-        end
+        opts.out = folder_of("--out", a)
       elseif a:sub(1, 1) == "-" and a ~= "-" then
         error(("unknown option '%s' (see nnlab run --help)"):format(shown(a)), 0)
       elseif opts.script == nil then
@@ -96,6 +147,34 @@ function cli.parse_run(args)
     end
   end)
   if not ok then return nil, err end
+  return opts
+end
+
+-- The options each command takes besides those of both (--set, --cache, -h).
+local ONLY = {
+  run = { "jobs", "force", "quiet", "out", "shard", "plan", "no_train" },
+  plan = { "plan_output", "shards" },
+}
+local FLAG = { jobs = "-j", force = "--force", quiet = "--quiet", out = "--out", shard = "--shard", plan = "--plan",
+               no_train = "--no-train", plan_output = "--json, --count or --hash", shards = "--shards" }
+
+--- Parses the arguments of `command` ("run" or "plan") into an options
+--- table, or returns nil, message (an option of the other command too).
+function cli.parse(command, args)
+  local opts, err = cli.parse_run(args)
+  if not opts then return nil, err end
+  for other, names in pairs(ONLY) do
+    if other ~= command then
+      for _, name in ipairs(names) do
+        if opts[name] ~= nil and opts[name] ~= false then
+          return nil, ("%s is an option of nnlab %s, not of nnlab %s (see nnlab %s --help)"):format(
+            FLAG[name], other, command, command)
+        end
+      end
+    end
+  end
+  if opts.plan and not opts.shard then return nil, "--plan goes with --shard I/N (it checks the shard's plan)" end
+  if opts.shard and opts.no_train then return nil, "--shard trains its share and --no-train forbids training: give one" end
   return opts
 end
 
@@ -144,6 +223,135 @@ function cli.run_file(opts)
   -- the report is written once the whole file has run; its errors are shown without a traceback
   ok, msg = pcall(notebook.finish)
   if not ok then return run_failed(tostring(msg)) end
+  return 0
+end
+
+-- The plan of opts.script (nnlab.notebook.plan): the file run twice in
+-- planning mode. Returns the plan, or nil and the message of an error that
+-- came before any sweep was planned (a typo, a missing file); an error after
+-- that may come from the made-up results, and ends the plan there (its
+-- `stopped`).
+local function make_plan(opts)
+  local notebook = require "nnlab.notebook"
+  local errors = require "nnlab.errors"
+  local plans = require "nnlab.notebook.plan"
+  local passes = {}
+  for number = 2, 1, -1 do -- pass 1 last: its jobs, datasets and functions are the ones shards train
+    local pass = plans.pass(number)
+    local pass_opts = {}
+    for k, v in pairs(opts) do pass_opts[k] = v end
+    pass_opts.planning, pass_opts.quiet = pass, true
+    notebook.begin(pass_opts)
+    local chunk, err = load_script(opts.script)
+    if not chunk then return nil, err end
+    local ok, msg = xpcall(errors.call, function(e)
+      if e == notebook.STOP_PLAN then return e end
+      if type(e) ~= "string" then e = tostring(e) end
+      return errors.traceback(e)
+    end, chunk)
+    if ok then ok, msg = pcall(notebook.finish) end
+    if not ok then
+      if require("nnlab.core").proc.caught_signal() then return run_failed(tostring(msg)) end
+      if msg ~= notebook.STOP_PLAN and #pass.jobs == 0 then return nil, tostring(msg) end
+      pass.stopped = tostring(msg):match("^[^\n]*")
+    end
+    passes[number] = pass
+  end
+  -- the training steps of shards must not meet planning's stop
+  require("nnlab.train").before_training("plan", function() end)
+  local cache = require "nnlab.notebook.cache"
+  return plans.combine(passes[1], passes[2], cache.open(cache.default_dir(opts.script, opts.cache)))
+end
+
+--- `nnlab plan FILE`: prints the plan (nnlab.notebook.plan) as a table, as
+--- JSON (--json), its number of runs to train (--count) or its hash (--hash).
+function cli.plan(opts)
+  local proc = require("nnlab.core").proc
+  local plans = require "nnlab.notebook.plan"
+  proc.catch_signals()
+  local p, err = make_plan(opts)
+  if not p then return fail(err) end
+  if opts.plan_output == "count" then
+    io.write(p.to_train, "\n")
+  elseif opts.plan_output == "hash" then
+    io.write(p.hash, "\n")
+  elseif opts.plan_output == "json" then
+    io.write(plans.json(p, opts.script, opts.shards))
+  else
+    io.write(plans.text(p, opts.script, opts.shards))
+  end
+  if p.stopped and opts.plan_output ~= nil and opts.plan_output ~= "json" then
+    io.stderr:write("nnlab: warning: planning stopped early: ", p.stopped, "\n")
+  end
+  return 0
+end
+
+--- `nnlab run FILE --shard I/N [--plan HASH]`: trains this shard's runs of
+--- the plan that are not cached, at -j workers, into the cache; writes no
+--- report; prints one summary line. Fails when --plan names another plan,
+--- or when a run fails (the others stay cached).
+function cli.shard(opts)
+  local proc = require("nnlab.core").proc
+  local plans = require "nnlab.notebook.plan"
+  local sweep = require "nnlab.notebook.sweep"
+  local cache = require "nnlab.notebook.cache"
+  local progress = require "nnlab.notebook.progress"
+  local workers = require "nnlab.notebook.workers"
+  proc.catch_signals()
+  proc.ignore_signal("XFSZ")
+  local started = proc.clock()
+  local p, err = make_plan(opts)
+  if not p then return fail(err) end
+  local name = ("%s --shard %d/%d"):format(opts.script, opts.shard_index, opts.shard_count)
+  if opts.plan and opts.plan:lower() ~= p.hash then
+    return fail(("%s: its plan has hash %s, not %s (--plan): the file, its data or the --set values differ from "
+                 .. "those the shards were started with, and shards of different plans would not add up; "
+                 .. "nothing was trained"):format(name, p.hash, opts.plan))
+  end
+  if p.stopped then io.stderr:write("nnlab: warning: planning stopped early: ", p.stopped, "\n") end
+  local c = cache.open(cache.default_dir(opts.script, opts.cache))
+  local shard_of = plans.assign(p.entries, opts.shard_count)
+  local groups, mine, cached = {}, 0, 0
+  for _, e in ipairs(p.entries) do
+    if shard_of[e.index] == opts.shard_index then
+      mine = mine + 1
+      if not opts.force and c:get(e.job.key, sweep.check_result) then
+        cached = cached + 1
+      else
+        local last = groups[#groups]
+        if not last or last.spec ~= e.spec then
+          last = { spec = e.spec, sweep = e.sweep, jobs = {} }
+          groups[#groups + 1] = last
+        end
+        last.jobs[#last.jobs + 1] = e.job
+      end
+    end
+  end
+  if #groups > 0 then
+    local writable, why = c:check_writable()
+    if not writable then
+      return fail(("%s: runs need training, but %s: nothing was trained"):format(name, why))
+    end
+  end
+  local display = progress.new(progress.mode_for(opts))
+  local parallel = opts.jobs or workers.default_parallel()
+  local failed = {}
+  for _, g in ipairs(groups) do
+    display:begin(("%s: %s"):format(name, g.sweep), #g.jobs, #g.jobs, parallel)
+    local ok, lines = pcall(sweep.train_jobs, g.spec, g.jobs, { cache = c, parallel = parallel, display = display })
+    display:close()
+    if not ok then return run_failed(tostring(lines)) end
+    table.move(lines, 1, #lines, #failed + 1, failed)
+  end
+  local trained = mine - cached - #failed
+  io.stdout:write(("nnlab: %s: %d of the plan's %d runs are this shard's: %d trained, %d already cached%s, "
+                   .. "%.1f s; no report written (plan %s)\n"):format(
+    name, mine, #p.entries, trained, cached, #failed > 0 and (", %d failed"):format(#failed) or "",
+    proc.clock() - started, p.hash))
+  if #failed > 0 then
+    return fail(("%d run%s of %s failed: %s\nThe finished runs are cached: run the shard again to retry only "
+                 .. "the failed ones."):format(#failed, #failed == 1 and "" or "s", name, table.concat(failed, "\n  ")))
+  end
   return 0
 end
 
@@ -241,13 +449,20 @@ function cli.main(args, lua_dir)
   elseif command == "version" or command == "--version" then
     return cli.version()
   elseif command == "run" then
-    local opts, err = cli.parse_run(table.move(args, 2, #args, 1, {}))
+    local opts, err = cli.parse("run", table.move(args, 2, #args, 1, {}))
     if not opts then return fail(err) end
     if opts.help and opts.script then return cli.describe(opts) end
     if opts.help then io.write(RUN_USAGE) return 0 end
     if not opts.script then return fail("run needs a Lua file (see nnlab run --help)") end
+    if opts.shard then return cli.shard(opts) end
     opts.argv = table.move(args, 1, #args, 1, {}) -- the report's command row
     return cli.run_file(opts)
+  elseif command == "plan" then
+    local opts, err = cli.parse("plan", table.move(args, 2, #args, 1, {}))
+    if not opts then return fail(err) end
+    if opts.help then io.write(PLAN_USAGE) return 0 end
+    if not opts.script then return fail("plan needs a Lua file (see nnlab plan --help)") end
+    return cli.plan(opts)
   end
   return fail(("unknown command '%s' (see nnlab --help)"):format(tostring(command)))
 end

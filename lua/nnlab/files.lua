@@ -42,11 +42,23 @@ function files.basename(path)
   return (path:match("([^/]*)$"):gsub("%.[^.]*$", ""))
 end
 
+-- This machine's name as it may appear in a file name ("" when unknown).
+local host
+local function host_name()
+  if not host then
+    local f = io.open("/proc/sys/kernel/hostname", "r")
+    host = f and (f:read("l") or ""):gsub("[^%w%-_]", "_"):sub(1, 64) or ""
+    if f then f:close() end
+  end
+  return host
+end
+
 --- The temporary name beside path that process pid (default: this one)
---- writes it through: dir/.name.tmpPID.
+--- writes it through: dir/.name.tmpHOST.PID. The host keeps processes of
+--- the same pid on machines that share the folder (NFS) apart.
 function files.temp_name(path, pid)
   local dir, name = path:match("^(.*/)([^/]*)$")
-  return ("%s.%s.tmp%d"):format(dir or "", name or path, pid or proc().getpid())
+  return ("%s.%s.tmp%s.%d"):format(dir or "", name or path, host_name(), pid or proc().getpid())
 end
 
 --- The cause in an io message: "path: No space left on device" -> "No space left on device".

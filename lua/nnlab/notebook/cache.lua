@@ -24,11 +24,32 @@ local FORMAT = 1
 -- few hundred KB, and nothing this big is read into memory.
 local MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
---- The cache folder: $NNLAB_CACHE, or .cache/nnlab under the current folder.
-function cache.default_dir()
+--- cache.project_root(script) -> the folder an experiment file belongs to:
+--- the nearest one, going up from the file's own folder, that holds a `.git`
+--- or a `reports` folder; the file's own folder when none does. Absolute.
+function cache.project_root(script)
+  local realpath = require("nnlab.core").proc.realpath
+  local own = realpath(files.dirname(script or "."))
+  if not own then return files.dirname(script or ".") end
+  local dir = own
+  while true do
+    if realpath(dir .. "/.git") or realpath(dir .. "/reports") then return dir end
+    if dir == "/" then return own end
+    dir = files.dirname(dir)
+    if dir == "" then dir = "/" end
+  end
+end
+
+--- cache.default_dir([script [, flag]]) -> the cache folder: the --cache
+--- flag when given, else $NNLAB_CACHE, else .cache/nnlab in the experiment's
+--- project root (cache.project_root), whatever the current folder.
+function cache.default_dir(script, flag)
+  if flag and flag ~= "" then return flag end
   local env = os.getenv("NNLAB_CACHE")
   if env and env ~= "" then return env end
-  return ".cache/nnlab"
+  if not script then return ".cache/nnlab" end
+  local root = cache.project_root(script)
+  return (root == "/" and "" or root) .. "/.cache/nnlab"
 end
 
 --- cache.open(dir) -> a cache over that folder (created on the first write).
@@ -84,6 +105,20 @@ function cache:get(key, check)
     return nil
   end
   return entry.result
+end
+
+--- cache:check_writable() -> true, or nil and why no run could be stored
+--- there (a read-only folder, say): asked before anything trains, so that
+--- no run trains for nothing. Reading needs no write access.
+function cache:check_writable()
+  local ok, err = files.mkdir_p(self.dir)
+  if not ok then return nil, ("cannot create the cache folder %s: %s"):format(self.dir, err) end
+  local probe = files.temp_name(self.dir .. "/.writable")
+  local f, ferr = io.open(probe, "wb")
+  if not f then return nil, ("cannot write to the cache folder %s: %s"):format(self.dir, files.cause(ferr, probe)) end
+  f:close()
+  os.remove(probe)
+  return true
 end
 
 --- Stores result under key; true or nil, message.

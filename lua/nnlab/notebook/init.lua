@@ -168,6 +168,11 @@ function notebook.begin(opts)
     command_line = opts,
     argv = opts.argv, -- the arguments after `nnlab`, for the header's command row
     describe = opts.describe == true, -- `nnlab run FILE --help`: params are collected, nothing trains
+    -- `nnlab plan` and --shard: a nnlab.notebook.plan pass; sweeps train
+    -- nothing, and no report is written
+    planning = opts.planning,
+    no_train = opts.no_train == true, -- --no-train: a run missing from the cache is an error
+    cache_dir = cache.default_dir(opts.script, opts.cache),
     blocks = {}, params = {}, declared = {}, sweeps = {}, modules = {},
     -- the experiment file and each lab.require'd file, in load order, with
     -- the SHA-256 of the bytes read (provenance.sha256)
@@ -179,6 +184,8 @@ function notebook.begin(opts)
   if opts.script then s.sources[1] = { path = opts.script, sha256 = provenance.sha256(opts.script) } end
   -- `nnlab run FILE --help` stops the file at its first training step
   if s.describe then train.before_training("describe", function() error(notebook.STOP_DESCRIBE, 0) end) end
+  -- planning stops at a training step outside lab.sweep: it would train
+  if s.planning then train.before_training("plan", function() error(notebook.STOP_PLAN, 0) end) end
   -- Training by hand before any sweep: a key no lab.param has used is an
   -- error now, not after the training (an axis override is for the sweeps
   -- of a file). Once a sweep has started (also in its workers), only typos.
@@ -342,10 +349,10 @@ function notebook.sweep(spec)
                         or ("is declared before lab.sweep %d"):format(#s.sweeps + 1), false)
   s.sweep_started = true
   s.display = s.display or progress.new(s.display_mode)
-  s.cache = s.cache or cache.open()
+  s.cache = s.cache or cache.open(s.cache_dir)
   local runs = sweep.run(spec, { cache = s.cache, force = s.force, parallel = s.parallel, display = s.display,
                                  index = #s.sweeps + 1, title = s.name,
-                                 overridden = overridden })
+                                 overridden = overridden, planning = s.planning, no_train = s.no_train })
   s.sweeps[#s.sweeps + 1] = runs
   return runs
 end
@@ -528,6 +535,13 @@ end
 --- what the help lists (nnlab.cli).
 notebook.STOP_DESCRIBE = setmetatable({}, { __tostring = function() return "nnlab: stopped after the parameters" end })
 
+--- notebook.STOP_PLAN: the error value that stops a file being planned
+--- (notebook.begin{ planning = ... }) at a training step outside lab.sweep
+--- (nnlab.fit, an optimizer step): the runs planned so far are the plan.
+notebook.STOP_PLAN = setmetatable({}, { __tostring = function()
+  return "the file trains outside lab.sweep here (nnlab.fit or an optimizer step), which planning does not run"
+end })
+
 --- notebook.described() -> the lab.param declarations of the run begun with
 --- describe = true (name, default, value, from_set, description), in order,
 --- and ends that run: no report, no --set checks.
@@ -546,7 +560,7 @@ function notebook.finish()
   if not s then return end
   state = nil
   check_unknown_sets(s, "is declared in " .. s.script, true)
-  if not s.used then return end
+  if not s.used or s.planning then return end
   local totals = { runs = 0, trained = 0, cached = 0 }
   for _, r in ipairs(s.sweeps) do
     for k in pairs(totals) do totals[k] = totals[k] + r.counts[k] end

@@ -16,6 +16,7 @@ local data = require "nnlab.data"
 local train = require "nnlab.train"
 local runs = require "nnlab.notebook.runs"
 local workers = require "nnlab.notebook.workers"
+local plans = require "nnlab.notebook.plan"
 local raise = errors.raise
 local proc = core.proc
 
@@ -553,7 +554,7 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
         v.schedule_text = schedule_text(built.schedule)
       end
       jobs[#jobs + 1] = job
-      job.result = not context.force and context.cache:get(job.key, sweep.check_result) or nil
+      job.result = not (context.force or context.planning) and context.cache:get(job.key, sweep.check_result) or nil
       if job.result then job.cached = true else to_train[#to_train + 1] = job end
     end
   end
@@ -600,6 +601,11 @@ local function train_all(spec, to_train, context)
   return failed
 end
 
+--- sweep.train_jobs(spec, jobs, context) -> a line per job that failed:
+--- trains planned jobs (of nnlab.notebook.plan) in workers, as lab.sweep
+--- does; context: cache, parallel, display.
+sweep.train_jobs = train_all
+
 -- Names the sweep's table defines that nothing reads. A varied key that no
 -- model, optimizer or loss function read in any variation makes every
 -- variation train the same. A fixed key that nothing reads is a typo when
@@ -632,13 +638,6 @@ local function check_unread(spec, keys, reads)
   end
 end
 
---- sweep.run(spec, context) -> runs. context: cache (nnlab.notebook.cache),
---- force (retrain everything), parallel (jobs at once), display
---- (nnlab.notebook.progress), title (the experiment's name, for progress
---- lines), index (this sweep's number in the file), overridden (the
---- `vary` axes --set replaced: key -> the --set text, or nil; kept on the
---- runs object for the report). Errors in the sweep's
---- table are raised at the user's line (nnlab.errors).
 -- An lr as the user set it. Entries cached before optimizers kept the
 -- asked-for double hold the float32 the engine used (0.0010000000474975):
 -- such a value reads back as the shortest number with that float32 (0.001).
@@ -653,6 +652,27 @@ end
 local function run_round(spec, variations, seeds, context, reads, seeds_of, name, counts)
   local jobs, to_train = plan(spec, variations, seeds, context, reads, seeds_of)
   if counts.runs == 0 then check_unread(spec, counts.keys, reads) end
+  if context.planning then -- `nnlab plan` and --shard: nothing trains, every run gets a made-up result
+    for _, job in ipairs(jobs) do
+      job.key_text = context.cache:locate(job.key)
+      job.result = plans.made_up_result(context.planning, job, spec)
+      plans.record(context.planning, spec, name, job)
+    end
+    to_train = {}
+  elseif context.no_train and #to_train > 0 then
+    local labels = {}
+    for i = 1, math.min(#to_train, 5) do labels[i] = to_train[i].label end
+    raise("lab.sweep '%s': %d of %d runs are not in the cache %s, and --no-train forbids training them: %s%s",
+          name, #to_train, #jobs, context.cache.dir, table.concat(labels, ", "),
+          #to_train > 5 and (" (and %d more)"):format(#to_train - 5) or "")
+  end
+  if #to_train > 0 then
+    local writable, why = context.cache:check_writable()
+    if not writable then
+      raise("lab.sweep '%s': %d of %d runs need training, but %s: nothing was trained (give a writable folder "
+            .. "with --cache DIR or NNLAB_CACHE)", name, #to_train, #jobs, why)
+    end
+  end
   context.display:begin(("%s: %s"):format(context.title, name), #jobs, #to_train, context.parallel)
   local trained, failed = pcall(function() return #to_train > 0 and train_all(spec, to_train, context) or {} end)
   context.display:close()
@@ -678,7 +698,9 @@ end
 --- lines), index (this sweep's number in the file), overridden (the
 --- `vary` axes --set replaced: key -> the --set text, or nil; kept on the
 --- runs object for the report). Errors in the sweep's
---- table are raised at the user's line (nnlab.errors).
+--- table are raised at the user's line (nnlab.errors). Planning (context.
+--- planning, a nnlab.notebook.plan pass) trains nothing and gives every run
+--- a made-up result; no_train raises when a run is not in the cache.
 --- With seeds = { min, max }, every variation gets min seeds; then, at each
 --- look of sequential_plan, the variations whose comparison with the best is
 --- undecided (and the best) get seeds up to the next size.

@@ -1,0 +1,187 @@
+-- nnlab.notebook.plan: the runs (variation × seed) an experiment file will
+-- train, known before any of them has trained, for `nnlab plan` and for
+-- `nnlab run --shard I/N` (docs/scale-out.md).
+--
+-- A file is planned by running it twice with made-up results: in planning
+-- mode, lab.sweep trains nothing, records its jobs and hands every run a
+-- result drawn at random from the job's key, turned over in the second pass
+-- (nothing from the cache, so the plan is the same whatever it holds). A run
+-- that both passes plan does not depend on the results of other runs: it is
+-- in the plan. A run that only one pass plans was chosen from results (the
+-- best lr of an earlier sweep, more seeds for an undecided comparison): it
+-- is left to the assembling `nnlab run`, which trains whatever is missing.
+-- The plan's hash covers the planned runs' keys in order: shards that
+-- compute different plans (a different --set, an edited file or data) have
+-- different hashes, and `--shard I/N --plan HASH` refuses a mismatch.
+--
+-- Shards split the plan without talking to each other: every shard computes
+-- the same plan and assigns its runs by the same rule, longest processing
+-- time first: runs in order of decreasing cost (parameters × epochs ×
+-- training samples; ties by plan index), each to the shard with the least
+-- cost so far (ties to the lowest shard number).
+local hash = require "nnlab.notebook.hash"
+local json = require "nnlab.notebook.json"
+local splitmix = require "nnlab.splitmix"
+
+local plan = {}
+
+--- plan.pass(number) -> the planning state of one pass (1 or 2), for
+--- notebook.begin{ planning = ... }: sweeps append { spec, sweep, job } to
+--- its jobs.
+function plan.pass(number)
+  return { number = number, jobs = {} }
+end
+
+-- A number from 0 to 1 out of a generator.
+local function uniform(next_int)
+  return ((next_int() >> 11) & ((1 << 53) - 1)) / (1 << 53)
+end
+
+--- plan.made_up_result(pass, job, spec) -> a result of the shape training
+--- stores (nnlab.notebook.sweep.check_result), every metric drawn from the
+--- job's key: accuracies 10–100 %, losses 0–3. The passes are antithetic:
+--- where pass 1 draws u, pass 2 takes 1 - u, so that every ranking of runs
+--- turns over between them, and a run chosen as the best (or worst) of
+--- others is never planned by both.
+function plan.made_up_result(pass, job, spec)
+  local next_int = splitmix(hash.fnv1a64(job.key_text))
+  local function draw()
+    local u = uniform(next_int)
+    return pass.number == 1 and u or 1 - u
+  end
+  local function acc() return 10 + 90 * draw() end
+  local function loss() return 3 * (1 - draw()) end
+  local lr = type(job.p.lr) == "number" and job.p.lr or 0.01
+  local history = {}
+  for epoch = 1, job.epochs do
+    history[epoch] = {
+      epoch = epoch, train_loss = loss(), train_acc = acc(), test_loss = loss(), test_acc = acc(),
+      seconds = draw(), eval_seconds = draw(), lr = lr, diverged = false,
+      valid_loss = spec.valid and loss() or nil, valid_acc = spec.valid and acc() or nil,
+      train_eval_loss = job.p.eval_train == true and loss() or nil,
+      train_eval_acc = job.p.eval_train == true and acc() or nil,
+    }
+  end
+  return { history = history, diverged = false, seconds = job.epochs * draw() }
+end
+
+--- plan.record(pass, spec, sweep_name, job): a job lab.sweep planned.
+function plan.record(pass, spec, sweep_name, job)
+  pass.jobs[#pass.jobs + 1] = { spec = spec, sweep = sweep_name, job = job }
+end
+
+--- plan.assign(entries, n) -> for each entry (with .job.cost, .index) its
+--- shard, 0 to n-1, by the rule in the header.
+function plan.assign(entries, n)
+  local order = {}
+  for i = 1, #entries do order[i] = i end
+  table.sort(order, function(a, b)
+    local ca, cb = entries[a].job.cost, entries[b].job.cost
+    if ca ~= cb then return ca > cb end
+    return a < b
+  end)
+  local load, shard_of = {}, {}
+  for s = 0, n - 1 do load[s] = 0 end
+  for _, i in ipairs(order) do
+    local best = 0
+    for s = 1, n - 1 do if load[s] < load[best] then best = s end end
+    shard_of[i] = best
+    load[best] = load[best] + entries[i].job.cost
+  end
+  return shard_of, load
+end
+
+--- plan.combine(first, second, cache) -> the plan of a file from its two
+--- passes (pass 1 is kept: its jobs are the ones shards train): { entries
+--- (each: spec, sweep, job, index, key, cached), dependent (the runs of
+--- pass 1 that pass 2 did not plan), hash, stopped (why a pass ended early, or nil),
+--- to_train }.
+function plan.combine(first, second, cache)
+  local in_second = {}
+  for _, e in ipairs(second.jobs) do in_second[e.job.key_text] = true end
+  local entries, h, to_train = {}, hash.fnv1a64("nnlab plan 1\n"), 0
+  for _, e in ipairs(first.jobs) do
+    if in_second[e.job.key_text] then
+      in_second[e.job.key_text] = false -- a key planned twice in one pass counts once
+      e.index = #entries + 1
+      e.key = select(2, cache:locate(e.job.key)):match("([^/]+)%.lua$")
+      e.cached = cache:get(e.job.key, require("nnlab.notebook.sweep").check_result) ~= nil
+      if not e.cached then to_train = to_train + 1 end
+      entries[#entries + 1] = e
+      h = hash.fnv1a64(e.job.key_text .. "\n", h)
+    end
+  end
+  return { entries = entries, dependent = #first.jobs - #entries, hash = hash.hex(h),
+           stopped = first.stopped or second.stopped, to_train = to_train }
+end
+
+--- plan.parse_shard(text) -> i, n from "I/N" (0 <= I < N <= 100000), or nil
+--- and why not.
+function plan.parse_shard(text)
+  local i, n = tostring(text):match("^(%d+)/(%d+)$")
+  i, n = math.tointeger(tonumber(i)), math.tointeger(tonumber(n))
+  if not i or not n then return nil, ("--shard needs I/N (shard I of N, I from 0 to N-1), got '%s'"):format(text) end
+  if n < 1 or n > 100000 then return nil, ("--shard %s: N must be from 1 to 100000"):format(text) end
+  if i >= n then return nil, ("--shard %s: I counts from 0, so it must be below N (%d)"):format(text, n) end
+  return i, n
+end
+
+-- Columns text takes on a terminal: East Asian wide characters take two.
+local function columns(text)
+  local n = 0
+  for _, c in utf8.codes(text, true) do
+    local wide = (c >= 0x1100 and c <= 0x115F) or (c >= 0x2E80 and c <= 0xA4CF) or (c >= 0xAC00 and c <= 0xD7A3)
+                 or (c >= 0xF900 and c <= 0xFAFF) or (c >= 0xFE30 and c <= 0xFE4F) or (c >= 0xFF00 and c <= 0xFF60)
+                 or (c >= 0xFFE0 and c <= 0xFFE6)
+    n = n + (wide and 2 or 1)
+  end
+  return n
+end
+
+local function entry_row(e, shard_of)
+  local p = {}
+  for k, v in pairs(e.job.variation.params) do p[k] = v end
+  return { index = e.index, sweep = e.sweep, variation = e.job.variation.label, params = p, seed = e.job.seed,
+           key = e.key, cached = e.cached, cost = e.job.cost, shard = shard_of and shard_of[e.index] or nil }
+end
+
+--- plan.json(p, script [, shards]) -> the plan as JSON text (one object:
+--- experiment, hash, runs, to_train, cached, dependent; stopped when
+--- planning stopped early; shards and each run's shard when shards is given).
+function plan.json(p, script, shards)
+  local shard_of = shards and plan.assign(p.entries, shards) or nil
+  local rows = {}
+  for _, e in ipairs(p.entries) do rows[#rows + 1] = entry_row(e, shard_of) end
+  return json.encode { experiment = script, hash = p.hash, runs = rows, to_train = p.to_train,
+                       cached = #p.entries - p.to_train, dependent = p.dependent, stopped = p.stopped,
+                       shards = shards } .. "\n"
+end
+
+--- plan.text(p, script [, shards]) -> the plan as a table for people.
+function plan.text(p, script, shards)
+  local shard_of = shards and plan.assign(p.entries, shards) or nil
+  local out = { ("plan of %s: %d runs, %d cached, %d to train (hash %s)\n"):format(
+    script, #p.entries, #p.entries - p.to_train, p.to_train, p.hash) }
+  local rows, width = { { "#", "sweep", "variation", "seed", "key", "cached", shard_of and "shard" or nil } }, {}
+  for _, e in ipairs(p.entries) do
+    rows[#rows + 1] = { tostring(e.index), e.sweep, e.job.variation.label, tostring(e.job.seed), e.key,
+                        e.cached and "yes" or "no", shard_of and tostring(shard_of[e.index]) or nil }
+  end
+  for _, row in ipairs(rows) do
+    for c, cell in ipairs(row) do width[c] = math.max(width[c] or 0, columns(cell)) end
+  end
+  for _, row in ipairs(rows) do
+    local cells = {}
+    for c, cell in ipairs(row) do cells[c] = cell .. (" "):rep(width[c] - columns(cell)) end
+    out[#out + 1] = "  " .. table.concat(cells, "  "):gsub("%s+$", "") .. "\n"
+  end
+  if p.dependent > 0 then
+    out[#out + 1] = ("%d more run%s depend on the results of others (chosen from them): the assembling "
+                     .. "`nnlab run` trains %s\n"):format(p.dependent, p.dependent == 1 and "" or "s",
+                                                          p.dependent == 1 and "it" or "them")
+  end
+  if p.stopped then out[#out + 1] = ("planning stopped early: %s\n"):format(p.stopped) end
+  return table.concat(out)
+end
+
+return plan

@@ -1,0 +1,229 @@
+-- Sweeps split over shards (README, "Sweeps beyond one machine"): `nnlab
+-- plan`, `nnlab run --shard I/N [--plan HASH]`, `--no-train`, `--cache` and
+-- the default cache folder. Shards meet only in the cache folder; the
+-- assembled report equals, byte for byte, that of one machine.
+local T = require "testlib"
+
+local dir = T.tmpdir("shards")
+local data = require("fixtures.bad.inputs").write_dataset(dir .. "/data") -- 4x4 images: runs take milliseconds
+local sanitized = os.getenv("NNLAB_SANITIZED") == "1"
+
+-- Six runs in the plan (3 variations × 2 seeds) and one more chosen from
+-- their results (the best width, doubled, + 1), which no plan can know.
+local script = dir .. "/grid.lua"
+T.write(script, ([[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local epochs = lab.param("epochs", 3)
+local top = lab.param("top", 12)
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local function sweep(name, widths, seeds)
+  return lab.sweep { name = name, vary = { hidden = widths }, seeds = seeds, epochs = epochs, batch_size = 10,
+    train = train, test = test,
+    model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+    optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end,
+  }
+end
+local runs = sweep("width", { 4, 8, top }, 2)
+lab.table(runs)
+local best = runs:best "test_acc"
+lab.table(sweep("wider", { best.params.hidden * 2 + 1 }, 1))
+]]):format(data, data))
+
+local function nnlab(args, env, before)
+  return T.nnlab_run(args, env, before)
+end
+local function entries(cache)
+  return tonumber(T.run("ls " .. T.quote(cache) .. " 2>/dev/null | grep -c '^[0-9a-f]*\\.lua$' || true"):match("%d+"))
+end
+local function leftovers(cache)
+  return T.run("ls -A " .. T.quote(cache) .. " | grep -v '^[0-9a-f]*\\.lua$' || true")
+end
+local function one_line(text) return (text:gsub("\n+$", "")) end
+
+local hash
+T.case("nnlab plan lists every run with its key; --count, --hash and --json", function()
+  local cache = dir .. "/plan-cache"
+  local out, status = nnlab({ "plan", script, "--cache", cache })
+  T.eq(status, 0, out)
+  T.contains(out, "6 runs, 0 cached, 6 to train", "the summary line\n" .. out)
+  T.contains(out, "1 more run depend on the results of others", "the run chosen from results is counted\n" .. out)
+  local rows = 0
+  for line in out:gmatch("[^\n]+") do
+    if line:match("^%s+%d+%s+width%s+hidden=%d+%s+[12]%s+%x+%s+no$") then rows = rows + 1 end
+  end
+  T.eq(rows, 6, "one row per run\n" .. out)
+  local count = nnlab({ "plan", script, "--cache", cache, "--count" })
+  T.eq(count, "6\n", "--count")
+  hash = nnlab({ "plan", script, "--cache", cache, "--hash" })
+  T.truthy(hash:match("^%x+\n$"), "--hash prints one hex line: " .. hash)
+  hash = hash:gsub("\n", "")
+  local json = nnlab({ "plan", script, "--cache", cache, "--json", "--shards", "3" })
+  T.contains(json, ('"hash": "%s"'):format(hash), "--json holds the hash")
+  T.contains(json, '"to_train": 6', "--json holds the count")
+  local shards = {}
+  for s in json:gmatch('"shard": (%d)') do shards[#shards + 1] = s end
+  T.eq(#shards, 6, "--shards gives every run its shard")
+  local other = nnlab({ "plan", script, "--cache", cache, "--hash", "--set", "top=16" })
+  T.truthy(other:gsub("\n", "") ~= hash, "another --set, another plan")
+  T.eq(entries(cache) or 0, 0, "planning trains nothing")
+end)
+
+-- The same sweep on one machine, for comparison.
+local reference_csv
+T.case("set-up: the sweep on one machine", function()
+  local out, status = nnlab({ "run", script, "--cache", dir .. "/one-cache", "--out", dir .. "/one", "--quiet" })
+  T.eq(status, 0, out)
+  T.contains(out, "7 runs, 7 trained", "all trained here\n" .. out)
+  reference_csv = T.read(dir .. "/one/grid/results.csv")
+  T.truthy(reference_csv, "results.csv written")
+end)
+
+local cache = dir .. "/shared-cache"
+T.case("three shards train the plan between them; the assembling run trains only the run chosen from results", function()
+  local trained = 0
+  for i = 0, 2 do
+    local out, status = nnlab({ "run", script, "--shard", i .. "/3", "--plan", hash, "--cache", cache, "-j", "1",
+                                "--quiet" })
+    T.eq(status, 0, out)
+    local mine, done, cached = out:match(": (%d+) of the plan's 6 runs are this shard's: (%d+) trained, (%d+) already")
+    T.truthy(mine, "a summary line\n" .. out)
+    T.eq(tonumber(cached), 0, "nothing was cached yet\n" .. out)
+    T.eq(tonumber(mine), 2, "the cost split gives each of 3 shards 2 of 6 equal-cost runs\n" .. out)
+    trained = trained + tonumber(done)
+    T.truthy(not T.read(dir .. "/reports/grid.md"), "a shard writes no report")
+  end
+  T.eq(trained, 6, "the shards trained the plan once")
+  T.eq(entries(cache), 6, "six entries")
+  T.eq(nnlab({ "plan", script, "--cache", cache, "--count" }), "0\n", "nothing left in the plan")
+  local out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/assembled", "--no-train", "--quiet" })
+  T.eq(status, 1, "--no-train refuses the missing run\n" .. out)
+  T.contains(out, "lab.sweep 'wider': 1 of 1 runs are not in the cache", "names the sweep and the count")
+  T.contains(out, "--no-train forbids training them: hidden=", "lists what is missing")
+  T.contains(out:match("^[^\n]*"), "grid.lua:17: lab.sweep 'wider'", "at the user's line, on the first line\n" .. out)
+  out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/assembled", "--quiet" })
+  T.eq(status, 0, out)
+  T.contains(out, "7 runs, 1 trained, 6 from cache", "only the run chosen from results trains\n" .. out)
+  T.eq(T.read(dir .. "/assembled/grid/results.csv"), reference_csv, "results.csv equals one machine's, byte for byte")
+  out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/assembled", "--no-train", "--quiet" })
+  T.eq(status, 0, "--no-train on a complete cache\n" .. out)
+  T.contains(out, "7 runs, 0 trained, 7 from cache", "assembled from the cache alone")
+end)
+
+T.case("a shard whose plan differs from --plan (another --set) is refused and trains nothing", function()
+  local before = entries(cache)
+  local out, status = nnlab({ "run", script, "--shard", "0/3", "--plan", hash, "--set", "top=16", "--cache", cache,
+                              "--quiet" })
+  T.eq(status, 1, out)
+  T.contains(out, ("not %s (--plan)"):format(hash), "names both plans")
+  T.contains(out, "nothing was trained", "says nothing trained")
+  T.eq(entries(cache), before, "no entry written")
+end)
+
+T.case("a bad --shard or --plan is a one-line error", function()
+  for _, bad in ipairs { "3/3", "-1/3", "1", "a/b", "0/0", "1/2/3", "", "0/100001" } do
+    local out, status = nnlab({ "run", script, "--shard", bad, "--cache", cache })
+    T.eq(status, 1, "--shard " .. bad .. "\n" .. out)
+    T.truthy(out:match("^nnlab: [^\n]*%-%-shard[^\n]*\n$"), "one line naming --shard for '" .. bad .. "': " .. out)
+  end
+  local out, status = nnlab({ "run", script, "--plan", hash, "--cache", cache })
+  T.eq(status, 1, out)
+  T.contains(out, "--plan goes with --shard", "--plan alone")
+  out, status = nnlab({ "run", script, "--shard", "0/2", "--plan", "not-a-hash", "--cache", cache })
+  T.eq(status, 1, out)
+  T.contains(one_line(out), "--plan needs the hash", "a malformed hash")
+  out, status = nnlab({ "plan", script, "--shard", "0/2" })
+  T.eq(status, 1, out)
+  T.contains(out, "--shard is an option of nnlab run, not of nnlab plan", "plan refuses run's options")
+end)
+
+T.case("two shards racing on the same keys both succeed and leave whole entries", function()
+  local race = dir .. "/race-cache"
+  local env = {}
+  local a = T.spawn("shard_race_a", { "run", script, "--shard", "0/1", "--cache", race, "-j", "1", "--quiet" }, env)
+  local b = T.spawn("shard_race_b", { "run", script, "--shard", "0/1", "--cache", race, "-j", "1", "--quiet" }, env)
+  local code_a, log_a = T.wait_exit(a, 120)
+  local code_b, log_b = T.wait_exit(b, 120)
+  T.eq(code_a, 0, log_a)
+  T.eq(code_b, 0, log_b)
+  T.eq(entries(race), 6, "six entries")
+  T.eq(leftovers(race), "", "no temporary file left")
+  local out, status = nnlab({ "run", script, "--cache", race, "--out", dir .. "/race", "--quiet" })
+  T.eq(status, 0, out)
+  T.truthy(not out:find("damaged", 1, true), "every entry reads back whole\n" .. out)
+  T.eq(T.read(dir .. "/race/grid/results.csv"), reference_csv, "and gives one machine's results")
+end)
+
+T.case("a killed shard keeps its finished runs; run again, it trains only the rest", function()
+  local killed = dir .. "/killed-cache"
+  local epochs = sanitized and "60" or "600"
+  local args = { "run", script, "--shard", "0/1", "--cache", killed, "-j", "1", "--quiet", "--set", "epochs=" .. epochs }
+  local job = T.spawn("shard_killed", args, {})
+  T.wait_until("two runs are cached", function() return (entries(killed) or 0) >= 2 end, 120)
+  T.run("kill -KILL -" .. job.pid)
+  T.wait_exit(job, 30)
+  local kept = entries(killed)
+  T.truthy(kept >= 2 and kept < 6, ("killed midway: %d of 6 cached"):format(kept))
+  local out, status = nnlab(args)
+  T.eq(status, 0, out)
+  T.contains(out, ("6 of the plan's 6 runs are this shard's: %d trained, %d already cached"):format(6 - kept, kept),
+             "only the rest trains")
+  T.truthy(not out:find("damaged", 1, true), "the runs finished before the kill read back whole\n" .. out)
+  T.eq(entries(killed), 6, "all six cached")
+end)
+
+-- A read-only cache (as root, permissions do not stop writes: the runs go as nobody)
+local as_other = ""
+if T.run("id -u"):match("^0") then as_other = "setpriv --reuid=65534 --regid=65534 --clear-groups" end
+local ro_ok = T.run(as_other .. " " .. T.quote(T.nnlab) .. " version >/dev/null 2>&1 && test -r " .. T.quote(script)
+                    .. " && echo yes"):match("yes")
+if not ro_ok then
+  T.skip("a read-only cache serves finished runs and refuses new ones before training",
+         "cannot run nnlab as another user here (" .. (as_other ~= "" and as_other or "not root") .. ")")
+else
+  T.case("a read-only cache serves finished runs and refuses new ones before training", function()
+    local out_dir = dir .. "/ro-out"
+    os.execute(("mkdir -p %s && chmod 777 %s && chmod -R a-w %s"):format(T.quote(out_dir), T.quote(out_dir), T.quote(cache)))
+    local before = as_other ~= "" and as_other .. " " or ""
+    local out, status = T.run(before .. T.nnlab_command({ "run", script, "--cache", cache, "--out", out_dir, "--quiet" }))
+    T.eq(status, 0, "everything cached: the read-only cache is enough\n" .. out)
+    T.contains(out, "7 runs, 0 trained, 7 from cache", "all from the cache")
+    out, status = T.run(before .. T.nnlab_command({ "run", script, "--cache", cache, "--out", out_dir, "--quiet",
+                                                    "--set", "epochs=4" }))
+    T.eq(status, 1, out)
+    T.contains(out, "cannot write to the cache folder " .. cache, "names the folder")
+    T.contains(out:match("^[^\n]*"), "nothing was trained", "before training, said on the first line\n" .. out)
+    out, status = T.run(before .. T.nnlab_command({ "run", script, "--shard", "0/2", "--cache", cache, "--quiet",
+                                                    "--set", "epochs=4" }))
+    T.eq(status, 1, out)
+    T.contains(out, "cannot write to the cache folder", "a shard too")
+    os.execute("chmod -R u+w " .. T.quote(cache))
+  end)
+end
+
+T.case("the default cache is .cache/nnlab in the experiment's project root, whatever the current folder", function()
+  local project, elsewhere = dir .. "/project", dir .. "/elsewhere"
+  os.execute(("mkdir -p %s/reports %s/experiments %s"):format(T.quote(project), T.quote(project), T.quote(elsewhere)))
+  T.write(project .. "/experiments/grid.lua", T.read(script))
+  local env = { NNLAB_CACHE = "" }
+  local cmd = T.nnlab_command({ "run", project .. "/experiments/grid.lua", "--quiet", "--set", "epochs=1" }, env)
+  local out, status = T.run("cd " .. T.quote(elsewhere) .. " && " .. cmd)
+  T.eq(status, 0, out)
+  T.eq(entries(project .. "/.cache/nnlab"), 7, "the runs are cached in the project\n" .. out)
+  T.eq(T.run("test -e " .. T.quote(elsewhere .. "/.cache") .. " && echo there || echo none"), "none\n",
+       "no cache in the current folder")
+  out, status = T.run("cd " .. T.quote(project) .. " && " .. T.nnlab_command({ "run", "experiments/grid.lua",
+                                                                              "--quiet", "--set", "epochs=1" }, env))
+  T.eq(status, 0, out)
+  T.contains(out, "7 runs, 0 trained, 7 from cache", "found again from the project folder")
+  local flag = dir .. "/flag-cache"
+  out, status = T.run("cd " .. T.quote(project) .. " && " .. T.nnlab_command(
+    { "run", "experiments/grid.lua", "--quiet", "--set", "epochs=1", "--cache", flag },
+    { NNLAB_CACHE = dir .. "/env-cache" }))
+  T.eq(status, 0, out)
+  T.eq(entries(flag), 7, "--cache wins over NNLAB_CACHE")
+  T.eq(entries(dir .. "/env-cache") or 0, 0, "NNLAB_CACHE unused")
+end)
+
+T.done()
