@@ -76,7 +76,7 @@ mkdir -p "$logs"
 count=$("$nnlab" plan "$file" "${common[@]}" --count) || die "nnlab plan failed (see above)"
 [[ $count =~ ^[0-9]+$ ]] || die "nnlab plan --count printed '$count', not a number"
 if [ "$count" -eq 0 ]; then
-  echo "submit.sh: nothing to train (every run of $file is cached), nothing submitted." >&2
+  echo "submit.sh: nothing to train (every planned run of $file is cached), nothing submitted." >&2
   echo "submit.sh: the report: $nnlab run $file${common[*]:+ ${common[*]}}${out[*]:+ ${out[*]}}" >&2
   exit 0
 fi

@@ -77,7 +77,7 @@ has "$report" "--cpus-per-task=4"
 
 STUB_COUNT=0 submit exp.lua 3
 [ ! -e "$STUB_LOG" ] || fail "submitted jobs with nothing to train: $(cat "$STUB_LOG")"
-says "$out" "nothing to train (every run of $tmp/work/exp.lua is cached), nothing submitted."
+says "$out" "nothing to train (every planned run of $tmp/work/exp.lua is cached), nothing submitted."
 
 refused() {   # refused MESSAGE ARGS...: submit.sh exits 1 and says MESSAGE
   local message=$1 said status=0
