@@ -28,24 +28,16 @@ done
 
 # A short path: munged's unix socket must fit in 108 bytes.
 tmp=$(mktemp -d /tmp/nnlab-slurm.XXXXXX)
-pids=()
+controller_up=""
+pids=()   # the daemons, in the order started; all run in the foreground, in this process group
 cleanup() {
-  local status=$?
+  local status=$? i
   trap - EXIT INT TERM
-  if [ -f "$tmp/slurm.conf" ]; then
-    scancel --full --quiet --user=root --clusters=all 2>/dev/null || true
-  fi
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -f "$tmp/munged.pid" ]; then
-    local munged_pid
-    munged_pid=$(cat "$tmp/munged.pid")
-    kill "$munged_pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$munged_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-  fi
+  if [ -n "$controller_up" ]; then scancel --quiet --user=root 2>/dev/null || true; fi
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   rm -rf "$tmp"
   exit "$status"
 }
@@ -82,11 +74,16 @@ chmod 700 "$tmp/munge"
 head -c 1024 /dev/urandom > "$tmp/munge/munge.key"
 chmod 600 "$tmp/munge/munge.key"
 socket=$tmp/run/munge.sock
-munged --socket="$socket" --key-file="$tmp/munge/munge.key" --log-file="$tmp/log/munged.log" \
-       --pid-file="$tmp/munged.pid" --seed-file="$tmp/munge/seed" 2>>"$tmp/log/munged.log" ||
-  { logs; skip "munged did not start"; }
-munge -n -S "$socket" | unmunge -S "$socket" >/dev/null 2>>"$tmp/log/munged.log" ||
-  { logs; skip "munge cannot encode and decode a credential"; }
+munged --foreground --socket="$socket" --key-file="$tmp/munge/munge.key" --log-file="$tmp/log/munged.log" \
+       --pid-file="$tmp/run/munged.pid" --seed-file="$tmp/munge/seed" 2>>"$tmp/log/munged.log" &
+pids+=($!)
+up=""
+for _ in $(seq 50); do
+  if munge -n -S "$socket" 2>/dev/null | unmunge -S "$socket" >/dev/null 2>&1; then up=1; break; fi
+  kill -0 "${pids[0]}" 2>/dev/null || break
+  sleep 0.2
+done
+[ -n "$up" ] || { logs; skip "munged did not start, or munge cannot encode and decode a credential"; }
 
 node=$(hostname -s)
 cat > "$tmp/slurm.conf" <<EOF
@@ -132,10 +129,11 @@ pids+=($!)
 up=""
 for _ in $(seq 100); do
   if scontrol ping 2>/dev/null | grep -q UP; then up=1; break; fi
-  kill -0 "${pids[0]}" 2>/dev/null || break
+  kill -0 "${pids[1]}" 2>/dev/null || break
   sleep 0.2
 done
 [ -n "$up" ] || { logs; skip "slurmctld did not come up (scontrol ping)"; }
+controller_up=1
 
 slurmd -D -N "$node" >"$tmp/log/slurmd.out" 2>&1 &
 pids+=($!)
@@ -143,7 +141,7 @@ up=""
 for _ in $(seq 100); do
   state=$(sinfo -h -n "$node" -o %T 2>/dev/null || true)
   if [ "$state" = idle ]; then up=1; break; fi
-  kill -0 "${pids[1]}" 2>/dev/null || break
+  kill -0 "${pids[2]}" 2>/dev/null || break
   sleep 0.2
 done
 [ -n "$up" ] || { logs; skip "slurmd did not register node $node as idle (last state: '${state:-none}')"; }
