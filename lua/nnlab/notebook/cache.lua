@@ -87,9 +87,22 @@ function cache:get(key, check)
   local text, err, missing = files.read(path, MAX_ENTRY_BYTES)
   if not text and missing then return nil end
   local entry, why
-  if text then entry, why = cache.decode_entry(text, path:match("[^/]*$")) else why = err end
-  if entry and serialize.encode(entry.key) ~= key_text then
-    entry, why = nil, "its key does not match"
+  local name = path:match("[^/]*$")
+  -- An entry as cache:put writes it starts with its key's canonical text:
+  -- comparing that text checks the key, and only the result is parsed.
+  local head = text and ("return {format=%d,key=%s,result="):format(FORMAT, key_text)
+  if text and text:sub(1, #head) == head then
+    local rest
+    rest, why = serialize.decode("return {" .. text:sub(#head - #"result=" + 1), name)
+    if rest and type(rest.result) ~= "table" then rest, why = nil, "no result in it" end
+    entry = rest and { format = FORMAT, key = key, result = rest.result }
+  elseif text then
+    entry, why = cache.decode_entry(text, name)
+    if entry and serialize.encode(entry.key) ~= key_text then
+      entry, why = nil, "its key does not match"
+    end
+  else
+    why = err
   end
   if entry and check then
     local ok, problem = check(entry.result)
