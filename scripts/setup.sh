@@ -21,6 +21,8 @@ if [ "${1:-}" = "--tests" ]; then
     libopenblas-dev             # benchmark peer only (cblas_sgemm)
     clang libclang-rt-dev       # fuzz targets: libFuzzer and the sanitizer runtimes that come with clang
     valgrind                    # memcheck over a representative test
+    slurm-wlm munge             # a real single-node Slurm for tests/scale/test_slurm.sh
+    parallel                    # GNU parallel for tests/scale/test_parallel.sh
   )
 fi
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Submits an nnlab sweep to Slurm: a job array whose tasks train the runs not
+# yet cached (scripts/slurm/sweep.sbatch, one shard each), then the job that
+# writes the report from the cache once every task has succeeded
+# (scripts/slurm/report.sbatch, --dependency=afterok). Prints both job ids.
+#
+#   scripts/slurm/submit.sh FILE [N] [--set key=value]... [--cache DIR] [--out DIR]
+#
+# N is the number of array tasks, at most the number of runs to train
+# (`nnlab plan FILE --count`), which is also the default. With fewer tasks than
+# runs each task packs several runs and trains them NNLAB_CPUS_PER_TASK at a
+# time. Nothing left to train: says so and submits nothing. --set and --cache
+# go to the plan, every task and the report job; --out only to the report job.
+# The plan's hash (`nnlab plan --hash`) is handed to every task, which refuses
+# to train if the experiment file or its --set values changed since.
+#
+# Environment:
+#   NNLAB                the nnlab program (default: build/nnlab of this checkout);
+#                        it, FILE and the cache must be at the same paths on every node
+#   NNLAB_CPUS_PER_TASK  CPUs of each task, its -j (default 1)
+#   NNLAB_ARRAY_MAX      at most this many tasks at once (--array=0-(N-1)%MAX)
+#   NNLAB_LOG_DIR        folder of the jobs' output files (default: the current one)
+#   SBATCH_PARTITION, SBATCH_TIMELIMIT, SBATCH_ACCOUNT, ...  read by sbatch itself
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+usage="usage: scripts/slurm/submit.sh FILE [N] [--set key=value]... [--cache DIR] [--out DIR]"
+die() { echo "submit.sh: $*" >&2; exit 1; }
+absolute() {
+  case $1 in
+    /*) printf '%s' "$1" ;;
+    .) printf '%s' "$PWD" ;;
+    *) printf '%s/%s' "$PWD" "${1#./}" ;;
+  esac
+}
+whole() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ]; }
+
+[ $# -ge 1 ] || die "$usage"
+case $1 in -h|--help) echo "$usage"; exit 0 ;; esac
+[ -f "$1" ] || die "no experiment file '$1'"
+file=$(absolute "$1")
+shift
+tasks=""
+if [ $# -gt 0 ] && [[ $1 != -* ]]; then
+  whole "$1" || die "N must be a whole number of at least 1, got '$1'"
+  tasks=$1
+  shift
+fi
+common=()   # for the plan, every task and the report job
+out=()      # for the report job only
+while [ $# -gt 0 ]; do
+  case $1 in
+    --set|--cache|--out)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      case $1 in
+        --set) common+=(--set "$2") ;;
+        --cache) common+=(--cache "$(absolute "$2")") ;;
+        --out) out+=(--out "$(absolute "$2")") ;;
+      esac
+      shift 2 ;;
+    --set=*) common+=(--set "${1#--set=}"); shift ;;
+    --cache=*) common+=(--cache "$(absolute "${1#--cache=}")"); shift ;;
+    --out=*) out+=(--out "$(absolute "${1#--out=}")"); shift ;;
+    *) die "unknown argument '$1' ($usage)" ;;
+  esac
+done
+
+nnlab=$(absolute "${NNLAB:-$here/../../build/nnlab}")
+[ -x "$nnlab" ] || die "no nnlab program at '$nnlab': build it, or set NNLAB"
+command -v sbatch >/dev/null || die "sbatch not found: run this on a Slurm login node"
+cpus=${NNLAB_CPUS_PER_TASK:-1}
+whole "$cpus" || die "NNLAB_CPUS_PER_TASK must be a whole number of at least 1, got '$cpus'"
+logs=$(absolute "${NNLAB_LOG_DIR:-.}")
+mkdir -p "$logs"
+
+count=$("$nnlab" plan "$file" "${common[@]}" --count) || die "nnlab plan failed (see above)"
+[[ $count =~ ^[0-9]+$ ]] || die "nnlab plan --count printed '$count', not a number"
+if [ "$count" -eq 0 ]; then
+  echo "submit.sh: nothing to train (every planned run of $file is cached), nothing submitted." >&2
+  echo "submit.sh: the report: $nnlab run $file${common[*]:+ ${common[*]}}${out[*]:+ ${out[*]}}" >&2
+  exit 0
+fi
+hash=$("$nnlab" plan "$file" "${common[@]}" --hash) || die "nnlab plan --hash failed (see above)"
+[[ $hash =~ ^[0-9a-f]+$ ]] || die "nnlab plan --hash printed '$hash', not a hex hash"
+
+if [ -z "$tasks" ] || [ "$tasks" -gt "$count" ]; then tasks=$count; fi
+array="0-$((tasks - 1))"
+if [ -n "${NNLAB_ARRAY_MAX:-}" ]; then
+  whole "$NNLAB_ARRAY_MAX" || die "NNLAB_ARRAY_MAX must be a whole number of at least 1, got '$NNLAB_ARRAY_MAX'"
+  array+="%$NNLAB_ARRAY_MAX"
+fi
+name=$(basename "$file" .lua)
+
+array_id=$(sbatch --parsable --job-name="nnlab-$name" --array="$array" --cpus-per-task="$cpus" \
+                  --output="$logs/nnlab-$name-%A_%a.out" --export="ALL,NNLAB=$nnlab" \
+                  "$here/sweep.sbatch" "$file" --plan "$hash" "${common[@]}") ||
+  die "sbatch refused the job array (see above)"
+array_id=${array_id%%;*}   # --parsable prints JOBID or JOBID;CLUSTER
+report_id=$(sbatch --parsable --job-name="nnlab-$name-report" --dependency="afterok:$array_id" \
+                   --kill-on-invalid-dep=yes --cpus-per-task="$cpus" \
+                   --output="$logs/nnlab-$name-report-%j.out" --export="ALL,NNLAB=$nnlab" \
+                   "$here/report.sbatch" "$file" "${common[@]}" "${out[@]}") ||
+  die "sbatch refused the report job (see above); the array $array_id runs: write the report with $nnlab run $file"
+report_id=${report_id%%;*}
+
+echo "submit.sh: $count runs to train in $tasks tasks ($array, $cpus CPUs each), plan $hash" >&2
+echo "array job: $array_id   (output: $logs/nnlab-$name-${array_id}_<task>.out)"
+echo "report job: $report_id   (output: $logs/nnlab-$name-report-$report_id.out)"
