@@ -186,4 +186,57 @@ T.case("versus_best: a variation with one seed is untested, not compared", funct
   T.eq(cells[2].code, "untested", "one seed: untested")
 end)
 
+-- k variations of 3 seeds, variation i a little below variation 1.
+local function many_runs(k)
+  local variations = {}
+  for i = 1, k do
+    local seeds = {}
+    for s = 1, 3 do seeds[s] = seed_result(s, 90 - 0.01 * i + ((i * 7 + s * 13) % 5) * 0.1) end
+    variations[i] = { label = "v" .. i, values = { v = i }, params = { v = i }, seeds = seeds }
+  end
+  return runs.new { name = "many", keys = { "v" }, seeds = { 1, 2, 3 }, epochs = 1, variations = variations }
+end
+
+T.case("versus_best: up to 20 000 pairs, all tested and Holm-adjusted; the same p as a Holm over all pairs by hand", function()
+  local r = many_runs(200) -- 19 900 pairs
+  local cells, best = r:versus_best("test_acc")
+  T.eq(cells[1].correction, "holm", "Holm")
+  T.eq(cells[1].family, 19900, "every pair")
+  local stats = require "nnlab.notebook.stats"
+  -- Holm over all pairs, computed here from runs:compare's raw p-values
+  local sub = many_runs(30)
+  local sub_cells, sub_best = sub:versus_best("test_acc")
+  local ps, index = {}, {}
+  for i = 1, 30 do
+    for j = i + 1, 30 do
+      ps[#ps + 1] = sub:compare({ v = i }, { v = j }).p
+      if sub.variations[i] == sub_best.variation then index[j] = #ps
+      elseif sub.variations[j] == sub_best.variation then index[i] = #ps end
+    end
+  end
+  local holm = stats.holm(ps)
+  for i = 1, 30 do
+    if index[i] then T.close(sub_cells[i].p_adjusted, holm[index[i]], 1e-12, "Holm's p of v" .. i) end
+  end
+  T.truthy(best ~= nil, "a best")
+end)
+
+T.case("versus_best: beyond 20 000 pairs only the pairs with the best, Bonferroni over all pairs", function()
+  local k = 300 -- 44 850 pairs
+  local r = many_runs(k)
+  local cells, best = r:versus_best("test_acc")
+  T.eq(cells[1].correction, "bonferroni", "Bonferroni")
+  T.eq(cells[1].family, k * (k - 1) // 2, "the family is every pair")
+  local checked = 0
+  for i, cell in ipairs(cells) do
+    if cell.code ~= "best" then
+      local c = r:compare({ v = i }, best.variation.params)
+      T.close(cell.p, c.p, 1e-12, "the raw p of v" .. i .. " against the best")
+      T.close(cell.p_adjusted, math.min(1, c.p * cells[1].family), 1e-12, "times the family")
+      checked = checked + 1
+    end
+  end
+  T.eq(checked, k - 1, "every other variation tested against the best")
+end)
+
 T.done()

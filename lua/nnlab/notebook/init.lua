@@ -398,18 +398,23 @@ end
 
 local TABLE_OPTIONS = { metrics = options.optional "table", compare = options.optional "string",
                         rows = options.optional "string", columns = options.optional "string",
-                        metric = options.optional "string" }
+                        metric = options.optional "string", top = options.optional "any" }
 
 --- lab.table(runs [, { metrics = { "test_acc", "train_loss", "test_loss" },
 --- compare = metrics[1] }]): a table with one row per variation (its label
 --- when it has one, and its varied values): each metric after the last epoch
 --- as mean ± std over seeds, and whether it differs from the best by more than noise.
+--- Beyond `top` variations (default 20; false: all), only the best `top` by the
+--- compared metric, best first, and a line saying where the rest are.
 --- lab.table(runs, { rows = k1, columns = k2 [, metric = "test_acc"] }): for a
 --- sweep over two keys, a grid: one row per value of k1, one column per value
 --- of k2, each cell the final metric; the best in bold and the best k1 per k2.
 function notebook.table(runs, opts)
   check_runs("lab.table", runs)
+  local top -- false (every row) is a value here, not "not given"
+  if type(opts) == "table" then top = rawget(opts, "top") end
   opts = options.check("lab.table", opts, TABLE_OPTIONS)
+  opts.top = top
   if opts.metrics then
     local n = #opts.metrics
     for k in pairs(opts.metrics) do
@@ -421,6 +426,10 @@ function notebook.table(runs, opts)
     for _, m in ipairs(opts.metrics) do check_metric("lab.table: metrics", m, runs) end
   end
   if opts.compare then check_metric("lab.table: compare", opts.compare, runs) end
+  if opts.top ~= nil and opts.top ~= false and not (math.type(opts.top) == "integer" and opts.top >= 1) then
+    raise("lab.table: top must be a whole number of rows (1 or more), or false for every variation; got %s",
+          tostring(opts.top))
+  end
   local against = opts.compare and "compare" or opts.metrics and "metrics[1] (what compare defaults to)"
   local ranked = opts.compare or (opts.metrics and opts.metrics[1])
   if ranked and runs_lib.metrics[ranked].no_best then

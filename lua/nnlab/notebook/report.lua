@@ -339,6 +339,8 @@ local function header(record, totals)
 end
 
 local DEFAULT_METRICS = { "test_acc", "train_loss", "test_loss" }
+-- A list table shows at most this many variations unless lab.table's top says otherwise.
+local DEFAULT_TOP = 20
 
 -- "mean ± sample std over 3 seeds"; with one seed there is no std to give.
 -- The last epoch the table's values come from: one number, or "5–20" when
@@ -377,7 +379,8 @@ local function summary_text(row)
   return text
 end
 
-local function table_block(block)
+-- name: the report's, for the link to its results.csv.
+local function table_block(block, name)
   local r, opts = block.runs, block.options
   local metrics = opts.metrics or DEFAULT_METRICS
   local against = opts.compare or metrics[1]
@@ -393,8 +396,29 @@ local function table_block(block)
   head[#head + 1] = W("train_time")
   local summaries = {}
   for _, m in ipairs(metrics) do summaries[m] = r:summary(m) end
+  -- a big sweep: the best `top` variations by the compared metric, best first
+  local shown, top = {}, opts.top == nil and DEFAULT_TOP or opts.top
+  for i = 1, #r.variations do shown[i] = i end
+  local cut = top and #shown > top
+  if cut then
+    local ranked = summaries[against] or r:summary(against)
+    local higher = runs_lib.metrics[against].higher_is_better
+    local function key(i)
+      local row = ranked[i]
+      if row.diverged > 0 or not row.mean then return nil end
+      return higher and -row.mean or row.mean
+    end
+    table.sort(shown, function(a, b)
+      local ka, kb = key(a), key(b)
+      if ka and kb and ka ~= kb then return ka < kb end
+      if (ka == nil) ~= (kb == nil) then return ka ~= nil end
+      return a < b
+    end)
+    for i = #shown, top + 1, -1 do shown[i] = nil end
+  end
   local rows = {}
-  for i, v in ipairs(r.variations) do
+  for _, i in ipairs(shown) do
+    local v = r.variations[i]
     local row = {}
     if labelled then row[1] = md_text(v.label) end
     for _, k in ipairs(r.keys) do row[#row + 1] = value_md(v.params[k]) end
@@ -414,6 +438,11 @@ local function table_block(block)
   local q = r.sequential
   local level = q and W("level_looks", ("%.4g"):format(100 * q.level), q.looks) or W("level_plain", "95")
   local caption = W("table_caption", epochs_text(r), over_seeds(r), level)
+  if cells[1] and cells[1].correction == "bonferroni" then caption = caption .. W("bonferroni_note", cells[1].family) end
+  if cut then
+    caption = W("top_rows", top, #r.variations, metric_label(against), #r.variations - top,
+                ("[results.csv](%s)"):format(escape.md_link(name .. "/results.csv"))) .. "\n\n" .. caption
+  end
   for _, m in ipairs(metrics) do
     if m == "gap" then
       local first = r.variations[1].seeds[1]
@@ -728,7 +757,7 @@ function report.write(record, totals)
       stage:check_interrupt()
       if block.kind == "md" then parts[#parts + 1] = block.text
       elseif block.kind == "table" then
-        parts[#parts + 1] = block.options.rows and grid_block(block) or table_block(block)
+        parts[#parts + 1] = block.options.rows and grid_block(block) or table_block(block, name)
       elseif block.kind == "chart" then
         charts = charts + 1
         parts[#parts + 1] = chart_block(block, charts, drawing, name, problems)

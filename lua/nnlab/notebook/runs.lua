@@ -14,6 +14,10 @@ local words = require "nnlab.notebook.words"
 local runs = {}
 local Runs = {}
 Runs.__index = Runs
+
+-- The most pairs runs:versus_best tests and Holm-adjusts together (about 200
+-- variations); beyond, only the pairs with the best, Bonferroni over all.
+local HOLM_MAX_PAIRS = 20000
 runs.Runs = Runs
 
 --- What nnlab knows about each metric: a name for people, a unit (or, for
@@ -336,7 +340,10 @@ end
 --- Holm-adjusted together, so that picking the best from the same data does
 --- not make false "differs" more likely; a variation differs from the best
 --- when its adjusted p is below 1 - level. level: 0.95, or the level of the
---- sweep's seeds on demand (which divides alpha among its looks).
+--- sweep's seeds on demand (which divides alpha among its looks). Beyond
+--- HOLM_MAX_PAIRS pairs only the pairs with the best are tested, Bonferroni
+--- over all pairs. Each cell also holds correction ("holm" or "bonferroni")
+--- and family (the number of pairs).
 function Runs:versus_best(metric, level)
   metric = metric or "test_acc"
   local info = metric_info(metric)
@@ -348,18 +355,39 @@ function Runs:versus_best(metric, level)
     by_seed[i] = values_by_seed(row.variation, metric)
     if row.diverged == 0 and row.n >= 2 then eligible[#eligible + 1] = i end
   end
-  local tests, ps = {}, {}
+  -- The family is every pair of eligible variations. Up to HOLM_MAX_PAIRS
+  -- pairs, all are tested and Holm-adjusted together; beyond, testing them
+  -- all would take minutes, so only the pairs with the best are tested and
+  -- their p-values are multiplied by the size of the whole family
+  -- (Bonferroni, never below Holm's value: the same guarantee, a little
+  -- less power), in time linear in the number of variations.
+  local family = #eligible * (#eligible - 1) // 2
+  local correction = family <= HOLM_MAX_PAIRS and "holm" or "bonferroni"
+  local best_index
+  for i, row in ipairs(rows) do if row == best then best_index = i end end
+  local tests, ps, with_best = {}, {}, {}
+  local function test(i, j)
+    local xs, ys, paired = pair_values(by_seed[i], by_seed[j])
+    local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level })
+    c = c or { reason = why }
+    tests[#tests + 1] = { i = i, j = j, c = c }
+    ps[#tests] = c.p
+    if i == best_index then with_best[j] = #tests elseif j == best_index then with_best[i] = #tests end
+  end
   for a = 1, #eligible do
-    for b = a + 1, #eligible do
-      local i, j = eligible[a], eligible[b]
-      local xs, ys, paired = pair_values(by_seed[i], by_seed[j])
-      local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level })
-      c = c or { reason = why }
-      tests[#tests + 1] = { i = i, j = j, c = c }
-      ps[#tests] = c.p
+    if correction == "holm" then
+      for b = a + 1, #eligible do test(eligible[a], eligible[b]) end
+    elseif eligible[a] ~= best_index and best_index and rows[best_index].n >= 2
+           and rows[best_index].diverged == 0 then
+      test(math.min(eligible[a], best_index), math.max(eligible[a], best_index))
     end
   end
-  local adjusted = stats.holm(ps) -- nil entries (no test) stay nil
+  local adjusted = {}
+  if correction == "holm" then
+    adjusted = stats.holm(ps)
+  else
+    for k = 1, #tests do adjusted[k] = ps[k] and math.min(1, ps[k] * family) end
+  end
   local cells = {}
   for i, row in ipairs(rows) do
     local cell
@@ -367,18 +395,18 @@ function Runs:versus_best(metric, level)
     elseif best and row == best then cell = { code = "best" }
     elseif not best or row.n < 2 or best.n < 2 then cell = { code = "untested", reason = "fewer than two seeds" }
     else
-      for k, t in ipairs(tests) do
-        local other = (t.i == i and t.j) or (t.j == i and t.i)
-        if other and rows[other] == best then
-          local sign = t.i == i and 1 or -1
-          cell = { code = not t.c.p and "untested" or (adjusted[k] < 1 - level) and "differs" or "cant_tell",
-                   reason = t.c.reason,
-                   p = t.c.p, p_adjusted = adjusted[k], delta = t.c.delta and sign * t.c.delta,
-                   detectable = t.c.detectable, test = t.c.test, n = t.c.n }
-        end
+      local k = with_best[i]
+      if k then
+        local t = tests[k]
+        local sign = t.i == i and 1 or -1
+        cell = { code = not t.c.p and "untested" or (adjusted[k] < 1 - level) and "differs" or "cant_tell",
+                 reason = t.c.reason,
+                 p = t.c.p, p_adjusted = adjusted[k], delta = t.c.delta and sign * t.c.delta,
+                 detectable = t.c.detectable, test = t.c.test, n = t.c.n }
       end
       cell = cell or { code = "untested", reason = "no comparison with the best" }
     end
+    cell.correction, cell.family = correction, family
     cell.variation, cell.row, cell.level = row.variation, row, level
     cells[i] = cell
   end

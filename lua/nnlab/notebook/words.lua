@@ -122,6 +122,10 @@ words.catalogues.en = {
                   "which does not mean there is none. " ..
                   "Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._",
   level_plain = "level %s %%",
+  top_rows = "_The best %d of %d variations by %s, best first; the other %d are in %s._",
+  bonferroni_note = " _With %d pairs, too many to test each, only the pairs with the best are tested, and " ..
+                    "their p-values are multiplied by the number of pairs (Bonferroni over all pairs, never " ..
+                    "below Holm's value)._",
   level_looks = "level %s %% at each of %d looks of the seeds on demand (Bonferroni: 5 %% over all looks)",
   gap_eval = " _Train–test gap: accuracy on the training set (eval mode, after the last epoch) minus test " ..
              "accuracy, in percentage points._",
@@ -268,6 +272,9 @@ words.catalogues.zh = {
                   "“有差别”：这些种子显示出差别；“无法判断”：这些种子没能显示出差别，并不等于没有差别。" ..
                   "发散的种子（损失为 `NaN`/`Inf` 或超过随机猜测的 10 倍）不计入均值。_",
   level_plain = "显著性水平 %s %%",
+  top_rows = "_只列出最好的 %d 个变体（共 %d 个，按%s排序，最好的在前）；其余 %d 个见 %s。_",
+  bonferroni_note = " _共有 %d 对，逐一检验太多，所以只检验各变体与最佳的配对，p 值乘以配对总数" ..
+                    "（对所有配对做 Bonferroni 校正，不会小于 Holm 的值）。_",
   level_looks = "按需加种子时每次的水平为 %s %%，共看 %d 次（Bonferroni：所有次数合计 5 %%）",
   gap_eval = " _训练–测试差距：训练集上的准确率（评估模式，最后一轮之后）减去测试准确率，单位为百分点。_",
   gap_running = " _训练–测试差距：最后一轮各批次的滚动训练准确率减去测试准确率，单位为百分点。_",
