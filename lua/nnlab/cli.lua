@@ -243,51 +243,12 @@ function cli.run_file(opts)
   return 0
 end
 
--- Runs opts.script once per planning pass number in `numbers`
--- (nnlab.notebook.plan.pass), in that order; returns the passes by number,
--- or nil and the message of an error that came before any sweep was
--- planned (a typo, a missing file). An error after that may come from the
--- made-up results, and ends that pass there (its `stopped`).
-local function planning_passes(opts, numbers)
-  local notebook = require "nnlab.notebook"
-  local errors = require "nnlab.errors"
-  local plans = require "nnlab.notebook.plan"
-  local passes = {}
-  for _, number in ipairs(numbers) do
-    local pass = plans.pass(number)
-    local pass_opts = {}
-    for k, v in pairs(opts) do pass_opts[k] = v end
-    pass_opts.planning, pass_opts.quiet = pass, true
-    notebook.begin(pass_opts)
-    local chunk, err = load_script(opts.script)
-    if not chunk then return nil, err end
-    local ok, msg = xpcall(errors.call, function(e)
-      if e == notebook.STOP_PLAN then return e end
-      if type(e) ~= "string" then e = tostring(e) end
-      return errors.traceback(e)
-    end, chunk)
-    if ok then ok, msg = pcall(notebook.finish) end
-    if not ok then
-      if require("nnlab.core").proc.caught_signal() then return run_failed(tostring(msg)) end
-      if msg ~= notebook.STOP_PLAN and #pass.jobs == 0 then return nil, tostring(msg) end
-      pass.stopped = tostring(msg):match("^[^\n]*")
-    end
-    passes[number] = pass
-  end
-  -- the training steps of shards must not meet planning's stop
-  require("nnlab.train").before_training("plan", function() end)
-  return passes
-end
-
--- The plan of opts.script (nnlab.notebook.plan), or nil and an error
--- message: the file run twice in planning mode (pass 1 last: its jobs,
--- datasets and functions are the ones shards train).
+-- The plan of opts.script (nnlab.notebook.plan.make), or nil and an error
+-- message; a signal caught while planning stops the command.
 local function make_plan(opts)
-  local passes, err = planning_passes(opts, { 2, 1 })
-  if not passes then return nil, err end
-  local cache = require "nnlab.notebook.cache"
-  return require("nnlab.notebook.plan").combine(passes[1], passes[2],
-                                                cache.open(cache.default_dir(opts.script, opts.cache)))
+  local p, err = require("nnlab.notebook.plan").make(opts, load_script)
+  if not p and require("nnlab.core").proc.caught_signal() then return run_failed(err) end
+  return p, err
 end
 
 --- `nnlab plan FILE`: prints the plan (nnlab.notebook.plan) as a table, as
@@ -426,8 +387,12 @@ function cli.cache(args)
   local used, usage = {}, {}
   local plans = require "nnlab.notebook.plan"
   for _, script in ipairs(opts.experiments) do
-    local passes, perr = planning_passes({ script = script, cache = dir, set = {}, set_order = {} }, { 2, 1, 0 })
-    if not passes then return fail(perr) end
+    local passes, perr = plans.passes({ script = script, cache = dir, set = {}, set_order = {} }, { 2, 1, 0 },
+                                      load_script)
+    if not passes then
+      if proc.caught_signal() then return run_failed(perr) end
+      return fail(perr)
+    end
     local mine = {}
     for _, number in ipairs { 0, 1, 2 } do plans.entry_names(passes[number], mine) end
     for name in pairs(mine) do used[name] = true end

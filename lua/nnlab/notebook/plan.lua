@@ -123,6 +123,52 @@ function plan.combine(first, second, cache)
            stopped = first.stopped or second.stopped, to_train = to_train }
 end
 
+--- plan.passes(opts, numbers, load) -> the planning passes (plan.pass) of
+--- opts.script by number, run in the order of `numbers` (opts as for
+--- notebook.begin; load(path) -> chunk or nil, message), or nil and the
+--- message of an error that came before any sweep was planned (a typo, a
+--- missing file) or of a caught signal. An error after the first sweep may
+--- come from the made-up results: it ends that pass there (its `stopped`).
+function plan.passes(opts, numbers, load)
+  local notebook = require "nnlab.notebook"
+  local errors = require "nnlab.errors"
+  local passes = {}
+  for _, number in ipairs(numbers) do
+    local pass = plan.pass(number)
+    local pass_opts = {}
+    for k, v in pairs(opts) do pass_opts[k] = v end
+    pass_opts.planning, pass_opts.quiet = pass, true
+    notebook.begin(pass_opts)
+    local chunk, err = load(opts.script)
+    if not chunk then return nil, err end
+    local ok, msg = xpcall(errors.call, function(e)
+      if e == notebook.STOP_PLAN then return e end
+      if type(e) ~= "string" then e = tostring(e) end
+      return errors.traceback(e)
+    end, chunk)
+    if ok then ok, msg = pcall(notebook.finish) end
+    if not ok then
+      if require("nnlab.core").proc.caught_signal() then return nil, tostring(msg) end
+      if msg ~= notebook.STOP_PLAN and #pass.jobs == 0 then return nil, tostring(msg) end
+      pass.stopped = tostring(msg):match("^[^\n]*")
+    end
+    passes[number] = pass
+  end
+  -- the training steps that follow (a shard's) must not meet planning's stop
+  require("nnlab.train").before_training("plan", function() end)
+  return passes
+end
+
+--- plan.make(opts, load) -> the plan of opts.script (plan.combine of passes
+--- 1 and 2, pass 1 last: its jobs, datasets and functions are the ones
+--- shards train), or nil and a message as plan.passes says.
+function plan.make(opts, load)
+  local passes, err = plan.passes(opts, { 2, 1 }, load)
+  if not passes then return nil, err end
+  local cache = require "nnlab.notebook.cache"
+  return plan.combine(passes[1], passes[2], cache.open(cache.default_dir(opts.script, opts.cache)))
+end
+
 --- plan.parse_shard(text) -> i, n from "I/N" (0 <= I < N <= 100000), or nil
 --- and why not.
 function plan.parse_shard(text)
