@@ -57,10 +57,12 @@ function cache.open(dir)
   return setmetatable({ dir = dir or cache.default_dir() }, cache)
 end
 
---- The canonical text of a key and the file that holds its entry.
+--- The canonical text of a key, the file that holds its entry, and that
+--- file's name without ".lua" (16 hex digits).
 function cache:locate(key)
   local text = serialize.encode(key)
-  return text, ("%s/%s.lua"):format(self.dir, hash.hex(hash.fnv1a64(text)))
+  local name = hash.hex(hash.fnv1a64(text))
+  return text, ("%s/%s.lua"):format(self.dir, name), name
 end
 
 local function warn(path, why)
@@ -81,9 +83,13 @@ end
 
 --- The result stored under key, or nil when there is none (or it was
 --- damaged). check(result), when given, returns true or nil and what is wrong
---- with a result's shape (the sweep knows what a result holds).
-function cache:get(key, check)
-  local key_text, path = self:locate(key)
+--- with a result's shape (the sweep knows what a result holds). key_text,
+--- name: the key's canonical text and entry name when the caller has them
+--- (cache:locate).
+function cache:get(key, check, key_text, name)
+  local path
+  if key_text and name then path = ("%s/%s.lua"):format(self.dir, name)
+  else key_text, path = self:locate(key) end
   local text, err, missing = files.read(path, MAX_ENTRY_BYTES)
   if not text and missing then return nil end
   local entry, why

@@ -10,7 +10,7 @@
 -- in the plan. A run that only one pass plans was chosen from results (the
 -- best lr of an earlier sweep, more seeds for an undecided comparison): it
 -- is left to the assembling `nnlab run`, which trains whatever is missing.
--- The plan's hash covers the planned runs' keys in order: shards that
+-- The plan's hash covers the planned runs' keys (their hashes) in order: shards that
 -- compute different plans (a different --set, an edited file or data) have
 -- different hashes, and `--shard I/N --plan HASH` refuses a mismatch.
 --
@@ -36,7 +36,7 @@ end
 --- plan.entry_names(pass, set) -> set, with the cache file name (HASH.lua)
 --- of every job of the pass added.
 function plan.entry_names(pass, set)
-  for _, e in ipairs(pass.jobs) do set[hash.hex(hash.fnv1a64(e.job.key_text)) .. ".lua"] = true end
+  for _, e in ipairs(pass.jobs) do set[e.job.entry_name .. ".lua"] = true end
   return set
 end
 
@@ -52,7 +52,7 @@ end
 --- turns over between them, and a run chosen as the best (or worst) of
 --- others is never planned by both.
 function plan.made_up_result(pass, job, spec)
-  local next_int = splitmix(hash.fnv1a64(job.key_text))
+  local next_int = splitmix(tonumber(job.entry_name, 16)) -- the key's 64-bit hash
   local function draw()
     local u = uniform(next_int)
     return pass.number == 1 and u or 1 - u
@@ -112,11 +112,11 @@ function plan.combine(first, second, cache)
     if in_second[e.job.key_text] then
       in_second[e.job.key_text] = false -- a key planned twice in one pass counts once
       e.index = #entries + 1
-      e.key = select(2, cache:locate(e.job.key)):match("([^/]+)%.lua$")
-      e.cached = cache:get(e.job.key, require("nnlab.notebook.sweep").check_result) ~= nil
+      e.key = e.job.entry_name
+      e.cached = cache:get(e.job.key, require("nnlab.notebook.sweep").check_result, e.job.key_text, e.key) ~= nil
       if not e.cached then to_train = to_train + 1 end
       entries[#entries + 1] = e
-      h = hash.fnv1a64(e.job.key_text .. "\n", h)
+      h = hash.fnv1a64(e.key .. "\n", h)
     end
   end
   return { entries = entries, dependent = #first.jobs - #entries, hash = hash.hex(h),

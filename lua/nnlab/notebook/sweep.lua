@@ -555,7 +555,8 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       end
       jobs[#jobs + 1] = job
       job.result = not (context.force or context.planning) and context.cache:get(job.key, sweep.check_result) or nil
-      if job.result then job.cached = true else to_train[#to_train + 1] = job end
+      -- a cached job needs its key no more: dropped now, the keys of a big sweep do not pile up
+      if job.result then job.cached, job.key = true, nil else to_train[#to_train + 1] = job end
     end
   end
   table.sort(to_train, function(a, b)
@@ -654,8 +655,9 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   if counts.runs == 0 then check_unread(spec, counts.keys, reads) end
   if context.planning then -- `nnlab plan` and --shard: nothing trains, every run gets a made-up result
     for _, job in ipairs(jobs) do
-      job.key_text = context.cache:locate(job.key)
-      job.result = context.planning.use_cache and context.cache:get(job.key, sweep.check_result)
+      job.key_text, _, job.entry_name = context.cache:locate(job.key)
+      job.result = context.planning.use_cache
+                   and context.cache:get(job.key, sweep.check_result, job.key_text, job.entry_name)
                    or plans.made_up_result(context.planning, job, spec)
       plans.record(context.planning, spec, name, job)
     end
