@@ -1,7 +1,9 @@
--- Big sweeps read well (issue 20; docs/notebook.md, lab.table's top): a
--- list table of more variations than `top` shows the best `top` by the
--- compared metric, best first, and says how many more there are and where;
--- top = false shows all; a bad top is an error at the user's line.
+-- Big sweeps read well (issue 20; docs/notebook.md, lab.table's top and
+-- lab.chart): a list table of more variations than `top` shows the best
+-- `top` by the compared metric, best first, and says how many more there are
+-- and where; top = false shows all; a bad top is an error at the user's
+-- line. A chart of more than 10 lines keeps the best 6 and a grey band; a
+-- two-parameter grid against one of them becomes a heatmap.
 local T = require "testlib"
 
 local dir = T.tmpdir("big_sweeps")
@@ -57,6 +59,56 @@ T.case("top = 5 shows five; top = false shows every variation in sweep order", f
   T.eq(#all, 25, "all 25")
   for i, r in ipairs(all) do T.eq(r[1], i, "sweep order") end
   T.truthy(not part:find("The best", 1, true), "no such line")
+end)
+
+-- A grid of 12 widths × 2 learning rates: 24 lines per epoch, 12 against lr.
+local grid = dir .. "/grid.lua"
+T.write(grid, ([[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local widths = {}
+for i = 1, 12 do widths[i] = i end
+local runs = lab.sweep { vary = { hidden = widths, lr = { 0.1, 0.5 } }, seeds = 1, epochs = 2, batch_size = 10,
+  train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end,
+}
+lab.chart(runs)
+lab.chart(runs, { x = "lr" })
+lab.chart(runs, { x = "lr", where = { hidden = 3 } })
+]]):format(data, data))
+
+local grid_out, grid_status = T.nnlab_run({ "run", grid, "--out", dir .. "/reports", "--quiet" })
+local function png_size(path)
+  local bytes = T.read(path) or ""
+  if #bytes < 24 then return nil end
+  return string.unpack(">I4", bytes, 17), string.unpack(">I4", bytes, 21)
+end
+
+T.case("a chart of 24 lines keeps the best 6 and draws the other 18 as one grey band", function()
+  T.eq(grid_status, 0, grid_out)
+  local gp = T.read(dir .. "/reports/grid/fig1-test_acc-epoch.gp") or ""
+  T.eq(select(2, gp:gsub("with linespoints", "")), 6, "six lines\n" .. gp)
+  T.contains(gp, "with filledcurves fc rgb '#b0b0b0'", "the grey band")
+  T.contains(gp, "18 others (range of their means)", "its key says how many")
+  local dat = T.read(dir .. "/reports/grid/fig1-test_acc-epoch.dat") or ""
+  T.contains(dat, "# 18 others (range of their means)\n# x low high\n1 ", "the band's data first")
+  T.truthy(png_size(dir .. "/reports/grid/fig1-test_acc-epoch.png"), "drawn")
+end)
+
+T.case("a two-parameter grid charted against one of them with more than 10 lines is a heatmap", function()
+  local gp = T.read(dir .. "/reports/grid/fig2-test_acc-lr.gp") or ""
+  T.contains(gp, "with image", "a heatmap\n" .. gp)
+  T.contains(gp, "set ylabel 'hidden'", "the other parameter up")
+  local cells = 0
+  for _ in (T.read(dir .. "/reports/grid/fig2-test_acc-lr.dat") or ""):gmatch("\n%d+ %d+ [%d%.]+") do cells = cells + 1 end
+  T.eq(cells, 24, "one cell per variation")
+  local w, h = png_size(dir .. "/reports/grid/fig2-test_acc-lr.png")
+  T.truthy(w and w >= 640 and h >= 480, "drawn")
+  local one = T.read(dir .. "/reports/grid/fig3-test_acc-lr.gp") or ""
+  T.truthy(not one:find("with image", 1, true) and one:find("yerrorlines", 1, true), "one line stays a line chart")
 end)
 
 T.case("a bad top is an error at the user's line", function()

@@ -105,9 +105,21 @@ end
 --- position, e.g. "bottom right"; another corner when data lies under it
 --- and that one is emptier), logx (bool), xtics ({ { x, "label" } }),
 --- series = { { title, points = { { x, mean, std, n } } } }; a series
---- without points (e.g. diverged) appears in the key only.
+--- without points (e.g. diverged) appears in the key only. band (optional):
+--- { title, points = { { x, low, high } } }, a grey range drawn first (the
+--- series of a crowded chart that are not drawn one by one).
 function gnuplot.chart(c)
   local data, clauses, index = {}, {}, 0
+  if c.band then -- the series not drawn one by one: the grey range of their means
+    data[#data + 1] = ("# %s\n# x low high\n"):format(escape.gnuplot_comment(c.band.title))
+    for _, pt in ipairs(c.band.points) do
+      data[#data + 1] = ("%s %s %s\n"):format(number(pt[1]), number(pt[2]), number(pt[3]))
+    end
+    data[#data + 1] = "\n\n"
+    clauses[#clauses + 1] = ("%s index 0 using 1:2:3 with filledcurves fc rgb '#b0b0b0' fs solid 0.45 title %s")
+                            :format(gp_quote(c.file .. ".dat"), gp_quote(c.band.title))
+    index = 1
+  end
   for i, s in ipairs(c.series) do
     if #s.points == 0 then
       clauses[#clauses + 1] = ("keyentry with lines lc %d dt 2 title %s"):format(i, gp_quote(s.title))
@@ -153,6 +165,58 @@ function gnuplot.chart(c)
   end
   if c.xrange then lines[#lines + 1] = ("set xrange [%s:%s]"):format(number(c.xrange[1]), number(c.xrange[2])) end
   lines[#lines + 1] = "plot " .. table.concat(clauses, ", \\\n     ")
+  return table.concat(lines, "\n") .. "\n", table.concat(data)
+end
+
+--- gnuplot.heatmap(c) -> script, data: a grid of coloured cells (gnuplot
+--- `with image`). c: file, title, xlabel, ylabel, xtics and ytics (lists of
+--- labels, cell i at position i), cells = { { xi, yi, value } } (missing
+--- cells stay blank), label (the colour box's), values (print each cell's
+--- value in it), higher_is_better (the palette's bright end is the best).
+function gnuplot.heatmap(c)
+  local data = { ("# %s\n# x y value\n"):format(escape.gnuplot_comment(c.title)) }
+  for _, cell in ipairs(c.cells) do
+    data[#data + 1] = ("%d %d %s\n"):format(cell[1], cell[2], number(cell[3]))
+  end
+  local function tics(list)
+    local out = {}
+    for i, label in ipairs(list) do out[i] = ("%s %d"):format(gp_quote(label), i) end
+    return table.concat(out, ", ")
+  end
+  local width = math.max(640, math.min(1600, 240 + 40 * #c.xtics))
+  local height = math.max(480, math.min(1600, 200 + 28 * #c.ytics))
+  local lines = {
+    words.text("gp_comment",
+      escape.gnuplot_comment(c.title), escape.gnuplot_comment(c.file), escape.gnuplot_comment(c.file)),
+    ("if (!exists(\"outfile\")) outfile = %s"):format(gp_quote(c.file .. ".png")),
+    ("set terminal pngcairo size %d,%d noenhanced font %s"):format(width, height, gp_quote(gnuplot.font .. ",12")),
+    "set output outfile",
+    ("set title %s font %s"):format(gp_quote(c.title), gp_quote(gnuplot.font .. ",15")),
+    ("set xlabel %s"):format(gp_quote(c.xlabel)),
+    ("set ylabel %s"):format(gp_quote(c.ylabel)),
+    ("set cblabel %s"):format(gp_quote(c.label)),
+    ("set xtics (%s)%s"):format(tics(c.xtics), #c.xtics > 12 and " rotate by 60 right" or ""),
+    ("set ytics (%s)"):format(tics(c.ytics)),
+    ("set xrange [0.5:%s]"):format(number(#c.xtics + 0.5)),
+    ("set yrange [0.5:%s]"):format(number(#c.ytics + 0.5)),
+    "set tics out nomirror",
+    c.higher_is_better and "set palette rgb 30,31,32" or "set palette rgb 32,31,30 negative",
+    "unset key",
+  }
+  local plot = ("plot %s using 1:2:3 with image"):format(gp_quote(c.file .. ".dat"))
+  if c.values then
+    -- white on the dark half of the palette, black on the bright half
+    local lo, hi = math.huge, -math.huge
+    for _, cell in ipairs(c.cells) do lo, hi = math.min(lo, cell[3]), math.max(hi, cell[3]) end
+    local mid = number((lo + hi) / 2)
+    local dark_below = c.higher_is_better and "<" or ">="
+    for _, colour in ipairs { "white", "black" } do
+      local test = colour == "white" and dark_below or (dark_below == "<" and ">=" or "<")
+      plot = plot .. (", '' using 1:2:($3 %s %s ? sprintf(%s, $3) : '') with labels font %s tc rgb '%s'")
+                     :format(test, mid, gp_quote("%.4g"), gp_quote(gnuplot.font .. ",9"), colour)
+    end
+  end
+  lines[#lines + 1] = plot
   return table.concat(lines, "\n") .. "\n", table.concat(data)
 end
 

@@ -609,6 +609,86 @@ local function parameter_chart(c, r, opts, ys, x)
   return c
 end
 
+-- A chart of more series than a reader can tell apart keeps the best
+-- BEST_SERIES (by their last value on an epoch chart, their best value
+-- against a parameter) and draws the rest as one grey band: the range of
+-- their means at each x.
+local MAX_SERIES, BEST_SERIES = 10, 6
+local function keep_best_series(c, higher)
+  local drawn, keyed = {}, {}
+  for _, s in ipairs(c.series) do
+    if #s.points > 0 then drawn[#drawn + 1] = s else keyed[#keyed + 1] = s end
+  end
+  if #drawn <= MAX_SERIES then return c end
+  local function score(s)
+    local best
+    for _, pt in ipairs(s.points) do
+      local v = c.style == "band" and s.points[#s.points][2] or pt[2]
+      if not best or (higher and v > best) or (not higher and v < best) then best = v end
+    end
+    return best
+  end
+  local order = {}
+  for i, s in ipairs(drawn) do order[i] = { s = s, score = score(s), i = i } end
+  table.sort(order, function(a, b)
+    if a.score ~= b.score then return (higher and a.score > b.score) or (not higher and a.score < b.score) end
+    return a.i < b.i
+  end)
+  local series, low, high, xs = {}, {}, {}, {}
+  for rank, o in ipairs(order) do
+    if rank <= BEST_SERIES then series[#series + 1] = o.s
+    else
+      for _, pt in ipairs(o.s.points) do
+        local x = pt[1]
+        if low[x] == nil then xs[#xs + 1] = x low[x], high[x] = pt[2], pt[2]
+        else low[x], high[x] = math.min(low[x], pt[2]), math.max(high[x], pt[2]) end
+      end
+    end
+  end
+  table.sort(xs)
+  local band = { title = W("chart_band", #drawn - BEST_SERIES), points = {} }
+  for _, x in ipairs(xs) do band.points[#band.points + 1] = { x, low[x], high[x] } end
+  -- series without points (diverged, no value) stay in the key, but at most a few
+  for i = 1, math.min(#keyed, 4) do series[#series + 1] = keyed[i] end
+  c.series, c.band = series, band
+  return c
+end
+
+-- A chart against x of a sweep over exactly two parameters (x and one
+-- other) with more lines than MAX_SERIES: a heatmap of the first metric's
+-- final mean, x across, the other parameter up, values in the cells when
+-- the grid is small enough for them to be read.
+local function heatmap_spec(c, r, opts, y, x)
+  local other = r.keys[1] == x and r.keys[2] or r.keys[1]
+  local xs, ys = r:values(x, opts.where), r:values(other, opts.where)
+  if #ys <= MAX_SERIES then return nil end
+  local function sorted_positions(values)
+    local list = {}
+    for i, v in ipairs(values) do list[i] = v end
+    local numeric = true
+    for _, v in ipairs(list) do numeric = numeric and type(v) == "number" end
+    if numeric then table.sort(list) end
+    local labels, position = {}, {}
+    for i, v in ipairs(list) do labels[i], position[v] = value_text(v), i end
+    return labels, position
+  end
+  local xtics, xpos = sorted_positions(xs)
+  local ytics, ypos = sorted_positions(ys)
+  local shown = {}
+  for _, v in ipairs(r:select(opts.where)) do shown[v] = true end
+  local cells = {}
+  for _, row in ipairs(r:summary(y)) do
+    local v = row.variation
+    if shown[v] and row.mean and row.diverged == 0 and xpos[v.params[x]] and ypos[v.params[other]] then
+      cells[#cells + 1] = { xpos[v.params[x]], ypos[v.params[other]], row.mean }
+    end
+  end
+  local info = runs_lib.metrics[y]
+  return { file = c.file, title = opts.title or W("chart_heatmap", metric_label(y), x, other), xlabel = x,
+           ylabel = other, xtics = xtics, ytics = ytics, cells = cells, label = c.ylabel,
+           values = #xtics <= 16 and #ytics <= 24, higher_is_better = info.higher_is_better, heatmap = true }
+end
+
 -- What gnuplot.chart draws for a chart block: opts.y (default test_acc) per
 -- epoch, or against the varied parameter opts.x.
 local function chart_spec(block, number)
@@ -626,15 +706,21 @@ local function chart_spec(block, number)
   else -- several metrics: the axis says their shared unit, or (without one) names them
     c.ylabel = info.unit or c.metrics_label
   end
-  if x == "epoch" then return epoch_chart(c, r, opts, ys) end
-  return parameter_chart(c, r, opts, ys, x)
+  local higher = info.higher_is_better
+  if x == "epoch" then return keep_best_series(epoch_chart(c, r, opts, ys), higher) end
+  if #ys == 1 and #r.keys == 2 then
+    local heatmap = heatmap_spec(c, r, opts, ys[1], x)
+    if heatmap then return heatmap end
+  end
+  return keep_best_series(parameter_chart(c, r, opts, ys, x), higher)
 end
 
 -- drawing: { folder (where the chart's files go), previous (gnuplot.draw's
 -- reuse of the last report's PNGs), proofs (the drawn PNGs' proof lines) }.
 local function chart_block(block, number, drawing, name, problems)
   local c = chart_spec(block, number)
-  local script, text = gnuplot.chart(c)
+  local script, text
+  if c.heatmap then script, text = gnuplot.heatmap(c) else script, text = gnuplot.chart(c) end
   local ok, err = gnuplot.draw(drawing.folder, c.file, script, text, drawing.previous)
   if ok then drawing.proofs[#drawing.proofs + 1] = err end
   local title = md_text(block.options.title or c.title)

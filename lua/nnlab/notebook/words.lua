@@ -123,6 +123,8 @@ words.catalogues.en = {
                   "Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._",
   level_plain = "level %s %%",
   top_rows = "_The best %d of %d variations by %s, best first; the other %d are in %s._",
+  chart_band = "%d others (range of their means)",
+  chart_heatmap = "%s after the last epoch by %s and %s",
   bonferroni_note = " _With %d pairs, too many to test each, only the pairs with the best are tested, and " ..
                     "their p-values are multiplied by the number of pairs (Bonferroni over all pairs, never " ..
                     "below Holm's value)._",
@@ -273,6 +275,8 @@ words.catalogues.zh = {
                   "发散的种子（损失为 `NaN`/`Inf` 或超过随机猜测的 10 倍）不计入均值。_",
   level_plain = "显著性水平 %s %%",
   top_rows = "_只列出最好的 %d 个变体（共 %d 个，按%s排序，最好的在前）；其余 %d 个见 %s。_",
+  chart_band = "其余 %d 个（均值的范围）",
+  chart_heatmap = "最后一轮之后的%s（按 %s 和 %s）",
   bonferroni_note = " _共有 %d 对，逐一检验太多，所以只检验各变体与最佳的配对，p 值乘以配对总数" ..
                     "（对所有配对做 Bonferroni 校正，不会小于 Holm 的值）。_",
   level_looks = "按需加种子时每次的水平为 %s %%，共看 %d 次（Bonferroni：所有次数合计 5 %%）",
