@@ -357,8 +357,17 @@ function notebook.sweep(spec)
   return runs
 end
 
-local function check_runs(where, runs)
-  if getmetatable(runs) ~= runs_lib.Runs then raise("%s: expected the result of lab.sweep", where) end
+-- The runs a lab.table or lab.chart call is about: a sweep's, or a Runs made
+-- from a history (nnlab.fit's result or a list of per-epoch tables; runs.
+-- from_history) for a one-off run, labelled by the `label` option.
+local function runs_of(where, value, label)
+  if getmetatable(value) == runs_lib.Runs then return value, false end
+  if type(value) == "table" and getmetatable(value) == nil and value[1] ~= nil then
+    local r, why = runs_lib.from_history(value, label or "run")
+    if not r then raise("%s: a history must be a list of per-epoch tables: %s", where, why) end
+    return r, true
+  end
+  raise("%s: expected the result of lab.sweep, or a history (nnlab.fit's result: a list of per-epoch tables)", where)
 end
 
 -- A metric the report can show for these runs: a known one, with a value
@@ -398,7 +407,8 @@ end
 
 local TABLE_OPTIONS = { metrics = options.optional "table", compare = options.optional "string",
                         rows = options.optional "string", columns = options.optional "string",
-                        metric = options.optional "string", top = options.optional "any" }
+                        metric = options.optional "string", top = options.optional "any",
+                        label = options.optional "string" }
 
 --- lab.table(runs [, { metrics = { "test_acc", "train_loss", "test_loss" },
 --- compare = metrics[1] }]): a table with one row per variation (its label
@@ -410,7 +420,16 @@ local TABLE_OPTIONS = { metrics = options.optional "table", compare = options.op
 --- sweep over two keys, a grid: one row per value of k1, one column per value
 --- of k2, each cell the final metric; the best in bold and the best k1 per k2.
 function notebook.table(runs, opts)
-  check_runs("lab.table", runs)
+  local label = type(opts) == "table" and rawget(opts, "label") or nil
+  local from_history
+  runs, from_history = runs_of("lab.table", runs, label)
+  if from_history then
+    opts = options.check("lab.table", opts, { metrics = options.optional "table", label = options.optional "string" })
+    for _, m in ipairs(opts.metrics or {}) do check_metric("lab.table: metrics", m, runs) end
+    local s = current()
+    s.blocks[#s.blocks + 1] = { kind = "table", runs = runs, options = opts, per_epoch = true }
+    return
+  end
   local top -- false (every row) is a value here, not "not given"
   if type(opts) == "table" then top = rawget(opts, "top") end
   opts = options.check("lab.table", opts, TABLE_OPTIONS)
@@ -463,7 +482,7 @@ function notebook.table(runs, opts)
 end
 
 local CHART_OPTIONS = { y = options.optional "any", x = "epoch", title = options.optional "string",
-                        where = options.optional "table" }
+                        where = options.optional "table", label = options.optional "string" }
 
 -- lab.chart's y: a metric's name or a list of 1 to 4 names whose values
 -- share an axis (one unit, or one quantity such as loss); each measured.
@@ -499,7 +518,8 @@ end
 --- x = a varied parameter: y after the last epoch against its values, with error bars.
 --- where = { key = value }: only the variations with those values.
 function notebook.chart(runs, opts)
-  check_runs("lab.chart", runs)
+  local label = type(opts) == "table" and rawget(opts, "label") or nil
+  runs = runs_of("lab.chart", runs, label)
   local given = opts
   opts = options.check("lab.chart", opts, CHART_OPTIONS)
   check_chart_y(opts.y, runs)

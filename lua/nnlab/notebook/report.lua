@@ -453,6 +453,36 @@ local function table_block(block, name)
   return markdown_table(head, rows) .. "\n\n" .. caption
 end
 
+-- A one-off run's history (lab.table(history)): one row per epoch, a column
+-- per metric it measured (or the options' metrics).
+local EPOCH_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "valid_loss", "valid_acc",
+                        "train_eval_acc", "lr", "seconds" }
+local function epoch_table_block(block)
+  local r, opts = block.runs, block.options
+  local history = r.variations[1].seeds[1].history
+  local metrics = opts.metrics
+  if not metrics then
+    metrics = {}
+    for _, m in ipairs(EPOCH_METRICS) do
+      for _, h in ipairs(history) do
+        if runs_lib.value(h, m) ~= nil then metrics[#metrics + 1] = m break end
+      end
+    end
+  end
+  local head = { W("chart_epoch") }
+  for _, m in ipairs(metrics) do head[#head + 1] = metric_label(m) end
+  local rows = {}
+  for _, h in ipairs(history) do
+    local row = { tostring(h.epoch) }
+    for _, m in ipairs(metrics) do
+      local v = runs_lib.value(h, m)
+      row[#row + 1] = m == "lr" and v and value_md(v) or md_text(runs_lib.format(m, v))
+    end
+    rows[#rows + 1] = row
+  end
+  return markdown_table(head, rows) .. "\n\n" .. W("epoch_table_caption", md_text(r.variations[1].label))
+end
+
 -- A table over a two-key grid: one row per value of options.rows, one column
 -- per value of options.columns, each cell the final metric (mean ± std), the
 -- best cell in bold, then the best row value for each column.
@@ -505,7 +535,7 @@ end
 -- values the lines do not share.
 local function epoch_chart(c, r, opts, ys)
   c.style, c.xlabel, c.integer_x = "band", W("chart_epoch"), r.epochs <= 20
-  c.title = opts.title or W("chart_per_epoch", c.metrics_label)
+  c.title = opts.title or W(r.from_history and "chart_per_epoch_run" or "chart_per_epoch", c.metrics_label)
   c.xrange = { 1, math.max(r.epochs, 2) }
   for _, v in ipairs(r:select(opts.where)) do
     for _, y in ipairs(ys) do
@@ -843,7 +873,8 @@ function report.write(record, totals)
       stage:check_interrupt()
       if block.kind == "md" then parts[#parts + 1] = block.text
       elseif block.kind == "table" then
-        parts[#parts + 1] = block.options.rows and grid_block(block) or table_block(block, name)
+        parts[#parts + 1] = block.options.rows and grid_block(block) or block.per_epoch and epoch_table_block(block)
+                                or table_block(block, name)
       elseif block.kind == "chart" then
         charts = charts + 1
         parts[#parts + 1] = chart_block(block, charts, drawing, name, problems)

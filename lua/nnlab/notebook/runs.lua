@@ -92,6 +92,30 @@ function runs.new(fields)
   return setmetatable(fields, Runs)
 end
 
+--- runs.from_history(history, label) -> a Runs of one variation (label) and
+--- one seed whose history is a copy of `history`: nnlab.fit's result, or
+--- any list of per-epoch tables (numbers and booleans are kept; epoch
+--- defaults to the position), for lab.chart and lab.table of a one-off run.
+--- nil and what is wrong when history is not such a list.
+function runs.from_history(history, label)
+  if type(history) ~= "table" or #history == 0 then return nil, "an empty or missing list" end
+  local copy = {}
+  for i = 1, #history do
+    local h = history[i]
+    if type(h) ~= "table" then return nil, ("entry %d is a %s, not a table of that epoch's values"):format(i, type(h)) end
+    local e = {}
+    for k, v in pairs(h) do
+      if type(k) == "string" and (type(v) == "number" or type(v) == "boolean") then e[k] = v end
+    end
+    e.epoch = math.tointeger(h.epoch) or i
+    copy[i] = e
+  end
+  local seed = { seed = 1, history = copy, diverged = history.diverged == true, seconds = 0, cached = false }
+  return runs.new { name = label, keys = {}, seeds = { 1 }, epochs = #copy, from_history = true, datasets = {},
+                    counts = { runs = 1, trained = 1, cached = 0 },
+                    variations = { { label = label, values = {}, params = {}, labelled = true, seeds = { seed } } } }
+end
+
 local function final_value(seed_run, metric)
   local last = seed_run.history[#seed_run.history]
   if metric == "seconds" then

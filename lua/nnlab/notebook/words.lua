@@ -156,6 +156,8 @@ words.catalogues.en = {
   -- charts
   chart_epoch = "epoch",
   chart_per_epoch = "%s per epoch (mean ± std over seeds)",
+  chart_per_epoch_run = "%s per epoch",
+  epoch_table_caption = "_Per epoch: %s (one run)._",
   chart_final = "final %s against %s",
   chart_over_seeds = "%s (mean ± std over %s)",
   key_diverged = "%s: diverged",
@@ -303,6 +305,8 @@ words.catalogues.zh = {
   amount_s = "%s s",
   chart_epoch = "轮次",
   chart_per_epoch = "%s（每轮，种子间均值 ± 标准差）",
+  chart_per_epoch_run = "%s（每轮）",
+  epoch_table_caption = "_每一轮：%s（一次训练）。_",
   chart_final = "最终%s随 %s 的变化",
   chart_over_seeds = "%s（%s的均值 ± 标准差）",
   key_diverged = "%s：发散",

@@ -1,0 +1,70 @@
+-- lab.table and lab.chart of a one-off run (issue 14; docs/notebook.md): a
+-- history (nnlab.fit's result, or any list of per-epoch tables) gives a
+-- per-epoch table with the history's own numbers and a chart of its curves;
+-- anything else is an error at the user's line.
+local T = require "testlib"
+
+local dir = T.tmpdir("history_report")
+local script = dir .. "/byhand.lua"
+T.write(script, [[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local dump = lab.param("dump", "dump.txt")
+local ds = data.generate(120, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
+                         { seed = 1, classes = 2 })
+local train, test = ds:split(80, { seed = 1 })
+local model = nn.Sequential { nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2) }
+local history = lab.fit { model = model, loss = nn.CrossEntropyLoss(),
+  optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
+  train = data.DataLoader(train, { batch_size = 10, shuffle = true, seed = 1 }),
+  test = data.DataLoader(test, { batch_size = 40 }), epochs = 3 }
+local f = assert(io.open(dump, "w"))
+for _, h in ipairs(history) do f:write(("%d %.4f %.2f\n"):format(h.epoch, h.train_loss, h.test_acc)) end
+f:close()
+lab.table(history, { label = "by hand" })
+lab.chart(history, { y = { "train_acc", "test_acc" }, label = "by hand" })
+lab.chart({ { epoch = 1, test_acc = 50 }, { epoch = 2, test_acc = 62.5 } }, { title = "made by hand" })
+]])
+
+local dump = dir .. "/dump.txt"
+local out, status = T.nnlab_run({ "run", script, "--out", dir .. "/reports", "--quiet", "--set", "dump=" .. dump })
+local md = T.read(dir .. "/reports/byhand.md") or ""
+
+T.case("lab.table(history): one row per epoch with the history's numbers", function()
+  T.eq(status, 0, out)
+  local n = 0
+  for epoch, loss, acc in (T.read(dump) or ""):gmatch("(%d+) ([%d%.]+) ([%d%.]+)\n") do
+    n = n + 1
+    T.contains(md, ("\n| %s | %s | "):format(epoch, loss), "epoch " .. epoch .. "'s train loss\n" .. md)
+    local row = md:match("\n(| " .. epoch .. " |[^\n]*)") or ""
+    T.contains(row, ("| %s %% |"):format(acc), "epoch " .. epoch .. "'s test accuracy")
+  end
+  T.eq(n, 3, "three epochs")
+  T.contains(md, "_Per epoch: by hand (one run)._", "the caption names the run")
+end)
+
+T.case("lab.chart(history): its curves, the label in the key; any list of per-epoch tables too", function()
+  local dat = T.read(dir .. "/reports/byhand/fig1-train_acc-test_acc-epoch.dat") or ""
+  T.contains(dat, "# by hand: test accuracy", "keyed by the label")
+  T.truthy(T.read(dir .. "/reports/byhand/fig1-train_acc-test_acc-epoch.png"), "drawn")
+  local two = T.read(dir .. "/reports/byhand/fig2-test_acc-epoch.dat") or ""
+  T.contains(two, "\n1 50 ", "epoch 1")
+  T.contains(two, "\n2 62.5 ", "epoch 2")
+  T.contains(md, "![made by hand]", "its title")
+end)
+
+T.case("what is neither a sweep's runs nor a history is an error at the user's line", function()
+  for _, case in ipairs {
+    { "lab.table({})", "lab.table: expected the result of lab.sweep, or a history" },
+    { "lab.chart('runs')", "lab.chart: expected the result of lab.sweep, or a history" },
+    { "lab.table({ 1, 2 })", "lab.table: a history must be a list of per-epoch tables: entry 1 is a number" },
+    { "lab.chart({ { test_acc = 1 } }, { x = 'lr' })", "lab.chart: x must be \"epoch\"" },
+  } do
+    local file, line = T.marked_script(dir, "bad_history", "local lab = require \"nnlab\"\n" .. case[1] .. " --<\n")
+    local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet" })
+    T.eq(code, 1, text)
+    T.contains(text, ("bad_history.lua:%d: %s"):format(line, case[2]), case[1])
+  end
+end)
+
+T.done()
