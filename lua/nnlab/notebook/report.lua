@@ -253,6 +253,11 @@ end
 -- and the first variation's model, optimizer, loss, schedule and inputs.
 local function sweep_row(r)
   local v = r.variations[1]
+  if r.custom then -- lab.sweep { run = function(p, ctx) ... end }: nnlab knows no model or optimizer
+    local varied = varied_text(r)
+    return { W("sweep", md_text(r.name)), W("sweep_value_custom", varied and varied .. W("sep_group") or "",
+                                            count_text(#r.seeds, "seed"), count_text(r.epochs, "epoch")) }
+  end
   local first = { md_text(v.model_text), md_text(v.optimizer_text), md_text(v.loss_text) }
   local lr = schedule_text(v)
   if v.schedule_text then

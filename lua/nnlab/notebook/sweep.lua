@@ -25,7 +25,7 @@ local sweep = {}
 -- Keys of a sweep table that are not parameters.
 local STRUCTURE = { name = true, vary = true, variations = true, seeds = true, model = true,
                     optimizer = true, loss = true, train = true, test = true, normalize = true,
-                    transform = true, valid = true }
+                    transform = true, valid = true, run = true }
 -- Parameters every job has unless the sweep says otherwise.
 local DEFAULTS = { shuffle = true, test_batch_size = 1000, diverge_factor = 10 }
 -- Parameters nnlab itself reads (besides DEFAULTS): never unused.
@@ -61,11 +61,23 @@ local function check_spec(spec)
             options.suggest(k, STRUCTURE))
     end
   end
-  if type(spec.model) ~= "function" then
-    raise("lab.sweep: model must be a function(p) that returns a model")
-  end
-  if type(spec.optimizer) ~= "function" then
-    raise("lab.sweep: optimizer must be a function(p, params) that returns an optimizer")
+  if spec.run ~= nil then -- the user's own training function: model and optimizer are its business
+    if type(spec.run) ~= "function" then
+      raise("lab.sweep: run must be a function(p, ctx) that trains one variation × seed and returns its history")
+    end
+    for _, k in ipairs { "model", "optimizer", "loss", "transform", "normalize" } do
+      if spec[k] ~= nil then
+        raise("lab.sweep: %s goes with the built-in training; a sweep with run = function(p, ctx) builds and "
+              .. "trains its model itself", k)
+      end
+    end
+  else
+    if type(spec.model) ~= "function" then
+      raise("lab.sweep: model must be a function(p) that returns a model")
+    end
+    if type(spec.optimizer) ~= "function" then
+      raise("lab.sweep: optimizer must be a function(p, params) that returns an optimizer")
+    end
   end
   if spec.loss ~= nil and type(spec.loss) ~= "function" then
     raise("lab.sweep: loss must be a function(p) that returns a loss (default: CrossEntropyLoss)")
@@ -203,21 +215,26 @@ end
 -- The parameters of one variation: defaults, the sweep's fixed values, the variation's own.
 local function variation_params(spec, values)
   local p = {}
-  for k, v in pairs(DEFAULTS) do p[k] = v end
+  -- a sweep with its own run function trains as it likes: no defaults, and
+  -- epochs and batch sizes are checked only when given
+  local custom = spec.run ~= nil
+  if not custom then for k, v in pairs(DEFAULTS) do p[k] = v end end
   for k, v in pairs(spec) do
     if not STRUCTURE[k] then p[k] = v end
   end
   for k, v in pairs(values) do p[k] = v end
   if p.seed ~= nil then raise("lab.sweep: 'seed' is not a parameter: give the seeds with seeds = ...") end
   for _, k in ipairs { "epochs", "batch_size", "test_batch_size" } do
-    if math.type(p[k]) ~= "integer" or p[k] < 1 then
+    if (not custom or p[k] ~= nil) and (math.type(p[k]) ~= "integer" or p[k] < 1) then
       raise("lab.sweep: %s must be a positive integer, got %s", k, tostring(p[k]))
     end
   end
   for _, k in ipairs { "batch_size", "test_batch_size" } do -- the loaders' limit, said here, not in each worker
-    if p[k] > core.max_batch_size then raise("lab.sweep: %s must be at most %d, got %d", k, core.max_batch_size, p[k]) end
+    if p[k] and p[k] > core.max_batch_size then
+      raise("lab.sweep: %s must be at most %d, got %d", k, core.max_batch_size, p[k])
+    end
   end
-  if type(p.shuffle) ~= "boolean" then raise("lab.sweep: shuffle must be true or false") end
+  if not custom and type(p.shuffle) ~= "boolean" then raise("lab.sweep: shuffle must be true or false") end
   return p
 end
 
@@ -335,6 +352,35 @@ local function function_fingerprint(fn)
   return require("nnlab.notebook.hash").hex(require("nnlab.notebook.hash").fnv1a64(table.concat(lines, "\n")))
 end
 
+-- What identifies a custom run function (lab.sweep's run): its source and,
+-- through its upvalues, the source of every Lua function it can reach and
+-- every number, string and boolean it closes over. Tables it closes over
+-- (modules, datasets) are not in it: settings belong in the parameters.
+local function closure_fingerprint(fn, seen, out)
+  seen, out = seen or {}, out or {}
+  if seen[fn] then return out end
+  seen[fn] = true
+  local info = debug.getinfo(fn, "S")
+  if info.what == "C" then return out end
+  out[#out + 1] = function_fingerprint(fn)
+  for i = 1, math.huge do
+    local name, value = debug.getupvalue(fn, i)
+    if not name then break end
+    if type(value) == "function" then closure_fingerprint(value, seen, out)
+    elseif type(value) == "number" or type(value) == "string" or type(value) == "boolean" then
+      out[#out + 1] = ("%s=%s"):format(name, type(value) == "number" and nn.float_text(value) or tostring(value))
+    end
+  end
+  return out
+end
+
+-- The cache key of a job of a sweep with its own run function.
+local function custom_job_key(spec, p, identities)
+  return { nnlab = { engine = core.engine_version(), simd = core.simd() }, params = p,
+           run = closure_fingerprint(spec.run), train = identities.train, test = identities.test,
+           valid = identities.valid }
+end
+
 -- The transforms as the cache key holds them: every setting, and a Lambda's code.
 local function transforms_key(list)
   local key = {}
@@ -429,6 +475,44 @@ local function train_job(spec, job, send, store)
   end
   local ok, err = store(job.key, { history = kept, diverged = history.diverged, seconds = proc.clock() - started })
   if not ok then error(err, 0) end
+end
+
+-- Trains one job of a sweep with its own run function (in a worker): run(p,
+-- ctx) returns the history, checked like a cached result, and stored.
+local function run_custom_job(spec, job, send, store)
+  local p = {}
+  for k, v in pairs(job.p) do p[k] = v end
+  local ctx = {
+    seed = job.p.seed, train = spec.train, test = spec.test, valid = spec.valid,
+    -- ctx.progress { epoch = e, test_acc = a }: the progress display's line of this run
+    progress = function(stats)
+      if type(stats) == "table" and math.type(stats.epoch) == "integer" then
+        send { kind = "epoch", epoch = stats.epoch, test_acc = tonumber(stats.test_acc) }
+      end
+    end,
+  }
+  local started = proc.clock()
+  local history = errors.call(spec.run, p, ctx)
+  if type(history) ~= "table" or #history == 0 then
+    raise("lab.sweep: run(p, ctx) returned a %s, not a history (a list of per-epoch tables, as nnlab.fit returns)",
+          type(history))
+  end
+  local kept = {}
+  for i, h in ipairs(history) do
+    if type(h) ~= "table" then raise("lab.sweep: run(p, ctx)'s history: entry %d is not a table", i) end
+    kept[i] = { epoch = i }
+    for _, f in ipairs(HISTORY_FIELDS) do
+      if f ~= "epoch" and h[f] ~= nil then kept[i][f] = h[f] end
+    end
+  end
+  local result = { history = kept, diverged = history.diverged == true, seconds = proc.clock() - started }
+  local ok, why = sweep.check_result(result)
+  if not ok then
+    raise("lab.sweep: run(p, ctx)'s history: %s (each epoch needs train_loss and train_acc numbers; "
+          .. "test_acc, test_loss and the others where measured)", why)
+  end
+  ok, why = store(job.key, result)
+  if not ok then error(why, 0) end
 end
 
 --- sweep.check_result(result) -> true, or nil and what is wrong: whether a
@@ -536,6 +620,17 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
+      if spec.run then -- the user's own training: keyed by the function's code and the parameters
+        local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs or 1,
+                      label = ("%s seed %d"):format(v.label, seed), key = custom_job_key(spec, p, identities),
+                      cost = (p.epochs or 1) * #spec.train }
+        v.model_text = v.model_text or "run(p, ctx)"
+        jobs[#jobs + 1] = job
+        job.result = not (context.force or context.planning) and context.cache:get(job.key, sweep.check_result) or nil
+        if job.result then job.cached, job.key = true, nil else to_train[#to_train + 1] = job end
+        goto next_seed
+      end
+      do
       local built = build(spec, p, v.defined, reads)
       -- Only the key is needed here (the worker builds its own): the model and
       -- optimizer are freed at the end of this iteration, not when Lua's
@@ -557,6 +652,8 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       job.result = not (context.force or context.planning) and context.cache:get(job.key, sweep.check_result) or nil
       -- a cached job needs its key no more: dropped now, the keys of a big sweep do not pile up
       if job.result then job.cached, job.key = true, nil else to_train[#to_train + 1] = job end
+      end
+      ::next_seed::
     end
   end
   table.sort(to_train, function(a, b)
@@ -572,7 +669,8 @@ local function train_all(spec, to_train, context)
   workers.run(to_train, {
     parallel = context.parallel,
     work = function(job, send)
-      train_job(spec, job, send, function(key, value) return context.cache:put(key, value) end)
+      local trainer = spec.run and run_custom_job or train_job
+      trainer(spec, job, send, function(key, value) return context.cache:put(key, value) end)
     end,
     on_start = function(job) display:started(job) end,
     on_message = function(job, message)
@@ -622,7 +720,8 @@ local function check_unread(spec, keys, reads)
   for name in pairs(READ_BY_NNLAB) do nnlab_names[name] = not defined[name] or nil end
   for name in pairs(reads) do read_names[name] = not defined[name] or nil end
   for _, k in ipairs(keys) do
-    if not reads[k] and not READ_BY_NNLAB[k] then -- nothing reads it: any near name is the one meant
+    -- (a sweep's own run function reads p in its workers: what it reads is not known here)
+    if not reads[k] and not READ_BY_NNLAB[k] and not spec.run then -- nothing reads it: any near name is the one meant
       local hint = options.suggest(k, READ_BY_NNLAB)
       raise("lab.sweep: '%s' is varied, but the sweep's model, optimizer and loss never read p.%s, " ..
             "so every variation would train the same%s", k, k, hint ~= "" and hint or options.suggest(k, reads))
@@ -717,7 +816,10 @@ function sweep.run(spec, context)
   local counts = { runs = 0, trained = 0, cached = 0, keys = keys }
   run_round(spec, variations, seeds, context, reads, nil, name, counts)
   local epochs = 0
-  for _, v in ipairs(variations) do epochs = math.max(epochs, v.params.epochs) end
+  for _, v in ipairs(variations) do
+    epochs = math.max(epochs, v.params.epochs or 0)
+    for _, s in ipairs(v.seeds) do epochs = math.max(epochs, #s.history) end -- a run function's own length
+  end
   -- normalize is copied: the spec's table may change after the sweep
   local normalize = spec.normalize and { mean = spec.normalize.mean, std = spec.normalize.std }
   local function result()
@@ -730,7 +832,8 @@ function sweep.run(spec, context)
                       counts = { runs = counts.runs, trained = counts.trained, cached = counts.cached },
                       datasets = { train = spec.train, test = spec.test, valid = spec.valid }, epochs = epochs,
                       normalize = normalize,
-                      seconds = proc.clock() - started, overridden = context.overridden, sequential = on_demand }
+                      seconds = proc.clock() - started, overridden = context.overridden, sequential = on_demand,
+                      custom = spec.run ~= nil }
   end
   if not on_demand then return result() end
 

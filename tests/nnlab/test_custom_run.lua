@@ -1,0 +1,115 @@
+-- Sweeps with the user's own training function (issue 14; docs/notebook.md,
+-- lab.sweep's run): lab.sweep { run = function(p, ctx) ... return history end }
+-- runs per variation × seed in workers, cached and resumed like a built-in
+-- sweep, keyed by the function's code and the scalars it closes over; its
+-- history feeds tables and charts; misuse is an error at the user's line.
+local T = require "testlib"
+
+local dir = T.tmpdir("custom_run")
+local cache = dir .. "/cache"
+local calls = dir .. "/calls.txt"
+local script = dir .. "/early.lua"
+T.write(script, ([[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local factor = lab.param("factor", 1)
+local ds = data.generate(120, function(i, rng) return { rng:random(), rng:random() }, (i - 1) %% 2 end,
+                         { seed = 1, classes = 2 })
+local train, test = ds:split(80, { seed = 1 })
+-- a validation-free early stop: at most p.epochs, stop after 2 epochs without a better test loss
+local function loop(p, ctx)
+  local f = assert(io.open(%q, "a"))
+  f:write(("hidden=%%d seed=%%d\n"):format(p.hidden, ctx.seed))
+  f:close()
+  if os.getenv("FAIL_HIDDEN") == tostring(p.hidden) then error("told to fail") end
+  local model = nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 2) }
+  local opt = optim.SGD(model:parameters(), { lr = 0.1 * factor })
+  local history, best, stale = {}, nil, 0
+  for epoch = 1, p.epochs do
+    local h = lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = opt, epochs = 1,
+      train = data.DataLoader(ctx.train, { batch_size = 10, shuffle = true, seed = ctx.seed * 1000 + epoch }),
+      test = data.DataLoader(ctx.test, { batch_size = 40 }) }[1]
+    history[epoch] = h
+    ctx.progress(h)
+    if best and h.test_loss >= best then stale = stale + 1 else best, stale = h.test_loss, 0 end
+    if stale >= 2 then break end
+  end
+  return history
+end
+local runs = lab.sweep { name = "early", vary = { hidden = { 4, 16 } }, epochs = 5, seeds = 2,
+                         train = train, test = test, run = loop }
+lab.table(runs)
+lab.chart(runs)
+]]):format(calls))
+
+local function run(env, settings)
+  local argv = { "run", script, "--out", dir .. "/reports", "--quiet", "-j", "2" }
+  for _, s in ipairs(settings or {}) do argv[#argv + 1] = "--set" argv[#argv + 1] = s end
+  local full = { NNLAB_CACHE = cache }
+  for k, v in pairs(env or {}) do full[k] = v end
+  return T.nnlab_run(argv, full)
+end
+local function call_lines()
+  local list = {}
+  for line in (T.read(calls) or ""):gmatch("[^\n]+") do list[#list + 1] = line end
+  table.sort(list)
+  return list
+end
+
+T.case("a failed variation fails the sweep; the finished runs are cached", function()
+  local out, status = run({ FAIL_HIDDEN = "16" })
+  T.eq(status, 1, out)
+  T.contains(out, "2 of 4 runs failed", out)
+  T.contains(out, "told to fail", "the user's error is shown")
+  T.eq(#call_lines(), 4, "four calls")
+end)
+
+T.case("the next run resumes: only the failed runs train, each with its own seed", function()
+  os.remove(calls)
+  local out, status = run()
+  T.eq(status, 0, out)
+  T.contains(out, "4 runs, 2 trained, 2 from cache", out)
+  T.eq(table.concat(call_lines(), ";"), "hidden=16 seed=1;hidden=16 seed=2", "only hidden=16, seeds 1 and 2")
+  local md = T.read(dir .. "/reports/early.md") or ""
+  T.contains(md, "each trained by the sweep's own `run(p, ctx)`", "the header says how it trained")
+  T.truthy(md:find("\n| 4 | [%d%.]+ ± [%d%.]+ %% |") and md:find("\n| 16 | [%d%.]+ ± [%d%.]+ %% |"), "a row per variation\n" .. md)
+  T.truthy(T.read(dir .. "/reports/early/fig1-test_acc-epoch.png"), "the chart is drawn")
+end)
+
+T.case("a cached re-run calls nothing; a changed scalar the function closes over retrains", function()
+  os.remove(calls)
+  local out, status = run()
+  T.eq(status, 0, out)
+  T.contains(out, "4 runs, 0 trained, 4 from cache", out)
+  T.eq(#call_lines(), 0, "no call")
+  out, status = run(nil, { "factor=2" })
+  T.eq(status, 0, out)
+  T.contains(out, "4 runs, 4 trained, 0 from cache", "factor is in the key through the function's upvalues")
+end)
+
+T.case("run with model, a run that is no function, and a run that returns no history are errors", function()
+  local cases = {
+    { "run = function() end, model = function() end", "model goes with the built-in training" },
+    { "run = 42", "run must be a function(p, ctx)" },
+  }
+  for _, case in ipairs(cases) do
+    local file, line = T.marked_script(dir, "bad_run", ([[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
+lab.sweep { vary = { h = { 1, 2 } }, epochs = 1, train = ds, test = ds, %s } --<
+]]):format(case[1]))
+    local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = cache })
+    T.eq(code, 1, text)
+    T.contains(text, ("bad_run.lua:%d: lab.sweep: %s"):format(line, case[2]), case[1])
+  end
+  local file = T.marked_script(dir, "no_history", [[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+lab.sweep { vary = { h = { 1, 2 } }, epochs = 1, train = ds, test = ds, run = function(p) return { { epoch = 1 } } end }
+]])
+  local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(code, 1, text)
+  T.contains(text, "run(p, ctx)'s history: epoch 1 has no training loss or accuracy", "the history is checked")
+end)
+
+T.done()
