@@ -1,6 +1,7 @@
 -- nnlab.notebook.housekeeping: `nnlab cache stats` and `nnlab cache gc` over a
 -- cache folder (nnlab.notebook.cache). An entry is a file HASH.lua (16 hex
--- digits); a temporary file of a write is .HASH.lua.tmpHOST.PID; anything
+-- digits), with what its run keeps beside it as HASH.EXT (predictions,
+-- weights); a temporary file of a write is .HASH.EXT.tmpHOST.PID; anything
 -- else nnlab did not write and never touches. gc removes the entries that no
 -- given experiment uses (the runs of its plan, of both made-up passes, and of
 -- a pass on the cached results: nnlab.notebook.plan), optionally only those
@@ -30,19 +31,34 @@ function housekeeping.scan(dir)
   local names, err = proc.list_dir(dir)
   if not names then return nil, ("cannot read the cache folder %s: %s"):format(dir, err) end
   table.sort(names)
-  local found = { entries = {}, temporary = {}, other = {}, bytes = 0 }
+  local found = { entries = {}, temporary = {}, other = {}, orphans = {}, bytes = 0 }
+  local by_hash, companions = {}, {}
   for _, name in ipairs(names) do
     local st = proc.stat(dir .. "/" .. name)
     if st then
       local file = { name = name, size = st.size, mtime = st.mtime }
-      if st.type == "file" and name:match("^%x+%.lua$") and #name == 20 then
+      local key_hash, ext = name:match("^(" .. ("%x"):rep(16) .. ")%.(%w+)$")
+      if st.type == "file" and ext == "lua" then
+        file.companions = {}
         found.entries[#found.entries + 1] = file
+        by_hash[key_hash] = file
         found.bytes = found.bytes + st.size
-      elseif st.type == "file" and name:match("^%.%x+%.lua%.tmp") then
+      elseif st.type == "file" and ext then -- what a run keeps beside its entry (predictions, weights)
+        companions[#companions + 1] = { key_hash, file }
+      elseif st.type == "file" and name:match("^%.%x+%.%w+%.tmp") then
         found.temporary[#found.temporary + 1] = file
       else
         found.other[#found.other + 1] = file
       end
+    end
+  end
+  for _, c in ipairs(companions) do
+    local entry = by_hash[c[1]]
+    if entry then
+      entry.companions[#entry.companions + 1] = c[2]
+      found.bytes = found.bytes + c[2].size
+    else
+      found.orphans[#found.orphans + 1] = c[2]
     end
   end
   return found
@@ -66,7 +82,8 @@ end
 --- stats`: counts, sizes and ages; with usage (experiment -> { used = set
 --- of entry names, planned = n }) how many entries each experiment uses.
 function housekeeping.stats(dir, found, usage, now)
-  local out = { ("cache %s: %d entries, %s"):format(dir, #found.entries, housekeeping.size_text(found.bytes)) }
+  local out = { ("cache %s: %d entries, %s (with the files beside them)"):format(dir, #found.entries,
+                                                                              housekeeping.size_text(found.bytes)) }
   if #found.entries > 0 then
     local oldest, newest = math.huge, -math.huge
     for _, e in ipairs(found.entries) do
@@ -76,6 +93,7 @@ function housekeeping.stats(dir, found, usage, now)
   end
   out[1] = out[1] .. ("; %d temporary file%s, %d other file%s"):format(
     #found.temporary, #found.temporary == 1 and "" or "s", #found.other, #found.other == 1 and "" or "s")
+  if #found.orphans > 0 then out[1] = out[1] .. ("; %d beside no entry"):format(#found.orphans) end
   local present = {}
   for _, e in ipairs(found.entries) do present[e.name] = e end
   for _, u in ipairs(usage or {}) do
@@ -115,8 +133,13 @@ function housekeeping.gc(dir, found, used, opts, now, write)
     elseif opts.older_than and now - e.mtime < opts.older_than then
       young = young + 1
     else
+      -- what the run kept beside its entry goes first: never a companion without its entry's line
+      for _, c in ipairs(e.companions) do remove(c, "kept beside " .. e.name) end
       remove(e, "used by none of the experiments")
     end
+  end
+  for _, o in ipairs(found.orphans) do
+    if now - o.mtime >= math.max(HOUR, opts.older_than or 0) then remove(o, "beside no cache entry") end
   end
   for _, t in ipairs(found.temporary) do
     if now - t.mtime >= math.max(HOUR, opts.older_than or 0) then
