@@ -14,6 +14,7 @@ usage: nnlab <command> [arguments]
 commands:
   run FILE.lua [options]   run an experiment (or any Lua file) with nnlab loaded
   run FILE.lua --help      the experiment's parameters (lab.param): defaults, types, descriptions
+  watch FILE.lua [options] run it, then again on every save (run's options; see nnlab watch --help)
   version                  engine version, Lua version, SIMD path, compiler and CPUs in use
   help                     this text (also: nnlab --help, nnlab run --help)
 ]]
@@ -28,6 +29,9 @@ usage: nnlab run FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--q
   --force           retrain every variation, ignoring cached results
   --out DIR         write the report under DIR instead of ./reports
   --quiet           no progress output
+  --html[=MODE]     also write the report as one web page, OUT/NAME.html:
+                    charts embedded (MODE embed, the default) or linked to
+                    the files in OUT/NAME/ (MODE linked)
   -h, --help        this text; with FILE: the experiment's parameters (lab.param)
                     with defaults, types and descriptions, without training
 ]]
@@ -77,6 +81,12 @@ function cli.parse_run(args)
         opts.force = true
       elseif a == "--quiet" or a == "-q" then
         opts.quiet = true
+      elseif a == "--html" or a:match("^%-%-html=") then
+        opts.html = a == "--html" and "embed" or a:sub(8)
+        if opts.html ~= "embed" and opts.html ~= "linked" then
+          error(("--html=%s: expected --html, --html=embed (charts inside the page) or --html=linked"):format(
+            shown(opts.html)), 0)
+        end
       elseif a == "--out" or a:match("^%-%-out=") then
         opts.out = a == "--out" and value_of("--out") or a:sub(7)
         if opts.out == "" then error("--out needs a folder", 0) end
@@ -123,7 +133,8 @@ local function load_script(path)
   return nil, err
 end
 
---- Runs a Lua file with options; returns an exit status.
+--- Runs a Lua file with options; returns an exit status (and, after a
+--- notebook run, notebook.finish's totals).
 function cli.run_file(opts)
   local proc = require("nnlab.core").proc
   local errors = require "nnlab.errors"
@@ -144,7 +155,7 @@ function cli.run_file(opts)
   -- the report is written once the whole file has run; its errors are shown without a traceback
   ok, msg = pcall(notebook.finish)
   if not ok then return run_failed(tostring(msg)) end
-  return 0
+  return 0, msg
 end
 
 local function type_name(v)
@@ -248,6 +259,8 @@ function cli.main(args, lua_dir)
     if not opts.script then return fail("run needs a Lua file (see nnlab run --help)") end
     opts.argv = table.move(args, 1, #args, 1, {}) -- the report's command row
     return cli.run_file(opts)
+  elseif command == "watch" then
+    return require("nnlab.watch").main(table.move(args, 2, #args, 1, {}), args)
   end
   return fail(("unknown command '%s' (see nnlab --help)"):format(tostring(command)))
 end

@@ -1,0 +1,149 @@
+-- nnlab.notebook.html: a report as one web page, OUT/NAME.html (`--html`).
+-- The report's Markdown goes through cmark-gfm (core.html.from_markdown:
+-- CommonMark + GitHub tables, raw HTML in prose omitted, never passed
+-- through) into a self-contained page: CSS inline, charts embedded as data:
+-- URIs ("embed", the default) or linked relative to the page ("linked",
+-- `--html=linked`, a smaller file that needs the folder NAME/ beside it).
+-- Readable on a phone (viewport, a column of limited width, tables that
+-- scroll sideways), printable (@media print), and set in a font stack that
+-- has Chinese glyphs on Windows, macOS and Linux (fonts-wqy-zenhei).
+-- Under `nnlab watch` the page also reloads itself when a newer report is
+-- written: it loads NAME/watch.js (a one-line script the report folder holds)
+-- every second, which works from file://, where fetch() is refused.
+local core = require "nnlab.core"
+local escape = require "nnlab.notebook.escape"
+
+local html = {}
+
+--- html.MODES: the values of `--html=MODE`.
+html.MODES = { embed = true, linked = true }
+
+--- html.VERSION_FILE: the script beside the charts that a watched page polls.
+html.VERSION_FILE = "watch.js"
+
+local FONTS = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", '
+              .. '"Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", '
+              .. '"WenQuanYi Zen Hei", "Droid Sans Fallback", sans-serif'
+local MONO = 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, "WenQuanYi Zen Hei Mono", monospace'
+
+local CSS = ([[
+:root { color-scheme: light; }
+body { margin: 0; background: #fff; color: #1f2328; font: 16px/1.65 FONTS;
+       -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+main { max-width: 52rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; overflow-wrap: break-word; }
+h1 { font-size: 1.85rem; line-height: 1.3; margin: .6rem 0 1rem; padding-bottom: .3rem;
+     border-bottom: 1px solid #d1d9e0; }
+h2 { font-size: 1.4rem; line-height: 1.3; margin: 2rem 0 .8rem; padding-bottom: .2rem;
+     border-bottom: 1px solid #d1d9e0; }
+h3 { font-size: 1.15rem; margin: 1.5rem 0 .6rem; }
+a { color: #0969da; }
+code { font-family: MONO; font-size: .88em; background: #f3f4f6; border-radius: 4px; padding: .1em .3em; }
+pre { background: #f6f8fa; padding: .8rem 1rem; overflow-x: auto; border-radius: 6px; line-height: 1.45; }
+pre code { background: none; padding: 0; font-size: .85em; }
+table { display: block; width: max-content; max-width: 100%; overflow-x: auto; border-collapse: collapse;
+        margin: 1rem 0; font-variant-numeric: tabular-nums; font-size: .92em; }
+th, td { border: 1px solid #d1d9e0; padding: .3rem .65rem; vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+tbody tr:nth-child(2n) td { background: #fafbfc; }
+img { display: block; max-width: 100%; height: auto; margin: 1rem auto; }
+blockquote { margin: 1rem 0; padding: 0 1rem; color: #59636e; border-left: .25rem solid #d1d9e0; }
+hr { border: 0; border-top: 1px solid #d1d9e0; margin: 2rem 0; }
+@media (max-width: 40rem) {
+  body { font-size: 15px; }
+  main { padding: .75rem .85rem 2rem; }
+  h1 { font-size: 1.5rem; }
+  th, td { padding: .25rem .45rem; }
+}
+@media print {
+  @page { margin: 1.6cm 1.4cm; }
+  body { font-size: 10.5pt; color: #000; }
+  main { max-width: none; padding: 0; }
+  table { display: table; width: auto; max-width: 100%; overflow: visible; font-size: 9pt; }
+  tr, img, pre, blockquote { break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; }
+  img { max-width: 85%; }
+  a { color: inherit; text-decoration: none; }
+  tbody tr:nth-child(2n) td { background: none; }
+}
+]]):gsub("FONTS", FONTS):gsub("MONO", MONO)
+
+-- The reload script of a watched page: loads NAME/watch.js, which calls
+-- nnlabReportVersion("V") with the version of the newest report; a version
+-- other than this page's reloads it (the browser keeps the scroll position).
+-- A missing file (a report written since without `watch`) does nothing.
+local RELOAD = [[
+<script>
+(function () {
+  var version = "VERSION", source = "SOURCE";
+  window.nnlabReportVersion = function (latest) { if (latest !== version) location.reload(); };
+  setInterval(function () {
+    var s = document.createElement("script");
+    s.src = source + "?" + Date.now();
+    s.onload = s.onerror = function () { s.remove(); };
+    document.head.appendChild(s);
+  }, 1000);
+})();
+</script>
+]]
+
+-- "%41b%20c" -> "Ab c"
+local function percent_decoded(url)
+  return (url:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+-- The image rewriter for embedded charts: a URL NAME/FILE.png (as the
+-- Markdown links it, escape.md_link) whose file the folder holds becomes a
+-- data: URI; any other URL is kept.
+local function embedder(name, folder, read)
+  return function(url)
+    local path = percent_decoded(url)
+    local file = path:sub(#name + 2)
+    if path:sub(1, #name + 1) ~= name .. "/" or file == "" or file:find("/", 1, true) or not file:match("%.png$") then
+      return nil
+    end
+    local bytes = read(folder .. "/" .. file)
+    if not bytes then return nil end
+    return "data:image/png;base64," .. core.html.base64(bytes)
+  end
+end
+
+-- A report version (letters, digits, - and .: safe in a JS string in HTML).
+local function checked(version)
+  if type(version) ~= "string" or not version:match("^[%w%-%.]+$") then
+    error(("html: a report version is letters, digits, - and ., got %s"):format(tostring(version)), 2)
+  end
+  return version
+end
+
+--- html.version_script(version) -> the text of NAME/watch.js for a report
+--- whose page has this version.
+function html.version_script(version)
+  return ('nnlabReportVersion("%s");\n'):format(checked(version))
+end
+
+--- html.page { markdown, title, name, language = "zh" | "en", images =
+--- "embed" | "linked", folder (where the charts are now, for embedding),
+--- read = function(path) -> bytes | nil, version (under watch: the page
+--- polls NAME/watch.js for a newer one) } -> the page's text.
+function html.page(p)
+  local rewrite = p.images ~= "linked" and embedder(p.name, p.folder, p.read) or nil
+  local body = core.html.from_markdown(p.markdown, rewrite)
+  local out = {
+    "<!DOCTYPE html>\n",
+    ('<html lang="%s">\n<head>\n'):format(p.language == "zh" and "zh-CN" or "en"),
+    '<meta charset="utf-8">\n',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+    '<meta name="generator" content="nnlab">\n',
+    ("<title>%s</title>\n"):format(escape.html_text(p.title)),
+    "<style>\n", CSS, "</style>\n</head>\n<body>\n<main>\n", body, "</main>\n",
+  }
+  if p.version then
+    -- md_link leaves only letters, digits, -._~/ and %XX: safe in a JS string in HTML
+    local source = escape.md_link(p.name .. "/" .. html.VERSION_FILE)
+    out[#out + 1] = (RELOAD:gsub("VERSION", checked(p.version)):gsub("SOURCE", function() return source end))
+  end
+  out[#out + 1] = "</body>\n</html>\n"
+  return table.concat(out)
+end
+
+return html

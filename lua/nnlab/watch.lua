@@ -1,0 +1,264 @@
+-- nnlab.watch: `nnlab watch FILE [run options]`, a live notebook. Runs the
+-- experiment, then runs it again each time a file it read is saved: the
+-- experiment, every file it lab.require'd (or tried to) and every data file
+-- it loaded (nnlab.data.files_read). Linux inotify (core.watch) watches
+-- their folders, so editors that save by renaming a new file over the old
+-- one are seen too; nothing polls.
+--
+-- Each re-render is a fresh `nnlab run` in a forked child: no state of one
+-- render (lab.param values, loaded modules, the notebook's blocks) leaks
+-- into the next, and an error, a crash or an interruption ends only that
+-- child. The cache decides what trains, so a prose edit trains nothing.
+-- The child sends its totals and the files it read back through a pipe
+-- (nnlab.notebook.serialize's data format); the watcher prints one line per
+-- render. Changes are debounced (DEBOUNCE seconds of quiet after the last
+-- one); a change during a render queues one new render, which starts when
+-- that one has finished. A failed render shows its error (at the user's
+-- line, as `nnlab run` does) and leaves the last good report, which the
+-- report's atomic staging guarantees; so does Ctrl-C, which stops the
+-- render under way (its finished runs stay cached) and the watch, exit
+-- status 130.
+local cli = require "nnlab.cli"
+local core = require "nnlab.core"
+local serialize = require "nnlab.notebook.serialize"
+local proc = core.proc
+
+local watch = {}
+
+--- watch.DEBOUNCE: seconds without a further change before a render starts
+--- (an editor's save is several events: write, rename, attributes).
+watch.DEBOUNCE = 0.1
+
+local USAGE = [==[
+usage: nnlab watch FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--quiet] [--html[=MODE]]
+
+Runs FILE.lua as `nnlab run` does, then again each time it, a file it
+lab.require'd or a data file it loaded is saved, training only what the
+cache does not hold. One line per render; an error is shown and the last
+good report stays. With --html the page OUT/NAME.html reloads itself in the
+browser after each render. Ctrl-C stops (the last good report stays).
+The options are nnlab run's (nnlab run --help); --force applies to the
+first render only.
+]==]
+
+local function say(text)
+  io.stdout:write("nnlab watch: ", text, "\n")
+  io.stdout:flush()
+end
+
+-- The child: one `nnlab run` of opts, then its totals and the files it read
+-- through write_fd; ends with _exit (nothing of the watcher's runs twice).
+-- through write_fd; ends with _exit whatever happens: nothing of the
+-- watcher's runs twice, and no error climbs back into the watch loop.
+local function render_child(opts, write_fd)
+  local status = 1
+  local ok, err = pcall(function()
+    local totals
+    status, totals = cli.run_file(opts)
+    local read = {}
+    local notebook = package.loaded["nnlab.notebook"]
+    for _, path in ipairs(notebook and notebook.loaded_files() or { opts.script }) do read[#read + 1] = path end
+    for _, path in ipairs(require("nnlab.data").files_read()) do read[#read + 1] = path end
+    proc.write(write_fd, "return " .. serialize.encode { status = status, totals = totals, files = read })
+  end)
+  if not ok then
+    io.stderr:write("nnlab: ", tostring(err), "\n")
+    if status == 0 then status = 1 end
+  end
+  io.stdout:flush()
+  io.stderr:flush()
+  proc._exit(status)
+end
+
+-- Starts a render in a child; returns { pid, fd, text, started, cause }.
+local function start_render(opts, cause, watcher)
+  io.stdout:flush()
+  io.stderr:flush()
+  local read_fd, write_fd = proc.pipe()
+  if not read_fd then error("cannot start a render: " .. tostring(write_fd), 0) end
+  local pid, err = proc.fork()
+  if not pid then
+    proc.close(read_fd)
+    proc.close(write_fd)
+    error("cannot start a render: " .. tostring(err), 0)
+  end
+  if pid == 0 then
+    proc.close(read_fd)
+    watcher:close()
+    render_child(opts, write_fd)
+  end
+  proc.close(write_fd)
+  return { pid = pid, fd = read_fd, text = {}, started = proc.clock(), cause = cause }
+end
+
+-- The set of watched files: folder watches (wd) and, per wd, the names in it.
+local Watched = {}
+Watched.__index = Watched
+
+local function new_watched(watcher)
+  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, count = 0 }, Watched)
+end
+
+-- "a/b/c.lua" -> "a/b", "c.lua"; "c.lua" -> ".", "c.lua"; "/c.lua" -> "/", "c.lua"
+local function split(path)
+  local folder, name = path:match("^(.*)/([^/]*)$")
+  if not folder then return ".", path end
+  return folder == "" and "/" or folder, name
+end
+
+-- Watches path (its folder); false and why when its folder cannot be watched.
+function Watched:add(path)
+  if self.paths[path] then return true end
+  local folder, name = split(path)
+  local wd, err = self.watcher:add(folder)
+  if not wd then return false, err end
+  local entry = self.by_wd[wd] or { names = {} }
+  self.by_wd[wd] = entry
+  entry.names[name] = path
+  self.paths[path] = true
+  self.count = self.count + 1
+  return true
+end
+
+-- The watched path an event names, or nil; "*" when events were lost.
+function Watched:path_of(event)
+  if event.kind == "overflow" then return "*" end
+  local entry = self.by_wd[event.wd]
+  return entry and entry.names[event.name]
+end
+
+local function clock_text() return os.date("%H:%M:%S") end
+
+-- The one line of a finished render.
+local function render_line(child, result, how, code, opts)
+  local cause = child.cause
+  if how ~= "exited" then
+    return ("%s %s: the render died (%s); the last good report stays"):format(clock_text(), cause,
+                                                                            proc.signal_name(code))
+  end
+  if code ~= 0 or not result then
+    return ("%s %s: failed (the error is above); the last good report stays"):format(clock_text(), cause)
+  end
+  local t = result.totals
+  if not t then return ("%s %s: ran, %.2f s (no report: it uses no lab function)"):format(clock_text(), cause,
+                                                                                        proc.clock() - child.started) end
+  local wrote = t.path and (", " .. t.path .. (opts.html and (", " .. t.path:gsub("%.md$", ".html")) or "")) or ""
+  return ("%s %s: %d runs, %d trained, %d from cache, %.2f s%s"):format(clock_text(), cause, t.runs, t.trained,
+                                                                        t.cached, proc.clock() - child.started, wrote)
+end
+
+-- Ends a render whose pipe has closed: reaps it, prints its line, watches
+-- the files it read.
+local function finish_render(child, watched, opts)
+  proc.close(child.fd)
+  local _, how, code = proc.wait(child.pid)
+  local result = serialize.decode(table.concat(child.text), "render")
+  say(render_line(child, result, how, code, opts))
+  local before = watched.count
+  for _, path in ipairs(result and result.files or {}) do
+    local ok, err = watched:add(path)
+    if not ok and not watched.refused then
+      watched.refused = true
+      say(("cannot watch %s: %s"):format(path, err))
+    end
+  end
+  if watched.count ~= before or not watched.announced then
+    watched.announced = true
+    local list = {}
+    for path in pairs(watched.paths) do list[#list + 1] = path end
+    table.sort(list)
+    say(("watching %s; save one to run again, Ctrl-C to stop"):format(table.concat(list, ", ")))
+  end
+end
+
+local function contains(list, value)
+  for _, v in ipairs(list) do if v == value then return true end end
+  return false
+end
+
+-- Raises when a signal has been caught (SIGINT, SIGTERM, SIGHUP): the watch stops.
+local function check_interrupt()
+  if proc.caught_signal() then error("interrupted", 0) end
+end
+
+-- The watch loop; returns only by raising (an error, or "interrupted").
+-- running.child is the render under way, for the caller to stop.
+local function loop(opts, watcher, watched, running)
+  local pending, last_change = opts.script, -math.huge -- the first render starts at once
+  while true do
+    local child = running.child
+    local fds, timeout = { watcher:fd() }, -1
+    if child then fds[2] = child.fd end
+    if pending and not child then
+      timeout = math.max(0, math.ceil((last_change + watch.DEBOUNCE - proc.clock()) * 1000))
+    end
+    local ready, err = proc.poll(fds, timeout)
+    if not ready then error("poll: " .. tostring(err), 0) end
+    check_interrupt()
+    for _, event in ipairs(assert(watcher:read())) do
+      local path = watched:path_of(event)
+      if path then
+        pending, last_change = path == "*" and "(events lost)" or path, proc.clock()
+      end
+    end
+    if child and contains(ready, child.fd) then
+      local chunk = proc.read(child.fd)
+      if chunk == nil or chunk == "" then
+        running.child = nil -- the child has ended: nothing to stop any more
+        finish_render(child, watched, opts)
+        opts.force = false -- --force retrains on the first render only
+      else
+        child.text[#child.text + 1] = chunk
+      end
+    end
+    if pending and not running.child and proc.clock() >= last_change + watch.DEBOUNCE then
+      -- a signal caught meanwhile stops the watch after running.child is set,
+      -- so the caller finds the render to stop
+      proc.hold_interrupts(function() running.child = start_render(opts, pending, watcher) end)
+      pending = nil
+    end
+  end
+end
+
+--- watch.main(args, argv) -> exit status: `nnlab watch` with args (after
+--- "watch") and argv (the whole command line, for the report's header).
+function watch.main(args, argv)
+  local opts, err = cli.parse_run(args)
+  if not opts then io.stderr:write("nnlab: ", err, "\n") return 1 end
+  if opts.help then io.write(USAGE) return 0 end
+  if not opts.script then io.stderr:write("nnlab: watch needs a Lua file (see nnlab watch --help)\n") return 1 end
+  local f = io.open(opts.script, "r")
+  if not f then
+    io.stderr:write(("nnlab: cannot open %s: no such file or not readable\n"):format(opts.script))
+    return 1
+  end
+  f:close()
+  opts.argv, opts.watch = argv, true
+  local watcher, werr = core.watch.open()
+  if not watcher then io.stderr:write("nnlab: cannot watch files: ", werr, "\n") return 1 end
+  local watched = new_watched(watcher)
+  local ok, aerr = watched:add(opts.script)
+  if not ok then io.stderr:write(("nnlab: cannot watch %s: %s\n"):format(opts.script, aerr)) return 1 end
+  proc.catch_signals()
+  local running = {}
+  local _, why = pcall(loop, opts, watcher, watched, running)
+  local number, name = proc.caught_signal()
+  local child = running.child
+  if child then
+    -- stop the render under way: its staging is abandoned, its finished runs
+    -- stay cached. SIGTERM, whatever stopped the watch: the terminal's SIGINT
+    -- may have missed a render waiting in os.execute (system() ignores SIGINT)
+    proc.kill(child.pid, 15)
+    proc.close(child.fd)
+    proc.wait(child.pid)
+  end
+  watcher:close()
+  if number then
+    say(("stopped by SIG%s; the last good report stays"):format(name))
+    return 128 + number
+  end
+  io.stderr:write("nnlab: watch: ", tostring(why), "\n")
+  return 1
+end
+
+return watch
