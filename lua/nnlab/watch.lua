@@ -55,11 +55,10 @@ local function render_child(opts, write_fd)
   local ok, err = pcall(function()
     local totals
     status, totals = cli.run_file(opts)
-    local read = {}
     local notebook = package.loaded["nnlab.notebook"]
-    for _, path in ipairs(notebook and notebook.loaded_files() or { opts.script }) do read[#read + 1] = path end
-    for _, path in ipairs(require("nnlab.data").files_read()) do read[#read + 1] = path end
-    proc.write(write_fd, "return " .. serialize.encode { status = status, totals = totals, files = read })
+    proc.write(write_fd, "return " .. serialize.encode {
+      status = status, totals = totals,
+      lua = notebook and notebook.loaded_files() or { opts.script }, data = require("nnlab.data").files_read() })
   end)
   if not ok then
     io.stderr:write("nnlab: ", tostring(err), "\n")
@@ -96,7 +95,7 @@ local Watched = {}
 Watched.__index = Watched
 
 local function new_watched(watcher)
-  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, count = 0 }, Watched)
+  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, lua = {}, data = {} }, Watched)
 end
 
 -- "a/b/c.lua" -> "a/b", "c.lua"; "c.lua" -> ".", "c.lua"; "/c.lua" -> "/", "c.lua"
@@ -106,8 +105,9 @@ local function split(path)
   return folder == "" and "/" or folder, name
 end
 
--- Watches path (its folder); false and why when its folder cannot be watched.
-function Watched:add(path)
+-- Watches path (its folder), a file of `kind` ("lua" or "data"); false and
+-- why when its folder cannot be watched.
+function Watched:add(path, kind)
   if self.paths[path] then return true end
   local folder, name = split(path)
   local wd, err = self.watcher:add(folder)
@@ -116,8 +116,22 @@ function Watched:add(path)
   self.by_wd[wd] = entry
   entry.names[name] = path
   self.paths[path] = true
-  self.count = self.count + 1
+  self[kind][#self[kind] + 1] = path
   return true
+end
+
+-- "a.lua, lib/b.lua and 4 data files (in /usr/share/datasets/fashion-mnist)"
+function Watched:text()
+  local parts = { table.concat(self.lua, ", ") }
+  if #self.data > 0 then
+    local folders, seen = {}, {}
+    for _, path in ipairs(self.data) do
+      local folder = split(path)
+      if not seen[folder] then seen[folder] = true folders[#folders + 1] = folder end
+    end
+    parts[2] = ("%d data file%s (in %s)"):format(#self.data, #self.data == 1 and "" or "s", table.concat(folders, ", "))
+  end
+  return table.concat(parts, " and ")
 end
 
 -- The watched path an event names, or nil; "*" when events were lost.
@@ -154,20 +168,19 @@ local function finish_render(child, watched, opts)
   local _, how, code = proc.wait(child.pid)
   local result = serialize.decode(table.concat(child.text), "render")
   say(render_line(child, result, how, code, opts))
-  local before = watched.count
-  for _, path in ipairs(result and result.files or {}) do
-    local ok, err = watched:add(path)
-    if not ok and not watched.refused then
-      watched.refused = true
-      say(("cannot watch %s: %s"):format(path, err))
+  local before = #watched.lua + #watched.data
+  for _, kind in ipairs { "lua", "data" } do
+    for _, path in ipairs(result and result[kind] or {}) do
+      local ok, err = watched:add(path, kind)
+      if not ok and not watched.refused then
+        watched.refused = true
+        say(("cannot watch %s: %s"):format(path, err))
+      end
     end
   end
-  if watched.count ~= before or not watched.announced then
+  if #watched.lua + #watched.data ~= before or not watched.announced then
     watched.announced = true
-    local list = {}
-    for path in pairs(watched.paths) do list[#list + 1] = path end
-    table.sort(list)
-    say(("watching %s; save one to run again, Ctrl-C to stop"):format(table.concat(list, ", ")))
+    say(("watching %s; save one to run again, Ctrl-C to stop"):format(watched:text()))
   end
 end
 
@@ -237,7 +250,7 @@ function watch.main(args, argv)
   local watcher, werr = core.watch.open()
   if not watcher then io.stderr:write("nnlab: cannot watch files: ", werr, "\n") return 1 end
   local watched = new_watched(watcher)
-  local ok, aerr = watched:add(opts.script)
+  local ok, aerr = watched:add(opts.script, "lua")
   if not ok then io.stderr:write(("nnlab: cannot watch %s: %s\n"):format(opts.script, aerr)) return 1 end
   proc.catch_signals()
   local running = {}

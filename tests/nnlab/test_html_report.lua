@@ -67,7 +67,9 @@ T.case("--html writes one self-contained page", function()
   T.contains(page, '"WenQuanYi Zen Hei"', "a font with Chinese glyphs")
   T.eq(count(page, '<img src="data:image/png;base64,[%w+/=]+"'), 2, "charts embedded as data: URIs")
   T.truthy(count(page, "<table>") >= 3, "the header, list and grid tables")
-  T.contains(page, '<td align="right">', "right-aligned number columns")
+  T.contains(page, '<th align="right">', "right-aligned number columns")
+  T.truthy(page:find('<td align="right" class="value">%d+%.%d+ %%</td>'),
+           "a number cell kept on one line (class value)")
   T.truthy(not page:find("<script>alert", 1, true), "raw HTML in prose does not pass through")
   T.truthy(not page:find("onerror", 1, true), "no onerror attribute")
   T.truthy(not page:find('href="javascript:', 1, true), "no javascript: link")
@@ -136,6 +138,20 @@ T.case("the page is written in the report's staging: a fault at its points leave
     run(out, { "--html", "--set", "prose=NEW" }, { NNLAB_FAULT_AT = "1" }) -- recovers, then fails at once
     check(k, "SIGKILL", kill_text)
     T.eq(T.run("ls -A " .. T.quote(out)):gsub("%s+", " "), ".页面.lock 页面 页面.html 页面.md ", "nothing left over")
+  end
+end)
+
+T.case("every bold phrase the report's words hold renders bold (CJK punctuation and CommonMark)", function()
+  local words, core = require "nnlab.notebook.words", require "nnlab.core"
+  for language, catalogue in pairs(words.catalogues) do
+    for key, text in pairs(catalogue) do
+      local _, marks = text:gsub("%*%*", "")
+      if type(text) == "string" and marks > 0 then
+        local page = core.html.from_markdown((text:gsub("%%[%-%d%.]*[sdfgq]", "x")))
+        local _, strong = page:gsub("<strong>", "")
+        T.eq(strong, marks // 2, ("%s.%s: bold phrases in %q"):format(language, key, text))
+      end
+    end
   end
 end)
 

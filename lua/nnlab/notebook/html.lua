@@ -37,6 +37,10 @@ h2 { font-size: 1.4rem; line-height: 1.3; margin: 2rem 0 .8rem; padding-bottom: 
      border-bottom: 1px solid #d1d9e0; }
 h3 { font-size: 1.15rem; margin: 1.5rem 0 .6rem; }
 a { color: #0969da; }
+/* Chinese has no italics: a slanted Latin font's fake oblique of CJK glyphs reads badly */
+em:lang(zh) { font-style: normal; color: #4b5563; }
+/* WenQuanYi Zen Hei has one weight; Chromium emboldens it only from 800 up */
+h1:lang(zh), h2:lang(zh), h3:lang(zh), strong:lang(zh), b:lang(zh) { font-weight: 900; }
 code { font-family: MONO; font-size: .88em; background: #f3f4f6; border-radius: 4px; padding: .1em .3em; }
 pre { background: #f6f8fa; padding: .8rem 1rem; overflow-x: auto; border-radius: 6px; line-height: 1.45; }
 pre code { background: none; padding: 0; font-size: .85em; }
@@ -44,6 +48,7 @@ table { display: block; width: max-content; max-width: 100%; overflow-x: auto; b
         margin: 1rem 0; font-variant-numeric: tabular-nums; font-size: .92em; }
 th, td { border: 1px solid #d1d9e0; padding: .3rem .65rem; vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
+td.value { white-space: nowrap; }
 tbody tr:nth-child(2n) td { background: #fafbfc; }
 img { display: block; max-width: 100%; height: auto; margin: 1rem auto; }
 blockquote { margin: 1rem 0; padding: 0 1rem; color: #59636e; border-left: .25rem solid #d1d9e0; }
@@ -115,6 +120,18 @@ local function checked(version)
   return version
 end
 
+-- A short cell of a number column (right-aligned: "80.91 ± 0.10 %", "7.3 s")
+-- gets class="value", which keeps it on one line; longer text there wraps.
+local SHORT_CELL = 24 -- characters
+local function mark_values(body)
+  return (body:gsub('<td align="right">(.-)</td>', function(cell)
+    local text = cell:gsub("<[^>]*>", ""):gsub("&%w+;", "x")
+    local n = utf8.len(text) or #text
+    if n > SHORT_CELL then return nil end
+    return '<td align="right" class="value">' .. cell .. "</td>"
+  end))
+end
+
 --- html.version_script(version) -> the text of NAME/watch.js for a report
 --- whose page has this version.
 function html.version_script(version)
@@ -127,7 +144,7 @@ end
 --- polls NAME/watch.js for a newer one) } -> the page's text.
 function html.page(p)
   local rewrite = p.images ~= "linked" and embedder(p.name, p.folder, p.read) or nil
-  local body = core.html.from_markdown(p.markdown, rewrite)
+  local body = mark_values(core.html.from_markdown(p.markdown, rewrite))
   local out = {
     "<!DOCTYPE html>\n",
     ('<html lang="%s">\n<head>\n'):format(p.language == "zh" and "zh-CN" or "en"),

@@ -348,7 +348,7 @@ function notebook.sweep(spec)
   check_unknown_sets(s, #s.sweeps == 0 and "is declared before the first lab.sweep"
                         or ("is declared before lab.sweep %d"):format(#s.sweeps + 1), false)
   s.sweep_started = true
-  s.display = s.display or progress.new(s.display_mode)
+  s.display = s.display or progress.new(s.display_mode, nil, s.watch)
   s.cache = s.cache or cache.open()
   local runs = sweep.run(spec, { cache = s.cache, force = s.force, parallel = s.parallel, display = s.display,
                                  index = #s.sweeps + 1, title = s.name,
