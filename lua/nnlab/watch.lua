@@ -13,13 +13,16 @@
 -- (nnlab.notebook.serialize's data format); the watcher prints one line per
 -- render. Changes are debounced (DEBOUNCE seconds of quiet after the last
 -- one); a change during a render queues one new render, which starts when
--- that one has finished. A failed render shows its error (at the user's
+-- that one has finished. A data file counts as changed only when its bytes
+-- did (SHA-256), so an experiment that writes the data it reads does not
+-- re-render itself for ever. A failed render shows its error (at the user's
 -- line, as `nnlab run` does) and leaves the last good report, which the
 -- report's atomic staging guarantees; so does Ctrl-C, which stops the
 -- render under way (its finished runs stay cached) and the watch, exit
 -- status 130.
 local cli = require "nnlab.cli"
 local core = require "nnlab.core"
+local provenance = require "nnlab.notebook.provenance"
 local serialize = require "nnlab.notebook.serialize"
 local proc = core.proc
 
@@ -95,7 +98,7 @@ local Watched = {}
 Watched.__index = Watched
 
 local function new_watched(watcher)
-  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, lua = {}, data = {} }, Watched)
+  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, lua = {}, data = {}, digests = {} }, Watched)
 end
 
 -- "a/b/c.lua" -> "a/b", "c.lua"; "c.lua" -> ".", "c.lua"; "/c.lua" -> "/", "c.lua"
@@ -115,8 +118,21 @@ function Watched:add(path, kind)
   local entry = self.by_wd[wd] or { names = {} }
   self.by_wd[wd] = entry
   entry.names[name] = path
-  self.paths[path] = true
+  self.paths[path] = kind
   self[kind][#self[kind] + 1] = path
+  if kind == "data" then self.digests[path] = provenance.sha256(path) or false end
+  return true
+end
+
+-- Whether a save of path calls for a render: always for a Lua file (saving
+-- one unchanged re-renders, as a user may expect); for a data file only when
+-- its bytes changed since the last render that read it, so an experiment
+-- that writes the data it then reads does not re-render itself for ever.
+function Watched:changed(path)
+  if self.paths[path] ~= "data" then return true end
+  local digest = provenance.sha256(path) or false
+  if digest == self.digests[path] and digest then return false end
+  self.digests[path] = digest
   return true
 end
 
@@ -198,11 +214,12 @@ end
 -- running.child is the render under way, for the caller to stop.
 local function loop(opts, watcher, watched, running)
   local pending, last_change = opts.script, -math.huge -- the first render starts at once
+  local saved = {} -- files saved since the last render started (Watched:changed decides)
   while true do
     local child = running.child
     local fds, timeout = { watcher:fd() }, -1
     if child then fds[2] = child.fd end
-    if pending and not child then
+    if (pending or next(saved)) and not child then
       timeout = math.max(0, math.ceil((last_change + watch.DEBOUNCE - proc.clock()) * 1000))
     end
     local ready, err = proc.poll(fds, timeout)
@@ -210,9 +227,8 @@ local function loop(opts, watcher, watched, running)
     check_interrupt()
     for _, event in ipairs(assert(watcher:read())) do
       local path = watched:path_of(event)
-      if path then
-        pending, last_change = path == "*" and "(events lost)" or path, proc.clock()
-      end
+      if path == "*" then pending = "(events lost)" elseif path then saved[path] = true end
+      if path then last_change = proc.clock() end
     end
     if child and contains(ready, child.fd) then
       local chunk = proc.read(child.fd)
@@ -223,6 +239,12 @@ local function loop(opts, watcher, watched, running)
       else
         child.text[#child.text + 1] = chunk
       end
+    end
+    if not running.child and proc.clock() >= last_change + watch.DEBOUNCE then
+      for path in pairs(saved) do
+        if watched:changed(path) then pending = pending or path end -- every data file's digest is brought up to date
+      end
+      saved = {}
     end
     if pending and not running.child and proc.clock() >= last_change + watch.DEBOUNCE then
       -- a signal caught meanwhile stops the watch after running.child is set,

@@ -117,8 +117,10 @@ T.case("the page is written in the report's staging: a fault at its points leave
       T.eq(page, old_page, kind .. " at " .. k .. ": the old page")
     end
   end
-  -- the last fault point (test_report_atomic covers the points before the
-  -- page's: its write, then the commit's renames, come last)
+  -- the last fault point; the last 9 are the page's write (write, rename),
+  -- the journal's (write, rename) and the commit's renames (the folder out
+  -- and in, the page out and in, the .md); test_report_atomic covers the
+  -- points before them
   local lo, hi = 1, 128 -- lo faults, hi does not
   while hi - lo > 1 do
     local mid = (lo + hi) // 2
@@ -126,13 +128,13 @@ T.case("the page is written in the report's staging: a fault at its points leave
   end
   local points = lo
   T.truthy(points >= 10, "fault points: " .. points)
-  for k = points - 9, points do
+  for k = points - 8, points do
     local fault_text = faulted(k, "fail")
     T.contains(fault_text, "injected fault", "fault " .. k)
     check(k, "fault", fault_text)
   end
-  -- SIGKILL at the commit's points, then the next run's recovery
-  for k = points - 6, points do
+  -- SIGKILL at the commit's renames, then the next run's recovery
+  for k = points - 4, points do
     local kill_text, kill_status = faulted(k, "kill")
     T.eq(kill_status, 137, "SIGKILL at " .. k .. "\n" .. kill_text)
     run(out, { "--html", "--set", "prose=NEW" }, { NNLAB_FAULT_AT = "1" }) -- recovers, then fails at once

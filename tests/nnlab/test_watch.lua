@@ -4,7 +4,8 @@
 -- a prose edit re-renders with 0 trained; a hyperparameter edit trains; an
 -- error is shown at the user's line and the report on disk stays the last
 -- good one, byte for byte; the fix re-renders; an edit of a lab.require'd
--- file and of a data file re-render too; two saves during a slow render
+-- file and of a data file re-render too (a data file rewritten with the
+-- same bytes does not); two saves during a slow render
 -- queue exactly one more; Ctrl-C during a render stops with status 130 and
 -- leaves the last good report (and no staging folder). After each step it
 -- checks the render line, the report and the page's reload version.
@@ -93,7 +94,10 @@ local ok, err = pcall(function()
     T.contains(r.text, md, "render line names the report")
     T.contains(T.read(md), "prose A; first words", "report")
     check_page("prose A; first words")
-    T.contains(T.read(job.log), "watching ", "the files watched are listed")
+    T.wait_until("the files watched are listed", function() return T.read(job.log):find("watching ", 1, true) end, 10)
+    local listed = T.read(job.log):match("watching ([^\n]*)")
+    T.contains(listed, "watched.lua, ", "the experiment")
+    T.contains(listed, "lib/words.lua and 4 data files", "the lab.require'd file and the data files")
   end)
 
   T.case("a prose edit re-renders with nothing trained", function()
@@ -114,10 +118,8 @@ local ok, err = pcall(function()
 
   local good_md, good_page = T.read(md), T.read(page)
   T.case("an error is shown at the user's line and the last good report stays", function()
-    local text = experiment { prose = "prose C", lr = "0.05", extra = "local broken = nil + 1 --<" }
-    local line = 0
-    for l in (text .. "\n"):gmatch("([^\n]*)\n") do line = line + 1 if l:find("--<", 1, true) then break end end
-    save(script, text, true)
+    local _, line = T.marked_script(dir .. "/exp", "watched",
+                                    experiment { prose = "prose C", lr = "0.05", extra = "local broken = nil + 1 --<" })
     local r = render(4, "error")
     T.truthy(r.failed, "the render failed: " .. r.text)
     T.contains(T.read(job.log), ("watched.lua:%d: attempt to perform arithmetic on a nil value"):format(line),
@@ -150,6 +152,13 @@ local ok, err = pcall(function()
     local r = render(7, "data edit")
     T.eq(r.trained, 2, "trained")
     T.contains(r.text, "train-images-idx3-ubyte", "render line names the file")
+  end)
+
+  T.case("a data file written again with the same bytes does not re-render", function()
+    local images = data .. "/train-images-idx3-ubyte"
+    save(images, T.read(images))
+    os.execute("sleep 0.5")
+    T.eq(#renders(), 7, "renders")
   end)
 
   T.case("saves during a render queue one more render, of the newest text", function()
