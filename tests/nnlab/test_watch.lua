@@ -81,6 +81,7 @@ end
 local function check_page(prose)
   local html = T.read(page)
   T.contains(html, prose, "the page")
+  T.contains(html, '<img src="data:image/png;base64,', "the chart embedded (also when re-used from the last report)")
   local version = html:match('var version = "([^"]+)"')
   T.truthy(version, "the page has a reload version")
   T.eq(T.read(version_file), ('nnlabReportVersion("%s");\n'):format(version), "watch.js")

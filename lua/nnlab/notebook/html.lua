@@ -49,6 +49,7 @@ table { display: block; width: max-content; max-width: 100%; overflow-x: auto; b
 th, td { border: 1px solid #d1d9e0; padding: .3rem .65rem; vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
 td.value { white-space: nowrap; }
+td.words { min-width: 10em; }
 tbody tr:nth-child(2n) td { background: #fafbfc; }
 img { display: block; max-width: 100%; height: auto; margin: 1rem auto; }
 blockquote { margin: 1rem 0; padding: 0 1rem; color: #59636e; border-left: .25rem solid #d1d9e0; }
@@ -121,14 +122,15 @@ local function checked(version)
 end
 
 -- A short cell of a number column (right-aligned: "80.91 ± 0.10 %", "7.3 s")
--- gets class="value", which keeps it on one line; longer text there wraps.
+-- gets class="value", which keeps it on one line; a longer one (a verdict
+-- in words) class="words", which keeps it wide enough to read when the
+-- numbers beside it take the room of a phone's screen.
 local SHORT_CELL = 24 -- characters
 local function mark_values(body)
   return (body:gsub('<td align="right">(.-)</td>', function(cell)
     local text = cell:gsub("<[^>]*>", ""):gsub("&%w+;", "x")
     local n = utf8.len(text) or #text
-    if n > SHORT_CELL then return nil end
-    return '<td align="right" class="value">' .. cell .. "</td>"
+    return ('<td align="right" class="%s">%s</td>'):format(n > SHORT_CELL and "words" or "value", cell)
   end))
 end
 
