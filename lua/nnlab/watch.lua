@@ -181,7 +181,8 @@ end
 -- the files it read.
 local function finish_render(child, watched, opts)
   proc.close(child.fd)
-  local _, how, code = proc.wait(child.pid)
+  local how, code
+  if child.exit then how, code = child.exit[1], child.exit[2] else _, how, code = proc.wait(child.pid) end
   local result = serialize.decode(table.concat(child.text), "render")
   say(render_line(child, result, how, code, opts))
   local before = #watched.lua + #watched.data
@@ -218,7 +219,7 @@ local function loop(opts, watcher, watched, running)
   while true do
     local child = running.child
     local fds, timeout = { watcher:fd() }, -1
-    if child then fds[2] = child.fd end
+    if child then fds[2], timeout = child.fd, 1000 end
     if (pending or next(saved)) and not child then
       timeout = math.max(0, math.ceil((last_change + watch.DEBOUNCE - proc.clock()) * 1000))
     end
@@ -230,14 +231,24 @@ local function loop(opts, watcher, watched, running)
       if path == "*" then pending = "(events lost)" elseif path then saved[path] = true end
       if path then last_change = proc.clock() end
     end
+    if child and not contains(ready, child.fd) and not child.exit then
+      -- a render that ended while its workers (which inherit the pipe) live
+      -- on, as after a SIGKILL, is over all the same
+      local pid, how, code = proc.wait(child.pid, true)
+      if pid then
+        child.exit = { how, code }
+        ready = proc.poll({ child.fd }, 0) or {}
+        if not contains(ready, child.fd) then ready = { child.fd } child.closed = true end
+      end
+    end
     if child and contains(ready, child.fd) then
-      local chunk = proc.read(child.fd)
-      if chunk == nil or chunk == "" then
+      local chunk = child.closed and "" or proc.read(child.fd)
+      if chunk and chunk ~= "" then child.text[#child.text + 1] = chunk end
+      -- over: end of file, or the child is gone and nothing more is waiting
+      if chunk == nil or chunk == "" or (child.exit and not contains(proc.poll({ child.fd }, 0) or {}, child.fd)) then
         running.child = nil -- the child has ended: nothing to stop any more
         finish_render(child, watched, opts)
         opts.force = false -- --force retrains on the first render only
-      else
-        child.text[#child.text + 1] = chunk
       end
     end
     if not running.child and proc.clock() >= last_change + watch.DEBOUNCE then
