@@ -22,6 +22,8 @@
 -- status 130.
 local cli = require "nnlab.cli"
 local core = require "nnlab.core"
+local files = require "nnlab.files"
+local html = require "nnlab.notebook.html"
 local provenance = require "nnlab.notebook.provenance"
 local serialize = require "nnlab.notebook.serialize"
 local proc = core.proc
@@ -55,14 +57,29 @@ end
 -- watcher's runs twice, and no error climbs back into the watch loop.
 local function render_child(opts, write_fd)
   local status = 1
+  -- what the run writes to stderr is also kept: its last "nnlab: " message
+  -- is the error the page shows (nnlab.cli writes it there)
+  local stderr, said = io.stderr, {}
+  io.stderr = setmetatable({}, { __index = function(_, key)
+    return function(_, ...)
+      if key == "write" then
+        for i = 1, select("#", ...) do said[#said + 1] = tostring((select(i, ...))) end
+      end
+      return stderr[key](stderr, ...)
+    end
+  end })
   local ok, err = pcall(function()
     local totals
     status, totals = cli.run_file(opts)
     local notebook = package.loaded["nnlab.notebook"]
+    local text = table.concat(said)
+    local last = 0
+    for at in text:gmatch("()nnlab: ") do last = at end
     proc.write(write_fd, "return " .. serialize.encode {
-      status = status, totals = totals,
+      status = status, totals = totals, error = status ~= 0 and last > 0 and text:sub(last + 7):gsub("%s+$", "") or nil,
       lua = notebook and notebook.loaded_files() or { opts.script }, data = require("nnlab.data").files_read() })
   end)
+  io.stderr = stderr
   if not ok then
     io.stderr:write("nnlab: ", tostring(err), "\n")
     if status == 0 then status = 1 end
@@ -177,6 +194,21 @@ local function render_line(child, result, how, code, opts)
                                                                         t.cached, proc.clock() - child.started, wrote)
 end
 
+-- Writes OUT/.NAME.watch.js (with --html), the status a watched page shows (nnlab.notebook.html):
+-- ok, or the failed render's error. A failure to write it is said once.
+local status_refused = false
+local function write_status(opts, ok, message)
+  local out = opts.out or "reports"
+  files.mkdir_p(out)
+  local path = out .. "/" .. html.status_file(files.basename(opts.script))
+  local written, err = files.write_atomic(path, html.status_script { ok = ok, at = clock_text(),
+                                                                     message = not ok and message or nil })
+  if not written and not status_refused then
+    status_refused = true
+    say(("cannot write %s: %s"):format(path, err))
+  end
+end
+
 -- Ends a render whose pipe has closed: reaps it, prints its line, watches
 -- the files it read.
 local function finish_render(child, watched, opts)
@@ -185,6 +217,11 @@ local function finish_render(child, watched, opts)
   if child.exit then how, code = child.exit[1], child.exit[2] else _, how, code = proc.wait(child.pid) end
   local result = serialize.decode(table.concat(child.text), "render")
   say(render_line(child, result, how, code, opts))
+  if opts.html then
+    write_status(opts, how == "exited" and code == 0 and result ~= nil,
+                 result and result.error or how ~= "exited" and ("the render died (%s)"):format(proc.signal_name(code))
+                 or "the render failed (see the terminal)")
+  end
   local before = #watched.lua + #watched.data
   for _, kind in ipairs { "lua", "data" } do
     for _, path in ipairs(result and result[kind] or {}) do

@@ -125,6 +125,10 @@ local ok, err = pcall(function()
     T.truthy(r.failed, "the render failed: " .. r.text)
     T.contains(T.read(job.log), ("watched.lua:%d: attempt to perform arithmetic on a nil value"):format(line),
                "the error at the user's line")
+    local status = T.read(out .. "/.watched.watch.js")
+    T.contains(status, '"ok": false', "the page's status file: failed")
+    T.contains(status, ("watched.lua:%d: attempt to perform arithmetic on a nil value"):format(line),
+               "the page's status file: the error")
     T.eq(T.read(md), good_md, "the report on disk is the last good one")
     T.eq(T.read(page), good_page, "the page on disk is the last good one")
     T.truthy(T.group_alive(job.pid), "watch is still running")
@@ -136,6 +140,7 @@ local ok, err = pcall(function()
     T.eq(r.trained, 0, "trained")
     T.contains(T.read(md), "prose C; first words", "report")
     check_page("prose C")
+    T.contains(T.read(out .. "/.watched.watch.js"), '"ok": true', "the page's status file: ok again")
   end)
 
   T.case("an edit of a lab.require'd file re-renders", function()

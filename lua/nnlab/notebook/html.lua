@@ -9,9 +9,12 @@
 -- has Chinese glyphs on Windows, macOS and Linux (fonts-wqy-zenhei).
 -- Under `nnlab watch` the page also reloads itself when a newer report is
 -- written: it loads NAME/watch.js (a one-line script the report folder holds)
--- every second, which works from file://, where fetch() is refused.
+-- every second, which works from file://, where fetch() is refused; and it
+-- loads OUT/.NAME.watch.js, which the watcher rewrites after each render, to
+-- show a failed render's error above the last good report.
 local core = require "nnlab.core"
 local escape = require "nnlab.notebook.escape"
+local json = require "nnlab.notebook.json"
 
 local html = {}
 
@@ -70,23 +73,41 @@ hr { border: 0; border-top: 1px solid #d1d9e0; margin: 2rem 0; }
   img { max-width: 85%; }
   a { color: inherit; text-decoration: none; }
   tbody tr:nth-child(2n) td { background: none; }
+  #nnlab-render-error { display: none; }
 }
+#nnlab-render-error { position: sticky; top: 0; z-index: 1; margin: 0; padding: .6rem 1.25rem;
+                      background: #b42318; color: #fff; font: .85rem/1.5 MONO; white-space: pre-wrap; }
 ]]):gsub("FONTS", FONTS):gsub("MONO", MONO)
 
 -- The reload script of a watched page: loads NAME/watch.js, which calls
 -- nnlabReportVersion("V") with the version of the newest report; a version
 -- other than this page's reloads it (the browser keeps the scroll position).
 -- A missing file (a report written since without `watch`) does nothing.
+-- STATUS (.NAME.watch.js) calls nnlabWatchStatus({ ok, at, message }): a
+-- failed render's error is shown in a bar at the top (as text), until the
+-- next good render reloads the page.
 local RELOAD = [[
 <script>
 (function () {
-  var version = "VERSION", source = "SOURCE";
+  var version = "VERSION", sources = ["SOURCE", "STATUS"];
   window.nnlabReportVersion = function (latest) { if (latest !== version) location.reload(); };
+  window.nnlabWatchStatus = function (status) {
+    var bar = document.getElementById("nnlab-render-error");
+    if (status.ok) { if (bar) bar.remove(); return; }
+    if (!bar) {
+      bar = document.createElement("pre");
+      bar.id = "nnlab-render-error";
+      document.body.insertBefore(bar, document.body.firstChild);
+    }
+    bar.textContent = "The render of " + status.at + " failed; below is the last good report.\n" + status.message;
+  };
   setInterval(function () {
-    var s = document.createElement("script");
-    s.src = source + "?" + Date.now();
-    s.onload = s.onerror = function () { s.remove(); };
-    document.head.appendChild(s);
+    sources.forEach(function (source) {
+      var s = document.createElement("script");
+      s.src = source + "?" + Date.now();
+      s.onload = s.onerror = function () { s.remove(); };
+      document.head.appendChild(s);
+    });
   }, 1000);
 })();
 </script>
@@ -140,6 +161,19 @@ function html.version_script(version)
   return ('nnlabReportVersion("%s");\n'):format(checked(version))
 end
 
+--- html.status_file(name) -> ".NAME.watch.js": the watcher's last render,
+--- beside the page.
+function html.status_file(name)
+  return "." .. name .. ".watch.js"
+end
+
+--- html.status_script { ok, at = "HH:MM:SS", message } -> the text of the
+--- status file: a failed render's time and error, or ok.
+function html.status_script(status)
+  return ("nnlabWatchStatus(%s);\n"):format(json.encode { ok = status.ok == true, at = status.at or "",
+                                                          message = status.message or "" })
+end
+
 --- html.page { markdown, title, name, language = "zh" | "en", images =
 --- "embed" | "linked", folder (where the charts are now, for embedding),
 --- read = function(path) -> bytes | nil, version (under watch: the page
@@ -158,8 +192,9 @@ function html.page(p)
   }
   if p.version then
     -- md_link leaves only letters, digits, -._~/ and %XX: safe in a JS string in HTML
-    local source = escape.md_link(p.name .. "/" .. html.VERSION_FILE)
-    out[#out + 1] = (RELOAD:gsub("VERSION", checked(p.version)):gsub("SOURCE", function() return source end))
+    local source, status = escape.md_link(p.name .. "/" .. html.VERSION_FILE), escape.md_link(html.status_file(p.name))
+    out[#out + 1] = (RELOAD:gsub("VERSION", checked(p.version)):gsub("SOURCE", function() return source end)
+                           :gsub("STATUS", function() return status end))
   end
   out[#out + 1] = "</body>\n</html>\n"
   return table.concat(out)
