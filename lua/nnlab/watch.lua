@@ -16,7 +16,8 @@
 -- that one has finished. A data file counts as changed only when its bytes
 -- did (SHA-256), so an experiment that writes the data it reads does not
 -- re-render itself for ever. A failed render shows its error (at the user's
--- line, as `nnlab run` does) and leaves the last good report, which the
+-- line, as `nnlab run` does; with --html also in the page, through
+-- OUT/.NAME.watch.js) and leaves the last good report, which the
 -- report's atomic staging guarantees; so does Ctrl-C, which stops the
 -- render under way (its finished runs stay cached) and the watch, exit
 -- status 130.
@@ -51,10 +52,9 @@ local function say(text)
   io.stdout:flush()
 end
 
--- The child: one `nnlab run` of opts, then its totals and the files it read
--- through write_fd; ends with _exit (nothing of the watcher's runs twice).
--- through write_fd; ends with _exit whatever happens: nothing of the
--- watcher's runs twice, and no error climbs back into the watch loop.
+-- The child: one `nnlab run` of opts, then its totals, its error and the
+-- files it read through write_fd; ends with _exit whatever happens: nothing
+-- of the watcher's runs twice, and no error climbs back into the watch loop.
 local function render_child(opts, write_fd)
   local status = 1
   -- what the run writes to stderr is also kept: its last "nnlab: " message
@@ -72,11 +72,11 @@ local function render_child(opts, write_fd)
     local totals
     status, totals = cli.run_file(opts)
     local notebook = package.loaded["nnlab.notebook"]
-    local text = table.concat(said)
-    local last = 0
+    local text, last, message = table.concat(said), 0, nil
     for at in text:gmatch("()nnlab: ") do last = at end
+    if status ~= 0 and last > 0 then message = text:sub(last + #"nnlab: "):gsub("%s+$", "") end
     proc.write(write_fd, "return " .. serialize.encode {
-      status = status, totals = totals, error = status ~= 0 and last > 0 and text:sub(last + 7):gsub("%s+$", "") or nil,
+      status = status, totals = totals, error = message,
       lua = notebook and notebook.loaded_files() or { opts.script }, data = require("nnlab.data").files_read() })
   end)
   io.stderr = stderr
