@@ -12,8 +12,10 @@
 -- The child sends its totals and the files it read back through a pipe
 -- (nnlab.notebook.serialize's data format); the watcher prints one line per
 -- render. Changes are debounced (DEBOUNCE seconds of quiet after the last
--- one); a change during a render queues one new render, which starts when
--- that one has finished. A data file counts as changed only when its bytes
+-- one). A change while a render trains queues one new render, which starts
+-- when that one has finished (what it trains is cached); a change while a
+-- render does anything else (Lua, the report, an endless loop) cancels it.
+-- The render tells which through "state" frames on the pipe. A data file counts as changed only when its bytes
 -- did (SHA-256), so an experiment that writes the data it reads does not
 -- re-render itself for ever. A failed render shows its error (at the user's
 -- line, as `nnlab run` does; with --html also in the page, through
@@ -52,11 +54,45 @@ local function say(text)
   io.stdout:flush()
 end
 
+-- Frames on the pipe from a render to the watcher: "<kind> <length>\n"
+-- and that many bytes. Kinds: "state" ("training" | "idle") and "result"
+-- (nnlab.notebook.serialize's data text).
+local function send_frame(fd, kind, payload)
+  proc.write(fd, ("%s %d\n%s"):format(kind, #payload, payload))
+end
+
+-- The frames complete in child.text (a list of chunks read): state frames
+-- set child.training, the result frame child.result_text.
+local function read_frames(child)
+  local text = table.concat(child.text)
+  while true do
+    local kind, length, start = text:match("^(%a+) (%d+)\n()")
+    if not kind or #text < start + tonumber(length) - 1 then break end
+    local payload = text:sub(start, start + tonumber(length) - 1)
+    if kind == "state" then child.training = payload == "training" end
+    if kind == "result" then child.result_text = payload end
+    text = text:sub(start + tonumber(length))
+  end
+  child.text = { text }
+end
+
 -- The child: one `nnlab run` of opts, then its totals, its error and the
 -- files it read through write_fd; ends with _exit whatever happens: nothing
 -- of the watcher's runs twice, and no error climbs back into the watch loop.
 local function render_child(opts, write_fd)
   local status = 1
+  -- "training" while a sweep trains, "idle" after it: a save meanwhile
+  -- queues the next render instead of cancelling this one
+  local progress = require "nnlab.notebook.progress"
+  local begin, close = progress.begin, progress.close
+  function progress.begin(display, title, total, to_train, ...)
+    if to_train > 0 then send_frame(write_fd, "state", "training") end
+    return begin(display, title, total, to_train, ...)
+  end
+  function progress.close(display, ...)
+    send_frame(write_fd, "state", "idle")
+    return close(display, ...)
+  end
   -- what the run writes to stderr is also kept: its last "nnlab: " message
   -- is the error the page shows (nnlab.cli writes it there)
   local stderr, said = io.stderr, {}
@@ -75,7 +111,7 @@ local function render_child(opts, write_fd)
     local text, last, message = table.concat(said), 0, nil
     for at in text:gmatch("()nnlab: ") do last = at end
     if status ~= 0 and last > 0 then message = text:sub(last + #"nnlab: "):gsub("%s+$", "") end
-    proc.write(write_fd, "return " .. serialize.encode {
+    send_frame(write_fd, "result", "return " .. serialize.encode {
       status = status, totals = totals, error = message,
       lua = notebook and notebook.loaded_files() or { opts.script }, data = require("nnlab.data").files_read() })
   end)
@@ -179,6 +215,10 @@ local function clock_text() return os.date("%H:%M:%S") end
 -- The one line of a finished render.
 local function render_line(child, result, how, code, opts)
   local cause = child.cause
+  if child.cancelled then
+    return ("%s %s: cancelled, saved again while it ran (not training); the last good report stays"):format(
+      clock_text(), cause)
+  end
   if how ~= "exited" then
     return ("%s %s: the render died (%s); the last good report stays"):format(clock_text(), cause,
                                                                             proc.signal_name(code))
@@ -215,9 +255,11 @@ local function finish_render(child, watched, opts)
   proc.close(child.fd)
   local how, code
   if child.exit then how, code = child.exit[1], child.exit[2] else _, how, code = proc.wait(child.pid) end
-  local result = serialize.decode(table.concat(child.text), "render")
+  read_frames(child)
+  local result = child.result_text and serialize.decode(child.result_text, "render")
+  child.cancelled = child.cancelled and not (how == "exited" and code == 0) -- it may have finished first
   say(render_line(child, result, how, code, opts))
-  if opts.html then
+  if opts.html and not child.cancelled then
     write_status(opts, how == "exited" and code == 0 and result ~= nil,
                  result and result.error or how ~= "exited" and ("the render died (%s)"):format(proc.signal_name(code))
                  or "the render failed (see the terminal)")
@@ -257,8 +299,9 @@ local function loop(opts, watcher, watched, running)
     local child = running.child
     local fds, timeout = { watcher:fd() }, -1
     if child then fds[2], timeout = child.fd, 1000 end
-    if (pending or next(saved)) and not child then
-      timeout = math.max(0, math.ceil((last_change + watch.DEBOUNCE - proc.clock()) * 1000))
+    if next(saved) or (pending and not child) then -- wake up when the debounce is over
+      local wait = math.max(0, math.ceil((last_change + watch.DEBOUNCE - proc.clock()) * 1000))
+      timeout = timeout < 0 and wait or math.min(timeout, wait)
     end
     local ready, err = proc.poll(fds, timeout)
     if not ready then error("poll: " .. tostring(err), 0) end
@@ -280,7 +323,10 @@ local function loop(opts, watcher, watched, running)
     end
     if child and contains(ready, child.fd) then
       local chunk = child.closed and "" or proc.read(child.fd)
-      if chunk and chunk ~= "" then child.text[#child.text + 1] = chunk end
+      if chunk and chunk ~= "" then
+        child.text[#child.text + 1] = chunk
+        read_frames(child)
+      end
       -- over: end of file, or the child is gone and nothing more is waiting
       if chunk == nil or chunk == "" or (child.exit and not contains(proc.poll({ child.fd }, 0) or {}, child.fd)) then
         running.child = nil -- the child has ended: nothing to stop any more
@@ -288,13 +334,22 @@ local function loop(opts, watcher, watched, running)
         opts.force = false -- --force retrains on the first render only
       end
     end
-    if not running.child and proc.clock() >= last_change + watch.DEBOUNCE then
+    local quiet = proc.clock() >= last_change + watch.DEBOUNCE
+    if quiet and next(saved) then
       for path in pairs(saved) do
         if watched:changed(path) then pending = pending or path end -- every data file's digest is brought up to date
       end
       saved = {}
     end
-    if pending and not running.child and proc.clock() >= last_change + watch.DEBOUNCE then
+    child = running.child
+    if pending and child and not child.training and not child.cancelled then
+      -- a render that is not training (its prose, its charts, or a loop that
+      -- never ends) is cancelled for the newer save; one that trains goes on,
+      -- and what it trains is cached for the next
+      proc.kill(child.pid, 15)
+      child.cancelled = true
+    end
+    if pending and not running.child and quiet then
       -- a signal caught meanwhile stops the watch after running.child is set,
       -- so the caller finds the render to stop
       proc.hold_interrupts(function() running.child = start_render(opts, pending, watcher) end)

@@ -5,8 +5,10 @@
 -- error is shown at the user's line and the report on disk stays the last
 -- good one, byte for byte; the fix re-renders; an edit of a lab.require'd
 -- file and of a data file re-render too (a data file rewritten with the
--- same bytes does not); two saves during a slow render
--- queue exactly one more; Ctrl-C during a render stops with status 130 and
+-- same bytes does not); two saves during a render's training leave the
+-- training alone and queue one more render; a save during a render stuck in
+-- an endless loop cancels it;
+-- Ctrl-C during a render stops with status 130 and
 -- leaves the last good report (and no staging folder). After each step it
 -- checks the render line, the report and the page's reload version.
 local T = require "testlib"
@@ -20,8 +22,9 @@ os.execute("mkdir -p " .. T.quote(dir .. "/exp/lib"))
 local script = dir .. "/exp/watched.lua"
 local module = dir .. "/exp/lib/words.lua"
 
--- The experiment; v: prose, lr, extra (Lua lines at the end), pause (seconds
--- to sleep before the sweep, announced on stdout).
+-- The experiment; v: prose, lr, epochs, transform (Lua: a list of
+-- transforms), extra (Lua lines at the end), pause (seconds to sleep before
+-- the sweep).
 local function experiment(v)
   return ([[
 local lab = require "nnlab"
@@ -32,16 +35,18 @@ io.stdout:write("render started: %s\n") io.stdout:flush()
 if %s > 0 then os.execute("sleep %s") end
 local train = lab.data.load(%q)
 local test = lab.data.load(%q, { train = false })
-local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 2, batch_size = 10,
+local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = %d, batch_size = 10,
   train = train, test = test,
   model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
   optimizer = function(_, params) return optim.SGD(params, { lr = %s }) end,
+  transform = function() return %s end,
 }
 lab.md("%s; " .. words.suffix)
 lab.table(runs)
 lab.chart(runs, { title = "准确率" })
 %s
-]]):format(v.prose, v.pause or 0, v.pause or 0, data, data, v.lr or "0.1", v.prose, v.extra or "")
+]]):format(v.prose, v.pause or 0, v.pause or 0, data, data, v.epochs or 2, v.lr or "0.1", v.transform or "{}",
+                 v.prose, v.extra or "")
 end
 
 -- Saves text at path as editors do: in place, or a new file renamed over it.
@@ -57,13 +62,15 @@ save(script, experiment { prose = "prose A" })
 
 local job = T.spawn("watch", { "watch", script, "--out", out, "--html", "-j", "2" }, { NNLAB_CACHE = dir .. "/cache" })
 
--- The render lines printed so far: { text, trained, cached } (failed: trained nil).
+-- The render lines printed so far: { text, trained, cached }, or { text,
+-- failed = true } or { text, cancelled = true }.
 local function renders()
   local list = {}
   for line in (T.read(job.log) or ""):gmatch("[^\n]+") do
     local trained, cached = line:match("^nnlab watch: %S+ .-: %d+ runs, (%d+) trained, (%d+) from cache")
     if trained then list[#list + 1] = { text = line, trained = tonumber(trained), cached = tonumber(cached) }
-    elseif line:match("^nnlab watch: %S+ .-: failed") then list[#list + 1] = { text = line, failed = true } end
+    elseif line:match("^nnlab watch: %S+ .-: failed") then list[#list + 1] = { text = line, failed = true }
+    elseif line:match("^nnlab watch: %S+ .-: cancelled") then list[#list + 1] = { text = line, cancelled = true } end
   end
   return list
 end
@@ -167,18 +174,40 @@ local ok, err = pcall(function()
     T.eq(#renders(), 7, "renders")
   end)
 
-  T.case("saves during a render queue one more render, of the newest text", function()
-    save(script, experiment { prose = "prose D", lr = "0.05", pause = 1 })
-    T.wait_until("the slow render started", function() return T.read(job.log):find("render started: prose D", 1, true) end, 30)
+  T.case("saves during a render that trains queue one more render, of the newest text", function()
+    -- its training waits (in a data.Lambda, in the workers) until the file `go` exists
+    local go = dir .. "/go"
+    save(script, experiment { prose = "prose D", lr = "0.05", epochs = 3, transform = ([[
+      { lab.data.Lambda(function() while not io.open(%q) do os.execute("sleep 0.05") end end) }]]):format(go) })
+    T.wait_until("the render trains", function() return T.read(job.log):find("training 3 epochs", 1, true) end, 30)
     save(script, experiment { prose = "prose E", lr = "0.05" })
-    os.execute("sleep 0.3")
+    os.execute("sleep 0.1")
     save(script, experiment { prose = "prose F", lr = "0.05" }, true)
-    render(8, "slow render")
-    local r = render(9, "queued render")
+    os.execute("sleep 0.6")
+    T.eq(#renders(), 7, "no render ended or was cancelled while it trained")
+    T.write(go, "")
+    -- its training ends; its report, stale by then, may be cancelled for the newer save
+    local r = render(8, "the training render")
+    T.truthy(r.trained == 2 or r.cancelled, "it trained to its end: " .. r.text)
+    local _, finished = T.read(job.log):gsub("after 3 epochs", "")
+    T.eq(finished, 2, "runs that finished training")
+    r = render(9, "queued render")
     T.eq(r.trained, 0, "trained")
     T.contains(T.read(md), "prose F", "report")
     os.execute("sleep 0.5")
     T.eq(#renders(), 9, "renders after the queue")
+  end)
+
+  T.case("a save during a render that does not train (a loop that never ends) cancels it", function()
+    save(script, experiment { prose = "prose L", lr = "0.05",
+                              extra = 'io.stdout:write("looping\\n") io.stdout:flush() while true do end' })
+    T.wait_until("the render loops", function() return T.read(job.log):find("looping", 1, true) end, 30)
+    save(script, experiment { prose = "prose M", lr = "0.05" })
+    local r = render(10, "the looping render")
+    T.truthy(r.cancelled, "cancelled: " .. r.text)
+    r = render(11, "the render after the fix")
+    T.eq(r.trained, 0, "trained")
+    T.contains(T.read(md), "prose M", "report")
   end)
 
   T.case("Ctrl-C during a render stops, status 130, and the last good report stays", function()
