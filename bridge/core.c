@@ -98,5 +98,7 @@ int luaopen_nnlab_core(lua_State *L)
     lnn_open_dataset_sources(L);
     lnn_open_train(L);
     lnn_open_proc(L);
+    lnn_open_watch(L);
+    lnn_open_html(L);
     return 1;
 }

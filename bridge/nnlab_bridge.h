@@ -103,6 +103,10 @@ void lnn_open_train(lua_State *L);
 /* core.proc: fork/wait/pipes/poll/clock, signals and locks for the notebook's
  * workers and files (lua_proc.c). */
 void lnn_open_proc(lua_State *L);
+/* core.watch: inotify folder watches for `nnlab watch` (lua_watch.c). */
+void lnn_open_watch(lua_State *L);
+/* core.html: Markdown to HTML with cmark-gfm, and base64 (lua_html.c). */
+void lnn_open_html(lua_State *L);
 /* Non-zero once proc.catch_signals() is in force and one of its signals has
  * arrived: long engine passes take it as their cancel flag. */
 const volatile sig_atomic_t *lnn_interrupt_flag(void);

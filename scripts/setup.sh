@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev                    # .gz IDX files
   libcsv-dev                    # CSV datasets (data.csv)
   libzip-dev                    # NumPy .npz archives (data.npz)
+  libcmark-gfm-dev libcmark-gfm-extensions-dev  # --html pages: CommonMark + GitHub tables
   gnuplot-nox fonts-wqy-zenhei  # report charts, with a font that has Chinese glyphs
   dataset-fashion-mnist         # real data, offline
   curl                          # dataset download when a network is there
@@ -21,6 +22,7 @@ if [ "${1:-}" = "--tests" ]; then
     libopenblas-dev             # benchmark peer only (cblas_sgemm)
     clang libclang-rt-dev       # fuzz targets: libFuzzer and the sanitizer runtimes that come with clang
     valgrind                    # memcheck over a representative test
+    chromium                    # a real browser loads the --html page (tests/nnlab/test_html_report.lua)
     slurm-wlm munge             # a real single-node Slurm for tests/scale/test_slurm.sh
     parallel                    # GNU parallel for tests/scale/test_parallel.sh
   )

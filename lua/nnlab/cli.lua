@@ -16,6 +16,7 @@ commands:
   run FILE.lua --help      the experiment's parameters (lab.param): defaults, types, descriptions
   plan FILE.lua [options]  every run the experiment will train, its cache key and whether it is cached
   cache stats|gc [options] the cache folder's size and age; gc removes what no given experiment uses
+  watch FILE.lua [options] run it, then again on every save (run's options; see nnlab watch --help)
   version                  engine version, Lua version, SIMD path, compiler and CPUs in use
   help                     this text (also: nnlab --help, nnlab run --help)
 ]]
@@ -40,6 +41,9 @@ usage: nnlab run FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--q
                     (nnlab plan FILE --hash), so that shards never mix plans
   --no-train        write the report from the cache only; a run missing from
                     it is an error that lists what is missing
+  --html[=MODE]     also write the report as one web page, OUT/NAME.html:
+                    charts embedded (MODE embed, the default) or linked to
+                    the files in OUT/NAME/ (MODE linked)
   -h, --help        this text; with FILE: the experiment's parameters (lab.param)
                     with defaults, types and descriptions, without training
 ]==]
@@ -151,6 +155,12 @@ function cli.parse_run(args)
         opts.shards = n
       elseif a == "--quiet" or a == "-q" then
         opts.quiet = true
+      elseif a == "--html" or a:match("^%-%-html=") then
+        opts.html = a == "--html" and "embed" or a:sub(8)
+        if opts.html ~= "embed" and opts.html ~= "linked" then
+          error(("--html=%s: expected --html, --html=embed (charts inside the page) or --html=linked"):format(
+            shown(opts.html)), 0)
+        end
       elseif a == "--out" or a:match("^%-%-out=") then
         opts.out = folder_of("--out", a)
       elseif a:sub(1, 1) == "-" and a ~= "-" then
@@ -169,10 +179,11 @@ end
 
 -- The options each command takes besides those of both (--set, --cache, -h).
 local ONLY = {
-  run = { "jobs", "force", "quiet", "out", "shard", "plan", "no_train" },
+  run = { "jobs", "force", "quiet", "out", "shard", "plan", "no_train", "html" },
   plan = { "plan_output", "shards" },
 }
 local FLAG = { jobs = "-j", force = "--force", quiet = "--quiet", out = "--out", shard = "--shard", plan = "--plan",
+               html = "--html",
                no_train = "--no-train", plan_output = "--json, --count or --hash", shards = "--shards" }
 
 --- Parses the arguments of `command` ("run" or "plan") into an options
@@ -219,7 +230,8 @@ local function load_script(path)
   return nil, err
 end
 
---- Runs a Lua file with options; returns an exit status.
+--- Runs a Lua file with options; returns an exit status (and, after a
+--- notebook run, notebook.finish's totals).
 function cli.run_file(opts)
   local proc = require("nnlab.core").proc
   local errors = require "nnlab.errors"
@@ -240,7 +252,7 @@ function cli.run_file(opts)
   -- the report is written once the whole file has run; its errors are shown without a traceback
   ok, msg = pcall(notebook.finish)
   if not ok then return run_failed(tostring(msg)) end
-  return 0
+  return 0, msg
 end
 
 -- The plan of opts.script (nnlab.notebook.plan.make), or nil and an error
@@ -518,6 +530,8 @@ function cli.main(args, lua_dir)
     if opts.help then io.write(PLAN_USAGE) return 0 end
     if not opts.script then return fail("plan needs a Lua file (see nnlab plan --help)") end
     return cli.plan(opts)
+  elseif command == "watch" then
+    return require("nnlab.watch").main(table.move(args, 2, #args, 1, {}), args)
   end
   return fail(("unknown command '%s' (see nnlab --help)"):format(tostring(command)))
 end

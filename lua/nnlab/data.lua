@@ -14,6 +14,21 @@ local data = {}
 -- dataset userdata -> where it came from (see data.source)
 local provenance = setmetatable({}, { __mode = "k" })
 
+-- every data file this process read or tried to, in order, once each (data.files_read)
+local files_read, file_seen = {}, {}
+local function note_files(list)
+  for _, path in ipairs(list) do
+    if not file_seen[path] then file_seen[path] = true files_read[#files_read + 1] = path end
+  end
+end
+
+--- data.files_read() -> { path, ... }: every data file this process has read
+--- or tried to (data.load, csv, npy, npz, idx), in order, once each: what
+--- `nnlab watch` watches besides the experiment's Lua files.
+function data.files_read()
+  return files_read
+end
+
 -- SHA-256 of a file (coreutils' sha256sum), or nil: recorded for data whose
 -- publisher gives no checksum.
 local function sha256(path)
@@ -31,6 +46,7 @@ local function open(name, opts)
   local names = datasets.file_names(entry)
   local first = opts.train ~= false and 1 or 3
   local images, labels = info.files[names[first]], info.files[names[first + 1]]
+  note_files { images, labels }
   local ds, err
   if entry and entry.format == "npz" then
     ds, err = core.dataset_numpy(images, "arr_0", labels, "arr_0", false, #entry.classes)
@@ -308,6 +324,7 @@ function data.csv(path, opts)
     end
   end
   if opts.classes then class_option("data.csv", opts.classes) end
+  note_files { path }
   local ds, meta = core.dataset_csv(path, c)
   if not ds then errors.raise("data.csv: %s", meta) end
   local names = #meta.class_names > 0 and meta.class_names or nil
@@ -319,6 +336,7 @@ end
 local function numpy(where, x_path, x_key, y_path, y_key, opts)
   opts = options.check(where, opts, { regression = false, classes = options.optional "any", name = options.optional "string" })
   local n_classes, names = class_option(where, opts.classes)
+  note_files { x_path, y_path }
   local ds, x_dtype, y_dtype = core.dataset_numpy(x_path, x_key, y_path, y_key, opts.regression, n_classes)
   if not ds then errors.raise("%s: %s", where, x_dtype) end
   local shown = x_key and ("%s[%s]"):format(x_path, x_key) or x_path
@@ -370,6 +388,7 @@ function data.idx(images, labels, opts)
   opts = options.check("data.idx", opts, { classes = options.optional "any", transpose = false, name = options.optional "string" })
   local n_classes, names = class_option("data.idx", opts.classes)
   if n_classes > 256 then errors.raise("data.idx: an IDX label file holds at most 256 classes") end
+  note_files { images, labels }
   local ds, err = core.dataset_load_files(images, labels, n_classes, opts.transpose)
   if not ds then errors.raise("data.idx: %s", err) end
   return remember(ds, { name = opts.name or images:match("([^/]+)$"), title = opts.name or images, source = "idx",

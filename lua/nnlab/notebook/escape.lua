@@ -1,6 +1,6 @@
 -- nnlab.notebook.escape: one escaping function per format a report writes.
--- Every string that reaches a gnuplot script, a .dat file, the Markdown or
--- results.csv goes through the function of its format, and nowhere else is
+-- Every string that reaches a gnuplot script, a .dat file, the Markdown, the
+-- HTML page or results.csv goes through the function of its format, and nowhere else is
 -- quoting done by hand. Labels, titles and parameter values are outside
 -- input (a `--set` value, a file name): whatever bytes they hold, a line
 -- break never ends a gnuplot string, starts a gnuplot command (`!` is
@@ -106,6 +106,17 @@ end
 --- parentheses and brackets in file names keep the link whole.
 function escape.md_link(path)
   return (tostring(path):gsub("[^%w%-%._~/]", function(c) return ("%%%02X"):format(c:byte()) end))
+end
+
+-- ---- HTML ------------------------------------------------------------------------
+
+local HTML_ENTITIES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+
+--- escape.html_text(s) -> s as HTML text or an attribute value (in either
+--- quotes): on one line (escape.line), & < > " ' as entities. The report's
+--- Markdown reaches HTML through cmark-gfm (nnlab.notebook.html), not here.
+function escape.html_text(s)
+  return (escape.line(s):gsub("[&<>\"']", HTML_ENTITIES))
 end
 
 -- ---- file names and CSV ---------------------------------------------------------

@@ -27,6 +27,7 @@ local notebook = {}
 local raise = errors.raise
 
 local state -- the run in progress (notebook.begin)
+local last_loaded = {} -- the files the last run begun loaded (notebook.loaded_files)
 
 -- The names a --set key may name so far: every lab.param declared and
 -- every key a lab.sweep varied (a `vary` axis or a `variations` key).
@@ -173,14 +174,18 @@ function notebook.begin(opts)
     planning = opts.planning,
     no_train = opts.no_train == true, -- --no-train: a run missing from the cache is an error
     cache_dir = cache.default_dir(opts.script, opts.cache),
+    html = opts.html, -- "embed" | "linked": also write OUT/NAME.html (nnlab.notebook.html)
+    watch = opts.watch == true, -- under `nnlab watch`: the page reloads itself; finish prints nothing
     blocks = {}, params = {}, declared = {}, sweeps = {}, modules = {},
     -- the experiment file and each lab.require'd file, in load order, with
     -- the SHA-256 of the bytes read (provenance.sha256)
     sources = {},
+    loaded = { opts.script }, -- the experiment file and each lab.require'd file it tried to load
     varied = {}, -- every key a lab.sweep varied so far (a set)
     overridden = {}, -- the --set keys that replaced a vary axis (a set)
   }
   local s = state
+  last_loaded = s.loaded
   if opts.script then s.sources[1] = { path = opts.script, sha256 = provenance.sha256(opts.script) } end
   -- `nnlab run FILE --help` stops the file at its first training step
   if s.describe then train.before_training("describe", function() error(notebook.STOP_DESCRIBE, 0) end) end
@@ -285,6 +290,8 @@ function notebook.require(name)
   local s = current()
   local path = files.dirname(s.script) .. "/" .. name:gsub("%.", "/") .. ".lua"
   if s.modules[path] == nil then
+    -- before it loads: `nnlab watch` watches a file that failed to load, too
+    s.loaded[#s.loaded + 1] = path
     local chunk, err = loadfile(path)
     if not chunk then
       if not io.open(path, "r") then
@@ -348,7 +355,7 @@ function notebook.sweep(spec)
   check_unknown_sets(s, #s.sweeps == 0 and "is declared before the first lab.sweep"
                         or ("is declared before lab.sweep %d"):format(#s.sweeps + 1), false)
   s.sweep_started = true
-  s.display = s.display or progress.new(s.display_mode)
+  s.display = s.display or progress.new(s.display_mode, nil, s.watch)
   s.cache = s.cache or cache.open(s.cache_dir)
   local runs = sweep.run(spec, { cache = s.cache, force = s.force, parallel = s.parallel, display = s.display,
                                  index = #s.sweeps + 1, title = s.name,
@@ -555,7 +562,8 @@ end
 local function report_record(s)
   return { title = s.title, name = s.name, script = s.script, params = s.params, sweeps = s.sweeps,
            blocks = s.blocks, out_dir = s.out_dir, parallel = s.parallel,
-           language = s.language or words.default(s.title or s.name), argv = s.argv, sources = s.sources }
+           language = s.language or words.default(s.title or s.name), argv = s.argv, sources = s.sources,
+           html = s.html, watch = s.watch }
 end
 
 --- notebook.STOP_DESCRIBE: the error value that stops a file run by
@@ -580,30 +588,46 @@ function notebook.described()
   return s and s.params or {}
 end
 
+--- notebook.loaded_files() -> { path, ... }: the experiment file and every
+--- file the last run begun lab.require'd or tried to (one that failed to
+--- load too), finished or not, in load order: what `nnlab watch` watches,
+--- with nnlab.data's files.
+function notebook.loaded_files()
+  return last_loaded
+end
+
 --- notebook.finish() ends the run begun by notebook.begin, once the file has
 --- run without error: checks the --set keys, writes the report (when the
---- file made one) and prints what was trained and what came from the cache.
---- Errors here fail the run (and leave the old report).
+--- file made one) and prints what was trained and what came from the cache
+--- (under watch: prints nothing). Returns { runs, trained, cached, seconds,
+--- path (the report's .md, or nil when the file made none) }. Errors here
+--- fail the run (and leave the old report).
 function notebook.finish()
   local s = state
-  if not s then return end
+  if not s then return nil end
   state = nil
   check_unknown_sets(s, "is declared in " .. s.script, true)
-  if not s.used or s.planning then return end
+  if not s.used or s.planning then return nil end
   local totals = { runs = 0, trained = 0, cached = 0 }
   for _, r in ipairs(s.sweeps) do
     for k in pairs(totals) do totals[k] = totals[k] + r.counts[k] end
   end
+  local path
   if #s.blocks > 0 or #s.sweeps > 0 or s.title then
     totals.seconds = proc.clock() - s.started
     -- one report at a time: two runs of this file never mix their files
     local lock = ("%s/.%s.lock"):format(s.out_dir, s.name)
-    local path, problems = files.with_lock(lock, report.write, report_record(s), totals)
+    local problems
+    path, problems = files.with_lock(lock, report.write, report_record(s), totals)
     for _, problem in ipairs(problems) do io.stderr:write("nnlab: ", problem, "\n") end
-    if not s.quiet then io.stdout:write(("nnlab: wrote %s\n"):format(path)) end
+    if not s.quiet and not s.watch then io.stdout:write(("nnlab: wrote %s\n"):format(path)) end
   end
-  io.stdout:write(("nnlab: %s: %d runs, %d trained, %d from cache, %.1f s\n"):format(
-    s.name, totals.runs, totals.trained, totals.cached, proc.clock() - s.started))
+  totals.seconds, totals.path = proc.clock() - s.started, path
+  if not s.watch then
+    io.stdout:write(("nnlab: %s: %d runs, %d trained, %d from cache, %.1f s\n"):format(
+      s.name, totals.runs, totals.trained, totals.cached, totals.seconds))
+  end
+  return totals
 end
 
 return notebook

@@ -2,7 +2,8 @@
 -- block with one line per running job (a bar, epoch, accuracy so far, ETA),
 -- redrawn in place, and one permanent line per finished job. Elsewhere (CI
 -- logs, pipes), one plain line when a job starts and one when it ends.
--- With --quiet, nothing.
+-- With --quiet, nothing. Under `nnlab watch` (only_training), a sweep that
+-- trains nothing says nothing either: the watcher's line per render counts it.
 local proc = require("nnlab.core").proc
 
 local progress = {}
@@ -10,10 +11,12 @@ progress.__index = progress
 
 local BAR_WIDTH = 12
 
---- progress.new(mode [, out]): mode "tty", "plain" or "quiet"; out defaults to io.stdout.
-function progress.new(mode, out)
+--- progress.new(mode [, out [, only_training]]): mode "tty", "plain" or
+--- "quiet"; out defaults to io.stdout; only_training: no line for a sweep
+--- whose runs all come from the cache.
+function progress.new(mode, out, only_training)
   return setmetatable({ mode = mode, out = out or io.stdout, live = {}, drawn = 0,
-                        done = 0, total = 0 }, progress)
+                        done = 0, total = 0, only_training = only_training == true }, progress)
 end
 
 --- The mode for a run's options: quiet with --quiet, tty when stdout is a terminal.
@@ -70,7 +73,7 @@ end
 --- A sweep begins: `total` jobs of which `to_train` need training, `parallel` at a time.
 function progress:begin(title, total, to_train, parallel)
   self.done, self.total = 0, to_train
-  if self.mode == "quiet" then return end
+  if self.mode == "quiet" or (to_train == 0 and self.only_training) then return end
   local text
   if to_train == 0 then
     text = ("nnlab: %s: %d runs, all from cache\n"):format(title, total)

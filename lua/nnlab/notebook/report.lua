@@ -1,6 +1,7 @@
 -- nnlab.notebook.report: writes what a notebook recorded as
 -- reports/<name>.md and the folder reports/<name>/ (charts with the .gp and
--- .dat that drew them, results.csv and results.json). The whole report
+-- .dat that drew them, results.csv and results.json), and with --html the
+-- page reports/<name>.html (nnlab.notebook.html). The whole report
 -- appears at once or not at all (nnlab.notebook.staging): a run that fails,
 -- is interrupted or dies while writing leaves the previous report as it was.
 -- A chart's PNG is re-used only with proof that it was drawn from exactly its
@@ -12,11 +13,13 @@ local data = require "nnlab.data"
 local escape = require "nnlab.notebook.escape"
 local files = require "nnlab.files"
 local gnuplot = require "nnlab.notebook.gnuplot"
+local html = require "nnlab.notebook.html"
 local json = require "nnlab.notebook.json"
 local provenance = require "nnlab.notebook.provenance"
 local runs_lib = require "nnlab.notebook.runs"
 local staging = require "nnlab.notebook.staging"
 local words = require "nnlab.notebook.words"
+local proc = core.proc
 
 local report = {}
 
@@ -861,7 +864,10 @@ local PROOFS = ".charts-drawn"
 --- the notebook hands over and nothing more: name, script, title, blocks,
 --- params, sweeps, parallel, out_dir, language ("zh" or "en": every word
 --- the report generates is in it, nnlab.notebook.words; default from the
---- title's script). totals: runs, trained, cached, seconds.
+--- title's script); html ("embed" | "linked", or nil: also write OUT/NAME.html,
+--- nnlab.notebook.html, charts embedded or linked) and watch (the page
+--- reloads itself when a newer report replaces it). totals: runs, trained,
+--- cached, seconds.
 function report.write(record, totals)
   words.set(record.language or words.default(record.title or record.name))
   local name = record.name
@@ -892,7 +898,15 @@ function report.write(record, totals)
       stage:write("results.csv", csv)
       stage:write("results.json", json_text)
     end
-    stage:write(nil, table.concat(parts, "\n\n") .. "\n")
+    local markdown = table.concat(parts, "\n\n") .. "\n"
+    stage:write(nil, markdown)
+    if record.html then
+      local version = record.watch and ("%d-%d-%d"):format(os.time(), proc.getpid(), math.floor(proc.clock() * 1e6))
+      stage:write_page(html.page { markdown = markdown, title = record.title or name, name = name,
+                                   language = words.language(), images = record.html, folder = stage.folder,
+                                   read = files.read, version = version })
+      if version then stage:write(html.VERSION_FILE, html.version_script(version)) end
+    end
   end)
   if not rendered then
     stage:abandon()

@@ -1,5 +1,6 @@
 -- nnlab.notebook.staging: a report appears whole or not at all. Its files
--- (OUT/NAME.md and the folder OUT/NAME/: charts, .gp, .dat, CSV, JSON) are
+-- (OUT/NAME.md, with --html OUT/NAME.html, and the folder OUT/NAME/: charts,
+-- .gp, .dat, CSV, JSON) are
 -- written into a staging folder OUT/.NAME.staging/ and then swapped in by
 -- renames, under a journal, so that a failure, an interruption or a killed
 -- process leaves either the previous report, byte for byte, or the new one,
@@ -7,8 +8,10 @@
 --   1. render: every file into the staging folder. Any error or caught signal
 --      here abandons the staging folder; the previous report is untouched.
 --   2. commit: write the journal OUT/.NAME.commit; rename OUT/NAME to
---      OUT/.NAME.old; rename the staged folder and then the staged .md into
---      place; remove the journal, .NAME.old and the staging folder. Signals
+--      OUT/.NAME.old; rename the staged folder into place; then the staged
+--      .html (the previous one kept as OUT/.NAME.old.html until the end);
+--      then the staged .md; remove the journal, the .old files and the
+--      staging folder. Signals
 --      are held off (proc.hold_interrupts: a signal caught meanwhile stops
 --      the run after the commit); a rename that fails undoes the ones before
 --      it.
@@ -36,6 +39,8 @@ local function paths(out_dir, name)
     root = root, folder = root .. "/" .. name, md = ("%s/%s.md"):format(root, name),
     live_folder = ("%s/%s"):format(out_dir, name), live_md = ("%s/%s.md"):format(out_dir, name),
     old = ("%s/.%s.old"):format(out_dir, name), journal = ("%s/.%s.commit"):format(out_dir, name),
+    html = ("%s/%s.html"):format(root, name), live_html = ("%s/%s.html"):format(out_dir, name),
+    old_html = ("%s/.%s.old.html"):format(out_dir, name),
   }
 end
 
@@ -54,8 +59,13 @@ local function finish_commit(p, recovering)
     if exists(p.live_folder) and not exists(p.old) then move(p.live_folder, p.old, recovering) end
     move(p.folder, p.live_folder, recovering)
   end
+  if exists(p.html) then
+    if exists(p.live_html) and not exists(p.old_html) then move(p.live_html, p.old_html, recovering) end
+    move(p.html, p.live_html, recovering)
+  end
   if exists(p.md) then move(p.md, p.live_md, recovering) end
   os.remove(p.journal)
+  os.remove(p.old_html)
   files.remove_tree(p.old)
   files.remove_tree(p.root)
 end
@@ -69,6 +79,7 @@ function staging.begin(out_dir, name)
   if exists(p.journal) then proc.hold_interrupts(finish_commit, p, true) end
   files.remove_tree(p.root)
   files.remove_tree(p.old)
+  os.remove(p.old_html)
   -- the journal's temporary file, when a process was killed while writing it
   os.execute(("rm -f -- %s*"):format(files.shell_quote((files.temp_name(p.journal, 0):gsub("0$", "")))))
   local ok, err = files.mkdir_p(p.folder)
@@ -90,6 +101,15 @@ function Stage:write(relative, text)
   local path = relative and (self.folder .. "/" .. relative) or self.md
   local ok, err = files.write_atomic(path, text)
   if not ok then error(("cannot write %s: %s"):format(path, err), 0) end
+end
+
+--- Writes text as the staged OUT/NAME.html (the report as one web page),
+--- committed with the rest; raises as Stage:write.
+function Stage:write_page(text)
+  self:check_interrupt()
+  local ok, err = files.write_atomic(self.paths.html, text)
+  if not ok then error(("cannot write %s: %s"):format(self.paths.html, err), 0) end
+  self.page_staged = true
 end
 
 --- msg with every staged path shown as the path it will have in the report
@@ -125,9 +145,14 @@ function Stage:commit()
     end
     local done, why = pcall(finish_commit, p)
     if done then return end
-    -- undo: the staged folder back to staging, the old folder back in place
+    -- undo: the staged folder back to staging, the old folder back in place;
+    -- likewise the page
     if not exists(p.folder) and exists(p.md) and exists(p.live_folder) then os.rename(p.live_folder, p.folder) end
     if exists(p.old) and not exists(p.live_folder) then os.rename(p.old, p.live_folder) end
+    if self.page_staged and not exists(p.html) and exists(p.md) and exists(p.live_html) then
+      os.rename(p.live_html, p.html)
+    end
+    if exists(p.old_html) and not exists(p.live_html) then os.rename(p.old_html, p.live_html) end
     os.remove(p.journal)
     self:abandon()
     error(why, 0)

@@ -1,0 +1,403 @@
+-- nnlab.watch: `nnlab watch FILE [run options]`, a live notebook. Runs the
+-- experiment, then runs it again each time a file it read is saved: the
+-- experiment, every file it lab.require'd (or tried to) and every data file
+-- it loaded (nnlab.data.files_read). Linux inotify (core.watch) watches
+-- their folders, so editors that save by renaming a new file over the old
+-- one are seen too; nothing polls.
+--
+-- Each re-render is a fresh `nnlab run` in a forked child: no state of one
+-- render (lab.param values, loaded modules, the notebook's blocks) leaks
+-- into the next, and an error, a crash or an interruption ends only that
+-- child. The cache decides what trains, so a prose edit trains nothing.
+-- The child sends its totals and the files it read back through a pipe
+-- (nnlab.notebook.serialize's data format); the watcher prints one line per
+-- render. Changes are debounced (DEBOUNCE seconds of quiet after the last
+-- one). A change while a render trains queues one new render, which starts
+-- when that one has finished (what it trains is cached); a change while a
+-- render does anything else (Lua, the report, an endless loop) cancels it.
+-- The render tells which through "state" frames on the pipe. A data file counts as changed only when its bytes
+-- did (SHA-256), so an experiment that writes the data it reads does not
+-- re-render itself for ever. A failed render shows its error (at the user's
+-- line, as `nnlab run` does; with --html also in the page, through
+-- OUT/.NAME.watch.js) and leaves the last good report, which the
+-- report's atomic staging guarantees; so does Ctrl-C, which stops the
+-- render under way (its finished runs stay cached) and the watch, exit
+-- status 130.
+local cli = require "nnlab.cli"
+local core = require "nnlab.core"
+local files = require "nnlab.files"
+local html = require "nnlab.notebook.html"
+local provenance = require "nnlab.notebook.provenance"
+local serialize = require "nnlab.notebook.serialize"
+local proc = core.proc
+
+local watch = {}
+
+--- watch.DEBOUNCE: seconds without a further change before a render starts
+--- (an editor's save is several events: write, rename, attributes).
+watch.DEBOUNCE = 0.1
+
+local USAGE = [==[
+usage: nnlab watch FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--quiet] [--html[=MODE]]
+
+Runs FILE.lua as `nnlab run` does, then again each time it, a file it
+lab.require'd or a data file it loaded is saved, training only what the
+cache does not hold. One line per render; an error is shown and the last
+good report stays. With --html the page OUT/NAME.html reloads itself in the
+browser after each render. Ctrl-C stops (the last good report stays).
+The options are nnlab run's (nnlab run --help); --force applies to the
+first render only.
+]==]
+
+local function say(text)
+  io.stdout:write("nnlab watch: ", text, "\n")
+  io.stdout:flush()
+end
+
+-- Frames on the pipe from a render to the watcher: "<kind> <length>\n"
+-- and that many bytes. Kinds: "state" ("training" | "idle") and "result"
+-- (nnlab.notebook.serialize's data text).
+local function send_frame(fd, kind, payload)
+  proc.write(fd, ("%s %d\n%s"):format(kind, #payload, payload))
+end
+
+-- The frames complete in child.text (a list of chunks read): state frames
+-- set child.training, the result frame child.result_text.
+local function read_frames(child)
+  local text = table.concat(child.text)
+  while true do
+    local kind, length, start = text:match("^(%a+) (%d+)\n()")
+    if not kind or #text < start + tonumber(length) - 1 then break end
+    local payload = text:sub(start, start + tonumber(length) - 1)
+    if kind == "state" then child.training = payload == "training" end
+    if kind == "result" then child.result_text = payload end
+    text = text:sub(start + tonumber(length))
+  end
+  child.text = { text }
+end
+
+-- The child: one `nnlab run` of opts, then its totals, its error and the
+-- files it read through write_fd; ends with _exit whatever happens: nothing
+-- of the watcher's runs twice, and no error climbs back into the watch loop.
+local function render_child(opts, write_fd)
+  local status = 1
+  -- "training" while a sweep trains, "idle" after it: a save meanwhile
+  -- queues the next render instead of cancelling this one
+  local progress = require "nnlab.notebook.progress"
+  local begin, close = progress.begin, progress.close
+  function progress.begin(display, title, total, to_train, ...)
+    if to_train > 0 then send_frame(write_fd, "state", "training") end
+    return begin(display, title, total, to_train, ...)
+  end
+  function progress.close(display, ...)
+    send_frame(write_fd, "state", "idle")
+    return close(display, ...)
+  end
+  -- what the run writes to stderr is also kept: its last "nnlab: " message
+  -- is the error the page shows (nnlab.cli writes it there)
+  local stderr, said = io.stderr, {}
+  io.stderr = setmetatable({}, { __index = function(_, key)
+    return function(_, ...)
+      if key == "write" then
+        for i = 1, select("#", ...) do said[#said + 1] = tostring((select(i, ...))) end
+      end
+      return stderr[key](stderr, ...)
+    end
+  end })
+  local ok, err = pcall(function()
+    local totals
+    status, totals = cli.run_file(opts)
+    local notebook = package.loaded["nnlab.notebook"]
+    local text, last, message = table.concat(said), 0, nil
+    for at in text:gmatch("()nnlab: ") do last = at end
+    if status ~= 0 and last > 0 then message = text:sub(last + #"nnlab: "):gsub("%s+$", "") end
+    send_frame(write_fd, "result", "return " .. serialize.encode {
+      status = status, totals = totals, error = message,
+      lua = notebook and notebook.loaded_files() or { opts.script }, data = require("nnlab.data").files_read() })
+  end)
+  io.stderr = stderr
+  if not ok then
+    io.stderr:write("nnlab: ", tostring(err), "\n")
+    if status == 0 then status = 1 end
+  end
+  io.stdout:flush()
+  io.stderr:flush()
+  proc._exit(status)
+end
+
+-- Starts a render in a child; returns { pid, fd, text, started, cause }.
+local function start_render(opts, cause, watcher)
+  io.stdout:flush()
+  io.stderr:flush()
+  local read_fd, write_fd = proc.pipe()
+  if not read_fd then error("cannot start a render: " .. tostring(write_fd), 0) end
+  local pid, err = proc.fork()
+  if not pid then
+    proc.close(read_fd)
+    proc.close(write_fd)
+    error("cannot start a render: " .. tostring(err), 0)
+  end
+  if pid == 0 then
+    proc.close(read_fd)
+    watcher:close()
+    render_child(opts, write_fd)
+  end
+  proc.close(write_fd)
+  return { pid = pid, fd = read_fd, text = {}, started = proc.clock(), cause = cause }
+end
+
+-- The set of watched files: folder watches (wd) and, per wd, the names in it.
+local Watched = {}
+Watched.__index = Watched
+
+local function new_watched(watcher)
+  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, lua = {}, data = {}, digests = {} }, Watched)
+end
+
+-- "a/b/c.lua" -> "a/b", "c.lua"; "c.lua" -> ".", "c.lua"; "/c.lua" -> "/", "c.lua"
+local function split(path)
+  local folder, name = path:match("^(.*)/([^/]*)$")
+  if not folder then return ".", path end
+  return folder == "" and "/" or folder, name
+end
+
+-- Watches path (its folder), a file of `kind` ("lua" or "data"); false and
+-- why when its folder cannot be watched.
+function Watched:add(path, kind)
+  if self.paths[path] then return true end
+  local folder, name = split(path)
+  local wd, err = self.watcher:add(folder)
+  if not wd then return false, err end
+  local entry = self.by_wd[wd] or { names = {} }
+  self.by_wd[wd] = entry
+  entry.names[name] = path
+  self.paths[path] = kind
+  self[kind][#self[kind] + 1] = path
+  if kind == "data" then self.digests[path] = provenance.sha256(path) or false end
+  return true
+end
+
+-- Whether a save of path calls for a render: always for a Lua file (saving
+-- one unchanged re-renders, as a user may expect); for a data file only when
+-- its bytes changed since the last render that read it, so an experiment
+-- that writes the data it then reads does not re-render itself for ever.
+function Watched:changed(path)
+  if self.paths[path] ~= "data" then return true end
+  local digest = provenance.sha256(path) or false
+  if digest == self.digests[path] and digest then return false end
+  self.digests[path] = digest
+  return true
+end
+
+-- "a.lua, lib/b.lua and 4 data files (in /usr/share/datasets/fashion-mnist)"
+function Watched:text()
+  local parts = { table.concat(self.lua, ", ") }
+  if #self.data > 0 then
+    local folders, seen = {}, {}
+    for _, path in ipairs(self.data) do
+      local folder = split(path)
+      if not seen[folder] then seen[folder] = true folders[#folders + 1] = folder end
+    end
+    parts[2] = ("%d data file%s (in %s)"):format(#self.data, #self.data == 1 and "" or "s", table.concat(folders, ", "))
+  end
+  return table.concat(parts, " and ")
+end
+
+-- The watched path an event names, or nil; "*" when events were lost.
+function Watched:path_of(event)
+  if event.kind == "overflow" then return "*" end
+  local entry = self.by_wd[event.wd]
+  return entry and entry.names[event.name]
+end
+
+local function clock_text() return os.date("%H:%M:%S") end
+
+-- The one line of a finished render.
+local function render_line(child, result, how, code, opts)
+  local cause = child.cause
+  if child.cancelled then
+    return ("%s %s: cancelled, saved again while it ran (not training); the last good report stays"):format(
+      clock_text(), cause)
+  end
+  if how ~= "exited" then
+    return ("%s %s: the render died (%s); the last good report stays"):format(clock_text(), cause,
+                                                                            proc.signal_name(code))
+  end
+  if code ~= 0 or not result then
+    return ("%s %s: failed (the error is above); the last good report stays"):format(clock_text(), cause)
+  end
+  local t = result.totals
+  if not t then return ("%s %s: ran, %.2f s (no report: it uses no lab function)"):format(clock_text(), cause,
+                                                                                        proc.clock() - child.started) end
+  local wrote = t.path and (", " .. t.path .. (opts.html and (", " .. t.path:gsub("%.md$", ".html")) or "")) or ""
+  return ("%s %s: %d runs, %d trained, %d from cache, %.2f s%s"):format(clock_text(), cause, t.runs, t.trained,
+                                                                        t.cached, proc.clock() - child.started, wrote)
+end
+
+-- Writes OUT/.NAME.watch.js (with --html), the status a watched page shows (nnlab.notebook.html):
+-- ok, or the failed render's error. A failure to write it is said once.
+local status_refused = false
+local function write_status(opts, ok, message)
+  local out = opts.out or "reports"
+  files.mkdir_p(out)
+  local path = out .. "/" .. html.status_file(files.basename(opts.script))
+  local written, err = files.write_atomic(path, html.status_script { ok = ok, at = clock_text(),
+                                                                     message = not ok and message or nil })
+  if not written and not status_refused then
+    status_refused = true
+    say(("cannot write %s: %s"):format(path, err))
+  end
+end
+
+-- Ends a render whose pipe has closed: reaps it, prints its line, watches
+-- the files it read.
+local function finish_render(child, watched, opts)
+  proc.close(child.fd)
+  local how, code
+  if child.exit then how, code = child.exit[1], child.exit[2] else _, how, code = proc.wait(child.pid) end
+  read_frames(child)
+  local result = child.result_text and serialize.decode(child.result_text, "render")
+  child.cancelled = child.cancelled and not (how == "exited" and code == 0) -- it may have finished first
+  say(render_line(child, result, how, code, opts))
+  if opts.html and not child.cancelled then
+    write_status(opts, how == "exited" and code == 0 and result ~= nil,
+                 result and result.error or how ~= "exited" and ("the render died (%s)"):format(proc.signal_name(code))
+                 or "the render failed (see the terminal)")
+  end
+  local before = #watched.lua + #watched.data
+  for _, kind in ipairs { "lua", "data" } do
+    for _, path in ipairs(result and result[kind] or {}) do
+      local ok, err = watched:add(path, kind)
+      if not ok and not watched.refused then
+        watched.refused = true
+        say(("cannot watch %s: %s"):format(path, err))
+      end
+    end
+  end
+  if #watched.lua + #watched.data ~= before or not watched.announced then
+    watched.announced = true
+    say(("watching %s; save one to run again, Ctrl-C to stop"):format(watched:text()))
+  end
+end
+
+local function contains(list, value)
+  for _, v in ipairs(list) do if v == value then return true end end
+  return false
+end
+
+-- Raises when a signal has been caught (SIGINT, SIGTERM, SIGHUP): the watch stops.
+local function check_interrupt()
+  if proc.caught_signal() then error("interrupted", 0) end
+end
+
+-- The watch loop; returns only by raising (an error, or "interrupted").
+-- running.child is the render under way, for the caller to stop.
+local function loop(opts, watcher, watched, running)
+  local pending, last_change = opts.script, -math.huge -- the first render starts at once
+  local saved = {} -- files saved since the last render started (Watched:changed decides)
+  while true do
+    local child = running.child
+    local fds, timeout = { watcher:fd() }, -1
+    if child then fds[2], timeout = child.fd, 1000 end
+    if next(saved) or (pending and not child) then -- wake up when the debounce is over
+      local wait = math.max(0, math.ceil((last_change + watch.DEBOUNCE - proc.clock()) * 1000))
+      timeout = timeout < 0 and wait or math.min(timeout, wait)
+    end
+    local ready, err = proc.poll(fds, timeout)
+    if not ready then error("poll: " .. tostring(err), 0) end
+    check_interrupt()
+    for _, event in ipairs(assert(watcher:read())) do
+      local path = watched:path_of(event)
+      if path == "*" then pending = "(events lost)" elseif path then saved[path] = true end
+      if path then last_change = proc.clock() end
+    end
+    if child and not contains(ready, child.fd) and not child.exit then
+      -- a render that ended while its workers (which inherit the pipe) live
+      -- on, as after a SIGKILL, is over all the same
+      local pid, how, code = proc.wait(child.pid, true)
+      if pid then
+        child.exit = { how, code }
+        ready = proc.poll({ child.fd }, 0) or {}
+        if not contains(ready, child.fd) then ready = { child.fd } child.closed = true end
+      end
+    end
+    if child and contains(ready, child.fd) then
+      local chunk = child.closed and "" or proc.read(child.fd)
+      if chunk and chunk ~= "" then
+        child.text[#child.text + 1] = chunk
+        read_frames(child)
+      end
+      -- over: end of file, or the child is gone and nothing more is waiting
+      if chunk == nil or chunk == "" or (child.exit and not contains(proc.poll({ child.fd }, 0) or {}, child.fd)) then
+        running.child = nil -- the child has ended: nothing to stop any more
+        finish_render(child, watched, opts)
+        opts.force = false -- --force retrains on the first render only
+      end
+    end
+    local quiet = proc.clock() >= last_change + watch.DEBOUNCE
+    if quiet and next(saved) then
+      for path in pairs(saved) do
+        if watched:changed(path) then pending = pending or path end -- every data file's digest is brought up to date
+      end
+      saved = {}
+    end
+    child = running.child
+    if pending and child and not child.training and not child.cancelled then
+      -- a render that is not training (its prose, its charts, or a loop that
+      -- never ends) is cancelled for the newer save; one that trains goes on,
+      -- and what it trains is cached for the next
+      proc.kill(child.pid, 15)
+      child.cancelled = true
+    end
+    if pending and not running.child and quiet then
+      -- a signal caught meanwhile stops the watch after running.child is set,
+      -- so the caller finds the render to stop
+      proc.hold_interrupts(function() running.child = start_render(opts, pending, watcher) end)
+      pending = nil
+    end
+  end
+end
+
+--- watch.main(args, argv) -> exit status: `nnlab watch` with args (after
+--- "watch") and argv (the whole command line, for the report's header).
+function watch.main(args, argv)
+  local opts, err = cli.parse("run", args)
+  if opts and opts.shard then err, opts = "watch renders reports: --shard (training a share, no report) is for nnlab run", nil end
+  if not opts then io.stderr:write("nnlab: ", err, "\n") return 1 end
+  if opts.help then io.write(USAGE) return 0 end
+  if not opts.script then io.stderr:write("nnlab: watch needs a Lua file (see nnlab watch --help)\n") return 1 end
+  local f = io.open(opts.script, "r")
+  if not f then
+    io.stderr:write(("nnlab: cannot open %s: no such file or not readable\n"):format(opts.script))
+    return 1
+  end
+  f:close()
+  opts.argv, opts.watch = argv, true
+  local watcher, werr = core.watch.open()
+  if not watcher then io.stderr:write("nnlab: cannot watch files: ", werr, "\n") return 1 end
+  local watched = new_watched(watcher)
+  local ok, aerr = watched:add(opts.script, "lua")
+  if not ok then io.stderr:write(("nnlab: cannot watch %s: %s\n"):format(opts.script, aerr)) return 1 end
+  proc.catch_signals()
+  local running = {}
+  local _, why = pcall(loop, opts, watcher, watched, running)
+  local number, name = proc.caught_signal()
+  local child = running.child
+  if child then
+    -- stop the render under way: its staging is abandoned, its finished runs
+    -- stay cached. SIGTERM, whatever stopped the watch: the terminal's SIGINT
+    -- may have missed a render waiting in os.execute (system() ignores SIGINT)
+    proc.kill(child.pid, 15)
+    proc.close(child.fd)
+    proc.wait(child.pid)
+  end
+  watcher:close()
+  if number then
+    say(("stopped by SIG%s; the last good report stays"):format(name))
+    return 128 + number
+  end
+  io.stderr:write("nnlab: watch: ", tostring(why), "\n")
+  return 1
+end
+
+return watch

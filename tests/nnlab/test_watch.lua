@@ -1,0 +1,229 @@
+-- `nnlab watch` (lua/nnlab/watch.lua, bridge/lua_watch.c): one watcher on a
+-- tiny experiment (4x4-pixel images: a render takes a fraction of a second)
+-- goes through an editing session, step by step: the first render trains;
+-- a prose edit re-renders with 0 trained; a hyperparameter edit trains; an
+-- error is shown at the user's line and the report on disk stays the last
+-- good one, byte for byte; the fix re-renders; an edit of a lab.require'd
+-- file and of a data file re-render too (a data file rewritten with the
+-- same bytes does not); two saves during a render's training leave the
+-- training alone and queue one more render; a save during a render stuck in
+-- an endless loop cancels it;
+-- Ctrl-C during a render stops with status 130 and
+-- leaves the last good report (and no staging folder). After each step it
+-- checks the render line, the report and the page's reload version.
+local T = require "testlib"
+local proc = require("nnlab.core").proc
+
+local dir = T.tmpdir("watch")
+local out = dir .. "/reports"
+local inputs = require "fixtures.bad.inputs"
+local data = inputs.write_dataset(dir .. "/data")
+os.execute("mkdir -p " .. T.quote(dir .. "/exp/lib"))
+local script = dir .. "/exp/watched.lua"
+local module = dir .. "/exp/lib/words.lua"
+
+-- The experiment; v: prose, lr, epochs, transform (Lua: a list of
+-- transforms), extra (Lua lines at the end), pause (seconds to sleep before
+-- the sweep).
+local function experiment(v)
+  return ([[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local words = lab.require "lib.words"
+lab.title "监视测试"
+io.stdout:write("render started: %s\n") io.stdout:flush()
+if %s > 0 then os.execute("sleep %s") end
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = %d, batch_size = 10,
+  train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = %s }) end,
+  transform = function() return %s end,
+}
+lab.md("%s; " .. words.suffix)
+lab.table(runs)
+lab.chart(runs, { title = "准确率" })
+%s
+]]):format(v.prose, v.pause or 0, v.pause or 0, data, data, v.epochs or 2, v.lr or "0.1", v.transform or "{}",
+                 v.prose, v.extra or "")
+end
+
+-- Saves text at path as editors do: in place, or a new file renamed over it.
+local function save(path, text, by_rename)
+  if not by_rename then return T.write(path, text) end
+  T.write(path .. ".new~", text)
+  assert(os.rename(path .. ".new~", path))
+end
+
+local md, page, version_file = out .. "/watched.md", out .. "/watched.html", out .. "/watched/watch.js"
+T.write(module, 'return { suffix = "first words" }\n')
+save(script, experiment { prose = "prose A" })
+
+local job = T.spawn("watch", { "watch", script, "--out", out, "--html", "-j", "2" }, { NNLAB_CACHE = dir .. "/cache" })
+
+-- The render lines printed so far: { text, trained, cached }, or { text,
+-- failed = true } or { text, cancelled = true }.
+local function renders()
+  local list = {}
+  for line in (T.read(job.log) or ""):gmatch("[^\n]+") do
+    local trained, cached = line:match("^nnlab watch: %S+ .-: %d+ runs, (%d+) trained, (%d+) from cache")
+    if trained then list[#list + 1] = { text = line, trained = tonumber(trained), cached = tonumber(cached) }
+    elseif line:match("^nnlab watch: %S+ .-: failed") then list[#list + 1] = { text = line, failed = true }
+    elseif line:match("^nnlab watch: %S+ .-: cancelled") then list[#list + 1] = { text = line, cancelled = true } end
+  end
+  return list
+end
+
+-- Waits for render number n; returns it.
+local function render(n, what)
+  T.wait_until(what .. " (render " .. n .. ")", function() return #renders() >= n end, 60)
+  local r = renders()
+  if #r > n then error(("%s: expected render %d to be the last, got:\n%s"):format(what, n, T.read(job.log)), 2) end
+  return r[n]
+end
+
+-- The page polls watched/watch.js: after each good render, the version it
+-- carries is the page's own.
+local function check_page(prose)
+  local html = T.read(page)
+  T.contains(html, prose, "the page")
+  T.contains(html, '<img src="data:image/png;base64,', "the chart embedded (also when re-used from the last report)")
+  local version = html:match('var version = "([^"]+)"')
+  T.truthy(version, "the page has a reload version")
+  T.eq(T.read(version_file), ('nnlabReportVersion("%s");\n'):format(version), "watch.js")
+end
+
+local ok, err = pcall(function()
+  T.case("the first render trains everything and writes the report and its page", function()
+    local r = render(1, "first render")
+    T.eq(r.trained, 2, "trained")
+    T.contains(r.text, "watched.lua", "render line names the file")
+    T.contains(r.text, md, "render line names the report")
+    T.contains(T.read(md), "prose A; first words", "report")
+    check_page("prose A; first words")
+    T.wait_until("the files watched are listed", function() return T.read(job.log):find("watching ", 1, true) end, 10)
+    local listed = T.read(job.log):match("watching ([^\n]*)")
+    T.contains(listed, "watched.lua, ", "the experiment")
+    T.contains(listed, "lib/words.lua and 4 data files", "the lab.require'd file and the data files")
+  end)
+
+  T.case("a prose edit re-renders with nothing trained", function()
+    save(script, experiment { prose = "prose B" }, true)
+    local r = render(2, "prose edit")
+    T.eq(r.trained, 0, "trained")
+    T.eq(r.cached, 2, "from cache")
+    T.contains(T.read(md), "prose B; first words", "report")
+    check_page("prose B")
+  end)
+
+  T.case("a hyperparameter edit trains what it changed", function()
+    save(script, experiment { prose = "prose B", lr = "0.05" })
+    local r = render(3, "lr edit")
+    T.eq(r.trained, 2, "trained")
+    T.contains(T.read(md), "lr=0.05", "report")
+  end)
+
+  local good_md, good_page = T.read(md), T.read(page)
+  T.case("an error is shown at the user's line and the last good report stays", function()
+    local _, line = T.marked_script(dir .. "/exp", "watched",
+                                    experiment { prose = "prose C", lr = "0.05", extra = "local broken = nil + 1 --<" })
+    local r = render(4, "error")
+    T.truthy(r.failed, "the render failed: " .. r.text)
+    T.contains(T.read(job.log), ("watched.lua:%d: attempt to perform arithmetic on a nil value"):format(line),
+               "the error at the user's line")
+    local status = T.read(out .. "/.watched.watch.js")
+    T.contains(status, '"ok": false', "the page's status file: failed")
+    T.contains(status, ("watched.lua:%d: attempt to perform arithmetic on a nil value"):format(line),
+               "the page's status file: the error")
+    T.eq(T.read(md), good_md, "the report on disk is the last good one")
+    T.eq(T.read(page), good_page, "the page on disk is the last good one")
+    T.truthy(T.group_alive(job.pid), "watch is still running")
+  end)
+
+  T.case("the fix re-renders from the cache", function()
+    save(script, experiment { prose = "prose C", lr = "0.05" })
+    local r = render(5, "fix")
+    T.eq(r.trained, 0, "trained")
+    T.contains(T.read(md), "prose C; first words", "report")
+    check_page("prose C")
+    T.contains(T.read(out .. "/.watched.watch.js"), '"ok": true', "the page's status file: ok again")
+  end)
+
+  T.case("an edit of a lab.require'd file re-renders", function()
+    save(module, 'return { suffix = "second words" }\n', true)
+    local r = render(6, "module edit")
+    T.eq(r.trained, 0, "trained")
+    T.contains(r.text, "words.lua", "render line names the file")
+    T.contains(T.read(md), "prose C; second words", "report")
+  end)
+
+  T.case("an edit of a data file retrains on the new data", function()
+    local images = data .. "/train-images-idx3-ubyte"
+    local bytes = T.read(images)
+    save(images, bytes:sub(1, -2) .. string.char((bytes:byte(-1) + 1) % 256), true)
+    local r = render(7, "data edit")
+    T.eq(r.trained, 2, "trained")
+    T.contains(r.text, "train-images-idx3-ubyte", "render line names the file")
+  end)
+
+  T.case("a data file written again with the same bytes does not re-render", function()
+    local images = data .. "/train-images-idx3-ubyte"
+    save(images, T.read(images))
+    os.execute("sleep 0.5")
+    T.eq(#renders(), 7, "renders")
+  end)
+
+  T.case("saves during a render that trains queue one more render, of the newest text", function()
+    -- its training waits (in a data.Lambda, in the workers) until the file `go` exists
+    local go = dir .. "/go"
+    save(script, experiment { prose = "prose D", lr = "0.05", epochs = 3, transform = ([[
+      { lab.data.Lambda(function() while not io.open(%q) do os.execute("sleep 0.05") end end) }]]):format(go) })
+    T.wait_until("the render trains", function() return T.read(job.log):find("training 3 epochs", 1, true) end, 30)
+    save(script, experiment { prose = "prose E", lr = "0.05" })
+    os.execute("sleep 0.1")
+    save(script, experiment { prose = "prose F", lr = "0.05" }, true)
+    os.execute("sleep 0.6")
+    T.eq(#renders(), 7, "no render ended or was cancelled while it trained")
+    T.write(go, "")
+    -- its training ends; its report, stale by then, may be cancelled for the newer save
+    local r = render(8, "the training render")
+    T.truthy(r.trained == 2 or r.cancelled, "it trained to its end: " .. r.text)
+    local _, finished = T.read(job.log):gsub("after 3 epochs", "")
+    T.eq(finished, 2, "runs that finished training")
+    r = render(9, "queued render")
+    T.eq(r.trained, 0, "trained")
+    T.contains(T.read(md), "prose F", "report")
+    os.execute("sleep 0.5")
+    T.eq(#renders(), 9, "renders after the queue")
+  end)
+
+  T.case("a save during a render that does not train (a loop that never ends) cancels it", function()
+    save(script, experiment { prose = "prose L", lr = "0.05",
+                              extra = 'io.stdout:write("looping\\n") io.stdout:flush() while true do end' })
+    T.wait_until("the render loops", function() return T.read(job.log):find("looping", 1, true) end, 30)
+    save(script, experiment { prose = "prose M", lr = "0.05" })
+    local r = render(10, "the looping render")
+    T.truthy(r.cancelled, "cancelled: " .. r.text)
+    r = render(11, "the render after the fix")
+    T.eq(r.trained, 0, "trained")
+    T.contains(T.read(md), "prose M", "report")
+  end)
+
+  T.case("Ctrl-C during a render stops, status 130, and the last good report stays", function()
+    local before_md, before_page = T.read(md), T.read(page)
+    save(script, experiment { prose = "prose G", lr = "0.05", pause = 3 })
+    T.wait_until("the slow render started", function() return T.read(job.log):find("render started: prose G", 1, true) end, 30)
+    proc.kill(-job.pid, 2) -- the terminal sends SIGINT to the whole process group
+    local code, log = T.wait_exit(job, 30)
+    T.eq(code, 130, "exit status")
+    T.contains(log, "stopped by SIGINT; the last good report stays", "log")
+    T.eq(T.read(md), before_md, "report")
+    T.eq(T.read(page), before_page, "page")
+    T.eq(T.read(out .. "/.watched.staging/watched.md"), nil, "staging folder left behind")
+    T.truthy(not T.group_alive(job.pid), "no process of the watch is left")
+  end)
+end)
+if T.group_alive(job.pid) then proc.kill(-job.pid, 9) end
+if not ok then error(err, 0) end
+T.done()
