@@ -98,5 +98,6 @@ int luaopen_nnlab_core(lua_State *L)
     lnn_open_dataset_sources(L);
     lnn_open_train(L);
     lnn_open_proc(L);
+    lnn_open_codec(L);
     return 1;
 }

@@ -103,6 +103,8 @@ void lnn_open_train(lua_State *L);
 /* core.proc: fork/wait/pipes/poll/clock, signals and locks for the notebook's
  * workers and files (lua_proc.c). */
 void lnn_open_proc(lua_State *L);
+/* core.codec: the cache reader's data-text decoder and FNV-1a 64 (lua_codec.c). */
+void lnn_open_codec(lua_State *L);
 /* Non-zero once proc.catch_signals() is in force and one of its signals has
  * arrived: long engine passes take it as their cancel flag. */
 const volatile sig_atomic_t *lnn_interrupt_flag(void);
