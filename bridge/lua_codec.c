@@ -1,23 +1,31 @@
-/* core.codec: the two hot loops of reading the notebook's cache, in C.
+/* core.codec: the hot loops of the notebook's cache, in C.
+ *   codec.encode(v)              canonical text of a value (serialize.encode)
+ *   codec.number(x)              shortest exact text of a number (serialize.number)
  *   codec.decode(text [, name])  the strict reader of data text ("return <value>")
  *                                behind nnlab.notebook.serialize.decode
  *   codec.fnv1a64(s [, h])       64-bit FNV-1a behind nnlab.notebook.hash.fnv1a64
  *
- * Why in the bridge: with a sweep's runs all cached, reading the cache entries
- * was nearly all of the time (a Lua parser and a per-byte Lua loop). The
- * language, the values and every refusal message are exactly those of the Lua
- * reader this replaces, which the tests keep as the oracle
- * (tests/nnlab/serialize_reference.lua, tests/nnlab/test_codec.lua). What is
- * cached and how keys are built stays in lua/nnlab/notebook/.
+ * Why in the bridge: with a sweep's runs all cached, encoding keys, reading
+ * entries and hashing were nearly all of the time, in Lua. The text, the values
+ * and every message are exactly those of the Lua code this replaces, which the
+ * tests keep as the oracle (tests/nnlab/serialize_reference.lua,
+ * tests/nnlab/test_codec.lua): cache files are named by the hash of the
+ * encoded key, so one byte of difference would orphan every cached run. What
+ * is cached and how keys are built stays in lua/nnlab/notebook/.
  *
  * The reader treats its text as outside input: it builds values, never runs
  * anything; time and memory are linear in the text; tables nest at most
  * CODEC_MAX_DEPTH deep, which also bounds the C recursion. A refused text gives
- * nil and "name:line: what"; only a memory error raises. */
+ * nil and "name:line: what"; only a memory error raises. The encoder raises
+ * "serialize: ..." as the Lua one did; it alone refuses tables nested more than
+ * CODEC_ENCODE_DEPTH deep (the Lua one went on until Lua's stack ran out). */
 #include "nnlab_bridge.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { CODEC_MAX_DEPTH = 64 };  /* as MAX_DEPTH in serialize.lua */
@@ -403,9 +411,272 @@ static int codec_fnv1a64(lua_State *L)
     return 1;
 }
 
+/* ---- encode: canonical text, byte for byte what serialize.lua's Lua encoder
+ * wrote (cache files are named by its hash) ---------------------------------- */
+
+enum { CODEC_ENCODE_DEPTH = 200 }; /* tables nested deeper are refused: bounds the C recursion (as LUAI_MAXCCALLS) */
+enum { CODEC_SMALL_KEYS = 16 };     /* keys of a table sorted without allocating */
+
+/* The text being written: a growing full userdata at buf_idx (collected if an
+ * error unwinds), and the tables on the path from the root (for cycles). */
+struct writer {
+    lua_State *L;
+    int buf_idx, anchor_idx;
+    char *p;
+    size_t len, cap;
+    lua_Integer anchored;
+    const void *path[CODEC_ENCODE_DEPTH];
+    int depth;
+};
+
+static void put(struct writer *w, const char *s, size_t n)
+{
+    if (n > w->cap - w->len) {
+        size_t cap = w->cap * 2 > w->len + n ? w->cap * 2 : w->len + n;
+        char *p = lua_newuserdatauv(w->L, cap, 0);
+        memcpy(p, w->p, w->len);
+        lua_replace(w->L, w->buf_idx);
+        w->p = p;
+        w->cap = cap;
+    }
+    memcpy(w->p + w->len, s, n);
+    w->len += n;
+}
+
+static void put_char(struct writer *w, char c) { put(w, &c, 1); }
+
+/* serialize.number: integers as %d; floats in the shortest of %.15g, %.16g,
+ * %.17g that reads back as exactly x, with ".0" if it looks like an integer;
+ * NaN and infinities as (0/0), (1/0), (-1/0). (strtod(text) == x is Lua's
+ * tonumber(text) == x here: an integer-looking %g text has at most 16 digits
+ * and so is exact as a double.) Returns the length written into buf. */
+static size_t format_number(lua_State *L, int idx, char buf[64])
+{
+    if (lua_isinteger(L, idx)) return (size_t)snprintf(buf, 64, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, idx));
+    double x = (double)lua_tonumber(L, idx);
+    if (x != x) return (size_t)snprintf(buf, 64, "(0/0)");
+    if (x == HUGE_VAL) return (size_t)snprintf(buf, 64, "(1/0)");
+    if (x == -HUGE_VAL) return (size_t)snprintf(buf, 64, "(-1/0)");
+    int n = snprintf(buf, 64, "%.15g", x);
+    if (strtod(buf, NULL) != x) {
+        n = snprintf(buf, 64, "%.16g", x);
+        if (strtod(buf, NULL) != x) n = snprintf(buf, 64, "%.17g", x);
+    }
+    if (!strpbrk(buf, ".eEn")) { memcpy(buf + n, ".0", 3); n += 2; }
+    return (size_t)n;
+}
+
+/* %q of a string, as lstrlib.c's addquoted writes it. */
+static void put_quoted(struct writer *w, const char *s, size_t n)
+{
+    put_char(w, '"');
+    size_t run = 0; /* bytes copied as they are, flushed in one put */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != '"' && c != '\\' && c != '\n' && !is_control(c)) { run++; continue; }
+        put(w, s + i - run, run);
+        run = 0;
+        if (c == '"' || c == '\\' || c == '\n') {
+            char esc[2] = { '\\', (char)c };
+            put(w, esc, 2);
+        } else { /* s[n] is the Lua string's terminating zero */
+            char esc[8];
+            int k = snprintf(esc, sizeof esc, is_digit((unsigned char)s[i + 1]) ? "\\%03d" : "\\%d", c);
+            put(w, esc, (size_t)k);
+        }
+    }
+    put(w, s + n - run, run);
+    put_char(w, '"');
+}
+
+static int is_identifier(const char *s, size_t n)
+{
+    if (n == 0 || !is_name_start((unsigned char)s[0])) return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!is_name_char((unsigned char)s[i])) return 0;
+    return !is_keyword(s, n);
+}
+
+struct key {
+    const char *s; /* NULL for an integer key */
+    size_t len;
+    lua_Integer i;
+};
+
+static int compare_keys(const void *pa, const void *pb)
+{
+    const struct key *a = pa, *b = pb;
+    if (!a->s) return (a->i > b->i) - (a->i < b->i);
+    /* table.sort's < on strings: strcoll, which is byte order in the C locale nnlab runs in */
+    int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static void encode_value(struct writer *w, int idx);
+
+/* Pushes pairs(t)'s iteration state for the table at idx: __pairs's three
+ * results (f, s, the first control), or nothing when plain next will do
+ * (returns 0). */
+static int pairs_start(lua_State *L, int idx)
+{
+    if (luaL_getmetafield(L, idx, "__pairs") == LUA_TNIL) return 0;
+    lua_pushvalue(L, idx);
+    lua_call(L, 1, 3);
+    return 1;
+}
+
+/* Replaces the control on top by the next key, value of the iteration, or
+ * pops it and returns 0 at the end (lua_next's contract, for pairs too). */
+static int pairs_next(lua_State *L, int idx, int meta, int state)
+{
+    if (!meta) return lua_next(L, idx);
+    lua_pushvalue(L, state);     /* f */
+    lua_pushvalue(L, state + 1); /* s */
+    lua_pushvalue(L, -3);        /* the control: the previous key */
+    lua_call(L, 2, 2);
+    lua_remove(L, -3);
+    if (lua_isnil(L, -2)) { lua_pop(L, 2); return 0; }
+    return 1;
+}
+
+static void encode_table(struct writer *w, int idx)
+{
+    lua_State *L = w->L;
+    const void *self = lua_topointer(L, idx);
+    for (int d = 0; d < w->depth; d++)
+        if (w->path[d] == self) luaL_error(L, "serialize: cannot serialise a table that contains itself");
+    if (w->depth == CODEC_ENCODE_DEPTH) luaL_error(L, "serialize: tables nested more than %d deep", CODEC_ENCODE_DEPTH);
+    luaL_checkstack(L, 12, "serialize");
+    w->path[w->depth++] = self;
+    int base = lua_gettop(L);
+
+    /* the keys, as sorted_keys collects them: integers and strings, else an error */
+    struct key small[CODEC_SMALL_KEYS], *keys = small;
+    size_t n = 0, cap = CODEC_SMALL_KEYS, ints = 0;
+    int meta = pairs_start(L, idx), state = base + 1; /* f, s, and the control on top */
+    if (!meta) lua_pushnil(L);                          /* next's control */
+    while (pairs_next(L, idx, meta, state)) {
+        lua_pop(L, 1);
+        if (n == cap) { /* more keys: a userdata array, kept below the iteration state */
+            struct key *more = lua_newuserdatauv(L, 2 * cap * sizeof *more, 0);
+            memcpy(more, keys, n * sizeof *more);
+            keys = more;
+            cap *= 2;
+            lua_insert(L, base + 1);
+            state++;
+        }
+        if (lua_isinteger(L, -1)) {
+            keys[n++] = (struct key){ .s = NULL, .i = lua_tointeger(L, -1) };
+            ints++;
+        } else if (lua_type(L, -1) == LUA_TSTRING) {
+            size_t len;
+            const char *s = lua_tolstring(L, -1, &len);
+            lua_pushvalue(L, -1); /* kept alive until the text is done */
+            lua_rawseti(L, w->anchor_idx, ++w->anchored);
+            keys[n++] = (struct key){ .s = s, .len = len };
+        } else {
+            luaL_error(L, "serialize: cannot serialise a %s key", luaL_typename(L, -1));
+        }
+    }
+    /* integers first, then strings, each sorted */
+    size_t lo = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!keys[k].s) { struct key t = keys[lo]; keys[lo++] = keys[k]; keys[k] = t; }
+    qsort(keys, ints, sizeof *keys, compare_keys);
+    qsort(keys + ints, n - ints, sizeof *keys, compare_keys);
+
+    put_char(w, '{');
+    size_t array = 0; /* the items 1..array are written without keys */
+    while (array < ints && keys[array].i == (lua_Integer)array + 1) array++;
+    for (size_t k = 0; k < n; k++) {
+        if (k < array) {
+            lua_geti(L, idx, keys[k].i);
+        } else if (!keys[k].s) {
+            char buf[40];
+            int len = snprintf(buf, sizeof buf, "[" LUA_INTEGER_FMT "]=", (LUAI_UACINT)keys[k].i);
+            put(w, buf, (size_t)len);
+            lua_geti(L, idx, keys[k].i);
+        } else {
+            if (is_identifier(keys[k].s, keys[k].len)) {
+                put(w, keys[k].s, keys[k].len);
+                put_char(w, '=');
+            } else {
+                put_char(w, '[');
+                put_quoted(w, keys[k].s, keys[k].len);
+                put(w, "]=", 2);
+            }
+            lua_pushlstring(L, keys[k].s, keys[k].len);
+            lua_gettable(L, idx);
+        }
+        encode_value(w, lua_gettop(L));
+        lua_pop(L, 1);
+        put_char(w, ',');
+    }
+    put_char(w, '}');
+    lua_settop(L, base);
+    w->depth--;
+}
+
+static void encode_value(struct writer *w, int idx)
+{
+    lua_State *L = w->L;
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER: {
+        char buf[64];
+        put(w, buf, format_number(L, idx, buf));
+        break;
+    }
+    case LUA_TSTRING: {
+        size_t n;
+        const char *s = lua_tolstring(L, idx, &n);
+        put_quoted(w, s, n);
+        break;
+    }
+    case LUA_TBOOLEAN:
+        if (lua_toboolean(L, idx)) put(w, "true", 4);
+        else put(w, "false", 5);
+        break;
+    case LUA_TNIL: put(w, "nil", 3); break;
+    case LUA_TTABLE: encode_table(w, idx); break;
+    default: luaL_error(L, "serialize: cannot serialise a %s", luaL_typename(L, idx));
+    }
+}
+
+/* codec.encode(v) -> the canonical text of v (serialize.encode); errors as it. */
+static int codec_encode(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_settop(L, 1);
+    struct writer *w = lua_newuserdatauv(L, sizeof *w, 0); /* too big for the C stack's comfort */
+    w->L = L;
+    w->cap = 256;
+    w->len = 0;
+    w->depth = 0;
+    w->anchored = 0;
+    w->p = lua_newuserdatauv(L, w->cap, 0);
+    w->buf_idx = 3;
+    lua_newtable(L);
+    w->anchor_idx = 4;
+    encode_value(w, 1);
+    lua_pushlstring(L, w->p, w->len);
+    return 1;
+}
+
+/* codec.number(x) -> serialize.number(x). */
+static int codec_number(lua_State *L)
+{
+    char buf[64];
+    luaL_checktype(L, 1, LUA_TNUMBER);
+    size_t n = format_number(L, 1, buf);
+    lua_pushlstring(L, buf, n);
+    return 1;
+}
+
 static const luaL_Reg codec_functions[] = {
     {"decode", codec_decode},
     {"fnv1a64", codec_fnv1a64},
+    {"encode", codec_encode},
+    {"number", codec_number},
     {NULL, NULL},
 };
 

@@ -1,9 +1,11 @@
 -- core.codec (bridge/lua_codec.c) against the pure-Lua code it replaced, kept
 -- as the oracle in tests/nnlab/serialize_reference.lua: FNV-1a 64 on its
--- reference vectors and on random strings, and the data-text reader on
--- generated, encoded and byte-wise mutated texts: both must accept and refuse
--- the same texts, give the same values (integer/float subtype and float bits
--- included) and the same "name:line: what" messages. Run through nnlab, so the
+-- reference vectors and on random strings; the encoder and number formatter
+-- byte for byte on random values and float bit patterns (cache files are named
+-- by the hash of encoded keys), with the same errors; and the data-text reader
+-- on generated, encoded and byte-wise mutated texts: both must accept and
+-- refuse the same texts, give the same values (integer/float subtype and float
+-- bits included) and the same "name:line: what" messages. Run through nnlab, so the
 -- ASan build runs the C reader on every one of these texts too.
 -- NNLAB_CODEC_SEED picks another random sequence; NNLAB_CODEC_TEXTS how many.
 local T = require "testlib"
@@ -24,6 +26,9 @@ T.case("fnv1a64 gives the reference vectors as signed Lua integers", function()
   T.eq(codec.fnv1a64("foobar"), 0x85944171f73967e8, "'foobar'")
   T.eq(math.type(codec.fnv1a64("a")), "integer", "an integer")
   T.eq(hash.fnv1a64, codec.fnv1a64, "nnlab.notebook.hash.fnv1a64 is the C one")
+  T.eq(serialize.decode, codec.decode, "serialize.decode is the C one")
+  T.eq(serialize.encode, codec.encode, "serialize.encode is the C one")
+  T.eq(serialize.number, codec.number, "serialize.number is the C one")
 end)
 
 local function random_bytes(n)
@@ -109,6 +114,82 @@ local function random_value(depth)
     return t
   end
 end
+
+T.case("number writes every float bit pattern and integer as the Lua code did", function()
+  for i = 1, 20000 do
+    local x = i <= #SPECIAL_FLOATS and SPECIAL_FLOATS[i] or string.unpack("<d", random_bytes(8))
+    if i % 4 == 0 then x = (math.random() - 0.5) * 10 ^ math.random(-20, 20) end
+    if i % 7 == 0 then x = math.random(math.mininteger, math.maxinteger) end
+    if i % 11 == 0 then x = math.random(-2 ^ 20, 2 ^ 20) + 0.0 end
+    if i % 13 == 0 then x = math.random(0, 2 ^ 53) * 2.0 ^ math.random(-60, 20) end
+    T.eq(codec.number(x), reference.number(x), ("number(%s)"):format(string.pack("<d", x + 0.0):byte(1, -1)))
+  end
+end)
+
+-- A value with the keys that test the sort: bytes >= 128, zero bytes,
+-- prefixes, negative and sparse integers, more keys than fit unallocated.
+local function wide_table(depth)
+  local t = {}
+  for _ = 1, math.random(0, 30) do
+    local k = math.random(4)
+    local key = k == 1 and math.random(-50, 50) or k == 2 and random_bytes(math.random(0, 3))
+      or k == 3 and ("a"):rep(math.random(0, 3)) .. ("\0"):rep(math.random(0, 2)) or random_string()
+    t[key] = depth < 2 and math.random() < 0.1 and wide_table(depth + 1) or random_value(3)
+  end
+  return t
+end
+
+local function same_encoding(v, what)
+  local ok_c, c = pcall(codec.encode, v)
+  local ok_l, l = pcall(reference.encode, v)
+  if ok_c ~= ok_l or c ~= l then
+    error(("%s: C and Lua encoders differ:\n  Lua: %s %s\n  C:   %s %s"):format(what, tostring(ok_l), l,
+      tostring(ok_c), c), 2)
+  end
+  return ok_c, c
+end
+
+T.case("encode writes the same bytes as the Lua encoder for random values", function()
+  for i = 1, texts // 2 do
+    local v = i % 3 == 0 and wide_table(0) or random_value(0)
+    if i % 5 == 0 then v = { v, v, shared = v } end -- the same table twice is no cycle
+    same_encoding(v, "value " .. i)
+  end
+end)
+
+T.case("encode refuses what the Lua encoder refused, with the same message", function()
+  local cyclic = { a = { b = {} } }
+  cyclic.a.b.c = cyclic
+  local bad = { { f = print }, { [1.5] = 1 }, { [true] = 1 }, { [{}] = 1 }, print, coroutine.create(print),
+    io.stdout, cyclic, { 1, 2, { 3, print } }, { x = 1, [2.5] = { print } } }
+  for i, v in ipairs(bad) do
+    local ok = same_encoding(v, "refused value " .. i)
+    T.eq(ok, false, "refused value " .. i)
+  end
+  local ok, err = pcall(codec.encode, cyclic)
+  T.eq(err, "serialize: cannot serialise a table that contains itself", "message without a position")
+end)
+
+T.case("encode reads tables as pairs and t[k] do: __pairs and __index proxies", function()
+  local p = { h = 3, lr = 0.5, name = "x", [1] = 1 }
+  local proxy = setmetatable({}, {
+    __index = function(_, k) return p[k] end,
+    __pairs = function() return function(_, k) return next(p, k) end, p, nil end,
+  })
+  local with_index = setmetatable({ a = 1 }, { __index = function() return 2 end })
+  for _, v in ipairs { proxy, { p = proxy, q = { proxy } }, with_index } do same_encoding(v, "proxy") end
+  T.eq(codec.encode(proxy), '{1,h=3,lr=0.5,name="x",}', "the proxy's contents")
+end)
+
+T.case("encode nests 200 tables deep like the Lua encoder and refuses deeper ones", function()
+  local v = {}
+  for _ = 1, 199 do v = { v } end
+  same_encoding(v, "200 deep")
+  v = { v }
+  local ok, err = pcall(codec.encode, v)
+  T.eq(ok, false, "201 deep")
+  T.eq(err, "serialize: tables nested more than 200 deep", "201 deep")
+end)
 
 -- Tokens worth splicing into a text: every corner of the reader's language.
 local TOKENS = { "nil", "true", "false", "return", "end", "function", "x", "(0/0)", "(1/0)", "(-1/0)", "(2/0)",
