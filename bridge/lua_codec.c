@@ -645,8 +645,7 @@ static void encode_value(struct writer *w, int idx)
 /* codec.encode(v) -> the canonical text of v (serialize.encode); errors as it. */
 static int codec_encode(lua_State *L)
 {
-    luaL_checkany(L, 1);
-    lua_settop(L, 1);
+    lua_settop(L, 1); /* encode() is encode(nil), as in Lua */
     struct writer *w = lua_newuserdatauv(L, sizeof *w, 0); /* too big for the C stack's comfort */
     w->L = L;
     w->cap = 256;

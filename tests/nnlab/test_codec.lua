@@ -179,6 +179,7 @@ T.case("encode reads tables as pairs and t[k] do: __pairs and __index proxies", 
   local with_index = setmetatable({ a = 1 }, { __index = function() return 2 end })
   for _, v in ipairs { proxy, { p = proxy, q = { proxy } }, with_index } do same_encoding(v, "proxy") end
   T.eq(codec.encode(proxy), '{1,h=3,lr=0.5,name="x",}', "the proxy's contents")
+  T.eq(codec.encode(), reference.encode(), "no value at all")
 end)
 
 T.case("encode nests 200 tables deep like the Lua encoder and refuses deeper ones", function()
