@@ -100,5 +100,6 @@ int luaopen_nnlab_core(lua_State *L)
     lnn_open_proc(L);
     lnn_open_watch(L);
     lnn_open_html(L);
+    lnn_open_codec(L);
     return 1;
 }

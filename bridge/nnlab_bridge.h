@@ -107,6 +107,8 @@ void lnn_open_proc(lua_State *L);
 void lnn_open_watch(lua_State *L);
 /* core.html: Markdown to HTML with cmark-gfm, and base64 (lua_html.c). */
 void lnn_open_html(lua_State *L);
+/* core.codec: the cache's data-text encoder and decoder and FNV-1a 64 (lua_codec.c). */
+void lnn_open_codec(lua_State *L);
 /* Non-zero once proc.catch_signals() is in force and one of its signals has
  * arrived: long engine passes take it as their cancel flag. */
 const volatile sig_atomic_t *lnn_interrupt_flag(void);

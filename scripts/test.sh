@@ -4,7 +4,8 @@
 #   1. build/       Release: every test (cmocka, stock Lua, through nnlab),
 #                   valgrind memcheck over a representative run included
 #   2. build-asan/  the same suite built with ASan + UBSan (-fno-sanitize-recover),
-#                   less the pure-Lua tests (they load no C)
+#                   less tests/lua (stock lua5.4; the C they reach, core.codec, runs
+#                   under the sanitizers in tests/nnlab/test_codec.lua)
 #   3. build-fuzz/  clang + libFuzzer: every fuzz target for $NNLAB_FUZZ_SECONDS
 #                   (default 20) from its seed corpus in tests/fuzz/corpus/
 # NNLAB_BUILD_DIR, NNLAB_ASAN_BUILD_DIR and NNLAB_FUZZ_BUILD_DIR move the folders.

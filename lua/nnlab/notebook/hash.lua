@@ -1,20 +1,14 @@
--- nnlab.notebook.hash: 64-bit FNV-1a in Lua 5.4 integer arithmetic (which wraps
--- modulo 2^64, exactly what FNV needs), for cache keys and fingerprints.
+-- nnlab.notebook.hash: 64-bit FNV-1a (0xcbf29ce484222325, 0x100000001b3), as
+-- signed Lua integers that wrap modulo 2^64, for cache keys and fingerprints.
 -- Not cryptographic: it tells versions apart, it does not resist forgery
 -- (cache entries repeat their whole key and are checked against it).
 local hash = {}
 
-local OFFSET, PRIME = -3750763034362895579, 1099511628211 -- 0xcbf29ce484222325, 0x100000001b3
+local codec = require("nnlab.core").codec
 
 --- FNV-1a of the bytes of s, continuing from h (a previous result) if given.
-function hash.fnv1a64(s, h)
-  h = h or OFFSET
-  for i = 1, #s, 4096 do
-    local bytes = { s:byte(i, i + 4095) }
-    for j = 1, #bytes do h = (h ~ bytes[j]) * PRIME end
-  end
-  return h
-end
+--- (In C, for speed: core.codec.fnv1a64, bridge/lua_codec.c.)
+hash.fnv1a64 = codec.fnv1a64
 
 --- A hash as 16 lowercase hex digits.
 function hash.hex(h)
