@@ -184,6 +184,21 @@ T.case("a cached re-run draws nothing new", function()
   end
 end)
 
+T.case("lab.confusion's where and show are checked at the user's line", function()
+  local base = T.read(script):gsub("lab%.samples.*$", "")
+  for _, c in ipairs {
+    { "lab.confusion(runs, { where = { hidden = 4 }, show = { hidden = 16 } }) --<",
+      "lab.confusion: show selects hidden=16, which where leaves out" },
+    { "lab.confusion(runs, { where = { hiden = 4 } }) --<", "lab.confusion: where.hiden: not a varied parameter (hidden)" },
+    { "lab.mistakes(runs, { n = 0 }) --<", "lab.mistakes: n must be an integer from 1 to 100, got 0" },
+  } do
+    local path, line = T.marked_script(dir, "bad_where", base .. c[1] .. "\n")
+    local text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
+    T.eq(status, 1, c[1])
+    T.contains(text, ("bad_where.lua:%d: %s"):format(line, c[2]), c[1])
+  end
+end)
+
 -- Rewrites one cache entry through f(entry); returns its path.
 local function rewrite(i, f)
   local e = entries()[i]

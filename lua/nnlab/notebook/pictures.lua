@@ -86,7 +86,8 @@ local function check_images(where, ds)
   return info
 end
 
-local CONFUSION = { where = options.optional "table", normalize = false, title = options.optional "string" }
+local CONFUSION = { where = options.optional "table", show = options.optional "table", normalize = false,
+                    title = options.optional "string" }
 local SAMPLES = { per_class = 8, title = options.optional "string" }
 local MISTAKES = { n = 24, where = options.optional "table", title = options.optional "string" }
 local WEIGHTS = { layer = 1, n = 64, where = options.optional "table", title = options.optional "string" }
@@ -129,6 +130,12 @@ function pictures.block(kind, target, opts)
     end
   end
   local variation = one_variation(where, target, opts.where)
+  if opts.show then -- the heatmap's variation, one of where's
+    variation = one_variation(where .. ": show", target, opts.show)
+    local listed = false
+    for _, v in ipairs(selected(where, target, opts.where)) do listed = listed or v == variation end
+    if not listed then raise("lab.confusion: show selects %s, which where leaves out", variation.label) end
+  end
   local block = { kind = "picture", picture = kind, runs = target, variation = variation,
                   variations = kind == "confusion" and selected(where, target, opts.where) or { variation },
                   options = opts }
