@@ -405,7 +405,8 @@ local function confusion_script(file, title, names, sum, C, normalize)
   lines[#lines + 1] = ("set cbrange [0:%s]"):format(normalize and "100" or number(math.max(top, 1)))
   lines[#lines + 1] = ("set xlabel %s"):format(gp_quote(W("pic_predicted")))
   lines[#lines + 1] = ("set ylabel %s"):format(gp_quote(W("pic_true")))
-  lines[#lines + 1] = ("set cblabel %s"):format(gp_quote(normalize and W("pic_share") or W("pic_count")))
+  -- off the tic labels of the colour box, which a 4-digit count reaches
+  lines[#lines + 1] = ("set cblabel %s offset 1.5,0"):format(gp_quote(normalize and W("pic_share") or W("pic_count")))
   lines[#lines + 1] = ("set xtics (%s) rotate by 45 right font %s"):format(table.concat(tics, ", "),
                                                                           gp_quote(("%s,%d"):format(gnuplot.font, font)))
   lines[#lines + 1] = ("set ytics (%s) font %s"):format(table.concat(tics, ", "),
@@ -459,8 +460,9 @@ end
 --- { variation (the label drawn), seeds, pairs = { { true_class, predicted,
 --- count, share (% of the true class) } ... } (up to 3, most first),
 --- predicted = { { class, count, share (% of all predictions) } ... } (every
---- class, most predicted first), class_accuracy = { [label] = { { class,
---- mean, std } ... } } }.
+--- class, most predicted first), classes_predicted = { n per seed } (how
+--- many classes each seed predicts at all), class_accuracy = { [label] = {
+--- { class, mean, std } ... } } }.
 function pictures.confusion_summary(n, shown)
   local out = { variation = shown.label, seeds = #n.with, pairs = {}, class_accuracy = {}, predicted = {} }
   local total = 0
@@ -471,6 +473,16 @@ function pictures.confusion_summary(n, shown)
     out.predicted[p + 1] = { class = n.names[p + 1], count = column, share = 100 * column / total }
   end
   table.sort(out.predicted, function(a, b) return a.count > b.count end)
+  out.classes_predicted = {}
+  for i, s in ipairs(n.with) do
+    local used = 0
+    for p = 0, n.C - 1 do
+      local column = 0
+      for y = 0, n.C - 1 do column = column + predictions.cell(s.pictures, y, p) end
+      if column > 0 then used = used + 1 end
+    end
+    out.classes_predicted[i] = used
+  end
   for i, pr in ipairs(n.pairs) do
     out.pairs[i] = { true_class = n.names[pr.y + 1], predicted = n.names[pr.p + 1], count = pr.count, share = pr.share }
   end
@@ -493,7 +505,7 @@ local function render_confusion(block, ctx)
   local parts = {}
   local file = ("pic%d-confusion"):format(ctx.number)
   local title = opts.title or W(opts.normalize and "pic_confusion_title_share" or "pic_confusion_title",
-                                shown.label, #with)
+                                shown.label, words.count("seed", #with))
   local script, dat = confusion_script(file, title, names, sum, C, opts.normalize)
   local matrix_rows = { { W("pic_true_predicted"), table.unpack(names) } }
   for y = 0, C - 1 do
@@ -531,8 +543,7 @@ local function render_confusion(block, ctx)
     rows[#rows + 1] = row
   end
   parts[#parts + 1] = ctx.markdown_table(header, rows)
-  parts[#parts + 1] = W(#columns > 1 and "pic_class_caption" or "pic_class_caption_one",
-                        #with == 1 and W("pic_one_seed") or W("pic_seeds", #with))
+  parts[#parts + 1] = W(#columns > 1 and "pic_class_caption" or "pic_class_caption_one", words.count("seed", #with))
   -- the sentence: the most-confused pairs, from the summed matrix
   local pairs_list = n.pairs
   if #pairs_list == 0 then
