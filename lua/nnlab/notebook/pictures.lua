@@ -383,6 +383,20 @@ local function confused_pairs(sum, C)
   return { table.unpack(pairs_list, 1, math.min(3, #pairs_list)) }
 end
 
+-- Whether class names under the columns need turning to fit: their width
+-- (a wide CJK character counts two) against the cell's, at font size pt in a
+-- plot about 600 pixels wide. Only when needed: gnuplot's cairo terminal
+-- then also turns single kana on the other axis on their side.
+local function turn_column_names(names, C, pt)
+  local widest = 0
+  for _, name in ipairs(names) do
+    local units = 0
+    for _, code in utf8.codes(name, true) do units = units + (code >= 0x1100 and 2 or 1) end
+    widest = math.max(widest, units)
+  end
+  return widest * pt * 0.6 > 600 / C
+end
+
 local function confusion_script(file, title, names, sum, C, normalize)
   local lines = script_head(file, title, pictures.CONFUSION[1], pictures.CONFUSION[2])
   local values, top = {}, 0
@@ -407,8 +421,9 @@ local function confusion_script(file, title, names, sum, C, normalize)
   lines[#lines + 1] = ("set ylabel %s"):format(gp_quote(W("pic_true")))
   -- off the tic labels of the colour box, which a 4-digit count reaches
   lines[#lines + 1] = ("set cblabel %s offset 1.5,0"):format(gp_quote(normalize and W("pic_share") or W("pic_count")))
-  lines[#lines + 1] = ("set xtics (%s) rotate by 45 right font %s"):format(table.concat(tics, ", "),
-                                                                          gp_quote(("%s,%d"):format(gnuplot.font, font)))
+  lines[#lines + 1] = ("set xtics (%s)%s font %s"):format(table.concat(tics, ", "),
+                                                          turn_column_names(names, C, font) and " rotate by 45 right" or "",
+                                                          gp_quote(("%s,%d"):format(gnuplot.font, font)))
   lines[#lines + 1] = ("set ytics (%s) font %s"):format(table.concat(tics, ", "),
                                                         gp_quote(("%s,%d"):format(gnuplot.font, font)))
   lines[#lines + 1] = "set size ratio -1"
