@@ -75,8 +75,57 @@ static int evaluate(lua_State *L)
     return finish_pass(L, st, &stats);
 }
 
+/* Pushes a list of n integers (or floats) as a Lua sequence. */
+static void push_int_list(lua_State *L, const int32_t *v, uint32_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        lua_pushinteger(L, v[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static void push_float_list(lua_State *L, const float *v, uint32_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        lua_pushnumber(L, v[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+/* core.predict(model, loss_fn, loader) -> stats as core.evaluate's, plus
+ * stats.label, stats.pred (0-based classes, -1 for a non-finite output) and
+ * stats.confidence: lists with one entry per sample, in the loader's order. */
+static int predict(lua_State *L)
+{
+    lnn_net *model = lnn_check_net(L, 1);
+    int kind = lnn_check_loss_kind(L, 2);
+    nn_loader *loader = lnn_loader_begin_pass(L, 3, NULL);
+    uint32_t n = nn_loader_samples(loader);
+    /* one block for the three arrays, owned by a userdata so an error frees it */
+    size_t bytes = (size_t)n * (2 * sizeof(int32_t) + sizeof(float)) + 1;
+    char *block = lua_newuserdatauv(L, bytes, 0);
+    nn_predictions out = {.capacity = n, .label = (int32_t *)block, .pred = (int32_t *)block + n,
+                          .confidence = (float *)((int32_t *)block + 2 * (size_t)n)};
+    outdate_outputs(model);
+    nn_pass_stats stats;
+    nn_status st = nn_predict(model->net, (nn_loss_kind)kind, loader, lnn_interrupt_flag(), &out, &stats);
+    finish_pass(L, st, &stats);
+    uint32_t seen = (uint32_t)stats.count;
+    push_int_list(L, out.label, seen);
+    lua_setfield(L, -2, "label");
+    push_int_list(L, out.pred, seen);
+    lua_setfield(L, -2, "pred");
+    push_float_list(L, out.confidence, seen);
+    lua_setfield(L, -2, "confidence");
+    return 1;
+}
+
 void lnn_open_train(lua_State *L)
 {
+    lua_pushcfunction(L, predict);
+    lua_setfield(L, -2, "predict");
     lua_pushcfunction(L, train_epoch);
     lua_setfield(L, -2, "train_epoch");
     lua_pushcfunction(L, evaluate);

@@ -37,16 +37,21 @@ static nn_status check_class_targets(const int32_t *targets, int B, int C)
 /* row: (C). Whether the row's argmax (its largest value, the first one on
  * ties, as torch.argmax) is `target`. A row with a NaN or infinite output is
  * never a hit: a model that overflowed is wrong there, not lucky. */
-static bool row_hits(const float *row, int C, int target)
+int nn_row_argmax(const float *row, int C)
 {
     int best = 0;
     for (int j = 0; j < C; j++) {
         if (!isfinite(row[j]))
-            return false;
+            return -1;
         if (row[j] > row[best])
             best = j;
     }
-    return best == target;
+    return best;
+}
+
+static bool row_hits(const float *row, int C, int target)
+{
+    return nn_row_argmax(row, C) == target;
 }
 
 /* row: (C). log(sum_j exp(row[j])), shifted by the row's maximum so that no

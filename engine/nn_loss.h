@@ -27,4 +27,8 @@ nn_status nn_mse(const float *pred, const float *target, int B, int C,
 nn_status nn_mse_onehot(const float *pred, const int32_t *targets, int B, int C,
                         float *loss, float *dpred, int *correct);
 
+/* row: (C). The class a row predicts: the first index of its largest value, or
+ * -1 when the row holds a NaN or an infinity (such a row is never a hit). */
+int nn_row_argmax(const float *row, int C);
+
 #endif

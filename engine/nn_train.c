@@ -28,12 +28,31 @@ static nn_status batch_loss(nn_loss_kind kind, const float *out, const int32_t *
     return nn_cross_entropy(out, y, B, C, loss, dout, correct);
 }
 
-/* One pass over the loader's current epoch; trains when opt is non-NULL.
+/* Writes rows [first, first + B) of `out` from a batch's outputs (B, C). */
+static void record_predictions(nn_predictions *out, uint32_t first, const float *outputs, const int32_t *y,
+                               uint32_t B, int C)
+{
+    for (uint32_t b = 0; b < B; b++) {
+        const float *row = outputs + (size_t)b * C;
+        int pred = nn_row_argmax(row, C);
+        double sum = 0.0;
+        if (pred >= 0)
+            for (int j = 0; j < C; j++)
+                sum += exp((double)row[j] - row[pred]);
+        out->label[first + b] = y[b];
+        out->pred[first + b] = pred;
+        out->confidence[first + b] = pred >= 0 ? (float)(1.0 / sum) : 0.0f;
+    }
+}
+
+/* One pass over the loader's current epoch; trains when opt is non-NULL;
+ * records each sample's prediction in `predictions` when non-NULL.
  * A non-finite batch loss marks the pass diverged: training stops there,
  * evaluation goes on and counts every batch (a non-finite output is a miss,
  * see nn_loss.h, and the mean loss becomes non-finite too). */
 static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_loader *loader,
-                          const volatile sig_atomic_t *cancel, nn_pass_stats *stats)
+                          const volatile sig_atomic_t *cancel, nn_predictions *predictions,
+                          nn_pass_stats *stats)
 {
     *stats = (nn_pass_stats){0};
     if (nn_loader_features(loader) != (uint32_t)nn_net_input_size(net))
@@ -70,6 +89,14 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
         if ((st = nn_net_forward(net, x, (int)B, &out)) != NN_OK ||
             (st = batch_loss(kind, out, y, nn_loader_targets(loader), (int)B, C, &loss, dout, &correct)) != NN_OK)
             break;
+        if (predictions) {
+            if (stats->count + B > predictions->capacity) {
+                st = nn_fail(NN_ESHAPE, "the loader holds more than the %u samples predictions have room for",
+                             predictions->capacity);
+                break;
+            }
+            record_predictions(predictions, (uint32_t)stats->count, out, y, B, C);
+        }
         if (!isfinite(loss)) {
             stats->diverged = 1;
             if (opt) /* its step would spoil the weights: the epoch ends here */
@@ -102,19 +129,35 @@ nn_status nn_train_epoch(nn_net *net, nn_loss_kind loss, nn_optim *opt, nn_loade
         return nn_fail(NN_EINVAL, "training needs an optimizer");
     nn_net_set_training(net, true);
     nn_loader_start_epoch(loader, epoch);
-    return run_pass(net, loss, opt, loader, cancel, stats);
+    return run_pass(net, loss, opt, loader, cancel, NULL, stats);
 }
 
-nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,
-                      const volatile sig_atomic_t *cancel, nn_pass_stats *stats)
+static nn_status evaluate_pass(nn_net *net, nn_loss_kind loss, nn_loader *loader,
+                               const volatile sig_atomic_t *cancel, nn_predictions *predictions,
+                               nn_pass_stats *stats)
 {
     bool was_training = nn_net_training(net);
     int loader_was_training = nn_loader_training(loader);
     nn_net_set_training(net, false);
     nn_loader_set_training(loader, 0);
     nn_loader_start_epoch(loader, 0);
-    nn_status st = run_pass(net, loss, NULL, loader, cancel, stats);
+    nn_status st = run_pass(net, loss, NULL, loader, cancel, predictions, stats);
     nn_net_set_training(net, was_training);
     nn_loader_set_training(loader, loader_was_training);
     return st;
+}
+
+nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,
+                      const volatile sig_atomic_t *cancel, nn_pass_stats *stats)
+{
+    return evaluate_pass(net, loss, loader, cancel, NULL, stats);
+}
+
+nn_status nn_predict(nn_net *net, nn_loss_kind loss, nn_loader *loader, const volatile sig_atomic_t *cancel,
+                     nn_predictions *out, nn_pass_stats *stats)
+{
+    *stats = (nn_pass_stats){0};
+    if (loss == NN_LOSS_MSE || nn_loader_target_width(loader) > 0)
+        return nn_fail(NN_EINVAL, "predictions need class labels, but the data has regression targets");
+    return evaluate_pass(net, loss, loader, cancel, out, stats);
 }

@@ -51,4 +51,22 @@ nn_status nn_train_epoch(nn_net *net, nn_loss_kind loss, nn_optim *opt, nn_loade
 nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,
                       const volatile sig_atomic_t *cancel, nn_pass_stats *stats);
 
+/* Per-sample outcome of an evaluation pass, in the loader's order (the
+ * dataset's order for a loader that does not shuffle); each array holds
+ * `capacity` entries (nn_loader_samples). label: the true class; pred: the
+ * predicted class (argmax, as accuracy counts it; -1 for an output holding a
+ * NaN or an infinity); confidence: softmax(output)[pred] (0 when pred is -1). */
+typedef struct nn_predictions {
+    uint32_t capacity;
+    int32_t *label;
+    int32_t *pred;
+    float *confidence;
+} nn_predictions;
+
+/* nn_evaluate that also fills `out` (classification losses only: NN_EINVAL for
+ * regression data; NN_ESHAPE when the loader holds more than out->capacity
+ * samples). stats is what nn_evaluate gives for the same pass. */
+nn_status nn_predict(nn_net *net, nn_loss_kind loss, nn_loader *loader, const volatile sig_atomic_t *cancel,
+                     nn_predictions *out, nn_pass_stats *stats);
+
 #endif

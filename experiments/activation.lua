@@ -20,6 +20,25 @@ lab.table(runs, { compare = "valid_acc", metrics = { "test_acc", "valid_acc" } }
 lab.chart(runs, { y = "test_acc", title = "每个 epoch 的测试准确率" })
 lab.chart(runs, { y = "train_loss", title = "每个 epoch 的训练损失" })
 
+lab.md "## 混淆矩阵：Sigmoid 与验证集上最好的激活函数"
+local best_row, best_where = setup.best_where(runs)
+local sig_cf = lab.confusion(runs, { where = { act = "sigmoid" } })
+local best_cf = best_row and lab.confusion(runs, { show = best_where })
+if sig_cf and best_cf and sig_cf.pairs[1] and best_cf.pairs[1] then
+  local function lowest(summary)
+    local list = summary.class_accuracy[summary.variation]
+    local low = list[1]
+    for _, c in ipairs(list) do if c.mean < low.mean then low = c end end
+    return low
+  end
+  local sl, bl = lowest(sig_cf), lowest(best_cf)
+  local s1, b1 = sig_cf.pairs[1], best_cf.pairs[1]
+  lab.md("两者最常犯的错：Sigmoid 把 %s 认成 %s（%d 次），%s 把 %s 认成 %s（%d 次）。最差的类别：Sigmoid 是 %s（%.1f%%），%s 是 %s（%.1f%%）。"
+    .. "第二张表按类别比较全部四种激活函数，每个类别最好的和第二好的按种子配对检验。",
+    s1.true_class, s1.predicted, s1.count, best_row.label, b1.true_class, b1.predicted, b1.count,
+    sl.class, sl.mean, best_row.label, bl.class, bl.mean)
+end
+
 -- The conclusion, computed from the numbers above.
 local names = { sigmoid = "Sigmoid", relu = "ReLU", leaky_relu = "LeakyReLU", tanh = "Tanh" }
 local ranked = runs:summary "test_acc"

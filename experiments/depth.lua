@@ -23,6 +23,22 @@ lab.chart(runs, { x = "layers", title = "最终测试准确率与隐藏层数（
 lab.chart(runs, { y = "test_acc", where = { act = "sigmoid" }, title = "Sigmoid：每个 epoch 的测试准确率" })
 lab.chart(runs, { y = "test_acc", where = { act = "relu" }, title = "ReLU：每个 epoch 的测试准确率" })
 
+lab.md "## 混淆矩阵：三层 Sigmoid 网络预测了什么"
+local deep = lab.confusion(runs, { where = { layers = 3, act = "sigmoid" } })
+local best_row, best_where = setup.best_where(runs)
+local best_cf = best_row and lab.confusion(runs, { show = best_where })
+if deep and best_cf then
+  local top, C = deep.predicted[1], #deep.predicted
+  local per_seed, fewest = {}, C
+  for i, n in ipairs(deep.classes_predicted) do per_seed[i], fewest = tostring(n), math.min(fewest, n) end
+  local used = fewest == C and ("%d 个种子都用上了全部 %d 个类别"):format(deep.seeds, C)
+    or ("%d 个种子各自只用上了 %s 个类别（共 %d 个），别的类别的样本都被归进这几类"):format(deep.seeds,
+         table.concat(per_seed, "、"), C)
+  lab.md("三层 Sigmoid 网络的 %s；合起来 %.1f%% 的测试样本被预测成 %s。验证集上最好的设置（%s）预测最多的类别 %s 占 %.1f%%。"
+    .. "第二张表按类别比较全部六种设置，每个类别最好的和第二好的按种子配对检验。",
+    used, top.share, top.class, best_row.label, best_cf.predicted[1].class, best_cf.predicted[1].share)
+end
+
 -- The conclusion, computed from the numbers above.
 local function row(layers, act) return claims.row_of(runs, { layers = layers, act = act }) end
 local function first_epoch(layers, act)

@@ -23,6 +23,8 @@ lab.chart(runs, { x = "lr", title = "最终测试准确率与学习率（SGD / A
 lab.chart(runs, { y = "test_acc", where = { opt = "sgd" }, title = "SGD：每个 epoch 的测试准确率" })
 lab.chart(runs, { y = "test_acc", where = { opt = "adam" }, title = "Adam：每个 epoch 的测试准确率" })
 
+setup.best_per_class(runs)
+
 -- The conclusion, computed from the numbers above.
 local lines = { "## 结论", "" }
 for _, opt in ipairs { { "sgd", "SGD" }, { "adam", "Adam" } } do

@@ -28,6 +28,8 @@ lab.chart(runs, { y = "test_acc", title = ("测试准确率（每个 epoch，%d 
 lab.chart(runs, { y = "train_loss", title = "训练损失（每个 epoch）" })
 lab.chart(runs, { x = "hidden", title = "最终测试准确率与隐藏层神经元数" })
 
+setup.best_per_class(runs)
+
 -- The conclusion, computed from the numbers above.
 local summary = runs:summary "test_acc"
 local margin = claims.margins.limited

@@ -22,6 +22,8 @@ lab.table(runs, { compare = "valid_acc", metrics = { "test_acc", "valid_acc" } }
 lab.chart(runs, { y = "test_acc", title = "每个 epoch 的测试准确率" })
 lab.chart(runs, { y = "train_loss", title = "每个 epoch 的训练损失" })
 
+setup.best_per_class(runs)
+
 -- The claims, judged and Holm-corrected as one family; the conclusion is
 -- written from the finished verdicts.
 local list = claims.finish(claims.optimizer { optimizer = runs, lr = lr_runs })

@@ -22,6 +22,9 @@ lab.md([[
   每一节的实验也单独成文，有更多的图和讨论：[神经元数量](neurons.md)、[隐藏层数量](depth.md)、[学习率](learning_rate.md)、[批次大小](batch_size.md)、[激活函数](activation.md)、[优化器](optimizer.md)、[正则化](regularization.md)。这些实验和本文用的是同一份定义（`experiments/lib/setup.lua`），同一个设置的缓存键相同，所以本文直接复用它们的结果，不重新训练。
 ]], ctx.seeds, ctx.epochs)
 setup.data_note(ctx)
+local info = ctx.train:info()
+lab.md("先看数据：训练集里每个类别按文件顺序的前 8 张图（%d×%d 像素，共 %d 个类别）。", info.rows, info.cols, info.classes)
+lab.samples(ctx.train, { per_class = 8 })
 
 -- Every section's runs (from the cache when the section files ran first).
 local runs = {}

@@ -283,6 +283,8 @@ function setup.at_epochs(runs, epochs_of, name)
       local ns = {}
       for k, x in pairs(s) do ns[k] = x end
       ns.history = table.move(s.history, 1, math.min(e, #s.history), 1, {})
+      -- the predictions and weights are the full run's, after its last epoch
+      if #ns.history < #s.history then ns.pictures, ns.stored = nil, nil end
       -- a seed that diverged after epoch e was still fine at e
       if s.diverged and #s.history > e then ns.diverged = false end
       nv.seeds[#nv.seeds + 1] = ns
@@ -292,6 +294,37 @@ function setup.at_epochs(runs, epochs_of, name)
   end
   copy.name = name or runs.name
   return setmetatable(copy, getmetatable(runs))
+end
+
+--- setup.best_where(runs [, metric = "valid_acc"]) -> the best variation's
+--- summary row and a `where` table of its varied values, for the pictures
+--- of the best variation (lab.confusion, lab.weights); nil when every
+--- variation diverged.
+function setup.best_where(runs, metric)
+  local best = runs:best(metric or "valid_acc")
+  if not best then return nil end
+  local where = {}
+  for _, k in ipairs(runs.keys) do where[k] = best.variation.params[k] end
+  return best, where
+end
+
+--- setup.best_per_class(runs): a section of the report for the variation
+--- best on the validation set: its confusion matrix, per-class test
+--- accuracy, and a sentence on its worst and best classes (lab.confusion).
+function setup.best_per_class(runs)
+  local best_row, best_where = setup.best_where(runs)
+  if not best_row then return end
+  lab.md "## 验证集上最好的设置：各类别的准确率"
+  local summary = lab.confusion(runs, { where = best_where })
+  if not summary then return end
+  local list = summary.class_accuracy[summary.variation]
+  local low, high = list[1], list[1]
+  for _, c in ipairs(list) do
+    if c.mean < low.mean then low = c end
+    if c.mean > high.mean then high = c end
+  end
+  lab.md("%s 各类别的测试准确率从 %s 的 %.1f%% 到 %s 的 %.1f%%，相差 %.1f 个百分点，总的准确率把这个差别平均掉了。",
+    best_row.label, low.class, low.mean, high.class, high.mean, high.mean - low.mean)
 end
 
 --- The source text of a function defined in a file (for showing the code

@@ -209,11 +209,13 @@ end
 
 -- The notebook (lua/nnlab/notebook/, docs/notebook.md): experiment files
 -- that write reports. lab.title, lab.language, lab.md, lab.param, lab.sweep, lab.table,
--- lab.chart, lab.require, lab.run_options; runs:best, runs:summary, runs:compare,
+-- lab.chart, lab.confusion, lab.samples, lab.mistakes, lab.weights, lab.require,
+-- lab.run_options; runs:best, runs:summary, runs:compare,
 -- runs:verdict; nnlab.stats. Loaded on first use, so a program that only
 -- trains (stock Lua, `require "nnlab"`) loads none of it.
 local NOTEBOOK = { title = true, md = true, param = true, sweep = true, table = true, chart = true,
-                   require = true, run_options = true, language = true }
+                   require = true, run_options = true, language = true,
+                   confusion = true, samples = true, mistakes = true, weights = true }
 setmetatable(nnlab, { __index = function(t, name)
   if NOTEBOOK[name] then
     local value = require("nnlab.notebook")[name]

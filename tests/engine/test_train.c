@@ -1,7 +1,8 @@
 /* Whole passes (nn_train.h) over a model whose outputs overflow on some
  * samples: an evaluation counts every batch, a non-finite output as a miss,
  * and says the pass diverged; a training epoch stops at the first non-finite
- * loss (its step would spoil the weights).
+ * loss (its step would spoil the weights); a prediction pass records every
+ * sample, a non-finite row as class -1.
  *
  * The model: Linear(4 -> 3), every weight 3e38, biases 0. An all-black image
  * gives logits (0, 0, 0), argmax 0: a hit for label 0. An all-white one gives
@@ -104,11 +105,41 @@ static void test_train_epoch_stops_at_the_first_non_finite_loss(void **state)
     nn_dataset_free(&ds);
 }
 
+/* nn_predict: evaluate's stats, and per sample in loader order the label,
+ * the argmax (-1 for a non-finite row) and its softmax probability (three
+ * equal logits: 1/3). Too little room is an error, not an overflow. */
+static void test_predict_records_every_sample(void **state)
+{
+    (void)state;
+    nn_dataset ds = make_dataset();
+    nn_net *net = make_overflowing_net();
+    nn_loader *loader = make_loader(&ds);
+    int32_t label[COUNT], pred[COUNT];
+    float confidence[COUNT];
+    nn_predictions out = {.capacity = COUNT, .label = label, .pred = pred, .confidence = confidence};
+    nn_pass_stats stats;
+    assert_int_equal(nn_predict(net, NN_LOSS_CROSS_ENTROPY, loader, NULL, &out, &stats), NN_OK);
+    assert_int_equal(stats.count, COUNT);
+    assert_int_equal(stats.correct, 4);
+    for (int i = 0; i < COUNT; i++) {
+        assert_int_equal(label[i], 0);
+        assert_int_equal(pred[i], is_white[i] ? -1 : 0);
+        assert_true(is_white[i] ? confidence[i] == 0.0f : fabsf(confidence[i] - 1.0f / 3.0f) < 1e-6f);
+    }
+    out.capacity = COUNT - 1;
+    assert_int_equal(nn_predict(net, NN_LOSS_CROSS_ENTROPY, loader, NULL, &out, &stats), NN_ESHAPE);
+    assert_non_null(strstr(nn_error_message(), "more than the 9 samples"));
+    nn_loader_free(loader);
+    nn_net_free(net);
+    nn_dataset_free(&ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_evaluate_counts_every_batch),
         cmocka_unit_test(test_train_epoch_stops_at_the_first_non_finite_loss),
+        cmocka_unit_test(test_predict_records_every_sample),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,7 @@ local EPOCHS = sanitized and 6 or 20
 local function sweep_args(epochs)
   return { "run", fixtures .. "sweep.lua", "--out", reports, "-j", "2", "--set", "epochs=" .. epochs }
 end
-local function entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | wc -l"):match("%d+")) end
+local function entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | grep -c '\\.lua$'"):match("%d+")) end
 local function temporary_files() return T.run("ls -A " .. T.quote(cache) .. " | grep tmp || true") end
 
 -- The first run: the report and the three cache entries that every

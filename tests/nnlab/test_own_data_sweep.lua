@@ -82,7 +82,7 @@ local function expect_trained(out, want, what)
   for name, n in pairs(want) do T.eq(got[name], n, what .. ": runs trained of sweep " .. name .. "\n" .. out) end
 end
 
-local function cache_entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | wc -l"):match("%d+")) end
+local function cache_entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | grep -c '\\.lua$'"):match("%d+")) end
 
 T.write(csv, csv_text())
 

@@ -38,7 +38,8 @@ local function entries(cache)
   return tonumber(T.run("ls " .. T.quote(cache) .. " 2>/dev/null | grep -c '^[0-9a-f]*\\.lua$' || true"):match("%d+"))
 end
 local function leftovers(cache)
-  return T.run("ls -A " .. T.quote(cache) .. " | grep -v '^[0-9a-f]*\\.lua$' || true")
+  -- entries and the files kept beside them (HASH.pred, HASH.model) are not left over
+  return T.run("ls -A " .. T.quote(cache) .. " | grep -v '^[0-9a-f]*\\.[a-z]*$' || true")
 end
 local function one_line(text) return (text:gsub("\n+$", "")) end
 

@@ -10,6 +10,13 @@
 -- atomically (temporary name + rename), so a run killed midway leaves only
 -- whole entries, and two runs that store the same entry at once each leave a
 -- whole, correct file.
+--
+-- An entry may keep files beside it, under the same name with another
+-- extension (a run's final weights: HASH.model, the model file format).
+-- The entry lists each one's size (result.beside = { model = bytes }); they
+-- are written first, each through its own temporary name and a rename, so
+-- an entry is never there without them; an entry whose file beside is
+-- missing or of another size is damaged (and deleted with them).
 local errors = require "nnlab.errors"
 local files = require "nnlab.files"
 local hash = require "nnlab.notebook.hash"
@@ -70,6 +77,61 @@ local function warn(path, why)
                   :format(path, why))
 end
 
+--- The path of the file kept beside key's entry with extension ext.
+function cache:beside(key, ext)
+  local _, path = self:locate(key)
+  return cache.beside_path(path, ext)
+end
+
+--- cache.beside_path(entry_path, ext) -> the file kept beside the entry at
+--- entry_path (HASH.lua -> HASH.ext).
+function cache.beside_path(entry_path, ext)
+  return (entry_path:gsub("%.lua$", "." .. ext))
+end
+
+-- The size of the regular file at path, or nil (also for a FIFO or a
+-- device in its place, refused unopened: proc.open_regular).
+local function file_size(path)
+  local f, size = require("nnlab.core").proc.open_regular(path)
+  if not f then return nil end
+  f:close()
+  return size
+end
+
+-- Extensions of files beside an entry: a short lowercase word, never "lua".
+local function beside_ext(ext)
+  return type(ext) == "string" and ext:match("^[a-z]+$") and #ext <= 8 and ext ~= "lua"
+end
+
+-- nil, or why the files beside result (result.beside) are not as listed.
+local function check_beside(path, result)
+  if result.beside == nil then return nil end
+  if type(result.beside) ~= "table" then return "a malformed list of files beside it" end
+  for ext, bytes in pairs(result.beside) do
+    if not beside_ext(ext) or math.type(bytes) ~= "integer" or bytes < 0 then
+      return "a malformed list of files beside it"
+    end
+    if file_size(cache.beside_path(path, ext)) ~= bytes then
+      return ("its .%s file beside it is missing or of another size"):format(ext)
+    end
+  end
+  return nil
+end
+
+-- Deletes a damaged entry at path and the files beside it (`beside`, the
+-- entry's list, when it could be read), with a warning.
+local function discard(path, beside, why)
+  for ext in pairs(type(beside) == "table" and beside or {}) do
+    if beside_ext(ext) then os.remove(cache.beside_path(path, ext)) end
+  end
+  local removed, err = os.remove(path) -- a FIFO, link or empty folder goes too; a full folder stays
+  if not removed and not err:find("No such file", 1, true) then
+    errors.raise("cannot delete the damaged cache entry %s (%s): %s; delete it, then run again", path, why,
+                 files.cause(err, path))
+  end
+  warn(path, why)
+end
+
 --- Decodes the text of an entry file (`name` names it in messages):
 --- { format, key, result } or nil and why it cannot be used.
 function cache.decode_entry(text, name)
@@ -85,7 +147,8 @@ end
 --- damaged). check(result), when given, returns true or nil and what is wrong
 --- with a result's shape (the sweep knows what a result holds). key_text,
 --- name: the key's canonical text and entry name when the caller has them
---- (cache:locate).
+--- (cache:locate). A result comes with the path of its entry (for the files
+--- kept beside it: cache.beside_path, cache.discard).
 function cache:get(key, check, key_text, name)
   local path
   if key_text and name then path = ("%s/%s.lua"):format(self.dir, name)
@@ -93,17 +156,20 @@ function cache:get(key, check, key_text, name)
   local text, err, missing = files.read(path, MAX_ENTRY_BYTES)
   if not text and missing then return nil end
   local entry, why
-  local name = path:match("[^/]*$")
+  local file_name = path:match("[^/]*$")
+  local decoded -- the entry as read, before its checks: its files beside go with it when it is damaged
   -- An entry as cache:put writes it starts with its key's canonical text:
   -- comparing that text checks the key, and only the result is parsed.
   local head = text and ("return {format=%d,key=%s,result="):format(FORMAT, key_text)
   if text and text:sub(1, #head) == head then
     local rest
-    rest, why = serialize.decode("return {" .. text:sub(#head - #"result=" + 1), name)
+    rest, why = serialize.decode("return {" .. text:sub(#head - #"result=" + 1), file_name)
     if rest and type(rest.result) ~= "table" then rest, why = nil, "no result in it" end
     entry = rest and { format = FORMAT, key = key, result = rest.result }
+    decoded = entry
   elseif text then
-    entry, why = cache.decode_entry(text, name)
+    entry, why = cache.decode_entry(text, file_name)
+    decoded = entry
     if entry and serialize.encode(entry.key) ~= key_text then
       entry, why = nil, "its key does not match"
     end
@@ -114,16 +180,13 @@ function cache:get(key, check, key_text, name)
     local ok, problem = check(entry.result)
     if not ok then entry, why = nil, problem end
   end
+  local problem = entry and check_beside(path, entry.result)
+  if problem then entry, why = nil, problem end
   if not entry then
-    local removed, err = os.remove(path) -- a FIFO, link or empty folder goes too; a full folder stays
-    if not removed then
-      errors.raise("cannot delete the damaged cache entry %s (%s): %s; delete it, then run again", path, why,
-                   files.cause(err, path))
-    end
-    warn(path, why)
+    discard(path, decoded and decoded.result.beside, why)
     return nil
   end
-  return entry.result
+  return entry.result, path
 end
 
 --- cache:check_writable() -> true, or nil and why no run could be stored
@@ -140,11 +203,44 @@ function cache:check_writable()
   return true
 end
 
---- Stores result under key; true or nil, message.
-function cache:put(key, result)
+--- cache.discard(entry_path, why): deletes the entry at entry_path (the
+--- second result of cache:get) and the files beside it,
+--- with the warning of a damaged entry: for a reader that finds a file
+--- beside an entry damaged (the run is trained again next time).
+function cache.discard(path, why)
+  local text = files.read(path, MAX_ENTRY_BYTES)
+  local entry = text and cache.decode_entry(text, path:match("[^/]*$"))
+  discard(path, entry and entry.result.beside, why)
+end
+
+--- Stores result under key; true or nil, message. beside (optional):
+--- { ext = function(path) -> true or nil, message }, each writing a file to
+--- keep beside the entry; each writes a temporary name that is renamed into
+--- place before the entry is written, and result.beside lists their sizes.
+function cache:put(key, result, beside)
   local ok, err = files.mkdir_p(self.dir)
   if not ok then return nil, ("cannot create the cache folder %s: %s"):format(self.dir, err) end
   local _, path = self:locate(key)
+  if beside and next(beside) then
+    result.beside = {}
+    for ext, write in pairs(beside) do
+      assert(beside_ext(ext), "cache:put: a file beside an entry needs a short lowercase extension")
+      local target = self:beside(key, ext)
+      local tmp = files.temp_name(target)
+      ok, err = write(tmp)
+      local size = ok and file_size(tmp)
+      if size then ok, err = files.rename(tmp, target) end
+      if not (ok and size) then
+        os.remove(tmp)
+        os.remove(tmp .. ".tmp") -- a model file's own temporary name (nn_net_save)
+        -- the entry is what could not be stored: named with the cause alone
+        -- ("No space left on device"), whichever of its files failed
+        local cause = tostring(err or "no file written"):match(".*: (.-)$") or tostring(err)
+        return nil, ("cannot write %s: %s"):format(path, cause)
+      end
+      result.beside[ext] = size
+    end
+  end
   local text = "return " .. serialize.encode { format = FORMAT, key = key, result = result } .. "\n"
   ok, err = files.write_atomic(path, text)
   if not ok then return nil, ("cannot write %s: %s"):format(path, err) end

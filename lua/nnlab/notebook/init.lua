@@ -12,6 +12,7 @@ local cache = require "nnlab.notebook.cache"
 local errors = require "nnlab.errors"
 local files = require "nnlab.files"
 local options = require "nnlab.options"
+local pictures = require "nnlab.notebook.pictures"
 local progress = require "nnlab.notebook.progress"
 local provenance = require "nnlab.notebook.provenance"
 local report = require "nnlab.notebook.report"
@@ -556,6 +557,25 @@ function notebook.chart(runs, opts)
   end
   local s = current()
   s.blocks[#s.blocks + 1] = { kind = "chart", runs = runs, options = given or {} }
+end
+
+--- lab.confusion(runs [, { where = {...}, normalize = false, title }]): the
+--- confusion matrix of one variation (where's, or the best by test accuracy)
+--- summed over seeds, with per-class accuracy of every variation (where's)
+--- and the most-confused pairs. lab.samples(dataset [, { per_class = 8 }]):
+--- a grid of images per class. lab.mistakes(runs [, { n = 24, where }]): the
+--- most confident wrong test images. lab.weights(runs [, { layer = 1, n = 64,
+--- where }]): a Linear layer's weight vectors as image tiles.
+--- (nnlab.notebook.pictures; image pictures refuse tabular data.)
+--- lab.confusion and lab.weights return their numbers (pictures.lua's
+--- confusion_summary, weights_numbers), for sentences of the experiment's own.
+for _, kind in ipairs { "confusion", "samples", "mistakes", "weights" } do
+  notebook[kind] = function(target, opts)
+    local s = current()
+    local block, summary = pictures.block(kind, target, opts)
+    s.blocks[#s.blocks + 1] = block
+    return summary
+  end
 end
 
 -- What the report is written from: the run's record, not the notebook's state.

@@ -15,6 +15,7 @@ local files = require "nnlab.files"
 local gnuplot = require "nnlab.notebook.gnuplot"
 local html = require "nnlab.notebook.html"
 local json = require "nnlab.notebook.json"
+local pictures = require "nnlab.notebook.pictures"
 local provenance = require "nnlab.notebook.provenance"
 local runs_lib = require "nnlab.notebook.runs"
 local staging = require "nnlab.notebook.staging"
@@ -877,7 +878,8 @@ function report.write(record, totals)
     local drawing = { folder = stage.folder, proofs = {}, public = function(msg) return stage:public(msg) end,
                       previous = { folder = stage.live_folder,
                                    proofs = gnuplot.read_proofs(files.read(stage.live_folder .. "/" .. PROOFS)) } }
-    local parts, charts = {}, 0
+    drawing.write = function(file, text) stage:write(file, text) end
+    local parts, charts, picture_count = {}, 0, 0
     parts[1], parts[2] = opening(record)
     parts[3] = header(record, totals)
     for _, block in ipairs(record.blocks) do
@@ -889,6 +891,12 @@ function report.write(record, totals)
       elseif block.kind == "chart" then
         charts = charts + 1
         parts[#parts + 1] = chart_block(block, charts, drawing, name, problems)
+      elseif block.kind == "picture" then
+        picture_count = picture_count + 1
+        parts[#parts + 1] = pictures.render(block, {
+          number = picture_count, folder = drawing.folder, previous = drawing.previous, proofs = drawing.proofs,
+          name = name, write = drawing.write, public = drawing.public, problems = problems,
+          markdown_table = markdown_table })
       end
     end
     if #drawing.proofs > 0 then stage:write(PROOFS, table.concat(drawing.proofs, "\n") .. "\n") end

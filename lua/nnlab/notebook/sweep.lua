@@ -14,6 +14,7 @@ local nn = require "nnlab.nn"
 local optim = require "nnlab.optim"
 local data = require "nnlab.data"
 local train = require "nnlab.train"
+local predictions = require "nnlab.notebook.predictions"
 local runs = require "nnlab.notebook.runs"
 local workers = require "nnlab.notebook.workers"
 local plans = require "nnlab.notebook.plan"
@@ -468,12 +469,27 @@ local function train_job(spec, job, send, store)
       send { kind = "epoch", epoch = s.epoch, test_acc = s.test_acc }
     end,
   }
+  local seconds = proc.clock() - started
   local kept = {}
   for i, h in ipairs(history) do
     kept[i] = {}
     for _, f in ipairs(HISTORY_FIELDS) do kept[i][f] = h[f] end
   end
-  local ok, err = store(job.key, { history = kept, diverged = history.diverged, seconds = proc.clock() - started })
+  -- What the pictures need (nnlab.notebook.pictures): the test set's
+  -- predictions and the final weights, for classifiers that did not diverge
+  local pictures, beside
+  if not history.diverged and spec.test:info().targets == 0 then
+    local _, outputs = built.model:sizes()
+    local pass = core.predict(built.model, built.loss, test_loader)
+    local text
+    pictures, text = predictions.record(pass.label, pass.pred, pass.confidence, outputs)
+    if pictures then
+      beside = { model = function(path) return built.model:save(path) end,
+                 pred = function(path) return files.write_atomic(path, text) end }
+    end
+  end
+  local ok, err = store(job.key, { history = kept, diverged = history.diverged, seconds = seconds,
+                                   pictures = pictures }, beside)
   if not ok then error(err, 0) end
 end
 
@@ -537,6 +553,13 @@ function sweep.check_result(result)
     if type(h.train_loss) ~= "number" or type(h.train_acc) ~= "number" then
       return nil, ("epoch %d has no training loss or accuracy"):format(i)
     end
+  end
+  -- entries from before the pictures have none; a run with pictures keeps its weights beside
+  if result.pictures ~= nil then
+    local ok, why = predictions.check(result.pictures, history[#history].test_acc)
+    if not ok then return nil, why end
+    if type(result.beside) ~= "table" or result.beside.model == nil then return nil, "no weights beside it" end
+    if result.beside.pred ~= 3 * result.pictures.count then return nil, "no predictions beside it" end
   end
   return true
 end
@@ -626,7 +649,9 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
                       cost = (p.epochs or 1) * #spec.train }
         v.model_text = v.model_text or "run(p, ctx)"
         jobs[#jobs + 1] = job
-        job.result = not (context.force or context.planning) and context.cache:get(job.key, sweep.check_result) or nil
+        if not (context.force or context.planning) then
+          job.result, job.entry_path = context.cache:get(job.key, sweep.check_result)
+        end
         if job.result then job.cached, job.key = true, nil else to_train[#to_train + 1] = job end
         goto next_seed
       end
@@ -649,7 +674,9 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
         v.schedule_text = schedule_text(built.schedule)
       end
       jobs[#jobs + 1] = job
-      job.result = not (context.force or context.planning) and context.cache:get(job.key, sweep.check_result) or nil
+      if not (context.force or context.planning) then
+        job.result, job.entry_path = context.cache:get(job.key, sweep.check_result)
+      end
       -- a cached job needs its key no more: dropped now, the keys of a big sweep do not pile up
       if job.result then job.cached, job.key = true, nil else to_train[#to_train + 1] = job end
       end
@@ -670,7 +697,7 @@ local function train_all(spec, to_train, context)
     parallel = context.parallel,
     work = function(job, send)
       local trainer = spec.run and run_custom_job or train_job
-      trainer(spec, job, send, function(key, value) return context.cache:put(key, value) end)
+      trainer(spec, job, send, function(key, value, beside) return context.cache:put(key, value, beside) end)
     end,
     on_start = function(job) display:started(job) end,
     on_message = function(job, message)
@@ -680,7 +707,7 @@ local function train_all(spec, to_train, context)
     end,
     on_exit = function(job, outcome)
       if outcome.ok then
-        job.result = context.cache:get(job.key, sweep.check_result)
+        job.result, job.entry_path = context.cache:get(job.key, sweep.check_result)
         if not job.result then outcome = { ok = false, message = "finished, but its cache entry cannot be read" } end
       end
       if outcome.ok then
@@ -693,6 +720,12 @@ local function train_all(spec, to_train, context)
       end
       if outcome.pid and not outcome.ok then -- a worker killed while writing leaves its temporary file
         os.remove(files.temp_name(select(2, context.cache:locate(job.key)), outcome.pid))
+        local model_tmp = files.temp_name(context.cache:beside(job.key, "model"), outcome.pid)
+        os.remove(model_tmp)
+        os.remove(model_tmp .. ".tmp") -- the model file's own temporary name (nn_net_save)
+        local pred_tmp = files.temp_name(context.cache:beside(job.key, "pred"), outcome.pid)
+        os.remove(pred_tmp)
+        os.remove(files.temp_name(pred_tmp, outcome.pid)) -- write_atomic's own
       end
     end,
     on_tick = function() display:tick() end,
@@ -790,7 +823,8 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
     local r = job.result
     for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
     table.insert(job.variation.seeds, { seed = job.seed, history = r.history, diverged = r.diverged == true,
-                                        seconds = r.seconds, cached = job.cached == true })
+                                        seconds = r.seconds, cached = job.cached == true, pictures = r.pictures,
+                                        stored = r.pictures and job.entry_path and { path = job.entry_path } })
   end
 end
 

@@ -172,6 +172,44 @@ words.catalogues.en = {
   -- the report's frame
   written_by = "<!-- Written by `nnlab run %s`: edit that file, not this one. -->",
   results_links = "---\n\nEvery run, seed and epoch: %s, %s (with timings).",
+  -- pictures (nnlab.notebook.pictures)
+  pic_predicted = "predicted class",
+  pic_true = "true class",
+  pic_share = "share of the true class (%)",
+  pic_count = "test samples",
+  pic_confusion_dat = "confusion matrix: a row per true class, a column per predicted class",
+  pic_confusion_title = "Confusion matrix: %s (test set, summed over %s)",
+  pic_confusion_title_share = "Confusion matrix: %s (test set, %% of each true class, %s)",
+  pic_true_predicted = "true \\ predicted",
+  pic_class = "class",
+  pic_verdict_column = "best vs runner-up",
+  pic_verdict = "%s: %s",
+  pic_class_caption = "_Per-class test accuracy after the last epoch, mean ± std over %s; the verdict compares " ..
+                      "each class's best variation with the runner-up, paired by seed, Holm-corrected over the classes._",
+  pic_class_caption_one = "_Per-class test accuracy after the last epoch, mean ± std over %s._",
+  pic_no_confusion = "%s confuses no two classes on the test set.",
+  pic_pair = "%s taken for %s %d× (%.1f %% of its samples)",
+  pic_most_confused = "Most confused in %s (true → predicted, summed over seeds): %s.",
+  pic_left_out = "_Left out: %d runs cached before nnlab kept predictions (re-run with --force to include them), " ..
+                 "%d diverged runs._",
+  pic_rerun = "> **Picture not drawn** — the runs of %s were cached before nnlab kept predictions and weights; " ..
+              "re-run with `--force` to draw this.",
+  pic_none = "> **Picture not drawn** — %s has no run with predictions (every seed diverged).",
+  pic_samples_title = "%d samples per class: %s",
+  pic_samples_caption = "_The first samples of each class in file order, of %d samples in %d classes (%d×%d pixels)%s._",
+  pic_samples_short = "; fewer in: %s",
+  pic_mistakes_title = "Most confident mistakes: %s, seed %d (true → predicted, confidence)",
+  pic_mistake_label = "%s → %s (%.0f%%)",
+  pic_no_mistakes = "%s (seed %d) classifies every test sample correctly: no mistakes to show.",
+  pic_mistakes_caption = "_%d of %d test samples are wrong (seed %d); %d of them with a confidence of 90 %% or more. " ..
+                         "Among the %d shown, the commonest error is %s taken for %s (%d times)._",
+  pic_weights_title = "Linear layer %d weights: %s, seed %d",
+  pic_weights_caption = "_%d of the layer's %d units, each a vector of %d weights drawn as an image (red +, blue −, " ..
+                        "each tile scaled to its own largest |w|); their L2 norms: mean %.3g, std %.3g._",
+  pic_damaged = "> **Picture not drawn** — the cache entry of %s, seed %d, is damaged (%s): it was deleted, " ..
+                "and the next run trains it again.",
+  pic_no_layer = "> **Picture not drawn** — there is no Linear layer %d in %s (it has %d).",
+  pic_layer_not_image = "> **Picture not drawn** — Linear layer %d takes %d inputs, not the %d×%d pixels of an image.",
 }
 
 words.catalogues.zh = {
@@ -321,6 +359,41 @@ words.catalogues.zh = {
   gp_comment = "# %s：nnlab 由 %s.dat 画出；在本文件夹里运行 `gnuplot %s.gp` 可以重画。",
   written_by = "<!-- 由 `nnlab run %s` 生成：请改那个文件，不要改这个。 -->",
   results_links = "---\n\n每次运行、每个种子、每一轮的数据：%s，%s（含用时）。",
+  -- pictures (nnlab.notebook.pictures)
+  pic_predicted = "预测类别",
+  pic_true = "真实类别",
+  pic_share = "占真实类别的比例（%）",
+  pic_count = "测试样本数",
+  pic_confusion_dat = "混淆矩阵：每行一个真实类别，每列一个预测类别",
+  pic_confusion_title = "混淆矩阵：%s（测试集，%s之和）",
+  pic_confusion_title_share = "混淆矩阵：%s（测试集，占每个真实类别的 %%，%s）",
+  pic_true_predicted = "真实 \\ 预测",
+  pic_class = "类别",
+  pic_verdict_column = "最好 vs 第二",
+  pic_verdict = "%s：%s",
+  pic_class_caption = "_最后一轮后各类别的测试准确率，%s的均值 ± 标准差；判定比较每个类别最好的设置与第二好的设置，" ..
+                      "按种子配对，对各类别做 Holm 校正。_",
+  pic_class_caption_one = "_最后一轮后各类别的测试准确率，%s的均值 ± 标准差。_",
+  pic_no_confusion = "%s 在测试集上没有混淆任何两个类别。",
+  pic_pair = "%s 被认成 %s %d 次（占该类 %.1f %%）",
+  pic_most_confused = "%s 最常混淆的（真实 → 预测，各种子之和）：%s。",
+  pic_left_out = "_未计入：%d 个在 nnlab 保存预测之前缓存的运行（用 --force 重跑即可计入），%d 个发散的运行。_",
+  pic_rerun = "> **图未画出**——%s 的运行是在 nnlab 保存预测和权重之前缓存的；用 `--force` 重跑即可画出。",
+  pic_none = "> **图未画出**——%s 没有带预测的运行（所有种子都发散了）。",
+  pic_samples_title = "每类 %d 个样本：%s",
+  pic_samples_caption = "_每个类别按文件顺序的前几个样本；共 %d 个样本、%d 个类别（%d×%d 像素）%s。_",
+  pic_samples_short = "；样本不足的类别：%s",
+  pic_mistakes_title = "最自信的错误：%s，种子 %d（真实 → 预测，置信度）",
+  pic_mistake_label = "%s → %s（%.0f%%）",
+  pic_no_mistakes = "%s（种子 %d）把每个测试样本都分对了：没有错误可以展示。",
+  pic_mistakes_caption = "_%d 个（共 %d 个）测试样本分错了（种子 %d），其中 %d 个置信度在 90 %% 以上。" ..
+                         "在展示的 %d 个中，最常见的错误是把 %s 认成 %s（%d 次）。_",
+  pic_weights_title = "第 %d 个 Linear 层的权重：%s，种子 %d",
+  pic_weights_caption = "_展示 %d 个单元（该层共 %d 个），每个是 %d 个权重画成的图像（红为正，蓝为负，每块按自己的最大 |w| 缩放）；" ..
+                        "它们的 L2 范数：均值 %.3g，标准差 %.3g。_",
+  pic_damaged = "> **图未画出**——%s（种子 %d）的缓存条目已损坏（%s）：已删除，下次运行会重新训练。",
+  pic_no_layer = "> **图未画出**——没有第 %d 个 Linear 层：%s 的模型只有 %d 个 Linear 层。",
+  pic_layer_not_image = "> **图未画出**——第 %d 个 Linear 层有 %d 个输入，不是 %d×%d 像素的图像。",
 }
 
 --- words.set(language): "en" or "zh"; an error for anything else.

@@ -1,0 +1,799 @@
+-- nnlab.notebook.pictures: the pictures of a report that are not curves: a
+-- confusion matrix with per-class accuracy, a grid of samples per class, the
+-- most confident mistakes, first-layer weights. Each is a PNG drawn by
+-- gnuplot (nnlab.notebook.gnuplot.draw: its .gp and .dat beside it, re-used
+-- only with proof) plus the numbers as CSV, and Markdown with a sentence
+-- computed from those numbers. lab.confusion/samples/mistakes/weights
+-- (nnlab.notebook) check their arguments at the user's line and record a
+-- block; report.lua calls pictures.render(block, ...) when writing.
+--
+-- A run's predictions and weights come from its cache entry
+-- (nnlab.notebook.predictions, the .model file beside it); runs cached
+-- before nnlab kept them have none, and their pictures say so.
+local cache = require "nnlab.notebook.cache"
+local core = require "nnlab.core"
+local data = require "nnlab.data"
+local errors = require "nnlab.errors"
+local escape = require "nnlab.notebook.escape"
+local files = require "nnlab.files"
+local gnuplot = require "nnlab.notebook.gnuplot"
+local options = require "nnlab.options"
+local predictions = require "nnlab.notebook.predictions"
+local runs_lib = require "nnlab.notebook.runs"
+local stats = require "nnlab.notebook.stats"
+local words = require "nnlab.notebook.words"
+
+local pictures = {}
+
+local W = words.text
+local raise = errors.raise
+local gp_quote, number = escape.gnuplot_string, escape.gnuplot_number
+local md_text, csv_field = escape.md_text, escape.csv_field
+
+-- Pixel sizes of the pictures (the tests read them back from the PNGs).
+pictures.TILE = 64            -- one image tile of a grid, in PNG pixels
+pictures.CONFUSION = { 900, 800 }
+
+---------------------------------------------------------------------------
+-- Checks at the user's line (lab.confusion, lab.samples, ...)
+
+local Runs = runs_lib.Runs
+local Dataset = core.metatable("nnlab.Dataset")
+
+local function check_runs(where, runs)
+  if getmetatable(runs) ~= Runs then raise("%s: expected the result of lab.sweep", where) end
+  if runs.datasets.test:info().targets > 0 then
+    raise("%s: the test data has regression targets; pictures of classes need class labels", where)
+  end
+end
+
+-- The variations `where` selects (all without it), checked like lab.chart's.
+local function selected(where_name, runs, where)
+  if where == nil then return runs.variations end
+  for k in pairs(where) do
+    local known = false
+    for _, key in ipairs(runs.keys) do known = known or key == k end
+    if not known then
+      raise("%s: where.%s: not a varied parameter (%s)%s", where_name, tostring(k), table.concat(runs.keys, ", "),
+            options.suggest(k, runs.keys))
+    end
+  end
+  local out = runs:select(where)
+  if #out == 0 then raise("%s: where matches no variation", where_name) end
+  return out
+end
+
+-- The one variation a picture of one variation shows: the best by test
+-- accuracy among those where selects (the first when all diverged).
+local function one_variation(where_name, runs, where)
+  local list = selected(where_name, runs, where)
+  if #list == 1 then return list[1] end
+  local chosen, rows = {}, {}
+  for _, v in ipairs(list) do chosen[v] = true end
+  for _, row in ipairs(runs:summary("test_acc")) do
+    if chosen[row.variation] then rows[#rows + 1] = row end
+  end
+  local best = runs_lib.best_row(rows, "test_acc")
+  return best and best.variation or list[1]
+end
+
+-- Image data, or an error at the user's line naming what it is.
+local function check_images(where, ds)
+  local info = ds:info()
+  if info.rows <= 1 then
+    raise("%s: the data are not images (%d features a sample, not rows × columns); " ..
+          "use lab.confusion and lab.table for tabular data", where, info.features)
+  end
+  return info
+end
+
+local CONFUSION = { where = options.optional "table", show = options.optional "table", normalize = false,
+                    title = options.optional "string" }
+local SAMPLES = { per_class = 8, title = options.optional "string" }
+local MISTAKES = { n = 24, where = options.optional "table", title = options.optional "string" }
+local WEIGHTS = { layer = 1, n = 64, where = options.optional "table", title = options.optional "string" }
+
+local function check_count(where, name, v, most)
+  if math.type(v) ~= "integer" or v < 1 or v > most then
+    raise("%s: %s must be an integer from 1 to %d, got %s", where, name, most, tostring(v))
+  end
+end
+
+--- pictures.block(kind, target, opts) -> the report block of lab.<kind>
+--- (confusion, samples, mistakes, weights) after checking its arguments;
+--- errors are raised at the user's line.
+function pictures.block(kind, target, opts)
+  local where = "lab." .. kind
+  if kind == "samples" then
+    if getmetatable(target) ~= Dataset then raise("lab.samples: expected a dataset (lab.data.load, data.idx, ...)") end
+    opts = options.check(where, opts, SAMPLES)
+    local info = check_images(where, target)
+    if info.targets > 0 then raise("lab.samples: the data has regression targets; a grid per class needs class labels") end
+    check_count(where, "per_class", opts.per_class, 32)
+    if info.classes > predictions.MAX_CLASSES then
+      raise("lab.samples: %d classes; a grid shows at most %d", info.classes, predictions.MAX_CLASSES)
+    end
+    return { kind = "picture", picture = kind, dataset = target, options = opts }
+  end
+  check_runs(where, target)
+  if kind == "confusion" then
+    opts = options.check(where, opts, CONFUSION)
+  elseif kind == "mistakes" then
+    opts = options.check(where, opts, MISTAKES)
+    check_images(where, target.datasets.test)
+    check_count(where, "n", opts.n, 100)
+  elseif kind == "weights" then
+    opts = options.check(where, opts, WEIGHTS)
+    check_images(where, target.datasets.test)
+    check_count(where, "n", opts.n, 256)
+    if math.type(opts.layer) ~= "integer" or opts.layer < 1 then
+      raise("lab.weights: layer must be a positive integer (1: the first Linear layer), got %s", tostring(opts.layer))
+    end
+  end
+  local variation = one_variation(where, target, opts.where)
+  if opts.show then -- the heatmap's variation, one of where's
+    variation = one_variation(where .. ": show", target, opts.show)
+    local listed = false
+    for _, v in ipairs(selected(where, target, opts.where)) do listed = listed or v == variation end
+    if not listed then raise("lab.confusion: show selects %s, which where leaves out", variation.label) end
+  end
+  local block = { kind = "picture", picture = kind, runs = target, variation = variation,
+                  variations = kind == "confusion" and selected(where, target, opts.where) or { variation },
+                  options = opts }
+  if kind == "confusion" then
+    block.numbers, block.note = pictures.confusion_numbers(block)
+    return block, block.numbers and pictures.confusion_summary(block.numbers, variation)
+  elseif kind == "weights" then
+    block.numbers, block.note = pictures.weights_numbers(block)
+    return block, block.numbers and block.numbers.summary
+  end
+  return block
+end
+
+---------------------------------------------------------------------------
+-- Shared drawing
+
+-- Class names of a dataset for C classes: its own, else "0", "1", ...
+local function class_names(ds, C)
+  local names = ds:info().class_names or {}
+  local out = {}
+  for k = 1, C do out[k] = names[k] ~= nil and tostring(names[k]) or tostring(k - 1) end
+  return out
+end
+
+-- The seeds of a variation with stored predictions, and a note on the others.
+local function seeds_with_pictures(v)
+  local with, old, diverged = {}, 0, 0
+  for _, s in ipairs(v.seeds) do
+    if s.diverged then diverged = diverged + 1
+    elseif s.pictures then with[#with + 1] = s
+    else old = old + 1 end
+  end
+  return with, old, diverged
+end
+
+-- The predictions kept beside a seed's cache entry: pred, conf (lists), or
+-- nil and why not; a damaged file makes the entry a damaged one (deleted
+-- with a warning: the next run trains it again).
+local function stored_predictions(s)
+  local path = cache.beside_path(s.stored.path, "pred")
+  local text, err = files.read(path, 3 * s.pictures.count)
+  local ok, why = predictions.check_text(s.pictures, text)
+  if text == nil then why = err end
+  if not ok then
+    cache.discard(s.stored.path, why)
+    return nil, why
+  end
+  return predictions.decode(s.pictures, text)
+end
+
+-- A CSV text from rows of values (escape.csv_field each).
+local function csv(rows)
+  local lines = {}
+  for i, row in ipairs(rows) do
+    local fields = {}
+    for j = 1, #row do fields[j] = csv_field(row[j]) end
+    lines[i] = table.concat(fields, ",")
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+-- The head of every picture script: where the PNG goes, its size and font.
+local function script_head(file, title, width, height)
+  return {
+    words.text("gp_comment", escape.gnuplot_comment(title), escape.gnuplot_comment(file),
+               escape.gnuplot_comment(file)),
+    ("if (!exists(\"outfile\")) outfile = %s"):format(gp_quote(file .. ".png")),
+    ("set terminal pngcairo size %d,%d noenhanced font %s"):format(width, height, gp_quote(gnuplot.font .. ",12")),
+    "set output outfile",
+    ("set title %s font %s"):format(gp_quote(title), gp_quote(gnuplot.font .. ",15")),
+  }
+end
+
+-- Draws one picture: the PNG from script and dat, the CSV files beside it
+-- ({ { suffix, text } }); returns its Markdown image line or the not-drawn note.
+local function draw(ctx, file, title, script, dat, csvs)
+  for _, c in ipairs(csvs) do ctx.write(("%s%s.csv"):format(file, c[1]), c[2]) end
+  local ok, proof = gnuplot.draw(ctx.folder, file, script, dat, ctx.previous)
+  local function link(ext) return escape.md_link(("%s/%s.%s"):format(ctx.name, file, ext)) end
+  if ok then
+    ctx.proofs[#ctx.proofs + 1] = proof
+    return ("![%s](%s)"):format(md_text(title), link("png"))
+  end
+  local why = ctx.public(proof)
+  ctx.problems[#ctx.problems + 1] = ("picture %s not drawn: %s"):format(file, why)
+  local function name(ext) return md_text(("%s/%s.%s"):format(ctx.name, file, ext)) end
+  return W("chart_not_drawn", md_text(title), md_text(why), name("dat"), link("dat"), name("gp"), link("gp"))
+end
+
+-- Tiles (lists of values, rows × cols each, already scaled) laid out in a
+-- grid of `per_row` columns with a gap of one pixel of value `gap`: the
+-- text of a gnuplot `matrix` .dat, and its width and height in pixels.
+-- slots: the tiles the grid has room for (default #tiles); open_from: the
+-- row of each tile from which it is a caption band, white across the gaps.
+local function tile_matrix(tiles, per_row, rows, cols, gap, slots, open_from)
+  local n = slots or #tiles
+  local grid_rows = math.max(1, math.ceil(n / per_row))
+  local width, height = per_row * (cols + 1) - 1, grid_rows * (rows + 1) - 1
+  local lines = {}
+  for y = 0, height - 1 do
+    local tile_row, r = y // (rows + 1), y % (rows + 1)
+    local line = {}
+    for x = 0, width - 1 do
+      local tile_col, c = x // (cols + 1), x % (cols + 1)
+      local tile = tiles[tile_row * per_row + tile_col + 1]
+      if open_from and r >= open_from and r < rows then line[#line + 1] = 0 -- a caption band: no gaps
+      elseif r == rows or c == cols or not tile then line[#line + 1] = gap
+      else line[#line + 1] = tile[r * cols + c + 1] end
+    end
+    lines[#lines + 1] = table.concat(line, " ")
+  end
+  return table.concat(lines, "\n") .. "\n", width, height
+end
+
+-- Image tiles as integers 0..255 (uint8 data as stored; other data scaled
+-- from each tile's own minimum to maximum).
+local function pixel_tile(values, dtype)
+  local out = {}
+  if dtype == "uint8" then
+    for i, v in ipairs(values) do out[i] = math.floor(v * 255 + 0.5) end
+    return out
+  end
+  local lo, hi = math.huge, -math.huge
+  for _, v in ipairs(values) do lo, hi = math.min(lo, v), math.max(hi, v) end
+  local span = hi > lo and hi - lo or 1
+  for i, v in ipairs(values) do out[i] = math.floor((v - lo) / span * 255 + 0.5) end
+  return out
+end
+
+-- The samples of ds at the given 0-based positions (a set: pos -> true) and
+-- every label, in one pass over an unshuffled loader: pixels[pos] (floats)
+-- and labels (0-based, by 1-based position). want(pos, label), when given,
+-- decides per sample instead, and the pass stops once done() is true.
+local function read_samples(ds, wanted, want, done)
+  local loader <close> = data.DataLoader(ds, { batch_size = 1000 })
+  local pixels, labels, pos = {}, {}, 0
+  for x, y in loader:batches() do
+    local ys = y:totable()
+    for i, label in ipairs(ys) do
+      labels[pos + 1] = label
+      if (wanted and wanted[pos]) or (want and want(pos, label)) then pixels[pos] = x[i]:totable() end
+      pos = pos + 1
+    end
+    if done and done() then break end
+  end
+  return pixels, labels
+end
+
+-- Image grid settings of a script: the palette (default: gray ink on white,
+-- a light gray for the gaps, value -1) and its range, square pixels, rows
+-- from the top, no border or x tics.
+local GRAY = { "set palette defined (-1 '#c8c8c8', 0 'white', 255 'black')", "set cbrange [-1:255]" }
+local function image_lines(lines, width, height, palette)
+  for _, line in ipairs(palette or GRAY) do lines[#lines + 1] = line end
+  lines[#lines + 1] = "unset colorbox"
+  lines[#lines + 1] = "set size ratio -1"
+  lines[#lines + 1] = ("set xrange [-0.5:%s]"):format(number(width - 0.5))
+  lines[#lines + 1] = ("set yrange [%s:-0.5]"):format(number(height - 0.5))
+  lines[#lines + 1] = "unset border"
+  lines[#lines + 1] = "unset xtics"
+end
+
+---------------------------------------------------------------------------
+-- lab.confusion
+
+-- Per seed and class: correct / count of that class (from the confusion
+-- matrix's row), in percent; nil for a class absent from the test set.
+local function class_accuracies(seed_runs, C)
+  local per_class = {}
+  for k = 0, C - 1 do
+    local values = {}
+    for _, s in ipairs(seed_runs) do
+      local row = 0
+      for p = 0, C - 1 do row = row + predictions.cell(s.pictures, k, p) end
+      if row > 0 then values[#values + 1] = 100 * predictions.cell(s.pictures, k, k) / row end
+    end
+    per_class[k + 1] = values
+  end
+  return per_class
+end
+
+--- pictures.class_accuracy(variation) -> per class (1-based) the list of
+--- per-seed accuracies (percent) of the seeds with stored predictions.
+function pictures.class_accuracy(variation)
+  local with = seeds_with_pictures(variation)
+  if #with == 0 then return nil end
+  return class_accuracies(with, with[1].pictures.classes)
+end
+
+-- Per class: which variation is best and whether the runner-up differs by
+-- more than noise (paired by seed; Holm over the classes).
+local function class_verdicts(columns, C)
+  local tests, out = {}, {}
+  for k = 1, C do
+    local order = {}
+    for i, col in ipairs(columns) do
+      if #col.per_class[k] > 0 then order[#order + 1] = i end
+    end
+    table.sort(order, function(a, b)
+      local ma, mb = stats.mean(columns[a].per_class[k]), stats.mean(columns[b].per_class[k])
+      if ma ~= mb then return ma > mb end
+      return a < b
+    end)
+    if #order >= 2 then
+      local a, b = columns[order[1]], columns[order[2]]
+      local xs, ys = a.per_class[k], b.per_class[k]
+      local paired = #xs == #ys and a.seed_list == b.seed_list
+      local test = stats.compare(xs, ys, { paired = paired })
+      out[k] = { best = a.label, other = b.label, test = test }
+      if test then tests[#tests + 1] = k end
+    end
+  end
+  local ps = {}
+  for i, k in ipairs(tests) do ps[i] = out[k].test.p end
+  local adjusted = stats.holm(ps)
+  for i, k in ipairs(tests) do out[k].p_adjusted = adjusted[i] end
+  return out
+end
+
+local function verdict_text(v)
+  if not v then return "–" end
+  if not v.test then return W("pic_verdict", md_text(v.best), W("untested")) end
+  local differs = v.p_adjusted < 0.05
+  return W("pic_verdict", md_text(v.best), words.versus_best({ code = differs and "differs" or "cant_tell",
+                                                              p = v.test.p, p_adjusted = v.p_adjusted }, "pp"))
+end
+
+-- The most-confused pairs (off the diagonal) of a summed matrix: up to 3,
+-- largest first; { y, p, count, share of class y }.
+local function confused_pairs(sum, C)
+  local pairs_list = {}
+  for y = 0, C - 1 do
+    local row = 0
+    for p = 0, C - 1 do row = row + sum[y * C + p + 1] end
+    for p = 0, C - 1 do
+      local n = sum[y * C + p + 1]
+      if p ~= y and n > 0 then pairs_list[#pairs_list + 1] = { y = y, p = p, count = n, share = 100 * n / row } end
+    end
+  end
+  table.sort(pairs_list, function(a, b)
+    if a.count ~= b.count then return a.count > b.count end
+    if a.y ~= b.y then return a.y < b.y end
+    return a.p < b.p
+  end)
+  return { table.unpack(pairs_list, 1, math.min(3, #pairs_list)) }
+end
+
+-- Whether class names under the columns need turning to fit: their width
+-- (a wide CJK character counts two) against the cell's, at font size pt in a
+-- plot about 600 pixels wide. Only when needed: gnuplot's cairo terminal
+-- then also turns single kana on the other axis on their side.
+local function turn_column_names(names, C, pt)
+  local widest = 0
+  for _, name in ipairs(names) do
+    local units = 0
+    for _, code in utf8.codes(name, true) do units = units + (code >= 0x1100 and 2 or 1) end
+    widest = math.max(widest, units)
+  end
+  return widest * pt * 0.6 > 600 / C
+end
+
+local function confusion_script(file, title, names, sum, C, normalize)
+  local lines = script_head(file, title, pictures.CONFUSION[1], pictures.CONFUSION[2])
+  local values, top = {}, 0
+  for y = 0, C - 1 do
+    local row = 0
+    for p = 0, C - 1 do row = row + sum[y * C + p + 1] end
+    local line = {}
+    for p = 0, C - 1 do
+      local n = sum[y * C + p + 1]
+      local v = normalize and (row > 0 and 100 * n / row or 0) or n
+      top = math.max(top, v)
+      line[#line + 1] = normalize and ("%.1f"):format(v) or tostring(v)
+    end
+    values[#values + 1] = table.concat(line, " ")
+  end
+  local tics = {}
+  for k = 1, C do tics[k] = ("%s %d"):format(gp_quote(names[k]), k - 1) end
+  local font = C > 20 and 7 or C > 12 and 9 or 11
+  lines[#lines + 1] = "set palette defined (0 'white', 1 '#c6dbef', 2 '#4292c6', 3 '#08306b')"
+  lines[#lines + 1] = ("set cbrange [0:%s]"):format(normalize and "100" or number(math.max(top, 1)))
+  lines[#lines + 1] = ("set xlabel %s"):format(gp_quote(W("pic_predicted")))
+  lines[#lines + 1] = ("set ylabel %s"):format(gp_quote(W("pic_true")))
+  -- off the tic labels of the colour box, which a 4-digit count reaches
+  lines[#lines + 1] = ("set cblabel %s offset 1.5,0"):format(gp_quote(normalize and W("pic_share") or W("pic_count")))
+  lines[#lines + 1] = ("set xtics (%s)%s font %s"):format(table.concat(tics, ", "),
+                                                          turn_column_names(names, C, font) and " rotate by 45 right" or "",
+                                                          gp_quote(("%s,%d"):format(gnuplot.font, font)))
+  lines[#lines + 1] = ("set ytics (%s) font %s"):format(table.concat(tics, ", "),
+                                                        gp_quote(("%s,%d"):format(gnuplot.font, font)))
+  lines[#lines + 1] = "set size ratio -1"
+  lines[#lines + 1] = ("set xrange [-0.5:%s]"):format(number(C - 0.5))
+  lines[#lines + 1] = ("set yrange [%s:-0.5]"):format(number(C - 0.5))
+  lines[#lines + 1] = "set tics scale 0"
+  local fmt = normalize and '"%.1f"' or '"%.0f"'
+  local cell_font = gp_quote(("%s,%d"):format(gnuplot.font, C > 20 and 6 or C > 12 and 8 or 10))
+  local half = number(top / 2)
+  lines[#lines + 1] = ("plot %s matrix with image notitle, \\"):format(gp_quote(file .. ".dat"))
+  lines[#lines + 1] = ("     '' matrix using 1:2:($3 > 0 && $3 <= %s ? sprintf(%s, $3) : '') with labels font %s tc rgb 'black' notitle, \\")
+                      :format(half, fmt, cell_font)
+  lines[#lines + 1] = ("     '' matrix using 1:2:($3 > %s ? sprintf(%s, $3) : '') with labels font %s tc rgb 'white' notitle")
+                      :format(half, fmt, cell_font)
+  local dat = ("# %s\n"):format(escape.gnuplot_comment(W("pic_confusion_dat"))) .. table.concat(values, "\n") .. "\n"
+  return table.concat(lines, "\n") .. "\n", dat
+end
+
+-- The numbers of a confusion block: the shown variation's matrix summed
+-- over seeds, per-class accuracy columns, the most-confused pairs; or nil
+-- and the note to show instead.
+function pictures.confusion_numbers(block)
+  local r, shown = block.runs, block.variation
+  local with, old, diverged = seeds_with_pictures(shown)
+  if #with == 0 then return nil, W(old > 0 and "pic_rerun" or "pic_none", md_text(shown.label)) end
+  local C = with[1].pictures.classes
+  local names = class_names(r.datasets.test, C)
+  local sum = {}
+  for i = 1, C * C do sum[i] = 0 end
+  for _, s in ipairs(with) do
+    for i = 1, C * C do sum[i] = sum[i] + s.pictures.confusion[i] end
+  end
+  -- per-class accuracy: one column per variation with predictions
+  local columns = {}
+  for _, v in ipairs(block.variations) do
+    local vw = seeds_with_pictures(v)
+    if #vw > 0 and vw[1].pictures.classes == C then
+      local seeds = {}
+      for _, s in ipairs(vw) do seeds[#seeds + 1] = s.seed end
+      columns[#columns + 1] = { label = v.label, variation = v, per_class = class_accuracies(vw, C), n = #vw,
+                                seed_list = table.concat(seeds, ",") }
+    end
+  end
+  return { C = C, names = names, sum = sum, with = with, old = old, diverged = diverged, columns = columns,
+           pairs = confused_pairs(sum, C) }
+end
+
+--- The summary lab.confusion returns (nil for runs without predictions):
+--- { variation (the label drawn), seeds, pairs = { { true_class, predicted,
+--- count, share (% of the true class) } ... } (up to 3, most first),
+--- predicted = { { class, count, share (% of all predictions) } ... } (every
+--- class, most predicted first), classes_predicted = { n per seed } (how
+--- many classes each seed predicts at all), class_accuracy = { [label] = {
+--- { class, mean, std } ... } } }.
+function pictures.confusion_summary(n, shown)
+  local out = { variation = shown.label, seeds = #n.with, pairs = {}, class_accuracy = {}, predicted = {} }
+  local total = 0
+  for i = 1, n.C * n.C do total = total + n.sum[i] end
+  for p = 0, n.C - 1 do
+    local column = 0
+    for y = 0, n.C - 1 do column = column + n.sum[y * n.C + p + 1] end
+    out.predicted[p + 1] = { class = n.names[p + 1], count = column, share = 100 * column / total }
+  end
+  table.sort(out.predicted, function(a, b) return a.count > b.count end)
+  out.classes_predicted = {}
+  for i, s in ipairs(n.with) do
+    local used = 0
+    for p = 0, n.C - 1 do
+      local column = 0
+      for y = 0, n.C - 1 do column = column + predictions.cell(s.pictures, y, p) end
+      if column > 0 then used = used + 1 end
+    end
+    out.classes_predicted[i] = used
+  end
+  for i, pr in ipairs(n.pairs) do
+    out.pairs[i] = { true_class = n.names[pr.y + 1], predicted = n.names[pr.p + 1], count = pr.count, share = pr.share }
+  end
+  for _, col in ipairs(n.columns) do
+    local list = {}
+    for k = 1, n.C do
+      local xs = col.per_class[k]
+      list[k] = { class = n.names[k], mean = stats.mean(xs), std = stats.std(xs) }
+    end
+    out.class_accuracy[col.label] = list
+  end
+  return out
+end
+
+local function render_confusion(block, ctx)
+  local opts, shown, n = block.options, block.variation, block.numbers
+  if not n then return block.note end
+  local C, names, sum, with, columns = n.C, n.names, n.sum, n.with, n.columns
+  local old, diverged = n.old, n.diverged
+  local parts = {}
+  local file = ("pic%d-confusion"):format(ctx.number)
+  local title = opts.title or W(opts.normalize and "pic_confusion_title_share" or "pic_confusion_title",
+                                shown.label, words.count("seed", #with))
+  local script, dat = confusion_script(file, title, names, sum, C, opts.normalize)
+  local matrix_rows = { { W("pic_true_predicted"), table.unpack(names) } }
+  for y = 0, C - 1 do
+    local row = { names[y + 1] }
+    for p = 0, C - 1 do row[#row + 1] = sum[y * C + p + 1] end
+    matrix_rows[#matrix_rows + 1] = row
+  end
+  local per_class_rows = { { "class", "variation", "seed", "correct", "count", "accuracy" } }
+  for _, v in ipairs(block.variations) do
+    for _, s in ipairs((seeds_with_pictures(v))) do
+      for k = 0, C - 1 do
+        local row = 0
+        for p = 0, C - 1 do row = row + predictions.cell(s.pictures, k, p) end
+        local hit = predictions.cell(s.pictures, k, k)
+        per_class_rows[#per_class_rows + 1] = { names[k + 1], v.label, s.seed, hit, row,
+                                                row > 0 and 100 * hit / row or nil }
+      end
+    end
+  end
+  parts[#parts + 1] = draw(ctx, file, title, script, dat, { { "", csv(matrix_rows) },
+                                                             { "-per-class", csv(per_class_rows) } })
+  -- the table: class, one column per variation, a verdict when there are several
+  local header = { W("pic_class") }
+  for _, col in ipairs(columns) do header[#header + 1] = md_text(col.label) end
+  local verdicts = #columns > 1 and class_verdicts(columns, C) or {}
+  if #columns > 1 then header[#header + 1] = W("pic_verdict_column") end
+  local rows = {}
+  for k = 1, C do
+    local row = { md_text(names[k]) }
+    for _, col in ipairs(columns) do
+      local xs = col.per_class[k]
+      row[#row + 1] = #xs > 0 and runs_lib.format("test_acc", stats.mean(xs), stats.std(xs)) or "–"
+    end
+    if #columns > 1 then row[#row + 1] = verdict_text(verdicts[k]) end
+    rows[#rows + 1] = row
+  end
+  parts[#parts + 1] = ctx.markdown_table(header, rows)
+  parts[#parts + 1] = W(#columns > 1 and "pic_class_caption" or "pic_class_caption_one", words.count("seed", #with))
+  -- the sentence: the most-confused pairs, from the summed matrix
+  local pairs_list = n.pairs
+  if #pairs_list == 0 then
+    parts[#parts + 1] = W("pic_no_confusion", md_text(shown.label))
+  else
+    local texts = {}
+    for i, pr in ipairs(pairs_list) do
+      texts[i] = W("pic_pair", md_text(names[pr.y + 1]), md_text(names[pr.p + 1]), pr.count, pr.share)
+    end
+    parts[#parts + 1] = W("pic_most_confused", md_text(shown.label), table.concat(texts, W("sep_group")))
+  end
+  if old > 0 or diverged > 0 then parts[#parts + 1] = W("pic_left_out", old, diverged) end
+  return table.concat(parts, "\n\n")
+end
+
+---------------------------------------------------------------------------
+-- lab.samples
+
+local function render_samples(block, ctx)
+  local ds, per_class = block.dataset, block.options.per_class
+  local info = ds:info()
+  local C = info.classes
+  local names = class_names(ds, C)
+  local chosen, found, need = {}, 0, C * per_class
+  for k = 1, C do chosen[k] = {} end
+  local counts = ds:label_counts()
+  need = 0
+  for k = 1, C do need = need + math.min(per_class, counts[k] or 0) end
+  local pixels = read_samples(ds, nil, function(pos, label)
+    local list = chosen[label + 1]
+    if list and #list < per_class then
+      list[#list + 1] = pos
+      found = found + 1
+      return true
+    end
+    return false
+  end, function() return found >= need end)
+  local tiles, slots = {}, C * per_class
+  for k = 1, C do
+    for j, pos in ipairs(chosen[k]) do tiles[(k - 1) * per_class + j] = pixel_tile(pixels[pos], info.dtype) end
+  end
+  local file = ("pic%d-samples"):format(ctx.number)
+  local title = block.options.title or W("pic_samples_title", per_class, info.name or "")
+  local dat, width, height = tile_matrix(tiles, per_class, info.rows, info.cols, -1, slots)
+  local png_w, png_h = pictures.grid_size(per_class, C)
+  local lines = script_head(file, title, png_w, png_h)
+  image_lines(lines, width, height)
+  local tics = {}
+  for k = 1, C do tics[k] = ("%s %s"):format(gp_quote(names[k]), number((k - 1) * (info.rows + 1) + info.rows / 2)) end
+  lines[#lines + 1] = ("set ytics (%s) scale 0 font %s"):format(table.concat(tics, ", "),
+                                                                gp_quote(gnuplot.font .. (C > 20 and ",8" or ",12")))
+  local longest = 0
+  for _, name in ipairs(names) do longest = math.max(longest, utf8.len(name) or #name) end
+  lines[#lines + 1] = ("set lmargin %d"):format(math.min(24, 3 + longest))
+  lines[#lines + 1] = ("plot %s matrix with image notitle"):format(gp_quote(file .. ".dat"))
+  local rows = { { "class", "class_name", "sample" } }
+  for k = 1, C do
+    for _, pos in ipairs(chosen[k]) do rows[#rows + 1] = { k - 1, names[k], pos } end
+  end
+  local parts = { draw(ctx, file, title, table.concat(lines, "\n") .. "\n", dat, { { "", csv(rows) } }) }
+  local short = {}
+  for k = 1, C do
+    if #chosen[k] < per_class then short[#short + 1] = ("%s (%d)"):format(md_text(names[k]), #chosen[k]) end
+  end
+  parts[#parts + 1] = W("pic_samples_caption", info.count, C, info.rows, info.cols,
+                        #short > 0 and W("pic_samples_short", table.concat(short, W("sep"))) or "")
+  return table.concat(parts, "\n\n")
+end
+
+--- pictures.grid_size(per_row, grid_rows) -> the PNG width and height of a
+--- grid of image tiles (lab.samples: per_class × classes).
+function pictures.grid_size(per_row, grid_rows)
+  return math.max(720, 220 + per_row * pictures.TILE), 100 + grid_rows * pictures.TILE
+end
+
+---------------------------------------------------------------------------
+-- lab.mistakes
+
+--- pictures.mistakes_size(per_row, grid_rows, tile_h, tile_w) -> the PNG
+--- size of lab.mistakes: 170 pixels a tile across (room for its caption),
+--- its height in proportion (tile_h × tile_w data pixels with the caption).
+function pictures.mistakes_size(per_row, grid_rows, tile_h, tile_w)
+  return 100 + per_row * 170, 110 + grid_rows * math.floor(170 * tile_h / tile_w + 0.5)
+end
+
+local function render_mistakes(block, ctx)
+  local r, n, v = block.runs, block.options.n, block.variation
+  local with, old = seeds_with_pictures(v)
+  if #with == 0 then return W(old > 0 and "pic_rerun" or "pic_none", md_text(v.label)) end
+  local s = with[1]
+  local ds = r.datasets.test
+  local info = ds:info()
+  local C = s.pictures.classes
+  local names = class_names(ds, C)
+  local pred, conf = stored_predictions(s)
+  if not pred then return W("pic_damaged", md_text(v.label), s.seed, md_text(conf)) end
+  local _, labels = read_samples(ds, {})
+  local wrong = {}
+  for i = 1, #pred do
+    if labels[i] ~= nil and pred[i] ~= labels[i] then wrong[#wrong + 1] = i end
+  end
+  table.sort(wrong, function(a, b)
+    if conf[a] ~= conf[b] then return conf[a] > conf[b] end
+    return a < b
+  end)
+  local shown = { table.unpack(wrong, 1, math.min(n, #wrong)) }
+  if #shown == 0 then return W("pic_no_mistakes", md_text(v.label), s.seed) end
+  local wanted = {}
+  for _, i in ipairs(shown) do wanted[i - 1] = true end
+  local pixels = read_samples(ds, wanted)
+  local tiles = {}
+  for j, i in ipairs(shown) do tiles[j] = pixel_tile(pixels[i - 1], info.dtype) end
+  local per_row = math.min(6, n)
+  local file = ("pic%d-mistakes"):format(ctx.number)
+  local title = block.options.title or W("pic_mistakes_title", v.label, s.seed)
+  -- a caption row under each image row: tiles are rows + 1 + caption pixels high
+  local caption = math.max(3, info.rows // 2)
+  local grid_rows = math.ceil(#shown / per_row)
+  local padded = {}
+  for j, t in ipairs(tiles) do
+    local p = table.move(t, 1, #t, 1, {})
+    for _ = 1, caption * info.cols do p[#p + 1] = 0 end -- white under the image: its caption
+    padded[j] = p
+  end
+  local dat, width, height = tile_matrix(padded, per_row, info.rows + caption, info.cols, -1, nil, info.rows)
+  local png_w, png_h = pictures.mistakes_size(per_row, grid_rows, info.rows + caption + 1, info.cols + 1)
+  local lines = script_head(file, title, png_w, png_h)
+  image_lines(lines, width, height)
+  lines[#lines + 1] = "unset ytics"
+  local rows = { { "rank", "sample", "true", "true_name", "predicted", "predicted_name", "confidence" } }
+  for j, i in ipairs(shown) do
+    local col, row = (j - 1) % per_row, (j - 1) // per_row
+    local x = col * (info.cols + 1) + (info.cols - 1) / 2
+    local y = row * (info.rows + caption + 1) + info.rows + caption / 2
+    local text = W("pic_mistake_label", names[labels[i] + 1], names[pred[i] + 1], 100 * conf[i])
+    lines[#lines + 1] = ("set label %d %s at %s,%s center front font %s"):format(j, gp_quote(text), number(x), number(y),
+                                                                          gp_quote(gnuplot.font .. ",9"))
+    rows[#rows + 1] = { j, i - 1, labels[i], names[labels[i] + 1], pred[i], names[pred[i] + 1], conf[i] }
+  end
+  lines[#lines + 1] = ("plot %s matrix with image notitle"):format(gp_quote(file .. ".dat"))
+  local parts = { draw(ctx, file, title, table.concat(lines, "\n") .. "\n", dat, { { "", csv(rows) } }) }
+  -- the sentence: how many wrong, how confident, which pair leads among those shown
+  local pair_count, top_pair = {}, nil
+  for _, i in ipairs(shown) do
+    local key = labels[i] * C + pred[i]
+    pair_count[key] = (pair_count[key] or 0) + 1
+    if not top_pair or pair_count[key] > pair_count[top_pair] then top_pair = key end
+  end
+  local above = 0
+  for _, i in ipairs(wrong) do if conf[i] >= 0.9 then above = above + 1 end end
+  parts[#parts + 1] = W("pic_mistakes_caption", #wrong, #pred, s.seed, above, #shown,
+                        md_text(names[top_pair // C + 1]), md_text(names[top_pair % C + 1]), pair_count[top_pair])
+  return table.concat(parts, "\n\n")
+end
+
+---------------------------------------------------------------------------
+-- lab.weights
+
+--- The numbers of a weights block (tiles, norms and the summary lab.weights
+--- returns: { variation, seed, layer, units, shown, inputs, norm_mean,
+--- norm_std }), or nil and the note to show instead.
+function pictures.weights_numbers(block)
+  local r, opts, v = block.runs, block.options, block.variation
+  local with, old = seeds_with_pictures(v)
+  if #with == 0 then return nil, W(old > 0 and "pic_rerun" or "pic_none", md_text(v.label)) end
+  local s = with[1]
+  local model <close>, err = core.net_load(cache.beside_path(s.stored.path, "model"))
+  if not model then
+    cache.discard(s.stored.path, tostring(err))
+    return nil, W("pic_damaged", md_text(v.label), s.seed, md_text(tostring(err)))
+  end
+  local info = r.datasets.test:info()
+  local linear = 0
+  local index -- the layer's weight among the parameters (W then b per Linear)
+  for _, l in ipairs(model:layers()) do
+    if l.kind == "Linear" then
+      linear = linear + 1
+      if linear == opts.layer then index = 2 * linear - 1 end
+    end
+  end
+  if not index then return nil, W("pic_no_layer", opts.layer, md_text(v.label), linear) end
+  local weight = model:parameter_copy(index, "data")
+  local units, inputs = weight:size(0), weight:size(1)
+  if inputs ~= info.rows * info.cols then
+    return nil, W("pic_layer_not_image", opts.layer, inputs, info.rows, info.cols)
+  end
+  local n = math.min(opts.n, units)
+  local tiles, rows, norms = {}, { { "unit", "max_abs", "l2_norm" } }, {}
+  for u = 1, n do
+    local w = weight[u]:totable()
+    local top, sq = 0, 0
+    for _, x in ipairs(w) do top, sq = math.max(top, math.abs(x)), sq + x * x end
+    local t = {}
+    for i, x in ipairs(w) do t[i] = top > 0 and math.floor(x / top * 127 + 0.5) or 0 end
+    tiles[u] = t
+    rows[#rows + 1] = { u, top, math.sqrt(sq) }
+    norms[u] = math.sqrt(sq)
+  end
+  return { tiles = tiles, rows = rows, seed = s.seed, info = info, units = units, inputs = inputs, n = n,
+           summary = { variation = v.label, seed = s.seed, layer = opts.layer, units = units, shown = n,
+                       inputs = inputs, norm_mean = stats.mean(norms), norm_std = stats.std(norms) or 0 } }
+end
+
+local function render_weights(block, ctx)
+  local opts, v, nums = block.options, block.variation, block.numbers
+  if not nums then return block.note end
+  local info, n = nums.info, nums.n
+  local per_row = math.min(n, math.ceil(math.sqrt(n)))
+  local file = ("pic%d-weights"):format(ctx.number)
+  local title = opts.title or W("pic_weights_title", opts.layer, v.label, nums.seed)
+  local dat, width, height = tile_matrix(nums.tiles, per_row, info.rows, info.cols, -130)
+  local png_w, png_h = pictures.grid_size(per_row, math.ceil(n / per_row))
+  local lines = script_head(file, title, png_w, png_h)
+  -- diverging: blue −, white 0, red +; the gaps (value -130) a light gray
+  image_lines(lines, width, height, { "set palette defined (-130 '#bdbdbd', -128 '#bdbdbd', -127 '#2166ac', " ..
+                                      "0 'white', 127 '#b2182b')", "set cbrange [-130:127]" })
+  lines[#lines + 1] = "unset ytics"
+  lines[#lines + 1] = ("plot %s matrix with image notitle"):format(gp_quote(file .. ".dat"))
+  local parts = { draw(ctx, file, title, table.concat(lines, "\n") .. "\n", dat, { { "", csv(nums.rows) } }) }
+  local sm = nums.summary
+  parts[#parts + 1] = W("pic_weights_caption", n, nums.units, nums.inputs, sm.norm_mean, sm.norm_std)
+  return table.concat(parts, "\n\n")
+end
+
+local RENDER = { confusion = render_confusion, samples = render_samples, mistakes = render_mistakes,
+                 weights = render_weights }
+
+--- pictures.render(block, ctx) -> the Markdown of a picture block. ctx:
+--- number (the picture's number in the report, for file names), folder,
+--- previous, proofs (as report.lua's drawing), name (the report's folder
+--- name, for links), write(file, text) (a staged file), public(msg),
+--- problems (a list to add "not drawn" lines to), markdown_table(header, rows).
+function pictures.render(block, ctx)
+  return RENDER[block.picture](block, ctx)
+end
+
+return pictures

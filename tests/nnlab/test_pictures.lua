@@ -1,0 +1,301 @@
+-- Pictures (lab.confusion, lab.samples, lab.mistakes, lab.weights) and what
+-- each run keeps for them (the predictions in its cache entry, its weights
+-- beside it): counts against evaluate and a recount, PNG sizes, class
+-- names, cached re-runs that draw nothing, damaged and old entries, tabular
+-- data. The cases run in order over one cache (8×8 shapes: milliseconds a run).
+local T = require "testlib"
+local H = require "fixtures.notebook.helpers"
+local shapes = require "fixtures.shapes"
+local lab = require "nnlab"
+local serialize = require "nnlab.notebook.serialize"
+local predictions = require "nnlab.notebook.predictions"
+
+local dir = T.tmpdir("pictures")
+local cache, out = dir .. "/cache", dir .. "/reports"
+local data = shapes.write(dir .. "/shapes", 200, 60)
+local N_TEST, SEEDS = 60, 2
+
+local script = dir .. "/pics.lua"
+T.write(script, ([[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local names = { "横杠", "bar down", "diagonal", "ring" }
+local d = %q
+local train = lab.data.idx(d .. "/train-images-idx3-ubyte", d .. "/train-labels-idx1-ubyte", { classes = names, name = "shapes" })
+local test = lab.data.idx(d .. "/t10k-images-idx3-ubyte", d .. "/t10k-labels-idx1-ubyte", { classes = names, name = "shapes" })
+local runs = lab.sweep { vary = { hidden = { 4, 16 } }, seeds = 2, epochs = 3, batch_size = 20,
+  train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(64, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.05 }) end,
+}
+lab.samples(train, { per_class = 3 })
+lab.confusion(runs)
+lab.mistakes(runs, { n = 6 })
+lab.weights(runs, { n = 9 })
+]]):format(data))
+
+local function run(env)
+  local full = { NNLAB_CACHE = cache }
+  for k, v in pairs(env or {}) do full[k] = v end
+  return T.nnlab_run({ "run", script, "--out", out, "--quiet" }, full)
+end
+
+-- The cache's entries: { path, entry (decoded) }, in name order.
+local function entries()
+  local list = {}
+  for name in T.run("ls " .. T.quote(cache)):gmatch("%S+%.lua") do
+    local path = cache .. "/" .. name
+    list[#list + 1] = { path = path, entry = assert(serialize.decode(T.read(path), name)) }
+  end
+  table.sort(list, function(a, b) return a.path < b.path end)
+  return list
+end
+
+-- Width and height from a PNG's IHDR chunk.
+local function png_size(path)
+  local bytes = T.read(path)
+  if not bytes then error("no PNG at " .. path, 2) end
+  T.eq(bytes:sub(1, 8), "\137PNG\r\n\26\n", path .. ": PNG signature")
+  T.eq(bytes:sub(13, 16), "IHDR", path .. ": IHDR first")
+  return string.unpack(">I4I4", bytes, 17)
+end
+
+-- Rows of a CSV without quoted fields.
+local function csv_rows(path)
+  local rows = {}
+  for line in assert(T.read(path), "no " .. path):gmatch("[^\n]+") do
+    local row = {}
+    for field in (line .. ","):gmatch("([^,]*),") do row[#row + 1] = field end
+    rows[#rows + 1] = row
+  end
+  return rows
+end
+
+local function test_set()
+  return lab.data.idx(data .. "/t10k-images-idx3-ubyte", data .. "/t10k-labels-idx1-ubyte")
+end
+
+local function test_labels()
+  local labels = {}
+  for _, y in lab.data.DataLoader(test_set(), { batch_size = 100 }):batches() do
+    for _, v in ipairs(y:totable()) do labels[#labels + 1] = v end
+  end
+  return labels
+end
+
+local first_out, first_status = run()
+local report = T.read(out .. "/pics.md") or ""
+
+T.case("each run keeps predictions that add up to the test set and agree with evaluate", function()
+  T.eq(first_status, 0, "first run\n" .. first_out)
+  local list = entries()
+  T.eq(#list, 4, "entries")
+  for _, e in ipairs(list) do
+    local result = e.entry.result
+    local pics = result.pictures
+    T.truthy(predictions.check(pics, result.history[#result.history].test_acc), "stored record is valid")
+    T.eq(pics.count, N_TEST, "one prediction per test sample")
+    local total, diagonal = 0, 0
+    for y = 0, 3 do
+      for p = 0, 3 do
+        total = total + predictions.cell(pics, y, p)
+        if y == p then diagonal = diagonal + predictions.cell(pics, y, p) end
+      end
+    end
+    T.eq(total, N_TEST, "confusion counts sum to the test size")
+    -- the weights beside the entry give evaluate's accuracy again
+    local model = lab.load((e.path:gsub("%.lua$", ".model")))
+    local ev = lab.evaluate(model, lab.data.DataLoader(test_set(), { batch_size = 25 }))
+    T.eq(ev.correct, diagonal, "the diagonal is evaluate's count of correct samples")
+    T.close(100 * diagonal / N_TEST, result.history[#result.history].test_acc, 1e-9, "and the history's test_acc")
+  end
+  -- the report's matrix is summed over seeds
+  local rows = csv_rows(out .. "/pics/pic2-confusion.csv")
+  local total = 0
+  for i = 2, #rows do for j = 2, #rows[i] do total = total + tonumber(rows[i][j]) end end
+  T.eq(total, N_TEST * SEEDS, "the drawn matrix sums to test size × seeds")
+end)
+
+T.case("per-class accuracies match a recount from the stored predictions", function()
+  local labels = test_labels()
+  T.eq(#labels, N_TEST, "labels")
+  local names = shapes.NAMES
+  local recount = {}
+  for _, e in ipairs(entries()) do
+    local text = T.read((e.path:gsub("%.lua$", ".pred")))
+    T.truthy(predictions.check_text(e.entry.result.pictures, text), "the predictions file is valid")
+    local pred = predictions.decode(e.entry.result.pictures, text)
+    local hidden, seed = e.entry.key.params.hidden, e.entry.key.params.seed
+    for k = 0, 3 do
+      local hit, count = 0, 0
+      for i = 1, N_TEST do
+        if labels[i] == k then
+          count = count + 1
+          if pred[i] == k then hit = hit + 1 end
+        end
+      end
+      recount[("%s|hidden=%d|%d"):format(names[k + 1], hidden, seed)] = { hit, count }
+    end
+  end
+  local rows, checked = csv_rows(out .. "/pics/pic2-confusion-per-class.csv"), 0
+  T.eq(table.concat(rows[1], ","), "class,variation,seed,correct,count,accuracy", "per-class CSV header")
+  for i = 2, #rows do
+    local r = rows[i]
+    local want = recount[("%s|%s|%s"):format(r[1], r[2], r[3])]
+    T.truthy(want, "a recount for " .. table.concat(r, ","))
+    T.eq(tonumber(r[4]), want[1], "correct of " .. r[1])
+    T.eq(tonumber(r[5]), want[2], "count of " .. r[1])
+    T.close(tonumber(r[6]), 100 * want[1] / want[2], 1e-9, "accuracy of " .. r[1])
+    checked = checked + 1
+  end
+  T.eq(checked, 4 * 4, "a row per class × variation × seed")
+end)
+
+T.case("the pictures are PNGs of the expected sizes, with class names in the Markdown", function()
+  -- mistakes: 6 a row, 170 pixels each; a row per 6 shown, 246 pixels high (13 × 9 data pixels a tile)
+  local shown = #csv_rows(out .. "/pics/pic3-mistakes.csv") - 1
+  T.truthy(shown >= 1 and shown <= 6, "1 to 6 mistakes shown")
+  local want = { ["pic1-samples"] = { 720, 356 }, ["pic2-confusion"] = { 900, 800 },
+                 ["pic3-mistakes"] = { 100 + 6 * 170, 110 + 246 }, ["pic4-weights"] = { 720, 292 } }
+  for name, size in pairs(want) do
+    local w, h = png_size(("%s/pics/%s.png"):format(out, name))
+    T.eq(w, size[1], name .. " width")
+    T.eq(h, size[2], name .. " height")
+    T.contains(report, ("](pics/%s.png)"):format(name), "the report shows " .. name)
+    T.truthy(T.read(("%s/pics/%s.csv"):format(out, name)), name .. ": its numbers as CSV")
+  end
+  for _, name in ipairs(shapes.NAMES) do T.contains(report, name, "class name in the Markdown") end
+  T.contains(report, "Most confused in", "the most-confused sentence")
+  T.contains(T.read(out .. "/pics/pic2-confusion.gp"), "'横杠' 0", "class names on the axes")
+end)
+
+T.case("a cached re-run draws nothing new", function()
+  local before = T.read(out .. "/pics/pic2-confusion.png")
+  -- gnuplot that fails: any picture drawn again would be a 'not drawn' note
+  local again, status = run { NNLAB_GNUPLOT = "false" }
+  T.eq(status, 0, "cached run\n" .. again)
+  H.expect_counts(again, 4, 0, "cached run")
+  local md = T.read(out .. "/pics.md")
+  T.truthy(not md:find("not drawn", 1, true), "every picture re-used with its proof\n" .. md)
+  T.eq(T.read(out .. "/pics/pic2-confusion.png"), before, "the same PNG bytes")
+  local proofs = T.read(out .. "/pics/.charts-drawn")
+  for _, name in ipairs { "pic1-samples", "pic2-confusion", "pic3-mistakes", "pic4-weights" } do
+    T.contains(proofs, name .. " ", "a proof for " .. name)
+  end
+end)
+
+T.case("lab.confusion's where and show are checked at the user's line", function()
+  local base = T.read(script):gsub("lab%.samples.*$", "")
+  for _, c in ipairs {
+    { "lab.confusion(runs, { where = { hidden = 4 }, show = { hidden = 16 } }) --<",
+      "lab.confusion: show selects hidden=16, which where leaves out" },
+    { "lab.confusion(runs, { where = { hiden = 4 } }) --<", "lab.confusion: where.hiden: not a varied parameter (hidden)" },
+    { "lab.mistakes(runs, { n = 0 }) --<", "lab.mistakes: n must be an integer from 1 to 100, got 0" },
+  } do
+    local path, line = T.marked_script(dir, "bad_where", base .. c[1] .. "\n")
+    local text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
+    T.eq(status, 1, c[1])
+    T.contains(text, ("bad_where.lua:%d: %s"):format(line, c[2]), c[1])
+  end
+end)
+
+-- Rewrites one cache entry through f(entry); returns its path.
+local function rewrite(i, f)
+  local e = entries()[i]
+  f(e.entry)
+  T.write(e.path, "return " .. serialize.encode(e.entry) .. "\n")
+  return e.path
+end
+
+-- Changes the predictions file beside every entry through f(text, record).
+local function damage_predictions(f)
+  for _, e in ipairs(entries()) do
+    local path = e.path:gsub("%.lua$", ".pred")
+    T.write(path, f(T.read(path), e.entry.result.pictures))
+  end
+end
+
+T.case("a damaged stored prediction is a damaged cache entry, trained again", function()
+  -- one confidence changed to another valid character: only the checksum can tell
+  damage_predictions(function(text, record)
+    local n = record.count
+    local c = text:sub(n + 1, n + 1)
+    return text:sub(1, n) .. (c == "0" and "1" or "0") .. text:sub(n + 2)
+  end)
+  local again, status = run()
+  T.eq(status, 0, "run\n" .. again)
+  H.expect_counts(again, 4, 0, "the damage is found when the mistakes are drawn")
+  T.contains(again, "damaged cache entry " .. cache .. "/", "the warning")
+  T.contains(again, "(damaged predictions (checksum)); deleted", "the warning says why")
+  T.contains(T.read(out .. "/pics.md"), "is damaged (damaged predictions (checksum))", "the picture says so")
+  again = run()
+  H.expect_counts(again, 4, 1, "the damaged entry is trained again")
+  -- a predicted class moved (checksum made to match): the matrix and the predictions disagree
+  damage_predictions(function(text)
+    local c = text:sub(1, 1)
+    return (c == "0" and "1" or "0") .. text:sub(2)
+  end)
+  for i = 1, 4 do
+    rewrite(i, function(entry)
+      local path = entries()[i].path:gsub("%.lua$", ".pred")
+      entry.result.pictures.checksum = predictions.checksum(T.read(path))
+    end)
+  end
+  again = run()
+  T.contains(again, "disagrees with the predictions); deleted", "a moved prediction is found")
+  H.expect_counts(run(), 4, 1, "and trained again")
+  -- weights missing beside an entry: found on reading the entry
+  local model = entries()[3].path:gsub("%.lua$", ".model")
+  os.remove(model)
+  again = run()
+  H.expect_counts(again, 4, 1, "missing weights are retrained")
+  T.contains(again, "its .model file beside it is missing", "the warning says why")
+  T.truthy(T.read(model), "the weights are written again")
+end)
+
+T.case("entries cached before the pictures still load; the pictures say to re-run with --force", function()
+  for i = 1, 4 do
+    rewrite(i, function(entry) entry.result.pictures, entry.result.beside = nil, nil end)
+    local path = entries()[i].path
+    os.remove((path:gsub("%.lua$", ".model")))
+    os.remove((path:gsub("%.lua$", ".pred")))
+  end
+  local again, status = run()
+  T.eq(status, 0, "run over old entries\n" .. again)
+  H.expect_counts(again, 4, 0, "old entries come from the cache")
+  local md = T.read(out .. "/pics.md")
+  T.contains(md, "re-run with `--force` to draw this", "the note")
+  T.contains(md, "pic1-samples.png", "samples need no runs")
+end)
+
+T.case("tabular data gets the confusion matrix; image pictures refuse it at the user's line", function()
+  local tab = dir .. "/tab.lua"
+  local body = [[
+local lab = require "nnlab"
+local pts = lab.data.generate(90, function(i, rng)
+  local k = (i - 1) % 3
+  return { k + rng:normal() * 0.3, -k + rng:normal() * 0.3 }, k
+end, { seed = 1, classes = { "setosa", "versicolor", "virginica" } })
+local runs = lab.sweep { seeds = 2, epochs = 5, batch_size = 10, train = pts, test = pts,
+  model = function() return lab.nn.Sequential { lab.nn.Linear(2, 8), lab.nn.ReLU(), lab.nn.Linear(8, 3) } end,
+  optimizer = function(_, params) return lab.optim.Adam(params, { lr = 0.05 }) end }
+lab.confusion(runs, { normalize = true })
+CALL
+]]
+  local function with(call) return (body:gsub("CALL", function() return call end)) end
+  T.write(tab, with(""))
+  local text, status = T.nnlab_run({ "run", tab, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(status, 0, "tabular confusion\n" .. text)
+  local md = T.read(out .. "/tab.md")
+  T.contains(md, "versicolor", "class names of tabular data")
+  T.contains(md, "tab/pic1-confusion.png", "its matrix")
+  for _, call in ipairs { "lab.samples(pts)", "lab.mistakes(runs)", "lab.weights(runs)" } do
+    local path, line = T.marked_script(dir, "tab_refused", with(call .. " --<"))
+    text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
+    T.eq(status, 1, call .. " fails")
+    T.contains(text, ("tab_refused.lua:%d: %s: the data are not images (2 features a sample"):format(
+      line, call:match("^[%w.]+")), call .. " names the user's line")
+  end
+end)
+
+T.done()
