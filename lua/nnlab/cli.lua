@@ -83,13 +83,8 @@ local function fail(msg)
   return 1
 end
 
--- An argument as messages show it: on one line (control characters as \ddd)
--- and at most 60 characters.
-local function shown(arg)
-  local text = arg:gsub("%c", function(c) return ("\\%d"):format(c:byte()) end)
-  if #text > 60 then text = text:sub(1, 57) .. "..." end
-  return text
-end
+-- An argument as messages show it: on one line, at most 60 characters.
+local shown = require("nnlab.errors").shown
 
 --- Parses `run`'s arguments into an options table, or returns nil, message.
 function cli.parse_run(args)

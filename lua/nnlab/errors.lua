@@ -47,6 +47,15 @@ function errors.user_position()
   return ("%s:%d:"):format(file_of(where), where.linedefined)
 end
 
+--- errors.shown(text) -> text as a one-line message shows it: control
+--- characters as \ddd, at most 60 characters (for command-line arguments
+--- and other outside text quoted in messages).
+function errors.shown(text)
+  local out = tostring(text):gsub("%c", function(c) return ("\\%d"):format(c:byte()) end)
+  if #out > 60 then out = out:sub(1, 57) .. "..." end
+  return out
+end
+
 --- errors.raise(fmt, ...): raises fmt:format(...) at the user's line.
 function errors.raise(fmt, ...)
   local msg = select("#", ...) > 0 and fmt:format(...) or fmt

@@ -1,6 +1,6 @@
 -- Fuzz target script (see fuzz_lua.h, fuzz_set_value.c): the command line of
--- `nnlab run` (the input split at NUL bytes into arguments) through
--- nnlab.cli.parse_run, and every --set value through nnlab.notebook.settings.parse
+-- `nnlab run` and `nnlab plan` (the input split at NUL bytes into
+-- arguments) through nnlab.cli.parse_run and nnlab.cli.parse, and every --set value through nnlab.notebook.settings.parse
 -- against a default of each type, as lab.param types it. Properties: nothing
 -- raises; a refusal is one line; -j is a whole number in 1..1024; a typed
 -- value has its default's type (numbers finite) or is refused with what was
@@ -32,7 +32,12 @@ local function check_setting(text, default)
 end
 
 return function(bytes)
-  local opts, err = cli.parse_run(split(bytes))
+  local args = split(bytes)
+  for _, command in ipairs { "run", "plan" } do -- each command's own options (and refusals of the other's)
+    local parsed, why = cli.parse(command, args)
+    assert(parsed or (type(why) == "string" and not why:find("\n")), "a one-line refusal of " .. command)
+  end
+  local opts, err = cli.parse_run(args)
   if not opts then
     assert(type(err) == "string" and not err:find("\n"), "a one-line refusal")
     return

@@ -20,7 +20,8 @@ function housekeeping.parse_age(text)
   local number, unit = tostring(text):match("^(%d+%.?%d*)([smhdw]?)$")
   local value = tonumber(number)
   if not value then
-    return nil, ("--older-than needs an age like 30d, 12h, 90m or 2w (a bare number is days), got '%s'"):format(text)
+    return nil, ("--older-than needs an age like 30d, 12h, 90m or 2w (a bare number is days), got '%s'")
+                :format(require("nnlab.errors").shown(text))
   end
   return value * UNITS[unit ~= "" and unit or "d"]
 end

@@ -174,9 +174,10 @@ end
 function plan.parse_shard(text)
   local i, n = tostring(text):match("^(%d+)/(%d+)$")
   i, n = math.tointeger(tonumber(i)), math.tointeger(tonumber(n))
-  if not i or not n then return nil, ("--shard needs I/N (shard I of N, I from 0 to N-1), got '%s'"):format(text) end
-  if n < 1 or n > 100000 then return nil, ("--shard %s: N must be from 1 to 100000"):format(text) end
-  if i >= n then return nil, ("--shard %s: I counts from 0, so it must be below N (%d)"):format(text, n) end
+  local shown = require("nnlab.errors").shown(text)
+  if not i or not n then return nil, ("--shard needs I/N (shard I of N, I from 0 to N-1), got '%s'"):format(shown) end
+  if n < 1 or n > 100000 then return nil, ("--shard %s: N must be from 1 to 100000"):format(shown) end
+  if i >= n then return nil, ("--shard %s: I counts from 0, so it must be below N (%d)"):format(shown, n) end
   return i, n
 end
 
