@@ -628,6 +628,33 @@ local function check_fits(spec, model, transforms, label)
   end
 end
 
+-- The cache key of one job (variation v with parameters p) and its expected
+-- cost (parameters × epochs × training samples); the first job of a
+-- variation also sets the variation's texts for the report. A sweep with its
+-- own run function is keyed by the function's code and the parameters.
+local function key_and_cost(spec, v, p, reads, identities)
+  if spec.run then
+    v.model_text = v.model_text or "run(p, ctx)"
+    return custom_job_key(spec, p, identities), (p.epochs or 1) * #spec.train
+  end
+  local built = build(spec, p, v.defined, reads)
+  -- Only the key is needed here (the worker builds its own): the model and
+  -- optimizer are freed at the end of this call, not when Lua's collector,
+  -- which does not see their C buffers, gets round to them.
+  local model <close> = built.model
+  local _ <close> = built.optimizer
+  check_fits(spec, model, built.transforms, v.label)
+  local key = job_key(spec, p, built, identities)
+  if not v.model_text then
+    v.transform_text = #built.transforms > 0 and data.describe_transforms(built.transforms) or nil
+    v.model_text = layers_text(key.model.layers)
+    v.optimizer_text = optimizer_text(built.optimizer_config)
+    v.loss_text = key.loss
+    v.schedule_text = schedule_text(built.schedule)
+  end
+  return key, model:num_parameters() * p.epochs * #spec.train
+end
+
 -- One job per (variation, seed), with its cache key (its objects are built
 -- once here for that, and freed at once, so that memory does not grow with
 -- the number of jobs) and its cached result unless forced. Returns every job
@@ -643,44 +670,15 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
-      if spec.run then -- the user's own training: keyed by the function's code and the parameters
-        local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs or 1,
-                      label = ("%s seed %d"):format(v.label, seed), key = custom_job_key(spec, p, identities),
-                      cost = (p.epochs or 1) * #spec.train }
-        v.model_text = v.model_text or "run(p, ctx)"
-        jobs[#jobs + 1] = job
-        if not (context.force or context.planning) then
-          job.result, job.entry_path = context.cache:get(job.key, sweep.check_result)
-        end
-        if job.result then job.cached, job.key = true, nil else to_train[#to_train + 1] = job end
-        goto next_seed
-      end
-      do
-      local built = build(spec, p, v.defined, reads)
-      -- Only the key is needed here (the worker builds its own): the model and
-      -- optimizer are freed at the end of this iteration, not when Lua's
-      -- collector, which does not see their C buffers, gets round to them.
-      local model <close> = built.model
-      local _ <close> = built.optimizer
-      check_fits(spec, model, built.transforms, v.label)
-      local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs,
-                    label = ("%s seed %d"):format(v.label, seed), key = job_key(spec, p, built, identities),
-                    cost = built.model:num_parameters() * p.epochs * #spec.train }
-      if not v.model_text then
-        v.transform_text = #built.transforms > 0 and data.describe_transforms(built.transforms) or nil
-        v.model_text = layers_text(job.key.model.layers)
-        v.optimizer_text = optimizer_text(built.optimizer_config)
-        v.loss_text = job.key.loss
-        v.schedule_text = schedule_text(built.schedule)
-      end
+      local key, cost = key_and_cost(spec, v, p, reads, identities)
+      local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs or 1,
+                    label = ("%s seed %d"):format(v.label, seed), key = key, cost = cost }
       jobs[#jobs + 1] = job
       if not (context.force or context.planning) then
         job.result, job.entry_path = context.cache:get(job.key, sweep.check_result)
       end
       -- a cached job needs its key no more: dropped now, the keys of a big sweep do not pile up
       if job.result then job.cached, job.key = true, nil else to_train[#to_train + 1] = job end
-      end
-      ::next_seed::
     end
   end
   table.sort(to_train, function(a, b)
