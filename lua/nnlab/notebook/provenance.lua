@@ -21,13 +21,8 @@ local function command_output(cmd)
   return out
 end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+-- The text of a small system file (/proc/cpuinfo, /etc/os-release), or nil.
+local function read(path) return (files.read(path)) end
 
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
