@@ -1,8 +1,10 @@
 -- Pictures (lab.confusion, lab.samples, lab.mistakes, lab.weights) and what
 -- each run keeps for them (the predictions in its cache entry, its weights
 -- beside it): counts against evaluate and a recount, PNG sizes, class
--- names, cached re-runs that draw nothing, damaged and old entries, tabular
--- data. The cases run in order over one cache (8×8 shapes: milliseconds a run).
+-- names, cached re-runs that draw nothing, mistakes ranked over every seed,
+-- weights naming their seed, damaged and old entries, tabular data, and
+-- sweeps with their own run function (a model kept by ctx.save, or none).
+-- The cases run in order over one cache (8×8 shapes: milliseconds a run).
 local T = require "testlib"
 local H = require "fixtures.notebook.helpers"
 local shapes = require "fixtures.shapes"
