@@ -347,11 +347,21 @@ static int net_checksum(lua_State *L)
     return 1;
 }
 
-/* model:save(path) -> true | nil, message */
+/* model:save(path [, { deflate = true }]) -> true | nil, message; deflate:
+ * the model file deflated (nn_net_save_deflated) */
 static int net_save(lua_State *L)
 {
     lnn_net *ln = lnn_check_net(L, 1);
-    if (nn_net_save(ln->net, luaL_checkstring(L, 2)) != NN_OK)
+    const char *path = luaL_checkstring(L, 2);
+    bool deflate = false;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        lua_getfield(L, 3, "deflate");
+        luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 3, "deflate must be a boolean");
+        deflate = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    if ((deflate ? nn_net_save_deflated : nn_net_save)(ln->net, path) != NN_OK)
         return lnn_push_failure(L);
     lua_pushboolean(L, 1);
     return 1;

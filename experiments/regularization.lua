@@ -40,6 +40,11 @@ if w_none and w_l2 and w_drop then
     w_none.shown)
 end
 setup.best_per_class(runs)
+local _, best_where = setup.best_where(runs)
+if best_where then
+  lab.md "它错在哪些测试图像上：把三个种子放在一起看，先排每个种子都错的，再按错误预测的平均置信度排。"
+  lab.mistakes(runs, { where = best_where, n = 24 })
+end
 
 -- The claims, judged and Holm-corrected as one family; the conclusion is
 -- written from the finished verdicts.

@@ -1,8 +1,8 @@
-# 第 1 个 Linear 层的权重：L2 1e-3，种子 1：nnlab 由 pic2-weights.dat 画出；在本文件夹里运行 `gnuplot pic2-weights.gp` 可以重画。
+# 第 1 个 Linear 层的权重：L2 1e-3，种子 1（共 3 个种子）：nnlab 由 pic2-weights.dat 画出；在本文件夹里运行 `gnuplot pic2-weights.gp` 可以重画。
 if (!exists("outfile")) outfile = 'pic2-weights.png'
 set terminal pngcairo size 732,612 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
-set title '第 1 个 Linear 层的权重：L2 1e-3，种子 1' font 'WenQuanYi Zen Hei,15'
+set title '第 1 个 Linear 层的权重：L2 1e-3，种子 1（共 3 个种子）' font 'WenQuanYi Zen Hei,15'
 set palette defined (-130 '#bdbdbd', -128 '#bdbdbd', -127 '#2166ac', 0 'white', 127 '#b2182b')
 set cbrange [-130:127]
 unset colorbox

@@ -2,8 +2,11 @@
  * writer), save/load round trips, and one distinct error per kind of damage:
  * missing, empty, foreign, newer, truncated at every length, corrupted,
  * trailing bytes, absurd header fields (with a correct checksum, so the field
- * check itself is what fires), and an unwritable destination. */
-#define _POSIX_C_SOURCE 200809L /* mkdir */
+ * check itself is what fires), and an unwritable destination. Deflated model
+ * files (nn_net_save_deflated): their layout checked by inflating them here,
+ * round trips, and one error per kind of damage to the container, while
+ * damage inside the inflated model file is caught as in a plain one. */
+#define _POSIX_C_SOURCE 200809L /* mkdir, truncate */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,15 +142,44 @@ static void expect_load_error(const byte_buffer *bytes, const char *name, nn_sta
     assert_error_contains(needle);
 }
 
-/* A saved every_kind net, as bytes. */
-static void saved_model(byte_buffer *b)
+/* Every proper prefix of bytes fails to load with a message holding the path
+ * and "truncated" ("empty file" for none): the file is written once, then cut
+ * shorter a byte at a time (one truncate a length, not a new file). Prefixes
+ * shorter than `from` are left to other tests. */
+static void expect_every_truncation_fails(const byte_buffer *bytes, const char *name, size_t from)
+{
+    char path[512];
+    test_tmp_path(path, sizeof path, name);
+    write_file(path, bytes->data, bytes->len);
+    for (size_t len = bytes->len; len-- > from;) {
+        assert_int_equal(truncate(path, (off_t)len), 0);
+        nn_net *net = (nn_net *)&net; /* must come back NULL */
+        nn_error_clear();
+        nn_status st = nn_net_load(&net, path);
+        if (st != NN_EFORMAT)
+            print_error("load of %s cut to %zu bytes: status %d, message \"%s\"\n", name, len, (int)st,
+                        nn_error_message());
+        assert_int_equal(st, NN_EFORMAT);
+        assert_null(net);
+        assert_error_contains(path);
+        assert_error_contains(len == 0 ? "empty file" : "truncated");
+    }
+}
+
+/* A saved every_kind net, as bytes: saved by `save` (nn_net_save or nn_net_save_deflated). */
+static void saved_model_by(byte_buffer *b, nn_status (*save)(const nn_net *, const char *))
 {
     char path[512];
     test_tmp_path(path, sizeof path, "model_reference.nnm");
     nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 3);
-    assert_int_equal(nn_net_save(net, path), NN_OK);
+    assert_int_equal(save(net, path), NN_OK);
     read_file(path, b);
     nn_net_free(net);
+}
+
+static void saved_model(byte_buffer *b)
+{
+    saved_model_by(b, nn_net_save);
 }
 
 static void test_saved_bytes_follow_the_layout(void **state)
@@ -269,13 +301,9 @@ static void test_versions_other_than_1(void **state)
 static void test_every_truncation_fails(void **state)
 {
     (void)state;
-    static byte_buffer full, prefix;
+    static byte_buffer full;
     saved_model(&full);
-    for (size_t len = 0; len < full.len; len++) {
-        memcpy(prefix.data, full.data, len);
-        prefix.len = len;
-        expect_load_error(&prefix, "truncated.nnm", NN_EFORMAT, len == 0 ? "empty file" : "truncated");
-    }
+    expect_every_truncation_fails(&full, "truncated.nnm", 0);
 }
 
 static void test_corruption_and_trailing_bytes(void **state)
@@ -378,6 +406,124 @@ static void test_unwritable_path_on_save(void **state)
     nn_net_free(net);
 }
 
+
+/* ---- deflated model files ------------------------------------------------ */
+
+enum { DEFLATED_HEADER = 20 };
+
+static uint64_t get_u64_at(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* b = the deflated file of `model` (plain bytes), built as the layout says:
+ * header, then the zlib stream of its four byte planes. */
+static void build_deflated_bytes(byte_buffer *b, const byte_buffer *model)
+{
+    static unsigned char planes[MAX_FILE];
+    size_t words = model->len / 4;
+    for (size_t i = 0; i < words; i++)
+        for (size_t k = 0; k < 4; k++)
+            planes[k * words + i] = model->data[4 * i + k];
+    memcpy(b->data, "NNLABMDZ", 8);
+    put_u32_at(b->data + 8, 1);
+    put_u32_at(b->data + 12, (uint32_t)model->len);
+    put_u32_at(b->data + 16, 0);
+    uLongf stream = MAX_FILE - DEFLATED_HEADER;
+    assert_int_equal(compress2(b->data + DEFLATED_HEADER, &stream, planes, (uLong)model->len, 9), Z_OK);
+    b->len = DEFLATED_HEADER + stream;
+}
+
+static void saved_deflated_model(byte_buffer *b)
+{
+    saved_model_by(b, nn_net_save_deflated);
+}
+
+static void test_deflated_layout_and_round_trip(void **state)
+{
+    (void)state;
+    static byte_buffer plain, deflated, planes, inflated;
+    saved_model(&plain);
+    saved_deflated_model(&deflated);
+    assert_memory_equal(deflated.data, "NNLABMDZ", 8);
+    assert_int_equal(deflated.data[8], 1);
+    assert_int_equal(get_u64_at(deflated.data + 12), plain.len);
+    uLongf n = MAX_FILE;
+    assert_int_equal(uncompress(planes.data, &n, deflated.data + DEFLATED_HEADER, deflated.len - DEFLATED_HEADER),
+                     Z_OK);
+    assert_int_equal(n, plain.len);
+    size_t words = n / 4;
+    for (size_t i = 0; i < words; i++)
+        for (size_t k = 0; k < 4; k++)
+            inflated.data[4 * i + k] = planes.data[k * words + i];
+    assert_memory_equal(inflated.data, plain.data, plain.len); /* the plain file, byte for byte */
+
+    char path[512];
+    test_tmp_path(path, sizeof path, "round_trip.nnz");
+    nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 7), *loaded = NULL;
+    assert_int_equal(nn_net_save_deflated(net, path), NN_OK);
+    assert_int_equal(nn_net_load(&loaded, path), NN_OK);
+    assert_int_equal(nn_net_layer_count(loaded), COUNT(every_kind));
+    for (int i = 0; i < COUNT(every_kind); i++)
+        assert_memory_equal(nn_net_layer(loaded, i), nn_net_layer(net, i), sizeof(nn_layer_spec));
+    assert_int_equal(nn_net_param_count(loaded), nn_net_param_count(net));
+    assert_memory_equal(nn_net_params(loaded), nn_net_params(net), nn_net_param_count(net) * sizeof(float));
+    nn_net_free(loaded);
+    nn_net_free(net);
+}
+
+static void test_deflated_damage(void **state)
+{
+    (void)state;
+    static byte_buffer good, b, plain;
+    saved_deflated_model(&good);
+    /* shorter than the magic: a plain file's errors (test_every_truncation_fails) */
+    expect_every_truncation_fails(&good, "truncated.nnz", 8);
+    b = good;
+    b.data[8] = 2;
+    expect_load_error(&b, "newer.nnz", NN_EFORMAT, "deflated format version 2 is newer than this nnlab reads (1)");
+    b.data[8] = 0;
+    expect_load_error(&b, "version0.nnz", NN_EFORMAT, "unknown deflated format version 0");
+    uint64_t n = get_u64_at(good.data + 12);
+    const struct {
+        uint64_t length;
+        const char *needle;
+    } lengths[] = {
+        {n + 4, "inflates to"},
+        {n - 4, "inflates to more than"},
+        {n + 1, "is not that of a model file"},
+        {0, "is not that of a model file"},
+        {(uint64_t)1 << 60, "is not that of a model file"},
+    };
+    for (int c = 0; c < COUNT(lengths); c++) {
+        b = good;
+        put_u32_at(b.data + 12, (uint32_t)lengths[c].length);
+        put_u32_at(b.data + 16, (uint32_t)(lengths[c].length >> 32));
+        expect_load_error(&b, "length.nnz", NN_EFORMAT, lengths[c].needle);
+    }
+    b = good;
+    b.data[b.len - 1] ^= 0x01; /* the stream's Adler-32 */
+    expect_load_error(&b, "flipped_adler.nnz", NN_EFORMAT, "corrupted deflated model");
+    b = good;
+    memcpy(b.data + b.len, "garbage", 7);
+    b.len += 7;
+    expect_load_error(&b, "trailing.nnz", NN_EFORMAT, "7 unexpected trailing bytes after the deflated model");
+
+    /* a sound container around a damaged model file: the model file's own checks fire */
+    saved_model(&plain);
+    plain.data[OFF_LAYERS + LAYER_BYTES * COUNT(every_kind) + 8 + 13] ^= 0x10;
+    build_deflated_bytes(&b, &plain);
+    expect_load_error(&b, "inner_param.nnz", NN_EFORMAT, "checksum mismatch (file corrupted)");
+    saved_model(&plain);
+    put_u32_at(plain.data + OFF_LAYER_COUNT, 0);
+    fix_checksum(&plain);
+    build_deflated_bytes(&b, &plain);
+    expect_load_error(&b, "inner_count.nnz", NN_EFORMAT, "layer count 0 out of range");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +536,8 @@ int main(void)
         cmocka_unit_test(test_absurd_header_fields),
         cmocka_unit_test(test_inconsistent_layers_in_file),
         cmocka_unit_test(test_unwritable_path_on_save),
+        cmocka_unit_test(test_deflated_layout_and_round_trip),
+        cmocka_unit_test(test_deflated_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,7 @@ head -c 20 "$corpus/idx_raw/images-3x4x5" | gzip -n -c >"$scratch/part1.gz"
 tail -c +21 "$corpus/idx_raw/images-3x4x5" | gzip -n -c >"$scratch/part2.gz"
 cat "$scratch/part1.gz" "$scratch/part2.gz" >"$corpus/idx_gzip/images-3x4x5-two-members.gz"
 
-# model files: every layer kind and init, written by nnlab.save
+# model files: every layer kind and init, written by nnlab.save, plain and deflated
 cat >"$scratch/models.lua" <<LUA
 local nnlab = require "nnlab"
 local nn = nnlab.nn
@@ -48,7 +48,10 @@ local models = {
   deep = nn.Sequential({ nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2),
                          nn.ReLU(), nn.Linear(2, 2) }, { seed = 4 }),
 }
-for name, model in pairs(models) do nnlab.save(model, "$corpus/model_file/" .. name .. ".nnlab") end
+for name, model in pairs(models) do
+  nnlab.save(model, "$corpus/model_file/" .. name .. ".nnlab")
+  nnlab.save(model, "$corpus/model_file/" .. name .. "-deflated.nnlab", { deflate = true })
+end
 LUA
 "$nnlab" run "$scratch/models.lua"
 

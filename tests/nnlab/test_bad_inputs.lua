@@ -35,6 +35,9 @@ T.run(("gzip -n -c %s >%s"):format(T.quote(data .. "/train-images-idx3-ubyte"), 
 local gzipped = T.read(dir .. "/images.gz")
 
 local good_model = T.read(inputs.write_model(dir .. "/model.nnlab"))
+local lab = require "nnlab"
+lab.save(lab.load(dir .. "/model.nnlab"), dir .. "/deflated.nnlab", { deflate = true })
+local good_deflated = T.read(dir .. "/deflated.nnlab")
 local function damaged_model(name, bytes)
   local path = dir .. "/" .. name .. ".nnlab"
   T.write(path, bytes)
@@ -174,6 +177,8 @@ local rows = {
     { at_model_load, "flipped.nnlab: checksum mismatch (file corrupted)" } },
   { "model file cut short", { "--set", "model=" .. damaged_model("cut", good_model:sub(1, 40)) },
     { at_model_load, "cut.nnlab: truncated: 3 layers need 84 more bytes, only 24 left" } },
+  { "deflated model file cut short", { "--set", "model=" .. damaged_model("deflated_cut", good_deflated:sub(1, 30)) },
+    { at_model_load, "deflated_cut.nnlab: truncated: the deflated model ends early" } },
   -- the experiment file
   { "syntax error", {}, { "syntax_error.lua:4: unexpected symbol near ')'" }, { script = fixtures .. "syntax_error.lua" } },
   { "runtime error", { "--set", "case=runtime_error" },

@@ -2,7 +2,7 @@
 -- lab.sweep's run): lab.sweep { run = function(p, ctx) ... return history end }
 -- runs per variation × seed in workers, cached and resumed like a built-in
 -- sweep, keyed by the function's code and the scalars it closes over; its
--- history feeds tables and charts; misuse is an error at the user's line.
+-- history feeds tables and charts; misuse (ctx.save's included) is an error at the user's line.
 local T = require "testlib"
 
 local dir = T.tmpdir("custom_run")
@@ -110,6 +110,17 @@ lab.sweep { vary = { h = { 1, 2 } }, epochs = 1, train = ds, test = ds, run = fu
   local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = cache })
   T.eq(code, 1, text)
   T.contains(text, "run(p, ctx)'s history: epoch 1 has no training loss or accuracy", "the history is checked")
+  local save_file, save_line = T.marked_script(dir, "bad_save", [[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+lab.sweep { vary = { h = { 1 } }, seeds = 1, epochs = 1, train = ds, test = ds, run = function(p, ctx)
+  ctx.save(lab.nn.Sequential { lab.nn.Linear(3, 2) }) --<
+end }
+]])
+  text, code = T.nnlab_run({ "run", save_file, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(code, 1, text)
+  T.contains(text, ("bad_save.lua:%d: ctx.save: the model takes 3 input features, but the test data has 1 per sample")
+             :format(save_line), "ctx.save checks the model against the test data at the user's line")
 end)
 
 T.done()

@@ -1,8 +1,10 @@
 -- Pictures (lab.confusion, lab.samples, lab.mistakes, lab.weights) and what
 -- each run keeps for them (the predictions in its cache entry, its weights
 -- beside it): counts against evaluate and a recount, PNG sizes, class
--- names, cached re-runs that draw nothing, damaged and old entries, tabular
--- data. The cases run in order over one cache (8×8 shapes: milliseconds a run).
+-- names, cached re-runs that draw nothing, mistakes ranked over every seed,
+-- weights naming their seed, damaged and old entries, tabular data, and
+-- sweeps with their own run function (a model kept by ctx.save, or none).
+-- The cases run in order over one cache (8×8 shapes: milliseconds a run).
 local T = require "testlib"
 local H = require "fixtures.notebook.helpers"
 local shapes = require "fixtures.shapes"
@@ -15,14 +17,18 @@ local cache, out = dir .. "/cache", dir .. "/reports"
 local data = shapes.write(dir .. "/shapes", 200, 60)
 local N_TEST, SEEDS = 60, 2
 
-local script = dir .. "/pics.lua"
-T.write(script, ([[
+-- The head of the experiment files here: the shapes data, with class names.
+local HEAD = ([[
 local lab = require "nnlab"
 local nn, optim = lab.nn, lab.optim
 local names = { "横杠", "bar down", "diagonal", "ring" }
 local d = %q
 local train = lab.data.idx(d .. "/train-images-idx3-ubyte", d .. "/train-labels-idx1-ubyte", { classes = names, name = "shapes" })
 local test = lab.data.idx(d .. "/t10k-images-idx3-ubyte", d .. "/t10k-labels-idx1-ubyte", { classes = names, name = "shapes" })
+]]):format(data)
+
+local script = dir .. "/pics.lua"
+T.write(script, HEAD .. ([[
 local runs = lab.sweep { vary = { hidden = { 4, 16 } }, seeds = 2, epochs = 3, batch_size = 20,
   train = train, test = test,
   model = function(p) return nn.Sequential { nn.Linear(64, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) } end,
@@ -32,12 +38,13 @@ lab.samples(train, { per_class = 3 })
 lab.confusion(runs)
 lab.mistakes(runs, { n = 6 })
 lab.weights(runs, { n = 9 })
-]]):format(data))
+]]))
 
-local function run(env)
+-- Runs an experiment file (default: the built-in sweep's) over the cache.
+local function run(env, file)
   local full = { NNLAB_CACHE = cache }
   for k, v in pairs(env or {}) do full[k] = v end
-  return T.nnlab_run({ "run", script, "--out", out, "--quiet" }, full)
+  return T.nnlab_run({ "run", file or script, "--out", out, "--quiet" }, full)
 end
 
 -- The cache's entries: { path, entry (decoded) }, in name order.
@@ -184,6 +191,59 @@ T.case("a cached re-run draws nothing new", function()
   end
 end)
 
+T.case("mistakes are ranked over every seed; weights name the seed drawn", function()
+  local labels = test_labels()
+  local md = T.read(out .. "/pics.md")
+  local hidden = tonumber(md:match("Mistakes over seeds: hidden=(%d+), 2 seeds"))
+  T.truthy(hidden, "the mistakes' title names the variation and its seeds\n" .. md)
+  local by_seed = {}
+  for _, e in ipairs(entries()) do
+    local params = e.entry.key.params
+    if not e.entry.key.run and params.hidden == hidden then
+      local text = T.read((e.path:gsub("%.lua$", ".pred")))
+      by_seed[params.seed] = { predictions.decode(e.entry.result.pictures, text) }
+    end
+  end
+  local rows = csv_rows(out .. "/pics/pic3-mistakes.csv")
+  T.eq(table.concat(rows[1], ","), "rank,sample,true,true_name,predicted,predicted_name,confidence,seeds_wrong,seeds",
+       "mistakes CSV header")
+  local previous
+  for i = 2, #rows do
+    local r = rows[i]
+    local sample = tonumber(r[2]) + 1
+    local wrong, sum, n = 0, 0, 0
+    for seed = 1, SEEDS do
+      local pred, conf = by_seed[seed][1], by_seed[seed][2]
+      if pred[sample] ~= labels[sample] then wrong = wrong + 1 end
+      if pred[sample] == tonumber(r[5]) then sum, n = sum + conf[sample], n + 1 end
+    end
+    T.eq(tonumber(r[8]), wrong, "seeds wrong, recounted, for sample " .. r[2])
+    T.eq(tonumber(r[9]), SEEDS, "out of every seed")
+    T.truthy(n > 0 and tonumber(r[5]) ~= labels[sample], "the class shown is a wrong prediction of some seed")
+    T.close(tonumber(r[7]), sum / n, 1e-9, "its mean confidence over the seeds that predict it")
+    local key = { tonumber(r[8]), tonumber(r[7]) }
+    if previous then
+      T.truthy(key[1] < previous[1] or (key[1] == previous[1] and key[2] <= previous[2]),
+               "ranked by seeds wrong, then confidence")
+    end
+    previous = key
+  end
+  local gp = T.read(out .. "/pics/pic3-mistakes.gp")
+  T.contains(gp, (", wrong in %d of %d seeds'"):format(tonumber(rows[2][8]), SEEDS), "the caption says k of n seeds")
+  T.contains(md, "Over 2 seeds: ", "the sentence is over the seeds")
+  T.contains(md, ("Linear layer 1 weights: hidden=%d, seed 1 (one of 2 seeds)"):format(hidden),
+             "the weights' title names the seed")
+  T.contains(md, "_Seed 1, one of 2 seeds with weights", "and so does the sentence")
+  -- the tiles share one scale: the largest |w| is at most one step past full colour
+  local dat = T.read(out .. "/pics/pic4-weights.dat")
+  local lo, hi = 0, 0
+  for x in dat:gmatch("%-?%d+") do
+    local v = tonumber(x)
+    if v ~= -130 then lo, hi = math.min(lo, v), math.max(hi, v) end
+  end
+  T.truthy(lo >= -127 and hi <= 127 and (hi == 127 or lo == -127), "values span the palette: " .. lo .. ".." .. hi)
+end)
+
 T.case("lab.confusion's where and show are checked at the user's line", function()
   local base = T.read(script):gsub("lab%.samples.*$", "")
   for _, c in ipairs {
@@ -229,7 +289,8 @@ T.case("a damaged stored prediction is a damaged cache entry, trained again", fu
   T.contains(again, "(damaged predictions (checksum)); deleted", "the warning says why")
   T.contains(T.read(out .. "/pics.md"), "is damaged (damaged predictions (checksum))", "the picture says so")
   again = run()
-  H.expect_counts(again, 4, 1, "the damaged entry is trained again")
+  -- the mistakes are drawn over both seeds of one variation: both entries were damaged, and deleted
+  H.expect_counts(again, 4, 2, "the damaged entries are trained again")
   -- a predicted class moved (checksum made to match): the matrix and the predictions disagree
   damage_predictions(function(text)
     local c = text:sub(1, 1)
@@ -243,7 +304,7 @@ T.case("a damaged stored prediction is a damaged cache entry, trained again", fu
   end
   again = run()
   T.contains(again, "disagrees with the predictions); deleted", "a moved prediction is found")
-  H.expect_counts(run(), 4, 1, "and trained again")
+  H.expect_counts(run(), 4, 2, "and trained again (both seeds of the variation the mistakes show)")
   -- weights missing beside an entry: found on reading the entry
   local model = entries()[3].path:gsub("%.lua$", ".model")
   os.remove(model)
@@ -266,6 +327,108 @@ T.case("entries cached before the pictures still load; the pictures say to re-ru
   local md = T.read(out .. "/pics.md")
   T.contains(md, "re-run with `--force` to draw this", "the note")
   T.contains(md, "pic1-samples.png", "samples need no runs")
+end)
+
+-- A sweep with its own run function (lab.sweep's run): three variations,
+-- the model saved after training, at epoch 0 (before any training: another
+-- model than the last epoch's), and not at all. Each call is logged.
+local custom = dir .. "/custom.lua"
+local custom_calls = dir .. "/custom_calls.txt"
+T.write(custom, HEAD .. ([[
+local runs = lab.sweep { name = "own loop", vary = { save = { "end", "start", "none" } }, seeds = 2, epochs = 3,
+  train = train, test = test,
+  run = function(p, ctx)
+    local f = assert(io.open(%q, "a"))
+    f:write(p.save, " ", ctx.seed, "\n")
+    f:close()
+    lab.nn.manual_seed(ctx.seed)
+    local model = nn.Sequential { nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 4) }
+    if p.save == "start" then ctx.save(model) end
+    local history = lab.fit { model = model, loss = nn.CrossEntropyLoss(), epochs = p.epochs,
+      optimizer = optim.SGD(model:parameters(), { lr = 0.05 }),
+      train = lab.data.DataLoader(ctx.train, { batch_size = 20, shuffle = true, seed = ctx.seed }),
+      test = lab.data.DataLoader(ctx.test, { batch_size = 30 }) }
+    if p.save == "end" then ctx.save(model) end
+    return history
+  end }
+lab.confusion(runs, { where = { save = "end" } })
+lab.mistakes(runs, { where = { save = "end" }, n = 6 })
+lab.weights(runs, { where = { save = "end" }, n = 9 })
+lab.confusion(runs, { where = { save = "start" } })
+lab.confusion(runs, { where = { save = "none" } })
+lab.weights(runs, { where = { save = "none" } })
+]]):format(custom_calls))
+
+local function run_custom(env) return run(env, custom) end
+
+-- The custom sweep's cache entries: { [save] = { entry, path } ... } per seed.
+local function custom_entries()
+  local by = {}
+  for _, e in ipairs(entries()) do
+    local params = e.entry.key.params
+    if e.entry.key.run then
+      by[params.save] = by[params.save] or {}
+      by[params.save][params.seed] = e
+    end
+  end
+  return by
+end
+
+T.case("a run function's saved model gets the pictures of a built-in run", function()
+  local text, status = run_custom()
+  T.eq(status, 0, "custom sweep\n" .. text)
+  local by = custom_entries()
+  local labels = test_labels()
+  for seed = 1, SEEDS do
+    local e = by["end"][seed]
+    local result = e.entry.result
+    T.truthy(result.pictures, "a model saved after training keeps predictions")
+    T.eq(result.pictures.test_acc, nil, "the last epoch's model: no accuracy of its own")
+    local total, diagonal = 0, 0
+    for y = 0, 3 do
+      for p = 0, 3 do
+        total = total + predictions.cell(result.pictures, y, p)
+        if y == p then diagonal = diagonal + predictions.cell(result.pictures, y, p) end
+      end
+    end
+    T.eq(total, N_TEST, "counts sum to the test size")
+    T.close(100 * diagonal / N_TEST, result.history[#result.history].test_acc, 1e-9, "and match its accuracy")
+    local model = lab.load((e.path:gsub("%.lua$", ".model")))
+    T.eq(lab.evaluate(model, lab.data.DataLoader(test_set(), { batch_size = 25 })).correct, diagonal,
+         "the weights beside it give the diagonal again")
+    T.eq(T.read((e.path:gsub("%.lua$", ".model"))):sub(1, 8), "NNLABMDZ", "kept deflated")
+    local start = by.start[seed].entry.result
+    T.truthy(start.pictures and start.pictures.test_acc, "a model saved before training keeps its own accuracy")
+    T.truthy(start.pictures.test_acc ~= start.history[#start.history].test_acc, "which is not the last epoch's")
+    T.eq(by.none[seed].entry.result.pictures, nil, "no model saved: no predictions")
+    T.eq(T.read((by.none[seed].path:gsub("%.lua$", ".model"))), nil, "and no weights beside it")
+  end
+  T.eq(#labels, N_TEST, "labels")
+  local rows = csv_rows(out .. "/custom/pic1-confusion.csv")
+  local total = 0
+  for i = 2, #rows do for j = 2, #rows[i] do total = total + tonumber(rows[i][j]) end end
+  T.eq(total, N_TEST * SEEDS, "the drawn matrix sums to test size × seeds")
+  local md = T.read(out .. "/custom.md") or ""
+  for _, name in ipairs { "pic1-confusion", "pic2-mistakes", "pic3-weights", "pic4-confusion" } do
+    T.contains(md, ("](custom/%s.png)"):format(name), "drawn: " .. name)
+  end
+  T.contains(md, "In 2 of the 2 seeds the run function saved its model at another epoch", "the epoch-0 model is named")
+  local _, unsaved = md:gsub("this sweep's run function saved no model for save=none: call `ctx.save%(model%)`", "")
+  T.eq(unsaved, 2, "both pictures of the unsaved variation say what to do\n" .. md)
+  T.truthy(not md:find("--force", 1, true), "and no advice to re-run")
+  T.truthy(not md:find("damaged", 1, true), "no entry is damaged")
+end)
+
+T.case("a custom sweep's cached re-run calls nothing and draws nothing new", function()
+  os.remove(custom_calls)
+  local before = T.read(out .. "/custom/pic1-confusion.png")
+  local again, status = run_custom { NNLAB_GNUPLOT = "false" }
+  T.eq(status, 0, "cached custom run\n" .. again)
+  H.expect_counts(again, 6, 0, "cached custom run")
+  T.eq(T.read(custom_calls), nil, "the run function is not called")
+  local md = T.read(out .. "/custom.md")
+  T.truthy(not md:find("Chart not drawn", 1, true), "every picture re-used with its proof\n" .. md)
+  T.eq(T.read(out .. "/custom/pic1-confusion.png"), before, "the same PNG bytes")
 end)
 
 T.case("tabular data gets the confusion matrix; image pictures refuse it at the user's line", function()

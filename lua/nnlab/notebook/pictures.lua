@@ -9,7 +9,8 @@
 --
 -- A run's predictions and weights come from its cache entry
 -- (nnlab.notebook.predictions, the .model file beside it); runs cached
--- before nnlab kept them have none, and their pictures say so.
+-- before nnlab kept them have none, nor do the runs of a sweep whose own
+-- run function saved no model (ctx.save), and their pictures say so.
 local cache = require "nnlab.notebook.cache"
 local core = require "nnlab.core"
 local data = require "nnlab.data"
@@ -170,6 +171,16 @@ local function seeds_with_pictures(v)
     else old = old + 1 end
   end
   return with, old, diverged
+end
+
+-- The note a picture of variation v shows when none of its seeds has
+-- predictions (`old`: seeds without them that did not diverge): a sweep
+-- with its own run function keeps them only for a model its function saved
+-- (ctx.save), which re-running does not change; a built-in run cached
+-- before nnlab kept them has them once trained again.
+local function not_drawn(runs, v, old)
+  if old == 0 then return W("pic_none", md_text(v.label)) end
+  return W(runs.custom and "pic_unsaved" or "pic_rerun", md_text(v.label))
 end
 
 -- The predictions kept beside a seed's cache entry: pred, conf (lists), or
@@ -427,6 +438,10 @@ local function confusion_script(file, title, names, sum, C, normalize)
                                                           gp_quote(("%s,%d"):format(gnuplot.font, font)))
   lines[#lines + 1] = ("set ytics (%s) font %s"):format(table.concat(tics, ", "),
                                                         gp_quote(("%s,%d"):format(gnuplot.font, font)))
+  -- room right of the matrix for the colour box, its tic labels and its
+  -- label: gnuplot's own margin left the label's last column of ink on the
+  -- PNG's edge, cut (measured on a 900-pixel matrix of 4-digit counts)
+  lines[#lines + 1] = "set rmargin 9"
   lines[#lines + 1] = "set size ratio -1"
   lines[#lines + 1] = ("set xrange [-0.5:%s]"):format(number(C - 0.5))
   lines[#lines + 1] = ("set yrange [%s:-0.5]"):format(number(C - 0.5))
@@ -449,7 +464,7 @@ end
 function pictures.confusion_numbers(block)
   local r, shown = block.runs, block.variation
   local with, old, diverged = seeds_with_pictures(shown)
-  if #with == 0 then return nil, W(old > 0 and "pic_rerun" or "pic_none", md_text(shown.label)) end
+  if #with == 0 then return nil, not_drawn(r, shown, old) end
   local C = with[1].pictures.classes
   local names = class_names(r.datasets.test, C)
   local sum = {}
@@ -571,7 +586,12 @@ local function render_confusion(block, ctx)
     end
     parts[#parts + 1] = W("pic_most_confused", md_text(shown.label), table.concat(texts, W("sep_group")))
   end
-  if old > 0 or diverged > 0 then parts[#parts + 1] = W("pic_left_out", old, diverged) end
+  if old > 0 or diverged > 0 then
+    parts[#parts + 1] = W(block.runs.custom and "pic_left_out_unsaved" or "pic_left_out", old, diverged)
+  end
+  local earlier = 0 -- seeds whose run function saved the model at another epoch than the last
+  for _, s in ipairs(with) do if s.pictures.test_acc then earlier = earlier + 1 end end
+  if earlier > 0 then parts[#parts + 1] = W("pic_saved_earlier", earlier, #with) end
   return table.concat(parts, "\n\n")
 end
 
@@ -645,37 +665,77 @@ function pictures.mistakes_size(per_row, grid_rows, tile_h, tile_w)
   return 100 + per_row * 170, 110 + grid_rows * math.floor(170 * tile_h / tile_w + 0.5)
 end
 
+-- The mistakes of a variation over its seeds with predictions (`with`):
+-- per test sample (1-based) wrong in at least one seed, { i, wrong = seeds
+-- wrong, pred = the wrong class most seeds predict (ties: the more confident,
+-- then the lower class), conf = the mean confidence of those seeds' wrong
+-- prediction }, ranked by seeds wrong, then that confidence, then position;
+-- and how many wrong predictions, over all seeds, had a confidence of 90 %
+-- or more. Or nil, the first seed whose predictions are damaged, and why
+-- (every damaged seed's entry is discarded: the next run trains them all).
+local function mistakes_over_seeds(with, labels)
+  local by_sample, confident, damaged, why = {}, 0, nil, nil
+  for _, s in ipairs(with) do
+    local pred, conf = stored_predictions(s)
+    if not pred then damaged, why = damaged or s, why or conf end
+    if damaged then goto next_seed end
+    for i = 1, #pred do
+      local y, p = labels[i], pred[i]
+      if y ~= nil and p ~= y then
+        local m = by_sample[i] or { i = i, wrong = 0, classes = {} }
+        by_sample[i] = m
+        m.wrong = m.wrong + 1
+        local c = m.classes[p] or { p = p, n = 0, sum = 0 }
+        m.classes[p] = c
+        c.n, c.sum = c.n + 1, c.sum + conf[i]
+        if conf[i] >= 0.9 then confident = confident + 1 end
+      end
+    end
+    ::next_seed::
+  end
+  if damaged then return nil, damaged, why end
+  local list = {}
+  for _, m in pairs(by_sample) do
+    local top
+    for _, c in pairs(m.classes) do
+      if not top or c.n > top.n or (c.n == top.n and (c.sum / c.n > top.sum / top.n
+                                                      or (c.sum / c.n == top.sum / top.n and c.p < top.p))) then
+        top = c
+      end
+    end
+    list[#list + 1] = { i = m.i, wrong = m.wrong, pred = top.p, conf = top.sum / top.n }
+  end
+  table.sort(list, function(a, b)
+    if a.wrong ~= b.wrong then return a.wrong > b.wrong end
+    if a.conf ~= b.conf then return a.conf > b.conf end
+    return a.i < b.i
+  end)
+  return list, confident
+end
+
 local function render_mistakes(block, ctx)
   local r, n, v = block.runs, block.options.n, block.variation
   local with, old = seeds_with_pictures(v)
-  if #with == 0 then return W(old > 0 and "pic_rerun" or "pic_none", md_text(v.label)) end
-  local s = with[1]
+  if #with == 0 then return not_drawn(r, v, old) end
   local ds = r.datasets.test
   local info = ds:info()
-  local C = s.pictures.classes
+  local C = with[1].pictures.classes
   local names = class_names(ds, C)
-  local pred, conf = stored_predictions(s)
-  if not pred then return W("pic_damaged", md_text(v.label), s.seed, md_text(conf)) end
   local _, labels = read_samples(ds, {})
-  local wrong = {}
-  for i = 1, #pred do
-    if labels[i] ~= nil and pred[i] ~= labels[i] then wrong[#wrong + 1] = i end
-  end
-  table.sort(wrong, function(a, b)
-    if conf[a] ~= conf[b] then return conf[a] > conf[b] end
-    return a < b
-  end)
+  local wrong, confident, why = mistakes_over_seeds(with, labels)
+  if not wrong then return W("pic_damaged", md_text(v.label), confident.seed, md_text(why)) end
+  local seeds_text = words.count("seed", #with)
   local shown = { table.unpack(wrong, 1, math.min(n, #wrong)) }
-  if #shown == 0 then return W("pic_no_mistakes", md_text(v.label), s.seed) end
+  if #shown == 0 then return W("pic_no_mistakes", md_text(v.label), seeds_text) end
   local wanted = {}
-  for _, i in ipairs(shown) do wanted[i - 1] = true end
+  for _, m in ipairs(shown) do wanted[m.i - 1] = true end
   local pixels = read_samples(ds, wanted)
   local tiles = {}
-  for j, i in ipairs(shown) do tiles[j] = pixel_tile(pixels[i - 1], info.dtype) end
+  for j, m in ipairs(shown) do tiles[j] = pixel_tile(pixels[m.i - 1], info.dtype) end
   local per_row = math.min(6, n)
   local file = ("pic%d-mistakes"):format(ctx.number)
-  local title = block.options.title or W("pic_mistakes_title", v.label, s.seed)
-  -- a caption row under each image row: tiles are rows + 1 + caption pixels high
+  local title = block.options.title or W("pic_mistakes_title", v.label, seeds_text)
+  -- a caption band under each image: tiles are rows + 1 + caption pixels high
   local caption = math.max(3, info.rows // 2)
   local grid_rows = math.ceil(#shown / per_row)
   local padded = {}
@@ -689,42 +749,69 @@ local function render_mistakes(block, ctx)
   local lines = script_head(file, title, png_w, png_h)
   image_lines(lines, width, height)
   lines[#lines + 1] = "unset ytics"
-  local rows = { { "rank", "sample", "true", "true_name", "predicted", "predicted_name", "confidence" } }
-  for j, i in ipairs(shown) do
-    local col, row = (j - 1) % per_row, (j - 1) // per_row
+  local rows = { { "rank", "sample", "true", "true_name", "predicted", "predicted_name", "confidence", "seeds_wrong",
+                   "seeds" } }
+  local label_font = gp_quote(gnuplot.font .. ",9")
+  for j, m in ipairs(shown) do
+    local i, col, row = m.i, (j - 1) % per_row, (j - 1) // per_row
     local x = col * (info.cols + 1) + (info.cols - 1) / 2
     local y = row * (info.rows + caption + 1) + info.rows + caption / 2
-    local text = W("pic_mistake_label", names[labels[i] + 1], names[pred[i] + 1], 100 * conf[i])
-    lines[#lines + 1] = ("set label %d %s at %s,%s center front font %s"):format(j, gp_quote(text), number(x), number(y),
-                                                                          gp_quote(gnuplot.font .. ",9"))
-    rows[#rows + 1] = { j, i - 1, labels[i], names[labels[i] + 1], pred[i], names[pred[i] + 1], conf[i] }
+    -- two lines in the band: the classes, then the confidence and the seeds
+    local texts = { W("pic_mistake_label", names[labels[i] + 1], names[m.pred + 1]),
+                    W("pic_mistake_seeds", 100 * m.conf, m.wrong, #with) }
+    for k, text in ipairs(texts) do
+      lines[#lines + 1] = ("set label %d %s at %s,%s center front font %s"):format(
+        2 * j - 2 + k, gp_quote(text), number(x), number(y + (k == 1 and -1 or 1) * caption / 4), label_font)
+    end
+    rows[#rows + 1] = { j, i - 1, labels[i], names[labels[i] + 1], m.pred, names[m.pred + 1], m.conf, m.wrong, #with }
   end
   lines[#lines + 1] = ("plot %s matrix with image notitle"):format(gp_quote(file .. ".dat"))
   local parts = { draw(ctx, file, title, table.concat(lines, "\n") .. "\n", dat, { { "", csv(rows) } }) }
-  -- the sentence: how many wrong, how confident, which pair leads among those shown
+  -- the sentence: how many wrong in every seed and in some, how confident, which pair leads among those shown
   local pair_count, top_pair = {}, nil
-  for _, i in ipairs(shown) do
-    local key = labels[i] * C + pred[i]
+  for _, m in ipairs(shown) do
+    local key = labels[m.i] * C + m.pred
     pair_count[key] = (pair_count[key] or 0) + 1
     if not top_pair or pair_count[key] > pair_count[top_pair] then top_pair = key end
   end
-  local above = 0
-  for _, i in ipairs(wrong) do if conf[i] >= 0.9 then above = above + 1 end end
-  parts[#parts + 1] = W("pic_mistakes_caption", #wrong, #pred, s.seed, above, #shown,
-                        md_text(names[top_pair // C + 1]), md_text(names[top_pair % C + 1]), pair_count[top_pair])
+  local always, predictions_wrong = 0, 0
+  for _, m in ipairs(wrong) do
+    if m.wrong == #with then always = always + 1 end
+    predictions_wrong = predictions_wrong + m.wrong
+  end
+  parts[#parts + 1] = W("pic_mistakes_caption", seeds_text, always, #labels, #wrong - always, confident,
+                        predictions_wrong, #shown, md_text(names[top_pair // C + 1]), md_text(names[top_pair % C + 1]),
+                        pair_count[top_pair])
   return table.concat(parts, "\n\n")
 end
 
 ---------------------------------------------------------------------------
 -- lab.weights
 
+-- The colour scale of weight tiles: the 99.5th percentile of |w| over all
+-- their values (nearest rank), so that one outlier does not pale the rest;
+-- 1 when every weight is 0.
+local function weight_scale(vectors)
+  local all = {}
+  for _, w in ipairs(vectors) do
+    for _, x in ipairs(w) do all[#all + 1] = math.abs(x) end
+  end
+  table.sort(all)
+  local top = all[math.max(1, math.ceil(0.995 * #all))] or 0
+  return top > 0 and top or 1
+end
+
 --- The numbers of a weights block (tiles, norms and the summary lab.weights
---- returns: { variation, seed, layer, units, shown, inputs, norm_mean,
---- norm_std }), or nil and the note to show instead.
+--- returns: { variation, seed, seeds, layer, units, shown, inputs, scale,
+--- norm_mean, norm_std }), or nil and the note to show instead. One seed is
+--- drawn, the first with weights (seeds: how many have them): units of
+--- different seeds learn in any order, so their tiles cannot be averaged.
+--- Every tile shares one colour scale (scale: |w| at full colour), so that
+--- a unit whose weights decay shows pale, as it is.
 function pictures.weights_numbers(block)
   local r, opts, v = block.runs, block.options, block.variation
   local with, old = seeds_with_pictures(v)
-  if #with == 0 then return nil, W(old > 0 and "pic_rerun" or "pic_none", md_text(v.label)) end
+  if #with == 0 then return nil, not_drawn(r, v, old) end
   local s = with[1]
   local model <close>, err = core.net_load(cache.beside_path(s.stored.path, "model"))
   if not model then
@@ -747,20 +834,26 @@ function pictures.weights_numbers(block)
     return nil, W("pic_layer_not_image", opts.layer, inputs, info.rows, info.cols)
   end
   local n = math.min(opts.n, units)
-  local tiles, rows, norms = {}, { { "unit", "max_abs", "l2_norm" } }, {}
+  local vectors, rows, norms = {}, { { "unit", "max_abs", "l2_norm" } }, {}
   for u = 1, n do
     local w = weight[u]:totable()
     local top, sq = 0, 0
     for _, x in ipairs(w) do top, sq = math.max(top, math.abs(x)), sq + x * x end
-    local t = {}
-    for i, x in ipairs(w) do t[i] = top > 0 and math.floor(x / top * 127 + 0.5) or 0 end
-    tiles[u] = t
+    vectors[u] = w
     rows[#rows + 1] = { u, top, math.sqrt(sq) }
     norms[u] = math.sqrt(sq)
   end
-  return { tiles = tiles, rows = rows, seed = s.seed, info = info, units = units, inputs = inputs, n = n,
-           summary = { variation = v.label, seed = s.seed, layer = opts.layer, units = units, shown = n,
-                       inputs = inputs, norm_mean = stats.mean(norms), norm_std = stats.std(norms) or 0 } }
+  local scale = weight_scale(vectors)
+  local tiles = {}
+  for u, w in ipairs(vectors) do
+    local t = {}
+    for i, x in ipairs(w) do t[i] = math.max(-127, math.min(127, math.floor(x / scale * 127 + 0.5))) end
+    tiles[u] = t
+  end
+  return { tiles = tiles, rows = rows, seed = s.seed, seeds = #with, info = info, units = units, inputs = inputs,
+           n = n, scale = scale,
+           summary = { variation = v.label, seed = s.seed, seeds = #with, layer = opts.layer, units = units, shown = n,
+                       inputs = inputs, scale = scale, norm_mean = stats.mean(norms), norm_std = stats.std(norms) or 0 } }
 end
 
 local function render_weights(block, ctx)
@@ -769,7 +862,7 @@ local function render_weights(block, ctx)
   local info, n = nums.info, nums.n
   local per_row = math.min(n, math.ceil(math.sqrt(n)))
   local file = ("pic%d-weights"):format(ctx.number)
-  local title = opts.title or W("pic_weights_title", opts.layer, v.label, nums.seed)
+  local title = opts.title or W("pic_weights_title", opts.layer, v.label, nums.seed, words.count("seed", nums.seeds))
   local dat, width, height = tile_matrix(nums.tiles, per_row, info.rows, info.cols, -130)
   local png_w, png_h = pictures.grid_size(per_row, math.ceil(n / per_row))
   local lines = script_head(file, title, png_w, png_h)
@@ -780,7 +873,8 @@ local function render_weights(block, ctx)
   lines[#lines + 1] = ("plot %s matrix with image notitle"):format(gp_quote(file .. ".dat"))
   local parts = { draw(ctx, file, title, table.concat(lines, "\n") .. "\n", dat, { { "", csv(nums.rows) } }) }
   local sm = nums.summary
-  parts[#parts + 1] = W("pic_weights_caption", n, nums.units, nums.inputs, sm.norm_mean, sm.norm_std)
+  parts[#parts + 1] = W("pic_weights_caption", nums.seed, words.count("seed", nums.seeds), n, nums.units, nums.inputs,
+                        nums.scale, sm.norm_mean, sm.norm_std)
   return table.concat(parts, "\n\n")
 end
 

@@ -85,9 +85,17 @@ end
 --- predictions.check(record [, test_acc]) -> true, or nil and what is
 --- wrong: the shapes and ranges of a record read back from the cache, its
 --- counts adding up, and, given the run's final test accuracy (percent),
---- the matrix's diagonal against it.
+--- the matrix's diagonal against it. A record of a model saved by a run
+--- function at another epoch than the last holds that model's own accuracy
+--- (record.test_acc), which the diagonal is checked against instead.
 function predictions.check(r, test_acc)
   if type(r) ~= "table" then return nil, "a malformed pictures record" end
+  if r.test_acc ~= nil then
+    if type(r.test_acc) ~= "number" or not (r.test_acc >= 0 and r.test_acc <= 100) then
+      return nil, "a malformed test accuracy of the saved model"
+    end
+    test_acc = r.test_acc
+  end
   local C, n = r.classes, r.count
   if math.type(C) ~= "integer" or C < 1 or C > predictions.MAX_CLASSES then return nil, "a malformed class count" end
   if math.type(n) ~= "integer" or n < 1 then return nil, "a malformed prediction count" end

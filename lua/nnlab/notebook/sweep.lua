@@ -445,6 +445,19 @@ local function optimizer_text(config)
   return ("%s(%s)"):format(config.kind, table.concat(parts, ", "))
 end
 
+-- What a finished classifier keeps for the pictures: its predictions record
+-- (nnlab.notebook.predictions) over the test loader, and the writers of the
+-- files beside its cache entry (the weights, deflated, and the predictions);
+-- nil when they cannot be kept (more classes than the record holds).
+local function picture_files(model, loss, test_loader)
+  local _, outputs = model:sizes()
+  local pass = core.predict(model, loss, test_loader)
+  local record, text = predictions.record(pass.label, pass.pred, pass.confidence, outputs)
+  if not record then return nil end
+  return record, { model = function(path) return model:save(path, { deflate = true }) end,
+                   pred = function(path) return files.write_atomic(path, text) end }
+end
+
 -- Trains one job (in a worker) and stores its result in the cache.
 local function train_job(spec, job, send, store)
   local p = job.p
@@ -479,25 +492,50 @@ local function train_job(spec, job, send, store)
   -- predictions and the final weights, for classifiers that did not diverge
   local pictures, beside
   if not history.diverged and spec.test:info().targets == 0 then
-    local _, outputs = built.model:sizes()
-    local pass = core.predict(built.model, built.loss, test_loader)
-    local text
-    pictures, text = predictions.record(pass.label, pass.pred, pass.confidence, outputs)
-    if pictures then
-      beside = { model = function(path) return built.model:save(path) end,
-                 pred = function(path) return files.write_atomic(path, text) end }
-    end
+    pictures, beside = picture_files(built.model, built.loss, test_loader)
   end
   local ok, err = store(job.key, { history = kept, diverged = history.diverged, seconds = seconds,
                                    pictures = pictures }, beside)
   if not ok then error(err, 0) end
 end
 
+-- ctx.save(model [, { normalize = { mean, std } }]) of a run function: checks
+-- the model against the test data at the user's line and writes it to path
+-- (a scratch file beside the job's entry; each call replaces the last);
+-- `kept` records the normalize the test set is read with.
+local function model_saver(spec, path, kept)
+  return function(model, opts)
+    if getmetatable(model) ~= core.metatable("nnlab.Net") or not pcall(model.sizes, model) then
+      raise("ctx.save: expected a model (nn.Sequential { ... }), got a %s", type(model))
+    end
+    opts = options.check("ctx.save", opts, { normalize = options.optional "table" })
+    if opts.normalize then options.check("ctx.save: normalize", opts.normalize, { mean = 0.0, std = 1.0 }) end
+    local inputs, outputs = model:sizes()
+    local info = spec.test:info()
+    if inputs ~= info.rows * info.cols then
+      raise("ctx.save: the model takes %d input features, but the test data has %d per sample", inputs,
+            info.rows * info.cols)
+    end
+    if info.targets == 0 and outputs < info.classes then
+      raise("ctx.save: the model gives %d outputs, but the test data has %d classes", outputs, info.classes)
+    end
+    local ok, err = model:save(path)
+    if not ok then raise("ctx.save: %s", err) end
+    kept.normalize = opts.normalize and { mean = opts.normalize.mean, std = opts.normalize.std }
+    kept.path = path
+  end
+end
+
 -- Trains one job of a sweep with its own run function (in a worker): run(p,
--- ctx) returns the history, checked like a cached result, and stored.
-local function run_custom_job(spec, job, send, store)
+-- ctx) returns the history, checked like a cached result, and stored. When
+-- run saved a model (ctx.save), its test-set predictions and weights are
+-- kept for the pictures as a built-in run's are; the entry then records
+-- the saved model's own test accuracy when it is not the history's last.
+local function run_custom_job(spec, job, send, store, scratch)
   local p = {}
   for k, v in pairs(job.p) do p[k] = v end
+  local saved = {}
+  local _ <close> = setmetatable({}, { __close = function() if saved.path then os.remove(saved.path) end end })
   local ctx = {
     seed = job.p.seed, train = spec.train, test = spec.test, valid = spec.valid,
     -- ctx.progress { epoch = e, test_acc = a }: the progress display's line of this run
@@ -506,6 +544,7 @@ local function run_custom_job(spec, job, send, store)
         send { kind = "epoch", epoch = stats.epoch, test_acc = tonumber(stats.test_acc) }
       end
     end,
+    save = model_saver(spec, scratch, saved),
   }
   local started = proc.clock()
   local history = errors.call(spec.run, p, ctx)
@@ -527,7 +566,23 @@ local function run_custom_job(spec, job, send, store)
     raise("lab.sweep: run(p, ctx)'s history: %s (each epoch needs train_loss and train_acc numbers; "
           .. "test_acc, test_loss and the others where measured)", why)
   end
-  ok, why = store(job.key, result)
+  local beside
+  local wanted = saved.path and not result.diverged and spec.test:info().targets == 0
+  local loaded, err
+  if wanted then loaded, err = core.net_load(saved.path) end
+  local model <close> = loaded -- open until its writer below has stored it
+  if wanted then
+    if not model then raise("lab.sweep: the model ctx.save wrote cannot be read back: %s", err) end
+    local test_loader <close> = data.DataLoader(spec.test, { batch_size = 1000, normalize = saved.normalize })
+    result.pictures, beside = picture_files(model, nn.CrossEntropyLoss(), test_loader)
+    local record, last = result.pictures, kept[#kept].test_acc
+    if record and not predictions.check(record, last) then -- a model saved at another epoch (an early stop's best)
+      local correct = 0
+      for k = 0, record.classes - 1 do correct = correct + predictions.cell(record, k, k) end
+      record.test_acc = 100 * correct / record.count
+    end
+  end
+  ok, why = store(job.key, result, beside)
   if not ok then error(why, 0) end
 end
 
@@ -695,7 +750,8 @@ local function train_all(spec, to_train, context)
     parallel = context.parallel,
     work = function(job, send)
       local trainer = spec.run and run_custom_job or train_job
-      trainer(spec, job, send, function(key, value, beside) return context.cache:put(key, value, beside) end)
+      trainer(spec, job, send, function(key, value, beside) return context.cache:put(key, value, beside) end,
+              files.temp_name(context.cache:beside(job.key, "saved")))
     end,
     on_start = function(job) display:started(job) end,
     on_message = function(job, message)
@@ -721,6 +777,9 @@ local function train_all(spec, to_train, context)
         local model_tmp = files.temp_name(context.cache:beside(job.key, "model"), outcome.pid)
         os.remove(model_tmp)
         os.remove(model_tmp .. ".tmp") -- the model file's own temporary name (nn_net_save)
+        local saved_tmp = files.temp_name(context.cache:beside(job.key, "saved"), outcome.pid) -- ctx.save's
+        os.remove(saved_tmp)
+        os.remove(saved_tmp .. ".tmp")
         local pred_tmp = files.temp_name(context.cache:beside(job.key, "pred"), outcome.pid)
         os.remove(pred_tmp)
         os.remove(files.temp_name(pred_tmp, outcome.pid)) -- write_atomic's own

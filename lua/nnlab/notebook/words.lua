@@ -195,17 +195,30 @@ words.catalogues.en = {
   pic_rerun = "> **Picture not drawn** — the runs of %s were cached before nnlab kept predictions and weights; " ..
               "re-run with `--force` to draw this.",
   pic_none = "> **Picture not drawn** — %s has no run with predictions (every seed diverged).",
+  pic_unsaved = "> **Picture not drawn** — this sweep's run function saved no model for %s: call `ctx.save(model)` " ..
+                "in `run(p, ctx)` once the model is trained (or at the epoch to show), and nnlab computes its " ..
+                "test-set predictions for the pictures.",
+  pic_left_out_unsaved = "_Left out: %d runs whose run function saved no model (`ctx.save`), %d diverged runs._",
+  pic_saved_earlier = "_In %d of the %d seeds the run function saved its model at another epoch than the last " ..
+                      "(an early stop's best, say): the matrix is that model's, and its accuracy differs from the " ..
+                      "last epoch's in the tables._",
   pic_samples_title = "%d samples per class: %s",
   pic_samples_caption = "_The first samples of each class in file order, of %d samples in %d classes (%d×%d pixels)%s._",
   pic_samples_short = "; fewer in: %s",
-  pic_mistakes_title = "Most confident mistakes: %s, seed %d (true → predicted, confidence)",
-  pic_mistake_label = "%s → %s (%.0f%%)",
-  pic_no_mistakes = "%s (seed %d) classifies every test sample correctly: no mistakes to show.",
-  pic_mistakes_caption = "_%d of %d test samples are wrong (seed %d); %d of them with a confidence of 90 %% or more. " ..
-                         "Among the %d shown, the commonest error is %s taken for %s (%d times)._",
-  pic_weights_title = "Linear layer %d weights: %s, seed %d",
-  pic_weights_caption = "_%d of the layer's %d units, each a vector of %d weights drawn as an image (red +, blue −, " ..
-                        "each tile scaled to its own largest |w|); their L2 norms: mean %.3g, std %.3g._",
+  pic_mistakes_title = "Mistakes over seeds: %s, %s (true → predicted; mean confidence, seeds wrong)",
+  pic_mistake_label = "%s → %s",
+  pic_mistake_seeds = "%.0f%%, wrong in %d of %d seeds",
+  pic_no_mistakes = "%s classifies every test sample correctly in all %s: no mistakes to show.",
+  pic_mistakes_caption = "_Over %s: %d of %d test samples are wrong in every seed, %d more in some; %d of the " ..
+                         "%d wrong predictions have a confidence of 90 %% or more. Shown: the samples wrong in the " ..
+                         "most seeds, then by the mean confidence of their commonest wrong prediction (the class " ..
+                         "shown). Among the %d shown, the commonest error is %s taken for %s (%d times)._",
+  pic_weights_title = "Linear layer %d weights: %s, seed %d (one of %s)",
+  pic_weights_caption = "_Seed %d, one of %s with weights (units of different seeds learn in any order, so " ..
+                        "their tiles are not averaged): %d of the layer's %d units, each a vector of %d weights " ..
+                        "drawn as an image; red +, blue −, white 0, on one colour scale for every tile, ±%.3g at " ..
+                        "full colour (the 99.5th percentile of |w|), so a unit with small weights is pale. Their L2 " ..
+                        "norms: mean %.3g, std %.3g._",
   pic_damaged = "> **Picture not drawn** — the cache entry of %s, seed %d, is damaged (%s): it was deleted, " ..
                 "and the next run trains it again.",
   pic_no_layer = "> **Picture not drawn** — there is no Linear layer %d in %s (it has %d).",
@@ -380,17 +393,26 @@ words.catalogues.zh = {
   pic_left_out = "_未计入：%d 个在 nnlab 保存预测之前缓存的运行（用 --force 重跑即可计入），%d 个发散的运行。_",
   pic_rerun = "> **图未画出**——%s 的运行是在 nnlab 保存预测和权重之前缓存的；用 `--force` 重跑即可画出。",
   pic_none = "> **图未画出**——%s 没有带预测的运行（所有种子都发散了）。",
+  pic_unsaved = "> **图未画出**——这个扫描的 run 函数没有为 %s 保存模型：在 `run(p, ctx)` 里训练好之后（或在想展示的那一轮）" ..
+                "调用 `ctx.save(model)`，nnlab 就会用它算出测试集上的预测来画图。",
+  pic_left_out_unsaved = "_未计入：%d 个 run 函数没有保存模型（`ctx.save`）的运行，%d 个发散的运行。_",
+  pic_saved_earlier = "_%d 个种子（共 %d 个）的 run 函数保存的不是最后一轮的模型（例如早停时最好的一轮）：" ..
+                      "混淆矩阵是那个模型的，它的准确率与表中最后一轮的不同。_",
   pic_samples_title = "每类 %d 个样本：%s",
   pic_samples_caption = "_每个类别按文件顺序的前几个样本；共 %d 个样本、%d 个类别（%d×%d 像素）%s。_",
   pic_samples_short = "；样本不足的类别：%s",
-  pic_mistakes_title = "最自信的错误：%s，种子 %d（真实 → 预测，置信度）",
-  pic_mistake_label = "%s → %s（%.0f%%）",
-  pic_no_mistakes = "%s（种子 %d）把每个测试样本都分对了：没有错误可以展示。",
-  pic_mistakes_caption = "_%d 个（共 %d 个）测试样本分错了（种子 %d），其中 %d 个置信度在 90 %% 以上。" ..
-                         "在展示的 %d 个中，最常见的错误是把 %s 认成 %s（%d 次）。_",
-  pic_weights_title = "第 %d 个 Linear 层的权重：%s，种子 %d",
-  pic_weights_caption = "_展示 %d 个单元（该层共 %d 个），每个是 %d 个权重画成的图像（红为正，蓝为负，每块按自己的最大 |w| 缩放）；" ..
-                        "它们的 L2 范数：均值 %.3g，标准差 %.3g。_",
+  pic_mistakes_title = "各种子的错误：%s，%s（真实 → 预测；平均置信度，错的种子数）",
+  pic_mistake_label = "%s → %s",
+  pic_mistake_seeds = "%.0f%%，%d 个种子中错 %d 个",
+  pic_no_mistakes = "%s 在全部%s里把每个测试样本都分对了：没有错误可以展示。",
+  pic_mistakes_caption = "_%s中：%d 个（共 %d 个）测试样本在每个种子里都分错了，另有 %d 个在部分种子里分错；" ..
+                         "%d 个（共 %d 个）错误预测的置信度在 90 %% 以上。展示的是分错的种子最多的样本，其次按最常见的" ..
+                         "错误预测（图中所示类别）的平均置信度排序。在展示的 %d 个中，最常见的错误是把 %s 认成 %s（%d 次）。_",
+  pic_weights_title = "第 %d 个 Linear 层的权重：%s，种子 %d（共 %s）",
+  pic_weights_caption = "_种子 %d（共 %s带权重；不同种子的单元以任意顺序学到特征，所以不对各种子的图块求平均）：" ..
+                        "展示 %d 个单元（该层共 %d 个），每个是 %d 个权重画成的图像；红为正，蓝为负，白为 0，所有图块共用" ..
+                        "一个色标，±%.3g 为最深色（|w| 的 99.5 百分位数），所以权重小的单元颜色淡。它们的 L2 范数：" ..
+                        "均值 %.3g，标准差 %.3g。_",
   pic_damaged = "> **图未画出**——%s（种子 %d）的缓存条目已损坏（%s）：已删除，下次运行会重新训练。",
   pic_no_layer = "> **图未画出**——没有第 %d 个 Linear 层：%s 的模型只有 %d 个 Linear 层。",
   pic_layer_not_image = "> **图未画出**——第 %d 个 Linear 层有 %d 个输入，不是 %d×%d 像素的图像。",
