@@ -10,6 +10,7 @@ set ylabel '真实类别'
 set cblabel '测试样本数' offset 1.5,0
 set xtics ('T-shirt/top' 0, 'Trouser' 1, 'Pullover' 2, 'Dress' 3, 'Coat' 4, 'Sandal' 5, 'Shirt' 6, 'Sneaker' 7, 'Bag' 8, 'Ankle boot' 9) rotate by 45 right font 'WenQuanYi Zen Hei,11'
 set ytics ('T-shirt/top' 0, 'Trouser' 1, 'Pullover' 2, 'Dress' 3, 'Coat' 4, 'Sandal' 5, 'Shirt' 6, 'Sneaker' 7, 'Bag' 8, 'Ankle boot' 9) font 'WenQuanYi Zen Hei,11'
+set rmargin 9
 set size ratio -1
 set xrange [-0.5:9.5]
 set yrange [9.5:-0.5]
