@@ -40,15 +40,15 @@ T.case("the default is every CPU; --threads, NNLAB_THREADS and the order between
 end)
 
 T.case("bad thread counts are refused with one line naming their source", function()
-  for _, bad in ipairs { "0", "-1", "abc", "257", "2.5", "" } do
+  for _, bad in ipairs { "0", "-1", "abc", "257", "2.5" } do
     refused({ "run", show, "--threads", bad }, nil,
             ("nnlab: --threads needs a whole number of threads from 1 to 256, got '%s'"):format(bad))
   end
   for _, bad in ipairs { "0", "abc", "1000" } do
     refused({ "run", show }, { NNLAB_THREADS = bad },
             ("nnlab: NNLAB_THREADS needs a whole number of threads from 1 to 256, got '%s'"):format(bad))
-    refused({ "version" }, { NNLAB_THREADS = bad }, "NNLAB_THREADS needs a whole number")
   end
+  refused({ "version" }, { NNLAB_THREADS = "-1" }, "NNLAB_THREADS needs a whole number") -- whatever the command
   refused({ "plan", show, "--threads", "2" }, nil, "--threads is an option of nnlab run, not of nnlab plan")
 end)
 
