@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-
 typedef struct pool {
     pthread_mutex_t lock;
     pthread_cond_t work_ready; /* idle workers sleep here */
