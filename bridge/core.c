@@ -3,6 +3,7 @@
 #include "nnlab_bridge.h"
 
 #include "nn_kernels.h"
+#include "nn_threads.h"
 
 int lnn_engine_error(lua_State *L, nn_status status)
 {
@@ -36,9 +37,34 @@ static int core_engine_version(lua_State *L)
     return 1;
 }
 
+/* core.simd() -> "scalar" | "avx2": the kernel path in use; raises the
+ * engine's message when NNLAB_SIMD is refused (unknown, or a path this CPU
+ * lacks). */
 static int core_simd(lua_State *L)
 {
-    lua_pushstring(L, nn_kernels_active()->name);
+    const nn_dense_kernels *k;
+    nn_status st = nn_kernels_choose(&k);
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    lua_pushstring(L, k->name);
+    return 1;
+}
+
+/* core.set_num_threads(n): threads for one run's kernels (nn_threads.h);
+ * n in 1..256 (nnlab.threads checks it and says where it came from). */
+static int core_set_num_threads(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, n >= 1 && n <= NN_THREADS_MAX, 1, "threads out of range (1..256)");
+    nn_status st = nn_threads_set((int)n);
+    if (st != NN_OK)
+        return lnn_engine_error(L, st);
+    return 0;
+}
+
+static int core_get_num_threads(lua_State *L)
+{
+    lua_pushinteger(L, nn_threads_get());
     return 1;
 }
 
@@ -82,6 +108,8 @@ static int core_metatable(lua_State *L)
 static const luaL_Reg core_functions[] = {
     {"engine_version", core_engine_version},
     {"simd", core_simd},
+    {"set_num_threads", core_set_num_threads},
+    {"get_num_threads", core_get_num_threads},
     {"build_info", core_build_info},
     {"metatable", core_metatable},
     {NULL, NULL},

@@ -362,26 +362,36 @@ static ALWAYS_INLINE void forward_strip(int cols, float *Y, const float *X, cons
  * otherwise stream all of X from memory once per strip. scratch is unused. */
 enum { FORWARD_ROW_BLOCK = 43 * DOT_ROWS }; /* 129: a batch of 128 is one block */
 
-static void avx2_forward(float *Y, const float *X, const float *W, const float *b,
-                         int B, int I, int O, nn_act act, float slope, float *scratch)
+/* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)); the whole
+ * forward is o0 = 0, o1 = O. Strips start at o0, so every element is the same
+ * chain whatever the range (see dot_tile). */
+static void avx2_forward_cols(float *Y, const float *X, const float *W, const float *b,
+                              int B, int I, int O, nn_act act, float slope, int o0, int o1)
 {
-    (void)scratch;
     _Static_assert(DOT_COLS == 4, "one case per column count");
     for (int r0 = 0; r0 < B; r0 += FORWARD_ROW_BLOCK) {
         int rows = imin(FORWARD_ROW_BLOCK, B - r0);
         float *y = Y + (size_t)r0 * O;
         const float *x = X + (size_t)r0 * I;
-        for (int o0 = 0; o0 < O; o0 += DOT_COLS) {
-            int cols = imin(DOT_COLS, O - o0);
+        for (int c0 = o0; c0 < o1; c0 += DOT_COLS) {
+            int cols = imin(DOT_COLS, o1 - c0);
             switch (cols) {
-            case 4: forward_strip(4, y, x, W, b, rows, I, O, o0); break;
-            case 3: forward_strip(3, y, x, W, b, rows, I, O, o0); break;
-            case 2: forward_strip(2, y, x, W, b, rows, I, O, o0); break;
-            default: forward_strip(1, y, x, W, b, rows, I, O, o0); break;
+            case 4: forward_strip(4, y, x, W, b, rows, I, O, c0); break;
+            case 3: forward_strip(3, y, x, W, b, rows, I, O, c0); break;
+            case 2: forward_strip(2, y, x, W, b, rows, I, O, c0); break;
+            default: forward_strip(1, y, x, W, b, rows, I, O, c0); break;
             }
-            act_strip(y + o0, (size_t)O, rows, cols, lane_mask4(cols), act, slope);
+            act_strip(y + c0, (size_t)O, rows, cols, lane_mask4(cols), act, slope);
         }
     }
+}
+
+/* Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)): all columns. scratch is unused. */
+static void avx2_forward(float *Y, const float *X, const float *W, const float *b,
+                         int B, int I, int O, nn_act act, float slope, float *scratch)
+{
+    (void)scratch;
+    avx2_forward_cols(Y, X, W, b, B, I, O, act, slope, 0, O);
 }
 
 /* ---- backward: the MR×NR microkernel over packed panels ----------------------- */
@@ -505,15 +515,22 @@ static ALWAYS_INLINE void gemm_slice(float *c, size_t ldc, int M, gemm_lhs lhs, 
     }
 }
 
-/* dX (B,I) = dY (B,O) · W (O,I): for each NR-column slice of W, sweep the rows
- * of dY (rows of dY are read in place); scratch holds the packed slice (O, NR). */
+/* Columns [i0, i1) of dX (B,I) = dY (B,O) · W (O,I): for each NR-column slice
+ * of W from i0, sweep the rows of dY (read in place); scratch holds the packed
+ * slice (O, NR). Every element is the same chain whatever the range. */
+static void avx2_backward_input_cols(float *dX, const float *dY, const float *W,
+                                     int B, int I, int O, int i0, int i1, float *scratch)
+{
+    gemm_lhs dy_rows = {.base = dY, .tile_step = (size_t)O, .row_step = (size_t)O, .col_step = 1};
+    for (int n0 = i0; n0 < i1; n0 += NR)
+        gemm_slice(dX + n0, (size_t)I, B, dy_rows, W + n0, (size_t)I, scratch, O,
+                   imin(NR, i1 - n0), STORE_SET);
+}
+
 static void avx2_backward_input(float *dX, const float *dY, const float *W,
                                 int B, int I, int O, float *scratch)
 {
-    gemm_lhs dy_rows = {.base = dY, .tile_step = (size_t)O, .row_step = (size_t)O, .col_step = 1};
-    for (int n0 = 0; n0 < I; n0 += NR)
-        gemm_slice(dX + n0, (size_t)I, B, dy_rows, W + n0, (size_t)I, scratch, O,
-                   imin(NR, I - n0), STORE_SET);
+    avx2_backward_input_cols(dX, dY, W, B, I, O, 0, I, scratch);
 }
 
 /* db[o0 .. o0+8n) (+)= Σ_r dY[r] for n vectors (n a constant, 1..8), the last
@@ -587,33 +604,46 @@ static void pack_transposed_blocks(float *dyt, const float *dY, int B, int O)
     }
 }
 
-/* dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r] (when db is given); or,
- * when `fresh`, dW and db overwritten with what zeroing them first would give.
- * scratch holds a packed (B, NR) slice of X, then dYᵀ in blocks (see
- * pack_transposed_blocks). For each NR-column slice of X, sweep the rows of dW. */
+/* Columns [i0, i1) of dW (O,I) += dY (B,O)ᵀ · X (B,I), and db (O) += Σ_r dY[r]
+ * (when db is given); or, when `fresh`, dW's columns and db overwritten with
+ * what zeroing them first would give. scratch holds a packed (B, NR) slice of
+ * X, then dYᵀ in blocks (see pack_transposed_blocks). For each NR-column
+ * slice of X from i0, sweep the rows of dW: every element is the same chain
+ * whatever the range. */
 static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY, const float *X,
-                                           int B, int I, int O, float *scratch, int fresh)
+                                           int B, int I, int O, int i0, int i1, float *scratch,
+                                           int fresh)
 {
     if (db)
         bias_grad(db, dY, B, O, fresh);
     float *x_panel = scratch, *dyt = scratch + (size_t)B * NR;
     pack_transposed_blocks(dyt, dY, B, O);
     gemm_lhs dyt_blocks = {.base = dyt, .tile_step = (size_t)B, .row_step = 1, .col_step = MR};
-    for (int n0 = 0; n0 < I; n0 += NR)
+    for (int n0 = i0; n0 < i1; n0 += NR)
         gemm_slice(dW + n0, (size_t)I, O, dyt_blocks, X + n0, (size_t)I, x_panel, B,
-                   imin(NR, I - n0), fresh ? STORE_SET : STORE_ADD);
+                   imin(NR, i1 - n0), fresh ? STORE_SET : STORE_ADD);
 }
 
 static void avx2_backward_weights(float *dW, float *db, const float *dY, const float *X,
                                   int B, int I, int O, float *scratch)
 {
-    backward_weights(dW, db, dY, X, B, I, O, scratch, 0);
+    backward_weights(dW, db, dY, X, B, I, O, 0, I, scratch, 0);
 }
 
 static void avx2_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
                                         int B, int I, int O, float *scratch)
 {
-    backward_weights(dW, db, dY, X, B, I, O, scratch, 1);
+    backward_weights(dW, db, dY, X, B, I, O, 0, I, scratch, 1);
+}
+
+static void avx2_backward_weights_cols(float *dW, float *db, const float *dY, const float *X,
+                                       int B, int I, int O, int i0, int i1, bool fresh,
+                                       float *scratch)
+{
+    if (fresh)
+        backward_weights(dW, db, dY, X, B, I, O, i0, i1, scratch, 1);
+    else
+        backward_weights(dW, db, dY, X, B, I, O, i0, i1, scratch, 0);
 }
 
 static const nn_dense_kernels avx2_kernels = {
@@ -624,6 +654,9 @@ static const nn_dense_kernels avx2_kernels = {
     .backward_weights_fresh = avx2_backward_weights_fresh,
     .act_forward = avx2_act_forward,
     .act_backward = avx2_act_backward,
+    .forward_cols = avx2_forward_cols,
+    .backward_input_cols = avx2_backward_input_cols,
+    .backward_weights_cols = avx2_backward_weights_cols,
 };
 
 const nn_dense_kernels *nn_kernels_avx2_unchecked(void) { return &avx2_kernels; }

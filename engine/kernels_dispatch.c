@@ -1,6 +1,8 @@
-/* Chooses the dense kernel table at run time (see nn_kernels.h): AVX2+FMA when
- * the CPU and OS support it, unless NNLAB_SIMD=scalar. Compiled without -mavx2,
- * so nothing here executes an AVX instruction before the check. */
+/* Chooses the dense kernel table at run time (see nn_kernels.h): from CPUID
+ * and XGETBV, and NNLAB_SIMD=scalar|avx2|avx512, which forces a path and is
+ * refused (an NN_EINVAL the caller reports) when it names none or one this CPU
+ * lacks. Compiled without -mavx2, so nothing here executes an AVX instruction
+ * before the check. */
 #include "nn_kernels.h"
 #include "kernels_avx2.h"
 
@@ -8,34 +10,124 @@
 #include <string.h>
 #include <threads.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 size_t nn_dense_scratch_floats(int B, int I, int O)
 {
     return nn_avx2_scratch_floats(B, I, O); /* the scalar kernels need none */
 }
 
-const nn_dense_kernels *nn_kernels_avx2(void)
+nn_cpu_features nn_cpu_features_decode(uint32_t leaf1_ecx, uint32_t leaf7_ebx, uint64_t xcr0)
 {
-    /* gcc's builtin reports avx2/fma only when the OS saves YMM state (XGETBV). */
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return nn_kernels_avx2_unchecked();
-    return NULL;
+    const uint64_t sse_avx_state = (1u << 1) | (1u << 2);
+    const uint64_t zmm_state = (1u << 5) | (1u << 6) | (1u << 7); /* opmask, ZMM_Hi256, Hi16_ZMM */
+    bool osxsave = leaf1_ecx & (1u << 27);
+    nn_cpu_features f = {
+        .avx = leaf1_ecx & (1u << 28),
+        .fma = leaf1_ecx & (1u << 12),
+        .avx2 = leaf7_ebx & (1u << 5),
+        .avx512f = leaf7_ebx & (1u << 16),
+        .os_ymm = osxsave && (xcr0 & sse_avx_state) == sse_avx_state,
+    };
+    f.os_zmm = f.os_ymm && (xcr0 & zmm_state) == zmm_state;
+    return f;
 }
 
-static once_flag active_once = ONCE_FLAG_INIT;
-static const nn_dense_kernels *active_kernels;
-
-static void choose_active_kernels(void)
+nn_cpu_features nn_cpu_features_detect(void)
 {
-    const char *simd = getenv("NNLAB_SIMD");
-    const nn_dense_kernels *best = nn_kernels_avx2();
-    if ((simd && strcmp(simd, "scalar") == 0) || !best)
-        best = nn_kernels_scalar();
-    active_kernels = best;
+    uint32_t leaf1_ecx = 0, leaf7_ebx = 0;
+    uint64_t xcr0 = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(1, &a, &b, &c, &d))
+        leaf1_ecx = c;
+    if (__get_cpuid_max(0, NULL) >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        leaf7_ebx = b;
+    }
+    if (leaf1_ecx & (1u << 27)) { /* OSXSAVE: XGETBV may run */
+        uint32_t lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        xcr0 = ((uint64_t)hi << 32) | lo;
+    }
+#endif
+    return nn_cpu_features_decode(leaf1_ecx, leaf7_ebx, xcr0);
+}
+
+static bool runs_avx2(const nn_cpu_features *cpu)
+{
+    return cpu->avx && cpu->avx2 && cpu->fma && cpu->os_ymm;
+}
+
+const nn_dense_kernels *nn_kernels_avx2(void)
+{
+    nn_cpu_features cpu = nn_cpu_features_detect();
+    return runs_avx2(&cpu) ? nn_kernels_avx2_unchecked() : NULL;
+}
+
+nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,
+                         const nn_dense_kernels **out)
+{
+    *out = NULL;
+    if (!simd || !*simd) {
+        *out = runs_avx2(cpu) ? nn_kernels_avx2_unchecked() : nn_kernels_scalar();
+        return NN_OK;
+    }
+    if (strcmp(simd, "scalar") == 0) {
+        *out = nn_kernels_scalar();
+        return NN_OK;
+    }
+    if (strcmp(simd, "avx2") == 0) {
+        if (!cpu->avx2 || !cpu->avx)
+            return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx2: this CPU lacks AVX2 (use scalar, or unset it)");
+        if (!cpu->fma)
+            return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx2: this CPU lacks FMA (use scalar, or unset it)");
+        if (!cpu->os_ymm)
+            return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx2: the operating system does not enable AVX (YMM) "
+                           "state (XCR0) (use scalar, or unset it)");
+        *out = nn_kernels_avx2_unchecked();
+        return NN_OK;
+    }
+    if (strcmp(simd, "avx512") == 0) {
+        if (!cpu->avx512f)
+            return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx512: this CPU lacks AVX-512F (use %s, or unset it)",
+                           runs_avx2(cpu) ? "avx2 or scalar" : "scalar");
+        if (!cpu->os_zmm)
+            return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx512: the operating system does not enable AVX-512 "
+                           "(opmask and ZMM) state (XCR0) (use %s, or unset it)",
+                           runs_avx2(cpu) ? "avx2 or scalar" : "scalar");
+        return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx512: this CPU has AVX-512F, but this build of nnlab "
+                       "has no AVX-512 kernels yet (use avx2 or scalar, or unset it)");
+    }
+    return nn_fail(NN_EINVAL, "NNLAB_SIMD=%.40s: unknown SIMD path (expected scalar, avx2 or avx512, "
+                   "or unset for the best this CPU runs)", simd);
+}
+
+static once_flag chosen_once = ONCE_FLAG_INIT;
+static const nn_dense_kernels *chosen_kernels, *fallback_kernels;
+static char chosen_error[256];
+
+static void choose_kernels(void)
+{
+    nn_cpu_features cpu = nn_cpu_features_detect();
+    nn_kernels_for(NULL, &cpu, &fallback_kernels);
+    if (nn_kernels_for(getenv("NNLAB_SIMD"), &cpu, &chosen_kernels) != NN_OK)
+        strncpy(chosen_error, nn_error_message(), sizeof chosen_error - 1);
+}
+
+nn_status nn_kernels_choose(const nn_dense_kernels **out)
+{
+    call_once(&chosen_once, choose_kernels);
+    *out = chosen_kernels;
+    if (!chosen_kernels)
+        return nn_fail(NN_EINVAL, "%s", chosen_error);
+    return NN_OK;
 }
 
 const nn_dense_kernels *nn_kernels_active(void)
 {
-    call_once(&active_once, choose_active_kernels);
-    return active_kernels;
+    call_once(&chosen_once, choose_kernels);
+    return chosen_kernels ? chosen_kernels : fallback_kernels;
 }

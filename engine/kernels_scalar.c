@@ -44,14 +44,13 @@ static void scalar_act_backward(float *dx, const float *dy, const float *y, size
         dx[i] = dy[i] * act_grad_from_output(y[i], act, slope);
 }
 
-/* Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)) */
-static void scalar_forward(float *Y, const float *X, const float *W, const float *b,
-                           int B, int I, int O, nn_act act, float slope, float *scratch)
+/* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)) */
+static void scalar_forward_cols(float *Y, const float *X, const float *W, const float *b,
+                                int B, int I, int O, nn_act act, float slope, int o0, int o1)
 {
-    (void)scratch;
     for (int r = 0; r < B; r++) {
         const float *x = X + (size_t)r * I;
-        for (int o = 0; o < O; o++) {
+        for (int o = o0; o < o1; o++) {
             const float *w = W + (size_t)o * I;
             float acc = b ? b[o] : 0.0f;
             for (int i = 0; i < I; i++)
@@ -61,21 +60,62 @@ static void scalar_forward(float *Y, const float *X, const float *W, const float
     }
 }
 
-/* dX (B,I) = dY (B,O) · W (O,I) */
-static void scalar_backward_input(float *dX, const float *dY, const float *W,
-                                  int B, int I, int O, float *scratch)
+/* Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)) */
+static void scalar_forward(float *Y, const float *X, const float *W, const float *b,
+                           int B, int I, int O, nn_act act, float slope, float *scratch)
+{
+    (void)scratch;
+    scalar_forward_cols(Y, X, W, b, B, I, O, act, slope, 0, O);
+}
+
+/* Columns [i0, i1) of dX (B,I) = dY (B,O) · W (O,I) */
+static void scalar_backward_input_cols(float *dX, const float *dY, const float *W,
+                                       int B, int I, int O, int i0, int i1, float *scratch)
 {
     (void)scratch;
     for (int r = 0; r < B; r++) {
         float *dx = dX + (size_t)r * I;
-        for (int i = 0; i < I; i++)
+        for (int i = i0; i < i1; i++)
             dx[i] = 0.0f;
         for (int o = 0; o < O; o++) {
             float g = dY[(size_t)r * O + o];
             const float *w = W + (size_t)o * I;
-            for (int i = 0; i < I; i++)
+            for (int i = i0; i < i1; i++)
                 dx[i] += g * w[i];
         }
+    }
+}
+
+/* dX (B,I) = dY (B,O) · W (O,I) */
+static void scalar_backward_input(float *dX, const float *dY, const float *W,
+                                  int B, int I, int O, float *scratch)
+{
+    scalar_backward_input_cols(dX, dY, W, B, I, O, 0, I, scratch);
+}
+
+/* Columns [i0, i1) of dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r].
+ * When `fresh`: those columns of dW and db zeroed first (the same bits as
+ * zeroing, then accumulating). */
+static void scalar_backward_weights_cols(float *dW, float *db, const float *dY, const float *X,
+                                         int B, int I, int O, int i0, int i1, bool fresh,
+                                         float *scratch)
+{
+    (void)scratch;
+    for (int o = 0; o < O; o++) {
+        float *dw = dW + (size_t)o * I;
+        if (fresh)
+            for (int i = i0; i < i1; i++)
+                dw[i] = 0.0f;
+        float bias_acc = 0.0f;
+        for (int r = 0; r < B; r++) {
+            float g = dY[(size_t)r * O + o];
+            const float *x = X + (size_t)r * I;
+            bias_acc += g;
+            for (int i = i0; i < i1; i++)
+                dw[i] += g * x[i];
+        }
+        if (db)
+            db[o] = (fresh ? 0.0f : db[o]) + bias_acc;
     }
 }
 
@@ -83,20 +123,7 @@ static void scalar_backward_input(float *dX, const float *dY, const float *W,
 static void scalar_backward_weights(float *dW, float *db, const float *dY, const float *X,
                                     int B, int I, int O, float *scratch)
 {
-    (void)scratch;
-    for (int o = 0; o < O; o++) {
-        float *dw = dW + (size_t)o * I;
-        float bias_acc = 0.0f;
-        for (int r = 0; r < B; r++) {
-            float g = dY[(size_t)r * O + o];
-            const float *x = X + (size_t)r * I;
-            bias_acc += g;
-            for (int i = 0; i < I; i++)
-                dw[i] += g * x[i];
-        }
-        if (db)
-            db[o] += bias_acc;
-    }
+    scalar_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, false, scratch);
 }
 
 /* dW (O,I) = 0 + dY (B,O)ᵀ · X (B,I);  db (O) = 0 + Σ_r dY[r]: zeroing, then
@@ -104,11 +131,7 @@ static void scalar_backward_weights(float *dW, float *db, const float *dY, const
 static void scalar_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
                                           int B, int I, int O, float *scratch)
 {
-    for (size_t i = 0; i < (size_t)O * (size_t)I; i++)
-        dW[i] = 0.0f;
-    for (int o = 0; db && o < O; o++)
-        db[o] = 0.0f;
-    scalar_backward_weights(dW, db, dY, X, B, I, O, scratch);
+    scalar_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, true, scratch);
 }
 
 static const nn_dense_kernels scalar_kernels = {
@@ -119,6 +142,9 @@ static const nn_dense_kernels scalar_kernels = {
     .backward_weights_fresh = scalar_backward_weights_fresh,
     .act_forward = scalar_act_forward,
     .act_backward = scalar_act_backward,
+    .forward_cols = scalar_forward_cols,
+    .backward_input_cols = scalar_backward_input_cols,
+    .backward_weights_cols = scalar_backward_weights_cols,
 };
 
 const nn_dense_kernels *nn_kernels_scalar(void) { return &scalar_kernels; }

@@ -1,7 +1,9 @@
 /* Dense-layer kernels: the three GEMMs of a Linear layer plus elementwise
  * activations. Two implementations share one table: a scalar reference and an
  * AVX2+FMA version (packed panels, register-blocked microkernel). The active one
- * is chosen once from CPUID; NNLAB_SIMD=scalar forces the reference.
+ * is chosen once from CPUID and XGETBV; NNLAB_SIMD=scalar|avx2|avx512 forces one,
+ * and a value that names no path, or a path this CPU lacks, is an error
+ * (nn_kernels_choose).
  *
  * Shapes (row-major, contiguous):
  *   X  (B, I)   layer input          W  (O, I)   weight, like torch.nn.Linear
@@ -14,7 +16,11 @@
 #ifndef NN_KERNELS_H
 #define NN_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "nn_error.h"
 
 typedef enum nn_act {
     NN_ACT_NONE = 0,
@@ -52,16 +58,78 @@ typedef struct nn_dense_kernels {
      * (sigmoid y(1-y), tanh 1-y², relu/leaky by the sign of y). dx may alias dy. */
     void (*act_backward)(float *dx, const float *dy, const float *y, size_t n,
                          nn_act act, float slope);
+
+    /* Column ranges of the three GEMMs, for splitting one call over threads
+     * (nn_threads.h). Each computes only its columns of the output, every
+     * element with exactly the chain of operations the whole call gives it,
+     * so parts that cover the columns give the whole call's bits. NULL in a
+     * table that cannot be split (a test's spy): its calls run whole.
+     * `scratch` is the part's own nn_dense_scratch_floats(B, I, O) floats. */
+
+    /* Columns [o0, o1) of Y (B,O) = act(X·Wᵀ + b). Overwrites them. */
+    void (*forward_cols)(float *Y, const float *X, const float *W, const float *b,
+                         int B, int I, int O, nn_act act, float slope, int o0, int o1);
+
+    /* Columns [i0, i1) of dX (B,I) = dY·W. Overwrites them. */
+    void (*backward_input_cols)(float *dX, const float *dY, const float *W,
+                                int B, int I, int O, int i0, int i1, float *scratch);
+
+    /* Columns [i0, i1) of dW (O,I) += dYᵀ·X (accumulates), or, when `fresh`,
+     * = dYᵀ·X as backward_weights_fresh; and all of db (O) likewise when db is
+     * not NULL (give it to one part only). */
+    void (*backward_weights_cols)(float *dW, float *db, const float *dY, const float *X,
+                                  int B, int I, int O, int i0, int i1, bool fresh,
+                                  float *scratch);
 } nn_dense_kernels;
+
+/* Split points for the _cols kernels, in columns: multiples of 16 floats keep
+ * each part's share of a row on its own 64-byte lines (when the row length is
+ * a multiple of 16), and 48 = 2 backward panels of 24. Any split gives the
+ * same bits; these keep the speed. */
+#define NN_DENSE_FORWARD_GRAIN 16
+#define NN_DENSE_BACKWARD_GRAIN 48
 
 /* Workspace (in floats) any kernel of either table needs for these sizes. */
 size_t nn_dense_scratch_floats(int B, int I, int O);
 
 const nn_dense_kernels *nn_kernels_scalar(void);
-/* NULL when this CPU lacks AVX2 or FMA. */
+/* NULL when this CPU (or its OS) lacks AVX2 or FMA. */
 const nn_dense_kernels *nn_kernels_avx2(void);
-/* The table in use: AVX2 when available unless NNLAB_SIMD=scalar. Cached after
- * the first call; thread-safe. */
+
+/* What the CPU and OS offer, from CPUID and XGETBV. */
+typedef struct nn_cpu_features {
+    bool avx, fma, avx2;   /* CPUID.1:ECX bits 28, 12; CPUID.7.0:EBX bit 5 */
+    bool avx512f;          /* CPUID.7.0:EBX bit 16 */
+    bool os_ymm;           /* OSXSAVE, and XCR0 has SSE and AVX state (bits 1, 2) */
+    bool os_zmm;           /* os_ymm, and XCR0 has opmask, ZMM_Hi256, Hi16_ZMM (bits 5-7) */
+} nn_cpu_features;
+
+/* Decodes the registers: CPUID leaf 1 ECX, leaf 7 subleaf 0 EBX, and XCR0
+ * (only meaningful when leaf 1 ECX has OSXSAVE, bit 27; pass 0 otherwise). */
+nn_cpu_features nn_cpu_features_decode(uint32_t leaf1_ecx, uint32_t leaf7_ebx, uint64_t xcr0);
+
+/* This machine's features (CPUID, then XGETBV only when OSXSAVE is set). */
+nn_cpu_features nn_cpu_features_detect(void);
+
+/* The table NNLAB_SIMD asks for on a CPU with `cpu`: `simd` NULL or "" is the
+ * best the CPU runs (AVX2 when it has AVX2, FMA and OS YMM state, else
+ * scalar); "scalar", "avx2" or "avx512" that path. NN_EINVAL, with a message
+ * that names the variable, the value and the cause, for a value that names no
+ * path or a path this CPU (or its OS) lacks. This build has no AVX-512
+ * kernels: "avx512" is refused everywhere, on a CPU that has it with that
+ * reason. Pure: tests pass made-up features. */
+nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,
+                         const nn_dense_kernels **out);
+
+/* The table for this process: nn_kernels_for(getenv("NNLAB_SIMD"), this
+ * CPU), decided once and cached (thread-safe). On NN_EINVAL, *out is NULL and
+ * the message is set on the calling thread, every call. */
+nn_status nn_kernels_choose(const nn_dense_kernels **out);
+
+/* The table in use: nn_kernels_choose's, or, when NNLAB_SIMD is refused, the
+ * best the CPU runs (so that code which cannot report the error still works:
+ * the engine's entry points, nn_net_create first, call nn_kernels_choose and
+ * refuse). Cached after the first call; thread-safe. */
 const nn_dense_kernels *nn_kernels_active(void);
 
 #endif

@@ -4,11 +4,18 @@
  * A Linear directly followed by an activation runs as one fused kernel; the
  * activation layer then owns no buffer and its output is the Linear's output.
  * Backward walks the layers in reverse through two ping-pong gradient buffers
- * and stops at the first Linear: nothing before it has parameters. */
+ * and stops at the first Linear: nothing before it has parameters.
+ *
+ * Threads (nn_threads.h): each dense GEMM large enough to pay is cut into
+ * column ranges of its output, one per thread, through the kernel table's
+ * _cols entries; every element keeps the chain of operations it has on one
+ * thread, so the bits do not depend on the thread count. Each part has its
+ * own slice of the kernel workspace. */
 #include "nn_net.h"
 #include "nn_mem.h"
 #include "nn_net_internal.h"
 #include "nn_rng.h"
+#include "nn_threads.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -46,8 +53,9 @@ struct nn_net {
 
     int capacity;            /* rows every activation buffer holds */
     float *grad_a, *grad_b;  /* (capacity, max_width), backward ping-pong */
-    float *scratch;
-    size_t scratch_floats;
+    float *scratch;          /* scratch_parts slices of scratch_stride floats, one per thread */
+    size_t scratch_stride;
+    int scratch_parts;
 
     int last_batch;          /* batch of the last forward; 0 = nothing to go back through */
     bool last_training;      /* mode of the last forward */
@@ -291,6 +299,9 @@ nn_status nn_net_create(nn_net **out, const nn_layer_spec *layers, int n_layers,
     nn_status st = check_shapes(layers, n_layers);
     if (st != NN_OK)
         return st;
+    const nn_dense_kernels *kernels; /* NNLAB_SIMD is refused here, before anything trains */
+    if ((st = nn_kernels_choose(&kernels)) != NN_OK)
+        return st;
 
     nn_net *net = calloc(1, sizeof *net);
     if (!net)
@@ -313,7 +324,7 @@ nn_status nn_net_create(nn_net **out, const nn_layer_spec *layers, int n_layers,
     }
     net->input_size = layers[net->first_linear].in_features;
     wire_layers(net, seed);
-    net->kernels = nn_kernels_active();
+    net->kernels = kernels;
     net->training = true;
     nn_rng_seed(&net->dropout_rng, seed, NN_STREAM_DROPOUT);
     *out = net;
@@ -426,7 +437,8 @@ static nn_status ensure_capacity(nn_net *net, int batch)
     return NN_OK;
 }
 
-/* Grows the kernel workspace to what every Linear needs at this batch size. */
+/* Grows the kernel workspace to what every Linear needs at this batch size,
+ * for each of nn_threads_get() parts (64-byte aligned slices). */
 static nn_status ensure_scratch(nn_net *net, int batch)
 {
     size_t need = 1;
@@ -438,14 +450,123 @@ static nn_status ensure_scratch(nn_net *net, int batch)
                 need = n;
         }
     }
-    if (need <= net->scratch_floats)
+    const size_t line = NN_ALIGN / sizeof(float);
+    need = (need + line - 1) / line * line;
+    int parts = nn_threads_get();
+    if (need <= net->scratch_stride && parts <= net->scratch_parts)
         return NN_OK;
+    if (need < net->scratch_stride)
+        need = net->scratch_stride;
+    if (parts < net->scratch_parts)
+        parts = net->scratch_parts;
     nn_free(net->scratch);
-    net->scratch_floats = 0;
-    if (!(net->scratch = nn_alloc_floats(need)))
-        return nn_fail(NN_ENOMEM, "out of memory for %zu floats of kernel workspace", need);
-    net->scratch_floats = need;
+    net->scratch_stride = 0;
+    net->scratch_parts = 0;
+    if (need > SIZE_MAX / sizeof(float) / (size_t)parts ||
+        !(net->scratch = nn_alloc_floats(need * (size_t)parts)))
+        return nn_fail(NN_ENOMEM, "out of memory for %zu floats of kernel workspace", need * (size_t)parts);
+    net->scratch_stride = need;
+    net->scratch_parts = parts;
     return NN_OK;
+}
+
+/* ---- dense GEMMs, split over threads ---------------------------------------- */
+
+/* One dense GEMM call and its operands; a part computes a column range. */
+typedef struct dense_job {
+    const nn_dense_kernels *k;
+    int B, I, O;
+    const float *X, *W, *b, *dY; /* inputs, as the kernels name them */
+    float *Y, *dX, *dW, *db;     /* outputs */
+    nn_act act;
+    float slope;
+    bool fresh;
+    float *scratch;
+    size_t scratch_stride;
+} dense_job;
+
+static void forward_part(void *ctx, int part, int parts)
+{
+    const dense_job *j = ctx;
+    int o0 = (int)nn_threads_split(j->O, NN_DENSE_FORWARD_GRAIN, part, parts);
+    int o1 = (int)nn_threads_split(j->O, NN_DENSE_FORWARD_GRAIN, part + 1, parts);
+    j->k->forward_cols(j->Y, j->X, j->W, j->b, j->B, j->I, j->O, j->act, j->slope, o0, o1);
+}
+
+static void backward_input_part(void *ctx, int part, int parts)
+{
+    const dense_job *j = ctx;
+    int i0 = (int)nn_threads_split(j->I, NN_DENSE_BACKWARD_GRAIN, part, parts);
+    int i1 = (int)nn_threads_split(j->I, NN_DENSE_BACKWARD_GRAIN, part + 1, parts);
+    j->k->backward_input_cols(j->dX, j->dY, j->W, j->B, j->I, j->O, i0, i1,
+                              j->scratch + (size_t)part * j->scratch_stride);
+}
+
+static void backward_weights_part(void *ctx, int part, int parts)
+{
+    const dense_job *j = ctx;
+    int i0 = (int)nn_threads_split(j->I, NN_DENSE_BACKWARD_GRAIN, part, parts);
+    int i1 = (int)nn_threads_split(j->I, NN_DENSE_BACKWARD_GRAIN, part + 1, parts);
+    j->k->backward_weights_cols(j->dW, part == 0 ? j->db : NULL, j->dY, j->X, j->B, j->I, j->O, i0,
+                                i1, j->fresh, j->scratch + (size_t)part * j->scratch_stride);
+}
+
+/* Parts for a GEMM of B·I·O multiply-adds over `columns` columns cut at
+ * `grain`: 1 when the table cannot split or the work is too small to pay. */
+static int dense_parts(const nn_net *net, bool splittable, int B, int I, int O, int columns, int grain)
+{
+    if (!splittable)
+        return 1;
+    int parts = nn_threads_parts(2.0 * B * I * O, (columns + grain - 1) / grain);
+    return parts < net->scratch_parts ? parts : net->scratch_parts;
+}
+
+/* Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)). */
+static void dense_forward(nn_net *net, float *Y, const float *X, const float *W, const float *b, int B,
+                          int I, int O, nn_act act, float slope)
+{
+    const nn_dense_kernels *k = net->kernels;
+    int parts = dense_parts(net, k->forward_cols != NULL, B, I, O, O, NN_DENSE_FORWARD_GRAIN);
+    if (parts <= 1) {
+        k->forward(Y, X, W, b, B, I, O, act, slope, net->scratch);
+        return;
+    }
+    dense_job j = {.k = k, .B = B, .I = I, .O = O, .X = X, .W = W, .b = b, .Y = Y, .act = act,
+                   .slope = slope};
+    nn_threads_run(parts, forward_part, &j);
+}
+
+/* dX (B,I) = dY (B,O) · W (O,I). */
+static void dense_backward_input(nn_net *net, float *dX, const float *dY, const float *W, int B, int I,
+                                 int O)
+{
+    const nn_dense_kernels *k = net->kernels;
+    int parts = dense_parts(net, k->backward_input_cols != NULL, B, I, O, I, NN_DENSE_BACKWARD_GRAIN);
+    if (parts <= 1) {
+        k->backward_input(dX, dY, W, B, I, O, net->scratch);
+        return;
+    }
+    dense_job j = {.k = k, .B = B, .I = I, .O = O, .dY = dY, .W = W, .dX = dX, .scratch = net->scratch,
+                   .scratch_stride = net->scratch_stride};
+    nn_threads_run(parts, backward_input_part, &j);
+}
+
+/* dW (O,I) (+)= dY (B,O)ᵀ · X (B,I), db (O) (+)= Σ_r dY[r]: overwritten when `fresh`. */
+static void dense_backward_weights(nn_net *net, float *dW, float *db, const float *dY, const float *X,
+                                   int B, int I, int O, bool fresh)
+{
+    const nn_dense_kernels *k = net->kernels;
+    int parts = dense_parts(net, k->backward_weights_cols != NULL, B, I, O, I, NN_DENSE_BACKWARD_GRAIN);
+    if (parts <= 1) {
+        if (fresh)
+            k->backward_weights_fresh(dW, db, dY, X, B, I, O, net->scratch);
+        else
+            k->backward_weights(dW, db, dY, X, B, I, O, net->scratch);
+        return;
+    }
+    dense_job j = {.k = k, .B = B, .I = I, .O = O, .dY = dY, .X = X, .dW = dW, .db = db, .fresh = fresh,
+                   .scratch = net->scratch, .scratch_stride = net->scratch_stride};
+    nn_threads_run(parts, backward_weights_part, &j);
 }
 
 /* ---- forward -------------------------------------------------------------- */
@@ -477,8 +598,8 @@ static void layer_forward(nn_net *net, int index, const float *input, int batch)
     L->output = L->buffer;
     switch (L->spec.kind) {
     case NN_LAYER_LINEAR:
-        k->forward(L->buffer, input, L->W, L->b, batch, L->spec.in_features, L->spec.out_features,
-                   L->fused_act, L->fused_slope, net->scratch);
+        dense_forward(net, L->buffer, input, L->W, L->b, batch, L->spec.in_features,
+                      L->spec.out_features, L->fused_act, L->fused_slope);
         return;
     case NN_LAYER_DROPOUT:
         if (net->training)
@@ -546,14 +667,11 @@ static const float *linear_backward(nn_net *net, const net_layer *L, const float
         k->act_backward(dpre, grad, L->output, (size_t)batch * out, L->fused_act, L->fused_slope);
         grad = dpre;
     }
-    if (fresh)
-        k->backward_weights_fresh(L->dW, L->db, grad, L->input, batch, in, out, net->scratch);
-    else
-        k->backward_weights(L->dW, L->db, grad, L->input, batch, in, out, net->scratch);
+    dense_backward_weights(net, L->dW, L->db, grad, L->input, batch, in, out, fresh);
     if (!want_input_grad)
         return NULL;
     float *dx = other_grad(net, grad);
-    k->backward_input(dx, grad, L->W, batch, in, out, net->scratch);
+    dense_backward_input(net, dx, grad, L->W, batch, in, out);
     return dx;
 }
 

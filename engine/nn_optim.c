@@ -15,6 +15,7 @@
  * after nn_optim_create. */
 #include "nn_optim.h"
 #include "nn_mem.h"
+#include "nn_threads.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -240,35 +241,43 @@ static ALWAYS_INLINE void sgd_update(size_t n, float *restrict params,
                      nesterov);
 }
 
-/* Picks the momentum variant once `weight_decay` is a constant. */
-static ALWAYS_INLINE void sgd_update_by_momentum(nn_optim *opt, float *restrict params,
+/* Picks the momentum variant once `weight_decay` is a constant. params,
+ * grads and the moments are offset by `begin`; n elements from there. */
+static ALWAYS_INLINE void sgd_update_by_momentum(const nn_optim *opt, size_t begin, size_t n,
+                                                 float *restrict params,
                                                  const float *restrict grads, sgd_scalars s,
                                                  const bool weight_decay)
 {
-    size_t n = opt->n_params;
+    params += begin;
+    grads += begin;
     if (opt->config.nesterov)
-        sgd_update(n, params, grads, opt->momentum_buffer, s, weight_decay, true, true);
+        sgd_update(n, params, grads, opt->momentum_buffer + begin, s, weight_decay, true, true);
     else if (opt->momentum_buffer)
-        sgd_update(n, params, grads, opt->momentum_buffer, s, weight_decay, true, false);
+        sgd_update(n, params, grads, opt->momentum_buffer + begin, s, weight_decay, true, false);
     else
         sgd_update(n, params, grads, NULL, s, weight_decay, false, false);
 }
 
-STEP_CLONES static void sgd_step(nn_optim *opt, float *restrict params,
-                                 const float *restrict grads)
+/* Elements [begin, end) of one SGD step. */
+STEP_CLONES static void sgd_step_range(const nn_optim *opt, sgd_scalars s, float *restrict params,
+                                       const float *restrict grads, size_t begin, size_t end)
+{
+    if (opt->config.weight_decay != 0)
+        sgd_update_by_momentum(opt, begin, end - begin, params, grads, s, true);
+    else
+        sgd_update_by_momentum(opt, begin, end - begin, params, grads, s, false);
+}
+
+static sgd_scalars sgd_step_scalars(const nn_optim *opt)
 {
     bool first_step = opt->steps_taken == 0;
-    sgd_scalars s = {
+    return (sgd_scalars){
         .lr = opt->config.lr,
         .weight_decay = opt->config.weight_decay,
         .momentum = opt->config.momentum,
         .buffer_decay = first_step ? 0.0f : opt->config.momentum,
         .grad_scale = first_step ? 1.0f : (float)(1.0 - opt->dampening),
     };
-    if (opt->config.weight_decay != 0)
-        sgd_update_by_momentum(opt, params, grads, s, true);
-    else
-        sgd_update_by_momentum(opt, params, grads, s, false);
 }
 
 /* ---- Adam, AdamW ---------------------------------------------------------- */
@@ -323,20 +332,36 @@ static ALWAYS_INLINE void adam_update(size_t n, float *restrict params,
                       exp_avg_sq + whole, s, l2_weight_decay, lerp_from_moment);
 }
 
-/* Picks the lerp variant once `l2_weight_decay` is a constant. */
-static ALWAYS_INLINE void adam_update_by_lerp(nn_optim *opt, float *restrict params,
+/* Picks the lerp variant once `l2_weight_decay` is a constant. params, grads
+ * and the moments are offset by `begin`; n elements from there. */
+static ALWAYS_INLINE void adam_update_by_lerp(const nn_optim *opt, size_t begin, size_t n,
+                                              float *restrict params,
                                               const float *restrict grads, adam_scalars s,
                                               bool lerp_from_moment, const bool l2_weight_decay)
 {
-    size_t n = opt->n_params;
+    params += begin;
+    grads += begin;
+    float *m = opt->exp_avg + begin, *v = opt->exp_avg_sq + begin;
     if (lerp_from_moment)
-        adam_update(n, params, grads, opt->exp_avg, opt->exp_avg_sq, s, l2_weight_decay, true);
+        adam_update(n, params, grads, m, v, s, l2_weight_decay, true);
     else
-        adam_update(n, params, grads, opt->exp_avg, opt->exp_avg_sq, s, l2_weight_decay, false);
+        adam_update(n, params, grads, m, v, s, l2_weight_decay, false);
 }
 
-STEP_CLONES static void adam_step(nn_optim *opt, float *restrict params,
-                                  const float *restrict grads)
+/* Elements [begin, end) of one Adam or AdamW step. */
+STEP_CLONES static void adam_step_range(const nn_optim *opt, adam_scalars s, bool lerp_from_moment,
+                                        float *restrict params, const float *restrict grads,
+                                        size_t begin, size_t end)
+{
+    if (opt->config.weight_decay != 0 && opt->config.kind != NN_OPTIM_ADAMW)
+        adam_update_by_lerp(opt, begin, end - begin, params, grads, s, lerp_from_moment, true);
+    else
+        adam_update_by_lerp(opt, begin, end - begin, params, grads, s, lerp_from_moment, false);
+}
+
+/* Adam's scalars for this step; *lerp_from_moment says which form of lerp
+ * they are for (see adam_scalars). */
+static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_moment_out)
 {
     double t = (double)(opt->steps_taken + 1);
     double bias_correction1 = 1.0 - pow(opt->beta1, t);
@@ -347,7 +372,8 @@ STEP_CLONES static void adam_step(nn_optim *opt, float *restrict params,
 
     float lerp_weight = (float)(1.0 - opt->beta1);
     bool lerp_from_moment = fabsf(lerp_weight) < 0.5f;
-    adam_scalars s = {
+    *lerp_from_moment_out = lerp_from_moment;
+    return (adam_scalars){
         .param_decay = decoupled && has_weight_decay
                            ? (float)(1.0 - opt->lr * opt->weight_decay) : 1.0f,
         .weight_decay = opt->config.weight_decay,
@@ -358,17 +384,50 @@ STEP_CLONES static void adam_step(nn_optim *opt, float *restrict params,
         .eps = opt->config.eps,
         .neg_step_size = (float)-step_size,
     };
-    if (has_weight_decay && !decoupled)
-        adam_update_by_lerp(opt, params, grads, s, lerp_from_moment, true);
+}
+
+/* ---- steps, split over threads ----------------------------------------------- */
+
+/* Elements per piece when a step is split: whole 64-byte lines (so no two
+ * threads write one line) and whole UPDATE_BLOCKs. Every element's update is
+ * the same operations wherever it falls (no FMA, see STEP_CLONES), so the
+ * split changes no bit. */
+#define STEP_GRAIN 256
+/* Rough floating-point operations per element, for nn_threads_parts. */
+#define SGD_FLOPS_PER_PARAM 4.0
+#define ADAM_FLOPS_PER_PARAM 16.0
+
+typedef struct step_job {
+    const nn_optim *opt;
+    float *params;
+    const float *grads;
+    sgd_scalars sgd;
+    adam_scalars adam;
+    bool lerp_from_moment;
+} step_job;
+
+static void step_part(void *ctx, int part, int parts)
+{
+    const step_job *j = ctx;
+    size_t n = j->opt->n_params;
+    size_t begin = (size_t)nn_threads_split((long)n, STEP_GRAIN, part, parts);
+    size_t end = (size_t)nn_threads_split((long)n, STEP_GRAIN, part + 1, parts);
+    if (j->opt->config.kind == NN_OPTIM_SGD)
+        sgd_step_range(j->opt, j->sgd, j->params, j->grads, begin, end);
     else
-        adam_update_by_lerp(opt, params, grads, s, lerp_from_moment, false);
+        adam_step_range(j->opt, j->adam, j->lerp_from_moment, j->params, j->grads, begin, end);
 }
 
 void nn_optim_step(nn_optim *opt, float *params, const float *grads)
 {
-    if (opt->config.kind == NN_OPTIM_SGD)
-        sgd_step(opt, params, grads);
+    bool sgd = opt->config.kind == NN_OPTIM_SGD;
+    step_job j = {.opt = opt, .params = params, .grads = grads};
+    if (sgd)
+        j.sgd = sgd_step_scalars(opt);
     else
-        adam_step(opt, params, grads);
+        j.adam = adam_step_scalars(opt, &j.lerp_from_moment);
+    double flops = (double)opt->n_params * (sgd ? SGD_FLOPS_PER_PARAM : ADAM_FLOPS_PER_PARAM);
+    int parts = nn_threads_parts(flops, (long)((opt->n_params + STEP_GRAIN - 1) / STEP_GRAIN));
+    nn_threads_run(parts, step_part, &j);
     opt->steps_taken++;
 }

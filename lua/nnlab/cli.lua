@@ -22,13 +22,17 @@ commands:
 ]]
 
 local RUN_USAGE = [==[
-usage: nnlab run FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--quiet]
-                 [--cache DIR] [--shard I/N [--plan HASH]] [--no-train]
+usage: nnlab run FILE.lua [--set key=value]... [-j N] [--threads N] [--force] [--out DIR]
+                 [--quiet] [--cache DIR] [--shard I/N [--plan HASH]] [--no-train]
 
   --set key=value   override the experiment parameter `key` (repeatable)
   -j N, --jobs N    train up to N variations at once (default: the CPUs this
                     process may use: its affinity mask, capped by its cgroup
                     CPU quota; `nnlab version` shows them)
+  --threads N       threads inside each run, 1 to 256 (default: $NNLAB_THREADS,
+                    else every CPU for a run trained in this process and
+                    CPUs / J, at least 1, for each of the J runs a sweep trains
+                    at once); results are the same bits for any count
   --force           retrain every variation, ignoring cached results
   --out DIR         write the report under DIR instead of ./reports
   --quiet           no progress output
@@ -125,6 +129,11 @@ function cli.parse_run(args)
         local n = math.tointeger(tonumber(v))
         if not n or n < 1 or n > 1024 then error(("-j needs a whole number from 1 to 1024, got '%s'"):format(shown(v)), 0) end
         opts.jobs = n
+      elseif a == "--threads" or a:match("^%-%-threads=") then
+        local v = a == "--threads" and value_of(a) or a:sub(11)
+        local n, why = require("nnlab.threads").parse(v, "--threads")
+        if not n then error(why, 0) end
+        opts.threads = n
       elseif a == "--force" then
         opts.force = true
       elseif a == "--no-train" then
@@ -174,10 +183,10 @@ end
 
 -- The options each command takes besides those of both (--set, --cache, -h).
 local ONLY = {
-  run = { "jobs", "force", "quiet", "out", "shard", "plan", "no_train", "html" },
+  run = { "jobs", "threads", "force", "quiet", "out", "shard", "plan", "no_train", "html" },
   plan = { "plan_output", "shards" },
 }
-local FLAG = { jobs = "-j", force = "--force", quiet = "--quiet", out = "--out", shard = "--shard", plan = "--plan",
+local FLAG = { jobs = "-j", threads = "--threads", force = "--force", quiet = "--quiet", out = "--out", shard = "--shard", plan = "--plan",
                html = "--html",
                no_train = "--no-train", plan_output = "--json, --count or --hash", shards = "--shards" }
 
@@ -230,6 +239,8 @@ end
 function cli.run_file(opts)
   local proc = require("nnlab.core").proc
   local errors = require "nnlab.errors"
+  local threads_ok, threads_err = require("nnlab.threads").configure(opts.threads)
+  if not threads_ok then return fail(threads_err) end
   proc.catch_signals()
   proc.ignore_signal("XFSZ") -- past `ulimit -f`, writes fail with EFBIG and are reported
   local notebook = require "nnlab.notebook"
@@ -294,6 +305,8 @@ function cli.shard(opts)
   local workers = require "nnlab.notebook.workers"
   proc.catch_signals()
   proc.ignore_signal("XFSZ")
+  local threads_ok, threads_err = require("nnlab.threads").configure(opts.threads)
+  if not threads_ok then return fail(threads_err) end
   local started = proc.clock()
   local p, err = make_plan(opts)
   if not p then return fail(err) end
@@ -494,6 +507,8 @@ function cli.version()
   io.write(("cpus %d (affinity %s of %d online; cgroup quota %s)\n"):format(
     cpu.cpus, cpu.affinity and tostring(cpu.affinity) or "unknown", cpu.online,
     cpu.quota and ("%d from %s"):format(cpu.quota, cpu.quota_file) or "none"))
+  local threads = require "nnlab.threads"
+  io.write(("threads %d (%s)\n"):format(threads.get(), threads.source() or "default: every CPU in use"))
   return 0
 end
 
@@ -506,7 +521,13 @@ function cli.main(args, lua_dir)
   if command == nil or command == "help" or command == "--help" or command == "-h" then
     io.write(USAGE)
     return command == nil and 1 or 0
-  elseif command == "version" or command == "--version" then
+  end
+  -- NNLAB_SIMD and NNLAB_THREADS are refused before anything runs, whatever the command
+  local simd_ok, simd_err = pcall(require("nnlab.core").simd)
+  if not simd_ok then return fail(simd_err) end
+  local threads_ok, threads_err = require("nnlab.threads").configure()
+  if not threads_ok then return fail(threads_err) end
+  if command == "version" or command == "--version" then
     return cli.version()
   elseif command == "run" then
     local opts, err = cli.parse("run", table.move(args, 2, #args, 1, {}))

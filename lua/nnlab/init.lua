@@ -18,8 +18,27 @@ nnlab.evaluate = train.evaluate
 
 --- The engine's version string, e.g. "0.1.0".
 nnlab.version = core.engine_version()
---- The dense-kernel path in use: "avx2" or "scalar" (NNLAB_SIMD=scalar forces it).
+--- The dense-kernel path in use: "avx2" or "scalar" (NNLAB_SIMD=scalar|avx2|avx512
+--- forces one; a value naming no path, or one this CPU lacks, raises).
 function nnlab.simd() return core.simd() end
+
+local threads = require "nnlab.threads"
+do -- NNLAB_THREADS, else every core (nnlab.threads); the command line has set it already
+  local ok, err = threads.configure()
+  if not ok then errors.raise("%s", err) end
+end
+
+--- nnlab.set_num_threads(n): threads inside one run (1 to 256), as
+--- torch.set_num_threads. Results are the same bits for any n; sweep workers
+--- started afterwards keep it instead of taking cores / -j.
+function nnlab.set_num_threads(n)
+  local count, err = threads.parse(n, "nnlab.set_num_threads")
+  if not count then errors.raise("%s", err) end
+  threads.set(count, "nnlab.set_num_threads")
+end
+
+--- nnlab.get_num_threads() -> the threads one run uses now.
+function nnlab.get_num_threads() return threads.get() end
 
 --- Seeds every model created afterwards without an explicit seed (like
 --- torch.manual_seed). Each new model takes the next seed in turn.

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# nnlab's benchmark suite (issue 7): prints ONE Markdown table with
+# nnlab's benchmark suite (issues 7 and 12): prints ONE Markdown table with
 #   - one training epoch of the seed's model (784-64-10 Sigmoid, SGD lr 0.01,
 #     batch 32) and of a larger one (784-256-10 ReLU, Adam lr 1e-3, batch 128)
-#     on Fashion-MNIST 60 000: nnlab.fit, the Lua per-batch loop, the scalar
-#     path; PyTorch as the seed's notes write it (torchvision + ToTensor +
+#     on Fashion-MNIST 60 000: nnlab.fit on each kernel path (scalar, avx2) at
+#     1 and 2 threads (--threads; the speed-up of 2 over 1), the Lua per-batch
+#     loop; PyTorch as the seed's notes write it (torchvision + ToTensor +
 #     DataLoader) and with the data preloaded as one tensor, at 1 thread and at
 #     PyTorch's default thread count (with --all-cores, also at one thread per
 #     core when that default is 1);
 #   - the dense GEMMs against OpenBLAS cblas_sgemm, one thread;
 #   - a notebook sweep of 6 variations at -j 1 and -j 2;
-#   - peak resident memory of a full Fashion-MNIST run.
+#   - peak resident memory of a full Fashion-MNIST run;
+#   - a second table, the scaling table: 784-H-...-H-10 ReLU Adam with H 64,
+#     256, 1024, 4096, 1 and 3 hidden layers, batch 8, 32, 128, 512, at 1 and
+#     2 threads, each row a fraction of an epoch (about SCALING_FLOP of work,
+#     at least 2 batches), in GFLOP/s and percent of the FMA peak (of 2 cores'
+#     peak at 2 threads).
 # A peer that is missing (PyTorch, OpenBLAS, /usr/bin/time) is skipped with a
 # note in the table; it never makes the benchmark fail. Not part of ctest.
 #
@@ -57,8 +63,10 @@ done
 
 if [ "$quick" = 1 ]; then
   fit_epochs=2; loop_epochs=1; torch_epochs=2; sweep_epochs=1; sweep_reps=1; gemm_seconds=0.1
+  scaling_flop=4e9; scaling_threads="1 2"
 else
   fit_epochs=5; loop_epochs=3; torch_epochs=3; sweep_epochs=3; sweep_reps=2; gemm_seconds=0.4
+  scaling_flop=1.5e10; scaling_threads="1 2"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/nnlab-bench.XXXXXX")
@@ -123,32 +131,36 @@ done <<<"$gemm_out"
 
 # ---- nnlab training rows -----------------------------------------------------
 declare -A fit_best
-run_train() { # model impl epochs [env...]  -> the result line
-  local model=$1 impl=$2 epochs=$3; shift 3
-  env "$@" "$nnlab" run "$root/tests/bench/bench_train.lua" --set "model=$model" --set "impl=$impl" \
-    --set "epochs=$epochs" 2>"$work/err" | grep '^result ' ||
+run_train() { # model impl epochs threads [env...] [-- more nnlab arguments]  -> the result line
+  local model=$1 impl=$2 epochs=$3 threads=$4; shift 4
+  local envs=() more=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && more=("$@")
+  env "${envs[@]}" "$nnlab" run "$root/tests/bench/bench_train.lua" --threads "$threads" --set "model=$model" \
+    --set "impl=$impl" --set "epochs=$epochs" "${more[@]}" 2>"$work/err" | grep '^result ' ||
     { log "bench_all.sh: $model $impl failed: $(tail -n 3 "$work/err")"; return 1; }
 }
 
-train_row() { # label model impl line
+train_row() { # label model line description target [note]
   local label=$1 model=$2 line=$3
-  local best median first acc flop gf ratio
+  local best median first acc flop gf ratio threads
   best=$(kv "$line" best); median=$(kv "$line" median); acc=$(kv "$line" acc1); flop=$(kv "$line" flop)
-  first=$(kv "$line" first)
+  first=$(kv "$line" first); threads=$(kv "$line" threads)
   gf=$(calc "%.1f" "$flop / $best / 1e9")
-  [ -n "$peak" ] && gf="$gf ($(calc "%.0f" "100 * $gf / $peak")% of peak)"
+  [ -n "$peak" ] && gf="$gf ($(calc "%.0f" "100 * $gf / $peak / $threads")% of $threads× peak)"
   if [ -n "${fit_best[$model]:-}" ]; then ratio=$(calc "%.2f×" "$best / ${fit_best[$model]}"); else ratio="1.00×"; fi
-  row "$4" "$label" 1 "$(calc "%.3f" "$best") ($(calc "%.3f" "$median"))" "$gf" "$ratio" \
-      "test acc $acc % after epoch 1; $(kv "$line" epochs) epochs, first $(calc "%.3f" "$first") s" "$5"
+  row "$4" "$label" "$threads" "$(calc "%.3f" "$best") ($(calc "%.3f" "$median"))" "$gf" "$ratio" \
+      "test acc $acc % after epoch 1; $(kv "$line" epochs) epochs, first $(calc "%.3f" "$first") s${6:+; $6}" "$5"
 }
 
 declare -A model_desc=([seed]="seed 784-64-10 Sigmoid SGD b32" [large]="784-256-10 ReLU Adam b128")
 simd=$("$nnlab" version 2>/dev/null | sed -n 's/^simd //p' | head -n1)
+declare -A speedup
 for model in seed large; do
   d=${model_desc[$model]}
-  log "bench_all.sh: $d: nnlab.fit"
+  log "bench_all.sh: $d: nnlab.fit, 1 thread"
   note_load "train $model"
-  if line=$(run_train "$model" fit "$fit_epochs"); then
+  if line=$(run_train "$model" fit "$fit_epochs" 1); then
     fit_best[$model]=$(kv "$line" best)
     target=""
     if [ "$model" = seed ]; then
@@ -156,14 +168,24 @@ for model in seed large; do
     fi
     train_row "nnlab.fit ($(kv "$line" simd))" "$model" "$line" "$d" "$target"
   fi
+  log "bench_all.sh: $d: nnlab.fit, 2 threads"
+  note_load "train $model 2 threads"
+  if line=$(run_train "$model" fit "$fit_epochs" 2) && [ -n "${fit_best[$model]:-}" ]; then
+    speedup[$model]=$(calc "%.2f" "${fit_best[$model]} / $(kv "$line" best)")
+    train_row "nnlab.fit ($(kv "$line" simd)), 2 threads" "$model" "$line" "$d" \
+      "$([ "$model" = large ] && awk -v s="${speedup[$model]}" 'BEGIN { print (s >= 1.6 ? "≥ 1.6× over 1 thread: **met**" : "≥ 1.6× over 1 thread: not met") }')" \
+      "${speedup[$model]}× over 1 thread"
+  fi
   log "bench_all.sh: $d: Lua loop"
-  if line=$(run_train "$model" loop "$loop_epochs"); then
+  if line=$(run_train "$model" loop "$loop_epochs" 1); then
     train_row "Lua per-batch loop ($(kv "$line" simd))" "$model" "$line" "$d" ""
   fi
-  log "bench_all.sh: $d: scalar path"
-  if line=$(run_train "$model" fit 1 NNLAB_SIMD=scalar); then
-    train_row "nnlab.fit, scalar path (NNLAB_SIMD=scalar)" "$model" "$line" "$d" ""
-  fi
+  for t in 1 2; do
+    log "bench_all.sh: $d: scalar path, $t thread(s)"
+    if line=$(run_train "$model" fit 1 "$t" NNLAB_SIMD=scalar); then
+      train_row "nnlab.fit, scalar path (NNLAB_SIMD=scalar)" "$model" "$line" "$d" ""
+    fi
+  done
 done
 
 # ---- PyTorch -----------------------------------------------------------------
@@ -280,11 +302,11 @@ log "bench_all.sh: peak memory"
 note_load "rss"
 if [ -x /usr/bin/time ]; then
   if "/usr/bin/time" -f "maxrss_kb=%M" -o "$work/time" "$nnlab" run "$root/tests/bench/bench_train.lua" \
-       --set model=seed --set impl=fit --set epochs=1 >/dev/null 2>"$work/err"; then
+       --threads 1 --set model=seed --set impl=fit --set epochs=1 >/dev/null 2>"$work/err"; then
     kb=$(sed -n 's/^maxrss_kb=//p' "$work/time"); how="/usr/bin/time -f %M (max RSS)"
   fi
 else
-  line=$(run_train seed fit 1) && kb=$(kv "$line" hwm_kb); how="VmHWM of the process (no /usr/bin/time)"
+  line=$(run_train seed fit 1 1) && kb=$(kv "$line" hwm_kb); how="VmHWM of the process (no /usr/bin/time)"
 fi
 if [ -n "${kb:-}" ]; then
   mb=$(calc "%.1f" "$kb / 1024")
@@ -296,15 +318,56 @@ if [ -n "${sweep_rss:-}" ] && [ "$sweep_rss" -gt 0 ] 2>/dev/null; then
       "$(calc "%.1f" "$sweep_rss / 1024") MB, the largest process (parent or worker)" ""
 fi
 
+# ---- the scaling table ------------------------------------------------------------
+scaling_rows=()
+for layers in 1 3; do
+  for hidden in 64 256 1024 4096; do
+    for batch in 8 32 128 512; do
+      per_sample=$(calc "%.0f" "2 * (2 * 784 * $hidden + 3 * $hidden * 10 + 3 * ($layers - 1) * $hidden * $hidden)")
+      samples=$(awk -v f="$scaling_flop" -v p="$per_sample" -v b="$batch" \
+        'BEGIN { n = int(f / p); if (n < 2 * b) n = 2 * b; if (n > 60000) n = 60000; print n }')
+      epochs=$(awk -v n="$samples" -v p="$per_sample" -v f="$scaling_flop" 'BEGIN { print (n * p <= 2 * f ? 2 : 1) }')
+      cells=""; base=""
+      for t in $scaling_threads; do
+        log "bench_all.sh: scaling $layers × $hidden, batch $batch, $t thread(s): $samples samples × $epochs"
+        note_load "scaling $layers×$hidden b$batch t$t"
+        if line=$(run_train scaling fit "$epochs" "$t" -- --set "hidden=$hidden" --set "layers=$layers" \
+                    --set "batch=$batch" --set "samples=$samples"); then
+          best=$(kv "$line" best); gf=$(calc "%.1f" "$(kv "$line" flop) / $best / 1e9")
+          cell="$gf"
+          [ -n "$peak" ] && cell="$cell ($(calc "%.0f" "100 * $gf / $peak / $t")%)"
+          if [ -z "$base" ]; then base=$best; else cell="$cell, $(calc "%.2f" "$base / $best")×"; fi
+        else
+          cell="failed"
+        fi
+        cells="$cells | $cell"
+      done
+      shape=784
+      for ((l = 0; l < layers; l++)); do shape="$shape-$hidden"; done
+      scaling_rows+=("| $shape-10 | $batch | $samples × $epochs$cells |")
+    done
+  done
+done
+
 # ---- the table ----------------------------------------------------------------------
+paths=""
+for p in scalar avx2 avx512; do
+  if why=$(NNLAB_SIMD=$p "$nnlab" version 2>&1 >/dev/null); then paths="$paths$p; "
+  else paths="$paths$p refused (${why#nnlab: }); "; fi
+done
+paths=${paths%; }
 {
   cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n1)
+  family=$(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+  cpumodel=$(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -n1)
   flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|fma|avx512f' | tr '\n' ' ')
+  grep -qw avx512f /proc/cpuinfo || flags="$flags(no avx512f: the zmm peak and an AVX-512 path cannot be measured here) "
   echo "## nnlab benchmark"
   echo
-  echo "- machine: ${cpu:-unknown CPU}, $(nproc) cores (${flags% }), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
+  echo "- machine: ${cpu:-unknown CPU}, cpu family $family model $cpumodel, $(nproc) cores (${flags% }), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
   echo "- nnlab: $("$nnlab" version 2>/dev/null | head -n1 | sed 's/^nnlab //'), build $build, SIMD ${simd:-?}, $(cc --version 2>/dev/null | head -n1)"
-  echo "- this core's AVX2 FMA peak (12 chains of FMAs, bench_kernels): ${peak:-not measured} GFLOP/s"
+  echo "- this core's AVX2 (ymm) FMA peak (12 chains of FMAs, bench_kernels): ${peak:-not measured} GFLOP/s; nnlab.fit rows at 1 and 2 threads (--threads), % of that peak × threads"
+  echo "- kernel paths: $paths"
   echo "- OpenBLAS: $openblas_info"
   if [ -n "$python" ]; then echo "- PyTorch: ${torch_version:-?} via $python (default threads here: $default_threads)"
   else echo "- PyTorch: not available (skipped)"; fi
@@ -315,4 +378,10 @@ fi
   echo "| benchmark | implementation | threads | seconds | GFLOP/s | vs nnlab | notes | target |"
   echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
+  echo
+  echo "### Scaling: 784-H…-10 ReLU Adam, nnlab.fit, GFLOP/s (% of the FMA peak × threads), speed-up of 2 threads over 1"
+  echo
+  echo "| layers | batch | samples × epochs (best epoch) | 1 thread | 2 threads |"
+  echo "|---|---|---|---|---|"
+  printf '%s\n' "${scaling_rows[@]}"
 } | if [ -n "$out" ]; then tee "$out"; else cat; fi

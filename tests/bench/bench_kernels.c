@@ -1,7 +1,7 @@
 /* Dense-kernel benchmark: GFLOP/s of the scalar and AVX2 tables and of OpenBLAS
  * cblas_sgemm (when installed) on the experiments' layer shapes, one thread.
  *
- *   bench_kernels [seconds-per-cell] [--summary]     (default 0.2)
+ *   bench_kernels [seconds-per-cell] [--summary | --scaling]     (default 0.2)
  *
  * Both print the core's AVX2 FMA peak first (12 chains of FMAs), the ceiling
  * the GFLOP/s read against.
@@ -12,6 +12,13 @@
  * targets, and on the 10-output second layers:
  *   gemm=forward B=32 I=784 O=64 scalar=2.6 avx2=107.4 openblas=79.8
  * (0 when a column is not available).
+ *
+ * --scaling prints the AVX2 table's GFLOP/s (and percent of the FMA peak) on
+ * large layers, 784→1024, 1024→1024 and 4096→4096 at batch 8, 32, 128 and
+ * 512: whether the kernels lose speed once the weights outgrow the caches
+ * (the question cache blocking would answer; see docs/performance.md).
+ * Timed in this thread's CPU time, not wall time: on a shared machine, time
+ * other processes hold the core would read as a slower kernel.
  *
  * Each cell is timed with CLOCK_MONOTONIC after a warm-up, repeating calls until
  * each column has run for at least the given time, in turns (scalar, AVX2,
@@ -53,10 +60,14 @@ typedef struct bench_buffers {
     float *X, *W, *b, *Y, *dY, *dX, *dW, *db, *scratch;
 } bench_buffers;
 
+/* The clock cells are timed with: wall time, or (--scaling) this thread's CPU
+ * time, which leaves out the time other processes hold this core. */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static double now_seconds(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(bench_clock, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -291,13 +302,50 @@ static void bench_summary(const shape *shapes, size_t n_shapes, double min_secon
         }
 }
 
+/* The AVX2 table on large layers (see --scaling above), one row per shape. */
+static void bench_scaling(double min_seconds, unsigned *seed)
+{
+    static const shape layers[] = {{0, 784, 1024}, {0, 1024, 1024}, {0, 4096, 4096}};
+    static const int batches[] = {8, 32, 128, 512};
+    const nn_dense_kernels *k = nn_kernels_avx2();
+    if (!k) {
+        printf("scaling: no AVX2 on this CPU (skipped)\n");
+        return;
+    }
+    bench_clock = CLOCK_THREAD_CPUTIME_ID;
+    double peak = fma_peak_gflops();
+    printf("AVX2 kernels on large layers, one thread, GFLOP/s of CPU time (%% of the %.1f GFLOP/s FMA\n"
+           "peak, also in CPU time); weights: 784x1024 3.2 MB, 1024x1024 4.2 MB, 4096x4096 67 MB\n\n",
+           peak);
+    printf("| %4s | %4s | %4s | %14s | %14s | %14s |\n", "I", "O", "B", "forward",
+           "backward_input", "backward_w +db");
+    printf("|------|------|------|----------------|----------------|----------------|\n");
+    static const gemm_kind gemms[] = {GEMM_FORWARD, GEMM_BACKWARD_INPUT, GEMM_BACKWARD_WEIGHTS};
+    for (size_t l = 0; l < sizeof layers / sizeof layers[0]; l++)
+        for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
+            int B = batches[b], I = layers[l].I, O = layers[l].O;
+            bench_buffers m = bench_buffers_new(B, I, O, seed);
+            printf("| %4d | %4d | %4d |", I, O, B);
+            for (size_t g = 0; g < 3; g++) {
+                double t = best_call_seconds(k, gemms[g], &m, B, I, O, min_seconds);
+                double gf = 2.0 * B * I * O / t * 1e-9;
+                printf(" %6.1f (%3.0f%%) |", gf, peak > 0 ? 100 * gf / peak : 0.0);
+            }
+            printf("\n");
+            fflush(stdout);
+            bench_buffers_free(&m);
+        }
+}
+
 int main(int argc, char **argv)
 {
     double min_seconds = 0.2;
-    int summary = 0;
+    int summary = 0, scaling = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--summary") == 0)
             summary = 1;
+        else if (strcmp(argv[i], "--scaling") == 0)
+            scaling = 1;
         else
             min_seconds = atof(argv[i]);
     }
@@ -307,6 +355,10 @@ int main(int argc, char **argv)
 #ifdef NNLAB_HAVE_OPENBLAS
     openblas_set_num_threads(1);
 #endif
+    if (scaling) {
+        bench_scaling(min_seconds, &seed);
+        return 0;
+    }
     if (summary) {
 #ifdef NNLAB_HAVE_OPENBLAS
         printf("openblas=\"%s\" openblas_core=%s threads=%d\n", openblas_get_config(),

@@ -38,9 +38,11 @@ local function frame(kind, payload)
   return ("%s %d\n%s"):format(kind, #payload, payload)
 end
 
--- In the child: runs work(job, send) and ends the process.
-local function child_main(job, work, write_fd)
+-- In the child, one of `parallel` at once: runs work(job, send) and ends the
+-- process. Its kernels take their share of the cores (nnlab.threads).
+local function child_main(job, work, write_fd, parallel)
   proc.default_signals()
+  require("nnlab.threads").for_worker(parallel)
   local function send(value)
     proc.write(write_fd, frame("message", serialize.encode(value)))
   end
@@ -85,7 +87,7 @@ function workers.run(jobs, handlers)
     end
     if pid == 0 then
       proc.close(read_fd)
-      child_main(job, handlers.work, write_fd)
+      child_main(job, handlers.work, write_fd, math.min(parallel, #jobs))
     end
     proc.close(write_fd)
     running[read_fd] = { job = job, pid = pid, pending = "" }
