@@ -776,7 +776,10 @@ local csv_field = escape.csv_field
 local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
 
 -- One row per sweep × variation × seed × epoch: CSV (only what the seeds
--- decide, so reruns give identical files) and JSON (with timings).
+-- decide, so reruns give identical files) and JSON (with timings). Returns
+-- the two files as writers (function(write), files.write_atomic), which
+-- make each row's text as they write it: 10^5 runs' rows are never held at
+-- once, as tables or as text.
 local function results(record)
   local keys = union(record.sweeps, "keys")
   -- train_eval_* columns only when a sweep measured them (eval_train = true)
@@ -800,33 +803,43 @@ local function results(record)
   end
   head[#head + 1] = "diverged"
   for i, field in ipairs(head) do head[i] = csv_field(field) end
-  local csv, rows = { table.concat(head, ",") }, {}
-  for _, r in ipairs(record.sweeps) do
-    local own = {}
-    for _, k in ipairs(r.keys) do own[k] = true end
-    for _, v in ipairs(r.variations) do
-      for _, s in ipairs(v.seeds) do
-        for _, h in ipairs(s.history) do
-          local fields = { csv_field(r.name), csv_field(v.label) }
-          for _, k in ipairs(keys) do
-            local value -- a key of another sweep is empty; false is false
-            if own[k] then value = v.params[k] end
-            fields[#fields + 1] = csv_field(value)
-          end
-          fields[#fields + 1] = csv_field(s.seed)
-          fields[#fields + 1] = csv_field(h.epoch)
-          for _, m in ipairs(row_metrics) do fields[#fields + 1] = csv_field(h[m]) end
-          fields[#fields + 1] = tostring(h.diverged == true)
-          csv[#csv + 1] = table.concat(fields, ",")
-          local row = { sweep = r.name, variation = v.label, params = v.values, seed = s.seed, epoch = h.epoch,
-                        diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
-                        cached = s.cached }
-          for _, m in ipairs(row_metrics) do row[m] = h[m] end
-          rows[#rows + 1] = row
+  -- each_row(fn): fn(r, own, v, s, h) for every row, in order (own: the sweep's keys as a set)
+  local function each_row(fn)
+    for _, r in ipairs(record.sweeps) do
+      local own = {}
+      for _, k in ipairs(r.keys) do own[k] = true end
+      for _, v in ipairs(r.variations) do
+        for _, s in ipairs(v.seeds) do
+          for _, h in ipairs(s.history) do fn(r, own, v, s, h) end
         end
       end
     end
   end
+  local function csv(write)
+    write(table.concat(head, ",") .. "\n")
+    each_row(function(r, own, v, s, h)
+      local fields = { csv_field(r.name), csv_field(v.label) }
+      for _, k in ipairs(keys) do
+        local value -- a key of another sweep is empty; false is false
+        if own[k] then value = v.params[k] end
+        fields[#fields + 1] = csv_field(value)
+      end
+      fields[#fields + 1] = csv_field(s.seed)
+      fields[#fields + 1] = csv_field(h.epoch)
+      for _, m in ipairs(row_metrics) do fields[#fields + 1] = csv_field(h[m]) end
+      fields[#fields + 1] = tostring(h.diverged == true)
+      write(table.concat(fields, ",") .. "\n")
+    end)
+  end
+  local rows = json.stream(function(emit)
+    each_row(function(r, _, v, s, h)
+      local row = { sweep = r.name, variation = v.label, params = v.values, seed = s.seed, epoch = h.epoch,
+                    diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
+                    cached = s.cached }
+      for _, m in ipairs(row_metrics) do row[m] = h[m] end
+      emit(row)
+    end)
+  end)
   local params = {}
   for _, p in ipairs(record.params) do params[p.name] = p.value end
   local sweeps = {}
@@ -837,7 +850,10 @@ local function results(record)
   local doc = { experiment = record.script, title = record.title, generated = os.date("!%Y-%m-%dT%H:%M:%SZ"),
                 nnlab = { engine = core.engine_version(), simd = core.simd(), lua = _VERSION },
                 parameters = params, sweeps = sweeps, rows = rows }
-  return table.concat(csv, "\n") .. "\n", json.encode(doc) .. "\n"
+  return csv, function(write)
+    json.write(doc, write)
+    write("\n")
+  end
 end
 
 -- The report's title line (the title is text: escape.md_text) and the
