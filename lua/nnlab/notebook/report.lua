@@ -403,17 +403,20 @@ local function table_block(block, name)
   head[#head + 1] = W("vs_best", metric_label(against))
   if r.sequential then head[#head + 1] = W("seeds") end
   head[#head + 1] = W("train_time")
-  local summaries = {}
-  for _, m in ipairs(metrics) do summaries[m] = r:summary(m) end
+  -- the rows of the compared metric are the cells' (versus_best); the
+  -- others' only for the variations shown (the top of 10^5, say)
+  local function summary_of(m, i)
+    if m == against then return cells[i].row end
+    return r:summary_of(i, m)
+  end
   -- a big sweep: the best `top` variations by the compared metric, best first
   local shown, top = {}, opts.top == nil and DEFAULT_TOP or opts.top
   for i = 1, #r.variations do shown[i] = i end
   local cut = top and #shown > top
   if cut then
-    local ranked = summaries[against] or r:summary(against)
     local higher = runs_lib.metrics[against].higher_is_better
     local function key(i)
-      local row = ranked[i]
+      local row = cells[i].row
       if row.diverged > 0 or not row.mean then return nil end
       return higher and -row.mean or row.mean
     end
@@ -428,13 +431,17 @@ local function table_block(block, name)
   local rows = {}
   for _, i in ipairs(shown) do
     local v = r.variations[i]
-    local row = {}
+    local row, first = {}, nil
     if labelled then row[1] = md_text(v.label) end
     for _, k in ipairs(r.keys) do row[#row + 1] = value_md(v.params[k]) end
-    for _, m in ipairs(metrics) do row[#row + 1] = summary_text(summaries[m][i]) end
+    for n, m in ipairs(metrics) do
+      local summary = summary_of(m, i)
+      first = first or n == 1 and summary
+      row[#row + 1] = summary_text(summary)
+    end
     local unit = runs_lib.metrics[against].unit
     local cell = cells[i]
-    if summaries[metrics[1]][i].diverged > 0 then cell = { code = "diverged" } end
+    if first.diverged > 0 then cell = { code = "diverged" } end
     -- the reason of an untested cell is for programs; the word says it
     row[#row + 1] = best and words.versus_best({ code = cell.code, p = cell.p, p_adjusted = cell.p_adjusted,
                                                  detectable = cell.detectable }, unit) or "–"
@@ -716,7 +723,8 @@ local function heatmap_spec(c, r, opts, y, x)
   local shown = {}
   for _, v in ipairs(r:select(opts.where)) do shown[v] = true end
   local cells = {}
-  for _, row in ipairs(r:summary(y)) do
+  for i = 1, #r.variations do -- a row at a time: no rows of 10^5 variations at once
+    local row = r:summary_of(i, y)
     local v = row.variation
     if shown[v] and row.mean and row.diverged == 0 and xpos[v.params[x]] and ypos[v.params[other]] then
       cells[#cells + 1] = { xpos[v.params[x]], ypos[v.params[other]], row.mean }
