@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The notebook's own cost at scale (issue 20): a grid sweep h × lr of N runs
-# on tiny data (16 features, 40 training samples, 1 epoch, 1 seed; h goes up
-# to N/50, so the models grow with N), every run already in the cache, for
+# on tiny data (notebook_scale_grid.lua: 16 features, 40 training samples,
+# 1 epoch, 1 seed; h goes up to N/50, so the models grow with N), every run
+# already in the cache, for
 # N = 500, 2 000, 10 000 and 100 000 (or the sizes given). Per N, the CPU
 # seconds (user + system, gnuplot's included) and peak resident memory of
 #   plan    nnlab plan big.lua --count (two planning passes and a cache
@@ -44,32 +45,7 @@ nnlab="$(cd "$build" && pwd)/nnlab"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/nnlab-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cat > "$work/big.lua" <<'LUA'
-local lab = require "nnlab"
-local data, nn, optim = lab.data, lab.nn, lab.optim
-local runs_wanted = lab.param("runs", 2000)
-local report = lab.param("report", "both") -- none, table, chart or both
-local n_lr = 50
-local n_h = runs_wanted // n_lr
-local function make(n, seed)
-  return data.generate(n, function(i, rng)
-    local x = {}
-    for j = 1, 16 do x[j] = rng:random() end
-    return x, (i - 1) % 10
-  end, { seed = seed, classes = 10 })
-end
-local train, test = make(40, 1), make(20, 2)
-local hs, lrs = {}, {}
-for i = 1, n_h do hs[i] = i end
-for i = 1, n_lr do lrs[i] = 0.001 * i end
-local runs = lab.sweep { vary = { h = hs, lr = lrs }, seeds = 1, epochs = 1, batch_size = 10,
-  train = train, test = test,
-  model = function(p) return nn.Sequential { nn.Linear(16, p.h), nn.ReLU(), nn.Linear(p.h, 10) } end,
-  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end,
-}
-if report == "table" or report == "both" then lab.table(runs) end
-if report == "chart" or report == "both" then lab.chart(runs, { x = "h" }) end
-LUA
+cp "$here/notebook_scale_grid.lua" "$work/big.lua"
 mkdir -p "$work/reports"
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')

@@ -13,32 +13,18 @@ local dir = T.tmpdir("scale_memory")
 local env = { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" }
 local sanitized = os.getenv("NNLAB_SANITIZED") == "1"
 
--- A grid of runs/50 hidden sizes × 50 learning rates on tiny data; prints
--- the process's peak resident memory in kB (the last pass's line is the
--- plan's peak: both passes have run by then).
+-- The scale benchmark's grid (tests/bench/notebook_scale_grid.lua, runs/50
+-- hidden sizes × 50 learning rates on tiny data), then the process's peak
+-- resident memory in kB (the last pass's line is the plan's peak: both
+-- passes have run by then).
 local script = dir .. "/grid.lua"
-T.write(script, [[
-local lab = require "nnlab"
-local data, nn, optim = lab.data, lab.nn, lab.optim
-local n_runs = lab.param("runs", 500)
-local function make(n, seed)
-  return data.generate(n, function(i, rng)
-    local x = {}
-    for j = 1, 16 do x[j] = rng:random() end
-    return x, (i - 1) % 10
-  end, { seed = seed, classes = 10 })
-end
-local hs, lrs = {}, {}
-for i = 1, n_runs // 50 do hs[i] = i end
-for i = 1, 50 do lrs[i] = 0.001 * i end
-lab.sweep { vary = { h = hs, lr = lrs }, seeds = 1, epochs = 1, batch_size = 10, train = make(40, 1), test = make(20, 2),
-  model = function(p) return nn.Sequential { nn.Linear(16, p.h), nn.ReLU(), nn.Linear(p.h, 10) } end,
-  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
-io.stderr:write("peak kB ", io.open("/proc/self/status"):read("a"):match("VmHWM:%s*(%d+)"), "\n")
-]])
+T.write(script, ([[
+dofile(%q)
+io.stderr:write("peak kB ", io.open("/proc/self/status"):read("a"):match("VmHWM:%%s*(%%d+)"), "\n")
+]]):format(T.source .. "/tests/bench/notebook_scale_grid.lua"))
 
 local function plan_peak_kb(runs)
-  local out, status = T.nnlab_run({ "plan", script, "--count", "--set", "runs=" .. runs }, env)
+  local out, status = T.nnlab_run({ "plan", script, "--count", "--set", "runs=" .. runs, "--set", "report=none" }, env)
   T.eq(status, 0, runs .. " runs\n" .. out)
   T.contains(out, tostring(runs) .. "\n", "the runs to train")
   local peak

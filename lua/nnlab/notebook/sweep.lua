@@ -36,6 +36,9 @@ local READ_BY_NNLAB = { epochs = true, batch_size = true, eval_train = true, shu
 local HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
                          "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc",
                          "valid_loss", "valid_acc" }
+-- The type of each: a number, but for diverged.
+local HISTORY_TYPES = {}
+for _, field in ipairs(HISTORY_FIELDS) do HISTORY_TYPES[field] = field == "diverged" and "boolean" or "number" end
 
 -- A value a parameter may take: a number (not NaN, which equals nothing and
 -- so can name no variation), a string or a boolean.
@@ -545,9 +548,9 @@ function sweep.check_result(result)
     local h = history[i]
     if type(h) ~= "table" or h.epoch ~= i then return nil, ("epoch %d of its history is malformed"):format(i) end
     for _, field in ipairs(HISTORY_FIELDS) do
-      local want = field == "diverged" and "boolean" or "number"
-      if h[field] ~= nil and type(h[field]) ~= want then
-        return nil, ("epoch %d: %s is a %s, not a %s"):format(i, field, type(h[field]), want)
+      local value = h[field]
+      if value ~= nil and type(value) ~= HISTORY_TYPES[field] then
+        return nil, ("epoch %d: %s is a %s, not a %s"):format(i, field, type(value), HISTORY_TYPES[field])
       end
     end
     if type(h.train_loss) ~= "number" or type(h.train_acc) ~= "number" then
