@@ -27,9 +27,7 @@ local function plan_peak_kb(runs)
   local out, status = T.nnlab_run({ "plan", script, "--count", "--set", "runs=" .. runs, "--set", "report=none" }, env)
   T.eq(status, 0, runs .. " runs\n" .. out)
   T.contains(out, tostring(runs) .. "\n", "the runs to train")
-  local peak
-  for kb in out:gmatch("peak kB (%d+)") do peak = tonumber(kb) end
-  return T.truthy(peak, "a peak line\n" .. out)
+  return T.peak_kb(out)
 end
 
 local case = "planning 2 500 runs takes at most 11 KB a run more than planning 500"
