@@ -1,13 +1,21 @@
 /* Aligned, zeroed allocation with overflow checks (see nn_mem.h).
  *
- * Large buffers (NN_MAP_BYTES and up: weights, gradients, optimizer moments,
- * batches) are mapped with mmap, so that nn_free gives their memory back to
- * the system at once. From malloc they were kept: glibc raises its mmap
- * threshold to the size of each large block freed (up to 32 MiB) and serves
- * later ones from its heap, where 64-byte aligned blocks of one model do not
- * fit the holes another left, so a process that builds and frees models one
- * after another (planning a sweep) grew by a model's size each time. Mapped
- * pages also come zeroed, and take no memory until they are written.
+ * Buffers of NN_MAP_BYTES (4 KiB, a page) and up (weights, gradients,
+ * optimizer moments, batches of all but the smallest models) are mapped with
+ * mmap, so that nn_free gives their memory back to the system at once, and
+ * they never sit in malloc's heap among the Lua interpreter's small objects.
+ * From malloc they were kept: a process that builds and frees models one
+ * after another (planning a sweep builds each job's model for its cache key)
+ * left each model's blocks as a hole in the heap that Lua's objects then
+ * partly filled, so the next, larger model (a sweep over the hidden size)
+ * went on top: the heap grew faster than the number of jobs (20 000 cached
+ * runs of a grid h x lr: 424 MB with 57 MB of Lua objects; 142 MB with a
+ * 16 KiB threshold, and 11 MB less again at the sweep's end with 4 KiB; the
+ * threshold was 1 MiB). glibc's own mmap threshold does not help: it rises
+ * to the size of each large block freed. Mapped pages also come zeroed, and
+ * take no memory until they are written (a gradient buffer planning never
+ * touches costs two system calls). Smaller blocks leave holes that small
+ * objects fill.
  *
  * Every buffer starts NN_ALIGN bytes into its block; the header before it
  * holds the length of its mapping, or 0 for a block from aligned_alloc. */
@@ -30,7 +38,7 @@
 /* Under AddressSanitizer every buffer comes from its allocator, red zones and all. */
 #define NN_MAP_BYTES SIZE_MAX
 #else
-#define NN_MAP_BYTES ((size_t)1 << 20)
+#define NN_MAP_BYTES ((size_t)4 << 10)
 #endif
 
 void *nn_alloc_bytes(size_t bytes)

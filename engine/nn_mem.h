@@ -9,7 +9,7 @@
 
 /* Returns a zeroed, 64-byte aligned buffer of `count` floats, or NULL (with an
  * NN_ENOMEM message) when count is 0 or the allocation fails. Free with nn_free
- * (never free()): a buffer of 1 MiB or more is mapped, and nn_free returns its
+ * (never free()): a buffer of 4 KiB or more is mapped, and nn_free returns its
  * memory to the system at once. */
 float *nn_alloc_floats(size_t count);
 

@@ -113,13 +113,29 @@ end
 
 --- Writes text to path atomically (temporary file + rename); true, or nil and
 --- the cause ("No space left on device", "File too large", "Permission denied").
+--- text may be a function(write) that calls write(piece) for each piece of
+--- the text in order: a long file (results.json of 10^5 runs) is then never
+--- one string; an error it raises removes the temporary file and is raised.
 function files.write_atomic(path, text)
   local ok, ferr = files.fault_point("write")
   if not ok then return nil, ferr end
   local tmp = files.temp_name(path)
   local f, err = io.open(tmp, "wb")
   if not f then return nil, files.cause(err, tmp) end
-  local written, werr = f:write(text)
+  local written, werr
+  if type(text) == "function" then
+    written = true
+    local produced, perr = pcall(text, function(piece)
+      if written then written, werr = f:write(piece) end
+    end)
+    if not produced then
+      f:close()
+      os.remove(tmp)
+      error(perr, 0)
+    end
+  else
+    written, werr = f:write(text)
+  end
   local closed, cerr = f:close()
   if not (written and closed) then
     os.remove(tmp)

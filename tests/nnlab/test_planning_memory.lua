@@ -31,7 +31,7 @@ print("peak kB " .. status:match("VmHWM:%s*(%d+)"))
 local function peak_kb(seeds)
   local out, status = T.nnlab_run({ "run", script, "--out", dir .. "/reports", "--set", "seeds=" .. seeds }, env)
   T.eq(status, 0, seeds .. " seeds\n" .. out)
-  return tonumber(out:match("peak kB (%d+)")), out
+  return T.peak_kb(out), out
 end
 
 local memory_case = "planning 16 cached jobs takes no more memory than planning 2"

@@ -172,6 +172,15 @@ function T.write(path, text)
   f:close()
 end
 
+--- The last "peak kB N" line's N in the output of an experiment that
+--- prints its process's peak resident memory (VmHWM), or an error.
+function T.peak_kb(out)
+  local peak
+  for kb in out:gmatch("peak kB (%d+)") do peak = tonumber(kb) end
+  if not peak then error("no 'peak kB' line in:\n" .. out, 2) end
+  return peak
+end
+
 function T.read(path)
   local f = io.open(path, "rb")
   if not f then return nil end

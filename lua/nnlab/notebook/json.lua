@@ -1,6 +1,9 @@
 -- nnlab.notebook.json: writes Lua values as JSON (results.json). Tables with keys
 -- 1..n become arrays, others objects with their keys sorted, so the same
 -- results give the same file. NaN and infinities, which JSON lacks, become null.
+-- A long array of tables can be written an item at a time (json.stream,
+-- json.write): results.json of 10^5 runs is never held whole, as tables or
+-- as text.
 local serialize = require "nnlab.notebook.serialize"
 
 local json = {}
@@ -22,8 +25,16 @@ local function is_array(t)
   return n > 0 or next(t) == nil
 end
 
+-- The metatable of an array whose items come one at a time (json.stream).
+local Stream = {}
+
 local function encode(v, out, indent)
   local tv = type(v)
+  if tv == "table" and getmetatable(v) == Stream then -- written by json.write, in its place
+    v.indent = indent
+    out[#out + 1] = v
+    return
+  end
   if tv == "number" then
     out[#out + 1] = (v ~= v or v == math.huge or v == -math.huge) and "null"
                     or serialize.number(v):gsub("%.0$", "")
@@ -61,11 +72,49 @@ local function encode(v, out, indent)
   end
 end
 
---- The JSON text of v (one line per element of an array of tables).
-function json.encode(v)
+-- Writes the array of a json.stream value: the text encode gives an array
+-- of tables at that indent, an item at a time.
+local function write_stream(s, write)
+  local inner, n = "\n" .. s.indent .. "  ", 0
+  s.each(function(item)
+    n = n + 1
+    write((n == 1 and "[" or ",") .. inner .. json.encode(item, s.indent .. "  "))
+  end)
+  write(n == 0 and "[]" or "\n" .. s.indent .. "]")
+end
+
+--- json.write(v, write): calls write(piece) with the pieces of the JSON text
+--- of v in order (their concatenation is json.encode(v)); a json.stream in
+--- v is encoded an item at a time.
+function json.write(v, write)
   local out = {}
   encode(v, out, "")
+  for _, piece in ipairs(out) do
+    if type(piece) == "string" then write(piece) else write_stream(piece, write) end
+  end
+end
+
+--- The JSON text of v (one line per element of an array of tables). indent:
+--- where v sits in a larger document, "" for a whole one.
+function json.encode(v, indent)
+  local out = {}
+  encode(v, out, indent or "")
+  for i, piece in ipairs(out) do
+    if type(piece) ~= "string" then
+      local pieces = {}
+      write_stream(piece, function(text) pieces[#pieces + 1] = text end)
+      out[i] = table.concat(pieces)
+    end
+  end
   return table.concat(out)
+end
+
+--- json.stream(each) -> a value that json.encode and json.write write as an
+--- array of tables, the items that each(emit) passes to emit(item) in order:
+--- the same text as the array of those tables would give. Only json.write
+--- writes it without holding every item at once.
+function json.stream(each)
+  return setmetatable({ each = each }, Stream)
 end
 
 return json

@@ -73,9 +73,16 @@ function plan.made_up_result(pass, job, spec)
   return { history = history, diverged = false, seconds = job.epochs * draw() }
 end
 
---- plan.record(pass, spec, sweep_name, job): a job lab.sweep planned.
+--- plan.record(pass, spec, sweep_name, job): a job lab.sweep planned. Pass
+--- 1 keeps the whole job (shards train it); the others keep only its entry
+--- name (all plan.combine and plan.entry_names ask of them), so that two
+--- passes over 10^5 runs do not hold two sets of keys.
 function plan.record(pass, spec, sweep_name, job)
-  pass.jobs[#pass.jobs + 1] = { spec = spec, sweep = sweep_name, job = job }
+  if pass.number == 1 then
+    pass.jobs[#pass.jobs + 1] = { spec = spec, sweep = sweep_name, job = job }
+  else
+    pass.jobs[#pass.jobs + 1] = { sweep = sweep_name, job = { entry_name = job.entry_name } }
+  end
 end
 
 --- plan.assign(entries, n) -> for each entry (with .job.cost, .index) its
@@ -105,12 +112,13 @@ end
 --- pass 1 that pass 2 did not plan), hash, stopped (why a pass ended early, or nil),
 --- to_train }.
 function plan.combine(first, second, cache)
+  -- a run is known by its entry name, the hash of its key's text (as the cache knows it)
   local in_second = {}
-  for _, e in ipairs(second.jobs) do in_second[e.job.key_text] = true end
+  for _, e in ipairs(second.jobs) do in_second[e.job.entry_name] = true end
   local entries, h, to_train = {}, hash.fnv1a64("nnlab plan 1\n"), 0
   for _, e in ipairs(first.jobs) do
-    if in_second[e.job.key_text] then
-      in_second[e.job.key_text] = false -- a key planned twice in one pass counts once
+    if in_second[e.job.entry_name] then
+      in_second[e.job.entry_name] = false -- a key planned twice in one pass counts once
       e.index = #entries + 1
       e.key = e.job.entry_name
       e.cached = cache:get(e.job.key, require("nnlab.notebook.sweep").check_result, e.job.key_text, e.key) ~= nil

@@ -403,17 +403,20 @@ local function table_block(block, name)
   head[#head + 1] = W("vs_best", metric_label(against))
   if r.sequential then head[#head + 1] = W("seeds") end
   head[#head + 1] = W("train_time")
-  local summaries = {}
-  for _, m in ipairs(metrics) do summaries[m] = r:summary(m) end
+  -- the rows of the compared metric are the cells' (versus_best); the
+  -- others' only for the variations shown (the top of 10^5, say)
+  local function summary_of(m, i)
+    if m == against then return cells[i].row end
+    return r:summary_of(i, m)
+  end
   -- a big sweep: the best `top` variations by the compared metric, best first
   local shown, top = {}, opts.top == nil and DEFAULT_TOP or opts.top
   for i = 1, #r.variations do shown[i] = i end
   local cut = top and #shown > top
   if cut then
-    local ranked = summaries[against] or r:summary(against)
     local higher = runs_lib.metrics[against].higher_is_better
     local function key(i)
-      local row = ranked[i]
+      local row = cells[i].row
       if row.diverged > 0 or not row.mean then return nil end
       return higher and -row.mean or row.mean
     end
@@ -428,13 +431,17 @@ local function table_block(block, name)
   local rows = {}
   for _, i in ipairs(shown) do
     local v = r.variations[i]
-    local row = {}
+    local row, first = {}, nil
     if labelled then row[1] = md_text(v.label) end
     for _, k in ipairs(r.keys) do row[#row + 1] = value_md(v.params[k]) end
-    for _, m in ipairs(metrics) do row[#row + 1] = summary_text(summaries[m][i]) end
+    for n, m in ipairs(metrics) do
+      local summary = summary_of(m, i)
+      first = first or n == 1 and summary
+      row[#row + 1] = summary_text(summary)
+    end
     local unit = runs_lib.metrics[against].unit
     local cell = cells[i]
-    if summaries[metrics[1]][i].diverged > 0 then cell = { code = "diverged" } end
+    if first.diverged > 0 then cell = { code = "diverged" } end
     -- the reason of an untested cell is for programs; the word says it
     row[#row + 1] = best and words.versus_best({ code = cell.code, p = cell.p, p_adjusted = cell.p_adjusted,
                                                  detectable = cell.detectable }, unit) or "–"
@@ -716,7 +723,8 @@ local function heatmap_spec(c, r, opts, y, x)
   local shown = {}
   for _, v in ipairs(r:select(opts.where)) do shown[v] = true end
   local cells = {}
-  for _, row in ipairs(r:summary(y)) do
+  for i = 1, #r.variations do -- a row at a time: no rows of 10^5 variations at once
+    local row = r:summary_of(i, y)
     local v = row.variation
     if shown[v] and row.mean and row.diverged == 0 and xpos[v.params[x]] and ypos[v.params[other]] then
       cells[#cells + 1] = { xpos[v.params[x]], ypos[v.params[other]], row.mean }
@@ -776,7 +784,10 @@ local csv_field = escape.csv_field
 local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
 
 -- One row per sweep × variation × seed × epoch: CSV (only what the seeds
--- decide, so reruns give identical files) and JSON (with timings).
+-- decide, so reruns give identical files) and JSON (with timings). Returns
+-- the two files as writers (function(write), files.write_atomic), which
+-- make each row's text as they write it: 10^5 runs' rows are never held at
+-- once, as tables or as text.
 local function results(record)
   local keys = union(record.sweeps, "keys")
   -- train_eval_* columns only when a sweep measured them (eval_train = true)
@@ -800,33 +811,43 @@ local function results(record)
   end
   head[#head + 1] = "diverged"
   for i, field in ipairs(head) do head[i] = csv_field(field) end
-  local csv, rows = { table.concat(head, ",") }, {}
-  for _, r in ipairs(record.sweeps) do
-    local own = {}
-    for _, k in ipairs(r.keys) do own[k] = true end
-    for _, v in ipairs(r.variations) do
-      for _, s in ipairs(v.seeds) do
-        for _, h in ipairs(s.history) do
-          local fields = { csv_field(r.name), csv_field(v.label) }
-          for _, k in ipairs(keys) do
-            local value -- a key of another sweep is empty; false is false
-            if own[k] then value = v.params[k] end
-            fields[#fields + 1] = csv_field(value)
-          end
-          fields[#fields + 1] = csv_field(s.seed)
-          fields[#fields + 1] = csv_field(h.epoch)
-          for _, m in ipairs(row_metrics) do fields[#fields + 1] = csv_field(h[m]) end
-          fields[#fields + 1] = tostring(h.diverged == true)
-          csv[#csv + 1] = table.concat(fields, ",")
-          local row = { sweep = r.name, variation = v.label, params = v.values, seed = s.seed, epoch = h.epoch,
-                        diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
-                        cached = s.cached }
-          for _, m in ipairs(row_metrics) do row[m] = h[m] end
-          rows[#rows + 1] = row
+  -- each_row(fn): fn(r, own, v, s, h) for every row, in order (own: the sweep's keys as a set)
+  local function each_row(fn)
+    for _, r in ipairs(record.sweeps) do
+      local own = {}
+      for _, k in ipairs(r.keys) do own[k] = true end
+      for _, v in ipairs(r.variations) do
+        for _, s in ipairs(v.seeds) do
+          for _, h in ipairs(s.history) do fn(r, own, v, s, h) end
         end
       end
     end
   end
+  local function csv(write)
+    write(table.concat(head, ",") .. "\n")
+    each_row(function(r, own, v, s, h)
+      local fields = { csv_field(r.name), csv_field(v.label) }
+      for _, k in ipairs(keys) do
+        local value -- a key of another sweep is empty; false is false
+        if own[k] then value = v.params[k] end
+        fields[#fields + 1] = csv_field(value)
+      end
+      fields[#fields + 1] = csv_field(s.seed)
+      fields[#fields + 1] = csv_field(h.epoch)
+      for _, m in ipairs(row_metrics) do fields[#fields + 1] = csv_field(h[m]) end
+      fields[#fields + 1] = tostring(h.diverged == true)
+      write(table.concat(fields, ",") .. "\n")
+    end)
+  end
+  local rows = json.stream(function(emit)
+    each_row(function(r, _, v, s, h)
+      local row = { sweep = r.name, variation = v.label, params = v.values, seed = s.seed, epoch = h.epoch,
+                    diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
+                    cached = s.cached }
+      for _, m in ipairs(row_metrics) do row[m] = h[m] end
+      emit(row)
+    end)
+  end)
   local params = {}
   for _, p in ipairs(record.params) do params[p.name] = p.value end
   local sweeps = {}
@@ -837,7 +858,10 @@ local function results(record)
   local doc = { experiment = record.script, title = record.title, generated = os.date("!%Y-%m-%dT%H:%M:%SZ"),
                 nnlab = { engine = core.engine_version(), simd = core.simd(), lua = _VERSION },
                 parameters = params, sweeps = sweeps, rows = rows }
-  return table.concat(csv, "\n") .. "\n", json.encode(doc) .. "\n"
+  return csv, function(write)
+    json.write(doc, write)
+    write("\n")
+  end
 end
 
 -- The report's title line (the title is text: escape.md_text) and the

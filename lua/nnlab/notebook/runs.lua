@@ -126,6 +126,24 @@ local function final_value(seed_run, metric)
   return last and runs.value(last, metric)
 end
 
+-- The summary row of variation v (Runs:summary).
+local function summary_row(v, metric)
+  local values, diverged = {}, 0
+  for _, s in ipairs(v.seeds) do
+    if s.diverged then diverged = diverged + 1
+    else values[#values + 1] = final_value(s, metric) end
+  end
+  local params = {}
+  for k, value in pairs(v.params) do params[k] = value end
+  local row = { label = v.label, variation = v, params = params, metric = metric, seeds = #v.seeds,
+                n = #values, diverged = diverged, values = values, mean = stats.mean(values),
+                std = stats.std(values) }
+  if diverged == #v.seeds then row.text = "diverged"
+  elseif diverged > 0 then row.text = ("diverged (%d/%d seeds)"):format(diverged, #v.seeds)
+  else row.text = runs.format(metric, row.mean, row.std) end
+  return row
+end
+
 --- runs:summary([metric = "test_acc"]) -> one row per variation, in order:
 --- { label, variation, params, metric, n (seeds that finished), seeds,
 ---   diverged (seeds that diverged), values (final metric per finished
@@ -138,23 +156,16 @@ function Runs:summary(metric)
   metric = metric or "test_acc"
   metric_info(metric)
   local rows = {}
-  for _, v in ipairs(self.variations) do
-    local values, diverged = {}, 0
-    for _, s in ipairs(v.seeds) do
-      if s.diverged then diverged = diverged + 1
-      else values[#values + 1] = final_value(s, metric) end
-    end
-    local params = {}
-    for k, value in pairs(v.params) do params[k] = value end
-    local row = { label = v.label, variation = v, params = params, metric = metric, seeds = #v.seeds,
-                  n = #values, diverged = diverged, values = values, mean = stats.mean(values),
-                  std = stats.std(values) }
-    if diverged == #v.seeds then row.text = "diverged"
-    elseif diverged > 0 then row.text = ("diverged (%d/%d seeds)"):format(diverged, #v.seeds)
-    else row.text = runs.format(metric, row.mean, row.std) end
-    rows[#rows + 1] = row
-  end
+  for i, v in ipairs(self.variations) do rows[i] = summary_row(v, metric) end
   return rows
+end
+
+--- runs:summary_of(i, metric) -> runs:summary(metric)[i] alone: the row of
+--- variation i, without the rows of every other (a report that shows a few
+--- of 10^5 variations).
+function Runs:summary_of(i, metric)
+  metric_info(metric)
+  return summary_row(self.variations[i], metric)
 end
 
 --- runs.best_row(rows, metric) -> of summary rows (runs:summary(metric)),

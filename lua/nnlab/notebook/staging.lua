@@ -95,7 +95,8 @@ end
 
 --- Writes text as the staged file folder/relative (or the .md when relative
 --- is nil); raises "cannot write PATH: cause" on failure, or when a signal
---- was caught (Stage:check_interrupt).
+--- was caught (Stage:check_interrupt). text may be a function(write) that
+--- writes it a piece at a time (files.write_atomic).
 function Stage:write(relative, text)
   self:check_interrupt()
   local path = relative and (self.folder .. "/" .. relative) or self.md

@@ -36,6 +36,9 @@ local READ_BY_NNLAB = { epochs = true, batch_size = true, eval_train = true, shu
 local HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
                          "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc",
                          "valid_loss", "valid_acc" }
+-- The type of each: a number, but for diverged.
+local HISTORY_TYPES = {}
+for _, field in ipairs(HISTORY_FIELDS) do HISTORY_TYPES[field] = field == "diverged" and "boolean" or "number" end
 
 -- A value a parameter may take: a number (not NaN, which equals nothing and
 -- so can name no variation), a string or a boolean.
@@ -600,9 +603,9 @@ function sweep.check_result(result)
     local h = history[i]
     if type(h) ~= "table" or h.epoch ~= i then return nil, ("epoch %d of its history is malformed"):format(i) end
     for _, field in ipairs(HISTORY_FIELDS) do
-      local want = field == "diverged" and "boolean" or "number"
-      if h[field] ~= nil and type(h[field]) ~= want then
-        return nil, ("epoch %d: %s is a %s, not a %s"):format(i, field, type(h[field]), want)
+      local value = h[field]
+      if value ~= nil and type(value) ~= HISTORY_TYPES[field] then
+        return nil, ("epoch %d: %s is a %s, not a %s"):format(i, field, type(value), HISTORY_TYPES[field])
       end
     end
     if type(h.train_loss) ~= "number" or type(h.train_acc) ~= "number" then
@@ -710,37 +713,63 @@ local function key_and_cost(spec, v, p, reads, identities)
   return key, model:num_parameters() * p.epochs * #spec.train
 end
 
+-- An lr as the user set it. Entries cached before optimizers kept the
+-- asked-for double hold the float32 the engine used (0.0010000000474975):
+-- such a value reads back as the shortest number with that float32 (0.001).
+-- A double that is no float32 (what optimizers give now) is kept as it is.
+local function lr_as_set(lr)
+  if math.type(lr) ~= "float" or string.unpack("f", string.pack("f", lr)) ~= lr then return lr end
+  return tonumber(nn.float_text(lr))
+end
+
+-- What a variation keeps of one run: its seed and result (a cache entry's,
+-- with its path when it has pictures). Each lr of the history reads as set.
+local function seed_record(seed, r, cached, entry_path)
+  for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
+  return { seed = seed, history = r.history, diverged = r.diverged == true, seconds = r.seconds,
+           cached = cached, pictures = r.pictures, stored = r.pictures and entry_path and { path = entry_path } }
+end
+
 -- One job per (variation, seed), with its cache key (its objects are built
 -- once here for that, and freed at once, so that memory does not grow with
 -- the number of jobs) and its cached result unless forced. Returns every job
 -- and those to train, longest first (parameters × epochs × samples), so that
--- no long job starts last. A caught signal stops it between jobs.
+-- no long job starts last, and each job's variation (owners[i] is jobs[i]'s).
+-- A cached job is returned as its variation's record of it (seed_record):
+-- its key, parameters and label are dropped at once, so that a big sweep's
+-- jobs do not pile up (10^5 cached runs). A caught signal stops it between
+-- jobs.
 local function plan(spec, variations, seeds, context, reads, seeds_of)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test),
                        valid = spec.valid and dataset_identity(spec.valid) or nil }
-  local jobs, to_train = {}, {}
+  local jobs, to_train, owners = {}, {}, {}
   for _, v in ipairs(variations) do
     for _, seed in ipairs(seeds_of and seeds_of(v) or seeds) do
       workers.check_interrupt() -- Ctrl-C stops a long planning here
+      owners[#jobs + 1] = v
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
       local key, cost = key_and_cost(spec, v, p, reads, identities)
-      local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs or 1,
-                    label = ("%s seed %d"):format(v.label, seed), key = key, cost = cost }
-      jobs[#jobs + 1] = job
+      local result, entry_path
       if not (context.force or context.planning) then
-        job.result, job.entry_path = context.cache:get(job.key, sweep.check_result)
+        result, entry_path = context.cache:get(key, sweep.check_result)
       end
-      -- a cached job needs its key no more: dropped now, the keys of a big sweep do not pile up
-      if job.result then job.cached, job.key = true, nil else to_train[#to_train + 1] = job end
+      if result then
+        jobs[#jobs + 1] = seed_record(seed, result, true, entry_path)
+      else
+        local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs or 1,
+                      label = ("%s seed %d"):format(v.label, seed), key = key, cost = cost }
+        jobs[#jobs + 1] = job
+        to_train[#to_train + 1] = job
+      end
     end
   end
   table.sort(to_train, function(a, b)
     if a.cost ~= b.cost then return a.cost > b.cost end
     return a.index < b.index
   end)
-  return jobs, to_train
+  return jobs, to_train, owners
 end
 
 -- Trains the jobs in workers; returns a line per job that failed.
@@ -828,22 +857,13 @@ local function check_unread(spec, keys, reads)
   end
 end
 
--- An lr as the user set it. Entries cached before optimizers kept the
--- asked-for double hold the float32 the engine used (0.0010000000474975):
--- such a value reads back as the shortest number with that float32 (0.001).
--- A double that is no float32 (what optimizers give now) is kept as it is.
-local function lr_as_set(lr)
-  if math.type(lr) ~= "float" or string.unpack("f", string.pack("f", lr)) ~= lr then return lr end
-  return tonumber(nn.float_text(lr))
-end
-
 -- Plans and trains the jobs of (variation, seed) pairs, attaching each
 -- result to its variation's seeds; adds to counts. Errors as sweep.run says.
 local function run_round(spec, variations, seeds, context, reads, seeds_of, name, counts)
-  local jobs, to_train = plan(spec, variations, seeds, context, reads, seeds_of)
+  local jobs, to_train, owners = plan(spec, variations, seeds, context, reads, seeds_of)
   if counts.runs == 0 then check_unread(spec, counts.keys, reads) end
   if context.planning then -- `nnlab plan` and --shard: nothing trains, every run gets a made-up result
-    for _, job in ipairs(jobs) do
+    for _, job in ipairs(jobs) do -- (none is cached: plan looks nothing up when planning)
       job.key_text, _, job.entry_name = context.cache:locate(job.key)
       job.result = context.planning.use_cache
                    and context.cache:get(job.key, sweep.check_result, job.key_text, job.entry_name)
@@ -876,12 +896,10 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   end
   counts.runs, counts.trained = counts.runs + #jobs, counts.trained + #to_train
   counts.cached = counts.runs - counts.trained
-  for _, job in ipairs(jobs) do
-    local r = job.result
-    for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
-    table.insert(job.variation.seeds, { seed = job.seed, history = r.history, diverged = r.diverged == true,
-                                        seconds = r.seconds, cached = job.cached == true, pictures = r.pictures,
-                                        stored = r.pictures and job.entry_path and { path = job.entry_path } })
+  -- each variation's records in job order, the cached ones as plan made them
+  for i, job in ipairs(jobs) do
+    local seeds_of_v = owners[i].seeds
+    seeds_of_v[#seeds_of_v + 1] = job.variation and seed_record(job.seed, job.result, false, job.entry_path) or job
   end
 end
 
