@@ -18,12 +18,16 @@ local sanitized = os.getenv("NNLAB_SANITIZED") == "1"
 -- Seconds from the signal until every process is gone. Under the sanitizers
 -- the exit-time leak check of the parent takes a moment of its own.
 local LIMIT = sanitized and 5 or 1
--- Epochs of the interrupted sweeps: their largest run must still be training
--- when the first has finished (the sanitizers slow every run down alike).
+-- Epochs and training samples of the interrupted sweeps: their largest run
+-- must still be training when the first has finished (the sanitizers slow
+-- every run down alike, so they train fewer samples; the runs keep their
+-- sizes relative to each other: 384, 64 and 16 hidden units).
 local EPOCHS = sanitized and 6 or 20
+local SUBSET = sanitized and 2000 or 6000
 
 local function sweep_args(epochs)
-  return { "run", fixtures .. "sweep.lua", "--out", reports, "-j", "2", "--set", "epochs=" .. epochs }
+  return { "run", fixtures .. "sweep.lua", "--out", reports, "-j", "2", "--set", "epochs=" .. epochs,
+           "--set", "subset=" .. SUBSET }
 end
 local function entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | grep -c '\\.lua$'"):match("%d+")) end
 local function temporary_files() return T.run("ls -A " .. T.quote(cache) .. " | grep tmp || true") end
