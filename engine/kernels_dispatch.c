@@ -67,6 +67,11 @@ const nn_dense_kernels *nn_kernels_avx2(void)
     return runs_avx2(&cpu) ? nn_kernels_avx2_unchecked() : NULL;
 }
 
+const nn_dense_kernels *nn_kernels_avx512(void)
+{
+    return NULL; /* the AVX-512 table lands with kernels_avx512.c */
+}
+
 nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,
                          const nn_dense_kernels **out)
 {

@@ -95,6 +95,9 @@ size_t nn_dense_scratch_floats(int B, int I, int O);
 const nn_dense_kernels *nn_kernels_scalar(void);
 /* NULL when this CPU (or its OS) lacks AVX2 or FMA. */
 const nn_dense_kernels *nn_kernels_avx2(void);
+/* NULL when this CPU (or its OS) lacks AVX-512F (or AVX2 and FMA), or this
+ * build has no AVX-512 kernels. */
+const nn_dense_kernels *nn_kernels_avx512(void);
 
 /* What the CPU and OS offer, from CPUID and XGETBV. */
 typedef struct nn_cpu_features {
