@@ -37,7 +37,7 @@ static int core_engine_version(lua_State *L)
     return 1;
 }
 
-/* core.simd() -> "scalar" | "avx2": the kernel path in use; raises the
+/* core.simd() -> "scalar" | "avx2" | "avx512": the kernel path in use; raises the
  * engine's message when NNLAB_SIMD is refused (unknown, or a path this CPU
  * lacks). */
 static int core_simd(lua_State *L)

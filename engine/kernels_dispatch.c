@@ -5,6 +5,7 @@
  * before the check. */
 #include "nn_kernels.h"
 #include "kernels_avx2.h"
+#include "kernels_avx512.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 
 size_t nn_dense_scratch_floats(int B, int I, int O)
 {
-    return nn_avx2_scratch_floats(B, I, O); /* the scalar kernels need none */
+    size_t avx2 = nn_avx2_scratch_floats(B, I, O), avx512 = nn_avx512_scratch_floats(B, I, O);
+    return avx2 > avx512 ? avx2 : avx512; /* the scalar kernels need none */
 }
 
 nn_cpu_features nn_cpu_features_decode(uint32_t leaf1_ecx, uint32_t leaf7_ebx, uint64_t xcr0)
@@ -67,9 +69,15 @@ const nn_dense_kernels *nn_kernels_avx2(void)
     return runs_avx2(&cpu) ? nn_kernels_avx2_unchecked() : NULL;
 }
 
+static bool runs_avx512(const nn_cpu_features *cpu)
+{
+    return runs_avx2(cpu) && cpu->avx512f && cpu->os_zmm;
+}
+
 const nn_dense_kernels *nn_kernels_avx512(void)
 {
-    return NULL; /* the AVX-512 table lands with kernels_avx512.c */
+    nn_cpu_features cpu = nn_cpu_features_detect();
+    return runs_avx512(&cpu) ? nn_kernels_avx512_unchecked() : NULL;
 }
 
 nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,
@@ -77,7 +85,9 @@ nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,
 {
     *out = NULL;
     if (!simd || !*simd) {
-        *out = runs_avx2(cpu) ? nn_kernels_avx2_unchecked() : nn_kernels_scalar();
+        *out = runs_avx512(cpu) ? nn_kernels_avx512_unchecked()
+               : runs_avx2(cpu) ? nn_kernels_avx2_unchecked()
+                                : nn_kernels_scalar();
         return NN_OK;
     }
     if (strcmp(simd, "scalar") == 0) {
@@ -103,8 +113,11 @@ nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,
             return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx512: the operating system does not enable AVX-512 "
                            "(opmask and ZMM) state (XCR0) (use %s, or unset it)",
                            runs_avx2(cpu) ? "avx2 or scalar" : "scalar");
-        return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx512: this CPU has AVX-512F, but this build of nnlab "
-                       "has no AVX-512 kernels yet (use avx2 or scalar, or unset it)");
+        if (!runs_avx2(cpu))
+            return nn_fail(NN_EINVAL, "NNLAB_SIMD=avx512: this CPU has AVX-512F but lacks AVX2 or FMA, "
+                           "which the AVX-512 kernels also use (use scalar, or unset it)");
+        *out = nn_kernels_avx512_unchecked();
+        return NN_OK;
     }
     return nn_fail(NN_EINVAL, "NNLAB_SIMD=%.40s: unknown SIMD path (expected scalar, avx2 or avx512, "
                    "or unset for the best this CPU runs)", simd);

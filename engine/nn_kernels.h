@@ -1,9 +1,10 @@
 /* Dense-layer kernels: the three GEMMs of a Linear layer plus elementwise
- * activations. Two implementations share one table: a scalar reference and an
- * AVX2+FMA version (packed panels, register-blocked microkernel). The active one
- * is chosen once from CPUID and XGETBV; NNLAB_SIMD=scalar|avx2|avx512 forces one,
- * and a value that names no path, or a path this CPU lacks, is an error
- * (nn_kernels_choose).
+ * activations. Three implementations share one table: a scalar reference, an
+ * AVX2+FMA version (packed panels, register-blocked microkernel) and an
+ * AVX-512F one (the same with 16-lane registers and wider tiles), all giving
+ * the same bits. The active one is chosen once from CPUID and XGETBV;
+ * NNLAB_SIMD=scalar|avx2|avx512 forces one, and a value that names no path, or
+ * a path this CPU lacks, is an error (nn_kernels_choose).
  *
  * Shapes (row-major, contiguous):
  *   X  (B, I)   layer input          W  (O, I)   weight, like torch.nn.Linear
@@ -31,7 +32,7 @@ typedef enum nn_act {
 } nn_act;
 
 typedef struct nn_dense_kernels {
-    const char *name; /* "scalar" or "avx2" */
+    const char *name; /* "scalar", "avx2" or "avx512" */
 
     /* Y = act(X·Wᵀ + b). Overwrites Y. */
     void (*forward)(float *Y, const float *X, const float *W, const float *b,
@@ -115,12 +116,12 @@ nn_cpu_features nn_cpu_features_decode(uint32_t leaf1_ecx, uint32_t leaf7_ebx, u
 nn_cpu_features nn_cpu_features_detect(void);
 
 /* The table NNLAB_SIMD asks for on a CPU with `cpu`: `simd` NULL or "" is the
- * best the CPU runs (AVX2 when it has AVX2, FMA and OS YMM state, else
- * scalar); "scalar", "avx2" or "avx512" that path. NN_EINVAL, with a message
- * that names the variable, the value and the cause, for a value that names no
- * path or a path this CPU (or its OS) lacks. This build has no AVX-512
- * kernels: "avx512" is refused everywhere, on a CPU that has it with that
- * reason. Pure: tests pass made-up features. */
+ * best the CPU runs (AVX-512 when it has AVX-512F, AVX2, FMA and OS ZMM state;
+ * else AVX2 when it has AVX2, FMA and OS YMM state; else scalar); "scalar",
+ * "avx2" or "avx512" that path. Every path gives the same bits, so the choice
+ * is speed alone. NN_EINVAL, with a message that names the variable, the value
+ * and the cause, for a value that names no path or a path this CPU (or its OS)
+ * lacks. Pure: tests pass made-up features. */
 nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,
                          const nn_dense_kernels **out);
 

@@ -18,7 +18,7 @@ nnlab.evaluate = train.evaluate
 
 --- The engine's version string, e.g. "0.1.0".
 nnlab.version = core.engine_version()
---- The dense-kernel path in use: "avx2" or "scalar" (NNLAB_SIMD=scalar|avx2|avx512
+--- The dense-kernel path in use: "avx512", "avx2" or "scalar" (NNLAB_SIMD=scalar|avx2|avx512
 --- forces one; a value naming no path, or one this CPU lacks, raises).
 function nnlab.simd() return core.simd() end
 

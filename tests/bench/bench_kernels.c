@@ -1,19 +1,21 @@
-/* Dense-kernel benchmark: GFLOP/s of the scalar and AVX2 tables and of OpenBLAS
- * cblas_sgemm (when installed) on the experiments' layer shapes, one thread.
+/* Dense-kernel benchmark: GFLOP/s of the scalar, AVX2 and AVX-512 tables (each
+ * where the CPU has it) and of OpenBLAS cblas_sgemm (when installed) on the
+ * experiments' layer shapes, one thread.
  *
  *   bench_kernels [seconds-per-cell] [--summary | --scaling]     (default 0.2)
  *
- * Both print the core's AVX2 FMA peak first (12 chains of FMAs), the ceiling
- * the GFLOP/s read against.
+ * Both print the core's FMA peaks first (12 chains of 8-lane ymm FMAs, and of
+ * 16-lane zmm FMAs on a CPU with AVX-512F), the ceiling the GFLOP/s read
+ * against: the widest one.
  *
  * --summary prints, instead of the tables, one line of key=value pairs per
  * cell that tests/bench/bench_all.sh turns into rows of its table: the plain
  * GEMMs (no bias or activation in the forward) on the first layer's shapes, the
  * targets, and on the 10-output second layers:
- *   gemm=forward B=32 I=784 O=64 scalar=2.6 avx2=107.4 openblas=79.8
+ *   gemm=forward B=32 I=784 O=64 scalar=2.6 avx2=107.4 avx512=121.0 openblas=79.8
  * (0 when a column is not available).
  *
- * --scaling prints the AVX2 table's GFLOP/s (and percent of the FMA peak) on
+ * --scaling prints the widest table's GFLOP/s (and percent of the FMA peak) on
  * large layers, 784→1024, 1024→1024 and 4096→4096 at batch 8, 32, 128 and
  * 512: whether the kernels lose speed once the weights outgrow the caches
  * (the question cache blocking would answer; see docs/performance.md).
@@ -168,7 +170,40 @@ __attribute__((target("avx2,fma"))) static double fma_peak_avx2(void)
 }
 #endif
 
-static double fma_peak_gflops(void)
+/* The same with 16-lane zmm FMAs: 0 without AVX-512F. A CPU that runs them
+ * as two 256-bit halves (Zen 4) shows about the ymm peak; one with full-width
+ * units (Zen 5, Intel's server cores) about twice it. */
+#if defined(__GNUC__) && defined(__x86_64__)
+__attribute__((target("avx512f"))) static double fma_peak_avx512_run(void)
+{
+    __m512 x = _mm512_set1_ps(0.9999f), y = _mm512_set1_ps(1e-7f);
+    __m512 a0 = _mm512_set1_ps(0), a1 = _mm512_set1_ps(1), a2 = _mm512_set1_ps(2),
+           a3 = _mm512_set1_ps(3), a4 = _mm512_set1_ps(4), a5 = _mm512_set1_ps(5),
+           a6 = _mm512_set1_ps(6), a7 = _mm512_set1_ps(7), a8 = _mm512_set1_ps(8),
+           a9 = _mm512_set1_ps(9), a10 = _mm512_set1_ps(10), a11 = _mm512_set1_ps(11);
+    double best = 0;
+    for (int rep = 0; rep < 20; rep++) {
+        long n = 100000;
+        double t0 = now_seconds();
+        for (long k = 0; k < n; k++) {
+#define FMA_STEP(v) v = _mm512_fmadd_ps(v, x, y)
+            FMA_STEP(a0), FMA_STEP(a1), FMA_STEP(a2), FMA_STEP(a3), FMA_STEP(a4), FMA_STEP(a5);
+            FMA_STEP(a6), FMA_STEP(a7), FMA_STEP(a8), FMA_STEP(a9), FMA_STEP(a10), FMA_STEP(a11);
+#undef FMA_STEP
+        }
+        double t = now_seconds() - t0, gflops = n * 12.0 * 32.0 / t * 1e-9;
+        best = gflops > best ? gflops : best;
+    }
+    __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                             _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+    s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+    volatile float sink = _mm512_reduce_add_ps(s); /* keeps the chains alive */
+    (void)sink;
+    return best;
+}
+#endif
+
+static double fma_peak_ymm(void)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
     if (nn_kernels_avx2())
@@ -177,7 +212,29 @@ static double fma_peak_gflops(void)
     return 0.0;
 }
 
-enum { IMPL_SCALAR, IMPL_AVX2, IMPL_OPENBLAS, N_IMPLS, ROUNDS = 4 };
+static double fma_peak_zmm(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (nn_kernels_avx512())
+        return fma_peak_avx512_run();
+#endif
+    return 0.0;
+}
+
+/* The widest peak: what the kernels' speed is read against. */
+static double fma_peak_gflops(void)
+{
+    double ymm = fma_peak_ymm(), zmm = fma_peak_zmm();
+    return zmm > ymm ? zmm : ymm;
+}
+
+/* The widest table this CPU runs (NULL without AVX2). */
+static const nn_dense_kernels *widest_table(void)
+{
+    return nn_kernels_avx512() ? nn_kernels_avx512() : nn_kernels_avx2();
+}
+
+enum { IMPL_SCALAR, IMPL_AVX2, IMPL_AVX512, IMPL_OPENBLAS, N_IMPLS, ROUNDS = 4 };
 
 /* GFLOP/s of each implementation on one cell (0 when absent). The time is
  * spread over ROUNDS turns of each, so that a burst of other work on the
@@ -185,12 +242,13 @@ enum { IMPL_SCALAR, IMPL_AVX2, IMPL_OPENBLAS, N_IMPLS, ROUNDS = 4 };
 static void measure_cell(double gflops[N_IMPLS], gemm_kind gemm, bench_buffers *m, int B, int I,
                          int O, double min_seconds)
 {
-    const nn_dense_kernels *tables[N_IMPLS] = {nn_kernels_scalar(), nn_kernels_avx2(), NULL};
-    int present[N_IMPLS] = {1, tables[IMPL_AVX2] != NULL, 0};
+    const nn_dense_kernels *tables[N_IMPLS] = {nn_kernels_scalar(), nn_kernels_avx2(),
+                                               nn_kernels_avx512(), NULL};
+    int present[N_IMPLS] = {1, tables[IMPL_AVX2] != NULL, tables[IMPL_AVX512] != NULL, 0};
 #ifdef NNLAB_HAVE_OPENBLAS
     present[IMPL_OPENBLAS] = 1;
 #endif
-    double best[N_IMPLS] = {1e30, 1e30, 1e30};
+    double best[N_IMPLS] = {1e30, 1e30, 1e30, 1e30};
     for (int round = 0; round < ROUNDS; round++)
         for (int j = 0; j < N_IMPLS; j++)
             if (present[j]) {
@@ -254,9 +312,9 @@ static void bench_table(const char *title, const shape *shapes, size_t n_shapes,
                         double min_seconds, unsigned *seed)
 {
     printf("\n%s\n\n", title);
-    printf("| %-20s | %4s | %4s | %4s | %7s | %7s | %8s | %11s |\n", "gemm", "B", "I", "O",
-           "scalar", "avx2", "openblas", "avx2/openbl");
-    printf("|----------------------|------|------|------|---------|---------|----------|"
+    printf("| %-20s | %4s | %4s | %4s | %7s | %7s | %7s | %8s | %11s |\n", "gemm", "B", "I", "O",
+           "scalar", "avx2", "avx512", "openblas", "best/openbl");
+    printf("|----------------------|------|------|------|---------|---------|---------|----------|"
            "-------------|\n");
     for (int g = 0; g <= GEMM_BACKWARD_WEIGHTS; g++) {
         for (size_t i = 0; i < n_shapes; i++) {
@@ -266,16 +324,18 @@ static void bench_table(const char *title, const shape *shapes, size_t n_shapes,
             measure_cell(gf, (gemm_kind)g, &m, B, I, O, min_seconds);
             printf("| %-20s | %4d | %4d | %4d | %7.1f | ", gemm_names[g], B, I, O,
                    gf[IMPL_SCALAR]);
-            if (gf[IMPL_AVX2] > 0)
-                printf("%7.1f | ", gf[IMPL_AVX2]);
-            else
-                printf("%7s | ", "-");
+            for (int j = IMPL_AVX2; j <= IMPL_AVX512; j++)
+                if (gf[j] > 0)
+                    printf("%7.1f | ", gf[j]);
+                else
+                    printf("%7s | ", "-");
             if (gf[IMPL_OPENBLAS] > 0)
                 printf("%8.1f | ", gf[IMPL_OPENBLAS]);
             else
                 printf("%8s | ", "-");
-            if (gf[IMPL_AVX2] > 0 && gf[IMPL_OPENBLAS] > 0)
-                printf("%10.2fx |\n", gf[IMPL_AVX2] / gf[IMPL_OPENBLAS]);
+            double simd = gf[IMPL_AVX2] > gf[IMPL_AVX512] ? gf[IMPL_AVX2] : gf[IMPL_AVX512];
+            if (simd > 0 && gf[IMPL_OPENBLAS] > 0)
+                printf("%10.2fx |\n", simd / gf[IMPL_OPENBLAS]);
             else
                 printf("%11s |\n", "-");
             fflush(stdout);
@@ -295,28 +355,29 @@ static void bench_summary(const shape *shapes, size_t n_shapes, double min_secon
             bench_buffers m = bench_buffers_new(B, I, O, seed);
             double gf[N_IMPLS];
             measure_cell(gf, gemms[g], &m, B, I, O, min_seconds);
-            printf("gemm=%s B=%d I=%d O=%d scalar=%.2f avx2=%.2f openblas=%.2f\n", names[g], B, I,
-                   O, gf[IMPL_SCALAR], gf[IMPL_AVX2], gf[IMPL_OPENBLAS]);
+            printf("gemm=%s B=%d I=%d O=%d scalar=%.2f avx2=%.2f avx512=%.2f openblas=%.2f\n",
+                   names[g], B, I, O, gf[IMPL_SCALAR], gf[IMPL_AVX2], gf[IMPL_AVX512],
+                   gf[IMPL_OPENBLAS]);
             fflush(stdout);
             bench_buffers_free(&m);
         }
 }
 
-/* The AVX2 table on large layers (see --scaling above), one row per shape. */
+/* The widest table on large layers (see --scaling above), one row per shape. */
 static void bench_scaling(double min_seconds, unsigned *seed)
 {
     static const shape layers[] = {{0, 784, 1024}, {0, 1024, 1024}, {0, 4096, 4096}};
     static const int batches[] = {8, 32, 128, 512};
-    const nn_dense_kernels *k = nn_kernels_avx2();
+    const nn_dense_kernels *k = widest_table();
     if (!k) {
         printf("scaling: no AVX2 on this CPU (skipped)\n");
         return;
     }
     bench_clock = CLOCK_THREAD_CPUTIME_ID;
     double peak = fma_peak_gflops();
-    printf("AVX2 kernels on large layers, one thread, GFLOP/s of CPU time (%% of the %.1f GFLOP/s FMA\n"
+    printf("%s kernels on large layers, one thread, GFLOP/s of CPU time (%% of the %.1f GFLOP/s FMA\n"
            "peak, also in CPU time); weights: 784x1024 3.2 MB, 1024x1024 4.2 MB, 4096x4096 67 MB\n\n",
-           peak);
+           k->name, peak);
     printf("| %4s | %4s | %4s | %14s | %14s | %14s |\n", "I", "O", "B", "forward",
            "backward_input", "backward_w +db");
     printf("|------|------|------|----------------|----------------|----------------|\n");
@@ -366,7 +427,8 @@ int main(int argc, char **argv)
 #else
         printf("openblas=none\n");
 #endif
-        printf("fma_peak=%.1f\n", fma_peak_gflops());
+        printf("fma_peak=%.1f fma_peak_ymm=%.1f fma_peak_zmm=%.1f\n", fma_peak_gflops(),
+               fma_peak_ymm(), fma_peak_zmm());
         static const shape second_layer_shapes[] = {{32, 64, 10}, {128, 256, 10}};
         bench_summary(first_layer_shapes, sizeof first_layer_shapes / sizeof first_layer_shapes[0],
                       min_seconds, &seed);
@@ -377,10 +439,12 @@ int main(int argc, char **argv)
 
     printf("dense kernels, single thread, GFLOP/s (best call of >= %.2f s per column)\n",
            min_seconds);
-    printf("active table: %s; avx2 table: %s\n", nn_kernels_active()->name,
-           nn_kernels_avx2() ? "available" : "unavailable on this CPU (skipped)");
+    printf("active table: %s; avx2 table: %s; avx512 table: %s\n", nn_kernels_active()->name,
+           nn_kernels_avx2() ? "available" : "unavailable on this CPU (skipped)",
+           nn_kernels_avx512() ? "available" : "unavailable on this CPU (skipped)");
     if (nn_kernels_avx2())
-        printf("this core's AVX2 FMA peak: %.1f GFLOP/s\n", fma_peak_gflops());
+        printf("this core's FMA peaks: ymm %.1f GFLOP/s, zmm %.1f GFLOP/s (0: no AVX-512F)\n",
+               fma_peak_ymm(), fma_peak_zmm());
 #ifdef NNLAB_HAVE_OPENBLAS
     const char *coretype = getenv("OPENBLAS_CORETYPE"), *l2 = getenv("OPENBLAS_L2_SIZE");
     printf("openblas: %s\nopenblas core: %s, %d thread(s); OPENBLAS_CORETYPE=%s "

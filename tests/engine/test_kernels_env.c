@@ -19,7 +19,7 @@
 #include "nn_net.h"
 #include "test_util.h"
 
-enum { CHOSE_SCALAR = 10, CHOSE_AVX2 = 11, CHOSE_OTHER = 12, REFUSED = 13 };
+enum { CHOSE_SCALAR = 10, CHOSE_AVX2 = 11, CHOSE_OTHER = 12, REFUSED = 13, CHOSE_AVX512 = 14 };
 
 static int chosen_code(const nn_dense_kernels *k)
 {
@@ -27,6 +27,8 @@ static int chosen_code(const nn_dense_kernels *k)
         return CHOSE_SCALAR;
     if (k && k == nn_kernels_avx2())
         return CHOSE_AVX2;
+    if (k && k == nn_kernels_avx512())
+        return CHOSE_AVX512;
     return CHOSE_OTHER;
 }
 
@@ -92,7 +94,10 @@ static int active_table_in_child(const char *value)
     return WEXITSTATUS(status);
 }
 
-static int best_code(void) { return nn_kernels_avx2() ? CHOSE_AVX2 : CHOSE_SCALAR; }
+static int best_code(void)
+{
+    return nn_kernels_avx512() ? CHOSE_AVX512 : nn_kernels_avx2() ? CHOSE_AVX2 : CHOSE_SCALAR;
+}
 
 static void test_scalar_forces_reference(void **state)
 {
@@ -129,15 +134,19 @@ static void test_unknown_values_are_refused(void **state)
     refusal_needle = "";
 }
 
-/* avx512 is a name nnlab knows; this build has no AVX-512 kernels, so it is
- * refused everywhere, and on a CPU without AVX-512F for that reason. */
-static void test_avx512_is_refused(void **state)
+/* avx512 gives the AVX-512 table where the CPU and OS have it, and is
+ * refused elsewhere with the reason. */
+static void test_avx512_where_available(void **state)
 {
     (void)state;
     nn_cpu_features here = nn_cpu_features_detect();
+    if (nn_kernels_avx512()) {
+        assert_int_equal(active_table_in_child("avx512"), CHOSE_AVX512);
+        return;
+    }
     refusal_needle = !here.avx512f ? "NNLAB_SIMD=avx512: this CPU lacks AVX-512F"
                      : !here.os_zmm ? "NNLAB_SIMD=avx512: the operating system does not enable AVX-512"
-                                    : "NNLAB_SIMD=avx512: this CPU has AVX-512F, but this build";
+                                    : "NNLAB_SIMD=avx512: this CPU has AVX-512F but lacks AVX2 or FMA";
     assert_int_equal(active_table_in_child("avx512"), REFUSED);
     refusal_needle = "";
 }
@@ -157,6 +166,7 @@ static void test_choice_on_made_up_cpus(void **state)
     const nn_cpu_features none = {0};
     const nn_cpu_features avx2 = {.avx = true, .fma = true, .avx2 = true, .os_ymm = true};
     nn_cpu_features no_fma = avx2, no_os = avx2, avx512 = avx2, avx512_no_os = avx2;
+    nn_cpu_features avx512_only = {.avx512f = true, .os_ymm = true, .os_zmm = true};
     no_fma.fma = false;
     no_os.os_ymm = false;
     avx512.avx512f = avx512.os_zmm = true;
@@ -168,7 +178,13 @@ static void test_choice_on_made_up_cpus(void **state)
     assert_int_equal(nn_kernels_for(NULL, &no_os, &k), NN_OK); /* no YMM state: scalar */
     assert_ptr_equal(k, nn_kernels_scalar());
     assert_int_equal(nn_kernels_for("", &avx512, &k), NN_OK);
+    assert_string_equal(k->name, "avx512");
+    assert_int_equal(nn_kernels_for(NULL, &avx512_no_os, &k), NN_OK); /* no ZMM state: avx2 */
     assert_string_equal(k->name, "avx2");
+    assert_int_equal(nn_kernels_for("avx2", &avx512, &k), NN_OK);
+    assert_string_equal(k->name, "avx2");
+    assert_int_equal(nn_kernels_for("avx512", &avx512, &k), NN_OK);
+    assert_string_equal(k->name, "avx512");
     assert_int_equal(nn_kernels_for("scalar", &avx512, &k), NN_OK);
     assert_ptr_equal(k, nn_kernels_scalar());
     assert_int_equal(nn_kernels_for("avx2", &avx2, &k), NN_OK);
@@ -180,7 +196,7 @@ static void test_choice_on_made_up_cpus(void **state)
     expect_refusal("avx512", none, "NNLAB_SIMD=avx512: this CPU lacks AVX-512F (use scalar");
     expect_refusal("avx512", avx2, "NNLAB_SIMD=avx512: this CPU lacks AVX-512F (use avx2 or scalar");
     expect_refusal("avx512", avx512_no_os, "NNLAB_SIMD=avx512: the operating system does not enable AVX-512");
-    expect_refusal("avx512", avx512, "this build of nnlab has no AVX-512 kernels");
+    expect_refusal("avx512", avx512_only, "NNLAB_SIMD=avx512: this CPU has AVX-512F but lacks AVX2 or FMA");
     expect_refusal("bogus", avx2, "NNLAB_SIMD=bogus: unknown SIMD path (expected scalar, avx2 or avx512");
 }
 
@@ -204,6 +220,7 @@ static void test_feature_bits(void **state)
 
     nn_cpu_features here = nn_cpu_features_detect();
     assert_int_equal(here.avx2 && here.fma && here.avx && here.os_ymm, nn_kernels_avx2() != NULL);
+    assert_int_equal(nn_kernels_avx2() && here.avx512f && here.os_zmm, nn_kernels_avx512() != NULL);
     print_message("this CPU: avx2 %d fma %d os_ymm %d avx512f %d os_zmm %d\n", here.avx2, here.fma,
                   here.os_ymm, here.avx512f, here.os_zmm);
 }
@@ -215,7 +232,7 @@ int main(void)
         cmocka_unit_test(test_unset_chooses_best),
         cmocka_unit_test(test_avx2_and_empty),
         cmocka_unit_test(test_unknown_values_are_refused),
-        cmocka_unit_test(test_avx512_is_refused),
+        cmocka_unit_test(test_avx512_where_available),
         cmocka_unit_test(test_choice_on_made_up_cpus),
         cmocka_unit_test(test_feature_bits),
     };

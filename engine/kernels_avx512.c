@@ -1,0 +1,642 @@
+/* AVX-512F dense-layer kernels (shapes and contracts in nn_kernels.h), giving
+ * the AVX2 kernels' results bit for bit: every output is the same chain of
+ * operations as in kernels_avx2.c, only more of them run side by side.
+ *
+ *   forward           Y = act(X·Wᵀ + b)  as in AVX2, each output is 8 lanes of FMAs
+ *                                        over k, then one fixed tree. Here a 512-bit
+ *                                        register holds the 8 lanes of two outputs
+ *                                        (two rows of W side by side, one row of X
+ *                                        broadcast to both halves): tiles of 4 rows
+ *                                        of X × 8 rows of W, 16 accumulators.
+ *   backward_input    dX = dY·W          BLIS-style 8×48 microkernel over (O,48)
+ *   backward_weights  dW += dYᵀ·X        slices, as the AVX2 4×24 one: each element
+ *                                        is one chain of FMAs over k, whatever the
+ *                                        tile, so the wider tile gives the same bits.
+ *   activations       16 lanes of the AVX2 kernels' exp, sigmoid and tanh.
+ *
+ * Partial vectors use AVX-512 lane masks (loads and stores that neither read
+ * nor write the lanes left out, and fast on every CPU that has them). This
+ * file is compiled with -mavx512f -mavx2 -mfma and uses only AVX-512F of the
+ * AVX-512 families; it is reached only through nn_kernels_avx512(), after a
+ * CPUID and XGETBV check. */
+#include "kernels_avx512.h"
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* Microkernel tile of the backward GEMMs: MR rows × NR = 16·NV columns. */
+enum { MR = NN_AVX512_TILE_ROWS, NV = 3, NR = 16 * NV };
+_Static_assert(NR == NN_AVX512_PANEL_COLS, "scratch is sized for NN_AVX512_PANEL_COLS");
+/* Forward tile: DOT_ROWS rows of X × DOT_PAIRS pairs of rows of W. */
+enum { DOT_ROWS = 4, DOT_PAIRS = 4, DOT_COLS = 2 * DOT_PAIRS };
+
+static ALWAYS_INLINE int imin(int a, int b) { return a < b ? a : b; }
+
+/* Lanes [0, n) set, n in [0, 16]. */
+static ALWAYS_INLINE __mmask16 first_lanes(int n) { return (__mmask16)((1u << n) - 1u); }
+
+static ALWAYS_INLINE __m512 and_ps(__m512 a, __m512 b)
+{
+    return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)));
+}
+
+static ALWAYS_INLINE __m512 or_ps(__m512 a, __m512 b)
+{
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)));
+}
+
+/* ~a & b */
+static ALWAYS_INLINE __m512 andnot_ps(__m512 a, __m512 b)
+{
+    return _mm512_castsi512_ps(_mm512_andnot_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)));
+}
+
+/* ---- vector math: exp8, sigmoid8, tanh8 of kernels_avx2.c, 16 lanes -------- */
+
+/* e^x, Cephes expf; the same operations as exp8 (see there). */
+static ALWAYS_INLINE __m512 exp16(__m512 x)
+{
+    /* max/min return their second operand when one is NaN: keep x second. */
+    x = _mm512_min_ps(_mm512_set1_ps(88.3762626647949f),
+                      _mm512_max_ps(_mm512_set1_ps(-87.3365447504f), x));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 y = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    __m512i biased = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
+    return _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(biased, 23)));
+}
+
+static ALWAYS_INLINE __m512 sigmoid16(__m512 x)
+{
+    __m512 one = _mm512_set1_ps(1.0f);
+    __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), x));
+    return _mm512_div_ps(one, _mm512_add_ps(one, e));
+}
+
+static ALWAYS_INLINE __m512 tanh16(__m512 x)
+{
+    __m512 sign = _mm512_set1_ps(-0.0f);
+    __m512 ax = andnot_ps(sign, x);
+    __m512 z = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+
+    __m512 one = _mm512_set1_ps(1.0f);
+    __m512 e = exp16(_mm512_add_ps(ax, ax));
+    __m512 large = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
+    large = or_ps(large, and_ps(sign, x));
+
+    __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+    return _mm512_mask_blend_ps(is_small, large, small);
+}
+
+/* act(x) lane by lane, as act8. */
+static ALWAYS_INLINE __m512 act16(__m512 x, nn_act act, float slope)
+{
+    __m512 zero = _mm512_setzero_ps();
+    switch (act) {
+    case NN_ACT_SIGMOID: return sigmoid16(x);
+    case NN_ACT_RELU: return _mm512_max_ps(x, zero); /* NaN -> 0, as max_ps in act8 */
+    case NN_ACT_LEAKY_RELU:
+        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ),
+                                    _mm512_mul_ps(x, _mm512_set1_ps(slope)), x);
+    case NN_ACT_TANH: return tanh16(x);
+    case NN_ACT_NONE: break;
+    }
+    return x;
+}
+
+/* act'(pre) through y = act(pre), as act_grad8. */
+static ALWAYS_INLINE __m512 act_grad16(__m512 y, nn_act act, float slope)
+{
+    __m512 one = _mm512_set1_ps(1.0f);
+    switch (act) {
+    case NN_ACT_SIGMOID: return _mm512_mul_ps(y, _mm512_sub_ps(one, y));
+    case NN_ACT_RELU:
+        return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), one);
+    case NN_ACT_LEAKY_RELU:
+        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ),
+                                    _mm512_set1_ps(slope), one);
+    case NN_ACT_TANH: return _mm512_sub_ps(one, _mm512_mul_ps(y, y));
+    case NN_ACT_NONE: break;
+    }
+    return one;
+}
+
+/* ---- elementwise activations ------------------------------------------------ */
+
+/* y (n) = act(x (n)); act must be a constant where this is inlined. */
+static ALWAYS_INLINE void act_map(float *y, const float *x, size_t n, nn_act act, float slope)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, act16(_mm512_loadu_ps(x + i), act, slope));
+    if (i < n) {
+        __mmask16 m = first_lanes((int)(n - i));
+        _mm512_mask_storeu_ps(y + i, m, act16(_mm512_maskz_loadu_ps(m, x + i), act, slope));
+    }
+}
+
+static void avx512_act_forward(float *y, const float *x, size_t n, nn_act act, float slope)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID: act_map(y, x, n, NN_ACT_SIGMOID, slope); break;
+    case NN_ACT_RELU: act_map(y, x, n, NN_ACT_RELU, slope); break;
+    case NN_ACT_LEAKY_RELU: act_map(y, x, n, NN_ACT_LEAKY_RELU, slope); break;
+    case NN_ACT_TANH: act_map(y, x, n, NN_ACT_TANH, slope); break;
+    case NN_ACT_NONE: act_map(y, x, n, NN_ACT_NONE, slope); break;
+    }
+}
+
+/* dx (n) = dy (n) * act'(.) from y (n); act must be a constant where this is
+ * inlined. */
+static ALWAYS_INLINE void act_grad_map(float *dx, const float *dy, const float *y, size_t n,
+                                       nn_act act, float slope)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 g = act_grad16(_mm512_loadu_ps(y + i), act, slope);
+        _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_loadu_ps(dy + i), g));
+    }
+    if (i < n) {
+        __mmask16 m = first_lanes((int)(n - i));
+        __m512 g = act_grad16(_mm512_maskz_loadu_ps(m, y + i), act, slope);
+        _mm512_mask_storeu_ps(dx + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dy + i), g));
+    }
+}
+
+static void avx512_act_backward(float *dx, const float *dy, const float *y, size_t n,
+                                nn_act act, float slope)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID: act_grad_map(dx, dy, y, n, NN_ACT_SIGMOID, slope); break;
+    case NN_ACT_RELU: act_grad_map(dx, dy, y, n, NN_ACT_RELU, slope); break;
+    case NN_ACT_LEAKY_RELU: act_grad_map(dx, dy, y, n, NN_ACT_LEAKY_RELU, slope); break;
+    case NN_ACT_TANH: act_grad_map(dx, dy, y, n, NN_ACT_TANH, slope); break;
+    case NN_ACT_NONE: act_grad_map(dx, dy, y, n, NN_ACT_NONE, slope); break;
+    }
+}
+
+/* ---- forward: dot-product tiles, two outputs per register ---------------------- */
+
+/* Lanes 0-7 of lo in the low half, lanes 0-7 of hi in the high half. */
+static ALWAYS_INLINE __m512 halves(__m512 lo, __m512 hi)
+{
+    return _mm512_shuffle_f32x4(lo, hi, 0x44); /* 128-bit blocks lo0 lo1 hi0 hi1 */
+}
+
+/* The 8 floats at p in both halves. */
+static ALWAYS_INLINE __m512 load8_twice(const float *p)
+{
+    return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_loadu_pd((const double *)p)));
+}
+
+/* The 8 floats at lo in the low half, those at hi in the high half. */
+static ALWAYS_INLINE __m512 load8_pair(const float *lo, const float *hi)
+{
+    __m512d v = _mm512_castpd256_pd512(_mm256_loadu_pd((const double *)lo));
+    return _mm512_castpd_ps(_mm512_insertf64x4(v, _mm256_loadu_pd((const double *)hi), 1));
+}
+
+/* Sums of each of four 8-lane vectors, with exactly hsum4's tree in
+ * kernels_avx2.c: ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)). */
+static ALWAYS_INLINE __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+}
+
+static ALWAYS_INLINE __m256 low8(__m512 v) { return _mm512_castps512_ps256(v); }
+
+static ALWAYS_INLINE __m256 high8(__m512 v)
+{
+    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
+/* out[r] (8 lanes, one per column) = Σ_k x[r][k]·w[c][k] for r < rows and the
+ * columns c of `pairs` pairs (rows <= 4, pairs <= 4, constants where this is
+ * inlined). Lane l of each half of acc[r][p] is the chain over k ≡ l (mod 8),
+ * as a lane of dot_tile's accumulators in kernels_avx2.c; masked lanes of the
+ * tail add x·w = 0·0, which leaves a sum (never -0) unchanged, as there. */
+static ALWAYS_INLINE void dot_tile(int rows, int pairs, __m256 out[DOT_ROWS],
+                                   const float *const x[DOT_ROWS],
+                                   const float *const w[DOT_COLS], int I)
+{
+    __m512 acc[DOT_ROWS][DOT_PAIRS];
+#pragma GCC unroll 4
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+        for (int p = 0; p < pairs; p++)
+            acc[r][p] = _mm512_setzero_ps();
+
+    int k = 0;
+    for (; k + 8 <= I; k += 8) {
+        __m512 xv[DOT_ROWS];
+#pragma GCC unroll 4
+        for (int r = 0; r < rows; r++)
+            xv[r] = load8_twice(x[r] + k);
+#pragma GCC unroll 4
+        for (int p = 0; p < pairs; p++) {
+            __m512 wv = load8_pair(w[2 * p] + k, w[2 * p + 1] + k);
+#pragma GCC unroll 4
+            for (int r = 0; r < rows; r++)
+                acc[r][p] = _mm512_fmadd_ps(xv[r], wv, acc[r][p]);
+        }
+    }
+    if (k < I) {
+        __mmask16 m = first_lanes(I - k);
+        __m512 xv[DOT_ROWS];
+#pragma GCC unroll 4
+        for (int r = 0; r < rows; r++) {
+            __m512 v = _mm512_maskz_loadu_ps(m, x[r] + k);
+            xv[r] = halves(v, v);
+        }
+#pragma GCC unroll 4
+        for (int p = 0; p < pairs; p++) {
+            __m512 wv = halves(_mm512_maskz_loadu_ps(m, w[2 * p] + k),
+                               _mm512_maskz_loadu_ps(m, w[2 * p + 1] + k));
+#pragma GCC unroll 4
+            for (int r = 0; r < rows; r++)
+                acc[r][p] = _mm512_fmadd_ps(xv[r], wv, acc[r][p]);
+        }
+    }
+    /* Columns past 2·pairs repeat the last pair's sums; the caller drops them. */
+#pragma GCC unroll 4
+    for (int r = 0; r < rows; r++) {
+        __m512 p0 = acc[r][0], p1 = acc[r][imin(1, pairs - 1)];
+        __m512 p2 = acc[r][imin(2, pairs - 1)], p3 = acc[r][imin(3, pairs - 1)];
+        __m128 c0_3 = hsum4(low8(p0), high8(p0), low8(p1), high8(p1));
+        __m128 c4_7 = pairs > 2 ? hsum4(low8(p2), high8(p2), low8(p3), high8(p3)) : c0_3;
+        out[r] = _mm256_set_m128(c4_7, c0_3);
+    }
+}
+
+/* Rows r0 .. r0+rows of one strip of `cols` columns of Y (row stride O): the
+ * sums plus bias (as AVX2 adds it: sum + b, or sum + 0 without a bias); rows
+ * and pairs constants where this is inlined. */
+static ALWAYS_INLINE void forward_rows(int rows, int pairs, float *y, int O, const float *X,
+                                       int r0, int I, const float *const w[DOT_COLS],
+                                       __m256 bias, __mmask16 col_mask)
+{
+    const float *x[DOT_ROWS];
+    for (int r = 0; r < DOT_ROWS; r++)
+        x[r] = X + (size_t)(r0 + imin(r, rows - 1)) * I;
+    __m256 z[DOT_ROWS];
+    dot_tile(rows, pairs, z, x, w, I);
+#pragma GCC unroll 4
+    for (int r = 0; r < rows; r++, y += O)
+        _mm512_mask_storeu_ps(y, col_mask, _mm512_castps256_ps512(_mm256_add_ps(z[r], bias)));
+}
+
+/* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b, pairs = ceil(cols / 2) a
+ * constant (1..4). */
+static ALWAYS_INLINE void forward_strip(int pairs, int cols, float *Y, const float *X,
+                                        const float *W, const float *b, int B, int I, int O,
+                                        int o0)
+{
+    __mmask16 col_mask = first_lanes(cols);
+    __m256 bias = b ? low8(_mm512_maskz_loadu_ps(col_mask, b + o0)) : _mm256_setzero_ps();
+    const float *w[DOT_COLS];
+    for (int c = 0; c < DOT_COLS; c++)
+        w[c] = W + (size_t)(o0 + imin(c, cols - 1)) * I;
+    int r0 = 0;
+    for (; r0 + DOT_ROWS <= B; r0 += DOT_ROWS)
+        forward_rows(DOT_ROWS, pairs, Y + (size_t)r0 * O + o0, O, X, r0, I, w, bias, col_mask);
+    _Static_assert(DOT_ROWS == 4, "one case per leftover row count");
+    switch (B - r0) {
+    case 3: forward_rows(3, pairs, Y + (size_t)r0 * O + o0, O, X, r0, I, w, bias, col_mask); break;
+    case 2: forward_rows(2, pairs, Y + (size_t)r0 * O + o0, O, X, r0, I, w, bias, col_mask); break;
+    case 1: forward_rows(1, pairs, Y + (size_t)r0 * O + o0, O, X, r0, I, w, bias, col_mask); break;
+    default: break;
+    }
+}
+
+/* y (rows, cols <= 8) with row stride ld: y = act(y), two rows per register;
+ * act a constant where this is inlined. */
+static ALWAYS_INLINE void act_strip8(float *y, size_t ld, int rows, __mmask16 col_mask,
+                                     nn_act act, float slope)
+{
+    int r = 0;
+    for (; r + 2 <= rows; r += 2, y += 2 * ld) {
+        __m512 v = act16(halves(_mm512_maskz_loadu_ps(col_mask, y),
+                                _mm512_maskz_loadu_ps(col_mask, y + ld)), act, slope);
+        _mm512_mask_storeu_ps(y, col_mask, v);
+        _mm512_mask_storeu_ps(y + ld, col_mask, _mm512_shuffle_f32x4(v, v, 0xEE));
+    }
+    if (r < rows)
+        _mm512_mask_storeu_ps(y, col_mask, act16(_mm512_maskz_loadu_ps(col_mask, y), act, slope));
+}
+
+static void act_strip(float *y, size_t ld, int rows, __mmask16 col_mask, nn_act act, float slope)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID: act_strip8(y, ld, rows, col_mask, NN_ACT_SIGMOID, slope); break;
+    case NN_ACT_RELU: act_strip8(y, ld, rows, col_mask, NN_ACT_RELU, slope); break;
+    case NN_ACT_LEAKY_RELU: act_strip8(y, ld, rows, col_mask, NN_ACT_LEAKY_RELU, slope); break;
+    case NN_ACT_TANH: act_strip8(y, ld, rows, col_mask, NN_ACT_TANH, slope); break;
+    case NN_ACT_NONE: break;
+    }
+}
+
+/* Rows go in blocks whose X (128 · I floats, ~400 KB at I = 784) stays in L2
+ * while every strip of W passes over it; a batch of 128 is one block. */
+enum { FORWARD_ROW_BLOCK = 32 * DOT_ROWS };
+
+/* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)), in strips of
+ * 8 columns from o0. The activation runs over each finished strip while it is
+ * in L1; or, when the range is whole rows, over the block's rows at once, all
+ * 16 lanes busy (a 10-column layer would otherwise spend 16 lanes on 2
+ * columns in its last strip). Every element is the same chain whatever the
+ * range (see dot_tile), and the activation is elementwise. */
+static void avx512_forward_cols(float *Y, const float *X, const float *W, const float *b,
+                                int B, int I, int O, nn_act act, float slope, int o0, int o1)
+{
+    _Static_assert(DOT_PAIRS == 4, "one case per pair count");
+    bool whole_rows = o0 == 0 && o1 == O;
+    for (int r0 = 0; r0 < B; r0 += FORWARD_ROW_BLOCK) {
+        int rows = imin(FORWARD_ROW_BLOCK, B - r0);
+        float *y = Y + (size_t)r0 * O;
+        const float *x = X + (size_t)r0 * I;
+        for (int c0 = o0; c0 < o1; c0 += DOT_COLS) {
+            int cols = imin(DOT_COLS, o1 - c0);
+            switch ((cols + 1) / 2) {
+            case 4: forward_strip(4, cols, y, x, W, b, rows, I, O, c0); break;
+            case 3: forward_strip(3, cols, y, x, W, b, rows, I, O, c0); break;
+            case 2: forward_strip(2, cols, y, x, W, b, rows, I, O, c0); break;
+            default: forward_strip(1, cols, y, x, W, b, rows, I, O, c0); break;
+            }
+            if (!whole_rows)
+                act_strip(y + c0, (size_t)O, rows, first_lanes(cols), act, slope);
+        }
+        if (whole_rows && act != NN_ACT_NONE)
+            avx512_act_forward(y, y, (size_t)rows * O, act, slope);
+    }
+}
+
+static void avx512_forward(float *Y, const float *X, const float *W, const float *b,
+                           int B, int I, int O, nn_act act, float slope, float *scratch)
+{
+    (void)scratch;
+    avx512_forward_cols(Y, X, W, b, B, I, O, act, slope, 0, O);
+}
+
+/* ---- backward: the MR×NR microkernel over packed panels ----------------------- */
+
+/* The left operand A (M, K) as the microkernel reads it: the tile of rows m0..
+ * starts at base + m0·tile_step; in it, element (r, k) is at r·row_step +
+ * k·col_step. */
+typedef struct gemm_lhs {
+    const float *base;
+    size_t tile_step, row_step, col_step;
+} gemm_lhs;
+
+/* C = A·P (SET) or C = A·P + C (ADD), C added last: see STORE_SET in
+ * kernels_avx2.c for why SET is, bit for bit, zeroing C and then ADD. */
+enum { STORE_SET = 0, STORE_ADD };
+
+/* C (rows, cols) at c with row stride ldc = A·P, stored as `store` says; A
+ * (rows, K) at a; P (K, NR) the packed panel, or, when `packing`, read from
+ * src (K, cols) with row stride ld_src and written to `panel` on the way. Only
+ * the first nv = ceil(cols / 16) vectors of a row are touched; of those only
+ * the last can be partial. rows (1..MR), nv (1..NV), store and packing are
+ * constants where this is inlined: 24 accumulators, 3 panel vectors and a
+ * broadcast in the 32 registers. Each element of C is one chain of FMAs over
+ * k in order from +0, as in kernels_avx2.c's gemm_tile. */
+static ALWAYS_INLINE void gemm_tile(int rows, int nv, float *c, size_t ldc, const float *a,
+                                    gemm_lhs lhs, float *panel, int K, int cols, int store,
+                                    int packing, const float *src, size_t ld_src)
+{
+    __m512 acc[MR][NV];
+    __mmask16 last_mask = first_lanes(cols - 16 * (nv - 1));
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+    for (int k = 0; k < K; k++, a += lhs.col_step, panel += NR) {
+        __m512 p[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) {
+            if (packing) {
+                p[v] = v < nv - 1 ? _mm512_loadu_ps(src + 16 * v)
+                                  : _mm512_maskz_loadu_ps(last_mask, src + 16 * v); /* zero-fills */
+                _mm512_store_ps(panel + 16 * v, p[v]);
+            } else {
+                p[v] = _mm512_load_ps(panel + 16 * v);
+            }
+        }
+        if (packing)
+            src += ld_src;
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; r++) {
+            __m512 ar = _mm512_set1_ps(a[r * lhs.row_step]);
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = _mm512_fmadd_ps(ar, p[v], acc[r][v]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) {
+            float *cv = c + r * ldc + 16 * v;
+            __mmask16 m = v < nv - 1 ? (__mmask16)0xFFFF : last_mask;
+            if (store == STORE_ADD)
+                acc[r][v] = _mm512_add_ps(acc[r][v], _mm512_maskz_loadu_ps(m, cv));
+            _mm512_mask_storeu_ps(cv, m, acc[r][v]);
+        }
+}
+
+/* gemm_tile for rows in 1..MR, each count compiled on its own. */
+static ALWAYS_INLINE void gemm_tile_rows(int rows, int nv, float *c, size_t ldc, const float *a,
+                                         gemm_lhs lhs, float *panel, int K, int cols,
+                                         int store, int packing, const float *src,
+                                         size_t ld_src)
+{
+    _Static_assert(MR == 8, "one case per row count");
+#define TILE(n) gemm_tile(n, nv, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src)
+    switch (rows) {
+    case 8: TILE(8); break;
+    case 7: TILE(7); break;
+    case 6: TILE(6); break;
+    case 5: TILE(5); break;
+    case 4: TILE(4); break;
+    case 3: TILE(3); break;
+    case 2: TILE(2); break;
+    default: TILE(1); break;
+    }
+#undef TILE
+}
+
+/* gemm_slice for slices of nv vectors (a constant where this is inlined). */
+static ALWAYS_INLINE void gemm_slice_nv(int nv, float *c, size_t ldc, int M, gemm_lhs lhs,
+                                        const float *src, size_t ld_src, float *panel, int K,
+                                        int cols, int store)
+{
+    gemm_tile_rows(imin(MR, M), nv, c, ldc, lhs.base, lhs, panel, K, cols, store, 1, src, ld_src);
+    for (int m0 = MR; m0 < M; m0 += MR)
+        gemm_tile_rows(imin(MR, M - m0), nv, c + (size_t)m0 * ldc, ldc,
+                       lhs.base + m0 * lhs.tile_step, lhs, panel, K, cols, store, 0, NULL, 0);
+}
+
+/* One NR-column slice of a backward GEMM: C (M, cols) at c with row stride ldc
+ * = A (M, K) · S, S (K, cols) read at src with row stride ld_src; the first
+ * tile of rows packs S into panel (K, NR), the others read it from L1. */
+static ALWAYS_INLINE void gemm_slice(float *c, size_t ldc, int M, gemm_lhs lhs, const float *src,
+                                     size_t ld_src, float *panel, int K, int cols, int store)
+{
+    _Static_assert(NV == 3, "one case per vector count");
+    switch ((cols + 15) / 16) {
+    case 3: gemm_slice_nv(3, c, ldc, M, lhs, src, ld_src, panel, K, cols, store); break;
+    case 2: gemm_slice_nv(2, c, ldc, M, lhs, src, ld_src, panel, K, cols, store); break;
+    default: gemm_slice_nv(1, c, ldc, M, lhs, src, ld_src, panel, K, cols, store); break;
+    }
+}
+
+/* Columns [i0, i1) of dX (B,I) = dY (B,O) · W (O,I); scratch holds the packed
+ * slice (O, NR) of W. */
+static void avx512_backward_input_cols(float *dX, const float *dY, const float *W,
+                                       int B, int I, int O, int i0, int i1, float *scratch)
+{
+    gemm_lhs dy_rows = {.base = dY, .tile_step = (size_t)O, .row_step = (size_t)O, .col_step = 1};
+    for (int n0 = i0; n0 < i1; n0 += NR)
+        gemm_slice(dX + n0, (size_t)I, B, dy_rows, W + n0, (size_t)I, scratch, O,
+                   imin(NR, i1 - n0), STORE_SET);
+}
+
+static void avx512_backward_input(float *dX, const float *dY, const float *W,
+                                  int B, int I, int O, float *scratch)
+{
+    avx512_backward_input_cols(dX, dY, W, B, I, O, 0, I, scratch);
+}
+
+/* db[o0 .. o0+16n) (+)= Σ_r dY[r] for n vectors (a constant, 1..8), the last
+ * one masked by `last`: as bias_grad_group in kernels_avx2.c, Σ_r in order,
+ * then db + Σ. */
+static ALWAYS_INLINE void bias_grad_group(int n, float *db, const float *dY, int B, int O,
+                                          __mmask16 last, int fresh)
+{
+    __m512 s[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < n; v++)
+        s[v] = _mm512_setzero_ps();
+    for (int r = 0; r < B; r++, dY += O)
+#pragma GCC unroll 8
+        for (int v = 0; v < n; v++)
+            s[v] = _mm512_add_ps(s[v], _mm512_maskz_loadu_ps(v < n - 1 ? (__mmask16)0xFFFF : last,
+                                                             dY + 16 * v));
+#pragma GCC unroll 8
+    for (int v = 0; v < n; v++) {
+        __mmask16 m = v < n - 1 ? (__mmask16)0xFFFF : last;
+        if (!fresh)
+            s[v] = _mm512_add_ps(_mm512_maskz_loadu_ps(m, db + 16 * v), s[v]);
+        _mm512_mask_storeu_ps(db + 16 * v, m, s[v]);
+    }
+}
+
+/* db (O) (+)= Σ_r dY[r] (see bias_grad in kernels_avx2.c). */
+static ALWAYS_INLINE void bias_grad(float *db, const float *dY, int B, int O, int fresh)
+{
+    int o0 = 0;
+    for (; o0 + 128 <= O; o0 += 128)
+        bias_grad_group(8, db + o0, dY + o0, B, O, 0xFFFF, fresh);
+    if (o0 == O)
+        return;
+    int n = (O - o0 + 15) / 16;
+    __mmask16 last = first_lanes(O - o0 - 16 * (n - 1));
+#define GROUP(k) bias_grad_group(k, db + o0, dY + o0, B, O, last, fresh)
+    switch (n) {
+    case 7: GROUP(7); break;
+    case 6: GROUP(6); break;
+    case 5: GROUP(5); break;
+    case 4: GROUP(4); break;
+    case 3: GROUP(3); break;
+    case 2: GROUP(2); break;
+    default: GROUP(1); break;
+    }
+#undef GROUP
+}
+
+/* dyt (ceil(O/MR) blocks of (B, MR)) = dY (B,O)ᵀ cut into MR-row blocks, as
+ * pack_transposed_blocks in kernels_avx2.c; lanes past O are zero. */
+static void pack_transposed_blocks(float *dyt, const float *dY, int B, int O)
+{
+    _Static_assert(MR == 8, "one 8-lane vector per row of a block");
+    int m0 = 0;
+    for (; m0 + MR <= O; m0 += MR, dyt += (size_t)B * MR)
+        for (int k = 0; k < B; k++)
+            _mm256_store_ps(dyt + (size_t)k * MR, _mm256_loadu_ps(dY + (size_t)k * O + m0));
+    if (m0 < O) {
+        __mmask16 m = first_lanes(O - m0);
+        for (int k = 0; k < B; k++)
+            _mm256_store_ps(dyt + (size_t)k * MR, low8(_mm512_maskz_loadu_ps(m, dY + (size_t)k * O + m0)));
+    }
+}
+
+/* Columns [i0, i1) of dW (O,I) (+)= dY (B,O)ᵀ · X (B,I), and db (O) likewise
+ * when given (see kernels_avx2.c's backward_weights). */
+static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY, const float *X,
+                                           int B, int I, int O, int i0, int i1, float *scratch,
+                                           int fresh)
+{
+    if (db)
+        bias_grad(db, dY, B, O, fresh);
+    float *x_panel = scratch, *dyt = scratch + (size_t)B * NR;
+    pack_transposed_blocks(dyt, dY, B, O);
+    gemm_lhs dyt_blocks = {.base = dyt, .tile_step = (size_t)B, .row_step = 1, .col_step = MR};
+    for (int n0 = i0; n0 < i1; n0 += NR)
+        gemm_slice(dW + n0, (size_t)I, O, dyt_blocks, X + n0, (size_t)I, x_panel, B,
+                   imin(NR, i1 - n0), fresh ? STORE_SET : STORE_ADD);
+}
+
+static void avx512_backward_weights(float *dW, float *db, const float *dY, const float *X,
+                                    int B, int I, int O, float *scratch)
+{
+    backward_weights(dW, db, dY, X, B, I, O, 0, I, scratch, 0);
+}
+
+static void avx512_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
+                                          int B, int I, int O, float *scratch)
+{
+    backward_weights(dW, db, dY, X, B, I, O, 0, I, scratch, 1);
+}
+
+static void avx512_backward_weights_cols(float *dW, float *db, const float *dY, const float *X,
+                                         int B, int I, int O, int i0, int i1, bool fresh,
+                                         float *scratch)
+{
+    if (fresh)
+        backward_weights(dW, db, dY, X, B, I, O, i0, i1, scratch, 1);
+    else
+        backward_weights(dW, db, dY, X, B, I, O, i0, i1, scratch, 0);
+}
+
+static const nn_dense_kernels avx512_kernels = {
+    .name = "avx512",
+    .forward = avx512_forward,
+    .backward_input = avx512_backward_input,
+    .backward_weights = avx512_backward_weights,
+    .backward_weights_fresh = avx512_backward_weights_fresh,
+    .act_forward = avx512_act_forward,
+    .act_backward = avx512_act_backward,
+    .forward_cols = avx512_forward_cols,
+    .backward_input_cols = avx512_backward_input_cols,
+    .backward_weights_cols = avx512_backward_weights_cols,
+};
+
+const nn_dense_kernels *nn_kernels_avx512_unchecked(void) { return &avx512_kernels; }

@@ -1,0 +1,31 @@
+/* Internal to the engine: what kernels_dispatch.c needs to know about the
+ * AVX-512F kernels. Include nothing from here outside engine/kernels_*.c. */
+#ifndef NN_KERNELS_AVX512_H
+#define NN_KERNELS_AVX512_H
+
+#include "nn_kernels.h"
+
+/* The backward microkernel's tile is TILE_ROWS × PANEL_COLS. Scratch use:
+ *   backward_input    W in (O, PANEL_COLS) slices
+ *   backward_weights  X in (B, PANEL_COLS) slices, then dYᵀ in blocks of
+ *                     (B, TILE_ROWS): B · (O rounded up to TILE_ROWS) floats
+ *   forward           none */
+#define NN_AVX512_TILE_ROWS 8
+#define NN_AVX512_PANEL_COLS 48
+
+static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
+{
+    (void)I;
+    size_t b = (size_t)(B > 0 ? B : 1), o = (size_t)(O > 0 ? O : 1);
+    size_t o_rounded = (o + NN_AVX512_TILE_ROWS - 1) / NN_AVX512_TILE_ROWS * NN_AVX512_TILE_ROWS;
+    size_t backward_input = o * NN_AVX512_PANEL_COLS;
+    size_t backward_weights = b * NN_AVX512_PANEL_COLS + b * o_rounded;
+    return backward_input > backward_weights ? backward_input : backward_weights;
+}
+
+/* The AVX-512F table with no CPU check: executing any entry on a CPU without
+ * AVX-512F, AVX2 and FMA is an illegal instruction. Only nn_kernels_avx512()
+ * calls this. */
+const nn_dense_kernels *nn_kernels_avx512_unchecked(void);
+
+#endif
