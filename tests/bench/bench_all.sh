@@ -2,7 +2,7 @@
 # nnlab's benchmark suite (issues 7 and 12): prints ONE Markdown table with
 #   - one training epoch of the seed's model (784-64-10 Sigmoid, SGD lr 0.01,
 #     batch 32) and of a larger one (784-256-10 ReLU, Adam lr 1e-3, batch 128)
-#     on Fashion-MNIST 60 000: nnlab.fit on each kernel path (scalar, avx2) at
+#     on Fashion-MNIST 60 000: nnlab.fit on each kernel path (scalar, avx2, avx512) at
 #     1 and 2 threads (--threads; the speed-up of 2 over 1), the Lua per-batch
 #     loop; PyTorch as the seed's notes write it (torchvision + ToTensor +
 #     DataLoader) and with the data preloaded as one tensor, at 1 thread and at
@@ -102,7 +102,10 @@ note_load "gemm"
 openblas_info="not installed"
 gemm_out=$("$kernels" "$gemm_seconds" --summary 2>"$work/err")
 first=$(printf '%s\n' "$gemm_out" | head -n1)
-peak=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=//p')
+peak=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=\([^ ]*\).*/\1/p')
+peak_ymm=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=.* fma_peak_ymm=\([^ ]*\).*/\1/p')
+peak_zmm=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=.* fma_peak_zmm=\([^ ]*\).*/\1/p')
+simd=$("$nnlab" version 2>/dev/null | sed -n 's/^simd //p' | head -n1)
 awk -v p="${peak:-0}" 'BEGIN { exit !(p > 0) }' || peak=""
 case "$first" in
   openblas=none) openblas_info="not installed (libopenblas-dev): OpenBLAS column skipped" ;;
@@ -111,7 +114,8 @@ esac
 while read -r line; do
   case "$line" in gemm=*) ;; *) continue ;; esac
   g=$(kv "$line" gemm); B=$(kv "$line" B); I=$(kv "$line" I); O=$(kv "$line" O)
-  a=$(kv "$line" avx2); o=$(kv "$line" openblas)
+  gemm_path=avx2; [ "$simd" = avx512 ] && gemm_path=avx512
+  a=$(kv "$line" "$gemm_path"); o=$(kv "$line" openblas)
   case "$g" in
     forward) what="forward Y = X·Wᵀ" ;;
     backward_input) what="backward dX = dY·W" ;;
@@ -126,7 +130,10 @@ while read -r line; do
   else
     gfs="$a (OpenBLAS skipped)"
   fi
-  gemm_rows+=("| GEMM $what, ${B}×${I}→${O} | nnlab avx2 vs OpenBLAS sgemm | 1 | - | $gfs | $ratio | scalar $(kv "$line" scalar) GFLOP/s | $target |")
+  if [ "$I" != 784 ] && awk -v o="$o" 'BEGIN { exit !(o > 0) }'; then
+    target=$(awk -v a="$a" -v o="$o" 'BEGIN { print (a / o >= 0.9 ? "≥ 0.9×: **met**" : "≥ 0.9×: not met") }')
+  fi
+  gemm_rows+=("| GEMM $what, ${B}×${I}→${O} | nnlab $gemm_path vs OpenBLAS sgemm | 1 | - | $gfs | $ratio | scalar $(kv "$line" scalar), avx2 $(kv "$line" avx2), avx512 $(kv "$line" avx512) GFLOP/s (0: absent) | $target |")
 done <<<"$gemm_out"
 
 # ---- nnlab training rows -----------------------------------------------------
@@ -154,7 +161,6 @@ train_row() { # label model line description target [note]
 }
 
 declare -A model_desc=([seed]="seed 784-64-10 Sigmoid SGD b32" [large]="784-256-10 ReLU Adam b128")
-simd=$("$nnlab" version 2>/dev/null | sed -n 's/^simd //p' | head -n1)
 declare -A speedup
 for model in seed large; do
   d=${model_desc[$model]}
@@ -185,6 +191,17 @@ for model in seed large; do
     if line=$(run_train "$model" fit 1 "$t" NNLAB_SIMD=scalar); then
       train_row "nnlab.fit, scalar path (NNLAB_SIMD=scalar)" "$model" "$line" "$d" ""
     fi
+  done
+  # the other SIMD paths this CPU runs (the same bits: acc and loss match)
+  for p in avx2 avx512; do
+    [ "$p" = "$simd" ] && continue
+    NNLAB_SIMD=$p "$nnlab" version >/dev/null 2>&1 || continue
+    for t in 1 2; do
+      log "bench_all.sh: $d: $p path, $t thread(s)"
+      if line=$(run_train "$model" fit "$fit_epochs" "$t" NNLAB_SIMD=$p); then
+        train_row "nnlab.fit, $p path (NNLAB_SIMD=$p)" "$model" "$line" "$d" ""
+      fi
+    done
   done
 done
 
@@ -366,7 +383,7 @@ paths=${paths%; }
   echo
   echo "- machine: ${cpu:-unknown CPU}, cpu family $family model $cpumodel, $(nproc) cores (${flags% }), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
   echo "- nnlab: $("$nnlab" version 2>/dev/null | head -n1 | sed 's/^nnlab //'), build $build, SIMD ${simd:-?}, $(cc --version 2>/dev/null | head -n1)"
-  echo "- this core's AVX2 (ymm) FMA peak (12 chains of FMAs, bench_kernels): ${peak:-not measured} GFLOP/s; nnlab.fit rows at 1 and 2 threads (--threads), % of that peak × threads"
+  echo "- this core's FMA peaks (12 chains of FMAs, bench_kernels): ymm ${peak_ymm:-not measured} GFLOP/s, zmm ${peak_zmm:-not measured} GFLOP/s (0: no AVX-512F); percentages are of the wider, ${peak:-?} GFLOP/s, × threads"
   echo "- kernel paths: $paths"
   echo "- OpenBLAS: $openblas_info"
   if [ -n "$python" ]; then echo "- PyTorch: ${torch_version:-?} via $python (default threads here: $default_threads)"
