@@ -50,6 +50,14 @@ static int core_simd(lua_State *L)
     return 1;
 }
 
+/* core.numerics() -> "dense-1": the kernels' numerics, the same on every
+ * path (NN_KERNELS_NUMERICS); what cache keys record instead of the path. */
+static int core_numerics(lua_State *L)
+{
+    lua_pushstring(L, NN_KERNELS_NUMERICS);
+    return 1;
+}
+
 /* core.set_num_threads(n): threads for one run's kernels (nn_threads.h);
  * n in 1..256 (nnlab.threads checks it and says where it came from). */
 static int core_set_num_threads(lua_State *L)
@@ -108,6 +116,7 @@ static int core_metatable(lua_State *L)
 static const luaL_Reg core_functions[] = {
     {"engine_version", core_engine_version},
     {"simd", core_simd},
+    {"numerics", core_numerics},
     {"set_num_threads", core_set_num_threads},
     {"get_num_threads", core_get_num_threads},
     {"build_info", core_build_info},

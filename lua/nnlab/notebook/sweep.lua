@@ -380,7 +380,7 @@ end
 
 -- The cache key of a job of a sweep with its own run function.
 local function custom_job_key(spec, p, identities)
-  return { nnlab = { engine = core.engine_version(), simd = core.simd() }, params = p,
+  return { nnlab = { engine = core.engine_version(), numerics = core.numerics() }, params = p,
            run = closure_fingerprint(spec.run), train = identities.train, test = identities.test,
            valid = identities.valid }
 end
@@ -402,7 +402,7 @@ end
 local function job_key(spec, p, built, identities)
   return {
     valid = identities.valid,
-    nnlab = { engine = core.engine_version(), simd = core.simd() },
+    nnlab = { engine = core.engine_version(), numerics = core.numerics() },
     params = p,
     model = { layers = built.model:layers(),
               initial_parameters = built.model:checksum() },
