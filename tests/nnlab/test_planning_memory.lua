@@ -85,7 +85,15 @@ T.case("Ctrl-C while a sweep of a million variations is planned stops nnlab with
   os.remove(marker)
   local job = T.spawn("planning_interrupted", { "run", many, "--set", "marker=" .. marker }, env)
   T.wait_until("planning has started", function() return T.read(marker) ~= nil end, 60)
-  os.execute("sleep 15") -- planning goes on: the jobs planned so far fill the memory
+  -- planning goes on: the jobs planned so far fill the memory (600 MB resident,
+  -- about 5 s in a Release build; at most 15 s, as a slow build may take)
+  local started = proc.clock()
+  local function resident_mb()
+    local status = T.read("/proc/" .. job.pid .. "/status") or ""
+    return (tonumber(status:match("VmRSS:%s*(%d+)")) or 0) / 1024
+  end
+  T.wait_until("planning fills 600 MB or has run 15 s",
+               function() return resident_mb() >= 600 or proc.clock() - started >= 15 end, 30)
   local sent = proc.clock()
   proc.kill(job.pid, 2)
   T.wait_until("nnlab is gone", function() return not T.group_alive(job.pid) end, 60)
