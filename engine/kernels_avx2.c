@@ -366,8 +366,10 @@ enum { FORWARD_ROW_BLOCK = 43 * DOT_ROWS }; /* 129: a batch of 128 is one block 
  * forward is o0 = 0, o1 = O. Strips start at o0, so every element is the same
  * chain whatever the range (see dot_tile). */
 static void avx2_forward_cols(float *Y, const float *X, const float *W, const float *b,
-                              int B, int I, int O, nn_act act, float slope, int o0, int o1)
+                              int B, int I, int O, nn_act act, float slope, int o0, int o1,
+                              float *scratch)
 {
+    (void)scratch;
     _Static_assert(DOT_COLS == 4, "one case per column count");
     for (int r0 = 0; r0 < B; r0 += FORWARD_ROW_BLOCK) {
         int rows = imin(FORWARD_ROW_BLOCK, B - r0);
@@ -390,8 +392,7 @@ static void avx2_forward_cols(float *Y, const float *X, const float *W, const fl
 static void avx2_forward(float *Y, const float *X, const float *W, const float *b,
                          int B, int I, int O, nn_act act, float slope, float *scratch)
 {
-    (void)scratch;
-    avx2_forward_cols(Y, X, W, b, B, I, O, act, slope, 0, O);
+    avx2_forward_cols(Y, X, W, b, B, I, O, act, slope, 0, O, scratch);
 }
 
 /* ---- backward: the MR×NR microkernel over packed panels ----------------------- */

@@ -9,18 +9,19 @@
  *   backward_input    W in (O, PANEL_COLS) slices
  *   backward_weights  X in (B, PANEL_COLS) slices, then dYᵀ in blocks of
  *                     (B, TILE_ROWS): B · (O rounded up to TILE_ROWS) floats
- *   forward           none */
+ *   forward           8 rows of W interleaved pairwise: 8 · (I rounded up to 8) */
 #define NN_AVX512_TILE_ROWS 8
 #define NN_AVX512_PANEL_COLS 48
 
 static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
 {
-    (void)I;
     size_t b = (size_t)(B > 0 ? B : 1), o = (size_t)(O > 0 ? O : 1);
     size_t o_rounded = (o + NN_AVX512_TILE_ROWS - 1) / NN_AVX512_TILE_ROWS * NN_AVX512_TILE_ROWS;
     size_t backward_input = o * NN_AVX512_PANEL_COLS;
     size_t backward_weights = b * NN_AVX512_PANEL_COLS + b * o_rounded;
-    return backward_input > backward_weights ? backward_input : backward_weights;
+    size_t forward = 8 * (((size_t)(I > 0 ? I : 1) + 7) / 8 * 8);
+    size_t need = backward_input > backward_weights ? backward_input : backward_weights;
+    return need > forward ? need : forward;
 }
 
 /* The AVX-512F table with no CPU check: executing any entry on a CPU without

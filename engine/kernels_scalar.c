@@ -46,8 +46,10 @@ static void scalar_act_backward(float *dx, const float *dy, const float *y, size
 
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)) */
 static void scalar_forward_cols(float *Y, const float *X, const float *W, const float *b,
-                                int B, int I, int O, nn_act act, float slope, int o0, int o1)
+                                int B, int I, int O, nn_act act, float slope, int o0, int o1,
+                                float *scratch)
 {
+    (void)scratch;
     for (int r = 0; r < B; r++) {
         const float *x = X + (size_t)r * I;
         for (int o = o0; o < o1; o++) {
@@ -64,8 +66,7 @@ static void scalar_forward_cols(float *Y, const float *X, const float *W, const 
 static void scalar_forward(float *Y, const float *X, const float *W, const float *b,
                            int B, int I, int O, nn_act act, float slope, float *scratch)
 {
-    (void)scratch;
-    scalar_forward_cols(Y, X, W, b, B, I, O, act, slope, 0, O);
+    scalar_forward_cols(Y, X, W, b, B, I, O, act, slope, 0, O, scratch);
 }
 
 /* Columns [i0, i1) of dX (B,I) = dY (B,O) · W (O,I) */

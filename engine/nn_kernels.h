@@ -69,7 +69,8 @@ typedef struct nn_dense_kernels {
 
     /* Columns [o0, o1) of Y (B,O) = act(X·Wᵀ + b). Overwrites them. */
     void (*forward_cols)(float *Y, const float *X, const float *W, const float *b,
-                         int B, int I, int O, nn_act act, float slope, int o0, int o1);
+                         int B, int I, int O, nn_act act, float slope, int o0, int o1,
+                         float *scratch);
 
     /* Columns [i0, i1) of dX (B,I) = dY·W. Overwrites them. */
     void (*backward_input_cols)(float *dX, const float *dY, const float *W,

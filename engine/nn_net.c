@@ -490,7 +490,8 @@ static void forward_part(void *ctx, int part, int parts)
     const dense_job *j = ctx;
     int o0 = (int)nn_threads_split(j->O, NN_DENSE_FORWARD_GRAIN, part, parts);
     int o1 = (int)nn_threads_split(j->O, NN_DENSE_FORWARD_GRAIN, part + 1, parts);
-    j->k->forward_cols(j->Y, j->X, j->W, j->b, j->B, j->I, j->O, j->act, j->slope, o0, o1);
+    j->k->forward_cols(j->Y, j->X, j->W, j->b, j->B, j->I, j->O, j->act, j->slope, o0, o1,
+                       j->scratch + (size_t)part * j->scratch_stride);
 }
 
 static void backward_input_part(void *ctx, int part, int parts)
@@ -532,7 +533,7 @@ static void dense_forward(nn_net *net, float *Y, const float *X, const float *W,
         return;
     }
     dense_job j = {.k = k, .B = B, .I = I, .O = O, .X = X, .W = W, .b = b, .Y = Y, .act = act,
-                   .slope = slope};
+                   .slope = slope, .scratch = net->scratch, .scratch_stride = net->scratch_stride};
     nn_threads_run(parts, forward_part, &j);
 }
 

@@ -73,7 +73,7 @@ static void check_table_cols(const nn_dense_kernels *k)
             k->forward(whole, X, W, b, B, I, O, act, 0.1f, scratch);
             random_cuts(cuts, PARTS, O, &seed);
             for (int p = 0; p < PARTS; p++)
-                k->forward_cols(split, X, W, b, B, I, O, act, 0.1f, cuts[p], cuts[p + 1]);
+                k->forward_cols(split, X, W, b, B, I, O, act, 0.1f, cuts[p], cuts[p + 1], scratch);
             assert_memory_equal(whole, split, (size_t)B * O * sizeof(float));
         }
         k->backward_input(whole, dY, W, B, I, O, scratch);
