@@ -456,6 +456,15 @@ typedef struct gemm_lhs {
     size_t tile_step, row_step, col_step;
 } gemm_lhs;
 
+/* Brings the line holding p into L1 ahead of its use. The address may lie
+ * past the end of its buffer: a prefetch never faults, and it is computed as
+ * an integer. Large layers read rows of W, X and C whole kilobytes apart, a
+ * stride the hardware prefetchers do not follow across pages. */
+static ALWAYS_INLINE void prefetch(const float *p) { _mm_prefetch((const char *)(uintptr_t)p, _MM_HINT_T0); }
+
+/* How many rows ahead the packing reads. */
+enum { PACK_PREFETCH_ROWS = 8 };
+
 /* C = A·P (SET) or C = A·P + C (ADD), C added last: see STORE_SET in
  * kernels_avx2.c for why SET is, bit for bit, zeroing C and then ADD. */
 enum { STORE_SET = 0, STORE_ADD };
@@ -477,14 +486,17 @@ static ALWAYS_INLINE void gemm_tile(int rows, int nv, float *c, size_t ldc, cons
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < nv; v++)
+        for (int v = 0; v < nv; v++) {
             acc[r][v] = _mm512_setzero_ps();
+            prefetch(c + (MR + r) * ldc + 16 * v); /* the next tile's C, rows far apart */
+        }
 #pragma GCC unroll 2
     for (int k = 0; k < K; k++, a += lhs.col_step, panel += NR) {
         __m512 p[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < nv; v++) {
             if (packing) {
+                prefetch(src + PACK_PREFETCH_ROWS * ld_src + 16 * v);
                 p[v] = v < nv - 1 ? _mm512_loadu_ps(src + 16 * v)
                                   : _mm512_maskz_loadu_ps(last_mask, src + 16 * v); /* zero-fills */
                 _mm512_store_ps(panel + 16 * v, p[v]);
