@@ -160,26 +160,27 @@ static void scalar_act_backward(float *dx, const float *dy, const float *y, size
 
 /* ---- forward (dot_tile, hsum4) --------------------------------------------------- */
 
-/* dot_tile's 8 accumulators: lane l = the fmaf chain over k ≡ l (mod 8), k
- * ascending, from +0 (the masked tail's zero lanes add nothing: fma(0, 0, acc)
- * is acc, as acc is never -0). */
-FMA_CLONES
-static void dot8_lanes(float lane[8], const float *x, const float *w, int I)
+/* hsum4 (two _mm256_hadd_ps, then low half + high half) on one vector. */
+static float hsum8(const float l[8])
 {
-    for (int l = 0; l < 8; l++)
-        lane[l] = 0.0f;
+    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+/* Σ_k x[k]·w[k] as dot_tile and hsum4 compute it: 8 lanes, lane l the fmaf
+ * chain over k ≡ l (mod 8), k ascending, from +0 (the masked tail's zero
+ * lanes add nothing: fma(0, 0, acc) is acc, as acc is never -0), then hsum8.
+ * The lanes are this function's own, so they stay in registers. */
+FMA_CLONES
+static float dot8(const float *x, const float *w, int I)
+{
+    float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
     int k = 0;
     for (; k + 8 <= I; k += 8)
         for (int l = 0; l < 8; l++)
             lane[l] = fmaf(x[k + l], w[k + l], lane[l]);
     for (int l = 0; k + l < I; l++) /* the masked tail */
         lane[l] = fmaf(x[k + l], w[k + l], lane[l]);
-}
-
-/* hsum4 (two _mm256_hadd_ps, then low half + high half) on one vector. */
-static float hsum8(const float l[8])
-{
-    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    return hsum8(lane);
 }
 
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)) */
@@ -189,9 +190,7 @@ static void scalar_forward_cols(float *Y, const float *X, const float *W, const 
     for (int r = 0; r < B; r++) {
         const float *x = X + (size_t)r * I;
         for (int o = o0; o < o1; o++) {
-            float lane[8];
-            dot8_lanes(lane, x, W + (size_t)o * I, I);
-            float pre = hsum8(lane) + (b ? b[o] : 0.0f); /* _mm_add_ps(sum, bias) */
+            float pre = dot8(x, W + (size_t)o * I, I) + (b ? b[o] : 0.0f); /* _mm_add_ps */
             Y[(size_t)r * O + o] = act_apply(pre, act, slope);
         }
     }
