@@ -1,24 +1,138 @@
 /* Scalar reference kernels for dense layers (see nn_kernels.h for shapes).
- * Plain loops in the obvious order; the AVX2 kernels are tested against these. */
+ *
+ * Plain loops in the obvious order that give the AVX2 kernels' bits (the AVX2
+ * kernels define the numerics; kernels_avx2.c). Every output is the chain of
+ * float operations nn_kernels.h states, and each helper below names the AVX2
+ * primitive it mirrors:
+ *   forward           8 lane chains of fmaf over k ≡ l (mod 8), then the hsum4
+ *                     tree, then + bias (+0 without), then the activation
+ *   backward_input    one fmaf chain over o ascending, from +0
+ *   backward_weights  one fmaf chain over the batch from +0, then + old dW;
+ *                     db: plain sums over the batch from +0, then old db +
+ *   activations       exp8 / sigmoid8 / tanh8 / act8 / act_grad8, operation for
+ *                     operation (SSE's max/min, round to nearest even, 2^n built
+ *                     in the exponent bits, true division, sign-bit masks)
+ * This file is compiled with -ffp-contract=off: every fused multiply-add is an
+ * explicit fmaf, and nothing else fuses. Without -mfma, fmaf is a libm call
+ * (glibc picks the FMA instruction when the CPU has it); the GEMMs are also
+ * cloned for FMA CPUs (target_clones), where fmaf is the instruction itself
+ * and the loops vectorise. */
 #include "nn_kernels.h"
 
 #include <math.h>
+#include <string.h>
 
+/* The GEMM loops, compiled twice on x86-64: for CPUs with FMA (fmaf inlines to
+ * one instruction) and for any CPU (fmaf is libm's, correctly rounded there
+ * too); the loader picks one. Same bits either way. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define FMA_CLONES
+#endif
+
+/* ---- SSE / AVX lane semantics -------------------------------------------------- */
+
+static uint32_t bits_of(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static float float_of(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* _mm256_max_ps(a, b), _mm256_min_ps(a, b): b when either is NaN (or both 0). */
+static float max_ps(float a, float b) { return a > b ? a : b; }
+static float min_ps(float a, float b) { return a < b ? a : b; }
+
+/* _mm256_fnmadd_ps(a, b, c) = -(a·b) + c with one rounding. The minus goes on
+ * b, a constant here: negating a would flip the sign of a NaN a, which the
+ * instruction passes through unchanged. */
+static float fnmadd(float a, float b, float c) { return fmaf(a, -b, c); }
+
+/* _mm256_cvtps_epi32 of a float already rounded to an integer: INT32_MIN (the
+ * "integer indefinite") for NaN and values out of range. */
+static int32_t cvtps_epi32(float n)
+{
+    if (!(n >= -2147483648.0f && n < 2147483648.0f))
+        return INT32_MIN;
+    return (int32_t)n;
+}
+
+/* ---- activations (exp8, sigmoid8, tanh8, act8, act_grad8) ----------------------- */
+
+/* exp8: Cephes expf, x clamped to [-87.3, 88.4] (x second in max/min, so NaN
+ * stays NaN), n = round(x·log2 e) to nearest even, r = x - n·ln2 in two steps,
+ * degree-6 polynomial, 2^n built in the exponent field. */
+static float exp_cephes(float x)
+{
+    x = min_ps(88.3762626647949f, max_ps(-87.3365447504f, x));
+    float n = rintf(x * 1.44269504088896341f);           /* _mm256_round_ps, nearest */
+    float r = fnmadd(n, 0.693359375f, x);
+    r = fnmadd(n, -2.12194440e-4f, r);
+    float p = 1.9875691500e-4f;
+    p = fmaf(p, r, 1.3981999507e-3f);
+    p = fmaf(p, r, 8.3334519073e-3f);
+    p = fmaf(p, r, 4.1665795894e-2f);
+    p = fmaf(p, r, 1.6666665459e-1f);
+    p = fmaf(p, r, 5.0000001201e-1f);
+    float y = fmaf(p * r, r, r + 1.0f);
+    /* _mm256_add_epi32 (wrapping) and _mm256_slli_epi32 */
+    uint32_t biased = (uint32_t)cvtps_epi32(n) + 127u;
+    return y * float_of(biased << 23);
+}
+
+/* sigmoid8: 1 / (1 + e^(0 - x)), a true division. */
+static float sigmoid_cephes(float x)
+{
+    float e = exp_cephes(0.0f - x);
+    return 1.0f / (1.0f + e);
+}
+
+/* tanh8: Cephes tanhf, the odd polynomial where |x| < 0.625, else
+ * 1 - 2/(e^2|x| + 1) with x's sign or'ed in; a NaN takes the second branch. */
+static float tanh_cephes(float x)
+{
+    const uint32_t sign = 0x80000000u;
+    float ax = float_of(bits_of(x) & ~sign);              /* _mm256_andnot_ps */
+    float z = x * x;
+    float p = -5.70498872745e-3f;
+    p = fmaf(p, z, 2.06390887954e-2f);
+    p = fmaf(p, z, -5.37397155531e-2f);
+    p = fmaf(p, z, 1.33314422036e-1f);
+    p = fmaf(p, z, -3.33332819422e-1f);
+    float small = fmaf(p * z, x, x);
+
+    float e = exp_cephes(ax + ax);
+    float large = 1.0f - 2.0f / (e + 1.0f);
+    large = float_of(bits_of(large) | (bits_of(x) & sign)); /* _mm256_or_ps, _and_ps */
+
+    return ax < 0.625f ? small : large;                   /* _CMP_LT_OQ, blendv */
+}
+
+/* act8 */
 static float act_apply(float x, nn_act act, float slope)
 {
     switch (act) {
-    case NN_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
-    case NN_ACT_RELU: return x > 0.0f ? x : 0.0f;
-    case NN_ACT_LEAKY_RELU: return x > 0.0f ? x : slope * x;
-    case NN_ACT_TANH: return tanhf(x);
+    case NN_ACT_SIGMOID: return sigmoid_cephes(x);
+    case NN_ACT_RELU: return max_ps(x, 0.0f);             /* NaN -> 0 */
+    case NN_ACT_LEAKY_RELU: return x > 0.0f ? x : x * slope; /* _CMP_GT_OQ, blendv */
+    case NN_ACT_TANH: return tanh_cephes(x);
     case NN_ACT_NONE: break;
     }
     return x;
 }
 
-/* act'(pre) written through y = act(pre). For leaky ReLU with slope > 0 the
- * sign of y is the sign of pre; slope 0 behaves as ReLU. PyTorch's grad at 0
- * is 0 for ReLU and `slope` for LeakyReLU (x > 0 is the test); we match. */
+/* act_grad8: act'(pre) written through y = act(pre). For leaky ReLU with
+ * slope > 0 the sign of y is the sign of pre; slope 0 behaves as ReLU.
+ * PyTorch's grad at 0 is 0 for ReLU and `slope` for LeakyReLU (x > 0 is the
+ * test); we match. */
 static float act_grad_from_output(float y, nn_act act, float slope)
 {
     switch (act) {
@@ -44,6 +158,31 @@ static void scalar_act_backward(float *dx, const float *dy, const float *y, size
         dx[i] = dy[i] * act_grad_from_output(y[i], act, slope);
 }
 
+/* ---- forward (dot_tile, hsum4) --------------------------------------------------- */
+
+/* hsum4 (two _mm256_hadd_ps, then low half + high half) on one vector. */
+static float hsum8(const float l[8])
+{
+    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+/* Σ_k x[k]·w[k] as dot_tile and hsum4 compute it: 8 lanes, lane l the fmaf
+ * chain over k ≡ l (mod 8), k ascending, from +0 (the masked tail's zero
+ * lanes add nothing: fma(0, 0, acc) is acc, as acc is never -0), then hsum8.
+ * The lanes are this function's own, so they stay in registers. */
+FMA_CLONES
+static float dot8(const float *x, const float *w, int I)
+{
+    float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    int k = 0;
+    for (; k + 8 <= I; k += 8)
+        for (int l = 0; l < 8; l++)
+            lane[l] = fmaf(x[k + l], w[k + l], lane[l]);
+    for (int l = 0; k + l < I; l++) /* the masked tail */
+        lane[l] = fmaf(x[k + l], w[k + l], lane[l]);
+    return hsum8(lane);
+}
+
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)) */
 static void scalar_forward_cols(float *Y, const float *X, const float *W, const float *b,
                                 int B, int I, int O, nn_act act, float slope, int o0, int o1,
@@ -53,11 +192,8 @@ static void scalar_forward_cols(float *Y, const float *X, const float *W, const 
     for (int r = 0; r < B; r++) {
         const float *x = X + (size_t)r * I;
         for (int o = o0; o < o1; o++) {
-            const float *w = W + (size_t)o * I;
-            float acc = b ? b[o] : 0.0f;
-            for (int i = 0; i < I; i++)
-                acc += x[i] * w[i];
-            Y[(size_t)r * O + o] = act_apply(acc, act, slope);
+            float pre = dot8(x, W + (size_t)o * I, I) + (b ? b[o] : 0.0f); /* _mm_add_ps */
+            Y[(size_t)r * O + o] = act_apply(pre, act, slope);
         }
     }
 }
@@ -69,7 +205,11 @@ static void scalar_forward(float *Y, const float *X, const float *W, const float
     scalar_forward_cols(Y, X, W, b, B, I, O, act, slope, 0, O, scratch);
 }
 
-/* Columns [i0, i1) of dX (B,I) = dY (B,O) · W (O,I) */
+/* ---- backward (gemm_tile, bias_grad_group) ---------------------------------------- */
+
+/* Columns [i0, i1) of dX (B,I) = dY (B,O) · W (O,I): gemm_tile with STORE_SET,
+ * each dX[r][i] = fmaf(dY[r][o], W[o][i], ·) chained over o from +0. */
+FMA_CLONES
 static void scalar_backward_input_cols(float *dX, const float *dY, const float *W,
                                        int B, int I, int O, int i0, int i1, float *scratch)
 {
@@ -82,7 +222,7 @@ static void scalar_backward_input_cols(float *dX, const float *dY, const float *
             float g = dY[(size_t)r * O + o];
             const float *w = W + (size_t)o * I;
             for (int i = i0; i < i1; i++)
-                dx[i] += g * w[i];
+                dx[i] = fmaf(g, w[i], dx[i]);
         }
     }
 }
@@ -95,8 +235,15 @@ static void scalar_backward_input(float *dX, const float *dY, const float *W,
 }
 
 /* Columns [i0, i1) of dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r].
- * When `fresh`: those columns of dW and db zeroed first (the same bits as
- * zeroing, then accumulating). */
+ * gemm_tile: each dW[o][i] is fmaf(dY[r][o], X[r][i], ·) chained over r from
+ * +0, then (STORE_ADD) that sum + the old dW[o][i]; when `fresh` (STORE_SET),
+ * the sum alone, which is what zeroing and then adding leave (the sum is never
+ * -0). bias_grad_group: db[o] = old db[o] + (Σ_r dY[r][o] from +0), or the sum
+ * alone when `fresh`. Chunks of CHUNK columns keep the running sums on the
+ * stack while the rows of X are read in order. */
+enum { CHUNK = 64 };
+
+FMA_CLONES
 static void scalar_backward_weights_cols(float *dW, float *db, const float *dY, const float *X,
                                          int B, int I, int O, int i0, int i1, bool fresh,
                                          float *scratch)
@@ -104,20 +251,28 @@ static void scalar_backward_weights_cols(float *dW, float *db, const float *dY, 
     (void)scratch;
     for (int o = 0; o < O; o++) {
         float *dw = dW + (size_t)o * I;
-        if (fresh)
-            for (int i = i0; i < i1; i++)
-                dw[i] = 0.0f;
-        float bias_acc = 0.0f;
-        for (int r = 0; r < B; r++) {
-            float g = dY[(size_t)r * O + o];
-            const float *x = X + (size_t)r * I;
-            bias_acc += g;
-            for (int i = i0; i < i1; i++)
-                dw[i] += g * x[i];
+        for (int c0 = i0; c0 < i1; c0 += CHUNK) {
+            int n = i1 - c0 < CHUNK ? i1 - c0 : CHUNK;
+            float acc[CHUNK];
+            for (int j = 0; j < n; j++)
+                acc[j] = 0.0f;
+            for (int r = 0; r < B; r++) {
+                float g = dY[(size_t)r * O + o];
+                const float *x = X + (size_t)r * I + c0;
+                for (int j = 0; j < n; j++)
+                    acc[j] = fmaf(g, x[j], acc[j]);
+            }
+            for (int j = 0; j < n; j++)
+                dw[c0 + j] = fresh ? acc[j] : acc[j] + dw[c0 + j];
         }
-        if (db)
-            db[o] = (fresh ? 0.0f : db[o]) + bias_acc;
     }
+    if (db)
+        for (int o = 0; o < O; o++) {
+            float s = 0.0f;
+            for (int r = 0; r < B; r++)
+                s = s + dY[(size_t)r * O + o];
+            db[o] = fresh ? s : db[o] + s;
+        }
 }
 
 /* dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r] */
@@ -127,8 +282,8 @@ static void scalar_backward_weights(float *dW, float *db, const float *dY, const
     scalar_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, false, scratch);
 }
 
-/* dW (O,I) = 0 + dY (B,O)ᵀ · X (B,I);  db (O) = 0 + Σ_r dY[r]: zeroing, then
- * the accumulating kernel, so the result is the same bit for bit. */
+/* dW (O,I) = dY (B,O)ᵀ · X (B,I);  db (O) = Σ_r dY[r], without reading them:
+ * the same bits as zeroing, then the accumulating kernel. */
 static void scalar_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
                                           int B, int I, int O, float *scratch)
 {

@@ -6,6 +6,22 @@
  * NNLAB_SIMD=scalar|avx2|avx512 forces one, and a value that names no path, or
  * a path this CPU lacks, is an error (nn_kernels_choose).
  *
+ * Numerics: every path gives the same bits for every entry (tests/engine/
+ * test_kernels.c holds each table to the scalar one bit for bit), because
+ * every path computes each output with this chain (the AVX2 kernels' own):
+ * forward, Y[r][o] = act(s + b[o]) (+ 0.0f without bias), s = ((l0 + l1) +
+ * (l2 + l3)) + ((l4 + l5) + (l6 + l7)) where lane l = fma(X[r][k], W[o][k], ·)
+ * chained over k ≡ l (mod 8), k ascending, from +0; backward_input, dX[r][i] =
+ * fma(dY[r][o], W[o][i], ·) chained over o ascending from +0; backward_weights,
+ * dW[o][i] = (fma(dY[r][o], X[r][i], ·) chained over r ascending from +0) +
+ * old dW[o][i] (the chain alone when fresh), db[o] = old db[o] + (Σ_r dY[r][o]
+ * by plain adds from +0) (the sum alone when fresh); the activations are
+ * kernels_avx2.c's exp8/sigmoid8/tanh8/act8/act_grad8 operation for operation
+ * (Cephes exp with clamps and round-to-nearest-even, true divisions, SSE's
+ * max/min and ordered compares for NaN), and act_backward is dy · act'(y). The
+ * _cols entries give each element the same chain, so any split gives the same
+ * bits; so do the number of threads and where a size falls in a tile.
+ *
  * Shapes (row-major, contiguous):
  *   X  (B, I)   layer input          W  (O, I)   weight, like torch.nn.Linear
  *   Y  (B, O)   layer output         b  (O)      bias (may be NULL)

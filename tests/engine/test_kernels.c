@@ -1,10 +1,14 @@
-/* Dense kernels: the scalar reference against double-precision loops, and the
- * AVX2 table against the scalar one, on odd sizes and the experiments' shapes,
- * for every activation, with guards after every output and after the scratch. */
+/* Dense kernels: the scalar reference against double-precision loops (with
+ * tolerances), and every SIMD table this CPU runs (AVX2, AVX-512) against the
+ * scalar one bit for bit, every entry (the _cols ones over a few splits), on
+ * odd sizes and the experiments' shapes, for every activation, with guards
+ * after every output and after the scratch. A table this CPU or build lacks is
+ * skipped with a printed reason. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "nn_kernels.h"
@@ -176,14 +180,13 @@ static void backward_weights_double(float *dW, float *db, const float *dY, const
     }
 }
 
-/* ---- checks: one kernel against a reference on one shape ----------------------- */
+/* ---- the scalar reference against double precision ------------------------------ */
 
-typedef enum { REF_DOUBLE, REF_SCALAR } reference;
-
-/* `k`'s forward against the double loops or the scalar table, for every
- * activation, with and without bias. Weights like torch.nn.Linear's init. */
-static void check_forward(const nn_dense_kernels *k, reference ref, shape s, uint64_t seed)
+/* The scalar forward against the double loops, for every activation, with and
+ * without bias. Weights like torch.nn.Linear's init. */
+static void check_forward_double(shape s, uint64_t seed)
 {
+    const nn_dense_kernels *k = nn_kernels_scalar();
     nn_rng rng;
     nn_rng_seed(&rng, seed, 7);
     size_t ny = (size_t)s.B * s.O, nscratch;
@@ -199,16 +202,10 @@ static void check_forward(const nn_dense_kernels *k, reference ref, shape s, uin
             act_case c = act_cases[a];
             const float *bias = with_bias ? b : NULL;
             k->forward(Y, X, W, bias, s.B, s.I, s.O, c.act, c.slope, scratch);
-            if (ref == REF_DOUBLE) {
-                forward_double(Y_ref, pre, X, W, bias, s.B, s.I, s.O, c.act, c.slope);
-            } else {
-                nn_kernels_scalar()->forward(pre, X, W, bias, s.B, s.I, s.O, NN_ACT_NONE, 0.0f,
-                                             scratch);
-                nn_kernels_scalar()->forward(Y_ref, X, W, bias, s.B, s.I, s.O, c.act, c.slope,
-                                             scratch);
-            }
+            forward_double(Y_ref, pre, X, W, bias, s.B, s.I, s.O, c.act, c.slope);
             /* The activations are 1-Lipschitz, so the pre-activation's absolute
-             * tolerance carries over; 1e-6 covers the activation's own rounding. */
+             * tolerance carries over; 1e-6 covers the activation's own rounding
+             * (and sigmoid's clamped exp: ~1e-38 where the double is ~1e-44). */
             double atol = gemm_atol(pre, ny) + 1e-6;
             assert_close(Y, Y_ref, ny, GEMM_RTOL, atol);
             assert_guard_intact(Y, ny);
@@ -218,8 +215,9 @@ static void check_forward(const nn_dense_kernels *k, reference ref, shape s, uin
     nn_free(scratch);
 }
 
-static void check_backward_input(const nn_dense_kernels *k, reference ref, shape s, uint64_t seed)
+static void check_backward_input_double(shape s, uint64_t seed)
 {
+    const nn_dense_kernels *k = nn_kernels_scalar();
     nn_rng rng;
     nn_rng_seed(&rng, seed, 8);
     size_t nx = (size_t)s.B * s.I, nscratch;
@@ -229,10 +227,7 @@ static void check_backward_input(const nn_dense_kernels *k, reference ref, shape
     float *scratch = guarded_scratch(s.B, s.I, s.O, &nscratch);
 
     k->backward_input(dX, dY, W, s.B, s.I, s.O, scratch);
-    if (ref == REF_DOUBLE)
-        backward_input_double(dX_ref, dY, W, s.B, s.I, s.O);
-    else
-        nn_kernels_scalar()->backward_input(dX_ref, dY, W, s.B, s.I, s.O, scratch);
+    backward_input_double(dX_ref, dY, W, s.B, s.I, s.O);
     double atol = gemm_atol(dX_ref, nx);
     assert_close(dX, dX_ref, nx, GEMM_RTOL, atol);
     assert_guard_intact(dX, nx);
@@ -243,8 +238,9 @@ static void check_backward_input(const nn_dense_kernels *k, reference ref, shape
 
 /* dW and db start non-zero: the kernel must add, not overwrite. With db NULL,
  * the bias gradient is skipped. */
-static void check_backward_weights(const nn_dense_kernels *k, reference ref, shape s, uint64_t seed)
+static void check_backward_weights_double(shape s, uint64_t seed)
 {
+    const nn_dense_kernels *k = nn_kernels_scalar();
     nn_rng rng;
     nn_rng_seed(&rng, seed, 9);
     size_t nw = (size_t)s.O * s.I, nscratch;
@@ -262,11 +258,7 @@ static void check_backward_weights(const nn_dense_kernels *k, reference ref, sha
         memcpy(db, db0, s.O * sizeof *db);
         memcpy(db_ref, db0, s.O * sizeof *db);
         k->backward_weights(dW, with_db ? db : NULL, dY, X, s.B, s.I, s.O, scratch);
-        if (ref == REF_DOUBLE)
-            backward_weights_double(dW_ref, with_db ? db_ref : NULL, dY, X, s.B, s.I, s.O);
-        else
-            nn_kernels_scalar()->backward_weights(dW_ref, with_db ? db_ref : NULL, dY, X, s.B,
-                                                  s.I, s.O, scratch);
+        backward_weights_double(dW_ref, with_db ? db_ref : NULL, dY, X, s.B, s.I, s.O);
         double atol_dW = gemm_atol(dW_ref, nw), atol_db = gemm_atol(db_ref, (size_t)s.O);
         assert_close(dW, dW_ref, nw, GEMM_RTOL, atol_dW);
         assert_close(db, db_ref, (size_t)s.O, GEMM_RTOL, atol_db);
@@ -280,13 +272,283 @@ static void check_backward_weights(const nn_dense_kernels *k, reference ref, sha
     nn_free(scratch);
 }
 
+static void for_all_shapes(void (*check)(shape, uint64_t))
+{
+    uint64_t seed = 1;
+    for (size_t i = 0; i < sizeof odd_shapes / sizeof odd_shapes[0]; i++)
+        check(odd_shapes[i], seed++);
+    for (size_t i = 0; i < sizeof experiment_shapes / sizeof experiment_shapes[0]; i++)
+        check(experiment_shapes[i], seed++);
+}
+
+static void test_scalar_forward_matches_double(void **state)
+{
+    (void)state;
+    for_all_shapes(check_forward_double);
+}
+
+static void test_scalar_backward_input_matches_double(void **state)
+{
+    (void)state;
+    for_all_shapes(check_backward_input_double);
+}
+
+static void test_scalar_backward_weights_matches_double(void **state)
+{
+    (void)state;
+    for_all_shapes(check_backward_weights_double);
+}
+
+/* ---- the SIMD tables ---------------------------------------------------------------- */
+
+/* Every SIMD table this CPU and build run, NULL-terminated; each one missing is
+ * reported once, with the reason. */
+enum { MAX_PATHS = 2 };
+static const nn_dense_kernels *simd_tables[MAX_PATHS + 1];
+
+static void find_simd_tables(void)
+{
+    static bool found;
+    if (found)
+        return;
+    found = true;
+    nn_cpu_features cpu = nn_cpu_features_detect();
+    size_t n = 0;
+    if (nn_kernels_avx2())
+        simd_tables[n++] = nn_kernels_avx2();
+    else
+        printf("avx2: skipped: this CPU (or its OS) lacks AVX2, FMA or YMM state\n");
+    if (nn_kernels_avx512())
+        simd_tables[n++] = nn_kernels_avx512();
+    else if (cpu.avx512f && cpu.os_zmm && cpu.avx2 && cpu.fma)
+        printf("avx512: skipped: this build has no AVX-512 kernels (nn_kernels_avx512() is NULL)\n");
+    else
+        printf("avx512: skipped: this CPU (or its OS) lacks AVX-512F, AVX2, FMA or ZMM state\n");
+    for (size_t i = 0; i < n; i++)
+        printf("%s: compared with scalar bit for bit\n", simd_tables[i]->name);
+    fflush(stdout);
+}
+
+/* a and b (n floats) hold the same bits, else the test fails at the caller's
+ * line naming the table, the entry and the first element that differs. */
+#define assert_same_bits(a, b, n, table, what)                                              \
+    do {                                                                                     \
+        const float *x_ = (a), *y_ = (b);                                                    \
+        for (size_t e_ = 0; e_ < (size_t)(n); e_++) {                                       \
+            uint32_t u_, v_;                                                                 \
+            memcpy(&u_, x_ + e_, sizeof u_);                                                 \
+            memcpy(&v_, y_ + e_, sizeof v_);                                                 \
+            if (u_ != v_) {                                                                  \
+                print_error("%s:%d: %s %s: element %zu of %zu: %.9g (0x%08x) vs scalar "     \
+                            "%.9g (0x%08x)\n", __FILE__, __LINE__, (table)->name, (what),    \
+                            e_, (size_t)(n), (double)x_[e_], u_, (double)y_[e_], v_);        \
+                _fail(__FILE__, __LINE__);                                                   \
+            }                                                                                \
+        }                                                                                    \
+    } while (0)
+
+/* Split points of n columns for the _cols entries: the whole, three uneven
+ * parts, and one column then the rest (empty parts left out). */
+enum { MAX_CUTS = 4 };
+typedef struct split {
+    int n, cut[MAX_CUTS];
+} split;
+
+static int splits_of(int n, split out[3])
+{
+    int k = 0;
+    out[k++] = (split){2, {0, n}};
+    if (n >= 3)
+        out[k++] = (split){4, {0, n / 3, n / 3 + (n - n / 3) / 2 + 1, n}};
+    if (n >= 2)
+        out[k++] = (split){3, {0, 1, n}};
+    return k;
+}
+
+/* forward and forward_cols of `k` against the scalar forward, every
+ * activation, with and without bias; on the large shapes (over 10⁶
+ * multiply-adds), every activation once, with bias or without in turn (the
+ * sums do not depend on the activation, and the scalar forward's fmaf chains
+ * are slow under the sanitizers). */
+static void check_forward_bits(const nn_dense_kernels *k, shape s, uint64_t seed)
+{
+    const nn_dense_kernels *sc = nn_kernels_scalar();
+    nn_rng rng;
+    nn_rng_seed(&rng, seed, 7);
+    size_t ny = (size_t)s.B * s.O, nscratch;
+    float bound = 1.0f / sqrtf((float)s.I);
+    float *X = uniform_floats(&rng, (size_t)s.B * s.I, -1.0f, 1.0f);
+    float *W = uniform_floats(&rng, (size_t)s.O * s.I, -bound, bound);
+    float *b = uniform_floats(&rng, (size_t)s.O, -4.0f * bound, 4.0f * bound);
+    float *Y = guarded_output(ny), *Y_ref = guarded_output(ny);
+    float *scratch = guarded_scratch(s.B, s.I, s.O, &nscratch);
+    split sp[3];
+    int nsp = splits_of(s.O, sp);
+
+    bool large = (double)s.B * s.I * s.O > 1e6;
+    for (int a = 0; a < N_ACT_CASES; a++)
+        for (int with_bias = 0; with_bias < 2; with_bias++) {
+            if (large && (a + with_bias + (int)seed) % 2)
+                continue;
+            act_case c = act_cases[a];
+            const float *bias = with_bias ? b : NULL;
+            sc->forward(Y_ref, X, W, bias, s.B, s.I, s.O, c.act, c.slope, scratch);
+            k->forward(Y, X, W, bias, s.B, s.I, s.O, c.act, c.slope, scratch);
+            assert_same_bits(Y, Y_ref, ny, k, "forward");
+            assert_guard_intact(Y, ny);
+            /* one split per activation and bias, in turn */
+            split p = sp[(2 * a + with_bias) % nsp];
+            for (size_t i = 0; i < ny; i++)
+                Y[i] = -12345.0f;
+            for (int j = 0; j + 1 < p.n; j++)
+                k->forward_cols(Y, X, W, bias, s.B, s.I, s.O, c.act, c.slope, p.cut[j],
+                                p.cut[j + 1], scratch);
+            assert_same_bits(Y, Y_ref, ny, k, "forward_cols");
+            assert_guard_intact(Y, ny);
+            assert_guard_intact(scratch, nscratch);
+        }
+    free(X), free(W), free(b), free(Y), free(Y_ref);
+    nn_free(scratch);
+}
+
+/* backward_input and backward_input_cols of `k` against scalar's. */
+static void check_backward_input_bits(const nn_dense_kernels *k, shape s, uint64_t seed)
+{
+    const nn_dense_kernels *sc = nn_kernels_scalar();
+    nn_rng rng;
+    nn_rng_seed(&rng, seed, 8);
+    size_t nx = (size_t)s.B * s.I, nscratch;
+    float *dY = uniform_floats(&rng, (size_t)s.B * s.O, -1.0f, 1.0f);
+    float *W = uniform_floats(&rng, (size_t)s.O * s.I, -1.0f, 1.0f);
+    float *dX = guarded_output(nx), *dX_ref = guarded_output(nx);
+    float *scratch = guarded_scratch(s.B, s.I, s.O, &nscratch);
+    split sp[3];
+    int nsp = splits_of(s.I, sp);
+
+    sc->backward_input(dX_ref, dY, W, s.B, s.I, s.O, scratch);
+    k->backward_input(dX, dY, W, s.B, s.I, s.O, scratch);
+    assert_same_bits(dX, dX_ref, nx, k, "backward_input");
+    assert_guard_intact(dX, nx);
+    for (int q = 0; q < nsp; q++) {
+        for (size_t i = 0; i < nx; i++)
+            dX[i] = -12345.0f;
+        for (int j = 0; j + 1 < sp[q].n; j++)
+            k->backward_input_cols(dX, dY, W, s.B, s.I, s.O, sp[q].cut[j], sp[q].cut[j + 1],
+                                   scratch);
+        assert_same_bits(dX, dX_ref, nx, k, "backward_input_cols");
+        assert_guard_intact(dX, nx);
+    }
+    assert_guard_intact(scratch, nscratch);
+    free(dY), free(W), free(dX), free(dX_ref);
+    nn_free(scratch);
+}
+
+/* backward_weights (accumulating into non-zero dW and db), backward_weights_fresh
+ * (into NaN) and backward_weights_cols (both ways, db given to the last part)
+ * of `k` against scalar's, with and without db. X has a column of exact zeros
+ * and dY a column of them: sums of ±0 products. */
+static void check_backward_weights_bits(const nn_dense_kernels *k, shape s, uint64_t seed)
+{
+    const nn_dense_kernels *sc = nn_kernels_scalar();
+    nn_rng rng;
+    nn_rng_seed(&rng, seed, 9);
+    size_t nw = (size_t)s.O * s.I, nscratch;
+    float *dY = uniform_floats(&rng, (size_t)s.B * s.O, -1.0f, 1.0f);
+    float *X = uniform_floats(&rng, (size_t)s.B * s.I, -1.0f, 1.0f);
+    float *dW0 = uniform_floats(&rng, nw, -1.0f, 1.0f);
+    float *db0 = uniform_floats(&rng, (size_t)s.O, -1.0f, 1.0f);
+    for (int r = 0; r < s.B; r++) {
+        X[(size_t)r * s.I] = r % 2 ? -0.0f : 0.0f;
+        dY[(size_t)r * s.O + s.O - 1] = 0.0f;
+    }
+    float *dW = guarded_output(nw), *dW_ref = guarded_output(nw);
+    float *db = guarded_output((size_t)s.O), *db_ref = guarded_output((size_t)s.O);
+    float *scratch = guarded_scratch(s.B, s.I, s.O, &nscratch);
+    split sp[3];
+    int nsp = splits_of(s.I, sp);
+
+    for (int fresh = 0; fresh < 2; fresh++)
+        for (int with_db = 0; with_db < 2; with_db++) {
+            memcpy(dW_ref, dW0, nw * sizeof *dW);
+            memcpy(db_ref, db0, s.O * sizeof *db);
+            float *db_r = with_db ? db_ref : NULL;
+            if (fresh)
+                sc->backward_weights_fresh(dW_ref, db_r, dY, X, s.B, s.I, s.O, scratch);
+            else
+                sc->backward_weights(dW_ref, db_r, dY, X, s.B, s.I, s.O, scratch);
+            for (int q = -1; q < nsp; q++) { /* the whole entry, then each split */
+                if (fresh) {
+                    for (size_t i = 0; i < nw; i++)
+                        dW[i] = NAN;
+                    for (int o = 0; o < s.O; o++)
+                        db[o] = with_db ? NAN : db0[o];
+                } else {
+                    memcpy(dW, dW0, nw * sizeof *dW);
+                    memcpy(db, db0, s.O * sizeof *db);
+                }
+                const char *what;
+                if (q < 0 && fresh) {
+                    what = "backward_weights_fresh";
+                    k->backward_weights_fresh(dW, with_db ? db : NULL, dY, X, s.B, s.I, s.O,
+                                              scratch);
+                } else if (q < 0) {
+                    what = "backward_weights";
+                    k->backward_weights(dW, with_db ? db : NULL, dY, X, s.B, s.I, s.O, scratch);
+                } else {
+                    what = "backward_weights_cols";
+                    for (int j = 0; j + 1 < sp[q].n; j++)
+                        k->backward_weights_cols(dW, with_db && j + 2 == sp[q].n ? db : NULL,
+                                                 dY, X, s.B, s.I, s.O, sp[q].cut[j],
+                                                 sp[q].cut[j + 1], fresh, scratch);
+                }
+                assert_same_bits(dW, dW_ref, nw, k, what);
+                assert_same_bits(db, db_ref, (size_t)s.O, k, what);
+                assert_guard_intact(dW, nw);
+                assert_guard_intact(db, (size_t)s.O);
+                assert_guard_intact(scratch, nscratch);
+            }
+        }
+    free(dY), free(X), free(dW0), free(db0), free(dW), free(dW_ref), free(db), free(db_ref);
+    nn_free(scratch);
+}
+
+typedef void (*bits_check)(const nn_dense_kernels *, shape, uint64_t);
+
+static void check_all_paths_all_shapes(bits_check check)
+{
+    find_simd_tables();
+    for (const nn_dense_kernels **k = simd_tables; *k; k++) {
+        uint64_t seed = 1;
+        for (size_t i = 0; i < sizeof odd_shapes / sizeof odd_shapes[0]; i++)
+            check(*k, odd_shapes[i], seed++);
+        for (size_t i = 0; i < sizeof experiment_shapes / sizeof experiment_shapes[0]; i++)
+            check(*k, experiment_shapes[i], seed++);
+    }
+}
+
+static void test_paths_forward_same_bits(void **state)
+{
+    (void)state;
+    check_all_paths_all_shapes(check_forward_bits);
+}
+
+static void test_paths_backward_input_same_bits(void **state)
+{
+    (void)state;
+    check_all_paths_all_shapes(check_backward_input_bits);
+}
+
+static void test_paths_backward_weights_same_bits(void **state)
+{
+    (void)state;
+    check_all_paths_all_shapes(check_backward_weights_bits);
+}
+
 /* backward_weights_fresh leaves exactly (bit for bit) what zeroing dW and db and
  * then backward_weights leave, whatever dW and db held before; db NULL skipped.
- * `ref` is unused: each table is held to its own accumulating kernel. */
-static void check_backward_weights_fresh(const nn_dense_kernels *k, reference ref, shape s,
-                                         uint64_t seed)
+ * Each table is held to its own accumulating kernel. */
+static void check_backward_weights_fresh(const nn_dense_kernels *k, shape s, uint64_t seed)
 {
-    (void)ref;
     nn_rng rng;
     nn_rng_seed(&rng, seed, 10);
     size_t nw = (size_t)s.O * s.I, nscratch;
@@ -315,75 +577,24 @@ static void check_backward_weights_fresh(const nn_dense_kernels *k, reference re
     nn_free(scratch);
 }
 
-typedef void (*gemm_check)(const nn_dense_kernels *, reference, shape, uint64_t);
-
-static void check_all_shapes(const nn_dense_kernels *k, reference ref, gemm_check check)
-{
-    uint64_t seed = 1;
-    for (size_t i = 0; i < sizeof odd_shapes / sizeof odd_shapes[0]; i++)
-        check(k, ref, odd_shapes[i], seed++);
-    for (size_t i = 0; i < sizeof experiment_shapes / sizeof experiment_shapes[0]; i++)
-        check(k, ref, experiment_shapes[i], seed++);
-}
-
-/* ---- the reference itself ------------------------------------------------------ */
-
-static void test_scalar_forward_matches_double(void **state)
-{
-    (void)state;
-    check_all_shapes(nn_kernels_scalar(), REF_DOUBLE, check_forward);
-}
-
-static void test_scalar_backward_input_matches_double(void **state)
-{
-    (void)state;
-    check_all_shapes(nn_kernels_scalar(), REF_DOUBLE, check_backward_input);
-}
-
-static void test_scalar_backward_weights_matches_double(void **state)
-{
-    (void)state;
-    check_all_shapes(nn_kernels_scalar(), REF_DOUBLE, check_backward_weights);
-}
-
-/* ---- AVX2 against scalar -------------------------------------------------------- */
-
-static const nn_dense_kernels *avx2_or_skip(void)
-{
-    const nn_dense_kernels *k = nn_kernels_avx2();
-    if (!k)
-        skip();
-    assert_string_equal(k->name, "avx2");
-    return k;
-}
-
-static void test_avx2_forward_matches_scalar(void **state)
-{
-    (void)state;
-    check_all_shapes(avx2_or_skip(), REF_SCALAR, check_forward);
-}
-
-static void test_avx2_backward_input_matches_scalar(void **state)
-{
-    (void)state;
-    check_all_shapes(avx2_or_skip(), REF_SCALAR, check_backward_input);
-}
-
-static void test_avx2_backward_weights_matches_scalar(void **state)
-{
-    (void)state;
-    check_all_shapes(avx2_or_skip(), REF_SCALAR, check_backward_weights);
-}
-
 static void test_backward_weights_fresh_is_zero_then_add(void **state)
 {
     (void)state;
-    check_all_shapes(nn_kernels_scalar(), REF_SCALAR, check_backward_weights_fresh);
-    if (nn_kernels_avx2())
-        check_all_shapes(nn_kernels_avx2(), REF_SCALAR, check_backward_weights_fresh);
+    find_simd_tables();
+    const nn_dense_kernels *tables[MAX_PATHS + 2] = {nn_kernels_scalar()};
+    memcpy(tables + 1, simd_tables, sizeof simd_tables);
+    for (const nn_dense_kernels **k = tables; *k; k++) {
+        uint64_t seed = 1;
+        for (size_t i = 0; i < sizeof odd_shapes / sizeof odd_shapes[0]; i++)
+            check_backward_weights_fresh(*k, odd_shapes[i], seed++);
+        for (size_t i = 0; i < sizeof experiment_shapes / sizeof experiment_shapes[0]; i++)
+            check_backward_weights_fresh(*k, experiment_shapes[i], seed++);
+    }
 }
 
-/* Lengths 0, 1, ..., 40, then n_max: every tail of the 8-lane loops. */
+/* ---- elementwise activations ---------------------------------------------------------- */
+
+/* Lengths 0, 1, ..., 40, then n_max: every tail of the 8- and 16-lane loops. */
 static size_t next_length(size_t n, size_t n_max)
 {
     if (n < 40)
@@ -391,91 +602,74 @@ static size_t next_length(size_t n, size_t n_max)
     return n < n_max ? n_max : n_max + 1;
 }
 
-/* assert_close, except that equal values pass outright (inf == inf). */
-#define assert_close_or_equal(a, b, n, rtol, atol)                                      \
-    do {                                                                                  \
-        for (size_t e_ = 0; e_ < (size_t)(n); e_++)                                      \
-            if ((a)[e_] != (b)[e_] &&                                                     \
-                !(fabs((double)(a)[e_] - (b)[e_]) <= (atol) + (rtol) * fabs((b)[e_]))) { \
-                print_error("%s:%d: element %zu: %.9g vs %.9g\n", __FILE__, __LINE__, e_, \
-                            (double)(a)[e_], (double)(b)[e_]);                            \
-                _fail(__FILE__, __LINE__);                                                \
-            }                                                                             \
-    } while (0)
-
 /* Inputs for the elementwise activations: the branch points of tanh (0.625),
- * the clamps of exp (±87.3, ±88.4), zeros, tiny and huge values, infinities,
- * then random values in [-12, 12). */
+ * the clamps of exp (±87.3, ±88.4) and the values whose 2^n is at the edge,
+ * zeros, subnormal, tiny and huge values, infinities, NaNs of both signs with
+ * several payloads (quiet and signalling), then random values in [-12, 12). */
 static float *activation_inputs(size_t n)
 {
     static const float special[] = {
-        0.0f,    -0.0f,    1e-30f,  -1e-30f, 1e-8f,     -1e-8f,    1e-3f,     -1e-3f,
-        0.3f,    -0.3f,    0.6249f, -0.6249f, 0.625f,   -0.625f,   0.6251f,   -0.6251f,
-        1.0f,    -1.0f,    5.0f,    -5.0f,    9.0f,     -9.0f,     20.0f,     -20.0f,
-        87.0f,   -87.0f,   87.5f,   -87.5f,   88.5f,    -88.5f,    89.0f,     -89.0f,
-        100.0f,  -100.0f,  1e30f,   -1e30f,   INFINITY, -INFINITY, 0.01f,     -0.01f,
+        0.0f,    -0.0f,    1e-30f,   -1e-30f,   1e-8f,    -1e-8f,    1e-3f,     -1e-3f,
+        0.3f,    -0.3f,    0.6249f,  -0.6249f,  0.625f,   -0.625f,   0.6251f,   -0.6251f,
+        1.0f,    -1.0f,    5.0f,     -5.0f,     9.0f,     -9.0f,     20.0f,     -20.0f,
+        87.0f,   -87.0f,   87.5f,    -87.5f,    88.5f,    -88.5f,    89.0f,     -89.0f,
+        100.0f,  -100.0f,  1e30f,    -1e30f,    INFINITY, -INFINITY, 0.01f,     -0.01f,
+        1e-40f,  -1e-40f,  88.37626f, -87.33654f, 88.0f,  -86.9f,    3e38f,     -3e38f,
+        44.19f,  -44.19f,  43.6f,    -43.7f,    0.5f,     -0.5f,     1e-45f,    -1e-45f,
     };
+    static const uint32_t nans[] = {0x7fc00000, 0xffc00000, 0x7fc12345, 0xffd54321,
+                                    0x7f800001, 0xff800123, 0x7fbfffff, 0xffffffff};
+    enum { N_SPECIAL = sizeof special / sizeof special[0], N_NANS = sizeof nans / sizeof nans[0] };
     nn_rng rng;
     nn_rng_seed(&rng, 99, 1);
     float *x = malloc(n * sizeof *x);
     assert_non_null(x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = i < sizeof special / sizeof special[0] ? special[i] : nn_rng_range(&rng, -12, 12);
+    for (size_t i = 0; i < n; i++) {
+        if (i < N_SPECIAL)
+            x[i] = special[i];
+        else if (i < N_SPECIAL + N_NANS)
+            memcpy(x + i, nans + (i - N_SPECIAL), sizeof *x);
+        else
+            x[i] = nn_rng_range(&rng, -12, 12);
+    }
     return x;
 }
 
-/* act_forward: rtol 1e-5 (the vector exp and tanh are within ~2 ulp) and atol
- * 1e-6 for values that underflow differently (sigmoid(-89) is 0 in expf's
- * world and ~1e-38 in the clamped vector exp). Every length 0..40 exercises
- * the masked tails; y aliasing x is allowed. */
-static void test_avx2_act_forward_matches_scalar(void **state)
+/* act_forward of every table against scalar's, bit for bit, every length
+ * 0..40 (the masked tails) and 1000; y aliasing x gives the same bits. */
+static void test_paths_act_forward_same_bits(void **state)
 {
     (void)state;
-    const nn_dense_kernels *k = avx2_or_skip(), *s = nn_kernels_scalar();
+    find_simd_tables();
+    const nn_dense_kernels *s = nn_kernels_scalar();
     enum { N = 1000 };
     float *x = activation_inputs(N), *y = guarded_output(N), *y_ref = guarded_output(N);
     float *inplace = guarded_output(N);
-    for (int a = 0; a < N_ACT_CASES; a++) {
-        act_case c = act_cases[a];
-        for (size_t n = 0; n <= N; n = next_length(n, N)) {
-            set_guard(y, n);
-            s->act_forward(y_ref, x, n, c.act, c.slope);
-            k->act_forward(y, x, n, c.act, c.slope);
-            assert_close_or_equal(y, y_ref, n, 1e-5, 1e-6);
-            assert_guard_intact(y, n);
-            if (n == N) {
-                memcpy(inplace, x, N * sizeof *x);
-                k->act_forward(inplace, inplace, N, c.act, c.slope);
-                assert_memory_equal(inplace, y, N * sizeof *y);
+    for (const nn_dense_kernels **k = simd_tables; *k; k++)
+        for (int a = 0; a < N_ACT_CASES; a++) {
+            act_case c = act_cases[a];
+            s->act_forward(y_ref, x, N, c.act, c.slope);
+            for (size_t n = 0; n <= N; n = next_length(n, N)) {
+                set_guard(y, n);
+                (*k)->act_forward(y, x, n, c.act, c.slope);
+                assert_same_bits(y, y_ref, n, *k, "act_forward");
+                assert_guard_intact(y, n);
             }
+            memcpy(inplace, x, N * sizeof *x);
+            (*k)->act_forward(inplace, inplace, N, c.act, c.slope);
+            assert_same_bits(inplace, y_ref, N, *k, "act_forward in place");
         }
-    }
     free(x), free(y), free(y_ref), free(inplace);
 }
 
-/* NaN in, NaN out for sigmoid, tanh and leaky ReLU; ReLU maps NaN to 0 (x > 0
- * is false), as the scalar kernel does. */
-static void test_avx2_act_forward_nan(void **state)
+/* act_backward of every table against scalar's, bit for bit: y the
+ * activation's outputs, then y any input at all (NaN, inf, huge), with dy
+ * holding NaN and infinities too. */
+static void test_paths_act_backward_same_bits(void **state)
 {
     (void)state;
-    const nn_dense_kernels *k = avx2_or_skip(), *s = nn_kernels_scalar();
-    float x[9], y[9], y_ref[9];
-    for (int i = 0; i < 9; i++)
-        x[i] = i % 2 ? NAN : (float)i;
-    for (int a = 0; a < N_ACT_CASES; a++) {
-        k->act_forward(y, x, 9, act_cases[a].act, act_cases[a].slope);
-        s->act_forward(y_ref, x, 9, act_cases[a].act, act_cases[a].slope);
-        for (int i = 0; i < 9; i++)
-            assert_int_equal(isnan(y[i]) != 0, isnan(y_ref[i]) != 0);
-    }
-}
-
-/* act_backward uses the same operations in the same order as the scalar
- * kernel, so the results are identical, bit for bit. */
-static void test_avx2_act_backward_matches_scalar(void **state)
-{
-    (void)state;
-    const nn_dense_kernels *k = avx2_or_skip(), *s = nn_kernels_scalar();
+    find_simd_tables();
+    const nn_dense_kernels *s = nn_kernels_scalar();
     enum { N = 1000 };
     nn_rng rng;
     nn_rng_seed(&rng, 5, 5);
@@ -483,24 +677,53 @@ static void test_avx2_act_backward_matches_scalar(void **state)
     float *dy = uniform_floats(&rng, N, -2.0f, 2.0f);
     float *dx = guarded_output(N), *dx_ref = guarded_output(N), *inplace = guarded_output(N);
     assert_non_null(y);
+    dy[3] = NAN, dy[100] = INFINITY, dy[101] = -INFINITY, dy[102] = -0.0f, dy[103] = 3e38f;
+    for (const nn_dense_kernels **k = simd_tables; *k; k++)
+        for (int a = 0; a < N_ACT_CASES; a++)
+            for (int raw = 0; raw < 2; raw++) {
+                act_case c = act_cases[a];
+                if (raw)
+                    memcpy(y, pre, N * sizeof *y);
+                else
+                    s->act_forward(y, pre, N, c.act, c.slope);
+                s->act_backward(dx_ref, dy, y, N, c.act, c.slope);
+                for (size_t n = 0; n <= N; n = next_length(n, N)) {
+                    set_guard(dx, n);
+                    (*k)->act_backward(dx, dy, y, n, c.act, c.slope);
+                    assert_same_bits(dx, dx_ref, n, *k, "act_backward");
+                    assert_guard_intact(dx, n);
+                }
+                memcpy(inplace, dy, N * sizeof *dy);
+                (*k)->act_backward(inplace, inplace, y, N, c.act, c.slope);
+                assert_same_bits(inplace, dx_ref, N, *k, "act_backward in place");
+            }
+    free(pre), free(y), free(dy), free(dx), free(dx_ref), free(inplace);
+}
+
+/* The scalar activations against libm in double, on the random inputs: the
+ * Cephes exp and tanh are within a few ulp; 1e-6 absolute covers sigmoid's
+ * clamped exp (~1e-38 where the double is ~1e-44). */
+static void test_scalar_act_forward_matches_double(void **state)
+{
+    (void)state;
+    enum { N = 1000, RANDOM_FROM = 64 };
+    float *x = activation_inputs(N), *y = guarded_output(N);
     for (int a = 0; a < N_ACT_CASES; a++) {
         act_case c = act_cases[a];
-        s->act_forward(y, pre, N, c.act, c.slope);
-        for (size_t i = 0; i < N; i++) /* keep y finite: an output, not an input */
-            if (!isfinite(y[i]))
-                y[i] = 0.5f;
-        for (size_t n = 0; n <= N; n = next_length(n, N)) {
-            set_guard(dx, n);
-            s->act_backward(dx_ref, dy, y, n, c.act, c.slope);
-            k->act_backward(dx, dy, y, n, c.act, c.slope);
-            assert_memory_equal(dx, dx_ref, n * sizeof *dx);
-            assert_guard_intact(dx, n);
+        nn_kernels_scalar()->act_forward(y, x, N, c.act, c.slope);
+        for (size_t i = 0; i < N; i++) {
+            double ref = act_double(x[i], c.act, c.slope);
+            if (isnan(x[i])) {
+                assert_true(c.act == NN_ACT_RELU ? y[i] == 0.0f : isnan(y[i]) != 0);
+                continue;
+            }
+            if (i < RANDOM_FROM && fabs(x[i]) > 80.0) /* the clamps and overflow */
+                continue;
+            assert_close(y + i, &(float){(float)ref}, 1, 1e-5, 1e-6);
         }
-        memcpy(inplace, dy, N * sizeof *dy);
-        k->act_backward(inplace, inplace, y, N, c.act, c.slope);
-        assert_memory_equal(inplace, dx_ref, N * sizeof *dx);
+        assert_guard_intact(y, N);
     }
-    free(pre), free(y), free(dy), free(dx), free(dx_ref), free(inplace);
+    free(x), free(y);
 }
 
 /* ---- the table ------------------------------------------------------------------- */
@@ -509,8 +732,8 @@ static void test_tables_are_complete(void **state)
 {
     (void)state;
     const nn_dense_kernels *tables[] = {nn_kernels_scalar(), nn_kernels_avx2(),
-                                        nn_kernels_active()};
-    for (size_t i = 0; i < 3; i++) {
+                                        nn_kernels_avx512(), nn_kernels_active()};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         const nn_dense_kernels *t = tables[i];
         if (!t)
             continue;
@@ -526,6 +749,10 @@ static void test_tables_are_complete(void **state)
         assert_non_null(t->backward_weights_cols);
     }
     assert_string_equal(nn_kernels_scalar()->name, "scalar");
+    if (nn_kernels_avx2())
+        assert_string_equal(nn_kernels_avx2()->name, "avx2");
+    if (nn_kernels_avx512())
+        assert_string_equal(nn_kernels_avx512()->name, "avx512");
 }
 
 /* Without NNLAB_SIMD, the active table is the best one (test_kernels_env.c
@@ -561,13 +788,13 @@ int main(void)
         cmocka_unit_test(test_scalar_forward_matches_double),
         cmocka_unit_test(test_scalar_backward_input_matches_double),
         cmocka_unit_test(test_scalar_backward_weights_matches_double),
-        cmocka_unit_test(test_avx2_forward_matches_scalar),
-        cmocka_unit_test(test_avx2_backward_input_matches_scalar),
-        cmocka_unit_test(test_avx2_backward_weights_matches_scalar),
+        cmocka_unit_test(test_scalar_act_forward_matches_double),
+        cmocka_unit_test(test_paths_forward_same_bits),
+        cmocka_unit_test(test_paths_backward_input_same_bits),
+        cmocka_unit_test(test_paths_backward_weights_same_bits),
         cmocka_unit_test(test_backward_weights_fresh_is_zero_then_add),
-        cmocka_unit_test(test_avx2_act_forward_matches_scalar),
-        cmocka_unit_test(test_avx2_act_forward_nan),
-        cmocka_unit_test(test_avx2_act_backward_matches_scalar),
+        cmocka_unit_test(test_paths_act_forward_same_bits),
+        cmocka_unit_test(test_paths_act_backward_same_bits),
         cmocka_unit_test(test_tables_are_complete),
         cmocka_unit_test(test_active_is_best_available),
         cmocka_unit_test(test_scratch_is_modest),

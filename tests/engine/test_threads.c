@@ -109,6 +109,10 @@ static void test_column_ranges_give_the_whole_calls_bits(void **state)
         check_table_cols(nn_kernels_avx2());
     else
         print_message("avx2 column ranges skipped: this CPU lacks AVX2\n");
+    if (nn_kernels_avx512())
+        check_table_cols(nn_kernels_avx512());
+    else
+        print_message("avx512 column ranges skipped: this CPU or build lacks AVX-512F\n");
 }
 
 /* ---- training on 1, 2 and 3 threads ------------------------------------------ */
