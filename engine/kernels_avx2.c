@@ -406,9 +406,10 @@ typedef struct gemm_lhs {
 } gemm_lhs;
 
 /* How a backward tile stores its sums: C = A·P (SET) or C = A·P + C (ADD).
- * SET is also, bit for bit, what zeroing C and then ADD leave: the sums start
- * at +0, and a sum (or FMA) gives -0 only from -0 + -0, so they are never -0
- * and adding C = +0 changes nothing. (Adding an explicit +0 would cost a 17th
+ * SET is also what zeroing C and then ADD leave, bit for bit but for the sign
+ * of a zero: the sums start at +0, and an FMA chain gives -0 only when its
+ * exact value underflows (fma(-1e-30, 1e-30, +0) is -0), which SET keeps and
+ * ADD onto +0 turns into +0. (Adding an explicit +0 would cost a 17th
  * register in a loop that uses all 16, and spill: half the speed.) */
 enum { STORE_SET = 0, STORE_ADD };
 
@@ -564,8 +565,8 @@ static ALWAYS_INLINE void bias_grad_group(int n, float *db, const float *dY, int
 }
 
 /* db (O) += Σ_r dY[r], in the scalar kernel's order (Σ_r first, then into db);
- * when `fresh`, db = Σ_r dY[r] without reading db (the sum starts at +0, so it
- * is never -0: the same bits as zeroing db first, see STORE_SET). */
+ * when `fresh`, db = Σ_r dY[r] without reading db (a sum of plain adds from
+ * +0 is never -0, so these are the same bits as zeroing db first). */
 static ALWAYS_INLINE void bias_grad(float *db, const float *dY, int B, int O, int fresh)
 {
     int o0 = 0;
@@ -575,6 +576,7 @@ static ALWAYS_INLINE void bias_grad(float *db, const float *dY, int B, int O, in
         return;
     int n = (O - o0 + 7) / 8, last = O - o0 - 8 * (n - 1);
     switch (n) {
+    case 8: bias_grad_group(8, db + o0, dY + o0, B, O, last, fresh); break; /* 57-63 left */
     case 7: bias_grad_group(7, db + o0, dY + o0, B, O, last, fresh); break;
     case 6: bias_grad_group(6, db + o0, dY + o0, B, O, last, fresh); break;
     case 5: bias_grad_group(5, db + o0, dY + o0, B, O, last, fresh); break;

@@ -204,14 +204,14 @@ static ALWAYS_INLINE __m512 halves(__m512 lo, __m512 hi)
 /* The 8 floats at p in both halves. */
 static ALWAYS_INLINE __m512 load8_twice(const float *p)
 {
-    return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_loadu_pd((const double *)p)));
+    return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(p))));
 }
 
 /* The 8 floats at lo in the low half, those at hi in the high half. */
 static ALWAYS_INLINE __m512 load8_pair(const float *lo, const float *hi)
 {
-    __m512d v = _mm512_castpd256_pd512(_mm256_loadu_pd((const double *)lo));
-    return _mm512_castpd_ps(_mm512_insertf64x4(v, _mm256_loadu_pd((const double *)hi), 1));
+    __m512d v = _mm512_castpd256_pd512(_mm256_castps_pd(_mm256_loadu_ps(lo)));
+    return _mm512_castpd_ps(_mm512_insertf64x4(v, _mm256_castps_pd(_mm256_loadu_ps(hi)), 1));
 }
 
 /* Sums of each of four 8-lane vectors, with exactly hsum4's tree in
@@ -255,7 +255,7 @@ static ALWAYS_INLINE void pack_pairs(int pairs, float *panel, const float *const
  * else from the rows w (rows <= 4, pairs <= 4, packed: constants where this
  * is inlined). Lane l of each half of acc[r][p] is the chain over k ≡ l (mod
  * 8), as a lane of dot_tile's accumulators in kernels_avx2.c; masked lanes of
- * the tail add x·w = 0·0, which leaves a sum (never -0) unchanged, as there. */
+ * the tail add x·w = 0·0 as there (turning a -0 from underflow into +0). */
 static ALWAYS_INLINE void dot_tile(int rows, int pairs, int packed, __m256 out[DOT_ROWS],
                                    const float *const x[DOT_ROWS], const float *panel,
                                    const float *const w[DOT_COLS], int I)
@@ -274,8 +274,10 @@ static ALWAYS_INLINE void dot_tile(int rows, int pairs, int packed, __m256 out[D
         for (int r = 0; r < rows; r++)
             xv[r] = load8_twice(x[r] + k);
 #pragma GCC unroll 4
-        for (int p = 0; p < pairs; p++, panel += 16) {
+        for (int p = 0; p < pairs; p++) {
             __m512 wv = packed ? _mm512_load_ps(panel) : load8_pair(w[2 * p] + k, w[2 * p + 1] + k);
+            if (packed)
+                panel += 16;
 #pragma GCC unroll 4
             for (int r = 0; r < rows; r++)
                 acc[r][p] = _mm512_fmadd_ps(xv[r], wv, acc[r][p]);
@@ -290,10 +292,12 @@ static ALWAYS_INLINE void dot_tile(int rows, int pairs, int packed, __m256 out[D
             xv[r] = halves(v, v);
         }
 #pragma GCC unroll 4
-        for (int p = 0; p < pairs; p++, panel += 16) {
+        for (int p = 0; p < pairs; p++) {
             __m512 wv = packed ? _mm512_load_ps(panel)
                                : halves(_mm512_maskz_loadu_ps(m, w[2 * p] + k),
                                         _mm512_maskz_loadu_ps(m, w[2 * p + 1] + k));
+            if (packed)
+                panel += 16;
 #pragma GCC unroll 4
             for (int r = 0; r < rows; r++)
                 acc[r][p] = _mm512_fmadd_ps(xv[r], wv, acc[r][p]);
@@ -456,17 +460,22 @@ typedef struct gemm_lhs {
     size_t tile_step, row_step, col_step;
 } gemm_lhs;
 
-/* Brings the line holding p into L1 ahead of its use. The address may lie
- * past the end of its buffer: a prefetch never faults, and it is computed as
- * an integer. Large layers read rows of W, X and C whole kilobytes apart, a
- * stride the hardware prefetchers do not follow across pages. */
-static ALWAYS_INLINE void prefetch(const float *p) { _mm_prefetch((const char *)(uintptr_t)p, _MM_HINT_T0); }
+/* Brings the line holding the float `floats` past p into L1 ahead of its use.
+ * That address may lie past the end of p's buffer: a prefetch never faults,
+ * and the address is computed as an integer (pointer arithmetic past the
+ * buffer would be undefined). Large layers read rows of W, X and C whole
+ * kilobytes apart, a stride the hardware prefetchers do not follow across
+ * pages. */
+static ALWAYS_INLINE void prefetch(const float *p, size_t floats)
+{
+    _mm_prefetch((const char *)((uintptr_t)p + floats * sizeof(float)), _MM_HINT_T0);
+}
 
 /* How many rows ahead the packing reads. */
 enum { PACK_PREFETCH_ROWS = 8 };
 
-/* C = A·P (SET) or C = A·P + C (ADD), C added last: see STORE_SET in
- * kernels_avx2.c for why SET is, bit for bit, zeroing C and then ADD. */
+/* C = A·P (SET) or C = A·P + C (ADD), C added last, as STORE_SET and
+ * STORE_ADD in kernels_avx2.c. */
 enum { STORE_SET = 0, STORE_ADD };
 
 /* C (rows, cols) at c with row stride ldc = A·P, stored as `store` says; A
@@ -488,7 +497,7 @@ static ALWAYS_INLINE void gemm_tile(int rows, int nv, float *c, size_t ldc, cons
 #pragma GCC unroll 4
         for (int v = 0; v < nv; v++) {
             acc[r][v] = _mm512_setzero_ps();
-            prefetch(c + (MR + r) * ldc + 16 * v); /* the next tile's C, rows far apart */
+            prefetch(c, (MR + r) * ldc + 16 * v); /* the next tile's C, rows far apart */
         }
 #pragma GCC unroll 2
     for (int k = 0; k < K; k++, a += lhs.col_step, panel += NR) {
@@ -496,7 +505,7 @@ static ALWAYS_INLINE void gemm_tile(int rows, int nv, float *c, size_t ldc, cons
 #pragma GCC unroll 4
         for (int v = 0; v < nv; v++) {
             if (packing) {
-                prefetch(src + PACK_PREFETCH_ROWS * ld_src + 16 * v);
+                prefetch(src, PACK_PREFETCH_ROWS * ld_src + 16 * v);
                 p[v] = v < nv - 1 ? _mm512_loadu_ps(src + 16 * v)
                                   : _mm512_maskz_loadu_ps(last_mask, src + 16 * v); /* zero-fills */
                 _mm512_store_ps(panel + 16 * v, p[v]);
@@ -625,6 +634,7 @@ static ALWAYS_INLINE void bias_grad(float *db, const float *dY, int B, int O, in
     __mmask16 last = first_lanes(O - o0 - 16 * (n - 1));
 #define GROUP(k) bias_grad_group(k, db + o0, dY + o0, B, O, last, fresh)
     switch (n) {
+    case 8: GROUP(8); break; /* 113-127 columns left */
     case 7: GROUP(7); break;
     case 6: GROUP(6); break;
     case 5: GROUP(5); break;

@@ -167,9 +167,12 @@ static float hsum8(const float l[8])
 }
 
 /* Σ_k x[k]·w[k] as dot_tile and hsum4 compute it: 8 lanes, lane l the fmaf
- * chain over k ≡ l (mod 8), k ascending, from +0 (the masked tail's zero
- * lanes add nothing: fma(0, 0, acc) is acc, as acc is never -0), then hsum8.
- * The lanes are this function's own, so they stay in registers. */
+ * chain over k ≡ l (mod 8), k ascending, from +0, then hsum8. In a partial
+ * last vector the SIMD kernels' masked lanes add 0·0: that leaves a lane
+ * unchanged except a -0 (a chain whose exact value underflows, e.g.
+ * fma(-1e-30, 1e-30, +0)), which becomes +0; done here too, so even the sign
+ * of such a zero matches. The lanes are this function's own, so they stay in
+ * registers. */
 FMA_CLONES
 static float dot8(const float *x, const float *w, int I)
 {
@@ -178,8 +181,9 @@ static float dot8(const float *x, const float *w, int I)
     for (; k + 8 <= I; k += 8)
         for (int l = 0; l < 8; l++)
             lane[l] = fmaf(x[k + l], w[k + l], lane[l]);
-    for (int l = 0; k + l < I; l++) /* the masked tail */
-        lane[l] = fmaf(x[k + l], w[k + l], lane[l]);
+    if (k < I) /* the partial last vector, its masked lanes adding 0·0 */
+        for (int l = 0; l < 8; l++)
+            lane[l] = k + l < I ? fmaf(x[k + l], w[k + l], lane[l]) : fmaf(0.0f, 0.0f, lane[l]);
     return hsum8(lane);
 }
 
@@ -237,8 +241,8 @@ static void scalar_backward_input(float *dX, const float *dY, const float *W,
 /* Columns [i0, i1) of dW (O,I) += dY (B,O)ᵀ · X (B,I);  db (O) += Σ_r dY[r].
  * gemm_tile: each dW[o][i] is fmaf(dY[r][o], X[r][i], ·) chained over r from
  * +0, then (STORE_ADD) that sum + the old dW[o][i]; when `fresh` (STORE_SET),
- * the sum alone, which is what zeroing and then adding leave (the sum is never
- * -0). bias_grad_group: db[o] = old db[o] + (Σ_r dY[r][o] from +0), or the sum
+ * the sum alone (see STORE_SET in kernels_avx2.c for the one way that differs
+ * from zeroing and adding: the sign of a zero from underflow). bias_grad_group: db[o] = old db[o] + (Σ_r dY[r][o] from +0), or the sum
  * alone when `fresh`. Chunks of CHUNK columns keep the running sums on the
  * stack while the rows of X are read in order. */
 enum { CHUNK = 64 };
@@ -283,7 +287,8 @@ static void scalar_backward_weights(float *dW, float *db, const float *dY, const
 }
 
 /* dW (O,I) = dY (B,O)ᵀ · X (B,I);  db (O) = Σ_r dY[r], without reading them:
- * the same bits as zeroing, then the accumulating kernel. */
+ * the same bits as zeroing, then the accumulating kernel, but for the sign of
+ * a zero from underflow (see nn_kernels.h). */
 static void scalar_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
                                           int B, int I, int O, float *scratch)
 {

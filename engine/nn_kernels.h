@@ -63,8 +63,11 @@ typedef struct nn_dense_kernels {
                              int B, int I, int O, float *scratch);
 
     /* dW = dYᵀ·X; db = Σ_batch dY (skipped when db is NULL). Overwrites dW and db
-     * without reading them, with exactly (bit for bit) what zeroing them and
-     * then backward_weights would leave: the training loop's zero_grad + backward. */
+     * without reading them, with what zeroing them and then backward_weights
+     * would leave (the training loop's zero_grad + backward), bit for bit but
+     * for the sign of a zero: an element whose exact sum underflows to -0
+     * stays -0 here, where adding it to a zeroed +0 gives +0. Every path does
+     * the same. */
     void (*backward_weights_fresh)(float *dW, float *db, const float *dY, const float *X,
                                    int B, int I, int O, float *scratch);
 
@@ -114,7 +117,8 @@ typedef struct nn_dense_kernels {
 #define NN_DENSE_FORWARD_GRAIN 16
 #define NN_DENSE_BACKWARD_GRAIN 48
 
-/* Workspace (in floats) any kernel of either table needs for these sizes. */
+/* Workspace (in floats) any kernel of any table needs for these sizes (the
+ * AVX-512 forward packs rows of W into it: pass it to the forward too). */
 size_t nn_dense_scratch_floats(int B, int I, int O);
 
 const nn_dense_kernels *nn_kernels_scalar(void);

@@ -23,14 +23,17 @@ typedef struct shape {
 } shape;
 
 /* Every size alone and a spread of mixes of {1, 3, 17, 785}, plus sizes around
- * the vector width (8), the forward tile (3×4) and the backward tile (4×24). */
+ * the vector width (8), the forward tile (3×4) and the backward tile (4×24),
+ * and output widths that leave 57-63 columns past a multiple of 64 and 113-127
+ * past a multiple of 128 (the bias gradient's last group of 8 vectors). */
 static const shape odd_shapes[] = {
     {1, 1, 1},     {1, 3, 17},    {3, 17, 1},   {17, 1, 3},    {3, 3, 3},     {17, 17, 17},
     {1, 785, 3},   {3, 785, 17},  {17, 785, 1}, {785, 3, 17},  {785, 17, 1},  {1, 17, 785},
     {3, 1, 785},   {17, 3, 785},  {785, 1, 3},  {17, 785, 17}, {785, 17, 17}, {1, 785, 785},
     {785, 3, 3},   {3, 785, 785}, {5, 7, 9},    {6, 16, 8},    {7, 15, 4},    {12, 33, 13},
     {2, 8, 5},     {13, 31, 6},   {4, 9, 23},   {11, 64, 2},   {4, 24, 8},    {8, 25, 4},
-    {5, 49, 24},   {9, 47, 12},
+    {5, 49, 24},   {9, 47, 12},   {3, 5, 60},    {2, 9, 63},    {3, 5, 120},   {2, 7, 127},
+    {2, 3, 250},
 };
 
 /* The experiments: 784 → {64, 256} → 10 and 256 → 64, batches 32 and 128. */
@@ -544,6 +547,51 @@ static void test_paths_backward_weights_same_bits(void **state)
     check_all_paths_all_shapes(check_backward_weights_bits);
 }
 
+/* Zeros from underflow keep their sign on every path: products of ±1e-30
+ * underflow to ±0, so each lane of a forward dot product, and each backward
+ * chain, is a signed zero, which a partial last vector's masked lanes
+ * (adding 0·0) and a bias of -0 can flip: with every lane -0, the sum plus a
+ * bias of -0 is -0 only if the masked lanes are added as the SIMD paths do. */
+static void test_paths_sign_of_underflowed_zeros(void **state)
+{
+    (void)state;
+    find_simd_tables();
+    enum { B = 3, I = 13, O = 21 };
+    static float X[B * I], W[O * I], b[O], dY[B * O];
+    for (size_t i = 0; i < B * I; i++) /* every lane of the forward -0; dW's chains mixed */
+        X[i] = -1e-30f;
+    for (size_t i = 0; i < O * I; i++)
+        W[i] = 1e-30f;
+    for (size_t i = 0; i < O; i++)
+        b[i] = -0.0f;
+    for (size_t i = 0; i < B * O; i++)
+        dY[i] = i % 2 ? -1e-30f : 1e-30f;
+    size_t nscratch;
+    float *scratch = guarded_scratch(B, I, O, &nscratch);
+    static float Y[B * O], Y_ref[B * O], dX[B * I], dX_ref[B * I];
+    static float dW[O * I], dW_ref[O * I], db[O], db_ref[O];
+    const nn_dense_kernels *sc = nn_kernels_scalar();
+    for (const nn_dense_kernels **k = simd_tables; *k; k++) {
+        for (int with_bias = 0; with_bias < 2; with_bias++) {
+            sc->forward(Y_ref, X, W, with_bias ? b : NULL, B, I, O, NN_ACT_NONE, 0.0f, scratch);
+            (*k)->forward(Y, X, W, with_bias ? b : NULL, B, I, O, NN_ACT_NONE, 0.0f, scratch);
+            assert_same_bits(Y, Y_ref, B * O, *k, "forward of underflowing products");
+        }
+        sc->backward_input(dX_ref, dY, W, B, I, O, scratch);
+        (*k)->backward_input(dX, dY, W, B, I, O, scratch);
+        assert_same_bits(dX, dX_ref, B * I, *k, "backward_input of underflowing products");
+        sc->backward_weights_fresh(dW_ref, db_ref, dY, X, B, I, O, scratch);
+        (*k)->backward_weights_fresh(dW, db, dY, X, B, I, O, scratch);
+        assert_same_bits(dW, dW_ref, O * I, *k, "backward_weights_fresh of underflowing products");
+        sc->backward_weights(dW_ref, db_ref, dY, X, B, I, O, scratch);
+        (*k)->backward_weights(dW, db, dY, X, B, I, O, scratch);
+        assert_same_bits(dW, dW_ref, O * I, *k, "backward_weights of underflowing products");
+        assert_same_bits(db, db_ref, O, *k, "db of underflowing products");
+    }
+    assert_guard_intact(scratch, nscratch);
+    nn_free(scratch);
+}
+
 /* backward_weights_fresh leaves exactly (bit for bit) what zeroing dW and db and
  * then backward_weights leave, whatever dW and db held before; db NULL skipped.
  * Each table is held to its own accumulating kernel. */
@@ -796,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_paths_act_forward_same_bits),
         cmocka_unit_test(test_paths_act_backward_same_bits),
         cmocka_unit_test(test_tables_are_complete),
+        cmocka_unit_test(test_paths_sign_of_underflowed_zeros),
         cmocka_unit_test(test_active_is_best_available),
         cmocka_unit_test(test_scratch_is_modest),
     };
