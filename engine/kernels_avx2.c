@@ -627,18 +627,6 @@ static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY
                    imin(NR, i1 - n0), fresh ? STORE_SET : STORE_ADD);
 }
 
-static void avx2_backward_weights(float *dW, float *db, const float *dY, const float *X,
-                                  int B, int I, int O, float *scratch)
-{
-    backward_weights(dW, db, dY, X, B, I, O, 0, I, scratch, 0);
-}
-
-static void avx2_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
-                                        int B, int I, int O, float *scratch)
-{
-    backward_weights(dW, db, dY, X, B, I, O, 0, I, scratch, 1);
-}
-
 static void avx2_backward_weights_cols(float *dW, float *db, const float *dY, const float *X,
                                        int B, int I, int O, int i0, int i1, bool fresh,
                                        float *scratch)
@@ -647,6 +635,20 @@ static void avx2_backward_weights_cols(float *dW, float *db, const float *dY, co
         backward_weights(dW, db, dY, X, B, I, O, i0, i1, scratch, 1);
     else
         backward_weights(dW, db, dY, X, B, I, O, i0, i1, scratch, 0);
+}
+
+/* The whole calls go through the _cols entry: one compiled copy of each (every
+ * copy costs seconds to compile under the sanitizers). */
+static void avx2_backward_weights(float *dW, float *db, const float *dY, const float *X,
+                                  int B, int I, int O, float *scratch)
+{
+    avx2_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, false, scratch);
+}
+
+static void avx2_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
+                                        int B, int I, int O, float *scratch)
+{
+    avx2_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, true, scratch);
 }
 
 static const nn_dense_kernels avx2_kernels = {

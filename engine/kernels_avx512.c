@@ -482,10 +482,10 @@ enum { STORE_SET = 0, STORE_ADD };
  * (rows, K) at a; P (K, NR) the packed panel, or, when `packing`, read from
  * src (K, cols) with row stride ld_src and written to `panel` on the way. Only
  * the first nv = ceil(cols / 16) vectors of a row are touched; of those only
- * the last can be partial. rows (1..MR), nv (1..NV), store and packing are
- * constants where this is inlined: 24 accumulators, 3 panel vectors and a
- * broadcast in the 32 registers. Each element of C is one chain of FMAs over
- * k in order from +0, as in kernels_avx2.c's gemm_tile. */
+ * the last can be partial. rows (1..MR), nv (1..NV) and packing are
+ * constants where this is inlined (store need not be): 24 accumulators, 3
+ * panel vectors and a broadcast in the 32 registers. Each element of C is one
+ * chain of FMAs over k in order from +0, as in kernels_avx2.c's gemm_tile. */
 static ALWAYS_INLINE void gemm_tile(int rows, int nv, float *c, size_t ldc, const float *a,
                                     gemm_lhs lhs, float *panel, int K, int cols, int store,
                                     int packing, const float *src, size_t ld_src)
@@ -537,17 +537,21 @@ static ALWAYS_INLINE void gemm_tile(int rows, int nv, float *c, size_t ldc, cons
 
 /* gemm_tile for rows in 1..MR, each count compiled on its own. */
 static ALWAYS_INLINE void gemm_tile_rows(int rows, int nv, float *c, size_t ldc, const float *a,
-                                         gemm_lhs lhs, float *panel, int K, int cols,
-                                         int store, int packing, const float *src,
-                                         size_t ld_src)
+                                         gemm_lhs lhs, float *panel, int K, int cols, int store)
 {
-    _Static_assert(MR == 8, "one case per row count");
-#define TILE(n) gemm_tile(n, nv, c, ldc, a, lhs, panel, K, cols, store, packing, src, ld_src)
+    _Static_assert(MR == 8, "the cases below cover 1..8 rows");
+#define TILE(n) gemm_tile(n, nv, c, ldc, a, lhs, panel, K, cols, store, 0, NULL, 0)
+    if (rows == MR) {
+        TILE(MR);
+        return;
+    }
+    if (rows > 4) { /* 5-7 rows: 4, then the rest (fewer compiled copies) */
+        TILE(4);
+        c += 4 * ldc;
+        a += 4 * lhs.row_step;
+        rows -= 4;
+    }
     switch (rows) {
-    case 8: TILE(8); break;
-    case 7: TILE(7); break;
-    case 6: TILE(6); break;
-    case 5: TILE(5); break;
     case 4: TILE(4); break;
     case 3: TILE(3); break;
     case 2: TILE(2); break;
@@ -556,22 +560,49 @@ static ALWAYS_INLINE void gemm_tile_rows(int rows, int nv, float *c, size_t ldc,
 #undef TILE
 }
 
-/* gemm_slice for slices of nv vectors (a constant where this is inlined). */
+/* panel (K, NR) = the first nv vectors of each row of src (K, cols), row
+ * stride ld_src, zero past cols: what a packing tile writes, for a slice too
+ * short (M < MR) to have a full first tile. */
+static ALWAYS_INLINE void pack_slice(int nv, float *panel, const float *src, size_t ld_src, int K,
+                                     int cols)
+{
+    __mmask16 last_mask = first_lanes(cols - 16 * (nv - 1));
+    for (int k = 0; k < K; k++, src += ld_src, panel += NR)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++)
+            _mm512_store_ps(panel + 16 * v,
+                            _mm512_maskz_loadu_ps(v < nv - 1 ? (__mmask16)0xFFFF : last_mask, src + 16 * v));
+}
+
+/* gemm_slice for slices of nv vectors (a constant where this is inlined). The
+ * first tile packs the slice on the way when it has all MR rows; a shorter
+ * slice is packed first. (Packing only in full tiles keeps the compiled
+ * copies of the microkernel to those it needs: under the sanitizers every
+ * copy costs seconds to compile.) */
 static ALWAYS_INLINE void gemm_slice_nv(int nv, float *c, size_t ldc, int M, gemm_lhs lhs,
                                         const float *src, size_t ld_src, float *panel, int K,
                                         int cols, int store)
 {
-    gemm_tile_rows(imin(MR, M), nv, c, ldc, lhs.base, lhs, panel, K, cols, store, 1, src, ld_src);
-    for (int m0 = MR; m0 < M; m0 += MR)
+    int m0 = 0;
+    if (M >= MR) {
+        gemm_tile(MR, nv, c, ldc, lhs.base, lhs, panel, K, cols, store, 1, src, ld_src);
+        m0 = MR;
+    } else {
+        pack_slice(nv, panel, src, ld_src, K, cols);
+    }
+    for (; m0 < M; m0 += MR)
         gemm_tile_rows(imin(MR, M - m0), nv, c + (size_t)m0 * ldc, ldc,
-                       lhs.base + m0 * lhs.tile_step, lhs, panel, K, cols, store, 0, NULL, 0);
+                       lhs.base + m0 * lhs.tile_step, lhs, panel, K, cols, store);
 }
 
 /* One NR-column slice of a backward GEMM: C (M, cols) at c with row stride ldc
  * = A (M, K) · S, S (K, cols) read at src with row stride ld_src; the first
- * tile of rows packs S into panel (K, NR), the others read it from L1. */
-static ALWAYS_INLINE void gemm_slice(float *c, size_t ldc, int M, gemm_lhs lhs, const float *src,
-                                     size_t ld_src, float *panel, int K, int cols, int store)
+ * tile of rows packs S into panel (K, NR), the others read it from L1. One
+ * compiled copy serves both backward GEMMs, `store` chosen at run time (it
+ * only decides the tiles' last step). */
+static __attribute__((noinline)) void gemm_slice(float *c, size_t ldc, int M, gemm_lhs lhs,
+                                                 const float *src, size_t ld_src, float *panel,
+                                                 int K, int cols, int store)
 {
     _Static_assert(NV == 3, "one case per vector count");
     switch ((cols + 15) / 16) {
@@ -678,18 +709,6 @@ static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY
                    imin(NR, i1 - n0), fresh ? STORE_SET : STORE_ADD);
 }
 
-static void avx512_backward_weights(float *dW, float *db, const float *dY, const float *X,
-                                    int B, int I, int O, float *scratch)
-{
-    backward_weights(dW, db, dY, X, B, I, O, 0, I, scratch, 0);
-}
-
-static void avx512_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
-                                          int B, int I, int O, float *scratch)
-{
-    backward_weights(dW, db, dY, X, B, I, O, 0, I, scratch, 1);
-}
-
 static void avx512_backward_weights_cols(float *dW, float *db, const float *dY, const float *X,
                                          int B, int I, int O, int i0, int i1, bool fresh,
                                          float *scratch)
@@ -698,6 +717,19 @@ static void avx512_backward_weights_cols(float *dW, float *db, const float *dY, 
         backward_weights(dW, db, dY, X, B, I, O, i0, i1, scratch, 1);
     else
         backward_weights(dW, db, dY, X, B, I, O, i0, i1, scratch, 0);
+}
+
+/* The whole calls go through the _cols entry: one compiled copy of each. */
+static void avx512_backward_weights(float *dW, float *db, const float *dY, const float *X,
+                                    int B, int I, int O, float *scratch)
+{
+    avx512_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, false, scratch);
+}
+
+static void avx512_backward_weights_fresh(float *dW, float *db, const float *dY, const float *X,
+                                          int B, int I, int O, float *scratch)
+{
+    avx512_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, true, scratch);
 }
 
 static const nn_dense_kernels avx512_kernels = {
