@@ -134,6 +134,8 @@ typedef struct nn_cpu_features {
     bool avx512f;          /* CPUID.7.0:EBX bit 16 */
     bool os_ymm;           /* OSXSAVE, and XCR0 has SSE and AVX state (bits 1, 2) */
     bool os_zmm;           /* os_ymm, and XCR0 has opmask, ZMM_Hi256, Hi16_ZMM (bits 5-7) */
+    bool zmm_half_rate;    /* runs 512-bit FMAs as two 256-bit halves: AMD family 19h (Zen 4);
+                            * set by nn_cpu_features_detect from the vendor and family */
 } nn_cpu_features;
 
 /* Decodes the registers: CPUID leaf 1 ECX, leaf 7 subleaf 0 EBX, and XCR0
@@ -144,10 +146,11 @@ nn_cpu_features nn_cpu_features_decode(uint32_t leaf1_ecx, uint32_t leaf7_ebx, u
 nn_cpu_features nn_cpu_features_detect(void);
 
 /* The table NNLAB_SIMD asks for on a CPU with `cpu`: `simd` NULL or "" is the
- * best the CPU runs (AVX-512 when it has AVX-512F, AVX2, FMA and OS ZMM state;
- * else AVX2 when it has AVX2, FMA and OS YMM state; else scalar); "scalar",
- * "avx2" or "avx512" that path. Every path gives the same bits, so the choice
- * is speed alone. NN_EINVAL, with a message that names the variable, the value
+ * fastest the CPU runs (AVX-512 when it has AVX-512F, AVX2, FMA and OS ZMM
+ * state, unless its 512-bit FMAs run at half rate (Zen 4), where AVX2 trains
+ * the seed's model faster; else AVX2 when it has AVX2, FMA and OS YMM state;
+ * else scalar); "scalar", "avx2" or "avx512" that path. Every path gives the
+ * same bits, so the choice is speed alone. NN_EINVAL, with a message that names the variable, the value
  * and the cause, for a value that names no path or a path this CPU (or its OS)
  * lacks. Pure: tests pass made-up features. */
 nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,

@@ -96,7 +96,10 @@ static int active_table_in_child(const char *value)
 
 static int best_code(void)
 {
-    return nn_kernels_avx512() ? CHOSE_AVX512 : nn_kernels_avx2() ? CHOSE_AVX2 : CHOSE_SCALAR;
+    bool half_rate = nn_cpu_features_detect().zmm_half_rate;
+    return nn_kernels_avx512() && !half_rate ? CHOSE_AVX512
+           : nn_kernels_avx2()               ? CHOSE_AVX2
+                                             : CHOSE_SCALAR;
 }
 
 static void test_scalar_forces_reference(void **state)
@@ -167,6 +170,8 @@ static void test_choice_on_made_up_cpus(void **state)
     const nn_cpu_features avx2 = {.avx = true, .fma = true, .avx2 = true, .os_ymm = true};
     nn_cpu_features no_fma = avx2, no_os = avx2, avx512 = avx2, avx512_no_os = avx2;
     nn_cpu_features avx512_only = {.avx512f = true, .os_ymm = true, .os_zmm = true};
+    nn_cpu_features zen4 = avx512;
+    zen4.avx512f = zen4.os_zmm = zen4.zmm_half_rate = true;
     no_fma.fma = false;
     no_os.os_ymm = false;
     avx512.avx512f = avx512.os_zmm = true;
@@ -184,6 +189,10 @@ static void test_choice_on_made_up_cpus(void **state)
     assert_int_equal(nn_kernels_for("avx2", &avx512, &k), NN_OK);
     assert_string_equal(k->name, "avx2");
     assert_int_equal(nn_kernels_for("avx512", &avx512, &k), NN_OK);
+    assert_string_equal(k->name, "avx512");
+    assert_int_equal(nn_kernels_for(NULL, &zen4, &k), NN_OK); /* half-rate zmm: AVX2 is faster */
+    assert_string_equal(k->name, "avx2");
+    assert_int_equal(nn_kernels_for("avx512", &zen4, &k), NN_OK); /* but it may be asked for */
     assert_string_equal(k->name, "avx512");
     assert_int_equal(nn_kernels_for("scalar", &avx512, &k), NN_OK);
     assert_ptr_equal(k, nn_kernels_scalar());
@@ -221,8 +230,8 @@ static void test_feature_bits(void **state)
     nn_cpu_features here = nn_cpu_features_detect();
     assert_int_equal(here.avx2 && here.fma && here.avx && here.os_ymm, nn_kernels_avx2() != NULL);
     assert_int_equal(nn_kernels_avx2() && here.avx512f && here.os_zmm, nn_kernels_avx512() != NULL);
-    print_message("this CPU: avx2 %d fma %d os_ymm %d avx512f %d os_zmm %d\n", here.avx2, here.fma,
-                  here.os_ymm, here.avx512f, here.os_zmm);
+    print_message("this CPU: avx2 %d fma %d os_ymm %d avx512f %d os_zmm %d zmm_half_rate %d\n",
+                  here.avx2, here.fma, here.os_ymm, here.avx512f, here.os_zmm, here.zmm_half_rate);
 }
 
 int main(void)
