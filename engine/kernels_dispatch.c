@@ -39,9 +39,10 @@ nn_cpu_features nn_cpu_features_decode(uint32_t leaf1_ecx, uint32_t leaf7_ebx, u
 
 /* AMD family 19h (Zen 3, Zen 4; only Zen 4 has AVX-512) executes each 512-bit
  * FMA as two 256-bit halves: its zmm FMA peak is its ymm one (measured: 110.8
- * against 111.2 GFLOP/s), and the AVX2 kernels train the seed's model 8 %
- * faster there (0.158 against 0.171 s an epoch). Zen 5 (family 1Ah) and
- * Intel's AVX-512 cores run them at full width. */
+ * against 111.2 GFLOP/s), and the AVX2 kernels train the seed's model about
+ * 4 % faster there (median epoch 0.155-0.165 s against 0.162-0.194 s, runs
+ * interleaved; the 784-256-10 model is 3 % faster on AVX-512). Zen 5 (family
+ * 1Ah) and Intel's AVX-512 cores run them at full width. */
 static bool zmm_half_rate(uint32_t vendor_ebx, uint32_t vendor_ecx, uint32_t vendor_edx,
                           uint32_t leaf1_eax)
 {
