@@ -1,7 +1,7 @@
 -- The notebook's building blocks that need the C module: model:checksum(),
--- which cache keys use, is FNV-1a 64 of the packed parameters. The pure-Lua
--- blocks are tested under the stock lua5.4 in tests/lua: test_serialize.lua,
--- test_hash.lua, test_stats.lua, test_json.lua and test_runs.lua.
+-- which cache keys use, restated here in Lua. The pure-Lua blocks are tested
+-- under the stock lua5.4 in tests/lua: test_serialize.lua, test_hash.lua,
+-- test_stats.lua, test_json.lua and test_runs.lua.
 local T = require "testlib"
 local hash = require "nnlab.notebook.hash"
 local nn = require("nnlab").nn
@@ -10,11 +10,31 @@ local function model(seed)
   return nn.Sequential({ nn.Linear(7, 5), nn.ReLU(), nn.Linear(5, 3) }, { seed = seed })
 end
 
-T.case("model:checksum() is FNV-1a 64 of the parameters' bytes", function()
-  local m1 = model(1)
-  local values = m1:parameter_values()
-  T.eq(m1:checksum(), hash.hex(hash.fnv1a64(string.pack("<" .. ("f"):rep(#values), table.unpack(values)))),
-       "checksum = fnv1a64 of the parameters' bytes")
+-- model:checksum() as bridge/lua_net.c defines it: the parameters' float32
+-- bytes as 64-bit little-endian words (zero-padded), word i into lane i % 4,
+-- each lane FNV-1a 64 over words; then FNV-1a 64 over the lanes' bytes and
+-- the byte count. Lua's integers wrap around as uint64_t does.
+local function checksum_of(values)
+  local basis, prime = -3750763034362895579, 0x100000001b3 -- 0xcbf29ce484222325
+  local bytes = string.pack("<" .. ("f"):rep(#values), table.unpack(values))
+  if #bytes % 8 ~= 0 then bytes = bytes .. ("\0"):rep(8 - #bytes % 8) end
+  local lane = { basis, basis, basis, basis }
+  for i = 0, #bytes // 8 - 1 do
+    local word = string.unpack("<i8", bytes, 8 * i + 1)
+    local j = i % 4 + 1
+    lane[j] = (lane[j] ~ word) * prime
+  end
+  local tail = string.pack("<i8i8i8i8i8", lane[1], lane[2], lane[3], lane[4], #values * 4)
+  return hash.hex(hash.fnv1a64(tail))
+end
+
+T.case("model:checksum() is the lane-wise FNV-1a of the parameters' words", function()
+  for _, layers in ipairs { { 7, 5, 3 }, { 7, 4, 3 }, { 3, 1, 1 } } do
+    local m = nn.Sequential({ nn.Linear(layers[1], layers[2]), nn.ReLU(), nn.Linear(layers[2], layers[3]) },
+                            { seed = 1 })
+    local values = m:parameter_values()
+    T.eq(m:checksum(), checksum_of(values), ("checksum of %d parameters"):format(#values))
+  end
 end)
 
 T.case("the same seed gives the same checksum, another seed another", function()
