@@ -22,6 +22,7 @@
  * compiled with -mavx2 -mfma; it is reached only through nn_kernels_avx2(),
  * after a CPUID check. */
 #include "kernels_avx2.h"
+#include "kernels_hsum.h"
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -199,14 +200,6 @@ static void avx2_act_backward(float *dx, const float *dy, const float *y, size_t
 }
 
 /* ---- forward: dot-product tiles ---------------------------------------------- */
-
-/* Sums of each of four vectors: {Σa0, Σa1, Σa2, Σa3}, each as
- * ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)) of its lanes l. */
-static ALWAYS_INLINE __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
-{
-    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-}
 
 /* out[r] lane o = Σ_k x[r][k]·w[o][k] for r < rows, o < cols (rows <= 3,
  * cols <= 4, constants where this is inlined; lanes of out past cols repeat

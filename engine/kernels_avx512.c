@@ -22,6 +22,7 @@
  * AVX-512 families; it is reached only through nn_kernels_avx512(), after a
  * CPUID and XGETBV check. */
 #include "kernels_avx512.h"
+#include "kernels_hsum.h"
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -212,14 +213,6 @@ static ALWAYS_INLINE __m512 load8_pair(const float *lo, const float *hi)
 {
     __m512d v = _mm512_castpd256_pd512(_mm256_castps_pd(_mm256_loadu_ps(lo)));
     return _mm512_castpd_ps(_mm512_insertf64x4(v, _mm256_castps_pd(_mm256_loadu_ps(hi)), 1));
-}
-
-/* Sums of each of four 8-lane vectors, with exactly hsum4's tree in
- * kernels_avx2.c: ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)). */
-static ALWAYS_INLINE __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
-{
-    __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
 }
 
 static ALWAYS_INLINE __m256 low8(__m512 v) { return _mm512_castps512_ps256(v); }
