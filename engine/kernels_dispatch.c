@@ -60,13 +60,13 @@ nn_cpu_features nn_cpu_features_detect(void)
     bool half_rate = false;
 #if defined(__x86_64__) || defined(__i386__)
     unsigned a, b, c, d;
-    if (__get_cpuid(0, &a, &b, &c, &d)) {
-        uint32_t vendor_ebx = b, vendor_ecx = c, vendor_edx = d;
-        if (__get_cpuid(1, &a, &b, &c, &d))
-            half_rate = zmm_half_rate(vendor_ebx, vendor_ecx, vendor_edx, a);
-    }
-    if (__get_cpuid(1, &a, &b, &c, &d))
+    uint32_t vendor_ebx = 0, vendor_ecx = 0, vendor_edx = 0;
+    if (__get_cpuid(0, &a, &b, &c, &d))
+        vendor_ebx = b, vendor_ecx = c, vendor_edx = d;
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
         leaf1_ecx = c;
+        half_rate = zmm_half_rate(vendor_ebx, vendor_ecx, vendor_edx, a);
+    }
     if (__get_cpuid_max(0, NULL) >= 7) {
         __cpuid_count(7, 0, a, b, c, d);
         leaf7_ebx = b;

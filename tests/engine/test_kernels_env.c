@@ -170,11 +170,11 @@ static void test_choice_on_made_up_cpus(void **state)
     const nn_cpu_features avx2 = {.avx = true, .fma = true, .avx2 = true, .os_ymm = true};
     nn_cpu_features no_fma = avx2, no_os = avx2, avx512 = avx2, avx512_no_os = avx2;
     nn_cpu_features avx512_only = {.avx512f = true, .os_ymm = true, .os_zmm = true};
-    nn_cpu_features zen4 = avx512;
-    zen4.avx512f = zen4.os_zmm = zen4.zmm_half_rate = true;
     no_fma.fma = false;
     no_os.os_ymm = false;
     avx512.avx512f = avx512.os_zmm = true;
+    nn_cpu_features zen4 = avx512;
+    zen4.zmm_half_rate = true;
     avx512_no_os.avx512f = true;
     const nn_dense_kernels *k;
 
