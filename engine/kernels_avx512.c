@@ -222,6 +222,28 @@ static ALWAYS_INLINE __m256 high8(__m512 v)
     return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
 }
 
+/* Rows go in blocks whose X (128 · I floats, ~400 KB at I = 784) stays in L2
+ * while every strip of W passes over it; a batch of 128 is one block. Rows
+ * longer than FORWARD_BLOCKED_FROM go in blocks of FORWARD_K_BLOCK k: a
+ * strip's 8 rows of W over a whole row of 4096 are 128 KB, which L1 (32-48 KB)
+ * cannot hold, so every row tile read them again from L2 with its rows of X;
+ * a block's are 16 KB. The tiles' accumulators wait in scratch between blocks
+ * (FORWARD_TILE_SAVED floats a tile: its 16 registers); the sums are the same
+ * chains, so the same bits. Measured on a Zen 5 (bench_kernels --scaling,
+ * forward, % of the zmm peak), 4096 -> 4096 at batch 128 / 512: whole rows
+ * 53 / 47 %, blocks of 1024 58 / 68 %, blocks of 512 68-72 / 65-67 %; at 1024
+ * inputs blocks of 512 lose (78 % against 88 % at batch 128), hence the
+ * threshold. */
+enum {
+    FORWARD_ROW_BLOCK = NN_AVX512_FORWARD_ROW_BLOCK,
+    FORWARD_K_BLOCK = NN_AVX512_FORWARD_K_BLOCK,
+    FORWARD_BLOCKED_FROM = NN_AVX512_FORWARD_BLOCKED_FROM,
+    FORWARD_TILE_SAVED = NN_AVX512_FORWARD_TILE_SAVED,
+};
+_Static_assert(FORWARD_TILE_SAVED == DOT_ROWS * DOT_PAIRS * 16, "a tile's registers");
+_Static_assert(FORWARD_ROW_BLOCK % DOT_ROWS == 0 && FORWARD_K_BLOCK % 16 == 0,
+               "whole tiles in a row block; aligned saved tiles after the panel");
+
 /* panel (ceil(I / 8) blocks of `pairs` × 16 floats) = the rows w[0 .. 2·pairs)
  * (each (I)) interleaved by pairs: block j, pair p holds w[2p][8j .. 8j+8) then
  * w[2p+1][8j .. 8j+8), zeros past I. One stream of aligned loads for the tile,
@@ -243,25 +265,21 @@ static ALWAYS_INLINE void pack_pairs(int pairs, float *panel, const float *const
     }
 }
 
-/* out[r] (8 lanes, one per column) = Σ_k x[r][k]·w[c][k] for r < rows and the
- * columns c of `pairs` pairs, read from panel (see pack_pairs) when `packed`,
- * else from the rows w (rows <= 4, pairs <= 4, packed: constants where this
- * is inlined). Lane l of each half of acc[r][p] is the chain over k ≡ l (mod
- * 8), as a lane of dot_tile's accumulators in kernels_avx2.c; masked lanes of
- * the tail add x·w = 0·0 as there (turning a -0 from underflow into +0). */
-static ALWAYS_INLINE void dot_tile(int rows, int pairs, int packed, __m256 out[DOT_ROWS],
-                                   const float *const x[DOT_ROWS], const float *panel,
-                                   const float *const w[DOT_COLS], int I)
+/* acc[r][p] += the products of x[r][k] and the columns of pair p for k in
+ * [k0, k1) (k0 a multiple of 8; k1 = I or a multiple of 8), read from panel
+ * (see pack_pairs: here the block of k from k0) when `packed`, else from the
+ * rows w (rows <= 4, pairs <= 4, packed: constants where this is inlined).
+ * Lane l of each half of acc[r][p] is the chain over k ≡ l (mod 8), as a lane
+ * of dot_tile's accumulators in kernels_avx2.c, whichever blocks of k it is
+ * run over in order; masked lanes of the tail add x·w = 0·0 as there (turning
+ * a -0 from underflow into +0). */
+static ALWAYS_INLINE void dot_tile_fma(int rows, int pairs, int packed,
+                                       __m512 acc[DOT_ROWS][DOT_PAIRS],
+                                       const float *const x[DOT_ROWS], const float *panel,
+                                       const float *const w[DOT_COLS], int k0, int k1)
 {
-    __m512 acc[DOT_ROWS][DOT_PAIRS];
-#pragma GCC unroll 4
-    for (int r = 0; r < rows; r++)
-#pragma GCC unroll 4
-        for (int p = 0; p < pairs; p++)
-            acc[r][p] = _mm512_setzero_ps();
-
-    int k = 0;
-    for (; k + 8 <= I; k += 8) {
+    int k = k0;
+    for (; k + 8 <= k1; k += 8) {
         __m512 xv[DOT_ROWS];
 #pragma GCC unroll 4
         for (int r = 0; r < rows; r++)
@@ -276,8 +294,8 @@ static ALWAYS_INLINE void dot_tile(int rows, int pairs, int packed, __m256 out[D
                 acc[r][p] = _mm512_fmadd_ps(xv[r], wv, acc[r][p]);
         }
     }
-    if (k < I) {
-        __mmask16 m = first_lanes(I - k);
+    if (k < k1) {
+        __mmask16 m = first_lanes(k1 - k);
         __m512 xv[DOT_ROWS];
 #pragma GCC unroll 4
         for (int r = 0; r < rows; r++) {
@@ -296,7 +314,13 @@ static ALWAYS_INLINE void dot_tile(int rows, int pairs, int packed, __m256 out[D
                 acc[r][p] = _mm512_fmadd_ps(xv[r], wv, acc[r][p]);
         }
     }
-    /* Columns past 2·pairs repeat the last pair's sums; the caller drops them. */
+}
+
+/* out[r] (8 lanes, one per column) = each column's 8 lanes summed by AVX2's
+ * tree. Columns past 2·pairs repeat the last pair's sums; the caller drops them. */
+static ALWAYS_INLINE void dot_tile_sums(int rows, int pairs, __m256 out[DOT_ROWS],
+                                        __m512 acc[DOT_ROWS][DOT_PAIRS])
+{
 #pragma GCC unroll 4
     for (int r = 0; r < rows; r++) {
         __m512 p0 = acc[r][0], p1 = acc[r][imin(1, pairs - 1)];
@@ -307,19 +331,37 @@ static ALWAYS_INLINE void dot_tile(int rows, int pairs, int packed, __m256 out[D
     }
 }
 
-/* Rows r0 .. r0+rows of one strip of `cols` columns of Y (row stride O): the
- * sums plus bias (as AVX2 adds it: sum + b, or sum + 0 without a bias); rows
- * and pairs constants where this is inlined. */
+/* Rows r0 .. r0+rows of one strip of `cols` columns of Y (row stride O), over
+ * k in [k0, k1) of I: the accumulators start at zero when k0 = 0, else from
+ * saved (the tile's DOT_ROWS × DOT_PAIRS registers, kept there between blocks
+ * of k); when k1 = I the sums plus bias (as AVX2 adds it: sum + b, or sum + 0
+ * without a bias) are stored in y, else the accumulators go back to saved.
+ * rows, pairs and packed are constants where this is inlined. */
 static ALWAYS_INLINE void forward_rows(int rows, int pairs, int packed, float *y, int O,
-                                       const float *X, int r0, int I, const float *panel,
-                                       const float *const w[DOT_COLS], __m256 bias,
-                                       __mmask16 col_mask)
+                                       const float *X, int r0, int I, int k0, int k1,
+                                       const float *panel, const float *const w[DOT_COLS],
+                                       __m256 bias, __mmask16 col_mask, float *saved)
 {
     const float *x[DOT_ROWS];
     for (int r = 0; r < DOT_ROWS; r++)
         x[r] = X + (size_t)(r0 + imin(r, rows - 1)) * I;
+    __m512 acc[DOT_ROWS][DOT_PAIRS];
+#pragma GCC unroll 4
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+        for (int p = 0; p < pairs; p++)
+            acc[r][p] = k0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(saved + 16 * (r * DOT_PAIRS + p));
+    dot_tile_fma(rows, pairs, packed, acc, x, panel, w, k0, k1);
+    if (k1 < I) {
+#pragma GCC unroll 4
+        for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+            for (int p = 0; p < pairs; p++)
+                _mm512_store_ps(saved + 16 * (r * DOT_PAIRS + p), acc[r][p]);
+        return;
+    }
     __m256 z[DOT_ROWS];
-    dot_tile(rows, pairs, packed, z, x, panel, w, I);
+    dot_tile_sums(rows, pairs, z, acc);
 #pragma GCC unroll 4
     for (int r = 0; r < rows; r++, y += O)
         _mm512_mask_storeu_ps(y, col_mask, _mm512_castps256_ps512(_mm256_add_ps(z[r], bias)));
@@ -337,41 +379,57 @@ static ALWAYS_INLINE int forward_packs(int B, int I)
 }
 
 /* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b, pairs = ceil(cols / 2) and
- * packed constants (1..4; whether W goes through pack_pairs into panel). */
+ * packed constants (1..4; whether W goes through pack_pairs into panel). Over
+ * I in blocks of FORWARD_K_BLOCK when I is longer than FORWARD_BLOCKED_FROM
+ * (see there), each block of
+ * the strip's W packed once and run over every row tile, the tiles'
+ * accumulators kept in `saved` between blocks. */
 static ALWAYS_INLINE void forward_strip_as(int pairs, int packed, int cols, float *Y,
                                            const float *X, const float *W, const float *b,
-                                           int B, int I, int O, int o0, float *panel)
+                                           int B, int I, int O, int o0, float *panel,
+                                           float *saved)
 {
     __mmask16 col_mask = first_lanes(cols);
     __m256 bias = b ? low8(_mm512_maskz_loadu_ps(col_mask, b + o0)) : _mm256_setzero_ps();
     const float *w[DOT_COLS];
     for (int c = 0; c < DOT_COLS; c++)
         w[c] = W + (size_t)(o0 + imin(c, cols - 1)) * I;
-    if (packed)
-        pack_pairs(pairs, panel, w, I);
-    int r0 = 0;
-#define ROWS(n) \
-    forward_rows(n, pairs, packed, Y + (size_t)r0 * O + o0, O, X, r0, I, panel, w, bias, col_mask)
-    for (; r0 + DOT_ROWS <= B; r0 += DOT_ROWS)
-        ROWS(DOT_ROWS);
-    _Static_assert(DOT_ROWS == 4, "one case per leftover row count");
-    switch (B - r0) {
-    case 3: ROWS(3); break;
-    case 2: ROWS(2); break;
-    case 1: ROWS(1); break;
-    default: break;
-    }
+    int k_block = I > FORWARD_BLOCKED_FROM ? FORWARD_K_BLOCK : I;
+    for (int k0 = 0; k0 < I; k0 += k_block) {
+        int k1 = imin(I, k0 + k_block);
+        if (packed) {
+            const float *wk[DOT_COLS];
+            for (int c = 0; c < DOT_COLS; c++)
+                wk[c] = w[c] + k0;
+            pack_pairs(pairs, panel, wk, k1 - k0);
+        }
+        int r0 = 0;
+        float *tile_saved = saved;
+#define ROWS(n)                                                                              \
+    forward_rows(n, pairs, packed, Y + (size_t)r0 * O + o0, O, X, r0, I, k0, k1, panel, w, bias, \
+                 col_mask, tile_saved)
+        for (; r0 + DOT_ROWS <= B; r0 += DOT_ROWS, tile_saved += FORWARD_TILE_SAVED)
+            ROWS(DOT_ROWS);
+        _Static_assert(DOT_ROWS == 4, "one case per leftover row count");
+        switch (B - r0) {
+        case 3: ROWS(3); break;
+        case 2: ROWS(2); break;
+        case 1: ROWS(1); break;
+        default: break;
+        }
 #undef ROWS
+    }
 }
 
 static ALWAYS_INLINE void forward_strip(int pairs, int cols, float *Y, const float *X,
                                         const float *W, const float *b, int B, int I, int O,
-                                        int o0, float *panel)
+                                        int o0, float *scratch)
 {
+    float *panel = scratch, *saved = scratch + 8 * FORWARD_K_BLOCK; /* saved: only for blocks of k */
     if (forward_packs(B, I))
-        forward_strip_as(pairs, 1, cols, Y, X, W, b, B, I, O, o0, panel);
+        forward_strip_as(pairs, 1, cols, Y, X, W, b, B, I, O, o0, panel, saved);
     else
-        forward_strip_as(pairs, 0, cols, Y, X, W, b, B, I, O, o0, panel);
+        forward_strip_as(pairs, 0, cols, Y, X, W, b, B, I, O, o0, panel, saved);
 }
 
 /* y (rows, cols <= 8) with row stride ld: y = act(y), two rows per register;
@@ -401,9 +459,6 @@ static void act_strip(float *y, size_t ld, int rows, __mmask16 col_mask, nn_act 
     }
 }
 
-/* Rows go in blocks whose X (128 · I floats, ~400 KB at I = 784) stays in L2
- * while every strip of W passes over it; a batch of 128 is one block. */
-enum { FORWARD_ROW_BLOCK = 32 * DOT_ROWS };
 
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)), in strips of
  * 8 columns from o0. The activation runs over each finished strip while it is

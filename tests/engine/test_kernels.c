@@ -25,7 +25,9 @@ typedef struct shape {
 /* Every size alone and a spread of mixes of {1, 3, 17, 785}, plus sizes around
  * the vector width (8), the forward tile (3×4) and the backward tile (4×24),
  * and output widths that leave 57-63 columns past a multiple of 64 and 113-127
- * past a multiple of 128 (the bias gradient's last group of 8 vectors). */
+ * past a multiple of 128 (the bias gradient's last group of 8 vectors), and
+ * rows longer than the AVX-512 forward's block of k (1024): a block and a
+ * tail, several blocks, row counts across its block of 128 rows. */
 static const shape odd_shapes[] = {
     {1, 1, 1},     {1, 3, 17},    {3, 17, 1},   {17, 1, 3},    {3, 3, 3},     {17, 17, 17},
     {1, 785, 3},   {3, 785, 17},  {17, 785, 1}, {785, 3, 17},  {785, 17, 1},  {1, 17, 785},
@@ -33,7 +35,7 @@ static const shape odd_shapes[] = {
     {785, 3, 3},   {3, 785, 785}, {5, 7, 9},    {6, 16, 8},    {7, 15, 4},    {12, 33, 13},
     {2, 8, 5},     {13, 31, 6},   {4, 9, 23},   {11, 64, 2},   {4, 24, 8},    {8, 25, 4},
     {5, 49, 24},   {9, 47, 12},   {3, 5, 60},    {2, 9, 63},    {3, 5, 120},   {2, 7, 127},
-    {2, 3, 250},
+    {2, 3, 250},   {5, 1031, 11}, {67, 2053, 9}, {130, 3000, 17}, {9, 4096, 16}, {3, 2048, 3},
 };
 
 /* The experiments: 784 → {64, 256} → 10 and 256 → 64, batches 32 and 128. */
