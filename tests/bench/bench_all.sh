@@ -8,14 +8,21 @@
 #     DataLoader) and with the data preloaded as one tensor, at 1 thread and at
 #     PyTorch's default thread count (with --all-cores, also at one thread per
 #     core when that default is 1);
-#   - the dense GEMMs against OpenBLAS cblas_sgemm, one thread;
+#   - the dense GEMMs against OpenBLAS cblas_sgemm, one thread, on the kernels
+#     OpenBLAS picks for this CPU (the targets) and under Haswell's;
 #   - a notebook sweep of 6 variations at -j 1 and -j 2;
 #   - peak resident memory of a full Fashion-MNIST run;
 #   - a second table, the scaling table: 784-H-...-H-10 ReLU Adam with H 64,
 #     256, 1024, 4096, 1 and 3 hidden layers, batch 8, 32, 128, 512, at 1 and
 #     2 threads, each row a fraction of an epoch (about SCALING_FLOP of work,
 #     at least 2 batches), in GFLOP/s and percent of the FMA peak (of 2 cores'
-#     peak at 2 threads).
+#     peak at 2 threads), beside preloaded PyTorch on the same rows at 1 and
+#     2 threads and the ratio of the two at their best thread counts.
+# Peers run as their users run them: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+# (which this project's machines set, to Haswell) are unset for the whole
+# benchmark, except for the GEMM column that says "under Haswell"; PyTorch runs
+# with glibc's malloc thresholds raised (MALLOC_MMAP_THRESHOLD_ etc.), so that
+# it does not map and unmap its large tensors every batch (its best here).
 # A peer that is missing (PyTorch, OpenBLAS, /usr/bin/time) is skipped with a
 # note in the table; it never makes the benchmark fail. Not part of ctest.
 #
@@ -73,6 +80,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/nnlab-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
 export NNLAB_OFFLINE=1
+# OpenBLAS as its users run it: its own choice of kernels for this CPU.
+openblas_env_coretype=${OPENBLAS_CORETYPE-}
+openblas_env_l2=${OPENBLAS_L2_SIZE-}
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+# PyTorch at its best: glibc's malloc keeps freed large tensors for reuse.
+torch_malloc=(MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456)
 
 log() { printf '%s\n' "$*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -100,8 +113,16 @@ gemm_rows=()
 log "bench_all.sh: GEMMs"
 note_load "gemm"
 openblas_info="not installed"
+openblas_core="-"
 gemm_out=$("$kernels" "$gemm_seconds" --summary 2>"$work/err")
+haswell_out=$(env OPENBLAS_CORETYPE=Haswell ${openblas_env_l2:+OPENBLAS_L2_SIZE=$openblas_env_l2} \
+              "$kernels" "$gemm_seconds" --summary 2>"$work/err")
 first=$(printf '%s\n' "$gemm_out" | head -n1)
+# haswell_gflops GEMM B I O: OpenBLAS's GFLOP/s under Haswell's kernels for that row
+haswell_gflops() {
+  printf '%s\n' "$haswell_out" | awk -v g="gemm=$1" -v b="B=$2" -v i="I=$3" -v o="O=$4" '
+    $1 == g && $2 == b && $3 == i && $4 == o { for (k = 5; k <= NF; k++) if ($k ~ /^openblas=/) { sub(/^openblas=/, "", $k); print $k } }'
+}
 peak=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=\([^ ]*\).*/\1/p')
 peak_ymm=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=.* fma_peak_ymm=\([^ ]*\).*/\1/p')
 peak_zmm=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=.* fma_peak_zmm=\([^ ]*\).*/\1/p')
@@ -109,7 +130,8 @@ simd=$("$nnlab" version 2>/dev/null | sed -n 's/^simd //p' | head -n1)
 awk -v p="${peak:-0}" 'BEGIN { exit !(p > 0) }' || peak=""
 case "$first" in
   openblas=none) openblas_info="not installed (libopenblas-dev): OpenBLAS column skipped" ;;
-  openblas=*) openblas_info="$(printf '%s' "$first" | sed 's/^openblas="\([^"]*\)".*openblas_core=\([^ ]*\).*/\1, core \2, 1 thread/')" ;;
+  openblas=*) openblas_core=$(kv "$first" openblas_core)
+             openblas_info="$(printf '%s' "$first" | sed 's/^openblas="\([^"]*\)".*/\1/'), 1 thread; its own kernels for this CPU: $openblas_core (OPENBLAS_CORETYPE unset; this machine's environment had ${openblas_env_coretype:-none}), and under Haswell's: $(kv "$(printf '%s\n' "$haswell_out" | head -n1)" openblas_core)" ;;
 esac
 while read -r line; do
   case "$line" in gemm=*) ;; *) continue ;; esac
@@ -133,7 +155,10 @@ while read -r line; do
   if [ "$I" != 784 ] && awk -v o="$o" 'BEGIN { exit !(o > 0) }'; then
     target=$(awk -v a="$a" -v o="$o" 'BEGIN { print (a / o >= 0.9 ? "≥ 0.9×: **met**" : "≥ 0.9×: not met") }')
   fi
-  gemm_rows+=("| GEMM $what, ${B}×${I}→${O} | nnlab $gemm_path vs OpenBLAS sgemm | 1 | - | $gfs | $ratio | scalar $(kv "$line" scalar), avx2 $(kv "$line" avx2), avx512 $(kv "$line" avx512) GFLOP/s (0: absent) | $target |")
+  hw=$(haswell_gflops "$g" "$B" "$I" "$O")
+  hw_note=""
+  if awk -v o="${hw:-0}" 'BEGIN { exit !(o > 0) }'; then hw_note="; OpenBLAS under Haswell's kernels $hw GFLOP/s ($(calc "%.2f×" "$a / $hw"))"; fi
+  gemm_rows+=("| GEMM $what, ${B}×${I}→${O} | nnlab $gemm_path vs OpenBLAS sgemm ($openblas_core kernels) | 1 | - | $gfs | $ratio | scalar $(kv "$line" scalar), avx2 $(kv "$line" avx2), avx512 $(kv "$line" avx512) GFLOP/s (0: absent)$hw_note | $target |")
 done <<<"$gemm_out"
 
 # ---- nnlab training rows -----------------------------------------------------
@@ -161,7 +186,7 @@ train_row() { # label model line description target [note]
 }
 
 declare -A model_desc=([seed]="seed 784-64-10 Sigmoid SGD b32" [large]="784-256-10 ReLU Adam b128")
-declare -A speedup
+declare -A speedup fit2_best torch_best torch_best_threads
 for model in seed large; do
   d=${model_desc[$model]}
   log "bench_all.sh: $d: nnlab.fit, 1 thread"
@@ -169,8 +194,13 @@ for model in seed large; do
   if line=$(run_train "$model" fit "$fit_epochs" 1); then
     fit_best[$model]=$(kv "$line" best)
     target=""
+    need=75; [ "$model" = seed ] && need=70
     if [ "$model" = seed ]; then
       target=$(awk -v b="${fit_best[$model]}" 'BEGIN { print (b <= 0.25 ? "≤ 0.25 s: **met**" : "≤ 0.25 s: not met") }')
+    fi
+    if [ -n "$peak" ]; then
+      pct=$(calc "%.1f" "100 * $(kv "$line" flop) / ${fit_best[$model]} / 1e9 / $peak")
+      target="${target:+$target; }≥ $need % of the peak: $(awk -v p="$pct" -v n="$need" 'BEGIN { print (p >= n ? "**met**" : "not met") }')"
     fi
     train_row "nnlab.fit ($(kv "$line" simd))" "$model" "$line" "$d" "$target"
   fi
@@ -178,6 +208,7 @@ for model in seed large; do
   note_load "train $model 2 threads"
   if line=$(run_train "$model" fit "$fit_epochs" 2) && [ -n "${fit_best[$model]:-}" ]; then
     speedup[$model]=$(calc "%.2f" "${fit_best[$model]} / $(kv "$line" best)")
+    fit2_best[$model]=$(kv "$line" best)
     train_row "nnlab.fit ($(kv "$line" simd)), 2 threads" "$model" "$line" "$d" \
       "$([ "$model" = large ] && awk -v s="${speedup[$model]}" 'BEGIN { print (s >= 1.6 ? "≥ 1.6× over 1 thread: **met**" : "≥ 1.6× over 1 thread: not met") }')" \
       "${speedup[$model]}× over 1 thread"
@@ -232,7 +263,7 @@ else
       for t in "${thread_counts[@]}"; do
         log "bench_all.sh: $d: PyTorch $pipeline pipeline, threads ${t/#0/default}"
         note_load "torch $model $pipeline $t"
-        json=$("$python" "$here/torch_peer.py" --data "$data" --model "$model" --pipeline "$pipeline" \
+        json=$(env "${torch_malloc[@]}" "$python" "$here/torch_peer.py" --data "$data" --model "$model" --pipeline "$pipeline" \
                --threads "$t" --epochs "$torch_epochs" 2>"$work/err" | tail -n1)
         if [ -z "$json" ]; then
           row "$d" "PyTorch $pipeline pipeline" "$t" "failed" "-" "-" "$(tail -n1 "$work/err" | tr '|' '/')" "-"
@@ -246,6 +277,10 @@ print("best=%.4f median=%.4f first=%.4f threads=%d acc=%.2f torch=%s n=%d" % (
     min(s), statistics.median(s), s[0], r["threads"], r["test_acc"], r["torch"], len(s)))')
         torch_version=$(kv "$line" torch)
         best=$(kv "$line" best); threads=$(kv "$line" threads)
+        if [ "$pipeline" = preloaded ] && { [ -z "${torch_best[$model]:-}" ] ||
+             awk -v a="$best" -v b="${torch_best[$model]}" 'BEGIN { exit !(a < b) }'; }; then
+          torch_best[$model]=$best; torch_best_threads[$model]=$threads
+        fi
         label="PyTorch $pipeline pipeline"
         [ "$pipeline" = seed ] && label="PyTorch, the seed's pipeline (torchvision ToTensor + DataLoader)"
         [ "$pipeline" = preloaded ] && label="PyTorch, data preloaded as one tensor"
@@ -270,6 +305,21 @@ print("best=%.4f median=%.4f first=%.4f threads=%d acc=%.2f torch=%s n=%d" % (
     done
   done
 fi
+
+# nnlab at its best thread count against preloaded PyTorch at its own best
+for model in seed large; do
+  [ -n "${torch_best[$model]:-}" ] && [ -n "${fit_best[$model]:-}" ] || continue
+  nb=${fit_best[$model]}; nt=1
+  if [ -n "${fit2_best[$model]:-}" ] && awk -v a="${fit2_best[$model]}" -v b="$nb" 'BEGIN { exit !(a < b) }'; then
+    nb=${fit2_best[$model]}; nt=2
+  fi
+  r=$(calc "%.2f" "${torch_best[$model]} / $nb")
+  target=""
+  [ "$model" = large ] && target=$(awk -v r="$r" 'BEGIN { print (r >= 2.0 ? "≥ 2.0×: **met**" : "≥ 2.0×: not met") }')
+  row "${model_desc[$model]}" "nnlab at its best ($nt thread(s)) vs preloaded PyTorch at its best (${torch_best_threads[$model]} thread(s))" \
+      "$nt / ${torch_best_threads[$model]}" "$(calc "%.3f" "$nb") vs $(calc "%.3f" "${torch_best[$model]}")" "-" "${r}×" \
+      "PyTorch's seconds ÷ nnlab's, best epochs of the rows above" "$target"
+done
 
 rows+=("${gemm_rows[@]}")
 
@@ -336,14 +386,22 @@ if [ -n "${sweep_rss:-}" ] && [ "$sweep_rss" -gt 0 ] 2>/dev/null; then
 fi
 
 # ---- the scaling table ------------------------------------------------------------
-scaling_rows=()
+# nnlab's rows first, then PyTorch's (one process per thread count, all rows),
+# then the table: each row's best GFLOP/s of either at either thread count, and
+# their ratio; the targets count the rows from batch 32 up.
+scaling_keys=(); torch_specs=""
+declare -A sc_samples sc_epochs sc_flop sc_cells sc_nnlab_best sc_torch
 for layers in 1 3; do
   for hidden in 64 256 1024 4096; do
     for batch in 8 32 128 512; do
+      key="$layers:$hidden:$batch"
       per_sample=$(calc "%.0f" "2 * (2 * 784 * $hidden + 3 * $hidden * 10 + 3 * ($layers - 1) * $hidden * $hidden)")
       samples=$(awk -v f="$scaling_flop" -v p="$per_sample" -v b="$batch" \
         'BEGIN { n = int(f / p); if (n < 2 * b) n = 2 * b; if (n > 60000) n = 60000; print n }')
       epochs=$(awk -v n="$samples" -v p="$per_sample" -v f="$scaling_flop" 'BEGIN { print (n * p <= 2 * f ? 2 : 1) }')
+      scaling_keys+=("$key"); sc_samples[$key]=$samples; sc_epochs[$key]=$epochs
+      sc_flop[$key]=$(calc "%.6e" "$samples * $per_sample")
+      torch_specs="$torch_specs${torch_specs:+,}$layers:$hidden:$batch:$samples:$((epochs + 1))"
       cells=""; base=""
       for t in $scaling_threads; do
         log "bench_all.sh: scaling $layers × $hidden, batch $batch, $t thread(s): $samples samples × $epochs"
@@ -354,16 +412,67 @@ for layers in 1 3; do
           cell="$gf"
           [ -n "$peak" ] && cell="$cell ($(calc "%.0f" "100 * $gf / $peak / $t")%)"
           if [ -z "$base" ]; then base=$best; else cell="$cell, $(calc "%.2f" "$base / $best")×"; fi
+          if [ -z "${sc_nnlab_best[$key]:-}" ] || awk -v a="$best" -v b="${sc_nnlab_best[$key]}" 'BEGIN { exit !(a < b) }'; then
+            sc_nnlab_best[$key]=$best
+          fi
         else
           cell="failed"
         fi
         cells="$cells | $cell"
       done
-      shape=784
-      for ((l = 0; l < layers; l++)); do shape="$shape-$hidden"; done
-      scaling_rows+=("| $shape-10 | $batch | $samples × $epochs$cells |")
+      sc_cells[$key]=$cells
     done
   done
+done
+torch_scaling_threads=""
+if [ -n "$python" ]; then
+  for t in 1 2; do
+    [ "$t" -gt "$(nproc 2>/dev/null || echo 1)" ] && continue
+    log "bench_all.sh: scaling, PyTorch preloaded, $t thread(s), all rows"
+    note_load "scaling torch t$t"
+    torch_scaling_threads="$torch_scaling_threads $t"
+    while read -r json; do
+      parsed=$(printf '%s' "$json" | "$python" -c '
+import json, sys
+r = json.load(sys.stdin)
+s = r["seconds"][1:] or r["seconds"]
+print("%d:%d:%d %.5f" % (r["layers"], r["hidden"], r["batch"], min(s)))' 2>/dev/null) || continue
+      read -r key secs <<<"$parsed"
+      sc_torch[$key.$t]=$secs
+    done < <(env "${torch_malloc[@]}" "$python" "$here/torch_peer.py" --data "$data" --model scaling \
+               --pipeline preloaded --threads "$t" --rows "$torch_specs" 2>"$work/err")
+  done
+fi
+scaling_rows=(); rows_from_32=0; pct_met=0; torch_rows=0; torch_met=0
+for key in "${scaling_keys[@]}"; do
+  IFS=: read -r layers hidden batch <<<"$key"
+  cells=${sc_cells[$key]}
+  torch_cells=""; tbest=""
+  for t in 1 2; do
+    v=${sc_torch[$key.$t]:-}
+    if [ -z "$python" ]; then torch_cells="$torch_cells | skipped"
+    elif [ -z "$v" ]; then torch_cells="$torch_cells | -"
+    else
+      torch_cells="$torch_cells | $(calc "%.1f" "${sc_flop[$key]} / $v / 1e9")"
+      if [ -z "$tbest" ] || awk -v a="$v" -v b="$tbest" 'BEGIN { exit !(a < b) }'; then tbest=$v; fi
+    fi
+  done
+  ratio="-"
+  if [ -n "$tbest" ] && [ -n "${sc_nnlab_best[$key]:-}" ]; then
+    ratio="$(calc "%.2f" "$tbest / ${sc_nnlab_best[$key]}")×"
+  fi
+  if [ "$batch" -ge 32 ]; then
+    rows_from_32=$((rows_from_32 + 1))
+    one=$(printf '%s' "$cells" | awk -F'|' '{ if (match($2, /\(([0-9]+)%\)/)) print substr($2, RSTART + 1, RLENGTH - 3) }')
+    [ -n "$one" ] && [ "$one" -ge 70 ] && pct_met=$((pct_met + 1))
+    if [ "$ratio" != "-" ]; then
+      torch_rows=$((torch_rows + 1))
+      awk -v r="${ratio%×}" 'BEGIN { exit !(r >= 1.0) }' && torch_met=$((torch_met + 1))
+    fi
+  fi
+  shape=784
+  for ((l = 0; l < layers; l++)); do shape="$shape-$hidden"; done
+  scaling_rows+=("| $shape-10 | $batch | ${sc_samples[$key]} × ${sc_epochs[$key]}$cells$torch_cells | $ratio |")
 done
 
 # ---- the table ----------------------------------------------------------------------
@@ -396,9 +505,11 @@ paths=${paths%; }
   echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "### Scaling: 784-H…-10 ReLU Adam, nnlab.fit, GFLOP/s (% of the FMA peak × threads), speed-up of 2 threads over 1"
+  echo "### Scaling: 784-H…-10 ReLU Adam, GFLOP/s: nnlab.fit (% of the FMA peak × threads, speed-up of 2 threads over 1) and preloaded PyTorch"
   echo
-  echo "| layers | batch | samples × epochs (best epoch) | 1 thread | 2 threads |"
-  echo "|---|---|---|---|---|"
+  echo "PyTorch: the same layers, optimizer and samples, data preloaded as one tensor, best pass after a first untimed one; \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). Targets from batch 32 up: ≥ 70 % of the peak at 1 thread on $pct_met of $rows_from_32 rows; ≥ 1.0× PyTorch on $torch_met of $torch_rows rows."
+  echo
+  echo "| layers | batch | samples × epochs (best epoch) | nnlab 1 thread | nnlab 2 threads | PyTorch 1 thread | PyTorch 2 threads | vs PyTorch |"
+  echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${scaling_rows[@]}"
 } | if [ -n "$out" ]; then tee "$out"; else cat; fi

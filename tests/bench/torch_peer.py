@@ -11,7 +11,13 @@ One training epoch of Fashion-MNIST (60 000 samples), in two pipelines:
              permutation, batch by batch. Same model, loss and optimizer.
 
 Models: seed = 784-64-10 Sigmoid, SGD lr 0.01, batch 32;
-        large = 784-256-10 ReLU, Adam lr 1e-3, batch 128.
+        large = 784-256-10 ReLU, Adam lr 1e-3, batch 128;
+        scaling = the rows of bench_all.sh's scaling table, preloaded only:
+        784-H-...-H-10 ReLU, Adam lr 1e-3, given as --rows
+        "LAYERS:HIDDEN:BATCH:SAMPLES:EPOCHS,..." (the first SAMPLES training
+        samples, EPOCHS passes each), one JSON line per row with its
+        "layers", "hidden", "batch", "samples" and per-pass "seconds"; all
+        rows in one process, so PyTorch's start-up is paid once.
 
 Prints one JSON object per line:
   {"model", "pipeline", "threads", "seconds": [per epoch...], "test_acc", "torch"}
@@ -20,6 +26,8 @@ check only: PyTorch's initial weights differ from nnlab's.
 
   /usr/bin/python3 tests/bench/torch_peer.py --data DIR --model seed \
       --pipeline seed --threads 1 [--epochs 1]
+  /usr/bin/python3 tests/bench/torch_peer.py --data DIR --model scaling \
+      --pipeline preloaded --threads 1 --rows 1:256:128:18333:2,3:64:32:59125:2
 
 --threads 0 leaves PyTorch's default thread count alone. The IDX files (raw or
 .gz) are copied, decompressed, into a temporary torchvision layout first
@@ -54,8 +62,15 @@ def torchvision_layout(src, dst):
     return dst
 
 
-def build(torch, model_name):
+def build(torch, model_name, layers=1, hidden=256, batch=128):
     nn, optim = torch.nn, torch.optim
+    if model_name == "scaling":
+        stack, width = [], 28 * 28
+        for _ in range(layers):
+            stack += [nn.Linear(width, hidden), nn.ReLU()]
+            width = hidden
+        model = nn.Sequential(*stack, nn.Linear(width, 10))
+        return model, optim.Adam(model.parameters(), lr=1e-3), batch
     if model_name == "seed":
         model = nn.Sequential(nn.Linear(28 * 28, 64), nn.Sigmoid(), nn.Linear(64, 10))
         return model, optim.SGD(model.parameters(), lr=0.01), 32
@@ -63,14 +78,32 @@ def build(torch, model_name):
     return model, optim.Adam(model.parameters(), lr=1e-3), 128
 
 
+def preloaded_epoch(torch, model, optimizer, loss_fn, X, Y, batch_size):
+    """One pass over the preloaded X, Y in a random order; its seconds."""
+    t0 = time.perf_counter()
+    n = X.shape[0]
+    perm = torch.randperm(n)
+    for i in range(0, n, batch_size):
+        idx = perm[i:i + batch_size]
+        y_pred = model(X[idx])
+        loss = loss_fn(y_pred, Y[idx])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - t0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
-    ap.add_argument("--model", choices=["seed", "large"], required=True)
+    ap.add_argument("--model", choices=["seed", "large", "scaling"], required=True)
     ap.add_argument("--pipeline", choices=["seed", "preloaded"], required=True)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--rows", default="", help="scaling: LAYERS:HIDDEN:BATCH:SAMPLES:EPOCHS,...")
     args = ap.parse_args()
+    if args.model == "scaling" and (args.pipeline != "preloaded" or not args.rows):
+        sys.exit("torch_peer: --model scaling needs --pipeline preloaded and --rows")
 
     import torch
     from torch.utils.data import DataLoader
@@ -85,8 +118,21 @@ def main():
         root = torchvision_layout(args.data, tmp)
         train_dataset = FashionMNIST(root=root, train=True, transform=ToTensor(), download=False)
         test_dataset = FashionMNIST(root=root, train=False, transform=ToTensor(), download=False)
-        model, optimizer, batch_size = build(torch, args.model)
         loss_fn = torch.nn.CrossEntropyLoss()
+        if args.model == "scaling":
+            X_all = train_dataset.data.reshape(-1, 28 * 28).float().div_(255.0)
+            Y_all = train_dataset.targets.clone()
+            for spec in args.rows.split(","):
+                layers, hidden, batch, samples, epochs = (int(v) for v in spec.split(":"))
+                model, optimizer, batch_size = build(torch, "scaling", layers, hidden, batch)
+                X, Y = X_all[:samples], Y_all[:samples]
+                seconds = [preloaded_epoch(torch, model, optimizer, loss_fn, X, Y, batch_size)
+                           for _ in range(epochs)]
+                print(json.dumps({"model": "scaling", "layers": layers, "hidden": hidden, "batch": batch,
+                                  "samples": samples, "threads": torch.get_num_threads(),
+                                  "seconds": seconds, "torch": torch.__version__}), flush=True)
+            return
+        model, optimizer, batch_size = build(torch, args.model)
         seconds = []
 
         if args.pipeline == "seed":
@@ -103,18 +149,8 @@ def main():
         else:
             X = train_dataset.data.reshape(-1, 28 * 28).float().div_(255.0)
             Y = train_dataset.targets.clone()
-            n = X.shape[0]
             for _ in range(args.epochs):
-                t0 = time.perf_counter()
-                perm = torch.randperm(n)
-                for i in range(0, n, batch_size):
-                    idx = perm[i:i + batch_size]
-                    y_pred = model(X[idx])
-                    loss = loss_fn(y_pred, Y[idx])
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-                seconds.append(time.perf_counter() - t0)
+                seconds.append(preloaded_epoch(torch, model, optimizer, loss_fn, X, Y, batch_size))
 
         with torch.no_grad():
             Xt = test_dataset.data.reshape(-1, 28 * 28).float().div_(255.0)
