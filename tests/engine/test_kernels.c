@@ -26,8 +26,9 @@ typedef struct shape {
  * the vector width (8), the forward tile (3×4) and the backward tile (4×24),
  * and output widths that leave 57-63 columns past a multiple of 64 and 113-127
  * past a multiple of 128 (the bias gradient's last group of 8 vectors), and
- * rows longer than the AVX-512 forward's block of k (1024): a block and a
- * tail, several blocks, row counts across its block of 128 rows. */
+ * rows longer than 2048, which the AVX-512 forward runs in blocks of 512 k: a
+ * tail, several blocks, row counts across its block of 128 rows, W read in
+ * place (fewer than 64 rows, rows not a multiple of 512 apart). */
 static const shape odd_shapes[] = {
     {1, 1, 1},     {1, 3, 17},    {3, 17, 1},   {17, 1, 3},    {3, 3, 3},     {17, 17, 17},
     {1, 785, 3},   {3, 785, 17},  {17, 785, 1}, {785, 3, 17},  {785, 17, 1},  {1, 17, 785},
@@ -36,6 +37,7 @@ static const shape odd_shapes[] = {
     {2, 8, 5},     {13, 31, 6},   {4, 9, 23},   {11, 64, 2},   {4, 24, 8},    {8, 25, 4},
     {5, 49, 24},   {9, 47, 12},   {3, 5, 60},    {2, 9, 63},    {3, 5, 120},   {2, 7, 127},
     {2, 3, 250},   {5, 1031, 11}, {67, 2053, 9}, {130, 3000, 17}, {9, 4096, 16}, {3, 2048, 3},
+    {7, 3001, 5},
 };
 
 /* The experiments: 784 → {64, 256} → 10 and 256 → 64, batches 32 and 128. */
