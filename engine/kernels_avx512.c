@@ -425,7 +425,8 @@ static ALWAYS_INLINE void forward_strip(int pairs, int cols, float *Y, const flo
                                         const float *W, const float *b, int B, int I, int O,
                                         int o0, float *scratch)
 {
-    float *panel = scratch, *saved = scratch + 8 * FORWARD_K_BLOCK; /* saved: only for blocks of k */
+    float *panel = scratch; /* then the saved tiles, only for blocks of k (scratch is larger then) */
+    float *saved = I > FORWARD_BLOCKED_FROM ? scratch + 8 * FORWARD_K_BLOCK : NULL;
     if (forward_packs(B, I))
         forward_strip_as(pairs, 1, cols, Y, X, W, b, B, I, O, o0, panel, saved);
     else

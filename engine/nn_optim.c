@@ -28,8 +28,9 @@
  * on AVX-512F, 8 on AVX2, 4 on SSE. Adam is bound by its square root and two
  * divisions per element, which AVX-512 does at twice AVX2's width on a Zen 5
  * (784-256-10 Adam, one epoch's steps: 38.7 -> 22.0 ms). No FMA: a fused
- * multiply-add would round once where PyTorch's reference rounds twice (none
- * of these targets enables FMA). */
+ * multiply-add would round once where PyTorch's reference rounds twice, and
+ * only the AVX-512F copy could contract one (AVX-512F has FMAs), so this file
+ * is compiled with -ffp-contract=off (engine/CMakeLists.txt). */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__clang__)
 #define STEP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
