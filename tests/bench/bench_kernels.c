@@ -139,7 +139,8 @@ static double best_call_seconds(const nn_dense_kernels *k, gemm_kind gemm, bench
 
 /* The core's AVX2 FMA peak in GFLOP/s: 12 independent chains of 8-lane FMAs
  * (enough to cover the latency on current x86 cores), best of 20 runs of
- * ~25 ms. The yardstick the kernels' GFLOP/s are read against; 0 without AVX2. */
+ * ~3 ms (on a Zen 5; the first runs ramp the clock up, so the best is a warm
+ * one). The yardstick the kernels' GFLOP/s are read against; 0 without AVX2. */
 #if defined(__GNUC__) && defined(__x86_64__)
 __attribute__((target("avx2,fma"))) static double fma_peak_avx2(void)
 {
@@ -150,7 +151,7 @@ __attribute__((target("avx2,fma"))) static double fma_peak_avx2(void)
            a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
     double best = 0;
     for (int rep = 0; rep < 20; rep++) {
-        long n = 200000;
+        long n = 2000000;
         double t0 = now_seconds();
         for (long k = 0; k < n; k++) {
 #define FMA_STEP(v) v = _mm256_fmadd_ps(v, x, y)
@@ -183,7 +184,7 @@ __attribute__((target("avx512f"))) static double fma_peak_avx512_run(void)
            a9 = _mm512_set1_ps(9), a10 = _mm512_set1_ps(10), a11 = _mm512_set1_ps(11);
     double best = 0;
     for (int rep = 0; rep < 20; rep++) {
-        long n = 100000;
+        long n = 1000000;
         double t0 = now_seconds();
         for (long k = 0; k < n; k++) {
 #define FMA_STEP(v) v = _mm512_fmadd_ps(v, x, y)
@@ -205,9 +206,10 @@ __attribute__((target("avx512f"))) static double fma_peak_avx512_run(void)
 
 /* Each peak is measured once per process and then remembered, so that every
  * figure printed (the ymm and zmm peaks, the wider one that percentages are
- * read against) comes from the same measurement: measured again, the first
- * reading after start-up can come out ~15 % low (a Zen 5 gave 193 against
- * 229 GFLOP/s a few milliseconds later). */
+ * read against) comes from the same measurement. With runs of 0.3 ms the
+ * measurement was over before the clock had ramped up: a Zen 5 read 193, then
+ * 229 GFLOP/s a few milliseconds later. With runs of ~3 ms, three processes
+ * in a row read 222-225 (the other core busy). */
 static double fma_peak_ymm(void)
 {
     static double measured = -1;
