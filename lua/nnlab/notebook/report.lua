@@ -839,15 +839,19 @@ local function results(record)
       write(table.concat(fields, ",") .. "\n")
     end)
   end
+  local row_names = { "sweep", "variation", "params", "seed", "epoch", "diverged", "seconds", "eval_seconds", "cached" }
+  for _, m in ipairs(row_metrics) do row_names[#row_names + 1] = m end
   local rows = json.stream(function(emit)
+    local last_v, params -- a variation's parameters, encoded once for all its rows
     each_row(function(r, _, v, s, h)
-      local row = { sweep = r.name, variation = v.label, params = v.values, seed = s.seed, epoch = h.epoch,
+      if v ~= last_v then last_v, params = v, json.raw(json.encode(v.values)) end -- scalars: one line
+      local row = { sweep = r.name, variation = v.label, params = params, seed = s.seed, epoch = h.epoch,
                     diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
                     cached = s.cached }
       for _, m in ipairs(row_metrics) do row[m] = h[m] end
       emit(row)
     end)
-  end)
+  end, json.object_writer(row_names))
   local params = {}
   for _, p in ipairs(record.params) do params[p.name] = p.value end
   local sweeps = {}
