@@ -323,9 +323,10 @@ function cli.shard(opts)
   for _, e in ipairs(p.entries) do
     if shard_of[e.index] == opts.shard_index then
       mine = mine + 1
-      if not opts.force and c:get(e.job.key, sweep.check_result) then
+      if not opts.force and c:get(nil, sweep.check_result, e.job.key_text, e.job.entry_name) then
         cached = cached + 1
       else
+        e.job.key = plans.key(e.job)
         local last = groups[#groups]
         if not last or last.spec ~= e.spec then
           last = { spec = e.spec, sweep = e.sweep, jobs = {} }
