@@ -35,9 +35,7 @@ local DEFAULTS = { shuffle = true, test_batch_size = 1000, diverge_factor = 10 }
 local READ_BY_NNLAB = { epochs = true, batch_size = true, eval_train = true, shuffle = true,
                         test_batch_size = true, diverge_factor = true }
 -- The per-epoch fields kept in results and cache entries.
-local HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
-                         "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc",
-                         "valid_loss", "valid_acc" }
+local HISTORY_FIELDS = runs.HISTORY_FIELDS
 -- The type of each: a number, but for diverged.
 local HISTORY_TYPES = {}
 for _, field in ipairs(HISTORY_FIELDS) do HISTORY_TYPES[field] = field == "diverged" and "boolean" or "number" end
@@ -218,16 +216,45 @@ local function sequential_plan(o)
            min = o.min, max = o.max }
 end
 
--- The parameters of one variation: defaults, the sweep's fixed values, the variation's own.
-local function variation_params(spec, values)
-  local p = {}
+-- The parameters every variation of a sweep shares: the defaults (unless
+-- it has its own run function) and the sweep's fixed values.
+local function shared_params(spec)
+  local base = {}
+  if spec.run == nil then for k, v in pairs(DEFAULTS) do base[k] = v end end
+  for k, v in pairs(spec) do
+    if not STRUCTURE[k] then base[k] = v end
+  end
+  return base
+end
+
+-- The metatable of a sweep's variations' parameters: each holds its own
+-- values and reads the others from base, so that 10^5 variations do not
+-- each hold a copy of the fixed ones; pairs gives both, as one table would.
+local function params_meta(base)
+  return {
+    __index = base,
+    __pairs = function(t)
+      local own = false
+      return function(_, key)
+        if not own then
+          local k, v = next(base, key)
+          while k ~= nil and rawget(t, k) ~= nil do k, v = next(base, k) end
+          if k ~= nil then return k, v end
+          own, key = true, nil
+        end
+        return next(t, key)
+      end, t, nil
+    end,
+  }
+end
+
+-- The parameters of one variation: defaults, the sweep's fixed values, the
+-- variation's own (meta: params_meta of the sweep's shared_params).
+local function variation_params(spec, values, meta)
+  local p = setmetatable({}, meta)
   -- a sweep with its own run function trains as it likes: no defaults, and
   -- epochs and batch sizes are checked only when given
   local custom = spec.run ~= nil
-  if not custom then for k, v in pairs(DEFAULTS) do p[k] = v end end
-  for k, v in pairs(spec) do
-    if not STRUCTURE[k] then p[k] = v end
-  end
   for k, v in pairs(values) do p[k] = v end
   if p.seed ~= nil then raise("lab.sweep: 'seed' is not a parameter: give the seeds with seeds = ...") end
   for _, k in ipairs { "epochs", "batch_size", "test_batch_size" } do
@@ -801,7 +828,7 @@ local function expand(spec)
     if not STRUCTURE[k] then defined[k] = true end
   end
   for _, k in ipairs(keys) do defined[k] = true end
-  local labels = {}
+  local labels, meta = {}, params_meta(shared_params(spec))
   for _, v in ipairs(variations) do
     if not v.label then
       local parts = {}
@@ -812,7 +839,7 @@ local function expand(spec)
     end
     if labels[v.label] then raise("lab.sweep: two variations are labelled '%s'", v.label) end
     labels[v.label] = true
-    v.params = variation_params(spec, v.values)
+    v.params = variation_params(spec, v.values, meta)
     v.defined = defined
     v.seeds = {}
   end
@@ -886,10 +913,11 @@ local function lr_as_set(lr)
 end
 
 -- What a variation keeps of one run: its seed and result (a cache entry's,
--- with its path when it has pictures). Each lr of the history reads as set.
+-- with its path when it has pictures), its history packed (runs.pack_history).
+-- Each lr of the history reads as set.
 local function seed_record(seed, r, cached, entry_path)
   for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
-  return { seed = seed, history = r.history, diverged = r.diverged == true, seconds = r.seconds,
+  return { seed = seed, history = runs.pack_history(r.history), diverged = r.diverged == true, seconds = r.seconds,
            cached = cached, pictures = r.pictures, stored = r.pictures and entry_path and { path = entry_path } }
 end
 
