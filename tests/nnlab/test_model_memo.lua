@@ -128,6 +128,29 @@ T.case("an optimizer function that trains the model one step in some calls gets 
   T.contains(out, "24 runs, 0 trained, 24 from cache", "every key found")
 end)
 
+-- A warm run looks each run up under a key text made from its fields' texts
+-- (sweep.key_text: the shared fields encoded once); it must be the encoder's.
+T.case("a key's text made from its fields' texts is the canonical text of the key", function()
+  local path = dir .. "/fields.lua"
+  T.write(path, script("function(p) return nn.Sequential { nn.Linear(16, p.h), nn.ReLU(), nn.Linear(p.h, 10) } end", [[
+    function(p, params)
+      local opt = optim.Adam(params, { lr = p.lr })
+      return opt, p.h == 2 and optim.lr_scheduler.StepLR(opt, { step_size = 1, gamma = 0.5 }) or nil
+    end]]):gsub("train = make%(40, 1%), test = make%(20, 2%),", [[train = make(40, 1), test = make(20, 2), valid = make(10, 3),
+  normalize = { mean = 0.5, std = 0.25 }, transform = function(p) return p.h == 3 and { data.GaussianNoise(0.1) } or {} end,]]))
+  local texts, got, record = {}, 0, plan.record
+  plan.record = function(_, _, _, job)
+    got = got + 1
+    T.eq(sweep.key_text(job.key, texts), job.key_text, "run " .. got .. ": fields' texts shared")
+    T.eq(sweep.key_text(job.key, {}, require("nnlab.notebook.serialize").encode(job.key.model)), job.key_text,
+         "run " .. got .. ": the model's text given")
+  end
+  local passes, err = plan.passes({ script = path, set = {}, set_order = {} }, { 1 }, loadfile)
+  plan.record = record
+  T.truthy(passes and not passes[1].stopped, "planned: " .. tostring(err or passes[1].stopped))
+  T.eq(got, 24, "every run checked")
+end)
+
 T.case("a model function that returns one model twice is still refused", function()
   local path = dir .. "/twice.lua"
   T.write(path, script("function(p) kept = kept or nn.Sequential { nn.Linear(16, 4), nn.Linear(4, 10) }; return kept end",

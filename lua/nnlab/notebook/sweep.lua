@@ -20,6 +20,8 @@ local predictions = require "nnlab.notebook.predictions"
 local runs = require "nnlab.notebook.runs"
 local workers = require "nnlab.notebook.workers"
 local plans = require "nnlab.notebook.plan"
+local serialize = require "nnlab.notebook.serialize"
+local hash = require "nnlab.notebook.hash"
 local raise = errors.raise
 local proc = core.proc
 
@@ -602,6 +604,37 @@ local function job_key(spec, p, built, identities)
   }
 end
 
+-- The canonical text of a job's key, serialize.encode(key) (what the cache
+-- hashes and stores), made from its fields' texts: the encoder writes a
+-- table of name keys as {name=value,...} in byte order of the names, the
+-- order of KEY_FIELDS. The fields every job of a plan shares (datasets,
+-- engine, normalize) are encoded once into `texts`; model_text, when given,
+-- is the model field's text (once per memoised model); the rest per job.
+local KEY_FIELDS = { "loss", "model", "nnlab", "normalize", "optimizer", "params", "scheduler", "test", "train",
+                     "transform", "valid" }
+local SHARED_FIELDS = { nnlab = true, normalize = true, test = true, train = true, valid = true }
+local function key_text(key, texts, model_text)
+  local parts = { "{" }
+  for _, field in ipairs(KEY_FIELDS) do
+    local value = key[field]
+    if value ~= nil then
+      local text
+      if SHARED_FIELDS[field] then
+        text = texts[field] or serialize.encode(value)
+        texts[field] = text
+      elseif field == "model" and model_text then
+        text = model_text
+      else
+        text = serialize.encode(value)
+      end
+      parts[#parts + 1] = field .. "=" .. text .. ","
+    end
+  end
+  parts[#parts + 1] = "}"
+  return table.concat(parts)
+end
+sweep.key_text = key_text
+
 local function layers_text(layers)
   local parts = {}
   for _, l in ipairs(layers) do
@@ -900,7 +933,9 @@ local function key_and_cost(spec, v, p, reads, identities, memo, infos)
     v.loss_text = key.loss
     v.schedule_text = schedule_text(built.schedule)
   end
-  return key, model:num_parameters() * p.epochs * #spec.train
+  local entry = built.memo
+  if entry then entry.key_text = entry.key_text or serialize.encode(key.model) end
+  return key, model:num_parameters() * p.epochs * #spec.train, entry and entry.key_text
 end
 
 -- An lr as the user set it. Entries cached before optimizers kept the
@@ -935,6 +970,7 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
                        valid = spec.valid and dataset_identity(spec.valid) or nil }
   local infos = { train = spec.train:info(), test = spec.test:info(), valid = spec.valid and spec.valid:info() }
   local memo <close> = sweep.memoise and not spec.run and new_memo() or nil
+  local texts, checked = {}, false -- the key fields' texts every job shares (key_text)
   local jobs, to_train, owners = {}, {}, {}
   for _, v in ipairs(variations) do
     for _, seed in ipairs(seeds_of and seeds_of(v) or seeds) do
@@ -943,10 +979,20 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
-      local key, cost = key_and_cost(spec, v, p, reads, identities, memo, infos)
+      local key, cost, model_text = key_and_cost(spec, v, p, reads, identities, memo, infos)
       local result, entry_path
       if not (context.force or context.planning) then
-        result, entry_path = context.cache:get(key, sweep.check_result)
+        local text = not spec.run and key_text(key, texts, model_text)
+        -- the first job checks the text against the encoder's, whole
+        if text and not checked then
+          checked = true
+          if text ~= serialize.encode(key) then error("lab.sweep: internal error: a key's text is not canonical", 0) end
+        end
+        if text then
+          result, entry_path = context.cache:get(key, sweep.check_result, text, hash.hex(hash.fnv1a64(text)))
+        else
+          result, entry_path = context.cache:get(key, sweep.check_result)
+        end
       end
       if result then
         jobs[#jobs + 1] = seed_record(seed, result, true, entry_path)
