@@ -62,6 +62,14 @@ local function same_keys(text, what)
 end
 
 local SGD = "function(p, params) return optim.SGD(params, { lr = p.lr }) end"
+local MODEL = "function(p) return nn.Sequential { nn.Linear(16, p.h), nn.ReLU(), nn.Linear(p.h, 10) } end"
+
+-- Writes the sweep of script(...) to dir/name.lua; returns its path.
+local function write(name, ...)
+  local path = ("%s/%s.lua"):format(dir, name)
+  T.write(path, script(...))
+  return path
+end
 
 T.case("a model of p.h is built once per h and seed, and the keys are the fresh builds'", function()
   local memo_calls, fresh_calls = same_keys(script(
@@ -96,12 +104,12 @@ T.case("a model that reads p.seed, iterates p or counts its calls is never wrong
 end)
 
 T.case("an optimizer function that makes models or changes the mode gets the fresh build's key", function()
-  same_keys(script("function(p) return nn.Sequential { nn.Linear(16, p.h), nn.Linear(p.h, 10) } end", [[
+  same_keys(script(MODEL, [[
     function(p, params)
       local other = nn.Sequential { nn.Linear(16, 2), nn.Linear(2, 10) }
       return optim.SGD(params, { lr = p.lr * (1 + other:checksum():byte(1) / 1000) })
     end]]), "a model made without a seed inside the optimizer function")
-  same_keys(script("function(p) return nn.Sequential { nn.Linear(16, p.h), nn.Linear(p.h, 10) } end", [[
+  same_keys(script(MODEL, [[
     function(p, params) params.model:eval(); return optim.SGD(params, { lr = p.lr }) end]]), "eval mode")
 end)
 
@@ -110,8 +118,7 @@ end)
 -- runs, then the same file without the memo must find all 24 in the cache.
 -- The step is taken for one lr only: on a model the memo already holds.
 T.case("an optimizer function that trains the model one step in some calls gets the fresh build's key", function()
-  local path = dir .. "/step.lua"
-  T.write(path, script("function(p) return nn.Sequential { nn.Linear(16, p.h), nn.Linear(p.h, 10) } end", [[
+  local path = write("step", MODEL, [[
     function(p, params)
       local opt = optim.SGD(params, { lr = p.lr })
       local x = lab.tensor { { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6 } }
@@ -119,7 +126,7 @@ T.case("an optimizer function that trains the model one step in some calls gets 
       loss:backward()
       if p.lr == 0.003 then opt:step() end
       return opt
-    end]]))
+    end]])
   local env = { NNLAB_CACHE = dir .. "/step-cache" }
   local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "-j", "1" }, env)
   T.eq(status, 0, "the memoised run\n" .. out)
@@ -132,7 +139,7 @@ end)
 -- (sweep.key_text: the shared fields encoded once); it must be the encoder's.
 T.case("a key's text made from its fields' texts is the canonical text of the key", function()
   local path = dir .. "/fields.lua"
-  T.write(path, script("function(p) return nn.Sequential { nn.Linear(16, p.h), nn.ReLU(), nn.Linear(p.h, 10) } end", [[
+  T.write(path, script(MODEL, [[
     function(p, params)
       local opt = optim.Adam(params, { lr = p.lr })
       return opt, p.h == 2 and optim.lr_scheduler.StepLR(opt, { step_size = 1, gamma = 0.5 }) or nil
@@ -152,9 +159,8 @@ T.case("a key's text made from its fields' texts is the canonical text of the ke
 end)
 
 T.case("a model function that returns one model twice is still refused", function()
-  local path = dir .. "/twice.lua"
-  T.write(path, script("function(p) kept = kept or nn.Sequential { nn.Linear(16, 4), nn.Linear(4, 10) }; return kept end",
-                       SGD, "local kept"))
+  local path = write("twice", "function(p) kept = kept or nn.Sequential { nn.Linear(16, 4), nn.Linear(4, 10) }; return kept end",
+                     SGD, "local kept")
   local out, status = T.nnlab_run({ "plan", path, "--count" }, { NNLAB_CACHE = dir .. "/cache" })
   T.truthy(status ~= 0, "planning fails\n" .. out)
   T.contains(out, "must build a new one on every call", "the error says why")

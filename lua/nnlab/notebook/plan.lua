@@ -174,6 +174,9 @@ function plan.passes(opts, numbers, load)
       pass.stopped = tostring(msg):match("^[^\n]*")
     end
     passes[number] = pass
+    -- what the pass's sweeps kept (10^5 runs' records) is garbage now: the
+    -- next pass starts from a heap without it, not on top of it
+    collectgarbage("collect")
   end
   -- the training steps that follow (a shard's) must not meet planning's stop
   require("nnlab.train").before_training("plan", function() end)
