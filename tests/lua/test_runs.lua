@@ -239,4 +239,38 @@ T.case("versus_best: beyond 20 000 pairs only the pairs with the best, Bonferron
   T.eq(checked, k - 1, "every other variation tested against the best")
 end)
 
+T.case("a packed history reads as the list it packs: values, their types, absent fields, length, pairs", function()
+  local list = {
+    { epoch = 1, train_loss = 2.25, train_acc = 31.5, test_loss = 0 / 0, test_acc = -0.0, seconds = 1e-300,
+      eval_seconds = 0.5, lr = 1, diverged = false },
+    { epoch = 2, train_loss = 1 / 0, train_acc = -1 / 0, lr = 0.1, diverged = true, valid_acc = 55.5,
+      valid_loss = math.maxinteger, train_eval_loss = math.mininteger, train_eval_acc = -1 },
+  }
+  local h = runs.pack_history(list)
+  T.eq(#h, 2, "length")
+  for i, epoch in ipairs(list) do
+    local got = h[i]
+    for _, f in ipairs(runs.HISTORY_FIELDS) do
+      local want, v = epoch[f], got[f]
+      T.eq(math.type(v) or type(v), math.type(want) or type(want), ("epoch %d %s: type"):format(i, f))
+      if want ~= want then T.truthy(v ~= v, ("epoch %d %s: NaN"):format(i, f))
+      elseif want == 0 then T.eq(1 / v, 1 / want, ("epoch %d %s: sign of zero"):format(i, f))
+      else T.eq(v, want, ("epoch %d %s"):format(i, f)) end
+    end
+    local fields = 0
+    for f, v in pairs(got) do
+      fields = fields + 1
+      T.truthy(v == epoch[f] or v ~= v, ("epoch %d: pairs gives %s"):format(i, f))
+    end
+    local want_fields = 0
+    for _ in pairs(epoch) do want_fields = want_fields + 1 end
+    T.eq(fields, want_fields, ("epoch %d: pairs gives every field and no other"):format(i))
+  end
+  h[1].lr = 0.5
+  T.eq(h[1].lr, 0.5, "a known field can be set")
+  T.fails(function() h[1].note = 1 end, "no field note")
+  local odd = { { epoch = 1, train_loss = 1.0, train_acc = 2.0, note = "x" } }
+  T.eq(runs.pack_history(odd), odd, "a field it does not know keeps the list as it is")
+end)
+
 T.done()

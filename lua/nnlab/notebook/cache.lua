@@ -147,8 +147,8 @@ end
 --- damaged). check(result), when given, returns true or nil and what is wrong
 --- with a result's shape (the sweep knows what a result holds). key_text,
 --- name: the key's canonical text and entry name when the caller has them
---- (cache:locate). A result comes with the path of its entry (for the files
---- kept beside it: cache.beside_path, cache.discard).
+--- (cache:locate; key may then be nil). A result comes with the path of its
+--- entry (for the files kept beside it: cache.beside_path, cache.discard).
 function cache:get(key, check, key_text, name)
   local path
   if key_text and name then path = ("%s/%s.lua"):format(self.dir, name)

@@ -74,15 +74,28 @@ function plan.made_up_result(pass, job, spec)
 end
 
 --- plan.record(pass, spec, sweep_name, job): a job lab.sweep planned. Pass
---- 1 keeps the whole job (shards train it); the others keep only its entry
---- name (all plan.combine and plan.entry_names ask of them), so that two
---- passes over 10^5 runs do not hold two sets of keys.
+--- 1 keeps what a shard needs to train the job: its variation, seed,
+--- parameters, label, cost and its key as text (plan.key turns it back
+--- into the key), not the key's tables or the made-up result; the others
+--- keep only its entry name (all plan.combine and plan.entry_names ask of
+--- them), so that two passes over 10^5 runs do not hold two sets of keys.
 function plan.record(pass, spec, sweep_name, job)
   if pass.number == 1 then
-    pass.jobs[#pass.jobs + 1] = { spec = spec, sweep = sweep_name, job = job }
+    pass.jobs[#pass.jobs + 1] = { spec = spec, sweep = sweep_name, job = {
+      index = job.index, variation = job.variation, seed = job.seed, p = job.p, epochs = job.epochs,
+      label = job.label, cost = job.cost, key_text = job.key_text, entry_name = job.entry_name } }
   else
     pass.jobs[#pass.jobs + 1] = { sweep = sweep_name, job = { entry_name = job.entry_name } }
   end
+end
+
+--- plan.key(job) -> the cache key of a job pass 1 recorded, read back from
+--- its text (the same key: the text is canonical, and checked to be).
+function plan.key(job)
+  local serialize = require "nnlab.notebook.serialize"
+  local key = assert(serialize.decode("return " .. job.key_text, "the plan"))
+  assert(serialize.encode(key) == job.key_text, "plan.key: a key that does not read back as itself")
+  return key
 end
 
 --- plan.assign(entries, n) -> for each entry (with .job.cost, .index) its
@@ -121,7 +134,7 @@ function plan.combine(first, second, cache)
       in_second[e.job.entry_name] = false -- a key planned twice in one pass counts once
       e.index = #entries + 1
       e.key = e.job.entry_name
-      e.cached = cache:get(e.job.key, require("nnlab.notebook.sweep").check_result, e.job.key_text, e.key) ~= nil
+      e.cached = cache:get(nil, require("nnlab.notebook.sweep").check_result, e.job.key_text, e.key) ~= nil
       if not e.cached then to_train = to_train + 1 end
       entries[#entries + 1] = e
       h = hash.fnv1a64(e.key .. "\n", h)
@@ -161,6 +174,9 @@ function plan.passes(opts, numbers, load)
       pass.stopped = tostring(msg):match("^[^\n]*")
     end
     passes[number] = pass
+    -- what the pass's sweeps kept (10^5 runs' records) is garbage now: the
+    -- next pass starts from a heap without it, not on top of it
+    collectgarbage("collect")
   end
   -- the training steps that follow (a shard's) must not meet planning's stop
   require("nnlab.train").before_training("plan", function() end)

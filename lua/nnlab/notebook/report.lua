@@ -415,18 +415,28 @@ local function table_block(block, name)
   local cut = top and #shown > top
   if cut then
     local higher = runs_lib.metrics[against].higher_is_better
-    local function key(i)
+    local keys = {}
+    for i = 1, #r.variations do
       local row = cells[i].row
-      if row.diverged > 0 or not row.mean then return nil end
-      return higher and -row.mean or row.mean
+      if row.diverged == 0 and row.mean then keys[i] = higher and -row.mean or row.mean end
     end
-    table.sort(shown, function(a, b)
-      local ka, kb = key(a), key(b)
+    local function before(a, b)
+      local ka, kb = keys[a], keys[b]
       if ka and kb and ka ~= kb then return ka < kb end
       if (ka == nil) ~= (kb == nil) then return ka ~= nil end
       return a < b
-    end)
-    for i = #shown, top + 1, -1 do shown[i] = nil end
+    end
+    -- the first `top` in that (total) order, kept sorted as each variation
+    -- is looked at: what sorting all and cutting gives, without sorting 10^5
+    shown = {}
+    for i = 1, #r.variations do
+      if #shown < top or before(i, shown[#shown]) then
+        local at = #shown + 1
+        while at > 1 and before(i, shown[at - 1]) do at = at - 1 end
+        table.insert(shown, at, i)
+        shown[top + 1] = nil
+      end
+    end
   end
   local rows = {}
   for _, i in ipairs(shown) do
@@ -839,15 +849,19 @@ local function results(record)
       write(table.concat(fields, ",") .. "\n")
     end)
   end
+  local row_names = { "sweep", "variation", "params", "seed", "epoch", "diverged", "seconds", "eval_seconds", "cached" }
+  for _, m in ipairs(row_metrics) do row_names[#row_names + 1] = m end
   local rows = json.stream(function(emit)
+    local last_v, params -- a variation's parameters, encoded once for all its rows
     each_row(function(r, _, v, s, h)
-      local row = { sweep = r.name, variation = v.label, params = v.values, seed = s.seed, epoch = h.epoch,
+      if v ~= last_v then last_v, params = v, json.raw(json.encode(v.values)) end -- scalars: one line
+      local row = { sweep = r.name, variation = v.label, params = params, seed = s.seed, epoch = h.epoch,
                     diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
                     cached = s.cached }
       for _, m in ipairs(row_metrics) do row[m] = h[m] end
       emit(row)
     end)
-  end)
+  end, json.object_writer(row_names))
   local params = {}
   for _, p in ipairs(record.params) do params[p.name] = p.value end
   local sweeps = {}

@@ -39,6 +39,58 @@ runs.metrics = {
   lr = { label = "learning rate", quantity = "lr", higher_is_better = false, no_best = true },
 }
 
+--- The per-epoch fields a sweep's run keeps (results and cache entries):
+--- numbers, but for diverged, a boolean.
+runs.HISTORY_FIELDS = { "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds",
+                        "eval_seconds", "lr", "diverged", "train_eval_loss", "train_eval_acc",
+                        "valid_loss", "valid_acc" }
+
+-- A history kept compactly: each epoch's values in an array of one slot per
+-- field, read by name through a metatable. 10^5 cached runs keep 13 array
+-- slots an epoch (264 bytes) instead of a table of named fields (440).
+local FIELDS = runs.HISTORY_FIELDS
+local FIELD_INDEX = {}
+for i, f in ipairs(FIELDS) do FIELD_INDEX[f] = i end
+local NF = #FIELDS
+
+local Epoch = {
+  __index = function(e, name)
+    local k = FIELD_INDEX[name]
+    return k and rawget(e, k)
+  end,
+  __newindex = function(e, name, value)
+    local k = FIELD_INDEX[name]
+    if not k then error(("a history's epoch has no field %s"):format(tostring(name)), 2) end
+    rawset(e, k, value)
+  end,
+  __pairs = function(e)
+    return function(_, name)
+      for k = (name and FIELD_INDEX[name] or 0) + 1, NF do
+        local v = rawget(e, k)
+        if v ~= nil then return FIELDS[k], v end
+      end
+      return nil
+    end, e, nil
+  end,
+}
+
+--- runs.pack_history(list) -> a copy of list whose epochs read as tables
+--- of named fields do (h.test_acc, pairs, assignment of a known field) but
+--- keep their values in an array; list itself when an epoch holds a field
+--- that is not one of runs.HISTORY_FIELDS.
+function runs.pack_history(list)
+  local out = {}
+  for i, h in ipairs(list) do
+    for field in pairs(h) do
+      if not FIELD_INDEX[field] then return list end
+    end
+    out[i] = setmetatable({ h.epoch, h.train_loss, h.train_acc, h.test_loss, h.test_acc, h.seconds,
+                            h.eval_seconds, h.lr, h.diverged, h.train_eval_loss, h.train_eval_acc,
+                            h.valid_loss, h.valid_acc }, Epoch)
+  end
+  return out
+end
+
 --- runs.value(h, metric) -> one epoch's value of a metric (h: a history
 --- entry). gap is derived: train accuracy minus test accuracy in percentage
 --- points, the train accuracy measured in eval mode on the training set when
@@ -126,6 +178,18 @@ local function final_value(seed_run, metric)
   return last and runs.value(last, metric)
 end
 
+-- A summary row's params are a copy of its variation's, made when first
+-- read: the verdicts of a table rank 10^5 rows and show a few.
+local SummaryRow = {
+  __index = function(row, key)
+    if key ~= "params" then return nil end
+    local params = {}
+    for k, value in pairs(row.variation.params) do params[k] = value end
+    rawset(row, "params", params)
+    return params
+  end,
+}
+
 -- The summary row of variation v (Runs:summary).
 local function summary_row(v, metric)
   local values, diverged = {}, 0
@@ -133,11 +197,9 @@ local function summary_row(v, metric)
     if s.diverged then diverged = diverged + 1
     else values[#values + 1] = final_value(s, metric) end
   end
-  local params = {}
-  for k, value in pairs(v.params) do params[k] = value end
-  local row = { label = v.label, variation = v, params = params, metric = metric, seeds = #v.seeds,
-                n = #values, diverged = diverged, values = values, mean = stats.mean(values),
-                std = stats.std(values) }
+  local row = setmetatable({ label = v.label, variation = v, metric = metric, seeds = #v.seeds,
+                             n = #values, diverged = diverged, values = values, mean = stats.mean(values),
+                             std = stats.std(values) }, SummaryRow)
   if diverged == #v.seeds then row.text = "diverged"
   elseif diverged > 0 then row.text = ("diverged (%d/%d seeds)"):format(diverged, #v.seeds)
   else row.text = runs.format(metric, row.mean, row.std) end
@@ -148,7 +210,8 @@ end
 --- { label, variation, params, metric, n (seeds that finished), seeds,
 ---   diverged (seeds that diverged), values (final metric per finished
 ---   seed), mean, std, text }. params holds the variation's parameters by
---- name (row.params.hidden: varied and fixed, as p has them without seed),
+--- name (row.params.hidden: varied and fixed, as p has them without seed;
+--- a copy, made when first read),
 --- apart from the statistics, so that no parameter name (std, mean, n ...)
 --- can stand for one. text reads "81.23 ± 0.15 %", or "diverged" /
 --- "diverged (1/3 seeds)".
