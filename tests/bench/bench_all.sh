@@ -94,6 +94,10 @@ note_load() { loads+=("$1 $(load1)"); }
 # kv LINE KEY: the value of KEY=value in LINE (values have no spaces).
 kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# holds EXPR: whether awk finds the numeric expression true (its exit status)
+holds() { awk "BEGIN { exit !($1) }"; }
+# verdict LABEL EXPR: "LABEL: **met**" when EXPR holds, else "LABEL: not met"
+verdict() { if holds "$2"; then echo "$1: **met**"; else echo "$1: not met"; fi; }
 
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"); }
@@ -130,7 +134,7 @@ peak=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=\([^ ]*\).*/\1/p')
 peak_ymm=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=.* fma_peak_ymm=\([^ ]*\).*/\1/p')
 peak_zmm=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=.* fma_peak_zmm=\([^ ]*\).*/\1/p')
 simd=$("$nnlab" version 2>/dev/null | sed -n 's/^simd //p' | head -n1)
-awk -v p="${peak:-0}" 'BEGIN { exit !(p > 0) }' || peak=""
+holds "${peak:-0} > 0" || peak=""
 case "$first" in
   openblas=none) openblas_info="not installed (libopenblas-dev): OpenBLAS column skipped" ;;
   openblas=*) openblas_core=$(kv "$first" openblas_core)
@@ -147,20 +151,20 @@ while read -r line; do
     *) what="backward dW += dYᵀ·X (+ db)" ;;
   esac
   target=""; ratio="-"; gfs="$a"
-  if awk -v o="$o" 'BEGIN { exit !(o > 0) }'; then
+  if holds "${o:-0} > 0"; then
     ratio=$(calc "%.2f×" "$a / $o"); gfs="$a vs $o"
     if [ "$I" = 784 ]; then
-      target=$(awk -v a="$a" -v o="$o" 'BEGIN { print (a / o >= 1.0 ? "≥ 1.0×: **met**" : "≥ 1.0×: not met") }')
+      target=$(verdict "≥ 1.0×" "$a / $o >= 1.0")
     fi
   else
     gfs="$a (OpenBLAS skipped)"
   fi
-  if [ "$I" != 784 ] && awk -v o="$o" 'BEGIN { exit !(o > 0) }'; then
-    target=$(awk -v a="$a" -v o="$o" 'BEGIN { print (a / o >= 0.9 ? "≥ 0.9×: **met**" : "≥ 0.9×: not met") }')
+  if [ "$I" != 784 ] && holds "${o:-0} > 0"; then
+    target=$(verdict "≥ 0.9×" "$a / $o >= 0.9")
   fi
   hw=$(haswell_gflops "$g" "$B" "$I" "$O")
   hw_note=""
-  if awk -v o="${hw:-0}" 'BEGIN { exit !(o > 0) }'; then hw_note="; OpenBLAS under Haswell's kernels $hw GFLOP/s ($(calc "%.2f×" "$a / $hw"))"; fi
+  if holds "${hw:-0} > 0"; then hw_note="; OpenBLAS under Haswell's kernels $hw GFLOP/s ($(calc "%.2f×" "$a / $hw"))"; fi
   gemm_rows+=("| GEMM $what, ${B}×${I}→${O} | nnlab $gemm_path vs OpenBLAS sgemm ($openblas_core kernels) | 1 | - | $gfs | $ratio | scalar $(kv "$line" scalar), avx2 $(kv "$line" avx2), avx512 $(kv "$line" avx512) GFLOP/s (0: absent)$hw_note | $target |")
 done <<<"$gemm_out"
 
@@ -199,11 +203,11 @@ for model in seed large; do
     target=""
     need=75; [ "$model" = seed ] && need=70
     if [ "$model" = seed ]; then
-      target=$(awk -v b="${fit_best[$model]}" 'BEGIN { print (b <= 0.25 ? "≤ 0.25 s: **met**" : "≤ 0.25 s: not met") }')
+      target=$(verdict "≤ 0.25 s" "${fit_best[$model]} <= 0.25")
     fi
     if [ -n "$peak" ]; then
       pct=$(calc "%.1f" "100 * $(kv "$line" flop) / ${fit_best[$model]} / 1e9 / $peak")
-      target="${target:+$target; }≥ $need % of the peak: $(awk -v p="$pct" -v n="$need" 'BEGIN { print (p >= n ? "**met**" : "not met") }')"
+      target="${target:+$target; }$(verdict "≥ $need % of the peak" "$pct >= $need")"
     fi
     train_row "nnlab.fit ($(kv "$line" simd))" "$model" "$line" "$d" "$target"
   fi
@@ -213,7 +217,7 @@ for model in seed large; do
     speedup[$model]=$(calc "%.2f" "${fit_best[$model]} / $(kv "$line" best)")
     fit2_best[$model]=$(kv "$line" best)
     train_row "nnlab.fit ($(kv "$line" simd)), 2 threads" "$model" "$line" "$d" \
-      "$([ "$model" = large ] && awk -v s="${speedup[$model]}" 'BEGIN { print (s >= 1.6 ? "≥ 1.6× over 1 thread: **met**" : "≥ 1.6× over 1 thread: not met") }')" \
+      "$([ "$model" = large ] && verdict "≥ 1.6× over 1 thread" "${speedup[$model]} >= 1.6")" \
       "${speedup[$model]}× over 1 thread"
   fi
   log "bench_all.sh: $d: Lua loop"
@@ -281,7 +285,7 @@ print("best=%.4f median=%.4f first=%.4f threads=%d acc=%.2f torch=%s n=%d" % (
         torch_version=$(kv "$line" torch)
         best=$(kv "$line" best); threads=$(kv "$line" threads)
         if [ "$pipeline" = preloaded ] && { [ -z "${torch_best[$model]:-}" ] ||
-             awk -v a="$best" -v b="${torch_best[$model]}" 'BEGIN { exit !(a < b) }'; }; then
+             holds "$best < ${torch_best[$model]}"; }; then
           torch_best[$model]=$best; torch_best_threads[$model]=$threads
         fi
         label="PyTorch $pipeline pipeline"
@@ -313,12 +317,12 @@ fi
 for model in seed large; do
   [ -n "${torch_best[$model]:-}" ] && [ -n "${fit_best[$model]:-}" ] || continue
   nb=${fit_best[$model]}; nt=1
-  if [ -n "${fit2_best[$model]:-}" ] && awk -v a="${fit2_best[$model]}" -v b="$nb" 'BEGIN { exit !(a < b) }'; then
+  if [ -n "${fit2_best[$model]:-}" ] && holds "${fit2_best[$model]} < $nb"; then
     nb=${fit2_best[$model]}; nt=2
   fi
   r=$(calc "%.2f" "${torch_best[$model]} / $nb")
   target=""
-  [ "$model" = large ] && target=$(awk -v t="${torch_best[$model]}" -v n="$nb" 'BEGIN { print (t / n >= 2.0 ? "≥ 2.0×: **met**" : "≥ 2.0×: not met") }')
+  [ "$model" = large ] && target=$(verdict "≥ 2.0×" "${torch_best[$model]} / $nb >= 2.0")
   row "${model_desc[$model]}" "nnlab at its best ($nt thread(s)) vs preloaded PyTorch at its best (${torch_best_threads[$model]} thread(s))" \
       "$nt / ${torch_best_threads[$model]}" "$(calc "%.3f" "$nb") vs $(calc "%.3f" "${torch_best[$model]}")" "-" "${r}×" \
       "PyTorch's seconds ÷ nnlab's, best epochs of the rows above" "$target"
@@ -339,7 +343,7 @@ sweep_run() { # jobs -> "seconds maxrss_kb"
            --force --quiet --out "$work/reports" --set "epochs=$sweep_epochs" 2>"$work/err" | grep '^sweep_seconds=')
     [ -n "$line" ] || { log "bench_all.sh: sweep -j $j failed: $(tail -n 3 "$work/err")"; return 1; }
     local s; s=$(kv "$line" sweep_seconds)
-    if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+    if [ -z "$best" ] || holds "$s < $best"; then
       best=$s
       if [ -x /usr/bin/time ]; then
         rss=$(kv "$(cat "$work/time")" maxrss_kb); cpu=$(kv "$(cat "$work/time")" cpu)
@@ -363,7 +367,7 @@ if s1=$(sweep_run 1); then
         "wall time of lab.sweep (best of $sweep_reps); whole run used $c1 of a core" ""
     row "$desc" "nnlab run -j 2 (forked workers)" 2 "$(calc "%.3f" "$t2")" "-" "${speed}×" \
         "speed-up over -j 1; whole run used $c2 of a core (200 % = both cores)" \
-        "$(awk -v s="$speed" 'BEGIN { print (s >= 1.8 ? "≥ 1.8×: **met**" : "≥ 1.8×: not met") }')"
+        "$(verdict "≥ 1.8×" "$speed >= 1.8")"
   fi
 fi
 
@@ -381,7 +385,7 @@ fi
 if [ -n "${kb:-}" ]; then
   mb=$(calc "%.1f" "$kb / 1024")
   row "peak memory: one full Fashion-MNIST run (60 000 train + 10 000 test, fit + evaluation)" "nnlab run" 1 "-" "-" "-" \
-      "$mb MB; $how" "$(awk -v m="$mb" 'BEGIN { print (m <= 150 ? "≤ 150 MB: **met**" : "≤ 150 MB: not met") }')"
+      "$mb MB; $how" "$(verdict "≤ 150 MB" "$mb <= 150")"
 fi
 if [ -n "${sweep_rss:-}" ] && [ "$sweep_rss" -gt 0 ] 2>/dev/null; then
   row "peak memory: the 6-variation sweep at -j 2" "nnlab run -j 2" 2 "-" "-" "-" \
@@ -418,7 +422,7 @@ for layers in 1 3; do
           cell="$gf"
           [ -n "$peak" ] && cell="$cell ($(calc "%.0f" "100 * $gf / $peak / $t")%)"
           if [ -z "$base" ]; then base=$best; else cell="$cell, $(calc "%.2f" "$base / $best")×"; fi
-          if [ -z "${sc_nnlab_best[$key]:-}" ] || awk -v a="$best" -v b="${sc_nnlab_best[$key]}" 'BEGIN { exit !(a < b) }'; then
+          if [ -z "${sc_nnlab_best[$key]:-}" ] || holds "$best < ${sc_nnlab_best[$key]}"; then
             sc_nnlab_best[$key]=$best
           fi
         else
@@ -464,7 +468,7 @@ for key in "${scaling_keys[@]}"; do
     elif [ -z "$v" ]; then torch_cells="$torch_cells | -"
     else
       torch_cells="$torch_cells | $(calc "%.1f" "${sc_flop[$key]} / $v / 1e9")"
-      if [ -z "$tbest" ] || awk -v a="$v" -v b="$tbest" 'BEGIN { exit !(a < b) }'; then tbest=$v; fi
+      if [ -z "$tbest" ] || holds "$v < $tbest"; then tbest=$v; fi
     fi
   done
   ratio="-"
@@ -474,11 +478,11 @@ for key in "${scaling_keys[@]}"; do
   if [ "$batch" -ge 32 ]; then
     if [ -n "${sc_pct1[$key]:-}" ]; then
       pct_rows=$((pct_rows + 1))
-      awk -v p="${sc_pct1[$key]}" 'BEGIN { exit !(p >= 70) }' && pct_met=$((pct_met + 1))
+      holds "${sc_pct1[$key]} >= 70" && pct_met=$((pct_met + 1))
     fi
     if [ "$ratio" != "-" ]; then
       torch_rows=$((torch_rows + 1))
-      awk -v t="$tbest" -v n="${sc_nnlab_best[$key]}" 'BEGIN { exit !(t / n >= 1.0) }' && torch_met=$((torch_met + 1))
+      holds "$tbest / ${sc_nnlab_best[$key]} >= 1.0" && torch_met=$((torch_met + 1))
     fi
   fi
   shape=784
