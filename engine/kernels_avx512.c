@@ -381,9 +381,8 @@ static ALWAYS_INLINE int forward_packs(int B, int I)
 /* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b, pairs = ceil(cols / 2) and
  * packed constants (1..4; whether W goes through pack_pairs into panel). Over
  * I in blocks of FORWARD_K_BLOCK when I is longer than FORWARD_BLOCKED_FROM
- * (see there), each block of
- * the strip's W packed once and run over every row tile, the tiles'
- * accumulators kept in `saved` between blocks. */
+ * (see there), each block of the strip's W packed once and run over every row
+ * tile, the tiles' accumulators kept in `saved` between blocks. */
 static ALWAYS_INLINE void forward_strip_as(int pairs, int packed, int cols, float *Y,
                                            const float *X, const float *W, const float *b,
                                            int B, int I, int O, int o0, float *panel,
@@ -459,7 +458,6 @@ static void act_strip(float *y, size_t ld, int rows, __mmask16 col_mask, nn_act 
     case NN_ACT_NONE: break;
     }
 }
-
 
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)), in strips of
  * 8 columns from o0. The activation runs over each finished strip while it is

@@ -397,17 +397,16 @@ static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_momen
  * the same operations wherever it falls (no FMA, see STEP_CLONES), so the
  * split changes no bit. */
 #define STEP_GRAIN 256
-/* A step's weight per element for nn_threads_parts' split threshold. Adam's
- * is about its arithmetic. SGD does 2-4 operations per element, but it
- * streams the weights and gradients that the split GEMMs before and after it
- * read and write on both cores: done by one thread, half of them cross
- * between the cores every batch. Weighted at its arithmetic, the seed's model
- * (51 000 parameters) was not split, and 2 threads trained it 15-20 % slower
- * than 1 (Zen 5: 0.115-0.121 against 0.098-0.102 s per epoch); weighted as
- * Adam, it is split, and 2 threads are as fast as 1 (0.085-0.116 against
- * 0.092-0.112 s, interleaved runs on a busy machine). */
-#define SGD_FLOPS_PER_PARAM 16.0
-#define ADAM_FLOPS_PER_PARAM 16.0
+/* A step's weight per element for nn_threads_parts' split threshold, SGD's
+ * and Adam's alike. Adam's is about its arithmetic. SGD does 2-4 operations
+ * per element, but it streams the weights and gradients that the split GEMMs
+ * before and after it read and write on both cores: done by one thread, half
+ * of them cross between the cores every batch. Weighted at its arithmetic (4),
+ * the seed's model (51 000 parameters) was not split, and 2 threads trained it
+ * 15-20 % slower than 1 (Zen 5: 0.115-0.121 against 0.098-0.102 s per epoch);
+ * weighted as Adam, it is split, and 2 threads train it 1.40x faster than 1
+ * (0.073 against 0.102 s, tests/bench/bench_all.sh on a quiet Zen 5). */
+#define STEP_FLOPS_PER_PARAM 16.0
 
 typedef struct step_job {
     const nn_optim *opt;
@@ -438,7 +437,7 @@ void nn_optim_step(nn_optim *opt, float *params, const float *grads)
         j.sgd = sgd_step_scalars(opt);
     else
         j.adam = adam_step_scalars(opt, &j.lerp_from_moment);
-    double flops = (double)opt->n_params * (sgd ? SGD_FLOPS_PER_PARAM : ADAM_FLOPS_PER_PARAM);
+    double flops = (double)opt->n_params * STEP_FLOPS_PER_PARAM;
     int parts = nn_threads_parts(flops, (long)((opt->n_params + STEP_GRAIN - 1) / STEP_GRAIN));
     nn_threads_run(parts, step_part, &j);
     opt->steps_taken++;
