@@ -64,11 +64,16 @@ function cache.open(dir)
   return setmetatable({ dir = dir or cache.default_dir() }, cache)
 end
 
+-- The name of the entry of a key with this canonical text (16 hex digits).
+local function entry_name(key_text)
+  return hash.hex(hash.fnv1a64(key_text))
+end
+
 --- The canonical text of a key, the file that holds its entry, and that
 --- file's name without ".lua" (16 hex digits).
 function cache:locate(key)
   local text = serialize.encode(key)
-  local name = hash.hex(hash.fnv1a64(text))
+  local name = entry_name(text)
   return text, ("%s/%s.lua"):format(self.dir, name), name
 end
 
@@ -147,11 +152,12 @@ end
 --- damaged). check(result), when given, returns true or nil and what is wrong
 --- with a result's shape (the sweep knows what a result holds). key_text,
 --- name: the key's canonical text and entry name when the caller has them
---- (cache:locate; key may then be nil). A result comes with the path of its
---- entry (for the files kept beside it: cache.beside_path, cache.discard).
+--- (cache:locate; key may then be nil; the name is made from the text when
+--- only the text is given). A result comes with the path of its entry (for
+--- the files kept beside it: cache.beside_path, cache.discard).
 function cache:get(key, check, key_text, name)
   local path
-  if key_text and name then path = ("%s/%s.lua"):format(self.dir, name)
+  if key_text then path = ("%s/%s.lua"):format(self.dir, name or entry_name(key_text))
   else key_text, path = self:locate(key) end
   local text, err, missing = files.read(path, MAX_ENTRY_BYTES)
   if not text and missing then return nil end

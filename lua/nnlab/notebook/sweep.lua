@@ -320,21 +320,33 @@ local function same_value(a, b)
   return a ~= 0 or 1 / a == 1 / b
 end
 
--- The number, string and boolean upvalues of fn and of the Lua functions it
--- reaches through its upvalues: what a memoised model could have depended on
--- besides p (a counter in the model function's closure, say). A list of
--- { function, upvalue index, value }.
-local function scalar_upvalues(fn, out, seen)
-  out, seen = out or {}, seen or {}
-  if seen[fn] or #out > 256 then return out end
+-- What a closure can depend on besides its arguments: walks fn and every
+-- function it reaches through its upvalues, each once, calling
+-- visit_function(f) on each (false: not into f's upvalues) and
+-- visit_scalar(f, index, name, value) on each number, string and boolean
+-- upvalue, in upvalue order. Tables (modules, datasets) are not followed.
+local function walk_closure(fn, visit_function, visit_scalar, seen)
+  seen = seen or {}
+  if seen[fn] then return end
   seen[fn] = true
-  for i = 1, 255 do
+  if not visit_function(fn) then return end
+  for i = 1, 255 do -- a Lua function has at most 255 upvalues
     local name, value = debug.getupvalue(fn, i)
     if not name then break end
     local t = type(value)
-    if t == "function" then scalar_upvalues(value, out, seen)
-    elseif t == "number" or t == "string" or t == "boolean" then out[#out + 1] = { fn, i, value } end
+    if t == "function" then walk_closure(value, visit_function, visit_scalar, seen)
+    elseif t == "number" or t == "string" or t == "boolean" then visit_scalar(fn, i, name, value) end
   end
+end
+
+-- The number, string and boolean upvalues of fn and of the functions it
+-- reaches through its upvalues: what a memoised model could have depended on
+-- besides p (a counter in the model function's closure, say). A list of
+-- { function, upvalue index, value }, about 256 at most.
+local function scalar_upvalues(fn)
+  local out = {}
+  walk_closure(fn, function() return #out <= 256 end,
+               function(f, i, _, value) out[#out + 1] = { f, i, value } end)
   return out
 end
 
@@ -541,28 +553,22 @@ local function function_fingerprint(fn)
     if n >= info.linedefined and n <= info.lastlinedefined then lines[#lines + 1] = line end
   end
   f:close()
-  return require("nnlab.notebook.hash").hex(require("nnlab.notebook.hash").fnv1a64(table.concat(lines, "\n")))
+  return hash.hex(hash.fnv1a64(table.concat(lines, "\n")))
 end
 
 -- What identifies a custom run function (lab.sweep's run): its source and,
 -- through its upvalues, the source of every Lua function it can reach and
 -- every number, string and boolean it closes over. Tables it closes over
 -- (modules, datasets) are not in it: settings belong in the parameters.
-local function closure_fingerprint(fn, seen, out)
-  seen, out = seen or {}, out or {}
-  if seen[fn] then return out end
-  seen[fn] = true
-  local info = debug.getinfo(fn, "S")
-  if info.what == "C" then return out end
-  out[#out + 1] = function_fingerprint(fn)
-  for i = 1, math.huge do
-    local name, value = debug.getupvalue(fn, i)
-    if not name then break end
-    if type(value) == "function" then closure_fingerprint(value, seen, out)
-    elseif type(value) == "number" or type(value) == "string" or type(value) == "boolean" then
-      out[#out + 1] = ("%s=%s"):format(name, type(value) == "number" and nn.float_text(value) or tostring(value))
-    end
-  end
+local function closure_fingerprint(fn)
+  local out = {}
+  walk_closure(fn, function(f)
+    if debug.getinfo(f, "S").what == "C" then return false end
+    out[#out + 1] = function_fingerprint(f)
+    return true
+  end, function(_, _, name, value)
+    out[#out + 1] = ("%s=%s"):format(name, type(value) == "number" and nn.float_text(value) or tostring(value))
+  end)
   return out
 end
 
@@ -988,11 +994,7 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
           checked = true
           if text ~= serialize.encode(key) then error("lab.sweep: internal error: a key's text is not canonical", 0) end
         end
-        if text then
-          result, entry_path = context.cache:get(key, sweep.check_result, text, hash.hex(hash.fnv1a64(text)))
-        else
-          result, entry_path = context.cache:get(key, sweep.check_result)
-        end
+        result, entry_path = context.cache:get(key, sweep.check_result, text or nil)
       end
       if result then
         jobs[#jobs + 1] = seed_record(seed, result, true, entry_path)
