@@ -239,6 +239,45 @@ T.case("versus_best: beyond 20 000 pairs only the pairs with the best, Bonferron
   T.eq(checked, k - 1, "every other variation tested against the best")
 end)
 
+T.case("versus_best with wanted: the wanted cells alone, each as versus_best gives it for all", function()
+  for _, k in ipairs { 40, 300 } do -- Holm (780 pairs), Bonferroni (44 850)
+    local r = many_runs(k)
+    r.variations[5].seeds[2].diverged = true
+    r.variations[7].seeds = { r.variations[7].seeds[1] }
+    local all, best = r:versus_best("test_acc")
+    local best_index
+    for i, cell in ipairs(all) do if cell.code == "best" then best_index = i end end
+    local wanted = { 7, 5, best_index, 2, k }
+    local some, some_best = r:versus_best("test_acc", nil, wanted)
+    T.eq(some_best.variation, best.variation, "the same best")
+    local n = 0
+    for i in pairs(some) do
+      n = n + 1
+      for _, field in ipairs { "code", "reason", "p", "p_adjusted", "delta", "detectable", "test", "n", "correction",
+                               "family", "level", "variation" } do
+        T.eq(some[i][field], all[i][field], ("%d variations, v%d: %s"):format(k, i, field))
+      end
+      T.eq(some[i].row.mean, all[i].row.mean, "the row's mean")
+    end
+    T.eq(n, #wanted, "a cell for each wanted variation, no other")
+    T.eq(some[best_index].row, some_best, "the best's cell holds the best row")
+    T.eq(some[5].code, "diverged", "a diverged one")
+    T.eq(some[7].code, "untested", "a one-seed one")
+  end
+end)
+
+T.case("summary rows: label, text and params read as the variation's, made when first read", function()
+  local row = hidden_runs:summary("test_acc")[3]
+  T.eq(rawget(row, "text"), nil, "text not made yet")
+  T.eq(row.label, "hidden=256", "label")
+  T.eq(row.seeds, 3, "seeds")
+  T.eq(row.text, "diverged (1/3 seeds)", "text")
+  local first = hidden_runs:summary("test_acc")[1]
+  T.eq(first.text, runs.format("test_acc", first.mean, first.std), "text of a row without divergence")
+  T.eq(row.params.hidden, 256, "params")
+  T.eq(row.nothing, nil, "another name is nil")
+end)
+
 T.case("a packed history reads as the list it packs: values, their types, absent fields, length, pairs", function()
   local list = {
     { epoch = 1, train_loss = 2.25, train_acc = 31.5, test_loss = 0 / 0, test_acc = -0.0, seconds = 1e-300,

@@ -205,9 +205,9 @@ local function varied_text(r)
     return table.concat(parts, W("sep"))
   end
   for _, v in ipairs(r.variations) do
-    local values = {}
+    local values, own_values = {}, runs_lib.own_values(v)
     for _, k in ipairs(r.keys) do
-      if v.values[k] ~= nil then values[#values + 1] = ("%s = %s"):format(md_code(k), value_md(v.values[k])) end
+      if own_values[k] ~= nil then values[#values + 1] = ("%s = %s"):format(md_code(k), value_md(own_values[k])) end
     end
     local own = table.concat(values, W("sep"))
     parts[#parts + 1] = v.labelled and (own ~= "" and ("%s (%s)"):format(md_text(v.label), own) or md_text(v.label))
@@ -393,7 +393,6 @@ local function table_block(block, name)
   local r, opts = block.runs, block.options
   local metrics = opts.metrics or DEFAULT_METRICS
   local against = opts.compare or metrics[1]
-  local cells, best = r:versus_best(against)
   local labelled = #r.keys == 0
   for _, v in ipairs(r.variations) do labelled = labelled or v.labelled end
   local head = {}
@@ -403,13 +402,9 @@ local function table_block(block, name)
   head[#head + 1] = W("vs_best", metric_label(against))
   if r.sequential then head[#head + 1] = W("seeds") end
   head[#head + 1] = W("train_time")
-  -- the rows of the compared metric are the cells' (versus_best); the
-  -- others' only for the variations shown (the top of 10^5, say)
-  local function summary_of(m, i)
-    if m == against then return cells[i].row end
-    return r:summary_of(i, m)
-  end
-  -- a big sweep: the best `top` variations by the compared metric, best first
+  -- a big sweep: the best `top` variations by the compared metric, best
+  -- first, ranked one summary row at a time (rows and verdicts are made
+  -- for those shown: the top of 10^5, say)
   local shown, top = {}, opts.top == nil and DEFAULT_TOP or opts.top
   for i = 1, #r.variations do shown[i] = i end
   local cut = top and #shown > top
@@ -417,7 +412,7 @@ local function table_block(block, name)
     local higher = runs_lib.metrics[against].higher_is_better
     local keys = {}
     for i = 1, #r.variations do
-      local row = cells[i].row
+      local row = r:summary_of(i, against)
       if row.diverged == 0 and row.mean then keys[i] = higher and -row.mean or row.mean end
     end
     local function before(a, b)
@@ -437,6 +432,12 @@ local function table_block(block, name)
         shown[top + 1] = nil
       end
     end
+  end
+  -- the rows of the compared metric are the cells'
+  local cells, best = r:versus_best(against, nil, cut and shown or nil)
+  local function summary_of(m, i)
+    if m == against then return cells[i].row end
+    return r:summary_of(i, m)
   end
   local rows = {}
   for _, i in ipairs(shown) do
@@ -464,7 +465,10 @@ local function table_block(block, name)
   local q = r.sequential
   local level = q and W("level_looks", ("%.4g"):format(100 * q.level), q.looks) or W("level_plain", "95")
   local caption = W("table_caption", epochs_text(r), over_seeds(r), level)
-  if cells[1] and cells[1].correction == "bonferroni" then caption = caption .. W("bonferroni_note", cells[1].family) end
+  local first_cell = cells[shown[1]]
+  if first_cell and first_cell.correction == "bonferroni" then
+    caption = caption .. W("bonferroni_note", first_cell.family)
+  end
   if cut then
     caption = W("top_rows", top, #r.variations, metric_label(against), #r.variations - top,
                 ("[results.csv](%s)"):format(escape.md_link(name .. "/results.csv"))) .. "\n\n" .. caption
@@ -854,7 +858,7 @@ local function results(record)
   local rows = json.stream(function(emit)
     local last_v, params -- a variation's parameters, encoded once for all its rows
     each_row(function(r, _, v, s, h)
-      if v ~= last_v then last_v, params = v, json.raw(json.encode(v.values)) end -- scalars: one line
+      if v ~= last_v then last_v, params = v, json.raw(json.encode(runs_lib.own_values(v))) end -- scalars: one line
       local row = { sweep = r.name, variation = v.label, params = params, seed = s.seed, epoch = h.epoch,
                     diverged = h.diverged == true, seconds = h.seconds, eval_seconds = h.eval_seconds,
                     cached = s.cached }

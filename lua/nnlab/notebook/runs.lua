@@ -137,11 +137,25 @@ end
 
 --- runs.new(sweep_description) -> an empty Runs; sweeps fill .variations.
 --- Fields: name, keys (the varied parameters, in order), seeds, epochs,
---- variations = { { label, values = { key = value }, params, seeds = {
---- { seed, history, diverged, seconds, cached } } } }, counts { runs, trained, cached },
---- normalize (the { mean, std } both loaders used, or nil; set by lab.sweep).
+--- variations = { { label, params, seeds = { { seed, history, diverged,
+--- seconds, cached } } } }, counts { runs, trained, cached }, normalize
+--- (the { mean, std } both loaders used, or nil; set by lab.sweep). A
+--- variation made by hand may hold its own values apart (values = { key =
+--- value }); a sweep's hold them in params (runs.own_values).
 function runs.new(fields)
   return setmetatable(fields, Runs)
+end
+
+--- runs.own_values(v) -> { key = value }: the values variation v sets
+--- itself (its varied or listed ones), without the fixed ones and defaults
+--- it shares with the sweep's other variations. A sweep's variation holds
+--- them as params' own entries, which read the shared ones through their
+--- metatable (sweep.lua), so that 10^5 variations keep one table each.
+function runs.own_values(v)
+  if v.values then return v.values end
+  local own = {}
+  for k, value in next, v.params do own[k] = value end
+  return own
 end
 
 --- runs.from_history(history, label) -> a Runs of one variation (label) and
@@ -178,15 +192,32 @@ local function final_value(seed_run, metric)
   return last and runs.value(last, metric)
 end
 
--- A summary row's params are a copy of its variation's, made when first
--- read: the verdicts of a table rank 10^5 rows and show a few.
-local SummaryRow = {
-  __index = function(row, key)
-    if key ~= "params" then return nil end
+-- A summary row holds its statistics; what it can derive is made when first
+-- read: the verdicts of a table rank 10^5 rows and show a few (each row was
+-- ~0.5 KB with all its fields, 50 MB live while a table of 10^5 was made).
+-- params is a copy of its variation's, label the variation's, text the
+-- formatted mean.
+local DERIVED = {
+  params = function(row)
     local params = {}
     for k, value in pairs(row.variation.params) do params[k] = value end
-    rawset(row, "params", params)
     return params
+  end,
+  label = function(row) return row.variation.label end,
+  text = function(row)
+    local diverged, seeds = row.diverged, row.seeds
+    if diverged == seeds then return "diverged" end
+    if diverged > 0 then return ("diverged (%d/%d seeds)"):format(diverged, seeds) end
+    return runs.format(row.metric, row.mean, row.std)
+  end,
+}
+local SummaryRow = {
+  __index = function(row, key)
+    local derive = DERIVED[key]
+    if not derive then return nil end
+    local value = derive(row)
+    rawset(row, key, value)
+    return value
   end,
 }
 
@@ -197,13 +228,8 @@ local function summary_row(v, metric)
     if s.diverged then diverged = diverged + 1
     else values[#values + 1] = final_value(s, metric) end
   end
-  local row = setmetatable({ label = v.label, variation = v, metric = metric, seeds = #v.seeds,
-                             n = #values, diverged = diverged, values = values, mean = stats.mean(values),
-                             std = stats.std(values) }, SummaryRow)
-  if diverged == #v.seeds then row.text = "diverged"
-  elseif diverged > 0 then row.text = ("diverged (%d/%d seeds)"):format(diverged, #v.seeds)
-  else row.text = runs.format(metric, row.mean, row.std) end
-  return row
+  return setmetatable({ variation = v, metric = metric, seeds = #v.seeds, n = #values, diverged = diverged,
+                        values = values, mean = stats.mean(values), std = stats.std(values) }, SummaryRow)
 end
 
 --- runs:summary([metric = "test_acc"]) -> one row per variation, in order:
@@ -234,11 +260,16 @@ end
 --- runs.best_row(rows, metric) -> of summary rows (runs:summary(metric)),
 --- the one with the best mean (highest accuracy, lowest loss) among those
 --- where no seed diverged, the first of equals; nil when there is none.
-function runs.best_row(rows, metric)
+-- Whether a higher mean of metric is better; an error for a setting (lr).
+local function higher_is_better(metric)
   if metric_info(metric).no_best then
     errors.raise("%s is a setting, not a result: no variation is the best by it", metric)
   end
-  local higher = metric_info(metric).higher_is_better
+  return metric_info(metric).higher_is_better
+end
+
+function runs.best_row(rows, metric)
+  local higher = higher_is_better(metric)
   local best
   for _, row in ipairs(rows) do
     if row.diverged == 0 and row.mean and
@@ -441,16 +472,29 @@ end
 --- sweep's seeds on demand (which divides alpha among its looks). Beyond
 --- HOLM_MAX_PAIRS pairs only the pairs with the best are tested, Bonferroni
 --- over all pairs. Each cell also holds correction ("holm" or "bonferroni")
---- and family (the number of pairs).
-function Runs:versus_best(metric, level)
+--- and family (the number of pairs). wanted, a list of variation indices:
+--- only their cells (cells[i] for each i in it, the same as without it), so
+--- that a table of the best 20 of 10^5 variations does not hold 10^5 rows
+--- and cells at once.
+function Runs:versus_best(metric, level, wanted)
   metric = metric or "test_acc"
   local info = metric_info(metric)
   level = level or (self.sequential and self.sequential.level) or 0.95
-  local rows = self:summary(metric)
-  local best = runs.best_row(rows, metric)
-  local by_seed, eligible = {}, {}
-  for i, row in ipairs(rows) do
-    by_seed[i] = values_by_seed(row.variation, metric)
+  local keep
+  if wanted then
+    keep = {}
+    for _, i in ipairs(wanted) do keep[i] = true end
+  end
+  -- every row is made; kept: the wanted ones and the best (runs.best_row's)
+  local rows, eligible, best, best_index = {}, {}, nil, nil
+  local higher = higher_is_better(metric)
+  for i, v in ipairs(self.variations) do
+    local row = summary_row(v, metric)
+    if not keep or keep[i] then rows[i] = row end
+    if row.diverged == 0 and row.mean and
+       (not best or (higher and row.mean > best.mean) or (not higher and row.mean < best.mean)) then
+      best, best_index = row, i
+    end
     if row.diverged == 0 and row.n >= 2 then eligible[#eligible + 1] = i end
   end
   -- The family is every pair of eligible variations. Up to HOLM_MAX_PAIRS
@@ -461,11 +505,18 @@ function Runs:versus_best(metric, level)
   -- less power), in time linear in the number of variations.
   local family = #eligible * (#eligible - 1) // 2
   local correction = family <= HOLM_MAX_PAIRS and "holm" or "bonferroni"
-  local best_index
-  for i, row in ipairs(rows) do if row == best then best_index = i end end
+  if best_index then rows[best_index] = best end
+  -- each variation's values by seed: kept for all pairs (Holm), else only
+  -- the best's, the other side made for its one test
+  local by_seed = {}
+  local function seeds_of(i)
+    local values = by_seed[i] or values_by_seed(self.variations[i], metric)
+    if correction == "holm" or i == best_index then by_seed[i] = values end
+    return values
+  end
   local tests, ps, with_best = {}, {}, {}
   local function test(i, j)
-    local xs, ys, paired = pair_values(by_seed[i], by_seed[j])
+    local xs, ys, paired = pair_values(seeds_of(i), seeds_of(j))
     local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level })
     c = c or { reason = why }
     tests[#tests + 1] = { i = i, j = j, c = c }
@@ -476,7 +527,8 @@ function Runs:versus_best(metric, level)
     if correction == "holm" then
       for b = a + 1, #eligible do test(eligible[a], eligible[b]) end
     elseif eligible[a] ~= best_index and best_index and rows[best_index].n >= 2
-           and rows[best_index].diverged == 0 then
+           and rows[best_index].diverged == 0 and (not keep or keep[eligible[a]]) then
+      -- (each p is adjusted on its own here: the wanted cells' tests are enough)
       test(math.min(eligible[a], best_index), math.max(eligible[a], best_index))
     end
   end
@@ -486,8 +538,12 @@ function Runs:versus_best(metric, level)
   else
     for k = 1, #tests do adjusted[k] = ps[k] and math.min(1, ps[k] * family) end
   end
+  -- what every cell shares is read through its metatable (10^5 cells)
+  local shared = { __index = { correction = correction, family = family, level = level } }
   local cells = {}
-  for i, row in ipairs(rows) do
+  for n = 1, wanted and #wanted or #self.variations do
+    local i = wanted and wanted[n] or n
+    local row = rows[i]
     local cell
     if row.diverged > 0 then cell = { code = "diverged" }
     elseif best and row == best then cell = { code = "best" }
@@ -504,9 +560,8 @@ function Runs:versus_best(metric, level)
       end
       cell = cell or { code = "untested", reason = "no comparison with the best" }
     end
-    cell.correction, cell.family = correction, family
-    cell.variation, cell.row, cell.level = row.variation, row, level
-    cells[i] = cell
+    cell.variation, cell.row = row.variation, row
+    cells[i] = setmetatable(cell, shared)
   end
   return cells, best
 end

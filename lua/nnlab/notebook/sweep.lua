@@ -251,13 +251,13 @@ local function params_meta(base)
 end
 
 -- The parameters of one variation: defaults, the sweep's fixed values, the
--- variation's own (meta: params_meta of the sweep's shared_params).
+-- variation's own (meta: params_meta of the sweep's shared_params). The
+-- table of its own values becomes them (runs.own_values reads them back).
 local function variation_params(spec, values, meta)
-  local p = setmetatable({}, meta)
+  local p = setmetatable(values, meta)
   -- a sweep with its own run function trains as it likes: no defaults, and
   -- epochs and batch sizes are checked only when given
   local custom = spec.run ~= nil
-  for k, v in pairs(values) do p[k] = v end
   if p.seed ~= nil then raise("lab.sweep: 'seed' is not a parameter: give the seeds with seeds = ...") end
   for _, k in ipairs { "epochs", "batch_size", "test_batch_size" } do
     if (not custom or p[k] ~= nil) and (math.type(p[k]) ~= "integer" or p[k] < 1) then
@@ -878,7 +878,7 @@ local function expand(spec)
     end
     if labels[v.label] then raise("lab.sweep: two variations are labelled '%s'", v.label) end
     labels[v.label] = true
-    v.params = variation_params(spec, v.values, meta)
+    v.params, v.values = variation_params(spec, v.values, meta), nil
     v.defined = defined
     v.seeds = {}
   end
@@ -955,11 +955,18 @@ end
 
 -- What a variation keeps of one run: its seed and result (a cache entry's,
 -- with its path when it has pictures), its history packed (runs.pack_history).
--- Each lr of the history reads as set.
+-- Each lr of the history reads as set. diverged and cached are kept only
+-- when not false and true, which the record's metatable gives: the table of
+-- a sweep's usual record (10^5 cached runs) holds three fields, not five.
+local RECORD_DEFAULTS = { __index = { diverged = false, cached = true } }
 local function seed_record(seed, r, cached, entry_path)
   for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
-  return { seed = seed, history = runs.pack_history(r.history), diverged = r.diverged == true, seconds = r.seconds,
-           cached = cached, pictures = r.pictures, stored = r.pictures and entry_path and { path = entry_path } }
+  local record = setmetatable({ seed = seed, history = runs.pack_history(r.history), seconds = r.seconds },
+                              RECORD_DEFAULTS)
+  if r.diverged == true then record.diverged = true end
+  if not cached then record.cached = false end
+  if r.pictures then record.pictures, record.stored = r.pictures, entry_path and { path = entry_path } end
+  return record
 end
 
 -- One job per (variation, seed), with its cache key (its objects are built
