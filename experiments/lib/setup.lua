@@ -280,7 +280,9 @@ function setup.at_epochs(runs, epochs_of, name)
     for k, x in pairs(v) do nv[k] = x end
     nv.seeds = {}
     for _, s in ipairs(v.seeds) do
-      local ns = {}
+      -- (a sweep's record reads diverged and cached through its metatable when they are
+      -- false and true: the copy keeps it)
+      local ns = setmetatable({}, getmetatable(s))
       for k, x in pairs(s) do ns[k] = x end
       ns.history = table.move(s.history, 1, math.min(e, #s.history), 1, {})
       -- the predictions and weights are the full run's, after its last epoch
