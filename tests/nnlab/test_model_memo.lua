@@ -145,17 +145,28 @@ T.case("a key's text made from its fields' texts is the canonical text of the ke
       return opt, p.h == 2 and optim.lr_scheduler.StepLR(opt, { step_size = 1, gamma = 0.5 }) or nil
     end]]):gsub("train = make%(40, 1%), test = make%(20, 2%),", [[train = make(40, 1), test = make(20, 2), valid = make(10, 3),
   normalize = { mean = 0.5, std = 0.25 }, transform = function(p) return p.h == 3 and { data.GaussianNoise(0.1) } or {} end,]]))
-  local texts, got, record = {}, 0, plan.record
+  -- planning keeps each run's key as that text; with check_key_texts it compares
+  -- every text with the encoder's text of the whole key (and fails the plan if one differs)
+  local serialize = require "nnlab.notebook.serialize"
+  local texts, got, whole, record, encode = {}, 0, 0, plan.record, serialize.encode
+  serialize.encode = function(v)
+    if type(v) == "table" and v.params and v.nnlab then whole = whole + 1 end
+    return encode(v)
+  end
   plan.record = function(_, _, _, job)
     got = got + 1
-    T.eq(sweep.key_text(job.key, texts), job.key_text, "run " .. got .. ": fields' texts shared")
-    T.eq(sweep.key_text(job.key, {}, require("nnlab.notebook.serialize").encode(job.key.model)), job.key_text,
-         "run " .. got .. ": the model's text given")
+    local counted = whole
+    local key = plan.key(job) -- the text read back (and held to be canonical; its own encode is not counted)
+    whole = counted
+    T.eq(sweep.key_text(key, texts), job.key_text, "run " .. got .. ": fields' texts shared")
+    T.eq(sweep.key_text(key, {}, encode(key.model)), job.key_text, "run " .. got .. ": the model's text given")
   end
+  sweep.check_key_texts = true
   local passes, err = plan.passes({ script = path, set = {}, set_order = {} }, { 1 }, loadfile)
-  plan.record = record
+  plan.record, serialize.encode, sweep.check_key_texts = record, encode, false
   T.truthy(passes and not passes[1].stopped, "planned: " .. tostring(err or passes[1].stopped))
-  T.eq(got, 24, "every run checked")
+  T.eq(got, 24, "every run recorded")
+  T.eq(whole, 24, "every run's text compared with the whole key's")
 end)
 
 T.case("a model function that returns one model twice is still refused", function()

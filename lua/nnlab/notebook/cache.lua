@@ -64,10 +64,12 @@ function cache.open(dir)
   return setmetatable({ dir = dir or cache.default_dir() }, cache)
 end
 
--- The name of the entry of a key with this canonical text (16 hex digits).
+--- cache.entry_name(key_text) -> the name of the entry of a key with this
+--- canonical text (16 hex digits).
 local function entry_name(key_text)
   return hash.hex(hash.fnv1a64(key_text))
 end
+cache.entry_name = entry_name
 
 --- The canonical text of a key, the file that holds its entry, and that
 --- file's name without ".lua" (16 hex digits).

@@ -25,7 +25,7 @@ local hash = require "nnlab.notebook.hash"
 local raise = errors.raise
 local proc = core.proc
 
-local sweep = { memoise = true }
+local sweep = { memoise = true, check_key_texts = false }
 
 -- Keys of a sweep table that are not parameters.
 local STRUCTURE = { name = true, vary = true, variations = true, seeds = true, model = true,
@@ -993,21 +993,28 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
       local key, cost, model_text = key_and_cost(spec, v, p, reads, identities, memo, infos)
-      local result, entry_path
-      if not (context.force or context.planning) then
-        local text = not spec.run and key_text(key, texts, model_text)
-        -- the first job checks the text against the encoder's, whole
-        if text and not checked then
+      local result, entry_path, text
+      if context.planning or not context.force then
+        text = not spec.run and key_text(key, texts, model_text) or nil
+        -- the first job checks the text against the encoder's, whole (every job with
+        -- sweep.check_key_texts, for tests)
+        if text and (not checked or sweep.check_key_texts) then
           checked = true
           if text ~= serialize.encode(key) then error("lab.sweep: internal error: a key's text is not canonical", 0) end
         end
-        result, entry_path = context.cache:get(key, sweep.check_result, text or nil)
+      end
+      if not (context.force or context.planning) then
+        result, entry_path = context.cache:get(key, sweep.check_result, text)
       end
       if result then
         jobs[#jobs + 1] = seed_record(seed, result, true, entry_path)
       else
         local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs or 1,
                       label = ("%s seed %d"):format(v.label, seed), key = key, cost = cost }
+        if context.planning then -- a plan keeps the key as its text (plan.key reads it back), not its tables
+          job.key_text = text or serialize.encode(key)
+          job.entry_name, job.key = context.cache.entry_name(job.key_text), nil
+        end
         jobs[#jobs + 1] = job
         to_train[#to_train + 1] = job
       end
@@ -1111,8 +1118,7 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   local jobs, to_train, owners = plan(spec, variations, seeds, context, reads, seeds_of)
   if counts.runs == 0 then check_unread(spec, counts.keys, reads) end
   if context.planning then -- `nnlab plan` and --shard: nothing trains, every run gets a made-up result
-    for _, job in ipairs(jobs) do -- (none is cached: plan looks nothing up when planning)
-      job.key_text, _, job.entry_name = context.cache:locate(job.key)
+    for _, job in ipairs(jobs) do -- (none is cached: plan looks nothing up when planning; each has its key's text)
       job.result = context.planning.use_cache
                    and context.cache:get(job.key, sweep.check_result, job.key_text, job.entry_name)
                    or plans.made_up_result(context.planning, job, spec)
