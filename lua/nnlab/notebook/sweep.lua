@@ -976,8 +976,9 @@ end
 -- no long job starts last, and each job's variation (owners[i] is jobs[i]'s).
 -- A cached job is returned as its variation's record of it (seed_record):
 -- its key, parameters and label are dropped at once, so that a big sweep's
--- jobs do not pile up (10^5 cached runs). A caught signal stops it between
--- jobs.
+-- jobs do not pile up (10^5 cached runs). When planning (context.planning),
+-- a job holds its key as text (key_text, entry_name), not as tables. A caught
+-- signal stops it between jobs.
 local function plan(spec, variations, seeds, context, reads, seeds_of)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test),
                        valid = spec.valid and dataset_identity(spec.valid) or nil }
@@ -1120,7 +1121,7 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   if context.planning then -- `nnlab plan` and --shard: nothing trains, every run gets a made-up result
     for _, job in ipairs(jobs) do -- (none is cached: plan looks nothing up when planning; each has its key's text)
       job.result = context.planning.use_cache
-                   and context.cache:get(job.key, sweep.check_result, job.key_text, job.entry_name)
+                   and context.cache:get(nil, sweep.check_result, job.key_text, job.entry_name)
                    or plans.made_up_result(context.planning, job, spec)
       plans.record(context.planning, spec, name, job)
     end
