@@ -20,8 +20,8 @@ end
 local planned, stored = 0, 0
 plan.record = function(_, _, _, job) -- each run as lab.sweep plans it (nnlab.notebook.sweep)
   planned = planned + 1
-  if not cache:get(job.key, nil, job.key_text, job.entry_name) then
-    assert(cache:put(job.key, job.result))
+  if not cache:get(nil, nil, job.key_text, job.entry_name) then
+    assert(cache:put(plan.key(job), job.result)) -- (a planned job holds its key as text)
     stored = stored + 1
   end
 end

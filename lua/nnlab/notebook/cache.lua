@@ -226,6 +226,7 @@ end
 --- keep beside the entry; each writes a temporary name that is renamed into
 --- place before the entry is written, and result.beside lists their sizes.
 function cache:put(key, result, beside)
+  assert(type(key) == "table", "cache:put: a key is a table (a planned job holds its key as text: plan.key)")
   local ok, err = files.mkdir_p(self.dir)
   if not ok then return nil, ("cannot create the cache folder %s: %s"):format(self.dir, err) end
   local _, path = self:locate(key)
