@@ -257,9 +257,6 @@ function Runs:summary_of(i, metric)
   return summary_row(self.variations[i], metric)
 end
 
---- runs.best_row(rows, metric) -> of summary rows (runs:summary(metric)),
---- the one with the best mean (highest accuracy, lowest loss) among those
---- where no seed diverged, the first of equals; nil when there is none.
 -- Whether a higher mean of metric is better; an error for a setting (lr).
 local function higher_is_better(metric)
   if metric_info(metric).no_best then
@@ -268,14 +265,21 @@ local function higher_is_better(metric)
   return metric_info(metric).higher_is_better
 end
 
+-- Whether summary row `row` beats `best` (nil: none yet) as runs.best_row
+-- picks: no seed diverged, a mean, and a better one (the first of equals stays).
+local function beats(row, best, higher)
+  return row.diverged == 0 and row.mean ~= nil and
+         (not best or (higher and row.mean > best.mean) or (not higher and row.mean < best.mean))
+end
+
+--- runs.best_row(rows, metric) -> of summary rows (runs:summary(metric)),
+--- the one with the best mean (highest accuracy, lowest loss) among those
+--- where no seed diverged, the first of equals; nil when there is none.
 function runs.best_row(rows, metric)
   local higher = higher_is_better(metric)
   local best
   for _, row in ipairs(rows) do
-    if row.diverged == 0 and row.mean and
-       (not best or (higher and row.mean > best.mean) or (not higher and row.mean < best.mean)) then
-      best = row
-    end
+    if beats(row, best, higher) then best = row end
   end
   return best
 end
@@ -491,10 +495,7 @@ function Runs:versus_best(metric, level, wanted)
   for i, v in ipairs(self.variations) do
     local row = summary_row(v, metric)
     if not keep or keep[i] then rows[i] = row end
-    if row.diverged == 0 and row.mean and
-       (not best or (higher and row.mean > best.mean) or (not higher and row.mean < best.mean)) then
-      best, best_index = row, i
-    end
+    if beats(row, best, higher) then best, best_index = row, i end
     if row.diverged == 0 and row.n >= 2 then eligible[#eligible + 1] = i end
   end
   -- The family is every pair of eligible variations. Up to HOLM_MAX_PAIRS
