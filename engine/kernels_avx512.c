@@ -7,13 +7,18 @@
  *                                        register holds the 8 lanes of two outputs
  *                                        (two rows of W side by side, one row of X
  *                                        broadcast to both halves): tiles of 4 rows
- *                                        of X × 8 rows of W, 16 accumulators, the 8
- *                                        rows of W packed pairwise into one stream
- *                                        (8 rows 4 KB apart would share L1 sets).
+ *                                        of X × 8 rows of W (10 in a last strip of
+ *                                        9-10), up to 20 accumulators, the rows of
+ *                                        W packed pairwise into one stream (8 rows
+ *                                        4 KB apart would share L1 sets); the trees
+ *                                        run in zmm registers, 8 outputs at once.
  *   backward_input    dX = dY·W          BLIS-style 8×48 microkernel over (O,48)
  *   backward_weights  dW += dYᵀ·X        slices, as the AVX2 4×24 one: each element
  *                                        is one chain of FMAs over k, whatever the
  *                                        tile, so the wider tile gives the same bits.
+ *                                        With 9-12 outputs, kernels of their own
+ *                                        (few_outputs_*): dW in tiles of all O rows,
+ *                                        dX with W's panel held in registers.
  *   activations       16 lanes of the AVX2 kernels' exp, sigmoid and tanh.
  *
  * Partial vectors use AVX-512 lane masks (loads and stores that neither read
@@ -32,8 +37,11 @@
 /* Microkernel tile of the backward GEMMs: MR rows × NR = 16·NV columns. */
 enum { MR = NN_AVX512_TILE_ROWS, NV = 3, NR = 16 * NV };
 _Static_assert(NR == NN_AVX512_PANEL_COLS, "scratch is sized for NN_AVX512_PANEL_COLS");
-/* Forward tile: DOT_ROWS rows of X × DOT_PAIRS pairs of rows of W. */
-enum { DOT_ROWS = 4, DOT_PAIRS = 4, DOT_COLS = 2 * DOT_PAIRS };
+/* Forward tile: DOT_ROWS rows of X × up to DOT_PAIRS pairs of rows of W.
+ * Strips are STRIP_COLS columns wide (4 pairs), but for the last one when 9 or
+ * 10 columns are left (a 10-class output layer is then one strip: each row of X
+ * is read once, and 4 rows of X feed 20 FMAs, not 16 and then 4). */
+enum { DOT_ROWS = 4, DOT_PAIRS = 5, DOT_COLS = 2 * DOT_PAIRS, STRIP_COLS = 8 };
 
 static ALWAYS_INLINE int imin(int a, int b) { return a < b ? a : b; }
 
@@ -241,6 +249,7 @@ enum {
     FORWARD_TILE_SAVED = NN_AVX512_FORWARD_TILE_SAVED,
 };
 _Static_assert(FORWARD_TILE_SAVED == DOT_ROWS * DOT_PAIRS * 16, "a tile's registers");
+_Static_assert(NN_AVX512_FORWARD_STRIP_ROWS_OF_W == DOT_COLS, "a strip's packed rows of W");
 _Static_assert(FORWARD_ROW_BLOCK % DOT_ROWS == 0 && FORWARD_K_BLOCK % 16 == 0,
                "whole tiles in a row block; aligned saved tiles after the panel");
 
@@ -253,12 +262,12 @@ static ALWAYS_INLINE void pack_pairs(int pairs, float *panel, const float *const
 {
     int k = 0;
     for (; k + 8 <= I; k += 8)
-#pragma GCC unroll 4
+#pragma GCC unroll 5
         for (int p = 0; p < pairs; p++, panel += 16)
             _mm512_store_ps(panel, load8_pair(w[2 * p] + k, w[2 * p + 1] + k));
     if (k < I) {
         __mmask16 m = first_lanes(I - k);
-#pragma GCC unroll 4
+#pragma GCC unroll 5
         for (int p = 0; p < pairs; p++, panel += 16)
             _mm512_store_ps(panel, halves(_mm512_maskz_loadu_ps(m, w[2 * p] + k),
                                           _mm512_maskz_loadu_ps(m, w[2 * p + 1] + k)));
@@ -268,7 +277,7 @@ static ALWAYS_INLINE void pack_pairs(int pairs, float *panel, const float *const
 /* acc[r][p] += the products of x[r][k] and the columns of pair p for k in
  * [k0, k1) (k0 a multiple of 8; k1 = I or a multiple of 8), read from panel
  * (see pack_pairs: here the block of k from k0) when `packed`, else from the
- * rows w (rows <= 4, pairs <= 4, packed: constants where this is inlined).
+ * rows w (rows <= 4, pairs <= 5, packed: constants where this is inlined).
  * Lane l of each half of acc[r][p] is the chain over k ≡ l (mod 8), as a lane
  * of dot_tile's accumulators in kernels_avx2.c, whichever blocks of k it is
  * run over in order; masked lanes of the tail add x·w = 0·0 as there (turning
@@ -284,7 +293,7 @@ static ALWAYS_INLINE void dot_tile_fma(int rows, int pairs, int packed,
 #pragma GCC unroll 4
         for (int r = 0; r < rows; r++)
             xv[r] = load8_twice(x[r] + k);
-#pragma GCC unroll 4
+#pragma GCC unroll 5
         for (int p = 0; p < pairs; p++) {
             __m512 wv = packed ? _mm512_load_ps(panel) : load8_pair(w[2 * p] + k, w[2 * p + 1] + k);
             if (packed)
@@ -302,7 +311,7 @@ static ALWAYS_INLINE void dot_tile_fma(int rows, int pairs, int packed,
             __m512 v = _mm512_maskz_loadu_ps(m, x[r] + k);
             xv[r] = halves(v, v);
         }
-#pragma GCC unroll 4
+#pragma GCC unroll 5
         for (int p = 0; p < pairs; p++) {
             __m512 wv = packed ? _mm512_load_ps(panel)
                                : halves(_mm512_maskz_loadu_ps(m, w[2 * p] + k),
@@ -316,55 +325,88 @@ static ALWAYS_INLINE void dot_tile_fma(int rows, int pairs, int packed,
     }
 }
 
-/* out[r] (8 lanes, one per column) = each column's 8 lanes summed by AVX2's
- * tree. Columns past 2·pairs repeat the last pair's sums; the caller drops them. */
-static ALWAYS_INLINE void dot_tile_sums(int rows, int pairs, __m256 out[DOT_ROWS],
+/* hadd_ps of each 128-bit block: {a0 + a1, a2 + a3, b0 + b1, b2 + b3} per block. */
+static ALWAYS_INLINE __m512 hadd16(__m512 a, __m512 b)
+{
+    return _mm512_add_ps(_mm512_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+/* The sums of the 8 outputs of 4 pair registers (pair p: columns 2p and 2p+1
+ * in its low and high 8 lanes), each by kernels_hsum.h's tree ((l0 + l1) +
+ * (l2 + l3)) + ((l4 + l5) + (l6 + l7)), as hsum4 adds them, in zmm registers:
+ * lanes 0-3 hold columns 0, 2, 4, 6 and lanes 8-11 columns 1, 3, 5, 7. */
+static ALWAYS_INLINE __m512 pair_sums(__m512 p0, __m512 p1, __m512 p2, __m512 p3, int same_halves)
+{
+    __m512 h01 = hadd16(p0, p1);
+    __m512 h = hadd16(h01, same_halves ? h01 : hadd16(p2, p3));
+    return _mm512_add_ps(h, _mm512_shuffle_f32x4(h, h, _MM_SHUFFLE(3, 3, 1, 1)));
+}
+
+/* out[r] lanes 0 .. 2·pairs = the sums of the tile's row r, one column a lane,
+ * each by kernels_hsum.h's tree. A fifth pair's columns 8 and 9 go two rows at
+ * a time. Lanes past 2·pairs hold other sums; the caller masks them off. */
+static ALWAYS_INLINE void dot_tile_sums(int rows, int pairs, __m512 out[DOT_ROWS],
                                         __m512 acc[DOT_ROWS][DOT_PAIRS])
 {
+    /* from pair_sums' lanes to columns 0-7; 16 + lane picks the fifth pair's */
+    const __m512i order = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 24, 16, 11, 3, 10, 2, 9, 1, 8, 0);
+    const __m512i next_row = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m512 fifth = _mm512_setzero_ps();
 #pragma GCC unroll 4
     for (int r = 0; r < rows; r++) {
-        __m512 p0 = acc[r][0], p1 = acc[r][imin(1, pairs - 1)];
-        __m512 p2 = acc[r][imin(2, pairs - 1)], p3 = acc[r][imin(3, pairs - 1)];
-        __m128 c0_3 = hsum4(low8(p0), high8(p0), low8(p1), high8(p1));
-        __m128 c4_7 = pairs > 2 ? hsum4(low8(p2), high8(p2), low8(p3), high8(p3)) : c0_3;
-        out[r] = _mm256_set_m128(c4_7, c0_3);
+        __m512 sums = pair_sums(acc[r][0], acc[r][imin(1, pairs - 1)], acc[r][imin(2, pairs - 1)],
+                                acc[r][imin(3, pairs - 1)], pairs <= 2);
+        if (pairs < 5) {
+            out[r] = _mm512_permutexvar_ps(order, sums);
+            continue;
+        }
+        if (r % 2 == 0) { /* {r 8, r+1 8} in lanes 0-1 and {r 9, r+1 9} in lanes 8-9 */
+            __m512 a = acc[r][4], b = acc[imin(r + 1, rows - 1)][4];
+            fifth = pair_sums(a, b, a, b, 1);
+        }
+        __m512i idx = r % 2 ? _mm512_add_epi32(order, next_row) : order;
+        out[r] = _mm512_permutex2var_ps(sums, idx, fifth);
     }
 }
 
-/* Rows r0 .. r0+rows of one strip of `cols` columns of Y (row stride O), over
+/* Rows r0 .. r0+keep of one strip of `cols` columns of Y (row stride O), over
  * k in [k0, k1) of I: the accumulators start at zero when k0 = 0, else from
  * saved (the tile's DOT_ROWS × DOT_PAIRS registers, kept there between blocks
  * of k); when k1 = I the sums plus bias (as AVX2 adds it: sum + b, or sum + 0
  * without a bias) are stored in y, else the accumulators go back to saved.
- * rows, pairs and packed are constants where this is inlined. */
-static ALWAYS_INLINE void forward_rows(int rows, int pairs, int packed, float *y, int O,
+ * rows, pairs and packed are constants where this is inlined; keep (≤ rows)
+ * need not be: a tile of `rows` whose rows past keep repeat the last kept one
+ * and are not stored (one compiled copy for the leftover rows of 5 pairs). */
+static ALWAYS_INLINE void forward_rows(int rows, int keep, int pairs, int packed, float *y, int O,
                                        const float *X, int r0, int I, int k0, int k1,
                                        const float *panel, const float *const w[DOT_COLS],
-                                       __m256 bias, __mmask16 col_mask, float *saved)
+                                       __m512 bias, __mmask16 col_mask, float *saved)
 {
     const float *x[DOT_ROWS];
     for (int r = 0; r < DOT_ROWS; r++)
-        x[r] = X + (size_t)(r0 + imin(r, rows - 1)) * I;
+        x[r] = X + (size_t)(r0 + imin(r, keep - 1)) * I;
     __m512 acc[DOT_ROWS][DOT_PAIRS];
 #pragma GCC unroll 4
     for (int r = 0; r < rows; r++)
-#pragma GCC unroll 4
+#pragma GCC unroll 5
         for (int p = 0; p < pairs; p++)
             acc[r][p] = k0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(saved + 16 * (r * DOT_PAIRS + p));
     dot_tile_fma(rows, pairs, packed, acc, x, panel, w, k0, k1);
     if (k1 < I) {
 #pragma GCC unroll 4
         for (int r = 0; r < rows; r++)
-#pragma GCC unroll 4
+#pragma GCC unroll 5
             for (int p = 0; p < pairs; p++)
                 _mm512_store_ps(saved + 16 * (r * DOT_PAIRS + p), acc[r][p]);
         return;
     }
-    __m256 z[DOT_ROWS];
+    __m512 z[DOT_ROWS];
     dot_tile_sums(rows, pairs, z, acc);
 #pragma GCC unroll 4
     for (int r = 0; r < rows; r++, y += O)
-        _mm512_mask_storeu_ps(y, col_mask, _mm512_castps256_ps512(_mm256_add_ps(z[r], bias)));
+        if (r < keep)
+            _mm512_mask_storeu_ps(y, col_mask, _mm512_add_ps(z[r], bias));
 }
 
 /* When packing W pays: its cost, one pass over the strip's W, is shared by
@@ -389,7 +431,7 @@ static ALWAYS_INLINE void forward_strip_as(int pairs, int packed, int cols, floa
                                            float *saved)
 {
     __mmask16 col_mask = first_lanes(cols);
-    __m256 bias = b ? low8(_mm512_maskz_loadu_ps(col_mask, b + o0)) : _mm256_setzero_ps();
+    __m512 bias = b ? _mm512_maskz_loadu_ps(col_mask, b + o0) : _mm512_setzero_ps();
     const float *w[DOT_COLS];
     for (int c = 0; c < DOT_COLS; c++)
         w[c] = W + (size_t)(o0 + imin(c, cols - 1)) * I;
@@ -404,16 +446,20 @@ static ALWAYS_INLINE void forward_strip_as(int pairs, int packed, int cols, floa
         }
         int r0 = 0;
         float *tile_saved = saved;
-#define ROWS(n)                                                                              \
-    forward_rows(n, pairs, packed, Y + (size_t)r0 * O + o0, O, X, r0, I, k0, k1, panel, w, bias, \
-                 col_mask, tile_saved)
+#define ROWS(n, keep)                                                                      \
+    forward_rows(n, keep, pairs, packed, Y + (size_t)r0 * O + o0, O, X, r0, I, k0, k1, panel, w, \
+                 bias, col_mask, tile_saved)
         for (; r0 + DOT_ROWS <= B; r0 += DOT_ROWS, tile_saved += FORWARD_TILE_SAVED)
-            ROWS(DOT_ROWS);
+            ROWS(DOT_ROWS, DOT_ROWS);
         _Static_assert(DOT_ROWS == 4, "one case per leftover row count");
+        if (pairs == DOT_PAIRS && r0 < B) { /* a whole tile, its last rows repeated, not stored */
+            ROWS(DOT_ROWS, B - r0);
+            continue;
+        }
         switch (B - r0) {
-        case 3: ROWS(3); break;
-        case 2: ROWS(2); break;
-        case 1: ROWS(1); break;
+        case 3: ROWS(3, 3); break;
+        case 2: ROWS(2, 2); break;
+        case 1: ROWS(1, 1); break;
         default: break;
         }
 #undef ROWS
@@ -425,7 +471,7 @@ static ALWAYS_INLINE void forward_strip(int pairs, int cols, float *Y, const flo
                                         int o0, float *scratch)
 {
     float *panel = scratch; /* then the saved tiles, only for blocks of k (scratch is larger then) */
-    float *saved = I > FORWARD_BLOCKED_FROM ? scratch + 8 * FORWARD_K_BLOCK : NULL;
+    float *saved = I > FORWARD_BLOCKED_FROM ? scratch + DOT_COLS * FORWARD_K_BLOCK : NULL;
     if (forward_packs(B, I))
         forward_strip_as(pairs, 1, cols, Y, X, W, b, B, I, O, o0, panel, saved);
     else
@@ -469,22 +515,27 @@ static void avx512_forward_cols(float *Y, const float *X, const float *W, const 
                                 int B, int I, int O, nn_act act, float slope, int o0, int o1,
                                 float *scratch)
 {
-    _Static_assert(DOT_PAIRS == 4, "one case per pair count");
+    _Static_assert(DOT_PAIRS == 5 && STRIP_COLS == 8, "one case per pair count");
     bool whole_rows = o0 == 0 && o1 == O;
     for (int r0 = 0; r0 < B; r0 += FORWARD_ROW_BLOCK) {
         int rows = imin(FORWARD_ROW_BLOCK, B - r0);
         float *y = Y + (size_t)r0 * O;
         const float *x = X + (size_t)r0 * I;
-        for (int c0 = o0; c0 < o1; c0 += DOT_COLS) {
-            int cols = imin(DOT_COLS, o1 - c0);
+        for (int c0 = o0, cols; c0 < o1; c0 += cols) {
+            cols = o1 - c0 <= DOT_COLS ? o1 - c0 : STRIP_COLS;
             switch ((cols + 1) / 2) {
+            case 5: forward_strip(5, cols, y, x, W, b, rows, I, O, c0, scratch); break;
             case 4: forward_strip(4, cols, y, x, W, b, rows, I, O, c0, scratch); break;
             case 3: forward_strip(3, cols, y, x, W, b, rows, I, O, c0, scratch); break;
             case 2: forward_strip(2, cols, y, x, W, b, rows, I, O, c0, scratch); break;
             default: forward_strip(1, cols, y, x, W, b, rows, I, O, c0, scratch); break;
             }
-            if (!whole_rows)
-                act_strip(y + c0, (size_t)O, rows, first_lanes(cols), act, slope);
+            if (!whole_rows) { /* act_strip takes 8 columns at most */
+                act_strip(y + c0, (size_t)O, rows, first_lanes(imin(cols, STRIP_COLS)), act, slope);
+                if (cols > STRIP_COLS)
+                    act_strip(y + c0 + STRIP_COLS, (size_t)O, rows, first_lanes(cols - STRIP_COLS),
+                              act, slope);
+            }
         }
         if (whole_rows && act != NN_ACT_NONE)
             avx512_act_forward(y, y, (size_t)rows * O, act, slope);
@@ -659,11 +710,107 @@ static __attribute__((noinline)) void gemm_slice(float *c, size_t ldc, int M, ge
     }
 }
 
+/* Layers with FEW_OUTPUTS_FROM..FEW_OUTPUTS_TO outputs (the 10 classes of
+ * every experiment) take both backward products in kernels of their own,
+ * without packing: the MR×NR tiles would run 8 rows and then the rest, for
+ * products of a few hundred thousand FLOPs. Both read 32 columns at a time. */
+enum { FEW_OUTPUTS_FROM = MR + 1, FEW_OUTPUTS_TO = 12, FEW_NV = 2, FEW_COLS = 16 * FEW_NV };
+
+/* The lanes of columns [0, cols) in each of a panel's FEW_NV vectors. */
+static ALWAYS_INLINE void few_masks(__mmask16 m[FEW_NV], int cols)
+{
+    for (int v = 0; v < FEW_NV; v++)
+        m[v] = first_lanes(imin(16, cols > 16 * v ? cols - 16 * v : 0));
+}
+
+/* dX, FEW_ROWS rows at a time with O ≤ 10 (2 with 11-12): the panel of W (O, ≤ 32
+ * columns) lives in registers (≤ 24 of them) while every row of dY streams past. */
+enum { FEW_ROWS = 4 };
+
+/* dX (keep ≤ rows, cols ≤ FEW_COLS) at dx, row stride I, = dY (keep, O at row
+ * stride O) · w, w[o][v] the panel of W: each element the chain of FMAs over o
+ * in order from +0, as gemm_tile gives it; m the panel's lanes (few_masks).
+ * rows and O are constants where this is inlined; keep need not be: rows past
+ * it repeat the last kept one and are not stored (one compiled copy for the
+ * batch's leftover rows). */
+static ALWAYS_INLINE void few_outputs_input_rows(int rows, int keep, int O, float *dx, int I,
+                                                 const float *dY,
+                                                 __m512 w[FEW_OUTPUTS_TO][FEW_NV],
+                                                 const __mmask16 m[FEW_NV])
+{
+    __m512 acc[FEW_ROWS][FEW_NV];
+#pragma GCC unroll 4
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 2
+        for (int v = 0; v < FEW_NV; v++)
+            acc[r][v] = _mm512_setzero_ps();
+#pragma GCC unroll 12
+    for (int o = 0; o < O; o++)
+#pragma GCC unroll 4
+        for (int r = 0; r < rows; r++) {
+            __m512 a = _mm512_set1_ps(dY[imin(r, keep - 1) * O + o]);
+#pragma GCC unroll 2
+            for (int v = 0; v < FEW_NV; v++)
+                acc[r][v] = _mm512_fmadd_ps(a, w[o][v], acc[r][v]);
+        }
+#pragma GCC unroll 4
+    for (int r = 0; r < rows; r++)
+        if (r < keep)
+#pragma GCC unroll 2
+            for (int v = 0; v < FEW_NV; v++)
+                _mm512_mask_storeu_ps(dx + (size_t)r * I + 16 * v, m[v], acc[r][v]);
+}
+
+/* Columns [n0, n0 + cols) (cols ≤ FEW_COLS) of dX (B,I) = dY (B,O) · W (O,I);
+ * O a constant where this is inlined. */
+static ALWAYS_INLINE void few_outputs_input_panel(int O, float *dX, const float *dY,
+                                                  const float *W, int B, int I, int n0, int cols)
+{
+    __mmask16 m[FEW_NV];
+    few_masks(m, cols);
+    __m512 w[FEW_OUTPUTS_TO][FEW_NV];
+#pragma GCC unroll 12
+    for (int o = 0; o < O; o++)
+#pragma GCC unroll 2
+        for (int v = 0; v < FEW_NV; v++)
+            w[o][v] = _mm512_maskz_loadu_ps(m[v], W + (size_t)o * I + n0 + 16 * v);
+    const int step = O <= 10 ? FEW_ROWS : 2;
+    int r = 0;
+    for (; r + step <= B; r += step)
+        few_outputs_input_rows(step, step, O, dX + (size_t)r * I + n0, I, dY + (size_t)r * O, w, m);
+    if (r < B)
+        few_outputs_input_rows(step, B - r, O, dX + (size_t)r * I + n0, I, dY + (size_t)r * O, w, m);
+}
+
+static ALWAYS_INLINE void few_outputs_input_as(int O, float *dX, const float *dY, const float *W,
+                                               int B, int I, int i0, int i1)
+{
+    for (int n0 = i0; n0 < i1; n0 += FEW_COLS)
+        few_outputs_input_panel(O, dX, dY, W, B, I, n0, imin(FEW_COLS, i1 - n0));
+}
+
+static __attribute__((noinline)) void few_outputs_input(float *dX, const float *dY,
+                                                        const float *W, int B, int I, int O,
+                                                        int i0, int i1)
+{
+    _Static_assert(FEW_OUTPUTS_FROM == 9 && FEW_OUTPUTS_TO == 12, "one case per output count");
+    switch (O) {
+    case 9: few_outputs_input_as(9, dX, dY, W, B, I, i0, i1); break;
+    case 10: few_outputs_input_as(10, dX, dY, W, B, I, i0, i1); break;
+    case 11: few_outputs_input_as(11, dX, dY, W, B, I, i0, i1); break;
+    default: few_outputs_input_as(12, dX, dY, W, B, I, i0, i1); break;
+    }
+}
+
 /* Columns [i0, i1) of dX (B,I) = dY (B,O) · W (O,I); scratch holds the packed
  * slice (O, NR) of W. */
 static void avx512_backward_input_cols(float *dX, const float *dY, const float *W,
                                        int B, int I, int O, int i0, int i1, float *scratch)
 {
+    if (O >= FEW_OUTPUTS_FROM && O <= FEW_OUTPUTS_TO) {
+        few_outputs_input(dX, dY, W, B, I, O, i0, i1);
+        return;
+    }
     gemm_lhs dy_rows = {.base = dY, .tile_step = (size_t)O, .row_step = (size_t)O, .col_step = 1};
     for (int n0 = i0; n0 < i1; n0 += NR)
         gemm_slice(dX + n0, (size_t)I, B, dy_rows, W + n0, (size_t)I, scratch, O,
@@ -740,6 +887,75 @@ static void pack_transposed_blocks(float *dyt, const float *dY, int B, int O)
     }
 }
 
+/* Layers with few outputs (FEW_OUTPUTS_FROM..FEW_OUTPUTS_TO of them: the 10
+ * classes of every experiment) get dW in tiles of all O rows × 32 columns,
+ * read straight from dY and X: one pass over X, no packing, no transpose, where
+ * the MR×NR tiles would run 8 rows and then 2, packing X and transposing dY
+ * for a product of a few hundred thousand FLOPs. */
+/* dW (rows, cols ≤ FEW_COLS) at dw, row stride I, = (SET) or += (ADD) dY
+ * (B, rows at row stride O)ᵀ · X (B, cols at row stride I): each element the
+ * chain of FMAs over the batch in order from +0, then + old, as gemm_tile
+ * gives it. rows (≤ FEW_OUTPUTS_TO) is a constant where this is inlined: 24
+ * accumulators and 2 vectors of X, dY broadcast from memory. Lanes past cols
+ * are masked (a 16-column tail computes zeros in the second vector: one
+ * compiled copy for every width). */
+static ALWAYS_INLINE void few_outputs_tile(int rows, float *dw, const float *dY, const float *X,
+                                           int B, int I, int O, int cols, int store)
+{
+    __m512 acc[FEW_OUTPUTS_TO][FEW_NV];
+    __mmask16 m[FEW_NV];
+    few_masks(m, cols);
+#pragma GCC unroll 12
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 2
+        for (int v = 0; v < FEW_NV; v++)
+            acc[r][v] = _mm512_setzero_ps();
+    for (int k = 0; k < B; k++, dY += O, X += I) {
+        __m512 x[FEW_NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < FEW_NV; v++)
+            x[v] = _mm512_maskz_loadu_ps(m[v], X + 16 * v);
+#pragma GCC unroll 12
+        for (int r = 0; r < rows; r++) {
+            __m512 a = _mm512_set1_ps(dY[r]);
+#pragma GCC unroll 2
+            for (int v = 0; v < FEW_NV; v++)
+                acc[r][v] = _mm512_fmadd_ps(a, x[v], acc[r][v]);
+        }
+    }
+#pragma GCC unroll 12
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 2
+        for (int v = 0; v < FEW_NV; v++) {
+            float *cv = dw + (size_t)r * I + 16 * v;
+            if (store == STORE_ADD)
+                acc[r][v] = _mm512_add_ps(acc[r][v], _mm512_maskz_loadu_ps(m[v], cv));
+            _mm512_mask_storeu_ps(cv, m[v], acc[r][v]);
+        }
+}
+
+/* Columns [i0, i1) of dW (rows = O, I) (+)= dY (B,O)ᵀ · X (B,I) in
+ * few_outputs_tile's tiles; rows a constant where this is inlined. */
+static ALWAYS_INLINE void few_outputs_rows(int rows, float *dW, const float *dY, const float *X,
+                                           int B, int I, int i0, int i1, int store)
+{
+    for (int n0 = i0; n0 < i1; n0 += FEW_COLS)
+        few_outputs_tile(rows, dW + n0, dY, X + n0, B, I, rows, imin(FEW_COLS, i1 - n0), store);
+}
+
+static __attribute__((noinline)) void few_outputs_weights(float *dW, const float *dY,
+                                                          const float *X, int B, int I, int O,
+                                                          int i0, int i1, int store)
+{
+    _Static_assert(FEW_OUTPUTS_FROM == 9 && FEW_OUTPUTS_TO == 12, "one case per row count");
+    switch (O) {
+    case 9: few_outputs_rows(9, dW, dY, X, B, I, i0, i1, store); break;
+    case 10: few_outputs_rows(10, dW, dY, X, B, I, i0, i1, store); break;
+    case 11: few_outputs_rows(11, dW, dY, X, B, I, i0, i1, store); break;
+    default: few_outputs_rows(12, dW, dY, X, B, I, i0, i1, store); break;
+    }
+}
+
 /* Columns [i0, i1) of dW (O,I) (+)= dY (B,O)ᵀ · X (B,I), and db (O) likewise
  * when given (see kernels_avx2.c's backward_weights). */
 static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY, const float *X,
@@ -748,6 +964,10 @@ static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY
 {
     if (db)
         bias_grad(db, dY, B, O, fresh);
+    if (O >= FEW_OUTPUTS_FROM && O <= FEW_OUTPUTS_TO) {
+        few_outputs_weights(dW, dY, X, B, I, O, i0, i1, fresh ? STORE_SET : STORE_ADD);
+        return;
+    }
     float *x_panel = scratch, *dyt = scratch + (size_t)B * NR;
     pack_transposed_blocks(dyt, dY, B, O);
     gemm_lhs dyt_blocks = {.base = dyt, .tile_step = (size_t)B, .row_step = 1, .col_step = MR};

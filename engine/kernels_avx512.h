@@ -9,16 +9,17 @@
  *   backward_input    W in (O, PANEL_COLS) slices
  *   backward_weights  X in (B, PANEL_COLS) slices, then dYᵀ in blocks of
  *                     (B, TILE_ROWS): B · (O rounded up to TILE_ROWS) floats
- *   forward           8 rows of W interleaved pairwise: 8 · (I rounded up to 8);
- *                     when I is longer than NN_AVX512_FORWARD_BLOCKED_FROM,
- *                     8 · NN_AVX512_FORWARD_K_BLOCK, then the accumulators of a
- *                     block of up to 128 rows' tiles between blocks of k: 256
- *                     floats a tile of 4 rows */
+ *   forward           up to 10 rows of W interleaved pairwise: 10 · (I rounded
+ *                     up to 8); when I is longer than
+ *                     NN_AVX512_FORWARD_BLOCKED_FROM, 10 · NN_AVX512_FORWARD_K_BLOCK,
+ *                     then the accumulators of a block of up to 128 rows' tiles
+ *                     between blocks of k: 320 floats a tile of 4 rows */
 #define NN_AVX512_TILE_ROWS 8
 #define NN_AVX512_PANEL_COLS 48
 #define NN_AVX512_FORWARD_K_BLOCK 512
 #define NN_AVX512_FORWARD_BLOCKED_FROM 2048
-#define NN_AVX512_FORWARD_TILE_SAVED (4 * 4 * 16)
+#define NN_AVX512_FORWARD_STRIP_ROWS_OF_W 10
+#define NN_AVX512_FORWARD_TILE_SAVED (4 * 5 * 16)
 #define NN_AVX512_FORWARD_ROW_BLOCK 128
 
 static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
@@ -27,10 +28,11 @@ static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
     size_t o_rounded = (o + NN_AVX512_TILE_ROWS - 1) / NN_AVX512_TILE_ROWS * NN_AVX512_TILE_ROWS;
     size_t backward_input = o * NN_AVX512_PANEL_COLS;
     size_t backward_weights = b * NN_AVX512_PANEL_COLS + b * o_rounded;
-    size_t forward = 8 * (((size_t)(I > 0 ? I : 1) + 7) / 8 * 8);
+    size_t forward = NN_AVX512_FORWARD_STRIP_ROWS_OF_W * (((size_t)(I > 0 ? I : 1) + 7) / 8 * 8);
     if (I > NN_AVX512_FORWARD_BLOCKED_FROM) {
         size_t rows = b < NN_AVX512_FORWARD_ROW_BLOCK ? b : NN_AVX512_FORWARD_ROW_BLOCK;
-        forward = 8 * NN_AVX512_FORWARD_K_BLOCK + (rows + 3) / 4 * NN_AVX512_FORWARD_TILE_SAVED;
+        forward = NN_AVX512_FORWARD_STRIP_ROWS_OF_W * NN_AVX512_FORWARD_K_BLOCK +
+                  (rows + 3) / 4 * NN_AVX512_FORWARD_TILE_SAVED;
     }
     size_t need = backward_input > backward_weights ? backward_input : backward_weights;
     return need > forward ? need : forward;

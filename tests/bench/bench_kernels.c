@@ -2,7 +2,8 @@
  * where the CPU has it) and of OpenBLAS cblas_sgemm (when installed) on the
  * experiments' layer shapes, one thread.
  *
- *   bench_kernels [seconds-per-cell] [--summary | --scaling]     (default 0.2)
+ *   bench_kernels [seconds-per-cell] [--summary | --scaling | --shape BxIxO ...]
+ *                                                               (default 0.2 s)
  *
  * Both print the core's FMA peaks first (12 chains of 8-lane ymm FMAs, and of
  * 16-lane zmm FMAs on a CPU with AVX-512F), the ceiling the GFLOP/s read
@@ -14,6 +15,9 @@
  * targets, and on the 10-output second layers:
  *   gemm=forward B=32 I=784 O=64 scalar=2.6 avx2=107.4 avx512=121.0 openblas=79.8
  * (0 when a column is not available).
+ *
+ * --shape BxIxO (repeatable) prints --summary's lines for those shapes alone,
+ * without the peaks: a quick look at one kernel while changing it.
  *
  * --scaling prints the widest table's GFLOP/s (and percent of the FMA peak) on
  * large layers, 784→1024, 1024→1024 and 4096→4096 at batch 8, 32, 128 and
@@ -417,9 +421,23 @@ int main(int argc, char **argv)
 {
     double min_seconds = 0.2;
     int summary = 0, scaling = 0;
+    shape picked[16];
+    size_t n_picked = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--summary") == 0)
             summary = 1;
+        else if (strcmp(argv[i], "--shape") == 0) {
+            shape s;
+            if (i + 1 >= argc || n_picked == sizeof picked / sizeof picked[0] ||
+                sscanf(argv[i + 1], "%dx%dx%d", &s.B, &s.I, &s.O) != 3 || s.B < 1 || s.I < 1 ||
+                s.O < 1) {
+                fprintf(stderr, "bench_kernels: --shape wants BxIxO, e.g. 32x64x10 (at most %zu)\n",
+                        sizeof picked / sizeof picked[0]);
+                return 2;
+            }
+            picked[n_picked++] = s;
+            i++;
+        }
         else if (strcmp(argv[i], "--scaling") == 0)
             scaling = 1;
         else
@@ -433,6 +451,10 @@ int main(int argc, char **argv)
 #endif
     if (scaling) {
         bench_scaling(min_seconds, &seed);
+        return 0;
+    }
+    if (n_picked > 0) {
+        bench_summary(picked, n_picked, min_seconds, &seed);
         return 0;
     }
     if (summary) {

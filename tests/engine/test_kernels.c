@@ -28,7 +28,8 @@ typedef struct shape {
  * past a multiple of 128 (the bias gradient's last group of 8 vectors), and
  * rows longer than 2048, which the AVX-512 forward runs in blocks of 512 k: a
  * tail, several blocks, row counts across its block of 128 rows, W read in
- * place (fewer than 64 rows, rows not a multiple of 512 apart). */
+ * place (fewer than 64 rows, rows not a multiple of 512 apart); and the
+ * 9-12-output shapes listed last. */
 static const shape odd_shapes[] = {
     {1, 1, 1},     {1, 3, 17},    {3, 17, 1},   {17, 1, 3},    {3, 3, 3},     {17, 17, 17},
     {1, 785, 3},   {3, 785, 17},  {17, 785, 1}, {785, 3, 17},  {785, 17, 1},  {1, 17, 785},
@@ -38,6 +39,11 @@ static const shape odd_shapes[] = {
     {5, 49, 24},   {9, 47, 12},   {3, 5, 60},    {2, 9, 63},    {3, 5, 120},   {2, 7, 127},
     {2, 3, 250},   {5, 1031, 11}, {67, 2053, 9}, {130, 3000, 17}, {9, 4096, 16}, {3, 2048, 3},
     {7, 3001, 5},
+    /* 9-12 outputs (the AVX-512 path's own backward kernels, and a forward
+     * strip of 9-10 columns: after 8 columns at 18), row counts across its
+     * steps of 4 and 2 rows, columns ending in a partial first or second
+     * vector of 32, a packed W (66 rows), blocks of k (2100 inputs) */
+    {7, 50, 10},   {3, 17, 10},   {33, 64, 10}, {66, 130, 10}, {6, 41, 11},  {130, 2100, 18},
 };
 
 /* The experiments: 784 → {64, 256} → 10 and 256 → 64, batches 32 and 128. */
