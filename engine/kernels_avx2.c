@@ -22,6 +22,7 @@
  * compiled with -mavx2 -mfma; it is reached only through nn_kernels_avx2(),
  * after a CPUID check. */
 #include "kernels_avx2.h"
+#include "kernels_exp.h"
 #include "kernels_hsum.h"
 
 #include <immintrin.h>
@@ -644,6 +645,53 @@ static void avx2_backward_weights_fresh(float *dW, float *db, const float *dY, c
     avx2_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, true, scratch);
 }
 
+/* ---- e^x in double (kernels_exp.h), 4 lanes ------------------------------------ */
+
+/* y (n) = e^x (n): nn_exp_double's fast path in every lane (the same FMAs in
+ * the same order), 1 + x in the lanes below it. A vector with a lane above it
+ * (|x| from 512, inf, NaN: rare), and the last n % 4, go one at a time through
+ * nn_exp_double. y may alias x. */
+static void avx2_exp_doubles(double *y, const double *x, size_t n)
+{
+    const __m256i exponent = _mm256_set1_epi64x(0x7ff), index = _mm256_set1_epi64x(NN_EXP_TABLE_SIZE - 1);
+    const __m256i fast_from = _mm256_set1_epi64x(NN_EXP_FAST_FROM);
+    const __m256i fast_to = _mm256_set1_epi64x(NN_EXP_FAST_TO);
+    const __m256d shift = _mm256_set1_pd(NN_EXP_SHIFT), one = _mm256_set1_pd(1.0);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d xv = _mm256_loadu_pd(x + i);
+        __m256i abstop = _mm256_and_si256(_mm256_srli_epi64(_mm256_castpd_si256(xv), 52), exponent);
+        __m256i large = _mm256_cmpgt_epi64(abstop, fast_to);
+        if (!_mm256_testz_si256(large, large)) {
+            for (size_t l = i; l < i + 4; l++)
+                y[l] = nn_exp_double(x[l]);
+            continue;
+        }
+        __m256d kd = _mm256_fmadd_pd(xv, _mm256_set1_pd(NN_EXP_INV_LN2_N), shift);
+        __m256i ki = _mm256_castpd_si256(kd);
+        kd = _mm256_sub_pd(kd, shift);
+        __m256d r = _mm256_fmadd_pd(kd, _mm256_set1_pd(NN_EXP_NEG_LN2_HI_N), xv);
+        r = _mm256_fmadd_pd(kd, _mm256_set1_pd(NN_EXP_NEG_LN2_LO_N), r);
+        __m256i idx = _mm256_slli_epi64(_mm256_and_si256(ki, index), 1);
+        __m256d tail = _mm256_i64gather_pd((const double *)(const void *)nn_exp_table, idx, 8);
+        __m256i top = _mm256_slli_epi64(ki, 52 - NN_EXP_TABLE_BITS);
+        __m256d scale = _mm256_castsi256_pd(_mm256_add_epi64(
+            _mm256_i64gather_epi64((const long long *)(const void *)(nn_exp_table + 1), idx, 8), top));
+        __m256d r2 = _mm256_mul_pd(r, r);
+        __m256d low = _mm256_fmadd_pd(
+            _mm256_fmadd_pd(r, _mm256_set1_pd(NN_EXP_C3), _mm256_set1_pd(NN_EXP_C2)), r2,
+            _mm256_add_pd(r, tail));
+        __m256d tmp = _mm256_fmadd_pd(
+            _mm256_mul_pd(r2, r2),
+            _mm256_fmadd_pd(r, _mm256_set1_pd(NN_EXP_C5), _mm256_set1_pd(NN_EXP_C4)), low);
+        __m256d e = _mm256_fmadd_pd(scale, tmp, scale);
+        __m256i tiny = _mm256_cmpgt_epi64(fast_from, abstop);
+        _mm256_storeu_pd(y + i, _mm256_blendv_pd(e, _mm256_add_pd(one, xv), _mm256_castsi256_pd(tiny)));
+    }
+    for (; i < n; i++)
+        y[i] = nn_exp_double(x[i]);
+}
+
 static const nn_dense_kernels avx2_kernels = {
     .name = "avx2",
     .forward = avx2_forward,
@@ -652,6 +700,7 @@ static const nn_dense_kernels avx2_kernels = {
     .backward_weights_fresh = avx2_backward_weights_fresh,
     .act_forward = avx2_act_forward,
     .act_backward = avx2_act_backward,
+    .exp_doubles = avx2_exp_doubles,
     .forward_cols = avx2_forward_cols,
     .backward_input_cols = avx2_backward_input_cols,
     .backward_weights_cols = avx2_backward_weights_cols,

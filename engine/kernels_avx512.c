@@ -27,6 +27,7 @@
  * AVX-512 families; it is reached only through nn_kernels_avx512(), after a
  * CPUID and XGETBV check. */
 #include "kernels_avx512.h"
+#include "kernels_exp.h"
 #include "kernels_hsum.h"
 
 #include <immintrin.h>
@@ -999,6 +1000,49 @@ static void avx512_backward_weights_fresh(float *dW, float *db, const float *dY,
     avx512_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, true, scratch);
 }
 
+/* ---- e^x in double (kernels_exp.h), 8 lanes ------------------------------------ */
+
+/* y (n) = e^x (n), as avx2_exp_doubles in kernels_avx2.c, 8 lanes at a time. */
+static void avx512_exp_doubles(double *y, const double *x, size_t n)
+{
+    const __m512i exponent = _mm512_set1_epi64(0x7ff), index = _mm512_set1_epi64(NN_EXP_TABLE_SIZE - 1);
+    const __m512i fast_from = _mm512_set1_epi64(NN_EXP_FAST_FROM);
+    const __m512i fast_to = _mm512_set1_epi64(NN_EXP_FAST_TO);
+    const __m512d shift = _mm512_set1_pd(NN_EXP_SHIFT), one = _mm512_set1_pd(1.0);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512d xv = _mm512_loadu_pd(x + i);
+        __m512i abstop = _mm512_and_si512(_mm512_srli_epi64(_mm512_castpd_si512(xv), 52), exponent);
+        if (_mm512_cmpgt_epu64_mask(abstop, fast_to)) {
+            for (size_t l = i; l < i + 8; l++)
+                y[l] = nn_exp_double(x[l]);
+            continue;
+        }
+        __m512d kd = _mm512_fmadd_pd(xv, _mm512_set1_pd(NN_EXP_INV_LN2_N), shift);
+        __m512i ki = _mm512_castpd_si512(kd);
+        kd = _mm512_sub_pd(kd, shift);
+        __m512d r = _mm512_fmadd_pd(kd, _mm512_set1_pd(NN_EXP_NEG_LN2_HI_N), xv);
+        r = _mm512_fmadd_pd(kd, _mm512_set1_pd(NN_EXP_NEG_LN2_LO_N), r);
+        __m512i idx = _mm512_slli_epi64(_mm512_and_si512(ki, index), 1);
+        __m512d tail = _mm512_i64gather_pd(idx, (const void *)nn_exp_table, 8);
+        __m512i top = _mm512_slli_epi64(ki, 52 - NN_EXP_TABLE_BITS);
+        __m512d scale = _mm512_castsi512_pd(
+            _mm512_add_epi64(_mm512_i64gather_epi64(idx, (const void *)(nn_exp_table + 1), 8), top));
+        __m512d r2 = _mm512_mul_pd(r, r);
+        __m512d low = _mm512_fmadd_pd(
+            _mm512_fmadd_pd(r, _mm512_set1_pd(NN_EXP_C3), _mm512_set1_pd(NN_EXP_C2)), r2,
+            _mm512_add_pd(r, tail));
+        __m512d tmp = _mm512_fmadd_pd(
+            _mm512_mul_pd(r2, r2),
+            _mm512_fmadd_pd(r, _mm512_set1_pd(NN_EXP_C5), _mm512_set1_pd(NN_EXP_C4)), low);
+        __m512d e = _mm512_fmadd_pd(scale, tmp, scale);
+        __mmask8 tiny = _mm512_cmplt_epu64_mask(abstop, fast_from);
+        _mm512_storeu_pd(y + i, _mm512_mask_blend_pd(tiny, e, _mm512_add_pd(one, xv)));
+    }
+    for (; i < n; i++)
+        y[i] = nn_exp_double(x[i]);
+}
+
 static const nn_dense_kernels avx512_kernels = {
     .name = "avx512",
     .forward = avx512_forward,
@@ -1007,6 +1051,7 @@ static const nn_dense_kernels avx512_kernels = {
     .backward_weights_fresh = avx512_backward_weights_fresh,
     .act_forward = avx512_act_forward,
     .act_backward = avx512_act_backward,
+    .exp_doubles = avx512_exp_doubles,
     .forward_cols = avx512_forward_cols,
     .backward_input_cols = avx512_backward_input_cols,
     .backward_weights_cols = avx512_backward_weights_cols,

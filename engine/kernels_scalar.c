@@ -17,6 +17,7 @@
  * (glibc picks the FMA instruction when the CPU has it); the GEMMs are also
  * cloned for FMA CPUs (target_clones), where fmaf is the instruction itself
  * and the loops vectorise. */
+#include "kernels_exp.h"
 #include "nn_kernels.h"
 
 #include <math.h>
@@ -295,6 +296,13 @@ static void scalar_backward_weights_fresh(float *dW, float *db, const float *dY,
     scalar_backward_weights_cols(dW, db, dY, X, B, I, O, 0, I, true, scratch);
 }
 
+/* y (n) = e^x (n) in double, one at a time (kernels_exp.h). */
+static void scalar_exp_doubles(double *y, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = nn_exp_double(x[i]);
+}
+
 static const nn_dense_kernels scalar_kernels = {
     .name = "scalar",
     .forward = scalar_forward,
@@ -303,6 +311,7 @@ static const nn_dense_kernels scalar_kernels = {
     .backward_weights_fresh = scalar_backward_weights_fresh,
     .act_forward = scalar_act_forward,
     .act_backward = scalar_act_backward,
+    .exp_doubles = scalar_exp_doubles,
     .forward_cols = scalar_forward_cols,
     .backward_input_cols = scalar_backward_input_cols,
     .backward_weights_cols = scalar_backward_weights_cols,

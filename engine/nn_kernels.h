@@ -79,6 +79,11 @@ typedef struct nn_dense_kernels {
     void (*act_backward)(float *dx, const float *dy, const float *y, size_t n,
                          nn_act act, float slope);
 
+    /* y[i] = e^x[i] in double for i < n (y may alias x): the bits of glibc's
+     * exp on a CPU with FMA (kernels_exp.h), on every path; the cross-entropy
+     * takes its exponentials through it. */
+    void (*exp_doubles)(double *y, const double *x, size_t n);
+
     /* Column ranges of the three GEMMs, for splitting one call over threads
      * (nn_threads.h). Each computes only its columns of the output, every
      * element with exactly the chain of operations the whole call gives it,

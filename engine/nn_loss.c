@@ -6,6 +6,7 @@
  * filtered: they make the loss NaN, which is how the caller sees divergence;
  * a row with a NaN or infinite output is never counted as a hit. */
 #include "nn_loss.h"
+#include "nn_kernels.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -54,18 +55,49 @@ static bool row_hits(const float *row, int C, int target)
     return nn_row_argmax(row, C) == target;
 }
 
-/* row: (C). log(sum_j exp(row[j])), shifted by the row's maximum so that no
- * exponential overflows. A NaN anywhere in the row gives NaN. */
-static double row_logsumexp(const float *row, int C)
+/* Exponentials go through the kernel table's exp_doubles (the bits of
+ * glibc's exp, several lanes at a time), EXP_CHUNK at once: rows are taken in
+ * groups that fit, a longer row in pieces. */
+enum { EXP_CHUNK = 512 };
+
+static float row_max(const float *row, int C)
 {
     float max = row[0];
     for (int j = 1; j < C; j++)
         if (row[j] > max)
             max = row[j];
+    return max;
+}
+
+/* Σ_j e^(row[j] - max) for j < C, added in order: xs and es are EXP_CHUNK
+ * doubles of workspace. */
+static double row_exp_sum(const nn_dense_kernels *k, const float *row, int C, float max,
+                          double *xs, double *es)
+{
     double sum = 0.0;
-    for (int j = 0; j < C; j++)
-        sum += exp((double)row[j] - max);
-    return max + log(sum);
+    for (int j0 = 0; j0 < C; j0 += EXP_CHUNK) {
+        int n = C - j0 < EXP_CHUNK ? C - j0 : EXP_CHUNK;
+        for (int j = 0; j < n; j++)
+            xs[j] = (double)row[j0 + j] - max;
+        k->exp_doubles(es, xs, (size_t)n);
+        for (int j = 0; j < n; j++)
+            sum += es[j];
+    }
+    return sum;
+}
+
+/* dz (C) = (e^(z[j] - lse) - [j == target]) / B, as floats. */
+static void row_gradient(const nn_dense_kernels *k, float *dz, const float *z, int C, double lse,
+                         int target, double inv_batch, double *xs, double *es)
+{
+    for (int j0 = 0; j0 < C; j0 += EXP_CHUNK) {
+        int n = C - j0 < EXP_CHUNK ? C - j0 : EXP_CHUNK;
+        for (int j = 0; j < n; j++)
+            xs[j] = z[j0 + j] - lse;
+        k->exp_doubles(es, xs, (size_t)n);
+        for (int j = 0; j < n; j++)
+            dz[j0 + j] = (float)((es[j] - (j0 + j == target)) * inv_batch);
+    }
 }
 
 nn_status nn_cross_entropy(const float *logits, const int32_t *targets, int B, int C,
@@ -76,19 +108,59 @@ nn_status nn_cross_entropy(const float *logits, const int32_t *targets, int B, i
     if (status != NN_OK)
         return status;
 
+    const nn_dense_kernels *k = nn_kernels_active();
+    double xs[EXP_CHUNK], es[EXP_CHUNK], lse[EXP_CHUNK];
     double total = 0.0, inv_batch = 1.0 / B;
     int hits = 0;
-    for (int b = 0; b < B; b++) {
-        const float *z = logits + (size_t)b * C;
-        int target = targets[b];
-        double lse = row_logsumexp(z, C);
-        total += lse - z[target];
-        if (dlogits) {
-            float *dz = dlogits + (size_t)b * C;
-            for (int j = 0; j < C; j++)
-                dz[j] = (float)((exp(z[j] - lse) - (j == target)) * inv_batch);
+    /* Rows in groups of EXP_CHUNK / C (one row when C is larger): per row,
+     * lse = max + log(Σ_j e^(z[j] - max)) (no exponential overflows; a NaN
+     * anywhere gives NaN), the loss lse - z[target], and the gradient
+     * (e^(z[j] - lse) - [j == target]) / B. */
+    int group = C < EXP_CHUNK ? EXP_CHUNK / C : 1;
+    for (int b0 = 0; b0 < B; b0 += group) {
+        int rows = B - b0 < group ? B - b0 : group;
+        const float *z0 = logits + (size_t)b0 * C;
+        if (C <= EXP_CHUNK) {
+            float max[EXP_CHUNK];
+            for (int r = 0; r < rows; r++) {
+                const float *z = z0 + (size_t)r * C;
+                max[r] = row_max(z, C);
+                for (int j = 0; j < C; j++)
+                    xs[r * C + j] = (double)z[j] - max[r];
+            }
+            k->exp_doubles(es, xs, (size_t)rows * C);
+            for (int r = 0; r < rows; r++) {
+                double sum = 0.0;
+                for (int j = 0; j < C; j++)
+                    sum += es[r * C + j];
+                lse[r] = max[r] + log(sum);
+            }
+        } else {
+            float max = row_max(z0, C);
+            lse[0] = max + log(row_exp_sum(k, z0, C, max, xs, es));
         }
-        hits += row_hits(z, C, target);
+        for (int r = 0; r < rows; r++) {
+            const float *z = z0 + (size_t)r * C;
+            int target = targets[b0 + r];
+            total += lse[r] - z[target];
+            hits += row_hits(z, C, target);
+        }
+        if (!dlogits)
+            continue;
+        float *dz0 = dlogits + (size_t)b0 * C;
+        if (C > EXP_CHUNK) {
+            row_gradient(k, dz0, z0, C, lse[0], targets[b0], inv_batch, xs, es);
+            continue;
+        }
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < C; j++)
+                xs[r * C + j] = z0[(size_t)r * C + j] - lse[r];
+        k->exp_doubles(es, xs, (size_t)rows * C);
+        for (int r = 0; r < rows; r++) {
+            int target = targets[b0 + r];
+            for (int j = 0; j < C; j++)
+                dz0[(size_t)r * C + j] = (float)((es[r * C + j] - (j == target)) * inv_batch);
+        }
     }
     *loss = (float)(total * inv_batch);
     if (correct)

@@ -802,6 +802,7 @@ static void test_tables_are_complete(void **state)
         assert_non_null(t->backward_weights_fresh);
         assert_non_null(t->act_forward);
         assert_non_null(t->act_backward);
+        assert_non_null(t->exp_doubles);
         assert_non_null(t->forward_cols);
         assert_non_null(t->backward_input_cols);
         assert_non_null(t->backward_weights_cols);

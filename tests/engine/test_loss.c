@@ -1,13 +1,18 @@
 /* Losses: cross entropy and MSE against hand-worked values and the formulas in
  * double, gradients against central finite differences of a double objective,
- * huge logits, NaN propagation, argmax counts and target/size errors. */
+ * huge logits, NaN propagation, argmax counts and target/size errors; and
+ * the cross entropy's bits against the straight loops over glibc's exp() that
+ * the committed results were computed with. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "kernels_exp.h"
+#include "nn_kernels.h"
 #include "nn_loss.h"
+#include "nn_rng.h"
 #include "test_util.h"
 
 /* ---- double references ---------------------------------------------------- */
@@ -343,6 +348,70 @@ static void test_mse_nan_propagates(void **state)
     assert_true(isnan(loss));
 }
 
+/* The cross entropy as it was written before its exponentials went through
+ * the kernel tables, one row and one exp() at a time, with `e` for exp. */
+static float straight_cross_entropy(double (*e)(double), const float *logits,
+                                    const int32_t *targets, int B, int C, float *dlogits)
+{
+    double total = 0.0, inv_batch = 1.0 / B;
+    for (int b = 0; b < B; b++) {
+        const float *z = logits + (size_t)b * C;
+        float max = z[0];
+        for (int j = 1; j < C; j++)
+            if (z[j] > max)
+                max = z[j];
+        double sum = 0.0;
+        for (int j = 0; j < C; j++)
+            sum += e((double)z[j] - max);
+        double lse = max + log(sum);
+        total += lse - z[targets[b]];
+        for (int j = 0; j < C; j++)
+            dlogits[(size_t)b * C + j] = (float)((e(z[j] - lse) - (j == targets[b])) * inv_batch);
+    }
+    return (float)(total * inv_batch);
+}
+
+/* Same bits as the straight loops over exp() (where glibc runs its FMA copy,
+ * which nn_exp_double reproduces; elsewhere over nn_exp_double): rows in one
+ * group, in several (130 rows of 10), rows longer than the 512 exponentials
+ * taken at once, a row with a huge spread (exp() itself for its lanes), a
+ * one-class row. */
+static void test_cross_entropy_same_bits_as_straight_loops(void **state)
+{
+    (void)state;
+    nn_cpu_features cpu = nn_cpu_features_detect();
+    int libm_fma = cpu.fma && cpu.avx2 && cpu.os_ymm;
+    double (*e)(double) = libm_fma ? exp : nn_exp_double;
+    if (!libm_fma)
+        printf("against nn_exp_double, not exp(): glibc runs another copy of exp on this CPU\n");
+    static const int shapes[][2] = {{1, 10}, {3, 10}, {32, 10}, {130, 10}, {3, 600},
+                                    {2, 1100}, {7, 513}, {5, 1}, {40, 37}};
+    nn_rng rng;
+    nn_rng_seed(&rng, 5, 0);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int B = shapes[s][0], C = shapes[s][1];
+        size_t n = (size_t)B * C;
+        float *z = malloc(n * sizeof *z), *got = malloc(n * sizeof *got);
+        float *want = malloc(n * sizeof *want);
+        int32_t *t = malloc((size_t)B * sizeof *t);
+        assert_true(z && got && want && t);
+        for (size_t i = 0; i < n; i++)
+            z[i] = nn_rng_range(&rng, -12.0f, 12.0f);
+        if (C > 2)
+            z[1] = 900.0f; /* row 0 spans more than 512: exp() for those lanes */
+        for (int b = 0; b < B; b++)
+            t[b] = (int32_t)nn_rng_below(&rng, (uint32_t)C);
+        float loss;
+        assert_int_equal(nn_cross_entropy(z, t, B, C, &loss, got, NULL), NN_OK);
+        float want_loss = straight_cross_entropy(e, z, t, B, C, want);
+        assert_memory_equal(&loss, &want_loss, sizeof loss);
+        assert_memory_equal(got, want, n * sizeof *got);
+        assert_int_equal(nn_cross_entropy(z, t, B, C, &loss, NULL, NULL), NN_OK);
+        assert_memory_equal(&loss, &want_loss, sizeof loss);
+        free(z), free(got), free(want), free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_cross_entropy_nan_propagates),
         cmocka_unit_test(test_cross_entropy_rejects_bad_targets_and_sizes),
         cmocka_unit_test(test_correct_counts),
+        cmocka_unit_test(test_cross_entropy_same_bits_as_straight_loops),
         cmocka_unit_test(test_mse_hand_worked),
         cmocka_unit_test(test_mse_onehot_hand_worked),
         cmocka_unit_test(test_mse_gradients_finite_differences),
