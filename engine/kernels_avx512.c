@@ -28,7 +28,6 @@
  * CPUID and XGETBV check. */
 #include "kernels_avx512.h"
 #include "kernels_exp.h"
-#include "kernels_hsum.h"
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -226,18 +225,14 @@ static ALWAYS_INLINE __m512 load8_pair(const float *lo, const float *hi)
 
 static ALWAYS_INLINE __m256 low8(__m512 v) { return _mm512_castps512_ps256(v); }
 
-static ALWAYS_INLINE __m256 high8(__m512 v)
-{
-    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-}
-
 /* Rows go in blocks whose X (128 · I floats, ~400 KB at I = 784) stays in L2
  * while every strip of W passes over it; a batch of 128 is one block. Rows
  * longer than FORWARD_BLOCKED_FROM go in blocks of FORWARD_K_BLOCK k: a
  * strip's 8 rows of W over a whole row of 4096 are 128 KB, which L1 (32-48 KB)
  * cannot hold, so every row tile read them again from L2 with its rows of X;
- * a block's are 16 KB. The tiles' accumulators wait in scratch between blocks
- * (FORWARD_TILE_SAVED floats a tile: its 16 registers); the sums are the same
+ * a block's are 16 KB (20 KB for a strip of 10). The tiles' accumulators wait
+ * in scratch between blocks (FORWARD_TILE_SAVED floats a tile: its up to 20
+ * registers); the sums are the same
  * chains, so the same bits. Measured on a Zen 5 (bench_kernels --scaling,
  * forward, % of the zmm peak), 4096 -> 4096 at batch 128 / 512: whole rows
  * 53 / 47 %, blocks of 1024 58 / 68 %, blocks of 512 68-72 / 65-67 %; at 1024
@@ -326,16 +321,19 @@ static ALWAYS_INLINE void dot_tile_fma(int rows, int pairs, int packed,
     }
 }
 
-/* hadd_ps of each 128-bit block: {a0 + a1, a2 + a3, b0 + b1, b2 + b3} per block. */
+/* hadd_ps of each 128-bit block: {a1 + a0, a3 + a2, b1 + b0, b3 + b2} per
+ * block, the odd element first as HADDPS adds them (the same sums; with two
+ * NaNs, the same NaN). */
 static ALWAYS_INLINE __m512 hadd16(__m512 a, __m512 b)
 {
-    return _mm512_add_ps(_mm512_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
-                         _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_ps(_mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)),
+                         _mm512_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
 }
 
 /* The sums of the 8 outputs of 4 pair registers (pair p: columns 2p and 2p+1
- * in its low and high 8 lanes), each by kernels_hsum.h's tree ((l0 + l1) +
- * (l2 + l3)) + ((l4 + l5) + (l6 + l7)), as hsum4 adds them, in zmm registers:
+ * in its low and high 8 lanes), each by the AVX2 kernels' tree ((l0 + l1) +
+ * (l2 + l3)) + ((l4 + l5) + (l6 + l7)), as kernels_hsum.h's hsum4 adds them,
+ * in zmm registers:
  * lanes 0-3 hold columns 0, 2, 4, 6 and lanes 8-11 columns 1, 3, 5, 7. */
 static ALWAYS_INLINE __m512 pair_sums(__m512 p0, __m512 p1, __m512 p2, __m512 p3, int same_halves)
 {
@@ -345,7 +343,7 @@ static ALWAYS_INLINE __m512 pair_sums(__m512 p0, __m512 p1, __m512 p2, __m512 p3
 }
 
 /* out[r] lanes 0 .. 2·pairs = the sums of the tile's row r, one column a lane,
- * each by kernels_hsum.h's tree. A fifth pair's columns 8 and 9 go two rows at
+ * each by that tree. A fifth pair's columns 8 and 9 go two rows at
  * a time. Lanes past 2·pairs hold other sums; the caller masks them off. */
 static ALWAYS_INLINE void dot_tile_sums(int rows, int pairs, __m512 out[DOT_ROWS],
                                         __m512 acc[DOT_ROWS][DOT_PAIRS])
@@ -422,7 +420,7 @@ static ALWAYS_INLINE int forward_packs(int B, int I)
 }
 
 /* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b, pairs = ceil(cols / 2) and
- * packed constants (1..4; whether W goes through pack_pairs into panel). Over
+ * packed constants (1..5; whether W goes through pack_pairs into panel). Over
  * I in blocks of FORWARD_K_BLOCK when I is longer than FORWARD_BLOCKED_FROM
  * (see there), each block of the strip's W packed once and run over every row
  * tile, the tiles' accumulators kept in `saved` between blocks. */
@@ -507,11 +505,12 @@ static void act_strip(float *y, size_t ld, int rows, __mmask16 col_mask, nn_act 
 }
 
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)), in strips of
- * 8 columns from o0. The activation runs over each finished strip while it is
- * in L1; or, when the range is whole rows, over the block's rows at once, all
- * 16 lanes busy (a 10-column layer would otherwise spend 16 lanes on 2
- * columns in its last strip). Every element is the same chain whatever the
- * range (see dot_tile), and the activation is elementwise. */
+ * 8 columns from o0, the last of 9 or 10 when that many are left. The
+ * activation runs over each finished strip while it is in L1; or, when the
+ * range is whole rows, over the block's rows at once, all 16 lanes busy (a
+ * strip of 10 columns would spend 16 lanes on 8 and 2). Every element is the
+ * same chain whatever the range (see dot_tile_fma), and the activation is
+ * elementwise. */
 static void avx512_forward_cols(float *Y, const float *X, const float *W, const float *b,
                                 int B, int I, int O, nn_act act, float slope, int o0, int o1,
                                 float *scratch)
@@ -713,9 +712,19 @@ static __attribute__((noinline)) void gemm_slice(float *c, size_t ldc, int M, ge
 
 /* Layers with FEW_OUTPUTS_FROM..FEW_OUTPUTS_TO outputs (the 10 classes of
  * every experiment) take both backward products in kernels of their own,
- * without packing: the MR×NR tiles would run 8 rows and then the rest, for
- * products of a few hundred thousand FLOPs. Both read 32 columns at a time. */
+ * without packing, 32 columns at a time: for dW the MR×NR tiles would run 8 of
+ * its O rows and then the rest, for dX spend a K of 9-12 on a tile's setup
+ * and stores; the products are of a few hundred thousand FLOPs. */
 enum { FEW_OUTPUTS_FROM = MR + 1, FEW_OUTPUTS_TO = 12, FEW_NV = 2, FEW_COLS = 16 * FEW_NV };
+
+/* p + floats as an address, computed as an integer: the second vector of a
+ * panel of 16 columns or fewer lies past the end of the last row, where its
+ * masked (all-off) loads and stores never reach, but where pointer arithmetic
+ * would be undefined. */
+static ALWAYS_INLINE float *vector_at(const float *p, size_t floats)
+{
+    return (float *)((uintptr_t)p + floats * sizeof(float));
+}
 
 /* The lanes of columns [0, cols) in each of a panel's FEW_NV vectors. */
 static ALWAYS_INLINE void few_masks(__mmask16 m[FEW_NV], int cols)
@@ -759,7 +768,7 @@ static ALWAYS_INLINE void few_outputs_input_rows(int rows, int keep, int O, floa
         if (r < keep)
 #pragma GCC unroll 2
             for (int v = 0; v < FEW_NV; v++)
-                _mm512_mask_storeu_ps(dx + (size_t)r * I + 16 * v, m[v], acc[r][v]);
+                _mm512_mask_storeu_ps(vector_at(dx, (size_t)r * I + 16 * v), m[v], acc[r][v]);
 }
 
 /* Columns [n0, n0 + cols) (cols ≤ FEW_COLS) of dX (B,I) = dY (B,O) · W (O,I);
@@ -774,7 +783,7 @@ static ALWAYS_INLINE void few_outputs_input_panel(int O, float *dX, const float 
     for (int o = 0; o < O; o++)
 #pragma GCC unroll 2
         for (int v = 0; v < FEW_NV; v++)
-            w[o][v] = _mm512_maskz_loadu_ps(m[v], W + (size_t)o * I + n0 + 16 * v);
+            w[o][v] = _mm512_maskz_loadu_ps(m[v], vector_at(W, (size_t)o * I + n0 + 16 * v));
     const int step = O <= 10 ? FEW_ROWS : 2;
     int r = 0;
     for (; r + step <= B; r += step)
@@ -888,11 +897,10 @@ static void pack_transposed_blocks(float *dyt, const float *dY, int B, int O)
     }
 }
 
-/* Layers with few outputs (FEW_OUTPUTS_FROM..FEW_OUTPUTS_TO of them: the 10
- * classes of every experiment) get dW in tiles of all O rows × 32 columns,
- * read straight from dY and X: one pass over X, no packing, no transpose, where
- * the MR×NR tiles would run 8 rows and then 2, packing X and transposing dY
- * for a product of a few hundred thousand FLOPs. */
+/* Layers with FEW_OUTPUTS_FROM..FEW_OUTPUTS_TO outputs get dW in tiles of
+ * all O rows × 32 columns, read straight from dY and X: one pass over X, no
+ * packing, no transpose, where the MR×NR tiles would run 8 rows and then the
+ * other 1-4, packing X and transposing dY. */
 /* dW (rows, cols ≤ FEW_COLS) at dw, row stride I, = (SET) or += (ADD) dY
  * (B, rows at row stride O)ᵀ · X (B, cols at row stride I): each element the
  * chain of FMAs over the batch in order from +0, then + old, as gemm_tile
@@ -911,14 +919,14 @@ static ALWAYS_INLINE void few_outputs_tile(int rows, float *dw, const float *dY,
 #pragma GCC unroll 2
         for (int v = 0; v < FEW_NV; v++)
             acc[r][v] = _mm512_setzero_ps();
-    for (int k = 0; k < B; k++, dY += O, X += I) {
+    for (int k = 0; k < B; k++) {
         __m512 x[FEW_NV];
 #pragma GCC unroll 2
         for (int v = 0; v < FEW_NV; v++)
-            x[v] = _mm512_maskz_loadu_ps(m[v], X + 16 * v);
+            x[v] = _mm512_maskz_loadu_ps(m[v], vector_at(X, (size_t)k * I + 16 * v));
 #pragma GCC unroll 12
         for (int r = 0; r < rows; r++) {
-            __m512 a = _mm512_set1_ps(dY[r]);
+            __m512 a = _mm512_set1_ps(dY[(size_t)k * O + r]);
 #pragma GCC unroll 2
             for (int v = 0; v < FEW_NV; v++)
                 acc[r][v] = _mm512_fmadd_ps(a, x[v], acc[r][v]);
@@ -928,7 +936,7 @@ static ALWAYS_INLINE void few_outputs_tile(int rows, float *dw, const float *dY,
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 2
         for (int v = 0; v < FEW_NV; v++) {
-            float *cv = dw + (size_t)r * I + 16 * v;
+            float *cv = vector_at(dw, (size_t)r * I + 16 * v);
             if (store == STORE_ADD)
                 acc[r][v] = _mm512_add_ps(acc[r][v], _mm512_maskz_loadu_ps(m[v], cv));
             _mm512_mask_storeu_ps(cv, m[v], acc[r][v]);

@@ -1,9 +1,9 @@
-/* Internal to the SIMD kernels (kernels_avx2.c, kernels_avx512.c, both built
- * with -mavx2): the one tree every forward dot product ends with. Each output's
- * 8 lane sums are added as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
- * sharing this definition is part of what makes the two paths give the same
- * bits (kernels_scalar.c's hsum8 writes the same tree out). Include nothing
- * from here outside those two files. */
+/* Internal to the AVX2 kernels (kernels_avx2.c, built with -mavx2): the one
+ * tree every forward dot product ends with. Each output's 8 lane sums are
+ * added as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)); kernels_scalar.c's
+ * hsum8 writes the same tree out, and kernels_avx512.c's pair_sums adds the
+ * same sums in zmm registers, 8 outputs at once. Include nothing from here
+ * outside kernels_avx2.c. */
 #ifndef NN_KERNELS_HSUM_H
 #define NN_KERNELS_HSUM_H
 

@@ -561,25 +561,25 @@ static void test_paths_backward_weights_same_bits(void **state)
  * underflow to ±0, so each lane of a forward dot product, and each backward
  * chain, is a signed zero, which a partial last vector's masked lanes
  * (adding 0·0) and a bias of -0 can flip: with every lane -0, the sum plus a
- * bias of -0 is -0 only if the masked lanes are added as the SIMD paths do. */
-static void test_paths_sign_of_underflowed_zeros(void **state)
+ * bias of -0 is -0 only if the masked lanes are added as the SIMD paths do.
+ * On a shape of B rows, I inputs and O outputs. */
+static void check_underflowed_zeros(int B, int I, int O)
 {
-    (void)state;
-    find_simd_tables();
-    enum { B = 3, I = 13, O = 21 };
-    static float X[B * I], W[O * I], b[O], dY[B * O];
-    for (size_t i = 0; i < B * I; i++) /* every lane of the forward -0; dW's chains mixed */
+    enum { MAX_B = 5, MAX_I = 37, MAX_O = 21 };
+    assert_true(B <= MAX_B && I <= MAX_I && O <= MAX_O);
+    static float X[MAX_B * MAX_I], W[MAX_O * MAX_I], b[MAX_O], dY[MAX_B * MAX_O];
+    for (int i = 0; i < B * I; i++) /* every lane of the forward -0; dW's chains mixed */
         X[i] = -1e-30f;
-    for (size_t i = 0; i < O * I; i++)
+    for (int i = 0; i < O * I; i++)
         W[i] = 1e-30f;
-    for (size_t i = 0; i < O; i++)
+    for (int i = 0; i < O; i++)
         b[i] = -0.0f;
-    for (size_t i = 0; i < B * O; i++)
+    for (int i = 0; i < B * O; i++)
         dY[i] = i % 2 ? -1e-30f : 1e-30f;
     size_t nscratch;
     float *scratch = guarded_scratch(B, I, O, &nscratch);
-    static float Y[B * O], Y_ref[B * O], dX[B * I], dX_ref[B * I];
-    static float dW[O * I], dW_ref[O * I], db[O], db_ref[O];
+    static float Y[MAX_B * MAX_O], Y_ref[MAX_B * MAX_O], dX[MAX_B * MAX_I], dX_ref[MAX_B * MAX_I];
+    static float dW[MAX_O * MAX_I], dW_ref[MAX_O * MAX_I], db[MAX_O], db_ref[MAX_O];
     const nn_dense_kernels *sc = nn_kernels_scalar();
     for (const nn_dense_kernels **k = simd_tables; *k; k++) {
         for (int with_bias = 0; with_bias < 2; with_bias++) {
@@ -600,6 +600,16 @@ static void test_paths_sign_of_underflowed_zeros(void **state)
     }
     assert_guard_intact(scratch, nscratch);
     nn_free(scratch);
+}
+
+/* 21 outputs: strips of 8, 8 and 5 and the 8×48 backward tiles; 10 outputs:
+ * the AVX-512 path's 10-column strip and its kernels for 9-12 outputs. */
+static void test_paths_sign_of_underflowed_zeros(void **state)
+{
+    (void)state;
+    find_simd_tables();
+    check_underflowed_zeros(3, 13, 21);
+    check_underflowed_zeros(5, 37, 10);
 }
 
 /* backward_weights_fresh leaves exactly (bit for bit) what zeroing dW and db and
