@@ -56,9 +56,12 @@ static bool row_hits(const float *row, int C, int target)
 }
 
 /* Exponentials go through the kernel table's exp_doubles (the bits of
- * glibc's exp, several lanes at a time), EXP_CHUNK at once: rows are taken in
- * groups that fit, a longer row in pieces. */
-enum { EXP_CHUNK = 512 };
+ * glibc's exp, several lanes at a time), EXP_CHUNK at once. Rows go in groups
+ * of at most ROW_GROUP; a group's B·C elements are taken in row-major order,
+ * EXP_CHUNK at a time whatever C is: a chunk may hold many short rows, or a
+ * piece of a long one. Each row's exponentials are still added in order of j,
+ * so the sums do not depend on where the chunks fall. */
+enum { EXP_CHUNK = 512, ROW_GROUP = 256 };
 
 static float row_max(const float *row, int C)
 {
@@ -69,34 +72,77 @@ static float row_max(const float *row, int C)
     return max;
 }
 
-/* Σ_j e^(row[j] - max) for j < C, added in order: xs and es are EXP_CHUNK
- * doubles of workspace. */
-static double row_exp_sum(const nn_dense_kernels *k, const float *row, int C, float max,
-                          double *xs, double *es)
+/* The rows of z (rows, C) and their shifts (rows): a pass takes their
+ * exponentials e^(z[r][j] - shift[r]) in row-major order, a chunk at a time. */
+typedef struct exp_rows {
+    const nn_dense_kernels *k;
+    const float *z;
+    int rows, C;
+    const double *shift;
+} exp_rows;
+
+/* A place in the rows: row r, column j. */
+typedef struct row_cursor {
+    int r, j;
+} row_cursor;
+
+/* How many of the `left` elements from c lie in c's row. */
+static inline int run_in_row(const row_cursor *c, int C, size_t left)
 {
-    double sum = 0.0;
-    for (int j0 = 0; j0 < C; j0 += EXP_CHUNK) {
-        int n = C - j0 < EXP_CHUNK ? C - j0 : EXP_CHUNK;
-        for (int j = 0; j < n; j++)
-            xs[j] = (double)row[j0 + j] - max;
-        k->exp_doubles(es, xs, (size_t)n);
-        for (int j = 0; j < n; j++)
-            sum += es[j];
-    }
-    return sum;
+    return (size_t)(C - c->j) < left ? C - c->j : (int)left;
 }
 
-/* dz (C) = (e^(z[j] - lse) - [j == target]) / B, as floats. */
-static void row_gradient(const nn_dense_kernels *k, float *dz, const float *z, int C, double lse,
-                         int target, double inv_batch, double *xs, double *es)
+static inline void advance(row_cursor *c, int C, int n)
 {
-    for (int j0 = 0; j0 < C; j0 += EXP_CHUNK) {
-        int n = C - j0 < EXP_CHUNK ? C - j0 : EXP_CHUNK;
-        for (int j = 0; j < n; j++)
-            xs[j] = z[j0 + j] - lse;
-        k->exp_doubles(es, xs, (size_t)n);
-        for (int j = 0; j < n; j++)
-            dz[j0 + j] = (float)((es[j] - (j0 + j == target)) * inv_batch);
+    if ((c->j += n) == C)
+        c->j = 0, c->r++;
+}
+
+/* xs[0 .. n) = z[e0 + i] - shift[its row], from the cursor at e0 (moved to e0 + n). */
+static void shifted_chunk(const exp_rows *e, row_cursor *c, size_t e0, size_t n, double *xs)
+{
+    for (size_t i = 0; i < n;) {
+        int m = run_in_row(c, e->C, n - i);
+        double shift = e->shift[c->r];
+        const float *z = e->z + e0 + i;
+        for (int t = 0; t < m; t++)
+            xs[i + t] = (double)z[t] - shift;
+        i += (size_t)m;
+        advance(c, e->C, m);
+    }
+}
+
+/* One pass over the rows' exponentials e^(z[r][j] - shift[r]), EXP_CHUNK at a
+ * time (xs, es: EXP_CHUNK doubles of workspace). Without dz: sums[r] = their
+ * sum over j, added in order of j. With dz (rows, C): dz[r][j] = (the
+ * exponential - [j == targets[r]]) · inv_batch, as floats. */
+static void exp_rows_pass(const exp_rows *e, double *sums, float *dz, const int32_t *targets,
+                          double inv_batch, double *xs, double *es)
+{
+    size_t count = (size_t)e->rows * e->C;
+    row_cursor at = {0, 0};
+    for (int r = 0; !dz && r < e->rows; r++)
+        sums[r] = 0.0;
+    for (size_t e0 = 0; e0 < count; e0 += EXP_CHUNK) {
+        size_t n = count - e0 < EXP_CHUNK ? count - e0 : EXP_CHUNK;
+        row_cursor c = at;
+        shifted_chunk(e, &at, e0, n, xs);
+        e->k->exp_doubles(es, xs, n);
+        for (size_t i = 0; i < n;) {
+            int m = run_in_row(&c, e->C, n - i);
+            if (dz) {
+                int target = targets[c.r] - c.j; /* its index in this run */
+                for (int t = 0; t < m; t++)
+                    dz[e0 + i + t] = (float)((es[i + t] - (t == target)) * inv_batch);
+            } else {
+                double sum = sums[c.r];
+                for (int t = 0; t < m; t++)
+                    sum += es[i + t];
+                sums[c.r] = sum;
+            }
+            i += (size_t)m;
+            advance(&c, e->C, m);
+        }
     }
 }
 
@@ -108,58 +154,29 @@ nn_status nn_cross_entropy(const float *logits, const int32_t *targets, int B, i
     if (status != NN_OK)
         return status;
 
-    const nn_dense_kernels *k = nn_kernels_active();
-    double xs[EXP_CHUNK], es[EXP_CHUNK], lse[EXP_CHUNK];
+    double xs[EXP_CHUNK], es[EXP_CHUNK], max[ROW_GROUP], sums[ROW_GROUP], lse[ROW_GROUP];
     double total = 0.0, inv_batch = 1.0 / B;
     int hits = 0;
-    /* Rows in groups of EXP_CHUNK / C (one row when C is larger): per row,
-     * lse = max + log(Σ_j e^(z[j] - max)) (no exponential overflows; a NaN
-     * anywhere gives NaN), the loss lse - z[target], and the gradient
+    /* Per row: lse = max + log(Σ_j e^(z[j] - max)) (no exponential overflows;
+     * a NaN anywhere gives NaN), the loss lse - z[target], and the gradient
      * (e^(z[j] - lse) - [j == target]) / B. */
-    int group = C < EXP_CHUNK ? EXP_CHUNK / C : 1;
-    for (int b0 = 0; b0 < B; b0 += group) {
-        int rows = B - b0 < group ? B - b0 : group;
+    for (int b0 = 0; b0 < B; b0 += ROW_GROUP) {
+        int rows = B - b0 < ROW_GROUP ? B - b0 : ROW_GROUP;
         const float *z0 = logits + (size_t)b0 * C;
-        if (C <= EXP_CHUNK) {
-            float max[EXP_CHUNK];
-            for (int r = 0; r < rows; r++) {
-                const float *z = z0 + (size_t)r * C;
-                max[r] = row_max(z, C);
-                for (int j = 0; j < C; j++)
-                    xs[r * C + j] = (double)z[j] - max[r];
-            }
-            k->exp_doubles(es, xs, (size_t)rows * C);
-            for (int r = 0; r < rows; r++) {
-                double sum = 0.0;
-                for (int j = 0; j < C; j++)
-                    sum += es[r * C + j];
-                lse[r] = max[r] + log(sum);
-            }
-        } else {
-            float max = row_max(z0, C);
-            lse[0] = max + log(row_exp_sum(k, z0, C, max, xs, es));
-        }
+        for (int r = 0; r < rows; r++)
+            max[r] = row_max(z0 + (size_t)r * C, C);
+        exp_rows e = {nn_kernels_active(), z0, rows, C, max};
+        exp_rows_pass(&e, sums, NULL, NULL, 0.0, xs, es);
         for (int r = 0; r < rows; r++) {
             const float *z = z0 + (size_t)r * C;
             int target = targets[b0 + r];
+            lse[r] = max[r] + log(sums[r]);
             total += lse[r] - z[target];
             hits += row_hits(z, C, target);
         }
-        if (!dlogits)
-            continue;
-        float *dz0 = dlogits + (size_t)b0 * C;
-        if (C > EXP_CHUNK) {
-            row_gradient(k, dz0, z0, C, lse[0], targets[b0], inv_batch, xs, es);
-            continue;
-        }
-        for (int r = 0; r < rows; r++)
-            for (int j = 0; j < C; j++)
-                xs[r * C + j] = z0[(size_t)r * C + j] - lse[r];
-        k->exp_doubles(es, xs, (size_t)rows * C);
-        for (int r = 0; r < rows; r++) {
-            int target = targets[b0 + r];
-            for (int j = 0; j < C; j++)
-                dz0[(size_t)r * C + j] = (float)((es[r * C + j] - (j == target)) * inv_batch);
+        if (dlogits) {
+            e.shift = lse;
+            exp_rows_pass(&e, NULL, dlogits + (size_t)b0 * C, targets + b0, inv_batch, xs, es);
         }
     }
     *loss = (float)(total * inv_batch);

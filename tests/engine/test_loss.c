@@ -373,9 +373,10 @@ static float straight_cross_entropy(double (*e)(double), const float *logits,
 
 /* Same bits as the straight loops over exp() (where glibc runs its FMA copy,
  * which nn_exp_double reproduces; elsewhere over nn_exp_double): rows in one
- * group, in several (130 rows of 10), rows longer than the 512 exponentials
- * taken at once, a row with a huge spread (exp() itself for its lanes), a
- * one-class row. */
+ * chunk of the 512 exponentials taken at once, in several (130 rows of 10),
+ * rows longer than a chunk, rows cut by a chunk's end (40 × 37, 9 × 100), more
+ * rows than one group holds (300 × 10, 257 × 7), a row with a huge spread
+ * (exp() itself for its lanes), a one-class row. */
 static void test_cross_entropy_same_bits_as_straight_loops(void **state)
 {
     (void)state;
@@ -385,7 +386,8 @@ static void test_cross_entropy_same_bits_as_straight_loops(void **state)
     if (!libm_fma)
         printf("against nn_exp_double, not exp(): glibc runs another copy of exp on this CPU\n");
     static const int shapes[][2] = {{1, 10}, {3, 10}, {32, 10}, {130, 10}, {3, 600},
-                                    {2, 1100}, {7, 513}, {5, 1}, {40, 37}};
+                                    {2, 1100}, {7, 513}, {5, 1}, {40, 37}, {9, 100},
+                                    {300, 10}, {257, 7}};
     nn_rng rng;
     nn_rng_seed(&rng, 5, 0);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
