@@ -576,6 +576,15 @@ enum { PACK_PREFETCH_ROWS = 8 };
  * STORE_ADD in kernels_avx2.c. */
 enum { STORE_SET = 0, STORE_ADD };
 
+/* The lanes of c under m = acc (STORE_SET), or acc + c (STORE_ADD: the old
+ * value added last, as the AVX2 and scalar kernels add it). */
+static ALWAYS_INLINE void store_sums(float *c, __mmask16 m, __m512 acc, int store)
+{
+    if (store == STORE_ADD)
+        acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, c));
+    _mm512_mask_storeu_ps(c, m, acc);
+}
+
 /* C (rows, cols) at c with row stride ldc = A·P, stored as `store` says; A
  * (rows, K) at a; P (K, NR) the packed panel, or, when `packing`, read from
  * src (K, cols) with row stride ld_src and written to `panel` on the way. Only
@@ -624,13 +633,9 @@ static ALWAYS_INLINE void gemm_tile(int rows, int nv, float *c, size_t ldc, cons
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < nv; v++) {
-            float *cv = c + r * ldc + 16 * v;
-            __mmask16 m = v < nv - 1 ? (__mmask16)0xFFFF : last_mask;
-            if (store == STORE_ADD)
-                acc[r][v] = _mm512_add_ps(acc[r][v], _mm512_maskz_loadu_ps(m, cv));
-            _mm512_mask_storeu_ps(cv, m, acc[r][v]);
-        }
+        for (int v = 0; v < nv; v++)
+            store_sums(c + r * ldc + 16 * v, v < nv - 1 ? (__mmask16)0xFFFF : last_mask, acc[r][v],
+                       store);
 }
 
 /* gemm_tile for rows in 1..MR, each count compiled on its own. */
@@ -948,12 +953,8 @@ static ALWAYS_INLINE void few_outputs_tile(int rows, float *dw, const float *dY,
 #pragma GCC unroll 12
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 2
-        for (int v = 0; v < FEW_NV; v++) {
-            float *cv = vector_at(dw, (size_t)r * I + 16 * v);
-            if (store == STORE_ADD)
-                acc[r][v] = _mm512_add_ps(acc[r][v], _mm512_maskz_loadu_ps(m[v], cv));
-            _mm512_mask_storeu_ps(cv, m[v], acc[r][v]);
-        }
+        for (int v = 0; v < FEW_NV; v++)
+            store_sums(vector_at(dw, (size_t)r * I + 16 * v), m[v], acc[r][v], store);
 }
 
 /* Columns [i0, i1) of dW (rows = O, I) (+)= dY (B,O)ᵀ · X (B,I) in
