@@ -14,8 +14,8 @@
 #   - peak resident memory of a full Fashion-MNIST run;
 #   - a second table, the scaling table: 784-H-...-H-10 ReLU Adam with H 64,
 #     256, 1024, 4096, 1 and 3 hidden layers, batch 8, 32, 128, 512, at 1 and
-#     2 threads, each row two passes over a part of the data (about scaling_flop of work,
-#     at least 2 batches, the best pass), in GFLOP/s and percent of the FMA peak (of 2 cores'
+#     2 threads, each row three passes over a part of the data (about scaling_flop of work,
+#     at least 2 batches, the best pass; PyTorch's first is untimed), in GFLOP/s and percent of the FMA peak (of 2 cores'
 #     peak at 2 threads), beside preloaded PyTorch on the same rows at 1 and
 #     2 threads and the ratio of the two at their best thread counts.
 # Peers run as their users run them: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
@@ -91,6 +91,18 @@ log() { printf '%s\n' "$*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 loads=()
 note_load() { loads+=("$1 $(load1)"); }
+# steal_ticks: the CPU time, in clock ticks over all CPUs, that the hypervisor
+# gave to other guests while this machine's CPUs wanted it (/proc/stat's 8th
+# value; 0 on bare metal). Each training run records its share in
+# $work/steal (seconds), printed beside the row: a run that lost time to the
+# host is slower for a reason outside nnlab (two threads lose most, since both
+# vCPUs must be running at once).
+steal_ticks() { awk '/^cpu / { print $9 + 0; found = 1 } END { if (!found) print 0 }' /proc/stat 2>/dev/null || echo 0; }
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+steal_note() { # the last run's steal, as "host steal X s", or nothing when none
+  local st; st=$(cat "$work/steal" 2>/dev/null || echo 0)
+  holds "${st:-0} > 0" && echo "host steal $(calc "%.2f" "$st") s"
+}
 # kv LINE KEY: the value of KEY=value in LINE (values have no spaces).
 kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -175,9 +187,12 @@ run_train() { # model impl epochs threads [env...] [-- more nnlab arguments]  ->
   local envs=() more=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
   [ $# -gt 0 ] && shift && more=("$@")
+  local steal0 status=0; steal0=$(steal_ticks)
   env "${envs[@]}" "$nnlab" run "$root/tests/bench/bench_train.lua" --threads "$threads" --set "model=$model" \
     --set "impl=$impl" --set "epochs=$epochs" "${more[@]}" 2>"$work/err" | grep '^result ' ||
-    { log "bench_all.sh: $model $impl failed: $(tail -n 3 "$work/err")"; return 1; }
+    { log "bench_all.sh: $model $impl failed: $(tail -n 3 "$work/err")"; status=1; }
+  calc "%.2f" "($(steal_ticks) - $steal0) / $clk_tck" >"$work/steal"
+  return $status
 }
 
 train_row() { # label model line description target [note]
@@ -188,8 +203,9 @@ train_row() { # label model line description target [note]
   gf=$(calc "%.1f" "$flop / $best / 1e9")
   [ -n "$peak" ] && gf="$gf ($(calc "%.0f" "100 * $gf / $peak / $threads")% of $threads× peak)"
   if [ -n "${fit_best[$model]:-}" ]; then ratio=$(calc "%.2f×" "$best / ${fit_best[$model]}"); else ratio="1.00×"; fi
+  local steal; steal=$(steal_note)
   row "$4" "$label" "$threads" "$(calc "%.3f" "$best") ($(calc "%.3f" "$median"))" "$gf" "$ratio" \
-      "test acc $acc % after epoch 1; $(kv "$line" epochs) epochs, first $(calc "%.3f" "$first") s${6:+; $6}" "$5"
+      "test acc $acc % after epoch 1; $(kv "$line" epochs) epochs, first $(calc "%.3f" "$first") s${6:+; $6}${steal:+; $steal}" "$5"
 }
 
 declare -A model_desc=([seed]="seed 784-64-10 Sigmoid SGD b32" [large]="784-256-10 ReLU Adam b128")
@@ -397,7 +413,7 @@ fi
 # then the table: each row's best GFLOP/s of either at either thread count, and
 # their ratio; the targets count the rows from batch 32 up.
 scaling_keys=(); torch_specs=""
-declare -A sc_samples sc_epochs sc_flop sc_cells sc_nnlab_best sc_torch sc_pct1
+declare -A sc_samples sc_epochs sc_flop sc_cells sc_nnlab_best sc_torch sc_torch_cores sc_pct1
 for layers in 1 3; do
   for hidden in 64 256 1024 4096; do
     for batch in 8 32 128 512; do
@@ -405,12 +421,15 @@ for layers in 1 3; do
       per_sample=$(calc "%.0f" "2 * (2 * 784 * $hidden + 3 * $hidden * 10 + 3 * ($layers - 1) * $hidden * $hidden)")
       samples=$(awk -v f="$scaling_flop" -v p="$per_sample" -v b="$batch" \
         'BEGIN { n = int(f / p); if (n < 2 * b) n = 2 * b; if (n > 60000) n = 60000; print n }')
-      # two passes always: the first one maps and faults in the gradients and
-      # Adam's moments (150 MB at 4096-4096-4096, 10 % of a pass), the best is the second
-      epochs=2
+      # three passes always, as PyTorch gets (its first is untimed): the first
+      # maps and faults in the gradients and Adam's moments (150 MB at
+      # 4096-4096-4096, 10 % of a pass), and the test evaluation after it (batch
+      # 1000) grows the activation buffers, so the second faults those in (48 MB
+      # at 784-4096-10, a quarter of its pass at batch 512); the third is warm
+      epochs=3
       scaling_keys+=("$key"); sc_samples[$key]=$samples; sc_epochs[$key]=$epochs
       sc_flop[$key]=$(calc "%.6e" "$samples * $per_sample")
-      torch_specs="$torch_specs${torch_specs:+,}$layers:$hidden:$batch:$samples:$((epochs + 1))"
+      torch_specs="$torch_specs${torch_specs:+,}$layers:$hidden:$batch:$samples:$epochs"
       cells=""; base=""
       for t in $scaling_threads; do
         log "bench_all.sh: scaling $layers × $hidden, batch $batch, $t thread(s): $samples samples × $epochs"
@@ -422,6 +441,7 @@ for layers in 1 3; do
           cell="$gf"
           [ -n "$peak" ] && cell="$cell ($(calc "%.0f" "100 * $gf / $peak / $t")%)"
           if [ -z "$base" ]; then base=$best; else cell="$cell, $(calc "%.2f" "$base / $best")×"; fi
+          steal=$(steal_note); cell="$cell${steal:+, $steal}"
           if [ -z "${sc_nnlab_best[$key]:-}" ] || holds "$best < ${sc_nnlab_best[$key]}"; then
             sc_nnlab_best[$key]=$best
           fi
@@ -444,10 +464,11 @@ if [ -n "$python" ]; then
       parsed=$(printf '%s' "$json" | "$python" -c '
 import json, sys
 r = json.load(sys.stdin)
-s = r["seconds"][1:] or r["seconds"]
-print("%d:%d:%d %.5f" % (r["layers"], r["hidden"], r["batch"], min(s)))' 2>/dev/null) || continue
-      read -r key secs <<<"$parsed"
-      sc_torch[$key.$t]=$secs
+passes = list(zip(r["seconds"], r.get("cpu_seconds") or [0] * len(r["seconds"])))
+wall, cpu = min(passes[1:] or passes)
+print("%d:%d:%d %.5f %.2f" % (r["layers"], r["hidden"], r["batch"], wall, cpu / wall))' 2>/dev/null) || continue
+      read -r key secs cores <<<"$parsed"
+      sc_torch[$key.$t]=$secs; sc_torch_cores[$key.$t]=$cores
     done < <(env "${torch_malloc[@]}" "$python" "$here/torch_peer.py" --data "$data" --model scaling \
                --pipeline preloaded --threads "$t" --rows "$torch_specs" 2>"$work/err-torch-$t"; echo "status $?" >"$work/status-torch-$t")
     if ! grep -qx "status 0" "$work/status-torch-$t"; then
@@ -468,6 +489,9 @@ for key in "${scaling_keys[@]}"; do
     elif [ -z "$v" ]; then torch_cells="$torch_cells | -"
     else
       torch_cells="$torch_cells | $(calc "%.1f" "${sc_flop[$key]} / $v / 1e9")"
+      # PyTorch's BLAS may run threads beside torch.set_num_threads: say how many cores it kept busy
+      cores=${sc_torch_cores[$key.$t]:-0}
+      holds "$cores > $t + 0.2" && torch_cells="$torch_cells (CPU $(calc "%.1f" "$cores") cores)"
       if [ -z "$tbest" ] || holds "$v < $tbest"; then tbest=$v; fi
     fi
   done
@@ -519,7 +543,7 @@ paths=${paths%; }
   else echo "- PyTorch: not available (skipped)"; fi
   echo "- data: $data; $(date -u '+%Y-%m-%d %H:%M UTC'); command: tests/bench/bench_all.sh$([ "$quick" = 1 ] && echo " --quick")"
   echo "- load (1-min average) before each part: $(printf '%s; ' "${loads[@]}" | sed 's/; $//')"
-  echo "- seconds: best (median) per epoch; GFLOP/s: 2 × multiply-adds of the GEMMs (forward, weight gradient, input gradient except the first layer) ÷ best seconds; \"vs nnlab\": seconds ÷ nnlab.fit seconds (for GEMMs: nnlab ÷ OpenBLAS GFLOP/s)"
+  echo "- seconds: best (median) per epoch; GFLOP/s: 2 × multiply-adds of the GEMMs (forward, weight gradient, input gradient except the first layer) ÷ best seconds; \"vs nnlab\": seconds ÷ nnlab.fit seconds (for GEMMs: nnlab ÷ OpenBLAS GFLOP/s); \"host steal X s\": CPU time the hypervisor gave to other guests while that run wanted it (/proc/stat), which slows the run for a reason outside nnlab"
   echo
   echo "| benchmark | implementation | threads | seconds | GFLOP/s | vs nnlab | notes | target |"
   echo "|---|---|---|---|---|---|---|---|"
@@ -527,7 +551,7 @@ paths=${paths%; }
   echo
   echo "### Scaling: 784-H…-10 ReLU Adam, GFLOP/s: nnlab.fit (% of the FMA peak × threads, speed-up of 2 threads over 1) and preloaded PyTorch"
   echo
-  echo "PyTorch: the same layers, optimizer and samples, data preloaded as one tensor, best pass after a first untimed one; \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). Targets from batch 32 up ($rows_from_32 rows): ≥ 70 % of the peak at 1 thread $scaling_pct_target; ≥ 1.0× PyTorch $scaling_torch_target."
+  echo "nnlab: the best of the passes (the first faults in its buffers and the test evaluation after it grows them, so the best is a later one). PyTorch: the same layers, optimizer, samples and number of passes, data preloaded as one tensor, the best pass after a first untimed one (\"CPU n cores\": the process's CPU time over that pass ÷ its seconds, where PyTorch's BLAS ran threads of its own beside torch.set_num_threads); \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). Targets from batch 32 up ($rows_from_32 rows): ≥ 70 % of the peak at 1 thread $scaling_pct_target; ≥ 1.0× PyTorch $scaling_torch_target."
   echo
   echo "| layers | batch | samples × epochs (best epoch) | nnlab 1 thread | nnlab 2 threads | PyTorch 1 thread | PyTorch 2 threads | vs PyTorch |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -1,11 +1,12 @@
 /* Where an epoch's time goes: one training epoch of the seed model (784-64-10
  * Sigmoid, SGD lr 0.01, batch 32) and of the larger one (784-256-10 ReLU, Adam
- * lr 1e-3, batch 128) on Fashion-MNIST, driven phase by phase through the
+ * lr 1e-3, batch 128) and a wide one (784-4096-10, Adam, batch 512: the
+ * scaling table's row where the weights outgrow the caches) on Fashion-MNIST, driven phase by phase through the
  * engine's public calls, each phase timed with CLOCK_MONOTONIC, then
  * nn_train_epoch and nn_evaluate as a whole for comparison.
  *
- *   bench_phases [data-dir] [epochs] [wall|cpu] [seed|large|all]
- *                (default /usr/share/datasets/fashion-mnist, 3, wall, all)
+ *   bench_phases [data-dir] [epochs] [wall|cpu] [seed|large|wide|all] [threads]
+ *                (default /usr/share/datasets/fashion-mnist, 3, wall, all, 1)
  *
  * Under callgrind, for instruction counts by function (a folder of raw IDX
  * files keeps zlib out of the counts):
@@ -25,6 +26,7 @@
 #include "nn_loss.h"
 #include "nn_net.h"
 #include "nn_optim.h"
+#include "nn_threads.h"
 #include "nn_train.h"
 
 /* CLOCK_MONOTONIC, or this thread's CPU time with the argument `cpu` (steadier
@@ -161,8 +163,8 @@ static void run_case(const model_case *mc, const nn_dataset *train, const nn_dat
     }
 
     uint32_t batches = nn_loader_batches(loader);
-    printf("\n%s: %u batches of %u, simd %s (best of %d epochs, %s)\n\n", mc->name, batches,
-           mc->batch, nn_kernels_active()->name, epochs,
+    printf("\n%s: %u batches of %u, simd %s, %d thread(s) (best of %d epochs, %s)\n\n", mc->name,
+           batches, mc->batch, nn_kernels_active()->name, nn_threads_get(), epochs,
            bench_clock == CLOCK_MONOTONIC ? "wall clock" : "thread CPU time");
     printf("| phase | ms per epoch | us per batch | share |\n|---|---|---|---|\n");
     double sum = 0;
@@ -194,12 +196,15 @@ int main(int argc, char **argv)
         bench_clock = CLOCK_THREAD_CPUTIME_ID;
     nn_dataset train, test;
     nn_status st;
+    if (argc > 5 && (st = nn_threads_set(atoi(argv[5]))) != NN_OK)
+        die(st);
     if ((st = nn_dataset_load_dir(&train, dir, 1)) != NN_OK ||
         (st = nn_dataset_load_dir(&test, dir, 0)) != NN_OK)
         die(st);
     static const model_case cases[] = {
         {"seed 784-64-10 Sigmoid SGD lr 0.01", 64, NN_LAYER_SIGMOID, NN_OPTIM_SGD, 0.01f, 32},
         {"large 784-256-10 ReLU Adam lr 1e-3", 256, NN_LAYER_RELU, NN_OPTIM_ADAM, 1e-3f, 128},
+        {"wide 784-4096-10 ReLU Adam lr 1e-3", 4096, NN_LAYER_RELU, NN_OPTIM_ADAM, 1e-3f, 512},
     };
     const char *only = argc > 4 ? argv[4] : "all";
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

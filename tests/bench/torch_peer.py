@@ -16,8 +16,11 @@ Models: seed = 784-64-10 Sigmoid, SGD lr 0.01, batch 32;
         784-H-...-H-10 ReLU, Adam lr 1e-3, given as --rows
         "LAYERS:HIDDEN:BATCH:SAMPLES:EPOCHS,..." (the first SAMPLES training
         samples, EPOCHS passes each), one JSON line per row with its
-        "layers", "hidden", "batch", "samples" and per-pass "seconds"; all
-        rows in one process, so PyTorch's start-up is paid once.
+        "layers", "hidden", "batch", "samples", per-pass "seconds" and
+        "cpu_seconds" (the process's CPU time over each pass, all threads:
+        above the seconds when PyTorch's BLAS runs threads of its own beside
+        torch.set_num_threads); all rows in one process, so PyTorch's start-up
+        is paid once.
 
 Prints one JSON object per line:
   {"model", "pipeline", "threads", "seconds": [per epoch...], "test_acc", "torch"}
@@ -78,9 +81,10 @@ def build(torch, model_name, layers=1, hidden=256, batch=128):
     return model, optim.Adam(model.parameters(), lr=1e-3), 128
 
 
-def preloaded_epoch(torch, model, optimizer, loss_fn, X, Y, batch_size):
-    """One pass over the preloaded X, Y in a random order; its seconds."""
-    t0 = time.perf_counter()
+def preloaded_epoch(torch, model, optimizer, loss_fn, X, Y, batch_size, cpu=None):
+    """One pass over the preloaded X, Y in a random order; its seconds. The
+    process's CPU seconds over the pass (all threads) are appended to cpu."""
+    t0, c0 = time.perf_counter(), time.process_time()
     n = X.shape[0]
     perm = torch.randperm(n)
     for i in range(0, n, batch_size):
@@ -90,6 +94,8 @@ def preloaded_epoch(torch, model, optimizer, loss_fn, X, Y, batch_size):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+    if cpu is not None:
+        cpu.append(time.process_time() - c0)
     return time.perf_counter() - t0
 
 
@@ -126,11 +132,13 @@ def main():
                 layers, hidden, batch, samples, epochs = (int(v) for v in spec.split(":"))
                 model, optimizer, batch_size = build(torch, "scaling", layers, hidden, batch)
                 X, Y = X_all[:samples], Y_all[:samples]
-                seconds = [preloaded_epoch(torch, model, optimizer, loss_fn, X, Y, batch_size)
+                cpu = []
+                seconds = [preloaded_epoch(torch, model, optimizer, loss_fn, X, Y, batch_size, cpu)
                            for _ in range(epochs)]
                 print(json.dumps({"model": "scaling", "layers": layers, "hidden": hidden, "batch": batch,
                                   "samples": samples, "threads": torch.get_num_threads(),
-                                  "seconds": seconds, "torch": torch.__version__}), flush=True)
+                                  "seconds": seconds, "cpu_seconds": cpu,
+                                  "torch": torch.__version__}), flush=True)
             return
         model, optimizer, batch_size = build(torch, args.model)
         seconds = []
