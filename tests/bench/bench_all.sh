@@ -18,6 +18,10 @@
 #     at least 2 batches, the best pass; PyTorch's first is untimed), in GFLOP/s and percent of the FMA peak (of 2 cores'
 #     peak at 2 threads), beside preloaded PyTorch on the same rows at 1 and
 #     2 threads and the ratio of the two at their best thread counts.
+# Each training row notes the host's steal time over its run, and each run at
+# 2 threads both CPUs' FMA peak at once, before and after it (a virtual
+# machine's two vCPUs are now and then one physical core's two hardware
+# threads, and 2 threads then run at the speed of 1 or below).
 # Peers run as their users run them: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
 # (which this project's machines set, to Haswell) are unset for the whole
 # benchmark, except for the GEMM column that says "under Haswell"; PyTorch runs
@@ -103,6 +107,21 @@ steal_note() { # the last run's steal, as "host steal X s", or nothing when none
   local st; st=$(cat "$work/steal" 2>/dev/null || echo 0)
   holds "${st:-0} > 0" && echo "host steal $(calc "%.2f" "$st") s"
 }
+# pair_peak: both CPUs' FMA peak at once, in GFLOP/s (bench_kernels --peak-pair):
+# about twice one core's when they are two cores, about once when the host runs
+# them on the two hardware threads of one core, which it does for a while now and
+# then (a Zen 5 here read 238 and 446 GFLOP/s a second apart). Measured before
+# and after each run at 2 threads.
+pair_peak() { "$kernels" --peak-pair 2>/dev/null | sed -n 's/^fma_peak_pair=\([^ ]*\).*/\1/p'; }
+pair_note() { # "pair peak B / A GFLOP/s" for the last 2-thread run, flagged when below 1.5 cores
+  local before after; read -r before after <"$work/pair" 2>/dev/null || return 0
+  [ -n "$before" ] && [ -n "$after" ] || return 0
+  if [ -n "$peak" ] && holds "$before < 1.5 * $peak || $after < 1.5 * $peak"; then
+    echo "pair peak $before / $after GFLOP/s: **one core's two hardware threads** for part of the run"
+  elif [ "${1:-}" != short ]; then
+    echo "pair peak $before / $after GFLOP/s"
+  fi
+}
 # kv LINE KEY: the value of KEY=value in LINE (values have no spaces).
 kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -187,11 +206,14 @@ run_train() { # model impl epochs threads [env...] [-- more nnlab arguments]  ->
   local envs=() more=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
   [ $# -gt 0 ] && shift && more=("$@")
-  local steal0 status=0; steal0=$(steal_ticks)
+  local steal0 status=0 pair_before=""; steal0=$(steal_ticks)
+  rm -f "$work/pair"
+  [ "$threads" -ge 2 ] && pair_before=$(pair_peak)
   env "${envs[@]}" "$nnlab" run "$root/tests/bench/bench_train.lua" --threads "$threads" --set "model=$model" \
     --set "impl=$impl" --set "epochs=$epochs" "${more[@]}" 2>"$work/err" | grep '^result ' ||
     { log "bench_all.sh: $model $impl failed: $(tail -n 3 "$work/err")"; status=1; }
   calc "%.2f" "($(steal_ticks) - $steal0) / $clk_tck" >"$work/steal"
+  [ -n "$pair_before" ] && echo "$pair_before $(pair_peak)" >"$work/pair"
   return $status
 }
 
@@ -203,9 +225,10 @@ train_row() { # label model line description target [note]
   gf=$(calc "%.1f" "$flop / $best / 1e9")
   [ -n "$peak" ] && gf="$gf ($(calc "%.0f" "100 * $gf / $peak / $threads")% of $threads× peak)"
   if [ -n "${fit_best[$model]:-}" ]; then ratio=$(calc "%.2f×" "$best / ${fit_best[$model]}"); else ratio="1.00×"; fi
-  local steal; steal=$(steal_note)
+  local steal pair=""; steal=$(steal_note)
+  [ "$threads" -ge 2 ] && pair=$(pair_note)
   row "$4" "$label" "$threads" "$(calc "%.3f" "$best") ($(calc "%.3f" "$median"))" "$gf" "$ratio" \
-      "test acc $acc % after epoch 1; $(kv "$line" epochs) epochs, first $(calc "%.3f" "$first") s${6:+; $6}${steal:+; $steal}" "$5"
+      "test acc $acc % after epoch 1; $(kv "$line" epochs) epochs, first $(calc "%.3f" "$first") s${6:+; $6}${steal:+; $steal}${pair:+; $pair}" "$5"
 }
 
 declare -A model_desc=([seed]="seed 784-64-10 Sigmoid SGD b32" [large]="784-256-10 ReLU Adam b128")
@@ -442,6 +465,7 @@ for layers in 1 3; do
           [ -n "$peak" ] && cell="$cell ($(calc "%.0f" "100 * $gf / $peak / $t")%)"
           if [ -z "$base" ]; then base=$best; else cell="$cell, $(calc "%.2f" "$base / $best")×"; fi
           steal=$(steal_note); cell="$cell${steal:+, $steal}"
+          pair=""; [ "$t" -ge 2 ] && pair=$(pair_note short); cell="$cell${pair:+, $pair}"
           if [ -z "${sc_nnlab_best[$key]:-}" ] || holds "$best < ${sc_nnlab_best[$key]}"; then
             sc_nnlab_best[$key]=$best
           fi
@@ -543,7 +567,7 @@ paths=${paths%; }
   else echo "- PyTorch: not available (skipped)"; fi
   echo "- data: $data; $(date -u '+%Y-%m-%d %H:%M UTC'); command: tests/bench/bench_all.sh$([ "$quick" = 1 ] && echo " --quick")"
   echo "- load (1-min average) before each part: $(printf '%s; ' "${loads[@]}" | sed 's/; $//')"
-  echo "- seconds: best (median) per epoch; GFLOP/s: 2 × multiply-adds of the GEMMs (forward, weight gradient, input gradient except the first layer) ÷ best seconds; \"vs nnlab\": seconds ÷ nnlab.fit seconds (for GEMMs: nnlab ÷ OpenBLAS GFLOP/s); \"host steal X s\": CPU time the hypervisor gave to other guests while that run wanted it (/proc/stat), which slows the run for a reason outside nnlab"
+  echo "- seconds: best (median) per epoch; GFLOP/s: 2 × multiply-adds of the GEMMs (forward, weight gradient, input gradient except the first layer) ÷ best seconds; \"vs nnlab\": seconds ÷ nnlab.fit seconds (for GEMMs: nnlab ÷ OpenBLAS GFLOP/s); \"host steal X s\": CPU time the hypervisor gave to other guests while that run wanted it (/proc/stat), which slows the run for a reason outside nnlab; \"pair peak B / A\" (2-thread rows): both CPUs' FMA peak at once just before and after the run, about 2× one core's when they are two cores, flagged when under 1.5× (the host ran them on one core's two hardware threads, each at half speed)"
   echo
   echo "| benchmark | implementation | threads | seconds | GFLOP/s | vs nnlab | notes | target |"
   echo "|---|---|---|---|---|---|---|---|"
@@ -551,7 +575,7 @@ paths=${paths%; }
   echo
   echo "### Scaling: 784-H…-10 ReLU Adam, GFLOP/s: nnlab.fit (% of the FMA peak × threads, speed-up of 2 threads over 1) and preloaded PyTorch"
   echo
-  echo "nnlab: the best of the passes (the first faults in its buffers and the test evaluation after it grows them, so the best is a later one). PyTorch: the same layers, optimizer, samples and number of passes, data preloaded as one tensor, the best pass after a first untimed one (\"CPU n cores\": the process's CPU time over that pass ÷ its seconds, where PyTorch's BLAS ran threads of its own beside torch.set_num_threads); \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). Targets from batch 32 up ($rows_from_32 rows): ≥ 70 % of the peak at 1 thread $scaling_pct_target; ≥ 1.0× PyTorch $scaling_torch_target."
+  echo "nnlab: the best of the passes (the first faults in its buffers and the test evaluation after it grows them, so the best is a later one); a 2-thread cell flagged \"one core's two hardware threads\" had both CPUs' FMA peak at once under 1.5× one core's just before or after it. PyTorch: the same layers, optimizer, samples and number of passes, data preloaded as one tensor, the best pass after a first untimed one (\"CPU n cores\": the process's CPU time over that pass ÷ its seconds, where PyTorch's BLAS ran threads of its own beside torch.set_num_threads); \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). Targets from batch 32 up ($rows_from_32 rows): ≥ 70 % of the peak at 1 thread $scaling_pct_target; ≥ 1.0× PyTorch $scaling_torch_target."
   echo
   echo "| layers | batch | samples × epochs (best epoch) | nnlab 1 thread | nnlab 2 threads | PyTorch 1 thread | PyTorch 2 threads | vs PyTorch |"
   echo "|---|---|---|---|---|---|---|---|"

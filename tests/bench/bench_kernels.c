@@ -4,6 +4,12 @@
  *
  *   bench_kernels [seconds-per-cell] [--summary | --scaling | --shape BxIxO ...]
  *                                                               (default 0.2 s)
+ *   bench_kernels --peak-pair
+ *
+ * --peak-pair prints the widest FMA loop's GFLOP/s on two threads at once
+ * (fma_peak_pair=SUM each=A,B): about twice one core's peak when the two
+ * CPUs are two cores, about once when they are one core's two hardware
+ * threads (see print_peak_pair).
  *
  * Both print the core's FMA peaks first (12 chains of 8-lane ymm FMAs, and of
  * 16-lane zmm FMAs on a CPU with AVX-512F), the ceiling the GFLOP/s read
@@ -35,6 +41,7 @@
  * OPENBLAS_CORETYPE says otherwise: the core it used is printed; for the
  * comparison on its own choice, run under `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`. */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,19 +149,20 @@ static double best_call_seconds(const nn_dense_kernels *k, gemm_kind gemm, bench
 }
 
 /* The core's AVX2 FMA peak in GFLOP/s: 12 independent chains of 8-lane FMAs
- * (enough to cover the latency on current x86 cores), best of 20 runs of
+ * (enough to cover the latency on current x86 cores), best of `reps` runs of
  * ~3 ms (on a Zen 5; the first runs ramp the clock up, so the best is a warm
- * one). The yardstick the kernels' GFLOP/s are read against; 0 without AVX2. */
+ * one), or with `average` their mean. The yardstick the kernels' GFLOP/s are
+ * read against; 0 without AVX2. */
 #if defined(__GNUC__) && defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static double fma_peak_avx2(void)
+__attribute__((target("avx2,fma"))) static double fma_peak_avx2(int reps, int average)
 {
     __m256 x = _mm256_set1_ps(0.9999f), y = _mm256_set1_ps(1e-7f);
     __m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2),
            a3 = _mm256_set1_ps(3), a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5),
            a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7), a8 = _mm256_set1_ps(8),
            a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
-    double best = 0;
-    for (int rep = 0; rep < 20; rep++) {
+    double best = 0, total = 0, flop = 0;
+    for (int rep = 0; rep < reps; rep++) {
         long n = 2000000;
         double t0 = now_seconds();
         for (long k = 0; k < n; k++) {
@@ -165,13 +173,15 @@ __attribute__((target("avx2,fma"))) static double fma_peak_avx2(void)
         }
         double t = now_seconds() - t0, gflops = n * 12.0 * 16.0 / t * 1e-9;
         best = gflops > best ? gflops : best;
+        total += t;
+        flop += n * 12.0 * 16.0;
     }
     __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
                              _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
     s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
     volatile float sink = _mm256_cvtss_f32(s); /* keeps the chains alive */
     (void)sink;
-    return best;
+    return average ? flop / total * 1e-9 : best;
 }
 #endif
 
@@ -179,15 +189,15 @@ __attribute__((target("avx2,fma"))) static double fma_peak_avx2(void)
  * as two 256-bit halves (Zen 4) shows about the ymm peak; one with full-width
  * units (Zen 5, Intel's server cores) about twice it. */
 #if defined(__GNUC__) && defined(__x86_64__)
-__attribute__((target("avx512f"))) static double fma_peak_avx512_run(void)
+__attribute__((target("avx512f"))) static double fma_peak_avx512_run(int reps, int average)
 {
     __m512 x = _mm512_set1_ps(0.9999f), y = _mm512_set1_ps(1e-7f);
     __m512 a0 = _mm512_set1_ps(0), a1 = _mm512_set1_ps(1), a2 = _mm512_set1_ps(2),
            a3 = _mm512_set1_ps(3), a4 = _mm512_set1_ps(4), a5 = _mm512_set1_ps(5),
            a6 = _mm512_set1_ps(6), a7 = _mm512_set1_ps(7), a8 = _mm512_set1_ps(8),
            a9 = _mm512_set1_ps(9), a10 = _mm512_set1_ps(10), a11 = _mm512_set1_ps(11);
-    double best = 0;
-    for (int rep = 0; rep < 20; rep++) {
+    double best = 0, total = 0, flop = 0;
+    for (int rep = 0; rep < reps; rep++) {
         long n = 1000000;
         double t0 = now_seconds();
         for (long k = 0; k < n; k++) {
@@ -198,13 +208,15 @@ __attribute__((target("avx512f"))) static double fma_peak_avx512_run(void)
         }
         double t = now_seconds() - t0, gflops = n * 12.0 * 32.0 / t * 1e-9;
         best = gflops > best ? gflops : best;
+        total += t;
+        flop += n * 12.0 * 32.0;
     }
     __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
                              _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
     s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
     volatile float sink = _mm512_reduce_add_ps(s); /* keeps the chains alive */
     (void)sink;
-    return best;
+    return average ? flop / total * 1e-9 : best;
 }
 #endif
 
@@ -221,7 +233,7 @@ static double fma_peak_ymm(void)
         measured = 0.0;
 #if defined(__GNUC__) && defined(__x86_64__)
         if (nn_kernels_avx2())
-            measured = fma_peak_avx2();
+            measured = fma_peak_avx2(20, 0);
 #endif
     }
     return measured;
@@ -234,10 +246,62 @@ static double fma_peak_zmm(void)
         measured = 0.0;
 #if defined(__GNUC__) && defined(__x86_64__)
         if (nn_kernels_avx512())
-            measured = fma_peak_avx512_run();
+            measured = fma_peak_avx512_run(20, 0);
 #endif
     }
     return measured;
+}
+
+/* ---- --peak-pair: are this machine's two CPUs two cores? ---------------------- */
+
+/* On a virtual machine the host may run its two vCPUs on the two hardware
+ * threads of one physical core, for a while: each then gets half the core's
+ * FMA units, and a run at 2 threads is no faster than at 1 (on a Zen 5 here,
+ * both threads' zmm FMA loops read 120 + 120 GFLOP/s in one sample, 235 + 225
+ * in the next). --peak-pair runs the widest FMA loop on two threads at once,
+ * started together, each its mean over 10 runs (not its best: a best run
+ * could be one where the other thread was not running yet). */
+typedef struct pair_peak {
+    pthread_barrier_t *start;
+    double gflops;
+} pair_peak;
+
+static double widest_mean_peak(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (nn_kernels_avx512())
+        return fma_peak_avx512_run(10, 1);
+    if (nn_kernels_avx2())
+        return fma_peak_avx2(10, 1);
+#endif
+    return 0;
+}
+
+static void *pair_peak_thread(void *arg)
+{
+    pair_peak *p = arg;
+    pthread_barrier_wait(p->start);
+    p->gflops = widest_mean_peak();
+    return NULL;
+}
+
+/* Prints fma_peak_pair=SUM each=A,B: both threads' mean GFLOP/s, at once. */
+static int print_peak_pair(void)
+{
+    pthread_barrier_t start;
+    pair_peak here = {&start, 0}, other = {&start, 0};
+    pthread_t thread;
+    if (pthread_barrier_init(&start, NULL, 2) != 0 ||
+        pthread_create(&thread, NULL, pair_peak_thread, &other) != 0) {
+        fprintf(stderr, "bench_kernels: cannot start a second thread\n");
+        return 1;
+    }
+    pair_peak_thread(&here);
+    pthread_join(thread, NULL);
+    pthread_barrier_destroy(&start);
+    printf("fma_peak_pair=%.1f each=%.1f,%.1f\n", here.gflops + other.gflops, here.gflops,
+           other.gflops);
+    return 0;
 }
 
 /* The widest peak: what the kernels' speed is read against. */
@@ -440,6 +504,8 @@ int main(int argc, char **argv)
         }
         else if (strcmp(argv[i], "--scaling") == 0)
             scaling = 1;
+        else if (strcmp(argv[i], "--peak-pair") == 0)
+            return print_peak_pair();
         else
             min_seconds = atof(argv[i]);
     }
