@@ -99,7 +99,8 @@ static inline void advance(row_cursor *c, int C, int n)
 }
 
 /* xs[0 .. n) = z[e0 + i] - shift[its row], from the cursor at e0 (moved to e0 + n). */
-static void shifted_chunk(const exp_rows *e, row_cursor *c, size_t e0, size_t n, double *xs)
+static inline __attribute__((always_inline)) void shifted_chunk(const exp_rows *e, row_cursor *c,
+                                                                size_t e0, size_t n, double *xs)
 {
     for (size_t i = 0; i < n;) {
         int m = run_in_row(c, e->C, n - i);
@@ -115,9 +116,14 @@ static void shifted_chunk(const exp_rows *e, row_cursor *c, size_t e0, size_t n,
 /* One pass over the rows' exponentials e^(z[r][j] - shift[r]), EXP_CHUNK at a
  * time (xs, es: EXP_CHUNK doubles of workspace). Without dz: sums[r] = their
  * sum over j, added in order of j. With dz (rows, C): dz[r][j] = (the
- * exponential - [j == targets[r]]) · inv_batch, as floats. */
-static void exp_rows_pass(const exp_rows *e, double *sums, float *dz, const int32_t *targets,
-                          double inv_batch, double *xs, double *es)
+ * exponential - [j == targets[r]]) · inv_batch, as floats. Inlined into each
+ * call, so that each pass is compiled without the other's branch (dz is a
+ * constant there). */
+static inline __attribute__((always_inline)) void exp_rows_pass(const exp_rows *e, double *sums,
+                                                                float *dz,
+                                                                const int32_t *targets,
+                                                                double inv_batch, double *xs,
+                                                                double *es)
 {
     size_t count = (size_t)e->rows * e->C;
     row_cursor at = {0, 0};

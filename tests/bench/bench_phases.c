@@ -5,8 +5,9 @@
  * engine's public calls, each phase timed with CLOCK_MONOTONIC, then
  * nn_train_epoch and nn_evaluate as a whole for comparison.
  *
- *   bench_phases [data-dir] [epochs] [wall|cpu] [seed|large|wide|all] [threads]
- *                (default /usr/share/datasets/fashion-mnist, 3, wall, all, 1)
+ *   bench_phases [data-dir] [epochs] [wall|cpu] [seed|large|wide|all] [threads] [batch] [hidden]
+ *                (default /usr/share/datasets/fashion-mnist, 3, wall, all, 1; batch and
+ *                hidden, when given, replace the chosen models' own)
  *
  * Under callgrind, for instruction counts by function (a folder of raw IDX
  * files keeps zlib out of the counts):
@@ -163,8 +164,8 @@ static void run_case(const model_case *mc, const nn_dataset *train, const nn_dat
     }
 
     uint32_t batches = nn_loader_batches(loader);
-    printf("\n%s: %u batches of %u, simd %s, %d thread(s) (best of %d epochs, %s)\n\n", mc->name,
-           batches, mc->batch, nn_kernels_active()->name, nn_threads_get(), epochs,
+    printf("\n%s, as run: hidden %d, %u batches of %u, simd %s, %d thread(s) (best of %d epochs, %s)\n\n",
+           mc->name, mc->hidden, batches, mc->batch, nn_kernels_active()->name, nn_threads_get(), epochs,
            bench_clock == CLOCK_MONOTONIC ? "wall clock" : "thread CPU time");
     printf("| phase | ms per epoch | us per batch | share |\n|---|---|---|---|\n");
     double sum = 0;
@@ -201,15 +202,21 @@ int main(int argc, char **argv)
     if ((st = nn_dataset_load_dir(&train, dir, 1)) != NN_OK ||
         (st = nn_dataset_load_dir(&test, dir, 0)) != NN_OK)
         die(st);
-    static const model_case cases[] = {
+    static model_case cases[] = {
         {"seed 784-64-10 Sigmoid SGD lr 0.01", 64, NN_LAYER_SIGMOID, NN_OPTIM_SGD, 0.01f, 32},
         {"large 784-256-10 ReLU Adam lr 1e-3", 256, NN_LAYER_RELU, NN_OPTIM_ADAM, 1e-3f, 128},
         {"wide 784-4096-10 ReLU Adam lr 1e-3", 4096, NN_LAYER_RELU, NN_OPTIM_ADAM, 1e-3f, 512},
     };
     const char *only = argc > 4 ? argv[4] : "all";
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    int batch = argc > 6 ? atoi(argv[6]) : 0, hidden = argc > 7 ? atoi(argv[7]) : 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (batch > 0)
+            cases[i].batch = (uint32_t)batch;
+        if (hidden > 0)
+            cases[i].hidden = hidden;
         if (strcmp(only, "all") == 0 || strncmp(cases[i].name, only, strlen(only)) == 0)
             run_case(&cases[i], &train, &test, epochs);
+    }
     nn_dataset_free(&train);
     nn_dataset_free(&test);
     return 0;
