@@ -18,4 +18,10 @@ void *nn_alloc_bytes(size_t bytes);
 
 void nn_free(void *p);
 
+/* Advises the kernel to back the whole 2 MiB pages inside [p, p + bytes) with
+ * transparent huge pages, before they are first written, when the buffer is
+ * large enough to hold some (a hint: it changes no contents). For large
+ * buffers from malloc (a dataset's pixels), which are read at random. */
+void nn_advise_huge_pages(void *p, size_t bytes);
+
 #endif

@@ -13,6 +13,7 @@
  * images: nothing downstream can use them. A scalar (shape ()) is one element. */
 #include "nn_npy.h"
 #include "nn_file.h"
+#include "nn_mem.h"
 
 #include <errno.h>
 #include <float.h>
@@ -444,6 +445,7 @@ static nn_status read_body(npy_source *src, const npy_header *h, void **data)
     uint8_t *out = malloc(bytes);
     if (!out)
         return nn_fail(NN_ENOMEM, "%s: out of memory for %zu bytes", src->name, bytes);
+    nn_advise_huge_pages(out, bytes); /* a dataset's samples, read at random */
     nn_status st = NN_OK;
     size_t got = 0;
     if (direct) {
