@@ -235,9 +235,13 @@ static ALWAYS_INLINE __m256 low8(__m512 v) { return _mm512_castps512_ps256(v); }
  * registers); the sums are the same
  * chains, so the same bits. Measured on a Zen 5 (bench_kernels --scaling,
  * forward, % of the zmm peak), 4096 -> 4096 at batch 128 / 512: whole rows
- * 53 / 47 %, blocks of 1024 58 / 68 %, blocks of 512 68-72 / 65-67 %; at 1024
- * inputs blocks of 512 lose (78 % against 88 % at batch 128), hence the
- * threshold. */
+ * 53 / 47 %, blocks of 1024 58 / 68 %, blocks of 512 68-72 / 65-67 %. At 1024
+ * inputs blocks of 512 lose (78 % against 88 % at batch 128): a strip's 8
+ * rows of W are 32 KB, which L1 (48 KB) holds beside a tile's rows of X; from
+ * 1536 (48 KB) it cannot, and blocks win (bench_kernels --shape, GFLOP/s,
+ * whole rows against blocks: 512x1536->1024 165 / 203, 128x1536->1024 174 /
+ * 206, 512x2048->2048 157 / 178, 32x2048->2048 138 / 161-165; it was 2048
+ * until these were measured), hence the threshold: blocks beyond 1024. */
 enum {
     FORWARD_ROW_BLOCK = NN_AVX512_FORWARD_ROW_BLOCK,
     FORWARD_K_BLOCK = NN_AVX512_FORWARD_K_BLOCK,
