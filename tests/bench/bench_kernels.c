@@ -26,7 +26,7 @@
  * without the peaks: a quick look at one kernel while changing it.
  *
  * --scaling prints the widest table's GFLOP/s (and percent of the FMA peak) on
- * large layers, 784→1024, 1024→1024 and 4096→4096 at batch 8, 32, 128 and
+ * large layers, 784→1024, 1024→1024, 2048→2048 and 4096→4096 at batch 8, 32, 128 and
  * 512: whether the kernels lose speed once the weights outgrow the caches
  * (the question cache blocking would answer; see docs/performance.md).
  * Timed in this thread's CPU time, not wall time: on a shared machine, time
@@ -449,7 +449,7 @@ static void bench_summary(const shape *shapes, size_t n_shapes, double min_secon
 /* The widest table on large layers (see --scaling above), one row per shape. */
 static void bench_scaling(double min_seconds, unsigned *seed)
 {
-    static const shape layers[] = {{0, 784, 1024}, {0, 1024, 1024}, {0, 4096, 4096}};
+    static const shape layers[] = {{0, 784, 1024}, {0, 1024, 1024}, {0, 2048, 2048}, {0, 4096, 4096}};
     static const int batches[] = {8, 32, 128, 512};
     const nn_dense_kernels *k = widest_table();
     if (!k) {
@@ -459,7 +459,8 @@ static void bench_scaling(double min_seconds, unsigned *seed)
     bench_clock = CLOCK_THREAD_CPUTIME_ID;
     double peak = fma_peak_gflops();
     printf("%s kernels on large layers, one thread, GFLOP/s of CPU time (%% of the %.1f GFLOP/s FMA\n"
-           "peak, also in CPU time); weights: 784x1024 3.2 MB, 1024x1024 4.2 MB, 4096x4096 67 MB\n\n",
+           "peak, also in CPU time); weights: 784x1024 3.2 MB, 1024x1024 4.2 MB, 2048x2048 17 MB,\n"
+           "4096x4096 67 MB\n\n",
            k->name, peak);
     printf("| %4s | %4s | %4s | %14s | %14s | %14s |\n", "I", "O", "B", "forward",
            "backward_input", "backward_w +db");
