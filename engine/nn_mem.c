@@ -23,7 +23,8 @@
  * went from 1.05 s to 0.78 s, on a Zen 5).
  *
  * Every buffer starts NN_ALIGN bytes into its block; the header before it
- * holds the length of its mapping, or 0 for a block from aligned_alloc. */
+ * holds the length of its mapping (whole pages), or 0 for a block from
+ * aligned_alloc. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS (POSIX only since 2024) */
 
 #include "nn_mem.h"
@@ -48,6 +49,8 @@
 
 /* Two huge pages: a smaller block rarely holds one aligned 2 MiB page. */
 #define NN_HUGE_BYTES ((size_t)4 << 20)
+/* A mapping's length is rounded up to whole pages, as mmap maps them. */
+#define NN_PAGE_BYTES ((size_t)4 << 10)
 
 void *nn_alloc_bytes(size_t bytes)
 {
@@ -55,20 +58,19 @@ void *nn_alloc_bytes(size_t bytes)
         nn_fail(NN_ENOMEM, "refusing a zero-byte allocation");
         return NULL;
     }
-    if (bytes > SIZE_MAX - 2 * NN_ALIGN) {
+    if (bytes > SIZE_MAX - 2 * NN_ALIGN - NN_PAGE_BYTES) {
         nn_fail(NN_ENOMEM, "out of memory: %zu bytes requested", bytes);
         return NULL;
     }
     size_t block = NN_ALIGN + (bytes + NN_ALIGN - 1) / NN_ALIGN * NN_ALIGN;
-    size_t mapped = block >= NN_MAP_BYTES ? block : 0;
+    size_t mapped = 0;
+    if (block >= NN_MAP_BYTES)
+        mapped = (block + NN_PAGE_BYTES - 1) / NN_PAGE_BYTES * NN_PAGE_BYTES;
     unsigned char *base;
     if (mapped) {
         void *map = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         base = map == MAP_FAILED ? NULL : map; /* page-aligned, zeroed */
-#ifdef MADV_HUGEPAGE
-        if (base && mapped >= NN_HUGE_BYTES)
-            (void)madvise(base, mapped, MADV_HUGEPAGE);
-#endif
+        nn_advise_huge_pages(base, mapped);
     } else if ((base = aligned_alloc(NN_ALIGN, block)) != NULL) {
         memset(base, 0, block);
     }
@@ -105,7 +107,7 @@ void nn_free(void *p)
 void nn_advise_huge_pages(void *p, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
-    const uintptr_t page = (uintptr_t)4 << 10;
+    const uintptr_t page = NN_PAGE_BYTES;
     uintptr_t begin = ((uintptr_t)p + page - 1) & ~(page - 1);
     uintptr_t end = ((uintptr_t)p + bytes) & ~(page - 1);
     if (p && bytes >= NN_HUGE_BYTES && end > begin)
