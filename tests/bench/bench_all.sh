@@ -14,10 +14,11 @@
 #   - peak resident memory of a full Fashion-MNIST run;
 #   - a second table, the scaling table: 784-H-...-H-10 ReLU Adam with H 64,
 #     256, 1024, 4096, 1 and 3 hidden layers, batch 8, 32, 128, 512, at 1 and
-#     2 threads, each row three passes over a part of the data (about scaling_flop of work,
-#     at least 2 batches, the best pass; PyTorch's first is untimed), in GFLOP/s and percent of the FMA peak (of 2 cores'
-#     peak at 2 threads), beside preloaded PyTorch on the same rows at 1 and
-#     2 threads and the ratio of the two at their best thread counts.
+#     2 threads, each row three passes over a part of the data (about
+#     scaling_flop of work, at least 2 batches, the best pass; PyTorch's first
+#     is untimed), in GFLOP/s and percent of the FMA peak (of 2 cores' peak at
+#     2 threads), beside preloaded PyTorch on the same rows at 1 and 2 threads
+#     and the ratio of the two at their best thread counts.
 # Each training row notes the host's steal time over its run, and each run at
 # 2 threads both CPUs' FMA peak at once, before and after it (a virtual
 # machine's two vCPUs are now and then one physical core's two hardware

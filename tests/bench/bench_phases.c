@@ -1,13 +1,15 @@
 /* Where an epoch's time goes: one training epoch of the seed model (784-64-10
- * Sigmoid, SGD lr 0.01, batch 32) and of the larger one (784-256-10 ReLU, Adam
- * lr 1e-3, batch 128) and a wide one (784-4096-10, Adam, batch 512: the
- * scaling table's row where the weights outgrow the caches) on Fashion-MNIST, driven phase by phase through the
- * engine's public calls, each phase timed with CLOCK_MONOTONIC, then
- * nn_train_epoch and nn_evaluate as a whole for comparison.
+ * Sigmoid, SGD lr 0.01, batch 32), of the larger one (784-256-10 ReLU, Adam
+ * lr 1e-3, batch 128) and of a wide one (784-4096-10, Adam, batch 512: the
+ * scaling table's row where the weights outgrow the caches) on Fashion-MNIST,
+ * driven phase by phase through the engine's public calls, each phase timed
+ * with CLOCK_MONOTONIC, then nn_train_epoch and nn_evaluate as a whole for
+ * comparison.
  *
- *   bench_phases [data-dir] [epochs] [wall|cpu] [seed|large|wide|all] [threads] [batch] [hidden]
- *                (default /usr/share/datasets/fashion-mnist, 3, wall, all, 1; batch and
- *                hidden, when given, replace the chosen models' own)
+ *   bench_phases [data-dir] [epochs] [wall|cpu] [seed|large|wide|all]
+ *                [threads] [batch] [hidden]
+ *                (default /usr/share/datasets/fashion-mnist, 3, wall, all, 1;
+ *                batch and hidden, when given, replace the chosen models' own)
  *
  * Under callgrind, for instruction counts by function (a folder of raw IDX
  * files keeps zlib out of the counts):
