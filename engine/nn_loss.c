@@ -40,14 +40,20 @@ static nn_status check_class_targets(const int32_t *targets, int B, int C)
  * never a hit: a model that overflowed is wrong there, not lucky. */
 int nn_row_argmax(const float *row, int C)
 {
+    /* No early exit and the best value in a register: branches on the data
+     * here mispredict about once a row (which column wins is the model's
+     * guess), and this runs for every row of every batch. */
     int best = 0;
+    float best_value = row[0];
+    bool finite = true;
     for (int j = 0; j < C; j++) {
-        if (!isfinite(row[j]))
-            return -1;
-        if (row[j] > row[best])
-            best = j;
+        float v = row[j];
+        finite = finite & (isfinite(v) != 0);
+        bool above = v > best_value;
+        best = above ? j : best;
+        best_value = above ? v : best_value;
     }
-    return best;
+    return finite ? best : -1;
 }
 
 static bool row_hits(const float *row, int C, int target)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <float.h>
 #include <cmocka.h>
 
 #include "kernels_exp.h"
@@ -253,6 +254,30 @@ static void test_correct_counts(void **state)
     assert_int_equal(correct, 3);
 }
 
+/* nn_row_argmax itself, on what its branch-free loop must keep: the first of
+ * equal maxima (-0 and +0 are equal), a NaN or infinity anywhere (first, last,
+ * beside the maximum) gives -1, and one column is its own argmax. */
+static void test_row_argmax_edges(void **state)
+{
+    (void)state;
+    const float ties[4] = {1, 3, 3, 2};
+    assert_int_equal(nn_row_argmax(ties, 4), 1);
+    const float zeros[3] = {-0.0f, 0.0f, -1};
+    assert_int_equal(nn_row_argmax(zeros, 3), 0);
+    const float rising[5] = {-5, -4, -3, -2, -1};
+    assert_int_equal(nn_row_argmax(rising, 5), 4);
+    const float nan_first[3] = {NAN, 1, 2};
+    assert_int_equal(nn_row_argmax(nan_first, 3), -1);
+    const float nan_last[3] = {3, 1, NAN};
+    assert_int_equal(nn_row_argmax(nan_last, 3), -1);
+    const float inf_last[3] = {3, 1, -INFINITY};
+    assert_int_equal(nn_row_argmax(inf_last, 3), -1);
+    const float one[1] = {-7};
+    assert_int_equal(nn_row_argmax(one, 1), 0);
+    const float lowest[2] = {-FLT_MAX, -FLT_MAX};
+    assert_int_equal(nn_row_argmax(lowest, 2), 0);
+}
+
 /* ---- MSE ------------------------------------------------------------------- */
 
 /* pred [[1, 2, 3], [0, 0, 0]], target [[1, 1, 1], [1, 0, -1]]:
@@ -425,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_cross_entropy_nan_propagates),
         cmocka_unit_test(test_cross_entropy_rejects_bad_targets_and_sizes),
         cmocka_unit_test(test_correct_counts),
+        cmocka_unit_test(test_row_argmax_edges),
         cmocka_unit_test(test_cross_entropy_same_bits_as_straight_loops),
         cmocka_unit_test(test_mse_hand_worked),
         cmocka_unit_test(test_mse_onehot_hand_worked),
