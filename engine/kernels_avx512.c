@@ -225,33 +225,29 @@ static ALWAYS_INLINE __m512 load8_pair(const float *lo, const float *hi)
 
 static ALWAYS_INLINE __m256 low8(__m512 v) { return _mm512_castps512_ps256(v); }
 
-/* Rows go in blocks whose X (128 · I floats, ~400 KB at I = 784) stays in L2
- * while every strip of W passes over it; a batch of 128 is one block. Rows
- * longer than FORWARD_BLOCKED_FROM go in blocks of FORWARD_K_BLOCK k: a
- * strip's 8 rows of W over a whole row of 4096 are 128 KB, which L1 (32-48 KB)
- * cannot hold, so every row tile read them again from L2 with its rows of X;
- * a block's are 16 KB (20 KB for a strip of 10). The tiles' accumulators wait
- * in scratch between blocks (FORWARD_TILE_SAVED floats a tile: its up to 20
- * registers); the sums are the same
- * chains, so the same bits. Measured on a Zen 5 (bench_kernels --scaling,
- * forward, % of the zmm peak), 4096 -> 4096 at batch 128 / 512: whole rows
- * 53 / 47 %, blocks of 1024 58 / 68 %, blocks of 512 68-72 / 65-67 %. At 1024
- * inputs blocks of 512 lose (78 % against 88 % at batch 128): a strip's 8
- * rows of W are 32 KB, which L1 (48 KB) holds beside a tile's rows of X; from
- * 1536 (48 KB) it cannot, and blocks win (bench_kernels --shape, GFLOP/s,
- * whole rows against blocks: 512x1536->1024 165 / 203, 128x1536->1024 174 /
- * 206, 512x2048->2048 157 / 178, 32x2048->2048 138 / 161-165; it was 2048
- * until these were measured), hence the threshold: blocks beyond 1024. */
-enum {
-    FORWARD_ROW_BLOCK = NN_AVX512_FORWARD_ROW_BLOCK,
-    FORWARD_K_BLOCK = NN_AVX512_FORWARD_K_BLOCK,
-    FORWARD_BLOCKED_FROM = NN_AVX512_FORWARD_BLOCKED_FROM,
-    FORWARD_TILE_SAVED = NN_AVX512_FORWARD_TILE_SAVED,
-};
+/* Rows go in blocks of row_block (kernels_blocking.h: 128 on a Zen 5) whose X
+ * (128 · I floats, ~400 KB at I = 784) stays in L2 while every strip of W
+ * passes over it; a batch of 128 is one block. Rows longer than blocked_from
+ * (1024 on a Zen 5) go in blocks of k_block k (512): a strip's 8 rows of W over
+ * a whole row of 4096 are 128 KB, which L1 (32-48 KB) cannot hold, so every
+ * row tile read them again from L2 with its rows of X; a block's are 16 KB (20
+ * KB for a strip of 10). The tiles' accumulators wait in scratch between
+ * blocks (FORWARD_TILE_SAVED floats a tile: its up to 20 registers); the sums
+ * are the same chains, so the same bits, whatever the blocking. Measured on a
+ * Zen 5 (bench_kernels --scaling, forward, % of the zmm peak), 4096 -> 4096 at
+ * batch 128 / 512: whole rows 53 / 47 %, blocks of 1024 58 / 68 %, blocks of
+ * 512 68-72 / 65-67 %. At 1024 inputs blocks of 512 lose (78 % against 88 % at
+ * batch 128): a strip's 8 rows of W are 32 KB, which L1 (48 KB) holds beside a
+ * tile's rows of X; from 1536 (48 KB) it cannot, and blocks win (bench_kernels
+ * --shape, GFLOP/s, whole rows against blocks: 512x1536->1024 165 / 203,
+ * 128x1536->1024 174 / 206, 512x2048->2048 157 / 178, 32x2048->2048 138 /
+ * 161-165), hence blocks beyond 12 rows of k in L1d; other CPUs get the same
+ * rule for their caches. The panel takes NN_K_BLOCK_MAX floats a row of W
+ * whatever the blocking, so the saved tiles after it stay 64-byte aligned. */
+enum { FORWARD_TILE_SAVED = NN_AVX512_FORWARD_TILE_SAVED };
 _Static_assert(FORWARD_TILE_SAVED == DOT_ROWS * DOT_PAIRS * 16, "a tile's registers");
 _Static_assert(NN_AVX512_FORWARD_STRIP_ROWS_OF_W == DOT_COLS, "a strip's packed rows of W");
-_Static_assert(FORWARD_ROW_BLOCK % DOT_ROWS == 0 && FORWARD_K_BLOCK % 16 == 0,
-               "whole tiles in a row block; aligned saved tiles after the panel");
+_Static_assert((DOT_COLS * NN_K_BLOCK_MAX) % 16 == 0, "aligned saved tiles after the panel");
 
 /* panel (ceil(I / 8) blocks of `pairs` × 16 floats) = the rows w[0 .. 2·pairs)
  * (each (I)) interleaved by pairs: block j, pair p holds w[2p][8j .. 8j+8) then
@@ -425,20 +421,19 @@ static ALWAYS_INLINE int forward_packs(int B, int I)
 
 /* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b, pairs = ceil(cols / 2) and
  * packed constants (1..5; whether W goes through pack_pairs into panel). Over
- * I in blocks of FORWARD_K_BLOCK when I is longer than FORWARD_BLOCKED_FROM
- * (see there), each block of the strip's W packed once and run over every row
- * tile, the tiles' accumulators kept in `saved` between blocks. */
+ * I in blocks of k_block (a multiple of 16; I itself for whole rows, see the
+ * blocking above), each block of the strip's W packed once and run over every
+ * row tile, the tiles' accumulators kept in `saved` between blocks. */
 static ALWAYS_INLINE void forward_strip_as(int pairs, int packed, int cols, float *Y,
                                            const float *X, const float *W, const float *b,
                                            int B, int I, int O, int o0, float *panel,
-                                           float *saved)
+                                           float *saved, int k_block)
 {
     __mmask16 col_mask = first_lanes(cols);
     __m512 bias = b ? _mm512_maskz_loadu_ps(col_mask, b + o0) : _mm512_setzero_ps();
     const float *w[DOT_COLS];
     for (int c = 0; c < DOT_COLS; c++)
         w[c] = W + (size_t)(o0 + imin(c, cols - 1)) * I;
-    int k_block = I > FORWARD_BLOCKED_FROM ? FORWARD_K_BLOCK : I;
     for (int k0 = 0; k0 < I; k0 += k_block) {
         int k1 = imin(I, k0 + k_block);
         if (packed) {
@@ -471,14 +466,17 @@ static ALWAYS_INLINE void forward_strip_as(int pairs, int packed, int cols, floa
 
 static ALWAYS_INLINE void forward_strip(int pairs, int cols, float *Y, const float *X,
                                         const float *W, const float *b, int B, int I, int O,
-                                        int o0, float *scratch)
+                                        int o0, float *scratch, const nn_blocking *blocks)
 {
-    float *panel = scratch; /* then the saved tiles, only for blocks of k (scratch is larger then) */
-    float *saved = I > FORWARD_BLOCKED_FROM ? scratch + DOT_COLS * FORWARD_K_BLOCK : NULL;
+    /* the panel, then the saved tiles, only for blocks of k (scratch is larger then) */
+    bool blocked = I > blocks->blocked_from;
+    float *panel = scratch;
+    float *saved = blocked ? scratch + DOT_COLS * NN_K_BLOCK_MAX : NULL;
+    int k_block = blocked ? blocks->k_block : I;
     if (forward_packs(B, I))
-        forward_strip_as(pairs, 1, cols, Y, X, W, b, B, I, O, o0, panel, saved);
+        forward_strip_as(pairs, 1, cols, Y, X, W, b, B, I, O, o0, panel, saved, k_block);
     else
-        forward_strip_as(pairs, 0, cols, Y, X, W, b, B, I, O, o0, panel, saved);
+        forward_strip_as(pairs, 0, cols, Y, X, W, b, B, I, O, o0, panel, saved, k_block);
 }
 
 /* y (rows, cols <= 8) with row stride ld: y = act(y), two rows per register;
@@ -521,18 +519,19 @@ static void avx512_forward_cols(float *Y, const float *X, const float *W, const 
 {
     _Static_assert(DOT_PAIRS == 5 && STRIP_COLS == 8, "one case per pair count");
     bool whole_rows = o0 == 0 && o1 == O;
-    for (int r0 = 0; r0 < B; r0 += FORWARD_ROW_BLOCK) {
-        int rows = imin(FORWARD_ROW_BLOCK, B - r0);
+    nn_blocking blocks = nn_blocking_active();
+    for (int r0 = 0; r0 < B; r0 += blocks.row_block) {
+        int rows = imin(blocks.row_block, B - r0);
         float *y = Y + (size_t)r0 * O;
         const float *x = X + (size_t)r0 * I;
         for (int c0 = o0, cols; c0 < o1; c0 += cols) {
             cols = o1 - c0 <= DOT_COLS ? o1 - c0 : STRIP_COLS;
             switch ((cols + 1) / 2) {
-            case 5: forward_strip(5, cols, y, x, W, b, rows, I, O, c0, scratch); break;
-            case 4: forward_strip(4, cols, y, x, W, b, rows, I, O, c0, scratch); break;
-            case 3: forward_strip(3, cols, y, x, W, b, rows, I, O, c0, scratch); break;
-            case 2: forward_strip(2, cols, y, x, W, b, rows, I, O, c0, scratch); break;
-            default: forward_strip(1, cols, y, x, W, b, rows, I, O, c0, scratch); break;
+            case 5: forward_strip(5, cols, y, x, W, b, rows, I, O, c0, scratch, &blocks); break;
+            case 4: forward_strip(4, cols, y, x, W, b, rows, I, O, c0, scratch, &blocks); break;
+            case 3: forward_strip(3, cols, y, x, W, b, rows, I, O, c0, scratch, &blocks); break;
+            case 2: forward_strip(2, cols, y, x, W, b, rows, I, O, c0, scratch, &blocks); break;
+            default: forward_strip(1, cols, y, x, W, b, rows, I, O, c0, scratch, &blocks); break;
             }
             if (!whole_rows) { /* act_strip takes 8 columns at most */
                 act_strip(y + c0, (size_t)O, rows, first_lanes(imin(cols, STRIP_COLS)), act, slope);

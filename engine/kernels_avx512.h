@@ -3,6 +3,7 @@
 #ifndef NN_KERNELS_AVX512_H
 #define NN_KERNELS_AVX512_H
 
+#include "kernels_blocking.h"
 #include "nn_kernels.h"
 
 /* The backward microkernel's tile is TILE_ROWS × PANEL_COLS. Scratch use:
@@ -10,17 +11,17 @@
  *   backward_weights  X in (B, PANEL_COLS) slices, then dYᵀ in blocks of
  *                     (B, TILE_ROWS): B · (O rounded up to TILE_ROWS) floats
  *   forward           up to 10 rows of W interleaved pairwise: 10 · (I rounded
- *                     up to 8); when I is longer than
- *                     NN_AVX512_FORWARD_BLOCKED_FROM, 10 · NN_AVX512_FORWARD_K_BLOCK,
- *                     then the accumulators of a block of up to 128 rows' tiles
- *                     between blocks of k: 320 floats a tile of 4 rows */
+ *                     up to 8); when I is longer than the blocking's
+ *                     blocked_from (kernels_blocking.h), 10 · its k_block, then
+ *                     the accumulators of a block of up to row_block rows'
+ *                     tiles between blocks of k: 320 floats a tile of 4 rows.
+ *                     Sized here for any blocking nn_blocking_set takes, at
+ *                     NN_K_BLOCK_MAX floats a row of W in every case, so the
+ *                     tiles always start at the same 64-byte-aligned place. */
 #define NN_AVX512_TILE_ROWS 8
 #define NN_AVX512_PANEL_COLS 48
-#define NN_AVX512_FORWARD_K_BLOCK 512
-#define NN_AVX512_FORWARD_BLOCKED_FROM 1024
 #define NN_AVX512_FORWARD_STRIP_ROWS_OF_W 10
 #define NN_AVX512_FORWARD_TILE_SAVED (4 * 5 * 16)
-#define NN_AVX512_FORWARD_ROW_BLOCK 128
 
 static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
 {
@@ -29,10 +30,11 @@ static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
     size_t backward_input = o * NN_AVX512_PANEL_COLS;
     size_t backward_weights = b * NN_AVX512_PANEL_COLS + b * o_rounded;
     size_t forward = NN_AVX512_FORWARD_STRIP_ROWS_OF_W * (((size_t)(I > 0 ? I : 1) + 7) / 8 * 8);
-    if (I > NN_AVX512_FORWARD_BLOCKED_FROM) {
-        size_t rows = b < NN_AVX512_FORWARD_ROW_BLOCK ? b : NN_AVX512_FORWARD_ROW_BLOCK;
-        forward = NN_AVX512_FORWARD_STRIP_ROWS_OF_W * NN_AVX512_FORWARD_K_BLOCK +
-                  (rows + 3) / 4 * NN_AVX512_FORWARD_TILE_SAVED;
+    if (I > NN_BLOCKED_FROM_MIN) {
+        size_t rows = b < NN_ROW_BLOCK_MAX ? b : NN_ROW_BLOCK_MAX;
+        size_t blocked = NN_AVX512_FORWARD_STRIP_ROWS_OF_W * NN_K_BLOCK_MAX +
+                         (rows + 3) / 4 * NN_AVX512_FORWARD_TILE_SAVED;
+        forward = forward > blocked ? forward : blocked;
     }
     size_t need = backward_input > backward_weights ? backward_input : backward_weights;
     return need > forward ? need : forward;

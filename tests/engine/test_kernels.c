@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
+#include "kernels_blocking.h"
 #include "nn_kernels.h"
 #include "nn_mem.h"
 #include "nn_rng.h"
@@ -557,6 +558,33 @@ static void test_paths_backward_weights_same_bits(void **state)
     check_all_paths_all_shapes(check_backward_weights_bits);
 }
 
+/* The AVX-512 forward gives the same bits under every blocking
+ * nn_blocking_set takes (kernels_blocking.h: the one this CPU's caches give is
+ * only one of them): whole rows and blocks of k either side of each
+ * blocked_from, several blocks and a tail, row blocks that cut a batch. */
+static void test_avx512_forward_any_blocking(void **state)
+{
+    (void)state;
+    if (!nn_kernels_avx512()) {
+        printf("avx512 blockings: skipped: this CPU (or build) runs no AVX-512 kernels\n");
+        return;
+    }
+    static const nn_blocking blockings[] = {
+        {256, 128, 32}, {640, 320, 64}, {1024, 512, 128}, {2048, 1024, 256}, {256, 16, 4 * 8},
+    };
+    static const shape shapes[] = {
+        {5, 300, 11}, {37, 700, 17}, {33, 640, 8}, {9, 641, 16}, {130, 1031, 10},
+        {67, 2053, 9}, {70, 257, 3},
+    };
+    uint64_t seed = 900;
+    for (size_t i = 0; i < sizeof blockings / sizeof blockings[0]; i++) {
+        assert_int_equal(nn_blocking_set(&blockings[i]), 0);
+        for (size_t j = 0; j < sizeof shapes / sizeof shapes[0]; j++)
+            check_forward_bits(nn_kernels_avx512(), shapes[j], seed++);
+    }
+    assert_int_equal(nn_blocking_set(NULL), 0);
+}
+
 /* Zeros from underflow keep their sign on every path: products of ±1e-30
  * underflow to ±0, so each lane of a forward dot product, and each backward
  * chain, is a signed zero, which a partial last vector's masked lanes
@@ -860,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_scalar_backward_weights_matches_double),
         cmocka_unit_test(test_scalar_act_forward_matches_double),
         cmocka_unit_test(test_paths_forward_same_bits),
+        cmocka_unit_test(test_avx512_forward_any_blocking),
         cmocka_unit_test(test_paths_backward_input_same_bits),
         cmocka_unit_test(test_paths_backward_weights_same_bits),
         cmocka_unit_test(test_backward_weights_fresh_is_zero_then_add),

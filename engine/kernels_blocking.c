@@ -1,0 +1,98 @@
+/* The AVX-512 forward's blocking from this CPU's data caches (see
+ * kernels_blocking.h for the rule and where its numbers come from). Compiled
+ * without -mavx2: it runs before any check of what the CPU has. */
+#include "kernels_blocking.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <threads.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+int nn_cpu_caches_add_leaf(nn_cpu_caches *caches, uint32_t eax, uint32_t ebx, uint32_t ecx)
+{
+    uint32_t type = eax & 0x1fu, level = (eax >> 5) & 0x7u;
+    if (type == 0)
+        return 0;
+    uint64_t ways = ((ebx >> 22) & 0x3ffu) + 1, partitions = ((ebx >> 12) & 0x3ffu) + 1;
+    uint64_t line = (ebx & 0xfffu) + 1, sets = (uint64_t)ecx + 1;
+    uint64_t bytes = ways * partitions * line * sets;
+    uint32_t size = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
+    bool data = type == 1, unified = type == 3;
+    if (level == 1 && data)
+        caches->l1d = size;
+    else if (level == 2 && (data || unified))
+        caches->l2 = size;
+    else if (level == 3 && (data || unified))
+        caches->l3 = size;
+    return 1;
+}
+
+nn_cpu_caches nn_cpu_caches_detect(void)
+{
+    nn_cpu_caches caches = {0, 0, 0};
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    uint32_t leaf = 4;
+    if (__get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 22)) && /* TopologyExtensions */
+        __get_cpuid_max(0x80000000u, NULL) >= 0x8000001du)
+        leaf = 0x8000001du;
+    else if (__get_cpuid_max(0, NULL) < 4)
+        return caches;
+    for (unsigned sub = 0; sub < 16; sub++) {
+        __cpuid_count(leaf, sub, a, b, c, d);
+        if (!nn_cpu_caches_add_leaf(&caches, a, b, c))
+            break;
+    }
+#endif
+    return caches;
+}
+
+static int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+nn_blocking nn_blocking_for(nn_cpu_caches caches)
+{
+    enum { STRIP_AND_TILE_ROWS = 12 }; /* 8 rows of W, 4 of X */
+    int blocked_from = 1024, row_block = 128;
+    if (caches.l1d) {
+        uint64_t fit = caches.l1d / (STRIP_AND_TILE_ROWS * sizeof(float));
+        fit = fit > NN_BLOCKED_FROM_MAX ? NN_BLOCKED_FROM_MAX : fit / 64 * 64;
+        blocked_from = clamp((int)fit, NN_BLOCKED_FROM_MIN, NN_BLOCKED_FROM_MAX);
+    }
+    if (caches.l2) {
+        uint64_t rows = (uint64_t)caches.l2 * 128 / (1024 * 1024) / 4 * 4;
+        row_block = clamp(rows > NN_ROW_BLOCK_MAX ? NN_ROW_BLOCK_MAX : (int)rows, NN_ROW_BLOCK_MIN,
+                          NN_ROW_BLOCK_MAX);
+    }
+    return (nn_blocking){blocked_from, blocked_from / 2 / 16 * 16, row_block};
+}
+
+static once_flag detected_once = ONCE_FLAG_INIT;
+static nn_blocking detected, chosen;
+static bool is_set;
+
+static void detect(void) { detected = nn_blocking_for(nn_cpu_caches_detect()); }
+
+nn_blocking nn_blocking_active(void)
+{
+    call_once(&detected_once, detect);
+    return is_set ? chosen : detected;
+}
+
+int nn_blocking_set(const nn_blocking *blocking)
+{
+    if (!blocking) {
+        is_set = false;
+        return 0;
+    }
+    nn_blocking b = *blocking;
+    if (b.blocked_from < NN_BLOCKED_FROM_MIN || b.blocked_from > NN_BLOCKED_FROM_MAX ||
+        b.k_block < 16 || b.k_block > NN_K_BLOCK_MAX || b.k_block % 16 != 0 ||
+        b.row_block < NN_ROW_BLOCK_MIN || b.row_block > NN_ROW_BLOCK_MAX || b.row_block % 4 != 0)
+        return -1;
+    chosen = b;
+    is_set = true;
+    return 0;
+}

@@ -1,0 +1,109 @@
+/* The kernels' blocking from the CPU's caches (kernels_blocking.h): CPUID's
+ * cache leaves decoded from made-up registers, the rule on the caches of the
+ * CPUs it was written for and at its limits, nn_blocking_set's refusals, and
+ * this machine's caches as detected (printed). The bits under every blocking
+ * are test_kernels.c's test_avx512_forward_any_blocking. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "kernels_blocking.h"
+
+/* EAX, EBX, ECX of a leaf-4 / 0x8000001D subleaf: `type` (1 data, 2 code, 3
+ * unified) at `level`, ways × partitions × line × sets bytes. */
+static void add(nn_cpu_caches *c, int type, int level, int ways, int partitions, int line,
+                int sets, int expect_more)
+{
+    uint32_t eax = (uint32_t)type | (uint32_t)level << 5;
+    uint32_t ebx = (uint32_t)(ways - 1) << 22 | (uint32_t)(partitions - 1) << 12 | (uint32_t)(line - 1);
+    assert_int_equal(nn_cpu_caches_add_leaf(c, eax, ebx, (uint32_t)(sets - 1)), expect_more);
+}
+
+/* A Zen 5's list: L1d 48 KiB (12 ways × 64 sets), L1i 32 KiB, L2 1 MiB, L3
+ * 32 MiB, then the end. */
+static void test_leaves_decode(void **state)
+{
+    (void)state;
+    nn_cpu_caches c = {0, 0, 0};
+    add(&c, 1, 1, 12, 1, 64, 64, 1);
+    add(&c, 2, 1, 8, 1, 64, 64, 1); /* code: not counted */
+    add(&c, 3, 2, 16, 1, 64, 1024, 1);
+    add(&c, 3, 3, 16, 1, 64, 32768, 1);
+    add(&c, 0, 0, 1, 1, 1, 1, 0); /* the end of the list */
+    assert_int_equal(c.l1d, 48 * 1024);
+    assert_int_equal(c.l2, 1024 * 1024);
+    assert_int_equal(c.l3, 32 * 1024 * 1024);
+}
+
+static void assert_blocking(nn_cpu_caches c, int blocked_from, int k_block, int row_block)
+{
+    nn_blocking b = nn_blocking_for(c);
+    assert_int_equal(b.blocked_from, blocked_from);
+    assert_int_equal(b.k_block, k_block);
+    assert_int_equal(b.row_block, row_block);
+}
+
+static void test_rule(void **state)
+{
+    (void)state;
+    const uint32_t KiB = 1024, MiB = 1024 * 1024;
+    assert_blocking((nn_cpu_caches){48 * KiB, 1 * MiB, 32 * MiB}, 1024, 512, 128); /* Zen 5, measured */
+    assert_blocking((nn_cpu_caches){32 * KiB, 1 * MiB, 32 * MiB}, 640, 320, 128);  /* Zen 4, Skylake-X */
+    assert_blocking((nn_cpu_caches){48 * KiB, 2 * MiB, 0}, 1024, 512, 256);        /* Sapphire Rapids */
+    assert_blocking((nn_cpu_caches){48 * KiB, 1280 * KiB, 0}, 1024, 512, 160);     /* Ice Lake-SP */
+    assert_blocking((nn_cpu_caches){0, 0, 0}, 1024, 512, 128);                     /* unknown */
+    assert_blocking((nn_cpu_caches){8 * KiB, 128 * KiB, 0}, 256, 128, 32);          /* the floors */
+    assert_blocking((nn_cpu_caches){1 * MiB, 64 * MiB, 0}, 2048, 1024, 256);         /* the ceilings */
+}
+
+static void test_set_refuses_and_resets(void **state)
+{
+    (void)state;
+    nn_blocking detected = nn_blocking_active();
+    const nn_blocking bad[] = {
+        {255, 128, 128}, {2049, 512, 128}, {1024, 0, 128}, {1024, 520, 128},
+        {1024, 1040, 128}, {1024, 512, 28}, {1024, 512, 130}, {1024, 512, 260},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(nn_blocking_set(&bad[i]), -1);
+        assert_int_equal(nn_blocking_active().blocked_from, detected.blocked_from);
+    }
+    nn_blocking other = {256, 16, 32};
+    assert_int_equal(nn_blocking_set(&other), 0);
+    assert_int_equal(nn_blocking_active().k_block, 16);
+    assert_int_equal(nn_blocking_set(NULL), 0);
+    nn_blocking again = nn_blocking_active();
+    assert_int_equal(again.blocked_from, detected.blocked_from);
+    assert_int_equal(again.k_block, detected.k_block);
+    assert_int_equal(again.row_block, detected.row_block);
+}
+
+/* What this machine reports, and that the active blocking is the rule's for it. */
+static void test_this_machine(void **state)
+{
+    (void)state;
+    nn_cpu_caches c = nn_cpu_caches_detect();
+    nn_blocking b = nn_blocking_for(c), active = nn_blocking_active();
+    printf("this CPU: L1d %u KiB, L2 %u KiB, L3 %u KiB (0: not reported); AVX-512 forward: "
+           "blocks of %d k beyond %d inputs, %d rows\n",
+           c.l1d / 1024, c.l2 / 1024, c.l3 / 1024, b.k_block, b.blocked_from, b.row_block);
+    assert_true(c.l1d == 0 || c.l1d >= 8 * 1024);
+    assert_true(c.l2 == 0 || c.l2 >= c.l1d);
+    assert_int_equal(active.blocked_from, b.blocked_from);
+    assert_int_equal(active.k_block, b.k_block);
+    assert_int_equal(active.row_block, b.row_block);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_leaves_decode),
+        cmocka_unit_test(test_rule),
+        cmocka_unit_test(test_set_refuses_and_resets),
+        cmocka_unit_test(test_this_machine),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
