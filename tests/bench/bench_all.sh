@@ -19,6 +19,8 @@
 #     is untimed), in GFLOP/s and percent of the FMA peak (of 2 cores' peak at
 #     2 threads), beside preloaded PyTorch on the same rows at 1 and 2 threads
 #     and the ratio of the two at their best thread counts.
+# Its header names the CPU, its FMA peaks, its data caches (CPUID) and the
+# AVX-512 forward's blocking chosen from them (engine/kernels_blocking.h).
 # Each training row notes the host's steal time over its run, and each run at
 # 2 threads both CPUs' FMA peak at once, before and after it (a virtual
 # machine's two vCPUs are now and then one physical core's two hardware
@@ -165,6 +167,12 @@ haswell_gflops() {
 peak=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=\([^ ]*\).*/\1/p')
 peak_ymm=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=.* fma_peak_ymm=\([^ ]*\).*/\1/p')
 peak_zmm=$(printf '%s\n' "$gemm_out" | sed -n 's/^fma_peak=.* fma_peak_zmm=\([^ ]*\).*/\1/p')
+caches_line=$(printf '%s\n' "$gemm_out" | sed -n 's/^caches //p')
+caches_info="not reported"
+if [ -n "$caches_line" ]; then caches_info=$(printf '%s\n' "$caches_line" | awk '{
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "L1d %d KiB, L2 %d KiB, L3 %d KiB (CPUID; 0: not reported); the AVX-512 forward'"'"'s blocks from them (engine/kernels_blocking.h): k in blocks of %d beyond %d inputs, %d rows a block",
+      v["l1d"] / 1024, v["l2"] / 1024, v["l3"] / 1024, v["k_block"], v["blocked_from"], v["row_block"] }'); fi
 simd=$("$nnlab" version 2>/dev/null | sed -n 's/^simd //p' | head -n1)
 holds "${peak:-0} > 0" || peak=""
 case "$first" in
@@ -563,6 +571,7 @@ paths=${paths%; }
   echo "- nnlab: $("$nnlab" version 2>/dev/null | head -n1 | sed 's/^nnlab //'), build $build, SIMD ${simd:-?}, $(cc --version 2>/dev/null | head -n1)"
   echo "- this core's FMA peaks (12 chains of FMAs, bench_kernels): ymm ${peak_ymm:-not measured} GFLOP/s, zmm ${peak_zmm:-not measured} GFLOP/s (0: no AVX-512F); percentages are of the wider, ${peak:-?} GFLOP/s, × threads"
   echo "- kernel paths: $paths"
+  echo "- caches: $caches_info"
   echo "- OpenBLAS: $openblas_info"
   if [ -n "$python" ]; then echo "- PyTorch: ${torch_version:-?} via $python (default threads here: $default_threads)"
   else echo "- PyTorch: not available (skipped)"; fi

@@ -2,8 +2,8 @@
  * where the CPU has it) and of OpenBLAS cblas_sgemm (when installed) on the
  * experiments' layer shapes, one thread.
  *
- *   bench_kernels [seconds-per-cell] [--summary | --scaling | --shape BxIxO ...]
- *                                                               (default 0.2 s)
+ *   bench_kernels [seconds-per-cell] [--blocking FROM,K,ROWS]
+ *                 [--summary | --scaling | --shape BxIxO ...]   (default 0.2 s)
  *   bench_kernels --peak-pair
  *
  * --peak-pair prints the widest FMA loop's GFLOP/s on two threads at once
@@ -21,6 +21,13 @@
  * targets, and on the 10-output second layers:
  *   gemm=forward B=32 I=784 O=64 scalar=2.6 avx2=107.4 avx512=121.0 openblas=79.8
  * (0 when a column is not available).
+ *
+ * --summary also prints this CPU's data caches (CPUID) and the AVX-512
+ * forward's blocking chosen from them (engine/kernels_blocking.h):
+ *   caches l1d=49152 l2=1048576 l3=33554432 blocked_from=1024 k_block=512 row_block=128
+ * --blocking FROM,K,ROWS runs the kernels under another blocking instead
+ * (the same bits, perhaps another speed): how the rule is checked on a CPU
+ * with other caches, e.g. --blocking 640,320,128 --scaling.
  *
  * --shape BxIxO (repeatable) prints --summary's lines for those shapes alone,
  * without the peaks: a quick look at one kernel while changing it.
@@ -47,6 +54,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernels_blocking.h"
 #include "nn_kernels.h"
 #include "nn_mem.h"
 
@@ -507,6 +515,16 @@ int main(int argc, char **argv)
             scaling = 1;
         else if (strcmp(argv[i], "--peak-pair") == 0)
             return print_peak_pair();
+        else if (strcmp(argv[i], "--blocking") == 0) {
+            nn_blocking b;
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%d,%d,%d", &b.blocked_from, &b.k_block,
+                                        &b.row_block) != 3 || nn_blocking_set(&b) != 0) {
+                fprintf(stderr, "bench_kernels: --blocking wants FROM,K,ROWS within the ranges of "
+                                "engine/kernels_blocking.h, e.g. 640,320,128\n");
+                return 2;
+            }
+            i++;
+        }
         else
             min_seconds = atof(argv[i]);
     }
@@ -533,6 +551,10 @@ int main(int argc, char **argv)
 #endif
         printf("fma_peak=%.1f fma_peak_ymm=%.1f fma_peak_zmm=%.1f\n", fma_peak_gflops(),
                fma_peak_ymm(), fma_peak_zmm());
+        nn_cpu_caches caches = nn_cpu_caches_detect();
+        nn_blocking blocks = nn_blocking_active();
+        printf("caches l1d=%u l2=%u l3=%u blocked_from=%d k_block=%d row_block=%d\n", caches.l1d,
+               caches.l2, caches.l3, blocks.blocked_from, blocks.k_block, blocks.row_block);
         static const shape second_layer_shapes[] = {{32, 64, 10}, {128, 256, 10}};
         bench_summary(first_layer_shapes, sizeof first_layer_shapes / sizeof first_layer_shapes[0],
                       min_seconds, &seed);
