@@ -84,6 +84,11 @@ typedef struct nn_dense_kernels {
      * takes its exponentials through it. */
     void (*exp_doubles)(double *y, const double *x, size_t n);
 
+    /* y[i] = (float)x[i] * scale + shift for i < n, the multiply and the add
+     * each rounded (no FMA), so the same floats on every path: the loader's
+     * conversion of a uint8 image (nn_loader.c). */
+    void (*bytes_to_floats)(float *y, const uint8_t *x, size_t n, float scale, float shift);
+
     /* Column ranges of the three GEMMs, for splitting one call over threads
      * (nn_threads.h). Each computes only its columns of the output, every
      * element with exactly the chain of operations the whole call gives it,

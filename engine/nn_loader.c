@@ -3,6 +3,7 @@
  * straight into one reused float buffer (the only copy of the data), then
  * through the transforms (nn_transform.h) and the caller's batch hook. */
 #include "nn_data.h"
+#include "nn_kernels.h"
 #include "nn_mem.h"
 #include "nn_rng.h"
 
@@ -32,8 +33,10 @@ struct nn_loader {
 };
 
 /* One copy of the gather per instruction set, picked once at load time (an
- * ifunc): the same multiply and add per pixel (no FMA), so the same floats,
- * converted 8 at a time on AVX2 instead of 4. */
+ * ifunc), for float features: the same multiply and add per value (no FMA),
+ * so the same floats, 8 at a time on AVX2 instead of 4. uint8 images go
+ * through the kernel table's bytes_to_floats (nn_kernels.h), which widens 8
+ * or 16 bytes an instruction where gcc's loop took three shuffles. */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__clang__)
 #define GATHER_CLONES __attribute__((target_clones("avx2", "default")))
 #else
@@ -52,27 +55,6 @@ static inline __attribute__((always_inline)) void scale_floats(float *restrict d
             dst[i + k] = src[i + k] * scale + shift;
     for (; i < n; i++)
         dst[i] = src[i] * scale + shift;
-}
-
-/* dst[i] = src[i] * scale + shift. Blocks with a constant trip count so that
- * gcc vectorises them even at -O2 (32: whole ymm vectors in the AVX2 copy;
- * then 8 for a 28-pixel row's remainder), then a scalar tail. Inlined into
- * each copy of the gather. */
-static inline __attribute__((always_inline)) void convert_pixels(float *restrict dst,
-                                                                 const uint8_t *restrict src,
-                                                                 size_t n, float scale,
-                                                                 float shift)
-{
-    enum { BLOCK = 32, SMALL_BLOCK = 8 };
-    size_t i = 0;
-    for (; i + BLOCK <= n; i += BLOCK)
-        for (size_t k = 0; k < BLOCK; k++)
-            dst[i + k] = (float)src[i + k] * scale + shift;
-    for (; i + SMALL_BLOCK <= n; i += SMALL_BLOCK)
-        for (size_t k = 0; k < SMALL_BLOCK; k++)
-            dst[i + k] = (float)src[i + k] * scale + shift;
-    for (; i < n; i++)
-        dst[i] = (float)src[i] * scale + shift;
 }
 
 /* Fetches the `pixels` (> 0) bytes at image into the cache ahead of use (a
@@ -116,6 +98,8 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
      * Differs from PyTorch's p/255 by at most an ulp or two. */
     float scale = normalize ? 1.0f / (255.0f * std) : 1.0f / 255.0f;
     float shift = normalize ? -mean / std : 0.0f;
+    void (*to_floats)(float *, const uint8_t *, size_t, float, float) =
+        nn_kernels_active()->bytes_to_floats;
     /* The labels first, in a loop of their own: each is a cache miss of its own
      * (a shuffled index into 120 KB of them), and here they overlap, where one
      * at the end of each image's conversion waited in turn (46 % of this
@@ -127,7 +111,7 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
     for (uint32_t b = 0; b < n; b++) {
         if (b + 2 < n) /* shuffled rows are scattered: fetch two samples ahead */
             prefetch_image(ds->images + indices[b + 2] * pixels, pixels, 3);
-        convert_pixels(x + b * pixels, ds->images + indices[b] * pixels, pixels, scale, shift);
+        to_floats(x + b * pixels, ds->images + indices[b] * pixels, pixels, scale, shift);
     }
 }
 

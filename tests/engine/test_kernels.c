@@ -822,6 +822,45 @@ static void test_scalar_act_forward_matches_double(void **state)
     free(x), free(y);
 }
 
+/* bytes_to_floats: every byte value, every length from 0 to 40 and an image's
+ * 784 (whole vectors and every tail), two (scale, shift) pairs (plain 1/255,
+ * and Fashion-MNIST's normalisation), each path against scalar bit for bit,
+ * and scalar against the two roundings spelt out in double. */
+static void test_paths_bytes_to_floats_same_bits(void **state)
+{
+    (void)state;
+    enum { N = 784 + 16 };
+    uint8_t x[N];
+    for (int i = 0; i < N; i++)
+        x[i] = (uint8_t)(i * 37 + 11); /* every value, in a scattered order */
+    const float pairs[2][2] = {{1.0f / 255.0f, 0.0f},
+                               {1.0f / (255.0f * 0.3530f), -0.2860f / 0.3530f}};
+    float *y = guarded_output(N), *y_ref = guarded_output(N);
+    find_simd_tables();
+    for (int p = 0; p < 2; p++)
+        for (size_t n = 0; n <= 784; n = n < 40 ? n + 1 : 784) {
+            float scale = pairs[p][0], shift = pairs[p][1];
+            nn_kernels_scalar()->bytes_to_floats(y_ref, x + 3, n, scale, shift);
+            for (size_t i = 0; i < n; i++) {
+                float product = (float)((double)x[3 + i] * scale);
+                assert_true(y_ref[i] == (float)((double)product + shift));
+            }
+            assert_guard_intact(y_ref, N);
+            for (const nn_dense_kernels **k = simd_tables; *k; k++) {
+                for (size_t i = 0; i < N; i++)
+                    y[i] = -7.0f;
+                (*k)->bytes_to_floats(y, x + 3, n, scale, shift);
+                assert_same_bits(y, y_ref, n, *k, "bytes_to_floats");
+                for (size_t i = n; i < N; i++) /* nothing past n */
+                    assert_true(y[i] == -7.0f);
+                assert_guard_intact(y, N);
+            }
+            if (n == 784)
+                break;
+        }
+    free(y), free(y_ref);
+}
+
 /* ---- the table ------------------------------------------------------------------- */
 
 static void test_tables_are_complete(void **state)
@@ -841,6 +880,7 @@ static void test_tables_are_complete(void **state)
         assert_non_null(t->act_forward);
         assert_non_null(t->act_backward);
         assert_non_null(t->exp_doubles);
+        assert_non_null(t->bytes_to_floats);
         assert_non_null(t->forward_cols);
         assert_non_null(t->backward_input_cols);
         assert_non_null(t->backward_weights_cols);
@@ -894,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_backward_weights_fresh_is_zero_then_add),
         cmocka_unit_test(test_paths_act_forward_same_bits),
         cmocka_unit_test(test_paths_act_backward_same_bits),
+        cmocka_unit_test(test_paths_bytes_to_floats_same_bits),
         cmocka_unit_test(test_tables_are_complete),
         cmocka_unit_test(test_paths_sign_of_underflowed_zeros),
         cmocka_unit_test(test_active_is_best_available),
