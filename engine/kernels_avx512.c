@@ -7,9 +7,10 @@
  *                                        register holds the 8 lanes of two outputs
  *                                        (two rows of W side by side, one row of X
  *                                        broadcast to both halves): tiles of 4 rows
- *                                        of X × 8 rows of W (10 in a last strip of
- *                                        9-10), up to 20 accumulators, the rows of
- *                                        W packed pairwise into one stream (8 rows
+ *                                        of X (6 where W is read in place) × 8 rows
+ *                                        of W (10 in a last strip of 9-10), up to 24
+ *                                        accumulators, the rows of W packed pairwise
+ *                                        into one stream from 64 rows of X (8 rows
  *                                        4 KB apart would share L1 sets); the trees
  *                                        run in zmm registers, 8 outputs at once.
  *   backward_input    dX = dY·W          BLIS-style 8×48 microkernel over (O,48)
@@ -40,8 +41,10 @@ _Static_assert(NR == NN_AVX512_PANEL_COLS, "scratch is sized for NN_AVX512_PANEL
 /* Forward tile: DOT_ROWS rows of X × up to DOT_PAIRS pairs of rows of W.
  * Strips are STRIP_COLS columns wide (4 pairs), but for the last one when 9 or
  * 10 columns are left (a 10-class output layer is then one strip: each row of X
- * is read once, and 4 rows of X feed 20 FMAs, not 16 and then 4). */
-enum { DOT_ROWS = 4, DOT_PAIRS = 5, DOT_COLS = 2 * DOT_PAIRS, STRIP_COLS = 8 };
+ * is read once, and 4 rows of X feed 20 FMAs, not 16 and then 4). Where W is
+ * read in place (see forward_packs), strips of up to 4 pairs take TALL_ROWS
+ * rows of X a tile over the first multiple of 12 rows (see forward_strip_as). */
+enum { DOT_ROWS = 4, DOT_PAIRS = 5, DOT_COLS = 2 * DOT_PAIRS, STRIP_COLS = 8, TALL_ROWS = 6 };
 
 static ALWAYS_INLINE int imin(int a, int b) { return a < b ? a : b; }
 
@@ -279,14 +282,14 @@ static ALWAYS_INLINE void pack_pairs(int pairs, float *panel, const float *const
  * run over in order; masked lanes of the tail add x·w = 0·0 as there (turning
  * a -0 from underflow into +0). */
 static ALWAYS_INLINE void dot_tile_fma(int rows, int pairs, int packed,
-                                       __m512 acc[DOT_ROWS][DOT_PAIRS],
-                                       const float *const x[DOT_ROWS], const float *panel,
+                                       __m512 acc[TALL_ROWS][DOT_PAIRS],
+                                       const float *const x[TALL_ROWS], const float *panel,
                                        const float *const w[DOT_COLS], int k0, int k1)
 {
     int k = k0;
     for (; k + 8 <= k1; k += 8) {
-        __m512 xv[DOT_ROWS];
-#pragma GCC unroll 4
+        __m512 xv[TALL_ROWS];
+#pragma GCC unroll 6
         for (int r = 0; r < rows; r++)
             xv[r] = load8_twice(x[r] + k);
 #pragma GCC unroll 5
@@ -294,15 +297,15 @@ static ALWAYS_INLINE void dot_tile_fma(int rows, int pairs, int packed,
             __m512 wv = packed ? _mm512_load_ps(panel) : load8_pair(w[2 * p] + k, w[2 * p + 1] + k);
             if (packed)
                 panel += 16;
-#pragma GCC unroll 4
+#pragma GCC unroll 6
             for (int r = 0; r < rows; r++)
                 acc[r][p] = _mm512_fmadd_ps(xv[r], wv, acc[r][p]);
         }
     }
     if (k < k1) {
         __mmask16 m = first_lanes(k1 - k);
-        __m512 xv[DOT_ROWS];
-#pragma GCC unroll 4
+        __m512 xv[TALL_ROWS];
+#pragma GCC unroll 6
         for (int r = 0; r < rows; r++) {
             __m512 v = _mm512_maskz_loadu_ps(m, x[r] + k);
             xv[r] = halves(v, v);
@@ -314,7 +317,7 @@ static ALWAYS_INLINE void dot_tile_fma(int rows, int pairs, int packed,
                                         _mm512_maskz_loadu_ps(m, w[2 * p + 1] + k));
             if (packed)
                 panel += 16;
-#pragma GCC unroll 4
+#pragma GCC unroll 6
             for (int r = 0; r < rows; r++)
                 acc[r][p] = _mm512_fmadd_ps(xv[r], wv, acc[r][p]);
         }
@@ -345,14 +348,14 @@ static ALWAYS_INLINE __m512 pair_sums(__m512 p0, __m512 p1, __m512 p2, __m512 p3
 /* out[r] lanes 0 .. 2·pairs = the sums of the tile's row r, one column a lane,
  * each by that tree. A fifth pair's columns 8 and 9 go two rows at
  * a time. Lanes past 2·pairs hold other sums; the caller masks them off. */
-static ALWAYS_INLINE void dot_tile_sums(int rows, int pairs, __m512 out[DOT_ROWS],
-                                        __m512 acc[DOT_ROWS][DOT_PAIRS])
+static ALWAYS_INLINE void dot_tile_sums(int rows, int pairs, __m512 out[TALL_ROWS],
+                                        __m512 acc[TALL_ROWS][DOT_PAIRS])
 {
     /* from pair_sums' lanes to columns 0-7; 16 + lane picks the fifth pair's */
     const __m512i order = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 24, 16, 11, 3, 10, 2, 9, 1, 8, 0);
     const __m512i next_row = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     __m512 fifth = _mm512_setzero_ps();
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int r = 0; r < rows; r++) {
         __m512 sums = pair_sums(acc[r][0], acc[r][imin(1, pairs - 1)], acc[r][imin(2, pairs - 1)],
                                 acc[r][imin(3, pairs - 1)], pairs <= 2);
@@ -382,27 +385,27 @@ static ALWAYS_INLINE void forward_rows(int rows, int keep, int pairs, int packed
                                        const float *panel, const float *const w[DOT_COLS],
                                        __m512 bias, __mmask16 col_mask, float *saved)
 {
-    const float *x[DOT_ROWS];
-    for (int r = 0; r < DOT_ROWS; r++)
+    const float *x[TALL_ROWS];
+    for (int r = 0; r < TALL_ROWS; r++)
         x[r] = X + (size_t)(r0 + imin(r, keep - 1)) * I;
-    __m512 acc[DOT_ROWS][DOT_PAIRS];
-#pragma GCC unroll 4
+    __m512 acc[TALL_ROWS][DOT_PAIRS];
+#pragma GCC unroll 6
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 5
         for (int p = 0; p < pairs; p++)
             acc[r][p] = k0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(saved + 16 * (r * DOT_PAIRS + p));
     dot_tile_fma(rows, pairs, packed, acc, x, panel, w, k0, k1);
     if (k1 < I) {
-#pragma GCC unroll 4
+#pragma GCC unroll 6
         for (int r = 0; r < rows; r++)
 #pragma GCC unroll 5
             for (int p = 0; p < pairs; p++)
                 _mm512_store_ps(saved + 16 * (r * DOT_PAIRS + p), acc[r][p]);
         return;
     }
-    __m512 z[DOT_ROWS];
+    __m512 z[TALL_ROWS];
     dot_tile_sums(rows, pairs, z, acc);
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int r = 0; r < rows; r++, y += O)
         if (r < keep)
             _mm512_mask_storeu_ps(y, col_mask, _mm512_add_ps(z[r], bias));
@@ -444,6 +447,26 @@ static ALWAYS_INLINE void forward_strip_as(int pairs, int packed, int cols, floa
         }
         int r0 = 0;
         float *tile_saved = saved;
+        /* Read in place, each register of a pair of W's rows takes a load and
+         * an insert, and those set the pace: a tile of 6 rows of X feeds 24
+         * FMAs from the 4 pairs' inserts, where one of 4 rows fed 16 (24
+         * accumulators, 6 rows of X and a pair: 31 of the 32 registers, so
+         * not with a fifth pair, nor in blocks of k, whose saved tiles hold 4
+         * rows). Over the first multiple of 12 rows, so that the rest is
+         * whole tiles of 4 and at most 3 rows (32 = 4·6 + 2·4; a 6 + 2 split
+         * at 8 rows ran at 180 against 190 GFLOP/s). bench_kernels 0.3
+         * --shape, Zen 5, GFLOP/s, 3 alternating runs, 6-row tiles against
+         * 4-row: 32x784->64 202-225 / 198-204, 32x784->256 197-213 / 184-197,
+         * 32x784->1024 198-202 / 176-197, 16x784->256 204-213 / 183-208;
+         * the seed's forward in its epoch 32.2-36.0 against 35.8-39.1 ms
+         * (bench_phases cpu, 8 runs). With W packed (64 rows and up) they
+         * were no faster (128x784->256: 198-233 against 210-217), so they
+         * stay off there. `saved` is unused here (whole rows): panel stands
+         * in. */
+        if (!packed && pairs <= 4 && k0 == 0 && k1 == I)
+            for (int tall_end = B / 12 * 12; r0 < tall_end; r0 += TALL_ROWS)
+                forward_rows(TALL_ROWS, TALL_ROWS, pairs, packed, Y + (size_t)r0 * O + o0, O, X,
+                             r0, I, k0, k1, panel, w, bias, col_mask, panel);
 #define ROWS(n, keep)                                                                      \
     forward_rows(n, keep, pairs, packed, Y + (size_t)r0 * O + o0, O, X, r0, I, k0, k1, panel, w, \
                  bias, col_mask, tile_saved)
