@@ -7,7 +7,8 @@
  *                                        register holds the 8 lanes of two outputs
  *                                        (two rows of W side by side, one row of X
  *                                        broadcast to both halves): tiles of 4 rows
- *                                        of X (6 where W is read in place) × 8 rows
+ *                                        of X (6 for whole rows of W read in place,
+ *                                        strips of up to 4 pairs) × 8 rows
  *                                        of W (10 in a last strip of 9-10), up to 24
  *                                        accumulators, the rows of W packed pairwise
  *                                        into one stream from 64 rows of X (8 rows
@@ -276,7 +277,8 @@ static ALWAYS_INLINE void pack_pairs(int pairs, float *panel, const float *const
 /* acc[r][p] += the products of x[r][k] and the columns of pair p for k in
  * [k0, k1) (k0 a multiple of 8; k1 = I or a multiple of 8), read from panel
  * (see pack_pairs: here the block of k from k0) when `packed`, else from the
- * rows w (rows <= 4, pairs <= 5, packed: constants where this is inlined).
+ * rows w (rows <= 6, and <= 4 with a fifth pair or in blocks of k; pairs <= 5;
+ * packed: constants where this is inlined).
  * Lane l of each half of acc[r][p] is the chain over k ≡ l (mod 8), as a lane
  * of dot_tile's accumulators in kernels_avx2.c, whichever blocks of k it is
  * run over in order; masked lanes of the tail add x·w = 0·0 as there (turning

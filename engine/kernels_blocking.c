@@ -35,17 +35,23 @@ nn_cpu_caches nn_cpu_caches_detect(void)
     nn_cpu_caches caches = {0, 0, 0};
 #if defined(__x86_64__) || defined(__i386__)
     unsigned a, b, c, d;
-    uint32_t leaf = 4;
-    if (__get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 22)) && /* TopologyExtensions */
-        __get_cpuid_max(0x80000000u, NULL) >= 0x8000001du)
-        leaf = 0x8000001du;
-    else if (__get_cpuid_max(0, NULL) < 4)
-        return caches;
-    for (unsigned sub = 0; sub < 16; sub++) {
-        __cpuid_count(leaf, sub, a, b, c, d);
-        if (!nn_cpu_caches_add_leaf(&caches, a, b, c))
-            break;
-    }
+    unsigned max_extended = (unsigned)__get_cpuid_max(0x80000000u, NULL);
+    bool topology = max_extended >= 0x8000001du && __get_cpuid(0x80000001u, &a, &b, &c, &d) &&
+                    (c & (1u << 22)); /* AMD's TopologyExtensions */
+    uint32_t leaf = topology ? 0x8000001du : 4;
+    if (topology || (unsigned)__get_cpuid_max(0, NULL) >= 4)
+        for (unsigned sub = 0; sub < 16; sub++) {
+            __cpuid_count(leaf, sub, a, b, c, d);
+            if (!nn_cpu_caches_add_leaf(&caches, a, b, c))
+                break;
+        }
+    /* AMD's older leaves, where a hypervisor hides TopologyExtensions (leaf 4
+     * is reserved on AMD and reads zeros): L1d KiB in 0x80000005 ECX[31:24],
+     * L2 KiB in 0x80000006 ECX[31:16]. */
+    if (!caches.l1d && max_extended >= 0x80000005u && __get_cpuid(0x80000005u, &a, &b, &c, &d))
+        caches.l1d = (c >> 24) * 1024u;
+    if (!caches.l2 && max_extended >= 0x80000006u && __get_cpuid(0x80000006u, &a, &b, &c, &d))
+        caches.l2 = (c >> 16) * 1024u;
 #endif
     return caches;
 }
@@ -69,6 +75,9 @@ nn_blocking nn_blocking_for(nn_cpu_caches caches)
     return (nn_blocking){blocked_from, blocked_from / 2 / 16 * 16, row_block};
 }
 
+/* `chosen` and `is_set` change only between runs (nn_blocking_set's
+ * contract): the thread pool's hand-off of the next job orders them before
+ * any worker reads them. */
 static once_flag detected_once = ONCE_FLAG_INIT;
 static nn_blocking detected, chosen;
 static bool is_set;

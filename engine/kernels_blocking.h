@@ -20,7 +20,8 @@ typedef struct nn_cpu_caches {
 int nn_cpu_caches_add_leaf(nn_cpu_caches *caches, uint32_t eax, uint32_t ebx, uint32_t ecx);
 
 /* This CPU's caches: leaf 0x8000001D on AMD (with TopologyExtensions), else
- * leaf 4; all zero off x86 or where neither answers. */
+ * leaf 4; L1d and L2 from AMD's leaves 0x80000005/6 where those gave none;
+ * all zero off x86 or where nothing answers. */
 nn_cpu_caches nn_cpu_caches_detect(void);
 
 /* The AVX-512 forward's blocks (kernels_avx512.c):

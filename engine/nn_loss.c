@@ -43,6 +43,8 @@ int nn_row_argmax(const float *row, int C)
     /* No early exit and the best value in a register: branches on the data
      * here mispredict about once a row (which column wins is the model's
      * guess), and this runs for every row of every batch. */
+    if (C <= 0)
+        return 0; /* no column: as the loop below would leave it, without reading */
     int best = 0;
     float best_value = row[0];
     bool finite = true;

@@ -23,7 +23,8 @@
  * (0 when a column is not available).
  *
  * --summary also prints this CPU's data caches (CPUID) and the AVX-512
- * forward's blocking chosen from them (engine/kernels_blocking.h):
+ * forward's blocking in use: the one chosen from them (engine/kernels_blocking.h),
+ * or --blocking's:
  *   caches l1d=49152 l2=1048576 l3=33554432 blocked_from=1024 k_block=512 row_block=128
  * --blocking FROM,K,ROWS runs the kernels under another blocking instead
  * (the same bits, perhaps another speed): how the rule is checked on a CPU

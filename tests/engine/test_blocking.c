@@ -69,7 +69,10 @@ static void test_set_refuses_and_resets(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(nn_blocking_set(&bad[i]), -1);
-        assert_int_equal(nn_blocking_active().blocked_from, detected.blocked_from);
+        nn_blocking now = nn_blocking_active();
+        assert_int_equal(now.blocked_from, detected.blocked_from);
+        assert_int_equal(now.k_block, detected.k_block);
+        assert_int_equal(now.row_block, detected.row_block);
     }
     nn_blocking other = {256, 16, 32};
     assert_int_equal(nn_blocking_set(&other), 0);

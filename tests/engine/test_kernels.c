@@ -27,9 +27,10 @@ typedef struct shape {
  * the vector width (8), the forward tile (3×4) and the backward tile (4×24),
  * and output widths that leave 57-63 columns past a multiple of 64 and 113-127
  * past a multiple of 128 (the bias gradient's last group of 8 vectors), and
- * rows longer than 2048, which the AVX-512 forward runs in blocks of 512 k: a
- * tail, several blocks, row counts across its block of 128 rows, W read in
- * place (fewer than 64 rows, rows not a multiple of 512 apart); and the
+ * rows longer than 2048, which the AVX-512 forward runs in blocks of k (from
+ * 1025 inputs on a CPU with a 48 KiB L1d, kernels_blocking.h): a tail,
+ * several blocks, row counts across its row blocks, W read in place (fewer
+ * than 64 rows, rows not a multiple of 512 apart); and the
  * 9-12-output shapes listed last. */
 static const shape odd_shapes[] = {
     {1, 1, 1},     {1, 3, 17},    {3, 17, 1},   {17, 1, 3},    {3, 3, 3},     {17, 17, 17},
@@ -574,7 +575,7 @@ static void test_avx512_forward_any_blocking(void **state)
     };
     static const shape shapes[] = {
         {5, 300, 11}, {37, 700, 17}, {33, 640, 8}, {9, 641, 16}, {130, 1031, 10},
-        {67, 2053, 9}, {70, 257, 3},
+        {67, 2053, 9}, {70, 257, 3}, {40, 200, 8}, {12, 256, 6},
     };
     uint64_t seed = 900;
     for (size_t i = 0; i < sizeof blockings / sizeof blockings[0]; i++) {

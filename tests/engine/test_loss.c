@@ -276,6 +276,7 @@ static void test_row_argmax_edges(void **state)
     assert_int_equal(nn_row_argmax(one, 1), 0);
     const float lowest[2] = {-FLT_MAX, -FLT_MAX};
     assert_int_equal(nn_row_argmax(lowest, 2), 0);
+    assert_int_equal(nn_row_argmax(NULL, 0), 0); /* no column: nothing read */
 }
 
 /* ---- MSE ------------------------------------------------------------------- */
