@@ -82,6 +82,14 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
                        int normalize, float mean, float std, float *x, int32_t *y)
 {
     size_t pixels = (size_t)ds->rows * ds->cols;
+    /* The labels first, in a loop of their own: each is a cache miss of its own
+     * (a shuffled index into 120 KB of them), and here they overlap, where one
+     * at the end of each image's conversion waited in turn (46 % of this
+     * function's perf samples on the seed's model; its batch loads then took
+     * 5.9-6.2 ms an epoch against 6.0-6.8, bench_phases, Zen 5, 6 alternating
+     * runs). */
+    for (uint32_t b = 0; ds->labels && b < n; b++)
+        y[b] = ds->labels[indices[b]];
     if (ds->values) { /* float features: as they are, or (v - mean)/std = v * (1/std) - mean/std */
         for (uint32_t b = 0; b < n; b++) {
             const float *v = ds->values + (size_t)indices[b] * pixels;
@@ -89,8 +97,6 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
                 scale_floats(x + b * pixels, v, pixels, 1.0f / std, -mean / std);
             else
                 memcpy(x + b * pixels, v, pixels * sizeof *x);
-            if (ds->labels)
-                y[b] = ds->labels[indices[b]];
         }
         return;
     }
@@ -100,14 +106,6 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
     float shift = normalize ? -mean / std : 0.0f;
     void (*to_floats)(float *, const uint8_t *, size_t, float, float) =
         nn_kernels_active()->bytes_to_floats;
-    /* The labels first, in a loop of their own: each is a cache miss of its own
-     * (a shuffled index into 120 KB of them), and here they overlap, where one
-     * at the end of each image's conversion waited in turn (46 % of this
-     * function's perf samples on the seed's model; its batch loads then took
-     * 5.9-6.2 ms an epoch against 6.0-6.8, bench_phases, Zen 5, 6 alternating
-     * runs). */
-    for (uint32_t b = 0; ds->labels && b < n; b++)
-        y[b] = ds->labels[indices[b]];
     for (uint32_t b = 0; b < n; b++) {
         if (b + 2 < n) /* shuffled rows are scattered: fetch two samples ahead */
             prefetch_image(ds->images + indices[b + 2] * pixels, pixels, 3);
