@@ -56,22 +56,22 @@ nn_cpu_caches nn_cpu_caches_detect(void)
     return caches;
 }
 
-static int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+/* v limited to [lo, hi] (0 <= lo <= hi). */
+static int clamp(uint64_t v, int lo, int hi)
+{
+    return v < (uint64_t)lo ? lo : v > (uint64_t)hi ? hi : (int)v;
+}
 
 nn_blocking nn_blocking_for(nn_cpu_caches caches)
 {
     enum { STRIP_AND_TILE_ROWS = 12 }; /* 8 rows of W, 4 of X */
     int blocked_from = 1024, row_block = 128;
-    if (caches.l1d) {
-        uint64_t fit = caches.l1d / (STRIP_AND_TILE_ROWS * sizeof(float));
-        fit = fit > NN_BLOCKED_FROM_MAX ? NN_BLOCKED_FROM_MAX : fit / 64 * 64;
-        blocked_from = clamp((int)fit, NN_BLOCKED_FROM_MIN, NN_BLOCKED_FROM_MAX);
-    }
-    if (caches.l2) {
-        uint64_t rows = (uint64_t)caches.l2 * 128 / (1024 * 1024) / 4 * 4;
-        row_block = clamp(rows > NN_ROW_BLOCK_MAX ? NN_ROW_BLOCK_MAX : (int)rows, NN_ROW_BLOCK_MIN,
+    if (caches.l1d) /* limits are multiples of 64 and of 4: the roundings stay */
+        blocked_from = clamp(caches.l1d / (STRIP_AND_TILE_ROWS * sizeof(float)) / 64 * 64,
+                             NN_BLOCKED_FROM_MIN, NN_BLOCKED_FROM_MAX);
+    if (caches.l2)
+        row_block = clamp((uint64_t)caches.l2 * 128 / (1024 * 1024) / 4 * 4, NN_ROW_BLOCK_MIN,
                           NN_ROW_BLOCK_MAX);
-    }
     return (nn_blocking){blocked_from, blocked_from / 2 / 16 * 16, row_block};
 }
 
