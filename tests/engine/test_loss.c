@@ -398,11 +398,13 @@ static float straight_cross_entropy(double (*e)(double), const float *logits,
 }
 
 /* Same bits as the straight loops over exp() (where glibc runs its FMA copy,
- * which nn_exp_double reproduces; elsewhere over nn_exp_double): rows in one
- * chunk of the 512 exponentials taken at once, in several (130 rows of 10),
- * rows longer than a chunk, rows cut by a chunk's end (40 × 37, 9 × 100), more
- * rows than one group holds (300 × 10, 257 × 7), a row with a huge spread
- * (exp() itself for its lanes), a one-class row. */
+ * which nn_exp_double reproduces; elsewhere over nn_exp_double). Rows go 16 at
+ * a time, one a lane, their columns 32 at a time: a block short of 16 rows (1,
+ * 3, 15, 33 = 2·16 + 1) or whole (16, 32), rows of one chunk of columns (10,
+ * 32) or of several (33, 37, 100, 513, 600, 1100: the last chunk full or not),
+ * many blocks (130, 300, 257 rows), a row with a huge spread (exp() itself for
+ * its lanes), a one-class row; and rows with NaN, ±inf and ±0 logits, where
+ * the hit counts must agree with nn_row_argmax too. */
 static void test_cross_entropy_same_bits_as_straight_loops(void **state)
 {
     (void)state;
@@ -411,9 +413,10 @@ static void test_cross_entropy_same_bits_as_straight_loops(void **state)
     double (*e)(double) = libm_fma ? exp : nn_exp_double;
     if (!libm_fma)
         printf("against nn_exp_double, not exp(): glibc runs another copy of exp on this CPU\n");
-    static const int shapes[][2] = {{1, 10}, {3, 10}, {32, 10}, {130, 10}, {3, 600},
-                                    {2, 1100}, {7, 513}, {5, 1}, {40, 37}, {9, 100},
-                                    {300, 10}, {257, 7}};
+    static const int shapes[][2] = {{1, 10},  {3, 10},   {32, 10},  {130, 10}, {3, 600},
+                                    {2, 1100}, {7, 513},  {5, 1},    {40, 37},  {9, 100},
+                                    {300, 10}, {257, 7},  {15, 10},  {16, 10},  {17, 32},
+                                    {33, 33},  {16, 64},  {18, 65},  {31, 3}};
     nn_rng rng;
     nn_rng_seed(&rng, 5, 0);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
@@ -436,7 +439,48 @@ static void test_cross_entropy_same_bits_as_straight_loops(void **state)
         assert_memory_equal(got, want, n * sizeof *got);
         assert_int_equal(nn_cross_entropy(z, t, B, C, &loss, NULL, NULL), NN_OK);
         assert_memory_equal(&loss, &want_loss, sizeof loss);
+        /* ties for the argmax, then every row's target its argmax: all hit */
+        for (int b = 0; b < B; b++)
+            z[(size_t)b * C + (size_t)b % C] = z[(size_t)b * C + (size_t)(b + 1) % C];
+        for (int b = 0; b < B; b++)
+            t[b] = nn_row_argmax(z + (size_t)b * C, C);
+        int correct = -1;
+        assert_int_equal(nn_cross_entropy(z, t, B, C, &loss, got, &correct), NN_OK);
+        assert_int_equal(correct, B);
         free(z), free(got), free(want), free(t);
+    }
+}
+
+/* Rows with NaN, ±inf, ±0 and the largest floats, in every lane of a block and
+ * past it: the same loss (NaN where the straight loops give NaN), gradient bits
+ * and hit count as one row at a time. */
+static void test_cross_entropy_special_values_same_bits(void **state)
+{
+    (void)state;
+    nn_cpu_features cpu = nn_cpu_features_detect();
+    double (*e)(double) = cpu.fma && cpu.avx2 && cpu.os_ymm ? exp : nn_exp_double;
+    static const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, FLT_MAX, -FLT_MAX,
+                                     1e-45f, 88.0f, -104.0f};
+    enum { N_SPECIALS = sizeof specials / sizeof specials[0], B = 37, C = 11 };
+    nn_rng rng;
+    nn_rng_seed(&rng, 9, 0);
+    for (int pass = 0; pass < 40; pass++) {
+        float z[B * C], got[B * C], want[B * C];
+        int32_t t[B];
+        int want_hits = 0;
+        for (int i = 0; i < B * C; i++)
+            z[i] = nn_rng_below(&rng, 4) == 0 ? specials[nn_rng_below(&rng, N_SPECIALS)]
+                                              : nn_rng_range(&rng, -5.0f, 5.0f);
+        for (int b = 0; b < B; b++) {
+            t[b] = (int32_t)nn_rng_below(&rng, C);
+            want_hits += nn_row_argmax(z + b * C, C) == t[b];
+        }
+        float loss, want_loss = straight_cross_entropy(e, z, t, B, C, want);
+        int correct = -1;
+        assert_int_equal(nn_cross_entropy(z, t, B, C, &loss, got, &correct), NN_OK);
+        assert_memory_equal(&loss, &want_loss, sizeof loss);
+        assert_memory_equal(got, want, sizeof got);
+        assert_int_equal(correct, want_hits);
     }
 }
 
@@ -453,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_correct_counts),
         cmocka_unit_test(test_row_argmax_edges),
         cmocka_unit_test(test_cross_entropy_same_bits_as_straight_loops),
+        cmocka_unit_test(test_cross_entropy_special_values_same_bits),
         cmocka_unit_test(test_mse_hand_worked),
         cmocka_unit_test(test_mse_onehot_hand_worked),
         cmocka_unit_test(test_mse_gradients_finite_differences),
