@@ -116,15 +116,27 @@ steal_note() { # the last run's steal, as "host steal X s", or nothing when none
 # then (a Zen 5 here read 238 and 446 GFLOP/s a second apart). Measured before
 # and after each run at 2 threads.
 pair_peak() { "$kernels" --peak-pair 2>/dev/null | sed -n 's/^fma_peak_pair=\([^ ]*\).*/\1/p'; }
-pair_note() { # "pair peak B / A GFLOP/s" for the last 2-thread run, flagged when below 1.5 cores
-  local before after; read -r before after <"$work/pair" 2>/dev/null || return 0
+# core_peak: the widest FMA loop's GFLOP/s on one CPU now (bench_kernels
+# --peak-one, ~50 ms), measured before and after each run at 1 thread. It reads
+# low while the host gives that core to other work: on a Zen 5 here, calls a
+# second apart read 100 to 225 GFLOP/s against a quiet 225-245. A row's
+# percentages stay of the run's peak; the note says when the core was short.
+core_peak() { "$kernels" --peak-one 2>/dev/null | sed -n 's/^fma_peak_one=\([^ ]*\).*/\1/p'; }
+# peak_note FILE FACTOR LABEL FLAG [short]: "LABEL B / A GFLOP/s" from the
+# before and after peaks the last run left in $work/FILE, with ": **FLAG** for
+# part of the run" when either is under FACTOR × the run's peak; `short` leaves
+# out an unflagged note (the scaling table's cells).
+peak_note() {
+  local before after; read -r before after 2>/dev/null <"$work/$1" || return 0
   [ -n "$before" ] && [ -n "$after" ] || return 0
-  if [ -n "$peak" ] && holds "$before < 1.5 * $peak || $after < 1.5 * $peak"; then
-    echo "pair peak $before / $after GFLOP/s: **one core's two hardware threads** for part of the run"
-  elif [ "${1:-}" != short ]; then
-    echo "pair peak $before / $after GFLOP/s"
+  if [ -n "$peak" ] && holds "$before < $2 * $peak || $after < $2 * $peak"; then
+    echo "$3 $before / $after GFLOP/s: **$4** for part of the run"
+  elif [ "${5:-}" != short ]; then
+    echo "$3 $before / $after GFLOP/s"
   fi
 }
+pair_note() { peak_note pair 1.5 "pair peak" "one core's two hardware threads" "${1:-}"; }
+core_note() { peak_note core 0.9 "core peak" "the core was short" "${1:-}"; }
 # kv LINE KEY: the value of KEY=value in LINE (values have no spaces).
 kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -215,14 +227,15 @@ run_train() { # model impl epochs threads [env...] [-- more nnlab arguments]  ->
   local envs=() more=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
   [ $# -gt 0 ] && shift && more=("$@")
-  local steal0 status=0 pair_before=""; steal0=$(steal_ticks)
-  rm -f "$work/pair"
-  [ "$threads" -ge 2 ] && pair_before=$(pair_peak)
+  local steal0 status=0 pair_before="" core_before=""; steal0=$(steal_ticks)
+  rm -f "$work/pair" "$work/core"
+  if [ "$threads" -ge 2 ]; then pair_before=$(pair_peak); else core_before=$(core_peak); fi
   env "${envs[@]}" "$nnlab" run "$root/tests/bench/bench_train.lua" --threads "$threads" --set "model=$model" \
     --set "impl=$impl" --set "epochs=$epochs" "${more[@]}" 2>"$work/err" | grep '^result ' ||
     { log "bench_all.sh: $model $impl failed: $(tail -n 3 "$work/err")"; status=1; }
   calc "%.2f" "($(steal_ticks) - $steal0) / $clk_tck" >"$work/steal"
   [ -n "$pair_before" ] && echo "$pair_before $(pair_peak)" >"$work/pair"
+  [ -n "$core_before" ] && echo "$core_before $(core_peak)" >"$work/core"
   return $status
 }
 
@@ -235,7 +248,7 @@ train_row() { # label model line description target [note]
   [ -n "$peak" ] && gf="$gf ($(calc "%.0f" "100 * $gf / $peak / $threads")% of $threads× peak)"
   if [ -n "${fit_best[$model]:-}" ]; then ratio=$(calc "%.2f×" "$best / ${fit_best[$model]}"); else ratio="1.00×"; fi
   local steal pair=""; steal=$(steal_note)
-  [ "$threads" -ge 2 ] && pair=$(pair_note)
+  if [ "$threads" -ge 2 ]; then pair=$(pair_note); else pair=$(core_note); fi
   row "$4" "$label" "$threads" "$(calc "%.3f" "$best") ($(calc "%.3f" "$median"))" "$gf" "$ratio" \
       "test acc $acc % after epoch 1; $(kv "$line" epochs) epochs, first $(calc "%.3f" "$first") s${6:+; $6}${steal:+; $steal}${pair:+; $pair}" "$5"
 }
@@ -474,7 +487,8 @@ for layers in 1 3; do
           [ -n "$peak" ] && cell="$cell ($(calc "%.0f" "100 * $gf / $peak / $t")%)"
           if [ -z "$base" ]; then base=$best; else cell="$cell, $(calc "%.2f" "$base / $best")×"; fi
           steal=$(steal_note); cell="$cell${steal:+, $steal}"
-          pair=""; [ "$t" -ge 2 ] && pair=$(pair_note short); cell="$cell${pair:+, $pair}"
+          if [ "$t" -ge 2 ]; then pair=$(pair_note short); else pair=$(core_note short); fi
+          cell="$cell${pair:+, $pair}"
           if [ -z "${sc_nnlab_best[$key]:-}" ] || holds "$best < ${sc_nnlab_best[$key]}"; then
             sc_nnlab_best[$key]=$best
           fi
@@ -577,7 +591,7 @@ paths=${paths%; }
   else echo "- PyTorch: not available (skipped)"; fi
   echo "- data: $data; $(date -u '+%Y-%m-%d %H:%M UTC'); command: tests/bench/bench_all.sh$([ "$quick" = 1 ] && echo " --quick")"
   echo "- load (1-min average) before each part: $(printf '%s; ' "${loads[@]}" | sed 's/; $//')"
-  echo "- seconds: best (median) per epoch; GFLOP/s: 2 × multiply-adds of the GEMMs (forward, weight gradient, input gradient except the first layer) ÷ best seconds; \"vs nnlab\": seconds ÷ nnlab.fit seconds (for GEMMs: nnlab ÷ OpenBLAS GFLOP/s); \"host steal X s\": CPU time the hypervisor gave to other guests while that run wanted it (/proc/stat), which slows the run for a reason outside nnlab; \"pair peak B / A\" (2-thread rows): both CPUs' FMA peak at once just before and after the run, about 2× one core's when they are two cores, flagged when under 1.5× (the host ran them on one core's two hardware threads, each at half speed)"
+  echo "- seconds: best (median) per epoch; GFLOP/s: 2 × multiply-adds of the GEMMs (forward, weight gradient, input gradient except the first layer) ÷ best seconds; \"vs nnlab\": seconds ÷ nnlab.fit seconds (for GEMMs: nnlab ÷ OpenBLAS GFLOP/s); \"host steal X s\": CPU time the hypervisor gave to other guests while that run wanted it (/proc/stat), which slows the run for a reason outside nnlab; \"pair peak B / A\" (2-thread rows): both CPUs' FMA peak at once just before and after the run, about 2× one core's when they are two cores, flagged when under 1.5× (the host ran them on one core's two hardware threads, each at half speed); \"core peak B / A\" (1-thread rows): that CPU's FMA peak alone just before and after the run (a mean of 10 short loops), flagged when under 90 % of the run's peak (the host gave the core to other work for a while: that row reads low for a reason outside nnlab)"
   echo
   echo "| benchmark | implementation | threads | seconds | GFLOP/s | vs nnlab | notes | target |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -4,12 +4,14 @@
  *
  *   bench_kernels [seconds-per-cell] [--blocking FROM,K,ROWS]
  *                 [--summary | --scaling | --shape BxIxO ...]   (default 0.2 s)
- *   bench_kernels --peak-pair
+ *   bench_kernels --peak-pair | --peak-one
  *
  * --peak-pair prints the widest FMA loop's GFLOP/s on two threads at once
  * (fma_peak_pair=SUM each=A,B): about twice one core's peak when the two
  * CPUs are two cores, about once when they are one core's two hardware
- * threads (see print_peak_pair).
+ * threads (see print_peak_pair). --peak-one prints the same loop's GFLOP/s on
+ * this thread alone (fma_peak_one=MEAN): the core's peak at this moment, which
+ * reads low while the host gives the core to other work.
  *
  * Both print the core's FMA peaks first (12 chains of 8-lane ymm FMAs, and of
  * 16-lane zmm FMAs on a CPU with AVX-512F), the ceiling the GFLOP/s read
@@ -313,6 +315,15 @@ static int print_peak_pair(void)
     return 0;
 }
 
+/* Prints fma_peak_one=MEAN: the widest FMA loop's mean GFLOP/s over 10 runs
+ * on this thread alone, the core's peak now (the ~50 ms that bench_all.sh
+ * spends before and after each run at 1 thread). */
+static int print_peak_one(void)
+{
+    printf("fma_peak_one=%.1f\n", widest_mean_peak());
+    return 0;
+}
+
 /* The widest peak: what the kernels' speed is read against. */
 static double fma_peak_gflops(void)
 {
@@ -516,6 +527,8 @@ int main(int argc, char **argv)
             scaling = 1;
         else if (strcmp(argv[i], "--peak-pair") == 0)
             return print_peak_pair();
+        else if (strcmp(argv[i], "--peak-one") == 0)
+            return print_peak_one();
         else if (strcmp(argv[i], "--blocking") == 0) {
             nn_blocking b;
             if (i + 1 >= argc || sscanf(argv[i + 1], "%d,%d,%d", &b.blocked_from, &b.k_block,
