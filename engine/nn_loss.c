@@ -70,9 +70,10 @@ static bool row_hits(const float *row, int C, int target)
  * block's rows at once, and each row's sum is still its exponentials added in
  * order of j. Before, each row was a short loop of its own (10 classes), and
  * the glue around the vector exponentials took half the loss's time: a call
- * on 32 rows of 10 took 1.13-1.20 µs against 1.67-1.78 (Zen 5, best of 20 ×
- * 2000 calls, 6 alternating runs), the seed's loss phase 3.2-4.2 ms an epoch
- * against 5.0-5.6 (bench_phases DIR 5 wall seed, 4 alternating runs).
+ * on 32 rows of 10 takes 1.13-1.15 µs against 1.49-1.50, on 128 rows 4.46-4.64
+ * against 5.78-5.87 (Zen 5, bench_kernels 0.3 --loss BxC, 3 alternating runs),
+ * the seed's loss phase 3.2-4.2 ms an epoch against 5.0-5.6 (bench_phases DIR 5
+ * wall seed, 4 alternating runs).
  * Exponentials go through the kernel table's exp_doubles (the bits of glibc's
  * exp, several lanes at a time), BLOCK_COLS columns of the block (EXP_CHUNK
  * values) at once. Lanes past a block's last row repeat that row; nothing of

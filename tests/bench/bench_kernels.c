@@ -5,6 +5,7 @@
  *   bench_kernels [seconds-per-cell] [--blocking FROM,K,ROWS]
  *                 [--summary | --scaling | --shape BxIxO ...]   (default 0.2 s)
  *   bench_kernels --peak-pair | --peak-one
+ *   bench_kernels [seconds-per-cell] --loss BxC
  *
  * --peak-pair prints the widest FMA loop's GFLOP/s on two threads at once
  * (fma_peak_pair=SUM each=A,B): about twice one core's peak when the two
@@ -35,6 +36,11 @@
  * --shape BxIxO (repeatable) prints --summary's lines for those shapes alone,
  * without the peaks: a quick look at one kernel while changing it.
  *
+ * --loss BxC prints the cross entropy with its gradient (nn_cross_entropy, the
+ * training loop's call) on B rows of C random logits: the best µs a call, and
+ * ns a logit:
+ *   loss=cross_entropy B=32 C=10 us=1.13 ns_per_logit=3.53
+ *
  * --scaling prints the widest table's GFLOP/s (and percent of the FMA peak) on
  * large layers, 784→1024, 1024→1024, 2048→2048 and 4096→4096 at batch 8, 32, 128 and
  * 512: whether the kernels lose speed once the weights outgrow the caches
@@ -59,6 +65,7 @@
 
 #include "kernels_blocking.h"
 #include "nn_kernels.h"
+#include "nn_loss.h"
 #include "nn_mem.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -324,6 +331,45 @@ static int print_peak_one(void)
     return 0;
 }
 
+/* Prints the best µs of a nn_cross_entropy call (loss, gradient and hits) on
+ * B rows of C logits uniform in [-8, 8], over samples of at least 50 µs for
+ * `seconds`. */
+static int print_loss(int B, int C, double seconds, unsigned *seed)
+{
+    size_t n = (size_t)B * C;
+    float *logits = nn_alloc_floats(n), *dlogits = nn_alloc_floats(n);
+    int32_t *targets = nn_alloc_bytes((size_t)B * sizeof *targets);
+    if (!logits || !dlogits || !targets) {
+        fprintf(stderr, "bench_kernels: out of memory for --loss %dx%d\n", B, C);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        logits[i] = 16.0f * ((float)rand_r(seed) / (float)RAND_MAX) - 8.0f;
+    for (int b = 0; b < B; b++)
+        targets[b] = (int32_t)(rand_r(seed) % (unsigned)C);
+    float loss;
+    int correct;
+    long calls = 1;
+    double t0 = now_seconds();
+    nn_cross_entropy(logits, targets, B, C, &loss, dlogits, &correct);
+    double once = now_seconds() - t0;
+    if (once > 0 && once < 50e-6)
+        calls = (long)(50e-6 / once) + 1;
+    double best = 1e30, start = now_seconds(), end = start;
+    for (long samples = 0; end - start < seconds || samples < 3; samples++) {
+        double s0 = now_seconds();
+        for (long i = 0; i < calls; i++)
+            nn_cross_entropy(logits, targets, B, C, &loss, dlogits, &correct);
+        end = now_seconds();
+        if ((end - s0) / calls < best)
+            best = (end - s0) / calls;
+    }
+    printf("loss=cross_entropy B=%d C=%d us=%.2f ns_per_logit=%.2f\n", B, C, best * 1e6,
+           best * 1e9 / (double)n);
+    nn_free(logits), nn_free(dlogits), nn_free(targets);
+    return 0;
+}
+
 /* The widest peak: what the kernels' speed is read against. */
 static double fma_peak_gflops(void)
 {
@@ -505,7 +551,7 @@ static void bench_scaling(double min_seconds, unsigned *seed)
 int main(int argc, char **argv)
 {
     double min_seconds = 0.2;
-    int summary = 0, scaling = 0;
+    int summary = 0, scaling = 0, loss_B = 0, loss_C = 0;
     shape picked[16];
     size_t n_picked = 0;
     for (int i = 1; i < argc; i++) {
@@ -529,6 +575,14 @@ int main(int argc, char **argv)
             return print_peak_pair();
         else if (strcmp(argv[i], "--peak-one") == 0)
             return print_peak_one();
+        else if (strcmp(argv[i], "--loss") == 0) {
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%dx%d", &loss_B, &loss_C) != 2 ||
+                loss_B < 1 || loss_C < 1) {
+                fprintf(stderr, "bench_kernels: --loss wants BxC, e.g. 32x10\n");
+                return 2;
+            }
+            i++;
+        }
         else if (strcmp(argv[i], "--blocking") == 0) {
             nn_blocking b;
             if (i + 1 >= argc || sscanf(argv[i + 1], "%d,%d,%d", &b.blocked_from, &b.k_block,
@@ -548,6 +602,8 @@ int main(int argc, char **argv)
 #ifdef NNLAB_HAVE_OPENBLAS
     openblas_set_num_threads(1);
 #endif
+    if (loss_B > 0)
+        return print_loss(loss_B, loss_C, min_seconds, &seed);
     if (scaling) {
         bench_scaling(min_seconds, &seed);
         return 0;
