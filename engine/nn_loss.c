@@ -82,7 +82,10 @@ enum { EXP_CHUNK = 512, ROW_BLOCK = 16, BLOCK_COLS = EXP_CHUNK / ROW_BLOCK };
 
 /* One copy per instruction set, as nn_optim.c's steps (its STEP_CLONES): the
  * lane loops here are elementwise, compares and selects, conversions and
- * additions, none of which a wider vector rounds differently. */
+ * additions, none of which a wider vector rounds differently. (Which NaN an
+ * addition of two NaNs gives follows the compiled operand order, which may
+ * differ between copies and compilers: NaN stays NaN, its sign and payload
+ * are not promised.) */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__clang__)
 #define LANE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else

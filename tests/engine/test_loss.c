@@ -403,8 +403,8 @@ static float straight_cross_entropy(double (*e)(double), const float *logits,
  * 3, 15, 33 = 2·16 + 1) or whole (16, 32), rows of one chunk of columns (10,
  * 32) or of several (33, 37, 100, 513, 600, 1100: the last chunk full or not),
  * many blocks (130, 300, 257 rows), a row with a huge spread (exp() itself for
- * its lanes), a one-class row; and rows with NaN, ±inf and ±0 logits, where
- * the hit counts must agree with nn_row_argmax too. */
+ * its lanes), a one-class row; then, with argmax ties, every row a hit. (NaN,
+ * ±inf and ±0 logits: the next test.) */
 static void test_cross_entropy_same_bits_as_straight_loops(void **state)
 {
     (void)state;
@@ -465,8 +465,8 @@ static bool same_bits_or_both_nan(const float *a, const float *b, size_t n)
 }
 
 /* Rows with NaN, ±inf, ±0 and the largest floats, in every lane of a block and
- * past it: the same loss, gradient bits (NaN for NaN) and hit count as one row
- * at a time. */
+ * past it, 1 to 3 chunks of columns wide: the same loss, gradient bits (NaN for
+ * NaN) and hit count as one row at a time. */
 static void test_cross_entropy_special_values_same_bits(void **state)
 {
     (void)state;
@@ -474,26 +474,37 @@ static void test_cross_entropy_special_values_same_bits(void **state)
     double (*e)(double) = cpu.fma && cpu.avx2 && cpu.os_ymm ? exp : nn_exp_double;
     static const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, FLT_MAX, -FLT_MAX,
                                      1e-45f, 88.0f, -104.0f};
-    enum { N_SPECIALS = sizeof specials / sizeof specials[0], B = 37, C = 11 };
+    enum { N_SPECIALS = sizeof specials / sizeof specials[0], B = 37, C_MAX = 70 };
+    static const int widths[] = {11, 40, 70}; /* one chunk of 32 columns, two, three */
     nn_rng rng;
     nn_rng_seed(&rng, 9, 0);
-    for (int pass = 0; pass < 40; pass++) {
-        float z[B * C], got[B * C], want[B * C];
-        int32_t t[B];
-        int want_hits = 0;
-        for (int i = 0; i < B * C; i++)
-            z[i] = nn_rng_below(&rng, 4) == 0 ? specials[nn_rng_below(&rng, N_SPECIALS)]
-                                              : nn_rng_range(&rng, -5.0f, 5.0f);
-        for (int b = 0; b < B; b++) {
-            t[b] = (int32_t)nn_rng_below(&rng, C);
-            want_hits += nn_row_argmax(z + b * C, C) == t[b];
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        int C = widths[w];
+        for (int pass = 0; pass < 40; pass++) {
+            float z[B * C_MAX], got[B * C_MAX], want[B * C_MAX];
+            int32_t t[B];
+            int want_hits = 0;
+            for (int i = 0; i < B * C; i++)
+                z[i] = nn_rng_below(&rng, 4) == 0 ? specials[nn_rng_below(&rng, N_SPECIALS)]
+                                                  : nn_rng_range(&rng, -5.0f, 5.0f);
+            for (int b = 0; b < B; b++) {
+                /* odd rows: a random target; even rows: where the largest value
+                 * first is, so that only a non-finite value anywhere in the row,
+                 * in whichever chunk of columns, makes the row miss */
+                const float *row = z + b * C;
+                int first_max = 0;
+                for (int j = 1; j < C; j++)
+                    first_max = row[j] > row[first_max] ? j : first_max;
+                t[b] = b % 2 ? (int32_t)nn_rng_below(&rng, (uint32_t)C) : first_max;
+                want_hits += nn_row_argmax(row, C) == t[b];
+            }
+            float loss, want_loss = straight_cross_entropy(e, z, t, B, C, want);
+            int correct = -1;
+            assert_int_equal(nn_cross_entropy(z, t, B, C, &loss, got, &correct), NN_OK);
+            assert_true(same_bits_or_both_nan(&loss, &want_loss, 1));
+            assert_true(same_bits_or_both_nan(got, want, (size_t)B * C));
+            assert_int_equal(correct, want_hits);
         }
-        float loss, want_loss = straight_cross_entropy(e, z, t, B, C, want);
-        int correct = -1;
-        assert_int_equal(nn_cross_entropy(z, t, B, C, &loss, got, &correct), NN_OK);
-        assert_true(same_bits_or_both_nan(&loss, &want_loss, 1));
-        assert_true(same_bits_or_both_nan(got, want, B * C));
-        assert_int_equal(correct, want_hits);
     }
 }
 
