@@ -947,15 +947,21 @@ static void pack_transposed_blocks(float *dyt, const float *dY, int B, int O)
 /* dW (rows, cols ≤ FEW_COLS) at dw, row stride I, = (SET) or += (ADD) dY
  * (B, rows at row stride O)ᵀ · X (B, cols at row stride I): each element the
  * chain of FMAs over the batch in order from +0, then + old, as gemm_tile
- * gives it. rows (≤ FEW_OUTPUTS_TO) is a constant where this is inlined: 24
- * accumulators and 2 vectors of X, dY broadcast from memory. Lanes past cols
- * are masked (a 16-column tail computes zeros in the second vector: one
- * compiled copy for every width). */
-static ALWAYS_INLINE void few_outputs_tile(int rows, float *dw, const float *dY, const float *X,
-                                           int B, int I, int O, int cols, int store)
+ * gives it; with db (the first tile of a call), db (rows) (+)= Σ_k dY[k] as
+ * well, the same chain of adds bias_grad takes. rows (≤ FEW_OUTPUTS_TO) is a
+ * constant where this is inlined: 24 accumulators and 2 vectors of X, dY
+ * broadcast from memory. Lanes past cols are masked (a 16-column tail computes
+ * zeros in the second vector: one compiled copy for every width). db inside
+ * the loop: 32x64->10 at 203-212 GFLOP/s against 191-197 with bias_grad's
+ * separate pass (bench_kernels 0.3 --shape, Zen 5, 3 alternating runs),
+ * OpenBLAS 205-213. */
+static ALWAYS_INLINE void few_outputs_tile(int rows, float *dw, float *db, const float *dY,
+                                           const float *X, int B, int I, int O, int cols,
+                                           int store)
 {
     __m512 acc[FEW_OUTPUTS_TO][FEW_NV];
-    __mmask16 m[FEW_NV];
+    __mmask16 m[FEW_NV], row_mask = first_lanes(rows);
+    __m512 bias_sum = _mm512_setzero_ps();
     few_masks(m, cols);
 #pragma GCC unroll 12
     for (int r = 0; r < rows; r++)
@@ -977,33 +983,38 @@ static ALWAYS_INLINE void few_outputs_tile(int rows, float *dw, const float *dY,
             for (int v = 0; v < FEW_NV; v++)
                 acc[r][v] = _mm512_fmadd_ps(a, x[v], acc[r][v]);
         }
+        if (db)
+            bias_sum = _mm512_add_ps(bias_sum, _mm512_maskz_loadu_ps(row_mask, dY + (size_t)k * O));
     }
 #pragma GCC unroll 12
     for (int r = 0; r < rows; r++)
 #pragma GCC unroll 2
         for (int v = 0; v < FEW_NV; v++)
             store_sums(vector_at(dw, (size_t)r * I + 16 * v), m[v], acc[r][v], store);
+    if (db) /* the sum over rows in order from +0, then + old: bias_grad's bits */
+        store_sums(db, row_mask, bias_sum, store);
 }
 
 /* Columns [i0, i1) of dW (rows = O, I) (+)= dY (B,O)ᵀ · X (B,I) in
  * few_outputs_tile's tiles; rows a constant where this is inlined. */
-static ALWAYS_INLINE void few_outputs_rows(int rows, float *dW, const float *dY, const float *X,
-                                           int B, int I, int i0, int i1, int store)
+static ALWAYS_INLINE void few_outputs_rows(int rows, float *dW, float *db, const float *dY,
+                                           const float *X, int B, int I, int i0, int i1, int store)
 {
-    for (int n0 = i0; n0 < i1; n0 += FEW_COLS)
-        few_outputs_tile(rows, dW + n0, dY, X + n0, B, I, rows, imin(FEW_COLS, i1 - n0), store);
+    for (int n0 = i0; n0 < i1; n0 += FEW_COLS, db = NULL)
+        few_outputs_tile(rows, dW + n0, db, dY, X + n0, B, I, rows, imin(FEW_COLS, i1 - n0),
+                         store);
 }
 
-static __attribute__((noinline)) void few_outputs_weights(float *dW, const float *dY,
+static __attribute__((noinline)) void few_outputs_weights(float *dW, float *db, const float *dY,
                                                           const float *X, int B, int I, int O,
                                                           int i0, int i1, int store)
 {
     _Static_assert(FEW_OUTPUTS_FROM == 9 && FEW_OUTPUTS_TO == 12, "one case per row count");
     switch (O) {
-    case 9: few_outputs_rows(9, dW, dY, X, B, I, i0, i1, store); break;
-    case 10: few_outputs_rows(10, dW, dY, X, B, I, i0, i1, store); break;
-    case 11: few_outputs_rows(11, dW, dY, X, B, I, i0, i1, store); break;
-    default: few_outputs_rows(12, dW, dY, X, B, I, i0, i1, store); break;
+    case 9: few_outputs_rows(9, dW, db, dY, X, B, I, i0, i1, store); break;
+    case 10: few_outputs_rows(10, dW, db, dY, X, B, I, i0, i1, store); break;
+    case 11: few_outputs_rows(11, dW, db, dY, X, B, I, i0, i1, store); break;
+    default: few_outputs_rows(12, dW, db, dY, X, B, I, i0, i1, store); break;
     }
 }
 
@@ -1013,12 +1024,16 @@ static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY
                                            int B, int I, int O, int i0, int i1, float *scratch,
                                            int fresh)
 {
-    if (db)
-        bias_grad(db, dY, B, O, fresh);
-    if (O >= FEW_OUTPUTS_FROM && O <= FEW_OUTPUTS_TO) {
-        few_outputs_weights(dW, dY, X, B, I, O, i0, i1, fresh ? STORE_SET : STORE_ADD);
+    if (O >= FEW_OUTPUTS_FROM && O <= FEW_OUTPUTS_TO && i1 > i0) {
+        /* db rides along in the first tile's loop over the batch: alone, its
+         * chain of B dependent adds cost 3-10 % of this small product */
+        few_outputs_weights(dW, db, dY, X, B, I, O, i0, i1, fresh ? STORE_SET : STORE_ADD);
         return;
     }
+    if (db)
+        bias_grad(db, dY, B, O, fresh);
+    if (O >= FEW_OUTPUTS_FROM && O <= FEW_OUTPUTS_TO)
+        return;
     float *x_panel = scratch, *dyt = scratch + (size_t)B * NR;
     pack_transposed_blocks(dyt, dY, B, O);
     gemm_lhs dyt_blocks = {.base = dyt, .tile_step = (size_t)B, .row_step = 1, .col_step = MR};
