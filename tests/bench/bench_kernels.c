@@ -140,15 +140,15 @@ static void run_once(const nn_dense_kernels *k, gemm_kind gemm, bench_buffers *m
 #endif
 }
 
-/* The best seconds per call over samples taken for at least `seconds` after a
- * warm-up. A sample is one call, or as many as take ~50 µs for the smallest
- * shapes, so the clock's own cost stays out of the numbers. */
-static double best_call_seconds(const nn_dense_kernels *k, gemm_kind gemm, bench_buffers *m,
-                                int B, int I, int O, double seconds)
+/* The best seconds per call of call(context) over samples taken for at least
+ * `seconds` after a warm-up of 3 calls. A sample is one call, or as many as
+ * take ~50 µs for the smallest shapes, so the clock's own cost stays out of
+ * the numbers. */
+static double best_seconds_of(void (*call)(void *), void *context, double seconds)
 {
     double t0 = now_seconds();
     for (int i = 0; i < 3; i++)
-        run_once(k, gemm, m, B, I, O);
+        call(context);
     double per_call = (now_seconds() - t0) / 3;
     long calls_per_sample = per_call > 0 && per_call < 50e-6 ? (long)(50e-6 / per_call) + 1 : 1;
 
@@ -157,13 +157,35 @@ static double best_call_seconds(const nn_dense_kernels *k, gemm_kind gemm, bench
     while (end - start < seconds || samples < 3) {
         double s0 = now_seconds();
         for (long i = 0; i < calls_per_sample; i++)
-            run_once(k, gemm, m, B, I, O);
+            call(context);
         end = now_seconds();
         if ((end - s0) / calls_per_sample < best)
             best = (end - s0) / calls_per_sample;
         samples++;
     }
     return best;
+}
+
+/* One GEMM call of run_once, as best_seconds_of calls it. */
+typedef struct gemm_call {
+    const nn_dense_kernels *k;
+    gemm_kind gemm;
+    bench_buffers *m;
+    int B, I, O;
+} gemm_call;
+
+static void run_gemm_call(void *context)
+{
+    const gemm_call *c = context;
+    run_once(c->k, c->gemm, c->m, c->B, c->I, c->O);
+}
+
+/* The best seconds per call of `gemm` on table k (OpenBLAS when NULL). */
+static double best_call_seconds(const nn_dense_kernels *k, gemm_kind gemm, bench_buffers *m,
+                                int B, int I, int O, double seconds)
+{
+    gemm_call c = {k, gemm, m, B, I, O};
+    return best_seconds_of(run_gemm_call, &c, seconds);
 }
 
 /* The core's AVX2 FMA peak in GFLOP/s: 12 independent chains of 8-lane FMAs
@@ -331,9 +353,24 @@ static int print_peak_one(void)
     return 0;
 }
 
-/* Prints the best µs of a nn_cross_entropy call (loss, gradient and hits) on
- * B rows of C logits uniform in [-8, 8], over samples of at least 50 µs for
- * `seconds`. */
+/* One nn_cross_entropy call (loss, gradient and hits), as best_seconds_of calls it. */
+typedef struct loss_call {
+    const float *logits;
+    const int32_t *targets;
+    int B, C;
+    float *dlogits;
+} loss_call;
+
+static void run_loss_call(void *context)
+{
+    const loss_call *c = context;
+    float loss;
+    int correct;
+    nn_cross_entropy(c->logits, c->targets, c->B, c->C, &loss, c->dlogits, &correct);
+}
+
+/* Prints the best µs of a nn_cross_entropy call on B rows of C logits uniform
+ * in [-8, 8] (best_seconds_of over `seconds`). */
 static int print_loss(int B, int C, double seconds, unsigned *seed)
 {
     size_t n = (size_t)B * C;
@@ -347,23 +384,8 @@ static int print_loss(int B, int C, double seconds, unsigned *seed)
         logits[i] = 16.0f * ((float)rand_r(seed) / (float)RAND_MAX) - 8.0f;
     for (int b = 0; b < B; b++)
         targets[b] = (int32_t)(rand_r(seed) % (unsigned)C);
-    float loss;
-    int correct;
-    long calls = 1;
-    double t0 = now_seconds();
-    nn_cross_entropy(logits, targets, B, C, &loss, dlogits, &correct);
-    double once = now_seconds() - t0;
-    if (once > 0 && once < 50e-6)
-        calls = (long)(50e-6 / once) + 1;
-    double best = 1e30, start = now_seconds(), end = start;
-    for (long samples = 0; end - start < seconds || samples < 3; samples++) {
-        double s0 = now_seconds();
-        for (long i = 0; i < calls; i++)
-            nn_cross_entropy(logits, targets, B, C, &loss, dlogits, &correct);
-        end = now_seconds();
-        if ((end - s0) / calls < best)
-            best = (end - s0) / calls;
-    }
+    loss_call c = {logits, targets, B, C, dlogits};
+    double best = best_seconds_of(run_loss_call, &c, seconds);
     printf("loss=cross_entropy B=%d C=%d us=%.2f ns_per_logit=%.2f\n", B, C, best * 1e6,
            best * 1e9 / (double)n);
     nn_free(logits), nn_free(dlogits), nn_free(targets);
