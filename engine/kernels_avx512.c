@@ -1024,16 +1024,17 @@ static ALWAYS_INLINE void backward_weights(float *dW, float *db, const float *dY
                                            int B, int I, int O, int i0, int i1, float *scratch,
                                            int fresh)
 {
-    if (O >= FEW_OUTPUTS_FROM && O <= FEW_OUTPUTS_TO && i1 > i0) {
-        /* db rides along in the first tile's loop over the batch: alone, its
-         * chain of B dependent adds cost 3-10 % of this small product */
+    if (O >= FEW_OUTPUTS_FROM && O <= FEW_OUTPUTS_TO) {
+        /* db rides along in the first tile's loop over the batch (alone, its
+         * chain of B dependent adds cost 3-10 % of this small product); an
+         * empty range of columns has no tile to carry it */
+        if (db && i1 <= i0)
+            bias_grad(db, dY, B, O, fresh);
         few_outputs_weights(dW, db, dY, X, B, I, O, i0, i1, fresh ? STORE_SET : STORE_ADD);
         return;
     }
     if (db)
         bias_grad(db, dY, B, O, fresh);
-    if (O >= FEW_OUTPUTS_FROM && O <= FEW_OUTPUTS_TO)
-        return;
     float *x_panel = scratch, *dyt = scratch + (size_t)B * NR;
     pack_transposed_blocks(dyt, dY, B, O);
     gemm_lhs dyt_blocks = {.base = dyt, .tile_step = (size_t)B, .row_step = 1, .col_step = MR};
