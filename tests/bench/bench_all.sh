@@ -18,7 +18,8 @@
 #     scaling_flop of work, at least 2 batches, the best pass; PyTorch's first
 #     is untimed), in GFLOP/s and percent of the FMA peak (of 2 cores' peak at
 #     2 threads), beside preloaded PyTorch on the same rows at 1 and 2 threads
-#     and the ratio of the two at their best thread counts.
+#     and the ratio of the two at their best thread counts; and each row's
+#     ceiling with Adam's step apart from the GEMMs (bench_kernels --adam).
 # Its header names the CPU, its FMA peaks, its data caches (CPUID) and the
 # AVX-512 forward's blocking chosen from them (engine/kernels_blocking.h).
 # Each training row notes the host's steal time over its run, and each run at
@@ -460,9 +461,15 @@ fi
 # then the table: each row's best GFLOP/s of either at either thread count, and
 # their ratio; the targets count the rows from batch 32 up.
 scaling_keys=(); torch_specs=""
-declare -A sc_samples sc_epochs sc_flop sc_cells sc_nnlab_best sc_torch sc_torch_cores sc_pct1
+declare -A sc_samples sc_epochs sc_flop sc_cells sc_nnlab_best sc_torch sc_torch_cores sc_pct1 sc_ceiling
+ceiling_below=0
 for layers in 1 3; do
   for hidden in 64 256 1024 4096; do
+    # Adam's step alone on this model's parameters (bench_kernels --adam, one
+    # thread): with the GEMMs at the full peak and the step after them, a
+    # 1-thread run reads at most gemm ÷ (gemm + step) of the peak at a batch
+    params=$((784 * hidden + hidden + (layers - 1) * (hidden * hidden + hidden) + 10 * hidden + 10))
+    adam_ns=$("$kernels" 0.2 --adam "$params" 2>/dev/null | sed -n 's/.*ns_per_param=\([^ ]*\).*/\1/p')
     for batch in 8 32 128 512; do
       key="$layers:$hidden:$batch"
       per_sample=$(calc "%.0f" "2 * (2 * 784 * $hidden + 3 * $hidden * 10 + 3 * ($layers - 1) * $hidden * $hidden)")
@@ -475,6 +482,10 @@ for layers in 1 3; do
       # at 784-4096-10, a quarter of its pass at batch 512); the third is warm
       epochs=3
       scaling_keys+=("$key"); sc_samples[$key]=$samples; sc_epochs[$key]=$epochs
+      if [ -n "$peak" ] && [ -n "$adam_ns" ]; then
+        sc_ceiling[$key]=$(calc "%.0f" "100 * ($per_sample * $batch / $peak) / ($per_sample * $batch / $peak + $params * $adam_ns)")
+        [ "$batch" -ge 32 ] && [ "${sc_ceiling[$key]}" -lt 70 ] && ceiling_below=$((ceiling_below + 1))
+      fi
       sc_flop[$key]=$(calc "%.6e" "$samples * $per_sample")
       torch_specs="$torch_specs${torch_specs:+,}$layers:$hidden:$batch:$samples:$epochs"
       cells=""; base=""
@@ -560,11 +571,13 @@ for key in "${scaling_keys[@]}"; do
   fi
   shape=784
   for ((l = 0; l < layers; l++)); do shape="$shape-$hidden"; done
-  scaling_rows+=("| $shape-10 | $batch | ${sc_samples[$key]} × ${sc_epochs[$key]}$cells$torch_cells | $ratio |")
+  ceiling="-"
+  [ -n "${sc_ceiling[$key]:-}" ] && ceiling="${sc_ceiling[$key]} %"
+  scaling_rows+=("| $shape-10 | $batch | ${sc_samples[$key]} × ${sc_epochs[$key]} | $ceiling$cells$torch_cells | $ratio |")
 done
 
 if [ -z "$peak" ]; then scaling_pct_target="not measured (no FMA peak)"
-else scaling_pct_target="on $pct_met of the $pct_rows rows measured"; fi
+else scaling_pct_target="on $pct_met of the $pct_rows rows measured ($ceiling_below of them have a ceiling under 70 %)"; fi
 if [ -z "$python" ]; then scaling_torch_target="not measured (no PyTorch)"
 else scaling_torch_target="on $torch_met of the $torch_rows rows measured${torch_scaling_failed:+ (PyTorch failed at threads$torch_scaling_failed)}"; fi
 
@@ -601,9 +614,9 @@ paths=${paths%; }
   echo
   echo "### Scaling: 784-H…-10 ReLU Adam, GFLOP/s: nnlab.fit (% of the FMA peak × threads, speed-up of 2 threads over 1) and preloaded PyTorch"
   echo
-  echo "nnlab: the best of the passes (the first faults in its buffers and the test evaluation after it grows them, so the best is a later one); a 2-thread cell flagged \"one core's two hardware threads\" had both CPUs' FMA peak at once under 1.5× one core's just before or after it. PyTorch: the same layers, optimizer, samples and number of passes, data preloaded as one tensor, the best pass after a first untimed one (\"CPU n cores\": the process's CPU time over that pass ÷ its seconds, where PyTorch's BLAS ran threads of its own beside torch.set_num_threads); \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). Targets from batch 32 up ($rows_from_32 rows): ≥ 70 % of the peak at 1 thread $scaling_pct_target; ≥ 1.0× PyTorch $scaling_torch_target."
+  echo "nnlab: the best of the passes (the first faults in its buffers and the test evaluation after it grows them, so the best is a later one); a 2-thread cell flagged \"one core's two hardware threads\" had both CPUs' FMA peak at once under 1.5× one core's just before or after it. PyTorch: the same layers, optimizer, samples and number of passes, data preloaded as one tensor, the best pass after a first untimed one (\"CPU n cores\": the process's CPU time over that pass ÷ its seconds, where PyTorch's BLAS ran threads of its own beside torch.set_num_threads); \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). \"ceiling, Adam apart\": the most % of the peak a 1-thread run can read with its GEMMs at the full peak and Adam's step after them at its own measured speed (bench_kernels --adam on the model's parameters, ns a parameter): GEMM time ÷ (GEMM time + step time), before the loader, the loss and the activations. Targets from batch 32 up ($rows_from_32 rows): ≥ 70 % of the peak at 1 thread $scaling_pct_target; ≥ 1.0× PyTorch $scaling_torch_target."
   echo
-  echo "| layers | batch | samples × epochs (best epoch) | nnlab 1 thread | nnlab 2 threads | PyTorch 1 thread | PyTorch 2 threads | vs PyTorch |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| layers | batch | samples × epochs (best epoch) | ceiling, Adam apart | nnlab 1 thread | nnlab 2 threads | PyTorch 1 thread | PyTorch 2 threads | vs PyTorch |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${scaling_rows[@]}"
 } | if [ -n "$out" ]; then tee "$out"; else cat; fi

@@ -6,6 +6,7 @@
  *                 [--summary | --scaling | --shape BxIxO ...]   (default 0.2 s)
  *   bench_kernels --peak-pair | --peak-one
  *   bench_kernels [seconds-per-cell] --loss BxC
+ *   bench_kernels [seconds-per-cell] --adam N
  *
  * --peak-pair prints the widest FMA loop's GFLOP/s on two threads at once
  * (fma_peak_pair=SUM each=A,B): about twice one core's peak when the two
@@ -41,6 +42,13 @@
  * ns a logit:
  *   loss=cross_entropy B=32 C=10 us=1.13 ns_per_logit=3.53
  *
+ * --adam N prints one Adam step (nn_optim_step, PyTorch's defaults, one
+ * thread) over N parameters with gradients uniform in [-1e-3, 1e-3], every
+ * seventh one 0: the best ns a parameter. What the scaling table's rows at
+ * small batches are held by (tests/bench/bench_all.sh turns it into each
+ * row's ceiling):
+ *   optim=adam params=203530 ns_per_param=0.201
+ *
  * --scaling prints the widest table's GFLOP/s (and percent of the FMA peak) on
  * large layers, 784→1024, 1024→1024, 2048→2048 and 4096→4096 at batch 8, 32, 128 and
  * 512: whether the kernels lose speed once the weights outgrow the caches
@@ -67,6 +75,8 @@
 #include "nn_kernels.h"
 #include "nn_loss.h"
 #include "nn_mem.h"
+#include "nn_optim.h"
+#include "nn_threads.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
@@ -392,6 +402,42 @@ static int print_loss(int B, int C, double seconds, unsigned *seed)
     return 0;
 }
 
+/* One Adam step, as best_seconds_of calls it. */
+typedef struct adam_call {
+    nn_optim *opt;
+    float *params;
+    const float *grads;
+} adam_call;
+
+static void run_adam_call(void *context)
+{
+    const adam_call *c = context;
+    nn_optim_step(c->opt, c->params, c->grads);
+}
+
+/* Prints the best ns a parameter of one Adam step over n parameters, on one
+ * thread (best_seconds_of over `seconds`). */
+static int print_adam(long n, double seconds, unsigned *seed)
+{
+    float *params = nn_alloc_floats((size_t)n), *grads = nn_alloc_floats((size_t)n);
+    nn_optim *opt = NULL;
+    nn_optim_config config = nn_optim_defaults(NN_OPTIM_ADAM);
+    if (!params || !grads || nn_optim_create(&opt, &config, (size_t)n) != NN_OK ||
+        nn_threads_set(1) != NN_OK) {
+        fprintf(stderr, "bench_kernels: --adam %ld: %s\n", n, nn_error_message());
+        return 1;
+    }
+    for (long i = 0; i < n; i++) {
+        params[i] = 0.1f * ((float)rand_r(seed) / (float)RAND_MAX) - 0.05f;
+        grads[i] = i % 7 ? 2e-3f * ((float)rand_r(seed) / (float)RAND_MAX) - 1e-3f : 0.0f;
+    }
+    adam_call c = {opt, params, grads};
+    double best = best_seconds_of(run_adam_call, &c, seconds);
+    printf("optim=adam params=%ld ns_per_param=%.3f\n", n, best * 1e9 / (double)n);
+    nn_optim_free(opt), nn_free(params), nn_free(grads);
+    return 0;
+}
+
 /* The widest peak: what the kernels' speed is read against. */
 static double fma_peak_gflops(void)
 {
@@ -574,6 +620,7 @@ int main(int argc, char **argv)
 {
     double min_seconds = 0.2;
     int summary = 0, scaling = 0, loss_B = 0, loss_C = 0;
+    long adam_params = 0;
     shape picked[16];
     size_t n_picked = 0;
     for (int i = 1; i < argc; i++) {
@@ -605,6 +652,14 @@ int main(int argc, char **argv)
             }
             i++;
         }
+        else if (strcmp(argv[i], "--adam") == 0) {
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%ld", &adam_params) != 1 || adam_params < 1 ||
+                adam_params > (1L << 30)) {
+                fprintf(stderr, "bench_kernels: --adam wants a parameter count, 1 to 2^30\n");
+                return 2;
+            }
+            i++;
+        }
         else if (strcmp(argv[i], "--blocking") == 0) {
             nn_blocking b;
             if (i + 1 >= argc || sscanf(argv[i + 1], "%d,%d,%d", &b.blocked_from, &b.k_block,
@@ -626,6 +681,8 @@ int main(int argc, char **argv)
 #endif
     if (loss_B > 0)
         return print_loss(loss_B, loss_C, min_seconds, &seed);
+    if (adam_params > 0)
+        return print_adam(adam_params, min_seconds, &seed);
     if (scaling) {
         bench_scaling(min_seconds, &seed);
         return 0;
