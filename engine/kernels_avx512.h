@@ -14,7 +14,11 @@
  *                     up to 8); when I is longer than the blocking's
  *                     blocked_from (kernels_blocking.h), 10 · its k_block, then
  *                     the accumulators of a block of up to row_block rows'
- *                     tiles between blocks of k: 320 floats a tile of 4 rows.
+ *                     tiles between blocks of k: 320 floats a tile of 4 rows,
+ *                     for each of FORWARD_GROUP strips from FORWARD_GROUP_FROM
+ *                     inputs (where a row block's X can outgrow L2: row_block
+ *                     rows of more than 2048 inputs, see kernels_avx512.c's
+ *                     strips_per_group).
  *                     Sized here for any blocking nn_blocking_set takes, at
  *                     NN_K_BLOCK_MAX floats a row of W in every case, so the
  *                     tiles always start at the same 64-byte-aligned place. */
@@ -22,6 +26,8 @@
 #define NN_AVX512_PANEL_COLS 48
 #define NN_AVX512_FORWARD_STRIP_ROWS_OF_W 10
 #define NN_AVX512_FORWARD_TILE_SAVED (4 * 5 * 16)
+#define NN_AVX512_FORWARD_GROUP 4
+#define NN_AVX512_FORWARD_GROUP_FROM 2048
 
 static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
 {
@@ -32,8 +38,9 @@ static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
     size_t forward = NN_AVX512_FORWARD_STRIP_ROWS_OF_W * (((size_t)(I > 0 ? I : 1) + 7) / 8 * 8);
     if (I > NN_BLOCKED_FROM_MIN) {
         size_t rows = b < NN_ROW_BLOCK_MAX ? b : NN_ROW_BLOCK_MAX;
+        size_t strips = I > NN_AVX512_FORWARD_GROUP_FROM ? NN_AVX512_FORWARD_GROUP : 1;
         size_t blocked = NN_AVX512_FORWARD_STRIP_ROWS_OF_W * NN_K_BLOCK_MAX +
-                         (rows + 3) / 4 * NN_AVX512_FORWARD_TILE_SAVED;
+                         strips * ((rows + 3) / 4) * NN_AVX512_FORWARD_TILE_SAVED;
         forward = forward > blocked ? forward : blocked;
     }
     size_t need = backward_input > backward_weights ? backward_input : backward_weights;

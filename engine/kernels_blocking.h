@@ -37,7 +37,12 @@ nn_cpu_caches nn_cpu_caches_detect(void);
  *   row_block     rows of X per block, whose X stays in L2 while every strip of
  *                 W passes over it: 128 rows per MiB of L2 (Zen 5's 1 MiB: 400
  *                 KB of X at 784 inputs, a batch of 128 in one block), a multiple
- *                 of 4 in [32, 256]. 128 when L2 is unknown. */
+ *                 of 4 in [32, 256]. 128 when L2 is unknown. Where a row
+ *                 block's X outgrows L2 (more than row_block · 2048 floats:
+ *                 128 rows of more than 2048 inputs on a Zen 5), strips of W
+ *                 take each block of k in groups of 4, so that X's block is
+ *                 read from L3 once a group, not once a strip (kernels_avx512.c,
+ *                 strips_per_group). */
 typedef struct nn_blocking {
     int blocked_from, k_block, row_block;
 } nn_blocking;

@@ -562,7 +562,11 @@ static void test_paths_backward_weights_same_bits(void **state)
 /* The AVX-512 forward gives the same bits under every blocking
  * nn_blocking_set takes (kernels_blocking.h: the one this CPU's caches give is
  * only one of them): whole rows and blocks of k either side of each
- * blocked_from, several blocks and a tail, row blocks that cut a batch. */
+ * blocked_from, several blocks and a tail, row blocks that cut a batch, and
+ * strips taken in groups where a row block's X outgrows L2 (rows × I > 2048 ×
+ * row_block: the last two shapes under the first and last blockings, whose
+ * second row blocks are too short to group; a group of 4 strips then 1, and
+ * a group whose last strip has 10 columns). */
 static void test_avx512_forward_any_blocking(void **state)
 {
     (void)state;
@@ -575,7 +579,7 @@ static void test_avx512_forward_any_blocking(void **state)
     };
     static const shape shapes[] = {
         {5, 300, 11}, {37, 700, 17}, {33, 640, 8}, {9, 641, 16}, {130, 1031, 10},
-        {67, 2053, 9}, {70, 257, 3}, {40, 200, 8}, {12, 256, 6},
+        {67, 2053, 9}, {70, 257, 3}, {40, 200, 8}, {12, 256, 6}, {40, 2100, 37}, {36, 2053, 26},
     };
     uint64_t seed = 900;
     for (size_t i = 0; i < sizeof blockings / sizeof blockings[0]; i++) {
