@@ -541,13 +541,14 @@ static void act_strip(float *y, size_t ld, int rows, __mmask16 col_mask, nn_act 
  * There, FORWARD_GROUP strips take each block of k in turn, so X's block is
  * read from L3 once for all of them, and their tiles' accumulators wait in
  * scratch side by side (160 KB at 4 strips of 128 rows). Measured on a Zen 5
- * (tests/bench's forward alone, median GFLOP/s of 5-9 calls, 2-3 alternating
- * runs): 128x4096->4096 155-171 in one strip at a time, 173-192 in groups of
- * 4 (groups of 2: 169-189, 8: 185-187, 16: 173-193); 512x4096->4096 156-175
- * against 177-188; 256x4096->4096 159-164 against 168-178. Where X fits L2 the
- * groups gained nothing (64x4096->4096, 128x2048->2048: within the noise) or
- * lost (32x4096->4096: 135-136 against 116-129, where W streams from memory
- * and a group reads 32 of its rows at once, 2 KB of each, not 8). */
+ * (the forward alone, in a throwaway harness over the kernel table: median
+ * GFLOP/s of 5-9 calls, 2-7 alternating runs), one strip at a time against
+ * groups of 4: 128x4096->4096 150-174 / 173-192 (groups of 2: 169-189, of 8:
+ * 185-187, of 16: 173-193), 512x4096->4096 156-175 / 170-191, 256x4096->4096
+ * 159-164 / 168-178. Where X fits L2 the groups gained nothing
+ * (64x4096->4096, 128x2048->2048: within the noise) or lost (32x4096->4096:
+ * 135-136 / 116-129; W streams from memory there, and a group reads 32 of its
+ * rows 2 KB at a time instead of 8). */
 static ALWAYS_INLINE int strips_per_group(int rows, int I, const nn_blocking *blocks)
 {
     _Static_assert(NN_AVX512_FORWARD_GROUP_FROM == 2048, "rows <= row_block: only I > 2048 groups");
