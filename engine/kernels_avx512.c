@@ -560,7 +560,7 @@ static ALWAYS_INLINE int strips_per_group(int rows, int I, const nn_blocking *bl
  * every block of k in turn over each strip (one block of I itself for whole
  * rows), each strip's saved tiles in slot j of scratch; then, unless the range
  * is whole rows (see avx512_forward_cols), their activations. */
-static void forward_group(float *y, const float *x, const float *W, const float *b, int rows,
+static ALWAYS_INLINE void forward_group(float *y, const float *x, const float *W, const float *b, int rows,
                           int I, int O, nn_act act, float slope, const int c0[], const int cols[],
                           int n, bool whole_rows, float *scratch, const nn_blocking *blocks)
 {
