@@ -425,84 +425,88 @@ static ALWAYS_INLINE int forward_packs(int B, int I)
     return B >= 64 || I % 512 == 0;
 }
 
-/* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b over one block [k0, k1) of I
- * (k0 a multiple of 16; [0, I) for whole rows, see the blocking above), pairs
- * = ceil(cols / 2) and packed constants (1..5; whether W goes through
- * pack_pairs into panel): the strip's W for the block packed once and run over
- * every row tile, the tiles' accumulators kept in `saved` between blocks. */
+/* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b, pairs = ceil(cols / 2) and
+ * packed constants (1..5; whether W goes through pack_pairs into panel). Over
+ * [k_lo, k_hi) of I (all of it, or one block in a group, see forward_grouped)
+ * in blocks of k_block (a multiple of 16; I itself for whole rows, see the
+ * blocking above), each block of the strip's W packed once and run over every
+ * row tile, the tiles' accumulators kept in `saved` between blocks. */
 static ALWAYS_INLINE void forward_strip_as(int pairs, int packed, int cols, float *Y,
                                            const float *X, const float *W, const float *b,
                                            int B, int I, int O, int o0, float *panel,
-                                           float *saved, int k0, int k1)
+                                           float *saved, int k_block, int k_lo, int k_hi)
 {
     __mmask16 col_mask = first_lanes(cols);
     __m512 bias = b ? _mm512_maskz_loadu_ps(col_mask, b + o0) : _mm512_setzero_ps();
     const float *w[DOT_COLS];
     for (int c = 0; c < DOT_COLS; c++)
         w[c] = W + (size_t)(o0 + imin(c, cols - 1)) * I;
-    if (packed) {
-        const float *wk[DOT_COLS];
-        for (int c = 0; c < DOT_COLS; c++)
-            wk[c] = w[c] + k0;
-        pack_pairs(pairs, panel, wk, k1 - k0);
-    }
-    int r0 = 0;
-    float *tile_saved = saved;
-    /* Read in place, each register of a pair of W's rows takes a load and
-     * an insert, and those set the pace: a tile of 6 rows of X feeds 24
-     * FMAs from the 4 pairs' inserts, where one of 4 rows fed 16 (24
-     * accumulators, 6 rows of X and a pair: 31 of the 32 registers, so
-     * not with a fifth pair, nor in blocks of k, whose saved tiles hold 4
-     * rows). Over the first multiple of 12 rows, so that the rest is
-     * whole tiles of 4 and at most 3 rows (32 = 4·6 + 2·4; a 6 + 2 split
-     * at 8 rows ran at 180 against 190 GFLOP/s). bench_kernels 0.3
-     * --shape, Zen 5, GFLOP/s, 3 alternating runs, 6-row tiles against
-     * 4-row: 32x784->64 202-225 / 198-204, 32x784->256 197-213 / 184-197,
-     * 32x784->1024 198-202 / 176-197, 16x784->256 204-213 / 183-208;
-     * the seed's forward in its epoch 32.2-36.0 against 35.8-39.1 ms
-     * (bench_phases cpu, 8 runs). With W packed (64 rows and up) they
-     * were no faster (128x784->256: 198-233 against 210-217), so they
-     * stay off there. `saved` is unused here (whole rows): panel stands
-     * in. */
-    if (!packed && pairs <= 4 && k0 == 0 && k1 == I)
-        for (int tall_end = B / 12 * 12; r0 < tall_end; r0 += TALL_ROWS)
-            forward_rows(TALL_ROWS, TALL_ROWS, pairs, packed, Y + (size_t)r0 * O + o0, O, X,
-                         r0, I, k0, k1, panel, w, bias, col_mask, panel);
+    for (int k0 = k_lo; k0 < k_hi; k0 += k_block) {
+        int k1 = imin(I, k0 + k_block);
+        if (packed) {
+            const float *wk[DOT_COLS];
+            for (int c = 0; c < DOT_COLS; c++)
+                wk[c] = w[c] + k0;
+            pack_pairs(pairs, panel, wk, k1 - k0);
+        }
+        int r0 = 0;
+        float *tile_saved = saved;
+        /* Read in place, each register of a pair of W's rows takes a load and
+         * an insert, and those set the pace: a tile of 6 rows of X feeds 24
+         * FMAs from the 4 pairs' inserts, where one of 4 rows fed 16 (24
+         * accumulators, 6 rows of X and a pair: 31 of the 32 registers, so
+         * not with a fifth pair, nor in blocks of k, whose saved tiles hold 4
+         * rows). Over the first multiple of 12 rows, so that the rest is
+         * whole tiles of 4 and at most 3 rows (32 = 4·6 + 2·4; a 6 + 2 split
+         * at 8 rows ran at 180 against 190 GFLOP/s). bench_kernels 0.3
+         * --shape, Zen 5, GFLOP/s, 3 alternating runs, 6-row tiles against
+         * 4-row: 32x784->64 202-225 / 198-204, 32x784->256 197-213 / 184-197,
+         * 32x784->1024 198-202 / 176-197, 16x784->256 204-213 / 183-208;
+         * the seed's forward in its epoch 32.2-36.0 against 35.8-39.1 ms
+         * (bench_phases cpu, 8 runs). With W packed (64 rows and up) they
+         * were no faster (128x784->256: 198-233 against 210-217), so they
+         * stay off there. `saved` is unused here (whole rows): panel stands
+         * in. */
+        if (!packed && pairs <= 4 && k0 == 0 && k1 == I)
+            for (int tall_end = B / 12 * 12; r0 < tall_end; r0 += TALL_ROWS)
+                forward_rows(TALL_ROWS, TALL_ROWS, pairs, packed, Y + (size_t)r0 * O + o0, O, X,
+                             r0, I, k0, k1, panel, w, bias, col_mask, panel);
 #define ROWS(n, keep)                                                                      \
     forward_rows(n, keep, pairs, packed, Y + (size_t)r0 * O + o0, O, X, r0, I, k0, k1, panel, w, \
                  bias, col_mask, tile_saved)
-    for (; r0 + DOT_ROWS <= B; r0 += DOT_ROWS, tile_saved += FORWARD_TILE_SAVED)
-        ROWS(DOT_ROWS, DOT_ROWS);
-    _Static_assert(DOT_ROWS == 4, "one case per leftover row count");
-    if (pairs == DOT_PAIRS && r0 < B) { /* a whole tile, its last rows repeated, not stored */
-        ROWS(DOT_ROWS, B - r0);
-        return;
-    }
-    switch (B - r0) {
-    case 3: ROWS(3, 3); break;
-    case 2: ROWS(2, 2); break;
-    case 1: ROWS(1, 1); break;
-    default: break;
-    }
+        for (; r0 + DOT_ROWS <= B; r0 += DOT_ROWS, tile_saved += FORWARD_TILE_SAVED)
+            ROWS(DOT_ROWS, DOT_ROWS);
+        _Static_assert(DOT_ROWS == 4, "one case per leftover row count");
+        if (pairs == DOT_PAIRS && r0 < B) { /* a whole tile, its last rows repeated, not stored */
+            ROWS(DOT_ROWS, B - r0);
+            continue;
+        }
+        switch (B - r0) {
+        case 3: ROWS(3, 3); break;
+        case 2: ROWS(2, 2); break;
+        case 1: ROWS(1, 1); break;
+        default: break;
+        }
 #undef ROWS
+    }
 }
 
-/* forward_strip_as for one block of k, the strip being slot `slot` of its
- * group: the panel, then (only for blocks of k: scratch is larger then) each
- * slot's saved tiles. */
 static ALWAYS_INLINE void forward_strip(int pairs, int cols, float *Y, const float *X,
                                         const float *W, const float *b, int B, int I, int O,
                                         int o0, float *scratch, const nn_blocking *blocks,
-                                        int slot, int k0, int k1)
+                                        int slot, int k_lo, int k_hi)
 {
+    /* the panel, then the saved tiles, only for blocks of k (scratch is larger then) */
+    bool blocked = I > blocks->blocked_from;
     float *panel = scratch;
-    float *saved = I > blocks->blocked_from ? scratch + DOT_COLS * NN_K_BLOCK_MAX +
-                                                  (size_t)slot * ((B + 3) / 4) * FORWARD_TILE_SAVED
-                                            : NULL;
+    float *saved = blocked ? scratch + DOT_COLS * NN_K_BLOCK_MAX +
+                                 (size_t)slot * ((B + 3) / 4) * FORWARD_TILE_SAVED
+                           : NULL;
+    int k_block = blocked ? blocks->k_block : I;
     if (forward_packs(B, I))
-        forward_strip_as(pairs, 1, cols, Y, X, W, b, B, I, O, o0, panel, saved, k0, k1);
+        forward_strip_as(pairs, 1, cols, Y, X, W, b, B, I, O, o0, panel, saved, k_block, k_lo, k_hi);
     else
-        forward_strip_as(pairs, 0, cols, Y, X, W, b, B, I, O, o0, panel, saved, k0, k1);
+        forward_strip_as(pairs, 0, cols, Y, X, W, b, B, I, O, o0, panel, saved, k_block, k_lo, k_hi);
 }
 
 /* y (rows, cols <= 8) with row stride ld: y = act(y), two rows per register;
@@ -532,6 +536,14 @@ static void act_strip(float *y, size_t ld, int rows, __mmask16 col_mask, nn_act 
     }
 }
 
+/* y (rows, cols <= 10) with row stride O: y = act(y), in act_strip's 8 columns at most. */
+static void act_cols(float *y, int O, int rows, int cols, nn_act act, float slope)
+{
+    act_strip(y, (size_t)O, rows, first_lanes(imin(cols, STRIP_COLS)), act, slope);
+    if (cols > STRIP_COLS)
+        act_strip(y + STRIP_COLS, (size_t)O, rows, first_lanes(cols - STRIP_COLS), act, slope);
+}
+
 /* Strips per group for a row block of `rows` rows of I inputs: in blocks of k,
  * each strip runs its block of k over every row tile, so X's block (rows ×
  * k_block, 256 KB at 128 × 512) is read from L2 while the strip's W is in L1;
@@ -556,50 +568,55 @@ static ALWAYS_INLINE int strips_per_group(int rows, int I, const nn_blocking *bl
     return I > blocks->blocked_from && x_outgrows_l2 ? FORWARD_GROUP : 1;
 }
 
-/* One group of n strips (columns c0[j] .. c0[j] + cols[j]) of one row block:
- * every block of k in turn over each strip (one block of I itself for whole
- * rows), each strip's saved tiles in slot j of scratch; then, unless the range
- * is whole rows (see avx512_forward_cols), their activations. Inlined: as a
- * function of its own, the small batches' forward (whole rows, one strip a
- * group) ran 3-5 % slower than the loop it replaced (32x784->64 best 196-201
- * GFLOP/s against 202-210, 32x784->256 191-202 against 205-210, 4 alternating
- * runs on a Zen 5); inlined, as fast. */
-static ALWAYS_INLINE void forward_group(float *y, const float *x, const float *W, const float *b,
-                                        int rows, int I, int O, nn_act act, float slope,
-                                        const int c0[], const int cols[], int n, bool whole_rows,
-                                        float *scratch, const nn_blocking *blocks)
+/* Columns [o0, o1) of one row block of `rows` rows (y, x at its first row)
+ * whose strips go in groups (strips_per_group): each group's strips take every
+ * block of k in turn, each strip's tiles' accumulators in its slot of scratch,
+ * then, unless the range is whole rows, the group's activations. A function
+ * of its own, so that avx512_forward_cols' loop over single strips compiles
+ * as it did before groups: with one loop for both, the small batches' forward
+ * lost 2-5 % (32x784->64 best 196-215 GFLOP/s against 202-220), and with this
+ * loop inlined beside that one, a quarter (about 160 against 205); as it is,
+ * 215-217 against 212-220 (the forward alone, 4 alternating runs, Zen 5). */
+static __attribute__((noinline)) void forward_grouped(float *y, const float *x, const float *W,
+                                                     const float *b, int rows, int I, int O,
+                                                     nn_act act, float slope, int o0, int o1,
+                                                     bool whole_rows, float *scratch,
+                                                     const nn_blocking *blocks)
 {
-    int k_step = I > blocks->blocked_from ? blocks->k_block : I;
-    for (int k_lo = 0; k_lo < I; k_lo += k_step) {
-        int k_hi = imin(I, k_lo + k_step);
-        for (int j = 0; j < n; j++) {
+    for (int g = o0; g < o1;) {
+        int c0[FORWARD_GROUP], cols[FORWARD_GROUP], n = 0;
+        for (; g < o1 && n < FORWARD_GROUP; g += cols[n++]) {
+            c0[n] = g;
+            cols[n] = o1 - g <= DOT_COLS ? o1 - g : STRIP_COLS;
+        }
+        for (int k_lo = 0; k_lo < I; k_lo += blocks->k_block) {
+            int k_hi = imin(I, k_lo + blocks->k_block);
+            for (int j = 0; j < n; j++) {
 #define STRIP(pairs) \
     forward_strip(pairs, cols[j], y, x, W, b, rows, I, O, c0[j], scratch, blocks, j, k_lo, k_hi)
-            switch ((cols[j] + 1) / 2) {
-            case 5: STRIP(5); break;
-            case 4: STRIP(4); break;
-            case 3: STRIP(3); break;
-            case 2: STRIP(2); break;
-            default: STRIP(1); break;
-            }
+                switch ((cols[j] + 1) / 2) {
+                case 5: STRIP(5); break;
+                case 4: STRIP(4); break;
+                case 3: STRIP(3); break;
+                case 2: STRIP(2); break;
+                default: STRIP(1); break;
+                }
 #undef STRIP
+            }
         }
-    }
-    for (int j = 0; j < n && !whole_rows; j++) { /* act_strip takes 8 columns at most */
-        act_strip(y + c0[j], (size_t)O, rows, first_lanes(imin(cols[j], STRIP_COLS)), act, slope);
-        if (cols[j] > STRIP_COLS)
-            act_strip(y + c0[j] + STRIP_COLS, (size_t)O, rows, first_lanes(cols[j] - STRIP_COLS),
-                      act, slope);
+        for (int j = 0; j < n && !whole_rows; j++)
+            act_cols(y + c0[j], O, rows, cols[j], act, slope);
     }
 }
 
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)), in strips of
- * 8 columns from o0, the last of 9 or 10 when that many are left, taken in
- * groups (strips_per_group). The activation runs over each finished group
- * while it is in cache; or, when the range is whole rows, over the block's
- * rows at once, all 16 lanes busy (a strip of 10 columns would spend 16 lanes
- * on 8 and 2). Every element is the same chain whatever the range or the
- * grouping (see dot_tile_fma), and the activation is elementwise. */
+ * 8 columns from o0, the last of 9 or 10 when that many are left, one at a
+ * time or in groups (forward_grouped). The activation runs over each finished
+ * strip or group while it is in cache; or, when the range is whole rows, over
+ * the block's rows at once, all 16 lanes busy (a strip of 10 columns would
+ * spend 16 lanes on 8 and 2). Every element is the same chain whatever the
+ * range or the grouping (see dot_tile_fma), and the activation is
+ * elementwise. */
 static void avx512_forward_cols(float *Y, const float *X, const float *W, const float *b,
                                 int B, int I, int O, nn_act act, float slope, int o0, int o1,
                                 float *scratch)
@@ -611,16 +628,25 @@ static void avx512_forward_cols(float *Y, const float *X, const float *W, const 
         int rows = imin(blocks.row_block, B - r0);
         float *y = Y + (size_t)r0 * O;
         const float *x = X + (size_t)r0 * I;
-        int group = strips_per_group(rows, I, &blocks);
-        for (int c = o0; c < o1;) {
-            int c0[FORWARD_GROUP], cols[FORWARD_GROUP], n = 0;
-            for (; c < o1 && n < group; c += cols[n++]) {
-                c0[n] = c;
-                cols[n] = o1 - c <= DOT_COLS ? o1 - c : STRIP_COLS;
+        if (strips_per_group(rows, I, &blocks) > 1)
+            forward_grouped(y, x, W, b, rows, I, O, act, slope, o0, o1, whole_rows, scratch,
+                            &blocks);
+        else
+            for (int c0 = o0, cols; c0 < o1; c0 += cols) {
+                cols = o1 - c0 <= DOT_COLS ? o1 - c0 : STRIP_COLS;
+#define STRIP(pairs) \
+    forward_strip(pairs, cols, y, x, W, b, rows, I, O, c0, scratch, &blocks, 0, 0, I)
+                switch ((cols + 1) / 2) {
+                case 5: STRIP(5); break;
+                case 4: STRIP(4); break;
+                case 3: STRIP(3); break;
+                case 2: STRIP(2); break;
+                default: STRIP(1); break;
+                }
+#undef STRIP
+                if (!whole_rows)
+                    act_cols(y + c0, O, rows, cols, act, slope);
             }
-            forward_group(y, x, W, b, rows, I, O, act, slope, c0, cols, n, whole_rows, scratch,
-                          &blocks);
-        }
         if (whole_rows && act != NN_ACT_NONE)
             avx512_act_forward(y, y, (size_t)rows * O, act, slope);
     }
