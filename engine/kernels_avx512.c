@@ -509,6 +509,23 @@ static ALWAYS_INLINE void forward_strip(int pairs, int cols, float *Y, const flo
         forward_strip_as(pairs, 0, cols, Y, X, W, b, B, I, O, o0, panel, saved, k_block, k_lo, k_hi);
 }
 
+/* forward_strip for a strip of `cols` columns (1..10): one compiled copy per
+ * pair count where this is inlined. */
+static ALWAYS_INLINE void forward_strip_cols(int cols, float *Y, const float *X, const float *W,
+                                             const float *b, int B, int I, int O, int o0,
+                                             float *scratch, const nn_blocking *blocks, int slot,
+                                             int k_lo, int k_hi)
+{
+    _Static_assert(DOT_PAIRS == 5, "one case per pair count");
+    switch ((cols + 1) / 2) {
+    case 5: forward_strip(5, cols, Y, X, W, b, B, I, O, o0, scratch, blocks, slot, k_lo, k_hi); break;
+    case 4: forward_strip(4, cols, Y, X, W, b, B, I, O, o0, scratch, blocks, slot, k_lo, k_hi); break;
+    case 3: forward_strip(3, cols, Y, X, W, b, B, I, O, o0, scratch, blocks, slot, k_lo, k_hi); break;
+    case 2: forward_strip(2, cols, Y, X, W, b, B, I, O, o0, scratch, blocks, slot, k_lo, k_hi); break;
+    default: forward_strip(1, cols, Y, X, W, b, B, I, O, o0, scratch, blocks, slot, k_lo, k_hi); break;
+    }
+}
+
 /* y (rows, cols <= 8) with row stride ld: y = act(y), two rows per register;
  * act a constant where this is inlined. */
 static ALWAYS_INLINE void act_strip8(float *y, size_t ld, int rows, __mmask16 col_mask,
@@ -591,18 +608,9 @@ static __attribute__((noinline)) void forward_grouped(float *y, const float *x, 
         }
         for (int k_lo = 0; k_lo < I; k_lo += blocks->k_block) {
             int k_hi = imin(I, k_lo + blocks->k_block);
-            for (int j = 0; j < n; j++) {
-#define STRIP(pairs) \
-    forward_strip(pairs, cols[j], y, x, W, b, rows, I, O, c0[j], scratch, blocks, j, k_lo, k_hi)
-                switch ((cols[j] + 1) / 2) {
-                case 5: STRIP(5); break;
-                case 4: STRIP(4); break;
-                case 3: STRIP(3); break;
-                case 2: STRIP(2); break;
-                default: STRIP(1); break;
-                }
-#undef STRIP
-            }
+            for (int j = 0; j < n; j++)
+                forward_strip_cols(cols[j], y, x, W, b, rows, I, O, c0[j], scratch, blocks, j,
+                                   k_lo, k_hi);
         }
         for (int j = 0; j < n && !whole_rows; j++)
             act_cols(y + c0[j], O, rows, cols[j], act, slope);
@@ -634,16 +642,7 @@ static void avx512_forward_cols(float *Y, const float *X, const float *W, const 
         else
             for (int c0 = o0, cols; c0 < o1; c0 += cols) {
                 cols = o1 - c0 <= DOT_COLS ? o1 - c0 : STRIP_COLS;
-#define STRIP(pairs) \
-    forward_strip(pairs, cols, y, x, W, b, rows, I, O, c0, scratch, &blocks, 0, 0, I)
-                switch ((cols + 1) / 2) {
-                case 5: STRIP(5); break;
-                case 4: STRIP(4); break;
-                case 3: STRIP(3); break;
-                case 2: STRIP(2); break;
-                default: STRIP(1); break;
-                }
-#undef STRIP
+                forward_strip_cols(cols, y, x, W, b, rows, I, O, c0, scratch, &blocks, 0, 0, I);
                 if (!whole_rows)
                     act_cols(y + c0, O, rows, cols, act, slope);
             }
