@@ -561,6 +561,13 @@ static void act_cols(float *y, int O, int rows, int cols, nn_act act, float slop
         act_strip(y + STRIP_COLS, (size_t)O, rows, first_lanes(cols - STRIP_COLS), act, slope);
 }
 
+/* Columns of the strip that starts at c0 of [.., o1): STRIP_COLS, or all
+ * that are left when they are 9 or 10 (or fewer than 8). */
+static ALWAYS_INLINE int strip_cols_at(int c0, int o1)
+{
+    return o1 - c0 <= DOT_COLS ? o1 - c0 : STRIP_COLS;
+}
+
 /* Strips per group for a row block of `rows` rows of I inputs: in blocks of k,
  * each strip runs its block of k over every row tile, so X's block (rows ×
  * k_block, 256 KB at 128 × 512) is read from L2 while the strip's W is in L1;
@@ -604,7 +611,7 @@ static __attribute__((noinline)) void forward_grouped(float *y, const float *x, 
         int c0[FORWARD_GROUP], cols[FORWARD_GROUP], n = 0;
         for (; g < o1 && n < FORWARD_GROUP; g += cols[n++]) {
             c0[n] = g;
-            cols[n] = o1 - g <= DOT_COLS ? o1 - g : STRIP_COLS;
+            cols[n] = strip_cols_at(g, o1);
         }
         for (int k_lo = 0; k_lo < I; k_lo += blocks->k_block) {
             int k_hi = imin(I, k_lo + blocks->k_block);
@@ -641,7 +648,7 @@ static void avx512_forward_cols(float *Y, const float *X, const float *W, const 
                             &blocks);
         else
             for (int c0 = o0, cols; c0 < o1; c0 += cols) {
-                cols = o1 - c0 <= DOT_COLS ? o1 - c0 : STRIP_COLS;
+                cols = strip_cols_at(c0, o1);
                 forward_strip_cols(cols, y, x, W, b, rows, I, O, c0, scratch, &blocks, 0, 0, I);
                 if (!whole_rows)
                     act_cols(y + c0, O, rows, cols, act, slope);
