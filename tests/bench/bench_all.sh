@@ -466,7 +466,7 @@ scaling_keys=(); torch_specs=""
 # scaling_run KEY THREADS HIDDEN LAYERS BATCH SAMPLES EPOCHS [second]: one run
 # of a row at a thread count; keeps its best pass in sc_best[KEY.THREADS] and
 # the host's notes on it in sc_notes, unless an earlier run of the row was
-# faster (with `second`, a later run that is faster is marked so).
+# faster (with `second`, a run that is kept is marked so).
 scaling_run() {
   local key=$1 t=$2 line best steal note
   if line=$(run_train scaling fit "$7" "$t" -- --set "hidden=$3" --set "layers=$4" \
@@ -475,16 +475,13 @@ scaling_run() {
     steal=$(steal_note)
     if [ "$t" -ge 2 ]; then note=$(pair_note short); else note=$(core_note short); fi
     if [ -z "${sc_best[$key.$t]:-}" ] || holds "$best < ${sc_best[$key.$t]}"; then
-      [ -n "${sc_best[$key.$t]:-}" ] && [ "${8:-}" = second ] && sc_second[$key.$t]=1
+      [ "${8:-}" = second ] && sc_second[$key.$t]=1
       sc_best[$key.$t]=$best
       sc_notes[$key.$t]="${steal:+, $steal}${note:+, $note}"
     fi
-    if [ -z "${sc_nnlab_best[$key]:-}" ] || holds "$best < ${sc_nnlab_best[$key]}"; then
-      sc_nnlab_best[$key]=$best
-    fi
   fi
 }
-declare -A sc_samples sc_epochs sc_flop sc_best sc_notes sc_second sc_nnlab_best sc_torch sc_torch_cores sc_ceiling
+declare -A sc_samples sc_epochs sc_flop sc_best sc_notes sc_second sc_torch sc_torch_cores sc_ceiling
 ceiling_below=0
 for layers in 1 3; do
   for hidden in 64 256 1024 4096; do
@@ -584,10 +581,11 @@ scaling_rows=(); pct_rows=0; pct_met=0; torch_rows=0; torch_met=0
 rows_from_32=$(( ${#scaling_keys[@]} * 3 / 4 ))
 for key in "${scaling_keys[@]}"; do
   IFS=: read -r layers hidden batch <<<"$key"
-  cells=""
+  cells=""; nbest=""
   for t in $scaling_threads; do
     best=${sc_best[$key.$t]:-}
     if [ -z "$best" ]; then cells="$cells | failed"; continue; fi
+    if [ -z "$nbest" ] || holds "$best < $nbest"; then nbest=$best; fi
     gf=$(calc "%.1f" "${sc_flop[$key]} / $best / 1e9")
     cell="$gf"
     [ -n "$peak" ] && cell="$cell ($(calc "%.0f" "100 * $gf / $peak / $t")%)"
@@ -612,8 +610,8 @@ for key in "${scaling_keys[@]}"; do
     fi
   done
   ratio="-"
-  if [ -n "$tbest" ] && [ -n "${sc_nnlab_best[$key]:-}" ]; then
-    ratio="$(calc "%.2f" "$tbest / ${sc_nnlab_best[$key]}")×"
+  if [ -n "$tbest" ] && [ -n "$nbest" ]; then
+    ratio="$(calc "%.2f" "$tbest / $nbest")×"
   fi
   if [ "$batch" -ge 32 ]; then
     if [ -n "$pct1" ]; then
@@ -622,7 +620,7 @@ for key in "${scaling_keys[@]}"; do
     fi
     if [ "$ratio" != "-" ]; then
       torch_rows=$((torch_rows + 1))
-      holds "$tbest / ${sc_nnlab_best[$key]} >= 1.0" && torch_met=$((torch_met + 1))
+      holds "$tbest / $nbest >= 1.0" && torch_met=$((torch_met + 1))
     fi
   fi
   shape=784
