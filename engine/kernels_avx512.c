@@ -1084,13 +1084,20 @@ static ALWAYS_INLINE void few_outputs_tile(int rows, float *dw, float *db, const
 }
 
 /* Columns [i0, i1) of dW (rows = O, I) (+)= dY (B,O)ᵀ · X (B,I) in
- * few_outputs_tile's tiles; rows a constant where this is inlined. */
+ * few_outputs_tile's tiles; rows a constant where this is inlined. Whole
+ * tiles get their own copy, whose column masks are constants (plain loads):
+ * with the masks as variables, gcc reloads two of them into mask registers
+ * every step of the batch, and on an Intel core that move takes port 5,
+ * which is also its second FMA unit (32x64->10 at 127-128 GFLOP/s against
+ * 157 for OpenBLAS, Emerald Rapids, docs/performance.md). */
 static ALWAYS_INLINE void few_outputs_rows(int rows, float *dW, float *db, const float *dY,
                                            const float *X, int B, int I, int i0, int i1, int store)
 {
-    for (int n0 = i0; n0 < i1; n0 += FEW_COLS, db = NULL)
-        few_outputs_tile(rows, dW + n0, db, dY, X + n0, B, I, rows, imin(FEW_COLS, i1 - n0),
-                         store);
+    int n0 = i0;
+    for (; n0 + FEW_COLS <= i1; n0 += FEW_COLS, db = NULL)
+        few_outputs_tile(rows, dW + n0, db, dY, X + n0, B, I, rows, FEW_COLS, store);
+    if (n0 < i1)
+        few_outputs_tile(rows, dW + n0, db, dY, X + n0, B, I, rows, i1 - n0, store);
 }
 
 static __attribute__((noinline)) void few_outputs_weights(float *dW, float *db, const float *dY,
