@@ -37,8 +37,8 @@
 # flags allow (a CPU model newer than the OpenBLAS build: 0.3.21 runs an
 # Emerald Rapids on Prescott's SSE3 kernels), the peers are measured forced to
 # that family as well (OPENBLAS_CORETYPE: the GEMMs and PyTorch's preloaded
-# rows both ways, the scaling table's PyTorch forced only), and the targets
-# are judged against the faster.
+# rows both ways, the scaling table's PyTorch on whichever of the two trained
+# 784-256-10 faster), and the targets are judged against the faster.
 # A peer that is missing (PyTorch, OpenBLAS, /usr/bin/time) is skipped with a
 # note in the table; it never makes the benchmark fail. Not part of ctest.
 #
@@ -568,11 +568,15 @@ for layers in 1 3; do
   done
 done
 torch_scaling_failed=""
+# The scaling rows' PyTorch on the OpenBLAS kernels that trained 784-256-10
+# faster above: forced to $forced_core's where those won, else its own.
+scaling_blas_core=""
+[ -n "${torch_best_blas[large]:-}" ] && scaling_blas_core=$forced_core
 # torch_scaling_rows THREADS SPECS [second]: PyTorch preloaded on the scaling
 # rows SPECS (layers:hidden:batch:samples:passes, comma-separated) at THREADS,
 # one line per row: KEY SECONDS CORES, its best pass after the first (untimed)
-# and the cores its process kept busy over it. PyTorch at its best: where
-# OpenBLAS's own kernels are not the newest for this CPU, on $forced_core's.
+# and the cores its process kept busy over it, on $scaling_blas_core's
+# OpenBLAS kernels when that is set.
 torch_scaling_rows() {
   local t=$1 tag="$1${3:+-$3}" json parsed
   while read -r json; do
@@ -583,7 +587,7 @@ passes = list(zip(r["seconds"], r.get("cpu_seconds") or [0] * len(r["seconds"]))
 wall, cpu = min(passes[1:] or passes)
 print("%d:%d:%d %.5f %.2f" % (r["layers"], r["hidden"], r["batch"], wall, cpu / wall))' 2>/dev/null) || continue
     printf '%s\n' "$parsed"
-  done < <(env "${torch_malloc[@]}" ${forced_core:+OPENBLAS_CORETYPE="$forced_core"} "$python" "$here/torch_peer.py" --data "$data" --model scaling \
+  done < <(env "${torch_malloc[@]}" ${scaling_blas_core:+OPENBLAS_CORETYPE="$scaling_blas_core"} "$python" "$here/torch_peer.py" --data "$data" --model scaling \
              --pipeline preloaded --threads "$t" --rows "$2" 2>"$work/err-torch-$tag"; echo "status $?" >"$work/status-torch-$tag")
   if ! grep -qx "status 0" "$work/status-torch-$tag"; then
     log "bench_all.sh: PyTorch scaling rows at $t thread(s)${3:+ ($3 run)} failed: $(tail -n 3 "$work/err-torch-$tag")"
@@ -720,7 +724,7 @@ paths=${paths%; }
   echo
   echo "### Scaling: 784-H…-10 ReLU Adam, GFLOP/s: nnlab.fit (% of the FMA peak × threads, speed-up of 2 threads over 1) and preloaded PyTorch"
   echo
-  echo "nnlab: the best of the passes (the first faults in its buffers and the test evaluation after it grows them, so the best is a later one); the rows from batch 32 up, nnlab's and PyTorch's alike at both thread counts, run a second time minutes after the first and keep the faster run (\"second run\" where that was the second: the host lends these cores to other guests in episodes longer than a row); a 2-thread cell flagged \"one core's two hardware threads\" had both CPUs' FMA peak at once under 1.5× one core's just before or after it. PyTorch: the same layers, optimizer, samples and number of passes, data preloaded as one tensor${forced_core:+, its OpenBLAS forced to $forced_core's kernels (its own choice here, $openblas_core's, is the slower: see the GEMM and training rows)}, the best pass after a first untimed one (\"CPU n cores\": the process's CPU time over that pass ÷ its seconds, where PyTorch's BLAS ran threads of its own beside torch.set_num_threads); \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). \"ceiling, Adam apart\": the most % of the peak a 1-thread run can read with its GEMMs at the full peak and Adam's step after them at its own measured speed (bench_kernels --adam on the model's parameters, ns a parameter): GEMM time ÷ (GEMM time + step time), before the loader, the loss and the activations. Targets from batch 32 up ($rows_from_32 rows): ≥ 70 % of the peak at 1 thread $scaling_pct_target; ≥ 1.0× PyTorch $scaling_torch_target."
+  echo "nnlab: the best of the passes (the first faults in its buffers and the test evaluation after it grows them, so the best is a later one); the rows from batch 32 up, nnlab's and PyTorch's alike at both thread counts, run a second time minutes after the first and keep the faster run (\"second run\" where that was the second: the host lends these cores to other guests in episodes longer than a row); a 2-thread cell flagged \"one core's two hardware threads\" had both CPUs' FMA peak at once under 1.5× one core's just before or after it. PyTorch: the same layers, optimizer, samples and number of passes, data preloaded as one tensor${scaling_blas_core:+, its OpenBLAS forced to $scaling_blas_core's kernels (with which it trained 784-256-10 faster than on its own choice, $openblas_core's: the training rows)}, the best pass after a first untimed one (\"CPU n cores\": the process's CPU time over that pass ÷ its seconds, where PyTorch's BLAS ran threads of its own beside torch.set_num_threads); \"vs PyTorch\": PyTorch's best seconds (either thread count) ÷ nnlab's best (either). \"ceiling, Adam apart\": the most % of the peak a 1-thread run can read with its GEMMs at the full peak and Adam's step after them at its own measured speed (bench_kernels --adam on the model's parameters, ns a parameter): GEMM time ÷ (GEMM time + step time), before the loader, the loss and the activations. Targets from batch 32 up ($rows_from_32 rows): ≥ 70 % of the peak at 1 thread $scaling_pct_target; ≥ 1.0× PyTorch $scaling_torch_target."
   echo
   echo "| layers | batch | samples × epochs (best epoch) | ceiling, Adam apart | nnlab 1 thread | nnlab 2 threads | PyTorch 1 thread | PyTorch 2 threads | vs PyTorch |"
   echo "|---|---|---|---|---|---|---|---|---|"
