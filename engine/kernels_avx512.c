@@ -422,7 +422,7 @@ static ALWAYS_INLINE void forward_rows(int rows, int keep, int pairs, int packed
  * Zen 4 with bench_kernels and bench_kernels --scaling. */
 static ALWAYS_INLINE int forward_packs(int B, int I)
 {
-    return B >= 64 || I % 512 == 0;
+    return B >= NN_AVX512_FORWARD_PACKS_FROM || I % 512 == 0;
 }
 
 /* Columns o0 .. o0+cols of Y (B,O) = X·Wᵀ + b, pairs = ceil(cols / 2) and
@@ -624,6 +624,187 @@ static __attribute__((noinline)) void forward_grouped(float *y, const float *x, 
     }
 }
 
+/* ---- forward at small batches: two rows of X per register ------------------- */
+
+/* Below FORWARD_PACKS_FROM rows W is not packed (forward_packs), and a
+ * register holding two of its rows took a load and an insert (a shuffle) for
+ * every 4-6 FMAs. On Intel the shuffles share port 5 with the second FMA
+ * unit, and 32x784->64 ran at 81 % of the peak there. Here the roles swap:
+ * a register holds 8 k of two rows of X, side by side, and each row of W is
+ * broadcast to both halves by a plain load (load8_twice). Lane l of the low
+ * (high) half of acc[q][c] is the chain over k ≡ l (mod 8) of row 2q (2q + 1)
+ * and column c: the same chains as dot_tile_fma's, summed by the same tree
+ * (pair_sums), so the same bits.
+ *
+ * How X's pairs are read, a constant where they are inlined:
+ *   X_IN_PLACE  two rows of X and an insert for each register: 3 inserts per
+ *               24 FMAs (the tiles of 6 rows by 4 pairs of W took 4);
+ *   X_PACKING   the same, and the register stored to xp: the first strip
+ *               of a layer with more than PACK_X_FROM_STRIPS strips;
+ *   X_PACKED    the registers loaded from xp: the strips after it.
+ * Storing X's pairs costs the first strip a fifth of its speed (X's lines
+ * are read, allocated and written back through L2), which the later strips
+ * repay from the fifth on. bench_kernels 0.3 --shape, GFLOP/s, Intel Xeon
+ * (Emerald Rapids): in place against packed after the first strip,
+ * 32x784->32 155 / 153, 32x784->40 150 / 156-161, 32x784->64 150 / 161; the
+ * first strip alone, 32x784->8, 150 in place and 118 packing. */
+enum { X_IN_PLACE, X_PACKING, X_PACKED };
+enum { PAIR_TILE = 3, PACK_X_FROM_STRIPS = 5 }; /* 3 pairs × 8 columns: 24 accumulators */
+
+/* Floats of one pair's stream in xp: ceil(I / 8) blocks of 16, block j
+ * holding x[2q][8j .. 8j+8) then x[2q+1][8j .. 8j+8), zeros past I. */
+static ALWAYS_INLINE size_t row_pair_stream(int I) { return (size_t)(I + 7) / 8 * 16; }
+
+/* Rows 0 .. keep of a strip of 2·pairs (≤ 8) columns of Y at y (row stride O)
+ * over whole rows of I: npairs (1..PAIR_TILE) pairs of rows of X from x (row
+ * stride I; past keep - 1 the last row again), read as `how` says (xp: their
+ * streams, row_pair_stream(I) floats apart), the rows w[0 .. 2·pairs) of W.
+ * npairs, pairs and how are constants where this is inlined. */
+static ALWAYS_INLINE void pair_rows_tile(int npairs, int pairs, int how, float *y, int O,
+                                         const float *x, float *xp,
+                                         const float *const w[STRIP_COLS], int I, int keep,
+                                         __m512 bias, __mmask16 col_mask)
+{
+    const int cols = 2 * pairs;
+    const size_t stream = row_pair_stream(I);
+    const float *lo[PAIR_TILE], *hi[PAIR_TILE];
+    for (int q = 0; q < PAIR_TILE; q++) {
+        lo[q] = x + (size_t)imin(2 * q, keep - 1) * I;
+        hi[q] = x + (size_t)imin(2 * q + 1, keep - 1) * I;
+    }
+    __m512 acc[PAIR_TILE][STRIP_COLS];
+#pragma GCC unroll 3
+    for (int q = 0; q < npairs; q++)
+#pragma GCC unroll 8
+        for (int c = 0; c < cols; c++)
+            acc[q][c] = _mm512_setzero_ps();
+    /* k in steps of 8, then the tail under a mask (X's pairs zero past I, as
+     * dot_tile_fma's tail adds 0·0) */
+    int k = 0;
+    for (; k + 8 <= I; k += 8) {
+        __m512 xv[PAIR_TILE];
+#pragma GCC unroll 3
+        for (int q = 0; q < npairs; q++) {
+            float *at = xp + (size_t)q * stream + 2 * (size_t)k;
+            xv[q] = how == X_PACKED ? _mm512_load_ps(at) : load8_pair(lo[q] + k, hi[q] + k);
+            if (how == X_PACKING)
+                _mm512_store_ps(at, xv[q]);
+        }
+#pragma GCC unroll 8
+        for (int c = 0; c < cols; c++) {
+            __m512 wv = load8_twice(w[c] + k);
+#pragma GCC unroll 3
+            for (int q = 0; q < npairs; q++)
+                acc[q][c] = _mm512_fmadd_ps(xv[q], wv, acc[q][c]);
+        }
+    }
+    if (k < I) {
+        __mmask16 m = first_lanes(I - k);
+        __m512 xv[PAIR_TILE];
+#pragma GCC unroll 3
+        for (int q = 0; q < npairs; q++) {
+            float *at = xp + (size_t)q * stream + 2 * (size_t)k;
+            xv[q] = how == X_PACKED ? _mm512_load_ps(at)
+                                    : halves(_mm512_maskz_loadu_ps(m, lo[q] + k),
+                                             _mm512_maskz_loadu_ps(m, hi[q] + k));
+            if (how == X_PACKING)
+                _mm512_store_ps(at, xv[q]);
+        }
+#pragma GCC unroll 8
+        for (int c = 0; c < cols; c++) {
+            __m512 v = _mm512_maskz_loadu_ps(m, w[c] + k);
+            __m512 wv = halves(v, v);
+#pragma GCC unroll 3
+            for (int q = 0; q < npairs; q++)
+                acc[q][c] = _mm512_fmadd_ps(xv[q], wv, acc[q][c]);
+        }
+    }
+    /* pair_sums of columns 0-3 (4-7): lane c (c - 4) row 2q, lane 8 + c
+     * (8 + c - 4) row 2q + 1; one row's 8 columns from the two */
+    const __m512i even_row = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 19, 18, 17, 16, 3, 2, 1, 0);
+    const __m512i odd_row = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 27, 26, 25, 24, 11, 10, 9, 8);
+#pragma GCC unroll 3
+    for (int q = 0; q < npairs; q++) {
+        __m512 s0 = pair_sums(acc[q][0], acc[q][imin(1, cols - 1)], acc[q][imin(2, cols - 1)],
+                              acc[q][imin(3, cols - 1)], cols <= 2);
+        __m512 s1 = cols <= 4 ? s0
+                              : pair_sums(acc[q][4], acc[q][5], acc[q][imin(6, cols - 1)],
+                                          acc[q][imin(7, cols - 1)], cols <= 6);
+        float *row = y + (size_t)(2 * q) * O;
+        if (2 * q < keep)
+            _mm512_mask_storeu_ps(row, col_mask,
+                                  _mm512_add_ps(_mm512_permutex2var_ps(s0, even_row, s1), bias));
+        if (2 * q + 1 < keep)
+            _mm512_mask_storeu_ps(row + O, col_mask,
+                                  _mm512_add_ps(_mm512_permutex2var_ps(s0, odd_row, s1), bias));
+    }
+}
+
+/* Columns o0 .. o0+cols (cols ≤ 8; pairs = ceil(cols / 2) and how constants)
+ * of Y (B,O) = X·Wᵀ + b over whole rows: tiles of PAIR_TILE pairs of rows,
+ * the last 4 pairs as two tiles of 2 (a tile of 1 pair is bound by its 9
+ * loads for 8 FMAs), the last 1-2 as one tile; an odd B's last pair repeats
+ * its row, which is not stored. */
+static ALWAYS_INLINE void forward_strip_pairs(int pairs, int how, int cols, float *Y,
+                                              const float *X, float *xp, const float *W,
+                                              const float *b, int B, int I, int O, int o0)
+{
+    __mmask16 col_mask = first_lanes(cols);
+    __m512 bias = b ? _mm512_maskz_loadu_ps(col_mask, b + o0) : _mm512_setzero_ps();
+    const float *w[STRIP_COLS];
+    for (int c = 0; c < STRIP_COLS; c++)
+        w[c] = W + (size_t)(o0 + imin(c, cols - 1)) * I;
+    int q = 0, npairs = (B + 1) / 2;
+#define TILE(n)                                                                                 \
+    pair_rows_tile(n, pairs, how, Y + (size_t)(2 * q) * O + o0, O, X + (size_t)(2 * q) * I,      \
+                   xp + (size_t)q * row_pair_stream(I), w, I, B - 2 * q, bias, col_mask)
+    for (; npairs - q >= PAIR_TILE && npairs - q != 4; q += PAIR_TILE)
+        TILE(PAIR_TILE);
+    for (; npairs - q >= 2; q += 2)
+        TILE(2);
+    if (q < npairs)
+        TILE(1);
+#undef TILE
+}
+
+/* forward_strip_pairs for a strip of 1..8 columns: one compiled copy per pair
+ * count where this is inlined. */
+static ALWAYS_INLINE void forward_strip_pairs_as(int how, int cols, float *Y, const float *X,
+                                                 float *xp, const float *W, const float *b, int B,
+                                                 int I, int O, int o0)
+{
+    _Static_assert(STRIP_COLS == 8, "one case per pair count");
+    switch ((cols + 1) / 2) {
+    case 4: forward_strip_pairs(4, how, cols, Y, X, xp, W, b, B, I, O, o0); break;
+    case 3: forward_strip_pairs(3, how, cols, Y, X, xp, W, b, B, I, O, o0); break;
+    case 2: forward_strip_pairs(2, how, cols, Y, X, xp, W, b, B, I, O, o0); break;
+    default: forward_strip_pairs(1, how, cols, Y, X, xp, W, b, B, I, O, o0); break;
+    }
+}
+
+/* One compiled copy per way of reading X. */
+static __attribute__((noinline)) void forward_strip_pairs_cols(int how, int cols, float *Y,
+                                                               const float *X, float *xp,
+                                                               const float *W, const float *b,
+                                                               int B, int I, int O, int o0)
+{
+    switch (how) {
+    case X_PACKING: forward_strip_pairs_as(X_PACKING, cols, Y, X, xp, W, b, B, I, O, o0); break;
+    case X_PACKED: forward_strip_pairs_as(X_PACKED, cols, Y, X, xp, W, b, B, I, O, o0); break;
+    default: forward_strip_pairs_as(X_IN_PLACE, cols, Y, X, xp, W, b, B, I, O, o0); break;
+    }
+}
+
+/* Whether rows of I inputs, columns [o0, o1), go through forward_strip_pairs:
+ * where W is not packed and rows are whole, unless the range is one strip of
+ * 9-10 columns (a fifth pair: 30 accumulators; forward_strip_as keeps those). */
+static ALWAYS_INLINE bool forward_pairs_rows(int rows, int I, int o0, int o1,
+                                             const nn_blocking *blocks)
+{
+    bool one_wide_strip = o1 - o0 > STRIP_COLS && o1 - o0 <= DOT_COLS;
+    return !forward_packs(rows, I) && I <= blocks->blocked_from && !one_wide_strip;
+}
+
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)), in strips of
  * 8 columns from o0, the last of 9 or 10 when that many are left, one at a
  * time or in groups (forward_grouped). The activation runs over each finished
@@ -646,13 +827,20 @@ static void avx512_forward_cols(float *Y, const float *X, const float *W, const 
         if (strips_per_group(rows, I, &blocks) > 1)
             forward_grouped(y, x, W, b, rows, I, O, act, slope, o0, o1, whole_rows, scratch,
                             &blocks);
-        else
+        else {
+            bool pairs = blocks.x_pairs && forward_pairs_rows(rows, I, o0, o1, &blocks);
+            bool pack_x = o1 - o0 > (PACK_X_FROM_STRIPS - 1) * STRIP_COLS;
             for (int c0 = o0, cols; c0 < o1; c0 += cols) {
                 cols = strip_cols_at(c0, o1);
-                forward_strip_cols(cols, y, x, W, b, rows, I, O, c0, scratch, &blocks, 0, 0, I);
+                int how = !pack_x ? X_IN_PLACE : c0 == o0 ? X_PACKING : X_PACKED;
+                if (pairs && cols <= STRIP_COLS) /* xp: X's pairs in scratch */
+                    forward_strip_pairs_cols(how, cols, y, x, scratch, W, b, rows, I, O, c0);
+                else
+                    forward_strip_cols(cols, y, x, W, b, rows, I, O, c0, scratch, &blocks, 0, 0, I);
                 if (!whole_rows)
                     act_cols(y + c0, O, rows, cols, act, slope);
             }
+        }
         if (whole_rows && act != NN_ACT_NONE)
             avx512_act_forward(y, y, (size_t)rows * O, act, slope);
     }

@@ -18,7 +18,11 @@
  *                     for each of FORWARD_GROUP strips from FORWARD_GROUP_FROM
  *                     inputs (where a row block's X can outgrow L2: row_block
  *                     rows of more than 2048 inputs, see kernels_avx512.c's
- *                     strips_per_group).
+ *                     strips_per_group); or, below FORWARD_PACKS_FROM rows
+ *                     (where W is not packed) of up to blocked_from inputs,
+ *                     the rows of X interleaved pairwise: ceil(rows / 2) ·
+ *                     16 · ceil(I / 8) floats (kernels_avx512.c,
+ *                     forward_strip_pairs).
  *                     Sized here for any blocking nn_blocking_set takes, at
  *                     NN_K_BLOCK_MAX floats a row of W in every case, so the
  *                     tiles always start at the same 64-byte-aligned place. */
@@ -28,6 +32,7 @@
 #define NN_AVX512_FORWARD_TILE_SAVED (4 * 5 * 16)
 #define NN_AVX512_FORWARD_GROUP 4
 #define NN_AVX512_FORWARD_GROUP_FROM 2048
+#define NN_AVX512_FORWARD_PACKS_FROM 64
 
 static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
 {
@@ -42,6 +47,11 @@ static inline size_t nn_avx512_scratch_floats(int B, int I, int O)
         size_t blocked = NN_AVX512_FORWARD_STRIP_ROWS_OF_W * NN_K_BLOCK_MAX +
                          strips * ((rows + 3) / 4) * NN_AVX512_FORWARD_TILE_SAVED;
         forward = forward > blocked ? forward : blocked;
+    }
+    if (I <= NN_BLOCKED_FROM_MAX) {
+        size_t rows = b < NN_AVX512_FORWARD_PACKS_FROM ? b : NN_AVX512_FORWARD_PACKS_FROM - 1;
+        size_t row_pairs = (rows + 1) / 2 * (((size_t)(I > 0 ? I : 1) + 7) / 8 * 16);
+        forward = forward > row_pairs ? forward : row_pairs;
     }
     size_t need = backward_input > backward_weights ? backward_input : backward_weights;
     return need > forward ? need : forward;

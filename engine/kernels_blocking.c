@@ -1,4 +1,4 @@
-/* The AVX-512 forward's blocking from this CPU's data caches (see
+/* The AVX-512 forward's blocking from this CPU's data caches and vendor (see
  * kernels_blocking.h for the rule and where its numbers come from). Compiled
  * without -mavx2: it runs before any check of what the CPU has. */
 #include "kernels_blocking.h"
@@ -28,6 +28,19 @@ int nn_cpu_caches_add_leaf(nn_cpu_caches *caches, uint32_t eax, uint32_t ebx, ui
     else if (level == 3 && (data || unified))
         caches->l3 = size;
     return 1;
+}
+
+bool nn_cpu_is_intel(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d))
+        return false;
+    /* "GenuineIntel" in EBX, EDX, ECX */
+    return b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;
+#else
+    return false;
+#endif
 }
 
 nn_cpu_caches nn_cpu_caches_detect(void)
@@ -62,7 +75,7 @@ static int clamp(uint64_t v, int lo, int hi)
     return v < (uint64_t)lo ? lo : v > (uint64_t)hi ? hi : (int)v;
 }
 
-nn_blocking nn_blocking_for(nn_cpu_caches caches)
+nn_blocking nn_blocking_for(nn_cpu_caches caches, bool intel)
 {
     enum { STRIP_AND_TILE_ROWS = 12 }; /* 8 rows of W, 4 of X */
     int blocked_from = 1024, row_block = 128;
@@ -72,7 +85,7 @@ nn_blocking nn_blocking_for(nn_cpu_caches caches)
     if (caches.l2)
         row_block = clamp((uint64_t)caches.l2 * 128 / (1024 * 1024) / 4 * 4, NN_ROW_BLOCK_MIN,
                           NN_ROW_BLOCK_MAX);
-    return (nn_blocking){blocked_from, blocked_from / 2 / 16 * 16, row_block};
+    return (nn_blocking){blocked_from, blocked_from / 2 / 16 * 16, row_block, intel ? 1 : 0};
 }
 
 /* `chosen` and `is_set` change only between runs (nn_blocking_set's
@@ -82,7 +95,7 @@ static once_flag detected_once = ONCE_FLAG_INIT;
 static nn_blocking detected, chosen;
 static bool is_set;
 
-static void detect(void) { detected = nn_blocking_for(nn_cpu_caches_detect()); }
+static void detect(void) { detected = nn_blocking_for(nn_cpu_caches_detect(), nn_cpu_is_intel()); }
 
 nn_blocking nn_blocking_active(void)
 {
@@ -99,7 +112,8 @@ int nn_blocking_set(const nn_blocking *blocking)
     nn_blocking b = *blocking;
     if (b.blocked_from < NN_BLOCKED_FROM_MIN || b.blocked_from > NN_BLOCKED_FROM_MAX ||
         b.k_block < 16 || b.k_block > NN_K_BLOCK_MAX || b.k_block % 16 != 0 ||
-        b.row_block < NN_ROW_BLOCK_MIN || b.row_block > NN_ROW_BLOCK_MAX || b.row_block % 4 != 0)
+        b.row_block < NN_ROW_BLOCK_MIN || b.row_block > NN_ROW_BLOCK_MAX || b.row_block % 4 != 0 ||
+        (b.x_pairs != 0 && b.x_pairs != 1))
         return -1;
     chosen = b;
     is_set = true;

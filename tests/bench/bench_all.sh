@@ -205,8 +205,8 @@ caches_line=$(printf '%s\n' "$gemm_out" | sed -n 's/^caches //p')
 caches_info="not reported"
 if [ -n "$caches_line" ]; then caches_info=$(printf '%s\n' "$caches_line" | awk '{
     for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "L1d %d KiB, L2 %d KiB, L3 %d KiB (CPUID; 0: not reported); the AVX-512 forward'"'"'s blocks from them (engine/kernels_blocking.h): k in blocks of %d beyond %d inputs, %d rows a block",
-      v["l1d"] / 1024, v["l2"] / 1024, v["l3"] / 1024, v["k_block"], v["blocked_from"], v["row_block"] }'); fi
+    printf "L1d %d KiB, L2 %d KiB, L3 %d KiB (CPUID; 0: not reported); the AVX-512 forward'"'"'s blocks from them (engine/kernels_blocking.h): k in blocks of %d beyond %d inputs, %d rows a block; below 64 rows, pairs of rows of %s a register (by vendor)",
+      v["l1d"] / 1024, v["l2"] / 1024, v["l3"] / 1024, v["k_block"], v["blocked_from"], v["row_block"], v["x_pairs"] == "1" ? "X" : "W" }'); fi
 simd=$("$nnlab" version 2>/dev/null | sed -n 's/^simd //p' | head -n1)
 holds "${peak:-0} > 0" || peak=""
 case "$first" in

@@ -29,10 +29,12 @@
  * --summary also prints this CPU's data caches (CPUID) and the AVX-512
  * forward's blocking in use: the one chosen from them (engine/kernels_blocking.h),
  * or --blocking's:
- *   caches l1d=49152 l2=1048576 l3=33554432 blocked_from=1024 k_block=512 row_block=128
- * --blocking FROM,K,ROWS runs the kernels under another blocking instead
- * (the same bits, perhaps another speed): how the rule is checked on a CPU
- * with other caches, e.g. --blocking 640,320,128 --scaling.
+ *   caches l1d=49152 l2=1048576 l3=33554432 blocked_from=1024 k_block=512 row_block=128 x_pairs=0
+ * --blocking FROM,K,ROWS[,PAIRS] runs the kernels under another blocking
+ * instead (the same bits, perhaps another speed): how the rule is checked on
+ * a CPU with other caches, e.g. --blocking 640,320,128 --scaling; PAIRS (0 or
+ * 1, else this CPU's) picks the small-batch forward tile, e.g. --blocking
+ * 1024,512,128,1 --shape 32x784x64 against ...,0.
  *
  * --shape BxIxO (repeatable) prints --summary's lines for those shapes alone,
  * without the peaks: a quick look at one kernel while changing it.
@@ -661,11 +663,13 @@ int main(int argc, char **argv)
             i++;
         }
         else if (strcmp(argv[i], "--blocking") == 0) {
-            nn_blocking b;
-            if (i + 1 >= argc || sscanf(argv[i + 1], "%d,%d,%d", &b.blocked_from, &b.k_block,
-                                        &b.row_block) != 3 || nn_blocking_set(&b) != 0) {
-                fprintf(stderr, "bench_kernels: --blocking wants FROM,K,ROWS within the ranges of "
-                                "engine/kernels_blocking.h, e.g. 640,320,128\n");
+            nn_blocking b = nn_blocking_active();
+            int fields = i + 1 < argc ? sscanf(argv[i + 1], "%d,%d,%d,%d", &b.blocked_from,
+                                               &b.k_block, &b.row_block, &b.x_pairs)
+                                      : 0;
+            if ((fields != 3 && fields != 4) || nn_blocking_set(&b) != 0) {
+                fprintf(stderr, "bench_kernels: --blocking wants FROM,K,ROWS[,PAIRS] within the "
+                                "ranges of engine/kernels_blocking.h, e.g. 640,320,128\n");
                 return 2;
             }
             i++;
@@ -702,8 +706,9 @@ int main(int argc, char **argv)
                fma_peak_ymm(), fma_peak_zmm());
         nn_cpu_caches caches = nn_cpu_caches_detect();
         nn_blocking blocks = nn_blocking_active();
-        printf("caches l1d=%u l2=%u l3=%u blocked_from=%d k_block=%d row_block=%d\n", caches.l1d,
-               caches.l2, caches.l3, blocks.blocked_from, blocks.k_block, blocks.row_block);
+        printf("caches l1d=%u l2=%u l3=%u blocked_from=%d k_block=%d row_block=%d x_pairs=%d\n",
+               caches.l1d, caches.l2, caches.l3, blocks.blocked_from, blocks.k_block,
+               blocks.row_block, blocks.x_pairs);
         static const shape second_layer_shapes[] = {{32, 64, 10}, {128, 256, 10}};
         bench_summary(first_layer_shapes, sizeof first_layer_shapes / sizeof first_layer_shapes[0],
                       min_seconds, &seed);

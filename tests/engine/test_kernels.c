@@ -41,6 +41,12 @@ static const shape odd_shapes[] = {
     {5, 49, 24},   {9, 47, 12},   {3, 5, 60},    {2, 9, 63},    {3, 5, 120},   {2, 7, 127},
     {2, 3, 250},   {5, 1031, 11}, {67, 2053, 9}, {130, 3000, 17}, {9, 4096, 16}, {3, 2048, 3},
     {7, 3001, 5},
+    /* fewer than 64 rows of whole rows, the AVX-512 forward's pairs of rows of
+     * X: odd row counts, tiles of 3, 2 and 1 pairs, X packed by the first of
+     * more than 4 strips (more than 32 columns) and read back by the rest,
+     * last strips of 9-10 columns and partial ones, inputs past a multiple of 8 */
+    {31, 100, 42}, {1, 20, 50},   {63, 777, 41}, {10, 24, 33}, {19, 57, 36}, {4, 8, 40},
+    {9, 30, 27},   {22, 130, 7},
     /* 9-12 outputs (the AVX-512 path's own backward kernels, and a forward
      * strip of 9-10 columns: after 8 columns at 18), row counts across its
      * steps of 4 and 2 rows, columns ending in a partial first or second
@@ -575,7 +581,8 @@ static void test_avx512_forward_any_blocking(void **state)
         return;
     }
     static const nn_blocking blockings[] = {
-        {256, 128, 32}, {640, 320, 64}, {1024, 512, 128}, {2048, 1024, 256}, {256, 16, 4 * 8},
+        {256, 128, 32, 0},    {640, 320, 64, 1},      {1024, 512, 128, 0},
+        {1024, 512, 128, 1},  {2048, 1024, 256, 1},   {256, 16, 4 * 8, 0},
     };
     static const shape shapes[] = {
         {5, 300, 11}, {37, 700, 17}, {33, 640, 8}, {9, 641, 16}, {130, 1031, 10},
@@ -588,6 +595,29 @@ static void test_avx512_forward_any_blocking(void **state)
             check_forward_bits(nn_kernels_avx512(), shapes[j], seed++);
     }
     assert_int_equal(nn_blocking_set(NULL), 0);
+}
+
+/* Below 64 rows the AVX-512 forward takes pairs of rows of X or of W a
+ * register (nn_blocking's x_pairs, by CPU vendor): both give the same bits on
+ * every shape, whichever this CPU uses. */
+static void test_avx512_forward_either_small_batch_tile(void **state)
+{
+    (void)state;
+    if (!nn_kernels_avx512()) {
+        printf("avx512 small-batch tiles: skipped: this CPU (or build) runs no AVX-512 kernels\n");
+        return;
+    }
+    uint64_t seed = 950;
+    for (int x_pairs = 0; x_pairs <= 1; x_pairs++) {
+        nn_blocking b = nn_blocking_active();
+        b.x_pairs = x_pairs;
+        assert_int_equal(nn_blocking_set(&b), 0);
+        for (size_t i = 0; i < sizeof odd_shapes / sizeof odd_shapes[0]; i++)
+            check_forward_bits(nn_kernels_avx512(), odd_shapes[i], seed++);
+        for (size_t i = 0; i < sizeof experiment_shapes / sizeof experiment_shapes[0]; i++)
+            check_forward_bits(nn_kernels_avx512(), experiment_shapes[i], seed++);
+        assert_int_equal(nn_blocking_set(NULL), 0);
+    }
 }
 
 /* Zeros from underflow keep their sign on every path: products of ±1e-30
@@ -934,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_scalar_act_forward_matches_double),
         cmocka_unit_test(test_paths_forward_same_bits),
         cmocka_unit_test(test_avx512_forward_any_blocking),
+        cmocka_unit_test(test_avx512_forward_either_small_batch_tile),
         cmocka_unit_test(test_paths_backward_input_same_bits),
         cmocka_unit_test(test_paths_backward_weights_same_bits),
         cmocka_unit_test(test_backward_weights_fresh_is_zero_then_add),
