@@ -14,6 +14,10 @@
  *                                        into one stream from 64 rows of X (8 rows
  *                                        4 KB apart would share L1 sets); the trees
  *                                        run in zmm registers, 8 outputs at once.
+ *                                        On Intel (nn_blocking's x_pairs), where W is
+ *                                        read in place, the other way round: two rows
+ *                                        of X a register, each row of W broadcast,
+ *                                        tiles of 6 rows × 8 columns.
  *   backward_input    dX = dY·W          BLIS-style 8×48 microkernel over (O,48)
  *   backward_weights  dW += dYᵀ·X        slices, as the AVX2 4×24 one: each element
  *                                        is one chain of FMAs over k, whatever the
@@ -639,8 +643,9 @@ static __attribute__((noinline)) void forward_grouped(float *y, const float *x, 
  * How X's pairs are read, a constant where they are inlined:
  *   X_IN_PLACE  two rows of X and an insert for each register: 3 inserts per
  *               24 FMAs (the tiles of 6 rows by 4 pairs of W took 4);
- *   X_PACKING   the same, and the register stored to xp: the first strip
- *               of a layer with more than PACK_X_FROM_STRIPS strips;
+ *   X_PACKING   the same, and the register stored to xp: the first strip of
+ *               a call whose columns hold PACK_X_FROM_STRIPS or more strips of
+ *               up to 8 (a thread's part of a layer is a call of its own);
  *   X_PACKED    the registers loaded from xp: the strips after it.
  * Storing X's pairs costs the first strip a fifth of its speed (X's lines
  * are read, allocated and written back through L2), which the later strips
@@ -795,6 +800,16 @@ static __attribute__((noinline)) void forward_strip_pairs_cols(int how, int cols
     }
 }
 
+/* How many of the strips of columns [o0, o1) have up to 8 columns (all but
+ * a last one of 9-10). */
+static ALWAYS_INLINE int pair_strips(int o0, int o1)
+{
+    int n = 0;
+    for (int c0 = o0, cols; c0 < o1; c0 += cols)
+        n += (cols = strip_cols_at(c0, o1)) <= STRIP_COLS;
+    return n;
+}
+
 /* Whether rows of I inputs, columns [o0, o1), go through forward_strip_pairs:
  * where W is not packed and rows are whole, unless the range is one strip of
  * 9-10 columns (a fifth pair: 30 accumulators; forward_strip_as keeps those). */
@@ -829,7 +844,7 @@ static void avx512_forward_cols(float *Y, const float *X, const float *W, const 
                             &blocks);
         else {
             bool pairs = blocks.x_pairs && forward_pairs_rows(rows, I, o0, o1, &blocks);
-            bool pack_x = o1 - o0 > (PACK_X_FROM_STRIPS - 1) * STRIP_COLS;
+            bool pack_x = pair_strips(o0, o1) >= PACK_X_FROM_STRIPS;
             for (int c0 = o0, cols; c0 < o1; c0 += cols) {
                 cols = strip_cols_at(c0, o1);
                 int how = !pack_x ? X_IN_PLACE : c0 == o0 ? X_PACKING : X_PACKED;

@@ -47,8 +47,9 @@ nn_cpu_caches nn_cpu_caches_detect(void);
  *                 take each block of k in groups of 4, so that X's block is
  *                 read from L3 once a group, not once a strip (kernels_avx512.c,
  *                 strips_per_group).
- *   x_pairs       below 64 rows, where W is not packed: 1 for tiles of pairs
- *                 of rows of X, each row of W broadcast (forward_strip_pairs),
+ *   x_pairs       below 64 rows, where W is not packed and rows are whole (up
+ *                 to blocked_from): 1 for tiles of pairs of rows of X, each
+ *                 row of W broadcast (forward_strip_pairs, strips of up to 8),
  *                 0 for pairs of rows of W, each row of X broadcast. 1 on
  *                 Intel, whose second 512-bit FMA unit shares port 5 with the
  *                 shuffles that put two rows of W in a register (Emerald

@@ -33,8 +33,8 @@
  * --blocking FROM,K,ROWS[,PAIRS] runs the kernels under another blocking
  * instead (the same bits, perhaps another speed): how the rule is checked on
  * a CPU with other caches, e.g. --blocking 640,320,128 --scaling; PAIRS (0 or
- * 1, else this CPU's) picks the small-batch forward tile, e.g. --blocking
- * 1024,512,128,1 --shape 32x784x64 against ...,0.
+ * 1; without it, the one in use) picks the small-batch forward tile, e.g.
+ * --blocking 1024,512,128,1 --shape 32x784x64 against ...,0.
  *
  * --shape BxIxO (repeatable) prints --summary's lines for those shapes alone,
  * without the peaks: a quick look at one kernel while changing it.

@@ -572,7 +572,9 @@ static void test_paths_backward_weights_same_bits(void **state)
  * strips taken in groups where a row block's X outgrows L2 (rows × I > 2048 ×
  * row_block: the last two shapes under the first and last blockings, whose
  * second row blocks are too short to group; a group of 4 strips then 1, and
- * a group whose last strip has 10 columns). */
+ * a group whose last strip has 10 columns), and either small-batch tile
+ * (x_pairs), pairs of X's rows also in row blocks of 32 of a batch of 70,
+ * packed by each block's first strip (the last shape). */
 static void test_avx512_forward_any_blocking(void **state)
 {
     (void)state;
@@ -582,11 +584,12 @@ static void test_avx512_forward_any_blocking(void **state)
     }
     static const nn_blocking blockings[] = {
         {256, 128, 32, 0},    {640, 320, 64, 1},      {1024, 512, 128, 0},
-        {1024, 512, 128, 1},  {2048, 1024, 256, 1},   {256, 16, 4 * 8, 0},
+        {1024, 512, 128, 1},  {2048, 1024, 256, 1},   {256, 16, 4 * 8, 1},
     };
     static const shape shapes[] = {
         {5, 300, 11}, {37, 700, 17}, {33, 640, 8}, {9, 641, 16}, {130, 1031, 10},
         {67, 2053, 9}, {70, 257, 3}, {40, 200, 8}, {12, 256, 6}, {40, 2100, 37}, {36, 2053, 26},
+        {70, 200, 40},
     };
     uint64_t seed = 900;
     for (size_t i = 0; i < sizeof blockings / sizeof blockings[0]; i++) {
@@ -599,7 +602,8 @@ static void test_avx512_forward_any_blocking(void **state)
 
 /* Below 64 rows the AVX-512 forward takes pairs of rows of X or of W a
  * register (nn_blocking's x_pairs, by CPU vendor): both give the same bits on
- * every shape, whichever this CPU uses. */
+ * every shape, whichever this CPU uses; rows whole up to 2048 inputs, so that
+ * the pairs take every shape up to there whatever this CPU's L1d. */
 static void test_avx512_forward_either_small_batch_tile(void **state)
 {
     (void)state;
@@ -610,6 +614,8 @@ static void test_avx512_forward_either_small_batch_tile(void **state)
     uint64_t seed = 950;
     for (int x_pairs = 0; x_pairs <= 1; x_pairs++) {
         nn_blocking b = nn_blocking_active();
+        b.blocked_from = NN_BLOCKED_FROM_MAX;
+        b.k_block = NN_K_BLOCK_MAX;
         b.x_pairs = x_pairs;
         assert_int_equal(nn_blocking_set(&b), 0);
         for (size_t i = 0; i < sizeof odd_shapes / sizeof odd_shapes[0]; i++)
