@@ -11,9 +11,12 @@
  * Hot path: one step touches every parameter, up to ~200k of them, thousands of
  * times an epoch. Each (rule, option) combination is its own branch-free loop
  * over restrict pointers that gcc -O2 vectorises; the combinations come from one
- * always-inline body per rule called with constant flags. Nothing is allocated
- * after nn_optim_create. */
+ * always-inline body per rule called with constant flags. On Intel, Adam's
+ * blocks near subnormal floats run a copy whose multiplies, divisions and roots
+ * are in double: the same bits without microcode assists (see adam_update).
+ * Nothing is allocated after nn_optim_create. */
 #include "nn_optim.h"
+#include "kernels_blocking.h"
 #include "nn_mem.h"
 #include "nn_threads.h"
 
@@ -21,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 /* One copy of a step per instruction set, picked once at load time (an ifunc):
@@ -50,6 +54,7 @@ struct nn_optim {
     float *momentum_buffer; /* SGD with momentum: (n_params) */
     float *exp_avg;         /* Adam, AdamW: (n_params) */
     float *exp_avg_sq;      /* Adam, AdamW: (n_params) */
+    bool widen_subnormals;  /* Adam: blocks near subnormals in double (see adam_update) */
 };
 
 /* ---- configuration ------------------------------------------------------- */
@@ -149,6 +154,7 @@ nn_status nn_optim_create(nn_optim **out, const nn_optim_config *config, size_t 
         return nn_fail(NN_ENOMEM, "out of memory: optimizer");
     opt->config = *config;
     opt->n_params = n_params;
+    opt->widen_subnormals = nn_cpu_is_intel();
     opt->lr = nn_hyperparameter_as_written(config->lr);
     opt->weight_decay = nn_hyperparameter_as_written(config->weight_decay);
     opt->dampening = nn_hyperparameter_as_written(config->dampening);
@@ -193,6 +199,8 @@ void nn_optim_set_lr(nn_optim *opt, float lr)
 const nn_optim_config *nn_optim_config_of(const nn_optim *opt) { return &opt->config; }
 
 long nn_optim_steps_taken(const nn_optim *opt) { return opt->steps_taken; }
+
+void nn_optim_set_subnormal_widening(nn_optim *opt, bool on) { opt->widen_subnormals = on; }
 
 /* Every update runs over whole blocks of UPDATE_BLOCK elements, then the tail.
  * A block's fixed trip count is what lets gcc -O2 (whose "very cheap" cost model
@@ -296,6 +304,10 @@ typedef struct adam_scalars {
     float lerp_coeff;
     float beta2, one_minus_beta2;
     float bias_correction2_sqrt, eps, neg_step_size;
+    /* for adam_widened_block: the scalars it multiplies or divides by, as
+     * doubles, and 1.0 */
+    double param_decay_wide, weight_decay_wide, lerp_coeff_wide, beta2_wide,
+        one_minus_beta2_wide, bias_correction2_sqrt_wide, neg_step_size_wide, one;
 } adam_scalars;
 
 /* params, grads, exp_avg, exp_avg_sq: (count). The flags are constants at each call.
@@ -322,18 +334,103 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
     }
 }
 
-/* params, grads, exp_avg, exp_avg_sq: (n). */
+/* Subnormal floats. On Intel (measured on an Emerald Rapids) a multiply,
+ * division or square root with a subnormal operand or result takes a microcode
+ * assist, about 130 cycles for the vector, where additions and conversions to
+ * and from double take none. In training, the moments of weights whose inputs
+ * are rarely nonzero decay into that range: 784-64-10's Adam step took 1.46 ns
+ * a parameter in its epoch at batch 32 against 0.67 alone, with 13 % of its
+ * blocks of 16 holding a value under 1e-30 (docs/performance.md). Such blocks
+ * go through adam_widened_block instead, which gives the same bits. */
+
+/* 1 where 0 < |x| < 2^e, the limit given as the bits of 2^e. */
+static ALWAYS_INLINE uint32_t magnitude_below(float x, uint32_t limit_bits)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return ((u & 0x7fffffffu) - 1u) < limit_bits - 1u;
+}
+
+#define POW2_BITS(e) ((uint32_t)(127 + (e)) << 23)
+
+/* Whether a block's float step would likely meet a subnormal (2^-126 and
+ * below), with the usual scalars (1 - beta2 about 2^-10, step size 2^-10 or
+ * more): a gradient under 2^-56 (its square times 1 - beta2), a first moment
+ * under 2^-112 (times the step size), a second moment under 2^-122. A guess
+ * for speed only: either way the bits are the same (an assist is slow, not
+ * wrong). Parameters and g - m are not checked (tiny ones are rare, and two
+ * more checks cost clean blocks 6 %: 0.754 against 0.712 ns a parameter,
+ * bench_kernels --adam 203530). */
+static ALWAYS_INLINE bool adam_block_near_subnormal(size_t count, const float *restrict grads,
+                                                    const float *restrict exp_avg,
+                                                    const float *restrict exp_avg_sq)
+{
+    uint32_t near = 0;
+    for (size_t i = 0; i < count; i++)
+        near |= magnitude_below(grads[i], POW2_BITS(-56)) |
+                magnitude_below(exp_avg[i], POW2_BITS(-112)) |
+                magnitude_below(exp_avg_sq[i], POW2_BITS(-122));
+    return near != 0;
+}
+
+/* adam_update_block's operations with each multiply, division and square
+ * root in double, rounded to float: the same bits (every float is a normal
+ * double, and rounding twice from double's 53 bits is innocuous for *, / and
+ * sqrt of floats), with no subnormal operand. Additions stay in float: they
+ * take no assist. Each double operation has an operand that is not a widened
+ * float (a scalar held as a double, or x * one with one a run-time 1.0): gcc
+ * may otherwise shorten (float)((double)a * (double)b) back to a * b, which is
+ * exact, and here the operation to avoid. */
+static ALWAYS_INLINE void adam_widened_block(size_t count, float *restrict params,
+                                             const float *restrict grads,
+                                             float *restrict exp_avg,
+                                             float *restrict exp_avg_sq, adam_scalars s,
+                                             const bool l2_weight_decay,
+                                             const bool lerp_from_moment)
+{
+    for (size_t i = 0; i < count; i++) {
+        float p = (float)((double)params[i] * s.param_decay_wide);
+        float g = grads[i];
+        if (l2_weight_decay)
+            g = g + (float)(s.weight_decay_wide * (double)p);
+        float m = exp_avg[i];
+        m = (lerp_from_moment ? m : g) + (float)(s.lerp_coeff_wide * (double)(g - m));
+        float g_scaled = (float)(s.one_minus_beta2_wide * (double)g);
+        float v = (float)((double)exp_avg_sq[i] * s.beta2_wide) +
+                  (float)((double)g_scaled * ((double)g * s.one));
+        float root = (float)sqrt((double)v * s.one);
+        float denom = (float)((double)root / s.bias_correction2_sqrt_wide) + s.eps;
+        float num = (float)(s.neg_step_size_wide * (double)m);
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        params[i] = p + (float)((double)num / ((double)denom * s.one));
+    }
+}
+
+/* params, grads, exp_avg, exp_avg_sq: (n). With `widen` (Intel), a block near
+ * subnormals goes through adam_widened_block. */
 static ALWAYS_INLINE void adam_update(size_t n, float *restrict params,
                                       const float *restrict grads, float *restrict exp_avg,
                                       float *restrict exp_avg_sq, adam_scalars s,
-                                      const bool l2_weight_decay, const bool lerp_from_moment)
+                                      const bool l2_weight_decay, const bool lerp_from_moment,
+                                      bool widen)
 {
     size_t whole = n - n % UPDATE_BLOCK;
     for (size_t i = 0; i < whole; i += UPDATE_BLOCK)
-        adam_update_block(UPDATE_BLOCK, params + i, grads + i, exp_avg + i, exp_avg_sq + i, s,
-                          l2_weight_decay, lerp_from_moment);
-    adam_update_block(n - whole, params + whole, grads + whole, exp_avg + whole,
-                      exp_avg_sq + whole, s, l2_weight_decay, lerp_from_moment);
+        if (widen &&
+            adam_block_near_subnormal(UPDATE_BLOCK, grads + i, exp_avg + i, exp_avg_sq + i))
+            adam_widened_block(UPDATE_BLOCK, params + i, grads + i, exp_avg + i, exp_avg_sq + i,
+                               s, l2_weight_decay, lerp_from_moment);
+        else
+            adam_update_block(UPDATE_BLOCK, params + i, grads + i, exp_avg + i, exp_avg_sq + i,
+                              s, l2_weight_decay, lerp_from_moment);
+    if (widen && adam_block_near_subnormal(n - whole, grads + whole, exp_avg + whole,
+                                           exp_avg_sq + whole))
+        adam_widened_block(n - whole, params + whole, grads + whole, exp_avg + whole,
+                           exp_avg_sq + whole, s, l2_weight_decay, lerp_from_moment);
+    else
+        adam_update_block(n - whole, params + whole, grads + whole, exp_avg + whole,
+                          exp_avg_sq + whole, s, l2_weight_decay, lerp_from_moment);
 }
 
 /* Picks the lerp variant once `l2_weight_decay` is a constant. params, grads
@@ -347,9 +444,9 @@ static ALWAYS_INLINE void adam_update_by_lerp(const nn_optim *opt, size_t begin,
     grads += begin;
     float *m = opt->exp_avg + begin, *v = opt->exp_avg_sq + begin;
     if (lerp_from_moment)
-        adam_update(n, params, grads, m, v, s, l2_weight_decay, true);
+        adam_update(n, params, grads, m, v, s, l2_weight_decay, true, opt->widen_subnormals);
     else
-        adam_update(n, params, grads, m, v, s, l2_weight_decay, false);
+        adam_update(n, params, grads, m, v, s, l2_weight_decay, false, opt->widen_subnormals);
 }
 
 /* Elements [begin, end) of one Adam or AdamW step. */
@@ -377,7 +474,7 @@ static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_momen
     float lerp_weight = (float)(1.0 - opt->beta1);
     bool lerp_from_moment = fabsf(lerp_weight) < 0.5f;
     *lerp_from_moment_out = lerp_from_moment;
-    return (adam_scalars){
+    adam_scalars s = {
         .param_decay = decoupled && has_weight_decay
                            ? (float)(1.0 - opt->lr * opt->weight_decay) : 1.0f,
         .weight_decay = opt->config.weight_decay,
@@ -387,7 +484,14 @@ static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_momen
         .bias_correction2_sqrt = (float)sqrt(bias_correction2),
         .eps = opt->config.eps,
         .neg_step_size = (float)-step_size,
+        .one = 1.0,
     };
+    s.param_decay_wide = s.param_decay, s.weight_decay_wide = s.weight_decay;
+    s.lerp_coeff_wide = s.lerp_coeff, s.beta2_wide = s.beta2;
+    s.one_minus_beta2_wide = s.one_minus_beta2;
+    s.bias_correction2_sqrt_wide = s.bias_correction2_sqrt;
+    s.neg_step_size_wide = s.neg_step_size;
+    return s;
 }
 
 /* ---- steps, split over threads ----------------------------------------------- */

@@ -61,6 +61,11 @@ void nn_optim_set_lr(nn_optim *opt, float lr);
 const nn_optim_config *nn_optim_config_of(const nn_optim *opt);
 long nn_optim_steps_taken(const nn_optim *opt);
 
+/* Adam on Intel CPUs takes the blocks of 16 parameters whose values are near
+ * subnormal floats in double, the same bits without microcode assists (see
+ * nn_optim.c); for tests: on or off, whatever the CPU. */
+void nn_optim_set_subnormal_widening(nn_optim *opt, bool on);
+
 typedef enum nn_schedule_kind {
     NN_SCHEDULE_CONSTANT = 0,
     NN_SCHEDULE_STEP,        /* torch StepLR: lr * gamma^floor(epoch/step_size) */

@@ -14,7 +14,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "nn_optim.h"
@@ -364,6 +366,69 @@ static void test_adam_set_lr(void **state)
     nn_optim_free(opt);
 }
 
+/* A float of random sign whose magnitude spans subnormals to 2^20 (a few in
+ * ten zero), from an xorshift state. */
+static float spread_float(uint64_t *state)
+{
+    *state ^= *state << 13, *state ^= *state >> 7, *state ^= *state << 17;
+    uint64_t r = *state;
+    if (r % 10 == 0)
+        return 0.0f;
+    int e = (int)((r >> 8) % 170) - 149; /* 2^-149 .. 2^20 */
+    float mantissa = 1.0f + (float)((r >> 16) & 0x7fffff) / 8388608.0f;
+    float x = ldexpf(mantissa, e);
+    return (r >> 40) & 1 ? -x : x;
+}
+
+/* Bitwise equal, any NaN equal to any NaN. */
+static void assert_same_floats(const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(isnan(a[i]) && isnan(b[i])))
+            assert_memory_equal(&a[i], &b[i], sizeof a[i]);
+}
+
+/* Blocks near subnormals taken in double (Intel's default) give the float
+ * step's bits: Adam, L2 weight decay, AdamW, beta1 above 0.5 (the other lerp)
+ * and a tiny eps, on parameters and gradients from subnormal to 2^20 and phases of
+ * zero gradients (so the moments decay), over a length with a partial last
+ * block; the parameters compared after every step (each step reads both
+ * moments, so a moment that differed would show in them). */
+static void test_adam_widened_blocks_same_bits(void **state)
+{
+    (void)state;
+    enum { LEN = 16 * 37 + 5, STEPS = 60 };
+    nn_optim_config configs[] = {
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
+        adam_config(NN_OPTIM_ADAM, 1e-2f, 0.9f, 0.1f),
+        adam_config(NN_OPTIM_ADAMW, 1e-3f, 0.9f, 1e-2f),
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.75f, 0),
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
+    };
+    configs[4].eps = 1e-30f; /* the smallest denominators */
+    static float p_float[LEN], p_wide[LEN], grads[LEN];
+    uint64_t rng = 0x9e3779b97f4a7c15u;
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
+        nn_optim *plain = NULL, *wide = NULL;
+        assert_int_equal(nn_optim_create(&plain, &configs[c], LEN), NN_OK);
+        assert_int_equal(nn_optim_create(&wide, &configs[c], LEN), NN_OK);
+        nn_optim_set_subnormal_widening(plain, false);
+        nn_optim_set_subnormal_widening(wide, true);
+        for (size_t i = 0; i < LEN; i++)
+            p_float[i] = p_wide[i] = spread_float(&rng);
+        for (int t = 0; t < STEPS; t++) {
+            bool zero_phase = t % 20 >= 12; /* moments decay towards subnormals */
+            for (size_t i = 0; i < LEN; i++)
+                grads[i] = zero_phase && i % 3 ? 0.0f : spread_float(&rng);
+            nn_optim_step(plain, p_float, grads);
+            nn_optim_step(wide, p_wide, grads);
+            assert_same_floats(p_float, p_wide, LEN);
+        }
+        nn_optim_free(plain);
+        nn_optim_free(wide);
+    }
+}
+
 /* The shortest decimal that rounds to the float, i.e. the Python float PyTorch
  * would use: exact for values written with few digits. */
 static void test_hyperparameter_as_written(void **state)
@@ -401,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_create_needs_parameters),
         cmocka_unit_test(test_set_lr_and_steps_taken),
         cmocka_unit_test(test_adam_set_lr),
+        cmocka_unit_test(test_adam_widened_blocks_same_bits),
         cmocka_unit_test(test_hyperparameter_as_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
