@@ -810,14 +810,12 @@ static ALWAYS_INLINE int pair_strips(int o0, int o1)
     return n;
 }
 
-/* Whether rows of I inputs, columns [o0, o1), go through forward_strip_pairs:
- * where W is not packed and rows are whole, unless the range is one strip of
- * 9-10 columns (a fifth pair: 30 accumulators; forward_strip_as keeps those). */
-static ALWAYS_INLINE bool forward_pairs_rows(int rows, int I, int o0, int o1,
-                                             const nn_blocking *blocks)
+/* Whether rows of I inputs go through forward_strip_pairs (their strips of up
+ * to 8 columns; a last strip of 9-10 would need 30 accumulators, and
+ * forward_strip_as keeps it): where W is not packed and rows are whole. */
+static ALWAYS_INLINE bool forward_pairs_rows(int rows, int I, const nn_blocking *blocks)
 {
-    bool one_wide_strip = o1 - o0 > STRIP_COLS && o1 - o0 <= DOT_COLS;
-    return !forward_packs(rows, I) && I <= blocks->blocked_from && !one_wide_strip;
+    return !forward_packs(rows, I) && I <= blocks->blocked_from;
 }
 
 /* Columns [o0, o1) of Y (B,O) = act(X (B,I) · W (O,I)ᵀ + b (O)), in strips of
@@ -843,7 +841,7 @@ static void avx512_forward_cols(float *Y, const float *X, const float *W, const 
             forward_grouped(y, x, W, b, rows, I, O, act, slope, o0, o1, whole_rows, scratch,
                             &blocks);
         else {
-            bool pairs = blocks.x_pairs && forward_pairs_rows(rows, I, o0, o1, &blocks);
+            bool pairs = blocks.x_pairs && forward_pairs_rows(rows, I, &blocks);
             bool pack_x = pair_strips(o0, o1) >= PACK_X_FROM_STRIPS;
             for (int c0 = o0, cols; c0 < o1; c0 += cols) {
                 cols = strip_cols_at(c0, o1);

@@ -304,10 +304,7 @@ typedef struct adam_scalars {
     float lerp_coeff;
     float beta2, one_minus_beta2;
     float bias_correction2_sqrt, eps, neg_step_size;
-    /* for adam_widened_block: the scalars it multiplies or divides by, as
-     * doubles, and 1.0 */
-    double param_decay_wide, weight_decay_wide, lerp_coeff_wide, beta2_wide,
-        one_minus_beta2_wide, bias_correction2_sqrt_wide, neg_step_size_wide, one;
+    double one; /* 1.0, for adam_widened_block's opaque_double */
 } adam_scalars;
 
 /* params, grads, exp_avg, exp_avg_sq: (count). The flags are constants at each call.
@@ -373,14 +370,19 @@ static ALWAYS_INLINE bool adam_block_near_subnormal(size_t count, const float *r
     return near != 0;
 }
 
+/* x as a double that the compiler cannot tell from any double: x times a
+ * run-time 1.0 (exact). gcc -O2 shortens (float)((double)a * (double)b), and
+ * likewise / and sqrt, back to the float operation when both operands are
+ * widened floats (exact, and here the operation to avoid); an operand from
+ * this keeps the operation in double. Of a loop-invariant x, the multiply is
+ * hoisted. */
+static ALWAYS_INLINE double opaque_double(float x, double one) { return (double)x * one; }
+
 /* adam_update_block's operations with each multiply, division and square
  * root in double, rounded to float: the same bits (every float is a normal
  * double, and rounding twice from double's 53 bits is innocuous for *, / and
  * sqrt of floats), with no subnormal operand. Additions stay in float: they
- * take no assist. Each double operation has an operand that is not a widened
- * float (a scalar held as a double, or x * one with one a run-time 1.0): gcc
- * may otherwise shorten (float)((double)a * (double)b) back to a * b, which is
- * exact, and here the operation to avoid. */
+ * take no assist. */
 static ALWAYS_INLINE void adam_widened_block(size_t count, float *restrict params,
                                              const float *restrict grads,
                                              float *restrict exp_avg,
@@ -388,27 +390,44 @@ static ALWAYS_INLINE void adam_widened_block(size_t count, float *restrict param
                                              const bool l2_weight_decay,
                                              const bool lerp_from_moment)
 {
+    const double one = s.one;
     for (size_t i = 0; i < count; i++) {
-        float p = (float)((double)params[i] * s.param_decay_wide);
+        float p = (float)((double)params[i] * opaque_double(s.param_decay, one));
         float g = grads[i];
         if (l2_weight_decay)
-            g = g + (float)(s.weight_decay_wide * (double)p);
+            g = g + (float)(opaque_double(s.weight_decay, one) * (double)p);
         float m = exp_avg[i];
-        m = (lerp_from_moment ? m : g) + (float)(s.lerp_coeff_wide * (double)(g - m));
-        float g_scaled = (float)(s.one_minus_beta2_wide * (double)g);
-        float v = (float)((double)exp_avg_sq[i] * s.beta2_wide) +
-                  (float)((double)g_scaled * ((double)g * s.one));
-        float root = (float)sqrt((double)v * s.one);
-        float denom = (float)((double)root / s.bias_correction2_sqrt_wide) + s.eps;
-        float num = (float)(s.neg_step_size_wide * (double)m);
+        float d = g - m;
+        m = (lerp_from_moment ? m : g) + (float)(opaque_double(s.lerp_coeff, one) * (double)d);
+        float g_scaled = (float)(opaque_double(s.one_minus_beta2, one) * (double)g);
+        float v = (float)((double)exp_avg_sq[i] * opaque_double(s.beta2, one)) +
+                  (float)((double)g_scaled * opaque_double(g, one));
+        float root = (float)sqrt(opaque_double(v, one));
+        float denom = (float)((double)root / opaque_double(s.bias_correction2_sqrt, one)) + s.eps;
+        float num = (float)(opaque_double(s.neg_step_size, one) * (double)m);
         exp_avg[i] = m;
         exp_avg_sq[i] = v;
-        params[i] = p + (float)((double)num / ((double)denom * s.one));
+        params[i] = p + (float)((double)num / opaque_double(denom, one));
     }
 }
 
-/* params, grads, exp_avg, exp_avg_sq: (n). With `widen` (Intel), a block near
- * subnormals goes through adam_widened_block. */
+/* One block of count (<= UPDATE_BLOCK) elements: with `widen` (Intel), through
+ * adam_widened_block when it is near subnormals. */
+static ALWAYS_INLINE void adam_block(size_t count, float *restrict params,
+                                     const float *restrict grads, float *restrict exp_avg,
+                                     float *restrict exp_avg_sq, adam_scalars s,
+                                     const bool l2_weight_decay, const bool lerp_from_moment,
+                                     bool widen)
+{
+    if (widen && adam_block_near_subnormal(count, grads, exp_avg, exp_avg_sq))
+        adam_widened_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
+                           lerp_from_moment);
+    else
+        adam_update_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
+                          lerp_from_moment);
+}
+
+/* params, grads, exp_avg, exp_avg_sq: (n). */
 static ALWAYS_INLINE void adam_update(size_t n, float *restrict params,
                                       const float *restrict grads, float *restrict exp_avg,
                                       float *restrict exp_avg_sq, adam_scalars s,
@@ -417,20 +436,10 @@ static ALWAYS_INLINE void adam_update(size_t n, float *restrict params,
 {
     size_t whole = n - n % UPDATE_BLOCK;
     for (size_t i = 0; i < whole; i += UPDATE_BLOCK)
-        if (widen &&
-            adam_block_near_subnormal(UPDATE_BLOCK, grads + i, exp_avg + i, exp_avg_sq + i))
-            adam_widened_block(UPDATE_BLOCK, params + i, grads + i, exp_avg + i, exp_avg_sq + i,
-                               s, l2_weight_decay, lerp_from_moment);
-        else
-            adam_update_block(UPDATE_BLOCK, params + i, grads + i, exp_avg + i, exp_avg_sq + i,
-                              s, l2_weight_decay, lerp_from_moment);
-    if (widen && adam_block_near_subnormal(n - whole, grads + whole, exp_avg + whole,
-                                           exp_avg_sq + whole))
-        adam_widened_block(n - whole, params + whole, grads + whole, exp_avg + whole,
-                           exp_avg_sq + whole, s, l2_weight_decay, lerp_from_moment);
-    else
-        adam_update_block(n - whole, params + whole, grads + whole, exp_avg + whole,
-                          exp_avg_sq + whole, s, l2_weight_decay, lerp_from_moment);
+        adam_block(UPDATE_BLOCK, params + i, grads + i, exp_avg + i, exp_avg_sq + i, s,
+                   l2_weight_decay, lerp_from_moment, widen);
+    adam_block(n - whole, params + whole, grads + whole, exp_avg + whole, exp_avg_sq + whole, s,
+               l2_weight_decay, lerp_from_moment, widen);
 }
 
 /* Picks the lerp variant once `l2_weight_decay` is a constant. params, grads
@@ -486,11 +495,6 @@ static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_momen
         .neg_step_size = (float)-step_size,
         .one = 1.0,
     };
-    s.param_decay_wide = s.param_decay, s.weight_decay_wide = s.weight_decay;
-    s.lerp_coeff_wide = s.lerp_coeff, s.beta2_wide = s.beta2;
-    s.one_minus_beta2_wide = s.one_minus_beta2;
-    s.bias_correction2_sqrt_wide = s.bias_correction2_sqrt;
-    s.neg_step_size_wide = s.neg_step_size;
     return s;
 }
 
