@@ -388,16 +388,51 @@ static void assert_same_floats(const float *a, const float *b, size_t n)
             assert_memory_equal(&a[i], &b[i], sizeof a[i]);
 }
 
+/* Steps one optimizer with Adam's subnormal widening and one without, from
+ * the same parameters (param_at) and gradients (gradients_at fills a step's),
+ * and compares every parameter bit for bit after every step (each step reads
+ * both moments, so a moment that differed would show in them). */
+enum { WIDENING_LEN = 16 * 40 + 5 }; /* whole blocks and a partial last one */
+
+static void assert_widening_keeps_bits(const nn_optim_config *config, int steps,
+                                       float (*param_at)(uint64_t *),
+                                       void (*gradients_at)(float *, size_t, int, uint64_t *),
+                                       uint64_t *rng)
+{
+    static float p_float[WIDENING_LEN], p_wide[WIDENING_LEN], grads[WIDENING_LEN];
+    nn_optim *plain = NULL, *wide = NULL;
+    assert_int_equal(nn_optim_create(&plain, config, WIDENING_LEN), NN_OK);
+    assert_int_equal(nn_optim_create(&wide, config, WIDENING_LEN), NN_OK);
+    nn_optim_set_subnormal_widening(plain, false);
+    nn_optim_set_subnormal_widening(wide, true);
+    for (size_t i = 0; i < WIDENING_LEN; i++)
+        p_float[i] = p_wide[i] = param_at(rng);
+    for (int t = 0; t < steps; t++) {
+        gradients_at(grads, WIDENING_LEN, t, rng);
+        nn_optim_step(plain, p_float, grads);
+        nn_optim_step(wide, p_wide, grads);
+        assert_same_floats(p_float, p_wide, WIDENING_LEN);
+    }
+    nn_optim_free(plain);
+    nn_optim_free(wide);
+}
+
+/* Gradients from subnormal to 2^20, with phases where two lanes in three are 0
+ * (their moments decay towards subnormals). */
+static void spread_gradients(float *grads, size_t n, int t, uint64_t *rng)
+{
+    bool zero_phase = t % 20 >= 12;
+    for (size_t i = 0; i < n; i++)
+        grads[i] = zero_phase && i % 3 ? 0.0f : spread_float(rng);
+}
+
 /* Blocks near subnormals taken in double (Intel's default) give the float
  * step's bits: Adam, L2 weight decay, AdamW, beta1 above 0.5 (the other lerp)
  * and a tiny eps, on parameters and gradients from subnormal to 2^20 and phases of
- * zero gradients (so the moments decay), over a length with a partial last
- * block; the parameters compared after every step (each step reads both
- * moments, so a moment that differed would show in them). */
+ * zero gradients (so the moments decay). */
 static void test_adam_widened_blocks_same_bits(void **state)
 {
     (void)state;
-    enum { LEN = 16 * 37 + 5, STEPS = 60 };
     nn_optim_config configs[] = {
         adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
         adam_config(NN_OPTIM_ADAM, 1e-2f, 0.9f, 0.1f),
@@ -406,27 +441,48 @@ static void test_adam_widened_blocks_same_bits(void **state)
         adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
     };
     configs[4].eps = 1e-30f; /* the smallest denominators */
-    static float p_float[LEN], p_wide[LEN], grads[LEN];
     uint64_t rng = 0x9e3779b97f4a7c15u;
-    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
-        nn_optim *plain = NULL, *wide = NULL;
-        assert_int_equal(nn_optim_create(&plain, &configs[c], LEN), NN_OK);
-        assert_int_equal(nn_optim_create(&wide, &configs[c], LEN), NN_OK);
-        nn_optim_set_subnormal_widening(plain, false);
-        nn_optim_set_subnormal_widening(wide, true);
-        for (size_t i = 0; i < LEN; i++)
-            p_float[i] = p_wide[i] = spread_float(&rng);
-        for (int t = 0; t < STEPS; t++) {
-            bool zero_phase = t % 20 >= 12; /* moments decay towards subnormals */
-            for (size_t i = 0; i < LEN; i++)
-                grads[i] = zero_phase && i % 3 ? 0.0f : spread_float(&rng);
-            nn_optim_step(plain, p_float, grads);
-            nn_optim_step(wide, p_wide, grads);
-            assert_same_floats(p_float, p_wide, LEN);
-        }
-        nn_optim_free(plain);
-        nn_optim_free(wide);
-    }
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
+        assert_widening_keeps_bits(&configs[c], 60, spread_float, spread_gradients, &rng);
+}
+
+/* A float of random sign with magnitude from 2^-45 to 2^4: its square times
+ * 1 - beta2 stays normal, so a block of them is never widened for it. */
+static float moderate_float(uint64_t *state)
+{
+    *state ^= *state << 13, *state ^= *state >> 7, *state ^= *state << 17;
+    uint64_t r = *state;
+    float mantissa = 1.0f + (float)((r >> 16) & 0x7fffff) / 8388608.0f;
+    float x = ldexpf(mantissa, (int)((r >> 8) % 50) - 45);
+    return (r >> 40) & 1 ? -x : x;
+}
+
+/* Moderate gradients for 10 steps, then 0 on six lanes in seven. */
+static void decaying_gradients(float *grads, size_t n, int t, uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        grads[i] = t < 10 || i % 7 == 0 ? moderate_float(rng) : 0.0f;
+}
+
+/* The blocks where only the first moment is near subnormals (the case training
+ * meets: gradients that turned 0) run their second moment's operations in
+ * float and the rest in double: the float step's bits, here too. For 900
+ * steps after the gradients turn 0 the first moments decay at beta1 a step
+ * through 2^-112, the subnormals and 0, while the second moments (beta2) stay
+ * normal. */
+static void test_adam_first_moment_widening_same_bits(void **state)
+{
+    (void)state;
+    nn_optim_config configs[] = {
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
+        adam_config(NN_OPTIM_ADAMW, 1e-3f, 0.9f, 1e-2f),
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.75f, 0),
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
+    };
+    configs[3].eps = 1e-30f;
+    uint64_t rng = 0x2545f4914f6cdd1du;
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
+        assert_widening_keeps_bits(&configs[c], 910, moderate_float, decaying_gradients, &rng);
 }
 
 /* The shortest decimal that rounds to the float, i.e. the Python float PyTorch
@@ -467,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_set_lr_and_steps_taken),
         cmocka_unit_test(test_adam_set_lr),
         cmocka_unit_test(test_adam_widened_blocks_same_bits),
+        cmocka_unit_test(test_adam_first_moment_widening_same_bits),
         cmocka_unit_test(test_hyperparameter_as_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
