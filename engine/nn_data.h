@@ -108,7 +108,9 @@ uint64_t nn_dataset_checksum(const nn_dataset *ds);
  * (x - mean) / std when normalize is non-zero (std > 0). y gets the labels
  * (left alone for a dataset of targets; then t (n, n_targets) gets those, when
  * t is not NULL). The loader's one copy; public for evaluation code and tests.
- * Indices are not checked here (the loader checks them once, at creation). */
+ * Indices are not checked here (the loader checks them once, at creation).
+ * Split over the run's threads (nn_threads.h) in pieces of 32 samples: the
+ * same floats for any thread count. */
 void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n,
                        int normalize, float mean, float std, float *x, int32_t *y);
 void nn_dataset_gather_targets(const nn_dataset *ds, const uint32_t *indices, uint32_t n,

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "nn_data.h"
+#include "nn_threads.h"
 #include "test_util.h"
 
 /* 5x5 images: 25 pixels = one 16-pixel block plus a 9-pixel tail. */
@@ -296,6 +297,56 @@ static void expect_loader_error(const nn_dataset *ds, const nn_indices *ix,
     assert_error_contains(needle);
 }
 
+/* Gathers samples idx[0, COUNT) of ds into x and y with `threads` threads,
+ * every gather of 2 pieces or more split (the split threshold at 0). */
+static void gather_with_threads(const nn_dataset *ds, const uint32_t *idx, int normalize,
+                                int threads, float *x, int32_t *y)
+{
+    assert_int_equal(nn_threads_set(threads), NN_OK);
+    nn_threads_set_min_flops(0);
+    nn_dataset_gather(ds, idx, COUNT, normalize, 0.25f, 0.5f, x, y);
+    nn_threads_set_min_flops(-1);
+    assert_int_equal(nn_threads_set(1), NN_OK);
+}
+
+/* A gather split over 2 or 3 threads (pieces of 32 samples: 103 samples make
+ * 3 parts at most, the last one 39) gives the 1-thread batch bit for bit,
+ * for uint8 and float features, plain and normalized, shuffled indices. */
+static void test_gather_split_over_threads(void **state)
+{
+    (void)state;
+    nn_dataset bytes = make_dataset(), floats = make_dataset();
+    floats.values = malloc((size_t)COUNT * PIXELS * sizeof *floats.values);
+    assert_non_null(floats.values);
+    for (size_t k = 0; k < (size_t)COUNT * PIXELS; k++)
+        floats.values[k] = (float)floats.images[k] * 0.37f - 11.0f;
+    free(floats.images);
+    floats.images = NULL;
+    uint32_t idx[COUNT];
+    for (uint32_t i = 0; i < COUNT; i++)
+        idx[i] = (i * 37 + 11) % COUNT; /* a permutation: 37 and 103 are coprime */
+    static float want[COUNT * PIXELS], got[COUNT * PIXELS];
+    int32_t want_y[COUNT], got_y[COUNT];
+    const nn_dataset *sets[] = {&bytes, &floats};
+    for (int d = 0; d < 2; d++)
+        for (int normalize = 0; normalize <= 1; normalize++) {
+            gather_with_threads(sets[d], idx, normalize, 1, want, want_y);
+            for (uint32_t b = 0; b < COUNT; b++) {
+                assert_int_equal(want_y[b], idx[b] % 10);
+                if (sets[d] == &bytes && !normalize) /* the rows are the samples asked for */
+                    assert_int_equal(sample_of(want + (size_t)b * PIXELS), idx[b]);
+            }
+            for (int threads = 2; threads <= 3; threads++) {
+                memset(got, 0xff, sizeof got);
+                gather_with_threads(sets[d], idx, normalize, threads, got, got_y);
+                assert_memory_equal(got, want, sizeof want);
+                assert_memory_equal(got_y, want_y, sizeof want_y);
+            }
+        }
+    nn_dataset_free(&bytes);
+    nn_dataset_free(&floats);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -348,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_drop_last),
         cmocka_unit_test(test_shuffle_properties),
         cmocka_unit_test(test_subset_and_split),
+        cmocka_unit_test(test_gather_split_over_threads),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
