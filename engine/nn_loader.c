@@ -122,11 +122,13 @@ static void gather_rows(const gather_job *j, uint32_t begin, uint32_t end)
 
 /* A gather is split over the run's threads in pieces of GATHER_GRAIN samples,
  * each sample's row converted whole by one thread (the same floats for any
- * split). A piece of a 784-pixel image batch takes about 5 µs, and a batch of
- * 32 split in two did not pay for waking the worker (the seed's model at 2
- * threads, bench_phases: epoch 108-109 ms whole against 111-115); at 128 and
- * 512 the gather phase fell from 20.0 to 12.5 ms (784-256-10) and from 16.3
- * to 10.2 ms (784-64-10) an epoch (Intel Xeon, 2 threads). The work is
+ * split). A piece of a 784-pixel image batch takes about 5 µs. A batch of 32
+ * split in two gained nothing measurable (the seed's model at 2 threads,
+ * bench_phases, 5 alternating rounds: epoch 109.2-112.3 ms against
+ * 109.5-114.2; its gather fell by 2.6 ms and its GEMMs grew by about as
+ * much), so it stays whole; at 128 and 512 the gather phase fell from 20.0
+ * to 12.5 ms (784-256-10) and from 16.3 to 10.2 ms (784-64-10) an epoch
+ * (Intel Xeon, 2 threads). The work is
  * weighted as 30 FLOPs a pixel: a 784-pixel image takes 150-240 ns to gather
  * in training, what 24-38 kFLOP take in the GEMMs. */
 enum { GATHER_GRAIN = 32 };
