@@ -1,7 +1,7 @@
 /* Batch loader: visits an index list of a dataset in batches, shuffled per
  * epoch from (seed, epoch), converting each batch from uint8 (or float32)
  * straight into one reused float buffer (the only copy of the data; split
- * over the run's threads from 64 samples, nn_threads.h), then through the
+ * over the run's threads when large enough, see GATHER_GRAIN), then through the
  * transforms (nn_transform.h) and the caller's batch hook. */
 #include "nn_data.h"
 #include "nn_kernels.h"
@@ -87,6 +87,8 @@ typedef struct gather_job {
     int normalize;
     float mean, std;
     float *x;
+    /* uint8 features: the kernel table's conversion, looked up once a gather */
+    void (*to_floats)(float *, const uint8_t *, size_t, float, float);
 } gather_job;
 
 /* Rows [begin, end) of a gather. */
@@ -111,12 +113,10 @@ static void gather_rows(const gather_job *j, uint32_t begin, uint32_t end)
      * Differs from PyTorch's p/255 by at most an ulp or two. */
     float scale = j->normalize ? 1.0f / (255.0f * j->std) : 1.0f / 255.0f;
     float shift = j->normalize ? -j->mean / j->std : 0.0f;
-    void (*to_floats)(float *, const uint8_t *, size_t, float, float) =
-        nn_kernels_active()->bytes_to_floats;
     for (uint32_t b = begin; b < end; b++) {
         if (b + 2 < end) /* shuffled rows are scattered: fetch two samples ahead */
             prefetch_image(ds->images + indices[b + 2] * pixels, pixels, 3);
-        to_floats(x + b * pixels, ds->images + indices[b] * pixels, pixels, scale, shift);
+        j->to_floats(x + b * pixels, ds->images + indices[b] * pixels, pixels, scale, shift);
     }
 }
 
@@ -128,9 +128,9 @@ static void gather_rows(const gather_job *j, uint32_t begin, uint32_t end)
  * 109.5-114.2; its gather fell by 2.6 ms and its GEMMs grew by about as
  * much), so it stays whole; at 128 and 512 the gather phase fell from 20.0
  * to 12.5 ms (784-256-10) and from 16.3 to 10.2 ms (784-64-10) an epoch
- * (Intel Xeon, 2 threads). The work is
- * weighted as 30 FLOPs a pixel: a 784-pixel image takes 150-240 ns to gather
- * in training, what 24-38 kFLOP take in the GEMMs. */
+ * (Intel Xeon, 2 threads). The work is weighted as 30 FLOPs a pixel: a
+ * 784-pixel image takes 150-240 ns to gather in training, what 24-38 kFLOP
+ * take in the GEMMs. */
 enum { GATHER_GRAIN = 32 };
 #define GATHER_FLOPS_PER_PIXEL 30.0
 
@@ -152,7 +152,8 @@ void nn_dataset_gather(const nn_dataset *ds, const uint32_t *indices, uint32_t n
      * runs). */
     for (uint32_t b = 0; ds->labels && b < n; b++)
         y[b] = ds->labels[indices[b]];
-    gather_job j = {ds, indices, n, normalize, mean, std, x};
+    gather_job j = {ds, indices, n, normalize, mean, std, x,
+                    ds->values ? NULL : nn_kernels_active()->bytes_to_floats};
     double pixels = (double)ds->rows * ds->cols;
     int parts = nn_threads_parts(GATHER_FLOPS_PER_PIXEL * pixels * n, n / GATHER_GRAIN);
     nn_threads_run(parts, gather_part, &j);

@@ -55,7 +55,7 @@ struct nn_optim {
     float *momentum_buffer; /* SGD with momentum: (n_params) */
     float *exp_avg;         /* Adam, AdamW: (n_params) */
     float *exp_avg_sq;      /* Adam, AdamW: (n_params) */
-    bool widen_subnormals;  /* Adam: blocks near subnormals in double (see adam_update) */
+    bool widen_subnormals;  /* Adam: blocks near subnormals in double (see adam_block) */
 };
 
 /* ---- configuration ------------------------------------------------------- */
@@ -396,8 +396,8 @@ static ALWAYS_INLINE double opaque_double(float x, double one) { return (double)
  * in double, each rounded to float: the same bits (every float is a normal
  * double, and rounding twice from double's 53 bits is innocuous for *, / and
  * sqrt of floats), with no subnormal operand. With `all`, every one of them;
- * else those the first moment reaches (lerp's multiply, the step size's and
- * the update's division); the others meet no subnormal when only the first
+ * else those the first moment reaches (lerp's multiply, the multiply by the
+ * step size and the update's division); the others meet no subnormal when only the first
  * moment is tiny, and stay in float, where the square root and the division
  * by the bias correction are 2-3 times faster than in double (all-subnormal
  * first moments: 3.1 -> 1.4 ns a parameter). Additions stay in float: they
@@ -439,7 +439,8 @@ static ALWAYS_INLINE void adam_widened_block(size_t count, float *restrict param
 }
 
 /* One block of count (<= UPDATE_BLOCK) elements: with `widen` (Intel), through
- * adam_widened_block when it is near subnormals. */
+ * adam_widened_block when it is near subnormals, all of its operations or the
+ * first moment's only, as adam_block_widening says. */
 static ALWAYS_INLINE void adam_block(size_t count, float *restrict params,
                                      const float *restrict grads, float *restrict exp_avg,
                                      float *restrict exp_avg_sq, adam_scalars s,

@@ -389,14 +389,18 @@ static void assert_same_floats(const float *a, const float *b, size_t n)
 }
 
 /* Steps one optimizer with Adam's subnormal widening and one without, from
- * the same parameters (param_at) and gradients (gradients_at fills a step's),
- * and compares every parameter bit for bit after every step (each step reads
- * both moments, so a moment that differed would show in them). */
+ * the same parameters (param_at) and the same inputs each step (inputs_at
+ * fills the gradients and may set parameters, alike in both copies), and
+ * compares every parameter bit for bit after every step. A moment that
+ * differed shows in the parameters only where the update is not lost in
+ * rounding: inputs_at can zero a parameter so that its update is all of it. */
 enum { WIDENING_LEN = 16 * 40 + 5 }; /* whole blocks and a partial last one */
 
 static void assert_widening_keeps_bits(const nn_optim_config *config, int steps,
                                        float (*param_at)(uint64_t *),
-                                       void (*gradients_at)(float *, size_t, int, uint64_t *),
+                                       void (*inputs_at)(float *grads, float *p_float,
+                                                         float *p_wide, size_t n, int t,
+                                                         uint64_t *rng),
                                        uint64_t *rng)
 {
     static float p_float[WIDENING_LEN], p_wide[WIDENING_LEN], grads[WIDENING_LEN];
@@ -408,7 +412,7 @@ static void assert_widening_keeps_bits(const nn_optim_config *config, int steps,
     for (size_t i = 0; i < WIDENING_LEN; i++)
         p_float[i] = p_wide[i] = param_at(rng);
     for (int t = 0; t < steps; t++) {
-        gradients_at(grads, WIDENING_LEN, t, rng);
+        inputs_at(grads, p_float, p_wide, WIDENING_LEN, t, rng);
         nn_optim_step(plain, p_float, grads);
         nn_optim_step(wide, p_wide, grads);
         assert_same_floats(p_float, p_wide, WIDENING_LEN);
@@ -419,17 +423,19 @@ static void assert_widening_keeps_bits(const nn_optim_config *config, int steps,
 
 /* Gradients from subnormal to 2^20, with phases where two lanes in three are 0
  * (their moments decay towards subnormals). */
-static void spread_gradients(float *grads, size_t n, int t, uint64_t *rng)
+static void spread_gradients(float *grads, float *p_float, float *p_wide, size_t n, int t,
+                             uint64_t *rng)
 {
+    (void)p_float, (void)p_wide;
     bool zero_phase = t % 20 >= 12;
     for (size_t i = 0; i < n; i++)
         grads[i] = zero_phase && i % 3 ? 0.0f : spread_float(rng);
 }
 
 /* Blocks near subnormals taken in double (Intel's default) give the float
- * step's bits: Adam, L2 weight decay, AdamW, beta1 above 0.5 (the other lerp)
- * and a tiny eps, on parameters and gradients from subnormal to 2^20 and phases of
- * zero gradients (so the moments decay). */
+ * step's bits: Adam, L2 weight decay, AdamW, beta1 under 0.5 (lerp's other
+ * form, from g) and a tiny eps, on parameters and gradients from subnormal to
+ * 2^20 and phases of zero gradients (so the moments decay). */
 static void test_adam_widened_blocks_same_bits(void **state)
 {
     (void)state;
@@ -437,7 +443,7 @@ static void test_adam_widened_blocks_same_bits(void **state)
         adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
         adam_config(NN_OPTIM_ADAM, 1e-2f, 0.9f, 0.1f),
         adam_config(NN_OPTIM_ADAMW, 1e-3f, 0.9f, 1e-2f),
-        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.75f, 0),
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0),
         adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
     };
     configs[4].eps = 1e-30f; /* the smallest denominators */
@@ -446,8 +452,8 @@ static void test_adam_widened_blocks_same_bits(void **state)
         assert_widening_keeps_bits(&configs[c], 60, spread_float, spread_gradients, &rng);
 }
 
-/* A float of random sign with magnitude from 2^-45 to 2^4: its square times
- * 1 - beta2 stays normal, so a block of them is never widened for it. */
+/* A float of random sign with magnitude from 2^-45 to under 2^5: its square
+ * times 1 - beta2 stays normal, so a block of them is never widened for it. */
 static float moderate_float(uint64_t *state)
 {
     *state ^= *state << 13, *state ^= *state >> 7, *state ^= *state << 17;
@@ -457,11 +463,20 @@ static float moderate_float(uint64_t *state)
     return (r >> 40) & 1 ? -x : x;
 }
 
-/* Moderate gradients for 10 steps, then 0 on six lanes in seven. */
-static void decaying_gradients(float *grads, size_t n, int t, uint64_t *rng)
+/* Moderate gradients for 10 steps, then 0 on six lanes in seven, whose
+ * parameters are set to 0 before every step from then on: their update,
+ * driven by the decaying first moment (about 2^-95 and smaller), is then the
+ * whole parameter, where next to a moderate one it would vanish in rounding.
+ * With L2 weight decay a zero parameter also keeps the gradient at 0. */
+static void decaying_gradients(float *grads, float *p_float, float *p_wide, size_t n, int t,
+                               uint64_t *rng)
 {
-    for (size_t i = 0; i < n; i++)
-        grads[i] = t < 10 || i % 7 == 0 ? moderate_float(rng) : 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        bool live = t < 10 || i % 7 == 0;
+        grads[i] = live ? moderate_float(rng) : 0.0f;
+        if (!live)
+            p_float[i] = p_wide[i] = 0.0f;
+    }
 }
 
 /* The blocks where only the first moment is near subnormals (the case training
@@ -469,17 +484,20 @@ static void decaying_gradients(float *grads, size_t n, int t, uint64_t *rng)
  * float and the rest in double: the float step's bits, here too. For 900
  * steps after the gradients turn 0 the first moments decay at beta1 a step
  * through 2^-112, the subnormals and 0, while the second moments (beta2) stay
- * normal. */
+ * normal. Adam, AdamW, L2 weight decay, both forms of lerp (beta1 0.9 and
+ * 0.3) and a tiny eps. */
 static void test_adam_first_moment_widening_same_bits(void **state)
 {
     (void)state;
     nn_optim_config configs[] = {
         adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
         adam_config(NN_OPTIM_ADAMW, 1e-3f, 0.9f, 1e-2f),
-        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.75f, 0),
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 1e-2f),
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0),
+        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 1e-2f),
         adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
     };
-    configs[3].eps = 1e-30f;
+    configs[5].eps = 1e-30f;
     uint64_t rng = 0x2545f4914f6cdd1du;
     for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
         assert_widening_keeps_bits(&configs[c], 910, moderate_float, decaying_gradients, &rng);
