@@ -305,32 +305,8 @@ typedef struct adam_scalars {
     float lerp_coeff;
     float beta2, one_minus_beta2;
     float bias_correction2_sqrt, eps, neg_step_size;
-    double one; /* 1.0, for adam_widened_block's opaque_double */
+    double one; /* 1.0, for opaque_double */
 } adam_scalars;
-
-/* params, grads, exp_avg, exp_avg_sq: (count). The flags are constants at each call.
- * Vectorising sqrtf needs -fno-math-errno (else gcc keeps an errno call per element). */
-static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params,
-                                            const float *restrict grads,
-                                            float *restrict exp_avg,
-                                            float *restrict exp_avg_sq, adam_scalars s,
-                                            const bool l2_weight_decay,
-                                            const bool lerp_from_moment)
-{
-    for (size_t i = 0; i < count; i++) {
-        float p = params[i] * s.param_decay;
-        float g = grads[i];
-        if (l2_weight_decay)
-            g = g + s.weight_decay * p;
-        float m = exp_avg[i];
-        m = (lerp_from_moment ? m : g) + s.lerp_coeff * (g - m);
-        float v = exp_avg_sq[i] * s.beta2 + s.one_minus_beta2 * g * g; /* mul_, addcmul_ */
-        float denom = sqrtf(v) / s.bias_correction2_sqrt + s.eps;
-        exp_avg[i] = m;
-        exp_avg_sq[i] = v;
-        params[i] = p + s.neg_step_size * m / denom;                    /* addcdiv_ */
-    }
-}
 
 /* Subnormal floats. On Intel (measured on an Emerald Rapids) a multiply,
  * division or square root with a subnormal operand or result takes a microcode
@@ -339,7 +315,7 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
  * are rarely nonzero decay into that range: 784-64-10's Adam step took 1.46 ns
  * a parameter in its epoch at batch 32 against 0.67 alone, with 13 % of its
  * blocks of 16 holding a value under 1e-30 (docs/performance.md). Such blocks
- * go through adam_widened_block instead, which gives the same bits. */
+ * take some or all of their operations in double, which gives the same bits. */
 
 /* 1 where 0 < |x| < 2^e, the limit given as the bits of 2^e. */
 static ALWAYS_INLINE uint32_t magnitude_below(float x, uint32_t limit_bits)
@@ -392,55 +368,70 @@ static ALWAYS_INLINE adam_widening adam_block_widening(size_t count, const float
  * hoisted. */
 static ALWAYS_INLINE double opaque_double(float x, double one) { return (double)x * one; }
 
-/* adam_update_block's operations with multiplies, divisions and square roots
- * in double, each rounded to float: the same bits (every float is a normal
- * double, and rounding twice from double's 53 bits is innocuous for *, / and
- * sqrt of floats), with no subnormal operand. With `all`, every one of them;
- * else those the first moment reaches (lerp's multiply, the multiply by the
- * step size and the update's division); the others meet no subnormal when only the first
- * moment is tiny, and stay in float, where the square root and the division
- * by the bias correction are 2-3 times faster than in double (all-subnormal
- * first moments: 3.1 -> 1.4 ns a parameter). Additions stay in float: they
- * take no assist. */
-static ALWAYS_INLINE void adam_widened_block(size_t count, float *restrict params,
-                                             const float *restrict grads,
-                                             float *restrict exp_avg,
-                                             float *restrict exp_avg_sq, adam_scalars s,
-                                             const bool l2_weight_decay,
-                                             const bool lerp_from_moment, const bool all)
+/* a * b, a / b and the square root of a, as float operations, or with `wide`
+ * in double and rounded to float: the same bits (every float, subnormals
+ * included, is a normal double; the product of two floats is exact in double,
+ * and rounding a quotient or root twice from double's 53 bits is innocuous,
+ * 53 >= 2*24 + 2), with no subnormal operand. b (or a) goes through
+ * opaque_double so that gcc keeps the operation in double. */
+static ALWAYS_INLINE float mul_maybe_wide(bool wide, float a, float b, double one)
+{
+    return wide ? (float)((double)a * opaque_double(b, one)) : a * b;
+}
+
+static ALWAYS_INLINE float div_maybe_wide(bool wide, float a, float b, double one)
+{
+    return wide ? (float)((double)a / opaque_double(b, one)) : a / b;
+}
+
+static ALWAYS_INLINE float sqrt_maybe_wide(bool wide, float a, double one)
+{
+    return wide ? (float)sqrt(opaque_double(a, one)) : sqrtf(a);
+}
+
+/* params, grads, exp_avg, exp_avg_sq: (count). The flags are constants at each
+ * call. Vectorising sqrtf needs -fno-math-errno (else gcc keeps an errno call
+ * per element). With neither widening flag, every operation is in float: the
+ * step. widen_first takes the operations the first moment reaches (lerp's
+ * multiply, the multiply by the step size and the update's division) in
+ * double, widen_rest every other multiply, division and square root: the same
+ * bits (see mul_maybe_wide) without microcode assists where those meet
+ * subnormals (see adam_block). Additions stay in float: they take no assist.
+ * Only the first moment tiny, the others stay in float, where the square root
+ * and the division by the bias correction are 2-3 times faster than in double
+ * (all-subnormal first moments: 3.1 -> 1.4 ns a parameter). */
+static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params,
+                                            const float *restrict grads,
+                                            float *restrict exp_avg,
+                                            float *restrict exp_avg_sq, adam_scalars s,
+                                            const bool l2_weight_decay,
+                                            const bool lerp_from_moment,
+                                            const bool widen_first, const bool widen_rest)
 {
     const double one = s.one;
     for (size_t i = 0; i < count; i++) {
-        float p = all ? (float)((double)params[i] * opaque_double(s.param_decay, one))
-                      : params[i] * s.param_decay;
+        float p = mul_maybe_wide(widen_rest, params[i], s.param_decay, one);
         float g = grads[i];
         if (l2_weight_decay)
-            g = g + (all ? (float)(opaque_double(s.weight_decay, one) * (double)p)
-                         : s.weight_decay * p);
+            g = g + mul_maybe_wide(widen_rest, s.weight_decay, p, one);
         float m = exp_avg[i];
-        float d = g - m;
-        m = (lerp_from_moment ? m : g) + (float)(opaque_double(s.lerp_coeff, one) * (double)d);
-        float v, denom;
-        if (all) {
-            float g_scaled = (float)(opaque_double(s.one_minus_beta2, one) * (double)g);
-            v = (float)((double)exp_avg_sq[i] * opaque_double(s.beta2, one)) +
-                (float)((double)g_scaled * opaque_double(g, one));
-            float root = (float)sqrt(opaque_double(v, one));
-            denom = (float)((double)root / opaque_double(s.bias_correction2_sqrt, one)) + s.eps;
-        } else {
-            v = exp_avg_sq[i] * s.beta2 + s.one_minus_beta2 * g * g;
-            denom = sqrtf(v) / s.bias_correction2_sqrt + s.eps;
-        }
-        float num = (float)(opaque_double(s.neg_step_size, one) * (double)m);
+        m = (lerp_from_moment ? m : g) + mul_maybe_wide(widen_first, s.lerp_coeff, g - m, one);
+        float v = mul_maybe_wide(widen_rest, exp_avg_sq[i], s.beta2, one) + /* mul_, addcmul_ */
+                  mul_maybe_wide(widen_rest, mul_maybe_wide(widen_rest, s.one_minus_beta2, g, one),
+                                 g, one);
+        float denom = div_maybe_wide(widen_rest, sqrt_maybe_wide(widen_rest, v, one),
+                                     s.bias_correction2_sqrt, one) + s.eps;
         exp_avg[i] = m;
         exp_avg_sq[i] = v;
-        params[i] = p + (float)((double)num / opaque_double(denom, one));
+        params[i] = p + div_maybe_wide(widen_first,                      /* addcdiv_ */
+                                       mul_maybe_wide(widen_first, s.neg_step_size, m, one),
+                                       denom, one);
     }
 }
 
-/* One block of count (<= UPDATE_BLOCK) elements: with `widen` (Intel), through
- * adam_widened_block when it is near subnormals, all of its operations or the
- * first moment's only, as adam_block_widening says. */
+/* One block of count (<= UPDATE_BLOCK) elements: with `widen` (Intel), with
+ * the first moment's operations or all of them in double when the block is
+ * near subnormals, as adam_block_widening says. */
 static ALWAYS_INLINE void adam_block(size_t count, float *restrict params,
                                      const float *restrict grads, float *restrict exp_avg,
                                      float *restrict exp_avg_sq, adam_scalars s,
@@ -450,14 +441,14 @@ static ALWAYS_INLINE void adam_block(size_t count, float *restrict params,
     adam_widening widening =
         widen ? adam_block_widening(count, grads, exp_avg, exp_avg_sq) : WIDEN_NONE;
     if (widening == WIDEN_ALL)
-        adam_widened_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
-                           lerp_from_moment, true);
+        adam_update_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
+                          lerp_from_moment, true, true);
     else if (widening == WIDEN_FIRST_MOMENT)
-        adam_widened_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
-                           lerp_from_moment, false);
+        adam_update_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
+                          lerp_from_moment, true, false);
     else
         adam_update_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
-                          lerp_from_moment);
+                          lerp_from_moment, false, false);
 }
 
 /* params, grads, exp_avg, exp_avg_sq: (n). */
