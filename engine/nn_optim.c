@@ -305,6 +305,7 @@ typedef struct adam_scalars {
     float lerp_coeff;
     float beta2, one_minus_beta2;
     float bias_correction2_sqrt, eps, neg_step_size;
+    float negligible_from;  /* see update_negligible */
     double one; /* 1.0, for opaque_double */
 } adam_scalars;
 
@@ -389,6 +390,59 @@ static ALWAYS_INLINE float sqrt_maybe_wide(bool wide, float a, double one)
     return wide ? (float)sqrt(opaque_double(a, one)) : sqrtf(a);
 }
 
+/* A first moment this small or smaller makes the update negligible next to a
+ * parameter of at least s.negligible_from (see update_negligible). */
+#define NEGLIGIBLE_FIRST_MOMENT 0x1p-112f
+
+/* 1 when the lane's update is certain to vanish in rounding: p + q == p for
+ * the q = fl(fl(neg_step_size * m) / denom) the step would add, p the
+ * parameter after AdamW's decay. Why:
+ * - denom = fl(fl(sqrt(v) / c) + eps) >= eps, since v >= 0 (a sum of b2 * v
+ *   and a square) and eps > 0;
+ * - so for |m| <= 2^-112, |q| <= q_max = 4 max(|neg_step_size| 2^-112,
+ *   2^-149) / eps (the 4 covers both roundings, the 2^-149 a product rounded
+ *   up to the smallest subnormal);
+ * - negligible_from is at least q_max 2^26 and at least 2^-126, so p is a
+ *   normal float (or infinite: inf + q = inf) and |q| <= |p| 2^-26 <
+ *   ulp(p) / 4, half the smallest gap next to p: p + q rounds to p.
+ * A NaN m fails the test, and v is NaN only after a NaN g, which made m NaN
+ * for good (an infinite g or v makes m infinite, then NaN). */
+static ALWAYS_INLINE int update_negligible(float p, float m, float negligible_from)
+{
+    return (fabsf(m) <= NEGLIGIBLE_FIRST_MOMENT) & (fabsf(p) >= negligible_from);
+}
+
+/* One element mid-step: its parameter after AdamW's decay and its new moments. */
+typedef struct adam_lane {
+    float p, m, v;
+} adam_lane;
+
+static ALWAYS_INLINE adam_lane adam_moments(float param, float g, float m, float v,
+                                            adam_scalars s, const bool l2_weight_decay,
+                                            const bool lerp_from_moment, const bool widen_first,
+                                            const bool widen_rest)
+{
+    adam_lane x;
+    x.p = mul_maybe_wide(widen_rest, param, s.param_decay, s.one);
+    if (l2_weight_decay)
+        g = g + mul_maybe_wide(widen_rest, s.weight_decay, x.p, s.one);
+    x.m = (lerp_from_moment ? m : g) + mul_maybe_wide(widen_first, s.lerp_coeff, g - m, s.one);
+    x.v = mul_maybe_wide(widen_rest, v, s.beta2, s.one) + /* mul_, addcmul_ */
+          mul_maybe_wide(widen_rest, mul_maybe_wide(widen_rest, s.one_minus_beta2, g, s.one), g,
+                         s.one);
+    return x;
+}
+
+/* The lane's parameter plus its update (addcdiv_). */
+static ALWAYS_INLINE float adam_updated(adam_lane x, adam_scalars s, const bool widen_first,
+                                        const bool widen_rest)
+{
+    float denom = div_maybe_wide(widen_rest, sqrt_maybe_wide(widen_rest, x.v, s.one),
+                                 s.bias_correction2_sqrt, s.one) + s.eps;
+    return x.p + div_maybe_wide(widen_first, mul_maybe_wide(widen_first, s.neg_step_size, x.m, s.one),
+                                denom, s.one);
+}
+
 /* params, grads, exp_avg, exp_avg_sq: (count). The flags are constants at each
  * call. Vectorising sqrtf needs -fno-math-errno (else gcc keeps an errno call
  * per element). With neither widening flag, every operation is in float: the
@@ -399,39 +453,54 @@ static ALWAYS_INLINE float sqrt_maybe_wide(bool wide, float a, double one)
  * subnormals (see adam_block). Additions stay in float: they take no assist.
  * Only the first moment tiny, the others stay in float, where the square root
  * and the division by the bias correction are 2-3 times faster than in double
- * (all-subnormal first moments: 3.1 -> 1.4 ns a parameter). */
+ * (all-subnormal first moments: 3.1 -> 1.4 ns a parameter). With
+ * skip_negligible, a block whose every update vanishes in rounding
+ * (update_negligible) stores its parameters and moments without the square
+ * root and the two divisions: the bits the update would give. */
 static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params,
                                             const float *restrict grads,
                                             float *restrict exp_avg,
                                             float *restrict exp_avg_sq, adam_scalars s,
                                             const bool l2_weight_decay,
                                             const bool lerp_from_moment,
-                                            const bool widen_first, const bool widen_rest)
+                                            const bool widen_first, const bool widen_rest,
+                                            const bool skip_negligible)
 {
-    const double one = s.one;
-    for (size_t i = 0; i < count; i++) {
-        float p = mul_maybe_wide(widen_rest, params[i], s.param_decay, one);
-        float g = grads[i];
-        if (l2_weight_decay)
-            g = g + mul_maybe_wide(widen_rest, s.weight_decay, p, one);
-        float m = exp_avg[i];
-        m = (lerp_from_moment ? m : g) + mul_maybe_wide(widen_first, s.lerp_coeff, g - m, one);
-        float v = mul_maybe_wide(widen_rest, exp_avg_sq[i], s.beta2, one) + /* mul_, addcmul_ */
-                  mul_maybe_wide(widen_rest, mul_maybe_wide(widen_rest, s.one_minus_beta2, g, one),
-                                 g, one);
-        float denom = div_maybe_wide(widen_rest, sqrt_maybe_wide(widen_rest, v, one),
-                                     s.bias_correction2_sqrt, one) + s.eps;
-        exp_avg[i] = m;
-        exp_avg_sq[i] = v;
-        params[i] = p + div_maybe_wide(widen_first,                      /* addcdiv_ */
-                                       mul_maybe_wide(widen_first, s.neg_step_size, m, one),
-                                       denom, one);
+    if (!skip_negligible) {
+        for (size_t i = 0; i < count; i++) {
+            adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
+                                       l2_weight_decay, lerp_from_moment, widen_first, widen_rest);
+            exp_avg[i] = x.m;
+            exp_avg_sq[i] = x.v;
+            params[i] = adam_updated(x, s, widen_first, widen_rest);
+        }
+        return;
     }
+    float p[UPDATE_BLOCK], m[UPDATE_BLOCK], v[UPDATE_BLOCK]; /* an adam_lane array would not vectorise */
+    int negligible = 1;
+    for (size_t i = 0; i < count; i++) {
+        adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
+                                   l2_weight_decay, lerp_from_moment, widen_first, widen_rest);
+        p[i] = x.p, m[i] = x.m, v[i] = x.v;
+        negligible &= update_negligible(x.p, x.m, s.negligible_from);
+    }
+    for (size_t i = 0; i < count; i++) {
+        exp_avg[i] = m[i];
+        exp_avg_sq[i] = v[i];
+    }
+    if (negligible)
+        for (size_t i = 0; i < count; i++)
+            params[i] = p[i];
+    else
+        for (size_t i = 0; i < count; i++)
+            params[i] = adam_updated((adam_lane){p[i], m[i], v[i]}, s, widen_first, widen_rest);
 }
 
 /* One block of count (<= UPDATE_BLOCK) elements: with `widen` (Intel), with
  * the first moment's operations or all of them in double when the block is
- * near subnormals, as adam_block_widening says. */
+ * near subnormals, as adam_block_widening says. A block with only tiny first
+ * moments (weights whose gradients turned 0) skips its square roots and
+ * divisions when none of its updates would change a parameter. */
 static ALWAYS_INLINE void adam_block(size_t count, float *restrict params,
                                      const float *restrict grads, float *restrict exp_avg,
                                      float *restrict exp_avg_sq, adam_scalars s,
@@ -442,13 +511,13 @@ static ALWAYS_INLINE void adam_block(size_t count, float *restrict params,
         widen ? adam_block_widening(count, grads, exp_avg, exp_avg_sq) : WIDEN_NONE;
     if (widening == WIDEN_ALL)
         adam_update_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
-                          lerp_from_moment, true, true);
+                          lerp_from_moment, true, true, false);
     else if (widening == WIDEN_FIRST_MOMENT)
         adam_update_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
-                          lerp_from_moment, true, false);
+                          lerp_from_moment, true, false, true);
     else
         adam_update_block(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
-                          lerp_from_moment, false, false);
+                          lerp_from_moment, false, false, false);
 }
 
 /* params, grads, exp_avg, exp_avg_sq: (n). */
@@ -519,6 +588,11 @@ static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_momen
         .neg_step_size = (float)-step_size,
         .one = 1.0,
     };
+    /* update_negligible's bound in double (exact but for the division, well
+     * inside the factor 4), then rounded up to a float by 2x and kept at
+     * 2^-126 at least */
+    double q_max = 4.0 * fmax(fabs((double)s.neg_step_size) * 0x1p-112, 0x1p-149) / (double)s.eps;
+    s.negligible_from = fmaxf((float)(2.0 * q_max * 0x1p26), 0x1p-126f);
     return s;
 }
 

@@ -479,6 +479,22 @@ static void decaying_gradients(float *grads, float *p_float, float *p_wide, size
     }
 }
 
+/* The configurations both first-moment tests run: Adam, AdamW, L2 weight
+ * decay, both forms of lerp (beta1 0.9 and 0.3, the latter with and without
+ * L2) and a tiny eps. */
+enum { FIRST_MOMENT_CONFIGS = 6 };
+
+static void first_moment_configs(nn_optim_config configs[FIRST_MOMENT_CONFIGS])
+{
+    configs[0] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
+    configs[1] = adam_config(NN_OPTIM_ADAMW, 1e-3f, 0.9f, 1e-2f);
+    configs[2] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 1e-2f);
+    configs[3] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0);
+    configs[4] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 1e-2f);
+    configs[5] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
+    configs[5].eps = 1e-30f;
+}
+
 /* The blocks where only the first moment is near subnormals (the case training
  * meets: gradients that turned 0) run their second moment's operations in
  * float and the rest in double: the float step's bits, here too. For 900
@@ -489,18 +505,63 @@ static void decaying_gradients(float *grads, float *p_float, float *p_wide, size
 static void test_adam_first_moment_widening_same_bits(void **state)
 {
     (void)state;
-    nn_optim_config configs[] = {
-        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
-        adam_config(NN_OPTIM_ADAMW, 1e-3f, 0.9f, 1e-2f),
-        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 1e-2f),
-        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0),
-        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 1e-2f),
-        adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0),
-    };
-    configs[5].eps = 1e-30f;
+    nn_optim_config configs[FIRST_MOMENT_CONFIGS];
+    first_moment_configs(configs);
     uint64_t rng = 0x2545f4914f6cdd1du;
     for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
         assert_widening_keeps_bits(&configs[c], 910, moderate_float, decaying_gradients, &rng);
+}
+
+/* Gradients for 10 steps, then 0 in three blocks of 16 in four until step
+ * 900, then moderate everywhere again (the moments that skipped blocks stored
+ * then shape the updates). Until step 900 the dead blocks' parameters are set
+ * before every step, by the kind of block:
+ * - one magnitude per block and step, from 1.5 * 2^-88 down to 2^-101 (each
+ *   block takes them all in turn), after gradients of about 2^-20 and 2^-30:
+ *   a large eps is then all of the denominators, and the block's first
+ *   moments cross 2^-112 ten binades apart. Updates of about 2^-122 and less
+ *   meet parameters on both sides of the bound under which one may change
+ *   them (a bound 64 times too loose fails here);
+ * - 0 (the update is the whole parameter);
+ * - as they are, after moderate gradients (training's case: the update
+ *   vanishes in rounding). */
+static void dying_blocks(float *grads, float *p_float, float *p_wide, size_t n, int t,
+                         uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t block = i / 16, kind = block % 4;
+        grads[i] = t < 10 || t >= 900 || kind == 0 ? moderate_float(rng) : 0.0f;
+        if (kind == 1 && t < 10)
+            grads[i] = ldexpf(i % 3 ? 1.0f : -1.5f, i % 2 ? -20 : -30);
+        if (kind == 1 && t >= 10 && t < 900)
+            p_float[i] = p_wide[i] =
+                ldexpf((i % 2 ? -1.0f : 1.0f) * (1.5f + (float)(i % 16) / 32.0f),
+                       -88 - (int)((block * 5 + (size_t)t) % 14));
+        if (kind == 2 && t >= 10 && t < 900)
+            p_float[i] = p_wide[i] = 0.0f;
+    }
+}
+
+/* Blocks whose first moments are all tiny skip the square root and the
+ * divisions when no update could change a parameter (update_negligible in
+ * nn_optim.c): the float step's bits. Parameters near the bound, at 0 and
+ * moderate, for 890 steps after the gradients turn 0 and 110 after they come
+ * back; first_moment_configs, a large learning rate and a large eps (where
+ * the quotients come nearest the bound, so that a bound too loose or a first
+ * moment's limit too high changes bits). */
+static void test_adam_negligible_updates_same_bits(void **state)
+{
+    (void)state;
+    nn_optim_config configs[FIRST_MOMENT_CONFIGS + 3];
+    first_moment_configs(configs);
+    configs[FIRST_MOMENT_CONFIGS] = adam_config(NN_OPTIM_ADAM, 10.0f, 0.9f, 0);
+    /* denominators of about eps: the quotients come nearest the bound */
+    configs[FIRST_MOMENT_CONFIGS + 1] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
+    configs[FIRST_MOMENT_CONFIGS + 2] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0);
+    configs[FIRST_MOMENT_CONFIGS + 1].eps = configs[FIRST_MOMENT_CONFIGS + 2].eps = 1.0f;
+    uint64_t rng = 0x94d049bb133111ebu;
+    for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
+        assert_widening_keeps_bits(&configs[c], 1010, moderate_float, dying_blocks, &rng);
 }
 
 /* The shortest decimal that rounds to the float, i.e. the Python float PyTorch
@@ -542,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_adam_set_lr),
         cmocka_unit_test(test_adam_widened_blocks_same_bits),
         cmocka_unit_test(test_adam_first_moment_widening_same_bits),
+        cmocka_unit_test(test_adam_negligible_updates_same_bits),
         cmocka_unit_test(test_hyperparameter_as_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
