@@ -21,6 +21,7 @@
 #include "nn_mem.h"
 #include "nn_threads.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -397,19 +398,22 @@ static ALWAYS_INLINE float sqrt_maybe_wide(bool wide, float a, double one)
 /* 1 when the lane's update is certain to vanish in rounding: p + q == p for
  * the q = fl(fl(neg_step_size * m) / denom) the step would add, p the
  * parameter after AdamW's decay. Why:
- * - denom = fl(fl(sqrt(v) / c) + eps) >= eps, since v >= 0 (a sum of b2 * v
- *   and a square) and eps > 0;
- * - so for |m| <= 2^-112, |q| <= q_max = 4 max(|neg_step_size| 2^-112,
- *   2^-149) / eps (the 4 covers both roundings, the 2^-149 a product rounded
- *   up to the smallest subnormal);
- * - negligible_from is at least q_max 2^26 and at least 2^-126, so p is a
- *   normal float (or infinite: inf + q = inf) and |q| <= |p| 2^-26 <
- *   ulp(p) / 4, half the smallest gap next to p: p + q rounds to p.
- * A NaN m fails the test, and v is NaN only after a NaN g, which made m NaN
- * for good (an infinite g or v makes m infinite, then NaN). */
-static ALWAYS_INLINE int update_negligible(float p, float m, float negligible_from)
+ * - denom = fl(fl(sqrt(v) / c) + eps) >= eps when v is not NaN, since then
+ *   v >= 0 (a sum of b2 * v and a square; an infinite v gives q = 0) and
+ *   eps > 0;
+ * - so for |m| <= 2^-112, |q| <= q_max = 4 |neg_step_size| 2^-112 / eps:
+ *   rounding to nearest at most doubles a magnitude, subnormals included,
+ *   once for the product and once for the quotient;
+ * - negligible_from is at least q_max 2^26 and at least 2^-126, and finite
+ *   (NaN, which no lane passes, when the bound is not: see
+ *   adam_step_scalars), so p is a normal float or infinite, q is finite, and
+ *   |q| <= |p| 2^-26 < ulp(p) / 4, half the smallest gap next to p: p + q
+ *   rounds to p (inf + q = inf).
+ * A NaN m or v fails the test (v turns NaN without m when beta2 is 0 and an
+ * overflowed square meets inf * 0). */
+static ALWAYS_INLINE int update_negligible(float p, float m, float v, float negligible_from)
 {
-    return (fabsf(m) <= NEGLIGIBLE_FIRST_MOMENT) & (fabsf(p) >= negligible_from);
+    return (fabsf(m) <= NEGLIGIBLE_FIRST_MOMENT) & (fabsf(p) >= negligible_from) & (v == v);
 }
 
 /* One element mid-step: its parameter after AdamW's decay and its new moments. */
@@ -439,8 +443,8 @@ static ALWAYS_INLINE float adam_updated(adam_lane x, adam_scalars s, const bool 
 {
     float denom = div_maybe_wide(widen_rest, sqrt_maybe_wide(widen_rest, x.v, s.one),
                                  s.bias_correction2_sqrt, s.one) + s.eps;
-    return x.p + div_maybe_wide(widen_first, mul_maybe_wide(widen_first, s.neg_step_size, x.m, s.one),
-                                denom, s.one);
+    float step = mul_maybe_wide(widen_first, s.neg_step_size, x.m, s.one);
+    return x.p + div_maybe_wide(widen_first, step, denom, s.one);
 }
 
 /* params, grads, exp_avg, exp_avg_sq: (count). The flags are constants at each
@@ -476,13 +480,16 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
         }
         return;
     }
-    float p[UPDATE_BLOCK], m[UPDATE_BLOCK], v[UPDATE_BLOCK]; /* an adam_lane array would not vectorise */
-    int negligible = 1;
+    /* three arrays: gcc does not vectorise an array of adam_lane */
+    float p[UPDATE_BLOCK], m[UPDATE_BLOCK], v[UPDATE_BLOCK];
+    int negligible = 1; /* an int: gcc vectorises &= on it, not on a bool */
     for (size_t i = 0; i < count; i++) {
         adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
                                    l2_weight_decay, lerp_from_moment, widen_first, widen_rest);
-        p[i] = x.p, m[i] = x.m, v[i] = x.v;
-        negligible &= update_negligible(x.p, x.m, s.negligible_from);
+        p[i] = x.p;
+        m[i] = x.m;
+        v[i] = x.v;
+        negligible &= update_negligible(x.p, x.m, x.v, s.negligible_from);
     }
     for (size_t i = 0; i < count; i++) {
         exp_avg[i] = m[i];
@@ -493,12 +500,13 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
             params[i] = p[i];
     else
         for (size_t i = 0; i < count; i++)
-            params[i] = adam_updated((adam_lane){p[i], m[i], v[i]}, s, widen_first, widen_rest);
+            params[i] = adam_updated((adam_lane){p[i], m[i], v[i]}, s, widen_first,
+                                     widen_rest);
 }
 
 /* One block of count (<= UPDATE_BLOCK) elements: with `widen` (Intel), with
  * the first moment's operations or all of them in double when the block is
- * near subnormals, as adam_block_widening says. A block with only tiny first
+ * near subnormals, as adam_block_widening says. A block flagged for its first
  * moments (weights whose gradients turned 0) skips its square roots and
  * divisions when none of its updates would change a parameter. */
 static ALWAYS_INLINE void adam_block(size_t count, float *restrict params,
@@ -588,11 +596,13 @@ static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_momen
         .neg_step_size = (float)-step_size,
         .one = 1.0,
     };
-    /* update_negligible's bound in double (exact but for the division, well
-     * inside the factor 4), then rounded up to a float by 2x and kept at
-     * 2^-126 at least */
-    double q_max = 4.0 * fmax(fabs((double)s.neg_step_size) * 0x1p-112, 0x1p-149) / (double)s.eps;
-    s.negligible_from = fmaxf((float)(2.0 * q_max * 0x1p26), 0x1p-126f);
+    /* update_negligible's bound, q_max 2^26, in double; the 2x covers the
+     * rounding of the division by eps and of the conversion to float. A bound
+     * beyond the floats (a huge step size or a tiny eps) or NaN (a NaN lr set
+     * through the C API) becomes NaN: no lane passes. */
+    double q_max = 4.0 * fabs((double)s.neg_step_size) * 0x1p-112 / (double)s.eps;
+    double bound = 2.0 * q_max * 0x1p26;
+    s.negligible_from = bound <= FLT_MAX ? fmaxf((float)bound, 0x1p-126f) : NAN;
     return s;
 }
 

@@ -512,53 +512,82 @@ static void test_adam_first_moment_widening_same_bits(void **state)
         assert_widening_keeps_bits(&configs[c], 910, moderate_float, decaying_gradients, &rng);
 }
 
-/* Gradients for 10 steps, then 0 in three blocks of 16 in four until step
+/* What dying_blocks does with a block of 16, by its index. */
+typedef enum dying_kind { LIVE, LADDER, SIGNED_ZERO, INFINITE, KEPT } dying_kind;
+
+/* Gradients for 10 steps, then 0 in four blocks of 16 in five until step
  * 900, then moderate everywhere again (the moments that skipped blocks stored
  * then shape the updates). Until step 900 the dead blocks' parameters are set
  * before every step, by the kind of block:
- * - one magnitude per block and step, from 1.5 * 2^-88 down to 2^-101 (each
- *   block takes them all in turn), after gradients of about 2^-20 and 2^-30:
- *   a large eps is then all of the denominators, and the block's first
- *   moments cross 2^-112 ten binades apart. Updates of about 2^-122 and less
- *   meet parameters on both sides of the bound under which one may change
- *   them (a bound 64 times too loose fails here);
- * - 0 (the update is the whole parameter);
- * - as they are, after moderate gradients (training's case: the update
+ * - LADDER: one magnitude per block and step, from 1.97 * 2^-88 down to
+ *   2^-101 (each block takes them all in turn; three lanes exact powers of
+ *   two whose update points to 0, the worst case), after gradients of about
+ *   2^-20 and 2^-30: a
+ *   large eps is then all of the denominators, and the block's first moments
+ *   cross 2^-112 ten binades apart. Updates of about 2^-122 and less meet
+ *   parameters on both sides of the bound under which one may change them (a
+ *   bound 32 times too loose fails here). One lane's gradient of 2e19 at step
+ *   5 overflows its square: with beta2 0, v turns NaN (inf * 0) while m stays
+ *   finite;
+ * - SIGNED_ZERO: +0 and -0 (the update is the whole parameter, or its sign);
+ * - INFINITE: +inf and -inf, after gradients of about 2^-80 (v underflows to 0,
+ *   so with a huge step size the update is infinite: inf + -inf is NaN);
+ * - KEPT: as they are, after moderate gradients (training's case: the update
  *   vanishes in rounding). */
 static void dying_blocks(float *grads, float *p_float, float *p_wide, size_t n, int t,
                          uint64_t *rng)
 {
+    bool dead = t >= 10 && t < 900;
     for (size_t i = 0; i < n; i++) {
-        size_t block = i / 16, kind = block % 4;
-        grads[i] = t < 10 || t >= 900 || kind == 0 ? moderate_float(rng) : 0.0f;
-        if (kind == 1 && t < 10)
-            grads[i] = ldexpf(i % 3 ? 1.0f : -1.5f, i % 2 ? -20 : -30);
-        if (kind == 1 && t >= 10 && t < 900)
+        size_t block = i / 16, lane = i % 16;
+        dying_kind kind = (dying_kind)(block % 5);
+        float sign = lane % 2 ? -1.0f : 1.0f;
+        grads[i] = kind == LIVE || !dead ? moderate_float(rng) : 0.0f;
+        if (kind == LADDER && t < 10)
+            grads[i] = ldexpf(lane % 3 ? 1.0f : -1.5f, lane % 2 ? -20 : -30);
+        if (kind == INFINITE && t < 10)
+            grads[i] = ldexpf(lane % 3 ? 1.0f : -1.5f, -80);
+        if (kind == LADDER && block < 5 && lane == 0 && t == 5) /* the first LADDER block */
+            grads[i] = 2e19f;
+        if (!dead)
+            continue;
+        if (kind == LADDER)
             p_float[i] = p_wide[i] =
-                ldexpf((i % 2 ? -1.0f : 1.0f) * (1.5f + (float)(i % 16) / 32.0f),
+                ldexpf(sign * (lane % 6 == 3 ? 1.0f : 1.5f + (float)lane / 32.0f),
                        -88 - (int)((block * 5 + (size_t)t) % 14));
-        if (kind == 2 && t >= 10 && t < 900)
-            p_float[i] = p_wide[i] = 0.0f;
+        if (kind == SIGNED_ZERO)
+            p_float[i] = p_wide[i] = sign * 0.0f;
+        if (kind == INFINITE)
+            p_float[i] = p_wide[i] = sign * INFINITY;
     }
 }
 
 /* Blocks whose first moments are all tiny skip the square root and the
  * divisions when no update could change a parameter (update_negligible in
- * nn_optim.c): the float step's bits. Parameters near the bound, at 0 and
- * moderate, for 890 steps after the gradients turn 0 and 110 after they come
- * back; first_moment_configs, a large learning rate and a large eps (where
- * the quotients come nearest the bound, so that a bound too loose or a first
- * moment's limit too high changes bits). */
+ * nn_optim.c): the float step's bits. Parameters near the bound, at ±0, at
+ * ±inf and moderate, for 890 steps after the gradients turn 0 and 110 after
+ * they come back; first_moment_configs and: a large learning rate; a large
+ * eps (the quotients come nearest the bound, so that a bound too loose or a
+ * first moment's limit too high changes bits); beta2 0 (a NaN v beside a
+ * finite m); a learning rate of 0 (a bound of 0, but for its floor); and a
+ * huge learning rate over a subnormal eps (a bound beyond the floats). */
 static void test_adam_negligible_updates_same_bits(void **state)
 {
     (void)state;
-    nn_optim_config configs[FIRST_MOMENT_CONFIGS + 3];
+    enum { MORE = 7 };
+    nn_optim_config configs[FIRST_MOMENT_CONFIGS + MORE], *more = configs + FIRST_MOMENT_CONFIGS;
     first_moment_configs(configs);
-    configs[FIRST_MOMENT_CONFIGS] = adam_config(NN_OPTIM_ADAM, 10.0f, 0.9f, 0);
-    /* denominators of about eps: the quotients come nearest the bound */
-    configs[FIRST_MOMENT_CONFIGS + 1] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
-    configs[FIRST_MOMENT_CONFIGS + 2] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0);
-    configs[FIRST_MOMENT_CONFIGS + 1].eps = configs[FIRST_MOMENT_CONFIGS + 2].eps = 1.0f;
+    more[0] = adam_config(NN_OPTIM_ADAM, 10.0f, 0.9f, 0);
+    more[1] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
+    more[2] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0);
+    more[3] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0);
+    more[1].eps = more[2].eps = more[3].eps = 1.0f;
+    more[3].beta2 = 0.0f;
+    more[4] = adam_config(NN_OPTIM_ADAM, 0.0f, 0.9f, 0);
+    more[5] = adam_config(NN_OPTIM_ADAM, 1e30f, 0.9f, 0);
+    more[5].eps = 1e-45f;
+    more[6] = adam_config(NN_OPTIM_ADAM, 1.0f, 0.5f, 0); /* m halves exactly: the worst case */
+    more[6].eps = 1.0f;
     uint64_t rng = 0x94d049bb133111ebu;
     for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++)
         assert_widening_keeps_bits(&configs[c], 1010, moderate_float, dying_blocks, &rng);
