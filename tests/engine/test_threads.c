@@ -2,7 +2,8 @@
  * whole call's bits, and training gives bit-identical weights, losses and
  * accuracies on 1, 2 and 3 threads (odd layer sizes, every activation,
  * dropout, every optimizer, a schedule, several epochs), also when two
- * threads share the pool and in a child forked after the pool started.
+ * threads share the pool and in a child forked after the pool started; the
+ * caller runs every call's first part.
  * The split threshold is set to 0 so that these small models are split. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <sys/wait.h>
 #include <threads.h>
 #include <unistd.h>
@@ -345,6 +347,38 @@ static void test_a_forked_child_starts_its_own_pool(void **state)
     free(ref.params);
 }
 
+/* ---- which thread runs a part ---------------------------------------------------- */
+
+typedef struct part_threads {
+    pthread_t caller;
+    int first_part_elsewhere, parts_run;
+} part_threads;
+
+static void note_part_thread(void *ctx, int part, int parts)
+{
+    part_threads *t = ctx;
+    (void)parts;
+    if (part == 0 && !pthread_equal(pthread_self(), t->caller))
+        t->first_part_elsewhere++;
+    __atomic_fetch_add(&t->parts_run, 1, __ATOMIC_RELAXED);
+}
+
+/* The caller runs part 0 of every call, so that the data a call's first part
+ * touches stays on the caller's core from one call to the next; the other
+ * parts are run once each, by whoever claims them. */
+static void test_the_caller_runs_the_first_part(void **state)
+{
+    (void)state;
+    for (int threads = 2; threads <= 3; threads++) {
+        assert_int_equal(nn_threads_set(threads), NN_OK);
+        part_threads t = {.caller = pthread_self()};
+        for (int call = 0; call < 2000; call++)
+            nn_threads_run(threads, note_part_thread, &t);
+        assert_int_equal(t.first_part_elsewhere, 0);
+        assert_int_equal(t.parts_run, 2000 * threads);
+    }
+}
+
 /* ---- counts and splits --------------------------------------------------------- */
 
 static void test_bad_thread_counts_are_refused(void **state)
@@ -391,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_one_two_three_threads_train_the_same_bits),
         cmocka_unit_test(test_two_callers_share_the_pool),
         cmocka_unit_test(test_a_forked_child_starts_its_own_pool),
+        cmocka_unit_test(test_the_caller_runs_the_first_part),
         cmocka_unit_test(test_bad_thread_counts_are_refused),
         cmocka_unit_test(test_splits_cover_every_column_once),
     };
