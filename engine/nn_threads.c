@@ -3,9 +3,10 @@
  * A job lives in one atomic word, generation << 32 | parts << 16 | next part,
  * published after its task and context are written. The caller runs part 0
  * itself, so that the first part of every call, and the data it last touched,
- * stays on the caller's core from one call to the next (claimed by whoever came
- * first, parts moved between the cores on 45 % of calls, and a part's 100 KB
- * took 4.2-4.4 us against 2.8 where it stayed: docs/performance.md). The
+ * stays on the caller's thread from one call to the next, and so in its core's
+ * caches while the scheduler keeps it there (claimed by whoever came first,
+ * parts changed threads on 45 % of calls, and a part's 100 KB took 4.2-4.4 us
+ * against 2.8 where it stayed: docs/performance.md). The
  * caller and every awake worker claim the other parts one at a time by a
  * compare-and-swap that bumps `next` within the same generation, so a part is
  * run by whoever is free: when another process holds a worker's core, the
@@ -291,7 +292,7 @@ void nn_threads_run(int parts, nn_threads_task run, void *ctx)
     }
     run(ctx, 0, parts);
     atomic_fetch_sub(&P->pending, 1);
-    run_parts(job); /* with no worker started, the caller runs every part */
+    run_parts(job); /* with no worker started, the caller runs every other part */
     if (!spin_until(parts_finished, NULL)) {
         pthread_mutex_lock(&P->lock);
         atomic_store(&P->caller_asleep, 1);

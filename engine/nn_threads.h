@@ -9,8 +9,8 @@
  * NN_THREADS_MIN_FLOPS threshold) changes only its speed.
  *
  * The pool is created lazily by the first call that splits, with up to
- * nn_threads_get() - 1 workers. The caller runs part 0 (its data stays on
- * the caller's core from call to call); the caller and the workers claim the
+ * nn_threads_get() - 1 workers. The caller runs part 0 (its data stays with
+ * the caller's thread from call to call); the caller and the workers claim the
  * other parts one at a time, so a worker whose core another process holds
  * does not hold up the call: the others take its parts. Between calls a worker spins for about
  * NN_THREADS_SPIN_US microseconds, then sleeps on a condition variable, so an
