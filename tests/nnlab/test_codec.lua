@@ -48,9 +48,10 @@ T.case("fnv1a64 equals the Lua loop on random strings, continued or not", functi
   end
 end)
 
--- A table's keys, numbers first, each kind in order: the order pairs() gives
--- depends on the hash seed Lua picks for each run, which would make the
--- random texts built from it differ from run to run under one seed.
+-- A table's keys (integers and strings, all these tables hold), integers
+-- first, each kind in order: the order pairs() gives depends on the hash seed
+-- Lua picks for each run, which would make the random texts built from it
+-- differ from run to run under one seed.
 local function sorted_keys(t)
   local keys = {}
   for k in pairs(t) do keys[#keys + 1] = k end
@@ -288,6 +289,15 @@ T.case("the C reader reads every encoded value back exactly as the Lua reader", 
   end
 end)
 
+-- A refusal's kind: its message without the position and the quoted excerpts
+-- of the text, which may hold quotes themselves ("unexpected 'a'b'" is one
+-- kind with "unexpected 'x'"), and without the key a duplicate names.
+local function message_kind(err)
+  local m = err:gsub("^m:%d+: ", "")
+  m = m:gsub(" near '.*'$", " near ''"):gsub("^unexpected '.*'$", "unexpected ''")
+  return (m:gsub("'[^']*'", "''"):gsub("key .*", "key"))
+end
+
 T.case("the C reader answers mutated texts exactly as the Lua reader: value or message", function()
   local accepted, refused, messages = 0, 0, {}
   for n = 1, texts do
@@ -299,7 +309,7 @@ T.case("the C reader answers mutated texts exactly as the Lua reader: value or m
     local got, err = codec.decode(text, "m")
     if got then accepted = accepted + 1 else
       refused = refused + 1
-      messages[err:gsub("^m:%d+: ", ""):gsub("'[^']*'", "''"):gsub("key .*", "key")] = true
+      messages[message_kind(err)] = true
     end
   end
   local kinds = {}
@@ -308,7 +318,7 @@ T.case("the C reader answers mutated texts exactly as the Lua reader: value or m
   print(("%d accepted, %d refused, %d kinds of message:\n  %s"):format(accepted, refused, #kinds,
     table.concat(kinds, "\n  ")))
   T.truthy(accepted > texts // 20 and refused > texts // 20, "both accepted and refused texts")
-  T.truthy(#kinds >= 14, "most of the reader's messages came up")
+  T.truthy(#kinds >= 14, "all 14 of the reader's messages came up")
 end)
 
 -- Corners written out, each checked against the oracle (and a few pinned).
