@@ -470,7 +470,8 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
                                             const bool widen_first, const bool widen_rest,
                                             const bool skip_negligible)
 {
-    if (!skip_negligible) {
+    if (!skip_negligible) { /* one pass: the two below, every block through them, cost clean
+                               blocks 1-4 % (bench_kernels --adam 203530, Intel Xeon) */
         for (size_t i = 0; i < count; i++) {
             adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
                                        l2_weight_decay, lerp_from_moment, widen_first, widen_rest);

@@ -6,13 +6,12 @@
  * stays on the caller's thread from one call to the next, and so in its core's
  * caches while the scheduler keeps it there (claimed by whoever came first,
  * parts changed threads on 45 % of calls, and a part's 100 KB took 4.2-4.4 us
- * against 2.8 where it stayed: docs/performance.md). The
- * caller and every awake worker claim the other parts one at a time by a
- * compare-and-swap that bumps `next` within the same generation, so a part is
- * run by whoever is free: when another process holds a worker's core, the
- * caller and the other workers take that worker's parts instead of waiting for
- * it. Which thread runs a part never changes its result (a part's scratch is
- * indexed by part).
+ * against 2.8 where it stayed: docs/performance.md). The caller and every
+ * awake worker claim the other parts one at a time by a compare-and-swap that
+ * bumps `next` within the same generation, so a part is run by whoever is
+ * free: when another process holds a worker's core, the caller and the other
+ * workers take that worker's parts instead of waiting for it. Which thread
+ * runs a part never changes its result (a part's scratch is indexed by part).
  * The next job is published only once every part has finished, so whoever
  * claimed a part reads that job's task and context. Sleeping and waking use the
  * usual store-then-check pairs on sequentially consistent atomics (a worker
