@@ -18,6 +18,7 @@
  * Nothing is allocated after nn_optim_create. */
 #include "nn_optim.h"
 #include "kernels_blocking.h"
+#include "nn_kernels.h"
 #include "nn_mem.h"
 #include "nn_threads.h"
 
@@ -33,7 +34,8 @@
  * the same operations in the same order, so the same bits, 16 lanes at a time
  * on AVX-512F, 8 on AVX2, 4 on SSE. Adam is bound by its square root and two
  * divisions per element, which AVX-512 does at twice AVX2's width on a Zen 5
- * (784-256-10 Adam, one epoch's steps: 38.7 -> 22.0 ms). No FMA: a fused
+ * (784-256-10 Adam, one epoch's steps: 38.7 -> 22.0 ms); on AVX-512F one of
+ * the divisions runs on the FMA units instead (adam_fast_block). No FMA: a fused
  * multiply-add would round once where PyTorch's reference rounds twice, and
  * only the AVX-512F copy could contract one (AVX-512F has FMAs), so this file
  * is compiled with -ffp-contract=off (engine/CMakeLists.txt). */
@@ -41,6 +43,17 @@
 #define STEP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define STEP_CLONES
+#endif
+
+/* Adam's division by its bias correction by a multiply and FMAs
+ * (adam_fast_block) on CPUs with AVX-512F; gcc, for the target attribute on
+ * intrinsics. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__clang__)
+#define ADAM_FAST_DIVISIONS 1
+#define AVX512_TARGET __attribute__((target("avx512f")))
+#include "exact_division_avx512.h"
+#else
+#define ADAM_FAST_DIVISIONS 0
 #endif
 
 /* Floats per 64-byte line: each moment starts on its own aligned line. */
@@ -57,6 +70,7 @@ struct nn_optim {
     float *exp_avg;         /* Adam, AdamW: (n_params) */
     float *exp_avg_sq;      /* Adam, AdamW: (n_params) */
     bool widen_subnormals;  /* Adam: blocks near subnormals in double (see adam_block) */
+    bool fast_divisions;    /* Adam: a division by FMAs on AVX-512F (see adam_fast_block) */
 };
 
 /* ---- configuration ------------------------------------------------------- */
@@ -157,6 +171,7 @@ nn_status nn_optim_create(nn_optim **out, const nn_optim_config *config, size_t 
     opt->config = *config;
     opt->n_params = n_params;
     opt->widen_subnormals = nn_cpu_is_intel();
+    opt->fast_divisions = ADAM_FAST_DIVISIONS && nn_kernels_avx512() != NULL;
     opt->lr = nn_hyperparameter_as_written(config->lr);
     opt->weight_decay = nn_hyperparameter_as_written(config->weight_decay);
     opt->dampening = nn_hyperparameter_as_written(config->dampening);
@@ -203,6 +218,12 @@ const nn_optim_config *nn_optim_config_of(const nn_optim *opt) { return &opt->co
 long nn_optim_steps_taken(const nn_optim *opt) { return opt->steps_taken; }
 
 void nn_optim_set_subnormal_widening(nn_optim *opt, bool on) { opt->widen_subnormals = on; }
+
+bool nn_optim_set_fast_divisions(nn_optim *opt, bool on)
+{
+    opt->fast_divisions = on && ADAM_FAST_DIVISIONS && nn_kernels_avx512() != NULL;
+    return opt->fast_divisions;
+}
 
 /* Every update runs over whole blocks of UPDATE_BLOCK elements, then the tail.
  * A block's fixed trip count is what lets gcc -O2 (whose "very cheap" cost model
@@ -307,6 +328,10 @@ typedef struct adam_scalars {
     float beta2, one_minus_beta2;
     float bias_correction2_sqrt, eps, neg_step_size;
     float negligible_from;  /* see update_negligible */
+    /* adam_fast_block: 1/bias_correction2_sqrt rounded to float, and whether
+     * this step takes that path (bias_correction2_sqrt in its range) */
+    float inv_bias_correction2_sqrt;
+    bool fast_divisions;
     double one; /* 1.0, for opaque_double */
 } adam_scalars;
 
@@ -505,6 +530,76 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
                                      widen_rest);
 }
 
+#if ADAM_FAST_DIVISIONS
+/* ---- Adam on AVX-512F: the bias correction's division by FMAs ---------------
+ *
+ * A clean block's square root and two divisions all wait for the divider
+ * (12 + 10 + 10 cycles for 16 lanes on an Emerald Rapids). The division by
+ * the bias correction c is shared by every lane, so it is done by a multiply
+ * by RN(1/c) and four FMAs instead, with the division's bits
+ * (exact_division_avx512.h), when c is in [2^-16, 1] (any beta2 <= 1 - 2^-24
+ * from its first step) and every lane's v is finite: sqrt(v) is then 0 or in
+ * [2^-75, 2^64]. The update's division stays on the divider: by FMAs
+ * (VRCP14PS, then Markstein's reciprocal and quotient steps) it took more
+ * than the port time it freed (0.59-0.64 against 0.44 ns a parameter,
+ * bench_kernels --adam 50890, widening off).
+ *
+ * On Intel the same function tests the block for widening (adam_block_widening)
+ * with mask compares, where gcc's loop reduced each flag across the vector:
+ * about 13 cycles a block. A flagged block returns 0 with nothing written,
+ * and adam_block takes it as before. */
+
+#define FAST_BIAS_CORRECTION_FROM 0x1p-16f
+
+/* Lanes with 0 < |x| < 2^e (magnitude_below), the limit as the bits of 2^e. */
+AVX512_TARGET static inline __mmask16 lanes_below(const float *x, uint32_t limit_bits)
+{
+    __m512i magnitude = _mm512_and_si512(_mm512_loadu_si512(x), _mm512_set1_epi32(0x7fffffff));
+    return _mm512_cmplt_epu32_mask(_mm512_sub_epi32(magnitude, _mm512_set1_epi32(1)),
+                                   _mm512_set1_epi32((int)(limit_bits - 1u)));
+}
+
+/* A whole block (UPDATE_BLOCK == 16 lanes) of a step on AVX-512F:
+ * returns 0, with nothing written, when `widen` and adam_block_widening
+ * would flag it; else steps it (the moments as adam_moments gives them, the
+ * update as adam_updated, its first division by FMAs unless a v is not
+ * finite) and returns 1. */
+AVX512_TARGET static inline int adam_fast_block(float *restrict params,
+                                                const float *restrict grads,
+                                                float *restrict exp_avg,
+                                                float *restrict exp_avg_sq, adam_scalars s,
+                                                const bool l2_weight_decay,
+                                                const bool lerp_from_moment, bool widen)
+{
+    if (widen && (lanes_below(exp_avg, POW2_BITS(-112)) | lanes_below(grads, POW2_BITS(-56)) |
+                  lanes_below(exp_avg_sq, POW2_BITS(-122))))
+        return 0;
+    float p[UPDATE_BLOCK], m[UPDATE_BLOCK], v[UPDATE_BLOCK];
+    for (size_t i = 0; i < UPDATE_BLOCK; i++) {
+        adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
+                                   l2_weight_decay, lerp_from_moment, false, false);
+        p[i] = x.p;
+        m[i] = x.m;
+        v[i] = x.v;
+        exp_avg[i] = x.m;
+        exp_avg_sq[i] = x.v;
+    }
+    __m512 vv = _mm512_loadu_ps(v);
+    if (_mm512_cmp_ps_mask(vv, _mm512_set1_ps(FLT_MAX), _CMP_LE_OQ) != 0xffff) {
+        for (size_t i = 0; i < UPDATE_BLOCK; i++)
+            params[i] = adam_updated((adam_lane){p[i], m[i], v[i]}, s, false, false);
+        return 1;
+    }
+    __m512 root_over_c = nn_exact_divide_avx512(_mm512_sqrt_ps(vv),
+                                                _mm512_set1_ps(s.bias_correction2_sqrt),
+                                                _mm512_set1_ps(s.inv_bias_correction2_sqrt));
+    __m512 denom = _mm512_add_ps(root_over_c, _mm512_set1_ps(s.eps));
+    __m512 step = _mm512_mul_ps(_mm512_set1_ps(s.neg_step_size), _mm512_loadu_ps(m));
+    _mm512_storeu_ps(params, _mm512_add_ps(_mm512_loadu_ps(p), _mm512_div_ps(step, denom)));
+    return 1;
+}
+#endif
+
 /* One block of count (<= UPDATE_BLOCK) elements: with `widen` (Intel), with
  * the first moment's operations or all of them in double when the block is
  * near subnormals, as adam_block_widening says. A block flagged for its first
@@ -514,8 +609,16 @@ static ALWAYS_INLINE void adam_block(size_t count, float *restrict params,
                                      const float *restrict grads, float *restrict exp_avg,
                                      float *restrict exp_avg_sq, adam_scalars s,
                                      const bool l2_weight_decay, const bool lerp_from_moment,
-                                     bool widen)
+                                     bool widen, const bool fast)
 {
+#if ADAM_FAST_DIVISIONS
+    if (fast && count == UPDATE_BLOCK &&
+        adam_fast_block(params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay, lerp_from_moment,
+                        widen))
+        return;
+#else
+    (void)fast;
+#endif
     adam_widening widening =
         widen ? adam_block_widening(count, grads, exp_avg, exp_avg_sq) : WIDEN_NONE;
     if (widening == WIDEN_ALL)
@@ -534,14 +637,14 @@ static ALWAYS_INLINE void adam_update(size_t n, float *restrict params,
                                       const float *restrict grads, float *restrict exp_avg,
                                       float *restrict exp_avg_sq, adam_scalars s,
                                       const bool l2_weight_decay, const bool lerp_from_moment,
-                                      bool widen)
+                                      bool widen, const bool fast)
 {
     size_t whole = n - n % UPDATE_BLOCK;
     for (size_t i = 0; i < whole; i += UPDATE_BLOCK)
         adam_block(UPDATE_BLOCK, params + i, grads + i, exp_avg + i, exp_avg_sq + i, s,
-                   l2_weight_decay, lerp_from_moment, widen);
+                   l2_weight_decay, lerp_from_moment, widen, fast);
     adam_block(n - whole, params + whole, grads + whole, exp_avg + whole, exp_avg_sq + whole, s,
-               l2_weight_decay, lerp_from_moment, widen);
+               l2_weight_decay, lerp_from_moment, widen, fast);
 }
 
 /* Picks the lerp variant once `l2_weight_decay` is a constant. params, grads
@@ -549,27 +652,51 @@ static ALWAYS_INLINE void adam_update(size_t n, float *restrict params,
 static ALWAYS_INLINE void adam_update_by_lerp(const nn_optim *opt, size_t begin, size_t n,
                                               float *restrict params,
                                               const float *restrict grads, adam_scalars s,
-                                              bool lerp_from_moment, const bool l2_weight_decay)
+                                              bool lerp_from_moment, const bool l2_weight_decay,
+                                              const bool fast)
 {
     params += begin;
     grads += begin;
     float *m = opt->exp_avg + begin, *v = opt->exp_avg_sq + begin;
     if (lerp_from_moment)
-        adam_update(n, params, grads, m, v, s, l2_weight_decay, true, opt->widen_subnormals);
+        adam_update(n, params, grads, m, v, s, l2_weight_decay, true, opt->widen_subnormals,
+                    fast);
     else
-        adam_update(n, params, grads, m, v, s, l2_weight_decay, false, opt->widen_subnormals);
+        adam_update(n, params, grads, m, v, s, l2_weight_decay, false, opt->widen_subnormals,
+                    fast);
 }
 
-/* Elements [begin, end) of one Adam or AdamW step. */
+/* Elements [begin, end) of one Adam or AdamW step, its divisions all by the
+ * divider (`fast` false) or, on AVX-512F, the bias correction's by FMAs
+ * (adam_fast_block). */
+static ALWAYS_INLINE void adam_range(const nn_optim *opt, adam_scalars s, bool lerp_from_moment,
+                                     float *restrict params, const float *restrict grads,
+                                     size_t begin, size_t end, const bool fast)
+{
+    if (opt->config.weight_decay != 0 && opt->config.kind != NN_OPTIM_ADAMW)
+        adam_update_by_lerp(opt, begin, end - begin, params, grads, s, lerp_from_moment, true,
+                            fast);
+    else
+        adam_update_by_lerp(opt, begin, end - begin, params, grads, s, lerp_from_moment, false,
+                            fast);
+}
+
 STEP_CLONES static void adam_step_range(const nn_optim *opt, adam_scalars s, bool lerp_from_moment,
                                         float *restrict params, const float *restrict grads,
                                         size_t begin, size_t end)
 {
-    if (opt->config.weight_decay != 0 && opt->config.kind != NN_OPTIM_ADAMW)
-        adam_update_by_lerp(opt, begin, end - begin, params, grads, s, lerp_from_moment, true);
-    else
-        adam_update_by_lerp(opt, begin, end - begin, params, grads, s, lerp_from_moment, false);
+    adam_range(opt, s, lerp_from_moment, params, grads, begin, end, false);
 }
+
+#if ADAM_FAST_DIVISIONS
+/* flatten: adam_fast_block inlined into every block's loop */
+AVX512_TARGET __attribute__((flatten)) static void
+adam_step_range_fast(const nn_optim *opt, adam_scalars s, bool lerp_from_moment,
+                     float *restrict params, const float *restrict grads, size_t begin, size_t end)
+{
+    adam_range(opt, s, lerp_from_moment, params, grads, begin, end, true);
+}
+#endif
 
 /* Adam's scalars for this step; *lerp_from_moment says which form of lerp
  * they are for (see adam_scalars). */
@@ -604,6 +731,11 @@ static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_momen
     double q_max = 4.0 * fabs((double)s.neg_step_size) * 0x1p-112 / (double)s.eps;
     double bound = 2.0 * q_max * 0x1p26;
     s.negligible_from = bound <= FLT_MAX ? fmaxf((float)bound, 0x1p-126f) : NAN;
+#if ADAM_FAST_DIVISIONS
+    s.inv_bias_correction2_sqrt = 1.0f / s.bias_correction2_sqrt;
+    s.fast_divisions = opt->fast_divisions && s.bias_correction2_sqrt >= FAST_BIAS_CORRECTION_FROM &&
+                       s.bias_correction2_sqrt <= 1.0f;
+#endif
     return s;
 }
 
@@ -642,6 +774,11 @@ static void step_part(void *ctx, int part, int parts)
     size_t end = (size_t)nn_threads_split((long)n, STEP_GRAIN, part + 1, parts);
     if (j->opt->config.kind == NN_OPTIM_SGD)
         sgd_step_range(j->opt, j->sgd, j->params, j->grads, begin, end);
+#if ADAM_FAST_DIVISIONS
+    else if (j->adam.fast_divisions)
+        adam_step_range_fast(j->opt, j->adam, j->lerp_from_moment, j->params, j->grads, begin,
+                             end);
+#endif
     else
         adam_step_range(j->opt, j->adam, j->lerp_from_moment, j->params, j->grads, begin, end);
 }

@@ -388,27 +388,28 @@ static void assert_same_floats(const float *a, const float *b, size_t n)
             assert_memory_equal(&a[i], &b[i], sizeof a[i]);
 }
 
-/* Steps one optimizer with Adam's subnormal widening and one without, from
- * the same parameters (param_at) and the same inputs each step (inputs_at
- * fills the gradients and may set parameters, alike in both copies), and
- * compares every parameter bit for bit after every step. A moment that
- * differed shows in the parameters only where the update is not lost in
- * rounding: inputs_at can zero a parameter so that its update is all of it. */
+/* Steps two optimizers that differ only in how `setup` set them (one with
+ * Adam's subnormal widening and one without, say), from the same parameters
+ * (param_at) and the same inputs each step (inputs_at fills the gradients and
+ * may set parameters, alike in both copies), and compares every parameter bit
+ * for bit after every step. A moment that differed shows in the parameters
+ * only where the update is not lost in rounding: inputs_at can zero a
+ * parameter so that its update is all of it. */
 enum { WIDENING_LEN = 16 * 40 + 5 }; /* whole blocks and a partial last one */
 
-static void assert_widening_keeps_bits(const nn_optim_config *config, int steps,
-                                       float (*param_at)(uint64_t *),
-                                       void (*inputs_at)(float *grads, float *p_float,
-                                                         float *p_wide, size_t n, int t,
-                                                         uint64_t *rng),
-                                       uint64_t *rng)
+typedef void (*inputs_fn)(float *grads, float *p_float, float *p_wide, size_t n, int t,
+                          uint64_t *rng);
+
+static void assert_two_optimizers_same_bits(const nn_optim_config *config,
+                                            void (*setup)(nn_optim *first, nn_optim *second),
+                                            int steps, float (*param_at)(uint64_t *),
+                                            inputs_fn inputs_at, uint64_t *rng)
 {
     static float p_float[WIDENING_LEN], p_wide[WIDENING_LEN], grads[WIDENING_LEN];
     nn_optim *plain = NULL, *wide = NULL;
     assert_int_equal(nn_optim_create(&plain, config, WIDENING_LEN), NN_OK);
     assert_int_equal(nn_optim_create(&wide, config, WIDENING_LEN), NN_OK);
-    nn_optim_set_subnormal_widening(plain, false);
-    nn_optim_set_subnormal_widening(wide, true);
+    setup(plain, wide);
     for (size_t i = 0; i < WIDENING_LEN; i++)
         p_float[i] = p_wide[i] = param_at(rng);
     for (int t = 0; t < steps; t++) {
@@ -419,6 +420,20 @@ static void assert_widening_keeps_bits(const nn_optim_config *config, int steps,
     }
     nn_optim_free(plain);
     nn_optim_free(wide);
+}
+
+static void without_and_with_widening(nn_optim *first, nn_optim *second)
+{
+    nn_optim_set_subnormal_widening(first, false);
+    nn_optim_set_subnormal_widening(second, true);
+}
+
+static void assert_widening_keeps_bits(const nn_optim_config *config, int steps,
+                                       float (*param_at)(uint64_t *), inputs_fn inputs_at,
+                                       uint64_t *rng)
+{
+    assert_two_optimizers_same_bits(config, without_and_with_widening, steps, param_at,
+                                    inputs_at, rng);
 }
 
 /* Gradients from subnormal to 2^20, with phases where two lanes in three are 0
@@ -593,6 +608,91 @@ static void test_adam_negligible_updates_same_bits(void **state)
         assert_widening_keeps_bits(&configs[c], 1010, moderate_float, dying_blocks, &rng);
 }
 
+/* Fast divisions (AVX-512F: the bias correction's division by FMAs, see
+ * nn_optim.c) on in the first optimizer, off in the second; widening as named. */
+static void fast_and_divider(nn_optim *first, nn_optim *second, bool widen)
+{
+    assert_true(nn_optim_set_fast_divisions(first, true));
+    assert_false(nn_optim_set_fast_divisions(second, false));
+    nn_optim_set_subnormal_widening(first, widen);
+    nn_optim_set_subnormal_widening(second, widen);
+}
+
+static void fast_and_divider_plain(nn_optim *first, nn_optim *second)
+{
+    fast_and_divider(first, second, false);
+}
+
+static void fast_and_divider_widened(nn_optim *first, nn_optim *second)
+{
+    fast_and_divider(first, second, true);
+}
+
+/* Moderate gradients with every third parameter set to 0 before each step
+ * (its update is then all of it, every bit of the quotient shows); from step
+ * 20 one lane's gradient is huge (its square overflows: v infinite), from
+ * step 30 another's NaN, and in steps 40-49 a block's gradients are
+ * subnormal (widened on Intel). */
+static void visible_updates(float *grads, float *p_float, float *p_wide, size_t n, int t,
+                            uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        grads[i] = moderate_float(rng);
+        if (i % 3 == 0)
+            p_float[i] = p_wide[i] = 0.0f;
+    }
+    if (t >= 20)
+        grads[16 * 3 + 5] = 3e38f;
+    if (t >= 30)
+        grads[16 * 7 + 2] = NAN;
+    if (t >= 40 && t < 50)
+        for (size_t i = 16 * 9; i < 16 * 10; i++)
+            grads[i] = ldexpf(grads[i], -100);
+}
+
+/* The bias correction's division by FMAs gives the divider's bits in every
+ * parameter after every step, with and without Intel's widening:
+ * first_moment_configs, beta2 0 (a bias correction of 1) and 1 - 2^-23 (the
+ * smallest one, 2^-11.5 at the first step), a large eps and a large learning
+ * rate; on visible_updates (zero parameters, infinite and NaN v),
+ * spread_gradients (subnormal to 2^20) and dying_blocks (decaying moments,
+ * ±0 and ±inf parameters). test_exact_division checks the division alone. */
+static void test_adam_fast_divisions_same_bits(void **state)
+{
+    (void)state;
+    nn_optim *probe = NULL;
+    nn_optim_config probe_config = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
+    assert_int_equal(nn_optim_create(&probe, &probe_config, 1), NN_OK);
+    bool available = nn_optim_set_fast_divisions(probe, true);
+    nn_optim_free(probe);
+    if (!available) {
+        printf("skipped: this CPU (or its operating system) has no AVX-512F, so Adam divides "
+               "by the divider only\n");
+        skip();
+    }
+    enum { MORE = 4 };
+    nn_optim_config configs[FIRST_MOMENT_CONFIGS + MORE], *more = configs + FIRST_MOMENT_CONFIGS;
+    first_moment_configs(configs);
+    more[0] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
+    more[0].beta2 = 0.0f;
+    more[1] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
+    more[1].beta2 = 1.0f - 0x1p-23f;
+    more[2] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0);
+    more[2].eps = 1.0f;
+    more[3] = adam_config(NN_OPTIM_ADAMW, 10.0f, 0.9f, 1e-3f);
+    void (*setups[])(nn_optim *, nn_optim *) = {fast_and_divider_plain, fast_and_divider_widened};
+    uint64_t rng = 0xd1b54a32d192ed03u;
+    for (size_t w = 0; w < 2; w++)
+        for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
+            assert_two_optimizers_same_bits(&configs[c], setups[w], 60, moderate_float,
+                                            visible_updates, &rng);
+            assert_two_optimizers_same_bits(&configs[c], setups[w], 60, spread_float,
+                                            spread_gradients, &rng);
+            assert_two_optimizers_same_bits(&configs[c], setups[w], 1010, moderate_float,
+                                            dying_blocks, &rng);
+        }
+}
+
 /* The shortest decimal that rounds to the float, i.e. the Python float PyTorch
  * would use: exact for values written with few digits. */
 static void test_hyperparameter_as_written(void **state)
@@ -633,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_adam_widened_blocks_same_bits),
         cmocka_unit_test(test_adam_first_moment_widening_same_bits),
         cmocka_unit_test(test_adam_negligible_updates_same_bits),
+        cmocka_unit_test(test_adam_fast_divisions_same_bits),
         cmocka_unit_test(test_hyperparameter_as_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
