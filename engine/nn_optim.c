@@ -46,8 +46,8 @@
 #endif
 
 /* Adam's division by its bias correction by a multiply and FMAs
- * (adam_fast_block) on CPUs with AVX-512F; gcc, for the target attribute on
- * intrinsics. */
+ * (adam_fast_block) on CPUs with AVX-512F, in gcc builds, whose SIMD copies
+ * these are (target_clones); clang builds (the fuzzers') divide. */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__clang__)
 #define ADAM_FAST_DIVISIONS 1
 #define AVX512_TARGET __attribute__((target("avx512f")))
@@ -549,6 +549,8 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
  * about 13 cycles a block. A flagged block returns 0 with nothing written,
  * and adam_block takes it as before. */
 
+/* The proof's lower end for c. No float beta2 < 1 reaches it: the smallest
+ * c, 0.99999994's at the first step, is about 2^-12. A guard. */
 #define FAST_BIAS_CORRECTION_FROM 0x1p-16f
 
 /* Lanes with 0 < |x| < 2^e (magnitude_below), the limit as the bits of 2^e. */
@@ -732,9 +734,12 @@ static adam_scalars adam_step_scalars(const nn_optim *opt, bool *lerp_from_momen
     double bound = 2.0 * q_max * 0x1p26;
     s.negligible_from = bound <= FLT_MAX ? fmaxf((float)bound, 0x1p-126f) : NAN;
 #if ADAM_FAST_DIVISIONS
-    s.inv_bias_correction2_sqrt = 1.0f / s.bias_correction2_sqrt;
+    /* A NaN step size (a NaN lr set through the C API) keeps the divisions:
+     * which NaN a multiply returns depends on its operands' order, which gcc
+     * may swap in one copy and not the other. */
+    s.inv_bias_correction2_sqrt = nn_exact_divide_reciprocal(s.bias_correction2_sqrt);
     s.fast_divisions = opt->fast_divisions && s.bias_correction2_sqrt >= FAST_BIAS_CORRECTION_FROM &&
-                       s.bias_correction2_sqrt <= 1.0f;
+                       s.bias_correction2_sqrt <= 1.0f && !isnan(s.neg_step_size);
 #endif
     return s;
 }

@@ -652,9 +652,9 @@ static void visible_updates(float *grads, float *p_float, float *p_wide, size_t 
 
 /* The bias correction's division by FMAs gives the divider's bits in every
  * parameter after every step, with and without Intel's widening:
- * first_moment_configs, beta2 0 (a bias correction of 1) and 1 - 2^-23 (the
- * smallest one, 2^-11.5 at the first step), a large eps and a large learning
- * rate; on visible_updates (zero parameters, infinite and NaN v),
+ * first_moment_configs, beta2 0 (a bias correction of 1) and 0.99999994 (the
+ * smallest one any float beta2 gives, about 2^-12 at the first step), a large
+ * eps and a large learning rate; on visible_updates (zero parameters, infinite and NaN v),
  * spread_gradients (subnormal to 2^20) and dying_blocks (decaying moments,
  * ±0 and ±inf parameters). test_exact_division checks the division alone. */
 static void test_adam_fast_divisions_same_bits(void **state)
@@ -676,7 +676,7 @@ static void test_adam_fast_divisions_same_bits(void **state)
     more[0] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
     more[0].beta2 = 0.0f;
     more[1] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.9f, 0);
-    more[1].beta2 = 1.0f - 0x1p-23f;
+    more[1].beta2 = 0.99999994f; /* the largest float under 1 */
     more[2] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0);
     more[2].eps = 1.0f;
     more[3] = adam_config(NN_OPTIM_ADAMW, 10.0f, 0.9f, 1e-3f);
