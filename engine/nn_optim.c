@@ -171,7 +171,10 @@ nn_status nn_optim_create(nn_optim **out, const nn_optim_config *config, size_t 
     opt->config = *config;
     opt->n_params = n_params;
     opt->widen_subnormals = nn_cpu_is_intel();
-    opt->fast_divisions = ADAM_FAST_DIVISIONS && nn_kernels_avx512() != NULL;
+    /* Intel only: measured there; on a Zen, whose Adam step is not bound by
+     * its divider (0.17-0.20 ns a parameter on a Zen 5), it is not yet
+     * (bench_kernels --adam prints both ways). */
+    opt->fast_divisions = ADAM_FAST_DIVISIONS && nn_cpu_is_intel() && nn_kernels_avx512() != NULL;
     opt->lr = nn_hyperparameter_as_written(config->lr);
     opt->weight_decay = nn_hyperparameter_as_written(config->weight_decay);
     opt->dampening = nn_hyperparameter_as_written(config->dampening);
@@ -544,7 +547,8 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
  * than the port time it freed (0.59-0.64 against 0.44 ns a parameter,
  * bench_kernels --adam 50890, widening off).
  *
- * On Intel the same function tests the block for widening (adam_block_widening)
+ * On by default on Intel only (nn_optim_create). On Intel the same function
+ * tests the block for widening (adam_block_widening)
  * with mask compares, where gcc's loop reduced each flag across the vector:
  * about 13 cycles a block. A flagged block returns 0 with nothing written,
  * and adam_block takes it as before. */

@@ -66,9 +66,10 @@ long nn_optim_steps_taken(const nn_optim *opt);
  * nn_optim.c); for tests: on or off, whatever the CPU. */
 void nn_optim_set_subnormal_widening(nn_optim *opt, bool on);
 
-/* Adam on CPUs with AVX-512F divides by its bias correction with a multiply
- * and four FMAs, the division's bits (see nn_optim.c); for tests: on (where
- * the CPU can) or off. Returns whether it is on. */
+/* Adam on Intel CPUs with AVX-512F divides by its bias correction with a
+ * multiply and four FMAs, the division's bits (see nn_optim.c); for tests and
+ * benchmarks: on (wherever the CPU has AVX-512F) or off. Returns whether it
+ * is on. */
 bool nn_optim_set_fast_divisions(nn_optim *opt, bool on);
 
 typedef enum nn_schedule_kind {

@@ -48,8 +48,10 @@
  * thread) over N parameters with gradients uniform in [-1e-3, 1e-3], every
  * seventh one 0: the best ns a parameter. What the scaling table's rows at
  * small batches are held by (tests/bench/bench_all.sh turns it into each
- * row's ceiling):
- *   optim=adam params=203530 ns_per_param=0.201
+ * row's ceiling), then the same with every division on the divider and with
+ * the bias correction's division by FMAs (AVX-512F; nn_optim_set_fast_divisions),
+ * whichever the optimizer picked for this CPU ("-": not available):
+ *   optim=adam params=203530 ns_per_param=0.451 divider=0.577 fma_division=0.451
  *
  * --scaling prints the widest table's GFLOP/s (and percent of the FMA peak) on
  * large layers, 784→1024, 1024→1024, 2048→2048 and 4096→4096 at batch 8, 32, 128 and
@@ -417,26 +419,58 @@ static void run_adam_call(void *context)
     nn_optim_step(c->opt, c->params, c->grads);
 }
 
-/* Prints the best ns a parameter of one Adam step over n parameters, on one
- * thread (best_seconds_of over `seconds`). */
-static int print_adam(long n, double seconds, unsigned *seed)
+/* The best ns a parameter of one Adam step over n parameters from `initial`
+ * with `grads`, on one thread (best_seconds_of over `seconds`): the
+ * optimizer's own choice of division (fast < 0), the divider alone (0) or the
+ * bias correction's division by FMAs (1; -1 returned where the CPU lacks
+ * AVX-512F). Negative on an error, which it prints. */
+static double adam_ns_per_param(long n, double seconds, const float *initial, const float *grads,
+                                int fast)
 {
-    float *params = nn_alloc_floats((size_t)n), *grads = nn_alloc_floats((size_t)n);
+    float *params = nn_alloc_floats((size_t)n);
     nn_optim *opt = NULL;
     nn_optim_config config = nn_optim_defaults(NN_OPTIM_ADAM);
-    if (!params || !grads || nn_optim_create(&opt, &config, (size_t)n) != NN_OK ||
-        nn_threads_set(1) != NN_OK) {
+    if (!params || nn_optim_create(&opt, &config, (size_t)n) != NN_OK) {
         fprintf(stderr, "bench_kernels: --adam %ld: %s\n", n, nn_error_message());
+        nn_free(params);
+        return -2;
+    }
+    double ns = -1;
+    if (fast < 0 || nn_optim_set_fast_divisions(opt, fast == 1) == (fast == 1)) {
+        memcpy(params, initial, (size_t)n * sizeof *params);
+        adam_call c = {opt, params, grads};
+        ns = best_seconds_of(run_adam_call, &c, seconds) * 1e9 / (double)n;
+    }
+    nn_optim_free(opt), nn_free(params);
+    return ns;
+}
+
+/* Prints the best ns a parameter of one Adam step over n parameters as the
+ * optimizer runs it, then with its divisions all on the divider and with the
+ * bias correction's by FMAs ("-" without AVX-512F). */
+static int print_adam(long n, double seconds, unsigned *seed)
+{
+    float *initial = nn_alloc_floats((size_t)n), *grads = nn_alloc_floats((size_t)n);
+    if (!initial || !grads || nn_threads_set(1) != NN_OK) {
+        fprintf(stderr, "bench_kernels: --adam %ld: %s\n", n, nn_error_message());
+        nn_free(initial), nn_free(grads);
         return 1;
     }
     for (long i = 0; i < n; i++) {
-        params[i] = 0.1f * ((float)rand_r(seed) / (float)RAND_MAX) - 0.05f;
+        initial[i] = 0.1f * ((float)rand_r(seed) / (float)RAND_MAX) - 0.05f;
         grads[i] = i % 7 ? 2e-3f * ((float)rand_r(seed) / (float)RAND_MAX) - 1e-3f : 0.0f;
     }
-    adam_call c = {opt, params, grads};
-    double best = best_seconds_of(run_adam_call, &c, seconds);
-    printf("optim=adam params=%ld ns_per_param=%.3f\n", n, best * 1e9 / (double)n);
-    nn_optim_free(opt), nn_free(params), nn_free(grads);
+    double chosen = adam_ns_per_param(n, seconds, initial, grads, -1);
+    double divider = adam_ns_per_param(n, seconds, initial, grads, 0);
+    double fma = adam_ns_per_param(n, seconds, initial, grads, 1);
+    nn_free(initial), nn_free(grads);
+    if (chosen < 0 || divider < 0 || fma < -1)
+        return 1;
+    char fma_text[32] = "-";
+    if (fma >= 0)
+        snprintf(fma_text, sizeof fma_text, "%.3f", fma);
+    printf("optim=adam params=%ld ns_per_param=%.3f divider=%.3f fma_division=%s\n", n, chosen,
+           divider, fma_text);
     return 0;
 }
 
