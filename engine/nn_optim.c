@@ -46,8 +46,9 @@
 #endif
 
 /* Adam's division by its bias correction by a multiply and FMAs
- * (adam_fast_block) on CPUs with AVX-512F, in gcc builds, whose SIMD copies
- * these are (target_clones); clang builds (the fuzzers') divide. */
+ * (adam_fast_block) on CPUs with AVX-512F (by default on Intel's only, see
+ * nn_optim_create), in gcc builds, whose SIMD copies these are
+ * (target_clones); clang builds (the fuzzers') divide. */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__clang__)
 #define ADAM_FAST_DIVISIONS 1
 #define AVX512_TARGET __attribute__((target("avx512f")))

@@ -68,8 +68,8 @@ void nn_optim_set_subnormal_widening(nn_optim *opt, bool on);
 
 /* Adam on Intel CPUs with AVX-512F divides by its bias correction with a
  * multiply and four FMAs, the division's bits (see nn_optim.c); for tests and
- * benchmarks: on (wherever the CPU has AVX-512F) or off. Returns whether it
- * is on. */
+ * benchmarks: on (wherever the CPU has AVX-512F, in a gcc build) or off.
+ * Returns whether it is on. */
 bool nn_optim_set_fast_divisions(nn_optim *opt, bool on);
 
 typedef enum nn_schedule_kind {

@@ -48,10 +48,11 @@
  * thread) over N parameters with gradients uniform in [-1e-3, 1e-3], every
  * seventh one 0: the best ns a parameter. What the scaling table's rows at
  * small batches are held by (tests/bench/bench_all.sh turns it into each
- * row's ceiling), then the same with every division on the divider and with
- * the bias correction's division by FMAs (AVX-512F; nn_optim_set_fast_divisions),
- * whichever the optimizer picked for this CPU ("-": not available):
- *   optim=adam params=203530 ns_per_param=0.451 divider=0.577 fma_division=0.451
+ * row's ceiling) as the optimizer runs it on this CPU, then the same with every
+ * division on the divider and with the bias correction's division by FMAs
+ * (nn_optim_set_fast_divisions; "-" where that is not available: no AVX-512F,
+ * or a build other than gcc's):
+ *   optim=adam params=50890 ns_per_param=0.451 divider=0.577 fma_division=0.451
  *
  * --scaling prints the widest table's GFLOP/s (and percent of the FMA peak) on
  * large layers, 784→1024, 1024→1024, 2048→2048 and 4096→4096 at batch 8, 32, 128 and
@@ -422,8 +423,8 @@ static void run_adam_call(void *context)
 /* The best ns a parameter of one Adam step over n parameters from `initial`
  * with `grads`, on one thread (best_seconds_of over `seconds`): the
  * optimizer's own choice of division (fast < 0), the divider alone (0) or the
- * bias correction's division by FMAs (1; -1 returned where the CPU lacks
- * AVX-512F). Negative on an error, which it prints. */
+ * bias correction's division by FMAs (1; -1 returned where that is not
+ * available). -2 on an error, which it prints. */
 static double adam_ns_per_param(long n, double seconds, const float *initial, const float *grads,
                                 int fast)
 {
@@ -447,7 +448,8 @@ static double adam_ns_per_param(long n, double seconds, const float *initial, co
 
 /* Prints the best ns a parameter of one Adam step over n parameters as the
  * optimizer runs it, then with its divisions all on the divider and with the
- * bias correction's by FMAs ("-" without AVX-512F). */
+ * bias correction's by FMAs ("-" where that is not available). Only the first
+ * must succeed: bench_all.sh reads it alone. */
 static int print_adam(long n, double seconds, unsigned *seed)
 {
     float *initial = nn_alloc_floats((size_t)n), *grads = nn_alloc_floats((size_t)n);
@@ -461,16 +463,18 @@ static int print_adam(long n, double seconds, unsigned *seed)
         grads[i] = i % 7 ? 2e-3f * ((float)rand_r(seed) / (float)RAND_MAX) - 1e-3f : 0.0f;
     }
     double chosen = adam_ns_per_param(n, seconds, initial, grads, -1);
-    double divider = adam_ns_per_param(n, seconds, initial, grads, 0);
-    double fma = adam_ns_per_param(n, seconds, initial, grads, 1);
+    double divider = chosen < 0 ? -2 : adam_ns_per_param(n, seconds, initial, grads, 0);
+    double fma = chosen < 0 ? -2 : adam_ns_per_param(n, seconds, initial, grads, 1);
     nn_free(initial), nn_free(grads);
-    if (chosen < 0 || divider < 0 || fma < -1)
+    if (chosen < 0)
         return 1;
-    char fma_text[32] = "-";
+    char divider_text[32] = "-", fma_text[32] = "-";
+    if (divider >= 0)
+        snprintf(divider_text, sizeof divider_text, "%.3f", divider);
     if (fma >= 0)
         snprintf(fma_text, sizeof fma_text, "%.3f", fma);
-    printf("optim=adam params=%ld ns_per_param=%.3f divider=%.3f fma_division=%s\n", n, chosen,
-           divider, fma_text);
+    printf("optim=adam params=%ld ns_per_param=%.3f divider=%s fma_division=%s\n", n, chosen,
+           divider_text, fma_text);
     return 0;
 }
 

@@ -650,13 +650,46 @@ static void visible_updates(float *grads, float *p_float, float *p_wide, size_t 
             grads[i] = ldexpf(grads[i], -100);
 }
 
+/* A NaN learning rate (nn_optim_set_lr does not check it) with NaN gradients
+ * in some lanes: both optimizers give the same NaNs, payloads included (which
+ * NaN a multiply of two returns depends on its operands' order, so a NaN step
+ * size keeps the divisions). */
+static void assert_nan_lr_same_payloads(void)
+{
+    enum { N = 64 };
+    const uint32_t lr_nan = 0x7fc12345u, grad_nan = 0x7fc00abcu;
+    float lr, g_nan, first[N], second[N], grads[N];
+    memcpy(&lr, &lr_nan, sizeof lr);
+    memcpy(&g_nan, &grad_nan, sizeof g_nan);
+    for (int i = 0; i < N; i++) {
+        first[i] = second[i] = (float)(i % 9 - 4) * 0.125f;
+        grads[i] = i % 5 == 0 ? g_nan : (float)(i % 7 - 3) * 0.01f;
+    }
+    nn_optim_config config = adam_config(NN_OPTIM_ADAMW, 1e-3f, 0.9f, 1e-2f);
+    nn_optim *a = NULL, *b = NULL;
+    assert_int_equal(nn_optim_create(&a, &config, N), NN_OK);
+    assert_int_equal(nn_optim_create(&b, &config, N), NN_OK);
+    fast_and_divider_plain(a, b);
+    for (int t = 0; t < 3; t++) {
+        nn_optim_set_lr(a, t == 0 ? 1e-3f : lr);
+        nn_optim_set_lr(b, t == 0 ? 1e-3f : lr);
+        nn_optim_step(a, first, grads);
+        nn_optim_step(b, second, grads);
+        assert_memory_equal(first, second, sizeof first);
+    }
+    nn_optim_free(a);
+    nn_optim_free(b);
+}
+
 /* The bias correction's division by FMAs gives the divider's bits in every
  * parameter after every step, with and without Intel's widening:
  * first_moment_configs, beta2 0 (a bias correction of 1) and 0.99999994 (the
  * smallest one any float beta2 gives, about 2^-12 at the first step), a large
  * eps and a large learning rate; on visible_updates (zero parameters, infinite and NaN v),
  * spread_gradients (subnormal to 2^20) and dying_blocks (decaying moments,
- * ±0 and ±inf parameters). test_exact_division checks the division alone. */
+ * ±0 and ±inf parameters); and a NaN learning rate's payloads
+ * (assert_nan_lr_same_payloads). test_exact_division checks the division
+ * alone. */
 static void test_adam_fast_divisions_same_bits(void **state)
 {
     (void)state;
@@ -680,6 +713,7 @@ static void test_adam_fast_divisions_same_bits(void **state)
     more[2] = adam_config(NN_OPTIM_ADAM, 1e-3f, 0.3f, 0);
     more[2].eps = 1.0f;
     more[3] = adam_config(NN_OPTIM_ADAMW, 10.0f, 0.9f, 1e-3f);
+    assert_nan_lr_same_payloads();
     void (*setups[])(nn_optim *, nn_optim *) = {fast_and_divider_plain, fast_and_divider_widened};
     uint64_t rng = 0xd1b54a32d192ed03u;
     for (size_t w = 0; w < 2; w++)
