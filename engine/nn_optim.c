@@ -76,6 +76,13 @@ struct nn_optim {
 
 /* ---- configuration ------------------------------------------------------- */
 
+/* Whether this build and CPU can run adam_fast_block: a gcc build, AVX-512F
+ * (with AVX2, FMA and the OS's zmm state, as nn_kernels_avx512 checks). */
+static bool fast_divisions_available(void)
+{
+    return ADAM_FAST_DIVISIONS && nn_kernels_avx512() != NULL;
+}
+
 nn_optim_config nn_optim_defaults(nn_optim_kind kind)
 {
     nn_optim_config config = {
@@ -175,7 +182,7 @@ nn_status nn_optim_create(nn_optim **out, const nn_optim_config *config, size_t 
     /* Intel only: measured there; on a Zen, whose Adam step is not bound by
      * its divider (0.17-0.20 ns a parameter on a Zen 5), it is not yet
      * (bench_kernels --adam prints both ways). */
-    opt->fast_divisions = ADAM_FAST_DIVISIONS && nn_cpu_is_intel() && nn_kernels_avx512() != NULL;
+    opt->fast_divisions = nn_cpu_is_intel() && fast_divisions_available();
     opt->lr = nn_hyperparameter_as_written(config->lr);
     opt->weight_decay = nn_hyperparameter_as_written(config->weight_decay);
     opt->dampening = nn_hyperparameter_as_written(config->dampening);
@@ -225,7 +232,7 @@ void nn_optim_set_subnormal_widening(nn_optim *opt, bool on) { opt->widen_subnor
 
 bool nn_optim_set_fast_divisions(nn_optim *opt, bool on)
 {
-    opt->fast_divisions = on && ADAM_FAST_DIVISIONS && nn_kernels_avx512() != NULL;
+    opt->fast_divisions = on && fast_divisions_available();
     return opt->fast_divisions;
 }
 
@@ -378,15 +385,21 @@ typedef enum adam_widening {
     WIDEN_ALL = 2,
 } adam_widening;
 
+/* The limits adam_block_widening tests, as the bits of their powers of two
+ * (adam_fast_block tests the same ones with mask compares). */
+#define WIDEN_FIRST_MOMENT_BELOW POW2_BITS(-112)
+#define WIDEN_GRADIENT_BELOW POW2_BITS(-56)
+#define WIDEN_SECOND_MOMENT_BELOW POW2_BITS(-122)
+
 static ALWAYS_INLINE adam_widening adam_block_widening(size_t count, const float *restrict grads,
                                                        const float *restrict exp_avg,
                                                        const float *restrict exp_avg_sq)
 {
     uint32_t first = 0, other = 0;
     for (size_t i = 0; i < count; i++) {
-        first |= magnitude_below(exp_avg[i], POW2_BITS(-112));
-        other |= magnitude_below(grads[i], POW2_BITS(-56)) |
-                 magnitude_below(exp_avg_sq[i], POW2_BITS(-122));
+        first |= magnitude_below(exp_avg[i], WIDEN_FIRST_MOMENT_BELOW);
+        other |= magnitude_below(grads[i], WIDEN_GRADIENT_BELOW) |
+                 magnitude_below(exp_avg_sq[i], WIDEN_SECOND_MOMENT_BELOW);
     }
     return other ? WIDEN_ALL : first ? WIDEN_FIRST_MOMENT : WIDEN_NONE;
 }
@@ -476,6 +489,32 @@ static ALWAYS_INLINE float adam_updated(adam_lane x, adam_scalars s, const bool 
     return x.p + div_maybe_wide(widen_first, step, denom, s.one);
 }
 
+/* A block's decayed parameters and new moments (adam_moments) into p, m, v
+ * (count each: three arrays, since gcc does not vectorise an array of
+ * adam_lane), the moments also stored in exp_avg and exp_avg_sq. */
+static ALWAYS_INLINE void adam_block_moments(size_t count, const float *restrict params,
+                                             const float *restrict grads,
+                                             float *restrict exp_avg,
+                                             float *restrict exp_avg_sq, adam_scalars s,
+                                             const bool l2_weight_decay,
+                                             const bool lerp_from_moment,
+                                             const bool widen_first, const bool widen_rest,
+                                             float *restrict p, float *restrict m,
+                                             float *restrict v)
+{
+    for (size_t i = 0; i < count; i++) {
+        adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
+                                   l2_weight_decay, lerp_from_moment, widen_first, widen_rest);
+        p[i] = x.p;
+        m[i] = x.m;
+        v[i] = x.v;
+    }
+    for (size_t i = 0; i < count; i++) {
+        exp_avg[i] = m[i];
+        exp_avg_sq[i] = v[i];
+    }
+}
+
 /* params, grads, exp_avg, exp_avg_sq: (count). The flags are constants at each
  * call. Vectorising sqrtf needs -fno-math-errno (else gcc keeps an errno call
  * per element). With neither widening flag, every operation is in float: the
@@ -499,8 +538,9 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
                                             const bool widen_first, const bool widen_rest,
                                             const bool skip_negligible)
 {
-    if (!skip_negligible) { /* one pass: the two below, every block through them, cost clean
-                               blocks 1-4 % (bench_kernels --adam 203530, Intel Xeon) */
+    if (!skip_negligible) { /* one pass: the separate passes below, every block through
+                               them, cost clean blocks 1-4 % (bench_kernels --adam
+                               203530, Intel Xeon) */
         for (size_t i = 0; i < count; i++) {
             adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
                                        l2_weight_decay, lerp_from_moment, widen_first, widen_rest);
@@ -510,21 +550,12 @@ static ALWAYS_INLINE void adam_update_block(size_t count, float *restrict params
         }
         return;
     }
-    /* three arrays: gcc does not vectorise an array of adam_lane */
     float p[UPDATE_BLOCK], m[UPDATE_BLOCK], v[UPDATE_BLOCK];
+    adam_block_moments(count, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
+                       lerp_from_moment, widen_first, widen_rest, p, m, v);
     int negligible = 1; /* an int: gcc vectorises &= on it, not on a bool */
-    for (size_t i = 0; i < count; i++) {
-        adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
-                                   l2_weight_decay, lerp_from_moment, widen_first, widen_rest);
-        p[i] = x.p;
-        m[i] = x.m;
-        v[i] = x.v;
-        negligible &= update_negligible(x.p, x.m, x.v, s.negligible_from);
-    }
-    for (size_t i = 0; i < count; i++) {
-        exp_avg[i] = m[i];
-        exp_avg_sq[i] = v[i];
-    }
+    for (size_t i = 0; i < count; i++)
+        negligible &= update_negligible(p[i], m[i], v[i], s.negligible_from);
     if (negligible)
         for (size_t i = 0; i < count; i++)
             params[i] = p[i];
@@ -578,19 +609,13 @@ AVX512_TARGET static inline int adam_fast_block(float *restrict params,
                                                 const bool l2_weight_decay,
                                                 const bool lerp_from_moment, bool widen)
 {
-    if (widen && (lanes_below(exp_avg, POW2_BITS(-112)) | lanes_below(grads, POW2_BITS(-56)) |
-                  lanes_below(exp_avg_sq, POW2_BITS(-122))))
+    if (widen && (lanes_below(exp_avg, WIDEN_FIRST_MOMENT_BELOW) |
+                  lanes_below(grads, WIDEN_GRADIENT_BELOW) |
+                  lanes_below(exp_avg_sq, WIDEN_SECOND_MOMENT_BELOW)))
         return 0;
     float p[UPDATE_BLOCK], m[UPDATE_BLOCK], v[UPDATE_BLOCK];
-    for (size_t i = 0; i < UPDATE_BLOCK; i++) {
-        adam_lane x = adam_moments(params[i], grads[i], exp_avg[i], exp_avg_sq[i], s,
-                                   l2_weight_decay, lerp_from_moment, false, false);
-        p[i] = x.p;
-        m[i] = x.m;
-        v[i] = x.v;
-        exp_avg[i] = x.m;
-        exp_avg_sq[i] = x.v;
-    }
+    adam_block_moments(UPDATE_BLOCK, params, grads, exp_avg, exp_avg_sq, s, l2_weight_decay,
+                       lerp_from_moment, false, false, p, m, v);
     __m512 vv = _mm512_loadu_ps(v);
     if (_mm512_cmp_ps_mask(vv, _mm512_set1_ps(FLT_MAX), _CMP_LE_OQ) != 0xffff) {
         for (size_t i = 0; i < UPDATE_BLOCK; i++)
