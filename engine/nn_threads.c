@@ -64,7 +64,8 @@ static pthread_once_t fork_hooks_once = PTHREAD_ONCE_INIT;
 #define JOB_GENERATION(job) ((job) >> 32)
 #define JOB_PARTS(job) ((int)(((job) >> 16) & 0xffff))
 #define JOB_NEXT(job) ((int)((job) & 0xffff))
-_Static_assert(NN_THREADS_MAX < 0xffff, "parts fit in 16 bits");
+#define JOB_PARTS_MAX 0xffff
+_Static_assert(NN_THREADS_MAX < JOB_PARTS_MAX, "a thread count fits in 16 bits");
 
 nn_status nn_threads_set(int threads)
 {
@@ -268,16 +269,20 @@ static void start_workers(int count)
 void nn_threads_run(int parts, nn_threads_task run, void *ctx)
 {
     pool *P = &the_pool;
-    if (parts > 1 && atomic_flag_test_and_set(&P->busy))
-        parts = -parts; /* another thread holds the pool: run every part here */
+    /* Parts beyond the thread count are claimed in turn by the threads there
+     * are; more parts than a job word holds, or a count of 1, or another
+     * thread holding the pool: every part runs here. */
+    int threads = parts < nn_threads_get() ? parts : nn_threads_get();
+    if (parts > 1 && (threads < 2 || parts > JOB_PARTS_MAX || atomic_flag_test_and_set(&P->busy)))
+        parts = -parts;
     if (parts <= 1) {
         int n = parts < 0 ? -parts : 1;
         for (int p = 0; p < n; p++)
             run(ctx, p, n);
         return;
     }
-    if (P->workers < parts - 1)
-        start_workers(parts - 1);
+    if (P->workers < threads - 1)
+        start_workers(threads - 1);
     P->task = run;
     P->ctx = ctx;
     atomic_store(&P->pending, parts);

@@ -58,8 +58,10 @@ void nn_threads_set_min_flops(double flops);
 
 /* run(ctx, part, parts) for every part in [0, parts), side by side, each
  * exactly once, on the calling thread or a worker; returns when all have
- * returned. The parts must write disjoint memory. parts <= 1 (or a pool that
- * cannot start a thread) runs everything on the caller. */
+ * returned. The parts must write disjoint memory. At most nn_threads_get()
+ * threads run them (more parts are claimed in turn); parts <= 1, a thread
+ * count of 1, more than 65 535 parts or a pool that cannot start a thread
+ * runs everything on the caller. */
 typedef void (*nn_threads_task)(void *ctx, int part, int parts);
 void nn_threads_run(int parts, nn_threads_task run, void *ctx);
 

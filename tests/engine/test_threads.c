@@ -385,6 +385,59 @@ static void test_the_caller_runs_the_first_part(void **state)
     }
 }
 
+/* More parts than threads: each part once, on no more threads than set; more
+ * parts than a job word holds: each once, all on the caller. */
+enum { MANY_PARTS = 300, TOO_MANY_PARTS = 70000, MAX_RECORDED_THREADS = 8 };
+
+typedef struct many_parts {
+    pthread_t caller;
+    pthread_mutex_t lock;
+    pthread_t seen[MAX_RECORDED_THREADS];
+    int threads_seen, off_caller;
+    unsigned char runs[TOO_MANY_PARTS];
+} many_parts;
+
+static void note_many_parts(void *ctx, int part, int parts)
+{
+    many_parts *t = ctx;
+    (void)parts;
+    __atomic_fetch_add(&t->runs[part], 1, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&t->lock);
+    if (!pthread_equal(pthread_self(), t->caller))
+        t->off_caller++;
+    int known = 0;
+    for (int i = 0; i < t->threads_seen; i++)
+        known |= pthread_equal(t->seen[i], pthread_self());
+    if (!known && t->threads_seen < MAX_RECORDED_THREADS)
+        t->seen[t->threads_seen] = pthread_self();
+    if (!known)
+        t->threads_seen++;
+    pthread_mutex_unlock(&t->lock);
+}
+
+static void test_more_parts_than_threads(void **state)
+{
+    (void)state;
+    assert_int_equal(nn_threads_set(3), NN_OK);
+    many_parts *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    t->caller = pthread_self();
+    pthread_mutex_init(&t->lock, NULL);
+    nn_threads_run(MANY_PARTS, note_many_parts, t);
+    for (int part = 0; part < MANY_PARTS; part++)
+        assert_int_equal(t->runs[part], 1);
+    assert_true(t->threads_seen <= 3);
+
+    memset(t->runs, 0, sizeof t->runs);
+    t->off_caller = 0;
+    nn_threads_run(TOO_MANY_PARTS, note_many_parts, t);
+    for (int part = 0; part < TOO_MANY_PARTS; part++)
+        assert_int_equal(t->runs[part], 1);
+    assert_int_equal(t->off_caller, 0);
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+}
+
 /* ---- counts and splits --------------------------------------------------------- */
 
 static void test_bad_thread_counts_are_refused(void **state)
@@ -432,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_two_callers_share_the_pool),
         cmocka_unit_test(test_a_forked_child_starts_its_own_pool),
         cmocka_unit_test(test_the_caller_runs_the_first_part),
+        cmocka_unit_test(test_more_parts_than_threads),
         cmocka_unit_test(test_bad_thread_counts_are_refused),
         cmocka_unit_test(test_splits_cover_every_column_once),
     };
