@@ -269,10 +269,10 @@ static void start_workers(int count)
 void nn_threads_run(int parts, nn_threads_task run, void *ctx)
 {
     pool *P = &the_pool;
-    /* Parts beyond the thread count are claimed in turn by the threads there
-     * are; more parts than a job word holds, or a count of 1, or another
-     * thread holding the pool: every part runs here. */
-    int threads = parts < nn_threads_get() ? parts : nn_threads_get();
+    /* Workers are started up to the thread count, and parts beyond it are
+     * claimed in turn; more parts than a job word holds, a count of 1, or
+     * another thread holding the pool: every part runs here. */
+    int wanted = nn_threads_get(), threads = parts < wanted ? parts : wanted;
     if (parts > 1 && (threads < 2 || parts > JOB_PARTS_MAX || atomic_flag_test_and_set(&P->busy)))
         parts = -parts;
     if (parts <= 1) {

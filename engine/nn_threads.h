@@ -9,7 +9,8 @@
  * NN_THREADS_MIN_FLOPS threshold) changes only its speed.
  *
  * The pool is created lazily by the first call that splits, with up to
- * nn_threads_get() - 1 workers. The caller runs part 0 (its data stays with
+ * nn_threads_get() - 1 workers; it never shrinks (workers started under a
+ * larger count stay, and take parts too). The caller runs part 0 (its data stays with
  * the caller's thread from call to call); the caller and the workers claim the
  * other parts one at a time, so a worker whose core another process holds
  * does not hold up the call: the others take its parts. Between calls a worker spins for about
@@ -38,8 +39,10 @@
  * it sleeps. */
 #define NN_THREADS_SPIN_US 100
 
-/* Sets how many threads a call may use (the caller included), 1..NN_THREADS_MAX.
- * NN_EINVAL with a message otherwise. Process-wide; 1 until set. */
+/* Sets how many threads a call may use (the caller included), 1..NN_THREADS_MAX:
+ * the engine splits its calls into at most that many parts, and the pool
+ * starts workers up to it. NN_EINVAL with a message otherwise. Process-wide;
+ * 1 until set. */
 nn_status nn_threads_set(int threads);
 
 /* The count nn_threads_set last set (1 until then). */
@@ -58,10 +61,11 @@ void nn_threads_set_min_flops(double flops);
 
 /* run(ctx, part, parts) for every part in [0, parts), side by side, each
  * exactly once, on the calling thread or a worker; returns when all have
- * returned. The parts must write disjoint memory. At most nn_threads_get()
- * threads run them (more parts are claimed in turn); parts <= 1, a thread
- * count of 1, more than 65 535 parts or a pool that cannot start a thread
- * runs everything on the caller. */
+ * returned. The parts must write disjoint memory. Workers are started up to
+ * min(parts, nn_threads_get()) - 1, and those of the pool claim the parts in
+ * turn, so no more threads than parts run at once; parts <= 1, a thread count
+ * of 1, more than 65 535 parts or a pool that cannot start a thread runs
+ * everything on the caller. */
 typedef void (*nn_threads_task)(void *ctx, int part, int parts);
 void nn_threads_run(int parts, nn_threads_task run, void *ctx);
 
