@@ -14,6 +14,13 @@ test_name=$(basename "$0" .sh)
 started=$SECONDS
 
 fail() { echo "$test_name: FAIL: $*" >&2; exit 1; }
+# A command whose failure ends the test under set -e names itself (in a
+# function too: set -E) instead of the test ending without a word. Bash runs
+# command substitutions without -e, so a failure inside one ends nothing and is
+# not reported; the assignment or test that took its status is.
+failed_command() { [[ $- != *e* ]] || echo "$test_name: FAIL: line $2: \"$3\" exited $1" >&2; }
+set -E
+trap 'failed_command $? $LINENO "$BASH_COMMAND"' ERR
 skip() { echo "$test_name: SKIP: $*" >&2; exit "$SKIP"; }
 [ -x "$nnlab" ] || fail "no nnlab program at $nnlab"
 unset NNLAB_TEST_FAIL_HIDDEN NNLAB_CACHE

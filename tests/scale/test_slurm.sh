@@ -150,13 +150,25 @@ echo "test_slurm: cluster up in $((SECONDS - started)) s (ports ${ports[*]})"
 # The same sweep on this machine alone, with a cache of its own: the reference.
 reference "$tmp/alone"
 
-states() { scontrol -o show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+# ask COMMAND...: a query to the controller, its output; asked again for up to
+# 30 s while it fails (a controller slowed by the machine's other work times
+# out now and then, and a query that timed out is not an empty answer), then
+# a failure with its message.
+ask() {
+  local out deadline=$((SECONDS + 30))
+  until out=$("$@" 2>"$tmp/ask.err"); do
+    [ $SECONDS -lt $deadline ] || fail "$* failed for 30 s: $(cat "$tmp/ask.err")"
+    sleep 0.5
+  done
+  printf '%s\n' "$out"
+}
+states() { ask scontrol -o show job "$1" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 # submit NAME N: submit.sh with N tasks into cache $tmp/NAME/cache and report
 # folder $tmp/NAME/reports, job output in $tmp/NAME/jobs; waits (at most 45 s)
 # until both jobs have left the queue and prints their output. Sets array_id,
 # report_id, array_tasks (how many tasks the array had).
 submit() {
-  local name=$1 tasks=$2 submitted deadline f
+  local name=$1 tasks=$2 submitted deadline f queued
   shift 2
   cd "$tmp/work"
   submitted=$(NNLAB="$nnlab" NNLAB_LOG_DIR="$tmp/$name/jobs" NNLAB_CPUS_PER_TASK=1 \
@@ -169,7 +181,9 @@ submit() {
   [ -n "$array_id" ] || fail "submit.sh printed no array job id"
   [ -n "$report_id" ] || fail "submit.sh printed no report job id"
   deadline=$((SECONDS + 45))
-  while squeue -h -j "$array_id,$report_id" -o %i 2>/dev/null | grep -q .; do
+  while :; do
+    queued=$(ask squeue -h -j "$array_id,$report_id" -o %i)
+    [ -n "$queued" ] || break
     if [ $SECONDS -ge $deadline ]; then
       squeue >&2 || true
       logs
@@ -179,7 +193,7 @@ submit() {
   done
   array_tasks=$(states "$array_id" | wc -l)   # one record per task once they have run
   for f in "$array_id" "$report_id"; do   # when each job was submitted, started, ended
-    scontrol -o show job "$f" | grep -oE "JobId=[0-9]+ |(Submit|Start|End)Time=[^ ]*" | paste -sd" " >&2
+    ask scontrol -o show job "$f" | grep -oE "JobId=[0-9]+ |(Submit|Start|End)Time=[^ ]*" | paste -sd" " >&2
   done
   for f in "$tmp/$name"/jobs/*; do echo "---- $(basename "$f")"; cat "$f"; done
   echo "test_slurm: array $array_id ($array_tasks tasks):$(states "$array_id" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" \
@@ -203,7 +217,8 @@ assembled a
 again=$(NNLAB="$nnlab" bash "$repo/scripts/slurm/submit.sh" "$experiment" 3 --set epochs=2 \
         --cache "$tmp/a/cache" 2>&1) || fail "submit.sh with nothing to train failed: $again"
 grep -q "nothing to train" <<<"$again" || fail "submit.sh with nothing to train said: $again"
-[ -z "$(squeue -h -o %i)" ] || fail "submit.sh submitted jobs with nothing to train"
+queued=$(ask squeue -h -o %i)
+[ -z "$queued" ] || fail "submit.sh submitted jobs with nothing to train"
 
 # 2. The hidden=8 runs fail in their tasks: the report job never runs
 #    (afterok), the other runs stay cached, and submitting again makes an
