@@ -22,7 +22,9 @@
  *   12      8     u64 length N of the model file inside (a multiple of 4)
  *   20      ...   zlib stream of the four planes, to the end of the file
  *
- * Saving writes path.tmp, flushes and fsyncs it, then renames it over path.
+ * Saving writes a temporary file of its own beside path (path.tmp.PID.N,
+ * created, never opened if it exists), flushes and fsyncs it, then renames it
+ * over path.
  * Loading checks every field against the file's length before it allocates or
  * trusts anything, builds the net with nn_net_create, then copies parameters.
  * A deflated file is inflated into memory (never past N, which is bounded by
@@ -35,6 +37,8 @@
 #include "nn_net_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,17 +163,52 @@ static void write_model(model_writer *w, const nn_net *net)
     write_u32(w, (uint32_t)w->crc);
 }
 
-/* Writes a file at path through path.tmp: fill(w, arg) writes its bytes; the
- * file is flushed and fsynced, then renamed over path. */
+/* How many names a save tries for its temporary file before it gives up. */
+#define TEMPORARY_NAME_TRIES 64
+
+/* Creates a temporary file of this save's own beside path: path.tmp.PID.N, N
+ * from a process-wide counter, created with O_EXCL, so never an existing file
+ * and never through a symbolic link. Two saves to one path (threads, forked
+ * sweep workers, hosts sharing the folder) each write their own file, and one
+ * whole model ends under path. tmp (size bytes) receives the name. */
+static nn_status create_temporary(const char *path, char *tmp, size_t size, FILE **file)
+{
+    static atomic_uint counter;
+    *file = NULL;
+    for (int attempt = 0; attempt < TEMPORARY_NAME_TRIES; attempt++) {
+        unsigned n = atomic_fetch_add(&counter, 1u);
+        if (snprintf(tmp, size, "%s.tmp.%ld.%u", path, (long)getpid(), n) >= (int)size)
+            return nn_fail(NN_EINVAL, "%s: path too long", path);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd >= 0 && !(*file = fdopen(fd, "wb"))) {
+            int saved_errno = errno;
+            close(fd);
+            remove(tmp);
+            errno = saved_errno;
+        }
+        if (!*file)
+            return nn_fail(NN_EIO, "%s: cannot create a temporary file beside it: %s", path,
+                           strerror(errno));
+        return NN_OK;
+    }
+    return nn_fail(NN_EIO, "%s: cannot create a temporary file beside it: %d names taken", path,
+                   TEMPORARY_NAME_TRIES);
+}
+
+/* Writes a file at path through a temporary file of its own
+ * (create_temporary): fill(w, arg) writes its bytes; the file is flushed and
+ * fsynced, then renamed over path. Messages name path once (a long one leaves
+ * room for the cause). */
 static nn_status save_atomic(const char *path, void (*fill)(model_writer *, const void *),
                              const void *arg)
 {
     char tmp_path[4096];
-    if (snprintf(tmp_path, sizeof tmp_path, "%s.tmp", path) >= (int)sizeof tmp_path)
-        return nn_fail(NN_EINVAL, "%s: path too long", path);
-    model_writer w = {.file = fopen(tmp_path, "wb"), .crc = crc32(0L, Z_NULL, 0), .ok = true};
-    if (!w.file)
-        return nn_fail(NN_EIO, "%s: cannot create %s: %s", path, tmp_path, strerror(errno));
+    model_writer w = {.crc = crc32(0L, Z_NULL, 0), .ok = true};
+    nn_status st = create_temporary(path, tmp_path, sizeof tmp_path, &w.file);
+    if (st != NN_OK)
+        return st;
     fill(&w, arg);
     int saved_errno = 0;
     if (!w.ok || fflush(w.file) != 0 || fsync(fileno(w.file)) != 0) {
@@ -182,12 +221,12 @@ static nn_status save_atomic(const char *path, void (*fill)(model_writer *, cons
     }
     if (!w.ok) {
         remove(tmp_path);
-        return nn_fail(NN_EIO, "%s: writing %s failed: %s", path, tmp_path, strerror(saved_errno));
+        return nn_fail(NN_EIO, "%s: writing the model failed: %s", path, strerror(saved_errno));
     }
     if (rename(tmp_path, path) != 0) {
         saved_errno = errno;
         remove(tmp_path);
-        return nn_fail(NN_EIO, "%s: cannot rename %s into place: %s", path, tmp_path,
+        return nn_fail(NN_EIO, "%s: cannot rename the temporary file into place: %s", path,
                        strerror(saved_errno));
     }
     return NN_OK;

@@ -110,8 +110,10 @@ double nn_net_grad_norm(const nn_net *net, double p);
 void nn_net_scale_grads(nn_net *net, float factor);
 
 /* Binary model file: magic "NNLABMDL", format version, layer list, sizes,
- * parameters, and a CRC-32 over everything before it. Written to path.tmp and
- * renamed, so a crash never leaves a half file under `path`. */
+ * parameters, and a CRC-32 over everything before it. Written to a temporary
+ * file of its own beside path (path.tmp.PID.N, never an existing file) and
+ * renamed, so a crash never leaves a half file under `path`, and two saves to
+ * one path leave one whole model. */
 nn_status nn_net_save(const nn_net *net, const char *path);
 /* The same file deflated (its bytes split into four byte planes, then zlib's
  * deflate; layout in nn_model_file.c), written the same way: about 16 % smaller

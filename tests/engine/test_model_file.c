@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -28,6 +31,46 @@
 enum { OFF_VERSION = 8, OFF_LAYER_COUNT = 12, OFF_LAYERS = 16, LAYER_BYTES = 24, MAX_FILE = 4096 };
 
 /* A small net with every layer kind and a non-default init. */
+/* path holds exactly text (written, or checked). */
+static void write_text_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void assert_text_file(const char *path, const char *text)
+{
+    char got[256] = {0};
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    assert_int_equal(n, strlen(text));
+    assert_string_equal(got, text);
+}
+
+/* How many files beside path are its temporary files (PATH.tmp.*) or the old
+ * fixed name PATH.tmp: a save that returned must leave none. */
+static int temporaries_beside(const char *path)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    assert_non_null(slash);
+    *slash = '\0';
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s.tmp", slash + 1);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int count = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        count += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return count;
+}
+
 static const nn_layer_spec every_kind[] = {
     {.kind = NN_LAYER_LINEAR, .in_features = 6, .out_features = 5},
     {.kind = NN_LAYER_RELU},
@@ -198,15 +241,14 @@ static void test_saved_bytes_follow_the_layout(void **state)
 static void test_round_trip_is_bit_identical(void **state)
 {
     (void)state;
-    char path[512], tmp[600];
+    char path[512];
     test_tmp_path(path, sizeof path, "round_trip.nnm");
     nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 99);
     /* parameters that differ from any fresh init: one training step's worth of change */
     for (size_t i = 0; i < nn_net_param_count(net); i++)
         nn_net_params(net)[i] += 0.001f * (float)(i % 7);
     assert_int_equal(nn_net_save(net, path), NN_OK);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    assert_null(fopen(tmp, "rb")); /* renamed away */
+    assert_int_equal(temporaries_beside(path), 0); /* renamed away */
 
     nn_net *loaded = NULL;
     assert_int_equal(nn_net_load(&loaded, path), NN_OK);
@@ -395,15 +437,102 @@ static void test_unwritable_path_on_save(void **state)
     assert_error_contains("cannot create");
 
     /* The destination is a folder: the temporary file is written, the rename fails
-     * and the temporary file is removed. */
-    char dir[512], tmp[600];
+     * and the temporary file is removed. A file of the user's named PATH.tmp
+     * (the name saves once used) is left alone. */
+    char dir[512], users[600];
     test_tmp_path(dir, sizeof dir, "model_is_a_folder.nnm");
     mkdir(dir, 0700);
+    snprintf(users, sizeof users, "%s.tmp", dir);
+    write_text_file(users, "the user's own file");
     assert_int_equal(nn_net_save(net, dir), NN_EIO);
     assert_error_contains("cannot rename");
-    snprintf(tmp, sizeof tmp, "%s.tmp", dir);
-    assert_null(fopen(tmp, "rb"));
+    assert_error_contains("Is a directory");
+    assert_int_equal(temporaries_beside(dir), 1); /* the user's file only */
+    assert_text_file(users, "the user's own file");
+    remove(users);
+
+    /* A long path: the message still ends with the cause. */
+    char deep[1100], long_dir[1024];
+    char name[251];
+    memset(name, 'd', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    snprintf(long_dir, sizeof long_dir, "%s/%s", dir, name);
+    mkdir(long_dir, 0700);
+    snprintf(deep, sizeof deep, "%s/model.nnm", long_dir);
+    mkdir(deep, 0700);
+    assert_true(strlen(deep) > 237);
+    assert_int_equal(nn_net_save(net, deep), NN_EIO);
+    assert_error_contains("Is a directory");
+    rmdir(deep);
+    rmdir(long_dir);
     nn_net_free(net);
+}
+
+/* PATH.tmp, as a symbolic link to a file of the user's: a save neither writes
+ * through it nor removes it. */
+static void test_save_never_writes_through_an_existing_file(void **state)
+{
+    (void)state;
+    nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 3);
+    char path[512], link[600], victim[600];
+    test_tmp_path(path, sizeof path, "link_model.nnm");
+    snprintf(link, sizeof link, "%s.tmp", path);
+    snprintf(victim, sizeof victim, "%s.victim", path);
+    remove(link);
+    write_text_file(victim, "precious user data");
+    assert_int_equal(symlink(victim, link), 0);
+    assert_int_equal(nn_net_save(net, path), NN_OK);
+    assert_text_file(victim, "precious user data");
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode)); /* the model, not the link */
+    nn_net *loaded = NULL;
+    assert_int_equal(nn_net_load(&loaded, path), NN_OK);
+    nn_net_free(loaded);
+    remove(link);
+    remove(victim);
+    remove(path);
+    nn_net_free(net);
+}
+
+/* Two processes saving different models to one path, over and over (two
+ * sweep workers saving "best.nnm"): every save succeeds, and the file is
+ * always one of the two models, whole. With one fixed temporary name, one
+ * save truncated the other's file: renames failed, and the file left failed
+ * its checksum. */
+enum { SAVES_EACH = 25 };
+
+static void test_two_processes_save_one_path(void **state)
+{
+    (void)state;
+    char path[512];
+    test_tmp_path(path, sizeof path, "shared.nnm");
+    nn_net *nets[2] = {create_or_fail(every_kind, COUNT(every_kind), 11),
+                       create_or_fail(every_kind, COUNT(every_kind), 12)};
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    int who = pid == 0 ? 1 : 0, failures = 0;
+    for (int i = 0; i < SAVES_EACH; i++) {
+        failures += nn_net_save(nets[who], path) != NN_OK;
+        failures += nn_net_save_deflated(nets[who], path) != NN_OK;
+    }
+    if (pid == 0)
+        _exit(failures == 0 ? 0 : 1);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(failures, 0);
+    nn_net *loaded = NULL;
+    assert_int_equal(nn_net_load(&loaded, path), NN_OK);
+    size_t bytes = nn_net_param_count(loaded) * sizeof(float);
+    assert_true(memcmp(nn_net_params(loaded), nn_net_params(nets[0]), bytes) == 0 ||
+                memcmp(nn_net_params(loaded), nn_net_params(nets[1]), bytes) == 0);
+    assert_int_equal(temporaries_beside(path), 0);
+    nn_net_free(loaded);
+    nn_net_free(nets[0]);
+    nn_net_free(nets[1]);
+    remove(path);
 }
 
 
@@ -536,6 +665,8 @@ int main(void)
         cmocka_unit_test(test_absurd_header_fields),
         cmocka_unit_test(test_inconsistent_layers_in_file),
         cmocka_unit_test(test_unwritable_path_on_save),
+        cmocka_unit_test(test_save_never_writes_through_an_existing_file),
+        cmocka_unit_test(test_two_processes_save_one_path),
         cmocka_unit_test(test_deflated_layout_and_round_trip),
         cmocka_unit_test(test_deflated_damage),
     };
