@@ -410,9 +410,12 @@ static uint64_t load_bits(const uint8_t *p, unsigned size, int big)
     return v;
 }
 
-/* Converts n elements to float32. Integers round to the nearest float; a
- * float64 outside float32's range becomes ±inf (datasets refuse non-finite
- * values later). */
+/* Converts n elements to float32, rounding to nearest as numpy's
+ * astype(float32) does. Integers round to the nearest float; a float64 from
+ * FLT_MAX plus half its ulp up rounds to ±inf (datasets refuse non-finite
+ * values later), below it to at most ±FLT_MAX (3.4028235e38, FLT_MAX as
+ * printed, is a little above FLT_MAX as a double). */
+#define FLOAT_OVERFLOWS_FROM 0x1.ffffffp+127
 static void convert(float *dst, const uint8_t *src, size_t n, const npy_header *h)
 {
     unsigned size = h->itemsize;
@@ -429,7 +432,9 @@ static void convert(float *dst, const uint8_t *src, size_t n, const npy_header *
         } else {
             double d;
             memcpy(&d, &v, sizeof d);
-            dst[i] = d > FLT_MAX ? INFINITY : d < -FLT_MAX ? -INFINITY : (float)d;
+            dst[i] = d >= FLOAT_OVERFLOWS_FROM    ? INFINITY
+                     : d <= -FLOAT_OVERFLOWS_FROM ? -INFINITY
+                                                  : (float)d;
         }
     }
 }

@@ -287,8 +287,9 @@ static void test_scalar(void **state)
     bytes_free(&b);
 }
 
-/* int64 extremes round to the nearest float; float64 beyond float32 is ±inf;
- * NaN stays NaN. */
+/* int64 extremes round to the nearest float; float64 rounds to nearest:
+ * beyond float32 (from FLT_MAX plus half its ulp) it is ±inf, FLT_MAX as
+ * printed (3.4028235e38, a little above it) is FLT_MAX; NaN stays NaN. */
 static void test_conversions(void **state)
 {
     (void)state;
@@ -315,6 +316,20 @@ static void test_conversions(void **state)
     assert_true(isinf(f[1]) && f[1] < 0);
     assert_true(isnan(f[2]));
     assert_true(f[3] == 0.0f);
+    nn_array_free(&a);
+    bytes_free(&b);
+
+    const double edges[4] = {3.4028235e38, -3.4028235e38, 0x1.ffffffp+127,
+                             nextafter(0x1.ffffffp+127, 0)};
+    for (int i = 0; i < 4; i++)
+        put_value(body + 8 * i, 'f', 8, 0, edges[i]);
+    b = npy_bytes(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", body, 32);
+    assert_int_equal(nn_npy_parse(b.p, b.n, "ok.npy", &a), NN_OK);
+    f = a.data;
+    assert_true(f[0] == FLT_MAX);
+    assert_true(f[1] == -FLT_MAX);
+    assert_true(isinf(f[2]) && f[2] > 0);
+    assert_true(f[3] == FLT_MAX);
     nn_array_free(&a);
     bytes_free(&b);
 }
