@@ -461,6 +461,9 @@ static nn_status read_layer(model_reader *r, nn_layer_spec *spec, int index)
         if (!nn_init_name((nn_init)f[3]))
             return nn_fail(NN_EFORMAT, "%s: layer %u (Linear): unknown init %u", r->path,
                            (unsigned)n, (unsigned)f[3]);
+        if ((st = expect_unused_zero(r, n, kind, "slope", f[4])) != NN_OK ||
+            (st = expect_unused_zero(r, n, kind, "p", f[5])) != NN_OK)
+            return st;
     } else {
         static const char *const names[3] = {"in_features", "out_features", "init"};
         for (int i = 0; i < 3 && st == NN_OK; i++)

@@ -390,6 +390,8 @@ static void test_absurd_header_fields(void **state)
         {OFF_LAYERS + 8, 0xFFFFFFFFu, "layer 1 (Linear): size 4294967295 x 6 out of range"},
         {OFF_LAYERS + 4, 0, "layer 1 (Linear): in_features 0 out of range"},
         {OFF_LAYERS + 12, 77, "layer 1 (Linear): unknown init 77"},
+        {OFF_LAYERS + 16, 0x3f800000u, "layer 1 (Linear): unexpected slope 0x3f800000"},
+        {OFF_LAYERS + 20, 0x7fc00000u, "layer 1 (Linear): unexpected p 0x7fc00000"},
         {OFF_LAYERS + LAYER_BYTES * 1 + 4, 5, "layer 2 (ReLU): unexpected in_features"},
         {OFF_LAYERS + LAYER_BYTES * 1 + 16, 0x3f800000u, "layer 2 (ReLU): unexpected slope"},
         {OFF_LAYERS + LAYER_BYTES * 2 + 20, 0x3f800000u, "layer 3 (Dropout): p 1 must be in [0, 1)"},
