@@ -85,11 +85,7 @@ typedef struct csv_reader {
 /* A cell as quoted in a message: at most CELL_SHOWN bytes, control bytes as '?'. */
 static const char *cell_shown(char *buf, const char *s, size_t len)
 {
-    size_t n = len < CELL_SHOWN ? len : CELL_SHOWN;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-    strcpy(buf + n, len > n ? "..." : "");
-    return buf;
+    return nn_error_quote(buf, CELL_SHOWN, s, len);
 }
 
 /* "'a', 'b', 'c'", cut short with ", ..." past LIST_SHOWN bytes. */

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char error_message[512];
 
@@ -16,6 +17,15 @@ nn_status nn_fail(nn_status code, const char *fmt, ...)
 }
 
 const char *nn_error_message(void) { return error_message; }
+
+const char *nn_error_quote(char *buf, size_t shown, const char *s, size_t len)
+{
+    size_t n = len < shown ? len : shown;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    strcpy(buf + n, len > n ? "..." : "");
+    return buf;
+}
 
 void nn_error_clear(void) { error_message[0] = '\0'; }
 

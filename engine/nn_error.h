@@ -7,6 +7,8 @@
 #ifndef NN_ERROR_H
 #define NN_ERROR_H
 
+#include <stddef.h>
+
 typedef enum nn_status {
     NN_OK = 0,
     NN_EINVAL,   /* a bad argument or hyperparameter */
@@ -26,6 +28,12 @@ const char *nn_error_message(void);
 
 /* Forgets this thread's message. */
 void nn_error_clear(void);
+
+/* Bytes from a file as a message quotes them: at most `shown` of them, each
+ * control byte (a newline, an escape sequence's ESC) and DEL as '?', then
+ * "..." when cut, so that a message stays one line of plain text. buf holds
+ * shown + 4 bytes; returns buf. */
+const char *nn_error_quote(char *buf, size_t shown, const char *s, size_t len);
 
 /* A short lowercase name for a status: "invalid argument", "shape mismatch"... */
 const char *nn_status_name(nn_status code);

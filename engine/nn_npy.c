@@ -96,6 +96,10 @@ typedef struct header_text {
     const char *start, *p, *end;
 } header_text;
 
+/* Bytes of a file's text quoted in a message (nn_error_quote): a structured
+ * dtype, a dtype or key, an archive member's name. */
+enum { DESCR_SHOWN = 60, WORD_SHOWN = 40, MEMBER_SHOWN = 80 };
+
 static void skip_space(header_text *t)
 {
     while (t->p < t->end && (*t->p == ' ' || *t->p == '\t' || *t->p == '\n' || *t->p == '\r'))
@@ -153,9 +157,10 @@ static nn_status parse_descr(header_text *t, npy_header *h)
     skip_space(t);
     if (t->p < t->end && *t->p == '[') {
         const char *close = memchr(t->p, ']', (size_t)(t->end - t->p));
-        int n = close ? (int)(close - t->p + 1) : (int)(t->end - t->p);
-        return nn_fail(NN_EFORMAT, "%s: structured dtype %.*s%s is not supported: save a plain "
-                       "numeric array", t->name, n > 60 ? 60 : n, t->p, n > 60 ? "..." : "");
+        size_t n = close ? (size_t)(close - t->p + 1) : (size_t)(t->end - t->p);
+        char shown[DESCR_SHOWN + 4];
+        return nn_fail(NN_EFORMAT, "%s: structured dtype %s is not supported: save a plain "
+                       "numeric array", t->name, nn_error_quote(shown, DESCR_SHOWN, t->p, n));
     }
     const char *s;
     size_t len;
@@ -180,8 +185,9 @@ static nn_status parse_descr(header_text *t, npy_header *h)
             h->big_endian = s[0] == '>';
             return NN_OK;
         }
-    return nn_fail(NN_EFORMAT, "%s: dtype '%.*s' is not supported (uint8, int8, int16, int32, "
-                   "int64, float32 and float64 are)", t->name, len > 40 ? 40 : (int)len, s);
+    char shown[WORD_SHOWN + 4];
+    return nn_fail(NN_EFORMAT, "%s: dtype '%s' is not supported (uint8, int8, int16, int32, "
+                   "int64, float32 and float64 are)", t->name, nn_error_quote(shown, WORD_SHOWN, s, len));
 }
 
 static nn_status parse_fortran_order(header_text *t)
@@ -279,10 +285,11 @@ static nn_status parse_dict(header_text *t, npy_header *h)
         int k = 0;
         while (k < 3 && !(strlen(keys[k]) == len && memcmp(keys[k], key, len) == 0))
             k++;
+        char shown[WORD_SHOWN + 4];
         if (k == 3)
-            return nn_fail(NN_EFORMAT, "%s: malformed header: unknown key '%.*s' (expected "
+            return nn_fail(NN_EFORMAT, "%s: malformed header: unknown key '%s' (expected "
                            "'descr', 'fortran_order' and 'shape')", t->name,
-                           len > 40 ? 40 : (int)len, key);
+                           nn_error_quote(shown, WORD_SHOWN, key, len));
         if (seen[k]++)
             return nn_fail(NN_EFORMAT, "%s: malformed header: key '%s' appears twice", t->name,
                            keys[k]);
@@ -541,8 +548,9 @@ static nn_status missing_key(zip_t *za, const char *path, const char *key)
         size_t len = strlen(member);
         if (len > 4 && strcmp(member + len - 4, ".npy") == 0)
             len -= 4;
-        n += (size_t)snprintf(list + n, sizeof list - n, "%s%.*s", n ? ", " : "",
-                              len > 80 ? 80 : (int)len, member);
+        char shown[MEMBER_SHOWN + 4];
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "",
+                              nn_error_quote(shown, MEMBER_SHOWN, member, len));
     }
     if (n >= sizeof list)
         memcpy(list + sizeof list - 4, "...", 4);

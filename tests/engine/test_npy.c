@@ -520,6 +520,11 @@ static void test_npz_bad_member(void **state)
     snprintf(want, sizeof want, "%s[short]: truncated body: shape (4,) of <i2 needs 8 bytes but "
              "only 6 follow the header", path);
     expect_npz_error(path, "short", NN_EFORMAT, want);
+
+    /* members' names are quoted with their control bytes as '?' */
+    const char *const odd_names[2] = {"a\nb.npy", "y.npy"};
+    write_npz(path, sizeof path, "odd-names.npz", 2, odd_names, data, ZIP_CM_DEFLATE);
+    expect_npz_error(path, "x", NN_EFORMAT, ": no array 'x' (it has: a?b, y)");
     bytes_free(&data[0]);
     bytes_free(&data[1]);
 
@@ -675,6 +680,19 @@ static void test_refused_dtypes_and_order(void **state)
     expect_header_error("{'descr': [('a', '<i4'), ('b', '<f4')], 'fortran_order': False, "
                         "'shape': (1,), }", 8, "bad.npy: structured dtype [('a', '<i4'), ('b', "
                         "'<f4')] is not supported: save a plain numeric array");
+    /* the file's control bytes and newlines are quoted as '?': one line of plain text */
+    expect_header_error("{'descr': '<f4\r\x1b[2Jpwned', 'fortran_order': False, 'shape': (1,), }",
+                        8, "bad.npy: dtype '<f4??[2Jpwned' is not supported");
+    expect_header_error("{'descr': [('a', '<i4'),\n ('b', '<f4')], 'fortran_order': False, "
+                        "'shape': (1,), }", 8, "bad.npy: structured dtype [('a', '<i4'),? ('b', "
+                        "'<f4')] is not supported");
+    assert_null(strchr(nn_error_message(), '\n'));
+    expect_header_error("{'descr': [('a', '<i4'), 'fortran_order': False, 'shape': (1,), }", 8,
+                        "bad.npy: structured dtype [('a', '<i4'), 'fortran_order': False, "
+                        "'shape': (1,), }     ... is not supported");
+    assert_null(strchr(nn_error_message(), '\n'));
+    expect_header_error("{'de\x1bscr': '<f4', 'fortran_order': False, 'shape': (1,), }", 8,
+                        "bad.npy: malformed header: unknown key 'de?scr'");
     const char *refused[] = {"<c8", "<f2", "<u2", "|b1", "<U3", "|S4", "|i4", "<M8[ns]", "f4",
                              "", "<i3", "|V8"};
     for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
