@@ -559,6 +559,33 @@ static nn_status missing_key(zip_t *za, const char *path, const char *key)
     return nn_fail(NN_EFORMAT, "%s: no array '%s' (it has: %s)", path, key, list);
 }
 
+/* After a member failed to read: when the archive lied about it (its bytes
+ * are not the length its directory gives, or libzip finds them corrupt), says
+ * so instead of the message its header checks gave, which took that length
+ * at its word ("the file changed while it was read", "trailing data"). Reads
+ * the member again, at most claimed + 1 bytes. */
+static nn_status blame_the_archive(zip_t *za, zip_uint64_t index, uint64_t claimed,
+                                   const char *name, nn_status st)
+{
+    zip_file_t *file = zip_fopen_index(za, index, 0);
+    if (!file)
+        return st;
+    uint8_t chunk[16384];
+    uint64_t length = 0;
+    zip_int64_t r;
+    while (length <= claimed && (r = zip_fread(file, chunk, sizeof chunk)) > 0)
+        length += (uint64_t)r;
+    if (length <= claimed && r < 0)
+        st = nn_fail(NN_EFORMAT, "%s: corrupt archive member: %s", name, zip_file_strerror(file));
+    else if (length != claimed)
+        st = nn_fail(NN_EFORMAT, "%s: corrupt archive: the member holds %s%llu bytes, but the "
+                     "archive says %llu", name, length > claimed ? "more than " : "",
+                     (unsigned long long)(length > claimed ? claimed : length),
+                     (unsigned long long)claimed);
+    zip_fclose(file);
+    return st;
+}
+
 /* Reads member key.npy (or key itself) of an open archive of archive_size bytes. */
 static nn_status read_member(zip_t *za, uint64_t archive_size, const char *path, const char *key,
                              nn_array *out)
@@ -575,8 +602,12 @@ static nn_status read_member(zip_t *za, uint64_t archive_size, const char *path,
 
     zip_stat_t info;
     if (zip_stat_index(za, (zip_uint64_t)index, 0, &info) != 0 || !(info.valid & ZIP_STAT_SIZE) ||
-        !(info.valid & ZIP_STAT_COMP_SIZE))
+        !(info.valid & ZIP_STAT_COMP_SIZE) || !(info.valid & ZIP_STAT_COMP_METHOD))
         return nn_fail(NN_EFORMAT, "%s: corrupt archive: %s", name, zip_strerror(za));
+    if (info.comp_method != ZIP_CM_STORE && info.comp_method != ZIP_CM_DEFLATE)
+        return nn_fail(NN_EFORMAT, "%s: compressed with zip method %u; only stored and deflated "
+                       "members are read (np.savez, np.savez_compressed)", name,
+                       (unsigned)info.comp_method);
     uint64_t packed = info.comp_size < archive_size ? info.comp_size : archive_size;
     if (info.size / DEFLATE_MAX_RATIO > packed + 64)
         return nn_fail(NN_EFORMAT, "%s: corrupt archive: the member claims %llu bytes, more than "
@@ -589,6 +620,8 @@ static nn_status read_member(zip_t *za, uint64_t archive_size, const char *path,
     npy_source src = {.name = name, .size = info.size, .member = file};
     nn_status st = read_npy(&src, out);
     zip_fclose(file);
+    if (st == NN_EFORMAT || st == NN_EIO)
+        st = blame_the_archive(za, (zip_uint64_t)index, info.size, name, st);
     return st;
 }
 

@@ -576,6 +576,49 @@ static void test_npz_corrupt(void **state)
     expect_npz_error(broken, "y", NN_EFORMAT, "cut-deflated.npz: not a readable zip archive (");
     bytes_free(&whole);
 
+    /* x's uncompressed size, 140 bytes, given as 5 or 1000 in both the local
+     * header and the central directory: the archive is blamed, not the array */
+    static const struct { uint32_t size; zip_int32_t method; const char *name, *needle; } lies[] = {
+        {5, ZIP_CM_STORE, "lie-5.npz", "[x]: corrupt archive: the member holds more than 5 bytes, "
+                                       "but the archive says 5"},
+        {5, ZIP_CM_DEFLATE, "lie-5-deflated.npz", "[x]: corrupt archive: the member holds more "
+                                                  "than 5 bytes, but the archive says 5"},
+        {1000, ZIP_CM_STORE, "lie-1000.npz", "[x]: corrupt archive member: "},
+        {1000, ZIP_CM_DEFLATE, "lie-1000-deflated.npz", "[x]: corrupt archive: the member holds "
+                                                        "140 bytes, but the archive says 1000"},
+    };
+    for (size_t l = 0; l < sizeof lies / sizeof *lies; l++) {
+        write_npz(path, sizeof path, "lie.npz", 2, members, data, lies[l].method);
+        whole = read_whole(path);
+        int patched = 0;
+        for (size_t i = 0; i + 46 <= whole.n; i++) {
+            /* the uncompressed size: at 22 in a local header, 24 in the central directory */
+            size_t at = memcmp(whole.p + i, "PK\x03\x04", 4) == 0   ? i + 22
+                        : memcmp(whole.p + i, "PK\x01\x02", 4) == 0 ? i + 24 : 0;
+            uint32_t old = 0;
+            for (int k = 0; at && k < 4; k++)
+                old |= (uint32_t)whole.p[at + k] << (8 * k);
+            if (!at || old != data[0].n) /* y's are 136 bytes */
+                continue;
+            for (int k = 0; k < 4; k++)
+                whole.p[at + k] = (uint8_t)(lies[l].size >> (8 * k));
+            patched++;
+        }
+        assert_int_equal(patched, 2);
+        write_file(broken, sizeof broken, lies[l].name, whole.p, whole.n);
+        expect_npz_error(broken, "x", NN_EFORMAT, lies[l].needle);
+        bytes_free(&whole);
+    }
+
+    /* a method numpy never writes (bzip2) is named, not called corrupt */
+    if (zip_compression_method_supported(ZIP_CM_BZIP2, 1)) {
+        write_npz(path, sizeof path, "bzip2.npz", 2, members, data, ZIP_CM_BZIP2);
+        expect_npz_error(path, "x", NN_EFORMAT, "[x]: compressed with zip method 12; only stored "
+                         "and deflated members are read");
+    } else {
+        print_message("this libzip writes no bzip2: the bzip2 member is not tested\n");
+    }
+
     write_file(broken, sizeof broken, "text.npz", "not a zip", 9);
     expect_npz_error(broken, "x", NN_EFORMAT, "text.npz: not a readable zip archive (Not a zip "
                      "archive)");
