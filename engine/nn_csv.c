@@ -16,9 +16,11 @@
  * - Targets, unless `regression`: with `classes` given, a cell naming a class
  *   is that class, else an integer cell is a class number < n_classes; with
  *   n_classes but no names, cells are class numbers < n_classes; otherwise, if
- *   every distinct value is a number the values are class numbers 0..65535
- *   (n_classes = the largest + 1), else each distinct string is a class, in
- *   order of first appearance (at most 65535 of them).
+ *   every distinct value is a number the values are class numbers 0..65534
+ *   (n_classes = the largest + 1, at most NN_MAX_CLASSES), else each distinct
+ *   string is a class, in order of first appearance (at most 65535 of them).
+ * - A NUL byte is refused in a target cell and in the first row (those keep
+ *   their cells as strings; a feature cell with one is not a number anyway).
  * - options NULL means a header and the last column as target. A target name
  *   wins over target_index. A column listed twice among the features, or a
  *   header name used for lookup that appears twice, is an error.
@@ -28,6 +30,7 @@
 #define _POSIX_C_SOURCE 200809L /* newlocale, uselocale, strdup (the build may define it) */
 #endif
 #include "nn_csv.h"
+#include "nn_data.h" /* NN_MAX_CLASSES */
 #include "nn_file.h"
 
 #include <csv.h>
@@ -41,8 +44,8 @@
 #include <string.h>
 
 enum {
-    CSV_MAX_STRING_CLASSES = 65535, /* NN_MAX_CLASSES */
-    CSV_MAX_CLASS_NUMBER = 65535,   /* labels are uint16 */
+    CSV_MAX_STRING_CLASSES = NN_MAX_CLASSES,
+    CSV_MAX_CLASS_NUMBER = NN_MAX_CLASSES - 1,
     CSV_READ_PIECE = 1 << 20,
     CELL_SHOWN = 40,  /* bytes of a bad cell quoted in a message */
     LIST_SHOWN = 160, /* bytes of a name list quoted in a message */
@@ -65,6 +68,7 @@ typedef struct csv_reader {
     nn_csv_options opt;
     nn_status status;              /* the first failure; later callbacks do nothing */
     unsigned long long line;       /* the physical line being fed */
+    int cr_at_end;                 /* the last piece fed ended in '\r': a line break unless '\n' follows */
     unsigned long long field_line; /* where the current field starts; 0: not yet known */
     unsigned long long row_line;   /* where the current row starts */
     uint32_t field;                /* fields seen so far in this row */
@@ -357,12 +361,15 @@ static int64_t column_named(csv_reader *r, const char *name, const char *what)
     return found;
 }
 
+/* "'name' (column 3)" or "column 3": 1-based, as a message's LINE:COLUMN. */
 static const char *column_label(const csv_reader *r, uint32_t c, char *buf, size_t size)
 {
+    char shown[CELL_SHOWN + 4];
     if (r->opt.header)
-        snprintf(buf, size, "'%s' (index %u)", r->first[c], c);
+        snprintf(buf, size, "'%s' (column %u)", cell_shown(shown, r->first[c], strlen(r->first[c])),
+                 c + 1);
     else
-        snprintf(buf, size, "index %u", c);
+        snprintf(buf, size, "column %u", c + 1);
     return buf;
 }
 
@@ -385,8 +392,8 @@ static nn_status resolve_columns(csv_reader *r)
         target = n - 1;
     } else if (o->target_index < 0 || o->target_index >= n) {
         return r->status = nn_fail(NN_EINVAL,
-                                   "%s: target column index %lld is out of range: the file has %u columns (0..%u)",
-                                   r->path, (long long)o->target_index, n, n - 1);
+                                   "%s: target column %lld is out of range: the file has %u columns",
+                                   r->path, (long long)o->target_index + 1, n);
     } else {
         target = o->target_index;
     }
@@ -406,8 +413,8 @@ static nn_status resolve_columns(csv_reader *r)
                 return r->status;
         } else if ((c = o->feature_indices[k]) >= n) {
             return r->status = nn_fail(NN_EINVAL,
-                                       "%s: feature column index %lld is out of range: the file has %u columns (0..%u)",
-                                       r->path, (long long)c, n, n - 1);
+                                       "%s: feature column %lld is out of range: the file has %u columns",
+                                       r->path, (long long)c + 1, n);
         }
         char label[CELL_SHOWN + 32];
         if (r->role[c] == ROLE_TARGET)
@@ -473,6 +480,8 @@ static nn_status cell_target(csv_reader *r, unsigned long long line, const char 
         len--;
     if (len == 0)
         return cell_fail(r, line, column, "empty target cell");
+    if (memchr(s, '\0', len))
+        return cell_fail(r, line, column, "a NUL byte in the target cell");
     if (r->target_kind == TARGET_SEEN) {
         int64_t k = set_find(&r->classes, s, len);
         if (k < 0) {
@@ -531,6 +540,10 @@ static nn_status cell_store(csv_reader *r, uint32_t column, const char *s, size_
 
 static void first_row_add(csv_reader *r, const char *s, size_t len, unsigned long long line)
 {
+    if (memchr(s, '\0', len)) { /* its cells are kept as strings */
+        cell_fail(r, line, r->first_count, "a NUL byte in a cell of the first row");
+        return;
+    }
     if (r->first_count == r->first_capacity) {
         uint32_t capacity = r->first_capacity ? r->first_capacity * 2 : 16;
         char **cells = capacity > r->first_capacity ? realloc(r->first, capacity * sizeof *cells) : NULL;
@@ -648,9 +661,9 @@ static nn_status check_options(const char *path, const nn_csv_options *o)
                        o->n_features);
     if (o->regression && o->n_classes)
         return nn_fail(NN_EINVAL, "%s: classes are given but the target is a regression one", path);
-    if (o->n_classes > CSV_MAX_CLASS_NUMBER + 1)
+    if (o->n_classes > NN_MAX_CLASSES)
         return nn_fail(NN_EINVAL, "%s: %u classes, at most %u", path, o->n_classes,
-                       CSV_MAX_CLASS_NUMBER + 1);
+                       NN_MAX_CLASSES);
     return NN_OK;
 }
 
@@ -706,13 +719,46 @@ static void parse_failed(csv_reader *r, struct csv_parser *p)
                             r->path, r->line, r->field + 1, csv_strerror(error));
 }
 
-/* Feeds bytes to libcsv one line at a time, counting lines. */
+/* The length of the line that starts at bytes (n of them), its line break
+ * included: LF, CRLF or a lone CR (libcsv ends a row at each); *breaks says
+ * whether it ended in one. A CR at the very end might be a CRLF's first half:
+ * taken as no break, with r->cr_at_end set. */
+static size_t line_length(csv_reader *r, const char *bytes, size_t n, int *breaks)
+{
+    const char *lf = memchr(bytes, '\n', n);
+    size_t to_lf = lf ? (size_t)(lf - bytes) : n;
+    const char *cr = memchr(bytes, '\r', to_lf);
+    *breaks = 1;
+    if (cr && (size_t)(cr - bytes) + 1 < n) /* a CRLF (up to the LF) or a lone CR */
+        return (size_t)(cr - bytes) + 1 + (cr[1] == '\n');
+    if (cr) { /* the last byte */
+        r->cr_at_end = 1;
+        *breaks = 0;
+        return n;
+    }
+    if (lf)
+        return to_lf + 1;
+    *breaks = 0;
+    return n;
+}
+
+/* Feeds bytes to libcsv one line at a time, counting lines (LF, CRLF or a
+ * lone CR ends one, as libcsv's rows). */
 static nn_status feed_bytes(csv_feed *f, const char *bytes, size_t n)
 {
     csv_reader *r = &f->r;
+    if (n > 0 && r->cr_at_end) { /* the last piece ended in CR: a CRLF's LF, or a new line */
+        r->cr_at_end = 0;
+        if (bytes[0] == '\n') {
+            if (csv_parse(&f->parser, bytes, 1, on_field, on_row, r) != 1 && r->status == NN_OK)
+                parse_failed(r, &f->parser);
+            bytes++, n--;
+        }
+        r->line++;
+    }
     while (n > 0 && r->status == NN_OK) {
-        const char *newline = memchr(bytes, '\n', n);
-        size_t len = newline ? (size_t)(newline - bytes) + 1 : n;
+        int newline;
+        size_t len = line_length(r, bytes, n, &newline);
         if (!r->field_line) /* a row starts on the first line that is not blank */
             for (size_t i = 0; i < len && !r->field_line; i++)
                 if (!is_blank(bytes[i]))
@@ -752,7 +798,7 @@ static nn_status number_the_classes(csv_reader *r)
         else if (v < 0)
             before = "class number ", after = " is negative";
         else if (v > CSV_MAX_CLASS_NUMBER)
-            before = "class number ", after = " is above 65535";
+            before = "class number ", after = " is above 65534 (at most 65535 classes)";
         if (before) {
             free(number);
             return cell_fail(r, set->first_line[k], r->target_column, "%s'%s'%s", before, shown, after);

@@ -4,7 +4,7 @@
  *
  * Targets: a column of strings becomes classes named by those strings, in the
  * order of `classes` when given, else in order of first appearance; a column
- * of integers 0..65535 gives class numbers (n_classes = the largest + 1, or the
+ * of integers 0..65534 gives class numbers (n_classes = the largest + 1, or the
  * count of `classes` when given, which then names them); with `regression`
  * the target is a float.
  *

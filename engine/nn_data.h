@@ -86,7 +86,7 @@ nn_status nn_dataset_adopt(nn_dataset *ds, nn_dataset_buffers b, const char *sou
 
 /* A dataset from NumPy arrays, taking over both arrays' data in every case:
  * x is (N, D), (N, H, W), or (N, 1, H, W) / (N, H, W, 1); y is (N) labels
- * (integer values 0..65535; any dtype) or, with regression, (N) or (N, K)
+ * (integer values 0..65534; any dtype) or, with regression, (N) or (N, K)
  * targets. n_classes as for nn_dataset_adopt. Errors name x_name / y_name. */
 nn_status nn_dataset_from_arrays(nn_dataset *ds, nn_array *x, nn_array *y, int regression,
                                  uint32_t n_classes, const char *x_name, const char *y_name);

@@ -87,6 +87,18 @@ static void test_quotes_crlf_bom(void **state)
     nn_csv_free(&d);
 }
 
+/* LF, CRLF and a lone CR each end one line, as libcsv's rows: errors name
+ * the line the cell is on. */
+static void test_line_breaks_counted(void **state)
+{
+    (void)state;
+    assert_parse_fails("a,b,y\r1,2,0\r3,abc,1\r", NULL, NN_EFORMAT, "t.csv:3:2: 'abc' is not a number");
+    assert_parse_fails("a,b,y\r\n1,2,0\r\n3,abc,1\r\n", NULL, NN_EFORMAT,
+                       "t.csv:3:2: 'abc' is not a number");
+    assert_parse_fails("a,b,y\n1,2,0\r3,abc,1\n", NULL, NN_EFORMAT, "t.csv:3:2: 'abc' is not a number");
+    assert_parse_fails("a,b,y\r\r1,2,0\r3,abc,1", NULL, NN_EFORMAT, "t.csv:4:2: 'abc' is not a number");
+}
+
 static void test_blank_lines_skipped(void **state)
 {
     (void)state;
@@ -298,9 +310,9 @@ static void test_column_errors(void **state)
     o.target_name = NULL;
     o.target_index = 4;
     assert_parse_fails(text, &o, NN_EINVAL,
-                       "t.csv: target column index 4 is out of range: the file has 4 columns (0..3)");
+                       "t.csv: target column 5 is out of range: the file has 4 columns");
     o.target_index = -2;
-    assert_parse_fails(text, &o, NN_EINVAL, "t.csv: target column index -2 is out of range");
+    assert_parse_fails(text, &o, NN_EINVAL, "t.csv: target column -1 is out of range");
     o.target_index = -1;
     const char *names[] = {"a", "q"};
     o.feature_names = names;
@@ -308,17 +320,23 @@ static void test_column_errors(void **state)
     assert_parse_fails(text, &o, NN_EINVAL, "t.csv: no feature column 'q' in the header ('a', 'b', 'c', 'y')");
     names[1] = "y";
     assert_parse_fails(text, &o, NN_EINVAL,
-                       "t.csv: column 'y' (index 3) is the target and cannot also be a feature");
+                       "t.csv: column 'y' (column 4) is the target and cannot also be a feature");
     names[1] = "a";
-    assert_parse_fails(text, &o, NN_EINVAL, "t.csv: column 'a' (index 0) is listed twice among the features");
+    assert_parse_fails(text, &o, NN_EINVAL, "t.csv: column 'a' (column 1) is listed twice among the features");
     o.feature_names = NULL;
     const uint32_t indices[] = {0, 9};
     o.feature_indices = indices;
     assert_parse_fails(text, &o, NN_EINVAL,
-                       "t.csv: feature column index 9 is out of range: the file has 4 columns (0..3)");
+                       "t.csv: feature column 10 is out of range: the file has 4 columns");
     const uint32_t target_too[] = {3, 0};
     o.feature_indices = target_too;
-    assert_parse_fails(text, &o, NN_EINVAL, "t.csv: column 'y' (index 3) is the target");
+    assert_parse_fails(text, &o, NN_EINVAL, "t.csv: column 'y' (column 4) is the target");
+    /* a header name is quoted with its control bytes as '?': one line */
+    const uint32_t twice[] = {0, 0};
+    o.feature_indices = twice;
+    assert_parse_fails("\"first\nname\",b,y\n1,2,0\n", &o, NN_EINVAL,
+                       "t.csv: column 'first?name' (column 1) is listed twice among the features");
+    o.feature_indices = target_too;
     o.feature_names = names;
     assert_parse_fails(text, &o, NN_EINVAL, "t.csv: give the 2 features by name or by index (one list)");
 
@@ -348,11 +366,36 @@ static void test_class_errors(void **state)
     assert_parse_fails("x,y\n1,0\n1,1.5\n", NULL, NN_EFORMAT,
                        "t.csv:3:2: '1.5' is not an integer class number (for a float target set regression)");
     assert_parse_fails("x,y\n1,0\n1,65536\n", NULL, NN_EFORMAT,
-                       "t.csv:3:2: class number '65536' is above 65535");
+                       "t.csv:3:2: class number '65536' is above 65534 (at most 65535 classes)");
+    /* 65535 would make 65536 classes, more than a dataset holds (NN_MAX_CLASSES) */
+    assert_parse_fails("x,y\n1,65535\n", NULL, NN_EFORMAT,
+                       "t.csv:2:2: class number '65535' is above 65534");
     assert_parse_fails("x,y\n1,nan\n", NULL, NN_EFORMAT, "t.csv:2:2: 'nan' is not an integer class number");
-    nn_csv_data d; /* 65535 is the largest class number */
-    assert_int_equal(parse("x,y\n1,65535\n", NULL, &d), NN_OK);
-    assert_int_equal(d.n_classes, 65536);
+    /* a NUL byte in a target cell or in the first row is refused, not cut there:
+     * 'cat\0x' and 'cat\0y' were two classes both named 'cat' */
+    static const char nul_target[] = "a,y\n1,cat\0x\n2,cat\0y\n";
+    static const char nul_header[] = "a\0b,y\n1,0\n";
+    static const char nul_first_row[] = "1\0junk,0\n2,1\n";
+    nn_csv_options no_header = defaults();
+    no_header.header = 0;
+    nn_csv_data n;
+    nn_error_clear();
+    assert_int_equal(nn_csv_parse(nul_target, sizeof nul_target - 1, "t.csv", NULL, &n), NN_EFORMAT);
+    assert_error_contains("t.csv:2:2: a NUL byte in the target cell");
+    nn_error_clear();
+    assert_int_equal(nn_csv_parse(nul_header, sizeof nul_header - 1, "t.csv", NULL, &n), NN_EFORMAT);
+    assert_error_contains("t.csv:1:1: a NUL byte in a cell of the first row");
+    nn_error_clear();
+    assert_int_equal(nn_csv_parse(nul_first_row, sizeof nul_first_row - 1, "t.csv", &no_header, &n),
+                     NN_EFORMAT);
+    assert_error_contains("t.csv:1:1: a NUL byte in a cell of the first row");
+    nn_csv_options many = defaults();
+    many.n_classes = 65536;
+    assert_parse_fails("x,y\n1,0\n", &many, NN_EINVAL, "t.csv: 65536 classes, at most 65535");
+
+    nn_csv_data d; /* 65534 is the largest class number */
+    assert_int_equal(parse("x,y\n1,65534\n", NULL, &d), NN_OK);
+    assert_int_equal(d.n_classes, 65535);
     nn_csv_free(&d);
     assert_int_equal(parse("x,y\n1,1\n1,cat\n", NULL, &d), NN_OK); /* a string among them: names */
     assert_string_equal(d.class_names[0], "1");
@@ -430,6 +473,30 @@ static void test_read_file(void **state)
     assert_int_equal(d.labels[59997], 0);
     nn_csv_free(&d);
 
+    /* a CRLF, then a lone CR, split across the first two 1 MiB read pieces:
+     * each one line break */
+    for (int lone = 0; lone <= 1; lone++) {
+        f = fopen(path, "wb");
+        fputs("a,b,y\r\n", f);
+        long lines = 1, piece = 1L << 20;
+        while (ftell(f) + 7 + 5 <= piece - 1) { /* room left for a row of at least "1,2,0" */
+            fputs("1,2,0\r\n", f);
+            lines++;
+        }
+        for (long pad = piece - 1 - ftell(f) - 4; pad > 0; pad--) /* "1...1,2,0" ends at piece - 2 */
+            fputc('1', f);
+        fputs(",2,0", f);
+        lines++;
+        assert_int_equal(ftell(f), piece - 1);
+        fputs(lone ? "\r" : "\r\n", f); /* the CR is the first piece's last byte */
+        fputs("3,abc,1\r\n", f);
+        fclose(f);
+        assert_int_equal(nn_csv_read(path, NULL, &d), NN_EFORMAT);
+        char want[64];
+        snprintf(want, sizeof want, "iris.csv:%ld:2: 'abc' is not a number", lines + 1);
+        assert_error_contains(want);
+    }
+
     f = fopen(path, "wb");
     fputs("a,b,y\n1,2,0\n3,abc,1\n", f);
     fclose(f);
@@ -447,6 +514,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classes_first_seen),
         cmocka_unit_test(test_quotes_crlf_bom),
+        cmocka_unit_test(test_line_breaks_counted),
         cmocka_unit_test(test_blank_lines_skipped),
         cmocka_unit_test(test_separators),
         cmocka_unit_test(test_no_header_numeric_classes),
