@@ -204,7 +204,11 @@ local function class_option(where, classes)
   if type(classes) ~= "table" or #classes == 0 then
     errors.raise("%s: classes must be a count or a list of class names", where)
   end
-  for k, name in ipairs(classes) do
+  if #classes > core.max_classes then
+    errors.raise("%s: %d class names, at most %d", where, #classes, core.max_classes)
+  end
+  for k = 1, #classes do -- not ipairs: a hole ({ "a", nil, "c" }) is an error, not the end
+    local name = classes[k]
     if type(name) ~= "string" then errors.raise("%s: class name %d is a %s, not a string", where, k, type(name)) end
   end
   return #classes, classes
@@ -297,7 +301,9 @@ function data.csv(path, opts)
   opts = options.check("data.csv", opts, { target = options.optional "any", features = options.optional "table",
                                            header = true, sep = ",", classes = options.optional "table",
                                            regression = false, name = options.optional "string" })
-  if #opts.sep ~= 1 then errors.raise("data.csv: sep must be one character, got %q", opts.sep) end
+  if #opts.sep ~= 1 or opts.sep == "\0" then
+    errors.raise("data.csv: sep must be one character (not a NUL byte), got %q", opts.sep)
+  end
   local c = { sep = opts.sep, header = opts.header, regression = opts.regression, classes = opts.classes }
   if math.type(opts.target) == "integer" then
     if opts.target < 1 then errors.raise("data.csv: target column %d: columns count from 1", opts.target) end
@@ -309,9 +315,11 @@ function data.csv(path, opts)
   end
   if opts.features then
     c.features = {}
-    for k, f in ipairs(opts.features) do
+    for k = 1, #opts.features do -- not ipairs: a hole is an error, not the end
+      local f = opts.features[k]
       if math.type(f) == "integer" then
         if f < 1 then errors.raise("data.csv: feature column %d: columns count from 1", f) end
+        if f > 0xffffffff then errors.raise("data.csv: feature column %d is out of range", f) end
         c.features[k] = f - 1
       elseif type(f) == "string" then
         c.features[k] = f

@@ -273,8 +273,22 @@ T.case("csv: malformed files are refused naming FILE:LINE:COLUMN, at the user's 
   refused(function() data.csv(p) end, "data.csv: " .. p .. ":2:2: 'inf' is not finite (NaN or Inf) (column 'b')")
   refused(function() data.csv(iris, { target = "label" }) end,
           "data.csv: " .. iris .. ": no target column 'label' in the header ('x1', 'x2', 'species')")
-  refused(function() data.csv(iris, { target = 9 }) end, "data.csv: " .. iris .. ": target column ",
-          "out of range: the file has 3 columns")
+  refused(function() data.csv(iris, { target = 9 }) end, "data.csv: " .. iris .. ": target column 9 "
+          .. "is out of range: the file has 3 columns")
+  -- columns in messages count from 1, as the options do
+  refused(function() data.csv(iris, { features = { 1, 7 } }) end,
+          "data.csv: " .. iris .. ": feature column 7 is out of range: the file has 3 columns")
+  refused(function() data.csv(iris, { features = { 1, 1 } }) end,
+          "data.csv: " .. iris .. ": column 'x1' (column 1) is listed twice among the features")
+  refused(function() data.csv(iris, { features = { 1, 3 } }) end,
+          "data.csv: " .. iris .. ": column 'species' (column 3) is the target")
+  refused(function() data.csv(iris, { features = { 1 << 40 } }) end,
+          "data.csv: feature column 1099511627776 is out of range")
+  refused(function() data.csv(iris, { features = { 1, nil, 2 } }) end,
+          "data.csv: features[2] must be a column name or number")
+  refused(function() data.csv(iris, { classes = { "setosa", nil, "virginica" } }) end,
+          "data.csv: class name 2 is a nil, not a string")
+  refused(function() data.csv(iris, { sep = "\0" }) end, "data.csv: sep must be one character (not a NUL byte)")
   refused(function() data.csv(iris, { features = { "x1", "x9" } }) end,
           "data.csv: " .. iris .. ": no feature column 'x9' in the header ('x1', 'x2', 'species')")
   refused(function() data.csv(iris, { classes = { "setosa" } }) end, "data.csv: " .. iris
