@@ -719,27 +719,41 @@ static void parse_failed(csv_reader *r, struct csv_parser *p)
                             r->path, r->line, r->field + 1, csv_strerror(error));
 }
 
-/* The length of the line that starts at bytes (n of them), its line break
- * included: LF, CRLF or a lone CR (libcsv ends a row at each); *breaks says
- * whether it ended in one. A CR at the very end might be a CRLF's first half:
- * taken as no break, with r->cr_at_end set. */
-static size_t line_length(csv_reader *r, const char *bytes, size_t n, int *breaks)
+/* The next LF and CR at or after a place in a piece being fed, each searched
+ * for again only once the feed has passed it: a piece is scanned once for
+ * each (searching for one up to the other would rescan a file that has only
+ * the other, once a line). NULL: none left in the piece. */
+typedef struct line_breaks {
+    const char *lf, *cr, *end;
+} line_breaks;
+
+static const char *next_after(const char *found, char c, const char *at, const char *end)
 {
-    const char *lf = memchr(bytes, '\n', n);
-    size_t to_lf = lf ? (size_t)(lf - bytes) : n;
-    const char *cr = memchr(bytes, '\r', to_lf);
+    if (found && found >= at)
+        return found;
+    return found ? memchr(at, c, (size_t)(end - at)) : NULL;
+}
+
+/* The length of the line that starts at `at`, its line break included: LF,
+ * CRLF or a lone CR (libcsv ends a row at each); *breaks says whether it
+ * ended in one. A CR at the piece's very end might be a CRLF's first half:
+ * taken as no break, with r->cr_at_end set. */
+static size_t line_length(csv_reader *r, line_breaks *b, const char *at, int *breaks)
+{
+    b->lf = next_after(b->lf, '\n', at, b->end);
+    b->cr = next_after(b->cr, '\r', at, b->end);
     *breaks = 1;
-    if (cr && (size_t)(cr - bytes) + 1 < n) /* a CRLF (up to the LF) or a lone CR */
-        return (size_t)(cr - bytes) + 1 + (cr[1] == '\n');
-    if (cr) { /* the last byte */
-        r->cr_at_end = 1;
+    if (b->cr && (!b->lf || b->cr < b->lf)) {
+        if (b->cr + 1 < b->end) /* a CRLF (up to the LF) or a lone CR */
+            return (size_t)(b->cr - at) + 1 + (b->cr[1] == '\n');
+        r->cr_at_end = 1; /* the last byte */
         *breaks = 0;
-        return n;
+        return (size_t)(b->end - at);
     }
-    if (lf)
-        return to_lf + 1;
+    if (b->lf)
+        return (size_t)(b->lf - at) + 1;
     *breaks = 0;
-    return n;
+    return (size_t)(b->end - at);
 }
 
 /* Feeds bytes to libcsv one line at a time, counting lines (LF, CRLF or a
@@ -756,9 +770,14 @@ static nn_status feed_bytes(csv_feed *f, const char *bytes, size_t n)
         }
         r->line++;
     }
+    line_breaks b = {.end = bytes + n};
+    if (n > 0) {
+        b.lf = memchr(bytes, '\n', n);
+        b.cr = memchr(bytes, '\r', n);
+    }
     while (n > 0 && r->status == NN_OK) {
         int newline;
-        size_t len = line_length(r, bytes, n, &newline);
+        size_t len = line_length(r, &b, bytes, &newline);
         if (!r->field_line) /* a row starts on the first line that is not blank */
             for (size_t i = 0; i < len && !r->field_line; i++)
                 if (!is_blank(bytes[i]))
