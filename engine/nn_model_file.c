@@ -38,6 +38,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,7 +171,9 @@ static void write_model(model_writer *w, const nn_net *net)
  * from a process-wide counter, created with O_EXCL, so never an existing file
  * and never through a symbolic link. Two saves to one path (threads, forked
  * sweep workers, hosts sharing the folder) each write their own file, and one
- * whole model ends under path. tmp (size bytes) receives the name. */
+ * whole model ends under path. Where that name would pass NAME_MAX (a file
+ * name of 240-odd bytes), .nnlab-save.tmp.PID.N in the same folder. tmp (size
+ * bytes) receives the name. */
 static nn_status create_temporary(const char *path, char *tmp, size_t size, FILE **file)
 {
     static atomic_uint counter;
@@ -179,6 +182,10 @@ static nn_status create_temporary(const char *path, char *tmp, size_t size, FILE
         unsigned n = atomic_fetch_add(&counter, 1u);
         if (snprintf(tmp, size, "%s.tmp.%ld.%u", path, (long)getpid(), n) >= (int)size)
             return nn_fail(NN_EINVAL, "%s: path too long", path);
+        const char *slash = strrchr(path, '/');
+        int folder = slash ? (int)(slash - path) + 1 : 0;
+        if (strlen(tmp + folder) > NAME_MAX)
+            snprintf(tmp, size, "%.*s.nnlab-save.tmp.%ld.%u", folder, path, (long)getpid(), n);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno == EEXIST)
             continue;

@@ -470,6 +470,27 @@ static void test_unwritable_path_on_save(void **state)
     nn_net_free(net);
 }
 
+/* A file name near NAME_MAX saves every time: the temporary's longer name
+ * (PATH.tmp.PID.N) would pass it, and once its counter grew a save failed. */
+static void test_long_file_name_saves(void **state)
+{
+    (void)state;
+    nn_net *net = create_or_fail(every_kind, COUNT(every_kind), 5);
+    char name[251], path[1024];
+    memset(name, 'm', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    char dir[512];
+    test_tmp_path(dir, sizeof dir, "");
+    snprintf(path, sizeof path, "%s%s", dir, name);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(nn_net_save(net, path), NN_OK);
+    nn_net *loaded = NULL;
+    assert_int_equal(nn_net_load(&loaded, path), NN_OK);
+    nn_net_free(loaded);
+    remove(path);
+    nn_net_free(net);
+}
+
 /* PATH.tmp, as a symbolic link to a file of the user's: a save neither writes
  * through it nor removes it. */
 static void test_save_never_writes_through_an_existing_file(void **state)
@@ -668,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_inconsistent_layers_in_file),
         cmocka_unit_test(test_unwritable_path_on_save),
         cmocka_unit_test(test_save_never_writes_through_an_existing_file),
+        cmocka_unit_test(test_long_file_name_saves),
         cmocka_unit_test(test_two_processes_save_one_path),
         cmocka_unit_test(test_deflated_layout_and_round_trip),
         cmocka_unit_test(test_deflated_damage),
