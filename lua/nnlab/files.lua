@@ -61,6 +61,18 @@ function files.temp_name(path, pid)
   return ("%s.%s.tmp%s.%d"):format(dir or "", name or path, host_name(), pid or proc().getpid())
 end
 
+--- Removes the temporary files that the engine's model save (nn_net_save:
+--- path.tmp.PID.N, N any) left beside path when process pid died mid-save.
+function files.remove_save_temporaries(path, pid)
+  local dir, name = files.dirname(path), path:match("([^/]*)$")
+  local names = proc().list_dir(dir)
+  if not names then return end
+  local prefix = ("%s.tmp.%d."):format(name, pid)
+  for _, entry in ipairs(names) do
+    if entry:sub(1, #prefix) == prefix then os.remove(dir .. "/" .. entry) end
+  end
+end
+
 --- The cause in an io message: "path: No space left on device" -> "No space left on device".
 function files.cause(message, path)
   message = tostring(message)

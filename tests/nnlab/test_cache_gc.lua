@@ -113,4 +113,17 @@ T.case("cache commands refuse bad input with one line", function()
   end
 end)
 
+T.case("a dead worker's model-save temporaries are removed, no other file", function()
+  local files = require "nnlab.files"
+  local folder = T.tmpdir("save_temporaries")
+  local model = folder .. "/.abc.model.tmphost.77"
+  local gone = { model .. ".tmp.77.0", model .. ".tmp.77.12" }
+  local kept = { model .. ".tmp.770.0", model .. ".tmp.78.0", model, folder .. "/other.tmp.77.0" }
+  for _, p in ipairs(gone) do T.write(p, "half a model") end
+  for _, p in ipairs(kept) do T.write(p, "not the dead save's") end
+  files.remove_save_temporaries(model, 77)
+  for _, p in ipairs(gone) do T.eq(T.read(p), nil, p .. " removed") end
+  for _, p in ipairs(kept) do T.eq(T.read(p), "not the dead save's", p .. " kept") end
+end)
+
 T.done()

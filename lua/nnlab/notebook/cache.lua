@@ -240,8 +240,7 @@ function cache:put(key, result, beside)
       local size = ok and file_size(tmp)
       if size then ok, err = files.rename(tmp, target) end
       if not (ok and size) then
-        os.remove(tmp)
-        os.remove(tmp .. ".tmp") -- a model file's own temporary name (nn_net_save)
+        os.remove(tmp) -- (a failed nn_net_save has removed its own temporary file)
         -- the entry is what could not be stored: named with the cause alone
         -- ("No space left on device"), whichever of its files failed
         local cause = tostring(err or "no file written"):match(".*: (.-)$") or tostring(err)

@@ -1061,10 +1061,10 @@ local function train_all(spec, to_train, context)
         os.remove(files.temp_name(select(2, context.cache:locate(job.key)), outcome.pid))
         local model_tmp = files.temp_name(context.cache:beside(job.key, "model"), outcome.pid)
         os.remove(model_tmp)
-        os.remove(model_tmp .. ".tmp") -- the model file's own temporary name (nn_net_save)
+        files.remove_save_temporaries(model_tmp, outcome.pid) -- the model file's own (nn_net_save)
         local saved_tmp = files.temp_name(context.cache:beside(job.key, "saved"), outcome.pid) -- ctx.save's
         os.remove(saved_tmp)
-        os.remove(saved_tmp .. ".tmp")
+        files.remove_save_temporaries(saved_tmp, outcome.pid)
         local pred_tmp = files.temp_name(context.cache:beside(job.key, "pred"), outcome.pid)
         os.remove(pred_tmp)
         os.remove(files.temp_name(pred_tmp, outcome.pid)) -- write_atomic's own
