@@ -236,6 +236,16 @@ static lua_Number number_field(lua_State *L, int index, const char *name, lua_Nu
     return v;
 }
 
+/* Field `name` (absent: 0) as a uint32: a number from 0 to UINT32_MAX, else
+ * an argument error (a cast of a larger one would cut it, or be undefined). */
+static uint32_t size_field(lua_State *L, int index, const char *name)
+{
+    lua_Number v = number_field(L, index, name, 0);
+    if (!(v >= 0 && v <= (lua_Number)UINT32_MAX))
+        luaL_error(L, "transform field %s out of range: %f", name, (double)v);
+    return (uint32_t)v;
+}
+
 /* Reads the float array in field `name` of the table at index into a new
  * userdata (left on the stack, so collected with the call); *n its length. */
 static float *floats_field(lua_State *L, int index, const char *name, uint32_t *n)
@@ -276,10 +286,10 @@ static nn_transform *read_transforms(lua_State *L, int index, uint32_t *n)
         nn_transform *x = &t[i - 1];
         *x = (nn_transform){.kind = (nn_transform_kind)luaL_checkoption(L, -1, NULL, kinds)};
         lua_pop(L, 1);
-        x->pixels = (uint32_t)number_field(L, tf, "pixels", 0);
-        x->size_rows = (uint32_t)number_field(L, tf, "size_rows", 0);
-        x->size_cols = (uint32_t)number_field(L, tf, "size_cols", 0);
-        x->padding = (uint32_t)number_field(L, tf, "padding", 0);
+        x->pixels = size_field(L, tf, "pixels");
+        x->size_rows = size_field(L, tf, "size_rows");
+        x->size_cols = size_field(L, tf, "size_cols");
+        x->padding = size_field(L, tf, "padding");
         x->p = (float)number_field(L, tf, "p", 0.5);
         x->noise_std = (float)number_field(L, tf, "noise_std", 0);
         if (x->kind == NN_TRANSFORM_NORMALIZE) {

@@ -219,6 +219,9 @@ static nn_status idx_read_header(idx_source *src, uint32_t ndims, uint32_t *dims
         }
         total *= dims[d];
     }
+    if (ndims == 3 && (uint64_t)dims[1] * dims[2] > UINT32_MAX) /* a sample's features are counted in 32 bits */
+        return nn_fail(NN_EFORMAT, "%s: %ux%u images: more than %u pixels each", src->path, dims[1],
+                       dims[2], UINT32_MAX);
 
     char what[96];
     describe(what, sizeof what, dims, ndims);

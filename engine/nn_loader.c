@@ -9,6 +9,7 @@
 #include "nn_rng.h"
 #include "nn_threads.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,8 +211,10 @@ static nn_status check_config(const nn_dataset *ds, const nn_indices *indices,
     if (c->batch_size == 0 || c->batch_size > NN_LOADER_MAX_BATCH)
         return nn_fail(NN_EINVAL, "loader: batch_size %u is out of range: it must be from 1 to %u",
                        c->batch_size, NN_LOADER_MAX_BATCH);
-    if (c->normalize && !(c->std > 0.0f))
-        return nn_fail(NN_EINVAL, "loader: normalization needs std > 0 (got %g)", (double)c->std);
+    if (c->normalize && !(c->std > 0.0f && isfinite(c->std) && isfinite(c->mean)))
+        return nn_fail(NN_EINVAL,
+                       "loader: normalization needs a finite mean and a finite std > 0 (got mean %g, "
+                       "std %g as float32)", (double)c->mean, (double)c->std);
     if (count == 0)
         return nn_fail(NN_EINVAL, "loader: no samples to visit");
     if (c->n_transforms && !c->transforms)

@@ -443,10 +443,16 @@ function data.Normalize(mean, std)
   return transform({ kind = "normalize", mean = m, std = s }, ("Normalize(%s)"):format(shown))
 end
 
+-- The largest shift, crop side or padding a transform takes: the engine's
+-- fields are 32-bit (a larger one was cut to its low bits), and no image is
+-- near this wide (the engine refuses a shift or window beyond the image).
+local MAX_TRANSFORM_PIXELS = 0x7fffffff
+
 --- data.RandomShift(pixels): moves each image by up to `pixels` in x and y (zeros fill).
 function data.RandomShift(pixels)
-  if math.type(pixels) ~= "integer" or pixels < 0 then
-    errors.raise("data.RandomShift: pixels must be an integer >= 0, got %s", tostring(pixels))
+  if math.type(pixels) ~= "integer" or pixels < 0 or pixels > MAX_TRANSFORM_PIXELS then
+    errors.raise("data.RandomShift: pixels must be an integer from 0 to %d, got %s", MAX_TRANSFORM_PIXELS,
+                 tostring(pixels))
   end
   return transform({ kind = "shift", pixels = pixels, random = true }, ("RandomShift(%d)"):format(pixels))
 end
@@ -456,11 +462,15 @@ end
 function data.RandomCrop(size, opts)
   local rows, cols = size, size
   if type(size) == "table" then rows, cols = size[1], size[2] end
-  if math.type(rows) ~= "integer" or math.type(cols) ~= "integer" or rows < 1 or cols < 1 then
-    errors.raise("data.RandomCrop: size must be a positive integer or { rows, cols }")
+  if math.type(rows) ~= "integer" or math.type(cols) ~= "integer" or rows < 1 or cols < 1
+      or rows > MAX_TRANSFORM_PIXELS or cols > MAX_TRANSFORM_PIXELS then
+    errors.raise("data.RandomCrop: size must be an integer from 1 to %d or { rows, cols }", MAX_TRANSFORM_PIXELS)
   end
   opts = options.check("data.RandomCrop", opts, { padding = 0 })
-  if opts.padding < 0 then errors.raise("data.RandomCrop: padding must be >= 0, got %d", opts.padding) end
+  if math.type(opts.padding) ~= "integer" or opts.padding < 0 or opts.padding > MAX_TRANSFORM_PIXELS then
+    errors.raise("data.RandomCrop: padding must be an integer from 0 to %d, got %s", MAX_TRANSFORM_PIXELS,
+                 tostring(opts.padding))
+  end
   return transform({ kind = "crop", size_rows = rows, size_cols = cols, padding = opts.padding, random = true },
                    ("RandomCrop(%dx%d, padding %d)"):format(rows, cols, opts.padding))
 end

@@ -326,6 +326,10 @@ static void test_dimensions_overflow(void **state)
     expect_images_error(path, NN_EFORMAT, "gzip file can hold");
     write_idx(path, sizeof path, "huge", 0, IMAGES_MAGIC, big, 3, body, sizeof body);
     expect_images_error(path, NN_EFORMAT, "truncated body");
+    /* An image of more than 2^32 pixels: a sample's feature count is 32-bit. */
+    const uint32_t wide[3] = {1, 65536, 65536};
+    write_idx(path, sizeof path, "wide", 0, IMAGES_MAGIC, wide, 3, body, sizeof body);
+    expect_images_error(path, NN_EFORMAT, "65536x65536 images: more than 4294967295 pixels each");
 }
 
 static void test_no_images_and_empty_images(void **state)

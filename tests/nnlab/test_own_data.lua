@@ -520,10 +520,20 @@ T.case("transforms: constructors refuse bad settings at the user's line", functi
   refused(function() data.Normalize({ 1, 2 }, { 1 }) end, "data.Normalize: 2 means but 1 stds")
   refused(function() data.Normalize(0, 0) end, "data.Normalize: std[1] must be > 0, got 0")
   refused(function() data.Normalize("a", 1) end, "data.Normalize: mean must be a number or a list of numbers")
-  refused(function() data.RandomShift(-1) end, "data.RandomShift: pixels must be an integer >= 0, got -1")
-  refused(function() data.RandomShift(1.5) end, "data.RandomShift: pixels must be an integer >= 0, got 1.5")
-  refused(function() data.RandomCrop(0) end, "data.RandomCrop: size must be a positive integer or { rows, cols }")
-  refused(function() data.RandomCrop(2, { padding = -1 }) end, "data.RandomCrop: padding must be >= 0, got -1")
+  local shift_range = "data.RandomShift: pixels must be an integer from 0 to 2147483647, got "
+  refused(function() data.RandomShift(-1) end, shift_range .. "-1")
+  refused(function() data.RandomShift(1.5) end, shift_range .. "1.5")
+  -- sizes past 32 bits were cut to their low bits: (1 << 32) + 1 ran as a shift of 1
+  refused(function() data.RandomShift((1 << 32) + 1) end, shift_range .. "4294967297")
+  refused(function() data.RandomShift(1 << 62) end, shift_range)
+  local crop_range = "data.RandomCrop: size must be an integer from 1 to 2147483647 or { rows, cols }"
+  refused(function() data.RandomCrop(0) end, crop_range)
+  refused(function() data.RandomCrop((1 << 32) + 2) end, crop_range)
+  refused(function() data.RandomCrop({ 2, 1 << 32 }) end, crop_range)
+  refused(function() data.RandomCrop(2, { padding = -1 }) end,
+          "data.RandomCrop: padding must be an integer from 0 to 2147483647, got -1")
+  refused(function() data.RandomCrop(2, { padding = 1 << 32 }) end,
+          "data.RandomCrop: padding must be an integer from 0 to 2147483647, got 4294967296")
   refused(function() data.RandomHorizontalFlip(2) end, "data.RandomHorizontalFlip: p must be a number >= 0 and <= 1, got 2")
   refused(function() data.GaussianNoise(-0.5) end, "data.GaussianNoise: std must be a number >= 0, got -0.5")
   refused(function() data.GaussianNoise(0 / 0) end, "data.GaussianNoise: std must be a number")
@@ -533,6 +543,12 @@ T.case("transforms: constructors refuse bad settings at the user's line", functi
           "data.DataLoader: data.Lambda must be the last transform")
   refused(function() data.DataLoader(ds, { transform = { "noise" } }) end,
           "data.DataLoader: transform 1 is not a data.* transform")
+  -- a loader's normalize: a NaN or infinite mean, or a std infinite as float32, made every input NaN, inf or 0
+  local finite = "data.DataLoader: loader: normalization needs a finite mean and a finite std > 0"
+  refused(function() data.DataLoader(ds, { normalize = { mean = 0 / 0, std = 1 } }) end, finite)
+  refused(function() data.DataLoader(ds, { normalize = { mean = math.huge, std = 1 } }) end, finite)
+  refused(function() data.DataLoader(ds, { normalize = { mean = 0, std = math.huge } }) end, finite)
+  refused(function() data.DataLoader(ds, { normalize = { mean = 0, std = 1e300 } }) end, finite, "std inf as float32")
 end)
 
 -- Four 4x4 images, pixels 0..63 (IDX), for the image transforms.
