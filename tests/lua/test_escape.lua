@@ -12,6 +12,18 @@ T.case("line: line breaks and tabs become spaces, other control characters U+FFF
   T.eq(escape.line(64), "64", "tostring")
 end)
 
+T.case("utf8: bytes that are not UTF-8 become U+FFFD in every format", function()
+  local R = "\u{FFFD}"
+  T.eq(escape.utf8("caf\xe9"), "caf" .. R, "a Latin-1 byte")
+  T.eq(escape.utf8("\xff\xfe"), R .. R, "two stray bytes")
+  T.eq(escape.utf8("lone\xed\xa0\x80"), "lone" .. R .. R .. R, "an encoded surrogate is not UTF-8")
+  T.eq(escape.utf8("中文 ok\u{10FFFF}"), "中文 ok\u{10FFFF}", "valid UTF-8 kept as it is")
+  T.eq(escape.line("a\xff\nb"), "a" .. R .. " b", "line")
+  T.eq(escape.csv_field("x,\xff"), '"x,' .. R .. '"', "csv_field")
+  T.eq(escape.md_text("\xffa"), escape.md_text(R .. "a"), "md_text")
+  T.eq(require("nnlab.notebook.json").encode({ k = "a\xffb" }), '{"k": "a' .. R .. 'b"}', "json")
+end)
+
 T.case("gnuplot_string: single-quoted, quotes doubled, one line", function()
   T.eq(escape.gnuplot_string("it's"), "'it''s'", "quote doubled")
   T.eq(escape.gnuplot_string("zz\n!touch /tmp/x #"), "'zz !touch /tmp/x #'", "a line break cannot end the string")

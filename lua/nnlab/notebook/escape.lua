@@ -6,7 +6,9 @@
 -- break never ends a gnuplot string, starts a gnuplot command (`!` is
 -- gnuplot's shell escape), adds a .dat row or starts a Markdown block.
 -- Control characters (C0 and DEL) become a space (tab, line breaks) or
--- U+FFFD (the others) wherever a format has no way to carry them.
+-- U+FFFD (the others) wherever a format has no way to carry them, and bytes
+-- that are not UTF-8 (a Latin-1 class name, a lone surrogate) U+FFFD in
+-- every format: the report, results.csv and results.json are UTF-8.
 local errors = require "nnlab.errors"
 local serialize = require "nnlab.notebook.serialize"
 
@@ -14,11 +16,30 @@ local escape = {}
 
 local REPLACEMENT = "\u{FFFD}"
 
+--- escape.utf8(s) -> s with every byte that does not belong to a valid UTF-8
+--- sequence (surrogates and code points past U+10FFFF are not valid) as
+--- U+FFFD; s itself when it is valid.
+function escape.utf8(s)
+  if utf8.len(s) then return s end
+  local out, at = {}, 1
+  while true do
+    local _, bad = utf8.len(s, at)
+    if not bad then
+      out[#out + 1] = s:sub(at)
+      return table.concat(out)
+    end
+    out[#out + 1] = s:sub(at, bad - 1)
+    out[#out + 1] = REPLACEMENT
+    at = bad + 1
+  end
+end
+
 --- escape.line(s) -> tostring(s) on one line: tab, line feed, vertical tab,
 --- form feed and carriage return become a space, other control characters
---- (C0 and DEL) U+FFFD. The plain text every other function starts from.
+--- (C0 and DEL) U+FFFD, and so does every byte that is not UTF-8
+--- (escape.utf8). The plain text every other function starts from.
 function escape.line(s)
-  return (tostring(s):gsub("[%c]", function(c)
+  return (escape.utf8(tostring(s)):gsub("[%c]", function(c)
     return (c == "\t" or c == "\n" or c == "\v" or c == "\f" or c == "\r") and " " or REPLACEMENT
   end))
 end
@@ -131,7 +152,8 @@ end
 --- escape.csv_field(v) -> one field of results.csv (RFC 4180): nil is
 --- empty; numbers in full precision (nan, inf, -inf); booleans true/false;
 --- a string in double quotes (quotes doubled) when it holds a comma, a
---- quote or a control character, which stay as they are inside the quotes.
+--- quote or a control character, which stay as they are inside the quotes;
+--- bytes that are not UTF-8 as U+FFFD (escape.utf8).
 function escape.csv_field(v)
   if v == nil then return "" end
   if type(v) == "number" then
@@ -140,7 +162,7 @@ function escape.csv_field(v)
     if v == -math.huge then return "-inf" end
     return serialize.number(v)
   end
-  v = tostring(v)
+  v = escape.utf8(tostring(v))
   if v:find('[,"%c]') then return '"' .. v:gsub('"', '""') .. '"' end
   return v
 end

@@ -1,10 +1,12 @@
 -- nnlab.notebook.json: writes Lua values as JSON (results.json). Tables with keys
 -- 1..n become arrays, others objects with their keys sorted, so the same
--- results give the same file. NaN and infinities, which JSON lacks, become null.
+-- results give the same file. NaN and infinities, which JSON lacks, become null;
+-- bytes that are not UTF-8, which JSON must be, U+FFFD.
 -- A long array of tables can be written an item at a time (json.stream,
 -- json.write): results.json of 10^5 runs is never held whole, as tables or
 -- as text; its rows, all of one shape, go through a writer made once for
 -- that shape (json.object_writer).
+local escape = require "nnlab.notebook.escape"
 local serialize = require "nnlab.notebook.serialize"
 
 local json = {}
@@ -12,7 +14,10 @@ local json = {}
 local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
                   ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
 
+-- A JSON string: UTF-8 (bytes that are not as U+FFFD, escape.utf8), quotes,
+-- backslashes and control characters escaped.
 local function quote(s)
+  s = escape.utf8(s)
   if not s:find('[%c"\\]') then return '"' .. s .. '"' end
   return '"' .. s:gsub('[%c"\\]', function(c)
     return escapes[c] or ("\\u%04x"):format(c:byte())

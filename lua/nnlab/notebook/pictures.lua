@@ -403,7 +403,7 @@ local function turn_column_names(names, C, pt)
   local widest = 0
   for _, name in ipairs(names) do
     local units = 0
-    for _, code in utf8.codes(name, true) do units = units + (code >= 0x1100 and 2 or 1) end
+    for _, code in utf8.codes(escape.utf8(name), true) do units = units + (code >= 0x1100 and 2 or 1) end
     widest = math.max(widest, units)
   end
   return widest * pt * 0.6 > 600 / C

@@ -208,6 +208,7 @@ end
 -- Columns text takes on a terminal: East Asian wide characters take two.
 local function columns(text)
   local n = 0
+  if not utf8.len(text, 1, -1, true) then return #text end -- not UTF-8: a column a byte
   for _, c in utf8.codes(text, true) do
     local wide = (c >= 0x1100 and c <= 0x115F) or (c >= 0x2E80 and c <= 0xA4CF) or (c >= 0xAC00 and c <= 0xD7A3)
                  or (c >= 0xF900 and c <= 0xFAFF) or (c >= 0xFE30 and c <= 0xFE4F) or (c >= 0xFF00 and c <= 0xFF60)
