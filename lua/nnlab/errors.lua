@@ -56,6 +56,16 @@ function errors.shown(text)
   return out
 end
 
+--- errors.value(v) -> a value as a message names it: a string quoted
+--- (errors.shown), a number, boolean or nil as itself, anything else by its
+--- type ("a table", "a function"), never by its address.
+function errors.value(v)
+  local kind = type(v)
+  if kind == "string" then return "'" .. errors.shown(v) .. "'" end
+  if kind == "number" or kind == "boolean" or kind == "nil" then return tostring(v) end
+  return "a " .. kind
+end
+
 --- errors.raise(fmt, ...): raises fmt:format(...) at the user's line.
 function errors.raise(fmt, ...)
   local msg = select("#", ...) > 0 and fmt:format(...) or fmt

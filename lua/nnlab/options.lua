@@ -103,8 +103,7 @@ function options.check(where, opts, spec)
     if not (v == false and getmetatable(entry) == Optional and entry.kind ~= "boolean") then
       local value, wanted = conform(entry, v)
       if value == nil then
-        errors.raise("%s: option '%s' must be %s, got %s", where, k, wanted,
-                     type(v) == "string" and ("'%s'"):format(v) or tostring(v))
+        errors.raise("%s: option '%s' must be %s, got %s", where, k, wanted, errors.value(v))
       end
       out[k] = value
     end

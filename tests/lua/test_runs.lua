@@ -83,11 +83,22 @@ end)
 
 T.case("summary of an unknown metric is an error naming it", function()
   T.fails(function() hidden_runs:summary("accuracy") end, "unknown metric 'accuracy'")
+  -- a value that is not a string is named by its type, not its address
+  T.fails(function() hidden_runs:summary({ metrc = "test_acc" }) end, "unknown metric a table (one of: ")
+  T.fails(function() require("nnlab.options").check("f", { title = { "x" } }, { title = "t" }) end,
+          "f: option 'title' must be a string, got a table")
 end)
 
 T.case("format: a loss with four decimals, a gap in percentage points", function()
   T.eq(runs.format("train_loss", 0.43121, 0.0101), "0.4312 ± 0.0101", "loss format")
   T.eq(runs.format("gap", 10.5, 0.25), "10.50 ± 0.25 pp", "gap format")
+  -- values a history can hold (a diverged epoch, a hand-made table)
+  T.eq(runs.format("test_acc", 0 / 0), "NaN %", "NaN, not -nan")
+  T.eq(runs.format("train_loss", math.huge), "inf", "inf")
+  T.eq(runs.format("train_loss", -math.huge, 0 / 0), "-inf ± NaN", "-inf and a NaN std")
+  T.eq(runs.format("test_acc", 1e300), "1.00e+300 %", "not 301 digits")
+  T.eq(runs.format("train_loss", -0.0), "0.0000", "no sign on zero")
+  T.eq(runs.format("test_acc", -1e-300), "0.00 %", "no sign on what rounds to zero")
 end)
 
 T.case("the gap metric: eval-mode training accuracy when measured, else the running one", function()

@@ -105,6 +105,16 @@ local refused = {
     "lab.chart: y lists 1 to 4 metrics, got 5" },
   { "compare_lr", [[lab.table(runs, { compare = "lr" }) --<]], "lr is a setting, not a result" },
   { "first_lr", [[lab.table(runs, { metrics = { "lr" } }) --<]], "compare by another metric" },
+  -- an option that would do nothing on a sweep, and a value named by its type, not its address
+  { "label", [[lab.table(runs, { label = "x" }) --<]],
+    "lab.table: option 'label' names a history's line; a sweep's runs are named by their parameters" },
+  { "title_table", [[lab.chart(runs, { title = { "x" } }) --<]], "option 'title' must be a string, got a table" },
+  -- every run diverged: said so, where the message said test_acc was never measured
+  { "all_diverged", [[local wild = lab.sweep { name = "wild", vary = { hidden = { 4 } }, seeds = 1, epochs = 2,
+  batch_size = 10, train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 1e38 }) end }
+lab.chart(wild) --<]], "lab.chart: y: every run of these variations diverged, so none has a value of test_acc" },
 }
 for _, case in ipairs(refused) do
   T.case(("refused at the user's line: %s"):format(case[3]), function()

@@ -369,7 +369,12 @@ end
 -- from a history (nnlab.fit's result or a list of per-epoch tables; runs.
 -- from_history) for a one-off run, labelled by the `label` option.
 local function runs_of(where, value, label)
-  if getmetatable(value) == runs_lib.Runs then return value, false end
+  if getmetatable(value) == runs_lib.Runs then
+    if label ~= nil then -- it would be silently ignored
+      raise("%s: option 'label' names a history's line; a sweep's runs are named by their parameters", where)
+    end
+    return value, false
+  end
   if type(value) == "table" and getmetatable(value) == nil and value[1] ~= nil then
     local r, why = runs_lib.from_history(value, label or "run")
     if not r then raise("%s: a history must be a list of per-epoch tables: %s", where, why) end
@@ -388,6 +393,14 @@ local function check_metric(where, metric, runs)
       local last = s.history[#s.history]
       if last and runs_lib.value(last, metric) ~= nil then return end
     end
+  end
+  local all_diverged = #runs.variations > 0
+  for _, v in ipairs(runs.variations) do
+    for _, s in ipairs(v.seeds) do all_diverged = all_diverged and s.diverged end
+  end
+  if all_diverged then
+    raise("%s: every run of these variations diverged, so none has a value of %s to show "
+          .. "(a smaller learning rate, or this block left out)", where, metric)
   end
   raise("%s: no variation of these runs has a value of %s%s", where, metric,
         metric == "train_eval_acc" and " (measured only when the sweep sets eval_train = true)" or "")

@@ -112,7 +112,7 @@ function runs.metric_info(metric, where)
     local names = {}
     for name in pairs(runs.metrics) do names[#names + 1] = name end
     table.sort(names)
-    errors.raise("%sunknown metric '%s' (one of: %s)", where and where .. ": " or "", tostring(metric),
+    errors.raise("%sunknown metric %s (one of: %s)", where and where .. ": " or "", errors.value(metric),
                  table.concat(names, ", "))
   end
   return info
@@ -125,14 +125,26 @@ function runs.value_text(v)
   return tostring(v)
 end
 
---- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses); no "±" without a std.
+-- x with `digits` decimals: NaN and infinities by name ("NaN", "inf",
+-- "-inf"), beyond 10^15 in scientific notation (not hundreds of digits), and
+-- no sign on a value that rounds to zero ("-0.00" is "0.00").
+local function fixed(x, digits)
+  if x ~= x then return "NaN" end
+  if x == math.huge or x == -math.huge then return x > 0 and "inf" or "-inf" end
+  if math.abs(x) >= 1e15 then return ("%." .. digits .. "e"):format(x) end
+  local text = ("%." .. digits .. "f"):format(x)
+  return text:match("^%-[0.]+$") and text:sub(2) or text
+end
+
+--- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses); no "±" without a
+--- std; a value that is not a finite number shown as NaN, inf or -inf.
 function runs.format(metric, mean, std)
   local info = runs.metrics[metric] or {}
   local digits = (info.unit == "%" or info.unit == "pp") and 2 or info.unit == "s" and 1 or 4
   local unit = info.unit and " " .. info.unit or ""
   if mean == nil then return "–" end
-  if std == nil then return ("%." .. digits .. "f%s"):format(mean, unit) end
-  return ("%." .. digits .. "f ± %." .. digits .. "f%s"):format(mean, std, unit)
+  if std == nil then return fixed(mean, digits) .. unit end
+  return ("%s ± %s%s"):format(fixed(mean, digits), fixed(std, digits), unit)
 end
 
 --- runs.new(sweep_description) -> an empty Runs; sweeps fill .variations.
