@@ -129,6 +129,7 @@ T.case("verdict words: vs-best cells and claims in both languages", function()
   T.fails(function() words.set("fr") end, "unknown language 'fr'")
   T.eq(words.default("神经元数量"), "zh", "a Chinese title")
   T.eq(words.default("neurons"), "en", "an English title")
+  T.eq(words.default("实验 caf\xe9"), "zh", "a Chinese title with a byte that is not UTF-8")
 end)
 
 local zh_md, zh_gp = run("zh_report", "")

@@ -394,11 +394,14 @@ local function check_metric(where, metric, runs)
       if last and runs_lib.value(last, metric) ~= nil then return end
     end
   end
-  local all_diverged = #runs.variations > 0
+  local seeds, diverged = 0, 0
   for _, v in ipairs(runs.variations) do
-    for _, s in ipairs(v.seeds) do all_diverged = all_diverged and s.diverged end
+    for _, s in ipairs(v.seeds) do
+      seeds = seeds + 1
+      if s.diverged then diverged = diverged + 1 end
+    end
   end
-  if all_diverged then
+  if seeds > 0 and diverged == seeds then
     raise("%s: every run of these variations diverged, so none has a value of %s to show "
           .. "(a smaller learning rate, or this block left out)", where, metric)
   end

@@ -19,6 +19,7 @@
 -- time first: runs in order of decreasing cost (parameters × epochs ×
 -- training samples; ties by plan index), each to the shard with the least
 -- cost so far (ties to the lowest shard number).
+local escape = require "nnlab.notebook.escape"
 local hash = require "nnlab.notebook.hash"
 local json = require "nnlab.notebook.json"
 local splitmix = require "nnlab.splitmix"
@@ -208,8 +209,7 @@ end
 -- Columns text takes on a terminal: East Asian wide characters take two.
 local function columns(text)
   local n = 0
-  if not utf8.len(text, 1, -1, true) then return #text end -- not UTF-8: a column a byte
-  for _, c in utf8.codes(text, true) do
+  for _, c in utf8.codes(escape.utf8(text), true) do -- bytes that are not UTF-8 as U+FFFD, a column each
     local wide = (c >= 0x1100 and c <= 0x115F) or (c >= 0x2E80 and c <= 0xA4CF) or (c >= 0xAC00 and c <= 0xD7A3)
                  or (c >= 0xF900 and c <= 0xFAFF) or (c >= 0xFE30 and c <= 0xFE4F) or (c >= 0xFF00 and c <= 0xFF60)
                  or (c >= 0xFFE0 and c <= 0xFFE6)

@@ -433,8 +433,9 @@ function words.language() return current end
 --- Unified Ideographs and their extension A, the CJK punctuation, kana, or
 --- full-width forms).
 function words.has_cjk(text)
-  if not utf8.len(text, 1, -1, true) then return false end -- not UTF-8 (the report shows it as U+FFFD)
-  for _, c in utf8.codes(text, true) do
+  -- bytes that are not UTF-8 as U+FFFD (as the report shows them): a Chinese
+  -- title with one Latin-1 byte is still Chinese
+  for _, c in utf8.codes(require("nnlab.notebook.escape").utf8(text), true) do
     if (c >= 0x3000 and c <= 0x30FF) or (c >= 0x3400 and c <= 0x4DBF) or (c >= 0x4E00 and c <= 0x9FFF)
        or (c >= 0xF900 and c <= 0xFAFF) or (c >= 0xFF00 and c <= 0xFFEF) then
       return true
