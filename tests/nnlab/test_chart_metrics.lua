@@ -125,6 +125,19 @@ for _, case in ipairs(refused) do
   end)
 end
 
+T.case("a history that diverged in its first epoch is still drawn: its key entry on an empty plot", function()
+  local o, s = run("diverged_fit", "en", [[
+local model = nn.Sequential { nn.Linear(16, 4), nn.ReLU(), nn.Linear(4, 10) }
+local h = lab.fit { model = model, loss = nn.CrossEntropyLoss(), epochs = 2,
+  optimizer = optim.SGD(model:parameters(), { lr = 1e38 }), train = lab.data.DataLoader(train, { batch_size = 10 }) }
+lab.chart(h, { y = "train_loss" })]])
+  T.eq(s, 0, "runs\n" .. o)
+  local md = T.read(dir .. "/reports/diverged_fit.md")
+  T.truthy(not md:find("not drawn", 1, true), "gnuplot drew it (it asserted on a plot of key entries alone)\n" .. md)
+  T.contains(T.read(dir .. "/reports/diverged_fit/fig1-train_loss-epoch.gp"), "plot NaN notitle, ", "a plot with nothing drawn")
+  T.truthy(T.read(dir .. "/reports/diverged_fit/fig1-train_loss-epoch.png"), "the picture")
+end)
+
 T.case("a Chinese report's keys and axis are Chinese", function()
   local o, s = run("zh", "zh", [[lab.chart(runs, { y = { "train_acc", "test_acc" } })
 lab.chart(runs, { y = "lr" })]])

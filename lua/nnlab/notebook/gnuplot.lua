@@ -164,6 +164,11 @@ function gnuplot.chart(c)
     lines[#lines + 1] = "set xtics 1"
   end
   if c.xrange then lines[#lines + 1] = ("set xrange [%s:%s]"):format(number(c.xrange[1]), number(c.xrange[2])) end
+  if index == 0 then -- every series diverged: key entries alone, on which gnuplot 5.4 asserts
+    if not c.xrange then lines[#lines + 1] = c.logx and "set xrange [1:10]" or "set xrange [0:1]" end
+    lines[#lines + 1] = "set yrange [0:1]"
+    table.insert(clauses, 1, "NaN notitle") -- something plotted, nothing drawn
+  end
   lines[#lines + 1] = "plot " .. table.concat(clauses, ", \\\n     ")
   return table.concat(lines, "\n") .. "\n", table.concat(data)
 end
