@@ -812,12 +812,16 @@ static nn_status number_the_classes(csv_reader *r)
         parse_number(s, strlen(s), &v);
         cell_shown(shown, s, strlen(s));
         const char *before = NULL, *after = "";
-        if (!(v == floor(v)))
+        char above[64];
+        if (!(v == floor(v))) {
             before = "", after = " is not an integer class number (for a float target set regression)";
-        else if (v < 0)
+        } else if (v < 0) {
             before = "class number ", after = " is negative";
-        else if (v > CSV_MAX_CLASS_NUMBER)
-            before = "class number ", after = " is above 65534 (at most 65535 classes)";
+        } else if (v > CSV_MAX_CLASS_NUMBER) {
+            snprintf(above, sizeof above, " is above %u (at most %u classes)",
+                     (unsigned)CSV_MAX_CLASS_NUMBER, NN_MAX_CLASSES);
+            before = "class number ", after = above;
+        }
         if (before) {
             free(number);
             return cell_fail(r, set->first_line[k], r->target_column, "%s'%s'%s", before, shown, after);

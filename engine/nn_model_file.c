@@ -178,14 +178,15 @@ static nn_status create_temporary(const char *path, char *tmp, size_t size, FILE
 {
     static atomic_uint counter;
     *file = NULL;
+    const char *slash = strrchr(path, '/');
+    int folder = slash ? (int)(slash - path) + 1 : 0;
+    long pid = (long)getpid();
     for (int attempt = 0; attempt < TEMPORARY_NAME_TRIES; attempt++) {
         unsigned n = atomic_fetch_add(&counter, 1u);
-        if (snprintf(tmp, size, "%s.tmp.%ld.%u", path, (long)getpid(), n) >= (int)size)
+        if (snprintf(tmp, size, "%s.tmp.%ld.%u", path, pid, n) >= (int)size)
             return nn_fail(NN_EINVAL, "%s: path too long", path);
-        const char *slash = strrchr(path, '/');
-        int folder = slash ? (int)(slash - path) + 1 : 0;
         if (strlen(tmp + folder) > NAME_MAX)
-            snprintf(tmp, size, "%.*s.nnlab-save.tmp.%ld.%u", folder, path, (long)getpid(), n);
+            snprintf(tmp, size, "%.*s.nnlab-save.tmp.%ld.%u", folder, path, pid, n);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno == EEXIST)
             continue;

@@ -62,9 +62,9 @@ static _Atomic double min_flops = NN_THREADS_MIN_FLOPS;
 static pthread_once_t fork_hooks_once = PTHREAD_ONCE_INIT;
 
 #define JOB_GENERATION(job) ((job) >> 32)
-#define JOB_PARTS(job) ((int)(((job) >> 16) & 0xffff))
-#define JOB_NEXT(job) ((int)((job) & 0xffff))
-#define JOB_PARTS_MAX 0xffff
+#define JOB_PARTS_MAX 0xffff /* parts and next part: 16 bits each */
+#define JOB_PARTS(job) ((int)(((job) >> 16) & JOB_PARTS_MAX))
+#define JOB_NEXT(job) ((int)((job) & JOB_PARTS_MAX))
 _Static_assert(NN_THREADS_MAX < JOB_PARTS_MAX, "a thread count fits in 16 bits");
 
 nn_status nn_threads_set(int threads)

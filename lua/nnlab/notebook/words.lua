@@ -6,6 +6,8 @@
 -- test checks it). Numbers, units (%, s), code (`epochs`), file names and
 -- model/optimizer descriptions (Linear(784→64) → Sigmoid, SGD(lr=0.01)) are
 -- not words: they go in as they are.
+local escape = require "nnlab.notebook.escape"
+
 local words = {}
 
 local current = "en"
@@ -435,7 +437,7 @@ function words.language() return current end
 function words.has_cjk(text)
   -- bytes that are not UTF-8 as U+FFFD (as the report shows them): a Chinese
   -- title with one Latin-1 byte is still Chinese
-  for _, c in utf8.codes(require("nnlab.notebook.escape").utf8(text), true) do
+  for _, c in utf8.codes(escape.utf8(text), true) do
     if (c >= 0x3000 and c <= 0x30FF) or (c >= 0x3400 and c <= 0x4DBF) or (c >= 0x4E00 and c <= 0x9FFF)
        or (c >= 0xF900 and c <= 0xFAFF) or (c >= 0xFF00 and c <= 0xFFEF) then
       return true
