@@ -4,7 +4,7 @@
 -- listed variations (the docs' own example, and ones that leave a key out),
 -- a boolean x axis; lab.table/lab.chart options that cannot render; the
 -- header's list of variations, schedule and normalisation; "1 seed"; false in
--- results.csv; lab.md with a nil value; a file named `.lua`. Each case writes
+-- results.csv; lab.md with a nil value; a blank title; a file named `.lua`. Each case writes
 -- a small experiment; the line marked `--<` is the one an error must name.
 local T = require "testlib"
 local E = require "fixtures.experiment"
@@ -196,6 +196,12 @@ T.case("lab.md with a nil value is refused at the user's line", function()
 local missing
 lab.md("value: %s", missing) --<
 ]], "lab.md: value 1 for the pattern is nil")
+end)
+
+T.case("a blank title is refused at the user's line: it would be a bare heading", function()
+  expect_error("blank_title", [[
+lab.title " \t " --<
+]], "lab.title: the title is blank (leave lab.title out to use the file's name)")
 end)
 
 T.case("an experiment file named .lua is refused: its report would be reports/.md", function()

@@ -310,6 +310,7 @@ end
 --- lab.title(text): the report's title (default: the file's name).
 function notebook.title(text)
   if type(text) ~= "string" then raise("lab.title: expected a string") end
+  if not text:find("%S") then raise("lab.title: the title is blank (leave lab.title out to use the file's name)") end
   current().title = text
 end
 
