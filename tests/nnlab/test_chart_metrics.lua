@@ -3,7 +3,8 @@
 -- with the shared unit on the y axis; metrics of different units on one axis,
 -- an unknown metric in the list and more than four are errors at the user's
 -- line. lr (the learning rate per epoch) is a metric: charted it shows a
--- StepLR schedule's steps; a table refuses to pick a best by it.
+-- StepLR schedule's steps; a table refuses to pick a best by it. A sweep whose
+-- every run diverged still gets its table and charts, each run marked diverged.
 local T = require "testlib"
 
 local dir = T.tmpdir("chart_metrics")
@@ -109,12 +110,6 @@ local refused = {
   { "label", [[lab.table(runs, { label = "x" }) --<]],
     "lab.table: option 'label' names a history's line; a sweep's runs are named by their parameters" },
   { "title_table", [[lab.chart(runs, { title = { "x" } }) --<]], "option 'title' must be a string, got a table" },
-  -- every run diverged: said so, where the message said test_acc was never measured
-  { "all_diverged", [[local wild = lab.sweep { name = "wild", vary = { hidden = { 4 } }, seeds = 1, epochs = 2,
-  batch_size = 10, train = train, test = test,
-  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
-  optimizer = function(_, params) return optim.SGD(params, { lr = 1e38 }) end }
-lab.chart(wild) --<]], "lab.chart: y: every run of these variations diverged, so none has a value of test_acc" },
 }
 for _, case in ipairs(refused) do
   T.case(("refused at the user's line: %s"):format(case[3]), function()
@@ -136,6 +131,28 @@ lab.chart(h, { y = "train_loss" })]])
   T.truthy(not md:find("not drawn", 1, true), "gnuplot drew it (it asserted on a plot of key entries alone)\n" .. md)
   T.contains(T.read(dir .. "/reports/diverged_fit/fig1-train_loss-epoch.gp"), "plot NaN notitle, ", "a plot with nothing drawn")
   T.truthy(T.read(dir .. "/reports/diverged_fit/fig1-train_loss-epoch.png"), "the picture")
+end)
+
+T.case("a sweep whose every run diverged is reported: diverged rows, and charts of key entries", function()
+  local o, s = run("all_diverged", "en", [[local wild = lab.sweep { name = "wild", vary = { hidden = { 4, 8 } }, seeds = 2,
+  epochs = 2, batch_size = 10, train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 1e38 }) end }
+lab.table(wild, { metrics = { "test_acc", "train_loss" } })
+lab.chart(wild)
+lab.chart(wild, { x = "hidden", y = "test_loss" })]])
+  T.eq(s, 0, "runs\n" .. o)
+  local md = T.read(dir .. "/reports/all_diverged.md")
+  T.contains(md, "| 4 | diverged | diverged | – |", "a variation's row")
+  T.contains(md, "| 8 | diverged | diverged | – |", "the other's")
+  T.truthy(not md:find("not drawn", 1, true), "both charts drawn\n" .. md)
+  local per_epoch = T.read(dir .. "/reports/all_diverged/fig1-test_acc-epoch.gp")
+  T.contains(per_epoch, "set yrange [0:100]", "a percentage's range")
+  T.contains(per_epoch, "title 'hidden=8: diverged'", "each variation in the key")
+  local final = T.read(dir .. "/reports/all_diverged/fig2-test_loss-hidden.gp")
+  T.contains(final, "set yrange [0:1]", "a loss's range")
+  T.contains(final, "title 'hidden=4: diverged'", "each variation in the key")
+  T.truthy(T.read(dir .. "/reports/all_diverged/fig2-test_loss-hidden.png"), "the picture")
 end)
 
 T.case("a Chinese report's keys and axis are Chinese", function()

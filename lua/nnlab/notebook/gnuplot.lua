@@ -104,6 +104,7 @@ end
 --- mean ± std band; "errorbars": points with error bars), key (gnuplot key
 --- position, e.g. "bottom right"; another corner when data lies under it
 --- and that one is emptier), logx (bool), xtics ({ { x, "label" } }),
+--- percent (bool: y is a percentage, 0 to 100 on a chart with no points),
 --- series = { { title, points = { { x, mean, std, n } } } }; a series
 --- without points (e.g. diverged) appears in the key only. band (optional):
 --- { title, points = { { x, low, high } } }, a grey range drawn first (the
@@ -166,7 +167,7 @@ function gnuplot.chart(c)
   if c.xrange then lines[#lines + 1] = ("set xrange [%s:%s]"):format(number(c.xrange[1]), number(c.xrange[2])) end
   if index == 0 then -- every series diverged: key entries alone, on which gnuplot 5.4 asserts
     if not c.xrange then lines[#lines + 1] = c.logx and "set xrange [1:10]" or "set xrange [0:1]" end
-    lines[#lines + 1] = "set yrange [0:1]"
+    lines[#lines + 1] = c.percent and "set yrange [0:100]" or "set yrange [0:1]"
     table.insert(clauses, 1, "NaN notitle") -- something plotted, nothing drawn
   end
   lines[#lines + 1] = "plot " .. table.concat(clauses, ", \\\n     ")

@@ -761,7 +761,7 @@ local function chart_spec(block, number)
   for i, y in ipairs(ys) do labels[i] = metric_label(y) end
   local c = { file = ("fig%d-%s-%s"):format(number, table.concat(ys, "-"), escape.file_name(x)), series = {},
               metrics_label = table.concat(labels, W("sep_group")),
-              key = info.higher_is_better and "bottom right" or "top right" }
+              key = info.higher_is_better and "bottom right" or "top right", percent = info.unit == "%" }
   if #ys == 1 then
     c.ylabel = info.unit and W("axis_unit", labels[1], info.unit) or labels[1]
   else -- several metrics: the axis says their shared unit, or (without one) names them
