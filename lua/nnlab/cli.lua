@@ -539,6 +539,11 @@ function cli.main(args, lua_dir)
   collectgarbage("incremental", 120)
   collectgarbage("generational", 5)
   local command = args[1]
+  local takes_no_arguments = { help = true, ["--help"] = true, ["-h"] = true, version = true, ["--version"] = true }
+  if takes_no_arguments[command] and args[2] ~= nil then
+    local see = command:find("help") and "for a command's options: nnlab COMMAND --help" or "see nnlab --help"
+    return fail(("%s takes no arguments, got '%s' (%s)"):format(command, shown(args[2]), see))
+  end
   if command == nil or command == "help" or command == "--help" or command == "-h" then
     io.write(USAGE)
     return command == nil and 1 or 0

@@ -47,6 +47,8 @@ local bad = {
   { { "run", fixtures .. "options.lua", "-j", "0" }, "-j needs a whole number" },
   { { "run" }, "run needs a Lua file" },
   { { "frobnicate" }, "unknown command 'frobnicate'" },
+  { { "version", "--threads", "4" }, "version takes no arguments, got '--threads'" },
+  { { "help", "run" }, "help takes no arguments, got 'run'" },
   { { "run", fixtures .. "options.lua", "extra.lua" }, "unexpected argument 'extra.lua'" },
 }
 for _, case in ipairs(bad) do
