@@ -11,8 +11,9 @@ local files = {}
 -- pure-Lua modules (nnlab.datasets, tested under stock lua5.4) can require this one.
 local function proc() return require("nnlab.core").proc end
 
--- errno of a file that does not exist (ENOENT: the same on every Linux and BSD).
-local ENOENT = 2
+-- errno of a file that does not exist (ENOENT), and of a path through a file
+-- that is not a folder (ENOTDIR): the same on every Linux and BSD.
+local ENOENT, ENOTDIR = 2, 20
 
 --- Creates a folder and its missing parents; returns true or nil, message.
 function files.mkdir_p(path)
@@ -162,7 +163,7 @@ function files.write_atomic(path, text)
 end
 
 --- The whole content of a regular file, or nil, message, missing (true when
---- the file does not exist). Anything else is refused unread, without
+--- the file does not exist, or could not: a folder on its path is a file). Anything else is refused unread, without
 --- waiting on it: "a FIFO, not a regular file" (its open would wait for a
 --- writer), likewise a device (/dev/zero never ends) or a folder. With
 --- max_bytes, a longer file is refused unread.
@@ -170,7 +171,7 @@ function files.read(path, max_bytes)
   local f, size, code = proc().open_regular(path) -- on failure: nil, message, errno
   if not f then
     local message = size:gsub("^cannot open ", "", 1) -- "cannot open PATH: cause" or "PATH: a FIFO, ..."
-    return nil, files.cause(message, path), code == ENOENT
+    return nil, files.cause(message, path), code == ENOENT or code == ENOTDIR
   end
   if max_bytes and size > max_bytes then
     f:close()

@@ -1,7 +1,8 @@
 -- Sweeps split over shards (README, "Sweeps beyond one machine"): `nnlab
--- plan`, `nnlab run --shard I/N [--plan HASH]`, `--no-train`, `--cache` and
--- the default cache folder. Shards meet only in the cache folder; the
--- assembled report equals, byte for byte, that of one machine.
+-- plan`, `nnlab run --shard I/N [--plan HASH]`, `--no-train`, `--cache`, the
+-- default cache folder and a cache path through a file. Shards meet only in
+-- the cache folder; the assembled report equals, byte for byte, that of one
+-- machine.
 local T = require "testlib"
 
 local dir = T.tmpdir("shards")
@@ -202,6 +203,20 @@ else
     os.execute("chmod -R u+w " .. T.quote(cache))
   end)
 end
+
+T.case("a cache 'folder' that is a file is named as such before training, not as a damaged entry", function()
+  local file = dir .. "/a-file"
+  T.write(file, "not a folder\n")
+  for _, cache_dir in ipairs({ file, file .. "/below" }) do
+    local out, status = T.nnlab_run({ "run", script, "--cache", cache_dir, "--out", dir .. "/file-out", "--quiet" })
+    T.eq(status, 1, out)
+    local first = out:match("^[^\n]*")
+    T.contains(first, "cannot create the cache folder " .. cache_dir .. ": " .. file .. ": Not a directory", "the cause")
+    T.contains(first, "nothing was trained", "before training")
+    T.truthy(not out:find("damaged", 1, true), "no entry called damaged\n" .. out)
+  end
+  T.eq(T.read(file), "not a folder\n", "the file left as it was")
+end)
 
 T.case("the default cache is .cache/nnlab in the experiment's project root, whatever the current folder", function()
   local project, elsewhere = dir .. "/project", dir .. "/elsewhere"
