@@ -151,6 +151,9 @@ function cli.parse_run(args)
           error(("--plan needs the hash nnlab plan FILE --hash prints, got '%s'"):format(shown(opts.plan)), 0)
         end
       elseif a == "--json" or a == "--count" or a == "--hash" then
+        if opts.plan_output and opts.plan_output ~= a:sub(3) then
+          error(("--%s and %s each choose what nnlab plan prints: give one"):format(opts.plan_output, a), 0)
+        end
         opts.plan_output = a:sub(3)
       elseif a == "--shards" or a:match("^%-%-shards=") then
         local v = a == "--shards" and value_of("--shards") or a:sub(10)
@@ -207,6 +210,9 @@ function cli.parse(command, args)
   end
   if opts.plan and not opts.shard then return nil, "--plan goes with --shard I/N (it checks the shard's plan)" end
   if opts.shard and opts.no_train then return nil, "--shard trains its share and --no-train forbids training: give one" end
+  if opts.shards and (opts.plan_output == "count" or opts.plan_output == "hash") then
+    return nil, ("--shards lists each run's shard, which --%s does not print: give one"):format(opts.plan_output)
+  end
   return opts
 end
 
