@@ -323,4 +323,57 @@ T.case("a packed history reads as the list it packs: values, their types, absent
   T.eq(runs.pack_history(odd), odd, "a field it does not know keeps the list as it is")
 end)
 
+-- Three seeds per variation with hand-picked test accuracies (a custom run's).
+local function acc_runs(by_label)
+  local variations = {}
+  for i, entry in ipairs(by_label) do
+    local seeds = {}
+    for s, acc in ipairs(entry[2]) do seeds[s] = seed_result(s, acc) end
+    variations[i] = { label = entry[1], values = { v = entry[1] }, params = { v = entry[1] }, seeds = seeds }
+  end
+  return runs.new { name = "v", keys = { "v" }, seeds = { 1, 2, 3 }, epochs = 1, variations = variations }
+end
+
+T.case("a NaN mean (a run function's 0/0) is never the best, and its NaN p counts as no evidence", function()
+  local r = acc_runs { { "nan", { 0 / 0, 90, 91 } }, { "good", { 80, 81, 83 } }, { "bad", { 70, 72, 71 } } }
+  T.eq(r:best().label, "good", "the best is the best of the numbers")
+  local cells, best = r:versus_best()
+  T.eq(best.label, "good", "versus_best agrees")
+  T.eq(cells[2].code, "best", "good is marked best")
+  local adjusted = require("nnlab.notebook.stats").holm { 0 / 0, 0.01, 0 / 0, 0.2 }
+  T.close(adjusted[2], 0.04, 1e-12, "0.01 is the smallest of 4: x4, as if the NaNs were 1")
+  T.eq(adjusted[1], 1, "a NaN p adjusts to 1")
+end)
+
+T.case("seeds without spread: the cell says no difference is detectable, never 'detectable >= 0'", function()
+  local r = acc_runs { { "a", { 91, 92, 93 } }, { "b", { 81, 82, 83 } } }
+  local c = r:compare("b", "a")
+  T.eq(c.detectable, math.huge, "none detectable")
+  T.eq(c.text, "can't tell (p = 0.25; no spread: these seeds can show no difference)", "the text")
+  local cells = r:versus_best()
+  T.contains(require("nnlab.notebook.words").versus_best(cells[2], "%"), "these seeds can show no difference",
+             "the table's cell")
+end)
+
+T.case("p values are cut to two digits, not rounded across the level; amounts have no e-notation", function()
+  local words = require "nnlab.notebook.words"
+  T.eq(words.p(0.0496), "= 0.049", "0.0496 beside differs"); T.eq(words.p(0.0504), "= 0.05", "0.0504")
+  T.eq(words.p(0.29), "= 0.29", "no cut below the value"); T.eq(words.p(0.999), "= 0.99", "0.999")
+  T.eq(words.p(1), "= 1", "1"); T.eq(words.p(0.0004), "< 0.001", "small")
+  T.eq(words.amount(123, "%"), "123 pp", "a large amount"); T.eq(words.amount(99.7, "pp"), "100 pp", "rounds up to 100")
+  T.eq(words.amount(1.234, "%"), "1.2 pp", "two digits")
+end)
+
+T.case("runs:curve takes any selector and names a bad one or a misspelt metric", function()
+  local r = acc_runs { { "a", { 91, 92, 93 } }, { "b", { 81, 82, 83 } } }
+  T.close(r:curve({ v = "b" }, "test_acc")[1].mean, 82, 1e-12, "parameter values")
+  T.close(r:curve("a", "test_acc")[1].mean, 92, 1e-12, "a label")
+  T.close(r:curve(r:best(), "test_acc")[1].mean, 92, 1e-12, "a summary row")
+  T.close(r:curve(r.variations[2], "test_acc")[1].mean, 82, 1e-12, "a variation")
+  T.fails(function() r:curve({ v = "c" }, "test_acc") end, "runs:curve: no variation matches { v=c }")
+  T.fails(function() r:curve("a", "test_accc") end, "runs:curve: unknown metric 'test_accc'")
+  T.fails(function() r:versus_best("test_acc", 95) end, "versus_best: level must be between 0 and 1")
+  T.fails(function() r:compare("a", "b", { metric = "test_acc" }) end, "compare: metric: unknown metric a table")
+end)
+
 T.done()

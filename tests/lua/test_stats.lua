@@ -124,6 +124,49 @@ T.case("constant sides: no p = 0 (paired t falls back to the exact sign-flip p)"
   T.truthy(stats.compare({ 1, 1, 1 }, { 2, 2, 2, 2 }).p > 0, "unequal sizes: p > 0")
 end)
 
+T.case("no spread up to rounding is no spread: 84.78 - 84.76 in every seed is not p = 1e-26", function()
+  -- accuracies as a run computes them, 100 * correct / 10000: two fewer correct in every seed
+  local a, b = {}, {}
+  for i, correct in ipairs({ 8478, 8459, 8487 }) do a[i], b[i] = 100 * correct / 10000, 100 * (correct - 2) / 10000 end
+  T.truthy(stats.std({ a[1] - b[1], a[2] - b[2], a[3] - b[3] }) > 0, "the differences differ in their last bits")
+  local paired = stats.compare(a, b, { paired = true })
+  T.close(paired.p, 0.25, 1e-15, "paired: the exact sign-flip p, 2/2^3"); T.eq(paired.differs, false, "can't tell")
+  T.eq(paired.exact, true, "exact")
+  T.eq(paired.detectable, math.huge, "3 seeds without spread detect no difference at all (never 0)")
+  local welch = stats.compare({ 97.13, 97.13, 97.13 }, { 97.03, 97.03, 97.03 })
+  T.close(welch.p, 2 / 20, 1e-15, "both sides constant: the label permutation p 2 / C(6,3)")
+  T.close(stats.compare({ 0.1, 0.1, 0.1 }, { 0.2, 0.2, 0.2 }).p, 0.1, 1e-15, "the same at 0.1 against 0.2")
+  local five = {}
+  for i = 1, 5 do five[i] = 100 * 28 / 30 end
+  local other = {}
+  for i = 1, 5 do other[i] = 100 * 10 / 30 end
+  T.close(stats.compare(five, other, { paired = true }).p, 2 / 32, 1e-15, "5 seeds: 2/2^5")
+  T.eq(stats.compare(five, other, { paired = true }).detectable, math.huge, "2/32 is not below 0.05")
+  local six_a, six_b = {}, {}
+  for i = 1, 6 do six_a[i], six_b[i] = 100 * (8000 + i) / 10000, 100 * (7998 + i) / 10000 end
+  local six = stats.compare(six_a, six_b, { paired = true })
+  T.close(six.p, 2 / 64, 1e-15, "6 seeds: 2/64"); T.eq(six.differs, true, "6 seeds all +0.02 differ")
+  T.eq(six.detectable, 0, "6 seeds without spread detect any difference")
+  -- a real spread, however small against the values, is kept
+  local tiny = stats.compare({ 1000, 1000.001, 1000.002 }, { 999, 999.002, 999.001 }, { paired = true })
+  T.truthy(tiny.exact == nil and tiny.p < 0.01, "a spread of 1e-6 of the values is noise, not rounding")
+end)
+
+T.case("TOST without spread: the exact one-sided tests, never equivalence for free", function()
+  local r = stats.tost({ 90, 91, 92 }, { 90, 91, 92 }, 0.1, { paired = true })
+  T.close(r.p, 1 / 8, 1e-15, "3 pairs, delta 0: each one-sided sign-flip p is 1/2^3")
+  T.eq(r.equivalent, false, "3 seeds cannot show equivalence"); T.eq(r.exact, true, "exact")
+  local six = stats.tost({ 1, 2, 3, 4, 5, 6 }, { 1, 2, 3, 4, 5, 6 }, 0.1, { paired = true })
+  T.close(six.p, 1 / 64, 1e-15, "6 pairs: 1/64"); T.eq(six.equivalent, true, "6 identical pairs are equivalent")
+  local outside = stats.tost({ 2, 3, 4, 5, 6, 7 }, { 1, 2, 3, 4, 5, 6 }, 0.5, { paired = true })
+  T.eq(outside.p, 1, "a constant difference beyond the margin: p = 1"); T.eq(outside.equivalent, false, "not equivalent")
+  local unpaired = stats.tost({ 5, 5, 5 }, { 5, 5, 5 }, 0.1)
+  T.close(unpaired.p, 1 / 20, 1e-15, "unpaired, both constant: 1 / C(6,3)"); T.eq(unpaired.equivalent, false, "0.05 is not below 0.05")
+  local v = stats.judge({ 90, 91, 92 }, { 90, 91, 92 }, "similar", { margin = 0.1, paired = true })
+  T.eq(v.verdict, "cant_tell", "judge: no equivalence from three identical seeds"); T.close(v.p, 1 / 8, 1e-15, "with its p")
+  stats.correct_family({ v }); T.close(v.p_adjusted, 1 / 8, 1e-15, "and a member of the family")
+end)
+
 T.case("sign flip: exact counts over all 2^n flips", function()
   T.close(stats.sign_flip({ 0.4, 0.2, 0.1 }, { 0, 0, 0 }).p, 2 / 8, 1e-15, "n = 3: the smallest p is 0.25")
   T.close(stats.sign_flip(px, py).p, 2 / 32, 1e-15, "n = 5: 2 of 32")

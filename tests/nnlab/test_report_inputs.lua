@@ -151,6 +151,28 @@ lab.table(runs, { rows = "hidden", columns = "lr" }) --<
 ]], "lab.table: rows and columns: 'a' and 'b' have the same hidden and lr, and a cell holds one variation")
 end)
 
+T.case("a grid table refuses the options of a list table, which it would ignore", function()
+  local grid = [[
+local runs = lab.sweep { vary = { hidden = { 4, 8 }, lr = { 0.1, 0.2 } }, seeds = 1, epochs = 1, batch_size = 50,
+  train = train, test = test, model = model, optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+]]
+  expect_error("grid_compare", grid .. [[
+lab.table(runs, { rows = "hidden", columns = "lr", compare = "test_loss" }) --<
+]], "lab.table: compare goes with a list table; a grid (rows and columns) shows one metric = ...")
+  expect_error("grid_top", grid .. [[
+lab.table(runs, { rows = "hidden", columns = "lr", top = 1 }) --<
+]], "lab.table: top goes with a list table")
+end)
+
+T.case("top = 4 / 2 is 2 rows, as every whole-number option takes it", function()
+  local md = good_run("top_float", [[
+local runs = lab.sweep { vary = { hidden = { 4, 8, 12 } }, seeds = 1, epochs = 1, batch_size = 50, train = train,
+  test = test, model = model, optimizer = sgd }
+lab.table(runs, { top = 4 / 2 })
+]])
+  T.contains(md, "_The best 2 of 3 variations", "two rows, and a line for the rest")
+end)
+
 -- ---- finding 11: the report's smaller parts -------------------------------------------
 
 T.case("the header names the schedule and the normalisation; one seed is '1 seed'", function()

@@ -5,7 +5,8 @@
 -- with a sweep, list and grid tables and charts writes a report (and .gp
 -- scripts) with no English word outside code, file names and numbers; the
 -- same experiment with lab.language "en" writes no CJK character outside
--- its own prose. The catalogues have the same keys and format specifiers.
+-- its own prose; runs:compare's text, made while the file runs, too. The
+-- catalogues have the same keys and format specifiers.
 local T = require "testlib"
 local words = require "nnlab.notebook.words"
 
@@ -36,6 +37,7 @@ lab.table(runs, { rows = "hidden", columns = "lr" })
 lab.chart(runs)
 lab.chart(runs, { y = "train_loss", title = "测试准确率随轮次的变化" })
 lab.chart(runs, { x = "lr" })
+lab.md("%%s", runs:compare({ hidden = 4, lr = 0.05 }, { hidden = 8, lr = 0.1 }).text) -- the words, as the file runs
 lab.md "结论：看表。"
 ]]):format(language_line, data, data)
 end

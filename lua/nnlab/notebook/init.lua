@@ -140,6 +140,12 @@ local function apply_overrides(s, spec)
   return copy or spec, overridden
 end
 
+-- The language of the words nnlab writes (words.set) follows the report's
+-- while the file runs too: runs:compare(...).text is in it.
+local function follow_language(s)
+  words.set(s.language or words.default(s.title or s.name))
+end
+
 --- notebook.begin(opts) starts a run: opts are the command line's (script,
 --- out, jobs, force, quiet, set, set_order; all optional). The run's clock
 --- starts here. At each lab.sweep, a --set key that is a typo of a
@@ -186,6 +192,7 @@ function notebook.begin(opts)
     overridden = {}, -- the --set keys that replaced a vary axis (a set)
   }
   local s = state
+  follow_language(s)
   last_loaded = s.loaded
   if opts.script then s.sources[1] = { path = opts.script, sha256 = provenance.sha256(opts.script) } end
   -- `nnlab run FILE --help` stops the file at its first training step
@@ -311,7 +318,9 @@ end
 function notebook.title(text)
   if type(text) ~= "string" then raise("lab.title: expected a string") end
   if not text:find("%S") then raise("lab.title: the title is blank (leave lab.title out to use the file's name)") end
-  current().title = text
+  local s = current()
+  s.title = text
+  follow_language(s)
 end
 
 --- lab.language(language): the language of every word the report
@@ -323,7 +332,9 @@ function notebook.language(language)
     raise("lab.language: expected \"zh\" or \"en\", got %s",
           type(language) == "string" and ("'%s'"):format(language) or type(language))
   end
-  current().language = language
+  local s = current()
+  s.language = language
+  follow_language(s)
 end
 
 --- lab.md(text, ...): a block of Markdown prose. With more arguments, text
@@ -453,7 +464,7 @@ function notebook.table(runs, opts)
   local top -- false (every row) is a value here, not "not given"
   if type(opts) == "table" then top = rawget(opts, "top") end
   opts = options.check("lab.table", opts, TABLE_OPTIONS)
-  opts.top = top
+  opts.top = type(top) == "number" and math.tointeger(top) or top -- 10 / 2 is 5, as for every whole-number option
   if opts.metrics then
     local n = #opts.metrics
     for k in pairs(opts.metrics) do
@@ -477,6 +488,11 @@ function notebook.table(runs, opts)
   end
   local grid = opts.rows ~= nil or opts.columns ~= nil
   if grid then
+    for _, list_only in ipairs { "metrics", "compare", "top" } do
+      if opts[list_only] ~= nil then
+        raise("lab.table: %s goes with a list table; a grid (rows and columns) shows one metric = ...", list_only)
+      end
+    end
     local keys = table.concat(runs.keys, ", ")
     if #runs.keys ~= 2 or opts.rows == opts.columns then
       raise("lab.table: rows and columns need a sweep that varies exactly two parameters (this one varies: %s)",

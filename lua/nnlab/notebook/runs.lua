@@ -278,9 +278,10 @@ local function higher_is_better(metric)
 end
 
 -- Whether summary row `row` beats `best` (nil: none yet) as runs.best_row
--- picks: no seed diverged, a mean, and a better one (the first of equals stays).
+-- picks: no seed diverged, a mean (not NaN, which a run function may
+-- return), and a better one (the first of equals stays).
 local function beats(row, best, higher)
-  return row.diverged == 0 and row.mean ~= nil and
+  return row.diverged == 0 and row.mean ~= nil and row.mean == row.mean and
          (not best or (higher and row.mean > best.mean) or (not higher and row.mean < best.mean))
 end
 
@@ -371,7 +372,7 @@ end
 -- (see runs:get), or an error that names the method (who) and the selector
 -- that picks none.
 local function summary_pair(self, who, a, b, metric)
-  metric_info(metric)
+  metric_info(metric, who .. ": metric")
   local va, vb = self:get(a), self:get(b)
   if not va then errors.raise("%s: no variation matches %s", who, selector_text(a)) end
   if not vb then errors.raise("%s: no variation matches %s", who, selector_text(b)) end
@@ -494,8 +495,11 @@ end
 --- and cells at once.
 function Runs:versus_best(metric, level, wanted)
   metric = metric or "test_acc"
-  local info = metric_info(metric)
+  local info = metric_info(metric, "versus_best: metric")
   level = level or (self.sequential and self.sequential.level) or 0.95
+  if type(level) ~= "number" or not (level > 0 and level < 1) then
+    errors.raise("versus_best: level must be between 0 and 1 (0.95 for 95 %%), got %s", errors.value(level))
+  end
   local keep
   if wanted then
     keep = {}
@@ -566,7 +570,7 @@ function Runs:versus_best(metric, level, wanted)
       if k then
         local t = tests[k]
         local sign = t.i == i and 1 or -1
-        cell = { code = not t.c.p and "untested" or (adjusted[k] < 1 - level) and "differs" or "cant_tell",
+        cell = { code = not t.c.p and "untested" or (adjusted[k] < stats.alpha(level)) and "differs" or "cant_tell",
                  reason = t.c.reason,
                  p = t.c.p, p_adjusted = adjusted[k], delta = t.c.delta and sign * t.c.delta,
                  detectable = t.c.detectable, test = t.c.test, n = t.c.n }
@@ -593,8 +597,16 @@ function Runs:undecided(metric, level)
 end
 
 --- runs:curve(variation, metric) -> per-epoch { { epoch, mean, std, n } }
---- over the seeds that did not diverge.
+--- over the seeds that did not diverge. variation: one of runs.variations,
+--- or any selector runs:get takes (a label, parameter values, a summary row).
 function Runs:curve(variation, metric)
+  metric_info(metric, "runs:curve")
+  local chosen = self:get(variation)
+  if not chosen then
+    for _, v in ipairs(self.variations) do if rawequal(v, variation) then chosen = v end end
+  end
+  if not chosen then errors.raise("runs:curve: no variation matches %s", selector_text(variation)) end
+  variation = chosen
   local points = {}
   for _, s in ipairs(variation.seeds) do
     if not s.diverged then

@@ -29,6 +29,29 @@ function stats.std(xs)
   return math.sqrt(ss / (n - 1))
 end
 
+-- A standard deviation at most this share of the largest magnitude among
+-- the values it came from is rounding, not seed-to-seed noise. Accuracies of
+-- 84.78 and 84.76 in three seeds give differences of 0.02 that differ in
+-- their last bits (an sd of about 1e-15): read as noise, t would be about
+-- 1e13 and p about 0. 1e-12 is some 4500 ulps, and a real spread of a
+-- metric is far larger (one test sample of 10^4 moves an accuracy by 1e-4
+-- of it).
+local ROUNDING = 1e-12
+
+-- The sample sd of values, or 0 when it is rounding (ROUNDING) of the
+-- magnitudes of the lists given (of values itself when none is); nil below
+-- two values.
+local function spread(values, ...)
+  local sd = stats.std(values)
+  if not sd then return nil end
+  local lists, scale = select("#", ...) > 0 and { ... } or { values }, 0
+  for _, list in ipairs(lists) do
+    for _, x in ipairs(list) do scale = math.max(scale, math.abs(x)) end
+  end
+  if sd <= ROUNDING * scale then return 0 end
+  return sd
+end
+
 -- ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9: about 15 significant digits).
 local lanczos = { 0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
                   -176.61502916214059, 12.507343278686905, -0.13857109526572012,
@@ -82,6 +105,13 @@ function stats.t_two_sided_p(t, df)
   return incomplete_beta(df / 2, 0.5, df / (df + t * t))
 end
 
+--- stats.alpha(level) -> 1 - level, the bar a p must be below, rounded to 12
+--- significant digits: 1 - 0.95 is 0.05000000000000004 in doubles, under
+--- which an exact p of 1/20 = 0.05 would count as significant.
+function stats.alpha(level)
+  return tonumber(("%.12g"):format(1 - level))
+end
+
 -- level as `who` takes it: a probability strictly between 0 and 1 (0.95, not
 -- 95: at 95 or 1 the quantile search would never end), else an error.
 local function check_level(who, level)
@@ -96,13 +126,14 @@ end
 --- nil and a reason when either side has fewer than two values (noise unknown).
 --- differs is true when p < 1 - level (level 0.95 by default; a level
 --- outside (0, 1), such as 95, is an error). Two exactly
---- repeatable sides (both standard deviations 0) differ when their means do.
+--- repeatable sides (both standard deviations 0, or rounding: ROUNDING)
+--- differ when their means do.
 function stats.welch(xs, ys, level)
   level = check_level("stats.welch", level or 0.95)
   local nx, ny = #xs, #ys
   if nx < 2 or ny < 2 then return nil, "needs at least two seeds per side to measure noise" end
   local mx, my = stats.mean(xs), stats.mean(ys)
-  local vx, vy = stats.std(xs) ^ 2 / nx, stats.std(ys) ^ 2 / ny
+  local vx, vy = spread(xs) ^ 2 / nx, spread(ys) ^ 2 / ny
   local se = math.sqrt(vx + vy)
   local delta = mx - my
   if se == 0 then
@@ -113,7 +144,7 @@ function stats.welch(xs, ys, level)
   local df = (vx + vy) ^ 2 / (vx ^ 2 / (nx - 1) + vy ^ 2 / (ny - 1))
   local p = stats.t_two_sided_p(t, df)
   local half = stats.t_quantile(level, df) * se
-  return { differs = p < 1 - level, p = p, t = t, df = df, delta = delta, se = se, level = level,
+  return { differs = p < stats.alpha(level), p = p, t = t, df = df, delta = delta, se = se, level = level,
            ci = { delta - half, delta + half } }
 end
 
@@ -263,8 +294,8 @@ end
 --- initial weights and shuffle). Pairing removes the seed-to-seed variation
 --- both sides share, so it sees effects Welch's test misses. xs and ys must
 --- have the same length (an error otherwise); nil and a reason below two
---- pairs. When every seed moved by exactly the same amount (the differences
---- have no spread) the t statistic is undefined: with delta = 0, p = 1; else
+--- pairs. When every seed moved by the same amount (the differences have
+--- no spread beyond rounding: ROUNDING) the t statistic is undefined: with delta = 0, p = 1; else
 --- p is NOT 0 (that would claim certainty from a handful of seeds) but the
 --- exact sign-flip p (stats.sign_flip, 2 / 2^n here), with exact = true and
 --- reason "every seed moved by the same amount"; ci is then {delta, delta}.
@@ -273,21 +304,21 @@ function stats.paired_t(xs, ys, level)
   local d = differences("stats.paired_t", xs, ys)
   local n = #d
   if n < 2 then return nil, "needs at least two seeds per side to measure noise" end
-  local delta, sd = stats.mean(d), stats.std(d)
+  local delta, sd = stats.mean(d), spread(d, xs, ys)
   local se = sd / math.sqrt(n)
   if se == 0 then
     if delta == 0 then
       return { differs = false, p = 1, t = 0, df = n - 1, delta = 0, se = 0, ci = { 0, 0 }, level = level, n = n }
     end
     local p = stats.sign_flip(xs, ys).p
-    return { differs = p < 1 - level, p = p, exact = true, t = delta > 0 and math.huge or -math.huge, df = n - 1,
+    return { differs = p < stats.alpha(level), p = p, exact = true, t = delta > 0 and math.huge or -math.huge, df = n - 1,
              delta = delta, se = 0, ci = { delta, delta }, level = level, n = n,
              reason = "every seed moved by the same amount" }
   end
   local t = delta / se
   local p = stats.t_two_sided_p(t, n - 1)
   local half = stats.t_quantile(level, n - 1) * se
-  return { differs = p < 1 - level, p = p, t = t, df = n - 1, delta = delta, se = se,
+  return { differs = p < stats.alpha(level), p = p, t = t, df = n - 1, delta = delta, se = se,
            ci = { delta - half, delta + half }, level = level, n = n }
 end
 
@@ -410,16 +441,18 @@ end
 --- "differs" in the whole family at most alpha, whatever the dependence
 --- between the tests. nil entries (tests not run) stay nil and are not
 --- counted in m; ps may have holes (its length is its largest index, or
---- ps.n when given).
+--- ps.n when given). A NaN p counts as 1: it shows nothing.
 function stats.holm(ps)
   local n = ps.n or 0
   for k in pairs(ps) do if math.type(k) == "integer" and k > n then n = k end end
-  local idx = {}
-  for i = 1, n do if ps[i] ~= nil then idx[#idx + 1] = i end end
-  table.sort(idx, function(a, b) if ps[a] ~= ps[b] then return ps[a] < ps[b] end return a < b end)
+  local idx, p = {}, {}
+  for i = 1, n do
+    if ps[i] ~= nil then idx[#idx + 1], p[i] = i, ps[i] == ps[i] and ps[i] or 1 end -- NaN: no evidence, p = 1
+  end
+  table.sort(idx, function(a, b) if p[a] ~= p[b] then return p[a] < p[b] end return a < b end)
   local m, out, running = #idx, {}, 0
   for rank, i in ipairs(idx) do
-    running = math.max(running, math.min(1, (m - rank + 1) * ps[i]))
+    running = math.max(running, math.min(1, (m - rank + 1) * p[i]))
     out[i] = running
   end
   out.n = n
@@ -432,14 +465,25 @@ local function se_df(xs, ys, paired)
   if paired then
     local d = differences("stats.tost", xs, ys)
     if #d < 2 then return nil end
-    return stats.mean(d), stats.std(d) / math.sqrt(#d), #d - 1
+    return stats.mean(d), spread(d, xs, ys) / math.sqrt(#d), #d - 1
   end
   local nx, ny = #xs, #ys
   if nx < 2 or ny < 2 then return nil end
-  local vx, vy = stats.std(xs) ^ 2 / nx, stats.std(ys) ^ 2 / ny
+  local vx, vy = spread(xs) ^ 2 / nx, spread(ys) ^ 2 / ny
   local se = math.sqrt(vx + vy)
   local df = se > 0 and (vx + vy) ^ 2 / (vx ^ 2 / (nx - 1) + vy ^ 2 / (ny - 1)) or nx + ny - 2
   return stats.mean(xs) - stats.mean(ys), se, df
+end
+
+-- The smallest one-sided p of the exact test of data with no spread: the
+-- sign flips of n paired differences (only all signs as observed is as
+-- extreme: 1 / 2^n), or the splits of nx + ny constant values into two
+-- labelled groups (only the observed split: 1 / C(nx + ny, nx)).
+local function exact_one_sided_floor(nx, ny, paired)
+  if paired then return 0.5 ^ nx end
+  local ways = 1
+  for i = 1, ny do ways = ways * (nx + i) / i end
+  return 1 / ways
 end
 
 --- stats.tost(xs, ys, margin [, { paired = false, level = 0.95 }]) ->
@@ -449,9 +493,12 @@ end
 --- alpha = 1 - level; p is the larger, equivalent = p < alpha, which is the
 --- same as the 1 - 2 alpha confidence interval ci (90 % for level 0.95)
 --- lying inside (-margin, +margin). Paired (differences, df = n - 1) or
---- Welch. Nil and a reason below two seeds a side. With no spread at all
---- (se = 0) no p is computed: p = nil, exact = true, equivalent =
---- |delta| < margin, reason says why.
+--- Welch. Nil and a reason below two seeds a side. With no spread (se = 0,
+--- or rounding) the t tests are undefined and each one-sided test is the
+--- exact one (sign flips when paired, else the labels' permutations): its p
+--- is 1 / 2^n (1 / C(nx + ny, nx)) when delta lies on the margin's inner
+--- side, else 1; exact = true, ci = {delta, delta}, and reason says why. So
+--- three seeds never show equivalence from no spread (1/8 > 0.05).
 function stats.tost(xs, ys, margin, options)
   options = options or {}
   local level = check_level("stats.tost", options.level or 0.95)
@@ -460,10 +507,14 @@ function stats.tost(xs, ys, margin, options)
   end
   local delta, se, df = se_df(xs, ys, options.paired)
   if not delta then return nil, "needs at least two seeds per side to measure noise" end
-  local alpha = 1 - level
+  local alpha = stats.alpha(level)
   if se == 0 then
-    return { equivalent = math.abs(delta) < margin, p = nil, exact = true, ci = { delta, delta }, delta = delta,
-             se = 0, df = df, margin = margin, level = level, reason = "no spread: every seed gave the same difference" }
+    local floor = exact_one_sided_floor(#xs, #ys, options.paired)
+    local p_lower, p_upper = delta > -margin and floor or 1, delta < margin and floor or 1
+    local p = math.max(p_lower, p_upper)
+    return { equivalent = p < alpha, p = p, p_lower = p_lower, p_upper = p_upper, exact = true, ci = { delta, delta },
+             delta = delta, se = 0, df = df, margin = margin, level = level,
+             reason = "no spread: every seed gave the same difference" }
   end
   local p_lower = 1 - stats.t_cdf((delta + margin) / se, df)
   local p_upper = stats.t_cdf((delta - margin) / se, df)
@@ -507,7 +558,17 @@ end
 -- The pooled standard deviation of two samples.
 local function pooled_sd(xs, ys)
   local nx, ny = #xs, #ys
-  return math.sqrt(((nx - 1) * stats.std(xs) ^ 2 + (ny - 1) * stats.std(ys) ^ 2) / (nx + ny - 2))
+  return math.sqrt(((nx - 1) * spread(xs) ^ 2 + (ny - 1) * spread(ys) ^ 2) / (nx + ny - 2))
+end
+
+-- The detectable effect of data with no spread (sd 0), whose test is exact:
+-- 0 (any difference shows) when its smallest two-sided p (twice the
+-- one-sided floor, the mirror split too when nx = ny) is below alpha, else
+-- math.huge (none does). nil when there is a spread.
+local function no_spread_detectable(sd, nx, ny, paired, alpha)
+  if sd ~= 0 then return nil end
+  local sides = (paired or nx == ny) and 2 or 1
+  return sides * exact_one_sided_floor(nx, ny, paired) < alpha and 0 or math.huge
 end
 
 --- stats.compare(xs, ys [, { paired = false, skewed = false, level = 0.95 }])
@@ -525,19 +586,23 @@ end
 --- detectable is the effect these seeds would find 80 % of the time at this
 --- level (stats.detectable_effect from the observed sd: of the differences
 --- when paired, pooled otherwise; for the rank tests it is the t-test's, an
---- indication). differs = p < 1 - level.
+--- indication). With no spread (an sd of 0 or rounding: ROUNDING) the test
+--- is an exact one and finds any difference or none: detectable is 0 when
+--- its smallest p is below 1 - level, else math.huge (no difference, however
+--- large, is detectable with these seeds: 3 a side). differs = p < stats.alpha(level).
 function stats.compare(xs, ys, options)
   options = options or {}
   local level = check_level("stats.compare", options.level or 0.95)
-  local alpha = 1 - level
+  local alpha = stats.alpha(level)
   local paired = options.paired
   if paired then differences("stats.compare", xs, ys) end
   if #xs < 2 or #ys < 2 then return nil, "needs at least two seeds per side to measure noise" end
   local out
   if paired then
     local d = differences("stats.compare", xs, ys)
-    local sd = stats.std(d)
-    local detectable = stats.detectable_effect(sd, #d, { paired = true, alpha = alpha })
+    local sd = spread(d, xs, ys)
+    local detectable = no_spread_detectable(sd, #d, #d, true, alpha)
+                       or stats.detectable_effect(sd, #d, { paired = true, alpha = alpha })
     if options.skewed then
       local w = stats.wilcoxon_signed_rank(xs, ys)
       out = { p = w.p, statistic = w.statistic, delta = stats.mean(d), test = "Wilcoxon signed-rank",
@@ -551,7 +616,8 @@ function stats.compare(xs, ys, options)
     out.n, out.detectable, out.sd = #d, detectable, sd
   else
     local sd = pooled_sd(xs, ys)
-    local detectable = stats.detectable_effect(sd, #xs, { n_other = #ys, alpha = alpha })
+    local detectable = no_spread_detectable(sd, #xs, #ys, false, alpha)
+                       or stats.detectable_effect(sd, #xs, { n_other = #ys, alpha = alpha })
     if options.skewed then
       local u = stats.mann_whitney(xs, ys)
       out = { p = u.p, statistic = u.statistic, exact = u.exact, delta = stats.mean(xs) - stats.mean(ys),
@@ -561,9 +627,8 @@ function stats.compare(xs, ys, options)
       if out.se == 0 and out.delta ~= 0 then
         -- Both sides constant: the permutation test of the labels. Only the
         -- observed split (and its mirror when nx = ny) is as extreme.
-        local nx, ny, ways = #xs, #ys, 1
-        for i = 1, ny do ways = ways * (nx + i) / i end
-        out.p = (nx == ny and 2 or 1) / ways
+        local nx, ny = #xs, #ys
+        out.p = (nx == ny and 2 or 1) * exact_one_sided_floor(nx, ny, false)
         out.exact, out.t = true, out.delta > 0 and math.huge or -math.huge
         out.reason = "every seed gave the same value on each side"
       end
@@ -599,7 +664,7 @@ function stats.versus_best(groups, options)
   local best, best_mean
   for i = 1, k do
     local m = #groups[i] >= 1 and stats.mean(groups[i]) or nil
-    if m and (not best_mean or (higher and m > best_mean) or (not higher and m < best_mean)) then
+    if m and m == m and (not best_mean or (higher and m > best_mean) or (not higher and m < best_mean)) then
       best, best_mean = i, m
     end
   end
@@ -624,7 +689,7 @@ function stats.versus_best(groups, options)
       if c then
         local sign = other == pr.i and 1 or -1
         row.p, row.p_adjusted, row.delta = c.p, adjusted[index], sign * c.delta
-        row.differs = adjusted[index] < 1 - level
+        row.differs = adjusted[index] < stats.alpha(level)
         row.detectable, row.test = c.detectable, c.test
         row.ci = c.ci and (sign == 1 and { c.ci[1], c.ci[2] } or { -c.ci[2], -c.ci[1] }) or nil
       else
@@ -691,7 +756,7 @@ function stats.judge(xs, ys, expect, options)
   end
   options = options or {}
   local level = check_level("stats.judge", options.level or 0.95)
-  local alpha = 1 - level
+  local alpha = stats.alpha(level)
   local margin = options.margin
   if margin ~= nil and not (type(margin) == "number" and margin > 0) then
     errors.raise("stats.judge: margin must be a number > 0, got %s", tostring(margin))
@@ -761,8 +826,8 @@ end
 --- that came from a significance test and has a p: supported / contradicted
 --- (by a difference or non-inferiority test), equivalent (by its TOST p),
 --- and the cant_tell ones too (they were tests that did not reach
---- significance, and Holm must count them in m). not_tested and verdicts
---- without a p (no spread at all) are left out and unchanged. Each member
+--- significance, and Holm must count them in m). not_tested verdicts (and
+--- any without a p) are left out and unchanged. Each member
 --- gets p_adjusted; a supported, contradicted or equivalent verdict whose
 --- p_adjusted is no longer below 1 - level becomes "cant_tell" (downgraded
 --- = the old verdict). p keeps its raw value.
@@ -780,7 +845,7 @@ function stats.correct_family(verdicts, level)
     local v = verdicts[i]
     v.p_adjusted = adjusted[k]
     if (v.verdict == "supported" or v.verdict == "contradicted" or v.verdict == "equivalent")
-        and not (adjusted[k] < 1 - level) then
+        and not (adjusted[k] < stats.alpha(level)) then
       v.downgraded, v.verdict = v.verdict, "cant_tell"
     end
   end

@@ -147,6 +147,9 @@ words.catalogues.en = {
   cant_tell_p_detectable = "can't tell (p %s; detectable ≥ %s)",
   cant_tell_adjusted_detectable = "can't tell (p_adj %s; detectable ≥ %s)",
   cant_tell_bare = "can't tell",
+  cant_tell_undetectable = "can't tell (no spread: these seeds can show no difference)",
+  cant_tell_p_undetectable = "can't tell (p %s; no spread: these seeds can show no difference)",
+  cant_tell_adjusted_undetectable = "can't tell (p_adj %s; no spread: these seeds can show no difference)",
   equivalent = "equivalent within ±%s",
   equivalent_bare = "equivalent",
   untested = "not tested",
@@ -261,7 +264,7 @@ words.catalogues.zh = {
   axis_set_by = "（由 %s 设定）",
   variations_listed = "列出的%s：%s",
   sweep_value = "%s%s × %s，批大小 %d；第一个变体：%s",
-  sweep_value_custom = "%s%s × 最多 %s，每次都由该 sweep 自己的 `run(p, ctx)` 训练",
+  sweep_value_custom = "%s%s × 最多 %s，每次都由该扫描自己的 `run(p, ctx)` 训练",
   seed_1 = "%d 个种子",
   seed_n = "%d 个种子",
   epoch_1 = "%d 轮",
@@ -349,6 +352,9 @@ words.catalogues.zh = {
   cant_tell_p_detectable = "无法判断（p %s；可检出 ≥ %s）",
   cant_tell_adjusted_detectable = "无法判断（校正后 p %s；可检出 ≥ %s）",
   cant_tell_bare = "无法判断",
+  cant_tell_undetectable = "无法判断（种子间无波动：这些种子检不出任何差别）",
+  cant_tell_p_undetectable = "无法判断（p %s；种子间无波动：这些种子检不出任何差别）",
+  cant_tell_adjusted_undetectable = "无法判断（校正后 p %s；种子间无波动：这些种子检不出任何差别）",
   equivalent = "在 ±%s 内等价",
   equivalent_bare = "等价",
   untested = "未检验",
@@ -474,21 +480,32 @@ function words.metric(name)
 end
 
 --- words.p(p) -> a p value with its relation, as runs:compare writes it:
---- "= 0.45", "= 0.003", "< 0.001".
+--- "= 0.45", "= 0.003", "< 0.001". Two significant digits, cut rather than
+--- rounded, so that a p shown below a level of two digits (0.05, 0.01) is
+--- below it: 0.0496 shows as 0.049 beside "differs", 0.0504 as 0.05 beside
+--- "can't tell" (rounded, both read 0.05).
 function words.p(p)
   if p == nil then return "= –" end
+  if p ~= p then return "= NaN" end
   if p < 0.001 then return "< 0.001" end
-  return ("= %.2g"):format(p)
+  if p >= 1 then return "= 1" end
+  local unit = 10 ^ (math.floor(math.log(p, 10)) - 1) -- the second significant digit's
+  return ("= %.2g"):format(math.floor(p / unit * (1 + 1e-12)) * unit)
 end
 
 --- words.amount(x, unit) -> a difference in a metric's units: "0.8 pp" /
---- "0.8 个百分点" for % and pp, "0.8 s", "0.0123" without a unit; a string
---- goes in as it is.
+--- "0.8 个百分点" for % and pp, "0.8 s" (two significant digits, whole
+--- numbers from 99.5 up: "120 pp", not "1.2e+02 pp"), "0.0123" without a
+--- unit; a string goes in as it is.
 function words.amount(x, unit)
   if x == nil then return nil end
   if type(x) == "string" then return x end
-  if unit == "%" or unit == "pp" then return words.text("amount_pp", ("%.2g"):format(x)) end
-  if unit == "s" then return words.text("amount_s", ("%.2g"):format(x)) end
+  local function two_digits(v)
+    if math.abs(v) >= 99.5 and math.abs(v) < 1e15 then return ("%.0f"):format(v) end
+    return ("%.2g"):format(v)
+  end
+  if unit == "%" or unit == "pp" then return words.text("amount_pp", two_digits(x)) end
+  if unit == "s" then return words.text("amount_s", two_digits(x)) end
   return ("%.3g"):format(x)
 end
 
@@ -505,7 +522,8 @@ end
 --- words.versus_best(cell, unit) -> a table's "vs best" cell. cell = { code
 --- = "best" | "differs" | "cant_tell" | "equivalent" | "diverged" |
 --- "untested", p (raw), p_adjusted (Holm-adjusted), detectable (the smallest
---- effect these seeds could detect at 80 % power, in the metric's units),
+--- effect these seeds could detect at 80 % power, in the metric's units;
+--- math.huge: none, as stats.compare gives for seeds without spread),
 --- margin (of an equivalence), reason (why untested), test ("paired t",
 --- "Welch t", ...) }; unit: the metric's unit ("%", "pp", "s" or nil).
 --- The adjusted p is shown when there is one, else the raw p.
@@ -517,6 +535,10 @@ function words.versus_best(cell, unit)
   if code == "diverged" then return words.text("diverged") end
   if code == "differs" then return words.text(adjusted and "differs_adjusted" or "differs", p) end
   if code == "cant_tell" then
+    if cell.detectable == math.huge then -- no spread, and too few seeds for the exact test
+      if cell.p == nil and not adjusted then return words.text("cant_tell_undetectable") end
+      return words.text(adjusted and "cant_tell_adjusted_undetectable" or "cant_tell_p_undetectable", p)
+    end
     local detectable = words.amount(cell.detectable, unit)
     if detectable then
       if cell.p == nil and not adjusted then return words.text("cant_tell_detectable", detectable) end
@@ -541,6 +563,7 @@ function words.verdict(v, unit)
   if kind == "contradicted" then return words.text("contradicted") end
   if kind == "equivalent" then return equivalent_text(v.margin, unit) end
   if kind == "cant_tell" then
+    if v.detectable == math.huge then return words.text("cant_tell_undetectable") end
     local detectable = words.amount(v.detectable, unit)
     return detectable and words.text("cant_tell_effect", detectable) or words.text("cant_tell_bare")
   end
