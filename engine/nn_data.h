@@ -100,7 +100,8 @@ nn_status nn_dataset_load_dir(nn_dataset *ds, const char *dir, int train);
 /* Frees what ds owns and zeroes it; safe on a zeroed or already-freed dataset. */
 void nn_dataset_free(nn_dataset *ds);
 
-/* The checksum stored in ds->checksum, recomputed (64-bit FNV-1a over 64-bit words). */
+/* The checksum stored in ds->checksum, recomputed (64-bit FNV-1a over 64-bit
+ * words, the high half folded down after each multiply). */
 uint64_t nn_dataset_checksum(const nn_dataset *ds);
 
 /* Converts samples indices[0..n) of ds into x (n, rows*cols) and y (n):

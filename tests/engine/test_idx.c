@@ -412,7 +412,8 @@ static void test_count_mismatch(void **state)
 }
 
 /* A folder with the four standard names, mixing raw and .gz; checksums depend
- * on content only (raw and gzip of the same bytes agree) and see one pixel. */
+ * on content only (raw and gzip of the same bytes agree) and see one pixel,
+ * and two pixels' top bits. */
 static void test_load_dir(void **state)
 {
     (void)state;
@@ -446,6 +447,11 @@ static void test_load_dir(void **state)
     memcpy(test.labels, train.labels, N * sizeof *test.labels);
     assert_int_equal(nn_dataset_checksum(&test), train.checksum);
     test.images[PIXELS - 1] ^= 1;
+    assert_int_not_equal(nn_dataset_checksum(&test), train.checksum);
+    test.images[PIXELS - 1] ^= 1;
+    /* the top bits of two 8-byte words: they cancelled in plain word-wise FNV-1a */
+    test.images[7] ^= 0x80;
+    test.images[15] ^= 0x80;
     assert_int_not_equal(nn_dataset_checksum(&test), train.checksum);
     nn_dataset_free(&train);
     nn_dataset_free(&test);

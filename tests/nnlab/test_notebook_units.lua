@@ -12,8 +12,9 @@ end
 
 -- model:checksum() as bridge/lua_net.c defines it: the parameters' float32
 -- bytes as 64-bit little-endian words (zero-padded), word i into lane i % 4,
--- each lane FNV-1a 64 over words; then FNV-1a 64 over the lanes' bytes and
--- the byte count. Lua's integers wrap around as uint64_t does.
+-- each lane FNV-1a 64 over words with the high half folded down after each
+-- multiply; then FNV-1a 64 over the lanes' bytes and the byte count. Lua's
+-- integers wrap around as uint64_t does, and >> shifts in zeros.
 local function checksum_of(values)
   local basis, prime = -3750763034362895579, 0x100000001b3 -- 0xcbf29ce484222325
   local bytes = string.pack("<" .. ("f"):rep(#values), table.unpack(values))
@@ -23,6 +24,7 @@ local function checksum_of(values)
     local word = string.unpack("<i8", bytes, 8 * i + 1)
     local j = i % 4 + 1
     lane[j] = (lane[j] ~ word) * prime
+    lane[j] = lane[j] ~ (lane[j] >> 32)
   end
   local tail = string.pack("<i8i8i8i8i8", lane[1], lane[2], lane[3], lane[4], #values * 4)
   return hash.hex(hash.fnv1a64(tail))
@@ -42,6 +44,15 @@ T.case("the same seed gives the same checksum, another seed another", function()
   local m1 = model(1)
   T.eq(model(1):checksum(), m1:checksum(), "same seed, same checksum")
   T.truthy(model(2):checksum() ~= m1:checksum(), "another seed, another checksum")
+end)
+
+T.case("two sign flips in one lane change the checksum (they cancelled before the fold)", function()
+  -- floats 2 and 10 (1-based) are the high halves of words 0 and 4, both in
+  -- lane 0. The case above holds model:checksum() to checksum_of.
+  local values = model(1):parameter_values()
+  local flipped = table.move(values, 1, #values, 1, {})
+  flipped[2], flipped[10] = -flipped[2], -flipped[10]
+  T.truthy(checksum_of(flipped) ~= checksum_of(values), "another checksum")
 end)
 
 T.done()
