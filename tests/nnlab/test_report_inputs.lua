@@ -164,6 +164,17 @@ lab.table(runs, { rows = "hidden", columns = "lr", top = 1 }) --<
 ]], "lab.table: top goes with a list table")
 end)
 
+T.case("eval_train and diverge_factor of the wrong type are refused at the sweep's line, before training", function()
+  expect_error("eval_train_yes", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd, eval_train = "yes" }
+]], "lab.sweep: eval_train must be true or false, got 'yes'")
+  expect_error("diverge_big", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd, diverge_factor = "big" }
+]], "lab.sweep: diverge_factor must be a number > 1, got 'big'")
+end)
+
 T.case("top = 4 / 2 is 2 rows, as every whole-number option takes it", function()
   local md = good_run("top_float", [[
 local runs = lab.sweep { vary = { hidden = { 4, 8, 12 } }, seeds = 1, epochs = 1, batch_size = 50, train = train,

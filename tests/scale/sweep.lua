@@ -16,7 +16,6 @@ local points = data.generate(240, function(i, rng)
 end, { seed = 7, classes = 3, name = "blobs" })
 local train, test = points:split(60, { seed = 1, stratify = true })
 
-local fail_hidden = tonumber(os.getenv("NNLAB_TEST_FAIL_HIDDEN") or "")
 local runs = lab.sweep {
   name = "hidden", vary = { hidden = { 4, 8, 16 } }, seeds = 2, epochs = epochs, batch_size = 20,
   train = train, test = test,
@@ -24,10 +23,13 @@ local runs = lab.sweep {
     return nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 3) }
   end,
   optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end,
-  -- called on each training batch only, so planning and cache keys never see the failure
+  -- called on each training batch only, and the variable read there, so planning and
+  -- cache keys never see the failure (a value the Lambda closed over would be in its key)
   transform = function(p)
     return { data.Lambda(function(x)
-      if p.hidden == fail_hidden then error("injected failure (NNLAB_TEST_FAIL_HIDDEN)") end
+      if p.hidden == tonumber(os.getenv("NNLAB_TEST_FAIL_HIDDEN") or "") then
+        error("injected failure (NNLAB_TEST_FAIL_HIDDEN)")
+      end
       return x
     end) }
   end,

@@ -15,6 +15,17 @@ local runs = {}
 local Runs = {}
 Runs.__index = Runs
 
+-- What a cache key holds of a Runs object a run function closes over
+-- (sweep.code_fingerprint reads __fingerprint): its results, not how this
+-- process came by them (counts of trained and cached runs, seconds).
+function Runs.__fingerprint(r)
+  local copy = {}
+  for k, v in next, r do
+    if k ~= "counts" and k ~= "seconds" then copy[k] = v end
+  end
+  return copy
+end
+
 -- The most pairs runs:versus_best tests and Holm-adjusts together (about 200
 -- variations); beyond, only the pairs with the best, Bonferroni over all.
 local HOLM_MAX_PAIRS = 20000
@@ -71,6 +82,12 @@ local Epoch = {
       end
       return nil
     end, e, nil
+  end,
+  -- a cache key's view (sweep.code_fingerprint): the epoch without its timings
+  __fingerprint = function(e)
+    local copy = table.move(e, 1, NF, 1, {})
+    copy[FIELD_INDEX.seconds], copy[FIELD_INDEX.eval_seconds] = nil, nil
+    return copy
   end,
 }
 

@@ -270,6 +270,12 @@ local function variation_params(spec, values, meta)
     end
   end
   if not custom and type(p.shuffle) ~= "boolean" then raise("lab.sweep: shuffle must be true or false") end
+  if not custom and p.eval_train ~= nil and type(p.eval_train) ~= "boolean" then
+    raise("lab.sweep: eval_train must be true or false, got %s", errors.value(p.eval_train))
+  end
+  if not custom and not (type(p.diverge_factor) == "number" and p.diverge_factor > 1) then
+    raise("lab.sweep: diverge_factor must be a number > 1, got %s", errors.value(p.diverge_factor))
+  end
   return p
 end
 
@@ -337,6 +343,21 @@ local function walk_closure(fn, visit_function, visit_scalar, seen)
     if t == "function" then walk_closure(value, visit_function, visit_scalar, seen)
     elseif t == "number" or t == "string" or t == "boolean" then visit_scalar(fn, i, name, value) end
   end
+end
+
+-- Whether fn, or a function it reaches through its upvalues, has `value`
+-- among its upvalues.
+local function closes_over(fn, value)
+  local found = false
+  walk_closure(fn, function(f)
+    for i = 1, 255 do
+      local name, v = debug.getupvalue(f, i)
+      if not name then break end
+      if rawequal(v, value) then found = true end
+    end
+    return not found
+  end, function() end)
+  return found
 end
 
 -- The number, string and boolean upvalues of fn and of the functions it
@@ -501,6 +522,11 @@ local function build(spec, p, defined, reads, memo)
   else
     transforms = data.transform_list(transforms, "lab.sweep")
   end
+  for _, t in ipairs(transforms) do -- a Lambda that keeps p reads it while training: count every name as read
+    if t.fn and closes_over(t.fn, user_p) then
+      for k in pairs(defined) do reads[k] = true end
+    end
+  end
   local loss = spec.loss and errors.call(spec.loss, user_p) or nn.CrossEntropyLoss()
   if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
     raise("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())")
@@ -542,40 +568,164 @@ local function dataset_identity(ds)
            part = source and source.train ~= nil and (source.train and "train" or "test") or nil }
 end
 
--- A source line range's text, hashed: what identifies a data.Lambda's code.
-local function function_fingerprint(fn)
-  local info = debug.getinfo(fn, "S")
-  local f = info.source:sub(1, 1) == "@" and io.open(info.source:sub(2)) or nil
-  if not f then return info.source end
-  local lines, n = {}, 0
-  for line in f:lines() do
-    n = n + 1
-    if n >= info.linedefined and n <= info.lastlinedefined then lines[#lines + 1] = line end
-  end
-  f:close()
-  return hash.hex(hash.fnv1a64(table.concat(lines, "\n")))
-end
-
--- What identifies a custom run function (lab.sweep's run): its source and,
--- through its upvalues, the source of every Lua function it can reach and
--- every number, string and boolean it closes over. Tables it closes over
--- (modules, datasets) are not in it: settings belong in the parameters.
-local function closure_fingerprint(fn)
+-- The tables of Lua's standard library and of nnlab's modules, by name: a
+-- closure that reaches one is keyed by its name, not its contents (nnlab's
+-- version is in every key; the interpreter's library is the interpreter's).
+local LUA_LIBRARIES = { string = true, table = true, math = true, io = true, os = true, coroutine = true,
+                        utf8 = true, debug = true, package = true }
+local function library_tables()
   local out = {}
-  walk_closure(fn, function(f)
-    if debug.getinfo(f, "S").what == "C" then return false end
-    out[#out + 1] = function_fingerprint(f)
-    return true
-  end, function(_, _, name, value)
-    out[#out + 1] = ("%s=%s"):format(name, type(value) == "number" and nn.float_text(value) or tostring(value))
-  end)
+  for name, m in pairs(package.loaded) do
+    if type(m) == "table" and (LUA_LIBRARIES[name] or name:match("^nnlab")) then out[m] = name end
+  end
   return out
 end
 
--- The cache key of a job of a sweep with its own run function.
+-- The bytecode of f (string.dump without debug information) less the first
+-- and last line numbers that Lua 5.4's format keeps for every function even
+-- so: a line added above a function moves it without changing it. The
+-- format (ldump.c): a 31-byte header and the upvalue count; per function its
+-- source (empty), the two lines, 3 bytes, the code, the constants, the
+-- upvalues, the nested functions and the (empty) debug lists; counts and
+-- lengths as 7-bit groups, most significant first, the last marked 0x80.
+-- Anything unexpected (another Lua's format) gives the whole dump.
+local function bytecode_without_lines(f)
+  local dump = string.dump(f, true)
+  if dump:byte(5) ~= 0x54 or dump:byte(6) ~= 0 then return dump end
+  local pos, out = 33, { dump:sub(1, 32) }
+  local function size()
+    local x, b = 0, nil
+    repeat
+      b = dump:byte(pos)
+      if not b then error("short", 0) end
+      pos, x = pos + 1, (x << 7) | (b & 0x7f)
+    until b >= 0x80
+    return x
+  end
+  local function skip_string()
+    local n = size()
+    if n > 0 then pos = pos + n - 1 end
+  end
+  local function keep(from) out[#out + 1] = dump:sub(from, pos - 1) end
+  local function func()
+    local from = pos
+    skip_string() -- source
+    keep(from)
+    size(); size() -- linedefined, lastlinedefined: left out
+    from = pos
+    pos = pos + 3 -- numparams, is_vararg, maxstacksize
+    local code = size()
+    pos = pos + 4 * code
+    for _ = 1, size() do -- constants: a type tag, then an 8-byte number or a string
+      local tag = dump:byte(pos)
+      pos = pos + 1
+      if tag == 0x03 or tag == 0x13 then pos = pos + 8 elseif tag == 0x04 or tag == 0x14 then skip_string() end
+    end
+    local upvalues = size()
+    pos = pos + 3 * upvalues
+    local nested = size()
+    keep(from)
+    for _ = 1, nested do func() end
+    from = pos
+    local line_info = size()
+    pos = pos + line_info
+    for _ = 1, size() do size(); size() end -- absolute line info
+    for _ = 1, size() do skip_string(); size(); size() end -- local names
+    for _ = 1, size() do skip_string() end -- upvalue names
+    keep(from)
+  end
+  local ok = pcall(func)
+  if not ok or pos ~= #dump + 1 then return dump end
+  return table.concat(out)
+end
+
+--- sweep.code_fingerprint(fn) -> 16 hex digits: what identifies a function
+--- for a cache key (a custom run function, a data.Lambda's): its bytecode
+--- (string.dump, without debug information or line numbers: comments,
+--- names and where it stands do not count, every constant does, so two
+--- functions on one line differ) and,
+--- in order, everything it can reach through its upvalues: numbers (exactly:
+--- %q, so 20240100 and 20240101, 1 and 1.0 differ), strings, booleans, the
+--- functions it calls (theirs in turn), tables with every key and value (in
+--- sorted order; their metatables too), global functions and values through
+--- _ENV, a dataset by its checksums (an earlier sweep's runs by their
+--- results, without timings or cache flags: a metatable's __fingerprint
+--- gives such a view). The tables of Lua's library and of
+--- nnlab, nnlab's own functions and C functions are named, not walked;
+--- other userdata (a model, a tensor) count by kind only: give such values
+--- through p or ctx. A function that reads a lab.require'd module or an
+--- earlier sweep's best value through an upvalue is thus keyed by them.
+function sweep.code_fingerprint(root)
+  local parts, seen, count, libraries = {}, {}, 0, library_tables()
+  local function emit(text) parts[#parts + 1] = text end
+  local visit
+  local function key_order(a, b) return a.text < b.text end
+  local function visit_table(t)
+    if libraries[t] then return emit("lib " .. libraries[t]) end
+    local keys = {}
+    for k in next, t do -- keys that are not scalars sort by their type alone
+      local scalar = type(k) == "string" or type(k) == "number" or type(k) == "boolean"
+      keys[#keys + 1] = { key = k, text = type(k) .. " " .. (scalar and ("%q"):format(k) or "") }
+    end
+    table.sort(keys, key_order)
+    emit("{")
+    for _, entry in ipairs(keys) do
+      visit(entry.key)
+      visit(rawget(t, entry.key))
+    end
+    emit("}")
+    local meta = getmetatable(t)
+    if meta ~= nil then emit("meta"); visit(meta) end
+  end
+  local function fingerprint_view(t) -- a table's own view for keys, when its metatable gives one
+    local meta = getmetatable(t)
+    local view = type(meta) == "table" and rawget(meta, "__fingerprint")
+    return view and view(t)
+  end
+  local function visit_function(f)
+    local info = debug.getinfo(f, "S")
+    if info.what == "C" then return emit("C function") end
+    if errors.is_library(info.source) then return emit(("nnlab %s:%d"):format(info.source, info.linedefined)) end
+    emit(hash.hex(hash.fnv1a64(bytecode_without_lines(f))))
+    for i = 1, 255 do -- a Lua function has at most 255 upvalues
+      local name, value = debug.getupvalue(f, i)
+      if not name then break end
+      visit(value)
+    end
+  end
+  function visit(v)
+    local kind = type(v)
+    if kind == "number" or kind == "string" or kind == "boolean" or kind == "nil" then
+      return emit(kind .. " " .. (kind == "nil" and "" or ("%q"):format(v)))
+    end
+    if seen[v] then return emit("again " .. seen[v]) end
+    count = count + 1
+    seen[v] = count
+    if kind == "table" then
+      local view = fingerprint_view(v)
+      if view then emit("view"); return visit_table(view) end
+      return visit_table(v)
+    end
+    if kind == "function" then return visit_function(v) end
+    local meta = getmetatable(v)
+    local name = type(meta) == "table" and rawget(meta, "__name") or kind
+    if name == "nnlab.Dataset" then
+      local info = v:info()
+      return emit(("dataset %s %s"):format(tostring(info.checksum), tostring(info.view_checksum)))
+    end
+    emit(tostring(name))
+  end
+  visit(root)
+  return hash.hex(hash.fnv1a64(table.concat(parts, "\0")))
+end
+local code_fingerprint = sweep.code_fingerprint
+
+-- The cache key of a job of a sweep with its own run function (the
+-- function's fingerprint is taken once per sweep: spec.run_fingerprint).
 local function custom_job_key(spec, p, identities)
+  spec.run_fingerprint = spec.run_fingerprint or code_fingerprint(spec.run)
   return { nnlab = { engine = core.engine_version(), numerics = core.numerics() }, params = p,
-           run = closure_fingerprint(spec.run), train = identities.train, test = identities.test,
+           run = spec.run_fingerprint, train = identities.train, test = identities.test,
            valid = identities.valid }
 end
 
@@ -585,7 +735,7 @@ local function transforms_key(list)
   for k, t in ipairs(list) do
     local entry = {}
     for field, v in pairs(t) do
-      if field == "fn" then entry.code = function_fingerprint(v) elseif field ~= "text" then entry[field] = v end
+      if field == "fn" then entry.code = code_fingerprint(v) elseif field ~= "text" then entry[field] = v end
     end
     key[k] = entry
   end
@@ -958,7 +1108,11 @@ end
 -- Each lr of the history reads as set. diverged and cached are kept only
 -- when not false and true, which the record's metatable gives: the table of
 -- a sweep's usual record (10^5 cached runs) holds three fields, not five.
-local RECORD_DEFAULTS = { __index = { diverged = false, cached = true } }
+-- A cache key's view of a record (sweep.code_fingerprint) is its result:
+-- not whether it came from the cache, its time or where its entry lies.
+local RECORD_DEFAULTS = { __index = { diverged = false, cached = true },
+                          __fingerprint = function(r) return { seed = r.seed, history = r.history,
+                                                               diverged = r.diverged, pictures = r.pictures } end }
 local function seed_record(seed, r, cached, entry_path)
   for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
   local record = setmetatable({ seed = seed, history = runs.pack_history(r.history), seconds = r.seconds },

@@ -1,0 +1,155 @@
+-- What the cache keys hold of code (sweep.code_fingerprint): a custom run
+-- function and a data.Lambda are keyed by their bytecode and everything they
+-- reach through upvalues, so that an edit or a value that changes a run
+-- trains it again, and nothing else does. Each case was a stale cache hit
+-- (or a wrong result under --shard) before: a Lambda's upvalue, two Lambdas
+-- on one line, a lab.require'd module's code, a number past float precision,
+-- a value picked from an earlier sweep. A cached re-run stays cached, and
+-- a varied key read only inside a Lambda counts as read.
+local T = require "testlib"
+
+local dir = T.tmpdir("code_keys")
+local data = require("fixtures.bad.inputs").write_dataset(dir .. "/data") -- 4x4 images: runs take milliseconds
+
+local PRELUDE = ([[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local train = data.load(%q)
+local test = data.load(%q, { train = false })
+local function model() return nn.Sequential { nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 10) } end
+local function sgd(p, params) return optim.SGD(params, { lr = 0.1 }) end
+]]):format(data, data)
+
+-- Runs dir/NAME.lua (PRELUDE .. body) with --set values; returns the first
+-- "loss" line of the report (the experiment writes `loss %.9f`) and the
+-- summary line's trained count.
+local function run(name, body, sets, cache, extra)
+  local path = dir .. "/" .. name .. ".lua"
+  T.write(path, PRELUDE .. body)
+  local argv = { "run", path, "--out", dir .. "/reports", "--quiet", "--cache", cache or dir .. "/cache" }
+  for _, s in ipairs(sets or {}) do argv[#argv + 1] = "--set" argv[#argv + 1] = s end
+  for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
+  local out, status = T.nnlab_run(argv)
+  T.eq(status, 0, name .. "\n" .. out)
+  if extra then return nil, out end
+  local md = T.read(("%s/reports/%s.md"):format(dir, name)) or ""
+  return md:match("loss [%d.]+[^\n]*"), tonumber(out:match("(%d+) trained"))
+end
+
+local LAMBDA = [[
+local scale = lab.param("scale", 1.0)
+local runs = lab.sweep { seeds = 1, epochs = 1, batch_size = 10, train = train, test = test, model = model,
+  optimizer = sgd, transform = { data.Lambda(function(x) x:set(1, 1, scale) end) } }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+
+T.case("a value a data.Lambda closes over is in the key", function()
+  local first, trained = run("lambda", LAMBDA)
+  T.eq(trained, 1, "trained")
+  local other, again = run("lambda", LAMBDA, { "scale=1000" })
+  T.eq(again, 1, "another scale trains again")
+  T.truthy(other ~= first, "and gives another loss: " .. tostring(first) .. " / " .. tostring(other))
+  local _, cached = run("lambda", LAMBDA, { "scale=1000" })
+  T.eq(cached, 0, "the same scale again is cached")
+end)
+
+-- Runs an experiment that writes two runs' losses; both must train and differ.
+local function two_different(name, body)
+  local loss, trained = run(name, body)
+  T.eq(trained, 2, "both trained")
+  local a, b = loss:match("loss ([%d.]+) ([%d.]+)")
+  T.truthy(a ~= b, "with different results: " .. loss)
+end
+
+T.case("a varied key that only a Lambda reads is read: the sweep runs, one key per value", function()
+  two_different("lambda_p", [[
+local runs = lab.sweep { vary = { scale = { 1, 1000 } }, seeds = 1, epochs = 1, batch_size = 10, train = train,
+  test = test, model = model, optimizer = sgd,
+  transform = function(p) return { data.Lambda(function(x) x:set(1, 1, p.scale) end) } end }
+lab.md("loss %.9f %.9f", runs.variations[1].seeds[1].history[1].train_loss, runs.variations[2].seeds[1].history[1].train_loss)
+]])
+end)
+
+T.case("two Lambdas on one line are two keys", function()
+  two_different("one_line", [[
+local up, down = data.Lambda(function(x) x:set(1, 1, 1000) end), data.Lambda(function(x) x:set(1, 1, -1000) end)
+local function sweep(name, t)
+  return lab.sweep { name = name, seeds = 1, epochs = 1, batch_size = 10, train = train, test = test,
+                     model = model, optimizer = sgd, transform = { t } }
+end
+local a, b = sweep("up", up), sweep("down", down)
+lab.md("loss %.9f %.9f", a.variations[1].seeds[1].history[1].train_loss, b.variations[1].seeds[1].history[1].train_loss)
+]])
+end)
+
+T.case("a run function is keyed by the code it reaches through a lab.require'd module", function()
+  os.execute("mkdir -p " .. T.quote(dir .. "/lib"))
+  local module = [[
+local lab = require "nnlab"
+local M = {}
+function M.train(p, ctx)
+  local model = lab.nn.Sequential { lab.nn.Linear(16, 8), lab.nn.ReLU(), lab.nn.Linear(8, 10) }
+  return lab.fit { model = model, loss = lab.nn.CrossEntropyLoss(), epochs = 1,
+                   optimizer = lab.optim.SGD(model:parameters(), { lr = LR }),
+                   train = lab.data.DataLoader(ctx.train, { batch_size = 10 }) }
+end
+return M
+]]
+  local body = [[
+local trainer = lab.require "lib.trainer"
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx) return trainer.train(p, ctx) end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  T.write(dir .. "/lib/trainer.lua", (module:gsub("LR", "0.1")))
+  local first, trained = run("module", body)
+  T.eq(trained, 1, "trained")
+  T.write(dir .. "/lib/trainer.lua", (module:gsub("LR", "0.5")))
+  local other, again = run("module", body)
+  T.eq(again, 1, "an edited module trains again")
+  T.truthy(other ~= first, "with its own result")
+  T.write(dir .. "/lib/trainer.lua", "-- a comment changes nothing\n" .. module:gsub("LR", "0.5"))
+  local _, cached = run("module", body)
+  T.eq(cached, 0, "a comment is not code: cached")
+end)
+
+T.case("numbers a run function closes over are keyed exactly, not as float32", function()
+  local body = [[
+local base = lab.param("base", 20240101)
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local m = nn.Sequential({ nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 10) }, { seed = base + ctx.seed })
+  return lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1, optimizer = optim.SGD(m:parameters(), { lr = 0.1 }),
+                   train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  local _, trained = run("exact", body, { "base=20240100" })
+  T.eq(trained, 1, "trained")
+  local _, again = run("exact", body, { "base=20240101" })
+  T.eq(again, 1, "20240101 is not 20240100 (one float32)")
+end)
+
+local DEPENDENT = [[
+local first = lab.sweep { name = "lr", vary = { lr = { 0.001, 0.6 } }, seeds = 1, epochs = 1, batch_size = 10,
+  train = train, test = test, model = model, optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+local second = lab.sweep { name = "again", seeds = 1, train = train, test = test, run = function(p, ctx)
+  local m = model()
+  return lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1,
+                   optimizer = optim.SGD(m:parameters(), { lr = first:best("test_acc").params.lr }),
+                   train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+end }
+lab.md("loss %.9f", second.variations[1].seeds[1].history[1].train_loss)
+]]
+
+T.case("a run function reading an earlier sweep's best depends on it: shards leave it to the assembly", function()
+  local plain, trained = run("dependent", DEPENDENT, nil, dir .. "/plain-cache")
+  T.eq(trained, 3, "three runs")
+  local _, cached = run("dependent", DEPENDENT, nil, dir .. "/plain-cache")
+  T.eq(cached, 0, "a re-run from the cache trains nothing: its key holds results, not cache flags or times")
+  local _, out = run("dependent", DEPENDENT, nil, dir .. "/shard-cache", { "--shard", "0/1" })
+  T.contains(out, "2 of the plan's 2 runs", "the dependent run is not in the plan")
+  local assembled, rest = run("dependent", DEPENDENT, nil, dir .. "/shard-cache")
+  T.eq(rest, 1, "the assembly trains it")
+  T.eq(assembled, plain, "with the best lr, as one machine does")
+end)
+
+T.done()
