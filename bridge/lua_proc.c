@@ -36,6 +36,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "nn_file.h"
 
@@ -63,12 +66,25 @@ static const struct {
     {"PIPE", SIGPIPE}, {"KILL", SIGKILL},
 };
 
-/* proc.fork() -> pid in the parent, 0 in the child | nil, message */
+/* proc.fork() -> pid in the parent, 0 in the child | nil, message. On Linux
+ * the child is SIGKILLed when its parent dies (PR_SET_PDEATHSIG): a kill -9
+ * of nnlab must not leave its sweep workers training on, as the parent kills
+ * them itself on any signal it can catch. */
 static int proc_fork(lua_State *L)
 {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         return luaL_fileresult(L, 0, "fork");
+#ifdef __linux__
+    if (pid == 0) {
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL); /* best effort: a sandbox may refuse it */
+        if (getppid() != parent)
+            raise(SIGKILL); /* the parent died before the call: no one to work for */
+    }
+#else
+    (void)parent;
+#endif
     lua_pushinteger(L, pid);
     return 1;
 }

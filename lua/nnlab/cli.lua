@@ -420,6 +420,11 @@ function cli.cache(args)
       if proc.caught_signal() then return run_failed(perr) end
       return fail(perr)
     end
+    local stopped = passes[0].stopped or passes[1].stopped or passes[2].stopped
+    if stopped and action == "gc" then -- the runs it uses past that point are unknown
+      return fail(("cache gc: planning %s stopped before its end (%s), so the runs it uses after that are "
+                   .. "unknown; nothing was removed"):format(script, stopped))
+    end
     local mine = {}
     for _, number in ipairs { 0, 1, 2 } do plans.entry_names(passes[number], mine) end
     for name in pairs(mine) do used[name] = true end

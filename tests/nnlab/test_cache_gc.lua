@@ -2,7 +2,8 @@
 -- housekeeping"): gc removes exactly the entries no given experiment uses,
 -- names each file it removes, never removes one an experiment uses (also
 -- runs chosen from the results of others), honours --older-than and
--- --dry-run, and leaves files nnlab did not write alone.
+-- --dry-run, leaves files nnlab did not write alone, and removes nothing
+-- when planning an experiment stops early.
 local T = require "testlib"
 
 local dir = T.tmpdir("cache_gc")
@@ -111,6 +112,24 @@ T.case("cache commands refuse bad input with one line", function()
     T.eq(status, 1, table.concat(case[1], " ") .. "\n" .. out)
     T.truthy(out:match("^nnlab: [^\n]*\n$") and out:find(case[2], 1, true), "one line with: " .. case[2] .. "\n" .. out)
   end
+end)
+
+T.case("gc removes nothing when planning an experiment stops before its end", function()
+  local by_hand = dir .. "/by_hand.lua"
+  T.write(by_hand, T.read(script):gsub("local runs = sweep", [[
+local m = nn.Sequential { nn.Linear(16, 4), nn.ReLU(), nn.Linear(4, 10) }
+lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1, optimizer = optim.SGD(m:parameters(), { lr = 0.1 }),
+          train = lab.data.DataLoader(train, { batch_size = 10 }) }
+local runs = sweep]], 1))
+  local own = dir .. "/by_hand_cache"
+  local out, status = nnlab({ "run", by_hand, "--cache", own, "--out", dir .. "/reports", "--quiet" })
+  T.eq(status, 0, out)
+  local before = T.run("ls " .. T.quote(own))
+  out, status = nnlab({ "cache", "gc", "--cache", own, "--experiment", by_hand })
+  T.eq(status, 1, out)
+  T.contains(out, "planning " .. by_hand .. " stopped before its end", "says why")
+  T.contains(out, "nothing was removed", "and that nothing went")
+  T.eq(T.run("ls " .. T.quote(own)), before, "every file is still there")
 end)
 
 T.case("a dead worker's model-save temporaries are removed, no other file", function()

@@ -4,8 +4,9 @@
 -- is in the cache and whole, no temporary file is left, the previous report
 -- is intact, and nnlab exits with 128 + the signal's number and a message;
 -- the next run trains only what was missing. SIGINT also stops an epoch that
--- runs inside C in the main process, and an endless loop in Lua. (A SIGKILL
--- midway: test_notebook_cache.lua; two runs at once: test_concurrent_runs.lua.)
+-- runs inside C in the main process, and an endless loop in Lua; a SIGKILL of
+-- nnlab alone takes its workers with it. (A SIGKILL of all midway:
+-- test_notebook_cache.lua; two runs at once: test_concurrent_runs.lua.)
 local T = require "testlib"
 local proc = require("nnlab.core").proc
 
@@ -85,6 +86,21 @@ T.case("the next run resumes: it trains only what was missing, the finished runs
   T.eq(status, 0, "resumed run\n" .. out)
   T.contains(out, ("3 runs, %d trained, %d from cache"):format(3 - finished, finished), "only what was missing is trained")
   T.truthy(not out:find("damaged", 1, true), "the entries written before the signal are whole")
+end)
+
+-- A kill -9 of nnlab alone: it cannot stop its workers, but the system does
+-- (PR_SET_PDEATHSIG): they do not train on for nobody.
+T.case("SIGKILL to nnlab alone mid-sweep: its workers are gone within a second too", function()
+  local cached_before = entries()
+  local job = T.spawn("interrupt_kill", sweep_args(EPOCHS + 2), env)
+  T.wait_until("a first run is cached", function() return entries() > cached_before end, 200)
+  T.truthy(T.run("pgrep -P " .. job.pid .. " | wc -l"):match("%d+") ~= "0", "workers running")
+  local sent = proc.clock()
+  proc.kill(job.pid, 9)
+  T.wait_until("nnlab's workers are gone", function() return not T.group_alive(job.pid) end, 60)
+  local took = proc.clock() - sent
+  T.eq(T.wait_exit(job, 30), 128 + 9, "killed")
+  T.truthy(took < LIMIT, ("stopped within %g s (took %.2f s)"):format(LIMIT, took))
 end)
 
 -- outside a sweep: an epoch inside C in the main process, and a Lua loop
