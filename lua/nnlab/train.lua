@@ -1,5 +1,6 @@
 -- nnlab.fit and nnlab.evaluate: whole epochs in C, a Lua callback per epoch.
 local core = require "nnlab.core"
+local data = require "nnlab.data"
 local errors = require "nnlab.errors"
 local options = require "nnlab.options"
 
@@ -61,12 +62,20 @@ local FIT = { model = options.optional "userdata", loss = options.optional "user
               valid = options.optional "userdata", epochs = 1,
               scheduler = options.optional "table", on_epoch = options.optional "function", diverge_factor = 10.0 }
 
--- The mean loss of an uninformed guess over C classes: ln C for cross entropy
--- (uniform probabilities), 1/C for MSE against one-hot (all outputs zero).
-local function chance_loss(loss_fn, model)
+-- The mean loss of an uninformed guess, the model's output all zeros: for
+-- cross entropy (uniform probabilities) ln C over C classes; for MSE the
+-- mean square of the targets: 1/C against class labels (one-hot), and
+-- measured on the training set for regression targets (their variance would
+-- be too low a bar where their mean is far from 0: a model starts near
+-- zero). nil when there is none to compare with (targets all zero): then
+-- only a NaN or infinite loss diverges.
+local function chance_loss(loss_fn, model, loader)
   local _, classes = model:sizes()
-  if core.loss_kind(loss_fn) == "mse" then return 1 / classes end
-  return math.log(classes)
+  if core.loss_kind(loss_fn) ~= "mse" then return math.log(classes) end
+  local mean_square, err = data.target_mean_square(loader)
+  if err then errors.raise("fit: train: %s", err) end
+  if mean_square == nil then return 1 / classes end
+  return mean_square > 0 and mean_square or nil
 end
 
 -- A pass in C. Its errors (the data does not fit the loss, a data.Lambda that
@@ -91,9 +100,10 @@ end
 --- train_eval_acc on it in eval mode, like the test set.
 --- An epoch diverges when a batch loss is NaN or infinite, when its mean
 --- training loss exceeds diverge_factor (default 10) times the loss of an
---- uninformed guess, or when the model gives a NaN or infinite output on a
---- test or train_eval sample (that evaluation still counts every sample, a
---- non-finite output as wrong); the fit then ends with history.diverged = true.
+--- uninformed guess (chance_loss, above), or when the model gives a NaN or
+--- infinite output on a test or train_eval sample (that evaluation still
+--- counts every sample, a non-finite output as wrong); the fit then ends with
+--- history.diverged = true.
 function train.fit(args)
   if type(args) ~= "table" then errors.raise("fit: expected a table of arguments") end
   args = options.check("fit", args, FIT)
@@ -109,7 +119,8 @@ function train.fit(args)
   local factor = args.diverge_factor
   if not (factor > 1) then errors.raise("fit: diverge_factor must be a number > 1") end
   train.starting()
-  local diverge_above = factor * chance_loss(args.loss, args.model)
+  local chance = chance_loss(args.loss, args.model, args.train)
+  local diverge_above = chance and factor * chance or math.huge
   local history = {}
   for epoch = 1, epochs do
     local lr = args.optimizer:lr()

@@ -124,4 +124,36 @@ T.case("an evaluation counts every batch, non-finite outputs as wrong, and the f
   T.eq(h[1].train_eval_acc, 20, "train_eval accuracy over all 100 samples")
 end)
 
+-- ---- regression: what an uninformed guess loses ------------------------------
+-- 200 samples of a in [0, 0.95], targets 30a + 10 (mean 24.25, mean square
+-- 662.9). A model starts near zero, so its first epoch's mean MSE is in the
+-- hundreds; before, fit compared it with 10 x 1/C (C = 1 output: 10) and
+-- stopped this healthy run as diverged after epoch 1.
+local function regression_loader()
+  local x, y = {}, {}
+  for i = 1, 200 do
+    local a = (i % 20) / 20
+    x[i], y[i] = { a, 1 - a }, { 30 * a + 10 }
+  end
+  return data.DataLoader(data.TensorDataset(nnlab.tensor(x), nnlab.tensor(y)), { batch_size = 20, shuffle = true })
+end
+
+local function regression_fit(lr, loader)
+  local model = nn.Sequential({ nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1) }, { seed = 0 })
+  return nnlab.fit { model = model, loss = nn.MSELoss(), optimizer = optim.SGD(model:parameters(), { lr = lr }),
+                     train = loader or regression_loader(), epochs = 5 }
+end
+
+T.case("fit on regression targets far from zero runs every epoch: a large first MSE is not divergence", function()
+  local loader = regression_loader()
+  local h = regression_fit(0.01, loader)
+  T.truthy(h[1].train_loss > 100, "the first epoch's loss is in the hundreds: " .. h[1].train_loss)
+  T.eq(h.diverged, false, "not diverged")
+  T.eq(#h, 5, "every epoch runs")
+  T.truthy(h[5].train_loss < h[1].train_loss / 10, ("the loss falls: %g -> %g"):format(h[1].train_loss,
+                                                                                        h[5].train_loss))
+  -- the targets were measured by a loader of fit's own: this one ran fit's 5 epochs only
+  T.eq(loader:info().epoch, 5, "the training loader's epochs")
+end)
+
 T.done()
