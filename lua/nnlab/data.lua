@@ -520,6 +520,34 @@ function data.describe_transforms(list)
   return #parts > 0 and table.concat(parts, ", ") or "none"
 end
 
+-- The dataset each loader reads (weak keys: a forgotten loader is not kept),
+-- and the mean square of each regression dataset's targets, once measured.
+local loader_datasets = setmetatable({}, { __mode = "k" })
+local mean_squares = setmetatable({}, { __mode = "k" })
+
+--- data.target_mean_square(loader) -> the mean of the squares of the
+--- regression targets of the dataset the loader reads (every sample and
+--- target column, in double): the MSE of a model whose output is all zeros.
+--- nil when its samples have class labels, or the loader was not made by
+--- data.DataLoader; nil and a message when the dataset cannot be read.
+--- Measured once per dataset, by a loader of its own (the given loader's
+--- epochs and shuffling are left alone).
+function data.target_mean_square(loader)
+  local ds = loader_datasets[loader]
+  if ds == nil or ds:info().targets == 0 then return nil end
+  if mean_squares[ds] == nil then
+    local pass, err = core.loader_new(ds, math.min(ds:info().count, 4096), false, false, 0)
+    if not pass then return nil, err end
+    local sum, values = 0.0, 0
+    for _, y in pass:batches() do
+      for _, v in ipairs(y:totable()) do sum = sum + v * v end
+      values = values + y:numel()
+    end
+    mean_squares[ds] = sum / values
+  end
+  return mean_squares[ds]
+end
+
 --- data.DataLoader(dataset, { batch_size = 1, shuffle = false, drop_last = false,
 ---                            seed = 0, normalize = { mean = m, std = s },
 ---                            transform = { data.RandomShift(2), ... } })
@@ -551,6 +579,7 @@ function data.DataLoader(ds, opts)
   local loader, err = core.loader_new(ds, opts.batch_size, opts.shuffle, opts.drop_last, opts.seed, mean, std,
                                       #chain > 0 and chain or nil, lambda)
   if not loader then errors.raise("data.DataLoader: %s", err) end
+  loader_datasets[loader] = ds
   return loader
 end
 

@@ -56,14 +56,23 @@ function errors.shown(text)
   return out
 end
 
+-- nnlab's objects by the __name of their metatable (the bridge's types, and
+-- optim's schedulers), as messages name them.
+local OBJECTS = { ["nnlab.Net"] = "a model", ["nnlab.Loader"] = "a data loader", ["nnlab.Dataset"] = "a dataset",
+                  ["nnlab.LossFunction"] = "a loss function", ["nnlab.Loss"] = "a loss",
+                  ["nnlab.Optimizer"] = "an optimizer", ["nnlab.Scheduler"] = "a scheduler",
+                  ["nnlab.Tensor"] = "a tensor", ["nnlab.Size"] = "a size" }
+
 --- errors.value(v) -> a value as a message names it: a string quoted
---- (errors.shown), a number, boolean or nil as itself, anything else by its
+--- (errors.shown), a number, boolean or nil as itself, one of nnlab's
+--- objects as what it is ("a data loader", "a model"), anything else by its
 --- type ("a table", "a function"), never by its address.
 function errors.value(v)
   local kind = type(v)
   if kind == "string" then return "'" .. errors.shown(v) .. "'" end
   if kind == "number" or kind == "boolean" or kind == "nil" then return tostring(v) end
-  return "a " .. kind
+  local mt = getmetatable(v)
+  return type(mt) == "table" and OBJECTS[rawget(mt, "__name")] or "a " .. kind
 end
 
 --- errors.raise(fmt, ...): raises fmt:format(...) at the user's line.

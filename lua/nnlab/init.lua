@@ -46,25 +46,60 @@ nnlab.manual_seed = nnlab.nn.manual_seed
 
 --- nnlab.tensor(rows) / nnlab.tensor(values [, { rows = R, cols = C }]):
 --- a float tensor from a table of rows (2-D) or a flat array: 1-D (n,) as
---- torch.tensor gives for a flat list, or 2-D when the shape is given.
+--- torch.tensor gives for a flat list, or 2-D when the shape is given (R or
+--- C left out is the count of values over the other, as PyTorch's -1).
 --- nnlab.labels({ 3, 1, 4 }): a 1-D integer (int32) class-label tensor, (3,).
 function nnlab.tensor(values, shape)
-  if type(values) ~= "table" then errors.raise("nnlab.tensor: expected a table of numbers") end
+  if type(values) ~= "table" then
+    errors.raise("nnlab.tensor: expected a table of numbers or of rows, got %s", errors.value(values))
+  end
+  if #values == 0 then errors.raise("nnlab.tensor: no values (nnlab has no empty tensors)") end
   local flat, rows, cols = {}, nil, nil
   local nested = type(values[1]) == "table"
   if nested then
+    if shape ~= nil then
+      errors.raise("nnlab.tensor: a shape goes with a flat list of values; a table of rows gives its own")
+    end
     rows, cols = #values, #values[1]
-    for r, row in ipairs(values) do
+    if cols == 0 then errors.raise("nnlab.tensor: row 1 is empty (nnlab has no empty tensors)") end
+    for r = 1, rows do
+      local row = values[r]
+      if type(row) ~= "table" then
+        errors.raise("nnlab.tensor: row %d is %s, not a table of numbers (row 1 is a table: every row must be)", r,
+                     errors.value(row))
+      end
       if #row ~= cols then errors.raise("nnlab.tensor: row %d has %d values, row 1 has %d", r, #row, cols) end
-      for c = 1, cols do flat[#flat + 1] = row[c] end
+      table.move(row, 1, cols, #flat + 1, flat)
     end
   else
     flat = values
-    rows = shape and shape.rows or #values
-    cols = shape and shape.cols or 1
+    local n = #values
+    rows, cols = n, 1
+    if shape ~= nil then
+      local s = options.check("nnlab.tensor", shape, { rows = options.optional "integer", cols = options.optional "integer" })
+      for _, k in ipairs { "rows", "cols" } do
+        if s[k] ~= nil and s[k] < 1 then errors.raise("nnlab.tensor: %s must be at least 1, got %d", k, s[k]) end
+      end
+      rows = s.rows or (s.cols and n // s.cols) or n
+      cols = s.cols or n // rows
+      if rows * cols ~= n then
+        local wanted = s.rows and s.cols and ("a %d x %d tensor (%d values)"):format(rows, cols, rows * cols)
+                       or s.cols and ("rows of %d"):format(s.cols) or ("%d rows of one length"):format(s.rows)
+        errors.raise("nnlab.tensor: %d values do not make %s", n, wanted)
+      end
+    end
   end
   local ok, t = pcall(core.tensor, flat, rows, cols, false, (shape or nested) and 2 or 1)
-  if not ok then errors.raise("nnlab.tensor: %s", tostring(t)) end
+  if not ok then
+    local k = math.tointeger(tostring(t):match("^value (%d+) is not a number$"))
+    if k and nested then
+      local r, c = (k - 1) // cols + 1, (k - 1) % cols + 1
+      errors.raise("nnlab.tensor: row %d, column %d is %s, not a number", r, c, errors.value(values[r][c]))
+    elseif k then
+      errors.raise("nnlab.tensor: value %d is %s, not a number", k, errors.value(flat[k]))
+    end
+    errors.raise("nnlab.tensor: %s", tostring(t))
+  end
   return t
 end
 
@@ -252,12 +287,19 @@ end })
 --- (deflated: about 16 % smaller for trained weights); nnlab.load(path)
 --- reads either back.
 function nnlab.save(model, path, opts)
+  train.need("nnlab.save", "argument 1", model, "nnlab.Net")
+  if type(path) ~= "string" then
+    errors.raise("nnlab.save: argument 2 must be the file's path (a string), got %s", errors.value(path))
+  end
   local ok, err = model:save(path, options.check("nnlab.save", opts, { deflate = false }))
   if not ok then errors.raise("%s", err) end
   return true
 end
 
 function nnlab.load(path)
+  if type(path) ~= "string" then
+    errors.raise("nnlab.load: expected the path of a model file (a string), got %s", errors.value(path))
+  end
   local model, err = core.net_load(path)
   if not model then errors.raise("%s", err) end
   return model

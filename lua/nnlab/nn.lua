@@ -68,32 +68,59 @@ end
 local inits = { torch = true, xavier_uniform = true, xavier_normal = true,
                 kaiming_uniform = true, kaiming_normal = true }
 
+-- PyTorch's layer flags that nnlab does not implement: taken at PyTorch's
+-- default only (options.unsupported).
+local BIAS = options.unsupported(true, "every nn.Linear of nnlab has a bias")
+local INPLACE = options.unsupported(false, "nnlab's layers always write their output apart from their input")
+
+-- A layer's options table after options.check against spec; a boolean in
+-- its place is PyTorch's positional flag (`flag`: bias for Linear, inplace
+-- for the activations and Dropout), as nn.ReLU(True) is in PyTorch.
+local function layer_options(where, opts, spec, flag)
+  if type(opts) == "boolean" and flag then opts = { [flag] = opts } end
+  return options.check(where, opts, spec)
+end
+
 --- nn.Linear(in_features, out_features [, { init = "torch" | "xavier_uniform" |
 --- "xavier_normal" | "kaiming_uniform" | "kaiming_normal" }])
 function nn.Linear(in_features, out_features, opts)
   in_features = positive_integer("nn.Linear", "in_features", in_features)
   out_features = positive_integer("nn.Linear", "out_features", out_features)
-  local init = options.check("nn.Linear", opts, { init = "torch" }).init
+  local init = layer_options("nn.Linear", opts, { init = "torch", bias = BIAS }, "bias").init
   if not inits[init] then errors.raise("nn.Linear: unknown init '%s'%s", init, options.suggest(init, inits)) end
   return setmetatable({ kind = "Linear", in_features = in_features, out_features = out_features,
                         init = init }, Layer)
 end
 
-function nn.Sigmoid() return setmetatable({ kind = "Sigmoid" }, Layer) end
-function nn.ReLU() return setmetatable({ kind = "ReLU" }, Layer) end
-function nn.Tanh() return setmetatable({ kind = "Tanh" }, Layer) end
+--- nn.Sigmoid(), nn.Tanh(): no options (PyTorch's have none).
+function nn.Sigmoid(opts)
+  layer_options("nn.Sigmoid", opts, {})
+  return setmetatable({ kind = "Sigmoid" }, Layer)
+end
+function nn.Tanh(opts)
+  layer_options("nn.Tanh", opts, {})
+  return setmetatable({ kind = "Tanh" }, Layer)
+end
+--- nn.ReLU([{ inplace = false }])
+function nn.ReLU(opts)
+  layer_options("nn.ReLU", opts, { inplace = INPLACE }, "inplace")
+  return setmetatable({ kind = "ReLU" }, Layer)
+end
 
---- nn.LeakyReLU([negative_slope = 0.01])
-function nn.LeakyReLU(negative_slope)
+--- nn.LeakyReLU([negative_slope = 0.01 [, { inplace = false }]])
+function nn.LeakyReLU(negative_slope, opts)
   negative_slope = negative_slope or 0.01
   if type(negative_slope) ~= "number" or negative_slope ~= negative_slope then
     errors.raise("nn.LeakyReLU: negative_slope must be a number")
   end
+  layer_options("nn.LeakyReLU", opts, { inplace = INPLACE }, "inplace")
   return setmetatable({ kind = "LeakyReLU", negative_slope = negative_slope }, Layer)
 end
 
---- nn.Dropout([p = 0.5]): inverted dropout, active in training mode only.
-function nn.Dropout(p)
+--- nn.Dropout([p = 0.5 [, { inplace = false }]]): inverted dropout, active in
+--- training mode only.
+function nn.Dropout(p, opts)
+  layer_options("nn.Dropout", opts, { inplace = INPLACE }, "inplace")
   p = p or 0.5
   if type(p) ~= "number" then errors.raise("nn.Dropout: p must be in [0, 1), got %s", tostring(p)) end
   -- the value as given, every digit of it (Lua's 14 digits show 1 - 1e-15 as 1.0)
@@ -228,9 +255,27 @@ Net.__tostring = function(model)
   return table.concat(lines, "\n")
 end
 
---- nn.CrossEntropyLoss(): logits vs class labels (mean over the batch).
-function nn.CrossEntropyLoss() return core.loss_new("cross_entropy") end
---- nn.MSELoss(): vs a float tensor of the same shape, or vs class labels (one-hot).
-function nn.MSELoss() return core.loss_new("mse") end
+-- PyTorch's loss options that nnlab does not implement: taken at PyTorch's
+-- default only (options.unsupported).
+local MEAN = options.unsupported("mean", "nnlab's losses are always the mean (reduction = 'mean')")
+
+--- nn.CrossEntropyLoss([{ reduction = "mean" }]): logits vs class labels
+--- (mean over the batch). PyTorch's weight, ignore_index and label_smoothing
+--- are taken at their defaults only.
+function nn.CrossEntropyLoss(opts)
+  options.check("nn.CrossEntropyLoss", opts, {
+    reduction = MEAN,
+    weight = options.unsupported(nil, "nnlab's cross entropy weighs every class the same"),
+    ignore_index = options.unsupported(-100, "nnlab's cross entropy counts every label"),
+    label_smoothing = options.unsupported(0, "nnlab's cross entropy has no label smoothing"),
+  })
+  return core.loss_new("cross_entropy")
+end
+--- nn.MSELoss([{ reduction = "mean" }]): vs a float tensor of the same
+--- shape, or vs class labels (one-hot); the mean over every value.
+function nn.MSELoss(opts)
+  options.check("nn.MSELoss", opts, { reduction = MEAN })
+  return core.loss_new("mse")
+end
 
 return require("nnlab.strict").module(nn, "nn", "layer or loss")

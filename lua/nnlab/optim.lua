@@ -11,7 +11,7 @@ local function model_of(params, where)
   local nn = require "nnlab.nn"
   if getmetatable(params) == nn.Parameters then return params.model end
   if getmetatable(params) == core.metatable("nnlab.Net") then return params end
-  errors.raise("%s: expected model:parameters()", where)
+  errors.raise("%s: expected model:parameters(), got %s", where, errors.value(params))
 end
 
 local function make(where, params, config)
@@ -43,18 +43,50 @@ function optim.Adam(params, opts) return adam("Adam", params, opts, 0.0) end
 --- optim.AdamW(params, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 1e-2 })
 function optim.AdamW(params, opts) return adam("AdamW", params, opts, 1e-2) end
 
+local Optimizer = core.metatable("nnlab.Optimizer").__index
+local c_set_lr = Optimizer.set_lr
+
+-- The largest 32-bit float: the engine steps with a float copy of the lr.
+local FLOAT_MAX = 0x1.fffffep127
+
+-- optimizer:set_lr(lr) -> true, or an error at the user's line naming the
+-- cause (the engine's own set_lr returns nil and a message, which a loop
+-- that does not look at it would ignore, going on at the old lr).
+local function set_lr(optimizer, lr, where)
+  if type(lr) ~= "number" then errors.raise("%s: the learning rate must be a number, got %s", where, errors.value(lr)) end
+  local ok, err = c_set_lr(optimizer, lr)
+  if ok then return true end
+  if math.abs(lr) > FLOAT_MAX and math.abs(lr) < math.huge then
+    err = ("%s is past the largest 32-bit float (%.4g), which the engine steps with"):format(lr, FLOAT_MAX)
+  end
+  errors.raise("%s: %s", where, err)
+end
+
+--- optimizer:set_lr(lr) -> true; an lr the optimizer cannot take (negative,
+--- NaN, past the float range) is an error at the user's line.
+function Optimizer.set_lr(optimizer, lr) return set_lr(optimizer, lr, "optimizer:set_lr") end
+
 -- Schedulers: scheduler:step() once per epoch, as in PyTorch.
-local Scheduler = {}
+local Scheduler = { __name = "nnlab.Scheduler" }
 Scheduler.__index = Scheduler
 --- The metatable of every scheduler made here (a sweep keys these by their
 --- settings, and refuses schedulers of other makes).
 optim.lr_scheduler.Scheduler = Scheduler
 
+local SCHEDULER_NAMES = { step = "StepLR", exponential = "ExponentialLR", cosine = "CosineAnnealingLR" }
+
+--- scheduler:step() -> the new lr. A schedule that takes the lr out of what
+--- the optimizer can take (ExponentialLR with gamma > 1, stepped long
+--- enough, passes the float range) is an error at the user's line: the
+--- step call, or nnlab.fit's; the scheduler is left as it was.
 function Scheduler:step()
-  self.last_epoch = self.last_epoch + 1
-  local lr = assert(core.schedule_lr(self.kind, self.base_lr, self.last_epoch,
+  local epoch = self.last_epoch + 1
+  -- the settings were checked when the scheduler was made
+  local lr = assert(core.schedule_lr(self.kind, self.base_lr, epoch,
                                      self.step_size, self.gamma, self.t_max, self.eta_min))
-  assert(self.optimizer:set_lr(lr))
+  set_lr(self.optimizer, lr, ("%s: step %d gives a learning rate the optimizer cannot take")
+                               :format(SCHEDULER_NAMES[self.kind], epoch))
+  self.last_epoch = epoch
   return lr
 end
 
@@ -64,7 +96,7 @@ function Scheduler:get_last_lr() return { self.optimizer:lr() } end
 -- names the option it cannot do without.
 local function scheduler(where, kind, optimizer, opts, spec, required)
   if getmetatable(optimizer) ~= core.metatable("nnlab.Optimizer") then
-    errors.raise("%s: expected an optimizer", where)
+    errors.raise("%s: expected an optimizer, got %s", where, errors.value(optimizer))
   end
   local o = options.check(where, opts, spec)
   if o[required] == nil then errors.raise("%s: %s is required", where, required) end

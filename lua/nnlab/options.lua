@@ -6,6 +6,9 @@
 -- An integer default wants a whole number (5.0 is taken as 5); an option
 -- made with options.optional(kind) has no default, and `false` for it means
 -- "not given" (so `normalize = cond and { ... }` reads as Lua code does).
+-- An option PyTorch has and nnlab does not implement (label_smoothing,
+-- inplace) is options.unsupported(default, why): taken only at PyTorch's
+-- default, which is what nnlab does, and refused, saying so, at any other.
 local errors = require "nnlab.errors"
 
 local options = {}
@@ -18,6 +21,17 @@ Optional.__index = Optional
 --- "boolean", "table", "function", or "any").
 function options.optional(kind)
   return setmetatable({ kind = kind }, Optional)
+end
+
+local Unsupported = {}
+
+--- options.unsupported(default, why) -> a spec entry for an option of
+--- PyTorch's that nnlab does not implement: left out, or given as `default`
+--- (PyTorch's, which is what nnlab does), it is taken; any other value is an
+--- error "where: name = value is not supported: why". With a nil default
+--- every value is refused but false ("not given", as for optional ones).
+function options.unsupported(default, why)
+  return setmetatable({ default = default, why = why }, Unsupported)
 end
 
 -- Levenshtein distance between two strings.
@@ -89,18 +103,25 @@ end
 --- options.check(where, opts, spec) -> a new table: spec's defaults with the
 --- user's opts (nil means {}) over them, after checking that opts is a table
 --- whose every key is in spec and whose every value has its default's type
---- (false for an optional non-boolean option counts as not given).
+--- (false for an optional non-boolean option counts as not given), and that
+--- every unsupported option is left out or at its default.
 function options.check(where, opts, spec)
   if opts == nil then opts = {} end
-  if type(opts) ~= "table" then errors.raise("%s: options must be a table, got %s", where, type(opts)) end
+  if type(opts) ~= "table" then errors.raise("%s: options must be a table, got %s", where, errors.value(opts)) end
   local out = {}
   for k, entry in pairs(spec) do
-    if getmetatable(entry) ~= Optional then out[k] = entry end
+    local mt = getmetatable(entry)
+    if mt == Unsupported then out[k] = entry.default
+    elseif mt ~= Optional then out[k] = entry end
   end
   for k, v in pairs(opts) do
     local entry = spec[k]
     if entry == nil then options.unknown(where, k, spec) end
-    if not (v == false and getmetatable(entry) == Optional and entry.kind ~= "boolean") then
+    if getmetatable(entry) == Unsupported then
+      if not (v == entry.default or (entry.default == nil and v == false)) then
+        errors.raise("%s: %s = %s is not supported: %s", where, k, errors.value(v), entry.why)
+      end
+    elseif not (v == false and getmetatable(entry) == Optional and entry.kind ~= "boolean") then
       local value, wanted = conform(entry, v)
       if value == nil then
         errors.raise("%s: option '%s' must be %s, got %s", where, k, wanted, errors.value(v))

@@ -1,13 +1,32 @@
 -- nnlab.fit and nnlab.evaluate: whole epochs in C, a Lua callback per epoch.
 local core = require "nnlab.core"
+local data = require "nnlab.data"
 local errors = require "nnlab.errors"
+local optim = require "nnlab.optim"
 local options = require "nnlab.options"
 
 local train = {}
 
-local function need(where, v, mt, what)
-  if getmetatable(v) ~= core.metatable(mt) then errors.raise("%s: %s is required", where, what) end
+-- What each of nnlab's objects that fit and evaluate take is, as messages
+-- ask for it.
+local WANTED = {
+  ["nnlab.Net"] = "a model (nn.Sequential)",
+  ["nnlab.LossFunction"] = "a loss function (nn.CrossEntropyLoss() or nn.MSELoss())",
+  ["nnlab.Optimizer"] = "an optimizer (optim.SGD, optim.Adam or optim.AdamW)",
+  ["nnlab.Loader"] = "a data loader (data.DataLoader)",
+}
+
+--- train.need(where, name, v, kind): unless v is one of nnlab's objects of
+--- `kind` ("nnlab.Net", "nnlab.LossFunction", "nnlab.Optimizer" or
+--- "nnlab.Loader"), raises at the user's line "where: name is required: a
+--- model (nn.Sequential)", or "where: name must be a model (nn.Sequential),
+--- got a data loader".
+function train.need(where, name, v, kind)
+  if getmetatable(v) == core.metatable(kind) then return end
+  if v == nil then errors.raise("%s: %s is required: %s", where, name, WANTED[kind]) end
+  errors.raise("%s: %s must be %s, got %s", where, name, WANTED[kind], errors.value(v))
 end
+local need = train.need
 
 -- Checks to run once before the next training step (train.before_training),
 -- by name; the notebook checks its --set keys there.
@@ -49,24 +68,52 @@ end
 --- eval mode over every sample; a sample whose output holds a NaN or an
 --- infinity counts as wrong, and makes diverged true and the loss non-finite.
 function train.evaluate(model, loader, opts)
-  need("evaluate", model, "nnlab.Net", "a model")
-  need("evaluate", loader, "nnlab.Loader", "a loader")
-  local loss_fn = options.check("evaluate", opts, { loss = options.optional "userdata" }).loss
-  return core.evaluate(model, loss_fn or core.loss_new("cross_entropy"), loader)
+  need("evaluate", "argument 1", model, "nnlab.Net")
+  need("evaluate", "argument 2", loader, "nnlab.Loader")
+  local loss_fn = options.check("evaluate", opts, { loss = options.optional "any" }).loss
+  if loss_fn == nil then loss_fn = core.loss_new("cross_entropy") end
+  need("evaluate", "option 'loss'", loss_fn, "nnlab.LossFunction")
+  return core.evaluate(model, loss_fn, loader)
 end
 
-local FIT = { model = options.optional "userdata", loss = options.optional "userdata",
-              optimizer = options.optional "userdata", train = options.optional "userdata",
-              test = options.optional "userdata", train_eval = options.optional "userdata",
-              valid = options.optional "userdata", epochs = 1,
-              scheduler = options.optional "table", on_epoch = options.optional "function", diverge_factor = 10.0 }
+-- nnlab's objects are checked by need, which names what they must be.
+local FIT = { model = options.optional "any", loss = options.optional "any",
+              optimizer = options.optional "any", train = options.optional "any",
+              test = options.optional "any", train_eval = options.optional "any",
+              valid = options.optional "any", epochs = 1,
+              scheduler = options.optional "any", on_epoch = options.optional "function", diverge_factor = 10.0 }
 
--- The mean loss of an uninformed guess over C classes: ln C for cross entropy
--- (uniform probabilities), 1/C for MSE against one-hot (all outputs zero).
-local function chance_loss(loss_fn, model)
+-- fit's scheduler, checked before the first epoch rather than found wanting
+-- after it: one of optim.lr_scheduler's, made for fit's optimizer (else its
+-- steps would schedule another optimizer, and fit's lr would never change),
+-- or a table of the user's with a step method.
+local function check_scheduler(scheduler, optimizer)
+  if getmetatable(scheduler) == optim.lr_scheduler.Scheduler then
+    if scheduler.optimizer ~= optimizer then
+      errors.raise("fit: the scheduler was made for another optimizer than fit's, whose learning rate it would " ..
+                   "never change: make it from fit's optimizer")
+    end
+  elseif type(scheduler) ~= "table" or type(scheduler.step) ~= "function" then
+    errors.raise("fit: scheduler must be an optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR) or a " ..
+                 "table with a step method, got %s",
+                 type(scheduler) == "table" and "a table without a step method" or errors.value(scheduler))
+  end
+end
+
+-- The mean loss of an uninformed guess, the model's output all zeros: for
+-- cross entropy (uniform probabilities) ln C over C classes; for MSE the
+-- mean square of the targets: 1/C against class labels (one-hot), and
+-- measured on the training set for regression targets (their variance would
+-- be too low a bar where their mean is far from 0: a model starts near
+-- zero). nil when there is none to compare with (targets all zero): then
+-- only a NaN or infinite loss diverges.
+local function chance_loss(loss_fn, model, loader)
   local _, classes = model:sizes()
-  if core.loss_kind(loss_fn) == "mse" then return 1 / classes end
-  return math.log(classes)
+  if core.loss_kind(loss_fn) ~= "mse" then return math.log(classes) end
+  local mean_square, err = data.target_mean_square(loader)
+  if err then errors.raise("fit: train: %s", err) end
+  if mean_square == nil then return 1 / classes end
+  return mean_square > 0 and mean_square or nil
 end
 
 -- A pass in C. Its errors (the data does not fit the loss, a data.Lambda that
@@ -91,25 +138,28 @@ end
 --- train_eval_acc on it in eval mode, like the test set.
 --- An epoch diverges when a batch loss is NaN or infinite, when its mean
 --- training loss exceeds diverge_factor (default 10) times the loss of an
---- uninformed guess, or when the model gives a NaN or infinite output on a
---- test or train_eval sample (that evaluation still counts every sample, a
---- non-finite output as wrong); the fit then ends with history.diverged = true.
+--- uninformed guess (chance_loss, above), or when the model gives a NaN or
+--- infinite output on a test or train_eval sample (that evaluation still
+--- counts every sample, a non-finite output as wrong); the fit then ends with
+--- history.diverged = true.
 function train.fit(args)
   if type(args) ~= "table" then errors.raise("fit: expected a table of arguments") end
   args = options.check("fit", args, FIT)
-  need("fit", args.model, "nnlab.Net", "model")
-  need("fit", args.loss, "nnlab.LossFunction", "loss")
-  need("fit", args.optimizer, "nnlab.Optimizer", "optimizer")
-  need("fit", args.train, "nnlab.Loader", "train (a loader)")
-  if args.test ~= nil then need("fit", args.test, "nnlab.Loader", "test (a loader)") end
-  if args.train_eval ~= nil then need("fit", args.train_eval, "nnlab.Loader", "train_eval (a loader)") end
-  if args.valid ~= nil then need("fit", args.valid, "nnlab.Loader", "valid (a loader)") end
+  need("fit", "model", args.model, "nnlab.Net")
+  need("fit", "loss", args.loss, "nnlab.LossFunction")
+  need("fit", "optimizer", args.optimizer, "nnlab.Optimizer")
+  need("fit", "train", args.train, "nnlab.Loader")
+  for _, which in ipairs { "test", "train_eval", "valid" } do
+    if args[which] ~= nil then need("fit", which, args[which], "nnlab.Loader") end
+  end
+  if args.scheduler ~= nil then check_scheduler(args.scheduler, args.optimizer) end
   local epochs = args.epochs
   if epochs < 1 then errors.raise("fit: epochs must be a positive integer, got %s", tostring(epochs)) end
   local factor = args.diverge_factor
   if not (factor > 1) then errors.raise("fit: diverge_factor must be a number > 1") end
   train.starting()
-  local diverge_above = factor * chance_loss(args.loss, args.model)
+  local chance = chance_loss(args.loss, args.model, args.train)
+  local diverge_above = chance and factor * chance or math.huge
   local history = {}
   for epoch = 1, epochs do
     local lr = args.optimizer:lr()

@@ -124,4 +124,122 @@ T.case("an evaluation counts every batch, non-finite outputs as wrong, and the f
   T.eq(h[1].train_eval_acc, 20, "train_eval accuracy over all 100 samples")
 end)
 
+-- ---- regression: what an uninformed guess loses ------------------------------
+-- 200 samples of a in [0, 0.95], targets 30a + 10 (mean 24.25, mean square
+-- 662.9). A model starts near zero, so its first epoch's mean MSE is in the
+-- hundreds; before, fit compared it with 10 x 1/C (C = 1 output: 10) and
+-- stopped this healthy run as diverged after epoch 1.
+local function regression_loader()
+  local x, y = {}, {}
+  for i = 1, 200 do
+    local a = (i % 20) / 20
+    x[i], y[i] = { a, 1 - a }, { 30 * a + 10 }
+  end
+  return data.DataLoader(data.TensorDataset(nnlab.tensor(x), nnlab.tensor(y)), { batch_size = 20, shuffle = true })
+end
+
+local function regression_fit(lr, loader)
+  local model = nn.Sequential({ nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1) }, { seed = 0 })
+  return nnlab.fit { model = model, loss = nn.MSELoss(), optimizer = optim.SGD(model:parameters(), { lr = lr }),
+                     train = loader or regression_loader(), epochs = 5 }
+end
+
+T.case("fit on regression targets far from zero runs every epoch: a large first MSE is not divergence", function()
+  local loader = regression_loader()
+  local h = regression_fit(0.01, loader)
+  T.truthy(h[1].train_loss > 100, "the first epoch's loss is in the hundreds: " .. h[1].train_loss)
+  T.eq(h.diverged, false, "not diverged")
+  T.eq(#h, 5, "every epoch runs")
+  T.truthy(h[5].train_loss < h[1].train_loss / 10, ("the loss falls: %g -> %g"):format(h[1].train_loss,
+                                                                                        h[5].train_loss))
+  -- the targets were measured by a loader of fit's own: this one ran fit's 5 epochs only
+  T.eq(loader:info().epoch, 5, "the training loader's epochs")
+end)
+
+T.case("a regression fit that blows up still diverges after epoch 1 (loss > 10 x the targets' mean square)", function()
+  local h = regression_fit(0.5)
+  T.eq(h.diverged, true, "diverged")
+  T.eq(#h, 1, "stopped after epoch 1")
+  T.truthy(h[1].train_loss > 6629 and h[1].train_loss < math.huge, "a finite loss above the bar: " .. h[1].train_loss)
+end)
+
+-- ---- what fit and evaluate take, checked before they train ---------------------
+
+local function small_fit_args()
+  local model = nn.Sequential({ nn.Linear(784, 8), nn.ReLU(), nn.Linear(8, 10) }, { seed = 2 })
+  return { model = model, loss = loss_fn, optimizer = optim.SGD(model:parameters(), { lr = 0.05 }),
+           train = data.DataLoader(train_set:head(200), { batch_size = 50 }), epochs = 2 }
+end
+
+T.case("fit refuses a scheduler without a step method before its first epoch, not after it", function()
+  local args, epochs_run = small_fit_args(), 0
+  args.on_epoch = function() epochs_run = epochs_run + 1 end
+  args.scheduler = {}
+  T.refused(function() nnlab.fit(args) end, "fit: scheduler must be an optim.lr_scheduler (StepLR, ExponentialLR, "
+            .. "CosineAnnealingLR) or a table with a step method, got a table without a step method")
+  args.scheduler = args.optimizer
+  T.refused(function() nnlab.fit(args) end, "fit: scheduler must be", "got an optimizer")
+  local other = optim.SGD(args.model:parameters(), { lr = 0.05 })
+  args.scheduler = optim.lr_scheduler.StepLR(other, { step_size = 1 })
+  T.refused(function() nnlab.fit(args) end, "fit: the scheduler was made for another optimizer than fit's")
+  T.eq(epochs_run, 0, "no epoch ran")
+  local steps = 0
+  args.scheduler = { step = function() steps = steps + 1 end } -- a scheduler of the user's own
+  nnlab.fit(args)
+  T.eq(steps, 2, "a table with a step method is stepped once per epoch")
+end)
+
+T.case("fit and evaluate name the argument that is not what they take, and what it is", function()
+  local args = small_fit_args()
+  local loader = args.train
+  T.refused(function() nnlab.evaluate(args.model, loader, { loss = loader }) end,
+            "evaluate: option 'loss' must be a loss function (nn.CrossEntropyLoss() or nn.MSELoss()), got a data loader")
+  T.refused(function() nnlab.evaluate(loader, args.model) end,
+            "evaluate: argument 1 must be a model (nn.Sequential), got a data loader")
+  T.refused(function() nnlab.evaluate(args.model, train_set) end,
+            "evaluate: argument 2 must be a data loader (data.DataLoader), got a dataset")
+  args.train = train_set
+  T.refused(function() nnlab.fit(args) end, "fit: train must be a data loader (data.DataLoader), got a dataset")
+  args.train, args.loss = loader, nil
+  T.refused(function() nnlab.fit(args) end,
+            "fit: loss is required: a loss function (nn.CrossEntropyLoss() or nn.MSELoss())")
+  args.loss, args.test = loss_fn, args.model
+  T.refused(function() nnlab.fit(args) end, "fit: test must be a data loader (data.DataLoader), got a model")
+end)
+
+-- ---- learning rates past the float range ------------------------------------------
+-- The engine steps with a float32 copy of the lr. ExponentialLR with gamma =
+-- 10 passes the largest float (3.4e38) after enough steps; before, an assert
+-- in optim.lua said "invalid lr: inf" at optim.lua's line, not the user's.
+
+T.case("a schedule that takes the lr past the float range is an error at the user's line, naming the step", function()
+  local model = nn.Sequential({ nn.Linear(2, 2) }, { seed = 1 })
+  local opt = optim.SGD(model:parameters(), { lr = 0.1 })
+  local s = optim.lr_scheduler.ExponentialLR(opt, { gamma = 10 })
+  for _ = 1, 39 do s:step() end
+  T.close(opt:lr(), 1e38, 1e24, "lr after 39 steps")
+  T.refused(function() s:step() end, "ExponentialLR: step 40 gives a learning rate the optimizer cannot take: "
+            .. "1e+39 is past the largest 32-bit float (3.403e+38), which the engine steps with")
+  T.close(opt:lr(), 1e38, 1e24, "the lr is left as it was")
+  T.refused(function() s:step() end, "ExponentialLR: step 40 ") -- and so is the scheduler
+  -- in fit, at the fit line
+  local args = small_fit_args()
+  args.optimizer:set_lr(1e38)
+  args.scheduler = optim.lr_scheduler.ExponentialLR(args.optimizer, { gamma = 10 })
+  T.refused(function() nnlab.fit(args) end, "ExponentialLR: step 1 gives a learning rate the optimizer cannot take: "
+            .. "1e+39 is past the largest 32-bit float")
+end)
+
+T.case("optimizer:set_lr refuses an lr it cannot take at the user's line; before, it returned nil and kept the old one",
+       function()
+  local model = nn.Sequential({ nn.Linear(2, 2) }, { seed = 1 })
+  local opt = optim.SGD(model:parameters(), { lr = 0.1 })
+  T.refused(function() opt:set_lr(-1) end, "optimizer:set_lr: invalid lr: -1")
+  T.refused(function() opt:set_lr(1e39) end, "optimizer:set_lr: 1e+39 is past the largest 32-bit float")
+  T.refused(function() opt:set_lr("0.1") end, "optimizer:set_lr: the learning rate must be a number, got '0.1'")
+  T.eq(opt:lr(), 0.1, "the lr is left as it was")
+  T.eq(opt:set_lr(0.05), true, "a good lr is set")
+  T.eq(opt:lr(), 0.05, "and read back")
+end)
+
 T.done()

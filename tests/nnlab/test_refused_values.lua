@@ -158,4 +158,56 @@ T.case("a sweep keys an nnlab scheduler by its state: a stepped one is another r
        .. out)
 end)
 
+-- ---- PyTorch's options that nnlab does not implement ---------------------
+-- Before, the losses and activations ignored their arguments:
+-- CrossEntropyLoss { label_smoothing = 0.1 } gave the plain loss,
+-- MSELoss { reduction = "sum" } the mean, ReLU { inplace = true } was taken.
+
+local logits, labels = lab.tensor { { 2.0, 0.5, -1.0 }, { 0.1, 0.2, 0.3 } }, lab.labels { 0, 2 }
+local outputs, targets = lab.tensor { { 1, 2 } }, lab.tensor { { 0, 0 } }
+
+T.case("loss options nnlab does not implement are refused at the user's line, saying so", function()
+  T.refused(function() nn.CrossEntropyLoss({ label_smoothing = 0.1 }) end,
+            "nn.CrossEntropyLoss: label_smoothing = 0.1 is not supported: nnlab's cross entropy has no label smoothing")
+  T.refused(function() nn.CrossEntropyLoss({ weight = lab.tensor { 1, 2, 3 } }) end,
+            "nn.CrossEntropyLoss: weight = a tensor is not supported: nnlab's cross entropy weighs every class the same")
+  T.refused(function() nn.CrossEntropyLoss({ ignore_index = 1 }) end,
+            "nn.CrossEntropyLoss: ignore_index = 1 is not supported: nnlab's cross entropy counts every label")
+  T.refused(function() nn.CrossEntropyLoss({ reduction = "none" }) end,
+            "nn.CrossEntropyLoss: reduction = 'none' is not supported: nnlab's losses are always the mean")
+  T.refused(function() nn.MSELoss({ reduction = "sum" }) end,
+            "nn.MSELoss: reduction = 'sum' is not supported: nnlab's losses are always the mean (reduction = 'mean')")
+  T.refused(function() nn.MSELoss({ label_smoothing = 0.1 }) end, "nn.MSELoss: unknown option 'label_smoothing'")
+  T.refused(function() nn.MSELoss({ reductoin = "mean" }) end,
+            "nn.MSELoss: unknown option 'reductoin' (did you mean 'reduction'?)")
+  T.refused(function() nn.MSELoss("sum") end, "nn.MSELoss: options must be a table, got 'sum'")
+end)
+
+T.case("PyTorch's defaults of those options are taken, and give the same loss", function()
+  local plain = nn.CrossEntropyLoss()(logits, labels):item()
+  local spelt = nn.CrossEntropyLoss({ reduction = "mean", label_smoothing = 0, ignore_index = -100 })(logits, labels)
+  T.eq(spelt:item(), plain, "cross entropy with PyTorch's defaults spelt out")
+  T.eq(nn.MSELoss({ reduction = "mean" })(outputs, targets):item(), nn.MSELoss()(outputs, targets):item(),
+       "MSE with reduction = 'mean'")
+  T.eq(nn.MSELoss()(outputs, targets):item(), 2.5, "the mean of 1 and 4")
+end)
+
+T.case("layer flags nnlab does not implement (inplace, bias = false) are refused; their defaults are taken", function()
+  local why = "is not supported: nnlab's layers always write their output apart from their input"
+  T.refused(function() nn.ReLU({ inplace = true }) end, "nn.ReLU: inplace = true " .. why)
+  T.refused(function() nn.ReLU(true) end, "nn.ReLU: inplace = true " .. why) -- PyTorch's nn.ReLU(True)
+  T.refused(function() nn.LeakyReLU(0.2, { inplace = true }) end, "nn.LeakyReLU: inplace = true " .. why)
+  T.refused(function() nn.Dropout(0.5, true) end, "nn.Dropout: inplace = true " .. why)
+  T.refused(function() nn.Linear(4, 3, { bias = false }) end,
+            "nn.Linear: bias = false is not supported: every nn.Linear of nnlab has a bias")
+  T.refused(function() nn.Linear(4, 3, false) end, "nn.Linear: bias = false is not supported")
+  T.refused(function() nn.Sigmoid({ inplace = true }) end, "nn.Sigmoid: unknown option 'inplace'")
+  T.refused(function() nn.Tanh(1) end, "nn.Tanh: options must be a table, got 1")
+  T.refused(function() nn.ReLU({ inplcae = false }) end, "nn.ReLU: unknown option 'inplcae' (did you mean 'inplace'?)")
+  T.eq(tostring(nn.ReLU({ inplace = false })), "ReLU()", "ReLU with inplace = false")
+  T.eq(tostring(nn.Dropout(0.3, false)), "Dropout(p=0.3, inplace=False)", "Dropout with inplace False")
+  T.eq(tostring(nn.Linear(4, 3, { bias = true, init = "xavier_uniform" })),
+       "Linear(in_features=4, out_features=3, bias=True)", "Linear with bias = true")
+end)
+
 T.done()

@@ -51,6 +51,18 @@ T.case("loading a missing file, or saving into a missing folder, is an error nam
   T.fails(function() nnlab.save(model, dir .. "/no/such/folder/m.nnlab") end, "no/such/folder")
 end)
 
+-- Before: nnlab.save("m", path) raised "init.lua:255: attempt to call a nil
+-- value (method 'save')", and nnlab.save(model, 5) wrote a file named 5.
+T.case("save and load name an argument that is not a model or a path, at the user's line", function()
+  T.refused(function() nnlab.save("m", dir .. "/swapped.nnlab") end,
+            "nnlab.save: argument 1 must be a model (nn.Sequential), got 'm'")
+  T.refused(function() nnlab.save(path, model) end, "nnlab.save: argument 1 must be a model (nn.Sequential), got '")
+  T.refused(function() nnlab.save(model) end, "nnlab.save: argument 2 must be the file's path (a string), got nil")
+  T.refused(function() nnlab.save(model, 5) end, "nnlab.save: argument 2 must be the file's path (a string), got 5")
+  T.refused(function() nnlab.load(model) end, "nnlab.load: expected the path of a model file (a string), got a model")
+  T.eq(T.read(dir .. "/swapped.nnlab"), nil, "nothing written")
+end)
+
 T.case("a new model trains; eval() and train() switch its mode", function()
   T.eq(model:training(), true, "new models train")
   model:eval()

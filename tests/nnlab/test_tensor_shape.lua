@@ -20,22 +20,8 @@ local T = require "testlib"
 local lab = require "nnlab"
 local nn, data = lab.nn, lab.data
 
-local THIS = "test_tensor_shape.lua"
-
--- f() must fail at the caller's line of this file, with every fragment.
-local function refused(f, ...)
-  local line = debug.getinfo(2, "l").currentline
-  local ok, err = pcall(f)
-  if ok then error("expected an error", 2) end
-  local first = tostring(err):match("^[^\n]*")
-  if not first:find(("%s:%d: "):format(THIS, line), 1, true) then
-    error(("error %q is not at %s:%d"):format(first, THIS, line), 2)
-  end
-  for _, fragment in ipairs { ... } do
-    if not first:find(fragment, 1, true) then error(("error %q lacks %q"):format(first, fragment), 2) end
-  end
-  return first
-end
+-- f() must fail at the caller's line of this file, in one line with every fragment.
+local refused = T.refused
 
 local function same(got, want, what)
   if type(want) == "table" then
@@ -346,6 +332,35 @@ T.case("nnlab.cat and nnlab.stack", function()
   refused(function() return lab.stack { lab.tensor { 1 }, lab.tensor { 1, 2 } } end,
           "stack expects each tensor to be equal size, but item 1 has size 1 and item 2 has size 2")
   refused(function() return lab.stack({ lab.tensor { 1 } }, 2) end, "dim 2 out of range for a 2-D tensor")
+end)
+
+-- Before: { rows = 6, col = 3 } gave a (6, 1) tensor, { row = 2, cols = 3 }
+-- "wrong number of values", and { { 1, 2 }, 3 } Lua's "attempt to get
+-- length of a number value" at init.lua's line.
+T.case("nnlab.tensor: the shape is option-checked, a side left out is inferred, a bad row or value is named", function()
+  local six = { 1, 2, 3, 4, 5, 6 }
+  refused(function() lab.tensor(six, { rows = 6, col = 3 }) end,
+          "nnlab.tensor: unknown option 'col' (did you mean 'cols'?)")
+  refused(function() lab.tensor(six, { row = 2, cols = 3 }) end,
+          "nnlab.tensor: unknown option 'row' (did you mean 'rows'?)")
+  refused(function() lab.tensor(six, { rows = 1.5 }) end, "nnlab.tensor: option 'rows' must be an integer, got 1.5")
+  refused(function() lab.tensor(six, { rows = 0, cols = 6 }) end, "nnlab.tensor: rows must be at least 1, got 0")
+  refused(function() lab.tensor(six, { rows = 2, cols = 4 }) end,
+          "nnlab.tensor: 6 values do not make a 2 x 4 tensor (8 values)")
+  refused(function() lab.tensor(six, { cols = 4 }) end, "nnlab.tensor: 6 values do not make rows of 4")
+  refused(function() lab.tensor(six, { rows = 4 }) end, "nnlab.tensor: 6 values do not make 4 rows of one length")
+  T.eq(tostring(lab.tensor(six, { cols = 3 }):size()), "torch.Size([2, 3])", "rows inferred from cols")
+  T.eq(tostring(lab.tensor(six, { rows = 3 }):size()), "torch.Size([3, 2])", "cols inferred from rows")
+  T.eq(tostring(lab.tensor(six, { rows = 6 }):size()), "torch.Size([6, 1])", "a column")
+  refused(function() lab.tensor { { 1, 2 }, 3 } end,
+          "nnlab.tensor: row 2 is 3, not a table of numbers (row 1 is a table: every row must be)")
+  refused(function() lab.tensor { { 1, 2 }, { 3, "x" } } end, "nnlab.tensor: row 2, column 2 is 'x', not a number")
+  refused(function() lab.tensor { 1, true } end, "nnlab.tensor: value 2 is true, not a number")
+  refused(function() lab.tensor({ { 1, 2 } }, { rows = 2 }) end,
+          "nnlab.tensor: a shape goes with a flat list of values; a table of rows gives its own")
+  refused(function() lab.tensor {} end, "nnlab.tensor: no values (nnlab has no empty tensors)")
+  refused(function() lab.tensor { {}, {} } end, "nnlab.tensor: row 1 is empty")
+  refused(function() lab.tensor("1, 2") end, "nnlab.tensor: expected a table of numbers or of rows, got '1, 2'")
 end)
 
 T.done()

@@ -77,6 +77,23 @@ function T.fails(f, needle)
   return err
 end
 
+--- Calls f, which must fail with one line that names the caller's file and
+--- line (the line of the T.refused call, where f is written) and holds every
+--- fragment; returns that line.
+function T.refused(f, ...)
+  local caller = debug.getinfo(2, "Sl")
+  local ok, err = pcall(f)
+  if ok then error("expected an error", 2) end
+  err = tostring(err)
+  local at = ("%s:%d: "):format((caller.source:gsub("^@", "")), caller.currentline)
+  if err:sub(1, #at) ~= at then error(("error %q is not at %s"):format(err, at), 2) end
+  if err:find("\n") then error(("error %q is more than one line"):format(err), 2) end
+  for _, fragment in ipairs { ... } do
+    if not err:find(fragment, 1, true) then error(("error %q lacks %q"):format(err, fragment), 2) end
+  end
+  return err
+end
+
 local shell_quote = require("nnlab.files").shell_quote
 T.quote = shell_quote
 
