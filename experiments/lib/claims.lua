@@ -36,7 +36,8 @@ local TESTS = { ["paired t"] = "配对 t 检验", ["Wilcoxon signed-rank"] = "Wi
                 ["Welch t"] = "Welch t 检验", ["Mann-Whitney"] = "Mann-Whitney 秩检验" }
 local REASONS = { ["needs at least two seeds per side to measure noise"] = "每边至少要两个种子才能估计噪声" }
 
-local function p_text(p) return p < 0.001 and "p < 0.001" or ("p = %.2g"):format(p) end
+-- "p = 0.049", "p < 0.001": cut to two digits as the tables show p (words.p), on the decision's side
+local function p_text(p) return "p " .. require("nnlab.notebook.words").p(p) end
 
 -- "+0.09 个百分点（95% 区间 −0.21 … +0.39，配对 t 检验 p = 0.45，族内 Holm 校正后 p = 0.90）"
 local function delta_text(v, unit)

@@ -123,7 +123,7 @@ words.catalogues.en = {
                   "\"detectable\": the difference these seeds would show 80 %% of the time. " ..
                   "\"differs\": the seeds show a difference; \"can't tell\": these seeds could not show one, " ..
                   "which does not mean there is none. " ..
-                  "Diverged seeds (loss NaN/Inf or above 10× chance) are left out of means._",
+                  "Diverged seeds (loss NaN/Inf or above 10× that of all-zero outputs) are left out of means._",
   level_plain = "level %s %%",
   top_rows = "_The best %d of %d variations by %s, best first; the other %d are in %s._",
   chart_band = "%d others (range of their means)",
@@ -332,7 +332,7 @@ words.catalogues.zh = {
                   "共同种子少于两个时用 Welch t 检验），所有配对的 p 值一起做 Holm 校正（校正后 p），因为最佳变体是从同一批数据里挑出来的；%s。" ..
                   "“可检出”：这些种子有 80 %% 的把握显示出的差别。" ..
                   "“有差别”：这些种子显示出差别；“无法判断”：这些种子没能显示出差别，并不等于没有差别。" ..
-                  "发散的种子（损失为 `NaN`/`Inf` 或超过随机猜测的 10 倍）不计入均值。_",
+                  "发散的种子（损失为 `NaN`/`Inf` 或超过输出全为零时损失的 10 倍）不计入均值。_",
   level_plain = "显著性水平 %s %%",
   top_rows = "_只列出最好的 %d 个变体（共 %d 个，按%s排序，最好的在前）；其余 %d 个见 %s。_",
   chart_band = "其余 %d 个（均值的范围）",
