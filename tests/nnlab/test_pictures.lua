@@ -244,13 +244,15 @@ T.case("mistakes are ranked over every seed; weights name the seed drawn", funct
   T.truthy(lo >= -127 and hi <= 127 and (hi == 127 or lo == -127), "values span the palette: " .. lo .. ".." .. hi)
 end)
 
-T.case("lab.confusion's where and show are checked at the user's line", function()
+T.case("lab.confusion's where and show, and lab.weights' layer, are checked at the user's line", function()
   local base = T.read(script):gsub("lab%.samples.*$", "")
   for _, c in ipairs {
     { "lab.confusion(runs, { where = { hidden = 4 }, show = { hidden = 16 } }) --<",
       "lab.confusion: show selects hidden=16, which where leaves out" },
     { "lab.confusion(runs, { where = { hiden = 4 } }) --<", "lab.confusion: where.hiden: not a varied parameter (hidden)" },
     { "lab.mistakes(runs, { n = 0 }) --<", "lab.mistakes: n must be an integer from 1 to 100, got 0" },
+    { "lab.weights(runs, { layer = 5 }) --<", "lab.weights: layer 5: the model of hidden=16 has 2 Linear layers" },
+    { "lab.weights(runs, { layer = 2 }) --<", "lab.weights: layer 2 takes 16 inputs, not the 8×8 pixels of an image" },
   } do
     local path, line = T.marked_script(dir, "bad_where", base .. c[1] .. "\n")
     local text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
@@ -431,6 +433,26 @@ T.case("a custom sweep's cached re-run calls nothing and draws nothing new", fun
   T.eq(T.read(out .. "/custom/pic1-confusion.png"), before, "the same PNG bytes")
 end)
 
+T.case("a test set of two classes of four: empty accuracy fields, and a mistakes grid as wide as its mistakes", function()
+  local two = dir .. "/two.lua"
+  T.write(two, HEAD .. [[
+local runs = lab.sweep { seeds = 1, epochs = 1, batch_size = 20, train = train, test = test:head(2),
+  model = function() return nn.Sequential { nn.Linear(64, 4), nn.ReLU(), nn.Linear(4, 4) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 1e-6 }) end }
+lab.confusion(runs)
+lab.mistakes(runs)
+]])
+  local text, status = T.nnlab_run({ "run", two, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(status, 0, text)
+  local per_class = T.read(out .. "/two/pic1-confusion-per-class.csv")
+  T.contains(per_class, "\ndiagonal,baseline,1,0,0,\n", "a class with no test sample: an empty accuracy, not a short row")
+  local shown = #csv_rows(out .. "/two/pic2-mistakes.csv") - 1
+  T.truthy(shown >= 1 and shown <= 2, "one or two mistakes among two samples: " .. shown)
+  local w, h = png_size(out .. "/two/pic2-mistakes.png")
+  local want_w, want_h = require("nnlab.notebook.pictures").mistakes_size(shown, 1, 8 + 4 + 1, 8 + 1)
+  T.eq(("%dx%d"):format(w, h), ("%dx%d"):format(want_w, want_h), "the grid holds the mistakes shown, not n = 24 places")
+end)
+
 T.case("tabular data gets the confusion matrix; image pictures refuse it at the user's line", function()
   local tab = dir .. "/tab.lua"
   local body = [[
@@ -445,6 +467,8 @@ local runs = lab.sweep { seeds = 2, epochs = 5, batch_size = 10, train = pts, te
 lab.confusion(runs, { normalize = true })
 CALL
 ]]
+  -- noisier classes than the accuracy test's: no share reaches 100
+  body = body:gsub("%* 0%.3", "* 1.5")
   local function with(call) return (body:gsub("CALL", function() return call end)) end
   T.write(tab, with(""))
   local text, status = T.nnlab_run({ "run", tab, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
@@ -452,6 +476,8 @@ CALL
   local md = T.read(out .. "/tab.md")
   T.contains(md, "versicolor", "class names of tabular data")
   T.contains(md, "tab/pic1-confusion.png", "its matrix")
+  -- shares run to 100: black numbers below 50, white above, whatever the largest share
+  T.contains(T.read(out .. "/tab/pic1-confusion.gp"), "$3 > 0 && $3 <= 50 ?", "labels turn white at the scale's middle")
   for _, call in ipairs { "lab.samples(pts)", "lab.mistakes(runs)", "lab.weights(runs)" } do
     local path, line = T.marked_script(dir, "tab_refused", with(call .. " --<"))
     text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })

@@ -128,6 +128,10 @@ T.case("verdict words: vs-best cells and claims in both languages", function()
   T.eq(words.verdict({ verdict = "cant_tell", detectable = 0.5 }, "%"), "无法判断（可检出的最小差别为 0.5 个百分点）",
        "zh can't tell")
   T.eq(words.verdict({ verdict = "not_tested", reason = "只有一个种子" }), "未检验（只有一个种子）", "zh not tested")
+  -- the arguments come in one order for every language: confidence, seeds wrong, seeds
+  T.eq(words.text("pic_mistake_seeds", 34, 1, 2), "34%，错 1 次（共 2 个种子）", "zh: wrong in 1 of 2 seeds")
+  words.set("en")
+  T.eq(words.text("pic_mistake_seeds", 34, 1, 2), "34%, wrong in 1 of 2 seeds", "en: the same numbers")
   T.fails(function() words.set("fr") end, "unknown language 'fr'")
   T.eq(words.default("神经元数量"), "zh", "a Chinese title")
   T.eq(words.default("neurons"), "en", "an English title")

@@ -198,12 +198,13 @@ local function stored_predictions(s)
   return predictions.decode(s.pictures, text)
 end
 
--- A CSV text from rows of values (escape.csv_field each).
+-- A CSV text from rows of values (escape.csv_field each), the first the
+-- header; a nil value is an empty field.
 local function csv(rows)
   local lines = {}
   for i, row in ipairs(rows) do
     local fields = {}
-    for j = 1, #row do fields[j] = csv_field(row[j]) end
+    for j = 1, math.max(#row, #rows[1]) do fields[j] = csv_field(row[j]) end -- as wide as the header: nil is empty
     lines[i] = table.concat(fields, ",")
   end
   return table.concat(lines, "\n") .. "\n"
@@ -448,7 +449,8 @@ local function confusion_script(file, title, names, sum, C, normalize)
   lines[#lines + 1] = "set tics scale 0"
   local fmt = normalize and '"%.1f"' or '"%.0f"'
   local cell_font = gp_quote(("%s,%d"):format(gnuplot.font, C > 20 and 6 or C > 12 and 8 or 10))
-  local half = number(top / 2)
+  -- white text on the darker half of the colour scale: its middle (the scale runs to 100 normalised)
+  local half = number((normalize and 100 or math.max(top, 1)) / 2)
   lines[#lines + 1] = ("plot %s matrix with image notitle, \\"):format(gp_quote(file .. ".dat"))
   lines[#lines + 1] = ("     '' matrix using 1:2:($3 > 0 && $3 <= %s ? sprintf(%s, $3) : '') with labels font %s tc rgb 'black' notitle, \\")
                       :format(half, fmt, cell_font)
@@ -732,7 +734,7 @@ local function render_mistakes(block, ctx)
   local pixels = read_samples(ds, wanted)
   local tiles = {}
   for j, m in ipairs(shown) do tiles[j] = pixel_tile(pixels[m.i - 1], info.dtype) end
-  local per_row = math.min(6, n)
+  local per_row = math.min(6, #shown)
   local file = ("pic%d-mistakes"):format(ctx.number)
   local title = block.options.title or W("pic_mistakes_title", v.label, seeds_text)
   -- a caption band under each image: tiles are rows + 1 + caption pixels high
@@ -827,11 +829,16 @@ function pictures.weights_numbers(block)
       if linear == opts.layer then index = 2 * linear - 1 end
     end
   end
-  if not index then return nil, W("pic_no_layer", opts.layer, md_text(v.label), linear) end
+  -- the model is known now, so a layer it lacks is the call's error, as any bad option is
+  if not index then
+    raise("lab.weights: layer %d: the model of %s has %d Linear layer%s", opts.layer, v.label, linear,
+          linear == 1 and "" or "s")
+  end
   local weight = model:parameter_copy(index, "data")
   local units, inputs = weight:size(0), weight:size(1)
   if inputs ~= info.rows * info.cols then
-    return nil, W("pic_layer_not_image", opts.layer, inputs, info.rows, info.cols)
+    raise("lab.weights: layer %d takes %d inputs, not the %d×%d pixels of an image (layer 1 does)", opts.layer,
+          inputs, info.rows, info.cols)
   end
   local n = math.min(opts.n, units)
   local vectors, rows, norms = {}, { { "unit", "max_abs", "l2_norm" } }, {}

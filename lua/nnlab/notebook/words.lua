@@ -226,8 +226,6 @@ words.catalogues.en = {
                         "norms: mean %.3g, std %.3g._",
   pic_damaged = "> **Picture not drawn** — the cache entry of %s, seed %d, is damaged (%s): it was deleted, " ..
                 "and the next run trains it again.",
-  pic_no_layer = "> **Picture not drawn** — there is no Linear layer %d in %s (it has %d).",
-  pic_layer_not_image = "> **Picture not drawn** — Linear layer %d takes %d inputs, not the %d×%d pixels of an image.",
 }
 
 words.catalogues.zh = {
@@ -411,7 +409,7 @@ words.catalogues.zh = {
   pic_samples_short = "；样本不足的类别：%s",
   pic_mistakes_title = "各种子的错误：%s，%s（真实 → 预测；平均置信度，错的种子数）",
   pic_mistake_label = "%s → %s",
-  pic_mistake_seeds = "%.0f%%，%d 个种子中错 %d 个",
+  pic_mistake_seeds = "%.0f%%，错 %d 次（共 %d 个种子）",
   pic_no_mistakes = "%s 在全部%s里把每个测试样本都分对了：没有错误可以展示。",
   pic_mistakes_caption = "_%s中：%d 个（共 %d 个）测试样本在每个种子里都分错了，另有 %d 个在部分种子里分错；" ..
                          "%d 个（共 %d 个）错误预测的置信度在 90 %% 以上。展示的是分错的种子最多的样本，其次按最常见的" ..
@@ -422,8 +420,6 @@ words.catalogues.zh = {
                         "一个色标，±%.3g 为最深色（|w| 的 99.5 百分位数），所以权重小的单元颜色淡。它们的 L2 范数：" ..
                         "均值 %.3g，标准差 %.3g。_",
   pic_damaged = "> **图未画出**——%s（种子 %d）的缓存条目已损坏（%s）：已删除，下次运行会重新训练。",
-  pic_no_layer = "> **图未画出**——没有第 %d 个 Linear 层：%s 的模型只有 %d 个 Linear 层。",
-  pic_layer_not_image = "> **图未画出**——第 %d 个 Linear 层有 %d 个输入，不是 %d×%d 像素的图像。",
 }
 
 --- words.set(language): "en" or "zh"; an error for anything else.
