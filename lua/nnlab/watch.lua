@@ -151,7 +151,8 @@ local Watched = {}
 Watched.__index = Watched
 
 local function new_watched(watcher)
-  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, lua = {}, data = {}, digests = {} }, Watched)
+  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, links = {}, lua = {}, data = {}, digests = {} },
+                      Watched)
 end
 
 -- "a/b/c.lua" -> "a/b", "c.lua"; "c.lua" -> ".", "c.lua"; "/c.lua" -> "/", "c.lua"
@@ -161,20 +162,52 @@ local function split(path)
   return folder == "" and "/" or folder, name
 end
 
--- Watches path (its folder), a file of `kind` ("lua" or "data"); false and
--- why when its folder cannot be watched.
+-- Watches path (its folder, and the folder of the file a symbolic link
+-- names, where the writes to it happen), a file of `kind` ("lua" or
+-- "data"); false and why when its folder cannot be watched.
 function Watched:add(path, kind)
+  local link_folder, link_name = split(path)
+  local real, real_folder = proc.realpath(path), proc.realpath(link_folder)
+  if not (real and real_folder and real ~= (real_folder:gsub("/$", "")) .. "/" .. link_name) then real = nil end
+  if self.paths[path] and self.links[path] == real then return true end
+  local places = { path, real } -- the link's target anew when the link now names another file
+  self.links[path] = real
+  for _, place in ipairs(places) do
+    local folder, name = split(place)
+    local wd, err = self.watcher:add(folder)
+    if not wd then return false, err end
+    local entry = self.by_wd[wd] or { names = {} }
+    self.by_wd[wd] = entry
+    entry.names[name] = path
+  end
   if self.paths[path] then return true end
-  local folder, name = split(path)
-  local wd, err = self.watcher:add(folder)
-  if not wd then return false, err end
-  local entry = self.by_wd[wd] or { names = {} }
-  self.by_wd[wd] = entry
-  entry.names[name] = path
   self.paths[path] = kind
   self[kind][#self[kind] + 1] = path
   if kind == "data" then self.digests[path] = provenance.sha256(path) or false end
   return true
+end
+
+-- A folder's watch has ended (deleted or moved, as `git checkout` or an
+-- unpacked archive does): its files count as saved, and are forgotten, so
+-- that the next render watches them anew in the folder now at that path.
+-- Returns the paths it held.
+function Watched:forget(wd)
+  local entry, out = self.by_wd[wd], {}
+  if not entry then return out end
+  self.by_wd[wd] = nil
+  for _, path in pairs(entry.names) do out[#out + 1] = path end
+  table.sort(out)
+  for _, path in ipairs(out) do
+    local kind = self.paths[path]
+    self.paths[path], self.links[path] = nil, nil
+    for i = #(self[kind] or {}), 1, -1 do
+      if self[kind][i] == path then table.remove(self[kind], i) end
+    end
+    for _, other in pairs(self.by_wd) do -- a link's other place
+      for name, p in pairs(other.names) do if p == path then other.names[name] = nil end end
+    end
+  end
+  return out
 end
 
 -- Whether a save of path calls for a render: always for a Lua file (saving
@@ -295,6 +328,7 @@ end
 local function loop(opts, watcher, watched, running)
   local pending, last_change = opts.script, -math.huge -- the first render starts at once
   local saved = {} -- files saved since the last render started (Watched:changed decides)
+  local saved_while_idle = false -- one of them was saved while the render was not training
   while true do
     local child = running.child
     local fds, timeout = { watcher:fd() }, -1
@@ -308,8 +342,16 @@ local function loop(opts, watcher, watched, running)
     check_interrupt()
     for _, event in ipairs(assert(watcher:read())) do
       local path = watched:path_of(event)
+      if event.kind == "gone" then -- its files are as good as saved: the next render reads them anew
+        for _, gone in ipairs(watched:forget(event.wd)) do path, saved[gone] = gone, true end
+      end
       if path == "*" then pending = "(events lost)" elseif path then saved[path] = true end
-      if path then last_change = proc.clock() end
+      if path then
+        last_change = proc.clock()
+        -- when it was saved decides, not when the debounce ends: a save made
+        -- while the render trains lets it finish
+        if not (child and child.training) then saved_while_idle = true end
+      end
     end
     if child and not contains(ready, child.fd) and not child.exit then
       -- a render that ended while its workers (which inherit the pipe) live
@@ -335,14 +377,18 @@ local function loop(opts, watcher, watched, running)
       end
     end
     local quiet = proc.clock() >= last_change + watch.DEBOUNCE
-    if quiet and next(saved) then
-      for path in pairs(saved) do
-        if watched:changed(path) then pending = pending or path end -- every data file's digest is brought up to date
-      end
-      saved = {}
-    end
     child = running.child
-    if pending and child and not child.training and not child.cancelled then
+    if quiet and next(saved) then
+      local changed = false
+      for path in pairs(saved) do
+        if watched:changed(path) then -- every data file's digest is brought up to date
+          pending, changed = pending or path, true
+        end
+      end
+      if changed and child and saved_while_idle then child.cancel = true end
+      saved, saved_while_idle = {}, false
+    end
+    if child and child.cancel and not child.training and not child.cancelled then
       -- a render that is not training (its prose, its charts, or a loop that
       -- never ends) is cancelled for the newer save; one that trains goes on,
       -- and what it trains is cached for the next

@@ -4,6 +4,7 @@
 -- omitted, the title escaped, phone and print CSS, a CJK font), that it is
 -- written inside the report's atomic staging (a fault at any write or
 -- rename leaves the old .md and .html together, or the new ones together),
+-- a later run without --html keeps an embedded page and drops a linked one,
 -- and what a real browser makes of it: Debian's chromium, headless, loads
 -- the page, unchanged, in an iframe of a probe page that records what it
 -- finds (the title, the tables, whether each image was drawn whole, the
@@ -241,5 +242,17 @@ else
     T.eq(string.unpack(">I4", shot, 17), 1280, "its width")
   end)
 end
+
+-- (after the browser's case, which loads the linked page)
+T.case("a run without --html keeps an embedded page and removes a linked one, whose pictures it replaced", function()
+  local embedded_page = T.read(embedded)
+  local text, status = run(dir .. "/embedded", nil, nil)
+  T.eq(status, 0, "run\n" .. text)
+  T.eq(T.read(embedded), embedded_page, "the embedded page stays as it was")
+  text, status = run(dir .. "/linked", nil, nil)
+  T.eq(status, 0, "run\n" .. text)
+  T.eq(T.read(linked), nil, "the linked page is gone")
+  T.eq(T.run("ls -A " .. T.quote(dir .. "/linked") .. " | grep -v lock"), "页面\n页面.md\n", "and nothing is left of it")
+end)
 
 T.done()

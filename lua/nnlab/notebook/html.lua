@@ -187,6 +187,8 @@ function html.page(p)
     '<meta charset="utf-8">\n',
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
     '<meta name="generator" content="nnlab">\n',
+    -- how its charts are shown: a later run without --html drops a linked page (staging.lua)
+    ('<meta name="nnlab-images" content="%s">\n'):format(p.images == "linked" and "linked" or "embed"),
     ("<title>%s</title>\n"):format(escape.html_text(p.title)),
     "<style>\n", CSS, "</style>\n</head>\n<body>\n<main>\n", body, "</main>\n",
   }

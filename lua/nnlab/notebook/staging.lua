@@ -11,7 +11,10 @@
 --      OUT/.NAME.old; rename the staged folder into place; then the staged
 --      .html (the previous one kept as OUT/.NAME.old.html until the end);
 --      then the staged .md; remove the journal, the .old files and the
---      staging folder. Signals
+--      staging folder. A report without a page drops a page made with
+--      --html=linked (kept as .old.html until the end, like a replaced one):
+--      it links the pictures of the folder just replaced; an embedded page,
+--      whole in itself, stays. Signals
 --      are held off (proc.hold_interrupts: a signal caught meanwhile stops
 --      the run after the commit); a rename that fails undoes the ones before
 --      it.
@@ -44,6 +47,18 @@ local function paths(out_dir, name)
   }
 end
 
+-- Whether the page at path shows its charts linked to the report folder
+-- (html.lua's nnlab-images meta, or, in a page made before it, an image that
+-- is not a data: URI).
+local function linked_page(path)
+  local f = io.open(path, "rb")
+  if not f then return false end
+  local head = f:read(65536) or ""
+  f:close()
+  if head:find('<meta name="nnlab-images" content="linked">', 1, true) then return true end
+  return head:find('<img src="', 1, true) ~= nil and not head:find('<img src="data:', 1, true)
+end
+
 -- Renames a to b, through files.rename (a fault-injection point) unless
 -- recovering; raises on failure.
 local function move(a, b, recovering)
@@ -59,6 +74,7 @@ local function finish_commit(p, recovering)
     if exists(p.live_folder) and not exists(p.old) then move(p.live_folder, p.old, recovering) end
     move(p.folder, p.live_folder, recovering)
   end
+  if p.drop_page and exists(p.live_html) and not exists(p.old_html) then move(p.live_html, p.old_html, recovering) end
   if exists(p.html) then
     if exists(p.live_html) and not exists(p.old_html) then move(p.live_html, p.old_html, recovering) end
     move(p.html, p.live_html, recovering)
@@ -76,7 +92,10 @@ end
 --- staged .md), live_folder (the report folder as it is now, for reuse).
 function staging.begin(out_dir, name)
   local p = paths(out_dir, name)
-  if exists(p.journal) then proc.hold_interrupts(finish_commit, p, true) end
+  if exists(p.journal) then
+    p.drop_page = (files.read(p.journal) or ""):find("\ndrop-page\n", 1, true) ~= nil
+    proc.hold_interrupts(finish_commit, p, true)
+  end
   files.remove_tree(p.root)
   files.remove_tree(p.old)
   os.remove(p.old_html)
@@ -139,7 +158,8 @@ end
 function Stage:commit()
   proc.hold_interrupts(function()
     local p = self.paths
-    local ok, err = files.write_atomic(p.journal, ("staging %s\n"):format(p.root))
+    p.drop_page = not self.page_staged and linked_page(p.live_html)
+    local ok, err = files.write_atomic(p.journal, ("staging %s\n%s"):format(p.root, p.drop_page and "drop-page\n" or ""))
     if not ok then
       self:abandon()
       error(("cannot write %s: %s"):format(p.journal, err), 0)
