@@ -3,6 +3,7 @@
  * pass; its output is a view that goes stale at the next forward. */
 #include "nnlab_bridge.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,27 +55,39 @@ static const char *push_field_name(lua_State *L, int table, const char *key, con
     return s ? s : "?";
 }
 
-/* Reads the spec at the top of the stack. Integers out of int range are clamped
- * to -1 so that the engine's own checks reject them with its message. Names are
- * looked up by the engine, which also words the error for an unknown one. */
-static nn_layer_spec read_spec(lua_State *L, int table)
+/* Reads a layer size field of spec `s` (layer `index`, 0-based) into *out;
+ * false, with the engine's message for a size out of range, for a value past
+ * int's range, which the engine cannot be given (a cast would name another). */
+static bool read_size(lua_State *L, int table, const char *key, const nn_layer_spec *s, int index,
+                      int *out)
 {
-    nn_layer_spec s = {0};
+    lua_Integer v = field_integer(L, table, key, 0);
+    if (v < INT_MIN || v > INT_MAX)
+        return nn_fail(NN_EINVAL, "layer %d (%s): %s %lld out of range (1..%d)", index + 1,
+                       nn_layer_kind_name(s->kind), key, (long long)v, NN_NET_MAX_FEATURES) == NN_OK;
+    *out = (int)v;
+    return true;
+}
+
+/* Reads the spec at the top of the stack (layer `index`, 0-based) into *s;
+ * false, with the engine's message, for an unknown name or a size past int's
+ * range. Names are looked up by the engine, which also words the error for an
+ * unknown one; it checks the values when it builds the network. */
+static bool read_spec(lua_State *L, int table, int index, nn_layer_spec *s)
+{
+    *s = (nn_layer_spec){0};
     const char *kind = push_field_name(L, table, "kind", NULL);
-    if (nn_layer_kind_from_name(&s.kind, kind) != NN_OK)
-        lnn_engine_error(L, NN_EINVAL);
+    bool known = nn_layer_kind_from_name(&s->kind, kind) == NN_OK;
     lua_pop(L, 1);
-    lua_Integer in = field_integer(L, table, "in_features", 0);
-    lua_Integer out = field_integer(L, table, "out_features", 0);
-    s.in_features = in >= 0 && in <= INT32_MAX ? (int)in : -1;
-    s.out_features = out >= 0 && out <= INT32_MAX ? (int)out : -1;
+    if (!known || !read_size(L, table, "in_features", s, index, &s->in_features) ||
+        !read_size(L, table, "out_features", s, index, &s->out_features))
+        return false;
     const char *init = push_field_name(L, table, "init", nn_init_name(NN_INIT_TORCH));
-    if (nn_init_from_name(&s.init, init) != NN_OK)
-        lnn_engine_error(L, NN_EINVAL);
+    known = nn_init_from_name(&s->init, init) == NN_OK;
     lua_pop(L, 1);
-    s.slope = (float)field_number(L, table, "negative_slope", 0.01);
-    s.p = (float)field_number(L, table, "p", 0.5);
-    return s;
+    s->slope = (float)field_number(L, table, "negative_slope", 0.01);
+    s->p = (float)field_number(L, table, "p", 0.5);
+    return known;
 }
 
 /* core.net_new(specs, seed) -> net | nil, message */
@@ -89,7 +102,8 @@ static int net_new(lua_State *L)
     for (lua_Integer i = 0; i < n; i++) {
         lua_geti(L, 1, i + 1);
         luaL_argcheck(L, lua_istable(L, -1), 1, "every layer must be a table");
-        specs[i] = read_spec(L, lua_gettop(L));
+        if (!read_spec(L, lua_gettop(L), (int)i, &specs[i]))
+            return lnn_push_failure(L);
         lua_pop(L, 1);
     }
     nn_status st = nn_net_create(&ln->net, specs, (int)n, (uint64_t)seed);
