@@ -94,6 +94,10 @@ static int lossfn_call(lua_State *L)
     if (target->rows != pred->rows)
         return luaL_error(L, "batch sizes differ: predictions have %d rows, targets %d",
                           pred->rows, target->rows);
+    if (target->labels && target->cols != 1)
+        return luaL_error(L, "class labels must be 1-D, one per row of the predictions: (%d,), "
+                             "not a (%d, %d) integer tensor (multi-target not supported)",
+                          pred->rows, target->rows, target->cols);
     int B = pred->rows, C = pred->cols, correct = 0;
     float loss = 0.0f;
     float *grad = grad_buffer(L, fn, (size_t)B * C);

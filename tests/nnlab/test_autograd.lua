@@ -230,4 +230,23 @@ T.case("schedulers give the doubles PyTorch computes", function()
   for i = 1, #expected do T.close(seq[i], expected[i], 1e-17, "cosine epoch " .. (i - 1)) end
 end)
 
+-- f() must fail with `needle` at the caller's line of this file.
+local function refused_here(f, needle)
+  local line = debug.getinfo(2, "l").currentline
+  local err = T.fails(f, needle)
+  this_file_line(err, line)
+  return err
+end
+
+T.case("class labels are 1-D, one per row: a (N, 2) integer target is refused", function()
+  local pred = lab.tensor { { 2, 0 }, { 0, 2 } }
+  local two_d = lab.tensor { { 1, 0 }, { 0, 1 } }:gt(0.5)
+  refused_here(function() nn.CrossEntropyLoss()(pred, two_d) end,
+               "class labels must be 1-D, one per row of the predictions: (2,), not a (2, 2) integer tensor")
+  refused_here(function() nn.MSELoss()(pred, two_d) end, "class labels must be 1-D")
+  local as_column = lab.tensor { { 1 }, { 0 } }:gt(0.5)
+  T.close(nn.CrossEntropyLoss()(pred, as_column):item(), nn.CrossEntropyLoss()(pred, lab.labels { 1, 0 }):item(),
+          0, "(N, 1) labels read as (N,)")
+end)
+
 T.done()
