@@ -345,7 +345,9 @@ static bool loader_dataset_closed(lua_State *L, int index)
 #define DATASET_CLOSED "the loader's dataset was closed (close a dataset only once its loaders are done)"
 
 /* The engine's batch hook for data.Lambda: calls the function (loader user
- * value 2) with the batch as a tensor view; an error stops the pass. */
+ * value 2) with the batch as a tensor view; an error stops the pass. Each call
+ * is a new batch: it outdates the views of earlier ones, in an engine pass
+ * (fit, evaluate) as in loader:batches(). */
 static int lambda_hook(void *context, float *x, uint32_t batch, uint32_t features)
 {
     lnn_loader *l = context;
@@ -353,6 +355,7 @@ static int lambda_hook(void *context, float *x, uint32_t batch, uint32_t feature
     if (!L)
         return nn_fail(NN_EINVAL, "data.Lambda: the loader was used outside a pass") != NN_OK;
     int top = lua_gettop(L);
+    l->generation++;
     lua_getiuservalue(L, l->hook_loader_index, 2);
     lnn_push_view(L, l->hook_loader_index, x, NULL, (int)batch, (int)features, &l->generation);
     int failed = lua_pcall(L, 1, 0, 0) != LUA_OK;
@@ -423,6 +426,13 @@ nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch)
     if (epoch)
         *epoch = l->next_epoch++;
     return l->loader;
+}
+
+void lnn_loader_end_pass(lua_State *L, int index)
+{
+    lnn_loader *l = luaL_checkudata(L, index, LNN_LOADER);
+    l->generation++; /* as after loader:batches()'s last batch */
+    l->hook_state = NULL;
 }
 
 /* The iterator of loader:batches(): upvalue 1 is the loader. */

@@ -84,6 +84,9 @@ void lnn_open_dataset_sources(lua_State *L);
 /* Starts a pass over a loader: outdates its batch views and, when epoch is
  * non-NULL, takes the loader's next epoch number. */
 struct nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch);
+/* Ends a pass begun by lnn_loader_begin_pass: outdates the batch views handed
+ * out during it (a data.Lambda's), as the end of loader:batches() does. */
+void lnn_loader_end_pass(lua_State *L, int index);
 /* The optimizer at index and (through *model) the model it updates. */
 struct nn_optim *lnn_check_optim(lua_State *L, int index, lnn_net **model);
 /* The engine loss kind (nn_train.h) of a LossFunction. */
