@@ -150,6 +150,8 @@ static int net_forward(lua_State *L)
     ln->generation++;
     ln->input = x;
     ln->input_generation = x->generation;
+    ln->output = y;
+    ln->output_rows = x->rows;
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, 1); /* keep x alive until the next forward */
     lnn_push_view(L, 1, (float *)y, NULL, x->rows, nn_net_output_size(ln->net), &ln->generation);

@@ -47,6 +47,8 @@ typedef struct lnn_net {
     uint64_t generation;    /* bumped by every forward: outputs of older ones are stale */
     const lnn_tensor *input; /* the input of the last forward (kept alive in user value 1) */
     uint64_t input_generation;
+    const float *output;     /* the last forward's output, (output_rows, outputs) */
+    int output_rows;
 } lnn_net;
 
 /* Raises `message` for an engine error at the caller's level. */

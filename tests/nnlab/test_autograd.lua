@@ -238,6 +238,23 @@ local function refused_here(f, needle)
   return err
 end
 
+T.case("backward from a loss on a row or a narrow of the output is refused at the user's line", function()
+  -- the engine's backward is fused from the model's whole last output: a loss
+  -- on part of it had its gradient read as the whole one's (past its end)
+  local model, x, y, loss_fn = tiny()
+  local out = model(x)
+  local part = loss_fn(out:narrow(0, 2, 2), y:narrow(0, 2, 2))
+  refused_here(function() part:backward() end, "backward needs the model's whole output")
+  refused_here(function() loss_fn(out[1], y[1]):backward() end, "2 values of the (4, 2) it gave")
+  T.eq(at(model:parameters()[1]:grad(), 1, 1), 0, "the refused backwards added nothing")
+  -- the whole output, also as a narrow of every row, backs up as before
+  loss_fn(out:narrow(0, 1, 4), y):backward()
+  local gw = model:parameters()[1]:grad()
+  for r = 1, 2 do
+    for c = 1, 3 do T.close(at(gw, r, c), GW[r][c], 1e-6, ("weight grad (%d, %d)"):format(r, c)) end
+  end
+end)
+
 T.case("class labels are 1-D, one per row: a (N, 2) integer target is refused", function()
   local pred = lab.tensor { { 2, 0 }, { 0, 2 } }
   local two_d = lab.tensor { { 1, 0 }, { 0, 1 } }:gt(0.5)
