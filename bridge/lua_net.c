@@ -130,9 +130,16 @@ void lnn_check_input_intact(lua_State *L, const lnn_net *ln)
     if (!ln->input->f || (ln->input->owner_generation &&
                           *ln->input->owner_generation != ln->input_generation))
         luaL_error(L, "the model's input was overwritten or closed before backward");
+    if (ln->input_was_output)
+        luaL_error(L, "cannot backward through model(model(x)): the last forward's input was the "
+                      "model's own earlier output, and a model keeps the values of its last forward "
+                      "only, so the gradient through the first call would be missing");
 }
 
-/* model(x) -> output view (batch, out); stale after the next call. */
+/* model(x) -> output view (batch, out); stale after the next call. An x that
+ * is a view of this model's own output (model(model(x))) is copied first, as
+ * the forward overwrites that memory while it reads it: the result is
+ * PyTorch's. */
 static int net_forward(lua_State *L)
 {
     lnn_net *ln = lnn_check_net(L, 1);
@@ -143,6 +150,13 @@ static int net_forward(lua_State *L)
     if (x->cols != in)
         return luaL_error(L, "model expects %d input features but got a (%d, %d) tensor", in,
                           x->rows, x->cols);
+    bool own_output = x->owner_generation == &ln->generation;
+    if (own_output) {
+        lnn_tensor *copy = lnn_push_tensor(L, x->ndim, x->rows, x->cols, false);
+        memcpy(copy->f, x->f, (size_t)x->rows * (size_t)x->cols * sizeof *x->f);
+        lua_replace(L, 2);
+        x = copy;
+    }
     const float *y;
     nn_status st = nn_net_forward(ln->net, x->f, x->rows, &y);
     if (st != NN_OK)
@@ -150,6 +164,7 @@ static int net_forward(lua_State *L)
     ln->generation++;
     ln->input = x;
     ln->input_generation = x->generation;
+    ln->input_was_output = own_output;
     ln->output = y;
     ln->output_rows = x->rows;
     lua_pushvalue(L, 2);

@@ -49,6 +49,7 @@ typedef struct lnn_net {
     uint64_t input_generation;
     const float *output;     /* the last forward's output, (output_rows, outputs) */
     int output_rows;
+    bool input_was_output;   /* the last forward's input was a view of its own output */
 } lnn_net;
 
 /* Raises `message` for an engine error at the caller's level. */
@@ -74,7 +75,8 @@ lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labe
 void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg);
 lnn_net *lnn_check_net(lua_State *L, int index);
 /* Errors unless the input of the model's last forward is still intact (not
- * closed, not overwritten by its loader), as backward needs it. */
+ * closed, not overwritten by its loader, not the model's own earlier output),
+ * as backward needs it. */
 void lnn_check_input_intact(lua_State *L, const lnn_net *ln);
 
 /* Pushes a new root Dataset that takes over *data (left zeroed). */

@@ -255,6 +255,41 @@ T.case("backward from a loss on a row or a narrow of the output is refused at th
   end
 end)
 
+T.case("model(model(x)) is model(a copy of model(x)); backward through it is refused", function()
+  -- large enough for the forward's tiles to write outputs before they read
+  -- all of the input: in place, that read the new values
+  local model = nn.Sequential({ nn.Linear(64, 64) }, { seed = 4 })
+  local rows = {}
+  for r = 1, 100 do
+    rows[r] = {}
+    for c = 1, 64 do rows[r][c] = math.sin(r + c) end
+  end
+  local x = lab.tensor(rows)
+  local copy = lab.tensor(model(x):tolist())
+  local expected = model(copy):tolist()
+  local inner = model(x)
+  local got = model(inner)
+  local differ = 0
+  for r = 1, 100 do
+    for c = 1, 64 do
+      if string.pack("f", got:get(r, c)) ~= string.pack("f", expected[r][c]) then differ = differ + 1 end
+    end
+  end
+  T.eq(differ, 0, "values of m(m(x)) that differ from m(copy of m(x))")
+  T.fails(function() return inner:tolist() end, "stale tensor")
+  local loss_fn = nn.MSELoss()
+  local loss = loss_fn(got, lab.tensor(expected))
+  refused_here(function() loss:backward() end, "cannot backward through model(model(x))")
+  -- the loss of an output the model then ran on is gone, as any loss after another forward
+  local y = lab.tensor(expected)
+  local h = model(x)
+  local first = loss_fn(h, y)
+  model(h)
+  refused_here(function() first:backward() end, "the model ran forward again")
+  -- a forward on another input backs up again
+  loss_fn(model(x), y):backward()
+end)
+
 T.case("class labels are 1-D, one per row: a (N, 2) integer target is refused", function()
   local pred = lab.tensor { { 2, 0 }, { 0, 2 } }
   local two_d = lab.tensor { { 1, 0 }, { 0, 1 } }:gt(0.5)
