@@ -22,6 +22,7 @@ typedef struct lnn_loader {
     nn_loader *loader;  /* NULL once closed */
     uint32_t next_epoch; /* the epoch the next pass will run (shared with fit) */
     uint64_t generation; /* bumped by every batch: older x/y views are stale */
+    uint64_t x_writes, y_writes; /* the write counters of the batch's x and y buffers */
     uint32_t batch_size;
     /* A Lua batch function (data.Lambda, user value 2): called by the engine's
      * batch hook with the state and stack slot of the pass that runs it. */
@@ -357,7 +358,8 @@ static int lambda_hook(void *context, float *x, uint32_t batch, uint32_t feature
     int top = lua_gettop(L);
     l->generation++;
     lua_getiuservalue(L, l->hook_loader_index, 2);
-    lnn_push_view(L, l->hook_loader_index, x, NULL, (int)batch, (int)features, &l->generation);
+    lnn_push_view(L, l->hook_loader_index, x, NULL, (int)batch, (int)features, &l->generation,
+                  &l->x_writes);
     int failed = lua_pcall(L, 1, 0, 0) != LUA_OK;
     if (failed)
         nn_fail(NN_EINVAL, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "data.Lambda: error object is not a string");
@@ -457,13 +459,14 @@ static int loader_iterate(lua_State *L)
     if (!more)
         return 0;
     lnn_push_view(L, lua_upvalueindex(1), (float *)x, NULL, (int)batch,
-                  (int)nn_loader_features(l->loader), &l->generation);
+                  (int)nn_loader_features(l->loader), &l->generation, &l->x_writes);
     const float *t = nn_loader_targets(l->loader);
     if (t)
         lnn_push_view(L, lua_upvalueindex(1), (float *)t, NULL, (int)batch,
-                      (int)nn_loader_target_width(l->loader), &l->generation);
+                      (int)nn_loader_target_width(l->loader), &l->generation, &l->y_writes);
     else
-        lnn_push_view(L, lua_upvalueindex(1), NULL, (int32_t *)y, (int)batch, 1, &l->generation);
+        lnn_push_view(L, lua_upvalueindex(1), NULL, (int32_t *)y, (int)batch, 1, &l->generation,
+                      &l->y_writes);
     return 2;
 }
 

@@ -123,7 +123,17 @@ static int net_load(lua_State *L)
     return 1;
 }
 
-void lnn_check_input_intact(lua_State *L, const lnn_net *ln)
+/* PyTorch's words for a value that backward needs and that was written in
+ * place since the forward (its version counter moved on). */
+static void raise_modified(lua_State *L, const char *what, uint64_t version, uint64_t expected)
+{
+    luaL_error(L, "one of the variables needed for gradient computation has been modified by an "
+                  "inplace operation: the model's %s is at version %I; expected version %I instead "
+                  "(it was written to, with t[i] = x or t:set, after the forward: run the model "
+                  "again after changing it)", what, (lua_Integer)version, (lua_Integer)expected);
+}
+
+void lnn_check_saved_values(lua_State *L, const lnn_net *ln)
 {
     if (!ln->input)
         luaL_error(L, "backward before any forward");
@@ -134,6 +144,10 @@ void lnn_check_input_intact(lua_State *L, const lnn_net *ln)
         luaL_error(L, "cannot backward through model(model(x)): the last forward's input was the "
                       "model's own earlier output, and a model keeps the values of its last forward "
                       "only, so the gradient through the first call would be missing");
+    if (lnn_tensor_version(ln->input) != ln->input_version)
+        raise_modified(L, "input", lnn_tensor_version(ln->input), ln->input_version);
+    if (ln->output_writes != ln->output_version)
+        raise_modified(L, "output", ln->output_writes, ln->output_version);
 }
 
 /* model(x) -> output view (batch, out); stale after the next call. An x that
@@ -164,12 +178,15 @@ static int net_forward(lua_State *L)
     ln->generation++;
     ln->input = x;
     ln->input_generation = x->generation;
+    ln->input_version = lnn_tensor_version(x);
     ln->input_was_output = own_output;
     ln->output = y;
     ln->output_rows = x->rows;
+    ln->output_version = ln->output_writes;
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, 1); /* keep x alive until the next forward */
-    lnn_push_view(L, 1, (float *)y, NULL, x->rows, nn_net_output_size(ln->net), &ln->generation);
+    lnn_push_view(L, 1, (float *)y, NULL, x->rows, nn_net_output_size(ln->net), &ln->generation,
+                  &ln->output_writes);
     return 1;
 }
 
@@ -180,7 +197,7 @@ static int net_backward(lua_State *L)
     lnn_tensor *dy = lnn_check_tensor(L, 2);
     lnn_check_fresh(L, dy, 2);
     luaL_argcheck(L, dy->f != NULL, 2, "gradient must be a float tensor");
-    lnn_check_input_intact(L, ln);
+    lnn_check_saved_values(L, ln);
     if (dy->rows != ln->input->rows || dy->cols != nn_net_output_size(ln->net))
         return luaL_error(L, "gradient shape (%d, %d) does not match the output (%d, %d)",
                           dy->rows, dy->cols, ln->input->rows, nn_net_output_size(ln->net));

@@ -290,6 +290,41 @@ T.case("model(model(x)) is model(a copy of model(x)); backward through it is ref
   loss_fn(model(x), y):backward()
 end)
 
+T.case("writing the forward's input or output in place before backward is an error, as PyTorch's", function()
+  local model, x, y, loss_fn = tiny()
+  local writes = {
+    { "t[i] = number", function(t) t[1] = 100 end },
+    { "t:set", function(t) t:set(2, 3, 0) end },
+    { "a row view", function(t) local row = t[3] row[1] = 5 end },
+    { "a narrow view", function(t) t:narrow(0, 4, 1)[1] = lab.tensor { 1, 2, 3 } end },
+  }
+  for _, w in ipairs(writes) do
+    local xi = lab.tensor(x:tolist())
+    local loss = loss_fn(model(xi), y)
+    w[2](xi)
+    refused_here(function() loss:backward() end, "modified by an inplace operation: the model's input is at version 1; expected version 0")
+  end
+  local out = model(x)
+  local loss = loss_fn(out, y)
+  out[1] = 0
+  refused_here(function() loss:backward() end, "the model's output is at version 1; expected version 0")
+  out = model(x)
+  out:set(1, 1, 0)
+  loss = loss_fn(out, y)
+  refused_here(function() loss:backward() end, "the model's output is at version")
+  local written = lab.tensor(x:tolist())
+  model(written)
+  written[1] = 3
+  refused_here(function() model:backward(lab.tensor { { 1, 1 }, { 1, 1 }, { 1, 1 }, { 1, 1 } }) end, "modified by an inplace operation")
+  T.eq(at(model:parameters()[1]:grad(), 1, 1), 0, "the refused backwards added nothing")
+  -- writes before the forward are the forward's input: it backs up
+  local xi = lab.tensor(x:tolist())
+  xi[1] = 5
+  xi[1] = x[1]
+  loss_fn(model(xi), y):backward()
+  T.close(at(model:parameters()[1]:grad(), 1, 1), GW[1][1], 1e-6, "the gradient of the input as written")
+end)
+
 T.case("class labels are 1-D, one per row: a (N, 2) integer target is refused", function()
   local pred = lab.tensor { { 2, 0 }, { 0, 2 } }
   local two_d = lab.tensor { { 1, 0 }, { 0, 1 } }:gt(0.5)
