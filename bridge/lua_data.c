@@ -22,6 +22,7 @@ typedef struct lnn_loader {
     nn_loader *loader;  /* NULL once closed */
     uint32_t next_epoch; /* the epoch the next pass will run (shared with fit) */
     uint64_t generation; /* bumped by every batch: older x/y views are stale */
+    uint64_t x_writes, y_writes; /* the write counters of the batch's x and y buffers */
     uint32_t batch_size;
     /* A Lua batch function (data.Lambda, user value 2): called by the engine's
      * batch hook with the state and stack slot of the pass that runs it. */
@@ -29,11 +30,26 @@ typedef struct lnn_loader {
     int hook_loader_index;
 } lnn_loader;
 
+/* Whether the dataset at index is closed, or is a view (head, subset, split)
+ * of a root that is: either way its samples are gone. */
+static bool dataset_closed(lua_State *L, int index)
+{
+    const lnn_dataset *d = lua_touserdata(L, index);
+    if (!d->all)
+        return true;
+    if (d->all == &d->data)
+        return false;
+    lua_getiuservalue(L, index, 1); /* the root */
+    bool closed = !((const lnn_dataset *)lua_touserdata(L, -1))->all;
+    lua_pop(L, 1);
+    return closed;
+}
+
 static lnn_dataset *check_dataset(lua_State *L, int index)
 {
     lnn_dataset *d = luaL_checkudata(L, index, LNN_DATASET);
-    if (!d->all)
-        luaL_argerror(L, index, "closed dataset");
+    if (dataset_closed(L, index))
+        luaL_argerror(L, index, d->all ? "a view of a closed dataset" : "closed dataset");
     return d;
 }
 
@@ -149,6 +165,16 @@ static int dataset_split(lua_State *L)
     push_view(L, 1, d, train);
     push_view(L, 1, d, valid);
     return 2;
+}
+
+/* core.dataset_state(ds) -> "open", "closed", or "root closed" (a view of a
+ * dataset that was closed): for lua/nnlab/data.lua, which words the error at
+ * the user's line. */
+static int dataset_state(lua_State *L)
+{
+    const lnn_dataset *d = luaL_checkudata(L, 1, LNN_DATASET);
+    lua_pushstring(L, !dataset_closed(L, 1) ? "open" : d->all ? "root closed" : "closed");
+    return 1;
 }
 
 static int dataset_len(lua_State *L)
@@ -308,8 +334,21 @@ static nn_transform *read_transforms(lua_State *L, int index, uint32_t *n)
     return t;
 }
 
+/* Whether the dataset of the loader at index (its user value 1) is closed. */
+static bool loader_dataset_closed(lua_State *L, int index)
+{
+    lua_getiuservalue(L, index, 1);
+    bool closed = dataset_closed(L, -1);
+    lua_pop(L, 1);
+    return closed;
+}
+
+#define DATASET_CLOSED "the loader's dataset was closed (close a dataset only once its loaders are done)"
+
 /* The engine's batch hook for data.Lambda: calls the function (loader user
- * value 2) with the batch as a tensor view; an error stops the pass. */
+ * value 2) with the batch as a tensor view; an error stops the pass. Each call
+ * is a new batch: it outdates the views of earlier ones, in an engine pass
+ * (fit, evaluate) as in loader:batches(). */
 static int lambda_hook(void *context, float *x, uint32_t batch, uint32_t features)
 {
     lnn_loader *l = context;
@@ -317,11 +356,15 @@ static int lambda_hook(void *context, float *x, uint32_t batch, uint32_t feature
     if (!L)
         return nn_fail(NN_EINVAL, "data.Lambda: the loader was used outside a pass") != NN_OK;
     int top = lua_gettop(L);
+    l->generation++;
     lua_getiuservalue(L, l->hook_loader_index, 2);
-    lnn_push_view(L, l->hook_loader_index, x, NULL, (int)batch, (int)features, &l->generation);
+    lnn_push_view(L, l->hook_loader_index, x, NULL, (int)batch, (int)features, &l->generation,
+                  &l->x_writes);
     int failed = lua_pcall(L, 1, 0, 0) != LUA_OK;
     if (failed)
         nn_fail(NN_EINVAL, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "data.Lambda: error object is not a string");
+    else if (loader_dataset_closed(L, l->hook_loader_index)) /* by the function: stop reading it */
+        failed = nn_fail(NN_EINVAL, "data.Lambda: " DATASET_CLOSED) != NN_OK;
     lua_settop(L, top);
     return failed;
 }
@@ -364,11 +407,15 @@ static int loader_new(lua_State *L)
     return 1;
 }
 
+/* The loader at index, open and over an open dataset (the engine reads the
+ * dataset's samples at every batch). */
 static lnn_loader *check_loader(lua_State *L, int index)
 {
     lnn_loader *l = luaL_checkudata(L, index, LNN_LOADER);
     if (!l->loader)
         luaL_argerror(L, index, "closed loader");
+    if (loader_dataset_closed(L, index))
+        luaL_error(L, "%s", DATASET_CLOSED);
     return l;
 }
 
@@ -383,12 +430,21 @@ nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch)
     return l->loader;
 }
 
+void lnn_loader_end_pass(lua_State *L, int index)
+{
+    lnn_loader *l = luaL_checkudata(L, index, LNN_LOADER);
+    l->generation++; /* as after loader:batches()'s last batch */
+    l->hook_state = NULL;
+}
+
 /* The iterator of loader:batches(): upvalue 1 is the loader. */
 static int loader_iterate(lua_State *L)
 {
     lnn_loader *l = luaL_checkudata(L, lua_upvalueindex(1), LNN_LOADER);
     if (!l->loader)
         return luaL_error(L, "closed loader");
+    if (loader_dataset_closed(L, lua_upvalueindex(1)))
+        return luaL_error(L, "%s", DATASET_CLOSED);
     const float *x;
     const int32_t *y;
     uint32_t batch;
@@ -403,13 +459,14 @@ static int loader_iterate(lua_State *L)
     if (!more)
         return 0;
     lnn_push_view(L, lua_upvalueindex(1), (float *)x, NULL, (int)batch,
-                  (int)nn_loader_features(l->loader), &l->generation);
+                  (int)nn_loader_features(l->loader), &l->generation, &l->x_writes);
     const float *t = nn_loader_targets(l->loader);
     if (t)
         lnn_push_view(L, lua_upvalueindex(1), (float *)t, NULL, (int)batch,
-                      (int)nn_loader_target_width(l->loader), &l->generation);
+                      (int)nn_loader_target_width(l->loader), &l->generation, &l->y_writes);
     else
-        lnn_push_view(L, lua_upvalueindex(1), NULL, (int32_t *)y, (int)batch, 1, &l->generation);
+        lnn_push_view(L, lua_upvalueindex(1), NULL, (int32_t *)y, (int)batch, 1, &l->generation,
+                      &l->y_writes);
     return 2;
 }
 
@@ -483,6 +540,8 @@ void lnn_open_data(lua_State *L)
     lua_setfield(L, -2, "dataset_load");
     lua_pushcfunction(L, loader_new);
     lua_setfield(L, -2, "loader_new");
+    lua_pushcfunction(L, dataset_state);
+    lua_setfield(L, -2, "dataset_state");
     lua_pushinteger(L, NN_LOADER_MAX_BATCH);
     lua_setfield(L, -2, "max_batch_size"); /* the engine's limit, for checks at the user's line */
 }

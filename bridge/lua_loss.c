@@ -94,6 +94,10 @@ static int lossfn_call(lua_State *L)
     if (target->rows != pred->rows)
         return luaL_error(L, "batch sizes differ: predictions have %d rows, targets %d",
                           pred->rows, target->rows);
+    if (target->labels && target->cols != 1)
+        return luaL_error(L, "class labels must be 1-D, one per row of the predictions: (%d,), "
+                             "not a (%d, %d) integer tensor (multi-target not supported)",
+                          pred->rows, target->rows, target->cols);
     int B = pred->rows, C = pred->cols, correct = 0;
     float loss = 0.0f;
     float *grad = grad_buffer(L, fn, (size_t)B * C);
@@ -148,7 +152,14 @@ static int loss_backward(lua_State *L)
     if (!luaL_testudata(L, -1, LNN_NET))
         return luaL_error(L, "backward needs predictions made by a model");
     lnn_net *ln = lnn_check_net(L, -1);
-    lnn_check_input_intact(L, ln);
+    int outputs = nn_net_output_size(ln->net);
+    if (pred->f != ln->output || pred->rows != ln->output_rows || pred->cols != outputs)
+        return luaL_error(L, "backward needs the model's whole output: this loss was computed on "
+                             "%d values of the (%d, %d) it gave (a row or a narrow of it), and a "
+                             "model backs up from its whole output in one fused pass; run the model "
+                             "on just those rows instead (model(x:narrow(0, start, n)))",
+                          pred->rows * pred->cols, ln->output_rows, outputs);
+    lnn_check_saved_values(L, ln);
     nn_status st = nn_net_backward(ln->net, fn->grad);
     if (st != NN_OK)
         return lnn_engine_error(L, st);

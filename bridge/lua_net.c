@@ -3,6 +3,7 @@
  * pass; its output is a view that goes stale at the next forward. */
 #include "nnlab_bridge.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,27 +55,39 @@ static const char *push_field_name(lua_State *L, int table, const char *key, con
     return s ? s : "?";
 }
 
-/* Reads the spec at the top of the stack. Integers out of int range are clamped
- * to -1 so that the engine's own checks reject them with its message. Names are
- * looked up by the engine, which also words the error for an unknown one. */
-static nn_layer_spec read_spec(lua_State *L, int table)
+/* Reads a layer size field of spec `s` (layer `index`, 0-based) into *out;
+ * false, with the engine's message for a size out of range, for a value past
+ * int's range, which the engine cannot be given (a cast would name another). */
+static bool read_size(lua_State *L, int table, const char *key, const nn_layer_spec *s, int index,
+                      int *out)
 {
-    nn_layer_spec s = {0};
+    lua_Integer v = field_integer(L, table, key, 0);
+    if (v < INT_MIN || v > INT_MAX)
+        return nn_fail(NN_EINVAL, "layer %d (%s): %s %lld out of range (1..%d)", index + 1,
+                       nn_layer_kind_name(s->kind), key, (long long)v, NN_NET_MAX_FEATURES) == NN_OK;
+    *out = (int)v;
+    return true;
+}
+
+/* Reads the spec at the top of the stack (layer `index`, 0-based) into *s;
+ * false, with the engine's message, for an unknown name or a size past int's
+ * range. Names are looked up by the engine, which also words the error for an
+ * unknown one; it checks the values when it builds the network. */
+static bool read_spec(lua_State *L, int table, int index, nn_layer_spec *s)
+{
+    *s = (nn_layer_spec){0};
     const char *kind = push_field_name(L, table, "kind", NULL);
-    if (nn_layer_kind_from_name(&s.kind, kind) != NN_OK)
-        lnn_engine_error(L, NN_EINVAL);
+    bool known = nn_layer_kind_from_name(&s->kind, kind) == NN_OK;
     lua_pop(L, 1);
-    lua_Integer in = field_integer(L, table, "in_features", 0);
-    lua_Integer out = field_integer(L, table, "out_features", 0);
-    s.in_features = in >= 0 && in <= INT32_MAX ? (int)in : -1;
-    s.out_features = out >= 0 && out <= INT32_MAX ? (int)out : -1;
+    if (!known || !read_size(L, table, "in_features", s, index, &s->in_features) ||
+        !read_size(L, table, "out_features", s, index, &s->out_features))
+        return false;
     const char *init = push_field_name(L, table, "init", nn_init_name(NN_INIT_TORCH));
-    if (nn_init_from_name(&s.init, init) != NN_OK)
-        lnn_engine_error(L, NN_EINVAL);
+    known = nn_init_from_name(&s->init, init) == NN_OK;
     lua_pop(L, 1);
-    s.slope = (float)field_number(L, table, "negative_slope", 0.01);
-    s.p = (float)field_number(L, table, "p", 0.5);
-    return s;
+    s->slope = (float)field_number(L, table, "negative_slope", 0.01);
+    s->p = (float)field_number(L, table, "p", 0.5);
+    return known;
 }
 
 /* core.net_new(specs, seed) -> net | nil, message */
@@ -89,7 +102,8 @@ static int net_new(lua_State *L)
     for (lua_Integer i = 0; i < n; i++) {
         lua_geti(L, 1, i + 1);
         luaL_argcheck(L, lua_istable(L, -1), 1, "every layer must be a table");
-        specs[i] = read_spec(L, lua_gettop(L));
+        if (!read_spec(L, lua_gettop(L), (int)i, &specs[i]))
+            return lnn_push_failure(L);
         lua_pop(L, 1);
     }
     nn_status st = nn_net_create(&ln->net, specs, (int)n, (uint64_t)seed);
@@ -109,16 +123,37 @@ static int net_load(lua_State *L)
     return 1;
 }
 
-void lnn_check_input_intact(lua_State *L, const lnn_net *ln)
+/* PyTorch's words for a value that backward needs and that was written in
+ * place since the forward (its version counter moved on). */
+static void raise_modified(lua_State *L, const char *what, uint64_t version, uint64_t expected)
+{
+    luaL_error(L, "one of the variables needed for gradient computation has been modified by an "
+                  "inplace operation: the model's %s is at version %I; expected version %I instead "
+                  "(it was written to, with t[i] = x or t:set, after the forward: run the model "
+                  "again after changing it)", what, (lua_Integer)version, (lua_Integer)expected);
+}
+
+void lnn_check_saved_values(lua_State *L, const lnn_net *ln)
 {
     if (!ln->input)
         luaL_error(L, "backward before any forward");
     if (!ln->input->f || (ln->input->owner_generation &&
                           *ln->input->owner_generation != ln->input_generation))
         luaL_error(L, "the model's input was overwritten or closed before backward");
+    if (ln->input_was_output)
+        luaL_error(L, "cannot backward through model(model(x)): the last forward's input was the "
+                      "model's own earlier output, and a model keeps the values of its last forward "
+                      "only, so the gradient through the first call would be missing");
+    if (lnn_tensor_version(ln->input) != ln->input_version)
+        raise_modified(L, "input", lnn_tensor_version(ln->input), ln->input_version);
+    if (ln->output_writes != ln->output_version)
+        raise_modified(L, "output", ln->output_writes, ln->output_version);
 }
 
-/* model(x) -> output view (batch, out); stale after the next call. */
+/* model(x) -> output view (batch, out); stale after the next call. An x that
+ * is a view of this model's own output (model(model(x))) is copied first, as
+ * the forward overwrites that memory while it reads it: the result is
+ * PyTorch's. */
 static int net_forward(lua_State *L)
 {
     lnn_net *ln = lnn_check_net(L, 1);
@@ -129,6 +164,13 @@ static int net_forward(lua_State *L)
     if (x->cols != in)
         return luaL_error(L, "model expects %d input features but got a (%d, %d) tensor", in,
                           x->rows, x->cols);
+    bool own_output = x->owner_generation == &ln->generation;
+    if (own_output) {
+        lnn_tensor *copy = lnn_push_tensor(L, x->ndim, x->rows, x->cols, false);
+        memcpy(copy->f, x->f, (size_t)x->rows * (size_t)x->cols * sizeof *x->f);
+        lua_replace(L, 2);
+        x = copy;
+    }
     const float *y;
     nn_status st = nn_net_forward(ln->net, x->f, x->rows, &y);
     if (st != NN_OK)
@@ -136,9 +178,15 @@ static int net_forward(lua_State *L)
     ln->generation++;
     ln->input = x;
     ln->input_generation = x->generation;
+    ln->input_version = lnn_tensor_version(x);
+    ln->input_was_output = own_output;
+    ln->output = y;
+    ln->output_rows = x->rows;
+    ln->output_version = ln->output_writes;
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, 1); /* keep x alive until the next forward */
-    lnn_push_view(L, 1, (float *)y, NULL, x->rows, nn_net_output_size(ln->net), &ln->generation);
+    lnn_push_view(L, 1, (float *)y, NULL, x->rows, nn_net_output_size(ln->net), &ln->generation,
+                  &ln->output_writes);
     return 1;
 }
 
@@ -149,7 +197,7 @@ static int net_backward(lua_State *L)
     lnn_tensor *dy = lnn_check_tensor(L, 2);
     lnn_check_fresh(L, dy, 2);
     luaL_argcheck(L, dy->f != NULL, 2, "gradient must be a float tensor");
-    lnn_check_input_intact(L, ln);
+    lnn_check_saved_values(L, ln);
     if (dy->rows != ln->input->rows || dy->cols != nn_net_output_size(ln->net))
         return luaL_error(L, "gradient shape (%d, %d) does not match the output (%d, %d)",
                           dy->rows, dy->cols, ln->input->rows, nn_net_output_size(ln->net));

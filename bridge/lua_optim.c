@@ -8,7 +8,11 @@
  * nn_hyperparameter_as_written of it, as before: numbers are unchanged. */
 #include "nnlab_bridge.h"
 
+#include <float.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "nn_optim.h"
 
@@ -20,7 +24,36 @@ typedef struct lnn_optim {
 static const char *const optim_names[] = {"SGD", "Adam", "AdamW", NULL};
 static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", NULL};
 
-static float number_field(lua_State *L, int table, const char *key)
+/* v as the engine keeps it, a float32, in *out; false, with the message
+ * naming v as given, when v is finite but past float32's range (as a float it
+ * would be inf, and the engine's message would say inf). */
+static bool float_value(const char *name, lua_Number v, float *out)
+{
+    if (isfinite(v) && fabs(v) > FLT_MAX) {
+        char shown[32]; /* as Lua prints it, or every digit when that reads back otherwise */
+        snprintf(shown, sizeof shown, "%.14g", v);
+        if (strtod(shown, NULL) != v)
+            snprintf(shown, sizeof shown, "%.17g", v);
+        return nn_fail(NN_EINVAL, "invalid %s: %s (out of range: the engine keeps it as a "
+                                  "32-bit float, at most %g)", name, shown, (double)FLT_MAX) == NN_OK;
+    }
+    *out = (float)v;
+    return true;
+}
+
+/* v as the engine's int in *out; false, with the message naming v as given,
+ * past int's range (a clamped value would name another number). */
+static bool int_value(const char *name, lua_Integer v, int *out)
+{
+    if (v < INT_MIN || v > INT_MAX)
+        return nn_fail(NN_EINVAL, "invalid %s: %lld (out of range: must be from 1 to %d)", name,
+                       (long long)v, INT_MAX) == NN_OK;
+    *out = (int)v;
+    return true;
+}
+
+/* Reads number field `key` into *out (float_value); raises when it is no number. */
+static bool number_field(lua_State *L, int table, const char *key, float *out)
 {
     lua_getfield(L, table, key);
     int ok;
@@ -28,7 +61,7 @@ static float number_field(lua_State *L, int table, const char *key)
     if (!ok)
         luaL_error(L, "optimizer option '%s' must be a number", key);
     lua_pop(L, 1);
-    return (float)v;
+    return float_value(key, v, out);
 }
 
 /* core.optimizer_new(model, config) -> optimizer | nil, message. config holds
@@ -41,22 +74,24 @@ static int optim_new(lua_State *L)
     int kind = luaL_checkoption(L, -1, NULL, optim_names);
     lua_pop(L, 1);
     nn_optim_config c = nn_optim_defaults((nn_optim_kind)kind);
-    c.lr = number_field(L, 2, "lr");
+    if (!number_field(L, 2, "lr", &c.lr))
+        return lnn_push_failure(L);
     lua_getfield(L, 2, "lr");
     double lr = lua_tonumber(L, -1); /* a number: number_field checked it */
     lua_pop(L, 1);
-    c.weight_decay = number_field(L, 2, "weight_decay");
+    bool ok = number_field(L, 2, "weight_decay", &c.weight_decay);
     if (c.kind == NN_OPTIM_SGD) {
-        c.momentum = number_field(L, 2, "momentum");
-        c.dampening = number_field(L, 2, "dampening");
+        ok = ok && number_field(L, 2, "momentum", &c.momentum) &&
+             number_field(L, 2, "dampening", &c.dampening);
         lua_getfield(L, 2, "nesterov");
         c.nesterov = lua_toboolean(L, -1);
         lua_pop(L, 1);
     } else {
-        c.beta1 = number_field(L, 2, "beta1");
-        c.beta2 = number_field(L, 2, "beta2");
-        c.eps = number_field(L, 2, "eps");
+        ok = ok && number_field(L, 2, "beta1", &c.beta1) && number_field(L, 2, "beta2", &c.beta2) &&
+             number_field(L, 2, "eps", &c.eps);
     }
+    if (!ok)
+        return lnn_push_failure(L);
     lnn_optim *o = lua_newuserdatauv(L, sizeof *o, 1);
     o->opt = NULL;
     o->lr = lr;
@@ -119,10 +154,9 @@ static int optim_set_lr(lua_State *L)
     lnn_optim *o = check_optim(L, 1);
     lua_Number lr = luaL_checknumber(L, 2);
     nn_optim_config c = *nn_optim_config_of(o->opt);
-    c.lr = (float)lr;
-    if (nn_optim_validate(&c) != NN_OK)
+    if (!float_value("lr", lr, &c.lr) || nn_optim_validate(&c) != NN_OK)
         return lnn_push_failure(L);
-    nn_optim_set_lr(o->opt, (float)lr);
+    nn_optim_set_lr(o->opt, c.lr);
     o->lr = lr;
     lua_pushboolean(L, 1);
     return 1;
@@ -205,11 +239,9 @@ static int schedule_lr(lua_State *L)
     luaL_argcheck(L, epoch >= 0 && epoch <= INT32_MAX, 3, "epoch out of range");
     lua_Integer step_size = luaL_optinteger(L, 4, 1), t_max = luaL_optinteger(L, 6, 1);
     lua_Number gamma = luaL_optnumber(L, 5, 1.0), eta_min = luaL_optnumber(L, 7, 0.0);
-    s.step_size = step_size > 0 && step_size <= INT32_MAX ? (int)step_size : 0;
-    s.gamma = (float)gamma;
-    s.t_max = t_max > 0 && t_max <= INT32_MAX ? (int)t_max : 0;
-    s.eta_min = (float)eta_min;
-    if (nn_schedule_validate(&s) != NN_OK)
+    if (!int_value("step_size", step_size, &s.step_size) || !float_value("gamma", gamma, &s.gamma) ||
+        !int_value("t_max", t_max, &s.t_max) || !float_value("eta_min", eta_min, &s.eta_min) ||
+        nn_schedule_validate(&s) != NN_OK)
         return lnn_push_failure(L);
     lua_pushnumber(L, schedule_lr_double(&s, base_lr, gamma, eta_min, (int)epoch));
     return 1;

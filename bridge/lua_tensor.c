@@ -34,6 +34,17 @@ void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg)
         luaL_argerror(L, arg, "closed tensor");
 }
 
+/* The write counter of t's memory, to bump (see nnlab_bridge.h). */
+static uint64_t *version_counter(lnn_tensor *t)
+{
+    return t->version ? t->version : &t->writes;
+}
+
+uint64_t lnn_tensor_version(const lnn_tensor *t)
+{
+    return t->version ? *t->version : t->writes;
+}
+
 /* A new inert tensor on the stack (nothing allocated yet, so __gc is safe). */
 static lnn_tensor *push_inert(lua_State *L)
 {
@@ -63,7 +74,7 @@ lnn_tensor *lnn_push_tensor(lua_State *L, int ndim, int rows, int cols, bool int
 }
 
 lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labels, int rows,
-                          int cols, const uint64_t *owner_generation)
+                          int cols, const uint64_t *owner_generation, uint64_t *version)
 {
     owner_index = lua_absindex(L, owner_index);
     lnn_tensor *t = push_inert(L);
@@ -74,6 +85,7 @@ lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labe
     t->cols = cols;
     t->owner_generation = owner_generation;
     t->generation = owner_generation ? *owner_generation : 0;
+    t->version = version;
     lua_pushvalue(L, owner_index);
     lua_setiuservalue(L, -2, 1);
     return t;
@@ -191,6 +203,7 @@ static int tensor_set(lua_State *L)
         t->labels[at] = (int32_t)luaL_checkinteger(L, 4);
     else
         t->f[at] = (float)luaL_checknumber(L, 4);
+    ++*version_counter(t);
     return 0;
 }
 
@@ -304,8 +317,8 @@ static int tensor_state(lua_State *L)
  * caller). The view keeps p's memory alive through p's root owner (or p
  * itself, if p owns its memory) and goes stale with it: a view of a view takes
  * the root's generation counter; a view of an owned tensor takes that tensor's
- * own counter, which closing it bumps. */
-static lnn_tensor *push_subview(lua_State *L, int parent, const lnn_tensor *p, size_t offset,
+ * own counter, which closing it bumps. It shares p's write counter. */
+static lnn_tensor *push_subview(lua_State *L, int parent, lnn_tensor *p, size_t offset,
                                 int ndim, int rows, int cols)
 {
     parent = lua_absindex(L, parent);
@@ -315,6 +328,7 @@ static lnn_tensor *push_subview(lua_State *L, int parent, const lnn_tensor *p, s
     t->ndim = ndim;
     t->rows = rows;
     t->cols = cols;
+    t->version = version_counter(p); /* userdata memory never moves */
     if (p->owner_generation) {
         t->owner_generation = p->owner_generation;
         t->generation = p->generation;
@@ -373,16 +387,19 @@ static int tensor_index(lua_State *L)
 }
 
 /* Writes value (stack index v) into n elements of t from offset: a number
- * fills them; a tensor of n elements or a Lua list of n numbers copies. */
+ * fills them; a tensor of n elements copies. Bumps t's write counter. */
 static void write_values(lua_State *L, lnn_tensor *t, size_t offset, int n, int v)
 {
     if (lua_type(L, v) == LUA_TNUMBER) {
-        for (int k = 0; k < n; k++) {
-            if (t->labels)
-                t->labels[offset + k] = (int32_t)luaL_checkinteger(L, v);
-            else
+        if (t->labels) {
+            int32_t x = (int32_t)luaL_checkinteger(L, v);
+            for (int k = 0; k < n; k++)
+                t->labels[offset + k] = x;
+        } else {
+            for (int k = 0; k < n; k++)
                 t->f[offset + k] = (float)lua_tonumber(L, v);
         }
+        ++*version_counter(t);
         return;
     }
     lnn_tensor *src = luaL_testudata(L, v, LNN_TENSOR);
@@ -397,6 +414,7 @@ static void write_values(lua_State *L, lnn_tensor *t, size_t offset, int n, int 
             else
                 t->f[offset + k] = (float)x;
         }
+        ++*version_counter(t);
         return;
     }
     luaL_error(L, "can only assign a number or a tensor to tensor elements, not %s",

@@ -58,6 +58,7 @@ static int train_epoch(lua_State *L)
     nn_pass_stats stats;
     nn_status st = nn_train_epoch(model->net, (nn_loss_kind)kind, opt, loader, epoch,
                                   lnn_interrupt_flag(), &stats);
+    lnn_loader_end_pass(L, 4);
     return finish_pass(L, st, &stats);
 }
 
@@ -72,6 +73,7 @@ static int evaluate(lua_State *L)
     outdate_outputs(model);
     nn_pass_stats stats;
     nn_status st = nn_evaluate(model->net, (nn_loss_kind)kind, loader, lnn_interrupt_flag(), &stats);
+    lnn_loader_end_pass(L, 3);
     return finish_pass(L, st, &stats);
 }
 
@@ -111,6 +113,7 @@ static int predict(lua_State *L)
     outdate_outputs(model);
     nn_pass_stats stats;
     nn_status st = nn_predict(model->net, (nn_loss_kind)kind, loader, lnn_interrupt_flag(), &out, &stats);
+    lnn_loader_end_pass(L, 3);
     finish_pass(L, st, &stats);
     uint32_t seen = (uint32_t)stats.count;
     push_int_list(L, out.label, seen);

@@ -5,7 +5,10 @@
  *
  * Lifetimes: a userdata that points into another object's memory keeps that
  * object alive through its user value; a view that the owner may overwrite
- * carries the owner's generation counter and refuses to be read once stale. */
+ * carries the owner's generation counter and refuses to be read once stale.
+ * Memory that tensors can be written through has a version counter, as
+ * PyTorch's: every in-place write bumps it, so a backward can tell that a
+ * value it needs was changed after the forward. */
 #ifndef NNLAB_BRIDGE_H
 #define NNLAB_BRIDGE_H
 
@@ -40,6 +43,8 @@ typedef struct lnn_tensor {
     bool owned;            /* freed by __gc/__close */
     const uint64_t *owner_generation; /* non-NULL for views: owner's counter */
     uint64_t generation;   /* the owner's counter when this view was made */
+    uint64_t *version;     /* the memory's write counter (its owner's, for views); NULL: `writes` */
+    uint64_t writes;       /* the write counter of memory this tensor owns */
 } lnn_tensor;
 
 typedef struct lnn_net {
@@ -47,6 +52,12 @@ typedef struct lnn_net {
     uint64_t generation;    /* bumped by every forward: outputs of older ones are stale */
     const lnn_tensor *input; /* the input of the last forward (kept alive in user value 1) */
     uint64_t input_generation;
+    uint64_t input_version;  /* the input's write counter at the last forward */
+    const float *output;     /* the last forward's output, (output_rows, outputs) */
+    int output_rows;
+    uint64_t output_writes;  /* the output memory's write counter */
+    uint64_t output_version; /* output_writes at the last forward */
+    bool input_was_output;   /* the last forward's input was a view of its own output */
 } lnn_net;
 
 /* Raises `message` for an engine error at the caller's level. */
@@ -65,15 +76,21 @@ lnn_tensor *lnn_check_tensor(lua_State *L, int index);
 /* Pushes a new owned tensor of the shape (ndim 1: rows values, cols must be 1),
  * float or integer, zero-filled; raises on out of memory. */
 lnn_tensor *lnn_push_tensor(lua_State *L, int ndim, int rows, int cols, bool integers);
-/* Pushes a view over memory owned by the object at `owner_index`. */
+/* Pushes a view over memory owned by the object at `owner_index`, whose
+ * generation counter and write counter (version) the view takes. */
 lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labels, int rows,
-                          int cols, const uint64_t *owner_generation);
+                          int cols, const uint64_t *owner_generation, uint64_t *version);
 /* Errors when the view's owner has overwritten it. */
 void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg);
+/* The write counter of t's memory: bumped by every in-place write through t or
+ * any tensor sharing that memory (t[i] = x, t:set). */
+uint64_t lnn_tensor_version(const lnn_tensor *t);
 lnn_net *lnn_check_net(lua_State *L, int index);
-/* Errors unless the input of the model's last forward is still intact (not
- * closed, not overwritten by its loader), as backward needs it. */
-void lnn_check_input_intact(lua_State *L, const lnn_net *ln);
+/* Errors unless what backward reads of the model's last forward is intact:
+ * its input (not closed, not overwritten by its loader, not written in
+ * place, not the model's own earlier output) and its output (not written in
+ * place). */
+void lnn_check_saved_values(lua_State *L, const lnn_net *ln);
 
 /* Pushes a new root Dataset that takes over *data (left zeroed). */
 struct nn_dataset;
@@ -84,6 +101,9 @@ void lnn_open_dataset_sources(lua_State *L);
 /* Starts a pass over a loader: outdates its batch views and, when epoch is
  * non-NULL, takes the loader's next epoch number. */
 struct nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch);
+/* Ends a pass begun by lnn_loader_begin_pass: outdates the batch views handed
+ * out during it (a data.Lambda's), as the end of loader:batches() does. */
+void lnn_loader_end_pass(lua_State *L, int index);
 /* The optimizer at index and (through *model) the model it updates. */
 struct nn_optim *lnn_check_optim(lua_State *L, int index, lnn_net **model);
 /* The engine loss kind (nn_train.h) of a LossFunction. */

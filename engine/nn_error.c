@@ -1,6 +1,7 @@
 /* Thread-local error messages for the engine (see nn_error.h). */
 #include "nn_error.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,8 @@ const char *nn_error_quote(char *buf, size_t shown, const char *s, size_t len)
     strcpy(buf + n, len > n ? "..." : "");
     return buf;
 }
+
+double nn_error_number(double value) { return isnan(value) ? fabs(value) : value; }
 
 void nn_error_clear(void) { error_message[0] = '\0'; }
 

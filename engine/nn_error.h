@@ -35,6 +35,10 @@ void nn_error_clear(void);
  * shown + 4 bytes; returns buf. */
 const char *nn_error_quote(char *buf, size_t shown, const char *s, size_t len);
 
+/* A number as a message shows it with %g: a NaN without its sign bit, which
+ * printf shows as "-nan" (x86's default NaN has it, and so has Lua's 0/0). */
+double nn_error_number(double value);
+
 /* A short lowercase name for a status: "invalid argument", "shape mismatch"... */
 const char *nn_status_name(nn_status code);
 

@@ -40,6 +40,9 @@ typedef struct nn_layer_spec {
     float p;                        /* Dropout probability, 0 <= p < 1 */
 } nn_layer_spec;
 
+/* The most features either side of a Linear layer may have. */
+#define NN_NET_MAX_FEATURES (1 << 24)
+
 typedef struct nn_net nn_net;
 
 /* Names of layer kinds and init schemes, as experiments and messages spell

@@ -11,7 +11,6 @@
 #include "nn_rng.h"
 
 #define NN_NET_MAX_LAYERS 1024
-#define NN_NET_MAX_FEATURES (1 << 24)          /* per Linear side */
 #define NN_NET_MAX_PARAMS ((size_t)1 << 30)    /* whole network, in floats (4 GiB) */
 
 /* Checks one spec on its own (kind, sizes, init, slope, p); `index` is 0-based

@@ -108,7 +108,7 @@ static nn_status check_hyperparameter(const char *name, float value, bool in_ran
                                       const char *rule)
 {
     if (!isfinite(value))
-        return nn_fail(NN_EINVAL, "invalid %s: %g (must be finite)", name, (double)value);
+        return nn_fail(NN_EINVAL, "invalid %s: %g (must be finite)", name, nn_error_number(value));
     if (!in_range)
         return nn_fail(NN_EINVAL, "invalid %s: %g (must be %s)", name, (double)value, rule);
     return NN_OK;

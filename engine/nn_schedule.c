@@ -15,7 +15,7 @@
 static nn_status check_gamma(float gamma)
 {
     if (!isfinite(gamma))
-        return nn_fail(NN_EINVAL, "invalid gamma: %g (must be finite)", (double)gamma);
+        return nn_fail(NN_EINVAL, "invalid gamma: %g (must be finite)", nn_error_number(gamma));
     if (!(gamma > 0))
         return nn_fail(NN_EINVAL, "invalid gamma: %g (must be > 0)", (double)gamma);
     return NN_OK;
@@ -38,7 +38,8 @@ nn_status nn_schedule_validate(const nn_schedule *s)
         if (s->t_max <= 0)
             return nn_fail(NN_EINVAL, "invalid t_max: %d (must be > 0)", s->t_max);
         if (!isfinite(s->eta_min))
-            return nn_fail(NN_EINVAL, "invalid eta_min: %g (must be finite)", (double)s->eta_min);
+            return nn_fail(NN_EINVAL, "invalid eta_min: %g (must be finite)",
+                           nn_error_number(s->eta_min));
         if (!(s->eta_min >= 0))
             return nn_fail(NN_EINVAL, "invalid eta_min: %g (must be >= 0)", (double)s->eta_min);
         return NN_OK;

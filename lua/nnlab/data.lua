@@ -127,6 +127,16 @@ end
 local Dataset = core.metatable("nnlab.Dataset")
 local c_head, c_subset, c_split = Dataset.__index.head, Dataset.__index.subset, Dataset.__index.split
 
+-- Raises at the user's line when ds was closed (local ds <close> = ...), or
+-- is a view of a dataset that was: its samples are gone.
+local function check_open(where, ds)
+  local state = core.dataset_state(ds)
+  if state == "closed" then errors.raise("%s: the dataset was closed", where) end
+  if state == "root closed" then
+    errors.raise("%s: the dataset this view (head, subset or split) was taken from was closed", where)
+  end
+end
+
 local function check_count(where, ds, n, most)
   if math.type(n) ~= "integer" then errors.raise("%s: the sample count must be an integer, got %s", where, tostring(n)) end
   if n < 1 or n > most then
@@ -137,6 +147,7 @@ end
 --- ds:head(n) -> the first n samples (a view). Files sorted by class make this
 --- a poor sample: ds:subset(n, { seed = s }) draws at random.
 function Dataset.__index.head(ds, n)
+  check_open("ds:head", ds)
   check_count("ds:head", ds, n, #ds)
   local view = c_head(ds, n)
   provenance[view] = provenance[ds]
@@ -145,6 +156,7 @@ end
 
 --- ds:subset(n, { seed = 0 }) -> n samples drawn at random (a view, seeded).
 function Dataset.__index.subset(ds, n, opts)
+  check_open("ds:subset", ds)
   check_count("ds:subset", ds, n, #ds)
   opts = options.check("ds:subset", opts, { seed = 0 })
   local view = c_subset(ds, n, opts.seed)
@@ -156,6 +168,7 @@ end
 --- random split; with stratify, each class keeps its share in both parts.
 --- (ds:split(n_valid, seed) is the same with a number.)
 function Dataset.__index.split(ds, n_valid, opts)
+  check_open("ds:split", ds)
   check_count("ds:split", ds, n_valid, #ds - 1)
   if type(opts) == "number" then opts = { seed = opts } end
   opts = options.check("ds:split", opts, { seed = 0, stratify = false })
@@ -172,6 +185,7 @@ local c_info = Dataset.__index.info
 --- targets (regression width, 0 for classes), dtype ("uint8" | "float32"),
 --- source (one line), checksum, view_checksum (views only), is_view, ... }
 function Dataset.__index.info(ds)
+  check_open("ds:info", ds)
   local i = c_info(ds)
   local src = provenance[ds]
   i.class_names = src and src.classes
@@ -556,6 +570,7 @@ end
 --- and are off (a crop takes the centre) in evaluation passes.
 function data.DataLoader(ds, opts)
   if getmetatable(ds) ~= Dataset then errors.raise("data.DataLoader: expected a dataset") end
+  check_open("data.DataLoader", ds)
   opts = options.check("data.DataLoader", opts, { batch_size = 1, shuffle = false, drop_last = false, seed = 0,
                                                   normalize = options.optional "table", transform = options.optional "any" })
   local chain, lambda = {}, nil

@@ -247,6 +247,8 @@ static void test_validation_errors(void **state)
     } cases[] = {
         {NN_OPTIM_SGD, "lr", -0.1f, "invalid lr: -0.1 (must be >= 0)"},
         {NN_OPTIM_SGD, "lr", NAN, "invalid lr: nan (must be finite)"},
+        /* a NaN with its sign bit (Lua's 0/0) reads "nan" too, not printf's "-nan" */
+        {NN_OPTIM_SGD, "lr", -NAN, "invalid lr: nan (must be finite)"},
         {NN_OPTIM_ADAM, "lr", INFINITY, "invalid lr: inf (must be finite)"},
         {NN_OPTIM_SGD, "weight_decay", -1.0f, "invalid weight_decay: -1 (must be >= 0)"},
         {NN_OPTIM_ADAMW, "weight_decay", NAN, "invalid weight_decay: nan (must be finite)"},

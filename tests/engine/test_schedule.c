@@ -122,6 +122,10 @@ static void test_validation_errors(void **state)
         {{.kind = NN_SCHEDULE_STEP, .step_size = 3, .gamma = NAN},
          "invalid gamma: nan (must be finite)"},
         {{.kind = NN_SCHEDULE_EXPONENTIAL, .gamma = -0.5f}, "invalid gamma: -0.5 (must be > 0)"},
+        /* a NaN with its sign bit (Lua's 0/0) reads "nan" too, not printf's "-nan" */
+        {{.kind = NN_SCHEDULE_EXPONENTIAL, .gamma = -NAN}, "invalid gamma: nan (must be finite)"},
+        {{.kind = NN_SCHEDULE_COSINE, .t_max = 10, .eta_min = -NAN},
+         "invalid eta_min: nan (must be finite)"},
         {{.kind = NN_SCHEDULE_EXPONENTIAL, .gamma = INFINITY},
          "invalid gamma: inf (must be finite)"},
         {{.kind = NN_SCHEDULE_COSINE, .t_max = 0}, "invalid t_max: 0 (must be > 0)"},

@@ -230,4 +230,110 @@ T.case("schedulers give the doubles PyTorch computes", function()
   for i = 1, #expected do T.close(seq[i], expected[i], 1e-17, "cosine epoch " .. (i - 1)) end
 end)
 
+-- f() must fail with `needle` at the caller's line of this file.
+local function refused_here(f, needle)
+  local line = debug.getinfo(2, "l").currentline
+  local err = T.fails(f, needle)
+  this_file_line(err, line)
+  return err
+end
+
+T.case("backward from a loss on a row or a narrow of the output is refused at the user's line", function()
+  -- the engine's backward is fused from the model's whole last output: a loss
+  -- on part of it had its gradient read as the whole one's (past its end)
+  local model, x, y, loss_fn = tiny()
+  local out = model(x)
+  local part = loss_fn(out:narrow(0, 2, 2), y:narrow(0, 2, 2))
+  refused_here(function() part:backward() end, "backward needs the model's whole output")
+  refused_here(function() loss_fn(out[1], y[1]):backward() end, "2 values of the (4, 2) it gave")
+  T.eq(at(model:parameters()[1]:grad(), 1, 1), 0, "the refused backwards added nothing")
+  -- the whole output, also as a narrow of every row, backs up as before
+  loss_fn(out:narrow(0, 1, 4), y):backward()
+  local gw = model:parameters()[1]:grad()
+  for r = 1, 2 do
+    for c = 1, 3 do T.close(at(gw, r, c), GW[r][c], 1e-6, ("weight grad (%d, %d)"):format(r, c)) end
+  end
+end)
+
+T.case("model(model(x)) is model(a copy of model(x)); backward through it is refused", function()
+  -- large enough for the forward's tiles to write outputs before they read
+  -- all of the input: in place, that read the new values
+  local model = nn.Sequential({ nn.Linear(64, 64) }, { seed = 4 })
+  local rows = {}
+  for r = 1, 100 do
+    rows[r] = {}
+    for c = 1, 64 do rows[r][c] = math.sin(r + c) end
+  end
+  local x = lab.tensor(rows)
+  local copy = lab.tensor(model(x):tolist())
+  local expected = model(copy):tolist()
+  local inner = model(x)
+  local got = model(inner)
+  local differ = 0
+  for r = 1, 100 do
+    for c = 1, 64 do
+      if string.pack("f", got:get(r, c)) ~= string.pack("f", expected[r][c]) then differ = differ + 1 end
+    end
+  end
+  T.eq(differ, 0, "values of m(m(x)) that differ from m(copy of m(x))")
+  T.fails(function() return inner:tolist() end, "stale tensor")
+  local loss_fn = nn.MSELoss()
+  local loss = loss_fn(got, lab.tensor(expected))
+  refused_here(function() loss:backward() end, "cannot backward through model(model(x))")
+  -- the loss of an output the model then ran on is gone, as any loss after another forward
+  local y = lab.tensor(expected)
+  local h = model(x)
+  local first = loss_fn(h, y)
+  model(h)
+  refused_here(function() first:backward() end, "the model ran forward again")
+  -- a forward on another input backs up again
+  loss_fn(model(x), y):backward()
+end)
+
+T.case("writing the forward's input or output in place before backward is an error, as PyTorch's", function()
+  local model, x, y, loss_fn = tiny()
+  local writes = {
+    { "t[i] = number", function(t) t[1] = 100 end },
+    { "t:set", function(t) t:set(2, 3, 0) end },
+    { "a row view", function(t) local row = t[3] row[1] = 5 end },
+    { "a narrow view", function(t) t:narrow(0, 4, 1)[1] = lab.tensor { 1, 2, 3 } end },
+  }
+  for _, w in ipairs(writes) do
+    local xi = lab.tensor(x:tolist())
+    local loss = loss_fn(model(xi), y)
+    w[2](xi)
+    refused_here(function() loss:backward() end, "modified by an inplace operation: the model's input is at version 1; expected version 0")
+  end
+  local out = model(x)
+  local loss = loss_fn(out, y)
+  out[1] = 0
+  refused_here(function() loss:backward() end, "the model's output is at version 1; expected version 0")
+  out = model(x)
+  out:set(1, 1, 0)
+  loss = loss_fn(out, y)
+  refused_here(function() loss:backward() end, "the model's output is at version")
+  local written = lab.tensor(x:tolist())
+  model(written)
+  written[1] = 3
+  refused_here(function() model:backward(lab.tensor { { 1, 1 }, { 1, 1 }, { 1, 1 }, { 1, 1 } }) end, "modified by an inplace operation")
+  T.eq(at(model:parameters()[1]:grad(), 1, 1), 0, "the refused backwards added nothing")
+  -- writes before the forward are the forward's input: it backs up
+  local xi = lab.tensor(x:tolist())
+  xi[1] = 5
+  xi[1] = x[1]
+  loss_fn(model(xi), y):backward()
+  T.close(at(model:parameters()[1]:grad(), 1, 1), GW[1][1], 1e-6, "the gradient of the input as written")
+end)
+
+T.case("class labels are 1-D, one per row: a (N, 2) integer target is refused", function()
+  local pred = lab.tensor { { 2, 0 }, { 0, 2 } }
+  local two_d = lab.tensor { { 1, 0 }, { 0, 1 } }:gt(0.5)
+  refused_here(function() nn.CrossEntropyLoss()(pred, two_d) end,
+               "class labels must be 1-D, one per row of the predictions: (2,), not a (2, 2) integer tensor")
+  refused_here(function() nn.MSELoss()(pred, two_d) end, "class labels must be 1-D")
+  local as_column = lab.tensor { { 1 }, { 0 } }:gt(0.5)
+  T.close(nn.CrossEntropyLoss()(pred, as_column):item(), nn.CrossEntropyLoss()(pred, lab.labels { 1, 0 }):item(),
+          0, "(N, 1) labels read as (N,)")
+end)
+
 T.done()

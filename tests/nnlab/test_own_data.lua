@@ -514,6 +514,51 @@ T.case("views: a stratified split keeps each class's share exactly; seeds give o
   refused(function() pool:split(100) end, "ds:split: 100 samples asked, but the dataset has 100 (ask for 1 to 99)")
 end)
 
+T.case("a closed dataset: its views and loaders refuse at the user's line, never read its samples", function()
+  local rows, labels = {}, {}
+  for i = 1, 8 do rows[i], labels[i] = { i, -i }, i % 2 end
+  local view
+  do
+    local ds <close> = data.TensorDataset(lab.tensor(rows), lab.labels(labels))
+    view = ds:head(4)
+    T.eq(view:info().count, 4, "the view while its dataset is open")
+  end
+  refused(function() view:info() end, "ds:info: the dataset this view (head, subset or split) was taken from was closed")
+  refused(function() return #view end, "a view of a closed dataset")
+  refused(function() view:subset(2) end, "ds:subset: the dataset this view")
+  refused(function() data.DataLoader(view) end, "data.DataLoader: the dataset this view")
+  local root = data.TensorDataset(lab.tensor(rows), lab.labels(labels))
+  getmetatable(root).__close(root)
+  refused(function() root:info() end, "ds:info: the dataset was closed")
+  -- a loader made before the close: in a process of its own (it crashed nnlab)
+  local uses = {
+    batches = "for x in loader:batches() do print(x) end --<",
+    fit = "lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters()), train = loader } --<",
+    lambda = "for x in closing:batches() do print(x) end --<",
+  }
+  for name, use in pairs(uses) do
+    local path, line = T.marked_script(dir, "closed_" .. name, [[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local model = nn.Sequential { nn.Linear(2, 2) }
+local loader
+do
+  local ds <close> = data.TensorDataset(lab.tensor { { 1, 2 }, { 3, 4 } }, lab.labels { 0, 1 })
+  loader = data.DataLoader(ds, { batch_size = 1 })
+end
+local other = data.TensorDataset(lab.tensor { { 1, 2 }, { 3, 4 } }, lab.labels { 0, 1 })
+local closing = data.DataLoader(other, { batch_size = 1, transform = data.Lambda(function()
+  getmetatable(other).__close(other)
+end) })
+]] .. use .. "\n")
+    local out, status = T.nnlab_run({ "run", path })
+    T.eq(status, 1, name .. ": exit status\n" .. out)
+    -- (Lua shortens a long path in a message from C to its last 60 characters)
+    T.contains(out:match("^[^\n]*"), ("closed_%s.lua:%d: "):format(name, line), name .. ": the user's line")
+    T.contains(out:match("^[^\n]*"), "the loader's dataset was closed", name)
+  end
+end)
+
 -- ---- transforms ---------------------------------------------------------------------------------
 
 T.case("transforms: constructors refuse bad settings at the user's line", function()

@@ -66,6 +66,35 @@ T.case("Dropout(0.99999999) shows the value given, and why it is refused", funct
   T.eq(tostring(nn.Dropout(0.9999999)), "Dropout(p=0.9999999, inplace=False)", "a p just below 1 is taken")
 end)
 
+T.case("sizes past 32 bits, floats past float32 and NaN are named as given, not as clamped or cast", function()
+  local model = nn.Sequential { nn.Linear(2, 2) }
+  local opt = lab.optim.SGD(model:parameters(), { lr = 0.1 })
+  local sched = lab.optim.lr_scheduler
+  local function refused(f, message)
+    local err = T.fails(f, message)
+    T.contains(err, "test_refused_values.lua:", "blames this file's line")
+  end
+  refused(function() sched.StepLR(opt, { step_size = 2^40 }) end,
+          "StepLR: invalid step_size: 1099511627776 (out of range: must be from 1 to 2147483647)")
+  refused(function() sched.StepLR(opt, { step_size = -3 }) end, "StepLR: invalid step_size: -3 (must be > 0)")
+  refused(function() sched.CosineAnnealingLR(opt, { T_max = 1 << 40 }) end,
+          "CosineAnnealingLR: invalid t_max: 1099511627776 (out of range")
+  refused(function() sched.ExponentialLR(opt, { gamma = 1e300 }) end,
+          "ExponentialLR: invalid gamma: 1e+300 (out of range: the engine keeps it as a 32-bit float, at most 3.40282e+38)")
+  refused(function() sched.CosineAnnealingLR(opt, { T_max = 3, eta_min = -1e39 }) end, "invalid eta_min: -1e+39 (out of range")
+  refused(function() nn.Sequential { nn.Linear(2^31, 2) } end,
+          "nn.Sequential: layer 1 (Linear): in_features 2147483648 out of range (1..16777216)")
+  refused(function() nn.Sequential { nn.ReLU(), nn.Linear(2, 1 << 40) } end,
+          "nn.Sequential: layer 2 (Linear): out_features 1099511627776 out of range")
+  refused(function() lab.optim.SGD(model:parameters(), { lr = 0 / 0 }) end, "optim.SGD: invalid lr: nan (must be finite)")
+  refused(function() lab.optim.Adam(model:parameters(), { eps = 1e300 }) end, "optim.Adam: invalid eps: 1e+300 (out of range")
+  refused(function() sched.ExponentialLR(opt, { gamma = 0 / 0 }) end, "ExponentialLR: invalid gamma: nan (must be finite)")
+  local ok, err = opt:set_lr(1e39)
+  T.eq(ok, nil, "set_lr(1e39) fails")
+  T.contains(err, "invalid lr: 1e+39 (out of range", "set_lr's message")
+  T.eq(opt:lr(), 0.1, "and leaves the lr as it was")
+end)
+
 T.case("lab.labels { 0, 1.5 } names the position and the value", function()
   T.fails(function() lab.labels { 0, 1.5 } end,
           "nnlab.labels: values[2] is 1.5, not a class index (an integer from 0 to 2147483647)")

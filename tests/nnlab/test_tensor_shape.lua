@@ -252,6 +252,30 @@ T.case("views go stale with a loader's next batch", function()
   T.eq(n, 2, "two batches")
 end)
 
+T.case("a data.Lambda's batch goes stale at the next batch: in fit as in loader:batches()", function()
+  local ds = data.TensorDataset(lab.tensor { { 1, 2 }, { 3, 4 }, { 5, 6 }, { 7, 8 } }, lab.labels { 0, 1, 0, 1 })
+  local first, later
+  local loader = data.DataLoader(ds, { batch_size = 2, transform = data.Lambda(function(x)
+    if not first then
+      first = x
+      T.eq(first:get(1, 1), 1.0, "batch 1 as it comes")
+    else
+      later = { pcall(first.get, first, 1, 1) }
+    end
+  end) })
+  local function expect_stale(how)
+    T.eq(later[1], false, how .. ": batch 1's view read during batch 2 (it read " .. tostring(later[2]) .. ")")
+    T.contains(later[2], "stale tensor", how)
+    refused(function() return first:tolist() end, "stale tensor")
+  end
+  for _ in loader:batches() do end
+  expect_stale("loader:batches()")
+  first, later = nil, nil
+  local model = nn.Sequential { nn.Linear(2, 2) }
+  lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = lab.optim.SGD(model:parameters()), train = loader }
+  expect_stale("fit")
+end)
+
 T.case("views of an owned tensor go stale once it is closed", function()
   local row
   do
