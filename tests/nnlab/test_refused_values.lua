@@ -89,9 +89,8 @@ T.case("sizes past 32 bits, floats past float32 and NaN are named as given, not 
   refused(function() lab.optim.SGD(model:parameters(), { lr = 0 / 0 }) end, "optim.SGD: invalid lr: nan (must be finite)")
   refused(function() lab.optim.Adam(model:parameters(), { eps = 1e300 }) end, "optim.Adam: invalid eps: 1e+300 (out of range")
   refused(function() sched.ExponentialLR(opt, { gamma = 0 / 0 }) end, "ExponentialLR: invalid gamma: nan (must be finite)")
-  local ok, err = opt:set_lr(1e39)
-  T.eq(ok, nil, "set_lr(1e39) fails")
-  T.contains(err, "invalid lr: 1e+39 (out of range", "set_lr's message")
+  refused(function() opt:set_lr(1e39) end,
+          "optimizer:set_lr: 1e+39 is past the largest 32-bit float (3.403e+38), which the engine steps with")
   T.eq(opt:lr(), 0.1, "and leaves the lr as it was")
 end)
 
