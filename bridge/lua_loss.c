@@ -86,6 +86,11 @@ static float *grad_buffer(lua_State *L, lnn_lossfn *fn, size_t n)
 static int lossfn_call(lua_State *L)
 {
     lnn_lossfn *fn = luaL_checkudata(L, 1, LNN_LOSSFN);
+    /* called as loss_fn(pred, target): name the arguments, as the call has no name of its own */
+    for (int arg = 2; arg <= 3; arg++)
+        if (!luaL_testudata(L, arg, LNN_TENSOR))
+            return luaL_error(L, "loss_fn(predictions, targets): the %s must be a tensor, got a %s",
+                              arg == 2 ? "predictions" : "targets", luaL_typename(L, arg));
     lnn_tensor *pred = lnn_check_tensor(L, 2);
     lnn_tensor *target = lnn_check_tensor(L, 3);
     lnn_check_fresh(L, pred, 2);

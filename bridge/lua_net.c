@@ -4,6 +4,7 @@
 #include "nnlab_bridge.h"
 
 #include <limits.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +70,19 @@ static bool read_size(lua_State *L, int table, const char *key, const nn_layer_s
     return true;
 }
 
+/* A layer's number, which the engine keeps as a float: one past float's range
+ * is named as given (a cast would make it inf, and the message "slope inf"). */
+static bool read_float(lua_State *L, int table, const char *key, double fallback, const nn_layer_spec *s,
+                       int index, float *out)
+{
+    double v = field_number(L, table, key, fallback);
+    if (isfinite(v) && fabs(v) > FLT_MAX)
+        return nn_fail(NN_EINVAL, "layer %d (%s): %s %.9g is past the largest 32-bit float (%.6g)", index + 1,
+                       nn_layer_kind_name(s->kind), key, v, (double)FLT_MAX) == NN_OK;
+    *out = (float)v;
+    return true;
+}
+
 /* Reads the spec at the top of the stack (layer `index`, 0-based) into *s;
  * false, with the engine's message, for an unknown name or a size past int's
  * range. Names are looked up by the engine, which also words the error for an
@@ -85,9 +99,8 @@ static bool read_spec(lua_State *L, int table, int index, nn_layer_spec *s)
     const char *init = push_field_name(L, table, "init", nn_init_name(NN_INIT_TORCH));
     known = nn_init_from_name(&s->init, init) == NN_OK;
     lua_pop(L, 1);
-    s->slope = (float)field_number(L, table, "negative_slope", 0.01);
-    s->p = (float)field_number(L, table, "p", 0.5);
-    return known;
+    return known && read_float(L, table, "negative_slope", 0.01, s, index, &s->slope) &&
+           read_float(L, table, "p", 0.5, s, index, &s->p);
 }
 
 /* core.net_new(specs, seed) -> net | nil, message */

@@ -122,9 +122,12 @@ static int tensor_new(lua_State *L)
         int ok;
         if (is_labels) {
             lua_Integer v = lua_tointegerx(L, -1, &ok);
-            if (!ok || v < 0 || v > INT32_MAX) /* values[i] as Lua counts, and what it holds */
-                return luaL_error(L, "values[%d] is %s, not a class index (an integer from 0 to %d)",
-                                  (int)(i + 1), luaL_tolstring(L, -1, NULL), INT32_MAX);
+            if (!ok || v < 0 || v > INT32_MAX) { /* values[i] as Lua counts, and what it holds */
+                int scalar = lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING;
+                return luaL_error(L, "values[%d] is %s%s, not a class index (an integer from 0 to %d)",
+                                  (int)(i + 1), scalar ? "" : "a ",
+                                  scalar ? luaL_tolstring(L, -1, NULL) : luaL_typename(L, -1), INT32_MAX);
+            }
             t->labels[i] = (int32_t)v;
         } else {
             lua_Number v = lua_tonumberx(L, -1, &ok);

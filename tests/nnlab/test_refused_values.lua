@@ -89,6 +89,12 @@ T.case("sizes past 32 bits, floats past float32 and NaN are named as given, not 
   refused(function() lab.optim.SGD(model:parameters(), { lr = 0 / 0 }) end, "optim.SGD: invalid lr: nan (must be finite)")
   refused(function() lab.optim.Adam(model:parameters(), { eps = 1e300 }) end, "optim.Adam: invalid eps: 1e+300 (out of range")
   refused(function() sched.ExponentialLR(opt, { gamma = 0 / 0 }) end, "ExponentialLR: invalid gamma: nan (must be finite)")
+  refused(function() nn.Sequential { nn.LeakyReLU(1e300), nn.Linear(2, 2) } end,
+          "layer 1 (LeakyReLU): negative_slope 1e+300 is past the largest 32-bit float")
+  refused(function() nn.CrossEntropyLoss()(5, 6) end,
+          "loss_fn(predictions, targets): the predictions must be a tensor, got a number")
+  refused(function() nn.MSELoss()(lab.tensor { { 1 } }, "x") end,
+          "loss_fn(predictions, targets): the targets must be a tensor, got a string")
   refused(function() opt:set_lr(1e39) end,
           "optimizer:set_lr: 1e+39 is past the largest 32-bit float (3.403e+38), which the engine steps with")
   T.eq(opt:lr(), 0.1, "and leaves the lr as it was")
@@ -97,6 +103,8 @@ end)
 T.case("lab.labels { 0, 1.5 } names the position and the value", function()
   T.fails(function() lab.labels { 0, 1.5 } end,
           "nnlab.labels: values[2] is 1.5, not a class index (an integer from 0 to 2147483647)")
+  T.fails(function() lab.labels { { 1 }, { 2 } } end,
+          "nnlab.labels: values[1] is a table, not a class index", "a table named by its type, not its address")
   T.fails(function() lab.labels { 3, 1, -4 } end, "nnlab.labels: values[3] is -4, not a class index")
   T.fails(function() lab.labels { 0, "x" } end, "nnlab.labels: values[2] is x, not a class index")
 end)
