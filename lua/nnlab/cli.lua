@@ -68,7 +68,8 @@ usage: nnlab plan FILE.lua [--set key=value]... [--cache DIR] [--json | --count 
 
 local CACHE_USAGE = [[
 usage: nnlab cache stats [--cache DIR] [--experiment FILE.lua]...
-       nnlab cache gc --experiment FILE.lua [--experiment ...] [--older-than AGE] [--dry-run] [--cache DIR]
+       nnlab cache gc --experiment FILE.lua [--experiment ...] [--older-than AGE] [--dry-run] [--partial]
+                      [--cache DIR]
 
   stats         the cache folder's entries, their size and age, temporary and
                 other files; with --experiment, how many entries each uses
@@ -78,6 +79,9 @@ usage: nnlab cache stats [--cache DIR] [--experiment FILE.lua]...
                 each file; never an entry an experiment uses
   --older-than AGE   gc removes only unused entries older than AGE (30d, 12h, 90m, 2w)
   --dry-run     gc names what it would remove and removes nothing
+  --partial     gc goes on when planning an experiment stops early (it trains by
+                hand, outside lab.sweep): it keeps what the plan up to there uses
+                and removes what a later sweep of that file would use
   --cache DIR   the cache folder (default: $NNLAB_CACHE, else .cache/nnlab in the
                 project root of the first experiment, or of the current folder)
 ]]
@@ -398,6 +402,7 @@ function cli.cache(args)
         if not seconds then error(why, 0) end
         opts.older_than = seconds
       elseif a == "--dry-run" and action == "gc" then opts.dry_run = true
+      elseif a == "--partial" and action == "gc" then opts.partial = true
       else error(("unknown option '%s' for nnlab cache %s (see nnlab cache --help)"):format(shown(a), action), 0) end
     end)
     if not ok then return fail(err) end
@@ -421,9 +426,10 @@ function cli.cache(args)
       return fail(perr)
     end
     local stopped = passes[0].stopped or passes[1].stopped or passes[2].stopped
-    if stopped and action == "gc" then -- the runs it uses past that point are unknown
+    if stopped and action == "gc" and not opts.partial then -- the runs it uses past that point are unknown
       return fail(("cache gc: planning %s stopped before its end (%s), so the runs it uses after that are "
-                   .. "unknown; nothing was removed"):format(script, stopped))
+                   .. "unknown; nothing was removed (--partial keeps only what the plan up to there uses)")
+                  :format(script, stopped))
     end
     local mine = {}
     for _, number in ipairs { 0, 1, 2 } do plans.entry_names(passes[number], mine) end

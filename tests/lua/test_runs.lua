@@ -355,6 +355,18 @@ T.case("seeds without spread: the cell says no difference is detectable, never '
              "the table's cell")
 end)
 
+T.case("six identical seeds: any difference would show, never 'detectable >= 0'", function()
+  local words = require "nnlab.notebook.words"
+  local xs = { 90, 91, 92, 93, 94, 95 }
+  local c = require("nnlab.notebook.stats").compare(xs, xs, { paired = true })
+  T.eq(c.detectable, 0, "the exact test finds any difference at 6 seeds")
+  words.set("en")
+  T.eq(words.versus_best({ code = "cant_tell", p = c.p, detectable = c.detectable }, "%"),
+       "can't tell (p = 1; no spread: any difference would show)", "the cell")
+  T.eq(words.verdict({ verdict = "cant_tell", detectable = 0 }, "%"), "can't tell (no spread: any difference would show)",
+       "the verdict")
+end)
+
 T.case("p values are cut to two digits, not rounded across the level; amounts have no e-notation", function()
   local words = require "nnlab.notebook.words"
   T.eq(words.p(0.0496), "= 0.049", "0.0496 beside differs"); T.eq(words.p(0.0504), "= 0.05", "0.0504")

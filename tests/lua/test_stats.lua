@@ -167,6 +167,16 @@ T.case("TOST without spread: the exact one-sided tests, never equivalence for fr
   stats.correct_family({ v }); T.close(v.p_adjusted, 1 / 8, 1e-15, "and a member of the family")
 end)
 
+T.case("one-sided tests of two constant sides of unequal size take the exact one-sided p, not half of it", function()
+  -- the splits of 6 values into 2 and 4: C(6,2) = 15, only the observed one as extreme
+  local v = stats.judge({ 80, 80 }, { 80.1, 80.1, 80.1, 80.1 }, "not_higher", { margin = 0.5 })
+  T.close(v.p, 1 / 15, 1e-12, "the non-inferiority p"); T.eq(v.verdict, "cant_tell", "1/15 is not below 0.05")
+  local same = stats.judge({ 80, 80 }, { 80.1, 80.1, 80.1, 80.1 }, "similar", { margin = 0.5 })
+  T.close(same.p, 1 / 15, 1e-12, "as TOST's for the same data")
+  local paired = stats.judge({ 1, 2, 3, 4, 5, 6 }, { 1.1, 2.1, 3.1, 4.1, 5.1, 6.1 }, "not_higher", { margin = 0.5, paired = true })
+  T.close(paired.p, 1 / 64, 1e-12, "paired: half the two-sided sign-flip p, 1/2^6")
+end)
+
 T.case("sign flip: exact counts over all 2^n flips", function()
   T.close(stats.sign_flip({ 0.4, 0.2, 0.1 }, { 0, 0, 0 }).p, 2 / 8, 1e-15, "n = 3: the smallest p is 0.25")
   T.close(stats.sign_flip(px, py).p, 2 / 32, 1e-15, "n = 5: 2 of 32")

@@ -4,8 +4,9 @@
 -- trains it again, and nothing else does. Each case was a stale cache hit
 -- (or a wrong result under --shard) before: a Lambda's upvalue, two Lambdas
 -- on one line, a lab.require'd module's code, a number past float precision,
--- a value picked from an earlier sweep. A cached re-run stays cached, and
--- a varied key read only inside a Lambda counts as read.
+-- a value picked from an earlier sweep, math.floor for math.ceil. A cached
+-- re-run stays cached (also with tables as keys, and nnlab's folder spelt
+-- another way), and a varied key read only inside a Lambda counts as read.
 local T = require "testlib"
 
 local dir = T.tmpdir("code_keys")
@@ -126,6 +127,37 @@ lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
   T.eq(trained, 1, "trained")
   local _, again = run("exact", body, { "base=20240101" })
   T.eq(again, 1, "20240101 is not 20240100 (one float32)")
+end)
+
+T.case("C functions count by name, tables keyed by tables in any order, nnlab's wherever it lies", function()
+  local body = [[
+local round = math[lab.param("round", "floor")]
+local groups = {}
+for i = 1, 8 do groups[{ lr = i / 10 }] = i end -- keys that are tables: no order of their own
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local lr = 0
+  for g, i in pairs(groups) do if i == 3 then lr = g.lr end end
+  local m = model()
+  return lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1,
+                   optimizer = optim.SGD(m:parameters(), { lr = round(lr * 10) / 10 }),
+                   train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  local _, trained = run("c_functions", body, nil, dir .. "/c-cache")
+  T.eq(trained, 1, "trained")
+  for i = 1, 3 do
+    local _, again = run("c_functions", body, nil, dir .. "/c-cache")
+    T.eq(again, 0, "re-run " .. i .. " is cached: the table keys are ordered by their contents")
+  end
+  local _, ceil = run("c_functions", body, { "round=ceil" }, dir .. "/c-cache")
+  T.eq(ceil, 1, "math.ceil is not math.floor")
+  -- the same nnlab through another spelling of its folder
+  local path = dir .. "/c_functions.lua"
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet", "--cache", dir .. "/c-cache" },
+                                  { NNLAB_LUA_PATH = T.source .. "/tests/../lua" })
+  T.eq(status, 0, out)
+  T.contains(out, "0 trained", "nnlab's own functions are keyed below lua/nnlab/, not by where it lies")
 end)
 
 local DEPENDENT = [[

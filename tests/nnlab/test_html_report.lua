@@ -253,6 +253,15 @@ T.case("a run without --html keeps an embedded page and removes a linked one, wh
   T.eq(status, 0, "run\n" .. text)
   T.eq(T.read(linked), nil, "the linked page is gone")
   T.eq(T.run("ls -A " .. T.quote(dir .. "/linked") .. " | grep -v lock"), "页面\n页面.md\n", "and nothing is left of it")
+  -- an embedded page whose prose links an image of its own is still embedded: the page says so
+  local own = dir .. "/own/own.lua"
+  os.execute("mkdir -p " .. T.quote(dir .. "/own"))
+  T.write(own, 'local lab = require "nnlab"\nlab.md("A diagram: ![diagram](diagram.png)")\n')
+  for _, argv in ipairs { { "--html" }, {} } do
+    text, status = T.nnlab_run({ "run", own, "--out", dir .. "/own/out", "--quiet", table.unpack(argv) })
+    T.eq(status, 0, "run\n" .. text)
+  end
+  T.truthy(T.read(dir .. "/own/out/own.html"), "the embedded page with a linked image of the prose stays")
 end)
 
 T.done()

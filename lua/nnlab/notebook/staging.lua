@@ -55,7 +55,8 @@ local function linked_page(path)
   if not f then return false end
   local head = f:read(65536) or ""
   f:close()
-  if head:find('<meta name="nnlab-images" content="linked">', 1, true) then return true end
+  local shown = head:match('<meta name="nnlab%-images" content="(%a+)">')
+  if shown then return shown == "linked" end
   return head:find('<img src="', 1, true) ~= nil and not head:find('<img src="data:', 1, true)
 end
 

@@ -628,7 +628,8 @@ function stats.compare(xs, ys, options)
         -- Both sides constant: the permutation test of the labels. Only the
         -- observed split (and its mirror when nx = ny) is as extreme.
         local nx, ny = #xs, #ys
-        out.p = (nx == ny and 2 or 1) * exact_one_sided_floor(nx, ny, false)
+        out.sides = nx == ny and 2 or 1 -- the mirror split is as extreme only at equal sizes
+        out.p = out.sides * exact_one_sided_floor(nx, ny, false)
         out.exact, out.t = true, out.delta > 0 and math.huge or -math.huge
         out.reason = "every seed gave the same value on each side"
       end
@@ -713,7 +714,7 @@ local function one_sided(xs, ys, shift, dir, options)
   for i = 1, #xs do shifted[i] = xs[i] - shift end
   local c = stats.compare(shifted, ys, options)
   if c.delta == 0 then return 0.5 end
-  local half = c.p / 2
+  local half = c.p / (c.sides or 2) -- two constant sides of unequal sizes: the p is one-sided already
   if (c.delta > 0) == (dir > 0) then return half end
   return 1 - half
 end

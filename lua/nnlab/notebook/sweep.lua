@@ -568,16 +568,38 @@ local function dataset_identity(ds)
            part = source and source.train ~= nil and (source.train and "train" or "test") or nil }
 end
 
--- The tables of Lua's standard library and of nnlab's modules, by name: a
--- closure that reaches one is keyed by its name, not its contents (nnlab's
--- version is in every key; the interpreter's library is the interpreter's).
-local LUA_LIBRARIES = { string = true, table = true, math = true, io = true, os = true, coroutine = true,
-                        utf8 = true, debug = true, package = true }
-local function library_tables()
+-- The tables of Lua's standard library and of nnlab's modules, and the C
+-- functions in them (one level of subtables down: core.proc.fork), by name:
+-- a closure that reaches one is keyed by its name, not its contents
+-- (nnlab's version is in every key; the interpreter's library is the
+-- interpreter's), so math.floor and math.ceil are two keys.
+local LUA_LIBRARIES = { _G = true, string = true, table = true, math = true, io = true, os = true,
+                        coroutine = true, utf8 = true, debug = true, package = true }
+local function library_names()
   local out = {}
-  for name, m in pairs(package.loaded) do
-    if type(m) == "table" and (LUA_LIBRARIES[name] or name:match("^nnlab")) then out[m] = name end
+  local function name_fields(t, prefix, depth)
+    for field, v in pairs(t) do
+      if type(field) == "string" then
+        if type(v) == "function" and debug.getinfo(v, "S").what == "C" and not out[v] then
+          out[v] = prefix .. "." .. field
+        elseif type(v) == "table" and depth > 0 and not out[v] and not LUA_LIBRARIES[field] then
+          out[v] = prefix .. "." .. field
+          name_fields(v, prefix .. "." .. field, depth - 1)
+        end
+      end
+    end
   end
+  local modules = {}
+  for name, m in pairs(package.loaded) do
+    if type(m) == "table" and (LUA_LIBRARIES[name] or name:match("^nnlab")) then modules[#modules + 1] = name end
+  end
+  table.sort(modules) -- a function in two modules takes the first name in order
+  for _, name in ipairs(modules) do out[package.loaded[name]] = name end
+  for _, name in ipairs(modules) do
+    if name ~= "_G" then name_fields(package.loaded[name], name, 1) end
+  end
+  name_fields(_G, "_G", 0) -- the base functions: print, pairs, ...
+  out[_G] = nil -- the globals are the user's: walked
   return out
 end
 
@@ -639,103 +661,107 @@ local function bytecode_without_lines(f)
   return table.concat(out)
 end
 
---- sweep.code_fingerprint(fn) -> 16 hex digits: what identifies a function
---- for a cache key (a custom run function, a data.Lambda's): its bytecode
---- (string.dump, without debug information or line numbers: comments,
---- names and where it stands do not count, every constant does, so two
---- functions on one line differ) and,
---- in order, everything it can reach through its upvalues: numbers (exactly:
---- %q, so 20240100 and 20240101, 1 and 1.0 differ), strings, booleans, the
---- functions it calls (theirs in turn), tables with every key and value (in
---- sorted order; their metatables too), global functions and values through
---- _ENV, a dataset by its checksums (an earlier sweep's runs by their
---- results, without timings or cache flags: a metatable's __fingerprint
---- gives such a view). The tables of Lua's library and of
---- nnlab, nnlab's own functions and C functions are named, not walked;
---- other userdata (a model, a tensor) count by kind only: give such values
---- through p or ctx. A function that reads a lab.require'd module or an
---- earlier sweep's best value through an upvalue is thus keyed by them.
-function sweep.code_fingerprint(root)
-  local parts, seen, count, libraries = {}, {}, 0, library_tables()
-  local function emit(text) parts[#parts + 1] = text end
-  local visit
-  local function key_order(a, b) return a.text < b.text end
-  local function visit_table(t)
-    if libraries[t] then return emit("lib " .. libraries[t]) end
-    local keys = {}
-    for k in next, t do -- keys that are not scalars sort by their type alone
-      local scalar = type(k) == "string" or type(k) == "number" or type(k) == "boolean"
-      keys[#keys + 1] = { key = k, text = type(k) .. " " .. (scalar and ("%q"):format(k) or "") }
-    end
-    table.sort(keys, key_order)
-    emit("{")
-    for _, entry in ipairs(keys) do
-      visit(entry.key)
-      visit(rawget(t, entry.key))
-    end
-    emit("}")
-    local meta = getmetatable(t)
-    if meta ~= nil then emit("meta"); visit(meta) end
-  end
-  local function fingerprint_view(t) -- a table's own view for keys, when its metatable gives one
+-- The source of nnlab's own Lua files up to lua/nnlab/ ("@/usr/share/nnlab/lua/nnlab/"):
+-- their functions are keyed by the path below it, the same wherever nnlab lies.
+local LIBRARY_SOURCE = debug.getinfo(1, "S").source:match("^(@.-)notebook/sweep%.lua$")
+
+--- sweep.code_fingerprint(fn [, memo]) -> 16 hex digits: what identifies a
+--- function for a cache key (a custom run function, a data.Lambda's): its
+--- bytecode (string.dump, without debug information or line numbers:
+--- comments, names and where it stands do not count, every constant does,
+--- so two functions on one line differ) and, in order, everything it can
+--- reach through its upvalues: numbers (exactly: %q, so 20240100 and
+--- 20240101, 1 and 1.0 differ), strings, booleans, the functions it calls
+--- (theirs in turn), tables with every key and value (sorted by the keys'
+--- and values' own texts, so that no address or table order counts; their
+--- metatables too), global functions and values through _ENV, a dataset by
+--- its checksums (an earlier sweep's runs by their results, without timings
+--- or cache flags: a metatable's __fingerprint gives such a view). The
+--- tables and C functions of Lua's library and of nnlab are named
+--- (math.floor), nnlab's own Lua functions by their file below lua/nnlab/
+--- and line; other C functions and userdata (a model, a tensor) count by
+--- kind only: give such values through p or ctx. memo (optional) keeps each
+--- table's digest, read once, for the jobs of one sweep.
+function sweep.code_fingerprint(root, memo)
+  memo = memo or {}
+  memo.names = memo.names or library_names()
+  memo.tables = memo.tables or {}
+  local names, tables, functions = memo.names, memo.tables, {}
+  local text_of
+  local function digest(parts) return hash.hex(hash.fnv1a64(table.concat(parts, "\0"))) end
+  local function table_text(t)
+    if tables[t] then return tables[t] end
+    tables[t] = "cycle" -- a table that holds itself, through any path
     local meta = getmetatable(t)
     local view = type(meta) == "table" and rawget(meta, "__fingerprint")
-    return view and view(t)
+    local source = view and view(t) or t
+    local entries = {}
+    for k, v in next, source do entries[#entries + 1] = { text_of(k), text_of(v) } end
+    table.sort(entries, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
+    local parts = { view and "view" or "table" }
+    for _, e in ipairs(entries) do parts[#parts + 1] = e[1]; parts[#parts + 1] = e[2] end
+    if not view and meta ~= nil then parts[#parts + 1] = "meta"; parts[#parts + 1] = text_of(meta) end
+    tables[t] = "table " .. digest(parts)
+    return tables[t]
   end
-  local function visit_function(f)
+  local function function_text(f)
+    if functions[f] then return functions[f] end
     local info = debug.getinfo(f, "S")
-    if info.what == "C" then return emit("C function") end
-    if errors.is_library(info.source) then return emit(("nnlab %s:%d"):format(info.source, info.linedefined)) end
-    emit(hash.hex(hash.fnv1a64(bytecode_without_lines(f))))
+    if info.what == "C" then return "C function" end
+    if errors.is_library(info.source) then
+      local below = LIBRARY_SOURCE and info.source:sub(1, #LIBRARY_SOURCE) == LIBRARY_SOURCE
+                    and info.source:sub(#LIBRARY_SOURCE + 1) or info.source
+      return ("nnlab %s:%d"):format(below, info.linedefined)
+    end
+    functions[f] = "cycle" -- functions that reach each other through upvalues
+    local parts = { hash.hex(hash.fnv1a64(bytecode_without_lines(f))) }
     for i = 1, 255 do -- a Lua function has at most 255 upvalues
       local name, value = debug.getupvalue(f, i)
       if not name then break end
-      visit(value)
+      parts[#parts + 1] = text_of(value)
     end
+    functions[f] = "function " .. digest(parts)
+    return functions[f]
   end
-  function visit(v)
+  function text_of(v)
     local kind = type(v)
-    if kind == "number" or kind == "string" or kind == "boolean" or kind == "nil" then
-      return emit(kind .. " " .. (kind == "nil" and "" or ("%q"):format(v)))
-    end
-    if seen[v] then return emit("again " .. seen[v]) end
-    count = count + 1
-    seen[v] = count
-    if kind == "table" then
-      local view = fingerprint_view(v)
-      if view then emit("view"); return visit_table(view) end
-      return visit_table(v)
-    end
-    if kind == "function" then return visit_function(v) end
+    if kind == "number" or kind == "string" or kind == "boolean" then return kind .. " " .. ("%q"):format(v) end
+    if kind == "nil" then return "nil" end
+    if names[v] then return "lib " .. names[v] end
+    if kind == "table" then return table_text(v) end
+    if kind == "function" then return function_text(v) end
     local meta = getmetatable(v)
     local name = type(meta) == "table" and rawget(meta, "__name") or kind
     if name == "nnlab.Dataset" then
       local info = v:info()
-      return emit(("dataset %s %s"):format(tostring(info.checksum), tostring(info.view_checksum)))
+      return ("dataset %s %s"):format(tostring(info.checksum), tostring(info.view_checksum))
     end
-    emit(tostring(name))
+    return tostring(name)
   end
-  visit(root)
-  return hash.hex(hash.fnv1a64(table.concat(parts, "\0")))
+  return digest { text_of(root) }
 end
 local code_fingerprint = sweep.code_fingerprint
 
--- The cache key of a job of a sweep with its own run function (the
--- function's fingerprint is taken once per sweep: spec.run_fingerprint).
+-- Per lab.sweep call (by its table, made anew by sweep.run): the memo of
+-- code_fingerprint for its jobs, and its run function's fingerprint, taken once.
+local FINGERPRINTS = setmetatable({}, { __mode = "k" })
+
+-- The cache key of a job of a sweep with its own run function.
 local function custom_job_key(spec, p, identities)
-  spec.run_fingerprint = spec.run_fingerprint or code_fingerprint(spec.run)
+  local memo = FINGERPRINTS[spec]
+  memo.run = memo.run or code_fingerprint(spec.run, memo)
   return { nnlab = { engine = core.engine_version(), numerics = core.numerics() }, params = p,
-           run = spec.run_fingerprint, train = identities.train, test = identities.test,
+           run = memo.run, train = identities.train, test = identities.test,
            valid = identities.valid }
 end
 
 -- The transforms as the cache key holds them: every setting, and a Lambda's code.
-local function transforms_key(list)
+local function transforms_key(list, memo)
   local key = {}
   for k, t in ipairs(list) do
     local entry = {}
     for field, v in pairs(t) do
-      if field == "fn" then entry.code = code_fingerprint(v) elseif field ~= "text" then entry[field] = v end
+      if field == "fn" then entry.code = code_fingerprint(v, memo) elseif field ~= "text" then entry[field] = v end
     end
     key[k] = entry
   end
@@ -756,7 +782,7 @@ local function job_key(spec, p, built, identities)
     train = identities.train,
     test = identities.test,
     normalize = spec.normalize,
-    transform = #built.transforms > 0 and transforms_key(built.transforms) or nil,
+    transform = #built.transforms > 0 and transforms_key(built.transforms, FINGERPRINTS[spec]) or nil,
   }
 end
 
@@ -1326,6 +1352,7 @@ end
 --- undecided (and the best) get seeds up to the next size.
 function sweep.run(spec, context)
   check_spec(spec)
+  FINGERPRINTS[spec] = {} -- anew for each lab.sweep call, even of one table
   local variations, keys = expand(spec)
   local seeds, on_demand = seed_list(spec.seeds)
   local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))

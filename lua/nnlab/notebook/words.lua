@@ -148,6 +148,9 @@ words.catalogues.en = {
   cant_tell_adjusted_detectable = "can't tell (p_adj %s; detectable ≥ %s)",
   cant_tell_bare = "can't tell",
   cant_tell_undetectable = "can't tell (no spread: these seeds can show no difference)",
+  cant_tell_any = "can't tell (no spread: any difference would show)",
+  cant_tell_p_any = "can't tell (p %s; no spread: any difference would show)",
+  cant_tell_adjusted_any = "can't tell (p_adj %s; no spread: any difference would show)",
   cant_tell_p_undetectable = "can't tell (p %s; no spread: these seeds can show no difference)",
   cant_tell_adjusted_undetectable = "can't tell (p_adj %s; no spread: these seeds can show no difference)",
   equivalent = "equivalent within ±%s",
@@ -351,6 +354,9 @@ words.catalogues.zh = {
   cant_tell_adjusted_detectable = "无法判断（校正后 p %s；可检出 ≥ %s）",
   cant_tell_bare = "无法判断",
   cant_tell_undetectable = "无法判断（种子间无波动：这些种子检不出任何差别）",
+  cant_tell_any = "无法判断（种子间无波动：任何差别都会显现）",
+  cant_tell_p_any = "无法判断（p %s；种子间无波动：任何差别都会显现）",
+  cant_tell_adjusted_any = "无法判断（校正后 p %s；种子间无波动：任何差别都会显现）",
   cant_tell_p_undetectable = "无法判断（p %s；种子间无波动：这些种子检不出任何差别）",
   cant_tell_adjusted_undetectable = "无法判断（校正后 p %s；种子间无波动：这些种子检不出任何差别）",
   equivalent = "在 ±%s 内等价",
@@ -531,9 +537,10 @@ function words.versus_best(cell, unit)
   if code == "diverged" then return words.text("diverged") end
   if code == "differs" then return words.text(adjusted and "differs_adjusted" or "differs", p) end
   if code == "cant_tell" then
-    if cell.detectable == math.huge then -- no spread, and too few seeds for the exact test
-      if cell.p == nil and not adjusted then return words.text("cant_tell_undetectable") end
-      return words.text(adjusted and "cant_tell_adjusted_undetectable" or "cant_tell_p_undetectable", p)
+    if cell.detectable == math.huge or cell.detectable == 0 then -- no spread: the exact test shows all or nothing
+      local kind = cell.detectable == 0 and "any" or "undetectable"
+      if cell.p == nil and not adjusted then return words.text("cant_tell_" .. kind) end
+      return words.text((adjusted and "cant_tell_adjusted_" or "cant_tell_p_") .. kind, p)
     end
     local detectable = words.amount(cell.detectable, unit)
     if detectable then
@@ -560,6 +567,7 @@ function words.verdict(v, unit)
   if kind == "equivalent" then return equivalent_text(v.margin, unit) end
   if kind == "cant_tell" then
     if v.detectable == math.huge then return words.text("cant_tell_undetectable") end
+    if v.detectable == 0 then return words.text("cant_tell_any") end
     local detectable = words.amount(v.detectable, unit)
     return detectable and words.text("cant_tell_effect", detectable) or words.text("cant_tell_bare")
   end
