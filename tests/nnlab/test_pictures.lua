@@ -251,6 +251,8 @@ T.case("lab.confusion's where and show, and lab.weights' layer, are checked at t
       "lab.confusion: show selects hidden=16, which where leaves out" },
     { "lab.confusion(runs, { where = { hiden = 4 } }) --<", "lab.confusion: where.hiden: not a varied parameter (hidden)" },
     { "lab.mistakes(runs, { n = 0 }) --<", "lab.mistakes: n must be an integer from 1 to 100, got 0" },
+    { "lab.mistakes(runs, { title = \" \" }) --<", "lab.mistakes: title is blank (leave it out for the default title)" },
+    { "lab.chart(runs, { title = \"\" }) --<", "lab.chart: title is blank (leave it out for the default title)" },
     { "lab.weights(runs, { layer = 5 }) --<", "lab.weights: layer 5: the model of hidden=16 has 2 Linear layers" },
     { "lab.weights(runs, { layer = 2 }) --<", "lab.weights: layer 2 takes 16 inputs, not the 8×8 pixels of an image" },
   } do

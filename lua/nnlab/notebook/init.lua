@@ -558,6 +558,9 @@ function notebook.chart(runs, opts)
   runs = runs_of("lab.chart", runs, label)
   local given = opts
   opts = options.check("lab.chart", opts, CHART_OPTIONS)
+  if opts.title ~= nil and not opts.title:find("%S") then
+    raise("lab.chart: title is blank (leave it out for the default title)")
+  end
   check_chart_y(opts.y, runs)
   local x = opts.x
   local varied = x == "epoch"

@@ -100,6 +100,15 @@ local function check_count(where, name, v, most)
   end
 end
 
+-- opts checked against spec (options.check), and a title, when given, not blank.
+local function check_options(where, opts, spec)
+  opts = options.check(where, opts, spec)
+  if opts.title ~= nil and not opts.title:find("%S") then
+    raise("%s: title is blank (leave it out for the default title)", where)
+  end
+  return opts
+end
+
 --- pictures.block(kind, target, opts) -> the report block of lab.<kind>
 --- (confusion, samples, mistakes, weights) after checking its arguments;
 --- errors are raised at the user's line.
@@ -107,7 +116,7 @@ function pictures.block(kind, target, opts)
   local where = "lab." .. kind
   if kind == "samples" then
     if getmetatable(target) ~= Dataset then raise("lab.samples: expected a dataset (lab.data.load, data.idx, ...)") end
-    opts = options.check(where, opts, SAMPLES)
+    opts = check_options(where, opts, SAMPLES)
     local info = check_images(where, target)
     if info.targets > 0 then raise("lab.samples: the data has regression targets; a grid per class needs class labels") end
     check_count(where, "per_class", opts.per_class, 32)
@@ -118,13 +127,13 @@ function pictures.block(kind, target, opts)
   end
   check_runs(where, target)
   if kind == "confusion" then
-    opts = options.check(where, opts, CONFUSION)
+    opts = check_options(where, opts, CONFUSION)
   elseif kind == "mistakes" then
-    opts = options.check(where, opts, MISTAKES)
+    opts = check_options(where, opts, MISTAKES)
     check_images(where, target.datasets.test)
     check_count(where, "n", opts.n, 100)
   elseif kind == "weights" then
-    opts = options.check(where, opts, WEIGHTS)
+    opts = check_options(where, opts, WEIGHTS)
     check_images(where, target.datasets.test)
     check_count(where, "n", opts.n, 256)
     if math.type(opts.layer) ~= "integer" or opts.layer < 1 then
