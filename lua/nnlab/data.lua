@@ -39,9 +39,11 @@ local function sha256(path)
   return out:match("^(%x+)")
 end
 
+-- A dataset by name or folder: ds, info, dir; or nil, why, nil, absent
+-- (true when it is not there at all, as opposed to there but unreadable).
 local function open(name, opts)
   local dir, info = datasets.locate(name, { download = opts.download })
-  if not dir then return nil, info end
+  if not dir then return nil, info, nil, true end
   local entry = info.known
   local names = datasets.file_names(entry)
   local first = opts.train ~= false and 1 or 3
@@ -73,16 +75,20 @@ end
 --- emnist-balanced, emnist-digits) or a folder with the four MNIST IDX files.
 --- subset = N: N samples at random (seeded by `seed`); head = N: the first N.
 function data.load(name, opts)
-  if type(name) ~= "string" then errors.raise("data.load: expected a dataset name or folder") end
+  if type(name) ~= "string" or name == "" then
+    errors.raise("data.load: expected a dataset name or folder, got %s", errors.value(name))
+  end
   opts = options.check("data.load", opts, { train = true, subset = options.optional "integer", download = true,
                                             fallback = options.optional "string", head = options.optional "integer",
                                             seed = 0, classes = options.optional "integer" })
   if opts.classes and (opts.classes < 1 or opts.classes > 256) then
     errors.raise("data.load: classes must be from 1 to 256 for IDX files, got %d", opts.classes)
   end
-  local ds, info, dir = open(name, opts)
+  local ds, info, dir, absent = open(name, opts)
   local used, reason = name, nil
-  if not ds and opts.fallback then
+  -- the fallback stands in for a dataset that is not there; one that is there
+  -- but damaged is an error (else the training and test sets could come from two)
+  if not ds and opts.fallback and absent then
     reason = info
     ds, info, dir = open(opts.fallback, opts)
     used = opts.fallback
@@ -93,6 +99,9 @@ function data.load(name, opts)
                    name, opts.fallback, reason, info)
     end
     errors.raise("data.load: %s", info)
+  end
+  if opts.classes and info.known then
+    errors.raise("data.load: classes is for a folder of IDX files; %s has its own %d", used, #info.known.classes)
   end
   for _, key in ipairs { "subset", "head" } do
     if opts[key] and opts[key] < 1 then errors.raise("data.load: %s must be a positive integer", key) end

@@ -463,6 +463,21 @@ T.case("data.load of an IDX folder: head, a seeded random subset, classes", func
   refused(function() data.load(folder, { classes = 5 }) end, "data.load: ", "out of range for 5 classes")
   refused(function() data.load(folder, { classes = 300 }) end, "data.load: classes must be from 1 to 256 for IDX files, got 300")
   refused(function() data.load(folder, { head = 0 }) end, "data.load: head must be a positive integer")
+  refused(function() data.load("") end, "data.load: expected a dataset name or folder, got ''")
+end)
+
+T.case("data.load's fallback stands in for a dataset that is not there, not for a damaged one", function()
+  local folder = require("fixtures.bad.inputs").write_dataset(dir .. "/damaged")
+  local images = folder .. "/t10k-images-idx3-ubyte"
+  local bytes = T.read(images)
+  T.write(images, bytes:sub(1, #bytes - 5)) -- the test images cut short: the training files are fine
+  -- named, not replaced by the fallback: the training set would be the folder's
+  refused(function() data.load(folder, { train = false, fallback = "fashion-mnist" }) end,
+          "data.load: " .. images, "truncated body")
+  local absent = data.load(dir .. "/no-such-folder", { fallback = folder, head = 3 })
+  T.eq(data.source(absent).name, dir .. "/damaged", "an absent one still falls back")
+  refused(function() data.load("fashion-mnist", { classes = 3 }) end,
+          "data.load: classes is for a folder of IDX files; fashion-mnist has its own 10")
 end)
 
 -- ---- views ----------------------------------------------------------------------------------------
