@@ -76,6 +76,15 @@ mkdir -p "$logs"
 count=$("$nnlab" plan "$file" "${common[@]}" --count) || die "nnlab plan failed (see above)"
 [[ $count =~ ^[0-9]+$ ]] || die "nnlab plan --count printed '$count', not a number"
 if [ "$count" -eq 0 ]; then
+  # nothing for the shards; unless the plan is incomplete, nothing at all
+  plan_json=$("$nnlab" plan "$file" "${common[@]}" --json) || die "nnlab plan --json failed (see above)"
+  stopped=$(grep -o '"stopped": "[^"]*"' <<<"$plan_json" | sed 's/^"stopped": "//; s/"$//' || true)
+  dependent=$(grep -o '"dependent": [0-9]*' <<<"$plan_json" | grep -o '[0-9]*$' || echo 0)
+  why=${stopped:+planning stopped early: $stopped}
+  if [ "${dependent:-0}" -gt 0 ]; then why="${why:+$why; }$dependent runs depend on the results of others"; fi
+  if [ -n "$why" ]; then
+    die "no run of $file is planned for shards, but not all its runs are known ($why): run it whole, $nnlab run $file${common[*]:+ ${common[*]}}${out[*]:+ ${out[*]}}"
+  fi
   echo "submit.sh: nothing to train (every planned run of $file is cached), nothing submitted." >&2
   echo "submit.sh: the report: $nnlab run $file${common[*]:+ ${common[*]}}${out[*]:+ ${out[*]}}" >&2
   exit 0

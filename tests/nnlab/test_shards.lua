@@ -204,6 +204,15 @@ else
   end)
 end
 
+T.case("a setting planned twice (two sweeps of the same runs) is one run, not a dependent one", function()
+  local twice = dir .. "/twice.lua"
+  T.write(twice, T.read(script):gsub('lab.table%(sweep%("wider".-\n', 'lab.table(sweep("again", { 4, 8, top }, 2))\n'))
+  local out, status = nnlab({ "plan", twice, "--cache", dir .. "/twice-cache", "--json" })
+  T.eq(status, 0, out)
+  T.contains(out, '"dependent": 0', "no run depends on results")
+  T.eq(select(2, out:gsub('"index":', "")), 6, "six runs, each once")
+end)
+
 T.case("a cache 'folder' that is a file is named as such before training, not as a damaged entry", function()
   local file = dir .. "/a-file"
   T.write(file, "not a folder\n")

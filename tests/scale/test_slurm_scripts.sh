@@ -5,7 +5,8 @@
 # with). Checks the array's size (the runs to train by default, never more
 # than them, N when fewer), throttling (NNLAB_ARRAY_MAX -> %), CPUs per task
 # (-j), the plan's hash handed to every task, --out only to the report job,
-# afterok on the array's id, nothing submitted when nothing is left to train,
+# afterok on the array's id, nothing submitted when nothing is left to train
+# (and a refusal when the plan is incomplete: stopped early, dependent runs),
 # and clear refusals of bad arguments. test_slurm.sh runs the same scripts on
 # a real Slurm.
 set -euo pipefail
@@ -34,7 +35,10 @@ cat > "$tmp/bin/nnlab" <<'EOF'
 #!/usr/bin/env bash
 if [ "$1" = plan ]; then
   [ -z "${STUB_PLAN_FAIL:-}" ] || { echo "nnlab: plan failed on purpose" >&2; exit 1; }
-  case " $* " in *" --count "*) echo "$STUB_COUNT" ;; *" --hash "*) echo "$STUB_HASH" ;; esac
+  case " $* " in
+    *" --count "*) echo "$STUB_COUNT" ;; *" --hash "*) echo "$STUB_HASH" ;;
+    *" --json "*) echo "${STUB_JSON:-{\"dependent\": 0, \"runs\": []\}}" ;;
+  esac
   exit 0
 fi
 echo "nnlab $*"
@@ -86,6 +90,12 @@ refused() {   # refused MESSAGE ARGS...: submit.sh exits 1 and says MESSAGE
   [ "$status" = 1 ] || fail "submit.sh $* exited $status, expected 1: $said"
   [[ $said == *"$message"* ]] || fail "submit.sh $* said '$said', expected '$message'"
 }
+# no run for the shards because planning stopped early, or every run depends
+# on others: not "all cached", and nothing submitted
+STUB_COUNT=0 STUB_JSON='{"dependent": 0, "stopped": "the file trains outside lab.sweep here"}' \
+  refused "not all its runs are known (planning stopped early: the file trains outside lab.sweep here)" exp.lua 3
+STUB_COUNT=0 STUB_JSON='{"dependent": 4}' refused "4 runs depend on the results of others" exp.lua 3
+[ ! -e "$STUB_LOG" ] || fail "submitted jobs for an incomplete plan: $(cat "$STUB_LOG")"
 export STUB_COUNT=6
 refused "no experiment file 'missing.lua'" missing.lua
 refused "N must be a whole number" exp.lua 0

@@ -129,10 +129,12 @@ function plan.combine(first, second, cache)
   -- a run is known by its entry name, the hash of its key's text (as the cache knows it)
   local in_second = {}
   for _, e in ipairs(second.jobs) do in_second[e.job.entry_name] = true end
-  local entries, h, to_train = {}, hash.fnv1a64("nnlab plan 1\n"), 0
+  local entries, h, to_train, repeated = {}, hash.fnv1a64("nnlab plan 1\n"), 0, 0
   for _, e in ipairs(first.jobs) do
+    -- a key planned twice in one pass (two sweeps, or two variations, of one setting) counts once
+    if in_second[e.job.entry_name] == false then repeated = repeated + 1 end
     if in_second[e.job.entry_name] then
-      in_second[e.job.entry_name] = false -- a key planned twice in one pass counts once
+      in_second[e.job.entry_name] = false
       e.index = #entries + 1
       e.key = e.job.entry_name
       e.cached = cache:get(nil, require("nnlab.notebook.sweep").check_result, e.job.key_text, e.key) ~= nil
@@ -141,7 +143,7 @@ function plan.combine(first, second, cache)
       h = hash.fnv1a64(e.key .. "\n", h)
     end
   end
-  return { entries = entries, dependent = #first.jobs - #entries, hash = hash.hex(h),
+  return { entries = entries, dependent = #first.jobs - #entries - repeated, hash = hash.hex(h),
            stopped = first.stopped or second.stopped, to_train = to_train }
 end
 
