@@ -39,8 +39,8 @@ usage: nnlab run FILE.lua [--set key=value]... [-j N] [--threads N] [--force] [-
   --cache DIR       the cache of finished runs (default: $NNLAB_CACHE, else
                     .cache/nnlab in the experiment's project root: the nearest
                     folder above the file with a .git or a reports folder)
-  --shard I/N       train only shard I (0 to N-1) of the runs not cached, split
-                    by expected cost; write no report (see nnlab plan)
+  --shard I/N       train shard I (0 to N-1) of the plan's runs, split by expected
+                    cost, skipping those cached; write no report (see nnlab plan)
   --plan HASH       with --shard: refuse unless this shard's plan has this hash
                     (nnlab plan FILE --hash), so that shards never mix plans
   --no-train        write the report from the cache only; a run missing from
@@ -214,6 +214,7 @@ function cli.parse(command, args)
   end
   if opts.plan and not opts.shard then return nil, "--plan goes with --shard I/N (it checks the shard's plan)" end
   if opts.shard and opts.no_train then return nil, "--shard trains its share and --no-train forbids training: give one" end
+  if opts.force and opts.no_train then return nil, "--force trains every run again and --no-train forbids training: give one" end
   if opts.shards and (opts.plan_output == "count" or opts.plan_output == "hash") then
     return nil, ("--shards lists each run's shard, which --%s does not print: give one"):format(opts.plan_output)
   end

@@ -49,6 +49,7 @@ local bad = {
   { { "frobnicate" }, "unknown command 'frobnicate'" },
   { { "version", "--threads", "4" }, "version takes no arguments, got '--threads'" },
   { { "help", "run" }, "help takes no arguments, got 'run'" },
+  { { "run", fixtures .. "options.lua", "--no-train", "--force" }, "--force trains every run again and --no-train forbids" },
   { { "plan", fixtures .. "options.lua", "--json", "--count" }, "--json and --count each choose what nnlab plan prints" },
   { { "plan", fixtures .. "options.lua", "--hash", "--shards", "3" }, "--shards lists each run's shard, which --hash" },
   { { "run", fixtures .. "options.lua", "extra.lua" }, "unexpected argument 'extra.lua'" },

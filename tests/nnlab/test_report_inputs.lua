@@ -175,6 +175,13 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, t
 ]], "lab.sweep: diverge_factor must be a number > 1, got 'big'")
 end)
 
+T.case("seeds on demand with a misspelt metric is refused before any seed trains", function()
+  expect_error("seeds_metric", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = { min = 2, max = 4, metric = "tst_acc" }, epochs = 1, --<
+  batch_size = 50, train = train, test = test, model = model, optimizer = sgd }
+]], "lab.sweep: seeds.metric: unknown metric 'tst_acc'")
+end)
+
 T.case("top = 4 / 2 is 2 rows, as every whole-number option takes it", function()
   local md = good_run("top_float", [[
 local runs = lab.sweep { vary = { hidden = { 4, 8, 12 } }, seeds = 1, epochs = 1, batch_size = 50, train = train,

@@ -181,6 +181,7 @@ local function seed_list(seeds)
             tostring(o.min), tostring(o.max))
     end
     if not (o.level > 0 and o.level < 1) then raise("lab.sweep: seeds.level must be between 0 and 1, got %s", tostring(o.level)) end
+    runs.metric_info(o.metric, "lab.sweep: seeds.metric") -- before the first seeds train, not after
     local list = {}
     for s = 1, o.min do list[s] = s end
     return list, o
