@@ -82,6 +82,8 @@ if [ "$count" -eq 0 ]; then
   dependent=$(grep -o '"dependent": [0-9]*' <<<"$plan_json" | grep -o '[0-9]*$' || echo 0)
   why=${stopped:+planning stopped early: $stopped}
   if [ "${dependent:-0}" -gt 0 ]; then why="${why:+$why; }$dependent runs depend on the results of others"; fi
+  on_demand=$(grep -o '"on_demand": [0-9]*' <<<"$plan_json" | grep -o '[0-9]*$' || echo 0)
+  if [ "${on_demand:-0}" -gt 0 ]; then why="${why:+$why; }up to $on_demand runs of seeds on demand"; fi
   if [ -n "$why" ]; then
     die "no run of $file is planned for shards, but not all its runs are known ($why): run it whole, $nnlab run $file${common[*]:+ ${common[*]}}${out[*]:+ ${out[*]}}"
   fi

@@ -204,6 +204,31 @@ else
   end)
 end
 
+T.case("seeds on demand: the plan holds the first seeds and counts the rest; shards and assembly equal one machine",
+       function()
+  local od = dir .. "/on_demand.lua"
+  T.write(od, T.read(script):gsub('local runs = sweep%("width", { 4, 8, top }, 2%)', 'local runs = sweep("width", { 4, 8, top }, { min = 2, max = 4 })')
+                            :gsub('lab.table%(sweep%("wider".-\n', ""))
+  local plan_out, status = nnlab({ "plan", od, "--cache", dir .. "/od-shards", "--json" })
+  T.eq(status, 0, plan_out)
+  T.eq(select(2, plan_out:gsub('"index":', "")), 6, "3 variations x the first 2 seeds")
+  T.contains(plan_out, '"on_demand": 6', "and up to 2 more seeds each, which the results decide")
+  local hash_text = one_line(nnlab({ "plan", od, "--cache", dir .. "/od-shards", "--hash" }))
+  for i = 0, 1 do
+    local out
+    out, status = nnlab({ "run", od, "--shard", i .. "/2", "--plan", hash_text, "--cache", dir .. "/od-shards", "--quiet" })
+    T.eq(status, 0, out)
+    T.contains(out, "3 of the plan's 6 runs", "each shard trains its share of the first seeds")
+  end
+  local out
+  out, status = nnlab({ "run", od, "--cache", dir .. "/od-shards", "--out", dir .. "/od-a", "--quiet" })
+  T.eq(status, 0, out)
+  out, status = nnlab({ "run", od, "--cache", dir .. "/od-one", "--out", dir .. "/od-b", "--quiet" })
+  T.eq(status, 0, out)
+  T.eq(T.read(dir .. "/od-a/on_demand/results.csv"), T.read(dir .. "/od-b/on_demand/results.csv"),
+       "the assembled report's results equal one machine's")
+end)
+
 T.case("a setting planned twice (two sweeps of the same runs) is one run, not a dependent one", function()
   local twice = dir .. "/twice.lua"
   T.write(twice, T.read(script):gsub('lab.table%(sweep%("wider".-\n', 'lab.table(sweep("again", { 4, 8, top }, 2))\n'))

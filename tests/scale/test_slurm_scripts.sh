@@ -95,6 +95,7 @@ refused() {   # refused MESSAGE ARGS...: submit.sh exits 1 and says MESSAGE
 STUB_COUNT=0 STUB_JSON='{"dependent": 0, "stopped": "the file trains outside lab.sweep here"}' \
   refused "not all its runs are known (planning stopped early: the file trains outside lab.sweep here)" exp.lua 3
 STUB_COUNT=0 STUB_JSON='{"dependent": 4}' refused "4 runs depend on the results of others" exp.lua 3
+STUB_COUNT=0 STUB_JSON='{"dependent": 0, "on_demand": 12}' refused "up to 12 runs of seeds on demand" exp.lua 3
 [ ! -e "$STUB_LOG" ] || fail "submitted jobs for an incomplete plan: $(cat "$STUB_LOG")"
 export STUB_COUNT=6
 refused "no experiment file 'missing.lua'" missing.lua

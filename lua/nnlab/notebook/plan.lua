@@ -123,8 +123,9 @@ end
 --- plan.combine(first, second, cache) -> the plan of a file from its two
 --- passes (pass 1 is kept: its jobs are the ones shards train): { entries
 --- (each: spec, sweep, job, index, key, cached), dependent (the runs of
---- pass 1 that pass 2 did not plan), hash, stopped (why a pass ended early, or nil),
---- to_train }.
+--- pass 1 that pass 2 did not plan), on_demand (how many runs seeds on
+--- demand could add, which the results decide), hash, stopped (why a pass
+--- ended early, or nil), to_train }.
 function plan.combine(first, second, cache)
   -- a run is known by its entry name, the hash of its key's text (as the cache knows it)
   local in_second = {}
@@ -143,7 +144,8 @@ function plan.combine(first, second, cache)
       h = hash.fnv1a64(e.key .. "\n", h)
     end
   end
-  return { entries = entries, dependent = #first.jobs - #entries - repeated, hash = hash.hex(h),
+  return { entries = entries, dependent = #first.jobs - #entries - repeated, on_demand = first.on_demand or 0,
+           hash = hash.hex(h),
            stopped = first.stopped or second.stopped, to_train = to_train }
 end
 
@@ -228,14 +230,15 @@ local function entry_row(e, shard_of)
 end
 
 --- plan.json(p, script [, shards]) -> the plan as JSON text (one object:
---- experiment, hash, runs, to_train, cached, dependent; stopped when
+--- experiment, hash, runs, to_train, cached, dependent, on_demand; stopped when
 --- planning stopped early; shards and each run's shard when shards is given).
 function plan.json(p, script, shards)
   local shard_of = shards and plan.assign(p.entries, shards) or nil
   local rows = {}
   for _, e in ipairs(p.entries) do rows[#rows + 1] = entry_row(e, shard_of) end
   return json.encode { experiment = script, hash = p.hash, runs = rows, to_train = p.to_train,
-                       cached = #p.entries - p.to_train, dependent = p.dependent, stopped = p.stopped,
+                       cached = #p.entries - p.to_train, dependent = p.dependent, on_demand = p.on_demand,
+                       stopped = p.stopped,
                        shards = shards } .. "\n"
 end
 
@@ -261,6 +264,10 @@ function plan.text(p, script, shards)
     out[#out + 1] = ("%d more run%s depend on the results of others (chosen from them): the assembling "
                      .. "`nnlab run` trains %s\n"):format(p.dependent, p.dependent == 1 and "" or "s",
                                                           p.dependent == 1 and "it" or "them")
+  end
+  if p.on_demand > 0 then
+    out[#out + 1] = ("up to %d more run%s of seeds on demand, as the results decide: the assembling `nnlab run` "
+                     .. "trains those they ask for\n"):format(p.on_demand, p.on_demand == 1 and "" or "s")
   end
   if p.stopped then out[#out + 1] = ("planning stopped early: %s\n"):format(p.stopped) end
   return table.concat(out)
