@@ -291,21 +291,24 @@ local function finish_render(child, watched, opts)
   read_frames(child)
   local result = child.result_text and serialize.decode(child.result_text, "render")
   child.cancelled = child.cancelled and not (how == "exited" and code == 0) -- it may have finished first
-  say(render_line(child, result, how, code, opts))
-  if opts.html and not child.cancelled then
-    write_status(opts, how == "exited" and code == 0 and result ~= nil,
-                 result and result.error or how ~= "exited" and ("the render died (%s)"):format(proc.signal_name(code))
-                 or "the render failed (see the terminal)")
-  end
-  local before = #watched.lua + #watched.data
+  -- the files it read are watched before its line is printed: a save made
+  -- once the line is seen is never missed
+  local before, refused = #watched.lua + #watched.data, nil
   for _, kind in ipairs { "lua", "data" } do
     for _, path in ipairs(result and result[kind] or {}) do
       local ok, err = watched:add(path, kind)
       if not ok and not watched.refused then
         watched.refused = true
-        say(("cannot watch %s: %s"):format(path, err))
+        refused = ("cannot watch %s: %s"):format(path, err)
       end
     end
+  end
+  say(render_line(child, result, how, code, opts))
+  if refused then say(refused) end
+  if opts.html and not child.cancelled then
+    write_status(opts, how == "exited" and code == 0 and result ~= nil,
+                 result and result.error or how ~= "exited" and ("the render died (%s)"):format(proc.signal_name(code))
+                 or "the render failed (see the terminal)")
   end
   if #watched.lua + #watched.data ~= before or not watched.announced then
     watched.announced = true
