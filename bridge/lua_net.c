@@ -2,6 +2,7 @@
  * tables made by lua/nnlab/nn.lua), called like a function for the forward
  * pass; its output is a view that goes stale at the next forward. */
 #include "nnlab_bridge.h"
+#include "nn_hash.h"
 
 #include <limits.h>
 #include <float.h>
@@ -395,26 +396,19 @@ static int net_clip_grad_norm(lua_State *L)
  * parameters' bytes (float32, little-endian, W then b per layer) taken as
  * 64-bit little-endian words (the last one zero-padded when the count of
  * floats is odd). Word i goes to lane i mod 4, each lane an FNV-1a 64 over its
- * words with the high half folded down after each multiply (h = (h ^ word) ·
- * prime, h ^= h >> 32, from the offset basis: without the fold, changes to the
- * top bits of two words of a lane cancel); then FNV-1a 64 over
+ * words with the high half folded down after each multiply (nn_hash_word, from
+ * the offset basis); then FNV-1a 64 over
  * the bytes of the 4 lanes (little-endian) and of the byte count. Four
  * independent multiply chains of whole words: a big sweep fingerprints every
  * run's model while planning, and byte-wise FNV-1a took 120 µs for an 84 KB
  * model (one dependent multiply per byte). tests/nnlab/test_notebook_units.lua
  * restates it in Lua. */
-static uint64_t lane_step(uint64_t h, uint64_t word)
-{
-    h = (h ^ word) * 0x100000001b3ULL;
-    return h ^ (h >> 32);
-}
-
 static int net_checksum(lua_State *L)
 {
     lnn_net *ln = lnn_check_net(L, 1);
     const float *params = nn_net_params(ln->net);
     size_t floats = nn_net_param_count(ln->net);
-    const uint64_t basis = 0xcbf29ce484222325ULL, prime = 0x100000001b3ULL;
+    const uint64_t basis = NN_FNV_OFFSET, prime = NN_FNV_PRIME;
     uint64_t lane[4] = {basis, basis, basis, basis};
     size_t words = (floats + 1) / 2, i = 0;
     /* whole groups of 4 words, one per lane, with no test per word (the
@@ -424,10 +418,10 @@ static int net_checksum(lua_State *L)
     for (; i + 4 <= floats / 2; i += 4) {
         uint64_t w[4];
         memcpy(w, params + 2 * i, sizeof w); /* 8 floats: little-endian pairs */
-        l0 = lane_step(l0, w[0]);
-        l1 = lane_step(l1, w[1]);
-        l2 = lane_step(l2, w[2]);
-        l3 = lane_step(l3, w[3]);
+        l0 = nn_hash_word(l0, w[0]);
+        l1 = nn_hash_word(l1, w[1]);
+        l2 = nn_hash_word(l2, w[2]);
+        l3 = nn_hash_word(l3, w[3]);
     }
     lane[0] = l0, lane[1] = l1, lane[2] = l2, lane[3] = l3;
     for (; i < words; i++) {
@@ -436,7 +430,7 @@ static int net_checksum(lua_State *L)
         if (2 * i + 1 < floats)
             memcpy(&hi, params + 2 * i + 1, sizeof hi);
         uint64_t word = (uint64_t)lo | (uint64_t)hi << 32; /* little-endian pair */
-        lane[i % 4] = lane_step(lane[i % 4], word);
+        lane[i % 4] = nn_hash_word(lane[i % 4], word);
     }
     uint64_t tail[5] = {lane[0], lane[1], lane[2], lane[3], (uint64_t)floats * sizeof(float)};
     uint64_t h = basis;

@@ -3,6 +3,7 @@
  * content checksum, and index views: subsets, random subsets, seeded and
  * stratified splits. */
 #include "nn_data.h"
+#include "nn_hash.h"
 #include "nn_rng.h"
 
 #include <math.h>
@@ -20,21 +21,9 @@ static char *copy_string(const char *s)
     return c;
 }
 
-/* ---- checksum: FNV-1a (64-bit) over little-endian 64-bit words ------------ */
+/* ---- checksum: FNV-1a (64-bit, nn_hash.h) over little-endian 64-bit words - */
 
 enum { FNV_WORD = 8 };
-static const uint64_t FNV_OFFSET = 0xcbf29ce484222325ull, FNV_PRIME = 0x100000001b3ull;
-
-/* FNV-1a over 64-bit words, with the high half of the state folded into the
- * low half after each multiply. Without the fold a change to a word's top
- * bit passes every later multiply unchanged (2^63 times an odd number is
- * 2^63), so two such changes cancel: two IDX files whose pixels 7 and 15
- * differ by 128 had one checksum, and one cache entry. */
-static uint64_t fnv_word(uint64_t h, uint64_t word)
-{
-    h = (h ^ word) * FNV_PRIME;
-    return h ^ (h >> 32);
-}
 
 /* Written out so that compilers see one 64-bit load on little-endian machines. */
 static uint64_t load_le64(const uint8_t *p)
@@ -48,11 +37,11 @@ static uint64_t fnv_bytes(uint64_t h, const uint8_t *p, size_t n)
 {
     size_t i = 0;
     for (; i + FNV_WORD <= n; i += FNV_WORD)
-        h = fnv_word(h, load_le64(p + i));
+        h = nn_hash_word(h, load_le64(p + i));
     uint64_t tail = 0;
     for (int k = 0; i + k < n; k++)
         tail |= (uint64_t)p[i + k] << (8 * k);
-    return fnv_word(h, tail);
+    return nn_hash_word(h, tail);
 }
 
 static uint64_t fnv_floats(uint64_t h, const float *v, size_t n)
@@ -60,7 +49,7 @@ static uint64_t fnv_floats(uint64_t h, const float *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         uint32_t bits;
         memcpy(&bits, &v[i], sizeof bits);
-        h = fnv_word(h, bits);
+        h = nn_hash_word(h, bits);
     }
     return h;
 }
@@ -68,22 +57,22 @@ static uint64_t fnv_floats(uint64_t h, const float *v, size_t n)
 uint64_t nn_dataset_checksum(const nn_dataset *ds)
 {
     size_t n = (size_t)ds->count * ds->rows * ds->cols;
-    uint64_t h = FNV_OFFSET;
-    h = fnv_word(h, ds->count);
-    h = fnv_word(h, (uint64_t)ds->rows << 32 | ds->cols);
-    h = fnv_word(h, ds->n_classes);
+    uint64_t h = NN_FNV_OFFSET;
+    h = nn_hash_word(h, ds->count);
+    h = nn_hash_word(h, (uint64_t)ds->rows << 32 | ds->cols);
+    h = nn_hash_word(h, ds->n_classes);
     if (ds->images) {
         h = fnv_bytes(h, ds->images, n);
     } else {
-        h = fnv_word(h, 0xf32); /* the same numbers as floats are other data than as bytes */
+        h = nn_hash_word(h, 0xf32); /* the same numbers as floats are other data than as bytes */
         h = fnv_floats(h, ds->values, n);
     }
     if (ds->labels) {
         for (uint32_t i = 0; i < ds->count; i++)
-            h = fnv_word(h, ds->labels[i]);
+            h = nn_hash_word(h, ds->labels[i]);
         return h;
     }
-    h = fnv_word(h, ds->n_targets);
+    h = nn_hash_word(h, ds->n_targets);
     return fnv_floats(h, ds->targets, (size_t)ds->count * ds->n_targets);
 }
 
@@ -527,8 +516,8 @@ nn_status nn_indices_split_stratified(const nn_indices *from, const nn_dataset *
 
 uint64_t nn_indices_checksum(const nn_indices *ix)
 {
-    uint64_t h = fnv_word(FNV_OFFSET, ix->count);
+    uint64_t h = nn_hash_word(NN_FNV_OFFSET, ix->count);
     for (uint32_t i = 0; i < ix->count; i++)
-        h = fnv_word(h, ix->at[i]);
+        h = nn_hash_word(h, ix->at[i]);
     return h;
 }
