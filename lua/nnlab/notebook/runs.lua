@@ -513,10 +513,7 @@ end
 function Runs:versus_best(metric, level, wanted)
   metric = metric or "test_acc"
   local info = metric_info(metric, "versus_best: metric")
-  level = level or (self.sequential and self.sequential.level) or 0.95
-  if type(level) ~= "number" or not (level > 0 and level < 1) then
-    errors.raise("versus_best: level must be between 0 and 1 (0.95 for 95 %%), got %s", errors.value(level))
-  end
+  level = stats.check_level("versus_best", level or (self.sequential and self.sequential.level) or 0.95)
   local keep
   if wanted then
     keep = {}
@@ -618,12 +615,10 @@ end
 --- or any selector runs:get takes (a label, parameter values, a summary row).
 function Runs:curve(variation, metric)
   metric_info(metric, "runs:curve")
-  local chosen = self:get(variation)
-  if not chosen then
-    for _, v in ipairs(self.variations) do if rawequal(v, variation) then chosen = v end end
-  end
-  if not chosen then errors.raise("runs:curve: no variation matches %s", selector_text(variation)) end
-  variation = chosen
+  local chosen -- the variation itself, else what runs:get makes of it
+  for _, v in ipairs(self.variations) do if rawequal(v, variation) then chosen = v end end
+  variation = chosen or self:get(variation) or errors.raise("runs:curve: no variation matches %s",
+                                                             selector_text(variation))
   local points = {}
   for _, s in ipairs(variation.seeds) do
     if not s.diverged then

@@ -112,13 +112,24 @@ function stats.alpha(level)
   return tonumber(("%.12g"):format(1 - level))
 end
 
--- level as `who` takes it: a probability strictly between 0 and 1 (0.95, not
--- 95: at 95 or 1 the quantile search would never end), else an error.
-local function check_level(who, level)
+--- stats.check_level(who, level) -> level as `who` takes it: a probability
+--- strictly between 0 and 1 (0.95, not 95: at 95 or 1 the quantile search
+--- would never end), else an error at the user's line.
+function stats.check_level(who, level)
   if type(level) ~= "number" or not (level > 0 and level < 1) then
     errors.raise("%s: level must be between 0 and 1 (0.95 for 95 %%), got %s", who, tostring(level))
   end
   return level
+end
+local check_level = stats.check_level
+
+-- Welch's standard error of mean(xs) - mean(ys) and its degrees of freedom
+-- (nx + ny - 2 when both sides have no spread); two values a side at least.
+local function welch_se_df(xs, ys)
+  local nx, ny = #xs, #ys
+  local vx, vy = spread(xs) ^ 2 / nx, spread(ys) ^ 2 / ny
+  local se = math.sqrt(vx + vy)
+  return se, se > 0 and (vx + vy) ^ 2 / (vx ^ 2 / (nx - 1) + vy ^ 2 / (ny - 1)) or nx + ny - 2
 end
 
 --- Welch's t-test of the means of xs and ys.
@@ -132,16 +143,13 @@ function stats.welch(xs, ys, level)
   level = check_level("stats.welch", level or 0.95)
   local nx, ny = #xs, #ys
   if nx < 2 or ny < 2 then return nil, "needs at least two seeds per side to measure noise" end
-  local mx, my = stats.mean(xs), stats.mean(ys)
-  local vx, vy = spread(xs) ^ 2 / nx, spread(ys) ^ 2 / ny
-  local se = math.sqrt(vx + vy)
-  local delta = mx - my
+  local se, df = welch_se_df(xs, ys)
+  local delta = stats.mean(xs) - stats.mean(ys)
   if se == 0 then
     return { differs = delta ~= 0, p = delta ~= 0 and 0 or 1, t = delta ~= 0 and math.huge or 0,
-             df = nx + ny - 2, delta = delta, se = 0, level = level, ci = { delta, delta } }
+             df = df, delta = delta, se = 0, level = level, ci = { delta, delta } }
   end
   local t = delta / se
-  local df = (vx + vy) ^ 2 / (vx ^ 2 / (nx - 1) + vy ^ 2 / (ny - 1))
   local p = stats.t_two_sided_p(t, df)
   local half = stats.t_quantile(level, df) * se
   return { differs = p < stats.alpha(level), p = p, t = t, df = df, delta = delta, se = se, level = level,
@@ -467,12 +475,8 @@ local function se_df(xs, ys, paired)
     if #d < 2 then return nil end
     return stats.mean(d), spread(d, xs, ys) / math.sqrt(#d), #d - 1
   end
-  local nx, ny = #xs, #ys
-  if nx < 2 or ny < 2 then return nil end
-  local vx, vy = spread(xs) ^ 2 / nx, spread(ys) ^ 2 / ny
-  local se = math.sqrt(vx + vy)
-  local df = se > 0 and (vx + vy) ^ 2 / (vx ^ 2 / (nx - 1) + vy ^ 2 / (ny - 1)) or nx + ny - 2
-  return stats.mean(xs) - stats.mean(ys), se, df
+  if #xs < 2 or #ys < 2 then return nil end
+  return stats.mean(xs) - stats.mean(ys), welch_se_df(xs, ys)
 end
 
 -- The smallest one-sided p of the exact test of data with no spread: the
@@ -484,6 +488,13 @@ local function exact_one_sided_floor(nx, ny, paired)
   local ways = 1
   for i = 1, ny do ways = ways * (nx + i) / i end
   return 1 / ways
+end
+
+-- How many such outcomes are as extreme two-sided: the mirror too (every
+-- sign flipped, or the labels swapped), except for labels of groups of
+-- unequal sizes, which have no mirror split.
+local function exact_sides(nx, ny, paired)
+  return (paired or nx == ny) and 2 or 1
 end
 
 --- stats.tost(xs, ys, margin [, { paired = false, level = 0.95 }]) ->
@@ -567,8 +578,7 @@ end
 -- math.huge (none does). nil when there is a spread.
 local function no_spread_detectable(sd, nx, ny, paired, alpha)
   if sd ~= 0 then return nil end
-  local sides = (paired or nx == ny) and 2 or 1
-  return sides * exact_one_sided_floor(nx, ny, paired) < alpha and 0 or math.huge
+  return exact_sides(nx, ny, paired) * exact_one_sided_floor(nx, ny, paired) < alpha and 0 or math.huge
 end
 
 --- stats.compare(xs, ys [, { paired = false, skewed = false, level = 0.95 }])
@@ -628,7 +638,7 @@ function stats.compare(xs, ys, options)
         -- Both sides constant: the permutation test of the labels. Only the
         -- observed split (and its mirror when nx = ny) is as extreme.
         local nx, ny = #xs, #ys
-        out.sides = nx == ny and 2 or 1 -- the mirror split is as extreme only at equal sizes
+        out.sides = exact_sides(nx, ny, false)
         out.p = out.sides * exact_one_sided_floor(nx, ny, false)
         out.exact, out.t = true, out.delta > 0 and math.huge or -math.huge
         out.reason = "every seed gave the same value on each side"
