@@ -100,6 +100,13 @@ function options.unknown(where, key, known)
   errors.raise("%s: unknown option '%s'%s", where, tostring(key), options.suggest(key, known))
 end
 
+--- options.not_blank(where, what, text, instead): an error at the user's
+--- line when text, if given, holds nothing but spaces: "WHERE: WHAT is
+--- blank (INSTEAD)". A blank title would make an empty heading or caption.
+function options.not_blank(where, what, text, instead)
+  if text ~= nil and not text:find("%S") then errors.raise("%s: %s is blank (%s)", where, what, instead) end
+end
+
 --- options.check(where, opts, spec) -> a new table: spec's defaults with the
 --- user's opts (nil means {}) over them, after checking that opts is a table
 --- whose every key is in spec and whose every value has its default's type

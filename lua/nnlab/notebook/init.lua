@@ -317,7 +317,7 @@ end
 --- lab.title(text): the report's title (default: the file's name).
 function notebook.title(text)
   if type(text) ~= "string" then raise("lab.title: expected a string") end
-  if not text:find("%S") then raise("lab.title: the title is blank (leave lab.title out to use the file's name)") end
+  options.not_blank("lab.title", "the title", text, "leave lab.title out to use the file's name")
   local s = current()
   s.title = text
   follow_language(s)
@@ -558,9 +558,7 @@ function notebook.chart(runs, opts)
   runs = runs_of("lab.chart", runs, label)
   local given = opts
   opts = options.check("lab.chart", opts, CHART_OPTIONS)
-  if opts.title ~= nil and not opts.title:find("%S") then
-    raise("lab.chart: title is blank (leave it out for the default title)")
-  end
+  options.not_blank("lab.chart", "title", opts.title, "leave it out for the default title")
   check_chart_y(opts.y, runs)
   local x = opts.x
   local varied = x == "epoch"

@@ -103,9 +103,7 @@ end
 -- opts checked against spec (options.check), and a title, when given, not blank.
 local function check_options(where, opts, spec)
   opts = options.check(where, opts, spec)
-  if opts.title ~= nil and not opts.title:find("%S") then
-    raise("%s: title is blank (leave it out for the default title)", where)
-  end
+  options.not_blank(where, "title", opts.title, "leave it out for the default title")
   return opts
 end
 
