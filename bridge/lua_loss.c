@@ -164,10 +164,7 @@ static int loss_backward(lua_State *L)
                              "model backs up from its whole output in one fused pass; run the model "
                              "on just those rows instead (model(x:narrow(0, start, n)))",
                           pred->rows * pred->cols, ln->output_rows, outputs);
-    lnn_check_saved_values(L, ln);
-    nn_status st = nn_net_backward(ln->net, fn->grad);
-    if (st != NN_OK)
-        return lnn_engine_error(L, st);
+    lnn_backward_chain(L, lua_gettop(L), fn->grad);
     value->backward_done = true;
     return 0;
 }

@@ -204,7 +204,63 @@ static int net_forward(lua_State *L)
     return 1;
 }
 
-/* model:backward(dy): dy (batch, out) for the last forward. */
+/* The model whose whole last output is the last forward's input of the model
+ * at `index` (m1 in m2(m1(x))), pushed; NULL, with nothing pushed, when that
+ * input is not a model's output (data, a loader's batch, a tensor of its own).
+ * An input that is part of a model's output is an error: its gradient would
+ * have to be routed through the slice. */
+static lnn_net *push_producer(lua_State *L, int index, const lnn_net *ln)
+{
+    lua_getiuservalue(L, index, 1); /* the input, kept alive by the forward */
+    lua_getiuservalue(L, -1, 1);    /* its owner, for a view */
+    lnn_net *producer = luaL_testudata(L, -1, LNN_NET);
+    lua_remove(L, -2);
+    if (!producer) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    const lnn_tensor *x = ln->input;
+    if (x->f != producer->output || x->rows != producer->output_rows ||
+        x->cols != nn_net_output_size(producer->net))
+        luaL_error(L, "backward through model_b(model_a(x)) needs model_a's whole output as "
+                      "model_b's input: model_b ran on %d values of the (%d, %d) model_a gave (a row "
+                      "or a narrow of it); run model_a on just those rows instead",
+                   x->rows * x->cols, producer->output_rows, nn_net_output_size(producer->net));
+    return producer;
+}
+
+/* Backward from dy (the output gradient of the model at `index`), then on
+ * through every model whose whole output fed the next one's last forward
+ * (m3(m2(m1(x)))), as PyTorch routes it: each gets the gradient of its
+ * output, the input gradient of the model it fed. Every link's saved values
+ * are checked before any gradient is added, so an error leaves every
+ * gradient as it was. */
+void lnn_backward_chain(lua_State *L, int index, const float *dy)
+{
+    enum { MAX_CHAIN = 64 };
+    lnn_net *chain[MAX_CHAIN];
+    int n = 0, top = lua_gettop(L);
+    lua_pushvalue(L, index);
+    for (lnn_net *ln = lnn_check_net(L, -1); ln; ln = push_producer(L, -1, ln)) {
+        if (n == MAX_CHAIN)
+            luaL_error(L, "backward through more than %d models fed one into the next", MAX_CHAIN);
+        luaL_checkstack(L, 2, "backward through models fed one into the next");
+        lnn_check_saved_values(L, ln);
+        chain[n++] = ln;
+    }
+    lua_settop(L, top);
+    for (int i = 0; i < n; i++) {
+        const float *dx = NULL;
+        nn_status st = i + 1 < n ? nn_net_backward_input(chain[i]->net, dy, &dx)
+                                 : nn_net_backward(chain[i]->net, dy);
+        if (st != NN_OK)
+            lnn_engine_error(L, st);
+        dy = dx;
+    }
+}
+
+/* model:backward(dy): dy (batch, out) for the last forward, and on into the
+ * models whose outputs fed it (lnn_backward_chain). */
 static int net_backward(lua_State *L)
 {
     lnn_net *ln = lnn_check_net(L, 1);
@@ -215,8 +271,8 @@ static int net_backward(lua_State *L)
     if (dy->rows != ln->input->rows || dy->cols != nn_net_output_size(ln->net))
         return luaL_error(L, "gradient shape (%d, %d) does not match the output (%d, %d)",
                           dy->rows, dy->cols, ln->input->rows, nn_net_output_size(ln->net));
-    nn_status st = nn_net_backward(ln->net, dy->f);
-    return st == NN_OK ? 0 : lnn_engine_error(L, st);
+    lnn_backward_chain(L, 1, dy->f);
+    return 0;
 }
 
 static int net_zero_grad(lua_State *L)

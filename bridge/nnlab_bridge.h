@@ -91,6 +91,10 @@ lnn_net *lnn_check_net(lua_State *L, int index);
  * place, not the model's own earlier output) and its output (not written in
  * place). */
 void lnn_check_saved_values(lua_State *L, const lnn_net *ln);
+/* Backward from dy, the output gradient of the model at stack `index`, and on
+ * through the models whose whole outputs fed it (m2(m1(x))); checks every
+ * link's saved values first, raising at the caller's line. */
+void lnn_backward_chain(lua_State *L, int index, const float *dy);
 
 /* Pushes a new root Dataset that takes over *data (left zeroed). */
 struct nn_dataset;

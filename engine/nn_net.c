@@ -678,20 +678,26 @@ static const float *linear_backward(nn_net *net, const net_layer *L, const float
 
 /* Every parameter belongs to a Linear at or after first_linear, and each of
  * those writes its dW and db here: with `fresh`, the whole gradient buffer is
- * overwritten. */
-static nn_status backward(nn_net *net, const float *dy, bool fresh)
+ * overwritten. With `dx`, the walk goes on below the first Linear to the
+ * input and points *dx at its gradient (batch, input_size) in a ping-pong
+ * buffer; without, it stops at the first Linear, whose input gradient nothing
+ * needs. */
+static nn_status backward(nn_net *net, const float *dy, bool fresh, const float **dx_out)
 {
+    if (dx_out)
+        *dx_out = NULL;
     if (!dy)
         return nn_fail(NN_EINVAL, "backward: output gradient is NULL");
     if (net->last_batch == 0)
         return nn_fail(NN_EINVAL, "backward: no forward pass to go back through");
     int batch = net->last_batch;
+    int last = dx_out ? 0 : net->first_linear;
     const float *grad = dy;
-    for (int i = net->n_layers - 1; i >= net->first_linear; i--) {
+    for (int i = net->n_layers - 1; i >= last; i--) {
         const net_layer *L = &net->layers[i];
         size_t n = (size_t)batch * (size_t)L->width;
         if (L->spec.kind == NN_LAYER_LINEAR) {
-            grad = linear_backward(net, L, grad, batch, i > net->first_linear, fresh);
+            grad = linear_backward(net, L, grad, batch, i > last || dx_out != NULL, fresh);
         } else if (L->spec.kind == NN_LAYER_DROPOUT) {
             if (net->last_training) {
                 float *dx = writable_grad(net, grad);
@@ -704,9 +710,16 @@ static nn_status backward(nn_net *net, const float *dy, bool fresh)
             grad = dx;
         }
     }
+    if (dx_out) /* a Linear always ran, so grad is a ping-pong buffer, never dy */
+        *dx_out = grad;
     return NN_OK;
 }
 
-nn_status nn_net_backward(nn_net *net, const float *dy) { return backward(net, dy, false); }
+nn_status nn_net_backward(nn_net *net, const float *dy) { return backward(net, dy, false, NULL); }
 
-nn_status nn_net_backward_fresh(nn_net *net, const float *dy) { return backward(net, dy, true); }
+nn_status nn_net_backward_input(nn_net *net, const float *dy, const float **dx)
+{
+    return backward(net, dy, false, dx);
+}
+
+nn_status nn_net_backward_fresh(nn_net *net, const float *dy) { return backward(net, dy, true, NULL); }

@@ -98,6 +98,12 @@ nn_status nn_net_forward(nn_net *net, const float *x, int batch, const float **y
  * the first layer is not computed. */
 nn_status nn_net_backward(nn_net *net, const float *dy);
 
+/* nn_net_backward, then on to the input: *dx points to the gradient of the
+ * loss with respect to the last forward's input, (batch, input_size), owned
+ * by the network and valid until its next forward or backward (to feed the
+ * backward of the network whose output that input was). */
+nn_status nn_net_backward_input(nn_net *net, const float *dy, const float **dx);
+
 /* nn_net_zero_grad then nn_net_backward in one pass: the gradient buffer is
  * overwritten with this batch's gradients, bit for bit what zeroing and adding
  * give, without the memset or reading the old values (the training loop). */

@@ -6,10 +6,11 @@
  * RNG stream then replays the same mask for L(p+h) and L(p-h), so a Dropout
  * layer is checked against the very mask its analytic gradient used.
  *
- * The input gradient of a Linear is never returned by the network, so it is
- * checked where it matters: in every net below a Linear (or a stack ending in
- * one) feeds another, and the first Linear's weight gradients are its input
- * gradient times x. Kernels: the scalar table, for determinism. */
+ * Every net's input gradient (nn_net_backward_input, which feeds the model
+ * whose output was this one's input) is checked the same way, against
+ * differences in x; inside, a Linear's input gradient is checked wherever a
+ * Linear (or a stack ending in one) feeds another. Kernels: the scalar
+ * table, for determinism. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -70,17 +71,50 @@ static nn_net *build(const gradcheck_net *g, const float *params)
 }
 
 /* L = Σ c_i y_i, accumulated in double, over the first training forward of a
- * fresh net holding `params`. */
-static double objective(const gradcheck_net *g, const float *params)
+ * fresh net holding `params` on the input x (BATCH, input_size). */
+static double objective(const gradcheck_net *g, const float *params, const float *x)
 {
     nn_net *net = build(g, params);
     const float *y;
-    assert_int_equal(nn_net_forward(net, g->x, BATCH, &y), NN_OK);
+    assert_int_equal(nn_net_forward(net, x, BATCH, &y), NN_OK);
     double loss = 0;
     for (int i = 0; i < BATCH * g->output_size; i++)
         loss += (double)g->c[i] * (double)y[i];
     nn_net_free(net);
     return loss;
+}
+
+/* Checks analytic[k] = dL/dv[k] against central differences for each of the
+ * n values v (the parameters, or the input x: `v_is_input`), restoring v. */
+static void compare_with_differences(const gradcheck_net *g, const float *analytic, float *v, size_t n,
+                                     bool v_is_input)
+{
+    double worst = 0;
+    size_t worst_index = 0, nonzero = 0;
+    for (size_t k = 0; k < n; k++) {
+        float original = v[k], plus = original + STEP, minus = original - STEP;
+        v[k] = plus;
+        double loss_plus = v_is_input ? objective(g, g->params, v) : objective(g, v, g->x);
+        v[k] = minus;
+        double loss_minus = v_is_input ? objective(g, g->params, v) : objective(g, v, g->x);
+        v[k] = original;
+        double numeric = (loss_plus - loss_minus) / ((double)plus - (double)minus);
+        double a = analytic[k];
+        double excess = fabs(a - numeric) - (REL_TOL * fmax(fabs(a), fabs(numeric)) + ABS_FLOOR);
+        if (excess > 0)
+            print_error("%s %zu: analytic %.7g numeric %.7g\n", v_is_input ? "input" : "param", k, a,
+                        numeric);
+        if (excess > worst || k == 0) {
+            worst = excess;
+            worst_index = k;
+        }
+        nonzero += fabs(a) > 10 * ABS_FLOOR;
+    }
+    if (worst > 0)
+        print_error("worst gradient: %s %zu of %zu\n", v_is_input ? "input" : "param", worst_index, n);
+    assert_true(worst <= 0);
+    /* a net whose gradients all vanish would pass vacuously */
+    assert_true(nonzero > n / 3);
 }
 
 /* Moves the pre-activations of Linear layer `index` at least 0.2 away from 0
@@ -133,35 +167,21 @@ static void gradcheck(const nn_layer_spec *layers, int n_layers, const int *kink
     const float *y;
     assert_int_equal(nn_net_forward(net, g.x, BATCH, &y), NN_OK);
     assert_int_equal(nn_net_backward(net, g.c), NN_OK);
-    const float *analytic = nn_net_grads(net);
-
     static float perturbed[MAX_PARAMS];
     memcpy(perturbed, g.params, g.n_params * sizeof(float));
-    double worst = 0;
-    size_t worst_index = 0, nonzero = 0;
-    for (size_t k = 0; k < g.n_params; k++) {
-        float plus = g.params[k] + STEP, minus = g.params[k] - STEP;
-        perturbed[k] = plus;
-        double loss_plus = objective(&g, perturbed);
-        perturbed[k] = minus;
-        double loss_minus = objective(&g, perturbed);
-        perturbed[k] = g.params[k];
-        double numeric = (loss_plus - loss_minus) / ((double)plus - (double)minus);
-        double a = analytic[k];
-        double excess = fabs(a - numeric) - (REL_TOL * fmax(fabs(a), fabs(numeric)) + ABS_FLOOR);
-        if (excess > 0)
-            print_error("param %zu: analytic %.7g numeric %.7g\n", k, a, numeric);
-        if (excess > worst || k == 0) {
-            worst = excess;
-            worst_index = k;
-        }
-        nonzero += fabs(a) > 10 * ABS_FLOOR;
-    }
-    if (worst > 0)
-        print_error("worst gradient: param %zu of %zu\n", worst_index, g.n_params);
-    assert_true(worst <= 0);
-    /* a net whose gradients all vanish would pass vacuously */
-    assert_true(nonzero > g.n_params / 3);
+    compare_with_differences(&g, nn_net_grads(net), perturbed, g.n_params, false);
+
+    /* the input gradient through every layer, the first Linear's and those
+     * before it included; the parameter gradients on the way are the same bits */
+    nn_net *to_input = build(&g, g.params);
+    const float *dx;
+    assert_int_equal(nn_net_forward(to_input, g.x, BATCH, &y), NN_OK);
+    assert_int_equal(nn_net_backward_input(to_input, g.c, &dx), NN_OK);
+    assert_memory_equal(nn_net_grads(to_input), nn_net_grads(net), g.n_params * sizeof(float));
+    static float input[MAX_ELEMS];
+    memcpy(input, g.x, (size_t)BATCH * input_size * sizeof(float));
+    compare_with_differences(&g, dx, input, (size_t)BATCH * input_size, true);
+    nn_net_free(to_input);
     nn_net_free(net);
 }
 
@@ -256,6 +276,17 @@ static void test_deep_stack(void **state)
     gradcheck(layers, COUNT(layers), kinks, 13);
 }
 
+/* Layers before the first Linear have no parameters; only the input gradient
+ * goes through them. */
+static void test_layers_before_the_first_linear(void **state)
+{
+    (void)state;
+    const nn_layer_spec layers[] = {DROPOUT(0.3f), ACT(NN_LAYER_SIGMOID), LINEAR(5, 4), ACT(NN_LAYER_TANH)};
+    gradcheck(layers, COUNT(layers), no_kinks, 14);
+    const nn_layer_spec leaky_first[] = {LEAKY(0.2f), LINEAR(4, 3)};
+    gradcheck(leaky_first, COUNT(leaky_first), no_kinks, 15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_leaky_relu),
         cmocka_unit_test(test_dropout_with_replayed_mask),
         cmocka_unit_test(test_deep_stack),
+        cmocka_unit_test(test_layers_before_the_first_linear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

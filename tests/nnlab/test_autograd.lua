@@ -290,6 +290,78 @@ T.case("model(model(x)) is model(a copy of model(x)); backward through it is ref
   loss_fn(model(x), y):backward()
 end)
 
+-- The gradients of m1's parameters in m2(m1(x)) for m1 = Linear(3, 4), Tanh and
+-- m2 = Linear(4, 2) under MSE, computed here in double from the values the
+-- models gave (h = m1(x), pred = m2(h)) and m2's weight w2, by the chain rule
+-- PyTorch follows: dh = dpred W2, dpre = dh (1 - h^2), dW1 = dpre^T x.
+local function chained_expected(h, pred, w2, x, y)
+  local B, H, O, I = #h, #h[1], #w2, #x[1]
+  local gw, gb = {}, {}
+  for j = 1, H do
+    gw[j], gb[j] = {}, 0
+    for i = 1, I do gw[j][i] = 0 end
+  end
+  for r = 1, B do
+    for j = 1, H do
+      local dh = 0
+      for o = 1, O do dh = dh + 2 * (pred[r][o] - y[r][o]) / (B * O) * w2[o][j] end
+      local dpre = dh * (1 - h[r][j] * h[r][j])
+      gb[j] = gb[j] + dpre
+      for i = 1, I do gw[j][i] = gw[j][i] + dpre * x[r][i] end
+    end
+  end
+  return gw, gb
+end
+
+T.case("backward through m2(m1(x)) routes the gradient on into m1, as PyTorch's", function()
+  local m1 = nn.Sequential({ nn.Linear(3, 4), nn.Tanh() }, { seed = 3 })
+  local m2 = nn.Sequential({ nn.Linear(4, 2) }, { seed = 5 })
+  local xs = { { 1, 2, 3 }, { -1, 0.5, 2 }, { 0, -2, 1 }, { 3, 1, -1 } }
+  local ys = { { 1, 0 }, { 0, 1 }, { 0.5, -0.5 }, { 2, 1 } }
+  local x, y = lab.tensor(xs), lab.tensor(ys)
+  local h = m1(x)
+  local pred = m2(h)
+  local hs, preds = h:tolist(), pred:tolist()
+  local loss = nn.MSELoss()(pred, y)
+  loss:backward()
+  local gw, gb = chained_expected(hs, preds, m2:parameters()[1]:data():tolist(), xs, ys)
+  local got_w, got_b = m1:parameters()[1]:grad(), m1:parameters()[2]:grad()
+  for j = 1, 4 do
+    T.close(at(got_b, j), gb[j], 1e-6, ("m1 bias grad (%d)"):format(j))
+    for i = 1, 3 do T.close(at(got_w, j, i), gw[j][i], 1e-6, ("m1 weight grad (%d, %d)"):format(j, i)) end
+  end
+  T.eq(math.abs(at(got_w, 2, 1)) > 0.1, true, "m1's gradients are not zero")
+  -- m2's own gradients are those of m2 alone on a copy of h, bit for bit
+  local alone = nn.Sequential({ nn.Linear(4, 2) }, { seed = 5 })
+  nn.MSELoss()(alone(lab.tensor(h:tolist())), y):backward()
+  local a, b = alone:parameters()[1]:grad():totable(), m2:parameters()[1]:grad():totable()
+  for k = 1, #a do feq(b[k], a[k], ("m2 weight grad %d"):format(k)) end
+  -- three models, and model:backward(dy) routes the same way
+  local m0 = nn.Sequential({ nn.Linear(2, 3) }, { seed = 9 })
+  m1:zero_grad()
+  local out = m2(m1(m0(lab.tensor { { 1, -1 }, { 0.5, 2 } })))
+  m2:backward(lab.tensor { { 1, 0 }, { 0, 1 } })
+  T.eq(at(m0:parameters()[1]:grad(), 1, 1) ~= 0, true, "the gradient reached the first model")
+  T.eq(#out, 2, "rows")
+end)
+
+T.case("backward through m2(m1(x)) refuses a slice of m1's output and a changed link, adding nothing", function()
+  local m1 = nn.Sequential({ nn.Linear(3, 4), nn.Tanh() }, { seed = 3 })
+  local m2 = nn.Sequential({ nn.Linear(4, 2) }, { seed = 5 })
+  local x = lab.tensor { { 1, 2, 3 }, { -1, 0.5, 2 }, { 0, -2, 1 }, { 3, 1, -1 } }
+  local y = lab.tensor { { 1, 0 }, { 0, 1 } }
+  local loss = nn.MSELoss()(m2(m1(x):narrow(0, 2, 2)), y)
+  refused_here(function() loss:backward() end, "needs model_a's whole output")
+  -- m1's input written after its forward: refused before m2 gets anything
+  local y4 = lab.tensor { { 1, 0 }, { 0, 1 }, { 0.5, -0.5 }, { 2, 1 } }
+  loss = nn.MSELoss()(m2(m1(x)), y4)
+  x:set(1, 1, 5)
+  refused_here(function() loss:backward() end, "the model's input is at version")
+  for _, m in ipairs { m1, m2 } do
+    for _, v in ipairs(m:parameters()[1]:grad():totable()) do T.eq(v, 0, "no gradient was added") end
+  end
+end)
+
 T.case("writing the forward's input or output in place before backward is an error, as PyTorch's", function()
   local model, x, y, loss_fn = tiny()
   local writes = {
