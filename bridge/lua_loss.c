@@ -115,6 +115,13 @@ static int lossfn_call(lua_State *L)
     } else {
         if (target->cols != C)
             return luaL_error(L, "MSE target has %d columns, predictions %d", target->cols, C);
+        if (target->ndim != pred->ndim && B > 1) /* C is 1: a 1-D tensor has one column */
+            return luaL_error(L, "MSELoss: predictions %s and targets %s differ in shape; PyTorch "
+                                 "would broadcast them to (%d, %d), every prediction against every "
+                                 "target: give the targets the predictions' shape",
+                              pred->ndim == 2 ? lua_pushfstring(L, "(%d, 1)", B) : lua_pushfstring(L, "(%d,)", B),
+                              target->ndim == 2 ? lua_pushfstring(L, "(%d, 1)", B) : lua_pushfstring(L, "(%d,)", B),
+                              B, B);
         st = nn_mse(pred->f, target->f, B, C, &loss, grad);
     }
     if (st != NN_OK)

@@ -397,6 +397,17 @@ T.case("writing the forward's input or output in place before backward is an err
   T.close(at(model:parameters()[1]:grad(), 1, 1), GW[1][1], 1e-6, "the gradient of the input as written")
 end)
 
+T.case("MSE of (N, 1) predictions against (N,) targets is refused, where PyTorch broadcasts to (N, N)", function()
+  local column, flat = lab.tensor { { 1 }, { 2 }, { 3 } }, lab.tensor { 1.5, 2, 3 }
+  refused_here(function() nn.MSELoss()(column, flat) end,
+    "predictions (3, 1) and targets (3,) differ in shape; PyTorch would broadcast them to (3, 3)")
+  refused_here(function() nn.MSELoss()(flat, column) end, "predictions (3,) and targets (3, 1)")
+  -- the same shapes, and one row (where broadcasting changes nothing), compute
+  T.close(nn.MSELoss()(column, lab.tensor { { 1.5 }, { 2 }, { 3 } }):item(), 0.25 / 3, 1e-7, "(3, 1) loss")
+  T.close(nn.MSELoss()(flat, lab.tensor { 1, 2, 3 }):item(), 0.25 / 3, 1e-7, "(3,) loss")
+  T.close(nn.MSELoss()(lab.tensor { { 1 } }, lab.tensor { 1.5 }):item(), 0.25, 1e-7, "one row")
+end)
+
 T.case("class labels are 1-D, one per row: a (N, 2) integer target is refused", function()
   local pred = lab.tensor { { 2, 0 }, { 0, 2 } }
   local two_d = lab.tensor { { 1, 0 }, { 0, 1 } }:gt(0.5)
