@@ -85,6 +85,8 @@ lab.table(b)
   T.eq(status, 0, "two sweeps\n" .. out)
   -- hidden=16 of the first sweep was trained by the run before; the second sweep's one run is new
   T.contains(out, "2 runs, 1 trained, 1 from cache", "one run per sweep")
+  T.contains(out, "warning: --set lr=0.1: no lab.param or vary axis named 'lr' is declared before the first "
+             .. "lab.sweep; unless a later lab.sweep varies it", "warned at the first sweep")
   local report = T.read(dir .. "/reports/two.md")
   T.contains(report, "`hidden` ∈ {16} (set by `--set hidden=16`)", "first sweep's header row")
   T.contains(report, "`lr` ∈ {0.1} (set by `--set lr=0.1`)", "second sweep's lr row")
@@ -101,6 +103,17 @@ T.case("--set of a key nothing uses is an error at the end", function()
   local out, status = run(grid, { "widht=3" })
   T.eq(status, 1, "exit status\n" .. out)
   T.contains(out, "--set widht=3: no lab.param or vary axis named 'widht' is declared in " .. grid, "unused key")
+  -- before anything trains, a warning says where this is going
+  out, status = T.nnlab_run({ "run", grid, "--out", dir .. "/reports", "-j", "1", "--force", "--set", "widht=3" },
+                            { NNLAB_CACHE = cache })
+  T.eq(status, 1, "exit status\n" .. out)
+  local warning = out:find("warning: --set widht=3: no lab.param or vary axis named 'widht' is declared before "
+                           .. "the first lab.sweep; unless a later lab.sweep varies it, the run stops with an error "
+                           .. "at its end", 1, true)
+  local trained = out:find("test acc", 1, true)
+  T.truthy(warning and trained and warning < trained, "the warning comes before the training\n" .. out)
+  local _, warnings = out:gsub("warning: %-%-set", "")
+  T.eq(warnings, 1, "one warning for the key")
 end)
 
 T.case("--set hidden=8,x: a value of the wrong type names the key and the value", function()

@@ -45,17 +45,25 @@ end
 -- final (the end of the run): each is an error. Otherwise (at a lab.sweep
 -- or the first training step), a key may still be an axis of a later
 -- sweep, so only a typo is an error there: a key within the "did you mean"
--- reach of a lab.param or a varied key. `when` ends the sentence "no
--- lab.param or vary axis named 'x' ...".
+-- reach of a lab.param or a varied key. Any other gets a warning, once,
+-- before anything trains: the error comes at the end, after the training
+-- (kept in the cache). `when` ends the sentence "no lab.param or vary axis
+-- named 'x' ...".
 local function check_unknown_sets(s, when, final)
   for _, key in ipairs(s.set_order) do
     if not s.declared[key] and not s.overridden[key] then
       local params, varied, all = known_names(s)
       local hint = options.suggest(key, all)
+      local declared = ("declared: %s%s"):format(#params > 0 and table.concat(params, ", ") or "none",
+                                                 #varied > 0 and "; varied: " .. table.concat(varied, ", ") or "")
       if final or hint ~= "" then
-        raise("--set %s=%s: no lab.param or vary axis named '%s' %s%s; declared: %s%s", key, s.set[key], key, when,
-              hint, #params > 0 and table.concat(params, ", ") or "none",
-              #varied > 0 and "; varied: " .. table.concat(varied, ", ") or "")
+        raise("--set %s=%s: no lab.param or vary axis named '%s' %s%s; %s", key, s.set[key], key, when, hint, declared)
+      elseif not s.warned_sets[key] and not s.planning then
+        s.warned_sets[key] = true
+        io.stderr:write(("nnlab: warning: --set %s=%s: no lab.param or vary axis named '%s' %s; unless a later "
+                         .. "lab.sweep varies it, the run stops with an error at its end, with no report "
+                         .. "(what trained stays cached); %s\n"):format(key, errors.shown(s.set[key]), key, when,
+                                                                         declared))
       end
     end
   end
@@ -190,6 +198,7 @@ function notebook.begin(opts)
     loaded = { opts.script }, -- the experiment file and each lab.require'd file it tried to load
     varied = {}, -- every key a lab.sweep varied so far (a set)
     overridden = {}, -- the --set keys that replaced a vary axis (a set)
+    warned_sets = {}, -- the --set keys warned of as not declared yet (a set)
   }
   local s = state
   follow_language(s)
