@@ -20,17 +20,23 @@ local function make(where, params, config)
   return opt
 end
 
+-- PyTorch's options that nnlab's optimizers do not implement: taken at their
+-- default only (options.unsupported).
+local MAXIMIZE = options.unsupported(false, "nnlab's optimizers always minimize the loss")
+local AMSGRAD = options.unsupported(false, "nnlab's Adam keeps no maximum of the second moments")
+
 --- optim.SGD(params, { lr = 1e-3, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false })
 function optim.SGD(params, opts)
   local o = options.check("optim.SGD", opts,
-    { lr = 1e-3, momentum = 0.0, dampening = 0.0, weight_decay = 0.0, nesterov = false })
-  o.kind = "SGD"
-  return make("optim.SGD", params, o)
+    { lr = 1e-3, momentum = 0.0, dampening = 0.0, weight_decay = 0.0, nesterov = false, maximize = MAXIMIZE })
+  return make("optim.SGD", params, { kind = "SGD", lr = o.lr, momentum = o.momentum, dampening = o.dampening,
+                                      weight_decay = o.weight_decay, nesterov = o.nesterov })
 end
 
 local function adam(kind, params, opts, default_wd)
   local where = "optim." .. kind
-  local o = options.check(where, opts, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = default_wd })
+  local o = options.check(where, opts, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = default_wd,
+                                         amsgrad = AMSGRAD, maximize = MAXIMIZE })
   if #o.betas ~= 2 or type(o.betas[1]) ~= "number" or type(o.betas[2]) ~= "number" then
     errors.raise("%s: betas must be a pair of numbers { beta1, beta2 }", where)
   end

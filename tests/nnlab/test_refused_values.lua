@@ -6,7 +6,7 @@
 local T = require "testlib"
 local E = require "fixtures.experiment"
 local lab = require "nnlab"
-local nn, data = lab.nn, lab.data
+local nn, optim, data = lab.nn, lab.optim, lab.data
 
 local dir = T.tmpdir("refused")
 local cache = dir .. "/cache"
@@ -226,6 +226,22 @@ T.case("PyTorch's defaults of those options are taken, and give the same loss", 
   T.eq(nn.MSELoss({ reduction = "mean" })(outputs, targets):item(), nn.MSELoss()(outputs, targets):item(),
        "MSE with reduction = 'mean'")
   T.eq(nn.MSELoss()(outputs, targets):item(), 2.5, "the mean of 1 and 4")
+end)
+
+T.case("optimizer options nnlab does not implement (amsgrad, maximize) are refused; their defaults are taken", function()
+  local params = nn.Sequential({ nn.Linear(2, 2) }, { seed = 1 }):parameters()
+  T.refused(function() optim.Adam(params, { amsgrad = true }) end,
+            "optim.Adam: amsgrad = true is not supported: nnlab's Adam keeps no maximum of the second moments")
+  T.refused(function() optim.AdamW(params, { maximize = true }) end,
+            "optim.AdamW: maximize = true is not supported: nnlab's optimizers always minimize the loss")
+  T.refused(function() optim.SGD(params, { lr = 0.1, maximize = true }) end, "optim.SGD: maximize = true is not supported")
+  T.refused(function() optim.SGD(params, { amsgrad = false }) end, "optim.SGD: unknown option 'amsgrad'")
+  local spelt = optim.Adam(params, { amsgrad = false, maximize = false }):config()
+  local plain = optim.Adam(params):config()
+  for k, v in pairs(plain) do T.eq(spelt[k], v, "Adam's " .. k .. " with PyTorch's defaults spelt out") end
+  local sgd = optim.SGD(params, { lr = 0.1, momentum = 0.9, nesterov = true, maximize = false }):config()
+  T.eq(sgd.momentum, 0.9, "SGD's momentum")
+  T.eq(sgd.nesterov, true, "SGD's nesterov")
 end)
 
 T.case("layer flags nnlab does not implement (inplace, bias = false) are refused; their defaults are taken", function()
