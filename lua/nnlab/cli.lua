@@ -23,7 +23,7 @@ commands:
 
 local RUN_USAGE = [==[
 usage: nnlab run FILE.lua [--set key=value]... [-j N] [--threads N] [--force] [--out DIR]
-                 [--quiet] [--cache DIR] [--shard I/N [--plan HASH]] [--no-train]
+                 [-q] [--cache DIR] [--shard I/N [--plan HASH]] [--no-train] [--html[=MODE]]
 
   --set key=value   override the experiment parameter `key` (repeatable)
   -j N, --jobs N    train up to N variations at once (default: the CPUs this
@@ -35,7 +35,7 @@ usage: nnlab run FILE.lua [--set key=value]... [-j N] [--threads N] [--force] [-
                     at once); results are the same bits for any count
   --force           retrain every variation, ignoring cached results
   --out DIR         write the report under DIR instead of ./reports
-  --quiet           no progress output
+  -q, --quiet       no progress output
   --cache DIR       the cache of finished runs (default: $NNLAB_CACHE, else
                     .cache/nnlab in the experiment's project root: the nearest
                     folder above the file with a .git or a reports folder)
@@ -393,9 +393,15 @@ function cli.cache(args)
   local opts = { experiments = {} }
   local i = 2
   while i <= #args do
-    local a = args[i]
-    local function value() i = i + 1 return args[i] or error(a .. " needs a value", 0) end
+    local a, given = args[i], nil
+    if a:match("^%-%-[%w-]+=") then a, given = a:match("^(%-%-[%w-]+)=(.*)$") end -- --cache=DIR, as run's
+    local function value()
+      if given then return given end
+      i = i + 1
+      return args[i] or error(a .. " needs a value", 0)
+    end
     local ok, err = pcall(function()
+      if given and (a == "--dry-run" or a == "--partial") then error(a .. " takes no value", 0) end
       if a == "--experiment" then opts.experiments[#opts.experiments + 1] = value()
       elseif a == "--cache" then opts.cache = value()
       elseif a == "--older-than" and action == "gc" then
@@ -482,7 +488,8 @@ function cli.describe(opts)
   end, chunk)
   local params = notebook.described()
   if not ok and msg ~= stop then return fail(msg) end
-  local out = { ("usage: nnlab run %s [--set name=value]... [-j N] [--force] [--out DIR] [--quiet]\n\n")
+  local out = { ("usage: nnlab run %s [--set name=value]... [-j N] [--threads N] [--force] [--out DIR] [-q]\n"
+                 .. "                 [--cache DIR] [--no-train] [--html[=MODE]]\n\n")
                 :format(opts.script) }
   if #params == 0 then
     out[#out + 1] = ("%s declares no parameters (lab.param) before its first lab.sweep, data load or training.\n")

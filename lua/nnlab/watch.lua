@@ -38,7 +38,8 @@ local watch = {}
 watch.DEBOUNCE = 0.1
 
 local USAGE = [==[
-usage: nnlab watch FILE.lua [--set key=value]... [-j N] [--force] [--out DIR] [--quiet] [--html[=MODE]]
+usage: nnlab watch FILE.lua [--set key=value]... [-j N] [--threads N] [--force] [--out DIR] [-q]
+                   [--cache DIR] [--no-train] [--html[=MODE]]
 
 Runs FILE.lua as `nnlab run` does, then again each time it, a file it
 lab.require'd or a data file it loaded is saved, training only what the

@@ -63,6 +63,26 @@ T.case("stats counts entries, temporary and other files, and what the experiment
   T.contains(out, "12 entries", out)
   T.contains(out, "2 temporary files, 1 other file; 1 beside no entry", out)
   T.contains(out, "uses 6 entries here", out)
+  T.eq(out:find("-%d+ min old"), nil, "no negative age for entries written this second\n" .. out)
+  -- --cache=DIR and --experiment=FILE, as nnlab run takes them
+  local same = nnlab({ "cache", "stats", "--cache=" .. cache, "--experiment=" .. script })
+  T.eq(same:gsub("%d+ min old", "N min old"), out:gsub("%d+ min old", "N min old"), "the = forms")
+  local refused, code = nnlab({ "cache", "gc", "--cache=" .. cache, "--experiment", script, "--dry-run=yes" })
+  T.eq(code, 1, refused)
+  T.contains(refused, "--dry-run takes no value")
+  -- the bytes of what it uses: its entries and the files beside them, as the folder's total counts them
+  local bytes = 0
+  for name in pairs(used) do
+    for file in T.run("ls " .. T.quote(cache)):gmatch("[^\n]+") do
+      if file:sub(1, 16) == name:sub(1, 16) and file:match("^%x+%.%w+$") then
+        local f = assert(io.open(cache .. "/" .. file, "rb"))
+        bytes = bytes + f:seek("end")
+        f:close()
+      end
+    end
+  end
+  local size_text = require("nnlab.notebook.housekeeping").size_text
+  T.contains(out, ("uses 6 entries here (%s with the files beside them)"):format(size_text(bytes)), out)
   T.contains(out, "its plan has 4 runs, 4 of them cached", "the run chosen from results is not in the plan")
 end)
 

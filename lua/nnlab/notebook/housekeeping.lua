@@ -73,7 +73,10 @@ function housekeeping.size_text(bytes)
   return ("%.1f %s"):format(bytes, units[i])
 end
 
+-- An age as people read it; a file written within the current second has an
+-- mtime past os.time()'s whole second, and is 0 min old, not -1.
 local function age_text(seconds)
+  seconds = math.max(seconds, 0)
   if seconds < 2 * HOUR then return ("%d min"):format(seconds // 60) end
   if seconds < 2 * DAY then return ("%.1f h"):format(seconds / HOUR) end
   return ("%.1f days"):format(seconds / DAY)
@@ -100,9 +103,13 @@ function housekeeping.stats(dir, found, usage, now)
   for _, u in ipairs(usage or {}) do
     local count, bytes = 0, 0
     for name in pairs(u.used) do
-      if present[name] then count, bytes = count + 1, bytes + present[name].size end
+      local e = present[name]
+      if e then
+        count, bytes = count + 1, bytes + e.size
+        for _, c in ipairs(e.companions) do bytes = bytes + c.size end
+      end
     end
-    out[#out + 1] = ("%s uses %d entr%s here (%s); its plan has %d runs, %d of them cached"):format(
+    out[#out + 1] = ("%s uses %d entr%s here (%s with the files beside them); its plan has %d runs, %d of them cached"):format(
       u.script, count, count == 1 and "y" or "ies", housekeeping.size_text(bytes), u.planned, u.planned_cached)
   end
   return table.concat(out, "\n") .. "\n"
