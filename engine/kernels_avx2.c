@@ -116,7 +116,7 @@ static ALWAYS_INLINE __m256 act8(__m256 x, nn_act act, float slope)
     __m256 zero = _mm256_setzero_ps();
     switch (act) {
     case NN_ACT_SIGMOID: return sigmoid8(x);
-    case NN_ACT_RELU: return _mm256_max_ps(x, zero); /* NaN -> 0, like x > 0 ? x : 0 */
+    case NN_ACT_RELU: return _mm256_max_ps(zero, x); /* 0 > x ? 0 : x: NaN and -0 pass, as torch.relu */
     case NN_ACT_LEAKY_RELU:
         return _mm256_blendv_ps(_mm256_mul_ps(x, _mm256_set1_ps(slope)), x,
                                 _mm256_cmp_ps(x, zero, _CMP_GT_OQ));
@@ -134,7 +134,7 @@ static ALWAYS_INLINE __m256 act_grad8(__m256 y, nn_act act, float slope)
     switch (act) {
     case NN_ACT_SIGMOID: return _mm256_mul_ps(y, _mm256_sub_ps(one, y));
     case NN_ACT_RELU:
-        return _mm256_and_ps(one, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+        return _mm256_and_ps(one, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_NLE_UQ));
     case NN_ACT_LEAKY_RELU:
         return _mm256_blendv_ps(_mm256_set1_ps(slope), one,
                                 _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));

@@ -129,7 +129,7 @@ static ALWAYS_INLINE __m512 act16(__m512 x, nn_act act, float slope)
     __m512 zero = _mm512_setzero_ps();
     switch (act) {
     case NN_ACT_SIGMOID: return sigmoid16(x);
-    case NN_ACT_RELU: return _mm512_max_ps(x, zero); /* NaN -> 0, as max_ps in act8 */
+    case NN_ACT_RELU: return _mm512_max_ps(zero, x); /* as act8 */
     case NN_ACT_LEAKY_RELU:
         return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ),
                                     _mm512_mul_ps(x, _mm512_set1_ps(slope)), x);
@@ -146,7 +146,7 @@ static ALWAYS_INLINE __m512 act_grad16(__m512 y, nn_act act, float slope)
     switch (act) {
     case NN_ACT_SIGMOID: return _mm512_mul_ps(y, _mm512_sub_ps(one, y));
     case NN_ACT_RELU:
-        return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), one);
+        return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_NLE_UQ), one);
     case NN_ACT_LEAKY_RELU:
         return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ),
                                     _mm512_set1_ps(slope), one);

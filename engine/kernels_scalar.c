@@ -122,7 +122,7 @@ static float act_apply(float x, nn_act act, float slope)
 {
     switch (act) {
     case NN_ACT_SIGMOID: return sigmoid_cephes(x);
-    case NN_ACT_RELU: return max_ps(x, 0.0f);             /* NaN -> 0 */
+    case NN_ACT_RELU: return max_ps(0.0f, x); /* 0 > x ? 0 : x: NaN and -0 pass, as torch.relu */
     case NN_ACT_LEAKY_RELU: return x > 0.0f ? x : x * slope; /* _CMP_GT_OQ, blendv */
     case NN_ACT_TANH: return tanh_cephes(x);
     case NN_ACT_NONE: break;
@@ -133,12 +133,13 @@ static float act_apply(float x, nn_act act, float slope)
 /* act_grad8: act'(pre) written through y = act(pre). For leaky ReLU with
  * slope > 0 the sign of y is the sign of pre; slope 0 behaves as ReLU.
  * PyTorch's grad at 0 is 0 for ReLU and `slope` for LeakyReLU (x > 0 is the
- * test); we match. */
+ * test); we match. At a NaN output ReLU's is 1 (PyTorch's threshold_backward
+ * zeroes where y <= 0, which NaN is not) and LeakyReLU's `slope`. */
 static float act_grad_from_output(float y, nn_act act, float slope)
 {
     switch (act) {
     case NN_ACT_SIGMOID: return y * (1.0f - y);
-    case NN_ACT_RELU: return y > 0.0f ? 1.0f : 0.0f;
+    case NN_ACT_RELU: return !(y <= 0.0f) ? 1.0f : 0.0f; /* _CMP_NLE_UQ: NaN passes */
     case NN_ACT_LEAKY_RELU: return y > 0.0f ? 1.0f : slope;
     case NN_ACT_TANH: return 1.0f - y * y;
     case NN_ACT_NONE: break;

@@ -850,8 +850,8 @@ static void test_scalar_act_forward_matches_double(void **state)
         nn_kernels_scalar()->act_forward(y, x, N, c.act, c.slope);
         for (size_t i = 0; i < N; i++) {
             double ref = act_double(x[i], c.act, c.slope);
-            if (isnan(x[i])) {
-                assert_true(c.act == NN_ACT_RELU ? y[i] == 0.0f : isnan(y[i]) != 0);
+            if (isnan(x[i])) { /* every activation passes NaN, as PyTorch's (relu too) */
+                assert_true(isnan(y[i]));
                 continue;
             }
             if (i < RANDOM_FROM && fabs(x[i]) > 80.0) /* the clamps and overflow */
@@ -861,6 +861,43 @@ static void test_scalar_act_forward_matches_double(void **state)
         assert_guard_intact(y, N);
     }
     free(x), free(y);
+}
+
+/* ReLU as torch.relu at its edges, on every path, whole vectors and tails:
+ * relu(NaN) = NaN, relu(-0) = -0 (it is x < 0 ? 0 : x), and the gradient
+ * through a NaN output is dy (threshold_backward zeroes where y <= 0 only),
+ * through -0 and 0 it is 0. Lanes cycle through the edge values. */
+static void test_relu_nan_and_signed_zero_as_torch(void **state)
+{
+    (void)state;
+    enum { N = 37 };
+    const float edges[] = {NAN, -0.0f, 0.0f, -1.5f, 2.5f, -INFINITY, INFINITY};
+    const size_t n_edges = sizeof edges / sizeof *edges;
+    float x[N], y[N], dy[N], dx[N];
+    for (size_t i = 0; i < N; i++) {
+        x[i] = edges[i % n_edges];
+        dy[i] = 0.25f + (float)i;
+    }
+    find_simd_tables();
+    const nn_dense_kernels *paths[MAX_PATHS + 2] = {nn_kernels_scalar()};
+    for (size_t i = 0; simd_tables[i]; i++)
+        paths[i + 1] = simd_tables[i];
+    for (const nn_dense_kernels **k = paths; *k; k++) {
+        (*k)->act_forward(y, x, N, NN_ACT_RELU, 0.0f);
+        (*k)->act_backward(dx, dy, y, N, NN_ACT_RELU, 0.0f);
+        for (size_t i = 0; i < N; i++) {
+            float want = isnan(x[i]) ? x[i] : x[i] < 0.0f ? 0.0f : x[i];
+            if (isnan(want)) {
+                assert_true(isnan(y[i]));
+                assert_true(dx[i] == dy[i]);
+            } else {
+                if (memcmp(&y[i], &want, sizeof want) != 0)
+                    print_error("%s: relu(%g) = %g\n", (*k)->name, (double)x[i], (double)y[i]);
+                assert_memory_equal(&y[i], &want, sizeof want);
+                assert_true(dx[i] == (want > 0.0f ? dy[i] : 0.0f));
+            }
+        }
+    }
 }
 
 /* bytes_to_floats: every byte value, every length from 0 to 40 and an image's
@@ -968,6 +1005,7 @@ int main(void)
         cmocka_unit_test(test_scalar_backward_input_matches_double),
         cmocka_unit_test(test_scalar_backward_weights_matches_double),
         cmocka_unit_test(test_scalar_act_forward_matches_double),
+        cmocka_unit_test(test_relu_nan_and_signed_zero_as_torch),
         cmocka_unit_test(test_paths_forward_same_bits),
         cmocka_unit_test(test_avx512_forward_any_blocking),
         cmocka_unit_test(test_avx512_forward_either_small_batch_tile),
