@@ -229,7 +229,9 @@ static double schedule_lr_double(const nn_schedule *s, double base_lr, double ga
 }
 
 /* core.schedule_lr(kind, base_lr, epoch, step_size, gamma, t_max, eta_min)
- * -> lr | nil, message. epoch is 0-based; lr is a double (see above). */
+ * -> lr | nil, message. epoch is 0-based; lr is a double (see above). The
+ * schedulers of lua/nnlab/optim.lua check their settings through it; their
+ * steps follow PyTorch's chainable forms, in Lua. */
 static int schedule_lr(lua_State *L)
 {
     nn_schedule s = {0};

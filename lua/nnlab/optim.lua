@@ -81,22 +81,45 @@ optim.lr_scheduler.Scheduler = Scheduler
 
 local SCHEDULER_NAMES = { step = "StepLR", exponential = "ExponentialLR", cosine = "CosineAnnealingLR" }
 
---- scheduler:step() -> the new lr. A schedule that takes the lr out of what
---- the optimizer can take (ExponentialLR with gamma > 1, stepped long
---- enough, passes the float range) is an error at the user's line: the
---- step call, or nnlab.fit's; the scheduler is left as it was.
-function Scheduler:step()
+-- The lr of the epoch after the scheduler's last, from the optimizer's
+-- current lr as PyTorch's step() computes it in Python floats (its
+-- chainable get_lr, not the closed form: the two differ in the last bits,
+-- and only this one goes on from an lr set by hand between steps).
+local function next_lr(s, epoch)
+  local lr = s.optimizer:lr()
+  if s.kind == "step" then
+    return epoch % s.step_size == 0 and lr * s.gamma or lr
+  elseif s.kind == "exponential" then
+    return lr * s.gamma
+  end
+  local pi, t_max, eta_min = math.pi, s.t_max, s.eta_min -- cosine
+  if (epoch - 1 - t_max) % (2 * t_max) == 0 then
+    return lr + (s.base_lr - eta_min) * (1 - math.cos(pi / t_max)) / 2
+  end
+  return (1 + math.cos(pi * epoch / t_max)) / (1 + math.cos(pi * (epoch - 1) / t_max)) * (lr - eta_min) + eta_min
+end
+
+--- scheduler:step() -> the new lr, PyTorch's (next_lr). A schedule that
+--- takes the lr out of what the optimizer can take (ExponentialLR with gamma
+--- > 1, stepped long enough, passes the float range) is an error at the
+--- user's line: the step call, or nnlab.fit's; the scheduler is left as it
+--- was. PyTorch's deprecated step(epoch) is refused.
+function Scheduler:step(...)
+  if select("#", ...) > 0 then
+    errors.raise("%s:step() takes no epoch (PyTorch's step(epoch) is deprecated): call it once per epoch",
+                 SCHEDULER_NAMES[self.kind])
+  end
   local epoch = self.last_epoch + 1
-  -- the settings were checked when the scheduler was made
-  local lr = assert(core.schedule_lr(self.kind, self.base_lr, epoch,
-                                     self.step_size, self.gamma, self.t_max, self.eta_min))
+  local lr = next_lr(self, epoch)
   set_lr(self.optimizer, lr, ("%s: step %d gives a learning rate the optimizer cannot take")
                                :format(SCHEDULER_NAMES[self.kind], epoch))
-  self.last_epoch = epoch
+  self.last_epoch, self.last_lr = epoch, lr
   return lr
 end
 
-function Scheduler:get_last_lr() return { self.optimizer:lr() } end
+--- scheduler:get_last_lr() -> { the lr its last step set } (the optimizer's
+--- lr when it was made, before any step), as PyTorch's.
+function Scheduler:get_last_lr() return { self.last_lr } end
 
 -- A scheduler of `kind` after checking its options against spec; `required`
 -- names the option it cannot do without.
@@ -106,7 +129,8 @@ local function scheduler(where, kind, optimizer, opts, spec, required)
   end
   local o = options.check(where, opts, spec)
   if o[required] == nil then errors.raise("%s: %s is required", where, required) end
-  local s = setmetatable({ kind = kind, optimizer = optimizer, base_lr = optimizer:lr(), last_epoch = 0,
+  local s = setmetatable({ kind = kind, optimizer = optimizer, base_lr = optimizer:lr(), last_lr = optimizer:lr(),
+                           last_epoch = 0,
                            step_size = o.step_size, gamma = o.gamma, t_max = o.T_max,
                            eta_min = o.eta_min }, Scheduler)
   local lr, err = core.schedule_lr(kind, s.base_lr, 0, s.step_size, s.gamma, s.t_max, s.eta_min)
