@@ -139,12 +139,13 @@ static int net_load(lua_State *L)
 
 /* PyTorch's words for a value that backward needs and that was written in
  * place since the forward (its version counter moved on). */
-static void raise_modified(lua_State *L, const char *what, uint64_t version, uint64_t expected)
+static void raise_modified(lua_State *L, const char *what, const char *how, uint64_t version,
+                           uint64_t expected)
 {
     luaL_error(L, "one of the variables needed for gradient computation has been modified by an "
-                  "inplace operation: the model's %s is at version %I; expected version %I instead "
-                  "(it was written to, with t[i] = x or t:set, after the forward: run the model "
-                  "again after changing it)", what, (lua_Integer)version, (lua_Integer)expected);
+                  "inplace operation: the model's %s at version %I; expected version %I instead "
+                  "(%s after the forward: run the model again after changing it)", what,
+               (lua_Integer)version, (lua_Integer)expected, how);
 }
 
 void lnn_check_saved_values(lua_State *L, const lnn_net *ln)
@@ -159,9 +160,13 @@ void lnn_check_saved_values(lua_State *L, const lnn_net *ln)
                       "model's own earlier output, and a model keeps the values of its last forward "
                       "only, so the gradient through the first call would be missing");
     if (lnn_tensor_version(ln->input) != ln->input_version)
-        raise_modified(L, "input", lnn_tensor_version(ln->input), ln->input_version);
+        raise_modified(L, "input is", "it was written to, with t[i] = x or t:set,", lnn_tensor_version(ln->input),
+                       ln->input_version);
     if (ln->output_writes != ln->output_version)
-        raise_modified(L, "output", ln->output_writes, ln->output_version);
+        raise_modified(L, "output is", "it was written to, with t[i] = x or t:set,", ln->output_writes,
+                       ln->output_version);
+    if (ln->weight_writes != ln->weight_version)
+        raise_modified(L, "weights are", "optimizer:step() changed them", ln->weight_writes, ln->weight_version);
 }
 
 /* model(x) -> output view (batch, out); stale after the next call. An x that
@@ -197,6 +202,7 @@ static int net_forward(lua_State *L)
     ln->output = y;
     ln->output_rows = x->rows;
     ln->output_version = ln->output_writes;
+    ln->weight_version = ln->weight_writes;
     lua_pushvalue(L, 2);
     lua_setiuservalue(L, 1, 1); /* keep x alive until the next forward */
     lnn_push_view(L, 1, (float *)y, NULL, x->rows, nn_net_output_size(ln->net), &ln->generation,

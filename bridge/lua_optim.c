@@ -131,6 +131,7 @@ static int optim_step(lua_State *L)
     lnn_optim *o = check_optim(L, 1);
     lnn_net *ln = push_model(L, 1);
     nn_optim_step(o->opt, nn_net_params(ln->net), nn_net_grads(ln->net));
+    ln->weight_writes++; /* a backward of an earlier forward would mix old activations with new weights */
     return 0;
 }
 

@@ -58,6 +58,8 @@ typedef struct lnn_net {
     uint64_t output_writes;  /* the output memory's write counter */
     uint64_t output_version; /* output_writes at the last forward */
     bool input_was_output;   /* the last forward's input was a view of its own output */
+    uint64_t weight_writes;  /* optimizer steps taken on this model */
+    uint64_t weight_version; /* weight_writes at the last forward */
 } lnn_net;
 
 /* Raises `message` for an engine error at the caller's level. */

@@ -420,6 +420,29 @@ T.case("writing the forward's input or output in place before backward is an err
   T.close(at(model:parameters()[1]:grad(), 1, 1), GW[1][1], 1e-6, "the gradient of the input as written")
 end)
 
+T.case("backward after an optimizer step is refused, as PyTorch's: the weights changed since the forward", function()
+  -- the backward read the stepped weights with the forward's activations:
+  -- gradients of no model at all
+  local model = nn.Sequential({ nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2) }, { seed = 1 })
+  local opt = optim.SGD(model:parameters(), { lr = 0.5 })
+  local ce, x, y = nn.CrossEntropyLoss(), lab.tensor { { 1, 2 }, { 3, 4 }, { 5, 6 } }, lab.labels { 0, 1, 1 }
+  ce(model(x), y):backward()
+  local loss = ce(model(x), y)
+  opt:step()
+  opt:zero_grad()
+  refused_here(function() loss:backward() end, "the model's weights are at version 1; expected version 0")
+  -- a step between a forward and its own backward is as wrong; the usual loop is not
+  local out = model(x)
+  opt:step()
+  refused_here(function() model:backward(lab.tensor { { 1, 0 }, { 0, 1 }, { 1, 1 } }) end, "optimizer:step() changed them")
+  T.eq(#out, 3, "the output itself stays readable")
+  for _ = 1, 3 do
+    opt:zero_grad()
+    ce(model(x), y):backward()
+    opt:step()
+  end
+end)
+
 T.case("MSE of (N, 1) predictions against (N,) targets is refused, where PyTorch broadcasts to (N, N)", function()
   local column, flat = lab.tensor { { 1 }, { 2 }, { 3 } }, lab.tensor { 1.5, 2, 3 }
   refused_here(function() nn.MSELoss()(column, flat) end,
