@@ -202,9 +202,12 @@ static int tensor_set(lua_State *L)
     luaL_argcheck(L, r >= 1 && r <= t->rows, 2, "row out of range");
     luaL_argcheck(L, c >= 1 && c <= t->cols, 3, "column out of range");
     size_t at = (size_t)(r - 1) * t->cols + (size_t)(c - 1);
-    if (t->labels)
-        t->labels[at] = (int32_t)luaL_checkinteger(L, 4);
-    else
+    if (t->labels) {
+        lua_Integer x = luaL_checkinteger(L, 4);
+        if (x < INT32_MIN || x > INT32_MAX)
+            return luaL_error(L, "t:set: %I is out of range for an integer (int32) tensor", x);
+        t->labels[at] = (int32_t)x;
+    } else
         t->f[at] = (float)luaL_checknumber(L, 4);
     ++*version_counter(t);
     return 0;
@@ -389,15 +392,30 @@ static int tensor_index(lua_State *L)
     return 1;
 }
 
-/* Writes value (stack index v) into n elements of t from offset: a number
- * fills them; a tensor of n elements copies. Bumps t's write counter. */
+/* The int32 value an integer tensor stores for x, or an error: PyTorch's
+ * int32 tensors refuse what does not fit ("value cannot be converted to
+ * type int without overflow"), where a cast would wrap. */
+static int32_t int32_value(lua_State *L, lua_Number x)
+{
+    if (!(x >= -2147483648.0 && x < 2147483648.0)) /* NaN fails too */
+        luaL_error(L, "%s is out of range for an integer (int32) tensor",
+                   x != x ? "nan" : lua_pushfstring(L, "%f", x));
+    return (int32_t)x;
+}
+
+/* Writes value (stack index v) into n elements of t from offset (a row of a
+ * 2-D tensor, n = cols, or one element of a 1-D one): a number, or a tensor
+ * of one element, fills them; a tensor of the row's shape ((n,) or (1, n))
+ * copies, as PyTorch's t[i] = value. Bumps t's write counter. */
 static void write_values(lua_State *L, lnn_tensor *t, size_t offset, int n, int v)
 {
     if (lua_type(L, v) == LUA_TNUMBER) {
         if (t->labels) {
-            int32_t x = (int32_t)luaL_checkinteger(L, v);
+            lua_Integer x = luaL_checkinteger(L, v);
+            if (x < INT32_MIN || x > INT32_MAX)
+                luaL_error(L, "%I is out of range for an integer (int32) tensor", x);
             for (int k = 0; k < n; k++)
-                t->labels[offset + k] = x;
+                t->labels[offset + k] = (int32_t)x;
         } else {
             for (int k = 0; k < n; k++)
                 t->f[offset + k] = (float)lua_tonumber(L, v);
@@ -408,12 +426,20 @@ static void write_values(lua_State *L, lnn_tensor *t, size_t offset, int n, int 
     lnn_tensor *src = luaL_testudata(L, v, LNN_TENSOR);
     if (src) {
         lnn_check_fresh(L, src, v);
-        if ((lua_Integer)src->rows * src->cols != n)
-            luaL_error(L, "cannot assign %d values to %d elements", src->rows * src->cols, n);
+        int count = src->rows * src->cols;
+        bool row_shape = (src->ndim == 1 && src->rows == n) || (src->ndim == 2 && src->rows == 1 && src->cols == n);
+        if (count != 1 && !row_shape) {
+            if (src->ndim == 1)
+                luaL_error(L, "cannot assign a (%d,) tensor to %d elements (give one value or the row's shape)",
+                           src->rows, n);
+            luaL_error(L, "cannot assign a (%d, %d) tensor to %d elements (give one value or the row's shape)",
+                       src->rows, src->cols, n);
+        }
         for (int k = 0; k < n; k++) {
-            double x = src->f ? src->f[k] : src->labels[k];
+            int from = count == 1 ? 0 : k;
+            double x = src->f ? src->f[from] : src->labels[from];
             if (t->labels)
-                t->labels[offset + k] = (int32_t)x;
+                t->labels[offset + k] = int32_value(L, trunc(x));
             else
                 t->f[offset + k] = (float)x;
         }
@@ -459,7 +485,7 @@ static int tensor_narrow(lua_State *L)
     lua_Integer len = luaL_checkinteger(L, 4);
     if (len < 1)
         return luaL_error(L, "narrow: length %I must be at least 1 (nnlab has no empty tensors)", len);
-    if (start + len > n)
+    if (len > n - start) /* start + len could overflow */
         return luaL_error(L, "narrow: length %I from start %I goes past the end of a dimension "
                           "of size %d", len, start + 1, n);
     if (d == 0) {

@@ -211,7 +211,26 @@ T.case("t[i]: a row view of a 2-D tensor sharing its memory; a number of a 1-D o
   refused(function() return y[4] end, "index 4 out of range for a dimension of size 3")
   refused(function() return t[1.5] end, "tensor index 1.5 is not an integer")
   refused(function() t[1] = { 1, 2, 3 } end, "can only assign a number or a tensor")
-  refused(function() t[1] = lab.tensor { 1, 2 } end, "cannot assign 2 values to 3 elements")
+  refused(function() t[1] = lab.tensor { 1, 2 } end, "cannot assign a (2,) tensor to 3 elements")
+  -- as PyTorch's t[i] = value: one value broadcasts, the row's shape or (1, n) copies, any other
+  -- shape of as many elements is refused (it was written row-major)
+  t[1] = lab.tensor { 8 }
+  same(t[1]:tolist(), { 8, 8, 8 }, "a one-element tensor fills the row")
+  t[2] = lab.tensor { { 1, 2, 3 } }
+  same(t[2]:tolist(), { 1, 2, 3 }, "a (1, 3) tensor copies into a row of 3")
+  local wide = lab.tensor { { 1, 2, 3, 4 }, { 5, 6, 7, 8 } }
+  refused(function() wide[1] = lab.tensor { { 10, 20 }, { 30, 40 } } end, "cannot assign a (2, 2) tensor to 4 elements")
+  refused(function() wide[1] = lab.tensor { { 1 }, { 2 }, { 3 }, { 4 } } end, "cannot assign a (4, 1) tensor")
+  same(wide[1]:tolist(), { 1, 2, 3, 4 }, "a refused write changes nothing")
+  -- integer tensors refuse what int32 cannot hold, as PyTorch's int32 ones; they wrapped
+  refused(function() y[2] = 2147483648 end, "2147483648 is out of range for an integer (int32) tensor")
+  refused(function() y:set(3, 1, 4294967297) end, "t:set: 4294967297 is out of range for an integer (int32) tensor")
+  refused(function() y[1] = lab.tensor { 0 / 0 } end, "nan is out of range for an integer (int32) tensor")
+  refused(function() y[1] = lab.tensor { 3e9 } end, "is out of range for an integer (int32) tensor")
+  y[1] = lab.tensor { -2.7 }
+  T.eq(y[1], -2, "a float written to an integer tensor truncates, as PyTorch's")
+  y[2] = -2147483648
+  T.eq(y[2], -2147483648, "the smallest int32 fits")
 end)
 
 T.case("views of views go stale with the root: a model's next forward", function()
@@ -303,6 +322,9 @@ T.case("narrow: a view along dim 0, a copy along dim 1", function()
   refused(function() return t:narrow(0, 3, 2) end, "narrow: length 2 from start 3 goes past the end")
   refused(function() return t:narrow(0, 4, 1) end, "start 4 out of range for a dimension of size 3")
   refused(function() return t:narrow(0, 1, 0) end, "narrow: length 0")
+  -- start + length overflowed: a view of -1 rows, and a segfault reading it
+  refused(function() return t:narrow(0, 2, math.maxinteger) end, "narrow: length 9223372036854775807 from start 2")
+  refused(function() return t:narrow(1, 1, math.maxinteger) end, "goes past the end")
 end)
 
 T.case("index_select: 0-based integer tensors as PyTorch's, 1-based Lua lists", function()
