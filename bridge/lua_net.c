@@ -180,6 +180,10 @@ static int net_forward(lua_State *L)
     lnn_check_fresh(L, x, 2);
     luaL_argcheck(L, x->f != NULL, 2, "model input must be a float tensor");
     int in = nn_net_input_size(ln->net);
+    if (x->ndim == 1) /* (n,) is n rows of one column here; PyTorch's Linear reads it as one sample */
+        return luaL_error(L, "model input must be 2-D (batch, features = %d), got a 1-D (%d,) tensor: "
+                             "PyTorch would take it as one sample of %d features; give "
+                             "nnlab.tensor { { ... } } (one row per sample)", in, x->rows, x->rows);
     if (x->cols != in)
         return luaL_error(L, "model expects %d input features but got a (%d, %d) tensor", in,
                           x->rows, x->cols);

@@ -233,6 +233,15 @@ T.case("t[i]: a row view of a 2-D tensor sharing its memory; a number of a 1-D o
   T.eq(y[2], -2147483648, "the smallest int32 fits")
 end)
 
+T.case("a model refuses a 1-D input, which PyTorch reads as one sample and nnlab read as a column", function()
+  local model = nn.Sequential({ nn.Linear(1, 2) }, { seed = 1 })
+  refused(function() return model(lab.tensor { 1, 2, 3 }) end,
+          "model input must be 2-D (batch, features = 1), got a 1-D (3,) tensor")
+  T.eq(#model(lab.tensor { { 1 }, { 2 }, { 3 } }), 3, "three samples of one feature, as rows")
+  local two = nn.Sequential({ nn.Linear(2, 3) }, { seed = 1 })
+  refused(function() return two(lab.tensor { 1, 2 }) end, "got a 1-D (2,) tensor")
+end)
+
 T.case("views of views go stale with the root: a model's next forward", function()
   local model = nn.Sequential { nn.Linear(2, 3) }
   local x = lab.tensor { { 1, 2 }, { 3, 4 } }
