@@ -43,14 +43,20 @@ function nn.float_text(x)
   return ("%.9g"):format(x) -- nine digits tell every float apart
 end
 
+-- A float as Python's repr shows a whole one: 1.0, not 1.
+local function python_float(x)
+  local text = nn.float_text(x)
+  return text:match("^%-?%d+$") and text .. ".0" or text
+end
+
 --- torch-style one-line description, e.g. "Linear(in_features=784, out_features=64, bias=True)".
 function Layer.describe(spec)
   if spec.kind == "Linear" then
     return ("Linear(in_features=%d, out_features=%d, bias=True)"):format(spec.in_features, spec.out_features)
   elseif spec.kind == "LeakyReLU" then
-    return ("LeakyReLU(negative_slope=%s)"):format(nn.float_text(spec.negative_slope or 0.01))
+    return ("LeakyReLU(negative_slope=%s)"):format(python_float(spec.negative_slope or 0.01))
   elseif spec.kind == "Dropout" then
-    return ("Dropout(p=%s, inplace=False)"):format(nn.float_text(spec.p or 0.5))
+    return ("Dropout(p=%s, inplace=False)"):format(python_float(spec.p or 0.5))
   end
   return spec.kind .. "()"
 end
@@ -107,25 +113,53 @@ function nn.ReLU(opts)
   return setmetatable({ kind = "ReLU" }, Layer)
 end
 
---- nn.LeakyReLU([negative_slope = 0.01 [, { inplace = false }]])
+-- x as the user wrote it, every digit of it (Lua's 14 digits show 1 - 1e-15
+-- as 1.0, and -0.1 as a float reads -0.100000001).
+local function as_given(x)
+  local shown = tostring(x)
+  if tonumber(shown) ~= x then shown = ("%.17g"):format(x) end
+  return shown
+end
+
+-- PyTorch's keyword form in Lua: nn.Dropout { p = 0.2 } for nn.Dropout(p=0.2).
+-- A table first argument is the options, its `name` entry the value.
+local function keyword_first(value, opts, name)
+  if type(value) == "table" and opts == nil then
+    local o = {}
+    for k, v in pairs(value) do o[k] = v end
+    value, o[name] = o[name], nil
+    return value, o
+  end
+  return value, opts
+end
+
+--- nn.LeakyReLU([negative_slope = 0.01 [, { inplace = false }]]), or
+--- nn.LeakyReLU { negative_slope = s }. The slope must be >= 0 (and a float):
+--- the backward reads the sign of the output (PyTorch also takes negative
+--- slopes).
 function nn.LeakyReLU(negative_slope, opts)
+  negative_slope, opts = keyword_first(negative_slope, opts, "negative_slope")
   negative_slope = negative_slope or 0.01
   if type(negative_slope) ~= "number" or negative_slope ~= negative_slope then
-    errors.raise("nn.LeakyReLU: negative_slope must be a number")
+    errors.raise("nn.LeakyReLU: negative_slope must be a number, got %s", errors.value(negative_slope))
+  end
+  if negative_slope < 0 then -- past the float range: nn.Sequential's engine check names it
+    errors.raise("nn.LeakyReLU: negative_slope must be >= 0, got %s (nnlab's backward reads the "
+                 .. "sign of the output, which a negative slope flips; PyTorch takes negative slopes)",
+                 as_given(negative_slope))
   end
   layer_options("nn.LeakyReLU", opts, { inplace = INPLACE }, "inplace")
   return setmetatable({ kind = "LeakyReLU", negative_slope = negative_slope }, Layer)
 end
 
---- nn.Dropout([p = 0.5 [, { inplace = false }]]): inverted dropout, active in
---- training mode only.
+--- nn.Dropout([p = 0.5 [, { inplace = false }]]), or nn.Dropout { p = p }:
+--- inverted dropout, active in training mode only.
 function nn.Dropout(p, opts)
+  p, opts = keyword_first(p, opts, "p")
   layer_options("nn.Dropout", opts, { inplace = INPLACE }, "inplace")
   p = p or 0.5
-  if type(p) ~= "number" then errors.raise("nn.Dropout: p must be in [0, 1), got %s", tostring(p)) end
-  -- the value as given, every digit of it (Lua's 14 digits show 1 - 1e-15 as 1.0)
-  local shown = tostring(p)
-  if tonumber(shown) ~= p then shown = ("%.17g"):format(p) end
+  if type(p) ~= "number" then errors.raise("nn.Dropout: p must be in [0, 1), got %s", errors.value(p)) end
+  local shown = as_given(p)
   if not (p >= 0 and p < 1) then errors.raise("nn.Dropout: p must be in [0, 1), got %s", shown) end
   if string.unpack("f", string.pack("f", p)) >= 1 then
     errors.raise("nn.Dropout: p must be in [0, 1), got %s (which rounds to 1 as a 32-bit float)", shown)
@@ -164,11 +198,23 @@ nn.Parameter = Parameter
 
 --- p:grad() -> a new tensor with this parameter's gradient, shaped like it
 --- (zeros before any backward and after zero_grad).
-function Parameter:grad() return self.model:parameter_copy(self.index, "grad") end
+-- f(...), with an error of nnlab's C functions raised again at the user's
+-- line as "where: why" (it named lua/nnlab/nn.lua, and 'parameter_copy').
+local function at_user_line(where, f, ...)
+  local ok, result = pcall(f, ...)
+  if ok then return result end
+  result = tostring(result):gsub("^[^:\n]*:%d+: ", ""):gsub("^bad argument #%d+ to '[^']*' %((.*)%)$", "%1")
+  errors.raise("%s: %s", where, result)
+end
+
+function Parameter:grad() return at_user_line("p:grad", self.model.parameter_copy, self.model, self.index, "grad") end
 --- p:data() -> a new tensor with this parameter's values, shaped like it.
-function Parameter:data() return self.model:parameter_copy(self.index, "data") end
+function Parameter:data() return at_user_line("p:data", self.model.parameter_copy, self.model, self.index, "data") end
 --- p:size(...) -> as p:data():size(...).
-function Parameter:size(...) return self:data():size(...) end
+function Parameter:size(...)
+  local data = self:data()
+  return at_user_line("p:size", data.size, data, ...)
+end
 --- p:dim() -> 2 for a weight, 1 for a bias.
 function Parameter:dim() return #self.shape end
 --- p:numel() -> the number of values.

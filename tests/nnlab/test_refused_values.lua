@@ -228,6 +228,31 @@ T.case("PyTorch's defaults of those options are taken, and give the same loss", 
   T.eq(nn.MSELoss()(outputs, targets):item(), 2.5, "the mean of 1 and 4")
 end)
 
+T.case("LeakyReLU and Dropout take PyTorch's keyword form; a negative slope is refused at its own line", function()
+  T.eq(tostring(nn.LeakyReLU { negative_slope = 0.2 }), "LeakyReLU(negative_slope=0.2)", "keyword slope")
+  T.eq(tostring(nn.Dropout { p = 0.2 }), "Dropout(p=0.2, inplace=False)", "keyword p")
+  T.eq(tostring(nn.Dropout { p = 0.2, inplace = false }), "Dropout(p=0.2, inplace=False)", "with inplace")
+  -- Python's repr of a whole float, as print(model) in PyTorch
+  T.eq(tostring(nn.LeakyReLU(1.0)), "LeakyReLU(negative_slope=1.0)", "slope 1.0")
+  T.eq(tostring(nn.Dropout(0)), "Dropout(p=0.0, inplace=False)", "p 0.0")
+  -- refused by nn.Sequential before, naming the float -0.100000001
+  T.refused(function() nn.LeakyReLU(-0.1) end, "nn.LeakyReLU: negative_slope must be >= 0, got -0.1")
+  T.refused(function() nn.LeakyReLU { negative_slope = -1 / 0 } end, "must be >= 0, got -inf")
+  T.refused(function() nn.Dropout { q = 0.2 } end, "nn.Dropout: unknown option 'q'")
+  T.refused(function() nn.Dropout { p = { 0.2 } } end, "nn.Dropout: p must be in [0, 1), got a table")
+end)
+
+T.case("a parameter's methods raise at the user's line, not in lua/nnlab/nn.lua", function()
+  local w
+  do
+    local model <close> = nn.Sequential({ nn.Linear(2, 3) }, { seed = 1 })
+    w = model:parameters()[1]
+    T.refused(function() local size = w:size(5) return size end, "p:size: dim 5 out of range for a 2-D tensor")
+  end
+  T.refused(function() local g = w:grad() return g end, "p:grad: closed model")
+  T.refused(function() local d = w:data() return d end, "p:data: closed model")
+end)
+
 T.case("optimizer options nnlab does not implement (amsgrad, maximize) are refused; their defaults are taken", function()
   local params = nn.Sequential({ nn.Linear(2, 2) }, { seed = 1 }):parameters()
   T.refused(function() optim.Adam(params, { amsgrad = true }) end,
