@@ -32,9 +32,9 @@ local AUGMENTATIONS = {
 lab.md([[
   复习笔记 §5 用 Dropout 和 L2 正则化"防止过拟合"。另一条常用的路是数据增强：训练时每次给模型看的是原图的随机变形，模型就难以记住每一张训练图。这里用 Fashion-MNIST（28×28 灰度图、10 类）检验它对一个小 MLP 是否有用。
 
-  为了让过拟合看得出来，训练集只取 %d 张（从 6 万张训练图中按种子 0 随机抽取），测试用前 %d 张测试图。模型是笔记的 `Linear(784, 64) → ReLU → Linear(64, 10)`（用 ReLU 和 Adam lr 1e-3，而不是笔记的 Sigmoid + SGD lr 0.01：后者在 %d 个 epoch 内连训练集都学不好，谈不上过拟合），batch 32，每个设置 %d 个种子，每次 %d 个 epoch。每个 epoch 之后都在训练集上（评估模式、不做增强）再测一次准确率，训练–测试差距 = 训练集准确率 − 测试准确率。
+  为了让过拟合看得出来，训练集只取 %d 张（从 6 万张训练图中按种子 0 随机抽取），测试用前 %d 张测试图。模型是笔记的 `Linear(784, 64) → ReLU → Linear(64, 10)`（用 ReLU 和 Adam lr 1e-3，而不是笔记的 Sigmoid + SGD lr 0.01：后者在 %d 轮内连训练集都学不好，谈不上过拟合），batch 32，每个设置 %d 个种子，每次 %d 轮。每轮之后都在训练集上（评估模式、不做增强）再测一次准确率，训练–测试差距 = 训练集准确率 − 测试准确率。
 
-  增强只在训练时做，每个样本、每个 epoch 各抽一次（由种子、epoch 和样本序号决定）；评估时平移和噪声关闭，裁剪取中心（padding 2 再取中间 28×28，即原图）：
+  增强只在训练时做，每个样本、每轮各抽一次（由种子、轮次和样本序号决定）；评估时平移和噪声关闭，裁剪取中心（四周补 2 像素再取中间 28×28，即原图）：
 
   | 设置 | 训练时的变换 |
   |---|---|
@@ -63,9 +63,9 @@ local runs = lab.sweep {
 lab.md "## 结果"
 lab.table(runs, { metrics = { "test_acc", "train_eval_acc", "gap", "test_loss" }, compare = "test_acc" })
 lab.table(runs, { metrics = { "gap", "test_acc" }, compare = "gap" })
-lab.chart(runs, { y = "test_acc", title = ("测试准确率（每个 epoch，%d 个种子的均值 ± 标准差）"):format(#runs.seeds) })
-lab.chart(runs, { y = "gap", title = "训练–测试差距（百分点，每个 epoch）" })
-lab.chart(runs, { y = "test_loss", title = "测试损失（每个 epoch）" })
+lab.chart(runs, { y = "test_acc", title = ("测试准确率（每轮，%d 个种子的均值 ± 标准差）"):format(#runs.seeds) })
+lab.chart(runs, { y = "gap", title = "训练–测试差距（百分点，每轮）" })
+lab.chart(runs, { y = "test_loss", title = "测试损失（每轮）" })
 
 ---------------------------------------------------------------------------
 -- The claims, judged (paired by seed, one Holm family), then the conclusion
@@ -90,7 +90,7 @@ do -- the premise: without augmentation, the model overfits (the gap, per seed, 
   end
   list[#list + 1] = { derived = true, unit = "个百分点", result = claims.judge(gaps, zeros, "higher"),
     quote = "（前提）无增强时这个设置过拟合：训练集准确率高于测试准确率",
-    tested = "无增强时每个种子的训练–测试差距（eval 模式）大于 0",
+    tested = "无增强时每个种子的训练–测试差距（评估模式）大于 0",
     evidence = function(v)
       return ("无增强：训练集 %s，测试 %s，差距 %s；%s"):format(claims.row_of(runs, "无增强", "train_eval_acc").text,
         none_acc.text, none_gap.text, claims.delta_text(v, "个百分点"))
@@ -100,7 +100,7 @@ local NAMES = { "平移", "裁剪", "噪声", "平移 + 噪声" }
 local gap_claim, acc_claim = {}, {}
 for _, name in ipairs(NAMES) do
   gap_claim[name] = claims.compare(runs, { derived = true, quote = ("数据增强（%s）缩小训练–测试差距"):format(name),
-    tested = ("%s 的训练–测试差距小于无增强"):format(name) }, name, "无增强", "lower", { name, "无增强" }, { metric = "gap" })
+    tested = ("%s 的训练–测试差距小于无增强"):format(name) }, name, "无增强", "lower", { name, "无增强" }, { metric = "gap_eval" })
   acc_claim[name] = claims.compare(runs, { derived = true, quote = ("数据增强（%s）提高测试准确率"):format(name),
     tested = ("%s 的测试准确率高于无增强"):format(name) }, name, "无增强", "higher", { name, "无增强" })
   list[#list + 1] = gap_claim[name]
@@ -120,8 +120,8 @@ for _, name in ipairs(NAMES) do
 end
 
 local lines = { "## 结论", "",
-  ("%d 个 epoch、%d 张训练图、%d 个种子之后，无增强的模型测试准确率 %s，训练–测试差距 %s。下面说的\"提高\"\"降低\"\"缩小\"都是经配对检验、全文 %d 条判定一起 Holm 校正之后仍成立的。"):format(
-    epochs, #train, #runs.seeds, none_acc.text, none_gap.text, #list), "" }
+  ("%d 轮、%d 张训练图、%d 个种子之后，无增强的模型测试准确率 %s，训练–测试差距 %s。下面说的\"提高\"\"降低\"\"缩小\"都是经配对检验、全文做了检验的 %d 条判定一起 Holm 校正之后仍成立的。"):format(
+    epochs, #train, #runs.seeds, none_acc.text, none_gap.text, claims.family_size(list)), "" }
 lines[#lines + 1] = ("- **测试准确率**：%s%s%s"):format(
   #helped > 0 and ("提高了测试准确率的是 %s。"):format(table.concat(helped, "、")) or "没有哪种增强被确认提高了测试准确率。",
   #hurt > 0 and ("降低了测试准确率的是 %s。"):format(table.concat(hurt, "、")) or "",
@@ -146,11 +146,11 @@ local train_curve = runs:curve(runs:get "无增强", "train_eval_acc")
 local peak, peak_epoch = -math.huge, nil
 for e, pt in ipairs(curve) do if pt.mean > peak then peak, peak_epoch = pt.mean, e end end
 if peak_epoch and peak_epoch < #curve then
-  lines[#lines + 1] = ("- 无增强模型的测试准确率（种子均值）在第 %d 个 epoch 最高（%.2f %%），最后是 %.2f %%（低 %.2f 个百分点；最后一个 epoch 种子之间的标准差 %.2f）；同一段时间里训练集准确率从 %.2f %% 变到 %.2f %%。"):format(
+  lines[#lines + 1] = ("- 无增强模型的测试准确率（种子均值）在第 %d 轮最高（%.2f %%），最后是 %.2f %%（低 %.2f 个百分点；最后一轮种子之间的标准差 %.2f）；同一段时间里训练集准确率从 %.2f %% 变到 %.2f %%。"):format(
     peak_epoch, peak, curve[#curve].mean, peak - curve[#curve].mean, curve[#curve].std or 0 / 0,
     train_curve[peak_epoch].mean, train_curve[#train_curve].mean)
 elseif peak_epoch then
-  lines[#lines + 1] = ("- 无增强模型的测试准确率（种子均值）到最后一个 epoch 仍在上升（%.2f %%），还没有因为过拟合而回落。"):format(peak)
+  lines[#lines + 1] = ("- 无增强模型的测试准确率（种子均值）到最后一轮仍在上升（%.2f %%），还没有因为过拟合而回落。"):format(peak)
 end
 if #shrank > 0 and #helped == 0 then
   lines[#lines + 1] = ""
@@ -160,4 +160,4 @@ lab.md(table.concat(lines, "\n"))
 
 lab.md "## 说法与实测"
 claims.render(list)
-claims.note(#list, { valid = false })
+claims.note(list, { valid = false })

@@ -18,10 +18,10 @@ local runs = setup.run(setup.sweeps.depth(ctx))
 
 lab.md "## 结果"
 lab.table(runs, { compare = "valid_acc", metrics = { "test_acc", "valid_acc" } })
-lab.table(runs, { rows = "layers", columns = "act" })
+lab.table(runs, { rows = "layers", columns = "act", compare = "valid_acc" })
 lab.chart(runs, { x = "layers", title = "最终测试准确率与隐藏层数（Sigmoid / ReLU）" })
-lab.chart(runs, { y = "test_acc", where = { act = "sigmoid" }, title = "Sigmoid：每个 epoch 的测试准确率" })
-lab.chart(runs, { y = "test_acc", where = { act = "relu" }, title = "ReLU：每个 epoch 的测试准确率" })
+lab.chart(runs, { y = "test_acc", where = { act = "sigmoid" }, title = "Sigmoid：每轮的测试准确率" })
+lab.chart(runs, { y = "test_acc", where = { act = "relu" }, title = "ReLU：每轮的测试准确率" })
 
 lab.md "## 混淆矩阵：三层 Sigmoid 网络预测了什么"
 local deep = lab.confusion(runs, { where = { layers = 3, act = "sigmoid" } })
@@ -55,7 +55,7 @@ for _, act in ipairs { { "sigmoid", "Sigmoid" }, { "relu", "ReLU" } } do
   local one, three = row(1, act[1]), row(3, act[1])
   local best_layers = claims.best_of(runs, "layers", { act = act[1] })
   lines[#lines + 1] = ("- **%s**：一层 %s，两层 %s，三层 %s；验证集上最好的是 %s 层。从一层到三层，测试准确率变化 %+.2f 个百分点；"
-    .. "第一个 epoch 之后：一层 %.1f%%，三层 %.1f%%。"):format(act[2], one.text, row(2, act[1]).text, three.text,
+    .. "第 1 轮之后：一层 %.1f%%，三层 %.1f%%。"):format(act[2], one.text, row(2, act[1]).text, three.text,
     tostring(best_layers), (three.mean or 0 / 0) - (one.mean or 0 / 0), first_epoch(1, act[1]), first_epoch(3, act[1]))
 end
 local sig, relu = find "Sigmoid 网络加深到三层，准确率低于一层", find "三层比一层准确率更高"
@@ -64,10 +64,10 @@ lines[#lines + 1] = ("判定（见下表）：Sigmoid 三层低于一层——%s
   claims.verdict_text(sig), claims.verdict_text(relu))
 if sig.verdict == "supported" then
   lines[#lines + 1] = "Sigmoid 的导数最大只有 0.25，每多一层，传回前面几层的梯度就再乘一次这个小数；Sigmoid 加深后准确率下降与笔记说的梯度消失相符，"
-    .. ("但这里只测了准确率，没有测各层的梯度，所以这只是相符，不是证明（lr = 0.01 的 SGD，%d 个 epoch）。"):format(ctx.epochs)
+    .. ("但这里只测了准确率，没有测各层的梯度，所以这只是相符，不是证明（lr = 0.01 的 SGD，%d 轮）。"):format(ctx.epochs)
 end
 lab.md(table.concat(lines, "\n"))
 
 lab.md "## 笔记的说法与实测"
 claims.render(list)
-claims.note(#list)
+claims.note(list)

@@ -9,7 +9,7 @@ lab.title "学习率：0.1、0.01、0.001，SGD 与 Adam"
 local ctx = setup.begin()
 
 lab.md [[
-  复习笔记 §3.3 记下了文件 `03` 的结果：`LR=0.1 → 86.49%`、`LR=0.01 → 86.9%`、`LR=0.001 → 86.91%`，结论是"学习率过高（如 0.1）可能震荡，需调整优化器或加入学习率衰减"，"学习率过低（如 1e-3）需配合更大的批次大小"；§4 又推荐"初始值 1e-3，动态调整（如 Adam）"。笔记没写用的是哪个优化器，而学习率的好坏离不开优化器：同一个 0.001，对 SGD 和对 Adam 是两回事。所以这里两个都做：SGD 用 lr 1、0.3、0.1、0.01、0.001，Adam 用 0.1、0.01、0.001、0.0001（网格要把最好的学习率包在中间，否则\"最好\"只是网格的边界），最好的学习率在验证集上挑，模型是笔记的 `784 → 64 → Sigmoid → 10`，batch 32，每种设置多个种子。
+  复习笔记 §3.3 记下了文件 `03` 的结果：`LR=0.1 → 86.49%`、`LR=0.01 → 86.9%`、`LR=0.001 → 86.91%`，结论是"学习率过高（如`0.1`）可能震荡，需调整优化器或加入学习率衰减"，"学习率过低（如`1e-3`）需配合更大的批次大小"；§4 又推荐"初始值 1e-3，动态调整（如 Adam）"。笔记没写用的是哪个优化器，而学习率的好坏离不开优化器：同一个 0.001，对 SGD 和对 Adam 是两回事。所以这里两个都做：SGD 用 lr 1、0.3、0.1、0.01、0.001，Adam 用 0.1、0.01、0.001、0.0001（网格要把最好的学习率包在中间，否则\"最好\"只是网格的边界），最好的学习率在验证集上挑，模型是笔记的 `784 → 64 → Sigmoid → 10`，batch 32，每种设置多个种子。
 ]]
 setup.data_note(ctx)
 
@@ -17,11 +17,11 @@ local runs = setup.run(setup.sweeps.lr(ctx))
 local osc = setup.run(setup.sweeps.oscillation(ctx))
 
 lab.md "## 结果"
-lab.table(runs, { rows = "lr", columns = "opt" })
+lab.table(runs, { rows = "lr", columns = "opt", compare = "valid_acc" })
 lab.table(runs, { compare = "valid_acc", metrics = { "test_acc", "valid_acc" } })
 lab.chart(runs, { x = "lr", title = "最终测试准确率与学习率（SGD / Adam）" })
-lab.chart(runs, { y = "test_acc", where = { opt = "sgd" }, title = "SGD：每个 epoch 的测试准确率" })
-lab.chart(runs, { y = "test_acc", where = { opt = "adam" }, title = "Adam：每个 epoch 的测试准确率" })
+lab.chart(runs, { y = "test_acc", where = { opt = "sgd" }, title = "SGD：每轮的测试准确率" })
+lab.chart(runs, { y = "test_acc", where = { opt = "adam" }, title = "Adam：每轮的测试准确率" })
 
 setup.best_per_class(runs)
 
@@ -67,7 +67,7 @@ lines[#lines + 1] = ("笔记里三个学习率只差 0.42 个百分点，像是\
 if sgd_best ~= adam_best then
   local why = {}
   if worst_lr "sgd" == 0.001 then
-    why[#why + 1] = "一个可能的解释（没有单独检验）：SGD 每一步只走 lr × 梯度，Sigmoid 的梯度又小，lr = 0.001 在这些 epoch 里走得太慢"
+    why[#why + 1] = "一个可能的解释（没有单独检验）：SGD 每一步只走 lr × 梯度，Sigmoid 的梯度又小，lr = 0.001 在这些轮次里走得太慢"
   end
   if worst_lr "adam" == 0.1 then
     why[#why + 1] = "Adam 按梯度的历史大小归一化步长，每个参数每步大约走 lr 那么远，同样的 0.1 对它来说大得多"
@@ -82,5 +82,5 @@ lab.md(table.concat(lines, "\n"))
 lab.md "## 笔记的说法与实测"
 claims.show(claims.lr { lr = runs, oscillation = osc })
 lab.md [[
-  _震荡的量法：每个种子把验证准确率从一个 epoch 到下一个 epoch 的下降加起来（只升不降的曲线为 0），再按种子配对用秩检验比较（这个量在很多种子里是 0，偶尔很大，均值和 t 检验会被一个种子带着走）；为此这两组设置各跑了加倍的种子。_
+  _震荡的量法：每个种子把验证准确率从一轮到下一轮的下降加起来（只升不降的曲线为 0），再按种子配对用秩检验比较（这个量在很多种子里是 0，偶尔很大，均值和 t 检验会被一个种子带着走）；为此这两组设置各跑了加倍的种子。_
 ]]

@@ -14,7 +14,7 @@ local epochs = ctx.epochs
 -- (Paragraphs stay on one line: Markdown turns a line break inside a paragraph
 -- into a space, which shows between Chinese characters.)
 lab.md [[
-  复习笔记 §3.1 记下了文件 `02` 的结果：神经元数 `64 → 68.11%`、`128 → 68.36%`、`256 → 68.12%`，结论是"单纯增加神经元数量对性能提升有限"。那几个数字各只跑了一次，最大相差 0.25 个百分点：换一个随机种子，名次会不会就变了？这里把同一个实验重新做一遍，每个 h 用多个种子，报告均值 ± 标准差；同一个种子在每个 h 里初始权重的随机流和数据顺序相同，所以按种子配对检验。训练集的 60 000 张图里分出 5 000 张作验证集，挑最好的设置用验证集，测试集只用来报告。
+  复习笔记 §3.1 记下了文件 `02` 的结果：神经元数 `64 → 68.11%`、`128 → 68.36%`、`256 → 68.12%`，结论是"单纯增加神经元数量对性能提升有限"。笔记没有说那几个数字各跑了几次；它们最大只相差 0.25 个百分点，若每个只跑了一次，换一个随机种子，名次会不会就变了？这里把同一个实验重新做一遍，每个 h 用多个种子，报告均值 ± 标准差；同一个种子在每个 h 里初始权重的随机流和数据顺序相同，所以按种子配对检验。训练集的 60 000 张图里分出 5 000 张作验证集，挑最好的设置用验证集，测试集只用来报告。
 
   模型和笔记里一样：`Linear(784, h) → Sigmoid → Linear(h, 10)`，交叉熵损失，SGD（lr = 0.01），batch 32，训练集打乱。
 ]]
@@ -24,8 +24,8 @@ local runs = setup.run(setup.sweeps.hidden(ctx))
 
 lab.md "## 结果"
 lab.table(runs, { compare = "valid_acc", metrics = { "test_acc", "valid_acc" } })
-lab.chart(runs, { y = "test_acc", title = ("测试准确率（每个 epoch，%d 个种子的均值 ± 标准差）"):format(#runs.seeds) })
-lab.chart(runs, { y = "train_loss", title = "训练损失（每个 epoch）" })
+lab.chart(runs, { y = "test_acc", title = ("测试准确率（每轮，%d 个种子的均值 ± 标准差）"):format(#runs.seeds) })
+lab.chart(runs, { y = "train_loss", title = "训练损失（每轮）" })
 lab.chart(runs, { x = "hidden", title = "最终测试准确率与隐藏层神经元数" })
 
 setup.best_per_class(runs)
@@ -34,7 +34,7 @@ setup.best_per_class(runs)
 local summary = runs:summary "test_acc"
 local margin = claims.margins.limited
 local _, best = claims.best_of(runs, "hidden")
-local lines = { "## 结论", "", ("%d 个 epoch 之后的测试准确率（%d 个种子）："):format(epochs, #runs.seeds) }
+local lines = { "## 结论", "", ("%d 轮之后的测试准确率（%d 个种子）："):format(epochs, #runs.seeds) }
 for _, row in ipairs(summary) do
   lines[#lines + 1] = ("- 神经元数 `%d → %s`"):format(row.params.hidden, row.text)
 end
@@ -64,13 +64,13 @@ end
 lines[#lines + 1] = ""
 if falling == #runs.variations then
   local c = runs:curve(best.variation, "train_loss")
-  lines[#lines + 1] = ("**可能原因**：所有设置的训练损失到最后一个 epoch 仍在下降（h = %d：%.4f → %.4f），"
+  lines[#lines + 1] = ("**可能原因**：所有设置的训练损失到最后一轮仍在下降（h = %d：%.4f → %.4f），"
     .. "模型还没有训练充分。Sigmoid 的梯度最大只有 0.25，配合 lr = 0.01 的 SGD，学习本来就慢；"
     .. "这时限制准确率的更可能是优化速度，而不是神经元数量（模型容量）——这是推测，没有检验。想看容量的作用，"
-    .. "应先让训练收敛（更多 epoch、更大的学习率、ReLU 或 Adam），再比较不同的 h。")
+    .. "应先让训练收敛（更多轮、更大的学习率、ReLU 或 Adam），再比较不同的 h。")
     :format(best.params.hidden, c[#c - 1].mean, c[#c].mean)
 else
-  lines[#lines + 1] = ("**可能原因**：%d 个设置中有 %d 个的训练损失在最后一个 epoch 已不再下降，"
+  lines[#lines + 1] = ("**可能原因**：%d 个设置中有 %d 个的训练损失在最后一轮已不再下降，"
     .. "训练基本收敛；若加神经元的提升在界限之内（见上），"
     .. "多出来的容量没有被用上，这与\"模型复杂度不足\"的推测不符。"):format(#runs.variations,
                                                                    #runs.variations - falling)
@@ -79,4 +79,4 @@ lab.md(table.concat(lines, "\n"))
 
 lab.md "## 笔记的说法与实测"
 claims.render(list)
-claims.note(#list)
+claims.note(list)

@@ -10,7 +10,7 @@ lab.title "优化器：SGD、SGD + 动量、Adam"
 local ctx = setup.begin()
 
 lab.md [[
-  复习笔记 §5 提出"测试 Adam 与 SGD 的性能差异"，§4 推荐"学习率初始值 1e-3，动态调整（如 Adam）"。这里比较三个优化器，每个用它常用的学习率：SGD（lr 0.01，笔记的设置）、SGD 加动量 0.9（lr 0.01）、Adam（lr 1e-3，PyTorch 的默认值，β = 0.9/0.999）；再加上 lr 0.1 的 SGD：动量 0.9 在梯度方向稳定时累积出的步长，正是 lr 的 10 倍。模型是笔记的 `784 → 64 → Sigmoid → 10`，batch 32，每种设置多个种子。每个优化器在三个学习率上的表现见[学习率实验](learning_rate.md)。
+  复习笔记 §5 提出"测试Adam与SGD的性能差异"，§4 推荐"学习率初始值 1e-3，动态调整（如 Adam）"。这里比较三个优化器，每个用它常用的学习率：SGD（lr 0.01，笔记的设置）、SGD 加动量 0.9（lr 0.01）、Adam（lr 1e-3，PyTorch 的默认值，β = 0.9/0.999）；再加上 lr 0.1 的 SGD：动量 0.9 在梯度方向稳定时累积出的步长，正是 lr 的 10 倍。模型是笔记的 `784 → 64 → Sigmoid → 10`，batch 32，每种设置多个种子。每个优化器在三个学习率上的表现见[学习率实验](learning_rate.md)。
 ]]
 setup.data_note(ctx)
 
@@ -19,8 +19,8 @@ local lr_runs = setup.run(setup.sweeps.lr(ctx)) -- every learning rate of each o
 
 lab.md "## 结果"
 lab.table(runs, { compare = "valid_acc", metrics = { "test_acc", "valid_acc" } })
-lab.chart(runs, { y = "test_acc", title = "每个 epoch 的测试准确率" })
-lab.chart(runs, { y = "train_loss", title = "每个 epoch 的训练损失" })
+lab.chart(runs, { y = "test_acc", title = "每轮的测试准确率" })
+lab.chart(runs, { y = "train_loss", title = "每轮的训练损失" })
 
 setup.best_per_class(runs)
 
@@ -52,5 +52,5 @@ lab.md(table.concat(lines, "\n"))
 
 lab.md "## 笔记的说法与实测"
 claims.render(list)
-claims.note(#list)
+claims.note(list)
 lab.md "_动量的注意事项：动量 0.9 在梯度方向稳定时把步长累积到约 lr / (1 − 0.9) = 10 倍，所以 lr 0.01 加动量 0.9 大致相当于 lr 0.1 的 SGD；\"动量更好\"里有多少是更大的有效学习率，要和 lr 0.1 的 SGD 比（本文自己的推论表的最后一行）。_"

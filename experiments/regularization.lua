@@ -12,9 +12,9 @@ local ctx = setup.begin { regularization = true }
 local spec = setup.sweeps.regularization(ctx) -- its fixed values are the model's parameters
 
 lab.md([[
-  复习笔记 §5 建议"加入 Dropout 或 L2 正则化防止过拟合"。正则化要有过拟合才有东西可防；而笔记的 `784 → 64 → 10` Sigmoid 网络在 6 万张训练图上 10 个 epoch 还没有训练充分（见[神经元数量实验](neurons.md)的结论），在那里加正则化只会让它学得更慢。所以这里换一个会过拟合的设置：更大的网络 `784 → 256 → ReLU → 256 → ReLU → 10`（%d 个参数，是笔记模型的 %.1f 倍），Adam（lr 1e-3），只用训练集的前一小部分（参数 `reg_train_size`），测试集不变。
+  复习笔记 §5 建议"加入Dropout或L2正则化防止过拟合"。正则化要有过拟合才有东西可防；而笔记的 `784 → 64 → 10` Sigmoid 网络在 6 万张训练图上 10 轮还没有训练充分（见[神经元数量实验](neurons.md)的结论），在那里加正则化只会让它学得更慢。所以这里换一个会过拟合的设置：更大的网络 `784 → 256 → ReLU → 256 → ReLU → 10`（%d 个参数，是笔记模型的 %.1f 倍），Adam（lr 1e-3），只用训练集的前一小部分（参数 `reg_train_size`），测试集不变。
 
-  四种设置：不加正则化；每个隐藏层的激活之后加 `Dropout(0.5)`；L2 正则化（`weight_decay = 1e-3`，和 PyTorch 的 `Adam(weight_decay=…)` 一样加在梯度上）；两者都加。每个 epoch 之后，除了测试集，还在 eval 模式下（Dropout 关闭）把训练集完整评估一遍：训练–测试差距 = 训练准确率 − 测试准确率，单位是百分点。
+  四种设置：不加正则化；每个隐藏层的激活之后加 `Dropout(0.5)`；L2 正则化（`weight_decay = 1e-3`，和 PyTorch 的 `Adam(weight_decay=…)` 一样加在梯度上）；两者都加。每轮之后，除了测试集，还在评估模式下（Dropout 关闭）把训练集完整评估一遍：训练–测试差距 = 训练准确率 − 测试准确率，单位是百分点。
 ]], setup.model(spec):num_parameters(), setup.model(spec):num_parameters() / setup.model(setup.baseline):num_parameters())
 setup.data_note(ctx)
 
@@ -22,11 +22,11 @@ local runs = lab.sweep(spec)
 
 lab.md "## 结果"
 lab.table(runs, { compare = "valid_acc", metrics = { "test_acc", "valid_acc", "train_eval_acc", "gap", "test_loss" } })
-lab.chart(runs, { y = "gap", title = "训练–测试差距（每个 epoch，百分点）" })
-lab.chart(runs, { y = "test_acc", title = "每个 epoch 的测试准确率" })
-lab.chart(runs, { y = "test_loss", title = "每个 epoch 的测试损失" })
+lab.chart(runs, { y = "gap", title = "训练–测试差距（每轮，百分点）" })
+lab.chart(runs, { y = "test_acc", title = "每轮的测试准确率" })
+lab.chart(runs, { y = "test_loss", title = "每轮的测试损失" })
 lab.chart(runs, { y = { "train_eval_acc", "test_acc" }, where = { dropout = 0.0, weight_decay = 0.0 },
-                  title = "无正则化：训练集（eval 模式）与测试集的准确率" })
+                  title = "无正则化：训练集（评估模式）与测试集的准确率" })
 
 lab.md "## 第一层权重：有无 L2 和 Dropout"
 local w_none = lab.weights(runs, { where = { dropout = 0.0, weight_decay = 0.0 }, n = 64 })
@@ -51,7 +51,7 @@ end
 local list = claims.regularization { regularization = runs }
 local both = "Dropout 0.5 + L2 1e-3"
 local both_gap = claims.compare(runs, { derived = true, quote = "（笔记未提）Dropout 和 L2 一起用，训练–测试差距变小",
-  tested = "Dropout 0.5 + L2 1e-3：训练–测试差距小于无正则化" }, both, "无正则化", "lower", { both, "无正则化" }, { metric = "gap" })
+  tested = "Dropout 0.5 + L2 1e-3：训练–测试差距小于无正则化" }, both, "无正则化", "lower", { both, "无正则化" }, { metric = "gap_eval" })
 local both_acc = claims.compare(runs, { derived = true, quote = "（笔记未提）Dropout 和 L2 一起用，测试准确率提高",
   tested = "Dropout 0.5 + L2 1e-3：测试准确率高于无正则化" }, both, "无正则化", "higher", { both, "无正则化" })
 list[#list + 1], list[#list + 2] = both_gap, both_acc
@@ -69,12 +69,12 @@ local premise = find "验证损失的最小二乘斜率"
 local sl = claims.slopes(runs, "无正则化", "valid_loss")
 local rising = 0
 for _, x in ipairs(sl) do if x > 0 then rising = rising + 1 end end
-lines[#lines + 1] = ("不加正则化时，%d 张训练图在 %d 个 epoch 后的训练准确率（eval 模式）是 %s，测试准确率 %s，差距 %s。"
-  .. "后一半 epoch 里验证损失的斜率在 %d 个种子中有 %d 个为正（上升）；\"这个设置在过拟合\"这个前提的判定是%s。%s"):format(
+lines[#lines + 1] = ("不加正则化时，%d 张训练图在 %d 轮后的训练准确率（评估模式）是 %s，测试准确率 %s，差距 %s。"
+  .. "后一半轮次里验证损失的斜率在 %d 个种子中有 %d 个为正（上升）；\"这个设置在过拟合\"这个前提的判定是%s。%s"):format(
   #ctx.reg_train, ctx.epochs, claims.row_of(runs, "无正则化", "train_eval_acc").text, none.text, none_gap.text,
   #sl, rising, claims.verdict_text(premise),
   premise.verdict == "supported" and "训练后半程验证损失在上升，是过拟合的信号，正则化在这里有东西可防。"
-    or premise.verdict == "contradicted" and "验证损失在后半程还在下降：这些 epoch 里看不到过拟合，下面的判定只说明正则化对差距和准确率的作用，说明不了它\"防止过拟合\"。"
+    or premise.verdict == "contradicted" and "验证损失在后半程还在下降：这些轮次里看不到过拟合，下面的判定只说明正则化对差距和准确率的作用，说明不了它\"防止过拟合\"。"
     or "前提定不下来，下面的判定只说明正则化对差距和准确率的作用，说明不了它\"防止过拟合\"。")
 lines[#lines + 1] = ""
 local function acc_text(c)
@@ -105,4 +105,4 @@ lab.md(table.concat(lines, "\n"))
 
 lab.md "## 笔记的说法与实测"
 claims.render(list)
-claims.note(#list)
+claims.note(list)

@@ -17,7 +17,7 @@ local ctx = setup.begin { regularization = true }
 local demo_size = lab.param("demo_size", 2000, "training samples of the training-loop demonstration")
 
 lab.md([[
-  这是复习笔记的重写版：结构、顺序和笔记一样（一、核心概念；二、模型构建与训练流程；三、关键参数对模型的影响；四、最佳实践总结；五、扩展思考），但每个概念都配上 nnlab 里体现它的代码，每个实验都重新跑过：每种设置 %d 个随机种子（震荡的比较用加倍的种子）、%d 个 epoch，报告均值 ± 标准差。训练集先分出一块验证集：哪个设置"最好"都在验证集上挑，测试集只用来报告。同一个种子在每组设置里初始权重和数据顺序相同，所以比较都按种子配对。笔记里的每一条结论都给出判定，并附上判定所依据的数字：**支持**、**不成立**（数据相反）、**在 ±m 内等价**（只来自等价检验，界限 m 写明，是本文的假设）、**无法判断**（这些种子没有检出差别，不等于没有差别；同时给出它们能检出的最小差别）、**未检验**（写明原因和要怎么检验）。全文的判定算作一个族，一起用 Holm 方法校正。笔记的原话和本文自己的推论分两张表。判定和文中的数字都由 `experiments/review.lua` 从测量结果算出，不是手写的。
+  这是复习笔记的重写版：结构、顺序和笔记一样（一、核心概念；二、模型构建与训练流程；三、关键参数对模型的影响；四、最佳实践总结；五、扩展思考），但每个概念都配上 nnlab 里体现它的代码，每个实验都重新跑过：每种设置 %d 个随机种子（震荡的比较用加倍的种子）、%d 轮，报告均值 ± 标准差。训练集先分出一块验证集：哪个设置"最好"都在验证集上挑，测试集只用来报告。同一个种子在每组设置里初始权重和数据顺序相同，所以比较都按种子配对。笔记里的每一条结论都给出判定，并附上判定所依据的数字：**支持**、**不成立**（数据相反）、**在 ±m 内等价**（只来自等价检验，界限 m 写明，是本文的假设）、**无法判断**（这些种子没有检出差别，不等于没有差别；同时给出它们能检出的最小差别）、**未检验**（写明原因和要怎么检验）。全文的判定算作一个族，一起用 Holm 方法校正。笔记的原话和本文自己的推论分两张表。判定和文中的数字都由 `experiments/review.lua` 从测量结果算出，不是手写的。
 
   每一节的实验也单独成文，有更多的图和讨论：[神经元数量](neurons.md)、[隐藏层数量](depth.md)、[学习率](learning_rate.md)、[批次大小](batch_size.md)、[激活函数](activation.md)、[优化器](optimizer.md)、[正则化](regularization.md)。这些实验和本文用的是同一份定义（`experiments/lib/setup.lua`），同一个设置的缓存键相同，所以本文直接复用它们的结果，不重新训练。
 ]], ctx.seeds, ctx.epochs)
@@ -84,7 +84,7 @@ lab.md([[
 
   ### 4. 数据加载（`DataLoader`）
 
-  `data.DataLoader(dataset, { batch_size = 32, shuffle = true, seed = s })`：按批次取数据，每个 epoch 用由 (seed, epoch) 决定的新排列打乱。图片在内存里保持 uint8，每个批次在 C 里转换成 float（÷255）放进一个复用的缓冲区，所以不需要 PyTorch 的 `num_workers` 多线程加载；nnlab 的并行在另一个层面：`nnlab run -j N` 同时训练 N 个设置（每个在单独的进程里），结果和 `-j 1` 逐位相同。
+  `data.DataLoader(dataset, { batch_size = 32, shuffle = true, seed = s })`：按批次取数据，每轮用由 `(seed, epoch)` 决定的新排列打乱。图片在内存里保持 `uint8`，每个批次在 C 里转换成 32 位浮点数（÷255）放进一个复用的缓冲区，所以不需要 PyTorch 的 `num_workers` 多线程加载；nnlab 的并行在另一个层面：`nnlab run -j N` 同时训练 N 个设置（每个在单独的进程里），结果和 `-j 1` 逐位相同。
 ]], untrained.loss, untrained.accuracy, setup.source(setup.optimizer))
 
 ---------------------------------------------------------------------------
@@ -156,7 +156,7 @@ lab.md([[
   %s
   ```
 
-  这段代码刚刚真的跑过：在 %d 张训练图上训练 1 个 epoch（%d 步，%.2f 秒），测试准确率 %.2f%%（步数太少，只是演示）。实验里用的是同一件事的快速版本 `nnlab.fit`：整个 epoch 在 C 里跑完，每个 epoch 回调 Lua 一次。用同样的种子，`fit` 训练出的模型测试准确率 %.2f%%，参数与上面的循环%s。
+  这段代码刚刚真的跑过：在 %d 张训练图上训练 1 轮（%d 步，%.2f 秒），测试准确率 %.2f%%（步数太少，只是演示）。实验里用的是同一件事的快速版本 `nnlab.fit`：整轮训练在 C 里跑完，每轮回调 Lua 一次。用同样的种子，`fit` 训练出的模型测试准确率 %.2f%%，参数与上面的循环%s。
 ]], setup.source(train_loop), #demo, math.ceil(#demo / 32), loop_seconds, loop_acc, fit_acc,
     same and "逐位相同" or "**不**相同（这不应该发生）")
 
@@ -168,7 +168,7 @@ local function row(name, selector, metric) return claims.row_of(runs[name], sele
 lab.md([[
   ### 1. 神经元数量
 
-  笔记（文件 `02`）：神经元数 `64 → 68.11%`、`128 → 68.36%`、`256 → 68.12%`；结论"单纯增加神经元数量对性能提升有限"，可能原因是"Sigmoid 梯度消失，或模型复杂度不足"。实测（一层 Sigmoid，SGD lr 0.01，batch 32）：
+  笔记（文件 `02`）：神经元数 `64 → 68.11%`、`128 → 68.36%`、`256 → 68.12%`；结论"单纯增加神经元数量对性能提升有限"，可能原因是"激活函数（Sigmoid）梯度消失问题，或模型复杂度不足"。实测（一层 Sigmoid，SGD lr 0.01，batch 32）：
 ]])
 lab.table(runs.hidden, { compare = "valid_acc", metrics = { "test_acc", "valid_acc" } })
 lab.chart(runs.hidden, { x = "hidden", title = "神经元数量：最终测试准确率" })
@@ -189,16 +189,16 @@ lab.md [[
 
   笔记（文件 `02`）：在 `784 → h → 10` 上加一层成 `784 → h → 64 → 10`（Sigmoid），"准确率无显著提升"；改进方向是更深的网络（3 层以上）和 ReLU。实测（h = 64，之后的隐藏层 64 个神经元，SGD lr 0.01，batch 32），Sigmoid 与 ReLU 并排：
 ]]
-lab.table(runs.depth, { rows = "layers", columns = "act" })
+lab.table(runs.depth, { rows = "layers", columns = "act", compare = "valid_acc" })
 lab.chart(runs.depth, { x = "layers", title = "隐藏层数量：最终测试准确率（Sigmoid / ReLU）" })
 verdict_table "depth"
 
 lab.md [[
   ### 3. 学习率（LR）
 
-  笔记（文件 `03`）：`LR=0.1 → 86.49%`、`LR=0.01 → 86.9%`、`LR=0.001 → 86.91%`；结论"学习率过低（如 1e-3）需配合更大的批次大小"，"学习率过高（如 0.1）可能震荡，需调整优化器或加入学习率衰减"。笔记没写优化器，实测两个都做（784→64→10 Sigmoid，batch 32）：
+  笔记（文件 `03`）：`LR=0.1 → 86.49%`、`LR=0.01 → 86.9%`、`LR=0.001 → 86.91%`；结论"学习率过低（如`1e-3`）需配合更大的批次大小"，"学习率过高（如`0.1`）可能震荡，需调整优化器或加入学习率衰减"。笔记没写优化器，实测两个都做（784→64→10 Sigmoid，batch 32）：
 ]]
-lab.table(runs.lr, { rows = "lr", columns = "opt" })
+lab.table(runs.lr, { rows = "lr", columns = "opt", compare = "valid_acc" })
 lab.chart(runs.lr, { x = "lr", title = "学习率：最终测试准确率（SGD / Adam）" })
 do
   local parts = {}
@@ -213,17 +213,17 @@ verdict_table "lr"
 lab.md [[
   ### 4. 批次大小（Batch Size）
 
-  笔记（文件 `03`）：`Batch=32 → 86.49%`、`Batch=64 → 86.9%`、`Batch=128 → 86.91%`——和学习率表的三个数字完全一样；结论"较大的批次（如 128）可稳定梯度，但需降低学习率"，"过大的批次可能导致内存不足或泛化能力下降"。实测是一个批次 × 学习率的网格（SGD，784→64→10 Sigmoid）：
+  笔记（文件 `03`）：`Batch=32 → 86.49%`、`Batch=64 → 86.9%`、`Batch=128 → 86.91%`——和学习率表的三个数字完全一样；结论"较大的批次（如128）可稳定梯度，但需降低学习率"，"过大的批次可能导致内存不足或泛化能力下降"。实测是一个批次 × 学习率的网格（SGD，784→64→10 Sigmoid）：
 ]]
 do
   local function updates(b, design) return math.ceil(#ctx.train / b) * setup.batch_epochs(ctx, b, design) end
-  lab.md("两种比法。**同样的 epoch 数**（每个批次 %d 个 epoch：batch 32 更新 %d 次，batch 128 只有 %d 次）：", ctx.epochs,
+  lab.md("两种比法。**同样的轮数**（每个批次 %d 轮：batch 32 更新 %d 次，batch 128 只有 %d 次）：", ctx.epochs,
     updates(32, "epochs"), updates(128, "epochs"))
-  lab.table(runs.batch_views.epochs, { rows = "lr", columns = "batch_size" })
-  lab.md("**同样的更新次数**（batch 32 读第 %d 个 epoch，batch 64 第 %d 个，batch 128 第 %d 个，约 %d 次更新；下表说明里的\"最后一轮\"是其中最长的，其余批次读的是各自的那一轮）：",
+  lab.table(runs.batch_views.epochs, { rows = "lr", columns = "batch_size", compare = "valid_acc" })
+  lab.md("**同样的更新次数**（batch 32 读第 %d 轮，batch 64 第 %d 个，batch 128 第 %d 个，约 %d 次更新；下表说明里的\"最后一轮\"是其中最长的，其余批次读的是各自的那一轮）：",
     setup.batch_epochs(ctx, 32, "steps"), setup.batch_epochs(ctx, 64, "steps"), setup.batch_epochs(ctx, 128, "steps"),
     updates(64, "steps"))
-  lab.table(runs.batch_views.steps, { rows = "lr", columns = "batch_size" })
+  lab.table(runs.batch_views.steps, { rows = "lr", columns = "batch_size", compare = "valid_acc" })
   lab.chart(runs.batch_views.steps, { x = "batch_size", title = "同样的更新次数：测试准确率与批次大小（每条线一个学习率）" })
 end
 verdict_table "batch"
@@ -263,7 +263,7 @@ do -- 神经元数量
   for _, r in ipairs(runs.hidden:summary "test_acc") do spread = math.max(spread, math.abs(best.mean - r.mean)) end
   local same = claim("hidden", "h = 256 与 h = 64")
   local relu, adam = by_section.activation[1], by_section.optimizer[1]
-  practice[#practice + 1] = { "**神经元数量**", "适中（如64-256）", "结合网络深度调整",
+  practice[#practice + 1] = { "**神经元数量**", '"适中（如64-256）"', '"结合网络深度调整"',
     ("验证集上最好的 h = %d（测试 %s），测试准确率最多差 %.2f 个百分点；验证集上与它分不出差别的：%s；h = 256 对 h = 64：%s"):format(
       best.params.hidden, best.text, spread, table.concat(tied, "、"), word(same)),
     (verdict_of(same) == "equivalent" and ("64–256 在 ±%g 个百分点内等价，取 64 就够"):format(claims.margins.limited)
@@ -291,7 +291,7 @@ do -- 隐藏层数量
   else
     advice[#advice + 1] = ("Sigmoid 三层对一层：%s"):format(word(deeper_sig))
   end
-  practice[#practice + 1] = { "**隐藏层数量**", "2-3层（配合ReLU激活）", "避免过深导致梯度消失",
+  practice[#practice + 1] = { "**隐藏层数量**", '"2-3层（配合ReLU激活）"', '"避免过深导致梯度消失"',
     ("验证集上最好的：ReLU %d 层（测试 %s）；Sigmoid %d 层（测试 %s），三层 Sigmoid %s"):format(relu_layers, relu_best.text,
       sig_layers, sig_best.text, row("depth", { layers = 3, act = "sigmoid" }).text),
     table.concat(advice, "；") }
@@ -303,7 +303,7 @@ do -- 学习率
   local edges = {}
   if sgd_edge then edges[#edges + 1] = "SGD 的最好值在网格边界上，只是界限" end
   if adam_edge then edges[#edges + 1] = "Adam 的最好值在网格边界上，只是界限" end
-  practice[#practice + 1] = { "**学习率**", "初始值`1e-3`，动态调整（如Adam）", "使用学习率调度器",
+  practice[#practice + 1] = { "**学习率**", '"初始值`1e-3`，动态调整（如Adam）"', '"使用学习率调度器"',
     ("验证集上最好的：SGD lr %g（测试 %s），SGD lr 1e-3 只有 %s；Adam lr %g（测试 %s）"):format(sgd_lr, sgd_best.text,
       row("lr", { lr = 0.001, opt = "sgd" }).text, adam_lr, adam_best.text),
     ("学习率要和优化器一起选：SGD 用 %g，Adam 用 %g%s；Adam 用 1e-3 不比它最好的学习率差 %g 个百分点以上：%s；调度器未测"):format(
@@ -312,7 +312,7 @@ do -- 学习率
 end
 do -- 批次大小
   local measured, advice = {}, {}
-  for _, d in ipairs { { "epochs", "同样的 epoch 数" }, { "steps", "同样的更新次数" } } do
+  for _, d in ipairs { { "epochs", "同样的轮数" }, { "steps", "同样的更新次数" } } do
     local view = runs.batch_views[d[1]]
     local per = {}
     for _, b in ipairs(setup.batch_sizes) do per[#per + 1] = ("%d → lr %g"):format(b, claims.best_of(view, "lr", { batch_size = b })) end
@@ -323,15 +323,16 @@ do -- 批次大小
     local bigger = claim("batch", ("（%s）笔记的数字说批次越大略好"):format(d[2]))
     advice[#advice + 1] = ("%s：batch 128 对 32（lr 0.01）%s，大批次需降低学习率 %s"):format(d[2], word(bigger), word(lower))
   end
-  practice[#practice + 1] = { "**批次大小**", "32-128（根据硬件资源选择）", "大批次需配合低学习率",
+  practice[#practice + 1] = { "**批次大小**", '"32-128（根据硬件资源选择）"', '"大批次需配合低学习率"',
     table.concat(measured, "；"),
-    table.concat(advice, "；") .. "。同样的 epoch 数下大批次的更新次数少，两种比法要分开看" }
+    table.concat(advice, "；") .. "。同样的轮数下大批次的更新次数少，两种比法要分开看" }
 end
 do -- 激活函数 (§五)
   local tied, best = not_told_apart(runs.activation, function(x) return x.params.act end)
   local relu, leaky = claim("activation", "ReLU 的测试准确率高于 Sigmoid"), claim("activation", "LeakyReLU 的测试准确率高于 Sigmoid")
-  practice[#practice + 1] = { "激活函数（§五）", "ReLU 或 LeakyReLU", "缓解梯度消失",
-    ("验证集上 %s 最好（测试 %s），验证集上与它分不出差别的：%s；Sigmoid %s"):format(best.params.act, best.text,
+  practice[#practice + 1] = { "激活函数（§五）", '§五："尝试ReLU或LeakyReLU替代Sigmoid，缓解梯度消失。"', "–",
+    ("验证集上 %s 最好（测试 %s），验证集上与它分不出差别的：%s；Sigmoid %s"):format(best.params.act,
+      claims.row_of(runs.activation, best).text,
       table.concat(tied, "、"), sigmoid_row.text),
     ("ReLU 对 Sigmoid %+.2f 个百分点（%s），LeakyReLU 对 Sigmoid %+.2f 个百分点（%s）；\"缓解梯度消失\"这个原因未检验（只有一个隐藏层，没有测梯度）"):format(
       relu.result.delta or 0 / 0, word(relu), leaky.result.delta or 0 / 0, word(leaky)) }
@@ -344,7 +345,7 @@ do -- 优化器 (§五)
   local vs_sgd = claim("optimizer", "高于笔记设置的 SGD")
   local vs_best = claim("optimizer", "高于验证集上最好的 SGD")
   local momentum = claim("optimizer", "两者在 ±")
-  practice[#practice + 1] = { "优化器（§五）", "Adam", "与 SGD 对比", "测试准确率：" .. table.concat(order, "，"),
+  practice[#practice + 1] = { "优化器（§五）", '§五："测试Adam与SGD的性能差异。"（没有说推荐哪一个）', "–", "测试准确率：" .. table.concat(order, "，"),
     ("Adam（lr 1e-3）对笔记的 SGD（lr 0.01）%+.2f 个百分点，%s；对验证集上最好的 SGD %+.2f 个百分点，%s。动量 0.9（lr 0.01）与 lr 0.1 的 SGD：%s——动量的好处里有多少只是更大的有效步长，要和 lr 0.1 比"):format(
       vs_sgd.result.delta or 0 / 0, word(vs_sgd), vs_best.result.delta or 0 / 0, word(vs_best), word(momentum)) }
 end
@@ -358,13 +359,13 @@ do -- 正则化 (§五)
       acc.result.delta or 0 / 0)
     advice[#advice + 1] = ("%s：缩小差距 %s，提高测试准确率 %s"):format(reg, word(gap), word(acc))
   end
-  practice[#practice + 1] = { "正则化（§五）", "Dropout 或 L2", "防止过拟合",
+  practice[#practice + 1] = { "正则化（§五）", '§五："加入Dropout或L2正则化防止过拟合。"', "–",
     ("一个小训练集上的大网络（差距 %s；后半程验证损失上升：%s）里：%s"):format(none.text, word(premise), table.concat(parts, "；")),
     table.concat(advice, "；") }
 end
 
 lab.md "## 四、最佳实践总结（按实测重建）"
-lab.md("笔记的表格放在左边，右边两列是本机测得的结果（每种设置 %d 个种子、%d 个 epoch）和按这些结果修订的建议。", ctx.seeds, ctx.epochs)
+lab.md("笔记的表格放在左边（引号里是笔记的原话；笔记的表格只有前四行，§五 的三行是笔记第五节的原话，那里没有注意事项），右边两列是本机测得的结果（每种设置 %d 个种子、%d 轮）和按这些结果修订的建议。", ctx.seeds, ctx.epochs)
 do
   local lines = { "| 参数 | 笔记：推荐策略 | 笔记：注意事项 | 实测 | 按实测的建议 |", "|---|---|---|---|---|" }
   for _, r in ipairs(practice) do lines[#lines + 1] = "| " .. table.concat(r, " | ") .. " |" end
@@ -377,19 +378,19 @@ lab.md "## 五、扩展思考"
 lab.md [[
   ### 激活函数选择
 
-  笔记："尝试 ReLU 或 LeakyReLU 替代 Sigmoid，缓解梯度消失"。实测（784→64→激活→10，SGD lr 0.01，batch 32）：
+  笔记："尝试ReLU或LeakyReLU替代Sigmoid，缓解梯度消失"。实测（784→64→激活→10，SGD lr 0.01，batch 32）：
 ]]
-lab.table(runs.activation)
-lab.chart(runs.activation, { y = "test_acc", title = "激活函数：每个 epoch 的测试准确率" })
+lab.table(runs.activation, { compare = "valid_acc", metrics = { "test_acc", "valid_acc", "train_loss", "test_loss" } })
+lab.chart(runs.activation, { y = "test_acc", title = "激活函数：每轮的测试准确率" })
 verdict_table "activation"
 
 lab.md [[
   ### 优化器对比
 
-  笔记："测试 Adam 与 SGD 的性能差异"。实测（每个优化器用它常用的学习率）：
+  笔记："测试Adam与SGD的性能差异"。实测（每个优化器用它常用的学习率）：
 ]]
-lab.table(runs.optimizer)
-lab.chart(runs.optimizer, { y = "test_acc", title = "优化器：每个 epoch 的测试准确率" })
+lab.table(runs.optimizer, { compare = "valid_acc", metrics = { "test_acc", "valid_acc", "train_loss", "test_loss" } })
+lab.chart(runs.optimizer, { y = "test_acc", title = "优化器：每轮的测试准确率" })
 verdict_table "optimizer"
 
 -- Is the notes' small network overfitting? The slope of its validation loss
@@ -408,13 +409,13 @@ local tn, tall, tmean = falling "train_loss"
 lab.md([[
   ### 正则化
 
-  笔记："加入 Dropout 或 L2 正则化防止过拟合"。笔记的小网络（h = 64）在全部训练数据上训练 %d 个 epoch，后一半 epoch 里验证损失的斜率在 %d 个种子中有 %d 个为负（均值 %+.4f 每 epoch），训练损失的斜率 %d 个中 %d 个为负（均值 %+.4f）。%s所以这里换成一个更可能过拟合的设置：`784 → 256 → 256 → 10` ReLU，Adam lr 1e-3，只用 %d 张训练图（它是否真的过拟合，见下表第一行的前提）。训练–测试差距用 eval 模式（Dropout 关闭）下整个训练集的准确率减去测试准确率：
-]], ctx.epochs, vall, vn, vmean, tall, tn, tmean,
+  笔记："加入Dropout或L2正则化防止过拟合"。笔记的小网络（h = 64）在全部训练数据上训练 %d 轮，后一半轮次里验证损失的斜率在 %d 个种子中有 %d 个为负（均值 %s 每轮），训练损失的斜率 %d 个中 %d 个为负（均值 %s）。%s所以这里换成一个更可能过拟合的设置：`784 → 256 → 256 → 10` ReLU，Adam lr 1e-3，只用 %d 张训练图（它是否真的过拟合，见下表第一行的前提）。训练–测试差距用评估模式（Dropout 关闭）下整个训练集的准确率减去测试准确率：
+]], ctx.epochs, vall, vn, vall > 0 and ("%+.4f"):format(vmean) or "–", tall, tn, tall > 0 and ("%+.4f"):format(tmean) or "–",
   (vall > 0 and vn == vall) and "验证损失在每个种子里都还在下降，看不到过拟合的迹象，正则化在那里没有东西可防。"
     or "验证损失不是在每个种子里都还在下降，这里不下过拟合与否的结论。",
   #ctx.reg_train)
-lab.table(runs.regularization, { metrics = { "test_acc", "train_eval_acc", "gap" } })
-lab.chart(runs.regularization, { y = "gap", title = "正则化：训练–测试差距（每个 epoch，百分点）" })
+lab.table(runs.regularization, { compare = "valid_acc", metrics = { "test_acc", "valid_acc", "train_eval_acc", "gap" } })
+lab.chart(runs.regularization, { y = "gap", title = "正则化：训练–测试差距（每轮，百分点）" })
 verdict_table "regularization"
 
 ---------------------------------------------------------------------------
@@ -436,5 +437,5 @@ do
   lab.md("笔记原话的 %d 项检验：%s。本文自己的 %d 条推论：%s。（一句笔记原话可能拆成几项检验，例如两种比法各判一次。）",
     #notes, counts(notes), #own, counts(own))
   claims.render(verdicts)
-  claims.note(#verdicts)
+  claims.note(verdicts)
 end

@@ -26,7 +26,7 @@ claims.words = {
     if v.detectable == math.huge then return "**无法判断**（种子间无波动：这些种子检不出任何差别）" end
     if v.detectable == 0 then return "**无法判断**（种子间无波动：任何差别都会显现）" end
     if v.detectable and v.detectable > 0 then
-      return ("**无法判断**（这些种子能检出的最小差别约 %.2g %s）"):format(v.detectable, unit)
+      return ("**无法判断**（这些种子能检出的最小差别约 %.2g%s）"):format(v.detectable, unit ~= "" and " " .. unit or "")
     end
     return "**无法判断**"
   end,
@@ -132,7 +132,7 @@ local function oscillation_claim(runs, c, a, b, expect, names)
   c.result = judge(xs, ys, expect, { skewed = true })
   c.unit = "个百分点"
   c.evidence = function(v)
-    local text = ("验证准确率逐 epoch 下降的总和：%s %s 个百分点，%s %s 个百分点；%s"):format(names[1], mean_text(xs),
+    local text = ("验证准确率逐轮下降的总和：%s %s 个百分点，%s %s 个百分点；%s"):format(names[1], mean_text(xs),
       names[2], mean_text(ys), delta_text(v, "个百分点"))
     if da + db > 0 then text = text .. ("；发散的种子（%s %d 个，%s %d 个）按最大的震荡计"):format(names[1], da, names[2], db) end
     return text
@@ -276,7 +276,7 @@ function claims.batch_views(runs, ctx)
          setup.at_epochs(runs, function(p) return setup.batch_epochs(ctx, p.batch_size, "steps") end)
 end
 
-local DESIGNS = { { "epochs", "同样的 epoch 数" }, { "steps", "同样的更新次数" } }
+local DESIGNS = { { "epochs", "同样的轮数" }, { "steps", "同样的更新次数" } }
 
 --- §3.4 批次大小 (the batch × learning-rate grid), both designs. r.batch_views
 --- = { epochs = runs, steps = runs } (claims.batch_views).
@@ -292,7 +292,7 @@ function claims.batch(r)
   end
   local eq = views.epochs
   out[#out + 1] = oscillation_claim(r.oscillation_epochs or eq, { quote = "较大的批次（如128）可稳定梯度，但需降低学习率。",
-    tested = ("\"可稳定梯度\"：lr 0.1 时 batch 128 的验证准确率曲线比 batch 32 震荡更小（同样的 epoch 数，%d 个种子，秩检验）"):format(
+    tested = ("\"可稳定梯度\"：lr 0.1 时 batch 128 的验证准确率曲线比 batch 32 震荡更小（同样的轮数，%d 个种子，秩检验）"):format(
       #(r.oscillation_epochs or eq).seeds) },
     { batch_size = 128, lr = 0.1 }, { batch_size = 32, lr = 0.1 }, "lower", { "batch 128", "batch 32" })
   for _, d in ipairs(DESIGNS) do
@@ -327,9 +327,9 @@ function claims.batch(r)
   end
   for _, d in ipairs(DESIGNS) do
     out[#out + 1] = compare_claim(views[d[1]], { quote = "过大的批次可能导致内存不足或泛化能力下降。",
-      tested = ("（%s）\"泛化能力下降\"：lr 0.1 时 batch 128 的训练–测试差距（训练准确率在 eval 模式下对整个训练集测）大于 batch 32；\"内存不足\"未检验：batch 128 的输入只有 %.1f MB"):format(
+      tested = ("（%s）\"泛化能力下降\"：lr 0.1 时 batch 128 的训练–测试差距（训练准确率在评估模式下对整个训练集测）大于 batch 32；\"内存不足\"未检验：batch 128 的输入只有 %.1f MB"):format(
         d[2], 128 * 784 * 4 / 2 ^ 20) },
-      { batch_size = 128, lr = 0.1 }, { batch_size = 32, lr = 0.1 }, "higher", { "batch 128", "batch 32" }, { metric = "gap" })
+      { batch_size = 128, lr = 0.1 }, { batch_size = 32, lr = 0.1 }, "higher", { "batch 128", "batch 32" }, { metric = "gap_eval" })
   end
   -- The notes' learning-rate and batch tables carry the same three numbers.
   -- Here both are columns of one grid (equal epochs): lr 0.1/0.01/0.001 at
@@ -356,7 +356,7 @@ function claims.batch(r)
   for _, v in ipairs(results) do if v.verdict == "contradicted" then worst = v end end
   out[#out + 1] = { derived = true, unit = "个百分点", result = worst or { verdict = "not_tested", reason = "没有可比的两组" },
     quote = "笔记的学习率表与批次表数字完全相同（86.49 / 86.9 / 86.91），即两组实验结果相同",
-    tested = ("两张表对应的两组设置在 ±%g 个百分点内等价（同样的 epoch 数）。两表的基线本是同一组设置（lr 0.01、batch 32），笔记却一处写 86.9、一处写 86.49：至少有一张是抄的"):format(
+    tested = ("两张表对应的两组设置在 ±%g 个百分点内等价（同样的轮数）。笔记没有写文件 03 的设置；若按笔记第二节的代码推测两表的基线都是 lr 0.01、batch 32，那么同一组设置一处写 86.9、一处写 86.49，至少有一张是抄的"):format(
       claims.margins.limited),
     evidence = function(v) return ("实测：%s。判定取最不利的一对：%s"):format(table.concat(parts, "；"), delta_text(v, "个百分点")) end }
   return out
@@ -436,12 +436,12 @@ function claims.regularization(r)
   local premise = judge(sl, zeros, "higher")
   out[#out + 1] = { derived = true, unit = "", result = premise,
     quote = "（前提）这个设置会过拟合：训练后半程验证损失在上升",
-    tested = "每个种子后一半 epoch 的验证损失的最小二乘斜率大于 0",
-    evidence = function(v) return ("斜率 %s 每个 epoch；%s"):format(mean_text(sl):gsub("^", ""), delta_text(v, "")) end }
+    tested = "每个种子后一半轮次的验证损失的最小二乘斜率大于 0",
+    evidence = function(v) return ("斜率 %s 每轮；%s"):format(mean_text(sl):gsub("^", ""), delta_text(v, "")) end }
   for _, reg in ipairs { "Dropout 0.5", "L2 1e-3" } do
     out[#out + 1] = compare_claim(runs, { quote = "加入Dropout或L2正则化防止过拟合。",
-      tested = ("%s：训练–测试差距（eval 模式下的训练准确率 − 测试准确率）变小"):format(reg) },
-      reg, "无正则化", "lower", { reg, "无正则化" }, { metric = "gap" })
+      tested = ("%s：训练–测试差距（评估模式下的训练准确率 − 测试准确率）变小"):format(reg) },
+      reg, "无正则化", "lower", { reg, "无正则化" }, { metric = "gap_eval" })
     out[#out + 1] = compare_claim(runs, { quote = "加入Dropout或L2正则化防止过拟合。",
       tested = ("%s：测试准确率提高"):format(reg) },
       reg, "无正则化", "higher", { reg, "无正则化" })
@@ -468,6 +468,9 @@ function claims.finish(list)
   local results = {}
   for _, c in ipairs(list) do results[#results + 1] = c.result end
   stats.correct_family(results)
+  -- the family Holm corrected: the verdicts with a p (untested ones are not in it)
+  list.family = 0
+  for _, r in ipairs(results) do if r.p_adjusted ~= nil then list.family = list.family + 1 end end
   for _, c in ipairs(list) do
     if type(c.evidence) == "function" then c.evidence = c.evidence(c.result) end
     c.verdict = c.result.verdict
@@ -515,13 +518,24 @@ function claims.render(list)
   end
 end
 
---- claims.note(n [, { valid = false }]): the footnote on how the n verdicts
---- of a report were judged (valid = false: the report has no validation split).
-function claims.note(n, opts)
-  lab.md("_判定：每条说法都按种子配对检验（同一个种子在每组设置里初始权重和数据顺序相同）；本报告的 %d 条判定算作一个族，用 Holm 方法校正，"
+--- claims.family_size(list) -> how many verdicts of a finished list
+--- (claims.finish) the Holm correction counted: the tested ones.
+function claims.family_size(list)
+  if not list.family then error("claims.family_size: the list is not finished (claims.finish)", 2) end
+  return list.family
+end
+
+--- claims.note(list [, { valid = false }]): the footnote on how the verdicts
+--- of a finished list were judged, with the size of the family Holm
+--- corrected (the untested claims are not in it); valid = false: the report
+--- has no validation split.
+function claims.note(list, opts)
+  local family, untested = claims.family_size(list), #list - claims.family_size(list)
+  lab.md("_判定：每条说法都按种子配对检验（同一个种子在每组设置里初始权重和数据顺序相同）；本报告做了检验的 %d 条判定算作一个族%s，用 Holm 方法校正，"
     .. "校正后不再显著的记为无法判断。\"等价\"只来自等价检验（TOST）和写明的界限；没有检出差别时写无法判断，并给出这些种子能检出的最小差别（80%% 把握）。"
     .. (opts and opts.valid == false and "这个实验没有验证集：表里的\"最佳\"是在测试集上挑的，与最佳的比较因此对所有配对做了 Holm 校正。_"
-        or "最好的设置都在验证集上挑，测试集只用来报告。_"), n)
+        or "最好的设置都在验证集上挑，测试集只用来报告。_"), family,
+    untested > 0 and ("（另有 %d 条未检验，不计入）"):format(untested) or "")
 end
 
 --- claims.show(list): finish the list (one family: call it once per report,
@@ -529,7 +543,7 @@ end
 function claims.show(list)
   claims.finish(list)
   claims.render(list)
-  claims.note(#list)
+  claims.note(list)
 end
 
 --- claims.verdict_text(c) -> the claim's verdict in words (after finish).

@@ -300,6 +300,9 @@ local CURL_ERRORS = {
   [60] = "the server's certificate was not accepted",
 }
 
+-- (the report says these in its own language: nnlab.notebook.report)
+M.curl_errors = CURL_ERRORS
+
 local function env_lookup(opts)
   local env = opts.env
   if type(env) == "function" then return env end

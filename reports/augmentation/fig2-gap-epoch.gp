@@ -1,10 +1,10 @@
-# 训练–测试差距（百分点，每个 epoch）：nnlab 由 fig2-gap-epoch.dat 画出；在本文件夹里运行 `gnuplot fig2-gap-epoch.gp` 可以重画。
+# 训练–测试差距（百分点，每轮）：nnlab 由 fig2-gap-epoch.dat 画出；在本文件夹里运行 `gnuplot fig2-gap-epoch.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig2-gap-epoch.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
-set title '训练–测试差距（百分点，每个 epoch）' font 'WenQuanYi Zen Hei,15'
+set title '训练–测试差距（百分点，每轮）' font 'WenQuanYi Zen Hei,15'
 set xlabel '轮次'
-set ylabel '训练–测试差距（pp）'
+set ylabel '训练–测试差距（评估模式）（pp）'
 set grid
 set key top left box opaque
 set style fill transparent solid 0.18 noborder

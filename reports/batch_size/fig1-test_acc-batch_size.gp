@@ -1,8 +1,8 @@
-# 同样的 epoch 数：最终测试准确率与批次大小（每条线一个学习率）：nnlab 由 fig1-test_acc-batch_size.dat 画出；在本文件夹里运行 `gnuplot fig1-test_acc-batch_size.gp` 可以重画。
+# 同样的轮数：最终测试准确率与批次大小（每条线一个学习率）：nnlab 由 fig1-test_acc-batch_size.dat 画出；在本文件夹里运行 `gnuplot fig1-test_acc-batch_size.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig1-test_acc-batch_size.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
-set title '同样的 epoch 数：最终测试准确率与批次大小（每条线一个学习率）' font 'WenQuanYi Zen Hei,15'
+set title '同样的轮数：最终测试准确率与批次大小（每条线一个学习率）' font 'WenQuanYi Zen Hei,15'
 set xlabel 'batch_size'
 set ylabel '测试准确率（%）'
 set grid

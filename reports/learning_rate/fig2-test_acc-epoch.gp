@@ -1,8 +1,8 @@
-# SGD：每个 epoch 的测试准确率：nnlab 由 fig2-test_acc-epoch.dat 画出；在本文件夹里运行 `gnuplot fig2-test_acc-epoch.gp` 可以重画。
+# SGD：每轮的测试准确率：nnlab 由 fig2-test_acc-epoch.dat 画出；在本文件夹里运行 `gnuplot fig2-test_acc-epoch.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig2-test_acc-epoch.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
-set title 'SGD：每个 epoch 的测试准确率' font 'WenQuanYi Zen Hei,15'
+set title 'SGD：每轮的测试准确率' font 'WenQuanYi Zen Hei,15'
 set xlabel '轮次'
 set ylabel '测试准确率（%）'
 set grid

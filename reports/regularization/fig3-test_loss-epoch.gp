@@ -1,8 +1,8 @@
-# 每个 epoch 的测试损失：nnlab 由 fig3-test_loss-epoch.dat 画出；在本文件夹里运行 `gnuplot fig3-test_loss-epoch.gp` 可以重画。
+# 每轮的测试损失：nnlab 由 fig3-test_loss-epoch.dat 画出；在本文件夹里运行 `gnuplot fig3-test_loss-epoch.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig3-test_loss-epoch.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
-set title '每个 epoch 的测试损失' font 'WenQuanYi Zen Hei,15'
+set title '每轮的测试损失' font 'WenQuanYi Zen Hei,15'
 set xlabel '轮次'
 set ylabel '测试损失'
 set grid

@@ -1,8 +1,8 @@
-# 无正则化：训练集（eval 模式）与测试集的准确率：nnlab 由 fig4-train_eval_acc-test_acc-epoch.dat 画出；在本文件夹里运行 `gnuplot fig4-train_eval_acc-test_acc-epoch.gp` 可以重画。
+# 无正则化：训练集（评估模式）与测试集的准确率：nnlab 由 fig4-train_eval_acc-test_acc-epoch.dat 画出；在本文件夹里运行 `gnuplot fig4-train_eval_acc-test_acc-epoch.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig4-train_eval_acc-test_acc-epoch.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
-set title '无正则化：训练集（eval 模式）与测试集的准确率' font 'WenQuanYi Zen Hei,15'
+set title '无正则化：训练集（评估模式）与测试集的准确率' font 'WenQuanYi Zen Hei,15'
 set xlabel '轮次'
 set ylabel '%'
 set grid

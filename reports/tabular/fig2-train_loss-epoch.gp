@@ -1,8 +1,8 @@
-# 训练损失（每个 epoch，5 个种子的均值 ± 标准差）：nnlab 由 fig2-train_loss-epoch.dat 画出；在本文件夹里运行 `gnuplot fig2-train_loss-epoch.gp` 可以重画。
+# 训练损失（每轮，5 个种子的均值 ± 标准差）：nnlab 由 fig2-train_loss-epoch.dat 画出；在本文件夹里运行 `gnuplot fig2-train_loss-epoch.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig2-train_loss-epoch.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
-set title '训练损失（每个 epoch，5 个种子的均值 ± 标准差）' font 'WenQuanYi Zen Hei,15'
+set title '训练损失（每轮，5 个种子的均值 ± 标准差）' font 'WenQuanYi Zen Hei,15'
 set xlabel '轮次'
 set ylabel '训练损失'
 set grid

@@ -1,8 +1,8 @@
-# 测试准确率（每个 epoch，5 个种子的均值 ± 标准差）：nnlab 由 fig3-test_acc-epoch.dat 画出；在本文件夹里运行 `gnuplot fig3-test_acc-epoch.gp` 可以重画。
+# 测试准确率（每轮，5 个种子的均值 ± 标准差）：nnlab 由 fig3-test_acc-epoch.dat 画出；在本文件夹里运行 `gnuplot fig3-test_acc-epoch.gp` 可以重画。
 if (!exists("outfile")) outfile = 'fig3-test_acc-epoch.png'
 set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
-set title '测试准确率（每个 epoch，5 个种子的均值 ± 标准差）' font 'WenQuanYi Zen Hei,15'
+set title '测试准确率（每轮，5 个种子的均值 ± 标准差）' font 'WenQuanYi Zen Hei,15'
 set xlabel '轮次'
 set ylabel '测试准确率（%）'
 set grid

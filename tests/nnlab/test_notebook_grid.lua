@@ -33,7 +33,7 @@ T.case("a grid table: rows lr, columns hidden, the best cell in bold, the best r
 end)
 
 T.case("eval_train: training accuracy in eval mode and the gap in percentage points, in table and CSV", function()
-  T.contains(md, "| hidden | lr | test accuracy | train accuracy (eval) | train–test gap |", "gap table header")
+  T.contains(md, "| hidden | lr | test accuracy | train accuracy (eval) | train–test gap (eval) |", "gap table header: its kind")
   T.truthy(md:find("| 8 | 0.05 | [%d.]+ ± [%d.]+ %% | [%d.]+ ± [%d.]+ %% | %-?[%d.]+ ± [%d.]+ pp |"), "gap row")
   T.contains(md, "accuracy on the training set (eval mode", "gap caption says how it was measured")
   local csv = H.lines(dir .. "/reports/grid/results.csv")
@@ -50,6 +50,62 @@ T.case("a chart's `where` keeps only the matching variations, named by what vari
   T.contains(T.read(dir .. "/reports/grid/fig2-test_acc-hidden.gp"), "test accuracy (mean ± std over 2 seeds)",
              "where: one line against hidden")
   H.expect_png(dir .. "/reports/grid/fig1-gap-epoch.png", 5000)
+end)
+
+-- A sweep with a validation split whose variations measured the training set
+-- in eval mode or not: a gap column is one kind for every row, the grid picks
+-- its best on validation when told, and the files hold the validation metrics.
+T.write(dir .. "/valid_grid.lua", [[
+local lab = require "nnlab"
+lab.title "valid grid" lab.language "en"
+local full = lab.data.load("fashion-mnist", { subset = 700 })
+local train, valid = full:split(100, { seed = 1 })
+local test = lab.data.load("fashion-mnist", { train = false, subset = 200 })
+local runs = lab.sweep { seeds = 2, epochs = 1, batch_size = 50, train = train, valid = valid, test = test,
+  variations = { { hidden = 8, lr = 0.05, eval_train = true }, { hidden = 16, lr = 0.05 },
+                 { hidden = 8, lr = 0.2, eval_train = true }, { hidden = 16, lr = 0.2 } },
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(784, p.hidden), lab.nn.ReLU(), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(p, params) return lab.optim.SGD(params, { lr = p.lr }) end }
+lab.table(runs, { metrics = { "test_acc", "gap", "gap_eval" }, compare = "test_acc" })
+local grid = lab.sweep { name = "grid", vary = { hidden = { 8, 16 }, lr = { 0.05, 0.2 } }, seeds = 2, epochs = 1,
+  batch_size = 50, train = train, valid = valid, test = test,
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(784, p.hidden), lab.nn.ReLU(), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(p, params) return lab.optim.SGD(params, { lr = p.lr }) end }
+lab.table(grid, { rows = "lr", columns = "hidden", compare = "valid_acc" })
+]])
+local valid_out, valid_status = T.nnlab_run({ "run", dir .. "/valid_grid.lua", "--out", dir .. "/valid" },
+                                            { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+local valid_md = T.read(dir .. "/valid/valid_grid.md") or ""
+
+T.case("a gap column over variations with and without eval_train shows one kind of gap, and says which", function()
+  T.eq(valid_status, 0, "status\n" .. valid_out)
+  T.contains(valid_md, "| train–test gap (running) | train–test gap (eval) |", "one column per kind")
+  T.contains(valid_md, "Train–test gap (running): the running training accuracy", "the running kind's caption")
+  T.contains(valid_md, "Train–test gap (eval): accuracy on the training set", "the eval kind's caption")
+  -- every row's running gap is its train_acc - test_acc (the mean over its two seeds)
+  local csv = H.lines(dir .. "/valid/valid_grid/results.csv")
+  local sums, rows = {}, 0
+  for i = 2, #csv do
+    local hidden, lr, train_acc, test_acc =
+      csv[i]:match('^eval_train × hidden × lr,"[^"]*",[^,]*,([^,]*),([^,]*),[^,]*,[^,]*,[^,]*,([^,]*),[^,]*,([^,]*),')
+    if hidden then
+      local key = hidden .. " | " .. lr
+      sums[key] = (sums[key] or 0) + (tonumber(train_acc) - tonumber(test_acc)) / 2
+    end
+  end
+  for key, gap in pairs(sums) do
+    local shown = valid_md:match("\n| [^|]* | " .. key:gsub("%.", "%%.") .. " | [^|]* | (%-?[%d.]+) ± ")
+    T.eq(shown, ("%.2f"):format(gap), key .. ": the running gap")
+    rows = rows + 1
+  end
+  T.eq(rows, 4, "rows checked")
+end)
+
+T.case("a grid picks its best by compare (valid_acc) and says so; the files hold the validation metrics", function()
+  T.contains(valid_md, "the best is picked by validation accuracy, not by the values shown", "the grid's caption")
+  local csv = H.lines(dir .. "/valid/valid_grid/results.csv")
+  T.truthy(csv[1]:find(",train_eval_loss,train_eval_acc,valid_loss,valid_acc,diverged$"), "CSV header: " .. csv[1])
+  T.truthy(T.read(dir .. "/valid/valid_grid/results.json"):find('"valid_acc": [%d.]+'), "valid_acc in results.json")
 end)
 
 -- argument errors at the user's level

@@ -151,14 +151,18 @@ lab.table(runs, { rows = "hidden", columns = "lr" }) --<
 ]], "lab.table: rows and columns: 'a' and 'b' have the same hidden and lr, and a cell holds one variation")
 end)
 
-T.case("a grid table refuses the options of a list table, which it would ignore", function()
+T.case("a grid table refuses the options of a list table, which it would ignore, and a compare never measured", function()
   local grid = [[
 local runs = lab.sweep { vary = { hidden = { 4, 8 }, lr = { 0.1, 0.2 } }, seeds = 1, epochs = 1, batch_size = 50,
   train = train, test = test, model = model, optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
 ]]
+  expect_error("grid_metrics", grid .. [[
+lab.table(runs, { rows = "hidden", columns = "lr", metrics = { "test_loss" } }) --<
+]], "lab.table: metrics goes with a list table; a grid (rows and columns) shows one metric = ...")
+  -- compare picks a grid's best (valid_acc: on a validation split), so it must have been measured
   expect_error("grid_compare", grid .. [[
-lab.table(runs, { rows = "hidden", columns = "lr", compare = "test_loss" }) --<
-]], "lab.table: compare goes with a list table; a grid (rows and columns) shows one metric = ...")
+lab.table(runs, { rows = "hidden", columns = "lr", compare = "valid_acc" }) --<
+]], "lab.table: compare: no variation of these runs has a value of valid_acc")
   expect_error("grid_top", grid .. [[
 lab.table(runs, { rows = "hidden", columns = "lr", top = 1 }) --<
 ]], "lab.table: top goes with a list table")

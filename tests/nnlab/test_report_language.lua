@@ -111,6 +111,18 @@ T.case("every key is in both catalogues, with the same format specifiers", funct
   T.eq(words.specifiers("%d%% and %.1f s, %s"), "%d%.1f%s", "specifiers leave %% out")
 end)
 
+T.case("the Chinese catalogue: no English word outside code", function()
+  for key, text in pairs(words.catalogues.zh) do
+    local filled = text:gsub("%%%%", "%%"):gsub("%%[-+ #0]*%d*%.?%d*[dfgxs]", "1")
+    local found = english_words((filled:gsub("_", " ")))
+    for i = #found, 1, -1 do
+      -- names: nnlab's own Normalize, curl's protocols
+      if ({ HTTP = true, TLS = true, Normalize = true })[found[i]] then table.remove(found, i) end
+    end
+    T.eq(#found, 0, key .. ": English words " .. table.concat(found, ", ") .. " in " .. text)
+  end
+end)
+
 T.case("verdict words: vs-best cells and claims in both languages", function()
   words.set("en")
   T.eq(words.versus_best({ code = "differs", p = 0.004, p_adjusted = 0.01 }, "%"), "differs (p_adj = 0.01)", "en differs")

@@ -456,9 +456,11 @@ local TABLE_OPTIONS = { metrics = options.optional "table", compare = options.op
 --- as mean ± std over seeds, and whether it differs from the best by more than noise.
 --- Beyond `top` variations (default 20; false: all), only the best `top` by the
 --- compared metric, best first, and a line saying where the rest are.
---- lab.table(runs, { rows = k1, columns = k2 [, metric = "test_acc"] }): for a
---- sweep over two keys, a grid: one row per value of k1, one column per value
---- of k2, each cell the final metric; the best in bold and the best k1 per k2.
+--- lab.table(runs, { rows = k1, columns = k2 [, metric = "test_acc", compare = metric] }):
+--- for a sweep over two keys, a grid: one row per value of k1, one column per
+--- value of k2, each cell the final metric; the best by compare (valid_acc:
+--- picked on a validation split, test accuracy shown) in bold and the best
+--- k1 per k2, the caption saying which metric picked them.
 function notebook.table(runs, opts)
   local label = type(opts) == "table" and rawget(opts, "label") or nil
   local from_history
@@ -497,7 +499,7 @@ function notebook.table(runs, opts)
   end
   local grid = opts.rows ~= nil or opts.columns ~= nil
   if grid then
-    for _, list_only in ipairs { "metrics", "compare", "top" } do
+    for _, list_only in ipairs { "metrics", "top" } do
       if opts[list_only] ~= nil then
         raise("lab.table: %s goes with a list table; a grid (rows and columns) shows one metric = ...", list_only)
       end
@@ -516,8 +518,9 @@ function notebook.table(runs, opts)
     end
     check_grid_cells(runs, opts.rows, opts.columns)
     check_metric("lab.table: metric", opts.metric or "test_acc", runs)
-    if runs_lib.metrics[opts.metric or "test_acc"].no_best then
-      raise("lab.table: metric: %s is a setting, not a result, and a grid marks the best by its metric", opts.metric)
+    if not opts.compare and runs_lib.metrics[opts.metric or "test_acc"].no_best then
+      raise("lab.table: metric: %s is a setting, not a result, and a grid marks the best by its metric " ..
+            "(or by compare = ...)", opts.metric)
     end
   elseif opts.metric ~= nil then
     raise("lab.table: metric goes with rows and columns (a grid); a list table takes metrics = { ... }")

@@ -89,6 +89,39 @@ local function place_text(where)
   if dir then return W("place_system", md_code(dir)) end
   return md_code(where)
 end
+-- What nnlab.datasets says of a download that did not happen (the "download
+-- ..." of a fallback reason), in the report's language: "disabled (SETTING)",
+-- or "failed: " and a failure per mirror ("URL: meaning [curl's words]",
+-- joined by "; "), and a remark when the failure was remembered. The URL,
+-- the setting and curl's own words go in as code, as they were said.
+local CURL_CODES = {}
+for code, meaning in pairs(require("nnlab.datasets").curl_errors) do CURL_CODES[meaning] = code end
+local function failure_text(failure)
+  local url, rest = failure:match("^(%S+): (.+)$")
+  if not url then return md_text(failure) end
+  local meaning, detail = rest:match("^(.-) %[(.*)%]$")
+  meaning = meaning or rest
+  local status = meaning:match("^curl exited with status (%-?%d+)$")
+  local said = CURL_CODES[meaning] and W("curl_" .. CURL_CODES[meaning]) or status and W("curl_status", status)
+               or md_text(meaning)
+  return W("download_failure", md_code(url), said) .. (detail and " " .. md_code(detail) or "")
+end
+local function download_text(said)
+  local before = said:match("^(.-) %(failed earlier; not retried in this run%)$")
+  local text
+  local setting = (before or said):match("^disabled %((.+)%)$")
+  local failures = (before or said):match("^failed: (.+)$")
+  if setting then text = W("download_disabled", md_code(setting))
+  elseif failures then
+    local parts = {}
+    for failure in (failures .. "; "):gmatch("(.-); ") do parts[#parts + 1] = failure_text(failure) end
+    text = W("download_failed", table.concat(parts, W("sep_group")))
+  else
+    return md_text(said)
+  end
+  return before and text .. W("download_remembered") or text
+end
+
 local REASONS = {
   { "^found in (.+)$", "reason_found", place_text },
   { "^the folder (.-) %(given explicitly%)$", "reason_given", md_code },
@@ -97,7 +130,7 @@ local REASONS = {
   { "^read from the CSV file (.+)$", "reason_csv", md_code },
   { "^generated in Lua %(data%.generate, seed (%-?%d+)%)$", "reason_generated", md_text },
   { "^built from Lua values %(data%.TensorDataset%)$", "reason_values" },
-  { "^(%S+) is not available %(download (.*)%)$", "unavailable_download", md_code, md_text },
+  { "^(%S+) is not available %(download (.*)%)$", "unavailable_download", md_code, download_text },
   { "^(%S+) is not available$", "unavailable", md_code },
 }
 local function reason_text(reason)
@@ -253,6 +286,17 @@ local function normalize_text(r)
   return W("normalized", scaled, value_text(n.mean), value_text(n.std))
 end
 
+-- A sweep's transforms as nnlab.data describes them ("RandomShift(2),
+-- Normalize(4 values)"), the words among them in the report's language.
+local function transform_text(text)
+  local parts = {}
+  for part in (text .. ", "):gmatch("(.-), ") do
+    local n = part:match("^Normalize%((%d+) values%)$")
+    parts[#parts + 1] = n and W("normalize_values", n) or md_text(part)
+  end
+  return table.concat(parts, ", ")
+end
+
 -- The header's row for a sweep: what it varies, seeds, epochs, batch size,
 -- and the first variation's model, optimizer, loss, schedule and inputs.
 local function sweep_row(r)
@@ -270,7 +314,7 @@ local function sweep_row(r)
     first[#first + 1] = lr and W("schedule", lr)
   end
   first[#first + 1] = normalize_text(r)
-  if v.transform_text then first[#first + 1] = W("transforms", md_text(v.transform_text)) end
+  if v.transform_text then first[#first + 1] = W("transforms", transform_text(v.transform_text)) end
   local varied = varied_text(r)
   return { W("sweep", md_text(r.name)),
     W("sweep_value", varied and varied .. W("sep_group") or "",
@@ -391,8 +435,11 @@ end
 -- name: the report's, for the link to its results.csv.
 local function table_block(block, name)
   local r, opts = block.runs, block.options
-  local metrics = opts.metrics or DEFAULT_METRICS
-  local against = opts.compare or metrics[1]
+  -- a column of "gap" shows one kind for every row (runs:gap_metric)
+  local function one_kind(m) return m == "gap" and r:gap_metric() or m end
+  local metrics = {}
+  for i, m in ipairs(opts.metrics or DEFAULT_METRICS) do metrics[i] = one_kind(m) end
+  local against = one_kind(opts.compare or metrics[1])
   local labelled = #r.keys == 0
   for _, v in ipairs(r.variations) do labelled = labelled or v.labelled end
   local head = {}
@@ -473,11 +520,12 @@ local function table_block(block, name)
     caption = W("top_rows", top, #r.variations, metric_label(against), #r.variations - top,
                 ("[results.csv](%s)"):format(escape.md_link(name .. "/results.csv"))) .. "\n\n" .. caption
   end
+  -- each kind of gap shown says what it is, once
+  local said = {}
   for _, m in ipairs(metrics) do
-    if m == "gap" then
-      local first = r.variations[1].seeds[1]
-      local last = first and first.history[#first.history] or {}
-      caption = caption .. W(last.train_eval_acc and "gap_eval" or "gap_running")
+    if (m == "gap_eval" or m == "gap_running") and not said[m] then
+      said[m] = true
+      caption = caption .. W(m)
     end
   end
   return markdown_table(head, rows) .. "\n\n" .. caption
@@ -518,14 +566,19 @@ end
 -- best cell in bold, then the best row value for each column.
 local function grid_block(block)
   local r, opts = block.runs, block.options
-  local metric, row_key, col_key = opts.metric or "test_acc", opts.rows, opts.columns
+  local function one_kind(m) return m == "gap" and r:gap_metric() or m end
+  local metric, row_key, col_key = one_kind(opts.metric or "test_acc"), opts.rows, opts.columns
+  -- the best cell, and the best row per column, by compare (a validation
+  -- metric, say), which may not be the metric shown
+  local compare = one_kind(opts.compare or metric)
   local row_values, col_values = r:values(row_key), r:values(col_key)
   local function cell_key(row_value, col_value) return value_text(row_value) .. "\0" .. value_text(col_value) end
-  local cells, best = {}, r:best(metric)
+  local cells, by, best = {}, {}, r:best(compare)
   for _, row in ipairs(r:summary(metric)) do
     local params = row.variation.params
     cells[cell_key(params[row_key], params[col_key])] = row
   end
+  for _, row in ipairs(r:summary(compare)) do by[row.variation] = row end
   local head = { ("%s \\ %s"):format(md_text(row_key), md_text(col_key)) }
   for _, c in ipairs(col_values) do head[#head + 1] = ("%s = %s"):format(md_text(col_key), value_md(c)) end
   local rows = {}
@@ -542,15 +595,24 @@ local function grid_block(block)
   local per_column = {}
   for _, cv in ipairs(col_values) do
     local column = {}
-    for _, rv in ipairs(row_values) do column[#column + 1] = cells[cell_key(rv, cv)] end
-    local pick = runs_lib.best_row(column, metric)
+    for _, rv in ipairs(row_values) do
+      local cell = cells[cell_key(rv, cv)]
+      column[#column + 1] = cell and by[cell.variation]
+    end
+    local pick = runs_lib.best_row(column, compare)
     local pick_text = pick and value_md(pick.variation.params[row_key]) or "–"
     per_column[#per_column + 1] = ("%s = %s → %s = %s"):format(md_text(col_key), value_md(cv), md_text(row_key),
                                                               pick_text)
   end
   local label = metric_label(metric):gsub("^%l", string.upper)
-  local caption = W("grid_caption", label, epochs_text(r), over_seeds(r),
-                    md_text(row_key), md_text(col_key), table.concat(per_column, W("sep_group")))
+  local caption
+  if compare ~= metric then
+    caption = W("grid_caption_by", label, epochs_text(r), over_seeds(r), metric_label(compare),
+                md_text(row_key), md_text(col_key), table.concat(per_column, W("sep_group")))
+  else
+    caption = W("grid_caption", label, epochs_text(r), over_seeds(r),
+                md_text(row_key), md_text(col_key), table.concat(per_column, W("sep_group")))
+  end
   return markdown_table(head, rows) .. "\n\n" .. caption
 end
 
@@ -756,10 +818,13 @@ local function chart_spec(block, number)
   local r, opts = block.runs, block.options
   local ys, x = opts.y or "test_acc", opts.x or "epoch"
   if type(ys) ~= "table" then ys = { ys } end
+  local names = ys -- the file is named by what was asked for
+  ys = {}
+  for i, y in ipairs(names) do ys[i] = y == "gap" and r:gap_metric(opts.where) or y end
   local info = runs_lib.metrics[ys[1]] -- lab.chart checked that the metrics share a unit or quantity
   local labels = {}
   for i, y in ipairs(ys) do labels[i] = metric_label(y) end
-  local c = { file = ("fig%d-%s-%s"):format(number, table.concat(ys, "-"), escape.file_name(x)), series = {},
+  local c = { file = ("fig%d-%s-%s"):format(number, table.concat(names, "-"), escape.file_name(x)), series = {},
               metrics_label = table.concat(labels, W("sep_group")),
               key = info.higher_is_better and "bottom right" or "top right", percent = info.unit == "%" }
   if #ys == 1 then
@@ -804,25 +869,31 @@ local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
 -- once, as tables or as text.
 local function results(record)
   local keys = union(record.sweeps, "keys")
-  -- train_eval_* columns only when a sweep measured them (eval_train = true)
-  local row_metrics = ROW_METRICS
+  -- train_eval_* columns only when a sweep measured them (eval_train = true),
+  -- valid_* only when one had a validation split (valid = ...)
+  local eval_train, valid = false, false
   for _, r in ipairs(record.sweeps) do
     for _, v in ipairs(r.variations) do
       local first = v.seeds[1] and v.seeds[1].history[1]
-      if first and first.train_eval_acc and row_metrics == ROW_METRICS then
-        row_metrics = { "train_loss", "train_acc", "test_loss", "test_acc", "lr", "train_eval_loss", "train_eval_acc" }
-      end
+      eval_train = eval_train or (first and first.train_eval_acc) ~= nil
+      valid = valid or (first and first.valid_acc) ~= nil
     end
+  end
+  local row_metrics = table.move(ROW_METRICS, 1, #ROW_METRICS, 1, {})
+  if eval_train then
+    row_metrics[#row_metrics + 1] = "train_eval_loss"
+    row_metrics[#row_metrics + 1] = "train_eval_acc"
+  end
+  if valid then
+    row_metrics[#row_metrics + 1] = "valid_loss"
+    row_metrics[#row_metrics + 1] = "valid_acc"
   end
   local head = { "sweep", "variation" }
   for _, k in ipairs(keys) do head[#head + 1] = k end
   for _, f in ipairs { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_lr" } do
     head[#head + 1] = f
   end
-  if row_metrics ~= ROW_METRICS then
-    head[#head + 1] = "train_eval_loss"
-    head[#head + 1] = "train_eval_acc"
-  end
+  for i = #ROW_METRICS + 1, #row_metrics do head[#head + 1] = row_metrics[i] end
   head[#head + 1] = "diverged"
   for i, field in ipairs(head) do head[i] = csv_field(field) end
   -- each_row(fn): fn(r, own, v, s, h) for every row, in order (own: the sweep's keys as a set)

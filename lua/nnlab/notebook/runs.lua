@@ -43,6 +43,10 @@ runs.metrics = {
   seconds = { label = "seconds per epoch", unit = "s", higher_is_better = false },
   train_eval_acc = { label = "train accuracy (eval)", unit = "%", higher_is_better = true },
   gap = { label = "train–test gap", unit = "pp", higher_is_better = false },
+  -- the gap of one kind: training accuracy in eval mode (eval_train) or the
+  -- running accuracy of the epoch's batches, each minus test accuracy
+  gap_eval = { label = "train–test gap (eval)", unit = "pp", higher_is_better = false },
+  gap_running = { label = "train–test gap (running)", unit = "pp", higher_is_better = false },
   valid_acc = { label = "validation accuracy", unit = "%", higher_is_better = true },
   valid_loss = { label = "validation loss", quantity = "loss", higher_is_better = false },
   -- the optimizer's learning rate in each epoch (history lr): a setting, not
@@ -112,12 +116,17 @@ end
 --- entry). gap is derived: train accuracy minus test accuracy in percentage
 --- points, the train accuracy measured in eval mode on the training set when
 --- the sweep set eval_train = true (train_eval_acc), else the running
---- accuracy of the epoch's batches (train_acc).
+--- accuracy of the epoch's batches (train_acc): per epoch, so variations
+--- of one sweep may differ in which (a table or chart of gap shows one
+--- kind for all: runs:gap_metric). gap_eval and gap_running are the gap of
+--- one kind each (gap_eval: nil where eval_train was off).
 function runs.value(h, metric)
   if metric == "gap" then
     local train = h.train_eval_acc or h.train_acc
     return train and h.test_acc and train - h.test_acc
   end
+  if metric == "gap_eval" then return h.train_eval_acc and h.test_acc and h.train_eval_acc - h.test_acc end
+  if metric == "gap_running" then return h.train_acc and h.test_acc and h.train_acc - h.test_acc end
   return h[metric]
 end
 
@@ -633,6 +642,25 @@ function Runs:curve(variation, metric)
     pt.mean, pt.std, pt.n = stats.mean(pt.values), stats.std(pt.values) or 0, #pt.values
   end
   return points
+end
+
+--- runs:gap_metric([where]) -> the one kind of gap that a column or chart of
+--- "gap" over these variations (runs:select(where)) shows: "gap_eval" when
+--- every seed that did not diverge measured the training set in eval mode
+--- after its last epoch, else "gap_running" (every seed has that one), so
+--- that one column never mixes the two.
+function Runs:gap_metric(where)
+  local any = false
+  for _, v in ipairs(self:select(where)) do
+    for _, s in ipairs(v.seeds) do
+      local last = s.history[#s.history]
+      if not s.diverged and last then
+        if last.train_eval_acc == nil then return "gap_running" end
+        any = true
+      end
+    end
+  end
+  return any and "gap_eval" or "gap_running"
 end
 
 function Runs:__tostring()

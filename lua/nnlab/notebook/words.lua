@@ -96,6 +96,23 @@ words.catalogues.en = {
   reason_values = "built from Lua values (data.TensorDataset)",
   unavailable = "%s is not available",
   unavailable_download = "%s is not available (download %s)",
+  -- what nnlab.datasets says of a download (the URL and curl's own words go in as code)
+  download_disabled = "disabled (%s)",
+  download_failed = "failed: %s",
+  download_failure = "%s: %s",
+  download_remembered = " (failed earlier; not retried in this run)",
+  curl_6 = "could not resolve the host (no network?)",
+  curl_7 = "could not connect to the server",
+  curl_22 = "the server answered with an HTTP error (file not there?)",
+  curl_23 = "could not write the file",
+  curl_28 = "timed out",
+  curl_35 = "TLS handshake failed",
+  curl_37 = "could not read the file (file:// URL)",
+  curl_47 = "too many redirects",
+  curl_56 = "the connection broke while receiving",
+  curl_60 = "the server's certificate was not accepted",
+  curl_status = "curl exited with status %s",
+  normalize_values = "Normalize(%s values)",
   -- metrics (by metric name; units are added where they are needed)
   metric_test_acc = "test accuracy",
   metric_train_acc = "train accuracy",
@@ -104,6 +121,8 @@ words.catalogues.en = {
   metric_seconds = "seconds per epoch",
   metric_train_eval_acc = "train accuracy (eval)",
   metric_gap = "train–test gap",
+  metric_gap_eval = "train–test gap (eval)",
+  metric_gap_running = "train–test gap (running)",
   metric_valid_acc = "validation accuracy",
   metric_valid_loss = "validation loss",
   metric_lr = "learning rate",
@@ -132,11 +151,13 @@ words.catalogues.en = {
                     "their p-values are multiplied by the number of pairs (Bonferroni over all pairs, never " ..
                     "below Holm's value)._",
   level_looks = "level %s %% at each of %d looks of the seeds on demand (Bonferroni: 5 %% over all looks)",
-  gap_eval = " _Train–test gap: accuracy on the training set (eval mode, after the last epoch) minus test " ..
-             "accuracy, in percentage points._",
-  gap_running = " _Train–test gap: the running training accuracy of the last epoch's batches minus test " ..
-                "accuracy, in percentage points._",
+  gap_eval = " _Train–test gap (eval): accuracy on the training set (eval mode, after the last epoch) minus " ..
+             "test accuracy, in percentage points; – where the training set was not measured in eval mode._",
+  gap_running = " _Train–test gap (running): the running training accuracy of the last epoch's batches minus " ..
+                "test accuracy, in percentage points, for every variation alike._",
   grid_caption = "_%s after the last epoch (%s), %s; bold: the best cell. Best %s for each %s: %s._",
+  grid_caption_by = "_%s after the last epoch (%s), %s; the best is picked by %s, not by the values shown; " ..
+                    "bold: the best cell. Best %s for each %s: %s._",
   -- versus-best cells and verdicts
   best = "**best**",
   differs = "differs (p %s)",
@@ -263,7 +284,7 @@ words.catalogues.zh = {
   param_set = "%s = %s（`--set`；默认 %s）",
   sweep = "扫描「%s」",
   axis_set_by = "（由 %s 设定）",
-  variations_listed = "列出的%s：%s",
+  variations_listed = "列出的 %s：%s",
   sweep_value = "%s%s × %s，批大小 %d；第一个变体：%s",
   sweep_value_custom = "%s%s × 最多 %s，每次都由该扫描自己的 `run(p, ctx)` 训练",
   seed_1 = "%d 个种子",
@@ -309,7 +330,23 @@ words.catalogues.zh = {
   reason_generated = "在 Lua 中生成（`data.generate`，种子 %s）",
   reason_values = "由 Lua 值构造（`data.TensorDataset`）",
   unavailable = "%s 不可用",
-  unavailable_download = "%s 不可用（下载：%s）",
+  unavailable_download = "%s 不可用（下载%s）",
+  download_disabled = "已关闭（%s）",
+  download_failed = "失败：%s",
+  download_failure = "%s：%s",
+  download_remembered = "（本次运行中早先已失败，不再重试）",
+  curl_6 = "无法解析主机名（没有网络？）",
+  curl_7 = "连不上服务器",
+  curl_22 = "服务器返回 HTTP 错误（文件不存在？）",
+  curl_23 = "无法写入文件",
+  curl_28 = "超时",
+  curl_35 = "TLS 握手失败",
+  curl_37 = "无法读取文件（`file://` 网址）",
+  curl_47 = "重定向次数过多",
+  curl_56 = "接收时连接中断",
+  curl_60 = "服务器的证书未被接受",
+  curl_status = "`curl` 以状态 %s 退出",
+  normalize_values = "Normalize（%s 个特征，各用自己的均值和标准差）",
   metric_test_acc = "测试准确率",
   metric_train_acc = "训练准确率",
   metric_test_loss = "测试损失",
@@ -317,6 +354,8 @@ words.catalogues.zh = {
   metric_seconds = "每轮秒数",
   metric_train_eval_acc = "训练准确率（评估模式）",
   metric_gap = "训练–测试差距",
+  metric_gap_eval = "训练–测试差距（评估模式）",
+  metric_gap_running = "训练–测试差距（滚动）",
   metric_valid_acc = "验证准确率",
   metric_valid_loss = "验证损失",
   metric_lr = "学习率",
@@ -341,9 +380,12 @@ words.catalogues.zh = {
   bonferroni_note = " _共有 %d 对，逐一检验太多，所以只检验各变体与最佳的配对，p 值乘以配对总数" ..
                     "（对所有配对做 Bonferroni 校正，不会小于 Holm 的值）。_",
   level_looks = "按需加种子时每次的水平为 %s %%，共看 %d 次（Bonferroni：所有次数合计 5 %%）",
-  gap_eval = " _训练–测试差距：训练集上的准确率（评估模式，最后一轮之后）减去测试准确率，单位为百分点。_",
-  gap_running = " _训练–测试差距：最后一轮各批次的滚动训练准确率减去测试准确率，单位为百分点。_",
+  gap_eval = " _训练–测试差距（评估模式）：训练集上的准确率（评估模式，最后一轮之后）减去测试准确率，单位为百分点；" ..
+             "没有在评估模式下测训练集的变体为 –。_",
+  gap_running = " _训练–测试差距（滚动）：最后一轮各批次的滚动训练准确率减去测试准确率，单位为百分点，每个变体都一样。_",
   grid_caption = "_%s：最后一轮（第 %s 轮）之后，%s；粗体为最佳单元格。最佳 %s（按 %s 分列）：%s。_",
+  grid_caption_by = "_%s：最后一轮（第 %s 轮）之后，%s；最佳按%s挑，不按表中的值；粗体为最佳单元格。" ..
+                    "最佳 %s（按 %s 分列）：%s。_",
   best = "**最佳**",
   differs = "有差别（p %s）",
   differs_adjusted = "有差别（校正后 p %s）",
@@ -394,7 +436,7 @@ words.catalogues.zh = {
   pic_confusion_title_share = "混淆矩阵：%s（测试集，占每个真实类别的 %%，%s）",
   pic_true_predicted = "真实 \\ 预测",
   pic_class = "类别",
-  pic_verdict_column = "最好 vs 第二",
+  pic_verdict_column = "最好与第二好之比",
   pic_verdict = "%s：%s",
   pic_class_caption = "_最后一轮后各类别的测试准确率，%s的均值 ± 标准差；判定比较每个类别最好的设置与第二好的设置，" ..
                       "按种子配对，对各类别做 Holm 校正。_",
@@ -402,13 +444,13 @@ words.catalogues.zh = {
   pic_no_confusion = "%s 在测试集上没有混淆任何两个类别。",
   pic_pair = "%s 被认成 %s %d 次（占该类 %.1f %%）",
   pic_most_confused = "%s 最常混淆的（真实 → 预测，各种子之和）：%s。",
-  pic_left_out = "_未计入：%d 个在 nnlab 保存预测之前缓存的运行（用 --force 重跑即可计入），%d 个发散的运行。_",
+  pic_left_out = "_未计入：%d 个在 nnlab 保存预测之前缓存的运行（用 `--force` 重跑即可计入），%d 个发散的运行。_",
   pic_rerun = "> **图未画出**——%s 的运行是在 nnlab 保存预测和权重之前缓存的；用 `--force` 重跑即可画出。",
   pic_none = "> **图未画出**——%s 没有带预测的运行（所有种子都发散了）。",
-  pic_unsaved = "> **图未画出**——这个扫描的 run 函数没有为 %s 保存模型：在 `run(p, ctx)` 里训练好之后（或在想展示的那一轮）" ..
+  pic_unsaved = "> **图未画出**——这个扫描的 `run` 函数没有为 %s 保存模型：在 `run(p, ctx)` 里训练好之后（或在想展示的那一轮）" ..
                 "调用 `ctx.save(model)`，nnlab 就会用它算出测试集上的预测来画图。",
-  pic_left_out_unsaved = "_未计入：%d 个 run 函数没有保存模型（`ctx.save`）的运行，%d 个发散的运行。_",
-  pic_saved_earlier = "_%d 个种子（共 %d 个）的 run 函数保存的不是最后一轮的模型（例如早停时最好的一轮）：" ..
+  pic_left_out_unsaved = "_未计入：%d 个 `run` 函数没有保存模型（`ctx.save`）的运行，%d 个发散的运行。_",
+  pic_saved_earlier = "_%d 个种子（共 %d 个）的 `run` 函数保存的不是最后一轮的模型（例如早停时最好的一轮）：" ..
                       "混淆矩阵是那个模型的，它的准确率与表中最后一轮的不同。_",
   pic_samples_title = "每类 %d 个样本：%s",
   pic_samples_caption = "_每个类别按文件顺序的前几个样本；共 %d 个样本、%d 个类别（%d×%d 像素）%s。_",
@@ -416,7 +458,7 @@ words.catalogues.zh = {
   pic_mistakes_title = "各种子的错误：%s，%s（真实 → 预测；平均置信度，错的种子数）",
   pic_mistake_label = "%s → %s",
   pic_mistake_seeds = "%.0f%%，错 %d 次（共 %d 个种子）",
-  pic_no_mistakes = "%s 在全部%s里把每个测试样本都分对了：没有错误可以展示。",
+  pic_no_mistakes = "%s 在全部 %s里把每个测试样本都分对了：没有错误可以展示。",
   pic_mistakes_caption = "_%s中：%d 个（共 %d 个）测试样本在每个种子里都分错了，另有 %d 个在部分种子里分错；" ..
                          "%d 个（共 %d 个）错误预测的置信度在 90 %% 以上。展示的是分错的种子最多的样本，其次按最常见的" ..
                          "错误预测（图中所示类别）的平均置信度排序。在展示的 %d 个中，最常见的错误是把 %s 认成 %s（%d 次）。_",
