@@ -888,13 +888,21 @@ local function results(record)
     row_metrics[#row_metrics + 1] = "valid_loss"
     row_metrics[#row_metrics + 1] = "valid_acc"
   end
+  local fixed = { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_lr" }
+  for i = #ROW_METRICS + 1, #row_metrics do fixed[#fixed + 1] = row_metrics[i] end
+  fixed[#fixed + 1] = "diverged"
+  -- a varied key named like a fixed column (a sweep over `epoch`) is
+  -- param_epoch, so that no two columns share a name
+  local taken = { sweep = true, variation = true }
+  for _, f in ipairs(fixed) do taken[f] = true end
   local head = { "sweep", "variation" }
-  for _, k in ipairs(keys) do head[#head + 1] = k end
-  for _, f in ipairs { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_lr" } do
-    head[#head + 1] = f
+  for _, k in ipairs(keys) do
+    local name = k
+    while taken[name] do name = "param_" .. name end
+    taken[name] = true
+    head[#head + 1] = name
   end
-  for i = #ROW_METRICS + 1, #row_metrics do head[#head + 1] = row_metrics[i] end
-  head[#head + 1] = "diverged"
+  table.move(fixed, 1, #fixed, #head + 1, head)
   for i, field in ipairs(head) do head[i] = csv_field(field) end
   -- each_row(fn): fn(r, own, v, s, h) for every row, in order (own: the sweep's keys as a set)
   local function each_row(fn)
