@@ -191,19 +191,12 @@ static int loss_correct(lua_State *L)
     return 2;
 }
 
-static int loss_tostring(lua_State *L)
-{
-    lua_pushfstring(L, "tensor(%f)", ((lnn_loss *)luaL_checkudata(L, 1, LNN_LOSS))->value);
-    return 1;
-}
-
 static const luaL_Reg loss_methods[] = {
     {"backward", loss_backward},
     {"item", loss_item},
     {"correct", loss_correct},
     {NULL, NULL},
 };
-static const luaL_Reg loss_metamethods[] = {{"__tostring", loss_tostring}, {NULL, NULL}};
 
 static const luaL_Reg lossfn_metamethods[] = {
     {"__call", lossfn_call},
@@ -215,7 +208,8 @@ static const luaL_Reg lossfn_metamethods[] = {
 void lnn_open_loss(lua_State *L)
 {
     lnn_create_meta(L, LNN_LOSSFN, NULL, lossfn_metamethods);
-    lnn_create_meta(L, LNN_LOSS, loss_methods, loss_metamethods);
+    /* __tostring is lua/nnlab/init.lua's: PyTorch's number format, as a tensor's */
+    lnn_create_meta(L, LNN_LOSS, loss_methods, NULL);
     lua_pushcfunction(L, lossfn_new);
     lua_setfield(L, -2, "loss_new");
     lua_pushcfunction(L, lossfn_kind);

@@ -229,6 +229,15 @@ local function vector_str(get, n, indent, summarize, f)
   return "[" .. table.concat(lines, ",\n" .. (" "):rep(indent + 1)) .. "]"
 end
 
+--- tostring(loss) / print(loss): a 0-d tensor as PyTorch prints one,
+--- tensor(2.1192) (without its grad_fn).
+local Loss = core.metatable("nnlab.Loss")
+function Loss.__tostring(loss)
+  local v = loss:item()
+  local text = format_value(formatter({ v }, false), v)
+  return "tensor(" .. text:gsub("^ +", "") .. ")"
+end
+
 --- tostring(t) / print(t): PyTorch's layout, as torch/_tensor_str.py (2.x)
 --- prints with the default print options: see docs/lua-api.md, "Printing".
 local Tensor = core.metatable("nnlab.Tensor")

@@ -124,6 +124,16 @@ T.case("printing: scientific notation when PyTorch switches to it", function()
   T.eq(tostring(lab.tensor { 1, 1000 }), "tensor([   1., 1000.])", "ratio 1000 stays whole")
 end)
 
+T.case("printing: a loss is a 0-d tensor as PyTorch prints it (it was Lua's %.14g)", function()
+  -- the strings torch 1.13 prints (its grad_fn left out)
+  local out = lab.tensor { { 2, 0.5, -1 }, { 0.1, 0.2, 0.3 } }
+  T.eq(tostring(nn.CrossEntropyLoss()(out, lab.labels { 0, 2 })), "tensor(0.6216)", "cross entropy")
+  T.eq(tostring(nn.MSELoss()(lab.tensor { { 1 } }, lab.tensor { { 3 } })), "tensor(4.)", "whole")
+  T.eq(tostring(nn.MSELoss()(lab.tensor { { 1 } }, lab.tensor { { 1.001 } })), "tensor(1.0001e-06)", "small")
+  T.eq(tostring(nn.MSELoss()(lab.tensor { { 1e5 } }, lab.tensor { { 1 } })), "tensor(9.9998e+09)", "large")
+  T.eq(tostring(nn.MSELoss()(lab.tensor { { 0 / 0 } }, lab.tensor { { 1 } })), "tensor(nan)", "nan")
+end)
+
 T.case("printing: integer tensors", function()
   T.eq(tostring(lab.labels { 3, 1, 4 }), "tensor([3, 1, 4])", "1-D")
   -- width of "10" is 2: "2" is padded
