@@ -95,7 +95,9 @@ static int lossfn_call(lua_State *L)
     lnn_tensor *target = lnn_check_tensor(L, 3);
     lnn_check_fresh(L, pred, 2);
     lnn_check_fresh(L, target, 3);
-    luaL_argcheck(L, pred->f != NULL, 2, "predictions must be a float tensor");
+    if (!pred->f) /* loss_fn(pred, target) is __call: arguments 2 and 3 are the user's 1 and 2 */
+        return luaL_error(L, "loss_fn(predictions, targets): the predictions must be a float tensor, "
+                             "got an integer one");
     if (target->rows != pred->rows)
         return luaL_error(L, "batch sizes differ: predictions have %d rows, targets %d",
                           pred->rows, target->rows);
@@ -108,7 +110,10 @@ static int lossfn_call(lua_State *L)
     float *grad = grad_buffer(L, fn, (size_t)B * C);
     nn_status st;
     if (fn->kind == LOSS_CROSS_ENTROPY) {
-        luaL_argcheck(L, target->labels != NULL, 3, "cross entropy needs class labels");
+        if (!target->labels)
+            return luaL_error(L, "loss_fn(predictions, targets): cross entropy needs class labels as "
+                                 "targets (an integer tensor, nnlab.labels { ... }), got a float tensor "
+                                 "(nnlab has no class-probability targets)");
         st = nn_cross_entropy(pred->f, target->labels, B, C, &loss, grad, &correct);
     } else if (target->labels) {
         st = nn_mse_onehot(pred->f, target->labels, B, C, &loss, grad, &correct);

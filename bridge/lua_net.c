@@ -176,6 +176,9 @@ void lnn_check_saved_values(lua_State *L, const lnn_net *ln)
 static int net_forward(lua_State *L)
 {
     lnn_net *ln = lnn_check_net(L, 1);
+    if (!luaL_testudata(L, 2, LNN_TENSOR)) /* model(x) is __call: the user's x is argument 2 */
+        return luaL_error(L, "model(x): x must be a tensor (nnlab.tensor { { ... } }), got %s",
+                          lua_isnoneornil(L, 2) ? "nothing" : lua_pushfstring(L, "a %s", luaL_typename(L, 2)));
     lnn_tensor *x = lnn_check_tensor(L, 2);
     lnn_check_fresh(L, x, 2);
     luaL_argcheck(L, x->f != NULL, 2, "model input must be a float tensor");

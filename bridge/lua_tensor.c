@@ -124,8 +124,9 @@ static int tensor_new(lua_State *L)
             lua_Integer v = lua_tointegerx(L, -1, &ok);
             if (!ok || v < 0 || v > INT32_MAX) { /* values[i] as Lua counts, and what it holds */
                 int scalar = lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING;
+                int none = lua_isnil(L, -1);
                 return luaL_error(L, "values[%d] is %s%s, not a class index (an integer from 0 to %d)",
-                                  (int)(i + 1), scalar ? "" : "a ",
+                                  (int)(i + 1), scalar || none ? "" : "a ",
                                   scalar ? luaL_tolstring(L, -1, NULL) : luaL_typename(L, -1), INT32_MAX);
             }
             t->labels[i] = (int32_t)v;

@@ -31,7 +31,7 @@ static nn_status check_class_targets(const int32_t *targets, int B, int C)
         return status;
     for (int b = 0; b < B; b++)
         if (targets[b] < 0 || targets[b] >= C)
-            return nn_fail(NN_EINVAL, "target %ld at row %d is out of range [0, %d)",
+            return nn_fail(NN_EINVAL, "target %ld at row %d (0-based) is out of range [0, %d)",
                            (long)targets[b], b, C);
     return NN_OK;
 }

@@ -232,7 +232,7 @@ local function class_option(where, classes)
   end
   for k = 1, #classes do -- not ipairs: a hole ({ "a", nil, "c" }) is an error, not the end
     local name = classes[k]
-    if type(name) ~= "string" then errors.raise("%s: class name %d is a %s, not a string", where, k, type(name)) end
+    if type(name) ~= "string" then errors.raise("%s: class name %d is %s, not a string", where, k, name == nil and "nil" or "a " .. type(name)) end
   end
   return #classes, classes
 end

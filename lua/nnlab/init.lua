@@ -105,6 +105,7 @@ end
 
 function nnlab.labels(values)
   if type(values) ~= "table" then errors.raise("nnlab.labels: expected an array of class indices") end
+  if #values == 0 then errors.raise("nnlab.labels: no values (nnlab has no empty tensors)") end
   local ok, t = pcall(core.tensor, values, #values, 1, true)
   if not ok then errors.raise("nnlab.labels: %s", tostring(t)) end
   return t

@@ -216,10 +216,10 @@ static void test_cross_entropy_rejects_bad_targets_and_sizes(void **state)
     int correct = -7;
     assert_int_equal(nn_cross_entropy(logits, too_big, 4, 10, &loss, dlogits, &correct),
                      NN_EINVAL);
-    assert_error_contains("target 12 at row 3 is out of range [0, 10)");
+    assert_error_contains("target 12 at row 3 (0-based) is out of range [0, 10)");
     assert_true(loss == -7 && correct == -7); /* nothing written */
     assert_int_equal(nn_cross_entropy(logits, negative, 4, 10, &loss, NULL, NULL), NN_EINVAL);
-    assert_error_contains("target -1 at row 0 is out of range [0, 10)");
+    assert_error_contains("target -1 at row 0 (0-based) is out of range [0, 10)");
     assert_int_equal(nn_cross_entropy(logits, negative, 0, 10, &loss, NULL, NULL), NN_EINVAL);
     assert_error_contains("invalid batch size: 0 (must be > 0)");
     assert_int_equal(nn_cross_entropy(logits, negative, 4, 0, &loss, NULL, NULL), NN_EINVAL);
@@ -355,7 +355,7 @@ static void test_mse_rejects_bad_targets_and_sizes(void **state)
     const int32_t targets[2] = {0, 3};
     float loss;
     assert_int_equal(nn_mse_onehot(pred, targets, 2, 3, &loss, NULL, NULL), NN_EINVAL);
-    assert_error_contains("target 3 at row 1 is out of range [0, 3)");
+    assert_error_contains("target 3 at row 1 (0-based) is out of range [0, 3)");
     assert_int_equal(nn_mse(pred, pred, 0, 3, &loss, NULL), NN_EINVAL);
     assert_error_contains("invalid batch size: 0 (must be > 0)");
     assert_int_equal(nn_mse(pred, pred, 2, -1, &loss, NULL), NN_EINVAL);

@@ -287,7 +287,7 @@ T.case("csv: malformed files are refused naming FILE:LINE:COLUMN, at the user's 
   refused(function() data.csv(iris, { features = { 1, nil, 2 } }) end,
           "data.csv: features[2] must be a column name or number")
   refused(function() data.csv(iris, { classes = { "setosa", nil, "virginica" } }) end,
-          "data.csv: class name 2 is a nil, not a string")
+          "data.csv: class name 2 is nil, not a string")
   refused(function() data.csv(iris, { sep = "\0" }) end, "data.csv: sep must be one character (not a NUL byte)")
   refused(function() data.csv(iris, { features = { "x1", "x9" } }) end,
           "data.csv: " .. iris .. ": no feature column 'x9' in the header ('x1', 'x2', 'species')")

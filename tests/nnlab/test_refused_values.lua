@@ -242,6 +242,22 @@ T.case("LeakyReLU and Dropout take PyTorch's keyword form; a negative slope is r
   T.refused(function() nn.Dropout { p = { 0.2 } } end, "nn.Dropout: p must be in [0, 1), got a table")
 end)
 
+T.case("calls through __call name the user's arguments, not Lua's argument numbers", function()
+  local model = nn.Sequential({ nn.Linear(2, 3) }, { seed = 1 })
+  -- they read "bad argument #2 to 'm'" and "bad argument #3 to '?'" for the user's first and second
+  T.refused(function() local y = model("x") return y end, "model(x): x must be a tensor (nnlab.tensor { { ... } }), got a string")
+  T.refused(function() local y = model() return y end, "model(x): x must be a tensor", "got nothing")
+  local ce = nn.CrossEntropyLoss()
+  T.refused(function() local l = ce(lab.tensor { { 1, 2 } }, lab.tensor { 0.5 }) return l end,
+            "loss_fn(predictions, targets): cross entropy needs class labels as targets", "got a float tensor")
+  T.refused(function() local l = ce(lab.labels { 1 }, lab.labels { 1 }) return l end,
+            "loss_fn(predictions, targets): the predictions must be a float tensor, got an integer one")
+  T.refused(function() local l = ce(lab.tensor { { 1, 2, 3 }, { 1, 2, 3 } }, lab.labels { 0, 3 }) return l end,
+            "target 3 at row 1 (0-based) is out of range [0, 3)")
+  T.refused(function() local t = lab.labels {} return t end, "nnlab.labels: no values (nnlab has no empty tensors)")
+  T.refused(function() local t = lab.labels { 1, nil, 3 } return t end, "nnlab.labels: values[2] is nil, not a class index")
+end)
+
 T.case("a parameter's methods raise at the user's line, not in lua/nnlab/nn.lua", function()
   local w
   do
