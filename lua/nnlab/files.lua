@@ -115,13 +115,42 @@ function files.rename(from, to)
   return true
 end
 
+-- Removes path, whose lstat is info, and everything under it.
+local function remove_entry(path, info)
+  if info.type == "folder" then
+    local names, err = proc().list_dir(path)
+    if not names then return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path)) end
+    for _, name in ipairs(names) do
+      local child = path .. "/" .. name
+      local child_info, serr, code = proc().stat(child)
+      if child_info then
+        local ok, rerr = remove_entry(child, child_info)
+        if not ok then return nil, rerr end
+      elseif code ~= ENOENT then
+        return nil, ("cannot remove %s: %s"):format(child, files.cause(serr, child))
+      end
+    end
+  end
+  local ok, err, code = os.remove(path) -- unlink, or rmdir for a folder: a link itself, never its target
+  if not ok and code ~= ENOENT then return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path)) end
+  return true
+end
+
 --- Removes path and, for a folder, everything in it (rm -rf); a missing
---- path is no error. Returns true or nil, message.
+--- path is no error. Returns true or nil and "cannot remove PATH: cause"
+--- (PATH the first entry that could not go). In this process, not by
+--- running rm: system() would have this process ignore SIGINT meanwhile,
+--- so a Ctrl-C landing there would be lost, and rm's messages would come
+--- before nnlab's. A symbolic link is removed, never followed. A caught
+--- signal interrupts it (nnlab.core's count hook) like any Lua code.
 function files.remove_tree(path)
   if path == "" or path == "/" then return nil, "refusing to remove " .. path end
-  local ok = os.execute("rm -rf -- " .. files.shell_quote(path))
-  if not ok then return nil, "cannot remove " .. path end
-  return true
+  local info, err, code = proc().stat(path)
+  if not info then
+    if code == ENOENT then return true end
+    return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path))
+  end
+  return remove_entry(path, info)
 end
 
 --- Writes text to path atomically (temporary file + rename); true, or nil and

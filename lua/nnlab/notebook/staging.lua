@@ -97,11 +97,20 @@ function staging.begin(out_dir, name)
     p.drop_page = (files.read(p.journal) or ""):find("\ndrop-page\n", 1, true) ~= nil
     proc.hold_interrupts(finish_commit, p, true)
   end
-  files.remove_tree(p.root)
-  files.remove_tree(p.old)
+  -- what an abandoned render or a killed commit left: a staging folder that
+  -- cannot be emptied stops the run, as its leftovers would be committed
+  -- with the new report
+  for _, leftover in ipairs { { p.root, "emptying the report's staging folder" },
+                              { p.old, "removing the report folder an interrupted commit replaced" } } do
+    local removed, why = files.remove_tree(leftover[1])
+    if not removed then error(("%s (%s)"):format(why, leftover[2]), 0) end
+  end
   os.remove(p.old_html)
-  -- the journal's temporary file, when a process was killed while writing it
-  os.execute(("rm -f -- %s*"):format(files.shell_quote((files.temp_name(p.journal, 0):gsub("0$", "")))))
+  -- the journal's temporary files, when a process was killed while writing it
+  local temporary = files.temp_name(p.journal, 0):gsub("^.*/", ""):gsub("0$", "")
+  for _, entry in ipairs(proc.list_dir(out_dir) or {}) do
+    if entry:sub(1, #temporary) == temporary then os.remove(out_dir .. "/" .. entry) end
+  end
   local ok, err = files.mkdir_p(p.folder)
   if not ok then error(("cannot create %s: %s"):format(p.folder, err), 0) end
   return setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
