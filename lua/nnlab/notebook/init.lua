@@ -18,6 +18,7 @@ local provenance = require "nnlab.notebook.provenance"
 local report = require "nnlab.notebook.report"
 local runs_lib = require "nnlab.notebook.runs"
 local settings = require "nnlab.notebook.settings"
+local staging = require "nnlab.notebook.staging"
 local sweep = require "nnlab.notebook.sweep"
 local train = require "nnlab.train"
 local words = require "nnlab.notebook.words"
@@ -234,6 +235,12 @@ end
 local function current()
   if not state then notebook.begin() end
   if state.unnamed then raise(state.unnamed) end
+  -- a file or a link where the report folder goes: refused before anything
+  -- trains (and again, under the lock, before anything is removed)
+  if not state.used and not state.planning and not state.describe and state.command_line.script then
+    local refused = staging.refusal(state.out_dir, state.name)
+    if refused then raise(refused) end
+  end
   state.used = true
   return state
 end

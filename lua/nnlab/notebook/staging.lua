@@ -87,11 +87,30 @@ local function finish_commit(p, recovering)
   files.remove_tree(p.root)
 end
 
---- staging.begin(out_dir, name) -> a stage: finishes a commit that a killed
---- process left, removes what an abandoned render left, and makes an empty
+--- staging.refusal(out_dir, name) -> nil when OUT/NAME can be a report
+--- folder (absent, or a folder), else why not, in one line. A commit renames
+--- OUT/NAME aside and removes it: a file of that name would be deleted, and
+--- a symbolic link replaced by a real folder (its target left as it was,
+--- stale), so both are refused before anything is removed.
+function staging.refusal(out_dir, name)
+  local path = ("%s/%s"):format(out_dir, name)
+  local info = proc.stat(path)
+  if not info or info.type == "folder" then return nil end
+  if info.type == "link" then
+    return ("%s is a symbolic link, not a report folder: a report would replace it by a folder of its own; "
+            .. "remove the link, or give --out another folder"):format(path)
+  end
+  return ("%s exists and is not a report folder (%s): move it away, or give --out another folder")
+           :format(path, info.type == "file" and "a file" or "not a folder")
+end
+
+--- staging.begin(out_dir, name) -> a stage: refuses an OUT/NAME that is not
+--- a folder (staging.refusal), finishes a commit that a killed process left, removes what an abandoned render left, and makes an empty
 --- staging folder. Fields: folder (write the report's files here), md (the
 --- staged .md), live_folder (the report folder as it is now, for reuse).
 function staging.begin(out_dir, name)
+  local refused = staging.refusal(out_dir, name)
+  if refused then error(refused, 0) end
   local p = paths(out_dir, name)
   if exists(p.journal) then
     p.drop_page = (files.read(p.journal) or ""):find("\ndrop-page\n", 1, true) ~= nil
