@@ -684,13 +684,13 @@ function notebook.finish()
     local lock = ("%s/.%s.lock"):format(s.out_dir, s.name)
     local problems
     path, problems = files.with_lock(lock, report.write, report_record(s), totals)
-    for _, problem in ipairs(problems) do io.stderr:write("nnlab: ", problem, "\n") end
-    if not s.quiet and not s.watch then io.stdout:write(("nnlab: wrote %s\n"):format(path)) end
+    for _, problem in ipairs(problems) do io.stderr:write("nnlab: ", progress.shown(problem), "\n") end
+    if not s.quiet and not s.watch then io.stdout:write(("nnlab: wrote %s\n"):format(progress.shown(path))) end
   end
   totals.seconds, totals.path = proc.clock() - s.started, path
   if not s.watch then
     io.stdout:write(("nnlab: %s: %d runs, %d trained, %d from cache, %.1f s\n"):format(
-      s.name, totals.runs, totals.trained, totals.cached, totals.seconds))
+      progress.shown(s.name), totals.runs, totals.trained, totals.cached, totals.seconds))
   end
   return totals
 end
