@@ -192,7 +192,8 @@ function files.write_atomic(path, text)
 end
 
 --- The whole content of a regular file, or nil, message, missing (true when
---- the file does not exist, or could not: a folder on its path is a file). Anything else is refused unread, without
+--- the file does not exist, or could not: a folder on its path is a file),
+--- errno (of the failed open or read; nil for a file too long). Anything else is refused unread, without
 --- waiting on it: "a FIFO, not a regular file" (its open would wait for a
 --- writer), likewise a device (/dev/zero never ends) or a folder. With
 --- max_bytes, a longer file is refused unread.
@@ -200,15 +201,15 @@ function files.read(path, max_bytes)
   local f, size, code = proc().open_regular(path) -- on failure: nil, message, errno
   if not f then
     local message = size:gsub("^cannot open ", "", 1) -- "cannot open PATH: cause" or "PATH: a FIFO, ..."
-    return nil, files.cause(message, path), code == ENOENT or code == ENOTDIR
+    return nil, files.cause(message, path), code == ENOENT or code == ENOTDIR, code
   end
   if max_bytes and size > max_bytes then
     f:close()
-    return nil, ("larger than %d bytes"):format(max_bytes)
+    return nil, ("larger than %d bytes"):format(max_bytes), false
   end
-  local text, rerr = f:read("a")
+  local text, rerr, rcode = f:read("a")
   f:close()
-  if not text then return nil, files.cause(rerr, path) end
+  if not text then return nil, files.cause(rerr, path), false, rcode end
   return text
 end
 
