@@ -105,8 +105,9 @@ function staging.refusal(out_dir, name)
 end
 
 --- staging.begin(out_dir, name) -> a stage: refuses an OUT/NAME that is not
---- a folder (staging.refusal), finishes a commit that a killed process left, removes what an abandoned render left, and makes an empty
---- staging folder. Fields: folder (write the report's files here), md (the
+--- a folder (staging.refusal), finishes a commit that a killed process left,
+--- removes what an abandoned render left (raising when it cannot: it would
+--- be committed with the new report), and makes an empty staging folder. Fields: folder (write the report's files here), md (the
 --- staged .md), live_folder (the report folder as it is now, for reuse).
 function staging.begin(out_dir, name)
   local refused = staging.refusal(out_dir, name)
