@@ -265,10 +265,23 @@ function M.folder_files(dir, entry)
   return nil, "missing " .. table.concat(missing, ", ")
 end
 
--- Runs a shell command; true when it exited with status 0, else false and the code.
+-- Signals that system() has this process ignore while its command runs: a
+-- Ctrl-C then reaches only the command (curl), and would be lost here.
+local INTERRUPTS = { [2] = "INT", [3] = "QUIT" }
+
+-- Runs a shell command; true when it exited with status 0, else false and the
+-- code. A command ended by Ctrl-C (SIGINT, or SIGQUIT) ends the run too: the
+-- signal is sent again to this process (under nnlab, which catches it, the
+-- run stops with 128 + its number, as for a Ctrl-C anywhere else) and
+-- "interrupted by SIGINT" is raised, never reported as a failed download.
 local function run(command)
   local ok, how, code = os.execute(command)
   if ok then return true end
+  if how == "signal" and INTERRUPTS[code] then
+    local core = package.loaded["nnlab.core"]
+    if core then core.proc.kill(core.proc.getpid(), code) end
+    error("interrupted by SIG" .. INTERRUPTS[code], 0)
+  end
   return false, how == "exit" and code or -1
 end
 
@@ -345,7 +358,12 @@ local function curl_fetch(url, part, opts)
     progress and "" or ("2>" .. files.shell_quote(errfile)),
   }, " ")
   if progress then io.stderr:write("downloading ", url, "\n") end
-  local ok, code = run(command)
+  local ran, ok, code = pcall(run, command)
+  if not ran then -- interrupted: no half-written file stays
+    os.remove(errfile)
+    os.remove(part)
+    error(ok, 0)
+  end
   local f = io.open(errfile, "rb")
   local detail = f and f:read("a") or ""
   if f then f:close() end

@@ -115,13 +115,42 @@ function files.rename(from, to)
   return true
 end
 
+-- Removes path, whose lstat is info, and everything under it.
+local function remove_entry(path, info)
+  if info.type == "folder" then
+    local names, err = proc().list_dir(path)
+    if not names then return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path)) end
+    for _, name in ipairs(names) do
+      local child = path .. "/" .. name
+      local child_info, serr, code = proc().stat(child)
+      if child_info then
+        local ok, rerr = remove_entry(child, child_info)
+        if not ok then return nil, rerr end
+      elseif code ~= ENOENT then
+        return nil, ("cannot remove %s: %s"):format(child, files.cause(serr, child))
+      end
+    end
+  end
+  local ok, err, code = os.remove(path) -- unlink, or rmdir for a folder: a link itself, never its target
+  if not ok and code ~= ENOENT then return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path)) end
+  return true
+end
+
 --- Removes path and, for a folder, everything in it (rm -rf); a missing
---- path is no error. Returns true or nil, message.
+--- path is no error. Returns true or nil and "cannot remove PATH: cause"
+--- (PATH the first entry that could not go). In this process, not by
+--- running rm: system() would have this process ignore SIGINT meanwhile,
+--- so a Ctrl-C landing there would be lost, and rm's messages would come
+--- before nnlab's. A symbolic link is removed, never followed. A caught
+--- signal interrupts it (nnlab.core's count hook) like any Lua code.
 function files.remove_tree(path)
   if path == "" or path == "/" then return nil, "refusing to remove " .. path end
-  local ok = os.execute("rm -rf -- " .. files.shell_quote(path))
-  if not ok then return nil, "cannot remove " .. path end
-  return true
+  local info, err, code = proc().stat(path)
+  if not info then
+    if code == ENOENT then return true end
+    return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path))
+  end
+  return remove_entry(path, info)
 end
 
 --- Writes text to path atomically (temporary file + rename); true, or nil and
@@ -163,7 +192,8 @@ function files.write_atomic(path, text)
 end
 
 --- The whole content of a regular file, or nil, message, missing (true when
---- the file does not exist, or could not: a folder on its path is a file). Anything else is refused unread, without
+--- the file does not exist, or could not: a folder on its path is a file),
+--- errno (of the failed open or read; nil for a file too long). Anything else is refused unread, without
 --- waiting on it: "a FIFO, not a regular file" (its open would wait for a
 --- writer), likewise a device (/dev/zero never ends) or a folder. With
 --- max_bytes, a longer file is refused unread.
@@ -171,15 +201,15 @@ function files.read(path, max_bytes)
   local f, size, code = proc().open_regular(path) -- on failure: nil, message, errno
   if not f then
     local message = size:gsub("^cannot open ", "", 1) -- "cannot open PATH: cause" or "PATH: a FIFO, ..."
-    return nil, files.cause(message, path), code == ENOENT or code == ENOTDIR
+    return nil, files.cause(message, path), code == ENOENT or code == ENOTDIR, code
   end
   if max_bytes and size > max_bytes then
     f:close()
-    return nil, ("larger than %d bytes"):format(max_bytes)
+    return nil, ("larger than %d bytes"):format(max_bytes), false
   end
-  local text, rerr = f:read("a")
+  local text, rerr, rcode = f:read("a")
   f:close()
-  if not text then return nil, files.cause(rerr, path) end
+  if not text then return nil, files.cause(rerr, path), false, rcode end
   return text
 end
 

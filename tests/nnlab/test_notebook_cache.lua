@@ -84,4 +84,41 @@ T.case("the run after the kill trains only what had not finished; finished entri
   T.contains(T.read(dir .. "/reports/tiny.md"), "`second` = 128 (--set; default 16)", "new report")
 end)
 
+-- Only content that fails validation is damage: a cache file that cannot be
+-- read (here: a cache folder whose name is too long) stops the run with the
+-- cause, and nothing is deleted. A cache write that fails (a full disk) leaves
+-- no file beside an entry that was never written.
+local small_data = require("fixtures.bad.inputs").write_dataset(dir .. "/tiny-data") -- 4x4 images
+local small = dir .. "/small.lua"
+T.write(small, ([[
+local lab = require "nnlab"
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 10, train = train, test = test,
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(16, p.hidden), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+lab.table(runs)
+]]):format(small_data, small_data))
+
+T.case("a cache file that cannot be read is an error naming it and the cause, not damage", function()
+  local long = dir .. "/" .. ("b"):rep(300)
+  local out, status = T.nnlab_run({ "run", small, "--out", dir .. "/small-reports", "-q" }, { NNLAB_CACHE = long })
+  T.eq(status, 1, "exit status\n" .. out)
+  local first = out:match("^[^\n]*")
+  T.contains(first, "cannot read the cache entry " .. long .. "/", "names the file")
+  T.contains(first, "File name too long", "and the cause")
+  T.truthy(not out:find("damaged", 1, true), "no damaged entry\n" .. out)
+end)
+
+T.case("a cache entry that cannot be written leaves no file beside it", function()
+  local full = dir .. "/full-cache"
+  -- 1024 bytes (dash counts 512-byte blocks): the weights and predictions fit, the entry does not
+  local out, status = T.nnlab_run({ "run", small, "--out", dir .. "/small-reports", "-q" }, { NNLAB_CACHE = full },
+                                  "ulimit -f 2")
+  T.eq(status, 1, "exit status\n" .. out)
+  T.contains(out, "File too large", "the entry could not be written\n" .. out)
+  local listing = T.run("ls -A " .. T.quote(full))
+  T.eq(listing, "", "nothing left in the cache folder")
+end)
+
 T.done()

@@ -107,6 +107,32 @@ if has_git then
     T.eq(row(md, "Commit"), ("`%s`, no uncommitted changes"):format(short), "the reports folder is left out")
     os.execute("rm -rf " .. T.quote(repo .. "/reports"))
   end)
+
+  -- the reports folder is found by its real path: not through a stale $PWD,
+  -- nor missed when named through a symbolic link
+  T.case("reports inside the repository are left out with a stale $PWD or through a link", function()
+    local short = git(repo, "rev-parse --short HEAD"):gsub("%s+$", "")
+    local e = { PWD = "/" }
+    for k, v in pairs(ENV) do e[k] = v end
+    for _ = 1, 2 do
+      local out, status = T.nnlab_run({ "run", "experiment.lua", "--out", "reports", "--quiet", "-j", "1",
+                                        "--set", "epochs=1" }, e, "cd " .. T.quote(repo))
+      T.eq(status, 0, out)
+    end
+    T.eq(row(T.read(repo .. "/reports/experiment.md"), "Commit"), ("`%s`, no uncommitted changes"):format(short),
+         "a stale $PWD")
+    os.execute("rm -rf " .. T.quote(repo .. "/reports"))
+    os.execute(("ln -sfn %s %s"):format(T.quote(repo), T.quote(root .. "/alias")))
+    local argv = { "run", repo .. "/experiment.lua", "--out", root .. "/alias/reports", "--quiet", "-j", "1",
+                   "--set", "epochs=1" }
+    for _ = 1, 2 do
+      local out, status = T.nnlab_run(argv, ENV)
+      T.eq(status, 0, out)
+    end
+    T.eq(row(T.read(repo .. "/reports/experiment.md"), "Commit"), ("`%s`, no uncommitted changes"):format(short),
+         "through a link")
+    os.execute("rm -rf " .. T.quote(repo .. "/reports"))
+  end)
 end
 
 T.case("the provenance rows are the same when nothing changed", function()

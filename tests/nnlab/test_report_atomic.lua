@@ -199,4 +199,35 @@ T.case("a PNG with proof is re-used without gnuplot; one without proof is re-dra
   T.eq(T.read(out .. "/atomic/fig2-train_loss-epoch.png"), old["atomic/fig2-train_loss-epoch.png"], "re-drawn")
 end)
 
+-- gnuplot's pngcairo exits 0 when a full disk cuts its PNG short: such a PNG
+-- is a chart not drawn, never accepted nor proved, nor re-used later.
+T.case("a PNG cut short (gnuplot exits 0 on a full disk) is not accepted, proved or re-used", function()
+  T.truthy(old, "set-up ran")
+  fresh_out()
+  local cut = dir .. "/gnuplot-cut"
+  T.write(cut, '#!/bin/sh\neval "$2"\ngnuplot "$@" || exit\ntruncate -s 600 "$outfile"\n')
+  os.execute("chmod +x " .. T.quote(cut))
+  local text, status = run(out, { "prose=B", "title=two" }, { NNLAB_GNUPLOT = cut })
+  T.eq(status, 0, "a failing draw is not an error\n" .. text)
+  local tree = snapshot(out)
+  T.eq(tree["atomic/fig1-test_acc-epoch.png"], nil, "no cut PNG in the report")
+  T.contains(tree["atomic.md"], "Chart not drawn", "the report says the chart is missing")
+  T.contains(tree["atomic.md"], "incomplete", "and why")
+  T.truthy(not (tree["atomic/.charts-drawn"] or ""):find("fig1", 1, true), "no proof of a cut PNG")
+  -- a cut PNG with a matching proof (an earlier nnlab accepted one) is drawn anew, not copied
+  fresh_out()
+  local png = out .. "/atomic/fig2-train_loss-epoch.png"
+  local whole = T.read(png)
+  T.write(png, whole:sub(1, 600))
+  local hash = require "nnlab.notebook.hash"
+  local proofs = T.read(out .. "/atomic/.charts-drawn")
+  local line = proofs:match("fig2%-train_loss%-epoch [^\n]*")
+  T.truthy(line, "the chart has a proof")
+  proofs = proofs:gsub(line:gsub("%p", "%%%0"), (line:gsub("%x+$", hash.hex(hash.fnv1a64(whole:sub(1, 600))))))
+  T.write(out .. "/atomic/.charts-drawn", proofs)
+  text, status = run(out, { "prose=A", "title=one" })
+  T.eq(status, 0, "re-render\n" .. text)
+  T.eq(T.read(png), whole, "drawn anew, whole")
+end)
+
 T.done()

@@ -141,4 +141,30 @@ T.case("a file name with spaces: every link of the report leads to its file", fu
   T.eq(links, 3, "links to the chart, results.csv and results.json:\n" .. text)
 end)
 
+-- What reaches the terminal: a --set value in a variation's label and in a
+-- sweep's name is shown on one line, with no control character (C0 or C1)
+-- that a terminal would read as an escape sequence.
+T.case("progress lines show a --set value's control characters escaped", function()
+  local data = require("fixtures.bad.inputs").write_dataset(dir .. "/tiny") -- 4x4 images: runs take milliseconds
+  local keys = T.marked_script(dir, "keys", ([[
+local lab = require "nnlab"
+local key = lab.param("key", "k")
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { name = key, vary = { key = { "base", key } }, seeds = 1, epochs = 1, batch_size = 10,
+  train = train, test = test,
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(16, #p.key %% 3 + 2), lab.nn.Linear(#p.key %% 3 + 2, 10) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+lab.table(runs)
+]]):format(data, data))
+  local value = "K\27[31mRED\r\27]0;title\7\194\155" .. "31mC1\nnext"
+  local text, status = T.nnlab_run({ "run", keys, "--out", reports, "--set", "key=" .. value },
+                                   { NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 0, "status\n" .. text)
+  T.contains(text, "RED", "the label is shown")
+  T.truthy(not text:find("[\0-\8\11-\31\127]"), "no control character but line feeds:\n" .. text)
+  T.truthy(not text:find("\194[\128-\159]"), "no C1 control")
+  T.truthy(not text:find("\nnext", 1, true), "the value stays on its line")
+end)
+
 T.done()

@@ -263,4 +263,47 @@ T.case("an experiment file named .lua is refused: its report would be reports/.m
        "nothing written into the reports folder")
 end)
 
+-- A commit renames OUT/NAME aside and removes it: a file there would be
+-- deleted, a link replaced by a folder. Both are refused at the first lab
+-- call, before anything trains, and again under the report's lock.
+T.case("a file or a symbolic link where the report folder goes is refused, and kept", function()
+  local folder = T.tmpdir("report_inputs_target")
+  local data = require("fixtures.bad.inputs").write_dataset(folder .. "/data")
+  local out = folder .. "/reports"
+  local path, line = T.marked_script(folder, "target", ([[
+local lab = require "nnlab"
+local late = lab.param("late", "") --<
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10, train = train, test = test,
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(16, p.hidden), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+if late ~= "" then local f = assert(io.open(late, "w")) f:write("late\n") f:close() end
+lab.table(runs)
+]]):format(data, data))
+  local function run_target(...)
+    local argv = { "run", path, "--out", out, "--quiet", ... }
+    return T.nnlab_run(argv, { NNLAB_CACHE = folder .. "/cache" })
+  end
+  os.execute("mkdir -p " .. T.quote(out))
+  T.write(out .. "/target", "precious\n")
+  local text, status = run_target()
+  local first = E.expect_error_line(text, status, path, line, { out .. "/target exists and is not a report folder (a file)" })
+  T.truthy(not first:find("\n"), "one line")
+  T.truthy(not text:find("trained", 1, true), "nothing trained\n" .. text)
+  T.eq(T.read(out .. "/target"), "precious\n", "the file is kept")
+  os.remove(out .. "/target")
+  os.execute(("mkdir -p %s/elsewhere && ln -s %s/elsewhere %s/target"):format(T.quote(folder), T.quote(folder), T.quote(out)))
+  text, status = run_target()
+  E.expect_error_line(text, status, path, line, { out .. "/target is a symbolic link, not a report folder" })
+  T.eq(T.run("readlink " .. T.quote(out .. "/target")), folder .. "/elsewhere\n", "the link is kept")
+  os.remove(out .. "/target")
+  -- a file that appears while the experiment runs: refused under the lock, before anything is removed
+  text, status = run_target("--set", "late=" .. out .. "/target")
+  T.eq(status, 1, "exit status\n" .. text)
+  T.contains(text:match("^[^\n]*"), "nnlab: " .. out .. "/target exists and is not a report folder (a file)", "says why")
+  T.eq(T.read(out .. "/target"), "late\n", "the file is kept")
+  T.eq(T.read(out .. "/target.md"), nil, "no report")
+end)
+
 T.done()

@@ -5,7 +5,9 @@
 -- damaged, and so is anything in its place that is not a regular file (a
 -- FIFO, a link to a device, a folder: never read, see files.read). A damaged
 -- entry is deleted with a warning and the run is trained again; one that
--- cannot be deleted stops the run, named. Entry files are outside input: they
+-- cannot be deleted stops the run, named. A file that cannot be read (no
+-- permission, an I/O error, a folder name too long) is no damage: the run
+-- stops, named, and nothing is deleted. Entry files are outside input: they
 -- are parsed as data (nnlab.notebook.serialize), never run. Files are written
 -- atomically (temporary name + rename), so a run killed midway leaves only
 -- whole entries, and two runs that store the same entry at once each leave a
@@ -98,11 +100,26 @@ end
 
 -- The size of the regular file at path, or nil (also for a FIFO or a
 -- device in its place, refused unopened: proc.open_regular).
+-- The size of the regular file at path, or nil, the cause and errno.
 local function file_size(path)
-  local f, size = require("nnlab.core").proc.open_regular(path)
-  if not f then return nil end
+  local f, size, code = require("nnlab.core").proc.open_regular(path)
+  if not f then return nil, files.cause((size:gsub("^cannot open ", "", 1)), path), code end
   f:close()
   return size
+end
+
+local ENOENT, ENOTDIR = 2, 20
+
+--- cache.read_is_damage(path, code) -> whether a failed read of a cache
+--- file (errno code; nil when it was refused for its size) makes its entry
+--- damaged: it is missing, too large, or what is in its place is not a
+--- regular file (a FIFO, a folder, a link). Anything else (the folder's name
+--- too long, no permission, an I/O error) is an error to report, and
+--- nothing is deleted: the entry may be good.
+function cache.read_is_damage(path, code)
+  if code == nil or code == ENOENT or code == ENOTDIR then return true end
+  local info = require("nnlab.core").proc.stat(path)
+  return info ~= nil and info.type ~= "file"
 end
 
 -- Extensions of files beside an entry: a short lowercase word, never "lua".
@@ -118,7 +135,12 @@ local function check_beside(path, result)
     if not beside_ext(ext) or math.type(bytes) ~= "integer" or bytes < 0 then
       return "a malformed list of files beside it"
     end
-    if file_size(cache.beside_path(path, ext)) ~= bytes then
+    local file = cache.beside_path(path, ext)
+    local size, err, code = file_size(file)
+    if not size and not cache.read_is_damage(file, code) then
+      errors.raise("cannot read %s: %s", file, err)
+    end
+    if size ~= bytes then
       return ("its .%s file beside it is missing or of another size"):format(ext)
     end
   end
@@ -161,8 +183,11 @@ function cache:get(key, check, key_text, name)
   local path
   if key_text then path = ("%s/%s.lua"):format(self.dir, name or entry_name(key_text))
   else key_text, path = self:locate(key) end
-  local text, err, missing = files.read(path, MAX_ENTRY_BYTES)
+  local text, err, missing, code = files.read(path, MAX_ENTRY_BYTES)
   if not text and missing then return nil end
+  if not text and not cache.read_is_damage(path, code) then
+    errors.raise("cannot read the cache entry %s: %s", path, err)
+  end
   local entry, why
   local file_name = path:match("[^/]*$")
   local decoded -- the entry as read, before its checks: its files beside go with it when it is damaged
@@ -230,6 +255,14 @@ function cache:put(key, result, beside)
   local ok, err = files.mkdir_p(self.dir)
   if not ok then return nil, ("cannot create the cache folder %s: %s"):format(self.dir, err) end
   local _, path = self:locate(key)
+  -- the files beside already renamed into place: removed when the entry
+  -- cannot be stored (unless another run has stored it meanwhile), as they
+  -- would stay without it
+  local placed = {}
+  local function drop_placed()
+    if files.read(path, MAX_ENTRY_BYTES) then return end
+    for _, target in ipairs(placed) do os.remove(target) end
+  end
   if beside and next(beside) then
     result.beside = {}
     for ext, write in pairs(beside) do
@@ -241,17 +274,22 @@ function cache:put(key, result, beside)
       if size then ok, err = files.rename(tmp, target) end
       if not (ok and size) then
         os.remove(tmp) -- (a failed nn_net_save has removed its own temporary file)
+        drop_placed()
         -- the entry is what could not be stored: named with the cause alone
         -- ("No space left on device"), whichever of its files failed
         local cause = tostring(err or "no file written"):match(".*: (.-)$") or tostring(err)
         return nil, ("cannot write %s: %s"):format(path, cause)
       end
+      placed[#placed + 1] = target
       result.beside[ext] = size
     end
   end
   local text = "return " .. serialize.encode { format = FORMAT, key = key, result = result } .. "\n"
   ok, err = files.write_atomic(path, text)
-  if not ok then return nil, ("cannot write %s: %s"):format(path, err) end
+  if not ok then
+    drop_placed()
+    return nil, ("cannot write %s: %s"):format(path, err)
+  end
   return true
 end
 

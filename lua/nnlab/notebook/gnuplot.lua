@@ -28,13 +28,21 @@ function gnuplot.program()
   return nil, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)"
 end
 
---- True when the file at path starts with the 8-byte PNG signature.
-function gnuplot.is_png(path)
-  local f = io.open(path, "rb")
-  if not f then return false end
-  local head = f:read(8)
-  f:close()
-  return head == PNG_SIGNATURE
+--- True when bytes are a whole PNG: the 8-byte signature, then chunks
+--- (length, type, data, CRC) that walk to an IEND chunk ending exactly at
+--- the end. gnuplot's pngcairo exits 0 when a full disk cut its PNG short;
+--- such a file starts like a PNG but never reaches its IEND.
+function gnuplot.is_png(bytes)
+  if type(bytes) ~= "string" or bytes:sub(1, 8) ~= PNG_SIGNATURE then return false end
+  local at, size = 9, #bytes
+  while at + 11 <= size do
+    local length, kind = string.unpack(">I4c4", bytes, at)
+    local next_at = at + 12 + length
+    if next_at > size + 1 then return false end
+    if kind == "IEND" then return next_at == size + 1 end
+    at = next_at
+  end
+  return false
 end
 
 local number = escape.gnuplot_number
@@ -234,7 +242,8 @@ local function proof(script, data, png_bytes)
 end
 
 -- Runs gnuplot on dir/NAME.gp, drawing dir/NAME.png through a temporary
--- file; true, or nil and why not.
+-- file, accepted only when it is a whole PNG (gnuplot.is_png); its bytes, or
+-- nil and why not.
 local function run_gnuplot(dir, name)
   local program, why = gnuplot.program()
   if not program then return nil, why end
@@ -247,10 +256,12 @@ local function run_gnuplot(dir, name)
   local output = pipe:read("a")
   local exited_ok, _, code = pipe:close()
   local tmp = dir .. "/" .. tmp_name
-  if not exited_ok or not gnuplot.is_png(tmp) then
+  local bytes = exited_ok and files.read(tmp)
+  if not gnuplot.is_png(bytes) then
     os.remove(tmp)
     local last = ""
     for line in output:gmatch("[^\n]*%S[^\n]*") do last = line end
+    if exited_ok then last = "its PNG is incomplete (a full disk?)" .. (last ~= "" and "; " .. last or "") end
     return nil, ("%s failed (exit status %s)%s"):format(program, tostring(code), last ~= "" and ": " .. last or "")
   end
   ok, err = files.rename(tmp, ("%s/%s.png"):format(dir, name))
@@ -258,7 +269,7 @@ local function run_gnuplot(dir, name)
     os.remove(tmp)
     error(("cannot write %s/%s.png: %s"):format(dir, name, err), 0)
   end
-  return true
+  return bytes
 end
 
 --- gnuplot.draw(dir, name, script, data [, previous]) writes dir/NAME.gp
@@ -267,8 +278,8 @@ end
 --- or nil and why gnuplot did not draw it; a file that cannot be written
 --- raises "cannot write PATH: cause". previous = { folder, proofs = { NAME = proof } }:
 --- a PNG of an earlier report is copied instead of re-drawn, but only when
---- its proof shows it was drawn from exactly this script and data and its
---- bytes are the ones drawn then.
+--- its proof shows it was drawn from exactly this script and data, its
+--- bytes are the ones drawn then, and it is a whole PNG.
 function gnuplot.draw(dir, name, script, data, previous)
   local function write(path, text)
     local written, why = files.write_atomic(path, text)
@@ -280,15 +291,13 @@ function gnuplot.draw(dir, name, script, data, previous)
   local recorded = previous and previous.proofs[name]
   if recorded then
     local bytes = files.read(("%s/%s.png"):format(previous.folder, name))
-    if bytes and bytes:sub(1, 8) == PNG_SIGNATURE and proof(script, data, bytes) == recorded then
+    if gnuplot.is_png(bytes) and proof(script, data, bytes) == recorded then
       write(png, bytes)
       return true, ("%s %s"):format(name, recorded)
     end
   end
-  local ok, err = run_gnuplot(dir, name)
-  if not ok then return nil, err end
-  local bytes = files.read(png)
-  if not bytes then return nil, "cannot read back " .. png end
+  local bytes, err = run_gnuplot(dir, name)
+  if not bytes then return nil, err end
   return true, ("%s %s"):format(name, proof(script, data, bytes))
 end
 

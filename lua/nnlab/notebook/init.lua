@@ -18,6 +18,7 @@ local provenance = require "nnlab.notebook.provenance"
 local report = require "nnlab.notebook.report"
 local runs_lib = require "nnlab.notebook.runs"
 local settings = require "nnlab.notebook.settings"
+local staging = require "nnlab.notebook.staging"
 local sweep = require "nnlab.notebook.sweep"
 local train = require "nnlab.train"
 local words = require "nnlab.notebook.words"
@@ -234,6 +235,12 @@ end
 local function current()
   if not state then notebook.begin() end
   if state.unnamed then raise(state.unnamed) end
+  -- a file or a link where the report folder goes: refused before anything
+  -- trains (and again, under the lock, before anything is removed)
+  if not state.used and not state.planning and not state.describe and state.command_line.script then
+    local refused = staging.refusal(state.out_dir, state.name)
+    if refused then raise(refused) end
+  end
   state.used = true
   return state
 end
@@ -680,13 +687,13 @@ function notebook.finish()
     local lock = ("%s/.%s.lock"):format(s.out_dir, s.name)
     local problems
     path, problems = files.with_lock(lock, report.write, report_record(s), totals)
-    for _, problem in ipairs(problems) do io.stderr:write("nnlab: ", problem, "\n") end
-    if not s.quiet and not s.watch then io.stdout:write(("nnlab: wrote %s\n"):format(path)) end
+    for _, problem in ipairs(problems) do io.stderr:write("nnlab: ", progress.shown(problem), "\n") end
+    if not s.quiet and not s.watch then io.stdout:write(("nnlab: wrote %s\n"):format(progress.shown(path))) end
   end
   totals.seconds, totals.path = proc.clock() - s.started, path
   if not s.watch then
     io.stdout:write(("nnlab: %s: %d runs, %d trained, %d from cache, %.1f s\n"):format(
-      s.name, totals.runs, totals.trained, totals.cached, totals.seconds))
+      progress.shown(s.name), totals.runs, totals.trained, totals.cached, totals.seconds))
   end
   return totals
 end

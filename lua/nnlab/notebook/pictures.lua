@@ -195,7 +195,9 @@ end
 -- with a warning: the next run trains it again).
 local function stored_predictions(s)
   local path = cache.beside_path(s.stored.path, "pred")
-  local text, err = files.read(path, 3 * s.pictures.count)
+  local text, err, _, code = files.read(path, 3 * s.pictures.count)
+  -- a file that is there but cannot be read is no damage: an error, nothing deleted
+  if text == nil and not cache.read_is_damage(path, code) then error(("cannot read %s: %s"):format(path, err), 0) end
   local ok, why = predictions.check_text(s.pictures, text)
   if text == nil then why = err end
   if not ok then

@@ -4,12 +4,22 @@
 -- logs, pipes), one plain line when a job starts and one when it ends.
 -- With --quiet, nothing. Under `nnlab watch` (only_training), a sweep that
 -- trains nothing says nothing either: the watcher's line per render counts it.
+-- Every text shown (sweep names, labels, outcomes) may hold --set values: it
+-- is written as escape.line makes it, C1 controls replaced too, so that no
+-- escape sequence reaches the terminal.
+local escape = require "nnlab.notebook.escape"
 local proc = require("nnlab.core").proc
 
 local progress = {}
 progress.__index = progress
 
 local BAR_WIDTH = 12
+
+--- progress.shown(s) -> s as one line safe for a terminal: escape.line, and
+--- the C1 controls (U+0080 to U+009F, CSI among them) as U+FFFD.
+function progress.shown(s)
+  return (escape.line(s):gsub("\194[\128-\159]", "\u{FFFD}"))
+end
 
 --- progress.new(mode [, out [, only_training]]): mode "tty", "plain" or
 --- "quiet"; out defaults to io.stdout; only_training: no line for a sweep
@@ -73,6 +83,7 @@ end
 --- A sweep begins: `total` jobs of which `to_train` need training, `parallel` at a time.
 function progress:begin(title, total, to_train, parallel)
   self.done, self.total = 0, to_train
+  title = progress.shown(title)
   if self.mode == "quiet" or (to_train == 0 and self.only_training) then return end
   local text
   if to_train == 0 then
@@ -88,9 +99,10 @@ end
 function progress:started(job)
   if self.mode == "quiet" then return end
   if self.mode == "plain" then
-    return self:write(("  %s: training %d epoch%s\n"):format(job.label, job.epochs, job.epochs == 1 and "" or "s"))
+    return self:write(("  %s: training %d epoch%s\n"):format(progress.shown(job.label), job.epochs,
+                                                              job.epochs == 1 and "" or "s"))
   end
-  self.live[#self.live + 1] = { job = job, label = job.label, epoch = 0, epochs = job.epochs,
+  self.live[#self.live + 1] = { job = job, label = progress.shown(job.label), epoch = 0, epochs = job.epochs,
                                 started = proc.clock() }
   self:redraw()
 end
@@ -108,7 +120,7 @@ end
 function progress:finished(job, summary)
   self.done = self.done + 1
   if self.mode == "quiet" then return end
-  local line = ("  %s: %s"):format(job.label, summary)
+  local line = ("  %s: %s"):format(progress.shown(job.label), progress.shown(summary))
   if self.mode == "plain" then return self:write(line .. "\n") end
   for i, e in ipairs(self.live) do
     if e.job == job then table.remove(self.live, i) break end

@@ -80,8 +80,12 @@ function provenance.git(dir, out_dir)
   local top = trim(command_output("git -C " .. q .. " rev-parse --show-toplevel") or "")
   local skip
   if out_dir and top ~= "" then
-    local abs = out_dir:sub(1, 1) == "/" and out_dir or ((os.getenv("PWD") or ".") .. "/" .. out_dir)
-    abs = abs:gsub("/%./", "/"):gsub("/+$", "")
+    -- the real path, as git's top is: $PWD may be stale or name a link
+    local abs = core.proc.realpath(out_dir)
+    if not abs then
+      abs = out_dir:sub(1, 1) == "/" and out_dir or ((core.proc.realpath(".") or ".") .. "/" .. out_dir)
+      abs = abs:gsub("/%./", "/"):gsub("/+$", "")
+    end
     if abs:sub(1, #top + 1) == top .. "/" then skip = abs:sub(#top + 2) end
   end
   local modified = false

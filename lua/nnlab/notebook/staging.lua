@@ -87,21 +87,50 @@ local function finish_commit(p, recovering)
   files.remove_tree(p.root)
 end
 
---- staging.begin(out_dir, name) -> a stage: finishes a commit that a killed
---- process left, removes what an abandoned render left, and makes an empty
---- staging folder. Fields: folder (write the report's files here), md (the
+--- staging.refusal(out_dir, name) -> nil when OUT/NAME can be a report
+--- folder (absent, or a folder), else why not, in one line. A commit renames
+--- OUT/NAME aside and removes it: a file of that name would be deleted, and
+--- a symbolic link replaced by a real folder (its target left as it was,
+--- stale), so both are refused before anything is removed.
+function staging.refusal(out_dir, name)
+  local path = ("%s/%s"):format(out_dir, name)
+  local info = proc.stat(path)
+  if not info or info.type == "folder" then return nil end
+  if info.type == "link" then
+    return ("%s is a symbolic link, not a report folder: a report would replace it by a folder of its own; "
+            .. "remove the link, or give --out another folder"):format(path)
+  end
+  return ("%s exists and is not a report folder (%s): move it away, or give --out another folder")
+           :format(path, info.type == "file" and "a file" or "not a folder")
+end
+
+--- staging.begin(out_dir, name) -> a stage: refuses an OUT/NAME that is not
+--- a folder (staging.refusal), finishes a commit that a killed process left,
+--- removes what an abandoned render left (raising when it cannot: it would
+--- be committed with the new report), and makes an empty staging folder. Fields: folder (write the report's files here), md (the
 --- staged .md), live_folder (the report folder as it is now, for reuse).
 function staging.begin(out_dir, name)
+  local refused = staging.refusal(out_dir, name)
+  if refused then error(refused, 0) end
   local p = paths(out_dir, name)
   if exists(p.journal) then
     p.drop_page = (files.read(p.journal) or ""):find("\ndrop-page\n", 1, true) ~= nil
     proc.hold_interrupts(finish_commit, p, true)
   end
-  files.remove_tree(p.root)
-  files.remove_tree(p.old)
+  -- what an abandoned render or a killed commit left: a staging folder that
+  -- cannot be emptied stops the run, as its leftovers would be committed
+  -- with the new report
+  for _, leftover in ipairs { { p.root, "emptying the report's staging folder" },
+                              { p.old, "removing the report folder an interrupted commit replaced" } } do
+    local removed, why = files.remove_tree(leftover[1])
+    if not removed then error(("%s (%s)"):format(why, leftover[2]), 0) end
+  end
   os.remove(p.old_html)
-  -- the journal's temporary file, when a process was killed while writing it
-  os.execute(("rm -f -- %s*"):format(files.shell_quote((files.temp_name(p.journal, 0):gsub("0$", "")))))
+  -- the journal's temporary files, when a process was killed while writing it
+  local temporary = files.temp_name(p.journal, 0):gsub("^.*/", ""):gsub("0$", "")
+  for _, entry in ipairs(proc.list_dir(out_dir) or {}) do
+    if entry:sub(1, #temporary) == temporary then os.remove(out_dir .. "/" .. entry) end
+  end
   local ok, err = files.mkdir_p(p.folder)
   if not ok then error(("cannot create %s: %s"):format(p.folder, err), 0) end
   return setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
