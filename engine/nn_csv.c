@@ -11,7 +11,8 @@
  *   fields; numbers are also trimmed inside quotes). A quote inside an
  *   unquoted field, or text after a closing quote, is an error.
  * - Numbers are C-locale decimals (strtod's syntax, whatever the process
- *   locale); short ones take an exact fast path. Each is rounded to double,
+ *   locale, less its hexadecimal, which Python's float() and pandas refuse);
+ *   short ones take an exact fast path. Each is rounded to double,
  *   then to float; one beyond the float range is an error, a tiny one is 0.
  * - Targets, unless `regression`: with `classes` given, a cell naming a class
  *   is that class, else an integer cell is a class number < n_classes; with
@@ -72,6 +73,11 @@ typedef struct csv_reader {
     unsigned long long field_line; /* where the current field starts; 0: not yet known */
     unsigned long long row_line;   /* where the current row starts */
     uint32_t field;                /* fields seen so far in this row */
+    /* a cell of this row that failed: reported at the row's end, unless the
+     * row has the wrong number of fields (then its cells are shifted, and
+     * the count is the cause) */
+    nn_status cell_status;
+    char cell_message[512];
     uint32_t columns;              /* 0 until the first row has ended */
     char **first;                  /* the first row's cells, until the columns are known */
     unsigned long long *first_lines;
@@ -209,6 +215,11 @@ static int parse_number(const char *s, size_t len, double *out)
         return NUMBER_EMPTY;
     if (parse_fast(s, end, out))
         return NUMBER_OK;
+    /* C-locale decimals only: strtod also reads hexadecimal ("0x10", "0x1p3"),
+     * which Python's float(), numpy and pandas refuse */
+    for (const char *c = s; c < end; c++)
+        if (*c == 'x' || *c == 'X')
+            return NUMBER_BAD;
     char *stop;
     errno = 0;
     *out = strtod(s, &stop);
@@ -588,9 +599,16 @@ static void on_field(void *field, size_t len, void *data)
     }
     if (column >= r->columns) /* a ragged row, reported at its end */
         return;
+    if (r->cell_status != NN_OK) /* the row already failed: its end decides what to say */
+        return;
     if (column == 0 && ensure_row(r) != NN_OK)
         return;
     cell_store(r, column, s, len, line);
+    if (r->status != NN_OK && r->status != NN_ENOMEM) {
+        r->cell_status = r->status;
+        snprintf(r->cell_message, sizeof r->cell_message, "%s", nn_error_message());
+        r->status = NN_OK;
+    }
 }
 
 /* The first row ended: it gives the column count and is the header or data. */
@@ -635,6 +653,8 @@ static void on_row(int terminator, void *data)
                             r->path, r->row_line, column + 1, r->field,
                             r->field == UINT32_MAX ? " or more" : "", r->columns,
                             r->opt.header ? "the header" : "the first row");
+    } else if (r->cell_status != NN_OK) {
+        r->status = nn_fail(r->cell_status, "%s", r->cell_message);
     } else {
         r->d.rows++;
     }
@@ -655,7 +675,7 @@ static nn_status check_options(const char *path, const nn_csv_options *o)
     if (o->sep == '"' || o->sep == '\r' || o->sep == '\n' || o->sep == ' ')
         return nn_fail(NN_EINVAL, "%s: the separator cannot be a quote, a space or a line break", path);
     if (!o->header && (o->target_name || (o->n_features && o->feature_names)))
-        return nn_fail(NN_EINVAL, "%s: columns by name need a header (header = 0)", path);
+        return nn_fail(NN_EINVAL, "%s: columns by name need a header (the file is read with header = false)", path);
     if (o->n_features && !o->feature_names == !o->feature_indices)
         return nn_fail(NN_EINVAL, "%s: give the %u features by name or by index (one list)", path,
                        o->n_features);

@@ -238,12 +238,12 @@ static void test_number_rounding(void **state)
     nn_csv_options o = defaults();
     o.regression = 1;
     const char *text = "a,b,c,d,e,f,y\n"
-                       "0.1,123456789012345678901,1e-50,0x10,-0,\" 7 \",3.4028234e38\n";
+                       "0.1,123456789012345678901,1e-50,1E1,-0,\" 7 \",3.4028234e38\n";
     assert_int_equal(parse(text, &o, &d), NN_OK);
     assert_true(d.x[0] == (float)0.1);
     assert_true(d.x[1] == (float)123456789012345678901.0);
     assert_true(d.x[2] == 0.0f);
-    assert_true(d.x[3] == 16.0f);
+    assert_true(d.x[3] == 10.0f);
     assert_true(d.x[4] == 0.0f);
     assert_true(d.x[5] == 7.0f);
     assert_true(d.targets[0] == (float)3.4028234e38);
@@ -258,6 +258,9 @@ static void test_bad_cells(void **state)
     assert_parse_fails("a,b,y\n1,,0\n", NULL, NN_EFORMAT, "t.csv:2:2: empty cell (column 'b')");
     assert_parse_fails("a,b,y\n1,\"\",0\n", NULL, NN_EFORMAT, "t.csv:2:2: empty cell (column 'b')");
     assert_parse_fails("a,b,y\n1,NaN,0\n", NULL, NN_EFORMAT, "t.csv:2:2: 'NaN' is not finite");
+    /* C-locale decimals only: strtod's hexadecimal is refused, as Python's float() does */
+    assert_parse_fails("a,b,y\n0x10,1,0\n", NULL, NN_EFORMAT, "t.csv:2:1: '0x10' is not a number");
+    assert_parse_fails("a,b,y\n1, 0X1p3 ,0\n", NULL, NN_EFORMAT, "t.csv:2:2: '0X1p3' is not a number");
     assert_parse_fails("a,b,y\n1,nan,0\n", NULL, NN_EFORMAT, "t.csv:2:2: 'nan' is not finite");
     assert_parse_fails("a,b,y\nInf,1,0\n", NULL, NN_EFORMAT, "t.csv:2:1: 'Inf' is not finite");
     assert_parse_fails("a,b,y\n-inf,1,0\n", NULL, NN_EFORMAT, "t.csv:2:1: '-inf' is not finite");
@@ -280,6 +283,12 @@ static void test_ragged_and_malformed(void **state)
     assert_parse_fails("a,b,c,d,y\n1,2,3,4,0\n1,2,3,0\n", NULL, NN_EFORMAT,
                        "t.csv:3:5: has 4 fields, expected 5 (like the header)");
     assert_parse_fails("a,y\n1,0,7\n", NULL, NN_EFORMAT, "t.csv:2:3: has 3 fields, expected 2 (like the header)");
+    /* a field missing in the middle shifts the others: the count is the cause, not
+     * the shifted cell ('dog' is not a number in column b) */
+    assert_parse_fails("a,b,y\n1,2,cat\n3,dog\n", NULL, NN_EFORMAT,
+                       "t.csv:3:3: has 2 fields, expected 3 (like the header)");
+    assert_parse_fails("a,b,y\n1,2,cat\n3,dog", NULL, NN_EFORMAT,
+                       "t.csv:3:3: has 2 fields, expected 3 (like the header)");
     nn_csv_options o = defaults();
     o.header = 0;
     assert_parse_fails("1,0\n\n1\n", &o, NN_EFORMAT, "t.csv:3:2: has 1 fields, expected 2 (like the first row)");
@@ -343,11 +352,11 @@ static void test_column_errors(void **state)
     nn_csv_options h = defaults();
     h.header = 0;
     h.target_name = "y";
-    assert_parse_fails(text, &h, NN_EINVAL, "t.csv: columns by name need a header (header = 0)");
+    assert_parse_fails(text, &h, NN_EINVAL, "t.csv: columns by name need a header (the file is read with header = false)");
     h.target_name = NULL;
     h.feature_names = names;
     h.n_features = 2;
-    assert_parse_fails(text, &h, NN_EINVAL, "t.csv: columns by name need a header (header = 0)");
+    assert_parse_fails(text, &h, NN_EINVAL, "t.csv: columns by name need a header (the file is read with header = false)");
 
     nn_csv_options dup = defaults();
     dup.target_name = "a";
