@@ -46,18 +46,21 @@ struct nn_loader {
 #define GATHER_CLONES
 #endif
 
-/* dst[i] = src[i] * scale + shift over float features (the same blocks). */
-static inline __attribute__((always_inline)) void scale_floats(float *restrict dst,
-                                                               const float *restrict src,
-                                                               size_t n, float scale, float shift)
+/* dst[i] = (src[i] - mean) / std over float features, exactly as
+ * torchvision's Normalize computes it: a reciprocal and a multiply-add lose
+ * the digits that cancel when mean/std is large (mean 45, std 0.001 gave
+ * multiples of 1/256). */
+static inline __attribute__((always_inline)) void normalize_floats(float *restrict dst,
+                                                                   const float *restrict src,
+                                                                   size_t n, float mean, float std)
 {
     enum { BLOCK = 32 };
     size_t i = 0;
     for (; i + BLOCK <= n; i += BLOCK)
         for (size_t k = 0; k < BLOCK; k++)
-            dst[i + k] = src[i + k] * scale + shift;
+            dst[i + k] = (src[i + k] - mean) / std;
     for (; i < n; i++)
-        dst[i] = src[i] * scale + shift;
+        dst[i] = (src[i] - mean) / std;
 }
 
 /* Fetches the `pixels` (> 0) bytes at image into the cache ahead of use (a
@@ -100,11 +103,11 @@ static void gather_rows(const gather_job *j, uint32_t begin, uint32_t end)
     const uint32_t *indices = j->indices;
     size_t pixels = (size_t)ds->rows * ds->cols;
     float *x = j->x;
-    if (ds->values) { /* float features: as they are, or (v - mean)/std = v * (1/std) - mean/std */
+    if (ds->values) { /* float features: as they are, or (v - mean) / std */
         for (uint32_t b = begin; b < end; b++) {
             const float *v = ds->values + (size_t)indices[b] * pixels;
             if (j->normalize)
-                scale_floats(x + b * pixels, v, pixels, 1.0f / j->std, -j->mean / j->std);
+                normalize_floats(x + b * pixels, v, pixels, j->mean, j->std);
             else
                 memcpy(x + b * pixels, v, pixels * sizeof *x);
         }

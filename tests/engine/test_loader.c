@@ -347,6 +347,35 @@ static void test_gather_split_over_threads(void **state)
     nn_dataset_free(&floats);
 }
 
+/* Float features normalized are exactly (v - mean) / std, torchvision's
+ * Normalize: with mean/std large, a reciprocal and a multiply-add rounded
+ * 45.0005 with mean 45, std 0.001 to 0.5 (a multiple of 1/256). */
+static void test_float_features_normalized_exactly(void **state)
+{
+    (void)state;
+    nn_dataset floats = make_dataset();
+    floats.values = malloc((size_t)COUNT * PIXELS * sizeof *floats.values);
+    assert_non_null(floats.values);
+    for (size_t k = 0; k < (size_t)COUNT * PIXELS; k++)
+        floats.values[k] = 45.0f + ((float)(k % 97) - 48.0f) * 1.7e-5f;
+    free(floats.images);
+    floats.images = NULL;
+    uint32_t idx[COUNT];
+    for (uint32_t i = 0; i < COUNT; i++)
+        idx[i] = i;
+    static float x[COUNT * PIXELS];
+    int32_t y[COUNT];
+    const float mean = 45.0f, std = 0.001f;
+    nn_dataset_gather(&floats, idx, COUNT, 1, mean, std, x, y);
+    for (size_t k = 0; k < (size_t)COUNT * PIXELS; k++) {
+        float want = (floats.values[k] - mean) / std;
+        if (memcmp(&x[k], &want, sizeof want) != 0)
+            print_error("value %zu: %.9g, not %.9g\n", k, (double)x[k], (double)want);
+        assert_memory_equal(&x[k], &want, sizeof want);
+    }
+    nn_dataset_free(&floats);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -400,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_shuffle_properties),
         cmocka_unit_test(test_subset_and_split),
         cmocka_unit_test(test_gather_split_over_threads),
+        cmocka_unit_test(test_float_features_normalized_exactly),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
