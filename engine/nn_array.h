@@ -22,6 +22,11 @@ typedef struct nn_array {
     uint64_t shape[NN_ARRAY_MAX_DIMS];    /* unused dims are 1 */
     void *data;                           /* elements in C order, malloc'd, owned */
     char descr[8];                        /* the file's dtype string, NUL-terminated */
+    /* f8 data: the first element with a fractional part that float32 rounded
+     * to a whole number (0.99999999 -> 1), and its value; `whole_from_fraction`
+     * is 0 when there is none, else its index + 1. Labels must not take it. */
+    uint64_t whole_from_fraction;
+    double fraction_value;
 } nn_array;
 
 /* The number of elements: the product of the shape (1 for a scalar). */

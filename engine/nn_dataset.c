@@ -178,6 +178,10 @@ static nn_status sample_shape(const nn_array *x, const char *name, uint32_t *row
 static nn_status labels_from_array(const nn_array *y, const char *name, uint16_t **out)
 {
     uint64_t n = y->shape[0];
+    if (y->whole_from_fraction) /* float32 made it whole: 0.99999999 is no class 1 */
+        return nn_fail(NN_EINVAL, "%s: label %.17g at index %llu is not a class number (an integer "
+                       "from 0 to %u); for real-valued targets ask for regression", name, y->fraction_value,
+                       (unsigned long long)(y->whole_from_fraction - 1), NN_MAX_CLASSES - 1);
     uint16_t *labels = malloc((size_t)n * sizeof *labels + 1);
     if (!labels)
         return nn_fail(NN_ENOMEM, "%s: out of memory for %llu labels", name, (unsigned long long)n);

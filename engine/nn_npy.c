@@ -423,7 +423,11 @@ static uint64_t load_bits(const uint8_t *p, unsigned size, int big)
  * values later), below it to at most ±FLT_MAX (3.4028235e38, FLT_MAX as
  * printed, is a little above FLT_MAX as a double). */
 #define FLOAT_OVERFLOWS_FROM 0x1.ffffffp+127
-static void convert(float *dst, const uint8_t *src, size_t n, const npy_header *h)
+/* `first` is the index of src[0] in the array; *whole_at / *value record
+ * the first f8 element with a fraction that rounds to a whole float
+ * (nn_array.whole_from_fraction). */
+static void convert(float *dst, const uint8_t *src, size_t n, const npy_header *h, uint64_t first,
+                    uint64_t *whole_at, double *value)
 {
     unsigned size = h->itemsize;
     uint64_t sign = (uint64_t)1 << (8 * size - 1);
@@ -442,12 +446,16 @@ static void convert(float *dst, const uint8_t *src, size_t n, const npy_header *
             dst[i] = d >= FLOAT_OVERFLOWS_FROM    ? INFINITY
                      : d <= -FLOAT_OVERFLOWS_FROM ? -INFINITY
                                                   : (float)d;
+            if (!*whole_at && d != floor(d) && dst[i] == floorf(dst[i])) {
+                *whole_at = first + i + 1;
+                *value = d;
+            }
         }
     }
 }
 
 /* Reads the body into *data (malloc'd): uint8 as is, everything else as float32. */
-static nn_status read_body(npy_source *src, const npy_header *h, void **data)
+static nn_status read_body(npy_source *src, const npy_header *h, void **data, nn_array *array)
 {
     *data = NULL;
     int direct = h->kind == 'u' || (h->kind == 'f' && h->itemsize == 4 &&
@@ -472,7 +480,8 @@ static nn_status read_body(npy_source *src, const npy_header *h, void **data)
             if (st == NN_OK && n < want * h->itemsize)
                 break;
             if (st == NN_OK)
-                convert((float *)out + done, chunk, want, h);
+                convert((float *)out + done, chunk, want, h, done, &array->whole_from_fraction,
+                        &array->fraction_value);
             done += want;
         }
         got = done * h->itemsize;
@@ -503,7 +512,7 @@ static nn_status read_npy(npy_source *src, nn_array *out)
     nn_status st = read_header(src, &h);
     void *data = NULL;
     if (st == NN_OK)
-        st = read_body(src, &h, &data);
+        st = read_body(src, &h, &data, out);
     if (st != NN_OK)
         return st;
     out->dtype = h.kind == 'u' ? NN_DTYPE_U8 : NN_DTYPE_F32;

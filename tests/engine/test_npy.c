@@ -316,6 +316,20 @@ static void test_conversions(void **state)
     assert_true(isinf(f[1]) && f[1] < 0);
     assert_true(isnan(f[2]));
     assert_true(f[3] == 0.0f);
+    assert_int_equal(a.whole_from_fraction, 4); /* DBL_MIN has a fraction, and rounds to 0 */
+    assert_true(a.fraction_value == DBL_MIN);
+    nn_array_free(&a);
+    bytes_free(&b);
+
+    /* the first f8 with a fraction that float32 makes whole is recorded; a
+     * whole double or a fraction float32 keeps is not */
+    const double near[4] = {2.0, 0.5, 0.29 * 100, 0.99999999};
+    for (int i = 0; i < 4; i++)
+        put_value(body + 8 * i, 'f', 8, 0, near[i]);
+    b = npy_bytes(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", body, 32);
+    assert_int_equal(nn_npy_parse(b.p, b.n, "ok.npy", &a), NN_OK);
+    assert_int_equal(a.whole_from_fraction, 3);
+    assert_true(a.fraction_value == 0.29 * 100);
     nn_array_free(&a);
     bytes_free(&b);
 

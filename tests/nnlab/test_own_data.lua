@@ -393,6 +393,9 @@ T.case("npy/npz: malformed files are refused naming the file, at the user's line
   refused(function() data.npy(fx .. "x_f4.npy", fx .. "y_reg_f8.npy") end, "data.npy: " .. fx .. "y_reg_f8.npy: "
           .. "class labels must be one number per sample (N), but it has 2 dimensions; for (N, K) targets ask for regression")
   refused(function() data.npy(fx .. "x_f4.npy", fx .. "x_f4.npy") end, "data.npy: " .. fx .. "x_f4.npy: class labels")
+  -- an f8 label with a fraction that float32 rounds to a whole number is no class (it was class 29)
+  refused(function() data.npy(fx .. "x_f8.npy", fx .. "y_f8_near.npy") end, "data.npy: " .. fx
+          .. "y_f8_near.npy: label 28.999999999999996 at index 1 is not a class number")
   refused(function() data.npy(fx .. "no-such.npy", fx .. "y_u1.npy") end,
           "data.npy: cannot open " .. fx .. "no-such.npy: No such file or directory")
   refused(function() data.npy(fx .. "pair.npz", fx .. "y_u1.npy") end,
