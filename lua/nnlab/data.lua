@@ -304,10 +304,16 @@ function data.rng(seed)
   local next_u64 = require("nnlab.splitmix")(seed)
   local rng = {}
   function rng:random(m, n)
-    local u = (next_u64() >> 11) * 2.0 ^ -53
-    if m == nil then return u end
+    if m == nil then return (next_u64() >> 11) * 2.0 ^ -53 end
     if n == nil then m, n = 1, m end
-    return m + math.floor(u * (n - m + 1))
+    -- as math.random: integers, and a non-empty interval
+    local lo, hi = math.tointeger(m), math.tointeger(n)
+    if not lo or not hi then
+      errors.raise("rng:random: %s has no integer representation", errors.value(lo and n or m))
+    end
+    if lo > hi then errors.raise("rng:random: interval is empty (%d..%d)", lo, hi) end
+    local u = (next_u64() >> 11) * 2.0 ^ -53
+    return lo + math.floor(u * (hi - lo + 1))
   end
   function rng:normal()
     local u1, u2 = 1 - self:random(), self:random()

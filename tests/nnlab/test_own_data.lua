@@ -62,6 +62,17 @@ end
 
 -- ---- data.TensorDataset ---------------------------------------------------------
 
+T.case("data.rng:random refuses what math.random refuses; its numbers are as before", function()
+  local r = data.rng(1)
+  refused(function() r:random(3, 1) end, "rng:random: interval is empty (3..1)")
+  refused(function() r:random(0) end, "rng:random: interval is empty (1..0)")
+  refused(function() r:random(2.5) end, "rng:random: 2.5 has no integer representation")
+  -- the draws of valid calls are unchanged (SplitMix64 of seed 1), and integers as math.random's (2.0..3 gave 3.0)
+  local fresh = data.rng(1)
+  local got = { fresh:random(1, 6), fresh:random(6), fresh:random(2.0, 3) }
+  T.eq(table.concat(got, " "), "4 5 3", "the same numbers")
+end)
+
 T.case("TensorDataset from tables of rows: contents, names, a batch as stored", function()
   local ds = data.TensorDataset({ { 1, 2, 3 }, { 4.5, -5, 6 }, { 7, 8, 9 }, { 0, 0, 0.25 } }, { 0, 2, 1, 2 },
                                 { classes = { "cat", "dog", "owl" } })
