@@ -436,11 +436,14 @@ static void write_values(lua_State *L, lnn_tensor *t, size_t offset, int n, int 
             luaL_error(L, "cannot assign a (%d, %d) tensor to %d elements (give one value or the row's shape)",
                        src->rows, src->cols, n);
         }
+        if (t->labels && src->f) /* every value checked before any is written */
+            for (int k = 0; k < count; k++)
+                int32_value(L, trunc(src->f[k]));
         for (int k = 0; k < n; k++) {
             int from = count == 1 ? 0 : k;
             double x = src->f ? src->f[from] : src->labels[from];
             if (t->labels)
-                t->labels[offset + k] = int32_value(L, trunc(x));
+                t->labels[offset + k] = (int32_t)trunc(x);
             else
                 t->f[offset + k] = (float)x;
         }

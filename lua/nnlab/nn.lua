@@ -43,10 +43,11 @@ function nn.float_text(x)
   return ("%.9g"):format(x) -- nine digits tell every float apart
 end
 
--- A float as Python's repr shows a whole one: 1.0, not 1.
+-- A number as Python's repr shows it: a whole float 1.0, an integer 1
+-- (torch.nn.Dropout(0) prints p=0, Dropout(0.0) p=0.0).
 local function python_float(x)
   local text = nn.float_text(x)
-  return text:match("^%-?%d+$") and text .. ".0" or text
+  return math.type(x) == "float" and text:match("^%-?%d+$") and text .. ".0" or text
 end
 
 --- torch-style one-line description, e.g. "Linear(in_features=784, out_features=64, bias=True)".

@@ -97,6 +97,10 @@ T.case("--set hiden=8: a typo of an axis gets a hint, before anything trains", f
   expect_error(out, status, grid, grid_line,
                { "--set hiden=8: no lab.param or vary axis named 'hiden'", "(did you mean 'hidden'?)",
                  "varied: hidden" })
+  -- a terminal escape in the value reaches the terminal escaped, as in the warning
+  out, status = run(grid, { "hiden=K\27[31mRED" })
+  T.eq(status, 1, out)
+  T.eq(out:find("\27", 1, true), nil, "no raw ESC in the message\n" .. out)
 end)
 
 T.case("--set of a key nothing uses is an error at the end", function()

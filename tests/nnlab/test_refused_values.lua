@@ -234,7 +234,8 @@ T.case("LeakyReLU and Dropout take PyTorch's keyword form; a negative slope is r
   T.eq(tostring(nn.Dropout { p = 0.2, inplace = false }), "Dropout(p=0.2, inplace=False)", "with inplace")
   -- Python's repr of a whole float, as print(model) in PyTorch
   T.eq(tostring(nn.LeakyReLU(1.0)), "LeakyReLU(negative_slope=1.0)", "slope 1.0")
-  T.eq(tostring(nn.Dropout(0)), "Dropout(p=0.0, inplace=False)", "p 0.0")
+  T.eq(tostring(nn.Dropout(0.0)), "Dropout(p=0.0, inplace=False)", "p 0.0")
+  T.eq(tostring(nn.Dropout(0)), "Dropout(p=0, inplace=False)", "an integer stays one, as torch.nn.Dropout(0)")
   -- refused by nn.Sequential before, naming the float -0.100000001
   T.refused(function() nn.LeakyReLU(-0.1) end, "nn.LeakyReLU: negative_slope must be >= 0, got -0.1")
   T.refused(function() nn.LeakyReLU { negative_slope = -1 / 0 } end, "must be >= 0, got -inf")

@@ -1,7 +1,8 @@
 -- results.csv's header (docs/notebook.md, "Files"): one column per name. A
 -- varied key named like a fixed column (a sweep over `epoch`) is headed
--- param_epoch; it was a second `epoch` column, which csv.DictReader reads as
--- one, losing the parameter's values.
+-- param_epoch, or param_param_epoch when another varied key is param_epoch
+-- (every key keeps its own name when it can); it was a second `epoch`
+-- column, which csv.DictReader reads as one, losing the parameter's values.
 local T = require "testlib"
 
 local dir = T.tmpdir("results_columns")
@@ -34,18 +35,22 @@ T.case("a varied key named like a fixed column is param_NAME; every header is on
     seen[name] = true
     head[#head + 1] = name
   end
-  T.eq(table.concat(head, ","), "sweep,variation,param_epoch,param_param_epoch,param_test_acc,seed,epoch,"
+  T.eq(table.concat(head, ","), "sweep,variation,param_param_epoch,param_epoch,param_test_acc,seed,epoch,"
        .. "train_loss,train_acc,test_loss,test_acc,epoch_lr,diverged", "the header")
-  -- the parameter's values are in their column, the epoch number in its own
+  -- each key's values are in its column (the user's param_epoch under its own name), the epoch in its own
+  local column = {}
+  for i, name in ipairs(head) do column[name] = i end
   local widths = {}
   for i = 2, #lines do
     local fields = {}
     local plain = lines[i]:gsub('"[^"]*"', "label") -- the variation label is quoted: it holds commas
     for f in (plain .. ","):gmatch("([^,]*),") do fields[#fields + 1] = f end
-    widths[fields[3]] = true
-    T.eq(fields[7], "1", "the epoch column holds the epoch")
+    widths[fields[column.param_param_epoch]] = true
+    T.eq(fields[column.param_epoch], "2", "the user's param_epoch keeps its name and values")
+    T.eq(fields[column.param_test_acc], "1", "test_acc's values")
+    T.eq(fields[column.epoch], "1", "the epoch column holds the epoch")
   end
-  T.eq(widths["4"] and widths["8"], true, "param_epoch holds 4 and 8")
+  T.eq(widths["4"] and widths["8"], true, "the varied epoch's 4 and 8")
 end)
 
 T.done()

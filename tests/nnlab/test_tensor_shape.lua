@@ -237,6 +237,10 @@ T.case("t[i]: a row view of a 2-D tensor sharing its memory; a number of a 1-D o
   refused(function() y:set(3, 1, 4294967297) end, "t:set: 4294967297 is out of range for an integer (int32) tensor")
   refused(function() y[1] = lab.tensor { 0 / 0 } end, "nan is out of range for an integer (int32) tensor")
   refused(function() y[1] = lab.tensor { 3e9 } end, "is out of range for an integer (int32) tensor")
+  -- a refused row changes nothing: every value is checked before any is written
+  local rows = lab.stack { lab.labels { 1, 2, 3 }, lab.labels { 4, 5, 6 } }
+  refused(function() rows[1] = lab.tensor { 7, 0 / 0, 8 } end, "nan is out of range")
+  same(rows:tolist(), { { 1, 2, 3 }, { 4, 5, 6 } }, "the row as it was")
   y[1] = lab.tensor { -2.7 }
   T.eq(y[1], -2, "a float written to an integer tensor truncates, as PyTorch's")
   y[2] = -2147483648

@@ -58,13 +58,14 @@ local function check_unknown_sets(s, when, final)
       local declared = ("declared: %s%s"):format(#params > 0 and table.concat(params, ", ") or "none",
                                                  #varied > 0 and "; varied: " .. table.concat(varied, ", ") or "")
       if final or hint ~= "" then
-        raise("--set %s=%s: no lab.param or vary axis named '%s' %s%s; %s", key, s.set[key], key, when, hint, declared)
+        raise("--set %s=%s: no lab.param or vary axis named '%s' %s%s; %s", errors.shown(key), errors.shown(s.set[key]),
+              errors.shown(key), when, hint, declared)
       elseif not s.warned_sets[key] and not s.planning then
         s.warned_sets[key] = true
         io.stderr:write(("nnlab: warning: --set %s=%s: no lab.param or vary axis named '%s' %s; unless a later "
                          .. "lab.sweep varies it, the run stops with an error at its end, with no report "
-                         .. "(what trained stays cached); %s\n"):format(key, errors.shown(s.set[key]), key, when,
-                                                                         declared))
+                         .. "(what trained stays cached); %s\n"):format(errors.shown(key), errors.shown(s.set[key]),
+                                                                         errors.shown(key), when, declared))
       end
     end
   end

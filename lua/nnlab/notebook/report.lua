@@ -895,10 +895,13 @@ local function results(record)
   -- param_epoch, so that no two columns share a name
   local taken = { sweep = true, variation = true }
   for _, f in ipairs(fixed) do taken[f] = true end
+  for _, k in ipairs(keys) do taken[k] = taken[k] or "key" end -- a key keeps its own name when it can
   local head = { "sweep", "variation" }
   for _, k in ipairs(keys) do
     local name = k
-    while taken[name] do name = "param_" .. name end
+    if taken[name] ~= "key" then
+      repeat name = "param_" .. name until not taken[name]
+    end
     taken[name] = true
     head[#head + 1] = name
   end
