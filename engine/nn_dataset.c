@@ -207,10 +207,13 @@ nn_status nn_dataset_from_arrays(nn_dataset *ds, nn_array *x, nn_array *y, int r
     nn_status st = sample_shape(x, x_name, &b.rows, &b.cols);
     if (st == NN_OK && x->shape[0] == 0)
         st = nn_fail(NN_EINVAL, "%s: holds no samples", x_name);
-    if (st == NN_OK && (y->ndim == 0 || y->shape[0] != x->shape[0]))
+    if (st == NN_OK && y->ndim == 0)
+        st = nn_fail(NN_ESHAPE, "%s: a scalar (a 0-d array), not one %s per sample of %s", y_name,
+                     regression ? "target" : "label", x_name);
+    if (st == NN_OK && y->shape[0] != x->shape[0])
         st = nn_fail(NN_ESHAPE, "%s has %llu samples but %s has %llu %s", x_name,
                      (unsigned long long)x->shape[0], y_name,
-                     (unsigned long long)(y->ndim ? y->shape[0] : 0), regression ? "targets" : "labels");
+                     (unsigned long long)y->shape[0], regression ? "targets" : "labels");
     if (st == NN_OK && !regression && y->ndim != 1)
         st = nn_fail(NN_ESHAPE, "%s: class labels must be one number per sample (N), but it has %u "
                      "dimensions; for (N, K) targets ask for regression", y_name, y->ndim);

@@ -404,6 +404,8 @@ T.case("npy/npz: malformed files are refused naming the file, at the user's line
   refused(function() data.npy(fx .. "x_f4.npy", fx .. "y_reg_f8.npy") end, "data.npy: " .. fx .. "y_reg_f8.npy: "
           .. "class labels must be one number per sample (N), but it has 2 dimensions; for (N, K) targets ask for regression")
   refused(function() data.npy(fx .. "x_f4.npy", fx .. "x_f4.npy") end, "data.npy: " .. fx .. "x_f4.npy: class labels")
+  refused(function() data.npy(fx .. "x_u1.npy", fx .. "y_scalar.npy") end, "data.npy: " .. fx
+          .. "y_scalar.npy: a scalar (a 0-d array), not one label per sample of " .. fx .. "x_u1.npy")
   -- an f8 label with a fraction that float32 rounds to a whole number is no class (it was class 29)
   refused(function() data.npy(fx .. "x_f8.npy", fx .. "y_f8_near.npy") end, "data.npy: " .. fx
           .. "y_f8_near.npy: label 28.999999999999996 at index 1 is not a class number")
