@@ -389,10 +389,22 @@ static int proc_open_regular(lua_State *L)
 
 /* ---- signals ------------------------------------------------------------ */
 
+/* Steps run by proc.hold_interrupts (nested): a second signal waits for them. */
+static volatile sig_atomic_t holding;
+
+/* The first signal is recorded, for a clean stop. A second one means that
+ * stop did not come (user code caught the "interrupted" error and went on,
+ * or is stuck): it ends the process at once, by that signal, as a second
+ * Ctrl-C does elsewhere; outside a held step, so a report's commit is never
+ * cut short. signal() and raise() are async-signal-safe. */
 static void record_signal(int sig)
 {
-    if (!caught_signal)
+    if (!caught_signal) {
         caught_signal = sig;
+    } else if (!holding) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
 }
 
 const volatile sig_atomic_t *lnn_interrupt_flag(void) { return &caught_signal; }
@@ -475,7 +487,9 @@ static int proc_hold_interrupts(lua_State *L)
     int mask = lua_gethookmask(L);
     int count = lua_gethookcount(L);
     lua_sethook(L, NULL, 0, 0);
+    holding++;
     int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    holding--;
     lua_sethook(L, hook, mask, count);
     if (status != LUA_OK)
         return lua_error(L);

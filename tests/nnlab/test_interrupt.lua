@@ -121,6 +121,26 @@ for _, case in ipairs { { "fit_forever.lua", "an epoch in C" }, { "loop_forever.
   end)
 end
 
+-- User code that swallows the "interrupted" error (a pcall around its loop)
+-- went on forever: the hook raises once, and later signals were recorded and
+-- dropped. A second signal now ends nnlab at once, by that signal.
+T.case("a second SIGTERM ends nnlab at once when user code swallowed the first", function()
+  local marker = dir .. "/swallow.started"
+  local job = T.spawn("interrupt_swallow", { "run", fixtures .. "swallow.lua", "--set", "marker=" .. marker }, env)
+  T.wait_until("the loop has started", function() return T.read(marker) ~= nil end, 200)
+  proc.kill(job.pid, SIGTERM)
+  T.wait_until("the first SIGTERM was swallowed", function() return T.read(marker .. ".caught") ~= nil end, 30)
+  os.execute("sleep 0.3")
+  T.truthy(T.group_alive(job.pid), "still running after the swallowed signal")
+  local sent = proc.clock()
+  proc.kill(job.pid, SIGTERM)
+  T.wait_until("nnlab is gone", function() return not T.group_alive(job.pid) end, 60)
+  local took = proc.clock() - sent
+  local code, log = T.wait_exit(job, 30)
+  T.eq(code, 128 + SIGTERM, "killed by the second SIGTERM\n" .. log)
+  T.truthy(took < LIMIT, ("stopped within %g s (took %.2f s)"):format(LIMIT, took))
+end)
+
 -- A step that must not stop halfway (a report's commit, lua/nnlab/notebook/
 -- staging.lua) runs under proc.hold_interrupts: a SIGTERM that arrives inside
 -- it stops the run only after it.
