@@ -481,7 +481,7 @@ local function table_block(block, name)
     end
   end
   -- the rows of the compared metric are the cells'
-  local cells, best = r:versus_best(against, nil, cut and shown or nil)
+  local cells, best = runs_lib.versus_best(r, against, nil, cut and shown or nil)
   local function summary_of(m, i)
     if m == against then return cells[i].row end
     return r:summary_of(i, m)
