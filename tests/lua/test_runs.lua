@@ -388,4 +388,58 @@ T.case("runs:curve takes any selector and names a bad one or a misspelt metric",
   T.fails(function() r:compare("a", "b", { metric = "test_acc" }) end, "compare: metric: unknown metric a table")
 end)
 
+-- docs/notebook.md: seconds is the training pass plus the evaluation passes
+-- after it, in every table and chart; the per-epoch curve read h.seconds
+-- alone while the final value added eval_seconds.
+T.case("seconds is training plus evaluation, per epoch as after the last; sub-second values keep their digits", function()
+  local function seed(s, train, eval)
+    return { seed = s, seconds = 1, history = {
+      { epoch = 1, test_acc = 50, train_loss = 1, seconds = train, eval_seconds = eval },
+      { epoch = 2, test_acc = 50, train_loss = 1, seconds = train, eval_seconds = eval } } }
+  end
+  local r = runs.new { name = "t", keys = {}, seeds = { 1, 2 }, epochs = 2, variations = {
+    { label = "t", values = {}, params = {}, seeds = { seed(1, 1, 2), seed(2, 3, 2) } } } }
+  T.eq(runs.value(r.variations[1].seeds[1].history[1], "seconds"), 3, "one epoch's seconds")
+  local curve = r:curve("t", "seconds")
+  T.close(curve[1].mean, 4, 1e-12, "the per-epoch curve: (1 + 2 + 3 + 2) / 2")
+  T.close(curve[2].mean, r:summary("seconds")[1].mean, 1e-12, "the same as after the last epoch")
+  T.eq(runs.format("seconds", 0.00019, 0.00003), "0.00019 ± 0.00003 s", "sub-second, two digits of the mean")
+  T.eq(runs.format("seconds", 0.5, 0.1), "0.50 ± 0.10 s", "half a second")
+  T.eq(runs.format("seconds", 12.34, 0.4), "12.3 ± 0.4 s", "seconds as before")
+end)
+
+-- docs/notebook.md lists runs.correct_family(list) among the runs object's
+-- calls; the object had no such field.
+T.case("runs.correct_family(list) works on a runs object, as the docs write it", function()
+  local r = acc_runs { { "a", { 91, 92, 93 } }, { "b", { 81, 82, 83 } } }
+  local function claims()
+    return { { verdict = "supported", p = 0.03 }, { verdict = "supported", p = 0.04 } }
+  end
+  local list = r.correct_family(claims())
+  T.eq(list[1].verdict, "cant_tell", "0.03 × 2 is not below 0.05")
+  T.close(list[2].p_adjusted, 0.06, 1e-12, "Holm over the family")
+  T.eq(r:correct_family(claims(), 0.9)[1].verdict, "supported", "as a method too, with a level")
+end)
+
+T.case("summary_of a variation the runs do not have is an error at the user's line", function()
+  local r = acc_runs { { "a", { 91, 92, 93 } }, { "b", { 81, 82, 83 } } }
+  T.refused(function() r:summary_of(99, "test_acc") end, "summary_of: variation index must be a whole number from 1 to 2, got 99")
+  T.refused(function() r:summary_of("a", "test_acc") end, "got 'a'")
+  T.refused(function() r:summary_of(1, "test_accc") end, "summary_of: metric: unknown metric 'test_accc'")
+end)
+
+-- A metric no run measured (valid_acc without a validation split) is an
+-- error, not "untested" cells or a sentence about seeds.
+T.case("verdict, compare and versus_best of a metric no run measured are errors at the user's line", function()
+  local r = acc_runs { { "a", { 91, 92, 93 } }, { "b", { 81, 82, 83 } } }
+  T.refused(function() r:verdict("a", "b", "higher", { metric = "valid_acc" }) end,
+            "verdict: metric: no variation of these runs has a value of valid_acc", "validation split")
+  T.refused(function() r:compare("a", "b", "valid_loss") end, "compare: metric: no variation of these runs has a value of valid_loss")
+  T.refused(function() r:versus_best("train_eval_acc") end,
+            "versus_best: metric: no variation of these runs has a value of train_eval_acc", "eval_train = true")
+  T.truthy(r:verdict("a", "b", "higher").verdict, "a measured metric as before")
+  T.eq(r:measured("valid_acc"), false, "not measured")
+  T.eq(r:measured("test_acc"), true, "measured")
+end)
+
 T.done()

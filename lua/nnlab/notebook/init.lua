@@ -415,22 +415,33 @@ end
 -- A metric the report can show for these runs: a known one, with a value
 -- after the last epoch of some seed (train_eval_acc only when the sweep
 -- set eval_train), or any known one when every seed diverged: the block
--- then shows each variation as diverged. `where` is "lab.table: metrics"
--- or the like.
+-- then shows each variation as diverged. A history's (runs.from_history)
+-- table and chart show every epoch: a value in any epoch will do. `where`
+-- is "lab.table: metrics" or the like.
 local function check_metric(where, metric, runs)
   runs_lib.metric_info(metric, where)
-  local seeds, diverged = 0, 0
-  for _, v in ipairs(runs.variations) do
-    for _, s in ipairs(v.seeds) do
-      local last = s.history[#s.history]
-      if last and runs_lib.value(last, metric) ~= nil then return end
-      seeds = seeds + 1
-      if s.diverged then diverged = diverged + 1 end
-    end
+  if runs.from_history then
+    if runs:measured(metric, true) then return end
+    raise("%s: no epoch of this history has a value of %s", where, metric)
   end
-  if seeds > 0 and diverged == seeds then return end
-  raise("%s: no variation of these runs has a value of %s%s", where, metric,
-        metric == "train_eval_acc" and " (measured only when the sweep sets eval_train = true)" or "")
+  if runs:measured(metric) then return end
+  raise("%s: no variation of these runs has a value of %s%s", where, metric, runs_lib.measured_when(metric))
+end
+
+-- A list of metrics (lab.table's metrics, lab.chart's y) names each one
+-- once, gap as the kind it stands for (runs:gap_metric over the variations
+-- `selected` picks): { "gap", "gap_running" } would show one column or
+-- line twice.
+local function check_listed_once(where, list, runs, selected)
+  local seen = {}
+  for _, m in ipairs(list) do
+    local kind = m == "gap" and runs:gap_metric(selected) or m
+    if seen[kind] then
+      local gap = (m == "gap" or seen[kind] == "gap") and (" (gap is %s for these runs)"):format(kind) or ""
+      raise("%s lists %s twice%s", where, kind, gap)
+    end
+    seen[kind] = m
+  end
 end
 
 -- A grid table needs one variation per cell: each with a value of both keys,
@@ -476,6 +487,7 @@ function notebook.table(runs, opts)
   if from_history then
     opts = options.check("lab.table", opts, { metrics = options.optional "table", label = options.optional "string" })
     for _, m in ipairs(opts.metrics or {}) do check_metric("lab.table: metrics", m, runs) end
+    check_listed_once("lab.table: metrics", opts.metrics or {}, runs)
     local s = current()
     s.blocks[#s.blocks + 1] = { kind = "table", runs = runs, options = opts, per_epoch = true }
     return
@@ -493,6 +505,7 @@ function notebook.table(runs, opts)
       raise("lab.table: metrics must list at least one metric (default: test_acc, train_loss, test_loss)")
     end
     for _, m in ipairs(opts.metrics) do check_metric("lab.table: metrics", m, runs) end
+    check_listed_once("lab.table: metrics", opts.metrics, runs)
   end
   if opts.compare then check_metric("lab.table: compare", opts.compare, runs) end
   if opts.top ~= nil and opts.top ~= false and not (math.type(opts.top) == "integer" and opts.top >= 1) then
@@ -542,7 +555,7 @@ local CHART_OPTIONS = { y = options.optional "any", x = "epoch", title = options
 
 -- lab.chart's y: a metric's name or a list of 1 to 4 names whose values
 -- share an axis (one unit, or one quantity such as loss); each measured.
-local function check_chart_y(y, runs)
+local function check_chart_y(y, runs, where)
   if y == nil then y = "test_acc" end
   if type(y) == "string" then check_metric("lab.chart: y", y, runs) return end
   if type(y) ~= "table" then raise("lab.chart: option 'y' must be a metric's name or a list of them, got %s", type(y)) end
@@ -553,11 +566,9 @@ local function check_chart_y(y, runs)
     end
   end
   if n < 1 or n > 4 then raise("lab.chart: y lists 1 to 4 metrics, got %d", n) end
-  local first, seen = nil, {}
+  local first
   for _, m in ipairs(y) do
     check_metric("lab.chart: y", m, runs)
-    if seen[m] then raise("lab.chart: y lists %s twice", m) end
-    seen[m] = true
     local info = runs_lib.metrics[m]
     local axis = info.unit or info.quantity or m
     if not first then first = { metric = m, axis = axis, unit = info.unit }
@@ -566,6 +577,7 @@ local function check_chart_y(y, runs)
             first.metric, first.unit or first.axis, m, info.unit or info.quantity or "no unit")
     end
   end
+  check_listed_once("lab.chart: y", y, runs, where)
 end
 
 --- lab.chart(runs [, { y = "test_acc", x = "epoch", title = "..." }]): a chart.
@@ -579,7 +591,7 @@ function notebook.chart(runs, opts)
   local given = opts
   opts = options.check("lab.chart", opts, CHART_OPTIONS)
   options.not_blank("lab.chart", "title", opts.title, "leave it out for the default title")
-  check_chart_y(opts.y, runs)
+  check_chart_y(opts.y, runs, opts.where)
   local x = opts.x
   local varied = x == "epoch"
   for _, k in ipairs(runs.keys) do varied = varied or k == x end

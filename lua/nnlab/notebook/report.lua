@@ -460,7 +460,9 @@ local function table_block(block, name)
     local keys = {}
     for i = 1, #r.variations do
       local row = r:summary_of(i, against)
-      if row.diverged == 0 and row.mean then keys[i] = higher and -row.mean or row.mean end
+      -- no key (after every number): a diverged seed, no value, or a NaN
+      -- mean (a run function's 0/0), which would compare equal to every key
+      if row.diverged == 0 and row.mean and row.mean == row.mean then keys[i] = higher and -row.mean or row.mean end
     end
     local function before(a, b)
       local ka, kb = keys[a], keys[b]
@@ -481,7 +483,7 @@ local function table_block(block, name)
     end
   end
   -- the rows of the compared metric are the cells'
-  local cells, best = r:versus_best(against, nil, cut and shown or nil)
+  local cells, best = runs_lib.versus_best(r, against, nil, cut and shown or nil)
   local function summary_of(m, i)
     if m == against then return cells[i].row end
     return r:summary_of(i, m)
@@ -517,7 +519,8 @@ local function table_block(block, name)
     caption = caption .. W("bonferroni_note", first_cell.family)
   end
   if cut then
-    caption = W("top_rows", top, #r.variations, metric_label(against), #r.variations - top,
+    caption = W(#r.variations - top == 1 and "top_rows_1" or "top_rows", top, #r.variations, metric_label(against),
+                #r.variations - top,
                 ("[results.csv](%s)"):format(escape.md_link(name .. "/results.csv"))) .. "\n\n" .. caption
   end
   -- each kind of gap shown says what it is, once
@@ -538,8 +541,12 @@ local EPOCH_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "val
 local function epoch_table_block(block)
   local r, opts = block.runs, block.options
   local history = r.variations[1].seeds[1].history
-  local metrics = opts.metrics
-  if not metrics then
+  local metrics
+  if opts.metrics then
+    -- a column of "gap" shows one kind in every epoch, named (runs:gap_metric), as a sweep's table does
+    metrics = {}
+    for i, m in ipairs(opts.metrics) do metrics[i] = m == "gap" and r:gap_metric() or m end
+  else
     metrics = {}
     for _, m in ipairs(EPOCH_METRICS) do
       for _, h in ipairs(history) do
@@ -558,7 +565,15 @@ local function epoch_table_block(block)
     end
     rows[#rows + 1] = row
   end
-  return markdown_table(head, rows) .. "\n\n" .. W("epoch_table_caption", md_text(r.variations[1].label))
+  local caption = W("epoch_table_caption", md_text(r.variations[1].label))
+  local said = {} -- each kind of gap shown says what it is, once
+  for _, m in ipairs(metrics) do
+    if (m == "gap_eval" or m == "gap_running") and not said[m] then
+      said[m] = true
+      caption = caption .. W("epoch_" .. m)
+    end
+  end
+  return markdown_table(head, rows) .. "\n\n" .. caption
 end
 
 -- A table over a two-key grid: one row per value of options.rows, one column
@@ -646,7 +661,7 @@ local function epoch_chart(c, r, opts, ys)
         if #parts > 0 then title = table.concat(parts, ", ") end
       end
       if diverged == #v.seeds then title = W("key_diverged", title)
-      elseif #points == 0 then title = W("key_not_measured", title, y)
+      elseif #points == 0 then title = W("key_not_measured", title, metric_label(y))
       elseif diverged > 0 then title = W("key_some_diverged", title, diverged, #v.seeds) end
       if #ys > 1 then title = W("key_metric", title, metric_label(y)) end
       c.series[#c.series + 1] = { title = title, points = points }
@@ -699,6 +714,16 @@ local function parameter_chart(c, r, opts, ys, x)
   local positions = parameter_axis(c, r:values(x, opts.where))
   local shown = {}
   for _, v in ipairs(r:select(opts.where)) do shown[v] = true end
+  -- a variation alone in the key: its label, without the values where gives
+  -- every variation shown (as on an epoch chart)
+  local function alone(v)
+    if v.labelled or not opts.where then return v.label end
+    local parts = {}
+    for _, k in ipairs(r.keys) do
+      if opts.where[k] == nil then parts[#parts + 1] = key_value(k, v.params[k]) end
+    end
+    return #parts > 0 and table.concat(parts, ", ") or v.label
+  end
   local groups, order = {}, {}
   for yi, y in ipairs(ys) do
     for _, row in ipairs(r:summary(y)) do
@@ -716,10 +741,11 @@ local function parameter_chart(c, r, opts, ys, x)
         if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
         -- a variation without points appears once in the key, not once per metric
         if row.diverged > 0 then
-          if yi == 1 then order[#order + 1] = { title = W("key_diverged", v.label), points = {} } end
+          if yi == 1 then order[#order + 1] = { title = W("key_diverged", alone(v)), points = {} } end
         elseif v.params[x] == nil then
-          if yi == 1 then order[#order + 1] = { title = W("key_no_value", v.label, x), points = {} } end
-        elseif not row.mean then order[#order + 1] = { title = W("key_not_measured", v.label, y), points = {} }
+          if yi == 1 then order[#order + 1] = { title = W("key_no_value", alone(v), x), points = {} } end
+        elseif not row.mean then
+          order[#order + 1] = { title = W("key_not_measured", alone(v), metric_label(y)), points = {} }
         else table.insert(groups[name].points, { positions[v.params[x]], row.mean, row.std or 0, row.n }) end
       end
     end
@@ -742,17 +768,20 @@ local function keep_best_series(c, higher)
     if #s.points > 0 then drawn[#drawn + 1] = s else keyed[#keyed + 1] = s end
   end
   if #drawn <= MAX_SERIES then return c end
+  -- a NaN value (a run function's 0/0) scores nothing: a series without a
+  -- score ranks after every other
   local function score(s)
     local best
     for _, pt in ipairs(s.points) do
       local v = c.style == "band" and s.points[#s.points][2] or pt[2]
-      if not best or (higher and v > best) or (not higher and v < best) then best = v end
+      if v == v and (not best or (higher and v > best) or (not higher and v < best)) then best = v end
     end
     return best
   end
   local order = {}
   for i, s in ipairs(drawn) do order[i] = { s = s, score = score(s), i = i } end
   table.sort(order, function(a, b)
+    if (a.score == nil) ~= (b.score == nil) then return a.score ~= nil end
     if a.score ~= b.score then return (higher and a.score > b.score) or (not higher and a.score < b.score) end
     return a.i < b.i
   end)
@@ -762,7 +791,8 @@ local function keep_best_series(c, higher)
     else
       for _, pt in ipairs(o.s.points) do
         local x = pt[1]
-        if low[x] == nil then xs[#xs + 1] = x low[x], high[x] = pt[2], pt[2]
+        if pt[2] ~= pt[2] then -- NaN: no place in the range
+        elseif low[x] == nil then xs[#xs + 1] = x low[x], high[x] = pt[2], pt[2]
         else low[x], high[x] = math.min(low[x], pt[2]), math.max(high[x], pt[2]) end
       end
     end
@@ -861,6 +891,7 @@ end
 local csv_field = escape.csv_field
 
 local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
+local OPTIONAL_ROW_METRICS = { "train_eval_loss", "train_eval_acc", "valid_loss", "valid_acc" }
 
 -- One row per sweep × variation × seed × epoch: CSV (only what the seeds
 -- decide, so reruns give identical files) and JSON (with timings). Returns
@@ -869,24 +900,28 @@ local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
 -- once, as tables or as text.
 local function results(record)
   local keys = union(record.sweeps, "keys")
-  -- train_eval_* columns only when a sweep measured them (eval_train = true),
-  -- valid_* only when one had a validation split (valid = ...)
-  local eval_train, valid = false, false
+  -- each of the train_eval_* columns (eval_train = true) and valid_*
+  -- columns (valid = ...) when any row has a value of it: a seed may
+  -- diverge before its first evaluation, a run function may measure one
+  -- and not the other, or only from some epoch on
+  local measured, missing = {}, #OPTIONAL_ROW_METRICS
   for _, r in ipairs(record.sweeps) do
     for _, v in ipairs(r.variations) do
-      local first = v.seeds[1] and v.seeds[1].history[1]
-      eval_train = eval_train or (first and first.train_eval_acc) ~= nil
-      valid = valid or (first and first.valid_acc) ~= nil
+      for _, s in ipairs(v.seeds) do
+        for _, h in ipairs(s.history) do
+          for _, m in ipairs(OPTIONAL_ROW_METRICS) do
+            if not measured[m] and h[m] ~= nil then measured[m], missing = true, missing - 1 end
+          end
+          if missing == 0 then break end
+        end
+        if missing == 0 then break end
+      end
+      if missing == 0 then break end
     end
   end
   local row_metrics = table.move(ROW_METRICS, 1, #ROW_METRICS, 1, {})
-  if eval_train then
-    row_metrics[#row_metrics + 1] = "train_eval_loss"
-    row_metrics[#row_metrics + 1] = "train_eval_acc"
-  end
-  if valid then
-    row_metrics[#row_metrics + 1] = "valid_loss"
-    row_metrics[#row_metrics + 1] = "valid_acc"
+  for _, m in ipairs(OPTIONAL_ROW_METRICS) do
+    if measured[m] then row_metrics[#row_metrics + 1] = m end
   end
   local fixed = { "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_lr" }
   for i = #ROW_METRICS + 1, #row_metrics do fixed[#fixed + 1] = row_metrics[i] end

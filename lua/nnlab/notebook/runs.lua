@@ -119,8 +119,11 @@ end
 --- accuracy of the epoch's batches (train_acc): per epoch, so variations
 --- of one sweep may differ in which (a table or chart of gap shows one
 --- kind for all: runs:gap_metric). gap_eval and gap_running are the gap of
---- one kind each (gap_eval: nil where eval_train was off).
+--- one kind each (gap_eval: nil where eval_train was off). seconds is the
+--- epoch's wall time: its training pass plus the evaluation passes after it
+--- (h.seconds + h.eval_seconds), as every table and chart shows it.
 function runs.value(h, metric)
+  if metric == "seconds" then return h.seconds and h.seconds + (h.eval_seconds or 0) end
   if metric == "gap" then
     local train = h.train_eval_acc or h.train_acc
     return train and h.test_acc and train - h.test_acc
@@ -162,11 +165,16 @@ local function fixed(x, digits)
   return text:match("^%-[0.]+$") and text:sub(2) or text
 end
 
---- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses); no "±" without a
---- std; a value that is not a finite number shown as NaN, inf or -inf.
+--- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses), "12.3 ± 0.4 s"
+--- (seconds; below a second, to two significant digits of the mean:
+--- "0.00019 ± 0.00003 s", not "0.0 ± 0.0 s"); no "±" without a std; a value
+--- that is not a finite number shown as NaN, inf or -inf.
 function runs.format(metric, mean, std)
   local info = runs.metrics[metric] or {}
   local digits = (info.unit == "%" or info.unit == "pp") and 2 or info.unit == "s" and 1 or 4
+  if info.unit == "s" and mean and mean == mean and mean ~= 0 and math.abs(mean) < 1 then
+    digits = math.min(9, 1 - math.floor(math.log(math.abs(mean), 10)))
+  end
   local unit = info.unit and " " .. info.unit or ""
   if mean == nil then return "–" end
   if std == nil then return fixed(mean, digits) .. unit end
@@ -222,9 +230,13 @@ end
 
 local function final_value(seed_run, metric)
   local last = seed_run.history[#seed_run.history]
-  if metric == "seconds" then
+  if metric == "seconds" then -- the mean over the epochs (runs.value: training and evaluation passes)
     local total = 0
-    for _, h in ipairs(seed_run.history) do total = total + h.seconds + (h.eval_seconds or 0) end
+    for _, h in ipairs(seed_run.history) do
+      local seconds = runs.value(h, "seconds")
+      if not seconds then return nil end -- a run function's history without timings
+      total = total + seconds
+    end
     return total / #seed_run.history
   end
   return last and runs.value(last, metric)
@@ -291,8 +303,53 @@ end
 --- variation i, without the rows of every other (a report that shows a few
 --- of 10^5 variations).
 function Runs:summary_of(i, metric)
-  metric_info(metric)
+  metric_info(metric, "summary_of: metric")
+  if math.type(i) ~= "integer" or not self.variations[i] then
+    errors.raise("summary_of: variation index must be a whole number from 1 to %d, got %s", #self.variations,
+                 errors.value(i))
+  end
   return summary_row(self.variations[i], metric)
+end
+
+--- runs:measured(metric [, any_epoch]) -> whether a seed of these runs has a
+--- value of metric after its last epoch (in any epoch with any_epoch), or
+--- every seed diverged (then each variation shows as diverged): what a
+--- table, chart or test of metric needs.
+function Runs:measured(metric, any_epoch)
+  local seeds, diverged = 0, 0
+  for _, v in ipairs(self.variations) do
+    for _, s in ipairs(v.seeds) do
+      local history = s.history
+      for e = any_epoch and 1 or #history, #history do
+        if history[e] and runs.value(history[e], metric) ~= nil then return true end
+      end
+      seeds = seeds + 1
+      if s.diverged then diverged = diverged + 1 end
+    end
+  end
+  return seeds > 0 and diverged == seeds
+end
+
+-- An error at the user's line, after "who: metric: ", when no run of these
+-- measured metric: its verdicts would read "untested" or speak of seeds,
+-- which is not why.
+local function check_measured(self, who, metric)
+  if not self:measured(metric) then
+    errors.raise("%s: metric: no variation of these runs has a value of %s after its last epoch%s", who, metric,
+                 runs.measured_when(metric))
+  end
+end
+
+--- runs.measured_when(metric) -> " (measured only when ...)" for a metric a
+--- built-in sweep measures only when asked (validation, eval_train); "".
+function runs.measured_when(metric)
+  if metric == "valid_acc" or metric == "valid_loss" then
+    return " (measured only on a validation split: the sweep's valid = ...)"
+  end
+  if metric == "train_eval_acc" or metric == "gap_eval" then
+    return " (measured only when the sweep sets eval_train = true)"
+  end
+  return ""
 end
 
 -- Whether a higher mean of metric is better; an error for a setting (lr).
@@ -402,6 +459,7 @@ local function summary_pair(self, who, a, b, metric)
   local va, vb = self:get(a), self:get(b)
   if not va then errors.raise("%s: no variation matches %s", who, selector_text(a)) end
   if not vb then errors.raise("%s: no variation matches %s", who, selector_text(b)) end
+  check_measured(self, who, metric)
   local ra, rb
   for _, row in ipairs(self:summary(metric)) do
     if row.variation == va then ra = row end
@@ -500,9 +558,14 @@ end
 --- runs.correct_family(verdicts [, level = 0.95]) -> the same verdicts, Holm-
 --- corrected as one family (stats.correct_family): a claim no longer
 --- significant once the family is counted reads "cant_tell".
-function runs.correct_family(verdicts, level)
+--- A runs object has it too, as a plain function (runs.correct_family(list),
+--- as docs/notebook.md writes it; runs:correct_family(list) works as well).
+function runs.correct_family(...)
+  local verdicts, level = ...
+  if getmetatable(verdicts) == Runs then verdicts, level = select(2, ...) end
   return stats.correct_family(verdicts, level)
 end
+Runs.correct_family = runs.correct_family
 
 --- runs:versus_best([metric = "test_acc" [, level]]) -> per variation (in
 --- order) a cell { code, p, p_adjusted, delta, detectable, test, n }: code
@@ -519,7 +582,19 @@ end
 --- only their cells (cells[i] for each i in it, the same as without it), so
 --- that a table of the best 20 of 10^5 variations does not hold 10^5 rows
 --- and cells at once.
+--- A metric no run measured is an error (runs.versus_best, which the
+--- report's tables use, gives untested cells instead).
 function Runs:versus_best(metric, level, wanted)
+  metric = metric or "test_acc"
+  metric_info(metric, "versus_best: metric")
+  check_measured(self, "versus_best", metric)
+  return runs.versus_best(self, metric, level, wanted)
+end
+
+--- runs.versus_best(r, metric, level, wanted): r:versus_best without its
+--- check that some run measured metric (a table of a custom run's sweep
+--- whose runs return no test_acc shows "–").
+function runs.versus_best(self, metric, level, wanted)
   metric = metric or "test_acc"
   local info = metric_info(metric, "versus_best: metric")
   level = stats.check_level("versus_best", level or (self.sequential and self.sequential.level) or 0.95)
@@ -610,7 +685,7 @@ end
 --- best is "cant_tell", and the best itself when there is any (more seeds
 --- for both are what can decide it); for seeds on demand.
 function Runs:undecided(metric, level)
-  local cells, best = self:versus_best(metric, level)
+  local cells, best = runs.versus_best(self, metric, level)
   local out = {}
   for _, cell in ipairs(cells) do
     if cell.code == "cant_tell" then out[#out + 1] = cell.variation end

@@ -181,7 +181,11 @@ local function seed_list(seeds)
             tostring(o.min), tostring(o.max))
     end
     if not (o.level > 0 and o.level < 1) then raise("lab.sweep: seeds.level must be between 0 and 1, got %s", tostring(o.level)) end
-    runs.metric_info(o.metric, "lab.sweep: seeds.metric") -- before the first seeds train, not after
+    -- before the first seeds train, not after
+    if runs.metric_info(o.metric, "lab.sweep: seeds.metric").no_best then
+      raise("lab.sweep: seeds.metric: %s is a setting, not a result: no variation is the best by it, " ..
+            "so no verdict can ask for more seeds", o.metric)
+    end
     local list = {}
     for s = 1, o.min do list[s] = s end
     return list, o
@@ -1339,6 +1343,24 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   end
 end
 
+-- Seeds on demand look at the verdicts of one metric: one a built-in sweep
+-- cannot measure (valid_* without valid, train_eval_acc or gap_eval when no
+-- variation sets eval_train) would never ask for a seed, so it is refused
+-- before anything trains. (A run function may measure what it likes: its
+-- first seeds tell, sweep.run.)
+local function check_seeds_metric(spec, variations, metric)
+  if spec.run ~= nil then return end
+  if (metric == "valid_acc" or metric == "valid_loss") and spec.valid == nil then
+    raise("lab.sweep: seeds.metric: %s needs a validation split (valid = ...), and this sweep has none", metric)
+  end
+  if metric == "train_eval_acc" or metric == "gap_eval" then
+    for _, v in ipairs(variations) do
+      if v.params.eval_train == true then return end
+    end
+    raise("lab.sweep: seeds.metric: %s is measured only when the sweep sets eval_train = true", metric)
+  end
+end
+
 --- sweep.run(spec, context) -> runs. context: cache (nnlab.notebook.cache),
 --- force (retrain everything), parallel (jobs at once), display
 --- (nnlab.notebook.progress), title (the experiment's name, for progress
@@ -1356,6 +1378,7 @@ function sweep.run(spec, context)
   FINGERPRINTS[spec] = {} -- anew for each lab.sweep call, even of one table
   local variations, keys = expand(spec)
   local seeds, on_demand = seed_list(spec.seeds)
+  if on_demand then check_seeds_metric(spec, variations, on_demand.metric) end
   local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))
   local started = proc.clock()
   local reads = {}
@@ -1405,6 +1428,11 @@ function sweep.run(spec, context)
   end
   for look = 2, on_demand.looks do
     local r = result()
+    -- a run function that returns no value of the metric: said, not a sweep that never adds seeds
+    if not r:measured(on_demand.metric) then
+      raise("lab.sweep: seeds.metric: no run of this sweep has a value of %s after its last epoch, " ..
+            "so no verdict can ask for more seeds", on_demand.metric)
+    end
     local undecided = r:undecided(on_demand.metric, on_demand.level)
     if #undecided == 0 then break end
     local target, more = on_demand.sizes[look], {}

@@ -145,6 +145,7 @@ words.catalogues.en = {
                   "Diverged seeds (loss NaN/Inf or above 10× that of all-zero outputs) are left out of means._",
   level_plain = "level %s %%",
   top_rows = "_The best %d of %d variations by %s, best first; the other %d are in %s._",
+  top_rows_1 = "_The best %d of %d variations by %s, best first; the other %d is in %s._",
   chart_band = "%d others (range of their means)",
   chart_heatmap = "%s after the last epoch by %s and %s",
   bonferroni_note = " _With %d pairs, too many to test each, only the pairs with the best are tested, and " ..
@@ -188,6 +189,10 @@ words.catalogues.en = {
   chart_per_epoch = "%s per epoch (mean ± std over seeds)",
   chart_per_epoch_run = "%s per epoch",
   epoch_table_caption = "_Per epoch: %s (one run)._",
+  epoch_gap_eval = " _Train–test gap (eval): accuracy on the training set (eval mode, after the epoch) minus " ..
+                   "test accuracy, in percentage points; – in an epoch that did not measure it._",
+  epoch_gap_running = " _Train–test gap (running): the running training accuracy of the epoch's batches minus " ..
+                      "test accuracy, in percentage points._",
   chart_final = "final %s against %s",
   chart_over_seeds = "%s (mean ± std over %s)",
   key_diverged = "%s: diverged",
@@ -375,6 +380,7 @@ words.catalogues.zh = {
                   "发散的种子（损失为 `NaN`/`Inf` 或超过输出全为零时损失的 10 倍）不计入均值。_",
   level_plain = "显著性水平 %s %%",
   top_rows = "_只列出最好的 %d 个变体（共 %d 个，按%s排序，最好的在前）；其余 %d 个见 %s。_",
+  top_rows_1 = "_只列出最好的 %d 个变体（共 %d 个，按%s排序，最好的在前）；其余 %d 个见 %s。_",
   chart_band = "其余 %d 个（均值的范围）",
   chart_heatmap = "最后一轮之后的%s（按 %s 和 %s）",
   bonferroni_note = " _共有 %d 对，逐一检验太多，所以只检验各变体与最佳的配对，p 值乘以配对总数" ..
@@ -414,10 +420,13 @@ words.catalogues.zh = {
   chart_per_epoch = "%s（每轮，种子间均值 ± 标准差）",
   chart_per_epoch_run = "%s（每轮）",
   epoch_table_caption = "_每一轮：%s（一次训练）。_",
+  epoch_gap_eval = " _训练–测试差距（评估模式）：该轮之后训练集上的准确率（评估模式）减去测试准确率，单位为百分点；" ..
+                   "没有测它的轮次为 –。_",
+  epoch_gap_running = " _训练–测试差距（滚动）：该轮各批次的滚动训练准确率减去测试准确率，单位为百分点。_",
   chart_final = "最终%s随 %s 的变化",
   chart_over_seeds = "%s（%s的均值 ± 标准差）",
   key_diverged = "%s：发散",
-  key_not_measured = "%s：没有测到 %s",
+  key_not_measured = "%s：没有测到%s",
   key_some_diverged = "%s（%d/%d 个种子发散）",
   key_no_value = "%s：没有 %s",
   axis_unit = "%s（%s）",
@@ -542,7 +551,7 @@ end
 --- numbers from 99.5 up: "120 pp", not "1.2e+02 pp"), "0.0123" without a
 --- unit; a string goes in as it is.
 function words.amount(x, unit)
-  if x == nil then return nil end
+  if x == nil or x ~= x then return nil end -- NaN (of a NaN mean): no amount to say
   if type(x) == "string" then return x end
   local function two_digits(v)
     if math.abs(v) >= 99.5 and math.abs(v) < 1e15 then return ("%.0f"):format(v) end
