@@ -132,6 +132,16 @@ if has_git then
     T.eq(row(T.read(repo .. "/reports/experiment.md"), "Commit"), ("`%s`, no uncommitted changes"):format(short),
          "through a link")
     os.execute("rm -rf " .. T.quote(repo .. "/reports"))
+    -- the reports folder itself a link to a folder outside the repository
+    -- (git lists `?? reports`): its real path is outside, its name is not
+    local elsewhere = root .. "/elsewhere"
+    os.execute(("mkdir -p %s && ln -sfn %s %s"):format(T.quote(elsewhere), T.quote(elsewhere), T.quote(repo .. "/reports")))
+    local out, status = T.nnlab_run({ "run", "experiment.lua", "--out", "reports", "--quiet", "-j", "1",
+                                      "--set", "epochs=1" }, ENV, "cd " .. T.quote(repo))
+    T.eq(status, 0, out)
+    T.eq(row(T.read(elsewhere .. "/experiment.md"), "Commit"), ("`%s`, no uncommitted changes"):format(short),
+         "a linked reports folder")
+    os.execute("rm -rf " .. T.quote(repo .. "/reports") .. " " .. T.quote(elsewhere))
   end)
 end
 

@@ -78,20 +78,30 @@ function provenance.git(dir, out_dir)
   if status == nil then return { commit = trim(head), modified = true } end
   -- porcelain paths are relative to the repository's top; drop those in out_dir
   local top = trim(command_output("git -C " .. q .. " rev-parse --show-toplevel") or "")
-  local skip
+  -- out_dir as git may list it: its real path (git's top is one; $PWD may be
+  -- stale), and its own name in its real parent folder (a link named
+  -- `reports`, listed as `?? reports`, whose target is elsewhere)
+  local skips = {}
   if out_dir and top ~= "" then
-    -- the real path, as git's top is: $PWD may be stale or name a link
-    local abs = core.proc.realpath(out_dir)
-    if not abs then
-      abs = out_dir:sub(1, 1) == "/" and out_dir or ((core.proc.realpath(".") or ".") .. "/" .. out_dir)
-      abs = abs:gsub("/%./", "/"):gsub("/+$", "")
+    local trimmed = out_dir:gsub("/+$", "")
+    local parent, base = trimmed:match("^(.*)/([^/]+)$")
+    if not parent then parent, base = ".", trimmed end
+    local real_parent = core.proc.realpath(parent == "" and "/" or parent)
+    for _, abs in ipairs { core.proc.realpath(out_dir) or false, real_parent and (real_parent .. "/" .. base) or false } do
+      if abs then
+        abs = abs:gsub("/%./", "/"):gsub("/+$", "")
+        if abs:sub(1, #top + 1) == top .. "/" then skips[#skips + 1] = abs:sub(#top + 2) end
+      end
     end
-    if abs:sub(1, #top + 1) == top .. "/" then skip = abs:sub(#top + 2) end
   end
   local modified = false
   for line in status:gmatch("[^\n]+") do
     local path = line:sub(4):gsub('^"', "")
-    if not (skip and (path == skip or path:sub(1, #skip + 1) == skip .. "/")) then modified = true end
+    local listed = false
+    for _, skip in ipairs(skips) do
+      listed = listed or path == skip or path == skip .. "/" or path:sub(1, #skip + 1) == skip .. "/"
+    end
+    if not listed then modified = true end
   end
   return { commit = trim(head), modified = modified }
 end
