@@ -74,15 +74,17 @@ T.case("an error in the file fails the run; the last good report stays", functio
 end)
 
 -- no gnuplot (not on PATH, or failing): report written, a note per chart, a message on stderr
-for _, env in ipairs { { PATH = "/nonexistent" }, { NNLAB_GNUPLOT = "/bin/false" } } do
+-- (/bin/true exits 0 and writes nothing: said as such, not as a cut-short PNG)
+for _, env in ipairs { { PATH = "/nonexistent" }, { NNLAB_GNUPLOT = "/bin/false" }, { NNLAB_GNUPLOT = "/bin/true" } } do
   local name, value = next(env)
   T.case(("without a working gnuplot (%s=%s) the report is written, a note where each chart would be")
          :format(name, value), function()
-    local out_dir = dir .. "/nognuplot-" .. name
+    local out_dir = dir .. "/nognuplot-" .. name .. value:gsub("%W", "")
     local out, status = H.run(dir, "tiny.lua", { "--out", out_dir }, env)
     T.eq(status, 0, name .. ": status\n" .. out)
     T.contains(out, "nnlab: chart fig1-test_acc-epoch not drawn: ", name .. ": stderr message")
-    T.contains(out, value == "/bin/false" and "/bin/false failed" or "gnuplot is not installed", name .. ": why")
+    local why = { ["/bin/false"] = "/bin/false failed", ["/bin/true"] = "/bin/true exited 0 but wrote no PNG" }
+    T.contains(out, why[value] or "gnuplot is not installed", name .. ": why")
     local md = T.read(out_dir .. "/tiny.md")
     local notes = 0
     for _ in md:gmatch("%*%*Chart not drawn%*%*") do notes = notes + 1 end

@@ -261,7 +261,10 @@ local function run_gnuplot(dir, name)
     os.remove(tmp)
     local last = ""
     for line in output:gmatch("[^\n]*%S[^\n]*") do last = line end
-    if exited_ok then last = "its PNG is incomplete (a full disk?)" .. (last ~= "" and "; " .. last or "") end
+    if exited_ok then -- it said it succeeded: what it wrote is missing or cut short
+      local why = bytes and "wrote an incomplete PNG (a full disk?)" or "exited 0 but wrote no PNG"
+      return nil, ("%s %s%s"):format(program, why, last ~= "" and "; " .. last or "")
+    end
     return nil, ("%s failed (exit status %s)%s"):format(program, tostring(code), last ~= "" and ": " .. last or "")
   end
   ok, err = files.rename(tmp, ("%s/%s.png"):format(dir, name))
