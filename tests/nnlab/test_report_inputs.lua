@@ -264,15 +264,16 @@ T.case("an experiment file named .lua is refused: its report would be reports/.m
 end)
 
 -- A commit renames OUT/NAME aside and removes it: a file there would be
--- deleted, a link replaced by a folder. Both are refused at the first lab
--- call, before anything trains, and again under the report's lock.
+-- deleted, a link replaced by a folder. Both are refused by `nnlab run`
+-- before the file runs (the first lab call checks too, for other ways in),
+-- and again under the report's lock.
 T.case("a file or a symbolic link where the report folder goes is refused, and kept", function()
   local folder = T.tmpdir("report_inputs_target")
   local data = require("fixtures.bad.inputs").write_dataset(folder .. "/data")
   local out = folder .. "/reports"
-  local path, line = T.marked_script(folder, "target", ([[
+  local path = T.marked_script(folder, "target", ([[
 local lab = require "nnlab"
-local late = lab.param("late", "") --<
+local late = lab.param("late", "")
 local train = lab.data.load(%q)
 local test = lab.data.load(%q, { train = false })
 local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10, train = train, test = test,
@@ -287,15 +288,19 @@ lab.table(runs)
   end
   os.execute("mkdir -p " .. T.quote(out))
   T.write(out .. "/target", "precious\n")
+  -- the command's error (--out), before the file runs: no line of the file, no traceback
   local text, status = run_target()
-  local first = E.expect_error_line(text, status, path, line, { out .. "/target exists and is not a report folder (a file)" })
-  T.truthy(not first:find("\n"), "one line")
+  T.eq(status, 1, "exit status\n" .. text)
+  T.eq(text, "nnlab: " .. out .. "/target exists and is not a report folder (a file): move it away, or give --out "
+       .. "another folder\n", "one line, the command's")
   T.truthy(not text:find("trained", 1, true), "nothing trained\n" .. text)
   T.eq(T.read(out .. "/target"), "precious\n", "the file is kept")
   os.remove(out .. "/target")
   os.execute(("mkdir -p %s/elsewhere && ln -s %s/elsewhere %s/target"):format(T.quote(folder), T.quote(folder), T.quote(out)))
   text, status = run_target()
-  E.expect_error_line(text, status, path, line, { out .. "/target is a symbolic link, not a report folder" })
+  T.eq(status, 1, "exit status\n" .. text)
+  T.contains(text:match("^[^\n]*"), "nnlab: " .. out .. "/target is a symbolic link, not a report folder", "a link")
+  T.eq(text:find("stack traceback", 1, true), nil, "no traceback\n" .. text)
   T.eq(T.run("readlink " .. T.quote(out .. "/target")), folder .. "/elsewhere\n", "the link is kept")
   os.remove(out .. "/target")
   -- a file that appears while the experiment runs: refused under the lock, before anything is removed
