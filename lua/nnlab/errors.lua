@@ -97,10 +97,29 @@ function errors.call(f, ...)
 end
 
 --- errors.traceback(msg [, level]) -> msg and a "stack traceback:" of the
---- user's own frames only (nnlab's Lua and C frames left out).
+--- user's own frames only (nnlab's Lua and C frames left out). A message
+--- positioned inside nnlab's own files (a C function's "bad argument" or a
+--- Lua error that no errors.raise caught: a closed model passed on, a method
+--- called with '.') is moved to the user's line, which led there.
 function errors.traceback(msg, level)
-  local lines = { msg, "stack traceback:" }
   level = level or 2
+  local file, rest = msg:match("^(.-):%d+: (.*)$")
+  if file and errors.is_library("@" .. file) then
+    local here = level
+    while true do
+      local info = debug.getinfo(here, "Sl")
+      if not info then break end
+      if not errors.is_library(info.source) and info.currentline > 0 then
+        if rest:find("(local 'self')", 1, true) then -- obj.method() for obj:method()
+          rest = rest .. "; call methods with ':' (obj:method()), not '.'"
+        end
+        msg = ("%s:%d: %s"):format(file_of(info), info.currentline, rest)
+        break
+      end
+      here = here + 1
+    end
+  end
+  local lines = { msg, "stack traceback:" }
   while true do
     local info = debug.getinfo(level, "Sln")
     if not info then break end

@@ -294,8 +294,11 @@ function nn.utils.clip_grad_norm_(params, max_norm, norm_type)
 end
 
 Net.__tostring = function(model)
+  -- a closed model prints as one: messages that show a bad value use tostring
+  local ok, layers = pcall(model.layers, model)
+  if not ok then return "Sequential(closed)" end
   local lines = { "Sequential(" }
-  for i, spec in ipairs(model:layers()) do
+  for i, spec in ipairs(layers) do
     lines[#lines + 1] = ("  (%d): %s"):format(i - 1, Layer.describe(spec))
   end
   lines[#lines + 1] = ")"

@@ -13,6 +13,11 @@ local cases = {
   { "input_size.lua", "input_size.lua:3:", "expects 3 input features", "input of the wrong width" },
   { "nested_error.lua", "nested_error.lua:3:", "out_features must be a positive integer",
     "an error inside the user's own function" },
+  -- errors no errors.raise caught, positioned in lua/nnlab/ (train.lua:76, optim.lua:112): moved to the user's line
+  { "closed_model.lua", "closed_model.lua:6:", "bad argument #1 to 'evaluate' (closed model)",
+    "a closed model passed to nnlab.evaluate" },
+  { "dot_method.lua", "dot_method.lua:4:", "call methods with ':' (obj:method()), not '.'",
+    "a method called with '.'" },
 }
 for _, c in ipairs(cases) do
   T.case(("%s (%s) names the user's file and line, exit 1"):format(c[4], c[1]), function()

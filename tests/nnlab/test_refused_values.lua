@@ -267,6 +267,14 @@ T.case("a parameter's methods raise at the user's line, not in lua/nnlab/nn.lua"
     T.refused(function() local size = w:size(5) return size end, "p:size: dim 5 out of range for a 2-D tensor")
   end
   T.refused(function() local g = w:grad() return g end, "p:grad: closed model")
+  -- a closed model prints as one (tostring raised, replacing the message of any check that showed it)
+  local closed
+  do
+    local m <close> = nn.Sequential({ nn.Linear(2, 3) }, { seed = 1 })
+    closed = m
+  end
+  T.eq(tostring(closed), "Sequential(closed)", "tostring of a closed model")
+  T.refused(function() nn.Linear(closed, 3) end, "nn.Linear: in_features must be a positive integer, got Sequential(closed)")
   T.refused(function() local d = w:data() return d end, "p:data: closed model")
 end)
 
