@@ -193,6 +193,33 @@ static int tensor_totable(lua_State *L)
     return 1;
 }
 
+/* The int32 value an integer tensor stores for x, or an error: PyTorch's
+ * int32 tensors refuse what does not fit ("value cannot be converted to
+ * type int without overflow"), where a cast would wrap. */
+static int32_t int32_value(lua_State *L, lua_Number x, const char *where)
+{
+    if (!(x >= -2147483648.0 && x < 2147483648.0)) /* NaN fails too */
+        luaL_error(L, "%s%s is out of range for an integer (int32) tensor", where,
+                   x != x ? "nan" : lua_pushfstring(L, "%f", x));
+    return (int32_t)x;
+}
+
+/* The int32 an integer tensor stores for the number at stack index v: an
+ * integer in range, or a float truncated (as PyTorch's int32 tensors take
+ * t[i] = 1.5 as 1); anything else is an error. */
+static int32_t label_value(lua_State *L, int v, const char *where)
+{
+    if (lua_isinteger(L, v)) {
+        lua_Integer x = lua_tointeger(L, v);
+        if (x < INT32_MIN || x > INT32_MAX)
+            luaL_error(L, "%s%I is out of range for an integer (int32) tensor", where, x);
+        return (int32_t)x;
+    }
+    if (lua_type(L, v) != LUA_TNUMBER)
+        luaL_error(L, "%san integer tensor takes numbers, not %s", where, luaL_typename(L, v));
+    return int32_value(L, trunc(lua_tonumber(L, v)), where);
+}
+
 /* t:set(row, col, value): writes one element (1-based, like get), e.g. from a
  * data.Lambda changing its batch in place. */
 static int tensor_set(lua_State *L)
@@ -204,10 +231,7 @@ static int tensor_set(lua_State *L)
     luaL_argcheck(L, c >= 1 && c <= t->cols, 3, "column out of range");
     size_t at = (size_t)(r - 1) * t->cols + (size_t)(c - 1);
     if (t->labels) {
-        lua_Integer x = luaL_checkinteger(L, 4);
-        if (x < INT32_MIN || x > INT32_MAX)
-            return luaL_error(L, "t:set: %I is out of range for an integer (int32) tensor", x);
-        t->labels[at] = (int32_t)x;
+        t->labels[at] = label_value(L, 4, "t:set: ");
     } else
         t->f[at] = (float)luaL_checknumber(L, 4);
     ++*version_counter(t);
@@ -393,17 +417,6 @@ static int tensor_index(lua_State *L)
     return 1;
 }
 
-/* The int32 value an integer tensor stores for x, or an error: PyTorch's
- * int32 tensors refuse what does not fit ("value cannot be converted to
- * type int without overflow"), where a cast would wrap. */
-static int32_t int32_value(lua_State *L, lua_Number x)
-{
-    if (!(x >= -2147483648.0 && x < 2147483648.0)) /* NaN fails too */
-        luaL_error(L, "%s is out of range for an integer (int32) tensor",
-                   x != x ? "nan" : lua_pushfstring(L, "%f", x));
-    return (int32_t)x;
-}
-
 /* Writes value (stack index v) into n elements of t from offset (a row of a
  * 2-D tensor, n = cols, or one element of a 1-D one): a number, or a tensor
  * of one element, fills them; a tensor of the row's shape ((n,) or (1, n))
@@ -412,11 +425,9 @@ static void write_values(lua_State *L, lnn_tensor *t, size_t offset, int n, int 
 {
     if (lua_type(L, v) == LUA_TNUMBER) {
         if (t->labels) {
-            lua_Integer x = luaL_checkinteger(L, v);
-            if (x < INT32_MIN || x > INT32_MAX)
-                luaL_error(L, "%I is out of range for an integer (int32) tensor", x);
+            int32_t x = label_value(L, v, "");
             for (int k = 0; k < n; k++)
-                t->labels[offset + k] = (int32_t)x;
+                t->labels[offset + k] = x;
         } else {
             for (int k = 0; k < n; k++)
                 t->f[offset + k] = (float)lua_tonumber(L, v);
@@ -438,7 +449,7 @@ static void write_values(lua_State *L, lnn_tensor *t, size_t offset, int n, int 
         }
         if (t->labels && src->f) /* every value checked before any is written */
             for (int k = 0; k < count; k++)
-                int32_value(L, trunc(src->f[k]));
+                int32_value(L, trunc(src->f[k]), "");
         for (int k = 0; k < n; k++) {
             int from = count == 1 ? 0 : k;
             double x = src->f ? src->f[from] : src->labels[from];

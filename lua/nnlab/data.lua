@@ -249,6 +249,10 @@ function data.TensorDataset(x, y, opts)
   local ds, err
   if is_tensor(x) and is_tensor(y) then
     if x:is_labels() then errors.raise("data.TensorDataset: x must be a float tensor (nnlab.tensor), not class labels") end
+    if opts.classes ~= nil and not y:is_labels() then -- it became a regression set, classes dropped
+      errors.raise("data.TensorDataset: classes is given, but y is a float tensor (regression targets): give "
+                   .. "class labels (nnlab.labels { ... }), or leave classes out for regression")
+    end
     ds, err = core.dataset_from_tensors(x, y, n_classes, "data.TensorDataset")
   else
     if is_tensor(x) or is_tensor(y) then
@@ -268,6 +272,10 @@ function data.TensorDataset(x, y, opts)
       if not ok then errors.raise("data.TensorDataset: %s", tostring(why):gsub("^[^:]*:%d+: ", "")) end
     end
     ds, err = builder:finish(n_classes, "data.TensorDataset")
+    if ds and opts.classes ~= nil and ds:info().targets > 0 then
+      errors.raise("data.TensorDataset: classes is given, but y holds target rows (regression): give one class "
+                   .. "number per sample, or leave classes out for regression")
+    end
   end
   if not ds then errors.raise("%s", err) end
   return remember(ds, { name = opts.name, title = opts.name, source = "values", classes = names,
@@ -313,7 +321,12 @@ function data.rng(seed)
     end
     if lo > hi then errors.raise("rng:random: interval is empty (%d..%d)", lo, hi) end
     local u = (next_u64() >> 11) * 2.0 ^ -53
-    return lo + math.floor(u * (hi - lo + 1))
+    -- hi - lo wraps past math.maxinteger for wide intervals: its unsigned value as a float
+    local span = hi - lo
+    local width = (span < 0 and span + 2.0 ^ 64 or span + 0.0) + 1
+    local offset = math.min(math.floor(u * width), width - 1) -- the product rounds up near 2^64
+    if offset >= 2.0 ^ 63 then offset = offset - 2.0 ^ 64 end -- as a wrapped integer
+    return lo + math.tointeger(offset)
   end
   function rng:normal()
     local u1, u2 = 1 - self:random(), self:random()

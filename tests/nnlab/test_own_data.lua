@@ -71,6 +71,15 @@ T.case("data.rng:random refuses what math.random refuses; its numbers are as bef
   local fresh = data.rng(1)
   local got = { fresh:random(1, 6), fresh:random(6), fresh:random(2.0, 3) }
   T.eq(table.concat(got, " "), "4 5 3", "the same numbers")
+  -- wide intervals: hi - lo + 1 overflowed, giving numbers outside them
+  local inside = true
+  for _ = 1, 500 do
+    inside = inside and fresh:random(0, math.maxinteger) >= 0 and fresh:random(math.mininteger, -1) < 0
+  end
+  T.eq(inside, true, "numbers inside 0..maxinteger and mininteger..-1")
+  local seen = {}
+  for _ = 1, 20 do seen[fresh:random(math.mininteger, math.maxinteger)] = true end
+  T.eq(seen[math.mininteger], nil, "the whole range is not always mininteger")
 end)
 
 T.case("TensorDataset from tables of rows: contents, names, a batch as stored", function()
@@ -106,6 +115,15 @@ T.case("TensorDataset with regression targets (rows, or a float tensor)", functi
   local dt = data.TensorDataset(lab.tensor { { 1 }, { 2 } }, lab.tensor { { 1.5 }, { -2.5 } })
   expect_info(dt, { count = 2, cols = 1, targets = 1 })
   expect_floats(select(2, batch(dt)), { 1.5, -2.5 }, "tensor targets")
+end)
+
+T.case("TensorDataset with classes refuses regression targets (it dropped classes and trained MSE)", function()
+  refused(function() data.TensorDataset(lab.tensor { { 1, 2 }, { 3, 4 } }, lab.tensor { 0, 1 }, { classes = 2 }) end,
+          "data.TensorDataset: classes is given, but y is a float tensor (regression targets)")
+  refused(function() data.TensorDataset({ { 1, 2 }, { 3, 4 } }, { { 0.5 }, { 1.5 } }, { classes = { "a", "b" } }) end,
+          "data.TensorDataset: classes is given, but y holds target rows (regression)")
+  T.eq(data.TensorDataset(lab.tensor { { 1, 2 }, { 3, 4 } }, lab.labels { 0, 1 }, { classes = 3 }):info().classes, 3,
+       "labels with classes")
 end)
 
 T.case("TensorDataset refuses malformed values at the user's line", function()

@@ -243,6 +243,13 @@ T.case("t[i]: a row view of a 2-D tensor sharing its memory; a number of a 1-D o
   same(rows:tolist(), { { 1, 2, 3 }, { 4, 5, 6 } }, "the row as it was")
   y[1] = lab.tensor { -2.7 }
   T.eq(y[1], -2, "a float written to an integer tensor truncates, as PyTorch's")
+  -- a float number too, by t[i] = x and t:set (it was "bad argument #3 to 'newindex'")
+  y[1] = 1.5
+  T.eq(y[1], 1, "t[i] = 1.5 truncates")
+  y:set(1, 1, -2.7)
+  T.eq(y[1], -2, "t:set truncates")
+  refused(function() y[1] = 0 / 0 end, "nan is out of range for an integer (int32) tensor")
+  refused(function() y:set(1, 1, "x") end, "t:set: an integer tensor takes numbers, not string")
   y[2] = -2147483648
   T.eq(y[2], -2147483648, "the smallest int32 fits")
 end)
