@@ -287,7 +287,7 @@ setmetatable(nnlab, { __index = function(t, name)
     rawset(t, name, value)
     return value
   elseif name == "stats" then
-    local value = require "nnlab.notebook.stats"
+    local value = require("nnlab.notebook.stats").public()
     rawset(t, name, value)
     return value
   end

@@ -259,6 +259,16 @@ T.case("calls through __call name the user's arguments, not Lua's argument numbe
   T.refused(function() local t = lab.labels { 1, nil, 3 } return t end, "nnlab.labels: values[2] is nil, not a class index")
 end)
 
+T.case("nnlab.stats checks its lists: {1, nil, 3} was averaged to 1/3, a tensor named no line", function()
+  T.refused(function() lab.stats.mean({ 1, nil, 3 }) end, "nnlab.stats.mean: argument 1, value 2 is nil, not a number")
+  T.refused(function() lab.stats.mean() end, "nnlab.stats.mean: argument 1 must be a list of numbers, got nil")
+  T.refused(function() lab.stats.welch({ 1, 2, 3 }, "x") end, "nnlab.stats.welch: argument 2 must be a list of numbers, got 'x'")
+  T.refused(function() lab.stats.mean(lab.tensor { 1, 2 }) end, "nnlab.stats.mean: argument 1 must be a list of numbers, got a tensor")
+  T.refused(function() lab.stats.holm({ 0.1, "0.2" }) end, "nnlab.stats.holm: argument 1, value 2 is '0.2', not a number")
+  T.eq(lab.stats.mean({ 1, 2, 3 }), 2.0, "a list is averaged")
+  T.eq(lab.stats.std({ 1, 2, 3 }), 1.0, "and its sample std")
+end)
+
 T.case("a parameter's methods raise at the user's line, not in lua/nnlab/nn.lua", function()
   local w
   do

@@ -863,4 +863,46 @@ function stats.correct_family(verdicts, level)
   return verdicts
 end
 
+-- The argument positions that are lists of numbers (values of the seeds, or
+-- p values), per function of nnlab.stats.
+local LISTS = { mean = { 1 }, std = { 1 }, welch = { 1, 2 }, sign_flip = { 1, 2 }, paired_t = { 1, 2 },
+                wilcoxon_signed_rank = { 1, 2 }, mann_whitney = { 1, 2 }, holm = { 1 }, tost = { 1, 2 },
+                compare = { 1, 2 }, judge = { 1, 2 } }
+
+-- Raises at the user's line unless v is a list of numbers without holes.
+local function check_list(name, position, v)
+  if type(v) ~= "table" or getmetatable(v) ~= nil then
+    errors.raise("nnlab.stats.%s: argument %d must be a list of numbers, got %s", name, position, errors.value(v))
+  end
+  local n = 0
+  for k in pairs(v) do
+    if math.type(k) ~= "integer" or k < 1 then
+      errors.raise("nnlab.stats.%s: argument %d must be a list of numbers, but has the key %s", name, position,
+                   errors.value(k))
+    end
+    n = math.max(n, k)
+  end
+  for k = 1, n do
+    if type(v[k]) ~= "number" then
+      errors.raise("nnlab.stats.%s: argument %d, value %d is %s, not a number", name, position, k, errors.value(v[k]))
+    end
+  end
+end
+
+--- stats.public() -> nnlab.stats: these functions, each checking that its
+--- lists are lists of numbers (no holes: {1, nil, 3} averaged to 1/3) before
+--- it runs; nnlab's own callers use the module's unchecked functions.
+function stats.public()
+  local public = {}
+  for name, f in pairs(stats) do
+    local lists = LISTS[name]
+    public[name] = lists and function(...)
+      for _, position in ipairs(lists) do check_list(name, position, (select(position, ...))) end
+      return f(...)
+    end or f
+  end
+  public.public = nil
+  return public
+end
+
 return stats
