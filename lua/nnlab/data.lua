@@ -147,7 +147,7 @@ local function check_open(where, ds)
 end
 
 local function check_count(where, ds, n, most)
-  if math.type(n) ~= "integer" then errors.raise("%s: the sample count must be an integer, got %s", where, tostring(n)) end
+  if math.type(n) ~= "integer" then errors.raise("%s: the sample count must be an integer, got %s", where, errors.value(n)) end
   if n < 1 or n > most then
     errors.raise("%s: %d samples asked, but the dataset has %d (ask for 1 to %d)", where, n, #ds, most)
   end
@@ -287,7 +287,7 @@ end
 --- numbers) and a label (an integer) or targets (a table). rng is a Lua random
 --- generator seeded with `seed` (rng:random(), rng:normal()).
 function data.generate(n, fn, opts)
-  if math.type(n) ~= "integer" or n < 1 then errors.raise("data.generate: n must be a positive integer, got %s", tostring(n)) end
+  if math.type(n) ~= "integer" or n < 1 then errors.raise("data.generate: n must be a positive integer, got %s", errors.value(n)) end
   if type(fn) ~= "function" then errors.raise("data.generate: expected a function(i, rng) -> features, label") end
   opts = options.check("data.generate", opts, { seed = 0, classes = options.optional "any", name = "generated" })
   local n_classes, names = class_option("data.generate", opts.classes)
@@ -309,7 +309,9 @@ end
 --- math.random is left alone). rng:random() in [0, 1), rng:random(m, n) an
 --- integer in m..n, rng:normal() a standard normal draw (Box-Muller).
 function data.rng(seed)
-  local next_u64 = require("nnlab.splitmix")(seed)
+  local s = math.tointeger(seed) -- nil, 1.5 and "abc" all seeded 0
+  if not s then errors.raise("data.rng: seed must be an integer, got %s", errors.value(seed)) end
+  local next_u64 = require("nnlab.splitmix")(s)
   local rng = {}
   function rng:random(m, n)
     if m == nil then return (next_u64() >> 11) * 2.0 ^ -53 end
@@ -461,7 +463,7 @@ end
 local function check_number(where, v, what, lo, hi)
   if type(v) ~= "number" or v ~= v or v < lo or (hi and v > hi) then
     errors.raise("%s: %s must be a number%s%s, got %s", where, what, lo > -math.huge and (" >= " .. lo) or "",
-                 hi and (" and <= " .. hi) or "", tostring(v))
+                 hi and (" and <= " .. hi) or "", errors.value(v))
   end
 end
 
@@ -479,7 +481,7 @@ function data.Normalize(mean, std)
   local m, s = number_list("data.Normalize", mean, "mean"), number_list("data.Normalize", std, "std")
   if #m ~= #s then errors.raise("data.Normalize: %d means but %d stds", #m, #s) end
   for k, x in ipairs(s) do
-    if not (x > 0) then errors.raise("data.Normalize: std[%d] must be > 0, got %s", k, tostring(x)) end
+    if not (x > 0) then errors.raise("data.Normalize: std[%d] must be > 0, got %s", k, errors.value(x)) end
   end
   local shown = #m == 1 and ("%g, %g"):format(m[1], s[1]) or ("%d values"):format(#m)
   return transform({ kind = "normalize", mean = m, std = s }, ("Normalize(%s)"):format(shown))
@@ -494,7 +496,7 @@ local MAX_TRANSFORM_PIXELS = 0x7fffffff
 function data.RandomShift(pixels)
   if math.type(pixels) ~= "integer" or pixels < 0 or pixels > MAX_TRANSFORM_PIXELS then
     errors.raise("data.RandomShift: pixels must be an integer from 0 to %d, got %s", MAX_TRANSFORM_PIXELS,
-                 tostring(pixels))
+                 errors.value(pixels))
   end
   return transform({ kind = "shift", pixels = pixels, random = true }, ("RandomShift(%d)"):format(pixels))
 end
@@ -511,7 +513,7 @@ function data.RandomCrop(size, opts)
   opts = options.check("data.RandomCrop", opts, { padding = 0 })
   if math.type(opts.padding) ~= "integer" or opts.padding < 0 or opts.padding > MAX_TRANSFORM_PIXELS then
     errors.raise("data.RandomCrop: padding must be an integer from 0 to %d, got %s", MAX_TRANSFORM_PIXELS,
-                 tostring(opts.padding))
+                 errors.value(opts.padding))
   end
   return transform({ kind = "crop", size_rows = rows, size_cols = cols, padding = opts.padding, random = true },
                    ("RandomCrop(%dx%d, padding %d)"):format(rows, cols, opts.padding))
@@ -607,9 +609,9 @@ function data.DataLoader(ds, opts)
   end
   local batch_size = opts.batch_size
   if batch_size < 1 then
-    errors.raise("data.DataLoader: batch_size must be a positive integer, got %s", tostring(batch_size))
+    errors.raise("data.DataLoader: batch_size must be a positive integer, got %s", errors.value(batch_size))
   elseif batch_size > core.max_batch_size then
-    errors.raise("data.DataLoader: batch_size must be at most %d, got %s", core.max_batch_size, tostring(batch_size))
+    errors.raise("data.DataLoader: batch_size must be at most %d, got %s", core.max_batch_size, errors.value(batch_size))
   end
   local mean, std
   if opts.normalize then

@@ -11,8 +11,9 @@ local next_seed = 0
 
 --- Seeds the models made from now on without an explicit `seed` option.
 function nn.manual_seed(seed)
-  if math.type(seed) ~= "integer" then errors.raise("manual_seed: seed must be an integer") end
-  next_seed = seed
+  local n = math.type(seed) == "float" and math.tointeger(seed) or seed -- 5.0 is 5, as options take it
+  if math.type(n) ~= "integer" then errors.raise("nnlab.manual_seed: seed must be an integer, got %s", errors.value(seed)) end
+  next_seed = n
 end
 
 --- The seed the next model made without an explicit `seed` will take (what
@@ -67,7 +68,7 @@ Layer.__tostring = Layer.describe
 local function positive_integer(where, name, v)
   local n = math.type(v) == "float" and math.tointeger(v) or v
   if math.type(n) ~= "integer" or n < 1 then
-    errors.raise("%s: %s must be a positive integer, got %s", where, name, tostring(v))
+    errors.raise("%s: %s must be a positive integer, got %s", where, name, errors.value(v))
   end
   return n
 end
@@ -283,12 +284,12 @@ function nn.utils.clip_grad_norm_(params, max_norm, norm_type)
     errors.raise("%s: expected model:parameters(), got %s", where, type(params))
   end
   if type(max_norm) ~= "number" or max_norm ~= max_norm or max_norm < 0 then
-    errors.raise("%s: max_norm must be a number >= 0, got %s", where, tostring(max_norm))
+    errors.raise("%s: max_norm must be a number >= 0, got %s", where, errors.value(max_norm))
   end
   if norm_type == nil then norm_type = 2 end
   if norm_type == "inf" then norm_type = math.huge end
   if type(norm_type) ~= "number" or not (norm_type > 0) then
-    errors.raise("%s: norm_type must be a number > 0 or math.huge, got %s", where, tostring(norm_type))
+    errors.raise("%s: norm_type must be a number > 0 or math.huge, got %s", where, errors.value(norm_type))
   end
   return model:clip_grad_norm(max_norm, norm_type)
 end

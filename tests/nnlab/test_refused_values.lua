@@ -269,6 +269,24 @@ T.case("nnlab.stats checks its lists: {1, nil, 3} was averaged to 1/3, a tensor 
   T.eq(lab.stats.std({ 1, 2, 3 }), 1.0, "and its sample std")
 end)
 
+T.case("a refused value is shown short and escaped; seeds take 5.0 as 5", function()
+  -- a million characters made a 1 MB "one line"; a newline made two
+  local long = ("x"):rep(1000000)
+  for _, f in ipairs { function() nn.Linear(long, 3) end, function() data.generate(long, function() end) end,
+                       function() data.RandomShift(long) end, function() data.GaussianNoise(long) end } do
+    local ok, err = pcall(f)
+    T.eq(ok, false, "refused")
+    T.eq(#err < 300, true, "short: " .. #err .. " bytes")
+  end
+  T.refused(function() nn.Linear("4\nx", 3) end, "got '4\\10x'")
+  T.refused(function() lab.language("\0") end, "lab.language: expected \"zh\" or \"en\", got '\\0'")
+  T.refused(function() lab.manual_seed(1.5) end, "nnlab.manual_seed: seed must be an integer, got 1.5")
+  T.refused(function() data.rng("abc") end, "data.rng: seed must be an integer, got 'abc'")
+  lab.manual_seed(2.0)
+  T.eq(nn.next_seed(), 2, "manual_seed(2.0) is 2, as the seed option takes it")
+  lab.manual_seed(0)
+end)
+
 T.case("a parameter's methods raise at the user's line, not in lua/nnlab/nn.lua", function()
   local w
   do
@@ -284,7 +302,7 @@ T.case("a parameter's methods raise at the user's line, not in lua/nnlab/nn.lua"
     closed = m
   end
   T.eq(tostring(closed), "Sequential(closed)", "tostring of a closed model")
-  T.refused(function() nn.Linear(closed, 3) end, "nn.Linear: in_features must be a positive integer, got Sequential(closed)")
+  T.refused(function() nn.Linear(closed, 3) end, "nn.Linear: in_features must be a positive integer, got a model")
   T.refused(function() local d = w:data() return d end, "p:data: closed model")
 end)
 

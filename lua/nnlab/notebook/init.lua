@@ -347,8 +347,7 @@ end
 --- or the file's name without one) holds CJK characters, else "en".
 function notebook.language(language)
   if language ~= "zh" and language ~= "en" then
-    raise("lab.language: expected \"zh\" or \"en\", got %s",
-          type(language) == "string" and ("'%s'"):format(language) or type(language))
+    raise("lab.language: expected \"zh\" or \"en\", got %s", errors.value(language))
   end
   local s = current()
   s.language = language
