@@ -155,6 +155,26 @@ local runs = sweep]], 1))
   T.contains(out, "would remove", "naming what the plan up to the hand-made training leaves unused")
 end)
 
+T.case("gc plans an experiment that draws lab.weights (its pass on cached results failed on it)", function()
+  local own = dir .. "/weights-cache"
+  local pictured = dir .. "/pictured.lua"
+  T.write(pictured, ([[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10, train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end }
+lab.weights(runs, { n = 4 })
+]]):format(data, data))
+  local out, status = nnlab({ "run", pictured, "--cache", own, "--out", dir .. "/reports", "--quiet" })
+  T.eq(status, 0, out)
+  out, status = nnlab({ "cache", "gc", "--cache", own, "--experiment", pictured, "--dry-run" })
+  T.eq(status, 0, "gc plans it\n" .. out)
+  T.contains(out, "kept 1 entry the experiments use", out)
+end)
+
 T.case("a dead worker's model-save temporaries are removed, no other file", function()
   local files = require "nnlab.files"
   local folder = T.tmpdir("save_temporaries")

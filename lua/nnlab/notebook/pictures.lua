@@ -824,6 +824,9 @@ function pictures.weights_numbers(block)
   local with, old = seeds_with_pictures(v)
   if #with == 0 then return nil, not_drawn(r, v, old) end
   local s = with[1]
+  -- planning's pass on the cached results (nnlab cache gc) has seed records
+  -- without their entries' paths: it draws nothing, and needs no numbers
+  if not s.stored then return nil, not_drawn(r, v, old) end
   local model <close>, err = core.net_load(cache.beside_path(s.stored.path, "model"))
   if not model then
     cache.discard(s.stored.path, tostring(err))
