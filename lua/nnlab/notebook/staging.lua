@@ -83,7 +83,13 @@ local function finish_commit(p, recovering)
   if exists(p.md) then move(p.md, p.live_md, recovering) end
   os.remove(p.journal)
   os.remove(p.old_html)
-  files.remove_tree(p.old)
+  -- the commit is done: a previous report that cannot go now (a file in it
+  -- not ours to remove) is said, and the next run refuses until it is gone
+  local removed, why = files.remove_tree(p.old)
+  if not removed and not recovering then
+    io.stderr:write(("nnlab: warning: the report is written, but the previous one set aside could not be "
+                     .. "removed: %s; the next run stops until it is\n"):format(why))
+  end
   files.remove_tree(p.root)
 end
 
@@ -121,7 +127,8 @@ function staging.begin(out_dir, name)
   -- cannot be emptied stops the run, as its leftovers would be committed
   -- with the new report
   for _, leftover in ipairs { { p.root, "emptying the report's staging folder" },
-                              { p.old, "removing the report folder an interrupted commit replaced" } } do
+                              { p.old, "removing the previous report a commit set aside: an earlier run was "
+                                       .. "interrupted or could not remove it" } } do
     local removed, why = files.remove_tree(leftover[1])
     if not removed then error(("%s (%s)"):format(why, leftover[2]), 0) end
   end
