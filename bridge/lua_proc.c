@@ -54,6 +54,8 @@
  * sig_atomic_t (C11 7.14.1.1p5). It is process state, like the signal
  * disposition it belongs to; all module state proper stays in Lua. */
 static volatile sig_atomic_t caught_signal;
+/* Steps run by proc.hold_interrupts (nested): a second signal waits for them. */
+static volatile sig_atomic_t holding;
 
 static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
@@ -76,6 +78,8 @@ static int proc_fork(lua_State *L)
     pid_t pid = fork();
     if (pid < 0)
         return luaL_fileresult(L, 0, "fork");
+    if (pid == 0) /* forked inside a held step (watch's render), it never returns through it */
+        holding = 0;
 #ifdef __linux__
     if (pid == 0) {
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL); /* best effort: a sandbox may refuse it */
@@ -389,8 +393,6 @@ static int proc_open_regular(lua_State *L)
 
 /* ---- signals ------------------------------------------------------------ */
 
-/* Steps run by proc.hold_interrupts (nested): a second signal waits for them. */
-static volatile sig_atomic_t holding;
 
 /* The first signal is recorded, for a clean stop. A second one means that
  * stop did not come (user code caught the "interrupted" error and went on,

@@ -255,15 +255,11 @@ function cli.run_file(opts)
   proc.catch_signals()
   proc.ignore_signal("XFSZ") -- past `ulimit -f`, writes fail with EFBIG and are reported
   local notebook = require "nnlab.notebook"
-  local state = notebook.begin(opts)
-  -- a file or a link where the report folder goes: refused before the file
-  -- runs, as the command's error (--out), not as one of the file's lines
-  local refused = require("nnlab.notebook.staging").refusal(state.out_dir, state.name)
-  if refused then return fail(refused) end
-  state.out_checked = true -- the first lab call need not check again
+  notebook.begin(opts)
   local chunk, err = load_script(opts.script)
   if not chunk then return fail(err) end
   local ok, msg = xpcall(errors.call, function(e)
+    if errors.is_command_error(e) then return tostring(e) end -- the command's, not a line's: no traceback
     if type(e) ~= "string" then
       local mt = getmetatable(e)
       e = mt and mt.__tostring and tostring(e) or ("(error object is a %s value)"):format(type(e))

@@ -96,15 +96,39 @@ function errors.call(f, ...)
   return f(...)
 end
 
+-- An error of the command (its --out), not of a line of the file.
+local CommandError = { __tostring = function(e) return e.message end }
+
+--- errors.command_error(msg): raises msg as the command's error, which
+--- nnlab run shows as one line without a position or traceback (the file
+--- is not at fault: a file where the report folder goes, say).
+function errors.command_error(msg)
+  error(setmetatable({ message = msg }, CommandError), 0)
+end
+
+--- True when e was raised by errors.command_error.
+function errors.is_command_error(e) return getmetatable(e) == CommandError end
+
 --- errors.traceback(msg [, level]) -> msg and a "stack traceback:" of the
 --- user's own frames only (nnlab's Lua and C frames left out). A message
 --- positioned inside nnlab's own files (a C function's "bad argument" or a
 --- Lua error that no errors.raise caught: a closed model passed on, a method
 --- called with '.') is moved to the user's line, which led there.
+-- True when an error message's position names one of nnlab's Lua files:
+-- the whole path, or Lua's short form of a long one, "...TAIL", whose tail
+-- ends the library's path of that file.
+local function library_position(file)
+  if errors.is_library("@" .. file) then return true end
+  if LIBRARY == nil or file:sub(1, 3) ~= "..." then return false end
+  local tail = file:sub(4)
+  local rel = tail:match(".*nnlab/(.+)$")
+  return rel ~= nil and (LIBRARY:sub(2) .. rel):sub(-#tail) == tail
+end
+
 function errors.traceback(msg, level)
   level = level or 2
   local file, rest = msg:match("^(.-):%d+: (.*)$")
-  if file and errors.is_library("@" .. file) then
+  if file and library_position(file) then
     local here = level
     while true do
       local info = debug.getinfo(here, "Sl")

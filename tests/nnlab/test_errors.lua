@@ -31,6 +31,19 @@ for _, c in ipairs(cases) do
   end)
 end
 
+-- Lua shortens a long path in an error's position to "...TAIL": nnlab's Lua
+-- installed under a long folder was not recognised, and the message kept
+-- naming it
+T.case("a position in nnlab's Lua under a long install path moves to the user's line too", function()
+  local long = T.tmpdir("errors_long") .. "/" .. ("x"):rep(70)
+  os.execute(("ln -sfn %s %s"):format(T.quote(T.source .. "/lua"), T.quote(long)))
+  for _, c in ipairs { { "closed_model.lua", "closed_model.lua:6:" }, { "dot_method.lua", "dot_method.lua:4:" } } do
+    local out, status = T.nnlab_run({ "run", fixtures .. c[1] }, { NNLAB_LUA_PATH = long })
+    T.eq(status, 1, c[1] .. " exit status")
+    T.contains(out:match("^[^\n]*"), c[2], c[1] .. " names the user's line\n" .. out)
+  end
+end)
+
 T.case("the traceback names the user's frames and hides nnlab's own plumbing", function()
   local out = T.nnlab_run { "run", fixtures .. "nested_error.lua" }
   T.contains(out, "stack traceback:", "traceback shown")

@@ -141,6 +141,26 @@ T.case("a second SIGTERM ends nnlab at once when user code swallowed the first",
   T.truthy(took < LIMIT, ("stopped within %g s (took %.2f s)"):format(LIMIT, took))
 end)
 
+-- nnlab watch forks each render inside a held step: the render never
+-- returned through it, so it held every later signal for its whole life.
+T.case("under nnlab watch, a second SIGTERM ends a render that swallowed the first", function()
+  local marker = dir .. "/watch_swallow.started"
+  local job = T.spawn("interrupt_watch_swallow", { "watch", fixtures .. "swallow.lua", "--set", "marker=" .. marker },
+                      env)
+  T.wait_until("the render's loop has started", function() return T.read(marker) ~= nil end, 200)
+  local render = tonumber(T.run("pgrep -P " .. job.pid):match("%d+"))
+  T.truthy(render, "the render is a child of nnlab watch")
+  proc.kill(render, SIGTERM)
+  T.wait_until("the first SIGTERM was swallowed", function() return T.read(marker .. ".caught") ~= nil end, 30)
+  local sent = proc.clock()
+  proc.kill(render, SIGTERM)
+  T.wait_until("the render is gone", function() return not T.read("/proc/" .. render .. "/stat") end, 60)
+  local took = proc.clock() - sent
+  T.truthy(took < LIMIT, ("the render stopped within %g s (took %.2f s)"):format(LIMIT, took))
+  proc.kill(job.pid, SIGINT)
+  T.wait_until("nnlab watch is gone", function() return not T.group_alive(job.pid) end, 60)
+end)
+
 -- A step that must not stop halfway (a report's commit, lua/nnlab/notebook/
 -- staging.lua) runs under proc.hold_interrupts: a SIGTERM that arrives inside
 -- it stops the run only after it.

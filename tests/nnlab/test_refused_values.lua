@@ -264,7 +264,12 @@ T.case("nnlab.stats checks its lists: {1, nil, 3} was averaged to 1/3, a tensor 
   T.refused(function() lab.stats.mean() end, "nnlab.stats.mean: argument 1 must be a list of numbers, got nil")
   T.refused(function() lab.stats.welch({ 1, 2, 3 }, "x") end, "nnlab.stats.welch: argument 2 must be a list of numbers, got 'x'")
   T.refused(function() lab.stats.mean(lab.tensor { 1, 2 }) end, "nnlab.stats.mean: argument 1 must be a list of numbers, got a tensor")
-  T.refused(function() lab.stats.holm({ 0.1, "0.2" }) end, "nnlab.stats.holm: argument 1, value 2 is '0.2', not a number")
+  T.refused(function() lab.stats.std({ 0.1, "0.2" }) end, "nnlab.stats.std: argument 1, value 2 is '0.2', not a number")
+  -- holm takes holes and a count n, as documented; table.pack's n is a count too
+  local adjusted = lab.stats.holm({ 0.01, nil, 0.04, n = 3 })
+  T.eq(adjusted[1], 0.02, "holm with a hole and n: two p values")
+  T.eq(adjusted[3], 0.04, "the second")
+  T.eq(lab.stats.mean(table.pack(1, 2, 3)), 2.0, "a table.pack list")
   T.eq(lab.stats.mean({ 1, 2, 3 }), 2.0, "a list is averaged")
   T.eq(lab.stats.std({ 1, 2, 3 }), 1.0, "and its sample std")
 end)

@@ -264,9 +264,10 @@ T.case("an experiment file named .lua is refused: its report would be reports/.m
 end)
 
 -- A commit renames OUT/NAME aside and removes it: a file there would be
--- deleted, a link replaced by a folder. Both are refused by `nnlab run`
--- before the file runs (the first lab call checks too, for other ways in),
--- and again under the report's lock.
+-- deleted, a link replaced by a folder. Both are refused at the file's first
+-- lab call, before anything trains, as the command's error (--out's, not the
+-- line's), and again under the report's lock; a file that writes no report
+-- runs as before.
 T.case("a file or a symbolic link where the report folder goes is refused, and kept", function()
   local folder = T.tmpdir("report_inputs_target")
   local data = require("fixtures.bad.inputs").write_dataset(folder .. "/data")
@@ -309,6 +310,14 @@ lab.table(runs)
   T.contains(text:match("^[^\n]*"), "nnlab: " .. out .. "/target exists and is not a report folder (a file)", "says why")
   T.eq(T.read(out .. "/target"), "late\n", "the file is kept")
   T.eq(T.read(out .. "/target.md"), nil, "no report")
+  -- a file that calls no lab function writes no report: nothing to refuse
+  T.write(out .. "/plain", "precious\n")
+  local plain = folder .. "/plain.lua"
+  T.write(plain, 'local lab = require "nnlab"\nprint(tostring(lab.nn.Sequential { lab.nn.Linear(2, 2) }):match("^%w+"))\n')
+  text, status = T.nnlab_run({ "run", plain, "--out", out }, { NNLAB_CACHE = folder .. "/cache" })
+  T.eq(status, 0, "a file without a report runs\n" .. text)
+  T.contains(text, "Sequential", "its output")
+  T.eq(T.read(out .. "/plain"), "precious\n", "the file is kept")
 end)
 
 T.done()

@@ -238,10 +238,9 @@ local function current()
   if state.unnamed then raise(state.unnamed) end
   -- a file or a link where the report folder goes: refused before anything
   -- trains (and again, under the lock, before anything is removed)
-  if not state.used and not state.out_checked and not state.planning and not state.describe
-     and state.command_line.script then
+  if not state.used and not state.planning and not state.describe and state.command_line.script then
     local refused = staging.refusal(state.out_dir, state.name)
-    if refused then raise(refused) end
+    if refused then errors.command_error(refused) end -- --out's fault, not the line's
   end
   state.used = true
   return state

@@ -304,6 +304,7 @@ end
 --- of 10^5 variations).
 function Runs:summary_of(i, metric)
   metric_info(metric, "summary_of: metric")
+  i = math.type(i) == "float" and math.tointeger(i) or i -- 2.0 is 2, as options take it
   if math.type(i) ~= "integer" or not self.variations[i] then
     errors.raise("summary_of: variation index must be a whole number from 1 to %d, got %s", #self.variations,
                  errors.value(i))

@@ -865,8 +865,9 @@ end
 
 -- The argument positions that are lists of numbers (values of the seeds, or
 -- p values), per function of nnlab.stats.
+-- (holm takes its p values with holes, and their count as `n`: documented.)
 local LISTS = { mean = { 1 }, std = { 1 }, welch = { 1, 2 }, sign_flip = { 1, 2 }, paired_t = { 1, 2 },
-                wilcoxon_signed_rank = { 1, 2 }, mann_whitney = { 1, 2 }, holm = { 1 }, tost = { 1, 2 },
+                wilcoxon_signed_rank = { 1, 2 }, mann_whitney = { 1, 2 }, tost = { 1, 2 },
                 compare = { 1, 2 }, judge = { 1, 2 } }
 
 -- Raises at the user's line unless v is a list of numbers without holes.
@@ -876,11 +877,13 @@ local function check_list(name, position, v)
   end
   local n = 0
   for k in pairs(v) do
-    if math.type(k) ~= "integer" or k < 1 then
+    if k == "n" and math.type(v.n) == "integer" then -- table.pack's count: the entries say the rest
+    elseif math.type(k) ~= "integer" or k < 1 then
       errors.raise("nnlab.stats.%s: argument %d must be a list of numbers, but has the key %s", name, position,
                    errors.value(k))
+    else
+      n = math.max(n, k)
     end
-    n = math.max(n, k)
   end
   for k = 1, n do
     if type(v[k]) ~= "number" then
