@@ -121,4 +121,32 @@ T.case("a cache entry that cannot be written leaves no file beside it", function
   T.eq(listing, "", "nothing left in the cache folder")
 end)
 
+-- Two variations with the same settings are one cache key: trained once, both
+-- given its result (each trained it, and the second overwrote the first's entry).
+T.case("two variations with the same settings train once in one run", function()
+  local twins = dir .. "/twins.lua"
+  T.write(twins, ([[
+local lab = require "nnlab"
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { variations = { { label = "a", hidden = 4 }, { label = "b", hidden = 4 }, { label = "c", hidden = 8 } },
+  seeds = 2, epochs = 1, batch_size = 10, train = train, test = test,
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(16, p.hidden), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+lab.table(runs)
+local a, b = runs:get("a").seeds[2].history, runs:get("b").seeds[2].history
+lab.md("same: %%s", tostring(a[#a].test_loss ~= nil and a[#a].test_loss == b[#b].test_loss))
+]]):format(small_data, small_data))
+  local cache = dir .. "/twins-cache"
+  local out, status = T.nnlab_run({ "run", twins, "--out", dir .. "/twins-reports", "-j", "2" }, { NNLAB_CACHE = cache })
+  T.eq(status, 0, out)
+  T.contains(out, "6 runs, 4 trained, 2 from cache", "a and b share their runs\n" .. out)
+  T.contains(T.read(dir .. "/twins-reports/twins.md"), "same: true", "b has a's results")
+  local entries = 0
+  for name in T.run("ls " .. T.quote(cache)):gmatch("[^\n]+") do
+    if name:match("%.lua$") then entries = entries + 1 end
+  end
+  T.eq(entries, 4, "one entry per key")
+end)
+
 T.done()

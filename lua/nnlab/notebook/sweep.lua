@@ -1163,7 +1163,9 @@ end
 -- its key, parameters and label are dropped at once, so that a big sweep's
 -- jobs do not pile up (10^5 cached runs). When planning (context.planning),
 -- a job holds its key as text (key_text, entry_name), not as tables. A caught
--- signal stops it between jobs.
+-- signal stops it between jobs. Two jobs of one key (two variations with the
+-- same settings) train once: the second is the first's twin (job.twin), not
+-- in to_train, and takes its result.
 local function plan(spec, variations, seeds, context, reads, seeds_of)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test),
                        valid = spec.valid and dataset_identity(spec.valid) or nil }
@@ -1171,6 +1173,7 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
   local memo <close> = sweep.memoise and not spec.run and new_memo() or nil
   local texts, checked = {}, false -- the key fields' texts every job shares (key_text)
   local jobs, to_train, owners = {}, {}, {}
+  local training = {} -- key text -> the job that trains it
   for _, v in ipairs(variations) do
     for _, seed in ipairs(seeds_of and seeds_of(v) or seeds) do
       workers.check_interrupt() -- Ctrl-C stops a long planning here
@@ -1202,7 +1205,13 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
           job.entry_name, job.key = context.cache.entry_name(job.key_text), nil
         end
         jobs[#jobs + 1] = job
-        to_train[#to_train + 1] = job
+        local twin = text and not context.planning and training[text]
+        if twin then
+          job.twin = twin
+        else
+          if text then training[text] = job end
+          to_train[#to_train + 1] = job
+        end
       end
     end
   end
@@ -1333,6 +1342,9 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
     local others = #failed > 1 and (" (and %d more:\n  %s)"):format(#failed - 1, table.concat(failed, "\n  ", 2)) or ""
     raise("lab.sweep '%s': %d of %d runs failed: %s%s\nThe finished runs are cached: run again to retry only the failed ones.",
           name, #failed, #jobs, failed[1], others)
+  end
+  for _, job in ipairs(jobs) do
+    if job.twin then job.result, job.entry_path = job.twin.result, job.twin.entry_path end
   end
   counts.runs, counts.trained = counts.runs + #jobs, counts.trained + #to_train
   counts.cached = counts.runs - counts.trained
