@@ -1,5 +1,5 @@
 /* Optimizer userdata over one model's flat parameter buffer, plus the engine's
- * learning-rate schedules. Option names and defaults are lua/nnlab/optim.lua's;
+ * checks of learning-rate schedules. Option names and defaults are lua/nnlab/optim.lua's;
  * this file reads a complete config table and lets the engine validate it.
  *
  * The learning rate is shown as the user set it: optimizer:lr() and
@@ -209,44 +209,21 @@ static int optim_release(lua_State *L)
     return 0;
 }
 
-/* The closed form of schedule `s` at 0-based `epoch` from base_lr, in double
- * from the doubles the user gave (PyTorch's _get_closed_form_lr, computed in
- * Python floats): nn_schedule_lr's formulas without its float32 result. */
-static double schedule_lr_double(const nn_schedule *s, double base_lr, double gamma, double eta_min,
-                                 int epoch)
-{
-    const double pi = 3.14159265358979323846;
-    switch (s->kind) {
-    case NN_SCHEDULE_CONSTANT:
-        return base_lr;
-    case NN_SCHEDULE_STEP:
-        return base_lr * pow(gamma, epoch / s->step_size);
-    case NN_SCHEDULE_EXPONENTIAL:
-        return base_lr * pow(gamma, epoch);
-    case NN_SCHEDULE_COSINE:
-        return eta_min + (base_lr - eta_min) * (1.0 + cos(pi * epoch / s->t_max)) / 2.0;
-    }
-    return base_lr;
-}
-
-/* core.schedule_lr(kind, base_lr, epoch, step_size, gamma, t_max, eta_min)
- * -> lr | nil, message. epoch is 0-based; lr is a double (see above). The
- * schedulers of lua/nnlab/optim.lua check their settings through it; their
- * steps follow PyTorch's chainable forms, in Lua. */
-static int schedule_lr(lua_State *L)
+/* core.schedule_check(kind, step_size, gamma, t_max, eta_min) -> true | nil,
+ * message: the engine's checks of a schedule's settings. The schedulers of
+ * lua/nnlab/optim.lua compute their steps themselves, in Lua doubles, as
+ * PyTorch's step() does. */
+static int schedule_check(lua_State *L)
 {
     nn_schedule s = {0};
     s.kind = (nn_schedule_kind)luaL_checkoption(L, 1, NULL, schedule_names);
-    lua_Number base_lr = luaL_checknumber(L, 2);
-    lua_Integer epoch = luaL_checkinteger(L, 3);
-    luaL_argcheck(L, epoch >= 0 && epoch <= INT32_MAX, 3, "epoch out of range");
-    lua_Integer step_size = luaL_optinteger(L, 4, 1), t_max = luaL_optinteger(L, 6, 1);
-    lua_Number gamma = luaL_optnumber(L, 5, 1.0), eta_min = luaL_optnumber(L, 7, 0.0);
+    lua_Integer step_size = luaL_optinteger(L, 2, 1), t_max = luaL_optinteger(L, 4, 1);
+    lua_Number gamma = luaL_optnumber(L, 3, 1.0), eta_min = luaL_optnumber(L, 5, 0.0);
     if (!int_value("step_size", step_size, &s.step_size) || !float_value("gamma", gamma, &s.gamma) ||
         !int_value("t_max", t_max, &s.t_max) || !float_value("eta_min", eta_min, &s.eta_min) ||
         nn_schedule_validate(&s) != NN_OK)
         return lnn_push_failure(L);
-    lua_pushnumber(L, schedule_lr_double(&s, base_lr, gamma, eta_min, (int)epoch));
+    lua_pushboolean(L, 1);
     return 1;
 }
 
@@ -263,6 +240,6 @@ void lnn_open_optim(lua_State *L)
     lnn_create_meta(L, LNN_OPTIM, optim_methods, optim_metamethods);
     lua_pushcfunction(L, optim_new);
     lua_setfield(L, -2, "optimizer_new");
-    lua_pushcfunction(L, schedule_lr);
-    lua_setfield(L, -2, "schedule_lr");
+    lua_pushcfunction(L, schedule_check);
+    lua_setfield(L, -2, "schedule_check");
 }

@@ -133,8 +133,8 @@ local function scheduler(where, kind, optimizer, opts, spec, required)
                            last_epoch = 0,
                            step_size = o.step_size, gamma = o.gamma, t_max = o.T_max,
                            eta_min = o.eta_min }, Scheduler)
-  local lr, err = core.schedule_lr(kind, s.base_lr, 0, s.step_size, s.gamma, s.t_max, s.eta_min)
-  if not lr then errors.raise("%s: %s", where, err) end
+  local ok, err = core.schedule_check(kind, s.step_size, s.gamma, s.t_max, s.eta_min)
+  if not ok then errors.raise("%s: %s", where, err) end
   return s
 end
 
