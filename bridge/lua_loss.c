@@ -169,13 +169,12 @@ static int loss_backward(lua_State *L)
     if (!luaL_testudata(L, -1, LNN_NET))
         return luaL_error(L, "backward needs predictions made by a model");
     lnn_net *ln = lnn_check_net(L, -1);
-    int outputs = nn_net_output_size(ln->net);
-    if (pred->f != ln->output || pred->rows != ln->output_rows || pred->cols != outputs)
+    if (!lnn_is_whole_output(pred, ln))
         return luaL_error(L, "backward needs the model's whole output: this loss was computed on "
                              "%d values of the (%d, %d) it gave (a row or a narrow of it), and a "
                              "model backs up from its whole output in one fused pass; run the model "
                              "on just those rows instead (model(x:narrow(0, start, n)))",
-                          pred->rows * pred->cols, ln->output_rows, outputs);
+                          pred->rows * pred->cols, ln->output_rows, nn_net_output_size(ln->net));
     lnn_backward_chain(L, lua_gettop(L), fn->grad);
     value->backward_done = true;
     return 0;

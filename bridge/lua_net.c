@@ -217,6 +217,11 @@ static int net_forward(lua_State *L)
     return 1;
 }
 
+bool lnn_is_whole_output(const lnn_tensor *t, const lnn_net *ln)
+{
+    return t->f == ln->output && t->rows == ln->output_rows && t->cols == nn_net_output_size(ln->net);
+}
+
 /* The model whose whole last output is the last forward's input of the model
  * at `index` (m1 in m2(m1(x))), pushed; NULL, with nothing pushed, when that
  * input is not a model's output (data, a loader's batch, a tensor of its own).
@@ -233,8 +238,7 @@ static lnn_net *push_producer(lua_State *L, int index, const lnn_net *ln)
         return NULL;
     }
     const lnn_tensor *x = ln->input;
-    if (x->f != producer->output || x->rows != producer->output_rows ||
-        x->cols != nn_net_output_size(producer->net))
+    if (!lnn_is_whole_output(x, producer))
         luaL_error(L, "backward through model_b(model_a(x)) needs model_a's whole output as "
                       "model_b's input: model_b ran on %d values of the (%d, %d) model_a gave (a row "
                       "or a narrow of it); run model_a on just those rows instead",

@@ -93,6 +93,9 @@ lnn_net *lnn_check_net(lua_State *L, int index);
  * place, not the model's own earlier output) and its output (not written in
  * place). */
 void lnn_check_saved_values(lua_State *L, const lnn_net *ln);
+/* Whether t is all of the model's last output (rows and columns), as a
+ * backward from it needs: a row or a narrow of it is not. */
+bool lnn_is_whole_output(const lnn_tensor *t, const lnn_net *ln);
 /* Backward from dy, the output gradient of the model at stack `index`, and on
  * through the models whose whole outputs fed it (m2(m1(x))); checks every
  * link's saved values first, raising at the caller's line. */
