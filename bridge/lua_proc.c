@@ -393,7 +393,6 @@ static int proc_open_regular(lua_State *L)
 
 /* ---- signals ------------------------------------------------------------ */
 
-
 /* The first signal is recorded, for a clean stop. A second one means that
  * stop did not come (user code caught the "interrupted" error and went on,
  * or is stuck): it ends the process at once, by that signal, as a second

@@ -312,9 +312,10 @@ function data.rng(seed)
   local s = math.tointeger(seed) -- nil, 1.5 and "abc" all seeded 0
   if not s then errors.raise("data.rng: seed must be an integer, got %s", errors.value(seed)) end
   local next_u64 = require("nnlab.splitmix")(s)
+  local function uniform() return (next_u64() >> 11) * 2.0 ^ -53 end -- [0, 1), 53 random bits
   local rng = {}
   function rng:random(m, n)
-    if m == nil then return (next_u64() >> 11) * 2.0 ^ -53 end
+    if m == nil then return uniform() end
     if n == nil then m, n = 1, m end
     -- as math.random: integers, and a non-empty interval
     local lo, hi = math.tointeger(m), math.tointeger(n)
@@ -322,7 +323,7 @@ function data.rng(seed)
       errors.raise("rng:random: %s has no integer representation", errors.value(lo and n or m))
     end
     if lo > hi then errors.raise("rng:random: interval is empty (%d..%d)", lo, hi) end
-    local u = (next_u64() >> 11) * 2.0 ^ -53
+    local u = uniform()
     -- hi - lo wraps past math.maxinteger for wide intervals: its unsigned value as a float
     local span = hi - lo
     local width = (span < 0 and span + 2.0 ^ 64 or span + 0.0) + 1

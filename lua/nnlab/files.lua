@@ -115,11 +115,16 @@ function files.rename(from, to)
   return true
 end
 
+-- nil and "cannot remove PATH: cause", remove_tree's failure.
+local function cannot_remove(path, err)
+  return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path))
+end
+
 -- Removes path, whose lstat is info, and everything under it.
 local function remove_entry(path, info)
   if info.type == "folder" then
     local names, err = proc().list_dir(path)
-    if not names then return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path)) end
+    if not names then return cannot_remove(path, err) end
     for _, name in ipairs(names) do
       local child = path .. "/" .. name
       local child_info, serr, code = proc().stat(child)
@@ -127,12 +132,12 @@ local function remove_entry(path, info)
         local ok, rerr = remove_entry(child, child_info)
         if not ok then return nil, rerr end
       elseif code ~= ENOENT then
-        return nil, ("cannot remove %s: %s"):format(child, files.cause(serr, child))
+        return cannot_remove(child, serr)
       end
     end
   end
   local ok, err, code = os.remove(path) -- unlink, or rmdir for a folder: a link itself, never its target
-  if not ok and code ~= ENOENT then return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path)) end
+  if not ok and code ~= ENOENT then return cannot_remove(path, err) end
   return true
 end
 
@@ -148,7 +153,7 @@ function files.remove_tree(path)
   local info, err, code = proc().stat(path)
   if not info then
     if code == ENOENT then return true end
-    return nil, ("cannot remove %s: %s"):format(path, files.cause(err, path))
+    return cannot_remove(path, err)
   end
   return remove_entry(path, info)
 end

@@ -98,9 +98,8 @@ function cache.beside_path(entry_path, ext)
   return (entry_path:gsub("%.lua$", "." .. ext))
 end
 
--- The size of the regular file at path, or nil (also for a FIFO or a
--- device in its place, refused unopened: proc.open_regular).
--- The size of the regular file at path, or nil, the cause and errno.
+-- The size of the regular file at path, or nil, the cause and errno (also
+-- for a FIFO or a device in its place, refused unopened: proc.open_regular).
 local function file_size(path)
   local f, size, code = require("nnlab.core").proc.open_regular(path)
   if not f then return nil, files.cause((size:gsub("^cannot open ", "", 1)), path), code end

@@ -99,7 +99,7 @@ function provenance.git(dir, out_dir)
     local path = line:sub(4):gsub('^"', "")
     local listed = false
     for _, skip in ipairs(skips) do
-      listed = listed or path == skip or path == skip .. "/" or path:sub(1, #skip + 1) == skip .. "/"
+      listed = listed or path == skip or path:sub(1, #skip + 1) == skip .. "/"
     end
     if not listed then modified = true end
   end
