@@ -4,7 +4,8 @@
 -- content and view: an unchanged re-run trains nothing, a changed CSV row
 -- retrains exactly the CSV sweep, another split seed exactly the blobs sweeps,
 -- and each transform variation is its own run. A model that does not fit the
--- data is refused at the sweep's line before anything trains.
+-- data is refused at the sweep's line before anything trains, and so is a
+-- test set whose classes are numbered in another order than the train set's.
 local T = require "testlib"
 
 local dir = T.tmpdir("own_data_sweep")
@@ -33,6 +34,7 @@ local g = lab.sweep { name = "blobs", vary = { hidden = { 4, 8 } }, seeds = 1, e
 lab.table(g)
 local tab = data.csv(csv_path, { name = "tabular", classes = { "no", "yes" } })
 local c_train, c_test = tab:split(20, { seed = 3 })
+if case == "swapped" then c_test = data.csv(csv_path, { name = "tabular", classes = { "yes", "no" } }):head(20) end
 local c = lab.sweep { name = "csv", vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 10, --<
                       train = c_train, test = c_test, model = mlp(case == "mismatch" and 5 or 3, 2), optimizer = sgd }
 lab.table(c)
@@ -147,6 +149,16 @@ T.case("a model whose input width does not fit the data is refused at the sweep'
              .. "(3 features)", "names both sizes")
   out = run { "--set", "case=mismatch" }
   T.truthy(not out:find("own: csv:", 1, true), "the CSV sweep planned nothing\n" .. out)
+  T.eq(cache_entries(), before, "nothing trained")
+end)
+
+T.case("a test set that numbers its classes in another order is refused at the sweep's line", function()
+  local before = cache_entries()
+  local out, status = run { "--set", "case=swapped", "--quiet" }
+  T.eq(status, 1, "status\n" .. out)
+  local first = out:match("^[^\n]*")
+  T.contains(first, ("nnlab: %s:%d: "):format(notebook, sweep_line), "at the sweep's line")
+  T.contains(first, "lab.sweep: class 0 is 'no' in the train data but 'yes' in the test data", "names the class")
   T.eq(cache_entries(), before, "nothing trained")
 end)
 

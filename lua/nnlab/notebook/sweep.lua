@@ -1093,6 +1093,25 @@ local function check_fits(spec, model, transforms, label, infos)
   end
 end
 
+-- Class k must be the same class in every dataset of a sweep. Two CSV files
+-- read apart name their string classes each in its own first-seen order, so
+-- a test file that starts with another class would be scored against
+-- swapped labels: refused, naming the first class the two disagree on.
+local function check_class_names(infos)
+  local train = infos.train.class_names
+  if not train then return end
+  for _, which in ipairs { "test", "valid" } do
+    local other = infos[which] and infos[which].class_names
+    for k = 1, math.min(#train, other and #other or 0) do
+      if train[k] ~= other[k] then
+        raise("lab.sweep: class %d is %s in the train data but %s in the %s data (CSV files name "
+              .. "string classes in first-seen order): give both the same classes = { ... } list",
+              k - 1, errors.value(train[k]), errors.value(other[k]), which)
+      end
+    end
+  end
+end
+
 -- The cache key of one job (variation v with parameters p) and its expected
 -- cost (parameters × epochs × training samples); the first job of a
 -- variation also sets the variation's texts for the report. A sweep with its
@@ -1170,6 +1189,7 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test),
                        valid = spec.valid and dataset_identity(spec.valid) or nil }
   local infos = { train = spec.train:info(), test = spec.test:info(), valid = spec.valid and spec.valid:info() }
+  check_class_names(infos)
   local memo <close> = sweep.memoise and not spec.run and new_memo() or nil
   local texts, checked = {}, false -- the key fields' texts every job shares (key_text)
   local jobs, to_train, owners = {}, {}, {}
