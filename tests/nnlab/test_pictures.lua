@@ -27,6 +27,17 @@ local train = lab.data.idx(d .. "/train-images-idx3-ubyte", d .. "/train-labels-
 local test = lab.data.idx(d .. "/t10k-images-idx3-ubyte", d .. "/t10k-labels-idx1-ubyte", { classes = names, name = "shapes" })
 ]]):format(data)
 
+T.case("a run's accuracy taken as a float32 mean still matches its matrix; one sample off does not", function()
+  local label, pred, confidence = {}, {}, {}
+  for i = 1, 1000 do label[i], pred[i], confidence[i] = i % 3, i <= 580 and i % 3 or (i + 1) % 3, 0.5 end
+  local record = predictions.record(label, pred, confidence, 3)
+  T.truthy(predictions.check(record, 58), "the exact accuracy")
+  -- (580 ones in 1000 as a float32 mean, times 100: the README's idiom)
+  T.truthy(predictions.check(record, 57.999998331069946), "the float32 mean's accuracy")
+  T.truthy(not predictions.check(record, 58.1), "one sample more")
+  T.truthy(not predictions.check(record, 57.9), "one sample fewer")
+end)
+
 local script = dir .. "/pics.lua"
 T.write(script, HEAD .. ([[
 local runs = lab.sweep { vary = { hidden = { 4, 16 } }, seeds = 2, epochs = 3, batch_size = 20,
