@@ -255,7 +255,30 @@ T.case("mistakes are ranked over every seed; weights name the seed drawn", funct
   T.truthy(lo >= -127 and hi <= 127 and (hi == 127 or lo == -127), "values span the palette: " .. lo .. ".." .. hi)
 end)
 
+-- Three more sweeps for the checks below: 64 hidden units on the 8×8 shapes,
+-- 6×6 crops of them, and 70 classes of 2 features.
+local WIDE = [[
+local wide = lab.sweep { name = "wide", vary = { hidden = { 64 } }, seeds = 1, epochs = 1, batch_size = 20,
+  train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(64, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.05 }) end }
+]]
+local CROP = [[
+local cropped = lab.sweep { name = "cropped", vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 20,
+  train = train, test = test, transform = function() return lab.data.RandomCrop { 6, 6 } end,
+  model = function(p) return nn.Sequential { nn.Linear(36, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.05 }) end }
+]]
+local MANY = [[
+local seventy = lab.data.generate(140, function(i) return { i % 70, 1 }, (i - 1) % 70 end, { classes = 70 })
+local many = lab.sweep { name = "many", vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 20,
+  train = seventy, test = seventy,
+  model = function(p) return nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 70) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.05 }) end }
+]]
+
 T.case("lab.confusion's where and show, and lab.weights' layer, are checked at the user's line", function()
+  local other_cache = dir .. "/other_cache" -- the two sweeps' entries stay out of the cases after this one
   local base = T.read(script):gsub("lab%.samples.*$", "")
   for _, c in ipairs {
     { "lab.confusion(runs, { where = { hidden = 4 }, show = { hidden = 16 } }) --<",
@@ -265,10 +288,21 @@ T.case("lab.confusion's where and show, and lab.weights' layer, are checked at t
     { "lab.mistakes(runs, { title = \" \" }) --<", "lab.mistakes: title is blank (leave it out for the default title)" },
     { "lab.chart(runs, { title = \"\" }) --<", "lab.chart: title is blank (leave it out for the default title)" },
     { "lab.weights(runs, { layer = 5 }) --<", "lab.weights: layer 5: the model of hidden=16 has 2 Linear layers" },
-    { "lab.weights(runs, { layer = 2 }) --<", "lab.weights: layer 2 takes 16 inputs, not the 8×8 pixels of an image" },
+    { "lab.weights(runs, { layer = 2 }) --<",
+      "lab.weights: layer 2 takes the outputs of Linear layer 1, not an image's pixels" },
+    -- a hidden layer of 64 units: layer 2 takes as many inputs as an image has pixels
+    { WIDE .. "lab.weights(wide, { layer = 2 }) --<",
+      "lab.weights: layer 2 takes the outputs of Linear layer 1, not an image's pixels", other_cache },
+    { CROP .. "lab.weights(cropped) --<",
+      "lab.weights: layer 1 of hidden=4 takes 36 inputs, not the 8×8 pixels of the test images (a crop changes them)",
+      other_cache },
+    { MANY .. "lab.confusion(many) --<",
+      "lab.confusion: the test data has 70 classes; sweeps keep predictions and weights for at most 64", other_cache },
+    { MANY .. "lab.weights(many) --<",
+      "lab.weights: the test data has 70 classes; sweeps keep predictions and weights for at most 64", other_cache },
   } do
     local path, line = T.marked_script(dir, "bad_where", base .. c[1] .. "\n")
-    local text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
+    local text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = c[3] or cache })
     T.eq(status, 1, c[1])
     T.contains(text, ("bad_where.lua:%d: %s"):format(line, c[2]), c[1])
   end

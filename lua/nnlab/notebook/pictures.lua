@@ -41,10 +41,18 @@ pictures.CONFUSION = { 900, 800 }
 local Runs = runs_lib.Runs
 local Dataset = core.metatable("nnlab.Dataset")
 
+-- A sweep keeps the test predictions and final weights these pictures draw
+-- only for classifiers of up to predictions.MAX_CLASSES classes.
 local function check_runs(where, runs)
   if getmetatable(runs) ~= Runs then raise("%s: expected the result of lab.sweep", where) end
-  if runs.datasets.test:info().targets > 0 then
-    raise("%s: the test data has regression targets; pictures of classes need class labels", where)
+  local info = runs.datasets.test:info()
+  if info.targets > 0 then
+    raise("%s: the test data has regression targets; sweeps keep predictions and weights for classifiers only",
+          where)
+  end
+  if info.classes > predictions.MAX_CLASSES then
+    raise("%s: the test data has %d classes; sweeps keep predictions and weights for at most %d", where,
+          info.classes, predictions.MAX_CLASSES)
   end
 end
 
@@ -846,11 +854,16 @@ function pictures.weights_numbers(block)
     raise("lab.weights: layer %d: the model of %s has %d Linear layer%s", opts.layer, v.label, linear,
           linear == 1 and "" or "s")
   end
+  -- only the first Linear layer takes the pixels; a later one of as many inputs takes units
+  if opts.layer > 1 then
+    raise("lab.weights: layer %d takes the outputs of Linear layer %d, not an image's pixels: only layer 1's "
+          .. "weights can be drawn as images", opts.layer, opts.layer - 1)
+  end
   local weight = model:parameter_copy(index, "data")
   local units, inputs = weight:size(0), weight:size(1)
   if inputs ~= info.rows * info.cols then
-    raise("lab.weights: layer %d takes %d inputs, not the %d×%d pixels of an image (layer 1 does)", opts.layer,
-          inputs, info.rows, info.cols)
+    raise("lab.weights: layer 1 of %s takes %d inputs, not the %d×%d pixels of the test images (a crop "
+          .. "changes them): its weights cannot be drawn as images", v.label, inputs, info.rows, info.cols)
   end
   local n = math.min(opts.n, units)
   local vectors, rows, norms = {}, { { "unit", "max_abs", "l2_norm" } }, {}
