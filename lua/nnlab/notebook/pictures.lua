@@ -754,8 +754,10 @@ local function render_mistakes(block, ctx)
   local per_row = math.min(6, #shown)
   local file = ("pic%d-mistakes"):format(ctx.number)
   local title = block.options.title or W("pic_mistakes_title", v.label, seeds_text)
-  -- a caption band under each image: tiles are rows + 1 + caption pixels high
-  local caption = math.max(3, info.rows // 2)
+  -- a caption band under each image: tiles are rows + 1 + caption pixels high;
+  -- a data pixel is 170 / (cols + 1) PNG pixels (mistakes_size), and the two
+  -- lines of 9-point text need about 30 of them (wide, short images)
+  local caption = math.max(3, info.rows // 2, math.ceil(30 * (info.cols + 1) / 170))
   local grid_rows = math.ceil(#shown / per_row)
   local padded = {}
   for j, t in ipairs(tiles) do
