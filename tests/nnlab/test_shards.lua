@@ -123,6 +123,18 @@ T.case("a shard whose plan differs from --plan (another --set) is refused and tr
   T.eq(entries(cache), before, "no entry written")
 end)
 
+T.case("a --set key the file never declares fails the plan and the shard, as it fails the run", function()
+  local before = entries(cache)
+  for _, args in ipairs { { "plan", script, "--hash" }, { "plan", script }, { "run", script, "--shard", "0/3", "--quiet" } } do
+    table.move({ "--set", "widht=3", "--cache", cache }, 1, 4, #args + 1, args)
+    local out, status = nnlab(args)
+    T.eq(status, 1, table.concat(args, " ") .. "\n" .. out)
+    T.contains(out, "nnlab: --set widht=3: no lab.param or vary axis named 'widht' is declared in", "names the key")
+    T.truthy(not out:find("planning stopped early", 1, true), "not a planning stop\n" .. out)
+  end
+  T.eq(entries(cache), before, "no entry written")
+end)
+
 T.case("a bad --shard or --plan is a one-line error", function()
   for _, bad in ipairs { "3/3", "-1/3", "1", "a/b", "0/0", "1/2/3", "", "0/100001" } do
     local out, status = nnlab({ "run", script, "--shard", bad, "--cache", cache })

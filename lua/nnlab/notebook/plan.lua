@@ -153,8 +153,10 @@ end
 --- opts.script by number, run in the order of `numbers` (opts as for
 --- notebook.begin; load(path) -> chunk or nil, message), or nil and the
 --- message of an error that came before any sweep was planned (a typo, a
---- missing file) or of a caught signal. An error after the first sweep may
---- come from the made-up results: it ends that pass there (its `stopped`).
+--- missing file) or of a caught signal, or that ended every pass at the
+--- file's end (a --set key nothing declared). Another error after the first
+--- sweep may come from the made-up results: it ends that pass there (its
+--- `stopped`).
 function plan.passes(opts, numbers, load)
   local notebook = require "nnlab.notebook"
   local errors = require "nnlab.errors"
@@ -172,7 +174,14 @@ function plan.passes(opts, numbers, load)
       if type(e) ~= "string" then e = tostring(e) end
       return errors.traceback(e)
     end, chunk)
+    local finishing = ok
     if ok then ok, msg = pcall(notebook.finish) end
+    if not ok and finishing then
+      -- the whole file ran and its end failed (a --set key nothing declared):
+      -- the run's own error, unless the made-up results of another pass let
+      -- it finish (a key a result-chosen sweep varies)
+      pass.finish_error = tostring(msg)
+    end
     if not ok then
       if require("nnlab.core").proc.caught_signal() then return nil, tostring(msg) end
       if msg ~= notebook.STOP_PLAN and #pass.jobs == 0 then return nil, tostring(msg) end
@@ -183,6 +192,9 @@ function plan.passes(opts, numbers, load)
     -- next pass starts from a heap without it, not on top of it
     collectgarbage("collect")
   end
+  local finish_error = passes[numbers[1]].finish_error
+  for _, number in ipairs(numbers) do finish_error = finish_error and passes[number].finish_error end
+  if finish_error then return nil, passes[numbers[1]].finish_error end
   -- the training steps that follow (a shard's) must not meet planning's stop
   require("nnlab.train").before_training("plan", function() end)
   return passes
