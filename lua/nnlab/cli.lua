@@ -18,7 +18,7 @@ commands:
   cache stats|gc [options] the cache folder's size and age; gc removes what no given experiment uses
   watch FILE.lua [options] run it, then again on every save (run's options; see nnlab watch --help)
   version                  engine version, Lua version, SIMD path, compiler and CPUs in use
-  help                     this text (also: nnlab --help, nnlab run --help)
+  help                     this text (also: nnlab --help, nnlab -h); nnlab run --help: run's options
 ]]
 
 local RUN_USAGE = [==[
@@ -480,8 +480,11 @@ function cli.describe(opts)
   if not chunk then return fail(err) end
   opts.describe, opts.quiet = true, true
   notebook.begin(opts)
-  -- the process ends after the listing: the loader stays replaced
-  data.load = function() error(stop, 0) end
+  -- every reader of data stops it (generate too: it runs the file's own code);
+  -- the process ends after the listing, so they stay replaced
+  for _, reader in ipairs { "load", "csv", "npy", "npz", "idx", "generate" } do
+    data[reader] = function() error(stop, 0) end
+  end
   local ok, msg = xpcall(errors.call, function(e)
     if e == stop then return e end
     if type(e) ~= "string" then e = tostring(e) end

@@ -198,6 +198,25 @@ T.case("run FILE --help lists the parameters, trains nothing and writes nothing"
   out = T.nnlab_run({ "run", dir .. "/experiment.lua", "--help", "--set", "epochs=7" },
                     { NNLAB_CACHE = cache, PROVENANCE_DATA = data })
   T.contains(out, "epochs per run (--set: 7)", "--set value shown")
+  -- every reader of data stops the listing before it reads: a CSV read, an npy, a generator
+  local readers = root .. "/help-readers.lua"
+  T.write(readers, [[
+local lab = require "nnlab"
+local a = lab.param("a", 1, "before the CSV")
+local ok = lab.data.csv("/nonexistent/no.csv")
+local b = lab.param("b", 2, "after the CSV")
+]])
+  out, status = T.nnlab_run({ "run", readers, "--help" }, { NNLAB_CACHE = cache })
+  T.eq(status, 0, "a CSV read stops --help before it reads\n" .. out)
+  T.contains(out, "  a  integer  default 1  before the CSV", "the parameter before it")
+  T.truthy(not out:find("after the CSV", 1, true), "not the one after it")
+  for _, call in ipairs { 'lab.data.npy("/nonexistent/x.npy", "/nonexistent/y.npy")',
+                          'lab.data.generate(3, function() error("generate ran its function") end)' } do
+    T.write(readers, 'local lab = require "nnlab"\n' .. call .. "\n")
+    out, status = T.nnlab_run({ "run", readers, "--help" }, { NNLAB_CACHE = cache })
+    T.eq(status, 0, call .. "\n" .. out)
+    T.contains(out, "declares no parameters", call)
+  end
   -- without a file: the options; nnlab --help: the commands
   out = T.nnlab_run { "run", "--help" }
   T.contains(out, "with FILE: the experiment's parameters", "run --help mentions FILE --help")
