@@ -13,8 +13,9 @@ local claims = lab.require "lib.claims"
 local nn, data = lab.nn, lab.data
 
 lab.title "PyTorch 神经网络训练复习笔记：用 nnlab 重做，数字全部实测"
-local ctx = setup.begin { regularization = true }
+-- declared before setup.begin loads the data, so that --help lists it
 local demo_size = lab.param("demo_size", 2000, "training samples of the training-loop demonstration")
+local ctx = setup.begin { regularization = true }
 
 lab.md([[
   这是复习笔记的重写版：结构、顺序和笔记一样（一、核心概念；二、模型构建与训练流程；三、关键参数对模型的影响；四、最佳实践总结；五、扩展思考），但每个概念都配上 nnlab 里体现它的代码，每个实验都重新跑过：每种设置 %d 个随机种子（震荡的比较用加倍的种子）、%d 轮，报告均值 ± 标准差。训练集先分出一块验证集：哪个设置"最好"都在验证集上挑，测试集只用来报告。同一个种子在每组设置里初始权重和数据顺序相同，所以比较都按种子配对。笔记里的每一条结论都给出判定，并附上判定所依据的数字：**支持**、**不成立**（数据相反）、**在 ±m 内等价**（只来自等价检验，界限 m 写明，是本文的假设）、**无法判断**（这些种子没有检出差别，不等于没有差别；同时给出它们能检出的最小差别）、**未检验**（写明原因和要怎么检验）。全文的判定算作一个族，一起用 Holm 方法校正。笔记的原话和本文自己的推论分两张表。判定和文中的数字都由 `experiments/review.lua` 从测量结果算出，不是手写的。
