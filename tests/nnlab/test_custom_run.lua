@@ -123,4 +123,21 @@ end }
              :format(save_line), "ctx.save checks the model against the test data at the user's line")
 end)
 
+T.case("a run function that leaves its epochs unsaid gets no made-up epoch count in the progress lines", function()
+  local file = dir .. "/own_epochs.lua"
+  T.write(file, [[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+lab.sweep { vary = { h = { 1 } }, seeds = 1, train = ds, test = ds, run = function(p, ctx)
+  local history = {}
+  for epoch = 1, 3 do history[epoch] = { epoch = epoch, train_loss = 1 / epoch, train_acc = 50 } end
+  return history
+end }
+]])
+  local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "-j", "1" }, { NNLAB_CACHE = cache })
+  T.eq(code, 0, text)
+  T.contains(text, "h=1 seed 1: training\n", "a plain start line")
+  T.truthy(not text:find("training 1 epoch", 1, true), "no made-up count\n" .. text)
+end)
+
 T.done()

@@ -50,6 +50,10 @@ function progress:live_lines()
   local now = proc.clock()
   local lines = { ("  [%d/%d done]"):format(self.done, self.total) }
   for _, e in ipairs(self.live) do
+    if not e.epochs then -- a run function that leaves its epochs unsaid
+      lines[#lines + 1] = ("  %-24s training, epoch %d"):format(e.label, e.epoch)
+      goto next_job
+    end
     local filled = math.floor(BAR_WIDTH * e.epoch / e.epochs + 0.5)
     local line = ("  %-24s |%s%s| %d/%d epochs"):format(e.label, ("█"):rep(filled), ("░"):rep(BAR_WIDTH - filled),
                                                      e.epoch, e.epochs)
@@ -59,6 +63,7 @@ function progress:live_lines()
       line = line .. ("  ETA %s"):format(seconds_text(per_epoch * (e.epochs - e.epoch)))
     end
     lines[#lines + 1] = line
+    ::next_job::
   end
   return lines
 end
@@ -95,14 +100,16 @@ function progress:begin(title, total, to_train, parallel)
   self:write(text)
 end
 
---- A job (with .label and .epochs) starts training.
+--- A job (with .label and .epochs, unless .epochs_unknown) starts training.
 function progress:started(job)
   if self.mode == "quiet" then return end
+  local epochs = not job.epochs_unknown and job.epochs or nil
   if self.mode == "plain" then
-    return self:write(("  %s: training %d epoch%s\n"):format(progress.shown(job.label), job.epochs,
-                                                              job.epochs == 1 and "" or "s"))
+    if not epochs then return self:write(("  %s: training\n"):format(progress.shown(job.label))) end
+    return self:write(("  %s: training %d epoch%s\n"):format(progress.shown(job.label), epochs,
+                                                              epochs == 1 and "" or "s"))
   end
-  self.live[#self.live + 1] = { job = job, label = progress.shown(job.label), epoch = 0, epochs = job.epochs,
+  self.live[#self.live + 1] = { job = job, label = progress.shown(job.label), epoch = 0, epochs = epochs,
                                 started = proc.clock() }
   self:redraw()
 end

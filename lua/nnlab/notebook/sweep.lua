@@ -1218,7 +1218,10 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       if result then
         jobs[#jobs + 1] = seed_record(seed, result, true, entry_path)
       else
+        -- (a run function's sweep may leave epochs to the function: then it is 1
+        -- for the plan's made-up results, and progress lines name no count)
         local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs or 1,
+                      epochs_unknown = p.epochs == nil or nil,
                       label = ("%s seed %d"):format(v.label, seed), key = key, cost = cost }
         if context.planning then -- a plan keeps the key as its text (plan.key reads it back), not its tables
           job.key_text = text or serialize.encode(key)
