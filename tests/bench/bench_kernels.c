@@ -712,11 +712,17 @@ int main(int argc, char **argv)
             }
             i++;
         }
-        else
-            min_seconds = atof(argv[i]);
+        else {
+            char *end;
+            min_seconds = strtod(argv[i], &end);
+            if (end == argv[i] || *end != '\0' || !(min_seconds > 0 && min_seconds <= 3600)) {
+                fprintf(stderr, "bench_kernels: '%s' is neither an option nor seconds per cell (0 to 3600); "
+                                "options: --summary --scaling --shape BxIxO --loss BxC --adam N "
+                                "--blocking FROM,K,ROWS[,PAIRS] --peak-one --peak-pair\n", argv[i]);
+                return 2;
+            }
+        }
     }
-    if (!(min_seconds > 0))
-        min_seconds = 0.2;
     unsigned seed = 12345u;
 #ifdef NNLAB_HAVE_OPENBLAS
     openblas_set_num_threads(1);
