@@ -3,6 +3,7 @@
 #include "nnlab_bridge.h"
 
 #include "nn_kernels.h"
+#include "nn_numerics.h"
 #include "nn_threads.h"
 
 int lnn_engine_error(lua_State *L, nn_status status)
@@ -50,11 +51,12 @@ static int core_simd(lua_State *L)
     return 1;
 }
 
-/* core.numerics() -> "dense-1": the kernels' numerics, the same on every
- * path (NN_KERNELS_NUMERICS); what cache keys record instead of the path. */
+/* core.numerics() -> "results-2": the version of the numbers nnlab computes,
+ * the same on every path (NN_NUMERICS); what cache keys record instead of the
+ * path. */
 static int core_numerics(lua_State *L)
 {
-    lua_pushstring(L, NN_KERNELS_NUMERICS);
+    lua_pushstring(L, NN_NUMERICS);
     return 1;
 }
 

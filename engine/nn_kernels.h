@@ -113,13 +113,6 @@ typedef struct nn_dense_kernels {
                                   float *scratch);
 } nn_dense_kernels;
 
-/* The numerics every table gives, as a version: each output of each kernel is
- * the chain of operations kernels_avx2.c writes (kernels_scalar.c spells them
- * out one by one; kernels_avx512.c runs more of them side by side). Bump it
- * when a chain changes: cache keys hold it in place of the path, so a run
- * cached on one path is reused on any other. */
-#define NN_KERNELS_NUMERICS "dense-1"
-
 /* Split points for the _cols kernels, in columns: multiples of 16 floats keep
  * each part's share of a row on its own 64-byte lines (when the row length is
  * a multiple of 16), and 48 = 2 backward panels of 24. Any split gives the
