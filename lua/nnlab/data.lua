@@ -16,10 +16,23 @@ local provenance = setmetatable({}, { __mode = "k" })
 
 -- every data file this process read or tried to, in order, once each (data.files_read)
 local files_read, file_seen = {}, {}
+-- the message a read raises meanwhile (data.refuse_reads), or nil
+local reads_refused
 local function note_files(list)
+  if reads_refused then errors.raise(reads_refused, errors.value(list[1])) end
   for _, path in ipairs(list) do
     if not file_seen[path] then file_seen[path] = true files_read[#files_read + 1] = path end
   end
+end
+
+--- data.refuse_reads(message) -> the previous message: from now on, each
+--- data.load, csv, npy, npz and idx raises message:format(its first path)
+--- at the user's line; data.refuse_reads(nil) allows them again. (A sweep's
+--- run function runs so: its key holds its code, not files it would read.)
+function data.refuse_reads(message)
+  local before = reads_refused
+  reads_refused = message
+  return before
 end
 
 --- data.files_read() -> { path, ... }: every data file this process has read
@@ -78,6 +91,7 @@ function data.load(name, opts)
   if type(name) ~= "string" or name == "" then
     errors.raise("data.load: expected a dataset name or folder, got %s", errors.value(name))
   end
+  if reads_refused then errors.raise(reads_refused, errors.value(name)) end -- before any download
   opts = options.check("data.load", opts, { train = true, subset = options.optional "integer", download = true,
                                             fallback = options.optional "string", head = options.optional "integer",
                                             seed = 0, classes = options.optional "integer" })

@@ -123,6 +123,27 @@ end }
              :format(save_line), "ctx.save checks the model against the test data at the user's line")
 end)
 
+T.case("a run function that reads a data file itself is refused at its line: the key would miss the file", function()
+  local csv = dir .. "/inside.csv"
+  T.write(csv, "a,label\n1,0\n2,1\n3,0\n4,1\n")
+  local file, line = T.marked_script(dir, "reads_inside", ([[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
+local runs = lab.sweep { vary = { h = { 1 } }, seeds = 1, train = ds, test = ds, run = function(p, ctx)
+  local own = lab.data.csv(%q) --<
+  return { { epoch = 1, train_loss = 1, train_acc = 50 } }
+end }
+-- the same file read outside the sweep is fine, and so is a sweep after the refused one
+local outside = lab.data.csv(%q)
+]]):format(csv, csv))
+  local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet", "-j", "1" },
+                                 { NNLAB_CACHE = cache })
+  T.eq(code, 1, text)
+  T.contains(text, ("reads_inside.lua:%d: lab.sweep: run(p, ctx) reads the data file '%s' itself"):format(line, csv),
+             "names the line and the file")
+  T.contains(text, "read the data before lab.sweep", "says what to do")
+end)
+
 T.case("a run function that leaves its epochs unsaid gets no made-up epoch count in the progress lines", function()
   local file = dir .. "/own_epochs.lua"
   T.write(file, [[

@@ -940,6 +940,11 @@ end
 -- run saved a model (ctx.save), its test-set predictions and weights are
 -- kept for the pictures as a built-in run's are; the entry then records
 -- the saved model's own test accuracy when it is not the history's last.
+-- What a data read inside a run function says: its key would miss the file.
+local READ_IN_RUN = "lab.sweep: run(p, ctx) reads the data file %s itself, and the run's cache key holds the "
+  .. "function's code, not the file's contents, so an edited file would not retrain it: read the data before "
+  .. "lab.sweep (a dataset the function uses is keyed by its contents) or give it as train, test or valid"
+
 local function run_custom_job(spec, job, send, store, scratch)
   local p = {}
   for k, v in pairs(job.p) do p[k] = v end
@@ -955,6 +960,8 @@ local function run_custom_job(spec, job, send, store, scratch)
     end,
     save = model_saver(spec, scratch, saved),
   }
+  local refused_before = data.refuse_reads(READ_IN_RUN)
+  local _ <close> = setmetatable({}, { __close = function() data.refuse_reads(refused_before) end })
   local started = proc.clock()
   local history = errors.call(spec.run, p, ctx)
   if type(history) ~= "table" or #history == 0 then
