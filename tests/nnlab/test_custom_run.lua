@@ -144,6 +144,19 @@ local outside = lab.data.csv(%q)
   T.contains(text, "read the data before lab.sweep", "says what to do")
 end)
 
+T.case("a built-in sweep of more epochs than one cache entry can hold is refused before training", function()
+  local file, line = T.marked_script(dir, "many_epochs", [[
+local lab = require "nnlab"
+local ds = lab.data.generate(8, function(i, rng) return { rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+lab.sweep { vary = { h = { 1 } }, seeds = 1, epochs = 40001, batch_size = 4, train = ds, test = ds, --<
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(1, p.h + 1) } end,
+  optimizer = function(_, ps) return lab.optim.SGD(ps, { lr = 0.1 }) end }
+]])
+  local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(code, 1, text)
+  T.contains(text, ("many_epochs.lua:%d: lab.sweep: epochs must be at most 40000"):format(line), "at the sweep's line")
+end)
+
 T.case("a run function that leaves its epochs unsaid gets no made-up epoch count in the progress lines", function()
   local file = dir .. "/own_epochs.lua"
   T.write(file, [[

@@ -30,6 +30,21 @@ local function checksum_of(values)
   return hash.hex(hash.fnv1a64(tail))
 end
 
+T.case("cache:put refuses a result too large to read back, and leaves no file beside it", function()
+  local cache = require "nnlab.notebook.cache"
+  local files = require "nnlab.files"
+  local dir = T.tmpdir("units_cache")
+  local c = cache.open(dir)
+  local history = { { epoch = 1, train_loss = 1, train_acc = 50, note = ("x"):rep(16 * 1024 * 1024) } }
+  local ok, err = c:put({ case = "too large" }, { history = history },
+                        { pred = function(path) return files.write_atomic(path, "abc") end })
+  T.eq(ok, nil, "refused")
+  T.contains(tostring(err), "cannot keep the run: its result takes", "says why")
+  T.contains(tostring(err), "over the 16777216 nnlab reads back (a history of 1 epochs", "and the limit")
+  T.eq(T.run("ls -A " .. T.quote(dir)), "", "no entry and no file beside it")
+  T.eq(cache.MAX_EPOCHS * 330 < 16 * 1024 * 1024, true, "lab.sweep's epoch limit keeps a full history under it")
+end)
+
 T.case("model:checksum() is the lane-wise FNV-1a of the parameters' words", function()
   -- (58, 47, 6 and 901 parameters: whole groups of 8 floats, a tail, an odd count)
   for _, layers in ipairs { { 7, 5, 3 }, { 7, 4, 3 }, { 3, 1, 1 }, { 16, 33, 10 } } do

@@ -30,8 +30,11 @@ cache.__index = cache
 -- Bump when the layout of entries changes: older entries then never match.
 local FORMAT = 1
 -- Larger entry files are damaged: a history of thousands of epochs takes a
--- few hundred KB, and nothing this big is read into memory.
+-- few hundred KB (at most about 330 bytes an epoch: lab.sweep allows up to
+-- cache.MAX_EPOCHS), and nothing this big is read into memory; cache:put
+-- refuses a larger result.
 local MAX_ENTRY_BYTES = 16 * 1024 * 1024
+cache.MAX_EPOCHS = 40000
 
 --- cache.project_root(script) -> the folder an experiment file belongs to:
 --- the nearest one, going up from the file's own folder, that holds a `.git`
@@ -284,6 +287,12 @@ function cache:put(key, result, beside)
     end
   end
   local text = "return " .. serialize.encode { format = FORMAT, key = key, result = result } .. "\n"
+  if #text > MAX_ENTRY_BYTES then -- it would read back as damaged: kept nowhere, said why
+    drop_placed()
+    return nil, ("cannot keep the run: its result takes %d bytes as a cache entry, over the %d nnlab reads back "
+                 .. "(a history of %d epochs: about %d bytes an epoch)"):format(#text, MAX_ENTRY_BYTES,
+                   #result.history, #text // math.max(1, #result.history))
+  end
   ok, err = files.write_atomic(path, text)
   if not ok then
     drop_placed()

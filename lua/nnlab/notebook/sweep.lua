@@ -22,6 +22,7 @@ local workers = require "nnlab.notebook.workers"
 local plans = require "nnlab.notebook.plan"
 local serialize = require "nnlab.notebook.serialize"
 local hash = require "nnlab.notebook.hash"
+local cache = require "nnlab.notebook.cache"
 local raise = errors.raise
 local proc = core.proc
 
@@ -268,6 +269,10 @@ local function variation_params(spec, values, meta)
     if (not custom or p[k] ~= nil) and (math.type(p[k]) ~= "integer" or p[k] < 1) then
       raise("lab.sweep: %s must be a positive integer, got %s", k, tostring(p[k]))
     end
+  end
+  if p.epochs and p.epochs > cache.MAX_EPOCHS then -- said before training, not when the run cannot be kept
+    raise("lab.sweep: epochs must be at most %d (a run's history is one cache entry of at most 16 MiB), got %d",
+          cache.MAX_EPOCHS, p.epochs)
   end
   for _, k in ipairs { "batch_size", "test_batch_size" } do -- the loaders' limit, said here, not in each worker
     if p[k] and p[k] > core.max_batch_size then
