@@ -101,15 +101,22 @@ if [ -n "${NNLAB_ARRAY_MAX:-}" ]; then
   array+="%$NNLAB_ARRAY_MAX"
 fi
 name=$(basename "$file" .lua)
+# sbatch reads --output as a pattern (%j, %A, ...): a literal % is written %%,
+# and a backslash anywhere turns every pattern off, so the tasks' logs would
+# collide (and Slurm could not open them): refused
+case "$logs/$name" in *\\*) die "a backslash in the log path $logs/nnlab-$name-... would turn off sbatch's %A/%a patterns: run from (or set NNLAB_LOG_DIR to) a folder without one" ;; esac
+log_pattern=${logs//%/%%}/nnlab-${name//%/%%}
+# NNLAB goes through the environment: --export=ALL,NNLAB=... would cut a path at its commas
+export NNLAB="$nnlab"
 
 array_id=$(sbatch --parsable --job-name="nnlab-$name" --array="$array" --cpus-per-task="$cpus" \
-                  --output="$logs/nnlab-$name-%A_%a.out" --export="ALL,NNLAB=$nnlab" \
+                  --output="$log_pattern-%A_%a.out" --export=ALL \
                   "$here/sweep.sbatch" "$file" --plan "$hash" "${common[@]}") ||
   die "sbatch refused the job array (see above)"
 array_id=${array_id%%;*}   # --parsable prints JOBID or JOBID;CLUSTER
 report_id=$(sbatch --parsable --job-name="nnlab-$name-report" --dependency="afterok:$array_id" \
                    --kill-on-invalid-dep=yes --cpus-per-task="$cpus" \
-                   --output="$logs/nnlab-$name-report-%j.out" --export="ALL,NNLAB=$nnlab" \
+                   --output="$log_pattern-report-%j.out" --export=ALL \
                    "$here/report.sbatch" "$file" "${common[@]}" "${out[@]}") ||
   die "sbatch refused the report job (see above); the array $array_id runs: write the report with $nnlab run $file"
 report_id=${report_id%%;*}

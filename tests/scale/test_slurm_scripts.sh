@@ -27,6 +27,7 @@ cat > "$tmp/bin/sbatch" <<'EOF'
 n=41
 if [ -f "$STUB_LOG" ]; then n=$(($(wc -l < "$STUB_LOG") + 41)); fi
 printf '%s\n' "$*" >> "$STUB_LOG"
+printf '%s\n' "$NNLAB" >> "$STUB_LOG.nnlab"   # what the job's environment gives sweep.sbatch
 echo "$n;testcluster"
 EOF
 # nnlab: plan prints $STUB_COUNT or $STUB_HASH (or fails with STUB_PLAN_FAIL);
@@ -106,6 +107,22 @@ NNLAB_ARRAY_MAX=x refused "NNLAB_ARRAY_MAX must be" exp.lua 2
 STUB_PLAN_FAIL=1 refused "nnlab plan failed" exp.lua
 STUB_COUNT=many refused "not a number" exp.lua
 NNLAB=$tmp/none refused "no nnlab program" exp.lua
+
+# sbatch reads --output as a pattern: a % in the log folder is doubled; a
+# backslash, which would turn the patterns off, is refused. NNLAB reaches the
+# jobs through the environment, whole, commas included.
+mkdir -p "$tmp/pct%j"
+STUB_COUNT=6 NNLAB_LOG_DIR="$tmp/pct%j" submit exp.lua 2
+has "$array" "--output=$tmp/pct%%j/nnlab-exp-%A_%a.out"
+has "$report" "--output=$tmp/pct%%j/nnlab-exp-report-%j.out"
+mkdir -p "$tmp/back\\slash"
+NNLAB_LOG_DIR="$tmp/back\\slash" refused "a backslash in the log path" exp.lua 2
+mkdir -p "$tmp/com,ma"
+ln -s "$tmp/bin/nnlab" "$tmp/com,ma/nnlab"
+rm -f "$STUB_LOG.nnlab"
+STUB_COUNT=6 NNLAB="$tmp/com,ma/nnlab" submit exp.lua 2
+has "$array" "--export=ALL"
+[ "$(sort -u "$STUB_LOG.nnlab")" = "$tmp/com,ma/nnlab" ] || fail "NNLAB reached the jobs as '$(cat "$STUB_LOG.nnlab")'"
 
 # sweep.sbatch as Slurm would start task 1 of 3 with 2 CPUs.
 task() {
