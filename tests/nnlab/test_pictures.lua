@@ -324,6 +324,24 @@ local function damage_predictions(f)
   end
 end
 
+T.case("damaged weights are one warning: a later picture of the same seed says so, not 'No such file'", function()
+  local path = dir .. "/weights_first.lua"
+  T.write(path, T.read(script):gsub("lab%.samples.*$", "") .. "lab.weights(runs, { n = 9 })\nlab.mistakes(runs, { n = 6 })\n")
+  for _, e in ipairs(entries()) do -- a byte changed mid-file: the same size, a broken deflate stream
+    local model = e.path:gsub("%.lua$", ".model")
+    local bytes = T.read(model)
+    local at = #bytes // 2
+    T.write(model, bytes:sub(1, at - 1) .. string.char((bytes:byte(at) + 1) % 256) .. bytes:sub(at + 1))
+  end
+  local text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(status, 0, text)
+  local _, warnings = text:gsub("damaged cache entry ", "")
+  T.eq(warnings, 1, "one warning: the entry lab.weights found damaged\n" .. text)
+  local md = T.read(out .. "/weights_first.md") or ""
+  T.truthy(not (text .. md):find("No such file", 1, true), "no missing file named\n" .. text .. md)
+  H.expect_counts(run(), 4, 1, "the damaged entry is trained again")
+end)
+
 T.case("a damaged stored prediction is a damaged cache entry, trained again", function()
   -- one confidence changed to another valid character: only the checksum can tell
   damage_predictions(function(text, record)

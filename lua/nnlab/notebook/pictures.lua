@@ -198,20 +198,29 @@ local function not_drawn(runs, v, old)
   return W(runs.custom and "pic_unsaved" or "pic_rerun", md_text(v.label))
 end
 
+-- Deletes seed record s's cache entry, damaged for `why` (a warning; the next
+-- run trains it again), once: a later picture of the same seed finds
+-- s.damaged and says the same, instead of a missing file.
+local function discard_seed(s, why)
+  if not s.damaged then
+    s.damaged = why
+    cache.discard(s.stored.path, why)
+  end
+  return s.damaged
+end
+
 -- The predictions kept beside a seed's cache entry: pred, conf (lists), or
 -- nil and why not; a damaged file makes the entry a damaged one (deleted
 -- with a warning: the next run trains it again).
 local function stored_predictions(s)
+  if s.damaged then return nil, s.damaged end
   local path = cache.beside_path(s.stored.path, "pred")
   local text, err, _, code = files.read(path, 3 * s.pictures.count)
   -- a file that is there but cannot be read is no damage: an error, nothing deleted
   if text == nil and not cache.read_is_damage(path, code) then error(("cannot read %s: %s"):format(path, err), 0) end
   local ok, why = predictions.check_text(s.pictures, text)
   if text == nil then why = err end
-  if not ok then
-    cache.discard(s.stored.path, why)
-    return nil, why
-  end
+  if not ok then return nil, discard_seed(s, why) end
   return predictions.decode(s.pictures, text)
 end
 
@@ -837,11 +846,12 @@ function pictures.weights_numbers(block)
   -- planning's pass on the cached results (nnlab cache gc) has seed records
   -- without their entries' paths: it draws nothing, and needs no numbers
   if not s.stored then return nil, not_drawn(r, v, old) end
-  local model <close>, err = core.net_load(cache.beside_path(s.stored.path, "model"))
-  if not model then
-    cache.discard(s.stored.path, tostring(err))
-    return nil, W("pic_damaged", md_text(v.label), s.seed, md_text(tostring(err)))
+  local loaded, err
+  if not s.damaged then loaded, err = core.net_load(cache.beside_path(s.stored.path, "model")) end
+  if not loaded then
+    return nil, W("pic_damaged", md_text(v.label), s.seed, md_text(discard_seed(s, tostring(err))))
   end
+  local model <close> = loaded
   local info = r.datasets.test:info()
   local linear = 0
   local index -- the layer's weight among the parameters (W then b per Linear)
