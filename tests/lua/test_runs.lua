@@ -349,7 +349,7 @@ T.case("seeds without spread: the cell says no difference is detectable, never '
   local r = acc_runs { { "a", { 91, 92, 93 } }, { "b", { 81, 82, 83 } } }
   local c = r:compare("b", "a")
   T.eq(c.detectable, math.huge, "none detectable")
-  T.eq(c.text, "can't tell (p = 0.25; no spread: these seeds can show no difference)", "the text")
+  T.eq(c.text, "can't tell (p = 0.25; these seeds can show no difference)", "the text")
   local cells = r:versus_best()
   T.contains(require("nnlab.notebook.words").versus_best(cells[2], "%"), "these seeds can show no difference",
              "the table's cell")
@@ -440,6 +440,20 @@ T.case("verdict, compare and versus_best of a metric no run measured are errors 
   T.truthy(r:verdict("a", "b", "higher").verdict, "a measured metric as before")
   T.eq(r:measured("valid_acc"), false, "not measured")
   T.eq(r:measured("test_acc"), true, "measured")
+end)
+
+T.case("runs from seeds on demand: verdict and compare test at the per-look level unless told", function()
+  -- paired differences 1, 0.8, 1.5: p = 0.034, below 0.05 but not below 0.05 / 4
+  local r = acc_runs { { "a", { 80, 81, 82 } }, { "b", { 79, 80.2, 80.5 } } }
+  T.eq(r:verdict("a", "b", "higher").verdict, "supported", "without seeds on demand: at 95 %")
+  r.sequential = { looks = 4, level = 1 - 0.05 / 4, alpha = 0.05, min = 3, max = 10 }
+  local v = r:verdict("a", "b", "higher")
+  T.eq(v.level, 1 - 0.05 / 4, "the per-look level")
+  T.eq(v.verdict, "cant_tell", "0.034 is not below 0.0125")
+  T.eq(r:verdict("a", "b", "higher", { level = 0.95 }).verdict, "supported", "a level given wins")
+  local c = r:compare("a", "b")
+  T.eq(c.level, 1 - 0.05 / 4, "compare too")
+  T.eq(c.differs, false, "compare does not call it a difference")
 end)
 
 T.done()

@@ -34,6 +34,17 @@ T.case("the report says how the verdicts were reached and how many seeds each va
   T.contains(md, "| Seeds |", "a seeds column")
   T.contains(md, "over 2 to 5 seeds", "the caption gives the range")
   T.contains(md, "level 98.75 % at each of 4 looks", "the per-look level")
+  T.contains(md, "(Bonferroni: 5 % over all looks)", "the overall level")
+  T.contains(out, "verdict level 0.987500, compare level 0.987500", "verdicts on these runs test at the per-look level")
+end)
+
+T.case("the caption gives the overall level the sweep asked for", function()
+  local other, other_status = H.run(dir, "on_demand.lua", { "--set", "level=0.9" })
+  T.eq(other_status, 0, other)
+  local text = T.read(dir .. "/reports/on_demand.md") or ""
+  T.contains(text, "level 97.5 % at each of 4 looks of the seeds on demand (Bonferroni: 10 % over all looks)",
+             "10 %, not 5 %")
+  T.contains(other, "verdict level 0.975000", "the verdicts' level follows")
 end)
 
 T.case("a re-run trains nothing and gets the same seeds", function()

@@ -512,7 +512,8 @@ local function table_block(block, name)
     rows[#rows + 1] = row
   end
   local q = r.sequential
-  local level = q and W("level_looks", ("%.4g"):format(100 * q.level), q.looks) or W("level_plain", "95")
+  local level = q and W("level_looks", ("%.4g"):format(100 * q.level), q.looks, ("%.4g"):format(100 * q.alpha))
+                or W("level_plain", "95")
   local caption = W("table_caption", epochs_text(r), over_seeds(r), level)
   local first_cell = cells[shown[1]]
   if first_cell and first_cell.correction == "bonferroni" then

@@ -504,7 +504,9 @@ end
 --- { a, b (summary rows), differs, p, delta (mean a - mean b), test,
 --- detectable, text }; text in the report's language ("differs (p 0.003)",
 --- "can't tell (p 0.41; detectable ≥ 1.2 pp)"); with one seed per side,
---- differs is nil and text says the noise is unknown.
+--- differs is nil and text says the noise is unknown. At level 0.95, or at
+--- the per-look level of the sweep's seeds on demand (whose seed counts the
+--- looks chose: a test at 0.95 there would give a false "differs" more often).
 function Runs:compare(a, b, metric)
   metric = metric or "test_acc"
   local ra, rb = summary_pair(self, "compare", a, b, metric)
@@ -514,7 +516,8 @@ function Runs:compare(a, b, metric)
     return out
   end
   local xs, ys, paired = pair_values(values_by_seed(ra.variation, metric), values_by_seed(rb.variation, metric))
-  local test, why = stats.compare(xs, ys, { paired = paired, skewed = metric_info(metric).skewed })
+  local test, why = stats.compare(xs, ys, { paired = paired, skewed = metric_info(metric).skewed,
+                                            level = self.sequential and self.sequential.level })
   if not test then
     out.text = words.versus_best({ code = "untested" })
     out.reason = why
@@ -528,10 +531,13 @@ function Runs:compare(a, b, metric)
   return out
 end
 
-local VERDICT_OPTIONS = { metric = "test_acc", margin = options.optional "number", level = 0.95, skewed = false }
+local VERDICT_OPTIONS = { metric = "test_acc", margin = options.optional "number", level = options.optional "number",
+                          skewed = false }
 
---- runs:verdict(a, b, expect [, { metric = "test_acc", margin = m, level = 0.95,
+--- runs:verdict(a, b, expect [, { metric = "test_acc", margin = m, level,
 --- skewed = false }]) -> what the seeds say about a claim on a versus b
+--- (level: 0.95, or the per-look level of the sweep's seeds on demand, as
+--- for runs:compare; a level given wins)
 --- (selectors as for runs:get): expect is "higher", "lower", "not_higher",
 --- "not_lower" or "similar" (within ±margin), about mean(a) - mean(b) of the
 --- final metric, paired by seed when they share seeds (nnlab.notebook.stats
@@ -548,7 +554,8 @@ function Runs:verdict(a, b, expect, opts)
     return { verdict = "diverged", expect = expect, a = ra, b = rb }
   end
   local xs, ys, paired = pair_values(values_by_seed(ra.variation, opts.metric), values_by_seed(rb.variation, opts.metric))
-  local ok, out = pcall(stats.judge, xs, ys, expect, { margin = opts.margin, level = opts.level, paired = paired,
+  local level = opts.level or (self.sequential and self.sequential.level) or 0.95
+  local ok, out = pcall(stats.judge, xs, ys, expect, { margin = opts.margin, level = level, paired = paired,
                                                       skewed = opts.skewed })
   -- stats.judge's message already names the user's line: re-raised as is, but as runs:verdict's
   if not ok then error((tostring(out):gsub("stats%.judge: ", "verdict: ", 1)), 0) end
@@ -576,7 +583,9 @@ Runs.correct_family = runs.correct_family
 --- Holm-adjusted together, so that picking the best from the same data does
 --- not make false "differs" more likely; a variation differs from the best
 --- when its adjusted p is below 1 - level. level: 0.95, or the level of the
---- sweep's seeds on demand (which divides alpha among its looks). Beyond
+--- sweep's seeds on demand (which divides alpha among its looks). A cell's
+--- detectable is at (1 - level) / family (stats.compare: a p below it
+--- passes the correction whatever the other pairs). Beyond
 --- HOLM_MAX_PAIRS pairs only the pairs with the best are tested, Bonferroni
 --- over all pairs. Each cell also holds correction ("holm" or "bonferroni")
 --- and family (the number of pairs). wanted, a list of variation indices:
@@ -633,7 +642,8 @@ function runs.versus_best(self, metric, level, wanted)
   local tests, ps, with_best = {}, {}, {}
   local function test(i, j)
     local xs, ys, paired = pair_values(seeds_of(i), seeds_of(j))
-    local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level })
+    local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level,
+                                           family = math.max(1, family) })
     c = c or { reason = why }
     tests[#tests + 1] = { i = i, j = j, c = c }
     ps[#tests] = c.p

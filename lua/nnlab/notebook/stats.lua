@@ -66,6 +66,7 @@ local function log_gamma(x)
 end
 
 -- Continued fraction of the regularised incomplete beta function (Lentz).
+-- (The products are ordered so that a huge b times a tiny x does not overflow.)
 local function beta_fraction(a, b, x)
   local tiny, eps = 1e-300, 1e-15
   local c, d = 1, 1 - (a + b) * x / (a + 1)
@@ -74,12 +75,12 @@ local function beta_fraction(a, b, x)
   local h = d
   for m = 1, 300 do
     local m2 = 2 * m
-    local num = m * (b - m) * x / ((a + m2 - 1) * (a + m2))
+    local num = m * ((b - m) * x) / ((a + m2 - 1) * (a + m2))
     d = 1 + num * d; if math.abs(d) < tiny then d = tiny end
     c = 1 + num / c; if math.abs(c) < tiny then c = tiny end
     d = 1 / d
     h = h * d * c
-    num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1))
+    num = -(a + m) * ((a + b + m) * x) / ((a + m2) * (a + m2 + 1))
     d = 1 + num * d; if math.abs(d) < tiny then d = tiny end
     c = 1 + num / c; if math.abs(c) < tiny then c = tiny end
     d = 1 / d
@@ -90,19 +91,61 @@ local function beta_fraction(a, b, x)
   return h
 end
 
--- I_x(a, b), the regularised incomplete beta function.
-local function incomplete_beta(a, b, x)
-  if x <= 0 then return 0 end
-  if x >= 1 then return 1 end
-  local front = math.exp(log_gamma(a + b) - log_gamma(a) - log_gamma(b) + a * math.log(x) + b * math.log(1 - x))
-  if x < (a + 1) / (a + b + 2) then return front * beta_fraction(a, b, x) / a end
-  return 1 - front * beta_fraction(b, a, 1 - x) / b
+-- ln(1 + u), accurate for small u (Goldberg's correction of log(1 + u)).
+local function log1p(u)
+  local w = 1 + u
+  if w == 1 then return u end
+  return math.log(w) * u / (w - 1)
 end
 
---- P(|T| >= |t|) for Student's t with df degrees of freedom (df may be fractional).
+-- ln Γ(a + 1/2) - ln Γ(a); for a >= 20 by its asymptotic series (each
+-- ln Γ is about a ln a there, and their difference would keep few digits).
+local function log_gamma_half_ratio(a)
+  if a < 20 then return log_gamma(a + 0.5) - log_gamma(a) end
+  local a2 = a * a
+  return 0.5 * math.log(a) - 1 / (8 * a) + 1 / (192 * a * a2) - 1 / (640 * a * a2 * a2)
+         + 17 / (14336 * a * a2 * a2 * a2)
+end
+
+-- Beyond this many degrees of freedom P(|T| >= t) is the normal tail with
+-- Fisher's expansion in 1/df (three terms): the incomplete beta function's
+-- continued fraction needs about sqrt(df) steps there. Both are within 1e-9
+-- relative of mpmath up to |t| = 20 (tests/lua/test_stats.lua).
+local LARGE_DF = 1e7
+
+-- Raises at the user's line unless df is a number > 0 (math.huge: the normal).
+local function check_df(who, df)
+  if type(df) ~= "number" or not (df > 0) then
+    errors.raise("%s: df (degrees of freedom) must be a number > 0, got %s", who, tostring(df))
+  end
+end
+
+--- P(|T| >= |t|) for Student's t with df degrees of freedom (df may be
+--- fractional; math.huge gives the normal). A NaN t gives 1; df must be > 0.
 function stats.t_two_sided_p(t, df)
+  check_df("stats.t_two_sided_p", df)
   if t ~= t then return 1 end
-  return incomplete_beta(df / 2, 0.5, df / (df + t * t))
+  t = math.abs(t)
+  if t == 0 then return 1 end
+  if t == math.huge then return 0 end
+  local t2 = t * t
+  if df > LARGE_DF then
+    local density = math.exp(-t2 / 2) / math.sqrt(2 * math.pi)
+    if density == 0 then return 0 end -- below the smallest double
+    local g1 = (t2 + 1) * t / 4
+    local g2 = (((3 * t2 - 7) * t2 - 5) * t2 - 3) * t / 96
+    local g3 = (((((t2 - 11) * t2 + 14) * t2 + 6) * t2 - 3) * t2 - 15) * t / 384
+    return stats.normal_two_sided_p(t) + 2 * density * ((g3 / df + g2) / df + g1) / df
+  end
+  -- I_x(df/2, 1/2) with x = df / (df + t^2); 1 - x and ln x computed so that
+  -- a large df does not lose them to rounding
+  local a, u = df / 2, t2 / df
+  local x, y = df / (df + t2), t2 / (df + t2)
+  local ln_x = u < 1 and -log1p(u) or math.log(df) - math.log(df + t2)
+  if t2 == math.huge then x, y, ln_x = df / t / t, 1, math.log(df) - 2 * math.log(t) end -- t beyond 1e154
+  local front = math.exp(log_gamma_half_ratio(a) - 0.5 * math.log(math.pi) + a * ln_x + 0.5 * math.log(y))
+  if x < (a + 1) / (a + 2.5) then return math.min(1, front * beta_fraction(a, 0.5, x) / a) end
+  return math.max(0, 1 - 2 * front * beta_fraction(0.5, a, y))
 end
 
 --- stats.alpha(level) -> 1 - level, the bar a p must be below, rounded to 12
@@ -132,13 +175,34 @@ local function welch_se_df(xs, ys)
   return se, se > 0 and (vx + vy) ^ 2 / (vx ^ 2 / (nx - 1) + vy ^ 2 / (ny - 1)) or nx + ny - 2
 end
 
+-- The smallest one-sided p of the exact test of data with no spread: the
+-- sign flips of n paired differences (only all signs as observed is as
+-- extreme: 1 / 2^n), or the splits of nx + ny constant values into two
+-- labelled groups (only the observed split: 1 / C(nx + ny, nx)).
+local function exact_one_sided_floor(nx, ny, paired)
+  if paired then return 0.5 ^ nx end
+  local ways = 1
+  for i = 1, ny do ways = ways * (nx + i) / i end
+  return 1 / ways
+end
+
+-- How many such outcomes are as extreme two-sided: the mirror too (every
+-- sign flipped, or the labels swapped), except for labels of groups of
+-- unequal sizes, which have no mirror split.
+local function exact_sides(nx, ny, paired)
+  return (paired or nx == ny) and 2 or 1
+end
+
 --- Welch's t-test of the means of xs and ys.
 --- Returns { differs, p, t, df, delta (mean(xs) - mean(ys)), se, level }, or
 --- nil and a reason when either side has fewer than two values (noise unknown).
 --- differs is true when p < 1 - level (level 0.95 by default; a level
---- outside (0, 1), such as 95, is an error). Two exactly
---- repeatable sides (both standard deviations 0, or rounding: ROUNDING)
---- differ when their means do.
+--- outside (0, 1), such as 95, is an error). When both sides are exactly
+--- repeatable (both standard deviations 0, or rounding: ROUNDING) t is
+--- undefined: with equal means p = 1; else p is NOT 0 but the exact
+--- permutation p of the two labels (only the observed split, and its mirror
+--- when nx = ny, is as extreme: sides / C(nx + ny, nx), 2 / 20 for 3 a
+--- side), with exact = true, sides and reason.
 function stats.welch(xs, ys, level)
   level = check_level("stats.welch", level or 0.95)
   local nx, ny = #xs, #ys
@@ -146,8 +210,15 @@ function stats.welch(xs, ys, level)
   local se, df = welch_se_df(xs, ys)
   local delta = stats.mean(xs) - stats.mean(ys)
   if se == 0 then
-    return { differs = delta ~= 0, p = delta ~= 0 and 0 or 1, t = delta ~= 0 and math.huge or 0,
-             df = df, delta = delta, se = 0, level = level, ci = { delta, delta } }
+    local out = { differs = false, p = 1, t = 0, df = df, delta = delta, se = 0, level = level, ci = { delta, delta } }
+    if delta ~= 0 then
+      out.sides = exact_sides(nx, ny, false)
+      out.p = out.sides * exact_one_sided_floor(nx, ny, false)
+      out.exact, out.t = true, delta > 0 and math.huge or -math.huge
+      out.reason = "every seed gave the same value on each side"
+      out.differs = out.p < stats.alpha(level)
+    end
+    return out
   end
   local t = delta / se
   local p = stats.t_two_sided_p(t, df)
@@ -157,10 +228,13 @@ function stats.welch(xs, ys, level)
 end
 
 --- The t with P(|T| <= t) = level for Student's t with df degrees of freedom
---- (the half-width of a two-sided confidence interval, in standard errors).
+--- (the half-width of a two-sided confidence interval, in standard errors;
+--- df > 0, math.huge for the normal; math.huge when the quantile is beyond
+--- the largest double, as for level 0.95 at df 0.01).
 local quantile_cache, quantile_cached = {}, 0
 function stats.t_quantile(level, df)
   check_level("stats.t_quantile", level)
+  check_df("stats.t_quantile", df)
   local key = level .. "|" .. df
   local hit = quantile_cache[key]
   if hit then return hit end
@@ -171,8 +245,11 @@ end
 
 -- The bisection behind stats.t_quantile (which remembers up to 10 000 answers).
 function stats.t_quantile_uncached(level, df)
-  local lo, hi = 0, 1
-  while stats.t_two_sided_p(hi, df) > 1 - level do lo, hi = hi, hi * 2 end
+  local lo, hi = 0.0, 1.0 -- floats: an integer hi doubled 64 times wraps to 0
+  while stats.t_two_sided_p(hi, df) > 1 - level do
+    lo, hi = hi, hi * 2
+    if hi == math.huge then return math.huge end
+  end
   for _ = 1, 200 do
     local mid = (lo + hi) / 2
     if stats.t_two_sided_p(mid, df) > 1 - level then lo = mid else hi = mid end
@@ -236,6 +313,7 @@ end
 --- P(|Z| >= |z|) for a standard normal Z.
 function stats.normal_two_sided_p(z)
   if z ~= z then return 1 end
+  if z == math.huge or z == -math.huge then return 0 end
   return gamma_q(0.5, z * z / 2)
 end
 
@@ -263,12 +341,14 @@ local splitmix = require "nnlab.splitmix"
 --- 2 / 2^n (0.25 with 3 seeds, 0.0625 with 5): no p below that can come from
 --- so few seeds. Above 20, 200 000 random flips from a fixed-seed SplitMix64
 --- give p = (1 + hits) / (1 + draws) (exact = false, reproducible).
+--- A NaN or infinite difference has no sum to flip: p = 1, as for a NaN t.
 function stats.sign_flip(xs, ys)
   local d = differences("stats.sign_flip", xs, ys)
   local n = #d
   if n == 0 then return { p = 1, n = 0, exact = true } end
   local obs, scale = 0, 0
   for i = 1, n do obs = obs + d[i]; scale = scale + math.abs(d[i]) end
+  if scale ~= scale or scale == math.huge then return { p = 1, n = n, exact = true, reason = "a difference is NaN or infinite" } end
   local bar = math.abs(obs) - 1e-12 * scale
   if n <= 20 then
     local sign, s, hits = {}, obs, 0
@@ -358,16 +438,21 @@ end
 --- built by dynamic programming over doubled ranks; p = P(|W+ - E| >=
 --- |w+ - E|). With no ties it equals scipy.stats.wilcoxon(mode="exact").
 --- With nothing left (all differences 0), p = 1. The smallest p with n
---- nonzero differences is 2 / 2^n (0.25 with 3 seeds).
+--- nonzero differences is 2 / 2^n (0.25 with 3 seeds): p_min. A NaN
+--- difference has no rank: p = 1 (and p_min = 1), as for a NaN t.
 function stats.wilcoxon_signed_rank(xs, ys)
   local all = differences("stats.wilcoxon_signed_rank", xs, ys)
   local d, abs = {}, {}
   for _, v in ipairs(all) do
+    if v ~= v then
+      return { p = 1, p_min = 1, statistic = 0 / 0, w_plus = 0 / 0, n = #all, zeros = 0, exact = true,
+               reason = "a difference is NaN" }
+    end
     if v ~= 0 then d[#d + 1] = v; abs[#abs + 1] = math.abs(v) end
   end
   local n = #d
   local zeros = #all - n
-  if n == 0 then return { p = 1, statistic = 0, w_plus = 0, n = 0, zeros = zeros, exact = true } end
+  if n == 0 then return { p = 1, p_min = 1, statistic = 0, w_plus = 0, n = 0, zeros = zeros, exact = true } end
   local ranks = average_ranks(abs)
   local w2, total2, dist = 0, 0, { [0] = 1 }
   for i = 1, n do
@@ -386,8 +471,8 @@ function stats.wilcoxon_signed_rank(xs, ys)
     if math.abs(s - centre) >= bar then p = p + dist[s] end
   end
   local w_plus = w2 / 2
-  return { p = math.min(1, p), statistic = math.min(w_plus, total2 / 2 - w_plus), w_plus = w_plus,
-           n = n, zeros = zeros, exact = true }
+  return { p = math.min(1, p), p_min = 2 * 0.5 ^ n, statistic = math.min(w_plus, total2 / 2 - w_plus),
+           w_plus = w_plus, n = n, zeros = zeros, exact = true }
 end
 
 local MANN_WHITNEY_EXACT = 40
@@ -400,14 +485,21 @@ local MANN_WHITNEY_EXACT = 40
 --- split the observed ranks (ties included, by dynamic programming), p =
 --- P(|U - E| >= |u - E|) (without ties: scipy's method = "exact"). Above 40
 --- values, the normal approximation with the tie correction of the variance
---- and a 0.5 continuity correction (scipy's method = "asymptotic"). Nil and a
---- reason when a side is empty.
+--- and a 0.5 continuity correction (scipy's method = "asymptotic"). p_min
+--- is the smallest p the test can give with these ranks (2 / C(nx + ny, nx)
+--- without ties when exact). Nil and a reason when a side is empty. A NaN
+--- value has no rank: p = 1 (and p_min = 1), as for a NaN t.
 function stats.mann_whitney(xs, ys)
   local nx, ny = #xs, #ys
   if nx == 0 or ny == 0 then return nil, "needs at least one value per side" end
   local all = {}
   for i = 1, nx do all[i] = xs[i] end
   for i = 1, ny do all[nx + i] = ys[i] end
+  for i = 1, nx + ny do
+    if all[i] ~= all[i] then
+      return { p = 1, p_min = 1, statistic = 0 / 0, nx = nx, ny = ny, exact = true, reason = "a value is NaN" }
+    end
+  end
   local ranks, ties = average_ranks(all)
   local N = nx + ny
   local r1 = 0
@@ -426,21 +518,25 @@ function stats.mann_whitney(xs, ys)
         for s, c in pairs(from) do to[s + r2] = (to[s + r2] or 0) + c end
       end
     end
-    local total, hits = 0, 0
+    local total, hits, widest, at_widest = 0, 0, -1, 0
     local centre2 = nx * (N + 1) -- E(2 R1)
     local bar = math.abs(2 * r1 - centre2) - 1e-9
     for s, c in pairs(ways[nx]) do
       total = total + c
-      if math.abs(s - centre2) >= bar then hits = hits + c end
+      local off = math.abs(s - centre2)
+      if off >= bar then hits = hits + c end
+      if off > widest + 1e-9 then widest, at_widest = off, c elseif off >= widest - 1e-9 then at_widest = at_widest + c end
     end
-    return { p = math.min(1, hits / total), statistic = u, nx = nx, ny = ny, exact = true }
+    return { p = math.min(1, hits / total), p_min = math.min(1, at_widest / total), statistic = u, nx = nx, ny = ny,
+             exact = true }
   end
   local tie_sum = 0
   for _, t in ipairs(ties) do tie_sum = tie_sum + t ^ 3 - t end
   local var = nx * ny / 12 * ((N + 1) - tie_sum / (N * (N - 1)))
-  if var <= 0 then return { p = 1, statistic = u, nx = nx, ny = ny, exact = false } end
+  if var <= 0 then return { p = 1, p_min = 1, statistic = u, nx = nx, ny = ny, exact = false } end
   local z = math.max(0, math.abs(u - mu) - 0.5) / math.sqrt(var)
-  return { p = math.min(1, stats.normal_two_sided_p(z)), statistic = u, nx = nx, ny = ny, exact = false, z = z }
+  return { p = math.min(1, stats.normal_two_sided_p(z)), statistic = u, nx = nx, ny = ny, exact = false, z = z,
+           p_min = math.min(1, stats.normal_two_sided_p(math.max(0, mu - 0.5) / math.sqrt(var))) }
 end
 
 --- stats.holm(ps) -> adjusted p-values in the same order (Holm's step-down:
@@ -449,10 +545,17 @@ end
 --- "differs" in the whole family at most alpha, whatever the dependence
 --- between the tests. nil entries (tests not run) stay nil and are not
 --- counted in m; ps may have holes (its length is its largest index, or
---- ps.n when given). A NaN p counts as 1: it shows nothing.
+--- ps.n when given). A NaN p counts as 1: it shows nothing. Any other p
+--- must be a number between 0 and 1 (an error otherwise).
 function stats.holm(ps)
   local n = ps.n or 0
   for k in pairs(ps) do if math.type(k) == "integer" and k > n then n = k end end
+  for i = 1, n do
+    local p = ps[i]
+    if p ~= nil and p == p and not (type(p) == "number" and p >= 0 and p <= 1) then
+      errors.raise("stats.holm: p-value %d must be a number between 0 and 1, got %s", i, errors.value(p))
+    end
+  end
   local idx, p = {}, {}
   for i = 1, n do
     if ps[i] ~= nil then idx[#idx + 1], p[i] = i, ps[i] == ps[i] and ps[i] or 1 end -- NaN: no evidence, p = 1
@@ -479,22 +582,15 @@ local function se_df(xs, ys, paired)
   return stats.mean(xs) - stats.mean(ys), welch_se_df(xs, ys)
 end
 
--- The smallest one-sided p of the exact test of data with no spread: the
--- sign flips of n paired differences (only all signs as observed is as
--- extreme: 1 / 2^n), or the splits of nx + ny constant values into two
--- labelled groups (only the observed split: 1 / C(nx + ny, nx)).
-local function exact_one_sided_floor(nx, ny, paired)
-  if paired then return 0.5 ^ nx end
-  local ways = 1
-  for i = 1, ny do ways = ways * (nx + i) / i end
-  return 1 / ways
-end
-
--- How many such outcomes are as extreme two-sided: the mirror too (every
--- sign flipped, or the labels swapped), except for labels of groups of
--- unequal sizes, which have no mirror split.
-local function exact_sides(nx, ny, paired)
-  return (paired or nx == ny) and 2 or 1
+-- The level of a TOST, checked for `who`: its interval has level 1 - 2 alpha,
+-- which exists only for level > 0.5.
+local function check_tost_level(who, level)
+  check_level(who, level)
+  if not (level > 0.5) then
+    errors.raise("%s: level must be above 0.5 for an equivalence test (its interval is 1 - 2 × (1 - level)), got %s",
+                 who, tostring(level))
+  end
+  return level
 end
 
 --- stats.tost(xs, ys, margin [, { paired = false, level = 0.95 }]) ->
@@ -509,10 +605,11 @@ end
 --- exact one (sign flips when paired, else the labels' permutations): its p
 --- is 1 / 2^n (1 / C(nx + ny, nx)) when delta lies on the margin's inner
 --- side, else 1; exact = true, ci = {delta, delta}, and reason says why. So
---- three seeds never show equivalence from no spread (1/8 > 0.05).
+--- three seeds never show equivalence from no spread (1/8 > 0.05). level
+--- must be above 0.5 (an error otherwise: the interval would not exist).
 function stats.tost(xs, ys, margin, options)
   options = options or {}
-  local level = check_level("stats.tost", options.level or 0.95)
+  local level = check_tost_level("stats.tost", options.level or 0.95)
   if type(margin) ~= "number" or not (margin > 0) then
     errors.raise("stats.tost: margin must be a number > 0, got %s", tostring(margin))
   end
@@ -548,13 +645,22 @@ end
 --- the returned effect of 0.766 (paired, n = 3), 0.791 (n = 5 paired, n = 3
 --- unpaired) and 0.799-0.800 (n = 10) for power = 0.8
 --- (tests/lua/test_stats.lua quotes the computation). nil
---- below two seeds (df < 1) or without an sd.
+--- below two seeds (df < 1) or without an sd. sd must be a number >= 0 and
+--- n, n_other numbers >= 1 (errors otherwise).
 function stats.detectable_effect(sd, n, options)
   options = options or {}
   local alpha, power = options.alpha or 0.05, options.power or 0.8
   check_level("stats.detectable_effect (alpha)", alpha)
   check_level("stats.detectable_effect (power)", power)
   if not sd or not n then return nil end
+  if type(sd) ~= "number" or not (sd >= 0 and sd < math.huge) then
+    errors.raise("stats.detectable_effect: sd must be a number >= 0, got %s", errors.value(sd))
+  end
+  for _, count in ipairs { { "n", n }, { "n_other", options.n_other or n } } do
+    if type(count[2]) ~= "number" or not (count[2] >= 1 and count[2] < math.huge) then
+      errors.raise("stats.detectable_effect: %s must be a number of seeds >= 1, got %s", count[1], errors.value(count[2]))
+    end
+  end
   local se, df
   if options.paired then
     se, df = sd / math.sqrt(n), n - 1
@@ -572,13 +678,18 @@ local function pooled_sd(xs, ys)
   return math.sqrt(((nx - 1) * spread(xs) ^ 2 + (ny - 1) * spread(ys) ^ 2) / (nx + ny - 2))
 end
 
--- The detectable effect of data with no spread (sd 0), whose test is exact:
--- 0 (any difference shows) when its smallest two-sided p (twice the
--- one-sided floor, the mirror split too when nx = ny) is below alpha, else
--- math.huge (none does). nil when there is a spread.
-local function no_spread_detectable(sd, nx, ny, paired, alpha)
-  if sd ~= 0 then return nil end
-  return exact_sides(nx, ny, paired) * exact_one_sided_floor(nx, ny, paired) < alpha and 0 or math.huge
+-- The detectable effect of a comparison c (stats.compare's fields sd, p_min,
+-- paired, n, nx, ny) for a test at alpha: math.huge (no difference, however
+-- large, can show) when the test's smallest possible p, p_min (an exact or
+-- rank test's), is not below alpha; else 0 (any difference shows) when
+-- there is no spread, whose test is exact; nil for NaN data; else
+-- stats.detectable_effect.
+local function detectable_at(c, alpha)
+  if c.p_min and not (c.p_min < alpha) then return math.huge end
+  if c.sd == 0 then return 0 end
+  if c.sd ~= c.sd then return nil end -- NaN data: no noise to speak of
+  if c.paired then return stats.detectable_effect(c.sd, c.n, { paired = true, alpha = alpha }) end
+  return stats.detectable_effect(c.sd, c.nx, { n_other = c.ny, alpha = alpha })
 end
 
 --- stats.compare(xs, ys [, { paired = false, skewed = false, level = 0.95 }])
@@ -593,17 +704,30 @@ end
 ---       zero-inflated metrics (an oscillation measure that is 0 in some
 ---       seeds and large in one) a mean and a t-test are led by one seed;
 ---       ranks are not.
---- detectable is the effect these seeds would find 80 % of the time at this
---- level (stats.detectable_effect from the observed sd: of the differences
---- when paired, pooled otherwise; for the rank tests it is the t-test's, an
---- indication). With no spread (an sd of 0 or rounding: ROUNDING) the test
---- is an exact one and finds any difference or none: detectable is 0 when
---- its smallest p is below 1 - level, else math.huge (no difference, however
---- large, is detectable with these seeds: 3 a side). differs = p < stats.alpha(level).
+--- detectable is the effect these seeds would find 80 % of the time with p
+--- below (1 - level) / family (stats.detectable_effect from the observed sd:
+--- of the differences when paired, pooled otherwise; for the rank tests it
+--- is the t-test's, an indication). family (default 1) is the number of
+--- p-values Holm adjusts this one with: a p below alpha / family passes
+--- Holm's correction whatever the others are (it bounds Holm's first step),
+--- so at least 80 % of such effects are found after the correction too.
+--- p_min is the smallest p the test can give with these seeds (the rank
+--- tests' and, with no spread, the exact tests'; nil for a t-test with a
+--- spread): when it is not below (1 - level) / family, detectable is
+--- math.huge (no difference, however large, can show with these seeds: 3
+--- a side, or 5 paired with Wilcoxon). With no spread (an sd of 0 or
+--- rounding: ROUNDING) the test is an exact one and finds any difference or
+--- none: detectable is 0 when p_min is below that alpha.
+--- differs = p < stats.alpha(level).
 function stats.compare(xs, ys, options)
   options = options or {}
   local level = check_level("stats.compare", options.level or 0.95)
   local alpha = stats.alpha(level)
+  local family = options.family or 1
+  if math.type(family) ~= "integer" or family < 1 then
+    errors.raise("stats.compare: family must be an integer >= 1 (the number of p-values corrected together), got %s",
+                 errors.value(family))
+  end
   local paired = options.paired
   if paired then differences("stats.compare", xs, ys) end
   if #xs < 2 or #ys < 2 then return nil, "needs at least two seeds per side to measure noise" end
@@ -611,11 +735,9 @@ function stats.compare(xs, ys, options)
   if paired then
     local d = differences("stats.compare", xs, ys)
     local sd = spread(d, xs, ys)
-    local detectable = no_spread_detectable(sd, #d, #d, true, alpha)
-                       or stats.detectable_effect(sd, #d, { paired = true, alpha = alpha })
     if options.skewed then
       local w = stats.wilcoxon_signed_rank(xs, ys)
-      out = { p = w.p, statistic = w.statistic, delta = stats.mean(d), test = "Wilcoxon signed-rank",
+      out = { p = w.p, p_min = w.p_min, statistic = w.statistic, delta = stats.mean(d), test = "Wilcoxon signed-rank",
               zeros = w.zeros, exact = true }
     else
       local pt = stats.paired_t(xs, ys, level)
@@ -623,31 +745,25 @@ function stats.compare(xs, ys, options)
       out.p_exact = stats.sign_flip(xs, ys).p
       out.test = "paired t"
     end
-    out.n, out.detectable, out.sd = #d, detectable, sd
+    out.n, out.sd = #d, sd
   else
     local sd = pooled_sd(xs, ys)
-    local detectable = no_spread_detectable(sd, #xs, #ys, false, alpha)
-                       or stats.detectable_effect(sd, #xs, { n_other = #ys, alpha = alpha })
     if options.skewed then
       local u = stats.mann_whitney(xs, ys)
-      out = { p = u.p, statistic = u.statistic, exact = u.exact, delta = stats.mean(xs) - stats.mean(ys),
-              test = "Mann-Whitney" }
+      out = { p = u.p, p_min = u.p_min, statistic = u.statistic, exact = u.exact,
+              delta = stats.mean(xs) - stats.mean(ys), test = "Mann-Whitney" }
     else
       out = stats.welch(xs, ys, level)
-      if out.se == 0 and out.delta ~= 0 then
-        -- Both sides constant: the permutation test of the labels. Only the
-        -- observed split (and its mirror when nx = ny) is as extreme.
-        local nx, ny = #xs, #ys
-        out.sides = exact_sides(nx, ny, false)
-        out.p = out.sides * exact_one_sided_floor(nx, ny, false)
-        out.exact, out.t = true, out.delta > 0 and math.huge or -math.huge
-        out.reason = "every seed gave the same value on each side"
-      end
       out.test = "Welch t"
     end
-    out.n, out.nx, out.ny, out.detectable, out.sd = math.min(#xs, #ys), #xs, #ys, detectable, sd
+    out.n, out.nx, out.ny, out.sd = math.min(#xs, #ys), #xs, #ys, sd
+  end
+  if out.sd == 0 and not out.p_min then -- the exact test of data with no spread
+    local nx, ny = out.nx or out.n, out.ny or out.n
+    out.p_min = exact_sides(nx, ny, paired) * exact_one_sided_floor(nx, ny, paired)
   end
   out.level, out.paired, out.skewed = level, paired and true or false, options.skewed and true or false
+  out.detectable = detectable_at(out, alpha / family)
   out.differs = out.p < alpha
   return out
 end
@@ -666,23 +782,32 @@ end
 --- p is the raw p of the group against the best, p_adjusted its Holm value
 --- over all pairs, differs = p_adjusted < 1 - level, delta = mean(group) -
 --- mean(best). The best row has best = true, delta = 0. A group with fewer
---- than two values gets reason and no p (and takes no part in the family).
+--- than two values gets reason and no p (and takes no part in the family);
+--- it cannot be the best either (one value measures no noise, and a best
+--- that nothing can be tested against would leave every row untested), so
+--- the best is the best mean among the groups of two values or more (no
+--- best when there is none). detectable is at (1 - level) / the number of
+--- pairs tested (stats.compare's family).
 function stats.versus_best(groups, options)
   options = options or {}
   local level = check_level("stats.versus_best", options.level or 0.95)
   local higher = options.higher ~= false
   local k = #groups
   local best, best_mean
+  local testable = 0
   for i = 1, k do
-    local m = #groups[i] >= 1 and stats.mean(groups[i]) or nil
+    local m = #groups[i] >= 2 and stats.mean(groups[i]) or nil
+    if m then testable = testable + 1 end
     if m and m == m and (not best_mean or (higher and m > best_mean) or (not higher and m < best_mean)) then
       best, best_mean = i, m
     end
   end
+  local family = math.max(1, testable * (testable - 1) // 2)
   local pairs_list, ps = {}, {}
   for i = 1, k do
     for j = i + 1, k do
-      local c = stats.compare(groups[i], groups[j], { paired = options.paired, skewed = options.skewed, level = level })
+      local c = stats.compare(groups[i], groups[j], { paired = options.paired, skewed = options.skewed, level = level,
+                                                      family = family })
       pairs_list[#pairs_list + 1] = { i = i, j = j, c = c }
       ps[#pairs_list] = c and c.p or nil
     end
@@ -758,7 +883,9 @@ end
 ---     else cant_tell. p is TOST's unless contradicted.
 --- Every verdict carries delta, ci, p (raw: uncorrected, so a family of
 --- claims can be corrected with stats.correct_family), p_difference, test,
---- detectable, margin, expect, level. With a paired design, xs[i] and ys[i]
+--- detectable (at 1 - level, as stats.compare's; stats.correct_family
+--- recomputes it for the family), margin, expect, level. A margin needs a
+--- level above 0.5 (the equivalence test's interval is 1 - 2 (1 - level)). With a paired design, xs[i] and ys[i]
 --- come from seed i. skewed selects the rank tests (then ci is nil).
 function stats.judge(xs, ys, expect, options)
   if not JUDGE_EXPECT[expect] then
@@ -773,6 +900,7 @@ function stats.judge(xs, ys, expect, options)
     errors.raise("stats.judge: margin must be a number > 0, got %s", tostring(margin))
   end
   if expect == "similar" and not margin then errors.raise("stats.judge: 'similar' needs a margin > 0") end
+  if margin then check_tost_level("stats.judge", level) end
   local copts = { paired = options.paired, skewed = options.skewed, level = level }
   local c, why = stats.compare(xs, ys, copts)
   if not c then
@@ -782,7 +910,8 @@ function stats.judge(xs, ys, expect, options)
   end
   local v = { expect = expect, margin = margin, level = level, delta = c.delta, ci = c.ci, p = c.p,
               p_difference = c.p, p_exact = c.p_exact, test = c.test, detectable = c.detectable, n = c.n,
-              paired = c.paired, skewed = c.skewed, se = c.se, df = c.df, t = c.t }
+              paired = c.paired, skewed = c.skewed, se = c.se, df = c.df, t = c.t,
+              sd = c.sd, p_min = c.p_min, nx = c.nx, ny = c.ny } -- sd ... ny: for detectable_at
   local function tost()
     local r = stats.tost(xs, ys, margin, { paired = options.paired, level = level })
     if options.skewed then -- two one-sided rank tests at ±margin
@@ -841,7 +970,11 @@ end
 --- any without a p) are left out and unchanged. Each member
 --- gets p_adjusted; a supported, contradicted or equivalent verdict whose
 --- p_adjusted is no longer below 1 - level becomes "cant_tell" (downgraded
---- = the old verdict). p keeps its raw value.
+--- = the old verdict). p keeps its raw value. Each member's detectable is
+--- recomputed at alpha / m, m the family's size and alpha the smaller of
+--- 1 - level and its own 1 - level (a p below that passes Holm's correction
+--- whatever the others are), so that "detectable" still means an effect
+--- found at least 80 % of the time.
 function stats.correct_family(verdicts, level)
   level = check_level("stats.correct_family", level or 0.95)
   local ps, members = {}, {}
@@ -855,6 +988,9 @@ function stats.correct_family(verdicts, level)
   for k, i in ipairs(members) do
     local v = verdicts[i]
     v.p_adjusted = adjusted[k]
+    if v.sd ~= nil then
+      v.detectable = detectable_at(v, math.min(stats.alpha(level), stats.alpha(v.level or level)) / #members)
+    end
     if (v.verdict == "supported" or v.verdict == "contradicted" or v.verdict == "equivalent")
         and not (adjusted[k] < stats.alpha(level)) then
       v.downgraded, v.verdict = v.verdict, "cant_tell"

@@ -139,7 +139,10 @@ words.catalogues.en = {
   table_caption = "_After the last epoch (%s), %s. vs best: every pair of variations is tested (paired by seed: " ..
                   "paired t; Welch's t when they share fewer than two seeds) and the p-values of all pairs are " ..
                   "Holm-adjusted together (p_adj), since the best is picked from the same data; %s. " ..
-                  "\"detectable\": the difference these seeds would show 80 %% of the time. " ..
+                  "\"detectable\": a difference these seeds would show at least 80 %% of the time after the " ..
+                  "correction (computed at 1 − level divided by the number of pairs, a bar below which a p " ..
+                  "passes Holm's correction whatever the other pairs); \"can show no difference\": the test's " ..
+                  "smallest possible p is not below that bar. " ..
                   "\"differs\": the seeds show a difference; \"can't tell\": these seeds could not show one, " ..
                   "which does not mean there is none. " ..
                   "Diverged seeds (loss NaN/Inf or above 10× that of all-zero outputs) are left out of means._",
@@ -151,7 +154,7 @@ words.catalogues.en = {
   bonferroni_note = " _With %d pairs, too many to test each, only the pairs with the best are tested, and " ..
                     "their p-values are multiplied by the number of pairs (Bonferroni over all pairs, never " ..
                     "below Holm's value)._",
-  level_looks = "level %s %% at each of %d looks of the seeds on demand (Bonferroni: 5 %% over all looks)",
+  level_looks = "level %s %% at each of %d looks of the seeds on demand (Bonferroni: %s %% over all looks)",
   gap_eval = " _Train–test gap (eval): accuracy on the training set (eval mode, after the last epoch) minus " ..
              "test accuracy, in percentage points; – where the training set was not measured in eval mode._",
   gap_running = " _Train–test gap (running): the running training accuracy of the last epoch's batches minus " ..
@@ -169,12 +172,12 @@ words.catalogues.en = {
   cant_tell_p_detectable = "can't tell (p %s; detectable ≥ %s)",
   cant_tell_adjusted_detectable = "can't tell (p_adj %s; detectable ≥ %s)",
   cant_tell_bare = "can't tell",
-  cant_tell_undetectable = "can't tell (no spread: these seeds can show no difference)",
+  cant_tell_undetectable = "can't tell (these seeds can show no difference)",
   cant_tell_any = "can't tell (no spread: any difference would show)",
   cant_tell_p_any = "can't tell (p %s; no spread: any difference would show)",
   cant_tell_adjusted_any = "can't tell (p_adj %s; no spread: any difference would show)",
-  cant_tell_p_undetectable = "can't tell (p %s; no spread: these seeds can show no difference)",
-  cant_tell_adjusted_undetectable = "can't tell (p_adj %s; no spread: these seeds can show no difference)",
+  cant_tell_p_undetectable = "can't tell (p %s; these seeds can show no difference)",
+  cant_tell_adjusted_undetectable = "can't tell (p_adj %s; these seeds can show no difference)",
   equivalent = "equivalent within ±%s",
   equivalent_bare = "equivalent",
   untested = "not tested",
@@ -375,7 +378,8 @@ words.catalogues.zh = {
   over_seeds_on_demand = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子；见种子数一列）",
   table_caption = "_最后一轮（第 %s 轮）之后的值，%s。与最佳比：每两个变体之间都做检验（同一种子配对：配对 t 检验；" ..
                   "共同种子少于两个时用 Welch t 检验），所有配对的 p 值一起做 Holm 校正（校正后 p），因为最佳变体是从同一批数据里挑出来的；%s。" ..
-                  "“可检出”：这些种子有 80 %% 的把握显示出的差别。" ..
+                  "“可检出”：这些种子在校正之后仍至少有 80 %% 的把握显示出的差别（按 1 − 显著性水平 除以配对数计算：" ..
+                  "p 低于这个界限时，无论其余配对如何都能通过 Holm 校正）；“检不出任何差别”：检验可能给出的最小 p 也不低于这个界限。" ..
                   "“有差别”：这些种子显示出差别；“无法判断”：这些种子没能显示出差别，并不等于没有差别。" ..
                   "发散的种子（损失为 `NaN`/`Inf` 或超过输出全为零时损失的 10 倍）不计入均值。_",
   level_plain = "显著性水平 %s %%",
@@ -385,7 +389,7 @@ words.catalogues.zh = {
   chart_heatmap = "最后一轮之后的%s（按 %s 和 %s）",
   bonferroni_note = " _共有 %d 对，逐一检验太多，所以只检验各变体与最佳的配对，p 值乘以配对总数" ..
                     "（对所有配对做 Bonferroni 校正，不会小于 Holm 的值）。_",
-  level_looks = "按需加种子时每次的水平为 %s %%，共看 %d 次（Bonferroni：所有次数合计 5 %%）",
+  level_looks = "按需加种子时每次的水平为 %s %%，共看 %d 次（Bonferroni：所有次数合计 %s %%）",
   gap_eval = " _训练–测试差距（评估模式）：训练集上的准确率（评估模式，最后一轮之后）减去测试准确率，单位为百分点；" ..
              "没有在评估模式下测训练集的变体为 –。_",
   gap_running = " _训练–测试差距（滚动）：最后一轮各批次的滚动训练准确率减去测试准确率，单位为百分点，每个变体都一样。_",
@@ -401,12 +405,12 @@ words.catalogues.zh = {
   cant_tell_p_detectable = "无法判断（p %s；可检出 ≥ %s）",
   cant_tell_adjusted_detectable = "无法判断（校正后 p %s；可检出 ≥ %s）",
   cant_tell_bare = "无法判断",
-  cant_tell_undetectable = "无法判断（种子间无波动：这些种子检不出任何差别）",
+  cant_tell_undetectable = "无法判断（这些种子检不出任何差别）",
   cant_tell_any = "无法判断（种子间无波动：任何差别都会显现）",
   cant_tell_p_any = "无法判断（p %s；种子间无波动：任何差别都会显现）",
   cant_tell_adjusted_any = "无法判断（校正后 p %s；种子间无波动：任何差别都会显现）",
-  cant_tell_p_undetectable = "无法判断（p %s；种子间无波动：这些种子检不出任何差别）",
-  cant_tell_adjusted_undetectable = "无法判断（校正后 p %s；种子间无波动：这些种子检不出任何差别）",
+  cant_tell_p_undetectable = "无法判断（p %s；这些种子检不出任何差别）",
+  cant_tell_adjusted_undetectable = "无法判断（校正后 p %s；这些种子检不出任何差别）",
   equivalent = "在 ±%s 内等价",
   equivalent_bare = "等价",
   untested = "未检验",
@@ -575,8 +579,9 @@ end
 --- words.versus_best(cell, unit) -> a table's "vs best" cell. cell = { code
 --- = "best" | "differs" | "cant_tell" | "equivalent" | "diverged" |
 --- "untested", p (raw), p_adjusted (Holm-adjusted), detectable (the smallest
---- effect these seeds could detect at 80 % power, in the metric's units;
---- math.huge: none, as stats.compare gives for seeds without spread),
+--- effect these seeds could detect at 80 % power after the correction, in
+--- the metric's units; math.huge: none, as stats.compare gives when the
+--- test's smallest possible p is not below its alpha),
 --- margin (of an equivalence), reason (why untested), test ("paired t",
 --- "Welch t", ...) }; unit: the metric's unit ("%", "pp", "s" or nil).
 --- The adjusted p is shown when there is one, else the raw p.
