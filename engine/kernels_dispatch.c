@@ -7,6 +7,7 @@
 #include "kernels_avx2.h"
 #include "kernels_avx512.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
@@ -143,8 +144,15 @@ nn_status nn_kernels_for(const char *simd, const nn_cpu_features *cpu,
         *out = nn_kernels_avx512_unchecked();
         return NN_OK;
     }
-    return nn_fail(NN_EINVAL, "NNLAB_SIMD=%.40s: unknown SIMD path (expected scalar, avx2 or avx512, "
-                   "or unset for the best this CPU runs)", simd);
+    /* the value as messages show outside text: control bytes as \ddd, cut at 40 bytes */
+    char shown[4 * 40 + 1] = "";
+    size_t n = 0;
+    for (size_t i = 0; simd[i] && i < 40; i++) {
+        unsigned char c = (unsigned char)simd[i];
+        n += (size_t)snprintf(shown + n, sizeof shown - n, (c < 32 || c == 127) ? "\\%03u" : "%c", c);
+    }
+    return nn_fail(NN_EINVAL, "NNLAB_SIMD=%s%s: unknown SIMD path (expected scalar, avx2 or avx512, "
+                   "or unset for the best this CPU runs)", shown, strlen(simd) > 40 ? "..." : "");
 }
 
 static once_flag chosen_once = ONCE_FLAG_INIT;

@@ -51,7 +51,7 @@ end
 --- characters as \ddd, at most 60 characters (for command-line arguments
 --- and other outside text quoted in messages).
 function errors.shown(text)
-  local out = tostring(text):gsub("%c", function(c) return ("\\%d"):format(c:byte()) end)
+  local out = tostring(text):gsub("%c", function(c) return ("\\%03d"):format(c:byte()) end)
   if #out > 60 then out = out:sub(1, 57) .. "..." end
   return out
 end

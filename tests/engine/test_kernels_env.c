@@ -207,6 +207,10 @@ static void test_choice_on_made_up_cpus(void **state)
     expect_refusal("avx512", avx512_no_os, "NNLAB_SIMD=avx512: the operating system does not enable AVX-512");
     expect_refusal("avx512", avx512_only, "NNLAB_SIMD=avx512: this CPU has AVX-512F but lacks AVX2 or FMA");
     expect_refusal("bogus", avx2, "NNLAB_SIMD=bogus: unknown SIMD path (expected scalar, avx2 or avx512");
+    /* control bytes shown as \ddd, so the message stays one line and sends no terminal escape */
+    expect_refusal("avx2\n\033[2K\rOK", avx2, "NNLAB_SIMD=avx2\\010\\027[2K\\013OK: unknown SIMD path");
+    expect_refusal("0123456789012345678901234567890123456789xyz", avx2,
+                   "NNLAB_SIMD=0123456789012345678901234567890123456789...: unknown SIMD path");
 }
 
 /* CPUID and XGETBV bits: AVX state needs OSXSAVE and XCR0 bits 1-2; AVX-512

@@ -283,8 +283,8 @@ T.case("a refused value is shown short and escaped; seeds take 5.0 as 5", functi
     T.eq(ok, false, "refused")
     T.eq(#err < 300, true, "short: " .. #err .. " bytes")
   end
-  T.refused(function() nn.Linear("4\nx", 3) end, "got '4\\10x'")
-  T.refused(function() lab.language("\0") end, "lab.language: expected \"zh\" or \"en\", got '\\0'")
+  T.refused(function() nn.Linear("4\nx", 3) end, "got '4\\010x'")
+  T.refused(function() lab.language("\0") end, "lab.language: expected \"zh\" or \"en\", got '\\000'")
   T.refused(function() lab.manual_seed(1.5) end, "nnlab.manual_seed: seed must be an integer, got 1.5")
   T.refused(function() data.rng("abc") end, "data.rng: seed must be an integer, got 'abc'")
   lab.manual_seed(2.0)
