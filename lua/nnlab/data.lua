@@ -549,6 +549,8 @@ end
 
 --- data.Lambda(fn): fn(x) over each training batch tensor (batch × features),
 --- changing it in place. Runs Lua per batch: slow next to the C transforms.
+--- It runs in the middle of its loader's batch: starting a pass of that
+--- loader (its batches(), fit, evaluate) or closing it there is an error.
 function data.Lambda(fn)
   if type(fn) ~= "function" then errors.raise("data.Lambda: expected a function(x)") end
   local info = debug.getinfo(fn, "S")
