@@ -107,6 +107,18 @@ T.case("TensorDataset from tensors (nnlab.tensor, nnlab.labels)", function()
   expect_list(y, { 1, 0, 1 }, "y")
 end)
 
+-- Class labels are one per sample, as a loss takes them: (N,) or an (N, 1)
+-- column. A (N, 2) integer tensor (a comparison's result) was taken, its
+-- first N flat values becoming the labels.
+T.case("TensorDataset takes (N,) or (N, 1) label tensors and refuses (N, 2)", function()
+  local x = lab.tensor { { 1, 2 }, { 3, 4 }, { 5, 6 } }
+  refused(function() data.TensorDataset(x, lab.tensor { { 0, 1 }, { 1, 1 }, { 1, 0 } }:gt(0.5)) end,
+          "data.TensorDataset: class labels must be 1-D, one per sample: (3,), not a (3, 2) integer tensor")
+  local column = data.TensorDataset(x, lab.tensor { { 1 }, { 0 }, { 1 } }:gt(0.5))
+  expect_info(column, { count = 3, classes = 2, targets = 0 })
+  expect_list(select(2, batch(column)), { 1, 0, 1 }, "(N, 1) labels")
+end)
+
 T.case("TensorDataset with regression targets (rows, or a float tensor)", function()
   local ds = data.TensorDataset({ { 1, 2 }, { 3, 4 }, { 5, 6 } }, { { 0.5, 1 }, { -1, 2 }, { 3, 0.25 } })
   expect_info(ds, { count = 3, cols = 2, classes = 0, targets = 2, dtype = "float32" })
