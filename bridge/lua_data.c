@@ -2,7 +2,10 @@
  * or CSV files, or Lua values: lua_dataset_sources.c), or a view of some of
  * its samples (a head, random subset or split), which keeps the whole one
  * alive. A Loader batches a Dataset through its transforms; loader:batches()
- * iterates one epoch and hands out x/y views that go stale at the next batch. */
+ * iterates one epoch and hands out x/y views that go stale at the next batch.
+ * While the engine makes a batch (an engine pass, or one step of the
+ * iteration) the loader is busy: its data.Lambda, the only Lua that runs
+ * then, may not start, advance or close a pass of that loader. */
 #include "nnlab_bridge.h"
 
 #include <inttypes.h>
@@ -28,6 +31,9 @@ typedef struct lnn_loader {
      * batch hook with the state and stack slot of the pass that runs it. */
     lua_State *hook_state;
     int hook_loader_index;
+    float *hook_batch; /* the batch the hook hands to the function */
+    uint32_t hook_rows, hook_features;
+    bool busy; /* the engine is making a batch (see the top of this file) */
 } lnn_loader;
 
 /* Whether the dataset at index is closed, or is a view (head, subset, split)
@@ -345,10 +351,27 @@ static bool loader_dataset_closed(lua_State *L, int index)
 
 #define DATASET_CLOSED "the loader's dataset was closed (close a dataset only once its loaders are done)"
 
+/* Calls the loader's data.Lambda (the loader at stack index 1, as a light
+ * userdata at 2) on a view of the batch; lambda_hook runs it protected. */
+static int call_lambda(lua_State *L)
+{
+    lnn_loader *l = lua_touserdata(L, 2);
+    lua_getiuservalue(L, 1, 2);
+    lnn_push_view(L, 1, l->hook_batch, NULL, (int)l->hook_rows, (int)l->hook_features,
+                  &l->generation, &l->x_writes);
+    lua_call(L, 1, 0);
+    if (loader_dataset_closed(L, 1)) { /* by the function: stop reading it */
+        lua_pushliteral(L, "data.Lambda: " DATASET_CLOSED);
+        return lua_error(L);
+    }
+    return 0;
+}
+
 /* The engine's batch hook for data.Lambda: calls the function (loader user
  * value 2) with the batch as a tensor view; an error stops the pass. Each call
  * is a new batch: it outdates the views of earlier ones, in an engine pass
- * (fit, evaluate) as in loader:batches(). */
+ * (fit, evaluate) as in loader:batches(). A Lua error in it (out of memory
+ * too) becomes the pass's failure, not a jump out of the engine's loop. */
 static int lambda_hook(void *context, float *x, uint32_t batch, uint32_t features)
 {
     lnn_loader *l = context;
@@ -357,14 +380,15 @@ static int lambda_hook(void *context, float *x, uint32_t batch, uint32_t feature
         return nn_fail(NN_EINVAL, "data.Lambda: the loader was used outside a pass") != NN_OK;
     int top = lua_gettop(L);
     l->generation++;
-    lua_getiuservalue(L, l->hook_loader_index, 2);
-    lnn_push_view(L, l->hook_loader_index, x, NULL, (int)batch, (int)features, &l->generation,
-                  &l->x_writes);
-    int failed = lua_pcall(L, 1, 0, 0) != LUA_OK;
+    l->hook_batch = x;
+    l->hook_rows = batch;
+    l->hook_features = features;
+    lua_pushcfunction(L, call_lambda);
+    lua_pushvalue(L, l->hook_loader_index);
+    lua_pushlightuserdata(L, l);
+    int failed = lua_pcall(L, 2, 0, 0) != LUA_OK;
     if (failed)
         nn_fail(NN_EINVAL, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "data.Lambda: error object is not a string");
-    else if (loader_dataset_closed(L, l->hook_loader_index)) /* by the function: stop reading it */
-        failed = nn_fail(NN_EINVAL, "data.Lambda: " DATASET_CLOSED) != NN_OK;
     lua_settop(L, top);
     return failed;
 }
@@ -419,12 +443,35 @@ static lnn_loader *check_loader(lua_State *L, int index)
     return l;
 }
 
+nn_loader *lnn_check_loader(lua_State *L, int index)
+{
+    return check_loader(L, index)->loader;
+}
+
+/* Marks the loader at index busy while the engine makes batches in this call
+ * (the state and stack slot where its data.Lambda finds it); refused when it
+ * already is: then this is its own data.Lambda, in the middle of a batch. */
+static void claim(lua_State *L, lnn_loader *l, int index)
+{
+    if (l->busy)
+        luaL_error(L, "data.Lambda: the loader is in a pass; a transform cannot start or go on with "
+                      "a pass of its own loader (loader:batches(), fit, evaluate or predict on it)");
+    l->busy = true;
+    l->hook_state = L;
+    l->hook_loader_index = lua_absindex(L, index);
+}
+
+static void unclaim(lnn_loader *l)
+{
+    l->busy = false;
+    l->hook_state = NULL;
+}
+
 nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch)
 {
     lnn_loader *l = check_loader(L, index);
+    claim(L, l, index);
     l->generation++; /* a new pass outdates every batch view handed out so far */
-    l->hook_state = L; /* the pass runs in this call: a Lambda finds its loader here */
-    l->hook_loader_index = lua_absindex(L, index);
     if (epoch)
         *epoch = l->next_epoch++;
     return l->loader;
@@ -434,7 +481,7 @@ void lnn_loader_end_pass(lua_State *L, int index)
 {
     lnn_loader *l = luaL_checkudata(L, index, LNN_LOADER);
     l->generation++; /* as after loader:batches()'s last batch */
-    l->hook_state = NULL;
+    unclaim(l);
 }
 
 /* The iterator of loader:batches(): upvalue 1 is the loader. */
@@ -448,12 +495,11 @@ static int loader_iterate(lua_State *L)
     const float *x;
     const int32_t *y;
     uint32_t batch;
-    l->generation++;
     lua_pushvalue(L, lua_upvalueindex(1)); /* a data.Lambda finds its loader here */
-    l->hook_state = L;
-    l->hook_loader_index = lua_gettop(L);
+    claim(L, l, -1);
+    l->generation++;
     int more = nn_loader_next(l->loader, &x, &y, &batch);
-    l->hook_state = NULL;
+    unclaim(l);
     if (!more && nn_loader_failed(l->loader))
         return luaL_error(L, "%s", nn_error_message());
     if (!more)
@@ -477,6 +523,7 @@ static int loader_batches(lua_State *L)
     uint32_t epoch;
     nn_loader *loader = lnn_loader_begin_pass(L, 1, &epoch);
     nn_loader_start_epoch(loader, epoch);
+    unclaim(lua_touserdata(L, 1)); /* busy again only while loader_iterate makes a batch */
     lua_pushvalue(L, 1);
     lua_pushcclosure(L, loader_iterate, 1);
     return 1;
@@ -516,6 +563,16 @@ static int loader_release(lua_State *L)
     return 0;
 }
 
+/* `local l <close> = loader`: refused in its own data.Lambda, in the middle of
+ * a batch. (__gc meets a busy loader only when the state closes, as
+ * os.exit(code, true) in a Lambda does: its pass never goes on.) */
+static int loader_close(lua_State *L)
+{
+    if (((lnn_loader *)luaL_checkudata(L, 1, LNN_LOADER))->busy)
+        return luaL_error(L, "data.Lambda: the loader is in a pass; a transform cannot close its own loader");
+    return loader_release(L);
+}
+
 static const luaL_Reg dataset_methods[] = {
     {"head", dataset_head}, {"subset", dataset_subset}, {"split", dataset_split}, {"info", dataset_info},
     {"label_counts", dataset_label_counts}, {NULL, NULL},
@@ -528,7 +585,7 @@ static const luaL_Reg loader_methods[] = {
     {"batches", loader_batches}, {"info", loader_info}, {NULL, NULL},
 };
 static const luaL_Reg loader_metamethods[] = {
-    {"__len", loader_len}, {"__gc", loader_release}, {"__close", loader_release},
+    {"__len", loader_len}, {"__gc", loader_release}, {"__close", loader_close},
     {NULL, NULL},
 };
 

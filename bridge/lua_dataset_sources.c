@@ -314,8 +314,8 @@ static int dataset_builder(lua_State *L)
 }
 
 /* core.dataset_from_tensors(x, y, n_classes, source) -> dataset | nil, message:
- * x a float tensor (N, D); y a label tensor (N) or a float tensor (N, K) of
- * regression targets. The data are copied. */
+ * x a float tensor (N, D); y a label tensor (N) (or (N, 1)) or a float tensor
+ * (N, K) of regression targets. The data are copied. */
 static int dataset_from_tensors(lua_State *L)
 {
     lnn_tensor *x = lnn_check_tensor(L, 1), *y = lnn_check_tensor(L, 2);
@@ -328,6 +328,12 @@ static int dataset_from_tensors(lua_State *L)
     if (x->rows != y->rows) { /* nil, message: the Lua wrapper raises it at the user's line */
         lua_pushnil(L);
         lua_pushfstring(L, "%s: x has %d samples but y has %d", source, x->rows, y->rows);
+        return 2;
+    }
+    if (y->labels && y->cols != 1) { /* as a loss takes labels: (N,) or (N, 1) */
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: class labels must be 1-D, one per sample: (%d,), not a (%d, %d) integer "
+                           "tensor (multi-target not supported)", source, y->rows, y->rows, y->cols);
         return 2;
     }
     size_t n = (size_t)x->rows;

@@ -68,21 +68,41 @@ static int lossfn_release(lua_State *L)
     return 0;
 }
 
+/* Where a call of n gradient values writes: fn->grad when it holds them, else
+ * a new buffer that replaces it only once the call succeeded (install_grad),
+ * so that a failed call leaves the previous loss's gradient as it was. */
 static float *grad_buffer(lua_State *L, lnn_lossfn *fn, size_t n)
 {
-    if (n > fn->capacity) {
-        nn_free(fn->grad);
-        fn->capacity = 0;
-        fn->grad = nn_alloc_floats(n);
-        if (!fn->grad)
-            lnn_engine_error(L, NN_ENOMEM);
-        fn->capacity = n;
+    if (n <= fn->capacity)
+        return fn->grad;
+    float *grad = nn_alloc_floats(n);
+    if (!grad)
+        lnn_engine_error(L, NN_ENOMEM);
+    return grad;
+}
+
+/* Ends a call that wrote its gradient into `grad` (from grad_buffer) with
+ * status st: a new buffer becomes the function's on success and is freed on
+ * failure, raised at the user's line. */
+static void install_grad(lua_State *L, lnn_lossfn *fn, float *grad, size_t n, nn_status st)
+{
+    if (grad != fn->grad) {
+        if (st != NN_OK) {
+            nn_free(grad);
+        } else {
+            nn_free(fn->grad);
+            fn->grad = grad;
+            fn->capacity = n;
+        }
     }
-    return fn->grad;
+    if (st != NN_OK)
+        lnn_engine_error(L, st);
 }
 
 /* loss_fn(y_pred, y) -> Loss. y: labels (B) for cross entropy and MSE-on-one-hot,
- * or a float tensor shaped like y_pred for MSE. */
+ * or a float tensor shaped like y_pred for MSE. Every check comes before the
+ * gradient buffer is touched: an earlier Loss backs up from it until a call
+ * succeeds. */
 static int lossfn_call(lua_State *L)
 {
     lnn_lossfn *fn = luaL_checkudata(L, 1, LNN_LOSSFN);
@@ -106,18 +126,11 @@ static int lossfn_call(lua_State *L)
                              "not a (%d, %d) integer tensor (multi-target not supported)",
                           pred->rows, target->rows, target->cols);
     int B = pred->rows, C = pred->cols, correct = 0;
-    float loss = 0.0f;
-    float *grad = grad_buffer(L, fn, (size_t)B * C);
-    nn_status st;
-    if (fn->kind == LOSS_CROSS_ENTROPY) {
-        if (!target->labels)
-            return luaL_error(L, "loss_fn(predictions, targets): cross entropy needs class labels as "
-                                 "targets (an integer tensor, nnlab.labels { ... }), got a float tensor "
-                                 "(nnlab has no class-probability targets)");
-        st = nn_cross_entropy(pred->f, target->labels, B, C, &loss, grad, &correct);
-    } else if (target->labels) {
-        st = nn_mse_onehot(pred->f, target->labels, B, C, &loss, grad, &correct);
-    } else {
+    if (fn->kind == LOSS_CROSS_ENTROPY && !target->labels)
+        return luaL_error(L, "loss_fn(predictions, targets): cross entropy needs class labels as "
+                             "targets (an integer tensor, nnlab.labels { ... }), got a float tensor "
+                             "(nnlab has no class-probability targets)");
+    if (fn->kind == LOSS_MSE && !target->labels) {
         if (target->cols != C)
             return luaL_error(L, "MSE target has %d columns, predictions %d", target->cols, C);
         if (target->ndim != pred->ndim && B > 1) /* C is 1: a 1-D tensor has one column */
@@ -127,10 +140,18 @@ static int lossfn_call(lua_State *L)
                               pred->ndim == 2 ? lua_pushfstring(L, "(%d, 1)", B) : lua_pushfstring(L, "(%d,)", B),
                               target->ndim == 2 ? lua_pushfstring(L, "(%d, 1)", B) : lua_pushfstring(L, "(%d,)", B),
                               B, B);
-        st = nn_mse(pred->f, target->f, B, C, &loss, grad);
     }
-    if (st != NN_OK)
-        return lnn_engine_error(L, st);
+    float loss = 0.0f;
+    size_t n = (size_t)B * C;
+    float *grad = grad_buffer(L, fn, n);
+    nn_status st; /* the engine checks the labels before it writes any gradient */
+    if (fn->kind == LOSS_CROSS_ENTROPY)
+        st = nn_cross_entropy(pred->f, target->labels, B, C, &loss, grad, &correct);
+    else if (target->labels)
+        st = nn_mse_onehot(pred->f, target->labels, B, C, &loss, grad, &correct);
+    else
+        st = nn_mse(pred->f, target->f, B, C, &loss, grad);
+    install_grad(L, fn, grad, n, st);
     fn->generation++;
 
     lnn_loss *value = lua_newuserdatauv(L, sizeof *value, 2);

@@ -197,11 +197,16 @@ static int net_forward(lua_State *L)
         lua_replace(L, 2);
         x = copy;
     }
+    /* The forward reuses (and, for a larger batch, frees) the output buffers:
+     * the views of the last one go stale and its saved values are gone even
+     * when this forward fails. */
+    ln->generation++;
+    ln->input = NULL;
+    ln->output = NULL;
     const float *y;
     nn_status st = nn_net_forward(ln->net, x->f, x->rows, &y);
     if (st != NN_OK)
         return lnn_engine_error(L, st);
-    ln->generation++;
     ln->input = x;
     ln->input_generation = x->generation;
     ln->input_version = lnn_tensor_version(x);

@@ -618,9 +618,13 @@ static int tensor_tolist(lua_State *L)
 
 /* ---- cat and stack -------------------------------------------------- */
 
-/* Checks that argument 1 is a non-empty list of fresh tensors, pushing
- * nothing; returns how many and whether any is float (then the result is). */
-static int check_tensor_list(lua_State *L, const char *what, bool *any_float)
+/* Reads argument 1, a non-empty list of tensors, into a new plain table that
+ * it pushes at index 3 (after the dim), each item once (through __len and
+ * __index, as any Lua code reads it); returns how many. cat and stack size
+ * and copy from that table, which keeps the items alive: a proxy's __index
+ * that answers differently on a second read, or drops an item, changes
+ * nothing. */
+static int read_tensor_list(lua_State *L, const char *what)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Integer n = luaL_len(L, 1);
@@ -628,29 +632,44 @@ static int check_tensor_list(lua_State *L, const char *what, bool *any_float)
         return luaL_error(L, "%s: expected a non-empty list of tensors", what);
     if (n > (1 << 24))
         return luaL_error(L, "%s: too many tensors", what);
-    *any_float = false;
+    lua_settop(L, 2);
+    lua_createtable(L, (int)n, 0);
     for (lua_Integer k = 1; k <= n; k++) {
         lua_geti(L, 1, k);
-        lnn_tensor *t = luaL_testudata(L, -1, LNN_TENSOR);
-        if (!t)
-            return luaL_error(L, "%s: item %I is %s, not a tensor", what, k, luaL_typename(L, -1));
-        if (t->owner_generation && *t->owner_generation != t->generation)
-            return luaL_error(L, "%s: item %I is a stale tensor: its owner (a model's output or a "
-                              "loader's batch) has been overwritten since", what, k);
-        if (!t->f && !t->labels)
-            return luaL_error(L, "%s: item %I is a closed tensor", what, k);
-        if (t->f)
-            *any_float = true;
-        lua_pop(L, 1);
+        lua_rawseti(L, 3, k);
     }
     return (int)n;
 }
 
-static lnn_tensor *list_item(lua_State *L, lua_Integer k)
+/* Checks that the n items read_tensor_list read are fresh tensors; returns
+ * whether any is float (then the result is). No Lua code runs from here to
+ * the copy but finalizers (in the result's allocation), which is why cat and
+ * stack check again after it. */
+static bool check_tensor_list(lua_State *L, const char *what, int n)
 {
-    lua_geti(L, 1, k);
+    bool any_float = false;
+    for (int k = 1; k <= n; k++) {
+        lua_rawgeti(L, 3, k);
+        lnn_tensor *t = luaL_testudata(L, -1, LNN_TENSOR);
+        if (!t)
+            return luaL_error(L, "%s: item %d is %s, not a tensor", what, k, luaL_typename(L, -1));
+        if (t->owner_generation && *t->owner_generation != t->generation)
+            return luaL_error(L, "%s: item %d is a stale tensor: its owner (a model's output or a "
+                              "loader's batch) has been overwritten since", what, k);
+        if (!t->f && !t->labels)
+            return luaL_error(L, "%s: item %d is a closed tensor", what, k);
+        if (t->f)
+            any_float = true;
+        lua_pop(L, 1);
+    }
+    return any_float;
+}
+
+static lnn_tensor *list_item(lua_State *L, int k)
+{
+    lua_rawgeti(L, 3, k);
     lnn_tensor *t = lua_touserdata(L, -1);
-    lua_pop(L, 1); /* the list keeps it alive */
+    lua_pop(L, 1); /* the table of items keeps it alive */
     return t;
 }
 
@@ -671,8 +690,8 @@ static void copy_elems(lnn_tensor *dst, size_t to, const lnn_tensor *src, size_t
  * (torch.cat); integers become floats when any tensor is float. */
 static int tensor_cat(lua_State *L)
 {
-    bool any_float;
-    int n = check_tensor_list(L, "cat", &any_float);
+    int n = read_tensor_list(L, "cat");
+    bool any_float = check_tensor_list(L, "cat", n);
     lnn_tensor *first = list_item(L, 1);
     int d = lua_isnoneornil(L, 2) ? 0 : check_dim(L, 2, first->ndim);
     int other = 1 - d;
@@ -691,6 +710,7 @@ static int tensor_cat(lua_State *L)
         return luaL_error(L, "cat: the result would be too large");
     int rows = d == 0 ? (int)total : first->rows, cols = d == 0 ? first->cols : (int)total;
     lnn_tensor *out = lnn_push_tensor(L, first->ndim, rows, cols, !any_float);
+    check_tensor_list(L, "cat", n);
     size_t at = 0;
     for (int k = 1; k <= n; k++) {
         lnn_tensor *t = list_item(L, k);
@@ -711,8 +731,8 @@ static int tensor_cat(lua_State *L)
  * length: each a row (dim 0) or a column (dim 1, or -1) (torch.stack). */
 static int tensor_stack(lua_State *L)
 {
-    bool any_float;
-    int n = check_tensor_list(L, "stack", &any_float);
+    int n = read_tensor_list(L, "stack");
+    bool any_float = check_tensor_list(L, "stack", n);
     lnn_tensor *first = list_item(L, 1);
     int d = lua_isnoneornil(L, 2) ? 0 : check_dim(L, 2, 2); /* the result is 2-D */
     for (int k = 1; k <= n; k++) {
@@ -728,6 +748,7 @@ static int tensor_stack(lua_State *L)
         return luaL_error(L, "stack: the result would be too large");
     int len = first->rows;
     lnn_tensor *out = lnn_push_tensor(L, 2, d == 0 ? n : len, d == 0 ? len : n, !any_float);
+    check_tensor_list(L, "stack", n);
     for (int k = 1; k <= n; k++) {
         lnn_tensor *t = list_item(L, k);
         if (d == 0) {

@@ -103,11 +103,12 @@ static int predict(lua_State *L)
 {
     lnn_net *model = lnn_check_net(L, 1);
     int kind = lnn_check_loss_kind(L, 2);
-    nn_loader *loader = lnn_loader_begin_pass(L, 3, NULL);
-    uint32_t n = nn_loader_samples(loader);
-    /* one block for the three arrays, owned by a userdata so an error frees it */
+    uint32_t n = nn_loader_samples(lnn_check_loader(L, 3));
+    /* one block for the three arrays, owned by a userdata so an error frees it;
+     * made before the pass begins, as nothing may raise during one */
     size_t bytes = (size_t)n * (2 * sizeof(int32_t) + sizeof(float)) + 1;
     char *block = lua_newuserdatauv(L, bytes, 0);
+    nn_loader *loader = lnn_loader_begin_pass(L, 3, NULL);
     nn_predictions out = {.capacity = n, .label = (int32_t *)block, .pred = (int32_t *)block + n,
                           .confidence = (float *)((int32_t *)block + 2 * (size_t)n)};
     outdate_outputs(model);

@@ -107,8 +107,12 @@ void lnn_push_dataset(lua_State *L, struct nn_dataset *data);
 /* Registers core.dataset_* constructors for files and Lua values (lua_dataset_sources.c). */
 void lnn_open_dataset_sources(lua_State *L);
 
+/* The engine loader of the loader at index, open and over an open dataset. */
+struct nn_loader *lnn_check_loader(lua_State *L, int index);
 /* Starts a pass over a loader: outdates its batch views and, when epoch is
- * non-NULL, takes the loader's next epoch number. */
+ * non-NULL, takes the loader's next epoch number. The loader is busy until
+ * lnn_loader_end_pass (its data.Lambda may not start a pass of it; an error
+ * if one is under way): nothing in between may raise. */
 struct nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch);
 /* Ends a pass begun by lnn_loader_begin_pass: outdates the batch views handed
  * out during it (a data.Lambda's), as the end of loader:batches() does. */

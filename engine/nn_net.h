@@ -89,7 +89,8 @@ bool nn_net_training(const nn_net *net);
 void nn_net_set_kernels(nn_net *net, const nn_dense_kernels *kernels);
 
 /* Forward pass over x (batch, input_size). *y points to (batch, output_size)
- * owned by the network, valid until the next forward. x must stay alive and
+ * owned by the network, valid until the next forward, even one that fails
+ * (a larger batch frees the buffers before it allocates). x must stay alive and
  * unchanged until the matching backward. */
 nn_status nn_net_forward(nn_net *net, const float *x, int batch, const float **y);
 

@@ -255,7 +255,7 @@ local function is_tensor(v) return getmetatable(v) == core.metatable("nnlab.Tens
 
 --- data.TensorDataset(x, y, { classes = K or { names }, name = "..." }) -> dataset
 --- x: an N×D tensor or a table of N rows of D numbers. y: N class numbers
---- (0-based; a table or a labels tensor), or regression targets (an N×K float
+--- (0-based; a table, or a labels tensor (N) or (N, 1)), or regression targets (an N×K float
 --- tensor, or a table of N rows of K numbers).
 function data.TensorDataset(x, y, opts)
   opts = options.check("data.TensorDataset", opts, { classes = options.optional "any", name = "TensorDataset" })
@@ -549,6 +549,8 @@ end
 
 --- data.Lambda(fn): fn(x) over each training batch tensor (batch × features),
 --- changing it in place. Runs Lua per batch: slow next to the C transforms.
+--- It runs in the middle of its loader's batch: starting a pass of that
+--- loader (its batches(), fit, evaluate) or closing it there is an error.
 function data.Lambda(fn)
   if type(fn) ~= "function" then errors.raise("data.Lambda: expected a function(x)") end
   local info = debug.getinfo(fn, "S")

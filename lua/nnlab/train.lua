@@ -63,6 +63,17 @@ function train.starting()
   for _, f in pairs(checks) do f() end
 end
 
+-- A pass in C. Its errors (the data does not fit the loss, a data.Lambda that
+-- failed) are the user's: blamed on their fit or evaluate line. An
+-- interruption passes through as it is (workers.check_interrupt knows it).
+local function engine_pass(pass, ...)
+  local ok, result = pcall(pass, ...)
+  if ok then return result end
+  local message = tostring(result)
+  if message:find("interrupted by SIG", 1, true) then error(result, 0) end
+  errors.raise("%s", (message:gsub("^[^\n]-nnlab/train%.lua:%d+: ", "")))
+end
+
 --- nnlab.evaluate(model, loader [, { loss = loss_fn }]) ->
 --- { accuracy (percent), loss, correct, count, seconds, diverged }. Runs in
 --- eval mode over every sample; a sample whose output holds a NaN or an
@@ -73,7 +84,8 @@ function train.evaluate(model, loader, opts)
   local loss_fn = options.check("evaluate", opts, { loss = options.optional "any" }).loss
   if loss_fn == nil then loss_fn = core.loss_new("cross_entropy") end
   need("evaluate", "option 'loss'", loss_fn, "nnlab.LossFunction")
-  return core.evaluate(model, loss_fn, loader)
+  -- through a call by name, so that an argument error names 'evaluate'
+  return engine_pass(function() return core.evaluate(model, loss_fn, loader) end)
 end
 
 -- nnlab's objects are checked by need, which names what they must be.
@@ -114,17 +126,6 @@ local function chance_loss(loss_fn, model, loader)
   if err then errors.raise("fit: train: %s", err) end
   if mean_square == nil then return 1 / classes end
   return mean_square > 0 and mean_square or nil
-end
-
--- A pass in C. Its errors (the data does not fit the loss, a data.Lambda that
--- failed) are the user's: blamed on their fit line. An interruption passes
--- through as it is (workers.check_interrupt knows it).
-local function engine_pass(pass, ...)
-  local ok, result = pcall(pass, ...)
-  if ok then return result end
-  local message = tostring(result)
-  if message:find("interrupted by SIG", 1, true) then error(result, 0) end
-  errors.raise("%s", (message:gsub("^[^\n]-nnlab/train%.lua:%d+: ", "")))
 end
 
 --- nnlab.fit { model, loss, optimizer, train = loader, test = loader, epochs = N,

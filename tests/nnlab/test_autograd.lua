@@ -465,4 +465,72 @@ T.case("class labels are 1-D, one per row: a (N, 2) integer target is refused", 
           0, "(N, 1) labels read as (N,)")
 end)
 
+-- A failed call leaves the loss of the last good call as it was: the checks
+-- come before the function's gradient buffer is touched, and a larger buffer
+-- replaces it only once a call succeeded (a refused call on a wider batch
+-- left a zeroed buffer behind, and the earlier loss backed up zeros).
+T.case("a refused loss_fn call leaves the gradient of the earlier loss as it was", function()
+  local wide = lab.tensor { { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 } }
+  local calls = {
+    { nn.CrossEntropyLoss, "float targets", function(loss_fn)
+      refused_here(function() loss_fn(wide, wide) end, "cross entropy needs class labels") end },
+    { nn.CrossEntropyLoss, "a label out of range", function(loss_fn)
+      refused_here(function() loss_fn(wide, lab.labels { 0, 10 }) end, "target 10 at row 1 (0-based) is out of range") end },
+    { nn.CrossEntropyLoss, "a (N, 2) label tensor", function(loss_fn)
+      refused_here(function() loss_fn(wide, lab.tensor { { 1, 0 }, { 0, 1 } }:gt(0.5)) end, "class labels must be 1-D") end },
+    { nn.MSELoss, "targets of another width", function(loss_fn)
+      refused_here(function() loss_fn(wide, lab.tensor { { 1 }, { 2 } }) end, "MSE target has 1 columns, predictions 10") end },
+    { nn.MSELoss, "a one-hot label out of range", function(loss_fn)
+      refused_here(function() loss_fn(wide, lab.labels { 0, 10 }) end, "target 10 at row 1 (0-based) is out of range") end },
+  }
+  for _, call in ipairs(calls) do
+    local loss_kind, what, refused = call[1], call[2], call[3]
+    local function grads(spoil)
+      local model, x = tiny()
+      local loss_fn = loss_kind()
+      local loss = loss_fn(model(x), lab.labels { 0, 1, 1, 0 })
+      if spoil then refused(loss_fn) end
+      loss:backward()
+      return all_grads(model)
+    end
+    local expected, got = grads(false), grads(true)
+    for i = 1, #expected do feq(got[i], expected[i], what .. ": gradient " .. i) end
+  end
+end)
+
+-- A forward that fails for memory (a Linear(1, 65536) on 16384 rows asks for
+-- 4 GiB of activations, in a process held to less) has freed the buffers of
+-- the last output before it tried: that output and its rows are stale, an
+-- error, not a read of freed memory, and its loss has no forward to back up
+-- through.
+T.case("a forward that fails for memory makes the last output stale", function()
+  local path = T.marked_script(T.tmpdir("autograd_oom"), "oom", [[
+local lab = require "nnlab"
+local nn = lab.nn
+local model = nn.Sequential { nn.Linear(1, 65536) }
+local y = model(lab.tensor { { 1 } })
+local row, zeros, rows = y[1], {}, {}
+for i = 1, 65536 do zeros[i] = 0 end
+for i = 1, 16384 do rows[i] = { 1 } end
+local loss = nn.MSELoss()(y, lab.tensor { zeros })
+print("forward:", pcall(model, lab.tensor(rows)))
+print("output:", pcall(function() return y[1][1] end))
+print("row:", pcall(function() return row[1] end))
+print("backward:", pcall(function() loss:backward() end))
+]])
+  local sanitized = os.getenv("NNLAB_SANITIZED") == "1" -- ASan reserves terabytes: no `ulimit -v` under it
+  local out, status = T.nnlab_run({ "run", path },
+                                  sanitized and { ASAN_OPTIONS = "allocator_may_return_null=1:max_allocation_size_mb=1024" } or nil,
+                                  not sanitized and "ulimit -v 1500000" or nil)
+  T.eq(status, 0, "exit status\n" .. out)
+  T.contains(out, "forward:\tfalse\t", "the forward fails")
+  T.contains(out, "out of memory for activations of batch 16384", "for memory")
+  T.contains(out, "output:\tfalse\t", "the output is refused")
+  T.contains(out, "row:\tfalse\t", "its row is refused")
+  for _, line in ipairs { out:match("output:[^\n]*"), out:match("row:[^\n]*") } do
+    T.contains(line, "stale tensor", "as a stale view")
+  end
+  T.contains(out:match("backward:[^\n]*"), "the model ran forward again", "the loss of the old output")
+end)
+
 T.done()

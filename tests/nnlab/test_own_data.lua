@@ -107,6 +107,18 @@ T.case("TensorDataset from tensors (nnlab.tensor, nnlab.labels)", function()
   expect_list(y, { 1, 0, 1 }, "y")
 end)
 
+-- Class labels are one per sample, as a loss takes them: (N,) or an (N, 1)
+-- column. A (N, 2) integer tensor (a comparison's result) was taken, its
+-- first N flat values becoming the labels.
+T.case("TensorDataset takes (N,) or (N, 1) label tensors and refuses (N, 2)", function()
+  local x = lab.tensor { { 1, 2 }, { 3, 4 }, { 5, 6 } }
+  refused(function() data.TensorDataset(x, lab.tensor { { 0, 1 }, { 1, 1 }, { 1, 0 } }:gt(0.5)) end,
+          "data.TensorDataset: class labels must be 1-D, one per sample: (3,), not a (3, 2) integer tensor")
+  local column = data.TensorDataset(x, lab.tensor { { 1 }, { 0 }, { 1 } }:gt(0.5))
+  expect_info(column, { count = 3, classes = 2, targets = 0 })
+  expect_list(select(2, batch(column)), { 1, 0, 1 }, "(N, 1) labels")
+end)
+
 T.case("TensorDataset with regression targets (rows, or a float tensor)", function()
   local ds = data.TensorDataset({ { 1, 2 }, { 3, 4 }, { 5, 6 } }, { { 0.5, 1 }, { -1, 2 }, { 3, 0.25 } })
   expect_info(ds, { count = 3, cols = 2, classes = 0, targets = 2, dtype = "float32" })
@@ -687,6 +699,86 @@ T.case("transforms: RandomCrop 2x2 on 4x4 images gives 4 features; Normalize per
   local ok, err = pcall(function() for _ in lam:batches() do end end)
   T.truthy(not ok, "a failing Lambda fails the pass")
   T.contains(err, ("%s:%d: lambda fails"):format(THIS, line), "the Lambda's line")
+end)
+
+-- A data.Lambda runs in the middle of its loader's batch: one that started a
+-- pass of that loader (loader:batches(), a step of an iterator of it, fit,
+-- evaluate or predict on it) or closed it moved the loader under the pass
+-- that ran it (reads past the samples, a wrong stack slot read as the
+-- dataset, an endless loop). Each is an error at the Lambda's line; in a
+-- process of its own, as today's code crashed or hung.
+T.case("a data.Lambda cannot start, go on with or close a pass of its own loader", function()
+  local inner = {
+    batches = "for _ in loader:batches() do end --<",
+    iterator = "iterator() --<",
+    fit = "lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters()), train = loader } --<",
+    evaluate = "lab.evaluate(model, loader) --<",
+    predict = "core.predict(model, nn.CrossEntropyLoss(), loader) --<",
+    close = "do local _ <close> = loader end --<",
+  }
+  local outer = {
+    batches = "for _ in loader:batches() do end",
+    fit = "lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters()), train = loader }",
+  }
+  for inner_name, inner_use in pairs(inner) do
+    for outer_name, outer_use in pairs(outer) do
+      local name = "reenter_" .. inner_name .. "_in_" .. outer_name
+      local path, line = T.marked_script(dir, name, ([[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local core = require "nnlab.core"
+local model = nn.Sequential { nn.Linear(2, 2) }
+local xs, ys = {}, {}
+for i = 1, 12 do xs[i], ys[i] = { i / 12, -i / 12 }, i %% 2 end
+local loader, iterator
+loader = data.DataLoader(data.TensorDataset(xs, ys), { batch_size = 4, transform = data.Lambda(function()
+  %s
+end) })
+iterator = loader:batches()
+%s
+print("not refused")
+]]):format(inner_use, outer_use))
+      local out, status = T.run("timeout 60 " .. T.nnlab_command({ "run", path }))
+      T.eq(status, 1, name .. ": exit status\n" .. out)
+      local first = out:match("^[^\n]*")
+      T.contains(first, ("%s.lua:%d: "):format(name, line), name .. ": the Lambda's line")
+      T.contains(first, inner_name == "close" and "a transform cannot close its own loader"
+                        or "data.Lambda: the loader is in a pass; a transform cannot start or go on with a pass of its own loader",
+                 name)
+    end
+  end
+end)
+
+-- The loader is busy only while it makes a batch: after a refusal, and after
+-- a pass that a failing Lambda ended, it runs passes again.
+T.case("after a refused or failed data.Lambda the loader runs passes again", function()
+  local tab = data.TensorDataset({ { 1, 10 }, { 3, 30 }, { 5, 50 } }, { 0, 1, 0 })
+  local refusals, fail = {}, false
+  local loader
+  loader = data.DataLoader(tab, { batch_size = 2, transform = data.Lambda(function()
+    if fail then error("lambda fails") end
+    local ok, err = pcall(loader.batches, loader)
+    refusals[#refusals + 1] = not ok and err
+  end) })
+  local function batches()
+    local n = 0
+    for _ in loader:batches() do n = n + 1 end
+    return n
+  end
+  T.eq(batches(), 2, "the pass whose Lambda was refused goes on")
+  T.eq(#refusals, 2, "one refusal a batch")
+  T.contains(refusals[1], "data.Lambda: the loader is in a pass", "refused")
+  T.eq(batches(), 2, "a pass after the refusals")
+  fail = true
+  T.fails(batches, "lambda fails")
+  local model = nn.Sequential { nn.Linear(2, 2) }
+  local function fit()
+    return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters()), train = loader }
+  end
+  T.fails(fit, "lambda fails")
+  fail = false
+  T.eq(batches(), 2, "a pass after a failed one")
+  T.eq(#fit(), 1, "fit after a failed one")
 end)
 
 T.case("transforms: an image transform on tabular data is a clear error", function()

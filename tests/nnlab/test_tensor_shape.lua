@@ -410,6 +410,38 @@ T.case("nnlab.cat and nnlab.stack", function()
   refused(function() return lab.stack({ lab.tensor { 1 } }, 2) end, "dim 2 out of range for a 2-D tensor")
 end)
 
+-- A list read through __len and __index (a proxy) is read once per item: cat
+-- and stack size and copy the tensors they checked. They read each item
+-- again for each step, so an __index that gave a small tensor to the checks
+-- and the sizing (the first five reads) and a large one to the copy made them
+-- write past the end of the result.
+T.case("nnlab.cat and nnlab.stack read each item of a proxy list once", function()
+  local rows, values = {}, {}
+  for i = 1, 1000 do rows[i], values[i] = { i, i }, i end
+  local function proxy(first, later)
+    local reads = 0
+    local list = setmetatable({}, {
+      __len = function() return 2 end,
+      __index = function() reads = reads + 1 return reads <= 5 and first or later end,
+    })
+    return list, function() return reads end
+  end
+  local list, reads = proxy(lab.tensor { { 1, 2 } }, lab.tensor(rows))
+  same(lab.cat(list):tolist(), { { 1, 2 }, { 1, 2 } }, "cat of the tensors the first reads gave")
+  T.eq(reads(), 2, "cat reads each item once")
+  list, reads = proxy(lab.tensor { 1, 2 }, lab.tensor(values))
+  same(lab.stack(list):tolist(), { { 1, 2 }, { 1, 2 } }, "stack of the tensors the first reads gave")
+  T.eq(reads(), 2, "stack reads each item once")
+  -- items that only __index holds live until the copy
+  local made = setmetatable({}, {
+    __len = function() return 3 end,
+    __index = function(_, k) collectgarbage() return lab.tensor { { k, -k } } end,
+  })
+  same(lab.cat(made):tolist(), { { 1, -1 }, { 2, -2 }, { 3, -3 } }, "cat of tensors made by __index")
+  refused(function() return lab.cat(setmetatable({}, { __len = function() return 2 end })) end,
+          "cat: item 1 is nil, not a tensor")
+end)
+
 -- Before: { rows = 6, col = 3 } gave a (6, 1) tensor, { row = 2, cols = 3 }
 -- "wrong number of values", and { { 1, 2 }, 3 } Lua's "attempt to get
 -- length of a number value" at init.lua's line.
