@@ -42,7 +42,20 @@ T.case("cache:put refuses a result too large to read back, and leaves no file be
   T.contains(tostring(err), "cannot keep the run: its result takes", "says why")
   T.contains(tostring(err), "over the 16777216 nnlab reads back (a history of 1 epochs", "and the limit")
   T.eq(T.run("ls -A " .. T.quote(dir)), "", "no entry and no file beside it")
-  T.eq(cache.MAX_EPOCHS * 330 < 16 * 1024 * 1024, true, "lab.sweep's epoch limit keeps a full history under it")
+end)
+
+T.case("a built-in sweep's longest history, every field measured at full length, fits in one entry", function()
+  local cache = require "nnlab.notebook.cache"
+  local runs = require "nnlab.notebook.runs"
+  local history = {}
+  for epoch = 1, cache.MAX_EPOCHS do
+    local record = {}
+    for _, f in ipairs(runs.HISTORY_FIELDS) do record[f] = f ~= "diverged" and -1.2345678901234567e-300 or nil end
+    record.epoch, record.diverged = epoch, true
+    history[epoch] = record
+  end
+  local c = cache.open(T.tmpdir("units_cache_longest"))
+  T.truthy(c:put({ case = "longest" }, { history = history }), "kept")
 end)
 
 T.case("model:checksum() is the lane-wise FNV-1a of the parameters' words", function()

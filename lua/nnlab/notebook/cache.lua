@@ -30,11 +30,11 @@ cache.__index = cache
 -- Bump when the layout of entries changes: older entries then never match.
 local FORMAT = 1
 -- Larger entry files are damaged: a history of thousands of epochs takes a
--- few hundred KB (at most about 330 bytes an epoch: lab.sweep allows up to
--- cache.MAX_EPOCHS), and nothing this big is read into memory; cache:put
--- refuses a larger result.
+-- few hundred KB (at most 440 bytes an epoch, every field measured and
+-- 17 digits long: a built-in sweep takes up to cache.MAX_EPOCHS), and
+-- nothing this big is read into memory; cache:put refuses a larger result.
 local MAX_ENTRY_BYTES = 16 * 1024 * 1024
-cache.MAX_EPOCHS = 40000
+cache.MAX_EPOCHS = 30000
 
 --- cache.project_root(script) -> the folder an experiment file belongs to:
 --- the nearest one, going up from the file's own folder, that holds a `.git`

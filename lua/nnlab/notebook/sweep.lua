@@ -270,7 +270,9 @@ local function variation_params(spec, values, meta)
       raise("lab.sweep: %s must be a positive integer, got %s", k, tostring(p[k]))
     end
   end
-  if p.epochs and p.epochs > cache.MAX_EPOCHS then -- said before training, not when the run cannot be kept
+  -- said before training, not when the run cannot be kept (a run function's
+  -- history is its own: cache:put checks what it returns)
+  if not custom and p.epochs > cache.MAX_EPOCHS then
     raise("lab.sweep: epochs must be at most %d (a run's history is one cache entry of at most 16 MiB), got %d",
           cache.MAX_EPOCHS, p.epochs)
   end
