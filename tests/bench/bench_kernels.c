@@ -716,7 +716,7 @@ int main(int argc, char **argv)
             char *end;
             min_seconds = strtod(argv[i], &end);
             if (end == argv[i] || *end != '\0' || !(min_seconds > 0 && min_seconds <= 3600)) {
-                fprintf(stderr, "bench_kernels: '%s' is neither an option nor seconds per cell (0 to 3600); "
+                fprintf(stderr, "bench_kernels: '%s' is neither an option nor seconds per cell (above 0, at most 3600); "
                                 "options: --summary --scaling --shape BxIxO --loss BxC --adam N "
                                 "--blocking FROM,K,ROWS[,PAIRS] --peak-one --peak-pair\n", argv[i]);
                 return 2;
