@@ -24,6 +24,7 @@ typedef struct lnn_dataset {
 typedef struct lnn_loader {
     nn_loader *loader;  /* NULL once closed */
     uint32_t next_epoch; /* the epoch the next pass will run (shared with fit) */
+    uint64_t passes;     /* passes begun: a loader:batches() loop finds another one begun inside it */
     uint64_t generation; /* bumped by every batch: older x/y views are stale */
     uint64_t x_writes, y_writes; /* the write counters of the batch's x and y buffers */
     uint32_t batch_size;
@@ -471,6 +472,7 @@ nn_loader *lnn_loader_begin_pass(lua_State *L, int index, uint32_t *epoch)
 {
     lnn_loader *l = check_loader(L, index);
     claim(L, l, index);
+    l->passes++;
     l->generation++; /* a new pass outdates every batch view handed out so far */
     if (epoch)
         *epoch = l->next_epoch++;
@@ -484,12 +486,21 @@ void lnn_loader_end_pass(lua_State *L, int index)
     unclaim(l);
 }
 
-/* The iterator of loader:batches(): upvalue 1 is the loader. */
+/* The iterator of loader:batches(): upvalue 1 is the loader, upvalue 2 the
+ * number of its pass. A loader has one position, so a pass begun inside the
+ * loop (batches(), fit, evaluate or predict on the same loader) would end the
+ * loop early, silently: refused at the loop's next step. */
 static int loader_iterate(lua_State *L)
 {
     lnn_loader *l = luaL_checkudata(L, lua_upvalueindex(1), LNN_LOADER);
     if (!l->loader)
         return luaL_error(L, "closed loader");
+    /* (inside its own data.Lambda, claim's refusal below says what is wrong) */
+    if (!l->busy && (uint64_t)lua_tointeger(L, lua_upvalueindex(2)) != l->passes)
+        return luaL_error(L, "loader:batches(): another pass of this loader (its batches(), or fit, evaluate or "
+                             "predict on it) began inside the loop over it, and a loader has one position "
+                             "(a torch DataLoader's iterators are independent): give the inner pass a "
+                             "DataLoader of its own");
     if (loader_dataset_closed(L, lua_upvalueindex(1)))
         return luaL_error(L, "%s", DATASET_CLOSED);
     const float *x;
@@ -523,9 +534,11 @@ static int loader_batches(lua_State *L)
     uint32_t epoch;
     nn_loader *loader = lnn_loader_begin_pass(L, 1, &epoch);
     nn_loader_start_epoch(loader, epoch);
-    unclaim(lua_touserdata(L, 1)); /* busy again only while loader_iterate makes a batch */
+    lnn_loader *l = lua_touserdata(L, 1);
+    unclaim(l); /* busy again only while loader_iterate makes a batch */
     lua_pushvalue(L, 1);
-    lua_pushcclosure(L, loader_iterate, 1);
+    lua_pushinteger(L, (lua_Integer)l->passes);
+    lua_pushcclosure(L, loader_iterate, 2);
     return 1;
 }
 

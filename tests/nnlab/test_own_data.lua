@@ -751,6 +751,27 @@ end)
 
 -- The loader is busy only while it makes a batch: after a refusal, and after
 -- a pass that a failing Lambda ended, it runs passes again.
+T.case("a pass begun inside a loop over the same loader stops the loop with an error, not silently", function()
+  local xs, ys = {}, {}
+  for i = 1, 40 do xs[i], ys[i] = { i / 40, -i / 40 }, i % 2 end
+  local loader = lab.data.DataLoader(lab.data.TensorDataset(xs, ys), { batch_size = 8 })
+  local model = lab.nn.Sequential { lab.nn.Linear(2, 2) }
+  for _, inner in ipairs { function() lab.evaluate(model, loader) end,
+                           function() for _ in loader:batches() do end end } do
+    local steps = 0
+    local ok, err = pcall(function()
+      for _ in loader:batches() do steps = steps + 1; inner() end
+    end)
+    T.truthy(not ok, "the outer loop does not end early and quietly (it took " .. steps .. " batches)")
+    T.contains(tostring(err), "another pass of this loader", "says why")
+  end
+  -- a loop left with break, then a new one: every batch
+  for _ in loader:batches() do break end
+  local n = 0
+  for _ in loader:batches() do n = n + 1 end
+  T.eq(n, 5, "a new loop after a break")
+end)
+
 T.case("after a refused or failed data.Lambda the loader runs passes again", function()
   local tab = data.TensorDataset({ { 1, 10 }, { 3, 30 }, { 5, 50 } }, { 0, 1, 0 })
   local refusals, fail = {}, false
