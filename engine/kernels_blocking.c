@@ -30,17 +30,24 @@ int nn_cpu_caches_add_leaf(nn_cpu_caches *caches, uint32_t eax, uint32_t ebx, ui
     return 1;
 }
 
-bool nn_cpu_is_intel(void)
+static once_flag vendor_once = ONCE_FLAG_INIT;
+static bool intel;
+
+static void read_vendor(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     unsigned a, b, c, d;
-    if (!__get_cpuid(0, &a, &b, &c, &d))
-        return false;
     /* "GenuineIntel" in EBX, EDX, ECX */
-    return b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;
-#else
-    return false;
+    intel = __get_cpuid(0, &a, &b, &c, &d) && b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;
 #endif
+}
+
+/* Read once a process: CPUID traps in a virtual machine (11-32 us), and
+ * every optimizer asks. */
+bool nn_cpu_is_intel(void)
+{
+    call_once(&vendor_once, read_vendor);
+    return intel;
 }
 
 nn_cpu_caches nn_cpu_caches_detect(void)

@@ -20,7 +20,7 @@ typedef struct nn_cpu_caches {
  * 2 or 3. Returns 0 when the subleaf lists no cache (the end of the list). */
 int nn_cpu_caches_add_leaf(nn_cpu_caches *caches, uint32_t eax, uint32_t ebx, uint32_t ecx);
 
-/* Whether CPUID's vendor is GenuineIntel; false off x86. */
+/* Whether CPUID's vendor is GenuineIntel; false off x86. Read once a process. */
 bool nn_cpu_is_intel(void);
 
 /* This CPU's caches: leaf 0x8000001D on AMD (with TopologyExtensions), else

@@ -54,7 +54,7 @@ static bool zmm_half_rate(uint32_t vendor_ebx, uint32_t vendor_ecx, uint32_t ven
     return amd && family == 0x19u;
 }
 
-nn_cpu_features nn_cpu_features_detect(void)
+static nn_cpu_features features_from_cpuid(void)
 {
     uint32_t leaf1_ecx = 0, leaf7_ebx = 0;
     uint64_t xcr0 = 0;
@@ -81,6 +81,20 @@ nn_cpu_features nn_cpu_features_detect(void)
     nn_cpu_features f = nn_cpu_features_decode(leaf1_ecx, leaf7_ebx, xcr0);
     f.zmm_half_rate = half_rate;
     return f;
+}
+
+/* CPUID traps to the hypervisor in a virtual machine (11-32 us a leaf on a
+ * KVM guest), and optimizers, forwards and workers ask often: the CPU is
+ * read once a process. */
+static once_flag features_once = ONCE_FLAG_INIT;
+static nn_cpu_features features;
+
+static void read_features(void) { features = features_from_cpuid(); }
+
+nn_cpu_features nn_cpu_features_detect(void)
+{
+    call_once(&features_once, read_features);
+    return features;
 }
 
 static bool runs_avx2(const nn_cpu_features *cpu)

@@ -145,7 +145,8 @@ typedef struct nn_cpu_features {
  * (only meaningful when leaf 1 ECX has OSXSAVE, bit 27; pass 0 otherwise). */
 nn_cpu_features nn_cpu_features_decode(uint32_t leaf1_ecx, uint32_t leaf7_ebx, uint64_t xcr0);
 
-/* This machine's features (CPUID, then XGETBV only when OSXSAVE is set). */
+/* This machine's features (CPUID, then XGETBV only when OSXSAVE is set), read
+ * once a process. */
 nn_cpu_features nn_cpu_features_detect(void);
 
 /* The table NNLAB_SIMD asks for on a CPU with `cpu`: `simd` NULL or "" is the
