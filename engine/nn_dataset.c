@@ -44,9 +44,19 @@ static uint64_t fnv_bytes(uint64_t h, const uint8_t *p, size_t n)
     return nn_hash_word(h, tail);
 }
 
+/* Two floats' bits a word (the first in the low half), as fnv_bytes takes 8
+ * bytes a step: the chain of multiplies is the cost (one float a word read a
+ * 627 MB array in 0.33 s, twice numpy's whole load), and the words do not
+ * depend on the host's byte order. */
 static uint64_t fnv_floats(uint64_t h, const float *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        uint32_t bits[2];
+        memcpy(bits, &v[i], sizeof bits);
+        h = nn_hash_word(h, (uint64_t)bits[1] << 32 | bits[0]);
+    }
+    if (i < n) {
         uint32_t bits;
         memcpy(&bits, &v[i], sizeof bits);
         h = nn_hash_word(h, bits);
