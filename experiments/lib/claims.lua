@@ -23,6 +23,9 @@ claims.words = {
   contradicted = function() return "**不成立**" end,
   equivalent = function(v, unit) return ("**在 ±%g %s内等价**"):format(v.margin, unit) end,
   cant_tell = function(v, unit)
+    if v.later_step then
+      return "**无法判断**（单凭这些种子过不了校正的第一步；只有族内更小的 p 值先通过之后，它才可能通过）"
+    end
     if v.detectable == math.huge then return "**无法判断**（这些种子检不出任何差别）" end
     if v.detectable == 0 then return "**无法判断**（种子间无波动：任何差别都会显现）" end
     if v.detectable and v.detectable > 0 then

@@ -504,7 +504,8 @@ local function table_block(block, name)
     if first.diverged > 0 then cell = { code = "diverged" } end
     -- the reason of an untested cell is for programs; the word says it
     row[#row + 1] = best and words.versus_best({ code = cell.code, p = cell.p, p_adjusted = cell.p_adjusted,
-                                                 detectable = cell.detectable }, unit) or "–"
+                                                 detectable = cell.detectable, later_step = cell.later_step },
+                                               unit) or "–"
     if r.sequential then row[#row + 1] = tostring(#v.seeds) end -- seeds on demand: how many this one got
     local total, n = 0, 0
     for _, s in ipairs(v.seeds) do total, n = total + s.seconds, n + 1 end

@@ -585,7 +585,9 @@ Runs.correct_family = runs.correct_family
 --- when its adjusted p is below 1 - level. level: 0.95, or the level of the
 --- sweep's seeds on demand (which divides alpha among its looks). A cell's
 --- detectable is at (1 - level) / family (stats.compare: a p below it
---- passes the correction whatever the other pairs). Beyond
+--- passes the correction whatever the other pairs; later_step = true when
+--- the test's smallest p is not below that bar but below 1 - level, so it
+--- can pass only at a later step of Holm). Beyond
 --- HOLM_MAX_PAIRS pairs only the pairs with the best are tested, Bonferroni
 --- over all pairs. Each cell also holds correction ("holm" or "bonferroni")
 --- and family (the number of pairs). wanted, a list of variation indices:
@@ -643,7 +645,7 @@ function runs.versus_best(self, metric, level, wanted)
   local function test(i, j)
     local xs, ys, paired = pair_values(seeds_of(i), seeds_of(j))
     local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level,
-                                           family = math.max(1, family) })
+                                           family = math.max(1, family), correction = correction })
     c = c or { reason = why }
     tests[#tests + 1] = { i = i, j = j, c = c }
     ps[#tests] = c.p
@@ -661,6 +663,9 @@ function runs.versus_best(self, metric, level, wanted)
   local adjusted = {}
   if correction == "holm" then
     adjusted = stats.holm(ps)
+    local cs = {}
+    for k, t in ipairs(tests) do cs[k] = t.c.p and t.c or nil end
+    stats.settle_later_steps(cs, #tests, stats.alpha(level))
   else
     for k = 1, #tests do adjusted[k] = ps[k] and math.min(1, ps[k] * family) end
   end
@@ -682,7 +687,7 @@ function runs.versus_best(self, metric, level, wanted)
         cell = { code = not t.c.p and "untested" or (adjusted[k] < stats.alpha(level)) and "differs" or "cant_tell",
                  reason = t.c.reason,
                  p = t.c.p, p_adjusted = adjusted[k], delta = t.c.delta and sign * t.c.delta,
-                 detectable = t.c.detectable, test = t.c.test, n = t.c.n }
+                 detectable = t.c.detectable, later_step = t.c.later_step, test = t.c.test, n = t.c.n }
       end
       cell = cell or { code = "untested", reason = "no comparison with the best" }
     end

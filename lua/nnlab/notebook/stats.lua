@@ -632,29 +632,147 @@ function stats.tost(xs, ys, margin, options)
            delta = delta, se = se, df = df, margin = margin, level = level }
 end
 
+-- Φ(x), the standard normal distribution function.
+local function normal_cdf(x)
+  local tail = stats.normal_two_sided_p(x) / 2
+  return x > 0 and 1 - tail or tail
+end
+
+-- The 10-point Gauss-Legendre rule on [-1, 1]: nodes ±GL_X[i], weights GL_W[i].
+local GL_X = { 0.1488743389816312, 0.4333953941292472, 0.6794095682990244, 0.8650633666889845, 0.9739065285171717 }
+local GL_W = { 0.2955242247147529, 0.2692667193099963, 0.2190863625159820, 0.1494513491505806, 0.0666713443086881 }
+
+--- stats.noncentral_t_power(ncp, df, alpha) -> P(|T'| > c), the power of a
+--- two-sided t test at alpha with df degrees of freedom (df >= 1, may be
+--- fractional) when the statistic is noncentral t with noncentrality ncp
+--- (the true difference over the true standard error); c = the test's
+--- critical t (stats.t_quantile(1 - alpha, df)). With T' = (Z + ncp) / S,
+--- S = sqrt(V / df), V chi-square with df degrees of freedom:
+--- P(|T'| > c) = E[Φ(ncp - c S) + Φ(-ncp - c S)] (both tails), integrated
+--- over the density of S: 10-point Gauss-Legendre panels on 1 ± 9 /
+--- sqrt(df) (beyond which S has less than 1e-18 of its mass), 8 of them
+--- on each side of and across the step of Φ(ncp - c S) (within 8 / c of
+--- ncp / c), and geometric ones towards 0 for a fractional df (S^(df - 1)
+--- is not smooth there); divided by the same rule's integral of the
+--- density, which cancels most of the rule's error. Within 1e-12 of mpmath
+--- for df 1 to 30 and alpha 0.05 to 0.001, 1e-7 at a fractional df
+--- (tests/lua/test_stats.lua).
+function stats.noncentral_t_power(ncp, df, alpha)
+  check_df("stats.noncentral_t_power", df)
+  check_level("stats.noncentral_t_power (alpha)", alpha)
+  ncp = math.abs(ncp) -- the power is symmetric in it
+  local c = stats.t_quantile(1 - alpha, df)
+  local log_front = (df / 2) * math.log(df / 2) - log_gamma(df / 2)
+  local width = 9 / math.sqrt(df)
+  local lo, hi = math.max(0, 1 - width), 1 + width
+  local mass, sum = 0, 0
+  local function panel(a, b)
+    local mid, half = (a + b) / 2, (b - a) / 2
+    for i = 1, 5 do
+      for _, sign in ipairs { -1, 1 } do
+        local s = mid + sign * half * GL_X[i]
+        local f = half * GL_W[i] * math.exp(log_front + (df - 1) * math.log(s) - df * s * s / 2)
+        mass = mass + f
+        sum = sum + f * (normal_cdf(ncp - c * s) + normal_cdf(-ncp - c * s))
+      end
+    end
+  end
+  -- segments: the near tail's step, Φ(ncp - c S) going from 1 to 0 within
+  -- 8 / c of ncp / c, gets panels of its own
+  local cuts = { lo }
+  for _, x in ipairs { ncp / c - 8 / c, ncp / c + 8 / c } do
+    if x > cuts[#cuts] and x < hi then cuts[#cuts + 1] = x end
+  end
+  cuts[#cuts + 1] = hi
+  for k = 1, #cuts - 1 do
+    local a, b = cuts[k], cuts[k + 1]
+    if a == 0 and df ~= math.floor(df) then
+      -- S^(df - 1) near 0 with a fractional df is not smooth: geometric panels
+      local first = b / 2 ^ 30
+      for _ = 1, 30 do panel(first, 2 * first); first = 2 * first end
+    else
+      for j = 0, 7 do panel(a + j * (b - a) / 8, a + (j + 1) * (b - a) / 8) end
+    end
+  end
+  return sum / mass
+end
+
+-- The noncentrality at which a two-sided t test at alpha with df degrees of
+-- freedom has the power asked (stats.noncentral_t_power, which rises with
+-- it), by regula falsi (Illinois) in a bracket from the central-t
+-- approximation (up or down), to 1e-10 relative or 1e-12 in power, on the
+-- side of at least that power; remembered per (df, alpha, power).
+local ncp_cache, ncp_cached = {}, 0
+local function ncp_for_power(df, alpha, power)
+  local key = df .. "|" .. alpha .. "|" .. power
+  local hit = ncp_cache[key]
+  if hit then return hit end
+  local function gap(ncp) return stats.noncentral_t_power(ncp, df, alpha) - power end
+  local start = math.max(0, stats.t_one_sided_quantile(1 - alpha / 2, df) + stats.t_one_sided_quantile(power, df))
+  local lo, hi, g_lo, g_hi = start, start, gap(start), gap(start)
+  while g_hi < 0 do -- the approximation is short of the power (few df): up
+    lo, g_lo = hi, g_hi
+    hi = hi * 1.25 + 0.1
+    g_hi = gap(hi)
+  end
+  while g_lo >= 0 and lo > 0 do -- or beyond it (many df): down
+    hi, g_hi = lo, g_lo
+    lo = lo * 0.9
+    g_lo = gap(lo)
+  end
+  local side = 0
+  for _ = 1, 100 do
+    if hi - lo <= 1e-10 * hi or g_hi < 1e-12 then break end
+    local mid = (lo * g_hi - hi * g_lo) / (g_hi - g_lo)
+    if not (mid > lo and mid < hi) then mid = (lo + hi) / 2 end
+    local g = gap(mid)
+    if g < 0 then
+      lo, g_lo = mid, g
+      if side == -1 then g_hi = g_hi / 2 end
+      side = -1
+    else
+      hi, g_hi = mid, g
+      if side == 1 then g_lo = g_lo / 2 end
+      side = 1
+    end
+  end
+  if ncp_cached < 10000 then ncp_cache[key], ncp_cached = hi, ncp_cached + 1 end
+  return hi
+end
+
 --- stats.detectable_effect(sd, n [, { paired = false, alpha = 0.05,
---- power = 0.8, n_other = n }]) -> the smallest true difference of means a
---- two-sided test at alpha would find with probability `power`, in the
---- metric's units: (t_{1-alpha/2, df} + t_{power, df}) * se, with se = sd *
---- sqrt(1/n + 1/n_other) and df = n + n_other - 2 (unpaired; sd the pooled
---- seed-to-seed sd), or se = sd / sqrt(n) and df = n - 1 (paired; sd the sd
---- of the per-seed differences). This is the usual central-t approximation
---- of the noncentral t power; it ignores the far tail on the wrong side and
---- treats the noncentral t as a shifted central t, so it is slightly
---- optimistic at the smallest n: scipy's noncentral t gives a true power at
---- the returned effect of 0.766 (paired, n = 3), 0.791 (n = 5 paired, n = 3
---- unpaired) and 0.799-0.800 (n = 10) for power = 0.8
---- (tests/lua/test_stats.lua quotes the computation). nil
---- below two seeds (df < 1) or without an sd. sd must be a number >= 0 and
---- n, n_other numbers >= 1 (errors otherwise).
+--- power = 0.8, n_other = n, sd_other = sd }]) -> the smallest true
+--- difference of means that the two-sided t test at alpha finds with
+--- probability `power` (at least), in the metric's units, from the power of
+--- the test under the noncentral t (stats.noncentral_t_power): ncp * se,
+--- ncp the noncentrality at which that power is reached with df degrees of
+--- freedom (remembered per (df, alpha, power), so the effect scales with
+--- the sd at no cost).
+--- Paired (the paired t test): sd is the sd of the per-seed differences,
+--- se = sd / sqrt(n), df = n - 1; the power is exact for normal
+--- differences of that sd.
+--- Unpaired (Welch's test): sd and sd_other are the two sides' sds and se =
+--- sqrt(sd^2 / n + sd_other^2 / n_other), as the test computes it. Welch's
+--- degrees of freedom are themselves estimated from the seeds (between
+--- min(n, n_other) - 1 and n + n_other - 2), and the noncentral t at the
+--- df of the true sds overstates the power (0.70 instead of 0.80 at 3
+--- seeds a side with equal sds); so df is the smallest they can be, min(n,
+--- n_other) - 1, and the power is at least `power`, more when the sds are
+--- alike: with equal sds a side, simulated in tests/lua/test_stats.lua,
+--- 0.95 at 3 seeds a side, 0.89 at 5, 0.84 at 10 (alpha 0.05).
+--- nil below two seeds (paired) or two a side (unpaired), or without an
+--- sd. sd (sd_other) must be a number >= 0 and n, n_other numbers >= 1
+--- (errors otherwise).
 function stats.detectable_effect(sd, n, options)
   options = options or {}
   local alpha, power = options.alpha or 0.05, options.power or 0.8
   check_level("stats.detectable_effect (alpha)", alpha)
   check_level("stats.detectable_effect (power)", power)
   if not sd or not n then return nil end
-  if type(sd) ~= "number" or not (sd >= 0 and sd < math.huge) then
-    errors.raise("stats.detectable_effect: sd must be a number >= 0, got %s", errors.value(sd))
+  for _, value in ipairs { { "sd", sd }, { "sd_other", options.sd_other or sd } } do
+    if type(value[2]) ~= "number" or not (value[2] >= 0 and value[2] < math.huge) then
+      errors.raise("stats.detectable_effect: %s must be a number >= 0, got %s", value[1], errors.value(value[2]))
+    end
   end
   for _, count in ipairs { { "n", n }, { "n_other", options.n_other or n } } do
     if type(count[2]) ~= "number" or not (count[2] >= 1 and count[2] < math.huge) then
@@ -666,10 +784,11 @@ function stats.detectable_effect(sd, n, options)
     se, df = sd / math.sqrt(n), n - 1
   else
     local m = options.n_other or n
-    se, df = sd * math.sqrt(1 / n + 1 / m), n + m - 2
+    if n < 2 or m < 2 then return nil end
+    se, df = math.sqrt(sd ^ 2 / n + (options.sd_other or sd) ^ 2 / m), math.min(n, m) - 1
   end
   if df < 1 then return nil end
-  return (stats.t_one_sided_quantile(1 - alpha / 2, df) + stats.t_one_sided_quantile(power, df)) * se
+  return ncp_for_power(df, alpha, power) * se
 end
 
 -- The pooled standard deviation of two samples.
@@ -678,23 +797,52 @@ local function pooled_sd(xs, ys)
   return math.sqrt(((nx - 1) * spread(xs) ^ 2 + (ny - 1) * spread(ys) ^ 2) / (nx + ny - 2))
 end
 
--- The detectable effect of a comparison c (stats.compare's fields sd, p_min,
--- paired, n, nx, ny) for a test at alpha: math.huge (no difference, however
--- large, can show) when the test's smallest possible p, p_min (an exact or
--- rank test's), is not below alpha; else 0 (any difference shows) when
--- there is no spread, whose test is exact; nil for NaN data; else
--- stats.detectable_effect.
-local function detectable_at(c, alpha)
-  if c.p_min and not (c.p_min < alpha) then return math.huge end
+-- The detectable effect of a comparison c (stats.compare's fields sd, sd_x,
+-- sd_y, p_min, paired, n, nx, ny) for a test at alpha, the bar of the
+-- correction's first step (Holm's, the only one of Bonferroni's), in a
+-- family whose laxest bar is `last` (Holm's last step, 1 - level; alpha
+-- itself for Bonferroni or a single test). Returns math.huge (no difference,
+-- however large, can show) when the test's smallest possible p, p_min (an
+-- exact or rank test's), is not below `last`: no step can pass it. When
+-- p_min is below `last` but not below alpha, nil and true (later_step):
+-- these seeds alone cannot pass the first step, only a later one, which
+-- depends on the family's other p-values, so no effect is found 80 % of
+-- the time whatever they are. Else 0 (any difference shows) when there is
+-- no spread, whose test is exact; nil for NaN data; else
+-- stats.detectable_effect (Welch's from the two sides' sds when unpaired).
+local function detectable_at(c, alpha, last)
+  if c.p_min and not (c.p_min < last) then return math.huge end
+  if c.p_min and not (c.p_min < alpha) then return nil, true end
   if c.sd == 0 then return 0 end
   if c.sd ~= c.sd then return nil end -- NaN data: no noise to speak of
   if c.paired then return stats.detectable_effect(c.sd, c.n, { paired = true, alpha = alpha }) end
-  return stats.detectable_effect(c.sd, c.nx, { n_other = c.ny, alpha = alpha })
+  return stats.detectable_effect(c.sd_x, c.nx, { n_other = c.ny, sd_other = c.sd_y, alpha = alpha })
 end
 
---- stats.compare(xs, ys [, { paired = false, skewed = false, level = 0.95 }])
---- -> { differs, p, delta = mean(xs) - mean(ys), ci, test, detectable, n,
---- level, ... }, or nil and a reason (fewer than two seeds a side):
+--- stats.settle_later_steps(cs, n, alpha) -> cs: for a family of n tests
+--- Holm-corrected together at alpha (cs[i]: stats.compare's table, or a
+--- verdict; a hole: not in the family), each member with later_step
+--- (stats.compare) that could not pass Holm even with every p of the family
+--- at the smallest its test can give (p_min; 0 for a t test with a spread:
+--- a smaller p elsewhere only helps) gets detectable = math.huge and
+--- later_step = nil: these seeds can show no difference in this family (a
+--- table whose pairs are all Wilcoxon on 6 seeds: 2 / 64 is every pair's
+--- floor, and no first step passes).
+function stats.settle_later_steps(cs, n, alpha)
+  local floors = { n = n }
+  for i = 1, n do floors[i] = cs[i] and (cs[i].p_min or 0) or nil end
+  local adjusted = stats.holm(floors)
+  for i = 1, n do
+    local c = cs[i]
+    if c and c.later_step and not (adjusted[i] < alpha) then c.detectable, c.later_step = math.huge, nil end
+  end
+  return cs
+end
+
+--- stats.compare(xs, ys [, { paired = false, skewed = false, level = 0.95,
+--- family = 1, correction = "holm" }]) -> { differs, p, delta = mean(xs) -
+--- mean(ys), ci, test, detectable, later_step, n, level, ... }, or nil and
+--- a reason (fewer than two seeds a side):
 ---   paired (xs[i], ys[i] share seed i)  -> "paired t" (stats.paired_t), with
 ---       p_exact, the exact sign-flip p (stats.sign_flip), beside it;
 ---   unpaired -> "Welch t" (stats.welch; when both sides are exactly
@@ -705,19 +853,27 @@ end
 ---       seeds and large in one) a mean and a t-test are led by one seed;
 ---       ranks are not.
 --- detectable is the effect these seeds would find 80 % of the time with p
---- below (1 - level) / family (stats.detectable_effect from the observed sd:
---- of the differences when paired, pooled otherwise; for the rank tests it
---- is the t-test's, an indication). family (default 1) is the number of
---- p-values Holm adjusts this one with: a p below alpha / family passes
---- Holm's correction whatever the others are (it bounds Holm's first step),
---- so at least 80 % of such effects are found after the correction too.
---- p_min is the smallest p the test can give with these seeds (the rank
---- tests' and, with no spread, the exact tests'; nil for a t-test with a
---- spread): when it is not below (1 - level) / family, detectable is
---- math.huge (no difference, however large, can show with these seeds: 3
---- a side, or 5 paired with Wilcoxon). With no spread (an sd of 0 or
---- rounding: ROUNDING) the test is an exact one and finds any difference or
---- none: detectable is 0 when p_min is below that alpha.
+--- below (1 - level) / family (stats.detectable_effect from the observed
+--- sds: of the differences when paired, exact for the paired t test; each
+--- side's when unpaired, about 80 % for Welch's test; for the rank tests it
+--- is the t test's, an indication). family (default 1) is the number of
+--- p-values corrected together, by Holm (correction = "holm", the default)
+--- or Bonferroni (correction = "bonferroni"): a p below alpha / family
+--- passes either correction whatever the others are (it is Holm's first
+--- step), so at least 80 % of such effects are found after the correction
+--- too. p_min is the smallest p the test can give with these seeds (the
+--- rank tests' and, with no spread, the exact tests'; nil for a t test with
+--- a spread): when it is not below the correction's laxest bar (1 - level
+--- for Holm's last step, (1 - level) / family for Bonferroni), detectable
+--- is math.huge (no difference, however large, can show with these seeds:
+--- 3 a side, or 5 paired with Wilcoxon). When it is below that but not
+--- below (1 - level) / family, detectable is nil and later_step = true:
+--- these seeds alone cannot pass Holm's first step; a difference can pass
+--- only at a later step, after the family's smaller p-values (6 paired
+--- seeds with Wilcoxon, p_min 2 / 64, in a family of 2 or more). With no
+--- spread (an sd of 0 or rounding: ROUNDING) the test is an exact one and
+--- finds any difference or none: detectable is 0 when p_min is below
+--- (1 - level) / family.
 --- differs = p < stats.alpha(level).
 function stats.compare(xs, ys, options)
   options = options or {}
@@ -727,6 +883,9 @@ function stats.compare(xs, ys, options)
   if math.type(family) ~= "integer" or family < 1 then
     errors.raise("stats.compare: family must be an integer >= 1 (the number of p-values corrected together), got %s",
                  errors.value(family))
+  end
+  if options.correction ~= nil and options.correction ~= "holm" and options.correction ~= "bonferroni" then
+    errors.raise("stats.compare: correction must be \"holm\" or \"bonferroni\", got %s", errors.value(options.correction))
   end
   local paired = options.paired
   if paired then differences("stats.compare", xs, ys) end
@@ -757,20 +916,22 @@ function stats.compare(xs, ys, options)
       out.test = "Welch t"
     end
     out.n, out.nx, out.ny, out.sd = math.min(#xs, #ys), #xs, #ys, sd
+    out.sd_x, out.sd_y = spread(xs), spread(ys)
   end
   if out.sd == 0 and not out.p_min then -- the exact test of data with no spread
     local nx, ny = out.nx or out.n, out.ny or out.n
     out.p_min = exact_sides(nx, ny, paired) * exact_one_sided_floor(nx, ny, paired)
   end
   out.level, out.paired, out.skewed = level, paired and true or false, options.skewed and true or false
-  out.detectable = detectable_at(out, alpha / family)
+  local last = options.correction == "bonferroni" and alpha / family or alpha
+  out.detectable, out.later_step = detectable_at(out, alpha / family, last)
   out.differs = out.p < alpha
   return out
 end
 
 --- stats.versus_best(groups [, { higher = true, paired = false, skewed =
 --- false, level = 0.95 }]) -> per group (same order) { best, p, p_adjusted,
---- differs, delta, detectable, test, n }, and the index of the best group.
+--- differs, delta, detectable, later_step, test, n }, and the index of the best group.
 --- groups is a list of value lists, one per variation (aligned by seed when
 --- paired). The best is the highest mean (lowest with higher = false).
 --- Every pair of groups is tested (k(k-1)/2 tests with stats.compare) and
@@ -787,7 +948,8 @@ end
 --- that nothing can be tested against would leave every row untested), so
 --- the best is the best mean among the groups of two values or more (no
 --- best when there is none). detectable is at (1 - level) / the number of
---- pairs tested (stats.compare's family).
+--- pairs tested (stats.compare's family), with later_step as there
+--- (stats.settle_later_steps: math.huge when no pair's p can be smaller).
 function stats.versus_best(groups, options)
   options = options or {}
   local level = check_level("stats.versus_best", options.level or 0.95)
@@ -814,6 +976,9 @@ function stats.versus_best(groups, options)
   end
   ps.n = #pairs_list
   local adjusted = stats.holm(ps)
+  local cs = {}
+  for index, pr in ipairs(pairs_list) do cs[index] = pr.c end
+  stats.settle_later_steps(cs, #pairs_list, stats.alpha(level))
   local out = {}
   for g = 1, k do
     out[g] = { best = g == best, delta = g == best and 0 or nil, n = #groups[g] }
@@ -826,7 +991,7 @@ function stats.versus_best(groups, options)
         local sign = other == pr.i and 1 or -1
         row.p, row.p_adjusted, row.delta = c.p, adjusted[index], sign * c.delta
         row.differs = adjusted[index] < stats.alpha(level)
-        row.detectable, row.test = c.detectable, c.test
+        row.detectable, row.later_step, row.test = c.detectable, c.later_step, c.test
         row.ci = c.ci and (sign == 1 and { c.ci[1], c.ci[2] } or { -c.ci[2], -c.ci[1] }) or nil
       else
         row.reason = "needs at least two seeds per side to measure noise"
@@ -861,7 +1026,8 @@ end
 ---   "contradicted" the test finds the opposite,
 ---   "equivalent"   TOST shows |delta| < margin (only with a margin),
 ---   "cant_tell"    neither; `detectable` is the effect these seeds would
----                  find 80 % of the time, in the metric's units,
+---                  find 80 % of the time, in the metric's units
+---                  (stats.compare: math.huge, or nil with later_step),
 ---   "not_tested"   no test possible (one seed); `reason` says why.
 --- By expect:
 ---   higher / lower: supported when the difference test (stats.compare) finds
@@ -911,7 +1077,8 @@ function stats.judge(xs, ys, expect, options)
   local v = { expect = expect, margin = margin, level = level, delta = c.delta, ci = c.ci, p = c.p,
               p_difference = c.p, p_exact = c.p_exact, test = c.test, detectable = c.detectable, n = c.n,
               paired = c.paired, skewed = c.skewed, se = c.se, df = c.df, t = c.t,
-              sd = c.sd, p_min = c.p_min, nx = c.nx, ny = c.ny } -- sd ... ny: for detectable_at
+              later_step = c.later_step, sd = c.sd, sd_x = c.sd_x, sd_y = c.sd_y, p_min = c.p_min, nx = c.nx,
+              ny = c.ny } -- sd ... ny: for detectable_at
   local function tost()
     local r = stats.tost(xs, ys, margin, { paired = options.paired, level = level })
     if options.skewed then -- two one-sided rank tests at ±margin
@@ -974,7 +1141,13 @@ end
 --- recomputed at alpha / m, m the family's size and alpha the smaller of
 --- 1 - level and its own 1 - level (a p below that passes Holm's correction
 --- whatever the others are), so that "detectable" still means an effect
---- found at least 80 % of the time.
+--- found at least 80 % of the time (about 80 % for Welch's test: see
+--- stats.detectable_effect). It is math.huge only when the test's smallest
+--- p is not below alpha (no step of Holm can pass it); when that p is below
+--- alpha but not below alpha / m, detectable is nil and later_step = true
+--- (stats.compare): the claim can pass only after smaller p-values of the
+--- family have, unless none can be smaller (stats.settle_later_steps: then
+--- math.huge).
 function stats.correct_family(verdicts, level)
   level = check_level("stats.correct_family", level or 0.95)
   local ps, members = {}, {}
@@ -985,17 +1158,21 @@ function stats.correct_family(verdicts, level)
     end
   end
   local adjusted = stats.holm(ps)
+  local tested = {}
   for k, i in ipairs(members) do
     local v = verdicts[i]
     v.p_adjusted = adjusted[k]
     if v.sd ~= nil then
-      v.detectable = detectable_at(v, math.min(stats.alpha(level), stats.alpha(v.level or level)) / #members)
+      local last = math.min(stats.alpha(level), stats.alpha(v.level or level))
+      v.detectable, v.later_step = detectable_at(v, last / #members, last)
+      tested[k] = v
     end
     if (v.verdict == "supported" or v.verdict == "contradicted" or v.verdict == "equivalent")
         and not (adjusted[k] < stats.alpha(level)) then
       v.downgraded, v.verdict = v.verdict, "cant_tell"
     end
   end
+  stats.settle_later_steps(tested, #members, stats.alpha(level))
   return verdicts
 end
 

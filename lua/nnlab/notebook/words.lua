@@ -140,9 +140,15 @@ words.catalogues.en = {
                   "paired t; Welch's t when they share fewer than two seeds) and the p-values of all pairs are " ..
                   "Holm-adjusted together (p_adj), since the best is picked from the same data; %s. " ..
                   "\"detectable\": a difference these seeds would show at least 80 %% of the time after the " ..
-                  "correction (computed at 1 − level divided by the number of pairs, a bar below which a p " ..
-                  "passes Holm's correction whatever the other pairs); \"can show no difference\": the test's " ..
-                  "smallest possible p is not below that bar. " ..
+                  "correction (from the t test's power under the noncentral t at 1 − level divided by the " ..
+                  "number of pairs, a bar below which a p passes Holm's correction whatever the other pairs; " ..
+                  "for Welch's test with its fewest possible degrees of freedom, so more than 80 %% when the " ..
+                  "sides' spreads are alike; for a rank test, the t test's, an indication); " ..
+                  "\"can show no difference\": the test's smallest possible p is not " ..
+                  "below the correction's laxest bar (1 − level for Holm, whose last step it is; 1 − level " ..
+                  "divided by the number of pairs for Bonferroni); \"only after smaller p-values\": it is below " ..
+                  "1 − level but not below the first bar, so these seeds alone cannot pass the correction's first " ..
+                  "step, and a difference can pass only after smaller p-values of the other pairs have. " ..
                   "\"differs\": the seeds show a difference; \"can't tell\": these seeds could not show one, " ..
                   "which does not mean there is none. " ..
                   "Diverged seeds (loss NaN/Inf or above 10× that of all-zero outputs) are left out of means._",
@@ -178,6 +184,12 @@ words.catalogues.en = {
   cant_tell_adjusted_any = "can't tell (p_adj %s; no spread: any difference would show)",
   cant_tell_p_undetectable = "can't tell (p %s; these seeds can show no difference)",
   cant_tell_adjusted_undetectable = "can't tell (p_adj %s; these seeds can show no difference)",
+  cant_tell_later = "can't tell (only after smaller p-values: these seeds alone cannot show a difference past " ..
+                    "the correction's first step; one can pass only after smaller p-values of the family have)",
+  cant_tell_p_later = "can't tell (p %s; only after smaller p-values: these seeds alone cannot pass the " ..
+                      "correction's first step)",
+  cant_tell_adjusted_later = "can't tell (p_adj %s; only after smaller p-values: these seeds alone cannot pass " ..
+                             "the correction's first step)",
   equivalent = "equivalent within ±%s",
   equivalent_bare = "equivalent",
   untested = "not tested",
@@ -378,8 +390,12 @@ words.catalogues.zh = {
   over_seeds_on_demand = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子；见种子数一列）",
   table_caption = "_最后一轮（第 %s 轮）之后的值，%s。与最佳比：每两个变体之间都做检验（同一种子配对：配对 t 检验；" ..
                   "共同种子少于两个时用 Welch t 检验），所有配对的 p 值一起做 Holm 校正（校正后 p），因为最佳变体是从同一批数据里挑出来的；%s。" ..
-                  "“可检出”：这些种子在校正之后仍至少有 80 %% 的把握显示出的差别（按 1 − 显著性水平 除以配对数计算：" ..
-                  "p 低于这个界限时，无论其余配对如何都能通过 Holm 校正）；“检不出任何差别”：检验可能给出的最小 p 也不低于这个界限。" ..
+                  "“可检出”：这些种子在校正之后仍至少有 80 %% 的把握显示出的差别（由 t 检验在非中心 t 分布下的功效算出，" ..
+                  "按 1 − 显著性水平 除以配对数：p 低于这个界限时，无论其余配对如何都能通过 Holm 校正；" ..
+                  "Welch t 检验按它最少可能的自由度计算，所以两边波动相近时把握高于 80 %%；秩检验给的是 t 检验的值，仅供参考）；" ..
+                  "“检不出任何差别”：检验可能给出的最小 p 也不低于校正最宽的界限（Holm 为 1 − 显著性水平，即它最后一步的界限；" ..
+                  "Bonferroni 为 1 − 显著性水平 除以配对数）；“须待更小的 p 值”：这个最小 p 低于 1 − 显著性水平，" ..
+                  "但不低于第一步的界限，所以单凭这些种子过不了校正的第一步，只有其余配对更小的 p 值先通过之后，差别才可能通过。" ..
                   "“有差别”：这些种子显示出差别；“无法判断”：这些种子没能显示出差别，并不等于没有差别。" ..
                   "发散的种子（损失为 `NaN`/`Inf` 或超过输出全为零时损失的 10 倍）不计入均值。_",
   level_plain = "显著性水平 %s %%",
@@ -411,6 +427,9 @@ words.catalogues.zh = {
   cant_tell_adjusted_any = "无法判断（校正后 p %s；种子间无波动：任何差别都会显现）",
   cant_tell_p_undetectable = "无法判断（p %s；这些种子检不出任何差别）",
   cant_tell_adjusted_undetectable = "无法判断（校正后 p %s；这些种子检不出任何差别）",
+  cant_tell_later = "无法判断（须待更小的 p 值：单凭这些种子过不了校正的第一步；只有族内更小的 p 值先通过之后，差别才可能通过）",
+  cant_tell_p_later = "无法判断（p %s；须待更小的 p 值：单凭这些种子过不了校正的第一步）",
+  cant_tell_adjusted_later = "无法判断（校正后 p %s；须待更小的 p 值：单凭这些种子过不了校正的第一步）",
   equivalent = "在 ±%s 内等价",
   equivalent_bare = "等价",
   untested = "未检验",
@@ -581,7 +600,9 @@ end
 --- "untested", p (raw), p_adjusted (Holm-adjusted), detectable (the smallest
 --- effect these seeds could detect at 80 % power after the correction, in
 --- the metric's units; math.huge: none, as stats.compare gives when the
---- test's smallest possible p is not below its alpha),
+--- test's smallest possible p is not below the correction's laxest bar),
+--- later_step (true: that p is below it but not below the first step's
+--- bar, so the cell can pass only after smaller p-values of the family),
 --- margin (of an equivalence), reason (why untested), test ("paired t",
 --- "Welch t", ...) }; unit: the metric's unit ("%", "pp", "s" or nil).
 --- The adjusted p is shown when there is one, else the raw p.
@@ -593,8 +614,9 @@ function words.versus_best(cell, unit)
   if code == "diverged" then return words.text("diverged") end
   if code == "differs" then return words.text(adjusted and "differs_adjusted" or "differs", p) end
   if code == "cant_tell" then
-    if cell.detectable == math.huge or cell.detectable == 0 then -- no spread: the exact test shows all or nothing
-      local kind = cell.detectable == 0 and "any" or "undetectable"
+    if cell.later_step or cell.detectable == math.huge or cell.detectable == 0 then
+      -- an exact or rank test: all or nothing, or only after smaller p-values
+      local kind = cell.later_step and "later" or cell.detectable == 0 and "any" or "undetectable"
       if cell.p == nil and not adjusted then return words.text("cant_tell_" .. kind) end
       return words.text((adjusted and "cant_tell_adjusted_" or "cant_tell_p_") .. kind, p)
     end
@@ -614,7 +636,9 @@ end
 --- words.verdict(v [, unit]) -> a claim's verdict: v = { verdict =
 --- "supported" | "contradicted" | "equivalent" | "cant_tell" | "not_tested",
 --- margin (equivalent: ±margin), detectable (cant_tell: the smallest
---- detectable effect), reason (not_tested: why) }; margin and detectable
+--- detectable effect), later_step (cant_tell: it can pass only after
+--- smaller p-values of the family: stats.compare), reason (not_tested:
+--- why) }; margin and detectable
 --- are numbers in the metric's units (unit) or text.
 function words.verdict(v, unit)
   local kind = v.verdict
@@ -622,6 +646,7 @@ function words.verdict(v, unit)
   if kind == "contradicted" then return words.text("contradicted") end
   if kind == "equivalent" then return equivalent_text(v.margin, unit) end
   if kind == "cant_tell" then
+    if v.later_step then return words.text("cant_tell_later") end
     if v.detectable == math.huge then return words.text("cant_tell_undetectable") end
     if v.detectable == 0 then return words.text("cant_tell_any") end
     local detectable = words.amount(v.detectable, unit)
