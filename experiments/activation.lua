@@ -52,8 +52,10 @@ local cells, best_row = runs:versus_best "valid_acc"
 best = best_row or best
 for _, cell in ipairs(cells) do
   if cell.code == "cant_tell" then
-    ties[#ties + 1] = ("%s（差 %+.2f 个百分点，能检出的最小差别约 %.2g）"):format(names[cell.row.params.act], cell.delta or 0 / 0,
-                                                                       cell.detectable or 0 / 0)
+    local could = claims.detectable_text(cell, "个百分点")
+    ties[#ties + 1] = ("%s（差 %s 个百分点%s）"):format(names[cell.row.params.act],
+                                                    cell.delta and ("%+.2f"):format(cell.delta) or "？",
+                                                    could and "，" .. could or "")
   end
 end
 lines[#lines + 1] = #ties > 0 and ("验证集上 %s 的均值最高；验证准确率与它的差别无法判断的有：%s（所有两两比较一起做 Holm 校正）。"):format(

@@ -17,21 +17,26 @@ local setup = lab.require "lib.setup"
 
 local claims = {}
 
+--- What the seeds of an undecided comparison could have shown, in words, or
+--- nil when nothing is known (v: a verdict or a table cell, with
+--- detectable and later_step; unit: "个百分点", "" ...).
+function claims.detectable_text(v, unit)
+  if v.later_step then return "单凭这些种子过不了校正的第一步；只有族内更小的 p 值先通过之后，它才可能通过" end
+  if v.detectable == math.huge then return "这些种子检不出任何差别" end
+  if v.detectable == 0 then return "种子间无波动：任何差别都会显现" end
+  if v.detectable and v.detectable > 0 then
+    return ("这些种子能检出的最小差别约 %.2g%s"):format(v.detectable, unit ~= "" and " " .. unit or "")
+  end
+end
+
 --- The verdicts in words (v: the verdict table; unit: "个百分点", "" ...).
 claims.words = {
   supported = function() return "**支持**" end,
   contradicted = function() return "**不成立**" end,
   equivalent = function(v, unit) return ("**在 ±%g %s内等价**"):format(v.margin, unit) end,
   cant_tell = function(v, unit)
-    if v.later_step then
-      return "**无法判断**（单凭这些种子过不了校正的第一步；只有族内更小的 p 值先通过之后，它才可能通过）"
-    end
-    if v.detectable == math.huge then return "**无法判断**（这些种子检不出任何差别）" end
-    if v.detectable == 0 then return "**无法判断**（种子间无波动：任何差别都会显现）" end
-    if v.detectable and v.detectable > 0 then
-      return ("**无法判断**（这些种子能检出的最小差别约 %.2g%s）"):format(v.detectable, unit ~= "" and " " .. unit or "")
-    end
-    return "**无法判断**"
+    local could = claims.detectable_text(v, unit)
+    return could and ("**无法判断**（%s）"):format(could) or "**无法判断**"
   end,
   not_tested = function(v) return ("未检验（%s）"):format(v.reason or "没有可用的测量") end,
 }

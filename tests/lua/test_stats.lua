@@ -405,6 +405,20 @@ T.case("Welch's detectable effect is found at least 80 % of the time (simulated,
   end
 end)
 
+T.case("compare works out the exact sign-flip p only when it is read (2^n flips: tables never read it)", function()
+  local real, flips = stats.sign_flip, 0
+  stats.sign_flip = function(...) flips = flips + 1 return real(...) end
+  local ok, err = pcall(function()
+    local c = stats.compare(px, py, { paired = true })
+    T.eq(flips, 0, "not while comparing")
+    T.close(c.p_exact, 2 / 32, 1e-15, "read: the exact p")
+    T.close(c.p_exact, 2 / 32, 1e-15, "read again")
+    T.eq(flips, 1, "once, when first read")
+  end)
+  stats.sign_flip = real
+  if not ok then error(err, 0) end
+end)
+
 T.case("compare picks the test and reports the detectable effect", function()
   local c = stats.compare(px, py, { paired = true })
   T.eq(c.test, "paired t", "paired"); T.close(c.p_exact, 2 / 32, 1e-15, "exact sign-flip p beside it")
