@@ -487,20 +487,24 @@ void lnn_loader_end_pass(lua_State *L, int index)
 }
 
 /* The iterator of loader:batches(): upvalue 1 is the loader, upvalue 2 the
- * number of its pass. A loader has one position, so a pass begun inside the
- * loop (batches(), fit, evaluate or predict on the same loader) would end the
- * loop early, silently: refused at the loop's next step. */
+ * number of its pass, upvalue 3 the batches it has handed out. A loader has
+ * one position, so a pass begun inside the loop (batches(), fit, evaluate or
+ * predict on the same loader) would end the loop early, silently: refused at
+ * the loop's next step, unless the loop had had all its batches. */
 static int loader_iterate(lua_State *L)
 {
     lnn_loader *l = luaL_checkudata(L, lua_upvalueindex(1), LNN_LOADER);
     if (!l->loader)
         return luaL_error(L, "closed loader");
     /* (inside its own data.Lambda, claim's refusal below says what is wrong) */
-    if (!l->busy && (uint64_t)lua_tointeger(L, lua_upvalueindex(2)) != l->passes)
+    if (!l->busy && (uint64_t)lua_tointeger(L, lua_upvalueindex(2)) != l->passes) {
+        if (lua_tointeger(L, lua_upvalueindex(3)) >= (lua_Integer)nn_loader_batches(l->loader))
+            return 0;
         return luaL_error(L, "loader:batches(): another pass of this loader (its batches(), or fit, evaluate or "
                              "predict on it) began inside the loop over it, and a loader has one position "
                              "(a torch DataLoader's iterators are independent): give the inner pass a "
                              "DataLoader of its own");
+    }
     if (loader_dataset_closed(L, lua_upvalueindex(1)))
         return luaL_error(L, "%s", DATASET_CLOSED);
     const float *x;
@@ -515,6 +519,8 @@ static int loader_iterate(lua_State *L)
         return luaL_error(L, "%s", nn_error_message());
     if (!more)
         return 0;
+    lua_pushinteger(L, lua_tointeger(L, lua_upvalueindex(3)) + 1);
+    lua_replace(L, lua_upvalueindex(3));
     lnn_push_view(L, lua_upvalueindex(1), (float *)x, NULL, (int)batch,
                   (int)nn_loader_features(l->loader), &l->generation, &l->x_writes);
     const float *t = nn_loader_targets(l->loader);
@@ -538,7 +544,8 @@ static int loader_batches(lua_State *L)
     unclaim(l); /* busy again only while loader_iterate makes a batch */
     lua_pushvalue(L, 1);
     lua_pushinteger(L, (lua_Integer)l->passes);
-    lua_pushcclosure(L, loader_iterate, 2);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, loader_iterate, 3);
     return 1;
 }
 

@@ -405,15 +405,27 @@ T.case("Welch's detectable effect is found at least 80 % of the time (simulated,
   end
 end)
 
-T.case("compare works out the exact sign-flip p only when it is read (2^n flips: tables never read it)", function()
+T.case("a power at or below alpha needs no effect; a level of 0.2 or less gives no detectable bound", function()
+  T.eq(stats.detectable_effect(1, 5, { paired = true, alpha = 0.05, power = 0.04 }), 0, "power below alpha")
+  local c = stats.compare({ 1, 2, 3, 4, 5 }, { 1.5, 2.1, 3.9, 4.2, 5.8 }, { paired = true, level = 0.15 })
+  T.eq(c.detectable, nil, "alpha 0.85 'finds' 80 % of nothing: no bound")
+  T.truthy(c.p > 0 and c.p < 1, "the test itself")
+end)
+
+T.case("tables skip the exact sign-flip p (2^n flips a pair) that only verdicts read", function()
   local real, flips = stats.sign_flip, 0
   stats.sign_flip = function(...) flips = flips + 1 return real(...) end
   local ok, err = pcall(function()
-    local c = stats.compare(px, py, { paired = true })
-    T.eq(flips, 0, "not while comparing")
-    T.close(c.p_exact, 2 / 32, 1e-15, "read: the exact p")
-    T.close(c.p_exact, 2 / 32, 1e-15, "read again")
-    T.eq(flips, 1, "once, when first read")
+    stats.versus_best({ px, py, { 0.5, 0.6, 0.7, 0.8, 0.9 } }, { paired = true })
+    T.eq(flips, 0, "versus_best works none out")
+    T.eq(stats.compare(px, py, { paired = true, exact = false }).p_exact, nil, "exact = false: none")
+    local xs, ys = { table.unpack(px) }, { table.unpack(py) }
+    local c = stats.compare(xs, ys, { paired = true })
+    for i = 1, #xs do xs[i], ys[i] = 0, 0 end -- the caller's arrays, refilled
+    T.close(c.p_exact, 2 / 32, 1e-15, "by default: the exact p of the values compared")
+    local keys = {}
+    for k in pairs(c) do keys[k] = true end
+    T.truthy(keys.p_exact, "a field like any other (pairs, copies, serialization see it)")
   end)
   stats.sign_flip = real
   if not ok then error(err, 0) end

@@ -765,6 +765,13 @@ T.case("a pass begun inside a loop over the same loader stops the loop with an e
     T.truthy(not ok, "the outer loop does not end early and quietly (it took " .. steps .. " batches)")
     T.contains(tostring(err), "another pass of this loader", "says why")
   end
+  -- a pass begun during the loop's last batch leaves nothing undone: the loop ends as usual
+  local steps = 0
+  for _ in loader:batches() do
+    steps = steps + 1
+    if steps == 5 then lab.evaluate(model, loader) end
+  end
+  T.eq(steps, 5, "evaluated on its own loader during the last batch")
   -- a loop left with break, then a new one: every batch
   for _ in loader:batches() do break end
   local n = 0

@@ -382,7 +382,7 @@ local function class_verdicts(columns, C)
       local a, b = columns[order[1]], columns[order[2]]
       local xs, ys = a.per_class[k], b.per_class[k]
       local paired = #xs == #ys and a.seed_list == b.seed_list
-      local test = stats.compare(xs, ys, { paired = paired })
+      local test = stats.compare(xs, ys, { paired = paired, exact = false })
       out[k] = { best = a.label, other = b.label, test = test }
       if test then tests[#tests + 1] = k end
     end

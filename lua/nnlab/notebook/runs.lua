@@ -644,7 +644,7 @@ function runs.versus_best(self, metric, level, wanted)
   local tests, ps, with_best = {}, {}, {}
   local function test(i, j)
     local xs, ys, paired = pair_values(seeds_of(i), seeds_of(j))
-    local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level,
+    local c, why = stats.compare(xs, ys, { paired = paired, skewed = info.skewed, level = level, exact = false,
                                            family = math.max(1, family), correction = correction })
     c = c or { reason = why }
     tests[#tests + 1] = { i = i, j = j, c = c }

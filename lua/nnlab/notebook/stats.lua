@@ -707,6 +707,8 @@ local function ncp_for_power(df, alpha, power)
   local key = df .. "|" .. alpha .. "|" .. power
   local hit = ncp_cache[key]
   if hit then return hit end
+  -- a test at alpha rejects with probability alpha at ncp 0 already
+  if power <= alpha then return 0 end
   local function gap(ncp) return stats.noncentral_t_power(ncp, df, alpha) - power end
   local start = math.max(0, stats.t_one_sided_quantile(1 - alpha / 2, df) + stats.t_one_sided_quantile(power, df))
   local lo, hi, g_lo, g_hi = start, start, gap(start), gap(start)
@@ -715,7 +717,7 @@ local function ncp_for_power(df, alpha, power)
     hi = hi * 1.25 + 0.1
     g_hi = gap(hi)
   end
-  while g_lo >= 0 and lo > 0 do -- or beyond it (many df): down
+  while g_lo >= 0 and lo > 1e-300 do -- or beyond it (many df): down (power > alpha: it ends)
     hi, g_hi = lo, g_lo
     lo = lo * 0.9
     g_lo = gap(lo)
@@ -810,11 +812,14 @@ end
 -- the time whatever they are. Else 0 (any difference shows) when there is
 -- no spread, whose test is exact; nil for NaN data; else
 -- stats.detectable_effect (Welch's from the two sides' sds when unpaired).
+local DETECT_POWER = 0.8
 local function detectable_at(c, alpha, last)
   if c.p_min and not (c.p_min < last) then return math.huge end
   if c.p_min and not (c.p_min < alpha) then return nil, true end
   if c.sd == 0 then return 0 end
   if c.sd ~= c.sd then return nil end -- NaN data: no noise to speak of
+  -- a test at alpha >= 0.8 "finds" 80 % with no effect at all: no bound to give
+  if alpha >= DETECT_POWER then return nil end
   if c.paired then return stats.detectable_effect(c.sd, c.n, { paired = true, alpha = alpha }) end
   return stats.detectable_effect(c.sd_x, c.nx, { n_other = c.ny, sd_other = c.sd_y, alpha = alpha })
 end
@@ -840,12 +845,12 @@ function stats.settle_later_steps(cs, n, alpha)
 end
 
 --- stats.compare(xs, ys [, { paired = false, skewed = false, level = 0.95,
---- family = 1, correction = "holm" }]) -> { differs, p, delta = mean(xs) -
+--- family = 1, correction = "holm", exact = true }]) -> { differs, p, delta = mean(xs) -
 --- mean(ys), ci, test, detectable, later_step, n, level, ... }, or nil and
 --- a reason (fewer than two seeds a side):
 ---   paired (xs[i], ys[i] share seed i)  -> "paired t" (stats.paired_t), with
----       p_exact, the exact sign-flip p (stats.sign_flip), beside it (worked
----       out when first read);
+---       p_exact, the exact sign-flip p (stats.sign_flip), beside it (not
+---       with exact = false: 2^n sign flips, which tables of many pairs skip);
 ---   unpaired -> "Welch t" (stats.welch; when both sides are exactly
 ---       constant p is the exact permutation p of the two labels, never 0);
 ---   skewed = true -> rank tests on the values: "Wilcoxon signed-rank"
@@ -900,15 +905,11 @@ function stats.compare(xs, ys, options)
       out = { p = w.p, p_min = w.p_min, statistic = w.statistic, delta = stats.mean(d), test = "Wilcoxon signed-rank",
               zeros = w.zeros, exact = true }
     else
-      -- p_exact is worked out when read: its 2^n flips (n <= 20; 200 000
-      -- draws above) took 0.2 s a pair at 20 seeds, and tables and the looks
-      -- of seeds on demand, which compare thousands of pairs, never read it
-      out = setmetatable(stats.paired_t(xs, ys, level), { __index = function(t, key)
-        if key ~= "p_exact" then return nil end
-        local p = stats.sign_flip(xs, ys).p
-        rawset(t, "p_exact", p)
-        return p
-      end })
+      out = stats.paired_t(xs, ys, level)
+      -- its 2^n flips (n <= 20; 200 000 draws above) took 0.2 s a pair at 20
+      -- seeds: tables and the looks of seeds on demand, which compare
+      -- thousands of pairs and never read it, pass exact = false
+      if options.exact ~= false then out.p_exact = stats.sign_flip(xs, ys).p end
       out.test = "paired t"
     end
     out.n, out.sd = #d, sd
@@ -976,6 +977,7 @@ function stats.versus_best(groups, options)
   for i = 1, k do
     for j = i + 1, k do
       local c = stats.compare(groups[i], groups[j], { paired = options.paired, skewed = options.skewed, level = level,
+                                                      exact = false,
                                                       family = family })
       pairs_list[#pairs_list + 1] = { i = i, j = j, c = c }
       ps[#pairs_list] = c and c.p or nil

@@ -146,7 +146,9 @@ words.catalogues.en = {
                   "sides' spreads are alike; for a rank test, the t test's, an indication); " ..
                   "\"can show no difference\": the test's smallest possible p is not " ..
                   "below the correction's laxest bar (1 − level for Holm, whose last step it is; 1 − level " ..
-                  "divided by the number of pairs for Bonferroni); \"only after smaller p-values\": it is below " ..
+                  "divided by the number of pairs for Bonferroni), or no pair of the table can pass the first " ..
+                  "bar even at the smallest p its test can give, so no step is ever reached; " ..
+                  "\"only after smaller p-values\": it is below " ..
                   "1 − level but not below the first bar, so these seeds alone cannot pass the correction's first " ..
                   "step, and a difference can pass only after smaller p-values of the other pairs have. " ..
                   "\"differs\": the seeds show a difference; \"can't tell\": these seeds could not show one, " ..
@@ -394,7 +396,8 @@ words.catalogues.zh = {
                   "按 1 − 显著性水平 除以配对数：p 低于这个界限时，无论其余配对如何都能通过 Holm 校正；" ..
                   "Welch t 检验按它最少可能的自由度计算，所以两边波动相近时把握高于 80 %%；秩检验给的是 t 检验的值，仅供参考）；" ..
                   "“检不出任何差别”：检验可能给出的最小 p 也不低于校正最宽的界限（Holm 为 1 − 显著性水平，即它最后一步的界限；" ..
-                  "Bonferroni 为 1 − 显著性水平 除以配对数）；“须待更小的 p 值”：这个最小 p 低于 1 − 显著性水平，" ..
+                  "Bonferroni 为 1 − 显著性水平 除以配对数），或者表里没有一对能在各自最小的 p 上通过第一步的界限，" ..
+                  "校正根本走不到后面的步骤；“须待更小的 p 值”：这个最小 p 低于 1 − 显著性水平，" ..
                   "但不低于第一步的界限，所以单凭这些种子过不了校正的第一步，只有其余配对更小的 p 值先通过之后，差别才可能通过。" ..
                   "“有差别”：这些种子显示出差别；“无法判断”：这些种子没能显示出差别，并不等于没有差别。" ..
                   "发散的种子（损失为 `NaN`/`Inf` 或超过输出全为零时损失的 10 倍）不计入均值。_",
