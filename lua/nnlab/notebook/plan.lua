@@ -62,7 +62,8 @@ function plan.made_up_result(pass, job, spec)
   local function loss() return 3 * (1 - draw()) end
   local lr = type(job.p.lr) == "number" and job.p.lr or 0.01
   local history = {}
-  for epoch = 1, job.epochs do
+  local epochs = job.epochs or 1 -- (nil: a run function's own count; one made-up epoch)
+  for epoch = 1, epochs do
     history[epoch] = {
       epoch = epoch, train_loss = loss(), train_acc = acc(), test_loss = loss(), test_acc = acc(),
       seconds = draw(), eval_seconds = draw(), lr = lr, diverged = false,
@@ -71,7 +72,7 @@ function plan.made_up_result(pass, job, spec)
       train_eval_acc = job.p.eval_train == true and acc() or nil,
     }
   end
-  return { history = history, diverged = false, seconds = job.epochs * draw() }
+  return { history = history, diverged = false, seconds = epochs * draw() }
 end
 
 --- plan.record(pass, spec, sweep_name, job): a job lab.sweep planned. Pass
@@ -174,13 +175,12 @@ function plan.passes(opts, numbers, load)
       if type(e) ~= "string" then e = tostring(e) end
       return errors.traceback(e)
     end, chunk)
-    local finishing = ok
-    if ok then ok, msg = pcall(notebook.finish) end
-    if not ok and finishing then
+    if ok then
+      ok, msg = pcall(notebook.finish)
       -- the whole file ran and its end failed (a --set key nothing declared):
       -- the run's own error, unless the made-up results of another pass let
       -- it finish (a key a result-chosen sweep varies)
-      pass.finish_error = tostring(msg)
+      if not ok then pass.finish_error = tostring(msg) end
     end
     if not ok then
       if require("nnlab.core").proc.caught_signal() then return nil, tostring(msg) end
@@ -192,9 +192,11 @@ function plan.passes(opts, numbers, load)
     -- next pass starts from a heap without it, not on top of it
     collectgarbage("collect")
   end
-  local finish_error = passes[numbers[1]].finish_error
-  for _, number in ipairs(numbers) do finish_error = finish_error and passes[number].finish_error end
-  if finish_error then return nil, passes[numbers[1]].finish_error end
+  local every_pass_failed_at_its_end = true
+  for _, number in ipairs(numbers) do
+    every_pass_failed_at_its_end = every_pass_failed_at_its_end and passes[number].finish_error ~= nil
+  end
+  if every_pass_failed_at_its_end then return nil, passes[numbers[1]].finish_error end
   -- the training steps that follow (a shard's) must not meet planning's stop
   require("nnlab.train").before_training("plan", function() end)
   return passes

@@ -45,26 +45,26 @@ function progress:write(text)
   self.out:flush()
 end
 
+-- A running job's live line: its bar, epochs and ETA; or, when a run
+-- function leaves its epochs to itself, the epoch it has reached.
+local function live_line(e, now)
+  if not e.epochs then return ("  %-24s training, epoch %d"):format(e.label, e.epoch) end
+  local filled = math.floor(BAR_WIDTH * e.epoch / e.epochs + 0.5)
+  local line = ("  %-24s |%s%s| %d/%d epochs"):format(e.label, ("█"):rep(filled), ("░"):rep(BAR_WIDTH - filled),
+                                                   e.epoch, e.epochs)
+  if e.acc then line = line .. ("  acc %.2f %%"):format(e.acc) end
+  if e.epoch > 0 then
+    local per_epoch = (now - e.started) / e.epoch
+    line = line .. ("  ETA %s"):format(seconds_text(per_epoch * (e.epochs - e.epoch)))
+  end
+  return line
+end
+
 -- The live block, one line per running job in start order.
 function progress:live_lines()
   local now = proc.clock()
   local lines = { ("  [%d/%d done]"):format(self.done, self.total) }
-  for _, e in ipairs(self.live) do
-    if not e.epochs then -- a run function that leaves its epochs unsaid
-      lines[#lines + 1] = ("  %-24s training, epoch %d"):format(e.label, e.epoch)
-      goto next_job
-    end
-    local filled = math.floor(BAR_WIDTH * e.epoch / e.epochs + 0.5)
-    local line = ("  %-24s |%s%s| %d/%d epochs"):format(e.label, ("█"):rep(filled), ("░"):rep(BAR_WIDTH - filled),
-                                                     e.epoch, e.epochs)
-    if e.acc then line = line .. ("  acc %.2f %%"):format(e.acc) end
-    if e.epoch > 0 then
-      local per_epoch = (now - e.started) / e.epoch
-      line = line .. ("  ETA %s"):format(seconds_text(per_epoch * (e.epochs - e.epoch)))
-    end
-    lines[#lines + 1] = line
-    ::next_job::
-  end
+  for _, e in ipairs(self.live) do lines[#lines + 1] = live_line(e, now) end
   return lines
 end
 
@@ -100,16 +100,15 @@ function progress:begin(title, total, to_train, parallel)
   self:write(text)
 end
 
---- A job (with .label and .epochs, unless .epochs_unknown) starts training.
+--- A job (with .label, and .epochs unless a run function leaves them to itself) starts training.
 function progress:started(job)
   if self.mode == "quiet" then return end
-  local epochs = not job.epochs_unknown and job.epochs or nil
   if self.mode == "plain" then
-    if not epochs then return self:write(("  %s: training\n"):format(progress.shown(job.label))) end
-    return self:write(("  %s: training %d epoch%s\n"):format(progress.shown(job.label), epochs,
-                                                              epochs == 1 and "" or "s"))
+    if not job.epochs then return self:write(("  %s: training\n"):format(progress.shown(job.label))) end
+    return self:write(("  %s: training %d epoch%s\n"):format(progress.shown(job.label), job.epochs,
+                                                              job.epochs == 1 and "" or "s"))
   end
-  self.live[#self.live + 1] = { job = job, label = progress.shown(job.label), epoch = 0, epochs = epochs,
+  self.live[#self.live + 1] = { job = job, label = progress.shown(job.label), epoch = 0, epochs = job.epochs,
                                 started = proc.clock() }
   self:redraw()
 end

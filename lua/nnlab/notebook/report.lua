@@ -895,6 +895,28 @@ local csv_field = escape.csv_field
 local ROW_METRICS = { "train_loss", "train_acc", "test_loss", "test_acc", "lr" }
 local OPTIONAL_ROW_METRICS = { "train_eval_loss", "train_eval_acc", "valid_loss", "valid_acc" }
 
+-- The optional row metrics (train_eval_*: eval_train = true; valid_*:
+-- valid = ...) that any row of the sweeps has a value of, as a set: a seed
+-- may diverge before its first evaluation, a run function may measure one
+-- and not the other, or only from some epoch on. The search ends once each
+-- is found.
+local function measured_row_metrics(sweeps)
+  local measured, missing = {}, #OPTIONAL_ROW_METRICS
+  for _, r in ipairs(sweeps) do
+    for _, v in ipairs(r.variations) do
+      for _, s in ipairs(v.seeds) do
+        for _, h in ipairs(s.history) do
+          for _, m in ipairs(OPTIONAL_ROW_METRICS) do
+            if not measured[m] and h[m] ~= nil then measured[m], missing = true, missing - 1 end
+          end
+          if missing == 0 then return measured end
+        end
+      end
+    end
+  end
+  return measured
+end
+
 -- One row per sweep × variation × seed × epoch: CSV (only what the seeds
 -- decide, so reruns give identical files) and JSON (with timings). Returns
 -- the two files as writers (function(write), files.write_atomic), which
@@ -902,25 +924,7 @@ local OPTIONAL_ROW_METRICS = { "train_eval_loss", "train_eval_acc", "valid_loss"
 -- once, as tables or as text.
 local function results(record)
   local keys = union(record.sweeps, "keys")
-  -- each of the train_eval_* columns (eval_train = true) and valid_*
-  -- columns (valid = ...) when any row has a value of it: a seed may
-  -- diverge before its first evaluation, a run function may measure one
-  -- and not the other, or only from some epoch on
-  local measured, missing = {}, #OPTIONAL_ROW_METRICS
-  for _, r in ipairs(record.sweeps) do
-    for _, v in ipairs(r.variations) do
-      for _, s in ipairs(v.seeds) do
-        for _, h in ipairs(s.history) do
-          for _, m in ipairs(OPTIONAL_ROW_METRICS) do
-            if not measured[m] and h[m] ~= nil then measured[m], missing = true, missing - 1 end
-          end
-          if missing == 0 then break end
-        end
-        if missing == 0 then break end
-      end
-      if missing == 0 then break end
-    end
-  end
+  local measured = measured_row_metrics(record.sweeps)
   local row_metrics = table.move(ROW_METRICS, 1, #ROW_METRICS, 1, {})
   for _, m in ipairs(OPTIONAL_ROW_METRICS) do
     if measured[m] then row_metrics[#row_metrics + 1] = m end

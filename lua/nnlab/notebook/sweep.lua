@@ -942,16 +942,16 @@ local function model_saver(spec, path, kept)
   end
 end
 
--- Trains one job of a sweep with its own run function (in a worker): run(p,
--- ctx) returns the history, checked like a cached result, and stored. When
--- run saved a model (ctx.save), its test-set predictions and weights are
--- kept for the pictures as a built-in run's are; the entry then records
--- the saved model's own test accuracy when it is not the history's last.
 -- What a data read inside a run function says: its key would miss the file.
 local READ_IN_RUN = "lab.sweep: run(p, ctx) reads the data file %s itself, and the run's cache key holds the "
   .. "function's code, not the file's contents, so an edited file would not retrain it: read the data before "
   .. "lab.sweep (a dataset the function uses is keyed by its contents) or give it as train, test or valid"
 
+-- Trains one job of a sweep with its own run function (in a worker): run(p,
+-- ctx) returns the history, checked like a cached result, and stored. When
+-- run saved a model (ctx.save), its test-set predictions and weights are
+-- kept for the pictures as a built-in run's are; the entry then records
+-- the saved model's own test accuracy when it is not the history's last.
 local function run_custom_job(spec, job, send, store, scratch)
   local p = {}
   for k, v in pairs(job.p) do p[k] = v end
@@ -1232,10 +1232,8 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       if result then
         jobs[#jobs + 1] = seed_record(seed, result, true, entry_path)
       else
-        -- (a run function's sweep may leave epochs to the function: then it is 1
-        -- for the plan's made-up results, and progress lines name no count)
-        local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs or 1,
-                      epochs_unknown = p.epochs == nil or nil,
+        -- (epochs is nil when a run function's sweep leaves them to the function)
+        local job = { index = #jobs + 1, variation = v, seed = seed, p = p, epochs = p.epochs,
                       label = ("%s seed %d"):format(v.label, seed), key = key, cost = cost }
         if context.planning then -- a plan keeps the key as its text (plan.key reads it back), not its tables
           job.key_text = text or serialize.encode(key)
