@@ -139,27 +139,28 @@ T.case("the transform is part of the cache key: another noise level retrains onl
   T.truthy(not out:find("aug=none seed 1: training", 1, true), "the plain variation comes from the cache")
 end)
 
-T.case("a model whose input width does not fit the data is refused at the sweep's line, before training", function()
+-- Runs with --set case=CASE: exit status 1, a first line at the CSV sweep's
+-- line that contains message (what: the check's name), and no cache entry.
+local function refused_at_sweep(case, message, what)
   local before = cache_entries()
-  local out, status = run { "--set", "case=mismatch", "--quiet" }
+  local out, status = run { "--set", "case=" .. case, "--quiet" }
   T.eq(status, 1, "status\n" .. out)
   local first = out:match("^[^\n]*")
   T.contains(first, ("nnlab: %s:%d: "):format(notebook, sweep_line), "at the sweep's line")
-  T.contains(first, "lab.sweep: the model of hidden=4 takes 5 input features, but the train data has 3 per sample "
-             .. "(3 features)", "names both sizes")
-  out = run { "--set", "case=mismatch" }
+  T.contains(first, message, what)
+  out = run { "--set", "case=" .. case }
   T.truthy(not out:find("own: csv:", 1, true), "the CSV sweep planned nothing\n" .. out)
   T.eq(cache_entries(), before, "nothing trained")
+end
+
+T.case("a model whose input width does not fit the data is refused at the sweep's line, before training", function()
+  refused_at_sweep("mismatch", "lab.sweep: the model of hidden=4 takes 5 input features, but the train data has 3 "
+                   .. "per sample (3 features)", "names both sizes")
 end)
 
 T.case("a test set that numbers its classes in another order is refused at the sweep's line", function()
-  local before = cache_entries()
-  local out, status = run { "--set", "case=swapped", "--quiet" }
-  T.eq(status, 1, "status\n" .. out)
-  local first = out:match("^[^\n]*")
-  T.contains(first, ("nnlab: %s:%d: "):format(notebook, sweep_line), "at the sweep's line")
-  T.contains(first, "lab.sweep: class 0 is 'no' in the train data but 'yes' in the test data", "names the class")
-  T.eq(cache_entries(), before, "nothing trained")
+  refused_at_sweep("swapped", "lab.sweep: class 0 is 'no' in the train data but 'yes' in the test data",
+                   "names the class")
 end)
 
 T.done()
