@@ -44,13 +44,14 @@ for _, row in ipairs(summary) do largest_std = math.max(largest_std, row.std or 
 -- the verdict of the claim family below (Holm-corrected with the others)
 local list = claims.finish(claims.hidden { hidden = runs })
 local v = list[1].result
+local could = claims.detectable_text(v, "个百分点")
 local what = v.verdict == "equivalent"
     and ("h = 256 与 h = 64 相差 %+.2f 个百分点，等价检验表明差别在 ±%g 个百分点之内：按本文的界限（\"有限\" = 小于 %g 个百分点），笔记的结论得到支持。"):format(v.delta, margin, margin)
   or v.verdict == "contradicted"
     and ("h = 256 与 h = 64 相差 %+.2f 个百分点，超出 ±%g 个百分点的界限：\"提升有限\"在这里不成立。"):format(v.delta, margin)
   or ("h = 256 与 h = 64 相差 %s 个百分点，这些种子既不能说明差别在 ±%g 个百分点之内，也不能说明超出：无法判断%s。"):format(
       v.delta and ("%+.2f"):format(v.delta) or "？", margin,
-      claims.detectable_text(v, "个百分点") and ("（%s）"):format(claims.detectable_text(v, "个百分点")) or "")
+      could and ("（%s）"):format(could) or "")
 lines[#lines + 1] = what .. ("笔记里三个数字最多相差 0.25 个百分点，%s"):format(largest_std > 0.25
   and ("比这里种子之间的标准差（最大 %.2f 个百分点）还小：单次运行排不出名次。"):format(largest_std)
   or ("这里种子之间的标准差最大 %.2f 个百分点，比它还小。"):format(largest_std))
