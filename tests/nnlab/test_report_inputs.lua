@@ -320,4 +320,48 @@ lab.table(runs)
   T.eq(T.read(out .. "/plain"), "precious\n", "the file is kept")
 end)
 
+-- Two experiment files of one name in different folders would write one
+-- report, each run replacing the other's: the second is refused before it
+-- trains, with the first's report kept. The owner is read from the first
+-- line of results.json, escapes and all (a folder named with a quote and a
+-- backslash); once that file is gone (moved, renamed), its report is
+-- replaced as before.
+T.case("a report of another experiment file of the same name is refused, and kept", function()
+  local folder = T.tmpdir("report_inputs_twins")
+  local data = require("fixtures.bad.inputs").write_dataset(folder .. "/data")
+  local out = folder .. "/reports"
+  local text = ([[
+local lab = require "nnlab"
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { vary = { hidden = { HIDDEN } }, seeds = 1, epochs = 1, batch_size = 10, train = train,
+  test = test, model = function(p) return lab.nn.Sequential { lab.nn.Linear(16, p.hidden), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+lab.table(runs)
+]]):format(data, data)
+  local first_dir, second_dir = folder .. '/a "q\\', folder .. "/b"
+  os.execute("mkdir -p " .. T.quote(first_dir) .. " " .. T.quote(second_dir))
+  local first = T.marked_script(first_dir, "twin", (text:gsub("HIDDEN", "4")))
+  local second = T.marked_script(second_dir, "twin", (text:gsub("HIDDEN", "5")))
+  local function run(path)
+    return T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = folder .. "/cache" })
+  end
+  local got, status = run(first)
+  T.eq(status, 0, "the first file's report\n" .. got)
+  local kept_md, kept_json = T.read(out .. "/twin.md"), T.read(out .. "/twin/results.json")
+  got, status = run(second)
+  T.eq(status, 1, "exit status\n" .. got)
+  T.eq(got, ("nnlab: %s/twin is the report of %s, not of %s: two experiment files of one name would overwrite "
+             .. "each other's report; give this one --out another folder, or remove %s/twin and %s/twin.md\n")
+            :format(out, first, second, out, out), "one line, naming both files")
+  T.eq(T.read(out .. "/twin.md"), kept_md, "the first file's report is kept")
+  T.eq(T.read(out .. "/twin/results.json"), kept_json, "and its results")
+  got, status = run(first)
+  T.eq(status, 0, "the owner itself replaces its report\n" .. got)
+  os.rename(first, first_dir .. "/moved.lua")
+  got, status = run(second)
+  T.eq(status, 0, "a report whose file is gone is replaced\n" .. got)
+  T.contains(T.read(out .. "/twin/results.json"), '{"experiment": "' .. second .. '"', "now the second's")
+end)
+
 T.done()

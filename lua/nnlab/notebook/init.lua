@@ -237,9 +237,11 @@ local function current()
   if not state then notebook.begin() end
   if state.unnamed then raise(state.unnamed) end
   -- a file or a link where the report folder goes: refused before anything
-  -- trains (and again, under the lock, before anything is removed)
+  -- trains (and again, under the lock, before anything is removed); so is
+  -- the report of another experiment file of the same name
   if not state.used and not state.planning and not state.describe and state.command_line.script then
     local refused = staging.refusal(state.out_dir, state.name)
+                    or staging.owner_refusal(state.out_dir, state.name, state.script)
     if refused then errors.command_error(refused) end -- --out's fault, not the line's
   end
   state.used = true

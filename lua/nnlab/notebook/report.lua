@@ -996,6 +996,8 @@ local function results(record)
     sweeps[#sweeps + 1] = { name = r.name, keys = r.keys, seeds = r.seeds, epochs = r.epochs,
                             trained = r.counts.trained, cached = r.counts.cached }
   end
+  -- "experiment" sorts first, so it opens the file's first line, where
+  -- staging.owner_refusal reads which file owns the report
   local doc = { experiment = record.script, title = record.title, generated = os.date("!%Y-%m-%dT%H:%M:%SZ"),
                 nnlab = { engine = core.engine_version(), simd = core.simd(), lua = _VERSION },
                 parameters = params, sweeps = sweeps, rows = rows }

@@ -110,6 +110,51 @@ function staging.refusal(out_dir, name)
            :format(path, info.type == "file" and "a file" or "not a folder")
 end
 
+-- The experiment file a report's results.json names (its first line's
+-- "experiment" string, as json.lua wrote it), or nil.
+local function report_owner(out_dir, name)
+  local f = io.open(("%s/%s/results.json"):format(out_dir, name), "rb")
+  if not f then return nil end
+  local line = f:read("l")
+  f:close()
+  local at = line and select(2, line:find('^{"experiment": "'))
+  if not at then return nil end
+  local out, i = {}, at + 1
+  local simple = { b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
+  while i <= #line do
+    local c = line:sub(i, i)
+    if c == '"' then return table.concat(out) end
+    if c == "\\" then
+      local e = line:sub(i + 1, i + 1)
+      if e == "u" then
+        local code = tonumber(line:sub(i + 2, i + 5), 16)
+        if not code then return nil end
+        out[#out + 1], i = utf8.char(code), i + 6
+      else
+        out[#out + 1], i = simple[e] or e, i + 2
+      end
+    else
+      out[#out + 1], i = c, i + 1
+    end
+  end
+  return nil
+end
+
+--- staging.owner_refusal(out_dir, name, script) -> nil, or why OUT/NAME is
+--- not this experiment's to replace, in one line: its results.json names
+--- another experiment file that still exists (two files of one name in
+--- different folders would overwrite each other's report). A report whose
+--- file is gone (renamed, moved) is replaced as before.
+function staging.owner_refusal(out_dir, name, script)
+  local owner = report_owner(out_dir, name)
+  if not owner or owner == script then return nil end
+  local theirs, ours = proc.realpath(owner), proc.realpath(script)
+  if not theirs or not ours or theirs == ours then return nil end
+  return ("%s/%s is the report of %s, not of %s: two experiment files of one name would overwrite each "
+          .. "other's report; give this one --out another folder, or remove %s/%s and %s/%s.md")
+         :format(out_dir, name, owner, script, out_dir, name, out_dir, name)
+end
+
 --- staging.begin(out_dir, name) -> a stage: refuses an OUT/NAME that is not
 --- a folder (staging.refusal), finishes a commit that a killed process left,
 --- removes what an abandoned render left (raising when it cannot: it would
