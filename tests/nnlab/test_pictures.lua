@@ -552,4 +552,36 @@ CALL
   end
 end)
 
+-- Each mistake's caption "true → predicted" fits its 170-pixel tile: long
+-- class names are cut with "…" there, and kept whole in the CSV.
+T.case("long class names are cut to fit a mistake's tile, and kept whole in the CSV", function()
+  local pictures = require "nnlab.notebook.pictures"
+  T.eq(pictures.mistake_label("ring", "diagonal"), "ring → diagonal", "short names stay whole")
+  T.eq(pictures.mistake_label("横杠", "Ring Drawn Around The Middle"), "横杠 → Ring Drawn Arou…",
+       "the longer is cut, the shorter kept")
+  local long = dir .. "/long_names.lua"
+  T.write(long, HEAD:gsub('"diagonal", "ring"', '"diagonal from corner to corner", "Ring Drawn Around The Middle"') .. [[
+local runs = lab.sweep { vary = { hidden = { 2 } }, seeds = 1, epochs = 1, batch_size = 20, train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(64, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.01 }) end,
+}
+lab.mistakes(runs, { n = 24 })
+]])
+  local text, status = run(nil, long)
+  T.eq(status, 0, text)
+  local rows = csv_rows(out .. "/long_names/pic1-mistakes.csv")
+  local gp = T.read(out .. "/long_names/pic1-mistakes.gp")
+  local cut = 0
+  for i = 2, #rows do
+    local line = gp:match(("set label %d '([^']*)'"):format(2 * (i - 1) - 1))
+    T.truthy(line, "caption " .. (i - 1) .. " in\n" .. gp)
+    T.truthy(pictures.caption_width(line) <= 160, "fits its tile: " .. line)
+    if line ~= rows[i][4] .. " → " .. rows[i][6] then
+      cut = cut + 1
+      T.truthy(#rows[i][4] + #rows[i][6] > 30 and line:find("…", 1, true), "cut with an ellipsis: " .. line)
+    end
+  end
+  T.truthy(cut > 0, "some caption names a long class:\n" .. gp)
+end)
+
 T.done()

@@ -741,6 +741,56 @@ local function mistakes_over_seeds(with, labels)
   return list, confident
 end
 
+--- pictures.caption_width(text) -> about how many PNG pixels text takes in
+--- a mistakes caption (WenQuanYi Zen Hei at 9 points, pngcairo), from
+--- above: measured, a capital W 10, lower case 5.7, digits 7, a CJK
+--- character 12; here 9 a capital, 6 other ASCII, 12 anything else.
+function pictures.caption_width(text)
+  local w = 0
+  for _, c in utf8.codes(escape.utf8(text)) do
+    w = w + (c >= 0x80 and 12 or (c >= 65 and c <= 90) and 9 or 6)
+  end
+  return w
+end
+
+-- The room a caption line has in its 170-pixel tile.
+local CAPTION_ROOM = 160
+
+-- text cut to at most `room` pixels (caption_width), ending in "…" when cut
+-- (without the spaces before it).
+local function cut_to(text, room)
+  text = escape.utf8(text)
+  if pictures.caption_width(text) <= room then return text end
+  local out, w = {}, pictures.caption_width("…")
+  for _, c in utf8.codes(text) do
+    local ch = utf8.char(c)
+    w = w + pictures.caption_width(ch)
+    if w > room then break end
+    out[#out + 1] = ch
+  end
+  return (table.concat(out):gsub("%s+$", "")) .. "…"
+end
+
+--- pictures.mistake_label(true_name, predicted_name) -> the caption's first
+--- line, "true → predicted", within its tile: names too long to share the
+--- room are cut with "…", the longer first, neither below half the room
+--- unless it needs less (the CSV and the sentence keep them whole).
+function pictures.mistake_label(true_name, predicted_name)
+  local room = CAPTION_ROOM - pictures.caption_width(W("pic_mistake_label", "", ""))
+  local a, b = pictures.caption_width(true_name), pictures.caption_width(predicted_name)
+  if a + b > room then
+    local half = room // 2
+    if a <= half then
+      predicted_name = cut_to(predicted_name, room - a)
+    elseif b <= half then
+      true_name = cut_to(true_name, room - b)
+    else
+      true_name, predicted_name = cut_to(true_name, half), cut_to(predicted_name, room - half)
+    end
+  end
+  return W("pic_mistake_label", true_name, predicted_name)
+end
+
 local function render_mistakes(block, ctx)
   local r, n, v = block.runs, block.options.n, block.variation
   local with, old = seeds_with_pictures(v)
@@ -787,7 +837,7 @@ local function render_mistakes(block, ctx)
     local x = col * (info.cols + 1) + (info.cols - 1) / 2
     local y = row * (info.rows + caption + 1) + info.rows + caption / 2
     -- two lines in the band: the classes, then the confidence and the seeds
-    local texts = { W("pic_mistake_label", names[labels[i] + 1], names[m.pred + 1]),
+    local texts = { pictures.mistake_label(names[labels[i] + 1], names[m.pred + 1]),
                     W("pic_mistake_seeds", 100 * m.conf, m.wrong, #with) }
     for k, text in ipairs(texts) do
       lines[#lines + 1] = ("set label %d %s at %s,%s center front font %s"):format(
