@@ -39,7 +39,7 @@ T.case("a link to /dev/zero, a FIFO and an empty folder in the cache are deleted
   T.eq(status, 0, "run over special entries\n" .. out)
   H.expect_counts(out, 4, 3, "special entries are retrained")
   for i, kind in ipairs { "a character device", "a FIFO", "a directory" } do
-    T.contains(out, ("nnlab: warning: damaged cache entry %s (%s, not a regular file); deleted, the run is trained again")
+    T.contains(out, ("nnlab: warning: damaged cache entry %s (%s, not a regular file); deleted, the run needs training again")
                :format(entry(i), kind), "the warning says what entry " .. i .. " was")
   end
   T.eq(T.run("find " .. T.quote(cache) .. " -type f -name '*.lua' | wc -l"):match("%d+"), "4",

@@ -85,7 +85,7 @@ function cache:locate(key)
 end
 
 local function warn(path, why)
-  io.stderr:write(("nnlab: warning: damaged cache entry %s (%s); deleted, the run is trained again\n")
+  io.stderr:write(("nnlab: warning: damaged cache entry %s (%s); deleted, the run needs training again\n")
                   :format(path, why))
 end
 
