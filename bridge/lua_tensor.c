@@ -14,9 +14,11 @@
 #include "nnlab_bridge.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_hash.h"
 #include "nn_mem.h"
 
 lnn_tensor *lnn_check_tensor(lua_State *L, int index)
@@ -339,6 +341,31 @@ static int tensor_state(lua_State *L)
         lua_pushliteral(L, "closed");
     else
         lua_pushliteral(L, "fresh");
+    return 1;
+}
+
+/* core.tensor_checksum(t) -> 16 hex digits: FNV-1a (nn_hash.h) over its
+ * dimensions, its kind (float or integer) and its elements' bits, in order:
+ * what a cache key holds of a tensor a run function closes over
+ * (sweep.code_fingerprint). t must be fresh. */
+static int tensor_checksum(lua_State *L)
+{
+    lnn_tensor *t = lnn_check_tensor(L, 1);
+    lnn_check_fresh(L, t, 1);
+    uint64_t h = nn_hash_word(NN_FNV_OFFSET, (uint64_t)t->ndim | (uint64_t)(t->labels != NULL) << 8);
+    h = nn_hash_word(h, (uint64_t)(uint32_t)t->rows | (uint64_t)(uint32_t)t->cols << 32);
+    size_t n = (size_t)t->rows * (size_t)t->cols;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        if (t->f)
+            memcpy(&bits, t->f + i, sizeof bits);
+        else
+            memcpy(&bits, t->labels + i, sizeof bits);
+        h = nn_hash_word(h, bits);
+    }
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    lua_pushstring(L, hex);
     return 1;
 }
 
@@ -811,4 +838,6 @@ void lnn_open_tensor(lua_State *L)
     lua_setfield(L, -2, "stack");
     lua_pushcfunction(L, tensor_state);
     lua_setfield(L, -2, "tensor_state");
+    lua_pushcfunction(L, tensor_checksum);
+    lua_setfield(L, -2, "tensor_checksum");
 }

@@ -184,4 +184,52 @@ T.case("a run function reading an earlier sweep's best depends on it: shards lea
   T.eq(assembled, plain, "with the best lr, as one machine does")
 end)
 
+T.case("a loss function, model or tensor a run function closes over is keyed by what it is", function()
+  local body = [[
+local loss_fn = lab.param("loss", "ce") == "ce" and nn.CrossEntropyLoss() or nn.MSELoss()
+local shift = lab.tensor { { lab.param("shift", 0.5) } }
+nn.manual_seed(lab.param("init", 1))
+local start = model()
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local h = lab.fit { model = start, loss = loss_fn, epochs = 1, optimizer = optim.SGD(start:parameters(), { lr = 0.1 }),
+                      train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+  h[1].train_loss = h[1].train_loss + shift:get(1, 1)
+  return h
+end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  local cache = dir .. "/objects-cache"
+  local first, trained = run("objects", body, nil, cache)
+  T.eq(trained, 1, "trained")
+  local _, again = run("objects", body, nil, cache)
+  T.eq(again, 0, "the same objects again are cached")
+  for _, set in ipairs { "loss=mse", "shift=2", "init=2" } do
+    local other, retrained = run("objects", body, { set }, cache)
+    T.eq(retrained, 1, set .. " trains again")
+    T.truthy(other ~= first, set .. " gives another loss: " .. tostring(first) .. " / " .. tostring(other))
+  end
+end)
+
+T.case("a data loader or optimizer a run function closes over is refused at the sweep's line", function()
+  for _, case in ipairs {
+    { "local shared = data.DataLoader(train, { batch_size = 10, shuffle = true })",
+      "a data loader (upvalue 'shared'), whose state (the pass it is in, the epochs it has shuffled)" },
+    { "local shared = optim.SGD(model():parameters(), { lr = 0.1 })",
+      "an optimizer (upvalue 'shared'), whose state (the steps it has taken, the model it steps)" },
+  } do
+    local path = dir .. "/stateful.lua"
+    T.write(path, PRELUDE .. case[1] .. "\n" .. [[
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local _ = shared
+  return { { train_loss = 1, train_acc = 1 } }
+end }
+]])
+    local out, status = T.nnlab_run { "run", path, "--out", dir .. "/reports", "--quiet", "--cache", dir .. "/cache" }
+    T.eq(status, 1, out)
+    T.eq(out:match("^[^\n]*\n"), ("nnlab: %s:8: lab.sweep: a run function or data.Lambda closes over %s no cache key can hold: make "
+               .. "it inside the function (from ctx.train, ctx.test or a model made there)\n"):format(path, case[2]),
+         "one line at the sweep's line")
+  end
+end)
+
 T.done()

@@ -677,6 +677,12 @@ end
 -- their functions are keyed by the path below it, the same wherever nnlab lies.
 local LIBRARY_SOURCE = debug.getinfo(1, "S").source:match("^(@.-)notebook/sweep%.lua$")
 
+-- Objects a key cannot hold, by what they depend on besides their settings:
+-- a function that closes over one is refused (sweep.code_fingerprint).
+local STATEFUL = { ["nnlab.Loader"] = "a data loader", ["nnlab.Optimizer"] = "an optimizer" }
+local STATE_OF = { ["nnlab.Loader"] = "the pass it is in, the epochs it has shuffled",
+                   ["nnlab.Optimizer"] = "the steps it has taken, the model it steps" }
+
 --- sweep.code_fingerprint(fn [, memo]) -> 16 hex digits: what identifies a
 --- function for a cache key (a custom run function, a data.Lambda's): its
 --- bytecode (string.dump, without debug information or line numbers:
@@ -691,8 +697,10 @@ local LIBRARY_SOURCE = debug.getinfo(1, "S").source:match("^(@.-)notebook/sweep%
 --- or cache flags: a metatable's __fingerprint gives such a view). The
 --- tables and C functions of Lua's library and of nnlab are named
 --- (math.floor), nnlab's own Lua functions by their file below lua/nnlab/
---- and line; other C functions and userdata (a model, a tensor) count by
---- kind only: give such values through p or ctx. memo (optional) keeps each
+--- and line; a loss function by its kind, a model by its layers, weights
+--- and mode, a tensor by its shape, kind and elements; a data loader or an
+--- optimizer is refused (their state is more than their settings); other
+--- C functions and userdata count by kind only. memo (optional) keeps each
 --- table's digest, read once, for the jobs of one sweep.
 function sweep.code_fingerprint(root, memo)
   memo = memo or {}
@@ -730,12 +738,12 @@ function sweep.code_fingerprint(root, memo)
     for i = 1, 255 do -- a Lua function has at most 255 upvalues
       local name, value = debug.getupvalue(f, i)
       if not name then break end
-      parts[#parts + 1] = text_of(value)
+      parts[#parts + 1] = text_of(value, name)
     end
     functions[f] = "function " .. digest(parts)
     return functions[f]
   end
-  function text_of(v)
+  function text_of(v, upvalue)
     local kind = type(v)
     if kind == "number" or kind == "string" or kind == "boolean" then return kind .. " " .. ("%q"):format(v) end
     if kind == "nil" then return "nil" end
@@ -747,6 +755,20 @@ function sweep.code_fingerprint(root, memo)
     if name == "nnlab.Dataset" then
       local info = v:info()
       return ("dataset %s %s"):format(tostring(info.checksum), tostring(info.view_checksum))
+    elseif name == "nnlab.LossFunction" then
+      return "loss " .. core.loss_kind(v)
+    elseif name == "nnlab.Net" then
+      if select(2, pcall(v.training, v)) == nil then return "model closed" end
+      return ("model %s %s %s"):format(text_of(v:layers()), v:checksum(), tostring(v:training()))
+    elseif name == "nnlab.Tensor" then
+      local state = core.tensor_state(v)
+      return state == "fresh" and "tensor " .. core.tensor_checksum(v) or "tensor " .. state
+    elseif name == "nnlab.Size" then
+      return "size " .. tostring(v)
+    elseif STATEFUL[name] then
+      errors.raise("lab.sweep: a run function or data.Lambda closes over %s%s, whose state (%s) no cache key "
+                   .. "can hold: make it inside the function (from ctx.train, ctx.test or a model made there)",
+                   STATEFUL[name], upvalue and (" (upvalue '%s')"):format(upvalue) or "", STATE_OF[name])
     end
     return tostring(name)
   end
