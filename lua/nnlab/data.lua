@@ -16,23 +16,31 @@ local provenance = setmetatable({}, { __mode = "k" })
 
 -- every data file this process read or tried to, in order, once each (data.files_read)
 local files_read, file_seen = {}, {}
--- the message a read raises meanwhile (data.refuse_reads), or nil
+-- the messages a read raises meanwhile (data.refuse_reads), or nil
 local reads_refused
 local function note_files(list)
-  if reads_refused then errors.raise(reads_refused, errors.value(list[1])) end
+  if reads_refused then errors.raise(reads_refused.data, errors.value(list[1])) end
   for _, path in ipairs(list) do
     if not file_seen[path] then file_seen[path] = true files_read[#files_read + 1] = path end
   end
 end
 
---- data.refuse_reads(message) -> the previous message: from now on, each
---- data.load, csv, npy, npz and idx raises message:format(its first path)
---- at the user's line; data.refuse_reads(nil) allows them again. (A sweep's
---- run function runs so: its key holds its code, not files it would read.)
-function data.refuse_reads(message)
+--- data.refuse_reads({ data = message, model = message }) -> the previous
+--- pair: from now on, each data.load, csv, npy, npz and idx raises
+--- data:format(its first path) at the user's line, and nnlab.load (through
+--- data.check_model_read) model:format(its path); data.refuse_reads(nil)
+--- allows them again. (A sweep's run function runs so: its key holds its
+--- code and what it closes over, not files it would read.)
+function data.refuse_reads(messages)
   local before = reads_refused
-  reads_refused = message
+  reads_refused = messages
   return before
+end
+
+--- data.check_model_read(path): raises the refusal of data.refuse_reads
+--- for a model file at the user's line, while reads are refused.
+function data.check_model_read(path)
+  if reads_refused then errors.raise(reads_refused.model, errors.value(path)) end
 end
 
 --- data.files_read() -> { path, ... }: every data file this process has read
@@ -91,7 +99,7 @@ function data.load(name, opts)
   if type(name) ~= "string" or name == "" then
     errors.raise("data.load: expected a dataset name or folder, got %s", errors.value(name))
   end
-  if reads_refused then errors.raise(reads_refused, errors.value(name)) end -- before any download
+  if reads_refused then errors.raise(reads_refused.data, errors.value(name)) end -- before any download
   opts = options.check("data.load", opts, { train = true, subset = options.optional "integer", download = true,
                                             fallback = options.optional "string", head = options.optional "integer",
                                             seed = 0, classes = options.optional "integer" })

@@ -310,6 +310,7 @@ function nnlab.load(path)
   if type(path) ~= "string" then
     errors.raise("nnlab.load: expected the path of a model file (a string), got %s", errors.value(path))
   end
+  nnlab.data.check_model_read(path)
   local model, err = core.net_load(path)
   if not model then errors.raise("%s", err) end
   return model

@@ -144,6 +144,40 @@ local outside = lab.data.csv(%q)
   T.contains(text, "read the data before lab.sweep", "says what to do")
 end)
 
+T.case("a run function that loads a model file itself is refused at its line; a loaded model it closes over is keyed", function()
+  local model_file = dir .. "/inside.nnm"
+  local file, line = T.marked_script(dir, "loads_inside", ([[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
+lab.nn.manual_seed(lab.param("init", 1))
+lab.save(lab.nn.Sequential { lab.nn.Linear(1, 2) }, %q)
+local loaded = lab.load(%q)
+local inside = lab.param("inside", false)
+local runs = lab.sweep { seeds = 1, train = ds, test = ds, run = function(p, ctx)
+  local model = inside and lab.load(%q) or loaded --<
+  local h = lab.fit { model = model, loss = lab.nn.CrossEntropyLoss(), epochs = 1, train = lab.data.DataLoader(ctx.train),
+                      optimizer = lab.optim.SGD(model:parameters(), { lr = 0.1 }) }
+  return h
+end }
+lab.md("loss %%.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]):format(model_file, model_file, model_file))
+  local function run(...)
+    return T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet", "-j", "1", ... }, { NNLAB_CACHE = cache })
+  end
+  local text, code = run("--set", "inside=true")
+  T.eq(code, 1, text)
+  T.contains(text, ("loads_inside.lua:%d: lab.sweep: run(p, ctx) loads the model file '%s' itself"):format(line, model_file),
+             "names the line and the file")
+  T.contains(text, "load it with nnlab.load before lab.sweep", "says what to do")
+  text, code = run()
+  T.eq(code, 0, text)
+  T.contains(text, "1 trained", "the model loaded before the sweep")
+  local first = T.read(dir .. "/reports/loads_inside.md"):match("loss [%d.]+")
+  text = run("--set", "init=2")
+  T.contains(text, "1 trained", "another model file's weights train again")
+  T.truthy(T.read(dir .. "/reports/loads_inside.md"):match("loss [%d.]+") ~= first, "to another loss")
+end)
+
 T.case("a built-in sweep of more epochs than one cache entry can hold is refused before training", function()
   local file, line = T.marked_script(dir, "many_epochs", [[
 local lab = require "nnlab"

@@ -964,10 +964,15 @@ local function model_saver(spec, path, kept)
   end
 end
 
--- What a data read inside a run function says: its key would miss the file.
-local READ_IN_RUN = "lab.sweep: run(p, ctx) reads the data file %s itself, and the run's cache key holds the "
-  .. "function's code, not the file's contents, so an edited file would not retrain it: read the data before "
-  .. "lab.sweep (a dataset the function uses is keyed by its contents) or give it as train, test or valid"
+-- What a data or model read inside a run function says: its key would miss the file.
+local READ_IN_RUN = {
+  data = "lab.sweep: run(p, ctx) reads the data file %s itself, and the run's cache key holds the "
+    .. "function's code, not the file's contents, so an edited file would not retrain it: read the data before "
+    .. "lab.sweep (a dataset the function uses is keyed by its contents) or give it as train, test or valid",
+  model = "lab.sweep: run(p, ctx) loads the model file %s itself, and the run's cache key holds the "
+    .. "function's code, not the file's contents, so an edited file would not retrain it: load it with "
+    .. "nnlab.load before lab.sweep (a model the function closes over is keyed by its layers and weights)",
+}
 
 -- Trains one job of a sweep with its own run function (in a worker): run(p,
 -- ctx) returns the history, checked like a cached result, and stored. When
