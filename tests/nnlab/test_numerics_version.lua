@@ -20,7 +20,7 @@ local nn, optim, data = lab.nn, lab.optim, lab.data
 -- The version and the digest of its results. When the test fails because
 -- the digest moved: bump NN_NUMERICS in engine/nn_numerics.h and record both
 -- here (the failure prints the new digest).
-local RECORDED = { numerics = "results-2", digest = "a290b62396bf66ff" }
+local RECORDED = { numerics = "results-2", digest = "a6020a90fda66d60" }
 
 local dir = T.tmpdir("numerics_version")
 local images = shapes.write(dir .. "/shapes", 120, 40)
@@ -90,12 +90,34 @@ T.case("every path of training gives the results recorded with this numerics ver
     train = data.DataLoader(targets, { batch_size = 9, shuffle = true, seed = 8 }),
     test = data.DataLoader(targets, { batch_size = 30 }) })
 
+  m = nn.Sequential { nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 4) }
+  fit("sgd-dampening", { model = m, loss = nn.CrossEntropyLoss(), epochs = 2,
+    optimizer = optim.SGD(m:parameters(), { lr = 0.05, momentum = 0.8, dampening = 0.3, weight_decay = 1e-3 }),
+    train = data.DataLoader(img_train, { batch_size = 12, shuffle = true, seed = 13 }),
+    test = data.DataLoader(img_test, { batch_size = 40 }) })
+
+  -- a run that diverges: the history up to it and the flag
+  m = nn.Sequential { nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 4) }
+  local diverging = lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 3,
+    optimizer = optim.SGD(m:parameters(), { lr = 1e6 }),
+    train = data.DataLoader(img_train, { batch_size = 12, shuffle = true, seed = 14 }),
+    test = data.DataLoader(img_test, { batch_size = 40 }) }
+  T.truthy(diverging.diverged and #diverging < 3, "the run diverges and stops")
+  record("diverged-" .. #diverging, m, diverging)
+
+  -- the test set's predictions and confidences, as the pictures keep them
+  local pass = core.predict(m, nn.CrossEntropyLoss(), data.DataLoader(img_test, { batch_size = 40 }))
+  local predicted = {}
+  for i = 1, #pass.pred do predicted[i] = ("%d:%d:%a"):format(pass.label[i], pass.pred[i], pass.confidence[i]) end
+  parts[#parts + 1] = "predict " .. table.concat(predicted, " ")
+
   m = nn.Sequential { nn.Linear(36, 10), nn.ReLU(), nn.Linear(10, 4) }
   fit("transforms", { model = m, loss = nn.CrossEntropyLoss(), epochs = 2,
     optimizer = optim.SGD(m:parameters(), { lr = 0.1, momentum = 0.5 }),
     train = data.DataLoader(img_train, { batch_size = 12, shuffle = true, seed = 9,
       transform = { data.RandomShift(1), data.RandomCrop { 6, 6 }, data.RandomHorizontalFlip(0.5),
-                    data.GaussianNoise(0.1), data.Normalize(0.2, 0.3) } }),
+                    data.GaussianNoise(0.1), data.Normalize(0.2, 0.3),
+                    data.Lambda(function(x) x:set(1, 1, x:get(1, 1) * 0.5 + 0.25) end) } }),
     test = data.DataLoader(img_test, { batch_size = 40, transform = data.RandomCrop { 6, 6 } }) })
 
   m = nn.Sequential { nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 2) }
