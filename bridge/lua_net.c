@@ -577,6 +577,14 @@ static const luaL_Reg net_metamethods[] = {
     {NULL, NULL},
 };
 
+/* core.net_dropout_draws(model) -> the random numbers its dropout layers
+ * have drawn (nn_net_dropout_draws): a cache key's part of a model. */
+static int net_dropout_draws(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)nn_net_dropout_draws(lnn_check_net(L, 1)->net));
+    return 1;
+}
+
 void lnn_open_net(lua_State *L)
 {
     lnn_create_meta(L, LNN_NET, net_methods, net_metamethods);
@@ -584,4 +592,6 @@ void lnn_open_net(lua_State *L)
     lua_setfield(L, -2, "net_new");
     lua_pushcfunction(L, net_load);
     lua_setfield(L, -2, "net_load");
+    lua_pushcfunction(L, net_dropout_draws);
+    lua_setfield(L, -2, "net_dropout_draws");
 }

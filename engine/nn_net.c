@@ -50,6 +50,7 @@ struct nn_net {
     const nn_dense_kernels *kernels;
     bool training;
     nn_rng dropout_rng;
+    uint64_t dropout_draws;  /* numbers dropout_rng has given (nn_net_dropout_draws) */
 
     int capacity;            /* rows every activation buffer holds */
     float *grad_a, *grad_b;  /* (capacity, max_width), backward ping-pong */
@@ -365,6 +366,8 @@ ptrdiff_t nn_net_bias_offset(const nn_net *net, int index)
 void nn_net_set_training(nn_net *net, bool training) { net->training = training; }
 bool nn_net_training(const nn_net *net) { return net->training; }
 
+uint64_t nn_net_dropout_draws(const nn_net *net) { return net->dropout_draws; }
+
 /* NULL goes back to nn_kernels_active(). */
 void nn_net_set_kernels(nn_net *net, const nn_dense_kernels *kernels)
 {
@@ -603,9 +606,10 @@ static void layer_forward(nn_net *net, int index, const float *input, int batch)
                       L->spec.out_features, L->fused_act, L->fused_slope);
         return;
     case NN_LAYER_DROPOUT:
-        if (net->training)
+        if (net->training) {
             dropout_forward(L->buffer, L->mask, input, n, L->spec.p, &net->dropout_rng);
-        else
+            net->dropout_draws += n;
+        } else
             L->output = input;
         return;
     default:

@@ -85,6 +85,11 @@ ptrdiff_t nn_net_bias_offset(const nn_net *net, int index);
 void nn_net_set_training(nn_net *net, bool training);
 bool nn_net_training(const nn_net *net);
 
+/* How many random numbers the dropout layers have drawn since the net was
+ * made (one per element of each training-mode forward): with the seed, it
+ * fixes where the dropout stream stands, so a cache key holds it. */
+uint64_t nn_net_dropout_draws(const nn_net *net);
+
 /* Uses this kernel table from now on (tests compare scalar and AVX2). */
 void nn_net_set_kernels(nn_net *net, const nn_dense_kernels *kernels);
 

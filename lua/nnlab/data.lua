@@ -25,7 +25,7 @@ local function note_files(list)
   end
 end
 
---- data.refuse_reads({ data = message, model = message }) -> the previous
+--- data.refuse_reads({ data = message, model = message, code = message }) -> the previous
 --- pair: from now on, each data.load, csv, npy, npz and idx raises
 --- data:format(its first path) at the user's line, and nnlab.load (through
 --- data.check_model_read) model:format(its path); data.refuse_reads(nil)
@@ -41,6 +41,13 @@ end
 --- for a model file at the user's line, while reads are refused.
 function data.check_model_read(path)
   if reads_refused then errors.raise(reads_refused.model, errors.value(path)) end
+end
+
+--- data.check_code_read(what): likewise for Lua code loaded from a file
+--- (lab.require, require, dofile, loadfile), `what` naming it ("the module
+--- 'helper'"), with the refusal's `code` message.
+function data.check_code_read(what)
+  if reads_refused then errors.raise(reads_refused.code, what) end
 end
 
 --- data.files_read() -> { path, ... }: every data file this process has read

@@ -184,6 +184,24 @@ T.case("a run function reading an earlier sweep's best depends on it: shards lea
   T.eq(assembled, plain, "with the best lr, as one machine does")
 end)
 
+-- Runs dir/NAME.lua at its defaults into a cache of its own (trained, then
+-- cached), then with each --set of `changes`: each trains again, to another
+-- loss, and is cached as itself after.
+local function each_change_retrains(name, body, changes)
+  local cache = dir .. "/" .. name .. "-cache"
+  local first, trained = run(name, body, nil, cache)
+  T.eq(trained, 1, name .. ": trained")
+  local _, again = run(name, body, nil, cache)
+  T.eq(again, 0, name .. ": the same file again is cached")
+  for _, set in ipairs(changes) do
+    local other, retrained = run(name, body, { set }, cache)
+    T.eq(retrained, 1, set .. " trains again")
+    T.truthy(other ~= first, set .. " gives another loss: " .. tostring(first) .. " / " .. tostring(other))
+    local _, cached = run(name, body, { set }, cache)
+    T.eq(cached, 0, set .. " is then cached as itself")
+  end
+end
+
 T.case("a loss function, model or tensor a run function closes over is keyed by what it is", function()
   local body = [[
 local loss_fn = lab.param("loss", "ce") == "ce" and nn.CrossEntropyLoss() or nn.MSELoss()
@@ -198,16 +216,7 @@ local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p
 end }
 lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
 ]]
-  local cache = dir .. "/objects-cache"
-  local first, trained = run("objects", body, nil, cache)
-  T.eq(trained, 1, "trained")
-  local _, again = run("objects", body, nil, cache)
-  T.eq(again, 0, "the same objects again are cached")
-  for _, set in ipairs { "loss=mse", "shift=2", "init=2" } do
-    local other, retrained = run("objects", body, { set }, cache)
-    T.eq(retrained, 1, set .. " trains again")
-    T.truthy(other ~= first, set .. " gives another loss: " .. tostring(first) .. " / " .. tostring(other))
-  end
+  each_change_retrains("objects", body, { "loss=mse", "shift=2", "init=2" })
 end)
 
 T.case("a data loader or optimizer a run function closes over is refused at the sweep's line", function()
@@ -230,6 +239,75 @@ end }
                .. "it inside the function (from ctx.train, ctx.test or a model made there)\n"):format(path, case[2]),
          "one line at the sweep's line")
   end
+end)
+
+-- Two Lambdas of two variations reach one table through a web that holds
+-- itself (settings.view.of == settings): the one reached second used to
+-- take a text made while the first's walk had the table half done.
+T.case("a table reached through a cycle is keyed whole from every path", function()
+  local body = [[
+local settings = { scale = lab.param("scale", 1.0) }
+settings.view = { of = settings }
+local view = settings.view
+local function mark(x) if settings.scale < -1e30 then error("never") end end
+local function scale(x) x:set(1, 1, view.of.scale) end
+local runs = lab.sweep { vary = { which = { "mark", "scale" } }, seeds = 1, epochs = 1, batch_size = 10,
+  train = train, test = test, model = model, optimizer = sgd,
+  transform = function(p) return { data.Lambda(p.which == "mark" and mark or scale) } end }
+lab.md("loss %.9f %.9f", runs.variations[1].seeds[1].history[1].train_loss, runs.variations[2].seeds[1].history[1].train_loss)
+]]
+  local cache = dir .. "/cycle-cache"
+  local first, trained = run("cycle", body, nil, cache)
+  T.eq(trained, 2, "trained")
+  local _, again = run("cycle", body, nil, cache)
+  T.eq(again, 0, "cached")
+  local other, retrained = run("cycle", body, { "scale=1000" }, cache)
+  T.eq(retrained, 2, "both Lambdas read the scale: both train again")
+  T.truthy(other:match("loss [%d.]+ ([%d.]+)") ~= first:match("loss [%d.]+ ([%d.]+)"), "the scaled one differs: "
+           .. first .. " / " .. other)
+end)
+
+T.case("a field added to Lua's library is keyed; a global the function never reads is not", function()
+  local body = [[
+function math.scaled(x) return x * FACTOR end
+table.lr_offset = OFFSET
+function pct(x) return ("FORMAT"):format(x) end
+started_at = os.clock()
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local m = model()
+  return lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1,
+                   optimizer = optim.SGD(m:parameters(), { lr = math.scaled(0.1) + table.lr_offset }),
+                   train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+end }
+lab.md("loss %.9f %s", runs.variations[1].seeds[1].history[1].train_loss, pct(1))
+]]
+  local function with(factor, offset, format)
+    return (body:gsub("FACTOR", factor):gsub("OFFSET", offset):gsub("FORMAT", (format:gsub("%%", "%%%%"))))
+  end
+  local cache = dir .. "/library-cache"
+  local first, trained = run("library", with("1", "0", "%.1f"), nil, cache)
+  T.eq(trained, 1, "trained")
+  local _, again = run("library", with("1", "0", "%.2f"), nil, cache)
+  T.eq(again, 0, "a global function the run function never calls, and a clock in a global it never reads: cached")
+  local scaled, retrained = run("library", with("2", "0", "%.1f"), nil, cache)
+  T.eq(retrained, 1, "math.scaled, added to math, was edited: trains again")
+  T.truthy(scaled:match("loss [%d.]+") ~= first:match("loss [%d.]+"), "to another loss")
+  local _, offset = run("library", with("1", "0.2", "%.1f"), nil, cache)
+  T.eq(offset, 1, "a value added to table: trains again")
+end)
+
+T.case("a model that model(p) ran in training mode is keyed by where its dropout stream stands", function()
+  local body = [[
+local look = lab.param("look", false)
+local runs = lab.sweep { seeds = 1, epochs = 1, batch_size = 10, train = train, test = test, optimizer = sgd,
+  model = function(p)
+    local m = nn.Sequential { nn.Linear(16, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 10) }
+    if look then m(lab.tensor { { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 } }) end
+    return m
+  end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  each_change_retrains("dropout", body, { "look=true" }) -- a forward inside model(p) moved the dropout stream
 end)
 
 T.done()

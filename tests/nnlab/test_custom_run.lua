@@ -178,6 +178,34 @@ lab.md("loss %%.9f", runs.variations[1].seeds[1].history[1].train_loss)
   T.truthy(T.read(dir .. "/reports/loads_inside.md"):match("loss [%d.]+") ~= first, "to another loss")
 end)
 
+T.case("a run function that loads Lua code from a file itself is refused at its line", function()
+  os.execute("mkdir -p " .. T.quote(dir .. "/code"))
+  T.write(dir .. "/code/helper.lua", "return { lr = 0.1 }\n")
+  for _, load in ipairs {
+    { 'require "helper"', "the module 'helper'" },
+    { 'lab.require "helper"', "the module 'helper'" },
+    { ("dofile(%q)"):format(dir .. "/code/helper.lua"), ("the file '%s'"):format(dir .. "/code/helper.lua") },
+    { ("loadfile(%q)"):format(dir .. "/code/helper.lua"), ("the file '%s'"):format(dir .. "/code/helper.lua") },
+  } do
+    local file, line = T.marked_script(dir .. "/code", "loads_code", ([[
+package.path = %q .. "/?.lua;" .. package.path
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
+local runs = lab.sweep { seeds = 1, train = ds, test = ds, run = function(p, ctx)
+  local math_ok, nnlab_ok = require "math", require "nnlab.data" -- Lua's and nnlab's own modules are fine
+  local helper = %s --<
+  return { { epoch = 1, train_loss = 1, train_acc = 50 } }
+end }
+]]):format(dir .. "/code", load[1]))
+    local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet", "-j", "1" },
+                                   { NNLAB_CACHE = cache })
+    T.eq(code, 1, text)
+    T.contains(text, ("loads_code.lua:%d: lab.sweep: run(p, ctx) loads %s itself"):format(line, load[2]),
+               load[1] .. ": names the line and what it loads")
+    T.contains(text, "require it before lab.sweep", "says what to do")
+  end
+end)
+
 T.case("a built-in sweep of more epochs than one cache entry can hold is refused before training", function()
   local file, line = T.marked_script(dir, "many_epochs", [[
 local lab = require "nnlab"

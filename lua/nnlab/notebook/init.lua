@@ -9,6 +9,7 @@
 -- last good one stays. lab.require loads modules that sit beside the
 -- experiment file (definitions shared by several).
 local cache = require "nnlab.notebook.cache"
+local data = require "nnlab.data"
 local errors = require "nnlab.errors"
 local files = require "nnlab.files"
 local options = require "nnlab.options"
@@ -314,6 +315,7 @@ function notebook.require(name)
   if type(name) ~= "string" or not name:match("^[%w_%-]+[%w_%-%.]*$") or name:find("..", 1, true) then
     raise("lab.require: expected a module name like \"lib.setup\"")
   end
+  data.check_code_read(("the module '%s'"):format(name))
   local s = current()
   local path = files.dirname(s.script) .. "/" .. name:gsub("%.", "/") .. ".lua"
   if s.modules[path] == nil then

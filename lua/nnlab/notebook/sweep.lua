@@ -21,7 +21,7 @@ local runs = require "nnlab.notebook.runs"
 local workers = require "nnlab.notebook.workers"
 local plans = require "nnlab.notebook.plan"
 local serialize = require "nnlab.notebook.serialize"
-local hash = require "nnlab.notebook.hash"
+local fingerprint = require "nnlab.notebook.fingerprint"
 local cache = require "nnlab.notebook.cache"
 local raise = errors.raise
 local proc = core.proc
@@ -580,200 +580,9 @@ local function dataset_identity(ds)
            part = source and source.train ~= nil and (source.train and "train" or "test") or nil }
 end
 
--- The tables of Lua's standard library and of nnlab's modules, and the C
--- functions in them (one level of subtables down: core.proc.fork), by name:
--- a closure that reaches one is keyed by its name, not its contents
--- (nnlab's version is in every key; the interpreter's library is the
--- interpreter's), so math.floor and math.ceil are two keys.
-local LUA_LIBRARIES = { _G = true, string = true, table = true, math = true, io = true, os = true,
-                        coroutine = true, utf8 = true, debug = true, package = true }
-local function library_names()
-  local out = {}
-  local function name_fields(t, prefix, depth)
-    for field, v in pairs(t) do
-      if type(field) == "string" then
-        if type(v) == "function" and debug.getinfo(v, "S").what == "C" and not out[v] then
-          out[v] = prefix .. "." .. field
-        elseif type(v) == "table" and depth > 0 and not out[v] and not LUA_LIBRARIES[field] then
-          out[v] = prefix .. "." .. field
-          name_fields(v, prefix .. "." .. field, depth - 1)
-        end
-      end
-    end
-  end
-  local modules = {}
-  for name, m in pairs(package.loaded) do
-    if type(m) == "table" and (LUA_LIBRARIES[name] or name:match("^nnlab")) then modules[#modules + 1] = name end
-  end
-  table.sort(modules) -- a function in two modules takes the first name in order
-  for _, name in ipairs(modules) do out[package.loaded[name]] = name end
-  for _, name in ipairs(modules) do
-    if name ~= "_G" then name_fields(package.loaded[name], name, 1) end
-  end
-  name_fields(_G, "_G", 0) -- the base functions: print, pairs, ...
-  out[_G] = nil -- the globals are the user's: walked
-  return out
-end
-
--- The bytecode of f (string.dump without debug information) less the first
--- and last line numbers that Lua 5.4's format keeps for every function even
--- so: a line added above a function moves it without changing it. The
--- format (ldump.c): a 31-byte header and the upvalue count; per function its
--- source (empty), the two lines, 3 bytes, the code, the constants, the
--- upvalues, the nested functions and the (empty) debug lists; counts and
--- lengths as 7-bit groups, most significant first, the last marked 0x80.
--- Anything unexpected (another Lua's format) gives the whole dump.
-local function bytecode_without_lines(f)
-  local dump = string.dump(f, true)
-  if dump:byte(5) ~= 0x54 or dump:byte(6) ~= 0 then return dump end
-  local pos, out = 33, { dump:sub(1, 32) }
-  local function size()
-    local x, b = 0, nil
-    repeat
-      b = dump:byte(pos)
-      if not b then error("short", 0) end
-      pos, x = pos + 1, (x << 7) | (b & 0x7f)
-    until b >= 0x80
-    return x
-  end
-  local function skip_string()
-    local n = size()
-    if n > 0 then pos = pos + n - 1 end
-  end
-  local function keep(from) out[#out + 1] = dump:sub(from, pos - 1) end
-  local function func()
-    local from = pos
-    skip_string() -- source
-    keep(from)
-    size(); size() -- linedefined, lastlinedefined: left out
-    from = pos
-    pos = pos + 3 -- numparams, is_vararg, maxstacksize
-    local code = size()
-    pos = pos + 4 * code
-    for _ = 1, size() do -- constants: a type tag, then an 8-byte number or a string
-      local tag = dump:byte(pos)
-      pos = pos + 1
-      if tag == 0x03 or tag == 0x13 then pos = pos + 8 elseif tag == 0x04 or tag == 0x14 then skip_string() end
-    end
-    local upvalues = size()
-    pos = pos + 3 * upvalues
-    local nested = size()
-    keep(from)
-    for _ = 1, nested do func() end
-    from = pos
-    local line_info = size()
-    pos = pos + line_info
-    for _ = 1, size() do size(); size() end -- absolute line info
-    for _ = 1, size() do skip_string(); size(); size() end -- local names
-    for _ = 1, size() do skip_string() end -- upvalue names
-    keep(from)
-  end
-  local ok = pcall(func)
-  if not ok or pos ~= #dump + 1 then return dump end
-  return table.concat(out)
-end
-
--- The source of nnlab's own Lua files up to lua/nnlab/ ("@/usr/share/nnlab/lua/nnlab/"):
--- their functions are keyed by the path below it, the same wherever nnlab lies.
-local LIBRARY_SOURCE = debug.getinfo(1, "S").source:match("^(@.-)notebook/sweep%.lua$")
-
--- Objects a key cannot hold, by what they depend on besides their settings:
--- a function that closes over one is refused (sweep.code_fingerprint).
-local STATEFUL = { ["nnlab.Loader"] = "a data loader", ["nnlab.Optimizer"] = "an optimizer" }
-local STATE_OF = { ["nnlab.Loader"] = "the pass it is in, the epochs it has shuffled",
-                   ["nnlab.Optimizer"] = "the steps it has taken, the model it steps" }
-
---- sweep.code_fingerprint(fn [, memo]) -> 16 hex digits: what identifies a
---- function for a cache key (a custom run function, a data.Lambda's): its
---- bytecode (string.dump, without debug information or line numbers:
---- comments, names and where it stands do not count, every constant does,
---- so two functions on one line differ) and, in order, everything it can
---- reach through its upvalues: numbers (exactly: %q, so 20240100 and
---- 20240101, 1 and 1.0 differ), strings, booleans, the functions it calls
---- (theirs in turn), tables with every key and value (sorted by the keys'
---- and values' own texts, so that no address or table order counts; their
---- metatables too), global functions and values through _ENV, a dataset by
---- its checksums (an earlier sweep's runs by their results, without timings
---- or cache flags: a metatable's __fingerprint gives such a view). The
---- tables and C functions of Lua's library and of nnlab are named
---- (math.floor), nnlab's own Lua functions by their file below lua/nnlab/
---- and line; a loss function by its kind, a model by its layers, weights
---- and mode, a tensor by its shape, kind and elements; a data loader or an
---- optimizer is refused (their state is more than their settings); other
---- C functions and userdata count by kind only. memo (optional) keeps each
---- table's digest, read once, for the jobs of one sweep.
-function sweep.code_fingerprint(root, memo)
-  memo = memo or {}
-  memo.names = memo.names or library_names()
-  memo.tables = memo.tables or {}
-  local names, tables, functions = memo.names, memo.tables, {}
-  local text_of
-  local function digest(parts) return hash.hex(hash.fnv1a64(table.concat(parts, "\0"))) end
-  local function table_text(t)
-    if tables[t] then return tables[t] end
-    tables[t] = "cycle" -- a table that holds itself, through any path
-    local meta = getmetatable(t)
-    local view = type(meta) == "table" and rawget(meta, "__fingerprint")
-    local source = view and view(t) or t
-    local entries = {}
-    for k, v in next, source do entries[#entries + 1] = { text_of(k), text_of(v) } end
-    table.sort(entries, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
-    local parts = { view and "view" or "table" }
-    for _, e in ipairs(entries) do parts[#parts + 1] = e[1]; parts[#parts + 1] = e[2] end
-    if not view and meta ~= nil then parts[#parts + 1] = "meta"; parts[#parts + 1] = text_of(meta) end
-    tables[t] = "table " .. digest(parts)
-    return tables[t]
-  end
-  local function function_text(f)
-    if functions[f] then return functions[f] end
-    local info = debug.getinfo(f, "S")
-    if info.what == "C" then return "C function" end
-    if errors.is_library(info.source) then
-      local below = LIBRARY_SOURCE and info.source:sub(1, #LIBRARY_SOURCE) == LIBRARY_SOURCE
-                    and info.source:sub(#LIBRARY_SOURCE + 1) or info.source
-      return ("nnlab %s:%d"):format(below, info.linedefined)
-    end
-    functions[f] = "cycle" -- functions that reach each other through upvalues
-    local parts = { hash.hex(hash.fnv1a64(bytecode_without_lines(f))) }
-    for i = 1, 255 do -- a Lua function has at most 255 upvalues
-      local name, value = debug.getupvalue(f, i)
-      if not name then break end
-      parts[#parts + 1] = text_of(value, name)
-    end
-    functions[f] = "function " .. digest(parts)
-    return functions[f]
-  end
-  function text_of(v, upvalue)
-    local kind = type(v)
-    if kind == "number" or kind == "string" or kind == "boolean" then return kind .. " " .. ("%q"):format(v) end
-    if kind == "nil" then return "nil" end
-    if names[v] then return "lib " .. names[v] end
-    if kind == "table" then return table_text(v) end
-    if kind == "function" then return function_text(v) end
-    local meta = getmetatable(v)
-    local name = type(meta) == "table" and rawget(meta, "__name") or kind
-    if name == "nnlab.Dataset" then
-      local info = v:info()
-      return ("dataset %s %s"):format(tostring(info.checksum), tostring(info.view_checksum))
-    elseif name == "nnlab.LossFunction" then
-      return "loss " .. core.loss_kind(v)
-    elseif name == "nnlab.Net" then
-      if select(2, pcall(v.training, v)) == nil then return "model closed" end
-      return ("model %s %s %s"):format(text_of(v:layers()), v:checksum(), tostring(v:training()))
-    elseif name == "nnlab.Tensor" then
-      local state = core.tensor_state(v)
-      return state == "fresh" and "tensor " .. core.tensor_checksum(v) or "tensor " .. state
-    elseif name == "nnlab.Size" then
-      return "size " .. tostring(v)
-    elseif STATEFUL[name] then
-      errors.raise("lab.sweep: a run function or data.Lambda closes over %s%s, whose state (%s) no cache key "
-                   .. "can hold: make it inside the function (from ctx.train, ctx.test or a model made there)",
-                   STATEFUL[name], upvalue and (" (upvalue '%s')"):format(upvalue) or "", STATE_OF[name])
-    end
-    return tostring(name)
-  end
-  return digest { text_of(root) }
-end
+--- sweep.code_fingerprint(fn [, memo]) -> 16 hex digits: what a cache key
+--- holds of a run function's or a data.Lambda's code (nnlab.notebook.fingerprint).
+sweep.code_fingerprint = fingerprint.code
 local code_fingerprint = sweep.code_fingerprint
 
 -- Per lab.sweep call (by its table, made anew by sweep.run): the memo of
@@ -802,6 +611,13 @@ local function transforms_key(list, memo)
   return key
 end
 
+-- The random numbers model's dropout layers have drawn, or nil for none
+-- (the key of a model that has run no training-mode forward is as before).
+local function dropout_draws(model)
+  local n = core.net_dropout_draws(model)
+  return n > 0 and n or nil
+end
+
 -- The cache key of a job: everything that decides its result.
 local function job_key(spec, p, built, identities)
   return {
@@ -809,7 +625,9 @@ local function job_key(spec, p, built, identities)
     nnlab = { engine = core.engine_version(), numerics = core.numerics() },
     params = p,
     model = { layers = built.layers or built.model:layers(),
-              initial_parameters = built.checksum or built.model:checksum() },
+              initial_parameters = built.checksum or built.model:checksum(),
+              -- where its dropout stream stands, when model(p) ran it (a look at an output)
+              dropout_draws = dropout_draws(built.model) },
     optimizer = built.optimizer_config,
     scheduler = built.schedule,
     loss = core.loss_kind(built.loss),
@@ -972,7 +790,38 @@ local READ_IN_RUN = {
   model = "lab.sweep: run(p, ctx) loads the model file %s itself, and the run's cache key holds the "
     .. "function's code, not the file's contents, so an edited file would not retrain it: load it with "
     .. "nnlab.load before lab.sweep (a model the function closes over is keyed by its layers and weights)",
+  code = "lab.sweep: run(p, ctx) loads %s itself, and the run's cache key holds the function's code, not "
+    .. "what it loads, so an edited file would not retrain it: require it before lab.sweep (a module the "
+    .. "function closes over is keyed by its code)",
 }
+
+-- Lua's modules and nnlab's, which a run function may require: named in
+-- its key (nnlab.notebook.fingerprint), not read from the user's files.
+local LUA_MODULES = { _G = true, string = true, table = true, math = true, io = true, os = true,
+                      coroutine = true, utf8 = true, debug = true, package = true }
+local function known_module(name)
+  return type(name) == "string" and (name:match("^nnlab") ~= nil or LUA_MODULES[name] == true)
+end
+
+-- Refuses Lua's own ways to load code from a file (require of a module not
+-- Lua's or nnlab's, dofile, loadfile) until the returned function restores
+-- them (data.check_code_read words it).
+local function refuse_code_loading()
+  local saved = { require = require, dofile = dofile, loadfile = loadfile }
+  _G.require = function(name, ...)
+    if not known_module(name) then data.check_code_read(("the module %s"):format(errors.value(name))) end
+    return saved.require(name, ...)
+  end
+  _G.dofile = function(path, ...)
+    data.check_code_read(("the file %s"):format(errors.value(path)))
+    return saved.dofile(path, ...)
+  end
+  _G.loadfile = function(path, ...)
+    data.check_code_read(("the file %s"):format(errors.value(path)))
+    return saved.loadfile(path, ...)
+  end
+  return function() for k, v in pairs(saved) do _G[k] = v end end
+end
 
 -- Trains one job of a sweep with its own run function (in a worker): run(p,
 -- ctx) returns the history, checked like a cached result, and stored. When
@@ -994,8 +843,8 @@ local function run_custom_job(spec, job, send, store, scratch)
     end,
     save = model_saver(spec, scratch, saved),
   }
-  local refused_before = data.refuse_reads(READ_IN_RUN)
-  local _ <close> = setmetatable({}, { __close = function() data.refuse_reads(refused_before) end })
+  local refused_before, restore = data.refuse_reads(READ_IN_RUN), refuse_code_loading()
+  local _ <close> = setmetatable({}, { __close = function() data.refuse_reads(refused_before) restore() end })
   local started = proc.clock()
   local history = errors.call(spec.run, p, ctx)
   if type(history) ~= "table" or #history == 0 then
