@@ -464,7 +464,7 @@ static int net_clip_grad_norm(lua_State *L)
     luaL_argcheck(L, p > 0, 3, "norm_type must be > 0 (or math.huge)");
     double total = nn_net_grad_norm(ln->net, p);
     double coef = max_norm / (total + 1e-6);
-    if (coef < 1.0)
+    if (!(coef >= 1.0)) /* a NaN total makes every gradient NaN, as PyTorch's clamp(coef, max=1) does */
         nn_net_scale_grads(ln->net, (float)coef);
     lua_pushnumber(L, total);
     return 1;

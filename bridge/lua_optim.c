@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn_optim.h"
 
@@ -24,10 +25,21 @@ typedef struct lnn_optim {
 static const char *const optim_names[] = {"SGD", "Adam", "AdamW", NULL};
 static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", NULL};
 
+/* The values float_value kept as another number than the one given (0.99999999
+ * as 1), so that a refusal of one names it as given (name_as_given). */
+typedef struct rounded_values {
+    int count;
+    struct {
+        const char *name;
+        lua_Number given;
+    } value[8];
+} rounded_values;
+
 /* v as the engine keeps it, a float32, in *out; false, with the message
  * naming v as given, when v is finite but past float32's range (as a float it
- * would be inf, and the engine's message would say inf). */
-static bool float_value(const char *name, lua_Number v, float *out)
+ * would be inf, and the engine's message would say inf). A value whose float
+ * differs from it is noted in *rounded. */
+static bool float_value(const char *name, lua_Number v, float *out, rounded_values *rounded)
 {
     if (isfinite(v) && fabs(v) > FLT_MAX) {
         char shown[32]; /* as Lua prints it, or every digit when that reads back otherwise */
@@ -38,7 +50,38 @@ static bool float_value(const char *name, lua_Number v, float *out)
                                   "32-bit float, at most %g)", name, shown, (double)FLT_MAX) == NN_OK;
     }
     *out = (float)v;
+    if (!isnan(v) && (double)*out != v && rounded->count < 8) {
+        rounded->value[rounded->count].name = name;
+        rounded->value[rounded->count].given = v;
+        rounded->count++;
+    }
     return true;
+}
+
+/* After the engine refused a setting: when its message ("invalid beta2: 1
+ * (must be in [0, 1))") names a value that float_value rounded, the message
+ * names it as given too ("invalid beta2: 0.99999999 (which rounds to 1 as a
+ * 32-bit float; must be in [0, 1))"), as nn.Dropout's does. */
+static void name_as_given(const rounded_values *rounded)
+{
+    const char *msg = nn_error_message();
+    for (int i = 0; i < rounded->count; i++) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "invalid %s: ", rounded->value[i].name);
+        size_t n = strlen(prefix);
+        const char *open = strstr(msg, " (");
+        if (strncmp(msg, prefix, n) != 0 || !open)
+            continue;
+        char shown[32], kept[64];
+        snprintf(shown, sizeof shown, "%.14g", rounded->value[i].given);
+        if (strtod(shown, NULL) != rounded->value[i].given)
+            snprintf(shown, sizeof shown, "%.17g", rounded->value[i].given);
+        snprintf(kept, sizeof kept, "%.*s", (int)(open - msg - n), msg + n);
+        char rest[256];
+        snprintf(rest, sizeof rest, "%s", open + 2);
+        nn_fail(NN_EINVAL, "%s%s (which rounds to %s as a 32-bit float; %s", prefix, shown, kept, rest);
+        return;
+    }
 }
 
 /* v as the engine's int in *out; false, with the message naming v as given,
@@ -53,7 +96,7 @@ static bool int_value(const char *name, lua_Integer v, int *out)
 }
 
 /* Reads number field `key` into *out (float_value); raises when it is no number. */
-static bool number_field(lua_State *L, int table, const char *key, float *out)
+static bool number_field(lua_State *L, int table, const char *key, float *out, rounded_values *rounded)
 {
     lua_getfield(L, table, key);
     int ok;
@@ -61,7 +104,7 @@ static bool number_field(lua_State *L, int table, const char *key, float *out)
     if (!ok)
         luaL_error(L, "optimizer option '%s' must be a number", key);
     lua_pop(L, 1);
-    return float_value(key, v, out);
+    return float_value(key, v, out, rounded);
 }
 
 /* core.optimizer_new(model, config) -> optimizer | nil, message. config holds
@@ -74,21 +117,22 @@ static int optim_new(lua_State *L)
     int kind = luaL_checkoption(L, -1, NULL, optim_names);
     lua_pop(L, 1);
     nn_optim_config c = nn_optim_defaults((nn_optim_kind)kind);
-    if (!number_field(L, 2, "lr", &c.lr))
+    rounded_values rounded = {0};
+    if (!number_field(L, 2, "lr", &c.lr, &rounded))
         return lnn_push_failure(L);
     lua_getfield(L, 2, "lr");
     double lr = lua_tonumber(L, -1); /* a number: number_field checked it */
     lua_pop(L, 1);
-    bool ok = number_field(L, 2, "weight_decay", &c.weight_decay);
+    bool ok = number_field(L, 2, "weight_decay", &c.weight_decay, &rounded);
     if (c.kind == NN_OPTIM_SGD) {
-        ok = ok && number_field(L, 2, "momentum", &c.momentum) &&
-             number_field(L, 2, "dampening", &c.dampening);
+        ok = ok && number_field(L, 2, "momentum", &c.momentum, &rounded) &&
+             number_field(L, 2, "dampening", &c.dampening, &rounded);
         lua_getfield(L, 2, "nesterov");
         c.nesterov = lua_toboolean(L, -1);
         lua_pop(L, 1);
     } else {
-        ok = ok && number_field(L, 2, "beta1", &c.beta1) && number_field(L, 2, "beta2", &c.beta2) &&
-             number_field(L, 2, "eps", &c.eps);
+        ok = ok && number_field(L, 2, "beta1", &c.beta1, &rounded) &&
+             number_field(L, 2, "beta2", &c.beta2, &rounded) && number_field(L, 2, "eps", &c.eps, &rounded);
     }
     if (!ok)
         return lnn_push_failure(L);
@@ -96,8 +140,10 @@ static int optim_new(lua_State *L)
     o->opt = NULL;
     o->lr = lr;
     luaL_setmetatable(L, LNN_OPTIM);
-    if (nn_optim_create(&o->opt, &c, nn_net_param_count(ln->net)) != NN_OK)
+    if (nn_optim_create(&o->opt, &c, nn_net_param_count(ln->net)) != NN_OK) {
+        name_as_given(&rounded);
         return lnn_push_failure(L);
+    }
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, -2, 1); /* the model whose parameters this updates */
     return 1;
@@ -155,8 +201,13 @@ static int optim_set_lr(lua_State *L)
     lnn_optim *o = check_optim(L, 1);
     lua_Number lr = luaL_checknumber(L, 2);
     nn_optim_config c = *nn_optim_config_of(o->opt);
-    if (!float_value("lr", lr, &c.lr) || nn_optim_validate(&c) != NN_OK)
+    rounded_values rounded = {0};
+    if (!float_value("lr", lr, &c.lr, &rounded))
         return lnn_push_failure(L);
+    if (nn_optim_validate(&c) != NN_OK) {
+        name_as_given(&rounded);
+        return lnn_push_failure(L);
+    }
     nn_optim_set_lr(o->opt, c.lr);
     o->lr = lr;
     lua_pushboolean(L, 1);
@@ -219,10 +270,15 @@ static int schedule_check(lua_State *L)
     s.kind = (nn_schedule_kind)luaL_checkoption(L, 1, NULL, schedule_names);
     lua_Integer step_size = luaL_optinteger(L, 2, 1), t_max = luaL_optinteger(L, 4, 1);
     lua_Number gamma = luaL_optnumber(L, 3, 1.0), eta_min = luaL_optnumber(L, 5, 0.0);
-    if (!int_value("step_size", step_size, &s.step_size) || !float_value("gamma", gamma, &s.gamma) ||
-        !int_value("t_max", t_max, &s.t_max) || !float_value("eta_min", eta_min, &s.eta_min) ||
-        nn_schedule_validate(&s) != NN_OK)
+    rounded_values rounded = {0};
+    if (!int_value("step_size", step_size, &s.step_size) ||
+        !float_value("gamma", gamma, &s.gamma, &rounded) || !int_value("T_max", t_max, &s.t_max) ||
+        !float_value("eta_min", eta_min, &s.eta_min, &rounded))
         return lnn_push_failure(L);
+    if (nn_schedule_validate(&s) != NN_OK) {
+        name_as_given(&rounded);
+        return lnn_push_failure(L);
+    }
     lua_pushboolean(L, 1);
     return 1;
 }

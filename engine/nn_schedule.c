@@ -36,7 +36,7 @@ nn_status nn_schedule_validate(const nn_schedule *s)
         return check_gamma(s->gamma);
     case NN_SCHEDULE_COSINE:
         if (s->t_max <= 0)
-            return nn_fail(NN_EINVAL, "invalid t_max: %d (must be > 0)", s->t_max);
+            return nn_fail(NN_EINVAL, "invalid T_max: %d (must be > 0)", s->t_max);
         if (!isfinite(s->eta_min))
             return nn_fail(NN_EINVAL, "invalid eta_min: %g (must be finite)",
                            nn_error_number(s->eta_min));

@@ -160,7 +160,8 @@ function train.fit(args)
   if not (factor > 1) then errors.raise("fit: diverge_factor must be a number > 1") end
   train.starting()
   local chance = chance_loss(args.loss, args.model, args.train)
-  local diverge_above = chance and factor * chance or math.huge
+  -- a chance loss of 0 (one class) bounds nothing: factor × 0 would be 0, or NaN for an infinite factor
+  local diverge_above = chance and chance > 0 and factor * chance or math.huge
   local history = {}
   for epoch = 1, epochs do
     local lr = args.optimizer:lr()

@@ -128,7 +128,7 @@ static void test_validation_errors(void **state)
          "invalid eta_min: nan (must be finite)"},
         {{.kind = NN_SCHEDULE_EXPONENTIAL, .gamma = INFINITY},
          "invalid gamma: inf (must be finite)"},
-        {{.kind = NN_SCHEDULE_COSINE, .t_max = 0}, "invalid t_max: 0 (must be > 0)"},
+        {{.kind = NN_SCHEDULE_COSINE, .t_max = 0}, "invalid T_max: 0 (must be > 0)"},
         {{.kind = NN_SCHEDULE_COSINE, .t_max = 10, .eta_min = -0.1f},
          "invalid eta_min: -0.1 (must be >= 0)"},
         {{.kind = NN_SCHEDULE_COSINE, .t_max = 10, .eta_min = INFINITY},

@@ -171,6 +171,15 @@ T.case("clip_grad_norm_ returns the total norm and scales the gradients down to 
   T.close(nn.utils.clip_grad_norm_(model:parameters(), 1e9), 1.0, 1e-5, "norm after = max_norm")
 end)
 
+T.case("clip_grad_norm_ over a NaN total norm makes every gradient NaN, as PyTorch's clamp does", function()
+  -- a dead ReLU unit and an overflowing loss: gradients of inf, and a NaN beside them
+  local model = nn.Sequential({ nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 1) }, { seed = 3 })
+  nn.MSELoss()(model(lab.tensor { { 1e30 } }), lab.tensor { { -3e38 } }):backward()
+  local total = nn.utils.clip_grad_norm_(model:parameters(), 1.0)
+  T.truthy(total ~= total, "the total is NaN: " .. tostring(total))
+  for i, g in ipairs(all_grads(model)) do T.truthy(g ~= g, "gradient " .. i .. " is NaN: " .. tostring(g)) end
+end)
+
 T.case("clip_grad_norm_ leaves gradients under max_norm alone, and knows the 1- and inf-norms", function()
   local model, x, y, loss_fn = tiny()
   loss_fn(model(x), y):backward()

@@ -242,4 +242,14 @@ T.case("optimizer:set_lr refuses an lr it cannot take at the user's line; before
   T.eq(opt:lr(), 0.05, "and read back")
 end)
 
+T.case("cross entropy over one class bounds no loss: an infinite diverge_factor runs every epoch", function()
+  local ds = data.TensorDataset(nnlab.tensor { { 1, 2 }, { 3, 4 }, { 5, 6 } }, nnlab.labels { 0, 0, 0 })
+  local model = nn.Sequential({ nn.Linear(2, 1) }, { seed = 1 })
+  local h = nnlab.fit { model = model, loss = nn.CrossEntropyLoss(), epochs = 3, diverge_factor = math.huge,
+                        optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
+                        train = data.DataLoader(ds, { batch_size = 2 }) }
+  T.eq(#h, 3, "every epoch")
+  T.eq(h.diverged, false, "not diverged at a loss of 0")
+end)
+
 T.done()

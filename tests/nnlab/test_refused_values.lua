@@ -66,6 +66,22 @@ T.case("Dropout(0.99999999) shows the value given, and why it is refused", funct
   T.eq(tostring(nn.Dropout(0.9999999)), "Dropout(p=0.9999999, inplace=False)", "a p just below 1 is taken")
 end)
 
+T.case("an optimizer or schedule setting refused as a 32-bit float is named as given", function()
+  local model = nn.Sequential { nn.Linear(2, 2) }
+  local sched = lab.optim.lr_scheduler
+  T.fails(function() lab.optim.Adam(model:parameters(), { betas = { 0.9, 0.99999999 } }) end,
+          "optim.Adam: invalid beta2: 0.99999999 (which rounds to 1 as a 32-bit float; must be in [0, 1))")
+  T.fails(function() lab.optim.Adam(model:parameters(), { eps = 1e-46 }) end,
+          "optim.Adam: invalid eps: 1e-46 (which rounds to 0 as a 32-bit float; must be > 0)")
+  local sgd = lab.optim.SGD(model:parameters(), { lr = 0.1 })
+  T.fails(function() sched.ExponentialLR(sgd, { gamma = 1e-50 }) end,
+          "ExponentialLR: invalid gamma: 1e-50 (which rounds to 0 as a 32-bit float; must be > 0)")
+  T.fails(function() sched.CosineAnnealingLR(sgd, { T_max = 0 }) end,
+          "CosineAnnealingLR: invalid T_max: 0 (must be > 0)")
+  T.fails(function() lab.optim.Adam(model:parameters(), { betas = { 0.9, 1.5 } }) end,
+          "optim.Adam: invalid beta2: 1.5 (must be in [0, 1))")
+end)
+
 T.case("sizes past 32 bits, floats past float32 and NaN are named as given, not as clamped or cast", function()
   local model = nn.Sequential { nn.Linear(2, 2) }
   local opt = lab.optim.SGD(model:parameters(), { lr = 0.1 })
@@ -78,7 +94,7 @@ T.case("sizes past 32 bits, floats past float32 and NaN are named as given, not 
           "StepLR: invalid step_size: 1099511627776 (out of range: must be from 1 to 2147483647)")
   refused(function() sched.StepLR(opt, { step_size = -3 }) end, "StepLR: invalid step_size: -3 (must be > 0)")
   refused(function() sched.CosineAnnealingLR(opt, { T_max = 1 << 40 }) end,
-          "CosineAnnealingLR: invalid t_max: 1099511627776 (out of range")
+          "CosineAnnealingLR: invalid T_max: 1099511627776 (out of range")
   refused(function() sched.ExponentialLR(opt, { gamma = 1e300 }) end,
           "ExponentialLR: invalid gamma: 1e+300 (out of range: the engine keeps it as a 32-bit float, at most 3.40282e+38)")
   refused(function() sched.CosineAnnealingLR(opt, { T_max = 3, eta_min = -1e39 }) end, "invalid eta_min: -1e+39 (out of range")
