@@ -170,20 +170,27 @@ static void avx2_act_forward(float *y, const float *x, size_t n, nn_act act, flo
     }
 }
 
+/* dy * act'(.) from y, as act_backward_one in kernels_scalar.c: ReLU's a
+ * select of dy (0 where y <= 0, whatever dy is), the others a product. */
+static ALWAYS_INLINE __m256 act_backward8(__m256 dy, __m256 y, nn_act act, float slope)
+{
+    if (act == NN_ACT_RELU)
+        return _mm256_and_ps(dy, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_NLE_UQ));
+    return _mm256_mul_ps(dy, act_grad8(y, act, slope));
+}
+
 /* dx (n) = dy (n) * act'(.) from y (n); act must be a constant where this is
  * inlined. */
 static ALWAYS_INLINE void act_grad_map(float *dx, const float *dy, const float *y, size_t n,
                                        nn_act act, float slope)
 {
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 g = act_grad8(_mm256_loadu_ps(y + i), act, slope);
-        _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(dy + i), g));
-    }
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dx + i, act_backward8(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(y + i), act, slope));
     if (i < n) {
         __m256i m = lane_mask8((int)(n - i));
-        __m256 g = act_grad8(_mm256_maskload_ps(y + i, m), act, slope);
-        _mm256_maskstore_ps(dx + i, m, _mm256_mul_ps(_mm256_maskload_ps(dy + i, m), g));
+        _mm256_maskstore_ps(dx + i, m, act_backward8(_mm256_maskload_ps(dy + i, m),
+                                                     _mm256_maskload_ps(y + i, m), act, slope));
     }
 }
 

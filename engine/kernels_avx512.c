@@ -181,20 +181,27 @@ static void avx512_act_forward(float *y, const float *x, size_t n, nn_act act, f
     }
 }
 
+/* dy * act'(.) from y, as act_backward_one in kernels_scalar.c: ReLU's a
+ * select of dy (0 where y <= 0, whatever dy is), the others a product. */
+static ALWAYS_INLINE __m512 act_backward16(__m512 dy, __m512 y, nn_act act, float slope)
+{
+    if (act == NN_ACT_RELU)
+        return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_NLE_UQ), dy);
+    return _mm512_mul_ps(dy, act_grad16(y, act, slope));
+}
+
 /* dx (n) = dy (n) * act'(.) from y (n); act must be a constant where this is
  * inlined. */
 static ALWAYS_INLINE void act_grad_map(float *dx, const float *dy, const float *y, size_t n,
                                        nn_act act, float slope)
 {
     size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 g = act_grad16(_mm512_loadu_ps(y + i), act, slope);
-        _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_loadu_ps(dy + i), g));
-    }
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(dx + i, act_backward16(_mm512_loadu_ps(dy + i), _mm512_loadu_ps(y + i), act, slope));
     if (i < n) {
         __mmask16 m = first_lanes((int)(n - i));
-        __m512 g = act_grad16(_mm512_maskz_loadu_ps(m, y + i), act, slope);
-        _mm512_mask_storeu_ps(dx + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dy + i), g));
+        _mm512_mask_storeu_ps(dx + i, m, act_backward16(_mm512_maskz_loadu_ps(m, dy + i),
+                                                        _mm512_maskz_loadu_ps(m, y + i), act, slope));
     }
 }
 

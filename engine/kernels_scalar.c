@@ -153,11 +153,21 @@ static void scalar_act_forward(float *y, const float *x, size_t n, nn_act act, f
         y[i] = act_apply(x[i], act, slope);
 }
 
+/* dy * act'(.) from y: for ReLU a select, as PyTorch's threshold_backward
+ * (an inf or NaN dy at a dead unit gives 0, not NaN, and a negative dy there
+ * +0), for the others the product. */
+static float act_backward_one(float dy, float y, nn_act act, float slope)
+{
+    if (act == NN_ACT_RELU)
+        return !(y <= 0.0f) ? dy : 0.0f;
+    return dy * act_grad_from_output(y, act, slope);
+}
+
 static void scalar_act_backward(float *dx, const float *dy, const float *y, size_t n,
                                 nn_act act, float slope)
 {
     for (size_t i = 0; i < n; i++)
-        dx[i] = dy[i] * act_grad_from_output(y[i], act, slope);
+        dx[i] = act_backward_one(dy[i], y[i], act, slope);
 }
 
 /* ---- forward (dot_tile, hsum4) --------------------------------------------------- */

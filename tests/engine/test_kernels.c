@@ -863,6 +863,38 @@ static void test_scalar_act_forward_matches_double(void **state)
     free(x), free(y);
 }
 
+/* ReLU's gradient is a select, as PyTorch's threshold_backward: at a dead
+ * unit (y <= 0) dx is +0 whatever dy is, an infinity, a NaN or a negative
+ * number (a product would give NaN, or -0); elsewhere it is dy itself. Every
+ * path, whole vectors and tails. */
+static void test_relu_grad_is_a_select(void **state)
+{
+    (void)state;
+    enum { N = 37 };
+    const float dys[] = {INFINITY, -INFINITY, NAN, -3.0f, 5.0f, -0.0f};
+    const size_t n_dys = sizeof dys / sizeof *dys;
+    float y[N], dy[N], dx[N];
+    for (size_t i = 0; i < N; i++) {
+        y[i] = (i / n_dys) % 2 ? 0.5f + (float)i : (i % 3 ? 0.0f : -0.0f); /* dead units in runs */
+        dy[i] = dys[i % n_dys];
+    }
+    find_simd_tables();
+    const nn_dense_kernels *paths[MAX_PATHS + 2] = {nn_kernels_scalar()};
+    for (size_t i = 0; simd_tables[i]; i++)
+        paths[i + 1] = simd_tables[i];
+    for (const nn_dense_kernels **k = paths; *k; k++)
+        for (size_t n = 1; n <= N; n++) {
+            (*k)->act_backward(dx, dy, y, n, NN_ACT_RELU, 0.0f);
+            for (size_t i = 0; i < n; i++) {
+                float want = y[i] > 0.0f ? dy[i] : 0.0f;
+                if (memcmp(&dx[i], &want, sizeof want) != 0)
+                    print_error("%s: relu' at y = %g, dy = %g gives %g\n", (*k)->name, (double)y[i],
+                                (double)dy[i], (double)dx[i]);
+                assert_memory_equal(&dx[i], &want, sizeof want);
+            }
+        }
+}
+
 /* ReLU as torch.relu at its edges, on every path, whole vectors and tails:
  * relu(NaN) = NaN, relu(-0) = -0 (it is x < 0 ? 0 : x), and the gradient
  * through a NaN output is dy (threshold_backward zeroes where y <= 0 only),
@@ -1014,6 +1046,7 @@ int main(void)
         cmocka_unit_test(test_backward_weights_fresh_is_zero_then_add),
         cmocka_unit_test(test_paths_act_forward_same_bits),
         cmocka_unit_test(test_paths_act_backward_same_bits),
+        cmocka_unit_test(test_relu_grad_is_a_select),
         cmocka_unit_test(test_paths_bytes_to_floats_same_bits),
         cmocka_unit_test(test_tables_are_complete),
         cmocka_unit_test(test_paths_sign_of_underflowed_zeros),
