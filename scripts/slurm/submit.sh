@@ -6,10 +6,12 @@
 #
 #   scripts/slurm/submit.sh FILE [N] [--set key=value]... [--cache DIR] [--out DIR]
 #
-# N is the number of array tasks, at most the number of runs to train
-# (`nnlab plan FILE --count`), which is also the default. With fewer tasks than
+# N is the number of shards, at most the number of runs to train
+# (`nnlab plan FILE --count`), which is also the default. With fewer shards than
 # runs each task packs several runs and trains them NNLAB_CPUS_PER_TASK at a
-# time. Nothing left to train: says so and submits nothing. --set and --cache
+# time. The array has a task for each shard that holds a run to train: all N
+# at first; after a partial run (a failed task, an interrupted array) only the
+# shards whose runs are missing, each told the shard count (NNLAB_SHARDS). Nothing left to train: says so and submits nothing. --set and --cache
 # go to the plan, every task and the report job; --out only to the report job.
 # The plan's hash (`nnlab plan --hash`) is handed to every task, which refuses
 # to train if the experiment file or its --set values changed since.
@@ -95,7 +97,15 @@ hash=$("$nnlab" plan "$file" "${common[@]}" --hash) || die "nnlab plan --hash fa
 [[ $hash =~ ^[0-9a-f]+$ ]] || die "nnlab plan --hash printed '$hash', not a hex hash"
 
 if [ -z "$tasks" ] || [ "$tasks" -gt "$count" ]; then tasks=$count; fi
-array="0-$((tasks - 1))"
+# The plan splits into $tasks shards whatever is cached (docs/scale-out.md), so
+# after a partial run some shards hold nothing left to train: the array is the
+# shards that do, and each task is told the shard count (NNLAB_SHARDS).
+plan_json=$("$nnlab" plan "$file" "${common[@]}" --json --shards "$tasks") || die "nnlab plan --json failed (see above)"
+shards=$(grep '"cached": false' <<<"$plan_json" | grep -o '"shard": [0-9]*' | grep -o '[0-9]*$' | sort -n -u |
+         paste -sd, - || true)
+[ -n "$shards" ] || die "nnlab plan --json --shards $tasks lists no run left to train, though --count said $count"
+if [ "$shards" = "$(seq -s, 0 $((tasks - 1)))" ]; then array="0-$((tasks - 1))"; else array=$shards; fi
+array_tasks=$(tr , '\n' <<<"$shards" | wc -l)
 if [ -n "${NNLAB_ARRAY_MAX:-}" ]; then
   whole "$NNLAB_ARRAY_MAX" || die "NNLAB_ARRAY_MAX must be a whole number of at least 1, got '$NNLAB_ARRAY_MAX'"
   array+="%$NNLAB_ARRAY_MAX"
@@ -107,7 +117,7 @@ name=$(basename "$file" .lua)
 case "$logs/$name" in *\\*) die "a backslash in the log path $logs/nnlab-$name-... would turn off sbatch's %A/%a patterns: run from (or set NNLAB_LOG_DIR to) a folder without one" ;; esac
 log_pattern=${logs//%/%%}/nnlab-${name//%/%%}
 # NNLAB goes through the environment: --export=ALL,NNLAB=... would cut a path at its commas
-export NNLAB="$nnlab"
+export NNLAB="$nnlab" NNLAB_SHARDS="$tasks"
 
 array_id=$(sbatch --parsable --job-name="nnlab-$name" --array="$array" --cpus-per-task="$cpus" \
                   --output="$log_pattern-%A_%a.out" --export=ALL \
@@ -121,6 +131,10 @@ report_id=$(sbatch --parsable --job-name="nnlab-$name-report" --dependency="afte
   die "sbatch refused the report job (see above); the array $array_id runs: write the report with $nnlab run $file"
 report_id=${report_id%%;*}
 
-echo "submit.sh: $count runs to train in $tasks tasks ($array, $cpus CPUs each), plan $hash" >&2
+if [ "$array_tasks" = "$tasks" ]; then
+  echo "submit.sh: $count runs to train in $tasks tasks ($array, $cpus CPUs each), plan $hash" >&2
+else
+  echo "submit.sh: $count runs to train, in $array_tasks of $tasks shards (the others hold none: array $array, $cpus CPUs each), plan $hash" >&2
+fi
 echo "array job: $array_id   (output: $logs/nnlab-$name-${array_id}_<task>.out)"
 echo "report job: $report_id   (output: $logs/nnlab-$name-report-$report_id.out)"

@@ -28,6 +28,7 @@ n=41
 if [ -f "$STUB_LOG" ]; then n=$(($(wc -l < "$STUB_LOG") + 41)); fi
 printf '%s\n' "$*" >> "$STUB_LOG"
 printf '%s\n' "$NNLAB" >> "$STUB_LOG.nnlab"   # what the job's environment gives sweep.sbatch
+printf '%s\n' "${NNLAB_SHARDS:-}" >> "$STUB_LOG.shards"
 echo "$n;testcluster"
 EOF
 # nnlab: plan prints $STUB_COUNT or $STUB_HASH (or fails with STUB_PLAN_FAIL);
@@ -38,7 +39,19 @@ if [ "$1" = plan ]; then
   [ -z "${STUB_PLAN_FAIL:-}" ] || { echo "nnlab: plan failed on purpose" >&2; exit 1; }
   case " $* " in
     *" --count "*) echo "$STUB_COUNT" ;; *" --hash "*) echo "$STUB_HASH" ;;
-    *" --json "*) echo "${STUB_JSON:-{\"dependent\": 0, \"runs\": []\}}" ;;
+    *" --json "*)
+      if [ -n "${STUB_JSON:-}" ]; then echo "$STUB_JSON"; exit 0; fi
+      # runs to train: STUB_COUNT of them over the shards (or only in the shards STUB_LEFT lists),
+      # and a cached run in every shard, one line each as nnlab writes them
+      n=$(sed -n 's/.* --shards \([0-9]*\).*/\1/p' <<<" $* ")
+      echo '{"dependent": 0, "runs": ['
+      if [ -n "${STUB_LEFT:-}" ]; then
+        for s in $STUB_LEFT; do echo "  {\"cached\": false, \"shard\": $s},"; done
+      else
+        for ((i = 0; i < ${STUB_COUNT:-0}; i++)); do echo "  {\"cached\": false, \"shard\": $((i % ${n:-1}))},"; done
+      fi
+      for ((i = 0; i < ${n:-0}; i++)); do echo "  {\"cached\": true, \"shard\": $i},"; done
+      echo ']}' ;;
   esac
   exit 0
 fi
@@ -79,6 +92,18 @@ STUB_COUNT=6 NNLAB_ARRAY_MAX=2 NNLAB_CPUS_PER_TASK=4 submit exp.lua 3
 has "$array" "--array=0-2%2"                     # packing 2 runs a task, 2 tasks at a time
 has "$array" "--cpus-per-task=4"
 has "$report" "--cpus-per-task=4"
+
+# after a partial run: 2 runs left, both in shard 1 of the 2 the plan splits into (shards
+# split the whole plan, cached runs too): an array of that shard only, told the count
+rm -f "$STUB_LOG.shards"
+STUB_COUNT=2 STUB_LEFT="1" submit exp.lua 3
+has "$array" "--array=1"
+[ "$(sort -u "$STUB_LOG.shards")" = 2 ] || fail "the tasks were told NNLAB_SHARDS='$(cat "$STUB_LOG.shards")', expected 2"
+says "$out" "2 runs to train, in 1 of 2 shards (the others hold none: array 1,"
+STUB_COUNT=5 STUB_LEFT="0 3 3 4" NNLAB_ARRAY_MAX=2 submit exp.lua
+has "$array" "--array=0,3,4%2"
+STUB_COUNT=6 submit exp.lua 3
+has "$array" "--array=0-2"                       # every shard holds runs: the range, as before
 
 STUB_COUNT=0 submit exp.lua 3
 [ ! -e "$STUB_LOG" ] || fail "submitted jobs with nothing to train: $(cat "$STUB_LOG")"
@@ -133,6 +158,11 @@ said=$(task 1 3 0 2) || fail "sweep.sbatch failed: $said"
 has "$said" "nnlab run exp.lua --shard 1/3 -j 2 --plan 5eedf00d --set epochs=2"
 said=$(task 1 3 1 5) && fail "sweep.sbatch accepted array indices 1,3,5: $said"
 says "$said" "array indices must be 0..N-1"
+# submit.sh's array of the shards that hold runs: the count comes from NNLAB_SHARDS
+said=$(NNLAB_SHARDS=5 task 3 2 1 3) || fail "sweep.sbatch of shard 3 of 5 (array 1,3) failed: $said"
+has "$said" "nnlab run exp.lua --shard 3/5 -j 2 --plan 5eedf00d --set epochs=2"
+said=$(NNLAB_SHARDS=3 task 3 2 1 3) && fail "sweep.sbatch took index 3 as a shard of 3: $said"
+says "$said" "array index 3 is not a shard of 3 (NNLAB_SHARDS)"
 said=$(bash "$repo/scripts/slurm/sweep.sbatch" exp.lua 2>&1) && fail "sweep.sbatch ran outside an array: $said"
 says "$said" "not a job array task"
 said=$(SLURM_CPUS_PER_TASK=3 bash "$repo/scripts/slurm/report.sbatch" exp.lua --out r 2>&1) ||
