@@ -412,6 +412,8 @@ function data.csv(path, opts)
   local names = #meta.class_names > 0 and meta.class_names or nil
   return remember(ds, { name = opts.name or path:match("([^/]+)$"), title = opts.name or path, source = "csv",
                         files = { path }, classes = names, feature_names = meta.feature_names,
+                        -- names the file gave in the order it first shows them (no classes = {...})
+                        first_seen_names = names ~= nil and opts.classes == nil or nil,
                         target_name = meta.target_name, reason = "read from the CSV file " .. path })
 end
 

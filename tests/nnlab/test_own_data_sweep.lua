@@ -4,8 +4,10 @@
 -- content and view: an unchanged re-run trains nothing, a changed CSV row
 -- retrains exactly the CSV sweep, another split seed exactly the blobs sweeps,
 -- and each transform variation is its own run. A model that does not fit the
--- data is refused at the sweep's line before anything trains, and so is a
--- test set whose classes are numbered in another order than the train set's.
+-- data is refused at the sweep's line before anything trains, and so are a
+-- test set whose classes are numbered in another order than the train set's,
+-- a test CSV whose one text label ('NA') names every class beside a numbered
+-- train set, and regression targets beside class labels.
 local T = require "testlib"
 
 local dir = T.tmpdir("own_data_sweep")
@@ -35,6 +37,10 @@ lab.table(g)
 local tab = data.csv(csv_path, { name = "tabular", classes = { "no", "yes" } })
 local c_train, c_test = tab:split(20, { seed = 3 })
 if case == "swapped" then c_test = data.csv(csv_path, { name = "tabular", classes = { "yes", "no" } }):head(20) end
+if case == "stray" then c_train, c_test = data.csv(csv_path .. ".num.csv"), data.csv(csv_path .. ".na.csv") end
+if case == "regression" then
+  c_train, c_test = data.csv(csv_path .. ".num.csv", { regression = true }), data.csv(csv_path .. ".num.csv")
+end
 local c = lab.sweep { name = "csv", vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 10, --<
                       train = c_train, test = c_test, model = mlp(case == "mismatch" and 5 or 3, 2), optimizer = sgd }
 lab.table(c)
@@ -87,6 +93,10 @@ end
 local function cache_entries() return tonumber(T.run("ls " .. T.quote(cache) .. " | grep -c '\\.lua$'"):match("%d+")) end
 
 T.write(csv, csv_text())
+-- the same rows labelled 1 and 0; then with one label 'NA', which makes every label of that file a name
+local numbered = csv_text():gsub(",yes\n", ",1\n"):gsub(",no\n", ",0\n")
+T.write(csv .. ".num.csv", numbered)
+T.write(csv .. ".na.csv", (numbered:gsub(",1\n", ",NA\n", 1)))
 
 T.case("a sweep over generated and CSV data runs and its report names the data", function()
   local out, status = run()
@@ -161,6 +171,17 @@ end)
 T.case("a test set that numbers its classes in another order is refused at the sweep's line", function()
   refused_at_sweep("swapped", "lab.sweep: class 0 is 'no' in the train data but 'yes' in the test data",
                    "names the class")
+end)
+
+T.case("a test CSV whose one text label makes its classes names, beside numbered ones, is refused", function()
+  refused_at_sweep("stray", "lab.sweep: the test data names its classes in the order its CSV file first shows them "
+                   .. "('0', 'NA', '1': a label that is not a number makes every label a name), but the train data "
+                   .. "numbers them", "names the classes and the cause")
+end)
+
+T.case("regression targets in the train data and class labels in the test data are refused", function()
+  refused_at_sweep("regression", "lab.sweep: the train data has 1 regression target but the test data has class "
+                   .. "labels: give both the same kind", "names both kinds")
 end)
 
 T.done()

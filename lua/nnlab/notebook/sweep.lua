@@ -983,20 +983,49 @@ local function check_fits(spec, model, transforms, label, infos)
   end
 end
 
--- Class k must be the same class in every dataset of a sweep. Two CSV files
--- read apart name their string classes each in its own first-seen order, so
--- a test file that starts with another class would be scored against
--- swapped labels: refused, naming the first class the two disagree on.
-local function check_class_names(infos)
-  local train = infos.train.class_names
-  if not train then return end
+-- What a dataset's targets are, for messages.
+local function data_kind(info)
+  if info.targets == 0 then return "class labels" end
+  return ("%d regression target%s"):format(info.targets, info.targets == 1 and "" or "s")
+end
+
+-- The datasets of a sweep must be of one kind, and class k one class in all
+-- of them:
+-- - class labels in one and regression targets in another (regression = true
+--   forgotten on one file) would score one against the other's numbers;
+-- - two CSV files read apart name their string classes each in its own
+--   first-seen order, so a test file that starts with another class would
+--   be scored against swapped labels: refused, naming the first class the
+--   two disagree on;
+-- - a CSV file whose labels are numbers but one ('NA') names every class,
+--   in first-seen order, where the other dataset numbers them: refused too.
+-- sets: { train = ds, test = ds, valid = ds or nil }; infos: their :info().
+local function check_same_data(sets, infos)
+  local train = infos.train
   for _, which in ipairs { "test", "valid" } do
-    local other = infos[which] and infos[which].class_names
-    for k = 1, math.min(#train, other and #other or 0) do
-      if train[k] ~= other[k] then
+    local other = infos[which]
+    if other and (train.targets > 0) ~= (other.targets > 0) then
+      raise("lab.sweep: the train data has %s but the %s data has %s: give both the same kind (data.csv's "
+            .. "regression = true on both files, say)", data_kind(train), which, data_kind(other))
+    end
+    local names, other_names = train.class_names, other and other.class_names
+    for k = 1, math.min(names and #names or 0, other_names and #other_names or 0) do
+      if names[k] ~= other_names[k] then
         raise("lab.sweep: class %d is %s in the train data but %s in the %s data (CSV files name "
               .. "string classes in first-seen order): give both the same classes = { ... } list",
-              k - 1, errors.value(train[k]), errors.value(other[k]), which)
+              k - 1, errors.value(names[k]), errors.value(other_names[k]), which)
+      end
+    end
+    if other and train.targets == 0 and (names == nil) ~= (other_names == nil) then
+      local named, numbered = names and "train" or which, names and which or "train"
+      local source = data.source(sets[named])
+      if source and source.first_seen_names then
+        local shown = {}
+        for k = 1, math.min(4, #source.classes) do shown[k] = errors.value(source.classes[k]) end
+        raise("lab.sweep: the %s data names its classes in the order its CSV file first shows them (%s%s: a "
+              .. "label that is not a number makes every label a name), but the %s data numbers them: give "
+              .. "both the same classes = { ... } list, or mend the labels", named, table.concat(shown, ", "),
+              #source.classes > 4 and ", ..." or "", numbered)
       end
     end
   end
@@ -1079,7 +1108,7 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test),
                        valid = spec.valid and dataset_identity(spec.valid) or nil }
   local infos = { train = spec.train:info(), test = spec.test:info(), valid = spec.valid and spec.valid:info() }
-  check_class_names(infos)
+  check_same_data({ train = spec.train, test = spec.test, valid = spec.valid }, infos)
   local memo <close> = sweep.memoise and not spec.run and new_memo() or nil
   local texts, checked = {}, false -- the key fields' texts every job shares (key_text)
   local jobs, to_train, owners = {}, {}, {}
