@@ -423,6 +423,7 @@ end
 -- is "lab.table: metrics" or the like.
 local function check_metric(where, metric, runs)
   runs_lib.metric_info(metric, where)
+  runs_lib.check_fits_metric(runs, where, metric)
   if runs.from_history then
     if runs:measured(metric, true) then return end
     raise("%s: no epoch of this history has a value of %s", where, metric)
@@ -541,8 +542,8 @@ function notebook.table(runs, opts)
       end
     end
     check_grid_cells(runs, opts.rows, opts.columns)
-    check_metric("lab.table: metric", opts.metric or "test_acc", runs)
-    if not opts.compare and runs_lib.metrics[opts.metric or "test_acc"].no_best then
+    check_metric("lab.table: metric", opts.metric or runs:default_metric(), runs)
+    if not opts.compare and runs_lib.metrics[opts.metric or runs:default_metric()].no_best then
       raise("lab.table: metric: %s is a setting, not a result, and a grid marks the best by its metric " ..
             "(or by compare = ...)", opts.metric)
     end
@@ -559,7 +560,7 @@ local CHART_OPTIONS = { y = options.optional "any", x = "epoch", title = options
 -- lab.chart's y: a metric's name or a list of 1 to 4 names whose values
 -- share an axis (one unit, or one quantity such as loss); each measured.
 local function check_chart_y(y, runs, where)
-  if y == nil then y = "test_acc" end
+  if y == nil then y = runs:default_metric() end
   if type(y) == "string" then check_metric("lab.chart: y", y, runs) return end
   if type(y) ~= "table" then raise("lab.chart: option 'y' must be a metric's name or a list of them, got %s", type(y)) end
   local n = #y

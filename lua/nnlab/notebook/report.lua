@@ -391,7 +391,9 @@ local function header(record, totals)
   return table.concat(out, "\n\n")
 end
 
+-- lab.table's metrics when none are given: regression runs have no accuracy.
 local DEFAULT_METRICS = { "test_acc", "train_loss", "test_loss" }
+local REGRESSION_METRICS = { "test_loss", "train_loss" }
 -- A list table shows at most this many variations unless lab.table's top says otherwise.
 local DEFAULT_TOP = 20
 
@@ -438,7 +440,8 @@ local function table_block(block, name)
   -- a column of "gap" shows one kind for every row (runs:gap_metric)
   local function one_kind(m) return m == "gap" and r:gap_metric() or m end
   local metrics = {}
-  for i, m in ipairs(opts.metrics or DEFAULT_METRICS) do metrics[i] = one_kind(m) end
+  local default = r.regression and REGRESSION_METRICS or DEFAULT_METRICS
+  for i, m in ipairs(opts.metrics or default) do metrics[i] = one_kind(m) end
   local against = one_kind(opts.compare or metrics[1])
   local labelled = #r.keys == 0
   for _, v in ipairs(r.variations) do labelled = labelled or v.labelled end
@@ -584,7 +587,7 @@ end
 local function grid_block(block)
   local r, opts = block.runs, block.options
   local function one_kind(m) return m == "gap" and r:gap_metric() or m end
-  local metric, row_key, col_key = one_kind(opts.metric or "test_acc"), opts.rows, opts.columns
+  local metric, row_key, col_key = one_kind(opts.metric or r:default_metric()), opts.rows, opts.columns
   -- the best cell, and the best row per column, by compare (a validation
   -- metric, say), which may not be the metric shown
   local compare = one_kind(opts.compare or metric)
@@ -844,11 +847,11 @@ local function heatmap_spec(c, r, opts, y, x)
            values = #xtics <= 16 and #ytics <= 24, higher_is_better = info.higher_is_better, heatmap = true }
 end
 
--- What gnuplot.chart draws for a chart block: opts.y (default test_acc) per
+-- What gnuplot.chart draws for a chart block: opts.y (default test_acc, test_loss for regression) per
 -- epoch, or against the varied parameter opts.x.
 local function chart_spec(block, number)
   local r, opts = block.runs, block.options
-  local ys, x = opts.y or "test_acc", opts.x or "epoch"
+  local ys, x = opts.y or r:default_metric(), opts.x or "epoch"
   if type(ys) ~= "table" then ys = { ys } end
   local names = ys -- the file is named by what was asked for
   ys = {}

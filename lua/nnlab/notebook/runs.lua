@@ -192,6 +192,23 @@ function runs.new(fields)
   return setmetatable(fields, Runs)
 end
 
+--- runs:default_metric() -> the metric a comparison, a table or a chart
+--- takes when none is named: test_acc, or test_loss for runs that fit
+--- regression targets (runs.regression), whose accuracy is no measure.
+function Runs:default_metric()
+  return self.regression and "test_loss" or "test_acc"
+end
+
+--- runs.check_fits_metric(r, where, metric): raises at the user's line,
+--- after where, when r fits regression targets and metric is an accuracy:
+--- such runs score no sample right or wrong (their accuracy reads 0).
+function runs.check_fits_metric(self, where, metric)
+  if self.regression and runs.metrics[metric] and runs.metrics[metric].unit == "%" then
+    errors.raise("%s: %s: these runs fit regression targets, which have no accuracy (it reads 0 %%): compare "
+                 .. "them by a loss, test_loss say", where, metric)
+  end
+end
+
 --- runs.own_values(v) -> { key = value }: the values variation v sets
 --- itself (its varied or listed ones), without the fixed ones and defaults
 --- it shares with the sweep's other variations. A sweep's variation holds
@@ -282,7 +299,7 @@ local function summary_row(v, metric)
                         values = values, mean = stats.mean(values), std = stats.std(values) }, SummaryRow)
 end
 
---- runs:summary([metric = "test_acc"]) -> one row per variation, in order:
+--- runs:summary([metric = runs:default_metric()]) -> one row per variation, in order:
 --- { label, variation, params, metric, n (seeds that finished), seeds,
 ---   diverged (seeds that diverged), values (final metric per finished
 ---   seed), mean, std, text }. params holds the variation's parameters by
@@ -292,7 +309,7 @@ end
 --- can stand for one. text reads "81.23 ± 0.15 %", or "diverged" /
 --- "diverged (1/3 seeds)".
 function Runs:summary(metric)
-  metric = metric or "test_acc"
+  metric = metric or self:default_metric()
   metric_info(metric)
   local rows = {}
   for i, v in ipairs(self.variations) do rows[i] = summary_row(v, metric) end
@@ -335,6 +352,7 @@ end
 -- measured metric: its verdicts would read "untested" or speak of seeds,
 -- which is not why.
 local function check_measured(self, who, metric)
+  runs.check_fits_metric(self, who .. ": metric", metric)
   if not self:measured(metric) then
     errors.raise("%s: metric: no variation of these runs has a value of %s after its last epoch%s", who, metric,
                  runs.measured_when(metric))
@@ -381,11 +399,13 @@ function runs.best_row(rows, metric)
   return best
 end
 
---- runs:best([metric = "test_acc"]) -> the summary row with the best mean
---- (highest accuracy, lowest loss) among variations where no seed diverged;
---- nil when every variation diverged.
+--- runs:best([metric = runs:default_metric()]) -> the summary row with the
+--- best mean (highest accuracy, lowest loss) among variations where no seed
+--- diverged; nil when every variation diverged. An accuracy of regression
+--- runs is an error.
 function Runs:best(metric)
-  metric = metric or "test_acc"
+  metric = metric or self:default_metric()
+  runs.check_fits_metric(self, "best", metric)
   return runs.best_row(self:summary(metric), metric)
 end
 
@@ -497,7 +517,7 @@ local function pair_values(a, b)
   return xs, ys, false
 end
 
---- runs:compare(a, b [, metric = "test_acc"]) -> whether a and b (selectors as
+--- runs:compare(a, b [, metric = runs:default_metric()]) -> whether a and b (selectors as
 --- for runs:get) differ by more than noise in their final metric, paired by
 --- seed when they share seeds (nnlab.notebook.stats.compare; one comparison,
 --- not corrected for others: a table's "vs best" uses runs:versus_best):
@@ -508,7 +528,7 @@ end
 --- the per-look level of the sweep's seeds on demand (whose seed counts the
 --- looks chose: a test at 0.95 there would give a false "differs" more often).
 function Runs:compare(a, b, metric)
-  metric = metric or "test_acc"
+  metric = metric or self:default_metric()
   local ra, rb = summary_pair(self, "compare", a, b, metric)
   local out = { a = ra, b = rb }
   if ra.diverged > 0 or rb.diverged > 0 then
@@ -531,10 +551,10 @@ function Runs:compare(a, b, metric)
   return out
 end
 
-local VERDICT_OPTIONS = { metric = "test_acc", margin = options.optional "number", level = options.optional "number",
+local VERDICT_OPTIONS = { metric = options.optional "string", margin = options.optional "number", level = options.optional "number",
                           skewed = false }
 
---- runs:verdict(a, b, expect [, { metric = "test_acc", margin = m, level,
+--- runs:verdict(a, b, expect [, { metric = runs:default_metric(), margin = m, level,
 --- skewed = false }]) -> what the seeds say about a claim on a versus b
 --- (level: 0.95, or the per-look level of the sweep's seeds on demand, as
 --- for runs:compare; a level given wins)
@@ -549,6 +569,7 @@ local VERDICT_OPTIONS = { metric = "test_acc", margin = options.optional "number
 --- family with runs.correct_family.
 function Runs:verdict(a, b, expect, opts)
   opts = options.check("verdict", opts, VERDICT_OPTIONS)
+  opts.metric = opts.metric or self:default_metric()
   local ra, rb = summary_pair(self, "verdict", a, b, opts.metric)
   if ra.diverged > 0 or rb.diverged > 0 then
     return { verdict = "diverged", expect = expect, a = ra, b = rb }
@@ -575,7 +596,7 @@ function runs.correct_family(...)
 end
 Runs.correct_family = runs.correct_family
 
---- runs:versus_best([metric = "test_acc" [, level]]) -> per variation (in
+--- runs:versus_best([metric = runs:default_metric() [, level]]) -> per variation (in
 --- order) a cell { code, p, p_adjusted, delta, detectable, test, n }: code
 --- "best", "differs", "cant_tell", "diverged" (a seed diverged) or "untested"
 --- (fewer than two seeds). Every pair of variations is tested (paired by
@@ -597,7 +618,7 @@ Runs.correct_family = runs.correct_family
 --- A metric no run measured is an error (runs.versus_best, which the
 --- report's tables use, gives untested cells instead).
 function Runs:versus_best(metric, level, wanted)
-  metric = metric or "test_acc"
+  metric = metric or self:default_metric()
   metric_info(metric, "versus_best: metric")
   check_measured(self, "versus_best", metric)
   return runs.versus_best(self, metric, level, wanted)
@@ -607,7 +628,7 @@ end
 --- check that some run measured metric (a table of a custom run's sweep
 --- whose runs return no test_acc shows "–").
 function runs.versus_best(self, metric, level, wanted)
-  metric = metric or "test_acc"
+  metric = metric or self:default_metric()
   local info = metric_info(metric, "versus_best: metric")
   level = stats.check_level("versus_best", level or (self.sequential and self.sequential.level) or 0.95)
   local keep

@@ -172,11 +172,14 @@ local function listed(list)
 end
 
 -- A seed list from a count or a list; or, for seeds = { min = a, max = b },
--- the first a seeds and the on-demand plan (see sequential_plan).
-local function seed_list(seeds)
+-- the first a seeds and the on-demand plan (see sequential_plan), whose
+-- metric is default_metric unless seeds.metric names one.
+local function seed_list(seeds, default_metric)
   if seeds == nil then seeds = 3 end
   if type(seeds) == "table" and (seeds.min ~= nil or seeds.max ~= nil) then
-    local o = options.check("lab.sweep: seeds", seeds, { min = 3, max = 10, metric = "test_acc", level = 0.95 })
+    local o = options.check("lab.sweep: seeds", seeds, { min = 3, max = 10, metric = options.optional "string",
+                                                         level = 0.95 })
+    o.metric = o.metric or default_metric -- test_acc, or test_loss for regression targets
     if math.type(o.min) ~= "integer" or o.min < 2 or math.type(o.max) ~= "integer" or o.max < o.min or o.max > 100 then
       raise("lab.sweep: seeds = { min = a, max = b } needs integers with 2 <= a <= b <= 100, got min %s, max %s",
             tostring(o.min), tostring(o.max))
@@ -1300,7 +1303,11 @@ end
 -- variation sets eval_train) would never ask for a seed, so it is refused
 -- before anything trains. (A run function may measure what it likes: its
 -- first seeds tell, sweep.run.)
-local function check_seeds_metric(spec, variations, metric)
+local function check_seeds_metric(spec, variations, metric, regression)
+  if regression and runs.metrics[metric] and runs.metrics[metric].unit == "%" then
+    raise("lab.sweep: seeds.metric: %s: this sweep fits regression targets, which have no accuracy (it reads 0 %%): "
+          .. "look at a loss, test_loss (the default here) say", metric)
+  end
   if spec.run ~= nil then return end
   if (metric == "valid_acc" or metric == "valid_loss") and spec.valid == nil then
     raise("lab.sweep: seeds.metric: %s needs a validation split (valid = ...), and this sweep has none", metric)
@@ -1329,8 +1336,9 @@ function sweep.run(spec, context)
   check_spec(spec)
   FINGERPRINTS[spec] = {} -- anew for each lab.sweep call, even of one table
   local variations, keys = expand(spec)
-  local seeds, on_demand = seed_list(spec.seeds)
-  if on_demand then check_seeds_metric(spec, variations, on_demand.metric) end
+  local regression = spec.test:info().targets > 0
+  local seeds, on_demand = seed_list(spec.seeds, regression and "test_loss" or "test_acc")
+  if on_demand then check_seeds_metric(spec, variations, on_demand.metric, regression) end
   local name = spec.name or (#keys > 0 and table.concat(keys, " × ") or ("sweep " .. context.index))
   local started = proc.clock()
   local reads = {}
@@ -1354,7 +1362,7 @@ function sweep.run(spec, context)
                       datasets = { train = spec.train, test = spec.test, valid = spec.valid }, epochs = epochs,
                       normalize = normalize,
                       seconds = proc.clock() - started, overridden = context.overridden, sequential = on_demand,
-                      custom = spec.run ~= nil }
+                      custom = spec.run ~= nil, regression = regression }
   end
   -- A full collection once the sweep's records are made: the generational
   -- collector lets the old generation grow to twice what its last major
