@@ -282,10 +282,10 @@ local NOTEBOOK = { title = true, md = true, param = true, sweep = true, table = 
                    require = true, run_options = true, language = true,
                    confusion = true, samples = true, mistakes = true, weights = true }
 setmetatable(nnlab, { __index = function(t, name)
-  if NOTEBOOK[name] then
-    local value = require("nnlab.notebook")[name]
-    rawset(t, name, value)
-    return value
+  if NOTEBOOK[name] then -- all of them at once: the table then stays as it is (cache keys note it)
+    local notebook = require "nnlab.notebook"
+    for each in pairs(NOTEBOOK) do rawset(t, each, notebook[each]) end
+    return notebook[name]
   elseif name == "stats" then
     local value = require("nnlab.notebook.stats").public()
     rawset(t, name, value)

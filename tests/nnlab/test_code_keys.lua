@@ -310,4 +310,58 @@ lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
   each_change_retrains("dropout", body, { "look=true" }) -- a forward inside model(p) moved the dropout stream
 end)
 
+T.case("a global helper's own globals, and fields added to lab, its subtables and string, are keyed", function()
+  local body = [[
+LR = lab.param("lr", 0.1)
+function make_optimizer(m) return optim.SGD(m:parameters(), { lr = LR }) end -- a global reading a global
+local lab_f, sched_f, str_f = lab.param("lab_f", 1.0), lab.param("sched_f", 1.0), lab.param("str_f", 1.0)
+function lab.scaled(x) return x * lab_f end
+function optim.lr_scheduler.scaled(x) return x * sched_f end
+function string.scale(s) return str_f end -- reached as ("x"):scale(), through no upvalue at all
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local m = model()
+  local o = make_optimizer(m)
+  o:set_lr(optim.lr_scheduler.scaled(lab.scaled(o:lr())) * ("x"):scale())
+  return lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1, optimizer = o,
+                   train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  each_change_retrains("additions", body, { "lr=0.5", "lab_f=3", "sched_f=3", "str_f=3" })
+end)
+
+T.case("functions that call each other in a web are keyed quickly, and an edit to one of them counts", function()
+  -- 40 local functions, each calling the next three (mod 40) through its upvalues: 3^40 paths through them
+  local names = {}
+  for i = 1, 40 do names[i] = "f" .. i end
+  local lines = { "local " .. table.concat(names, ", ") }
+  for i = 1, 40 do
+    lines[#lines + 1] = ("f%d = function(n) if n <= 0 then return %s end return f%d(n - 1) + f%d(n - 2) * 0 + f%d(n - 3) * 0 end")
+                        :format(i, i == 17 and "LR" or "0.1", i % 40 + 1, (i + 1) % 40 + 1, (i + 2) % 40 + 1)
+  end
+  lines[#lines + 1] = "return { f1 }"
+  os.execute("mkdir -p " .. T.quote(dir .. "/lib"))
+  local function body(lr)
+    T.write(dir .. "/lib/web.lua", (table.concat(lines, "\n"):gsub("LR", lr)))
+    return [[
+local web = lab.require "lib.web"
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local m = model()
+  return lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1,
+                   optimizer = optim.SGD(m:parameters(), { lr = web[1](16) }),
+                   train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  end
+  local cache = dir .. "/web-cache"
+  local first, trained = run("web", body("0.1"), nil, cache)
+  T.eq(trained, 1, "trained")
+  local _, again = run("web", body("0.1"), nil, cache)
+  T.eq(again, 0, "cached")
+  local other, retrained = run("web", body("0.5"), nil, cache)
+  T.eq(retrained, 1, "the one edited function of the web trains again")
+  T.truthy(other ~= first, "to another loss")
+end)
+
 T.done()

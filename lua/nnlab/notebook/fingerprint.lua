@@ -27,15 +27,39 @@ local fingerprint = {}
 local LUA_LIBRARIES = { _G = true, string = true, table = true, math = true, io = true, os = true,
                         coroutine = true, utf8 = true, debug = true, package = true }
 
--- Lua's library and nnlab's modules as they were when this module loaded
--- (under `nnlab run`, before the experiment file runs): table -> its fields.
--- A field added or changed later is the user's, and keyed.
-local BASELINE = {}
-for name, m in pairs(package.loaded) do
-  if type(m) == "table" and (LUA_LIBRARIES[name] or name:match("^nnlab")) then
+-- Lua's library and nnlab's modules and their tables one level down, as they
+-- were when the notebook started (fingerprint.take_baseline): table -> its
+-- fields. A field added or changed later is the user's, and keyed.
+local BASELINE
+
+--- fingerprint.take_baseline(): notes Lua's library and nnlab's modules as
+--- they are now, once; the notebook calls it before the experiment file
+--- runs (a program that never started it, stock Lua, takes it at its first
+--- fingerprint).
+function fingerprint.take_baseline()
+  if BASELINE then return end
+  BASELINE = {}
+  local lab = require "nnlab" -- its table too: lab.x = ... is the user's
+  local _ = lab.sweep, lab.stats -- the names it loads on first use, loaded now
+  local function note(t) -- a table's fields, once
+    if BASELINE[t] then return end
     local fields = {}
-    for k, v in next, m do fields[k] = v end
-    BASELINE[m] = fields
+    for k, v in next, t do fields[k] = v end
+    BASELINE[t] = fields
+  end
+  local modules = {}
+  for name, m in pairs(package.loaded) do
+    if type(m) == "table" and (LUA_LIBRARIES[name] or name:match("^nnlab")) then
+      modules[#modules + 1] = m
+      note(m)
+    end
+  end
+  for _, m in ipairs(modules) do -- and their tables one level down (optim.lr_scheduler), but _G's
+    if m ~= _G then
+      for k, v in next, m do
+        if type(v) == "table" and type(k) == "string" and not LUA_LIBRARIES[k] then note(v) end
+      end
+    end
   end
 end
 
@@ -48,9 +72,14 @@ end
 local function library_names()
   local out = {}
   local function name_fields(t, prefix, depth)
-    local base = BASELINE[t]
-    for field, v in pairs(t) do
-      if type(field) == "string" and (not base or base[field] == v) then
+    local base, fields = BASELINE[t], {}
+    for field in pairs(t) do
+      if type(field) == "string" then fields[#fields + 1] = field end
+    end
+    table.sort(fields) -- a function under two names takes the first in order, in every process
+    for _, field in ipairs(fields) do
+      local v = rawget(t, field)
+      if not base or base[field] == v then
         if type(v) == "function" and debug.getinfo(v, "S").what == "C" and not out[v] then
           out[v] = prefix .. "." .. field
         elseif type(v) == "table" and depth > 0 and not out[v] and not LUA_LIBRARIES[field] then
@@ -75,16 +104,26 @@ local function library_names()
 end
 
 -- The fields of a named library table that differ from its baseline (added,
--- changed or removed), sorted by name's text; empty for an untouched one.
-local function changed_fields(t)
+-- changed or removed), and those that hold a noted table with such fields
+-- of its own (optim.lr_scheduler.x = ... changes optim); empty for an
+-- untouched one. `seen`: the tables asked about above, for tables that
+-- hold each other.
+local function changed_fields(t, seen)
   local base, list = BASELINE[t], {}
   if not base then return list end
+  seen = seen or {}
+  seen[t] = true
   for k, v in next, t do
-    if base[k] ~= v then list[#list + 1] = k end
+    if base[k] ~= v then
+      list[#list + 1] = k
+    elseif type(v) == "table" and BASELINE[v] and not seen[v] and #changed_fields(v, seen) > 0 then
+      list[#list + 1] = k
+    end
   end
   for k in next, base do
     if rawget(t, k) == nil then list[#list + 1] = k end
   end
+  seen[t] = nil
   return list
 end
 
@@ -201,115 +240,184 @@ local STATEFUL = { ["nnlab.Loader"] = "a data loader", ["nnlab.Optimizer"] = "an
 local STATE_OF = { ["nnlab.Loader"] = "the pass it is in, the epochs it has shuffled",
                    ["nnlab.Optimizer"] = "the steps it has taken, the model it steps" }
 
--- How many values one fingerprint may walk (values inside a web of mutual
--- references are walked once per path to them): past it, an error.
-local MAX_VISITS = 200000
+-- How much refining one fingerprint may do over webs of values that reach
+-- each other (rounds × references): past it, an error.
+local MAX_REFINING = 5000000
+
+-- A function's view of its _ENV: the globals it reads by name (EnvView).
+local EnvView = {}
 
 --- fingerprint.code(fn [, memo]) -> 16 hex digits: what identifies a
 --- function for a cache key (see the top of this file). memo (optional)
---- keeps, for the jobs of one sweep, the library's names and each table's
---- text that reaches nothing outside itself.
+--- keeps, for the jobs of one sweep, the library's names and the text of
+--- every table and function met (a text depends only on what the value
+--- reaches, so it is the same from any root).
+--- How: values are the nodes of a graph, each with its own part (a table's
+--- kind, a function's bytecode) and its references (a table's keys and
+--- values, a function's upvalues, the globals it reads). Tarjan's algorithm
+--- settles the graph's strongly connected groups, those that reach nothing
+--- unsettled first: a value alone gets the digest of its part and of its
+--- references' texts (Merkle); a group of values that reach each other is
+--- refined (Weisfeiler-Lehman colour refinement, which for these graphs is
+--- bisimulation) until its partition is stable, each member then taking its
+--- colour and the set of the group's colours (what it reaches): values that
+--- no walk along references could tell apart get the same text, any other
+--- difference anywhere in the group changes every member's, and no text
+--- depends on the order of the walk.
 function fingerprint.code(root, memo)
+  fingerprint.take_baseline()
   memo = memo or {}
   memo.names = memo.names or library_names()
-  memo.tables = memo.tables or {}
-  local names, shared = memo.names, memo.tables
-  local done = {} -- value -> text, for values whose text reaches nothing above them (this root)
-  local active, depth = {}, 0 -- value -> its depth while its text is being made
-  local reached = math.huge -- the shallowest active value reached since the innermost enter
-  local visits = 0
-  local parsed = {} -- f -> { bytecode, functions' tree }: string.dump once a function
-  local text_of
+  memo.texts = memo.texts or {}
+  memo.parsed = memo.parsed or {}
+  local names, final, parsed = memo.names, memo.texts, memo.parsed
   local function digest(parts) return hash.hex(hash.fnv1a64(table.concat(parts, "\0"))) end
-  -- Makes the text of v by make(v) with v active; returns it and whether it
-  -- reached no value above v (so that it is the same from any path).
-  local function walk(v, make)
-    visits = visits + 1
-    if visits > MAX_VISITS then
-      errors.raise("lab.sweep: a run function or data.Lambda reaches more than %d values through a web of "
-                   .. "references to each other; pass what it needs through p or ctx", MAX_VISITS)
+  local leaf_text -- (v, where) -> the text of a value with no references, or nil for a node
+
+  -- A node's part and references: ordered (a function's upvalues), pairs
+  -- (unordered key-value pairs: a table's, a library's changed fields, the
+  -- globals a function reads) and tail (a table's metatable).
+  local function reference(v, where) return leaf_text(v, where) or v end
+  local function describe(v)
+    local node = { ordered = {}, pairs = {}, tail = {} }
+    if getmetatable(v) == EnvView then
+      node.kind = "env"
+      for name in pairs(v.read) do
+        local ok, value = pcall(function() return v.env[name] end) -- a strict table may raise
+        node.pairs[#node.pairs + 1] = { leaf_text(name), ok and reference(value, ("global '%s'"):format(name))
+                                                           or "unreadable" }
+      end
+    elseif type(v) == "function" then
+      node.kind = "function"
+      if not parsed[v] then
+        local code, proto = fingerprint.parse(v)
+        parsed[v] = { hash.hex(hash.fnv1a64(code)), proto }
+      end
+      local proto = parsed[v][2]
+      node.ordered[1] = parsed[v][1]
+      for i = 1, 255 do -- a Lua function has at most 255 upvalues
+        local name, value = debug.getupvalue(v, i)
+        if not name then break end
+        local read = name == "_ENV" and type(value) == "table" and not names[value] and proto
+                     and fingerprint.globals_read(proto, i - 1)
+        node.ordered[#node.ordered + 1] = read and setmetatable({ env = value, read = read }, EnvView)
+                                          or reference(value, ("upvalue '%s'"):format(name))
+      end
+    elseif names[v] then -- a library table with fields added or changed since nnlab started
+      node.kind = "lib " .. names[v]
+      for _, k in ipairs(changed_fields(v)) do node.pairs[#node.pairs + 1] = { reference(k), reference(rawget(v, k)) } end
+    else
+      local meta = getmetatable(v)
+      local view = type(meta) == "table" and rawget(meta, "__fingerprint")
+      node.kind = view and "view" or "table"
+      for k, x in next, view and view(v) or v do node.pairs[#node.pairs + 1] = { reference(k), reference(x) } end
+      if not view and meta ~= nil then node.tail[1] = "meta"; node.tail[2] = reference(meta) end
     end
-    local saved = reached
-    depth, reached = depth + 1, math.huge
-    active[v] = depth
-    local text = make(v)
-    local whole = reached >= active[v]
-    active[v], depth = nil, depth - 1
-    reached = math.min(saved, reached)
-    return text, whole
+    return node
   end
-  local function sorted_pairs_text(label, entries)
+
+  -- A node's text, given the text of each node it references (text_of).
+  local function node_text(node, text_of)
+    local function t(r) return type(r) == "string" and r or text_of(r) end
+    local parts = {}
+    for i, r in ipairs(node.ordered) do parts[i] = t(r) end
+    local entries = {}
+    for i, p in ipairs(node.pairs) do entries[i] = { t(p[1]), t(p[2]) } end
     table.sort(entries, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
-    local parts = { label }
     for _, e in ipairs(entries) do parts[#parts + 1] = e[1]; parts[#parts + 1] = e[2] end
-    return parts
+    for _, r in ipairs(node.tail) do parts[#parts + 1] = t(r) end
+    return node.kind .. " " .. digest(parts)
   end
-  local function make_table(t)
-    local meta = getmetatable(t)
-    local view = type(meta) == "table" and rawget(meta, "__fingerprint")
-    local source = view and view(t) or t
-    local entries = {}
-    for k, v in next, source do entries[#entries + 1] = { text_of(k), text_of(v) } end
-    local parts = sorted_pairs_text(view and "view" or "table", entries)
-    if not view and meta ~= nil then parts[#parts + 1] = "meta"; parts[#parts + 1] = text_of(meta) end
-    return "table " .. digest(parts)
-  end
-  local function make_library(t)
-    local entries = {}
-    for _, k in ipairs(changed_fields(t)) do entries[#entries + 1] = { text_of(k), text_of(rawget(t, k)) } end
-    if #entries == 0 then return "lib " .. names[t] end
-    return "lib " .. names[t] .. " " .. digest(sorted_pairs_text("changed", entries))
-  end
-  -- The globals f's code reads by name from env (its _ENV), or the whole table.
-  local function make_env(env, proto, index)
-    local read = proto and fingerprint.globals_read(proto, index)
-    if not read then return make_table(env) end
-    local entries = {}
-    for name in pairs(read) do
-      local ok, value = pcall(function() return env[name] end) -- a strict table may raise
-      entries[#entries + 1] = { text_of(name), ok and text_of(value, ("global '%s'"):format(name)) or "unreadable" }
-    end
-    return "env " .. digest(sorted_pairs_text("env", entries))
-  end
-  local function make_function(f)
-    if not parsed[f] then
-      local code, proto = fingerprint.parse(f)
-      parsed[f] = { hash.hex(hash.fnv1a64(code)), proto }
-    end
-    local parts, proto = { parsed[f][1] }, parsed[f][2]
-    for i = 1, 255 do -- a Lua function has at most 255 upvalues
-      local name, value = debug.getupvalue(f, i)
-      if not name then break end
-      if name == "_ENV" and type(value) == "table" and not names[value] and not active[value] then
-        parts[#parts + 1] = walk(value, function(env) return make_env(env, proto, i - 1) end)
-      else
-        parts[#parts + 1] = text_of(value, ("upvalue '%s'"):format(name))
+
+  local nodes, index, low, on_stack, stack, counter, work = {}, {}, {}, {}, {}, 0, 0
+  -- Settles a strongly connected group (members), whose references outside it are settled.
+  local function settle(members)
+    local v = members[1]
+    if #members == 1 then
+      local self_reference = false
+      local node = nodes[v]
+      for _, r in ipairs(node.ordered) do self_reference = self_reference or rawequal(r, v) end
+      for _, p in ipairs(node.pairs) do self_reference = self_reference or rawequal(p[1], v) or rawequal(p[2], v) end
+      for _, r in ipairs(node.tail) do self_reference = self_reference or rawequal(r, v) end
+      if not self_reference then
+        final[v] = node_text(node, function(w) return final[w] end)
+        return
       end
     end
-    return "function " .. digest(parts)
-  end
-  -- The text of a table or a Lua function (make), by the memos when it has one.
-  local function composite(v, make, share)
-    if active[v] then
-      reached = math.min(reached, active[v])
-      return ("back %d"):format(depth + 1 - active[v])
+    local inside, colour = {}, {}
+    for _, m in ipairs(members) do inside[m], colour[m] = true, "" end
+    local distinct = 0
+    for _ = 1, #members + 1 do
+      local next_colour, seen, count = {}, {}, 0
+      for _, m in ipairs(members) do
+        local node = nodes[m]
+        work = work + 1 + #node.ordered + #node.pairs + #node.tail
+        local text = node_text(node, function(w) return inside[w] and "in " .. colour[w] or final[w] end)
+        next_colour[m] = text
+        if not seen[text] then seen[text], count = true, count + 1 end
+      end
+      if work > MAX_REFINING then
+        errors.raise("lab.sweep: a run function or data.Lambda reaches a web of %d values that reach each other, "
+                     .. "too tangled to key; pass what it needs through p or ctx", #members)
+      end
+      colour = next_colour
+      if count == distinct then break end
+      distinct = count
     end
-    local known = done[v] or (share and shared[v])
-    if known then return known end
-    local text, whole = walk(v, make)
-    if whole then
-      done[v] = text
-      if share then shared[v] = text end
+    -- every member reaches every other: its text holds the whole group, as
+    -- the set of its stable colours (the same for groups no walk tells apart)
+    local group, seen = {}, {}
+    for _, m in ipairs(members) do
+      if not seen[colour[m]] then seen[colour[m]] = true group[#group + 1] = colour[m] end
     end
-    return text
+    table.sort(group)
+    local whole = digest(group)
+    for _, m in ipairs(members) do final[m] = "group " .. digest { colour[m], whole } end
   end
-  function text_of(v, where) -- where: how the function reaches v, for messages ("upvalue 'x'")
+  local function visit(v)
+    counter = counter + 1
+    index[v], low[v] = counter, counter
+    stack[#stack + 1], on_stack[v] = v, true
+    local node = describe(v)
+    nodes[v] = node
+    local function reach(w)
+      if type(w) == "string" or final[w] then return end
+      if not index[w] then
+        visit(w)
+        if low[w] < low[v] then low[v] = low[w] end
+      elseif on_stack[w] and index[w] < low[v] then
+        low[v] = index[w]
+      end
+    end
+    for _, r in ipairs(node.ordered) do reach(r) end
+    for _, p in ipairs(node.pairs) do reach(p[1]); reach(p[2]) end
+    for _, r in ipairs(node.tail) do reach(r) end
+    if low[v] == index[v] then
+      local members = {}
+      repeat
+        local w = table.remove(stack)
+        on_stack[w] = nil
+        members[#members + 1] = w
+      until rawequal(w, v)
+      settle(members)
+    end
+  end
+  local function resolve(v, where)
+    local leaf = leaf_text(v, where)
+    if leaf then return leaf end
+    if not final[v] then visit(v) end
+    return final[v]
+  end
+
+  function leaf_text(v, where) -- where: how the function reaches v, for messages ("upvalue 'x'")
     local kind = type(v)
     if kind == "number" or kind == "string" or kind == "boolean" then return kind .. " " .. ("%q"):format(v) end
     if kind == "nil" then return "nil" end
-    if kind == "table" and names[v] then return composite(v, make_library, false) end
-    if names[v] then return "lib " .. names[v] end
-    if kind == "table" then return composite(v, make_table, true) end
+    if names[v] then
+      if kind == "table" and #changed_fields(v) > 0 then return nil end
+      return "lib " .. names[v]
+    end
+    if kind == "table" then return nil end
     if kind == "function" then
       local info = debug.getinfo(v, "S")
       if info.what == "C" then return "C function" end
@@ -318,7 +426,7 @@ function fingerprint.code(root, memo)
                       and info.source:sub(#LIBRARY_SOURCE + 1) or info.source
         return ("nnlab %s:%d"):format(below, info.linedefined)
       end
-      return composite(v, make_function, false)
+      return nil
     end
     local meta = getmetatable(v)
     local name = type(meta) == "table" and rawget(meta, "__name") or kind
@@ -329,7 +437,7 @@ function fingerprint.code(root, memo)
       return "loss " .. core.loss_kind(v)
     elseif name == "nnlab.Net" then
       if select(2, pcall(v.training, v)) == nil then return "model closed" end
-      return ("model %s %s %s %d"):format(text_of(v:layers()), v:checksum(), tostring(v:training()),
+      return ("model %s %s %s %d"):format(fingerprint.code(v:layers(), memo), v:checksum(), tostring(v:training()),
                                           core.net_dropout_draws(v))
     elseif name == "nnlab.Tensor" then
       local state = core.tensor_state(v)
@@ -343,7 +451,11 @@ function fingerprint.code(root, memo)
     end
     return tostring(name)
   end
-  return digest { text_of(root) }
+
+  local texts = { resolve(root) }
+  -- string methods are reached through strings ("x"):m(), not through _ENV
+  if #changed_fields(string) > 0 then texts[2] = resolve(string) end
+  return digest(texts)
 end
 
 return fingerprint

@@ -167,6 +167,8 @@ end
 --- `vary` axis (a key no sweep so far varies may be an axis of a later one).
 function notebook.begin(opts)
   opts = opts or {}
+  -- what Lua's library and nnlab's modules hold before the file adds to them (cache keys)
+  require("nnlab.notebook.fingerprint").take_baseline()
   local name = files.basename(opts.script or "notebook")
   state = {
     started = proc.clock(),
