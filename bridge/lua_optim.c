@@ -59,8 +59,8 @@ static bool float_value(const char *name, lua_Number v, float *out, rounded_valu
 }
 
 /* After the engine refused a setting: when its message ("invalid beta2: 1
- * (must be in [0, 1))") names a value that float_value rounded, the message
- * names it as given too ("invalid beta2: 0.99999999 (which rounds to 1 as a
+ * (must be in [0, 1))") names a value that float_value rounded to what the
+ * message shows as another number, the message names it as given too ("invalid beta2: 0.99999999 (which rounds to 1 as a
  * 32-bit float; must be in [0, 1))"), as nn.Dropout's does. */
 static void name_as_given(const rounded_values *rounded)
 {
@@ -77,6 +77,8 @@ static void name_as_given(const rounded_values *rounded)
         if (strtod(shown, NULL) != rounded->value[i].given)
             snprintf(shown, sizeof shown, "%.17g", rounded->value[i].given);
         snprintf(kept, sizeof kept, "%.*s", (int)(open - msg - n), msg + n);
+        if (strcmp(kept, shown) == 0) /* -0.1 reads -0.1 either way: rounding is not the cause */
+            continue;
         char rest[256];
         snprintf(rest, sizeof rest, "%s", open + 2);
         nn_fail(NN_EINVAL, "%s%s (which rounds to %s as a 32-bit float; %s", prefix, shown, kept, rest);

@@ -18,7 +18,8 @@
  * by plain adds from +0) (the sum alone when fresh); the activations are
  * kernels_avx2.c's exp8/sigmoid8/tanh8/act8/act_grad8 operation for operation
  * (Cephes exp with clamps and round-to-nearest-even, true divisions, SSE's
- * max/min and ordered compares for NaN), and act_backward is dy · act'(y). The
+ * max/min and ordered compares for NaN), and act_backward is dy · act'(y) (for ReLU a
+ * select of dy, 0 where y <= 0 whatever dy is, as PyTorch's threshold_backward). The
  * _cols entries give each element the same chain, so any split gives the same
  * bits; so do the number of threads and where a size falls in a tile.
  *

@@ -19,7 +19,7 @@ local files_read, file_seen = {}, {}
 -- the messages a read raises meanwhile (data.refuse_reads), or nil
 local reads_refused
 local function note_files(list)
-  if reads_refused then errors.raise(reads_refused.data, errors.value(list[1])) end
+  if reads_refused then errors.raise(reads_refused.data, errors.path(list[1])) end
   for _, path in ipairs(list) do
     if not file_seen[path] then file_seen[path] = true files_read[#files_read + 1] = path end
   end
@@ -40,7 +40,7 @@ end
 --- data.check_model_read(path): raises the refusal of data.refuse_reads
 --- for a model file at the user's line, while reads are refused.
 function data.check_model_read(path)
-  if reads_refused then errors.raise(reads_refused.model, errors.value(path)) end
+  if reads_refused then errors.raise(reads_refused.model, type(path) == "string" and errors.path(path) or errors.value(path)) end
 end
 
 --- data.check_code_read(what): likewise for Lua code loaded from a file

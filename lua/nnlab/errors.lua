@@ -63,6 +63,12 @@ local OBJECTS = { ["nnlab.Net"] = "a model", ["nnlab.Loader"] = "a data loader",
                   ["nnlab.Optimizer"] = "an optimizer", ["nnlab.Scheduler"] = "a scheduler",
                   ["nnlab.Tensor"] = "a tensor", ["nnlab.Size"] = "a size" }
 
+--- errors.path(p) -> a file's path as a message names it: quoted, whole
+--- (errors.shown would cut it at 60 characters), control characters as \ddd.
+function errors.path(p)
+  return "'" .. tostring(p):gsub("%c", function(c) return ("\\%03d"):format(c:byte()) end) .. "'"
+end
+
 --- errors.value(v) -> a value as a message names it: a string quoted
 --- (errors.shown), a number, boolean or nil as itself, one of nnlab's
 --- objects as what it is ("a data loader", "a model"), anything else by its

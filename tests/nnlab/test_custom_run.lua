@@ -179,16 +179,19 @@ lab.md("loss %%.9f", runs.variations[1].seeds[1].history[1].train_loss)
 end)
 
 T.case("a run function that loads Lua code from a file itself is refused at its line", function()
-  os.execute("mkdir -p " .. T.quote(dir .. "/code"))
-  T.write(dir .. "/code/helper.lua", "return { lr = 0.1 }\n")
+  local code = dir .. "/code_in_a_folder_whose_name_is_long_enough_to_be_cut_if_messages_cut_paths"
+  os.execute("mkdir -p " .. T.quote(code))
+  T.write(code .. "/helper.lua", "return { lr = 0.1 }\n")
   for _, load in ipairs {
     { 'require "helper"', "the module 'helper'" },
     { 'lab.require "helper"', "the module 'helper'" },
-    { ("dofile(%q)"):format(dir .. "/code/helper.lua"), ("the file '%s'"):format(dir .. "/code/helper.lua") },
-    { ("loadfile(%q)"):format(dir .. "/code/helper.lua"), ("the file '%s'"):format(dir .. "/code/helper.lua") },
+    { 'alias "helper"', "the module 'helper'" }, -- require taken before the sweep
+    { ("dofile(%q)"):format(code .. "/helper.lua"), ("the file '%s'"):format(code .. "/helper.lua") },
+    { ("loadfile(%q)"):format(code .. "/helper.lua"), ("the file '%s'"):format(code .. "/helper.lua") },
   } do
-    local file, line = T.marked_script(dir .. "/code", "loads_code", ([[
+    local file, line = T.marked_script(code, "loads_code", ([[
 package.path = %q .. "/?.lua;" .. package.path
+local alias = require
 local lab = require "nnlab"
 local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
 local runs = lab.sweep { seeds = 1, train = ds, test = ds, run = function(p, ctx)
@@ -196,7 +199,7 @@ local runs = lab.sweep { seeds = 1, train = ds, test = ds, run = function(p, ctx
   local helper = %s --<
   return { { epoch = 1, train_loss = 1, train_acc = 50 } }
 end }
-]]):format(dir .. "/code", load[1]))
+]]):format(code, load[1]))
     local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet", "-j", "1" },
                                    { NNLAB_CACHE = cache })
     T.eq(code, 1, text)

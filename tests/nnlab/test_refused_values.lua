@@ -80,6 +80,11 @@ T.case("an optimizer or schedule setting refused as a 32-bit float is named as g
           "CosineAnnealingLR: invalid T_max: 0 (must be > 0)")
   T.fails(function() lab.optim.Adam(model:parameters(), { betas = { 0.9, 1.5 } }) end,
           "optim.Adam: invalid beta2: 1.5 (must be in [0, 1))")
+  -- a value the float keeps as the same decimal is not said to round: rounding is not why
+  T.fails(function() lab.optim.SGD(model:parameters(), { lr = 0.1, weight_decay = -0.1 }) end,
+          "optim.SGD: invalid weight_decay: -0.1 (must be >= 0)")
+  T.fails(function() sched.StepLR(sgd, { step_size = 1, gamma = -0.1 }) end,
+          "StepLR: invalid gamma: -0.1 (must be > 0)")
 end)
 
 T.case("sizes past 32 bits, floats past float32 and NaN are named as given, not as clamped or cast", function()

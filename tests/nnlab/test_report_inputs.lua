@@ -362,6 +362,23 @@ lab.table(runs)
   got, status = run(second)
   T.eq(status, 0, "a report whose file is gone is replaced\n" .. got)
   T.contains(T.read(out .. "/twin/results.json"), '{"experiment": "' .. second .. '"', "now the second's")
+  -- relative paths, as `nnlab run experiments/x.lua` from a project's folder writes them: the same
+  -- file run from another folder replaces its report; another file of that name there does not
+  local project = folder .. "/project"
+  os.execute("mkdir -p " .. T.quote(project .. "/sub"))
+  T.write(project .. "/twin.lua", (text:gsub("HIDDEN", "4")))
+  T.write(project .. "/sub/twin.lua", (text:gsub("HIDDEN", "5")))
+  local function run_in(where, path)
+    return T.nnlab_run({ "run", path, "--out", project .. "/reports", "--quiet" }, { NNLAB_CACHE = folder .. "/cache" },
+                       "cd " .. T.quote(where))
+  end
+  got, status = run_in(project, "twin.lua")
+  T.eq(status, 0, "from the project's folder\n" .. got)
+  got, status = run_in(project .. "/sub", "../twin.lua")
+  T.eq(status, 0, "the same file from another folder replaces its report\n" .. got)
+  got, status = run_in(project .. "/sub", "twin.lua")
+  T.eq(status, 1, "another file of that name from that folder is refused\n" .. got)
+  T.contains(got, "/reports/twin is the report of ../twin.lua, not of twin.lua", "naming both as given")
 end)
 
 T.done()

@@ -143,13 +143,21 @@ end
 --- staging.owner_refusal(out_dir, name, script) -> nil, or why OUT/NAME is
 --- not this experiment's to replace, in one line: its results.json names
 --- another experiment file that still exists (two files of one name in
---- different folders would overwrite each other's report). A report whose
---- file is gone (renamed, moved) is replaced as before.
+--- different folders would overwrite each other's report). The file is
+--- named as that run was given it, relative to the folder it started in,
+--- which is not recorded: the same path from this run's folder is this
+--- file; else it is looked for first from the folder that holds OUT (the
+--- project's, where reports/ lies, from which experiments usually run),
+--- then from this run's folder, and the first found decides. A report whose
+--- file is found in neither (renamed, moved) is replaced as before.
 function staging.owner_refusal(out_dir, name, script)
   local owner = report_owner(out_dir, name)
   if not owner or owner == script then return nil end
-  local theirs, ours = proc.realpath(owner), proc.realpath(script)
-  if not theirs or not ours or theirs == ours then return nil end
+  local ours = proc.realpath(script)
+  if not ours then return nil end
+  local project = owner:sub(1, 1) ~= "/" and proc.realpath(out_dir .. "/..")
+  local found = project and proc.realpath(project .. "/" .. owner) or proc.realpath(owner)
+  if not found or found == ours then return nil end
   return ("%s/%s is the report of %s, not of %s: two experiment files of one name would overwrite each "
           .. "other's report; give this one --out another folder, or remove %s/%s and %s/%s.md")
          :format(out_dir, name, owner, script, out_dir, name, out_dir, name)

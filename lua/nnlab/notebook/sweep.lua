@@ -806,24 +806,43 @@ local function known_module(name)
   return type(name) == "string" and (name:match("^nnlab") ~= nil or LUA_MODULES[name] == true)
 end
 
+-- A file's path as a refusal names it (whole), or another value as messages do.
+local function named(v) return type(v) == "string" and errors.path(v) or errors.value(v) end
+
 -- Refuses Lua's own ways to load code from a file (require of a module not
 -- Lua's or nnlab's, dofile, loadfile) until the returned function restores
--- them (data.check_code_read words it).
+-- them (data.check_code_read words it). require is refused where it looks
+-- for a module's file, package.searchers, too: a `local require = require`
+-- taken before the sweep goes there.
 local function refuse_code_loading()
   local saved = { require = require, dofile = dofile, loadfile = loadfile }
+  local searchers = package.searchers
   _G.require = function(name, ...)
-    if not known_module(name) then data.check_code_read(("the module %s"):format(errors.value(name))) end
+    if not known_module(name) then data.check_code_read(("the module %s"):format(named(name))) end
     return saved.require(name, ...)
   end
   _G.dofile = function(path, ...)
-    data.check_code_read(("the file %s"):format(errors.value(path)))
+    data.check_code_read(("the file %s"):format(named(path)))
     return saved.dofile(path, ...)
   end
   _G.loadfile = function(path, ...)
-    data.check_code_read(("the file %s"):format(errors.value(path)))
+    data.check_code_read(("the file %s"):format(named(path)))
     return saved.loadfile(path, ...)
   end
-  return function() for k, v in pairs(saved) do _G[k] = v end end
+  package.searchers = { function(name)
+    if not known_module(name) then data.check_code_read(("the module %s"):format(named(name))) end
+    local why = {}
+    for _, searcher in ipairs(searchers) do
+      local loader, extra = searcher(name)
+      if type(loader) == "function" then return loader, extra end
+      if type(loader) == "string" then why[#why + 1] = loader end
+    end
+    return table.concat(why)
+  end }
+  return function()
+    for k, v in pairs(saved) do _G[k] = v end
+    package.searchers = searchers
+  end
 end
 
 -- Trains one job of a sweep with its own run function (in a worker): run(p,
