@@ -425,9 +425,11 @@ static uint64_t load_bits(const uint8_t *p, unsigned size, int big)
 #define FLOAT_OVERFLOWS_FROM 0x1.ffffffp+127
 /* `first` is the index of src[0] in the array; *whole_at / *value record
  * the first f8 element with a fraction that rounds to a whole float
- * (nn_array.whole_from_fraction). */
+ * (nn_array.whole_from_fraction); *overflow_at / *overflow the first finite
+ * f8 element past float32's range (1-based; 0: none), which read_body
+ * refuses: as ±inf it would be reported as infinite, which the file's is not. */
 static void convert(float *dst, const uint8_t *src, size_t n, const npy_header *h, uint64_t first,
-                    uint64_t *whole_at, double *value)
+                    uint64_t *whole_at, double *value, uint64_t *overflow_at, double *overflow)
 {
     unsigned size = h->itemsize;
     uint64_t sign = (uint64_t)1 << (8 * size - 1);
@@ -446,6 +448,10 @@ static void convert(float *dst, const uint8_t *src, size_t n, const npy_header *
             dst[i] = d >= FLOAT_OVERFLOWS_FROM    ? INFINITY
                      : d <= -FLOAT_OVERFLOWS_FROM ? -INFINITY
                                                   : (float)d;
+            if (!*overflow_at && isfinite(d) && isinf(dst[i])) {
+                *overflow_at = first + i + 1;
+                *overflow = d;
+            }
             if (!*whole_at && d != floor(d) && dst[i] == floorf(dst[i])) {
                 *whole_at = first + i + 1;
                 *value = d;
@@ -468,6 +474,8 @@ static nn_status read_body(npy_source *src, const npy_header *h, void **data, nn
     nn_advise_huge_pages(out, bytes); /* a dataset's samples, read at random */
     nn_status st = NN_OK;
     size_t got = 0;
+    uint64_t overflow_at = 0;
+    double overflow = 0;
     if (direct) {
         st = source_read(src, out, bytes, &got);
     } else {
@@ -481,10 +489,21 @@ static nn_status read_body(npy_source *src, const npy_header *h, void **data, nn
                 break;
             if (st == NN_OK)
                 convert((float *)out + done, chunk, want, h, done, &array->whole_from_fraction,
-                        &array->fraction_value);
+                        &array->fraction_value, &overflow_at, &overflow);
             done += want;
         }
         got = done * h->itemsize;
+    }
+    if (st == NN_OK && overflow_at) {
+        char shown[32]; /* the shortest digits that read back as the file's number */
+        for (int digits = 1; digits <= 17; digits++) {
+            snprintf(shown, sizeof shown, "%.*g", digits, overflow);
+            if (strtod(shown, NULL) == overflow)
+                break;
+        }
+        st = nn_fail(NN_EINVAL, "%s: element %llu (0-based, in C order) is %s, too large for a 32-bit float "
+                     "(at most %g): scale the data", src->name, (unsigned long long)(overflow_at - 1), shown,
+                     (double)FLT_MAX);
     }
     if (st == NN_OK && got < h->body)
         st = nn_fail(NN_EFORMAT, "%s: truncated body: %zu of %llu bytes", src->name, got,

@@ -207,6 +207,7 @@ end
 --- (ds:split(n_valid, seed) is the same with a number.)
 function Dataset.__index.split(ds, n_valid, opts)
   check_open("ds:split", ds)
+  if #ds < 2 then errors.raise("ds:split: the dataset has %d sample; a split needs at least 2", #ds) end
   check_count("ds:split", ds, n_valid, #ds - 1)
   if type(opts) == "number" then opts = { seed = opts } end
   opts = options.check("ds:split", opts, { seed = 0, stratify = false })
@@ -329,6 +330,10 @@ function data.generate(n, fn, opts)
   end
   local ds, err = builder:finish(n_classes, "data.generate")
   if not ds then errors.raise("%s", err) end
+  if opts.classes ~= nil and ds:info().targets > 0 then
+    errors.raise("data.generate: classes is given, but fn returns target rows (regression): return one class "
+                 .. "number a sample, or leave classes out for regression")
+  end
   return remember(ds, { name = opts.name, title = opts.name, source = "generate", classes = names,
                         reason = ("generated in Lua (data.generate, seed %d)"):format(opts.seed) })
 end
@@ -421,6 +426,9 @@ local function numpy(where, x_path, x_key, y_path, y_key, opts)
   opts = options.check(where, opts, { regression = false, classes = options.optional "any", name = options.optional "string" })
   local n_classes, names = class_option(where, opts.classes)
   note_files { x_path, y_path }
+  if opts.regression and opts.classes ~= nil then
+    errors.raise("%s: classes is given, but regression = true reads targets, not class labels: leave one out", where)
+  end
   local ds, x_dtype, y_dtype = core.dataset_numpy(x_path, x_key, y_path, y_key, opts.regression, n_classes)
   if not ds then errors.raise("%s: %s", where, x_dtype) end
   local shown = x_key and ("%s[%s]"):format(x_path, x_key) or x_path

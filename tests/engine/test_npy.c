@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <float.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
@@ -288,8 +289,10 @@ static void test_scalar(void **state)
 }
 
 /* int64 extremes round to the nearest float; float64 rounds to nearest:
- * beyond float32 (from FLT_MAX plus half its ulp) it is ±inf, FLT_MAX as
- * printed (3.4028235e38, a little above it) is FLT_MAX; NaN stays NaN. */
+ * a finite one beyond float32 (from FLT_MAX plus half its ulp) is refused,
+ * named as the file has it (as ±inf a dataset would call it infinite),
+ * FLT_MAX as printed (3.4028235e38, a little above it) is FLT_MAX; NaN
+ * stays NaN (a dataset refuses it). */
 static void test_conversions(void **state)
 {
     (void)state;
@@ -306,14 +309,23 @@ static void test_conversions(void **state)
     nn_array_free(&a);
     bytes_free(&b);
 
-    const double doubles[4] = {1e300, -1e300, NAN, DBL_MIN};
+    const double huge[4] = {2.0, -1e300, 1e300, 0.5};
+    for (int i = 0; i < 4; i++)
+        put_value(body + 8 * i, 'f', 8, 0, huge[i]);
+    b = npy_bytes(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", body, 32);
+    assert_int_equal(nn_npy_parse(b.p, b.n, "huge.npy", &a), NN_EINVAL);
+    assert_string_equal(nn_error_message(), "huge.npy: element 1 (0-based, in C order) is -1e+300, too large for a "
+                                            "32-bit float (at most 3.40282e+38): scale the data");
+    bytes_free(&b);
+
+    const double doubles[4] = {3.4028235e38, -3.4028235e38, NAN, DBL_MIN};
     for (int i = 0; i < 4; i++)
         put_value(body + 8 * i, 'f', 8, 0, doubles[i]);
     b = npy_bytes(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", body, 32);
     assert_int_equal(nn_npy_parse(b.p, b.n, "ok.npy", &a), NN_OK);
     const float *f = a.data;
-    assert_true(isinf(f[0]) && f[0] > 0);
-    assert_true(isinf(f[1]) && f[1] < 0);
+    assert_true(f[0] == FLT_MAX);
+    assert_true(f[1] == -FLT_MAX);
     assert_true(isnan(f[2]));
     assert_true(f[3] == 0.0f);
     assert_int_equal(a.whole_from_fraction, 4); /* DBL_MIN has a fraction, and rounds to 0 */
@@ -333,18 +345,22 @@ static void test_conversions(void **state)
     nn_array_free(&a);
     bytes_free(&b);
 
-    const double edges[4] = {3.4028235e38, -3.4028235e38, 0x1.ffffffp+127,
-                             nextafter(0x1.ffffffp+127, 0)};
+    /* the last double that rounds to FLT_MAX, and the first that would round to inf */
+    const double edges[4] = {3.4028235e38, -nextafter(0x1.ffffffp+127, 0), nextafter(0x1.ffffffp+127, 0),
+                             0x1.ffffffp+127};
     for (int i = 0; i < 4; i++)
         put_value(body + 8 * i, 'f', 8, 0, edges[i]);
-    b = npy_bytes(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", body, 32);
+    b = npy_bytes(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", body, 24);
     assert_int_equal(nn_npy_parse(b.p, b.n, "ok.npy", &a), NN_OK);
     f = a.data;
     assert_true(f[0] == FLT_MAX);
     assert_true(f[1] == -FLT_MAX);
-    assert_true(isinf(f[2]) && f[2] > 0);
-    assert_true(f[3] == FLT_MAX);
+    assert_true(f[2] == FLT_MAX);
     nn_array_free(&a);
+    bytes_free(&b);
+    b = npy_bytes(2, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", body, 32);
+    assert_int_equal(nn_npy_parse(b.p, b.n, "edge.npy", &a), NN_EINVAL);
+    assert_non_null(strstr(nn_error_message(), "edge.npy: element 3 (0-based, in C order) is 3.4028235677973366e+38"));
     bytes_free(&b);
 }
 

@@ -395,6 +395,13 @@ T.case("npy: float32 (either byte order) and float64 features as stored; u1 labe
   local reg = data.npy(fx .. "x_f4.npy", fx .. "y_reg_f8.npy", { regression = true })
   expect_info(reg, { count = 3, cols = 2, classes = 0, targets = 1 })
   expect_floats(select(2, batch(reg)), { 1.5, -2, 0.25 }, "targets")
+  -- classes with regression: refused, as data.csv and data.TensorDataset refuse it (it kept names of no class)
+  refused(function() data.npy(fx .. "x_f4.npy", fx .. "y_reg_f8.npy", { regression = true, classes = { "a", "b" } }) end,
+          "data.npy: classes is given, but regression = true reads targets, not class labels")
+  refused(function() data.generate(3, function(i) return { i }, { i } end, { classes = { "a", "b" } }) end,
+          "data.generate: classes is given, but fn returns target rows (regression)")
+  refused(function() data.generate(1, function() return { 1 }, 0 end):split(1) end,
+          "ds:split: the dataset has 1 sample; a split needs at least 2")
 end)
 
 T.case("npz: np.savez and np.savez_compressed archives, and two archives of arr_0", function()

@@ -37,6 +37,7 @@ lab.table(g)
 local tab = data.csv(csv_path, { name = "tabular", classes = { "no", "yes" } })
 local c_train, c_test = tab:split(20, { seed = 3 })
 if case == "swapped" then c_test = data.csv(csv_path, { name = "tabular", classes = { "yes", "no" } }):head(20) end
+if case == "apart" then c_test = data.csv(csv_path .. ".apart.csv", { name = "tabular", classes = { "no", "yes" } }) end
 if case == "stray" then c_train, c_test = data.csv(csv_path .. ".num.csv"), data.csv(csv_path .. ".na.csv") end
 if case == "regression" then
   c_train, c_test = data.csv(csv_path .. ".num.csv", { regression = true }), data.csv(csv_path .. ".num.csv")
@@ -97,6 +98,7 @@ T.write(csv, csv_text())
 local numbered = csv_text():gsub(",yes\n", ",1\n"):gsub(",no\n", ",0\n")
 T.write(csv .. ".num.csv", numbered)
 T.write(csv .. ".na.csv", (numbered:gsub(",1\n", ",NA\n", 1)))
+T.write(csv .. ".apart.csv", csv_text(7))
 
 T.case("a sweep over generated and CSV data runs and its report names the data", function()
   local out, status = run()
@@ -171,6 +173,14 @@ end)
 T.case("a test set that numbers its classes in another order is refused at the sweep's line", function()
   refused_at_sweep("swapped", "lab.sweep: class 0 is 'no' in the train data but 'yes' in the test data",
                    "names the class")
+end)
+
+T.case("a test set read from another file is named in the report's data row", function()
+  local out, status = run { "--set", "case=apart", "--quiet" }
+  T.eq(status, 0, out)
+  local row = T.read(reports .. "/own.md"):match("\n| Data |[^\n]*")
+  T.contains(row or "", "; the test samples: tabular (`tabular`, read from the CSV file " .. csv .. ".apart.csv)",
+             "the test file, after the training data's")
 end)
 
 T.case("a test CSV whose one text label makes its classes names, beside numbered ones, is refused", function()

@@ -277,6 +277,16 @@ local many = lab.sweep { name = "many", vary = { hidden = { 4 } }, seeds = 1, ep
   optimizer = function(_, params) return optim.SGD(params, { lr = 0.05 }) end }
 ]]
 
+-- 6 images of 40×2 pixels (a .npy pair written here): too far from square to draw.
+local function write_npy(path, descr, shape, bytes)
+  local header = ("{'descr': '%s', 'fortran_order': False, 'shape': %s, }"):format(descr, shape)
+  header = header .. (" "):rep(63 - (10 + #header) % 64) .. "\n"
+  T.write(path, "\x93NUMPY\1\0" .. string.pack("<I2", #header) .. header .. bytes)
+end
+write_npy(dir .. "/narrow_x.npy", "|u1", "(6, 40, 2)", ("\7"):rep(6 * 80))
+write_npy(dir .. "/narrow_y.npy", "|u1", "(6,)", "\0\1\0\1\0\1")
+local NARROW = ("local narrow = lab.data.npy(%q, %q)\n"):format(dir .. "/narrow_x.npy", dir .. "/narrow_y.npy")
+
 T.case("lab.confusion's where and show, and lab.weights' layer, are checked at the user's line", function()
   local other_cache = dir .. "/other_cache" -- the two sweeps' entries stay out of the cases after this one
   local base = T.read(script):gsub("lab%.samples.*$", "")
@@ -300,6 +310,8 @@ T.case("lab.confusion's where and show, and lab.weights' layer, are checked at t
       "lab.confusion: the test data has 70 classes; sweeps keep predictions and weights for at most 64", other_cache },
     { MANY .. "lab.weights(many) --<",
       "lab.weights: the test data has 70 classes; sweeps keep predictions and weights for at most 64", other_cache },
+    { NARROW .. "lab.samples(narrow) --<",
+      "lab.samples: images of 40×2 pixels are too far from square to draw (more than 8:1); reshape them" },
   } do
     local path, line = T.marked_script(dir, "bad_where", base .. c[1] .. "\n")
     local text, status = T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = c[3] or cache })

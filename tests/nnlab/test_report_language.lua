@@ -59,11 +59,11 @@ end
 -- in any language. Parameter names (hidden, lr, epochs) are the
 -- experiment's own code; the model, optimizer and loss descriptions
 -- (Linear(16→4) → ReLU, SGD(lr=0.05), cross_entropy) are names of
--- nnlab's classes; nnlab, Lua, SIMD, SHA, IDX, CSV, NaN, Inf, and the names of the methods (Welch, Holm, Bonferroni) are
+-- nnlab's classes; nnlab, Lua, SIMD, SHA, IDX, CSV, NumPy, NaN, Inf, and the names of the methods (Welch, Holm, Bonferroni) are
 -- names. Identifiers with "_" (metric keys, cross_entropy, p_adj), inline
 -- code, link targets and paths are stripped before the check.
 local ALLOWED = {}
-for w in ([[hidden lr epochs Linear ReLU SGD nnlab Lua SIMD SHA IDX CSV NaN Inf Welch Holm Bonferroni]]):gmatch("%S+") do
+for w in ([[hidden lr epochs Linear ReLU SGD nnlab Lua SIMD SHA IDX CSV NumPy NaN Inf Welch Holm Bonferroni]]):gmatch("%S+") do
   ALLOWED[w] = true
 end
 
@@ -201,6 +201,33 @@ lab.language "fr" --<
   T.eq(status, 1, "exit status\n" .. out)
   T.contains(out:match("^[^\n]*"), ("%s:%d: lab.language: expected \"zh\" or \"en\", got 'fr'"):format(path, line),
              "names the line and the choices")
+end)
+
+T.case("data read from NumPy files is described in Chinese too", function()
+  local function write_npy(path, descr, shape, bytes)
+    local header = ("{'descr': '%s', 'fortran_order': False, 'shape': %s, }"):format(descr, shape)
+    header = header .. (" "):rep(63 - (10 + #header) % 64) .. "\n"
+    T.write(path, "\x93NUMPY\1\0" .. string.pack("<I2", #header) .. header .. bytes)
+  end
+  local x, y = {}, {}
+  for i = 1, 20 do x[i] = ("\0\255"):rep(8) y[i] = string.char((i - 1) % 2) end
+  write_npy(dir .. "/img_x.npy", "|u1", "(20, 4, 4)", table.concat(x))
+  write_npy(dir .. "/img_y.npy", "|u1", "(20,)", table.concat(y))
+  local path = T.marked_script(dir, "numpy_zh", ([[
+local lab = require "nnlab"
+lab.title "数组数据"
+local ds = lab.data.npy(%q, %q)
+local runs = lab.sweep { seeds = 1, epochs = 1, batch_size = 10, train = ds, test = ds,
+  model = function() return lab.nn.Sequential { lab.nn.Linear(16, 2) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+lab.table(runs)
+]]):format(dir .. "/img_x.npy", dir .. "/img_y.npy"))
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 0, out)
+  local row = T.read(dir .. "/reports/numpy_zh.md"):match("\n| 数据 |[^\n]*")
+  T.contains(row or "", "读自 NumPy 文件", "the source in Chinese")
+  local found = english_words(row or "")
+  T.eq(#found, 0, "English words in the data row: " .. table.concat(found, ", ") .. "\n" .. tostring(row))
 end)
 
 T.done()

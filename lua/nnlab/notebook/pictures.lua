@@ -86,12 +86,21 @@ local function one_variation(where_name, runs, where)
   return best and best.variation or list[1]
 end
 
+-- How far from square a picture's images may be (the longer side over the
+-- shorter): a tile is sized for the image's width, and a 1000×2 one would
+-- be a hairline in a picture tens of thousands of pixels tall.
+local MAX_ASPECT = 8
+
 -- Image data, or an error at the user's line naming what it is.
 local function check_images(where, ds)
   local info = ds:info()
   if info.rows <= 1 then
     raise("%s: the data are not images (%d features a sample, not rows × columns); " ..
           "use lab.confusion and lab.table for tabular data", where, info.features)
+  end
+  if math.max(info.rows, info.cols) > MAX_ASPECT * math.min(info.rows, info.cols) then
+    raise("%s: images of %d×%d pixels are too far from square to draw (more than %d:1); reshape them, or "
+          .. "use lab.confusion and lab.table", where, info.rows, info.cols, MAX_ASPECT)
   end
   return info
 end
@@ -688,9 +697,11 @@ end
 
 --- pictures.mistakes_size(per_row, grid_rows, tile_h, tile_w) -> the PNG
 --- size of lab.mistakes: 170 pixels a tile across (room for its caption),
+--- 720 at least,
 --- its height in proportion (tile_h × tile_w data pixels with the caption).
 function pictures.mistakes_size(per_row, grid_rows, tile_h, tile_w)
-  return 100 + per_row * 170, 110 + grid_rows * math.floor(170 * tile_h / tile_w + 0.5)
+  -- at least 720 across, as the other pictures: the title needs the room
+  return math.max(720, 100 + per_row * 170), 110 + grid_rows * math.floor(170 * tile_h / tile_w + 0.5)
 end
 
 -- The mistakes of a variation over its seeds with predictions (`with`):

@@ -122,6 +122,8 @@ local function download_text(said)
   return before and text .. W("download_remembered") or text
 end
 
+-- Each pattern with a word and the formats of its captures, or with a
+-- function of its captures that gives the text.
 local REASONS = {
   { "^found in (.+)$", "reason_found", place_text },
   { "^the folder (.-) %(given explicitly%)$", "reason_given", md_code },
@@ -130,6 +132,9 @@ local REASONS = {
   { "^read from the CSV file (.+)$", "reason_csv", md_code },
   { "^generated in Lua %(data%.generate, seed (%-?%d+)%)$", "reason_generated", md_text },
   { "^built from Lua values %(data%.TensorDataset%)$", "reason_values" },
+  { "^read from NumPy (.-) %((%S+)%) and (.-) %((%S+)%)$", function(x, x_dtype, y, y_dtype)
+    return W("reason_numpy", md_code(x), md_code(x_dtype), md_code(y), md_code(y_dtype))
+  end },
   { "^(%S+) is not available %(download (.*)%)$", "unavailable_download", md_code, download_text },
   { "^(%S+) is not available$", "unavailable", md_code },
 }
@@ -138,10 +143,11 @@ local function reason_text(reason)
   local first, used, rest = reason:match("^(%S+) was not available; using (%S+), (.+)$")
   if first then return W("reason_instead", md_code(first), md_code(used), reason_text(rest)) end
   for _, r in ipairs(REASONS) do
-    local a, b = reason:match(r[1])
-    if a then
-      if r[4] then return W(r[2], r[3](a), r[4](b)) end
-      if r[3] then return W(r[2], r[3](a)) end
+    local found = table.pack(reason:match(r[1]))
+    if found[1] and type(r[2]) == "function" then return r[2](table.unpack(found, 1, found.n)) end
+    if found[1] then
+      if r[4] then return W(r[2], r[3](found[1]), r[4](found[2])) end
+      if r[3] then return W(r[2], r[3](found[1])) end
       return W(r[2])
     end
   end
@@ -156,7 +162,7 @@ local function data_lines(record)
     local tr, te = r.datasets.train, r.datasets.test
     local src = data.source(tr) or {}
     local info = tr:info()
-    local shape = info.rows == 1 and W("features", info.cols) or W("shape", info.rows, info.cols, info.dtype)
+    local shape = info.rows == 1 and count_text(info.cols, "features") or W("shape", info.rows, info.cols, info.dtype)
     local classes
     if info.targets > 0 then
       classes = count_text(info.targets, "targets")
@@ -168,12 +174,19 @@ local function data_lines(record)
           parts[c] = W("class_count", md_text(name), counts[c])
         end
       end
-      classes = W("classes", info.classes, #parts > 0 and W("class_list", table.concat(parts, ", ")) or "")
+      classes = W(info.classes == 1 and "classes_1" or "classes", info.classes,
+                  #parts > 0 and W("class_list", table.concat(parts, ", ")) or "")
     end
     local text = W("dataset",
       md_text(src.title or src.name or "?"), md_code(src.name or "?"),
       src.reason and reason_text(src.reason) or W("folder_unknown"),
       #tr, #te, shape, classes)
+    local test_src = data.source(te)
+    -- a test set read from another file: named, not taken for the training set's
+    if test_src and (test_src.reason ~= src.reason or test_src.title ~= src.title or test_src.name ~= src.name) then
+      text = text .. W("test_from", md_text(test_src.title or test_src.name or "?"), md_code(test_src.name or "?"),
+                       test_src.reason and reason_text(test_src.reason) or W("folder_unknown"))
+    end
     local va = r.datasets.valid
     if va then text = text .. W("validation", #va) end
     if src.sha256 then
