@@ -618,6 +618,14 @@ local mean_squares = setmetatable({}, { __mode = "k" })
 --- data.DataLoader; nil and a message when the dataset cannot be read.
 --- Measured once per dataset, by a loader of its own (the given loader's
 --- epochs and shuffling are left alone).
+--- data.loader_targets(loader) -> the regression targets a sample of the
+--- loader's dataset has (0: class labels), or nil for a loader that
+--- data.DataLoader did not make.
+function data.loader_targets(loader)
+  local ds = loader_datasets[loader]
+  return ds and ds:info().targets
+end
+
 function data.target_mean_square(loader)
   local ds = loader_datasets[loader]
   if ds == nil or ds:info().targets == 0 then return nil end

@@ -27,6 +27,11 @@ lab.table(runs)
 lab.chart(runs)
 lab.md("best %s", runs:best().label)
 lab.md("compared by %s", runs:compare({ lr = 0.001 }, { lr = 0.1 }).a.metric)
+local one = nn.Sequential { nn.Linear(2, 1) }
+local history = lab.fit { model = one, loss = nn.MSELoss(), epochs = 2, optimizer = optim.SGD(one:parameters(), { lr = 0.1 }),
+  train = data.DataLoader(train, { batch_size = 8 }), test = data.DataLoader(test, { batch_size = 60 }) }
+lab.md("history regression %s", tostring(history.regression))
+lab.table(history, { label = "one fit" })
 if case == "table_acc" then lab.table(runs, { metrics = { "test_acc" } }) end --<
 if case == "best_acc" then local _ = runs:best("test_acc") end --<
 ]]
@@ -49,6 +54,8 @@ T.case("a regression sweep's table, best, comparison and chart go by the test lo
   T.contains(md, "best lr=0.1", "runs:best() goes by test loss")
   T.contains(md, "compared by test_loss", "and runs:compare")
   T.contains(T.read(reports .. "/plane/fig1-test_loss-epoch.gp") or "", "test loss", "the chart draws the test loss")
+  T.contains(md, "history regression true", "nnlab.fit says its history fit regression targets")
+  T.contains(md, "| epoch | train loss | test loss |", "a table of the fit's history, without accuracies")
 end)
 
 T.case("an accuracy named for regression runs is an error at the user's line", function()

@@ -567,8 +567,9 @@ local function epoch_table_block(block)
   else
     metrics = {}
     for _, m in ipairs(EPOCH_METRICS) do
-      for _, h in ipairs(history) do
-        if runs_lib.value(h, m) ~= nil then metrics[#metrics + 1] = m break end
+      local accuracy = runs_lib.metrics[m] and runs_lib.metrics[m].unit == "%"
+      for _, h in ipairs(history) do -- a fit to regression targets has no accuracy (it reads 0)
+        if runs_lib.value(h, m) ~= nil and not (r.regression and accuracy) then metrics[#metrics + 1] = m break end
       end
     end
   end

@@ -224,8 +224,10 @@ end
 --- runs.from_history(history, label) -> a Runs of one variation (label) and
 --- one seed whose history is a copy of `history`: nnlab.fit's result, or
 --- any list of per-epoch tables (numbers and booleans are kept; epoch
---- defaults to the position), for lab.chart and lab.table of a one-off run.
---- nil and what is wrong when history is not such a list.
+--- defaults to the position), for lab.chart and lab.table of a one-off run
+--- (history.regression, which nnlab.fit sets for regression targets, makes
+--- its default metric the test loss). nil and what is wrong when history is
+--- not such a list.
 function runs.from_history(history, label)
   if type(history) ~= "table" or #history == 0 then return nil, "an empty or missing list" end
   local copy = {}
@@ -241,7 +243,7 @@ function runs.from_history(history, label)
   end
   local seed = { seed = 1, history = copy, diverged = history.diverged == true, seconds = 0, cached = false }
   return runs.new { name = label, keys = {}, seeds = { 1 }, epochs = #copy, from_history = true, datasets = {},
-                    counts = { runs = 1, trained = 1, cached = 0 },
+                    regression = history.regression == true, counts = { runs = 1, trained = 1, cached = 0 },
                     variations = { { label = label, values = {}, params = {}, labelled = true, seeds = { seed } } } }
 end
 
