@@ -230,8 +230,14 @@ end
 local function run_failed(msg)
   local number, name = require("nnlab.core").proc.caught_signal()
   if not number then return fail(msg) end
-  io.stderr:write(("nnlab: interrupted by SIG%s: stopped; finished runs stay cached and the previous "
-                   .. "report is kept (run again to resume)\n"):format(name))
+  local loaded = package.loaded["nnlab.notebook"]
+  if loaded and not loaded.sweep_started() then -- a hand-written loop: nothing of it is cached
+    io.stderr:write(("nnlab: interrupted by SIG%s: stopped; the previous report is kept (no lab.sweep had started, "
+                     .. "so nothing was cached: running again starts over)\n"):format(name))
+  else
+    io.stderr:write(("nnlab: interrupted by SIG%s: stopped; finished runs stay cached and the previous "
+                     .. "report is kept (run again to resume)\n"):format(name))
+  end
   os.exit(128 + number)
 end
 
@@ -298,8 +304,17 @@ function cli.plan(opts)
   else
     io.write(plans.text(p, opts.script, opts.shards))
   end
-  if p.stopped and opts.plan_output ~= nil and opts.plan_output ~= "json" then
-    io.stderr:write("nnlab: warning: planning stopped early: ", p.stopped, "\n")
+  if opts.plan_output == "count" or opts.plan_output == "hash" then -- what the number leaves out, on stderr
+    if p.stopped then io.stderr:write("nnlab: warning: planning stopped early: ", p.stopped, "\n") end
+    if p.dependent > 0 then
+      io.stderr:write(("nnlab: note: %d more %s on the results of others: the assembling `nnlab run` trains "
+                       .. "%s\n"):format(p.dependent, p.dependent == 1 and "run depends" or "runs depend",
+                                          p.dependent == 1 and "it" or "them"))
+    end
+    if p.on_demand > 0 then
+      io.stderr:write(("nnlab: note: up to %d more run%s of seeds on demand, as the results decide: the "
+                       .. "assembling `nnlab run` trains them\n"):format(p.on_demand, p.on_demand == 1 and "" or "s"))
+    end
   end
   return 0
 end

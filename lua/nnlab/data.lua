@@ -618,12 +618,20 @@ local mean_squares = setmetatable({}, { __mode = "k" })
 --- data.DataLoader; nil and a message when the dataset cannot be read.
 --- Measured once per dataset, by a loader of its own (the given loader's
 --- epochs and shuffling are left alone).
---- data.loader_targets(loader) -> the regression targets a sample of the
---- loader's dataset has (0: class labels), or nil for a loader that
---- data.DataLoader did not make.
-function data.loader_targets(loader)
+--- data.loader_info(loader) -> the :info() of the dataset the loader reads,
+--- or nil for a loader that data.DataLoader did not make or whose dataset
+--- was closed (the loader's own pass says so).
+function data.loader_info(loader)
   local ds = loader_datasets[loader]
-  return ds and ds:info().targets
+  if not ds or core.dataset_state(ds) ~= "open" then return nil end
+  return ds:info()
+end
+
+--- data.loader_targets(loader) -> the regression targets a sample of the
+--- loader's dataset has (0: class labels), or nil (data.loader_info).
+function data.loader_targets(loader)
+  local info = data.loader_info(loader)
+  return info and info.targets
 end
 
 function data.target_mean_square(loader)

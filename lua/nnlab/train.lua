@@ -154,6 +154,15 @@ function train.fit(args)
     if args[which] ~= nil then need("fit", which, args[which], "nnlab.Loader") end
   end
   if args.scheduler ~= nil then check_scheduler(args.scheduler, args.optimizer) end
+  -- a model with fewer outputs than the data has classes fails in the middle of an epoch, at a
+  -- batch's row: refused here, naming both sizes, as lab.sweep does
+  local _, outputs = args.model:sizes()
+  for _, which in ipairs { "train", "test", "valid", "train_eval" } do
+    local info = args[which] and data.loader_info(args[which])
+    if info and info.targets == 0 and outputs < info.classes then
+      errors.raise("fit: the model gives %d outputs, but the %s data has %d classes", outputs, which, info.classes)
+    end
+  end
   local epochs = args.epochs
   if epochs < 1 then errors.raise("fit: epochs must be a positive integer, got %s", tostring(epochs)) end
   local factor = args.diverge_factor

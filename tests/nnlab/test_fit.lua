@@ -252,4 +252,16 @@ T.case("cross entropy over one class bounds no loss: an infinite diverge_factor 
   T.eq(h.diverged, false, "not diverged at a loss of 0")
 end)
 
+T.case("a model with fewer outputs than the data has classes is refused before training", function()
+  local ds = data.generate(40, function(i, rng) return { rng:normal(), rng:normal() }, (i - 1) // 4 end,
+                           { seed = 1, classes = 10 })
+  local model = nn.Sequential({ nn.Linear(2, 5) }, { seed = 1 })
+  local ok, err = pcall(nnlab.fit, { model = model, loss = nn.CrossEntropyLoss(), epochs = 1,
+                                     optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
+                                     train = data.DataLoader(ds, { batch_size = 8 }) })
+  T.eq(ok, false, "refused")
+  T.contains(tostring(err), "fit: the model gives 5 outputs, but the train data has 10 classes", "names both sizes")
+  T.eq(optim.SGD(model:parameters(), { lr = 0.1 }):steps(), 0, "nothing trained")
+end)
+
 T.done()

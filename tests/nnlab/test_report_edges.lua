@@ -207,4 +207,19 @@ lab.table({ { train_acc = 50, test_acc = 40, train_loss = 1 } }, { metrics = { "
 ]], "lab.table: metrics: no epoch of this history has a value of valid_acc")
 end)
 
+-- The header's sweep row gives a varied batch size and epoch count as
+-- ranges, not the first variation's as the sweep's.
+T.case("a sweep that varies its batch size and epochs gives their ranges in the header", function()
+  local path = T.marked_script(dir, "ranges", PRELUDE .. [[
+local runs = lab.sweep { vary = { batch_size = { 8, 16 }, epochs = { 1, 2 } }, seeds = 1, train = train, test = test,
+  model = function() return nn.Sequential { nn.Linear(2, 2) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end }
+lab.table(runs)
+]])
+  local out, status = run(path)
+  T.eq(status, 0, out)
+  local row = T.read(reports .. "/ranges.md"):match("\n| Sweep [^\n]*")
+  T.contains(row or "", "1 seed × 1 to 2 epochs, batch 8–16; first variation", "the ranges\n" .. tostring(row))
+end)
+
 T.done()

@@ -235,11 +235,19 @@ lab.sweep { vary = { hidden = { 4 }, lr = { 0/0 } }, seeds = 1, epochs = 1, batc
 ]], "lab.sweep: vary.lr holds NaN; values must be numbers (not NaN), strings or booleans")
 end)
 
-T.case("lab.md with a nil value is refused at the user's line", function()
+T.case("lab.md with a nil or a table value, or a lone percent sign, is refused at the user's line", function()
   expect_error("md_nil", [[
 local missing
 lab.md("value: %s", missing) --<
 ]], "lab.md: value 1 for the pattern is nil")
+  -- a table would print as its address, another on every run
+  expect_error("md_table", [[
+lab.md("best: %s", {}) --<
+]], "lab.md: value 1 for the pattern is a table, which has no text (a summary row or verdict? give its .text")
+  -- a percent sign before a Chinese comma: Lua's message would cut the character in two
+  expect_error("md_percent", [[
+lab.md("提高了 5%，最好的是 %s", "h=32") --<
+]], "lab.md: a '%' not followed by a conversion (write %% for a percent sign)")
 end)
 
 T.case("a blank title is refused at the user's line: it would be a bare heading", function()

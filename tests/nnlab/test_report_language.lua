@@ -130,7 +130,16 @@ T.case("verdict words: vs-best cells and claims in both languages", function()
   T.eq(words.versus_best({ code = "cant_tell", p = 0.45 }, "%"), "can't tell (p = 0.45)", "en can't tell with p")
   T.eq(words.verdict({ verdict = "equivalent", margin = 1 }, "%"), "equivalent within ±1 pp", "en equivalent")
   T.eq(words.verdict({ verdict = "not_tested", reason = "one seed" }), "not tested (one seed)", "en not tested")
+  -- a detectable accuracy difference beyond 100 pp is no amount to name
+  T.eq(words.versus_best({ code = "cant_tell", p = 0.9, p_adjusted = 1, detectable = 307 }, "%"),
+       "can't tell (p_adj = 1; these seeds could not reliably show even the largest difference an accuracy can have)",
+       "en beyond")
+  T.eq(words.verdict({ verdict = "cant_tell", detectable = 150 }, "pp"),
+       "can't tell (these seeds could not reliably show even the largest difference an accuracy can have)", "en claim")
+  T.eq(words.versus_best({ code = "cant_tell", detectable = 150 }, "s"), "can't tell (detectable ≥ 150 s)", "not for seconds")
   words.set("zh")
+  T.eq(words.versus_best({ code = "cant_tell", p = 0.9, p_adjusted = 1, detectable = 307 }, "%"),
+       "无法判断（校正后 p = 1；即使准确率相差到最大，这些种子也不能可靠地检出）", "zh beyond")
   T.eq(words.versus_best({ code = "differs", p = 0.004, p_adjusted = 0.01 }, "%"), "有差别（校正后 p = 0.01）", "zh differs")
   T.eq(words.versus_best({ code = "cant_tell", detectable = 0.8 }, "%"), "无法判断（可检出 ≥ 0.8 个百分点）", "zh can't tell")
   T.eq(words.versus_best({ code = "best" }), "**最佳**", "zh best")

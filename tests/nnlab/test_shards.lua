@@ -43,6 +43,11 @@ local function leftovers(cache)
   return T.run("ls -A " .. T.quote(cache) .. " | grep -v '^[0-9a-f]*\\.[a-z]*$' || true")
 end
 local function one_line(text) return (text:gsub("\n+$", "")) end
+-- What `nnlab args` prints on stdout alone (--count and --hash are read as
+-- values; their notes go to stderr), and its exit status.
+local function stdout_of(args)
+  return T.run("(" .. T.nnlab_command(args) .. " 2>/dev/null)")
+end
 
 local hash
 T.case("nnlab plan lists every run with its key; --count, --hash and --json", function()
@@ -50,15 +55,17 @@ T.case("nnlab plan lists every run with its key; --count, --hash and --json", fu
   local out, status = nnlab({ "plan", script, "--cache", cache })
   T.eq(status, 0, out)
   T.contains(out, "6 runs, 0 cached, 6 to train", "the summary line\n" .. out)
-  T.contains(out, "1 more run depend on the results of others", "the run chosen from results is counted\n" .. out)
+  T.contains(out, "1 more run depends on the results of others", "the run chosen from results is counted\n" .. out)
   local rows = 0
   for line in out:gmatch("[^\n]+") do
     if line:match("^%s+%d+%s+width%s+hidden=%d+%s+[12]%s+%x+%s+no$") then rows = rows + 1 end
   end
   T.eq(rows, 6, "one row per run\n" .. out)
-  local count = nnlab({ "plan", script, "--cache", cache, "--count" })
+  local count = stdout_of({ "plan", script, "--cache", cache, "--count" })
   T.eq(count, "6\n", "--count")
-  hash = nnlab({ "plan", script, "--cache", cache, "--hash" })
+  T.contains(nnlab({ "plan", script, "--cache", cache, "--count" }), "nnlab: note: 1 more run depends on the results of others",
+             "and, on stderr, what the count leaves out: the run chosen from results")
+  hash = stdout_of({ "plan", script, "--cache", cache, "--hash" })
   T.truthy(hash:match("^%x+\n$"), "--hash prints one hex line: " .. hash)
   hash = hash:gsub("\n", "")
   local json = nnlab({ "plan", script, "--cache", cache, "--json", "--shards", "3" })
@@ -67,7 +74,7 @@ T.case("nnlab plan lists every run with its key; --count, --hash and --json", fu
   local shards = {}
   for s in json:gmatch('"shard": (%d)') do shards[#shards + 1] = s end
   T.eq(#shards, 6, "--shards gives every run its shard")
-  local other = nnlab({ "plan", script, "--cache", cache, "--hash", "--set", "top=16" })
+  local other = stdout_of({ "plan", script, "--cache", cache, "--hash", "--set", "top=16" })
   T.truthy(other:gsub("\n", "") ~= hash, "another --set, another plan")
   T.eq(entries(cache) or 0, 0, "planning trains nothing")
 end)
@@ -98,7 +105,7 @@ T.case("three shards train the plan between them; the assembling run trains only
   end
   T.eq(trained, 6, "the shards trained the plan once")
   T.eq(entries(cache), 6, "six entries")
-  T.eq(nnlab({ "plan", script, "--cache", cache, "--count" }), "0\n", "nothing left in the plan")
+  T.eq(stdout_of({ "plan", script, "--cache", cache, "--count" }), "0\n", "nothing left in the plan")
   local out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/assembled", "--no-train", "--quiet" })
   T.eq(status, 1, "--no-train refuses the missing run\n" .. out)
   T.contains(out, "lab.sweep 'wider': 1 of 1 runs are not in the cache", "names the sweep and the count")
@@ -225,7 +232,9 @@ T.case("seeds on demand: the plan holds the first seeds and counts the rest; sha
   T.eq(status, 0, plan_out)
   T.eq(select(2, plan_out:gsub('"index":', "")), 6, "3 variations x the first 2 seeds")
   T.contains(plan_out, '"on_demand": 6', "and up to 2 more seeds each, which the results decide")
-  local hash_text = one_line(nnlab({ "plan", od, "--cache", dir .. "/od-shards", "--hash" }))
+  local hash_text = one_line(stdout_of({ "plan", od, "--cache", dir .. "/od-shards", "--hash" }))
+  T.contains(nnlab({ "plan", od, "--cache", dir .. "/od-shards", "--count" }),
+             "nnlab: note: up to 6 more runs of seeds on demand", "--count says on stderr what it leaves out")
   for i = 0, 1 do
     local out
     out, status = nnlab({ "run", od, "--shard", i .. "/2", "--plan", hash_text, "--cache", dir .. "/od-shards", "--quiet" })

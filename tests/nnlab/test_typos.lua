@@ -40,6 +40,29 @@ lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 50
   expect_error(path, line, { "lab.sweep: unknown option 'eval_trian' (did you mean 'eval_train'?)" })
 end)
 
+T.case("a typo of a required field is named as one, and a near name beside the field is refused", function()
+  local path, line = experiment("batch_szie", [[
+lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_szie = 50, train = train, test = test, --<
+  model = model, optimizer = sgd }
+]])
+  expect_error(path, line, { "lab.sweep: batch_size is missing, and 'batch_szie' is given: a typo of batch_size?" })
+  path, line = experiment("no_epochs", [[
+lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd }
+]])
+  expect_error(path, line, { "lab.sweep: epochs is missing: give epochs = N (a positive integer)" })
+  path, line = experiment("epoch_beside", [[
+lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, epoch = 3, batch_size = 50, train = train, --<
+  test = test, model = model, optimizer = sgd }
+]])
+  expect_error(path, line, { "lab.sweep: unknown option 'epoch' (did you mean 'epochs'?)" })
+  path, line = experiment("epochs_text", [[
+lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = "2", batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd }
+]])
+  expect_error(path, line, { "lab.sweep: epochs must be a positive integer, got '2'" })
+end)
+
 T.case("vary = { momentun = ... } with a model reading p.momentum is an error at that read", function()
   local path, line = experiment("momentun", [[
 lab.sweep { vary = { hidden = { 4 }, momentun = { 0.0, 0.9 } }, seeds = 1, epochs = 1, batch_size = 50,

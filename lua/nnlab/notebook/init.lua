@@ -222,6 +222,12 @@ function notebook.begin(opts)
   return state
 end
 
+--- notebook.sweep_started() -> whether a lab.sweep of this run has started
+--- (so that its finished runs are in the cache).
+function notebook.sweep_started()
+  return state ~= nil and state.sweep_started == true
+end
+
 --- lab.run_options() -> a copy of the run's command-line options: script,
 --- out, jobs, force, quiet, set (name -> text) and set_order (the --set
 --- names in order). nil fields were not given.
@@ -366,14 +372,28 @@ end
 function notebook.md(text, ...)
   if type(text) ~= "string" then raise("lab.md: expected a string of Markdown") end
   for i = 1, select("#", ...) do
-    if select(i, ...) == nil then raise("lab.md: value %d for the pattern is nil", i) end
+    local v = select(i, ...)
+    if v == nil then raise("lab.md: value %d for the pattern is nil", i) end
+    -- a table would print as its address ("table: 0x55..."), new on every run
+    local kind = type(v)
+    if kind ~= "string" and kind ~= "number" and kind ~= "boolean" then
+      local mt = getmetatable(v)
+      if not (type(mt) == "table" and rawget(mt, "__tostring")) then
+        raise("lab.md: value %d for the pattern is %s, which has no text%s", i, errors.value(v),
+              kind == "table" and " (a summary row or verdict? give its .text, .label or a number)" or "")
+      end
+    end
   end
   -- the pattern loses its indentation before the values go in, so a
   -- multi-line value (a code listing) keeps its own
   text = dedent(text)
   if select("#", ...) > 0 then
     local ok, formatted = pcall(string.format, text, ...)
-    if not ok then raise("lab.md: %s", formatted) end
+    if not ok then
+      formatted = tostring(formatted):gsub("invalid conversion '%%[\128-\255].-' to 'format'",
+        "a '%%' not followed by a conversion (write %%%% for a percent sign)")
+      raise("lab.md: %s", formatted)
+    end
     text = formatted
   end
   local s = current()

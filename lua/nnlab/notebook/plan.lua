@@ -275,8 +275,8 @@ function plan.text(p, script, shards)
     out[#out + 1] = "  " .. table.concat(cells, "  "):gsub("%s+$", "") .. "\n"
   end
   if p.dependent > 0 then
-    out[#out + 1] = ("%d more run%s depend on the results of others (chosen from them): the assembling "
-                     .. "`nnlab run` trains %s\n"):format(p.dependent, p.dependent == 1 and "" or "s",
+    out[#out + 1] = ("%d more %s on the results of others (chosen from them): the assembling "
+                     .. "`nnlab run` trains %s\n"):format(p.dependent, p.dependent == 1 and "run depends" or "runs depend",
                                                           p.dependent == 1 and "it" or "them")
   end
   if p.on_demand > 0 then

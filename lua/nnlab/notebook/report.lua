@@ -312,12 +312,36 @@ end
 
 -- The header's row for a sweep: what it varies, seeds, epochs, batch size,
 -- and the first variation's model, optimizer, loss, schedule and inputs.
+-- A count over the variations: "3 seeds", or "3 to 8 seeds" when they differ
+-- (seeds on demand, a varied epochs); count(v) gives one variation's.
+local function counts_text(r, noun, count)
+  local low, high
+  for _, v in ipairs(r.variations) do
+    local n = count(v)
+    if n then low, high = math.min(low or n, n), math.max(high or n, n) end
+  end
+  if not low or low == high then return count_text(low or 0, noun) end
+  return W(noun .. "_range", low, high)
+end
+
+-- The batch size of the variations: 32, or "32–128" when a sweep varies it.
+local function batch_text(r)
+  local low, high
+  for _, v in ipairs(r.variations) do
+    local b = v.params.batch_size
+    if b then low, high = math.min(low or b, b), math.max(high or b, b) end
+  end
+  if not low then return "?" end
+  return low == high and tostring(low) or ("%d–%d"):format(low, high)
+end
+
 local function sweep_row(r)
   local v = r.variations[1]
   if r.custom then -- lab.sweep { run = function(p, ctx) ... end }: nnlab knows no model or optimizer
     local varied = varied_text(r)
     return { W("sweep", md_text(r.name)), W("sweep_value_custom", varied and varied .. W("sep_group") or "",
-                                            count_text(#r.seeds, "seed"), count_text(r.epochs, "epoch")) }
+                                            counts_text(r, "seed", function(x) return #x.seeds end),
+                                            count_text(r.epochs, "epoch")) }
   end
   local first = { md_text(v.model_text), md_text(v.optimizer_text), md_text(v.loss_text) }
   local lr = schedule_text(v)
@@ -331,7 +355,8 @@ local function sweep_row(r)
   local varied = varied_text(r)
   return { W("sweep", md_text(r.name)),
     W("sweep_value", varied and varied .. W("sep_group") or "",
-      count_text(#r.seeds, "seed"), count_text(r.epochs, "epoch"), v.params.batch_size, table.concat(first, W("sep"))) }
+      counts_text(r, "seed", function(x) return #x.seeds end),
+      counts_text(r, "epoch", function(x) return x.params.epochs end), batch_text(r), table.concat(first, W("sep"))) }
 end
 
 -- Provenance (nnlab.notebook.provenance): no clock in any of these, so the
@@ -425,8 +450,10 @@ local function epochs_text(r)
   return ("%d–%d"):format(low, high)
 end
 
-local function over_seeds(r)
-  if r.sequential then return W("over_seeds_on_demand", r.sequential.min, r.sequential.max) end
+local function over_seeds(r, grid)
+  if r.sequential then -- a grid has no seeds column to point to
+    return W(grid and "over_seeds_on_demand_grid" or "over_seeds_on_demand", r.sequential.min, r.sequential.max)
+  end
   if #r.seeds == 1 then return W("over_one_seed") end
   return W("over_seeds", #r.seeds)
 end
@@ -641,10 +668,10 @@ local function grid_block(block)
   local label = metric_label(metric):gsub("^%l", string.upper)
   local caption
   if compare ~= metric then
-    caption = W("grid_caption_by", label, epochs_text(r), over_seeds(r), metric_label(compare),
+    caption = W("grid_caption_by", label, epochs_text(r), over_seeds(r, true), metric_label(compare),
                 md_text(row_key), md_text(col_key), table.concat(per_column, W("sep_group")))
   else
-    caption = W("grid_caption", label, epochs_text(r), over_seeds(r),
+    caption = W("grid_caption", label, epochs_text(r), over_seeds(r, true),
                 md_text(row_key), md_text(col_key), table.concat(per_column, W("sep_group")))
   end
   return markdown_table(head, rows) .. "\n\n" .. caption

@@ -445,8 +445,10 @@ function Runs:values(key, where)
 end
 
 --- runs:get(selector) -> the variation selected by its label ("hidden=64"),
---- by parameter values ({ hidden = 64 }, any names: `label` too) or by a
---- summary row (a table whose .variation is one of these); nil if none.
+--- by parameter values ({ hidden = 64 }, any names: `label` too; the first
+--- of several that match) or by a summary row (a table whose .variation is
+--- one of these); nil if none. runs:compare and runs:verdict refuse a
+--- selector that matches several.
 function Runs:get(selector)
   if type(selector) == "table" and type(selector.variation) == "table" then
     for _, v in ipairs(self.variations) do
@@ -482,6 +484,21 @@ local function summary_pair(self, who, a, b, metric)
   local va, vb = self:get(a), self:get(b)
   if not va then errors.raise("%s: no variation matches %s", who, selector_text(a)) end
   if not vb then errors.raise("%s: no variation matches %s", who, selector_text(b)) end
+  -- a comparison of { hidden = 16 } with { hidden = 32 } in a grid over lr too would take
+  -- the first of each, one lr, and say nothing of the others: refused, naming them
+  for _, selector in ipairs { a, b } do
+    if type(selector) == "table" and type(selector.variation) ~= "table" then
+      local labels = {}
+      for _, v in ipairs(self.variations) do
+        if matches(v, selector) then labels[#labels + 1] = v.label end
+      end
+      if #labels > 1 then
+        errors.raise("%s: %s matches %d variations (%s%s): name the other varied keys too, or give one label",
+                     who, selector_text(selector), #labels, table.concat(labels, "; ", 1, math.min(3, #labels)),
+                     #labels > 3 and "; ..." or "")
+      end
+    end
+  end
   check_measured(self, who, metric)
   local ra, rb
   for _, row in ipairs(self:summary(metric)) do

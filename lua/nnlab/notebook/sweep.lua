@@ -182,9 +182,9 @@ local function seed_list(seeds, default_metric)
     o.metric = o.metric or default_metric -- test_acc, or test_loss for regression targets
     if math.type(o.min) ~= "integer" or o.min < 2 or math.type(o.max) ~= "integer" or o.max < o.min or o.max > 100 then
       raise("lab.sweep: seeds = { min = a, max = b } needs integers with 2 <= a <= b <= 100, got min %s, max %s",
-            tostring(o.min), tostring(o.max))
+            errors.value(o.min), errors.value(o.max))
     end
-    if not (o.level > 0 and o.level < 1) then raise("lab.sweep: seeds.level must be between 0 and 1, got %s", tostring(o.level)) end
+    if not (o.level > 0 and o.level < 1) then raise("lab.sweep: seeds.level must be between 0 and 1, got %s", errors.value(o.level)) end
     -- before the first seeds train, not after
     if runs.metric_info(o.metric, "lab.sweep: seeds.metric").no_best then
       raise("lab.sweep: seeds.metric: %s is a setting, not a result: no variation is the best by it, " ..
@@ -269,8 +269,17 @@ local function variation_params(spec, values, meta)
   local custom = spec.run ~= nil
   if p.seed ~= nil then raise("lab.sweep: 'seed' is not a parameter: give the seeds with seeds = ...") end
   for _, k in ipairs { "epochs", "batch_size", "test_batch_size" } do
+    if p[k] == nil and not custom then
+      -- missing: a near name the sweep gives is the typo (batch_szie = 64), said before its other checks
+      for _, given in ipairs(sorted_keys(spec)) do
+        if given ~= k and options.suggest(given, { [k] = true }) ~= "" then
+          raise("lab.sweep: %s is missing, and '%s' is given: a typo of %s?", k, given, k)
+        end
+      end
+      raise("lab.sweep: %s is missing: give %s = N (a positive integer)", k, k)
+    end
     if (not custom or p[k] ~= nil) and (math.type(p[k]) ~= "integer" or p[k] < 1) then
-      raise("lab.sweep: %s must be a positive integer, got %s", k, tostring(p[k]))
+      raise("lab.sweep: %s must be a positive integer, got %s", k, errors.value(p[k]))
     end
   end
   -- said before training, not when the run cannot be kept (a run function's
@@ -1248,7 +1257,8 @@ local function check_unread(spec, keys, reads)
   for _, k in ipairs(keys) do defined[k] = true end
   local nnlab_names, read_names = {}, {}
   for name in pairs(STRUCTURE) do nnlab_names[name] = true end
-  for name in pairs(READ_BY_NNLAB) do nnlab_names[name] = not defined[name] or nil end
+  -- (a name the user also gave counts: epoch = 3 beside epochs = 5 is a typo nothing reads)
+  for name in pairs(READ_BY_NNLAB) do nnlab_names[name] = true end
   for name in pairs(reads) do read_names[name] = not defined[name] or nil end
   for _, k in ipairs(keys) do
     -- (a sweep's own run function reads p in its workers: what it reads is not known here)

@@ -49,12 +49,14 @@ words.catalogues.en = {
   sweep = "Sweep %s",
   axis_set_by = " (set by %s)",
   variations_listed = "%s listed: %s",
-  sweep_value = "%s%s × %s, batch %d; first variation: %s",
+  sweep_value = "%s%s × %s, batch %s; first variation: %s",
   sweep_value_custom = "%s%s × up to %s, each trained by the sweep's own `run(p, ctx)`",
   seed_1 = "%d seed",
   seed_n = "%d seeds",
   epoch_1 = "%d epoch",
   epoch_n = "%d epochs",
+  seed_range = "%d to %d seeds",
+  epoch_range = "%d to %d epochs",
   variation_1 = "%d variation",
   variation_n = "%d variations",
   seconds = "%.1f s",
@@ -140,6 +142,7 @@ words.catalogues.en = {
   over_one_seed = "the value of 1 seed (no std: one seed measures no noise)",
   over_seeds = "mean ± sample std over %d seeds",
   over_seeds_on_demand = "mean ± sample std over %d to %d seeds (more where a comparison was undecided; the seeds column)",
+  over_seeds_on_demand_grid = "mean ± sample std over %d to %d seeds (more where a comparison was undecided)",
   table_caption = "_After the last epoch (%s), %s. vs best: every pair of variations is tested (paired by seed: " ..
                   "paired t; Welch's t when they share fewer than two seeds) and the p-values of all pairs are " ..
                   "Holm-adjusted together (p_adj), since the best is picked from the same data; %s. " ..
@@ -185,11 +188,15 @@ words.catalogues.en = {
   cant_tell_adjusted_detectable = "can't tell (p_adj %s; detectable ≥ %s)",
   cant_tell_bare = "can't tell",
   cant_tell_undetectable = "can't tell (these seeds can show no difference)",
+  cant_tell_beyond = "can't tell (these seeds could not reliably show even the largest difference an accuracy can have)",
   cant_tell_any = "can't tell (no spread: any difference would show)",
   cant_tell_p_any = "can't tell (p %s; no spread: any difference would show)",
   cant_tell_adjusted_any = "can't tell (p_adj %s; no spread: any difference would show)",
   cant_tell_p_undetectable = "can't tell (p %s; these seeds can show no difference)",
   cant_tell_adjusted_undetectable = "can't tell (p_adj %s; these seeds can show no difference)",
+  cant_tell_p_beyond = "can't tell (p %s; these seeds could not reliably show even the largest difference an accuracy can have)",
+  cant_tell_adjusted_beyond = "can't tell (p_adj %s; these seeds could not reliably show even the largest difference an "
+    .. "accuracy can have)",
   cant_tell_later = "can't tell (only after smaller p-values: these seeds alone cannot show a difference past " ..
                     "the correction's first step; one can pass only after smaller p-values of the family have)",
   cant_tell_p_later = "can't tell (p %s; only after smaller p-values: these seeds alone cannot pass the " ..
@@ -311,12 +318,14 @@ words.catalogues.zh = {
   sweep = "扫描「%s」",
   axis_set_by = "（由 %s 设定）",
   variations_listed = "列出的 %s：%s",
-  sweep_value = "%s%s × %s，批大小 %d；第一个变体：%s",
+  sweep_value = "%s%s × %s，批大小 %s；第一个变体：%s",
   sweep_value_custom = "%s%s × 最多 %s，每次都由该扫描自己的 `run(p, ctx)` 训练",
   seed_1 = "%d 个种子",
   seed_n = "%d 个种子",
   epoch_1 = "%d 轮",
   epoch_n = "%d 轮",
+  seed_range = "%d 到 %d 个种子",
+  epoch_range = "%d 到 %d 轮",
   variation_1 = "%d 个变体",
   variation_n = "%d 个变体",
   seconds = "%.1f s",
@@ -398,6 +407,7 @@ words.catalogues.zh = {
   over_one_seed = "1 个种子的值（没有标准差：一个种子量不出噪声）",
   over_seeds = "%d 个种子的均值 ± 样本标准差",
   over_seeds_on_demand = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子；见种子数一列）",
+  over_seeds_on_demand_grid = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子）",
   table_caption = "_最后一轮（第 %s 轮）之后的值，%s。与最佳比：每两个变体之间都做检验（同一种子配对：配对 t 检验；" ..
                   "共同种子少于两个时用 Welch t 检验），所有配对的 p 值一起做 Holm 校正（校正后 p），因为最佳变体是从同一批数据里挑出来的；%s。" ..
                   "“可检出”：这些种子在校正之后仍至少有 80 %% 的把握显示出的差别（由 t 检验在非中心 t 分布下的功效算出，" ..
@@ -433,11 +443,14 @@ words.catalogues.zh = {
   cant_tell_adjusted_detectable = "无法判断（校正后 p %s；可检出 ≥ %s）",
   cant_tell_bare = "无法判断",
   cant_tell_undetectable = "无法判断（这些种子检不出任何差别）",
+  cant_tell_beyond = "无法判断（即使准确率相差到最大，这些种子也不能可靠地检出）",
   cant_tell_any = "无法判断（种子间无波动：任何差别都会显现）",
   cant_tell_p_any = "无法判断（p %s；种子间无波动：任何差别都会显现）",
   cant_tell_adjusted_any = "无法判断（校正后 p %s；种子间无波动：任何差别都会显现）",
   cant_tell_p_undetectable = "无法判断（p %s；这些种子检不出任何差别）",
   cant_tell_adjusted_undetectable = "无法判断（校正后 p %s；这些种子检不出任何差别）",
+  cant_tell_p_beyond = "无法判断（p %s；即使准确率相差到最大，这些种子也不能可靠地检出）",
+  cant_tell_adjusted_beyond = "无法判断（校正后 p %s；即使准确率相差到最大，这些种子也不能可靠地检出）",
   cant_tell_later = "无法判断（须待更小的 p 值：单凭这些种子过不了校正的第一步；只有族内更小的 p 值先通过之后，差别才可能通过）",
   cant_tell_p_later = "无法判断（p %s；须待更小的 p 值：单凭这些种子过不了校正的第一步）",
   cant_tell_adjusted_later = "无法判断（校正后 p %s；须待更小的 p 值：单凭这些种子过不了校正的第一步）",
@@ -631,6 +644,11 @@ function words.versus_best(cell, unit)
       if cell.p == nil and not adjusted then return words.text("cant_tell_" .. kind) end
       return words.text((adjusted and "cant_tell_adjusted_" or "cant_tell_p_") .. kind, p)
     end
+    if (unit == "%" or unit == "pp") and cell.detectable and cell.detectable > 100 then
+      -- "detectable ≥ 307 pp" of an accuracy: more than any two accuracies differ
+      if cell.p == nil and not adjusted then return words.text("cant_tell_beyond") end
+      return words.text(adjusted and "cant_tell_adjusted_beyond" or "cant_tell_p_beyond", p)
+    end
     local detectable = words.amount(cell.detectable, unit)
     if detectable then
       if cell.p == nil and not adjusted then return words.text("cant_tell_detectable", detectable) end
@@ -660,6 +678,9 @@ function words.verdict(v, unit)
     if v.later_step then return words.text("cant_tell_later") end
     if v.detectable == math.huge then return words.text("cant_tell_undetectable") end
     if v.detectable == 0 then return words.text("cant_tell_any") end
+    if (unit == "%" or unit == "pp") and type(v.detectable) == "number" and v.detectable > 100 then
+      return words.text("cant_tell_beyond")
+    end
     local detectable = words.amount(v.detectable, unit)
     return detectable and words.text("cant_tell_effect", detectable) or words.text("cant_tell_bare")
   end
