@@ -364,4 +364,47 @@ lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
   T.truthy(other ~= first, "to another loss")
 end)
 
+T.case("what only identity tells apart is keyed: a ring's length, one table held twice, globals read by load", function()
+  local body = [[
+local n, alias, scale = lab.param("ring", 2), lab.param("alias", true), lab.param("scale", 1.0)
+local first = {}
+local last = first
+for _ = 2, n do last.next = {} last = last.next end
+last.next = first -- a ring of n tables that look alike
+local a = { 1 }
+local b = alias and a or { 1 } -- the same table twice, or two equal ones
+SCALE = scale
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local length, x = 1, first.next
+  while x ~= first do length, x = length + 1, x.next end
+  local m = model()
+  local h = lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1, optimizer = optim.SGD(m:parameters(), { lr = 0.1 }),
+                      train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+  h[1].train_loss = h[1].train_loss + length + (rawequal(a, b) and 0 or 100) + load("return SCALE")()
+  return h
+end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  each_change_retrains("identity", body, { "ring=3", "alias=false", "scale=2" })
+end)
+
+T.case("long chains and webs of tables are keyed without recursion or a limit", function()
+  local body = [[
+local size = lab.param("size", 100000)
+local list = nil
+for i = 1, size do list = { v = i, next = list } end -- a chain of 10^5 tables
+local dl = {}
+do local prev = dl for _ = 1, 2000 do local node = { prev = prev } prev.next = node prev = node end end
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local m = model()
+  local h = lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1, optimizer = optim.SGD(m:parameters(), { lr = 0.1 }),
+                      train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+  h[1].train_loss = h[1].train_loss + list.v + (dl.next and 1 or 0)
+  return h
+end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  each_change_retrains("chains", body, { "size=99999" })
+end)
+
 T.done()

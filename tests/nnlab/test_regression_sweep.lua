@@ -58,6 +58,14 @@ T.case("a regression sweep's table, best, comparison and chart go by the test lo
   T.contains(md, "| epoch | train loss | test loss |", "a table of the fit's history, without accuracies")
 end)
 
+T.case("the progress lines of regression runs give their test loss, not an accuracy of 0", function()
+  local out, status = T.nnlab_run({ "run", path, "--out", reports, "--force", "--set", "case=none" },
+                                  { NNLAB_CACHE = dir .. "/progress-cache" })
+  T.eq(status, 0, out)
+  T.truthy(out:find("lr=0%.1 seed 1: test loss [%d.e-]+ after 5 epochs"), "a run's line\n" .. out)
+  T.eq(out:find("test acc", 1, true), nil, "no accuracy\n" .. out)
+end)
+
 T.case("an accuracy named for regression runs is an error at the user's line", function()
   for _, case in ipairs {
     { "table_acc", "lab.table: metrics: test_acc: these runs fit regression targets, which have no accuracy" },

@@ -376,9 +376,9 @@ lab.table(runs)
   os.execute("mkdir -p " .. T.quote(project .. "/sub"))
   T.write(project .. "/twin.lua", (text:gsub("HIDDEN", "4")))
   T.write(project .. "/sub/twin.lua", (text:gsub("HIDDEN", "5")))
-  local function run_in(where, path)
-    return T.nnlab_run({ "run", path, "--out", project .. "/reports", "--quiet" }, { NNLAB_CACHE = folder .. "/cache" },
-                       "cd " .. T.quote(where))
+  local function run_in(where, path, reports)
+    return T.nnlab_run({ "run", path, "--out", reports or project .. "/reports", "--quiet" },
+                       { NNLAB_CACHE = folder .. "/cache" }, "cd " .. T.quote(where))
   end
   got, status = run_in(project, "twin.lua")
   T.eq(status, 0, "from the project's folder\n" .. got)
@@ -387,6 +387,16 @@ lab.table(runs)
   got, status = run_in(project .. "/sub", "twin.lua")
   T.eq(status, 1, "another file of that name from that folder is refused\n" .. got)
   T.contains(got, "/reports/twin is the report of ../twin.lua, not of twin.lua", "naming both as given")
+  -- a reports folder that is a link: its folder is where the link stands, not where it points
+  local linked = folder .. "/linked"
+  os.execute(("mkdir -p %s/sub %s/store/reports && ln -s ../store/reports %s/reports"):format(
+    T.quote(linked), T.quote(folder), T.quote(linked)))
+  T.write(linked .. "/twin.lua", (text:gsub("HIDDEN", "4")))
+  T.write(linked .. "/sub/twin.lua", (text:gsub("HIDDEN", "5")))
+  got, status = run_in(linked, "twin.lua", linked .. "/reports")
+  T.eq(status, 0, "into a linked reports folder\n" .. got)
+  got, status = run_in(linked .. "/sub", "../twin.lua", linked .. "/reports")
+  T.eq(status, 0, "the same file from a subfolder, through the link\n" .. got)
 end)
 
 T.done()

@@ -7,16 +7,17 @@
 --     values (sorted by their texts: no address or order counts) and their
 --     metatables; functions by their bytecode and upvalues, in turn;
 --   - the globals a function reads by name (the _ENV fields its bytecode and
---     its nested functions' bytecode read), not every global;
+--     its nested functions' bytecode read), not every global (every one when
+--     it reads load or dofile, which read globals by names in strings);
 --   - Lua's library and nnlab's modules by name (math.floor), plus any field
 --     added to or changed in them since nnlab started;
 --   - nnlab's objects by what they are: a dataset by its checksums, a model
---     by its layers, weights, mode and dropout stream, a loss function by its kind, a tensor
---     by its shape and elements; a data loader or an optimizer is refused.
--- Values that reach each other (a table that holds itself, functions that
--- call each other) are written as the distance up to the value they reach
--- back to, so a text depends on what is reached, never on the order of the
--- walk; only texts that reach nothing above them are kept for other roots.
+--     by its layers, weights, mode and dropout stream, a loss function by its
+--     kind, a tensor by its shape and elements; a data loader or an
+--     optimizer is refused.
+-- The values reached form a graph, numbered in a canonical walk (see
+-- fingerprint.code): cycles, shared values and functions that call each
+-- other are keyed exactly, in time linear in what is reached.
 local core = require "nnlab.core"
 local errors = require "nnlab.errors"
 local hash = require "nnlab.notebook.hash"
@@ -240,43 +241,40 @@ local STATEFUL = { ["nnlab.Loader"] = "a data loader", ["nnlab.Optimizer"] = "an
 local STATE_OF = { ["nnlab.Loader"] = "the pass it is in, the epochs it has shuffled",
                    ["nnlab.Optimizer"] = "the steps it has taken, the model it steps" }
 
--- How much refining one fingerprint may do over webs of values that reach
--- each other (rounds × references): past it, an error.
-local MAX_REFINING = 5000000
-
 -- A function's view of its _ENV: the globals it reads by name (EnvView).
 local EnvView = {}
 
+-- Globals whose use reads other globals by names no bytecode shows: a
+-- function that reads one of them is keyed by every global.
+local OPAQUE_GLOBALS = { load = true, loadstring = true, dofile = true }
+
 --- fingerprint.code(fn [, memo]) -> 16 hex digits: what identifies a
 --- function for a cache key (see the top of this file). memo (optional)
---- keeps, for the jobs of one sweep, the library's names and the text of
---- every table and function met (a text depends only on what the value
---- reaches, so it is the same from any root).
+--- keeps, for the jobs of one sweep, the library's names, parsed bytecode
+--- and the text of each table that holds only numbers, strings and booleans.
 --- How: values are the nodes of a graph, each with its own part (a table's
---- kind, a function's bytecode) and its references (a table's keys and
---- values, a function's upvalues, the globals it reads). Tarjan's algorithm
---- settles the graph's strongly connected groups, those that reach nothing
---- unsettled first: a value alone gets the digest of its part and of its
---- references' texts (Merkle); a group of values that reach each other is
---- refined (Weisfeiler-Lehman colour refinement, which for these graphs is
---- bisimulation) until its partition is stable, each member then taking its
---- colour and the set of the group's colours (what it reaches): values that
---- no walk along references could tell apart get the same text, any other
---- difference anywhere in the group changes every member's, and no text
---- depends on the order of the walk.
+--- kind, a function's bytecode) and its references in an order of their
+--- own (a function's upvalues in order; a table's pairs sorted by the key's
+--- text, a value's for equal keys; then the metatable). A walk from the root
+--- in that order numbers every node the first time it is reached (without
+--- recursion: a list of 10^5 tables is a loop, not 10^5 calls), and the key
+--- is the digest of every node's part with each reference written as a
+--- leaf's text or a node's number. Two graphs get one key only when they
+--- are the same up to renaming: a ring of 3 tables is not a ring of 2, and
+--- one table held twice is not two equal tables (rawequal can tell). The
+--- order of table keys that are themselves tables or functions is by their
+--- own parts and leaves, which tells apart all but look-alike keys.
 function fingerprint.code(root, memo)
   fingerprint.take_baseline()
   memo = memo or {}
   memo.names = memo.names or library_names()
-  memo.texts = memo.texts or {}
+  memo.flat = memo.flat or {}
   memo.parsed = memo.parsed or {}
-  local names, final, parsed = memo.names, memo.texts, memo.parsed
+  local names, flat, parsed = memo.names, memo.flat, memo.parsed
   local function digest(parts) return hash.hex(hash.fnv1a64(table.concat(parts, "\0"))) end
   local leaf_text -- (v, where) -> the text of a value with no references, or nil for a node
 
-  -- A node's part and references: ordered (a function's upvalues), pairs
-  -- (unordered key-value pairs: a table's, a library's changed fields, the
-  -- globals a function reads) and tail (a table's metatable).
+  local nodes = {} -- composite -> { kind, ordered = { ref... }, pairs = { { kref, vref }... }, tail = { ref... } }
   local function reference(v, where) return leaf_text(v, where) or v end
   local function describe(v)
     local node = { ordered = {}, pairs = {}, tail = {} }
@@ -300,6 +298,9 @@ function fingerprint.code(root, memo)
         if not name then break end
         local read = name == "_ENV" and type(value) == "table" and not names[value] and proto
                      and fingerprint.globals_read(proto, i - 1)
+        if read then
+          for opaque in pairs(OPAQUE_GLOBALS) do if read[opaque] then read = nil break end end
+        end
         node.ordered[#node.ordered + 1] = read and setmetatable({ env = value, read = read }, EnvView)
                                           or reference(value, ("upvalue '%s'"):format(name))
       end
@@ -315,98 +316,95 @@ function fingerprint.code(root, memo)
     end
     return node
   end
+  -- A node's own text: its kind and leaves, its references as their kinds (to order look-alike keys).
+  local function shallow(v)
+    local node = nodes[v]
+    if not node.shallow then
+      local parts = { node.kind }
+      local function t(r) return type(r) == "string" and r or nodes[r] and nodes[r].kind or type(r) end
+      for _, r in ipairs(node.ordered) do parts[#parts + 1] = t(r) end
+      local entries = {}
+      for i, p in ipairs(node.pairs) do entries[i] = t(p[1]) .. "\1" .. t(p[2]) end
+      table.sort(entries)
+      for _, e in ipairs(entries) do parts[#parts + 1] = e end
+      node.shallow = "~" .. digest(parts)
+    end
+    return node.shallow
+  end
+  local function sort_text(r)
+    if type(r) == "string" then return r end
+    if not nodes[r] then nodes[r] = describe(r) end
+    return shallow(r)
+  end
+  -- The node's references in their order: ordered, pairs by key then value, tail.
+  local function in_order(node)
+    if node.sorted then return end
+    local keyed = {}
+    for i, p in ipairs(node.pairs) do keyed[i] = { sort_text(p[1]), sort_text(p[2]), p } end
+    table.sort(keyed, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
+    for i, k in ipairs(keyed) do node.pairs[i] = k[3] end
+    node.sorted = true
+  end
 
-  -- A node's text, given the text of each node it references (text_of).
-  local function node_text(node, text_of)
-    local function t(r) return type(r) == "string" and r or text_of(r) end
+  -- A table of numbers, strings and booleans only: its text alone, kept for the sweep.
+  local function flat_text(node)
+    local parts = { node.kind }
+    for _, p in ipairs(node.pairs) do parts[#parts + 1] = p[1]; parts[#parts + 1] = p[2] end
+    return digest(parts)
+  end
+
+  -- Numbers every node reachable from root, first reached first (the walk
+  -- of a depth-first search, with a list for a stack), and writes each.
+  local function encode(start)
+    local number, order, stack = {}, {}, { start }
+    while #stack > 0 do
+      local v = table.remove(stack)
+      if not number[v] then
+        order[#order + 1] = v
+        number[v] = #order
+        -- a table of leaves met before in this sweep: its text, without reading it again
+        local node = nodes[v] or flat[v] and getmetatable(v) == nil
+                     and { kind = "table", ordered = {}, pairs = {}, tail = {}, flat = flat[v], sorted = true }
+                     or describe(v)
+        nodes[v] = node
+        in_order(node)
+        local children = {}
+        for _, r in ipairs(node.ordered) do if type(r) ~= "string" then children[#children + 1] = r end end
+        for _, p in ipairs(node.pairs) do
+          if type(p[1]) ~= "string" then children[#children + 1] = p[1] end
+          if type(p[2]) ~= "string" then children[#children + 1] = p[2] end
+        end
+        for _, r in ipairs(node.tail) do if type(r) ~= "string" then children[#children + 1] = r end end
+        for i = #children, 1, -1 do
+          if not number[children[i]] then stack[#stack + 1] = children[i] end
+        end
+      end
+    end
     local parts = {}
-    for i, r in ipairs(node.ordered) do parts[i] = t(r) end
-    local entries = {}
-    for i, p in ipairs(node.pairs) do entries[i] = { t(p[1]), t(p[2]) } end
-    table.sort(entries, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
-    for _, e in ipairs(entries) do parts[#parts + 1] = e[1]; parts[#parts + 1] = e[2] end
-    for _, r in ipairs(node.tail) do parts[#parts + 1] = t(r) end
-    return node.kind .. " " .. digest(parts)
-  end
-
-  local nodes, index, low, on_stack, stack, counter, work = {}, {}, {}, {}, {}, 0, 0
-  -- Settles a strongly connected group (members), whose references outside it are settled.
-  local function settle(members)
-    local v = members[1]
-    if #members == 1 then
-      local self_reference = false
+    for i, v in ipairs(order) do
       local node = nodes[v]
-      for _, r in ipairs(node.ordered) do self_reference = self_reference or rawequal(r, v) end
-      for _, p in ipairs(node.pairs) do self_reference = self_reference or rawequal(p[1], v) or rawequal(p[2], v) end
-      for _, r in ipairs(node.tail) do self_reference = self_reference or rawequal(r, v) end
-      if not self_reference then
-        final[v] = node_text(node, function(w) return final[w] end)
-        return
+      local function t(r) return type(r) == "string" and r or "#" .. number[r] end
+      local line = { node.kind }
+      local leaves_only = #node.ordered == 0 and #node.tail == 0
+      for _, p in ipairs(node.pairs) do
+        if type(p[1]) ~= "string" or type(p[2]) ~= "string" then leaves_only = false break end
       end
-    end
-    local inside, colour = {}, {}
-    for _, m in ipairs(members) do inside[m], colour[m] = true, "" end
-    local distinct = 0
-    for _ = 1, #members + 1 do
-      local next_colour, seen, count = {}, {}, 0
-      for _, m in ipairs(members) do
-        local node = nodes[m]
-        work = work + 1 + #node.ordered + #node.pairs + #node.tail
-        local text = node_text(node, function(w) return inside[w] and "in " .. colour[w] or final[w] end)
-        next_colour[m] = text
-        if not seen[text] then seen[text], count = true, count + 1 end
+      if node.flat then
+        line[2] = node.flat
+      elseif leaves_only and node.kind == "table" then
+        flat[v] = flat_text(node)
+        line[2] = flat[v]
+      else
+        for _, r in ipairs(node.ordered) do line[#line + 1] = t(r) end
+        for _, p in ipairs(node.pairs) do line[#line + 1] = t(p[1]); line[#line + 1] = t(p[2]) end
+        for _, r in ipairs(node.tail) do line[#line + 1] = t(r) end
       end
-      if work > MAX_REFINING then
-        errors.raise("lab.sweep: a run function or data.Lambda reaches a web of %d values that reach each other, "
-                     .. "too tangled to key; pass what it needs through p or ctx", #members)
-      end
-      colour = next_colour
-      if count == distinct then break end
-      distinct = count
+      parts[i] = table.concat(line, "\1")
     end
-    -- every member reaches every other: its text holds the whole group, as
-    -- the set of its stable colours (the same for groups no walk tells apart)
-    local group, seen = {}, {}
-    for _, m in ipairs(members) do
-      if not seen[colour[m]] then seen[colour[m]] = true group[#group + 1] = colour[m] end
-    end
-    table.sort(group)
-    local whole = digest(group)
-    for _, m in ipairs(members) do final[m] = "group " .. digest { colour[m], whole } end
-  end
-  local function visit(v)
-    counter = counter + 1
-    index[v], low[v] = counter, counter
-    stack[#stack + 1], on_stack[v] = v, true
-    local node = describe(v)
-    nodes[v] = node
-    local function reach(w)
-      if type(w) == "string" or final[w] then return end
-      if not index[w] then
-        visit(w)
-        if low[w] < low[v] then low[v] = low[w] end
-      elseif on_stack[w] and index[w] < low[v] then
-        low[v] = index[w]
-      end
-    end
-    for _, r in ipairs(node.ordered) do reach(r) end
-    for _, p in ipairs(node.pairs) do reach(p[1]); reach(p[2]) end
-    for _, r in ipairs(node.tail) do reach(r) end
-    if low[v] == index[v] then
-      local members = {}
-      repeat
-        local w = table.remove(stack)
-        on_stack[w] = nil
-        members[#members + 1] = w
-      until rawequal(w, v)
-      settle(members)
-    end
+    return digest(parts)
   end
   local function resolve(v, where)
-    local leaf = leaf_text(v, where)
-    if leaf then return leaf end
-    if not final[v] then visit(v) end
-    return final[v]
+    return leaf_text(v, where) or ("graph " .. encode(v))
   end
 
   function leaf_text(v, where) -- where: how the function reaches v, for messages ("upvalue 'x'")

@@ -155,7 +155,8 @@ function staging.owner_refusal(out_dir, name, script)
   if not owner or owner == script then return nil end
   local ours = proc.realpath(script)
   if not ours then return nil end
-  local project = owner:sub(1, 1) ~= "/" and proc.realpath(out_dir .. "/..")
+  -- OUT's folder as written (a reports/ that is a link counts where it stands, not where it points)
+  local project = owner:sub(1, 1) ~= "/" and proc.realpath(files.dirname(out_dir))
   local found = project and proc.realpath(project .. "/" .. owner) or proc.realpath(owner)
   if not found or found == ours then return nil end
   return ("%s/%s is the report of %s, not of %s: two experiment files of one name would overwrite each "

@@ -949,11 +949,12 @@ function sweep.check_result(result)
   return true
 end
 
-local function outcome_text(result)
+local function outcome_text(result, regression)
   local last = result.history[#result.history]
   if result.diverged then return ("diverged at epoch %d"):format(last.epoch) end
-  return ("test acc %.2f %% after %d epoch%s, %.1f s"):format(last.test_acc or 0, last.epoch,
-                                                              last.epoch == 1 and "" or "s", result.seconds)
+  local measure = regression and last.test_loss and ("test loss %.4g"):format(last.test_loss)
+                  or ("test acc %.2f %%"):format(last.test_acc or 0) -- a regression run's accuracy reads 0
+  return ("%s after %d epoch%s, %.1f s"):format(measure, last.epoch, last.epoch == 1 and "" or "s", result.seconds)
 end
 
 -- The variations of a sweep with their labels and parameters, and the varied keys.
@@ -1215,7 +1216,7 @@ local function train_all(spec, to_train, context)
         if not job.result then outcome = { ok = false, message = "finished, but its cache entry cannot be read" } end
       end
       if outcome.ok then
-        display:finished(job, outcome_text(job.result))
+        display:finished(job, outcome_text(job.result, spec.test:info().targets > 0))
       elseif outcome.how == "stopped" then
         display:finished(job, "stopped")
       else
