@@ -407,4 +407,34 @@ lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
   each_change_retrains("chains", body, { "size=99999" })
 end)
 
+T.case("look-alike table and function keys: the same file is cached run after run; a change below them counts", function()
+  local body = [[
+local third = lab.param("third", 3)
+local function make(cfg) return function(x) return x * cfg.scale end end
+local hooks = { [make({ scale = 1 })] = true, [make({ scale = 2 })] = true, [make({ scale = third })] = true }
+local set = {}
+for i = 1, 20 do set[{ x = { i } }] = true end
+local ld = load -- load held as a value: any global may be read
+SCALE = lab.param("scale", 1)
+local defaults = { lr = lab.param("lr", 0.1) }
+local cfg = setmetatable({}, { __index = defaults, __metatable = "locked" })
+local runs = lab.sweep { seeds = 1, train = train, test = test, run = function(p, ctx)
+  local s = 0
+  for h in pairs(hooks) do s = s + h(1) end
+  for k in pairs(set) do s = s + k.x[1] end
+  local m = model()
+  local h = lab.fit { model = m, loss = nn.CrossEntropyLoss(), epochs = 1, optimizer = optim.SGD(m:parameters(), { lr = cfg.lr }),
+                      train = data.DataLoader(ctx.train, { batch_size = 10 }) }
+  h[1].train_loss = h[1].train_loss + s + ld("return SCALE")()
+  return h
+end }
+lab.md("loss %.9f", runs.variations[1].seeds[1].history[1].train_loss)
+]]
+  each_change_retrains("lookalike", body, { "third=4", "scale=2", "lr=0.3" })
+  for i = 1, 3 do
+    local _, trained = run("lookalike", body, nil, dir .. "/lookalike-cache")
+    T.eq(trained, 0, "a fresh process, " .. i .. ": cached")
+  end
+end)
+
 T.done()

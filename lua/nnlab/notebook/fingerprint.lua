@@ -237,9 +237,10 @@ local LIBRARY_SOURCE = debug.getinfo(1, "S").source:match("^(@.-)notebook/finger
 
 -- Objects a key cannot hold, by what they depend on besides their settings:
 -- a function that closes over one is refused.
-local STATEFUL = { ["nnlab.Loader"] = "a data loader", ["nnlab.Optimizer"] = "an optimizer" }
+local STATEFUL = { ["nnlab.Loader"] = "a data loader", ["nnlab.Optimizer"] = "an optimizer", thread = "a coroutine" }
 local STATE_OF = { ["nnlab.Loader"] = "the pass it is in, the epochs it has shuffled",
-                   ["nnlab.Optimizer"] = "the steps it has taken, the model it steps" }
+                   ["nnlab.Optimizer"] = "the steps it has taken, the model it steps",
+                   thread = "where it stopped, what it yields next" }
 
 -- A function's view of its _ENV: the globals it reads by name (EnvView).
 local EnvView = {}
@@ -251,7 +252,7 @@ local OPAQUE_GLOBALS = { load = true, loadstring = true, dofile = true }
 --- fingerprint.code(fn [, memo]) -> 16 hex digits: what identifies a
 --- function for a cache key (see the top of this file). memo (optional)
 --- keeps, for the jobs of one sweep, the library's names, parsed bytecode
---- and the text of each table that holds only numbers, strings and booleans.
+--- and the digest of each tree of plain tables met (see encode).
 --- How: values are the nodes of a graph, each with its own part (a table's
 --- kind, a function's bytecode) and its references in an order of their
 --- own (a function's upvalues in order; a table's pairs sorted by the key's
@@ -268,11 +269,12 @@ function fingerprint.code(root, memo)
   fingerprint.take_baseline()
   memo = memo or {}
   memo.names = memo.names or library_names()
-  memo.flat = memo.flat or {}
+  memo.trees = memo.trees or {}
   memo.parsed = memo.parsed or {}
-  local names, flat, parsed = memo.names, memo.flat, memo.parsed
+  local names, trees, parsed = memo.names, memo.trees, memo.parsed
   local function digest(parts) return hash.hex(hash.fnv1a64(table.concat(parts, "\0"))) end
   local leaf_text -- (v, where) -> the text of a value with no references, or nil for a node
+  local reads_any_global = false -- load, loadstring or dofile reached as a value: they read globals by name
 
   local nodes = {} -- composite -> { kind, ordered = { ref... }, pairs = { { kref, vref }... }, tail = { ref... } }
   local function reference(v, where) return leaf_text(v, where) or v end
@@ -308,7 +310,7 @@ function fingerprint.code(root, memo)
       node.kind = "lib " .. names[v]
       for _, k in ipairs(changed_fields(v)) do node.pairs[#node.pairs + 1] = { reference(k), reference(rawget(v, k)) } end
     else
-      local meta = getmetatable(v)
+      local meta = debug.getmetatable(v) -- __metatable hides nothing from the key
       local view = type(meta) == "table" and rawget(meta, "__fingerprint")
       node.kind = view and "view" or "table"
       for k, x in next, view and view(v) or v do node.pairs[#node.pairs + 1] = { reference(k), reference(x) } end
@@ -316,90 +318,132 @@ function fingerprint.code(root, memo)
     end
     return node
   end
-  -- A node's own text: its kind and leaves, its references as their kinds (to order look-alike keys).
-  local function shallow(v)
+  -- A node's look to a depth: its kind and leaves, its references' looks a
+  -- level less deep (their kinds at the bottom), to order look-alike keys:
+  -- closures of one factory over { scale = 1 } and { scale = 2 } differ at
+  -- depth 2. Keys that look alike to depth 3 may come in either order.
+  local looks = {}
+  local function look(v, depth)
     local node = nodes[v]
-    if not node.shallow then
-      local parts = { node.kind }
-      local function t(r) return type(r) == "string" and r or nodes[r] and nodes[r].kind or type(r) end
-      for _, r in ipairs(node.ordered) do parts[#parts + 1] = t(r) end
-      local entries = {}
-      for i, p in ipairs(node.pairs) do entries[i] = t(p[1]) .. "\1" .. t(p[2]) end
-      table.sort(entries)
-      for _, e in ipairs(entries) do parts[#parts + 1] = e end
-      node.shallow = "~" .. digest(parts)
+    if not node then node = describe(v) nodes[v] = node end
+    local key = depth
+    looks[v] = looks[v] or {}
+    if looks[v][key] then return looks[v][key] end
+    local function t(r)
+      if type(r) == "string" then return r end
+      return depth > 0 and look(r, depth - 1) or (nodes[r] and nodes[r].kind or type(r))
     end
-    return node.shallow
+    looks[v][key] = "" -- a key that reaches itself within the depth
+    local parts = { node.kind, node.tree or "" }
+    for _, r in ipairs(node.ordered) do parts[#parts + 1] = t(r) end
+    local entries = {}
+    for i, p in ipairs(node.pairs) do entries[i] = t(p[1]) .. "\1" .. t(p[2]) end
+    table.sort(entries)
+    for _, e in ipairs(entries) do parts[#parts + 1] = e end
+    looks[v][key] = "~" .. digest(parts)
+    return looks[v][key]
   end
   local function sort_text(r)
     if type(r) == "string" then return r end
-    if not nodes[r] then nodes[r] = describe(r) end
-    return shallow(r)
+    return look(r, 3)
   end
   -- The node's references in their order: ordered, pairs by key then value, tail.
   local function in_order(node)
     if node.sorted then return end
     local keyed = {}
-    for i, p in ipairs(node.pairs) do keyed[i] = { sort_text(p[1]), sort_text(p[2]), p } end
+    -- leaf keys are unique: their texts order the pairs; a table or function key needs its look
+    local plain = true
+    for _, p in ipairs(node.pairs) do if type(p[1]) ~= "string" then plain = false break end end
+    for i, p in ipairs(node.pairs) do
+      keyed[i] = { sort_text(p[1]), plain and "" or sort_text(p[2]), p }
+    end
     table.sort(keyed, function(a, b) if a[1] ~= b[1] then return a[1] < b[1] end return a[2] < b[2] end)
     for i, k in ipairs(keyed) do node.pairs[i] = k[3] end
     node.sorted = true
   end
-
-  -- A table of numbers, strings and booleans only: its text alone, kept for the sweep.
-  local function flat_text(node)
-    local parts = { node.kind }
-    for _, p in ipairs(node.pairs) do parts[#parts + 1] = p[1]; parts[#parts + 1] = p[2] end
-    return digest(parts)
+  local function composite_refs(node)
+    local refs = {}
+    for _, r in ipairs(node.ordered) do if type(r) ~= "string" then refs[#refs + 1] = r end end
+    for _, p in ipairs(node.pairs) do
+      if type(p[1]) ~= "string" then refs[#refs + 1] = p[1] end
+      if type(p[2]) ~= "string" then refs[#refs + 1] = p[2] end
+    end
+    for _, r in ipairs(node.tail) do if type(r) ~= "string" then refs[#refs + 1] = r end end
+    return refs
   end
 
-  -- Numbers every node reachable from root, first reached first (the walk
-  -- of a depth-first search, with a list for a stack), and writes each.
+  -- Numbers every node reachable from start, first reached first (the walk
+  -- of a depth-first search, with a list for a stack), and writes each. A
+  -- tree of plain tables (no metatable, each table in it held once, from
+  -- within it: data such as { { 1, 0.5 }, ... }) is written as one digest of
+  -- its contents, and kept for the sweep's other keys, which then do not
+  -- read it again.
   local function encode(start)
-    local number, order, stack = {}, {}, { start }
+    local number, order, stack, held, parent = {}, {}, { start }, {}, {}
     while #stack > 0 do
       local v = table.remove(stack)
       if not number[v] then
         order[#order + 1] = v
         number[v] = #order
-        -- a table of leaves met before in this sweep: its text, without reading it again
-        local node = nodes[v] or flat[v] and getmetatable(v) == nil
-                     and { kind = "table", ordered = {}, pairs = {}, tail = {}, flat = flat[v], sorted = true }
+        local node = nodes[v] or trees[v] and getmetatable(v) == nil
+                     and { kind = "table", ordered = {}, pairs = {}, tail = {}, tree = trees[v], sorted = true }
                      or describe(v)
         nodes[v] = node
         in_order(node)
-        local children = {}
-        for _, r in ipairs(node.ordered) do if type(r) ~= "string" then children[#children + 1] = r end end
-        for _, p in ipairs(node.pairs) do
-          if type(p[1]) ~= "string" then children[#children + 1] = p[1] end
-          if type(p[2]) ~= "string" then children[#children + 1] = p[2] end
-        end
-        for _, r in ipairs(node.tail) do if type(r) ~= "string" then children[#children + 1] = r end end
+        local children = composite_refs(node)
+        for _, c in ipairs(children) do held[c], parent[c] = (held[c] or 0) + 1, v end
         for i = #children, 1, -1 do
           if not number[children[i]] then stack[#stack + 1] = children[i] end
         end
       end
     end
-    local parts = {}
-    for i, v in ipairs(order) do
+    -- trees, from the last numbered up: a child numbered before its parent is a way back
+    local tree = {}
+    for i = #order, 1, -1 do
+      local v = order[i]
       local node = nodes[v]
-      local function t(r) return type(r) == "string" and r or "#" .. number[r] end
-      local line = { node.kind }
-      local leaves_only = #node.ordered == 0 and #node.tail == 0
-      for _, p in ipairs(node.pairs) do
-        if type(p[1]) ~= "string" or type(p[2]) ~= "string" then leaves_only = false break end
+      if node.tree then
+        tree[v] = node.tree
+      elseif node.kind == "table" and #node.ordered == 0 and #node.tail == 0 then
+        local whole, parts = true, { "tree" }
+        for _, p in ipairs(node.pairs) do
+          for _, r in ipairs(p) do
+            if type(r) == "string" then
+              parts[#parts + 1] = r
+            elseif number[r] > i and held[r] == 1 and tree[r] then
+              parts[#parts + 1] = tree[r]
+            else
+              whole = false
+            end
+          end
+          if not whole then break end
+        end
+        if whole then tree[v] = digest(parts) trees[v] = tree[v] end
       end
-      if node.flat then
-        line[2] = node.flat
-      elseif leaves_only and node.kind == "table" then
-        flat[v] = flat_text(node)
-        line[2] = flat[v]
-      else
-        for _, r in ipairs(node.ordered) do line[#line + 1] = t(r) end
-        for _, p in ipairs(node.pairs) do line[#line + 1] = t(p[1]); line[#line + 1] = t(p[2]) end
-        for _, r in ipairs(node.tail) do line[#line + 1] = t(r) end
+    end
+    -- what is written: every node but those inside a tree, renumbered
+    local shown, visible = {}, {}
+    for _, v in ipairs(order) do
+      if not (tree[v] and held[v] == 1 and parent[v] ~= nil and tree[parent[v]] and v ~= start) then
+        visible[#visible + 1] = v
+        shown[v] = #visible
       end
-      parts[i] = table.concat(line, "\1")
+    end
+    local parts = {}
+    for _, v in ipairs(visible) do
+      do
+        local node = nodes[v]
+        local function t(r) return type(r) == "string" and r or "#" .. shown[r] end
+        local line = { node.kind }
+        if tree[v] then
+          line[2] = tree[v]
+        else
+          for _, r in ipairs(node.ordered) do line[#line + 1] = t(r) end
+          for _, p in ipairs(node.pairs) do line[#line + 1] = t(p[1]); line[#line + 1] = t(p[2]) end
+          for _, r in ipairs(node.tail) do line[#line + 1] = t(r) end
+        end
+        parts[#parts + 1] = table.concat(line, "\1")
+      end
     end
     return digest(parts)
   end
@@ -413,12 +457,20 @@ function fingerprint.code(root, memo)
     if kind == "nil" then return "nil" end
     if names[v] then
       if kind == "table" and #changed_fields(v) > 0 then return nil end
+      if OPAQUE_GLOBALS[names[v]:match("^_G%.(.*)$") or ""] then reads_any_global = true end
       return "lib " .. names[v]
     end
     if kind == "table" then return nil end
     if kind == "function" then
       local info = debug.getinfo(v, "S")
-      if info.what == "C" then return "C function" end
+      if info.what == "C" then
+        for i = 1, 255 do -- coroutine.wrap's function holds its coroutine
+          local name, value = debug.getupvalue(v, i)
+          if not name then break end
+          if type(value) == "thread" then leaf_text(value, where) end
+        end
+        return "C function"
+      end
       if errors.is_library(info.source) then
         local below = LIBRARY_SOURCE and info.source:sub(1, #LIBRARY_SOURCE) == LIBRARY_SOURCE
                       and info.source:sub(#LIBRARY_SOURCE + 1) or info.source
@@ -442,6 +494,9 @@ function fingerprint.code(root, memo)
       return state == "fresh" and "tensor " .. core.tensor_checksum(v) or "tensor " .. state
     elseif name == "nnlab.Size" then
       return "size " .. tostring(v)
+    elseif name == "nnlab.Loss" then
+      local ok, value = pcall(v.item, v)
+      return ok and ("loss value %a"):format(value) or "loss"
     elseif STATEFUL[name] then
       errors.raise("lab.sweep: a run function or data.Lambda closes over %s%s, whose state (%s) no cache key "
                    .. "can hold: make it inside the function (from ctx.train, ctx.test or a model made there)",
@@ -452,7 +507,9 @@ function fingerprint.code(root, memo)
 
   local texts = { resolve(root) }
   -- string methods are reached through strings ("x"):m(), not through _ENV
-  if #changed_fields(string) > 0 then texts[2] = resolve(string) end
+  if #changed_fields(string) > 0 then texts[#texts + 1] = resolve(string) end
+  -- load (or loadstring, dofile) held as a value (local ld = load): any global may be read
+  if reads_any_global then texts[#texts + 1] = "globals " .. encode(_G) end
   return digest(texts)
 end
 
