@@ -306,15 +306,7 @@ function cli.plan(opts)
   end
   if opts.plan_output == "count" or opts.plan_output == "hash" then -- what the number leaves out, on stderr
     if p.stopped then io.stderr:write("nnlab: warning: planning stopped early: ", p.stopped, "\n") end
-    if p.dependent > 0 then
-      io.stderr:write(("nnlab: note: %d more %s on the results of others: the assembling `nnlab run` trains "
-                       .. "%s\n"):format(p.dependent, p.dependent == 1 and "run depends" or "runs depend",
-                                          p.dependent == 1 and "it" or "them"))
-    end
-    if p.on_demand > 0 then
-      io.stderr:write(("nnlab: note: up to %d more run%s of seeds on demand, as the results decide: the "
-                       .. "assembling `nnlab run` trains them\n"):format(p.on_demand, p.on_demand == 1 and "" or "s"))
-    end
+    for _, sentence in ipairs(plans.left_out(p)) do io.stderr:write("nnlab: note: ", sentence, "\n") end
   end
   return 0
 end

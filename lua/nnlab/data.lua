@@ -26,7 +26,7 @@ local function note_files(list)
 end
 
 --- data.refuse_reads({ data = message, model = message, code = message }) -> the previous
---- pair: from now on, each data.load, csv, npy, npz and idx raises
+--- messages: from now on, each data.load, csv, npy, npz and idx raises
 --- data:format(its first path) at the user's line, and nnlab.load (through
 --- data.check_model_read) model:format(its path); data.refuse_reads(nil)
 --- allows them again. (A sweep's run function runs so: its key holds its
@@ -40,7 +40,7 @@ end
 --- data.check_model_read(path): raises the refusal of data.refuse_reads
 --- for a model file at the user's line, while reads are refused.
 function data.check_model_read(path)
-  if reads_refused then errors.raise(reads_refused.model, type(path) == "string" and errors.path(path) or errors.value(path)) end
+  if reads_refused then errors.raise(reads_refused.model, errors.path(path)) end
 end
 
 --- data.check_code_read(what): likewise for Lua code loaded from a file
@@ -625,13 +625,6 @@ function data.loader_info(loader)
   local ds = loader_datasets[loader]
   if not ds or core.dataset_state(ds) ~= "open" then return nil end
   return ds:info()
-end
-
---- data.loader_targets(loader) -> the regression targets a sample of the
---- loader's dataset has (0: class labels), or nil (data.loader_info).
-function data.loader_targets(loader)
-  local info = data.loader_info(loader)
-  return info and info.targets
 end
 
 function data.target_mean_square(loader)

@@ -47,11 +47,16 @@ function errors.user_position()
   return ("%s:%d:"):format(file_of(where), where.linedefined)
 end
 
+-- text with its control characters as \ddd (three digits: "\0011" is \001 then 1).
+local function controls_escaped(text)
+  return (tostring(text):gsub("%c", function(c) return ("\\%03d"):format(c:byte()) end))
+end
+
 --- errors.shown(text) -> text as a one-line message shows it: control
 --- characters as \ddd, at most 60 characters (for command-line arguments
 --- and other outside text quoted in messages).
 function errors.shown(text)
-  local out = tostring(text):gsub("%c", function(c) return ("\\%03d"):format(c:byte()) end)
+  local out = controls_escaped(text)
   if #out > 60 then out = out:sub(1, 57) .. "..." end
   return out
 end
@@ -64,9 +69,11 @@ local OBJECTS = { ["nnlab.Net"] = "a model", ["nnlab.Loader"] = "a data loader",
                   ["nnlab.Tensor"] = "a tensor", ["nnlab.Size"] = "a size" }
 
 --- errors.path(p) -> a file's path as a message names it: quoted, whole
---- (errors.shown would cut it at 60 characters), control characters as \ddd.
+--- (errors.shown would cut it at 60 characters), control characters as
+--- \ddd; a value that is no string, as errors.value names it.
 function errors.path(p)
-  return "'" .. tostring(p):gsub("%c", function(c) return ("\\%03d"):format(c:byte()) end) .. "'"
+  if type(p) ~= "string" then return errors.value(p) end
+  return "'" .. controls_escaped(p) .. "'"
 end
 
 --- errors.value(v) -> a value as a message names it: a string quoted

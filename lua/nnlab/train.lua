@@ -198,7 +198,8 @@ function train.fit(args)
   end
   history.diverged = history[#history].diverged
   -- fit to regression targets: its accuracies read 0 (lab.table(history) and lab.chart go by the loss)
-  history.regression = (data.loader_targets(args.train) or 0) > 0 or nil
+  local train_info = data.loader_info(args.train)
+  history.regression = train_info and train_info.targets > 0 or nil
   return history
 end
 

@@ -28,6 +28,23 @@ local fingerprint = {}
 local LUA_LIBRARIES = { _G = true, string = true, table = true, math = true, io = true, os = true,
                         coroutine = true, utf8 = true, debug = true, package = true }
 
+--- fingerprint.library_module(name) -> whether the module of that name
+--- (package.loaded) is Lua's library or nnlab's: named in a key, never
+--- walked, so a run function may also require it.
+function fingerprint.library_module(name)
+  return type(name) == "string" and (LUA_LIBRARIES[name] == true or name:match("^nnlab") ~= nil)
+end
+
+-- The tables of the modules fingerprint.library_module names, sorted by name.
+local function library_modules()
+  local names = {}
+  for name, m in pairs(package.loaded) do
+    if type(m) == "table" and fingerprint.library_module(name) then names[#names + 1] = name end
+  end
+  table.sort(names)
+  return names
+end
+
 -- Lua's library and nnlab's modules and their tables one level down, as they
 -- were when the notebook started (fingerprint.take_baseline): table -> its
 -- fields. A field added or changed later is the user's, and keyed.
@@ -48,16 +65,11 @@ function fingerprint.take_baseline()
     for k, v in next, t do fields[k] = v end
     BASELINE[t] = fields
   end
-  local modules = {}
-  for name, m in pairs(package.loaded) do
-    if type(m) == "table" and (LUA_LIBRARIES[name] or name:match("^nnlab")) then
-      modules[#modules + 1] = m
-      note(m)
-    end
-  end
-  for _, m in ipairs(modules) do -- and their tables one level down (optim.lr_scheduler), but _G's
-    if m ~= _G then
-      for k, v in next, m do
+  local modules = library_modules()
+  for _, name in ipairs(modules) do note(package.loaded[name]) end
+  for _, name in ipairs(modules) do -- and their tables one level down (optim.lr_scheduler), but _G's
+    if name ~= "_G" then
+      for k, v in next, package.loaded[name] do
         if type(v) == "table" and type(k) == "string" and not LUA_LIBRARIES[k] then note(v) end
       end
     end
@@ -90,11 +102,7 @@ local function library_names()
       end
     end
   end
-  local modules = {}
-  for name, m in pairs(package.loaded) do
-    if type(m) == "table" and (LUA_LIBRARIES[name] or name:match("^nnlab")) then modules[#modules + 1] = name end
-  end
-  table.sort(modules) -- a function in two modules takes the first name in order
+  local modules = library_modules() -- a function in two modules takes the first name in order
   for _, name in ipairs(modules) do out[package.loaded[name]] = name end
   for _, name in ipairs(modules) do
     if name ~= "_G" then name_fields(package.loaded[name], name, 1) end
@@ -256,15 +264,16 @@ local OPAQUE_GLOBALS = { load = true, loadstring = true, dofile = true }
 --- How: values are the nodes of a graph, each with its own part (a table's
 --- kind, a function's bytecode) and its references in an order of their
 --- own (a function's upvalues in order; a table's pairs sorted by the key's
---- text, a value's for equal keys; then the metatable). A walk from the root
+--- text, a value's for keys alike; then the metatable). A walk from the root
 --- in that order numbers every node the first time it is reached (without
 --- recursion: a list of 10^5 tables is a loop, not 10^5 calls), and the key
 --- is the digest of every node's part with each reference written as a
 --- leaf's text or a node's number. Two graphs get one key only when they
 --- are the same up to renaming: a ring of 3 tables is not a ring of 2, and
---- one table held twice is not two equal tables (rawequal can tell). The
---- order of table keys that are themselves tables or functions is by their
---- own parts and leaves, which tells apart all but look-alike keys.
+--- one table held twice is not two equal tables (rawequal can tell). Table
+--- keys that are themselves tables or functions are ordered by what they
+--- hold three levels down (look), which tells apart all but keys alike
+--- that deep.
 function fingerprint.code(root, memo)
   fingerprint.take_baseline()
   memo = memo or {}
@@ -326,22 +335,21 @@ function fingerprint.code(root, memo)
   local function look(v, depth)
     local node = nodes[v]
     if not node then node = describe(v) nodes[v] = node end
-    local key = depth
     looks[v] = looks[v] or {}
-    if looks[v][key] then return looks[v][key] end
+    if looks[v][depth] then return looks[v][depth] end
     local function t(r)
       if type(r) == "string" then return r end
       return depth > 0 and look(r, depth - 1) or (nodes[r] and nodes[r].kind or type(r))
     end
-    looks[v][key] = "" -- a key that reaches itself within the depth
+    looks[v][depth] = "" -- a key that reaches itself within the depth
     local parts = { node.kind, node.tree or "" }
     for _, r in ipairs(node.ordered) do parts[#parts + 1] = t(r) end
     local entries = {}
     for i, p in ipairs(node.pairs) do entries[i] = t(p[1]) .. "\1" .. t(p[2]) end
     table.sort(entries)
     for _, e in ipairs(entries) do parts[#parts + 1] = e end
-    looks[v][key] = "~" .. digest(parts)
-    return looks[v][key]
+    looks[v][depth] = "~" .. digest(parts)
+    return looks[v][depth]
   end
   local function sort_text(r)
     if type(r) == "string" then return r end
@@ -429,26 +437,24 @@ function fingerprint.code(root, memo)
         shown[v] = #visible
       end
     end
+    local function t(r) return type(r) == "string" and r or "#" .. shown[r] end
     local parts = {}
-    for _, v in ipairs(visible) do
-      do
-        local node = nodes[v]
-        local function t(r) return type(r) == "string" and r or "#" .. shown[r] end
-        local line = { node.kind }
-        if tree[v] then
-          line[2] = tree[v]
-        else
-          for _, r in ipairs(node.ordered) do line[#line + 1] = t(r) end
-          for _, p in ipairs(node.pairs) do line[#line + 1] = t(p[1]); line[#line + 1] = t(p[2]) end
-          for _, r in ipairs(node.tail) do line[#line + 1] = t(r) end
-        end
-        parts[#parts + 1] = table.concat(line, "\1")
+    for i, v in ipairs(visible) do
+      local node = nodes[v]
+      local line = { node.kind }
+      if tree[v] then
+        line[2] = tree[v]
+      else
+        for _, r in ipairs(node.ordered) do line[#line + 1] = t(r) end
+        for _, p in ipairs(node.pairs) do line[#line + 1] = t(p[1]); line[#line + 1] = t(p[2]) end
+        for _, r in ipairs(node.tail) do line[#line + 1] = t(r) end
       end
+      parts[i] = table.concat(line, "\1")
     end
     return digest(parts)
   end
-  local function resolve(v, where)
-    return leaf_text(v, where) or ("graph " .. encode(v))
+  local function resolve(v)
+    return leaf_text(v) or ("graph " .. encode(v))
   end
 
   function leaf_text(v, where) -- where: how the function reaches v, for messages ("upvalue 'x'")

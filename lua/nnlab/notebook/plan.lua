@@ -256,6 +256,23 @@ function plan.json(p, script, shards)
                        shards = shards } .. "\n"
 end
 
+--- plan.left_out(p) -> the sentences that say which runs the plan leaves
+--- to the assembling `nnlab run`: those chosen from others' results, and
+--- seeds on demand (none when it leaves none out).
+function plan.left_out(p)
+  local sentences = {}
+  if p.dependent > 0 then
+    sentences[#sentences + 1] = ("%d more %s on the results of others (chosen from them): the assembling "
+      .. "`nnlab run` trains %s"):format(p.dependent, p.dependent == 1 and "run depends" or "runs depend",
+                                         p.dependent == 1 and "it" or "them")
+  end
+  if p.on_demand > 0 then
+    sentences[#sentences + 1] = ("up to %d more run%s of seeds on demand, as the results decide: the assembling "
+      .. "`nnlab run` trains those they ask for"):format(p.on_demand, p.on_demand == 1 and "" or "s")
+  end
+  return sentences
+end
+
 --- plan.text(p, script [, shards]) -> the plan as a table for people.
 function plan.text(p, script, shards)
   local shard_of = shards and plan.assign(p.entries, shards) or nil
@@ -274,15 +291,7 @@ function plan.text(p, script, shards)
     for c, cell in ipairs(row) do cells[c] = cell .. (" "):rep(width[c] - columns(cell)) end
     out[#out + 1] = "  " .. table.concat(cells, "  "):gsub("%s+$", "") .. "\n"
   end
-  if p.dependent > 0 then
-    out[#out + 1] = ("%d more %s on the results of others (chosen from them): the assembling "
-                     .. "`nnlab run` trains %s\n"):format(p.dependent, p.dependent == 1 and "run depends" or "runs depend",
-                                                          p.dependent == 1 and "it" or "them")
-  end
-  if p.on_demand > 0 then
-    out[#out + 1] = ("up to %d more run%s of seeds on demand, as the results decide: the assembling `nnlab run` "
-                     .. "trains those they ask for\n"):format(p.on_demand, p.on_demand == 1 and "" or "s")
-  end
+  for _, sentence in ipairs(plan.left_out(p)) do out[#out + 1] = sentence .. "\n" end
   if p.stopped then out[#out + 1] = ("planning stopped early: %s\n"):format(p.stopped) end
   return table.concat(out)
 end

@@ -312,25 +312,28 @@ end
 
 -- The header's row for a sweep: what it varies, seeds, epochs, batch size,
 -- and the first variation's model, optimizer, loss, schedule and inputs.
+-- The least and the most of value_of(v) over the variations that have one
+-- (nil, nil for none).
+local function range_over(r, value_of)
+  local low, high
+  for _, v in ipairs(r.variations) do
+    local n = value_of(v)
+    if n then low, high = math.min(low or n, n), math.max(high or n, n) end
+  end
+  return low, high
+end
+
 -- A count over the variations: "3 seeds", or "3 to 8 seeds" when they differ
 -- (seeds on demand, a varied epochs); count(v) gives one variation's.
 local function counts_text(r, noun, count)
-  local low, high
-  for _, v in ipairs(r.variations) do
-    local n = count(v)
-    if n then low, high = math.min(low or n, n), math.max(high or n, n) end
-  end
+  local low, high = range_over(r, count)
   if not low or low == high then return count_text(low or 0, noun) end
   return W(noun .. "_range", low, high)
 end
 
 -- The batch size of the variations: 32, or "32–128" when a sweep varies it.
 local function batch_text(r)
-  local low, high
-  for _, v in ipairs(r.variations) do
-    local b = v.params.batch_size
-    if b then low, high = math.min(low or b, b), math.max(high or b, b) end
-  end
+  local low, high = range_over(r, function(v) return v.params.batch_size end)
   if not low then return "?" end
   return low == high and tostring(low) or ("%d–%d"):format(low, high)
 end
@@ -594,9 +597,10 @@ local function epoch_table_block(block)
   else
     metrics = {}
     for _, m in ipairs(EPOCH_METRICS) do
-      local accuracy = runs_lib.metrics[m] and runs_lib.metrics[m].unit == "%"
-      for _, h in ipairs(history) do -- a fit to regression targets has no accuracy (it reads 0)
-        if runs_lib.value(h, m) ~= nil and not (r.regression and accuracy) then metrics[#metrics + 1] = m break end
+      if not (r.regression and runs_lib.is_accuracy(m)) then -- a fit to regression targets has none (it reads 0)
+        for _, h in ipairs(history) do
+          if runs_lib.value(h, m) ~= nil then metrics[#metrics + 1] = m break end
+        end
       end
     end
   end

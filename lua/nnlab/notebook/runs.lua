@@ -199,11 +199,17 @@ function Runs:default_metric()
   return self.regression and "test_loss" or "test_acc"
 end
 
+--- runs.is_accuracy(metric) -> whether metric is an accuracy (a
+--- percentage), which runs over regression targets do not measure.
+function runs.is_accuracy(metric)
+  return runs.metrics[metric] ~= nil and runs.metrics[metric].unit == "%"
+end
+
 --- runs.check_fits_metric(r, where, metric): raises at the user's line,
 --- after where, when r fits regression targets and metric is an accuracy:
 --- such runs score no sample right or wrong (their accuracy reads 0).
 function runs.check_fits_metric(self, where, metric)
-  if self.regression and runs.metrics[metric] and runs.metrics[metric].unit == "%" then
+  if self.regression and runs.is_accuracy(metric) then
     errors.raise("%s: %s: these runs fit regression targets, which have no accuracy (it reads 0 %%): compare "
                  .. "them by a loss, test_loss say", where, metric)
   end

@@ -807,19 +807,9 @@ local READ_IN_RUN = {
     .. "function closes over is keyed by its code)",
 }
 
--- Lua's modules and nnlab's, which a run function may require: named in
--- its key (nnlab.notebook.fingerprint), not read from the user's files.
-local LUA_MODULES = { _G = true, string = true, table = true, math = true, io = true, os = true,
-                      coroutine = true, utf8 = true, debug = true, package = true }
-local function known_module(name)
-  return type(name) == "string" and (name:match("^nnlab") ~= nil or LUA_MODULES[name] == true)
-end
-
--- A file's path as a refusal names it (whole), or another value as messages do.
-local function named(v) return type(v) == "string" and errors.path(v) or errors.value(v) end
-
 -- Refuses Lua's own ways to load code from a file (require of a module not
--- Lua's or nnlab's, dofile, loadfile) until the returned function restores
+-- Lua's or nnlab's, fingerprint.library_module, which a key names; dofile,
+-- loadfile) until the returned function restores
 -- them (data.check_code_read words it). require is refused where it looks
 -- for a module's file, package.searchers, too: a `local require = require`
 -- taken before the sweep goes there.
@@ -827,19 +817,23 @@ local function refuse_code_loading()
   local saved = { require = require, dofile = dofile, loadfile = loadfile }
   local searchers = package.searchers
   _G.require = function(name, ...)
-    if not known_module(name) then data.check_code_read(("the module %s"):format(named(name))) end
+    if not fingerprint.library_module(name) then
+      data.check_code_read(("the module %s"):format(errors.path(name)))
+    end
     return saved.require(name, ...)
   end
   _G.dofile = function(path, ...)
-    data.check_code_read(("the file %s"):format(named(path)))
+    data.check_code_read(("the file %s"):format(errors.path(path)))
     return saved.dofile(path, ...)
   end
   _G.loadfile = function(path, ...)
-    data.check_code_read(("the file %s"):format(named(path)))
+    data.check_code_read(("the file %s"):format(errors.path(path)))
     return saved.loadfile(path, ...)
   end
   package.searchers = { function(name)
-    if not known_module(name) then data.check_code_read(("the module %s"):format(named(name))) end
+    if not fingerprint.library_module(name) then
+      data.check_code_read(("the module %s"):format(errors.path(name)))
+    end
     local why = {}
     for _, searcher in ipairs(searchers) do
       local loader, extra = searcher(name)
@@ -1197,6 +1191,7 @@ end
 -- Trains the jobs in workers; returns a line per job that failed.
 local function train_all(spec, to_train, context)
   local display, failed = context.display, {}
+  local regression = spec.test:info().targets > 0 -- its progress lines give the test loss
   workers.run(to_train, {
     parallel = context.parallel,
     work = function(job, send)
@@ -1216,7 +1211,7 @@ local function train_all(spec, to_train, context)
         if not job.result then outcome = { ok = false, message = "finished, but its cache entry cannot be read" } end
       end
       if outcome.ok then
-        display:finished(job, outcome_text(job.result, spec.test:info().targets > 0))
+        display:finished(job, outcome_text(job.result, regression))
       elseif outcome.how == "stopped" then
         display:finished(job, "stopped")
       else
@@ -1334,7 +1329,7 @@ end
 -- before anything trains. (A run function may measure what it likes: its
 -- first seeds tell, sweep.run.)
 local function check_seeds_metric(spec, variations, metric, regression)
-  if regression and runs.metrics[metric] and runs.metrics[metric].unit == "%" then
+  if regression and runs.is_accuracy(metric) then
     raise("lab.sweep: seeds.metric: %s: this sweep fits regression targets, which have no accuracy (it reads 0 %%): "
           .. "look at a loss, test_loss (the default here) say", metric)
   end

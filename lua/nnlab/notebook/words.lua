@@ -619,6 +619,12 @@ local function untested_text(reason)
   return reason and words.text("untested_why", reason) or words.text("untested")
 end
 
+-- Whether a detectable effect is more than two accuracies can differ
+-- ("detectable ≥ 307 pp"): no amount to name.
+local function beyond_any_accuracy(detectable, unit)
+  return (unit == "%" or unit == "pp") and type(detectable) == "number" and detectable > 100
+end
+
 --- words.versus_best(cell, unit) -> a table's "vs best" cell. cell = { code
 --- = "best" | "differs" | "cant_tell" | "equivalent" | "diverged" |
 --- "untested", p (raw), p_adjusted (Holm-adjusted), detectable (the smallest
@@ -644,8 +650,7 @@ function words.versus_best(cell, unit)
       if cell.p == nil and not adjusted then return words.text("cant_tell_" .. kind) end
       return words.text((adjusted and "cant_tell_adjusted_" or "cant_tell_p_") .. kind, p)
     end
-    if (unit == "%" or unit == "pp") and cell.detectable and cell.detectable > 100 then
-      -- "detectable ≥ 307 pp" of an accuracy: more than any two accuracies differ
+    if beyond_any_accuracy(cell.detectable, unit) then
       if cell.p == nil and not adjusted then return words.text("cant_tell_beyond") end
       return words.text(adjusted and "cant_tell_adjusted_beyond" or "cant_tell_p_beyond", p)
     end
@@ -678,9 +683,7 @@ function words.verdict(v, unit)
     if v.later_step then return words.text("cant_tell_later") end
     if v.detectable == math.huge then return words.text("cant_tell_undetectable") end
     if v.detectable == 0 then return words.text("cant_tell_any") end
-    if (unit == "%" or unit == "pp") and type(v.detectable) == "number" and v.detectable > 100 then
-      return words.text("cant_tell_beyond")
-    end
+    if beyond_any_accuracy(v.detectable, unit) then return words.text("cant_tell_beyond") end
     local detectable = words.amount(v.detectable, unit)
     return detectable and words.text("cant_tell_effect", detectable) or words.text("cant_tell_bare")
   end
