@@ -328,6 +328,51 @@ lab.table(runs)
   T.eq(T.read(out .. "/plain"), "precious\n", "the file is kept")
 end)
 
+-- A folder where the report folder goes is replaced whole by a commit: one
+-- nnlab did not write (a data folder named like the experiment, .git) is
+-- refused before anything trains and kept, file for file. An empty folder, a
+-- marked report folder, and a report written before the mark (results.json
+-- in it) are replaced.
+T.case("a folder nnlab did not write where the report folder goes is refused, and kept", function()
+  local folder = T.tmpdir("report_inputs_foreign_folder")
+  local data = require("fixtures.bad.inputs").write_dataset(folder .. "/data")
+  local out = folder .. "/reports"
+  local path = T.marked_script(folder, "mine", ([[
+local lab = require "nnlab"
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10, train = train, test = test,
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(16, p.hidden), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+lab.table(runs)
+]]):format(data, data))
+  local function run_mine()
+    return T.nnlab_run({ "run", path, "--out", out, "--quiet" }, { NNLAB_CACHE = folder .. "/cache" })
+  end
+  os.execute("mkdir -p " .. T.quote(out .. "/mine/sub"))
+  T.write(out .. "/mine/mine.csv", "a,b,y\n1,2,0\n")
+  T.write(out .. "/mine/sub/notes.txt", "precious\n")
+  local text, status = run_mine()
+  T.eq(status, 1, "exit status\n" .. text)
+  T.eq(text, "nnlab: " .. out .. "/mine is a folder nnlab did not write (no .nnlab-report, results.json or charts "
+       .. "in it): a report would replace it and delete what it holds; move it away, or give --out another folder\n",
+       "one line, the command's")
+  T.eq(T.read(out .. "/mine/mine.csv"), "a,b,y\n1,2,0\n", "its files are kept")
+  T.eq(T.read(out .. "/mine/sub/notes.txt"), "precious\n", "and its subfolders'")
+  T.eq(T.read(out .. "/mine.md"), nil, "no report")
+  -- an empty folder is replaced, and the report folder carries the mark
+  os.execute("rm -rf " .. T.quote(out .. "/mine") .. " && mkdir " .. T.quote(out .. "/mine"))
+  text, status = run_mine()
+  T.eq(status, 0, "an empty folder is replaced\n" .. text)
+  T.truthy(T.read(out .. "/mine/.nnlab-report"), "the mark")
+  T.truthy(T.read(out .. "/mine/results.json"), "the report")
+  -- a report folder from before the mark: results.json tells it
+  os.remove(out .. "/mine/.nnlab-report")
+  text, status = run_mine()
+  T.eq(status, 0, "a report without the mark is replaced\n" .. text)
+  T.truthy(T.read(out .. "/mine/.nnlab-report"), "marked again")
+end)
+
 -- Two experiment files of one name in different folders would write one
 -- report, each run replacing the other's: the second is refused before it
 -- trains, with the first's report kept. The owner is read from the first

@@ -93,15 +93,41 @@ local function finish_commit(p, recovering)
   files.remove_tree(p.root)
 end
 
+-- The file every report folder holds (written with it, staging.begin): what
+-- tells a folder nnlab may replace from one it never wrote.
+local MARK = ".nnlab-report"
+
+-- Whether the folder at path is one nnlab may replace: empty, or holding
+-- its mark, or (a report written before the mark) results.json or the
+-- charts' proofs. nil, why when it cannot be listed.
+local function replaceable_folder(path)
+  local entries, err = proc.list_dir(path)
+  if not entries then return nil, err end
+  if #entries == 0 then return true end
+  for _, entry in ipairs(entries) do
+    if entry == MARK or entry == "results.json" or entry == ".charts-drawn" then return true end
+  end
+  return false
+end
+
 --- staging.refusal(out_dir, name) -> nil when OUT/NAME can be a report
---- folder (absent, or a folder), else why not, in one line. A commit renames
---- OUT/NAME aside and removes it: a file of that name would be deleted, and
---- a symbolic link replaced by a real folder (its target left as it was,
---- stale), so both are refused before anything is removed.
+--- folder (absent, empty, or a report folder nnlab wrote), else why not, in
+--- one line. A commit renames OUT/NAME aside and removes it: a file of that
+--- name would be deleted, a symbolic link replaced by a real folder (its
+--- target left as it was, stale), and a folder nnlab did not write (a data
+--- folder, .git) deleted with all it holds, so all three are refused before
+--- anything is removed.
 function staging.refusal(out_dir, name)
   local path = ("%s/%s"):format(out_dir, name)
   local info = proc.stat(path)
-  if not info or info.type == "folder" then return nil end
+  if not info then return nil end
+  if info.type == "folder" then
+    local replaceable, err = replaceable_folder(path)
+    if replaceable then return nil end
+    if replaceable == nil then return ("cannot read the report folder %s"):format(err) end
+    return ("%s is a folder nnlab did not write (no %s, results.json or charts in it): a report would "
+            .. "replace it and delete what it holds; move it away, or give --out another folder"):format(path, MARK)
+  end
   if info.type == "link" then
     return ("%s is a symbolic link, not a report folder: a report would replace it by a folder of its own; "
             .. "remove the link, or give --out another folder"):format(path)
@@ -194,7 +220,15 @@ function staging.begin(out_dir, name)
   end
   local ok, err = files.mkdir_p(p.folder)
   if not ok then error(("cannot create %s: %s"):format(p.folder, err), 0) end
-  return setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
+  local stage = setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
+  local marked, why = pcall(stage.write, stage, MARK, "This folder is a report that nnlab writes and replaces "
+                                                     .. "whole at every run of its experiment file: keep your own "
+                                                     .. "files elsewhere.\n")
+  if not marked then
+    stage:abandon()
+    error(why, 0)
+  end
+  return stage
 end
 
 --- Raises an error when nnlab has caught a signal (SIGINT, SIGTERM, SIGHUP):
