@@ -276,6 +276,12 @@ function cli.run_file(opts)
   -- the report is written once the whole file has run; its errors are shown without a traceback
   ok, msg = pcall(notebook.finish)
   if not ok then return run_failed(tostring(msg)) end
+  -- a signal held off during the report's commit: the new report is in place, and the run still stops
+  local number, name = proc.caught_signal()
+  if number then
+    io.stderr:write(("nnlab: interrupted by SIG%s: stopped after the report was written\n"):format(name))
+    os.exit(128 + number)
+  end
   return 0, msg
 end
 

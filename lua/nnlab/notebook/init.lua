@@ -30,6 +30,7 @@ local notebook = {}
 local raise = errors.raise
 
 local state -- the run in progress (notebook.begin)
+local finishing -- the run whose report notebook.finish is writing (state is nil by then)
 local last_loaded = {} -- the files the last run begun loaded (notebook.loaded_files)
 
 -- The names a --set key may name so far: every lab.param declared and
@@ -167,6 +168,7 @@ end
 --- `vary` axis (a key no sweep so far varies may be an axis of a later one).
 function notebook.begin(opts)
   opts = opts or {}
+  finishing = nil
   -- what Lua's library and nnlab's modules hold before the file adds to them (cache keys)
   require("nnlab.notebook.fingerprint").take_baseline()
   local name = files.basename(opts.script or "notebook")
@@ -225,7 +227,8 @@ end
 --- notebook.sweep_started() -> whether a lab.sweep of this run has started
 --- (so that its finished runs are in the cache).
 function notebook.sweep_started()
-  return state ~= nil and state.sweep_started == true
+  local s = state or finishing
+  return s ~= nil and s.sweep_started == true
 end
 
 --- lab.run_options() -> a copy of the run's command-line options: script,
@@ -712,7 +715,7 @@ end
 function notebook.finish()
   local s = state
   if not s then return nil end
-  state = nil
+  state, finishing = nil, s
   check_unknown_sets(s, "is declared in " .. s.script, true)
   if not s.used or s.planning then return nil end
   local totals = { runs = 0, trained = 0, cached = 0 }

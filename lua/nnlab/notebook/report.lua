@@ -1135,6 +1135,12 @@ function report.write(record, totals)
     stage:abandon()
     error(stage:public(tostring(err)), 0)
   end
+  -- a signal caught during the last write: stop before the commit, the previous report kept
+  local going, why = pcall(stage.check_interrupt, stage)
+  if not going then
+    stage:abandon()
+    error(why, 0)
+  end
   stage:commit()
   return ("%s/%s.md"):format(record.out_dir, name), problems
 end
