@@ -30,7 +30,7 @@ local need = train.need
 
 -- Checks to run once before the next training step (train.before_training),
 -- by name; the notebook checks its --set keys there.
-local pending = {}
+local pending = {} -- name -> f, and [1..n] the names in the order first given
 local any_pending = false
 
 local Optimizer = core.metatable("nnlab.Optimizer").__index
@@ -46,9 +46,11 @@ end
 --- train.before_training(name, f): runs f() once, before the next training
 --- step of this process: nnlab.fit, or the first optimizer:step() of a
 --- hand-written loop (core.train_epoch, below both, does not check). A
---- later call with the same name replaces f. An error raised by f is
---- raised at the user's line that started training.
+--- later call with the same name replaces f, in its place. They run in the
+--- order their names were first given. An error raised by f is raised at
+--- the user's line that started training.
 function train.before_training(name, f)
+  if not pending[name] then pending[#pending + 1] = name end
   pending[name] = f
   any_pending = true
   if rawget(Optimizer, "step") == c_step then Optimizer.step = first_step end
@@ -60,7 +62,7 @@ function train.starting()
   if rawget(Optimizer, "step") == first_step then Optimizer.step = c_step end
   local checks = pending
   pending, any_pending = {}, false
-  for _, f in pairs(checks) do f() end
+  for _, name in ipairs(checks) do checks[name]() end
 end
 
 -- A pass in C. Its errors (the data does not fit the loss, a data.Lambda that

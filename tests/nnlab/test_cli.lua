@@ -11,6 +11,35 @@ T.case("--help and run --help print the usage", function()
   T.contains(out, "--set key=value", "run --help text")
 end)
 
+-- The checks before training run in the order they were given, whatever the
+-- process's string hashes: `--help` (given first) always wins over a --set
+-- key nothing declared (given after it), which a pairs() order made exit 0
+-- or 1 at random.
+T.case("the checks before training run in the order given", function()
+  local train = require "nnlab.train"
+  local seen, names = {}, {}
+  for i = 1, 24 do names[i] = ("check %02d"):format(i) end
+  for _, name in ipairs(names) do train.before_training(name, function() seen[#seen + 1] = "stale " .. name end) end
+  for _, name in ipairs(names) do train.before_training(name, function() seen[#seen + 1] = name end) end
+  train.starting()
+  T.eq(table.concat(seen, ","), table.concat(names, ","), "in the order first given, each once, the later f")
+  local folder = T.tmpdir("cli_help_order")
+  local hand = folder .. "/hand.lua"
+  T.write(hand, [[
+local nnlab = require "nnlab"
+local lab = nnlab
+local width = lab.param("width", 4)
+local model = nnlab.nn.Sequential { nnlab.nn.Linear(2, width) }
+local opt = nnlab.optim.SGD(model:parameters(), { lr = 0.1 })
+opt:step()
+]])
+  for _ = 1, 6 do
+    local out, status = T.nnlab_run({ "run", hand, "--set", "foo=1", "--help" }, { NNLAB_CACHE = folder .. "/cache" })
+    T.eq(status, 0, "--help stops first\n" .. out)
+    T.contains(out, "width", "the parameters listed")
+  end
+end)
+
 T.case("version names the engine, Lua and the SIMD path", function()
   local out, status = T.nnlab_run { "version" }
   T.eq(status, 0, "version status")
