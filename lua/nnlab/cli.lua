@@ -245,7 +245,7 @@ end
 -- The experiment file as a chunk, or nil and the message to show: a file
 -- that cannot be opened says so, one that does not compile gives Lua's error.
 local function load_script(path)
-  local chunk, err = loadfile(path)
+  local chunk, err = require("nnlab.files").load_lua(path)
   if chunk then return chunk end
   if not io.open(path, "r") then return nil, ("cannot open %s: no such file or not readable"):format(path) end
   return nil, err

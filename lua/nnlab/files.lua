@@ -196,6 +196,21 @@ function files.write_atomic(path, text)
   return true
 end
 
+--- files.load_lua(path) -> the chunk of the Lua source file at path, or nil
+--- and Lua's message. A precompiled chunk (luac) is refused: Lua's loader
+--- trusts its bytes, and a damaged one can crash the process.
+function files.load_lua(path)
+  local chunk, err = loadfile(path, "t")
+  if chunk then return chunk end
+  local f = io.open(path, "rb")
+  local head = f and f:read(4)
+  if f then f:close() end
+  if head == "\27Lua" then
+    return nil, ("%s is precompiled Lua (luac): nnlab runs Lua source files only"):format(path)
+  end
+  return nil, err
+end
+
 --- The whole content of a regular file, or nil, message, missing (true when
 --- the file does not exist, or could not: a folder on its path is a file),
 --- errno (of the failed open or read; nil for a file too long). Anything else is refused unread, without

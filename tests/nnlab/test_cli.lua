@@ -40,6 +40,23 @@ opt:step()
   end
 end)
 
+-- Lua's loader trusts a precompiled chunk's bytes (a damaged one crashed
+-- nnlab): experiment files and lab.require'd modules are source text only.
+T.case("a precompiled experiment file or module is refused in one line", function()
+  local folder = T.tmpdir("cli_precompiled")
+  T.write(folder .. "/compiled.lua", string.dump(load("print('ran')")))
+  local out, status = T.nnlab_run { "run", folder .. "/compiled.lua" }
+  T.eq(status, 1, "refused\n" .. out)
+  T.eq(out, "nnlab: " .. folder .. "/compiled.lua is precompiled Lua (luac): nnlab runs Lua source files only\n",
+       "one line")
+  os.execute("mkdir -p " .. T.quote(folder .. "/lib"))
+  T.write(folder .. "/lib/helper.lua", string.dump(load("return 1")))
+  T.write(folder .. "/uses.lua", 'local lab = require "nnlab"\nlocal helper = lab.require("lib.helper")\n')
+  out, status = T.nnlab_run { "run", folder .. "/uses.lua" }
+  T.eq(status, 1, "refused\n" .. out)
+  T.contains(out, "uses.lua:2: lab.require: " .. folder .. "/lib/helper.lua is precompiled Lua (luac)", "at the line")
+end)
+
 T.case("version names the engine, Lua and the SIMD path", function()
   local out, status = T.nnlab_run { "version" }
   T.eq(status, 0, "version status")

@@ -332,7 +332,7 @@ function notebook.require(name)
   if s.modules[path] == nil then
     -- before it loads: `nnlab watch` watches a file that failed to load, too
     s.loaded[#s.loaded + 1] = path
-    local chunk, err = loadfile(path)
+    local chunk, err = files.load_lua(path)
     if not chunk then
       if not io.open(path, "r") then
         raise("lab.require: no module '%s' beside %s (looked for %s)", name, s.script, path)
