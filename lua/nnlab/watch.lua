@@ -421,7 +421,12 @@ function watch.main(args, argv)
     io.stderr:write(("nnlab: cannot open %s: no such file or not readable\n"):format(opts.script))
     return 1
   end
+  local _, unreadable = f:read(0) -- a folder opens, then fails to read (a link to one too)
   f:close()
+  if unreadable then
+    io.stderr:write(("nnlab: cannot read %s: %s\n"):format(opts.script, unreadable))
+    return 1
+  end
   opts.argv, opts.watch = argv, true
   local watcher, werr = core.watch.open()
   if not watcher then io.stderr:write("nnlab: cannot watch files: ", werr, "\n") return 1 end

@@ -57,6 +57,18 @@ T.case("a precompiled experiment file or module is refused in one line", functio
   T.contains(out, "uses.lua:2: lab.require: " .. folder .. "/lib/helper.lua is precompiled Lua (luac)", "at the line")
 end)
 
+-- `nnlab watch` of a folder (or a link to one) failed to read it, then
+-- waited forever for a save; run and plan refuse it at once, and so does watch.
+T.case("nnlab watch of a folder is refused at once", function()
+  local folder = T.tmpdir("cli_watch_folder")
+  os.execute(("mkdir -p %s/adir && ln -sfn %s/adir %s/alink"):format(T.quote(folder), T.quote(folder), T.quote(folder)))
+  for _, path in ipairs { folder .. "/adir", folder .. "/alink" } do
+    local out, status = T.run("timeout 20 " .. T.nnlab_command { "watch", path })
+    T.eq(status, 1, "refused, not waiting\n" .. out)
+    T.eq(out, ("nnlab: cannot read %s: Is a directory\n"):format(path), "one line")
+  end
+end)
+
 T.case("version names the engine, Lua and the SIMD path", function()
   local out, status = T.nnlab_run { "version" }
   T.eq(status, 0, "version status")
