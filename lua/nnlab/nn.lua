@@ -172,10 +172,24 @@ end
 --- nn.Sequential { layer, ... } [, { seed = n }] -> model.
 --- The model is called like a function: model(x) -> output (a tensor).
 function nn.Sequential(layers, opts)
-  if type(layers) ~= "table" or #layers == 0 then
-    errors.raise("nn.Sequential: expected a non-empty list of layers")
+  if type(layers) ~= "table" then errors.raise("nn.Sequential: expected a non-empty list of layers") end
+  -- every key: a list has nothing but 1..n (a hole is a nil item, a name an
+  -- option put in the wrong table); ipairs alone would stop at a hole
+  local count = 0
+  for key in pairs(layers) do
+    if math.type(key) ~= "integer" or key < 1 then
+      errors.raise("nn.Sequential: the list of layers holds the key %s; options go in a second table: "
+                   .. "nn.Sequential({ layer, ... }, { seed = n })",
+                   type(key) == "string" and ("'%s'"):format(key) or tostring(key))
+    end
+    if key > count then count = key end
   end
-  for i, layer in ipairs(layers) do
+  if count == 0 then errors.raise("nn.Sequential: expected a non-empty list of layers") end
+  for i = 1, count do
+    local layer = layers[i]
+    if layer == nil then
+      errors.raise("nn.Sequential: item %d is nil (a misspelt name, or a layer that was never made?)", i)
+    end
     if getmetatable(layer) ~= Layer then
       errors.raise("nn.Sequential: item %d is not a layer (did you write nn.ReLU instead of nn.ReLU()?)", i)
     end
