@@ -260,6 +260,19 @@ end
 Parameters.__len = function(p) return p.model:num_parameters() end
 Parameters.__tostring = function(p) return ("Parameters(%d)"):format(p.model:num_parameters()) end
 
+-- model:save(path [, { deflate = true }]) -> true | nil, message: the C
+-- method, with its arguments checked as nnlab.save checks them (a path
+-- that is not a string, an unknown or misspelt option: an error at the
+-- user's line); a file that cannot be written returns nil, message.
+local c_save = Net.__index.save
+function Net.__index.save(model, path, opts)
+  if getmetatable(model) ~= Net then errors.raise("model:save: call it with a colon, model:save(path)") end
+  if type(path) ~= "string" then
+    errors.raise("model:save: argument 1 must be the file's path (a string), got %s", errors.value(path))
+  end
+  return c_save(model, path, options.check("model:save", opts, { deflate = false }))
+end
+
 --- model:parameters() -> the handle an optimizer takes; #params is the
 --- number of values (model:num_parameters()); params[i] and ipairs(params)
 --- give the parameter tensors (nn.Parameter handles).

@@ -30,6 +30,23 @@ T.case("a model prints its layers as PyTorch does", function()
   T.contains(tostring(model), "(2): Dropout(p=0.3, inplace=False)", "printed model")
 end)
 
+-- model:save checks its arguments as nnlab.save does: a misspelt option
+-- wrote an uncompressed file, a number became a file name, and a wrong type
+-- raised the binding's "bad argument #2" where nil, message was promised.
+T.case("model:save refuses bad arguments as nnlab.save does, and returns nil, message on a failed write", function()
+  T.fails(function() model:save(dir .. "/typo.nnlab", { deflat = true }) end,
+          "model:save: unknown option 'deflat' (did you mean 'deflate'?)")
+  T.eq(T.read(dir .. "/typo.nnlab"), nil, "nothing written")
+  T.fails(function() model:save(42) end, "model:save: argument 1 must be the file's path (a string), got 42")
+  T.fails(function() model:save(dir .. "/b.nnlab", { deflate = "yes" }) end,
+          "model:save: option 'deflate' must be a boolean, got 'yes'")
+  local ok, why = model:save(dir .. "/no/such/folder.nnlab")
+  T.eq(ok, nil, "a failed write returns nil")
+  T.contains(why, dir .. "/no/such/folder.nnlab", "and names the file")
+  T.eq(model:save(dir .. "/deflated.nnlab", { deflate = true }), true, "a good call")
+  T.eq(tostring(nnlab.load(dir .. "/deflated.nnlab")), tostring(model), "reads back")
+end)
+
 T.case("a model file cut short is refused, naming the file", function()
   T.write(dir .. "/truncated.nnlab", bytes:sub(1, #bytes - 7))
   T.fails(function() nnlab.load(dir .. "/truncated.nnlab") end, "truncated.nnlab")
