@@ -173,6 +173,24 @@ T.case("a SIGKILL at any fault point is repaired by the next run: old report or 
   end
 end)
 
+-- A run that fails before it writes a report (here: a --set key nothing
+-- uses, an error at the file's end) still finishes, as it begins, the
+-- commit a killed run left: never the new folder beside the old .md.
+T.case("a SIGKILL in the commit is repaired by the next run even when that run fails", function()
+  T.truthy(points > 0, "the fault points were counted")
+  for k = points - 7, points do
+    local text, status = faulted("kill", k)
+    T.eq(status, 137, ("SIGKILL at %d\n%s"):format(k, text))
+    local again, again_status = run(out, { "prose=B", "title=two", "unused=1" })
+    T.eq(again_status, 1, "the next run fails\n" .. again)
+    T.contains(again, "unused", "at the unused --set key")
+    local tree = snapshot(out)
+    local was_old = same_tree(tree, old)
+    local now_new, why = is_new(tree, reference)
+    T.truthy(was_old or now_new, ("SIGKILL at %d, then a failed run: neither old nor new (%s)"):format(k, why))
+  end
+end)
+
 T.case("a chart whose draw failed is never replaced by a stale PNG", function()
   T.truthy(old, "set-up ran")
   fresh_out()

@@ -208,6 +208,15 @@ function notebook.begin(opts)
     warned_sets = {}, -- the --set keys warned of as not declared yet (a set)
   }
   local s = state
+  -- a report whose commit a killed run left half done is finished first,
+  -- whatever this run does next (it may fail before it writes a report)
+  if opts.script and not s.planning and not s.describe and not s.unnamed then
+    local recovered, why = pcall(staging.recover, s.out_dir, s.name)
+    if not recovered then
+      io.stderr:write(("nnlab: warning: the report %s/%s.md is half replaced by a killed run, and finishing it "
+                       .. "failed: %s\n"):format(s.out_dir, s.name, tostring(why)))
+    end
+  end
   follow_language(s)
   last_loaded = s.loaded
   if opts.script then s.sources[1] = { path = opts.script, sha256 = provenance.sha256(opts.script) } end

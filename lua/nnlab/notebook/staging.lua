@@ -190,6 +190,41 @@ function staging.owner_refusal(out_dir, name, script)
          :format(out_dir, name, owner, script, out_dir, name, out_dir, name)
 end
 
+-- Removes the journal's temporary files, which a process killed while
+-- writing it leaves in out_dir.
+local function remove_journal_temporaries(p, out_dir)
+  local temporary = files.temp_name(p.journal, 0):gsub("^.*/", ""):gsub("0$", "")
+  for _, entry in ipairs(proc.list_dir(out_dir) or {}) do
+    if entry:sub(1, #temporary) == temporary then os.remove(out_dir .. "/" .. entry) end
+  end
+end
+
+-- Finishes the commit a killed process left (its journal still there).
+local function finish_left_commit(p)
+  if exists(p.journal) then
+    p.drop_page = (files.read(p.journal) or ""):find("\ndrop-page\n", 1, true) ~= nil
+    proc.hold_interrupts(finish_commit, p, true)
+  end
+end
+
+--- staging.recover(out_dir, name): finishes, under the report's lock, the
+--- commit of OUT/NAME that a killed process left, when it left one, and
+--- removes what it left beside the report (the staging folder, the previous
+--- report set aside); raises when a rename fails. A run does it as it
+--- begins, so that a run that then fails (an error in the file) does not
+--- leave the report mixed: the new folder beside the old .md.
+function staging.recover(out_dir, name)
+  local p = paths(out_dir, name)
+  if not (exists(p.journal) or exists(p.root) or exists(p.old) or exists(p.old_html)) then return end
+  files.with_lock(("%s/.%s.lock"):format(out_dir, name), function()
+    finish_left_commit(p)
+    files.remove_tree(p.root)
+    files.remove_tree(p.old)
+    os.remove(p.old_html)
+    remove_journal_temporaries(p, out_dir)
+  end)
+end
+
 --- staging.begin(out_dir, name) -> a stage: refuses an OUT/NAME that is not
 --- a folder (staging.refusal), finishes a commit that a killed process left,
 --- removes what an abandoned render left (raising when it cannot: it would
@@ -199,10 +234,7 @@ function staging.begin(out_dir, name)
   local refused = staging.refusal(out_dir, name)
   if refused then error(refused, 0) end
   local p = paths(out_dir, name)
-  if exists(p.journal) then
-    p.drop_page = (files.read(p.journal) or ""):find("\ndrop-page\n", 1, true) ~= nil
-    proc.hold_interrupts(finish_commit, p, true)
-  end
+  finish_left_commit(p)
   -- what an abandoned render or a killed commit left: a staging folder that
   -- cannot be emptied stops the run, as its leftovers would be committed
   -- with the new report
@@ -213,11 +245,7 @@ function staging.begin(out_dir, name)
     if not removed then error(("%s (%s)"):format(why, leftover[2]), 0) end
   end
   os.remove(p.old_html)
-  -- the journal's temporary files, when a process was killed while writing it
-  local temporary = files.temp_name(p.journal, 0):gsub("^.*/", ""):gsub("0$", "")
-  for _, entry in ipairs(proc.list_dir(out_dir) or {}) do
-    if entry:sub(1, #temporary) == temporary then os.remove(out_dir .. "/" .. entry) end
-  end
+  remove_journal_temporaries(p, out_dir)
   local ok, err = files.mkdir_p(p.folder)
   if not ok then error(("cannot create %s: %s"):format(p.folder, err), 0) end
   local stage = setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
