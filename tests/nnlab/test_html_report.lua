@@ -144,6 +144,23 @@ T.case("the page is written in the report's staging: a fault at its points leave
   end
 end)
 
+-- Under `nnlab watch` a failed render's error shows in a bar above the last
+-- good report: in the report's language (it was English on Chinese pages).
+T.case("the watch page's error bar speaks the report's language", function()
+  local html, words = require "nnlab.notebook.html", require "nnlab.notebook.words"
+  local function bar(language)
+    words.set(language)
+    local page = html.page { markdown = "# t\n", title = "t", name = "t", language = language, images = "embed",
+                             folder = dir, read = function() end, version = "1-2-3" }
+    return page:match("bar%.textContent = [^\n]*")
+  end
+  local zh, en = bar("zh"), bar("en")
+  words.set("en")
+  T.contains(zh, '" 的渲染失败了；下面是上一次成功的报告。"', "Chinese")
+  T.eq(zh:find("render", 1, true), nil, "no English words in the Chinese bar: " .. zh)
+  T.contains(en, '"The render of " + status.at + " failed; below is the last good report."', "English")
+end)
+
 T.case("every bold phrase the report's words hold renders bold (CJK punctuation and CommonMark)", function()
   local words, core = require "nnlab.notebook.words", require "nnlab.core"
   for language, catalogue in pairs(words.catalogues) do

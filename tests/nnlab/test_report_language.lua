@@ -182,6 +182,47 @@ T.case("a Chinese title makes a Chinese report: no English word outside code, fi
   end
 end)
 
+-- A chart gnuplot did not draw gets a note in the report's language: the
+-- reasons nnlab gives were English in a Chinese report (gnuplot's own
+-- output, quoted after them, stays as it printed it).
+T.case("a chart not drawn is explained in Chinese in a Chinese report", function()
+  local fake = dir .. "/fake-gnuplot"
+  T.write(fake, "#!/bin/sh\nexit 3\n")
+  os.execute("chmod +x " .. T.quote(fake))
+  local path = T.marked_script(dir, "zh_not_drawn", experiment(""))
+  for _, case in ipairs { { fake, "运行失败（退出状态 3）" }, { "/bin/true", "退出状态为 0，却没有写出图片" } } do
+    local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet", "-j", "1", "--set", "epochs=2" },
+                                    { NNLAB_CACHE = dir .. "/cache", NNLAB_GNUPLOT = case[1] })
+    T.eq(status, 0, "runs\n" .. out)
+    T.contains(out, "not drawn", "the terminal keeps English")
+    local md = T.read(dir .. "/reports/zh_not_drawn.md")
+    T.contains(md, "**图未画出**", "the note")
+    T.contains(md, case[2], "its reason in Chinese")
+    local found = english_words(md)
+    T.eq(#found, 0, "English words in the Chinese report: " .. table.concat(found, ", ") .. "\n" .. md)
+  end
+end)
+
+-- A history's table and chart without a label name it in the report's
+-- language (the default was the English "run" in every report).
+T.case("a history's default label is Chinese in a Chinese report", function()
+  local path = T.marked_script(dir, "zh_history", [[
+local lab = require "nnlab"
+lab.title "一次训练的记录"
+local history = { { epoch = 1, test_acc = 50, train_loss = 1.5 }, { epoch = 2, test_acc = 60, train_loss = 1.2 } }
+lab.table(history)
+lab.chart(history)
+]])
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 0, "runs\n" .. out)
+  local md = T.read(dir .. "/reports/zh_history.md")
+  T.contains(md, "_每一轮：本次训练（一次训练）。_", "the caption")
+  local found = english_words(md)
+  T.eq(#found, 0, "English words in the Chinese report: " .. table.concat(found, ", ") .. "\n" .. md)
+  local script = T.read(dir .. "/reports/zh_history/fig1-test_acc-epoch.gp")
+  T.contains(gp_labels(script), "本次训练", "the chart's key")
+end)
+
 local en_md, en_gp = run("en_report", 'lab.language "en"')
 
 T.case("lab.language \"en\" makes the same experiment's report English: no CJK outside its own prose", function()

@@ -17,7 +17,8 @@ local PNG_SIGNATURE = "\137PNG\r\n\26\n"
 
 local gp_quote = escape.gnuplot_string
 
---- The gnuplot command to run, or nil and why there is none.
+--- The gnuplot command to run, or nil, why there is none, and the same in
+--- the report's language (nnlab.notebook.words).
 function gnuplot.program()
   local env = os.getenv("NNLAB_GNUPLOT")
   if env and env ~= "" then return env end
@@ -25,7 +26,7 @@ function gnuplot.program()
   local path = p and p:read("l")
   if p then p:close() end
   if path and path ~= "" then return path end
-  return nil, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)"
+  return nil, "gnuplot is not installed (Debian: apt-get install gnuplot-nox)", words.text("gnuplot_missing")
 end
 
 --- True when bytes are a whole PNG: the 8-byte signature, then chunks
@@ -243,10 +244,10 @@ end
 
 -- Runs gnuplot on dir/NAME.gp, drawing dir/NAME.png through a temporary
 -- file, accepted only when it is a whole PNG (gnuplot.is_png); its bytes, or
--- nil and why not.
+-- nil, why not, and why in the report's language (gnuplot's own words kept).
 local function run_gnuplot(dir, name)
-  local program, why = gnuplot.program()
-  if not program then return nil, why end
+  local program, why, reported = gnuplot.program()
+  if not program then return nil, why, reported end
   local ok, err = files.fault_point("gnuplot")
   if not ok then return nil, err end
   local tmp_name = (".%s.png.tmp%d"):format(name, proc.getpid())
@@ -261,11 +262,14 @@ local function run_gnuplot(dir, name)
     os.remove(tmp)
     local last = ""
     for line in output:gmatch("[^\n]*%S[^\n]*") do last = line end
+    local function said(text) return last ~= "" and words.text("gnuplot_said", text, last) or text end
     if exited_ok then -- it said it succeeded: what it wrote is missing or cut short
       local why = bytes and "wrote an incomplete PNG (a full disk?)" or "exited 0 but wrote no PNG"
-      return nil, ("%s %s%s"):format(program, why, last ~= "" and "; " .. last or "")
+      return nil, ("%s %s%s"):format(program, why, last ~= "" and "; " .. last or ""),
+             said(words.text(bytes and "gnuplot_cut_png" or "gnuplot_no_png", program))
     end
-    return nil, ("%s failed (exit status %s)%s"):format(program, tostring(code), last ~= "" and ": " .. last or "")
+    return nil, ("%s failed (exit status %s)%s"):format(program, tostring(code), last ~= "" and ": " .. last or ""),
+           said(words.text("gnuplot_failed", program, tostring(code)))
   end
   ok, err = files.rename(tmp, ("%s/%s.png"):format(dir, name))
   if not ok then
@@ -278,7 +282,8 @@ end
 --- gnuplot.draw(dir, name, script, data [, previous]) writes dir/NAME.gp
 --- and dir/NAME.dat and draws dir/NAME.png (through a temporary file).
 --- Returns true and the PNG's proof line ("NAME <inputs hash> <png hash>"),
---- or nil and why gnuplot did not draw it; a file that cannot be written
+--- or nil, why gnuplot did not draw it, and why in the report's language
+--- (for the report's note; the first is for the terminal); a file that cannot be written
 --- raises "cannot write PATH: cause". previous = { folder, proofs = { NAME = proof } }:
 --- a PNG of an earlier report is copied instead of re-drawn, but only when
 --- its proof shows it was drawn from exactly this script and data, its
@@ -299,8 +304,8 @@ function gnuplot.draw(dir, name, script, data, previous)
       return true, ("%s %s"):format(name, recorded)
     end
   end
-  local bytes, err = run_gnuplot(dir, name)
-  if not bytes then return nil, err end
+  local bytes, err, reported = run_gnuplot(dir, name)
+  if not bytes then return nil, err, reported or err end
   return true, ("%s %s"):format(name, proof(script, data, bytes))
 end
 

@@ -15,6 +15,7 @@
 local core = require "nnlab.core"
 local escape = require "nnlab.notebook.escape"
 local json = require "nnlab.notebook.json"
+local words = require "nnlab.notebook.words"
 
 local html = {}
 
@@ -99,7 +100,7 @@ local RELOAD = [[
       bar.id = "nnlab-render-error";
       document.body.insertBefore(bar, document.body.firstChild);
     }
-    bar.textContent = "The render of " + status.at + " failed; below is the last good report.\n" + status.message;
+    bar.textContent = FAILED_BEFORE + status.at + FAILED_AFTER + "\n" + status.message;
   };
   setInterval(function () {
     sources.forEach(function (source) {
@@ -195,8 +196,15 @@ function html.page(p)
   if p.version then
     -- md_link leaves only letters, digits, -._~/ and %XX: safe in a JS string in HTML
     local source, status = escape.md_link(p.name .. "/" .. html.VERSION_FILE), escape.md_link(html.status_file(p.name))
+    -- the error bar's words in the report's language, around the time of the failed render
+    local before, after = words.text("watch_render_failed", "\0"):match("^(.-)\0(.*)$")
+    local function js_string(text)
+      return '"' .. text:gsub('[\\"]', "\\%0"):gsub("\n", "\\n"):gsub("</", "<\\/") .. '"'
+    end
     out[#out + 1] = (RELOAD:gsub("VERSION", checked(p.version)):gsub("SOURCE", function() return source end)
-                           :gsub("STATUS", function() return status end))
+                           :gsub("STATUS", function() return status end)
+                           :gsub("FAILED_BEFORE", function() return js_string(before) end)
+                           :gsub("FAILED_AFTER", function() return js_string(after) end))
   end
   out[#out + 1] = "</body>\n</html>\n"
   return table.concat(out)

@@ -442,7 +442,7 @@ local function runs_of(where, value, label)
     return value, false
   end
   if type(value) == "table" and getmetatable(value) == nil and value[1] ~= nil then
-    local r, why = runs_lib.from_history(value, label or "run")
+    local r, why = runs_lib.from_history(value, label or words.text("history_label"))
     if not r then raise("%s: a history must be a list of per-epoch tables: %s", where, why) end
     return r, true
   end

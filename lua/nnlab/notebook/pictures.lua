@@ -261,16 +261,16 @@ end
 -- ({ { suffix, text } }); returns its Markdown image line or the not-drawn note.
 local function draw(ctx, file, title, script, dat, csvs)
   for _, c in ipairs(csvs) do ctx.write(("%s%s.csv"):format(file, c[1]), c[2]) end
-  local ok, proof = gnuplot.draw(ctx.folder, file, script, dat, ctx.previous)
+  local ok, proof, reported = gnuplot.draw(ctx.folder, file, script, dat, ctx.previous)
   local function link(ext) return escape.md_link(("%s/%s.%s"):format(ctx.name, file, ext)) end
   if ok then
     ctx.proofs[#ctx.proofs + 1] = proof
     return ("![%s](%s)"):format(md_text(title), link("png"))
   end
-  local why = ctx.public(proof)
-  ctx.problems[#ctx.problems + 1] = ("picture %s not drawn: %s"):format(file, why)
+  ctx.problems[#ctx.problems + 1] = ("picture %s not drawn: %s"):format(file, ctx.public(proof))
   local function name(ext) return md_text(("%s/%s.%s"):format(ctx.name, file, ext)) end
-  return W("chart_not_drawn", md_text(title), md_text(why), name("dat"), link("dat"), name("gp"), link("gp"))
+  return W("chart_not_drawn", md_text(title), md_text(ctx.public(reported)), name("dat"), link("dat"), name("gp"),
+           link("gp"))
 end
 
 -- Tiles (lists of values, rows × cols each, already scaled) laid out in a

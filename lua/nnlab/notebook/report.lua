@@ -927,15 +927,15 @@ local function chart_block(block, number, drawing, name, problems)
   local c = chart_spec(block, number)
   local script, text
   if c.heatmap then script, text = gnuplot.heatmap(c) else script, text = gnuplot.chart(c) end
-  local ok, err = gnuplot.draw(drawing.folder, c.file, script, text, drawing.previous)
+  local ok, err, reported = gnuplot.draw(drawing.folder, c.file, script, text, drawing.previous)
   if ok then drawing.proofs[#drawing.proofs + 1] = err end
   local title = md_text(block.options.title or c.title)
   local function link(ext) return escape.md_link(("%s/%s.%s"):format(name, c.file, ext)) end
   local function file(ext) return md_text(("%s/%s.%s"):format(name, c.file, ext)) end
   if ok then return ("![%s](%s)"):format(title, link("png")) end
-  err = drawing.public(err)
-  problems[#problems + 1] = ("chart %s not drawn: %s"):format(c.file, err)
-  return W("chart_not_drawn", title, md_text(err), file("dat"), link("dat"), file("gp"), link("gp"))
+  problems[#problems + 1] = ("chart %s not drawn: %s"):format(c.file, drawing.public(err))
+  return W("chart_not_drawn", title, md_text(drawing.public(reported)), file("dat"), link("dat"), file("gp"),
+           link("gp"))
 end
 
 local csv_field = escape.csv_field

@@ -217,6 +217,7 @@ words.catalogues.en = {
   chart_per_epoch = "%s per epoch (mean ± std over seeds)",
   chart_per_epoch_run = "%s per epoch",
   epoch_table_caption = "_Per epoch: %s (one run)._",
+  history_label = "run", -- a history's default label (lab.table(history), lab.chart(history))
   epoch_gap_eval = " _Train–test gap (eval): accuracy on the training set (eval mode, after the epoch) minus " ..
                    "test accuracy, in percentage points; – in an epoch that did not measure it._",
   epoch_gap_running = " _Train–test gap (running): the running training accuracy of the epoch's batches minus " ..
@@ -230,6 +231,14 @@ words.catalogues.en = {
   axis_unit = "%s (%s)",
   key_metric = "%s: %s",
   chart_not_drawn = "> **Chart not drawn** — %s: %s. Its data and script are in [%s](%s) and [%s](%s).",
+  -- why gnuplot drew no chart (the report's part of chart_not_drawn; the last line gnuplot printed follows)
+  gnuplot_missing = "gnuplot is not installed (Debian: apt-get install gnuplot-nox)",
+  gnuplot_failed = "%s failed (exit status %s)",
+  gnuplot_no_png = "%s exited 0 but wrote no PNG",
+  gnuplot_cut_png = "%s wrote an incomplete PNG (a full disk?)",
+  gnuplot_said = "%s; it said: %s",
+  -- the bar `nnlab watch` shows above the last good report (%s: when the failed render ran)
+  watch_render_failed = "The render of %s failed; below is the last good report.",
   gp_comment = "# %s: drawn by nnlab from %s.dat; re-draw with `gnuplot %s.gp` in this folder.",
   -- the report's frame
   written_by = "<!-- Written by `nnlab run %s`: edit that file, not this one. -->",
@@ -467,6 +476,7 @@ words.catalogues.zh = {
   chart_per_epoch = "%s（每轮，种子间均值 ± 标准差）",
   chart_per_epoch_run = "%s（每轮）",
   epoch_table_caption = "_每一轮：%s（一次训练）。_",
+  history_label = "本次训练",
   epoch_gap_eval = " _训练–测试差距（评估模式）：该轮之后训练集上的准确率（评估模式）减去测试准确率，单位为百分点；" ..
                    "没有测它的轮次为 –。_",
   epoch_gap_running = " _训练–测试差距（滚动）：该轮各批次的滚动训练准确率减去测试准确率，单位为百分点。_",
@@ -479,6 +489,12 @@ words.catalogues.zh = {
   axis_unit = "%s（%s）",
   key_metric = "%s：%s",
   chart_not_drawn = "> **图未画出**——%s：%s。它的数据和脚本在 [%s](%s) 和 [%s](%s)。",
+  gnuplot_missing = "没有安装 `gnuplot`（安装命令：`apt-get install gnuplot-nox`）",
+  gnuplot_failed = "%s 运行失败（退出状态 %s）",
+  gnuplot_no_png = "%s 退出状态为 0，却没有写出图片",
+  gnuplot_cut_png = "%s 写出的图片不完整（磁盘满了？）",
+  gnuplot_said = "%s；它的输出：%s",
+  watch_render_failed = "%s 的渲染失败了；下面是上一次成功的报告。",
   gp_comment = "# %s：nnlab 由 %s.dat 画出；在本文件夹里运行 `gnuplot %s.gp` 可以重画。",
   written_by = "<!-- 由 `nnlab run %s` 生成：请改那个文件，不要改这个。 -->",
   results_links = "---\n\n每次运行、每个种子、每一轮的数据：%s，%s（含用时）。",
