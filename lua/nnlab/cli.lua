@@ -344,38 +344,62 @@ function cli.shard(opts)
   if p.stopped then io.stderr:write("nnlab: warning: planning stopped early: ", p.stopped, "\n") end
   local c = cache.open(cache.default_dir(opts.script, opts.cache))
   local shard_of = plans.assign(p.entries, opts.shard_count)
-  local groups, mine, cached = {}, 0, 0
+  local wanted, to_train, mine, cached = {}, 0, 0, 0
   for _, e in ipairs(p.entries) do
     if shard_of[e.index] == opts.shard_index then
       mine = mine + 1
       if not opts.force and c:get(nil, sweep.check_result, e.job.key_text, e.job.entry_name) then
         cached = cached + 1
-      else
-        e.job.key = plans.key(e.job)
-        local last = groups[#groups]
-        if not last or last.spec ~= e.spec then
-          last = { spec = e.spec, sweep = e.sweep, jobs = {} }
-          groups[#groups + 1] = last
-        end
-        last.jobs[#last.jobs + 1] = e.job
+      elseif not wanted[e.job.entry_name] then
+        wanted[e.job.entry_name], to_train = true, to_train + 1
       end
     end
   end
-  if #groups > 0 then
+  local failed = {}
+  if to_train > 0 then
     local writable, why = c:check_writable()
     if not writable then
       return fail(("%s: runs need training, but %s: nothing was trained"):format(name, why))
     end
-  end
-  local display = progress.new(progress.mode_for(opts))
-  local parallel = opts.jobs or workers.default_parallel()
-  local failed = {}
-  for _, g in ipairs(groups) do
-    display:begin(("%s: %s"):format(name, g.sweep), #g.jobs, #g.jobs, parallel)
-    local ok, lines = pcall(sweep.train_jobs, g.spec, g.jobs, { cache = c, parallel = parallel, display = display })
-    display:close()
-    if not ok then return run_failed(tostring(lines)) end
-    table.move(lines, 1, #lines, #failed + 1, failed)
+    -- The share trains in a third pass of the file, pass 1 again (its made-up
+    -- results take the file down the same path), each sweep's runs at that
+    -- sweep's line: a run function or a model function reads the file's
+    -- variables as they are there, not as the file left them at its end
+    -- (a learning rate reassigned between two sweeps, nn.manual_seed).
+    local train = require "nnlab.train"
+    local notebook = require "nnlab.notebook"
+    local display = progress.new(progress.mode_for(opts))
+    local parallel = opts.jobs or workers.default_parallel()
+    local train_error
+    local function train_share(spec, sweep_name, jobs)
+      for _, job in ipairs(jobs) do job.key = plans.key(job) end
+      table.sort(jobs, function(a, b) -- longest first, as lab.sweep starts them
+        if a.cost ~= b.cost then return a.cost > b.cost end
+        return a.index < b.index
+      end)
+      -- the workers train (planning's stop before a training step is for the file's own steps)
+      train.before_training("plan", function() end)
+      display:begin(("%s: %s"):format(name, sweep_name), #jobs, #jobs, parallel)
+      local ok, lines = pcall(sweep.train_jobs, spec, jobs, { cache = c, parallel = parallel, display = display })
+      display:close()
+      train.before_training("plan", function() error(notebook.STOP_PLAN, 0) end)
+      if not ok then
+        train_error = tostring(lines) -- what stopped the pass, also where a planning pass would go on
+        error(lines, 0)
+      end
+      table.move(lines, 1, #lines, #failed + 1, failed)
+    end
+    local passes, perr = plans.passes(opts, { 1 }, load_script, { wanted = wanted, train = train_share })
+    if not passes then return run_failed(perr) end
+    if train_error then return run_failed(train_error) end
+    local missed = {}
+    for entry_name in pairs(wanted) do missed[#missed + 1] = entry_name end
+    if #missed > 0 then
+      table.sort(missed)
+      return fail(("%s: %d of this shard's runs were not met again when the file ran to train them (the file "
+                   .. "planned other runs the second time: does it read the clock, a random number or a file "
+                   .. "that changed?): %s"):format(name, #missed, table.concat(missed, ", ", 1, math.min(#missed, 5))))
+    end
   end
   local trained = mine - cached - #failed
   io.stdout:write(("nnlab: %s: %d of the plan's %d runs are this shard's: %d trained, %d already cached%s, "

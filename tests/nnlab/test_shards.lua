@@ -250,6 +250,44 @@ T.case("seeds on demand: the plan holds the first seeds and counts the rest; sha
        "the assembled report's results equal one machine's")
 end)
 
+-- A shard trained its runs after planning had run the whole file: a run
+-- function read a learning rate the file reassigned after that sweep, a
+-- model made without a seed took the seed counter where the file left it
+-- (nn.manual_seed at its end), and the wrong results were cached under the
+-- right keys. Each sweep's runs now train at that sweep's line.
+T.case("a shard trains each sweep's runs with the file's variables as they are at that sweep", function()
+  local mutable = dir .. "/mutable.lua"
+  T.write(mutable, ([[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local train = lab.data.load(%q)
+local test = lab.data.load(%q, { train = false })
+local lr = 0.1
+local function loop(p, ctx)
+  local model = nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) }
+  return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters(), { lr = lr }),
+    epochs = 2, train = data.DataLoader(ctx.train, { batch_size = 10, shuffle = true, seed = ctx.seed }),
+    test = data.DataLoader(ctx.test, { batch_size = 50 }) }
+end
+lab.table(lab.sweep { name = "slow", vary = { hidden = { 4, 8 } }, seeds = 1, train = train, test = test, run = loop })
+lr = 0.5
+lab.table(lab.sweep { name = "fast", vary = { hidden = { 4, 8 } }, seeds = 1, train = train, test = test, run = loop })
+nn.manual_seed(42)
+]]):format(data, data))
+  for i = 0, 2 do
+    local out, status = nnlab({ "run", mutable, "--shard", i .. "/3", "--cache", dir .. "/mut-shards", "--quiet" })
+    T.eq(status, 0, out)
+  end
+  local out, status = nnlab({ "run", mutable, "--no-train", "--cache", dir .. "/mut-shards", "--out", dir .. "/mut-a",
+                              "--quiet" })
+  T.eq(status, 0, "the shards trained every run\n" .. out)
+  out, status = nnlab({ "run", mutable, "--cache", dir .. "/mut-one", "--out", dir .. "/mut-b", "--quiet" })
+  T.eq(status, 0, out)
+  local sharded, one = T.read(dir .. "/mut-a/mutable/results.csv"), T.read(dir .. "/mut-b/mutable/results.csv")
+  T.contains(one, ",0.5,", "the second sweep's learning rate")
+  T.eq(sharded, one, "the sharded runs' results equal one machine's")
+end)
+
 T.case("a setting planned twice (two sweeps of the same runs) is one run, not a dependent one", function()
   local twice = dir .. "/twice.lua"
   T.write(twice, T.read(script):gsub('lab.table%(sweep%("wider".-\n', 'lab.table(sweep("again", { 4, 8, top }, 2))\n'))

@@ -150,7 +150,14 @@ function plan.combine(first, second, cache)
            stopped = first.stopped or second.stopped, to_train = to_train }
 end
 
---- plan.passes(opts, numbers, load) -> the planning passes (plan.pass) of
+-- The seed the next model made without one takes in a new process (this
+-- module loads before any experiment file runs).
+local nn = require "nnlab.nn"
+local FIRST_SEED = nn.next_seed()
+
+--- plan.passes(opts, numbers, load [, fields]) -> the planning passes
+--- (plan.pass, with fields copied into each: a shard's training pass gives
+--- wanted and train, see cli.shard) of
 --- opts.script by number, run in the order of `numbers` (opts as for
 --- notebook.begin; load(path) -> chunk or nil, message), or nil and the
 --- message of an error that came before any sweep was planned (a typo, a
@@ -158,12 +165,16 @@ end
 --- file's end (a --set key nothing declared). Another error after the first
 --- sweep may come from the made-up results: it ends that pass there (its
 --- `stopped`).
-function plan.passes(opts, numbers, load)
+function plan.passes(opts, numbers, load, fields)
   local notebook = require "nnlab.notebook"
   local errors = require "nnlab.errors"
   local passes = {}
+  -- every pass starts where a run's process starts: models made without a
+  -- seed take the same seeds in each (a shard's training pass runs third)
   for _, number in ipairs(numbers) do
+    nn.manual_seed(FIRST_SEED)
     local pass = plan.pass(number)
+    for k, v in pairs(fields or {}) do pass[k] = v end
     local pass_opts = {}
     for k, v in pairs(opts) do pass_opts[k] = v end
     pass_opts.planning, pass_opts.quiet = pass, true

@@ -1281,12 +1281,21 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   local jobs, to_train, owners = plan(spec, variations, seeds, context, reads, seeds_of)
   if counts.runs == 0 then check_unread(spec, counts.keys, reads) end
   if context.planning then -- `nnlab plan` and --shard: nothing trains, every run gets a made-up result
+    local share = {}
     for _, job in ipairs(jobs) do -- (none is cached: plan looks nothing up when planning; each has its key's text)
       job.result = context.planning.use_cache
                    and context.cache:get(nil, sweep.check_result, job.key_text, job.entry_name)
                    or plans.made_up_result(context.planning, job, spec)
       plans.record(context.planning, spec, name, job)
+      -- a shard's training pass: its runs train here, at the sweep's line, where
+      -- the file's variables are what this sweep's functions read
+      local wanted = context.planning.wanted
+      if wanted and job.entry_name and wanted[job.entry_name] then
+        wanted[job.entry_name] = nil
+        share[#share + 1] = job
+      end
     end
+    if #share > 0 then context.planning.train(spec, name, share) end
     to_train = {}
   elseif context.no_train and #to_train > 0 then
     local labels = {}
