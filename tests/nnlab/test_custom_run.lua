@@ -87,6 +87,38 @@ T.case("a cached re-run calls nothing; a changed scalar the function closes over
   T.contains(out, "4 runs, 4 trained, 0 from cache", "factor is in the key through the function's upvalues")
 end)
 
+-- A model the run function makes without a seed takes nn's seed counter as
+-- the file left it at the sweep; a changed nn.manual_seed gave other weights
+-- but the same key, and the old results came from the cache.
+T.case("a changed nn.manual_seed before the sweep retrains a run function's runs", function()
+  local seeded = dir .. "/seeded.lua"
+  T.write(seeded, [[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+nn.manual_seed(lab.param("init", 1))
+local ds = data.generate(60, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
+                         { seed = 1, classes = 2 })
+local train, test = ds:split(40, { seed = 1 })
+lab.table(lab.sweep { name = "s", vary = { hidden = { 4 } }, epochs = 1, seeds = 1, train = train, test = test,
+  run = function(p, ctx)
+    local model = nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 2) }
+    return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
+      epochs = 1, train = data.DataLoader(ctx.train, { batch_size = 10 }), test = data.DataLoader(ctx.test, { batch_size = 20 }) }
+  end })
+]])
+  local function run_seeded(init)
+    return T.nnlab_run({ "run", seeded, "--out", dir .. "/reports", "--quiet", "--set", "init=" .. init },
+                       { NNLAB_CACHE = dir .. "/seeded-cache" })
+  end
+  local out, status = run_seeded(1)
+  T.eq(status, 0, out)
+  T.contains(out, "1 runs, 1 trained", out)
+  out = run_seeded(1)
+  T.contains(out, "1 runs, 0 trained, 1 from cache", "the same seed: cached\n" .. out)
+  out = run_seeded(2)
+  T.contains(out, "1 runs, 1 trained, 0 from cache", "another nn.manual_seed: other weights, retrained\n" .. out)
+end)
+
 T.case("run with model, a run that is no function, and a run that returns no history are errors", function()
   local cases = {
     { "run = function() end, model = function() end", "model goes with the built-in training" },

@@ -602,12 +602,15 @@ local code_fingerprint = sweep.code_fingerprint
 local FINGERPRINTS = setmetatable({}, { __mode = "k" })
 
 -- The cache key of a job of a sweep with its own run function.
+-- seeds_from: the seed the run function's first model made without one
+-- takes (nn.manual_seed and the models the file made before the sweep move
+-- it; every worker starts from it).
 local function custom_job_key(spec, p, identities)
   local memo = FINGERPRINTS[spec]
   memo.run = memo.run or code_fingerprint(spec.run, memo)
   return { nnlab = { engine = core.engine_version(), numerics = core.numerics() }, params = p,
-           run = memo.run, train = identities.train, test = identities.test,
-           valid = identities.valid }
+           run = memo.run, seeds_from = require("nnlab.nn").next_seed(), train = identities.train,
+           test = identities.test, valid = identities.valid }
 end
 
 -- The transforms as the cache key holds them: every setting, and a Lambda's code.
