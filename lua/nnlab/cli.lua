@@ -288,7 +288,10 @@ end
 -- The plan of opts.script (nnlab.notebook.plan.make), or nil and an error
 -- message; a signal caught while planning stops the command.
 local function make_plan(opts)
-  local p, err = require("nnlab.notebook.plan").make(opts, load_script)
+  -- an error the plan's own work raises (a damaged cache entry that cannot
+  -- be deleted) is the command's one-line error, not an internal one
+  local ok, p, err = pcall(require("nnlab.notebook.plan").make, opts, load_script)
+  if not ok then p, err = nil, tostring(p) end
   if not p and require("nnlab.core").proc.caught_signal() then return run_failed(err) end
   return p, err
 end

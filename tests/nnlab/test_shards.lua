@@ -288,6 +288,26 @@ nn.manual_seed(42)
   T.eq(sharded, one, "the sharded runs' results equal one machine's")
 end)
 
+-- Planning looks every planned run up in the cache: a damaged entry it
+-- cannot delete (a folder in its place) failed `nnlab plan` and every shard
+-- with "internal error" and nnlab's own traceback.
+T.case("a damaged cache entry that cannot be deleted fails plan and shard in one line", function()
+  local cache_dir = dir .. "/undeletable"
+  local out, status = nnlab({ "run", script, "--cache", cache_dir, "--out", dir .. "/undeletable-out", "--quiet" })
+  T.eq(status, 0, out)
+  local entry = T.run("ls " .. T.quote(cache_dir) .. " | grep '^[0-9a-f]*\\.lua$' | head -1"):match("[^\n]+")
+  local path = cache_dir .. "/" .. entry
+  os.remove(path)
+  os.execute(("mkdir %s && touch %s/x"):format(T.quote(path), T.quote(path)))
+  for _, args in ipairs { { "plan", script, "--cache", cache_dir, "--count" },
+                          { "run", script, "--shard", "1/2", "--cache", cache_dir, "--quiet" } } do
+    out, status = nnlab(args)
+    T.eq(status, 1, args[1] .. "\n" .. out)
+    T.eq(out, "nnlab: cannot delete the damaged cache entry " .. path .. " (a directory, not a regular file): "
+         .. "Directory not empty; delete it, then run again\n", args[1] .. ": one line")
+  end
+end)
+
 T.case("a setting planned twice (two sweeps of the same runs) is one run, not a dependent one", function()
   local twice = dir .. "/twice.lua"
   T.write(twice, T.read(script):gsub('lab.table%(sweep%("wider".-\n', 'lab.table(sweep("again", { 4, 8, top }, 2))\n'))
