@@ -210,12 +210,21 @@ static int proc_clock(lua_State *L)
     return 1;
 }
 
-/* proc.pipe() -> read_fd, write_fd | nil, message */
+/* proc.pipe() -> read_fd, write_fd | nil, message. Both ends close on exec:
+ * a program a worker starts (os.execute("server &")) must not hold the
+ * write end, or the parent, waiting for end of file, waits for it too. */
 static int proc_pipe(lua_State *L)
 {
     int fds[2];
     if (pipe(fds) != 0)
         return luaL_fileresult(L, 0, "pipe");
+    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
+        int saved = errno;
+        close(fds[0]);
+        close(fds[1]);
+        errno = saved;
+        return luaL_fileresult(L, 0, "pipe");
+    }
     lua_pushinteger(L, fds[0]);
     lua_pushinteger(L, fds[1]);
     return 2;

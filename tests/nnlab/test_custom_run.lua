@@ -119,6 +119,35 @@ lab.table(lab.sweep { name = "s", vary = { hidden = { 4 } }, epochs = 1, seeds =
   T.contains(out, "1 runs, 1 trained, 0 from cache", "another nn.manual_seed: other weights, retrained\n" .. out)
 end)
 
+-- A program a worker starts in the background inherited the worker's pipe
+-- to the parent, which waited for its end of file: the sweep hung until
+-- that program ended (a server: forever).
+T.case("a program a run function starts in the background does not hold the sweep", function()
+  local bg = dir .. "/background.lua"
+  local marker = dir .. "/background.pid"
+  T.write(bg, ([[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local ds = data.generate(60, function(i, rng) return { rng:random(), rng:random() }, (i - 1) %% 2 end,
+                         { seed = 1, classes = 2 })
+local train, test = ds:split(40, { seed = 1 })
+lab.table(lab.sweep { name = "bg", vary = { k = { 1, 2 } }, epochs = 1, seeds = 1, train = train, test = test,
+  run = function(p, ctx)
+    if p.k == 2 then os.execute("sleep 120 >/dev/null 2>&1 & echo $! > %s") end
+    local model = nn.Sequential { nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2) }
+    return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
+      epochs = 1, train = data.DataLoader(ctx.train, { batch_size = 10 }), test = data.DataLoader(ctx.test, { batch_size = 20 }) }
+  end })
+]]):format(marker))
+  local out, status = T.run("timeout 60 env " .. T.nnlab_command({ "run", bg, "--out", dir .. "/reports", "--quiet", "-j", "2" },
+                                                             { NNLAB_CACHE = dir .. "/bg-cache" }))
+  local pid = (T.read(marker) or ""):match("%d+")
+  if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
+  T.eq(status, 0, "the sweep ends while the background program runs on (124: it waited)\n" .. out)
+  T.contains(out, "2 runs, 2 trained", out)
+  T.truthy(pid, "the background program was started")
+end)
+
 T.case("run with model, a run that is no function, and a run that returns no history are errors", function()
   local cases = {
     { "run = function() end, model = function() end", "model goes with the built-in training" },
