@@ -1121,6 +1121,7 @@ function report.write(record, totals)
       stage:write("results.csv", csv)
       stage:write("results.json", json_text)
     end
+    stage:mark()
     local markdown = table.concat(parts, "\n\n") .. "\n"
     stage:write(nil, markdown)
     if record.html then

@@ -248,15 +248,7 @@ function staging.begin(out_dir, name)
   remove_journal_temporaries(p, out_dir)
   local ok, err = files.mkdir_p(p.folder)
   if not ok then error(("cannot create %s: %s"):format(p.folder, err), 0) end
-  local stage = setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
-  local marked, why = pcall(stage.write, stage, MARK, "This folder is a report that nnlab writes and replaces "
-                                                     .. "whole at every run of its experiment file: keep your own "
-                                                     .. "files elsewhere.\n")
-  if not marked then
-    stage:abandon()
-    error(why, 0)
-  end
-  return stage
+  return setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
 end
 
 --- Raises an error when nnlab has caught a signal (SIGINT, SIGTERM, SIGHUP):
@@ -274,6 +266,13 @@ function Stage:write(relative, text)
   local path = relative and (self.folder .. "/" .. relative) or self.md
   local ok, err = files.write_atomic(path, text)
   if not ok then error(("cannot write %s: %s"):format(path, err), 0) end
+end
+
+--- Writes the file that marks the staged folder as a report nnlab wrote
+--- (staging.refusal replaces no other folder); raises as Stage:write.
+function Stage:mark()
+  self:write(MARK, "This folder is a report that nnlab writes and replaces whole at every run of its experiment "
+                   .. "file: keep your own files elsewhere.\n")
 end
 
 --- Writes text as the staged OUT/NAME.html (the report as one web page),
