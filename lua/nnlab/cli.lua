@@ -270,6 +270,12 @@ function cli.run_file(opts)
       local mt = getmetatable(e)
       e = mt and mt.__tostring and tostring(e) or ("(error object is a %s value)"):format(type(e))
     end
+    -- raised while lab.sweep built one variation's model for its key: which one
+    local sweep = package.loaded["nnlab.notebook.sweep"]
+    if sweep and sweep.building and not e:find("interrupted by SIG", 1, true) and not e:find("lab.sweep:", 1, true) then
+      local first, rest = e:match("^([^\n]*)(.*)$")
+      e = ("%s (%s)%s"):format(first, sweep.building, rest)
+    end
     return errors.traceback(e)
   end, chunk)
   if not ok then return run_failed(msg) end

@@ -83,6 +83,37 @@ print(model)
   end
 end)
 
+-- lab.sweep builds each variation's model for its key before anything
+-- trains: an error there (model(p) raised, a model too large for memory)
+-- named no variation, and in a grid the user could not tell which.
+T.case("an error in model(p) names its variation and seed; one caught by pcall leaves no trace", function()
+  local path, line = script("one_variation", [[
+local lab = require "nnlab"
+local nn = lab.nn
+local train = lab.data.load("fashion-mnist", { subset = 100 })
+local test = lab.data.load("fashion-mnist", { train = false, subset = 100 })
+local function sweep() return lab.sweep { vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 50,
+  train = train, test = test,
+  model = function(p)
+    if p.hidden == 8 then error("no eights") end --<
+    return nn.Sequential { nn.Linear(784, p.hidden), nn.Linear(p.hidden, 10) }
+  end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end } end
+if os.getenv("CAUGHT") then
+  assert(not pcall(sweep))
+  error("later")
+end
+sweep()
+]])
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" }, { NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 1, "exit status\n" .. out)
+  T.eq(out:match("^[^\n]*"), ("nnlab: %s:%d: no eights (variation hidden=8, seed 1)"):format(path, line), "named")
+  T.contains(out, ("%s:%d: in "):format(path, line), "the model function's frame in the traceback")
+  out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" }, { NNLAB_CACHE = dir .. "/cache", CAUGHT = "1" })
+  T.eq(status, 1, "exit status\n" .. out)
+  T.eq(out:match("^[^\n]*"), ("nnlab: %s:%d: later"):format(path, line + 6), "a later error is not labelled")
+end)
+
 T.case("an error in a helper of the user's names the helper's line and shows the user's frames only", function()
   local path, line = script("helper", [[
 local nn = require("nnlab").nn

@@ -1133,6 +1133,14 @@ end
 -- signal stops it between jobs. Two jobs of one key (two variations with the
 -- same settings) train once: the second is the first's twin (job.twin), not
 -- in to_train, and takes its result.
+-- sweep.building = label until the returned value is closed (a <close>
+-- local: also when an error unwinds past it).
+local BUILDING = { __close = function() sweep.building = nil end }
+local function building(label)
+  sweep.building = label
+  return setmetatable({}, BUILDING)
+end
+
 local function plan(spec, variations, seeds, context, reads, seeds_of)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test),
                        valid = spec.valid and dataset_identity(spec.valid) or nil }
@@ -1149,7 +1157,15 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       local p = {}
       for k, value in pairs(v.params) do p[k] = value end
       p.seed = seed
-      local key, cost, model_text = key_and_cost(spec, v, p, reads, identities, memo, infos)
+      -- key_and_cost builds the variation's model here, in this process: an
+      -- error there (model(p) raised, a model too large for memory) is named
+      -- with the variation and seed (sweep.building, which nnlab.cli's error
+      -- handler reads before the stack unwinds; unwinding clears it)
+      local key, cost, model_text
+      do
+        local _ <close> = building(("variation %s, seed %d"):format(v.label, seed))
+        key, cost, model_text = key_and_cost(spec, v, p, reads, identities, memo, infos)
+      end
       local result, entry_path, text
       if context.planning or not context.force then
         text = not spec.run and key_text(key, texts, model_text) or nil
