@@ -130,7 +130,8 @@ function cli.parse_run(args)
         opts.set[key] = value
       elseif a == "-j" or a == "--jobs" or a:match("^%-j%d+$") or a:match("^%-%-jobs=") then
         local v = (a == "-j" or a == "--jobs") and value_of(a) or a:match("^%-j(%d+)$") or a:sub(8)
-        local n = math.tointeger(tonumber(v))
+        -- digits only, as --threads takes them (tonumber also read 0x2, 1e1 and 2.0)
+        local n = v:match("^%d+$") and math.tointeger(tonumber(v))
         if not n or n < 1 or n > 1024 then error(("-j needs a whole number from 1 to 1024, got '%s'"):format(shown(v)), 0) end
         opts.jobs = n
       elseif a == "--threads" or a:match("^%-%-threads=") then

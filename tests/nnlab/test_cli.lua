@@ -69,6 +69,17 @@ T.case("nnlab watch of a folder is refused at once", function()
   end
 end)
 
+-- A boolean lab.param takes true/false, yes/no, on/off and 1/0; its error
+-- said only "true or false".
+T.case("a boolean --set that is none of its spellings names them all", function()
+  local settings = require "nnlab.notebook.settings"
+  for _, text in ipairs { "true", "Yes", "on", "1" } do T.eq(settings.parse(text, false), true, text) end
+  for _, text in ipairs { "false", "NO", "off", "0" } do T.eq(settings.parse(text, true), false, text) end
+  local value, expected = settings.parse("maybe", true)
+  T.eq(value, nil, "refused")
+  T.eq(expected, "true or false (or yes/no, on/off, 1/0)", "every spelling named")
+end)
+
 T.case("version names the engine, Lua and the SIMD path", function()
   local out, status = T.nnlab_run { "version" }
   T.eq(status, 0, "version status")
@@ -103,6 +114,9 @@ local bad = {
   { { "run", fixtures .. "options.lua", "--set" }, "--set needs a value" },
   { { "run", fixtures .. "options.lua", "-j", "zero" }, "-j needs a whole number" },
   { { "run", fixtures .. "options.lua", "-j", "0" }, "-j needs a whole number" },
+  { { "run", fixtures .. "options.lua", "-j", "0x2" }, "-j needs a whole number from 1 to 1024, got '0x2'" },
+  { { "run", fixtures .. "options.lua", "-j", "1e1" }, "-j needs a whole number from 1 to 1024, got '1e1'" },
+  { { "run", fixtures .. "options.lua", "--jobs=2.0" }, "-j needs a whole number from 1 to 1024, got '2.0'" },
   { { "run" }, "run needs a Lua file" },
   { { "frobnicate" }, "unknown command 'frobnicate'" },
   { { "version", "--threads", "4" }, "version takes no arguments, got '--threads'" },

@@ -18,7 +18,7 @@ function settings.parse(text, default)
     if n - n ~= 0 then return nil, "a finite number" end -- inf, -inf or nan
     return n + 0.0, "a number"
   elseif kind == "boolean" then
-    return BOOLEANS[text:lower()], "true or false"
+    return BOOLEANS[text:lower()], "true or false (or yes/no, on/off, 1/0)"
   end
   return text, "a string"
 end
