@@ -49,7 +49,9 @@ static int train_epoch(lua_State *L)
     int kind = lnn_check_loss_kind(L, 2);
     lnn_net *updated;
     nn_optim *opt = lnn_check_optim(L, 3, &updated);
-    luaL_argcheck(L, updated == model, 3, "optimizer was made for another model");
+    if (updated != model) /* nnlab.fit blames the user's line (train.lua's engine_pass) */
+        return luaL_error(L, "fit: the optimizer was made for another model's parameters: make it from the "
+                             "trained model's, optim.SGD(model:parameters(), ...)");
     uint32_t epoch;
     nn_loader *loader = lnn_loader_begin_pass(L, 4, &epoch);
     if (kind == NN_LOSS_MSE_ONEHOT && nn_loader_target_width(loader) > 0)

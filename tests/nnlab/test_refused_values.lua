@@ -313,6 +313,20 @@ T.case("a refused value is shown short and escaped; seeds take 5.0 as 5", functi
   lab.manual_seed(0)
 end)
 
+-- The engine's binding named itself (bad argument #3 to
+-- 'nnlab.core.train_epoch') for an optimizer of another model's parameters.
+T.case("fit with an optimizer of another model's parameters is refused at the user's line", function()
+  local ds = data.generate(20, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
+                           { seed = 1, classes = 2 })
+  local model = nn.Sequential({ nn.Linear(2, 2) }, { seed = 1 })
+  local other = nn.Sequential({ nn.Linear(2, 2) }, { seed = 2 })
+  local opt = lab.optim.SGD(other:parameters(), { lr = 0.1 })
+  local fit = { model = model, loss = nn.CrossEntropyLoss(), optimizer = opt, epochs = 1,
+                train = data.DataLoader(ds, { batch_size = 10 }) }
+  T.refused(function() local h = lab.fit(fit) return h end, "fit: the optimizer was made for another model's parameters: make it from the trained model's, "
+       .. "optim.SGD(model:parameters(), ...)")
+end)
+
 T.case("a parameter's methods raise at the user's line, not in lua/nnlab/nn.lua", function()
   local w
   do
