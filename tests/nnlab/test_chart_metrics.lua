@@ -155,6 +155,26 @@ lab.chart(wild, { x = "hidden", y = "test_loss" })]])
   T.truthy(T.read(dir .. "/reports/all_diverged/fig2-test_loss-hidden.png"), "the picture")
 end)
 
+-- Two variations drawn and twelve diverged: the key listed all 14 and
+-- covered the lines; it now keeps four of the diverged and counts the rest.
+T.case("a key with many diverged variations keeps a few and counts the rest", function()
+  local o, s = run("many_diverged", "en", [[local lrs = { 0.1 }
+for i = 1, 6 do lrs[#lrs + 1] = 1e37 * i end
+local wild = lab.sweep { name = "wild", vary = { hidden = { 4, 8 }, lr = lrs }, seeds = 1,
+  epochs = 2, batch_size = 10, train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+lab.chart(wild)]])
+  T.eq(s, 0, "runs\n" .. o)
+  local gp = T.read(dir .. "/reports/many_diverged/fig1-test_acc-epoch.gp")
+  local keys = {}
+  for title in gp:gmatch("title '([^']*)'") do keys[#keys + 1] = title end
+  table.remove(keys, 1) -- the chart's own title
+  T.eq(#keys, 2 + 4 + 1, "two lines, four diverged, one count:\n" .. table.concat(keys, "\n"))
+  T.eq(keys[#keys], "8 more without a line (diverged or no value)", "the count")
+  T.eq(select(2, table.concat(keys, "\n"):gsub(": diverged", "")), 4, "four diverged entries")
+end)
+
 T.case("a Chinese report's keys and axis are Chinese", function()
   local o, s = run("zh", "zh", [[lab.chart(runs, { y = { "train_acc", "test_acc" } })
 lab.chart(runs, { y = "lr" })]])

@@ -812,12 +812,29 @@ end
 -- against a parameter) and draws the rest as one grey band: the range of
 -- their means at each x.
 local MAX_SERIES, BEST_SERIES = 10, 6
+-- At most KEYED_ONLY series without points (diverged, no value) in the key,
+-- then one entry that counts the rest: 22 diverged variations' entries
+-- covered the two lines drawn.
+local KEYED_ONLY = 4
+local function keyed_only(keyed)
+  local kept = {}
+  for i = 1, math.min(#keyed, KEYED_ONLY) do kept[i] = keyed[i] end
+  if #keyed > KEYED_ONLY then kept[#kept + 1] = { title = W("key_more", #keyed - KEYED_ONLY), points = {} } end
+  return kept
+end
+
 local function keep_best_series(c, higher)
   local drawn, keyed = {}, {}
   for _, s in ipairs(c.series) do
     if #s.points > 0 then drawn[#drawn + 1] = s else keyed[#keyed + 1] = s end
   end
-  if #drawn <= MAX_SERIES then return c end
+  if #drawn <= MAX_SERIES then
+    if #drawn + #keyed > MAX_SERIES then
+      c.series = drawn
+      table.move(keyed_only(keyed), 1, math.min(#keyed, KEYED_ONLY + 1), #drawn + 1, c.series)
+    end
+    return c
+  end
   -- a NaN value (a run function's 0/0) scores nothing: a series without a
   -- score ranks after every other
   local function score(s)
@@ -851,7 +868,7 @@ local function keep_best_series(c, higher)
   local band = { title = W("chart_band", #drawn - BEST_SERIES), points = {} }
   for _, x in ipairs(xs) do band.points[#band.points + 1] = { x, low[x], high[x] } end
   -- series without points (diverged, no value) stay in the key, but at most a few
-  for i = 1, math.min(#keyed, 4) do series[#series + 1] = keyed[i] end
+  table.move(keyed_only(keyed), 1, math.min(#keyed, KEYED_ONLY + 1), #series + 1, series)
   c.series, c.band = series, band
   return c
 end
