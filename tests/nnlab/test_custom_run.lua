@@ -148,6 +148,31 @@ lab.table(lab.sweep { name = "bg", vary = { k = { 1, 2 } }, epochs = 1, seeds = 
   T.truthy(pid, "the background program was started")
 end)
 
+-- A worker that exits 0 without storing (os.exit in the run function) was
+-- reported as "finished, but its cache entry cannot be read": a cache fault.
+T.case("a run function that calls os.exit fails its run, saying it stored nothing", function()
+  local quits = dir .. "/quits.lua"
+  T.write(quits, [[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local ds = data.generate(60, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
+                         { seed = 1, classes = 2 })
+local train, test = ds:split(40, { seed = 1 })
+lab.table(lab.sweep { name = "quits", vary = { k = { 1, 2 } }, epochs = 1, seeds = 1, train = train, test = test,
+  run = function(p, ctx)
+    if p.k == 2 then os.exit(0) end
+    local model = nn.Sequential { nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2) }
+    return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
+      epochs = 1, train = data.DataLoader(ctx.train, { batch_size = 10 }), test = data.DataLoader(ctx.test, { batch_size = 20 }) }
+  end })
+]])
+  local out, status = T.nnlab_run({ "run", quits, "--out", dir .. "/reports", "--quiet", "-j", "1" },
+                                  { NNLAB_CACHE = dir .. "/quits-cache" })
+  T.eq(status, 1, out)
+  T.contains(out, "1 of 2 runs failed: k=2 seed 1: its worker exited without storing a result (os.exit in the run?)",
+             "says what happened")
+end)
+
 T.case("run with model, a run that is no function, and a run that returns no history are errors", function()
   local cases = {
     { "run = function() end, model = function() end", "model goes with the built-in training" },

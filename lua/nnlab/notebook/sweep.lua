@@ -1226,8 +1226,13 @@ local function train_all(spec, to_train, context)
     end,
     on_exit = function(job, outcome)
       if outcome.ok then
+        local stored = io.open(select(2, context.cache:locate(job.key)), "rb") -- before get deletes a damaged one
+        if stored then stored:close() end
         job.result, job.entry_path = context.cache:get(job.key, sweep.check_result)
-        if not job.result then outcome = { ok = false, message = "finished, but its cache entry cannot be read" } end
+        if not job.result then
+          outcome = { ok = false, message = stored and "finished, but its cache entry cannot be read"
+                                           or "its worker exited without storing a result (os.exit in the run?)" }
+        end
       end
       if outcome.ok then
         display:finished(job, outcome_text(job.result, regression))
