@@ -1112,7 +1112,11 @@ function stats.judge(xs, ys, expect, options)
     local bad = expect == "not_higher" and 1 or -1 -- the direction that contradicts
     local beyond = c.differs and (c.delta * bad > 0)
     if beyond and margin then
-      beyond = one_sided(xs, ys, bad * margin, bad, copts) < alpha / 2
+      -- the evidence is the test beyond the margin, not against 0: its p is
+      -- what stats.correct_family must adjust (as for similar's p_beyond)
+      local p_beyond = math.min(1, 2 * one_sided(xs, ys, bad * margin, bad, copts))
+      beyond = p_beyond < alpha
+      if beyond then v.p, v.p_beyond = p_beyond, p_beyond end
     end
     if beyond then
       v.verdict = "contradicted"
