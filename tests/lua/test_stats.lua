@@ -500,6 +500,25 @@ T.case("judge: similar is equivalent by TOST, contradicted outside the margin", 
   T.fails(function() stats.judge(a, b, "bigger") end, "expect must be higher")
 end)
 
+-- A not_higher claim contradicted beyond its margin: its p is the test of
+-- the difference against the margin (mpmath: paired t of d - 1, df 4,
+-- two-sided 0.0337914012837257), not the plain test against 0 (0.0033),
+-- and Holm adjusts that one: in a family of three it is no longer
+-- significant (0.068), so the contradiction reads can't tell.
+T.case("not_higher contradicted beyond a margin carries the margin test's p into correct_family", function()
+  local xs, ys = { 11.5, 12.9, 11.2, 12.6, 11.9 }, { 10, 10, 10, 10, 10 }
+  local v = stats.judge(xs, ys, "not_higher", { margin = 1, paired = true })
+  T.eq(v.verdict, "contradicted", "beyond the margin at 0.05")
+  T.close(v.p, 0.0337914012837257, 1e-10, "the margin test's p")
+  local lower = stats.judge(ys, xs, "not_lower", { margin = 1, paired = true })
+  T.close(lower.p, 0.0337914012837257, 1e-10, "not_lower, mirrored")
+  local family = { v, stats.judge({ 1, 2, 3, 4, 5.5 }, { 0, 1, 2, 3, 4 }, "higher", { paired = true }),
+                   stats.judge({ 1, 2.1, 3, 4.3, 5 }, { 1, 2, 3, 4, 5 }, "higher", { paired = true }) }
+  stats.correct_family(family)
+  T.close(v.p_adjusted, 2 * 0.0337914012837257, 1e-10, "Holm's second step")
+  T.eq(v.verdict, "cant_tell", "no longer significant")
+end)
+
 T.case("correct_family: Holm over the verdicts' p, downgrading what is no longer significant", function()
   local vs = { { verdict = "supported", p = 0.006 }, { verdict = "contradicted", p = 0.030 },
                { verdict = "supported", p = 0.048 }, { verdict = "not_tested" }, { verdict = "cant_tell", p = 0.5 } }
