@@ -519,6 +519,24 @@ T.case("not_higher contradicted beyond a margin carries the margin test's p into
   T.eq(v.verdict, "cant_tell", "no longer significant")
 end)
 
+-- A misspelt option was ignored: compare(..., { pairde = true }) ran
+-- Welch's test (p 0.82) where the paired one gives 0.074.
+T.case("the public procedures refuse a misspelt option, naming the one meant", function()
+  local xs, ys = { 1, 2, 3, 4 }, { 1.5, 2.1, 3.4, 4.2 }
+  for _, case in ipairs {
+    { function() return stats.compare(xs, ys, { pairde = true }) end, "stats.compare: unknown option 'pairde' (did you mean 'paired'?)" },
+    { function() return stats.judge(xs, ys, "higher", { pared = true }) end, "stats.judge: unknown option 'pared' (did you mean 'paired'?)" },
+    { function() return stats.tost(xs, ys, 1, { paried = true }) end, "stats.tost: unknown option 'paried' (did you mean 'paired'?)" },
+    { function() return stats.versus_best({ xs, ys }, { higer = false }) end, "stats.versus_best: unknown option 'higer' (did you mean 'higher'?)" },
+    { function() return stats.detectable_effect(1, 3, { paird = true }) end, "stats.detectable_effect: unknown option 'paird' (did you mean 'paired'?)" },
+  } do
+    local ok, err = pcall(case[1])
+    T.eq(ok, false, case[2])
+    T.truthy(tostring(err):find(case[2], 1, true), tostring(err))
+  end
+  T.truthy(stats.compare(xs, ys, { paired = true }), "a right option still works")
+end)
+
 T.case("correct_family: Holm over the verdicts' p, downgrading what is no longer significant", function()
   local vs = { { verdict = "supported", p = 0.006 }, { verdict = "contradicted", p = 0.030 },
                { verdict = "supported", p = 0.048 }, { verdict = "not_tested" }, { verdict = "cant_tell", p = 0.5 } }

@@ -8,8 +8,21 @@
 -- into a verdict on a claim (supported, contradicted, equivalent, can't tell
 -- with what the seeds could have detected, not tested).
 local errors = require "nnlab.errors"
+local option_checks = require "nnlab.options"
 
 local stats = {}
+
+-- opts (nil: {}) after checking that it is a table whose every key is one
+-- of names: a misspelt option (pairde = true) is an error at the user's
+-- line, never a silent default.
+local function known_options(where, opts, names)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then errors.raise("%s: options must be a table, got %s", where, errors.value(opts)) end
+  for key in pairs(opts) do
+    if not names[key] then option_checks.unknown(where, key, names) end
+  end
+  return opts
+end
 
 --- Arithmetic mean of an array of numbers (nil for an empty array).
 function stats.mean(xs)
@@ -608,7 +621,7 @@ end
 --- three seeds never show equivalence from no spread (1/8 > 0.05). level
 --- must be above 0.5 (an error otherwise: the interval would not exist).
 function stats.tost(xs, ys, margin, options)
-  options = options or {}
+  options = known_options("stats.tost", options, { level = true, paired = true })
   local level = check_tost_level("stats.tost", options.level or 0.95)
   if type(margin) ~= "number" or not (margin > 0) then
     errors.raise("stats.tost: margin must be a number > 0, got %s", tostring(margin))
@@ -766,7 +779,8 @@ end
 --- sd. sd (sd_other) must be a number >= 0 and n, n_other numbers >= 1
 --- (errors otherwise).
 function stats.detectable_effect(sd, n, options)
-  options = options or {}
+  options = known_options("stats.detectable_effect", options,
+                          { alpha = true, n_other = true, paired = true, power = true, sd_other = true })
   local alpha, power = options.alpha or 0.05, options.power or 0.8
   check_level("stats.detectable_effect (alpha)", alpha)
   check_level("stats.detectable_effect (power)", power)
@@ -882,7 +896,8 @@ end
 --- (1 - level) / family.
 --- differs = p < stats.alpha(level).
 function stats.compare(xs, ys, options)
-  options = options or {}
+  options = known_options("stats.compare", options,
+                          { correction = true, exact = true, family = true, level = true, paired = true, skewed = true })
   local level = check_level("stats.compare", options.level or 0.95)
   local alpha = stats.alpha(level)
   local family = options.family or 1
@@ -959,7 +974,7 @@ end
 --- pairs tested (stats.compare's family), with later_step as there
 --- (stats.settle_later_steps: math.huge when no pair's p can be smaller).
 function stats.versus_best(groups, options)
-  options = options or {}
+  options = known_options("stats.versus_best", options, { higher = true, level = true, paired = true, skewed = true })
   local level = check_level("stats.versus_best", options.level or 0.95)
   local higher = options.higher ~= false
   local k = #groups
@@ -1067,7 +1082,7 @@ function stats.judge(xs, ys, expect, options)
     errors.raise("stats.judge: expect must be higher, lower, not_higher, not_lower or similar, got %s",
                  tostring(expect))
   end
-  options = options or {}
+  options = known_options("stats.judge", options, { level = true, margin = true, paired = true, skewed = true })
   local level = check_level("stats.judge", options.level or 0.95)
   local alpha = stats.alpha(level)
   local margin = options.margin
