@@ -293,6 +293,20 @@ T.case("nnlab.stats checks its lists: {1, nil, 3} was averaged to 1/3, a tensor 
   T.eq(lab.stats.mean(table.pack(1, 2, 3)), 2.0, "a table.pack list")
   T.eq(lab.stats.mean({ 1, 2, 3 }), 2.0, "a list is averaged")
   T.eq(lab.stats.std({ 1, 2, 3 }), 1.0, "and its sample std")
+  -- versus_best's groups, holm's and correct_family's tables: a hole in a
+  -- group made its mean 90/3 and picked the wrong best; nil was an error in
+  -- nnlab's own file
+  T.refused(function() lab.stats.versus_best({ { 90, nil, 92 }, { 80, 81, 82 } }) end,
+            "nnlab.stats.versus_best (group 1): argument 1, value 2 is nil, not a number")
+  T.refused(function() lab.stats.versus_best({ { 1, 2 }, 5 }) end,
+            "nnlab.stats.versus_best: argument 1, group 2 is 5, not a list of numbers")
+  T.refused(function() lab.stats.versus_best() end, "nnlab.stats.versus_best: argument 1 must be a list, got nil")
+  T.refused(function() lab.stats.holm() end, "nnlab.stats.holm: argument 1 must be a table, got nil")
+  T.refused(function() lab.stats.holm({ 0.1, n = "3" }) end, "nnlab.stats.holm: argument 1's count n must be an integer, got '3'")
+  T.refused(function() lab.stats.correct_family({ 5 }) end,
+            "nnlab.stats.correct_family: argument 1, value 1 is 5, not a verdict (stats.judge's)")
+  local _, best = lab.stats.versus_best({ { 90, 91, 92 }, { 80, 81, 82 } })
+  T.eq(best, 1, "whole groups still pick their best")
 end)
 
 T.case("a refused value is shown short and escaped; seeds take 5.0 as 5", function()

@@ -1210,6 +1210,32 @@ end
 local LISTS = { mean = { 1 }, std = { 1 }, welch = { 1, 2 }, sign_flip = { 1, 2 }, paired_t = { 1, 2 },
                 wilcoxon_signed_rank = { 1, 2 }, mann_whitney = { 1, 2 }, tost = { 1, 2 },
                 compare = { 1, 2 }, judge = { 1, 2 } }
+-- Arguments that are lists of such lists (versus_best's groups).
+local LISTS_OF_LISTS = { versus_best = { 1 } }
+-- Arguments that must be tables, whose entries the function itself reads:
+-- holm's p values (holes allowed, and a count n), correct_family's verdicts.
+local TABLES = { holm = { 1 }, correct_family = { 1 } }
+
+-- Raises at the user's line unless v is a plain table whose keys are 1..n
+-- (and table.pack's n); returns n.
+local function check_list_shape(name, position, v)
+  if type(v) ~= "table" or getmetatable(v) ~= nil then
+    errors.raise("nnlab.stats.%s: argument %d must be a list, got %s", name, position, errors.value(v))
+  end
+  local n = 0
+  for k in pairs(v) do
+    if k == "n" and math.type(v.n) == "integer" then -- table.pack's count
+    elseif math.type(k) ~= "integer" or k < 1 then
+      errors.raise("nnlab.stats.%s: argument %d must be a list, but has the key %s", name, position, errors.value(k))
+    else
+      n = math.max(n, k)
+    end
+  end
+  for k = 1, n do
+    if v[k] == nil then errors.raise("nnlab.stats.%s: argument %d, value %d is nil", name, position, k) end
+  end
+  return n
+end
 
 -- Raises at the user's line unless v is a list of numbers without holes.
 local function check_list(name, position, v)
@@ -1239,9 +1265,36 @@ end
 function stats.public()
   local public = {}
   for name, f in pairs(stats) do
-    local lists = LISTS[name]
-    public[name] = lists and function(...)
-      for _, position in ipairs(lists) do check_list(name, position, (select(position, ...))) end
+    local lists, nested, tables = LISTS[name], LISTS_OF_LISTS[name], TABLES[name]
+    public[name] = (lists or nested or tables) and function(...)
+      for _, position in ipairs(lists or {}) do check_list(name, position, (select(position, ...))) end
+      for _, position in ipairs(tables or {}) do
+        local v = select(position, ...)
+        if type(v) ~= "table" then
+          errors.raise("nnlab.stats.%s: argument %d must be a table, got %s", name, position, errors.value(v))
+        end
+        if v.n ~= nil and math.type(v.n) ~= "integer" then
+          errors.raise("nnlab.stats.%s: argument %d's count n must be an integer, got %s", name, position,
+                       errors.value(v.n))
+        end
+        for i = 1, math.type(v.n) == "integer" and v.n or #v do
+          if name == "correct_family" and type(v[i]) ~= "table" then
+            errors.raise("nnlab.stats.correct_family: argument 1, value %d is %s, not a verdict (stats.judge's)",
+                         i, errors.value(v[i]))
+          end
+        end
+      end
+      for _, position in ipairs(nested or {}) do
+        local groups = select(position, ...)
+        check_list_shape(name, position, groups)
+        for i = 1, #groups do
+          if type(groups[i]) ~= "table" then
+            errors.raise("nnlab.stats.%s: argument %d, group %d is %s, not a list of numbers", name, position, i,
+                         errors.value(groups[i]))
+          end
+          check_list(("%s (group %d)"):format(name, i), position, groups[i])
+        end
+      end
       return f(...)
     end or f
   end
