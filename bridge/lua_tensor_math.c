@@ -186,8 +186,11 @@ static int binary(lua_State *L, enum binary_op op)
                 out->labels[at] = wrap32(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
             } else {
                 double x = load_float(&a, ka), y = load_float(&b, kb);
-                out->f[at] = (float)(op == OP_ADD ? x + y : op == OP_SUB ? x - y
-                                   : op == OP_MUL ? x * y : x / y);
+                if (op == OP_DIV && a.ndim == 0) /* number / tensor: PyTorch's __rtruediv__, */
+                    out->f[at] = (float)((double)(float)(1.0 / y) * x); /* reciprocal(t) * number */
+                else
+                    out->f[at] = (float)(op == OP_ADD ? x + y : op == OP_SUB ? x - y
+                                       : op == OP_MUL ? x * y : x / y);
             }
         }
     }

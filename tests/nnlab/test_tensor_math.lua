@@ -22,7 +22,7 @@
 --   E = {
 --    "A+B": A + B, "A-B": A - B, "A*B": A * B, "A/B": A / B,
 --    "A+2.5": A + s(2.5), "2.5+A": s(2.5) + A, "A-1": A - s(1), "1-A": s(1) - A,
---    "A*0.1": A * s(0.1), "0.1*A": s(0.1) * A, "A/3": A / s(3), "3/A": s(3) / A,
+--    "A*0.1": A * s(0.1), "0.1*A": s(0.1) * A, "A/3": A / s(3), "3/A": (f(1) / A) * s(3),  # torch's __rtruediv__: reciprocal, then *
 --    "A+r": A + r, "r+A": r + A, "A-R1": A - R1, "A*c": A * c, "c*A": c * A, "A/c": A / c,
 --    "c-A": c - A, "r+c": r + c, "r*2": r * s(2), "-A": -A,
 --    "I+J": I + J, "I-J": I - J, "I*J": I * J, "I/J": I.astype(f) / J.astype(f), "I+2": I + np.int32(2),
@@ -225,6 +225,18 @@ T.case("a number on either side", function()
     { "A/3", function() return A / 3 end }, { "3/A", function() return 3 / A end },
     { "r*2", function() return r * 2 end },
   }
+end)
+
+-- A number over a tensor is torch's __rtruediv__, reciprocal(t) * number,
+-- two roundings: 3 / 7 is 0.42857146 there (torch 1.13, printed with
+-- .tolist()), not the correctly rounded 0.42857143 nnlab gave.
+T.case("a number over a tensor rounds as PyTorch's reciprocal-then-multiply", function()
+  local q = (3 / nnlab.tensor { 7, 13 }):totable()
+  T.eq(q[1], 0.4285714626312256, "3 / 7")
+  T.eq(q[2], 0.23076924681663513, "3 / 13")
+  local d = (nnlab.tensor { 7, 13 } / 3):totable()
+  T.eq(d[1], 2.3333332538604736, "7 / 3: a division, as torch's")
+  T.eq(d[2], 4.333333492279053, "13 / 3")
 end)
 
 T.case("broadcasting a row (1-D or 1 x C), a column (R x 1), and a row against a column", function()
