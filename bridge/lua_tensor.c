@@ -13,6 +13,7 @@
  * 0-based positions, as PyTorch's (and as class labels and argmax are). */
 #include "nnlab_bridge.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,18 @@ static int32_t int32_value(lua_State *L, lua_Number x, const char *where)
     return (int32_t)x;
 }
 
+/* The float a float tensor stores for the number at stack index v, or an
+ * error past float32's range: PyTorch refuses t[i] = 1e40 ("value cannot
+ * be converted to type float without overflow") where a cast would store
+ * inf; inf and nan themselves are taken. */
+static float float_value(lua_State *L, int v, const char *where)
+{
+    lua_Number x = luaL_checknumber(L, v);
+    if (isfinite(x) && (x > FLT_MAX || x < -FLT_MAX))
+        luaL_error(L, "%s%s is out of range for a float (float32) tensor", where, lua_pushfstring(L, "%f", x));
+    return (float)x;
+}
+
 /* The int32 an integer tensor stores for the number at stack index v: an
  * integer in range, or a float truncated (as PyTorch's int32 tensors take
  * t[i] = 1.5 as 1); anything else is an error. */
@@ -235,7 +248,7 @@ static int tensor_set(lua_State *L)
     if (t->labels) {
         t->labels[at] = label_value(L, 4, "t:set: ");
     } else
-        t->f[at] = (float)luaL_checknumber(L, 4);
+        t->f[at] = float_value(L, 4, "t:set: ");
     ++*version_counter(t);
     return 0;
 }
@@ -456,8 +469,9 @@ static void write_values(lua_State *L, lnn_tensor *t, size_t offset, int n, int 
             for (int k = 0; k < n; k++)
                 t->labels[offset + k] = x;
         } else {
+            float x = float_value(L, v, "");
             for (int k = 0; k < n; k++)
-                t->f[offset + k] = (float)lua_tonumber(L, v);
+                t->f[offset + k] = x;
         }
         ++*version_counter(t);
         return;

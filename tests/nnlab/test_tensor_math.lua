@@ -239,6 +239,19 @@ T.case("a number over a tensor rounds as PyTorch's reciprocal-then-multiply", fu
   T.eq(d[2], 4.333333492279053, "13 / 3")
 end)
 
+-- torch refuses t[i] = 1e40 on a float32 tensor ("value cannot be
+-- converted to type float without overflow"); nnlab stored inf.
+T.case("a value past float32's range written into a float tensor is refused; inf and nan are taken", function()
+  local t = nnlab.tensor { 0, 0 }
+  T.refused(function() t[1] = 1e40 end, "1e+40 is out of range for a float (float32) tensor")
+  T.refused(function() t:set(2, 1, -3.5e38) end, "t:set: -3.5e+38 is out of range for a float (float32) tensor")
+  t[1], t[2] = math.huge, 3.4e38
+  T.eq(t[1], math.huge, "inf is a float32 value")
+  T.eq(t[2], 3.3999999521443642e38, "the largest floats are taken, rounded")
+  t[2] = 0 / 0
+  T.truthy(t[2] ~= t[2], "and nan")
+end)
+
 T.case("broadcasting a row (1-D or 1 x C), a column (R x 1), and a row against a column", function()
   check_all {
     { "A+r", function() return A + r end }, { "r+A", function() return r + A end },
