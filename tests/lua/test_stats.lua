@@ -537,6 +537,24 @@ T.case("the public procedures refuse a misspelt option, naming the one meant", f
   T.truthy(stats.compare(xs, ys, { paired = true }), "a right option still works")
 end)
 
+-- not_lower without a margin cannot be supported, however clear the seeds:
+-- its text said "smallest detectable effect 0.25 pp" of seeds that showed
+-- 1 pp at p < 0.001. It now names what is missing.
+T.case("not_lower without a margin: can't tell, because it needs a margin", function()
+  local words = require "nnlab.notebook.words"
+  local a, b = { 81.0, 81.2, 80.9, 81.1, 81.3, 80.8 }, { 80.0, 80.1, 79.9, 80.2, 80.0, 79.8 }
+  local v = stats.judge(a, b, "not_lower", { paired = true })
+  T.eq(v.verdict, "cant_tell", "no margin, no support")
+  T.eq(v.needs_margin, true, "and why")
+  words.set("en")
+  T.eq(words.verdict(v, "pp"), "can't tell: a claim of not worse needs a margin (how much worse still counts as not worse)",
+       "the text")
+  words.set("zh")
+  T.eq(words.verdict(v, "pp"), "无法判断：“不比……差”的说法需要一个界限（差多少仍算不差）", "in Chinese")
+  words.set("en")
+  T.eq(stats.judge(a, b, "not_lower", { paired = true, margin = 0.5 }).verdict, "supported", "with a margin it can be")
+end)
+
 T.case("correct_family: Holm over the verdicts' p, downgrading what is no longer significant", function()
   local vs = { { verdict = "supported", p = 0.006 }, { verdict = "contradicted", p = 0.030 },
                { verdict = "supported", p = 0.048 }, { verdict = "not_tested" }, { verdict = "cant_tell", p = 0.5 } }

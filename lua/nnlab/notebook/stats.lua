@@ -1140,7 +1140,9 @@ function stats.judge(xs, ys, expect, options)
       v.p, v.p_noninferiority = p, p
       v.verdict = p < alpha and "supported" or "cant_tell"
     else
-      v.verdict = "cant_tell"
+      -- only a margin's test can support "not higher": however clear the
+      -- seeds, the reason to say is the missing margin, not their power
+      v.verdict, v.needs_margin = "cant_tell", true
     end
   else -- similar
     local eq, p, ci = tost()

@@ -210,6 +210,7 @@ words.catalogues.en = {
   supported = "supported",
   contradicted = "contradicted",
   cant_tell_effect = "can't tell (smallest detectable effect %s)",
+  cant_tell_needs_margin = "can't tell: a claim of not worse needs a margin (how much worse still counts as not worse)",
   amount_pp = "%s pp",
   amount_s = "%s s",
   -- charts
@@ -471,6 +472,7 @@ words.catalogues.zh = {
   supported = "支持",
   contradicted = "不成立",
   cant_tell_effect = "无法判断（可检出的最小差别为 %s）",
+  cant_tell_needs_margin = "无法判断：“不比……差”的说法需要一个界限（差多少仍算不差）",
   amount_pp = "%s 个百分点",
   amount_s = "%s s",
   chart_epoch = "轮次",
@@ -698,6 +700,7 @@ function words.verdict(v, unit)
   if kind == "contradicted" then return words.text("contradicted") end
   if kind == "equivalent" then return equivalent_text(v.margin, unit) end
   if kind == "cant_tell" then
+    if v.needs_margin then return words.text("cant_tell_needs_margin") end
     if v.later_step then return words.text("cant_tell_later") end
     if v.detectable == math.huge then return words.text("cant_tell_undetectable") end
     if v.detectable == 0 then return words.text("cant_tell_any") end
