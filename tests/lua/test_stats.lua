@@ -555,6 +555,19 @@ T.case("not_lower without a margin: can't tell, because it needs a margin", func
   T.eq(stats.judge(a, b, "not_lower", { paired = true, margin = 0.5 }).verdict, "supported", "with a margin it can be")
 end)
 
+-- A comparison not tested says why in the report's language: the reason
+-- stats gives is English, and it showed so in Chinese reports.
+T.case("a not-tested verdict gives its reason in the report's language", function()
+  local words = require "nnlab.notebook.words"
+  local v = stats.judge({ 80 }, { 81 }, "higher", { paired = true })
+  T.eq(v.verdict, "not_tested", "one seed")
+  words.set("zh")
+  T.eq(words.verdict(v, "pp"), "未检验（每边至少要两个种子才能估计噪声）", "in Chinese")
+  T.eq(words.versus_best({ code = "untested", reason = "fewer than two seeds" }, "%"), "未检验（种子少于两个）", "a table's cell")
+  words.set("en")
+  T.eq(words.verdict(v, "pp"), "not tested (needs at least two seeds per side to measure noise)", "in English")
+end)
+
 T.case("correct_family: Holm over the verdicts' p, downgrading what is no longer significant", function()
   local vs = { { verdict = "supported", p = 0.006 }, { verdict = "contradicted", p = 0.030 },
                { verdict = "supported", p = 0.048 }, { verdict = "not_tested" }, { verdict = "cant_tell", p = 0.5 } }

@@ -207,6 +207,11 @@ words.catalogues.en = {
   equivalent_bare = "equivalent",
   untested = "not tested",
   untested_why = "not tested (%s)",
+  -- why a comparison was not tested (stats' and runs' reasons, which are English)
+  reason_two_seeds = "needs at least two seeds per side to measure noise",
+  reason_one_value = "needs at least one value per side",
+  reason_fewer_seeds = "fewer than two seeds",
+  reason_no_best = "no comparison with the best",
   supported = "supported",
   contradicted = "contradicted",
   cant_tell_effect = "can't tell (smallest detectable effect %s)",
@@ -469,6 +474,10 @@ words.catalogues.zh = {
   equivalent_bare = "等价",
   untested = "未检验",
   untested_why = "未检验（%s）",
+  reason_two_seeds = "每边至少要两个种子才能估计噪声",
+  reason_one_value = "每边至少要有一个值",
+  reason_fewer_seeds = "种子少于两个",
+  reason_no_best = "没有和最佳比较",
   supported = "支持",
   contradicted = "不成立",
   cant_tell_effect = "无法判断（可检出的最小差别为 %s）",
@@ -635,7 +644,14 @@ local function equivalent_text(margin, unit)
   return amount and words.text("equivalent", amount) or words.text("equivalent_bare")
 end
 
+-- The reasons stats and runs give (in English), by their words key.
+local REASON_KEYS = {}
+for _, key in ipairs { "reason_two_seeds", "reason_one_value", "reason_fewer_seeds", "reason_no_best" } do
+  REASON_KEYS[words.catalogues.en[key]] = key
+end
+
 local function untested_text(reason)
+  if reason and REASON_KEYS[reason] then reason = words.text(REASON_KEYS[reason]) end
   return reason and words.text("untested_why", reason) or words.text("untested")
 end
 
