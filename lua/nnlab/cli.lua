@@ -146,6 +146,7 @@ function cli.parse_run(args)
       elseif a == "--cache" or a:match("^%-%-cache=") then
         opts.cache = folder_of("--cache", a)
       elseif a == "--shard" or a:match("^%-%-shard=") then
+        if opts.shard then error("--shard is given twice: a run trains one shard", 0) end
         opts.shard = a == "--shard" and value_of("--shard") or a:sub(9)
         local i, n = require("nnlab.notebook.plan").parse_shard(opts.shard)
         if not i then error(n, 0) end
@@ -215,6 +216,10 @@ function cli.parse(command, args)
   end
   if opts.plan and not opts.shard then return nil, "--plan goes with --shard I/N (it checks the shard's plan)" end
   if opts.shard and opts.no_train then return nil, "--shard trains its share and --no-train forbids training: give one" end
+  if opts.shard and (opts.out or opts.html) then
+    return nil, ("--shard trains into the cache and writes no report, so %s has nothing to do: the assembling "
+                 .. "nnlab run takes it"):format(opts.out and "--out" or "--html")
+  end
   if opts.force and opts.no_train then return nil, "--force trains every run again and --no-train forbids training: give one" end
   if opts.shards and (opts.plan_output == "count" or opts.plan_output == "hash") then
     return nil, ("--shards lists each run's shard, which --%s does not print: give one"):format(opts.plan_output)
@@ -228,11 +233,15 @@ end
 -- state first would free everything the run made, one object at a time
 -- (seconds, after planning a million jobs), which the system does anyway.
 -- os.exit still flushes and closes every open C stream.
+local training_a_shard = false -- cli.shard's run: it writes no report, so none is kept
 local function run_failed(msg)
   local number, name = require("nnlab.core").proc.caught_signal()
   if not number then return fail(msg) end
   local loaded = package.loaded["nnlab.notebook"]
-  if loaded and not loaded.sweep_started() then -- a hand-written loop: nothing of it is cached
+  if training_a_shard then
+    io.stderr:write(("nnlab: interrupted by SIG%s: stopped; the shard's finished runs stay cached (run the shard "
+                     .. "again to resume)\n"):format(name))
+  elseif loaded and not loaded.sweep_started() then -- a hand-written loop: nothing of it is cached
     io.stderr:write(("nnlab: interrupted by SIG%s: stopped; the previous report is kept (no lab.sweep had started, "
                      .. "so nothing was cached: running again starts over)\n"):format(name))
   else
@@ -332,6 +341,7 @@ end
 --- report; prints one summary line. Fails when --plan names another plan,
 --- or when a run fails (the others stay cached).
 function cli.shard(opts)
+  training_a_shard = true
   local proc = require("nnlab.core").proc
   local plans = require "nnlab.notebook.plan"
   local sweep = require "nnlab.notebook.sweep"

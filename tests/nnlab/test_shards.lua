@@ -194,6 +194,22 @@ T.case("a killed shard keeps its finished runs; run again, it trains only the re
   T.eq(entries(killed), 6, "all six cached")
 end)
 
+-- A shard writes no report: its interruption said "the previous report is
+-- kept", which no shard has.
+T.case("a SIGTERM stops a shard, saying its finished runs stay cached", function()
+  local stopped = dir .. "/stopped-cache"
+  local epochs = sanitized and "60" or "600"
+  local job = T.spawn("shard_stopped", { "run", script, "--shard", "0/1", "--cache", stopped, "-j", "1", "--quiet",
+                                         "--set", "epochs=" .. epochs }, {})
+  T.wait_until("a run is cached", function() return (entries(stopped) or 0) >= 1 end, 120)
+  T.run("kill -TERM " .. job.pid)
+  local code, log = T.wait_exit(job, 30)
+  T.eq(code, 143, "stopped by SIGTERM\n" .. log)
+  T.contains(log, "nnlab: interrupted by SIGTERM: stopped; the shard's finished runs stay cached (run the shard again "
+             .. "to resume)", "says what a shard keeps")
+  T.eq(log:find("report", 1, true), nil, "no report to speak of\n" .. log)
+end)
+
 -- A read-only cache (as root, permissions do not stop writes: the runs go as nobody)
 local as_other = ""
 if T.run("id -u"):match("^0") then as_other = "setpriv --reuid=65534 --regid=65534 --clear-groups" end
