@@ -101,8 +101,9 @@ if [ -z "$tasks" ] || [ "$tasks" -gt "$count" ]; then tasks=$count; fi
 # after a partial run some shards hold nothing left to train: the array is the
 # shards that do, and each task is told the shard count (NNLAB_SHARDS).
 plan_json=$("$nnlab" plan "$file" "${common[@]}" --json --shards "$tasks") || die "nnlab plan --json failed (see above)"
-shards=$(grep '"cached": false' <<<"$plan_json" | grep -o '"shard": [0-9]*' | grep -o '[0-9]*$' | sort -n -u |
-         paste -sd, - || true)
+# the plan's own list of them (a run's parameters, printed in the same
+# JSON, may hold a "shard" or "cached" of their own)
+shards=$(grep -o '"shards_to_train": \[[0-9, ]*\]' <<<"$plan_json" | grep -o '[0-9][0-9, ]*' | tr -d ' ' || true)
 [ -n "$shards" ] || die "nnlab plan --json --shards $tasks lists no run left to train, though --count said $count"
 if [ "$shards" = "$(seq -s, 0 $((tasks - 1)))" ]; then array="0-$((tasks - 1))"; else array=$shards; fi
 array_tasks=$(tr , '\n' <<<"$shards" | wc -l)

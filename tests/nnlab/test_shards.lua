@@ -81,6 +81,17 @@ end)
 
 -- The same sweep on one machine, for comparison.
 local reference_csv
+-- submit.sh sizes its job array from the plan's own list of the shards
+-- with runs left to train: a run's parameters (printed in the same JSON)
+-- may hold a "shard" or "cached" of their own.
+T.case("plan --json --shards N lists the shards with runs left to train", function()
+  local out, status = nnlab({ "plan", script, "--cache", dir .. "/list-cache", "--json", "--shards", "4" })
+  T.eq(status, 0, out)
+  T.contains(out, '"shards_to_train": [0,1,2,3]', "every shard holds a run of the six")
+  out = nnlab({ "plan", script, "--cache", dir .. "/list-cache", "--json" })
+  T.eq(out:find("shards_to_train", 1, true), nil, "only with --shards")
+end)
+
 T.case("set-up: the sweep on one machine", function()
   local out, status = nnlab({ "run", script, "--cache", dir .. "/one-cache", "--out", dir .. "/one", "--quiet" })
   T.eq(status, 0, out)

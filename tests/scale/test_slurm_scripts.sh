@@ -44,14 +44,21 @@ if [ "$1" = plan ]; then
       # runs to train: STUB_COUNT of them over the shards (or only in the shards STUB_LEFT lists),
       # and a cached run in every shard, one line each as nnlab writes them
       n=$(sed -n 's/.* --shards \([0-9]*\).*/\1/p' <<<" $* ")
+      # (a cached run's parameters hold a "shard" and a "cached" of their own, which only
+      # the plan's "shards_to_train" list tells from the runs' own, as nnlab writes it)
       echo '{"dependent": 0, "runs": ['
+      left=""
       if [ -n "${STUB_LEFT:-}" ]; then
-        for s in $STUB_LEFT; do echo "  {\"cached\": false, \"shard\": $s},"; done
+        for s in $STUB_LEFT; do echo "  {\"cached\": false, \"shard\": $s},"; left+=" $s"; done
       else
-        for ((i = 0; i < ${STUB_COUNT:-0}; i++)); do echo "  {\"cached\": false, \"shard\": $((i % ${n:-1}))},"; done
+        for ((i = 0; i < ${STUB_COUNT:-0}; i++)); do
+          echo "  {\"cached\": false, \"shard\": $((i % ${n:-1}))},"; left+=" $((i % ${n:-1}))"
+        done
       fi
-      for ((i = 0; i < ${n:-0}; i++)); do echo "  {\"cached\": true, \"shard\": $i},"; done
-      echo ']}' ;;
+      for ((i = 0; i < ${n:-0}; i++)); do
+        echo "  {\"cached\": true, \"params\": {\"cached\": false, \"shard\": 99}, \"shard\": $i},"
+      done
+      echo "], \"shards_to_train\": [$(tr ' ' '\n' <<<"$left" | sed '/^$/d' | sort -n -u | paste -sd, -)]}" ;;
   esac
   exit 0
 fi

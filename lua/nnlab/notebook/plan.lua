@@ -259,12 +259,20 @@ end
 --- planning stopped early; shards and each run's shard when shards is given).
 function plan.json(p, script, shards)
   local shard_of = shards and plan.assign(p.entries, shards) or nil
-  local rows = {}
-  for _, e in ipairs(p.entries) do rows[#rows + 1] = entry_row(e, shard_of) end
+  local rows, training, shards_to_train = {}, {}, nil
+  for _, e in ipairs(p.entries) do
+    rows[#rows + 1] = entry_row(e, shard_of)
+    if shard_of and not e.cached then training[shard_of[e.index]] = true end
+  end
+  if shard_of then -- the shards with a run left to train, in order: what a job array needs
+    shards_to_train = {}
+    for shard = 0, shards - 1 do
+      if training[shard] then shards_to_train[#shards_to_train + 1] = shard end
+    end
+  end
   return json.encode { experiment = script, hash = p.hash, runs = rows, to_train = p.to_train,
                        cached = #p.entries - p.to_train, dependent = p.dependent, on_demand = p.on_demand,
-                       stopped = p.stopped,
-                       shards = shards } .. "\n"
+                       stopped = p.stopped, shards = shards, shards_to_train = shards_to_train } .. "\n"
 end
 
 --- plan.left_out(p) -> the sentences that say which runs the plan leaves
