@@ -175,6 +175,24 @@ lab.chart(wild)]])
   T.eq(select(2, table.concat(keys, "\n"):gsub(": diverged", "")), 4, "four diverged entries")
 end)
 
+-- A heatmap whose every cell diverged was drawn empty under a colour bar
+-- of -10 to 10 %: it now says why it is empty, and has no scale.
+T.case("a heatmap whose every variation diverged says so, with no colour scale", function()
+  local o, s = run("empty_heatmap", "en", [[local lrs = {}
+for i = 1, 11 do lrs[i] = 1e37 * i end
+local wild = lab.sweep { name = "wild", vary = { hidden = { 4, 8 }, lr = lrs }, seeds = 1,
+  epochs = 1, batch_size = 10, train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+lab.chart(wild, { x = "hidden" })]])
+  T.eq(s, 0, "runs\n" .. o)
+  local gp = T.read(dir .. "/reports/empty_heatmap/fig1-test_acc-hidden.gp")
+  T.contains(gp, "with image", "a heatmap")
+  T.contains(gp, "unset colorbox", "no scale of nothing")
+  T.contains(gp, "set label 1 'every variation diverged: no cell has a value' at graph 0.5, 0.5 center", "the note")
+  T.truthy(T.read(dir .. "/reports/empty_heatmap/fig1-test_acc-hidden.png"), "drawn")
+end)
+
 T.case("a Chinese report's keys and axis are Chinese", function()
   local o, s = run("zh", "zh", [[lab.chart(runs, { y = { "train_acc", "test_acc" } })
 lab.chart(runs, { y = "lr" })]])

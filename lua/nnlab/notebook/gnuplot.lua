@@ -187,7 +187,8 @@ end
 --- `with image`). c: file, title, xlabel, ylabel, xtics and ytics (lists of
 --- labels, cell i at position i), cells = { { xi, yi, value } } (missing
 --- cells stay blank), label (the colour box's), values (print each cell's
---- value in it), higher_is_better (the palette's bright end is the best).
+--- value in it), higher_is_better (the palette's bright end is the best),
+--- empty_note (written across the plot when no cell has a value).
 function gnuplot.heatmap(c)
   local data = { ("# %s\n# x y value\n"):format(escape.gnuplot_comment(c.title)) }
   for _, cell in ipairs(c.cells) do
@@ -218,6 +219,11 @@ function gnuplot.heatmap(c)
     c.higher_is_better and "set palette rgb 30,31,32" or "set palette rgb 32,31,30 negative",
     "unset key",
   }
+  if #c.cells == 0 then -- nothing to colour (every variation diverged): no scale of nothing, a note instead
+    lines[#lines + 1] = "unset colorbox"
+    lines[#lines + 1] = ("set label 1 %s at graph 0.5, 0.5 center font %s"):format(gp_quote(c.empty_note or ""),
+                                                                                 gp_quote(gnuplot.font .. ",13"))
+  end
   local plot = ("plot %s using 1:2:3 with image"):format(gp_quote(c.file .. ".dat"))
   if c.values then
     -- white on the dark half of the palette, black on the bright half

@@ -906,7 +906,8 @@ local function heatmap_spec(c, r, opts, y, x)
   local info = runs_lib.metrics[y]
   return { file = c.file, title = opts.title or W("chart_heatmap", metric_label(y), x, other), xlabel = x,
            ylabel = other, xtics = xtics, ytics = ytics, cells = cells, label = c.ylabel,
-           values = #xtics <= 16 and #ytics <= 24, higher_is_better = info.higher_is_better, heatmap = true }
+           values = #xtics <= 16 and #ytics <= 24, higher_is_better = info.higher_is_better, heatmap = true,
+           empty_note = W("heatmap_empty") }
 end
 
 -- What gnuplot.chart draws for a chart block: opts.y (default test_acc, test_loss for regression) per
