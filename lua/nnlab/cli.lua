@@ -427,8 +427,10 @@ function cli.shard(opts)
     name, mine, #p.entries, trained, cached, #failed > 0 and (", %d failed"):format(#failed) or "",
     proc.clock() - started, p.hash))
   if #failed > 0 then
-    return fail(("%d run%s of %s failed: %s\nThe finished runs are cached: run the shard again to retry only "
-                 .. "the failed ones."):format(#failed, #failed == 1 and "" or "s", name, table.concat(failed, "\n  ")))
+    return fail(("%d run%s of %s failed: %s\n%s"):format(#failed, #failed == 1 and "" or "s", name,
+                 table.concat(failed, "\n  "), trained > 0
+                   and "The finished runs are cached: run the shard again to retry only the failed ones."
+                   or "No run finished, so nothing new was cached."))
   end
   return 0
 end

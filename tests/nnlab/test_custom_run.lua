@@ -171,6 +171,16 @@ lab.table(lab.sweep { name = "quits", vary = { k = { 1, 2 } }, epochs = 1, seeds
   T.eq(status, 1, out)
   T.contains(out, "1 of 2 runs failed: k=2 seed 1: its worker exited without storing a result (os.exit in the run?)",
              "says what happened")
+  T.contains(out, "The finished runs are cached: run again to retry only the failed ones.", "k=1 finished")
+  -- every run fails: none is cached, and the message does not say any is
+  local all_fail = T.read(quits):gsub("if p.k == 2 then os.exit%(0%) end", "os.exit(0)")
+  T.write(quits, all_fail)
+  out, status = T.nnlab_run({ "run", quits, "--out", dir .. "/reports", "--quiet", "-j", "1" },
+                            { NNLAB_CACHE = dir .. "/quits-cache-2" })
+  T.eq(status, 1, out)
+  T.contains(out, "2 of 2 runs failed", out)
+  T.contains(out, "No run finished, so nothing new was cached.", "no claim of cached runs")
+  T.eq(out:find("finished runs are cached", 1, true), nil, "\n" .. out)
 end)
 
 T.case("run with model, a run that is no function, and a run that returns no history are errors", function()

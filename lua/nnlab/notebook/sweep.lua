@@ -1341,8 +1341,9 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   if not trained then error(failed, 0) end -- interrupted: the workers are gone, finished runs are cached
   if #failed > 0 then
     local others = #failed > 1 and (" (and %d more:\n  %s)"):format(#failed - 1, table.concat(failed, "\n  ", 2)) or ""
-    raise("lab.sweep '%s': %d of %d runs failed: %s%s\nThe finished runs are cached: run again to retry only the failed ones.",
-          name, #failed, #jobs, failed[1], others)
+    local after = #failed < #to_train and "The finished runs are cached: run again to retry only the failed ones."
+                  or "No run finished, so nothing new was cached."
+    raise("lab.sweep '%s': %d of %d runs failed: %s%s\n%s", name, #failed, #jobs, failed[1], others, after)
   end
   for _, job in ipairs(jobs) do
     if job.twin then job.result, job.entry_path = job.twin.result, job.twin.entry_path end
