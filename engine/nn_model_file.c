@@ -38,6 +38,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -207,13 +208,16 @@ static nn_status create_temporary(const char *path, char *tmp, size_t size, FILE
 
 /* Writes a file at path through a temporary file of its own
  * (create_temporary): fill(w, arg) writes its bytes; the file is flushed and
- * fsynced, then renamed over path. Messages name path once (a long one leaves
- * room for the cause). */
+ * fsynced, given the permissions of the file it replaces (if any), then
+ * renamed over path. Messages name path once (a long one leaves room for the
+ * cause). */
 static nn_status save_atomic(const char *path, void (*fill)(model_writer *, const void *),
                              const void *arg)
 {
     char tmp_path[4096];
     model_writer w = {.crc = crc32(0L, Z_NULL, 0), .ok = true};
+    struct stat replaced;
+    bool keep_mode = stat(path, &replaced) == 0 && S_ISREG(replaced.st_mode);
     nn_status st = create_temporary(path, tmp_path, sizeof tmp_path, &w.file);
     if (st != NN_OK)
         return st;
@@ -230,6 +234,12 @@ static nn_status save_atomic(const char *path, void (*fill)(model_writer *, cons
     if (!w.ok) {
         remove(tmp_path);
         return nn_fail(NN_EIO, "%s: writing the model failed: %s", path, strerror(saved_errno));
+    }
+    if (keep_mode && chmod(tmp_path, replaced.st_mode & 07777) != 0) {
+        saved_errno = errno;
+        remove(tmp_path);
+        return nn_fail(NN_EIO, "%s: cannot keep the replaced file's permissions: %s", path,
+                       strerror(saved_errno));
     }
     if (rename(tmp_path, path) != 0) {
         saved_errno = errno;

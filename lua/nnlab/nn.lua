@@ -270,7 +270,13 @@ function Net.__index.save(model, path, opts)
   if type(path) ~= "string" then
     errors.raise("model:save: argument 1 must be the file's path (a string), got %s", errors.value(path))
   end
-  return c_save(model, path, options.check("model:save", opts, { deflate = false }))
+  local checked = options.check("model:save", opts, { deflate = false })
+  -- a symbolic link is saved through, to the file it names: the write's
+  -- rename would otherwise replace the link by a file (a dangling one is
+  -- replaced, as before)
+  local info = core.proc.stat(path)
+  if info and info.type == "link" then path = core.proc.realpath(path) or path end
+  return c_save(model, path, checked)
 end
 
 --- model:parameters() -> the handle an optimizer takes; #params is the

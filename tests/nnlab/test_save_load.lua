@@ -47,6 +47,23 @@ T.case("model:save refuses bad arguments as nnlab.save does, and returns nil, me
   T.eq(tostring(nnlab.load(dir .. "/deflated.nnlab")), tostring(model), "reads back")
 end)
 
+-- A save renames a temporary file over the path: through a symbolic link
+-- that replaced the link by a file (its target kept the old model), and a
+-- replaced file lost its permissions to 0666 & ~umask.
+T.case("a save through a symbolic link writes the file it names; a replaced file keeps its permissions", function()
+  local target, link = dir .. "/target.nnlab", dir .. "/link.nnlab"
+  os.remove(target)
+  os.remove(link)
+  T.write(target, "old\n")
+  os.execute(("chmod 640 %s && ln -s target.nnlab %s"):format(T.quote(target), T.quote(link)))
+  T.eq(nnlab.save(model, link), true, "saved")
+  T.eq(T.run("readlink " .. T.quote(link)), "target.nnlab\n", "the link is kept")
+  T.eq(T.read(target), bytes, "the file it names holds the model")
+  T.eq(T.run("stat -c %a " .. T.quote(target)), "640\n", "with its permissions")
+  T.eq(model:save(target), true, "saved again, directly")
+  T.eq(T.run("stat -c %a " .. T.quote(target)), "640\n", "still")
+end)
+
 T.case("a model file cut short is refused, naming the file", function()
   T.write(dir .. "/truncated.nnlab", bytes:sub(1, #bytes - 7))
   T.fails(function() nnlab.load(dir .. "/truncated.nnlab") end, "truncated.nnlab")
