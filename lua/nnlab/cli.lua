@@ -216,10 +216,6 @@ function cli.parse(command, args)
   end
   if opts.plan and not opts.shard then return nil, "--plan goes with --shard I/N (it checks the shard's plan)" end
   if opts.shard and opts.no_train then return nil, "--shard trains its share and --no-train forbids training: give one" end
-  if opts.shard and (opts.out or opts.html) then
-    return nil, ("--shard trains into the cache and writes no report, so %s has nothing to do: the assembling "
-                 .. "nnlab run takes it"):format(opts.out and "--out" or "--html")
-  end
   if opts.force and opts.no_train then return nil, "--force trains every run again and --no-train forbids training: give one" end
   if opts.shards and (opts.plan_output == "count" or opts.plan_output == "hash") then
     return nil, ("--shards lists each run's shard, which --%s does not print: give one"):format(opts.plan_output)
@@ -342,6 +338,11 @@ end
 --- or when a run fails (the others stay cached).
 function cli.shard(opts)
   training_a_shard = true
+  -- accepted, so that one command line serves the shards and the assembly, but said
+  for _, given in ipairs { opts.out and "--out" or nil, opts.html and "--html" or nil } do
+    io.stderr:write(("nnlab: note: %s does nothing with --shard, which writes no report (the assembling "
+                     .. "nnlab run uses it)\n"):format(given))
+  end
   local proc = require("nnlab.core").proc
   local plans = require "nnlab.notebook.plan"
   local sweep = require "nnlab.notebook.sweep"

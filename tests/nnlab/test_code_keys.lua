@@ -179,6 +179,7 @@ T.case("a run function reading an earlier sweep's best depends on it: shards lea
   T.eq(cached, 0, "a re-run from the cache trains nothing: its key holds results, not cache flags or times")
   local _, out = run("dependent", DEPENDENT, nil, dir .. "/shard-cache", { "--shard", "0/1" })
   T.contains(out, "2 of the plan's 2 runs", "the dependent run is not in the plan")
+  T.contains(out, "nnlab: note: --out does nothing with --shard, which writes no report", "--out is said to do nothing")
   local assembled, rest = run("dependent", DEPENDENT, nil, dir .. "/shard-cache")
   T.eq(rest, 1, "the assembly trains it")
   T.eq(assembled, plain, "with the best lr, as one machine does")
