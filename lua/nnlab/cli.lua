@@ -486,9 +486,11 @@ function cli.cache(args)
   proc.catch_signals()
   local used, usage = {}, {}
   local plans = require "nnlab.notebook.plan"
+  -- stats and a dry run remove nothing: a damaged entry reads as missing and stays
+  local keep_damaged = action == "stats" or opts.dry_run == true
   for _, script in ipairs(opts.experiments) do
-    local passes, perr = plans.passes({ script = script, cache = dir, set = {}, set_order = {} }, { 2, 1, 0 },
-                                      load_script)
+    local passes, perr = plans.passes({ script = script, cache = dir, set = {}, set_order = {},
+                                        cache_keep_damaged = keep_damaged }, { 2, 1, 0 }, load_script)
     if not passes then
       if proc.caught_signal() then return run_failed(perr) end
       return fail(perr)
@@ -499,11 +501,24 @@ function cli.cache(args)
                    .. "unknown; nothing was removed (--partial keeps only what the plan up to there uses)")
                   :format(script, stopped))
     end
+    local combined, p = pcall(plans.combine, passes[1], passes[2], cache.open(dir, { keep_damaged = keep_damaged }))
+    if not combined then return fail(tostring(p)) end
+    -- pass 0 takes the cached results, but a run not cached gets a made-up one: when later
+    -- runs are chosen from results, which ones a real run will choose is then unknown
+    local chosen = p.dependent + p.on_demand -- runs chosen from results: dependent ones, seeds on demand
+    if (passes[0].made_up or 0) > 0 and chosen > 0 and action == "gc" and not opts.partial then
+      return fail(("cache gc: %d of %s's runs are not cached, and others are chosen from the results (%d), so "
+                   .. "which runs it uses is unknown; nothing was removed (run it first, or --partial keeps only "
+                   .. "what the plan knows)"):format(passes[0].made_up, script, chosen))
+    end
     local mine = {}
     for _, number in ipairs { 0, 1, 2 } do plans.entry_names(passes[number], mine) end
     for name in pairs(mine) do used[name] = true end
-    local p = plans.combine(passes[1], passes[2], cache.open(dir))
-    usage[#usage + 1] = { script = script, used = mine, planned = #p.entries, planned_cached = #p.entries - p.to_train }
+    local unknown = stopped and ("planning stopped early (%s)"):format(stopped)
+                    or (passes[0].made_up or 0) > 0 and chosen > 0
+                       and ("%d of its runs are not cached and others are chosen from the results"):format(passes[0].made_up)
+    usage[#usage + 1] = { script = script, used = mine, planned = #p.entries, planned_cached = #p.entries - p.to_train,
+                          unknown = unknown or nil }
   end
   local now = os.time()
   if action == "stats" then

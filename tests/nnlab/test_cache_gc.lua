@@ -120,6 +120,39 @@ T.case("gc removes exactly the unused entries and the stale temporary file, nami
   T.contains(out, "6 runs, 0 trained, 6 from cache", out)
 end)
 
+-- Pass 0 takes cached results; a run not cached (a variation just added,
+-- an entry damaged) got a made-up result, usually the best, and gc removed
+-- the real choice's entries, which the next run then read "from cache".
+-- stats and --dry-run deleted damaged entries. An upper-case hex name
+-- (not nnlab's) was removed as unused.
+T.case("gc keeps what results may choose while a run is not cached; stats and --dry-run remove nothing", function()
+  local files_now = function() return T.run("ls -A " .. T.quote(cache) .. " | wc -l"):match("%d+") end
+  local widened = dir .. "/widened.lua"
+  T.write(widened, T.read(script):gsub('sweep%("width", { 4, 8 }%)', 'sweep("width", { 4, 8, 12 })'))
+  local before = files_now()
+  local out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", widened })
+  T.eq(status, 1, out)
+  T.contains(out, " of " .. widened .. "'s runs are not cached, and others are chosen from the results", "refused")
+  T.contains(out, "nothing was removed", out)
+  T.eq(files_now(), before, "nothing removed")
+  -- a damaged entry of the experiment: stats and a dry run leave it, and say what they cannot know
+  local victim = next(used)
+  local pred = cache .. "/" .. victim:gsub("%.lua$", ".pred")
+  T.write(pred, T.read(pred) .. "x")
+  out, status = nnlab({ "cache", "stats", "--cache", cache, "--experiment", script })
+  T.eq(status, 0, out)
+  T.contains(out, "of its runs are not cached and others are chosen from the results, so it may use others", out)
+  out = nnlab({ "cache", "gc", "--cache", cache, "--experiment", script, "--dry-run" })
+  T.contains(out, "nothing was removed", out)
+  T.eq(files_now(), before, "the damaged entry stays: stats and --dry-run remove nothing")
+  T.truthy(T.read(cache .. "/" .. victim), "the entry itself")
+  -- a file named like an entry but in upper case is not nnlab's
+  T.write(cache .. "/ABCDEF0123456789.lua", "not nnlab's")
+  out = nnlab({ "cache", "gc", "--cache", cache, "--experiment", script, "--partial" })
+  T.truthy(T.read(cache .. "/ABCDEF0123456789.lua"), "stays\n" .. out)
+  T.eq(out:find("ABCDEF0123456789", 1, true), nil, "not named as an entry\n" .. out)
+end)
+
 T.case("cache commands refuse bad input with one line", function()
   for _, case in ipairs {
     { { "cache", "gc", "--cache", cache }, "gc needs --experiment" },

@@ -65,8 +65,10 @@ function cache.default_dir(script, flag)
 end
 
 --- cache.open(dir) -> a cache over that folder (created on the first write).
-function cache.open(dir)
-  return setmetatable({ dir = dir or cache.default_dir() }, cache)
+function cache.open(dir, options)
+  -- keep_damaged: a damaged entry reads as missing and stays where it is
+  -- (`nnlab cache stats` and `gc --dry-run` remove nothing)
+  return setmetatable({ dir = dir or cache.default_dir(), keep_damaged = options and options.keep_damaged }, cache)
 end
 
 --- cache.entry_name(key_text) -> the name of the entry of a key with this
@@ -218,7 +220,7 @@ function cache:get(key, check, key_text, name)
   local problem = entry and check_beside(path, entry.result)
   if problem then entry, why = nil, problem end
   if not entry then
-    discard(path, decoded and decoded.result.beside, why)
+    if not self.keep_damaged then discard(path, decoded and decoded.result.beside, why) end
     return nil
   end
   return entry.result, path

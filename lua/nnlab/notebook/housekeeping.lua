@@ -38,7 +38,8 @@ function housekeeping.scan(dir)
     local st = proc.stat(dir .. "/" .. name)
     if st then
       local file = { name = name, size = st.size, mtime = st.mtime }
-      local key_hash, ext = name:match("^(" .. ("%x"):rep(16) .. ")%.(%w+)$")
+      -- nnlab names entries in lower-case hex (hash.hex): ABCDEF0123456789.lua is not one of its files
+      local key_hash, ext = name:match("^(" .. ("[0-9a-f]"):rep(16) .. ")%.(%w+)$")
       if st.type == "file" and ext == "lua" then
         file.companions = {}
         found.entries[#found.entries + 1] = file
@@ -111,6 +112,7 @@ function housekeeping.stats(dir, found, usage, now)
     end
     out[#out + 1] = ("%s uses %d entr%s here (%s with the files beside them); its plan has %d runs, %d of them cached"):format(
       u.script, count, count == 1 and "y" or "ies", housekeeping.size_text(bytes), u.planned, u.planned_cached)
+      .. (u.unknown and ("; %s, so it may use others"):format(u.unknown) or "")
   end
   return table.concat(out, "\n") .. "\n"
 end

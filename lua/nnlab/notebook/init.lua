@@ -423,7 +423,7 @@ function notebook.sweep(spec)
                         or ("is declared before lab.sweep %d"):format(#s.sweeps + 1), false)
   s.sweep_started = true
   s.display = s.display or progress.new(s.display_mode, nil, s.watch)
-  s.cache = s.cache or cache.open(s.cache_dir)
+  s.cache = s.cache or cache.open(s.cache_dir, { keep_damaged = s.command_line.cache_keep_damaged })
   local runs = sweep.run(spec, { cache = s.cache, force = s.force, parallel = s.parallel, display = s.display,
                                  index = #s.sweeps + 1, title = s.name,
                                  overridden = overridden, planning = s.planning, no_train = s.no_train })

@@ -1309,7 +1309,12 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
     for _, job in ipairs(jobs) do -- (none is cached: plan looks nothing up when planning; each has its key's text)
       job.result = context.planning.use_cache
                    and context.cache:get(nil, sweep.check_result, job.key_text, job.entry_name)
-                   or plans.made_up_result(context.planning, job, spec)
+      if not job.result then
+        -- pass 0: a run not cached gets a made-up result, and what later code
+        -- chooses from it is not what a real run will choose (cache gc counts these)
+        if context.planning.use_cache then context.planning.made_up = (context.planning.made_up or 0) + 1 end
+        job.result = plans.made_up_result(context.planning, job, spec)
+      end
       plans.record(context.planning, spec, name, job)
       -- a shard's training pass: its runs train here, at the sweep's line, where
       -- the file's variables are what this sweep's functions read
