@@ -278,10 +278,7 @@ function cli.run_file(opts)
     end
     -- raised while lab.sweep built one variation's model for its key: which one
     local sweep = package.loaded["nnlab.notebook.sweep"]
-    if sweep and sweep.building and not e:find("interrupted by SIG", 1, true) and not e:find("lab.sweep:", 1, true) then
-      local first, rest = e:match("^([^\n]*)(.*)$")
-      e = ("%s (%s)%s"):format(first, sweep.building, rest)
-    end
+    if sweep then e = sweep.label_error(e) end
     return errors.traceback(e)
   end, chunk)
   if not ok then return run_failed(msg) end

@@ -547,10 +547,10 @@ T.case("not_lower without a margin: can't tell, because it needs a margin", func
   T.eq(v.verdict, "cant_tell", "no margin, no support")
   T.eq(v.needs_margin, true, "and why")
   words.set("en")
-  T.eq(words.verdict(v, "pp"), "can't tell: a claim of not worse needs a margin (how much worse still counts as not worse)",
+  T.eq(words.verdict(v, "pp"), "can't tell: this claim needs a margin (how large a difference still counts as none)",
        "the text")
   words.set("zh")
-  T.eq(words.verdict(v, "pp"), "无法判断：“不比……差”的说法需要一个界限（差多少仍算不差）", "in Chinese")
+  T.eq(words.verdict(v, "pp"), "无法判断：这个说法需要一个界限（差多少仍算没有差别）", "in Chinese")
   words.set("en")
   T.eq(stats.judge(a, b, "not_lower", { paired = true, margin = 0.5 }).verdict, "supported", "with a margin it can be")
 end)

@@ -183,6 +183,30 @@ lab.table(lab.sweep { name = "quits", vary = { k = { 1, 2 } }, epochs = 1, seeds
   T.eq(out:find("finished runs are cached", 1, true), nil, "\n" .. out)
 end)
 
+-- Seeds on demand train in rounds: when every run of a later round fails,
+-- the first round's runs are cached all the same.
+T.case("a sweep whose later round of seeds all fail says its finished runs are cached", function()
+  local rounds = dir .. "/rounds.lua"
+  T.write(rounds, [[
+local lab = require "nnlab"
+local data = lab.data
+local ds = data.generate(40, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
+                         { seed = 1, classes = 2 })
+local train, test = ds:split(30, { seed = 1 })
+lab.table(lab.sweep { name = "c", vary = { tag = { 1, 2 } }, seeds = { min = 3, max = 10 }, epochs = 1,
+  train = train, test = test, run = function(p, ctx)
+    if ctx.seed > 3 then error("boom") end
+    return { { train_loss = 1, train_acc = 50, test_acc = 50 + p.tag + ctx.seed / 10 } }
+  end })
+]])
+  local out, status = T.nnlab_run({ "run", rounds, "--out", dir .. "/reports", "--quiet", "-j", "1" },
+                                  { NNLAB_CACHE = dir .. "/rounds-cache" })
+  T.eq(status, 1, out)
+  T.contains(out, "boom", out)
+  T.contains(out, "The finished runs are cached", "the first round's runs are\n" .. out)
+  T.eq(out:find("nothing new was cached", 1, true), nil, out)
+end)
+
 T.case("run with model, a run that is no function, and a run that returns no history are errors", function()
   local cases = {
     { "run = function() end, model = function() end", "model goes with the built-in training" },

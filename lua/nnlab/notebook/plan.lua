@@ -184,7 +184,7 @@ function plan.passes(opts, numbers, load, fields)
     local ok, msg = xpcall(errors.call, function(e)
       if e == notebook.STOP_PLAN then return e end
       if type(e) ~= "string" then e = tostring(e) end
-      return errors.traceback(e)
+      return errors.traceback(require("nnlab.notebook.sweep").label_error(e))
     end, chunk)
     if ok then
       ok, msg = pcall(notebook.finish)
@@ -207,7 +207,8 @@ function plan.passes(opts, numbers, load, fields)
   for _, number in ipairs(numbers) do
     every_pass_failed_at_its_end = every_pass_failed_at_its_end and passes[number].finish_error ~= nil
   end
-  if every_pass_failed_at_its_end then return nil, passes[numbers[1]].finish_error end
+  -- (a shard's training pass retraces pass 1, which may fail at its end where pass 2 did not)
+  if every_pass_failed_at_its_end and not (fields and fields.train) then return nil, passes[numbers[1]].finish_error end
   -- the training steps that follow (a shard's) must not meet planning's stop
   require("nnlab.train").before_training("plan", function() end)
   return passes

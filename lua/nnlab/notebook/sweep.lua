@@ -1133,6 +1133,19 @@ end
 -- signal stops it between jobs. Two jobs of one key (two variations with the
 -- same settings) train once: the second is the first's twin (job.twin), not
 -- in to_train, and takes its result.
+--- sweep.label_error(e) -> e, with the variation and seed lab.sweep was
+--- building a model for when e was raised added to its first line (an error
+--- handler calls it before the stack unwinds); the sweep's own refusals
+--- (lab.sweep: ...) and interruptions are left as they are.
+function sweep.label_error(e)
+  if not sweep.building or type(e) ~= "string" or e:find("interrupted by SIG", 1, true)
+     or e:find("lab.sweep:", 1, true) then
+    return e
+  end
+  local first, rest = e:match("^([^\n]*)(.*)$")
+  return ("%s (%s)%s"):format(first, sweep.building, rest)
+end
+
 -- sweep.building = label until the returned value is closed (a <close>
 -- local: also when an error unwinds past it).
 local BUILDING = { __close = function() sweep.building = nil end }
@@ -1324,7 +1337,14 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
         share[#share + 1] = job
       end
     end
-    if #share > 0 then context.planning.train(spec, name, share) end
+    if #share > 0 then
+      context.planning.train(spec, name, share)
+      -- training wrote the real results into the jobs: the pass goes on with its
+      -- made-up ones, so that it takes pass 1's path (and meets the runs pass 1 met)
+      for _, job in ipairs(share) do
+        job.result, job.entry_path = plans.made_up_result(context.planning, job, spec), nil
+      end
+    end
     to_train = {}
   elseif context.no_train and #to_train > 0 then
     local labels = {}
@@ -1346,7 +1366,9 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
   if not trained then error(failed, 0) end -- interrupted: the workers are gone, finished runs are cached
   if #failed > 0 then
     local others = #failed > 1 and (" (and %d more:\n  %s)"):format(#failed - 1, table.concat(failed, "\n  ", 2)) or ""
-    local after = #failed < #to_train and "The finished runs are cached: run again to retry only the failed ones."
+    -- counts.trained: the earlier rounds of this sweep (seeds on demand), cached already
+    local after = (#failed < #to_train or counts.trained > 0)
+                  and "The finished runs are cached: run again to retry only the failed ones."
                   or "No run finished, so nothing new was cached."
     raise("lab.sweep '%s': %d of %d runs failed: %s%s\n%s", name, #failed, #jobs, failed[1], others, after)
   end

@@ -216,7 +216,7 @@ words.catalogues.en = {
   supported = "supported",
   contradicted = "contradicted",
   cant_tell_effect = "can't tell (smallest detectable effect %s)",
-  cant_tell_needs_margin = "can't tell: a claim of not worse needs a margin (how much worse still counts as not worse)",
+  cant_tell_needs_margin = "can't tell: this claim needs a margin (how large a difference still counts as none)",
   amount_pp = "%s pp",
   amount_s = "%s s",
   -- charts
@@ -483,7 +483,7 @@ words.catalogues.zh = {
   supported = "支持",
   contradicted = "不成立",
   cant_tell_effect = "无法判断（可检出的最小差别为 %s）",
-  cant_tell_needs_margin = "无法判断：“不比……差”的说法需要一个界限（差多少仍算不差）",
+  cant_tell_needs_margin = "无法判断：这个说法需要一个界限（差多少仍算没有差别）",
   amount_pp = "%s 个百分点",
   amount_s = "%s s",
   chart_epoch = "轮次",
