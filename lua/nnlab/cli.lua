@@ -502,6 +502,16 @@ function cli.cache(args)
     if not combined then return fail(tostring(p)) end
     -- pass 0 takes the cached results, but a run not cached gets a made-up one: when later
     -- runs are chosen from results, which ones a real run will choose is then unknown
+    -- none of its runs cached here, in a cache that holds entries: most likely the experiment
+    -- was planned against other data (data.load reads ./data of the folder it runs from) or
+    -- other --set values than its runs had; gc would remove them all
+    if #p.entries > 0 and p.to_train == #p.entries and #found.entries > 0 and action == "gc"
+       and not opts.partial then
+      return fail(("cache gc: none of %s's %d planned runs is cached here, so gc would remove every entry of "
+                   .. "it: run gc from the folder the experiment runs from (data.load reads ./data there) and "
+                   .. "at its defaults, or run it first; nothing was removed (--partial goes on)")
+                  :format(script, #p.entries))
+    end
     local chosen = p.dependent + p.on_demand -- runs chosen from results: dependent ones, seeds on demand
     if (passes[0].made_up or 0) > 0 and chosen > 0 and action == "gc" and not opts.partial then
       return fail(("cache gc: %d of %s's runs are not cached, and others are chosen from the results (%d), so "

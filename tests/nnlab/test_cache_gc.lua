@@ -153,6 +153,22 @@ T.case("gc keeps what results may choose while a run is not cached; stats and --
   T.eq(out:find("ABCDEF0123456789", 1, true), nil, "not named as an entry\n" .. out)
 end)
 
+-- gc from another folder planned against other data (data.load reads
+-- ./data of the folder it runs from) and removed every entry: an
+-- experiment none of whose planned runs is cached is refused.
+T.case("gc refuses an experiment none of whose planned runs is cached here", function()
+  local other = dir .. "/other_data.lua"
+  T.write(other, T.read(script):gsub('lab.param%("epochs", 2%)', 'lab.param("epochs", 5)'))
+  local before = T.run("ls -A " .. T.quote(cache) .. " | wc -l")
+  local out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", other })
+  T.eq(status, 1, out)
+  T.contains(out, "cache gc: none of " .. other .. "'s 4 planned runs is cached here", out)
+  T.contains(out, "nothing was removed", out)
+  T.eq(T.run("ls -A " .. T.quote(cache) .. " | wc -l"), before, "nothing removed")
+  out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", other, "--dry-run", "--partial" })
+  T.eq(status, 0, "--partial goes on\n" .. out)
+end)
+
 T.case("cache commands refuse bad input with one line", function()
   for _, case in ipairs {
     { { "cache", "gc", "--cache", cache }, "gc needs --experiment" },
