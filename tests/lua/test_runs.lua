@@ -238,6 +238,15 @@ T.case("versus_best: beyond 20 000 pairs only the pairs with the best, Bonferron
   local cells, best = r:versus_best("test_acc")
   T.eq(cells[1].correction, "bonferroni", "Bonferroni")
   T.eq(cells[1].family, k * (k - 1) // 2, "the family is every pair")
+  -- the table's caption says every pair is tested; the note after it says that here it is not
+  local words = require "nnlab.notebook.words"
+  for _, language in ipairs { "en", "zh" } do
+    words.set(language)
+    local note = words.text("bonferroni_note", cells[1].family)
+    T.truthy(note:find("unlike every pair above", 1, true) or note:find("与上文“每两个变体之间都做检验”不同", 1, true),
+             language .. ": the note overrides the caption: " .. note)
+  end
+  words.set("en")
   local checked = 0
   for i, cell in ipairs(cells) do
     if cell.code ~= "best" then

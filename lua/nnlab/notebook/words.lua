@@ -167,7 +167,8 @@ words.catalogues.en = {
   chart_band = "%d others (range of their means)",
   heatmap_empty = "every variation diverged: no cell has a value",
   chart_heatmap = "%s after the last epoch by %s and %s",
-  bonferroni_note = " _With %d pairs, too many to test each, only the pairs with the best are tested, and " ..
+  bonferroni_note = " _Here, unlike every pair above: with %d pairs, too many to test each, only the pairs " ..
+                    "with the best are tested, and " ..
                     "their p-values are multiplied by the number of pairs (Bonferroni over all pairs, never " ..
                     "below Holm's value)._",
   level_looks = "level %s %% at each of %d looks of the seeds on demand (Bonferroni: %s %% over all looks)",
@@ -442,7 +443,8 @@ words.catalogues.zh = {
   chart_band = "其余 %d 个（均值的范围）",
   heatmap_empty = "每个变体都发散了：没有一格有值",
   chart_heatmap = "最后一轮之后的%s（按 %s 和 %s）",
-  bonferroni_note = " _共有 %d 对，逐一检验太多，所以只检验各变体与最佳的配对，p 值乘以配对总数" ..
+  bonferroni_note = " _这里与上文“每两个变体之间都做检验”不同：共有 %d 对，逐一检验太多，" ..
+                    "所以只检验各变体与最佳的配对，p 值乘以配对总数" ..
                     "（对所有配对做 Bonferroni 校正，不会小于 Holm 的值）。_",
   level_looks = "按需加种子时每次的水平为 %s %%，共看 %d 次（Bonferroni：所有次数合计 %s %%）",
   gap_eval = " _训练–测试差距（评估模式）：训练集上的准确率（评估模式，最后一轮之后）减去测试准确率，单位为百分点；" ..
