@@ -483,8 +483,9 @@ function cli.cache(args)
   proc.catch_signals()
   local used, usage = {}, {}
   local plans = require "nnlab.notebook.plan"
-  -- stats and a dry run remove nothing: a damaged entry reads as missing and stays
-  local keep_damaged = action == "stats" or opts.dry_run == true
+  -- planning reads entries but never deletes one: a damaged entry reads as missing and
+  -- stays (stats and a dry run remove nothing; gc removes only what it names and counts)
+  local keep_damaged = true
   for _, script in ipairs(opts.experiments) do
     local passes, perr = plans.passes({ script = script, cache = dir, set = {}, set_order = {},
                                         cache_keep_damaged = keep_damaged }, { 2, 1, 0 }, load_script)
@@ -505,25 +506,35 @@ function cli.cache(args)
     -- none of its runs cached here, in a cache that holds entries: most likely the experiment
     -- was planned against other data (data.load reads ./data of the folder it runs from) or
     -- other --set values than its runs had; gc would remove them all
+    -- (with --older-than, gc removes only old entries: the documented way to prune runs
+    -- made with --set values, whose experiment at its defaults has none cached)
     if #p.entries > 0 and p.to_train == #p.entries and #found.entries > 0 and action == "gc"
-       and not opts.partial then
-      return fail(("cache gc: none of %s's %d planned runs is cached here, so gc would remove every entry of "
-                   .. "it: run gc from the folder the experiment runs from (data.load reads ./data there) and "
-                   .. "at its defaults, or run it first; nothing was removed (--partial goes on)")
+       and not opts.partial and not opts.older_than then
+      return fail(("cache gc: none of %s's %d planned runs is cached here: if it has run, it ran with other "
+                   .. "--set values or other data (data.load reads ./data of the folder it runs from: run gc "
+                   .. "from there), and gc would remove its entries; if it never ran, leave it out; nothing was "
+                   .. "removed (--older-than limits gc to old entries; --partial goes on)")
                   :format(script, #p.entries))
     end
-    local chosen = p.dependent + p.on_demand -- runs chosen from results: dependent ones, seeds on demand
-    if (passes[0].made_up or 0) > 0 and chosen > 0 and action == "gc" and not opts.partial then
-      return fail(("cache gc: %d of %s's runs are not cached, and others are chosen from the results (%d), so "
-                   .. "which runs it uses is unknown; nothing was removed (run it first, or --partial keeps only "
-                   .. "what the plan knows)"):format(passes[0].made_up, script, chosen))
+    -- pass 0 follows the cached results, and a made-up one where a run is not cached
+    -- (a variation just added, a damaged entry): from there on, what the real run
+    -- chooses from results may differ, so which runs it uses is unknown
+    local none_cached = #p.entries > 0 and p.to_train == #p.entries -- (said above, unless --older-than)
+    if (passes[0].made_up or 0) > 0 and not none_cached and action == "gc" and not opts.partial then
+      return fail(("cache gc: %d of %s's runs are not cached (new or damaged), so the runs it chooses from "
+                   .. "results are unknown; nothing was removed (run it first, or --partial keeps only what the "
+                   .. "plan knows)"):format(passes[0].made_up, script))
     end
+    local chosen = p.dependent + p.on_demand -- runs chosen from results: dependent ones, seeds on demand
     local mine = {}
     for _, number in ipairs { 0, 1, 2 } do plans.entry_names(passes[number], mine) end
     for name in pairs(mine) do used[name] = true end
     local unknown = stopped and ("planning stopped early (%s)"):format(stopped)
                     or (passes[0].made_up or 0) > 0 and chosen > 0
                        and ("%d of its runs are not cached and others are chosen from the results"):format(passes[0].made_up)
+                    or (passes[0].made_up or 0) > 0
+                       and ("%d of its runs are not cached, so what it chooses from results may differ"):format(
+                             passes[0].made_up)
     usage[#usage + 1] = { script = script, used = mine, planned = #p.entries, planned_cached = #p.entries - p.to_train,
                           unknown = unknown or nil }
   end

@@ -132,7 +132,8 @@ T.case("gc keeps what results may choose while a run is not cached; stats and --
   local before = files_now()
   local out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", widened })
   T.eq(status, 1, out)
-  T.contains(out, " of " .. widened .. "'s runs are not cached, and others are chosen from the results", "refused")
+  T.contains(out, " of " .. widened .. "'s runs are not cached (new or damaged), so the runs it chooses from results "
+             .. "are unknown", "refused")
   T.contains(out, "nothing was removed", out)
   T.eq(files_now(), before, "nothing removed")
   -- a damaged entry of the experiment: stats and a dry run leave it, and say what they cannot know
@@ -145,6 +146,11 @@ T.case("gc keeps what results may choose while a run is not cached; stats and --
   out = nnlab({ "cache", "gc", "--cache", cache, "--experiment", script, "--dry-run" })
   T.contains(out, "nothing was removed", out)
   T.eq(files_now(), before, "the damaged entry stays: stats and --dry-run remove nothing")
+  out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", script })
+  T.eq(status, 1, "a real gc refuses too\n" .. out)
+  T.contains(out, "nothing was removed", out)
+  T.eq(out:find("deleted", 1, true), nil, "and deletes no damaged entry while planning\n" .. out)
+  T.eq(files_now(), before, "nothing removed")
   T.truthy(T.read(cache .. "/" .. victim), "the entry itself")
   -- a file named like an entry but in upper case is not nnlab's
   T.write(cache .. "/ABCDEF0123456789.lua", "not nnlab's")
@@ -167,6 +173,8 @@ T.case("gc refuses an experiment none of whose planned runs is cached here", fun
   T.eq(T.run("ls -A " .. T.quote(cache) .. " | wc -l"), before, "nothing removed")
   out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", other, "--dry-run", "--partial" })
   T.eq(status, 0, "--partial goes on\n" .. out)
+  out, status = nnlab({ "cache", "gc", "--cache", cache, "--experiment", other, "--dry-run", "--older-than", "30d" })
+  T.eq(status, 0, "--older-than too: the way to prune runs made with --set values\n" .. out)
 end)
 
 T.case("cache commands refuse bad input with one line", function()
