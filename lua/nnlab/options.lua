@@ -123,6 +123,13 @@ function options.check(where, opts, spec)
   end
   for k, v in pairs(opts) do
     local entry = spec[k]
+    if entry == nil and math.type(k) == "integer" then -- { 0.5, 0.25 } where { mean = 0.5, std = 0.25 } was meant
+      local names = {}
+      for name in pairs(spec) do names[#names + 1] = tostring(name) end
+      table.sort(names)
+      errors.raise("%s: takes named options, { %s = ... }, not a list (a value at position %d)", where,
+                   table.concat(names, " = ..., "), k)
+    end
     if entry == nil then options.unknown(where, k, spec) end
     if getmetatable(entry) == Unsupported then
       if not (v == entry.default or (entry.default == nil and v == false)) then

@@ -341,6 +341,17 @@ T.case("fit with an optimizer of another model's parameters is refused at the us
        .. "optim.SGD(model:parameters(), ...)")
 end)
 
+-- The docs once wrote normalize = { mean, std }: a list there was refused as
+-- "unknown option '1'", which does not say what is wanted.
+T.case("a list where named options go is refused, naming the options", function()
+  local ds = data.generate(20, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
+                           { seed = 1, classes = 2 })
+  T.refused(function() data.DataLoader(ds, { batch_size = 4, normalize = { 0.2860, 0.3530 } }) end,
+            "data.DataLoader: normalize: takes named options, { mean = ..., std = ... }, not a list (a value at position 1)")
+  local loader = data.DataLoader(ds, { batch_size = 4, normalize = { mean = 0.2860, std = 0.3530 } })
+  T.truthy(loader, "the named form")
+end)
+
 T.case("a parameter's methods raise at the user's line, not in lua/nnlab/nn.lua", function()
   local w
   do
