@@ -48,12 +48,12 @@ local function distance(a, b)
   return prev[#b]
 end
 
---- options.suggest(name, candidates) -> " (did you mean 'x'?)" for the
---- closest candidate within two edits (one for names of two letters or
---- fewer; any that differs only in case), else "".
---- candidates: a list of names, or a set (table with names as keys).
-function options.suggest(name, candidates)
-  if type(name) ~= "string" then return "" end
+--- options.closest(name, candidates) -> the closest candidate within two
+--- edits (one for names of two letters or fewer; any that differs only in
+--- case), or nil. candidates: a list of names, or a set (table with names
+--- as keys).
+function options.closest(name, candidates)
+  if type(name) ~= "string" then return nil end
   local list = {}
   if #candidates > 0 then
     table.move(candidates, 1, #candidates, 1, list)
@@ -69,6 +69,13 @@ function options.suggest(name, candidates)
       if d <= reach and (not best_d or d < best_d) then best, best_d = candidate, d end
     end
   end
+  return best
+end
+
+--- options.suggest(name, candidates) -> " (did you mean 'x'?)" for
+--- options.closest's candidate, else "".
+function options.suggest(name, candidates)
+  local best = options.closest(name, candidates)
   return best and (" (did you mean '%s'?)"):format(best) or ""
 end
 

@@ -159,7 +159,7 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, t
 ]])
   local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" }, { NNLAB_CACHE = dir .. "/cache" })
   T.eq(status, 1, "exit status\n" .. out)
-  T.contains(out:match("^[^\n]*"), ("%s:%d: p.hiden: this sweep has no parameter 'hiden' (did you mean 'hidden'?)")
+  T.contains(out:match("^[^\n]*"), ("%s:%d: p.hiden: this sweep has no parameter 'hiden', but has 'hidden': one of the two names is misspelt")
              :format(module_path, module_line), "blames the module's line")
   T.contains(out, ("%s:%d: in "):format(module_path, module_line), "the module's frame in the traceback")
   T.contains(out, ("%s:4: in main chunk"):format(path), "the experiment's frame in the traceback")

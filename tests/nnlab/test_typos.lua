@@ -72,7 +72,7 @@ lab.sweep { vary = { hidden = { 4 }, momentun = { 0.0, 0.9 } }, seeds = 1, epoch
   end,
 }
 ]])
-  expect_error(path, line, { "p.momentum: this sweep has no parameter 'momentum' (did you mean 'momentun'?)" })
+  expect_error(path, line, { "p.momentum: this sweep has no parameter 'momentum', but has 'momentun': one of the two names is misspelt" })
 end)
 
 T.case("a varied key that nothing reads is an error: the variations would be identical", function()

@@ -316,8 +316,11 @@ local function strict_params(p, defined, reads, trace)
         local names = {}
         for name in pairs(defined) do names[#names + 1] = name end
         table.sort(names)
+        -- a near name: the read or the sweep's own name may be the misspelt one
+        local near = options.closest(key, names)
         raise("p.%s: this sweep has no parameter '%s'%s (it has: seed, %s)", tostring(key), tostring(key),
-              options.suggest(key, names), table.concat(names, ", "))
+              near and (", but has '%s': one of the two names is misspelt"):format(near) or "",
+              table.concat(names, ", "))
       end
       reads[key] = true
       if trace and not trace.seen[key] then
