@@ -333,10 +333,9 @@ static reduction check_reduction(lua_State *L, int *ndim, int *rows, int *cols)
     }
     lua_Integer dim = luaL_checkinteger(L, 2);
     bool keepdim = lua_toboolean(L, 3);
-    if (dim < -t->ndim || dim >= t->ndim)
-        luaL_argerror(L, 2, lua_pushfstring(L,
-                      "dim %I out of range for a %d-D tensor (expected %d to %d: dims are "
-                      "0-based, as PyTorch's)", dim, t->ndim, -t->ndim, t->ndim - 1));
+    if (dim < -t->ndim || dim >= t->ndim) /* worded as t:size's and t:narrow's (lua_tensor.c) */
+        luaL_error(L, "dim %I out of range for a %d-D tensor (expected 0 to %d, or %d to -1: dims count "
+                      "from 0, as PyTorch's)", dim, t->ndim, t->ndim - 1, -t->ndim);
     if (dim < 0)
         dim += t->ndim;
     bool along_rows = t->ndim == 2 && dim == LNN_FIRST_DIM; /* else along the (logical) columns */
