@@ -456,7 +456,7 @@ static void claim(lua_State *L, lnn_loader *l, int index)
 {
     if (l->busy)
         luaL_error(L, "data.Lambda: the loader is in a pass; a transform cannot start or go on with "
-                      "a pass of its own loader (loader:batches(), fit, evaluate or predict on it)");
+                      "a pass of its own loader (loader:batches(), fit or evaluate on it)");
     l->busy = true;
     l->hook_state = L;
     l->hook_loader_index = lua_absindex(L, index);
@@ -500,8 +500,8 @@ static int loader_iterate(lua_State *L)
     if (!l->busy && (uint64_t)lua_tointeger(L, lua_upvalueindex(2)) != l->passes) {
         if (lua_tointeger(L, lua_upvalueindex(3)) >= (lua_Integer)nn_loader_batches(l->loader))
             return 0;
-        return luaL_error(L, "loader:batches(): another pass of this loader (its batches(), or fit, evaluate or "
-                             "predict on it) began inside the loop over it, and a loader has one position "
+        return luaL_error(L, "loader:batches(): another pass of this loader (its batches(), or fit or evaluate "
+                             "on it) began inside the loop over it, and a loader has one position "
                              "(a torch DataLoader's iterators are independent): give the inner pass a "
                              "DataLoader of its own");
     }

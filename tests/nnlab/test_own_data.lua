@@ -710,7 +710,7 @@ end)
 
 -- A data.Lambda runs in the middle of its loader's batch: one that started a
 -- pass of that loader (loader:batches(), a step of an iterator of it, fit,
--- evaluate or predict on it) or closed it moved the loader under the pass
+-- or evaluate on it) or closed it moved the loader under the pass
 -- that ran it (reads past the samples, a wrong stack slot read as the
 -- dataset, an endless loop). Each is an error at the Lambda's line; in a
 -- process of its own, as today's code crashed or hung.
