@@ -1218,47 +1218,32 @@ local LISTS_OF_LISTS = { versus_best = { 1 } }
 -- holm's p values (holes allowed, and a count n), correct_family's verdicts.
 local TABLES = { holm = { 1 }, correct_family = { 1 } }
 
--- Raises at the user's line unless v is a plain table whose keys are 1..n
--- (and table.pack's n); returns n.
-local function check_list_shape(name, position, v)
+-- Raises at the user's line unless v is a list without holes (a plain table
+-- whose keys are 1..n, and table.pack's n), of numbers when `numbers`;
+-- returns n.
+local function check_list(name, position, v, numbers)
+  local noun = numbers and "a list of numbers" or "a list"
   if type(v) ~= "table" or getmetatable(v) ~= nil then
-    errors.raise("nnlab.stats.%s: argument %d must be a list, got %s", name, position, errors.value(v))
-  end
-  local n = 0
-  for k in pairs(v) do
-    if k == "n" and math.type(v.n) == "integer" then -- table.pack's count
-    elseif math.type(k) ~= "integer" or k < 1 then
-      errors.raise("nnlab.stats.%s: argument %d must be a list, but has the key %s", name, position, errors.value(k))
-    else
-      n = math.max(n, k)
-    end
-  end
-  for k = 1, n do
-    if v[k] == nil then errors.raise("nnlab.stats.%s: argument %d, value %d is nil", name, position, k) end
-  end
-  return n
-end
-
--- Raises at the user's line unless v is a list of numbers without holes.
-local function check_list(name, position, v)
-  if type(v) ~= "table" or getmetatable(v) ~= nil then
-    errors.raise("nnlab.stats.%s: argument %d must be a list of numbers, got %s", name, position, errors.value(v))
+    errors.raise("nnlab.stats.%s: argument %d must be %s, got %s", name, position, noun, errors.value(v))
   end
   local n = 0
   for k in pairs(v) do
     if k == "n" and math.type(v.n) == "integer" then -- table.pack's count: the entries say the rest
     elseif math.type(k) ~= "integer" or k < 1 then
-      errors.raise("nnlab.stats.%s: argument %d must be a list of numbers, but has the key %s", name, position,
+      errors.raise("nnlab.stats.%s: argument %d must be %s, but has the key %s", name, position, noun,
                    errors.value(k))
     else
       n = math.max(n, k)
     end
   end
   for k = 1, n do
-    if type(v[k]) ~= "number" then
+    if numbers and type(v[k]) ~= "number" then
       errors.raise("nnlab.stats.%s: argument %d, value %d is %s, not a number", name, position, k, errors.value(v[k]))
+    elseif v[k] == nil then
+      errors.raise("nnlab.stats.%s: argument %d, value %d is nil", name, position, k)
     end
   end
+  return n
 end
 
 --- stats.public() -> nnlab.stats: these functions, each checking that its
@@ -1269,7 +1254,7 @@ function stats.public()
   for name, f in pairs(stats) do
     local lists, nested, tables = LISTS[name], LISTS_OF_LISTS[name], TABLES[name]
     public[name] = (lists or nested or tables) and function(...)
-      for _, position in ipairs(lists or {}) do check_list(name, position, (select(position, ...))) end
+      for _, position in ipairs(lists or {}) do check_list(name, position, (select(position, ...)), true) end
       for _, position in ipairs(tables or {}) do
         local v = select(position, ...)
         if type(v) ~= "table" then
@@ -1279,22 +1264,23 @@ function stats.public()
           errors.raise("nnlab.stats.%s: argument %d's count n must be an integer, got %s", name, position,
                        errors.value(v.n))
         end
-        for i = 1, math.type(v.n) == "integer" and v.n or #v do
-          if name == "correct_family" and type(v[i]) ~= "table" then
-            errors.raise("nnlab.stats.correct_family: argument 1, value %d is %s, not a verdict (stats.judge's)",
-                         i, errors.value(v[i]))
+        if name == "correct_family" then -- a list of verdicts, each a table
+          for i = 1, v.n or #v do
+            if type(v[i]) ~= "table" then
+              errors.raise("nnlab.stats.correct_family: argument 1, value %d is %s, not a verdict (stats.judge's)",
+                           i, errors.value(v[i]))
+            end
           end
         end
       end
       for _, position in ipairs(nested or {}) do
         local groups = select(position, ...)
-        check_list_shape(name, position, groups)
-        for i = 1, #groups do
+        for i = 1, check_list(name, position, groups) do
           if type(groups[i]) ~= "table" then
             errors.raise("nnlab.stats.%s: argument %d, group %d is %s, not a list of numbers", name, position, i,
                          errors.value(groups[i]))
           end
-          check_list(("%s (group %d)"):format(name, i), position, groups[i])
+          check_list(("%s (group %d)"):format(name, i), position, groups[i], true)
         end
       end
       return f(...)
