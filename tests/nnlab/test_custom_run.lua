@@ -87,24 +87,31 @@ T.case("a cached re-run calls nothing; a changed scalar the function closes over
   T.contains(out, "4 runs, 4 trained, 0 from cache", "factor is in the key through the function's upvalues")
 end)
 
+-- The small experiments below: 60 generated points of 2 classes, split
+-- 20/40, and a run function's one epoch of a 2-4-2 model on them (its
+-- model made without a seed: nn's counter decides its weights).
+local SMALL = [[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local ds = data.generate(60, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
+                         { seed = 1, classes = 2 })
+local train, test = ds:split(40, { seed = 1 })
+local function tiny_fit(ctx)
+  local model = nn.Sequential { nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2) }
+  return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
+    epochs = 1, train = data.DataLoader(ctx.train, { batch_size = 10 }), test = data.DataLoader(ctx.test, { batch_size = 20 }) }
+end
+]]
+
 -- A model the run function makes without a seed takes nn's seed counter as
 -- the file left it at the sweep; a changed nn.manual_seed gave other weights
 -- but the same key, and the old results came from the cache.
 T.case("a changed nn.manual_seed before the sweep retrains a run function's runs", function()
   local seeded = dir .. "/seeded.lua"
-  T.write(seeded, [[
-local lab = require "nnlab"
-local nn, optim, data = lab.nn, lab.optim, lab.data
+  T.write(seeded, SMALL .. [[
 nn.manual_seed(lab.param("init", 1))
-local ds = data.generate(60, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
-                         { seed = 1, classes = 2 })
-local train, test = ds:split(40, { seed = 1 })
-lab.table(lab.sweep { name = "s", vary = { hidden = { 4 } }, epochs = 1, seeds = 1, train = train, test = test,
-  run = function(p, ctx)
-    local model = nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 2) }
-    return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
-      epochs = 1, train = data.DataLoader(ctx.train, { batch_size = 10 }), test = data.DataLoader(ctx.test, { batch_size = 20 }) }
-  end })
+lab.table(lab.sweep { name = "s", vary = { k = { 1 } }, epochs = 1, seeds = 1, train = train, test = test,
+  run = function(_, ctx) return tiny_fit(ctx) end })
 ]])
   local function run_seeded(init)
     return T.nnlab_run({ "run", seeded, "--out", dir .. "/reports", "--quiet", "--set", "init=" .. init },
@@ -125,18 +132,11 @@ end)
 T.case("a program a run function starts in the background does not hold the sweep", function()
   local bg = dir .. "/background.lua"
   local marker = dir .. "/background.pid"
-  T.write(bg, ([[
-local lab = require "nnlab"
-local nn, optim, data = lab.nn, lab.optim, lab.data
-local ds = data.generate(60, function(i, rng) return { rng:random(), rng:random() }, (i - 1) %% 2 end,
-                         { seed = 1, classes = 2 })
-local train, test = ds:split(40, { seed = 1 })
+  T.write(bg, SMALL .. ([[
 lab.table(lab.sweep { name = "bg", vary = { k = { 1, 2 } }, epochs = 1, seeds = 1, train = train, test = test,
   run = function(p, ctx)
     if p.k == 2 then os.execute("sleep 120 >/dev/null 2>&1 & echo $! > %s") end
-    local model = nn.Sequential { nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2) }
-    return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
-      epochs = 1, train = data.DataLoader(ctx.train, { batch_size = 10 }), test = data.DataLoader(ctx.test, { batch_size = 20 }) }
+    return tiny_fit(ctx)
   end })
 ]]):format(marker))
   local out, status = T.run("timeout 60 env " .. T.nnlab_command({ "run", bg, "--out", dir .. "/reports", "--quiet", "-j", "2" },
@@ -152,18 +152,11 @@ end)
 -- reported as "finished, but its cache entry cannot be read": a cache fault.
 T.case("a run function that calls os.exit fails its run, saying it stored nothing", function()
   local quits = dir .. "/quits.lua"
-  T.write(quits, [[
-local lab = require "nnlab"
-local nn, optim, data = lab.nn, lab.optim, lab.data
-local ds = data.generate(60, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
-                         { seed = 1, classes = 2 })
-local train, test = ds:split(40, { seed = 1 })
+  T.write(quits, SMALL .. [[
 lab.table(lab.sweep { name = "quits", vary = { k = { 1, 2 } }, epochs = 1, seeds = 1, train = train, test = test,
   run = function(p, ctx)
     if p.k == 2 then os.exit(0) end
-    local model = nn.Sequential { nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2) }
-    return lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = optim.SGD(model:parameters(), { lr = 0.1 }),
-      epochs = 1, train = data.DataLoader(ctx.train, { batch_size = 10 }), test = data.DataLoader(ctx.test, { batch_size = 20 }) }
+    return tiny_fit(ctx)
   end })
 ]])
   local out, status = T.nnlab_run({ "run", quits, "--out", dir .. "/reports", "--quiet", "-j", "1" },
@@ -187,12 +180,7 @@ end)
 -- the first round's runs are cached all the same.
 T.case("a sweep whose later round of seeds all fail says its finished runs are cached", function()
   local rounds = dir .. "/rounds.lua"
-  T.write(rounds, [[
-local lab = require "nnlab"
-local data = lab.data
-local ds = data.generate(40, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
-                         { seed = 1, classes = 2 })
-local train, test = ds:split(30, { seed = 1 })
+  T.write(rounds, SMALL .. [[
 lab.table(lab.sweep { name = "c", vary = { tag = { 1, 2 } }, seeds = { min = 3, max = 10 }, epochs = 1,
   train = train, test = test, run = function(p, ctx)
     if ctx.seed > 3 then error("boom") end
