@@ -118,6 +118,15 @@ end
 
 local points = 0
 
+-- Asserts that tree (snapshot) is the old report or the complete new one;
+-- returns true when it is the old. what: the case, for the message.
+local function old_or_new(tree, what)
+  local was_old = same_tree(tree, old)
+  local now_new, why = is_new(tree, reference)
+  T.truthy(was_old or now_new, ("%s: neither the old report nor the new one (%s)"):format(what, why))
+  return was_old
+end
+
 T.case("every failing write, rename or gnuplot call leaves the old report or the complete new one", function()
   T.truthy(old, "set-up ran")
   local k = 1
@@ -128,10 +137,7 @@ T.case("every failing write, rename or gnuplot call leaves the old report or the
       T.truthy(same_tree(tree, reference, true), "a run with no fault writes the new report")
       break
     end
-    local was_old = same_tree(tree, old)
-    local now_new, why = is_new(tree, reference)
-    T.truthy(was_old or now_new, ("fault %d: neither the old report nor the new one (%s)\n%s"):format(k, why, text))
-    if was_old then T.eq(status, 1, "fault " .. k .. " fails the run") end
+    if old_or_new(tree, ("fault %d\n%s"):format(k, text)) then T.eq(status, 1, "fault " .. k .. " fails the run") end
     k = k + 1
     T.truthy(k < 200, "the fault points end")
   end
@@ -143,9 +149,7 @@ T.case("a SIGTERM at any fault point leaves the old report or the complete new o
   T.truthy(points > 0, "the fault points were counted")
   for k = 1, points do
     local text, status, tree = faulted("signal", k)
-    local was_old = same_tree(tree, old)
-    local now_new, why = is_new(tree, reference)
-    T.truthy(was_old or now_new, ("SIGTERM at %d: neither the old report nor the new one (%s)\n%s"):format(k, why, text))
+    local was_old = old_or_new(tree, ("SIGTERM at %d\n%s"):format(k, text))
     -- the signal always stops the run, also when it came during the last write or the commit
     T.eq(status, 143, "SIGTERM at " .. k .. " stops the run\n" .. text)
     if was_old then
@@ -166,10 +170,7 @@ T.case("a SIGKILL at any fault point is repaired by the next run: old report or 
     -- the next report of that name recovers first; its own first write then fails
     local again = run(out, { "prose=B", "title=two" }, { NNLAB_FAULT_AT = "1" })
     T.contains(again, "injected fault", "the next run fails at its first write")
-    local tree = snapshot(out)
-    local was_old = same_tree(tree, old)
-    local now_new, why = is_new(tree, reference)
-    T.truthy(was_old or now_new, ("SIGKILL at %d, recovered: neither old nor new (%s)"):format(k, why))
+    old_or_new(snapshot(out), ("SIGKILL at %d, recovered"):format(k))
   end
 end)
 
@@ -184,10 +185,7 @@ T.case("a SIGKILL in the commit is repaired by the next run even when that run f
     local again, again_status = run(out, { "prose=B", "title=two", "unused=1" })
     T.eq(again_status, 1, "the next run fails\n" .. again)
     T.contains(again, "unused", "at the unused --set key")
-    local tree = snapshot(out)
-    local was_old = same_tree(tree, old)
-    local now_new, why = is_new(tree, reference)
-    T.truthy(was_old or now_new, ("SIGKILL at %d, then a failed run: neither old nor new (%s)"):format(k, why))
+    old_or_new(snapshot(out), ("SIGKILL at %d, then a failed run"):format(k))
   end
 end)
 
