@@ -483,12 +483,11 @@ function cli.cache(args)
   proc.catch_signals()
   local used, usage = {}, {}
   local plans = require "nnlab.notebook.plan"
-  -- planning reads entries but never deletes one: a damaged entry reads as missing and
-  -- stays (stats and a dry run remove nothing; gc removes only what it names and counts)
-  local keep_damaged = true
+  -- planning reads entries but never deletes one (keep_damaged): a damaged entry reads as
+  -- missing and stays (stats and a dry run remove nothing; gc removes only what it names)
   for _, script in ipairs(opts.experiments) do
     local passes, perr = plans.passes({ script = script, cache = dir, set = {}, set_order = {},
-                                        cache_keep_damaged = keep_damaged }, { 2, 1, 0 }, load_script)
+                                        cache_keep_damaged = true }, { 2, 1, 0 }, load_script)
     if not passes then
       if proc.caught_signal() then return run_failed(perr) end
       return fail(perr)
@@ -499,42 +498,37 @@ function cli.cache(args)
                    .. "unknown; nothing was removed (--partial keeps only what the plan up to there uses)")
                   :format(script, stopped))
     end
-    local combined, p = pcall(plans.combine, passes[1], passes[2], cache.open(dir, { keep_damaged = keep_damaged }))
+    local combined, p = pcall(plans.combine, passes[1], passes[2], cache.open(dir, { keep_damaged = true }))
     if not combined then return fail(tostring(p)) end
-    -- pass 0 takes the cached results, but a run not cached gets a made-up one: when later
-    -- runs are chosen from results, which ones a real run will choose is then unknown
-    -- none of its runs cached here, in a cache that holds entries: most likely the experiment
-    -- was planned against other data (data.load reads ./data of the folder it runs from) or
-    -- other --set values than its runs had; gc would remove them all
-    -- (with --older-than, gc removes only old entries: the documented way to prune runs
-    -- made with --set values, whose experiment at its defaults has none cached)
-    if #p.entries > 0 and p.to_train == #p.entries and #found.entries > 0 and action == "gc"
-       and not opts.partial and not opts.older_than then
+    -- None of its runs cached here, in a cache that holds entries: most likely it was
+    -- planned against other data (data.load reads ./data of the folder it runs from) or
+    -- other --set values than its runs had, and gc would remove them all. With
+    -- --older-than, gc removes only old entries: the documented way to prune runs made
+    -- with --set values, whose experiment at its defaults has none cached.
+    local none_cached = #p.entries > 0 and p.to_train == #p.entries
+    if none_cached and #found.entries > 0 and action == "gc" and not opts.partial and not opts.older_than then
       return fail(("cache gc: none of %s's %d planned runs is cached here: if it has run, it ran with other "
                    .. "--set values or other data (data.load reads ./data of the folder it runs from: run gc "
                    .. "from there), and gc would remove its entries; if it never ran, leave it out; nothing was "
                    .. "removed (--older-than limits gc to old entries; --partial goes on)")
                   :format(script, #p.entries))
     end
-    -- pass 0 follows the cached results, and a made-up one where a run is not cached
-    -- (a variation just added, a damaged entry): from there on, what the real run
-    -- chooses from results may differ, so which runs it uses is unknown
-    local none_cached = #p.entries > 0 and p.to_train == #p.entries -- (said above, unless --older-than)
-    if (passes[0].made_up or 0) > 0 and not none_cached and action == "gc" and not opts.partial then
+    -- Pass 0 follows the cached results, and a made-up one where a run is not cached (a
+    -- variation just added, a damaged entry): from there on, what the real run chooses
+    -- from results may differ, so which runs it uses is unknown.
+    local made_up = passes[0].made_up or 0
+    if made_up > 0 and not none_cached and action == "gc" and not opts.partial then
       return fail(("cache gc: %d of %s's runs are not cached (new or damaged), so the runs it chooses from "
                    .. "results are unknown; nothing was removed (run it first, or --partial keeps only what the "
-                   .. "plan knows)"):format(passes[0].made_up, script))
+                   .. "plan knows)"):format(made_up, script))
     end
-    local chosen = p.dependent + p.on_demand -- runs chosen from results: dependent ones, seeds on demand
     local mine = {}
     for _, number in ipairs { 0, 1, 2 } do plans.entry_names(passes[number], mine) end
     for name in pairs(mine) do used[name] = true end
     local unknown = stopped and ("planning stopped early (%s)"):format(stopped)
-                    or (passes[0].made_up or 0) > 0 and chosen > 0
-                       and ("%d of its runs are not cached and others are chosen from the results"):format(passes[0].made_up)
-                    or (passes[0].made_up or 0) > 0
-                       and ("%d of its runs are not cached, so what it chooses from results may differ"):format(
-                             passes[0].made_up)
+                    or made_up > 0 and (p.dependent + p.on_demand > 0 -- runs chosen from results
+                       and ("%d of its runs are not cached and others are chosen from the results"):format(made_up)
+                       or ("%d of its runs are not cached, so what it chooses from results may differ"):format(made_up))
     usage[#usage + 1] = { script = script, used = mine, planned = #p.entries, planned_cached = #p.entries - p.to_train,
                           unknown = unknown or nil }
   end
