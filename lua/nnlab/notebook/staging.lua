@@ -207,6 +207,23 @@ local function finish_left_commit(p)
   end
 end
 
+-- Finishes the commit a killed process left, then removes what it or an
+-- abandoned render left beside the report: the staging folder, the previous
+-- report set aside, the page set aside, the journal's temporary files.
+-- Returns nil, or why a folder could not be removed (then it stops there).
+local function tidy(p, out_dir)
+  finish_left_commit(p)
+  for _, leftover in ipairs { { p.root, "emptying the report's staging folder" },
+                              { p.old, "removing the previous report a commit set aside: an earlier run was "
+                                       .. "interrupted or could not remove it" } } do
+    local removed, why = files.remove_tree(leftover[1])
+    if not removed then return ("%s (%s)"):format(why, leftover[2]) end
+  end
+  os.remove(p.old_html)
+  remove_journal_temporaries(p, out_dir)
+  return nil
+end
+
 --- staging.recover(out_dir, name): finishes, under the report's lock, the
 --- commit of OUT/NAME that a killed process left, when it left one, and
 --- removes what it left beside the report (the staging folder, the previous
@@ -216,13 +233,8 @@ end
 function staging.recover(out_dir, name)
   local p = paths(out_dir, name)
   if not (exists(p.journal) or exists(p.root) or exists(p.old) or exists(p.old_html)) then return end
-  files.with_lock(("%s/.%s.lock"):format(out_dir, name), function()
-    finish_left_commit(p)
-    files.remove_tree(p.root)
-    files.remove_tree(p.old)
-    os.remove(p.old_html)
-    remove_journal_temporaries(p, out_dir)
-  end)
+  -- (what cannot be removed is left for staging.begin, which refuses to write over it)
+  files.with_lock(("%s/.%s.lock"):format(out_dir, name), tidy, p, out_dir)
 end
 
 --- staging.begin(out_dir, name) -> a stage: refuses an OUT/NAME that is not
@@ -234,18 +246,10 @@ function staging.begin(out_dir, name)
   local refused = staging.refusal(out_dir, name)
   if refused then error(refused, 0) end
   local p = paths(out_dir, name)
-  finish_left_commit(p)
-  -- what an abandoned render or a killed commit left: a staging folder that
-  -- cannot be emptied stops the run, as its leftovers would be committed
-  -- with the new report
-  for _, leftover in ipairs { { p.root, "emptying the report's staging folder" },
-                              { p.old, "removing the previous report a commit set aside: an earlier run was "
-                                       .. "interrupted or could not remove it" } } do
-    local removed, why = files.remove_tree(leftover[1])
-    if not removed then error(("%s (%s)"):format(why, leftover[2]), 0) end
-  end
-  os.remove(p.old_html)
-  remove_journal_temporaries(p, out_dir)
+  -- a staging folder that cannot be emptied stops the run, as its leftovers
+  -- would be committed with the new report
+  local left = tidy(p, out_dir)
+  if left then error(left, 0) end
   local ok, err = files.mkdir_p(p.folder)
   if not ok then error(("cannot create %s: %s"):format(p.folder, err), 0) end
   return setmetatable({ paths = p, folder = p.folder, md = p.md, live_folder = p.live_folder }, Stage)
