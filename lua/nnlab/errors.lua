@@ -122,11 +122,6 @@ end
 --- True when e was raised by errors.command_error.
 function errors.is_command_error(e) return getmetatable(e) == CommandError end
 
---- errors.traceback(msg [, level]) -> msg and a "stack traceback:" of the
---- user's own frames only (nnlab's Lua and C frames left out). A message
---- positioned inside nnlab's own files (a C function's "bad argument" or a
---- Lua error that no errors.raise caught: a closed model passed on, a method
---- called with '.') is moved to the user's line, which led there.
 -- True when an error message's position names one of nnlab's Lua files:
 -- the whole path, or Lua's short form of a long one, "...TAIL", whose tail
 -- ends the library's path of that file.
@@ -138,8 +133,34 @@ local function library_position(file)
   return rel ~= nil and (LIBRARY:sub(2) .. rel):sub(-#tail) == tail
 end
 
+--- errors.whole_path(msg [, level]) -> msg, its position naming the whole
+--- path when Lua shortened it ("...TAIL", for paths past LUA_IDSIZE) and a
+--- frame on the stack from level up stands at that file and line. For a
+--- message handler, which runs before the stack unwinds.
+function errors.whole_path(msg, level)
+  local file, line, rest = msg:match("^(%.%.%..-):(%d+): (.*)$")
+  if not file or library_position(file) then return msg end
+  level = level or 2
+  while true do
+    local info = debug.getinfo(level, "Sl")
+    if not info then return msg end
+    if info.short_src == file and info.currentline == tonumber(line) then
+      return ("%s:%s: %s"):format(file_of(info), line, rest)
+    end
+    level = level + 1
+  end
+end
+
+--- errors.traceback(msg [, level]) -> msg and a "stack traceback:" of the
+--- user's own frames only (nnlab's Lua and C frames left out). A message
+--- positioned inside nnlab's own files (a C function's "bad argument" or a
+--- Lua error that no errors.raise caught: a closed model passed on, a method
+--- called with '.') is moved to the user's line, which led there.
+--- A position in a user's file that Lua shortened ("...TAIL") names the
+--- whole path.
 function errors.traceback(msg, level)
   level = level or 2
+  msg = errors.whole_path(msg, level)
   local file, rest = msg:match("^(.-):%d+: (.*)$")
   if file and library_position(file) then
     local here = level

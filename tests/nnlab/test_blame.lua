@@ -177,6 +177,39 @@ return nn.Linear(784, "x")
              "names the file")
 end)
 
+-- Lua names a file past 60 characters "...TAIL" in its own error positions
+-- (error("..."), arithmetic on nil): a path one cannot open. CI's clone sat
+-- at a longer path than the developers', and only there did a message lose it.
+T.case("Lua's own errors in a file at a long path name the whole path", function()
+  local deep = dir .. "/a-directory-whose-name-is-long/and-another-one-below-it"
+  assert(os.execute(("mkdir -p '%s'"):format(deep)))
+  local path, line = T.marked_script(deep, "long_path", [[
+local function helper(x) return x.field + 1 end --<
+local lab = require "nnlab"
+if os.getenv("RUNTIME") then helper({}) end
+error("plain")
+]])
+  T.truthy(#path > 60, "the path is longer than Lua's LUA_IDSIZE")
+  local out, status = T.nnlab_run { "run", path }
+  T.eq(status, 1, "exit status\n" .. out)
+  T.eq(out:match("^[^\n]*"), ("nnlab: %s:%d: plain"):format(path, line + 3), "error() names the whole path")
+  out, status = T.nnlab_run({ "run", path }, { RUNTIME = "1" })
+  T.eq(status, 1, "exit status\n" .. out)
+  T.eq(out:match("^[^\n]*"), ("nnlab: %s:%d: attempt to perform arithmetic on a nil value (field 'field')"):format(path, line),
+       "a runtime error names the whole path")
+  -- a run function's error, raised in a worker process
+  local run_path, run_line = T.marked_script(deep, "long_path_run", [[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+lab.sweep { vary = { h = { 1 } }, seeds = 1, epochs = 1, train = ds, test = ds, run = function(p, ctx)
+  error("boom in run") --<
+end }
+]])
+  out, status = T.nnlab_run({ "run", run_path, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = dir .. "/cache" })
+  T.eq(status, 1, "exit status\n" .. out)
+  T.contains(out, ("%s:%d: boom in run"):format(run_path, run_line), "a run function's error names the whole path")
+end)
+
 T.case("errors.raise names the caller's line with the file's whole path; errors.lua is library code", function()
   local errors = require "nnlab.errors"
   local ok, err = pcall(function() errors.raise("plain %d", 7) end) local here = debug.getinfo(1, "l").currentline

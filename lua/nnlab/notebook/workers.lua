@@ -16,6 +16,7 @@
 -- atomic write it had not finished), and SIGKILL stops it within the second
 -- even deep inside an epoch in C.
 local proc = require("nnlab.core").proc
+local errors = require "nnlab.errors"
 local serialize = require "nnlab.notebook.serialize"
 
 local workers = {}
@@ -46,7 +47,9 @@ local function child_main(job, work, write_fd, parallel)
   local function send(value)
     proc.write(write_fd, frame("message", serialize.encode(value)))
   end
-  local ok, err = pcall(work, job, send)
+  local ok, err = xpcall(work, function(e) -- a user's error at a long path: its whole path
+    return type(e) == "string" and errors.whole_path(e) or e
+  end, job, send)
   if not ok then proc.write(write_fd, frame("error", (tostring(err):gsub("%s*\n%s*", " ")))) end
   proc._exit(ok and 0 or JOB_ERROR)
 end
