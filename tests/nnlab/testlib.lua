@@ -79,14 +79,20 @@ end
 
 --- Calls f, which must fail with one line that names the caller's file and
 --- line (the line of the T.refused call, where f is written) and holds every
---- fragment; returns that line.
+--- fragment; returns that line. The file is named by its whole path, or, for
+--- an error raised in C (luaL_error, luaL_argerror) at a path past 60
+--- characters, as Lua names it ("...TAIL"): nnlab's own handlers show the
+--- whole path (test_blame), a pcall sees Lua's form.
 function T.refused(f, ...)
   local caller = debug.getinfo(2, "Sl")
   local ok, err = pcall(f)
   if ok then error("expected an error", 2) end
   err = tostring(err)
   local at = ("%s:%d: "):format((caller.source:gsub("^@", "")), caller.currentline)
-  if err:sub(1, #at) ~= at then error(("error %q is not at %s"):format(err, at), 2) end
+  local short_at = ("%s:%d: "):format(caller.short_src, caller.currentline)
+  if err:sub(1, #at) ~= at and err:sub(1, #short_at) ~= short_at then
+    error(("error %q is not at %s"):format(err, at), 2)
+  end
   if err:find("\n") then error(("error %q is more than one line"):format(err), 2) end
   for _, fragment in ipairs { ... } do
     if not err:find(fragment, 1, true) then error(("error %q lacks %q"):format(err, fragment), 2) end
