@@ -578,9 +578,10 @@ end
 --- loader (its batches(), fit, evaluate) or closing it there is an error.
 function data.Lambda(fn)
   if type(fn) ~= "function" then errors.raise("data.Lambda: expected a function(x)") end
+  -- named by its file's base name: the report reads the same from any folder or clone
   local info = debug.getinfo(fn, "S")
-  return transform({ kind = "lambda", fn = fn, random = true },
-                   ("Lambda(%s:%d)"):format(info.short_src, info.linedefined))
+  local file = info.source:sub(1, 1) == "@" and info.source:sub(2):match("[^/]*$") or info.short_src
+  return transform({ kind = "lambda", fn = fn, random = true }, ("Lambda(%s:%d)"):format(file, info.linedefined))
 end
 
 --- data.transform_list(value, where) -> a list of transforms (one or a list), checked.

@@ -694,6 +694,10 @@ T.case("transforms: RandomCrop 2x2 on 4x4 images gives 4 features; Normalize per
   T.eq(seen.rows, 2, "Lambda batch rows")
   T.eq(seen.cols, 2, "Lambda batch columns")
   T.close(seen.first, -1, 1e-6, "Lambda sees the normalized batch")
+  -- the report names a Lambda by its file's base name, the same from any folder
+  local named_line = debug.getinfo(1, "l").currentline + 1
+  local named = data.Lambda(function() end)
+  T.eq(tostring(named), ("Lambda(%s:%d)"):format(THIS, named_line), "a Lambda's name")
   -- and changes it in place (t:set), before the model sees it
   local doubled = batch(tab, { transform = data.Lambda(function(t)
     local rows, cols = t:size(0), t:size(1)
