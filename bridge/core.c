@@ -51,7 +51,7 @@ static int core_simd(lua_State *L)
     return 1;
 }
 
-/* core.numerics() -> "results-2": the version of the numbers nnlab computes,
+/* core.numerics() -> "results-3": the version of the numbers nnlab computes,
  * the same on every path (NN_NUMERICS); what cache keys record instead of the
  * path. */
 static int core_numerics(lua_State *L)

@@ -8,7 +8,7 @@
 
 static void push_stats(lua_State *L, const nn_pass_stats *s)
 {
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 7);
     lua_pushnumber(L, s->loss);
     lua_setfield(L, -2, "loss");
     lua_pushnumber(L, s->count ? 100.0 * (double)s->correct / (double)s->count : 0.0);
@@ -21,6 +21,8 @@ static void push_stats(lua_State *L, const nn_pass_stats *s)
     lua_setfield(L, -2, "seconds");
     lua_pushboolean(L, s->diverged);
     lua_setfield(L, -2, "diverged");
+    lua_pushnumber(L, s->first_loss);
+    lua_setfield(L, -2, "first_loss");
 }
 
 /* A pass reuses the model's output buffers: earlier outputs go stale, and

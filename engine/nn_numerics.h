@@ -13,10 +13,14 @@
  *
  * results-2 (2026-12-05): dense-1 had stayed while float features' loader
  * normalization became exactly (v - mean)/std and schedulers took PyTorch's
- * chainable step, both of which moved results. */
+ * chainable step, both of which moved results.
+ *
+ * results-3 (2026-12-06): fit's divergence bar against regression targets
+ * counts the loss the model started from, so runs on targets on a small
+ * scale that stopped as diverged after epoch 1 now train on. */
 #ifndef NN_NUMERICS_H
 #define NN_NUMERICS_H
 
-#define NN_NUMERICS "results-2"
+#define NN_NUMERICS "results-3"
 
 #endif

@@ -54,7 +54,7 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
                           const volatile sig_atomic_t *cancel, nn_predictions *predictions,
                           nn_pass_stats *stats)
 {
-    *stats = (nn_pass_stats){0};
+    *stats = (nn_pass_stats){.first_loss = NAN};
     if (nn_loader_features(loader) != (uint32_t)nn_net_input_size(net))
         return nn_fail(NN_ESHAPE, "the model expects %d input features but the data has %u per sample",
                        nn_net_input_size(net), nn_loader_features(loader));
@@ -102,6 +102,8 @@ static nn_status run_pass(nn_net *net, nn_loss_kind kind, nn_optim *opt, nn_load
             if (opt) /* its step would spoil the weights: the epoch ends here */
                 break;
         }
+        if (stats->count == 0)
+            stats->first_loss = (double)loss;
         loss_sum += (double)loss * B;
         stats->correct += (uint64_t)correct;
         stats->count += B;
@@ -156,7 +158,7 @@ nn_status nn_evaluate(nn_net *net, nn_loss_kind loss, nn_loader *loader,
 nn_status nn_predict(nn_net *net, nn_loss_kind loss, nn_loader *loader, const volatile sig_atomic_t *cancel,
                      nn_predictions *out, nn_pass_stats *stats)
 {
-    *stats = (nn_pass_stats){0};
+    *stats = (nn_pass_stats){.first_loss = NAN};
     if (loss == NN_LOSS_MSE || nn_loader_target_width(loader) > 0)
         return nn_fail(NN_EINVAL, "predictions need class labels, but the data has regression targets");
     return evaluate_pass(net, loss, loader, cancel, out, stats);

@@ -32,6 +32,7 @@ typedef struct nn_pass_stats {
     uint64_t count;   /* samples seen */
     double seconds;   /* wall time of the pass */
     int diverged;     /* 1 when a batch's loss was NaN or infinite (training stops there) */
+    double first_loss; /* the first batch's mean loss (in training, before its step); NAN without batches */
 } nn_pass_stats;
 
 /* Trains `net` for one epoch: loader epoch `epoch` (its shuffle order), and per

@@ -120,14 +120,15 @@ end
 -- measured on the training set for regression targets (their variance would
 -- be too low a bar where their mean is far from 0: a model starts near
 -- zero). nil when there is none to compare with (targets all zero): then
--- only a NaN or infinite loss diverges.
+-- only a NaN or infinite loss diverges. The second value is true for
+-- regression targets, whose bar also counts where the model starts (fit).
 local function chance_loss(loss_fn, model, loader)
   local _, classes = model:sizes()
-  if core.loss_kind(loss_fn) ~= "mse" then return math.log(classes) end
+  if core.loss_kind(loss_fn) ~= "mse" then return math.log(classes), false end
   local mean_square, err = data.target_mean_square(loader)
   if err then errors.raise("fit: train: %s", err) end
-  if mean_square == nil then return 1 / classes end
-  return mean_square > 0 and mean_square or nil
+  if mean_square == nil then return 1 / classes, false end
+  return mean_square > 0 and mean_square or nil, true
 end
 
 --- nnlab.fit { model, loss, optimizer, train = loader, test = loader, epochs = N,
@@ -141,7 +142,9 @@ end
 --- train_eval_acc on it in eval mode, like the test set.
 --- An epoch diverges when a batch loss is NaN or infinite, when its mean
 --- training loss exceeds diverge_factor (default 10) times the loss of an
---- uninformed guess (chance_loss, above), or when the model gives a NaN or
+--- uninformed guess (chance_loss, above; against regression targets, of
+--- that or the model's first batch before any step, whichever is larger),
+--- or when the model gives a NaN or
 --- infinite output on a test or train_eval sample (that evaluation still
 --- counts every sample, a non-finite output as wrong); the fit then ends with
 --- history.diverged = true.
@@ -170,13 +173,19 @@ function train.fit(args)
   local factor = args.diverge_factor
   if not (factor > 1) then errors.raise("fit: diverge_factor must be a number > 1") end
   train.starting()
-  local chance = chance_loss(args.loss, args.model, args.train)
+  local chance, regression = chance_loss(args.loss, args.model, args.train)
   -- a chance loss of 0 (one class) bounds nothing: factor × 0 would be 0, or NaN for an infinite factor
   local diverge_above = chance and chance > 0 and factor * chance or math.huge
   local history = {}
   for epoch = 1, epochs do
     local lr = args.optimizer:lr()
     local tr = engine_pass(core.train_epoch, args.model, args.loss, args.optimizer, args.train)
+    -- regression targets on a small scale (mean square 4e-4) lie far below a
+    -- new model's outputs (0.1-0.5): the bar is at least factor × the loss
+    -- the model started from, its first batch's before any step
+    if epoch == 1 and regression and chance and tr.first_loss > chance and tr.first_loss < math.huge then
+      diverge_above = factor * tr.first_loss
+    end
     local diverged = tr.diverged or not (tr.loss <= diverge_above)
     local stats = { epoch = epoch, train_loss = tr.loss, train_acc = tr.accuracy,
                     seconds = tr.seconds, lr = lr, diverged = diverged }

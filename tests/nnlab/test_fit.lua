@@ -163,6 +163,39 @@ T.case("a regression fit that blows up still diverges after epoch 1 (loss > 10 x
   T.truthy(h[1].train_loss > 6629 and h[1].train_loss < math.huge, "a finite loss above the bar: " .. h[1].train_loss)
 end)
 
+-- Targets on a small scale, 0.01 (3a - 2b) (mean square about 4e-4, as
+-- returns or probabilities): a new model's outputs (0.1-0.5) are far above
+-- them, so its first batch loses about 100 x their mean square. Before, fit
+-- stopped every such run after epoch 1 as diverged; the bar is now also
+-- 10 x the first batch's loss.
+local function small_targets_fit(lr)
+  local x, y = {}, {}
+  for i = 1, 200 do
+    local a, b = (i % 20) / 20, (i % 7) / 7
+    x[i], y[i] = { a, b }, { 0.01 * (3 * a - 2 * b) }
+  end
+  local loader = data.DataLoader(data.TensorDataset(nnlab.tensor(x), nnlab.tensor(y)), { batch_size = 20, shuffle = true })
+  local model = nn.Sequential({ nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1) }, { seed = 3 })
+  return nnlab.fit { model = model, loss = nn.MSELoss(), optimizer = optim.SGD(model:parameters(), { lr = lr }),
+                     train = loader, epochs = 5 }, data.target_mean_square(loader)
+end
+
+T.case("fit on targets on a small scale runs every epoch: the bar counts the loss the model started from", function()
+  local h, mean_square = small_targets_fit(0.1)
+  T.truthy(h[1].train_loss > 10 * mean_square, ("the first epoch loses more than 10 x the mean square %g: %g")
+                                                :format(mean_square, h[1].train_loss))
+  T.eq(h.diverged, false, "not diverged")
+  T.eq(#h, 5, "every epoch runs")
+  T.truthy(h[5].train_loss < h[1].train_loss / 5, ("the loss falls: %g -> %g"):format(h[1].train_loss,
+                                                                                       h[5].train_loss))
+end)
+
+T.case("a fit on targets on a small scale that blows up still diverges after epoch 1", function()
+  local h = small_targets_fit(3)
+  T.eq(h.diverged, true, "diverged")
+  T.eq(#h, 1, "stopped after epoch 1")
+end)
+
 -- ---- what fit and evaluate take, checked before they train ---------------------
 
 local function small_fit_args()
