@@ -773,17 +773,25 @@ local function train_job(spec, job, send, store)
   if not ok then error(err, 0) end
 end
 
--- ctx.save(model [, { normalize = { mean, std } }]) of a run function: checks
--- the model against the test data at the user's line and writes it to path
--- (a scratch file beside the job's entry; each call replaces the last);
--- `kept` records the normalize the test set is read with.
+-- ctx.save(model [, { normalize = { mean, std }, transform = list }]) of a
+-- run function: checks the model against the test data at the user's line
+-- and writes it to path (a scratch file beside the job's entry; each call
+-- replaces the last); `kept` records how the test set is read: normalize,
+-- and the transforms (data.Normalize per feature; random ones are off there).
 local function model_saver(spec, path, kept)
   return function(model, opts)
     if getmetatable(model) ~= core.metatable("nnlab.Net") or not pcall(model.sizes, model) then
       raise("ctx.save: expected a model (nn.Sequential { ... }), got a %s", type(model))
     end
-    opts = options.check("ctx.save", opts, { normalize = options.optional "table" })
+    opts = options.check("ctx.save", opts, { normalize = options.optional "table", transform = options.optional "any" })
     if opts.normalize then options.check("ctx.save: normalize", opts.normalize, { mean = 0.0, std = 1.0 }) end
+    local transforms = data.transform_list(opts.transform, "ctx.save")
+    for _, t in ipairs(transforms) do
+      if t.kind == "lambda" then
+        raise("ctx.save: transform: a data.Lambda runs in training passes only, never on the test set the "
+              .. "pictures read: give the transforms the test set is read with (data.Normalize, say)")
+      end
+    end
     local inputs, outputs = model:sizes()
     local info = spec.test:info()
     if inputs ~= info.rows * info.cols then
@@ -796,6 +804,7 @@ local function model_saver(spec, path, kept)
     local ok, err = model:save(path)
     if not ok then raise("ctx.save: %s", err) end
     kept.normalize = opts.normalize and { mean = opts.normalize.mean, std = opts.normalize.std }
+    kept.transform = #transforms > 0 and transforms or nil
     kept.path = path
   end
 end
@@ -903,7 +912,8 @@ local function run_custom_job(spec, job, send, store, scratch)
   local model <close> = loaded -- open until its writer below has stored it
   if wanted then
     if not model then raise("lab.sweep: the model ctx.save wrote cannot be read back: %s", err) end
-    local test_loader <close> = data.DataLoader(spec.test, { batch_size = 1000, normalize = saved.normalize })
+    local test_loader <close> = data.DataLoader(spec.test, { batch_size = 1000, normalize = saved.normalize,
+                                                             transform = saved.transform })
     result.pictures, beside = picture_files(model, nn.CrossEntropyLoss(), test_loader)
     local record, last = result.pictures, kept[#kept].test_acc
     if record and not predictions.check(record, last) then -- a model saved at another epoch (an early stop's best)

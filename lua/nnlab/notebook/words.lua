@@ -279,9 +279,10 @@ words.catalogues.en = {
                 "in `run(p, ctx)` once the model is trained (or at the epoch to show), and nnlab computes its " ..
                 "test-set predictions for the pictures.",
   pic_left_out_unsaved = "_Left out: %d runs whose run function saved no model (`ctx.save`), %d diverged runs._",
-  pic_saved_earlier = "_In %d of the %d seeds the run function saved its model at another epoch than the last " ..
-                      "(an early stop's best, say): the matrix is that model's, and its accuracy differs from the " ..
-                      "last epoch's in the tables._",
+  pic_saved_earlier = "_In %d of the %d seeds the saved model's accuracy on the test set differs from the last " ..
+                      "epoch's in the tables: the run function saved its model at another epoch than the last (an " ..
+                      "early stop's best, say), or its loop reads the test set otherwise than ctx.save was told " ..
+                      "(give ctx.save its normalize and transform). The matrix is that model's._",
   pic_samples_title = "%d samples per class: %s",
   pic_samples_caption = "_The first samples of each class in file order, of %d samples in %d classes (%d×%d pixels)%s._",
   pic_samples_short = "; fewer in: %s",
@@ -539,8 +540,9 @@ words.catalogues.zh = {
   pic_unsaved = "> **图未画出**——这个扫描的 `run` 函数没有为 %s 保存模型：在 `run(p, ctx)` 里训练好之后（或在想展示的那一轮）" ..
                 "调用 `ctx.save(model)`，nnlab 就会用它算出测试集上的预测来画图。",
   pic_left_out_unsaved = "_未计入：%d 个 `run` 函数没有保存模型（`ctx.save`）的运行，%d 个发散的运行。_",
-  pic_saved_earlier = "_%d 个种子（共 %d 个）的 `run` 函数保存的不是最后一轮的模型（例如早停时最好的一轮）：" ..
-                      "混淆矩阵是那个模型的，它的准确率与表中最后一轮的不同。_",
+  pic_saved_earlier = "_%d 个种子（共 %d 个）保存的模型在测试集上的准确率与表中最后一轮的不同：`run` 函数保存的" ..
+                      "不是最后一轮的模型（例如早停时最好的一轮），或者它的循环读测试集的方式与告诉 ctx.save 的不同" ..
+                      "（把 normalize 和 transform 交给 ctx.save）。混淆矩阵是那个模型的。_",
   pic_samples_title = "每类 %d 个样本：%s",
   pic_samples_caption = "_每个类别按文件顺序的前几个样本；共 %d 个样本、%d 个类别（%d×%d 像素）%s。_",
   pic_samples_short = "；样本不足的类别：%s",
