@@ -417,6 +417,18 @@ T.case("seconds is training plus evaluation, per epoch as after the last; sub-se
   T.eq(runs.format("seconds", 12.34, 0.4), "12.3 ± 0.4 s", "seconds as before")
 end)
 
+-- A regression's small losses read 0.0000 ± 0.0000 in every cell, while its
+-- verdicts spoke of effects of 6.5e-05.
+T.case("a loss below 0.01 shows three significant digits of the mean; larger ones four decimals", function()
+  T.eq(runs.format("test_loss", 3.2e-5, 4.1e-6), "0.0000320 ± 0.0000041", "a small loss")
+  T.eq(runs.format("train_loss", 0.0042), "0.00420", "below 0.01, without a std")
+  T.eq(runs.format("test_loss", 0.4312, 0.0101), "0.4312 ± 0.0101", "a loss as before")
+  T.eq(runs.format("test_loss", 0.01, 0.002), "0.0100 ± 0.0020", "0.01 itself as before")
+  T.eq(runs.format("test_loss", 0, 0), "0.0000 ± 0.0000", "zero as before")
+  T.eq(runs.format("lr", 1e-5), "0.0000100", "a small learning rate")
+  T.eq(runs.format("test_acc", 0.004, 0.001), "0.00 ± 0.00 %", "accuracies keep two decimals")
+end)
+
 -- docs/notebook.md lists runs.correct_family(list) among the runs object's
 -- calls; the object had no such field.
 T.case("runs.correct_family(list) works on a runs object, as the docs write it", function()

@@ -32,6 +32,18 @@ local history = lab.fit { model = one, loss = nn.MSELoss(), epochs = 2, optimize
   train = data.DataLoader(train, { batch_size = 8 }), test = data.DataLoader(test, { batch_size = 60 }) }
 lab.md("history regression %s", tostring(history.regression))
 lab.table(history, { label = "one fit" })
+-- a seed's stored history says it fit regression targets, as fit's does
+local stored = runs.variations[1].seeds[1].history
+lab.md("stored history regression %s", tostring(stored.regression))
+lab.table(stored, { label = "one stored seed" })
+if case == "custom" then
+  -- a run function's history over regression targets needs no accuracy
+  local custom = lab.sweep { name = "own loop", vary = { k = { 1 } }, seeds = 1, epochs = 2, train = train, test = test,
+    run = function() return { { train_loss = 0.5, test_loss = 0.4 }, { train_loss = 0.3, test_loss = 0.25 } } end }
+  lab.md("own loop test loss %s", tostring(custom.variations[1].seeds[1].history[2].test_loss))
+end
+if case == "table_gap" then lab.table(runs, { metrics = { "gap" } }) end --<
+if case == "chart_gap" then lab.chart(runs, { y = "gap" }) end --<
 if case == "table_acc" then lab.table(runs, { metrics = { "test_acc" } }) end --<
 if case == "best_acc" then local _ = runs:best("test_acc") end --<
 ]]
@@ -56,6 +68,15 @@ T.case("a regression sweep's table, best, comparison and chart go by the test lo
   T.contains(T.read(reports .. "/plane/fig1-test_loss-epoch.gp") or "", "test loss", "the chart draws the test loss")
   T.contains(md, "history regression true", "nnlab.fit says its history fit regression targets")
   T.contains(md, "| epoch | train loss | test loss |", "a table of the fit's history, without accuracies")
+  T.contains(md, "stored history regression true", "a sweep's stored history says so too")
+  local _, tables = md:gsub("| epoch | train loss | test loss |", "")
+  T.eq(tables, 2, "the stored seed's table has no accuracies either\n" .. md)
+end)
+
+T.case("a run function over regression targets returns a history without accuracies", function()
+  local out, status = run("custom")
+  T.eq(status, 0, out)
+  T.contains(T.read(reports .. "/plane.md"), "own loop test loss 0.25", "its history is kept")
 end)
 
 T.case("the progress lines of regression runs give their test loss, not an accuracy of 0", function()
@@ -71,6 +92,9 @@ T.case("an accuracy named for regression runs is an error at the user's line", f
     { "table_acc", "lab.table: metrics: test_acc: these runs fit regression targets, which have no accuracy" },
     { "best_acc", "best: test_acc: these runs fit regression targets, which have no accuracy" },
     { "on_demand", "lab.sweep: seeds.metric: test_acc: this sweep fits regression targets, which have no accuracy" },
+    -- a gap is a difference of two accuracies: a flat 0 pp
+    { "table_gap", "lab.table: metrics: gap: these runs fit regression targets, which have no accuracy" },
+    { "chart_gap", "lab.chart: y: gap: these runs fit regression targets, which have no accuracy" },
   } do
     local out, status = run(case[1])
     T.eq(status, 1, case[1] .. "\n" .. out)

@@ -165,15 +165,19 @@ local function fixed(x, digits)
   return text:match("^%-[0.]+$") and text:sub(2) or text
 end
 
---- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses), "12.3 ± 0.4 s"
+--- "81.23 ± 0.15 %" (accuracies), "0.4312 ± 0.0101" (losses; below 0.01, to
+--- three significant digits of the mean: "0.0000320 ± 0.0000041"), "12.3 ± 0.4 s"
 --- (seconds; below a second, to two significant digits of the mean:
 --- "0.00019 ± 0.00003 s", not "0.0 ± 0.0 s"); no "±" without a std; a value
 --- that is not a finite number shown as NaN, inf or -inf.
 function runs.format(metric, mean, std)
   local info = runs.metrics[metric] or {}
   local digits = (info.unit == "%" or info.unit == "pp") and 2 or info.unit == "s" and 1 or 4
-  if info.unit == "s" and mean and mean == mean and mean ~= 0 and math.abs(mean) < 1 then
-    digits = math.min(9, 1 - math.floor(math.log(math.abs(mean), 10)))
+  local small = mean and mean == mean and mean ~= 0 and math.abs(mean)
+  if info.unit == "s" and small and small < 1 then
+    digits = math.min(9, 1 - math.floor(math.log(small, 10)))
+  elseif not info.unit and small and small < 0.01 then -- a loss of 3.2e-05 reads 0.0000320, not 0.0000
+    digits = math.min(12, 2 - math.floor(math.log(small, 10)))
   end
   local unit = info.unit and " " .. info.unit or ""
   if mean == nil then return "–" end
@@ -200,9 +204,11 @@ function Runs:default_metric()
 end
 
 --- runs.is_accuracy(metric) -> whether metric is an accuracy (a
---- percentage), which runs over regression targets do not measure.
+--- percentage) or a difference of two (a gap, in percentage points), which
+--- runs over regression targets do not measure.
 function runs.is_accuracy(metric)
-  return runs.metrics[metric] ~= nil and runs.metrics[metric].unit == "%"
+  local info = runs.metrics[metric]
+  return info ~= nil and (info.unit == "%" or info.unit == "pp")
 end
 
 --- runs.check_fits_metric(r, where, metric): raises at the user's line,

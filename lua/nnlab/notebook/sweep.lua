@@ -892,18 +892,21 @@ local function run_custom_job(spec, job, send, store, scratch)
           type(history))
   end
   local kept = {}
+  local regression = spec.test:info().targets > 0
   for i, h in ipairs(history) do
     if type(h) ~= "table" then raise("lab.sweep: run(p, ctx)'s history: entry %d is not a table", i) end
     kept[i] = { epoch = i }
     for _, f in ipairs(HISTORY_FIELDS) do
       if f ~= "epoch" and h[f] ~= nil then kept[i][f] = h[f] end
     end
+    -- regression targets have no accuracy: it reads 0, as in fit's history
+    if regression and kept[i].train_acc == nil then kept[i].train_acc = 0 end
   end
   local result = { history = kept, diverged = history.diverged == true, seconds = proc.clock() - started }
   local ok, why = sweep.check_result(result)
   if not ok then
-    raise("lab.sweep: run(p, ctx)'s history: %s (each epoch needs train_loss and train_acc numbers; "
-          .. "test_acc, test_loss and the others where measured)", why)
+    raise("lab.sweep: run(p, ctx)'s history: %s (each epoch needs %s; test_acc, test_loss and the others where "
+          .. "measured)", why, regression and "a train_loss number" or "train_loss and train_acc numbers")
   end
   local beside
   local wanted = saved.path and not result.diverged and spec.test:info().targets == 0
@@ -1446,7 +1449,11 @@ function sweep.run(spec, context)
   local epochs = 0
   for _, v in ipairs(variations) do
     epochs = math.max(epochs, v.params.epochs or 0)
-    for _, s in ipairs(v.seeds) do epochs = math.max(epochs, #s.history) end -- a run function's own length
+    for _, s in ipairs(v.seeds) do
+      epochs = math.max(epochs, #s.history) -- a run function's own length
+      -- as fit's history says it (lab.table and lab.chart of it then go by the loss)
+      if regression then s.history.regression = true end
+    end
   end
   -- normalize is copied: the spec's table may change after the sweep
   local normalize = spec.normalize and { mean = spec.normalize.mean, std = spec.normalize.std }
