@@ -541,8 +541,8 @@ words.catalogues.zh = {
                 "调用 `ctx.save(model)`，nnlab 就会用它算出测试集上的预测来画图。",
   pic_left_out_unsaved = "_未计入：%d 个 `run` 函数没有保存模型（`ctx.save`）的运行，%d 个发散的运行。_",
   pic_saved_earlier = "_%d 个种子（共 %d 个）保存的模型在测试集上的准确率与表中最后一轮的不同：`run` 函数保存的" ..
-                      "不是最后一轮的模型（例如早停时最好的一轮），或者它的循环读测试集的方式与告诉 ctx.save 的不同" ..
-                      "（把 normalize 和 transform 交给 ctx.save）。混淆矩阵是那个模型的。_",
+                      "不是最后一轮的模型（例如早停时最好的一轮），或者它的循环读测试集的方式与告诉 `ctx.save` 的不同" ..
+                      "（把 `normalize` 和 `transform` 交给 `ctx.save`）。混淆矩阵是那个模型的。_",
   pic_samples_title = "每类 %d 个样本：%s",
   pic_samples_caption = "_每个类别按文件顺序的前几个样本；共 %d 个样本、%d 个类别（%d×%d 像素）%s。_",
   pic_samples_short = "；样本不足的类别：%s",
