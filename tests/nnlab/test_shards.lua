@@ -401,7 +401,9 @@ end)
 
 T.case("the default cache is .cache/nnlab in the experiment's project root, whatever the current folder", function()
   local project, elsewhere = dir .. "/project", dir .. "/elsewhere"
-  os.execute(("mkdir -p %s/reports %s/experiments %s"):format(T.quote(project), T.quote(project), T.quote(elsewhere)))
+  -- its own .git: this test's folder lies inside the clone, whose own cache must not be found
+  os.execute(("mkdir -p %s/.git %s/reports %s/experiments %s"):format(T.quote(project), T.quote(project),
+                                                                      T.quote(project), T.quote(elsewhere)))
   T.write(project .. "/experiments/grid.lua", T.read(script))
   local env = { NNLAB_CACHE = "" }
   local cmd = T.nnlab_command({ "run", project .. "/experiments/grid.lua", "--quiet", "--set", "epochs=1" }, env)
@@ -414,6 +416,17 @@ T.case("the default cache is .cache/nnlab in the experiment's project root, what
                                                                               "--quiet", "--set", "epochs=1" }, env))
   T.eq(status, 0, out)
   T.contains(out, "7 runs, 0 trained, 7 from cache", "found again from the project folder")
+  -- a run from experiments/ writes experiments/reports; the cache stays the project's
+  for round = 1, 2 do
+    out, status = T.run("cd " .. T.quote(project .. "/experiments") .. " && " .. T.nnlab_command(
+      { "run", "grid.lua", "--quiet", "--set", "epochs=1" }, env))
+    T.eq(status, 0, out)
+    T.contains(out, "7 runs, 0 trained, 7 from cache", "from experiments/, round " .. round)
+  end
+  T.truthy(T.run("test -d " .. T.quote(project .. "/experiments/reports") .. " && echo yes") == "yes\n",
+           "the report went to experiments/reports")
+  T.eq(T.run("test -e " .. T.quote(project .. "/experiments/.cache") .. " && echo there || echo none"), "none\n",
+       "and no second cache beside it")
   local flag = dir .. "/flag-cache"
   out, status = T.run("cd " .. T.quote(project) .. " && " .. T.nnlab_command(
     { "run", "experiments/grid.lua", "--quiet", "--set", "epochs=1", "--cache", flag },
@@ -421,6 +434,28 @@ T.case("the default cache is .cache/nnlab in the experiment's project root, what
   T.eq(status, 0, out)
   T.eq(entries(flag), 7, "--cache wins over NNLAB_CACHE")
   T.eq(entries(dir .. "/env-cache") or 0, 0, "NNLAB_CACHE unused")
+end)
+
+-- Outside git the first run's cache went to experiments/.cache (no reports
+-- yet), and its report made the project folder the root of the next run,
+-- which retrained everything into a second cache. (In a folder of its own
+-- under /tmp: inside the clone, the clone's .git would be found.)
+T.case("outside git, the second run finds the first run's cache", function()
+  local base = T.run("mktemp -d"):gsub("\n$", "")
+  os.execute(("mkdir -p %s/experiments"):format(T.quote(base)))
+  T.write(base .. "/experiments/grid.lua", T.read(script))
+  local env = { NNLAB_CACHE = "" }
+  local outs = {}
+  for round = 1, 2 do
+    local out, status = T.run("cd " .. T.quote(base) .. " && " .. T.nnlab_command(
+      { "run", "experiments/grid.lua", "--quiet", "--set", "epochs=1" }, env))
+    T.eq(status, 0, out)
+    outs[round] = out
+  end
+  local caches = T.run("cd " .. T.quote(base) .. " && find . -path '*/.cache/nnlab' | sort")
+  os.execute("rm -rf " .. T.quote(base))
+  T.contains(outs[2], "7 runs, 0 trained, 7 from cache", "the second run\n" .. outs[2])
+  T.eq(caches, "./experiments/.cache/nnlab\n", "one cache")
 end)
 
 T.done()

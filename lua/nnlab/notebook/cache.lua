@@ -37,19 +37,31 @@ local MAX_ENTRY_BYTES = 16 * 1024 * 1024
 cache.MAX_EPOCHS = 30000
 
 --- cache.project_root(script) -> the folder an experiment file belongs to:
---- the nearest one, going up from the file's own folder, that holds a `.git`
---- or a `reports` folder; the file's own folder when none does. Absolute.
+--- the nearest one, going up from the file's own folder (and not above the
+--- nearest `.git`), that already holds a cache (`.cache/nnlab`); else the
+--- nearest that holds a `.git` or a `reports` folder; else the file's own
+--- folder. Absolute. An existing cache comes first so that it never moves:
+--- a run from `experiments/` writes `experiments/reports`, which made that
+--- folder the root of the next run, and in a project without git the first
+--- run's `reports` moved the second run's root up; each then started an
+--- empty cache and retrained everything.
 function cache.project_root(script)
   local realpath = require("nnlab.core").proc.realpath
   local own = realpath(files.dirname(script or "."))
   if not own then return files.dirname(script or ".") end
-  local dir = own
-  while true do
-    if realpath(dir .. "/.git") or realpath(dir .. "/reports") then return dir end
-    if dir == "/" then return own end
-    dir = files.dirname(dir)
-    if dir == "" then dir = "/" end
+  local function nearest(holds, stop)
+    local dir = own
+    while true do
+      if holds(dir) then return dir end
+      if dir == "/" or dir == stop then return nil end
+      dir = files.dirname(dir)
+      if dir == "" then dir = "/" end
+    end
   end
+  local repository = nearest(function(dir) return realpath(dir .. "/.git") end)
+  return nearest(function(dir) return realpath(dir .. "/.cache/nnlab") end, repository)
+         or nearest(function(dir) return realpath(dir .. "/.git") or realpath(dir .. "/reports") end)
+         or own
 end
 
 --- cache.default_dir([script [, flag]]) -> the cache folder: the --cache
