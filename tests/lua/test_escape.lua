@@ -35,6 +35,11 @@ T.case("gnuplot_string: single-quoted, quotes doubled, one line", function()
   T.eq(escape.gnuplot_string("`id` \\n"), "'`id` \\n'", "backquotes and backslashes are inert in single quotes")
 end)
 
+T.case("gnuplot_tic_label: a gnuplot string whose % is doubled (tic labels are formats)", function()
+  T.eq(escape.gnuplot_tic_label("50%"), "'50%%'", "percent doubled")
+  T.eq(escape.gnuplot_tic_label("it's p%g"), "'it''s p%%g'", "and the quote")
+end)
+
 T.case("gnuplot_comment: one line, no trailing backslash to continue it", function()
   T.eq(escape.gnuplot_comment("zz\n1 99.5 0 1"), "zz 1 99.5 0 1", "a label adds no .dat row")
   T.eq(escape.gnuplot_comment("ends in \\"), "ends in \\ ", "trailing backslash")

@@ -62,6 +62,23 @@ T.case("the run succeeds and gnuplot draws both charts", function()
   end
 end)
 
+-- gnuplot reads a tic label of `set xtics ("label" pos)` as a format for
+-- the tic's value: "50%" failed the chart (Bad format character) and "p%g"
+-- was drawn as p2. What gnuplot draws is read back on its dumb terminal.
+T.case("a value with % is drawn as written on the x axis", function()
+  local own = dir .. "/percent-reports" -- the other cases read the first run's report
+  local text, code = T.nnlab_run({ "run", path, "--out", own, "--quiet", "--set", "tag=p%g 50%" },
+                                 { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+  T.eq(code, 0, "status\n" .. text)
+  T.truthy(not text:find("not drawn", 1, true), "every chart drawn:\n" .. text)
+  local gp = T.read(own .. "/inject/fig2-test_acc-tag.gp") or ""
+  local xtics = gp:match("\n(set xtics %([^\n]*)")
+  T.truthy(xtics, "the tic line\n" .. gp)
+  local drawn = T.run(("gnuplot -e %s 2>&1"):format(T.quote(
+    "set terminal dumb 100 12; set xrange [0:3]; " .. xtics .. "; plot x notitle")))
+  T.contains(drawn, "p%g 50%", "gnuplot draws the label as written:\n" .. drawn)
+end)
+
 T.case("no shell command ran: not through a label, a title, nor a backquote", function()
   for _, suffix in ipairs { "", "-title", "-backquote" } do
     T.eq(T.read(marker .. suffix), nil, "file created by gnuplot: " .. marker .. suffix)

@@ -54,6 +54,14 @@ function escape.gnuplot_string(s)
   return "'" .. escape.line(s):gsub("'", "''") .. "'"
 end
 
+--- escape.gnuplot_tic_label(s) -> s as a tic label of `set xtics ("label"
+--- pos, ...)`, which gnuplot reads as a format for the tic's value: a
+--- gnuplot string (above) with each % doubled, so "50%" is not a bad format
+--- and "p%g" is not drawn as "p1".
+function escape.gnuplot_tic_label(s)
+  return escape.gnuplot_string((escape.line(s):gsub("%%", "%%%%")))
+end
+
 --- escape.gnuplot_comment(s) -> s as the text of a `#` comment line of a .gp
 --- or .dat file: on one line, and not ending in a backslash (which would
 --- continue the comment onto the next line of a script).

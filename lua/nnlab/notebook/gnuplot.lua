@@ -168,7 +168,7 @@ function gnuplot.chart(c)
   if c.logx then lines[#lines + 1] = "set logscale x" end
   if c.xtics then
     local tics = {}
-    for _, t in ipairs(c.xtics) do tics[#tics + 1] = ("%s %s"):format(gp_quote(t[2]), number(t[1])) end
+    for _, t in ipairs(c.xtics) do tics[#tics + 1] = ("%s %s"):format(escape.gnuplot_tic_label(t[2]), number(t[1])) end
     lines[#lines + 1] = ("set xtics (%s)"):format(table.concat(tics, ", "))
   elseif c.integer_x then
     lines[#lines + 1] = "set xtics 1"
@@ -196,7 +196,7 @@ function gnuplot.heatmap(c)
   end
   local function tics(list)
     local out = {}
-    for i, label in ipairs(list) do out[i] = ("%s %d"):format(gp_quote(label), i) end
+    for i, label in ipairs(list) do out[i] = ("%s %d"):format(escape.gnuplot_tic_label(label), i) end
     return table.concat(out, ", ")
   end
   local width = math.max(640, math.min(1600, 240 + 40 * #c.xtics))

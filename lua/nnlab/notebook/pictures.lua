@@ -461,7 +461,7 @@ local function confusion_script(file, title, names, sum, C, normalize)
     values[#values + 1] = table.concat(line, " ")
   end
   local tics = {}
-  for k = 1, C do tics[k] = ("%s %d"):format(gp_quote(names[k]), k - 1) end
+  for k = 1, C do tics[k] = ("%s %d"):format(escape.gnuplot_tic_label(names[k]), k - 1) end
   local font = C > 20 and 7 or C > 12 and 9 or 11
   lines[#lines + 1] = "set palette defined (0 'white', 1 '#c6dbef', 2 '#4292c6', 3 '#08306b')"
   lines[#lines + 1] = ("set cbrange [0:%s]"):format(normalize and "100" or number(math.max(top, 1)))
@@ -665,7 +665,9 @@ local function render_samples(block, ctx)
   local lines = script_head(file, title, png_w, png_h)
   image_lines(lines, width, height)
   local tics = {}
-  for k = 1, C do tics[k] = ("%s %s"):format(gp_quote(names[k]), number((k - 1) * (info.rows + 1) + info.rows / 2)) end
+  for k = 1, C do
+    tics[k] = ("%s %s"):format(escape.gnuplot_tic_label(names[k]), number((k - 1) * (info.rows + 1) + info.rows / 2))
+  end
   lines[#lines + 1] = ("set ytics (%s) scale 0 font %s"):format(table.concat(tics, ", "),
                                                                 gp_quote(gnuplot.font .. (C > 20 and ",8" or ",12")))
   local longest = 0
