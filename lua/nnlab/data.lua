@@ -644,6 +644,17 @@ function data.target_mean_square(loader)
   return mean_squares[ds]
 end
 
+-- fn run under a handler that names a user's file by its whole path where
+-- Lua shortened it (errors.whole_path): the loader calls a Lambda from C,
+-- where no handler of nnlab's sees its error before the stack unwinds.
+local function whole_paths(fn)
+  local function handler(e) return type(e) == "string" and errors.whole_path(e) or e end
+  return function(...)
+    local ok, err = xpcall(fn, handler, ...)
+    if not ok then error(err, 0) end
+  end
+end
+
 --- data.DataLoader(dataset, { batch_size = 1, shuffle = false, drop_last = false,
 ---                            seed = 0, normalize = { mean = m, std = s },
 ---                            transform = { data.RandomShift(2), ... } })
@@ -657,7 +668,7 @@ function data.DataLoader(ds, opts)
                                                   normalize = options.optional "table", transform = options.optional "any" })
   local chain, lambda = {}, nil
   for _, t in ipairs(data.transform_list(opts.transform, "data.DataLoader")) do
-    if t.kind == "lambda" then lambda = t.fn else chain[#chain + 1] = t end
+    if t.kind == "lambda" then lambda = whole_paths(t.fn) else chain[#chain + 1] = t end
   end
   local batch_size = opts.batch_size
   if batch_size < 1 then

@@ -208,6 +208,9 @@ function files.load_lua(path)
   if head == "\27Lua" then
     return nil, ("%s is precompiled Lua (luac): nnlab runs Lua source files only"):format(path)
   end
+  -- a syntax error names a path past 60 characters "...TAIL": name the whole path
+  local short = type(err) == "string" and err:match("^(%.%.%.[^\n]-):%d+:")
+  if short and path:sub(-(#short - 3)) == short:sub(4) then err = path .. err:sub(#short + 1) end
   return nil, err
 end
 

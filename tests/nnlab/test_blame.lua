@@ -208,6 +208,31 @@ end }
   out, status = T.nnlab_run({ "run", run_path, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = dir .. "/cache" })
   T.eq(status, 1, "exit status\n" .. out)
   T.contains(out, ("%s:%d: boom in run"):format(run_path, run_line), "a run function's error names the whole path")
+  -- a syntax error (no frame on the stack), in the file and in a lab.require'd module
+  local bad = T.marked_script(deep, "long_path_syntax", "local lab = require \"nnlab\"\nlocal x = ( )\n")
+  out, status = T.nnlab_run { "run", bad }
+  T.eq(status, 1, "exit status\n" .. out)
+  T.eq(out:match("^[^\n]*"), ("nnlab: %s:2: unexpected symbol near ')'"):format(bad), "a syntax error names the whole path")
+  assert(os.execute(("mkdir -p '%s/lib'"):format(deep)))
+  T.write(deep .. "/lib/broken.lua", "return {\n  x = = 1 }\n")
+  local requiring = T.marked_script(deep, "long_path_require", "local lab = require \"nnlab\"\nlab.require(\"lib.broken\")\n")
+  out, status = T.nnlab_run { "run", requiring }
+  T.eq(status, 1, "exit status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("lab.require: %s/lib/broken.lua:2: unexpected symbol near '='"):format(deep),
+             "a module's syntax error names the whole path")
+  -- a data.Lambda's error: the loader calls it from C
+  local lambda_path, lambda_line = T.marked_script(deep, "long_path_lambda", [[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+local loader = lab.data.DataLoader(ds, { batch_size = 10, transform = lab.data.Lambda(function(x)
+  local y = x.nope.field --<
+end) })
+for _ in loader:batches() do end
+]])
+  out, status = T.nnlab_run { "run", lambda_path }
+  T.eq(status, 1, "exit status\n" .. out)
+  T.contains(out:match("^[^\n]*"), ("%s:%d: attempt to index a nil value"):format(lambda_path, lambda_line),
+             "a Lambda's error names the whole path")
 end)
 
 T.case("errors.raise names the caller's line with the file's whole path; errors.lua is library code", function()
