@@ -178,6 +178,26 @@ T.case("a folder outside git says so, and the run succeeds", function()
   end
 end)
 
+-- A repository git would not read (another user's: "detected dubious
+-- ownership", as in CI containers) was called no repository at all.
+local is_root = T.run("id -u") == "0\n"
+if has_git and is_root then
+  T.case("a repository git refuses to read: the commit row says so, with git's reason", function()
+    local theirs = copy("theirs")
+    git(theirs, "init -q")
+    git(theirs, "add -A")
+    git(theirs, "-c user.name=test -c user.email=test@example.com -c commit.gpgsign=false commit -qm fixture")
+    local _, status = T.run("chown -R nobody " .. T.quote(theirs))
+    T.eq(status, 0, "chown")
+    local md = run(theirs, {}, { HOME = root .. "/no-git-config" }) -- no safe.directory of the user's
+    T.eq(row(md, "Commit"), ("unknown: `git` would not read the repository of `%s`: `detected dubious ownership in "
+                             .. "repository at '%s'`"):format(theirs, theirs), "commit row")
+  end)
+else
+  T.skip("a repository git refuses to read: the commit row says so, with git's reason",
+         has_git and "it needs root, to give the repository to another user" or "git is not installed")
+end
+
 T.case("run FILE --help lists the parameters, trains nothing and writes nothing", function()
   local dir = copy("help")
   local cache = root .. "/help-cache"

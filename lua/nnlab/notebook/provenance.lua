@@ -64,8 +64,10 @@ end
 
 --- provenance.git(dir [, out_dir]) -> { commit = "5c616db", modified =
 --- true|false } for the repository holding dir, or { missing = "git" } (no
---- git command) or { missing = "repository" } (dir is in no repository, or
---- git refused it). modified: `git status --porcelain` lists anything
+--- git command), { missing = "repository" } (dir is in no repository) or
+--- { missing = "refused", reason = "..." } (git's first line: a repository
+--- of another owner, "detected dubious ownership"; one without a commit).
+--- modified: `git status --porcelain` lists anything
 --- (changed, staged or untracked files anywhere in the repository) outside
 --- out_dir, the reports folder: reports written by the same batch of runs
 --- are not changes to what produced them.
@@ -73,7 +75,14 @@ function provenance.git(dir, out_dir)
   local q = files.shell_quote(dir)
   if not command_output("command -v git") then return { missing = "git" } end
   local head = command_output("git -C " .. q .. " rev-parse --short HEAD")
-  if not head or not head:match("^%x+%s*$") then return { missing = "repository" } end
+  if not head or not head:match("^%x+%s*$") then
+    local said = io.popen("git -C " .. q .. " rev-parse --short HEAD 2>&1 >/dev/null")
+    local text = said and said:read("a") or ""
+    if said then said:close() end
+    local reason = trim(text:match("^[^\n]*")):gsub("^fatal: ", "")
+    if reason == "" or text:find("not a git repository", 1, true) then return { missing = "repository" } end
+    return { missing = "refused", reason = reason }
+  end
   local status = command_output("git -C " .. q .. " status --porcelain")
   if status == nil then return { commit = trim(head), modified = true } end
   -- porcelain paths are relative to the repository's top; drop those in out_dir
