@@ -136,6 +136,14 @@ int main(int argc, char **argv)
                 tried);
         return 1;
     }
+    /* package.path gives '?' and ';' a meaning of their own, with no escape */
+    if (strpbrk(lua_dir, "?;")) {
+        fprintf(stderr,
+                "nnlab: cannot load its Lua files from %s: Lua's module path cannot hold a folder whose path has "
+                "'?' or ';' in it; move or link the clone to a path without them, or set NNLAB_LUA_PATH to one\n",
+                lua_dir);
+        return 1;
+    }
     lua_State *L = luaL_newstate();
     if (L == NULL) {
         fprintf(stderr, "nnlab: out of memory starting Lua\n");

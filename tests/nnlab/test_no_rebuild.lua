@@ -37,4 +37,18 @@ T.case("a wrong NNLAB_LUA_PATH is a clear error", function()
   T.contains(out, "cannot find its Lua files", "bad NNLAB_LUA_PATH")
 end)
 
+-- Lua's package.path reads '?' and ';' as its own: a clone at "why?/"
+-- said "module 'nnlab.cli' not found" and listed paths with the '?' replaced.
+T.case("a Lua folder whose path has '?' or ';' is a clear error", function()
+  for _, odd in ipairs { "why?", "semi;colon" } do
+    local copy = dir .. "/" .. odd .. "/lua"
+    assert(os.execute(("mkdir -p %s && cp -r %s/. %s"):format(T.quote(copy), T.quote(dir .. "/lua"), T.quote(copy))))
+    local out, status = T.nnlab_run({ "version" }, { NNLAB_LUA_PATH = copy })
+    T.eq(status, 1, odd .. "\n" .. out)
+    T.eq(out, ("nnlab: cannot load its Lua files from %s: Lua's module path cannot hold a folder whose path has '?' "
+               .. "or ';' in it; move or link the clone to a path without them, or set NNLAB_LUA_PATH to one\n")
+              :format(copy), odd)
+  end
+end)
+
 T.done()
