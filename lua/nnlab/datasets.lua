@@ -425,8 +425,13 @@ function M.download(name, dir, opts)
   local mirrors = mirrors_for(entry, opts)
   local key = entry.name .. " " .. table.concat(mirrors, " ")
   if failed_downloads[key] then return nil, failed_downloads[key], true end
-  if not run("mkdir -p -- " .. files.shell_quote(dir)) then
-    return nil, "cannot create the folder " .. dir
+  -- mkdir's own message (its stderr, which would reach the terminal) gives the cause
+  local pipe = io.popen("mkdir -p -- " .. files.shell_quote(dir) .. " 2>&1")
+  local text = pipe and pipe:read("a") or ""
+  local made = pipe and pipe:close()
+  if not made then
+    local cause = text:match("^[^\n]*: ([^:\n]+)\n?$")
+    return nil, "cannot create the folder " .. dir .. (cause and (": " .. cause) or "")
   end
   for _, file in ipairs(entry.files) do
     local base = file.name:gsub("%.gz$", "")

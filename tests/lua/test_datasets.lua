@@ -253,6 +253,19 @@ T.case("download that fails (unreachable mirror) leaves no folder and says why",
   assert(not exists(data_root), "an empty download folder was left behind")
 end)
 
+-- mkdir's stderr reached the terminal ("mkdir: cannot create directory
+-- ‘./data’: Permission denied", once per data.load) and the message said
+-- only "cannot create the folder". The cause is in the message now.
+T.case("a download folder that cannot be made: the message gives mkdir's cause", function()
+  make_mirror("test-nodir")
+  local blocker = ROOT .. "/dl-blocker"
+  T.write(blocker, "a file, not a folder\n")
+  local dir, message = datasets.locate("test-nodir", { env = {}, data_root = blocker .. "/data",
+                                                       base_url = "file:///nonexistent-nnlab-mirror/", progress = false })
+  T.eq(dir, nil)
+  T.contains(message, ("Download: failed: cannot create the folder %s/data/test-nodir: Not a directory"):format(blocker))
+end)
+
 -- Runs `code` (Lua, with `datasets` loaded) in a fresh interpreter whose
 -- current directory is `dir` (and $HOME `home`, when given); returns what it
 -- printed. The stock interpreter cannot change its own directory.
