@@ -128,14 +128,25 @@ end)
 -- util-linux `script` gives the run a terminal
 local on_a_terminal = "on a terminal, a live block is redrawn in place: a counter and a bar per job"
 if T.run("command -v script"):find("script") then
+  local function on_terminal(term)
+    local cmd = ("TERM=%s NNLAB_CACHE=%s NNLAB_OFFLINE=1 %s run %s --out %s --force --set epochs=3"):format(
+      term, T.quote(dir .. "/cache"), T.quote(T.nnlab), T.quote(H.fixtures .. "tiny.lua"), T.quote(dir .. "/tty"))
+    return T.run("script -qec " .. T.quote(cmd) .. " /dev/null")
+  end
   T.case(on_a_terminal, function()
-    local cmd = ("NNLAB_CACHE=%s NNLAB_OFFLINE=1 %s run %s --out %s --force --set epochs=3"):format(
-      T.quote(dir .. "/cache"), T.quote(T.nnlab), T.quote(H.fixtures .. "tiny.lua"), T.quote(dir .. "/tty"))
-    local out = T.run("script -qec " .. T.quote(cmd) .. " /dev/null")
+    local out = on_terminal("xterm")
     T.contains(out, "\27[", "terminal escapes")
     T.contains(out, "/4 done]", "live counter")
     T.truthy(out:find("|[█░]+| %d/3 epochs"), "live bar per job")
     H.expect_counts(out, 4, 4, "tty run")
+  end)
+  -- a terminal that takes no cursor movements (Emacs' shell) got them all the same
+  T.case("on a dumb terminal ($TERM dumb or unset), plain lines: no escapes", function()
+    for _, term in ipairs { "dumb", "''" } do
+      local out = on_terminal(term)
+      T.truthy(not out:find("\27[", 1, true), "no terminal escapes with TERM=" .. term .. "\n" .. out)
+      H.expect_counts(out, 4, 4, "run with TERM=" .. term)
+    end
   end)
 else
   T.skip(on_a_terminal, "util-linux `script` is not installed")

@@ -29,10 +29,13 @@ function progress.new(mode, out, only_training)
                         done = 0, total = 0, only_training = only_training == true }, progress)
 end
 
---- The mode for a run's options: quiet with --quiet, tty when stdout is a terminal.
+--- The mode for a run's options: quiet with --quiet, tty when stdout is a
+--- terminal that takes cursor movements ($TERM set and not "dumb": Emacs'
+--- shell, `script` without a terminal type), else plain lines.
 function progress.mode_for(options)
   if options and options.quiet then return "quiet" end
-  return proc.isatty(1) and "tty" or "plain"
+  local term = os.getenv("TERM")
+  return proc.isatty(1) and term ~= nil and term ~= "" and term ~= "dumb" and "tty" or "plain"
 end
 
 local function seconds_text(s)
