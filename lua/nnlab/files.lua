@@ -56,10 +56,18 @@ end
 
 --- The temporary name beside path that process pid (default: this one)
 --- writes it through: dir/.name.tmpHOST.PID. The host keeps processes of
---- the same pid on machines that share the folder (NFS) apart.
+--- the same pid on machines that share the folder (NFS) apart. A name past
+--- 120 bytes is cut to 100 and an FNV-1a hash of the whole: the suffix
+--- (up to 88 bytes) must not push a legal name past NAME_MAX (255).
 function files.temp_name(path, pid)
   local dir, name = path:match("^(.*/)([^/]*)$")
-  return ("%s.%s.tmp%s.%d"):format(dir or "", name or path, host_name(), pid or proc().getpid())
+  name = name or path
+  if #name > 120 then
+    local h = 0x811c9dc5
+    for i = 1, #name do h = ((h ~ name:byte(i)) * 0x01000193) & 0xffffffff end
+    name = ("%s~%08x"):format(name:sub(1, 100), h)
+  end
+  return ("%s.%s.tmp%s.%d"):format(dir or "", name, host_name(), pid or proc().getpid())
 end
 
 --- Removes the temporary files that the engine's model save (nn_net_save:

@@ -222,4 +222,22 @@ lab.table(runs)
   T.contains(row or "", "1 seed × 1 to 2 epochs, batch 8–16; first variation", "the ranges\n" .. tostring(row))
 end)
 
+-- A legal file name of 240 bytes: its report's temporary name
+-- (.NAME.tmpHOST.PID) passed NAME_MAX and the write failed, "File name too long".
+T.case("an experiment whose name is 240 bytes long writes its report", function()
+  local name = string.rep("n", 240)
+  local path = dir .. "/" .. name .. ".lua"
+  T.write(path, PRELUDE .. [[
+lab.sweep { vary = { h = { 1 } }, seeds = 1, epochs = 1, train = train, test = test,
+  run = function() return { { train_loss = 1, train_acc = 50, test_acc = 50 } } end }
+]])
+  local out, status = run(path)
+  T.eq(status, 0, out)
+  T.truthy(T.read(reports .. "/" .. name .. ".md"), "the report is written")
+  local files = require "nnlab.files"
+  local long = files.temp_name("/x/" .. name .. ".md", 123456)
+  T.truthy(#long:match("[^/]*$") <= 255, "a temporary name within NAME_MAX: " .. #long)
+  T.truthy(long ~= files.temp_name("/x/" .. name .. "x.md", 123456), "distinct for names alike in their first 100 bytes")
+end)
+
 T.done()
