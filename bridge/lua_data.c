@@ -341,6 +341,23 @@ static nn_transform *read_transforms(lua_State *L, int index, uint32_t *n)
     return t;
 }
 
+/* core.transforms_check(transforms, rows, cols) -> rows, cols of the samples
+ * the chain makes from rows x cols ones; or nil and the engine's message. The
+ * loader's own check, for lab.sweep before anything trains. */
+static int transforms_check(lua_State *L)
+{
+    uint32_t n, rows = (uint32_t)luaL_checkinteger(L, 2), cols = (uint32_t)luaL_checkinteger(L, 3);
+    nn_transform *chain = read_transforms(L, 1, &n);
+    if (nn_transform_check(chain, n, rows, cols, &rows, &cols) != NN_OK) {
+        lua_pushnil(L);
+        lua_pushstring(L, nn_error_message());
+        return 2;
+    }
+    lua_pushinteger(L, rows);
+    lua_pushinteger(L, cols);
+    return 2;
+}
+
 /* Whether the dataset of the loader at index (its user value 1) is closed. */
 static bool loader_dataset_closed(lua_State *L, int index)
 {
@@ -617,6 +634,8 @@ void lnn_open_data(lua_State *L)
     lua_setfield(L, -2, "dataset_load");
     lua_pushcfunction(L, loader_new);
     lua_setfield(L, -2, "loader_new");
+    lua_pushcfunction(L, transforms_check);
+    lua_setfield(L, -2, "transforms_check");
     lua_pushcfunction(L, dataset_state);
     lua_setfield(L, -2, "dataset_state");
     lua_pushinteger(L, NN_LOADER_MAX_BATCH);

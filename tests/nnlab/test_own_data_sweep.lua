@@ -43,7 +43,9 @@ if case == "regression" then
   c_train, c_test = data.csv(csv_path .. ".num.csv", { regression = true }), data.csv(csv_path .. ".num.csv")
 end
 local c = lab.sweep { name = "csv", vary = { hidden = { 4, 8 } }, seeds = 1, epochs = 1, batch_size = 10, --<
-                      train = c_train, test = c_test, model = mlp(case == "mismatch" and 5 or 3, 2), optimizer = sgd }
+                      train = c_train, test = c_test, model = mlp(case == "mismatch" and 5 or 3, 2), optimizer = sgd,
+                      transform = case == "flip" and data.RandomHorizontalFlip(0.5)
+                                  or case == "norm" and data.Normalize({ 0, 0 }, { 1, 1 }) or nil }
 lab.table(c)
 local a = lab.sweep { name = "aug", vary = { aug = { "none", "noise" } }, seeds = 1, epochs = 1, batch_size = 20,
                       hidden = 4, train = b_train, test = b_test, model = mlp(2, 3), optimizer = sgd,
@@ -187,6 +189,16 @@ T.case("a test CSV whose one text label makes its classes names, beside numbered
   refused_at_sweep("stray", "lab.sweep: the test data names its classes in the order its CSV file first shows them "
                    .. "('0', 'NA', '1': a label that is not a number makes every label a name), but the train data "
                    .. "numbers them", "names the classes and the cause")
+end)
+
+-- A flip of tabular rows, or a Normalize of 2 values for 3 features, failed
+-- every run in its worker ("No run finished"); a RandomCrop said the data
+-- had "4 per sample (2x2 images)".
+T.case("transforms that do not fit the data are refused at the sweep's line, before training", function()
+  refused_at_sweep("flip", "lab.sweep: the transforms of hidden=4 do not fit the train data (3 features): transform 1 "
+                   .. "(RandomHorizontalFlip): needs images (rows x cols), but the samples are 1 x 3 features", "a flip")
+  refused_at_sweep("norm", "lab.sweep: the transforms of hidden=4 do not fit the train data (3 features): transform 1 "
+                   .. "(Normalize): 2 mean/std values, but it needs 1 or one per feature (3)", "a Normalize")
 end)
 
 T.case("regression targets in the train data and class labels in the test data are refused", function()

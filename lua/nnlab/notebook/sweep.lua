@@ -1006,11 +1006,19 @@ end
 -- infos: each dataset's ds:info() (train, test, valid), read once per plan.
 local function check_fits(spec, model, transforms, label, infos)
   local inputs, outputs = model:sizes()
+  local chain = {} -- what the loader checks (a Lambda runs after it, in Lua)
+  for _, t in ipairs(transforms) do if t.kind ~= "lambda" then chain[#chain + 1] = t end end
   for _, which in ipairs { "train", "test", spec.valid and "valid" or nil } do
     local info = infos[which]
     local rows, cols = info.rows, info.cols
-    for _, t in ipairs(transforms) do
-      if t.kind == "crop" then rows, cols = t.size_rows, t.size_cols end
+    if #chain > 0 then
+      -- the engine's own check of the chain on these samples: in each worker it failed every run
+      local out_rows, out_cols_or_err = core.transforms_check(chain, rows, cols)
+      if not out_rows then
+        local shape = rows == 1 and ("%d features"):format(cols) or ("%dx%d images"):format(rows, cols)
+        raise("lab.sweep: the transforms of %s do not fit the %s data (%s): %s", label, which, shape, out_cols_or_err)
+      end
+      rows, cols = out_rows, out_cols_or_err
     end
     if inputs ~= rows * cols then
       local shape = rows == 1 and ("%d features"):format(cols) or ("%dx%d images"):format(rows, cols)
