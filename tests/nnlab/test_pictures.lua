@@ -576,6 +576,12 @@ lab.mistakes(runs)
   local w, h = png_size(out .. "/two/pic2-mistakes.png")
   local want_w, want_h = require("nnlab.notebook.pictures").mistakes_size(shown, 1, 8 + 4 + 1, 8 + 1)
   T.eq(("%dx%d"):format(w, h), ("%dx%d"):format(want_w, want_h), "the grid holds the mistakes shown, not n = 24 places")
+  -- its 720 pixels hold an English title of about 800 at 15 points: it was cut at both
+  -- edges, and is drawn smaller now (11 points: pixels 67 to 646 of 720, read with PIL)
+  local points = tonumber((T.read(out .. "/two/pic2-mistakes.gp") or ""):match("\nset title [^\n]*,(%d+)'\n"))
+  T.truthy(points and points < 15 and points >= 8, "a smaller title font: " .. tostring(points))
+  local wide = tonumber((T.read(out .. "/two/pic1-confusion.gp") or ""):match("\nset title [^\n]*,(%d+)'\n"))
+  T.eq(wide, 15, "a title that fits keeps 15 points")
 end)
 
 T.case("tabular data gets the confusion matrix; image pictures refuse it at the user's line", function()
