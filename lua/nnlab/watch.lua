@@ -344,19 +344,6 @@ local function loop(opts, watcher, watched, running)
     local ready, err = proc.poll(fds, timeout)
     if not ready then error("poll: " .. tostring(err), 0) end
     check_interrupt()
-    for _, event in ipairs(assert(watcher:read())) do
-      local path = watched:path_of(event)
-      if event.kind == "gone" then -- its files are as good as saved: the next render reads them anew
-        for _, gone in ipairs(watched:forget(event.wd)) do path, saved[gone] = gone, true end
-      end
-      if path == "*" then pending = "(events lost)" elseif path then saved[path] = true end
-      if path then
-        last_change = proc.clock()
-        -- when it was saved decides, not when the debounce ends: a save made
-        -- while the render trains lets it finish
-        if not (child and child.training) then saved_while_idle = true end
-      end
-    end
     if child and not contains(ready, child.fd) and not child.exit then
       -- a render that ended while its workers (which inherit the pipe) live
       -- on, as after a SIGKILL, is over all the same
@@ -380,8 +367,24 @@ local function loop(opts, watcher, watched, running)
         opts.force = false -- --force retrains on the first render only
       end
     end
-    local quiet = proc.clock() >= last_change + watch.DEBOUNCE
+    -- the files' events after the render's frames of the same wake-up: a
+    -- save made just after the render said it trains (both ready at once
+    -- when the watcher ran late) counts as made while it trains
     child = running.child
+    for _, event in ipairs(assert(watcher:read())) do
+      local path = watched:path_of(event)
+      if event.kind == "gone" then -- its files are as good as saved: the next render reads them anew
+        for _, gone in ipairs(watched:forget(event.wd)) do path, saved[gone] = gone, true end
+      end
+      if path == "*" then pending = "(events lost)" elseif path then saved[path] = true end
+      if path then
+        last_change = proc.clock()
+        -- when it was saved decides, not when the debounce ends: a save made
+        -- while the render trains lets it finish
+        if not (child and child.training) then saved_while_idle = true end
+      end
+    end
+    local quiet = proc.clock() >= last_change + watch.DEBOUNCE
     if quiet and next(saved) then
       local changed = false
       for path in pairs(saved) do
