@@ -7,7 +7,6 @@ local T = require "testlib"
 
 local dir = T.tmpdir("shards")
 local data = require("fixtures.bad.inputs").write_dataset(dir .. "/data") -- 4x4 images: runs take milliseconds
-local sanitized = os.getenv("NNLAB_SANITIZED") == "1"
 
 -- Six runs in the plan (3 variations × 2 seeds) and one more chosen from
 -- their results (the best width, doubled, + 1), which no plan can know.
@@ -17,11 +16,18 @@ local lab = require "nnlab"
 local nn, optim = lab.nn, lab.optim
 local epochs = lab.param("epochs", 3)
 local top = lab.param("top", 12)
+-- while the file `hold` exists, the runs of hidden=4 (trained last: longest
+-- first) wait in their first batch, so that a case can stop a shard midway
+local hold = lab.param("hold", "")
 local train = lab.data.load(%q)
 local test = lab.data.load(%q, { train = false })
 local function sweep(name, widths, seeds)
   return lab.sweep { name = name, vary = { hidden = widths }, seeds = seeds, epochs = epochs, batch_size = 10,
     train = train, test = test,
+    transform = function(p)
+      if hold == "" or p.hidden ~= 4 then return nil end
+      return { lab.data.Lambda(function() while io.open(hold) do os.execute("sleep 0.05") end end) }
+    end,
     model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
     optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end,
   }
@@ -121,7 +127,7 @@ T.case("three shards train the plan between them; the assembling run trains only
   T.eq(status, 1, "--no-train refuses the missing run\n" .. out)
   T.contains(out, "lab.sweep 'wider': 1 of 1 runs are not in the cache", "names the sweep and the count")
   T.contains(out, "--no-train forbids training them: hidden=", "lists what is missing")
-  T.contains(out:match("^[^\n]*"), "grid.lua:17: lab.sweep 'wider'", "at the user's line, on the first line\n" .. out)
+  T.contains(out:match("^[^\n]*"), "grid.lua:24: lab.sweep 'wider'", "at the user's line, on the first line\n" .. out)
   out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/assembled", "--quiet" })
   T.eq(status, 0, out)
   T.contains(out, "7 runs, 1 trained, 6 from cache", "only the run chosen from results trains\n" .. out)
@@ -188,15 +194,17 @@ T.case("two shards racing on the same keys both succeed and leave whole entries"
 end)
 
 T.case("a killed shard keeps its finished runs; run again, it trains only the rest", function()
-  local killed = dir .. "/killed-cache"
-  local epochs = sanitized and "60" or "600"
-  local args = { "run", script, "--shard", "0/1", "--cache", killed, "-j", "1", "--quiet", "--set", "epochs=" .. epochs }
+  local killed, hold = dir .. "/killed-cache", dir .. "/killed-hold"
+  T.write(hold, "")
+  local args = { "run", script, "--shard", "0/1", "--cache", killed, "-j", "1", "--quiet", "--set", "hold=" .. hold }
   local job = T.spawn("shard_killed", args, {})
-  T.wait_until("two runs are cached", function() return (entries(killed) or 0) >= 2 end, 120)
+  -- the 4 runs of hidden 12 and 8 finish; those of hidden 4 wait for `hold` to go
+  T.wait_until("four runs are cached", function() return (entries(killed) or 0) >= 4 end, 120)
   T.run("kill -KILL -" .. job.pid)
   T.wait_exit(job, 30)
+  os.remove(hold)
   local kept = entries(killed)
-  T.truthy(kept >= 2 and kept < 6, ("killed midway: %d of 6 cached"):format(kept))
+  T.eq(kept, 4, "killed midway: of 6, cached")
   local out, status = nnlab(args)
   T.eq(status, 0, out)
   T.contains(out, ("6 of the plan's 6 runs are this shard's: %d trained, %d already cached"):format(6 - kept, kept),
@@ -208,13 +216,14 @@ end)
 -- A shard writes no report: its interruption said "the previous report is
 -- kept", which no shard has.
 T.case("a SIGTERM stops a shard, saying its finished runs stay cached", function()
-  local stopped = dir .. "/stopped-cache"
-  local epochs = sanitized and "60" or "600"
+  local stopped, hold = dir .. "/stopped-cache", dir .. "/stopped-hold"
+  T.write(hold, "")
   local job = T.spawn("shard_stopped", { "run", script, "--shard", "0/1", "--cache", stopped, "-j", "1", "--quiet",
-                                         "--set", "epochs=" .. epochs }, {})
-  T.wait_until("a run is cached", function() return (entries(stopped) or 0) >= 1 end, 120)
+                                         "--set", "hold=" .. hold }, {})
+  T.wait_until("four runs are cached", function() return (entries(stopped) or 0) >= 4 end, 120)
   T.run("kill -TERM " .. job.pid)
   local code, log = T.wait_exit(job, 30)
+  os.remove(hold)
   T.eq(code, 143, "stopped by SIGTERM\n" .. log)
   T.contains(log, "nnlab: interrupted by SIGTERM: stopped; the shard's finished runs stay cached (run the shard again "
              .. "to resume)", "says what a shard keeps")
