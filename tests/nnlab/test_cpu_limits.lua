@@ -94,8 +94,8 @@ else
     local ok, err = pcall(function()
       set_quota(cgroup)
       T.truthy(os.execute("mkdir " .. T.quote(cgroup .. "/inner")), "mkdir inner")
-      local out = T.run(("sh -c 'echo $$ >%s && exec %s'"):format(
-        T.quote(cgroup .. "/inner/cgroup.procs"), T.nnlab_command { "version" }))
+      local out = T.run("sh -c " .. T.quote(("echo $$ >%s && exec %s"):format(
+        T.quote(cgroup .. "/inner/cgroup.procs"), T.nnlab_command { "version" })))
       T.contains(out, "cgroup quota 2 from " .. cgroup .. "/", "version in the cgroup:\n" .. out)
       T.contains(out, "cpus " .. math.min(2, cpus_now) .. " (", "cpus capped by the quota:\n" .. out)
     end)

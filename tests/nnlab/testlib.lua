@@ -135,9 +135,11 @@ function T.spawn(name, args, env)
   local pid_file = T.tmp .. "/" .. name .. ".pid"
   os.remove(job.status_file)
   os.remove(pid_file)
-  os.execute(("( setsid sh -c 'echo $$ >%s; exec env %s' >%s 2>&1; echo $? >%s ) &"):format(
-    shell_quote(pid_file), (T.nnlab_command(args, env):gsub("'", "'\\''")), shell_quote(job.log),
-    shell_quote(job.status_file)))
+  -- the inner script is one word for the outer shell: quoted whole, so that
+  -- the quotes inside it (a path with a space or a ') survive
+  local script = "echo $$ >" .. shell_quote(pid_file) .. "; exec env " .. T.nnlab_command(args, env)
+  os.execute(("( setsid sh -c %s >%s 2>&1; echo $? >%s ) &"):format(
+    shell_quote(script), shell_quote(job.log), shell_quote(job.status_file)))
   T.wait_until("nnlab has started", function() return T.read(pid_file) ~= nil and T.read(pid_file):find("%d") end, 20)
   job.pid = tonumber(T.read(pid_file):match("%d+"))
   return job
