@@ -257,7 +257,7 @@ os.execute("mkdir -p " .. T.quote(read_only))
 -- `wrapper` runs the command after it in a private mount namespace where `setup` has run.
 local namespaces = select(2, T.run("unshare -m true")) == 0
 local function in_namespace(setup)
-  return ("unshare -m sh -c '%s && exec \"$@\"' sh env"):format(setup)
+  return "unshare -m sh -c " .. T.quote(setup .. ' && exec "$@"') .. " sh env"
 end
 local read_only_args = { "run", notebook, "--out", read_only, "--set", "data=" .. data, "--quiet" }
 local root = T.run("id -u"):match("%d+") == "0"
@@ -269,7 +269,7 @@ if not root or namespaces then
       out, status = T.nnlab_run(read_only_args, { NNLAB_CACHE = cache }, "chmod a-w " .. T.quote(read_only))
       why = "Permission denied"
     else
-      out, status = T.run(in_namespace("mount -t tmpfs -o ro tmpfs " .. read_only) .. " "
+      out, status = T.run(in_namespace("mount -t tmpfs -o ro tmpfs " .. T.quote(read_only)) .. " "
                           .. T.nnlab_command(read_only_args, { NNLAB_CACHE = cache }))
       why = "Read-only file system"
     end
@@ -303,8 +303,9 @@ end)
 
 -- A really full file system (a tiny tmpfs, filled up) where mount namespaces allow it.
 local small = dir .. "/small"
-local full = in_namespace(("mount -t tmpfs -o size=16k tmpfs %s && mkdir %s/reports && "
-                           .. "(head -c 65536 /dev/zero >%s/filler 2>/dev/null || true)"):format(small, small, small))
+local full = in_namespace(("mount -t tmpfs -o size=16k tmpfs %s && mkdir %s && "
+                           .. "(head -c 65536 /dev/zero >%s 2>/dev/null || true)")
+                          :format(T.quote(small), T.quote(small .. "/reports"), T.quote(small .. "/filler")))
 local no_space_cache = "no space left for cache entries: exit 1, naming the entry and the cause"
 local no_space_report = "no space left for the report: exit 1, naming the file and the cause"
 if namespaces then

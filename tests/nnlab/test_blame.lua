@@ -182,7 +182,7 @@ end)
 -- at a longer path than the developers', and only there did a message lose it.
 T.case("Lua's own errors in a file at a long path name the whole path", function()
   local deep = dir .. "/a-directory-whose-name-is-long/and-another-one-below-it"
-  assert(os.execute(("mkdir -p '%s'"):format(deep)))
+  assert(os.execute("mkdir -p " .. T.quote(deep)))
   local path, line = T.marked_script(deep, "long_path", [[
 local function helper(x) return x.field + 1 end --<
 local lab = require "nnlab"
@@ -213,7 +213,7 @@ end }
   out, status = T.nnlab_run { "run", bad }
   T.eq(status, 1, "exit status\n" .. out)
   T.eq(out:match("^[^\n]*"), ("nnlab: %s:2: unexpected symbol near ')'"):format(bad), "a syntax error names the whole path")
-  assert(os.execute(("mkdir -p '%s/lib'"):format(deep)))
+  assert(os.execute("mkdir -p " .. T.quote(deep .. "/lib")))
   T.write(deep .. "/lib/broken.lua", "return {\n  x = = 1 }\n")
   local requiring = T.marked_script(deep, "long_path_require", "local lab = require \"nnlab\"\nlab.require(\"lib.broken\")\n")
   out, status = T.nnlab_run { "run", requiring }

@@ -135,10 +135,10 @@ T.case("a program a run function starts in the background does not hold the swee
   T.write(bg, SMALL .. ([[
 lab.table(lab.sweep { name = "bg", vary = { k = { 1, 2 } }, epochs = 1, seeds = 1, train = train, test = test,
   run = function(p, ctx)
-    if p.k == 2 then os.execute("sleep 120 >/dev/null 2>&1 & echo $! > %s") end
+    if p.k == 2 then os.execute(%q) end
     return tiny_fit(ctx)
   end })
-]]):format(marker))
+]]):format("sleep 120 >/dev/null 2>&1 & echo $! > " .. T.quote(marker)))
   local out, status = T.run("timeout 60 env " .. T.nnlab_command({ "run", bg, "--out", dir .. "/reports", "--quiet", "-j", "2" },
                                                              { NNLAB_CACHE = dir .. "/bg-cache" }))
   local pid = (T.read(marker) or ""):match("%d+")

@@ -27,7 +27,7 @@ T.case("damaged entries (cut short, copied, code) are retrained with a warning a
   local pwned = dir .. "/pwned"
   T.write(cache .. "/" .. names[1], "return { format = 1, key = ")                         -- truncated
   T.write(cache .. "/" .. names[2], T.read(cache .. "/" .. names[4]))                      -- another run's entry
-  T.write(cache .. "/" .. names[3], ("return os.execute('touch %s') or io.open('%s', 'w')"):format(pwned, pwned))
+  T.write(cache .. "/" .. names[3], ("return os.execute(%q) or io.open(%q, 'w')"):format("touch " .. T.quote(pwned), pwned))
   local out, status = H.run(dir, "tiny.lua")
   T.eq(status, 0, "run over damaged entries\n" .. out)
   H.expect_counts(out, 4, 3, "damaged entries are retrained")

@@ -876,10 +876,11 @@ end)
 
 T.case("known k49 and EMNIST folders: k49's published shapes are checked, EMNIST is read transposed", function()
   local root = T.tmpdir("own_data_known")
-  os.execute(("mkdir -p %s/k49 %s/emnist-digits"):format(root, root))
+  os.execute(("mkdir -p %s %s"):format(T.quote(root .. "/k49"), T.quote(root .. "/emnist-digits")))
   for _, part in ipairs { "train", "test" } do
-    T.run(("cp %s %s/k49/k49-%s-imgs.npz && cp %s %s/k49/k49-%s-labels.npz"):format(
-      fx .. "imgs.npz", root, part, fx .. "labels.npz", root, part))
+    T.run(("cp %s %s && cp %s %s"):format(
+      T.quote(fx .. "imgs.npz"), T.quote(("%s/k49/k49-%s-imgs.npz"):format(root, part)),
+      T.quote(fx .. "labels.npz"), T.quote(("%s/k49/k49-%s-labels.npz"):format(root, part))))
     -- EMNIST stores each image transposed: 2x3 on disk is the 3x2 image [[0,1],[2,3],[4,5]]
     local stored = string.char(0, 2, 4, 1, 3, 5, 10, 12, 14, 11, 13, 15)
     write_idx(("%s/emnist-digits/emnist-digits-%s-images-idx3-ubyte"):format(root, part), 0x803, { 2, 2, 3 }, stored)

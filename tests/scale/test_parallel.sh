@@ -27,12 +27,13 @@ set_args=(--set epochs=2)
 reference "$tmp/alone"
 
 # Runs `nnlab run` over 3 shards with GNU parallel into cache $1; more
-# parallel options after it (--joblog, --resume-failed).
+# parallel options after it (--joblog, --resume-failed). -q: parallel hands
+# the command to a shell, which would split a path with a space (the clone's).
 shards() {
   local cache=$1 hash
   shift
   hash=$("$nnlab" plan "$experiment" "${set_args[@]}" --cache "$cache" --hash) || return 1
-  parallel --will-cite -j 3 "$@" "$nnlab" run "$experiment" --shard {}/3 --plan "$hash" \
+  parallel --will-cite -q -j 3 "$@" "$nnlab" run "$experiment" --shard {}/3 --plan "$hash" \
            "${set_args[@]}" --cache "$cache" -j 1 --quiet ::: 0 1 2
 }
 # The report from cache $1 into $2; checks 0 trained and the same results.csv.
