@@ -141,7 +141,14 @@ T.case("system copy: Debian's Fashion-MNIST (installed by scripts/setup.sh)", fu
   T.eq(info.source, "system")
 end)
 
--- A mirror folder served through file:// and a known entry whose MD5s match it.
+-- The file:// URL of a folder: every byte a URL path may not hold as it is
+-- (a space, a quote or a non-ASCII byte in the clone's path) percent-encoded.
+local function file_url(path)
+  return "file://" .. path:gsub("[^%w%-%._~/]", function(c) return ("%%%02X"):format(c:byte()) end)
+end
+
+-- A mirror folder served through file:// and a known entry whose MD5s match
+-- it; returns its base URL, its files and its path.
 local function make_mirror(name)
   local mirror = ROOT .. "/mirror-" .. name
   sh("mkdir -p " .. T.quote(mirror))
@@ -153,7 +160,7 @@ local function make_mirror(name)
   end
   datasets.known[name] = { name = name, mirrors = { "http://127.0.0.1:9/never-used/" },
                            files = files, classes = {}, system = {}, homepage = "(test)" }
-  return "file://" .. mirror .. "/", files
+  return file_url(mirror .. "/"), files, mirror .. "/"
 end
 
 local function part_files(dir)
@@ -203,13 +210,13 @@ T.case("download with a wrong MD5: error says so, nothing left behind", function
 end)
 
 T.case("a stale .part is never trusted; a missing mirror file is reported", function()
-  local base_url = make_mirror("test-stale")
+  local base_url, _, mirror = make_mirror("test-stale")
   local target = ROOT .. "/dl-stale/test-stale"
   sh("mkdir -p " .. T.quote(target))
   -- a .part with exactly the right bytes, but the mirror no longer serves the file
-  sh(("cp %s %s"):format(T.quote(base_url:sub(8) .. "train-images-idx3-ubyte.gz"),
+  sh(("cp %s %s"):format(T.quote(mirror .. "train-images-idx3-ubyte.gz"),
                          T.quote(target .. "/train-images-idx3-ubyte.gz.part")))
-  os.remove(base_url:sub(8) .. "train-images-idx3-ubyte.gz")
+  os.remove(mirror .. "train-images-idx3-ubyte.gz")
   local dir, message = datasets.locate("test-stale", { env = {}, data_root = ROOT .. "/dl-stale",
                                                        base_url = base_url, progress = false })
   T.eq(dir, nil)

@@ -42,6 +42,14 @@ local function row(md, name)
   error(("no header row '%s' in\n%s"):format(name, md:sub(1, 3000)), 2)
 end
 
+-- An argument as the command row writes it: as it is when it holds only
+-- characters the shell takes literally (the clone's path, usually), else
+-- single-quoted (a clone path with a space or a quote).
+local function shell_word(a)
+  if a ~= "" and not a:find("[^%w_%-%.,/=:+@%%]") then return a end
+  return T.quote(a)
+end
+
 local function sha256(path)
   return T.run("sha256sum " .. T.quote(path)):match("^(%x+)")
 end
@@ -74,8 +82,9 @@ T.case("the header has the machine, build, commit, files and command rows", func
   local uname = T.run("uname -sr"):gsub("%s+$", "")
   T.contains(machine, "`" .. uname .. "`", "machine row: uname -sr")
   local command = row(first, "Command")
-  T.eq(command, ("`nnlab run %s/experiment.lua --out %s-reports --quiet -j 1 --set epochs=1 --set 'note=two words'`")
-                :format(repo, repo), "command row: the arguments, quoted where the shell needs it")
+  T.eq(command, ("`nnlab run %s --out %s --quiet -j 1 --set epochs=1 --set 'note=two words'`")
+                :format(shell_word(repo .. "/experiment.lua"), shell_word(repo .. "-reports")),
+       "command row: the arguments, quoted where the shell needs it")
 end)
 
 T.case("the hashes are each loaded file's SHA-256", function()

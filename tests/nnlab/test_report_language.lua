@@ -16,6 +16,11 @@ local data = require("fixtures.bad.inputs").write_dataset(dir .. "/data") -- 4x4
 -- The user's own prose (stripped before the English report is checked).
 local PROSE = { "语言测试：隐藏层与学习率", "这是一个很小的实验，只看报告用的是哪种语言。", "隐藏层扫描",
                 "测试准确率随轮次的变化", "结论：看表。" }
+-- The user's own paths, all under dir, are theirs too, CJK or not (a clone
+-- at a Chinese path): dir as it is, as Markdown text, and inside a
+-- shell-quoted word (the Command row's), where each ' is '\''.
+local escape = require "nnlab.notebook.escape"
+for _, path in ipairs { dir, escape.md_text(dir), (dir:gsub("'", "'\\''")) } do PROSE[#PROSE + 1] = path end
 
 local function experiment(language_line)
   return ([[
