@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char error_message[512];
+static _Thread_local char error_message[NN_ERROR_MAX];
 
 nn_status nn_fail(nn_status code, const char *fmt, ...)
 {

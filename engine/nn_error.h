@@ -9,6 +9,11 @@
 
 #include <stddef.h>
 
+/* The longest message, in bytes with its NUL: room for two whole paths
+ * (PATH_MAX each, a rename's) and the cause after them; 512 had cut the
+ * cause off a message about one long path. */
+#define NN_ERROR_MAX (2 * 4096 + 512)
+
 typedef enum nn_status {
     NN_OK = 0,
     NN_EINVAL,   /* a bad argument or hyperparameter */

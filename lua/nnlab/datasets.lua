@@ -347,7 +347,7 @@ local function curl_fetch(url, part, opts)
   if progress == nil then progress = stderr_is_terminal() end
   local errfile = os.tmpname()
   local command = table.concat({
-    opts.curl or "curl",
+    files.shell_quote(opts.curl or "curl"), -- a program path with a space is one word
     "--fail --location --show-error",
     "--proto =http,https,file --proto-redir =http,https",
     "--connect-timeout", tostring(opts.connect_timeout or 15),
