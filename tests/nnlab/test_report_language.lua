@@ -20,7 +20,8 @@ local PROSE = { "语言测试：隐藏层与学习率", "这是一个很小的�
 -- at a Chinese path): dir as it is, as Markdown text, and inside a
 -- shell-quoted word (the Command row's), where each ' is '\''.
 local escape = require "nnlab.notebook.escape"
-for _, path in ipairs { dir, escape.md_text(dir), (dir:gsub("'", "'\\''")) } do PROSE[#PROSE + 1] = path end
+local USER_PATHS = { dir, escape.md_text(dir), (dir:gsub("'", "'\\''")) }
+for _, path in ipairs(USER_PATHS) do PROSE[#PROSE + 1] = path end
 
 local function experiment(language_line)
   return ([[
@@ -75,6 +76,8 @@ end
 -- The English words of text: ASCII words of two letters or more outside
 -- inline code, links' targets, paths, file names and the allow-list.
 local function english_words(text)
+  -- the user's paths first: a clone at "/tmp/ci check/..." is not English of the report's
+  for _, path in ipairs(USER_PATHS) do text = text:gsub(path:gsub("%p", "%%%0"), " ") end
   text = text:gsub("`[^`\n]*`", " ")              -- inline code (and the <!-- --> comment's command)
              :gsub("%]%([^)]*%)", "] ")            -- link targets
              :gsub("[%w_%.%-]*/[^%s|,;)）（(]*", " ") -- paths and relative file names
