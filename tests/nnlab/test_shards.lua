@@ -449,9 +449,12 @@ end)
 -- yet), and its report made the project folder the root of the next run,
 -- which retrained everything into a second cache. (In a folder of its own
 -- under /tmp: inside the clone, the clone's .git would be found.)
-T.case("outside git, the second run finds the first run's cache", function()
-  local base = T.run("mktemp -d"):gsub("\n$", "")
-  os.execute(("mkdir -p %s/experiments"):format(T.quote(base)))
+-- The project lies in a "home" folder that holds a cache of its own (as
+-- ~/.cache/nnlab may): another project's, which this one must not use.
+T.case("outside git, the second run finds the first run's cache, and never a cache above the project", function()
+  local home = T.run("mktemp -d"):gsub("\n$", "")
+  local base = home .. "/proj"
+  os.execute(("mkdir -p %s/experiments %s/.cache/nnlab"):format(T.quote(base), T.quote(home)))
   T.write(base .. "/experiments/grid.lua", T.read(script))
   local env = { NNLAB_CACHE = "" }
   local outs = {}
@@ -461,10 +464,10 @@ T.case("outside git, the second run finds the first run's cache", function()
     T.eq(status, 0, out)
     outs[round] = out
   end
-  local caches = T.run("cd " .. T.quote(base) .. " && find . -path '*/.cache/nnlab' | sort")
-  os.execute("rm -rf " .. T.quote(base))
+  local caches = T.run("cd " .. T.quote(home) .. " && find . -path '*/.cache/nnlab/*.lua' | sed 's|/[^/]*$||' | sort -u")
+  os.execute("rm -rf " .. T.quote(home))
   T.contains(outs[2], "7 runs, 0 trained, 7 from cache", "the second run\n" .. outs[2])
-  T.eq(caches, "./experiments/.cache/nnlab\n", "one cache")
+  T.eq(caches, "./proj/experiments/.cache/nnlab\n", "one cache, the project's: none in the home folder's")
 end)
 
 T.done()

@@ -37,14 +37,17 @@ local MAX_ENTRY_BYTES = 16 * 1024 * 1024
 cache.MAX_EPOCHS = 30000
 
 --- cache.project_root(script) -> the folder an experiment file belongs to:
---- the nearest one, going up from the file's own folder (and not above the
---- nearest `.git`), that already holds a cache (`.cache/nnlab`); else the
---- nearest that holds a `.git` or a `reports` folder; else the file's own
---- folder. Absolute. An existing cache comes first so that it never moves:
---- a run from `experiments/` writes `experiments/reports`, which made that
---- folder the root of the next run, and in a project without git the first
---- run's `reports` moved the second run's root up; each then started an
---- empty cache and retrained everything.
+--- the nearest one, going up from the file's own folder, that already holds
+--- a cache (`.cache/nnlab`), up to the nearest `.git` (or, outside git, up
+--- to the nearest `reports`; with neither, the file's own folder only);
+--- else the nearest that holds a `.git` or a `reports` folder; else the
+--- file's own folder. Absolute. An existing cache comes first so that it
+--- never moves: a run from `experiments/` writes `experiments/reports`,
+--- which made that folder the root of the next run, and in a project
+--- without git the first run's `reports` moved the second run's root up;
+--- each then started an empty cache and retrained everything. The bound
+--- keeps other projects' caches out (`~/.cache/nnlab` above every project
+--- in a home folder without git).
 function cache.project_root(script)
   local realpath = require("nnlab.core").proc.realpath
   local own = realpath(files.dirname(script or "."))
@@ -58,8 +61,9 @@ function cache.project_root(script)
       if dir == "" then dir = "/" end
     end
   end
-  local repository = nearest(function(dir) return realpath(dir .. "/.git") end)
-  return nearest(function(dir) return realpath(dir .. "/.cache/nnlab") end, repository)
+  local bound = nearest(function(dir) return realpath(dir .. "/.git") end)
+                or nearest(function(dir) return realpath(dir .. "/reports") end) or own
+  return nearest(function(dir) return realpath(dir .. "/.cache/nnlab") end, bound)
          or nearest(function(dir) return realpath(dir .. "/.git") or realpath(dir .. "/reports") end)
          or own
 end
