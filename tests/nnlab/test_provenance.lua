@@ -182,10 +182,24 @@ T.case("a folder outside git says so, and the run succeeds", function()
   local commit = row(md, "Commit")
   if has_git then
     T.eq(commit, ("none: `%s` is not in a `git` repository"):format(plain), "commit row outside git")
+    -- git's messages decide, and a translated git (Debian ships its .mo files) words them otherwise
+    T.eq(row(run(plain, {}, { LANGUAGE = "de", LC_ALL = "C.UTF-8" }), "Commit"),
+         ("none: `%s` is not in a `git` repository"):format(plain), "the same with git in German")
   else
     T.eq(commit, "unknown: `git` is not installed", "commit row without git")
   end
 end)
+
+if has_git then
+  T.case("a repository without a commit says so", function()
+    local fresh = copy("fresh")
+    git(fresh, "init -q")
+    T.eq(row(run(fresh, {}), "Commit"), ("none: the `git` repository of `%s` has no commit yet"):format(fresh),
+         "commit row")
+  end)
+else
+  T.skip("a repository without a commit says so", "git is not installed")
+end
 
 -- A repository git would not read (another user's: "detected dubious
 -- ownership", as in CI containers) was called no repository at all.

@@ -65,28 +65,32 @@ end
 --- provenance.git(dir [, out_dir]) -> { commit = "5c616db", modified =
 --- true|false } for the repository holding dir, or { missing = "git" } (no
 --- git command), { missing = "repository" } (dir is in no repository) or
---- { missing = "refused", reason = "..." } (git's first line: a repository
---- of another owner, "detected dubious ownership"; one without a commit).
---- modified: `git status --porcelain` lists anything
+--- { missing = "commit" } (a repository without a commit yet) or
+--- { missing = "refused", reason = "..." } (git's first line, in English: a
+--- repository of another owner, "detected dubious ownership"). Git runs
+--- with LC_ALL=C: its messages decide, and a translated git words them
+--- otherwise. modified: `git status --porcelain` lists anything
 --- (changed, staged or untracked files anywhere in the repository) outside
 --- out_dir, the reports folder: reports written by the same batch of runs
 --- are not changes to what produced them.
 function provenance.git(dir, out_dir)
   local q = files.shell_quote(dir)
   if not command_output("command -v git") then return { missing = "git" } end
-  local head = command_output("git -C " .. q .. " rev-parse --short HEAD")
+  local git = "LC_ALL=C LANGUAGE= git -C " .. q
+  local head = command_output(git .. " rev-parse --short HEAD")
   if not head or not head:match("^%x+%s*$") then
-    local said = io.popen("git -C " .. q .. " rev-parse --short HEAD 2>&1 >/dev/null")
+    local said = io.popen(git .. " rev-parse --git-dir 2>&1 >/dev/null")
     local text = said and said:read("a") or ""
-    if said then said:close() end
+    local is_repository = said and said:close()
+    if is_repository then return { missing = "commit" } end -- a repository, and no HEAD to name
     local reason = trim(text:match("^[^\n]*")):gsub("^fatal: ", "")
     if reason == "" or text:find("not a git repository", 1, true) then return { missing = "repository" } end
     return { missing = "refused", reason = reason }
   end
-  local status = command_output("git -C " .. q .. " status --porcelain")
+  local status = command_output(git .. " status --porcelain")
   if status == nil then return { commit = trim(head), modified = true } end
   -- porcelain paths are relative to the repository's top; drop those in out_dir
-  local top = trim(command_output("git -C " .. q .. " rev-parse --show-toplevel") or "")
+  local top = trim(command_output(git .. " rev-parse --show-toplevel") or "")
   -- out_dir as git may list it: its real path (git's top is one; $PWD may be
   -- stale), and its own name in its real parent folder (a link named
   -- `reports`, listed as `?? reports`, whose target is elsewhere)

@@ -390,6 +390,7 @@ local function commit_text(record)
   local g = provenance.git(dir, record.out_dir)
   if g.missing == "git" then return W("no_git") end
   if g.missing == "refused" then return W("git_refused", md_code(dir), md_code(g.reason)) end
+  if g.missing == "commit" then return W("no_commit", md_code(dir)) end
   if g.missing then return W("no_repository", md_code(dir)) end
   return W(g.modified and "commit_modified" or "commit_clean", md_code(g.commit))
 end
