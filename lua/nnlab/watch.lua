@@ -344,6 +344,9 @@ local function loop(opts, watcher, watched, running)
     local ready, err = proc.poll(fds, timeout)
     if not ready then error("poll: " .. tostring(err), 0) end
     check_interrupt()
+    -- a save read in the same wake-up as a frame that changes whether the
+    -- render trains was made while it trained if it trained before or after
+    local trained_before = child and child.training
     if child and not contains(ready, child.fd) and not child.exit then
       -- a render that ended while its workers (which inherit the pipe) live
       -- on, as after a SIGKILL, is over all the same
@@ -367,9 +370,10 @@ local function loop(opts, watcher, watched, running)
         opts.force = false -- --force retrains on the first render only
       end
     end
-    -- the files' events after the render's frames of the same wake-up: a
-    -- save made just after the render said it trains (both ready at once
-    -- when the watcher ran late) counts as made while it trains
+    -- the files' events after the render's frames of the same wake-up (both
+    -- ready at once when the watcher ran late): a save made just after the
+    -- render said it trains, or just before it said its training ended,
+    -- counts as made while it trains
     child = running.child
     for _, event in ipairs(assert(watcher:read())) do
       local path = watched:path_of(event)
@@ -381,7 +385,7 @@ local function loop(opts, watcher, watched, running)
         last_change = proc.clock()
         -- when it was saved decides, not when the debounce ends: a save made
         -- while the render trains lets it finish
-        if not (child and child.training) then saved_while_idle = true end
+        if not (trained_before or (child and child.training)) then saved_while_idle = true end
       end
     end
     local quiet = proc.clock() >= last_change + watch.DEBOUNCE
