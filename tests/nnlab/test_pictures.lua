@@ -558,6 +558,38 @@ lab.confusion(runs, { where = { told = "no" } })
   T.contains(text, "ctx.save: transform: a data.Lambda runs in training passes only", text)
 end)
 
+-- ctx.save compared the model with the raw test samples: a loop that crops
+-- was refused ("takes 36 input features, but the test data has 64"), and a
+-- Normalize of the wrong width failed later, at the sweep's line.
+T.case("ctx.save checks the model against the samples its transforms make, at the user's line", function()
+  local file = dir .. "/cropped.lua"
+  T.write(file, HEAD .. [[
+local how = os.getenv("HOW")
+local runs = lab.sweep { name = "cropped", vary = { how = { how } }, seeds = 1, epochs = 1, train = train, test = test,
+  run = function(p, ctx)
+    lab.nn.manual_seed(ctx.seed)
+    local model = nn.Sequential { nn.Linear(36, 8), nn.ReLU(), nn.Linear(8, 4) }
+    local crop = lab.data.RandomCrop(6)
+    local history = lab.fit { model = model, loss = nn.CrossEntropyLoss(), epochs = p.epochs,
+      optimizer = optim.SGD(model:parameters(), { lr = 0.05 }),
+      train = lab.data.DataLoader(ctx.train, { batch_size = 20, shuffle = true, seed = ctx.seed, transform = crop }),
+      test = lab.data.DataLoader(ctx.test, { batch_size = 30, transform = crop }) }
+    local told = p.how == "crop" and { crop } or { crop, lab.data.Normalize({ 1, 2, 3 }, { 1, 1, 1 }) }
+    ctx.save(model, { transform = told }) --<
+    return history
+  end }
+lab.confusion(runs)
+]])
+  local line = 0
+  for l in T.read(file):gmatch("[^\n]*\n") do line = line + 1 if l:find("--<", 1, true) then break end end
+  local text, status = run({ HOW = "crop" }, file)
+  T.eq(status, 0, "a crop told to ctx.save\n" .. text)
+  text, status = run({ HOW = "bad" }, file)
+  T.eq(status, 1, "a Normalize of the wrong width\n" .. text)
+  T.contains(text, ("cropped.lua:%d: ctx.save: transform does not fit the test data: transform 2 (Normalize): 3 "
+                    .. "mean/std values, but it needs 1 or one per feature (36)"):format(line), "at the ctx.save line")
+end)
+
 T.case("a test set of two classes of four: empty accuracy fields, and a mistakes grid as wide as its mistakes", function()
   local two = dir .. "/two.lua"
   T.write(two, HEAD .. [[

@@ -794,9 +794,15 @@ local function model_saver(spec, path, kept)
     end
     local inputs, outputs = model:sizes()
     local info = spec.test:info()
-    if inputs ~= info.rows * info.cols then
-      raise("ctx.save: the model takes %d input features, but the test data has %d per sample", inputs,
-            info.rows * info.cols)
+    local rows, cols = info.rows, info.cols
+    if #transforms > 0 then -- the samples the model sees: after the transforms (a crop's window)
+      local out_rows, out_cols_or_err = core.transforms_check(transforms, rows, cols)
+      if not out_rows then raise("ctx.save: transform does not fit the test data: %s", out_cols_or_err) end
+      rows, cols = out_rows, out_cols_or_err
+    end
+    if inputs ~= rows * cols then
+      raise("ctx.save: the model takes %d input features, but the test data has %d per sample%s", inputs,
+            rows * cols, #transforms > 0 and " after the transforms" or "")
     end
     if info.targets == 0 and outputs < info.classes then
       raise("ctx.save: the model gives %d outputs, but the test data has %d classes", outputs, info.classes)
