@@ -224,16 +224,29 @@ end)
 
 -- A legal file name of 240 bytes: its report's temporary name
 -- (.NAME.tmpHOST.PID) passed NAME_MAX and the write failed, "File name too long".
-T.case("an experiment whose name is 240 bytes long writes its report", function()
-  local name = string.rep("n", 240)
-  local path = dir .. "/" .. name .. ".lua"
-  T.write(path, PRELUDE .. [[
-lab.sweep { vary = { h = { 1 } }, seeds = 1, epochs = 1, train = train, test = test,
+-- The other names beside a report grow with it too (.NAME.lock,
+-- .NAME.staging, .NAME.old.html, the longest): past 245 bytes the name is
+-- refused in one line, and up to it a run and a re-run with --html work.
+T.case("an experiment name of 245 bytes writes and rewrites its report; one of 246 is refused", function()
+  local body = PRELUDE .. [[
+lab.sweep { vary = { h = { 1 } }, seeds = 1, epochs = 1, train = train, test = test, --<
   run = function() return { { train_loss = 1, train_acc = 50, test_acc = 50 } } end }
-]])
-  local out, status = run(path)
-  T.eq(status, 0, out)
+]]
+  local name = string.rep("n", 245)
+  local path = T.marked_script(dir, name, body)
+  for round = 1, 2 do
+    local out, status = T.nnlab_run({ "run", path, "--out", reports, "--quiet", "-j", "1", "--html" },
+                                    { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+    T.eq(status, 0, ("round %d\n"):format(round) .. out)
+  end
   T.truthy(T.read(reports .. "/" .. name .. ".md"), "the report is written")
+  T.truthy(T.read(reports .. "/" .. name .. ".html"), "and its page")
+  local longer, line = T.marked_script(dir, name .. "m", body)
+  local out, status = run(longer)
+  T.eq(status, 1, out)
+  T.eq(out:match("^[^\n]*"), ("nnlab: %s:%d: the experiment's name is 246 bytes long: the files nnlab writes beside "
+                              .. "its report (.NAME.old.html) need 10 more, past the 255 bytes a file name may have; keep "
+                              .. "it to 245"):format(longer, line), "refused in one line")
   local files = require "nnlab.files"
   local long = files.temp_name("/x/" .. name .. ".md", 123456)
   T.truthy(#long:match("[^/]*$") <= 255, "a temporary name within NAME_MAX: " .. #long)

@@ -172,15 +172,23 @@ function notebook.begin(opts)
   -- what Lua's library and nnlab's modules hold before the file adds to them (cache keys)
   require("nnlab.notebook.fingerprint").take_baseline()
   local name = files.basename(opts.script or "notebook")
+  local MAX_NAME = 245 -- 255 (NAME_MAX) less ".old.html" and the leading dot
   state = {
     started = proc.clock(),
     script = opts.script or "notebook.lua",
     name = name,
     -- a file named .lua (or ..lua) would write reports/.md and its files
-    -- into the reports folder itself: refused at its first lab call
+    -- into the reports folder itself; and the longest name written beside
+    -- a report, .NAME.old.html, must stay within NAME_MAX (255 bytes):
+    -- refused at its first lab call
     unnamed = (name == "" or name == "." or name == "..")
               and ("the experiment file needs a name before .lua: its report would be %s/%s.md")
-                  :format(opts.out or "reports", name) or nil,
+                  :format(opts.out or "reports", name)
+              or #name > MAX_NAME
+              and ("the experiment's name is %d bytes long: the files nnlab writes beside its report "
+                   .. "(.NAME.old.html) need %d more, past the 255 bytes a file name may have; keep it to %d")
+                  :format(#name, 255 - MAX_NAME, MAX_NAME)
+              or nil,
     out_dir = opts.out or "reports",
     parallel = opts.jobs or workers.default_parallel(),
     force = opts.force == true,
