@@ -42,6 +42,20 @@ if case == "custom" then
     run = function() return { { train_loss = 0.5, test_loss = 0.4 }, { train_loss = 0.3, test_loss = 0.25 } } end }
   lab.md("own loop test loss %s", tostring(custom.variations[1].seeds[1].history[2].test_loss))
 end
+if case == "more_seeds" then
+  -- two variations alike: seeds on demand go on to the most
+  local alike = lab.sweep { name = "alike", vary = { lr = { 0.05, 0.0500001 } }, seeds = { min = 2, max = 3 }, epochs = 2,
+    batch_size = 8, train = train, test = test, model = function() return nn.Sequential { nn.Linear(2, 1) } end,
+    loss = function() return nn.MSELoss() end, optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+  local seeds, flagged = 0, 0
+  for _, v in ipairs(alike.variations) do
+    for _, s in ipairs(v.seeds) do
+      seeds = seeds + 1
+      if s.history.regression then flagged = flagged + 1 end
+    end
+  end
+  lab.md("seeds %d flagged %d", seeds, flagged)
+end
 if case == "table_gap" then lab.table(runs, { metrics = { "gap" } }) end --<
 if case == "chart_gap" then lab.chart(runs, { y = "gap" }) end --<
 if case == "table_acc" then lab.table(runs, { metrics = { "test_acc" } }) end --<
@@ -71,6 +85,13 @@ T.case("a regression sweep's table, best, comparison and chart go by the test lo
   T.contains(md, "stored history regression true", "a sweep's stored history says so too")
   local _, tables = md:gsub("| epoch | train loss | test loss |", "")
   T.eq(tables, 2, "the stored seed's table has no accuracies either\n" .. md)
+end)
+
+-- The flag was set after the first round only: seeds added on demand lacked it.
+T.case("seeds added on demand carry the regression flag too", function()
+  local out, status = run("more_seeds")
+  T.eq(status, 0, out)
+  T.contains(T.read(reports .. "/plane.md"), "seeds 6 flagged 6", "every seed, the third ones too")
 end)
 
 T.case("a run function over regression targets returns a history without accuracies", function()

@@ -216,8 +216,9 @@ end
 --- such runs score no sample right or wrong (their accuracy reads 0).
 function runs.check_fits_metric(self, where, metric)
   if self.regression and runs.is_accuracy(metric) then
-    errors.raise("%s: %s: these runs fit regression targets, which have no accuracy (it reads 0 %%): compare "
-                 .. "them by a loss, test_loss say", where, metric)
+    errors.raise("%s: %s: these runs fit regression targets, which have no accuracy (it reads 0 %%%s): compare "
+                 .. "them by a loss, test_loss say", where, metric,
+                 runs.metrics[metric].unit == "pp" and ", and a gap between two 0 pp" or "")
   end
 end
 

@@ -1463,18 +1463,19 @@ function sweep.run(spec, context)
   local epochs = 0
   for _, v in ipairs(variations) do
     epochs = math.max(epochs, v.params.epochs or 0)
-    for _, s in ipairs(v.seeds) do
-      epochs = math.max(epochs, #s.history) -- a run function's own length
-      -- as fit's history says it (lab.table and lab.chart of it then go by the loss)
-      if regression then s.history.regression = true end
-    end
+    for _, s in ipairs(v.seeds) do epochs = math.max(epochs, #s.history) end -- a run function's own length
   end
   -- normalize is copied: the spec's table may change after the sweep
   local normalize = spec.normalize and { mean = spec.normalize.mean, std = spec.normalize.std }
   local function result()
     local all, seen = {}, {}
     for _, v in ipairs(variations) do
-      for _, s in ipairs(v.seeds) do if not seen[s.seed] then seen[s.seed] = true all[#all + 1] = s.seed end end
+      for _, s in ipairs(v.seeds) do
+        if not seen[s.seed] then seen[s.seed] = true all[#all + 1] = s.seed end
+        -- as fit's history says it (lab.table and lab.chart of it then go by the loss);
+        -- here, so that seeds added on demand have it too
+        if regression then s.history.regression = true end
+      end
     end
     table.sort(all)
     return runs.new { name = name, keys = keys, seeds = all, variations = variations,
