@@ -18,6 +18,7 @@ local epochs = lab.param("epochs", 3)
 local top = lab.param("top", 12)
 -- while the file `hold` exists, the runs of hidden=4 (trained last: longest
 -- first) wait in their first batch, so that a case can stop a shard midway
+-- (for 120 s at most: a worker the case failed to stop ends on its own)
 local hold = lab.param("hold", "")
 local train = lab.data.load(%q)
 local test = lab.data.load(%q, { train = false })
@@ -26,7 +27,10 @@ local function sweep(name, widths, seeds)
     train = train, test = test,
     transform = function(p)
       if hold == "" or p.hidden ~= 4 then return nil end
-      return { lab.data.Lambda(function() while io.open(hold) do os.execute("sleep 0.05") end end) }
+      return { lab.data.Lambda(function()
+        local since = os.time()
+        while io.open(hold) and os.time() - since < 120 do os.execute("sleep 0.05") end
+      end) }
     end,
     model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
     optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end,
@@ -127,7 +131,13 @@ T.case("three shards train the plan between them; the assembling run trains only
   T.eq(status, 1, "--no-train refuses the missing run\n" .. out)
   T.contains(out, "lab.sweep 'wider': 1 of 1 runs are not in the cache", "names the sweep and the count")
   T.contains(out, "--no-train forbids training them: hidden=", "lists what is missing")
-  T.contains(out:match("^[^\n]*"), "grid.lua:24: lab.sweep 'wider'", "at the user's line, on the first line\n" .. out)
+  local wider_line = 0
+  for line in T.read(script):gmatch("[^\n]*\n") do
+    wider_line = wider_line + 1
+    if line:find('sweep("wider"', 1, true) then break end
+  end
+  T.contains(out:match("^[^\n]*"), ("grid.lua:%d: lab.sweep 'wider'"):format(wider_line),
+             "at the user's line, on the first line\n" .. out)
   out, status = nnlab({ "run", script, "--cache", cache, "--out", dir .. "/assembled", "--quiet" })
   T.eq(status, 0, out)
   T.contains(out, "7 runs, 1 trained, 6 from cache", "only the run chosen from results trains\n" .. out)
@@ -193,16 +203,29 @@ T.case("two shards racing on the same keys both succeed and leave whole entries"
   T.eq(T.read(dir .. "/race/grid/results.csv"), reference_csv, "and gives one machine's results")
 end)
 
+-- Runs body(job) with `hold` in place for the shard spawned with args;
+-- whatever happens in it, the hold is removed and the shard's process group
+-- killed before the case goes on (or fails).
+local function held_shard(name, hold, args, body)
+  T.write(hold, "")
+  local job = T.spawn(name, args, {})
+  local ok, err = pcall(body, job)
+  os.remove(hold)
+  if not ok then
+    T.run("kill -KILL -" .. job.pid .. " 2>/dev/null")
+    error(err, 0)
+  end
+end
+
 T.case("a killed shard keeps its finished runs; run again, it trains only the rest", function()
   local killed, hold = dir .. "/killed-cache", dir .. "/killed-hold"
-  T.write(hold, "")
   local args = { "run", script, "--shard", "0/1", "--cache", killed, "-j", "1", "--quiet", "--set", "hold=" .. hold }
-  local job = T.spawn("shard_killed", args, {})
-  -- the 4 runs of hidden 12 and 8 finish; those of hidden 4 wait for `hold` to go
-  T.wait_until("four runs are cached", function() return (entries(killed) or 0) >= 4 end, 120)
-  T.run("kill -KILL -" .. job.pid)
-  T.wait_exit(job, 30)
-  os.remove(hold)
+  held_shard("shard_killed", hold, args, function(job)
+    -- the 4 runs of hidden 12 and 8 finish; those of hidden 4 wait for `hold` to go
+    T.wait_until("four runs are cached", function() return (entries(killed) or 0) >= 4 end, 120)
+    T.run("kill -KILL -" .. job.pid)
+    T.wait_exit(job, 30)
+  end)
   local kept = entries(killed)
   T.eq(kept, 4, "killed midway: of 6, cached")
   local out, status = nnlab(args)
@@ -217,13 +240,13 @@ end)
 -- kept", which no shard has.
 T.case("a SIGTERM stops a shard, saying its finished runs stay cached", function()
   local stopped, hold = dir .. "/stopped-cache", dir .. "/stopped-hold"
-  T.write(hold, "")
-  local job = T.spawn("shard_stopped", { "run", script, "--shard", "0/1", "--cache", stopped, "-j", "1", "--quiet",
-                                         "--set", "hold=" .. hold }, {})
-  T.wait_until("four runs are cached", function() return (entries(stopped) or 0) >= 4 end, 120)
-  T.run("kill -TERM " .. job.pid)
-  local code, log = T.wait_exit(job, 30)
-  os.remove(hold)
+  local code, log
+  held_shard("shard_stopped", hold, { "run", script, "--shard", "0/1", "--cache", stopped, "-j", "1", "--quiet",
+                                      "--set", "hold=" .. hold }, function(job)
+    T.wait_until("four runs are cached", function() return (entries(stopped) or 0) >= 4 end, 120)
+    T.run("kill -TERM " .. job.pid)
+    code, log = T.wait_exit(job, 30)
+  end)
   T.eq(code, 143, "stopped by SIGTERM\n" .. log)
   T.contains(log, "nnlab: interrupted by SIGTERM: stopped; the shard's finished runs stay cached (run the shard again "
              .. "to resume)", "says what a shard keeps")
