@@ -77,7 +77,7 @@ typedef struct csv_reader {
      * row has the wrong number of fields (then its cells are shifted, and
      * the count is the cause) */
     nn_status cell_status;
-    char cell_message[512];
+    char cell_message[NN_ERROR_MAX]; /* whole: it names the file */
     uint32_t columns;              /* 0 until the first row has ended */
     char **first;                  /* the first row's cells, until the columns are known */
     unsigned long long *first_lines;

@@ -277,6 +277,21 @@ static void test_bad_cells(void **state)
     assert_parse_fails("1,x,0\n", &o, NN_EFORMAT, "t.csv:1:2: 'x' is not a number");
 }
 
+/* A bad cell is reported at the row's end from a copy of its message, which
+ * names the file: 512 bytes once cut the cause off a long path's. */
+static void test_bad_cell_of_a_long_path(void **state)
+{
+    (void)state;
+    char name[701];
+    memset(name, 'p', sizeof name - 1);
+    memcpy(name + sizeof name - 5, ".csv", 5);
+    const char *text = "a,b,y\n1,abc,0\n";
+    nn_csv_data d;
+    assert_int_equal(nn_csv_parse(text, strlen(text), name, NULL, &d), NN_EFORMAT);
+    assert_error_contains(name);
+    assert_error_contains(":2:2: 'abc' is not a number (column 'b')");
+}
+
 static void test_ragged_and_malformed(void **state)
 {
     (void)state;
@@ -532,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_regression),
         cmocka_unit_test(test_number_rounding),
         cmocka_unit_test(test_bad_cells),
+        cmocka_unit_test(test_bad_cell_of_a_long_path),
         cmocka_unit_test(test_ragged_and_malformed),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_column_errors),
