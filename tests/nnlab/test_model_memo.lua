@@ -169,6 +169,25 @@ T.case("a key's text made from its fields' texts is the canonical text of the ke
   T.eq(whole, 24, "every run's text compared with the whole key's")
 end)
 
+-- A sweep's own transform list is one text for every job (encoded once: a
+-- 784-wide Normalize's values took 1 ms a job); a function of p is not.
+T.case("a sweep's transform list is encoded once, and every key's text is still canonical", function()
+  local path = dir .. "/static_transform.lua"
+  T.write(path, script(MODEL, SGD):gsub("train = make%(40, 1%), test = make%(20, 2%),", [[train = make(40, 1), test = make(20, 2),
+  transform = { data.Normalize(0.1, 0.3), data.GaussianNoise(0.05) },]]))
+  local serialize = require "nnlab.notebook.serialize"
+  local got, record = 0, plan.record
+  plan.record = function(_, _, _, job)
+    got = got + 1
+    T.eq(serialize.encode(plan.key(job)), job.key_text, "run " .. got .. ": the canonical text")
+  end
+  sweep.check_key_texts = true
+  local passes, err = plan.passes({ script = path, set = {}, set_order = {} }, { 1 }, loadfile)
+  plan.record, sweep.check_key_texts = record, false
+  T.truthy(passes and not passes[1].stopped, "planned: " .. tostring(err or passes[1].stopped))
+  T.eq(got, 24, "every run recorded")
+end)
+
 T.case("a model function that returns one model twice is still refused", function()
   local path = write("twice", "function(p) kept = kept or nn.Sequential { nn.Linear(16, 4), nn.Linear(4, 10) }; return kept end",
                      SGD, "local kept")
