@@ -7,6 +7,7 @@
 local core = require "nnlab.core"
 local datasets = require "nnlab.datasets"
 local errors = require "nnlab.errors"
+local files = require "nnlab.files"
 local options = require "nnlab.options"
 
 local data = {}
@@ -14,14 +15,19 @@ local data = {}
 -- dataset userdata -> where it came from (see data.source)
 local provenance = setmetatable({}, { __mode = "k" })
 
--- every data file this process read or tried to, in order, once each (data.files_read)
-local files_read, file_seen = {}, {}
+-- every data file this process read or tried to, in order, once each
+-- (data.files_read), and its modification time then (data.read_mtimes)
+local files_read, file_seen, read_mtimes = {}, {}, {}
 -- the messages a read raises meanwhile (data.refuse_reads), or nil
 local reads_refused
 local function note_files(list)
   if reads_refused then errors.raise(reads_refused.data, errors.path(list[1])) end
   for _, path in ipairs(list) do
-    if not file_seen[path] then file_seen[path] = true files_read[#files_read + 1] = path end
+    if not file_seen[path] then
+      file_seen[path] = true
+      files_read[#files_read + 1] = path
+      read_mtimes[path] = files.mtime(path) or false
+    end
   end
 end
 
@@ -55,6 +61,13 @@ end
 --- `nnlab watch` watches besides the experiment's Lua files.
 function data.files_read()
   return files_read
+end
+
+--- data.read_mtimes() -> { [path] = modification time when first read, or
+--- false when it did not exist }: for `nnlab watch`, which tells a file
+--- saved while the render ran from the one it read.
+function data.read_mtimes()
+  return read_mtimes
 end
 
 -- SHA-256 of a file (coreutils' sha256sum), or nil: recorded for data whose

@@ -54,6 +54,13 @@ local function host_name()
   return host
 end
 
+--- files.mtime(path) -> the modification time (seconds, with fractions) of
+--- the file path names (a symbolic link followed), or nil when there is none.
+function files.mtime(path)
+  local st = proc().stat(proc().realpath(path) or path)
+  return st and st.mtime or nil
+end
+
 --- The temporary name beside path that process pid (default: this one)
 --- writes it through: dir/.name.tmpHOST.PID. The host keeps processes of
 --- the same pid on machines that share the folder (NFS) apart. A name past

@@ -112,9 +112,13 @@ local function render_child(opts, write_fd)
     local text, last, message = table.concat(said), 0, nil
     for at in text:gmatch("()nnlab: ") do last = at end
     if status ~= 0 and last > 0 then message = text:sub(last + #"nnlab: "):gsub("%s+$", "") end
+    local mtimes = {}
+    for path, t in pairs(notebook and notebook.loaded_mtimes() or {}) do mtimes[path] = t end
+    for path, t in pairs(require("nnlab.data").read_mtimes()) do mtimes[path] = t end
     send_frame(write_fd, "result", "return " .. serialize.encode {
       status = status, totals = totals, error = message,
-      lua = notebook and notebook.loaded_files() or { opts.script }, data = require("nnlab.data").files_read() })
+      lua = notebook and notebook.loaded_files() or { opts.script }, data = require("nnlab.data").files_read(),
+      mtimes = mtimes })
   end)
   io.stderr = stderr
   if not ok then
@@ -284,7 +288,11 @@ local function write_status(opts, ok, message)
 end
 
 -- Ends a render whose pipe has closed: reaps it, prints its line, watches
--- the files it read.
+-- the files it read. Returns the files it read that were saved while it ran
+-- (their modification time is not the one they had when it read them): a
+-- file is watched only once a render has read it, so the first render's
+-- files, or a module a render requires for the first time, were saved
+-- unseen, and the report stayed stale.
 local function finish_render(child, watched, opts)
   proc.close(child.fd)
   local how, code
@@ -294,13 +302,18 @@ local function finish_render(child, watched, opts)
   child.cancelled = child.cancelled and not (how == "exited" and code == 0) -- it may have finished first
   -- the files it read are watched before its line is printed: a save made
   -- once the line is seen is never missed
-  local before, refused = #watched.lua + #watched.data, nil
+  local before, refused, saved_meanwhile = #watched.lua + #watched.data, nil, {}
   for _, kind in ipairs { "lua", "data" } do
     for _, path in ipairs(result and result[kind] or {}) do
       local ok, err = watched:add(path, kind)
       if not ok and not watched.refused then
         watched.refused = true
         refused = ("cannot watch %s: %s"):format(path, err)
+      end
+      local read = result.mtimes and result.mtimes[path]
+      if ok and read ~= nil and (files.mtime(path) or false) ~= read then
+        saved_meanwhile[#saved_meanwhile + 1] = path
+        if kind == "data" then watched.digests[path] = false end -- what the render read is not known
       end
     end
   end
@@ -315,6 +328,7 @@ local function finish_render(child, watched, opts)
     watched.announced = true
     say(("watching %s; save one to run again, Ctrl-C to stop"):format(watched:text()))
   end
+  return saved_meanwhile
 end
 
 local function contains(list, value)
@@ -366,7 +380,9 @@ local function loop(opts, watcher, watched, running)
       -- over: end of file, or the child is gone and nothing more is waiting
       if chunk == nil or chunk == "" or (child.exit and not contains(proc.poll({ child.fd }, 0) or {}, child.fd)) then
         running.child = nil -- the child has ended: nothing to stop any more
-        finish_render(child, watched, opts)
+        for _, path in ipairs(finish_render(child, watched, opts)) do
+          saved[path], last_change, saved_while_idle = true, proc.clock(), true
+        end
         opts.force = false -- --force retrains on the first render only
       end
     end

@@ -252,4 +252,43 @@ local ok, err = pcall(function()
 end)
 if T.group_alive(job.pid) then proc.kill(-job.pid, 9) end
 if not ok then error(err, 0) end
+
+-- A file is watched once a render has read it: a data file or a module
+-- saved while the first render ran (or the render that first requires it)
+-- was never picked up, and the report stayed stale. The render here reads
+-- both, says so, and waits for `go`; they are saved meanwhile.
+T.case("a data file and a module saved while the render that first read them ran re-render", function()
+  local at = dir .. "/first"
+  os.execute("mkdir -p " .. T.quote(at .. "/lib"))
+  local go, csv = at .. "/go", at .. "/points.csv"
+  T.write(csv, "a,label\n1,0\n2,1\n3,0\n")
+  T.write(at .. "/lib/note.lua", 'return "note one"\n')
+  T.write(at .. "/first.lua", ([[
+local lab = require "nnlab"
+local note = lab.require "lib.note"
+local ds = lab.data.csv(%q, { target = "label" })
+lab.md("rows %%d, %%s", #ds, note)
+io.stdout:write("read: ", #ds, " ", note, "\n") io.stdout:flush()
+while not io.open(%q) do os.execute("sleep 0.05") end
+]]):format(csv, go))
+  local first = T.spawn("watch_first", { "watch", at .. "/first.lua", "--out", at .. "/reports" },
+                        { NNLAB_CACHE = dir .. "/first-cache" })
+  local done, failure = pcall(function()
+    T.wait_until("the first render read its files", function()
+      return (T.read(first.log) or ""):find("read: 3 note one", 1, true) end, 60)
+    T.write(csv, "a,label\n1,0\n2,1\n3,0\n4,1\n")
+    T.write(at .. "/lib/note.lua", 'return "note two"\n')
+    T.write(go, "")
+    T.wait_until("a second render", function()
+      local _, lines = (T.read(first.log) or ""):gsub("nnlab watch: %S+ [^\n]*: 0 runs", "")
+      return lines >= 2
+    end, 60)
+    T.contains(T.read(at .. "/reports/first.md") or "", "rows 4, note two", "the report reads the saved files")
+  end)
+  proc.kill(-first.pid, 2)
+  T.wait_exit(first, 30)
+  if T.group_alive(first.pid) then proc.kill(-first.pid, 9) end
+  if not done then error(failure, 0) end
+end)
+
 T.done()

@@ -32,6 +32,7 @@ local raise = errors.raise
 local state -- the run in progress (notebook.begin)
 local finishing -- the run whose report notebook.finish is writing (state is nil by then)
 local last_loaded = {} -- the files the last run begun loaded (notebook.loaded_files)
+local last_mtimes = {} -- and their modification times before they loaded
 
 -- The names a --set key may name so far: every lab.param declared and
 -- every key a lab.sweep varied (a `vary` axis or a `variations` key).
@@ -211,6 +212,8 @@ function notebook.begin(opts)
     -- the SHA-256 of the bytes read (provenance.sha256)
     sources = {},
     loaded = { opts.script }, -- the experiment file and each lab.require'd file it tried to load
+    -- and each one's modification time before it loaded (nnlab watch: a save during the render)
+    loaded_mtimes = { [opts.script or "notebook.lua"] = opts.script and files.mtime(opts.script) or false },
     varied = {}, -- every key a lab.sweep varied so far (a set)
     overridden = {}, -- the --set keys that replaced a vary axis (a set)
     warned_sets = {}, -- the --set keys warned of as not declared yet (a set)
@@ -226,7 +229,7 @@ function notebook.begin(opts)
     end
   end
   follow_language(s)
-  last_loaded = s.loaded
+  last_loaded, last_mtimes = s.loaded, s.loaded_mtimes
   if opts.script then s.sources[1] = { path = opts.script, sha256 = provenance.sha256(opts.script) } end
   -- `nnlab run FILE --help` stops the file at its first training step
   if s.describe then train.before_training("describe", function() error(notebook.STOP_DESCRIBE, 0) end) end
@@ -349,6 +352,7 @@ function notebook.require(name)
   if s.modules[path] == nil then
     -- before it loads: `nnlab watch` watches a file that failed to load, too
     s.loaded[#s.loaded + 1] = path
+    s.loaded_mtimes[path] = files.mtime(path) or false
     local chunk, err = files.load_lua(path)
     if not chunk then
       if not io.open(path, "r") then
@@ -721,6 +725,12 @@ end
 --- with nnlab.data's files.
 function notebook.loaded_files()
   return last_loaded
+end
+
+--- notebook.loaded_mtimes() -> { [path] = modification time before it
+--- loaded, or false when it did not exist } of notebook.loaded_files().
+function notebook.loaded_mtimes()
+  return last_mtimes
 end
 
 --- notebook.finish() ends the run begun by notebook.begin, once the file has
