@@ -230,6 +230,7 @@ end
 -- (seconds, after planning a million jobs), which the system does anyway.
 -- os.exit still flushes and closes every open C stream.
 local training_a_shard = false -- cli.shard's run: it writes no report, so none is kept
+local under_watch = false -- a render of nnlab watch, which runs the next one itself
 local function run_failed(msg)
   local number, name = require("nnlab.core").proc.caught_signal()
   if not number then return fail(msg) end
@@ -242,7 +243,7 @@ local function run_failed(msg)
                      .. "so nothing was cached: running again starts over)\n"):format(name))
   else
     io.stderr:write(("nnlab: interrupted by SIG%s: stopped; finished runs stay cached and the previous "
-                     .. "report is kept (run again to resume)\n"):format(name))
+                     .. "report is kept%s\n"):format(name, under_watch and "" or " (run again to resume)"))
   end
   os.exit(128 + number)
 end
@@ -264,6 +265,7 @@ function cli.run_file(opts)
   local errors = require "nnlab.errors"
   local threads_ok, threads_err = require("nnlab.threads").configure(opts.threads)
   if not threads_ok then return fail(threads_err) end
+  under_watch = opts.watch == true
   proc.catch_signals()
   proc.ignore_signal("XFSZ") -- past `ulimit -f`, writes fail with EFBIG and are reported
   local notebook = require "nnlab.notebook"

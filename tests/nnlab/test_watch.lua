@@ -206,6 +206,11 @@ local ok, err = pcall(function()
     save(script, experiment { prose = "prose M", lr = "0.05" })
     local r = render(10, "the looping render")
     T.truthy(r.cancelled, "cancelled: " .. r.text)
+    -- the cancelled render does not tell the user to run again: watch runs the next itself
+    local log = T.read(job.log)
+    T.contains(log, "nnlab: interrupted by SIGTERM: stopped; finished runs stay cached and the previous report is "
+               .. "kept\n", "the render's line")
+    T.eq(log:find("run again to resume", 1, true), nil, "no advice to run again\n" .. log)
     r = render(11, "the render after the fix")
     T.eq(r.trained, 0, "trained")
     T.contains(T.read(md), "prose M", "report")
