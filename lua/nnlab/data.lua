@@ -661,9 +661,8 @@ end
 -- Lua shortened it (errors.whole_path): the loader calls a Lambda from C,
 -- where no handler of nnlab's sees its error before the stack unwinds.
 local function whole_paths(fn)
-  local function handler(e) return type(e) == "string" and errors.whole_path(e) or e end
   return function(...)
-    local ok, err = xpcall(fn, handler, ...)
+    local ok, err = xpcall(fn, errors.whole_path, ...)
     if not ok then error(err, 0) end
   end
 end

@@ -135,9 +135,11 @@ end
 
 --- errors.whole_path(msg [, level]) -> msg, its position naming the whole
 --- path when Lua shortened it ("...TAIL", for paths past LUA_IDSIZE) and a
---- frame on the stack from level up stands at that file and line. For a
---- message handler, which runs before the stack unwinds.
+--- frame on the stack from level up stands at that file and line; an error
+--- object that is not a string as it is. A message handler of xpcall (it
+--- runs before the stack unwinds).
 function errors.whole_path(msg, level)
+  if type(msg) ~= "string" then return msg end
   local file, line, rest = msg:match("^(%.%.%..-):(%d+): (.*)$")
   if not file or library_position(file) then return msg end
   level = level or 2

@@ -64,15 +64,14 @@ end
 --- The temporary name beside path that process pid (default: this one)
 --- writes it through: dir/.name.tmpHOST.PID. The host keeps processes of
 --- the same pid on machines that share the folder (NFS) apart. A name past
---- 120 bytes is cut to 100 and an FNV-1a hash of the whole: the suffix
---- (up to 88 bytes) must not push a legal name past NAME_MAX (255).
+--- 120 bytes is cut to 100 and the FNV-1a hash of the whole (the cache's,
+--- core.codec.fnv1a64): the suffix (up to 88 bytes) must not push a legal
+--- name past NAME_MAX (255).
 function files.temp_name(path, pid)
   local dir, name = path:match("^(.*/)([^/]*)$")
   name = name or path
   if #name > 120 then
-    local h = 0x811c9dc5
-    for i = 1, #name do h = ((h ~ name:byte(i)) * 0x01000193) & 0xffffffff end
-    name = ("%s~%08x"):format(name:sub(1, 100), h)
+    name = ("%s~%016x"):format(name:sub(1, 100), require("nnlab.core").codec.fnv1a64(name))
   end
   return ("%s.%s.tmp%s.%d"):format(dir or "", name, host_name(), pid or proc().getpid())
 end

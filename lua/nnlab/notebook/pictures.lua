@@ -245,7 +245,6 @@ local function csv(rows)
   return table.concat(lines, "\n") .. "\n"
 end
 
--- The head of every picture script: where the PNG goes, its size and font.
 -- The title's font size: 15 points, less for a title wider than the
 -- picture (a mistakes grid of 2 tiles is 720 pixels across, and its English
 -- title 800 at 15 points, cut at both edges). The width is estimated high:
@@ -259,6 +258,7 @@ local function title_points(title, width)
   return math.max(8, math.floor(15 * room / estimate))
 end
 
+-- The head of every picture script: where the PNG goes, its size and font.
 local function script_head(file, title, width, height)
   return {
     words.text("gp_comment", escape.gnuplot_comment(title), escape.gnuplot_comment(file),

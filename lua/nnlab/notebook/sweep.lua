@@ -917,7 +917,7 @@ local function run_custom_job(spec, job, send, store, scratch)
           .. "measured)", why, regression and "a train_loss number" or "train_loss and train_acc numbers")
   end
   local beside
-  local wanted = saved.path and not result.diverged and spec.test:info().targets == 0
+  local wanted = saved.path and not result.diverged and not regression
   local loaded, err
   if wanted then loaded, err = core.net_load(saved.path) end
   local model <close> = loaded -- open until its writer below has stored it
@@ -1009,6 +1009,16 @@ local function expand(spec)
   return variations, keys
 end
 
+-- "3 features" or "8x8 images": samples of rows x cols, as messages name them.
+local function shape_text(rows, cols)
+  return rows == 1 and ("%d features"):format(cols) or ("%dx%d images"):format(rows, cols)
+end
+
+-- Whether the sweep's transforms are one list for every job (not a function
+-- of p): checked once per sample shape (check_fits) and encoded once per
+-- plan (key_text).
+local function one_transform_list(spec) return type(spec.transform) ~= "function" end
+
 -- The model must take the data's samples and give a score per class: checked
 -- before anything trains, at the user's lab.sweep line, not in a worker mid-run.
 -- infos: each dataset's ds:info() (train, test, valid), read once per plan.
@@ -1021,29 +1031,23 @@ local function check_fits(spec, model, transforms, label, infos)
     local rows, cols = info.rows, info.cols
     if #chain > 0 then
       -- the engine's own check of the chain on these samples: in each worker it failed every run.
-      -- A sweep's own list (not a function of p) is the same chain for every job: checked once
-      -- per shape (a Normalize's values are copied for each check, 16 µs at 784 features)
-      local memo = type(spec.transform) ~= "function" and FINGERPRINTS[spec] or nil
+      -- One list for every job is checked once per shape (a Normalize's values are copied for
+      -- each check, 16 µs at 784 features)
+      local memo = one_transform_list(spec) and FINGERPRINTS[spec]
+      if memo then memo.chain_checks = memo.chain_checks or {} end
       local shape_key = rows .. "x" .. cols
-      local checked = memo and memo.checked_chains and memo.checked_chains[shape_key]
-      if not checked then
-        checked = { core.transforms_check(chain, rows, cols) }
-        if memo then
-          memo.checked_chains = memo.checked_chains or {}
-          memo.checked_chains[shape_key] = checked
-        end
-      end
+      local checked = memo and memo.chain_checks[shape_key] or { core.transforms_check(chain, rows, cols) }
+      if memo then memo.chain_checks[shape_key] = checked end
       local out_rows, out_cols_or_err = checked[1], checked[2]
       if not out_rows then
-        local shape = rows == 1 and ("%d features"):format(cols) or ("%dx%d images"):format(rows, cols)
-        raise("lab.sweep: the transforms of %s do not fit the %s data (%s): %s", label, which, shape, out_cols_or_err)
+        raise("lab.sweep: the transforms of %s do not fit the %s data (%s): %s", label, which, shape_text(rows, cols),
+              out_cols_or_err)
       end
       rows, cols = out_rows, out_cols_or_err
     end
     if inputs ~= rows * cols then
-      local shape = rows == 1 and ("%d features"):format(cols) or ("%dx%d images"):format(rows, cols)
       raise("lab.sweep: the model of %s takes %d input features, but the %s data has %d per sample (%s)",
-            label, inputs, which, rows * cols, shape)
+            label, inputs, which, rows * cols, shape_text(rows, cols))
     end
     if info.targets > 0 and outputs ~= info.targets then
       raise("lab.sweep: the model of %s gives %d outputs, but the %s data has %d regression targets",
@@ -1225,9 +1229,9 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
       end
       local result, entry_path, text
       if context.planning or not context.force then
-        -- a sweep's own transform list (not a function of p) is every job's: encoded once
-        -- (a 784-wide Normalize's values took 1 ms a job)
-        text = not spec.run and key_text(key, texts, model_text, type(spec.transform) ~= "function") or nil
+        -- one transform list for every job is encoded once (a 784-wide Normalize's values
+        -- took 1 ms a job)
+        text = not spec.run and key_text(key, texts, model_text, one_transform_list(spec)) or nil
         -- the first job checks the text against the encoder's, whole (every job with
         -- sweep.check_key_texts, for tests)
         if text and (not checked or sweep.check_key_texts) then

@@ -47,9 +47,7 @@ local function child_main(job, work, write_fd, parallel)
   local function send(value)
     proc.write(write_fd, frame("message", serialize.encode(value)))
   end
-  local ok, err = xpcall(work, function(e) -- a user's error at a long path: its whole path
-    return type(e) == "string" and errors.whole_path(e) or e
-  end, job, send)
+  local ok, err = xpcall(work, errors.whole_path, job, send) -- a user's error at a long path: its whole path
   if not ok then proc.write(write_fd, frame("error", (tostring(err):gsub("%s*\n%s*", " ")))) end
   proc._exit(ok and 0 or JOB_ERROR)
 end
