@@ -7,6 +7,7 @@
  *
  *   local w = core.watch.open()          -- a watcher (inotify_init1)
  *   local wd = w:add("experiments")      -- watch a folder; wd identifies it
+ *   w:remove(wd)                         -- stop watching it (a "gone" event follows)
  *   proc.poll({ w:fd() }, 500)           -- wait for events with the other fds
  *   for _, e in ipairs(w:read()) do      -- { wd = 1, name = "x.lua", kind = "written" }
  *   w:close()                            -- also __gc and __close
@@ -21,8 +22,9 @@
 #define LNN_WATCHER "nnlab.Watcher"
 
 /* What a folder watch reports: a file written and closed, renamed into or
- * out of the folder, created or deleted. */
-#define WATCH_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE)
+ * out of the folder, created or deleted, and the folder itself moved (its
+ * watch follows the folder, no longer the path). */
+#define WATCH_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_MOVE_SELF)
 /* Bytes read at once: many events (each at most sizeof(struct inotify_event)
  * + NAME_MAX + 1 bytes). */
 #define WATCH_READ_BYTES 65536
@@ -63,6 +65,19 @@ static int watcher_add(lua_State *L)
     return 1;
 }
 
+/* watcher:remove(wd) -> true | nil, message, errno: ends a folder's watch
+ * (its "gone" event follows). A watch that has already ended is not an
+ * error. */
+static int watcher_remove(lua_State *L)
+{
+    lnn_watcher *w = check_watcher(L);
+    int wd = (int)luaL_checkinteger(L, 2);
+    if (inotify_rm_watch(w->fd, wd) < 0 && errno != EINVAL)
+        return luaL_fileresult(L, 0, "inotify_rm_watch");
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* watcher:fd() -> the descriptor to give proc.poll */
 static int watcher_fd(lua_State *L)
 {
@@ -82,6 +97,8 @@ static const char *event_kind(uint32_t mask)
         return "created";
     if (mask & IN_DELETE)
         return "deleted";
+    if (mask & IN_MOVE_SELF)
+        return "moved"; /* the folder itself was renamed */
     if (mask & IN_Q_OVERFLOW)
         return "overflow"; /* events were lost: the caller assumes anything changed */
     if (mask & IN_IGNORED)
@@ -91,8 +108,9 @@ static const char *event_kind(uint32_t mask)
 
 /* watcher:read() -> { { wd, name, kind }, ... } of the events waiting
  * (empty when none): kind "written", "moved_in", "moved_out", "created",
- * "deleted", "overflow" (wd -1: events were lost) or "gone" (the folder's
- * watch ended). | nil, message, errno */
+ * "deleted", "moved" (the folder itself was renamed), "overflow" (wd -1:
+ * events were lost) or "gone" (the folder's watch ended). | nil, message,
+ * errno */
 static int watcher_read(lua_State *L)
 {
     lnn_watcher *w = check_watcher(L);
@@ -139,6 +157,7 @@ static int watcher_close(lua_State *L)
 
 static const luaL_Reg watcher_methods[] = {
     {"add", watcher_add},
+    {"remove", watcher_remove},
     {"fd", watcher_fd},
     {"read", watcher_read},
     {"close", watcher_close},

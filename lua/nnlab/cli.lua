@@ -104,11 +104,13 @@ function cli.parse_run(args)
     if v == nil then error(("%s needs a value"):format(flag), 0) end
     return v
   end
-  -- The folder of `--flag DIR` or `--flag=DIR`. `--out --quiet` forgot the
+  -- The folder of `--flag DIR` or `--flag=DIR`, without trailing slashes
+  -- (the paths printed join it with "/"). `--out --quiet` forgot the
   -- folder; a folder named -P would read as an option to the shell's cd.
   local function folder_of(flag, a)
     local v = a == flag and value_of(flag) or a:sub(#flag + 2)
     if v == "" then error(flag .. " needs a folder", 0) end
+    v = v:gsub("(.)/+$", "%1")
     if v:sub(1, 1) == "-" then
       error(("%s '%s' looks like an option: give the folder, or write ./%s for a folder of that name")
             :format(flag, shown(v), shown(v)), 0)

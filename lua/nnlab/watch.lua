@@ -156,8 +156,8 @@ local Watched = {}
 Watched.__index = Watched
 
 local function new_watched(watcher)
-  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, links = {}, lua = {}, data = {}, digests = {} },
-                      Watched)
+  return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, links = {}, lua = {}, data = {}, digests = {},
+                        awaiting = {} }, Watched)
 end
 
 -- "a/b/c.lua" -> "a/b", "c.lua"; "c.lua" -> ".", "c.lua"; "/c.lua" -> "/", "c.lua"
@@ -167,19 +167,29 @@ local function split(path)
   return folder == "" and "/" or folder, name
 end
 
+local ENOENT = 2
+
 -- Watches path (its folder, and the folder of the file a symbolic link
 -- names, where the writes to it happen), a file of `kind` ("lua" or
--- "data"); false and why when its folder cannot be watched.
+-- "data"); false and why when its folder cannot be watched. A folder that
+-- does not exist (yet) is awaited (Watched:arrivals), and the third result
+-- is then true.
 function Watched:add(path, kind)
   local link_folder, link_name = split(path)
   local real, real_folder = proc.realpath(path), proc.realpath(link_folder)
   if not (real and real_folder and real ~= (real_folder:gsub("/$", "")) .. "/" .. link_name) then real = nil end
   if self.paths[path] and self.links[path] == real then return true end
+  self.awaiting[path] = nil
   local places = { path, real } -- the link's target anew when the link now names another file
   self.links[path] = real
   for _, place in ipairs(places) do
     local folder, name = split(place)
-    local wd, err = self.watcher:add(folder)
+    local wd, err, errno = self.watcher:add(folder)
+    if not wd and errno == ENOENT and not self.paths[path] then
+      self.awaiting[path] = kind
+      self:watch_above(place)
+      return false, err, true
+    end
     if not wd then return false, err end
     local entry = self.by_wd[wd] or { names = {} }
     self.by_wd[wd] = entry
@@ -194,7 +204,8 @@ end
 
 -- A folder's watch has ended (deleted or moved, as `git checkout` or an
 -- unpacked archive does): its files count as saved, and are forgotten, so
--- that the next render watches them anew in the folder now at that path.
+-- that the next render watches them anew in the folder now at that path;
+-- until one does, they await the folder's return (Watched:arrivals).
 -- Returns the paths it held.
 function Watched:forget(wd)
   local entry, out = self.by_wd[wd], {}
@@ -204,6 +215,7 @@ function Watched:forget(wd)
   table.sort(out)
   for _, path in ipairs(out) do
     local kind = self.paths[path]
+    self.awaiting[path] = kind
     self.paths[path], self.links[path] = nil, nil
     for i = #(self[kind] or {}), 1, -1 do
       if self[kind][i] == path then table.remove(self[kind], i) end
@@ -213,6 +225,38 @@ function Watched:forget(wd)
     end
   end
   return out
+end
+
+-- Watches the nearest folder above path's that exists, where path's folder
+-- will appear again (made anew, or moved in).
+function Watched:watch_above(path)
+  local folder = split(path)
+  while true do
+    local parent = split(folder)
+    if parent == folder then return end
+    folder = parent
+    local wd = self.watcher:add(folder)
+    if wd then
+      self.by_wd[wd] = self.by_wd[wd] or { names = {} }
+      return
+    end
+  end
+end
+
+-- The forgotten paths whose folder is back (a folder deleted, or moved
+-- aside, and made anew later, when a render without it has failed):
+-- watched again and returned, to count as saved. Each one still missing is
+-- awaited from the nearest folder above it that exists.
+function Watched:arrivals()
+  local back = {}
+  for path, kind in pairs(self.awaiting) do
+    if self:add(path, kind) then -- else it is still awaited
+      back[#back + 1] = path
+      self.digests[path] = false -- its bytes are new to every render
+    end
+  end
+  table.sort(back)
+  return back
 end
 
 -- Whether a save of path calls for a render: always for a Lua file (saving
@@ -305,8 +349,8 @@ local function finish_render(child, watched, opts)
   local before, refused, saved_meanwhile = #watched.lua + #watched.data, nil, {}
   for _, kind in ipairs { "lua", "data" } do
     for _, path in ipairs(result and result[kind] or {}) do
-      local ok, err = watched:add(path, kind)
-      if not ok and not watched.refused then
+      local ok, err, awaited = watched:add(path, kind)
+      if not ok and not awaited and not watched.refused then
         watched.refused = true
         refused = ("cannot watch %s: %s"):format(path, err)
       end
@@ -391,18 +435,25 @@ local function loop(opts, watcher, watched, running)
     -- render said it trains, or just before it said its training ended,
     -- counts as made while it trains
     child = running.child
-    for _, event in ipairs(assert(watcher:read())) do
+    local function note_saved(path)
+      if path == "*" then pending = "(events lost)" else saved[path] = true end
+      last_change = proc.clock()
+      -- when it was saved decides, not when the debounce ends: a save made
+      -- while the render trains lets it finish
+      if not (trained_before or (child and child.training)) then saved_while_idle = true end
+    end
+    local events = assert(watcher:read())
+    for _, event in ipairs(events) do
       local path = watched:path_of(event)
-      if event.kind == "gone" then -- its files are as good as saved: the next render reads them anew
-        for _, gone in ipairs(watched:forget(event.wd)) do path, saved[gone] = gone, true end
+      -- a folder moved away takes its watch along: its path is watched no more
+      if event.kind == "moved" then watcher:remove(event.wd) end
+      if event.kind == "gone" or event.kind == "moved" then -- its files are as good as saved: the next render reads them anew
+        for _, gone in ipairs(watched:forget(event.wd)) do note_saved(gone) end
       end
-      if path == "*" then pending = "(events lost)" elseif path then saved[path] = true end
-      if path then
-        last_change = proc.clock()
-        -- when it was saved decides, not when the debounce ends: a save made
-        -- while the render trains lets it finish
-        if not (trained_before or (child and child.training)) then saved_while_idle = true end
-      end
+      if path then note_saved(path) end
+    end
+    if #events > 0 and next(watched.awaiting) then
+      for _, back in ipairs(watched:arrivals()) do note_saved(back) end
     end
     local quiet = proc.clock() >= last_change + watch.DEBOUNCE
     if quiet and next(saved) then

@@ -78,6 +78,14 @@ T.case("--html writes one self-contained page", function()
   T.contains(page, 'href="%E9%A1%B5%E9%9D%A2/results.csv"', "links relative to the page")
 end)
 
+T.case("a run with --html names the page it wrote; --out DIR/ prints no double slash", function()
+  local out = dir .. "/named"
+  local text, status = T.nnlab_run({ "run", script, "--out", out .. "/", "--html" }, env)
+  T.eq(status, 0, "run\n" .. text)
+  T.contains(text, ("nnlab: wrote %s/页面.md and %s/页面.html\n"):format(out, out), "both files named")
+  T.truthy(T.read(out .. "/页面.html"), "the page exists")
+end)
+
 T.case("--html=linked links the charts beside the page", function()
   local text, status = run(dir .. "/linked", { "--html=linked" })
   T.eq(status, 0, "run\n" .. text)

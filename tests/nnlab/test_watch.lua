@@ -7,8 +7,9 @@
 -- file and of a data file re-render too (a data file rewritten with the
 -- same bytes does not); two saves during a render's training leave the
 -- training alone and queue one more render; a save during a render stuck in
--- an endless loop cancels it; a module's folder deleted and made anew, and a
--- module that is a symbolic link, are watched where the writes happen;
+-- an endless loop cancels it; a module's folder deleted and made anew (at
+-- once, or after a render failed without it), or moved aside and made anew,
+-- and a module that is a symbolic link, are watched where the writes happen;
 -- Ctrl-C during a render stops with status 130 and
 -- leaves the last good report (and no staging folder). After each step it
 -- checks the render line, the report and the page's reload version.
@@ -233,11 +234,32 @@ local ok, err = pcall(function()
       T.quote(folder), T.quote(folder), T.quote(module)), "third words", module, "fourth words")
   end)
 
+  T.case("a lab.require'd file's folder deleted, and made anew only after a render failed without it, "
+         .. "is watched anew", function()
+    local folder = dir .. "/exp/lib"
+    os.execute("rm -rf " .. T.quote(folder))
+    local r = render(14, "the render without the folder")
+    T.truthy(r.failed, "the render failed: " .. r.text)
+    T.eq(T.read(job.log):find("cannot watch", 1, true), nil, "the missing folder is awaited, not refused")
+    then_save(15, ("mkdir %s && printf 'return { suffix = \"seventh words\" }\n' >%s"):format(
+      T.quote(folder), T.quote(module)), "seventh words", module, "eighth words")
+  end)
+
+  T.case("a lab.require'd file's folder moved aside and made anew is watched anew", function()
+    local folder = dir .. "/exp/lib"
+    then_save(17, ("mv %s %s.old && mkdir %s && printf 'return { suffix = \"ninth words\" }\n' >%s"):format(
+      T.quote(folder), T.quote(folder), T.quote(folder), T.quote(module)), "ninth words", module, "tenth words")
+    -- the folder moved aside is no longer the experiment's
+    save(folder .. ".old/words.lua", 'return { suffix = "old words" }\n')
+    os.execute("sleep 0.5")
+    T.eq(#renders(), 18, "renders after a save in the folder moved aside")
+  end)
+
   T.case("a lab.require'd file that is a symbolic link: a save of the file it names re-renders", function()
     local shared = dir .. "/shared/words.lua"
     os.execute("mkdir -p " .. T.quote(dir .. "/shared"))
     T.write(shared, 'return { suffix = "fifth words" }\n')
-    then_save(14, ("ln -sf %s %s.link && mv %s.link %s"):format(T.quote(shared), T.quote(module), T.quote(module),
+    then_save(19, ("ln -sf %s %s.link && mv %s.link %s"):format(T.quote(shared), T.quote(module), T.quote(module),
                                                                 T.quote(module)), "fifth words", shared, "sixth words")
   end)
 

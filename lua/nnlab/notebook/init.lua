@@ -757,7 +757,10 @@ function notebook.finish()
     local problems
     path, problems = files.with_lock(lock, report.write, report_record(s), totals)
     for _, problem in ipairs(problems) do io.stderr:write("nnlab: ", progress.shown(problem), "\n") end
-    if not s.quiet and not s.watch then io.stdout:write(("nnlab: wrote %s\n"):format(progress.shown(path))) end
+    if not s.quiet and not s.watch then
+      local page = s.html and (" and " .. progress.shown((path:gsub("%.md$", ".html")))) or ""
+      io.stdout:write(("nnlab: wrote %s%s\n"):format(progress.shown(path), page))
+    end
   end
   totals.seconds, totals.path = proc.clock() - s.started, path
   if not s.watch then
