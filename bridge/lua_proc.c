@@ -1,6 +1,6 @@
 /* core.proc: the few POSIX calls the notebook's worker pool, progress display
  * and report writer need (fork, wait, pipes, poll, a monotonic clock, isatty,
- * mkdir, opening regular files only, file locks, signals). Failures return
+ * mkdir, opening regular files only, file locks, signals, dup and dup2). Failures return
  * nil, message, errno as io functions do.
  *
  * Why in the bridge: this is the Lua binding of POSIX process primitives that
@@ -268,6 +268,29 @@ static int proc_write(lua_State *L)
 static int proc_close(lua_State *L)
 {
     return luaL_fileresult(L, close((int)luaL_checkinteger(L, 1)) == 0, "close");
+}
+
+/* proc.dup(fd) -> a new descriptor of the same file (close-on-exec) |
+ * nil, message, errno */
+static int proc_dup(lua_State *L)
+{
+    int fd = fcntl((int)luaL_checkinteger(L, 1), F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+        return luaL_fileresult(L, 0, "dup");
+    lua_pushinteger(L, fd);
+    return 1;
+}
+
+/* proc.dup2(from, to) -> true: descriptor `to` now names from's file (as
+ * `command >&2` does for to = 1, from = 2) | nil, message, errno */
+static int proc_dup2(lua_State *L)
+{
+    int from = (int)luaL_checkinteger(L, 1), to = (int)luaL_checkinteger(L, 2);
+    int got;
+    do {
+        got = dup2(from, to);
+    } while (got < 0 && errno == EINTR);
+    return luaL_fileresult(L, got >= 0, "dup2");
 }
 
 /* proc.poll({ fd, ... }, timeout_ms) -> { fd, ... } of those readable or
@@ -583,6 +606,8 @@ static const luaL_Reg proc_functions[] = {
     {"read", proc_read},
     {"write", proc_write},
     {"close", proc_close},
+    {"dup", proc_dup},
+    {"dup2", proc_dup2},
     {"poll", proc_poll},
     {"mkdir", proc_mkdir},
     {"list_dir", proc_list_dir},

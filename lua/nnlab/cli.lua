@@ -309,13 +309,31 @@ local function make_plan(opts)
   return p, err
 end
 
+-- Runs fn() with descriptor 1 on stderr's file: what the experiment prints
+-- while it is planned (print, io.write, a command it runs) goes to stderr,
+-- and stdout holds only what the command prints (`hash=$(nnlab plan FILE
+-- --hash)`). Returns fn's results.
+local function stdout_on_stderr(fn)
+  local proc = require("nnlab.core").proc
+  io.stdout:flush()
+  local saved = assert(proc.dup(1))
+  assert(proc.dup2(2, 1))
+  local results = table.pack(pcall(fn))
+  io.stdout:flush()
+  assert(proc.dup2(saved, 1))
+  proc.close(saved)
+  if not results[1] then error(results[2], 0) end
+  return table.unpack(results, 2, results.n)
+end
+
 --- `nnlab plan FILE`: prints the plan (nnlab.notebook.plan) as a table, as
---- JSON (--json), its number of runs to train (--count) or its hash (--hash).
+--- JSON (--json), its number of runs to train (--count) or its hash (--hash),
+--- alone on stdout (the file's own output goes to stderr).
 function cli.plan(opts)
   local proc = require("nnlab.core").proc
   local plans = require "nnlab.notebook.plan"
   proc.catch_signals()
-  local p, err = make_plan(opts)
+  local p, err = stdout_on_stderr(function() return make_plan(opts) end)
   if not p then return fail(err) end
   if opts.plan_output == "count" then
     io.write(p.to_train, "\n")

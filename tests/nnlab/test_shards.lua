@@ -89,6 +89,23 @@ T.case("nnlab plan lists every run with its key; --count, --hash and --json", fu
   T.eq(entries(cache) or 0, 0, "planning trains nothing")
 end)
 
+-- An experiment that prints (a `print`, io.write, a command it runs) had
+-- its words on stdout before the count or hash: `hash=$(nnlab plan ...)`
+-- read them, and every shard refused the "hash".
+T.case("what the experiment prints while planned goes to stderr: stdout holds only the count, hash or JSON", function()
+  local noisy = dir .. "/noisy.lua"
+  T.write(noisy, 'print("loading my data...") io.write("io.write\\n") os.execute("echo from a command")\n'
+          .. T.read(script) .. '\nio.write("done\\n")\n')
+  local cache = dir .. "/plan-cache"
+  T.eq(stdout_of({ "plan", noisy, "--cache", cache, "--count" }), "6\n", "--count")
+  T.eq(stdout_of({ "plan", noisy, "--cache", cache, "--hash" }), hash .. "\n", "--hash: the plan's hash alone")
+  local json = stdout_of({ "plan", noisy, "--cache", cache, "--json" })
+  T.truthy(json:match("^{") and json:match("}\n$"), "--json: the JSON alone\n" .. json)
+  local both = nnlab({ "plan", noisy, "--cache", cache, "--count" })
+  T.contains(both, "loading my data...\n", "the file's words are on stderr")
+  T.contains(both, "from a command\n", "and a command's")
+end)
+
 -- The same sweep on one machine, for comparison.
 local reference_csv
 -- submit.sh sizes its job array from the plan's own list of the shards
@@ -491,6 +508,32 @@ T.case("outside git, the second run finds the first run's cache, and never a cac
   os.execute("rm -rf " .. T.quote(home))
   T.contains(outs[2], "7 runs, 0 trained, 7 from cache", "the second run\n" .. outs[2])
   T.eq(caches, "./proj/experiments/.cache/nnlab\n", "one cache, the project's: none in the home folder's")
+end)
+
+-- Outside git, a project whose first run found its `reports` folder keeps
+-- its cache there; a run from experiments/ writes experiments/reports, and
+-- the next run from the project folder had taken experiments/ as its root
+-- and retrained everything into a second cache.
+T.case("outside git, a run from experiments/ does not move the project's cache", function()
+  local base = T.run("mktemp -d"):gsub("\n$", "")
+  os.execute(("mkdir -p %s/experiments %s/reports"):format(T.quote(base), T.quote(base)))
+  T.write(base .. "/experiments/grid.lua", T.read(script))
+  local env = { NNLAB_CACHE = "" }
+  local function run_from(folder, file)
+    local out, status = T.run("cd " .. T.quote(folder) .. " && " .. T.nnlab_command(
+      { "run", file, "--quiet", "--set", "epochs=1" }, env))
+    T.eq(status, 0, out)
+    return out
+  end
+  local first = run_from(base, "experiments/grid.lua")
+  local second = run_from(base .. "/experiments", "grid.lua")
+  local third = run_from(base, "experiments/grid.lua")
+  local caches = T.run("cd " .. T.quote(base) .. " && find . -path '*/.cache/nnlab/*.lua' | sed 's|/[^/]*$||' | sort -u")
+  os.execute("rm -rf " .. T.quote(base))
+  T.contains(first, "7 runs, 7 trained", "the first run")
+  T.contains(second, "7 runs, 0 trained, 7 from cache", "the run from experiments/\n" .. second)
+  T.contains(third, "7 runs, 0 trained, 7 from cache", "the run after it\n" .. third)
+  T.eq(caches, "./.cache/nnlab\n", "one cache, the project's")
 end)
 
 T.done()

@@ -38,16 +38,17 @@ cache.MAX_EPOCHS = 30000
 
 --- cache.project_root(script) -> the folder an experiment file belongs to:
 --- the nearest one, going up from the file's own folder, that already holds
---- a cache (`.cache/nnlab`), up to the nearest `.git` (or, outside git, up
---- to the nearest `reports`; with neither, the file's own folder only);
---- else the nearest that holds a `.git` or a `reports` folder; else the
---- file's own folder. Absolute. An existing cache comes first so that it
---- never moves: a run from `experiments/` writes `experiments/reports`,
---- which made that folder the root of the next run, and in a project
---- without git the first run's `reports` moved the second run's root up;
---- each then started an empty cache and retrained everything. The bound
---- keeps other projects' caches out (`~/.cache/nnlab` above every project
---- in a home folder without git).
+--- a cache (`.cache/nnlab`): up to the nearest `.git`, or, outside git, the
+--- file's own folder or one that also holds a `reports` folder (a project
+--- root by the next rule when its cache was made); else the nearest that
+--- holds a `.git` or a `reports` folder; else the file's own folder.
+--- Absolute. An existing cache comes first so that it never moves: a run
+--- from `experiments/` writes `experiments/reports`, which made that folder
+--- the root of the next run, and in a project without git the first run's
+--- `reports` moved the second run's root up; each then started an empty
+--- cache and retrained everything. The conditions keep other caches out
+--- (`~/.cache/nnlab`, other programs' cache folder, above every project in
+--- a home folder without git).
 function cache.project_root(script)
   local realpath = require("nnlab.core").proc.realpath
   local own = realpath(files.dirname(script or "."))
@@ -61,11 +62,13 @@ function cache.project_root(script)
       if dir == "" then dir = "/" end
     end
   end
-  local bound = nearest(function(dir) return realpath(dir .. "/.git") end)
-                or nearest(function(dir) return realpath(dir .. "/reports") end) or own
-  return nearest(function(dir) return realpath(dir .. "/.cache/nnlab") end, bound)
-         or nearest(function(dir) return realpath(dir .. "/.git") or realpath(dir .. "/reports") end)
-         or own
+  local function has(dir, name) return realpath(dir .. "/" .. name) ~= nil end
+  local git = nearest(function(dir) return has(dir, ".git") end)
+  local cached = git and nearest(function(dir) return has(dir, ".cache/nnlab") end, git)
+                 or not git and nearest(function(dir)
+                   return has(dir, ".cache/nnlab") and (dir == own or has(dir, "reports"))
+                 end)
+  return cached or nearest(function(dir) return has(dir, ".git") or has(dir, "reports") end) or own
 end
 
 --- cache.default_dir([script [, flag]]) -> the cache folder: the --cache
