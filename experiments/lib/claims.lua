@@ -66,19 +66,11 @@ local function delta_text(v, unit)
   return text
 end
 
--- The summary row of a variation. Its text in the report's language: the
--- "pp" of a gap and "diverged (k/n seeds)" that runs:summary writes read
--- 个百分点 and 发散（k/n 个种子） here.
+-- The summary row of a variation (its text in the report's language).
 local function row_of(runs, selector, metric)
   local v = runs:get(selector)
   for _, row in ipairs(runs:summary(metric or "test_acc")) do
-    if row.variation == v then
-      if type(row.text) == "string" then
-        row.text = row.text:gsub(" pp$", " 个百分点"):gsub("^diverged %((%d+)/(%d+) seeds%)$", "发散（%1/%2 个种子）")
-          :gsub("^diverged$", "发散")
-      end
-      return row
-    end
+    if row.variation == v then return row end
   end
 end
 

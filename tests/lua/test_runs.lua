@@ -25,6 +25,24 @@ T.case("summary: mean ± std text; a partly diverged variation says so and leave
   T.eq(summary[3].n, 2, "diverged seeds left out")
 end)
 
+-- The rows' text had stayed English in a Chinese report, where the table
+-- beside it said 发散 and 个百分点.
+T.case("summary: the row's text is in the report's language", function()
+  local words = require "nnlab.notebook.words"
+  local before = words.language()
+  words.set("zh")
+  local ok, err = pcall(function()
+    local summary = hidden_runs:summary("test_acc")
+    T.eq(summary[3].text, "发散（1/3 个种子）", "partly diverged")
+    T.eq(summary[1].text, "68.10 ± 0.20 %", "an accuracy")
+    local all = runs.new { name = "d", keys = { "v" }, seeds = { 1 }, epochs = 1, variations = {
+      { label = "v=1", values = { v = 1 }, params = { v = 1 }, seeds = { seed_result(1, 10, true) } } } }
+    T.eq(all:summary("test_acc")[1].text, "发散", "every seed diverged")
+  end)
+  words.set(before)
+  if not ok then error(err, 0) end
+end)
+
 T.case("best skips diverged variations and carries its parameters and mean", function()
   local best = hidden_runs:best()
   T.eq(best.label, "hidden=128", "best skips diverged variations")
@@ -195,6 +213,24 @@ T.case("versus_best: a variation with one seed is untested, not compared", funct
   r.variations[2].seeds = { r.variations[2].seeds[1] }
   local cells = r:versus_best("test_acc")
   T.eq(cells[2].code, "untested", "one seed: untested")
+end)
+
+-- A variation of one seed above the others had been the best, and every
+-- other cell untested: c, 10 points lower, was never tested against a.
+T.case("versus_best: a variation of one seed is not the best; the best of two seeds or more is tested", function()
+  local r = paired_runs()
+  r.variations[2].seeds = { seed_result(1, 95) }
+  local cells, best = r:versus_best("test_acc")
+  T.eq(best.label, "a", "the best among variations of two seeds or more")
+  T.eq(cells[1].code, "best", "a")
+  T.eq(cells[2].code, "untested", "b, of one seed")
+  T.eq(cells[3].code, "differs", "c against a")
+  -- none of two seeds: the best mean, every other cell untested
+  local single = paired_runs()
+  for _, v in ipairs(single.variations) do v.seeds = { v.seeds[1] } end
+  cells, best = single:versus_best("test_acc")
+  T.eq(best.label, "a", "the best mean when no variation has two seeds")
+  T.eq(cells[3].code, "untested", "c, of one seed")
 end)
 
 -- k variations of 3 seeds, variation i a little below variation 1.

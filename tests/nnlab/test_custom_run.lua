@@ -360,4 +360,43 @@ end }
   T.truthy(not text:find("training 1 epoch", 1, true), "no made-up count\n" .. text)
 end)
 
+-- A loop of one-epoch fits passes fit's divergence on only in the epoch's
+-- flag, and a loop of its own may end on a NaN loss: both were averaged in
+-- as finished seeds, and a diverged variation could be crowned the best.
+T.case("a run function's seed diverged by an epoch's flag or a non-finite loss is marked diverged", function()
+  local file = dir .. "/diverging.lua"
+  T.write(file, [[
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+local ds = data.generate(60, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end,
+                         { seed = 1, classes = 2 })
+local runs = lab.sweep { name = "div", vary = { how = { "fine", "huge_lr", "nan_loss" } }, seeds = 2, epochs = 2,
+  train = ds, test = ds, run = function(p, ctx)
+    if p.how == "nan_loss" then -- a loop of its own that stops on a NaN loss
+      return { { train_loss = 0.5, train_acc = 99, test_acc = 99 }, { train_loss = 0 / 0, train_acc = 99, test_acc = 99 } }
+    end
+    local model = nn.Sequential { nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2) }
+    local opt = optim.SGD(model:parameters(), { lr = p.how == "huge_lr" and 1e6 or 0.1 })
+    local history = {}
+    for epoch = 1, p.epochs do
+      history[epoch] = lab.fit { model = model, loss = nn.CrossEntropyLoss(), optimizer = opt, epochs = 1,
+        train = data.DataLoader(ctx.train, { batch_size = 10, shuffle = true, seed = ctx.seed * 1000 + epoch }),
+        test = data.DataLoader(ctx.test, { batch_size = 60 }) }[1]
+    end
+    return history
+  end }
+for _, row in ipairs(runs:summary()) do lab.md("- %s: %d diverged, %s", row.label, row.diverged, row.text) end
+lab.md("best: %s", runs:best().label)
+lab.table(runs)
+]])
+  local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet", "-j", "2" },
+                                 { NNLAB_CACHE = cache })
+  T.eq(code, 0, text)
+  local md = T.read(dir .. "/reports/diverging.md")
+  T.contains(md, "- how=fine: 0 diverged", "the fine variation")
+  T.contains(md, "- how=huge_lr: 2 diverged", "diverged by fit's per-epoch flag\n" .. md)
+  T.contains(md, "- how=nan_loss: 2 diverged", "diverged by a NaN training loss")
+  T.contains(md, "best: how=fine", "the best is the variation that trained")
+end)
+
 T.done()

@@ -467,17 +467,6 @@ end
 -- metric's name), and with its unit for an axis: "test accuracy (%)".
 local function metric_label(m) return words.metric(m) end
 
--- A summary row's text (runs:summary) in the report's language: its mean ±
--- std as runs.format gives it (" pp" as the language says it), or how many
--- of its seeds diverged.
-local function summary_text(row)
-  if row.diverged > 0 and row.diverged == row.seeds then return W("diverged") end
-  if row.diverged > 0 then return W("diverged_some", row.diverged, row.seeds) end
-  local text = row.text
-  local number = text:match("^(.-) pp$")
-  if number then text = W("unit_pp", number) end
-  return text
-end
 
 -- name: the report's, for the link to its results.csv.
 local function table_block(block, name)
@@ -545,7 +534,7 @@ local function table_block(block, name)
     for n, m in ipairs(metrics) do
       local summary = summary_of(m, i)
       first = first or n == 1 and summary
-      row[#row + 1] = summary_text(summary)
+      row[#row + 1] = summary.text
     end
     local unit = runs_lib.metrics[against].unit
     local cell = cells[i]
@@ -653,7 +642,7 @@ local function grid_block(block)
     local line = { value_md(rv) }
     for _, cv in ipairs(col_values) do
       local cell_row = cells[cell_key(rv, cv)]
-      local text = cell_row and summary_text(cell_row) or "–"
+      local text = cell_row and cell_row.text or "–"
       if cell_row and best and cell_row.variation == best.variation then text = "**" .. text .. "**" end
       line[#line + 1] = text
     end

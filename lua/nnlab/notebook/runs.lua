@@ -286,11 +286,14 @@ local DERIVED = {
     return params
   end,
   label = function(row) return row.variation.label end,
+  -- in the report's language (words): "2.00 ± 0.10 个百分点", "发散（1/3 个种子）"
   text = function(row)
     local diverged, seeds = row.diverged, row.seeds
-    if diverged == seeds then return "diverged" end
-    if diverged > 0 then return ("diverged (%d/%d seeds)"):format(diverged, seeds) end
-    return runs.format(row.metric, row.mean, row.std)
+    if diverged == seeds then return words.text("diverged") end
+    if diverged > 0 then return words.text("diverged_some", diverged, seeds) end
+    local text = runs.format(row.metric, row.mean, row.std)
+    local number = text:match("^(.-) pp$")
+    return number and words.text("unit_pp", number) or text
   end,
 }
 local SummaryRow = {
@@ -631,7 +634,8 @@ Runs.correct_family = runs.correct_family
 --- runs:versus_best([metric = runs:default_metric() [, level]]) -> per variation (in
 --- order) a cell { code, p, p_adjusted, delta, detectable, test, n }: code
 --- "best", "differs", "cant_tell", "diverged" (a seed diverged) or "untested"
---- (fewer than two seeds). Every pair of variations is tested (paired by
+--- (fewer than two seeds). The best is the best mean among variations of two
+--- seeds or more, none diverged (among all when none has two). Every pair of variations is tested (paired by
 --- seed, nnlab.notebook.stats.compare) and the p-values of all pairs are
 --- Holm-adjusted together, so that picking the best from the same data does
 --- not make false "differs" more likely; a variation differs from the best
@@ -668,15 +672,20 @@ function runs.versus_best(self, metric, level, wanted)
     keep = {}
     for _, i in ipairs(wanted) do keep[i] = true end
   end
-  -- every row is made; kept: the wanted ones and the best (runs.best_row's)
+  -- every row is made; kept: the wanted ones and the best: the best mean
+  -- among variations of two seeds or more (as stats.versus_best's), which
+  -- can be tested; when none has two, the best mean (every cell untested)
   local rows, eligible, best, best_index = {}, {}, nil, nil
+  local single, single_index -- the best mean among all
   local higher = higher_is_better(metric)
   for i, v in ipairs(self.variations) do
     local row = summary_row(v, metric)
     if not keep or keep[i] then rows[i] = row end
-    if beats(row, best, higher) then best, best_index = row, i end
+    if row.n >= 2 and beats(row, best, higher) then best, best_index = row, i end
+    if beats(row, single, higher) then single, single_index = row, i end
     if row.diverged == 0 and row.n >= 2 then eligible[#eligible + 1] = i end
   end
+  if not best then best, best_index = single, single_index end
   -- The family is every pair of eligible variations. Up to HOLM_MAX_PAIRS
   -- pairs, all are tested and Holm-adjusted together; beyond, testing them
   -- all would take minutes, so only the pairs with the best are tested and

@@ -910,7 +910,15 @@ local function run_custom_job(spec, job, send, store, scratch)
     -- regression targets have no accuracy: it reads 0, as in fit's history
     if regression and kept[i].train_acc == nil then kept[i].train_acc = 0 end
   end
-  local result = { history = kept, diverged = history.diverged == true, seconds = proc.clock() - started }
+  -- it diverged as fit's history says so (history.diverged, or an epoch's
+  -- diverged flag: a loop of one-epoch fits sets only that), or when a
+  -- training loss is not finite
+  local diverged = history.diverged == true
+  for _, h in ipairs(kept) do
+    local loss = h.train_loss
+    if h.diverged == true or (type(loss) == "number" and not (math.abs(loss) < math.huge)) then diverged = true end
+  end
+  local result = { history = kept, diverged = diverged, seconds = proc.clock() - started }
   local ok, why = sweep.check_result(result)
   if not ok then
     raise("lab.sweep: run(p, ctx)'s history: %s (each epoch needs %s; test_acc, test_loss and the others where "
