@@ -47,20 +47,33 @@ local order = {}
 for _, row in ipairs(ranked) do order[#order + 1] = ("%s %s"):format(names[row.params.act], row.text) end
 local best = ranked[1]
 local lines = { "## 结论", "", ("按最终测试准确率排序：%s。"):format(table.concat(order, " > ")), "" }
-local ties = {}
 local cells, best_row = runs:versus_best "valid_acc"
 best = best_row or best
+local ties, untested, tested, few_seeds = {}, {}, false, false
 for _, cell in ipairs(cells) do
   if cell.code == "cant_tell" then
     local could = claims.detectable_text(cell, "个百分点")
     ties[#ties + 1] = ("%s（差 %s 个百分点%s）"):format(names[cell.row.params.act],
                                                     cell.delta and ("%+.2f"):format(cell.delta) or "？",
                                                     could and "，" .. could or "")
+  elseif cell.code == "untested" or cell.code == "diverged" then -- too few seeds, or a seed diverged
+    untested[#untested + 1] = names[cell.row.params.act] .. (cell.code == "diverged" and "（有种子发散）" or "")
+    few_seeds = few_seeds or cell.code == "untested"
   end
+  tested = tested or cell.code == "cant_tell" or cell.code == "differs"
 end
-lines[#lines + 1] = #ties > 0 and ("验证集上 %s 的均值最高；验证准确率与它的差别无法判断的有：%s（所有两两比较一起做 Holm 校正）。"):format(
-    names[best.params.act], table.concat(ties, "、"))
-  or ("验证集上 %s 最好，与其余三个的差别都检出了（所有两两比较一起做 Holm 校正）。"):format(names[best.params.act])
+local sentence
+if #ties > 0 then
+  sentence = ("验证集上 %s 的均值最高；验证准确率与它的差别无法判断的有：%s"):format(names[best.params.act], table.concat(ties, "、"))
+elseif #untested == 0 then
+  sentence = ("验证集上 %s 最好，与其余三个的差别都检出了"):format(names[best.params.act])
+else
+  sentence = ("验证集上 %s 的均值最高"):format(names[best.params.act])
+end
+if #untested > 0 then
+  sentence = sentence .. ("；与它的差别未检验的有：%s%s"):format(table.concat(untested, "、"), few_seeds and "（不足两个种子）" or "")
+end
+lines[#lines + 1] = sentence .. (tested and "（所有两两比较一起做 Holm 校正）。" or "。")
 local sigmoid = claims.row_of(runs, { act = "sigmoid" })
 local first = runs:curve(runs:get { act = "sigmoid" }, "test_acc")[1]
 local relu_first = runs:curve(runs:get { act = "relu" }, "test_acc")[1]
@@ -74,7 +87,7 @@ lines[#lines + 1] = ("Sigmoid 的测试准确率比验证集上最好的 %s 低 
 local tanh_vs_relu = runs:verdict({ act = "tanh" }, { act = "relu" }, "similar", { margin = claims.margins.limited })
 if tanh_vs_relu.verdict == "equivalent" then
   lines[#lines + 1] = ""
-  lines[#lines + 1] = ("Tanh 和 Sigmoid 一样会饱和，却和 ReLU 在 ±%g 个百分点内等价（差 %+.2f）：在一个隐藏层的网络里，Sigmoid 吃亏可能不在饱和本身，"
+  lines[#lines + 1] = ("Tanh 和 Sigmoid 一样会饱和，却和 ReLU 在 ±%g 个百分点内等价（差 %+.2f 个百分点）：在一个隐藏层的网络里，Sigmoid 吃亏可能不在饱和本身，"
     .. "而在导数小（最大 0.25，Tanh 是 1）和输出不以 0 为中心（这一项比较不在下表的判定族里，没有做 Holm 校正）。"):format(claims.margins.limited, tanh_vs_relu.delta)
 end
 lab.md(table.concat(lines, "\n"))

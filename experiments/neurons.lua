@@ -39,8 +39,10 @@ for _, row in ipairs(summary) do
   lines[#lines + 1] = ("- 神经元数 `%d → %s`"):format(row.params.hidden, row.text)
 end
 lines[#lines + 1] = ""
-local largest_std = 0
-for _, row in ipairs(summary) do largest_std = math.max(largest_std, row.std or 0) end
+local largest_std, one_seed = 0, false -- one seed measures no spread
+for _, row in ipairs(summary) do
+  if row.std then largest_std = math.max(largest_std, row.std) else one_seed = true end
+end
 -- the verdict of the claim family below (Holm-corrected with the others)
 local list = claims.finish(claims.hidden { hidden = runs })
 local v = list[1].result
@@ -52,18 +54,23 @@ local what = v.verdict == "equivalent"
   or ("h = 256 与 h = 64 相差 %s 个百分点，这些种子既不能说明差别在 ±%g 个百分点之内，也不能说明超出：无法判断%s。"):format(
       v.delta and ("%+.2f"):format(v.delta) or "？", margin,
       could and ("（%s）"):format(could) or "")
-lines[#lines + 1] = what .. ("笔记里三个数字最多相差 0.25 个百分点，%s"):format(largest_std > 0.25
+lines[#lines + 1] = what .. ("笔记里三个数字最多相差 0.25 个百分点，%s"):format(one_seed
+  and "这里只有一个种子，量不出种子之间的标准差，也就无从比较。"
+  or largest_std > 0.25
   and ("比这里种子之间的标准差（最大 %.2f 个百分点）还小：单次运行排不出名次。"):format(largest_std)
   or ("这里种子之间的标准差最大 %.2f 个百分点，比它还小。"):format(largest_std))
 
 -- Is training still going on at the last epoch? Then speed, not capacity, limits accuracy.
-local falling = 0
+local falling, curves = 0, 0 -- curves: the variations of two epochs or more, which can show it
 for _, v in ipairs(runs.variations) do
   local curve = runs:curve(v, "train_loss")
+  if #curve >= 2 then curves = curves + 1 end
   if #curve >= 2 and curve[#curve].mean < curve[#curve - 1].mean then falling = falling + 1 end
 end
 lines[#lines + 1] = ""
-if falling == #runs.variations then
+if curves < #runs.variations then
+  lines[#lines + 1] = "**可能原因**：只训练了一轮，看不出训练损失是否还在下降，也就无从判断限制准确率的是优化速度还是模型容量。"
+elseif falling == #runs.variations then
   local c = runs:curve(best.variation, "train_loss")
   lines[#lines + 1] = ("**可能原因**：所有设置的训练损失到最后一轮仍在下降（h = %d：%.4f → %.4f），"
     .. "模型还没有训练充分。Sigmoid 的梯度最大只有 0.25，配合 lr = 0.01 的 SGD，学习本来就慢；"

@@ -243,33 +243,41 @@ local function claim(name, text)
 end
 local function verdict_of(c) return c.result.verdict end
 local function word(c) return claims.verdict_text(c) end
--- The variations whose validation accuracy the seeds cannot tell from the
--- best one's (all pairs, Holm: runs:versus_best), the best first.
-local function not_told_apart(r, show)
+-- What the seeds say of the other variations' validation accuracy against
+-- the best one's (all pairs, Holm: runs:versus_best), and the best row:
+-- "验证集上与它分不出差别的：h = 128", "验证集上其余的都与它有差别", and those left
+-- untested (fewer than two seeds, or a seed diverged) named as such.
+local function against_best(r, show)
   local cells, best = r:versus_best "valid_acc"
-  local out = {}
+  local tied, untested = {}, {}
   for _, cell in ipairs(cells) do
-    if cell.code == "best" then table.insert(out, 1, show(cell.row))
-    elseif cell.code == "cant_tell" then out[#out + 1] = show(cell.row) end
+    if cell.code == "cant_tell" then tied[#tied + 1] = show(cell.row)
+    elseif cell.code == "untested" or cell.code == "diverged" then untested[#untested + 1] = show(cell.row) end
   end
-  return out, best
+  local parts = {}
+  if #tied > 0 then parts[1] = "验证集上与它分不出差别的：" .. table.concat(tied, "、")
+  elseif #untested == 0 then parts[1] = "验证集上其余的都与它有差别" end
+  if #untested > 0 then
+    parts[#parts + 1] = "验证集上与它的差别未检验的（不足两个种子，或有种子发散）：" .. table.concat(untested, "、")
+  end
+  return table.concat(parts, "；"), best
 end
 local sigmoid_row = row("activation", { act = "sigmoid" })
 
 local practice = {}
 do -- 神经元数量
-  local tied = not_told_apart(runs.hidden, function(x) return ("h = %d"):format(x.params.hidden) end)
+  local others = against_best(runs.hidden, function(x) return ("h = %d"):format(x.params.hidden) end)
   local _, best = best_value("hidden", "hidden")
   local spread = 0
   for _, r in ipairs(runs.hidden:summary "test_acc") do spread = math.max(spread, math.abs(best.mean - r.mean)) end
   local same = claim("hidden", "h = 256 与 h = 64")
   local relu, adam = by_section.activation[1], by_section.optimizer[1]
   practice[#practice + 1] = { "**神经元数量**", '"适中（如64-256）"', '"结合网络深度调整"',
-    ("验证集上最好的 h = %d（测试 %s），测试准确率最多差 %.2f 个百分点；验证集上与它分不出差别的：%s；h = 256 对 h = 64：%s"):format(
-      best.params.hidden, best.text, spread, table.concat(tied, "、"), word(same)),
+    ("验证集上最好的 h = %d（测试 %s），测试准确率最多差 %.2f 个百分点；%s；h = 256 对 h = 64：%s"):format(
+      best.params.hidden, best.text, spread, others, word(same)),
     (verdict_of(same) == "equivalent" and ("64–256 在 ±%g 个百分点内等价，取 64 就够"):format(claims.margins.limited)
       or "64–256 之间的差别这些种子定不下来，无从据此推荐某个值")
-      .. ("；换激活函数（ReLU 对 Sigmoid %+.2f，%s）或优化器（Adam 对 SGD lr 0.01 %+.2f 个百分点，%s）的作用另见下面"):format(
+      .. ("；换激活函数（ReLU 对 Sigmoid %+.2f 个百分点，%s）或优化器（Adam 对 SGD lr 0.01 %+.2f 个百分点，%s）的作用另见下面"):format(
         relu.result.delta or 0 / 0, word(relu), adam.result.delta or 0 / 0, word(adam)) }
 end
 do -- 隐藏层数量
@@ -329,12 +337,11 @@ do -- 批次大小
     table.concat(advice, "；") .. "。同样的轮数下大批次的更新次数少，两种比法要分开看" }
 end
 do -- 激活函数 (§五)
-  local tied, best = not_told_apart(runs.activation, function(x) return x.params.act end)
+  local others, best = against_best(runs.activation, function(x) return x.params.act end)
   local relu, leaky = claim("activation", "ReLU 的测试准确率高于 Sigmoid"), claim("activation", "LeakyReLU 的测试准确率高于 Sigmoid")
   practice[#practice + 1] = { "激活函数（§五）", '§五："尝试ReLU或LeakyReLU替代Sigmoid，缓解梯度消失。"', "–",
-    ("验证集上 %s 最好（测试 %s），验证集上与它分不出差别的：%s；Sigmoid %s"):format(best.params.act,
-      claims.row_of(runs.activation, best).text,
-      table.concat(tied, "、"), sigmoid_row.text),
+    ("验证集上 %s 最好（测试 %s），%s；Sigmoid %s"):format(best.params.act,
+      claims.row_of(runs.activation, best).text, others, sigmoid_row.text),
     ("ReLU 对 Sigmoid %+.2f 个百分点（%s），LeakyReLU 对 Sigmoid %+.2f 个百分点（%s）；\"缓解梯度消失\"这个原因未检验（只有一个隐藏层，没有测梯度）"):format(
       relu.result.delta or 0 / 0, word(relu), leaky.result.delta or 0 / 0, word(leaky)) }
 end

@@ -236,6 +236,33 @@ T.case("tabular: each ranking line says what the table's cell says (one p format
   T.truthy(checked > 0, "ranking lines checked")
 end)
 
+-- The conclusions had claimed what the runs could not show: with one
+-- seed, "every difference detected" beside a table of untested cells, a
+-- list of variations "not told apart" that held only the best, a spread of
+-- 0.00 between seeds; after one epoch, "training has converged".
+T.case("the conclusions claim nothing one epoch or one seed cannot show", function()
+  local neurons = report("neurons")
+  T.contains(neurons, "只训练了一轮，看不出训练损失是否还在下降", "neurons, one epoch: no word on convergence")
+  T.truthy(not neurons:find("训练基本收敛", 1, true), "neurons: not converged after one epoch")
+  local out_dir = dir .. "/one-seed"
+  for _, name in ipairs { "neurons", "activation", "review" } do
+    local args = { "run", experiments .. "/" .. name .. ".lua", "--out", out_dir, "--quiet" }
+    local sets = { epochs = 1, seeds = 1, train_size = 600, test_size = 300 }
+    for k, v in pairs(EXTRA[name] or {}) do sets[k] = v end
+    for k, v in pairs(sets) do args[#args + 1] = "--set" args[#args + 1] = ("%s=%s"):format(k, v) end
+    local out, status = T.nnlab_run(args, { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+    T.eq(status, 0, name .. ", one seed\n" .. out)
+  end
+  local one = T.read(out_dir .. "/neurons.md")
+  T.contains(one, "这里只有一个种子，量不出种子之间的标准差", "neurons, one seed: no spread measured")
+  local activation = T.read(out_dir .. "/activation.md")
+  T.truthy(not activation:find("都检出了", 1, true), "activation, one seed: nothing detected\n" .. activation)
+  T.contains(activation, "与它的差别未检验的有：", "activation, one seed: the untested named")
+  local review = T.read(out_dir .. "/review.md")
+  T.truthy(not review:find("验证集上与它分不出差别的", 1, true), "review, one seed: no list of variations not told apart")
+  T.contains(review, "验证集上与它的差别未检验的（不足两个种子，或有种子发散）：", "review, one seed: the untested named")
+end)
+
 T.case("the validation metrics are in results.csv and results.json", function()
   local csv = T.read(dir .. "/reports/neurons/results.csv")
   T.truthy(csv:match("^[^\n]*,valid_loss,valid_acc,diverged\n"), "CSV header: " .. csv:match("^[^\n]*"))
