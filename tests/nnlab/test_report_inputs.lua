@@ -179,6 +179,29 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, t
 ]], "lab.sweep: diverge_factor must be a number > 1, got 'big'")
 end)
 
+-- The caption had said "above 10×" whatever diverge_factor the sweep set,
+-- and fit's rule for a run function's seeds; the chart against a
+-- parameter keyed a variation of 1 diverged seed in 2 as wholly diverged.
+T.case("the caption states the divergence rule the sweep used; the chart key counts diverged seeds", function()
+  local md = good_run("diverge_rule", [[
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  model = model, optimizer = sgd, diverge_factor = 1000 }
+lab.table(runs)
+local own = lab.sweep { name = "own", vary = { v = { 1, 2 } }, seeds = 2, train = train, test = test, run = function(p, ctx)
+  local history = { { train_loss = 1, train_acc = 50, test_acc = 40 + p.v + ctx.seed } }
+  history.diverged = p.v == 2 and ctx.seed == 1
+  return history
+end }
+lab.table(own)
+lab.chart(own, { x = "v" })
+]])
+  T.contains(md, "Diverged seeds (loss NaN/Inf or above 1000× that of all-zero outputs)", "the sweep's factor")
+  T.contains(md, "Diverged seeds (as the run function's history says, or a training loss NaN/Inf)",
+             "a run function's rule")
+  local script = T.run(("cat %s/diverge_rule/*.gp"):format(T.quote(reports)))
+  T.contains(script, "v=2 (1/2 seeds diverged)", "the chart's key\n" .. script)
+end)
+
 T.case("seeds on demand with a misspelt metric is refused before any seed trains", function()
   expect_error("seeds_metric", [[
 lab.sweep { vary = { hidden = { 4 } }, seeds = { min = 2, max = 4, metric = "tst_acc" }, epochs = 1, --<

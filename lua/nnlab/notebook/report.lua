@@ -456,11 +456,31 @@ local function epochs_text(r)
 end
 
 local function over_seeds(r, grid)
-  if r.sequential then -- a grid has no seeds column to point to
-    return W(grid and "over_seeds_on_demand_grid" or "over_seeds_on_demand", r.sequential.min, r.sequential.max)
+  if r.sequential then -- the seeds the variations got (a grid has no seeds column to point to)
+    local low, high
+    for _, v in ipairs(r.variations) do low, high = math.min(low or #v.seeds, #v.seeds), math.max(high or 0, #v.seeds) end
+    if low and low ~= high then
+      return W(grid and "over_seeds_on_demand_grid" or "over_seeds_on_demand", low, high)
+    end
+    return W("over_seeds_on_demand_none", low or r.sequential.min, r.sequential.max)
   end
   if #r.seeds == 1 then return W("over_one_seed") end
   return W("over_seeds", #r.seeds)
+end
+
+-- When a seed counts as diverged, for the caption: fit's rule with the
+-- sweep's diverge_factor (each value it takes, "10" or "10, 1000"), or a
+-- run function's.
+local function diverge_rule(r)
+  if r.custom then return W("diverge_rule_own") end
+  local factors, seen = {}, {}
+  for _, v in ipairs(r.variations) do
+    local f = v.params.diverge_factor or 10
+    if not seen[f] then seen[f], factors[#factors + 1] = true, f end
+  end
+  table.sort(factors)
+  for i, f in ipairs(factors) do factors[i] = ("%g"):format(f) end
+  return W("diverge_rule", table.concat(factors, ", "))
 end
 
 -- A metric's name for people in the report's language (words, keyed by the
@@ -552,7 +572,7 @@ local function table_block(block, name)
   local q = r.sequential
   local level = q and W("level_looks", ("%.4g"):format(100 * q.level), q.looks, ("%.4g"):format(100 * q.alpha))
                 or W("level_plain", "95")
-  local caption = W("table_caption", epochs_text(r), over_seeds(r), level)
+  local caption = W("table_caption", epochs_text(r), over_seeds(r), level, diverge_rule(r))
   local first_cell = cells[shown[1]]
   if first_cell and first_cell.correction == "bonferroni" then
     caption = caption .. W("bonferroni_note", first_cell.family)
@@ -781,8 +801,11 @@ local function parameter_chart(c, r, opts, ys, x)
         if #ys > 1 and #others > 0 then name = W("key_metric", name, metric_label(y)) end
         if not groups[name] then groups[name] = { title = name, points = {} } order[#order + 1] = groups[name] end
         -- a variation without points appears once in the key, not once per metric
-        if row.diverged > 0 then
-          if yi == 1 then order[#order + 1] = { title = W("key_diverged", alone(v)), points = {} } end
+        if row.diverged > 0 then -- no mean, as in the table; the key says how many seeds diverged
+          if yi == 1 then
+            order[#order + 1] = { title = row.diverged == row.seeds and W("key_diverged", alone(v))
+                                          or W("key_some_diverged", alone(v), row.diverged, row.seeds), points = {} }
+          end
         elseif v.params[x] == nil then
           if yi == 1 then order[#order + 1] = { title = W("key_no_value", alone(v), x), points = {} } end
         elseif not row.mean then

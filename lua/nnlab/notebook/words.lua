@@ -145,6 +145,8 @@ words.catalogues.en = {
   over_seeds = "mean ± sample std over %d seeds",
   over_seeds_on_demand = "mean ± sample std over %d to %d seeds (more where a comparison was undecided; the seeds column)",
   over_seeds_on_demand_grid = "mean ± sample std over %d to %d seeds (more where a comparison was undecided)",
+  over_seeds_on_demand_none = "mean ± sample std over %d seeds (seeds on demand, up to %d: every comparison was " ..
+                              "decided with these)",
   table_caption = "_After the last epoch (%s), %s. vs best: every pair of variations is tested (paired by seed: " ..
                   "paired t; Welch's t when they share fewer than two seeds) and the p-values of all pairs are " ..
                   "Holm-adjusted together (p_adj), since the best is picked from the same data; %s. " ..
@@ -162,7 +164,9 @@ words.catalogues.en = {
                   "step, and a difference can pass only after smaller p-values of the other pairs have. " ..
                   "\"differs\": the seeds show a difference; \"can't tell\": these seeds could not show one, " ..
                   "which does not mean there is none. " ..
-                  "Diverged seeds (loss NaN/Inf or above 10× that of all-zero outputs) are left out of means._",
+                  "Diverged seeds (%s) are left out of means._",
+  diverge_rule = "loss NaN/Inf or above %s× that of all-zero outputs",
+  diverge_rule_own = "as the run function's history says, or a training loss NaN/Inf",
   level_plain = "level %s %%",
   top_rows = "_The best %d of %d variations by %s, best first; the other %d are in %s._",
   top_rows_1 = "_The best %d of %d variations by %s, best first; the other %d is in %s._",
@@ -431,6 +435,7 @@ words.catalogues.zh = {
   over_seeds = "%d 个种子的均值 ± 样本标准差",
   over_seeds_on_demand = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子；见种子数一列）",
   over_seeds_on_demand_grid = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子）",
+  over_seeds_on_demand_none = "%d 个种子的均值 ± 样本标准差（按需加种子，最多 %d 个：这些种子已足以判定每个比较）",
   table_caption = "_最后一轮（第 %s 轮）之后的值，%s。与最佳比：每两个变体之间都做检验（同一种子配对：配对 t 检验；" ..
                   "共同种子少于两个时用 Welch t 检验），所有配对的 p 值一起做 Holm 校正（校正后 p），因为最佳变体是从同一批数据里挑出来的；%s。" ..
                   "“可检出”：这些种子在校正之后仍至少有 80 %% 的把握显示出的差别（由 t 检验在非中心 t 分布下的功效算出，" ..
@@ -441,7 +446,9 @@ words.catalogues.zh = {
                   "校正根本走不到后面的步骤；“须待更小的 p 值”：这个最小 p 低于 1 − 显著性水平，" ..
                   "但不低于第一步的界限，所以单凭这些种子过不了校正的第一步，只有其余配对更小的 p 值先通过之后，差别才可能通过。" ..
                   "“有差别”：这些种子显示出差别；“无法判断”：这些种子没能显示出差别，并不等于没有差别。" ..
-                  "发散的种子（损失为 `NaN`/`Inf` 或超过输出全为零时损失的 10 倍）不计入均值。_",
+                  "发散的种子（%s）不计入均值。_",
+  diverge_rule = "损失为 `NaN`/`Inf` 或超过输出全为零时损失的 %s 倍",
+  diverge_rule_own = "训练函数返回的历史记为发散，或训练损失为 `NaN`/`Inf`",
   level_plain = "显著性水平 %s %%",
   top_rows = "_只列出最好的 %d 个变体（共 %d 个，按%s排序，最好的在前）；其余 %d 个见 %s。_",
   top_rows_1 = "_只列出最好的 %d 个变体（共 %d 个，按%s排序，最好的在前）；其余 %d 个见 %s。_",
