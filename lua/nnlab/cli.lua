@@ -395,7 +395,7 @@ function cli.shard(opts)
       end
     end
   end
-  local failed = {}
+  local failed, not_started, not_started_line = {}, 0, nil
   if to_train > 0 then
     local writable, why = c:check_writable()
     if not writable then
@@ -420,7 +420,7 @@ function cli.shard(opts)
       -- the workers train (planning's stop before a training step is for the file's own steps)
       train.before_training("plan", function() end)
       display:begin(("%s: %s"):format(name, sweep_name), #jobs, #jobs, parallel)
-      local ok, lines = pcall(sweep.train_jobs, spec, jobs, { cache = c, parallel = parallel, display = display })
+      local ok, lines, skipped = pcall(sweep.train_jobs, spec, jobs, { cache = c, parallel = parallel, display = display })
       display:close()
       train.before_training("plan", function() error(notebook.STOP_PLAN, 0) end)
       if not ok then
@@ -428,6 +428,7 @@ function cli.shard(opts)
         error(lines, 0)
       end
       table.move(lines, 1, #lines, #failed + 1, failed)
+      if skipped then not_started, not_started_line = not_started + skipped.count, skipped.line end
     end
     local passes, perr = plans.passes(opts, { 1 }, load_script, { wanted = wanted, train = train_share })
     if not passes then return run_failed(perr) end
@@ -441,14 +442,14 @@ function cli.shard(opts)
                    .. "that changed?): %s"):format(name, #missed, table.concat(missed, ", ", 1, math.min(#missed, 5))))
     end
   end
-  local trained = mine - cached - #failed
-  io.stdout:write(("nnlab: %s: %d of the plan's %d runs are this shard's: %d trained, %d already cached%s, "
+  local trained = mine - cached - #failed - not_started
+  io.stdout:write(("nnlab: %s: %d of the plan's %d runs are this shard's: %d trained, %d already cached%s%s, "
                    .. "%.1f s; no report written (plan %s)\n"):format(
     name, mine, #p.entries, trained, cached, #failed > 0 and (", %d failed"):format(#failed) or "",
-    proc.clock() - started, p.hash))
+    not_started > 0 and (", %d not started"):format(not_started) or "", proc.clock() - started, p.hash))
   if #failed > 0 then
-    return fail(("%d run%s of %s failed: %s\n%s"):format(#failed, #failed == 1 and "" or "s", name,
-                 table.concat(failed, "\n  "), trained > 0
+    return fail(("%d run%s of %s failed: %s\n%s%s"):format(#failed, #failed == 1 and "" or "s", name,
+                 table.concat(failed, "\n  "), not_started_line and not_started_line .. "\n" or "", trained > 0
                    and "The finished runs are cached: run the shard again to retry only the failed ones."
                    or "No run finished, so nothing new was cached."))
   end

@@ -283,13 +283,14 @@ end
 os.execute("chmod u+w " .. T.quote(read_only))
 
 -- A full disk, simulated with the file size limit (SIGXFSZ is ignored, so a
--- write past it fails with EFBIG and is reported): while writing cache
--- entries (a new hidden size: its runs must be trained), and while writing
--- the report (every run comes from the cache).
-T.case("a full disk while writing a cache entry: exit 1, the entry named, nothing lost", function()
-  expect_row("full disk while writing a cache entry", { "--set", "hidden=5" }, { before = "ulimit -f 0" },
-             { at_sweep, "lab.sweep 'hidden': 2 of 2 runs failed: ",
-               " seed 1: cannot write " .. cache .. "/", ".lua: File too large (and 1 more:" })
+-- write past it fails with EFBIG and is reported): for cache entries (a new
+-- hidden size: its runs must be trained; the cache folder's probe finds it
+-- before anything trains), and while writing the report (every run comes
+-- from the cache).
+T.case("a full disk for cache entries: exit 1 before training, the folder named, nothing lost", function()
+  expect_row("full disk for cache entries", { "--set", "hidden=5" }, { before = "ulimit -f 0" },
+             { at_sweep, "lab.sweep 'hidden': 2 of 2 runs need training, but cannot write to the cache folder "
+               .. cache .. ": File too large: nothing was trained" })
 end)
 T.case("a full disk while writing the report: exit 1, the file named, nothing lost", function()
   expect_row("full disk while writing the report", {}, { before = "ulimit -f 0" },
@@ -306,17 +307,44 @@ local small = dir .. "/small"
 local full = in_namespace(("mount -t tmpfs -o size=16k tmpfs %s && mkdir %s && "
                            .. "(head -c 65536 /dev/zero >%s 2>/dev/null || true)")
                           :format(T.quote(small), T.quote(small .. "/reports"), T.quote(small .. "/filler")))
-local no_space_cache = "no space left for cache entries: exit 1, naming the entry and the cause"
+local no_space_cache = "no space left for cache entries: exit 1 before training, naming the folder and the cause"
 local no_space_report = "no space left for the report: exit 1, naming the file and the cause"
 if namespaces then
   os.execute("mkdir -p " .. T.quote(small))
+  -- a full disk is found before anything trains (an empty probe file had
+  -- passed: every run then trained and failed to store its result)
   T.case(no_space_cache, function()
     local out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",
       "data=" .. data, "--set", "hidden=7", "--quiet" }, { NNLAB_CACHE = small .. "/cache" }))
     T.eq(status, 1, "no space left for cache entries: status\n" .. out)
-    T.contains(out:match("^[^\n]*"), (" seed 1: cannot write %s/cache/"):format(small),
-               "no space left for cache entries: message")
-    T.contains(out:match("^[^\n]*"), ".lua: No space left on device", "no space left for cache entries: cause")
+    T.contains(out:match("^[^\n]*"), ("cannot write to the cache folder %s/cache: No space left on device: nothing "
+                                      .. "was trained"):format(small), "no space left for cache entries: message")
+    T.truthy(not out:find("seed 1: test acc", 1, true), "no run trained\n" .. out)
+  end)
+  -- The disk fills while the sweep trains (here: the first run fills it):
+  -- the runs not yet started would train for nothing, so none starts.
+  T.case("a cache folder that fills up during the sweep starts no further run", function()
+    local roomy = dir .. "/roomy"
+    os.execute("mkdir -p " .. T.quote(roomy))
+    local filling = dir .. "/filling.lua"
+    T.write(filling, ([[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
+lab.sweep { name = "fill", vary = { h = { 1 } }, seeds = 4, train = ds, test = ds, run = function(p, ctx)
+  local f = io.open(%q .. "/filler" .. ctx.seed, "wb") -- writes until the disk is full
+  for _ = 1, 64 do if not f:write(string.rep("x", 16384)) then break end f:flush() end
+  f:close()
+  return { { train_loss = 1, train_acc = 50 } }
+end }
+]]):format(roomy))
+    local out, status = T.run(in_namespace(("mount -t tmpfs -o size=256k tmpfs %s"):format(T.quote(roomy))) .. " "
+      .. T.nnlab_command({ "run", filling, "--out", dir .. "/filling-reports", "-j", "1", "--quiet" },
+                         { NNLAB_CACHE = roomy .. "/cache" }))
+    T.eq(status, 1, "status\n" .. out)
+    T.contains(out, "1 of 4 runs failed: h=1 seed 1: cannot write " .. roomy .. "/cache/", "the run that found it full\n" .. out)
+    T.contains(out, ("3 runs were not started: the cache folder %s/cache has no room (No space left on device); free "
+                     .. "some space, or give another folder with --cache DIR"):format(roomy), "the rest, not started")
+    T.truthy(not out:find("seed 2", 1, true), "seed 2 never started\n" .. out)
   end)
   T.case(no_space_report, function()
     local out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",

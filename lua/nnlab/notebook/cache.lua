@@ -246,16 +246,22 @@ function cache:get(key, check, key_text, name)
 end
 
 --- cache:check_writable() -> true, or nil and why no run could be stored
---- there (a read-only folder, say): asked before anything trains, so that
---- no run trains for nothing. Reading needs no write access.
+--- there (a read-only folder, or a full disk: the probe holds PROBE_BYTES,
+--- a few entries' worth): asked before anything trains, so that no run
+--- trains for nothing. Reading needs no write access.
+local PROBE_BYTES = 64 * 1024
 function cache:check_writable()
   local ok, err = files.mkdir_p(self.dir)
   if not ok then return nil, ("cannot create the cache folder %s: %s"):format(self.dir, err) end
   local probe = files.temp_name(self.dir .. "/.writable")
   local f, ferr = io.open(probe, "wb")
   if not f then return nil, ("cannot write to the cache folder %s: %s"):format(self.dir, files.cause(ferr, probe)) end
-  f:close()
+  local wrote, werr = f:write(string.rep("\0", PROBE_BYTES))
+  local closed, cerr = f:close()
   os.remove(probe)
+  if not (wrote and closed) then
+    return nil, ("cannot write to the cache folder %s: %s"):format(self.dir, files.cause(werr or cerr, probe))
+  end
   return true
 end
 

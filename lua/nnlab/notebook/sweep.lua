@@ -1278,11 +1278,19 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
   return jobs, to_train, owners
 end
 
--- Trains the jobs in workers; returns a line per job that failed.
+-- A store that failed for want of room: no later run can be kept either.
+local function out_of_room(message)
+  return message and (message:find("No space left on device", 1, true) or message:find("Disk quota exceeded", 1, true))
+end
+
+-- Trains the jobs in workers; returns a line per job that failed, and when
+-- the cache folder ran out of room (a run's store failed so), the jobs not
+-- started for it: { count, line } (the cache remembers it: a later sweep of
+-- the same command starts none).
 local function train_all(spec, to_train, context)
-  local display, failed = context.display, {}
+  local display, failed, full = context.display, {}, context.cache.no_room
   local regression = spec.test:info().targets > 0 -- its progress lines give the test loss
-  workers.run(to_train, {
+  local never_started = full and to_train or workers.run(to_train, {
     parallel = context.parallel,
     work = function(job, send)
       local trainer = spec.run and run_custom_job or train_job
@@ -1312,6 +1320,8 @@ local function train_all(spec, to_train, context)
       else
         failed[#failed + 1] = ("%s: %s"):format(job.label, outcome.message)
         display:finished(job, "FAILED: " .. outcome.message)
+        -- a full cache folder: the runs not yet started would train for nothing
+        if out_of_room(outcome.message) then full = full or outcome.message:match(".*: (.-)$") end
       end
       if outcome.pid and not outcome.ok then -- a worker killed while writing leaves its temporary file
         os.remove(files.temp_name(select(2, context.cache:locate(job.key)), outcome.pid))
@@ -1325,9 +1335,16 @@ local function train_all(spec, to_train, context)
         os.remove(pred_tmp)
         os.remove(files.temp_name(pred_tmp, outcome.pid)) -- write_atomic's own
       end
+      if full then return "no_more" end
     end,
     on_tick = function() display:tick() end,
   })
+  context.cache.no_room = full
+  if #never_started > 0 then
+    return failed, { count = #never_started, line = ("%d run%s not started: the cache folder %s has no room (%s); "
+      .. "free some space, or give another folder with --cache DIR"):format(#never_started,
+        #never_started == 1 and " was" or "s were", context.cache.dir, full) }
+  end
   return failed
 end
 
@@ -1419,16 +1436,20 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
     end
   end
   context.display:begin(("%s: %s"):format(context.title, name), #jobs, #to_train, context.parallel)
-  local trained, failed = pcall(function() return #to_train > 0 and train_all(spec, to_train, context) or {} end)
+  local trained, failed, skipped = pcall(function()
+    if #to_train == 0 then return {} end
+    return train_all(spec, to_train, context)
+  end)
   context.display:close()
   if not trained then error(failed, 0) end -- interrupted: the workers are gone, finished runs are cached
   if #failed > 0 then
     local others = #failed > 1 and (" (and %d more:\n  %s)"):format(#failed - 1, table.concat(failed, "\n  ", 2)) or ""
     -- counts.trained: the earlier rounds of this sweep (seeds on demand), cached already
-    local after = (#failed < #to_train or counts.trained > 0)
+    local after = (#failed + (skipped and skipped.count or 0) < #to_train or counts.trained > 0)
                   and "The finished runs are cached: run again to retry only the failed ones."
                   or "No run finished, so nothing new was cached."
-    raise("lab.sweep '%s': %d of %d runs failed: %s%s\n%s", name, #failed, #jobs, failed[1], others, after)
+    raise("lab.sweep '%s': %d of %d runs failed: %s%s\n%s%s", name, #failed, #jobs, failed[1], others,
+          skipped and skipped.line .. "\n" or "", after)
   end
   for _, job in ipairs(jobs) do
     if job.twin then job.result, job.entry_path = job.twin.result, job.twin.entry_path end

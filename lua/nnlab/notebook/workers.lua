@@ -68,11 +68,13 @@ end
 --- tick_seconds, default 0.5, while jobs run). outcome is { ok = true, pid }
 --- or { ok = false, pid, how = "exited" | "signaled" | "stopped", code = n,
 --- message = "..." }; "stopped": killed by the parent, which then raises
---- "interrupted" (a caught signal) or its handler's error.
+--- "interrupted" (a caught signal) or its handler's error. An on_exit that
+--- returns "no_more" starts no further job (the running ones finish).
+--- Returns the jobs never started.
 function workers.run(jobs, handlers)
   local parallel = handlers.parallel
   local running, count = {}, 0 -- read fd -> { job, pid, pending text, error }
-  local next_job = 1
+  local next_job, no_more = 1, false
   local tick_ms = math.floor((handlers.tick_seconds or 0.5) * 1000)
 
   local function start(job)
@@ -103,7 +105,7 @@ function workers.run(jobs, handlers)
     local _, how, code = proc.wait(r.pid)
     local outcome = { ok = how == "exited" and code == 0, pid = r.pid, how = how, code = code }
     if not outcome.ok then outcome.message = r.error or describe_exit(how, code) end
-    if handlers.on_exit then handlers.on_exit(r.job, outcome) end
+    if handlers.on_exit and handlers.on_exit(r.job, outcome) == "no_more" then no_more = true end
   end
 
   local function receive(fd, r)
@@ -139,8 +141,8 @@ function workers.run(jobs, handlers)
   end
 
   local ok, err = pcall(function()
-    while next_job <= #jobs or count > 0 do
-      while next_job <= #jobs and count < parallel do
+    while (next_job <= #jobs and not no_more) or count > 0 do
+      while next_job <= #jobs and not no_more and count < parallel do
         start(jobs[next_job])
         next_job = next_job + 1
       end
@@ -157,6 +159,7 @@ function workers.run(jobs, handlers)
     stop_all() -- a caught signal or a failed handler: leave no orphan behind
     error(err, 0)
   end
+  return table.move(jobs, next_job, #jobs, 1, {})
 end
 
 --- The number of jobs to run at once when not told: the CPUs this process
