@@ -11,7 +11,11 @@
 # runs each task packs several runs and trains them NNLAB_CPUS_PER_TASK at a
 # time. The array has a task for each shard that holds a run to train: all N
 # at first; after a partial run (a failed task, an interrupted array) only the
-# shards whose runs are missing, each told the shard count (NNLAB_SHARDS). Nothing left to train: says so and submits nothing. --set and --cache
+# shards whose runs are missing, each told the shard count (NNLAB_SHARDS).
+# Nothing left for the shards: says so and submits nothing when every run is
+# known and cached, else (runs chosen from others' results, seeds on demand,
+# a plan that stopped early) submits the report job alone, which runs the
+# file whole and trains what is still missing. --set and --cache
 # go to the plan, every task and the report job; --out only to the report job.
 # The plan's hash (`nnlab plan --hash`) is handed to every task, which refuses
 # to train if the experiment file or its --set values changed since.
@@ -24,6 +28,8 @@
 #   NNLAB_LOG_DIR        folder of the jobs' output files (default: the current one)
 #   SBATCH_PARTITION, SBATCH_TIMELIMIT, SBATCH_ACCOUNT, ...  read by sbatch itself
 set -euo pipefail
+# (an empty array is expanded as ${a[@]+"${a[@]}"}: bash before 4.4 calls
+# "${a[@]}" of an empty array unbound under set -u)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage="usage: scripts/slurm/submit.sh FILE [N] [--set key=value]... [--cache DIR] [--out DIR]"
@@ -74,12 +80,29 @@ cpus=${NNLAB_CPUS_PER_TASK:-1}
 whole "$cpus" || die "NNLAB_CPUS_PER_TASK must be a whole number of at least 1, got '$cpus'"
 logs=$(absolute "${NNLAB_LOG_DIR:-.}")
 mkdir -p "$logs"
+run_text="$nnlab run $file"   # the command that writes the report, for messages
+for a in ${common[@]+"${common[@]}"} ${out[@]+"${out[@]}"}; do run_text+=" $a"; done
+name=$(basename "$file" .lua)
+# sbatch reads --output as a pattern (%j, %A, ...): a literal % is written %%,
+# and a backslash anywhere turns every pattern off, so the tasks' logs would
+# collide (and Slurm could not open them): refused
+case "$logs/$name" in *\\*) die "a backslash in the log path $logs/nnlab-$name-... would turn off sbatch's %A/%a patterns: run from (or set NNLAB_LOG_DIR to) a folder without one" ;; esac
+log_pattern=${logs//%/%%}/nnlab-${name//%/%%}
+# submit_report [sbatch options...]: the report job; prints its id
+submit_report() {
+  local id
+  id=$(sbatch --parsable --job-name="nnlab-$name-report" "$@" --cpus-per-task="$cpus" \
+              --output="$log_pattern-report-%j.out" --export=ALL \
+              "$here/report.sbatch" "$file" ${common[@]+"${common[@]}"} ${out[@]+"${out[@]}"}) || return 1
+  printf '%s' "${id%%;*}"   # --parsable prints JOBID or JOBID;CLUSTER
+}
 
-count=$("$nnlab" plan "$file" "${common[@]}" --count) || die "nnlab plan failed (see above)"
+export NNLAB="$nnlab"   # through the environment: --export=ALL,NNLAB=... would cut a path at its commas
+count=$("$nnlab" plan "$file" ${common[@]+"${common[@]}"} --count) || die "nnlab plan failed (see above)"
 [[ $count =~ ^[0-9]+$ ]] || die "nnlab plan --count printed '$count', not a number"
 if [ "$count" -eq 0 ]; then
   # nothing for the shards; unless the plan is incomplete, nothing at all
-  plan_json=$("$nnlab" plan "$file" "${common[@]}" --json) || die "nnlab plan --json failed (see above)"
+  plan_json=$("$nnlab" plan "$file" ${common[@]+"${common[@]}"} --json) || die "nnlab plan --json failed (see above)"
   stopped=$(grep -o '"stopped": "[^"]*"' <<<"$plan_json" | sed 's/^"stopped": "//; s/"$//' || true)
   dependent=$(grep -o '"dependent": [0-9]*' <<<"$plan_json" | grep -o '[0-9]*$' || echo 0)
   why=${stopped:+planning stopped early: $stopped}
@@ -87,20 +110,24 @@ if [ "$count" -eq 0 ]; then
   on_demand=$(grep -o '"on_demand": [0-9]*' <<<"$plan_json" | grep -o '[0-9]*$' || echo 0)
   if [ "${on_demand:-0}" -gt 0 ]; then why="${why:+$why; }up to $on_demand runs of seeds on demand"; fi
   if [ -n "$why" ]; then
-    die "no run of $file is planned for shards, but not all its runs are known ($why): run it whole, $nnlab run $file${common[*]:+ ${common[*]}}${out[*]:+ ${out[*]}}"
+    # the report job runs the file whole: it trains what is missing of them (nothing once the sweep is done)
+    report_id=$(submit_report) || die "sbatch refused the report job (see above): run the file whole, $run_text"
+    echo "submit.sh: no run of $file is left for shards, but not all its runs are known ($why): the report job runs it whole" >&2
+    echo "report job: $report_id   (output: $logs/nnlab-$name-report-$report_id.out)"
+    exit 0
   fi
   echo "submit.sh: nothing to train (every planned run of $file is cached), nothing submitted." >&2
-  echo "submit.sh: the report: $nnlab run $file${common[*]:+ ${common[*]}}${out[*]:+ ${out[*]}}" >&2
+  echo "submit.sh: the report: $run_text" >&2
   exit 0
 fi
-hash=$("$nnlab" plan "$file" "${common[@]}" --hash) || die "nnlab plan --hash failed (see above)"
+hash=$("$nnlab" plan "$file" ${common[@]+"${common[@]}"} --hash) || die "nnlab plan --hash failed (see above)"
 [[ $hash =~ ^[0-9a-f]+$ ]] || die "nnlab plan --hash printed '$hash', not a hex hash"
 
 if [ -z "$tasks" ] || [ "$tasks" -gt "$count" ]; then tasks=$count; fi
 # The plan splits into $tasks shards whatever is cached (docs/scale-out.md), so
 # after a partial run some shards hold nothing left to train: the array is the
 # shards that do, and each task is told the shard count (NNLAB_SHARDS).
-plan_json=$("$nnlab" plan "$file" "${common[@]}" --json --shards "$tasks") || die "nnlab plan --json failed (see above)"
+plan_json=$("$nnlab" plan "$file" ${common[@]+"${common[@]}"} --json --shards "$tasks") || die "nnlab plan --json failed (see above)"
 # the plan's own list of them (a run's parameters, printed in the same
 # JSON, may hold a "shard" or "cached" of their own)
 shards=$(grep -o '"shards_to_train": \[[0-9, ]*\]' <<<"$plan_json" | grep -o '[0-9][0-9, ]*' | tr -d ' ' || true)
@@ -111,26 +138,15 @@ if [ -n "${NNLAB_ARRAY_MAX:-}" ]; then
   whole "$NNLAB_ARRAY_MAX" || die "NNLAB_ARRAY_MAX must be a whole number of at least 1, got '$NNLAB_ARRAY_MAX'"
   array+="%$NNLAB_ARRAY_MAX"
 fi
-name=$(basename "$file" .lua)
-# sbatch reads --output as a pattern (%j, %A, ...): a literal % is written %%,
-# and a backslash anywhere turns every pattern off, so the tasks' logs would
-# collide (and Slurm could not open them): refused
-case "$logs/$name" in *\\*) die "a backslash in the log path $logs/nnlab-$name-... would turn off sbatch's %A/%a patterns: run from (or set NNLAB_LOG_DIR to) a folder without one" ;; esac
-log_pattern=${logs//%/%%}/nnlab-${name//%/%%}
-# NNLAB goes through the environment: --export=ALL,NNLAB=... would cut a path at its commas
-export NNLAB="$nnlab" NNLAB_SHARDS="$tasks"
+export NNLAB_SHARDS="$tasks"
 
 array_id=$(sbatch --parsable --job-name="nnlab-$name" --array="$array" --cpus-per-task="$cpus" \
                   --output="$log_pattern-%A_%a.out" --export=ALL \
-                  "$here/sweep.sbatch" "$file" --plan "$hash" "${common[@]}") ||
+                  "$here/sweep.sbatch" "$file" --plan "$hash" ${common[@]+"${common[@]}"}) ||
   die "sbatch refused the job array (see above)"
 array_id=${array_id%%;*}   # --parsable prints JOBID or JOBID;CLUSTER
-report_id=$(sbatch --parsable --job-name="nnlab-$name-report" --dependency="afterok:$array_id" \
-                   --kill-on-invalid-dep=yes --cpus-per-task="$cpus" \
-                   --output="$log_pattern-report-%j.out" --export=ALL \
-                   "$here/report.sbatch" "$file" "${common[@]}" "${out[@]}") ||
-  die "sbatch refused the report job (see above); the array $array_id runs: write the report with $nnlab run $file"
-report_id=${report_id%%;*}
+report_id=$(submit_report --dependency="afterok:$array_id" --kill-on-invalid-dep=yes) ||
+  die "sbatch refused the report job (see above); the array $array_id runs: write the report with $run_text"
 
 if [ "$array_tasks" = "$tasks" ]; then
   echo "submit.sh: $count runs to train in $tasks tasks ($array, $cpus CPUs each), plan $hash" >&2

@@ -6,7 +6,8 @@
 # than them, N when fewer), throttling (NNLAB_ARRAY_MAX -> %), CPUs per task
 # (-j), the plan's hash handed to every task, --out only to the report job,
 # afterok on the array's id, nothing submitted when nothing is left to train
-# (and a refusal when the plan is incomplete: stopped early, dependent runs),
+# (and the report job alone when the plan is incomplete: stopped early,
+# dependent runs),
 # and clear refusals of bad arguments. test_slurm.sh runs the same scripts on
 # a real Slurm.
 set -euo pipefail
@@ -123,13 +124,23 @@ refused() {   # refused MESSAGE ARGS...: submit.sh exits 1 and says MESSAGE
   [ "$status" = 1 ] || fail "submit.sh $* exited $status, expected 1: $said"
   [[ $said == *"$message"* ]] || fail "submit.sh $* said '$said', expected '$message'"
 }
-# no run for the shards because planning stopped early, or every run depends
-# on others: not "all cached", and nothing submitted
-STUB_COUNT=0 STUB_JSON='{"dependent": 0, "stopped": "the file trains outside lab.sweep here"}' \
-  refused "not all its runs are known (planning stopped early: the file trains outside lab.sweep here)" exp.lua 3
-STUB_COUNT=0 STUB_JSON='{"dependent": 4}' refused "4 runs depend on the results of others" exp.lua 3
-STUB_COUNT=0 STUB_JSON='{"dependent": 0, "on_demand": 12}' refused "up to 12 runs of seeds on demand" exp.lua 3
-[ ! -e "$STUB_LOG" ] || fail "submitted jobs for an incomplete plan: $(cat "$STUB_LOG")"
+# no run for the shards because planning stopped early, or every run left
+# depends on others' results or is a seed on demand: not "all cached"; the
+# report job alone runs the file whole (it had been refused, exit 1, also
+# after the whole sweep was done)
+incomplete() {   # incomplete JSON MESSAGE: the report job alone, no array, no dependency
+  STUB_COUNT=0 STUB_JSON=$1 submit exp.lua 3 --set epochs=2 --out r
+  says "$out" "not all its runs are known ($2): the report job runs it whole"
+  has "$out" "report job: 41"
+  [ "$(wc -l < "$STUB_LOG")" = 1 ] || fail "expected the report job alone: $(cat "$STUB_LOG")"
+  has "$array" "$repo/scripts/slurm/report.sbatch $tmp/work/exp.lua --set epochs=2 --out $tmp/work/r"
+  lacks "$array" "--dependency=afterok:41"
+  lacks "$array" "--plan"
+}
+incomplete '{"dependent": 0, "stopped": "the file trains outside lab.sweep here"}' \
+  "planning stopped early: the file trains outside lab.sweep here"
+incomplete '{"dependent": 4}' "4 runs depend on the results of others"
+incomplete '{"dependent": 0, "on_demand": 12}' "up to 12 runs of seeds on demand"
 export STUB_COUNT=6
 refused "no experiment file 'missing.lua'" missing.lua
 refused "N must be a whole number" exp.lua 0
