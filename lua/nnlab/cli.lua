@@ -165,7 +165,7 @@ function cli.parse_run(args)
         opts.plan_output = a:sub(3)
       elseif a == "--shards" or a:match("^%-%-shards=") then
         local v = a == "--shards" and value_of("--shards") or a:sub(10)
-        local n = math.tointeger(tonumber(v))
+        local n = v:match("^%d+$") and math.tointeger(tonumber(v)) -- digits only, as -j takes them
         if not n or n < 1 or n > 100000 then error(("--shards needs a whole number from 1 to 100000, got '%s'"):format(shown(v)), 0) end
         opts.shards = n
       elseif a == "--quiet" or a == "-q" then

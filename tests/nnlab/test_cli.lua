@@ -125,6 +125,8 @@ local bad = {
   { { "run", fixtures .. "options.lua", "--no-train", "--force" }, "--force trains every run again and --no-train forbids" },
   { { "plan", fixtures .. "options.lua", "--json", "--count" }, "--json and --count each choose what nnlab plan prints" },
   { { "plan", fixtures .. "options.lua", "--hash", "--shards", "3" }, "--shards lists each run's shard, which --hash" },
+  { { "plan", fixtures .. "options.lua", "--shards", "1e1" }, "--shards needs a whole number from 1 to 100000, got '1e1'" },
+  { { "plan", fixtures .. "options.lua", "--shards=0x10" }, "--shards needs a whole number from 1 to 100000, got '0x10'" },
   { { "run", fixtures .. "options.lua", "extra.lua" }, "unexpected argument 'extra.lua'" },
 }
 for _, case in ipairs(bad) do

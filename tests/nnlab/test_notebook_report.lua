@@ -93,7 +93,10 @@ T.case("editing prose only trains nothing and re-renders the report from the cac
   T.eq(status, 0, "prose re-run status\n" .. out)
   H.expect_counts(out, 4, 0, "prose-only re-run")
   T.contains(out, "all from cache", "says so")
-  T.contains(T.read(reports .. "/tiny.md"), "说明：第二版", "new prose in the report")
+  local md_cached = T.read(reports .. "/tiny.md")
+  T.contains(md_cached, "说明：第二版", "new prose in the report")
+  -- nothing trained: no "at most 2 at once" in the header
+  T.contains(md_cached, "| Runs | 4 (variation × seed): 0 trained, 4 from cache |", "the Runs row of a run that trained nothing")
   T.eq(T.read(reports .. "/tiny/results.csv"), first_csv, "same results from the cache")
 end)
 

@@ -8,6 +8,7 @@
 SKIP=77
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 nnlab=${1:-${NNLAB:-$repo/build/nnlab}}
+case $nnlab in /*) ;; *) nnlab=$PWD/$nnlab ;; esac   # the tests change folder; the jobs start elsewhere
 experiment=$repo/tests/scale/sweep.lua
 test_name=$(basename "$0" .sh)
 # shellcheck disable=SC2034  # read by the sourcing test

@@ -87,8 +87,8 @@ end
 --- stats`: counts, sizes and ages; with usage (experiment -> { used = set
 --- of entry names, planned = n }) how many entries each experiment uses.
 function housekeeping.stats(dir, found, usage, now)
-  local out = { ("cache %s: %d entries, %s (with the files beside them)"):format(dir, #found.entries,
-                                                                              housekeeping.size_text(found.bytes)) }
+  local out = { ("cache %s: %d entr%s, %s (with the files beside them)"):format(dir, #found.entries,
+                   #found.entries == 1 and "y" or "ies", housekeeping.size_text(found.bytes)) }
   if #found.entries > 0 then
     local oldest, newest = math.huge, -math.huge
     for _, e in ipairs(found.entries) do

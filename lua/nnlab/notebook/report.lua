@@ -423,7 +423,9 @@ local function header(record, totals)
     { W("files"), files_text(record) },
     { W("command"), record.argv and md_code(provenance.command_line(record.argv)) or W("unknown") },
     { W("seeds"), #seeds > 0 and list_text(seeds) or W("none") },
-    { W("runs"), W("runs_value", totals.runs, totals.trained, totals.cached, record.parallel) },
+    -- how many trained at once, when any trained
+    { W("runs"), totals.trained > 0 and W("runs_value", totals.runs, totals.trained, totals.cached, record.parallel)
+                 or W("runs_value_cached", totals.runs, totals.cached) },
     { W("time"), W("time_value", seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
     { W("parameters"), #params > 0 and table.concat(params, W("sep")) or W("none") },
   }
