@@ -33,7 +33,7 @@ if sig_cf and best_cf and sig_cf.pairs[1] and best_cf.pairs[1] then
   end
   local sl, bl = lowest(sig_cf), lowest(best_cf)
   local s1, b1 = sig_cf.pairs[1], best_cf.pairs[1]
-  lab.md("两者最常犯的错：Sigmoid 把 %s 认成 %s（%d 次），%s 把 %s 认成 %s（%d 次）。最差的类别：Sigmoid 是 %s（%.1f%%），%s 是 %s（%.1f%%）。"
+  lab.md("两者最常犯的错：Sigmoid 把 %s 认成 %s（%d 次），%s 把 %s 认成 %s（%d 次）。最差的类别：Sigmoid 是 %s（%.1f %%），%s 是 %s（%.1f %%）。"
     .. "第二张表按类别比较全部四种激活函数，每个类别最好的和第二好的按种子配对检验。",
     s1.true_class, s1.predicted, s1.count, best_row.label, b1.true_class, b1.predicted, b1.count,
     sl.class, sl.mean, best_row.label, bl.class, bl.mean)
@@ -80,7 +80,7 @@ local relu_first = runs:curve(runs:get { act = "relu" }, "test_acc")[1]
 lines[#lines + 1] = ""
 -- test accuracy against test accuracy: the best is picked on validation, compared on test
 local best_test = claims.row_of(runs, best)
-lines[#lines + 1] = ("Sigmoid 的测试准确率比验证集上最好的 %s 低 %.2f 个百分点；第 1 轮之后：Sigmoid %.1f%%，ReLU %.1f%%。"
+lines[#lines + 1] = ("Sigmoid 的测试准确率比验证集上最好的 %s 低 %.2f 个百分点；第 1 轮之后：Sigmoid %.1f %%，ReLU %.1f %%。"
   .. "只有一个隐藏层时谈不上\"梯度消失\"（梯度只穿过一层激活）。一个可能的解释（没有检验）："
   .. "Sigmoid 的导数最大只有 0.25、输出不以 0 为中心，每一步的有效步长都小；层数一多，这个因子逐层相乘，才是梯度消失（见[隐藏层实验](depth.md)）。")
   :format(names[best.params.act], best_test.mean - sigmoid.mean, first.mean, relu_first.mean)

@@ -34,7 +34,7 @@ if deep and best_cf then
   local used = fewest == C and ("%d 个种子都用上了全部 %d 个类别"):format(deep.seeds, C)
     or ("%d 个种子各自只用上了 %s 个类别（共 %d 个），别的类别的样本都被归进这几类"):format(deep.seeds,
          table.concat(per_seed, "、"), C)
-  lab.md("三层 Sigmoid 网络的 %s；合起来 %.1f%% 的测试样本被预测成 %s。验证集上最好的设置（%s）预测最多的类别 %s 占 %.1f%%。"
+  lab.md("三层 Sigmoid 网络的 %s；合起来 %.1f %% 的测试样本被预测成 %s。验证集上最好的设置（%s）预测最多的类别 %s 占 %.1f %%。"
     .. "第二张表按类别比较全部六种设置，每个类别最好的和第二好的按种子配对检验。",
     used, top.share, top.class, best_row.label, best_cf.predicted[1].class, best_cf.predicted[1].share)
 end
@@ -55,7 +55,7 @@ for _, act in ipairs { { "sigmoid", "Sigmoid" }, { "relu", "ReLU" } } do
   local one, three = row(1, act[1]), row(3, act[1])
   local best_layers = claims.best_of(runs, "layers", { act = act[1] })
   lines[#lines + 1] = ("- **%s**：一层 %s，两层 %s，三层 %s；验证集上最好的是 %s 层。从一层到三层，测试准确率变化 %+.2f 个百分点；"
-    .. "第 1 轮之后：一层 %.1f%%，三层 %.1f%%。"):format(act[2], one.text, row(2, act[1]).text, three.text,
+    .. "第 1 轮之后：一层 %.1f %%，三层 %.1f %%。"):format(act[2], one.text, row(2, act[1]).text, three.text,
     tostring(best_layers), (three.mean or 0 / 0) - (one.mean or 0 / 0), first_epoch(1, act[1]), first_epoch(3, act[1]))
 end
 local sig, relu = find "Sigmoid 网络加深到三层，准确率低于一层", find "三层比一层准确率更高"

@@ -102,7 +102,11 @@ local function ranking(runs, key, show)
       text = text .. "（均值最高）"
     elseif cell.code == "differs" or cell.code == "cant_tell" then
       -- the table's cell in words (its p cut as the table cuts it, its wording for seeds without spread)
-      text = text .. ("，比均值最高的低 %.2f 个百分点，%s"):format(-(cell.delta or 0 / 0), words.versus_best(cell, "%"))
+      local lower = -(cell.delta or 0 / 0)
+      local how = lower == 0 and "，与均值最高的相同" -- a tie is no loss
+                  or ("%.2f"):format(lower) == "0.00" and "，比均值最高的低不到 0.01 个百分点"
+                  or ("，比均值最高的低 %.2f 个百分点"):format(lower)
+      text = text .. how .. "，" .. words.versus_best(cell, "%")
     elseif cell.code == "diverged" then
       text = text .. "，有种子发散"
     else

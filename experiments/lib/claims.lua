@@ -48,12 +48,12 @@ local REASONS = { ["needs at least two seeds per side to measure noise"] = "每�
 -- "p = 0.049", "p < 0.001": cut to two digits as the tables show p (words.p), on the decision's side
 local function p_text(p) return "p " .. require("nnlab.notebook.words").p(p) end
 
--- "+0.09 个百分点（95% 区间 −0.21 … +0.39，配对 t 检验 p = 0.45，族内 Holm 校正后 p = 0.90）"
+-- "+0.09 个百分点（95 % 区间 −0.21 … +0.39，配对 t 检验 p = 0.45，族内 Holm 校正后 p = 0.90）"
 local function delta_text(v, unit)
   if not v.delta then return "差值未知" end
   local text = unit ~= "" and ("差 %+.2f %s"):format(v.delta, unit) or ("差 %+.2f"):format(v.delta)
   local parts = {}
-  if v.ci then parts[#parts + 1] = ("95%% 区间 %+.2f … %+.2f"):format(v.ci[1], v.ci[2]) end
+  if v.ci then parts[#parts + 1] = ("95 %% 区间 %+.2f … %+.2f"):format(v.ci[1], v.ci[2]) end
   if v.p then
     local which = v.p_noninferiority and v.p == v.p_noninferiority and "非劣效检验 "
       or v.p_tost and v.p == v.p_tost and "等价检验（TOST）" or (TESTS[v.test] or v.test or "") .. " "
@@ -532,7 +532,7 @@ end
 function claims.note(list, opts)
   local family, untested = claims.family_size(list), #list - claims.family_size(list)
   lab.md("_判定：每条说法都按种子配对检验（同一个种子在每组设置里初始权重和数据顺序相同）；本报告做了检验的 %d 条判定算作一个族%s，用 Holm 方法校正，"
-    .. "校正后不再显著的记为无法判断。\"等价\"只来自等价检验（TOST）和写明的界限；没有检出差别时写无法判断，并给出这些种子能检出的最小差别（80%% 把握）。"
+    .. "校正后不再显著的记为无法判断。\"等价\"只来自等价检验（TOST）和写明的界限；没有检出差别时写无法判断，并给出这些种子能检出的最小差别（80 %% 把握）。"
     .. (opts and opts.valid == false and "这个实验没有验证集：表里的\"最佳\"是在测试集上挑的，与最佳的比较因此对所有配对做了 Holm 校正。_"
         or "最好的设置都在验证集上挑，测试集只用来报告。_"), family,
     untested > 0 and ("（另有 %d 条未检验，不计入）"):format(untested) or "")

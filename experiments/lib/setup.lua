@@ -325,7 +325,7 @@ function setup.best_per_class(runs)
     if c.mean < low.mean then low = c end
     if c.mean > high.mean then high = c end
   end
-  lab.md("%s 各类别的测试准确率从 %s 的 %.1f%% 到 %s 的 %.1f%%，相差 %.1f 个百分点，总的准确率把这个差别平均掉了。",
+  lab.md("%s 各类别的测试准确率从 %s 的 %.1f %% 到 %s 的 %.1f %%，相差 %.1f 个百分点，总的准确率把这个差别平均掉了。",
     best_row.label, low.class, low.mean, high.class, high.mean, high.mean - low.mean)
 end
 

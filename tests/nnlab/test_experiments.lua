@@ -151,6 +151,10 @@ T.case("the Chinese reports hold no English words of nnlab's or the experiments'
     end
     T.eq(#found, 0, name .. ": English words: " .. table.concat(found, ", "))
   end
+  -- the charts' axes too: a gap's unit had read （pp）
+  local labels = T.run("cat " .. T.quote(dir .. "/reports") .. "/*/*.gp | grep -h '^set [xy]label' || true")
+  T.truthy(labels:find("set ylabel", 1, true), "the charts' axis labels\n" .. labels)
+  T.eq(labels:find("pp", 1, true), nil, "no English unit on an axis\n" .. labels)
 end)
 
 T.case("the Chinese reports follow one spacing rule: a space between CJK and digits, none before ）", function()

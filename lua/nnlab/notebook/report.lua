@@ -941,10 +941,11 @@ local function chart_spec(block, number)
   local c = { file = ("fig%d-%s-%s"):format(number, table.concat(names, "-"), escape.file_name(x)), series = {},
               metrics_label = table.concat(labels, W("sep_group")),
               key = info.higher_is_better and "bottom right" or "top right", percent = info.unit == "%" }
+  local unit = info.unit == "pp" and W("unit_pp_axis") or info.unit -- percentage points in the report's language
   if #ys == 1 then
-    c.ylabel = info.unit and W("axis_unit", labels[1], info.unit) or labels[1]
+    c.ylabel = unit and W("axis_unit", labels[1], unit) or labels[1]
   else -- several metrics: the axis says their shared unit, or (without one) names them
-    c.ylabel = info.unit or c.metrics_label
+    c.ylabel = unit or c.metrics_label
   end
   local higher = info.higher_is_better
   if x == "epoch" then return keep_best_series(epoch_chart(c, r, opts, ys), higher) end

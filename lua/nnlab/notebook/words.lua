@@ -245,6 +245,7 @@ words.catalogues.en = {
   key_more = "%d more without a line (diverged or no value)",
   key_no_value = "%s: no %s",
   axis_unit = "%s (%s)",
+  unit_pp_axis = "pp", -- percentage points on an axis
   key_metric = "%s: %s",
   chart_not_drawn = "> **Chart not drawn** — %s: %s. Its data and script are in [%s](%s) and [%s](%s).",
   -- why gnuplot drew no chart (the report's part of chart_not_drawn; the last line gnuplot printed follows)
@@ -518,6 +519,7 @@ words.catalogues.zh = {
   key_more = "另有 %d 个没有曲线（发散或没有值）",
   key_no_value = "%s：没有 %s",
   axis_unit = "%s（%s）",
+  unit_pp_axis = "百分点",
   key_metric = "%s：%s",
   chart_not_drawn = "> **图未画出**——%s：%s。它的数据和脚本在 [%s](%s) 和 [%s](%s)。",
   gnuplot_missing = "没有安装 `gnuplot`（安装命令：`apt-get install gnuplot-nox`）",
