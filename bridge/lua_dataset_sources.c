@@ -287,6 +287,17 @@ static int builder_finish(lua_State *L)
     lua_Integer classes = luaL_optinteger(L, 2, 0);
     const char *source = luaL_optstring(L, 3, "dataset");
     luaL_argcheck(L, classes >= 0 && classes <= NN_MAX_CLASSES, 2, "class count out of range");
+    /* a label past the classes given, named by its 1-based sample as the
+     * other messages of Lua values are (the engine's check counts from 0) */
+    for (uint32_t i = 0; b->regression != 1 && classes > 0 && i < b->count; i++) {
+        if (b->labels[i] >= classes) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "%s: sample %d: label %d is out of range for %d class%s (0 to %d)", source,
+                            (int)i + 1, (int)b->labels[i], (int)classes, classes == 1 ? "" : "es",
+                            (int)classes - 1);
+            return 2;
+        }
+    }
     b->finished = 1;
     nn_dataset_buffers buf = {.values = b->values, .labels = b->regression ? NULL : b->labels,
                               .targets = b->regression ? b->targets : NULL, .count = b->count,
@@ -356,11 +367,17 @@ static int dataset_from_tensors(lua_State *L)
     if (y->f)
         memcpy(b.targets, y->f, n * (size_t)y->cols * sizeof *b.targets);
     for (size_t i = 0; !y->f && i < n; i++) {
-        if (y->labels[i] < 0 || y->labels[i] > (int32_t)NN_MAX_CLASSES - 1) {
+        int32_t top = classes > 0 ? (int32_t)classes - 1 : (int32_t)NN_MAX_CLASSES - 1;
+        if (y->labels[i] < 0 || y->labels[i] > top) {
             free(b.values), free(b.labels);
             lua_pushnil(L);
-            lua_pushfstring(L, "%s: label %d of sample %d is not a class number (0 to %d)", source,
-                            (int)y->labels[i], (int)i + 1, (int)NN_MAX_CLASSES - 1);
+            if (classes > 0) /* 1-based, as the other messages of Lua values */
+                lua_pushfstring(L, "%s: sample %d: label %d is out of range for %d class%s (0 to %d)", source,
+                                (int)i + 1, (int)y->labels[i], (int)classes, classes == 1 ? "" : "es",
+                                (int)top);
+            else
+                lua_pushfstring(L, "%s: sample %d: label %d is not a class number (0 to %d)", source,
+                                (int)i + 1, (int)y->labels[i], (int)top);
             return 2;
         }
         b.labels[i] = (uint16_t)y->labels[i];

@@ -152,9 +152,9 @@ T.case("TensorDataset refuses malformed values at the user's line", function()
   refused(function() data.TensorDataset({ { 1 }, { 2 } }, { -1, 0 }) end,
           "data.TensorDataset: sample 1: label -1 is not a class number")
   refused(function() data.TensorDataset({ { 1 }, { 2 } }, { 0, 3 }, { classes = 3 }) end,
-          "data.TensorDataset: label 3 of sample 1 (0-based) is out of range for 3 classes")
+          "data.TensorDataset: sample 2: label 3 is out of range for 3 classes (0 to 2)")
   refused(function() data.TensorDataset({ { 1 }, { 2 } }, { 0, 1 }, { classes = { "a" } }) end,
-          "label 1 of sample 1 (0-based) is out of range for 1 classes")
+          "data.TensorDataset: sample 2: label 1 is out of range for 1 class (0 to 0)")
   refused(function() data.TensorDataset({ { 1 }, { 2 } }, { 0, { 1 } }) end,
           "data.TensorDataset: sample 2: the label is a table but the first sample's was a number")
   refused(function() data.TensorDataset({ { 1 }, { 2 } }, { { 1, 2 }, { 1 } }) end,
@@ -179,7 +179,7 @@ T.case("TensorDataset refuses malformed tensors at the user's line", function()
   refused(function() data.TensorDataset(lab.tensor { { 1 }, { 2 }, { 3 } }, lab.labels { 0, 1 }) end,
           "data.TensorDataset: x has 3 samples but y has 2")
   refused(function() data.TensorDataset(lab.tensor { { 1 }, { 2 } }, lab.labels { 0, 2 }, { classes = 2 }) end,
-          "data.TensorDataset: label 2 of sample 1 (0-based) is out of range for 2 classes")
+          "data.TensorDataset: sample 2: label 2 is out of range for 2 classes (0 to 1)")
   refused(function() data.TensorDataset(lab.labels { 1, 2 }, lab.labels { 0, 1 }) end,
           "data.TensorDataset: x must be a float tensor (nnlab.tensor), not class labels")
 end)
@@ -223,7 +223,7 @@ T.case("generate refuses a function that returns the wrong types, at the user's 
   refused(function() data.generate(3, function(i) return { 1, i == 3 and "b" or 2 }, 0 end) end,
           "data.generate: sample 3: features value 2 is a string, not a number")
   refused(function() data.generate(2, function() return { 1 }, 2 end, { classes = 2 }) end,
-          "data.generate: label 2 of sample 0 (0-based) is out of range for 2 classes")
+          "data.generate: sample 1: label 2 is out of range for 2 classes (0 to 1)")
   refused(function() data.generate(0, blobs) end, "data.generate: n must be a positive integer, got 0")
   refused(function() data.generate(3, 5) end, "data.generate: expected a function(i, rng) -> features, label")
   -- an error inside fn is at fn's line
