@@ -9,6 +9,7 @@
 #include "nnlab_bridge.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,27 @@ static int dataset_label_counts(lua_State *L)
         lua_rawseti(L, -2, c + 1);
     }
     return 1;
+}
+
+/* ds:value_range() -> lowest, highest feature value of its samples as the
+ * loader reads them (uint8 as x / 255): whether two datasets share a scale. */
+static int dataset_value_range(lua_State *L)
+{
+    lnn_dataset *d = check_dataset(L, 1);
+    uint32_t n = dataset_count(d);
+    size_t per = (size_t)d->all->rows * d->all->cols;
+    float lowest = INFINITY, highest = -INFINITY;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t start = (size_t)(d->view.at ? d->view.at[i] : i) * per;
+        for (size_t k = 0; k < per; k++) {
+            float v = d->all->images ? d->all->images[start + k] * (1.0f / 255.0f) : d->all->values[start + k];
+            lowest = v < lowest ? v : lowest;
+            highest = v > highest ? v : highest;
+        }
+    }
+    lua_pushnumber(L, lowest);
+    lua_pushnumber(L, highest);
+    return 2;
 }
 
 static int dataset_release(lua_State *L)
@@ -612,7 +634,7 @@ static int loader_close(lua_State *L)
 
 static const luaL_Reg dataset_methods[] = {
     {"head", dataset_head}, {"subset", dataset_subset}, {"split", dataset_split}, {"info", dataset_info},
-    {"label_counts", dataset_label_counts}, {NULL, NULL},
+    {"label_counts", dataset_label_counts}, {"value_range", dataset_value_range}, {NULL, NULL},
 };
 static const luaL_Reg dataset_metamethods[] = {
     {"__len", dataset_len}, {"__gc", dataset_release}, {"__close", dataset_release},

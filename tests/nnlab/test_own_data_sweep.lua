@@ -206,4 +206,32 @@ T.case("regression targets in the train data and class labels in the test data a
                    .. "labels: give both the same kind", "names both kinds")
 end)
 
+-- A uint8 train set is read as x / 255; a float test set of the same pixels
+-- saved as 0-255 was scored on inputs 255 times larger, without a word.
+T.case("a uint8 train set beside a float test set of another scale is refused; of the same scale it runs", function()
+  local images = require("fixtures.bad.inputs").write_dataset(dir .. "/idx")
+  local script = dir .. "/scales.lua"
+  T.write(script, ([[
+local lab = require "nnlab"
+local scale = lab.param("scale", 255)
+local train = lab.data.load(%q)
+local rows, labels = {}, {}
+for i = 1, 20 do
+  rows[i], labels[i] = {}, (i - 1) %% 10
+  for k = 1, 16 do rows[i][k] = ((i * 37 + k * 11) %% 256) / 255 * scale end
+end
+local test = lab.data.TensorDataset(rows, labels, { classes = 10 })
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10, train = train, test = test, --<
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(16, p.hidden), lab.nn.ReLU(), lab.nn.Linear(p.hidden, 10) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+]]):format(images))
+  local out, status = T.nnlab_run({ "run", script, "--out", reports, "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(status, 1, out)
+  T.contains(out:match("^[^\n]*"), "scales.lua:10: lab.sweep: the train data is uint8, read as x / 255 (0 to 1), but "
+             .. "the test data is float32 with values from 0 to 255: the model would be scored on inputs of "
+             .. "another scale than it trained on", "the first line")
+  out, status = T.nnlab_run({ "run", script, "--out", reports, "--quiet", "--set", "scale=1" }, { NNLAB_CACHE = cache })
+  T.eq(status, 0, "the same scale runs\n" .. out)
+end)
+
 T.done()

@@ -1084,11 +1084,25 @@ end
 --   two disagree on;
 -- - a CSV file whose labels are numbers but one ('NA') names every class,
 --   in first-seen order, where the other dataset numbers them: refused too.
+-- - a uint8 set (read as x / 255, in [0, 1]) beside a float one whose values
+--   go well past [0, 1] (pixels 0-255 saved as floats, or standardised
+--   ones) would score a model on inputs of another scale than it trained on.
 -- sets: { train = ds, test = ds, valid = ds or nil }; infos: their :info().
 local function check_same_data(sets, infos)
   local train = infos.train
   for _, which in ipairs { "test", "valid" } do
     local other = infos[which]
+    if other and other.dtype ~= train.dtype then
+      local float_one = train.dtype == "uint8" and which or "train"
+      local lowest, highest = sets[float_one]:value_range()
+      if lowest < -0.5 or highest > 1.5 then
+        local bytes_one = float_one == "train" and which or "train"
+        raise("lab.sweep: the %s data is uint8, read as x / 255 (0 to 1), but the %s data is float32 with values "
+              .. "from %.4g to %.4g: the model would be scored on inputs of another scale than it trained on; "
+              .. "scale the float data to 0-1 (x / 255), or give both sets in one type", bytes_one, float_one,
+              lowest, highest)
+      end
+    end
     if other and (train.targets > 0) ~= (other.targets > 0) then
       raise("lab.sweep: the train data has %s but the %s data has %s: give both the same kind (data.csv's "
             .. "regression = true on both files, say)", data_kind(train), which, data_kind(other))
