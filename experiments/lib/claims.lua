@@ -377,7 +377,8 @@ function claims.activation(r)
       evidence = function()
         return ("同样会饱和的 Tanh 与 ReLU 相比：%s（±%g 个百分点为界）——Sigmoid 吃亏可能在导数小（最大 0.25）和输出不以 0 为中心，不一定在饱和"):format(
           tanh.verdict == "equivalent" and "在界限内等价" or tanh.verdict == "contradicted" and "超出界限地不同"
-            or "无法判断", claims.margins.limited)
+            or tanh.verdict == "not_tested" and "未检验（每边至少要两个种子）"
+            or tanh.verdict == "diverged" and "有种子发散，未检验" or "无法判断", claims.margins.limited)
       end },
   }
 end

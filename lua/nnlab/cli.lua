@@ -322,6 +322,7 @@ local function stdout_on_stderr(fn)
   io.stdout:flush()
   assert(proc.dup2(saved, 1))
   proc.close(saved)
+  io.output(io.stdout) -- the file may have set its own default output (io.output("log.txt"))
   if not results[1] then error(results[2], 0) end
   return table.unpack(results, 2, results.n)
 end
@@ -395,7 +396,7 @@ function cli.shard(opts)
       end
     end
   end
-  local failed, not_started, not_started_line = {}, 0, nil
+  local failed, not_started, no_room = {}, 0, nil
   if to_train > 0 then
     local writable, why = c:check_writable()
     if not writable then
@@ -428,7 +429,7 @@ function cli.shard(opts)
         error(lines, 0)
       end
       table.move(lines, 1, #lines, #failed + 1, failed)
-      if skipped then not_started, not_started_line = not_started + skipped.count, skipped.line end
+      if skipped then not_started, no_room = not_started + skipped.count, skipped.cause end
     end
     local passes, perr = plans.passes(opts, { 1 }, load_script, { wanted = wanted, train = train_share })
     if not passes then return run_failed(perr) end
@@ -449,7 +450,8 @@ function cli.shard(opts)
     not_started > 0 and (", %d not started"):format(not_started) or "", proc.clock() - started, p.hash))
   if #failed > 0 then
     return fail(("%d run%s of %s failed: %s\n%s%s"):format(#failed, #failed == 1 and "" or "s", name,
-                 table.concat(failed, "\n  "), not_started_line and not_started_line .. "\n" or "", trained > 0
+                 table.concat(failed, "\n  "), no_room and sweep.not_started_text(not_started, c.dir, no_room) .. "\n"
+                 or "", trained > 0
                    and "The finished runs are cached: run the shard again to retry only the failed ones."
                    or "No run finished, so nothing new was cached."))
   end

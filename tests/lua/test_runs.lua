@@ -225,11 +225,13 @@ T.case("versus_best: a variation of one seed is not the best; the best of two se
   T.eq(cells[1].code, "best", "a")
   T.eq(cells[2].code, "untested", "b, of one seed")
   T.eq(cells[3].code, "differs", "c against a")
+  T.eq(r:best("test_acc").label, "a", "runs:best, which the grid table bolds, picks the same")
   -- none of two seeds: the best mean, every other cell untested
   local single = paired_runs()
   for _, v in ipairs(single.variations) do v.seeds = { v.seeds[1] } end
   cells, best = single:versus_best("test_acc")
   T.eq(best.label, "a", "the best mean when no variation has two seeds")
+  T.eq(single:best("test_acc").label, "a", "runs:best too")
   T.eq(cells[3].code, "untested", "c, of one seed")
 end)
 

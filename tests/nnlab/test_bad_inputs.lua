@@ -346,6 +346,59 @@ end }
                      .. "some space, or give another folder with --cache DIR"):format(roomy), "the rest, not started")
     T.truthy(not out:find("seed 2", 1, true), "seed 2 never started\n" .. out)
   end)
+  -- A shard of two sweeps: the second sweep's runs are not started either,
+  -- and the error counts the runs of both (it had named the last sweep's).
+  T.case("a shard whose cache folder fills up counts every run it did not start", function()
+    local roomy = dir .. "/roomy-shard"
+    os.execute("mkdir -p " .. T.quote(roomy))
+    local file = dir .. "/filling_shard.lua"
+    T.write(file, ([[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
+for _, name in ipairs { "first", "second" } do
+  lab.sweep { name = name, vary = { h = { 1 } }, seeds = 3, train = ds, test = ds, run = function(p, ctx)
+    local f = io.open(%q .. "/filler" .. name .. ctx.seed, "wb") -- writes until the disk is full
+    for _ = 1, 64 do if not f:write(string.rep("x", 16384)) then break end f:flush() end
+    f:close()
+    return { { train_loss = 1, train_acc = 50 } }
+  end }
+end
+]]):format(roomy))
+    local out, status = T.run(in_namespace(("mount -t tmpfs -o size=256k tmpfs %s"):format(T.quote(roomy))) .. " "
+      .. T.nnlab_command({ "run", file, "--shard", "0/1", "-j", "1" }, { NNLAB_CACHE = roomy .. "/cache" }))
+    T.eq(status, 1, "status\n" .. out)
+    T.contains(out, "0 trained, 0 already cached, 1 failed, 5 not started", "the shard's line\n" .. out)
+    T.contains(out, "5 runs were not started: the cache folder " .. roomy .. "/cache has no room", "the error\n" .. out)
+  end)
+  -- Only the cache folder's lack of room stops the sweep: a run that fails
+  -- for want of room on its own scratch disk had stopped every later run;
+  -- and a small disk with room for the entries trains (a 64 KiB probe had
+  -- refused a 48 KiB one).
+  T.case("a run's own full scratch disk fails that run only; a small cache disk with room trains", function()
+    local scratch, small_cache = dir .. "/scratch", dir .. "/small-cache"
+    os.execute("mkdir -p " .. T.quote(scratch) .. " " .. T.quote(small_cache))
+    local file = dir .. "/scratch.lua"
+    T.write(file, ([[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
+lab.sweep { name = "scratch", vary = { h = { 1 } }, seeds = 4, train = ds, test = ds, run = function(p, ctx)
+  if ctx.seed == 1 then -- its checkpoint does not fit
+    local f = assert(io.open(%q .. "/checkpoint", "wb"))
+    assert(f:write(string.rep("x", 65536)))
+    assert(f:close())
+  end
+  return { { train_loss = 1, train_acc = 50 } }
+end }
+]]):format(scratch))
+    local mounts = ("mount -t tmpfs -o size=16k tmpfs %s && head -c 65536 /dev/zero >%s/filler 2>/dev/null; "
+                    .. "mount -t tmpfs -o size=48k tmpfs %s"):format(T.quote(scratch), T.quote(scratch), T.quote(small_cache))
+    local out, status = T.run(in_namespace(mounts) .. " " .. T.nnlab_command(
+      { "run", file, "--out", dir .. "/scratch-reports", "-j", "1", "--quiet" }, { NNLAB_CACHE = small_cache .. "/cache" }))
+    T.eq(status, 1, "status\n" .. out)
+    T.contains(out, "1 of 4 runs failed: h=1 seed 1:", "the run whose scratch disk was full\n" .. out)
+    T.contains(out, "The finished runs are cached", "the other three trained and were kept\n" .. out)
+    T.eq(out:find("not started", 1, true), nil, "no run left unstarted\n" .. out)
+  end)
   T.case(no_space_report, function()
     local out, status = T.run(full .. " " .. T.nnlab_command({ "run", notebook, "--out", small .. "/reports", "--set",
       "data=" .. data, "--quiet" }, { NNLAB_CACHE = cache }))

@@ -397,6 +397,40 @@ lab.table(runs)
   T.contains(md, "- how=huge_lr: 2 diverged", "diverged by fit's per-epoch flag\n" .. md)
   T.contains(md, "- how=nan_loss: 2 diverged", "diverged by a NaN training loss")
   T.contains(md, "best: how=fine", "the best is the variation that trained")
+  -- an entry stored before these rules (diverged = false beside a NaN loss
+  -- or an epoch's flag) is read by them all the same
+  local rewritten = 0
+  for entry in T.run("ls " .. T.quote(cache) .. "/*.lua"):gmatch("[^\n]+") do
+    local text = T.read(entry)
+    if text:find("diverged=true", 1, true) and text:find('how="', 1, true) then
+      T.write(entry, (text:gsub("(result={.-)diverged=true", "%1diverged=false")))
+      rewritten = rewritten + 1
+    end
+  end
+  T.eq(rewritten, 4, "the entries of the diverged seeds, stored as before")
+  text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(code, 0, text)
+  md = T.read(dir .. "/reports/diverging.md")
+  T.contains(text, "6 runs, 0 trained, 6 from cache", "read from the cache")
+  T.contains(md, "- how=huge_lr: 2 diverged", "an old entry's epoch flag")
+  T.contains(md, "- how=nan_loss: 2 diverged", "an old entry's NaN loss")
+  T.contains(md, "best: how=fine", "the best")
+end)
+
+T.case("a run function's history.diverged that is not a boolean is refused", function()
+  local file = dir .. "/diverged_flag.lua"
+  T.write(file, [[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+lab.sweep { vary = { h = { 1 } }, seeds = 1, train = ds, test = ds, run = function(p, ctx)
+  local history = { { train_loss = 1, train_acc = 50 } }
+  history.diverged = 1
+  return history
+end }
+]])
+  local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(code, 1, text)
+  T.contains(text, "run(p, ctx)'s history: diverged is a number, not a boolean", text)
 end)
 
 T.done()

@@ -262,6 +262,7 @@ T.case("the conclusions claim nothing one epoch or one seed cannot show", functi
   local activation = T.read(out_dir .. "/activation.md")
   T.truthy(not activation:find("都检出了", 1, true), "activation, one seed: nothing detected\n" .. activation)
   T.contains(activation, "与它的差别未检验的有：", "activation, one seed: the untested named")
+  T.contains(activation, "同样会饱和的 Tanh 与 ReLU 相比：未检验（每边至少要两个种子）", "activation, one seed: the claim's evidence")
   local review = T.read(out_dir .. "/review.md")
   T.truthy(not review:find("验证集上与它分不出差别的", 1, true), "review, one seed: no list of variations not told apart")
   T.contains(review, "验证集上与它的差别未检验的（不足两个种子，或有种子发散）：", "review, one seed: the untested named")

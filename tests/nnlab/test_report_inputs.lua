@@ -176,7 +176,11 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, t
   expect_error("diverge_big", [[
 lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
   model = model, optimizer = sgd, diverge_factor = "big" }
-]], "lab.sweep: diverge_factor must be a number > 1, got 'big'")
+]], "lab.sweep: diverge_factor must be a finite number > 1, got 'big'")
+  expect_error("diverge_inf", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd, diverge_factor = math.huge }
+]], "lab.sweep: diverge_factor must be a finite number > 1, got inf")
 end)
 
 -- The caption had said "above 10×" whatever diverge_factor the sweep set,
@@ -185,7 +189,7 @@ end)
 T.case("the caption states the divergence rule the sweep used; the chart key counts diverged seeds", function()
   local md = good_run("diverge_rule", [[
 local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
-  model = model, optimizer = sgd, diverge_factor = 1000 }
+  model = model, optimizer = sgd, diverge_factor = 1e6 }
 lab.table(runs)
 local own = lab.sweep { name = "own", vary = { v = { 1, 2 } }, seeds = 2, train = train, test = test, run = function(p, ctx)
   local history = { { train_loss = 1, train_acc = 50, test_acc = 40 + p.v + ctx.seed } }
@@ -195,7 +199,7 @@ end }
 lab.table(own)
 lab.chart(own, { x = "v" })
 ]])
-  T.contains(md, "Diverged seeds (loss NaN/Inf or above 1000× that of all-zero outputs)", "the sweep's factor")
+  T.contains(md, "Diverged seeds (loss NaN/Inf or above 1000000× that of all-zero outputs)", "the sweep's factor")
   T.contains(md, "Diverged seeds (as the run function's history says, or a training loss NaN/Inf)",
              "a run function's rule")
   local script = T.run(("cat %s/diverge_rule/*.gp"):format(T.quote(reports)))

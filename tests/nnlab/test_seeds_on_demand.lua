@@ -64,8 +64,10 @@ T.case("min = max is one look at 95 %", function()
   T.eq(one_status, 0, one)
   T.contains(one, "seeds per variation: h8=2 h9=2 slow=2", "min seeds only")
   T.contains(one, "looks 1 at level 0.950000", "one look at 95 %")
-  T.contains(T.read(dir .. "/reports/on_demand.md"), "over 2 seeds (seeds on demand, up to 2: every comparison was "
-             .. "decided with these)", "the caption: no variation got more seeds")
+  -- min = max: no seed on demand, and nothing said of one
+  local text = T.read(dir .. "/reports/on_demand.md")
+  T.contains(text, "mean ± sample std over 2 seeds. vs best", "the caption: the seeds, plainly")
+  T.eq(text:find("seeds on demand, up to", 1, true), nil, "no words on seeds on demand in the caption")
 end)
 
 T.case("bad seeds tables are errors at the sweep's line", function()
@@ -82,6 +84,34 @@ T.case("bad seeds tables are errors at the sweep's line", function()
                                   { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
     E.expect_error_line(got, code, path, line, { case[2] })
   end
+end)
+
+-- The caption had said "3 to 9 seeds" of the sweep's min and max whatever
+-- the variations got, and then "every comparison was decided" also when
+-- every variation had taken the most seeds, undecided.
+T.case("the caption says whether the seeds sufficed or every variation took the most", function()
+  local file = dir .. "/caption.lua"
+  T.write(file, [[
+local lab = require "nnlab"
+local gap = lab.param("gap", 40)
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+local runs = lab.sweep { vary = { v = { 1, 2 } }, seeds = { min = 3, max = 5 }, train = ds, test = ds,
+  run = function(p, ctx)
+    local noise = ((ctx.seed * 7 + p.v * 3) % 5) * 0.3
+    return { { train_loss = 1, train_acc = 50, test_acc = 50 + (p.v == 1 and gap or 0) + noise } }
+  end }
+lab.table(runs)
+]])
+  local function caption(gap)
+    local text, code = T.nnlab_run({ "run", file, "--out", dir .. "/caption", "--quiet", "--set", "gap=" .. gap },
+                                   { NNLAB_CACHE = dir .. "/caption-cache" })
+    T.eq(code, 0, text)
+    return T.read(dir .. "/caption/caption.md")
+  end
+  T.contains(caption(40), "mean ± sample std over 3 seeds (seeds on demand, up to 5: every comparison was decided "
+             .. "with these)", "decided at the first look")
+  T.contains(caption(0), "mean ± sample std over 5 seeds (seeds on demand: every variation took the most)",
+             "undecided to the end")
 end)
 
 T.done()

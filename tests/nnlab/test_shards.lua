@@ -104,6 +104,10 @@ T.case("what the experiment prints while planned goes to stderr: stdout holds on
   local both = nnlab({ "plan", noisy, "--cache", cache, "--count" })
   T.contains(both, "loading my data...\n", "the file's words are on stderr")
   T.contains(both, "from a command\n", "and a command's")
+  -- a file that sets its own default output (io.output) had taken the count into its log
+  local logging = dir .. "/logging.lua"
+  T.write(logging, ("io.output(%q)\n"):format(dir .. "/logging.log") .. T.read(script))
+  T.eq(stdout_of({ "plan", logging, "--cache", cache, "--count" }), "6\n", "--count after io.output")
 end)
 
 -- The same sweep on one machine, for comparison.

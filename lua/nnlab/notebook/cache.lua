@@ -247,9 +247,11 @@ end
 
 --- cache:check_writable() -> true, or nil and why no run could be stored
 --- there (a read-only folder, or a full disk: the probe holds PROBE_BYTES,
---- a few entries' worth): asked before anything trains, so that no run
---- trains for nothing. Reading needs no write access.
-local PROBE_BYTES = 64 * 1024
+--- a block, which a full file system refuses and one with room for an
+--- entry takes): asked before anything trains, so that no run trains for
+--- nothing. A disk that fills while the runs train stops the sweep
+--- (nnlab.notebook.sweep). Reading needs no write access.
+local PROBE_BYTES = 4096
 function cache:check_writable()
   local ok, err = files.mkdir_p(self.dir)
   if not ok then return nil, ("cannot create the cache folder %s: %s"):format(self.dir, err) end

@@ -461,10 +461,12 @@ local function over_seeds(r, grid)
   if r.sequential then -- the seeds the variations got (a grid has no seeds column to point to)
     local low, high
     for _, v in ipairs(r.variations) do low, high = math.min(low or #v.seeds, #v.seeds), math.max(high or 0, #v.seeds) end
-    if low and low ~= high then
-      return W(grid and "over_seeds_on_demand_grid" or "over_seeds_on_demand", low, high)
-    end
-    return W("over_seeds_on_demand_none", low or r.sequential.min, r.sequential.max)
+    local min, max = r.sequential.min, r.sequential.max
+    low, high = low or min, high or min
+    if low ~= high then return W(grid and "over_seeds_on_demand_grid" or "over_seeds_on_demand", low, high) end
+    if min == max then return low == 1 and W("over_one_seed") or W("over_seeds", low) end -- no seed on demand
+    if low == max then return W("over_seeds_on_demand_max", low) end -- (some comparisons may stay undecided)
+    return W("over_seeds_on_demand_none", low, max)
   end
   if #r.seeds == 1 then return W("over_one_seed") end
   return W("over_seeds", #r.seeds)
@@ -481,7 +483,9 @@ local function diverge_rule(r)
     if not seen[f] then seen[f], factors[#factors + 1] = true, f end
   end
   table.sort(factors)
-  for i, f in ipairs(factors) do factors[i] = ("%g"):format(f) end
+  for i, f in ipairs(factors) do -- 1000000, not 1e+06
+    factors[i] = (f == math.floor(f) and f < 1e15) and ("%d"):format(f) or ("%g"):format(f)
+  end
   return W("diverge_rule", table.concat(factors, ", "))
 end
 

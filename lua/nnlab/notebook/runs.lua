@@ -407,20 +407,24 @@ end
 
 --- runs.best_row(rows, metric) -> of summary rows (runs:summary(metric)),
 --- the one with the best mean (highest accuracy, lowest loss) among those
---- where no seed diverged, the first of equals; nil when there is none.
+--- of two seeds or more where no seed diverged (among all where no seed
+--- diverged when none has two: a mean of one seed is not set above means
+--- of several, as runs.versus_best's tables do not), the first of equals;
+--- nil when there is none.
 function runs.best_row(rows, metric)
   local higher = higher_is_better(metric)
-  local best
+  local best, single
   for _, row in ipairs(rows) do
-    if beats(row, best, higher) then best = row end
+    if row.n >= 2 and beats(row, best, higher) then best = row end
+    if beats(row, single, higher) then single = row end
   end
-  return best
+  return best or single
 end
 
 --- runs:best([metric = runs:default_metric()]) -> the summary row with the
 --- best mean (highest accuracy, lowest loss) among variations where no seed
---- diverged; nil when every variation diverged. An accuracy of regression
---- runs is an error.
+--- diverged, of two seeds or more when some have two (runs.best_row); nil
+--- when every variation diverged. An accuracy of regression runs is an error.
 function Runs:best(metric)
   metric = metric or self:default_metric()
   runs.check_fits_metric(self, "best", metric)

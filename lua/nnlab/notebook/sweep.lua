@@ -297,8 +297,8 @@ local function variation_params(spec, values, meta)
   if not custom and p.eval_train ~= nil and type(p.eval_train) ~= "boolean" then
     raise("lab.sweep: eval_train must be true or false, got %s", errors.value(p.eval_train))
   end
-  if not custom and not (type(p.diverge_factor) == "number" and p.diverge_factor > 1) then
-    raise("lab.sweep: diverge_factor must be a number > 1, got %s", errors.value(p.diverge_factor))
+  if not custom and not (type(p.diverge_factor) == "number" and p.diverge_factor > 1 and p.diverge_factor < math.huge) then
+    raise("lab.sweep: diverge_factor must be a finite number > 1, got %s", errors.value(p.diverge_factor))
   end
   return p
 end
@@ -910,15 +910,11 @@ local function run_custom_job(spec, job, send, store, scratch)
     -- regression targets have no accuracy: it reads 0, as in fit's history
     if regression and kept[i].train_acc == nil then kept[i].train_acc = 0 end
   end
-  -- it diverged as fit's history says so (history.diverged, or an epoch's
-  -- diverged flag: a loop of one-epoch fits sets only that), or when a
-  -- training loss is not finite
-  local diverged = history.diverged == true
-  for _, h in ipairs(kept) do
-    local loss = h.train_loss
-    if h.diverged == true or (type(loss) == "number" and not (math.abs(loss) < math.huge)) then diverged = true end
+  if history.diverged ~= nil and type(history.diverged) ~= "boolean" then
+    raise("lab.sweep: run(p, ctx)'s history: diverged is a %s, not a boolean", type(history.diverged))
   end
-  local result = { history = kept, diverged = diverged, seconds = proc.clock() - started }
+  local result = { history = kept, diverged = history.diverged == true or sweep.history_diverged(kept),
+                   seconds = proc.clock() - started }
   local ok, why = sweep.check_result(result)
   if not ok then
     raise("lab.sweep: run(p, ctx)'s history: %s (each epoch needs %s; test_acc, test_loss and the others where "
@@ -943,6 +939,17 @@ local function run_custom_job(spec, job, send, store, scratch)
   end
   ok, why = store(job.key, result, beside)
   if not ok then error(why, 0) end
+end
+
+--- sweep.history_diverged(history) -> whether a run's epochs say it
+--- diverged as fit's history does: an epoch's diverged flag (a loop of
+--- one-epoch fits sets only that), or a training loss that is not finite.
+function sweep.history_diverged(history)
+  for _, h in ipairs(history) do
+    local loss = h.train_loss
+    if h.diverged == true or (type(loss) == "number" and not (math.abs(loss) < math.huge)) then return true end
+  end
+  return false
 end
 
 --- sweep.check_result(result) -> true, or nil and what is wrong: whether a
@@ -1185,7 +1192,9 @@ local function seed_record(seed, r, cached, entry_path)
   for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
   local record = setmetatable({ seed = seed, history = runs.pack_history(r.history), seconds = r.seconds },
                               RECORD_DEFAULTS)
-  if r.diverged == true then record.diverged = true end
+  -- (read from the history too: an entry a run function stored before the
+  -- epoch flags and non-finite losses counted)
+  if r.diverged == true or sweep.history_diverged(r.history) then record.diverged = true end
   if not cached then record.cached = false end
   if r.pictures then record.pictures, record.stored = r.pictures, entry_path and { path = entry_path } end
   return record
@@ -1292,9 +1301,21 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
   return jobs, to_train, owners
 end
 
--- A store that failed for want of room: no later run can be kept either.
-local function out_of_room(message)
-  return message and (message:find("No space left on device", 1, true) or message:find("Disk quota exceeded", 1, true))
+-- The cause when a run's failure is its result's store in the cache folder
+-- dir failing for want of room ("cannot write DIR/HASH.lua: No space left
+-- on device", cache:put): no later run can be kept either. A run's own
+-- failure for want of room elsewhere (its scratch disk) is not.
+local function out_of_room(message, dir)
+  local path, cause = (message or ""):match("^cannot write (.*): (.-)$")
+  if not (path and path:sub(1, #dir + 1) == dir .. "/") then return nil end
+  return (cause == "No space left on device" or cause == "Disk quota exceeded") and cause or nil
+end
+
+--- sweep.not_started_text(count, dir, cause) -> why `count` runs were not
+--- started: the cache folder `dir` ran out of room.
+function sweep.not_started_text(count, dir, cause)
+  return ("%d run%s not started: the cache folder %s has no room (%s); free some space, or give another folder "
+          .. "with --cache DIR"):format(count, count == 1 and " was" or "s were", dir, cause)
 end
 
 -- Trains the jobs in workers; returns a line per job that failed, and when
@@ -1335,7 +1356,7 @@ local function train_all(spec, to_train, context)
         failed[#failed + 1] = ("%s: %s"):format(job.label, outcome.message)
         display:finished(job, "FAILED: " .. outcome.message)
         -- a full cache folder: the runs not yet started would train for nothing
-        if out_of_room(outcome.message) then full = full or outcome.message:match(".*: (.-)$") end
+        full = full or out_of_room(outcome.message, context.cache.dir)
       end
       if outcome.pid and not outcome.ok then -- a worker killed while writing leaves its temporary file
         os.remove(files.temp_name(select(2, context.cache:locate(job.key)), outcome.pid))
@@ -1354,11 +1375,7 @@ local function train_all(spec, to_train, context)
     on_tick = function() display:tick() end,
   })
   context.cache.no_room = full
-  if #never_started > 0 then
-    return failed, { count = #never_started, line = ("%d run%s not started: the cache folder %s has no room (%s); "
-      .. "free some space, or give another folder with --cache DIR"):format(#never_started,
-        #never_started == 1 and " was" or "s were", context.cache.dir, full) }
-  end
+  if #never_started > 0 then return failed, { count = #never_started, cause = full } end
   return failed
 end
 
@@ -1463,7 +1480,7 @@ local function run_round(spec, variations, seeds, context, reads, seeds_of, name
                   and "The finished runs are cached: run again to retry only the failed ones."
                   or "No run finished, so nothing new was cached."
     raise("lab.sweep '%s': %d of %d runs failed: %s%s\n%s%s", name, #failed, #jobs, failed[1], others,
-          skipped and skipped.line .. "\n" or "", after)
+          skipped and sweep.not_started_text(skipped.count, context.cache.dir, skipped.cause) .. "\n" or "", after)
   end
   for _, job in ipairs(jobs) do
     if job.twin then job.result, job.entry_path = job.twin.result, job.twin.entry_path end

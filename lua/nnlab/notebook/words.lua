@@ -148,6 +148,7 @@ words.catalogues.en = {
   over_seeds_on_demand_grid = "mean ± sample std over %d to %d seeds (more where a comparison was undecided)",
   over_seeds_on_demand_none = "mean ± sample std over %d seeds (seeds on demand, up to %d: every comparison was " ..
                               "decided with these)",
+  over_seeds_on_demand_max = "mean ± sample std over %d seeds (seeds on demand: every variation took the most)",
   table_caption = "_After the last epoch (%s), %s. vs best: every pair of variations is tested (paired by seed: " ..
                   "paired t; Welch's t when they share fewer than two seeds) and the p-values of all pairs are " ..
                   "Holm-adjusted together (p_adj), since the best is picked from the same data; %s. " ..
@@ -439,6 +440,7 @@ words.catalogues.zh = {
   over_seeds_on_demand = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子；见种子数一列）",
   over_seeds_on_demand_grid = "%d 到 %d 个种子的均值 ± 样本标准差（比较未定的变体加了种子）",
   over_seeds_on_demand_none = "%d 个种子的均值 ± 样本标准差（按需加种子，最多 %d 个：这些种子已足以判定每个比较）",
+  over_seeds_on_demand_max = "%d 个种子的均值 ± 样本标准差（按需加种子：每个变体都用到了最多的种子数）",
   table_caption = "_最后一轮（第 %s 轮）之后的值，%s。与最佳比：每两个变体之间都做检验（同一种子配对：配对 t 检验；" ..
                   "共同种子少于两个时用 Welch t 检验），所有配对的 p 值一起做 Holm 校正（校正后 p），因为最佳变体是从同一批数据里挑出来的；%s。" ..
                   "“可检出”：这些种子在校正之后仍至少有 80 %% 的把握显示出的差别（由 t 检验在非中心 t 分布下的功效算出，" ..
