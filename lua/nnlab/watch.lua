@@ -157,7 +157,7 @@ Watched.__index = Watched
 
 local function new_watched(watcher)
   return setmetatable({ watcher = watcher, by_wd = {}, paths = {}, links = {}, lua = {}, data = {}, digests = {},
-                        awaiting = {} }, Watched)
+                        awaiting = {}, targets = {} }, Watched)
 end
 
 -- "a/b/c.lua" -> "a/b", "c.lua"; "c.lua" -> ".", "c.lua"; "/c.lua" -> "/", "c.lua"
@@ -176,10 +176,15 @@ local ENOENT = 2
 -- is then true.
 function Watched:add(path, kind)
   local link_folder, link_name = split(path)
-  local real, real_folder = proc.realpath(path), proc.realpath(link_folder)
+  local resolved, real_folder = proc.realpath(path), proc.realpath(link_folder)
+  local real = resolved
   if not (real and real_folder and real ~= (real_folder:gsub("/$", "")) .. "/" .. link_name) then real = nil end
+  if real then self.targets[path] = real end
   if self.paths[path] and self.links[path] == real then return true end
   self.awaiting[path] = nil
+  -- a symbolic link whose file is gone (its folder deleted): awaited where
+  -- that file was, and watched in the link's own folder (a new link)
+  local gone_target = not resolved and not self.paths[path] and self.targets[path]
   local places = { path, real } -- the link's target anew when the link now names another file
   self.links[path] = real
   for _, place in ipairs(places) do
@@ -193,7 +198,14 @@ function Watched:add(path, kind)
     if not wd then return false, err end
     local entry = self.by_wd[wd] or { names = {} }
     self.by_wd[wd] = entry
+    entry.folder = entry.folder or folder
     entry.names[name] = path
+    self:watch_leads(folder)
+  end
+  if gone_target then
+    self.awaiting[path] = kind
+    self:watch_above(gone_target)
+    return false, "the file its link names is missing", true
   end
   if self.paths[path] then return true end
   self.paths[path] = kind
@@ -227,20 +239,61 @@ function Watched:forget(wd)
   return out
 end
 
--- Watches the nearest folder above path's that exists, where path's folder
--- will appear again (made anew, or moved in).
+-- Watches path's folder, or when it does not exist the nearest folder above
+-- it that does, where path (or its folder) will appear again (made anew, or
+-- moved in).
 function Watched:watch_above(path)
   local folder = split(path)
   while true do
+    local wd = self.watcher:add(folder)
+    if wd then
+      self.by_wd[wd] = self.by_wd[wd] or { names = {}, folder = folder }
+      return
+    end
     local parent = split(folder)
     if parent == folder then return end
     folder = parent
-    local wd = self.watcher:add(folder)
-    if wd then
-      self.by_wd[wd] = self.by_wd[wd] or { names = {} }
-      return
+  end
+end
+
+-- Watches the folders above a watched folder, each for the name that leads
+-- down to it: a folder on the way moved aside (`mv exp/a exp/a.old`) takes
+-- the watch below it along without a word to it (Watched:leads_changed).
+function Watched:watch_leads(folder)
+  local child = folder
+  while true do
+    local parent, name = split(child)
+    if parent == child or name == "" or name == "." then return end
+    local wd = self.watcher:add(parent)
+    if not wd then return end
+    local entry = self.by_wd[wd] or { names = {} }
+    self.by_wd[wd] = entry
+    entry.folder = entry.folder or parent
+    entry.leads = entry.leads or {}
+    if entry.leads[name] then return end -- the way above is watched already
+    entry.leads[name] = true
+    child = parent
+  end
+end
+
+-- A folder on the way to watched files was moved out or deleted (the
+-- event names it in its parent): the watches below it followed it or
+-- ended, so their files are forgotten (awaited at their paths, as
+-- Watched:forget does). Returns those files.
+function Watched:leads_changed(event)
+  local entry = self.by_wd[event.wd]
+  if event.kind ~= "moved_out" and event.kind ~= "deleted" then return {} end
+  if not (entry and entry.leads and entry.leads[event.name] and entry.folder) then return {} end
+  local prefix = entry.folder == "." and event.name or entry.folder == "/" and "/" .. event.name
+                 or entry.folder .. "/" .. event.name
+  local out = {}
+  for wd, below in pairs(self.by_wd) do
+    if below.folder and next(below.names) and (below.folder == prefix or below.folder:sub(1, #prefix + 1) == prefix .. "/") then
+      self.watcher:remove(wd)
+      for _, path in ipairs(self:forget(wd)) do out[#out + 1] = path end
     end
   end
+  return out
 end
 
 -- The forgotten paths whose folder is back (a folder deleted, or moved
@@ -450,6 +503,7 @@ local function loop(opts, watcher, watched, running)
       if event.kind == "gone" or event.kind == "moved" then -- its files are as good as saved: the next render reads them anew
         for _, gone in ipairs(watched:forget(event.wd)) do note_saved(gone) end
       end
+      for _, gone in ipairs(watched:leads_changed(event)) do note_saved(gone) end
       if path then note_saved(path) end
     end
     if #events > 0 and next(watched.awaiting) then

@@ -9,7 +9,8 @@
 -- training alone and queue one more render; a save during a render stuck in
 -- an endless loop cancels it; a module's folder deleted and made anew (at
 -- once, or after a render failed without it), or moved aside and made anew,
--- and a module that is a symbolic link, are watched where the writes happen;
+-- a folder above it moved aside, and a module that is a symbolic link (its
+-- file's folder deleted and made anew too), are watched where the writes happen;
 -- Ctrl-C during a render stops with status 130 and
 -- leaves the last good report (and no staging folder). After each step it
 -- checks the render line, the report and the page's reload version.
@@ -261,6 +262,34 @@ local ok, err = pcall(function()
     T.write(shared, 'return { suffix = "fifth words" }\n')
     then_save(19, ("ln -sf %s %s.link && mv %s.link %s"):format(T.quote(shared), T.quote(module), T.quote(module),
                                                                 T.quote(module)), "fifth words", shared, "sixth words")
+  end)
+
+  -- The link stays; the folder of the file it names is deleted, and made
+  -- anew only after a render failed without it: the link, now dangling,
+  -- had been taken for a plain file in its own folder.
+  T.case("a link whose file's folder is deleted, and made anew after a render failed without it, is watched anew",
+         function()
+    local shared = dir .. "/shared"
+    os.execute("rm -rf " .. T.quote(shared))
+    local r = render(21, "the render without the link's file")
+    T.truthy(r.failed, "the render failed: " .. r.text)
+    then_save(22, ("mkdir %s && printf 'return { suffix = \"eleventh words\" }\n' >%s"):format(
+      T.quote(shared), T.quote(shared .. "/words.lua")), "eleventh words", shared .. "/words.lua", "twelfth words")
+  end)
+
+  -- A folder above a module's folder moved aside: the module folder's watch
+  -- follows it without a word (only the moved folder hears of its move).
+  T.case("a folder above a module's folder moved aside and made anew is watched anew", function()
+    local deep = dir .. "/exp/lib/deep/more.lua"
+    os.execute("mkdir -p " .. T.quote(dir .. "/exp/lib/deep"))
+    T.write(deep, 'return { suffix = "deep one" }\n')
+    save(script, experiment { prose = "prose H", lr = "0.05", extra = 'lab.md(lab.require("lib.deep.more").suffix)' })
+    render(24, "a deeper module")
+    T.contains(T.read(md), "deep one", "report")
+    local lib = dir .. "/exp/lib"
+    then_save(25, ("mv %s %s.moved && mkdir -p %s/deep && printf 'return { suffix = \"words\" }\n' >%s && "
+                   .. "printf 'return { suffix = \"deep two\" }\n' >%s"):format(T.quote(lib), T.quote(lib), T.quote(lib),
+                   T.quote(module), T.quote(deep)), "deep two", deep, "deep three")
   end)
 
   T.case("Ctrl-C during a render stops, status 130, and the last good report stays", function()
