@@ -99,6 +99,12 @@ static void install_grad(lua_State *L, lnn_lossfn *fn, float *grad, size_t n, nn
         lnn_engine_error(L, st);
 }
 
+/* Pushes a tensor's shape as PyTorch prints it: "(4,)" or "(4, 2)". */
+static const char *push_shape(lua_State *L, const lnn_tensor *t)
+{
+    return t->ndim == 1 ? lua_pushfstring(L, "(%d,)", t->rows) : lua_pushfstring(L, "(%d, %d)", t->rows, t->cols);
+}
+
 /* loss_fn(y_pred, y) -> Loss. y: labels (B) for cross entropy and MSE-on-one-hot,
  * or a float tensor shaped like y_pred for MSE. Every check comes before the
  * gradient buffer is touched: an earlier Loss backs up from it until a call
@@ -109,8 +115,9 @@ static int lossfn_call(lua_State *L)
     /* called as loss_fn(pred, target): name the arguments, as the call has no name of its own */
     for (int arg = 2; arg <= 3; arg++)
         if (!luaL_testudata(L, arg, LNN_TENSOR))
-            return luaL_error(L, "loss_fn(predictions, targets): the %s must be a tensor, got a %s",
-                              arg == 2 ? "predictions" : "targets", luaL_typename(L, arg));
+            return luaL_error(L, "loss_fn(predictions, targets): the %s must be a tensor, got %s%s",
+                              arg == 2 ? "predictions" : "targets", lua_isnone(L, arg) ? "" : "a ",
+                              lua_isnone(L, arg) ? "nothing" : luaL_typename(L, arg));
     lnn_tensor *pred = lnn_check_tensor(L, 2);
     lnn_tensor *target = lnn_check_tensor(L, 3);
     lnn_check_fresh(L, pred, 2);
@@ -119,8 +126,9 @@ static int lossfn_call(lua_State *L)
         return luaL_error(L, "loss_fn(predictions, targets): the predictions must be a float tensor, "
                              "got an integer one");
     if (target->rows != pred->rows)
-        return luaL_error(L, "batch sizes differ: predictions have %d rows, targets %d",
-                          pred->rows, target->rows);
+        return luaL_error(L, "loss_fn(predictions, targets): predictions %s and targets %s differ in "
+                             "their first dimension: give one target per row of predictions (%d)",
+                          push_shape(L, pred), push_shape(L, target), pred->rows);
     if (target->labels && target->cols != 1)
         return luaL_error(L, "class labels must be 1-D, one per row of the predictions: (%d,), "
                              "not a (%d, %d) integer tensor (multi-target not supported)",
@@ -132,7 +140,9 @@ static int lossfn_call(lua_State *L)
                              "(nnlab has no class-probability targets)");
     if (fn->kind == LOSS_MSE && !target->labels) {
         if (target->cols != C)
-            return luaL_error(L, "MSE target has %d columns, predictions %d", target->cols, C);
+            return luaL_error(L, "MSELoss: predictions %s and targets %s differ in shape; PyTorch would "
+                                 "broadcast them, nnlab does not: give the targets the predictions' shape",
+                              push_shape(L, pred), push_shape(L, target));
         if (target->ndim != pred->ndim && B > 1) /* C is 1: a 1-D tensor has one column */
             return luaL_error(L, "MSELoss: predictions %s and targets %s differ in shape; PyTorch "
                                  "would broadcast them to (%d, %d), every prediction against every "
@@ -170,6 +180,12 @@ static int lossfn_call(lua_State *L)
 static int loss_backward(lua_State *L)
 {
     lnn_loss *value = luaL_checkudata(L, 1, LNN_LOSS);
+    if (!lua_isnoneornil(L, 2)) /* PyTorch's gradient or retain_graph: said, not ignored */
+        return luaL_error(L, "loss:backward() takes no arguments, got %s: a loss is one number whose "
+                             "gradient is 1 (no gradient to scale it by: scale the learning rate; no "
+                             "retain_graph: compute the loss again to backward again)",
+                          luaL_testudata(L, 2, LNN_TENSOR) ? "a tensor"
+                                                           : lua_pushfstring(L, "a %s", luaL_typename(L, 2)));
     if (value->backward_done)
         return luaL_error(L, "Trying to backward through the graph a second time: loss:backward() "
                              "already ran for this loss (compute the loss again, from a new forward, "
@@ -216,6 +232,22 @@ static int loss_correct(lua_State *L)
     return 2;
 }
 
+/* loss + x, loss / k, ...: a loss is no tensor; said in one line, not Lua's
+ * "attempt to perform arithmetic on a nnlab.Loss value". */
+static int loss_arithmetic(lua_State *L)
+{
+    return luaL_error(L, "a loss supports no arithmetic: it backs up on its own (loss:backward()); to "
+                         "average k accumulated batches, divide the learning rate by k; for a sum of "
+                         "losses, call backward on each (gradients add up); loss:item() is its number");
+}
+
+static const luaL_Reg loss_metamethods[] = {
+    {"__add", loss_arithmetic}, {"__sub", loss_arithmetic}, {"__mul", loss_arithmetic},
+    {"__div", loss_arithmetic}, {"__mod", loss_arithmetic}, {"__pow", loss_arithmetic},
+    {"__unm", loss_arithmetic}, {"__idiv", loss_arithmetic},
+    {NULL, NULL},
+};
+
 static const luaL_Reg loss_methods[] = {
     {"backward", loss_backward},
     {"item", loss_item},
@@ -234,7 +266,7 @@ void lnn_open_loss(lua_State *L)
 {
     lnn_create_meta(L, LNN_LOSSFN, NULL, lossfn_metamethods);
     /* __tostring is lua/nnlab/init.lua's: PyTorch's number format, as a tensor's */
-    lnn_create_meta(L, LNN_LOSS, loss_methods, NULL);
+    lnn_create_meta(L, LNN_LOSS, loss_methods, loss_metamethods);
     lua_pushcfunction(L, lossfn_new);
     lua_setfield(L, -2, "loss_new");
     lua_pushcfunction(L, lossfn_kind);

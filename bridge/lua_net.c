@@ -181,7 +181,8 @@ static int net_forward(lua_State *L)
                           lua_isnoneornil(L, 2) ? "nothing" : lua_pushfstring(L, "a %s", luaL_typename(L, 2)));
     lnn_tensor *x = lnn_check_tensor(L, 2);
     lnn_check_fresh(L, x, 2);
-    luaL_argcheck(L, x->f != NULL, 2, "model input must be a float tensor");
+    if (!x->f) /* (argument 2 of __call, the user's first) */
+        return luaL_error(L, "model(x): x must be a float tensor, got an integer one (class labels?)");
     int in = nn_net_input_size(ln->net);
     if (x->ndim == 1) /* (n,) is n rows of one column here; PyTorch's Linear reads it as one sample */
         return luaL_error(L, "model input must be 2-D (batch, features = %d), got a 1-D (%d,) tensor: "
@@ -290,9 +291,12 @@ static int net_backward(lua_State *L)
     lnn_check_fresh(L, dy, 2);
     luaL_argcheck(L, dy->f != NULL, 2, "gradient must be a float tensor");
     lnn_check_saved_values(L, ln);
-    if (dy->rows != ln->input->rows || dy->cols != nn_net_output_size(ln->net))
-        return luaL_error(L, "gradient shape (%d, %d) does not match the output (%d, %d)",
-                          dy->rows, dy->cols, ln->input->rows, nn_net_output_size(ln->net));
+    if (dy->ndim != 2 || dy->rows != ln->input->rows || dy->cols != nn_net_output_size(ln->net))
+        return luaL_error(L, "model:backward(gradient): the gradient is %s, but the output is (%d, %d): give "
+                             "one of the output's shape",
+                          dy->ndim == 1 ? lua_pushfstring(L, "(%d,)", dy->rows)
+                                        : lua_pushfstring(L, "(%d, %d)", dy->rows, dy->cols),
+                          ln->input->rows, nn_net_output_size(ln->net));
     lnn_backward_chain(L, 1, dy->f);
     return 0;
 }

@@ -174,13 +174,29 @@ nn_optim *lnn_check_optim(lua_State *L, int index, lnn_net **model)
     return o->opt;
 }
 
+/* optimizer:step([closure]): one step from the gradients. With a closure
+ * (PyTorch's step(closure)): calls it first (it zeroes the gradients, runs
+ * forward and backward, and returns the loss), then steps, and returns what
+ * it returned. */
 static int optim_step(lua_State *L)
 {
     lnn_optim *o = check_optim(L, 1);
+    bool closure = !lua_isnoneornil(L, 2);
+    if (closure) {
+        if (!lua_isfunction(L, 2))
+            return luaL_error(L, "optimizer:step(closure): the closure must be a function, got a %s",
+                              luaL_typename(L, 2));
+        lua_settop(L, 2);
+        lua_pushvalue(L, 2);
+        lua_call(L, 0, 1); /* its loss, at index 3 */
+    }
     lnn_net *ln = push_model(L, 1);
     nn_optim_step(o->opt, nn_net_params(ln->net), nn_net_grads(ln->net));
     ln->weight_writes++; /* a backward of an earlier forward would mix old activations with new weights */
-    return 0;
+    if (!closure)
+        return 0;
+    lua_pushvalue(L, 3);
+    return 1;
 }
 
 static int optim_zero_grad(lua_State *L)

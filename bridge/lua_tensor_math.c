@@ -145,12 +145,16 @@ static inline int32_t wrap32(int64_t v)
 
 enum binary_op { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_EQ, OP_NE, OP_GT, OP_GE, OP_LT, OP_LE };
 static const char *const op_names[] = {"+", "-", "*", "/", "eq", "ne", "gt", "ge", "lt", "le"};
+static const char *const method_names[] = {"add", "sub", "mul", "div", "eq", "ne", "gt", "ge", "lt", "le"};
 
 /* Applies op to the values at stack slots 1 and 2 (tensors or numbers, at
  * least one a tensor); pushes the new tensor. */
 static int binary(lua_State *L, enum binary_op op)
 {
     const char *name = op_names[op];
+    if (lua_gettop(L) > 2) /* t:add(b, { alpha = 2 }), t:div(b, { rounding_mode = "floor" }): said, not ignored */
+        return luaL_error(L, "%s takes one operand: PyTorch's alpha and rounding_mode are not supported "
+                             "(write a + b * alpha, or round the quotient yourself)", method_names[op]);
     operand a, b;
     check_operand(L, 1, name, &a);
     check_operand(L, 2, name, &b);

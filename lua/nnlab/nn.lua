@@ -185,14 +185,26 @@ function nn.Sequential(layers, opts)
     if key > count then count = key end
   end
   if count == 0 then errors.raise("nn.Sequential: expected a non-empty list of layers") end
+  local seen = {}
   for i = 1, count do
     local layer = layers[i]
     if layer == nil then
       errors.raise("nn.Sequential: item %d is nil (a misspelt name, or a layer that was never made?)", i)
     end
+    if getmetatable(layer) == core.metatable("nnlab.Net") then
+      errors.raise("nn.Sequential: item %d is a model; models do not nest here: list its layers in this "
+                   .. "nn.Sequential instead", i)
+    end
     if getmetatable(layer) ~= Layer then
       errors.raise("nn.Sequential: item %d is not a layer (did you write nn.ReLU instead of nn.ReLU()?)", i)
     end
+    -- a layer is a description, and each item gets weights of its own: the
+    -- same weighted layer twice would not share them, as PyTorch's would
+    if seen[layer] and layer.kind == "Linear" then
+      errors.raise("nn.Sequential: items %d and %d are the same nn.Linear; nnlab does not tie weights: "
+                   .. "each item gets its own, so make a new nn.Linear for each place", seen[layer], i)
+    end
+    seen[layer] = seen[layer] or i
   end
   local seed = options.check("nn.Sequential", opts, { seed = options.optional "integer" }).seed or take_seed()
   local model, err = core.net_new(layers, seed)

@@ -488,7 +488,7 @@ T.case("a refused loss_fn call leaves the gradient of the earlier loss as it was
     { nn.CrossEntropyLoss, "a (N, 2) label tensor", function(loss_fn)
       refused_here(function() loss_fn(wide, lab.tensor { { 1, 0 }, { 0, 1 } }:gt(0.5)) end, "class labels must be 1-D") end },
     { nn.MSELoss, "targets of another width", function(loss_fn)
-      refused_here(function() loss_fn(wide, lab.tensor { { 1 }, { 2 } }) end, "MSE target has 1 columns, predictions 10") end },
+      refused_here(function() loss_fn(wide, lab.tensor { { 1 }, { 2 } }) end, "MSELoss: predictions (2, 10) and targets (2, 1) differ in shape") end },
     { nn.MSELoss, "a one-hot label out of range", function(loss_fn)
       refused_here(function() loss_fn(wide, lab.labels { 0, 10 }) end, "target 10 at row 1 (0-based) is out of range") end },
   }
@@ -512,6 +512,61 @@ end)
 -- the last output before it tried: that output and its rows are stale, an
 -- error, not a read of freed memory, and its loss has no forward to back up
 -- through.
+-- PyTorch's step(closure): the closure had never been called, so a loop
+-- written that way trained nothing without a word.
+T.case("optimizer:step(closure) calls the closure, steps and returns its loss, as PyTorch's", function()
+  local model, x, y, mse = tiny()
+  local plain_model = tiny()
+  local opt = optim.SGD(model:parameters(), { lr = 0.1 })
+  local plain = optim.SGD(plain_model:parameters(), { lr = 0.1 })
+  local calls = 0
+  local loss = opt:step(function()
+    calls = calls + 1
+    opt:zero_grad()
+    local l = mse(model(x), y)
+    l:backward()
+    return l
+  end)
+  T.eq(calls, 1, "the closure ran once")
+  T.close(loss:item(), LOSS, 1e-6, "step returns the closure's loss")
+  plain:zero_grad()
+  mse(plain_model(x), y):backward()
+  plain:step()
+  local got, want = model:parameter_values(), plain_model:parameter_values()
+  T.eq(#got, #want, "as many values")
+  T.truthy(math.abs(got[1] - W0[1][1]) > 1e-4, "the step moved the weights: " .. got[1])
+  for i = 1, #want do T.eq(got[i], want[i], "value " .. i .. ": the same step as without a closure") end
+  refused_here(function() opt:step(3) end, "optimizer:step(closure): the closure must be a function, got a number")
+end)
+
+-- PyTorch arguments nnlab does not have were dropped without a word:
+-- backward's gradient (the result was not scaled), add's alpha, div's
+-- rounding_mode; a loss divided for accumulation gave Lua's own error; a
+-- layer listed twice (PyTorch's tied weights) got two sets of weights.
+T.case("PyTorch arguments and patterns nnlab lacks are refused in one line at the user's line", function()
+  local model, x, y, mse = tiny()
+  refused_here(function() mse(model(x), y):backward(lab.tensor { 2 }) end,
+               "loss:backward() takes no arguments, got a tensor")
+  refused_here(function() mse(model(x), y):backward { retain_graph = true } end,
+               "loss:backward() takes no arguments, got a table")
+  refused_here(function() local r = x:add(x, { alpha = 2 }) return r end, "add takes one operand: PyTorch's alpha and rounding_mode")
+  refused_here(function() local r = x:div(x, { rounding_mode = "floor" }) return r end, "div takes one operand")
+  refused_here(function() local r = mse(model(x), y) / 2 return r end, "a loss supports no arithmetic")
+  local shared = nn.Linear(3, 3)
+  refused_here(function() local m = nn.Sequential { shared, nn.Tanh(), shared } return m end,
+               "nn.Sequential: items 1 and 3 are the same nn.Linear; nnlab does not tie weights")
+  refused_here(function() local m = nn.Sequential { nn.Sequential { nn.Linear(3, 3) }, nn.Linear(3, 2) } return m end,
+               "nn.Sequential: item 1 is a model; models do not nest here")
+  local relu = nn.ReLU() -- a layer without weights may be listed twice
+  T.truthy(nn.Sequential { nn.Linear(3, 3), relu, nn.Linear(3, 3), relu }, "a ReLU twice")
+  refused_here(function() model:backward(lab.tensor { 1, 2 }) end,
+               "model:backward(gradient): the gradient is (2,), but the output is (4, 2)")
+  refused_here(function() local r = model(lab.labels { 1, 2 }) return r end, "model(x): x must be a float tensor, got an integer one")
+  refused_here(function() local r = mse(model(x)) return r end, "the targets must be a tensor, got nothing")
+  refused_here(function() local r = mse(model(lab.tensor { { 1, 2, 3 } }), lab.tensor { 1, 2 }) return r end,
+               "predictions (1, 2) and targets (2,) differ in their first dimension")
+end)
+
 T.case("a forward that fails for memory makes the last output stale", function()
   local path = T.marked_script(T.tmpdir("autograd_oom"), "oom", [[
 local lab = require "nnlab"
