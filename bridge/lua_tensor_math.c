@@ -305,9 +305,9 @@ static int tensor_clamp(lua_State *L)
         float flo = (float)lo, fhi = (float)hi;
         for (size_t k = 0; k < n; k++) {
             float x = t->f ? t->f[k] : (float)t->labels[k];
-            if (has_lo && x < flo)
+            if (has_lo && (x < flo || flo != flo)) /* a NaN bound gives NaN, as PyTorch's */
                 x = flo;
-            if (has_hi && x > fhi)
+            if (has_hi && (x > fhi || fhi != fhi))
                 x = fhi;
             out->f[k] = x;
         }

@@ -440,4 +440,17 @@ T.case("per-batch hits over a test loader add up to nnlab.evaluate's accuracy", 
   T.close(100 * hits / count, e.accuracy, 1e-9, "accuracy %")
 end)
 
+-- torch.clamp(v, 0, nan) and clamp(v, nan, 1) give NaN everywhere; the NaN
+-- bound had been ignored.
+T.case("clamp with a NaN bound gives NaN, as PyTorch's", function()
+  local v = nnlab.tensor { 1, -1, 3, 0.5 }
+  for _, bounds in ipairs { { 0, 0 / 0 }, { 0 / 0, 1 }, { 0 / 0 } } do
+    local out = v:clamp(bounds[1], bounds[2])
+    for i = 1, 4 do
+      local x = out:get(i)
+      T.truthy(x ~= x, ("clamp(%s, %s) element %d is NaN, got %s"):format(bounds[1], bounds[2], i, x))
+    end
+  end
+end)
+
 T.done()
