@@ -176,6 +176,8 @@ void lnn_check_saved_values(lua_State *L, const lnn_net *ln)
 static int net_forward(lua_State *L)
 {
     lnn_net *ln = lnn_check_net(L, 1);
+    if (lua_gettop(L) > 2) /* model(x, y): the second was never used */
+        return luaL_error(L, "model(x) takes one input, got %d", lua_gettop(L) - 1);
     if (!luaL_testudata(L, 2, LNN_TENSOR)) /* model(x) is __call: the user's x is argument 2 */
         return luaL_error(L, "model(x): x must be a tensor (nnlab.tensor { { ... } }), got %s",
                           lua_isnoneornil(L, 2) ? "nothing" : lua_pushfstring(L, "a %s", luaL_typename(L, 2)));
@@ -313,8 +315,11 @@ static int net_set_mode(lua_State *L, bool training)
     lua_settop(L, 1);
     return 1;
 }
+/* model:train([mode = true]): mode a boolean, as PyTorch's train(mode) asks */
 static int net_train(lua_State *L)
 {
+    if (!lua_isnone(L, 2) && !lua_isboolean(L, 2))
+        return luaL_error(L, "model:train(mode): mode must be true or false, got a %s", luaL_typename(L, 2));
     return net_set_mode(L, lua_isnone(L, 2) ? true : lua_toboolean(L, 2));
 }
 static int net_eval(lua_State *L) { return net_set_mode(L, false); }

@@ -123,19 +123,24 @@ static int tensor_new(lua_State *L)
     for (lua_Integer i = 0; i < n; i++) {
         lua_geti(L, 1, i + 1);
         int ok;
+        /* a string is no number here (Lua would convert "2"), as in torch.tensor */
+        bool number = lua_type(L, -1) == LUA_TNUMBER;
         if (is_labels) {
             lua_Integer v = lua_tointegerx(L, -1, &ok);
+            ok = ok && number;
             if (!ok || v < 0 || v > INT32_MAX) { /* values[i] as Lua counts, and what it holds */
-                int scalar = lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING;
-                int none = lua_isnil(L, -1);
-                return luaL_error(L, "values[%d] is %s%s, not a class index (an integer from 0 to %d)",
-                                  (int)(i + 1), scalar || none ? "" : "a ",
-                                  scalar ? luaL_tolstring(L, -1, NULL) : luaL_typename(L, -1), INT32_MAX);
+                int type = lua_type(L, -1);
+                const char *what = type == LUA_TNUMBER ? luaL_tolstring(L, -1, NULL)
+                                   : type == LUA_TSTRING ? lua_pushfstring(L, "the string '%s'", lua_tostring(L, -1))
+                                   : type == LUA_TNIL   ? "nil"
+                                                        : lua_pushfstring(L, "a %s", luaL_typename(L, -1));
+                return luaL_error(L, "values[%d] is %s, not a class index (an integer from 0 to %d)", (int)(i + 1),
+                                  what, INT32_MAX);
             }
             t->labels[i] = (int32_t)v;
         } else {
             lua_Number v = lua_tonumberx(L, -1, &ok);
-            if (!ok)
+            if (!ok || !number) /* (nnlab.tensor names the value and its row and column) */
                 return luaL_error(L, "value %d is not a number", (int)(i + 1));
             t->f[i] = (float)v;
         }

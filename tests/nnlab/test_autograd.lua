@@ -563,6 +563,8 @@ T.case("PyTorch arguments and patterns nnlab lacks are refused in one line at th
                "model:backward(gradient): the gradient is (2,), but the output is (4, 2)")
   refused_here(function() local r = model(lab.labels { 1, 2 }) return r end, "model(x): x must be a float tensor, got an integer one")
   refused_here(function() local r = mse(model(x)) return r end, "the targets must be a tensor, got nothing")
+  refused_here(function() local r = model(x, x) return r end, "model(x) takes one input, got 2")
+  refused_here(function() model:train("no") end, "model:train(mode): mode must be true or false, got a string")
   refused_here(function() local r = mse(model(lab.tensor { { 1, 2, 3 } }), lab.tensor { 1, 2 }) return r end,
                "predictions (1, 2) and targets (2,) differ in their first dimension")
 end)

@@ -127,7 +127,10 @@ T.case("lab.labels { 0, 1.5 } names the position and the value", function()
   T.fails(function() lab.labels { { 1 }, { 2 } } end,
           "nnlab.labels: values[1] is a table, not a class index", "a table named by its type, not its address")
   T.fails(function() lab.labels { 3, 1, -4 } end, "nnlab.labels: values[3] is -4, not a class index")
-  T.fails(function() lab.labels { 0, "x" } end, "nnlab.labels: values[2] is x, not a class index")
+  T.fails(function() lab.labels { 0, "x" } end, "nnlab.labels: values[2] is the string 'x', not a class index")
+  -- a string of digits too (Lua would convert "2"; torch.tensor refuses it)
+  T.fails(function() lab.labels { 1, "2" } end, "nnlab.labels: values[2] is the string '2', not a class index")
+  T.fails(function() lab.tensor { 1, "2" } end, "nnlab.tensor: value 2 is '2', not a number")
 end)
 
 -- the folder of --out is never read as an option, here or by the shell
