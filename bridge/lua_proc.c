@@ -35,6 +35,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <limits.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -142,6 +143,19 @@ static int proc_realpath(lua_State *L)
         return luaL_fileresult(L, 0, lua_tostring(L, 1));
     lua_pushstring(L, resolved);
     free(resolved);
+    return 1;
+}
+
+/* proc.readlink(path) -> what the symbolic link at path names (as written
+ * in the link) | nil, message, errno (EINVAL: not a link) */
+static int proc_readlink(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    char target[PATH_MAX];
+    ssize_t n = readlink(path, target, sizeof target);
+    if (n < 0 || n == (ssize_t)sizeof target)
+        return luaL_fileresult(L, 0, path);
+    lua_pushlstring(L, target, (size_t)n);
     return 1;
 }
 
@@ -596,6 +610,7 @@ static const luaL_Reg proc_functions[] = {
     {"_exit", proc_exit_now},
     {"getpid", proc_getpid},
     {"realpath", proc_realpath},
+    {"readlink", proc_readlink},
     {"kill", proc_kill},
     {"signal_name", proc_signal_name},
     {"isatty", proc_isatty},

@@ -169,11 +169,33 @@ end
 
 local ENOENT = 2
 
+-- Where the symbolic link at path points, as a path (relative to the
+-- link's folder when the link says so), or nil when path is no link.
+local function link_target(path)
+  local target = proc.readlink(path)
+  if not target then return nil end
+  if target:sub(1, 1) == "/" then return target end
+  local folder = split(path)
+  return (folder == "/" and "" or folder) .. "/" .. target
+end
+
+-- The watch entry of wd (made when first seen): names (file name -> the
+-- watched path), real (the folder's real path when watched), leads (names
+-- in it on the way down to watched folders).
+function Watched:entry(wd, folder)
+  local entry = self.by_wd[wd]
+  if not entry then
+    entry = { names = {}, real = proc.realpath(folder) }
+    self.by_wd[wd] = entry
+  end
+  return entry
+end
+
 -- Watches path (its folder, and the folder of the file a symbolic link
 -- names, where the writes to it happen), a file of `kind` ("lua" or
 -- "data"); false and why when its folder cannot be watched. A folder that
 -- does not exist (yet) is awaited (Watched:arrivals), and the third result
--- is then true.
+-- is then true; so is the file of a link whose file is missing.
 function Watched:add(path, kind)
   local link_folder, link_name = split(path)
   local resolved, real_folder = proc.realpath(path), proc.realpath(link_folder)
@@ -182,9 +204,10 @@ function Watched:add(path, kind)
   if real then self.targets[path] = real end
   if self.paths[path] and self.links[path] == real then return true end
   self.awaiting[path] = nil
-  -- a symbolic link whose file is gone (its folder deleted): awaited where
-  -- that file was, and watched in the link's own folder (a new link)
-  local gone_target = not resolved and not self.paths[path] and self.targets[path]
+  -- a symbolic link whose file is missing (its folder deleted, or not made
+  -- yet): awaited where the link points, and watched in its own folder (a
+  -- new link)
+  local missing_target = not resolved and not self.paths[path] and (link_target(path) or self.targets[path])
   local places = { path, real } -- the link's target anew when the link now names another file
   self.links[path] = real
   for _, place in ipairs(places) do
@@ -196,15 +219,13 @@ function Watched:add(path, kind)
       return false, err, true
     end
     if not wd then return false, err end
-    local entry = self.by_wd[wd] or { names = {} }
-    self.by_wd[wd] = entry
-    entry.folder = entry.folder or folder
+    local entry = self:entry(wd, folder)
     entry.names[name] = path
-    self:watch_leads(folder)
+    if entry.real then self:watch_leads(entry.real) end
   end
-  if gone_target then
+  if missing_target then
     self.awaiting[path] = kind
-    self:watch_above(gone_target)
+    self:watch_above(missing_target)
     return false, "the file its link names is missing", true
   end
   if self.paths[path] then return true end
@@ -247,7 +268,8 @@ function Watched:watch_above(path)
   while true do
     local wd = self.watcher:add(folder)
     if wd then
-      self.by_wd[wd] = self.by_wd[wd] or { names = {}, folder = folder }
+      local entry = self:entry(wd, folder)
+      if entry.real then self:watch_leads(entry.real) end
       return
     end
     local parent = split(folder)
@@ -256,19 +278,19 @@ function Watched:watch_above(path)
   end
 end
 
--- Watches the folders above a watched folder, each for the name that leads
--- down to it: a folder on the way moved aside (`mv exp/a exp/a.old`) takes
--- the watch below it along without a word to it (Watched:leads_changed).
-function Watched:watch_leads(folder)
-  local child = folder
+-- Watches the folders above a watched folder (its real path: however the
+-- experiment spelt it, and through symbolic links), each for the name that
+-- leads down to it: a folder on the way moved aside (`mv exp/a exp/a.old`)
+-- takes the watches below it along without a word to them
+-- (Watched:leads_changed).
+function Watched:watch_leads(real)
+  local child = real
   while true do
     local parent, name = split(child)
-    if parent == child or name == "" or name == "." then return end
+    if parent == child or name == "" then return end
     local wd = self.watcher:add(parent)
     if not wd then return end
-    local entry = self.by_wd[wd] or { names = {} }
-    self.by_wd[wd] = entry
-    entry.folder = entry.folder or parent
+    local entry = self:entry(wd, parent)
     entry.leads = entry.leads or {}
     if entry.leads[name] then return end -- the way above is watched already
     entry.leads[name] = true
@@ -278,19 +300,20 @@ end
 
 -- A folder on the way to watched files was moved out or deleted (the
 -- event names it in its parent): the watches below it followed it or
--- ended, so their files are forgotten (awaited at their paths, as
--- Watched:forget does). Returns those files.
+-- ended, so they end, and their files are forgotten (awaited at their
+-- paths, as Watched:forget does). Returns those files.
 function Watched:leads_changed(event)
   local entry = self.by_wd[event.wd]
   if event.kind ~= "moved_out" and event.kind ~= "deleted" then return {} end
-  if not (entry and entry.leads and entry.leads[event.name] and entry.folder) then return {} end
-  local prefix = entry.folder == "." and event.name or entry.folder == "/" and "/" .. event.name
-                 or entry.folder .. "/" .. event.name
+  if not (entry and entry.leads and entry.leads[event.name] and entry.real) then return {} end
+  entry.leads[event.name] = nil
+  local prefix = (entry.real == "/" and "" or entry.real) .. "/" .. event.name
   local out = {}
   for wd, below in pairs(self.by_wd) do
-    if below.folder and next(below.names) and (below.folder == prefix or below.folder:sub(1, #prefix + 1) == prefix .. "/") then
+    if below.real and (below.real == prefix or below.real:sub(1, #prefix + 1) == prefix .. "/") then
       self.watcher:remove(wd)
       for _, path in ipairs(self:forget(wd)) do out[#out + 1] = path end
+      self.by_wd[wd] = nil -- (a watch on the way down, without files of its own, too)
     end
   end
   return out

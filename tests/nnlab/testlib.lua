@@ -127,17 +127,19 @@ function T.nnlab_run(args, env, before)
   return T.run((before and before .. "; " or "") .. T.nnlab_command(args, env))
 end
 
---- Starts `nnlab args...` in the background, in a session (and process group)
---- of its own, output to log. Returns { pid, log, status_file }; the pid is
---- nnlab's and its process group's (see T.group_alive, T.wait_exit).
-function T.spawn(name, args, env)
+--- Starts `nnlab args...` in the background (in folder cwd when given), in a
+--- session (and process group) of its own, output to log. Returns { pid,
+--- log, status_file }; the pid is nnlab's and its process group's (see
+--- T.group_alive, T.wait_exit).
+function T.spawn(name, args, env, cwd)
   local job = { log = T.tmp .. "/" .. name .. ".log", status_file = T.tmp .. "/" .. name .. ".status" }
   local pid_file = T.tmp .. "/" .. name .. ".pid"
   os.remove(job.status_file)
   os.remove(pid_file)
   -- the inner script is one word for the outer shell: quoted whole, so that
   -- the quotes inside it (a path with a space or a ') survive
-  local script = "echo $$ >" .. shell_quote(pid_file) .. "; exec env " .. T.nnlab_command(args, env)
+  local script = (cwd and "cd " .. shell_quote(cwd) .. " && " or "") .. "echo $$ >" .. shell_quote(pid_file)
+                 .. "; exec env " .. T.nnlab_command(args, env)
   os.execute(("( setsid sh -c %s >%s 2>&1; echo $? >%s ) &"):format(
     shell_quote(script), shell_quote(job.log), shell_quote(job.status_file)))
   T.wait_until("nnlab has started", function() return T.read(pid_file) ~= nil and T.read(pid_file):find("%d") end, 20)

@@ -1,0 +1,115 @@
+-- `nnlab watch` (lua/nnlab/watch.lua) where the folders on the way to a
+-- watched file change: a folder above a module's folder moved aside and
+-- made anew, with the experiment spelt `./exp/x.lua`; an absolute data path
+-- beside a relative experiment; a module folder that is a symbolic link
+-- whose target's parent is moved aside; a link to a file whose folder does
+-- not exist yet; and deleting the moved-aside copy, which must not render.
+-- Each case runs its own watch in a folder of its own and waits for the
+-- report to show each saved value.
+local T = require "testlib"
+local proc = require("nnlab.core").proc
+
+local base = T.tmpdir("watch_paths")
+
+-- Writes text at path, making its folder.
+local function write(path, text)
+  os.execute("mkdir -p " .. T.quote(path:match("^(.*)/")))
+  T.write(path, text)
+end
+local function module(value) return ("return { v = %q }\n"):format(value) end
+
+-- Runs `nnlab watch script` in dir while steps(shows, renders, job) runs:
+-- shows(text, what) waits until the report shows text, renders() counts the
+-- renders so far. The watch is stopped whatever steps does.
+local function watching(dir, name, script, steps)
+  local job = T.spawn(name, { "watch", script, "--out", "reports" }, { NNLAB_CACHE = dir .. "/cache" }, dir)
+  local report = dir .. "/reports/x.md"
+  local function shows(text, what)
+    T.wait_until(what .. " (" .. text .. ")", function() return (T.read(report) or ""):find(text, 1, true) end, 30)
+  end
+  local function renders()
+    local _, n = (T.read(job.log) or ""):gsub("nnlab watch: %d%d:%d%d:%d%d [^\n]*: [^\n]*\n", "")
+    local _, watching_lines = (T.read(job.log) or ""):gsub("nnlab watch: watching ", "")
+    return n - watching_lines
+  end
+  local ok, err = pcall(steps, shows, renders, job)
+  if T.group_alive(job.pid) then proc.kill(-job.pid, 9) end
+  if not ok then error(err, 0) end
+end
+
+local EXPERIMENT = [[
+local lab = require "nnlab"
+lab.title "x"
+lab.md("value " .. lab.require("%s").v)
+]]
+
+T.case("./exp/x.lua: the folder above the module's moved aside and made anew is watched anew; deleting the "
+       .. "moved copy renders nothing", function()
+  local dir = base .. "/dot"
+  write(dir .. "/exp/x.lua", EXPERIMENT:format("a.b.m"))
+  write(dir .. "/exp/a/b/m.lua", module("one"))
+  watching(dir, "watch_dot", "./exp/x.lua", function(shows, renders)
+    shows("value one", "the first render")
+    os.execute(("cd %s && mv exp exp.old && mkdir -p exp/a/b && cp exp.old/x.lua exp/ && "
+                .. "printf 'return { v = \"two\" }\\n' >exp/a/b/m.lua"):format(T.quote(dir)))
+    shows("value two", "after the move")
+    write(dir .. "/exp/a/b/m.lua", module("three"))
+    shows("value three", "a save in the new folder")
+    local before = renders()
+    os.execute("rm -rf " .. T.quote(dir .. "/exp.old"))
+    os.execute("sleep 0.6")
+    T.eq(renders(), before, "renders after deleting the moved-aside copy")
+  end)
+end)
+
+T.case("an absolute data path beside a relative experiment: its folder moved aside and made anew is watched anew",
+       function()
+  local dir = base .. "/abs"
+  local csv = dir .. "/data/sub/d.csv"
+  write(csv, "x,y\n1,0\n2,1\n")
+  write(dir .. "/exp/x.lua", ([[
+local lab = require "nnlab"
+lab.title "x"
+lab.md("rows %%d", #lab.data.csv(%q, { target = "y" }))
+]]):format(csv))
+  watching(dir, "watch_abs", "exp/x.lua", function(shows)
+    shows("rows 2", "the first render")
+    os.execute(("cd %s && mv data data.old && mkdir -p data/sub && printf 'x,y\\n1,0\\n2,1\\n3,0\\n' >data/sub/d.csv")
+               :format(T.quote(dir)))
+    shows("rows 3", "after the move")
+    write(csv, "x,y\n1,0\n2,1\n3,0\n4,1\n")
+    shows("rows 4", "a save in the new folder")
+  end)
+end)
+
+T.case("a module folder that is a symbolic link: its target's parent moved aside and made anew is watched anew",
+       function()
+  local dir = base .. "/link"
+  write(dir .. "/exp/x.lua", EXPERIMENT:format("lib.m"))
+  write(dir .. "/sh/lib/m.lua", module("one"))
+  os.execute(("ln -s ../sh/lib %s"):format(T.quote(dir .. "/exp/lib")))
+  watching(dir, "watch_link", "exp/x.lua", function(shows)
+    shows("value one", "the first render")
+    os.execute(("cd %s && mv sh sh.old && mkdir -p sh/lib && printf 'return { v = \"two\" }\\n' >sh/lib/m.lua")
+               :format(T.quote(dir)))
+    shows("value two", "after the move")
+    write(dir .. "/sh/lib/m.lua", module("three"))
+    shows("value three", "a save in the new folder")
+  end)
+end)
+
+T.case("a module that is a link to a file whose folder does not exist yet is awaited", function()
+  local dir = base .. "/dangling"
+  write(dir .. "/exp/x.lua", EXPERIMENT:format("lib.m"))
+  os.execute("mkdir -p " .. T.quote(dir .. "/exp/lib"))
+  os.execute(("ln -s ../../shared/m.lua %s"):format(T.quote(dir .. "/exp/lib/m.lua")))
+  watching(dir, "watch_dangling", "exp/x.lua", function(shows, _, job)
+    T.wait_until("the first render fails", function() return (T.read(job.log) or ""):find(": failed", 1, true) end, 30)
+    write(dir .. "/shared/m.lua", module("one"))
+    shows("value one", "once the link's file exists")
+    write(dir .. "/shared/m.lua", module("two"))
+    shows("value two", "a save of it")
+  end)
+end)
+
+T.done()
