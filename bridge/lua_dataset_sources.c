@@ -201,7 +201,7 @@ static int read_row(lua_State *L, int index, float *dst, uint32_t want, uint32_t
         lua_geti(L, index, i);
         int isnum;
         lua_Number v = lua_tonumberx(L, -1, &isnum);
-        if (!isnum)
+        if (!isnum || lua_type(L, -1) != LUA_TNUMBER) /* a string too: Lua would convert "2" */
             return luaL_error(L, "sample %d: %s value %d is a %s, not a number", (int)sample, what,
                               (int)i, luaL_typename(L, -1));
         if (!isfinite(v) || fabs(v) > 3.4028234663852886e38)
@@ -270,6 +270,9 @@ static int builder_add(lua_State *L)
     } else {
         int isint;
         lua_Integer label = lua_tointegerx(L, 3, &isint);
+        if (lua_type(L, 3) == LUA_TSTRING)
+            return luaL_error(L, "sample %d: label is the string '%s', not a class number (an integer from 0 to "
+                                 "%d)", (int)sample, lua_tostring(L, 3), (int)NN_MAX_CLASSES - 1);
         if (!isint || label < 0 || label > NN_MAX_CLASSES - 1)
             return luaL_error(L, "sample %d: label %s is not a class number (an integer from 0 to %d)",
                               (int)sample, luaL_tolstring(L, 3, NULL), (int)NN_MAX_CLASSES - 1);

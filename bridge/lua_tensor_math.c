@@ -153,8 +153,9 @@ static int binary(lua_State *L, enum binary_op op)
 {
     const char *name = op_names[op];
     if (lua_gettop(L) > 2) /* t:add(b, { alpha = 2 }), t:div(b, { rounding_mode = "floor" }): said, not ignored */
-        return luaL_error(L, "%s takes one operand: PyTorch's alpha and rounding_mode are not supported "
-                             "(write a + b * alpha, or round the quotient yourself)", method_names[op]);
+        return luaL_error(L, op <= OP_DIV ? "%s takes one operand: PyTorch's alpha and rounding_mode are not "
+                                            "supported (write a + b * alpha, or round the quotient yourself)"
+                                          : "%s takes one operand", method_names[op]);
     operand a, b;
     check_operand(L, 1, name, &a);
     check_operand(L, 2, name, &b);

@@ -196,7 +196,19 @@ function nn.Sequential(layers, opts)
                    .. "nn.Sequential instead", i)
     end
     if getmetatable(layer) ~= Layer then
-      errors.raise("nn.Sequential: item %d is not a layer (did you write nn.ReLU instead of nn.ReLU()?)", i)
+      local what, hint = errors.value(layer), ""
+      if type(layer) == "function" then
+        what, hint = "a function", " (did you write nn.ReLU instead of nn.ReLU()?)"
+      elseif type(layer) == "table" and type(layer.kind) == "string" then -- model:layers()'s description
+        what, hint = "a layer's description (as model:layers() lists them)", ": make layers with nn.Linear(...), "
+          .. "nn.ReLU(), ...; a model's weights cannot go into another model (save the model and load it instead)"
+      elseif type(layer) == "table" then
+        what = "a table"
+        if type(layer[1]) == "table" then hint = " (a list: give the layers themselves, not a list of them)" end
+      elseif type(layer) == "userdata" then
+        what = "an nnlab object (a loss function, a tensor, an optimizer?)"
+      end
+      errors.raise("nn.Sequential: item %d is %s, not a layer%s", i, what, hint)
     end
     -- a layer is a description, and each item gets weights of its own: the
     -- same weighted layer twice would not share them, as PyTorch's would

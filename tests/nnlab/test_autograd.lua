@@ -557,6 +557,11 @@ T.case("PyTorch arguments and patterns nnlab lacks are refused in one line at th
                "nn.Sequential: items 1 and 3 are the same nn.Linear; nnlab does not tie weights")
   refused_here(function() local m = nn.Sequential { nn.Sequential { nn.Linear(3, 3) }, nn.Linear(3, 2) } return m end,
                "nn.Sequential: item 1 is a model; models do not nest here")
+  refused_here(function() local m = nn.Sequential(model:layers()) return m end,
+               "nn.Sequential: item 1 is a layer's description (as model:layers() lists them), not a layer")
+  refused_here(function() local m = nn.Sequential { nn.Linear(3, 2), mse } return m end,
+               "nn.Sequential: item 2 is an nnlab object (a loss function, a tensor, an optimizer?), not a layer")
+  refused_here(function() local r = x:eq(x, 1) return r end, "eq takes one operand")
   local relu = nn.ReLU() -- a layer without weights may be listed twice
   T.truthy(nn.Sequential { nn.Linear(3, 3), relu, nn.Linear(3, 3), relu }, "a ReLU twice")
   refused_here(function() model:backward(lab.tensor { 1, 2 }) end,

@@ -370,6 +370,33 @@ end
     T.contains(out, "0 trained, 0 already cached, 1 failed, 5 not started", "the shard's line\n" .. out)
     T.contains(out, "5 runs were not started: the cache folder " .. roomy .. "/cache has no room", "the error\n" .. out)
   end)
+  -- ctx.save writes its model file in the cache folder too: its failure for
+  -- want of room there stops the sweep as a failed store does.
+  T.case("ctx.save's model file finding the cache folder full starts no further run", function()
+    local roomy = dir .. "/roomy-save"
+    os.execute("mkdir -p " .. T.quote(roomy))
+    local file = dir .. "/saving.lua"
+    T.write(file, [[
+local lab = require "nnlab"
+local nn, data = lab.nn, lab.data
+local ds = data.generate(20, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 2 end, { seed = 1, classes = 2 })
+lab.sweep { name = "saving", vary = { hidden = { 6000, 6001, 6002, 6003 } }, seeds = 1, train = ds, test = ds,
+  run = function(p, ctx)
+    local model = nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 2) }
+    ctx.save(model) -- about 120 KB, where 80 KB are left
+    return { { train_loss = 1, train_acc = 50 } }
+  end }
+]])
+    local mount = ("mount -t tmpfs -o size=256k tmpfs %s && head -c 180224 /dev/zero >%s/filler")
+                  :format(T.quote(roomy), T.quote(roomy))
+    local out, status = T.run(in_namespace(mount) .. " " .. T.nnlab_command(
+      { "run", file, "--out", dir .. "/saving-reports", "-j", "1", "--quiet" }, { NNLAB_CACHE = roomy .. "/cache" }))
+    T.eq(status, 1, "status\n" .. out)
+    T.contains(out, "1 of 4 runs failed: hidden=600", "the run whose model did not fit\n" .. out)
+    T.contains(out, "No space left on device", "the cause")
+    T.contains(out, ("3 runs were not started: the cache folder %s/cache has no room"):format(roomy), "the rest\n" .. out)
+  end)
+
   -- Only the cache folder's lack of room stops the sweep: a run that fails
   -- for want of room on its own scratch disk had stopped every later run;
   -- and a small disk with room for the entries trains (a 64 KiB probe had

@@ -147,6 +147,11 @@ T.case("TensorDataset refuses malformed values at the user's line", function()
           "data.TensorDataset: sample 2: features value 1 is NaN: data must be finite")
   refused(function() data.TensorDataset({ { 1 }, { 1 / 0 } }, { 0, 1 }) end,
           "sample 2: features value 1 is not a finite float32")
+  -- strings Lua would convert ("2") are refused, as torch.tensor refuses them
+  refused(function() data.TensorDataset({ { 1 }, { "2" } }, { 0, 1 }) end,
+          "data.TensorDataset: sample 2: features value 1 is a string, not a number")
+  refused(function() data.TensorDataset({ { 1 }, { 2 } }, { 0, "1" }) end,
+          "data.TensorDataset: sample 2: label is the string '1', not a class number")
   refused(function() data.TensorDataset({ { 1 }, { 2 } }, { 0, 1.5 }) end,
           "data.TensorDataset: sample 2: label 1.5 is not a class number (an integer from 0 to")
   refused(function() data.TensorDataset({ { 1 }, { 2 } }, { -1, 0 }) end,

@@ -1301,14 +1301,16 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
   return jobs, to_train, owners
 end
 
--- The cause when a run's failure is its result's store in the cache folder
--- dir failing for want of room ("cannot write DIR/HASH.lua: No space left
--- on device", cache:put): no later run can be kept either. A run's own
--- failure for want of room elsewhere (its scratch disk) is not.
+-- The cause when a run failed for want of room in the cache folder dir: its
+-- result's store ("cannot write DIR/HASH.lua: No space left on device",
+-- cache:put) or ctx.save's model file there ("ctx.save: DIR/.HASH.saved...:
+-- writing the model failed: No space left on device"): no later run can be
+-- kept either. A run's own failure for want of room elsewhere (its scratch
+-- disk) is not.
 local function out_of_room(message, dir)
-  local path, cause = (message or ""):match("^cannot write (.*): (.-)$")
-  if not (path and path:sub(1, #dir + 1) == dir .. "/") then return nil end
-  return (cause == "No space left on device" or cause == "Disk quota exceeded") and cause or nil
+  message = message or ""
+  local cause = message:match("(No space left on device)$") or message:match("(Disk quota exceeded)$")
+  return cause and message:find(dir .. "/", 1, true) and cause or nil
 end
 
 --- sweep.not_started_text(count, dir, cause) -> why `count` runs were not
