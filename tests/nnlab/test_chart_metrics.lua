@@ -193,6 +193,39 @@ lab.chart(wild, { x = "hidden" })]])
   T.truthy(T.read(dir .. "/reports/empty_heatmap/fig1-test_acc-hidden.png"), "drawn")
 end)
 
+-- A heatmap whose grid had a hole (a diverged variation, one the listed
+-- variations leave out) failed in gnuplot ("Unexpected line of data in
+-- matrix"); one a single value wide drew no cell at all.
+T.case("a heatmap with a blank cell is drawn, the axis says why; one value wide is drawn as lines", function()
+  local o, s = run("holed_heatmap", "en", [[local list = {}
+for h = 1, 2 do
+  for i = 1, (h == 1 and 11 or 10) do list[#list + 1] = { hidden = 2 + 2 * h, lr = 0.01 * i } end
+end
+local holed = lab.sweep { name = "holed", variations = list, seeds = 1, epochs = 1, batch_size = 10,
+  train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+lab.chart(holed, { x = "hidden" })
+local narrow = {}
+for i = 1, 11 do narrow[i] = 0.01 * i end
+local thin = lab.sweep { name = "thin", vary = { hidden = { 4 }, lr = narrow }, seeds = 1, epochs = 1,
+  batch_size = 10, train = train, test = test,
+  model = function(p) return nn.Sequential { nn.Linear(16, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 10) } end,
+  optimizer = function(p, params) return optim.SGD(params, { lr = p.lr }) end }
+lab.chart(thin, { x = "hidden" })]])
+  T.eq(s, 0, "runs\n" .. o)
+  local md = T.read(dir .. "/reports/holed_heatmap.md")
+  T.eq(md:find("Chart not drawn", 1, true), nil, "every chart drawn\n" .. md)
+  local gp = T.read(dir .. "/reports/holed_heatmap/fig1-test_acc-hidden.gp")
+  T.contains(gp, "with image", "a heatmap")
+  T.contains(gp, "set xlabel 'hidden (a blank cell: a seed diverged, or no such variation)'", "the axis says why")
+  T.contains(T.read(dir .. "/reports/holed_heatmap/fig1-test_acc-hidden.dat"), "2 11 NaN", "the blank cell")
+  T.truthy(T.read(dir .. "/reports/holed_heatmap/fig1-test_acc-hidden.png"), "drawn")
+  local thin_gp = T.read(dir .. "/reports/holed_heatmap/fig2-test_acc-hidden.gp")
+  T.eq(thin_gp:find("with image", 1, true), nil, "one value wide: no heatmap")
+  T.contains(thin_gp, "with", "lines instead")
+end)
+
 T.case("a Chinese report's keys and axis are Chinese", function()
   local o, s = run("zh", "zh", [[lab.chart(runs, { y = { "train_acc", "test_acc" } })
 lab.chart(runs, { y = "lr" })]])

@@ -185,8 +185,8 @@ end
 
 --- gnuplot.heatmap(c) -> script, data: a grid of coloured cells (gnuplot
 --- `with image`). c: file, title, xlabel, ylabel, xtics and ytics (lists of
---- labels, cell i at position i), cells = { { xi, yi, value } } (missing
---- cells stay blank), label (the colour box's), values (print each cell's
+--- labels, cell i at position i), cells = { { xi, yi, value } } (the whole
+--- grid: a NaN value is drawn blank), label (the colour box's), values (print each cell's
 --- value in it), higher_is_better (the palette's bright end is the best),
 --- empty_note (written across the plot when no cell has a value).
 function gnuplot.heatmap(c)
@@ -219,7 +219,9 @@ function gnuplot.heatmap(c)
     c.higher_is_better and "set palette rgb 30,31,32" or "set palette rgb 32,31,30 negative",
     "unset key",
   }
-  if #c.cells == 0 then -- nothing to colour (every variation diverged): no scale of nothing, a note instead
+  local valued = 0
+  for _, cell in ipairs(c.cells) do if cell[3] == cell[3] then valued = valued + 1 end end
+  if valued == 0 then -- nothing to colour (every variation diverged): no scale of nothing, a note instead
     lines[#lines + 1] = "unset colorbox"
     lines[#lines + 1] = ("set label 1 %s at graph 0.5, 0.5 center font %s"):format(gp_quote(c.empty_note or ""),
                                                                                  gp_quote(gnuplot.font .. ",13"))
@@ -228,7 +230,9 @@ function gnuplot.heatmap(c)
   if c.values then
     -- white on the dark half of the palette, black on the bright half
     local lo, hi = math.huge, -math.huge
-    for _, cell in ipairs(c.cells) do lo, hi = math.min(lo, cell[3]), math.max(hi, cell[3]) end
+    for _, cell in ipairs(c.cells) do
+      if cell[3] == cell[3] then lo, hi = math.min(lo, cell[3]), math.max(hi, cell[3]) end -- (blank cells: NaN)
+    end
     local mid = number((lo + hi) / 2)
     local dark_below = c.higher_is_better and "<" or ">="
     for _, colour in ipairs { "white", "black" } do

@@ -911,20 +911,31 @@ local function heatmap_spec(c, r, opts, y, x)
     for i, v in ipairs(list) do labels[i], position[v] = value_text(v), i end
     return labels, position
   end
+  if #xs < 2 then return nil end -- a grid one cell wide draws nothing (gnuplot's image): lines instead
   local xtics, xpos = sorted_positions(xs)
   local ytics, ypos = sorted_positions(ys)
   local shown = {}
   for _, v in ipairs(r:select(opts.where)) do shown[v] = true end
-  local cells = {}
+  local cells, filled = {}, {}
   for i = 1, #r.variations do -- a row at a time: no rows of 10^5 variations at once
     local row = r:summary_of(i, y)
     local v = row.variation
     if shown[v] and row.mean and row.diverged == 0 and xpos[v.params[x]] and ypos[v.params[other]] then
       cells[#cells + 1] = { xpos[v.params[x]], ypos[v.params[other]], row.mean }
+      filled[xpos[v.params[x]] * (#ytics + 1) + ypos[v.params[other]]] = true
+    end
+  end
+  -- a cell without a value (a diverged seed, no such variation) is NaN, drawn
+  -- blank: gnuplot's image needs the whole grid, and the axis says why
+  local blank = #cells > 0 and #cells < #xtics * #ytics
+  for xi = 1, blank and #xtics or 0 do
+    for yi = 1, #ytics do
+      if not filled[xi * (#ytics + 1) + yi] then cells[#cells + 1] = { xi, yi, 0 / 0 } end
     end
   end
   local info = runs_lib.metrics[y]
-  return { file = c.file, title = opts.title or W("chart_heatmap", metric_label(y), x, other), xlabel = x,
+  return { file = c.file, title = opts.title or W("chart_heatmap", metric_label(y), x, other),
+           xlabel = blank and W("heatmap_blank", x) or x,
            ylabel = other, xtics = xtics, ytics = ytics, cells = cells, label = c.ylabel,
            values = #xtics <= 16 and #ytics <= 24, higher_is_better = info.higher_is_better, heatmap = true,
            empty_note = W("heatmap_empty") }
