@@ -397,6 +397,18 @@ lab.table(runs)
   T.contains(md, "- how=huge_lr: 2 diverged", "diverged by fit's per-epoch flag\n" .. md)
   T.contains(md, "- how=nan_loss: 2 diverged", "diverged by a NaN training loss")
   T.contains(md, "best: how=fine", "the best is the variation that trained")
+  -- results.csv marks the epoch it diverged at, as for fit's runs
+  local csv = T.read(dir .. "/reports/diverging/results.csv")
+  local header = csv:match("^[^\n]*")
+  local flagged, seeds = {}, 0
+  for line in csv:gmatch("[^\n]+") do
+    local how, seed, epoch = line:match("^div,how=[%w_]+,([%w_]+),(%d+),(%d+),.*,true$")
+    if how and not flagged[how .. seed] then flagged[how .. seed], seeds = epoch, seeds + 1 end
+  end
+  T.truthy(header:match(",seed,epoch,.*,diverged$"), "the CSV's columns: " .. header)
+  T.eq(seeds, 4, "each diverged seed has a diverged row\n" .. csv)
+  T.eq(flagged.nan_loss1, "2", "the NaN loss's epoch, not the first")
+  T.eq(flagged.fine1, nil, "no diverged row of a fine seed")
   -- an entry stored before these rules (diverged = false beside a NaN loss
   -- or an epoch's flag) is read by them all the same
   local rewritten = 0

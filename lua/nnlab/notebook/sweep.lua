@@ -871,6 +871,18 @@ local function refuse_code_loading()
   end
 end
 
+-- Marks the epoch at which a diverged run diverged (diverged = true), as
+-- fit's history does, when no epoch says so: the first with a training loss
+-- that is not finite, else the last. results.csv reads it.
+local function mark_divergence(history)
+  for _, h in ipairs(history) do if h.diverged == true then return end end
+  for _, h in ipairs(history) do
+    local loss = h.train_loss
+    if type(loss) == "number" and not (math.abs(loss) < math.huge) then h.diverged = true return end
+  end
+  if #history > 0 then history[#history].diverged = true end
+end
+
 -- Trains one job of a sweep with its own run function (in a worker): run(p,
 -- ctx) returns the history, checked like a cached result, and stored. When
 -- run saved a model (ctx.save), its test-set predictions and weights are
@@ -915,6 +927,7 @@ local function run_custom_job(spec, job, send, store, scratch)
   end
   local result = { history = kept, diverged = history.diverged == true or sweep.history_diverged(kept),
                    seconds = proc.clock() - started }
+  if result.diverged then mark_divergence(kept) end
   local ok, why = sweep.check_result(result)
   if not ok then
     raise("lab.sweep: run(p, ctx)'s history: %s (each epoch needs %s; test_acc, test_loss and the others where "
@@ -951,6 +964,7 @@ function sweep.history_diverged(history)
   end
   return false
 end
+
 
 --- sweep.check_result(result) -> true, or nil and what is wrong: whether a
 --- result read back from the cache has the shape train_job stores (a history
@@ -1190,11 +1204,13 @@ local RECORD_DEFAULTS = { __index = { diverged = false, cached = true },
                                                                diverged = r.diverged, pictures = r.pictures } end }
 local function seed_record(seed, r, cached, entry_path)
   for _, h in ipairs(r.history) do h.lr = lr_as_set(h.lr) end
-  local record = setmetatable({ seed = seed, history = runs.pack_history(r.history), seconds = r.seconds },
-                              RECORD_DEFAULTS)
   -- (read from the history too: an entry a run function stored before the
   -- epoch flags and non-finite losses counted)
-  if r.diverged == true or sweep.history_diverged(r.history) then record.diverged = true end
+  local diverged = r.diverged == true or sweep.history_diverged(r.history)
+  if diverged then mark_divergence(r.history) end
+  local record = setmetatable({ seed = seed, history = runs.pack_history(r.history), seconds = r.seconds },
+                              RECORD_DEFAULTS)
+  if diverged then record.diverged = true end
   if not cached then record.cached = false end
   if r.pictures then record.pictures, record.stored = r.pictures, entry_path and { path = entry_path } end
   return record
