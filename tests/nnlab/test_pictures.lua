@@ -682,4 +682,37 @@ lab.mistakes(runs, { n = 24 })
   T.truthy(cut > 0, "some caption names a long class:\n" .. gp)
 end)
 
+-- The per-class table had named a variation with a diverged seed the best
+-- of classes, over "3 seeds" where it had 2, "paired by seed" when the two
+-- did not share their seeds; and the note said "1 diverged runs".
+T.case("the per-class table never crowns a variation with a diverged seed, and says over how many seeds", function()
+  local file = dir .. "/diverged_pictures.lua"
+  T.write(file, HEAD .. [[
+local runs = lab.sweep { name = "div", vary = { hidden = { 4, 16 } }, seeds = 3, epochs = 2, train = train, test = test,
+  run = function(p, ctx)
+    lab.nn.manual_seed(ctx.seed)
+    local model = nn.Sequential { nn.Linear(64, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) }
+    local history = lab.fit { model = model, loss = nn.CrossEntropyLoss(), epochs = p.epochs,
+      optimizer = optim.SGD(model:parameters(), { lr = p.hidden == 16 and 0.2 or 0.01 }),
+      train = lab.data.DataLoader(ctx.train, { batch_size = 20, shuffle = true, seed = ctx.seed }),
+      test = lab.data.DataLoader(ctx.test, { batch_size = 30 }) }
+    ctx.save(model)
+    if p.hidden == 16 and ctx.seed == 3 then history[#history].train_loss = 0 / 0 end -- it diverged
+    return history
+  end }
+lab.confusion(runs, { show = { hidden = 4 } })
+lab.confusion(runs, { show = { hidden = 16 } })
+]])
+  local text, status = run(nil, file)
+  T.eq(status, 0, text)
+  local md = T.read(out .. "/diverged_pictures.md")
+  local verdicts = {}
+  for cell in md:gmatch("| ([^|\n]-): [^|\n]- |\n") do verdicts[#verdicts + 1] = cell end
+  T.truthy(#verdicts > 0, "the verdict column\n" .. md)
+  for _, best in ipairs(verdicts) do T.truthy(best ~= "hidden=16", "hidden=16 named best of a class\n" .. md) end
+  T.contains(md, "mean ± std over 2 to 3 seeds", "the caption: the seeds the columns are over")
+  T.contains(md, "paired by seed where the two share their seeds (else Welch's t)", "the test named as done")
+  T.contains(md, "_Left out: 1 diverged run._", "the note of the diverged seed, in the singular")
+end)
+
 T.done()

@@ -387,13 +387,15 @@ function pictures.class_accuracy(variation)
 end
 
 -- Per class: which variation is best and whether the runner-up differs by
--- more than noise (paired by seed; Holm over the classes).
+-- more than noise (paired by seed when they share their seeds; Holm over
+-- the classes). A variation with a diverged seed is never the best, as in
+-- the tables; a tie names no best.
 local function class_verdicts(columns, C)
   local tests, out = {}, {}
   for k = 1, C do
     local order = {}
     for i, col in ipairs(columns) do
-      if #col.per_class[k] > 0 then order[#order + 1] = i end
+      if #col.per_class[k] > 0 and col.diverged == 0 then order[#order + 1] = i end
     end
     table.sort(order, function(a, b)
       local ma, mb = stats.mean(columns[a].per_class[k]), stats.mean(columns[b].per_class[k])
@@ -405,7 +407,7 @@ local function class_verdicts(columns, C)
       local xs, ys = a.per_class[k], b.per_class[k]
       local paired = #xs == #ys and a.seed_list == b.seed_list
       local test = stats.compare(xs, ys, { paired = paired, exact = false })
-      out[k] = { best = a.label, other = b.label, test = test }
+      out[k] = { best = a.label, other = b.label, test = test, tie = stats.mean(xs) == stats.mean(ys) }
       if test then tests[#tests + 1] = k end
     end
   end
@@ -418,10 +420,11 @@ end
 
 local function verdict_text(v)
   if not v then return "–" end
-  if not v.test then return W("pic_verdict", md_text(v.best), W("untested")) end
+  local best = v.tie and W("pic_tie") or md_text(v.best)
+  if not v.test then return W("pic_verdict", best, W("untested")) end
   local differs = v.p_adjusted < 0.05
-  return W("pic_verdict", md_text(v.best), words.versus_best({ code = differs and "differs" or "cant_tell",
-                                                              p = v.test.p, p_adjusted = v.p_adjusted }, "pp"))
+  return W("pic_verdict", best, words.versus_best({ code = differs and "differs" or "cant_tell",
+                                                   p = v.test.p, p_adjusted = v.p_adjusted }, "pp"))
 end
 
 -- The most-confused pairs (off the diagonal) of a summed matrix: up to 3,
@@ -525,12 +528,12 @@ function pictures.confusion_numbers(block)
   -- per-class accuracy: one column per variation with predictions
   local columns = {}
   for _, v in ipairs(block.variations) do
-    local vw = seeds_with_pictures(v)
+    local vw, _, v_diverged = seeds_with_pictures(v)
     if #vw > 0 and vw[1].pictures.classes == C then
       local seeds = {}
       for _, s in ipairs(vw) do seeds[#seeds + 1] = s.seed end
       columns[#columns + 1] = { label = v.label, variation = v, per_class = class_accuracies(vw, C), n = #vw,
-                                seed_list = table.concat(seeds, ",") }
+                                seed_list = table.concat(seeds, ","), diverged = v_diverged }
     end
   end
   return { C = C, names = names, sum = sum, with = with, old = old, diverged = diverged, columns = columns,
@@ -624,7 +627,11 @@ local function render_confusion(block, ctx)
     rows[#rows + 1] = row
   end
   parts[#parts + 1] = ctx.markdown_table(header, rows)
-  parts[#parts + 1] = W(#columns > 1 and "pic_class_caption" or "pic_class_caption_one", words.count("seed", #with))
+  -- the seeds each column's means are over (a diverged seed left out)
+  local fewest, most = math.huge, 0
+  for _, col in ipairs(columns) do fewest, most = math.min(fewest, col.n), math.max(most, col.n) end
+  local over = fewest == most and words.count("seed", most) or W("seed_range", fewest, most)
+  parts[#parts + 1] = W(#columns > 1 and "pic_class_caption" or "pic_class_caption_one", over)
   -- the sentence: the most-confused pairs, from the summed matrix
   local pairs_list = n.pairs
   if #pairs_list == 0 then
@@ -637,7 +644,10 @@ local function render_confusion(block, ctx)
     parts[#parts + 1] = W("pic_most_confused", md_text(shown.label), table.concat(texts, W("sep_group")))
   end
   if old > 0 or diverged > 0 then
-    parts[#parts + 1] = W(block.runs.custom and "pic_left_out_unsaved" or "pic_left_out", old, diverged)
+    local left = {}
+    if old > 0 then left[#left + 1] = words.count(block.runs.custom and "left_unsaved" or "left_old", old) end
+    if diverged > 0 then left[#left + 1] = words.count("left_diverged", diverged) end
+    parts[#parts + 1] = W("pic_left_out", table.concat(left, W("sep_list")))
   end
   local earlier = 0 -- seeds whose run function saved the model at another epoch than the last
   for _, s in ipairs(with) do if s.pictures.test_acc then earlier = earlier + 1 end end

@@ -18,6 +18,7 @@ words.catalogues.en = {
   -- separators of the lists the report writes (parts of a row, groups)
   sep = ", ",
   sep_group = "; ",
+  sep_list = ", ",
   -- header
   run = "Run",
   experiment = "Experiment",
@@ -275,20 +276,26 @@ words.catalogues.en = {
   pic_verdict_column = "best vs runner-up",
   pic_verdict = "%s: %s",
   pic_class_caption = "_Per-class test accuracy after the last epoch, mean ± std over %s; the verdict compares " ..
-                      "each class's best variation with the runner-up, paired by seed, Holm-corrected over the classes._",
+                      "each class's best variation (never one with a diverged seed) with the runner-up, paired by " ..
+                      "seed where the two share their seeds (else Welch's t), Holm-corrected over the classes._",
+  pic_tie = "a tie",
   pic_class_caption_one = "_Per-class test accuracy after the last epoch, mean ± std over %s._",
   pic_no_confusion = "%s confuses no two classes on the test set.",
   pic_pair = "%s taken for %s %d× (%.1f %% of its samples)",
   pic_most_confused = "Most confused in %s (true → predicted, summed over seeds): %s.",
-  pic_left_out = "_Left out: %d runs cached before nnlab kept predictions (re-run with --force to include them), " ..
-                 "%d diverged runs._",
+  pic_left_out = "_Left out: %s._",
+  left_old_1 = "%d run cached before nnlab kept predictions (re-run with --force to include it)",
+  left_old_n = "%d runs cached before nnlab kept predictions (re-run with --force to include them)",
+  left_unsaved_1 = "%d run whose run function saved no model (`ctx.save`)",
+  left_unsaved_n = "%d runs whose run function saved no model (`ctx.save`)",
+  left_diverged_1 = "%d diverged run",
+  left_diverged_n = "%d diverged runs",
   pic_rerun = "> **Picture not drawn** — the runs of %s were cached before nnlab kept predictions and weights; " ..
               "re-run with `--force` to draw this.",
   pic_none = "> **Picture not drawn** — %s has no run with predictions (every seed diverged).",
   pic_unsaved = "> **Picture not drawn** — this sweep's run function saved no model for %s: call `ctx.save(model)` " ..
                 "in `run(p, ctx)` once the model is trained (or at the epoch to show), and nnlab computes its " ..
                 "test-set predictions for the pictures.",
-  pic_left_out_unsaved = "_Left out: %d runs whose run function saved no model (`ctx.save`), %d diverged runs._",
   pic_saved_earlier = "_In %d of the %d seeds the saved model's accuracy on the test set differs from the last " ..
                       "epoch's in the tables: the run function saved its model at another epoch than the last (an " ..
                       "early stop's best, say), or its loop reads the test set otherwise than ctx.save was told " ..
@@ -317,6 +324,7 @@ words.catalogues.en = {
 words.catalogues.zh = {
   sep = "，",
   sep_group = "；",
+  sep_list = "，",
   run = "运行",
   experiment = "实验",
   experiment_value = "%s，运行于 %s",
@@ -547,18 +555,24 @@ words.catalogues.zh = {
   pic_class = "类别",
   pic_verdict_column = "最好与第二好之比",
   pic_verdict = "%s：%s",
-  pic_class_caption = "_最后一轮后各类别的测试准确率，%s的均值 ± 标准差；判定比较每个类别最好的设置与第二好的设置，" ..
-                      "按种子配对，对各类别做 Holm 校正。_",
+  pic_class_caption = "_最后一轮后各类别的测试准确率，%s的均值 ± 标准差；判定比较每个类别最好的设置（有种子发散的不算）与第二好的设置，" ..
+                      "两者种子相同时按种子配对（否则用 Welch t 检验），对各类别做 Holm 校正。_",
+  pic_tie = "持平",
   pic_class_caption_one = "_最后一轮后各类别的测试准确率，%s的均值 ± 标准差。_",
   pic_no_confusion = "%s 在测试集上没有混淆任何两个类别。",
   pic_pair = "%s 被认成 %s %d 次（占该类 %.1f %%）",
   pic_most_confused = "%s 最常混淆的（真实 → 预测，各种子之和）：%s。",
-  pic_left_out = "_未计入：%d 个在 nnlab 保存预测之前缓存的运行（用 `--force` 重跑即可计入），%d 个发散的运行。_",
+  pic_left_out = "_未计入：%s。_",
+  left_old_1 = "%d 个在 nnlab 保存预测之前缓存的运行（用 `--force` 重跑即可计入）",
+  left_old_n = "%d 个在 nnlab 保存预测之前缓存的运行（用 `--force` 重跑即可计入）",
+  left_unsaved_1 = "%d 个 `run` 函数没有保存模型（`ctx.save`）的运行",
+  left_unsaved_n = "%d 个 `run` 函数没有保存模型（`ctx.save`）的运行",
+  left_diverged_1 = "%d 个发散的运行",
+  left_diverged_n = "%d 个发散的运行",
   pic_rerun = "> **图未画出**——%s 的运行是在 nnlab 保存预测和权重之前缓存的；用 `--force` 重跑即可画出。",
   pic_none = "> **图未画出**——%s 没有带预测的运行（所有种子都发散了）。",
   pic_unsaved = "> **图未画出**——这个扫描的 `run` 函数没有为 %s 保存模型：在 `run(p, ctx)` 里训练好之后（或在想展示的那一轮）" ..
                 "调用 `ctx.save(model)`，nnlab 就会用它算出测试集上的预测来画图。",
-  pic_left_out_unsaved = "_未计入：%d 个 `run` 函数没有保存模型（`ctx.save`）的运行，%d 个发散的运行。_",
   pic_saved_earlier = "_%d 个种子（共 %d 个）保存的模型在测试集上的准确率与表中最后一轮的不同：`run` 函数保存的" ..
                       "不是最后一轮的模型（例如早停时最好的一轮），或者它的循环读测试集的方式与告诉 `ctx.save` 的不同" ..
                       "（把 `normalize` 和 `transform` 交给 `ctx.save`）。混淆矩阵是那个模型的。_",
