@@ -24,6 +24,8 @@ f:close()
 lab.table(history, { label = "by hand" })
 lab.chart(history, { y = { "train_acc", "test_acc" }, label = "by hand" })
 lab.chart({ { epoch = 1, test_acc = 50 }, { epoch = 2, test_acc = 62.5 } }, { title = "made by hand" })
+lab.chart({ { epoch = 5, test_acc = 50 }, { epoch = 10, test_acc = 60 }, { epoch = 15, test_acc = 70 } }, { title = "every fifth" })
+lab.chart({ { epoch = 0, test_acc = 25 }, { epoch = 1, test_acc = 60 }, { epoch = 2, test_acc = 70 } }, { title = "from 0" })
 ]])
 
 local dump = dir .. "/dump.txt"
@@ -51,6 +53,17 @@ T.case("lab.chart(history): its curves, the label in the key; any list of per-ep
   T.contains(two, "\n1 50 ", "epoch 1")
   T.contains(two, "\n2 62.5 ", "epoch 2")
   T.contains(md, "![made by hand]", "its title")
+end)
+
+-- A history's own epoch numbers: 5, 10, 15 had been drawn on an axis of 1
+-- to 3 (the chart failed: no point on it), and epoch 0 was cut off.
+T.case("lab.chart(history) draws the epochs the history numbers", function()
+  local md = T.read(dir .. "/reports/byhand.md")
+  T.eq(md:find("Chart not drawn", 1, true), nil, "every chart drawn\n" .. md)
+  local fifth = T.run("cat " .. T.quote(dir .. "/reports/byhand") .. "/fig3-*.gp")
+  T.contains(fifth, "set xrange [5:15]", "every fifth epoch")
+  local zero = T.run("cat " .. T.quote(dir .. "/reports/byhand") .. "/fig4-*.gp")
+  T.contains(zero, "set xrange [0:2]", "from epoch 0")
 end)
 
 T.case("what is neither a sweep's runs nor a history is an error at the user's line", function()

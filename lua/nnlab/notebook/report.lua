@@ -734,6 +734,13 @@ local function epoch_chart(c, r, opts, ys)
       c.series[#c.series + 1] = { title = title, points = points }
     end
   end
+  -- the epochs the points have (a one-off history may number its own: 0 for
+  -- the evaluation before training, or every fifth epoch)
+  local lo, hi = math.huge, -math.huge
+  for _, series in ipairs(c.series) do
+    for _, pt in ipairs(series.points) do lo, hi = math.min(lo, pt[1]), math.max(hi, pt[1]) end
+  end
+  if lo <= hi and (lo < 1 or hi > r.epochs) then c.xrange, c.integer_x = { lo, math.max(hi, lo + 1) }, hi - lo <= 20 end
   return c
 end
 
