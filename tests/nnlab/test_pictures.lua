@@ -715,4 +715,18 @@ lab.confusion(runs, { show = { hidden = 16 } })
   T.contains(md, "_Left out: 1 diverged run._", "the note of the diverged seed, in the singular")
 end)
 
+-- Chinese class names take two character cells each: an 8-character name
+-- lost its first character at the picture's left edge.
+T.case("lab.samples leaves room for wide class names", function()
+  local file = dir .. "/wide_names.lua"
+  T.write(file, HEAD .. [[
+local wide = { "水稻细菌性条斑病", "bar down", "diagonal", "ring" }
+local named = lab.data.idx(d .. "/train-images-idx3-ubyte", d .. "/train-labels-idx1-ubyte", { classes = wide, name = "wide" })
+lab.samples(named, { per_class = 2 })
+]])
+  local text, status = run(nil, file)
+  T.eq(status, 0, text)
+  T.contains(T.read(out .. "/wide_names/pic1-samples.gp"), "set lmargin 19", "8 wide characters: 16 cells and 3")
+end)
+
 T.done()

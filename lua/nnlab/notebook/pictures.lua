@@ -447,17 +447,20 @@ local function confused_pairs(sum, C)
   return { table.unpack(pairs_list, 1, math.min(3, #pairs_list)) }
 end
 
+-- The width of a name in character cells: a wide CJK character counts two.
+local function display_width(name)
+  local units = 0
+  for _, code in utf8.codes(escape.utf8(name), true) do units = units + (code >= 0x1100 and 2 or 1) end
+  return units
+end
+
 -- Whether class names under the columns need turning to fit: their width
--- (a wide CJK character counts two) against the cell's, at font size pt in a
--- plot about 600 pixels wide. Only when needed: gnuplot's cairo terminal
--- then also turns single kana on the other axis on their side.
+-- against the cell's, at font size pt in a plot about 600 pixels wide. Only
+-- when needed: gnuplot's cairo terminal then also turns single kana on the
+-- other axis on their side.
 local function turn_column_names(names, C, pt)
   local widest = 0
-  for _, name in ipairs(names) do
-    local units = 0
-    for _, code in utf8.codes(escape.utf8(name), true) do units = units + (code >= 0x1100 and 2 or 1) end
-    widest = math.max(widest, units)
-  end
+  for _, name in ipairs(names) do widest = math.max(widest, display_width(name)) end
   return widest * pt * 0.6 > 600 / C
 end
 
@@ -693,9 +696,9 @@ local function render_samples(block, ctx)
   end
   lines[#lines + 1] = ("set ytics (%s) scale 0 font %s"):format(table.concat(tics, ", "),
                                                                 gp_quote(gnuplot.font .. (C > 20 and ",8" or ",12")))
-  local longest = 0
-  for _, name in ipairs(names) do longest = math.max(longest, utf8.len(name) or #name) end
-  lines[#lines + 1] = ("set lmargin %d"):format(math.min(24, 3 + longest))
+  local longest = 0 -- in character cells: a CJK name of 8 characters takes 16
+  for _, name in ipairs(names) do longest = math.max(longest, display_width(name)) end
+  lines[#lines + 1] = ("set lmargin %d"):format(math.min(32, 3 + longest))
   lines[#lines + 1] = ("plot %s matrix with image notitle"):format(gp_quote(file .. ".dat"))
   local rows = { { "class", "class_name", "sample" } }
   for k = 1, C do
