@@ -18,6 +18,16 @@ T.case("a falling line moves the key from the bottom right to an empty corner", 
   T.truthy(corner == "bottom left" or corner == "top right", "a falling line moves the key: " .. corner)
 end)
 
+-- The grey band of the lines not drawn one by one had been left out: an
+-- opaque key could cover it.
+T.case("the grey band of the other lines moves the key as a line does", function()
+  local band = { title = "8 others", points = { { 1, 20, 40 }, { 2, 60, 80 }, { 3, 80, 95 } } }
+  T.eq(gnuplot.key_position { key = "top right", xrange = { 1, 3 }, series = { falling } }, "top right",
+       "a falling line alone leaves the top right free")
+  local corner = gnuplot.key_position { key = "top right", xrange = { 1, 3 }, series = { falling }, band = band }
+  T.truthy(corner ~= "top right", "the band lies in the top right: the key moves, to " .. corner)
+end)
+
 T.case("without an x range the key goes where it was asked", function()
   T.eq(gnuplot.key_position { key = "top right", series = { falling } }, "top right", "no x range: as asked")
 end)

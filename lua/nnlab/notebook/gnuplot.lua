@@ -54,8 +54,16 @@ local number = escape.gnuplot_number
 -- samples along the lines between points count.
 local CORNERS = { "bottom right", "top right", "top left", "bottom left" }
 local function crowding(c)
+  -- the grey band of the lines not drawn one by one counts as a line with
+  -- its range as the error bar: the key must not hide it either
+  local all = { table.unpack(c.series) }
+  if c.band and #c.band.points > 0 then
+    local points = {}
+    for i, pt in ipairs(c.band.points) do points[i] = { pt[1], (pt[2] + pt[3]) / 2, (pt[3] - pt[2]) / 2 } end
+    all[#all + 1] = { points = points }
+  end
   local lo, hi = math.huge, -math.huge
-  for _, s in ipairs(c.series) do
+  for _, s in ipairs(all) do
     for _, pt in ipairs(s.points) do
       local std = pt[3] or 0
       if pt[2] == pt[2] then lo, hi = math.min(lo, pt[2] - std), math.max(hi, pt[2] + std) end
@@ -69,7 +77,7 @@ local function crowding(c)
     if c.logx then return (math.log(x) - math.log(x0)) / (math.log(x1) - math.log(x0)) end
     return (x - x0) / (x1 - x0)
   end
-  local w, h = 0.38, math.min(0.6, 0.05 + 0.055 * #c.series)
+  local w, h = 0.38, math.min(0.6, 0.05 + 0.055 * #all)
   local counts = {}
   for _, corner in ipairs(CORNERS) do
     local right, top = corner:find("right") ~= nil, corner:find("top") ~= nil
@@ -78,7 +86,7 @@ local function crowding(c)
       if x == x and y == y and ((right and x >= 1 - w) or (not right and x <= w))
          and ((top and y >= 1 - h) or (not top and y <= h)) then n = n + 1 end
     end
-    for _, s in ipairs(c.series) do
+    for _, s in ipairs(all) do
       local prev
       for _, pt in ipairs(s.points) do
         local x, y, std = fx(pt[1]), (pt[2] - lo) / (hi - lo), (pt[3] or 0) / (hi - lo)
