@@ -729,4 +729,24 @@ lab.samples(named, { per_class = 2 })
   T.contains(T.read(out .. "/wide_names/pic1-samples.gp"), "set lmargin 19", "8 wide characters: 16 cells and 3")
 end)
 
+-- A one-class confusion matrix was an empty white square beside a table of
+-- 40 correct: gnuplot draws no grid one cell wide.
+T.case("a confusion matrix of one class is not drawn, and says why", function()
+  local file = dir .. "/one_class.lua"
+  T.write(file, [[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local ds = lab.data.generate(40, function(i, rng) return { rng:random(), rng:random() }, 0 end, { seed = 1, classes = 1 })
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10, train = ds, test = ds,
+  model = function(p) return nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 1) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end }
+lab.confusion(runs)
+]])
+  local text, status = run(nil, file)
+  T.eq(status, 0, text)
+  T.contains(T.read(out .. "/one_class.md"), "hidden=4 was tested on one class: a confusion matrix needs two or more",
+             "the note")
+  T.eq(T.read(out .. "/one_class/pic1-confusion.png"), nil, "no empty picture")
+end)
+
 T.done()

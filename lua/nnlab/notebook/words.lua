@@ -293,6 +293,7 @@ words.catalogues.en = {
   pic_rerun = "> **Picture not drawn** — the runs of %s were cached before nnlab kept predictions and weights; " ..
               "re-run with `--force` to draw this.",
   pic_none = "> **Picture not drawn** — %s has no run with predictions (every seed diverged).",
+  pic_one_class = "> **Picture not drawn** — %s was tested on one class: a confusion matrix needs two or more.",
   pic_unsaved = "> **Picture not drawn** — this sweep's run function saved no model for %s: call `ctx.save(model)` " ..
                 "in `run(p, ctx)` once the model is trained (or at the epoch to show), and nnlab computes its " ..
                 "test-set predictions for the pictures.",
@@ -571,6 +572,7 @@ words.catalogues.zh = {
   left_diverged_n = "%d 个发散的运行",
   pic_rerun = "> **图未画出**——%s 的运行是在 nnlab 保存预测和权重之前缓存的；用 `--force` 重跑即可画出。",
   pic_none = "> **图未画出**——%s 没有带预测的运行（所有种子都发散了）。",
+  pic_one_class = "> **图未画出**——%s 的测试只有一个类别：混淆矩阵至少要两个类别。",
   pic_unsaved = "> **图未画出**——这个扫描的 `run` 函数没有为 %s 保存模型：在 `run(p, ctx)` 里训练好之后（或在想展示的那一轮）" ..
                 "调用 `ctx.save(model)`，nnlab 就会用它算出测试集上的预测来画图。",
   pic_saved_earlier = "_%d 个种子（共 %d 个）保存的模型在测试集上的准确率与表中最后一轮的不同：`run` 函数保存的" ..
