@@ -55,7 +55,7 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, t
 ]])
   local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" }, { NNLAB_CACHE = dir .. "/cache" })
   T.eq(status, 1, "exit status\n" .. out)
-  T.contains(out:match("^[^\n]*"), ("nnlab: %s:%d: nn.Sequential: item 2 is not a layer"):format(path, line),
+  T.contains(out:match("^[^\n]*"), ("nnlab: %s:%d: nn.Sequential: item 2 is 5, not a layer"):format(path, line),
              "blames the model function")
 end)
 
