@@ -4,7 +4,7 @@ set terminal pngcairo size 960,600 noenhanced font 'WenQuanYi Zen Hei,12'
 set output outfile
 set title '正则化：训练–测试差距（每轮，百分点）' font 'WenQuanYi Zen Hei,15'
 set xlabel '轮次'
-set ylabel '训练–测试差距（评估模式）（pp）'
+set ylabel '训练–测试差距（评估模式）（百分点）'
 set grid
 set key bottom right box opaque
 set style fill transparent solid 0.18 noborder
