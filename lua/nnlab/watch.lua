@@ -195,8 +195,10 @@ end
 -- names, where the writes to it happen), a file of `kind` ("lua" or
 -- "data"); false and why when its folder cannot be watched. A folder that
 -- does not exist (yet) is awaited (Watched:arrivals), and the third result
--- is then true; so is the file of a link whose file is missing.
-function Watched:add(path, kind)
+-- is then true; so is the file of a link whose file is missing. One that
+-- appears while its watch from above is being set is taken at once
+-- (retried: how often so far).
+function Watched:add(path, kind, retried)
   local link_folder, link_name = split(path)
   local resolved, real_folder = proc.realpath(path), proc.realpath(link_folder)
   local real = resolved
@@ -216,6 +218,8 @@ function Watched:add(path, kind)
     if not wd and errno == ENOENT and not self.paths[path] then
       self.awaiting[path] = kind
       self:watch_above(place)
+      -- made meanwhile, before the watch above could see it: now, not never
+      if proc.realpath(folder) and (retried or 0) < 3 then return self:add(path, kind, (retried or 0) + 1) end
       return false, err, true
     end
     if not wd then return false, err end
@@ -226,6 +230,7 @@ function Watched:add(path, kind)
   if missing_target then
     self.awaiting[path] = kind
     self:watch_above(missing_target)
+    if proc.realpath(path) and (retried or 0) < 3 then return self:add(path, kind, (retried or 0) + 1) end
     return false, "the file its link names is missing", true
   end
   if self.paths[path] then return true end
