@@ -702,6 +702,7 @@ local runs = lab.sweep { name = "div", vary = { hidden = { 4, 16 } }, seeds = 3,
   end }
 lab.confusion(runs, { show = { hidden = 4 } })
 lab.confusion(runs, { show = { hidden = 16 } })
+lab.mistakes(runs, { where = { hidden = 16 }, n = 6 })
 ]])
   local text, status = run(nil, file)
   T.eq(status, 0, text)
@@ -713,6 +714,8 @@ lab.confusion(runs, { show = { hidden = 16 } })
   T.contains(md, "mean ± std over 2 to 3 seeds", "the caption: the seeds the columns are over")
   T.contains(md, "paired by seed where the two share their seeds (else Welch's t)", "the test named as done")
   T.contains(md, "_Left out: 1 diverged run._", "the note of the diverged seed, in the singular")
+  local _, notes = md:gsub("_Left out: 1 diverged run%._", "")
+  T.eq(notes, 2, "under the mistakes of hidden=16 too\n" .. md)
 end)
 
 -- Chinese class names take two character cells each: an 8-character name

@@ -197,6 +197,16 @@ local function seeds_with_pictures(v)
   return with, old, diverged
 end
 
+-- The note under a picture that left seeds out (`old`: without
+-- predictions, `diverged`), or nil when it left none out.
+local function left_out_note(runs, old, diverged)
+  if old == 0 and diverged == 0 then return nil end
+  local left = {}
+  if old > 0 then left[#left + 1] = words.count(runs.custom and "left_unsaved" or "left_old", old) end
+  if diverged > 0 then left[#left + 1] = words.count("left_diverged", diverged) end
+  return W("pic_left_out", table.concat(left, W("sep_list")))
+end
+
 -- The note a picture of variation v shows when none of its seeds has
 -- predictions (`old`: seeds without them that did not diverge): a sweep
 -- with its own run function keeps them only for a model its function saved
@@ -648,12 +658,7 @@ local function render_confusion(block, ctx)
     end
     parts[#parts + 1] = W("pic_most_confused", md_text(shown.label), table.concat(texts, W("sep_group")))
   end
-  if old > 0 or diverged > 0 then
-    local left = {}
-    if old > 0 then left[#left + 1] = words.count(block.runs.custom and "left_unsaved" or "left_old", old) end
-    if diverged > 0 then left[#left + 1] = words.count("left_diverged", diverged) end
-    parts[#parts + 1] = W("pic_left_out", table.concat(left, W("sep_list")))
-  end
+  parts[#parts + 1] = left_out_note(block.runs, old, diverged)
   local earlier = 0 -- seeds whose run function saved the model at another epoch than the last
   for _, s in ipairs(with) do if s.pictures.test_acc then earlier = earlier + 1 end end
   if earlier > 0 then parts[#parts + 1] = W("pic_saved_earlier", earlier, #with) end
@@ -834,7 +839,7 @@ end
 
 local function render_mistakes(block, ctx)
   local r, n, v = block.runs, block.options.n, block.variation
-  local with, old = seeds_with_pictures(v)
+  local with, old, diverged = seeds_with_pictures(v)
   if #with == 0 then return not_drawn(r, v, old) end
   local ds = r.datasets.test
   local info = ds:info()
@@ -903,6 +908,7 @@ local function render_mistakes(block, ctx)
   parts[#parts + 1] = W("pic_mistakes_caption", seeds_text, always, #labels, #wrong - always, confident,
                         predictions_wrong, #shown, md_text(names[top_pair // C + 1]), md_text(names[top_pair % C + 1]),
                         pair_count[top_pair])
+  parts[#parts + 1] = left_out_note(r, old, diverged) -- the seeds left out, as lab.confusion says
   return table.concat(parts, "\n\n")
 end
 

@@ -307,7 +307,7 @@ words.catalogues.en = {
   pic_mistakes_title = "Mistakes over seeds: %s, %s (true → predicted; mean confidence, seeds wrong)",
   pic_mistake_label = "%s → %s",
   pic_mistake_seeds = "%.0f%%, wrong in %d of %d seeds",
-  pic_no_mistakes = "%s classifies every test sample correctly in all %s: no mistakes to show.",
+  pic_no_mistakes = "%s classifies every test sample correctly in each of %s: no mistakes to show.",
   pic_mistakes_caption = "_Over %s: %d of %d test samples are wrong in every seed, %d more in some; %d of the " ..
                          "%d wrong predictions have a confidence of 90 %% or more. Shown: the samples wrong in the " ..
                          "most seeds, then by the mean confidence of their commonest wrong prediction (the class " ..
