@@ -170,13 +170,30 @@ end
 local ENOENT = 2
 
 -- Where the symbolic link at path points, as a path (relative to the
--- link's folder when the link says so), or nil when path is no link.
+-- link's folder when the link says so), following a chain of links to its
+-- last (up to 16, as the kernel does, past which a loop is assumed); nil
+-- when path is no link.
 local function link_target(path)
-  local target = proc.readlink(path)
-  if not target then return nil end
-  if target:sub(1, 1) == "/" then return target end
-  local folder = split(path)
-  return (folder == "/" and "" or folder) .. "/" .. target
+  local target
+  for _ = 1, 16 do
+    local next_target = proc.readlink(path)
+    if not next_target then return target end
+    if next_target:sub(1, 1) ~= "/" then
+      local folder = split(path)
+      next_target = (folder == "/" and "" or folder) .. "/" .. next_target
+    end
+    target, path = next_target, next_target
+  end
+  return target
+end
+
+-- A folder's path made absolute without resolving its last name (a link to
+-- a folder stays the link): where the experiment reaches it.
+local function spelt_path(folder)
+  local parent, name = split(folder)
+  if name == "" or name == "." or name == ".." then return proc.realpath(folder) end
+  local real_parent = proc.realpath(parent)
+  return real_parent and (real_parent == "/" and "" or real_parent) .. "/" .. name
 end
 
 -- The watch entry of wd (made when first seen): names (file name -> the
@@ -225,6 +242,10 @@ function Watched:add(path, kind, retried)
     if not wd then return false, err end
     local entry = self:entry(wd, folder)
     entry.names[name] = path
+    -- the way down as the experiment spells it, and as it really goes (a
+    -- link to a folder re-pointed, or the folder it names moved)
+    entry.spelt = entry.spelt or spelt_path(folder)
+    if entry.spelt and entry.spelt ~= entry.real then self:watch_leads(entry.spelt) end
     if entry.real then self:watch_leads(entry.real) end
   end
   if missing_target then
@@ -303,19 +324,21 @@ function Watched:watch_leads(real)
   end
 end
 
--- A folder on the way to watched files was moved out or deleted (the
--- event names it in its parent): the watches below it followed it or
--- ended, so they end, and their files are forgotten (awaited at their
--- paths, as Watched:forget does). Returns those files.
+-- A folder (or a link to one) on the way to watched files was moved out,
+-- deleted, or replaced by one renamed over it (the event names it in its
+-- parent): the watches below it followed it or ended, so they end, and
+-- their files are forgotten (awaited at their paths, as Watched:forget
+-- does). Returns those files.
 function Watched:leads_changed(event)
   local entry = self.by_wd[event.wd]
-  if event.kind ~= "moved_out" and event.kind ~= "deleted" then return {} end
+  if event.kind ~= "moved_out" and event.kind ~= "deleted" and event.kind ~= "moved_in" then return {} end
   if not (entry and entry.leads and entry.leads[event.name] and entry.real) then return {} end
   entry.leads[event.name] = nil
   local prefix = (entry.real == "/" and "" or entry.real) .. "/" .. event.name
+  local function under(path) return path and (path == prefix or path:sub(1, #prefix + 1) == prefix .. "/") end
   local out = {}
   for wd, below in pairs(self.by_wd) do
-    if below.real and (below.real == prefix or below.real:sub(1, #prefix + 1) == prefix .. "/") then
+    if under(below.real) or under(below.spelt) then
       self.watcher:remove(wd)
       for _, path in ipairs(self:forget(wd)) do out[#out + 1] = path end
       self.by_wd[wd] = nil -- (a watch on the way down, without files of its own, too)

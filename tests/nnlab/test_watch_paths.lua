@@ -116,4 +116,39 @@ T.case("a module that is a link to a file whose folder does not exist yet is awa
   end)
 end)
 
+-- A module folder that is a link, re-pointed: deleting the link (or renaming
+-- a new one over it) had gone unseen, and the old target's saves rendered.
+T.case("a module folder's link re-pointed (deleted and made anew, or renamed over) is watched anew", function()
+  local dir = base .. "/repointed"
+  write(dir .. "/exp/x.lua", EXPERIMENT:format("lib.m"))
+  write(dir .. "/v1/m.lua", module("one"))
+  write(dir .. "/v2/m.lua", module("two"))
+  write(dir .. "/v3/m.lua", module("four"))
+  os.execute(("ln -s ../v1 %s"):format(T.quote(dir .. "/exp/lib")))
+  watching(dir, "watch_repointed", "exp/x.lua", function(shows)
+    shows("value one", "the first render")
+    os.execute(("cd %s && rm exp/lib && ln -s ../v2 exp/lib"):format(T.quote(dir)))
+    shows("value two", "the link deleted and made anew")
+    write(dir .. "/v2/m.lua", module("three"))
+    shows("value three", "a save in the new target")
+    os.execute(("cd %s && ln -s ../v3 exp/lib.new && mv -T exp/lib.new exp/lib"):format(T.quote(dir)))
+    shows("value four", "a new link renamed over it")
+    write(dir .. "/v3/m.lua", module("five"))
+    shows("value five", "a save in that target")
+  end)
+end)
+
+T.case("a module that is a link to a link whose file's folder does not exist yet is awaited", function()
+  local dir = base .. "/chain"
+  write(dir .. "/exp/x.lua", EXPERIMENT:format("lib.m"))
+  os.execute("mkdir -p " .. T.quote(dir .. "/exp/lib") .. " " .. T.quote(dir .. "/hop"))
+  os.execute(("ln -s ../../hop/m.lua %s && ln -s ../shared/m.lua %s"):format(T.quote(dir .. "/exp/lib/m.lua"),
+                                                                           T.quote(dir .. "/hop/m.lua")))
+  watching(dir, "watch_chain", "exp/x.lua", function(shows, _, job)
+    T.wait_until("the first render fails", function() return (T.read(job.log) or ""):find(": failed", 1, true) end, 30)
+    write(dir .. "/shared/m.lua", module("one"))
+    shows("value one", "once the last link's file exists")
+  end)
+end)
+
 T.done()
