@@ -198,8 +198,10 @@ end)
 -- matrix"); one a single value wide drew no cell at all.
 T.case("a heatmap with a blank cell is drawn, the axis says why; one value wide is drawn as lines", function()
   local o, s = run("holed_heatmap", "en", [[local list = {}
-for h = 1, 2 do
-  for i = 1, (h == 1 and 11 or 10) do list[#list + 1] = { hidden = 2 + 2 * h, lr = 0.01 * i } end
+for h = 3, 1, -1 do -- out of order, with a hole in the middle: (hidden=6, lr=0.05)
+  for i = 11, 1, -1 do
+    if not (h == 2 and i == 5) then list[#list + 1] = { hidden = 2 + 2 * h, lr = 0.01 * i } end
+  end
 end
 local holed = lab.sweep { name = "holed", variations = list, seeds = 1, epochs = 1, batch_size = 10,
   train = train, test = test,
@@ -218,8 +220,20 @@ lab.chart(thin, { x = "hidden" })]])
   T.eq(md:find("Chart not drawn", 1, true), nil, "every chart drawn\n" .. md)
   local gp = T.read(dir .. "/reports/holed_heatmap/fig1-test_acc-hidden.gp")
   T.contains(gp, "with image", "a heatmap")
-  T.contains(gp, "set xlabel 'hidden (a blank cell: a seed diverged, or no such variation)'", "the axis says why")
-  T.contains(T.read(dir .. "/reports/holed_heatmap/fig1-test_acc-hidden.dat"), "2 11 NaN", "the blank cell")
+  T.contains(gp, "set xlabel 'hidden (a grey cell: a seed diverged, or no such variation)'", "the axis says why")
+  T.contains(gp, "rectangle from graph 0,0 to graph 1,1 behind fillcolor rgb '#c8c8c8'", "grey behind: no palette colour")
+  local dat = T.read(dir .. "/reports/holed_heatmap/fig1-test_acc-hidden.dat")
+  T.contains(dat, "\n2 5 NaN\n", "the blank cell")
+  -- gnuplot's image reads the cells a row at a time: listed out of order
+  -- or with the hole last, the colours had landed in other cells
+  local order = {}
+  for x, y in dat:gmatch("\n(%d+) (%d+) ") do order[#order + 1] = ("%d,%d"):format(x, y) end
+  local want = {}
+  for y = 1, 11 do for x = 1, 3 do want[#want + 1] = ("%d,%d"):format(x, y) end end
+  T.eq(table.concat(order, " "), table.concat(want, " "), "the cells in the grid's order")
+  T.eq(gp:find("NaN", 1, true), nil, "no label prints a blank cell's NaN")
+  local _, labels = gp:gsub("\nset label %d+ '[^']*' at %d+,%d+ center front", "")
+  T.eq(labels, 32, "a value printed in each of the 32 cells with one")
   T.truthy(T.read(dir .. "/reports/holed_heatmap/fig1-test_acc-hidden.png"), "drawn")
   local thin_gp = T.read(dir .. "/reports/holed_heatmap/fig2-test_acc-hidden.gp")
   T.eq(thin_gp:find("with image", 1, true), nil, "one value wide: no heatmap")

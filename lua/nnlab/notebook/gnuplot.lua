@@ -194,7 +194,7 @@ end
 --- gnuplot.heatmap(c) -> script, data: a grid of coloured cells (gnuplot
 --- `with image`). c: file, title, xlabel, ylabel, xtics and ytics (lists of
 --- labels, cell i at position i), cells = { { xi, yi, value } } (the whole
---- grid: a NaN value is drawn blank), label (the colour box's), values (print each cell's
+--- grid: a NaN value is drawn grey), label (the colour box's), values (print each cell's
 --- value in it), higher_is_better (the palette's bright end is the best),
 --- empty_note (written across the plot when no cell has a value).
 function gnuplot.heatmap(c)
@@ -229,27 +229,34 @@ function gnuplot.heatmap(c)
   }
   local valued = 0
   for _, cell in ipairs(c.cells) do if cell[3] == cell[3] then valued = valued + 1 end end
+  if valued > 0 and valued < #c.cells then -- a NaN cell lets this grey show: no colour of the palette's
+    lines[#lines + 1] = "set object 1 rectangle from graph 0,0 to graph 1,1 behind fillcolor rgb '#c8c8c8' "
+                        .. "fillstyle solid noborder"
+  end
   if valued == 0 then -- nothing to colour (every variation diverged): no scale of nothing, a note instead
     lines[#lines + 1] = "unset colorbox"
     lines[#lines + 1] = ("set label 1 %s at graph 0.5, 0.5 center font %s"):format(gp_quote(c.empty_note or ""),
                                                                                  gp_quote(gnuplot.font .. ",13"))
   end
-  local plot = ("plot %s using 1:2:3 with image"):format(gp_quote(c.file .. ".dat"))
   if c.values then
-    -- white on the dark half of the palette, black on the bright half
+    -- a label per cell with a value (a blank cell, NaN, gets none: a label
+    -- column would print its "NaN"), white on the dark half of the palette,
+    -- black on the bright half
     local lo, hi = math.huge, -math.huge
     for _, cell in ipairs(c.cells) do
-      if cell[3] == cell[3] then lo, hi = math.min(lo, cell[3]), math.max(hi, cell[3]) end -- (blank cells: NaN)
+      if cell[3] == cell[3] then lo, hi = math.min(lo, cell[3]), math.max(hi, cell[3]) end
     end
-    local mid = number((lo + hi) / 2)
-    local dark_below = c.higher_is_better and "<" or ">="
-    for _, colour in ipairs { "white", "black" } do
-      local test = colour == "white" and dark_below or (dark_below == "<" and ">=" or "<")
-      plot = plot .. (", '' using 1:2:($3 %s %s ? sprintf(%s, $3) : '') with labels font %s tc rgb '%s'")
-                     :format(test, mid, gp_quote("%.4g"), gp_quote(gnuplot.font .. ",9"), colour)
+    local mid, n = (lo + hi) / 2, 1
+    for _, cell in ipairs(c.cells) do
+      if cell[3] == cell[3] then
+        local dark = c.higher_is_better and cell[3] < mid or not c.higher_is_better and cell[3] >= mid
+        n = n + 1
+        lines[#lines + 1] = ("set label %d %s at %d,%d center front font %s tc rgb '%s'"):format(n,
+          gp_quote(("%.4g"):format(cell[3])), cell[1], cell[2], gp_quote(gnuplot.font .. ",9"), dark and "white" or "black")
+      end
     end
   end
-  lines[#lines + 1] = plot
+  lines[#lines + 1] = ("plot %s using 1:2:3 with image"):format(gp_quote(c.file .. ".dat"))
   return table.concat(lines, "\n") .. "\n", table.concat(data)
 end
 

@@ -542,8 +542,13 @@ function pictures.confusion_numbers(block)
   end
   -- per-class accuracy: one column per variation with predictions
   local columns = {}
+  local left_old, left_diverged = 0, 0 -- over every variation of the table, the shown one's included
+  local shown_listed = false
+  for _, v in ipairs(block.variations) do shown_listed = shown_listed or v == shown end
+  if not shown_listed then left_old, left_diverged = old, diverged end
   for _, v in ipairs(block.variations) do
-    local vw, _, v_diverged = seeds_with_pictures(v)
+    local vw, v_old, v_diverged = seeds_with_pictures(v)
+    left_old, left_diverged = left_old + v_old, left_diverged + v_diverged
     if #vw > 0 and vw[1].pictures.classes == C then
       local seeds = {}
       for _, s in ipairs(vw) do seeds[#seeds + 1] = s.seed end
@@ -552,7 +557,7 @@ function pictures.confusion_numbers(block)
     end
   end
   return { C = C, names = names, sum = sum, with = with, old = old, diverged = diverged, columns = columns,
-           pairs = confused_pairs(sum, C) }
+           pairs = confused_pairs(sum, C), left_old = left_old, left_diverged = left_diverged }
 end
 
 --- The summary lab.confusion returns (nil for runs without predictions):
@@ -600,7 +605,6 @@ local function render_confusion(block, ctx)
   local opts, shown, n = block.options, block.variation, block.numbers
   if not n then return block.note end
   local C, names, sum, with, columns = n.C, n.names, n.sum, n.with, n.columns
-  local old, diverged = n.old, n.diverged
   local parts = {}
   local file = ("pic%d-confusion"):format(ctx.number)
   local title = opts.title or W(opts.normalize and "pic_confusion_title_share" or "pic_confusion_title",
@@ -658,7 +662,7 @@ local function render_confusion(block, ctx)
     end
     parts[#parts + 1] = W("pic_most_confused", md_text(shown.label), table.concat(texts, W("sep_group")))
   end
-  parts[#parts + 1] = left_out_note(block.runs, old, diverged)
+  parts[#parts + 1] = left_out_note(block.runs, n.left_old, n.left_diverged)
   local earlier = 0 -- seeds whose run function saved the model at another epoch than the last
   for _, s in ipairs(with) do if s.pictures.test_acc then earlier = earlier + 1 end end
   if earlier > 0 then parts[#parts + 1] = W("pic_saved_earlier", earlier, #with) end

@@ -933,13 +933,15 @@ local function heatmap_spec(c, r, opts, y, x)
     end
   end
   -- a cell without a value (a diverged seed, no such variation) is NaN, drawn
-  -- blank: gnuplot's image needs the whole grid, and the axis says why
+  -- grey: gnuplot's image needs the whole grid, and the axis says why
   local blank = #cells > 0 and #cells < #xtics * #ytics
   for xi = 1, blank and #xtics or 0 do
     for yi = 1, #ytics do
       if not filled[xi * (#ytics + 1) + yi] then cells[#cells + 1] = { xi, yi, 0 / 0 } end
     end
   end
+  -- in the grid's order, a row of x at a time, as gnuplot's image reads them
+  table.sort(cells, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return a[1] < b[1] end)
   local info = runs_lib.metrics[y]
   return { file = c.file, title = opts.title or W("chart_heatmap", metric_label(y), x, other),
            xlabel = blank and W("heatmap_blank", x) or x,

@@ -175,7 +175,7 @@ words.catalogues.en = {
   top_rows_1 = "_The best %d of %d variations by %s, best first; the other %d is in %s._",
   chart_band = "%d others (range of their means)",
   heatmap_empty = "every variation diverged: no cell has a value",
-  heatmap_blank = "%s (a blank cell: a seed diverged, or no such variation)",
+  heatmap_blank = "%s (a grey cell: a seed diverged, or no such variation)",
   chart_heatmap = "%s after the last epoch by %s and %s",
   bonferroni_note = " _Here, unlike every pair above: with %d pairs, too many to test each, only the pairs " ..
                     "with the best are tested, and " ..
@@ -469,7 +469,7 @@ words.catalogues.zh = {
   top_rows_1 = "_只列出最好的 %d 个变体（共 %d 个，按%s排序，最好的在前）；其余 %d 个见 %s。_",
   chart_band = "其余 %d 个（均值的范围）",
   heatmap_empty = "每个变体都发散了：没有一格有值",
-  heatmap_blank = "%s（空白格：有种子发散，或没有这个变体）",
+  heatmap_blank = "%s（灰色格：有种子发散，或没有这个变体）",
   chart_heatmap = "最后一轮之后的%s（按 %s 和 %s）",
   bonferroni_note = " _这里与上文“每两个变体之间都做检验”不同：共有 %d 对，逐一检验太多，" ..
                     "所以只检验各变体与最佳的配对，p 值乘以配对总数" ..
