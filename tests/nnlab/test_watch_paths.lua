@@ -102,18 +102,27 @@ T.case("a module folder that is a symbolic link: its target's parent moved aside
   end)
 end)
 
-T.case("a module that is a link to a file whose folder does not exist yet is awaited", function()
-  local dir = base .. "/dangling"
+-- A module that is a link (via `hops`, links of its own) to shared/m.lua,
+-- whose folder does not exist yet: the first render fails, then the file
+-- arrives and each save of it renders.
+local function awaited_link(name, hops)
+  local dir = base .. "/" .. name
   write(dir .. "/exp/x.lua", EXPERIMENT:format("lib.m"))
-  os.execute("mkdir -p " .. T.quote(dir .. "/exp/lib"))
-  os.execute(("ln -s ../../shared/m.lua %s"):format(T.quote(dir .. "/exp/lib/m.lua")))
-  watching(dir, "watch_dangling", "exp/x.lua", function(shows, _, job)
+  os.execute("mkdir -p " .. T.quote(dir .. "/exp/lib") .. " " .. T.quote(dir .. "/hop"))
+  local first = hops and "../../hop/m.lua" or "../../shared/m.lua"
+  os.execute(("ln -s %s %s"):format(first, T.quote(dir .. "/exp/lib/m.lua")))
+  if hops then os.execute(("ln -s ../shared/m.lua %s"):format(T.quote(dir .. "/hop/m.lua"))) end
+  watching(dir, "watch_" .. name, "exp/x.lua", function(shows, _, job)
     T.wait_until("the first render fails", function() return (T.read(job.log) or ""):find(": failed", 1, true) end, 30)
     write(dir .. "/shared/m.lua", module("one"))
     shows("value one", "once the link's file exists")
     write(dir .. "/shared/m.lua", module("two"))
     shows("value two", "a save of it")
   end)
+end
+
+T.case("a module that is a link to a file whose folder does not exist yet is awaited", function()
+  awaited_link("dangling", false)
 end)
 
 -- A module folder that is a link, re-pointed: deleting the link (or renaming
@@ -139,16 +148,7 @@ T.case("a module folder's link re-pointed (deleted and made anew, or renamed ove
 end)
 
 T.case("a module that is a link to a link whose file's folder does not exist yet is awaited", function()
-  local dir = base .. "/chain"
-  write(dir .. "/exp/x.lua", EXPERIMENT:format("lib.m"))
-  os.execute("mkdir -p " .. T.quote(dir .. "/exp/lib") .. " " .. T.quote(dir .. "/hop"))
-  os.execute(("ln -s ../../hop/m.lua %s && ln -s ../shared/m.lua %s"):format(T.quote(dir .. "/exp/lib/m.lua"),
-                                                                           T.quote(dir .. "/hop/m.lua")))
-  watching(dir, "watch_chain", "exp/x.lua", function(shows, _, job)
-    T.wait_until("the first render fails", function() return (T.read(job.log) or ""):find(": failed", 1, true) end, 30)
-    write(dir .. "/shared/m.lua", module("one"))
-    shows("value one", "once the last link's file exists")
-  end)
+  awaited_link("chain", true)
 end)
 
 T.done()
