@@ -167,24 +167,25 @@ local function split(path)
   return folder == "" and "/" or folder, name
 end
 
-local ENOENT = 2
+local ENOENT, ENOTDIR = 2, 20
 
--- Where the symbolic link at path points, as a path (relative to the
--- link's folder when the link says so), following a chain of links to its
--- last (up to 16, as the kernel does, past which a loop is assumed); nil
--- when path is no link.
-local function link_target(path)
-  local target
+-- The links a symbolic link at path goes through, as paths (each made
+-- absolute from its link's folder when it is relative), to the last one
+-- it names (up to 16, as the kernel follows, past which a loop is assumed);
+-- empty when path is no link.
+local function link_hops(path)
+  local hops = {}
   for _ = 1, 16 do
-    local next_target = proc.readlink(path)
-    if not next_target then return target end
-    if next_target:sub(1, 1) ~= "/" then
+    local target = proc.readlink(path)
+    if not target then break end
+    if target:sub(1, 1) ~= "/" then
       local folder = split(path)
-      next_target = (folder == "/" and "" or folder) .. "/" .. next_target
+      target = (folder == "/" and "" or folder) .. "/" .. target
     end
-    target, path = next_target, next_target
+    hops[#hops + 1] = target
+    path = target
   end
-  return target
+  return hops
 end
 
 -- A folder's path made absolute without resolving its last name (a link to
@@ -194,6 +195,22 @@ local function spelt_path(folder)
   if name == "" or name == "." or name == ".." then return proc.realpath(folder) end
   local real_parent = proc.realpath(parent)
   return real_parent and (real_parent == "/" and "" or real_parent) .. "/" .. name
+end
+
+-- Every path a folder is reached by: as spelt, and each link on the way
+-- from there to the real folder (exp/lib -> ../hop -> v1: .../exp/lib and
+-- .../hop).
+local function spellings(folder)
+  local list, spelt = {}, spelt_path(folder)
+  for _ = 1, 16 do
+    if not spelt then break end
+    list[#list + 1] = spelt
+    local target = proc.readlink(spelt)
+    if not target then break end
+    if target:sub(1, 1) ~= "/" then target = split(spelt) .. "/" .. target end
+    spelt = spelt_path(target)
+  end
+  return list
 end
 
 -- The watch entry of wd (made when first seen): names (file name -> the
@@ -226,13 +243,19 @@ function Watched:add(path, kind, retried)
   -- a symbolic link whose file is missing (its folder deleted, or not made
   -- yet): awaited where the link points, and watched in its own folder (a
   -- new link)
-  local missing_target = not resolved and not self.paths[path] and (link_target(path) or self.targets[path])
-  local places = { path, real } -- the link's target anew when the link now names another file
+  local hops = link_hops(path)
+  local missing_target = not resolved and not self.paths[path] and (hops[#hops] or self.targets[path])
+  -- the link, the links it goes through (one re-pointed is a save), and
+  -- the file it names anew when the link now names another file
+  local places = { path }
+  for i = 1, #hops - 1 do places[#places + 1] = hops[i] end
+  places[#places + 1] = real
   self.links[path] = real
   for _, place in ipairs(places) do
     local folder, name = split(place)
     local wd, err, errno = self.watcher:add(folder)
-    if not wd and errno == ENOENT and not self.paths[path] then
+    -- (a name on the way that is now a file, not a folder: awaited too)
+    if not wd and (errno == ENOENT or errno == ENOTDIR) and not self.paths[path] then
       self.awaiting[path] = kind
       self:watch_above(place)
       -- made meanwhile, before the watch above could see it: now, not never
@@ -242,10 +265,16 @@ function Watched:add(path, kind, retried)
     if not wd then return false, err end
     local entry = self:entry(wd, folder)
     entry.names[name] = path
-    -- the way down as the experiment spells it, and as it really goes (a
-    -- link to a folder re-pointed, or the folder it names moved)
-    entry.spelt = entry.spelt or spelt_path(folder)
-    if entry.spelt and entry.spelt ~= entry.real then self:watch_leads(entry.spelt) end
+    -- the way down as the experiment spells it (each spelling, and each
+    -- link on the way), and as it really goes: a link to a folder
+    -- re-pointed, or the folder it names moved
+    entry.spelts = entry.spelts or {}
+    for _, spelt in ipairs(spellings(folder)) do
+      if not entry.spelts[spelt] then
+        entry.spelts[spelt] = true
+        if spelt ~= entry.real then self:watch_leads(spelt) end
+      end
+    end
     if entry.real then self:watch_leads(entry.real) end
   end
   if missing_target then
@@ -336,9 +365,14 @@ function Watched:leads_changed(event)
   entry.leads[event.name] = nil
   local prefix = (entry.real == "/" and "" or entry.real) .. "/" .. event.name
   local function under(path) return path and (path == prefix or path:sub(1, #prefix + 1) == prefix .. "/") end
+  local function reached_under(below)
+    if under(below.real) then return true end
+    for spelt in pairs(below.spelts or {}) do if under(spelt) then return true end end
+    return false
+  end
   local out = {}
   for wd, below in pairs(self.by_wd) do
-    if under(below.real) or under(below.spelt) then
+    if reached_under(below) then
       self.watcher:remove(wd)
       for _, path in ipairs(self:forget(wd)) do out[#out + 1] = path end
       self.by_wd[wd] = nil -- (a watch on the way down, without files of its own, too)

@@ -151,4 +151,44 @@ T.case("a module that is a link to a link whose file's folder does not exist yet
   awaited_link("chain", true)
 end)
 
+-- From the fourth review: a link in the middle of a chain re-pointed; one
+-- folder reached by two spellings, the second re-pointed; a folder link
+-- replaced by a file, then restored. Each had left the report stale.
+T.case("a middle link of a chain re-pointed, a second spelling re-pointed, a link restored are all seen", function()
+  local dir = base .. "/middle"
+  write(dir .. "/exp/x.lua", [[
+local lab = require "nnlab"
+lab.title "x"
+lab.md("value " .. lab.require("real.a").v .. " " .. lab.require("lib.m").v .. " " .. lab.require("chain.m").v)
+]])
+  write(dir .. "/exp/real/a.lua", module("A"))
+  write(dir .. "/v1/m.lua", module("one"))
+  write(dir .. "/v2/m.lua", module("two"))
+  write(dir .. "/s1/m.lua", module("s1"))
+  write(dir .. "/s2/m.lua", module("s2"))
+  os.execute(("cd %s && ln -s v1 hop && ln -s ../hop exp/lib && mkdir -p exp/chain hop2 && "
+              .. "ln -s ../s1/m.lua hop2/m.lua && ln -s ../../hop2/m.lua exp/chain/m.lua"):format(T.quote(dir)))
+  watching(dir, "watch_middle", "exp/x.lua", function(shows, _, job)
+    shows("value A one s1", "the first render")
+    os.execute(("cd %s && rm hop && ln -s v2 hop"):format(T.quote(dir)))
+    shows("value A two s1", "a folder link's middle link re-pointed")
+    write(dir .. "/v2/m.lua", module("three"))
+    shows("value A three s1", "a save in its new target")
+    os.execute(("cd %s && ln -s ../s2/m.lua hop2/m.new && mv -T hop2/m.new hop2/m.lua"):format(T.quote(dir)))
+    shows("value A three s2", "a file link's middle link re-pointed")
+    write(dir .. "/s2/m.lua", module("s3"))
+    shows("value A three s3", "a save in its new target")
+    os.execute(("cd %s && rm exp/lib && ln -s real exp/lib && printf 'return { v = \"R\" }\\n' >exp/real/m.lua"):format(
+      T.quote(dir)))
+    shows("value A R s3", "the folder link re-pointed at a folder already watched by another spelling")
+    os.execute(("cd %s && rm exp/lib && printf 'return {}\\n' >exp/lib"):format(T.quote(dir)))
+    T.wait_until("the render without the folder fails", function()
+      return (T.read(job.log) or ""):find(": failed", 1, true)
+    end, 30)
+    os.execute(("cd %s && rm exp/lib && ln -s ../v2 exp/lib"):format(T.quote(dir)))
+    write(dir .. "/v2/m.lua", module("back"))
+    shows("value A back s3", "the link restored")
+  end)
+end)
+
 T.done()
