@@ -234,4 +234,23 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10, t
   T.eq(status, 0, "the same scale runs\n" .. out)
 end)
 
+-- Regression targets with the default cross entropy failed every run in
+-- the workers, the message never naming the sweep's loss option.
+T.case("regression data without loss = MSE is refused at the sweep's line, before training", function()
+  local script = dir .. "/regression_default.lua"
+  T.write(script, [[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, { rng:random() } end, { seed = 1 })
+lab.sweep { vary = { h = { 2 } }, seeds = 1, epochs = 1, batch_size = 10, train = ds, test = ds, --<
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(1, p.h), lab.nn.ReLU(), lab.nn.Linear(p.h, 1) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+]])
+  local out, status = T.nnlab_run({ "run", script, "--out", reports, "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(status, 1, out)
+  T.contains(out:match("^[^\n]*"), "regression_default.lua:3: lab.sweep: the data has regression targets, which h=2 "
+             .. "would train with cross entropy (the default loss): give the sweep loss = function(p) return "
+             .. "nn.MSELoss() end", "the first line")
+  T.eq(out:find("h=2 seed 1: training", 1, true), nil, "nothing trained")
+end)
+
 T.done()

@@ -1170,6 +1170,12 @@ local function key_and_cost(spec, v, p, reads, identities, memo, infos)
   local _ <close> = not built.memo and model or nil
   local _ <close> = built.optimizer
   check_fits(spec, model, built.transforms, v.label, infos)
+  -- regression targets train with MSE: the default cross entropy failed
+  -- every run in the workers, its message not naming the sweep's loss option
+  if infos.train.targets > 0 and core.loss_kind(built.loss) == "cross_entropy" then
+    raise("lab.sweep: the data has regression targets, which %s would train with cross entropy%s: give the sweep "
+          .. "loss = function(p) return nn.MSELoss() end", v.label, spec.loss and "" or " (the default loss)")
+  end
   local key = job_key(spec, p, built, identities)
   if not v.model_text then
     v.transform_text = #built.transforms > 0 and data.describe_transforms(built.transforms) or nil
