@@ -754,4 +754,28 @@ lab.confusion(runs)
   T.eq(T.read(out .. "/one_class/pic1-confusion.png"), nil, "no empty picture")
 end)
 
+-- Class names of 55 characters pushed a confusion matrix off the picture's
+-- right edge: the axes cut them to 32 character cells, the CSV keeps them.
+T.case("a confusion matrix cuts long class names on its axes and keeps them whole in its CSV", function()
+  local file = dir .. "/long_names.lua"
+  T.write(file, [[
+local lab = require "nnlab"
+local nn, optim = lab.nn, lab.optim
+local long = {}
+for k = 1, 4 do long[k] = ("class number %d with a rather long descriptive name that keeps going on"):format(k) end
+local ds = lab.data.generate(80, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 4 end,
+                             { seed = 1, classes = long })
+local runs = lab.sweep { vary = { hidden = { 8 } }, seeds = 1, epochs = 2, batch_size = 10, train = ds, test = ds,
+  model = function(p) return nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) } end,
+  optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end }
+lab.confusion(runs)
+]])
+  local text, status = run(nil, file)
+  T.eq(status, 0, text)
+  local gp = T.read(out .. "/long_names/pic1-confusion.gp")
+  T.contains(gp, "set xtics ('class number 1 with a rather lo…' 0,", "cut to 32 cells with …")
+  T.contains(T.read(out .. "/long_names/pic1-confusion.csv"),
+             "class number 1 with a rather long descriptive name that keeps going on", "whole in the CSV")
+end)
+
 T.done()

@@ -464,6 +464,22 @@ local function display_width(name)
   return units
 end
 
+-- A class name for an axis of a confusion matrix: at most NAME_CELLS
+-- character cells, cut with "…" (a name of 55 characters pushed the matrix
+-- off the picture's right edge); the CSV files keep it whole.
+local NAME_CELLS = 32
+local function axis_name(name)
+  name = escape.utf8(name)
+  if display_width(name) <= NAME_CELLS then return name end
+  local out, cells = {}, 1 -- (the "…")
+  for _, code in utf8.codes(name, true) do
+    cells = cells + (code >= 0x1100 and 2 or 1)
+    if cells > NAME_CELLS then break end
+    out[#out + 1] = utf8.char(code)
+  end
+  return (table.concat(out):gsub("%s+$", "")) .. "…"
+end
+
 -- Whether class names under the columns need turning to fit: their width
 -- against the cell's, at font size pt in a plot about 600 pixels wide. Only
 -- when needed: gnuplot's cairo terminal then also turns single kana on the
@@ -489,8 +505,11 @@ local function confusion_script(file, title, names, sum, C, normalize)
     end
     values[#values + 1] = table.concat(line, " ")
   end
-  local tics = {}
-  for k = 1, C do tics[k] = ("%s %d"):format(escape.gnuplot_tic_label(names[k]), k - 1) end
+  local tics, shown = {}, {}
+  for k = 1, C do
+    shown[k] = axis_name(names[k])
+    tics[k] = ("%s %d"):format(escape.gnuplot_tic_label(shown[k]), k - 1)
+  end
   local font = C > 20 and 7 or C > 12 and 9 or 11
   lines[#lines + 1] = "set palette defined (0 'white', 1 '#c6dbef', 2 '#4292c6', 3 '#08306b')"
   lines[#lines + 1] = ("set cbrange [0:%s]"):format(normalize and "100" or number(math.max(top, 1)))
@@ -499,7 +518,7 @@ local function confusion_script(file, title, names, sum, C, normalize)
   -- off the tic labels of the colour box, which a 4-digit count reaches
   lines[#lines + 1] = ("set cblabel %s offset 1.5,0"):format(gp_quote(normalize and W("pic_share") or W("pic_count")))
   lines[#lines + 1] = ("set xtics (%s)%s font %s"):format(table.concat(tics, ", "),
-                                                          turn_column_names(names, C, font) and " rotate by 45 right" or "",
+                                                          turn_column_names(shown, C, font) and " rotate by 45 right" or "",
                                                           gp_quote(("%s,%d"):format(gnuplot.font, font)))
   lines[#lines + 1] = ("set ytics (%s) font %s"):format(table.concat(tics, ", "),
                                                         gp_quote(("%s,%d"):format(gnuplot.font, font)))
