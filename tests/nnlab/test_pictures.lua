@@ -734,47 +734,44 @@ lab.samples(named, { per_class = 2 })
   T.contains(T.read(out .. "/wide_names/pic1-samples.gp"), "set lmargin 19", "8 wide characters: 16 cells and 3")
 end)
 
--- A one-class confusion matrix was an empty white square beside a table of
--- 40 correct: gnuplot draws no grid one cell wide.
-T.case("a confusion matrix of one class is not drawn, and says why", function()
-  local file = dir .. "/one_class.lua"
-  T.write(file, [[
+-- Runs lab.confusion over a sweep of 2-feature generated data whose
+-- classes option is `classes` (Lua text) and whose label is `label(i)`
+-- (Lua text), C outputs; returns the file's report folder name.
+local function confusion_of(name, classes, label, C)
+  local file = dir .. "/" .. name .. ".lua"
+  T.write(file, ([[
 local lab = require "nnlab"
 local nn, optim = lab.nn, lab.optim
-local ds = lab.data.generate(40, function(i, rng) return { rng:random(), rng:random() }, 0 end, { seed = 1, classes = 1 })
+local long = {}
+for k = 1, 4 do long[k] = ("class number %%d with a rather long descriptive name that keeps going on"):format(k) end
+local ds = lab.data.generate(80, function(i, rng) return { rng:random(), rng:random() }, %s end,
+                             { seed = 1, classes = %s })
 local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 10, train = ds, test = ds,
-  model = function(p) return nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 1) } end,
+  model = function(p) return nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, %d) } end,
   optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end }
 lab.confusion(runs)
-]])
+]]):format(label, classes, C))
   local text, status = run(nil, file)
   T.eq(status, 0, text)
-  T.contains(T.read(out .. "/one_class.md"), "hidden=4 was tested on one class: a confusion matrix needs two or more",
+  return out .. "/" .. name
+end
+
+-- A one-class confusion matrix was an empty white square beside a table of
+-- 80 correct: gnuplot draws no grid one cell wide.
+T.case("a confusion matrix of one class is not drawn, and says why", function()
+  local folder = confusion_of("one_class", "1", "0", 1)
+  T.contains(T.read(folder .. ".md"), "hidden=4 was tested on one class: a confusion matrix needs two or more",
              "the note")
-  T.eq(T.read(out .. "/one_class/pic1-confusion.png"), nil, "no empty picture")
+  T.eq(T.read(folder .. "/pic1-confusion.png"), nil, "no empty picture")
 end)
 
 -- Class names of 55 characters pushed a confusion matrix off the picture's
 -- right edge: the axes cut them to 32 character cells, the CSV keeps them.
 T.case("a confusion matrix cuts long class names on its axes and keeps them whole in its CSV", function()
-  local file = dir .. "/long_names.lua"
-  T.write(file, [[
-local lab = require "nnlab"
-local nn, optim = lab.nn, lab.optim
-local long = {}
-for k = 1, 4 do long[k] = ("class number %d with a rather long descriptive name that keeps going on"):format(k) end
-local ds = lab.data.generate(80, function(i, rng) return { rng:random(), rng:random() }, (i - 1) % 4 end,
-                             { seed = 1, classes = long })
-local runs = lab.sweep { vary = { hidden = { 8 } }, seeds = 1, epochs = 2, batch_size = 10, train = ds, test = ds,
-  model = function(p) return nn.Sequential { nn.Linear(2, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) } end,
-  optimizer = function(_, params) return optim.SGD(params, { lr = 0.1 }) end }
-lab.confusion(runs)
-]])
-  local text, status = run(nil, file)
-  T.eq(status, 0, text)
-  local gp = T.read(out .. "/long_names/pic1-confusion.gp")
-  T.contains(gp, "set xtics ('class number 1 with a rather lo…' 0,", "cut to 32 cells with …")
-  T.contains(T.read(out .. "/long_names/pic1-confusion.csv"),
+  local folder = confusion_of("long_names", "long", "(i - 1) % 4", 4)
+  T.contains(T.read(folder .. "/pic1-confusion.gp"), "set xtics ('class number 1 with a rather lo…' 0,",
+             "cut to 32 cells with …")
+  T.contains(T.read(folder .. "/pic1-confusion.csv"),
              "class number 1 with a rather long descriptive name that keeps going on", "whole in the CSV")
 end)
 
