@@ -169,21 +169,24 @@ end
 
 local ENOENT, ENOTDIR = 2, 20
 
--- The links a symbolic link at path goes through, as paths (each made
--- absolute from its link's folder when it is relative), to the last one
--- it names (up to 16, as the kernel follows, past which a loop is assumed);
+-- What the symbolic link at path names, as a path (a relative target taken
+-- from the link's folder), or nil when path is no link.
+local function read_link(path)
+  local target = proc.readlink(path)
+  if not target or target:sub(1, 1) == "/" then return target end
+  local folder = split(path)
+  return (folder == "/" and "" or folder) .. "/" .. target
+end
+
+-- The links a symbolic link at path goes through, to the last one it
+-- names (up to 16, as the kernel follows, past which a loop is assumed);
 -- empty when path is no link.
 local function link_hops(path)
   local hops = {}
   for _ = 1, 16 do
-    local target = proc.readlink(path)
-    if not target then break end
-    if target:sub(1, 1) ~= "/" then
-      local folder = split(path)
-      target = (folder == "/" and "" or folder) .. "/" .. target
-    end
-    hops[#hops + 1] = target
-    path = target
+    path = read_link(path)
+    if not path then break end
+    hops[#hops + 1] = path
   end
   return hops
 end
@@ -205,9 +208,8 @@ local function spellings(folder)
   for _ = 1, 16 do
     if not spelt then break end
     list[#list + 1] = spelt
-    local target = proc.readlink(spelt)
+    local target = read_link(spelt)
     if not target then break end
-    if target:sub(1, 1) ~= "/" then target = split(spelt) .. "/" .. target end
     spelt = spelt_path(target)
   end
   return list
@@ -233,6 +235,7 @@ end
 -- appears while its watch from above is being set is taken at once
 -- (retried: how often so far).
 function Watched:add(path, kind, retried)
+  retried = retried or 0
   local link_folder, link_name = split(path)
   local resolved, real_folder = proc.realpath(path), proc.realpath(link_folder)
   local real = resolved
@@ -259,7 +262,7 @@ function Watched:add(path, kind, retried)
       self.awaiting[path] = kind
       self:watch_above(place)
       -- made meanwhile, before the watch above could see it: now, not never
-      if proc.realpath(folder) and (retried or 0) < 3 then return self:add(path, kind, (retried or 0) + 1) end
+      if proc.realpath(folder) and retried < 3 then return self:add(path, kind, retried + 1) end
       return false, err, true
     end
     if not wd then return false, err end
@@ -280,7 +283,7 @@ function Watched:add(path, kind, retried)
   if missing_target then
     self.awaiting[path] = kind
     self:watch_above(missing_target)
-    if proc.realpath(path) and (retried or 0) < 3 then return self:add(path, kind, (retried or 0) + 1) end
+    if proc.realpath(path) and retried < 3 then return self:add(path, kind, retried + 1) end
     return false, "the file its link names is missing", true
   end
   if self.paths[path] then return true end
@@ -333,13 +336,13 @@ function Watched:watch_above(path)
   end
 end
 
--- Watches the folders above a watched folder (its real path: however the
--- experiment spelt it, and through symbolic links), each for the name that
--- leads down to it: a folder on the way moved aside (`mv exp/a exp/a.old`)
--- takes the watches below it along without a word to them
--- (Watched:leads_changed).
-function Watched:watch_leads(real)
-  local child = real
+-- Watches the folders above a watched folder, along one absolute path of
+-- it (its real path, or one of its spellings: Watched:add walks each),
+-- each for the name that leads down to it: a folder on the way moved aside
+-- (`mv exp/a exp/a.old`) takes the watches below it along without a word
+-- to them (Watched:leads_changed).
+function Watched:watch_leads(path)
+  local child = path
   while true do
     local parent, name = split(child)
     if parent == child or name == "" then return end

@@ -457,10 +457,13 @@ local function confused_pairs(sum, C)
   return { table.unpack(pairs_list, 1, math.min(3, #pairs_list)) }
 end
 
--- The width of a name in character cells: a wide CJK character counts two.
+-- The character cells a code point takes: a wide CJK character two.
+local function cells_of(code) return code >= 0x1100 and 2 or 1 end
+
+-- The width of a name in character cells.
 local function display_width(name)
   local units = 0
-  for _, code in utf8.codes(escape.utf8(name), true) do units = units + (code >= 0x1100 and 2 or 1) end
+  for _, code in utf8.codes(escape.utf8(name), true) do units = units + cells_of(code) end
   return units
 end
 
@@ -473,7 +476,7 @@ local function axis_name(name)
   if display_width(name) <= NAME_CELLS then return name end
   local out, cells = {}, 1 -- (the "…")
   for _, code in utf8.codes(name, true) do
-    cells = cells + (code >= 0x1100 and 2 or 1)
+    cells = cells + cells_of(code)
     if cells > NAME_CELLS then break end
     out[#out + 1] = utf8.char(code)
   end

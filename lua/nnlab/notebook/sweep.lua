@@ -871,14 +871,19 @@ local function refuse_code_loading()
   end
 end
 
+-- Whether an epoch's training loss is a number that is not finite.
+local function loss_not_finite(h)
+  local loss = h.train_loss
+  return type(loss) == "number" and not (math.abs(loss) < math.huge)
+end
+
 -- Marks the epoch at which a diverged run diverged (diverged = true), as
 -- fit's history does, when no epoch says so: the first with a training loss
 -- that is not finite, else the last. results.csv reads it.
 local function mark_divergence(history)
   for _, h in ipairs(history) do if h.diverged == true then return end end
   for _, h in ipairs(history) do
-    local loss = h.train_loss
-    if type(loss) == "number" and not (math.abs(loss) < math.huge) then h.diverged = true return end
+    if loss_not_finite(h) then h.diverged = true return end
   end
   if #history > 0 then history[#history].diverged = true end
 end
@@ -959,12 +964,10 @@ end
 --- one-epoch fits sets only that), or a training loss that is not finite.
 function sweep.history_diverged(history)
   for _, h in ipairs(history) do
-    local loss = h.train_loss
-    if h.diverged == true or (type(loss) == "number" and not (math.abs(loss) < math.huge)) then return true end
+    if h.diverged == true or loss_not_finite(h) then return true end
   end
   return false
 end
-
 
 --- sweep.check_result(result) -> true, or nil and what is wrong: whether a
 --- result read back from the cache has the shape train_job stores (a history
