@@ -321,25 +321,37 @@ if namespaces then
                                       .. "was trained"):format(small), "no space left for cache entries: message")
     T.truthy(not out:find("seed 1: test acc", 1, true), "no run trained\n" .. out)
   end)
+  -- Runs an experiment of one sweep per name in `names` (h = 1, `seeds`
+  -- seeds), each run writing files into a 256 KiB tmpfs mounted as the
+  -- cache's folder until it is full (so the first run fills it); `args`
+  -- after the file. Returns the folder, nnlab's output and status.
+  local function filling_run(name, names, seeds, args)
+    local roomy = dir .. "/" .. name
+    os.execute("mkdir -p " .. T.quote(roomy))
+    local file = dir .. "/" .. name .. ".lua"
+    T.write(file, ([[
+local lab = require "nnlab"
+local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
+for _, name in ipairs { %s } do
+  lab.sweep { name = name, vary = { h = { 1 } }, seeds = %d, train = ds, test = ds, run = function(p, ctx)
+    local f = io.open(%q .. "/filler" .. name .. ctx.seed, "wb") -- writes until the disk is full
+    for _ = 1, 64 do if not f:write(string.rep("x", 16384)) then break end f:flush() end
+    f:close()
+    return { { train_loss = 1, train_acc = 50 } }
+  end }
+end
+]]):format(table.concat(names, ", "), seeds, roomy))
+    local argv = { "run", file }
+    for _, a in ipairs(args) do argv[#argv + 1] = a end
+    local out, status = T.run(in_namespace(("mount -t tmpfs -o size=256k tmpfs %s"):format(T.quote(roomy))) .. " "
+      .. T.nnlab_command(argv, { NNLAB_CACHE = roomy .. "/cache" }))
+    return roomy, out, status
+  end
   -- The disk fills while the sweep trains (here: the first run fills it):
   -- the runs not yet started would train for nothing, so none starts.
   T.case("a cache folder that fills up during the sweep starts no further run", function()
-    local roomy = dir .. "/roomy"
-    os.execute("mkdir -p " .. T.quote(roomy))
-    local filling = dir .. "/filling.lua"
-    T.write(filling, ([[
-local lab = require "nnlab"
-local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
-lab.sweep { name = "fill", vary = { h = { 1 } }, seeds = 4, train = ds, test = ds, run = function(p, ctx)
-  local f = io.open(%q .. "/filler" .. ctx.seed, "wb") -- writes until the disk is full
-  for _ = 1, 64 do if not f:write(string.rep("x", 16384)) then break end f:flush() end
-  f:close()
-  return { { train_loss = 1, train_acc = 50 } }
-end }
-]]):format(roomy))
-    local out, status = T.run(in_namespace(("mount -t tmpfs -o size=256k tmpfs %s"):format(T.quote(roomy))) .. " "
-      .. T.nnlab_command({ "run", filling, "--out", dir .. "/filling-reports", "-j", "1", "--quiet" },
-                         { NNLAB_CACHE = roomy .. "/cache" }))
+    local roomy, out, status = filling_run("roomy", { '"fill"' }, 4,
+                                           { "--out", dir .. "/filling-reports", "-j", "1", "--quiet" })
     T.eq(status, 1, "status\n" .. out)
     T.contains(out, "1 of 4 runs failed: h=1 seed 1: cannot write " .. roomy .. "/cache/", "the run that found it full\n" .. out)
     T.contains(out, ("3 runs were not started: the cache folder %s/cache has no room (No space left on device); free "
@@ -349,23 +361,7 @@ end }
   -- A shard of two sweeps: the second sweep's runs are not started either,
   -- and the error counts the runs of both (it had named the last sweep's).
   T.case("a shard whose cache folder fills up counts every run it did not start", function()
-    local roomy = dir .. "/roomy-shard"
-    os.execute("mkdir -p " .. T.quote(roomy))
-    local file = dir .. "/filling_shard.lua"
-    T.write(file, ([[
-local lab = require "nnlab"
-local ds = lab.data.generate(20, function(i, rng) return { rng:random() }, (i - 1) %% 2 end, { seed = 1, classes = 2 })
-for _, name in ipairs { "first", "second" } do
-  lab.sweep { name = name, vary = { h = { 1 } }, seeds = 3, train = ds, test = ds, run = function(p, ctx)
-    local f = io.open(%q .. "/filler" .. name .. ctx.seed, "wb") -- writes until the disk is full
-    for _ = 1, 64 do if not f:write(string.rep("x", 16384)) then break end f:flush() end
-    f:close()
-    return { { train_loss = 1, train_acc = 50 } }
-  end }
-end
-]]):format(roomy))
-    local out, status = T.run(in_namespace(("mount -t tmpfs -o size=256k tmpfs %s"):format(T.quote(roomy))) .. " "
-      .. T.nnlab_command({ "run", file, "--shard", "0/1", "-j", "1" }, { NNLAB_CACHE = roomy .. "/cache" }))
+    local roomy, out, status = filling_run("roomy-shard", { '"first"', '"second"' }, 3, { "--shard", "0/1", "-j", "1" })
     T.eq(status, 1, "status\n" .. out)
     T.contains(out, "0 trained, 0 already cached, 1 failed, 5 not started", "the shard's line\n" .. out)
     T.contains(out, "5 runs were not started: the cache folder " .. roomy .. "/cache has no room", "the error\n" .. out)

@@ -18,6 +18,16 @@ local function write(path, text)
 end
 local function module(value) return ("return { v = %q }\n"):format(value) end
 
+-- In dir, runs a shell command that changes the way to a module (a link
+-- re-pointed, say) and waits for the report to show `first`; then saves
+-- `path` with `value` and waits for `second`.
+local function change_then_save(dir, shows, command, first, what, path, value, second)
+  os.execute(("cd %s && %s"):format(T.quote(dir), command))
+  shows(first, what)
+  write(path, module(value))
+  shows(second, "a save after that")
+end
+
 -- Runs `nnlab watch script` in dir while steps(shows, renders, job) runs:
 -- shows(text, what) waits until the report shows text, renders() counts the
 -- renders so far. The watch is stopped whatever steps does.
@@ -136,14 +146,10 @@ T.case("a module folder's link re-pointed (deleted and made anew, or renamed ove
   os.execute(("ln -s ../v1 %s"):format(T.quote(dir .. "/exp/lib")))
   watching(dir, "watch_repointed", "exp/x.lua", function(shows)
     shows("value one", "the first render")
-    os.execute(("cd %s && rm exp/lib && ln -s ../v2 exp/lib"):format(T.quote(dir)))
-    shows("value two", "the link deleted and made anew")
-    write(dir .. "/v2/m.lua", module("three"))
-    shows("value three", "a save in the new target")
-    os.execute(("cd %s && ln -s ../v3 exp/lib.new && mv -T exp/lib.new exp/lib"):format(T.quote(dir)))
-    shows("value four", "a new link renamed over it")
-    write(dir .. "/v3/m.lua", module("five"))
-    shows("value five", "a save in that target")
+    change_then_save(dir, shows, "rm exp/lib && ln -s ../v2 exp/lib", "value two", "the link deleted and made anew",
+                     dir .. "/v2/m.lua", "three", "value three")
+    change_then_save(dir, shows, "ln -s ../v3 exp/lib.new && mv -T exp/lib.new exp/lib", "value four",
+                     "a new link renamed over it", dir .. "/v3/m.lua", "five", "value five")
   end)
 end)
 
@@ -170,14 +176,10 @@ lab.md("value " .. lab.require("real.a").v .. " " .. lab.require("lib.m").v .. "
               .. "ln -s ../s1/m.lua hop2/m.lua && ln -s ../../hop2/m.lua exp/chain/m.lua"):format(T.quote(dir)))
   watching(dir, "watch_middle", "exp/x.lua", function(shows, _, job)
     shows("value A one s1", "the first render")
-    os.execute(("cd %s && rm hop && ln -s v2 hop"):format(T.quote(dir)))
-    shows("value A two s1", "a folder link's middle link re-pointed")
-    write(dir .. "/v2/m.lua", module("three"))
-    shows("value A three s1", "a save in its new target")
-    os.execute(("cd %s && ln -s ../s2/m.lua hop2/m.new && mv -T hop2/m.new hop2/m.lua"):format(T.quote(dir)))
-    shows("value A three s2", "a file link's middle link re-pointed")
-    write(dir .. "/s2/m.lua", module("s3"))
-    shows("value A three s3", "a save in its new target")
+    change_then_save(dir, shows, "rm hop && ln -s v2 hop", "value A two s1", "a folder link's middle link re-pointed",
+                     dir .. "/v2/m.lua", "three", "value A three s1")
+    change_then_save(dir, shows, "ln -s ../s2/m.lua hop2/m.new && mv -T hop2/m.new hop2/m.lua", "value A three s2",
+                     "a file link's middle link re-pointed", dir .. "/s2/m.lua", "s3", "value A three s3")
     os.execute(("cd %s && rm exp/lib && ln -s real exp/lib && printf 'return { v = \"R\" }\\n' >exp/real/m.lua"):format(
       T.quote(dir)))
     shows("value A R s3", "the folder link re-pointed at a folder already watched by another spelling")
