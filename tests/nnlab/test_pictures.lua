@@ -682,24 +682,31 @@ lab.mistakes(runs, { n = 24 })
   T.truthy(cut > 0, "some caption names a long class:\n" .. gp)
 end)
 
+-- A sweep by a run function over `hidden` = hiddens, whose last seed of
+-- hidden=16 reports a NaN loss (diverged); `lr` is Lua code of p.
+local function diverging_sweep(hiddens, seeds, epochs, lr)
+  return ([[
+local runs = lab.sweep { name = "div", vary = { hidden = { %s } }, seeds = %d, epochs = %d, train = train, test = test,
+  run = function(p, ctx)
+    lab.nn.manual_seed(ctx.seed)
+    local model = nn.Sequential { nn.Linear(64, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) }
+    local history = lab.fit { model = model, loss = nn.CrossEntropyLoss(), epochs = p.epochs,
+      optimizer = optim.SGD(model:parameters(), { lr = %s }),
+      train = lab.data.DataLoader(ctx.train, { batch_size = 20, shuffle = true, seed = ctx.seed }),
+      test = lab.data.DataLoader(ctx.test, { batch_size = 30 }) }
+    ctx.save(model)
+    if p.hidden == 16 and ctx.seed == %d then history[#history].train_loss = 0 / 0 end -- it diverged
+    return history
+  end }
+]]):format(table.concat(hiddens, ", "), seeds, epochs, lr, seeds)
+end
+
 -- The per-class table had named a variation with a diverged seed the best
 -- of classes, over "3 seeds" where it had 2, "paired by seed" when the two
 -- did not share their seeds; and the note said "1 diverged runs".
 T.case("the per-class table never crowns a variation with a diverged seed, and says over how many seeds", function()
   local file = dir .. "/diverged_pictures.lua"
-  T.write(file, HEAD .. [[
-local runs = lab.sweep { name = "div", vary = { hidden = { 4, 16 } }, seeds = 3, epochs = 2, train = train, test = test,
-  run = function(p, ctx)
-    lab.nn.manual_seed(ctx.seed)
-    local model = nn.Sequential { nn.Linear(64, p.hidden), nn.ReLU(), nn.Linear(p.hidden, 4) }
-    local history = lab.fit { model = model, loss = nn.CrossEntropyLoss(), epochs = p.epochs,
-      optimizer = optim.SGD(model:parameters(), { lr = p.hidden == 16 and 0.2 or 0.01 }),
-      train = lab.data.DataLoader(ctx.train, { batch_size = 20, shuffle = true, seed = ctx.seed }),
-      test = lab.data.DataLoader(ctx.test, { batch_size = 30 }) }
-    ctx.save(model)
-    if p.hidden == 16 and ctx.seed == 3 then history[#history].train_loss = 0 / 0 end -- it diverged
-    return history
-  end }
+  T.write(file, HEAD .. diverging_sweep({ 4, 8, 16 }, 3, 2, "p.hidden == 16 and 0.2 or 0.01") .. [[
 lab.confusion(runs, { show = { hidden = 4 } })
 lab.confusion(runs, { show = { hidden = 16 } })
 lab.mistakes(runs, { where = { hidden = 16 }, n = 6 })
@@ -711,13 +718,29 @@ lab.mistakes(runs, { where = { hidden = 16 }, n = 6 })
   for cell in md:gmatch("| ([^|\n]-): [^|\n]- |\n") do verdicts[#verdicts + 1] = cell end
   T.truthy(#verdicts > 0, "the verdict column\n" .. md)
   for _, best in ipairs(verdicts) do T.truthy(best ~= "hidden=16", "hidden=16 named best of a class\n" .. md) end
+  T.truthy(md:find("| hidden=4: ", 1, true) or md:find("| hidden=8: ", 1, true), "a verdict names a best\n" .. md)
   T.contains(md, "mean ± std over 2 to 3 seeds", "the caption: the seeds the columns are over")
   T.contains(md, "paired by seed where the two share their seeds (else Welch's t)", "the test named as done")
   T.contains(md, "_Left out: 1 diverged run._", "the note of the diverged seed, in the singular")
   local _, notes = md:gsub("_Left out: 1 diverged run%._", "")
-  -- under both confusion tables (each spans both variations: one seed of
+  -- under both confusion tables (each spans every variation: one seed of
   -- hidden=16 left out), and under the mistakes of hidden=16
   T.eq(notes, 3, "the notes\n" .. md)
+end)
+
+-- Where all but one column had a diverged seed, every verdict cell read "–"
+-- under a caption that described the verdicts.
+T.case("a per-class table without a verdict says why", function()
+  local file = dir .. "/no_verdict.lua"
+  T.write(file, HEAD .. diverging_sweep({ 4, 16 }, 2, 1, "0.05") .. [[
+lab.confusion(runs, { show = { hidden = 4 } })
+]])
+  local text, status = run(nil, file)
+  T.eq(status, 0, text)
+  local md = T.read(out .. "/no_verdict.md")
+  T.contains(md, "| best vs runner-up |", "the verdict column is there\n" .. md)
+  T.contains(md, "no verdict: fewer than two of the variations are free of diverged seeds", "the caption says why")
+  T.truthy(not md:find("Holm-corrected over the classes", 1, true), "no caption describing verdicts that are not there")
 end)
 
 -- Chinese class names take two character cells each: an 8-character name

@@ -672,7 +672,11 @@ local function render_confusion(block, ctx)
   local fewest, most = math.huge, 0
   for _, col in ipairs(columns) do fewest, most = math.min(fewest, col.n), math.max(most, col.n) end
   local over = fewest == most and words.count("seed", most) or W("seed_range", fewest, most)
-  parts[#parts + 1] = W(#columns > 1 and "pic_class_caption" or "pic_class_caption_one", over)
+  -- with fewer than two columns free of diverged seeds no class has a verdict:
+  -- the caption says why the column holds only "–"
+  local caption = #columns == 1 and "pic_class_caption_one"
+                  or next(verdicts) == nil and "pic_class_caption_none" or "pic_class_caption"
+  parts[#parts + 1] = W(caption, over)
   -- the sentence: the most-confused pairs, from the summed matrix
   local pairs_list = n.pairs
   if #pairs_list == 0 then

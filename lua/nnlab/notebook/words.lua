@@ -280,6 +280,8 @@ words.catalogues.en = {
                       "seed where the two share their seeds (else Welch's t), Holm-corrected over the classes._",
   pic_tie = "a tie",
   pic_class_caption_one = "_Per-class test accuracy after the last epoch, mean ± std over %s._",
+  pic_class_caption_none = "_Per-class test accuracy after the last epoch, mean ± std over %s; no verdict: " ..
+                           "fewer than two of the variations are free of diverged seeds._",
   pic_no_confusion = "%s confuses no two classes on the test set.",
   pic_pair = "%s taken for %s %d× (%.1f %% of its samples)",
   pic_most_confused = "Most confused in %s (true → predicted, summed over seeds): %s.",
@@ -560,6 +562,7 @@ words.catalogues.zh = {
                       "两者种子相同时按种子配对（否则用 Welch t 检验），对各类别做 Holm 校正。_",
   pic_tie = "持平",
   pic_class_caption_one = "_最后一轮后各类别的测试准确率，%s的均值 ± 标准差。_",
+  pic_class_caption_none = "_最后一轮后各类别的测试准确率，%s的均值 ± 标准差；没有判定：没有种子发散的设置不到两个。_",
   pic_no_confusion = "%s 在测试集上没有混淆任何两个类别。",
   pic_pair = "%s 被认成 %s %d 次（占该类 %.1f %%）",
   pic_most_confused = "%s 最常混淆的（真实 → 预测，各种子之和）：%s。",
