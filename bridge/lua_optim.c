@@ -209,7 +209,10 @@ static int optim_zero_grad(lua_State *L)
 /* optimizer:lr() -> the learning rate as set (a double; see the top). */
 static int optim_get_lr(lua_State *L)
 {
-    lua_pushnumber(L, check_optim(L, 1)->lr);
+    const lnn_optim *o = check_optim(L, 1);
+    if (lua_gettop(L) > 1)
+        return luaL_error(L, "optimizer:lr() takes no argument: it reads the rate; optimizer:set_lr(v) sets it");
+    lua_pushnumber(L, o->lr);
     return 1;
 }
 

@@ -27,6 +27,16 @@ lnn_tensor *lnn_check_tensor(lua_State *L, int index)
     return luaL_checkudata(L, index, LNN_TENSOR);
 }
 
+void lnn_method_args(lua_State *L, int max, const char *usage)
+{
+    int got = lua_gettop(L) - 1;
+    if (got <= max)
+        return;
+    if (max == 0)
+        luaL_error(L, "%s takes no arguments, got %d", usage, got);
+    luaL_error(L, "%s takes at most %d argument%s, got %d", usage, max, max == 1 ? "" : "s", got);
+}
+
 void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg)
 {
     if (t->owner_generation && *t->owner_generation != t->generation)
@@ -164,6 +174,7 @@ static int tensor_release(lua_State *L)
 
 static int tensor_is_labels(lua_State *L)
 {
+    lnn_method_args(L, 0, "x:is_labels()");
     lua_pushboolean(L, lnn_check_tensor(L, 1)->labels != NULL);
     return 1;
 }
@@ -171,6 +182,7 @@ static int tensor_is_labels(lua_State *L)
 /* t:get(row, col) with 1-based indices (col defaults to 1). */
 static int tensor_get(lua_State *L)
 {
+    lnn_method_args(L, 2, "x:get(i, j)");
     lnn_tensor *t = lnn_check_tensor(L, 1);
     lnn_check_fresh(L, t, 1);
     lua_Integer r = luaL_checkinteger(L, 2), c = luaL_optinteger(L, 3, 1);
@@ -187,6 +199,7 @@ static int tensor_get(lua_State *L)
 /* t:totable() -> flat array of rows*cols numbers, row-major. */
 static int tensor_totable(lua_State *L)
 {
+    lnn_method_args(L, 0, "x:totable()");
     lnn_tensor *t = lnn_check_tensor(L, 1);
     lnn_check_fresh(L, t, 1);
     size_t n = (size_t)t->rows * t->cols;
@@ -244,6 +257,7 @@ static int32_t label_value(lua_State *L, int v, const char *where)
  * data.Lambda changing its batch in place. */
 static int tensor_set(lua_State *L)
 {
+    lnn_method_args(L, 3, "x:set(i, j, v)");
     lnn_tensor *t = lnn_check_tensor(L, 1);
     lnn_check_fresh(L, t, 1);
     lua_Integer r = luaL_checkinteger(L, 2), c = luaL_checkinteger(L, 3);
@@ -314,6 +328,7 @@ static void push_size(lua_State *L, const lnn_tensor *t)
 /* t:size() -> Size; t:size(dim) -> the length of dim (an integer). */
 static int tensor_size(lua_State *L)
 {
+    lnn_method_args(L, 1, "x:size(dim)");
     lnn_tensor *t = lnn_check_tensor(L, 1);
     if (lua_isnoneornil(L, 2))
         push_size(L, t);
@@ -331,12 +346,14 @@ static int size_call(lua_State *L)
 
 static int tensor_dim(lua_State *L)
 {
+    lnn_method_args(L, 0, "x:dim()");
     lua_pushinteger(L, lnn_check_tensor(L, 1)->ndim);
     return 1;
 }
 
 static int tensor_numel(lua_State *L)
 {
+    lnn_method_args(L, 0, "x:numel()");
     lnn_tensor *t = lnn_check_tensor(L, 1);
     lua_pushinteger(L, (lua_Integer)t->rows * t->cols);
     return 1;
@@ -538,6 +555,7 @@ static lnn_tensor *push_like(lua_State *L, const lnn_tensor *like, int ndim, int
  * 1-based (negative: from the end). */
 static int tensor_narrow(lua_State *L)
 {
+    lnn_method_args(L, 3, "x:narrow(dim, start, length)");
     lnn_tensor *t = lnn_check_tensor(L, 1);
     lnn_check_fresh(L, t, 1);
     int d = check_dim(L, 2, t->ndim);
@@ -569,6 +587,7 @@ static int tensor_narrow(lua_State *L)
  * PyTorch's), or a Lua list of 1-based ones. */
 static int tensor_index_select(lua_State *L)
 {
+    lnn_method_args(L, 2, "x:index_select(dim, index)");
     lnn_tensor *t = lnn_check_tensor(L, 1);
     lnn_check_fresh(L, t, 1);
     int d = check_dim(L, 2, t->ndim);
@@ -640,6 +659,7 @@ static int tensor_index_select(lua_State *L)
 /* t:tolist() -> a Lua list (1-D) or a list of rows (2-D), as PyTorch's. */
 static int tensor_tolist(lua_State *L)
 {
+    lnn_method_args(L, 0, "x:tolist()");
     lnn_tensor *t = lnn_check_tensor(L, 1);
     lnn_check_fresh(L, t, 1);
     int inner = t->ndim == 1 ? t->rows : t->cols;

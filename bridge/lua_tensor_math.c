@@ -1,6 +1,6 @@
 /* Tensor math in PyTorch's names: element-wise arithmetic (Lua metamethods and
  * t:add/sub/mul/div/neg), t:exp/log/sqrt/abs/clamp, comparisons t:eq/ne/gt/ge/lt/le,
- * reductions t:sum/mean/max/argmax, and t:float/item/numel. Added to the
+ * reductions t:sum/mean/max/argmax, and t:float/item (t:numel is lua_tensor.c's). Added to the
  * "nnlab.Tensor" metatable by lnn_open_tensor_math (called from lnn_open_tensor).
  *
  * DIM CONVENTION: a `dim` argument counts as PyTorch's does, 0-based: on a 2-D
@@ -231,6 +231,8 @@ static lnn_tensor *push_like(lua_State *L, const lnn_tensor *t, bool integers)
 /* -t (__unm, t:neg()): keeps the type. */
 static int tensor_neg(lua_State *L)
 {
+    if (!(lua_gettop(L) == 2 && lua_rawequal(L, 1, 2))) /* __unm gets its operand twice */
+        lnn_method_args(L, 0, "x:neg()");
     size_t n;
     const lnn_tensor *t = check_input(L, &n);
     lnn_tensor *out = push_like(L, t, t->labels != NULL);
@@ -248,6 +250,7 @@ enum unary_op { UN_EXP, UN_LOG, UN_SQRT };
 /* exp, log, sqrt: float results, an int input read as float32 first. */
 static int unary_float(lua_State *L, enum unary_op op)
 {
+    lnn_method_args(L, 0, op == UN_EXP ? "x:exp()" : op == UN_LOG ? "x:log()" : "x:sqrt()");
     size_t n;
     const lnn_tensor *t = check_input(L, &n);
     lnn_tensor *out = push_like(L, t, false);
@@ -265,6 +268,7 @@ static int tensor_sqrt(lua_State *L) { return unary_float(L, UN_SQRT); }
 /* t:abs(): keeps the type (abs of INT32_MIN wraps, as in PyTorch's int32). */
 static int tensor_abs(lua_State *L)
 {
+    lnn_method_args(L, 0, "x:abs()");
     size_t n;
     const lnn_tensor *t = check_input(L, &n);
     lnn_tensor *out = push_like(L, t, t->labels != NULL);
@@ -282,6 +286,7 @@ static int tensor_abs(lua_State *L)
  * its bounds are Lua integers. */
 static int tensor_clamp(lua_State *L)
 {
+    lnn_method_args(L, 2, "x:clamp(lo, hi)");
     size_t n;
     const lnn_tensor *t = check_input(L, &n);
     bool has_lo = !lua_isnoneornil(L, 2), has_hi = !lua_isnoneornil(L, 3);
@@ -325,18 +330,23 @@ typedef struct reduction {
 
 /* Reads the optional dim (slot 2) and keepdim (slot 3); gives the result's
  * logical shape (as push_result takes it) in ndim, rows and cols. */
-static reduction check_reduction(lua_State *L, int *ndim, int *rows, int *cols)
+static reduction check_reduction(lua_State *L, const char *usage, int *ndim, int *rows, int *cols)
 {
+    lnn_method_args(L, 2, usage);
     size_t n;
     const lnn_tensor *t = check_input(L, &n);
     int R = t->ndim == 1 ? 1 : t->rows, C = t->ndim == 1 ? t->rows : t->cols;
     reduction red = {.t = t};
     if (lua_isnoneornil(L, 2)) {
+        if (!lua_isnoneornil(L, 3))
+            luaL_error(L, "keepdim needs a dim: x:sum(dim, true) (over every element the result is one number)");
         red = (reduction){t, 1, 0, n, 1};
         *ndim = 1, *rows = 1, *cols = 1;
         return red;
     }
     lua_Integer dim = luaL_checkinteger(L, 2);
+    if (!lua_isnoneornil(L, 3) && !lua_isboolean(L, 3)) /* 0 and "false" are true in Lua */
+        luaL_error(L, "keepdim must be true or false, got %s", luaL_typename(L, 3));
     bool keepdim = lua_toboolean(L, 3);
     if (dim < -t->ndim || dim >= t->ndim) /* worded as t:size's and t:narrow's (lua_tensor.c) */
         luaL_error(L, "dim %I out of range for a %d-D tensor (expected 0 to %d, or %d to -1: dims count "
@@ -362,7 +372,7 @@ static reduction check_reduction(lua_State *L, int *ndim, int *rows, int *cols)
 static int tensor_sum(lua_State *L)
 {
     int ndim, rows, cols;
-    reduction red = check_reduction(L, &ndim, &rows, &cols);
+    reduction red = check_reduction(L, "x:sum(dim, keepdim)", &ndim, &rows, &cols);
     const lnn_tensor *t = red.t;
     lnn_tensor *out = push_result(L, ndim, rows, cols, t->labels != NULL);
     for (size_t g = 0; g < red.groups; g++) {
@@ -390,7 +400,7 @@ static int tensor_sum(lua_State *L)
 static int tensor_mean(lua_State *L)
 {
     int ndim, rows, cols;
-    reduction red = check_reduction(L, &ndim, &rows, &cols);
+    reduction red = check_reduction(L, "x:mean(dim, keepdim)", &ndim, &rows, &cols);
     const lnn_tensor *t = red.t;
     lnn_tensor *out = push_result(L, ndim, rows, cols, false);
     for (size_t g = 0; g < red.groups; g++) {
@@ -438,7 +448,7 @@ static int tensor_max(lua_State *L)
 {
     int ndim, rows, cols;
     bool by_dim = !lua_isnoneornil(L, 2);
-    reduction red = check_reduction(L, &ndim, &rows, &cols);
+    reduction red = check_reduction(L, "x:max(dim, keepdim)", &ndim, &rows, &cols);
     check_nonempty(L, "max", &red);
     const lnn_tensor *t = red.t;
     lnn_tensor *values = push_result(L, ndim, rows, cols, t->labels != NULL);
@@ -460,7 +470,7 @@ static int tensor_max(lua_State *L)
 static int tensor_argmax(lua_State *L)
 {
     int ndim, rows, cols;
-    reduction red = check_reduction(L, &ndim, &rows, &cols);
+    reduction red = check_reduction(L, "x:argmax(dim, keepdim)", &ndim, &rows, &cols);
     check_nonempty(L, "argmax", &red);
     lnn_tensor *out = push_result(L, ndim, rows, cols, true);
     for (size_t g = 0; g < red.groups; g++)
@@ -471,6 +481,7 @@ static int tensor_argmax(lua_State *L)
 /* t:float(): a float copy of an int tensor; a float tensor itself. */
 static int tensor_float(lua_State *L)
 {
+    lnn_method_args(L, 0, "x:float()");
     size_t n;
     const lnn_tensor *t = check_input(L, &n);
     if (t->f) {
@@ -487,6 +498,7 @@ static int tensor_float(lua_State *L)
  * tensor's as a Lua integer). */
 static int tensor_item(lua_State *L)
 {
+    lnn_method_args(L, 0, "x:item()");
     size_t n;
     const lnn_tensor *t = check_input(L, &n);
     if (n != 1) {
@@ -503,14 +515,6 @@ static int tensor_item(lua_State *L)
     return 1;
 }
 
-/* t:numel(): the number of elements. */
-static int tensor_numel(lua_State *L)
-{
-    const lnn_tensor *t = lnn_check_tensor(L, 1);
-    lua_pushinteger(L, (lua_Integer)t->rows * t->cols);
-    return 1;
-}
-
 static const luaL_Reg math_methods[] = {
     {"add", tensor_add},     {"sub", tensor_sub},       {"mul", tensor_mul},
     {"div", tensor_div},     {"neg", tensor_neg},       {"exp", tensor_exp},
@@ -519,7 +523,7 @@ static const luaL_Reg math_methods[] = {
     {"gt", tensor_gt},       {"ge", tensor_ge},         {"lt", tensor_lt},
     {"le", tensor_le},       {"sum", tensor_sum},       {"mean", tensor_mean},
     {"max", tensor_max},     {"argmax", tensor_argmax}, {"float", tensor_float},
-    {"item", tensor_item},   {"numel", tensor_numel},   {NULL, NULL},
+    {"item", tensor_item},   {NULL, NULL},
 };
 
 static const luaL_Reg math_metamethods[] = {

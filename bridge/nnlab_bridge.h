@@ -84,6 +84,10 @@ lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labe
                           int cols, const uint64_t *owner_generation, uint64_t *version);
 /* Errors when the view's owner has overwritten it. */
 void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg);
+/* Errors "USAGE takes no arguments, got N" (or "at most MAX") when a method
+ * got more than `max` arguments after its object: x:exp(1) would otherwise
+ * read as x:exp() without a word. */
+void lnn_method_args(lua_State *L, int max, const char *usage);
 /* The write counter of t's memory: bumped by every in-place write through t or
  * any tensor sharing that memory (t[i] = x, t:set). */
 uint64_t lnn_tensor_version(const lnn_tensor *t);

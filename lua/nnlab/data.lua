@@ -523,6 +523,7 @@ end
 local function number_list(where, v, what)
   if type(v) == "number" then return { v } end
   if type(v) ~= "table" or #v == 0 then errors.raise("%s: %s must be a number or a list of numbers", where, what) end
+  options.list(("%s: %s"):format(where, what), v)
   for k, x in ipairs(v) do
     if type(x) ~= "number" then errors.raise("%s: %s[%d] is a %s, not a number", where, what, k, type(x)) end
   end
@@ -602,6 +603,7 @@ function data.transform_list(value, where)
   if value == nil or value == false then return {} end
   local list = getmetatable(value) == Transform and { value } or value
   if type(list) ~= "table" then errors.raise("%s: transform must be a data.* transform or a list of them", where) end
+  options.list(where .. ": transform", list)
   for k, t in ipairs(list) do
     if getmetatable(t) ~= Transform then
       errors.raise("%s: transform %d is not a data.* transform (data.Normalize, data.RandomShift, ...)", where, k)
@@ -661,10 +663,11 @@ end
 -- Lua shortened it (errors.whole_path): the loader calls a Lambda from C,
 -- where no handler of nnlab's sees its error before the stack unwinds.
 local function whole_paths(fn)
-  return function(...)
-    local ok, err = xpcall(fn, errors.whole_path, ...)
-    if not ok then error(err, 0) end
+  local function passed_on(ok, ...) -- its results (the C side refuses any but the batch)
+    if not ok then error((...), 0) end
+    return ...
   end
+  return function(...) return passed_on(xpcall(fn, errors.whole_path, ...)) end
 end
 
 --- data.DataLoader(dataset, { batch_size = 1, shuffle = false, drop_last = false,

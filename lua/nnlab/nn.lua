@@ -141,7 +141,7 @@ end
 --- slopes).
 function nn.LeakyReLU(negative_slope, opts)
   negative_slope, opts = keyword_first(negative_slope, opts, "negative_slope")
-  negative_slope = negative_slope or 0.01
+  if negative_slope == nil then negative_slope = 0.01 end -- false is refused below, not the default
   if type(negative_slope) ~= "number" or negative_slope ~= negative_slope then
     errors.raise("nn.LeakyReLU: negative_slope must be a number, got %s", errors.value(negative_slope))
   end
@@ -159,7 +159,7 @@ end
 function nn.Dropout(p, opts)
   p, opts = keyword_first(p, opts, "p")
   layer_options("nn.Dropout", opts, { inplace = INPLACE }, "inplace")
-  p = p or 0.5
+  if p == nil then p = 0.5 end -- PyTorch's Dropout(False) is p = 0: false is refused below, not the default
   if type(p) ~= "number" then errors.raise("nn.Dropout: p must be in [0, 1), got %s", errors.value(p)) end
   local shown = as_given(p)
   if not (p >= 0 and p < 1) then errors.raise("nn.Dropout: p must be in [0, 1), got %s", shown) end

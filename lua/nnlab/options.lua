@@ -114,6 +114,29 @@ function options.not_blank(where, what, text, instead)
   if text ~= nil and not text:find("%S") then errors.raise("%s: %s is blank (%s)", where, what, instead) end
 end
 
+--- options.list(where, list [, named]) -> n, after checking that list's keys
+--- are exactly 1..n: a nil item (a misspelt variable reads as nil, and
+--- ipairs would stop there, dropping the rest) or a named key is an error at
+--- the user's line, "WHERE: item K is nil (a misspelt name?)". `named`, when
+--- given, is said of a named key instead of the plain "a list holds only
+--- items". A nil at the end of a constructor ({ a, typo }) leaves no trace
+--- in the table, so Lua cannot tell it from { a }.
+function options.list(where, list, named)
+  local n = 0
+  for key in pairs(list) do
+    if math.type(key) ~= "integer" or key < 1 then
+      errors.raise("%s holds the key %s; %s", where,
+                   type(key) == "string" and ("'%s'"):format(key) or tostring(key),
+                   named or "a list holds only items, { a, b, c }")
+    end
+    if key > n then n = key end
+  end
+  for i = 1, n do
+    if list[i] == nil then errors.raise("%s: item %d is nil (a misspelt name?)", where, i) end
+  end
+  return n
+end
+
 --- options.check(where, opts, spec) -> a new table: spec's defaults with the
 --- user's opts (nil means {}) over them, after checking that opts is a table
 --- whose every key is in spec and whose every value has its default's type

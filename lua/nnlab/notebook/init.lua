@@ -536,6 +536,7 @@ function notebook.table(runs, opts)
   runs, from_history = runs_of("lab.table", runs, label)
   if from_history then
     opts = options.check("lab.table", opts, { metrics = options.optional "table", label = options.optional "string" })
+    if opts.metrics then options.list("lab.table: metrics", opts.metrics) end
     for _, m in ipairs(opts.metrics or {}) do check_metric("lab.table: metrics", m, runs) end
     check_listed_once("lab.table: metrics", opts.metrics or {}, runs)
     local s = current()
@@ -547,10 +548,7 @@ function notebook.table(runs, opts)
   opts = options.check("lab.table", opts, TABLE_OPTIONS)
   opts.top = type(top) == "number" and math.tointeger(top) or top -- 10 / 2 is 5, as for every whole-number option
   if opts.metrics then
-    local n = #opts.metrics
-    for k in pairs(opts.metrics) do
-      if math.type(k) ~= "integer" or k < 1 or k > n then raise("lab.table: metrics must be a list of metric names") end
-    end
+    local n = options.list("lab.table: metrics", opts.metrics)
     if n == 0 then
       raise("lab.table: metrics must list at least one metric (default: test_acc, train_loss, test_loss)")
     end
@@ -609,11 +607,9 @@ local function check_chart_y(y, runs, where)
   if y == nil then y = runs:default_metric() end
   if type(y) == "string" then check_metric("lab.chart: y", y, runs) return end
   if type(y) ~= "table" then raise("lab.chart: option 'y' must be a metric's name or a list of them, got %s", type(y)) end
-  local n = #y
-  for k, m in pairs(y) do
-    if math.type(k) ~= "integer" or k < 1 or k > n or type(m) ~= "string" then
-      raise("lab.chart: y must be a metric's name or a list of metric names")
-    end
+  local n = options.list("lab.chart: y", y)
+  for _, m in ipairs(y) do
+    if type(m) ~= "string" then raise("lab.chart: y must be a metric's name or a list of metric names") end
   end
   if n < 1 or n > 4 then raise("lab.chart: y lists 1 to 4 metrics, got %d", n) end
   local first

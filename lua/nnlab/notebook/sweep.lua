@@ -117,6 +117,7 @@ local function grid(vary)
     if type(k) ~= "string" or type(values) ~= "table" or #values == 0 then
       raise("lab.sweep: vary.%s must be a non-empty list of values", tostring(k))
     end
+    options.list("lab.sweep: vary." .. k, values)
     for _, value in ipairs(values) do
       if not is_scalar(value) then
         raise("lab.sweep: vary.%s holds %s; values must be numbers (not NaN), strings or booleans", k,
@@ -150,6 +151,7 @@ local function listed(list)
   if type(list) ~= "table" or #list == 0 then
     raise("lab.sweep: variations must be a non-empty list of tables { key = value, label = \"...\" }")
   end
+  options.list("lab.sweep: variations", list)
   local seen, variations = {}, {}
   for i, entry in ipairs(list) do
     if type(entry) ~= "table" then raise("lab.sweep: variations[%d] must be a table", i) end
@@ -200,6 +202,7 @@ local function seed_list(seeds, default_metric)
     return list
   end
   local ok = type(seeds) == "table" and #seeds >= 1
+  if ok then options.list("lab.sweep: seeds", seeds) end
   local seen = {}
   for _, s in ipairs(ok and seeds or {}) do
     if math.type(s) ~= "integer" or seen[s] then ok = false end
@@ -557,6 +560,14 @@ local function build(spec, p, defined, reads, memo)
   local loss = spec.loss and errors.call(spec.loss, user_p) or nn.CrossEntropyLoss()
   if getmetatable(loss) ~= core.metatable("nnlab.LossFunction") then
     raise("lab.sweep: loss(p) did not return a loss (nn.CrossEntropyLoss() or nn.MSELoss())")
+  end
+  -- the key holds the optimizer's options, not its state: a step taken here
+  -- (its count, Adam's bias correction, momentum buffers) would train
+  -- differently under the same key
+  if optimizer:steps() > 0 then
+    raise("lab.sweep: optimizer(p, params) returned an optimizer that has taken %d step%s; a run's key holds " ..
+          "an optimizer's options, not its state: return a new one", optimizer:steps(),
+          optimizer:steps() == 1 and "" or "s")
   end
   local schedule
   if scheduler ~= nil then

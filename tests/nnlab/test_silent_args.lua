@@ -1,0 +1,131 @@
+-- Arguments the API took without a word and then ignored or misread (the
+-- twenty-fifth session's typo hunt): a nil item in a list (a misspelt
+-- variable), a named key in a list, a data.Lambda's returned batch, an
+-- argument to optimizer:lr(), keepdim = 0, nn.Dropout(false), extra
+-- arguments to tensor methods, and an optimizer that stepped before the
+-- sweep took it. Each is now an error at the user's line. Checks that need
+-- no sweep run in this process; the others are small experiment files whose
+-- line marked `--<` is the one the error must name.
+local T = require "testlib"
+local E = require "fixtures.experiment"
+local lab = require "nnlab"
+local nn, optim, data = lab.nn, lab.optim, lab.data
+
+local dir = T.tmpdir("silent_args")
+
+local function expect_error(name, body, fragments)
+  local path, line = E.write(dir, name, body)
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet" },
+                                  { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+  E.expect_error_line(out, status, path, line, fragments)
+  T.truthy(not out:find("trained", 1, true), "nothing trained before the error:\n" .. out)
+end
+
+T.case("a nil item in a sweep's vary, variations or seeds is an error, not a shorter list", function()
+  expect_error("vary_hole", [[
+local small, large = 4, 8
+lab.sweep { vary = { hidden = { small, meduim, large } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd }
+]], { "lab.sweep: vary.hidden: item 2 is nil (a misspelt name?)" })
+  expect_error("variations_hole", [[
+local a, c = { hidden = 4 }, { hidden = 8 }
+lab.sweep { variations = { a, b, c }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd }
+]], { "lab.sweep: variations: item 2 is nil" })
+  expect_error("seeds_hole", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = { 1, 2, thrid, 4 }, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd }
+]], { "lab.sweep: seeds: item 3 is nil" })
+  expect_error("vary_named", [[
+lab.sweep { vary = { hidden = { 4, 8, big = 16 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model, optimizer = sgd }
+]], { "lab.sweep: vary.hidden holds the key 'big'" })
+end)
+
+T.case("a nil item in lab.table's metrics or lab.chart's y is an error at its line", function()
+  local sweep = [[
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  model = model, optimizer = sgd }
+]]
+  -- (the chart's hole used to fail in the report writer, after training)
+  local path, line = E.write(dir, "chart_hole", sweep .. [[
+lab.chart(runs, { y = { "test_acc", train_ac, "train_acc" } }) --<
+]])
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet" },
+                                  { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+  E.expect_error_line(out, status, path, line, { "lab.chart: y: item 2 is nil (a misspelt name?)" })
+  path, line = E.write(dir, "metrics_hole", sweep .. [[
+lab.table(runs, { metrics = { "test_acc", test_los, "train_loss" } }) --<
+]])
+  out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet" },
+                            { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+  E.expect_error_line(out, status, path, line, { "lab.table: metrics: item 2 is nil" })
+end)
+
+T.case("an optimizer that stepped inside the optimizer function is refused: its state is not in the key", function()
+  expect_error("stepped", [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test, --<
+  model = model,
+  optimizer = function(p, params)
+    local o = optim.Adam(params, { lr = 0.01 })
+    for _ = 1, 3 do o:step() end
+    return o
+  end }
+]], { "returned an optimizer that has taken 3 steps", "return a new one" })
+end)
+
+local function small_dataset()
+  local x, y = {}, {}
+  for i = 1, 8 do x[i], y[i] = { i, 2 * i }, i % 2 end
+  return data.TensorDataset(x, y)
+end
+
+T.case("a nil item in a transform list or data.Normalize's values is an error, not a dropped transform", function()
+  local ds = small_dataset()
+  local normalize = data.Normalize(0.5, 0.25)
+  T.refused(function() data.DataLoader(ds, { transform = { normalise, normalize } }) end,
+            "data.DataLoader: transform: item 1 is nil (a misspelt name?)")
+  T.refused(function() data.DataLoader(ds, { transform = { normalize, nil, data.GaussianNoise(1) } }) end,
+            "transform: item 2 is nil")
+  T.refused(function() data.Normalize({ 1, nil, 3 }, { 1, 1, 1 }) end, "data.Normalize: mean: item 2 is nil")
+end)
+
+T.case("a data.Lambda that returns a new batch is an error; returning the batch itself is fine", function()
+  local ds = small_dataset()
+  local loader = data.DataLoader(ds, { batch_size = 4, transform = data.Lambda(function(b) return b * 100 end) })
+  local ok, err = pcall(function() for _ in loader:batches() do end end)
+  T.truthy(not ok, "a returned batch was dropped without a word")
+  T.contains(tostring(err), "data.Lambda: the function returned a tensor; it changes the batch in place")
+  local firsts = {}
+  local in_place = data.DataLoader(ds, { batch_size = 4, transform = data.Lambda(function(b) b:set(1, 1, -1) return b end) })
+  for x in in_place:batches() do firsts[#firsts + 1] = x:get(1, 1) end
+  T.eq(table.concat(firsts, ","), "-1.0,-1.0", "the in-place change, with the batch returned")
+end)
+
+T.case("optimizer:lr(x), keepdim that is not a boolean, Dropout(false) and LeakyReLU(false) are errors", function()
+  local model = nn.Sequential { nn.Linear(2, 2) }
+  local o = optim.SGD(model:parameters(), { lr = 0.1 })
+  T.refused(function() o:lr(0.5) end, "optimizer:lr() takes no argument", "set_lr")
+  T.close(o:lr(), 0.1, 1e-12, "the rate did not change")
+  local x = lab.tensor { { 1, 2 }, { 3, 4 } }
+  T.refused(function() x:mean(1, 0) end, "keepdim must be true or false, got number")
+  T.refused(function() x:sum(1, "false") end, "keepdim must be true or false, got string")
+  T.refused(function() x:sum(nil, true) end, "keepdim needs a dim")
+  T.eq(x:mean(1, true):size(0), 2, "keepdim true keeps the dim")
+  T.refused(function() nn.Dropout(false) end, "nn.Dropout: p must be in [0, 1), got false")
+  T.refused(function() nn.LeakyReLU(false) end, "nn.LeakyReLU: negative_slope must be a number, got false")
+end)
+
+T.case("tensor methods refuse arguments they do not take", function()
+  local x = lab.tensor { { 1, 2 }, { 3, 4 } }
+  T.refused(function() x:exp(1) end, "x:exp() takes no arguments, got 1")
+  T.refused(function() x:max(1, true, "x") end, "x:max(dim, keepdim) takes at most 2 arguments, got 3")
+  T.refused(function() x:get(1, 2, 3) end, "x:get(i, j) takes at most 2 arguments, got 3")
+  T.refused(function() x:numel(1) end, "x:numel() takes no arguments")
+  T.refused(function() x:size(0, 1) end, "x:size(dim) takes at most 1 argument, got 2")
+  T.refused(function() x:clamp(0, 1, 2) end, "x:clamp(lo, hi) takes at most 2 arguments")
+  T.eq((-x):get(1, 1), -1.0, "unary minus (its metamethod gets the operand twice) still works")
+  T.eq(#x, 2, "# still works")
+end)
+
+T.done()
