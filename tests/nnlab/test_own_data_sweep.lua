@@ -253,4 +253,48 @@ lab.sweep { vary = { h = { 2 } }, seeds = 1, epochs = 1, batch_size = 10, train 
   T.eq(out:find("h=2 seed 1: training", 1, true), nil, "nothing trained")
 end)
 
+-- Writes a CSV of n rows "a,b,label" with label(i), 1-based i.
+local function labelled_csv(path, n, label)
+  local lines = { "a,b,label" }
+  for i = 1, n do lines[#lines + 1] = ("%d,%d,%d"):format(i % 7, (i * 3) % 5, label(i)) end
+  T.write(path, table.concat(lines, "\n") .. "\n")
+  return path
+end
+
+-- A sweep of a 2-feature CSV train and test file, with `outputs` outputs.
+local function csv_sweep(name, train_csv, test_csv, outputs)
+  local script = dir .. "/" .. name .. ".lua"
+  T.write(script, ([[
+local lab = require "nnlab"
+local train, test = lab.data.csv(%q), lab.data.csv(%q)
+lab.sweep { vary = { h = { 3 } }, seeds = 1, epochs = 1, batch_size = 10, train = train, test = test, --<
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(2, p.h), lab.nn.ReLU(), lab.nn.Linear(p.h, %d) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+]]):format(train_csv, test_csv, outputs))
+  return T.nnlab_run({ "run", script, "--out", reports, "--quiet" }, { NNLAB_CACHE = cache })
+end
+
+-- A CSV whose label is its first column, read with the default target (the
+-- last), trained on a constant column: one class, 100 % test accuracy.
+T.case("a training set of one class is refused at the sweep's line", function()
+  local one = labelled_csv(dir .. "/one_class.csv", 40, function() return 0 end)
+  local out, status = csv_sweep("one_class", one, one, 2)
+  T.eq(status, 1, out)
+  T.contains(out:match("^[^\n]*"), "one_class.lua:3: lab.sweep: the train data has samples of one class only (0): "
+             .. "a classifier learns nothing from it (is the label the right column?", "the first line")
+  T.eq(out:find("seed 1: training", 1, true), nil, "nothing trained")
+end)
+
+-- A test class with no training sample was scored without a word: the data
+-- row listed the training set's classes only.
+T.case("a test class the training set has no sample of is named in the data row", function()
+  local two = labelled_csv(dir .. "/two.csv", 40, function(i) return i % 2 end)
+  local three = labelled_csv(dir .. "/three.csv", 30, function(i) return i % 3 end)
+  local out, status = csv_sweep("unseen", two, three, 3)
+  T.eq(status, 0, out)
+  local row = T.read(reports .. "/unseen.md"):match("\n| Data |[^\n]*")
+  T.contains(row or "", "**the test set holds classes the training set has no sample of** (the model cannot "
+             .. "learn them): 2 10", "the class and its test samples")
+end)
+
 T.done()

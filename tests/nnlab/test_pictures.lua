@@ -779,15 +779,6 @@ lab.confusion(runs)
   return out .. "/" .. name
 end
 
--- A one-class confusion matrix was an empty white square beside a table of
--- 80 correct: gnuplot draws no grid one cell wide.
-T.case("a confusion matrix of one class is not drawn, and says why", function()
-  local folder = confusion_of("one_class", "1", "0", 1)
-  T.contains(T.read(folder .. ".md"), "hidden=4 was tested on one class: a confusion matrix needs two or more",
-             "the note")
-  T.eq(T.read(folder .. "/pic1-confusion.png"), nil, "no empty picture")
-end)
-
 -- Class names of 55 characters pushed a confusion matrix off the picture's
 -- right edge: the axes cut them to 32 character cells, the CSV keeps them.
 T.case("a confusion matrix cuts long class names on its axes and keeps them whole in its CSV", function()

@@ -554,7 +554,8 @@ function pictures.confusion_numbers(block)
   local with, old, diverged = seeds_with_pictures(shown)
   if #with == 0 then return nil, not_drawn(r, shown, old) end
   local C = with[1].pictures.classes
-  -- (a one-cell grid draws nothing in gnuplot's image: white on white)
+  -- (a one-cell grid draws nothing in gnuplot's image: white on white; lab.sweep refuses a
+  -- training set of one class, so this is a guard)
   if C < 2 then return nil, W("pic_one_class", md_text(shown.label)) end
   local names = class_names(r.datasets.test, C)
   local sum = {}

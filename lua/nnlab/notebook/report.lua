@@ -187,6 +187,16 @@ local function data_lines(record)
       text = text .. W("test_from", md_text(test_src.title or test_src.name or "?"), md_code(test_src.name or "?"),
                        test_src.reason and reason_text(test_src.reason) or W("folder_unknown"))
     end
+    if info.targets == 0 then -- a class the model never saw scores as a mistake every time
+      local train_counts, unseen = tr:label_counts(), {}
+      for c, n in ipairs(te:label_counts()) do
+        if n > 0 and (train_counts[c] or 0) == 0 then
+          local names = (test_src or {}).classes or src.classes
+          unseen[#unseen + 1] = W("class_count", md_text(names and names[c] or tostring(c - 1)), n)
+        end
+      end
+      if #unseen > 0 then text = text .. W("test_unseen", table.concat(unseen, ", ")) end
+    end
     local va = r.datasets.valid
     if va then text = text .. W("validation", #va) end
     if src.sha256 then

@@ -1122,9 +1122,23 @@ end
 -- - a uint8 set (read as x / 255, in [0, 1]) beside a float one whose values
 --   go well past [0, 1] (pixels 0-255 saved as floats, or standardised
 --   ones) would score a model on inputs of another scale than it trained on.
+-- Before those, a training set of class labels needs two classes with
+-- samples: with one, a classifier scores 100 % by always saying it (a CSV
+-- whose label is its first column, read with the default target, the last).
 -- sets: { train = ds, test = ds, valid = ds or nil }; infos: their :info().
 local function check_same_data(sets, infos)
   local train = infos.train
+  if train.targets == 0 then
+    local with_samples = {}
+    for c, n in ipairs(sets.train:label_counts()) do
+      if n > 0 then with_samples[#with_samples + 1] = c - 1 end
+    end
+    if #with_samples < 2 then
+      raise("lab.sweep: the train data has samples of %s: a classifier learns nothing from it (is the label the "
+            .. "right column? data.csv takes the last one unless target = names another)",
+            #with_samples == 0 and "no class" or ("one class only (%d)"):format(with_samples[1]))
+    end
+  end
   for _, which in ipairs { "test", "valid" } do
     local other = infos[which]
     if other and other.dtype ~= train.dtype then
