@@ -76,7 +76,13 @@ function setup.begin(options)
   -- data.load's `subset` option makes them (the first N samples).
   local function first(ds, n) return n < #ds and ds:head(n) or ds end
   local train = first(lab.data.load("kmnist", { fallback = "fashion-mnist", train = true }), train_size)
-  -- at most a twelfth of the training samples (5 000 of 60 000), so small --set runs keep most for training
+  -- at most a twelfth of the training samples (5 000 of 60 000), so small --set runs keep most for
+  -- training; setup.data_note says so when that is fewer than asked
+  if valid_size < 1 then
+    error(("valid_size must be at least 1 (the best variations are picked on the validation samples), got %d")
+          :format(valid_size), 2)
+  end
+  ctx.valid_asked = valid_size
   ctx.valid_size = math.max(1, math.min(valid_size, #train // 12))
   ctx.train, ctx.valid = train:split(ctx.valid_size, { seed = 1, stratify = true })
   ctx.test = first(lab.data.load("kmnist", { fallback = "fashion-mnist", train = false }), test_size)
@@ -85,10 +91,15 @@ function setup.begin(options)
   return ctx
 end
 
---- Writes, when KMNIST was not available, what that means for comparing with
---- the notes' numbers (which dataset ran instead, and why, the report's
---- header already says).
+--- Writes, when fewer validation samples were held out than valid_size
+--- asked for, how many; and when KMNIST was not available, what that means
+--- for comparing with the notes' numbers (which dataset ran instead, and
+--- why, the report's header already says).
 function setup.data_note(ctx)
+  if ctx.valid_size < ctx.valid_asked then
+    lab.md("**验证集说明**：`valid_size` = %d 超过了 %d 个训练样本的十二分之一，实际留出 %d 个样本作验证集。",
+      ctx.valid_asked, #ctx.train + #ctx.valid, ctx.valid_size)
+  end
   local source = ctx.source
   if source.name == source.requested then return end
   lab.md("**数据说明**：笔记用的是 KMNIST，这次用的是 %s（见报告开头的数据说明）。数据集不同，准确率不能和笔记里的数字直接比较；能比较的是各个设置之间的差别和名次。",

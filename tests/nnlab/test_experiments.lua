@@ -283,4 +283,16 @@ T.case("the review quotes the notes as they stand and claims nothing they do not
   T.contains(review, '"测试Adam与SGD的性能差异。"', "§五's words on the optimizer")
 end)
 
+-- valid_size past a twelfth of the training samples was cut without a word
+-- (the Parameters row still said 5000), and 0 held out one sample.
+T.case("a cut validation split is said in the report, and valid_size 0 is refused", function()
+  T.contains(T.read(dir .. "/reports/neurons.md"),
+             "**验证集说明**：`valid_size` = 5000 超过了 600 个训练样本的十二分之一，实际留出 50 个样本作验证集。",
+             "the note of the small runs above")
+  local out, status = T.nnlab_run({ "run", experiments .. "/neurons.lua", "--out", dir .. "/reports", "--set",
+                                    "valid_size=0" }, { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+  T.eq(status, 1, out)
+  T.contains(out:match("^[^\n]*"), "neurons.lua:11: valid_size must be at least 1", "at setup.begin's line")
+end)
+
 T.done()
