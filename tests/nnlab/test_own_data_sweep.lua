@@ -297,4 +297,30 @@ T.case("a test class the training set has no sample of is named in the data row"
              .. "learn them): 2 10", "the class and its test samples")
 end)
 
+-- Labels numbered from 1 and class labels given as a float tensor were
+-- refused without the cause: "gives 3 outputs, but the train data has 4
+-- classes", "gives 2 outputs, but the train data has 1 regression targets".
+T.case("a model short of one class by labels counted from 1, or float labels, is refused with the likely cause", function()
+  local from_one = labelled_csv(dir .. "/from_one.csv", 30, function(i) return i % 3 + 1 end)
+  local out, status = csv_sweep("from_one", from_one, from_one, 3)
+  T.eq(status, 1, out)
+  T.contains(out:match("^[^\n]*"), "gives 3 outputs, but the train data has 4 classes (class 0 has no sample: do the "
+             .. "labels count from 1? they count from 0, as PyTorch's)", "the first line")
+  local script = dir .. "/float_labels.lua"
+  T.write(script, [[
+local lab = require "nnlab"
+local x, y = {}, {}
+for i = 1, 20 do x[i], y[i] = { i % 5, i % 3 }, i % 2 end
+local ds = lab.data.TensorDataset(lab.tensor(x), lab.tensor(y))
+lab.sweep { vary = { h = { 3 } }, seeds = 1, epochs = 1, batch_size = 10, train = ds, test = ds, --<
+  model = function(p) return lab.nn.Sequential { lab.nn.Linear(2, p.h), lab.nn.ReLU(), lab.nn.Linear(p.h, 2) } end,
+  optimizer = function(_, params) return lab.optim.SGD(params, { lr = 0.1 }) end }
+]])
+  out, status = T.nnlab_run({ "run", script, "--out", reports, "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(status, 1, out)
+  T.contains(out:match("^[^\n]*"), "float_labels.lua:5: lab.sweep: the model of h=3 gives 2 outputs, but the train data "
+             .. "has 1 regression target (built from a float tensor or rows of numbers: class labels are "
+             .. "nnlab.labels { ... })", "the first line")
+end)
+
 T.done()

@@ -1062,6 +1062,21 @@ end
 -- plan (key_text).
 local function one_transform_list(spec) return type(spec.transform) ~= "function" end
 
+-- What a dataset's targets are, for messages.
+local function data_kind(info)
+  if info.targets == 0 then return "class labels" end
+  return ("%d regression target%s"):format(info.targets, info.targets == 1 and "" or "s")
+end
+
+-- For a set of targets built from Lua values, the hint that class labels
+-- are an integer tensor (PyTorch's torch.tensor([0, 1]) is one; nnlab.tensor
+-- is float, so y of 0s and 1s reads as regression targets); else "".
+local function labels_hint(ds)
+  local source = data.source(ds)
+  if not (source and source.source == "values") then return "" end
+  return " (built from a float tensor or rows of numbers: class labels are nnlab.labels { ... })"
+end
+
 -- The model must take the data's samples and give a score per class: checked
 -- before anything trains, at the user's lab.sweep line, not in a worker mid-run.
 -- infos: each dataset's ds:info() (train, test, valid), read once per plan.
@@ -1093,20 +1108,16 @@ local function check_fits(spec, model, transforms, label, infos)
             label, inputs, which, rows * cols, shape_text(rows, cols))
     end
     if info.targets > 0 and outputs ~= info.targets then
-      raise("lab.sweep: the model of %s gives %d outputs, but the %s data has %d regression targets",
-            label, outputs, which, info.targets)
+      raise("lab.sweep: the model of %s gives %d outputs, but the %s data has %s%s",
+            label, outputs, which, data_kind(info), labels_hint(spec[which]))
     end
     if info.targets == 0 and outputs < info.classes then
-      raise("lab.sweep: the model of %s gives %d outputs, but the %s data has %d classes",
-            label, outputs, which, info.classes)
+      local counts = spec[which]:label_counts()
+      raise("lab.sweep: the model of %s gives %d outputs, but the %s data has %d classes%s",
+            label, outputs, which, info.classes, counts[1] == 0 and outputs == info.classes - 1 and
+            " (class 0 has no sample: do the labels count from 1? they count from 0, as PyTorch's)" or "")
     end
   end
-end
-
--- What a dataset's targets are, for messages.
-local function data_kind(info)
-  if info.targets == 0 then return "class labels" end
-  return ("%d regression target%s"):format(info.targets, info.targets == 1 and "" or "s")
 end
 
 -- The datasets of a sweep must be of one kind, and class k one class in all
@@ -1202,7 +1213,8 @@ local function key_and_cost(spec, v, p, reads, identities, memo, infos)
   -- every run in the workers, its message not naming the sweep's loss option
   if infos.train.targets > 0 and core.loss_kind(built.loss) == "cross_entropy" then
     raise("lab.sweep: the data has regression targets, which %s would train with cross entropy%s: give the sweep "
-          .. "loss = function(p) return nn.MSELoss() end", v.label, spec.loss and "" or " (the default loss)")
+          .. "loss = function(p) return nn.MSELoss() end%s", v.label, spec.loss and "" or " (the default loss)",
+          labels_hint(spec.train))
   end
   local key = job_key(spec, p, built, identities)
   if not v.model_text then
