@@ -224,9 +224,15 @@ nn_status nn_dataset_from_arrays(nn_dataset *ds, nn_array *x, nn_array *y, int r
         st = nn_fail(NN_ESHAPE, "%s has %llu samples but %s has %llu %s", x_name,
                      (unsigned long long)x->shape[0], y_name,
                      (unsigned long long)y->shape[0], regression ? "targets" : "labels");
-    if (st == NN_OK && !regression && y->ndim != 1)
-        st = nn_fail(NN_ESHAPE, "%s: class labels must be one number per sample (N), but it has %u "
-                     "dimensions; for (N, K) targets ask for regression", y_name, y->ndim);
+    /* (N, 1) is N labels, as scikit-learn saves a column and TensorDataset takes it */
+    int one_column = y->ndim == 2 && y->shape[1] == 1;
+    if (st == NN_OK && !regression && y->ndim != 1 && !one_column)
+        st = y->ndim == 2 ? nn_fail(NN_ESHAPE, "%s: class labels must be one number per sample, (N) or (N, 1), but "
+                                    "it is (%llu, %llu): one-hot rows need their argmax first (y.argmax(1) in "
+                                    "NumPy); (N, K) targets ask for regression", y_name,
+                                    (unsigned long long)y->shape[0], (unsigned long long)y->shape[1])
+                          : nn_fail(NN_ESHAPE, "%s: class labels must be one number per sample, (N) or (N, 1), but "
+                                    "it has %u dimensions", y_name, y->ndim);
     if (st == NN_OK && regression && y->ndim > 2)
         st = nn_fail(NN_ESHAPE, "%s: regression targets must be (N) or (N, K), but it has %u dimensions",
                      y_name, y->ndim);

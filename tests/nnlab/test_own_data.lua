@@ -443,8 +443,10 @@ T.case("npy/npz: malformed files are refused naming the file, at the user's line
   -- a label out of range names the labels file
   refused(function() data.npy(fx .. "x_u1.npy", fx .. "y_i8.npy", { classes = 2 }) end,
           "data.npy: " .. fx .. "y_i8.npy: label 2 at index 2 is out of range for 2 classes")
+  -- (3, 1) is 3 labels, as TensorDataset takes them; these are no class numbers
   refused(function() data.npy(fx .. "x_f4.npy", fx .. "y_reg_f8.npy") end, "data.npy: " .. fx .. "y_reg_f8.npy: "
-          .. "class labels must be one number per sample (N), but it has 2 dimensions; for (N, K) targets ask for regression")
+          .. "label 1.5 at index 0 is not a class number (an integer from 0 to 65534); for real-valued targets ask "
+          .. "for regression")
   refused(function() data.npy(fx .. "x_f4.npy", fx .. "x_f4.npy") end, "data.npy: " .. fx .. "x_f4.npy: class labels")
   refused(function() data.npy(fx .. "x_u1.npy", fx .. "y_scalar.npy") end, "data.npy: " .. fx
           .. "y_scalar.npy: a scalar (a 0-d array), not one label per sample of " .. fx .. "x_u1.npy")
@@ -492,6 +494,19 @@ T.case("idx: classes from the labels, and transposed images", function()
     for r = 0, 2 do for c = 0, 1 do tw[#tw + 1] = (s * 6 + c * 3 + r) * 15 / 255 end end
   end
   expect_floats((batch(t)), tw, "transposed x")
+end)
+
+-- scikit-learn saves a label column as (N, 1), which TensorDataset took and
+-- data.npy refused, pointing at regression; one-hot rows got the same advice.
+T.case("npy: (N, 1) labels are N labels; one-hot (N, K) rows are refused, naming argmax", function()
+  T.write_npy(dir .. "/col_x.npy", "<f4", "(4, 2)", string.pack("<ffffffff", 1, 2, 3, 4, 5, 6, 7, 8))
+  T.write_npy(dir .. "/col_y.npy", "<i8", "(4, 1)", string.pack("<i8i8i8i8", 0, 2, 1, 2))
+  T.write_npy(dir .. "/hot_y.npy", "|u1", "(4, 3)", "\1\0\0\0\0\1\0\1\0\0\0\1")
+  local ds = data.npy(dir .. "/col_x.npy", dir .. "/col_y.npy")
+  T.eq(table.concat(ds:label_counts(), ","), "1,1,2", "the column's labels, per class")
+  T.eq(ds:info().targets, 0, "class labels, not a regression target")
+  refused(function() data.npy(dir .. "/col_x.npy", dir .. "/hot_y.npy") end, "hot_y.npy: class labels must be one "
+          .. "number per sample, (N) or (N, 1), but it is (4, 3): one-hot rows need their argmax first")
 end)
 
 T.case("idx: malformed files are refused at the user's line", function()

@@ -278,11 +278,7 @@ local many = lab.sweep { name = "many", vary = { hidden = { 4 } }, seeds = 1, ep
 ]]
 
 -- 6 images of 40×2 pixels (a .npy pair written here): too far from square to draw.
-local function write_npy(path, descr, shape, bytes)
-  local header = ("{'descr': '%s', 'fortran_order': False, 'shape': %s, }"):format(descr, shape)
-  header = header .. (" "):rep(63 - (10 + #header) % 64) .. "\n"
-  T.write(path, "\x93NUMPY\1\0" .. string.pack("<I2", #header) .. header .. bytes)
-end
+local write_npy = T.write_npy
 write_npy(dir .. "/narrow_x.npy", "|u1", "(6, 40, 2)", ("\7"):rep(6 * 80))
 write_npy(dir .. "/narrow_y.npy", "|u1", "(6,)", "\0\1\0\1\0\1")
 local NARROW = ("local narrow = lab.data.npy(%q, %q)\n"):format(dir .. "/narrow_x.npy", dir .. "/narrow_y.npy")

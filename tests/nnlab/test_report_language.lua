@@ -262,11 +262,7 @@ lab.language "fr" --<
 end)
 
 T.case("data read from NumPy files is described in Chinese too", function()
-  local function write_npy(path, descr, shape, bytes)
-    local header = ("{'descr': '%s', 'fortran_order': False, 'shape': %s, }"):format(descr, shape)
-    header = header .. (" "):rep(63 - (10 + #header) % 64) .. "\n"
-    T.write(path, "\x93NUMPY\1\0" .. string.pack("<I2", #header) .. header .. bytes)
-  end
+  local write_npy = T.write_npy
   local x, y = {}, {}
   for i = 1, 20 do x[i] = ("\0\255"):rep(8) y[i] = string.char((i - 1) % 2) end
   write_npy(dir .. "/img_x.npy", "|u1", "(20, 4, 4)", table.concat(x))

@@ -199,6 +199,14 @@ function T.write(path, text)
   f:close()
 end
 
+--- Writes a version 1.0 .npy file: dtype descr ("|u1", "<f4", ...), shape
+--- as Python writes it ("(6, 40, 2)", "(3,)"), and the raw body bytes.
+function T.write_npy(path, descr, shape, bytes)
+  local header = ("{'descr': '%s', 'fortran_order': False, 'shape': %s, }"):format(descr, shape)
+  header = header .. (" "):rep(63 - (10 + #header) % 64) .. "\n"
+  T.write(path, "\x93NUMPY\1\0" .. string.pack("<I2", #header) .. header .. bytes)
+end
+
 --- The last "peak kB N" line's N in the output of an experiment that
 --- prints its process's peak resident memory (VmHWM), or an error.
 function T.peak_kb(out)
