@@ -74,6 +74,43 @@ lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, t
 ]], { "returned an optimizer that has taken 3 steps", "return a new one" })
 end)
 
+-- runs:select { lrr = 0.1 } gave no variation, runs:values("lrr") none and
+-- runs:get { hidden = 4, lrr = 0.1 } nil, without a word.
+T.case("a runs selector naming a parameter no variation has is an error at its line", function()
+  local sweep = [[
+local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  model = model, optimizer = sgd }
+]]
+  for _, c in ipairs {
+    { "select", "runs:select { hiden = 4 } --<", "runs:select: no variation has a parameter 'hiden' (did you mean 'hidden'?)" },
+    { "values", "runs:values(\"hiden\") --<", "runs:values: no variation has a parameter 'hiden'" },
+    { "get", "runs:get { hidden = 4, lrr = 0.1 } --<", "runs:get: no variation has a parameter 'lrr'" },
+  } do
+    local path, line = E.write(dir, "selector_" .. c[1], sweep .. c[2] .. "\n")
+    local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet" },
+                                    { NNLAB_CACHE = dir .. "/cache", NNLAB_OFFLINE = "1" })
+    E.expect_error_line(out, status, path, line, { c[3] })
+  end
+end)
+
+-- notebook.md: an optional option given as false is not given
+-- (normalize = cond and { ... }); lab.sweep refused normalize = false.
+T.case("lab.sweep { normalize = false } is no normalization, under the same key as none", function()
+  local body = [[
+lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch_size = 50, train = train, test = test,
+  model = model, optimizer = sgd, NORMALIZE }
+]]
+  local env = { NNLAB_CACHE = dir .. "/normalize-cache", NNLAB_OFFLINE = "1" }
+  local path = E.write(dir, "normalize_false", (body:gsub("NORMALIZE", "normalize = false")))
+  local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" }, env)
+  T.eq(status, 0, out)
+  T.contains(out, "1 runs, 1 trained", "it trains")
+  path = E.write(dir, "normalize_none", (body:gsub("NORMALIZE", "")))
+  out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports" }, env)
+  T.eq(status, 0, out)
+  T.contains(out, "1 runs, 0 trained, 1 from cache", "the same run as without normalize")
+end)
+
 local function small_dataset()
   local x, y = {}, {}
   for i = 1, 8 do x[i], y[i] = { i, 2 * i }, i % 2 end

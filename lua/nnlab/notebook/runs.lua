@@ -431,6 +431,21 @@ function Runs:best(metric)
   return runs.best_row(self:summary(metric), metric)
 end
 
+-- Raises "WHO: no variation has a parameter 'k' (did you mean ...?)" for a
+-- key of where that no variation's parameters hold (`label` counts when
+-- label_too): { lrr = 0.1 } would select nothing, without a word.
+local function check_names(self, who, where, label_too)
+  local names = {} -- (a walk as long as the selection's own, so not kept on the runs object)
+  for _, v in ipairs(self.variations) do
+    for k in pairs(v.params) do names[k] = true end
+  end
+  for k in pairs(where) do
+    if not names[k] and not (label_too and k == "label") then
+      errors.raise("%s: no variation has a parameter %s%s", who, errors.value(k), options.suggest(k, names))
+    end
+  end
+end
+
 -- True when the variation's parameters have every value in where ({ lr = 0.05 }).
 local function matches(variation, where)
   for k, value in pairs(where) do
@@ -442,6 +457,10 @@ end
 --- runs:select([where]) -> the variations whose parameters have the values
 --- in where ({ lr = 0.05 }), in order; every variation without where.
 function Runs:select(where)
+  if where ~= nil then
+    if type(where) ~= "table" then errors.raise("runs:select: where must be a table { key = value }, got %s", errors.value(where)) end
+    check_names(self, "runs:select", where)
+  end
   local selected = {}
   for _, v in ipairs(self.variations) do
     if not where or matches(v, where) then selected[#selected + 1] = v end
@@ -453,6 +472,7 @@ end
 --- over the variations (those runs:select(where) gives), in order of first
 --- appearance.
 function Runs:values(key, where)
+  check_names(self, "runs:values", { [key] = true })
   local values, seen = {}, {}
   for _, v in ipairs(self:select(where)) do
     local value = v.params[key]
@@ -475,6 +495,8 @@ function Runs:get(selector)
       if rawequal(selector.variation, v) then return v end
     end
     selector = selector.label -- a row of another sweep: the variation of the same label
+  elseif type(selector) == "table" then
+    check_names(self, "runs:get", selector, true)
   end
   for _, v in ipairs(self.variations) do
     if type(selector) == "string" then

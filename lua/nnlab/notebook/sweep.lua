@@ -102,7 +102,8 @@ local function check_spec(spec)
     raise("lab.sweep: give vary (a grid) or variations (a list), not both")
   end
   if spec.name ~= nil and type(spec.name) ~= "string" then raise("lab.sweep: name must be a string") end
-  if spec.normalize ~= nil then options.check("lab.sweep: normalize", spec.normalize, { mean = 0.0, std = 1.0 }) end
+  -- (false is "not given", as for every optional option: normalize = cond and { ... })
+  if spec.normalize then options.check("lab.sweep: normalize", spec.normalize, { mean = 0.0, std = 1.0 }) end
   if spec.transform ~= nil and type(spec.transform) ~= "function" then
     data.transform_list(spec.transform, "lab.sweep")
   end
@@ -662,7 +663,7 @@ local function job_key(spec, p, built, identities)
     loss = core.loss_kind(built.loss),
     train = identities.train,
     test = identities.test,
-    normalize = spec.normalize,
+    normalize = spec.normalize or nil,
     transform = #built.transforms > 0 and transforms_key(built.transforms, FINGERPRINTS[spec]) or nil,
   }
 end
