@@ -412,9 +412,20 @@ static nn_status resolve_columns(csv_reader *r)
     r->role[target] = ROLE_TARGET;
 
     uint32_t features = o->n_features ? o->n_features : n - 1;
-    if (features == 0)
+    if (features == 0) {
+        /* one column whose first cell holds another common separator: `sep` was left out */
+        const char *cell = n == 1 && r->first ? r->first[0] : NULL, *other = NULL;
+        for (const char *s = ";\t|,"; cell && *s && !other; s++)
+            if (*s != o->sep && strchr(cell, *s))
+                other = s;
+        if (other)
+            return r->status = nn_fail(NN_EINVAL, "%s: no feature columns: the only column is the target, and its "
+                                       "first cell holds '%s': is that the separator? give sep = \"%s\"",
+                                       r->path, *other == '\t' ? "\\t" : (char[2]){*other, 0},
+                                       *other == '\t' ? "\\t" : (char[2]){*other, 0});
         return r->status = nn_fail(NN_EINVAL, "%s: no feature columns: the only column is the target",
                                    r->path);
+    }
     for (uint32_t k = 0; k < features; k++) {
         int64_t c;
         if (!o->n_features) {

@@ -322,6 +322,12 @@ static void test_empty_inputs(void **state)
     assert_parse_fails("a,b,y\n", NULL, NN_EFORMAT, "t.csv: no data rows (only the header)");
     assert_parse_fails("a,b,y", NULL, NN_EFORMAT, "t.csv: no data rows (only the header)");
     assert_parse_fails("y\n1\n", NULL, NN_EINVAL, "t.csv: no feature columns: the only column is the target");
+    /* a ';' or tab file read with the default ',': one column, the separator named */
+    assert_parse_fails("a;b;y\n1;2;0\n", NULL, NN_EINVAL,
+                       "t.csv: no feature columns: the only column is the target, and its first cell holds ';': is "
+                       "that the separator? give sep = \";\"");
+    assert_parse_fails("a\tb\ty\n1\t2\t0\n", NULL, NN_EINVAL, "first cell holds '\\t': is that the separator? give "
+                       "sep = \"\\t\"");
 }
 
 static void test_column_errors(void **state)
