@@ -186,8 +186,9 @@ static nn_status parse_descr(header_text *t, npy_header *h)
             return NN_OK;
         }
     char shown[WORD_SHOWN + 4];
-    return nn_fail(NN_EFORMAT, "%s: dtype '%s' is not supported (uint8, int8, int16, int32, "
-                   "int64, float32 and float64 are)", t->name, nn_error_quote(shown, WORD_SHOWN, s, len));
+    return nn_fail(NN_EFORMAT, "%s: dtype '%s' is not supported: nnlab reads the descr strings NumPy writes "
+                   "for uint8, int8, int16, int32, int64, float32 and float64 ('|u1', '<i4', '<f4', '>f8', ...)",
+                   t->name, nn_error_quote(shown, WORD_SHOWN, s, len));
 }
 
 static nn_status parse_fortran_order(header_text *t)
@@ -329,7 +330,9 @@ static nn_status read_header(npy_source *src, npy_header *h)
         return st;
     if (memcmp(pre, NPY_MAGIC, got < NPY_MAGIC_LEN ? got : NPY_MAGIC_LEN) != 0)
         return nn_fail(NN_EFORMAT, "%s: not a .npy file (bad magic: it does not start with "
-                       "\\x93NUMPY)", src->name);
+                       "\\x93NUMPY)%s", src->name,
+                       got >= 4 && memcmp(pre, "PK\3\4", 4) == 0 ? "; it is a zip archive: an .npz? read it with data.npz"
+                                                                   : "");
     if (got < 8)
         return nn_fail(NN_EFORMAT, "%s: truncated header: %zu bytes", src->name, got);
     unsigned major = pre[6], minor = pre[7];

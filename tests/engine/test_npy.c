@@ -672,7 +672,9 @@ static void test_bad_magic_version_length(void **state)
     expect_parse_error(b, NN_EFORMAT, "bad.npy: not a .npy file (bad magic: it does not start "
                        "with \\x93NUMPY)");
     b.p[1] = 'N';
-    expect_parse_error((bytes){(uint8_t *)"PK\3\4", 4}, NN_EFORMAT, "not a .npy file (bad magic");
+    expect_parse_error((bytes){(uint8_t *)"PK\3\4", 4}, NN_EFORMAT,
+                       "not a .npy file (bad magic: it does not start with \\x93NUMPY); it is a zip archive: an "
+                       ".npz? read it with data.npz");
     expect_parse_error((bytes){b.p, 0}, NN_EFORMAT, "bad.npy: truncated header: 0 bytes");
     expect_parse_error((bytes){b.p, 4}, NN_EFORMAT, "bad.npy: truncated header: 4 bytes");
     expect_parse_error((bytes){b.p, 9}, NN_EFORMAT, "bad.npy: truncated header: 9 bytes");
@@ -769,11 +771,12 @@ static void test_refused_dtypes_and_order(void **state)
     const char *refused[] = {"<c8", "<f2", "<u2", "|b1", "<U3", "|S4", "|i4", "<M8[ns]", "f4",
                              "", "<i3", "|V8"};
     for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
-        char dict[128], want[160];
+        char dict[128], want[256];
         snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (1,), }",
                  refused[i]);
-        snprintf(want, sizeof want, "bad.npy: dtype '%s' is not supported (uint8, int8, int16, "
-                 "int32, int64, float32 and float64 are)", refused[i]);
+        snprintf(want, sizeof want, "bad.npy: dtype '%s' is not supported: nnlab reads the descr strings "
+                 "NumPy writes for uint8, int8, int16, int32, int64, float32 and float64 ('|u1', '<i4', '<f4', "
+                 "'>f8', ...)", refused[i]);
         expect_header_error(dict, 8, want);
     }
 }
