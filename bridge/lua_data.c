@@ -392,29 +392,18 @@ static bool loader_dataset_closed(lua_State *L, int index)
 #define DATASET_CLOSED "the loader's dataset was closed (close a dataset only once its loaders are done)"
 
 /* Calls the loader's data.Lambda (the loader at stack index 1, as a light
- * userdata at 2) on a view of the batch; lambda_hook runs it protected. The
- * function changes the batch in place: a value it returns (torchvision's
- * Lambda returns the new batch) would be dropped, so it is an error, but for
- * the batch itself. */
+ * userdata at 2) on a view of the batch; lambda_hook runs it protected. */
 static int call_lambda(lua_State *L)
 {
     lnn_loader *l = lua_touserdata(L, 2);
     lua_getiuservalue(L, 1, 2);
     lnn_push_view(L, 1, l->hook_batch, NULL, (int)l->hook_rows, (int)l->hook_features,
                   &l->generation, &l->x_writes);
-    int view = lua_gettop(L);
-    lua_pushvalue(L, view - 1);
-    lua_pushvalue(L, view);
-    lua_call(L, 1, 1);
+    lua_call(L, 1, 0);
     if (loader_dataset_closed(L, 1)) { /* by the function: stop reading it */
         lua_pushliteral(L, "data.Lambda: " DATASET_CLOSED);
         return lua_error(L);
     }
-    if (!lua_isnil(L, -1) && !lua_rawequal(L, -1, view))
-        return luaL_error(L, "data.Lambda: the function returned a %s; it changes the batch in place "
-                          "(x:set(r, c, v)) and returns nothing: a returned batch (torchvision's Lambda) "
-                          "would be dropped",
-                          luaL_testudata(L, -1, LNN_TENSOR) ? "tensor" : luaL_typename(L, -1));
     return 0;
 }
 

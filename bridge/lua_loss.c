@@ -219,6 +219,7 @@ static int loss_backward(lua_State *L)
 
 static int loss_item(lua_State *L)
 {
+    lnn_method_args(L, 0, "loss:item()");
     lua_pushnumber(L, ((lnn_loss *)luaL_checkudata(L, 1, LNN_LOSS))->value);
     return 1;
 }

@@ -305,6 +305,7 @@ static int net_backward(lua_State *L)
 
 static int net_zero_grad(lua_State *L)
 {
+    lnn_method_args(L, 0, "model:zero_grad()");
     nn_net_zero_grad(lnn_check_net(L, 1)->net);
     return 0;
 }
@@ -318,20 +319,27 @@ static int net_set_mode(lua_State *L, bool training)
 /* model:train([mode = true]): mode a boolean, as PyTorch's train(mode) asks */
 static int net_train(lua_State *L)
 {
+    lnn_method_args(L, 1, "model:train(mode)");
     if (!lua_isnone(L, 2) && !lua_isboolean(L, 2))
         return luaL_error(L, "model:train(mode): mode must be true or false, got a %s", luaL_typename(L, 2));
     return net_set_mode(L, lua_isnone(L, 2) ? true : lua_toboolean(L, 2));
 }
-static int net_eval(lua_State *L) { return net_set_mode(L, false); }
+static int net_eval(lua_State *L)
+{
+    lnn_method_args(L, 0, "model:eval()");
+    return net_set_mode(L, false);
+}
 
 static int net_training(lua_State *L)
 {
+    lnn_method_args(L, 0, "model:training()");
     lua_pushboolean(L, nn_net_training(lnn_check_net(L, 1)->net));
     return 1;
 }
 
 static int net_num_parameters(lua_State *L)
 {
+    lnn_method_args(L, 0, "model:num_parameters()");
     lua_pushinteger(L, (lua_Integer)nn_net_param_count(lnn_check_net(L, 1)->net));
     return 1;
 }
@@ -347,6 +355,7 @@ static int net_sizes(lua_State *L)
 /* model:layers() -> array of spec tables, as nn.lua builds them. */
 static int net_layers(lua_State *L)
 {
+    lnn_method_args(L, 0, "model:layers()");
     lnn_net *ln = lnn_check_net(L, 1);
     int n = nn_net_layer_count(ln->net);
     lua_createtable(L, n, 0);
@@ -492,6 +501,7 @@ static int net_clip_grad_norm(lua_State *L)
  * restates it in Lua. */
 static int net_checksum(lua_State *L)
 {
+    lnn_method_args(L, 0, "model:checksum()");
     lnn_net *ln = lnn_check_net(L, 1);
     const float *params = nn_net_params(ln->net);
     size_t floats = nn_net_param_count(ln->net);

@@ -201,6 +201,7 @@ static int optim_step(lua_State *L)
 
 static int optim_zero_grad(lua_State *L)
 {
+    lnn_method_args(L, 0, "optimizer:zero_grad()");
     check_optim(L, 1);
     nn_net_zero_grad(push_model(L, 1)->net);
     return 0;
@@ -219,6 +220,7 @@ static int optim_get_lr(lua_State *L)
 /* optimizer:set_lr(lr) -> true | nil, message */
 static int optim_set_lr(lua_State *L)
 {
+    lnn_method_args(L, 1, "optimizer:set_lr(lr)");
     lnn_optim *o = check_optim(L, 1);
     lua_Number lr = luaL_checknumber(L, 2);
     nn_optim_config c = *nn_optim_config_of(o->opt);
@@ -241,6 +243,7 @@ static int optim_set_lr(lua_State *L)
  * set (optimizer:lr()). */
 static int optim_config(lua_State *L)
 {
+    lnn_method_args(L, 0, "optimizer:config()");
     lnn_optim *o = check_optim(L, 1);
     const nn_optim_config *c = nn_optim_config_of(o->opt);
     lua_createtable(L, 0, 6);
@@ -269,6 +272,7 @@ static int optim_config(lua_State *L)
 
 static int optim_steps(lua_State *L)
 {
+    lnn_method_args(L, 0, "optimizer:steps()");
     lua_pushinteger(L, nn_optim_steps_taken(check_optim(L, 1)->opt));
     return 1;
 }

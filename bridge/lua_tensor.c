@@ -29,7 +29,10 @@ lnn_tensor *lnn_check_tensor(lua_State *L, int index)
 
 void lnn_method_args(lua_State *L, int max, const char *usage)
 {
-    int got = lua_gettop(L) - 1;
+    int top = lua_gettop(L);
+    while (top > 1 && lua_isnil(L, top)) /* trailing nils are arguments left out: f(x, opt) with opt nil */
+        top--;
+    int got = top - 1;
     if (got <= max)
         return;
     if (max == 0)

@@ -338,8 +338,8 @@ static reduction check_reduction(lua_State *L, const char *usage, int *ndim, int
     int R = t->ndim == 1 ? 1 : t->rows, C = t->ndim == 1 ? t->rows : t->cols;
     reduction red = {.t = t};
     if (lua_isnoneornil(L, 2)) {
-        if (!lua_isnoneornil(L, 3))
-            luaL_error(L, "keepdim needs a dim: x:sum(dim, true) (over every element the result is one number)");
+        if (lua_toboolean(L, 3)) /* false is the default: x:sum(nil, false) is x:sum() */
+            luaL_error(L, "keepdim needs a dim: %s (over every element the result is one number)", usage);
         red = (reduction){t, 1, 0, n, 1};
         *ndim = 1, *rows = 1, *cols = 1;
         return red;

@@ -86,7 +86,8 @@ lnn_tensor *lnn_push_view(lua_State *L, int owner_index, float *f, int32_t *labe
 void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg);
 /* Errors "USAGE takes no arguments, got N" (or "at most MAX") when a method
  * got more than `max` arguments after its object: x:exp(1) would otherwise
- * read as x:exp() without a word. */
+ * read as x:exp() without a word. Trailing nils do not count (a wrapper's
+ * optional argument passed on as nil). */
 void lnn_method_args(lua_State *L, int max, const char *usage);
 /* The write counter of t's memory: bumped by every in-place write through t or
  * any tensor sharing that memory (t[i] = x, t:set). */

@@ -659,15 +659,23 @@ function data.target_mean_square(loader)
   return mean_squares[ds]
 end
 
--- fn run under a handler that names a user's file by its whole path where
--- Lua shortened it (errors.whole_path): the loader calls a Lambda from C,
--- where no handler of nnlab's sees its error before the stack unwinds.
-local function whole_paths(fn)
-  local function passed_on(ok, ...) -- its results (the C side refuses any but the batch)
+-- A Lambda's fn run under a handler that names a user's file by its whole
+-- path where Lua shortened it (errors.whole_path): the loader calls it from
+-- C, where no handler of nnlab's sees its error before the stack unwinds.
+-- It changes the batch in place: a value it returns but the batch itself
+-- (torchvision's Lambda returns the new batch) would be dropped, so it is
+-- an error naming the Lambda (`text`, "Lambda(file:line)").
+local function lambda_call(fn, text)
+  local function checked(batch, ok, ...)
     if not ok then error((...), 0) end
-    return ...
+    local n, first = select("#", ...), (...)
+    if n > 1 or (first ~= nil and not rawequal(first, batch)) then
+      error(("data.%s: the function returned %s; it changes the batch in place (x:set(r, c, v)) and returns "
+             .. "nothing: a returned batch (torchvision's Lambda) would be dropped"):format(text,
+             n > 1 and n .. " values" or is_tensor(first) and "a tensor" or "a " .. type(first)), 0)
+    end
   end
-  return function(...) return passed_on(xpcall(fn, errors.whole_path, ...)) end
+  return function(batch) checked(batch, xpcall(fn, errors.whole_path, batch)) end
 end
 
 --- data.DataLoader(dataset, { batch_size = 1, shuffle = false, drop_last = false,
@@ -683,7 +691,7 @@ function data.DataLoader(ds, opts)
                                                   normalize = options.optional "table", transform = options.optional "any" })
   local chain, lambda = {}, nil
   for _, t in ipairs(data.transform_list(opts.transform, "data.DataLoader")) do
-    if t.kind == "lambda" then lambda = whole_paths(t.fn) else chain[#chain + 1] = t end
+    if t.kind == "lambda" then lambda = lambda_call(t.fn, t.text) else chain[#chain + 1] = t end
   end
   local batch_size = opts.batch_size
   if batch_size < 1 then

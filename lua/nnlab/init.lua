@@ -49,7 +49,8 @@ nnlab.manual_seed = nnlab.nn.manual_seed
 --- torch.tensor gives for a flat list, or 2-D when the shape is given (R or
 --- C left out is the count of values over the other, as PyTorch's -1).
 --- nnlab.labels({ 3, 1, 4 }): a 1-D integer (int32) class-label tensor, (3,).
-function nnlab.tensor(values, shape)
+function nnlab.tensor(values, shape, ...)
+  options.no_more("nnlab.tensor(values [, shape])", ...)
   if type(values) ~= "table" then
     errors.raise("nnlab.tensor: expected a table of numbers or of rows, got %s", errors.value(values))
   end
@@ -103,7 +104,8 @@ function nnlab.tensor(values, shape)
   return t
 end
 
-function nnlab.labels(values)
+function nnlab.labels(values, ...)
+  options.no_more("nnlab.labels(values)", ...)
   if type(values) ~= "table" then errors.raise("nnlab.labels: expected an array of class indices") end
   if #values == 0 then errors.raise("nnlab.labels: no values (nnlab has no empty tensors)") end
   local ok, t = pcall(core.tensor, values, #values, 1, true)
@@ -296,7 +298,8 @@ end })
 --- nnlab.save(model, path [, { deflate = true }]) writes a model file
 --- (deflated: about 16 % smaller for trained weights); nnlab.load(path)
 --- reads either back.
-function nnlab.save(model, path, opts)
+function nnlab.save(model, path, opts, ...)
+  options.no_more("nnlab.save(model, path [, options])", ...)
   train.need("nnlab.save", "argument 1", model, "nnlab.Net")
   if type(path) ~= "string" then
     errors.raise("nnlab.save: argument 2 must be the file's path (a string), got %s", errors.value(path))
@@ -306,7 +309,9 @@ function nnlab.save(model, path, opts)
   return true
 end
 
-function nnlab.load(path)
+function nnlab.load(path, ...)
+  -- (torch.load(path, map_location = ...) has nothing to map here)
+  options.no_more("nnlab.load(path)", ...)
   if type(path) ~= "string" then
     errors.raise("nnlab.load: expected the path of a model file (a string), got %s", errors.value(path))
   end

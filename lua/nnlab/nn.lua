@@ -91,7 +91,8 @@ end
 
 --- nn.Linear(in_features, out_features [, { init = "torch" | "xavier_uniform" |
 --- "xavier_normal" | "kaiming_uniform" | "kaiming_normal" }])
-function nn.Linear(in_features, out_features, opts)
+function nn.Linear(in_features, out_features, opts, ...)
+  options.no_more("nn.Linear(in_features, out_features [, options])", ...)
   in_features = positive_integer("nn.Linear", "in_features", in_features)
   out_features = positive_integer("nn.Linear", "out_features", out_features)
   local init = layer_options("nn.Linear", opts, { init = "torch", bias = BIAS }, "bias").init
@@ -101,16 +102,19 @@ function nn.Linear(in_features, out_features, opts)
 end
 
 --- nn.Sigmoid(), nn.Tanh(): no options (PyTorch's have none).
-function nn.Sigmoid(opts)
+function nn.Sigmoid(opts, ...)
+  options.no_more("nn.Sigmoid()", ...)
   layer_options("nn.Sigmoid", opts, {})
   return setmetatable({ kind = "Sigmoid" }, Layer)
 end
-function nn.Tanh(opts)
+function nn.Tanh(opts, ...)
+  options.no_more("nn.Tanh()", ...)
   layer_options("nn.Tanh", opts, {})
   return setmetatable({ kind = "Tanh" }, Layer)
 end
 --- nn.ReLU([{ inplace = false }])
-function nn.ReLU(opts)
+function nn.ReLU(opts, ...)
+  options.no_more("nn.ReLU([options])", ...)
   layer_options("nn.ReLU", opts, { inplace = INPLACE }, "inplace")
   return setmetatable({ kind = "ReLU" }, Layer)
 end
@@ -139,7 +143,8 @@ end
 --- nn.LeakyReLU { negative_slope = s }. The slope must be >= 0 (and a float):
 --- the backward reads the sign of the output (PyTorch also takes negative
 --- slopes).
-function nn.LeakyReLU(negative_slope, opts)
+function nn.LeakyReLU(negative_slope, opts, ...)
+  options.no_more("nn.LeakyReLU([negative_slope [, options]])", ...)
   negative_slope, opts = keyword_first(negative_slope, opts, "negative_slope")
   if negative_slope == nil then negative_slope = 0.01 end -- false is refused below, not the default
   if type(negative_slope) ~= "number" or negative_slope ~= negative_slope then
@@ -156,7 +161,8 @@ end
 
 --- nn.Dropout([p = 0.5 [, { inplace = false }]]), or nn.Dropout { p = p }:
 --- inverted dropout, active in training mode only.
-function nn.Dropout(p, opts)
+function nn.Dropout(p, opts, ...)
+  options.no_more("nn.Dropout([p [, options]])", ...)
   p, opts = keyword_first(p, opts, "p")
   layer_options("nn.Dropout", opts, { inplace = INPLACE }, "inplace")
   if p == nil then p = 0.5 end -- PyTorch's Dropout(False) is p = 0: false is refused below, not the default
@@ -171,7 +177,8 @@ end
 
 --- nn.Sequential { layer, ... } [, { seed = n }] -> model.
 --- The model is called like a function: model(x) -> output (a tensor).
-function nn.Sequential(layers, opts)
+function nn.Sequential(layers, opts, ...)
+  options.no_more("nn.Sequential(layers [, options])", ...)
   if type(layers) ~= "table" then errors.raise("nn.Sequential: expected a non-empty list of layers") end
   -- every key: a list has nothing but 1..n (a hole is a nil item, a name an
   -- option put in the wrong table); ipairs alone would stop at a hole
@@ -247,18 +254,26 @@ local function at_user_line(where, f, ...)
   errors.raise("%s: %s", where, result)
 end
 
-function Parameter:grad() return at_user_line("p:grad", self.model.parameter_copy, self.model, self.index, "grad") end
+function Parameter:grad(...)
+  options.no_more("p:grad()", ...)
+  return at_user_line("p:grad", self.model.parameter_copy, self.model, self.index, "grad") end
 --- p:data() -> a new tensor with this parameter's values, shaped like it.
-function Parameter:data() return at_user_line("p:data", self.model.parameter_copy, self.model, self.index, "data") end
+function Parameter:data(...)
+  options.no_more("p:data()", ...)
+  return at_user_line("p:data", self.model.parameter_copy, self.model, self.index, "data") end
 --- p:size(...) -> as p:data():size(...).
 function Parameter:size(...)
   local data = self:data()
   return at_user_line("p:size", data.size, data, ...)
 end
 --- p:dim() -> 2 for a weight, 1 for a bias.
-function Parameter:dim() return #self.shape end
+function Parameter:dim(...)
+  options.no_more("p:dim()", ...)
+  return #self.shape
+end
 --- p:numel() -> the number of values.
-function Parameter:numel()
+function Parameter:numel(...)
+  options.no_more("p:numel()", ...)
   local n = 1
   for _, d in ipairs(self.shape) do n = n * d end
   return n
@@ -318,7 +333,8 @@ nn.utils = {}
 --- every gradient is scaled by max_norm / (total_norm + 1e-6), as in PyTorch.
 --- params: model:parameters() (or the model, or the list of all its
 --- parameter tensors); norm_type > 0, or math.huge / "inf" for the max norm.
-function nn.utils.clip_grad_norm_(params, max_norm, norm_type)
+function nn.utils.clip_grad_norm_(params, max_norm, norm_type, ...)
+  options.no_more("nn.utils.clip_grad_norm_(params, max_norm [, norm_type])", ...)
   local where = "nn.utils.clip_grad_norm_"
   local model
   local mt = getmetatable(params)
@@ -370,7 +386,8 @@ local MEAN = options.unsupported("mean", "nnlab's losses are always the mean (re
 --- nn.CrossEntropyLoss([{ reduction = "mean" }]): logits vs class labels
 --- (mean over the batch). PyTorch's weight, ignore_index and label_smoothing
 --- are taken at their defaults only.
-function nn.CrossEntropyLoss(opts)
+function nn.CrossEntropyLoss(opts, ...)
+  options.no_more("nn.CrossEntropyLoss([options])", ...)
   options.check("nn.CrossEntropyLoss", opts, {
     reduction = MEAN,
     weight = options.unsupported(nil, "nnlab's cross entropy weighs every class the same"),
@@ -381,7 +398,8 @@ function nn.CrossEntropyLoss(opts)
 end
 --- nn.MSELoss([{ reduction = "mean" }]): vs a float tensor of the same
 --- shape, or vs class labels (one-hot); the mean over every value.
-function nn.MSELoss(opts)
+function nn.MSELoss(opts, ...)
+  options.no_more("nn.MSELoss([options])", ...)
   options.check("nn.MSELoss", opts, { reduction = MEAN })
   return core.loss_new("mse")
 end

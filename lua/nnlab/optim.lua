@@ -26,7 +26,8 @@ local MAXIMIZE = options.unsupported(false, "nnlab's optimizers always minimize 
 local AMSGRAD = options.unsupported(false, "nnlab's Adam keeps no maximum of the second moments")
 
 --- optim.SGD(params, { lr = 1e-3, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false })
-function optim.SGD(params, opts)
+function optim.SGD(params, opts, ...)
+  options.no_more("optim.SGD(params [, options])", ...)
   local o = options.check("optim.SGD", opts,
     { lr = 1e-3, momentum = 0.0, dampening = 0.0, weight_decay = 0.0, nesterov = false, maximize = MAXIMIZE })
   return make("optim.SGD", params, { kind = "SGD", lr = o.lr, momentum = o.momentum, dampening = o.dampening,
@@ -45,9 +46,15 @@ local function adam(kind, params, opts, default_wd)
 end
 
 --- optim.Adam(params, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 0 })
-function optim.Adam(params, opts) return adam("Adam", params, opts, 0.0) end
+function optim.Adam(params, opts, ...)
+  options.no_more("optim.Adam(params [, options])", ...)
+  return adam("Adam", params, opts, 0.0)
+end
 --- optim.AdamW(params, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 1e-2 })
-function optim.AdamW(params, opts) return adam("AdamW", params, opts, 1e-2) end
+function optim.AdamW(params, opts, ...)
+  options.no_more("optim.AdamW(params [, options])", ...)
+  return adam("AdamW", params, opts, 1e-2)
+end
 
 local Optimizer = core.metatable("nnlab.Optimizer").__index
 local c_set_lr = Optimizer.set_lr
@@ -139,18 +146,21 @@ local function scheduler(where, kind, optimizer, opts, spec, required)
 end
 
 --- StepLR(optimizer, { step_size = n, gamma = 0.1 })
-function optim.lr_scheduler.StepLR(optimizer, opts)
+function optim.lr_scheduler.StepLR(optimizer, opts, ...)
+  options.no_more("optim.lr_scheduler.StepLR(optimizer, options)", ...)
   return scheduler("StepLR", "step", optimizer, opts, { step_size = options.optional "integer", gamma = 0.1 },
                    "step_size")
 end
 
 --- ExponentialLR(optimizer, { gamma = g })
-function optim.lr_scheduler.ExponentialLR(optimizer, opts)
+function optim.lr_scheduler.ExponentialLR(optimizer, opts, ...)
+  options.no_more("optim.lr_scheduler.ExponentialLR(optimizer, options)", ...)
   return scheduler("ExponentialLR", "exponential", optimizer, opts, { gamma = options.optional "number" }, "gamma")
 end
 
 --- CosineAnnealingLR(optimizer, { T_max = n, eta_min = 0 })
-function optim.lr_scheduler.CosineAnnealingLR(optimizer, opts)
+function optim.lr_scheduler.CosineAnnealingLR(optimizer, opts, ...)
+  options.no_more("optim.lr_scheduler.CosineAnnealingLR(optimizer, options)", ...)
   return scheduler("CosineAnnealingLR", "cosine", optimizer, opts,
                    { T_max = options.optional "integer", eta_min = 0.0 }, "T_max")
 end

@@ -137,6 +137,17 @@ function options.list(where, list, named)
   return n
 end
 
+--- options.no_more(usage, ...): an error at the user's line when any of ...
+--- (the arguments past those a function takes) is given: "USAGE takes no
+--- more arguments, got N more". Trailing nils do not count (an optional
+--- argument a wrapper passes on as nil). optim.SGD(params, { lr = 0.1 }, 5)
+--- would otherwise read as optim.SGD(params, { lr = 0.1 }) without a word.
+function options.no_more(usage, ...)
+  for i = select("#", ...), 1, -1 do
+    if select(i, ...) ~= nil then errors.raise("%s takes no more arguments, got %d more", usage, i) end
+  end
+end
+
 --- options.check(where, opts, spec) -> a new table: spec's defaults with the
 --- user's opts (nil means {}) over them, after checking that opts is a table
 --- whose every key is in spec and whose every value has its default's type

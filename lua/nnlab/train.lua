@@ -80,7 +80,8 @@ end
 --- { accuracy (percent), loss, correct, count, seconds, diverged }. Runs in
 --- eval mode over every sample; a sample whose output holds a NaN or an
 --- infinity counts as wrong, and makes diverged true and the loss non-finite.
-function train.evaluate(model, loader, opts)
+function train.evaluate(model, loader, opts, ...)
+  options.no_more("evaluate(model, loader [, options])", ...)
   need("evaluate", "argument 1", model, "nnlab.Net")
   need("evaluate", "argument 2", loader, "nnlab.Loader")
   local loss_fn = options.check("evaluate", opts, { loss = options.optional "any" }).loss
@@ -148,7 +149,8 @@ end
 --- infinite output on a test or train_eval sample (that evaluation still
 --- counts every sample, a non-finite output as wrong); the fit then ends with
 --- history.diverged = true.
-function train.fit(args)
+function train.fit(args, ...)
+  options.no_more("fit { ... }", ...)
   if type(args) ~= "table" then errors.raise("fit: expected a table of arguments") end
   args = options.check("fit", args, FIT)
   need("fit", "model", args.model, "nnlab.Net")

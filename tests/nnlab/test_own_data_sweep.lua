@@ -283,6 +283,16 @@ T.case("a training set of one class is refused at the sweep's line", function()
   T.contains(out:match("^[^\n]*"), "one_class.lua:3: lab.sweep: the train data has samples of one class only (0): "
              .. "a classifier learns nothing from it (is the label the right column?", "the first line")
   T.eq(out:find("seed 1: training", 1, true), nil, "nothing trained")
+  -- a run function of the user's trains what it likes on it (a one-class novelty model, say)
+  local script = dir .. "/one_class_run.lua"
+  T.write(script, ([[
+local lab = require "nnlab"
+local one = lab.data.csv(%q)
+lab.sweep { vary = { h = { 3 } }, seeds = 1, epochs = 1, train = one, test = one,
+  run = function(p, ctx) return { { train_loss = 0.5, train_acc = 100 } } end }
+]]):format(one))
+  out, status = T.nnlab_run({ "run", script, "--out", reports, "--quiet" }, { NNLAB_CACHE = cache })
+  T.eq(status, 0, "a run function's sweep\n" .. out)
 end)
 
 -- A test class with no training sample was scored without a word: the data

@@ -85,6 +85,12 @@ local runs = lab.sweep { vary = { hidden = { 4 } }, seeds = 1, epochs = 1, batch
     { "select", "runs:select { hiden = 4 } --<", "runs:select: no variation has a parameter 'hiden' (did you mean 'hidden'?)" },
     { "values", "runs:values(\"hiden\") --<", "runs:values: no variation has a parameter 'hiden'" },
     { "get", "runs:get { hidden = 4, lrr = 0.1 } --<", "runs:get: no variation has a parameter 'lrr'" },
+    -- a misspelt variable as a value leaves its key out: { hidden = smal } is {}
+    { "get_empty", "runs:get { hidden = smal } --<", "runs:get: the selector is empty ({}): it would select every variation" },
+    { "select_empty", "runs:select { hidden = smal } --<", "runs:select: where is empty ({})" },
+    { "chart_empty", "lab.chart(runs, { where = { hidden = smal } }) --<", "lab.chart: where is empty ({})" },
+    { "confusion_empty", "lab.confusion(runs, { show = { hidden = smal } }) --<",
+      "lab.confusion: show: the selection is empty ({})" },
   } do
     local path, line = E.write(dir, "selector_" .. c[1], sweep .. c[2] .. "\n")
     local out, status = T.nnlab_run({ "run", path, "--out", dir .. "/reports", "--quiet" },
@@ -132,7 +138,11 @@ T.case("a data.Lambda that returns a new batch is an error; returning the batch 
   local loader = data.DataLoader(ds, { batch_size = 4, transform = data.Lambda(function(b) return b * 100 end) })
   local ok, err = pcall(function() for _ in loader:batches() do end end)
   T.truthy(not ok, "a returned batch was dropped without a word")
-  T.contains(tostring(err), "data.Lambda: the function returned a tensor; it changes the batch in place")
+  T.contains(tostring(err), "data.Lambda(test_silent_args.lua:", "names the Lambda's function")
+  T.contains(tostring(err), "the function returned a tensor; it changes the batch in place")
+  local two = data.DataLoader(ds, { batch_size = 4, transform = data.Lambda(function(b) return b, 1 end) })
+  ok, err = pcall(function() for _ in two:batches() do end end)
+  T.contains(tostring(err), "the function returned 2 values", "a second value is not dropped either")
   local firsts = {}
   local in_place = data.DataLoader(ds, { batch_size = 4, transform = data.Lambda(function(b) b:set(1, 1, -1) return b end) })
   for x in in_place:batches() do firsts[#firsts + 1] = x:get(1, 1) end
@@ -147,10 +157,36 @@ T.case("optimizer:lr(x), keepdim that is not a boolean, Dropout(false) and Leaky
   local x = lab.tensor { { 1, 2 }, { 3, 4 } }
   T.refused(function() x:mean(1, 0) end, "keepdim must be true or false, got number")
   T.refused(function() x:sum(1, "false") end, "keepdim must be true or false, got string")
-  T.refused(function() x:sum(nil, true) end, "keepdim needs a dim")
+  T.refused(function() x:sum(nil, true) end, "keepdim needs a dim: x:sum(dim, keepdim)")
+  T.refused(function() x:max(nil, true) end, "keepdim needs a dim: x:max(dim, keepdim)")
+  T.eq(x:mean(nil, false):item(), 2.5, "keepdim false without a dim is the default")
   T.eq(x:mean(1, true):size(0), 2, "keepdim true keeps the dim")
   T.refused(function() nn.Dropout(false) end, "nn.Dropout: p must be in [0, 1), got false")
   T.refused(function() nn.LeakyReLU(false) end, "nn.LeakyReLU: negative_slope must be a number, got false")
+end)
+
+-- The reviewer's list: more methods and constructors that ignored extras.
+T.case("model, optimizer, loss and parameter methods and the constructors refuse arguments they do not take", function()
+  local model = nn.Sequential { nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2) }
+  local params = model:parameters()
+  local o = optim.SGD(params, { lr = 0.1 })
+  local loss = nn.CrossEntropyLoss()(model(lab.tensor { { 1, 2 } }), lab.labels { 1 })
+  T.refused(function() model:eval(1) end, "model:eval() takes no arguments, got 1")
+  T.refused(function() model:num_parameters(1) end, "model:num_parameters() takes no arguments")
+  T.refused(function() model:zero_grad(true) end, "model:zero_grad() takes no arguments")
+  T.refused(function() o:steps(1) end, "optimizer:steps() takes no arguments")
+  T.refused(function() o:config(1) end, "optimizer:config() takes no arguments")
+  T.refused(function() o:zero_grad({ set_to_none = true }) end, "optimizer:zero_grad() takes no arguments")
+  T.refused(function() loss:item(1) end, "loss:item() takes no arguments")
+  T.refused(function() params[1]:dim(1) end, "p:dim() takes no more arguments, got 1 more")
+  T.refused(function() params[1]:numel(1) end, "p:numel() takes no more arguments")
+  T.refused(function() optim.SGD(params, { lr = 0.1 }, 5) end, "optim.SGD(params [, options]) takes no more arguments, got 1 more")
+  T.refused(function() optim.Adam(params, {}, 0.9) end, "optim.Adam(params [, options]) takes no more arguments")
+  T.refused(function() nn.Linear(2, 3, {}, 4) end, "nn.Linear(in_features, out_features [, options]) takes no more")
+  T.refused(function() nn.utils.clip_grad_norm_(params, 1.0, 2, true) end, "clip_grad_norm_(params, max_norm [, norm_type])")
+  T.refused(function() lab.load("x.nnm", { map_location = "cpu" }) end, "nnlab.load(path) takes no more arguments")
+  T.eq(model:training(nil), true, "a trailing nil is an argument left out")
+  T.eq(optim.SGD(params, { lr = 0.1 }, nil):lr(), o:lr(), "here too")
 end)
 
 T.case("tensor methods refuse arguments they do not take", function()
@@ -161,6 +197,8 @@ T.case("tensor methods refuse arguments they do not take", function()
   T.refused(function() x:numel(1) end, "x:numel() takes no arguments")
   T.refused(function() x:size(0, 1) end, "x:size(dim) takes at most 1 argument, got 2")
   T.refused(function() x:clamp(0, 1, 2) end, "x:clamp(lo, hi) takes at most 2 arguments")
+  T.eq(x:sqrt(nil):get(1, 1), 1.0, "a trailing nil is an argument left out")
+  T.eq(x:narrow(0, 1, 1, nil):size(0), 1, "a trailing nil after the last argument")
   T.eq((-x):get(1, 1), -1.0, "unary minus (its metamethod gets the operand twice) still works")
   T.eq(#x, 2, "# still works")
 end)

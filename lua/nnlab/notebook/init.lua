@@ -647,6 +647,7 @@ function notebook.chart(runs, opts)
   end
   if opts.where ~= nil then
     local shown = 0
+    runs_lib.check_not_empty("lab.chart", "where", opts.where)
     for k in pairs(opts.where) do
       local known = false
       for _, key in ipairs(runs.keys) do known = known or key == k end

@@ -59,6 +59,7 @@ end
 -- The variations `where` selects (all without it), checked like lab.chart's.
 local function selected(where_name, runs, where)
   if where == nil then return runs.variations end
+  runs_lib.check_not_empty(where_name, "the selection", where)
   for k in pairs(where) do
     local known = false
     for _, key in ipairs(runs.keys) do known = known or key == k end

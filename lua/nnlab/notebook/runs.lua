@@ -431,10 +431,22 @@ function Runs:best(metric)
   return runs.best_row(self:summary(metric), metric)
 end
 
+--- runs.check_not_empty(who, what, t): an error at the user's line when the
+--- selection table t is empty: { hidden = smal } (a misspelt variable as a
+--- value) reads as {}, which would select every variation without a word.
+function runs.check_not_empty(who, what, t)
+  if next(t) == nil then
+    errors.raise("%s: %s is empty ({}): it would select every variation (a value that is a misspelt name "
+                 .. "reads as nil, which leaves its key out)", who, what)
+  end
+end
+
 -- Raises "WHO: no variation has a parameter 'k' (did you mean ...?)" for a
 -- key of where that no variation's parameters hold (`label` counts when
--- label_too): { lrr = 0.1 } would select nothing, without a word.
+-- label_too): { lrr = 0.1 } would select nothing, without a word; and for
+-- an empty where (runs.check_not_empty).
 local function check_names(self, who, where, label_too)
+  runs.check_not_empty(who, label_too and "the selector" or "where", where)
   local names = {} -- (a walk as long as the selection's own, so not kept on the runs object)
   for _, v in ipairs(self.variations) do
     for k in pairs(v.params) do names[k] = true end
@@ -472,6 +484,7 @@ end
 --- over the variations (those runs:select(where) gives), in order of first
 --- appearance.
 function Runs:values(key, where)
+  if key == nil then errors.raise("runs:values: key is nil (a misspelt name?)") end
   check_names(self, "runs:values", { [key] = true })
   local values, seen = {}, {}
   for _, v in ipairs(self:select(where)) do

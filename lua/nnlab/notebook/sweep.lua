@@ -1134,21 +1134,26 @@ end
 -- - a uint8 set (read as x / 255, in [0, 1]) beside a float one whose values
 --   go well past [0, 1] (pixels 0-255 saved as floats, or standardised
 --   ones) would score a model on inputs of another scale than it trained on.
--- Before those, a training set of class labels needs two classes with
--- samples: with one, a classifier scores 100 % by always saying it (a CSV
+-- Before those, a training set of class labels that nnlab trains a
+-- classifier on (no run function of the user's) needs two classes with
+-- samples: with one, the classifier scores 100 % by always saying it (a CSV
 -- whose label is its first column, read with the default target, the last).
 -- sets: { train = ds, test = ds, valid = ds or nil }; infos: their :info().
-local function check_same_data(sets, infos)
+local function check_same_data(sets, infos, own_run)
   local train = infos.train
-  if train.targets == 0 then
+  if train.targets == 0 and not own_run then
     local with_samples = {}
     for c, n in ipairs(sets.train:label_counts()) do
-      if n > 0 then with_samples[#with_samples + 1] = c - 1 end
+      if n > 0 then with_samples[#with_samples + 1] = c end
     end
     if #with_samples < 2 then
-      raise("lab.sweep: the train data has samples of %s: a classifier learns nothing from it (is the label the "
-            .. "right column? data.csv takes the last one unless target = names another)",
-            #with_samples == 0 and "no class" or ("one class only (%d)"):format(with_samples[1]))
+      local source = data.source(sets.train)
+      local one = with_samples[1]
+      raise("lab.sweep: the train data has samples of %s: a classifier learns nothing from it%s",
+            one and ("one class only (%s)"):format(train.class_names and errors.value(train.class_names[one])
+                                                   or tostring(one - 1)) or "no class",
+            source and source.source == "csv" and " (is the label the right column? data.csv takes the last one "
+                                                  .. "unless target = names another)" or "")
     end
   end
   for _, which in ipairs { "test", "valid" } do
@@ -1300,7 +1305,7 @@ local function plan(spec, variations, seeds, context, reads, seeds_of)
   local identities = { train = dataset_identity(spec.train), test = dataset_identity(spec.test),
                        valid = spec.valid and dataset_identity(spec.valid) or nil }
   local infos = { train = spec.train:info(), test = spec.test:info(), valid = spec.valid and spec.valid:info() }
-  check_same_data({ train = spec.train, test = spec.test, valid = spec.valid }, infos)
+  check_same_data({ train = spec.train, test = spec.test, valid = spec.valid }, infos, spec.run ~= nil)
   local memo <close> = sweep.memoise and not spec.run and new_memo() or nil
   local texts, checked = {}, false -- the key fields' texts every job shares (key_text)
   local jobs, to_train, owners = {}, {}, {}
