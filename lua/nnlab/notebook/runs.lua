@@ -447,12 +447,19 @@ end
 -- an empty where (runs.check_not_empty).
 local function check_names(self, who, where, label_too)
   runs.check_not_empty(who, label_too and "the selector" or "where", where)
-  local names = {} -- (a walk as long as the selection's own, so not kept on the runs object)
-  for _, v in ipairs(self.variations) do
-    for k in pairs(v.params) do names[k] = true end
-  end
   for k in pairs(where) do
-    if not names[k] and not (label_too and k == "label") then
+    local known = label_too and k == "label"
+    -- (a plain read: a fixed parameter is in the first variation already, so the
+    -- walk is long only for a key no variation has, which is an error)
+    for _, v in ipairs(self.variations) do
+      if known then break end
+      known = v.params[k] ~= nil
+    end
+    if not known then
+      local names = {}
+      for _, v in ipairs(self.variations) do
+        for name in pairs(v.params) do names[name] = true end
+      end
       errors.raise("%s: no variation has a parameter %s%s", who, errors.value(k), options.suggest(k, names))
     end
   end
