@@ -89,7 +89,7 @@ end)
 
 -- The small experiments below: 60 generated points of 2 classes, split
 -- 20/40, and a run function's one epoch of a 2-4-2 model on them (its
--- model made without a seed: nn's counter decides its weights).
+-- model made without a seed: the job's seed decides its weights).
 local SMALL = [[
 local lab = require "nnlab"
 local nn, optim, data = lab.nn, lab.optim, lab.data
@@ -103,14 +103,16 @@ local function tiny_fit(ctx)
 end
 ]]
 
--- A model the run function makes without a seed takes nn's seed counter as
--- the file left it at the sweep; a changed nn.manual_seed gave other weights
--- but the same key, and the old results came from the cache.
-T.case("a changed nn.manual_seed before the sweep retrains a run function's runs", function()
+-- A model the run function made without a seed took nn's seed counter as
+-- the file left it at the sweep, the same for every job: 3 seeds trained one
+-- model three times, and the report showed 3 seeds of ± 0.00. It takes the
+-- job's seed now, as a built-in run's model does, so nn.manual_seed before
+-- the sweep changes nothing (the runs stay cached).
+T.case("a run function's model made without a seed takes the job's seed, not the file's counter", function()
   local seeded = dir .. "/seeded.lua"
   T.write(seeded, SMALL .. [[
 nn.manual_seed(lab.param("init", 1))
-lab.table(lab.sweep { name = "s", vary = { k = { 1 } }, epochs = 1, seeds = 1, train = train, test = test,
+lab.table(lab.sweep { name = "s", vary = { k = { 1 } }, epochs = 1, seeds = 3, train = train, test = test,
   run = function(_, ctx) return tiny_fit(ctx) end })
 ]])
   local function run_seeded(init)
@@ -119,11 +121,15 @@ lab.table(lab.sweep { name = "s", vary = { k = { 1 } }, epochs = 1, seeds = 1, t
   end
   local out, status = run_seeded(1)
   T.eq(status, 0, out)
-  T.contains(out, "1 runs, 1 trained", out)
-  out = run_seeded(1)
-  T.contains(out, "1 runs, 0 trained, 1 from cache", "the same seed: cached\n" .. out)
+  T.contains(out, "3 runs, 3 trained", out)
+  local losses, seen = {}, {}
+  for line in T.read(dir .. "/reports/seeded/results.csv"):gmatch("[^\n]+") do
+    local loss = line:match("^s,[^,]*,%d+,%d+,1,([^,]+)") -- sweep, variation, k, seed, epoch 1
+    if loss and not seen[loss] then seen[loss] = true losses[#losses + 1] = loss end
+  end
+  T.eq(#losses, 3, "three seeds, three first-epoch losses\n" .. T.read(dir .. "/reports/seeded/results.csv"))
   out = run_seeded(2)
-  T.contains(out, "1 runs, 1 trained, 0 from cache", "another nn.manual_seed: other weights, retrained\n" .. out)
+  T.contains(out, "3 runs, 0 trained, 3 from cache", "nn.manual_seed before the sweep: the same runs\n" .. out)
 end)
 
 -- A program a worker starts in the background inherited the worker's pipe

@@ -617,14 +617,16 @@ local code_fingerprint = sweep.code_fingerprint
 local FINGERPRINTS = setmetatable({}, { __mode = "k" })
 
 -- The cache key of a job of a sweep with its own run function.
--- seeds_from: the seed the run function's first model made without one
--- takes (nn.manual_seed and the models the file made before the sweep move
--- it; every worker starts from it).
+-- seeds_from: where the run function's first model made without a seed
+-- takes its seed: the job's (run_custom_job seeds nn.manual_seed with it,
+-- as the built-in runs' models take it), which p holds. (Until the
+-- twenty-fifth session it was the file's counter, the same for every seed:
+-- entries of then hold that number here, and are not taken for these.)
 local function custom_job_key(spec, p, identities)
   local memo = FINGERPRINTS[spec]
   memo.run = memo.run or code_fingerprint(spec.run, memo)
   return { nnlab = { engine = core.engine_version(), numerics = core.numerics() }, params = p,
-           run = memo.run, seeds_from = require("nnlab.nn").next_seed(), train = identities.train,
+           run = memo.run, seeds_from = "job", train = identities.train,
            test = identities.test, valid = identities.valid }
 end
 
@@ -923,6 +925,9 @@ local function run_custom_job(spec, job, send, store, scratch)
   local refused_before, restore = data.refuse_reads(READ_IN_RUN), refuse_code_loading()
   local _ <close> = setmetatable({}, { __close = function() data.refuse_reads(refused_before) restore() end })
   local started = proc.clock()
+  -- a model made without a seed takes the job's, as in a built-in run: the seeds
+  -- would otherwise train one model N times (and the report show N seeds)
+  require("nnlab.nn").manual_seed(job.p.seed)
   local history = errors.call(spec.run, p, ctx)
   if type(history) ~= "table" or #history == 0 then
     raise("lab.sweep: run(p, ctx) returned a %s, not a history (a list of per-epoch tables, as nnlab.fit returns)",
