@@ -637,6 +637,17 @@ local mean_squares = setmetatable({}, { __mode = "k" })
 --- data.loader_info(loader) -> the :info() of the dataset the loader reads,
 --- or nil for a loader that data.DataLoader did not make or whose dataset
 --- was closed (the loader's own pass says so).
+--- data.first_class_mismatch(info, other) -> the first 0-based class number
+--- that the two datasets' infos name differently (CSV files read apart name
+--- string classes each in its own first-seen order), or nil.
+function data.first_class_mismatch(info, other)
+  local names, other_names = info.class_names, other.class_names
+  for k = 1, math.min(names and #names or 0, other_names and #other_names or 0) do
+    if names[k] ~= other_names[k] then return k - 1 end
+  end
+  return nil
+end
+
 function data.loader_info(loader)
   local ds = loader_datasets[loader]
   if not ds or core.dataset_state(ds) ~= "open" then return nil end

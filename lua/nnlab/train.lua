@@ -164,10 +164,19 @@ function train.fit(args, ...)
   -- a model with fewer outputs than the data has classes fails in the middle of an epoch, at a
   -- batch's row: refused here, naming both sizes, as lab.sweep does
   local _, outputs = args.model:sizes()
+  local train_info = data.loader_info(args.train)
   for _, which in ipairs { "train", "test", "valid", "train_eval" } do
     local info = args[which] and data.loader_info(args[which])
     if info and info.targets == 0 and outputs < info.classes then
       errors.raise("fit: the model gives %d outputs, but the %s data has %d classes", outputs, which, info.classes)
+    end
+    -- two CSV files read apart name their string classes each in first-seen order: a
+    -- test file that starts with another class is scored against swapped labels
+    local k = info and train_info and data.first_class_mismatch(train_info, info)
+    if k then
+      errors.raise("fit: class %d is %s in the train data but %s in the %s data (CSV files name string classes "
+                   .. "in first-seen order): give both the same classes = { ... } list", k,
+                   errors.value(train_info.class_names[k + 1]), errors.value(info.class_names[k + 1]), which)
     end
   end
   local epochs = args.epochs

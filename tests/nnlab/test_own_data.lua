@@ -509,6 +509,19 @@ T.case("npy: (N, 1) labels are N labels; one-hot (N, K) rows are refused, naming
           .. "number per sample, (N) or (N, 1), but it is (4, 3): one-hot rows need their argmax first")
 end)
 
+-- lab.sweep refused a test CSV whose string classes come in another order;
+-- nnlab.fit scored the model against the swapped labels (8 % for 84 %).
+T.case("fit refuses a test CSV that names its classes in another order than the train CSV", function()
+  T.write(dir .. "/order_train.csv", "a,b,label\n1,0,cat\n0,1,dog\n1,1,cat\n0,0,dog\n")
+  T.write(dir .. "/order_test.csv", "a,b,label\n0,1,dog\n1,0,cat\n")
+  local tr, te = data.csv(dir .. "/order_train.csv"), data.csv(dir .. "/order_test.csv")
+  local model = lab.nn.Sequential { lab.nn.Linear(2, 2) }
+  local opt = lab.optim.SGD(model:parameters(), { lr = 0.1 })
+  refused(function() lab.fit { model = model, loss = lab.nn.CrossEntropyLoss(), optimizer = opt, epochs = 1,
+    train = data.DataLoader(tr, { batch_size = 2 }), test = data.DataLoader(te, { batch_size = 2 }) } end,
+    "fit: class 0 is 'cat' in the train data but 'dog' in the test data")
+end)
+
 T.case("idx: malformed files are refused at the user's line", function()
   refused(function() data.idx(idx_images, idx_labels, { classes = 4 }) end,
           "data.idx: ", "label 4 at index 1 is out of range for 4 classes")

@@ -1179,12 +1179,11 @@ local function check_same_data(sets, infos, own_run)
             .. "regression = true on both files, say)", data_kind(train), which, data_kind(other))
     end
     local names, other_names = train.class_names, other and other.class_names
-    for k = 1, math.min(names and #names or 0, other_names and #other_names or 0) do
-      if names[k] ~= other_names[k] then
-        raise("lab.sweep: class %d is %s in the train data but %s in the %s data (CSV files name "
-              .. "string classes in first-seen order): give both the same classes = { ... } list",
-              k - 1, errors.value(names[k]), errors.value(other_names[k]), which)
-      end
+    local k = other and data.first_class_mismatch(train, other)
+    if k then
+      raise("lab.sweep: class %d is %s in the train data but %s in the %s data (CSV files name "
+            .. "string classes in first-seen order): give both the same classes = { ... } list",
+            k, errors.value(names[k + 1]), errors.value(other_names[k + 1]), which)
     end
     if other and train.targets == 0 and (names == nil) ~= (other_names == nil) then
       local named, numbered = names and "train" or which, names and which or "train"
