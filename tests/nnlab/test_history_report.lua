@@ -45,6 +45,15 @@ T.case("lab.table(history): one row per epoch with the history's numbers", funct
   T.contains(md, "_Per epoch: by hand (one run)._", "the caption names the run")
 end)
 
+-- The header said "Data | none", "Seeds | none" and "Runs | 0 ...: 0 trained"
+-- of a file that trained by hand, as if nothing had run.
+T.case("a file that trains by hand: the header says its data is not recorded, and has no seeds or runs row", function()
+  T.contains(md, "| Data | not recorded: the file trains by hand (nnlab.fit or a loop of its own), not through "
+             .. "lab.sweep", "the data row\n" .. md)
+  T.truthy(not md:find("\n| Seeds |", 1, true) and not md:find("\n| Runs |", 1, true), "no seeds or runs row\n" .. md)
+  T.truthy(md:find("\n| Time | [%d.]+ s for this run before this report was written |\n"), "the time row\n" .. md)
+end)
+
 T.case("lab.chart(history): its curves, the label in the key; any list of per-epoch tables too", function()
   local dat = T.read(dir .. "/reports/byhand/fig1-train_acc-test_acc-epoch.dat") or ""
   T.contains(dat, "# by hand: test accuracy", "keyed by the label")

@@ -424,21 +424,31 @@ local function header(record, totals)
     params[#params + 1] = p.from_set and W("param_set", md_code(p.name), value_md(p.value), value_md(p.default))
                           or ("%s = %s"):format(md_code(p.name), value_md(p.value))
   end
+  -- a file that trains by hand, with no lab.sweep: no data, seeds or runs of
+  -- the notebook's to name ("none" and "0 runs" would say nothing trained)
+  local by_hand = #record.sweeps == 0
   local rows = {
     { W("experiment"), W("experiment_value", md_code(record.script), os.date("%Y-%m-%d %H:%M")) },
-    { W("data"), #datasets > 0 and table.concat(datasets, W("sep_group")) or W("none") },
+    { W("data"), #datasets > 0 and table.concat(datasets, W("sep_group")) or W(by_hand and "data_by_hand" or "none") },
     { W("engine"), W("engine_value", core.engine_version(), core.simd(), _VERSION, compiler_text()) },
     { W("machine"), machine_text() },
     { W("commit"), commit_text(record) },
     { W("files"), files_text(record) },
     { W("command"), record.argv and md_code(provenance.command_line(record.argv)) or W("unknown") },
-    { W("seeds"), #seeds > 0 and list_text(seeds) or W("none") },
+    not by_hand and { W("seeds"), #seeds > 0 and list_text(seeds) or W("none") },
     -- how many trained at once, when any trained
-    { W("runs"), totals.trained > 0 and W("runs_value", totals.runs, totals.trained, totals.cached, record.parallel)
-                 or W("runs_value_cached", totals.runs, totals.cached) },
-    { W("time"), W("time_value", seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
+    not by_hand and { W("runs"), totals.trained > 0
+                                 and W("runs_value", totals.runs, totals.trained, totals.cached, record.parallel)
+                                 or W("runs_value_cached", totals.runs, totals.cached) },
+    { W("time"), by_hand and W("time_value_by_hand", seconds_text(totals.seconds))
+                 or W("time_value", seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
     { W("parameters"), #params > 0 and table.concat(params, W("sep")) or W("none") },
   }
+  local kept = 0 -- the rows left out above are false: closed up
+  for i = 1, #rows do
+    if rows[i] then kept = kept + 1; rows[kept] = rows[i] end
+  end
+  for i = #rows, kept + 1, -1 do rows[i] = nil end
   for _, r in ipairs(record.sweeps) do rows[#rows + 1] = sweep_row(r) end
   local out = { markdown_table({ W("run"), "" }, rows, true) }
   -- the data note, once, in the report's language

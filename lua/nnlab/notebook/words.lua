@@ -48,6 +48,9 @@ words.catalogues.en = {
   runs_value_cached = "%d (variation × seed): 0 trained, %d from cache",
   time = "Time",
   time_value = "%s for this run before this report was written; the runs took %s of training when they were trained",
+  time_value_by_hand = "%s for this run before this report was written",
+  data_by_hand = "not recorded: the file trains by hand (nnlab.fit or a loop of its own), not through lab.sweep, " ..
+                 "whose runs, data and seeds this table describes",
   parameters = "Parameters",
   param_set = "%s = %s (--set; default %s)",
   sweep = "Sweep %s",
@@ -357,6 +360,8 @@ words.catalogues.zh = {
   runs_value_cached = "%d（变体 × 种子）：训练 0 次，取自缓存 %d 次",
   time = "用时",
   time_value = "本次运行（写这份报告之前）%s；这些运行当初训练共用 %s",
+  time_value_by_hand = "本次运行（写这份报告之前）%s",
+  data_by_hand = "未记录：这个文件自己训练（nnlab.fit 或自己写的循环），没有通过 lab.sweep；这张表记录的是 lab.sweep 的运行、数据和种子",
   parameters = "参数",
   param_set = "%s = %s（`--set`；默认 %s）",
   sweep = "扫描「%s」",
