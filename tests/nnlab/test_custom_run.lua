@@ -416,12 +416,13 @@ lab.table(runs)
   T.eq(flagged.nan_loss1, "2", "the NaN loss's epoch, not the first")
   T.eq(flagged.fine1, nil, "no diverged row of a fine seed")
   -- an entry stored before these rules (diverged = false beside a NaN loss
-  -- or an epoch's flag) is read by them all the same
+  -- or an epoch's flag, and no digest of its result: entries had none then)
+  -- is read by them all the same
   local rewritten = 0
   for entry in T.run("ls " .. T.quote(cache) .. "/*.lua"):gmatch("[^\n]+") do
     local text = T.read(entry)
     if text:find("diverged=true", 1, true) and text:find('how="', 1, true) then
-      T.write(entry, (text:gsub("(result={.-)diverged=true", "%1diverged=false")))
+      T.write(entry, (text:gsub("(result={.-)diverged=true", "%1diverged=false"):gsub(',digest="%x+"}\n$', "}\n")))
       rewritten = rewritten + 1
     end
   end

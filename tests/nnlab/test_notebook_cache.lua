@@ -43,6 +43,27 @@ T.case("repaired entries serve the next run, without warnings", function()
   T.truthy(not out:find("damaged", 1, true), "no more warnings")
 end)
 
+-- A digit changed in an entry's result (a hand edit, a flipped bit) was read
+-- as it stood: the report showed numbers no run had given. Each entry now
+-- ends with its result's digest; an entry without one (as written before
+-- the digest) is still read.
+T.case("an entry whose result was changed after it was written is damaged; one without a digest is read", function()
+  local path = cache .. "/" .. names[1]
+  local text = T.read(path)
+  T.truthy(text:find(',digest="%x+"}\n$'), "the entry ends with its digest\n" .. text:sub(-80))
+  local changed, n = text:gsub("train_loss=(%d)", function(d) return "train_loss=" .. (d == "9" and "8" or "9") end, 1)
+  T.eq(n, 1, "a training loss to change")
+  T.write(path, changed)
+  local out = H.run(dir, "tiny.lua")
+  H.expect_counts(out, 4, 1, "the changed entry is trained again")
+  T.contains(out, "damaged cache entry " .. path .. " (its result was changed after it was written", "the warning")
+  -- the entry as it was before digests: read, with no warning
+  T.write(path, (T.read(path):gsub(',digest="%x+"}\n$', "}\n")))
+  out = H.run(dir, "tiny.lua")
+  H.expect_counts(out, 4, 0, "an entry without a digest is read")
+  T.truthy(not out:find("damaged", 1, true), "no warning\n" .. out)
+end)
+
 T.case("code in a cache file (an endless loop) is refused, never run", function()
   T.write(cache .. "/" .. names[1], "while true do end")
   local out = H.run(dir, "tiny.lua")

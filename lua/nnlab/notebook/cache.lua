@@ -13,6 +13,12 @@
 -- whole entries, and two runs that store the same entry at once each leave a
 -- whole, correct file.
 --
+-- An entry ends with the digest of its result's text (FNV-1a, 16 hex digits,
+-- `,digest="…"}`): a result changed since it was written (a digit edited,
+-- a flipped bit) is damaged, as a key that does not match is. Entries
+-- written before the digest (the twenty-fifth session) have none and are
+-- read as before.
+--
 -- An entry may keep files beside it, under the same name with another
 -- extension (a run's final weights: HASH.model, the model file format).
 -- The entry lists each one's size (result.beside = { model = bytes }); they
@@ -218,11 +224,16 @@ function cache:get(key, check, key_text, name)
   -- comparing that text checks the key, and only the result is parsed.
   local head = text and ("return {format=%d,key=%s,result="):format(FORMAT, key_text)
   if text and text:sub(1, #head) == head then
+    local result_text, digest = text:match('^(.*),digest="(%x+)"}\n$', #head + 1)
     local rest
-    rest, why = serialize.decode("return {" .. text:sub(#head - #"result=" + 1), file_name)
+    rest, why = serialize.decode("return {result=" .. (result_text and result_text .. "}\n"
+                                                      or text:sub(#head + 1)), file_name)
     if rest and type(rest.result) ~= "table" then rest, why = nil, "no result in it" end
     entry = rest and { format = FORMAT, key = key, result = rest.result }
     decoded = entry
+    if entry and digest and hash.hex(hash.fnv1a64(result_text)) ~= digest then
+      entry, why = nil, "its result was changed after it was written (its digest does not match)"
+    end
   elseif text then
     entry, why = cache.decode_entry(text, file_name)
     decoded = entry
@@ -315,7 +326,11 @@ function cache:put(key, result, beside)
       result.beside[ext] = size
     end
   end
-  local text = "return " .. serialize.encode { format = FORMAT, key = key, result = result } .. "\n"
+  -- the head cache:get compares, the result, and the digest of the result's text
+  local result_text = serialize.encode(result)
+  local text = ("return {format=%d,key=%s,result=%s,digest=\"%s\"}\n"):format(FORMAT, serialize.encode(key),
+                                                                            result_text,
+                                                                            hash.hex(hash.fnv1a64(result_text)))
   if #text > MAX_ENTRY_BYTES then -- it would read back as damaged: kept nowhere, said why
     drop_placed()
     return nil, ("cannot keep the run: its result takes %d bytes as a cache entry, over the %d nnlab reads back "
