@@ -443,11 +443,28 @@ static int proc_open_regular(lua_State *L)
  * stop did not come (user code caught the "interrupted" error and went on,
  * or is stuck): it ends the process at once, by that signal, as a second
  * Ctrl-C does elsewhere; outside a held step, so a report's commit is never
- * cut short. signal() and raise() are async-signal-safe. */
+ * cut short. The same signal again within REPEAT_NS of the first is one
+ * signal sent twice, not a second request: timeout(1) sends its signal to
+ * the process and then to its group, microseconds apart, which had ended
+ * nnlab before it could say what it kept. signal(), raise() and
+ * clock_gettime() are async-signal-safe. */
+#define REPEAT_NS 100000000LL /* 100 ms: faster than a hand presses Ctrl-C twice */
+static struct timespec first_signal_at;
+
+static long long ns_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)(now.tv_sec - t->tv_sec) * 1000000000LL + (now.tv_nsec - t->tv_nsec);
+}
+
 static void record_signal(int sig)
 {
     if (!caught_signal) {
+        clock_gettime(CLOCK_MONOTONIC, &first_signal_at);
         caught_signal = sig;
+    } else if (sig == caught_signal && ns_since(&first_signal_at) < REPEAT_NS) {
+        return;
     } else if (!holding) {
         signal(sig, SIG_DFL);
         raise(sig);

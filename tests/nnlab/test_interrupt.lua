@@ -47,12 +47,17 @@ end)
 --- Sends `signal` to nnlab (or, with to_group, to its process group) once the
 --- first of a new sweep's runs is cached; checks how it stopped; returns the
 --- number of runs finished (and cached) when it had.
-local function interrupt(name, epochs, signal, to_group, signal_name)
+local function interrupt(name, epochs, signal, to_group, signal_name, twice)
   local cached_before = entries()
   local job = T.spawn(name, sweep_args(epochs), env)
   T.wait_until("a first run is cached", function() return entries() > cached_before end, 200)
   local sent = proc.clock()
   proc.kill(to_group and -job.pid or job.pid, signal)
+  if twice then -- as timeout(1) sends it: to nnlab, then to its group; 10 ms apart, so that the
+    local t = proc.clock() -- two arrive apart (two sent at once may merge into one pending signal)
+    while proc.clock() - t < 0.01 do end
+    proc.kill(-job.pid, signal)
+  end
   T.wait_until("nnlab and its workers are gone", function() return not T.group_alive(job.pid) end, 60)
   local took = proc.clock() - sent
   local code, log = T.wait_exit(job, 30)
@@ -76,6 +81,12 @@ end)
 
 T.case("SIGINT to the process group mid-sweep stops it at once; finished runs cached, the report kept", function()
   interrupt("interrupt_int", EPOCHS + 1, SIGINT, true, "SIGINT")
+end)
+
+-- timeout(1) signals nnlab, then its group, microseconds apart: the second
+-- was taken for a second Ctrl-C and ended nnlab before its message.
+T.case("one SIGINT sent twice at once (to nnlab, then its group) is one clean stop, with its message", function()
+  interrupt("interrupt_twice", EPOCHS + 2, SIGINT, false, "SIGINT", true)
 end)
 
 -- Resumes the SIGTERM'ed sweep, so it needs that case to have ended normally
@@ -154,6 +165,7 @@ T.case("under nnlab watch, a second SIGTERM ends a render that swallowed the fir
   T.truthy(render, "the render is a child of nnlab watch")
   proc.kill(render, SIGTERM)
   T.wait_until("the first SIGTERM was swallowed", function() return T.read(marker .. ".caught") ~= nil end, 30)
+  os.execute("sleep 0.3") -- (the same signal within 100 ms of the first is that one sent twice, as timeout(1) does)
   local sent = proc.clock()
   proc.kill(render, SIGTERM)
   T.wait_until("the render is gone", function() return not T.read("/proc/" .. render .. "/stat") end, 60)
