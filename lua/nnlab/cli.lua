@@ -233,11 +233,15 @@ end
 -- os.exit still flushes and closes every open C stream.
 local training_a_shard = false -- cli.shard's run: it writes no report, so none is kept
 local under_watch = false -- a render of nnlab watch, which runs the next one itself
+local planning_only -- "nnlab plan", "nnlab cache gc": a command that plans, trains nothing and writes no report
 local function run_failed(msg)
   local number, name = require("nnlab.core").proc.caught_signal()
   if not number then return fail(msg) end
   local loaded = package.loaded["nnlab.notebook"]
-  if training_a_shard then
+  if planning_only then
+    io.stderr:write(("nnlab: interrupted by SIG%s: %s stopped while planning; it had trained nothing and "
+                     .. "changed no file\n"):format(name, planning_only))
+  elseif training_a_shard then
     io.stderr:write(("nnlab: interrupted by SIG%s: stopped; the shard's finished runs stay cached (run the shard "
                      .. "again to resume)\n"):format(name))
   elseif loaded and not loaded.sweep_started() then -- a hand-written loop: nothing of it is cached
@@ -334,6 +338,7 @@ function cli.plan(opts)
   local proc = require("nnlab.core").proc
   local plans = require "nnlab.notebook.plan"
   proc.catch_signals()
+  planning_only = "nnlab plan"
   local p, err = stdout_on_stderr(function() return make_plan(opts) end)
   if not p then return fail(err) end
   if opts.plan_output == "count" then
@@ -510,6 +515,7 @@ function cli.cache(args)
   local plans = require "nnlab.notebook.plan"
   -- planning reads entries but never deletes one (keep_damaged): a damaged entry reads as
   -- missing and stays (stats and a dry run remove nothing; gc removes only what it names)
+  planning_only = "nnlab cache " .. action -- (no entry is removed until every experiment is planned)
   for _, script in ipairs(opts.experiments) do
     local passes, perr = plans.passes({ script = script, cache = dir, set = {}, set_order = {},
                                         cache_keep_damaged = true }, { 2, 1, 0 }, load_script)
@@ -543,20 +549,23 @@ function cli.cache(args)
     -- from results may differ, so which runs it uses is unknown.
     local made_up = passes[0].made_up or 0
     if made_up > 0 and not none_cached and action == "gc" and not opts.partial then
-      return fail(("cache gc: %d of %s's runs are not cached (new or damaged), so the runs it chooses from "
+      return fail(("cache gc: %d of %s's runs %s not cached (new or damaged), so the runs it chooses from "
                    .. "results are unknown; nothing was removed (run it first, or --partial keeps only what the "
-                   .. "plan knows)"):format(made_up, script))
+                   .. "plan knows)"):format(made_up, script, made_up == 1 and "is" or "are"))
     end
     local mine = {}
     for _, number in ipairs { 0, 1, 2 } do plans.entry_names(passes[number], mine) end
     for name in pairs(mine) do used[name] = true end
     local unknown = stopped and ("planning stopped early (%s)"):format(stopped)
                     or made_up > 0 and (p.dependent + p.on_demand > 0 -- runs chosen from results
-                       and ("%d of its runs are not cached and others are chosen from the results"):format(made_up)
-                       or ("%d of its runs are not cached, so what it chooses from results may differ"):format(made_up))
+                       and ("%d of its runs %s not cached and others are chosen from the results")
+                           :format(made_up, made_up == 1 and "is" or "are")
+                       or ("%d of its runs %s not cached, so what it chooses from results may differ")
+                           :format(made_up, made_up == 1 and "is" or "are"))
     usage[#usage + 1] = { script = script, used = mine, planned = #p.entries, planned_cached = #p.entries - p.to_train,
                           unknown = unknown or nil }
   end
+  planning_only = nil -- (gc removes files from here on)
   local now = os.time()
   if action == "stats" then
     io.write(housekeeping.stats(dir, found, usage, now))

@@ -89,6 +89,22 @@ T.case("one SIGINT sent twice at once (to nnlab, then its group) is one clean st
   interrupt("interrupt_twice", EPOCHS + 2, SIGINT, false, "SIGINT", true)
 end)
 
+-- nnlab plan and nnlab cache gc said, interrupted, what nnlab run keeps
+-- ("finished runs stay cached and the previous report is kept"): they
+-- plan, train nothing and write no file.
+T.case("SIGINT to nnlab plan says it had trained nothing and changed no file", function()
+  local marker = dir .. "/plan_loop.started"
+  local job = T.spawn("interrupt_plan", { "plan", fixtures .. "loop_forever.lua", "--set", "marker=" .. marker }, env)
+  T.wait_until("the planning loop has started", function() return T.read(marker) ~= nil end, 200)
+  os.execute("sleep 0.3")
+  proc.kill(job.pid, SIGINT)
+  T.wait_until("nnlab plan is gone", function() return not T.group_alive(job.pid) end, 60)
+  local code, log = T.wait_exit(job, 30)
+  T.eq(code, 128 + SIGINT, "exit status\n" .. log)
+  T.contains(log, "nnlab: interrupted by SIGINT: nnlab plan stopped while planning; it had trained nothing and "
+             .. "changed no file", "the message")
+end)
+
 -- Resumes the SIGTERM'ed sweep, so it needs that case to have ended normally
 -- (it tells how many runs were finished): unavoidable.
 T.case("the next run resumes: it trains only what was missing, the finished runs are whole", function()
