@@ -257,7 +257,7 @@ end
 function files.with_lock(lock_path, f, ...)
   local dir = files.dirname(lock_path)
   local ok, err = files.mkdir_p(dir)
-  if not ok then error(("cannot create %s: %s"):format(dir, err), 0) end
+  if not ok then error(("cannot create %s: %s"):format(dir, files.cause(err, dir)), 0) end
   local fd
   fd, err = proc().lock(lock_path)
   if not fd then error(("cannot write %s: %s"):format(lock_path, files.cause(err, lock_path)), 0) end
