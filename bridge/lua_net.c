@@ -12,6 +12,7 @@
 
 lnn_net *lnn_check_net(lua_State *L, int index)
 {
+    lnn_check_self(L, index, "model");
     lnn_net *ln = luaL_checkudata(L, index, LNN_NET);
     if (ln->net == NULL)
         luaL_argerror(L, index, "closed model");

@@ -153,6 +153,7 @@ static int optim_new(lua_State *L)
 
 static lnn_optim *check_optim(lua_State *L, int index)
 {
+    lnn_check_self(L, index, "optimizer");
     lnn_optim *o = luaL_checkudata(L, index, LNN_OPTIM);
     if (!o->opt)
         luaL_argerror(L, index, "closed optimizer");

@@ -24,7 +24,15 @@
 
 lnn_tensor *lnn_check_tensor(lua_State *L, int index)
 {
+    lnn_check_self(L, index, "x");
     return luaL_checkudata(L, index, LNN_TENSOR);
+}
+
+void lnn_check_self(lua_State *L, int index, const char *object)
+{
+    if (index == 1 && lua_isnoneornil(L, 1))
+        luaL_error(L, "a method called with a dot, %s.method(...), gets no %s: call it with a colon, "
+                   "%s:method(...), as Lua passes the object itself that way", object, object, object);
 }
 
 void lnn_method_args(lua_State *L, int max, const char *usage)
@@ -457,6 +465,23 @@ static void push_item(lua_State *L, int index, lnn_tensor *t, lua_Integer i)
 
 /* __index: integer keys index (t[i]); `shape` gives the Size (t.shape, and
  * t:shape() through Size's __call); other keys are methods (upvalue 1). */
+/* PyTorch's tensor methods that nnlab's tensors lack, which a PyTorch user
+ * reaches for: t:reshape(...) would say "attempt to call a nil value (method
+ * 'reshape')". Reading one gives a function that says what nnlab has. */
+static const char *const torch_only_methods[] = {
+    "reshape", "view", "t", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "softmax",
+    "log_softmax", "to", "cpu", "cuda", "detach", "numpy", "clone", "long", "int", "double",
+    "type", "min", "argmin", "std", "var", "sort", "topk", "requires_grad_", "backward", NULL,
+};
+
+static int torch_only_method(lua_State *L)
+{
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    return luaL_error(L, "x:%s(): nnlab tensors have no %s (PyTorch's); they are 1-D or 2-D float or int32 tensors "
+                      "with the methods of docs/lua-api.md, \"Tensors\" (a model takes (batch, features) rows "
+                      "as they are)", name, name);
+}
+
 static int tensor_index(lua_State *L)
 {
     lnn_tensor *t = lnn_check_tensor(L, 1);
@@ -473,7 +498,13 @@ static int tensor_index(lua_State *L)
             return 1;
         }
         lua_pushvalue(L, 2);
-        lua_rawget(L, lua_upvalueindex(1));
+        if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNIL)
+            for (const char *const *m = torch_only_methods; *m; m++)
+                if (strcmp(key, *m) == 0) {
+                    lua_pushvalue(L, 2);
+                    lua_pushcclosure(L, torch_only_method, 1);
+                    return 1;
+                }
         return 1;
     }
     if (lua_type(L, 2) == LUA_TNUMBER)

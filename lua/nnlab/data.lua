@@ -699,7 +699,12 @@ function data.DataLoader(ds, opts)
   if getmetatable(ds) ~= Dataset then errors.raise("data.DataLoader: expected a dataset") end
   check_open("data.DataLoader", ds)
   opts = options.check("data.DataLoader", opts, { batch_size = 1, shuffle = false, drop_last = false, seed = 0,
-                                                  normalize = options.optional "table", transform = options.optional "any" })
+    normalize = options.optional "table", transform = options.optional "any",
+    -- PyTorch's, taken at their defaults: a batch is gathered in C in the training process
+    -- (threads inside one run are --threads; a sweep's runs train in workers, -j)
+    num_workers = options.unsupported(0, "nnlab's loader gathers a batch in C, in the training process; "
+                                         .. "for more cores give nnlab --threads N, or -j N for a sweep's runs"),
+    pin_memory = options.unsupported(false, "nnlab trains on the CPU: there is no GPU memory to pin") })
   local chain, lambda = {}, nil
   for _, t in ipairs(data.transform_list(opts.transform, "data.DataLoader")) do
     if t.kind == "lambda" then lambda = lambda_call(t.fn, t.text) else chain[#chain + 1] = t end

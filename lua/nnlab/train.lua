@@ -38,9 +38,14 @@ local c_step = Optimizer.step -- the engine's optimizer step
 
 -- optimizer:step() while checks are pending: runs them, then puts the
 -- engine's step back, so later steps cost nothing extra.
-local function first_step(...)
+local function first_step(self, ...)
+  -- (opt.step(): C's check would name this file's line, not the user's)
+  if self == nil then
+    errors.raise("a method called with a dot, optimizer.method(...), gets no optimizer: call it with a colon, "
+                 .. "optimizer:method(...), as Lua passes the object itself that way")
+  end
   train.starting()
-  return c_step(...)
+  return c_step(self, ...)
 end
 
 --- train.before_training(name, f): runs f() once, before the next training

@@ -189,6 +189,27 @@ T.case("model, optimizer, loss and parameter methods and the constructors refuse
   T.eq(optim.SGD(params, { lr = 0.1 }, nil):lr(), o:lr(), "here too")
 end)
 
+-- From the newcomer hunt: PyTorch habits that gave Lua's own errors
+-- ("attempt to call a nil value (method 'reshape')", "bad argument #1 to
+-- 'c_step'") or refused PyTorch's defaults without a word on why.
+T.case("PyTorch habits get nnlab's answer: reshape, a dot call, DataLoader's num_workers", function()
+  local x = lab.tensor { { 1, 2 }, { 3, 4 } }
+  T.refused(function() x:reshape(-1, 4) end, "x:reshape(): nnlab tensors have no reshape (PyTorch's)")
+  T.refused(function() x:view(4) end, "x:view(): nnlab tensors have no view")
+  T.eq(x.foo, nil, "other names read as nil, as before")
+  local model = nn.Sequential { nn.Linear(2, 2) }
+  local o = optim.SGD(model:parameters(), { lr = 0.1 })
+  T.refused(function() o.step() end, "a method called with a dot, optimizer.method(...), gets no optimizer: call it "
+            .. "with a colon, optimizer:method(...)")
+  T.refused(function() model.eval() end, "model:method(...)")
+  T.refused(function() x.sum() end, "x:method(...)")
+  local ds = small_dataset()
+  T.eq(getmetatable(data.DataLoader(ds, { num_workers = 0, pin_memory = false })) ~= nil, true, "PyTorch's defaults")
+  T.refused(function() data.DataLoader(ds, { num_workers = 4 }) end,
+            "data.DataLoader: num_workers = 4 is not supported: nnlab's loader gathers a batch in C")
+  T.refused(function() data.DataLoader(ds, { pin_memory = true }) end, "pin_memory = true is not supported")
+end)
+
 T.case("tensor methods refuse arguments they do not take", function()
   local x = lab.tensor { { 1, 2 }, { 3, 4 } }
   T.refused(function() x:exp(1) end, "x:exp() takes no arguments, got 1")
