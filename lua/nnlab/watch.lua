@@ -435,19 +435,24 @@ end
 
 local function clock_text() return os.date("%H:%M:%S") end
 
+-- What a render that wrote nothing leaves: the report of an earlier one,
+-- or none yet (a first render that failed).
+local function kept(opts)
+  local report = ("%s/%s.md"):format(opts.out or "reports", files.basename(opts.script))
+  return files.mtime(report) and "the last good report stays" or "there is no report yet"
+end
+
 -- The one line of a finished render.
 local function render_line(child, result, how, code, opts)
   local cause = child.cause
   if child.cancelled then
-    return ("%s %s: cancelled, saved again while it ran (not training); the last good report stays"):format(
-      clock_text(), cause)
+    return ("%s %s: cancelled, saved again while it ran (not training); %s"):format(clock_text(), cause, kept(opts))
   end
   if how ~= "exited" then
-    return ("%s %s: the render died (%s); the last good report stays"):format(clock_text(), cause,
-                                                                            proc.signal_name(code))
+    return ("%s %s: the render died (%s); %s"):format(clock_text(), cause, proc.signal_name(code), kept(opts))
   end
   if code ~= 0 or not result then
-    return ("%s %s: failed (the error is above); the last good report stays"):format(clock_text(), cause)
+    return ("%s %s: failed (the error is above); %s"):format(clock_text(), cause, kept(opts))
   end
   local t = result.totals
   if not t then return ("%s %s: ran, %.2f s (no report: it uses no lab function)"):format(clock_text(), cause,

@@ -133,6 +133,7 @@ local ok, err = pcall(function()
                                     experiment { prose = "prose C", lr = "0.05", extra = "local broken = nil + 1 --<" })
     local r = render(4, "error")
     T.truthy(r.failed, "the render failed: " .. r.text)
+    T.contains(r.text, "failed (the error is above); the last good report stays", "the render line")
     T.contains(T.read(job.log), ("watched.lua:%d: attempt to perform arithmetic on a nil value"):format(line),
                "the error at the user's line")
     local status = T.read(out .. "/.watched.watch.js")
@@ -344,6 +345,25 @@ while not io.open(%q) do os.execute("sleep 0.05") end
   proc.kill(-first.pid, 2)
   T.wait_exit(first, 30)
   if T.group_alive(first.pid) then proc.kill(-first.pid, 9) end
+  if not done then error(failure, 0) end
+end)
+
+-- A first render that failed said "the last good report stays" of a report
+-- that did not exist.
+T.case("a failed first render says there is no report yet", function()
+  local at = dir .. "/broken"
+  os.execute("mkdir -p " .. T.quote(at))
+  T.write(at .. "/broken.lua", 'local lab = require "nnlab"\nlab.md("x")\nlocal broken = nil + 1\n')
+  local job_broken = T.spawn("watch_broken", { "watch", at .. "/broken.lua", "--out", at .. "/reports" },
+                             { NNLAB_CACHE = dir .. "/broken-cache" })
+  local done, failure = pcall(function()
+    T.wait_until("the first render's line", function()
+      return (T.read(job_broken.log) or ""):find(": failed (the error is above)", 1, true) end, 60)
+    T.contains(T.read(job_broken.log), "failed (the error is above); there is no report yet", "the render line")
+  end)
+  proc.kill(-job_broken.pid, 2)
+  T.wait_exit(job_broken, 30)
+  if T.group_alive(job_broken.pid) then proc.kill(-job_broken.pid, 9) end
   if not done then error(failure, 0) end
 end)
 
