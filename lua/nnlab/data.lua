@@ -120,9 +120,14 @@ function data.load(name, opts)
     errors.raise("data.load: expected a dataset name or folder, got %s", errors.value(name))
   end
   if reads_refused then errors.raise(reads_refused.data, errors.value(name)) end -- before any download
+  local seed_given = type(opts) == "table" and rawget(opts, "seed") ~= nil
   opts = options.check("data.load", opts, { train = true, subset = options.optional "integer", download = true,
                                             fallback = options.optional "string", head = options.optional "integer",
                                             seed = 0, classes = options.optional "integer" })
+  if seed_given and not opts.subset then -- head takes the first N: a seed there changed nothing, without a word
+    errors.raise("data.load: seed picks subset's random samples; without subset it does nothing (head takes the "
+                 .. "first N): give subset = N, or leave seed out")
+  end
   if opts.classes and (opts.classes < 1 or opts.classes > 256) then
     errors.raise("data.load: classes must be from 1 to 256 for IDX files, got %d", opts.classes)
   end

@@ -142,7 +142,7 @@ T.case("gc keeps what results may choose while a run is not cached; stats and --
   T.write(pred, T.read(pred) .. "x")
   out, status = nnlab({ "cache", "stats", "--cache", cache, "--experiment", script })
   T.eq(status, 0, out)
-  T.contains(out, "of its runs are not cached and others are chosen from the results, so it may use others", out)
+  T.contains(out, "1 of its runs is not cached and others are chosen from the results, so it may use others", out)
   out = nnlab({ "cache", "gc", "--cache", cache, "--experiment", script, "--dry-run" })
   T.contains(out, "nothing was removed", out)
   T.eq(files_now(), before, "the damaged entry stays: stats and --dry-run remove nothing")

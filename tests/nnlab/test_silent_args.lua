@@ -210,6 +210,12 @@ T.case("PyTorch habits get nnlab's answer: reshape, a dot call, DataLoader's num
   T.refused(function() data.DataLoader(ds, { pin_memory = true }) end, "pin_memory = true is not supported")
 end)
 
+-- data.load { head = 100, seed = 3 } took the first 100 whatever the seed.
+T.case("data.load refuses a seed without subset, which it would not use", function()
+  T.refused(function() data.load("fashion-mnist", { head = 100, seed = 3 }) end,
+            "data.load: seed picks subset's random samples; without subset it does nothing")
+end)
+
 T.case("tensor methods refuse arguments they do not take", function()
   local x = lab.tensor { { 1, 2 }, { 3, 4 } }
   T.refused(function() x:exp(1) end, "x:exp() takes no arguments, got 1")
