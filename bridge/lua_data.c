@@ -55,6 +55,7 @@ static bool dataset_closed(lua_State *L, int index)
 
 static lnn_dataset *check_dataset(lua_State *L, int index)
 {
+    lnn_check_self(L, index, "dataset");
     lnn_dataset *d = luaL_checkudata(L, index, LNN_DATASET);
     if (dataset_closed(L, index))
         luaL_argerror(L, index, d->all ? "a view of a closed dataset" : "closed dataset");
@@ -475,6 +476,7 @@ static int loader_new(lua_State *L)
  * dataset's samples at every batch). */
 static lnn_loader *check_loader(lua_State *L, int index)
 {
+    lnn_check_self(L, index, "loader");
     lnn_loader *l = luaL_checkudata(L, index, LNN_LOADER);
     if (!l->loader)
         luaL_argerror(L, index, "closed loader");

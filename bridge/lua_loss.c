@@ -179,6 +179,7 @@ static int lossfn_call(lua_State *L)
  * once per loss value (see the top of this file). */
 static int loss_backward(lua_State *L)
 {
+    lnn_check_self(L, 1, "loss");
     lnn_loss *value = luaL_checkudata(L, 1, LNN_LOSS);
     if (!lua_isnoneornil(L, 2)) /* PyTorch's gradient or retain_graph: said, not ignored */
         return luaL_error(L, "loss:backward() takes no arguments, got %s: a loss is one number whose "
@@ -220,6 +221,7 @@ static int loss_backward(lua_State *L)
 static int loss_item(lua_State *L)
 {
     lnn_method_args(L, 0, "loss:item()");
+    lnn_check_self(L, 1, "loss");
     lua_pushnumber(L, ((lnn_loss *)luaL_checkudata(L, 1, LNN_LOSS))->value);
     return 1;
 }
@@ -227,6 +229,7 @@ static int loss_item(lua_State *L)
 /* loss:correct() -> number of argmax hits in the batch, batch size */
 static int loss_correct(lua_State *L)
 {
+    lnn_check_self(L, 1, "loss");
     lnn_loss *value = luaL_checkudata(L, 1, LNN_LOSS);
     lua_pushinteger(L, value->correct);
     lua_pushinteger(L, value->count);

@@ -24,15 +24,15 @@
 
 lnn_tensor *lnn_check_tensor(lua_State *L, int index)
 {
-    lnn_check_self(L, index, "x");
+    lnn_check_self(L, index, "tensor");
     return luaL_checkudata(L, index, LNN_TENSOR);
 }
 
 void lnn_check_self(lua_State *L, int index, const char *object)
 {
-    if (index == 1 && lua_isnoneornil(L, 1))
-        luaL_error(L, "a method called with a dot, %s.method(...), gets no %s: call it with a colon, "
-                   "%s:method(...), as Lua passes the object itself that way", object, object, object);
+    if (index == 1 && lua_isnoneornil(L, 1)) /* the words of errors.dot_call and errors.traceback */
+        luaL_error(L, "%s %s method called with '.' gets no %s; call methods with ':' (obj:method()), not '.'",
+                   strchr("aeiou", object[0]) ? "an" : "a", object, object);
 }
 
 void lnn_method_args(lua_State *L, int max, const char *usage)

@@ -87,7 +87,7 @@ void lnn_check_fresh(lua_State *L, const lnn_tensor *t, int arg);
 /* Errors when argument 1 of a method is missing: it was called with a dot,
  * opt.step(), where Lua passes the object with a colon, opt:step(); a plain
  * "bad argument #1 (nnlab.Optimizer expected, got no value)" would not say
- * so. `object` names it in the message ("optimizer", "model", "x"). */
+ * so. `object` names it in the message ("optimizer", "model", "tensor"). */
 void lnn_check_self(lua_State *L, int index, const char *object);
 /* Errors "USAGE takes no arguments, got N" (or "at most MAX") when a method
  * got more than `max` arguments after its object: x:exp(1) would otherwise

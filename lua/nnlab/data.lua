@@ -186,6 +186,7 @@ local c_head, c_subset, c_split = Dataset.__index.head, Dataset.__index.subset, 
 -- Raises at the user's line when ds was closed (local ds <close> = ...), or
 -- is a view of a dataset that was: its samples are gone.
 local function check_open(where, ds)
+  if getmetatable(ds) ~= Dataset then errors.dot_call("dataset") end -- (ds.info(), ds.head(5): the callers are methods)
   local state = core.dataset_state(ds)
   if state == "closed" then errors.raise("%s: the dataset was closed", where) end
   if state == "root closed" then

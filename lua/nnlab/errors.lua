@@ -195,4 +195,12 @@ function errors.traceback(msg, level)
   return table.concat(lines, "\n")
 end
 
+--- errors.dot_call(object): the error of a method called with a dot,
+--- obj.method() (Lua passes no object), at the user's line; C's methods say
+--- the same through lnn_check_self (bridge/lua_tensor.c).
+function errors.dot_call(object)
+  errors.raise("%s %s method called with '.' gets no %s; call methods with ':' (obj:method()), not '.'",
+               object:find("^[aeiou]") and "an" or "a", object, object)
+end
+
 return errors

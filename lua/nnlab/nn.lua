@@ -255,24 +255,29 @@ local function at_user_line(where, f, ...)
 end
 
 function Parameter:grad(...)
+  if getmetatable(self) ~= Parameter then errors.dot_call("parameter") end
   options.no_more("p:grad()", ...)
   return at_user_line("p:grad", self.model.parameter_copy, self.model, self.index, "grad") end
 --- p:data() -> a new tensor with this parameter's values, shaped like it.
 function Parameter:data(...)
+  if getmetatable(self) ~= Parameter then errors.dot_call("parameter") end
   options.no_more("p:data()", ...)
   return at_user_line("p:data", self.model.parameter_copy, self.model, self.index, "data") end
 --- p:size(...) -> as p:data():size(...).
 function Parameter:size(...)
+  if getmetatable(self) ~= Parameter then errors.dot_call("parameter") end
   local data = self:data()
   return at_user_line("p:size", data.size, data, ...)
 end
 --- p:dim() -> 2 for a weight, 1 for a bias.
 function Parameter:dim(...)
+  if getmetatable(self) ~= Parameter then errors.dot_call("parameter") end
   options.no_more("p:dim()", ...)
   return #self.shape
 end
 --- p:numel() -> the number of values.
 function Parameter:numel(...)
+  if getmetatable(self) ~= Parameter then errors.dot_call("parameter") end
   options.no_more("p:numel()", ...)
   local n = 1
   for _, d in ipairs(self.shape) do n = n * d end
@@ -322,6 +327,7 @@ end
 --- number of values (model:num_parameters()); params[i] and ipairs(params)
 --- give the parameter tensors (nn.Parameter handles).
 function Net.__index.parameters(model)
+  if getmetatable(model) ~= core.metatable("nnlab.Net") then errors.dot_call("model") end
   return setmetatable({ model = model }, Parameters)
 end
 nn.Parameters = Parameters

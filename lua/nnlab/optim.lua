@@ -112,6 +112,7 @@ end
 --- user's line: the step call, or nnlab.fit's; the scheduler is left as it
 --- was. PyTorch's deprecated step(epoch) is refused.
 function Scheduler:step(...)
+  if getmetatable(self) ~= Scheduler then errors.dot_call("scheduler") end
   if select("#", ...) > 0 then
     errors.raise("%s:step() takes no epoch (PyTorch's step(epoch) is deprecated): call it once per epoch",
                  SCHEDULER_NAMES[self.kind])
@@ -126,7 +127,11 @@ end
 
 --- scheduler:get_last_lr() -> { the lr its last step set } (the optimizer's
 --- lr when it was made, before any step), as PyTorch's.
-function Scheduler:get_last_lr() return { self.last_lr } end
+function Scheduler:get_last_lr(...)
+  if getmetatable(self) ~= Scheduler then errors.dot_call("scheduler") end
+  options.no_more("scheduler:get_last_lr()", ...)
+  return { self.last_lr }
+end
 
 -- A scheduler of `kind` after checking its options against spec; `required`
 -- names the option it cannot do without.

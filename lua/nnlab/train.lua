@@ -40,10 +40,7 @@ local c_step = Optimizer.step -- the engine's optimizer step
 -- engine's step back, so later steps cost nothing extra.
 local function first_step(self, ...)
   -- (opt.step(): C's check would name this file's line, not the user's)
-  if self == nil then
-    errors.raise("a method called with a dot, optimizer.method(...), gets no optimizer: call it with a colon, "
-                 .. "optimizer:method(...), as Lua passes the object itself that way")
-  end
+  if self == nil then errors.dot_call("optimizer") end
   train.starting()
   return c_step(self, ...)
 end

@@ -130,6 +130,29 @@ lab.table(lab.sweep { name = "s", vary = { k = { 1 } }, epochs = 1, seeds = 3, t
   T.eq(#losses, 3, "three seeds, three first-epoch losses\n" .. T.read(dir .. "/reports/seeded/results.csv"))
   out = run_seeded(2)
   T.contains(out, "3 runs, 0 trained, 3 from cache", "nn.manual_seed before the sweep: the same runs\n" .. out)
+  -- two models a job (an ensemble): seed k's second model was seed k+1's first
+  local two = dir .. "/two_models.lua"
+  local sums = dir .. "/two_models.sums"
+  os.remove(sums)
+  T.write(two, SMALL .. ([[
+lab.sweep { name = "two", vary = { k = { 1 } }, epochs = 1, seeds = 3, train = train, test = test,
+  run = function(_, ctx)
+    local a = nn.Sequential { nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2) }
+    local b = nn.Sequential { nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2) }
+    local f = assert(io.open(%q, "a"))
+    f:write(a:checksum(), "\n", b:checksum(), "\n")
+    f:close()
+    return tiny_fit(ctx)
+  end }
+]]):format(sums))
+  out, status = T.nnlab_run({ "run", two, "--out", dir .. "/reports", "--quiet" }, { NNLAB_CACHE = dir .. "/two-cache" })
+  T.eq(status, 0, out)
+  local seen, count = {}, 0
+  for sum in (T.read(sums) or ""):gmatch("%x+") do
+    T.truthy(not seen[sum], "a model's weights in two jobs: " .. sum)
+    seen[sum], count = true, count + 1
+  end
+  T.eq(count, 6, "two models in each of three jobs")
 end)
 
 -- A program a worker starts in the background inherited the worker's pipe

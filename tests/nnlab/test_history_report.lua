@@ -52,6 +52,14 @@ T.case("a file that trains by hand: the header says its data is not recorded, an
              .. "lab.sweep", "the data row\n" .. md)
   T.truthy(not md:find("\n| Seeds |", 1, true) and not md:find("\n| Runs |", 1, true), "no seeds or runs row\n" .. md)
   T.truthy(md:find("\n| Time | [%d.]+ s for this run before this report was written |\n"), "the time row\n" .. md)
+  -- a file that trains nothing at all is not said to train by hand
+  local prose = dir .. "/prose.lua"
+  T.write(prose, 'local lab = require "nnlab"\nlab.md("nothing trains here")\n')
+  local pout, pstatus = T.nnlab_run({ "run", prose, "--out", dir .. "/reports", "--quiet" })
+  T.eq(pstatus, 0, pout)
+  local pmd = T.read(dir .. "/reports/prose.md") or ""
+  T.contains(pmd, "| Data | none |", "no data\n" .. pmd)
+  T.contains(pmd, "| Runs | 0 (variation × seed)", "no runs\n" .. pmd)
 end)
 
 T.case("lab.chart(history): its curves, the label in the key; any list of per-epoch tables too", function()

@@ -57,6 +57,18 @@ T.case("an entry whose result was changed after it was written is damaged; one w
   local out = H.run(dir, "tiny.lua")
   H.expect_counts(out, 4, 1, "the changed entry is trained again")
   T.contains(out, "damaged cache entry " .. path .. " (its result was changed after it was written", "the warning")
+  -- the same change in an entry read whole (its head altered: a space after
+  -- `return`), and a digest whose own text was changed (`digesT`)
+  for _, alter in ipairs {
+    function(t) return (t:gsub("^return ", "return  ", 1)) end,
+    function(t) return (t:gsub(',digest="', ',digesT="', 1)) end,
+  } do
+    local good = T.read(path)
+    T.write(path, alter((good:gsub("train_loss=(%d)", function(d) return "train_loss=" .. (d == "9" and "8" or "9") end, 1))))
+    out = H.run(dir, "tiny.lua")
+    H.expect_counts(out, 4, 1, "the changed entry is trained again")
+    T.contains(out, "damaged cache entry " .. path, "the warning\n" .. out)
+  end
   -- the entry as it was before digests: read, with no warning
   T.write(path, (T.read(path):gsub(',digest="%x+"}\n$', "}\n")))
   out = H.run(dir, "tiny.lua")

@@ -199,10 +199,13 @@ T.case("PyTorch habits get nnlab's answer: reshape, a dot call, DataLoader's num
   T.eq(x.foo, nil, "other names read as nil, as before")
   local model = nn.Sequential { nn.Linear(2, 2) }
   local o = optim.SGD(model:parameters(), { lr = 0.1 })
-  T.refused(function() o.step() end, "a method called with a dot, optimizer.method(...), gets no optimizer: call it "
-            .. "with a colon, optimizer:method(...)")
-  T.refused(function() model.eval() end, "model:method(...)")
-  T.refused(function() x.sum() end, "x:method(...)")
+  T.refused(function() o.step() end, "an optimizer method called with '.' gets no optimizer; call methods with ':' "
+            .. "(obj:method()), not '.'")
+  T.refused(function() model.eval() end, "a model method called with '.'")
+  T.refused(function() x.sum() end, "a tensor method called with '.'")
+  T.refused(function() model:parameters()[1].grad() end, "a parameter method called with '.'")
+  local data_set = small_dataset()
+  T.refused(function() data_set.head(1) end, "a dataset method called with '.'")
   local ds = small_dataset()
   T.eq(getmetatable(data.DataLoader(ds, { num_workers = 0, pin_memory = false })) ~= nil, true, "PyTorch's defaults")
   T.refused(function() data.DataLoader(ds, { num_workers = 4 }) end,

@@ -233,12 +233,16 @@ function cache:get(key, check, key_text, name)
     decoded = entry
     if entry and digest and hash.hex(hash.fnv1a64(result_text)) ~= digest then
       entry, why = nil, "its result was changed after it was written (its digest does not match)"
+    elseif entry and not digest and next(rest, next(rest)) ~= nil then -- a digest whose own text was changed
+      entry, why = nil, "it holds more than a result and a digest"
     end
   elseif text then
     entry, why = cache.decode_entry(text, file_name)
     decoded = entry
     if entry and serialize.encode(entry.key) ~= key_text then
       entry, why = nil, "its key does not match"
+    elseif entry and entry.digest ~= nil and entry.digest ~= hash.hex(hash.fnv1a64(serialize.encode(entry.result))) then
+      entry, why = nil, "its result was changed after it was written (its digest does not match)"
     end
   else
     why = err

@@ -239,6 +239,8 @@ function notebook.begin(opts)
   -- error now, not after the training (an axis override is for the sweeps
   -- of a file). Once a sweep has started (also in its workers), only typos.
   train.before_training("--set keys", function()
+    -- (the first training step of this process: a sweep's runs train in workers)
+    s.trained_by_hand = true
     check_unknown_sets(s, "is declared before training starts", not s.sweep_started)
   end)
   return state
@@ -691,7 +693,7 @@ local function report_record(s)
   return { title = s.title, name = s.name, script = s.script, params = s.params, sweeps = s.sweeps,
            blocks = s.blocks, out_dir = s.out_dir, parallel = s.parallel,
            language = s.language or words.default(s.title or s.name), argv = s.argv, sources = s.sources,
-           html = s.html, watch = s.watch }
+           html = s.html, watch = s.watch, trained_by_hand = s.trained_by_hand }
 end
 
 --- notebook.STOP_DESCRIBE: the error value that stops a file run by

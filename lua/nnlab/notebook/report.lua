@@ -425,8 +425,9 @@ local function header(record, totals)
                           or ("%s = %s"):format(md_code(p.name), value_md(p.value))
   end
   -- a file that trains by hand, with no lab.sweep: no data, seeds or runs of
-  -- the notebook's to name ("none" and "0 runs" would say nothing trained)
-  local by_hand = #record.sweeps == 0
+  -- the notebook's to name ("none" and "0 runs" would say nothing trained);
+  -- a file that trains nothing at all keeps them
+  local by_hand = #record.sweeps == 0 and record.trained_by_hand
   local rows = {
     { W("experiment"), W("experiment_value", md_code(record.script), os.date("%Y-%m-%d %H:%M")) },
     { W("data"), #datasets > 0 and table.concat(datasets, W("sep_group")) or W(by_hand and "data_by_hand" or "none") },

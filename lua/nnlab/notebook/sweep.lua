@@ -616,17 +616,21 @@ local code_fingerprint = sweep.code_fingerprint
 -- code_fingerprint for its jobs, and its run function's fingerprint, taken once.
 local FINGERPRINTS = setmetatable({}, { __mode = "k" })
 
+-- The seeds a run function's jobs give nn.manual_seed: job seed × this
+-- (run_custom_job).
+local SEED_SPACING = 1 << 20
+
 -- The cache key of a job of a sweep with its own run function.
 -- seeds_from: where the run function's first model made without a seed
--- takes its seed: the job's (run_custom_job seeds nn.manual_seed with it,
--- as the built-in runs' models take it), which p holds. (Until the
--- twenty-fifth session it was the file's counter, the same for every seed:
--- entries of then hold that number here, and are not taken for these.)
+-- takes its seed: the job's seed × SEED_SPACING (run_custom_job seeds
+-- nn.manual_seed with it), which p holds. (Until the twenty-fifth session it
+-- was the file's counter, the same for every seed: entries of then hold that
+-- number here, and are not taken for these.)
 local function custom_job_key(spec, p, identities)
   local memo = FINGERPRINTS[spec]
   memo.run = memo.run or code_fingerprint(spec.run, memo)
   return { nnlab = { engine = core.engine_version(), numerics = core.numerics() }, params = p,
-           run = memo.run, seeds_from = "job", train = identities.train,
+           run = memo.run, seeds_from = "job × 2^20", train = identities.train,
            test = identities.test, valid = identities.valid }
 end
 
@@ -925,9 +929,11 @@ local function run_custom_job(spec, job, send, store, scratch)
   local refused_before, restore = data.refuse_reads(READ_IN_RUN), refuse_code_loading()
   local _ <close> = setmetatable({}, { __close = function() data.refuse_reads(refused_before) restore() end })
   local started = proc.clock()
-  -- a model made without a seed takes the job's, as in a built-in run: the seeds
-  -- would otherwise train one model N times (and the report show N seeds)
-  require("nnlab.nn").manual_seed(job.p.seed)
+  -- models made without a seed take seeds of the job's own, as in a built-in run:
+  -- the seeds would otherwise train one model N times (and the report show N
+  -- seeds). Spaced 2^20 apart, so that a job's second model (an ensemble's, a
+  -- teacher's) is not the next seed's first.
+  require("nnlab.nn").manual_seed(job.p.seed * SEED_SPACING)
   local history = errors.call(spec.run, p, ctx)
   if type(history) ~= "table" or #history == 0 then
     raise("lab.sweep: run(p, ctx) returned a %s, not a history (a list of per-epoch tables, as nnlab.fit returns)",
