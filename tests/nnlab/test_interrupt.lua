@@ -156,6 +156,9 @@ end
 T.case("a second SIGTERM ends nnlab at once when user code swallowed the first", function()
   local marker = dir .. "/swallow.started"
   local job = T.spawn("interrupt_swallow", { "run", fixtures .. "swallow.lua", "--set", "marker=" .. marker }, env)
+  local _ <close> = setmetatable({}, { __close = function() -- (as below: no loop left spinning)
+    if T.group_alive(job.pid) then proc.kill(-job.pid, 9) end
+  end })
   T.wait_until("the loop has started", function() return T.read(marker) ~= nil end, 200)
   proc.kill(job.pid, SIGTERM)
   T.wait_until("the first SIGTERM was swallowed", function() return T.read(marker .. ".caught") ~= nil end, 30)
@@ -176,6 +179,11 @@ T.case("under nnlab watch, a second SIGTERM ends a render that swallowed the fir
   local marker = dir .. "/watch_swallow.started"
   local job = T.spawn("interrupt_watch_swallow", { "watch", fixtures .. "swallow.lua", "--set", "marker=" .. marker },
                       env)
+  -- a failed check must not leave the swallowing loop spinning after the test (it
+  -- once held a core for the rest of a session): the group is killed whatever happens
+  local _ <close> = setmetatable({}, { __close = function()
+    if T.group_alive(job.pid) then proc.kill(-job.pid, 9) end
+  end })
   T.wait_until("the render's loop has started", function() return T.read(marker) ~= nil end, 200)
   local render = tonumber(T.run("pgrep -P " .. job.pid):match("%d+"))
   T.truthy(render, "the render is a child of nnlab watch")
