@@ -415,6 +415,23 @@ function M.forget_failed_downloads()
   failed_downloads = {}
 end
 
+--- The failed downloads remembered so far ("<name> <mirrors>" -> why), and
+--- remember_failed_downloads(t) to take another process's: nnlab watch's
+--- renders are forked children, so each began without network afresh (a
+--- curl per render, up to --connect-timeout a mirror); the watcher passes
+--- a render's failures on to the next ones.
+function M.failed_downloads()
+  local copy = {}
+  for key, why in pairs(failed_downloads) do copy[key] = why end
+  return copy
+end
+
+function M.remember_failed_downloads(t)
+  for key, why in pairs(t) do
+    if type(key) == "string" and type(why) == "string" then failed_downloads[key] = why end
+  end
+end
+
 -- Downloads the files of a known dataset that are not yet in dir (creating it).
 -- Returns true, or nil, a message and true when the failure was remembered
 -- from an earlier attempt in this process (curl was not run again).

@@ -115,10 +115,11 @@ local function render_child(opts, write_fd)
     local mtimes = {}
     for path, t in pairs(notebook and notebook.loaded_mtimes() or {}) do mtimes[path] = t end
     for path, t in pairs(require("nnlab.data").read_mtimes()) do mtimes[path] = t end
+    local datasets = package.loaded["nnlab.datasets"]
     send_frame(write_fd, "result", "return " .. serialize.encode {
       status = status, totals = totals, error = message,
       lua = notebook and notebook.loaded_files() or { opts.script }, data = require("nnlab.data").files_read(),
-      mtimes = mtimes })
+      mtimes = mtimes, failed_downloads = datasets and datasets.failed_downloads() or nil })
   end)
   io.stderr = stderr
   if not ok then
@@ -490,6 +491,11 @@ local function finish_render(child, watched, opts)
   read_frames(child)
   local result = child.result_text and serialize.decode(child.result_text, "render")
   child.cancelled = child.cancelled and not (how == "exited" and code == 0) -- it may have finished first
+  -- downloads that failed stay failed for the session: the next render, forked
+  -- from here, does not run curl for them again
+  if result and type(result.failed_downloads) == "table" then
+    require("nnlab.datasets").remember_failed_downloads(result.failed_downloads)
+  end
   -- the files it read are watched before its line is printed: a save made
   -- once the line is seen is never missed
   local before, refused, saved_meanwhile = #watched.lua + #watched.data, nil, {}

@@ -310,6 +310,16 @@ end)
 if T.group_alive(job.pid) then proc.kill(-job.pid, 9) end
 if not ok then error(err, 0) end
 
+-- Runs body() while the watch `w` (a T.spawn job) runs, then stops it with
+-- SIGINT (SIGKILL if it lingers), and raises body's error if it failed.
+local function while_watching(w, body)
+  local done, failure = pcall(body)
+  proc.kill(-w.pid, 2)
+  T.wait_exit(w, 30)
+  if T.group_alive(w.pid) then proc.kill(-w.pid, 9) end
+  if not done then error(failure, 0) end
+end
+
 -- A file is watched once a render has read it: a data file or a module
 -- saved while the first render ran (or the render that first requires it)
 -- was never picked up, and the report stayed stale. The render here reads
@@ -330,7 +340,7 @@ while not io.open(%q) do os.execute("sleep 0.05") end
 ]]):format(csv, go))
   local first = T.spawn("watch_first", { "watch", at .. "/first.lua", "--out", at .. "/reports" },
                         { NNLAB_CACHE = dir .. "/first-cache" })
-  local done, failure = pcall(function()
+  while_watching(first, function()
     T.wait_until("the first render read its files", function()
       return (T.read(first.log) or ""):find("read: 3 note one", 1, true) end, 60)
     T.write(csv, "a,label\n1,0\n2,1\n3,0\n4,1\n")
@@ -342,10 +352,47 @@ while not io.open(%q) do os.execute("sleep 0.05") end
     end, 60)
     T.contains(T.read(at .. "/reports/first.md") or "", "rows 4, note two", "the report reads the saved files")
   end)
-  proc.kill(-first.pid, 2)
-  T.wait_exit(first, 30)
-  if T.group_alive(first.pid) then proc.kill(-first.pid, 9) end
-  if not done then error(failure, 0) end
+end)
+
+-- Each render is a forked child, so each began without network afresh: a
+-- curl (up to its connect timeout a mirror) on every save of a file that
+-- loads a dataset to download. A failed download now stays failed for the
+-- watch session. A fake curl on PATH counts its calls and fails.
+T.case("a download that failed is not tried again by the next renders of the watch session", function()
+  local at, bin = dir .. "/offline", dir .. "/offline-bin"
+  os.execute(("mkdir -p %s %s"):format(T.quote(at), T.quote(bin)))
+  local calls = at .. "/curl.calls"
+  T.write(bin .. "/curl", ("#!/bin/sh\necho call >> %s\necho 'curl: (6) Could not resolve host' >&2\nexit 6\n")
+                            :format(T.quote(calls)))
+  os.execute("chmod +x " .. T.quote(bin .. "/curl"))
+  local file = at .. "/offline.lua"
+  local function write_file(words)
+    T.write(file, ('local lab = require "nnlab"\nlocal ds = lab.data.load("kmnist", { fallback = "fashion-mnist", '
+                   .. 'head = 10 })\nlab.md("%s %%d", #ds)\n'):format(words))
+  end
+  write_file("first")
+  -- from `at` (downloads go to ./data), with the fake curl first on PATH
+  local saved = T.nnlab
+  T.nnlab = "sh"
+  local ok, offline = pcall(T.spawn, "watch_offline", { "-c", 'cd "$1" && shift && exec "$@"', "sh", at, saved,
+                                                        "watch", file, "--out", at .. "/reports" },
+                            { NNLAB_CACHE = dir .. "/offline-cache", NNLAB_OFFLINE = "0", NNLAB_DATA = "",
+                              PATH = bin .. ":" .. os.getenv("PATH") })
+  T.nnlab = saved
+  if not ok then error(offline, 0) end
+  while_watching(offline, function()
+    local function lines() local _, n = (T.read(offline.log) or ""):gsub("nnlab watch: %S+ [^\n]*: 0 runs", "") return n end
+    T.wait_until("the first render", function() return lines() >= 1 end, 60)
+    local first = #((T.read(calls) or ""):gsub("[^\n]", ""))
+    T.truthy(first >= 1, "the first render ran curl\n" .. T.read(offline.log))
+    for n, words in ipairs { "second", "third" } do
+      os.execute("sleep 0.3")
+      write_file(words)
+      T.wait_until("render " .. n + 1, function() return lines() >= n + 1 end, 60)
+    end
+    T.contains(T.read(at .. "/reports/offline.md") or "", "third 10", "the last render's report")
+    T.eq(#((T.read(calls) or ""):gsub("[^\n]", "")), first, "no curl after the first render\n" .. T.read(offline.log))
+  end)
 end)
 
 -- A first render that failed said "the last good report stays" of a report
@@ -356,15 +403,11 @@ T.case("a failed first render says there is no report yet", function()
   T.write(at .. "/broken.lua", 'local lab = require "nnlab"\nlab.md("x")\nlocal broken = nil + 1\n')
   local job_broken = T.spawn("watch_broken", { "watch", at .. "/broken.lua", "--out", at .. "/reports" },
                              { NNLAB_CACHE = dir .. "/broken-cache" })
-  local done, failure = pcall(function()
+  while_watching(job_broken, function()
     T.wait_until("the first render's line", function()
       return (T.read(job_broken.log) or ""):find(": failed (the error is above)", 1, true) end, 60)
     T.contains(T.read(job_broken.log), "failed (the error is above); there is no report yet", "the render line")
   end)
-  proc.kill(-job_broken.pid, 2)
-  T.wait_exit(job_broken, 30)
-  if T.group_alive(job_broken.pid) then proc.kill(-job_broken.pid, 9) end
-  if not done then error(failure, 0) end
 end)
 
 T.done()
