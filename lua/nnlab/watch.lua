@@ -513,13 +513,14 @@ local function finish_render(child, watched, opts)
       end
     end
   end
-  say(render_line(child, result, how, code, opts))
-  if refused then say(refused) end
+  -- the page's status before the line: whoever reads the line finds the status of that render
   if opts.html and not child.cancelled then
     write_status(opts, how == "exited" and code == 0 and result ~= nil,
                  result and result.error or how ~= "exited" and ("the render died (%s)"):format(proc.signal_name(code))
                  or "the render failed (see the terminal)")
   end
+  say(render_line(child, result, how, code, opts))
+  if refused then say(refused) end
   if #watched.lua + #watched.data ~= before or not watched.announced then
     watched.announced = true
     say(("watching %s; save one to run again, Ctrl-C to stop"):format(watched:text()))
