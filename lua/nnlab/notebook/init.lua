@@ -647,24 +647,7 @@ function notebook.chart(runs, opts)
     raise("lab.chart: x must be \"epoch\" or a varied parameter (%s), got '%s'%s", table.concat(runs.keys, ", "),
           tostring(x), options.suggest(x, runs.keys))
   end
-  if opts.where ~= nil then
-    local shown = 0
-    runs_lib.check_not_empty("lab.chart", "where", opts.where)
-    for k in pairs(opts.where) do
-      local known = false
-      for _, key in ipairs(runs.keys) do known = known or key == k end
-      if not known then
-        raise("lab.chart: where.%s: not a varied parameter (%s)%s", tostring(k), table.concat(runs.keys, ", "),
-              options.suggest(k, runs.keys))
-      end
-    end
-    for _, v in ipairs(runs.variations) do
-      local match = true
-      for k, value in pairs(opts.where) do match = match and v.params[k] == value end
-      if match then shown = shown + 1 end
-    end
-    if shown == 0 then raise("lab.chart: where matches no variation") end
-  end
+  if opts.where ~= nil then runs_lib.checked_selection(runs, "lab.chart", "where", opts.where) end
   local s = current()
   s.blocks[#s.blocks + 1] = { kind = "chart", runs = runs, options = given or {} }
 end

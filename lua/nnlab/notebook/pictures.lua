@@ -59,18 +59,7 @@ end
 -- The variations `where` selects (all without it), checked like lab.chart's.
 local function selected(where_name, runs, where)
   if where == nil then return runs.variations end
-  runs_lib.check_not_empty(where_name, "the selection", where)
-  for k in pairs(where) do
-    local known = false
-    for _, key in ipairs(runs.keys) do known = known or key == k end
-    if not known then
-      raise("%s: where.%s: not a varied parameter (%s)%s", where_name, tostring(k), table.concat(runs.keys, ", "),
-            options.suggest(k, runs.keys))
-    end
-  end
-  local out = runs:select(where)
-  if #out == 0 then raise("%s: where matches no variation", where_name) end
-  return out
+  return runs_lib.checked_selection(runs, where_name, "the selection", where)
 end
 
 -- The one variation a picture of one variation shows: the best by test

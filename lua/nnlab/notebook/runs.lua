@@ -441,6 +441,26 @@ function runs.check_not_empty(who, what, t)
   end
 end
 
+--- runs.checked_selection(r, who, what, where) -> r:select(where), after
+--- the checks lab.chart's `where` and the pictures' `where` and `show` make
+--- at the user's line: not empty (runs.check_not_empty, `what` naming it),
+--- every key a varied parameter ("WHO: where.k: not a varied parameter"),
+--- and some variation matched ("WHO: where matches no variation").
+function runs.checked_selection(r, who, what, where)
+  runs.check_not_empty(who, what, where)
+  for k in pairs(where) do
+    local known = false
+    for _, key in ipairs(r.keys) do known = known or key == k end
+    if not known then
+      errors.raise("%s: where.%s: not a varied parameter (%s)%s", who, tostring(k), table.concat(r.keys, ", "),
+                   options.suggest(k, r.keys))
+    end
+  end
+  local out = r:select(where)
+  if #out == 0 then errors.raise("%s: where matches no variation", who) end
+  return out
+end
+
 -- Raises "WHO: no variation has a parameter 'k' (did you mean ...?)" for a
 -- key of where that no variation's parameters hold (`label` counts when
 -- label_too): { lrr = 0.1 } would select nothing, without a word; and for
