@@ -428,7 +428,7 @@ local function header(record, totals)
   -- the notebook's to name ("none" and "0 runs" would say nothing trained);
   -- a file that trains nothing at all keeps them
   local by_hand = #record.sweeps == 0 and record.trained_by_hand
-  local rows = {
+  local listed = { -- (a row left out is false)
     { W("experiment"), W("experiment_value", md_code(record.script), os.date("%Y-%m-%d %H:%M")) },
     { W("data"), #datasets > 0 and table.concat(datasets, W("sep_group")) or W(by_hand and "data_by_hand" or "none") },
     { W("engine"), W("engine_value", core.engine_version(), core.simd(), _VERSION, compiler_text()) },
@@ -445,11 +445,8 @@ local function header(record, totals)
                  or W("time_value", seconds_text(totals.seconds), seconds_text(training_seconds(record))) },
     { W("parameters"), #params > 0 and table.concat(params, W("sep")) or W("none") },
   }
-  local kept = 0 -- the rows left out above are false: closed up
-  for i = 1, #rows do
-    if rows[i] then kept = kept + 1; rows[kept] = rows[i] end
-  end
-  for i = #rows, kept + 1, -1 do rows[i] = nil end
+  local rows = {}
+  for _, row in ipairs(listed) do if row then rows[#rows + 1] = row end end
   for _, r in ipairs(record.sweeps) do rows[#rows + 1] = sweep_row(r) end
   local out = { markdown_table({ W("run"), "" }, rows, true) }
   -- the data note, once, in the report's language
